@@ -1,0 +1,138 @@
+# Makefile for the sharing gateway.
+#
+#   make run [PORT=8443]   build, install missing packages, make the dev PKI, start gatewayd
+#   make test              the whole suite: unit + integration, plain and under ASan/UBSan
+#   make bench             load generator against gatewayd and an nginx ceiling
+#   make install           PREFIX=/usr/local DESTDIR=
+#
+# Conventions (so that modules can be added without editing this file):
+#   gateway/gatewayd.c, gateway/gatewayctl.c   the two programs (each has main)
+#   gateway/*.c (all others)                    linked into $(BUILD)/libgateway.a
+#   gateway/migrations/NNN_name.sql             schema migrations, embedded in order
+#   tests/unit/test_*.c                         one cmocka binary each
+#   tests/integration/test_*.sh                 TAP scripts driving the real daemon over mTLS
+
+PORT      ?= 8443
+BUILD     ?= build/plain
+SANITIZER ?=
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+
+# Debian packages the build and tests need (kept in step with docker/Dockerfile).
+DEB_PKGS = build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev \
+           libssl-dev libjansson-dev libcmocka-dev libsqlite3-dev openssl curl jq \
+           json-schema-test-suite nginx-light sqlite3 gnutls-bin
+PC_LIBS  = libmicrohttpd gnutls libcurl openssl jansson cmocka sqlite3
+
+CC      ?= cc
+CSTD     = -std=c17 -D_DEFAULT_SOURCE
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+OPT     ?= -O2 -g
+PC_CFLAGS := $(shell pkg-config --cflags $(PC_LIBS) 2>/dev/null)
+PC_LDLIBS := $(shell pkg-config --libs $(PC_LIBS) 2>/dev/null)
+ifneq ($(SANITIZER),)
+  SANFLAGS = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -Igateway -I$(BUILD) $(PC_CFLAGS) -pthread
+LDFLAGS += $(SANFLAGS) -pthread
+LDLIBS  += $(PC_LDLIBS) -lm
+
+MAINS    = gateway/gatewayd.c gateway/gatewayctl.c
+LIB_SRC  = $(filter-out $(MAINS),$(wildcard gateway/*.c))
+LIB_OBJ  = $(patsubst gateway/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/migrations.o
+MIGRATIONS = $(sort $(wildcard gateway/migrations/*.sql))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_SRC = $(wildcard tests/bench/*.c)
+BENCH_BIN = $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
+HEADERS  = $(wildcard gateway/*.h)
+
+.PHONY: all deps build certs run test test-plain test-asan test-unit test-integration bench install clean check valgrind
+
+all: build
+
+# Installs what is missing when root; otherwise prints the exact command and stops.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else echo "missing packages:$$missing"; echo "run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi
+
+build: $(BUILD)/gatewayd $(BUILD)/gatewayctl $(UNIT_BIN) $(BENCH_BIN)
+
+$(BUILD)/obj/%.o: gateway/%.c $(HEADERS) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/migrations.c: $(MIGRATIONS) tests/embed-migrations.sh | $(BUILD)/obj
+	sh tests/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/migrations.o: $(BUILD)/migrations.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libgateway.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/gatewayd: gateway/gatewayd.c $(BUILD)/libgateway.a $(HEADERS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgateway.a $(LDLIBS)
+
+$(BUILD)/gatewayctl: gateway/gatewayctl.c $(BUILD)/libgateway.a $(HEADERS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgateway.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgateway.a $(HEADERS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libgateway.a $(LDLIBS)
+
+$(BUILD)/bench/loadgen: $(BENCH_SRC) | $(BUILD)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRC) $(LDLIBS)
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/bench:
+	mkdir -p $@
+
+certs: certs/dev/ca.crt
+certs/dev/ca.crt: certs/mkpki.sh
+	sh certs/mkpki.sh certs/dev
+
+var/master.key:
+	mkdir -p var && chmod 700 var
+	umask 077 && openssl rand 32 > $@.tmp && mv $@.tmp $@
+
+run: deps
+	$(MAKE) build certs var/master.key
+	exec $(BUILD)/gatewayd --port $(PORT) --data var
+
+# The whole suite, twice: a plain build and one under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps
+	$(MAKE) certs
+	$(MAKE) build BUILD=build/plain
+	$(MAKE) build BUILD=build/asan SANITIZER=address,undefined OPT="-O1 -g"
+	sh tests/run.sh build/plain build/asan
+
+test-plain: deps
+	$(MAKE) certs build
+	sh tests/run.sh $(BUILD)
+
+# Quick loops while developing: make test-unit / make test-integration T=consent
+test-unit: certs build
+	ONLY=unit sh tests/run.sh $(BUILD)
+test-integration: certs build
+	ONLY=integration T="$(T)" sh tests/run.sh $(BUILD)
+
+valgrind: certs build
+	VALGRIND=1 ONLY=unit sh tests/run.sh $(BUILD)
+
+bench: deps
+	$(MAKE) certs build OPT="-O2 -g"
+	sh tests/bench/run.sh $(BUILD)
+
+check: build certs
+	$(BUILD)/gatewayd --check --data var
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gateway
+	install -m 755 $(BUILD)/gatewayd $(DESTDIR)$(PREFIX)/sbin/gatewayd
+	install -m 755 $(BUILD)/gatewayctl $(DESTDIR)$(PREFIX)/bin/gatewayctl
+	cp -r schemas agency-profiles $(DESTDIR)$(PREFIX)/share/gateway/
+
+clean:
+	rm -rf build

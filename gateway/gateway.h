@@ -1,0 +1,56 @@
+/*
+ * gateway.h: the daemon's shared context and configuration. One struct
+ * gateway exists per process; gatewayd.c builds it from the configuration,
+ * every handler reaches the modules through request->gw. Modules own their
+ * own state; this struct only holds pointers to them.
+ */
+#ifndef GATEWAY_H
+#define GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+struct store;
+struct writer;
+struct profiles;
+struct schemas;
+struct vault;
+struct metrics;
+struct auth;
+struct ledger;
+
+struct config {
+	const char	*bind;		/* "127.0.0.1" */
+	unsigned	 port;		/* 8443; 0 picks a free port */
+	const char	*port_file;	/* write the bound port here, or NULL */
+	const char	*data_dir;	/* "var": database, keys */
+	const char	*profiles_dir;	/* "agency-profiles" */
+	const char	*schemas_dir;	/* "schemas" */
+	const char	*tls_dir;	/* "certs/dev": server.crt/.key, ca.crt, crl.pem, gateway-client.crt/.key */
+	const char	*master_key;	/* "var/master.key" */
+	const char	*notify_url;	/* family notification webhook, or NULL */
+	unsigned	 threads;	/* MHD thread pool size */
+	size_t		 max_body;	/* 1 MiB */
+	unsigned	 conn_limit;
+	unsigned	 per_ip_limit;
+	unsigned	 conn_timeout;	/* seconds */
+	int		 check_only;	/* --check: validate configuration, exit */
+};
+
+/* Fills c with the embedded defaults. */
+void	config_defaults(struct config *c);
+
+struct gateway {
+	struct config	 cfg;
+	struct store	*store;
+	struct writer	*writer;
+	struct profiles	*profiles;
+	struct schemas	*schemas;
+	struct vault	*vault;
+	struct metrics	*metrics;
+	struct auth	*auth;
+	struct ledger	*ledger;
+};
+
+#endif

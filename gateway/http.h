@@ -1,0 +1,87 @@
+/*
+ * http.h: the request/response model handlers see, and the route table.
+ *
+ * http.c owns libmicrohttpd: it accumulates bodies (413 over the limit),
+ * authenticates the connection (auth.c, cached per TLS connection), matches
+ * the route (404/405), checks the caller's role (403 role_not_permitted),
+ * the content type (415), parses JSON with duplicate keys rejected (400
+ * malformed_json) and validates the body against the route's schema (400
+ * schema_invalid, details = failing field paths), and only then calls the
+ * handler. Handlers fill a struct response; http.c sends it.
+ */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "principal.h"
+
+struct gateway;
+struct MHD_Connection;
+
+#define ROUTE_MAX_PARAMS	4
+
+struct request {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*method;
+	const char		*path;
+	/* Values of the {name} segments of the route pattern, in order. */
+	const char		*params[ROUTE_MAX_PARAMS];
+	/* Parsed, schema-valid JSON body for routes that take one; else NULL. */
+	json_t			*body;
+	struct MHD_Connection	*conn;
+};
+
+struct response {
+	int		 status;
+	json_t		*json;		/* owned; sent as application/json */
+	char		*text;		/* owned (malloc); sent as content_type */
+	size_t		 textlen;
+	const char	*content_type;
+	const char	*location;	/* optional Location header (static or owned by json) */
+};
+
+/* Header value or NULL. Case-insensitive name. */
+const char	*req_header(const struct request *, const char *name);
+/* Query-string argument or NULL. */
+const char	*req_query(const struct request *, const char *name);
+
+/* Sets a JSON reply; takes ownership of body. */
+void	 resp_json(struct response *, int status, json_t *body);
+/* Sets a reply in the contract's error shape:
+ * {"error":{"code":code,"message":message,"details":details}}.
+ * details may be NULL (omitted); ownership of details is taken. The message
+ * must never contain personal data. */
+void	 resp_error(struct response *, int status, const char *code,
+	    const char *message, json_t *details);
+/* Sets a non-JSON reply; takes ownership of text (malloc'd). */
+void	 resp_text(struct response *, int status, const char *content_type,
+	    char *text, size_t len);
+
+typedef void (*route_fn)(struct request *, struct response *);
+
+struct route {
+	const char	*method;	/* "GET", "POST" */
+	const char	*pattern;	/* "/v1/consents/{id}/withdraw" */
+	unsigned	 roles;		/* ROLE_BIT mask of who may call it */
+	const char	*schema;	/* body schema name ("consent") or NULL: no body */
+	route_fn	 fn;
+};
+
+/* Route tables, one per module, terminated by { NULL }. router.c lists them. */
+extern const struct route	core_routes[];		/* health.c */
+extern const struct route	consent_routes[];	/* consent_api.c */
+
+/* router.c */
+/* Finds the route for method and path. Returns the route and fills params
+ * (pointers into buf, a copy of path) or NULL; *path_known is set when the
+ * path matched some route with another method (405 rather than 404). */
+const struct route	*router_match(const char *method, const char *path,
+			    char *buf, size_t buflen,
+			    const char *params[ROUTE_MAX_PARAMS], int *path_known);
+/* Calls fn for every route (for the OpenAPI consistency check). */
+void			 router_foreach(void (*fn)(const struct route *, void *), void *arg);
+
+#endif

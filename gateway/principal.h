@@ -1,0 +1,46 @@
+/*
+ * principal.h: who is calling. A principal is resolved once per TLS
+ * connection from the verified client certificate (auth.c) and never from a
+ * header or the body. Charity roles come from the certificate subject's OU;
+ * agencies are recognised by the SPKI SHA-256 pin registered in their profile.
+ */
+#ifndef PRINCIPAL_H
+#define PRINCIPAL_H
+
+enum role {
+	ROLE_NONE = 0,
+	ROLE_STAFF,
+	ROLE_SAFEGUARDING_LEAD,
+	ROLE_TRUSTEE,
+	ROLE_DP_TRUSTEE,
+	ROLE_AUDITOR,
+	ROLE_AGENCY,
+	ROLE__COUNT
+};
+
+/* Role bit for route permission masks: ROLE_BIT(ROLE_STAFF) | ... */
+#define ROLE_BIT(r)	(1u << (r))
+#define ROLES_CHARITY	(ROLE_BIT(ROLE_STAFF) | ROLE_BIT(ROLE_SAFEGUARDING_LEAD) | \
+			 ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE) | ROLE_BIT(ROLE_AUDITOR))
+#define ROLES_ANY	(ROLES_CHARITY | ROLE_BIT(ROLE_AGENCY))
+
+struct agency;
+
+struct principal {
+	enum role		 role;
+	/* Stable actor id for records: "staff:<CN>" or "agency:<agency id>". */
+	char			 id[160];
+	/* Certificate common name (charity staff) or agency id. */
+	char			 name[128];
+	/* For ROLE_AGENCY: its profile (owned by the profile set). */
+	const struct agency	*agency;
+	/* Lower-case hex SHA-256 of the certificate's SubjectPublicKeyInfo. */
+	char			 spki_sha256[65];
+};
+
+/* "staff", "safeguarding_lead", ... "agency"; "none" for ROLE_NONE. */
+const char	*role_name(enum role);
+/* Parses an OU value; ROLE_NONE when it is not a charity role. */
+enum role	 role_from_ou(const char *);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * profiles.h: agency profiles, one JSON file per agency under
+ * agency-profiles/, validated against schemas/agency-profile.schema.json at
+ * start-up. A bad profile stops start-up with a message naming the file and
+ * the field. Loaded once; read-only afterwards, so shared without locks.
+ */
+#ifndef PROFILES_H
+#define PROFILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define PROFILE_MAX_PINS	8
+
+struct interest {
+	const char	 *purpose;
+	const char	 *lawful_basis;		/* Art 6 basis */
+	const char	 *special_category_condition; /* Art 9, or NULL */
+	const char	**fields;		/* NULL-terminated */
+	size_t		  nfields;
+	const char	 *retention_class;
+	int		  retention_days;
+};
+
+enum delivery_mode { DELIVERY_PULL, DELIVERY_PUSH };
+
+struct agency {
+	const char		*id;
+	const char		*name;
+	const char		*kind;		/* health, education, police, ... */
+	int			 active;
+	const char		*dsa_reference;
+	int64_t			 dsa_expires_us;
+	int64_t			 notice_review_due_us;
+	struct interest		*interests;
+	size_t			 ninterests;
+	enum delivery_mode	 delivery;
+	const char		*push_url;	/* DELIVERY_PUSH */
+	char			*push_ca_file;	/* resolved path */
+	char			*ca_file;	/* resolved path of the agency's client CA */
+	char			 pins[PROFILE_MAX_PINS][65];	/* hex SPKI SHA-256 */
+	size_t			 npins;
+	json_t			*json;		/* the whole profile, owns the strings */
+};
+
+struct profiles {
+	struct agency	*agencies;
+	size_t		 n;
+};
+
+/* Loads every *.json in dir, validating each against schema. Returns NULL
+ * and a message naming file and field in err on the first bad profile. */
+struct profiles		*profiles_load(const char *dir, const json_t *schema,
+			    char *err, size_t errlen);
+void			 profiles_free(struct profiles *);
+const struct agency	*profiles_find(const struct profiles *, const char *id);
+/* The agency whose pin list holds this SPKI hex digest, or NULL. */
+const struct agency	*profiles_find_pin(const struct profiles *, const char *spki_hex);
+const struct interest	*agency_interest(const struct agency *, const char *purpose);
+int			 interest_allows(const struct interest *, const char *field);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * store.h: the one narrow interface to persistent state. SQLite in WAL mode
+ * with synchronous=FULL is the embedded backend; every SQL statement of the
+ * project lives in a store*.c file, so a PostgreSQL backend replaces those
+ * files and nothing else.
+ *
+ * Writes happen only inside writer jobs (writer.h): one writer thread owns
+ * the write connection and commits batches (group commit). Reads take a
+ * pooled read connection with store_read_begin()/store_read_end().
+ *
+ * Prototypes are grouped by the file that implements them.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct store;
+struct store_conn;
+
+/* store.c */
+/* Opens (creating if needed) DIR/gateway.db, applies pending migrations.
+ * Returns NULL and writes a message to err on failure. Caller frees with
+ * store_close(). */
+struct store		*store_open(const char *dir, char *err, size_t errlen);
+void			 store_close(struct store *);
+/* The writer's connection (owned by the store; for writer.c only). */
+struct store_conn	*store_write_conn(struct store *);
+/* A read connection for the calling thread's use until store_read_end(). */
+struct store_conn	*store_read_begin(struct store *);
+void			 store_read_end(struct store *, struct store_conn *);
+/* Prepared statement cached for the life of the connection, keyed by the
+ * address of sql (pass string literals). Reset and bindings cleared on
+ * return; do not finalize. NULL on error (logged). */
+sqlite3_stmt		*store_stmt(struct store_conn *, const char *sql);
+/* Runs SQL with no result rows (BEGIN, SAVEPOINT ...). 0 or -1 (logged). */
+int			 store_exec(struct store_conn *, const char *sql);
+sqlite3			*store_db(struct store_conn *);
+/* Path of the database file. */
+const char		*store_path(const struct store *);
+/* Current time as microseconds since the epoch, UTC. */
+int64_t			 store_now_us(void);
+/* Formats microseconds since the epoch as RFC 3339 UTC with microseconds:
+ * "2026-11-24T05:01:02.123456Z". buf must hold 32 bytes. */
+char			*store_time_fmt(int64_t us, char buf[32]);
+/* Parses RFC 3339 ("2026-11-24", "2026-11-24T05:01:02Z", fractional
+ * seconds and offsets accepted). 0 on success, -1 if malformed. */
+int			 store_time_parse(const char *s, int64_t *us);
+/* Fills buf with a new random id: prefix + 26 chars of Crockford base32
+ * (128 bits). buf must hold strlen(prefix) + 27 bytes. */
+void			 store_new_id(const char *prefix, char *buf, size_t len);
+
+/* store_consent.c */
+struct consent_row {
+	char		 id[40];
+	char		 family_pseudonym[65];
+	char		 agency_id[64];
+	char		 purpose[64];
+	int64_t		 granted_us;
+	int64_t		 expires_us;	/* 0: no expiry */
+	int64_t		 withdrawn_us;	/* 0: not withdrawn */
+};
+int	store_consent_insert(struct store_conn *, const struct consent_row *,
+	    const char *recorded_by, const char *evidence_ct);
+/* 0 found, 1 not found, -1 error. */
+int	store_consent_get(struct store_conn *, const char *id, struct consent_row *);
+/* 0 withdrawn now, 1 not found, 2 already withdrawn, -1 error. */
+int	store_consent_withdraw(struct store_conn *, const char *id, int64_t when_us,
+	    const char *by);
+/* All consents of a family for an agency (any state), newest first, up to max.
+ * Returns the count or -1. */
+int	store_consents_for(struct store_conn *, const char *family_pseudonym,
+	    const char *agency_id, struct consent_row *out, int max);
+
+#endif
