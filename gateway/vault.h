@@ -1,0 +1,38 @@
+/*
+ * vault.h: keys and encryption at rest. Owns the master key (read from a
+ * file that others cannot read), the keyed family pseudonym (HMAC-SHA256),
+ * and per-family AES-256-GCM data keys wrapped by the master key and kept
+ * in the store. Destroying a family key (erasure, retention) makes every
+ * value sealed under it unreadable for good. Keys never leave this module
+ * except sealed; buffers holding them are cleansed.
+ */
+#ifndef VAULT_H
+#define VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vault;
+struct store_conn;
+
+/* Reads the 32-byte master key file (refusing one readable by group or
+ * others). NULL with a message in err on failure. */
+struct vault	*vault_open(const char *master_key_path, char *err, size_t errlen);
+void		 vault_free(struct vault *);
+/* Keyed pseudonym of a family id: lower-case hex HMAC-SHA256 (64 chars). */
+void		 vault_pseudonym(const struct vault *, const char *family_id, char out[65]);
+/* Seals pt with the family's data key, creating that key (in the current
+ * writer transaction) when the family has none. *ct is malloc'd, caller
+ * frees. 0 ok; 1 the family's key was destroyed; -1 error. */
+int		 vault_seal(struct vault *, struct store_conn *, const char *pseudonym,
+		    const void *pt, size_t ptlen, unsigned char **ct, size_t *ctlen);
+/* Opens a sealed value. *pt is malloc'd (NUL-terminated for convenience),
+ * caller frees. 0 ok; 1 key destroyed (erased or expired); -1 error or
+ * tampering (the GCM tag is always checked). */
+int		 vault_unseal(struct vault *, struct store_conn *, const char *pseudonym,
+		    const unsigned char *ct, size_t ctlen, char **pt, size_t *ptlen);
+/* Destroys the family's data key (writer transaction). 0 ok, 1 none, -1 error. */
+int		 vault_destroy(struct vault *, struct store_conn *, const char *pseudonym,
+		    int64_t now_us);
+
+#endif
