@@ -1,0 +1,321 @@
+/*
+ * decide.c: the disclosure decision (see decide.h for the rules and their
+ * order). Pure: no I/O header, no allocation, no clock, no globals that
+ * change. Everything arrives as arguments and leaves in struct decision;
+ * the strings it returns are static or borrowed from the arguments.
+ *
+ * Lawful basis (UK GDPR Art 6, recorded with every allowed disclosure):
+ *   without an override, the legitimate interest's own basis;
+ *   with one, from the override's basis:
+ *     legal_obligation      -> legal_obligation (Art 6(1)(c))
+ *     vital_interests       -> vital_interests (Art 6(1)(d))
+ *     safeguarding_sch1_p18 -> public_task (Art 6(1)(e)). DPA 2018 Sch 1
+ *	para 18 is an Art 9(2)(g) "substantial public interest" condition for
+ *	sharing without consent to protect a child or an individual at risk;
+ *	the Art 6 basis that rests on the same public interest is 6(1)(e).
+ *	legal_obligation would claim a specific statutory duty on the charity,
+ *	and when one exists the override's own legal_obligation basis says so.
+ *     crime_sch2_p2         -> the interest's basis, or public_task when that
+ *	is consent. Sch 2 para 2 (crime and taxation) is an exemption from
+ *	transparency and some rights, not a lawful basis: the basis still
+ *	comes from the interest, except that consent cannot be relied on when
+ *	consent was deliberately not sought.
+ * Special category (Art 9), whenever a catalogue special-category field
+ * leaves: under a safeguarding_sch1_p18 override that condition; under a
+ * vital_interests override vital_interests (Art 9(2)(c)); otherwise the
+ * interest's condition, except explicit_consent under any override (there is
+ * no consent to rely on). Nothing applicable refuses the whole disclosure:
+ * special_category_condition_missing.
+ */
+#include <string.h>
+
+#include "decide.h"
+
+static const char *const article6[] = {
+	"consent", "legal_obligation", "vital_interests", "public_task",
+	"legitimate_interests", NULL
+};
+static const char *const article9[] = {
+	"explicit_consent", "vital_interests", "legal_claims",
+	"safeguarding_sch1_p18", "health_social_care", NULL
+};
+static const char *const override_bases[] = {
+	"legal_obligation", "vital_interests", "safeguarding_sch1_p18",
+	"crime_sch2_p2", NULL
+};
+static const char *const consent_not_sought[] = {
+	"consent_cannot_be_given", "cannot_reasonably_obtain",
+	"would_prejudice_protection", NULL
+};
+
+static int
+in_list(const char *s, const char *const *list)
+{
+	if (s == NULL)
+		return 0;
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+in_array(const char *s, const char *const *arr, size_t n)
+{
+	size_t	i;
+
+	if (s == NULL || arr == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (arr[i] != NULL && strcmp(s, arr[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+decide_is_article6(const char *s)
+{
+	return in_list(s, article6);
+}
+
+int
+decide_is_article9(const char *s)
+{
+	return in_list(s, article9);
+}
+
+int
+decide_is_override_basis(const char *s)
+{
+	return in_list(s, override_bases);
+}
+
+int
+decide_is_consent_not_sought(const char *s)
+{
+	return in_list(s, consent_not_sought);
+}
+
+const char *
+notify_name(enum notify n)
+{
+	switch (n) {
+	case NOTIFY_QUEUED:
+		return "queued";
+	case NOTIFY_HELD:
+		return "held";
+	case NOTIFY_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* Non-NULL and holding something other than white space. */
+static int
+has_text(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (strchr(" \t\r\n\f\v", *s) == NULL)
+			return 1;
+	return 0;
+}
+
+/* Not yet at the limit (see decide.h: a limit <= 0 has always passed). */
+static int
+before(int64_t now_us, int64_t limit_us)
+{
+	return limit_us > 0 && now_us < limit_us;
+}
+
+static int
+consent_is_live(const struct decide_consent *c, const char *agency_id,
+    const char *purpose, int64_t now_us)
+{
+	if (c->agency_id == NULL || c->purpose == NULL ||
+	    strcmp(c->agency_id, agency_id) != 0 || strcmp(c->purpose, purpose) != 0)
+		return 0;
+	if (c->granted_us <= 0 || c->granted_us > now_us)
+		return 0;
+	/* A withdrawal takes effect at once, whatever its recorded time. */
+	if (c->withdrawn_us != 0)
+		return 0;
+	if (c->expires_us != 0 && !before(now_us, c->expires_us))
+		return 0;
+	return 1;
+}
+
+static const struct decide_interest *
+find_interest(const struct decide_agency *a, const char *purpose)
+{
+	size_t	i;
+
+	if (purpose == NULL || a->interests == NULL)
+		return NULL;
+	for (i = 0; i < a->ninterests; i++)
+		if (a->interests[i].purpose != NULL &&
+		    strcmp(a->interests[i].purpose, purpose) == 0)
+			return &a->interests[i];
+	return NULL;
+}
+
+static int
+refuse(struct decision *out, const char *rule, const char *message)
+{
+	out->allowed = 0;
+	out->rule = rule;
+	out->message = message;
+	out->article6 = NULL;
+	out->article9 = NULL;
+	out->notify = NOTIFY_NONE;
+	out->review_by_us = 0;
+	return 0;
+}
+
+/* The override's checks (decide.h); NULL when complete. */
+static const char *
+override_problem(const struct decide_override *o, int64_t now_us)
+{
+	if (!decide_is_override_basis(o->basis))
+		return "The override's basis is not one of legal_obligation, "
+		    "vital_interests, safeguarding_sch1_p18, crime_sch2_p2.";
+	if (strcmp(o->basis, "safeguarding_sch1_p18") == 0 &&
+	    !decide_is_consent_not_sought(o->consent_not_sought))
+		return "An override under safeguarding_sch1_p18 must say why "
+		    "consent was not sought.";
+	if (!has_text(o->reason))
+		return "An override needs a written reason.";
+	if (o->review_by_us <= now_us)
+		return "An override needs a review date in the future.";
+	return NULL;
+}
+
+static const char *
+override_article6(const char *basis, const struct decide_interest *in)
+{
+	if (strcmp(basis, "legal_obligation") == 0)
+		return "legal_obligation";
+	if (strcmp(basis, "vital_interests") == 0)
+		return "vital_interests";
+	if (strcmp(basis, "safeguarding_sch1_p18") == 0)
+		return "public_task";
+	/* crime_sch2_p2 */
+	if (decide_is_article6(in->lawful_basis) &&
+	    strcmp(in->lawful_basis, "consent") != 0)
+		return in->lawful_basis;
+	return "public_task";
+}
+
+static const char *
+article9_condition(const struct decide_override *o, const struct decide_interest *in)
+{
+	const char	*c = in->special_category_condition;
+
+	if (o != NULL) {
+		if (strcmp(o->basis, "safeguarding_sch1_p18") == 0)
+			return "safeguarding_sch1_p18";
+		if (strcmp(o->basis, "vital_interests") == 0)
+			return "vital_interests";
+		if (c != NULL && strcmp(c, "explicit_consent") == 0)
+			return NULL;
+	}
+	return decide_is_article9(c) ? c : NULL;
+}
+
+int
+decide(const struct principal *who, const struct decide_agency *agency,
+    const struct decide_consent *consents, size_t nconsents,
+    const struct decide_request *req,
+    const char *const *special_fields, size_t nspecial,
+    int64_t now_us, const char **disclosed_buf, const char **withheld_buf,
+    struct decision *out)
+{
+	const struct decide_interest	*in;
+	const struct decide_override	*o = req->override;
+	size_t				 i;
+	int				 special = 0, live = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->disclosed = disclosed_buf;
+	out->withheld = withheld_buf;
+
+	if (who == NULL ||
+	    (who->role != ROLE_STAFF && who->role != ROLE_SAFEGUARDING_LEAD))
+		return refuse(out, "role_not_permitted",
+		    "Only staff and safeguarding leads may disclose.");
+	if (agency == NULL || agency->id == NULL || req->agency_id == NULL ||
+	    strcmp(agency->id, req->agency_id) != 0)
+		return refuse(out, "agency_inactive",
+		    "No active agency has this id.");
+	if (!agency->active)
+		return refuse(out, "agency_inactive", "The agency is not active.");
+	if (!before(now_us, agency->dsa_expires_us))
+		return refuse(out, "agreement_expired",
+		    "The agency's data-sharing agreement has expired.");
+	if (!before(now_us, agency->notice_review_due_us))
+		return refuse(out, "privacy_notice_expired",
+		    "The agency's privacy notice review is overdue.");
+	in = find_interest(agency, req->purpose);
+	if (in == NULL)
+		return refuse(out, "purpose_not_registered",
+		    "The purpose is not one of the agency's registered legitimate interests.");
+	out->interest = in;
+
+	/* Minimum necessary: what the purpose lists may leave, the rest is
+	 * withheld and named. Worked out now so refusals can record it too. */
+	for (i = 0; i < req->nfields; i++) {
+		const char *f = req->fields[i];
+
+		if (in_array(f, in->fields, in->nfields)) {
+			out->disclosed[out->ndisclosed++] = f;
+			if (in_array(f, special_fields, nspecial))
+				special = 1;
+		} else
+			out->withheld[out->nwithheld++] = f;
+	}
+
+	if (o != NULL) {
+		const char *problem;
+
+		if (who->role != ROLE_SAFEGUARDING_LEAD)
+			return refuse(out, "role_not_permitted",
+			    "Only a safeguarding lead may give a safeguarding override.");
+		if ((problem = override_problem(o, now_us)) != NULL)
+			return refuse(out, "override_incomplete", problem);
+	} else {
+		for (i = 0; i < nconsents && consents != NULL && !live; i++)
+			live = consent_is_live(&consents[i], req->agency_id,
+			    req->purpose, now_us);
+		if (!live)
+			return refuse(out, "no_consent",
+			    "The family holds no live consent for this agency and purpose.");
+	}
+
+	if (out->ndisclosed == 0)
+		return refuse(out, "nothing_to_disclose",
+		    "None of the fields may be disclosed for this purpose.");
+	if (special) {
+		out->article9 = article9_condition(o, in);
+		if (out->article9 == NULL)
+			return refuse(out, "special_category_condition_missing",
+			    "A special-category field would leave without an Article 9 condition.");
+	}
+	if (o != NULL)
+		out->article6 = override_article6(o->basis, in);
+	else if (decide_is_article6(in->lawful_basis))
+		out->article6 = in->lawful_basis;
+	if (out->article6 == NULL)
+		return refuse(out, "lawful_basis_missing",
+		    "The purpose names no Article 6 lawful basis.");
+
+	out->allowed = 1;
+	out->rule = "allowed";
+	out->message = "Disclosure allowed.";
+	if (o != NULL) {
+		out->notify = NOTIFY_HELD;
+		out->review_by_us = o->review_by_us;
+	} else
+		out->notify = NOTIFY_QUEUED;
+	return 1;
+}

@@ -1,0 +1,140 @@
+/*
+ * decide.h: the disclosure decision, one pure function. Given who asks, the
+ * recipient agency's profile, the family's consents for that agency, the
+ * request and the time, it says whether anything may leave, which fields,
+ * on which lawful basis, and whether the family is told now or the
+ * notification is held. It does no I/O, allocates nothing and keeps no
+ * state: every rule is a unit test (tests/unit/test_decide.c).
+ *
+ * The inputs are plain views, not the loader's and store's own structs,
+ * because profiles.h pulls in jansson.h (and stdio.h) and store.h pulls in
+ * sqlite3.h: decide.c includes no I/O header, directly or otherwise. The
+ * caller (disclosure_api.c) fills the views from struct agency and struct
+ * consent_row; they only borrow strings, nothing is copied or owned.
+ *
+ * Rules, in the order they are applied (the first that fails refuses):
+ *   role_not_permitted	the principal is neither staff nor a safeguarding lead
+ *   agency_inactive	the agency is unknown (NULL) or not active
+ *   agreement_expired	now >= the data-sharing agreement's expiry
+ *   privacy_notice_expired now >= the agency's privacy-notice review date
+ *   purpose_not_registered the purpose is none of the agency's interests
+ *   with an override:
+ *     role_not_permitted  the principal is not a safeguarding lead
+ *     override_incomplete basis outside the enumeration; for
+ *			   safeguarding_sch1_p18 no (or an unknown) reason why
+ *			   consent was not sought; no reason; review date not
+ *			   after now
+ *   without one:
+ *     no_consent	   no consent for this agency and purpose that is
+ *			   granted (granted <= now), not withdrawn and not
+ *			   expired (now < expires, when it expires)
+ *   nothing_to_disclose	none of the request's fields is in the purpose's
+ *			field list
+ *   special_category_condition_missing a special-category field would
+ *			leave and no Art 9 condition applies
+ *   lawful_basis_missing	the interest names no usable Art 6 basis (a
+ *			validated profile never does this: fail closed)
+ *
+ * Times are microseconds since the epoch (UTC). A limit is the first instant
+ * at which the thing no longer holds: at exactly dsa_expires_us the
+ * agreement has expired, at exactly notice_review_due_us the notice is
+ * overdue, at exactly a consent's expires_us it has expired. A limit of 0
+ * (or less) is treated as already passed: an agreement without an end date
+ * is not in date (fail closed).
+ */
+#ifndef DECIDE_H
+#define DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "principal.h"
+
+/* One registered legitimate interest of an agency (struct interest). */
+struct decide_interest {
+	const char		*purpose;
+	const char		*lawful_basis;		/* Art 6 basis */
+	const char		*special_category_condition; /* Art 9, or NULL */
+	const char *const	*fields;
+	size_t			 nfields;
+};
+
+/* What the decision needs of an agency profile (struct agency). */
+struct decide_agency {
+	const char			*id;
+	int				 active;
+	int64_t				 dsa_expires_us;
+	int64_t				 notice_review_due_us;
+	const struct decide_interest	*interests;
+	size_t				 ninterests;
+};
+
+/* One consent of the family (struct consent_row). */
+struct decide_consent {
+	const char	*agency_id;
+	const char	*purpose;
+	int64_t		 granted_us;
+	int64_t		 expires_us;	/* 0: no expiry */
+	int64_t		 withdrawn_us;	/* 0: not withdrawn */
+};
+
+/* A safeguarding override as given in the request (strings may be NULL). */
+struct decide_override {
+	const char	*basis;		/* legal_obligation, vital_interests,
+					   safeguarding_sch1_p18, crime_sch2_p2 */
+	const char	*consent_not_sought; /* for safeguarding_sch1_p18 */
+	const char	*reason;	/* free text: only its presence is looked at */
+	int64_t		 review_by_us;	/* 0 when missing or unparseable */
+};
+
+struct decide_request {
+	const char			*agency_id;
+	const char			*purpose;
+	const char *const		*fields;	/* names of the data fields */
+	size_t				 nfields;
+	const struct decide_override	*override;	/* NULL: none */
+};
+
+enum notify { NOTIFY_NONE = 0, NOTIFY_QUEUED, NOTIFY_HELD };
+
+struct decision {
+	int		 allowed;
+	const char	*rule;		/* "allowed" or the refusing rule code */
+	const char	*message;	/* a sentence without personal data */
+	const char	*article6;	/* set when allowed */
+	const char	*article9;	/* set when a special-category field leaves */
+	const struct decide_interest *interest; /* the purpose's, or NULL */
+	/* Field names (pointers into the request), in request order. The
+	 * arrays are the caller's, each with room for request->nfields. On a
+	 * refusal after the purpose is known they still say what would have
+	 * been disclosed and withheld (kept with the refusal record). */
+	const char	**disclosed;
+	size_t		 ndisclosed;
+	const char	**withheld;
+	size_t		 nwithheld;
+	enum notify	 notify;
+	int64_t		 review_by_us;	/* NOTIFY_HELD: the hold's review date */
+};
+
+/* Decides one disclosure. agency is NULL when agency_id names no profile.
+ * consents may be NULL when nconsents is 0. special_fields lists the field
+ * catalogue's special-category names (UK GDPR Art 9: health ...).
+ * disclosed_buf and withheld_buf each hold req->nfields pointers (may be
+ * NULL when nfields is 0). Fills *out completely and returns out->allowed
+ * (1 allowed, 0 refused); never fails otherwise. */
+int	decide(const struct principal *who, const struct decide_agency *agency,
+	    const struct decide_consent *consents, size_t nconsents,
+	    const struct decide_request *req,
+	    const char *const *special_fields, size_t nspecial,
+	    int64_t now_us, const char **disclosed_buf, const char **withheld_buf,
+	    struct decision *out);
+
+/* Whether s is one of the enumerations of DESIGN.md. */
+int	decide_is_article6(const char *s);
+int	decide_is_article9(const char *s);
+int	decide_is_override_basis(const char *s);
+int	decide_is_consent_not_sought(const char *s);
+/* "queued", "held" or "none". */
+const char	*notify_name(enum notify);
+
+#endif

@@ -1,0 +1,852 @@
+/*
+ * test_decide.c: every rule of the disclosure decision (gateway/decide.c),
+ * one named test each, plus the boundaries of every date it compares.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "decide.h"
+
+#define SEC	INT64_C(1000000)
+#define DAY	(86400 * SEC)
+#define NOW	(INT64_C(1790000000) * SEC)	/* a fixed "now" (2026) */
+
+static const char *const referral_fields[] = {
+	"child_name", "date_of_birth", "address", "health_summary", NULL
+};
+static const char *const school_fields[] = { "child_name", "school", NULL };
+static const char *const special[] = { "health_summary", "disability" };
+
+/* One test's world: an agency with two interests, the family's consents,
+ * a request and the decision buffers. Tests change what they need. */
+struct world {
+	struct principal	 who;
+	struct decide_interest	 interests[2];
+	struct decide_agency	 agency;
+	struct decide_consent	 consents[4];
+	size_t			 nconsents;
+	const char		*fields[8];
+	struct decide_override	 override;
+	struct decide_request	 req;
+	const char		*disclosed[8];
+	const char		*withheld[8];
+	struct decision		 d;
+};
+
+static void
+world_init(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->who.role = ROLE_STAFF;
+	strcpy(w->who.id, "staff:Alex Smith");
+	w->interests[0] = (struct decide_interest){
+		.purpose = "early_help_referral", .lawful_basis = "consent",
+		.special_category_condition = "explicit_consent",
+		.fields = referral_fields, .nfields = 4 };
+	w->interests[1] = (struct decide_interest){
+		.purpose = "school_liaison", .lawful_basis = "legitimate_interests",
+		.special_category_condition = NULL,
+		.fields = school_fields, .nfields = 2 };
+	w->agency = (struct decide_agency){
+		.id = "county-health", .active = 1,
+		.dsa_expires_us = NOW + 30 * DAY,
+		.notice_review_due_us = NOW + 60 * DAY,
+		.interests = w->interests, .ninterests = 2 };
+	w->consents[0] = (struct decide_consent){
+		.agency_id = "county-health", .purpose = "early_help_referral",
+		.granted_us = NOW - 10 * DAY };
+	w->nconsents = 1;
+	w->fields[0] = "child_name";
+	w->fields[1] = "address";
+	w->req = (struct decide_request){
+		.agency_id = "county-health", .purpose = "early_help_referral",
+		.fields = w->fields, .nfields = 2 };
+	w->override = (struct decide_override){
+		.basis = "safeguarding_sch1_p18",
+		.consent_not_sought = "would_prejudice_protection",
+		.reason = "Disclosure to protect a child from harm.",
+		.review_by_us = NOW + 14 * DAY };
+}
+
+static void
+use_override(struct world *w, enum role role)
+{
+	w->who.role = role;
+	w->req.override = &w->override;
+}
+
+static int
+run_at(struct world *w, int64_t now)
+{
+	return decide(&w->who, &w->agency, w->consents, w->nconsents, &w->req,
+	    special, 2, now, w->disclosed, w->withheld, &w->d);
+}
+
+static int
+run(struct world *w)
+{
+	return run_at(w, NOW);
+}
+
+static void
+assert_refused(struct world *w, const char *rule)
+{
+	assert_int_equal(w->d.allowed, 0);
+	assert_string_equal(w->d.rule, rule);
+	assert_non_null(w->d.message);
+	assert_null(w->d.article6);
+	assert_int_equal(w->d.notify, NOTIFY_NONE);
+}
+
+/* ---- the allowed path ---- */
+
+static void
+test_live_consent_allows_and_queues_notification(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.allowed, 1);
+	assert_string_equal(w.d.rule, "allowed");
+	assert_string_equal(w.d.article6, "consent");
+	assert_null(w.d.article9);
+	assert_int_equal(w.d.notify, NOTIFY_QUEUED);
+	assert_int_equal(w.d.ndisclosed, 2);
+	assert_int_equal(w.d.nwithheld, 0);
+	assert_string_equal(notify_name(w.d.notify), "queued");
+}
+
+/* ---- role ---- */
+
+static void
+test_role_not_permitted_for_other_principals(void **state)
+{
+	static const enum role others[] = {
+		ROLE_NONE, ROLE_TRUSTEE, ROLE_DP_TRUSTEE, ROLE_AUDITOR, ROLE_AGENCY
+	};
+	struct world w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		world_init(&w);
+		w.who.role = others[i];
+		assert_int_equal(run(&w), 0);
+		assert_refused(&w, "role_not_permitted");
+	}
+	world_init(&w);
+	assert_int_equal(decide(NULL, &w.agency, w.consents, 1, &w.req, special, 2,
+	    NOW, w.disclosed, w.withheld, &w.d), 0);
+	assert_refused(&w, "role_not_permitted");
+}
+
+static void
+test_safeguarding_lead_may_disclose_with_consent(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.who.role = ROLE_SAFEGUARDING_LEAD;
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.notify, NOTIFY_QUEUED);
+}
+
+/* ---- agency ---- */
+
+static void
+test_agency_inactive(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.active = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agency_inactive");
+}
+
+static void
+test_agency_unknown_is_agency_inactive(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(decide(&w.who, NULL, w.consents, 1, &w.req, special, 2,
+	    NOW, w.disclosed, w.withheld, &w.d), 0);
+	assert_refused(&w, "agency_inactive");
+	/* A profile that is not the one asked for is as good as none. */
+	w.req.agency_id = "another-agency";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agency_inactive");
+}
+
+static void
+test_agency_inactive_comes_before_agreement_expired(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.active = 0;
+	w.agency.dsa_expires_us = NOW - DAY;
+	w.agency.notice_review_due_us = NOW - DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agency_inactive");
+}
+
+static void
+test_agreement_expired(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.dsa_expires_us = NOW - DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agreement_expired");
+}
+
+static void
+test_agreement_expired_boundary(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.dsa_expires_us = NOW + 1;
+	assert_int_equal(run(&w), 1);		/* last microsecond in date */
+	w.agency.dsa_expires_us = NOW;
+	assert_int_equal(run(&w), 0);		/* expired from that instant */
+	assert_refused(&w, "agreement_expired");
+	w.agency.dsa_expires_us = 0;		/* no end date: fail closed */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agreement_expired");
+}
+
+static void
+test_agreement_expired_comes_before_privacy_notice_expired(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.dsa_expires_us = NOW - DAY;
+	w.agency.notice_review_due_us = NOW - DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agreement_expired");
+}
+
+static void
+test_privacy_notice_expired(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.notice_review_due_us = NOW - DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "privacy_notice_expired");
+}
+
+static void
+test_privacy_notice_expired_boundary(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.notice_review_due_us = NOW + 1;
+	assert_int_equal(run(&w), 1);
+	w.agency.notice_review_due_us = NOW;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "privacy_notice_expired");
+}
+
+/* ---- purpose ---- */
+
+static void
+test_purpose_not_registered(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.req.purpose = "marketing";
+	w.consents[0].purpose = "marketing";	/* consent does not make a purpose */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "purpose_not_registered");
+	assert_null(w.d.interest);
+	assert_int_equal(w.d.ndisclosed, 0);
+}
+
+static void
+test_purpose_not_registered_comes_before_no_consent(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.req.purpose = "marketing";
+	w.nconsents = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "purpose_not_registered");
+}
+
+/* ---- consent ---- */
+
+static void
+test_no_consent(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.nconsents = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+	assert_int_equal(decide(&w.who, &w.agency, NULL, 0, &w.req, special, 2,
+	    NOW, w.disclosed, w.withheld, &w.d), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_no_consent_when_consent_is_for_another_purpose(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[0].purpose = "school_liaison";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_no_consent_when_consent_is_for_another_agency(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[0].agency_id = "city-housing";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_consent_withdrawn_a_second_ago_refuses(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[0].withdrawn_us = NOW - SEC;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_consent_withdrawn_a_microsecond_ago_refuses(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[0].withdrawn_us = NOW - 1;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+	w.consents[0].withdrawn_us = NOW;	/* at once */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_consent_expired_refuses(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[0].expires_us = NOW - DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_consent_expiry_boundary(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[0].expires_us = NOW + 1;
+	assert_int_equal(run(&w), 1);
+	w.consents[0].expires_us = NOW;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+	w.consents[0].expires_us = NOW - 1;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_consent_granted_in_the_future_is_not_live(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[0].granted_us = NOW + 1;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+	w.consents[0].granted_us = NOW;		/* granted this instant */
+	assert_int_equal(run(&w), 1);
+}
+
+static void
+test_one_live_consent_among_dead_ones_suffices(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.consents[1] = w.consents[0];
+	w.consents[2] = w.consents[0];
+	w.consents[0].withdrawn_us = NOW - DAY;
+	w.consents[1].expires_us = NOW - DAY;
+	w.nconsents = 3;
+	assert_int_equal(run(&w), 1);
+	w.nconsents = 2;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+/* ---- safeguarding override ---- */
+
+static void
+test_override_by_staff_refused(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_STAFF);
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "role_not_permitted");
+}
+
+static void
+test_override_by_safeguarding_lead_allowed_and_held(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.nconsents = 0;			/* instead of consent */
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.rule, "allowed");
+	assert_int_equal(w.d.notify, NOTIFY_HELD);
+	assert_int_equal(w.d.review_by_us, NOW + 14 * DAY);
+	assert_string_equal(notify_name(w.d.notify), "held");
+}
+
+static void
+test_override_holds_even_when_consent_is_live(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.notify, NOTIFY_HELD);
+}
+
+static void
+test_override_incomplete_basis_outside_enumeration(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.basis = "public_task";	/* an Art 6 basis, not an override basis */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	w.override.basis = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+}
+
+static void
+test_override_incomplete_sch1_p18_without_consent_not_sought(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.consent_not_sought = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	w.override.consent_not_sought = "too_busy";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	/* Other bases do not need it. */
+	w.override.basis = "legal_obligation";
+	assert_int_equal(run(&w), 1);
+}
+
+static void
+test_override_incomplete_without_reason(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.reason = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	w.override.reason = " \t\n ";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+}
+
+static void
+test_override_incomplete_review_date_boundary(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.review_by_us = 0;		/* missing */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	w.override.review_by_us = NOW - DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	w.override.review_by_us = NOW;		/* today is not the future */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	w.override.review_by_us = NOW + 1;
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.review_by_us, NOW + 1);
+}
+
+static void
+test_override_does_not_lift_agency_rules(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.agency.dsa_expires_us = NOW - DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agreement_expired");
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.req.purpose = "marketing";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "purpose_not_registered");
+}
+
+/* ---- minimum necessary ---- */
+
+static void
+test_minimum_necessary_withholds_and_names(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.fields[0] = "child_name";
+	w.fields[1] = "criminal_record";
+	w.fields[2] = "address";
+	w.fields[3] = "school";			/* another purpose's field */
+	w.req.nfields = 4;
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.ndisclosed, 2);
+	assert_string_equal(w.d.disclosed[0], "child_name");
+	assert_string_equal(w.d.disclosed[1], "address");
+	assert_int_equal(w.d.nwithheld, 2);
+	assert_string_equal(w.d.withheld[0], "criminal_record");
+	assert_string_equal(w.d.withheld[1], "school");
+}
+
+static void
+test_nothing_to_disclose(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.fields[0] = "criminal_record";
+	w.fields[1] = "school";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "nothing_to_disclose");
+	assert_int_equal(w.d.ndisclosed, 0);
+	assert_int_equal(w.d.nwithheld, 2);	/* named even when refused */
+	w.req.nfields = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "nothing_to_disclose");
+}
+
+static void
+test_no_consent_comes_before_nothing_to_disclose(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.fields[0] = "criminal_record";
+	w.req.nfields = 1;
+	w.nconsents = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+/* ---- lawful basis ---- */
+
+static void
+test_lawful_basis_article6_from_interest(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.req.purpose = "school_liaison";
+	w.consents[0].purpose = "school_liaison";
+	w.fields[1] = "school";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article6, "legitimate_interests");
+	assert_ptr_equal(w.d.interest, &w.interests[1]);
+}
+
+static void
+test_lawful_basis_article6_from_override(void **state)
+{
+	static const struct { const char *basis, *interest, *art6; } cases[] = {
+		{ "legal_obligation", "consent", "legal_obligation" },
+		{ "vital_interests", "consent", "vital_interests" },
+		{ "safeguarding_sch1_p18", "consent", "public_task" },
+		{ "safeguarding_sch1_p18", "legitimate_interests", "public_task" },
+		{ "crime_sch2_p2", "legitimate_interests", "legitimate_interests" },
+		{ "crime_sch2_p2", "public_task", "public_task" },
+		{ "crime_sch2_p2", "consent", "public_task" },
+	};
+	struct world w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		world_init(&w);
+		use_override(&w, ROLE_SAFEGUARDING_LEAD);
+		w.override.basis = cases[i].basis;
+		w.interests[0].lawful_basis = cases[i].interest;
+		assert_int_equal(run(&w), 1);
+		assert_string_equal(w.d.article6, cases[i].art6);
+		assert_true(decide_is_article6(w.d.article6));
+	}
+}
+
+static void
+test_lawful_basis_missing(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.interests[0].lawful_basis = "because";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "lawful_basis_missing");
+	w.interests[0].lawful_basis = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "lawful_basis_missing");
+}
+
+static void
+test_special_category_leaves_with_interest_condition(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.fields[1] = "health_summary";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "explicit_consent");
+	w.interests[0].special_category_condition = "health_social_care";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "health_social_care");
+}
+
+static void
+test_special_category_condition_missing(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.fields[1] = "health_summary";
+	w.interests[0].special_category_condition = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "special_category_condition_missing");
+	assert_null(w.d.article9);
+	w.interests[0].special_category_condition = "astrology";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "special_category_condition_missing");
+}
+
+static void
+test_special_category_withheld_needs_no_condition(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.fields[1] = "disability";		/* special, but not this purpose's */
+	w.interests[0].special_category_condition = NULL;
+	assert_int_equal(run(&w), 1);
+	assert_null(w.d.article9);
+	assert_int_equal(w.d.nwithheld, 1);
+	assert_string_equal(w.d.withheld[0], "disability");
+}
+
+static void
+test_special_category_under_sch1_p18_override(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.fields[1] = "health_summary";
+	w.interests[0].special_category_condition = NULL;
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "safeguarding_sch1_p18");
+	assert_string_equal(w.d.article6, "public_task");
+}
+
+static void
+test_special_category_under_vital_interests_override(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.basis = "vital_interests";
+	w.fields[1] = "health_summary";
+	w.interests[0].special_category_condition = NULL;
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "vital_interests");
+}
+
+static void
+test_special_category_explicit_consent_does_not_cover_override(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.basis = "legal_obligation";
+	w.fields[1] = "health_summary";		/* interest: explicit_consent */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "special_category_condition_missing");
+	w.interests[0].special_category_condition = "health_social_care";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "health_social_care");
+}
+
+static void
+test_nothing_to_disclose_comes_before_special_category(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.fields[0] = "disability";
+	w.req.nfields = 1;
+	w.interests[0].special_category_condition = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "nothing_to_disclose");
+}
+
+static void
+test_enumerations(void **state)
+{
+	(void)state;
+	assert_true(decide_is_article6("public_task"));
+	assert_false(decide_is_article6("explicit_consent"));
+	assert_true(decide_is_article9("legal_claims"));
+	assert_false(decide_is_article9(NULL));
+	assert_true(decide_is_override_basis("crime_sch2_p2"));
+	assert_false(decide_is_override_basis("consent"));
+	assert_true(decide_is_consent_not_sought("cannot_reasonably_obtain"));
+	assert_string_equal(notify_name(NOTIFY_NONE), "none");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_consent_allows_and_queues_notification),
+		cmocka_unit_test(test_role_not_permitted_for_other_principals),
+		cmocka_unit_test(test_safeguarding_lead_may_disclose_with_consent),
+		cmocka_unit_test(test_agency_inactive),
+		cmocka_unit_test(test_agency_unknown_is_agency_inactive),
+		cmocka_unit_test(test_agency_inactive_comes_before_agreement_expired),
+		cmocka_unit_test(test_agreement_expired),
+		cmocka_unit_test(test_agreement_expired_boundary),
+		cmocka_unit_test(test_agreement_expired_comes_before_privacy_notice_expired),
+		cmocka_unit_test(test_privacy_notice_expired),
+		cmocka_unit_test(test_privacy_notice_expired_boundary),
+		cmocka_unit_test(test_purpose_not_registered),
+		cmocka_unit_test(test_purpose_not_registered_comes_before_no_consent),
+		cmocka_unit_test(test_no_consent),
+		cmocka_unit_test(test_no_consent_when_consent_is_for_another_purpose),
+		cmocka_unit_test(test_no_consent_when_consent_is_for_another_agency),
+		cmocka_unit_test(test_consent_withdrawn_a_second_ago_refuses),
+		cmocka_unit_test(test_consent_withdrawn_a_microsecond_ago_refuses),
+		cmocka_unit_test(test_consent_expired_refuses),
+		cmocka_unit_test(test_consent_expiry_boundary),
+		cmocka_unit_test(test_consent_granted_in_the_future_is_not_live),
+		cmocka_unit_test(test_one_live_consent_among_dead_ones_suffices),
+		cmocka_unit_test(test_override_by_staff_refused),
+		cmocka_unit_test(test_override_by_safeguarding_lead_allowed_and_held),
+		cmocka_unit_test(test_override_holds_even_when_consent_is_live),
+		cmocka_unit_test(test_override_incomplete_basis_outside_enumeration),
+		cmocka_unit_test(test_override_incomplete_sch1_p18_without_consent_not_sought),
+		cmocka_unit_test(test_override_incomplete_without_reason),
+		cmocka_unit_test(test_override_incomplete_review_date_boundary),
+		cmocka_unit_test(test_override_does_not_lift_agency_rules),
+		cmocka_unit_test(test_minimum_necessary_withholds_and_names),
+		cmocka_unit_test(test_nothing_to_disclose),
+		cmocka_unit_test(test_no_consent_comes_before_nothing_to_disclose),
+		cmocka_unit_test(test_lawful_basis_article6_from_interest),
+		cmocka_unit_test(test_lawful_basis_article6_from_override),
+		cmocka_unit_test(test_lawful_basis_missing),
+		cmocka_unit_test(test_special_category_leaves_with_interest_condition),
+		cmocka_unit_test(test_special_category_condition_missing),
+		cmocka_unit_test(test_special_category_withheld_needs_no_condition),
+		cmocka_unit_test(test_special_category_under_sch1_p18_override),
+		cmocka_unit_test(test_special_category_under_vital_interests_override),
+		cmocka_unit_test(test_special_category_explicit_consent_does_not_cover_override),
+		cmocka_unit_test(test_nothing_to_disclose_comes_before_special_category),
+		cmocka_unit_test(test_enumerations),
+	};
+
+	return cmocka_run_group_tests_name("decide", tests, NULL, NULL);
+}
