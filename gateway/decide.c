@@ -122,11 +122,12 @@ has_text(const char *s)
 	return 0;
 }
 
-/* Not yet at the limit (see decide.h: a limit <= 0 has always passed). */
+/* Still within the limit, its last valid instant (decide.h: a limit <= 0
+ * has always passed). */
 static int
-before(int64_t now_us, int64_t limit_us)
+within(int64_t now_us, int64_t limit_us)
 {
-	return limit_us > 0 && now_us < limit_us;
+	return limit_us > 0 && now_us <= limit_us;
 }
 
 static int
@@ -141,7 +142,7 @@ consent_is_live(const struct decide_consent *c, const char *agency_id,
 	/* A withdrawal takes effect at once, whatever its recorded time. */
 	if (c->withdrawn_us != 0)
 		return 0;
-	if (c->expires_us != 0 && !before(now_us, c->expires_us))
+	if (c->expires_us != 0 && !within(now_us, c->expires_us))
 		return 0;
 	return 1;
 }
@@ -250,10 +251,10 @@ decide(const struct principal *who, const struct decide_agency *agency,
 		    "No active agency has this id.");
 	if (!agency->active)
 		return refuse(out, "agency_inactive", "The agency is not active.");
-	if (!before(now_us, agency->dsa_expires_us))
+	if (!within(now_us, agency->dsa_expires_us))
 		return refuse(out, "agreement_expired",
 		    "The agency's data-sharing agreement has expired.");
-	if (!before(now_us, agency->notice_review_due_us))
+	if (!within(now_us, agency->notice_review_due_us))
 		return refuse(out, "privacy_notice_expired",
 		    "The agency's privacy notice review is overdue.");
 	in = find_interest(agency, req->purpose);

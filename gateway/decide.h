@@ -15,8 +15,8 @@
  * Rules, in the order they are applied (the first that fails refuses):
  *   role_not_permitted	the principal is neither staff nor a safeguarding lead
  *   agency_inactive	the agency is unknown (NULL) or not active
- *   agreement_expired	now >= the data-sharing agreement's expiry
- *   privacy_notice_expired now >= the agency's privacy-notice review date
+ *   agreement_expired	now is past the data-sharing agreement's expiry
+ *   privacy_notice_expired now is past the agency's privacy-notice review date
  *   purpose_not_registered the purpose is none of the agency's interests
  *   with an override:
  *     role_not_permitted  the principal is not a safeguarding lead
@@ -27,7 +27,7 @@
  *   without one:
  *     no_consent	   no consent for this agency and purpose that is
  *			   granted (granted <= now), not withdrawn and not
- *			   expired (now < expires, when it expires)
+ *			   expired (now <= expires, when it expires)
  *   nothing_to_disclose	none of the request's fields is in the purpose's
  *			field list
  *   special_category_condition_missing a special-category field would
@@ -35,12 +35,13 @@
  *   lawful_basis_missing	the interest names no usable Art 6 basis (a
  *			validated profile never does this: fail closed)
  *
- * Times are microseconds since the epoch (UTC). A limit is the first instant
- * at which the thing no longer holds: at exactly dsa_expires_us the
- * agreement has expired, at exactly notice_review_due_us the notice is
- * overdue, at exactly a consent's expires_us it has expired. A limit of 0
- * (or less) is treated as already passed: an agreement without an end date
- * is not in date (fail closed).
+ * Times are microseconds since the epoch (UTC). A limit is the last instant
+ * at which the thing still holds, as profiles.c and consent_api.c store a
+ * date ("valid through that day": its last microsecond): the agreement is in
+ * date while now <= dsa_expires_us, the notice while now <=
+ * notice_review_due_us, a consent while now <= its expires_us. A limit of 0
+ * (or less) has always passed: an agreement without an end date is not in
+ * date (fail closed). A review date must be strictly after now.
  */
 #ifndef DECIDE_H
 #define DECIDE_H

@@ -221,10 +221,10 @@ test_agreement_expired_boundary(void **state)
 
 	(void)state;
 	world_init(&w);
-	w.agency.dsa_expires_us = NOW + 1;
-	assert_int_equal(run(&w), 1);		/* last microsecond in date */
 	w.agency.dsa_expires_us = NOW;
-	assert_int_equal(run(&w), 0);		/* expired from that instant */
+	assert_int_equal(run(&w), 1);		/* its last microsecond in date */
+	w.agency.dsa_expires_us = NOW - 1;
+	assert_int_equal(run(&w), 0);		/* expired a microsecond ago */
 	assert_refused(&w, "agreement_expired");
 	w.agency.dsa_expires_us = 0;		/* no end date: fail closed */
 	assert_int_equal(run(&w), 0);
@@ -263,9 +263,9 @@ test_privacy_notice_expired_boundary(void **state)
 
 	(void)state;
 	world_init(&w);
-	w.agency.notice_review_due_us = NOW + 1;
-	assert_int_equal(run(&w), 1);
 	w.agency.notice_review_due_us = NOW;
+	assert_int_equal(run(&w), 1);		/* due now: not yet overdue */
+	w.agency.notice_review_due_us = NOW - 1;
 	assert_int_equal(run(&w), 0);
 	assert_refused(&w, "privacy_notice_expired");
 }
@@ -389,9 +389,8 @@ test_consent_expiry_boundary(void **state)
 	world_init(&w);
 	w.consents[0].expires_us = NOW + 1;
 	assert_int_equal(run(&w), 1);
-	w.consents[0].expires_us = NOW;
-	assert_int_equal(run(&w), 0);
-	assert_refused(&w, "no_consent");
+	w.consents[0].expires_us = NOW;		/* its last valid microsecond */
+	assert_int_equal(run(&w), 1);
 	w.consents[0].expires_us = NOW - 1;
 	assert_int_equal(run(&w), 0);
 	assert_refused(&w, "no_consent");
