@@ -1,0 +1,56 @@
+/*
+ * fields.c: the field catalogue (see fields.h). A table, nothing else: the
+ * classification follows schemas/agency-profile.schema.json, where the
+ * health fields are the special-category ones.
+ */
+#include <string.h>
+
+#include "fields.h"
+
+const struct field_def field_catalogue[] = {
+	{ "child_name",			"identifying",	0 },
+	{ "child_dob",			"identifying",	0 },
+	{ "parent_names",		"identifying",	0 },
+	{ "household_composition",	"identifying",	0 },
+	{ "address",			"contact",	0 },
+	{ "postcode",			"contact",	0 },
+	{ "phone",			"contact",	0 },
+	{ "email",			"contact",	0 },
+	{ "child_health_needs",		"health",	1 },
+	{ "parent_mental_health",	"health",	1 },
+	{ "disability",			"health",	1 },
+	{ "gp_practice",		"health",	1 },
+	{ "pregnancy",			"health",	1 },
+	{ "safeguarding_concerns",	"safeguarding",	0 },
+	{ "domestic_abuse_indicator",	"safeguarding",	0 },
+	{ "child_protection_status",	"safeguarding",	0 },
+	{ "school_name",		"education",	0 },
+	{ "attendance_concerns",	"education",	0 },
+	{ "send_status",		"education",	0 },
+	{ "housing_status",		"housing",	0 },
+	{ "housing_risk",		"housing",	0 },
+	{ "tenancy_reference",		"housing",	0 },
+	{ "support_summary",		"support",	0 },
+	{ "support_start_date",		"support",	0 },
+	{ "support_end_date",		"support",	0 },
+	{ "referral_reason",		"support",	0 },
+};
+const size_t field_catalogue_len = sizeof(field_catalogue) / sizeof(field_catalogue[0]);
+
+const char *const field_special[] = {
+	"child_health_needs", "parent_mental_health", "disability", "gp_practice", "pregnancy",
+};
+const size_t field_special_len = sizeof(field_special) / sizeof(field_special[0]);
+
+const struct field_def *
+field_find(const char *name)
+{
+	size_t	i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < field_catalogue_len; i++)
+		if (strcmp(field_catalogue[i].name, name) == 0)
+			return &field_catalogue[i];
+	return NULL;
+}

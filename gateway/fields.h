@@ -1,0 +1,29 @@
+/*
+ * fields.h: the catalogue of family-record fields a disclosure may carry,
+ * with their category. The names are the enumeration of
+ * schemas/agency-profile.schema.json (#/definitions/field); a unit test keeps
+ * the two in step. Special-category fields (UK GDPR Art 9: health) need an
+ * Article 9 condition before they may leave (decide.c).
+ */
+#ifndef FIELDS_H
+#define FIELDS_H
+
+#include <stddef.h>
+
+struct field_def {
+	const char	*name;
+	const char	*category;	/* identifying, contact, health, ... */
+	int		 special;	/* Art 9 special category */
+};
+
+/* The catalogue, in schema order. */
+extern const struct field_def	field_catalogue[];
+extern const size_t		field_catalogue_len;
+/* The special-category names, for decide(). */
+extern const char *const	field_special[];
+extern const size_t		field_special_len;
+
+/* The definition of name, or NULL when it is not in the catalogue. */
+const struct field_def	*field_find(const char *name);
+
+#endif

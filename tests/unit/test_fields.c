@@ -1,0 +1,78 @@
+/*
+ * test_fields.c: the field catalogue (gateway/fields.c) against the
+ * enumeration in schemas/agency-profile.schema.json, so neither can drift.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "fields.h"
+
+static json_t *
+field_enum(json_t **root)
+{
+	json_error_t	e;
+
+	*root = json_load_file("schemas/agency-profile.schema.json", 0, &e);
+	assert_non_null(*root);
+	return json_object_get(json_object_get(json_object_get(*root, "definitions"),
+	    "field"), "enum");
+}
+
+static void
+test_catalogue_matches_profile_schema(void **state)
+{
+	json_t	*root, *en, *v;
+	size_t	 i;
+
+	(void)state;
+	en = field_enum(&root);
+	assert_true(json_is_array(en));
+	assert_int_equal(json_array_size(en), field_catalogue_len);
+	json_array_foreach(en, i, v) {
+		assert_non_null(field_find(json_string_value(v)));
+		assert_string_equal(field_catalogue[i].name, json_string_value(v));
+	}
+	json_decref(root);
+}
+
+static void
+test_special_category_is_exactly_the_health_fields(void **state)
+{
+	size_t	i, n = 0;
+
+	(void)state;
+	for (i = 0; i < field_catalogue_len; i++) {
+		int health = strcmp(field_catalogue[i].category, "health") == 0;
+
+		assert_int_equal(field_catalogue[i].special, health);
+		n += (size_t)health;
+	}
+	assert_int_equal(n, field_special_len);
+	for (i = 0; i < field_special_len; i++)
+		assert_true(field_find(field_special[i])->special);
+}
+
+static void
+test_unknown_field_is_not_in_catalogue(void **state)
+{
+	(void)state;
+	assert_null(field_find("criminal_record"));
+	assert_null(field_find(NULL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_catalogue_matches_profile_schema),
+		cmocka_unit_test(test_special_category_is_exactly_the_health_fields),
+		cmocka_unit_test(test_unknown_field_is_not_in_catalogue),
+	};
+
+	return cmocka_run_group_tests_name("fields", tests, NULL, NULL);
+}
