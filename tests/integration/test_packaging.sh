@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Packaging stays in step with the Makefile: docker/Dockerfile installs exactly
+# the Makefile's DEB_PKGS, copies no generated secrets into the image, and the
+# compose file and entrypoint parse. Needs no daemon. TAP output.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+n=0; fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+
+# words LABEL FILE: the whitespace-separated words of the (backslash-continued)
+# assignment whose first line starts with LABEL, with quotes dropped.
+words() {
+	awk -v label="$1" '
+		index($0, label) == 1 { on = 1; sub(/^[^=]*=/, "") }
+		on { line = $0; cont = sub(/\\[ \t]*$/, "", line); gsub(/"/, "", line); printf "%s ", line; if (!cont) exit }
+	' "$2" | tr -s ' \t' '\n' | sed '/^$/d'
+}
+
+make_pkgs=$(words "DEB_PKGS" Makefile)
+docker_pkgs=$(words "ARG DEB_PKGS" docker/Dockerfile)
+if [ -n "$make_pkgs" ] && [ "$make_pkgs" = "$docker_pkgs" ]; then
+	ok "dockerfile_packages_match_makefile_deb_pkgs ($(echo "$make_pkgs" | wc -l) packages)"
+else
+	notok "dockerfile_packages_match_makefile_deb_pkgs"
+	diff <(echo "$make_pkgs") <(echo "$docker_pkgs") | sed 's/^/# /'
+fi
+
+if grep -Eq '^COPY[[:space:]]+(\.|certs|var|build)([/[:space:]]|$)' docker/Dockerfile; then
+	notok "dockerfile_copies_no_certs_var_or_build"
+else
+	ok "dockerfile_copies_no_certs_var_or_build"
+fi
+
+if grep -q '^certs/dev/' .dockerignore && grep -q '^var/' .dockerignore; then
+	ok "dockerignore_excludes_generated_keys_and_data"
+else
+	notok "dockerignore_excludes_generated_keys_and_data"
+fi
+
+if grep -Eq '^USER[[:space:]]+gateway' docker/Dockerfile && grep -q '^EXPOSE 8443' docker/Dockerfile &&
+   grep -q '"--data", "/var/lib/gateway"' docker/Dockerfile; then
+	ok "runtime_image_non_root_exposes_8443_data_in_var_lib_gateway"
+else
+	notok "runtime_image_non_root_exposes_8443_data_in_var_lib_gateway"
+fi
+
+if sh -n docker/entrypoint.sh; then ok "entrypoint_parses"; else notok "entrypoint_parses"; fi
+
+# compose.yaml: a healthcheck that presents a client certificate to /healthz.
+if grep -q 'healthcheck:' docker/compose.yaml && grep -q -- '"--cert"' docker/compose.yaml &&
+   grep -q '/healthz' docker/compose.yaml; then
+	ok "compose_healthcheck_uses_client_certificate"
+else
+	notok "compose_healthcheck_uses_client_certificate"
+fi
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
