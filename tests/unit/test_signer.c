@@ -1,0 +1,219 @@
+/*
+ * test_signer.c: the ledger signing key on disk: created 0600 with its public
+ * half beside it, refused when others can read it, re-read per signature.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+
+#include "note.h"
+#include "signer.h"
+
+static const char *NAME = "families-together.example/gateway/ledger";
+
+static int
+setup(void **state)
+{
+	char	*dir = strdup("/tmp/test_signer.XXXXXX");
+
+	if (dir == NULL || mkdtemp(dir) == NULL)
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char	*dir = *state, path[512];
+
+	snprintf(path, sizeof(path), "%s/ledger.key", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ledger.pub", dir);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+	return 0;
+}
+
+static void
+path_in(const char *dir, const char *file, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", dir, file);
+}
+
+static void
+test_key_is_created_0600_with_public_key_beside_it(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], kp[512], pp[512];
+	struct stat	 st;
+	int		 created = -1;
+	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
+
+	assert_non_null(s);
+	assert_int_equal(created, 1);
+	path_in(dir, "ledger.key", kp, sizeof(kp));
+	path_in(dir, "ledger.pub", pp, sizeof(pp));
+	assert_int_equal(stat(kp, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(pp, &st), 0);
+	/* The PEM served is the PEM on disk. */
+	char *loaded_err = err;
+	EVP_PKEY *pub = signer_load_pub(pp, loaded_err, sizeof(err));
+	assert_non_null(pub);
+	assert_int_equal(EVP_PKEY_eq(pub, signer_pub(s)), 1);
+	size_t len;
+	const char *pem = signer_pub_pem(s, &len);
+	assert_true(strncmp(pem, "-----BEGIN PUBLIC KEY-----\n", 27) == 0);
+	assert_int_equal(strlen(pem), len);
+	EVP_PKEY_free(pub);
+	signer_free(s);
+
+	/* Opening again reuses the same key. */
+	s = signer_open(dir, NAME, &created, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(created, 0);
+	pub = signer_load_pub(pp, err, sizeof(err));
+	assert_non_null(pub);
+	assert_int_equal(EVP_PKEY_eq(pub, signer_pub(s)), 1);
+	EVP_PKEY_free(pub);
+	signer_free(s);
+}
+
+static void
+test_signed_checkpoint_verifies_with_published_key(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], pp[512];
+	int		 created;
+	unsigned char	 root[32] = { 1, 2, 3 };
+	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
+
+	assert_non_null(s);
+	char *body = checkpoint_format(NAME, 42, root);
+	assert_non_null(body);
+	char *note = signer_sign_note(s, body, strlen(body), err, sizeof(err));
+	assert_non_null(note);
+	path_in(dir, "ledger.pub", pp, sizeof(pp));
+	EVP_PKEY *pub = signer_load_pub(pp, err, sizeof(err));
+	assert_non_null(pub);
+	assert_int_equal(note_verify(note, strlen(note), NAME, pub, NULL), 0);
+	/* The key ID in the signature line is the published key's. */
+	unsigned char raw[32];
+	size_t rl = 32;
+	uint32_t id;
+	assert_int_equal(EVP_PKEY_get_raw_public_key(pub, raw, &rl), 1);
+	assert_int_equal(note_key_id(NAME, raw, &id), 0);
+	assert_int_equal(id, signer_key_id(s));
+	EVP_PKEY_free(pub);
+	free(note);
+	free(body);
+	signer_free(s);
+}
+
+static void
+test_key_readable_by_group_or_others_is_refused(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], kp[512];
+	int		 created;
+	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
+
+	assert_non_null(s);
+	signer_free(s);
+	path_in(dir, "ledger.key", kp, sizeof(kp));
+	const mode_t bad[] = { 0640, 0604, 0660, 0610 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(kp, bad[i]), 0);
+		err[0] = '\0';
+		assert_null(signer_open(dir, NAME, &created, err, sizeof(err)));
+		assert_non_null(strstr(err, "chmod 600"));
+	}
+	assert_int_equal(chmod(kp, 0600), 0);
+	s = signer_open(dir, NAME, &created, err, sizeof(err));
+	assert_non_null(s);
+	/* Loosened while running: the next signature is refused. */
+	assert_int_equal(chmod(kp, 0644), 0);
+	assert_null(signer_sign_note(s, "x\n", 2, err, sizeof(err)));
+	assert_int_equal(chmod(kp, 0600), 0);
+	char *note = signer_sign_note(s, "x\n", 2, err, sizeof(err));
+	assert_non_null(note);
+	free(note);
+	signer_free(s);
+}
+
+static void
+test_key_replaced_behind_our_back_is_not_used(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], kp[512], pp[512];
+	int		 created;
+	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
+
+	assert_non_null(s);
+	path_in(dir, "ledger.key", kp, sizeof(kp));
+	path_in(dir, "ledger.pub", pp, sizeof(pp));
+	/* Make a second key in another directory and move it over the first. */
+	char other[] = "/tmp/test_signer_other.XXXXXX", okp[512], opp[512];
+	assert_non_null(mkdtemp(other));
+	struct signer *s2 = signer_open(other, NAME, &created, err, sizeof(err));
+	assert_non_null(s2);
+	signer_free(s2);
+	path_in(other, "ledger.key", okp, sizeof(okp));
+	path_in(other, "ledger.pub", opp, sizeof(opp));
+	assert_int_equal(rename(okp, kp), 0);
+	assert_null(signer_sign_note(s, "x\n", 2, err, sizeof(err)));
+	assert_non_null(strstr(err, "changed"));
+	signer_free(s);
+	/* Nor at start: ledger.pub no longer matches ledger.key. */
+	assert_null(signer_open(dir, NAME, &created, err, sizeof(err)));
+	assert_non_null(strstr(err, "does not match"));
+	unlink(opp);
+	rmdir(other);
+}
+
+static void
+test_not_an_ed25519_key_is_refused(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], kp[512];
+	int		 created;
+	FILE		*f;
+
+	path_in(dir, "ledger.key", kp, sizeof(kp));
+	f = fopen(kp, "w");
+	assert_non_null(f);
+	fputs("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n", f);
+	fclose(f);
+	assert_int_equal(chmod(kp, 0600), 0);
+	assert_null(signer_open(dir, NAME, &created, err, sizeof(err)));
+	assert_non_null(strstr(err, "not an Ed25519 private key"));
+	assert_null(signer_open(dir, "bad name", &created, err, sizeof(err)));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_key_is_created_0600_with_public_key_beside_it,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed_checkpoint_verifies_with_published_key,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_readable_by_group_or_others_is_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_replaced_behind_our_back_is_not_used,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_an_ed25519_key_is_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
