@@ -31,4 +31,27 @@ struct ledger_entry {
 int	ledger_append(struct ledger *, struct store_conn *, const struct ledger_entry *,
 	    int64_t *seq, unsigned char leaf_hash[32]);
 
+/* An entry as stored: the appended fields plus what the ledger assigned. */
+struct ledger_record {
+	int64_t			seq;		/* 1, 2, 3 ...; leaf index = seq - 1 */
+	int64_t			time_us;	/* UTC, microseconds since the epoch */
+	struct ledger_entry	e;
+};
+
+/* ledger_entry.c: the canonical leaf encoding (pure). */
+struct merkle_hasher;
+#define LEDGER_FIELD_MAX	1024	/* bytes per text field */
+#define LEDGER_LEAF_TAG		"ledger-entry-v1"
+/* 1 if the entry may be appended: actor, actor_role and action present and
+ * non-empty; every text field at most LEDGER_FIELD_MAX bytes of UTF-8 with
+ * no control characters. Else 0. */
+int	ledger_entry_valid(const struct ledger_entry *);
+/* Writes the leaf data of r (the bytes whose RFC 6962 leaf hash is the
+ * tree's leaf; the format is in ledger_entry.c and the README) to out when
+ * it fits in max bytes. Returns the full length, like snprintf. */
+size_t	ledger_leaf_encode(const struct ledger_record *r, unsigned char *out, size_t max);
+/* SHA-256(0x00 || leaf data). hs may be NULL. 0 or -1. */
+int	ledger_leaf_hash(struct merkle_hasher *hs, const struct ledger_record *r,
+	    unsigned char out[32]);
+
 #endif

@@ -102,9 +102,8 @@ note_name_valid(const char *name)
 	return 1;
 }
 
-/* 1 if s[0:len] is valid UTF-8 with no control character but '\n'. */
-static int
-text_valid(const char *s, size_t len)
+int
+note_text_valid(const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s, *end = p + len;
 
@@ -208,7 +207,7 @@ note_sign(const char *text, size_t len, const char *name, EVP_PKEY *priv)
 	size_t		 siglen = NOTE_ED25519_SIG_LEN, outlen;
 	uint32_t	 id;
 
-	if (len == 0 || text[len - 1] != '\n' || !text_valid(text, len) ||
+	if (len == 0 || text[len - 1] != '\n' || !note_text_valid(text, len) ||
 	    (len >= 2 && text[len - 2] == '\n') || !note_name_valid(name))
 		return NULL;
 	if (raw_pub(priv, pub) != 0 || note_key_id(name, pub, &id) != 0)
@@ -259,7 +258,7 @@ note_verify(const char *note, size_t len, const char *name, const EVP_PKEY *pub,
 	uint32_t	 id;
 	int		 verified = 0, failed = 0;
 
-	if (len == 0 || !text_valid(note, len) || note[len - 1] != '\n')
+	if (len == 0 || !note_text_valid(note, len) || note[len - 1] != '\n')
 		return -1;
 	/* The text ends at the last blank line ("\n\n"). */
 	for (p = end - 1; p > note; p--)
@@ -331,7 +330,7 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *cp)
 	size_t		 llen[3];
 	uint64_t	 size = 0;
 
-	if (len == 0 || text[len - 1] != '\n' || !text_valid(text, len))
+	if (len == 0 || text[len - 1] != '\n' || !note_text_valid(text, len))
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));

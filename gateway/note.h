@@ -25,6 +25,9 @@
 /* 1 if name is a valid key name (non-empty, no spaces, no '+', no control
  * characters; this implementation accepts printable ASCII only), else 0. */
 int	note_name_valid(const char *name);
+/* 1 if s[0:len] is valid UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF) with no control character (C0 or DEL) but '\n'. */
+int	note_text_valid(const char *s, size_t len);
 /* Key ID of an Ed25519 key under name. 0, or -1 on a hash failure. */
 int	note_key_id(const char *name, const unsigned char pub[NOTE_ED25519_PUB_LEN],
 	    uint32_t *id);
