@@ -26,4 +26,48 @@ int	jsonschema_check(const json_t *schema, char *err, size_t errlen);
 int	jsonschema_validate(const json_t *root, const json_t *schema,
 	    const json_t *instance, json_t *errors);
 
+/*
+ * Extensions (beyond the two calls above).
+ *
+ * A resolver maps an absolute document URI (no fragment) that a "$ref"
+ * names, e.g. "family-record.schema.json" or "http://host/x.json", to the
+ * root of that document: a borrowed reference that must stay valid for the
+ * whole call, or NULL when unknown (the reference is then unresolvable).
+ */
+typedef const json_t *(*jsonschema_resolver)(void *arg, const char *uri);
+
+/* jsonschema_check() with options. JSONSCHEMA_STRICT_REF additionally
+ * rejects a "$ref" that has sibling assertion keywords: draft-07 ignores
+ * them, which would silently not enforce what the author wrote (wrap the
+ * "$ref" in "allOf" instead). */
+#define JSONSCHEMA_STRICT_REF	0x1
+int	jsonschema_check_flags(const json_t *schema, int flags, char *err,
+	    size_t errlen);
+
+/* Resolves every "$ref" in the document root (retrieved from root_uri,
+ * "" when unknown) through its own "$id"s and resolve (may be NULL). 0 when
+ * every reference has a target; -1 with a message naming the reference and
+ * where it is in err. Also rejects a chain of references that loops. */
+int	jsonschema_check_refs(const json_t *root, const char *root_uri,
+	    jsonschema_resolver resolve, void *arg, char *err, size_t errlen);
+
+/* jsonschema_validate() for a schema document retrieved from root_uri
+ * (the base for relative references; "" or NULL when unknown), resolving
+ * references to other documents through resolve (may be NULL). Same
+ * return values and error objects. Thread-safe: schemas and instance are
+ * only read. */
+int	jsonschema_validate_ex(const json_t *root, const char *root_uri,
+	    const json_t *schema, const json_t *instance, json_t *errors,
+	    jsonschema_resolver resolve, void *arg);
+
+/* Limits: schema evaluation nesting (a "$ref" loop or a deeply nested
+ * instance stops here: the instance is reported invalid with keyword
+ * "depth"), and the number of error objects appended per call. */
+#define JSONSCHEMA_MAX_DEPTH	128
+#define JSONSCHEMA_MAX_ERRORS	100
+
+/* Frees the process-wide cache of compiled regular expressions (optional,
+ * at exit; validation may be called again afterwards). */
+void	jsonschema_cleanup(void);
+
 #endif
