@@ -62,8 +62,9 @@ struct consent_row {
 	int64_t		 expires_us;	/* 0: no expiry */
 	int64_t		 withdrawn_us;	/* 0: not withdrawn */
 };
+/* Inserts a new consent; evidence is sealed (vault_seal). 0 or -1. */
 int	store_consent_insert(struct store_conn *, const struct consent_row *,
-	    const char *recorded_by, const char *evidence_ct);
+	    const char *recorded_by, const unsigned char *evidence_ct, size_t evidence_len);
 /* 0 found, 1 not found, -1 error. */
 int	store_consent_get(struct store_conn *, const char *id, struct consent_row *);
 /* 0 withdrawn now, 1 not found, 2 already withdrawn, -1 error. */

@@ -1,0 +1,255 @@
+/*
+ * auth.c: client certificate verification and principal resolution.
+ *
+ * Two kinds of caller, two checks:
+ *  - charity people: the chain verifies against the charity CA (and its
+ *    CRL); the role is the subject's OU, which must be a known role;
+ *  - partner agencies: the leaf's SubjectPublicKeyInfo SHA-256 matches a pin
+ *    registered in an agency profile, and the chain verifies against that
+ *    agency's own CA (not any other agency's).
+ * Time validity and the clientAuth key purpose are checked in both. Nothing
+ * here trusts anything the client says besides its verified certificate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+
+#include "auth.h"
+#include "profiles.h"
+
+#define MAX_CHAIN	8
+
+struct agency_trust {
+	const struct agency		*agency;
+	gnutls_x509_trust_list_t	 tl;
+};
+
+struct auth {
+	gnutls_x509_trust_list_t	 charity;
+	struct agency_trust		*agencies;
+	size_t				 nagencies;
+};
+
+static int
+trust_from_files(gnutls_x509_trust_list_t *tl, const char *ca, const char *crl,
+    char *err, size_t errlen)
+{
+	int	n;
+
+	if (gnutls_x509_trust_list_init(tl, 0) < 0) {
+		snprintf(err, errlen, "trust list: out of memory");
+		return -1;
+	}
+	n = gnutls_x509_trust_list_add_trust_file(*tl, ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+	if (n <= 0) {
+		snprintf(err, errlen, "%s: no CA certificate could be read", ca);
+		return -1;
+	}
+	if (crl != NULL && access(crl, R_OK) == 0) {
+		n = gnutls_x509_trust_list_add_trust_file(*tl, NULL, crl, GNUTLS_X509_FMT_PEM,
+		    GNUTLS_TL_VERIFY_CRL | GNUTLS_TL_FAIL_ON_INVALID_CRL, 0);
+		if (n < 0) {
+			snprintf(err, errlen, "%s: CRL not valid for the CA: %s", crl, gnutls_strerror(n));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct auth *
+auth_load(const char *dir, const struct profiles *ps, char *err, size_t errlen)
+{
+	struct auth	*a;
+	char		 ca[4096], crl[4096];
+	size_t		 i;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
+	snprintf(crl, sizeof(crl), "%s/crl.pem", dir);
+	if (trust_from_files(&a->charity, ca, crl, err, errlen) == -1)
+		goto fail;
+	if ((a->agencies = calloc(ps->n ? ps->n : 1, sizeof(*a->agencies))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < ps->n; i++) {
+		a->agencies[i].agency = &ps->agencies[i];
+		a->nagencies++;
+		if (trust_from_files(&a->agencies[i].tl, ps->agencies[i].ca_file, NULL,
+		    err, errlen) == -1)
+			goto fail;
+	}
+	return a;
+fail:
+	auth_free(a);
+	return NULL;
+}
+
+void
+auth_free(struct auth *a)
+{
+	size_t	i;
+
+	if (a == NULL)
+		return;
+	if (a->charity)
+		gnutls_x509_trust_list_deinit(a->charity, 1);
+	for (i = 0; i < a->nagencies; i++)
+		if (a->agencies[i].tl)
+			gnutls_x509_trust_list_deinit(a->agencies[i].tl, 1);
+	free(a->agencies);
+	free(a);
+}
+
+static const char *
+status_reason(unsigned status)
+{
+	if (status & GNUTLS_CERT_REVOKED)
+		return "certificate_revoked";
+	if (status & (GNUTLS_CERT_EXPIRED | GNUTLS_CERT_NOT_ACTIVATED))
+		return "certificate_expired";
+	return "certificate_untrusted";
+}
+
+static int
+verify_with(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *certs, unsigned n, unsigned *status)
+{
+	gnutls_typed_vdata_st	vdata = {
+		.type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT,
+	};
+
+	*status = 0;
+	if (gnutls_x509_trust_list_verify_crt2(tl, certs, n, &vdata, 1, 0, status, NULL) < 0)
+		return -1;
+	return *status == 0 ? 0 : -1;
+}
+
+static int
+spki_sha256(gnutls_x509_crt_t crt, char out[65])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	gnutls_pubkey_t		 pk;
+	gnutls_datum_t		 der = { NULL, 0 };
+	unsigned char		 md[32];
+	int			 i, rc = -1;
+
+	if (gnutls_pubkey_init(&pk) < 0)
+		return -1;
+	if (gnutls_pubkey_import_x509(pk, crt, 0) >= 0 &&
+	    gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &der) >= 0 &&
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, md) >= 0) {
+		for (i = 0; i < 32; i++) {
+			out[2 * i] = hex[md[i] >> 4];
+			out[2 * i + 1] = hex[md[i] & 15];
+		}
+		out[64] = '\0';
+		rc = 0;
+	}
+	gnutls_free(der.data);
+	gnutls_pubkey_deinit(pk);
+	return rc;
+}
+
+static int
+subject_field(gnutls_x509_crt_t crt, const char *oid, char *buf, size_t len)
+{
+	size_t	sz = len;
+
+	if (gnutls_x509_crt_get_dn_by_oid(crt, oid, 0, 0, buf, &sz) < 0)
+		return -1;
+	buf[len - 1] = '\0';
+	return 0;
+}
+
+int
+auth_verify_chain(const struct auth *a, const gnutls_datum_t *chain, unsigned n,
+    struct principal *p, const char **why)
+{
+	gnutls_x509_crt_t	 certs[MAX_CHAIN];
+	const struct agency	*ag;
+	unsigned		 i, imported = 0, status;
+	char			 ou[64], cn[128];
+	int			 rc = -1;
+	size_t			 k;
+
+	memset(p, 0, sizeof(*p));
+	*why = "no_certificate";
+	if (chain == NULL || n == 0)
+		return -1;
+	*why = "certificate_untrusted";
+	if (n > MAX_CHAIN)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (gnutls_x509_crt_init(&certs[i]) < 0)
+			goto out;
+		imported++;
+		if (gnutls_x509_crt_import(certs[i], &chain[i], GNUTLS_X509_FMT_DER) < 0)
+			goto out;
+	}
+	if (spki_sha256(certs[0], p->spki_sha256) == -1)
+		goto out;
+
+	/* An agency: pinned key, chain to that agency's own CA. */
+	for (k = 0; k < a->nagencies; k++) {
+		ag = a->agencies[k].agency;
+		if (profiles_find_pin(&(struct profiles){ (struct agency *)ag, 1 },
+		    p->spki_sha256) == NULL)
+			continue;
+		if (verify_with(a->agencies[k].tl, certs, n, &status) == -1) {
+			*why = status_reason(status);
+			goto out;
+		}
+		p->role = ROLE_AGENCY;
+		p->agency = ag;
+		snprintf(p->name, sizeof(p->name), "%s", ag->id);
+		snprintf(p->id, sizeof(p->id), "agency:%s", ag->id);
+		rc = 0;
+		goto out;
+	}
+
+	/* Charity people: the charity CA, its CRL, the role from the OU. */
+	if (verify_with(a->charity, certs, n, &status) == -1) {
+		*why = status_reason(status);
+		goto out;
+	}
+	if (subject_field(certs[0], GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, ou, sizeof(ou)) == -1 ||
+	    subject_field(certs[0], GNUTLS_OID_X520_COMMON_NAME, cn, sizeof(cn)) == -1 ||
+	    (p->role = role_from_ou(ou)) == ROLE_NONE) {
+		*why = "certificate_not_registered";
+		goto out;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", cn);
+	snprintf(p->id, sizeof(p->id), "%s:%s", role_name(p->role), cn);
+	rc = 0;
+out:
+	for (i = 0; i < imported; i++)
+		gnutls_x509_crt_deinit(certs[i]);
+	if (rc == -1) {
+		p->role = ROLE_NONE;
+		p->agency = NULL;
+	}
+	return rc;
+}
+
+int
+auth_verify(const struct auth *a, gnutls_session_t s, struct principal *p, const char **why)
+{
+	const gnutls_datum_t	*chain;
+	unsigned		 n = 0;
+
+	if (gnutls_certificate_type_get(s) != GNUTLS_CRT_X509) {
+		memset(p, 0, sizeof(*p));
+		*why = "no_certificate";
+		return -1;
+	}
+	chain = gnutls_certificate_get_peers(s, &n);
+	return auth_verify_chain(a, chain, n, p, why);
+}

@@ -1,0 +1,34 @@
+/*
+ * auth.h: turns a TLS peer into a principal. Holds the trust anchors (the
+ * charity CA with its CRL, each registered agency's CA) and verifies a
+ * connection's client certificate chain against them: expired, revoked,
+ * unknown-CA, wrong-purpose and unregistered certificates are refused.
+ * Called once per TLS connection; the result is cached with the connection.
+ */
+#ifndef AUTH_H
+#define AUTH_H
+
+#include <stddef.h>
+#include <gnutls/gnutls.h>
+
+#include "principal.h"
+
+struct auth;
+struct profiles;
+
+/* Loads DIR/ca.crt and DIR/crl.pem (if present) and every agency's CA.
+ * NULL with a message in err on failure. */
+struct auth	*auth_load(const char *tls_dir, const struct profiles *,
+		    char *err, size_t errlen);
+void		 auth_free(struct auth *);
+/* Verifies the session's peer certificate. 0 and *p filled when it is a
+ * known principal; -1 otherwise, *why set to a reason code (static string):
+ * no_certificate, certificate_expired, certificate_revoked,
+ * certificate_untrusted, certificate_not_registered. */
+int		 auth_verify(const struct auth *, gnutls_session_t, struct principal *p,
+		    const char **why);
+/* The same check on a DER certificate chain (leaf first); for tests. */
+int		 auth_verify_chain(const struct auth *, const gnutls_datum_t *chain,
+		    unsigned n, struct principal *p, const char **why);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * config.c: the embedded defaults. `make run` needs no configuration file:
+ * everything has a development default relative to the project root, and
+ * gatewayd's flags override each (gatewayd --help lists them).
+ */
+#include "gateway.h"
+
+void
+config_defaults(struct config *c)
+{
+	c->bind = "127.0.0.1";
+	c->port = 8443;
+	c->port_file = NULL;
+	c->data_dir = "var";
+	c->profiles_dir = "agency-profiles";
+	c->schemas_dir = "schemas";
+	c->tls_dir = "certs/dev";
+	c->master_key = NULL;		/* DATA_DIR/master.key */
+	c->notify_url = NULL;
+	c->threads = 16;
+	c->max_body = 1024 * 1024;
+	c->conn_limit = 4096;
+	c->per_ip_limit = 2048;
+	c->conn_timeout = 60;
+	c->check_only = 0;
+}

@@ -1,0 +1,154 @@
+/*
+ * consent_api.c: POST /v1/consents and POST /v1/consents/{id}/withdraw.
+ * Staff record a family's consent to share with one agency for one of its
+ * registered purposes, with the evidence of how it was given (sealed under
+ * the family key: it may name people). Withdrawal takes effect at once: the
+ * next disclosure decision reads it from the store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "http.h"
+#include "log.h"
+#include "profiles.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+struct consent_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	struct consent_row	 row;
+	const char		*evidence;
+	int			 outcome;	/* store_consent_withdraw() result */
+};
+
+static int
+record_job(struct store_conn *c, void *arg)
+{
+	struct consent_job	*j = arg;
+	unsigned char		*ct = NULL;
+	size_t			 ctlen = 0;
+	int			 rc;
+
+	rc = vault_seal(j->gw->vault, c, j->row.family_pseudonym, j->evidence,
+	    strlen(j->evidence), &ct, &ctlen);
+	if (rc != 0) {
+		j->outcome = rc;	/* 1: the family's data was erased */
+		return -1;
+	}
+	rc = store_consent_insert(c, &j->row, j->who->id, ct, ctlen);
+	free(ct);
+	return rc;
+}
+
+static json_t *
+consent_json(const struct consent_row *r, const char *status)
+{
+	char	g[32], e[32], w[32];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
+	    "consent_id", r->id, "agency_id", r->agency_id, "purpose", r->purpose,
+	    "status", status,
+	    "granted_at", store_time_fmt(r->granted_us, g),
+	    "expires_at", r->expires_us ? store_time_fmt(r->expires_us, e) : NULL,
+	    "withdrawn_at", r->withdrawn_us ? store_time_fmt(r->withdrawn_us, w) : NULL);
+}
+
+static void
+consent_record(struct request *r, struct response *rs)
+{
+	struct consent_job	 j = { .gw = r->gw, .who = r->who };
+	const struct agency	*ag;
+	const char		*family, *agency, *purpose, *expires;
+	char			 loc[80];
+
+	family = json_string_value(json_object_get(r->body, "family_id"));
+	agency = json_string_value(json_object_get(r->body, "agency_id"));
+	purpose = json_string_value(json_object_get(r->body, "purpose"));
+	j.evidence = json_string_value(json_object_get(r->body, "evidence"));
+	expires = json_string_value(json_object_get(r->body, "expires"));
+
+	if ((ag = profiles_find(r->gw->profiles, agency)) == NULL) {
+		resp_error(rs, 404, "agency_not_found", "There is no agency with that id.",
+		    json_pack("[{s:s}]", "path", "/agency_id"));
+		return;
+	}
+	if (agency_interest(ag, purpose) == NULL) {
+		resp_error(rs, 403, "purpose_not_registered",
+		    "That purpose is not one of the agency's registered legitimate interests.",
+		    json_pack("[{s:s}]", "path", "/purpose"));
+		return;
+	}
+	j.row.granted_us = store_now_us();
+	if (expires != NULL) {
+		if (store_time_parse(expires, &j.row.expires_us) == -1 ||
+		    j.row.expires_us <= j.row.granted_us) {
+			resp_error(rs, 400, "invalid_expiry", "The expiry must be a date in the future.",
+			    json_pack("[{s:s}]", "path", "/expires"));
+			return;
+		}
+		if (strlen(expires) == 10)	/* a date: valid through that day */
+			j.row.expires_us += 86400LL * 1000000 - 1;
+	}
+	store_new_id("con_", j.row.id, sizeof(j.row.id));
+	vault_pseudonym(r->gw->vault, family, j.row.family_pseudonym);
+	snprintf(j.row.agency_id, sizeof(j.row.agency_id), "%s", agency);
+	snprintf(j.row.purpose, sizeof(j.row.purpose), "%s", purpose);
+
+	if (writer_submit(r->gw->writer, record_job, &j) != 0) {
+		if (j.outcome == 1)
+			resp_error(rs, 409, "family_erased",
+			    "This family's records were erased; no new consent can be attached.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable",
+			    "The consent could not be recorded; nothing was kept. Try again.", NULL);
+		return;
+	}
+	log_info("consent %s recorded for agency %s purpose %s", j.row.id, agency, purpose);
+	snprintf(loc, sizeof(loc), "/v1/consents/%s", j.row.id);
+	resp_json(rs, 201, consent_json(&j.row, "live"));
+	json_object_set_new(rs->json, "location", json_string(loc));
+}
+
+static int
+withdraw_job(struct store_conn *c, void *arg)
+{
+	struct consent_job	*j = arg;
+	int			 rc;
+
+	rc = store_consent_withdraw(c, j->row.id, j->row.withdrawn_us, j->who->id);
+	j->outcome = rc;
+	if (rc == 0)
+		rc = store_consent_get(c, j->row.id, &j->row);
+	return rc;
+}
+
+static void
+consent_withdraw(struct request *r, struct response *rs)
+{
+	struct consent_job	j = { .gw = r->gw, .who = r->who };
+	int			rc;
+
+	snprintf(j.row.id, sizeof(j.row.id), "%s", r->params[0]);
+	j.row.withdrawn_us = store_now_us();
+	rc = writer_submit(r->gw->writer, withdraw_job, &j);
+	if (rc == 0) {
+		log_info("consent %s withdrawn", j.row.id);
+		resp_json(rs, 200, consent_json(&j.row, "withdrawn"));
+	} else if (j.outcome == 1)
+		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
+	else if (j.outcome == 2)
+		resp_error(rs, 409, "already_withdrawn", "That consent was already withdrawn.", NULL);
+	else
+		resp_error(rs, 503, "store_unavailable",
+		    "The withdrawal could not be recorded. Try again.", NULL);
+}
+
+const struct route consent_routes[] = {
+	{ "POST", "/v1/consents", ROLE_BIT(ROLE_STAFF), "consent", consent_record },
+	{ "POST", "/v1/consents/{id}/withdraw", ROLE_BIT(ROLE_STAFF), "consent-withdraw",
+	    consent_withdraw },
+	{ NULL, NULL, 0, NULL, NULL }
+};

@@ -1,0 +1,268 @@
+/*
+ * gatewayd.c: the daemon's main. Reads flags over the embedded defaults,
+ * checks everything before trusting it (schemas, agency profiles, keys,
+ * certificates: any problem stops start-up with a message naming it), opens
+ * the store, starts the writer and the HTTPS server, then waits for SIGTERM
+ * or SIGINT and shuts down in order: stop accepting, finish requests in
+ * flight, drain the writer, close the store. Nothing acknowledged is lost.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "auth.h"
+#include "gateway.h"
+#include "log.h"
+#include "metrics.h"
+#include "profiles.h"
+#include "schemas.h"
+#include "server.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: gatewayd [--check] [--bind ADDR] [--port N] [--port-file FILE]\n"
+	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
+	    "                [--master-key FILE] [--notify-url URL] [--threads N]\n"
+	    "                [--max-body BYTES] [--verbose]\n"
+	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
+}
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return (errno != 0 || *s == '\0' || *end != '\0' || *out > max) ? -1 : 0;
+}
+
+/* Creates the master key only for a brand-new installation (no database
+ * yet): silently making a new key beside existing data would lose it all. */
+static int
+ensure_master_key(const char *path, const char *data_dir)
+{
+	unsigned char	key[32];
+	char		db[PATH_MAX];
+	int		fd;
+
+	if (access(path, F_OK) == 0)
+		return 0;
+	snprintf(db, sizeof(db), "%s/gateway.db", data_dir);
+	if (access(db, F_OK) == 0) {
+		log_errx("master key %s is missing but %s exists: refusing to start", path, db);
+		return -1;
+	}
+	if (mkdir(data_dir, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (RAND_bytes(key, sizeof(key)) != 1)
+		return -1;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
+		log_errx("master key %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) == -1) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	OPENSSL_cleanse(key, sizeof(key));
+	log_info("created a new master key for a new installation");
+	return 0;
+}
+
+static int
+write_port_file(const char *path, unsigned port)
+{
+	char	tmp[PATH_MAX];
+	FILE	*f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	fprintf(f, "%u\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		return -1;
+	return 0;
+}
+
+static double
+writer_depth_gauge(void *arg)
+{
+	return (double)writer_queue_depth(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "profiles", required_argument, NULL, 'a' },
+		{ "schemas", required_argument, NULL, 's' },
+		{ "tls", required_argument, NULL, 't' },
+		{ "master-key", required_argument, NULL, 'k' },
+		{ "notify-url", required_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "max-body", required_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct gateway	 gw;
+	struct server	*srv = NULL;
+	char		 err[1024], keypath[PATH_MAX];
+	unsigned long	 n;
+	sigset_t	 sigs;
+	int		 ch, sig, rc = 1;
+
+	memset(&gw, 0, sizeof(gw));
+	config_defaults(&gw.cfg);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': gw.cfg.check_only = 1; break;
+		case 'b': gw.cfg.bind = optarg; break;
+		case 'p':
+			if (parse_uint(optarg, 65535, &n) == -1) {
+				fprintf(stderr, "gatewayd: --port: not a port number\n");
+				return 2;
+			}
+			gw.cfg.port = (unsigned)n;
+			break;
+		case 'P': gw.cfg.port_file = optarg; break;
+		case 'd': gw.cfg.data_dir = optarg; break;
+		case 'a': gw.cfg.profiles_dir = optarg; break;
+		case 's': gw.cfg.schemas_dir = optarg; break;
+		case 't': gw.cfg.tls_dir = optarg; break;
+		case 'k': gw.cfg.master_key = optarg; break;
+		case 'n': gw.cfg.notify_url = optarg; break;
+		case 'T':
+			if (parse_uint(optarg, 256, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --threads: 1 to 256\n");
+				return 2;
+			}
+			gw.cfg.threads = (unsigned)n;
+			break;
+		case 'm':
+			if (parse_uint(optarg, 64UL << 20, &n) == -1 || n < 1024) {
+				fprintf(stderr, "gatewayd: --max-body: 1024 to 67108864\n");
+				return 2;
+			}
+			gw.cfg.max_body = n;
+			break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 2;
+	}
+	if (gw.cfg.master_key == NULL) {
+		snprintf(keypath, sizeof(keypath), "%s/master.key", gw.cfg.data_dir);
+		gw.cfg.master_key = keypath;
+	}
+
+	/* Signals: handled synchronously by the main thread only. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	if ((gw.schemas = schemas_load(gw.cfg.schemas_dir, err, sizeof(err))) == NULL) {
+		log_errx("schemas: %s", err);
+		goto out;
+	}
+	if (schemas_get(gw.schemas, "agency-profile") == NULL) {
+		log_errx("schemas: %s/agency-profile.schema.json is missing", gw.cfg.schemas_dir);
+		goto out;
+	}
+	if ((gw.profiles = profiles_load(gw.cfg.profiles_dir,
+	    schemas_get(gw.schemas, "agency-profile"), err, sizeof(err))) == NULL) {
+		log_errx("agency profile %s", err);
+		goto out;
+	}
+	if ((gw.auth = auth_load(gw.cfg.tls_dir, gw.profiles, err, sizeof(err))) == NULL) {
+		log_errx("certificates: %s", err);
+		goto out;
+	}
+	if (!gw.cfg.check_only && ensure_master_key(gw.cfg.master_key, gw.cfg.data_dir) == -1)
+		goto out;
+	if ((gw.vault = vault_open(gw.cfg.master_key, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if (gw.cfg.check_only) {
+		printf("configuration OK: %zu agency profiles, schemas, certificates, master key\n",
+		    gw.profiles->n);
+		rc = 0;
+		goto out;
+	}
+	if ((gw.metrics = metrics_create()) == NULL)
+		goto out;
+	if ((gw.store = store_open(gw.cfg.data_dir, err, sizeof(err))) == NULL) {
+		log_errx("store: %s", err);
+		goto out;
+	}
+	if ((gw.writer = writer_start(gw.store)) == NULL) {
+		log_errx("cannot start the writer");
+		goto out;
+	}
+	metrics_gauge(gw.metrics, "gateway_writer_queue_depth",
+	    "Jobs waiting for the next group commit.", writer_depth_gauge, gw.writer);
+	if ((srv = server_start(&gw, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if (gw.cfg.port_file != NULL && write_port_file(gw.cfg.port_file, server_port(srv)) == -1) {
+		log_errx("cannot write the port file");
+		goto out;
+	}
+	log_info("listening on https://%s:%u (%zu agencies)", gw.cfg.bind, server_port(srv),
+	    gw.profiles->n);
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP ignored: restart to reload configuration");
+			continue;
+		}
+		log_info("signal %d: shutting down", sig);
+		break;
+	}
+	rc = 0;
+out:
+	server_stop(srv, 10);
+	writer_stop(gw.writer);
+	store_close(gw.store);
+	metrics_free(gw.metrics);
+	vault_free(gw.vault);
+	auth_free(gw.auth);
+	profiles_free(gw.profiles);
+	schemas_free(gw.schemas);
+	if (rc == 0 && !gw.cfg.check_only)
+		log_info("stopped cleanly");
+	return rc;
+}

@@ -1,0 +1,541 @@
+/*
+ * http.c: libmicrohttpd glue. Owns the daemon, the per-connection principal
+ * cache and the per-request body buffer, and runs every request through the
+ * same gauntlet before any handler sees it:
+ *
+ *   authenticate (once per TLS connection, cached in the socket context)
+ *   -> body size (413) -> route (404/405) -> role (403 role_not_permitted)
+ *   -> content type (415) -> JSON syntax, duplicate keys refused (400)
+ *   -> schema (400 with field paths) -> handler
+ *
+ * A connection whose certificate is refused gets 401 in the error shape and
+ * is closed; no route runs for it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+
+#include "auth.h"
+#include "gateway.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "profiles.h"
+#include "schemas.h"
+#include "server.h"
+
+/* TLS 1.2 and 1.3 only, AEAD ciphers, forward secrecy. */
+#define TLS_PRIORITIES	"SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+			"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:" \
+			"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+
+enum conn_state { CONN_NEW, CONN_OK, CONN_REFUSED };
+
+/* Per TLS connection: the principal, resolved once. */
+struct connctx {
+	enum conn_state	 state;
+	const char	*why;
+	struct principal who;
+};
+
+/* Per request. */
+struct reqctx {
+	char		*body;
+	size_t		 len, cap;
+	int		 too_big;
+	struct timespec	 start;
+	const char	*route;		/* pattern for metrics */
+};
+
+struct server {
+	struct gateway		*gw;
+	struct MHD_Daemon	*d;
+	char			*key_pem, *cert_pem, *trust_pem;
+	atomic_int		 inflight;
+	unsigned		 port;
+};
+
+const char *
+req_header(const struct request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+req_query(const struct request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void
+resp_json(struct response *rs, int status, json_t *body)
+{
+	json_decref(rs->json);
+	free(rs->text);
+	rs->text = NULL;
+	rs->status = status;
+	rs->json = body;
+}
+
+void
+resp_error(struct response *rs, int status, const char *code, const char *message,
+    json_t *details)
+{
+	json_t	*e;
+
+	e = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (e != NULL && details != NULL)
+		json_object_set_new(e, "details", details);
+	else
+		json_decref(details);
+	resp_json(rs, status, json_pack("{s:o}", "error", e));
+}
+
+void
+resp_text(struct response *rs, int status, const char *ctype, char *text, size_t len)
+{
+	json_decref(rs->json);
+	rs->json = NULL;
+	free(rs->text);
+	rs->status = status;
+	rs->text = text;
+	rs->textlen = len;
+	rs->content_type = ctype;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
+    struct response *rs, int close_after)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+	char			*out;
+	size_t			 len;
+	const char		*ctype;
+	struct timespec		 now;
+
+	if (rs->json != NULL) {
+		out = json_dumps(rs->json, JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (out == NULL) {
+			rs->status = 500;
+			out = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"Internal error.\"}}");
+			if (out == NULL)
+				return MHD_NO;
+		}
+		len = strlen(out);
+		ctype = "application/json";
+	} else if (rs->text != NULL) {
+		out = rs->text;
+		rs->text = NULL;
+		len = rs->textlen;
+		ctype = rs->content_type ? rs->content_type : "text/plain; charset=utf-8";
+	} else {
+		out = NULL;
+		len = 0;
+		ctype = NULL;
+	}
+	r = MHD_create_response_from_buffer(len, out, out ? MHD_RESPMEM_MUST_FREE :
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(out);
+		return MHD_NO;
+	}
+	if (ctype)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (rs->location)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
+	if (close_after)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(conn, (unsigned)rs->status, r);
+	MHD_destroy_response(r);
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	metrics_request(s->gw->metrics, rc->route ? rc->route : "unmatched", rs->status,
+	    (double)(now.tv_sec - rc->start.tv_sec) + (now.tv_nsec - rc->start.tv_nsec) / 1e9);
+	json_decref(rs->json);
+	rs->json = NULL;
+	free(rs->text);
+	rs->text = NULL;
+	return ret;
+}
+
+static int
+is_json_type(const char *ct)
+{
+	size_t	n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static void
+dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, struct reqctx *rc,
+    const char *method, const char *url, struct response *rs)
+{
+	const struct route	*rt;
+	struct request		 req;
+	char			 pathbuf[512];
+	int			 path_known = 0;
+	json_error_t		 jerr;
+	json_t			*errors;
+
+	memset(&req, 0, sizeof(req));
+	req.gw = s->gw;
+	req.who = &cc->who;
+	req.method = method;
+	req.path = url;
+	req.conn = conn;
+
+	if (rc->too_big) {
+		resp_error(rs, 413, "payload_too_large", "The request body is over the size limit.",
+		    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
+		return;
+	}
+	if (strlen(url) >= sizeof(pathbuf) ||
+	    (rt = router_match(method, url, pathbuf, sizeof(pathbuf), req.params, &path_known)) == NULL) {
+		if (path_known)
+			resp_error(rs, 405, "method_not_allowed",
+			    "This path does not accept that method.", NULL);
+		else
+			resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+		return;
+	}
+	rc->route = rt->pattern;
+	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
+		resp_error(rs, 403, "role_not_permitted",
+		    "Your role is not permitted to do this.",
+		    json_pack("{s:s}", "role", role_name(cc->who.role)));
+		return;
+	}
+	if (rt->schema != NULL) {
+		if (rc->len > 0 && !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_TYPE))) {
+			resp_error(rs, 415, "unsupported_media_type",
+			    "The body must be application/json.", NULL);
+			return;
+		}
+		if (rc->len == 0)
+			req.body = json_object();
+		else
+			req.body = json_loadb(rc->body, rc->len, JSON_REJECT_DUPLICATES, &jerr);
+		if (req.body == NULL) {
+			resp_error(rs, 400, "malformed_json", "The body is not valid JSON.",
+			    json_pack("{s:i, s:i, s:s}", "line", jerr.line, "column", jerr.column,
+			    "problem", jerr.text));
+			return;
+		}
+		errors = json_array();
+		if (schemas_validate(s->gw->schemas, rt->schema, req.body, errors) != 0) {
+			resp_error(rs, 400, "schema_invalid",
+			    "The request does not match the schema; see details for the fields.",
+			    errors);
+			json_decref(req.body);
+			return;
+		}
+		json_decref(errors);
+	}
+	rt->fn(&req, rs);
+	json_decref(req.body);
+	if (rs->status == 0)
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct server			*s = cls;
+	struct reqctx			*rc = *con_cls;
+	const union MHD_ConnectionInfo	*ci;
+	struct connctx			*cc;
+	struct response			 rs = { 0 };
+	const char			*cl;
+
+	(void)version;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	cc = ci ? ci->socket_context : NULL;
+	if (cc == NULL)
+		return MHD_NO;
+
+	if (rc == NULL) {
+		if ((rc = calloc(1, sizeof(*rc))) == NULL)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &rc->start);
+		*con_cls = rc;
+		atomic_fetch_add(&s->inflight, 1);
+
+		if (cc->state == CONN_NEW) {
+			ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+			if (ci == NULL || ci->tls_session == NULL ||
+			    auth_verify(s->gw->auth, (gnutls_session_t)ci->tls_session,
+			    &cc->who, &cc->why) == -1) {
+				if (cc->why == NULL)
+					cc->why = "no_certificate";
+				cc->state = CONN_REFUSED;
+				log_info("refused client certificate: %s", cc->why);
+			} else
+				cc->state = CONN_OK;
+		}
+		if (cc->state == CONN_REFUSED) {
+			rc->route = "unauthenticated";
+			resp_error(&rs, 401, cc->why,
+			    "A valid client certificate issued to a registered principal is required.",
+			    NULL);
+			return send_response(conn, rc, s, &rs, 1);
+		}
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > s->gw->cfg.max_body) {
+			rc->too_big = 1;
+			resp_error(&rs, 413, "payload_too_large",
+			    "The request body is over the size limit.",
+			    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
+			return send_response(conn, rc, s, &rs, 1);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!rc->too_big) {
+			if (rc->len + *upload_data_size > s->gw->cfg.max_body) {
+				rc->too_big = 1;
+				free(rc->body);
+				rc->body = NULL;
+				rc->len = rc->cap = 0;
+			} else {
+				if (rc->len + *upload_data_size > rc->cap) {
+					size_t	 ncap = (rc->len + *upload_data_size) * 2;
+					char	*nb;
+
+					if (ncap > s->gw->cfg.max_body)
+						ncap = s->gw->cfg.max_body;
+					if ((nb = realloc(rc->body, ncap)) == NULL)
+						return MHD_NO;
+					rc->body = nb;
+					rc->cap = ncap;
+				}
+				memcpy(rc->body + rc->len, upload_data, *upload_data_size);
+				rc->len += *upload_data_size;
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	dispatch(s, conn, cc, rc, method, url, &rs);
+	return send_response(conn, rc, s, &rs, 0);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct server	*s = cls;
+	struct reqctx	*rc = *con_cls;
+
+	(void)conn;
+	(void)toe;
+	if (rc == NULL)
+		return;
+	free(rc->body);
+	free(rc);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		*socket_context = calloc(1, sizeof(struct connctx));
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_msg(LOG_DEBUG, "libmicrohttpd", "%s", buf);
+}
+
+/* The CA bundle sent as acceptable issuers: the charity CA and each agency CA. */
+static char *
+trust_bundle(const struct gateway *gw, char *err, size_t errlen)
+{
+	char	 path[4096], *all, *one, *na;
+	size_t	 len, total, i;
+
+	snprintf(path, sizeof(path), "%s/ca.crt", gw->cfg.tls_dir);
+	if ((all = slurp(path, &total)) == NULL) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		return NULL;
+	}
+	for (i = 0; i < gw->profiles->n; i++) {
+		if ((one = slurp(gw->profiles->agencies[i].ca_file, &len)) == NULL) {
+			snprintf(err, errlen, "%s: cannot read (agency %s)",
+			    gw->profiles->agencies[i].ca_file, gw->profiles->agencies[i].id);
+			free(all);
+			return NULL;
+		}
+		if ((na = realloc(all, total + len + 2)) == NULL) {
+			free(one);
+			free(all);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		all = na;
+		all[total++] = '\n';
+		memcpy(all + total, one, len + 1);
+		total += len;
+		free(one);
+	}
+	return all;
+}
+
+struct server *
+server_start(struct gateway *gw, char *err, size_t errlen)
+{
+	struct server		*s;
+	struct sockaddr_in	 sin;
+	const union MHD_DaemonInfo *di;
+	char			 path[4096];
+	unsigned		 flags;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->gw = gw;
+	snprintf(path, sizeof(path), "%s/server.key", gw->cfg.tls_dir);
+	if ((s->key_pem = slurp(path, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: cannot read (run make certs)", path);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/server.crt", gw->cfg.tls_dir);
+	if ((s->cert_pem = slurp(path, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: cannot read (run make certs)", path);
+		goto fail;
+	}
+	if ((s->trust_pem = trust_bundle(gw, err, errlen)) == NULL)
+		goto fail;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)gw->cfg.port);
+	if (inet_pton(AF_INET, gw->cfg.bind, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "bind address %s: not an IPv4 address", gw->cfg.bind);
+		goto fail;
+	}
+	flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	s->d = MHD_start_daemon(flags, (uint16_t)gw->cfg.port, NULL, NULL, on_request, s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
+	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
+	    MHD_OPTION_HTTPS_MEM_TRUST, s->trust_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+	    MHD_OPTION_THREAD_POOL_SIZE, gw->cfg.threads,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	    MHD_OPTION_CONNECTION_TIMEOUT, gw->cfg.conn_timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, gw->cfg.conn_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, gw->cfg.per_ip_limit,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_END);
+	if (s->d == NULL) {
+		snprintf(err, errlen, "cannot start HTTPS on %s:%u (port in use? bad key?)",
+		    gw->cfg.bind, gw->cfg.port);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : gw->cfg.port;
+	return s;
+fail:
+	server_stop(s, 0);
+	return NULL;
+}
+
+unsigned
+server_port(const struct server *s)
+{
+	return s->port;
+}
+
+void
+server_stop(struct server *s, unsigned grace)
+{
+	struct timespec	ts = { 0, 20 * 1000 * 1000 };
+	unsigned	waited = 0;
+
+	if (s == NULL)
+		return;
+	if (s->d != NULL) {
+		/* The caller owns the quiesced listen socket; close it after stop. */
+		MHD_socket lsock = MHD_quiesce_daemon(s->d);
+
+		while (atomic_load(&s->inflight) > 0 && waited < grace * 50) {
+			nanosleep(&ts, NULL);
+			waited++;
+		}
+		MHD_stop_daemon(s->d);
+		if (lsock != MHD_INVALID_SOCKET)
+			close(lsock);
+	}
+	free(s->key_pem);
+	free(s->cert_pem);
+	free(s->trust_pem);
+	free(s);
+}

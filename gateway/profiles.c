@@ -1,0 +1,370 @@
+/*
+ * profiles.c: loads and checks the agency profiles. Each file is validated
+ * against the agency-profile schema first, then its dates are parsed and its
+ * certificate pins read (from the profile and from pin files, which is how a
+ * development PKI generated on demand is registered). Any problem stops
+ * start-up with the file and the field named. Paths inside a profile are
+ * relative to the project root: the parent of the profiles directory.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonschema.h"
+#include "profiles.h"
+#include "store.h"
+
+static int
+is_hex64(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+static char *
+resolve(const char *root, const char *path)
+{
+	char	buf[PATH_MAX];
+
+	if (path == NULL)
+		return NULL;
+	if (path[0] == '/')
+		return strdup(path);
+	if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", root, path) >= sizeof(buf))
+		return NULL;
+	return strdup(buf);
+}
+
+static int
+add_pin(struct agency *a, const char *pin, const char *file, char *err, size_t errlen)
+{
+	if (!is_hex64(pin)) {
+		snprintf(err, errlen, "%s: /certificates/pins: not a 64-character lower-case hex SHA-256", file);
+		return -1;
+	}
+	if (a->npins >= PROFILE_MAX_PINS) {
+		snprintf(err, errlen, "%s: /certificates: more than %d pins", file, PROFILE_MAX_PINS);
+		return -1;
+	}
+	memcpy(a->pins[a->npins++], pin, 65);
+	return 0;
+}
+
+static int
+read_pin_file(struct agency *a, const char *path, const char *file, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 line[128];
+	size_t	 n;
+	int	 found = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: /certificates/pin_files: cannot read %s (run make certs)",
+		    file, path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		if (n == 0)
+			continue;
+		if (add_pin(a, line, file, err, errlen) == -1) {
+			fclose(f);
+			return -1;
+		}
+		found = 1;
+	}
+	fclose(f);
+	if (!found) {
+		snprintf(err, errlen, "%s: /certificates/pin_files: %s holds no pin", file, path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+date_field(json_t *obj, const char *key, int64_t *out, const char *file, const char *ptr,
+    char *err, size_t errlen)
+{
+	const char	*s = json_string_value(json_object_get(obj, key));
+
+	if (s == NULL || store_time_parse(s, out) == -1) {
+		snprintf(err, errlen, "%s: %s/%s: not a date", file, ptr, key);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_one(struct agency *a, json_t *j, const char *root, const char *file, char *err, size_t errlen)
+{
+	json_t		*dsa, *pn, *lis, *li, *fields, *f, *del, *certs, *v;
+	size_t		 i, k;
+	int64_t		 unused;
+
+	a->json = j;
+	a->id = json_string_value(json_object_get(j, "id"));
+	a->name = json_string_value(json_object_get(j, "name"));
+	a->kind = json_string_value(json_object_get(j, "kind"));
+	a->active = json_is_true(json_object_get(j, "active"));
+	dsa = json_object_get(j, "data_sharing_agreement");
+	pn = json_object_get(j, "privacy_notice");
+	a->dsa_reference = json_string_value(json_object_get(dsa, "reference"));
+	if (date_field(dsa, "expires", &a->dsa_expires_us, file, "/data_sharing_agreement", err, errlen) ||
+	    date_field(dsa, "signed", &unused, file, "/data_sharing_agreement", err, errlen) ||
+	    date_field(pn, "review_due", &a->notice_review_due_us, file, "/privacy_notice", err, errlen) ||
+	    date_field(pn, "last_reviewed", &unused, file, "/privacy_notice", err, errlen))
+		return -1;
+	/* A date-only expiry means "valid through that day". */
+	a->dsa_expires_us += 86400LL * 1000000 - 1;
+	a->notice_review_due_us += 86400LL * 1000000 - 1;
+
+	lis = json_object_get(j, "legitimate_interests");
+	a->ninterests = json_array_size(lis);
+	if ((a->interests = calloc(a->ninterests, sizeof(*a->interests))) == NULL)
+		goto oom;
+	json_array_foreach(lis, i, li) {
+		struct interest	*in = &a->interests[i];
+
+		in->purpose = json_string_value(json_object_get(li, "purpose"));
+		in->lawful_basis = json_string_value(json_object_get(li, "lawful_basis"));
+		in->special_category_condition =
+		    json_string_value(json_object_get(li, "special_category_condition"));
+		fields = json_object_get(li, "fields");
+		in->nfields = json_array_size(fields);
+		if ((in->fields = calloc(in->nfields + 1, sizeof(*in->fields))) == NULL)
+			goto oom;
+		json_array_foreach(fields, k, f)
+			in->fields[k] = json_string_value(f);
+		v = json_object_get(li, "retention");
+		in->retention_class = json_string_value(json_object_get(v, "class"));
+		in->retention_days = (int)json_integer_value(json_object_get(v, "days"));
+		for (k = 0; k < i; k++) {
+			if (strcmp(a->interests[k].purpose, in->purpose) == 0) {
+				snprintf(err, errlen, "%s: /legitimate_interests/%zu/purpose: duplicate purpose",
+				    file, i);
+				return -1;
+			}
+		}
+	}
+
+	del = json_object_get(j, "delivery");
+	if (strcmp(json_string_value(json_object_get(del, "mode")), "push") == 0) {
+		a->delivery = DELIVERY_PUSH;
+		a->push_url = json_string_value(json_object_get(del, "url"));
+		a->push_ca_file = resolve(root, json_string_value(json_object_get(del, "server_ca_file")));
+		if (a->push_url == NULL || a->push_ca_file == NULL) {
+			snprintf(err, errlen, "%s: /delivery: push needs url and server_ca_file", file);
+			return -1;
+		}
+	} else
+		a->delivery = DELIVERY_PULL;
+
+	certs = json_object_get(j, "certificates");
+	if ((a->ca_file = resolve(root, json_string_value(json_object_get(certs, "ca_file")))) == NULL) {
+		snprintf(err, errlen, "%s: /certificates/ca_file: missing", file);
+		return -1;
+	}
+	json_array_foreach(json_object_get(certs, "pins"), i, v)
+		if (add_pin(a, json_string_value(v), file, err, errlen) == -1)
+			return -1;
+	json_array_foreach(json_object_get(certs, "pin_files"), i, v) {
+		char	*p = resolve(root, json_string_value(v));
+		int	 rc;
+
+		if (p == NULL)
+			goto oom;
+		rc = read_pin_file(a, p, file, err, errlen);
+		free(p);
+		if (rc == -1)
+			return -1;
+	}
+	if (a->npins == 0) {
+		snprintf(err, errlen, "%s: /certificates: no pin registered", file);
+		return -1;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "%s: out of memory", file);
+	return -1;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct profiles *
+profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
+{
+	struct profiles	*ps;
+	DIR		*d;
+	struct dirent	*de;
+	char		**names = NULL, root[PATH_MAX], path[PATH_MAX], *slash;
+	size_t		 nnames = 0, i, k;
+	json_t		*j, *errors;
+	json_error_t	 jerr;
+
+	if ((size_t)snprintf(root, sizeof(root), "%s", dir) >= sizeof(root)) {
+		snprintf(err, errlen, "profiles directory path too long");
+		return NULL;
+	}
+	while (strlen(root) > 1 && root[strlen(root) - 1] == '/')
+		root[strlen(root) - 1] = '\0';
+	if ((slash = strrchr(root, '/')) != NULL)
+		*slash = '\0';
+	else
+		snprintf(root, sizeof(root), ".");
+
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: cannot open profiles directory", dir);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t	 len = strlen(de->d_name);
+		char	**nn;
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0 || de->d_name[0] == '.')
+			continue;
+		if ((nn = realloc(names, (nnames + 1) * sizeof(*names))) == NULL)
+			break;
+		names = nn;
+		if ((names[nnames] = strdup(de->d_name)) == NULL)
+			break;
+		nnames++;
+	}
+	closedir(d);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof(*names), cmp_names);
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
+	    (ps->agencies = calloc(nnames ? nnames : 1, sizeof(*ps->agencies))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < nnames; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if ((j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+			snprintf(err, errlen, "%s: line %d: %s", names[i], jerr.line, jerr.text);
+			goto fail;
+		}
+		errors = json_array();
+		if (jsonschema_validate(schema, schema, j, errors) != 0) {
+			json_t *e0 = json_array_get(errors, 0);
+
+			snprintf(err, errlen, "%s: %s: %s", names[i],
+			    e0 ? json_string_value(json_object_get(e0, "path")) : "",
+			    e0 ? json_string_value(json_object_get(e0, "message")) : "invalid profile");
+			json_decref(errors);
+			json_decref(j);
+			goto fail;
+		}
+		json_decref(errors);
+		if (load_one(&ps->agencies[ps->n++], j, root, names[i], err, errlen) == -1)
+			goto fail;
+		if (strncmp(names[i], ps->agencies[ps->n - 1].id, strlen(names[i]) - 5) != 0 ||
+		    strlen(ps->agencies[ps->n - 1].id) != strlen(names[i]) - 5) {
+			snprintf(err, errlen, "%s: /id: must match the file name", names[i]);
+			goto fail;
+		}
+		for (k = 0; k + 1 < ps->n; k++) {
+			size_t p, q;
+
+			for (p = 0; p < ps->agencies[k].npins; p++)
+				for (q = 0; q < ps->agencies[ps->n - 1].npins; q++)
+					if (strcmp(ps->agencies[k].pins[p],
+					    ps->agencies[ps->n - 1].pins[q]) == 0) {
+						snprintf(err, errlen, "%s: /certificates: pin also registered to %s",
+						    names[i], ps->agencies[k].id);
+						goto fail;
+					}
+		}
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	return ps;
+fail:
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	profiles_free(ps);
+	return NULL;
+}
+
+void
+profiles_free(struct profiles *ps)
+{
+	size_t	i, k;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < ps->n; i++) {
+		struct agency *a = &ps->agencies[i];
+
+		for (k = 0; k < a->ninterests; k++)
+			free(a->interests[k].fields);
+		free(a->interests);
+		free(a->push_ca_file);
+		free(a->ca_file);
+		json_decref(a->json);
+	}
+	free(ps->agencies);
+	free(ps);
+}
+
+const struct agency *
+profiles_find(const struct profiles *ps, const char *id)
+{
+	size_t	i;
+
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < ps->n; i++)
+		if (strcmp(ps->agencies[i].id, id) == 0)
+			return &ps->agencies[i];
+	return NULL;
+}
+
+const struct agency *
+profiles_find_pin(const struct profiles *ps, const char *spki_hex)
+{
+	size_t	i, k;
+
+	for (i = 0; i < ps->n; i++)
+		for (k = 0; k < ps->agencies[i].npins; k++)
+			if (strcmp(ps->agencies[i].pins[k], spki_hex) == 0)
+				return &ps->agencies[i];
+	return NULL;
+}
+
+const struct interest *
+agency_interest(const struct agency *a, const char *purpose)
+{
+	size_t	i;
+
+	if (a == NULL || purpose == NULL)
+		return NULL;
+	for (i = 0; i < a->ninterests; i++)
+		if (strcmp(a->interests[i].purpose, purpose) == 0)
+			return &a->interests[i];
+	return NULL;
+}
+
+int
+interest_allows(const struct interest *in, const char *field)
+{
+	size_t	i;
+
+	for (i = 0; i < in->nfields; i++)
+		if (strcmp(in->fields[i], field) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,421 @@
+/*
+ * store.c: the SQLite backend's connections. One write connection, owned by
+ * the writer thread; a pool of read connections handed to request threads.
+ * WAL mode lets readers run beside the writer; synchronous=FULL makes a
+ * commit durable when it returns, which is what an acknowledgement promises.
+ *
+ * Statements are prepared once per connection and cached by the address of
+ * their SQL text. A cached statement is reset when it is handed out and
+ * when its connection goes back to the pool, so no statement keeps an old
+ * read snapshot alive between uses.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "store.h"
+
+#define STMT_CACHE	96
+
+struct stmt_slot {
+	const char	*sql;
+	sqlite3_stmt	*st;
+};
+
+struct store_conn {
+	sqlite3			*db;
+	struct stmt_slot	 cache[STMT_CACHE];
+	size_t			 ncache;
+	struct store_conn	*next;		/* free list */
+};
+
+struct store {
+	char			 path[PATH_MAX];
+	struct store_conn	*writer;
+	pthread_mutex_t		 lock;
+	struct store_conn	*free_readers;
+};
+
+static int
+conn_open(const char *path, int flags, struct store_conn **out, char *err, size_t errlen)
+{
+	struct store_conn	*c;
+	char			*msg = NULL;
+	int			 rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
+		sqlite3_close(c->db);
+		free(c);
+		return -1;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	rc = sqlite3_exec(c->db,
+	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
+		sqlite3_free(msg);
+		sqlite3_close(c->db);
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+static void
+conn_close(struct store_conn *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ncache; i++)
+		sqlite3_finalize(c->cache[i].st);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static void
+conn_reset_all(struct store_conn *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ncache; i++)
+		sqlite3_reset(c->cache[i].st);
+}
+
+static int
+migrate(struct store_conn *c, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	char		*msg = NULL;
+	int		 version = 0;
+	size_t		 i;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "user_version: %s", sqlite3_errmsg(c->db));
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+
+	for (i = 0; i < migrations_count; i++) {
+		char	pragma[64];
+
+		if (migrations[i].version <= version)
+			continue;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;", migrations[i].version);
+		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s: %s", migrations[i].name,
+			    msg ? msg : "failed");
+			sqlite3_free(msg);
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("applied migration %s", migrations[i].name);
+		version = migrations[i].version;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *dir, char *err, size_t errlen)
+{
+	struct store	*s;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/gateway.db", dir) >= sizeof(s->path)) {
+		snprintf(err, errlen, "data directory path too long");
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	if (conn_open(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->writer,
+	    err, errlen) == -1 || migrate(s->writer, err, errlen) == -1) {
+		store_close(s);
+		return NULL;
+	}
+	(void)chmod(s->path, 0600);
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	struct store_conn	*c, *next;
+
+	if (s == NULL)
+		return;
+	for (c = s->free_readers; c != NULL; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	conn_close(s->writer);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+struct store_conn *
+store_write_conn(struct store *s)
+{
+	return s->writer;
+}
+
+struct store_conn *
+store_read_begin(struct store *s)
+{
+	struct store_conn	*c;
+	char			 err[256];
+
+	pthread_mutex_lock(&s->lock);
+	if ((c = s->free_readers) != NULL)
+		s->free_readers = c->next;
+	pthread_mutex_unlock(&s->lock);
+	if (c != NULL)
+		return c;
+	if (conn_open(s->path, SQLITE_OPEN_READONLY, &c, err, sizeof(err)) == -1) {
+		log_errx("%s", err);
+		return NULL;
+	}
+	return c;
+}
+
+void
+store_read_end(struct store *s, struct store_conn *c)
+{
+	if (c == NULL)
+		return;
+	conn_reset_all(c);
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_lock(&s->lock);
+	c->next = s->free_readers;
+	s->free_readers = c;
+	pthread_mutex_unlock(&s->lock);
+}
+
+sqlite3_stmt *
+store_stmt(struct store_conn *c, const char *sql)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	for (i = 0; i < c->ncache; i++) {
+		if (c->cache[i].sql == sql) {
+			st = c->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_errx("prepare: %s", sqlite3_errmsg(c->db));
+		return NULL;
+	}
+	if (c->ncache < STMT_CACHE) {
+		c->cache[c->ncache].sql = sql;
+		c->cache[c->ncache].st = st;
+		c->ncache++;
+	} else {
+		/* Cache full: a programming error (too many distinct statements). */
+		log_errx("statement cache full");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int
+store_exec(struct store_conn *c, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (strcmp(sql, "COMMIT") == 0 || strncmp(sql, "RELEASE", 7) == 0 ||
+	    strncmp(sql, "ROLLBACK", 8) == 0)
+		conn_reset_all(c);
+	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_errx("%s: %s", sql, msg ? msg : sqlite3_errmsg(c->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3 *
+store_db(struct store_conn *c)
+{
+	return c->db;
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+int64_t
+store_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+char *
+store_time_fmt(int64_t us, char buf[32])
+{
+	time_t		secs;
+	struct tm	tm;
+	int64_t		frac;
+
+	secs = (time_t)(us / 1000000);
+	frac = us % 1000000;
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	if (gmtime_r(&secs, &tm) == NULL) {
+		snprintf(buf, 32, "invalid");
+		return buf;
+	}
+	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (long)frac);
+	return buf;
+}
+
+static int
+digits(const char **p, int n, int *out)
+{
+	int	v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+int
+store_time_parse(const char *s, int64_t *us)
+{
+	struct tm	 tm;
+	const char	*p = s;
+	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
+	int64_t		 frac = 0, scale = 100000;
+	time_t		 t;
+
+	if (s == NULL || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+	    *p++ != '-' || digits(&p, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return -1;
+	if (*p == 'T' || *p == 't') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) ||
+		    *p++ != ':' || digits(&p, 2, &sec))
+			return -1;
+		if (h > 23 || mi > 59 || sec > 60)
+			return -1;
+		if (*p == '.') {
+			p++;
+			if (*p < '0' || *p > '9')
+				return -1;
+			for (; *p >= '0' && *p <= '9'; p++) {
+				frac += (*p - '0') * scale;
+				scale /= 10;
+			}
+		}
+		if (*p == 'Z' || *p == 'z')
+			p++;
+		else if (*p == '+' || *p == '-') {
+			sign = *p++ == '-' ? -1 : 1;
+			if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) ||
+			    oh > 23 || om > 59)
+				return -1;
+		} else
+			return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	t -= sign * (oh * 3600 + om * 60);
+	*us = (int64_t)t * 1000000 + frac;
+	return 0;
+}
+
+void
+store_new_id(const char *prefix, char *buf, size_t len)
+{
+	static const char	 b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+	unsigned char		 r[17];
+	size_t			 plen, i;
+	unsigned		 acc = 0, bits = 0, o = 0;
+	char			 out[27];
+
+	if (RAND_bytes(r, 16) != 1)
+		abort();	/* no randomness: nothing safe to do */
+	r[16] = 0;
+	for (i = 0; i < 17 && o < 26; i++) {
+		acc = (acc << 8) | r[i];
+		bits += 8;
+		while (bits >= 5 && o < 26) {
+			out[o++] = b32[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	out[26] = '\0';
+	plen = strlen(prefix);
+	if (len < plen + 27)
+		abort();
+	memcpy(buf, prefix, plen);
+	memcpy(buf + plen, out, 27);
+}

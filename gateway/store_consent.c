@@ -1,0 +1,127 @@
+/*
+ * store_consent.c: the consents table. A consent is never deleted or
+ * edited after it is recorded, except that withdrawal stamps it, once.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+static void
+copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	strncpy(dst, (const char *)src, len - 1);
+	dst[len - 1] = '\0';
+}
+
+static void
+row_from(sqlite3_stmt *st, struct consent_row *r)
+{
+	copy_text(r->id, sizeof(r->id), sqlite3_column_text(st, 0));
+	copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 1));
+	copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 2));
+	copy_text(r->purpose, sizeof(r->purpose), sqlite3_column_text(st, 3));
+	r->granted_us = sqlite3_column_int64(st, 4);
+	r->expires_us = sqlite3_column_int64(st, 5);
+	r->withdrawn_us = sqlite3_column_int64(st, 6);
+}
+
+#define CONSENT_COLS	"id, family_pseudonym, agency_id, purpose, granted_us, expires_us, withdrawn_us"
+
+int
+store_consent_insert(struct store_conn *c, const struct consent_row *r, const char *by,
+    const unsigned char *ev, size_t evlen)
+{
+	static const char	*sql = "INSERT INTO consents (id, family_pseudonym, agency_id, "
+				    "purpose, evidence_ct, recorded_by, granted_us, expires_us) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->family_pseudonym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, ev, (int)evlen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, r->granted_us);
+	sqlite3_bind_int64(st, 8, r->expires_us);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("insert consent: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_consent_get(struct store_conn *c, const char *id, struct consent_row *r)
+{
+	static const char	*sql = "SELECT " CONSENT_COLS " FROM consents WHERE id = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_from(st, r);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_consent_withdraw(struct store_conn *c, const char *id, int64_t when, const char *by)
+{
+	static const char	*sql = "UPDATE consents SET withdrawn_us = ?, withdrawn_by = ? "
+				    "WHERE id = ? AND withdrawn_us = 0";
+	struct consent_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((rc = store_consent_get(c, id, &r)) != 0)
+		return rc;
+	if (r.withdrawn_us != 0)
+		return 2;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, when);
+	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_consents_for(struct store_conn *c, const char *pseudonym, const char *agency_id,
+    struct consent_row *out, int max)
+{
+	static const char	*sql = "SELECT " CONSENT_COLS " FROM consents "
+				    "WHERE family_pseudonym = ? AND agency_id = ? "
+				    "ORDER BY granted_us DESC LIMIT ?";
+	sqlite3_stmt		*st;
+	int			 n = 0, rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
+		row_from(st, &out[n++]);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return n;
+}

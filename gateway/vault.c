@@ -1,0 +1,356 @@
+/*
+ * vault.c: the master key, family pseudonyms and per-family data keys.
+ *
+ * Two sub-keys are derived from the 32-byte master key with HKDF-SHA256:
+ * one wraps family data keys, one keys the HMAC that turns a family id into
+ * its pseudonym. A family data key is 32 random bytes, stored only wrapped
+ * (AES-256-GCM under the wrap key, the pseudonym as associated data), so a
+ * copy of the database without the master key file reveals nothing, and a
+ * destroyed (NULLed) wrapped key makes that family's sealed values
+ * unrecoverable while every digest in the ledger still verifies.
+ *
+ * Sealed value layout: 0x01 | 12-byte random nonce | ciphertext | 16-byte tag,
+ * with the pseudonym as associated data, so a value cannot be moved to
+ * another family's row undetected.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "store.h"
+#include "vault.h"
+
+#define KEYLEN		32
+#define NONCELEN	12
+#define TAGLEN		16
+#define SEAL_VERSION	0x01
+
+struct vault {
+	unsigned char	wrap_key[KEYLEN];
+	unsigned char	pseudonym_key[KEYLEN];
+};
+
+static int
+hkdf(const unsigned char *ikm, size_t ikmlen, const char *info, unsigned char out[KEYLEN])
+{
+	EVP_KDF		*kdf;
+	EVP_KDF_CTX	*ctx;
+	OSSL_PARAM	 params[5], *p = params;
+	int		 ok;
+
+	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
+		return -1;
+	ctx = EVP_KDF_CTX_new(kdf);
+	EVP_KDF_free(kdf);
+	if (ctx == NULL)
+		return -1;
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikmlen);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+	    (void *)"families-together-gateway", 25);
+	*p = OSSL_PARAM_construct_end();
+	ok = EVP_KDF_derive(ctx, out, KEYLEN, params) == 1;
+	EVP_KDF_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+struct vault *
+vault_open(const char *path, char *err, size_t errlen)
+{
+	struct vault	*v;
+	struct stat	 st;
+	unsigned char	 master[KEYLEN + 1];
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "master key %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "master key %s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "master key %s: readable by group or others (chmod 600)", path);
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, master, sizeof(master));
+	close(fd);
+	if (n != KEYLEN) {
+		OPENSSL_cleanse(master, sizeof(master));
+		snprintf(err, errlen, "master key %s: must be exactly %d bytes", path, KEYLEN);
+		return NULL;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		OPENSSL_cleanse(master, sizeof(master));
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (hkdf(master, KEYLEN, "wrap family data keys v1", v->wrap_key) == -1 ||
+	    hkdf(master, KEYLEN, "family pseudonym v1", v->pseudonym_key) == -1) {
+		OPENSSL_cleanse(master, sizeof(master));
+		vault_free(v);
+		snprintf(err, errlen, "key derivation failed");
+		return NULL;
+	}
+	OPENSSL_cleanse(master, sizeof(master));
+	return v;
+}
+
+void
+vault_free(struct vault *v)
+{
+	if (v == NULL)
+		return;
+	OPENSSL_cleanse(v, sizeof(*v));
+	free(v);
+}
+
+void
+vault_pseudonym(const struct vault *v, const char *family_id, char out[65])
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		mac[32];
+	unsigned int		len = sizeof(mac);
+	int			i;
+
+	if (HMAC(EVP_sha256(), v->pseudonym_key, KEYLEN, (const unsigned char *)family_id,
+	    strlen(family_id), mac, &len) == NULL || len != 32)
+		abort();	/* cannot happen with valid arguments */
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* AES-256-GCM seal: out = version | nonce | ct | tag. */
+static int
+gcm_seal(const unsigned char key[KEYLEN], const char *aad, const void *pt, size_t ptlen,
+    unsigned char **out, size_t *outlen)
+{
+	EVP_CIPHER_CTX	*ctx;
+	unsigned char	*buf;
+	int		 len, ok = 0;
+
+	if (ptlen > (size_t)INT32_MAX - 64)
+		return -1;
+	if ((buf = malloc(1 + NONCELEN + ptlen + TAGLEN)) == NULL)
+		return -1;
+	buf[0] = SEAL_VERSION;
+	if (RAND_bytes(buf + 1, NONCELEN) != 1 || (ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		free(buf);
+		return -1;
+	}
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCELEN, NULL) == 1 &&
+	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, buf + 1) == 1 &&
+	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_EncryptUpdate(ctx, buf + 1 + NONCELEN, &len, pt, (int)ptlen) == 1 &&
+	    EVP_EncryptFinal_ex(ctx, buf + 1 + NONCELEN + len, &len) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAGLEN, buf + 1 + NONCELEN + ptlen) == 1)
+		ok = 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	*outlen = 1 + NONCELEN + ptlen + TAGLEN;
+	return 0;
+}
+
+/* Opens a gcm_seal() value; the tag is always checked. *out has a NUL after
+ * the plaintext. Caller must cleanse and free. */
+static int
+gcm_open(const unsigned char key[KEYLEN], const char *aad, const unsigned char *in, size_t inlen,
+    unsigned char **out, size_t *outlen)
+{
+	EVP_CIPHER_CTX	*ctx;
+	unsigned char	*buf;
+	size_t		 ctlen;
+	int		 len, ok = 0;
+
+	if (inlen < 1 + NONCELEN + TAGLEN || in[0] != SEAL_VERSION || inlen > (size_t)INT32_MAX)
+		return -1;
+	ctlen = inlen - 1 - NONCELEN - TAGLEN;
+	if ((buf = malloc(ctlen + 1)) == NULL)
+		return -1;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		free(buf);
+		return -1;
+	}
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCELEN, NULL) == 1 &&
+	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, in + 1) == 1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_DecryptUpdate(ctx, buf, &len, in + 1 + NONCELEN, (int)ctlen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAGLEN,
+	    (void *)(in + 1 + NONCELEN + ctlen)) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, buf + len, &len) == 1)
+		ok = 1;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		OPENSSL_cleanse(buf, ctlen + 1);
+		free(buf);
+		return -1;
+	}
+	buf[ctlen] = '\0';
+	*out = buf;
+	*outlen = ctlen;
+	return 0;
+}
+
+/* Loads (0), reports destroyed (1) or absent (2) the family's data key; -1 error. */
+static int
+family_key(struct vault *v, struct store_conn *c, const char *pseudonym,
+    unsigned char key[KEYLEN])
+{
+	static const char	*sql = "SELECT wrapped_key FROM family_keys WHERE pseudonym = ?";
+	sqlite3_stmt		*st;
+	unsigned char		*raw = NULL;
+	size_t			 rawlen = 0;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 2;
+	}
+	if (rc != SQLITE_ROW) {
+		log_errx("family key: %s", sqlite3_errmsg(store_db(c)));
+		sqlite3_reset(st);
+		return -1;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		sqlite3_reset(st);
+		return 1;
+	}
+	rc = gcm_open(v->wrap_key, pseudonym, sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), &raw, &rawlen);
+	sqlite3_reset(st);
+	if (rc == -1 || rawlen != KEYLEN) {
+		if (raw != NULL) {
+			OPENSSL_cleanse(raw, rawlen);
+			free(raw);
+		}
+		log_errx("family key failed to unwrap (wrong master key or tampering)");
+		return -1;
+	}
+	memcpy(key, raw, KEYLEN);
+	OPENSSL_cleanse(raw, rawlen);
+	free(raw);
+	return 0;
+}
+
+static int
+family_key_create(struct vault *v, struct store_conn *c, const char *pseudonym,
+    unsigned char key[KEYLEN])
+{
+	static const char	*sql = "INSERT INTO family_keys (pseudonym, wrapped_key, created_us) "
+				    "VALUES (?, ?, ?)";
+	sqlite3_stmt		*st;
+	unsigned char		*wrapped;
+	size_t			 wlen;
+	int			 rc;
+
+	if (RAND_bytes(key, KEYLEN) != 1)
+		return -1;
+	if (gcm_seal(v->wrap_key, pseudonym, key, KEYLEN, &wrapped, &wlen) == -1)
+		return -1;
+	if ((st = store_stmt(c, sql)) == NULL) {
+		free(wrapped);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, wrapped, (int)wlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, store_now_us());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(wrapped);
+	if (rc != SQLITE_DONE) {
+		log_errx("family key insert: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+vault_seal(struct vault *v, struct store_conn *c, const char *pseudonym,
+    const void *pt, size_t ptlen, unsigned char **ct, size_t *ctlen)
+{
+	unsigned char	key[KEYLEN];
+	int		rc;
+
+	rc = family_key(v, c, pseudonym, key);
+	if (rc == 2)
+		rc = family_key_create(v, c, pseudonym, key);
+	if (rc != 0) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return rc;
+	}
+	rc = gcm_seal(key, pseudonym, pt, ptlen, ct, ctlen);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+int
+vault_unseal(struct vault *v, struct store_conn *c, const char *pseudonym,
+    const unsigned char *ct, size_t ctlen, char **pt, size_t *ptlen)
+{
+	unsigned char	 key[KEYLEN];
+	unsigned char	*out;
+	int		 rc;
+
+	rc = family_key(v, c, pseudonym, key);
+	if (rc == 2)
+		rc = -1;	/* sealed data but no key row: corruption */
+	if (rc != 0) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return rc;
+	}
+	rc = gcm_open(key, pseudonym, ct, ctlen, &out, ptlen);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc == 0)
+		*pt = (char *)out;
+	return rc;
+}
+
+int
+vault_destroy(struct vault *v, struct store_conn *c, const char *pseudonym, int64_t now_us)
+{
+	static const char	*sql = "UPDATE family_keys SET wrapped_key = NULL, destroyed_us = ? "
+				    "WHERE pseudonym = ? AND wrapped_key IS NOT NULL";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	(void)v;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_us);
+	sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(store_db(c)) > 0 ? 0 : 1;
+}

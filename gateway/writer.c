@@ -1,0 +1,200 @@
+/*
+ * writer.c: the single writer and its group commit.
+ *
+ * Request threads queue a job and sleep on their own condition variable.
+ * The writer thread takes the whole queue as one batch: BEGIN IMMEDIATE,
+ * each job inside a SAVEPOINT (a failing job is rolled back alone), COMMIT
+ * (one fsync under synchronous=FULL), then the commit hooks, then it wakes
+ * every job of the batch. So N concurrent disclosures cost one fsync, and a
+ * reply is only ever sent for a job whose batch is on disk.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "store.h"
+#include "writer.h"
+
+#define MAX_BATCH	512
+#define MAX_HOOKS	8
+
+struct job {
+	writer_job_fn	 fn;
+	void		*arg;
+	int		 rc;
+	int		 done;
+	pthread_cond_t	 cond;
+	struct job	*next;
+};
+
+struct writer {
+	struct store	*store;
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	struct job	*head, *tail;
+	unsigned	 depth;
+	int		 stopping;
+	struct {
+		writer_commit_fn	 fn;
+		void			*arg;
+	}		 hooks[MAX_HOOKS];
+	size_t		 nhooks;
+};
+
+static void
+run_batch(struct writer *w, struct job *batch)
+{
+	struct store_conn	*c = store_write_conn(w->store);
+	struct job		*j;
+	size_t			 i;
+	int			 ok;
+
+	ok = store_exec(c, "BEGIN IMMEDIATE") == 0;
+	for (j = batch; ok && j != NULL; j = j->next) {
+		if (store_exec(c, "SAVEPOINT job") == -1) {
+			ok = 0;
+			break;
+		}
+		j->rc = j->fn(c, j->arg);
+		if (j->rc != 0) {
+			if (store_exec(c, "ROLLBACK TO job") == -1)
+				ok = 0;
+		}
+		if (store_exec(c, "RELEASE job") == -1)
+			ok = 0;
+	}
+	if (ok && store_exec(c, "COMMIT") == -1)
+		ok = 0;
+	if (!ok) {
+		(void)store_exec(c, "ROLLBACK");
+		for (j = batch; j != NULL; j = j->next)
+			j->rc = -1;
+		log_errx("batch failed to commit; every job in it reported as failed");
+	} else {
+		for (i = 0; i < w->nhooks; i++)
+			w->hooks[i].fn(w->hooks[i].arg);
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer	*w = arg;
+	struct job	*batch, *j, *next;
+	unsigned	 n;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->head == NULL && w->stopping)
+			break;
+		/* Take up to MAX_BATCH jobs. */
+		batch = w->head;
+		j = batch;
+		for (n = 1; n < MAX_BATCH && j->next != NULL; n++)
+			j = j->next;
+		w->head = j->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		j->next = NULL;
+		w->depth -= n;
+		pthread_mutex_unlock(&w->lock);
+
+		run_batch(w, batch);
+
+		pthread_mutex_lock(&w->lock);
+		for (j = batch; j != NULL; j = next) {
+			next = j->next;
+			j->done = 1;
+			pthread_cond_signal(&j->cond);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct writer *
+writer_start(struct store *s)
+{
+	struct writer	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->store = s;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+writer_on_commit(struct writer *w, writer_commit_fn fn, void *arg)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->nhooks < MAX_HOOKS) {
+		w->hooks[w->nhooks].fn = fn;
+		w->hooks[w->nhooks].arg = arg;
+		w->nhooks++;
+	} else
+		log_errx("too many commit hooks");
+	pthread_mutex_unlock(&w->lock);
+}
+
+int
+writer_submit(struct writer *w, writer_job_fn fn, void *arg)
+{
+	struct job	j = { .fn = fn, .arg = arg, .rc = -1 };
+
+	pthread_cond_init(&j.cond, NULL);
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		pthread_cond_destroy(&j.cond);
+		return -1;
+	}
+	if (w->tail != NULL)
+		w->tail->next = &j;
+	else
+		w->head = &j;
+	w->tail = &j;
+	w->depth++;
+	pthread_cond_signal(&w->wake);
+	while (!j.done)
+		pthread_cond_wait(&j.cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&j.cond);
+	return j.rc;
+}
+
+unsigned
+writer_queue_depth(struct writer *w)
+{
+	unsigned	d;
+
+	pthread_mutex_lock(&w->lock);
+	d = w->depth;
+	pthread_mutex_unlock(&w->lock);
+	return d;
+}
+
+void
+writer_stop(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
