@@ -21,6 +21,7 @@
 
 #include "auth.h"
 #include "gateway.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "profiles.h"
@@ -37,7 +38,7 @@ usage(void)
 	    "usage: gatewayd [--check] [--bind ADDR] [--port N] [--port-file FILE]\n"
 	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
 	    "                [--master-key FILE] [--notify-url URL] [--threads N]\n"
-	    "                [--max-body BYTES] [--verbose]\n"
+	    "                [--max-body BYTES] [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
@@ -101,6 +102,13 @@ write_port_file(const char *path, unsigned port)
 	return 0;
 }
 
+static void
+print_route(const struct route *r, void *arg)
+{
+	(void)arg;
+	printf("%s %s\n", r->method, r->pattern);
+}
+
 static double
 writer_depth_gauge(void *arg)
 {
@@ -124,6 +132,7 @@ main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 'T' },
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "routes", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -170,6 +179,7 @@ main(int argc, char **argv)
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;
+		case 'R': router_foreach(print_route, NULL); return 0;
 		default: usage(); return 2;
 		}
 	}

@@ -46,8 +46,9 @@ match(const char *pattern, const char *path, char *buf, size_t buflen,
 					return 0;
 				q++;
 			}
-			if (q == start)
-				return 0;
+			if (q == start || (q - start <= 2 && start[0] == '.' &&
+			    (q - start == 1 || start[1] == '.')))
+				return 0;	/* empty, "." or ".." */
 			p = close + 1;
 			if (*p == '/' && *q == '/') {
 				*q++ = '\0';

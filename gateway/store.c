@@ -306,9 +306,14 @@ store_time_fmt(int64_t us, char buf[32])
 		snprintf(buf, 32, "invalid");
 		return buf;
 	}
-	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (long)frac);
+	if (tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
+		snprintf(buf, 32, "invalid");
+		return buf;
+	}
+	snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ",
+	    (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)(tm.tm_mon + 1) % 100,
+	    (unsigned)tm.tm_mday % 100, (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100,
+	    (unsigned)tm.tm_sec % 100, (unsigned)frac % 1000000);
 	return buf;
 }
 

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# tests/integration/lib.sh: what every integration test needs to drive the
+# real gatewayd over real mutual TLS. Source it, define test functions, call
+# `run NAME` for each and `finish` at the end. Output is TAP.
+#
+#   gw_start [gatewayd flags]  start on a free port with a fresh data dir
+#   gw_stop                    SIGTERM, wait, fail if it did not stop cleanly
+#   gw_kill                    SIGKILL (a crash)
+#   req WHO METHOD PATH [BODY [curl args]]   sets STATUS and RESP
+#        WHO: none | staff | trustee1 | ... | agency:police | /abs/path/prefix
+#   jget JQ-FILTER             applies a jq filter to RESP
+#   expect STATUS [CODE]       the last reply had that status (and error code)
+#   db "SQL"                   runs SQL on the gateway's database (read-only)
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CERTS=$TOP/certs/dev
+GATEWAYD=${GATEWAYD:-$TOP/build/plain/gatewayd}
+GATEWAYCTL=${GATEWAYCTL:-$TOP/build/plain/gatewayctl}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gwit.XXXXXX")
+T_N=0
+T_FAIL=0
+GW_PID=""
+STATUS=""
+RESP=""
+
+cleanup() {
+	if [ -n "$GW_PID" ]; then kill -KILL "$GW_PID" 2>/dev/null; wait "$GW_PID" 2>/dev/null; fi
+	if [ "$T_FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$TMP"; else echo "# kept $TMP"; fi
+}
+trap cleanup EXIT
+
+# gw_start [flags]: GW_DATA (default $TMP/data) survives restarts.
+gw_start() {
+	GW_DATA=${GW_DATA:-$TMP/data}
+	mkdir -p "$GW_DATA"
+	rm -f "$TMP/port"
+	(cd "$TOP" && exec "$GATEWAYD" --port 0 --port-file "$TMP/port" --data "$GW_DATA" \
+		--profiles "${GW_PROFILES:-$TOP/agency-profiles}" --schemas "$TOP/schemas" \
+		--tls "$CERTS" "$@") >>"$TMP/gatewayd.log" 2>&1 &
+	GW_PID=$!
+	for _ in $(seq 1 400); do
+		[ -s "$TMP/port" ] && break
+		kill -0 "$GW_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ ! -s "$TMP/port" ]; then
+		echo "# gatewayd did not start:"; sed 's/^/#   /' "$TMP/gatewayd.log" | tail -20
+		GW_PID=""
+		return 1
+	fi
+	GW_PORT=$(cat "$TMP/port")
+	GW_URL="https://127.0.0.1:$GW_PORT"
+	GW_DB="$GW_DATA/gateway.db"
+}
+
+# gw_stop: returns gatewayd's exit status (non-zero on a sanitizer report).
+gw_stop() {
+	local rc
+	[ -n "$GW_PID" ] || return 1
+	kill -TERM "$GW_PID"
+	wait "$GW_PID"
+	rc=$?
+	GW_PID=""
+	if [ "$rc" -ne 0 ]; then echo "# gatewayd exited $rc"; tail -30 "$TMP/gatewayd.log" | sed 's/^/#   /'; fi
+	return "$rc"
+}
+
+gw_kill() {
+	[ -n "$GW_PID" ] || return 1
+	kill -KILL "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=""
+}
+
+cert_args() {
+	case "$1" in
+	none) ;;
+	agency:*) echo "--cert $CERTS/agencies/${1#agency:}.crt --key $CERTS/agencies/${1#agency:}.key" ;;
+	/*) echo "--cert $1.crt --key $1.key" ;;
+	*) echo "--cert $CERTS/$1.crt --key $CERTS/$1.key" ;;
+	esac
+}
+
+# req WHO METHOD PATH [BODY [curl args...]]
+req() {
+	local who=$1 method=$2 path=$3 body=${4-}
+	shift 3; [ $# -gt 0 ] && shift
+	local -a args=(-s -S --max-time 20 --cacert "$CERTS/ca.crt" -o "$TMP/resp" -w '%{http_code}' -X "$method")
+	# shellcheck disable=SC2207
+	args+=($(cert_args "$who"))
+	if [ -n "$body" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
+	: > "$TMP/resp"
+	STATUS=$(curl "${args[@]}" "$@" "$GW_URL$path" 2>"$TMP/curl.err") || true
+	[ -n "$STATUS" ] || STATUS=000
+	RESP=$(cat "$TMP/resp")
+}
+
+jget() { printf '%s' "$RESP" | jq -r "$1" 2>/dev/null; }
+
+db() { sqlite3 -readonly "$GW_DB" "$1"; }
+
+expect() {
+	if [ "$STATUS" != "$1" ]; then echo "# expected status $1, got $STATUS: $(printf '%s' "$RESP" | head -c 400)"; return 1; fi
+	if [ $# -ge 2 ] && [ "$(jget .error.code)" != "$2" ]; then
+		echo "# expected error code $2, got: $(printf '%s' "$RESP" | head -c 400)"; return 1
+	fi
+	return 0
+}
+
+run() {
+	local name=$1
+	T_N=$((T_N + 1))
+	if "$name"; then echo "ok $T_N - $name"; else echo "not ok $T_N - $name"; T_FAIL=$((T_FAIL + 1)); fi
+}
+
+finish() {
+	if [ -n "$GW_PID" ]; then
+		T_N=$((T_N + 1))
+		if gw_stop; then echo "ok $T_N - gatewayd_stops_cleanly"; else echo "not ok $T_N - gatewayd_stops_cleanly"; T_FAIL=$((T_FAIL + 1)); fi
+	fi
+	echo "1..$T_N"
+	[ "$T_FAIL" -eq 0 ]
+}

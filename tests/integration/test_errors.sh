@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The contract's error shape and limits, and clean shutdown.
+. "$(dirname "$0")/lib.sh"
+
+CONSENT='{"family_id":"FAM-1","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form CF-1"}'
+
+error_shape_ok() {
+	[ "$(jget '.error | has("code") and has("message")')" = true ] &&
+	[ "$(jget '.error.code | test("^[a-z][a-z0-9_]*$")')" = true ]
+}
+
+test_malformed_json_is_400() { req staff POST /v1/consents '{"family_id": '; expect 400 malformed_json && error_shape_ok; }
+test_duplicate_keys_are_400() {
+	req staff POST /v1/consents '{"family_id":"A","family_id":"B","agency_id":"oakfield-primary","purpose":"education_support","evidence":"e"}'
+	expect 400 malformed_json
+}
+test_schema_invalid_is_400_with_field_paths() {
+	req staff POST /v1/consents '{"family_id":"FAM-1","agency_id":"Not An Id","purpose":"education_support"}'
+	expect 400 schema_invalid && error_shape_ok &&
+	jget '.error.details[].path' | grep -qx '/agency_id' &&
+	[ "$(jget '[.error.details[] | select(.keyword=="required")] | length')" -ge 1 ]
+}
+test_schema_errors_do_not_echo_values() {
+	req staff POST /v1/consents '{"family_id":"Jane Doe Secret","agency_id":"oakfield-primary","purpose":"education_support","evidence":"e"}'
+	expect 400 schema_invalid && ! printf '%s' "$RESP" | grep -q 'Jane Doe'
+}
+test_wrong_content_type_is_415() {
+	req staff POST /v1/consents "$CONSENT" -H 'Content-Type: text/plain'
+	expect 415 unsupported_media_type && error_shape_ok
+}
+test_body_over_limit_is_413() {
+	head -c 1100000 /dev/zero | tr '\0' 'a' > "$TMP/big"
+	req staff POST /v1/consents "" -H 'Content-Type: application/json' --data-binary @"$TMP/big"
+	expect 413 payload_too_large && error_shape_ok
+}
+test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
+test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
+test_wrong_role_is_403_role_not_permitted() { req auditor POST /v1/consents "$CONSENT"; expect 403 role_not_permitted && error_shape_ok; }
+test_errors_carry_no_stack_trace() { req staff POST /v1/consents '[1,2'; ! printf '%s' "$RESP" | grep -qi 'trace\|\.c:'; }
+
+test_healthz() { req staff GET /healthz; expect 200 && [ "$(jget .status)" = ok ]; }
+test_metrics_prometheus_text() {
+	req trustee1 GET /metrics
+	expect 200 &&
+	printf '%s' "$RESP" | grep -q '^# TYPE gateway_requests_total counter' &&
+	printf '%s' "$RESP" | grep -q 'gateway_requests_total{route="/v1/consents",status="415"}' &&
+	printf '%s' "$RESP" | grep -q '^gateway_request_duration_seconds_bucket{le="+Inf"}' &&
+	printf '%s' "$RESP" | grep -q '^gateway_writer_queue_depth '
+}
+test_metrics_not_for_agencies() { req agency:police GET /metrics; expect 403 role_not_permitted; }
+
+test_sigterm_loses_nothing_acknowledged() {
+	# Fire 40 consents concurrently, SIGTERM while they are in flight: every
+	# 201 the clients received must be in the store after the stop.
+	local i
+	for i in $(seq 1 40); do
+		curl -s -o "$TMP/c$i" -w '%{http_code}' --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" \
+			--key "$CERTS/staff.key" -H 'Content-Type: application/json' \
+			--data-binary "{\"family_id\":\"FAM-S$i\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"e\"}" \
+			"$GW_URL/v1/consents" > "$TMP/s$i" 2>/dev/null &
+	done
+	sleep 0.2
+	gw_stop || return 1
+	wait
+	local acked=0 missing=0 id
+	for i in $(seq 1 40); do
+		if [ "$(cat "$TMP/s$i")" = 201 ]; then
+			acked=$((acked + 1))
+			id=$(jq -r .consent_id "$TMP/c$i")
+			[ "$(db "SELECT count(*) FROM consents WHERE id='$id'")" = 1 ] || missing=$((missing + 1))
+		fi
+	done
+	echo "# acknowledged $acked of 40 before the stop, missing $missing"
+	[ "$missing" -eq 0 ] && [ "$acked" -ge 1 ]
+}
+
+test_check_mode_validates_configuration() {
+	(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$CERTS") >/dev/null 2>&1 || return 1
+	mkdir -p "$TMP/badprofiles"
+	cp "$TOP"/agency-profiles/*.json "$TMP/badprofiles/"
+	jq '.legitimate_interests[0].lawful_basis = "because"' "$TOP/agency-profiles/police.json" > "$TMP/badprofiles/police.json"
+	local out
+	out=$(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$CERTS" --profiles "$TMP/badprofiles" 2>&1) && return 1
+	printf '%s' "$out" | grep -q 'police.json' && printf '%s' "$out" | grep -q 'lawful_basis'
+}
+
+gw_start || exit 1
+for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v sigterm); do run "$t"; done
+run test_sigterm_loses_nothing_acknowledged
+finish

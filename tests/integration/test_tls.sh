@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Mutual TLS: every caller is authenticated by a verified client certificate;
+# anything else gets no data. One test per certificate case.
+. "$(dirname "$0")/lib.sh"
+
+refused_without_data() {
+	# Either the handshake fails (000) or 401 with the error shape and nothing else.
+	if [ "$STATUS" = 000 ]; then return 0; fi
+	expect 401 "$1" && [ "$(jget '.status // empty')" = "" ]
+}
+
+test_no_certificate_is_refused_with_no_data() { req none GET /healthz; refused_without_data no_certificate; }
+test_unknown_ca_is_refused() { req "$CERTS/unknown/stranger" GET /healthz; refused_without_data certificate_untrusted; }
+test_expired_certificate_is_refused() { req staff-expired GET /healthz; refused_without_data certificate_expired; }
+test_revoked_certificate_is_refused() { req staff-revoked GET /healthz; refused_without_data certificate_revoked; }
+test_gateway_own_client_certificate_is_not_a_principal() { req gateway-client GET /healthz; refused_without_data certificate_not_registered; }
+test_refused_connection_is_closed() {
+	req staff-revoked GET /healthz "" -v
+	[ "$STATUS" = 000 ] || grep -qi 'connection: close' "$TMP/curl.err"
+}
+test_refused_certificate_never_reaches_a_route() {
+	req staff-revoked POST /v1/consents '{"family_id":"F1","agency_id":"police","purpose":"crime_prevention","evidence":"x"}'
+	refused_without_data certificate_revoked
+}
+
+test_role_staff() { req staff GET /healthz; expect 200; }
+test_role_staff2() { req staff2 GET /healthz; expect 200; }
+test_role_safeguarding_lead() { req safeguarding_lead GET /healthz; expect 200; }
+test_role_trustee1() { req trustee1 GET /healthz; expect 200; }
+test_role_trustee2() { req trustee2 GET /healthz; expect 200; }
+test_role_trustee3() { req trustee3 GET /healthz; expect 200; }
+test_role_dp_trustee() { req dp_trustee GET /healthz; expect 200; }
+test_role_auditor() { req auditor GET /healthz; expect 200; }
+test_agency_health_visiting() { req agency:health-visiting GET /healthz; expect 200; }
+test_agency_oakfield_primary() { req agency:oakfield-primary GET /healthz; expect 200; }
+test_agency_housing_association() { req agency:housing-association GET /healthz; expect 200; }
+test_agency_childrens_social_care() { req agency:childrens-social-care GET /healthz; expect 200; }
+test_agency_police() { req agency:police GET /healthz; expect 200; }
+test_agency_family_court() { req agency:family-court GET /healthz; expect 200; }
+
+test_agency_certificate_is_identified_by_its_pin_not_its_name() {
+	# An agency cannot act as a charity role: police may not record consent.
+	req agency:police POST /v1/consents '{"family_id":"F1","agency_id":"police","purpose":"crime_prevention","evidence":"x"}'
+	expect 403 role_not_permitted && [ "$(jget .error.details.role)" = agency ]
+}
+
+test_tls_1_1_is_refused() {
+	curl -s -o /dev/null --tls-max 1.1 --tlsv1.1 --cacert "$CERTS/ca.crt" \
+		--cert "$CERTS/staff.crt" --key "$CERTS/staff.key" "$GW_URL/healthz" 2>/dev/null && return 1
+	return 0
+}
+
+test_tls_1_3_and_1_2_are_accepted() {
+	req staff GET /healthz "" --tlsv1.3 && expect 200 &&
+	req staff GET /healthz "" --tls-max 1.2 && expect 200
+}
+
+test_principal_is_cached_per_connection() {
+	# Two requests on one keep-alive connection: both answered, one handshake.
+	local out
+	out=$(curl -s -v --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" --key "$CERTS/staff.key" \
+		"$GW_URL/healthz" "$GW_URL/healthz" 2>&1)
+	[ "$(printf '%s' "$out" | grep -c 'TLS handshake, Finished (20)')" -le 2 ] &&
+	printf '%s' "$out" | grep -q 'Re-using existing connection'
+}
+
+gw_start || exit 1
+for t in $(declare -F | awk '{print $3}' | grep '^test_'); do run "$t"; done
+finish

@@ -1,0 +1,309 @@
+/*
+ * test_store.c: the store's connections, migrations, time and id helpers,
+ * the writer's group commit (a failing job rolls back alone, every job of
+ * a batch is durable when submit returns), and the vault's sealing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+struct fixture {
+	char		 dir[64];
+	struct store	*store;
+	struct writer	*writer;
+	struct vault	*vault;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+	char		 err[256], key[128];
+	FILE		*kf;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/gwstore.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->store = store_open(f->dir, err, sizeof(err));
+	assert_non_null(f->store);
+	f->writer = writer_start(f->store);
+	assert_non_null(f->writer);
+	snprintf(key, sizeof(key), "%s/master.key", f->dir);
+	kf = fopen(key, "w");
+	assert_non_null(kf);
+	fwrite("0123456789abcdef0123456789abcdef", 1, 32, kf);
+	fclose(kf);
+	chmod(key, 0600);
+	f->vault = vault_open(key, err, sizeof(err));
+	assert_non_null(f->vault);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	writer_stop(f->writer);
+	store_close(f->store);
+	vault_free(f->vault);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+test_time_roundtrip(void **state)
+{
+	int64_t	us;
+	char	buf[32];
+
+	(void)state;
+	assert_int_equal(store_time_parse("2026-11-24T05:01:02.123456Z", &us), 0);
+	assert_string_equal(store_time_fmt(us, buf), "2026-11-24T05:01:02.123456Z");
+	assert_int_equal(store_time_parse("2026-11-24", &us), 0);
+	assert_string_equal(store_time_fmt(us, buf), "2026-11-24T00:00:00.000000Z");
+	assert_int_equal(store_time_parse("2026-11-24T06:01:02+01:00", &us), 0);
+	assert_string_equal(store_time_fmt(us, buf), "2026-11-24T05:01:02.000000Z");
+}
+
+static void
+test_time_rejects_impossible_dates(void **state)
+{
+	int64_t	us;
+
+	(void)state;
+	assert_int_equal(store_time_parse("2026-02-29", &us), -1);
+	assert_int_equal(store_time_parse("2024-02-29", &us), 0);
+	assert_int_equal(store_time_parse("2026-13-01", &us), -1);
+	assert_int_equal(store_time_parse("2026-11-24T25:00:00Z", &us), -1);
+	assert_int_equal(store_time_parse("2026-11-24T05:00:00", &us), -1);
+	assert_int_equal(store_time_parse("2026-11-24x", &us), -1);
+	assert_int_equal(store_time_parse("", &us), -1);
+	assert_int_equal(store_time_parse(NULL, &us), -1);
+}
+
+static void
+test_ids_are_unique_and_prefixed(void **state)
+{
+	char	a[40], b[40];
+
+	(void)state;
+	store_new_id("con_", a, sizeof(a));
+	store_new_id("con_", b, sizeof(b));
+	assert_int_equal(strlen(a), 30);
+	assert_memory_equal(a, "con_", 4);
+	assert_string_not_equal(a, b);
+}
+
+struct insert_arg {
+	const char	*id;
+	int		 fail;
+};
+
+static int
+insert_job(struct store_conn *c, void *arg)
+{
+	struct insert_arg	*a = arg;
+	struct consent_row	 r = { 0 };
+
+	snprintf(r.id, sizeof(r.id), "%s", a->id);
+	snprintf(r.family_pseudonym, sizeof(r.family_pseudonym), "p");
+	snprintf(r.agency_id, sizeof(r.agency_id), "a");
+	snprintf(r.purpose, sizeof(r.purpose), "x");
+	r.granted_us = 1;
+	if (store_consent_insert(c, &r, "staff:t", (const unsigned char *)"e", 1) != 0)
+		return -1;
+	return a->fail ? 7 : 0;
+}
+
+static void
+test_writer_failing_job_rolls_back_alone(void **state)
+{
+	struct fixture		*f = *state;
+	struct insert_arg	 ok = { "c1", 0 }, bad = { "c2", 1 };
+	struct store_conn	*c;
+	struct consent_row	 r;
+
+	assert_int_equal(writer_submit(f->writer, insert_job, &ok), 0);
+	assert_int_equal(writer_submit(f->writer, insert_job, &bad), 7);
+	c = store_read_begin(f->store);
+	assert_int_equal(store_consent_get(c, "c1", &r), 0);
+	assert_int_equal(store_consent_get(c, "c2", &r), 1);
+	store_read_end(f->store, c);
+}
+
+static void
+test_writer_duplicate_key_fails_job(void **state)
+{
+	struct fixture		*f = *state;
+	struct insert_arg	 a = { "dup", 0 };
+
+	assert_int_equal(writer_submit(f->writer, insert_job, &a), 0);
+	assert_int_equal(writer_submit(f->writer, insert_job, &a), -1);
+}
+
+struct thread_arg {
+	struct writer	*w;
+	int		 n;
+	int		 failures;
+};
+
+static void *
+submitter(void *p)
+{
+	struct thread_arg	*t = p;
+	char			 id[40];
+	struct insert_arg	 a = { id, 0 };
+	int			 i;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(id, sizeof(id), "t%d-%d", t->n, i);
+		if (writer_submit(t->w, insert_job, &a) != 0)
+			t->failures++;
+	}
+	return NULL;
+}
+
+static void
+test_writer_group_commit_concurrent(void **state)
+{
+	struct fixture		*f = *state;
+	pthread_t		 th[8];
+	struct thread_arg	 ta[8];
+	struct store_conn	*c;
+	sqlite3_stmt		*st;
+	int			 i;
+
+	for (i = 0; i < 8; i++) {
+		ta[i] = (struct thread_arg){ f->writer, i, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, submitter, &ta[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(ta[i].failures, 0);
+	}
+	c = store_read_begin(f->store);
+	st = store_stmt(c, "SELECT count(*) FROM consents WHERE id LIKE 't%'");
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 400);
+	store_read_end(f->store, c);
+}
+
+struct seal_arg {
+	struct vault	*v;
+	const char	*pseudonym;
+	unsigned char	*ct;
+	size_t		 ctlen;
+	int		 rc;
+};
+
+static int
+seal_job(struct store_conn *c, void *arg)
+{
+	struct seal_arg	*s = arg;
+
+	s->rc = vault_seal(s->v, c, s->pseudonym, "child has asthma", 16, &s->ct, &s->ctlen);
+	return s->rc;
+}
+
+static int
+destroy_job(struct store_conn *c, void *arg)
+{
+	struct seal_arg	*s = arg;
+
+	return vault_destroy(s->v, c, s->pseudonym, 1);
+}
+
+static void
+test_vault_seal_unseal_and_destroy(void **state)
+{
+	struct fixture		*f = *state;
+	struct seal_arg		 s = { f->vault, "pseud1", NULL, 0, -1 };
+	struct store_conn	*c;
+	char			*pt = NULL;
+	size_t			 ptlen;
+
+	assert_int_equal(writer_submit(f->writer, seal_job, &s), 0);
+	assert_null(memmem(s.ct, s.ctlen, "asthma", 6));
+	c = store_read_begin(f->store);
+	assert_int_equal(vault_unseal(f->vault, c, "pseud1", s.ct, s.ctlen, &pt, &ptlen), 0);
+	assert_string_equal(pt, "child has asthma");
+	free(pt);
+	/* bound to the family: another pseudonym cannot open it */
+	assert_int_not_equal(vault_unseal(f->vault, c, "pseud2", s.ct, s.ctlen, &pt, &ptlen), 0);
+	/* tampering is detected */
+	s.ct[s.ctlen - 1] ^= 1;
+	assert_int_equal(vault_unseal(f->vault, c, "pseud1", s.ct, s.ctlen, &pt, &ptlen), -1);
+	s.ct[s.ctlen - 1] ^= 1;
+	store_read_end(f->store, c);
+
+	assert_int_equal(writer_submit(f->writer, destroy_job, &s), 0);
+	c = store_read_begin(f->store);
+	assert_int_equal(vault_unseal(f->vault, c, "pseud1", s.ct, s.ctlen, &pt, &ptlen), 1);
+	store_read_end(f->store, c);
+	free(s.ct);
+	/* an erased family gets no new key */
+	s.ct = NULL;
+	assert_int_equal(writer_submit(f->writer, seal_job, &s), 1);
+	free(s.ct);
+}
+
+static void
+test_vault_pseudonym_is_keyed_and_stable(void **state)
+{
+	struct fixture	*f = *state;
+	char		 a[65], b[65], c[65];
+
+	vault_pseudonym(f->vault, "FAM-1", a);
+	vault_pseudonym(f->vault, "FAM-1", b);
+	vault_pseudonym(f->vault, "FAM-2", c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 64);
+}
+
+static void
+test_vault_refuses_world_readable_key(void **state)
+{
+	struct fixture	*f = *state;
+	char		 key[128], err[256];
+
+	snprintf(key, sizeof(key), "%s/master.key", f->dir);
+	chmod(key, 0644);
+	assert_null(vault_open(key, err, sizeof(err)));
+	assert_non_null(strstr(err, "readable"));
+	chmod(key, 0600);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_roundtrip),
+		cmocka_unit_test(test_time_rejects_impossible_dates),
+		cmocka_unit_test(test_ids_are_unique_and_prefixed),
+		cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_duplicate_key_fails_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
