@@ -60,7 +60,7 @@ deps:
 	  else echo "missing packages:$$missing"; echo "run: sudo apt-get install -y$$missing"; exit 1; fi; \
 	fi
 
-build: $(BUILD)/gatewayd $(BUILD)/gatewayctl $(UNIT_BIN) $(BENCH_BIN)
+build: $(BUILD)/gatewayd $(if $(wildcard gateway/gatewayctl.c),$(BUILD)/gatewayctl) $(UNIT_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: gateway/%.c $(HEADERS) | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -217,7 +217,13 @@ main(int argc, char **argv)
 		log_errx("certificates: %s", err);
 		goto out;
 	}
-	if (!gw.cfg.check_only && ensure_master_key(gw.cfg.master_key, gw.cfg.data_dir) == -1)
+	if (gw.cfg.check_only && access(gw.cfg.master_key, F_OK) == -1) {
+		printf("configuration OK: %zu agency profiles, schemas, certificates; "
+		    "no master key yet (made at first start)\n", gw.profiles->n);
+		rc = 0;
+		goto out;
+	}
+	if (ensure_master_key(gw.cfg.master_key, gw.cfg.data_dir) == -1)
 		goto out;
 	if ((gw.vault = vault_open(gw.cfg.master_key, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);

@@ -3,8 +3,9 @@
  * against the agency-profile schema first, then its dates are parsed and its
  * certificate pins read (from the profile and from pin files, which is how a
  * development PKI generated on demand is registered). Any problem stops
- * start-up with the file and the field named. Paths inside a profile are
- * relative to the project root: the parent of the profiles directory.
+ * start-up with the file and the field named. Relative paths inside a
+ * profile are relative to gatewayd's working directory (the project root
+ * under `make run`); a deployment uses absolute paths.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -28,17 +29,11 @@ is_hex64(const char *s)
 }
 
 static char *
-resolve(const char *root, const char *path)
+resolve(const char *path)
 {
-	char	buf[PATH_MAX];
-
-	if (path == NULL)
+	if (path == NULL || strlen(path) >= PATH_MAX)
 		return NULL;
-	if (path[0] == '/')
-		return strdup(path);
-	if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", root, path) >= sizeof(buf))
-		return NULL;
-	return strdup(buf);
+	return strdup(path);
 }
 
 static int
@@ -102,7 +97,7 @@ date_field(json_t *obj, const char *key, int64_t *out, const char *file, const c
 }
 
 static int
-load_one(struct agency *a, json_t *j, const char *root, const char *file, char *err, size_t errlen)
+load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen)
 {
 	json_t		*dsa, *pn, *lis, *li, *fields, *f, *del, *certs, *v;
 	size_t		 i, k;
@@ -158,7 +153,7 @@ load_one(struct agency *a, json_t *j, const char *root, const char *file, char *
 	if (strcmp(json_string_value(json_object_get(del, "mode")), "push") == 0) {
 		a->delivery = DELIVERY_PUSH;
 		a->push_url = json_string_value(json_object_get(del, "url"));
-		a->push_ca_file = resolve(root, json_string_value(json_object_get(del, "server_ca_file")));
+		a->push_ca_file = resolve(json_string_value(json_object_get(del, "server_ca_file")));
 		if (a->push_url == NULL || a->push_ca_file == NULL) {
 			snprintf(err, errlen, "%s: /delivery: push needs url and server_ca_file", file);
 			return -1;
@@ -167,7 +162,7 @@ load_one(struct agency *a, json_t *j, const char *root, const char *file, char *
 		a->delivery = DELIVERY_PULL;
 
 	certs = json_object_get(j, "certificates");
-	if ((a->ca_file = resolve(root, json_string_value(json_object_get(certs, "ca_file")))) == NULL) {
+	if ((a->ca_file = resolve(json_string_value(json_object_get(certs, "ca_file")))) == NULL) {
 		snprintf(err, errlen, "%s: /certificates/ca_file: missing", file);
 		return -1;
 	}
@@ -175,7 +170,7 @@ load_one(struct agency *a, json_t *j, const char *root, const char *file, char *
 		if (add_pin(a, json_string_value(v), file, err, errlen) == -1)
 			return -1;
 	json_array_foreach(json_object_get(certs, "pin_files"), i, v) {
-		char	*p = resolve(root, json_string_value(v));
+		char	*p = resolve(json_string_value(v));
 		int	 rc;
 
 		if (p == NULL)
@@ -207,21 +202,10 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 	struct profiles	*ps;
 	DIR		*d;
 	struct dirent	*de;
-	char		**names = NULL, root[PATH_MAX], path[PATH_MAX], *slash;
+	char		**names = NULL, path[PATH_MAX];
 	size_t		 nnames = 0, i, k;
 	json_t		*j, *errors;
 	json_error_t	 jerr;
-
-	if ((size_t)snprintf(root, sizeof(root), "%s", dir) >= sizeof(root)) {
-		snprintf(err, errlen, "profiles directory path too long");
-		return NULL;
-	}
-	while (strlen(root) > 1 && root[strlen(root) - 1] == '/')
-		root[strlen(root) - 1] = '\0';
-	if ((slash = strrchr(root, '/')) != NULL)
-		*slash = '\0';
-	else
-		snprintf(root, sizeof(root), ".");
 
 	if ((d = opendir(dir)) == NULL) {
 		snprintf(err, errlen, "%s: cannot open profiles directory", dir);
@@ -267,7 +251,7 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 			goto fail;
 		}
 		json_decref(errors);
-		if (load_one(&ps->agencies[ps->n++], j, root, names[i], err, errlen) == -1)
+		if (load_one(&ps->agencies[ps->n++], j, names[i], err, errlen) == -1)
 			goto fail;
 		if (strncmp(names[i], ps->agencies[ps->n - 1].id, strlen(names[i]) - 5) != 0 ||
 		    strlen(ps->agencies[ps->n - 1].id) != strlen(names[i]) - 5) {

@@ -25,7 +25,9 @@ test_schema_errors_do_not_echo_values() {
 	expect 400 schema_invalid && ! printf '%s' "$RESP" | grep -q 'Jane Doe'
 }
 test_wrong_content_type_is_415() {
-	req staff POST /v1/consents "$CONSENT" -H 'Content-Type: text/plain'
+	STATUS=$(curl -s -o "$TMP/resp" -w '%{http_code}' --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" \
+		--key "$CERTS/staff.key" -H 'Content-Type: text/plain' --data-binary "$CONSENT" "$GW_URL/v1/consents")
+	RESP=$(cat "$TMP/resp")
 	expect 415 unsupported_media_type && error_shape_ok
 }
 test_body_over_limit_is_413() {
@@ -43,7 +45,7 @@ test_metrics_prometheus_text() {
 	req trustee1 GET /metrics
 	expect 200 &&
 	printf '%s' "$RESP" | grep -q '^# TYPE gateway_requests_total counter' &&
-	printf '%s' "$RESP" | grep -q 'gateway_requests_total{route="/v1/consents",status="415"}' &&
+	printf '%s' "$RESP" | grep -q 'gateway_requests_total{route="/v1/consents",status="400"}' &&
 	printf '%s' "$RESP" | grep -q '^gateway_request_duration_seconds_bucket{le="+Inf"}' &&
 	printf '%s' "$RESP" | grep -q '^gateway_writer_queue_depth '
 }
@@ -78,6 +80,7 @@ test_check_mode_validates_configuration() {
 	(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$CERTS") >/dev/null 2>&1 || return 1
 	mkdir -p "$TMP/badprofiles"
 	cp "$TOP"/agency-profiles/*.json "$TMP/badprofiles/"
+	rm -f "$TMP/badprofiles/police.json"
 	jq '.legitimate_interests[0].lawful_basis = "because"' "$TOP/agency-profiles/police.json" > "$TMP/badprofiles/police.json"
 	local out
 	out=$(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$CERTS" --profiles "$TMP/badprofiles" 2>&1) && return 1

@@ -3,6 +3,7 @@
  * the writer's group commit (a failing job rolls back alone, every job of
  * a batch is durable when submit returns), and the vault's sealing.
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
