@@ -11,6 +11,7 @@
 #   gateway/migrations/NNN_name.sql             schema migrations, embedded in order
 #   tests/unit/test_*.c                         one cmocka binary each
 #   tests/integration/test_*.sh                 TAP scripts driving the real daemon over mTLS
+#   tests/tools/NAME.c                          a test helper program each: $(BUILD)/tools/NAME
 
 PORT      ?= 8443
 BUILD     ?= build/plain
@@ -43,6 +44,8 @@ LIB_OBJ  = $(patsubst gateway/%.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/migr
 MIGRATIONS = $(sort $(wildcard gateway/migrations/*.sql))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOL_BIN = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
 HEADERS  = $(wildcard gateway/*.h)
@@ -60,7 +63,7 @@ deps:
 	  else echo "missing packages:$$missing"; echo "run: sudo apt-get install -y$$missing"; exit 1; fi; \
 	fi
 
-build: $(BUILD)/gatewayd $(if $(wildcard gateway/gatewayctl.c),$(BUILD)/gatewayctl) $(UNIT_BIN) $(BENCH_BIN)
+build: $(BUILD)/gatewayd $(if $(wildcard gateway/gatewayctl.c),$(BUILD)/gatewayctl) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: gateway/%.c $(HEADERS) | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -83,10 +86,13 @@ $(BUILD)/gatewayctl: gateway/gatewayctl.c $(BUILD)/libgateway.a $(HEADERS)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgateway.a $(HEADERS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libgateway.a $(LDLIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 $(BUILD)/bench/loadgen: $(BENCH_SRC) | $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRC) $(LDLIBS)
 
-$(BUILD)/obj $(BUILD)/tests $(BUILD)/bench:
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/tools $(BUILD)/bench:
 	mkdir -p $@
 
 certs: certs/dev/ca.crt
