@@ -8,8 +8,11 @@
  *   -> content type (415) -> JSON syntax, duplicate keys refused (400)
  *   -> schema (400 with field paths) -> handler
  *
- * A connection whose certificate is refused gets 401 in the error shape and
- * is closed; no route runs for it.
+ * No certificate, an unknown CA or an expired certificate fails the TLS
+ * handshake itself (on_connection). Anything the handshake cannot judge
+ * (revocation, key purpose, agency pins, roles) is checked on the first
+ * request: a refused connection gets 401 in the error shape and is closed;
+ * no route runs for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -389,10 +392,25 @@ static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
+	const union MHD_ConnectionInfo	*ci;
+
 	(void)cls;
-	(void)conn;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		*socket_context = calloc(1, sizeof(struct connctx));
+		/*
+		 * Refuse in the handshake where GnuTLS can: libmicrohttpd only
+		 * *requests* a client certificate, so require one, and have
+		 * the handshake verify its chain and dates against the trusted
+		 * CAs. Revocation, key purpose, pins and roles are checked on
+		 * the first request (auth.c), which stays the authority.
+		 */
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		if (ci != NULL && ci->tls_session != NULL) {
+			gnutls_certificate_server_set_request((gnutls_session_t)ci->tls_session,
+			    GNUTLS_CERT_REQUIRE);
+			gnutls_session_set_verify_cert((gnutls_session_t)ci->tls_session, NULL, 0);
+		}
+	}
 	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		free(*socket_context);
 		*socket_context = NULL;
