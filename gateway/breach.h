@@ -1,0 +1,83 @@
+/*
+ * breach.h: the rules of the personal-data breach register (UK GDPR
+ * Art 33 and 34), pure: no I/O, no allocation, no state. breach_api.c
+ * records breaches and decisions; these functions say what the clock shows
+ * and whether a decision may be recorded. Every rule is a unit test
+ * (tests/unit/test_breach.c).
+ *
+ *   deadline		the regulator must be told within 72 hours of the
+ *			charity becoming aware (Art 33(1)): aware + 72 h, the
+ *			last instant that is still in time
+ *   overdue		no decision yet and now is past the deadline
+ *   reasons_required	every decision gives its reasons (Art 33(5): the
+ *			register documents the facts, effects and action)
+ *   report_required	a breach assessed as a risk (not "unlikely") must be
+ *			reported: Art 33(1) lets only an unlikely risk go
+ *			unreported
+ *   delay_reason_required a report made after the deadline carries the
+ *			reasons for the delay (Art 33(1))
+ *   art34_exception_required a high-risk breach whose people are not told
+ *			names one of the Art 34(3) exceptions, with a reason
+ *   breach facts	aware not before occurred, neither in the future
+ *
+ * Times are microseconds since the epoch, UTC.
+ */
+#ifndef BREACH_H
+#define BREACH_H
+
+#include <stdint.h>
+
+#define BREACH_DEADLINE_US	(INT64_C(72) * 3600 * 1000000)
+
+/* The decision-maker's assessment of the risk to people's rights. */
+enum breach_risk {
+	BREACH_RISK_INVALID = 0,
+	BREACH_RISK_UNLIKELY,	/* "unlikely": unlikely to result in a risk */
+	BREACH_RISK,		/* "risk" */
+	BREACH_RISK_HIGH	/* "high": likely to result in a high risk */
+};
+
+/* One decision as asked (strings may be NULL or empty: "not given"). */
+struct breach_decision {
+	enum breach_risk	 risk;
+	int			 report_to_regulator;
+	const char		*regulator_reasons;
+	const char		*delay_reason;
+	int			 notify_individuals;
+	const char		*art34_exception;	/* breach_is_art34_exception() */
+	const char		*art34_reason;
+};
+
+/* The last instant at which a report is in time: aware_us + 72 hours. */
+int64_t		 breach_deadline_us(int64_t aware_us);
+/* 1 when the breach has no decision (decided is 0) and now is past the
+ * deadline; else 0. */
+int		 breach_overdue(int64_t aware_us, int decided, int64_t now_us);
+/* Checks a breach as recorded: NULL when acceptable, else the rule code
+ * ("aware_before_occurred", "aware_in_future"). occurred_us 0: unknown. */
+const char	*breach_check_facts(int64_t occurred_us, int64_t aware_us, int64_t now_us);
+/*
+ * Checks a decision made at now_us about a breach of which the charity
+ * became aware at aware_us. reported_us is when the regulator was first
+ * reported to by an earlier decision of the register (0: never): a report
+ * already made in time stays in time when a later amendment repeats it.
+ * Returns NULL when the decision may be recorded, else the code of the
+ * first rule it fails, in the order of the list above; *message (may be
+ * NULL) then gets a sentence without personal data.
+ */
+const char	*breach_check_decision(const struct breach_decision *d, int64_t aware_us,
+		    int64_t reported_us, int64_t now_us, const char **message);
+/* 1 when the report (now or earlier) was made after the deadline. */
+int		 breach_report_late(int64_t aware_us, int64_t reported_us);
+
+/* "unlikely", "risk", "high" <-> enum; BREACH_RISK_INVALID otherwise. */
+enum breach_risk breach_risk_from(const char *);
+const char	*breach_risk_name(enum breach_risk);
+/* Art 34(3): "data_unintelligible" (a: e.g. encrypted), "risk_no_longer_likely"
+ * (b: subsequent measures), "disproportionate_effort" (c: public
+ * communication instead). */
+int		 breach_is_art34_exception(const char *);
+/* "confidentiality", "integrity", "availability". */
+int		 breach_is_type(const char *);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * test_breach.c: the breach register's rules (gateway/breach.c), one named
+ * test per rule, with the 72-hour boundary on both sides.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "breach.h"
+
+#define SEC	INT64_C(1000000)
+#define HOUR	(3600 * SEC)
+#define AWARE	(INT64_C(1790000000) * SEC)
+
+/* A complete, acceptable decision: reported, people told. */
+static struct breach_decision
+good(void)
+{
+	return (struct breach_decision){
+		.risk = BREACH_RISK, .report_to_regulator = 1,
+		.regulator_reasons = "Contact details of two families sent to the wrong agency.",
+		.notify_individuals = 1 };
+}
+
+static void
+test_deadline_is_72_hours_from_awareness(void **state)
+{
+	(void)state;
+	assert_true(breach_deadline_us(AWARE) == AWARE + 72 * HOUR);
+}
+
+static void
+test_overdue_only_when_undecided_past_deadline(void **state)
+{
+	(void)state;
+	assert_false(breach_overdue(AWARE, 0, AWARE));
+	assert_false(breach_overdue(AWARE, 0, AWARE + 72 * HOUR));	/* last instant in time */
+	assert_true(breach_overdue(AWARE, 0, AWARE + 72 * HOUR + 1));
+	assert_true(breach_overdue(AWARE, 0, AWARE + 30 * 24 * HOUR));
+	assert_false(breach_overdue(AWARE, 1, AWARE + 72 * HOUR + 1));	/* decided */
+}
+
+static void
+test_late_report_needs_delay_reason(void **state)
+{
+	struct breach_decision	d = good();
+	const char		*msg = NULL;
+
+	(void)state;
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 72 * HOUR, &msg));
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + 72 * HOUR + 1, &msg),
+	    "delay_reason_required");
+	assert_non_null(msg);
+	d.delay_reason = "   ";
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + 80 * HOUR, NULL),
+	    "delay_reason_required");
+	d.delay_reason = "The mis-sent letter was only found in the recipient's reply.";
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 80 * HOUR, NULL));
+}
+
+static void
+test_amendment_of_timely_report_needs_no_delay_reason(void **state)
+{
+	struct breach_decision	d = good();
+
+	(void)state;
+	/* Reported at 10 hours; amended a week later. */
+	assert_null(breach_check_decision(&d, AWARE, AWARE + 10 * HOUR, AWARE + 170 * HOUR, NULL));
+	/* Reported late by an earlier decision: the amendment must say why too. */
+	assert_string_equal(breach_check_decision(&d, AWARE, AWARE + 73 * HOUR,
+	    AWARE + 170 * HOUR, NULL), "delay_reason_required");
+	assert_true(breach_report_late(AWARE, AWARE + 73 * HOUR));
+	assert_false(breach_report_late(AWARE, AWARE + 72 * HOUR));
+}
+
+static void
+test_not_reporting_late_needs_no_delay_reason(void **state)
+{
+	struct breach_decision	d = good();
+
+	(void)state;
+	d.risk = BREACH_RISK_UNLIKELY;
+	d.report_to_regulator = 0;
+	d.regulator_reasons = "Sent to a colleague's work address; deleted unread, confirmed.";
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 100 * HOUR, NULL));
+}
+
+static void
+test_decision_needs_reasons(void **state)
+{
+	struct breach_decision	d = good();
+
+	(void)state;
+	d.regulator_reasons = NULL;
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "reasons_required");
+	d.regulator_reasons = "";
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "reasons_required");
+}
+
+static void
+test_risk_must_be_reported(void **state)
+{
+	struct breach_decision	d = good();
+
+	(void)state;
+	d.report_to_regulator = 0;
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "report_required");
+	d.risk = BREACH_RISK_HIGH;
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "report_required");
+	d.risk = BREACH_RISK_INVALID;
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "risk_invalid");
+}
+
+static void
+test_high_risk_not_notified_needs_art34_exception(void **state)
+{
+	struct breach_decision	d = good();
+
+	(void)state;
+	d.risk = BREACH_RISK_HIGH;
+	d.notify_individuals = 0;
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "art34_exception_required");
+	d.art34_exception = "because_we_said_so";
+	d.art34_reason = "x";
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "art34_exception_required");
+	d.art34_exception = "data_unintelligible";
+	d.art34_reason = NULL;
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "art34_exception_required");
+	d.art34_reason = "The laptop's disk was encrypted (LUKS) and the key was not with it.";
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
+	/* Telling them needs no exception; a lower risk needs none either. */
+	d = good();
+	d.risk = BREACH_RISK_HIGH;
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
+	d.risk = BREACH_RISK;
+	d.notify_individuals = 0;
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
+}
+
+static void
+test_breach_facts_in_order(void **state)
+{
+	(void)state;
+	assert_null(breach_check_facts(AWARE - HOUR, AWARE, AWARE + HOUR));
+	assert_null(breach_check_facts(0, AWARE, AWARE));
+	assert_string_equal(breach_check_facts(AWARE + 1, AWARE, AWARE + HOUR),
+	    "aware_before_occurred");
+	assert_string_equal(breach_check_facts(0, AWARE + 1, AWARE), "aware_in_future");
+}
+
+static void
+test_enumerations(void **state)
+{
+	(void)state;
+	assert_int_equal(breach_risk_from("high"), BREACH_RISK_HIGH);
+	assert_int_equal(breach_risk_from("HIGH"), BREACH_RISK_INVALID);
+	assert_int_equal(breach_risk_from(NULL), BREACH_RISK_INVALID);
+	assert_string_equal(breach_risk_name(BREACH_RISK_UNLIKELY), "unlikely");
+	assert_true(breach_is_type("availability"));
+	assert_false(breach_is_type("theft"));
+	assert_true(breach_is_art34_exception("disproportionate_effort"));
+	assert_false(breach_is_art34_exception(NULL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deadline_is_72_hours_from_awareness),
+		cmocka_unit_test(test_overdue_only_when_undecided_past_deadline),
+		cmocka_unit_test(test_late_report_needs_delay_reason),
+		cmocka_unit_test(test_amendment_of_timely_report_needs_no_delay_reason),
+		cmocka_unit_test(test_not_reporting_late_needs_no_delay_reason),
+		cmocka_unit_test(test_decision_needs_reasons),
+		cmocka_unit_test(test_risk_must_be_reported),
+		cmocka_unit_test(test_high_risk_not_notified_needs_art34_exception),
+		cmocka_unit_test(test_breach_facts_in_order),
+		cmocka_unit_test(test_enumerations),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
