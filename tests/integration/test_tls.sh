@@ -64,6 +64,30 @@ test_principal_is_cached_per_connection() {
 	printf '%s' "$out" | grep -q 'Re-using existing connection'
 }
 
+test_agency_ca_cannot_mint_a_charity_role() {
+	# A certificate issued by an agency's CA with OU=staff is not staff:
+	# charity roles come only from certificates the charity CA issued.
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/rogue.key" \
+		-subj "/O=Families Together/OU=staff/CN=Rogue" -out "$TMP/rogue.csr" 2>/dev/null || return 1
+	printf 'extendedKeyUsage=clientAuth\n' > "$TMP/rogue.ext"
+	openssl x509 -req -in "$TMP/rogue.csr" -CA "$CERTS/agencies/police-ca.crt" -CAkey "$CERTS/agencies/police-ca.key" \
+		-CAcreateserial -days 30 -extfile "$TMP/rogue.ext" -out "$TMP/rogue.crt" 2>/dev/null || return 1
+	req "$TMP/rogue" POST /v1/consents '{"family_id":"F1","agency_id":"police","purpose":"crime_prevention","evidence":"x"}'
+	refused_without_data certificate_untrusted
+}
+
+test_agency_key_under_another_agencys_ca_is_refused() {
+	# police's pinned key, re-certified by the school's CA: the pin matches,
+	# the chain is not police's own CA, so it is refused.
+	openssl x509 -x509toreq -in "$CERTS/agencies/police.crt" -signkey "$CERTS/agencies/police.key" -out "$TMP/p.csr" 2>/dev/null || return 1
+	printf 'extendedKeyUsage=clientAuth\n' > "$TMP/p.ext"
+	openssl x509 -req -in "$TMP/p.csr" -CA "$CERTS/agencies/oakfield-primary-ca.crt" -CAkey "$CERTS/agencies/oakfield-primary-ca.key" \
+		-CAcreateserial -days 30 -extfile "$TMP/p.ext" -out "$TMP/p.crt" 2>/dev/null || return 1
+	cp "$CERTS/agencies/police.key" "$TMP/p.key"
+	req "$TMP/p" GET /healthz
+	refused_without_data certificate_untrusted
+}
+
 gw_start || exit 1
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do run "$t"; done
 finish
