@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "note.h"
 #include "signer.h"
@@ -33,6 +34,7 @@ struct signer {
 	char		*pub_pem;
 	size_t		 pub_pem_len;
 	uint32_t	 key_id;
+	char		 fingerprint[7 + 64 + 1];	/* "sha256:" + hex */
 };
 
 static void
@@ -253,6 +255,30 @@ public_of(EVP_PKEY *key, EVP_PKEY **pub, char **pem, size_t *pemlen)
 	return 0;
 }
 
+/* "sha256:" + hex SHA-256 of the DER SubjectPublicKeyInfo. 0 or -1. */
+static int
+fingerprint_of(EVP_PKEY *pub, char out[7 + 64 + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		*der = NULL, md[32];
+	unsigned int		 mdlen = 0;
+	int			 n, i, ok;
+
+	if ((n = i2d_PUBKEY(pub, &der)) <= 0)
+		return -1;
+	ok = EVP_Digest(der, (size_t)n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+	OPENSSL_free(der);
+	if (!ok)
+		return -1;
+	memcpy(out, "sha256:", 7);
+	for (i = 0; i < 32; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[8 + 2 * i] = hex[md[i] & 15];
+	}
+	out[7 + 64] = '\0';
+	return 0;
+}
+
 struct signer *
 signer_open(const char *dir, const char *name, int *created, char *err, size_t errlen)
 {
@@ -283,6 +309,10 @@ signer_open(const char *dir, const char *name, int *created, char *err, size_t e
 	if (public_of(priv, &s->pub, &s->pub_pem, &s->pub_pem_len) != 0 ||
 	    EVP_PKEY_get_raw_public_key(s->pub, raw, &rawlen) != 1 ||
 	    note_key_id(name, raw, &s->key_id) != 0) {
+		seterr(err, errlen, "cannot derive the public key");
+		goto fail;
+	}
+	if (fingerprint_of(s->pub, s->fingerprint) != 0) {
 		seterr(err, errlen, "cannot derive the public key");
 		goto fail;
 	}
@@ -347,6 +377,41 @@ signer_sign_note(struct signer *s, const char *text, size_t len, char *err, size
 out:
 	EVP_PKEY_free(priv);	/* OpenSSL cleanses Ed25519 private key material on free */
 	return note;
+}
+
+int
+signer_sign_detached(struct signer *s, const void *msg, size_t len, unsigned char sig[64],
+    char *err, size_t errlen)
+{
+	EVP_PKEY	*priv;
+	EVP_MD_CTX	*md = NULL;
+	size_t		 siglen = 64;
+	int		 rc = -1;
+
+	if ((priv = load_priv(s->key_path, err, errlen)) == NULL)
+		return -1;
+	if (EVP_PKEY_eq(priv, s->pub) != 1) {
+		seterr(err, errlen, "%s changed since start: not signing", s->key_path);
+		goto out;
+	}
+	/* Ed25519 takes no digest: EVP_DigestSign over the whole message. */
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(md, NULL, NULL, NULL, priv) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, msg, len) != 1 || siglen != 64) {
+		seterr(err, errlen, "signing failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(priv);	/* OpenSSL cleanses Ed25519 private key material on free */
+	return rc;
+}
+
+const char *
+signer_fingerprint(const struct signer *s)
+{
+	return s->fingerprint;
 }
 
 const EVP_PKEY *

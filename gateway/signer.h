@@ -30,6 +30,18 @@ void		 signer_free(struct signer *);
  * NULL (logged to err when not NULL) on failure. Thread-safe. */
 char		*signer_sign_note(struct signer *, const char *text, size_t len,
 		    char *err, size_t errlen);
+/* A detached Ed25519 signature (RFC 8032, pure Ed25519) of msg, for data
+ * the gateway sends (e.g. a delivery body). The caller makes msg begin with
+ * a context line naming the purpose ("sharing-gateway/delivery/v1\n"), so a
+ * signature made for one use can never pass as another, and never as a
+ * signed note. Reads the private key for this call only. 0 with sig filled,
+ * or -1 (message, no key material, in err when not NULL). Thread-safe. */
+int		 signer_sign_detached(struct signer *, const void *msg, size_t len,
+		    unsigned char sig[64], char *err, size_t errlen);
+/* Key id for headers: "sha256:" + lower-case hex SHA-256 of the public
+ * key's DER SubjectPublicKeyInfo, i.e. of `openssl pkey -pubin -in
+ * ledger.pub -outform DER`. Owned by the signer. */
+const char	*signer_fingerprint(const struct signer *);
 /* The public key (owned by the signer, valid until signer_free). */
 const EVP_PKEY	*signer_pub(const struct signer *);
 /* The public key as PEM text, NUL-terminated (owned by the signer). */

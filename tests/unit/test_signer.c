@@ -201,6 +201,97 @@ test_not_an_ed25519_key_is_refused(void **state)
 	assert_null(signer_open(dir, "bad name", &created, err, sizeof(err)));
 }
 
+static void
+test_detached_signature_verifies_and_binds_the_message(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], pp[512];
+	int		 created;
+	unsigned char	 sig[64];
+	char		 msg[] = "sharing-gateway/delivery/v1\ndsc_1\n{\"a\":1}";
+	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
+	EVP_MD_CTX	*md;
+
+	assert_non_null(s);
+	assert_int_equal(signer_sign_detached(s, msg, strlen(msg), sig, err, sizeof(err)), 0);
+	path_in(dir, "ledger.pub", pp, sizeof(pp));
+	EVP_PKEY *pub = signer_load_pub(pp, err, sizeof(err));
+	assert_non_null(pub);
+	md = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub), 1);
+	assert_int_equal(EVP_DigestVerify(md, sig, 64, (unsigned char *)msg, strlen(msg)), 1);
+	EVP_MD_CTX_free(md);
+	/* One byte changed: the signature no longer verifies. */
+	msg[strlen(msg) - 2] = '2';
+	md = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, pub), 1);
+	assert_int_not_equal(EVP_DigestVerify(md, sig, 64, (unsigned char *)msg, strlen(msg)), 1);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pub);
+	signer_free(s);
+}
+
+static void
+test_detached_signing_refuses_a_replaced_key(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], kp[512], other[512];
+	int		 created;
+	unsigned char	 sig[64];
+	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
+	struct signer	*t;
+
+	assert_non_null(s);
+	/* Make a second key elsewhere and move it over ours. */
+	snprintf(other, sizeof(other), "%s/other", dir);
+	assert_int_equal(mkdir(other, 0700), 0);
+	t = signer_open(other, NAME, &created, err, sizeof(err));
+	assert_non_null(t);
+	signer_free(t);
+	path_in(dir, "ledger.key", kp, sizeof(kp));
+	snprintf(other, sizeof(other), "%s/other/ledger.key", dir);
+	assert_int_equal(rename(other, kp), 0);
+	assert_int_equal(signer_sign_detached(s, "x", 1, sig, err, sizeof(err)), -1);
+	snprintf(other, sizeof(other), "%s/other/ledger.pub", dir);
+	unlink(other);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	rmdir(other);
+	signer_free(s);
+}
+
+static void
+test_fingerprint_is_sha256_of_the_published_spki(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], pp[512], b64[512] = "", line[256], hex[65];
+	unsigned char	 der[256], md[32];
+	unsigned int	 mdlen;
+	int		 created, n, i;
+	FILE		*f;
+	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
+
+	assert_non_null(s);
+	/* Decode ledger.pub by hand: the base64 between the PEM armour lines. */
+	path_in(dir, "ledger.pub", pp, sizeof(pp));
+	assert_non_null(f = fopen(pp, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "-----", 5) != 0)
+			strncat(b64, line, strcspn(line, "\n"));
+	fclose(f);
+	n = EVP_DecodeBlock(der, (unsigned char *)b64, (int)strlen(b64));
+	assert_true(n > 0);
+	while (b64[strlen(b64) - 1] == '=') {	/* DecodeBlock counts padding */
+		b64[strlen(b64) - 1] = '\0';
+		n--;
+	}
+	assert_int_equal(EVP_Digest(der, (size_t)n, md, &mdlen, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	assert_true(strncmp(signer_fingerprint(s), "sha256:", 7) == 0);
+	assert_string_equal(signer_fingerprint(s) + 7, hex);
+	signer_free(s);
+}
+
 int
 main(void)
 {
@@ -214,6 +305,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_key_replaced_behind_our_back_is_not_used,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_an_ed25519_key_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detached_signature_verifies_and_binds_the_message,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detached_signing_refuses_a_replaced_key,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_is_sha256_of_the_published_spki,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
