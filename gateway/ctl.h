@@ -1,0 +1,17 @@
+/*
+ * ctl.h: the commands of gatewayctl, one file each (gateway/ctl_NAME.c
+ * exporting ctl_NAME). A command receives argv[0] = its own name and the
+ * arguments after it, prints its result on stdout and problems on stderr,
+ * and returns the process exit status. To add one: write the file, declare
+ * it here, add a line to the table in gatewayctl.c.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+/* ctl_validate.c: gatewayctl validate SCHEMA INSTANCE
+ * 0 valid ("valid" on stdout); 1 invalid, one "PATH: message" line per
+ * error on stdout ("(root)" for the whole instance); 2 on a usage error, an
+ * unreadable or malformed file, or a schema the validator does not support. */
+int	ctl_validate(int argc, char **argv);
+
+#endif

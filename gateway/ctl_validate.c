@@ -1,0 +1,139 @@
+/*
+ * ctl_validate.c: "gatewayctl validate SCHEMA INSTANCE". Checks the schema
+ * as the gateway does (unsupported keywords refused), resolves references
+ * to sibling files in the schema's directory ("family-record.schema.json"
+ * is loaded, and checked, when something refers to it), then validates the
+ * instance (a file, or "-" for standard input) and prints the result.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "jsonschema.h"
+
+struct siblings {
+	char	*dir;
+	json_t	*docs;		/* file name -> schema, or null when refused */
+	char	 err[1024];
+};
+
+/* jsonschema_resolver: a sibling file of the schema, by the URI's last
+ * path segment, parsed and checked once. */
+static const json_t *
+sibling(void *arg, const char *uri)
+{
+	struct siblings *s = arg;
+	const char *seg = strrchr(uri, '/');
+	json_error_t jerr;
+	json_t *doc;
+	char path[512], msg[256];
+
+	seg = seg != NULL ? seg + 1 : uri;
+	if (*seg == '\0' || strcmp(seg, "..") == 0 || strcmp(seg, ".") == 0)
+		return NULL;
+	if ((doc = json_object_get(s->docs, seg)) != NULL)
+		return json_is_null(doc) ? NULL : doc;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", s->dir, seg) >=
+	    sizeof(path))
+		return NULL;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL) {
+		if (s->err[0] == '\0')
+			(void)snprintf(s->err, sizeof(s->err), "%s: %s", path,
+			    jerr.text);
+	} else if (jsonschema_check(doc, msg, sizeof(msg)) == -1) {
+		if (s->err[0] == '\0')
+			(void)snprintf(s->err, sizeof(s->err), "%s: %s", path, msg);
+		json_decref(doc);
+		doc = NULL;
+	}
+	if (json_object_set_new(s->docs, seg, doc != NULL ? doc : json_null()) == -1)
+		return NULL;
+	return doc;
+}
+
+int
+ctl_validate(int argc, char **argv)
+{
+	struct siblings sib = { NULL, NULL, "" };
+	json_t *schema = NULL, *instance = NULL, *errors = NULL, *e;
+	json_error_t jerr;
+	char msg[512], *dircopy = NULL, *basecopy = NULL;
+	const char *name;
+	size_t i;
+	int rc = 2, v;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: gatewayctl validate SCHEMA INSTANCE\n"
+		    "  SCHEMA    a JSON Schema (draft-07) file; its directory's "
+		    "other schemas resolve cross-file references\n"
+		    "  INSTANCE  a JSON file, or - for standard input\n");
+		return 2;
+	}
+	if ((dircopy = strdup(argv[1])) == NULL ||
+	    (basecopy = strdup(argv[1])) == NULL ||
+	    (sib.dir = strdup(dirname(dircopy))) == NULL ||
+	    (sib.docs = json_object()) == NULL ||
+	    (errors = json_array()) == NULL) {
+		fprintf(stderr, "gatewayctl: out of memory\n");
+		goto out;
+	}
+	name = basename(basecopy);
+	if ((schema = json_load_file(argv[1], JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		fprintf(stderr, "%s: line %d: %s\n", argv[1], jerr.line, jerr.text);
+		goto out;
+	}
+	if (jsonschema_check(schema, msg, sizeof(msg)) == -1) {
+		fprintf(stderr, "%s: unsupported schema: %s\n", argv[1], msg);
+		goto out;
+	}
+	if (jsonschema_check_refs(schema, name, sibling, &sib, msg,
+	    sizeof(msg)) == -1) {
+		fprintf(stderr, "%s: %s%s%s\n", argv[1], msg,
+		    sib.err[0] ? ": " : "", sib.err);
+		goto out;
+	}
+	if (strcmp(argv[2], "-") == 0)
+		instance = json_loadf(stdin, JSON_REJECT_DUPLICATES |
+		    JSON_DECODE_ANY, &jerr);
+	else
+		instance = json_load_file(argv[2], JSON_REJECT_DUPLICATES |
+		    JSON_DECODE_ANY, &jerr);
+	if (instance == NULL) {
+		fprintf(stderr, "%s: line %d: %s\n", argv[2], jerr.line, jerr.text);
+		goto out;
+	}
+	v = jsonschema_validate_ex(schema, name, schema, instance, errors,
+	    sibling, &sib);
+	if (v == 0) {
+		printf("valid\n");
+		rc = 0;
+	} else if (v == 1) {
+		json_array_foreach(errors, i, e) {
+			const char *p = json_string_value(json_object_get(e, "path"));
+
+			printf("%s: %s\n", p != NULL && *p != '\0' ? p : "(root)",
+			    json_string_value(json_object_get(e, "message")));
+		}
+		rc = 1;
+	} else {
+		json_array_foreach(errors, i, e)
+			fprintf(stderr, "%s: %s\n", argv[1],
+			    json_string_value(json_object_get(e, "message")));
+		fprintf(stderr, "%s: validation failed\n", argv[1]);
+	}
+out:
+	if (fflush(stdout) != 0 && rc != 2)
+		rc = 2;
+	json_decref(schema);
+	json_decref(instance);
+	json_decref(errors);
+	json_decref(sib.docs);
+	free(sib.dir);
+	free(dircopy);
+	free(basecopy);
+	jsonschema_cleanup();
+	return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * gatewayctl.c: the command-line tool's entry point. It owns only the
+ * command table: "gatewayctl COMMAND ARGS..." runs the command's function
+ * (declared in ctl.h, one file per command) and exits with its status.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static const struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*args;
+	const char	*summary;
+} commands[] = {
+	{ "validate", ctl_validate, "SCHEMA INSTANCE",
+	  "validate a JSON file (or - for stdin) against a JSON Schema" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: gatewayctl COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s %s\n      %s\n", commands[i].name,
+		    commands[i].args, commands[i].summary);
+	fprintf(f, "  help\n      this list\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "gatewayctl: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

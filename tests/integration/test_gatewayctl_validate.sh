@@ -1,0 +1,106 @@
+#!/bin/bash
+# gatewayctl validate SCHEMA INSTANCE: exit 0 and "valid"; exit 1 with one
+# "PATH: message" line per error; exit 2 on usage errors, unreadable or
+# malformed files, and schemas the validator does not support. Needs no
+# daemon. TAP output.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+ctl=${GATEWAYCTL:-$top/build/plain/gatewayctl}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctlvalidate.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0; failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+
+# run NAME WANT_RC ARGS... : runs gatewayctl, keeps stdout/stderr in $out/$err
+run() {
+	name=$1; want=$2; shift 2
+	"$ctl" "$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+	if [ "$rc" -eq "$want" ]; then return 0; fi
+	echo "# $name: exit $rc, wanted $want; stdout: $out; stderr: $err"
+	return 1
+}
+
+cat > "$tmp/consent.json" <<'J'
+{"family_id":"FAM-0001","agency_id":"health-visiting","purpose":"health_visiting_support",
+ "evidence":"Signed consent form at the home visit","expires":"2026-12-31"}
+J
+if run valid 0 validate "$top/schemas/consent.schema.json" "$tmp/consent.json" &&
+   [ "$out" = valid ]; then ok "valid_instance_exits_0"; else notok "valid_instance_exits_0"; fi
+
+if run stdin 0 validate "$top/schemas/consent.schema.json" - < "$tmp/consent.json" &&
+   [ "$out" = valid ]; then ok "instance_from_stdin"; else notok "instance_from_stdin"; fi
+
+# a disclosure whose data has an unknown field and a mistyped one: the
+# cross-file $ref into family-record.schema.json resolves from the directory
+cat > "$tmp/disclosure.json" <<'J'
+{"family_id":"FAM-0001","agency_id":"health-visiting","purpose":"health_visiting_support",
+ "reason":"Support plan","data":{"child_name":"Secret Childname","favourite_colour":"red",
+ "pregnancy":"yes","child_dob":"2023-02-29"}}
+J
+if run invalid 1 validate "$top/schemas/disclosure.schema.json" "$tmp/disclosure.json" &&
+   grep -qx '/data/favourite_colour: is not an allowed property' "$tmp/out" &&
+   grep -q '^/data/pregnancy: must be of type boolean$' "$tmp/out" &&
+   grep -q '^/data/child_dob: must be a valid date$' "$tmp/out" &&
+   [ "$(wc -l < "$tmp/out")" -eq 3 ]; then
+	ok "invalid_instance_exits_1_with_paths"
+else notok "invalid_instance_exits_1_with_paths"; sed 's/^/# /' "$tmp/out"; fi
+
+if ! grep -q 'Secret\|red\|yes' "$tmp/out" "$tmp/err"; then
+	ok "errors_do_not_quote_instance_values"
+else notok "errors_do_not_quote_instance_values"; fi
+
+echo '{"family_id":"F1","agency_id":"hv","purpose":"p"}' > "$tmp/missing.json"
+if run required 1 validate "$top/schemas/consent.schema.json" "$tmp/missing.json" &&
+   [ "$out" = "/evidence: is required" ]; then ok "missing_field_named_by_path"
+else notok "missing_field_named_by_path"; fi
+
+echo '[]' > "$tmp/array.json"
+if run root 1 validate "$top/schemas/consent.schema.json" "$tmp/array.json" &&
+   [ "$out" = "(root): must be of type object" ]; then ok "root_error_path"
+else notok "root_error_path"; fi
+
+mkdir -p "$tmp/s"
+echo '{"type":"object","properties":{"a":{"type":"array","minContains":1}}}' > "$tmp/s/bad.schema.json"
+if run unsupported 2 validate "$tmp/s/bad.schema.json" "$tmp/array.json" &&
+   grep -q 'minContains' "$tmp/err" && grep -q '/properties/a/minContains' "$tmp/err"; then
+	ok "unsupported_keyword_exits_2_naming_it"
+else notok "unsupported_keyword_exits_2_naming_it"; fi
+
+echo '{"properties":{"a":{"$ref":"nowhere.schema.json"}}}' > "$tmp/s/dangling.schema.json"
+if run dangling 2 validate "$tmp/s/dangling.schema.json" "$tmp/array.json" &&
+   grep -q 'nowhere.schema.json' "$tmp/err"; then ok "unresolvable_ref_exits_2"
+else notok "unresolvable_ref_exits_2"; fi
+
+printf '{"family_id": "F1",' > "$tmp/truncated.json"
+if run malformed 2 validate "$top/schemas/consent.schema.json" "$tmp/truncated.json" &&
+   grep -q 'truncated.json: line' "$tmp/err" && [ -z "$out" ]; then
+	ok "malformed_instance_exits_2"
+else notok "malformed_instance_exits_2"; fi
+
+printf '{"family_id":"F1","family_id":"F2"}' > "$tmp/dup.json"
+if run duplicate 2 validate "$top/schemas/consent.schema.json" "$tmp/dup.json" &&
+   grep -q 'duplicate' "$tmp/err"; then ok "duplicate_key_exits_2"
+else notok "duplicate_key_exits_2"; fi
+
+printf '{"type": ' > "$tmp/s/broken.schema.json"
+if run badschema 2 validate "$tmp/s/broken.schema.json" "$tmp/consent.json"; then
+	ok "malformed_schema_exits_2"; else notok "malformed_schema_exits_2"; fi
+
+if run unreadable 2 validate "$tmp/nonexistent.schema.json" "$tmp/consent.json"; then
+	ok "unreadable_schema_exits_2"; else notok "unreadable_schema_exits_2"; fi
+
+if run usage 2 validate "$top/schemas/consent.schema.json" && grep -q usage "$tmp/err"; then
+	ok "usage_error_exits_2"; else notok "usage_error_exits_2"; fi
+
+if run help 0 help && grep -q 'validate SCHEMA INSTANCE' "$tmp/out"; then
+	ok "help_lists_validate"; else notok "help_lists_validate"; fi
+
+if run unknown 2 frobnicate && grep -q 'unknown command' "$tmp/err"; then
+	ok "unknown_command_exits_2"; else notok "unknown_command_exits_2"; fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
