@@ -1,0 +1,159 @@
+/*
+ * quorum.c: the trustee quorum on police and court requests (quorum.h).
+ * Pure: string comparison and counting only. Decision lists are short (one
+ * row per trustee at most), so a repeat is found by a linear scan.
+ */
+#include <string.h>
+
+#include "quorum.h"
+
+void
+quorum_defaults(struct quorum_config *cfg)
+{
+	cfg->required = QUORUM_DEFAULT_REQUIRED;
+	cfg->refusal_ends = 1;
+}
+
+static unsigned
+required_of(const struct quorum_config *cfg)
+{
+	return (cfg == NULL || cfg->required == 0) ? QUORUM_DEFAULT_REQUIRED : cfg->required;
+}
+
+/* The part after "role:" when the role is a charity role, else NULL. */
+static const char *
+charity_name(const char *id)
+{
+	const char	*colon;
+
+	if (id == NULL || (colon = strchr(id, ':')) == NULL || colon == id)
+		return NULL;
+	if ((size_t)(colon - id) == strlen("agency") && strncmp(id, "agency", 6) == 0)
+		return NULL;
+	return colon + 1;
+}
+
+int
+quorum_same_person(const char *a, const char *b)
+{
+	const char	*na, *nb;
+
+	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	na = charity_name(a);
+	nb = charity_name(b);
+	return na != NULL && nb != NULL && *na != '\0' && strcmp(na, nb) == 0;
+}
+
+static int
+valid_decision(const struct quorum_decision *d)
+{
+	return d != NULL && d->trustee != NULL && d->trustee[0] != '\0' &&
+	    (d->vote == QUORUM_APPROVE || d->vote == QUORUM_REFUSE);
+}
+
+static int
+is_requester(const struct quorum_request *req, const char *trustee)
+{
+	return req != NULL && (quorum_same_person(req->requester, trustee) ||
+	    quorum_same_person(req->filed_by, trustee));
+}
+
+/* The rule refusing d after prior[0..n), whose counted state is st, or
+ * QUORUM_OK. An earlier decision by the same person refuses d whether or not
+ * it was counted: one that was not counted was refused for closure (then
+ * st is closed), for being the requester's (then so is d), or as a repeat
+ * (then an earlier one by that person was counted). */
+static enum quorum_verdict
+rule(const struct quorum_request *req, const struct quorum_result *st,
+    const struct quorum_decision *prior, size_t n, const struct quorum_decision *d)
+{
+	size_t	i;
+
+	if (!valid_decision(d))
+		return QUORUM_INVALID;
+	if (st->state != QUORUM_AWAITING)
+		return QUORUM_REQUEST_CLOSED;
+	if (is_requester(req, d->trustee))
+		return QUORUM_REQUESTER_CANNOT_DECIDE;
+	for (i = 0; i < n; i++)
+		if (quorum_same_person(prior[i].trustee, d->trustee))
+			return QUORUM_ALREADY_DECIDED;
+	return QUORUM_OK;
+}
+
+/* Counts d into st (d already passed rule()). */
+static void
+count(const struct quorum_config *cfg, struct quorum_result *st,
+    const struct quorum_decision *d)
+{
+	int	refusal_ends = cfg == NULL ? 1 : cfg->refusal_ends;
+
+	if (d->vote == QUORUM_APPROVE)
+		st->approvals++;
+	else
+		st->refusals++;
+	if (st->approvals >= st->required) {
+		st->state = QUORUM_APPROVED;
+		st->closed_us = d->at_us;
+	} else if (st->refusals > 0 && (refusal_ends || st->refusals >= st->required)) {
+		st->state = QUORUM_REFUSED;
+		st->closed_us = d->at_us;
+	}
+}
+
+void
+quorum_state(const struct quorum_config *cfg, const struct quorum_request *req,
+    const struct quorum_decision *d, size_t n, struct quorum_result *out)
+{
+	size_t	i;
+
+	memset(out, 0, sizeof(*out));
+	out->state = QUORUM_AWAITING;
+	out->required = required_of(cfg);
+	for (i = 0; i < n; i++)
+		if (rule(req, out, d, i, &d[i]) == QUORUM_OK)
+			count(cfg, out, &d[i]);
+}
+
+enum quorum_verdict
+quorum_check(const struct quorum_config *cfg, const struct quorum_request *req,
+    const struct quorum_decision *d, size_t n, const struct quorum_decision *next,
+    struct quorum_result *after)
+{
+	struct quorum_result	st;
+	enum quorum_verdict	v;
+
+	quorum_state(cfg, req, d, n, &st);
+	if ((v = rule(req, &st, d, n, next)) == QUORUM_OK)
+		count(cfg, &st, next);
+	if (after != NULL)
+		*after = st;
+	return v;
+}
+
+const char *
+quorum_state_name(enum quorum_state s)
+{
+	switch (s) {
+	case QUORUM_APPROVED:	return "approved";
+	case QUORUM_REFUSED:	return "refused";
+	case QUORUM_AWAITING:	break;
+	}
+	return "awaiting_approval";
+}
+
+const char *
+quorum_verdict_code(enum quorum_verdict v)
+{
+	switch (v) {
+	case QUORUM_OK:				return "ok";
+	case QUORUM_REQUEST_CLOSED:		return "request_closed";
+	case QUORUM_REQUESTER_CANNOT_DECIDE:	return "requester_cannot_decide";
+	case QUORUM_ALREADY_DECIDED:		return "already_decided";
+	case QUORUM_INVALID:			break;
+	}
+	return "invalid_decision";
+}

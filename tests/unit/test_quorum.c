@@ -1,0 +1,382 @@
+/*
+ * test_quorum.c: every rule of the trustee quorum (gateway/quorum.c), one
+ * named test each.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "quorum.h"
+
+#define T0	INT64_C(1790000000000000)
+
+static const struct quorum_request police = { "agency:police", "agency:police" };
+static const struct quorum_request on_behalf = { "agency:police", "staff:Alex Smith" };
+
+static struct quorum_decision
+dec(const char *who, enum quorum_vote v, int64_t at)
+{
+	struct quorum_decision	d = { who, v, at };
+
+	return d;
+}
+
+static void
+defaults_are_two_and_refusal_ends(void **state)
+{
+	struct quorum_config	c;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(c.required, 2);
+	assert_int_equal(c.refusal_ends, 1);
+}
+
+static void
+new_request_awaits_approval(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	quorum_state(&c, &police, NULL, 0, &r);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_string_equal(quorum_state_name(r.state), "awaiting_approval");
+	assert_int_equal(r.approvals, 0);
+	assert_int_equal(r.required, 2);
+	assert_int_equal(r.closed_us, 0);
+}
+
+static void
+one_approval_is_not_enough(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_APPROVE, T0) };
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	quorum_state(&c, &police, d, 1, &r);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_int_equal(r.approvals, 1);
+}
+
+static void
+two_distinct_trustees_approve(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_APPROVE, T0) };
+	struct quorum_decision	next = dec("trustee:Sam", QUORUM_APPROVE, T0 + 5);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &next, &r), QUORUM_OK);
+	assert_int_equal(r.state, QUORUM_APPROVED);
+	assert_string_equal(quorum_state_name(r.state), "approved");
+	assert_int_equal(r.approvals, 2);
+	assert_int_equal(r.closed_us, T0 + 5);
+}
+
+static void
+already_decided_same_trustee_cannot_count_twice(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_APPROVE, T0) };
+	struct quorum_decision	again = dec("trustee:Jo", QUORUM_APPROVE, T0 + 1);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &again, &r), QUORUM_ALREADY_DECIDED);
+	assert_string_equal(quorum_verdict_code(QUORUM_ALREADY_DECIDED), "already_decided");
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_int_equal(r.approvals, 1);
+}
+
+static void
+already_decided_applies_after_a_refusal_too(void **state)
+{
+	struct quorum_config	c = { 2, 0 };	/* refusals do not end it */
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_REFUSE, T0) };
+	struct quorum_decision	change = dec("trustee:Jo", QUORUM_APPROVE, T0 + 1);
+
+	(void)state;
+	assert_int_equal(quorum_check(&c, &police, d, 1, &change, NULL), QUORUM_ALREADY_DECIDED);
+}
+
+static void
+already_decided_same_person_under_another_role(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_APPROVE, T0) };
+	struct quorum_decision	other = dec("dp_trustee:Jo", QUORUM_APPROVE, T0 + 1);
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &other, NULL), QUORUM_ALREADY_DECIDED);
+}
+
+static void
+repeated_approvals_in_a_stored_list_count_once(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[3] = {
+		dec("trustee:Jo", QUORUM_APPROVE, T0),
+		dec("trustee:Jo", QUORUM_APPROVE, T0 + 1),
+		dec("trustee:Jo", QUORUM_APPROVE, T0 + 2),
+	};
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	quorum_state(&c, &police, d, 3, &r);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_int_equal(r.approvals, 1);
+}
+
+static void
+requester_cannot_decide(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	self = dec("agency:police", QUORUM_APPROVE, T0);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, NULL, 0, &self, &r),
+	    QUORUM_REQUESTER_CANNOT_DECIDE);
+	assert_string_equal(quorum_verdict_code(QUORUM_REQUESTER_CANNOT_DECIDE),
+	    "requester_cannot_decide");
+	assert_int_equal(r.approvals, 0);
+}
+
+static void
+requester_cannot_decide_when_staff_filed_it(void **state)
+{
+	struct quorum_config	c;
+	/* The staff member who filed for the police holds a trustee
+	 * certificate too: the same person, so not an independent trustee. */
+	struct quorum_decision	filer = dec("trustee:Alex Smith", QUORUM_APPROVE, T0);
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &on_behalf, NULL, 0, &filer, NULL),
+	    QUORUM_REQUESTER_CANNOT_DECIDE);
+}
+
+static void
+requester_decisions_in_a_stored_list_do_not_count(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[2] = {
+		dec("trustee:Alex Smith", QUORUM_APPROVE, T0),
+		dec("trustee:Jo", QUORUM_APPROVE, T0 + 1),
+	};
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	quorum_state(&c, &on_behalf, d, 2, &r);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_int_equal(r.approvals, 1);
+}
+
+static void
+refusal_ends_the_request_by_default(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_APPROVE, T0) };
+	struct quorum_decision	no = dec("trustee:Sam", QUORUM_REFUSE, T0 + 9);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &no, &r), QUORUM_OK);
+	assert_int_equal(r.state, QUORUM_REFUSED);
+	assert_string_equal(quorum_state_name(r.state), "refused");
+	assert_int_equal(r.refusals, 1);
+	assert_int_equal(r.closed_us, T0 + 9);
+}
+
+static void
+refusal_does_not_end_it_when_configured(void **state)
+{
+	struct quorum_config	c = { 2, 0 };
+	struct quorum_decision	d[2] = {
+		dec("trustee:Jo", QUORUM_REFUSE, T0),
+		dec("trustee:Sam", QUORUM_APPROVE, T0 + 1),
+	};
+	struct quorum_decision	third = dec("trustee:Kim", QUORUM_APPROVE, T0 + 2);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_state(&c, &police, d, 2, &r);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_int_equal(r.refusals, 1);
+	assert_int_equal(quorum_check(&c, &police, d, 2, &third, &r), QUORUM_OK);
+	assert_int_equal(r.state, QUORUM_APPROVED);
+}
+
+static void
+refusal_quorum_refuses_when_refusal_does_not_end_it(void **state)
+{
+	struct quorum_config	c = { 2, 0 };
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_REFUSE, T0) };
+	struct quorum_decision	second = dec("trustee:Sam", QUORUM_REFUSE, T0 + 1);
+	struct quorum_result	r;
+
+	(void)state;
+	assert_int_equal(quorum_check(&c, &police, d, 1, &second, &r), QUORUM_OK);
+	assert_int_equal(r.state, QUORUM_REFUSED);
+}
+
+static void
+request_closed_after_approval(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[2] = {
+		dec("trustee:Jo", QUORUM_APPROVE, T0),
+		dec("trustee:Sam", QUORUM_APPROVE, T0 + 1),
+	};
+	struct quorum_decision	late = dec("trustee:Kim", QUORUM_REFUSE, T0 + 2);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 2, &late, &r), QUORUM_REQUEST_CLOSED);
+	assert_string_equal(quorum_verdict_code(QUORUM_REQUEST_CLOSED), "request_closed");
+	assert_int_equal(r.state, QUORUM_APPROVED);
+	assert_int_equal(r.refusals, 0);
+}
+
+static void
+request_closed_after_refusal(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_REFUSE, T0) };
+	struct quorum_decision	late = dec("trustee:Sam", QUORUM_APPROVE, T0 + 1);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &late, &r), QUORUM_REQUEST_CLOSED);
+	assert_int_equal(r.state, QUORUM_REFUSED);
+	assert_int_equal(r.approvals, 0);
+}
+
+static void
+decisions_after_closure_in_a_stored_list_are_ignored(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[3] = {
+		dec("trustee:Jo", QUORUM_REFUSE, T0),
+		dec("trustee:Sam", QUORUM_APPROVE, T0 + 1),
+		dec("trustee:Kim", QUORUM_APPROVE, T0 + 2),
+	};
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	quorum_state(&c, &police, d, 3, &r);
+	assert_int_equal(r.state, QUORUM_REFUSED);
+	assert_int_equal(r.approvals, 0);
+	assert_int_equal(r.closed_us, T0);
+}
+
+static void
+configured_quorum_of_three(void **state)
+{
+	struct quorum_config	c = { 3, 1 };
+	struct quorum_decision	d[2] = {
+		dec("trustee:Jo", QUORUM_APPROVE, T0),
+		dec("trustee:Sam", QUORUM_APPROVE, T0 + 1),
+	};
+	struct quorum_decision	third = dec("trustee:Kim", QUORUM_APPROVE, T0 + 2);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_state(&c, &police, d, 2, &r);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_int_equal(quorum_check(&c, &police, d, 2, &third, &r), QUORUM_OK);
+	assert_int_equal(r.state, QUORUM_APPROVED);
+	assert_int_equal(r.required, 3);
+}
+
+static void
+zero_quorum_means_the_default(void **state)
+{
+	struct quorum_config	c = { 0, 1 };
+	struct quorum_decision	d[1] = { dec("trustee:Jo", QUORUM_APPROVE, T0) };
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_state(&c, &police, d, 1, &r);
+	assert_int_equal(r.required, 2);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+}
+
+static void
+invalid_decision_refused(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	anon = dec(NULL, QUORUM_APPROVE, T0);
+	struct quorum_decision	empty = dec("", QUORUM_APPROVE, T0);
+	struct quorum_decision	novote = dec("trustee:Jo", (enum quorum_vote)0, T0);
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, NULL, 0, &anon, NULL), QUORUM_INVALID);
+	assert_int_equal(quorum_check(&c, &police, NULL, 0, &empty, NULL), QUORUM_INVALID);
+	assert_int_equal(quorum_check(&c, &police, NULL, 0, &novote, NULL), QUORUM_INVALID);
+	assert_int_equal(quorum_check(&c, &police, NULL, 0, NULL, NULL), QUORUM_INVALID);
+}
+
+static void
+same_person_rules(void **state)
+{
+	(void)state;
+	assert_true(quorum_same_person("trustee:Jo", "trustee:Jo"));
+	assert_true(quorum_same_person("staff:Jo", "trustee:Jo"));
+	assert_true(quorum_same_person("agency:police", "agency:police"));
+	/* An agency id is not a person's name. */
+	assert_false(quorum_same_person("agency:Jo", "trustee:Jo"));
+	assert_false(quorum_same_person("trustee:Jo", "trustee:Joe"));
+	assert_false(quorum_same_person("trustee:", "staff:"));
+	assert_false(quorum_same_person(NULL, "trustee:Jo"));
+	assert_false(quorum_same_person("", ""));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_are_two_and_refusal_ends),
+		cmocka_unit_test(new_request_awaits_approval),
+		cmocka_unit_test(one_approval_is_not_enough),
+		cmocka_unit_test(two_distinct_trustees_approve),
+		cmocka_unit_test(already_decided_same_trustee_cannot_count_twice),
+		cmocka_unit_test(already_decided_applies_after_a_refusal_too),
+		cmocka_unit_test(already_decided_same_person_under_another_role),
+		cmocka_unit_test(repeated_approvals_in_a_stored_list_count_once),
+		cmocka_unit_test(requester_cannot_decide),
+		cmocka_unit_test(requester_cannot_decide_when_staff_filed_it),
+		cmocka_unit_test(requester_decisions_in_a_stored_list_do_not_count),
+		cmocka_unit_test(refusal_ends_the_request_by_default),
+		cmocka_unit_test(refusal_does_not_end_it_when_configured),
+		cmocka_unit_test(refusal_quorum_refuses_when_refusal_does_not_end_it),
+		cmocka_unit_test(request_closed_after_approval),
+		cmocka_unit_test(request_closed_after_refusal),
+		cmocka_unit_test(decisions_after_closure_in_a_stored_list_are_ignored),
+		cmocka_unit_test(configured_quorum_of_three),
+		cmocka_unit_test(zero_quorum_means_the_default),
+		cmocka_unit_test(invalid_decision_refused),
+		cmocka_unit_test(same_person_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
