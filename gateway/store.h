@@ -52,6 +52,17 @@ int			 store_time_parse(const char *s, int64_t *us);
  * (128 bits). buf must hold strlen(prefix) + 27 bytes. */
 void			 store_new_id(const char *prefix, char *buf, size_t len);
 
+/* store_keys.c */
+/* A family's wrapped data key: 0 found (*wrapped malloc'd, caller frees),
+ * 1 destroyed, 2 the family has none yet, -1 error. */
+int	store_family_key_get(struct store_conn *, const char *pseudonym,
+	    unsigned char **wrapped, size_t *len);
+/* Stores a new wrapped key (writer job). 0 or -1 (e.g. one exists). */
+int	store_family_key_put(struct store_conn *, const char *pseudonym,
+	    const unsigned char *wrapped, size_t len, int64_t now_us);
+/* Destroys the key (writer job). 0 destroyed, 1 none live, -1 error. */
+int	store_family_key_destroy(struct store_conn *, const char *pseudonym, int64_t now_us);
+
 /* store_consent.c */
 struct consent_row {
 	char		 id[40];

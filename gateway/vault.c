@@ -222,32 +222,14 @@ static int
 family_key(struct vault *v, struct store_conn *c, const char *pseudonym,
     unsigned char key[KEYLEN])
 {
-	static const char	*sql = "SELECT wrapped_key FROM family_keys WHERE pseudonym = ?";
-	sqlite3_stmt		*st;
-	unsigned char		*raw = NULL;
-	size_t			 rawlen = 0;
-	int			 rc;
+	unsigned char	*wrapped = NULL, *raw = NULL;
+	size_t		 wlen = 0, rawlen = 0;
+	int		 rc;
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return 2;
-	}
-	if (rc != SQLITE_ROW) {
-		log_errx("family key: %s", sqlite3_errmsg(store_db(c)));
-		sqlite3_reset(st);
-		return -1;
-	}
-	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
-		sqlite3_reset(st);
-		return 1;
-	}
-	rc = gcm_open(v->wrap_key, pseudonym, sqlite3_column_blob(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0), &raw, &rawlen);
-	sqlite3_reset(st);
+	if ((rc = store_family_key_get(c, pseudonym, &wrapped, &wlen)) != 0)
+		return rc;
+	rc = gcm_open(v->wrap_key, pseudonym, wrapped, wlen, &raw, &rawlen);
+	free(wrapped);
 	if (rc == -1 || rawlen != KEYLEN) {
 		if (raw != NULL) {
 			OPENSSL_cleanse(raw, rawlen);
@@ -266,32 +248,17 @@ static int
 family_key_create(struct vault *v, struct store_conn *c, const char *pseudonym,
     unsigned char key[KEYLEN])
 {
-	static const char	*sql = "INSERT INTO family_keys (pseudonym, wrapped_key, created_us) "
-				    "VALUES (?, ?, ?)";
-	sqlite3_stmt		*st;
-	unsigned char		*wrapped;
-	size_t			 wlen;
-	int			 rc;
+	unsigned char	*wrapped;
+	size_t		 wlen;
+	int		 rc;
 
 	if (RAND_bytes(key, KEYLEN) != 1)
 		return -1;
 	if (gcm_seal(v->wrap_key, pseudonym, key, KEYLEN, &wrapped, &wlen) == -1)
 		return -1;
-	if ((st = store_stmt(c, sql)) == NULL) {
-		free(wrapped);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, wrapped, (int)wlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, store_now_us());
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = store_family_key_put(c, pseudonym, wrapped, wlen, store_now_us());
 	free(wrapped);
-	if (rc != SQLITE_DONE) {
-		log_errx("family key insert: %s", sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int
@@ -338,19 +305,6 @@ vault_unseal(struct vault *v, struct store_conn *c, const char *pseudonym,
 int
 vault_destroy(struct vault *v, struct store_conn *c, const char *pseudonym, int64_t now_us)
 {
-	static const char	*sql = "UPDATE family_keys SET wrapped_key = NULL, destroyed_us = ? "
-				    "WHERE pseudonym = ? AND wrapped_key IS NOT NULL";
-	sqlite3_stmt		*st;
-	int			 rc;
-
 	(void)v;
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now_us);
-	sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	return sqlite3_changes(store_db(c)) > 0 ? 0 : 1;
+	return store_family_key_destroy(c, pseudonym, now_us);
 }
