@@ -70,10 +70,12 @@ enum kw {
 	KW_ALLOF, KW_ANYOF, KW_ONEOF, KW_NOT, KW_IF, KW_THEN, KW_ELSE
 };
 
-static const struct {
+struct keyword {
 	const char	*name;
 	enum kw		 kw;
-} keywords[] = {
+};
+
+static const struct keyword keywords[] = {
 	{ "title", KW_ANNOTATION }, { "description", KW_ANNOTATION },
 	{ "$comment", KW_ANNOTATION }, { "examples", KW_ANNOTATION },
 	{ "default", KW_ANNOTATION }, { "readOnly", KW_ANNOTATION },
@@ -107,16 +109,47 @@ static const char *const formats[] = {
 	"regex", "ipv4", "ipv6", "hostname",
 };
 
+/* Keyword lookup runs for every key of every schema node visited, so it is
+ * a small open-addressing hash table, built once. */
+#define KW_SLOTS 256
+static const struct keyword *kw_table[KW_SLOTS];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static unsigned
+kw_hash(const char *name)
+{
+	unsigned h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % KW_SLOTS;
+}
+
+static void
+kw_build(void)
+{
+	size_t i;
+	unsigned h;
+
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		for (h = kw_hash(keywords[i].name); kw_table[h] != NULL;
+		    h = (h + 1) % KW_SLOTS)
+			;
+		kw_table[h] = &keywords[i];
+	}
+}
+
 static enum kw
 kw_lookup(const char *name)
 {
-	size_t i;
+	unsigned h;
 
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-		if (strcmp(keywords[i].name, name) == 0)
-			return keywords[i].kw;
-	if (strncmp(name, "x-", 2) == 0)
+	if (name[0] == 'x' && name[1] == '-')
 		return KW_ANNOTATION;
+	(void)pthread_once(&kw_once, kw_build);
+	for (h = kw_hash(name); kw_table[h] != NULL; h = (h + 1) % KW_SLOTS)
+		if (strcmp(kw_table[h]->name, name) == 0)
+			return kw_table[h]->kw;
 	return KW_UNKNOWN;
 }
 
@@ -239,15 +272,132 @@ static pthread_mutex_t rx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rx rx_cache[RX_CACHE_MAX];
 static size_t rx_count;
 
-static pcre2_code *
-rx_compile(const char *src, size_t len)
+/*
+ * ECMA-262 on PCRE2. PCRE2 with these options reads the ECMA-262 syntax
+ * with the same meaning, except for constructs that ECMA-262 does not have
+ * (where PCRE2 would give them a meaning of its own) and "\\v". This pass
+ * refuses the former (so a schema never relies on a meaning ECMA-262 does
+ * not give) and rewrites "\\v" (ECMA: U+000B only; PCRE2: any vertical
+ * space) as "\\x0b". Remaining known difference: ECMA's \\s also matches
+ * non-ASCII spaces (U+00A0, U+FEFF, Zs), PCRE2's only ASCII ones.
+ * Returns a malloc'd pattern, or NULL with *why set (why may be NULL).
+ */
+static char *
+rx_ecma(const char *src, size_t len, size_t *olen, const char **why)
 {
-	int errcode;
-	PCRE2_SIZE erroff;
+	static const char *const msg[] = {
+		"out of memory", "a trailing backslash",
+		"an escape that ECMA-262 does not have (such as \\A, \\Z, \\z, \\h, \\K, \\Q)",
+		"a group syntax that ECMA-262 does not have",
+		"a possessive quantifier (not ECMA-262)",
+		"a POSIX bracket expression (not ECMA-262)",
+	};
+	const char *dummy;
+	char *out;
+	size_t i = 0, o = 0;
+	int in_class = 0, bad = -1;
 
-	return pcre2_compile((PCRE2_SPTR)src, len,
-	    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX, &errcode,
-	    &erroff, NULL);
+	if (why == NULL)
+		why = &dummy;
+	if ((out = malloc(2 * len + 1)) == NULL) {
+		*why = msg[0];
+		return NULL;
+	}
+	while (i < len && bad < 0) {
+		char c = src[i];
+
+		if (c == '\\') {
+			char n;
+
+			if (i + 1 >= len) {
+				bad = 1;
+				break;
+			}
+			n = src[i + 1];
+			if (n == 'v') {
+				memcpy(out + o, "\\x0b", 4);
+				o += 4;
+				i += 2;
+				continue;
+			}
+			if (isalpha((unsigned char)n) &&
+			    strchr("dDwWsSbBfnrtcxukpP", n) == NULL)
+				bad = 2;
+			out[o++] = c;
+			out[o++] = n;
+			i += 2;
+			continue;
+		}
+		if (in_class) {
+			if (c == '[' && i + 1 < len &&
+			    (src[i + 1] == ':' || src[i + 1] == '=' ||
+			    src[i + 1] == '.'))
+				bad = 5;
+			else if (c == ']')
+				in_class = 0;
+		} else if (c == '[') {
+			in_class = 1;
+			out[o++] = src[i++];
+			if (i < len && src[i] == '^')
+				out[o++] = src[i++];
+			if (i < len && src[i] == ']') {	/* [] and [^]: empty */
+				out[o++] = src[i++];
+				in_class = 0;
+			}
+			continue;
+		} else if (c == '(' && i + 1 < len && src[i + 1] == '?') {
+			char n = i + 2 < len ? src[i + 2] : '\0';
+			char m = i + 3 < len ? src[i + 3] : '\0';
+
+			if (!(n == ':' || n == '=' || n == '!' ||
+			    (n == '<' && (m == '=' || m == '!' ||
+			    isalpha((unsigned char)m) || m == '_' || m == '$'))))
+				bad = 3;
+		} else if ((c == '*' || c == '+' || c == '?') && i + 1 < len &&
+		    src[i + 1] == '+' && i > 0 && src[i - 1] != '\\')
+			bad = 4;
+		else if (c == '{') {
+			size_t j = i + 1;
+
+			while (j < len && isdigit((unsigned char)src[j]))
+				j++;
+			if (j > i + 1 && j < len && src[j] == ',')
+				for (j++; j < len && isdigit((unsigned char)src[j]); j++)
+					;
+			if (j > i + 1 && j + 1 < len && src[j] == '}' &&
+			    src[j + 1] == '+')
+				bad = 4;
+		}
+		out[o++] = c;
+		i++;
+	}
+	if (bad >= 0) {
+		*why = msg[bad];
+		free(out);
+		return NULL;
+	}
+	out[o] = '\0';
+	*olen = o;
+	return out;
+}
+
+static pcre2_code *
+rx_compile(const char *src, size_t len, const char **why)
+{
+	pcre2_code *code;
+	PCRE2_SIZE erroff;
+	char *ecma;
+	size_t elen;
+	int errcode;
+
+	if ((ecma = rx_ecma(src, len, &elen, why)) == NULL)
+		return NULL;
+	code = pcre2_compile((PCRE2_SPTR)ecma, elen, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_BSUX |
+	    PCRE2_ALLOW_EMPTY_CLASS, &errcode, &erroff, NULL);
+	free(ecma);
+	if (code == NULL && why != NULL)
+		*why = "it does not compile";
+	return code;
 }
 
 /* Returns the compiled pattern, from the cache when possible. *owned is set
@@ -270,7 +420,7 @@ rx_get(const char *src, size_t len, int *owned)
 			return code;
 		}
 	}
-	if ((code = rx_compile(src, len)) != NULL) {
+	if ((code = rx_compile(src, len, NULL)) != NULL) {
 		if (rx_count < RX_CACHE_MAX &&
 		    (rx_cache[rx_count].src = xstrndup(src, len)) != NULL) {
 			rx_cache[rx_count].len = len;
@@ -299,11 +449,11 @@ jsonschema_cleanup(void)
 }
 
 static int
-rx_valid(const char *src, size_t len)
+rx_valid(const char *src, size_t len, const char **why)
 {
 	pcre2_code *code;
 
-	if ((code = rx_compile(src, len)) == NULL)
+	if ((code = rx_compile(src, len, why)) == NULL)
 		return 0;
 	pcre2_code_free(code);
 	return 1;
@@ -563,11 +713,7 @@ uri_run(const char *s, size_t n, const char *extra, int *bad)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '%') {
-			if (i + 2 >= n + 0 && i + 2 > n - 1) {
-				*bad = 1;
-				return i;
-			}
-			if (!isxdigit((unsigned char)s[i + 1]) ||
+			if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
 			    !isxdigit((unsigned char)s[i + 2])) {
 				*bad = 1;
 				return i;
@@ -697,7 +843,7 @@ format_valid(const char *fmt, const char *s, size_t n)
 	if (strcmp(fmt, "uri-reference") == 0)
 		return fmt_uri(s, n, 0);
 	if (strcmp(fmt, "regex") == 0)
-		return rx_valid(s, n);
+		return rx_valid(s, n, NULL);
 	if (strcmp(fmt, "ipv4") == 0)
 		return fmt_ipv4(s, n);
 	if (strcmp(fmt, "ipv6") == 0)
@@ -1094,6 +1240,7 @@ struct ident {
 struct doc {
 	const json_t	*root;
 	char		*uri;	/* retrieval URI, no fragment; "" if unknown */
+	struct ident	 rootid;	/* the root under uri (not indexed) */
 	struct ident	*ids;
 	size_t		 nids, capids;
 	int		 indexed;
@@ -1225,6 +1372,9 @@ ctx_add_doc(struct vctx *c, const json_t *root, const char *uri)
 	c->docs[c->ndocs].root = root;
 	if ((c->docs[c->ndocs].uri = strdup(uri != NULL ? uri : "")) == NULL)
 		return SIZE_MAX;
+	c->docs[c->ndocs].rootid.uri = c->docs[c->ndocs].uri;
+	c->docs[c->ndocs].rootid.pbase = c->docs[c->ndocs].uri;
+	c->docs[c->ndocs].rootid.node = root;
 	return c->ndocs++;
 }
 
@@ -1250,7 +1400,21 @@ ctx_free(struct vctx *c)
 		pcre2_match_context_free(c->mctx);
 }
 
-/* Finds the ident whose URI is uri in any known document, indexing lazily. */
+/* The root of a known document retrieved as uri, or NULL. */
+static const struct ident *
+find_root(const struct vctx *c, const char *uri)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndocs; i++)
+		if (strcmp(c->docs[i].uri, uri) == 0)
+			return &c->docs[i].rootid;
+	return NULL;
+}
+
+/* Finds the ident whose URI is uri in any known document, indexing lazily
+ * (a walk of the whole document: only done when a reference names neither
+ * a known document nor one the resolver supplies). */
 static const struct ident *
 find_ident(struct vctx *c, const char *uri, int *oom)
 {
@@ -1300,13 +1464,16 @@ resolve_ref(struct vctx *c, const char *base, const char *ref,
 		rc = (*tbase = strdup(id->pbase)) == NULL ? -1 : 0;
 		goto out;
 	}
-	if ((id = find_ident(c, docuri, &oom)) == NULL) {
-		if (oom || c->resolve == NULL ||
-		    (root = c->resolve(c->arg, docuri)) == NULL ||
-		    ctx_add_doc(c, root, docuri) == SIZE_MAX ||
-		    (id = find_ident(c, docuri, &oom)) == NULL)
-			goto out;
-	}
+	/* a known document, else one the resolver supplies, else an "$id"
+	 * embedded somewhere (the cheap lookups first: indexing walks the
+	 * whole document) */
+	if ((id = find_root(c, docuri)) == NULL &&
+	    (c->resolve == NULL ||
+	    (root = c->resolve(c->arg, docuri)) == NULL ||
+	    ctx_add_doc(c, root, docuri) == SIZE_MAX ||
+	    (id = find_root(c, docuri)) == NULL) &&
+	    (id = find_ident(c, docuri, &oom)) == NULL)
+		goto out;
 	node = id->node;
 	if ((b = strdup(id->pbase)) == NULL)
 		goto out;
@@ -2317,7 +2484,7 @@ static int
 check_keyword_at(struct cctx *c, const json_t *s, const char *k,
     const json_t *v, const char *at)
 {
-	const char *pk;
+	const char *pk, *why = "";
 	json_t *pv;
 	size_t i;
 
@@ -2394,9 +2561,9 @@ check_keyword_at(struct cctx *c, const json_t *s, const char *k,
 			return BAD("must be an object");
 		json_object_foreach((json_t *)v, pk, pv) {
 			(void)pv;
-			if (!rx_valid(pk, strlen(pk)))
+			if (!rx_valid(pk, strlen(pk), &why))
 				return cfail(c, "keyword \"%s\" at %s: "
-				    "pattern \"%s\" does not compile", k, at, pk);
+				    "pattern \"%s\" is refused: %s", k, at, pk, why);
 		}
 		return 0;
 	case KW_DEPENDENCIES:
@@ -2430,8 +2597,10 @@ check_keyword_at(struct cctx *c, const json_t *s, const char *k,
 	case KW_PATTERN:
 		if (!json_is_string(v))
 			return BAD("must be a string");
-		return rx_valid(json_string_value(v), json_string_length(v)) ?
-		    0 : BAD("pattern does not compile");
+		if (rx_valid(json_string_value(v), json_string_length(v), &why))
+			return 0;
+		return cfail(c, "keyword \"%s\" at %s: pattern refused: %s", k,
+		    at, why);
 	case KW_FORMAT:
 		if (!json_is_string(v))
 			return BAD("must be a string");
