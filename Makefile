@@ -128,8 +128,10 @@ test-unit: certs build
 test-integration: certs build
 	ONLY=integration T="$(T)" sh tests/run.sh $(BUILD)
 
+# Unit tests and the foundation's integration tests with everything under valgrind.
 valgrind: certs build
 	VALGRIND=1 ONLY=unit sh tests/run.sh $(BUILD)
+	VALGRIND=1 ONLY=integration T=consents sh tests/run.sh $(BUILD)
 
 bench: deps
 	$(MAKE) certs build OPT="-O2 -g"

@@ -223,7 +223,7 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	const struct route	*rt;
 	struct request		 req;
 	char			 pathbuf[512];
-	int			 path_known = 0;
+	int			 path_known = 0, vrc;
 	json_error_t		 jerr;
 	json_t			*errors;
 
@@ -273,7 +273,15 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 			return;
 		}
 		errors = json_array();
-		if (schemas_validate(s->gw->schemas, rt->schema, req.body, errors) != 0) {
+		vrc = schemas_validate(s->gw->schemas, rt->schema, req.body, errors);
+		if (vrc == -1) {
+			log_errx("schema %s could not be applied", rt->schema);
+			resp_error(rs, 500, "internal", "Internal error.", NULL);
+			json_decref(errors);
+			json_decref(req.body);
+			return;
+		}
+		if (vrc != 0) {
 			resp_error(rs, 400, "schema_invalid",
 			    "The request does not match the schema; see details for the fields.",
 			    errors);

@@ -34,11 +34,14 @@ gw_start() {
 	GW_DATA=${GW_DATA:-$TMP/data}
 	mkdir -p "$GW_DATA"
 	rm -f "$TMP/port"
-	(cd "$TOP" && exec "$GATEWAYD" --port 0 --port-file "$TMP/port" --data "$GW_DATA" \
+	local -a vg=()
+	# VALGRIND=1: the daemon runs under valgrind; any error or leak fails gw_stop.
+	[ -n "${VALGRIND:-}" ] && vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=25)
+	(cd "$TOP" && exec "${vg[@]}" "$GATEWAYD" --port 0 --port-file "$TMP/port" --data "$GW_DATA" \
 		--profiles "${GW_PROFILES:-$TOP/agency-profiles}" --schemas "$TOP/schemas" \
 		--tls "$CERTS" "$@") >>"$TMP/gatewayd.log" 2>&1 &
 	GW_PID=$!
-	for _ in $(seq 1 400); do
+	for _ in $(seq 1 1200); do
 		[ -s "$TMP/port" ] && break
 		kill -0 "$GW_PID" 2>/dev/null || break
 		sleep 0.05
