@@ -14,4 +14,11 @@
  * unreadable or malformed file, or a schema the validator does not support. */
 int	ctl_validate(int argc, char **argv);
 
+/* ctl_statement.c: gatewayctl statement verify FILE [--key PUB.pem] | text FILE
+ * verify: 0 verified (a summary line on stdout); 1 not verified, one
+ * "FAIL message" line per failure then a summary; 2 on a usage error, an
+ * unreadable file or key. text: prints the printable rendering; 2 when the
+ * file is not a statement. */
+int	ctl_statement(int argc, char **argv);
+
 #endif

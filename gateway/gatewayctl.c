@@ -16,6 +16,8 @@ static const struct command {
 } commands[] = {
 	{ "validate", ctl_validate, "SCHEMA INSTANCE",
 	  "validate a JSON file (or - for stdin) against a JSON Schema" },
+	{ "statement", ctl_statement, "verify FILE [--key PUB.pem] | text FILE",
+	  "verify a witness statement offline (every proof and the signature), or print it" },
 };
 
 static void

@@ -1,0 +1,1002 @@
+/*
+ * statement.c: the witness statement's JSON form, its printable rendering
+ * and its offline verification (see statement.h for the format). Nothing
+ * here touches the network or the database: the caller supplies entries,
+ * proofs and the signed checkpoint, or the bytes of a saved file.
+ *
+ * Verification trusts nothing in the file but the signature: the checkpoint
+ * note is verified with the key, every entry's leaf is recomputed from its
+ * own fields (ledger_entry.c) and proven into the signed root (merkle.c),
+ * and the body, which carries the records' content, is bound to the ledger
+ * by the digest in the issue entry, itself proven like the others.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "ledger.h"
+#include "merkle.h"
+#include "note.h"
+#include "quorum.h"
+#include "statement.h"
+#include "store.h"
+
+#define DUMP_BODY	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+#define DUMP_FILE	(JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+#define MAX_CITED	100000
+
+static const struct {
+	const char	*code;
+	const char	*text;
+} bases[] = {
+	{ "crime_sch2_p2", "Data Protection Act 2018, Schedule 2, paragraph 2: the prevention "
+	    "or detection of crime, or the apprehension or prosecution of offenders" },
+	{ "court_order", "An order of a court: disclosure required by law (UK GDPR "
+	    "Article 6(1)(c), legal obligation)" },
+	{ "legal_proceedings_sch2_p5", "Data Protection Act 2018, Schedule 2, paragraph 5: "
+	    "disclosure required for legal proceedings, legal advice or legal rights" },
+	{ "safeguarding_sch1_p18", "Data Protection Act 2018, Schedule 1, paragraph 18: "
+	    "safeguarding of children and of individuals at risk" },
+};
+
+const char *
+statement_basis_text(const char *basis)
+{
+	size_t	i;
+
+	if (basis == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
+		if (strcmp(bases[i].code, basis) == 0)
+			return bases[i].text;
+	return NULL;
+}
+
+static void
+hex32(const unsigned char b[32], char out[65])
+{
+	static const char	x[] = "0123456789abcdef";
+	int			i;
+
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = x[b[i] >> 4];
+		out[2 * i + 1] = x[b[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static int
+unhex32(const char *s, unsigned char out[32])
+{
+	int	i, hi, lo;
+
+	if (s == NULL || strlen(s) != 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		hi = s[2 * i];
+		lo = s[2 * i + 1];
+		/* Lower case only: one spelling per value. */
+		hi = (hi >= '0' && hi <= '9') ? hi - '0' : (hi >= 'a' && hi <= 'f') ? hi - 'a' + 10 : -1;
+		lo = (lo >= '0' && lo <= '9') ? lo - '0' : (lo >= 'a' && lo <= 'f') ? lo - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static json_t *
+opt_string(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *
+statement_entry_json(const struct ledger_record *r, const unsigned char leaf[32])
+{
+	char	t[32], dig[65], lh[65];
+
+	hex32(leaf, lh);
+	if (r->e.record_digest)
+		hex32(r->e.record_digest, dig);
+	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s}",
+	    "seq", (json_int_t)r->seq,
+	    "time", store_time_fmt(r->time_us, t),
+	    "time_us", (json_int_t)r->time_us,
+	    "actor", r->e.actor, "actor_role", r->e.actor_role, "action", r->e.action,
+	    "family_pseudonym", opt_string(r->e.family_pseudonym),
+	    "object_id", opt_string(r->e.object_id),
+	    "reason", opt_string(r->e.reason),
+	    "record_digest", r->e.record_digest ? json_string(dig) : json_null(),
+	    "leaf_hash", lh);
+}
+
+/* A required string member, or NULL. */
+static const char *
+str_member(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* An optional string member: 0 with *out = NULL when null, 0 with the
+ * string, -1 when missing or another type. */
+static int
+opt_member(const json_t *o, const char *key, const char **out)
+{
+	const json_t	*v = json_object_get(o, key);
+
+	if (v == NULL)
+		return -1;
+	if (json_is_null(v)) {
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
+int
+statement_entry_parse(const json_t *j, struct ledger_record *r, unsigned char digest[32],
+    unsigned char leaf[32], const char **why)
+{
+	const json_t	*seq, *tus;
+	const char	*time, *dig;
+	char		 t[32];
+
+	memset(r, 0, sizeof(*r));
+	*why = "not an object";
+	if (!json_is_object(j) || json_object_size(j) != 11)
+		return -1;
+	*why = "seq or time_us is not a positive integer";
+	seq = json_object_get(j, "seq");
+	tus = json_object_get(j, "time_us");
+	if (!json_is_integer(seq) || !json_is_integer(tus) || json_integer_value(seq) < 1 ||
+	    json_integer_value(tus) < 0)
+		return -1;
+	r->seq = json_integer_value(seq);
+	r->time_us = json_integer_value(tus);
+	*why = "a member is missing or of the wrong type";
+	r->e.actor = str_member(j, "actor");
+	r->e.actor_role = str_member(j, "actor_role");
+	r->e.action = str_member(j, "action");
+	time = str_member(j, "time");
+	if (r->e.actor == NULL || r->e.actor_role == NULL || r->e.action == NULL ||
+	    time == NULL ||
+	    opt_member(j, "family_pseudonym", &r->e.family_pseudonym) != 0 ||
+	    opt_member(j, "object_id", &r->e.object_id) != 0 ||
+	    opt_member(j, "reason", &r->e.reason) != 0 ||
+	    opt_member(j, "record_digest", &dig) != 0)
+		return -1;
+	*why = "record_digest or leaf_hash is not 64 lower-case hex digits";
+	if (unhex32(str_member(j, "leaf_hash"), leaf) != 0)
+		return -1;
+	if (dig != NULL) {
+		if (unhex32(dig, digest) != 0)
+			return -1;
+		r->e.record_digest = digest;
+	}
+	*why = "time does not match time_us";
+	if (strcmp(time, store_time_fmt(r->time_us, t)) != 0)
+		return -1;
+	*why = NULL;
+	return 0;
+}
+
+int
+statement_body_digest(const json_t *body, unsigned char out[32])
+{
+	char		*s;
+	unsigned int	 n = 32;
+	int		 ok;
+
+	if ((s = json_dumps(body, DUMP_BODY)) == NULL)
+		return -1;
+	ok = EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL) == 1 && n == 32;
+	free(s);
+	return ok ? 0 : -1;
+}
+
+/* Calls fn for every entry the body cites: request.ledger, each
+ * approvals[].ledger, each records[].ledger. Stops at the first non-zero
+ * return. Returns 0, fn's value, or -1 when one is missing. */
+static int
+each_cited(const json_t *body, int (*fn)(const json_t *entry, void *), void *arg)
+{
+	const json_t	*e, *item;
+	size_t		 i;
+	int		 rc;
+	static const char *const lists[] = { "approvals", "records" };
+
+	if ((e = json_object_get(json_object_get(body, "request"), "ledger")) == NULL)
+		return -1;
+	if ((rc = fn(e, arg)) != 0)
+		return rc;
+	for (size_t l = 0; l < 2; l++) {
+		const json_t *list = json_object_get(body, lists[l]);
+
+		if (!json_is_array(list))
+			return -1;
+		json_array_foreach(list, i, item) {
+			if ((e = json_object_get(item, "ledger")) == NULL)
+				return -1;
+			if ((rc = fn(e, arg)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+struct seq_list {
+	int64_t	*seqs;
+	size_t	 max, n;
+};
+
+static int
+collect_seq(const json_t *e, void *arg)
+{
+	struct seq_list	*l = arg;
+	const json_t	*s = json_object_get(e, "seq");
+
+	if (!json_is_integer(s) || json_integer_value(s) < 1)
+		return -1;
+	if (l->n < l->max)
+		l->seqs[l->n] = json_integer_value(s);
+	l->n++;
+	return 0;
+}
+
+long
+statement_cited_seqs(const json_t *body, int64_t *seqs, size_t max)
+{
+	struct seq_list	l = { seqs, max, 0 };
+
+	if (each_cited(body, collect_seq, &l) != 0)
+		return -1;
+	return (long)l.n;
+}
+
+/* The public key as PEM text, malloc'd; NULL on failure. */
+static char *
+pub_pem(const EVP_PKEY *pub)
+{
+	BIO	*bio;
+	char	*data, *out = NULL;
+	long	 n;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return NULL;
+	if (PEM_write_bio_PUBKEY(bio, (EVP_PKEY *)pub) == 1 &&
+	    (n = BIO_get_mem_data(bio, &data)) > 0 && (out = malloc((size_t)n + 1)) != NULL) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(bio);
+	return out;
+}
+
+/* The checkpoint of a signed note, parsing only its text (the signature is
+ * checked separately). 0 or -1. */
+static int
+note_checkpoint(const char *note, struct checkpoint *cp)
+{
+	const char	*end = strstr(note, "\n\n");
+
+	if (end == NULL)
+		return -1;
+	return checkpoint_parse(note, (size_t)(end - note) + 1, cp);
+}
+
+json_t *
+statement_assemble(json_t *body, json_t *issue, const char *note, const EVP_PKEY *pub,
+    json_t *proofs)
+{
+	struct checkpoint	 cp;
+	char			 root[45], *pem = NULL, *vkey = NULL;
+	json_t			*doc = NULL;
+
+	if (body == NULL || issue == NULL || proofs == NULL || note == NULL || pub == NULL ||
+	    note_checkpoint(note, &cp) != 0)
+		goto out;
+	note_b64_encode(cp.root, 32, root);
+	if ((pem = pub_pem(pub)) == NULL || (vkey = note_vkey(cp.origin, pub)) == NULL)
+		goto out;
+	doc = json_pack("{s:s, s:O, s:O, s:{s:s, s:s, s:I, s:s}, s:O, s:s, s:s}",
+	    "format", STATEMENT_FORMAT, "statement", body, "issue", issue,
+	    "checkpoint", "note", note, "origin", cp.origin, "tree_size", (json_int_t)cp.size,
+	    "root", root, "proofs", proofs, "public_key", pem, "verifier_key", vkey);
+out:
+	free(pem);
+	free(vkey);
+	json_decref(body);
+	json_decref(issue);
+	json_decref(proofs);
+	return doc;
+}
+
+char *
+statement_dump(const json_t *doc, size_t *len)
+{
+	char	*s, *out;
+	size_t	 n;
+
+	if ((s = json_dumps(doc, DUMP_FILE)) == NULL)
+		return NULL;
+	n = strlen(s);
+	if ((out = realloc(s, n + 2)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	if (len)
+		*len = n + 1;
+	return out;
+}
+
+/* ---- the printable rendering ---- */
+
+struct sbuf {
+	char	*s;
+	size_t	 len, cap;
+	int	 failed;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+	char	*ns;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if (b->s != NULL && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		if ((ns = realloc(b->s, b->cap + (size_t)n + 4096)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap += (size_t)n + 4096;
+	}
+}
+
+/* A string member for printing: its value, or "-" when absent or null. */
+static const char *
+pm(const json_t *o, const char *key)
+{
+	const char	*s = str_member(o, key);
+
+	return s ? s : "-";
+}
+
+/* Prints v (a JSON value of a record's content) on one line. */
+static void
+sb_value(struct sbuf *b, const json_t *v)
+{
+	const char	*c;
+	char		*s;
+
+	if (json_is_string(v)) {
+		/* One line per value: no control character reaches the page. */
+		for (c = json_string_value(v); *c; c++)
+			sb_printf(b, "%c", ((unsigned char)*c < 0x20 || *c == 0x7f) ? ' ' : *c);
+		return;
+	}
+	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS)) == NULL) {
+		b->failed = 1;
+		return;
+	}
+	sb_printf(b, "%s", s);
+	free(s);
+}
+
+static void
+sb_list(struct sbuf *b, const json_t *list)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	json_array_foreach(list, i, v)
+		sb_printf(b, "%s%s", i ? ", " : "", json_is_string(v) ? json_string_value(v) : "?");
+	if (json_array_size(list) == 0)
+		sb_printf(b, "(none)");
+}
+
+static const json_t *
+proof_for(const json_t *proofs, json_int_t seq)
+{
+	const json_t	*p;
+	size_t		 i;
+
+	json_array_foreach(proofs, i, p)
+		if (json_integer_value(json_object_get(p, "seq")) == seq)
+			return p;
+	return NULL;
+}
+
+/* The entry's lines: sequence number, time, action and actor, record
+ * digest, leaf hash and its inclusion proof. */
+static void
+sb_entry(struct sbuf *b, const json_t *e, const json_t *proofs, const char *ind)
+{
+	json_int_t	 seq = json_integer_value(json_object_get(e, "seq"));
+	const json_t	*p = proof_for(proofs, seq), *h;
+	size_t		 i;
+
+	sb_printf(b, "%sLedger sequence   #%lld  (%s, %s by %s)\n", ind, (long long)seq,
+	    pm(e, "time"), pm(e, "action"), pm(e, "actor"));
+	sb_printf(b, "%sRecord digest     sha256:%s\n", ind, pm(e, "record_digest"));
+	sb_printf(b, "%sLeaf hash         %s\n", ind, pm(e, "leaf_hash"));
+	if (p == NULL) {
+		sb_printf(b, "%sInclusion proof   (none)\n", ind);
+		return;
+	}
+	sb_printf(b, "%sInclusion proof   leaf %lld of the signed tree, %zu hashes:\n", ind,
+	    (long long)seq - 1, json_array_size(json_object_get(p, "hashes")));
+	json_array_foreach(json_object_get(p, "hashes"), i, h)
+		sb_printf(b, "%s                  %s\n", ind, json_is_string(h) ?
+		    json_string_value(h) : "?");
+}
+
+char *
+statement_text(const json_t *doc, size_t *len)
+{
+	struct sbuf	 b = { 0 };
+	const json_t	*body = json_object_get(doc, "statement");
+	const json_t	*req = json_object_get(body, "request");
+	const json_t	*proofs = json_object_get(doc, "proofs");
+	const json_t	*cp = json_object_get(doc, "checkpoint");
+	const json_t	*issue = json_object_get(doc, "issue");
+	const json_t	*item, *content, *v;
+	const char	*key, *note, *l, *nl;
+	size_t		 i;
+
+	if (!json_is_object(body) || !json_is_object(req) || !json_is_object(cp) ||
+	    !json_is_object(issue))
+		return NULL;
+	sb_printf(&b,
+	    "WITNESS STATEMENT\n"
+	    "Families Together: records held by the sharing gateway, supplied in answer\n"
+	    "to a formal request, drawn from its dated and signed ledger.\n\n");
+	sb_printf(&b, "Request           %s\n", pm(req, "request_id"));
+	sb_printf(&b, "Requesting agency %s (%s, %s)\n", pm(req, "requester_name"),
+	    pm(req, "requester"), pm(req, "requester_kind"));
+	sb_printf(&b, "Filed by          %s on %s\n", pm(req, "filed_by"), pm(req, "filed_at"));
+	sb_printf(&b, "Legal basis       %s\n", pm(req, "legal_basis"));
+	sb_printf(&b, "                  %s\n", pm(req, "legal_basis_text"));
+	sb_printf(&b, "Reference         %s\n", pm(req, "reference"));
+	sb_printf(&b, "Family            %s (ledger pseudonym %s)\n", pm(req, "family_id"),
+	    pm(req, "family_pseudonym"));
+	sb_printf(&b, "Period            %s to %s\n",
+	    pm(json_object_get(req, "period"), "from"), pm(json_object_get(req, "period"), "to"));
+	sb_printf(&b, "Fields requested  ");
+	sb_list(&b, json_object_get(req, "fields"));
+	sb_printf(&b, "\nRecord kinds      ");
+	sb_list(&b, json_object_get(req, "record_kinds"));
+	sb_printf(&b, "\nFamily told       %s\n", json_is_true(json_object_get(req, "do_not_notify")) ?
+	    "no: held at the requester's request (do_not_notify) until lifted" :
+	    "yes, in the ordinary way");
+	sb_entry(&b, json_object_get(req, "ledger"), proofs, "  ");
+
+	sb_printf(&b, "\nAPPROVED BY THE TRUSTEES (quorum %lld of distinct trustees)\n",
+	    (long long)json_integer_value(json_object_get(req, "quorum")));
+	json_array_foreach(json_object_get(body, "approvals"), i, item) {
+		sb_printf(&b, "%2zu. %s, approved on %s\n", i + 1, pm(item, "trustee"),
+		    pm(item, "decided_at"));
+		sb_entry(&b, json_object_get(item, "ledger"), proofs, "    ");
+	}
+
+	sb_printf(&b, "\nRECORDS (%zu)\n", json_array_size(json_object_get(body, "records")));
+	if (json_array_size(json_object_get(body, "records")) == 0)
+		sb_printf(&b, "    No record of this family within the period.\n");
+	json_array_foreach(json_object_get(body, "records"), i, item) {
+		const json_t	*e = json_object_get(item, "ledger");
+		const json_t	*sum = json_object_get(item, "summary");
+
+		sb_printf(&b, "\n%2zu. %s %s\n", i + 1, pm(item, "kind"), pm(item, "record_id"));
+		sb_printf(&b, "    Date              %s\n", pm(item, "date"));
+		json_object_foreach((json_t *)sum, key, v) {
+			sb_printf(&b, "    %-17s ", key);
+			sb_value(&b, v);
+			sb_printf(&b, "\n");
+		}
+		content = json_object_get(item, "content");
+		if (json_is_null(content))
+			sb_printf(&b, "    Content           (erased: the family's data key was "
+			    "destroyed)\n");
+		else {
+			sb_printf(&b, "    Content           %s\n", json_object_size(content) == 0 ?
+			    "(none of the fields requested)" : "(the fields requested, as recorded)");
+			json_object_foreach((json_t *)content, key, v) {
+				sb_printf(&b, "      %-24s ", key);
+				sb_value(&b, v);
+				sb_printf(&b, "\n");
+			}
+		}
+		sb_entry(&b, e, proofs, "    ");
+	}
+
+	sb_printf(&b, "\nISSUE OF THIS STATEMENT\n");
+	sb_printf(&b, "Issued to         %s\n", pm(body, "issued_to"));
+	sb_printf(&b, "Statement digest  sha256:%s (of the statement's JSON body)\n",
+	    pm(issue, "record_digest"));
+	sb_entry(&b, issue, proofs, "  ");
+
+	sb_printf(&b, "\nSIGNED CHECKPOINT (tree size %lld, origin %s)\n",
+	    (long long)json_integer_value(json_object_get(cp, "tree_size")), pm(cp, "origin"));
+	note = str_member(cp, "note");
+	for (l = note ? note : ""; *l != '\0'; l = nl + 1) {
+		if ((nl = strchr(l, '\n')) == NULL)
+			nl = l + strlen(l);
+		sb_printf(&b, "  | %.*s\n", (int)(nl - l), l);
+		if (*nl == '\0')
+			break;
+	}
+	sb_printf(&b, "Verifier key      %s\n", pm(doc, "verifier_key"));
+	sb_printf(&b,
+	    "\nEvery record above is an entry of the gateway's append-only ledger; each\n"
+	    "inclusion proof leads from the entry's leaf hash to the root signed in the\n"
+	    "checkpoint. To check this statement offline, from its JSON form:\n"
+	    "  gatewayctl statement verify STATEMENT.json --key ledger.pub\n");
+	sb_printf(&b,
+	    "\nI confirm that the records above are true copies of the records held by\n"
+	    "Families Together, supplied in answer to the request named above.\n\n"
+	    "Signed ______________________________   Name ______________________________\n\n"
+	    "Position ____________________________   Date ______________\n");
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	if (len)
+		*len = b.len;
+	return b.s;
+}
+
+/* ---- verification ---- */
+
+struct verifier {
+	statement_msg_fn		 msg;
+	void				*arg;
+	struct statement_report		*rep;
+	const json_t			*proofs;	/* array, ascending by seq */
+	unsigned char			*proof_used;
+	uint64_t			 size;
+	unsigned char			 root[32];
+	int				 have_root;
+};
+
+static void
+failf(struct verifier *v, const char *fmt, ...)
+{
+	char	buf[512];
+	va_list	ap;
+
+	v->rep->failures++;
+	if (v->msg == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	v->msg(v->arg, buf);
+}
+
+/* The proof object for seq, or NULL (marks it used). */
+static const json_t *
+find_proof(struct verifier *v, int64_t seq)
+{
+	size_t		 lo = 0, hi = json_array_size(v->proofs), mid;
+	const json_t	*p;
+	json_int_t	 s;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		p = json_array_get(v->proofs, mid);
+		s = json_integer_value(json_object_get(p, "seq"));
+		if (s == seq) {
+			v->proof_used[mid] = 1;
+			return p;
+		}
+		if (s < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Checks one entry: leaf recomputed, proof into the signed root. Fills r
+ * (borrowing from e). 0 when it verified, 1 when not (reported), -1 on an
+ * internal error. */
+static int
+check_entry(struct verifier *v, const json_t *e, const char *what, struct ledger_record *r,
+    unsigned char digest[32])
+{
+	unsigned char		 leaf[32], mine[32];
+	merkle_hash		 proof[MERKLE_MAX_PROOF];
+	const json_t		*p, *hashes, *h;
+	const char		*why;
+	size_t			 i, n;
+	int			 rc;
+
+	v->rep->entries++;
+	if (statement_entry_parse(e, r, digest, leaf, &why) != 0) {
+		failf(v, "%s: ledger entry malformed: %s", what, why);
+		return 1;
+	}
+	if (!ledger_entry_valid(&r->e)) {
+		failf(v, "%s: ledger entry #%lld has a field the ledger would refuse", what,
+		    (long long)r->seq);
+		return 1;
+	}
+	if (ledger_leaf_hash(NULL, r, mine) != 0)
+		return -1;
+	if (memcmp(mine, leaf, 32) != 0) {
+		failf(v, "%s: ledger entry #%lld does not hash to its leaf_hash "
+		    "(a field of the entry was changed)", what, (long long)r->seq);
+		return 1;
+	}
+	if (!v->have_root)
+		return 1;	/* already reported: no trusted root */
+	if ((uint64_t)r->seq > v->size) {
+		failf(v, "%s: ledger entry #%lld is past the checkpoint (tree size %llu)", what,
+		    (long long)r->seq, (unsigned long long)v->size);
+		return 1;
+	}
+	if ((p = find_proof(v, r->seq)) == NULL) {
+		failf(v, "%s: no inclusion proof for ledger entry #%lld", what, (long long)r->seq);
+		return 1;
+	}
+	hashes = json_object_get(p, "hashes");
+	n = json_array_size(hashes);
+	if (n > MERKLE_MAX_PROOF) {
+		failf(v, "%s: inclusion proof for #%lld is too long", what, (long long)r->seq);
+		return 1;
+	}
+	json_array_foreach(hashes, i, h) {
+		if (unhex32(json_string_value(h), proof[i]) != 0) {
+			failf(v, "%s: inclusion proof for #%lld has a malformed hash", what,
+			    (long long)r->seq);
+			return 1;
+		}
+	}
+	rc = merkle_verify_inclusion((uint64_t)r->seq - 1, v->size, leaf,
+	    (const merkle_hash *)proof, n, v->root);
+	if (rc < 0)
+		return -1;
+	if (rc != 0) {
+		failf(v, "%s: inclusion proof for ledger entry #%lld does not lead to the signed "
+		    "root", what, (long long)r->seq);
+		return 1;
+	}
+	v->rep->entries_ok++;
+	return 0;
+}
+
+/* The proofs array: objects {seq, hashes[]} exactly, strictly ascending. */
+static int
+check_proofs_shape(struct verifier *v, const json_t *proofs)
+{
+	const json_t	*p, *s;
+	json_int_t	 last = 0;
+	size_t		 i;
+
+	if (!json_is_array(proofs)) {
+		failf(v, "proofs: not a list");
+		return 1;
+	}
+	json_array_foreach(proofs, i, p) {
+		s = json_object_get(p, "seq");
+		if (!json_is_object(p) || json_object_size(p) != 2 || !json_is_integer(s) ||
+		    json_integer_value(s) <= last || !json_is_array(json_object_get(p, "hashes"))) {
+			failf(v, "proofs[%zu]: not {seq, hashes} in ascending seq order", i);
+			return 1;
+		}
+		last = json_integer_value(s);
+	}
+	return 0;
+}
+
+/* The checkpoint: signature with the key, members equal to the note. */
+static void
+check_checkpoint(struct verifier *v, const json_t *cpj, const EVP_PKEY *key)
+{
+	struct checkpoint	 cp;
+	const char		*note = str_member(cpj, "note");
+	const json_t		*ts = json_object_get(cpj, "tree_size");
+	char			 root[45];
+	size_t			 textlen;
+	int			 rc;
+
+	if (!json_is_object(cpj) || json_object_size(cpj) != 4 || note == NULL ||
+	    note_checkpoint(note, &cp) != 0) {
+		failf(v, "checkpoint: not a signed checkpoint note");
+		return;
+	}
+	snprintf(v->rep->origin, sizeof(v->rep->origin), "%s", cp.origin);
+	rc = key ? note_verify(note, strlen(note), cp.origin, key, &textlen) : 1;
+	if (rc != 0) {
+		failf(v, "checkpoint: the signature does not verify with the key (%s)",
+		    rc < 0 ? "malformed note" : "wrong key or changed note");
+		return;
+	}
+	note_b64_encode(cp.root, 32, root);
+	if (!json_is_integer(ts) || (uint64_t)json_integer_value(ts) != cp.size ||
+	    json_integer_value(ts) < 1 ||
+	    str_member(cpj, "origin") == NULL || strcmp(str_member(cpj, "origin"), cp.origin) ||
+	    str_member(cpj, "root") == NULL || strcmp(str_member(cpj, "root"), root)) {
+		failf(v, "checkpoint: origin, tree_size or root differ from the signed note");
+		return;
+	}
+	v->size = cp.size;
+	memcpy(v->root, cp.root, 32);
+	v->have_root = 1;
+	v->rep->tree_size = cp.size;
+}
+
+/* The embedded key: well-formed, in its canonical PEM, the verifier key
+ * matching, and equal to the caller's key when one is given. Returns the
+ * key to verify with (embedded: caller frees *owned). */
+static const EVP_PKEY *
+check_key(struct verifier *v, const json_t *doc, const EVP_PKEY *given, const char *origin,
+    EVP_PKEY **owned)
+{
+	const char	*pem = str_member(doc, "public_key");
+	const char	*vk = str_member(doc, "verifier_key");
+	BIO		*bio;
+	EVP_PKEY	*k = NULL;
+	char		*again = NULL, *vkey = NULL;
+	int		 ok = 0;
+
+	*owned = NULL;
+	if (pem != NULL && vk != NULL && (bio = BIO_new_mem_buf(pem, -1)) != NULL) {
+		k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	if (k != NULL && EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 &&
+	    (again = pub_pem(k)) != NULL && strcmp(again, pem) == 0 &&
+	    (vkey = note_vkey(origin, k)) != NULL && strcmp(vkey, vk) == 0)
+		ok = 1;
+	free(again);
+	free(vkey);
+	if (!ok) {
+		failf(v, "public_key: not the canonical PEM of an Ed25519 key matching "
+		    "verifier_key");
+		EVP_PKEY_free(k);
+		return given;
+	}
+	if (given != NULL) {
+		if (EVP_PKEY_eq(k, given) != 1)
+			failf(v, "public_key: the embedded key is not the key given");
+		EVP_PKEY_free(k);
+		return given;
+	}
+	*owned = k;
+	return k;
+}
+
+/* Each body part tied to its proven entry. */
+static int
+check_body(struct verifier *v, const json_t *body, const struct ledger_record *issue)
+{
+	const json_t		*req = json_object_get(body, "request"), *item, *list, *q;
+	const char		*rid, *pseud, *requester, *filed_by, *issued_to;
+	struct ledger_record	 r;
+	struct quorum_decision	*d = NULL;
+	struct quorum_config	 qc;
+	struct quorum_request	 qr;
+	struct quorum_result	 qres;
+	unsigned char		 dig[32];
+	char			 what[64];
+	size_t			 i;
+	int			 rc;
+
+	rid = str_member(req, "request_id");
+	pseud = str_member(req, "family_pseudonym");
+	requester = str_member(req, "requester");
+	filed_by = str_member(req, "filed_by");
+	issued_to = str_member(body, "issued_to");
+	q = json_object_get(req, "quorum");
+	if (rid == NULL || pseud == NULL || requester == NULL || filed_by == NULL ||
+	    issued_to == NULL || !json_is_integer(q) || json_integer_value(q) < 1 ||
+	    json_integer_value(q) > 1000) {
+		failf(v, "statement: request_id, family_pseudonym, requester, filed_by, "
+		    "quorum or issued_to missing");
+		return 1;
+	}
+	snprintf(v->rep->request_id, sizeof(v->rep->request_id), "%s", rid);
+
+	/* The issue entry: this statement, issued to issued_to. */
+	if (issue->seq != 0 && (strcmp(issue->e.action, "request.statement_issued") != 0 ||
+	    issue->e.object_id == NULL || strcmp(issue->e.object_id, rid) != 0 ||
+	    strcmp(issue->e.actor, issued_to) != 0 || issue->e.family_pseudonym == NULL ||
+	    strcmp(issue->e.family_pseudonym, pseud) != 0))
+		failf(v, "issue: entry #%lld is not the issue of this statement to %s",
+		    (long long)issue->seq, issued_to);
+
+	/* The filing. */
+	if ((rc = check_entry(v, json_object_get(req, "ledger"), "request", &r, dig)) < 0)
+		return -1;
+	if (rc == 0 && (strcmp(r.e.action, "request.filed") != 0 || r.e.object_id == NULL ||
+	    strcmp(r.e.object_id, rid) != 0 || r.e.family_pseudonym == NULL ||
+	    strcmp(r.e.family_pseudonym, pseud) != 0 || strcmp(r.e.actor, filed_by) != 0))
+		failf(v, "request: entry #%lld is not the filing of %s", (long long)r.seq, rid);
+
+	/* The approvals, and the quorum they reach. */
+	list = json_object_get(body, "approvals");
+	if ((d = calloc(json_array_size(list) + 1, sizeof(*d))) == NULL)
+		return -1;
+	json_array_foreach(list, i, item) {
+		const char *trustee = str_member(item, "trustee");
+		const char *at = str_member(item, "decided_at");
+
+		snprintf(what, sizeof(what), "approvals[%zu]", i);
+		v->rep->approvals++;
+		if ((rc = check_entry(v, json_object_get(item, "ledger"), what, &r, dig)) < 0) {
+			free(d);
+			return -1;
+		}
+		if (rc != 0)
+			continue;
+		if (trustee == NULL || at == NULL || strcmp(r.e.action, "request.approved") != 0 ||
+		    r.e.object_id == NULL || strcmp(r.e.object_id, rid) != 0 ||
+		    strcmp(r.e.actor, trustee) != 0 || strcmp(json_string_value(
+		    json_object_get(json_object_get(item, "ledger"), "time")), at) != 0) {
+			failf(v, "%s: entry #%lld is not this trustee's approval of %s", what,
+			    (long long)r.seq, rid);
+			continue;
+		}
+		d[i].trustee = trustee;
+		d[i].vote = QUORUM_APPROVE;
+		d[i].at_us = r.time_us;
+	}
+	qc.required = (unsigned)json_integer_value(q);
+	qc.refusal_ends = 1;
+	qr.requester = requester;
+	qr.filed_by = filed_by;
+	{
+		/* Only the approvals that verified count. */
+		size_t	k = 0, j;
+
+		for (j = 0; j < json_array_size(list); j++)
+			if (d[j].trustee != NULL)
+				d[k++] = d[j];
+		quorum_state(&qc, &qr, d, k, &qres);
+	}
+	free(d);
+	if (qres.state != QUORUM_APPROVED)
+		failf(v, "approvals: %u of the %u distinct trustee approvals needed verified",
+		    qres.approvals, qres.required);
+
+	/* The records. */
+	list = json_object_get(body, "records");
+	json_array_foreach(list, i, item) {
+		const char *recid = str_member(item, "record_id");
+		const char *date = str_member(item, "date");
+
+		snprintf(what, sizeof(what), "records[%zu]", i);
+		v->rep->records++;
+		if ((rc = check_entry(v, json_object_get(item, "ledger"), what, &r, dig)) < 0)
+			return -1;
+		if (rc != 0)
+			continue;
+		if (recid == NULL || date == NULL || r.e.object_id == NULL ||
+		    strcmp(r.e.object_id, recid) != 0 || r.e.family_pseudonym == NULL ||
+		    strcmp(r.e.family_pseudonym, pseud) != 0 ||
+		    strcmp(json_string_value(json_object_get(json_object_get(item, "ledger"),
+		    "time")), date) != 0)
+			failf(v, "%s: entry #%lld is not the record %s of this family on that date",
+			    what, (long long)r.seq, recid ? recid : "(none)");
+	}
+	return 0;
+}
+
+int
+statement_verify(const char *buf, size_t len, const EVP_PKEY *key, statement_msg_fn msg,
+    void *arg, struct statement_report *rep)
+{
+	struct verifier		 v = { .msg = msg, .arg = arg, .rep = rep };
+	struct ledger_record	 issue;
+	const json_t		*body, *cpj;
+	json_t			*doc = NULL;
+	json_error_t		 jerr;
+	EVP_PKEY		*owned = NULL;
+	const EVP_PKEY		*k;
+	unsigned char		 dig[32], want[32];
+	char			*canon = NULL;
+	size_t			 clen, i;
+	int			 rc, ret = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->key_given = key != NULL;
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL || !json_is_object(doc)) {
+		failf(&v, "not a JSON document (line %d: %s)", jerr.line, jerr.text);
+		ret = 1;
+		goto out;
+	}
+	if ((canon = statement_dump(doc, &clen)) == NULL)
+		goto out;
+	if (clen != len || memcmp(canon, buf, len) != 0) {
+		for (i = 0; i < len && i < clen && canon[i] == buf[i]; i++)
+			;
+		failf(&v, "the file is not in the statement's canonical form from byte %zu "
+		    "(it was changed or re-formatted)", i);
+	}
+	if (json_object_size(doc) != 7 || str_member(doc, "format") == NULL ||
+	    strcmp(str_member(doc, "format"), STATEMENT_FORMAT) != 0) {
+		failf(&v, "not a %s document (members or format differ)", STATEMENT_FORMAT);
+		ret = 1;
+		goto out;
+	}
+	body = json_object_get(doc, "statement");
+	cpj = json_object_get(doc, "checkpoint");
+	if (!json_is_object(body)) {
+		failf(&v, "statement: missing");
+		ret = 1;
+		goto out;
+	}
+	/* The key first (its origin comes from the note's text). */
+	{
+		struct checkpoint	cp;
+		const char		*note = str_member(cpj, "note");
+
+		if (note == NULL || note_checkpoint(note, &cp) != 0)
+			snprintf(cp.origin, sizeof(cp.origin), "-");
+		k = check_key(&v, doc, key, cp.origin, &owned);
+	}
+	check_checkpoint(&v, cpj, k);
+	v.proofs = json_object_get(doc, "proofs");
+	if (check_proofs_shape(&v, v.proofs) != 0) {
+		ret = 1;
+		goto out;
+	}
+	if ((v.proof_used = calloc(json_array_size(v.proofs) + 1, 1)) == NULL)
+		goto out;
+
+	/* The issue entry binds the body. */
+	if ((rc = check_entry(&v, json_object_get(doc, "issue"), "issue", &issue, want)) < 0)
+		goto out;
+	if (rc == 0) {
+		if (statement_body_digest(body, dig) != 0)
+			goto out;
+		if (issue.e.record_digest == NULL || memcmp(dig, want, 32) != 0)
+			failf(&v, "statement: its digest is not the one recorded in ledger entry "
+			    "#%lld (the statement was changed)", (long long)issue.seq);
+	} else {
+		/* Report what else is wrong, against an issue that binds nothing. */
+		memset(&issue, 0, sizeof(issue));
+		issue.e.actor = issue.e.actor_role = issue.e.action = "";
+	}
+	if (check_body(&v, body, &issue) < 0)
+		goto out;
+	for (i = 0; i < json_array_size(v.proofs); i++)
+		if (!v.proof_used[i] && v.have_root)
+			failf(&v, "proofs[%zu]: proves no entry of the statement", i);
+	ret = rep->failures == 0 ? 0 : 1;
+out:
+	if (ret == -1 && msg != NULL)
+		msg(arg, "internal error while verifying");
+	free(v.proof_used);
+	free(canon);
+	EVP_PKEY_free(owned);
+	json_decref(doc);
+	return ret;
+}
