@@ -5,11 +5,15 @@
  * the family key: it may name people). Withdrawal takes effect at once: the
  * next disclosure decision reads it from the store.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "gateway.h"
 #include "http.h"
+#include "ledger.h"
 #include "log.h"
 #include "profiles.h"
 #include "store.h"
@@ -22,7 +26,59 @@ struct consent_job {
 	struct consent_row	 row;
 	const char		*evidence;
 	int			 outcome;	/* store_consent_withdraw() result */
+	int64_t			 seq;		/* its ledger entry */
+	unsigned char		 leaf[32];
 };
+
+static json_t	*consent_json(const struct consent_row *, const char *);
+
+/* The consent's ledger entry, in the same writer job as the change it
+ * records: both are kept, or neither. The digest is SHA-256 of the consent
+ * as the reply states it (compact JSON, keys sorted), plus the sealed
+ * evidence when there is some. */
+static int
+consent_ledger(struct consent_job *j, struct store_conn *c, const char *action,
+    const char *status, const unsigned char *ct, size_t ctlen)
+{
+	struct ledger_entry	 e;
+	unsigned char		 digest[32];
+	unsigned int		 dlen = 0;
+	char			 reason[160], *text;
+	json_t			*doc;
+	EVP_MD_CTX		*md;
+	int			 ok;
+
+	if ((doc = consent_json(&j->row, status)) == NULL ||
+	    (text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+		json_decref(doc);
+		return -1;
+	}
+	json_decref(doc);
+	ok = (md = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, text, strlen(text)) == 1 &&
+	    (ct == NULL || EVP_DigestUpdate(md, ct, ctlen) == 1) &&
+	    EVP_DigestFinal_ex(md, digest, &dlen) == 1;
+	EVP_MD_CTX_free(md);
+	free(text);
+	if (!ok)
+		return -1;
+	snprintf(reason, sizeof(reason), "agency=%s purpose=%s", j->row.agency_id,
+	    j->row.purpose);
+	e = (struct ledger_entry){ j->who->id, role_name(j->who->role), action,
+	    j->row.family_pseudonym, j->row.id, reason, digest };
+	return ledger_append(j->gw->ledger, c, &e, &j->seq, j->leaf);
+}
+
+static json_t *
+ledger_ref(const struct consent_job *j)
+{
+	char	hex[65];
+
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", j->leaf[i]);
+	return json_pack("{s:I, s:s}", "seq", (json_int_t)j->seq, "leaf_hash", hex);
+}
 
 static int
 record_job(struct store_conn *c, void *arg)
@@ -39,6 +95,8 @@ record_job(struct store_conn *c, void *arg)
 		return -1;
 	}
 	rc = store_consent_insert(c, &j->row, j->who->id, ct, ctlen);
+	if (rc == 0)
+		rc = consent_ledger(j, c, "consent.recorded", "live", ct, ctlen);
 	free(ct);
 	return rc;
 }
@@ -110,6 +168,7 @@ consent_record(struct request *r, struct response *rs)
 	snprintf(loc, sizeof(loc), "/v1/consents/%s", j.row.id);
 	resp_json(rs, 201, consent_json(&j.row, "live"));
 	json_object_set_new(rs->json, "location", json_string(loc));
+	json_object_set_new(rs->json, "ledger", ledger_ref(&j));
 }
 
 static int
@@ -122,6 +181,8 @@ withdraw_job(struct store_conn *c, void *arg)
 	j->outcome = rc;
 	if (rc == 0)
 		rc = store_consent_get(c, j->row.id, &j->row);
+	if (rc == 0)
+		rc = consent_ledger(j, c, "consent.withdrawn", "withdrawn", NULL, 0);
 	return rc;
 }
 
@@ -137,6 +198,7 @@ consent_withdraw(struct request *r, struct response *rs)
 	if (rc == 0) {
 		log_info("consent %s withdrawn", j.row.id);
 		resp_json(rs, 200, consent_json(&j.row, "withdrawn"));
+		json_object_set_new(rs->json, "ledger", ledger_ref(&j));
 	} else if (j.outcome == 1)
 		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
 	else if (j.outcome == 2)

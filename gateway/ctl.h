@@ -21,4 +21,11 @@ int	ctl_validate(int argc, char **argv);
  * file is not a statement. */
 int	ctl_statement(int argc, char **argv);
 
+/* ctl_ledger.c: gatewayctl ledger verify (--db FILE | --export FILE) --key PUB.pem
+ * [--origin NAME] [--checkpoint NOTE]... | export --db FILE [--out FILE] |
+ * generate --data DIR --count N.
+ * verify: 0 the ledger verifies; 1 it does not ("first bad sequence number:
+ * N" on stdout, with every problem found); 2 usage or I/O error. */
+int	ctl_ledger(int argc, char **argv);
+
 #endif

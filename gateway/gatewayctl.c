@@ -18,6 +18,9 @@ static const struct command {
 	  "validate a JSON file (or - for stdin) against a JSON Schema" },
 	{ "statement", ctl_statement, "verify FILE [--key PUB.pem] | text FILE",
 	  "verify a witness statement offline (every proof and the signature), or print it" },
+	{ "ledger", ctl_ledger, "verify|export|generate ...",
+	  "verify the signed ledger offline (--db FILE | --export FILE) --key PUB.pem;\n"
+	  "      export it as JSON lines; generate synthetic entries (benchmarks)" },
 };
 
 static void

@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "gateway.h"
 #include "http.h"
+#include "ledger.h"
 #include "log.h"
 #include "metrics.h"
 #include "profiles.h"
@@ -107,6 +108,12 @@ print_route(const struct route *r, void *arg)
 {
 	(void)arg;
 	printf("%s %s\n", r->method, r->pattern);
+}
+
+static double
+ledger_size_gauge(void *arg)
+{
+	return (double)ledger_size(arg);
 }
 
 static double
@@ -245,6 +252,13 @@ main(int argc, char **argv)
 		log_errx("cannot start the writer");
 		goto out;
 	}
+	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, err,
+	    sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		goto out;
+	}
+	metrics_gauge(gw.metrics, "gateway_ledger_entries",
+	    "Committed ledger entries (the Merkle tree's size).", ledger_size_gauge, gw.ledger);
 	metrics_gauge(gw.metrics, "gateway_writer_queue_depth",
 	    "Jobs waiting for the next group commit.", writer_depth_gauge, gw.writer);
 	if ((srv = server_start(&gw, err, sizeof(err))) == NULL) {
@@ -271,7 +285,9 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	server_stop(srv, 10);
+	ledger_stop(gw.ledger);		/* "gateway.stopped" and a final checkpoint */
 	writer_stop(gw.writer);
+	ledger_free(gw.ledger);
 	store_close(gw.store);
 	metrics_free(gw.metrics);
 	vault_free(gw.vault);

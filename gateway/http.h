@@ -73,6 +73,7 @@ struct route {
 /* Route tables, one per module, terminated by { NULL }. router.c lists them. */
 extern const struct route	core_routes[];		/* health.c */
 extern const struct route	consent_routes[];	/* consent_api.c */
+extern const struct route	ledger_routes[];	/* ledger_api.c */
 
 /* router.c */
 /* Finds the route for method and path. Returns the route and fills params

@@ -11,8 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "merkle.h"
+
 struct ledger;
+struct ledger_record;
+struct store;
 struct store_conn;
+struct writer;
 
 struct ledger_entry {
 	const char		*actor;		/* principal id, e.g. "staff:Alex Smith" / "agency:police" / "system" */
@@ -30,6 +35,65 @@ struct ledger_entry {
  * leaf_hash (either may be NULL). 0 ok, -1 error. */
 int	ledger_append(struct ledger *, struct store_conn *, const struct ledger_entry *,
 	    int64_t *seq, unsigned char leaf_hash[32]);
+
+/* ledger.c: the running ledger. */
+#define LEDGER_ORIGIN	"families-together.example/gateway/ledger"
+
+/* Opens the ledger over an open store and a started writer: loads (or
+ * makes) the signing key in data_dir (signer.h), rebuilds the in-memory tree
+ * from the committed entries and checks it against the newest signed
+ * checkpoint (refusing to start when they disagree: the ledger was changed
+ * behind the gateway's back), records "ledger.key_created" (when the key was
+ * made now) and "gateway.started", signs a first checkpoint and starts the
+ * checkpoint thread. origin is the checkpoint origin and key name
+ * (LEDGER_ORIGIN when NULL). NULL with a message in err on failure. */
+struct ledger	*ledger_open(struct store *, struct writer *, const char *data_dir,
+		    const char *origin, char *err, size_t errlen);
+/* Records "gateway.stopped", stops the checkpoint thread and signs a final
+ * checkpoint. Call after the server and every worker stopped, before
+ * writer_stop(). */
+void		 ledger_stop(struct ledger *);
+/* Frees the ledger; after writer_stop() (the writer calls its commit hook). */
+void		 ledger_free(struct ledger *);
+/* Committed entries (the tree's size). */
+uint64_t	 ledger_size(struct ledger *);
+/* The newest signed checkpoint note, malloc'd (caller frees), its tree size
+ * and length in *tree_size and *len (either may be NULL); NULL if none. */
+char		*ledger_checkpoint(struct ledger *, uint64_t *tree_size, size_t *len);
+/* The public key as PEM (owned by the ledger). */
+const char	*ledger_pub_pem(struct ledger *, size_t *len);
+
+struct ledger_proof {
+	uint64_t	leaf_index;	/* seq - 1 (inclusion) */
+	uint64_t	tree_size;	/* inclusion: the tree; consistency: the second size */
+	uint64_t	first_size;	/* consistency only */
+	unsigned char	leaf_hash[32];	/* inclusion only */
+	unsigned char	root[32];	/* root at tree_size */
+	unsigned char	first_root[32];	/* consistency only: root at first_size */
+	size_t		n;
+	merkle_hash	hashes[MERKLE_MAX_PROOF];
+};
+/* Inclusion proof of entry seq in the tree of tree_size entries (0: the
+ * newest signed checkpoint's size). 0 ok; 1 seq or tree_size out of range
+ * (or no checkpoint yet); -1 error. */
+int	ledger_inclusion(struct ledger *, int64_t seq, uint64_t tree_size,
+	    struct ledger_proof *);
+/* Consistency proof between two tree sizes (size2 0: the newest signed
+ * checkpoint's size). 0 ok; 1 out of range; -1 error. */
+int	ledger_consistency(struct ledger *, uint64_t size1, uint64_t size2,
+	    struct ledger_proof *);
+/* Records a gateway event (actor "system") in its own writer job and waits
+ * until it is durable. 0 or -1. */
+int	ledger_record_system(struct ledger *, const char *action, const char *object_id,
+	    const char *reason, const unsigned char *record_digest);
+
+/* ledger_api.c */
+struct json_t;
+/* One entry as JSON, as GET /v1/ledger/entries and exports show it: seq,
+ * time (RFC 3339, microseconds), time_us, actor, actor_role, action,
+ * family_pseudonym, object_id, reason (null when absent), record_digest and
+ * leaf_hash (lower-case hex; digest null when absent). New reference. */
+struct json_t	*ledger_entry_json(const struct ledger_record *, const unsigned char *leaf_hash);
 
 /* An entry as stored: the appended fields plus what the ledger assigned. */
 struct ledger_record {

@@ -248,8 +248,10 @@ ledger_verify_finish(struct ledger_verify *v, struct ledger_verify_report *rep)
 		}
 		prev = c;
 	}
-	if (have > 0 && v->rep.checkpoints_ok == 0)
-		fail(v, 1, "no signed checkpoint vouches for these entries");
+	/* Entries, but not one checkpoint signed by this key: nothing ties
+	 * them to it (all checkpoints deleted, or the wrong key). */
+	if (have > 0 && v->ncp == 0)
+		fail(v, 1, "no checkpoint signed by this key: nothing vouches for these entries");
 	v->rep.uncovered = have - v->rep.latest_size;
 	snprintf(v->rep.origin, sizeof(v->rep.origin), "%s", v->origin);
 	*rep = v->rep;

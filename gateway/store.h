@@ -86,4 +86,49 @@ int	store_consent_withdraw(struct store_conn *, const char *id, int64_t when_us,
 int	store_consents_for(struct store_conn *, const char *family_pseudonym,
 	    const char *agency_id, struct consent_row *out, int max);
 
+/* store_ledger.c */
+struct ledger_record;
+struct ledger_db;
+/* Per-row callbacks: return 0 to go on, 1 to stop (success), -1 to fail.
+ * Pointers are borrowed for the call. leaf_hash/root: 32 bytes, or NULL when
+ * the stored value is not 32 bytes. */
+typedef int (*store_ledger_entry_fn)(const struct ledger_record *,
+	    const unsigned char *leaf_hash, void *arg);
+typedef int (*store_checkpoint_fn)(uint64_t tree_size, const unsigned char *root,
+	    int64_t time_us, const char *note, size_t note_len, void *arg);
+struct ledger_checkpoint_row {
+	uint64_t	 tree_size;
+	unsigned char	 root[32];
+	int64_t		 time_us;
+	char		*note;		/* malloc'd, caller frees */
+};
+/* Highest seq and its time; both 0 for an empty ledger. 0 or -1. */
+int	store_ledger_tail(struct store_conn *, int64_t *seq, int64_t *time_us);
+/* Inserts one entry (writer job). 0 or -1. */
+int	store_ledger_insert(struct store_conn *, const struct ledger_record *,
+	    const unsigned char leaf_hash[32]);
+/* Entries with from <= seq <= to, in seq order. 0 or -1. */
+int	store_ledger_entries(struct store_conn *, int64_t from, int64_t to,
+	    store_ledger_entry_fn fn, void *arg);
+/* (seq, leaf_hash) of entries with seq > after, in order; fn returns 0 to go
+ * on, anything else fails the call. 0 or -1. */
+int	store_ledger_leaves(struct store_conn *, int64_t after,
+	    int (*fn)(int64_t seq, const unsigned char *leaf_hash, void *arg), void *arg);
+/* Stores a signed checkpoint (writer job). 0 or -1. */
+int	store_checkpoint_insert(struct store_conn *, uint64_t tree_size,
+	    const unsigned char root[32], int64_t time_us, const char *note);
+/* The newest checkpoint / the one at tree_size: 0 found, 1 none, -1 error. */
+int	store_checkpoint_latest(struct store_conn *, struct ledger_checkpoint_row *);
+int	store_checkpoint_at(struct store_conn *, uint64_t tree_size,
+	    struct ledger_checkpoint_row *);
+/* Offline, read-only access to a database file (gatewayctl ledger). */
+struct ledger_db	*store_ledger_db_open(const char *path, char *err, size_t errlen);
+void			 store_ledger_db_close(struct ledger_db *);
+/* Every entry in seq order / every checkpoint by tree size. 0 or -1. */
+int			 store_ledger_db_entries(struct ledger_db *, store_ledger_entry_fn,
+			    void *arg);
+int			 store_ledger_db_checkpoints(struct ledger_db *, store_checkpoint_fn,
+			    void *arg);
+const char		*store_ledger_db_error(struct ledger_db *);
+
 #endif

@@ -1,0 +1,613 @@
+/*
+ * ledger.c: the running ledger. Owns the in-memory Merkle tree over the
+ * committed entries, the checkpoint thread and the signing key's public half.
+ *
+ * Appends happen inside writer jobs (ledger_append): the entry's sequence
+ * number is the next after the highest in the database, read in the same
+ * transaction, so entries of one group commit get consecutive numbers and a
+ * job that rolls back takes its numbers with it. The tree never sees an
+ * entry before it is committed: after each commit that appended something,
+ * the writer's commit hook reads the new rows back from a read connection
+ * (committed data only) and appends their leaf hashes, before any job of the
+ * batch is answered. So a proof can be asked for as soon as a reply names
+ * a sequence number.
+ *
+ * The checkpoint thread signs the tree head (C2SP checkpoint) when entries
+ * arrive: at once after a quiet spell, then at most once a second while they
+ * keep coming, so no entry waits more than a second for a signature. Each
+ * checkpoint is stored (durably, through the writer) before it is served.
+ * The private key is read from disk for each signature and freed after
+ * (signer.c). At start the tree is checked against the newest checkpoint:
+ * if the stored entries no longer produce the signed root, the gateway
+ * refuses to start rather than sign a history inconsistent with its past.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "ledger.h"
+#include "log.h"
+#include "merkle.h"
+#include "note.h"
+#include "signer.h"
+#include "store.h"
+#include "writer.h"
+
+#define CHECKPOINT_INTERVAL_NS	1000000000LL
+
+struct ledger {
+	struct store		*store;
+	struct writer		*writer;
+	struct signer		*signer;
+	char			 origin[NOTE_ORIGIN_MAX];
+
+	/* The tree: changed by the writer thread (commit hook) only. */
+	pthread_rwlock_t	 tree_lock;
+	struct merkle_tree	*tree;
+	atomic_int		 dirty;		/* an append since the last hook */
+	atomic_uint_fast64_t	 size;		/* merkle_tree_size(tree), lock-free */
+
+	/* The newest signed, stored checkpoint. */
+	pthread_mutex_t		 note_lock;
+	char			*note;
+	size_t			 note_len;
+	uint64_t		 note_size;
+
+	/* Checkpoint thread. */
+	pthread_mutex_t		 sign_lock;	/* one signature at a time */
+	pthread_mutex_t		 cp_lock;
+	pthread_cond_t		 cp_cond;
+	int			 cp_stopping;
+	int			 cp_running;
+	pthread_t		 cp_thread;
+};
+
+int
+ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry *e,
+    int64_t *seq, unsigned char leaf_hash[32])
+{
+	struct ledger_record	r;
+	unsigned char		leaf[32];
+	int64_t			last_seq, last_time;
+
+	if (l == NULL || !ledger_entry_valid(e)) {
+		log_errx("refusing an invalid ledger entry");
+		return -1;
+	}
+	if (store_ledger_tail(c, &last_seq, &last_time) != 0)
+		return -1;
+	r.seq = last_seq + 1;
+	/* Times never go backwards in the ledger, even if the clock does. */
+	r.time_us = store_now_us();
+	if (r.time_us < last_time)
+		r.time_us = last_time;
+	r.e = *e;
+	if (ledger_leaf_hash(NULL, &r, leaf) != 0 || store_ledger_insert(c, &r, leaf) != 0) {
+		log_errx("cannot append ledger entry %lld", (long long)r.seq);
+		return -1;
+	}
+	atomic_store(&l->dirty, 1);
+	if (seq != NULL)
+		*seq = r.seq;
+	if (leaf_hash != NULL)
+		memcpy(leaf_hash, leaf, 32);
+	return 0;
+}
+
+struct leaves {
+	uint64_t	 next;		/* seq expected next */
+	merkle_hash	*h;
+	size_t		 n, cap;
+};
+
+static int
+collect_leaf(int64_t seq, const unsigned char *leaf, void *arg)
+{
+	struct leaves	*lv = arg;
+
+	if (seq < 1 || (uint64_t)seq != lv->next || leaf == NULL) {
+		log_errx("ledger entry %llu missing or damaged (found seq %lld)",
+		    (unsigned long long)lv->next, (long long)seq);
+		return -1;
+	}
+	if (lv->n == lv->cap) {
+		size_t		 cap = lv->cap ? lv->cap * 2 : 256;
+		merkle_hash	*h = realloc(lv->h, cap * sizeof(*h));
+		if (h == NULL)
+			return -1;
+		lv->h = h;
+		lv->cap = cap;
+	}
+	memcpy(lv->h[lv->n++], leaf, 32);
+	lv->next++;
+	return 0;
+}
+
+/* Appends the committed entries past the tree's size. 0 or -1. */
+static int
+catch_up(struct ledger *l)
+{
+	struct leaves		 lv = { 0 };
+	struct store_conn	*c;
+	uint64_t		 size = atomic_load(&l->size);
+	int			 rc = -1;
+
+	lv.next = size + 1;
+	if ((c = store_read_begin(l->store)) == NULL)
+		return -1;
+	if (store_ledger_leaves(c, (int64_t)size, collect_leaf, &lv) == 0)
+		rc = 0;
+	store_read_end(l->store, c);
+	if (rc == 0 && lv.n > 0) {
+		pthread_rwlock_wrlock(&l->tree_lock);
+		for (size_t i = 0; i < lv.n && rc == 0; i++)
+			if (merkle_tree_append(l->tree, lv.h[i]) != 0)
+				rc = -1;
+		atomic_store(&l->size, merkle_tree_size(l->tree));
+		pthread_rwlock_unlock(&l->tree_lock);
+	}
+	free(lv.h);
+	return rc;
+}
+
+/* Writer commit hook: move the tree forward over what was just committed. */
+static void
+on_commit(void *arg)
+{
+	struct ledger	*l = arg;
+
+	if (!atomic_exchange(&l->dirty, 0))
+		return;
+	if (catch_up(l) != 0) {
+		atomic_store(&l->dirty, 1);	/* try again after the next commit */
+		log_errx("the ledger tree could not follow the committed entries");
+		return;
+	}
+	pthread_mutex_lock(&l->cp_lock);
+	pthread_cond_signal(&l->cp_cond);
+	pthread_mutex_unlock(&l->cp_lock);
+}
+
+struct cp_job {
+	uint64_t		 size;
+	const unsigned char	*root;
+	const char		*note;
+};
+
+static int
+store_cp_job(struct store_conn *c, void *arg)
+{
+	struct cp_job	*j = arg;
+
+	return store_checkpoint_insert(c, j->size, j->root, store_now_us(), j->note);
+}
+
+/* Signs and stores a checkpoint of the current tree unless one of that size
+ * exists. 0 ok (or nothing to do), -1 error (logged). */
+static int
+sign_checkpoint(struct ledger *l)
+{
+	struct cp_job	 j;
+	merkle_hash	 root;
+	char		*body = NULL, *note = NULL, err[256];
+	uint64_t	 size;
+	int		 rc = -1;
+
+	pthread_mutex_lock(&l->sign_lock);
+	pthread_rwlock_rdlock(&l->tree_lock);
+	size = merkle_tree_size(l->tree);
+	if (merkle_tree_root(l->tree, size, root) != 0) {
+		pthread_rwlock_unlock(&l->tree_lock);
+		goto out;
+	}
+	pthread_rwlock_unlock(&l->tree_lock);
+	pthread_mutex_lock(&l->note_lock);
+	if (l->note != NULL && l->note_size == size) {
+		pthread_mutex_unlock(&l->note_lock);
+		rc = 0;
+		goto out;
+	}
+	pthread_mutex_unlock(&l->note_lock);
+	if ((body = checkpoint_format(l->origin, size, root)) == NULL)
+		goto out;
+	if ((note = signer_sign_note(l->signer, body, strlen(body), err, sizeof(err))) == NULL) {
+		log_errx("checkpoint at tree size %llu not signed: %s", (unsigned long long)size,
+		    err);
+		goto out;
+	}
+	j.size = size;
+	j.root = root;
+	j.note = note;
+	if (writer_submit(l->writer, store_cp_job, &j) != 0) {
+		log_errx("checkpoint at tree size %llu not stored", (unsigned long long)size);
+		goto out;
+	}
+	pthread_mutex_lock(&l->note_lock);
+	free(l->note);
+	l->note = note;
+	l->note_len = strlen(note);
+	l->note_size = size;
+	pthread_mutex_unlock(&l->note_lock);
+	note = NULL;
+	log_debug("checkpoint signed at tree size %llu", (unsigned long long)size);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&l->sign_lock);
+	free(body);
+	free(note);
+	return rc;
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static uint64_t
+signed_size(struct ledger *l)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock(&l->note_lock);
+	n = l->note ? l->note_size : 0;
+	pthread_mutex_unlock(&l->note_lock);
+	return n;
+}
+
+/* Signs while entries arrive: at once after a quiet spell, then at most one
+ * signature a second, so an entry waits at most a second. */
+static void *
+checkpoint_main(void *arg)
+{
+	struct ledger	*l = arg;
+	int64_t		 last = 0, now, due;
+	struct timespec	 ts;
+
+	pthread_mutex_lock(&l->cp_lock);
+	while (!l->cp_stopping) {
+		if (atomic_load(&l->size) <= signed_size(l)) {
+			/* Nothing new: sleep until a commit hook says otherwise. */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts);
+			continue;
+		}
+		now = mono_ns();
+		due = last + CHECKPOINT_INTERVAL_NS;
+		if (last != 0 && now < due) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			int64_t wait = due - now;
+			ts.tv_sec += wait / 1000000000LL;
+			ts.tv_nsec += wait % 1000000000LL;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts);
+			if (mono_ns() < due)
+				continue;	/* woken early: recheck */
+		}
+		pthread_mutex_unlock(&l->cp_lock);
+		(void)sign_checkpoint(l);
+		last = mono_ns();
+		pthread_mutex_lock(&l->cp_lock);
+	}
+	pthread_mutex_unlock(&l->cp_lock);
+	return NULL;
+}
+
+struct system_job {
+	struct ledger		*l;
+	struct ledger_entry	 e[2];
+	int			 n;
+};
+
+static int
+noop_job(struct store_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+static int
+system_job(struct store_conn *c, void *arg)
+{
+	struct system_job	*j = arg;
+
+	for (int i = 0; i < j->n; i++)
+		if (ledger_append(j->l, c, &j->e[i], NULL, NULL) != 0)
+			return -1;
+	return 0;
+}
+
+int
+ledger_record_system(struct ledger *l, const char *action, const char *object_id,
+    const char *reason, const unsigned char *record_digest)
+{
+	struct system_job	j = { .l = l, .n = 1 };
+
+	j.e[0] = (struct ledger_entry){ "system", "system", action, NULL, object_id, reason,
+	    record_digest };
+	return writer_submit(l->writer, system_job, &j);
+}
+
+/* Rebuilds the tree from the database and checks it against the newest
+ * stored checkpoint. 0, or -1 with a message in err. */
+static int
+load(struct ledger *l, char *err, size_t errlen)
+{
+	struct ledger_checkpoint_row	 cp = { 0 };
+	struct checkpoint		 parsed;
+	struct leaves			 lv = { .next = 1 };
+	struct store_conn		*c;
+	merkle_hash			 root;
+	size_t				 tl = 0;
+	int				 rc, found;
+
+	if ((c = store_read_begin(l->store)) == NULL) {
+		snprintf(err, errlen, "ledger: no read connection");
+		return -1;
+	}
+	rc = store_ledger_leaves(c, 0, collect_leaf, &lv);
+	found = rc == 0 ? store_checkpoint_latest(c, &cp) : -1;
+	store_read_end(l->store, c);
+	if (rc != 0 || found < 0) {
+		snprintf(err, errlen, "ledger: entries are missing or damaged (seq %llu); "
+		    "run gatewayctl ledger verify", (unsigned long long)lv.next);
+		goto fail;
+	}
+	for (size_t i = 0; i < lv.n; i++)
+		if (merkle_tree_append(l->tree, lv.h[i]) != 0) {
+			snprintf(err, errlen, "ledger: out of memory");
+			goto fail;
+		}
+	atomic_store(&l->size, merkle_tree_size(l->tree));
+	if (found == 0) {
+		if (note_verify(cp.note, strlen(cp.note), l->origin, signer_pub(l->signer),
+		    &tl) != 0 || checkpoint_parse(cp.note, tl, &parsed) != 0) {
+			snprintf(err, errlen, "ledger: the newest checkpoint (tree size %llu) does "
+			    "not verify with ledger.pub under origin %s", (unsigned long long)
+			    cp.tree_size, l->origin);
+			goto fail;
+		}
+		if (parsed.size > lv.n) {
+			snprintf(err, errlen, "ledger: the newest checkpoint covers %llu entries "
+			    "but only %zu are stored: entries were removed",
+			    (unsigned long long)parsed.size, lv.n);
+			goto fail;
+		}
+		if (merkle_tree_root(l->tree, parsed.size, root) != 0 ||
+		    memcmp(root, parsed.root, 32) != 0) {
+			snprintf(err, errlen, "ledger: the stored entries do not match the newest "
+			    "signed checkpoint (tree size %llu); run gatewayctl ledger verify",
+			    (unsigned long long)parsed.size);
+			goto fail;
+		}
+		l->note = cp.note;
+		l->note_len = strlen(cp.note);
+		l->note_size = parsed.size;
+		cp.note = NULL;
+	}
+	free(lv.h);
+	return 0;
+fail:
+	free(cp.note);
+	free(lv.h);
+	return -1;
+}
+
+static void
+free_all(struct ledger *l)
+{
+	merkle_tree_free(l->tree);
+	signer_free(l->signer);
+	free(l->note);
+	pthread_cond_destroy(&l->cp_cond);
+	pthread_mutex_destroy(&l->cp_lock);
+	pthread_mutex_destroy(&l->sign_lock);
+	pthread_mutex_destroy(&l->note_lock);
+	pthread_rwlock_destroy(&l->tree_lock);
+	free(l);
+}
+
+struct ledger *
+ledger_open(struct store *store, struct writer *writer, const char *data_dir,
+    const char *origin, char *err, size_t errlen)
+{
+	struct ledger		*l;
+	struct system_job	 j;
+	unsigned char		 raw[32], digest[32];
+	size_t			 rawlen = sizeof(raw);
+	unsigned int		 dlen = 0;
+	char			 keyid[32];
+	int			 created = 0;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->store = store;
+	l->writer = writer;
+	snprintf(l->origin, sizeof(l->origin), "%s", origin ? origin : LEDGER_ORIGIN);
+	pthread_rwlock_init(&l->tree_lock, NULL);
+	pthread_mutex_init(&l->note_lock, NULL);
+	pthread_mutex_init(&l->sign_lock, NULL);
+	pthread_mutex_init(&l->cp_lock, NULL);
+	pthread_cond_init(&l->cp_cond, NULL);
+	if ((l->tree = merkle_tree_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if ((l->signer = signer_open(data_dir, l->origin, &created, err, errlen)) == NULL)
+		goto fail;
+	if (load(l, err, errlen) != 0)
+		goto fail;
+
+	/* Key events are entries too. */
+	memset(&j, 0, sizeof(j));
+	j.l = l;
+	if (created) {
+		if (EVP_PKEY_get_raw_public_key(signer_pub(l->signer), raw, &rawlen) != 1 ||
+		    EVP_Digest(raw, rawlen, digest, &dlen, EVP_sha256(), NULL) != 1) {
+			snprintf(err, errlen, "ledger: cannot digest the new public key");
+			goto fail;
+		}
+		snprintf(keyid, sizeof(keyid), "ed25519:%08x", signer_key_id(l->signer));
+		j.e[j.n++] = (struct ledger_entry){ "system", "system", "ledger.key_created",
+		    NULL, keyid, NULL, digest };
+	}
+	j.e[j.n++] = (struct ledger_entry){ "system", "system", "gateway.started", NULL, NULL,
+	    NULL, NULL };
+	/* The commit hook is registered last, when nothing can fail any more;
+	 * until then the tree catches up by hand. */
+	if (writer_submit(writer, system_job, &j) != 0 || catch_up(l) != 0) {
+		snprintf(err, errlen, "ledger: cannot record the start");
+		goto fail;
+	}
+	if (sign_checkpoint(l) != 0) {
+		snprintf(err, errlen, "ledger: cannot sign the first checkpoint");
+		goto fail;
+	}
+	if (pthread_create(&l->cp_thread, NULL, checkpoint_main, l) != 0) {
+		snprintf(err, errlen, "ledger: cannot start the checkpoint thread");
+		goto fail;
+	}
+	l->cp_running = 1;
+	writer_on_commit(writer, on_commit, l);
+	/* Anything committed between the catch-up and the hook: */
+	atomic_store(&l->dirty, 1);
+	(void)writer_submit(writer, noop_job, NULL);
+	log_info("ledger open: %llu entries, key ed25519:%08x%s",
+	    (unsigned long long)atomic_load(&l->size), signer_key_id(l->signer),
+	    created ? " (new)" : "");
+	return l;
+fail:
+	free_all(l);
+	return NULL;
+}
+
+void
+ledger_stop(struct ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (ledger_record_system(l, "gateway.stopped", NULL, NULL, NULL) != 0)
+		log_errx("could not record the stop in the ledger");
+	if (l->cp_running) {
+		pthread_mutex_lock(&l->cp_lock);
+		l->cp_stopping = 1;
+		pthread_cond_signal(&l->cp_cond);
+		pthread_mutex_unlock(&l->cp_lock);
+		pthread_join(l->cp_thread, NULL);
+		l->cp_running = 0;
+	}
+	if (sign_checkpoint(l) != 0)
+		log_errx("no final checkpoint");
+	else
+		log_info("ledger closed at tree size %llu", (unsigned long long)signed_size(l));
+}
+
+void
+ledger_free(struct ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (l->cp_running) {
+		pthread_mutex_lock(&l->cp_lock);
+		l->cp_stopping = 1;
+		pthread_cond_signal(&l->cp_cond);
+		pthread_mutex_unlock(&l->cp_lock);
+		pthread_join(l->cp_thread, NULL);
+	}
+	free_all(l);
+}
+
+uint64_t
+ledger_size(struct ledger *l)
+{
+	return atomic_load(&l->size);
+}
+
+char *
+ledger_checkpoint(struct ledger *l, uint64_t *tree_size, size_t *len)
+{
+	char	*copy = NULL;
+
+	pthread_mutex_lock(&l->note_lock);
+	if (l->note != NULL && (copy = malloc(l->note_len + 1)) != NULL) {
+		memcpy(copy, l->note, l->note_len + 1);
+		if (tree_size != NULL)
+			*tree_size = l->note_size;
+		if (len != NULL)
+			*len = l->note_len;
+	}
+	pthread_mutex_unlock(&l->note_lock);
+	return copy;
+}
+
+const char *
+ledger_pub_pem(struct ledger *l, size_t *len)
+{
+	return signer_pub_pem(l->signer, len);
+}
+
+int
+ledger_inclusion(struct ledger *l, int64_t seq, uint64_t tree_size, struct ledger_proof *p)
+{
+	int	rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (tree_size == 0 && (tree_size = signed_size(l)) == 0)
+		return 1;
+	pthread_rwlock_rdlock(&l->tree_lock);
+	if (seq < 1 || tree_size > merkle_tree_size(l->tree) || (uint64_t)seq > tree_size) {
+		rc = 1;
+		goto out;
+	}
+	p->leaf_index = (uint64_t)seq - 1;
+	p->tree_size = tree_size;
+	if (merkle_tree_leaf(l->tree, p->leaf_index, p->leaf_hash) == 0 &&
+	    merkle_tree_root(l->tree, tree_size, p->root) == 0 &&
+	    merkle_tree_inclusion(l->tree, p->leaf_index, tree_size, p->hashes,
+	    MERKLE_MAX_PROOF, &p->n) == 0)
+		rc = 0;
+out:
+	pthread_rwlock_unlock(&l->tree_lock);
+	return rc;
+}
+
+int
+ledger_consistency(struct ledger *l, uint64_t size1, uint64_t size2, struct ledger_proof *p)
+{
+	int	rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (size2 == 0 && (size2 = signed_size(l)) == 0)
+		return 1;
+	pthread_rwlock_rdlock(&l->tree_lock);
+	if (size1 > size2 || size2 > merkle_tree_size(l->tree)) {
+		rc = 1;
+		goto out;
+	}
+	p->first_size = size1;
+	p->tree_size = size2;
+	if (merkle_tree_root(l->tree, size1, p->first_root) == 0 &&
+	    merkle_tree_root(l->tree, size2, p->root) == 0 &&
+	    merkle_tree_consistency(l->tree, size1, size2, p->hashes, MERKLE_MAX_PROOF,
+	    &p->n) == 0)
+		rc = 0;
+out:
+	pthread_rwlock_unlock(&l->tree_lock);
+	return rc;
+}

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# The ledger: every consent change is a signed, tamper-evident entry; its
+# checkpoints verify with the openssl CLI and the published key alone, its
+# inclusion proofs with an independent Python implementation; and
+# `gatewayctl ledger verify` names the first bad sequence number of a changed
+# byte, a deleted entry, two swapped entries and a truncated tail.
+. "$(dirname "$0")/lib.sh"
+
+CHECK="python3 $TOP/tests/integration/ledger_check.py"
+ORIGIN=families-together.example/gateway/ledger
+
+body() { printf '{"family_id":"%s","agency_id":"oakfield-primary","purpose":"education_support","evidence":"%s"}' "$1" "$2"; }
+
+# cp_size: the tree size of the newest checkpoint (fetched into $TMP/cp.txt).
+cp_size() { req auditor GET /v1/ledger/checkpoint && [ "$STATUS" = 200 ] && printf '%s\n' "$RESP" > "$TMP/cp.txt" && sed -n 2p "$TMP/cp.txt"; }
+# wait_signed N: until a checkpoint covers N entries (at most 3 s).
+wait_signed() {
+	local i s
+	for i in $(seq 1 30); do
+		s=$(cp_size) && [ "${s:-0}" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "# no checkpoint covers $1 entries (newest: ${s:-none})"; return 1
+}
+
+test_consent_record_and_withdrawal_are_ledger_entries() {
+	req staff POST /v1/consents "$(body FAM-LEDGER-1 'Form CF-9 signed by Ms Witness')"
+	expect 201 || return 1
+	CID=$(jget .consent_id); SEQ1=$(jget .ledger.seq); LEAF1=$(jget .ledger.leaf_hash)
+	[ "$SEQ1" -ge 1 ] && [ ${#LEAF1} -eq 64 ] || return 1
+	req staff POST "/v1/consents/$CID/withdraw" '{"reason":"family asked"}'
+	expect 200 || return 1
+	SEQ2=$(jget .ledger.seq)
+	[ "$SEQ2" -gt "$SEQ1" ] || return 1
+	req auditor GET "/v1/ledger/entries?from=$SEQ1&to=$SEQ2"
+	expect 200 &&
+	[ "$(jget '.entries[0].action')" = consent.recorded ] &&
+	[ "$(jget '.entries[0].object_id')" = "$CID" ] &&
+	[ "$(jget '.entries[0].actor')" = "$(jget '.entries[1].actor')" ] &&
+	jget '.entries[0].actor' | grep -q '^staff:' &&
+	[ "$(jget '.entries[0].actor_role')" = staff ] &&
+	[ "$(jget '.entries[0].leaf_hash')" = "$LEAF1" ] &&
+	[ "$(jget '.entries[-1].action')" = consent.withdrawn ] &&
+	jget '.entries[0].family_pseudonym' | grep -Eq '^[0-9a-f]{64}$' &&
+	jget '.entries[0].record_digest' | grep -Eq '^[0-9a-f]{64}$' &&
+	jget '.entries[0].time' | grep -Eq '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z$'
+}
+
+test_ledger_holds_no_personal_data() {
+	req auditor GET "/v1/ledger/entries"
+	expect 200 || return 1
+	! printf '%s' "$RESP" | grep -q -e FAM-LEDGER -e Witness -e 'family asked' &&
+	! db "SELECT * FROM ledger_entries" | grep -q -e FAM-LEDGER -e Witness -e 'family asked'
+}
+
+test_start_and_key_creation_are_entries() {
+	req auditor GET "/v1/ledger/entries?from=1&to=2"
+	expect 200 && [ "$(jget '.entries[0].action')" = ledger.key_created ] &&
+	[ "$(jget '.entries[0].actor')" = system ] &&
+	[ "$(jget '.entries[1].action')" = gateway.started ]
+}
+
+test_checkpoint_is_a_c2sp_signed_note() {
+	local ct
+	wait_signed "$SEQ2" || return 1
+	ct=$(curl -s -o /dev/null -w '%{content_type}' --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" \
+		--key "$CERTS/staff.key" "$GW_URL/v1/ledger/checkpoint")
+	[ "$ct" = "text/plain; charset=utf-8" ] || { echo "# content type $ct"; return 1; }
+	[ "$(sed -n 1p "$TMP/cp.txt")" = "$ORIGIN" ] &&
+	sed -n 2p "$TMP/cp.txt" | grep -Eq '^[1-9][0-9]*$' &&
+	[ "$(sed -n 3p "$TMP/cp.txt" | base64 -d | wc -c)" -eq 32 ] &&
+	[ -z "$(sed -n 4p "$TMP/cp.txt")" ] &&
+	sed -n 5p "$TMP/cp.txt" | grep -q "^— $ORIGIN [A-Za-z0-9+/]*=*\$" &&
+	[ "$(wc -l < "$TMP/cp.txt")" -eq 5 ]
+}
+
+test_published_key_is_the_key_beside_the_data() {
+	req agency:police GET /v1/ledger/key
+	expect 200 && printf '%s\n' "$RESP" > "$TMP/served.pub" &&
+	cmp -s <(printf '%s\n' "$RESP") "$GW_DATA/ledger.pub" &&
+	[ "$(stat -c %a "$GW_DATA/ledger.key")" = 600 ] &&
+	openssl pkey -pubin -in "$TMP/served.pub" -noout -text 2>/dev/null | grep -q ED25519
+}
+
+# The signed message is the note text (the three lines and their newlines);
+# the signature line holds base64(4-byte key ID || 64-byte Ed25519 signature).
+test_checkpoint_signature_verifies_with_openssl_and_the_public_key_alone() {
+	cp_size > /dev/null || return 1
+	head -n 3 "$TMP/cp.txt" > "$TMP/msg"
+	sed -n 5p "$TMP/cp.txt" | awk '{print $3}' | base64 -d > "$TMP/sigline" || return 1
+	[ "$(wc -c < "$TMP/sigline")" -eq 68 ] || return 1
+	tail -c 64 "$TMP/sigline" > "$TMP/sig"
+	openssl pkeyutl -verify -pubin -inkey "$TMP/served.pub" -rawin -in "$TMP/msg" \
+		-sigfile "$TMP/sig" > "$TMP/ossl.out" 2>&1 || { sed 's/^/# /' "$TMP/ossl.out"; return 1; }
+	grep -q 'Signature Verified Successfully' "$TMP/ossl.out" || return 1
+	# The key ID: SHA-256(name || 0x0A || 0x01 || raw public key)[:4].
+	{ printf '%s\n\001' "$ORIGIN"; openssl pkey -pubin -in "$TMP/served.pub" -outform DER | tail -c 32; } |
+		openssl dgst -sha256 -binary | head -c 4 > "$TMP/keyid"
+	cmp -s "$TMP/keyid" <(head -c 4 "$TMP/sigline") || { echo "# key ID differs"; return 1; }
+	# And a changed tree size does not verify.
+	sed '2s/$/0/' "$TMP/msg" > "$TMP/msg2"
+	! openssl pkeyutl -verify -pubin -inkey "$TMP/served.pub" -rawin -in "$TMP/msg2" \
+		-sigfile "$TMP/sig" > /dev/null 2>&1
+}
+
+test_inclusion_proofs_verify_with_an_independent_implementation() {
+	local n s
+	n=$(cp_size) || return 1
+	req auditor GET "/v1/ledger/entries?from=1&to=$n"
+	expect 200 && printf '%s' "$RESP" > "$TMP/entries.json" || return 1
+	for s in $(seq 1 "$n"); do
+		req staff GET "/v1/ledger/proof/$s"
+		expect 200 && printf '%s' "$RESP" > "$TMP/proof.json" || return 1
+		[ "$(jget .checkpoint)" = "$(cat "$TMP/cp.txt")" ] || { echo "# checkpoint in proof differs"; return 1; }
+		$CHECK inclusion "$TMP/entries.json" "$TMP/proof.json" "$TMP/cp.txt" > "$TMP/check.out" ||
+			{ sed 's/^/# /' "$TMP/check.out"; return 1; }
+	done
+	# A proof for another leaf's entry does not pass.
+	req staff GET "/v1/ledger/proof/1"
+	printf '%s' "$RESP" | jq '.seq = 2 | .leaf_index = 1' > "$TMP/proof.json"
+	! $CHECK inclusion "$TMP/entries.json" "$TMP/proof.json" "$TMP/cp.txt" > /dev/null
+}
+
+test_proof_against_an_explicit_tree_size() {
+	req auditor GET "/v1/ledger/proof/1?tree_size=2"
+	expect 200 && [ "$(jget .tree_size)" = 2 ] && [ "$(jget .leaf_index)" = 0 ] &&
+	[ "$(jget '.proof | length')" = 1 ]
+}
+
+test_proof_errors() {
+	req auditor GET /v1/ledger/proof/0; expect 400 invalid_parameter || return 1
+	req auditor GET /v1/ledger/proof/abc; expect 400 invalid_parameter || return 1
+	req auditor GET "/v1/ledger/proof/1?tree_size=x"; expect 400 invalid_parameter || return 1
+	req auditor GET /v1/ledger/proof/999999; expect 404 not_found || return 1
+	req auditor GET "/v1/ledger/proof/5?tree_size=3"; expect 404 not_found || return 1
+	req auditor GET "/v1/ledger/proof/1?tree_size=999999"; expect 404 not_found || return 1
+	req none GET /v1/ledger/checkpoint; [ "$STATUS" = 401 ] || [ "$STATUS" = 000 ]
+}
+
+test_reading_the_ledger_is_not_an_entry() {
+	local before after
+	before=$(db "SELECT count(*) FROM ledger_entries")
+	req auditor GET /v1/ledger/entries; req auditor GET /v1/ledger/proof/1
+	req auditor GET /v1/ledger/checkpoint; req auditor GET /v1/ledger/key
+	after=$(db "SELECT count(*) FROM ledger_entries")
+	[ "$before" = "$after" ]
+}
+
+test_entries_are_paged() {
+	req auditor GET "/v1/ledger/entries?from=1&to=100000"
+	expect 200 && [ "$(jget '.entries | length')" -le 1000 ] && [ "$(jget '.entries[0].seq')" = 1 ] &&
+	req auditor GET "/v1/ledger/entries?from=3&to=2" && expect 400 invalid_parameter
+}
+
+test_new_entries_are_signed_within_a_second() {
+	local seq t0 t1
+	req staff POST /v1/consents "$(body FAM-LEDGER-2 e)"
+	expect 201 || return 1
+	seq=$(jget .ledger.seq); t0=$(date +%s%N)
+	wait_signed "$seq" || return 1
+	t1=$(date +%s%N)
+	echo "# signed after $(( (t1 - t0) / 1000000 )) ms"
+	[ $(( (t1 - t0) / 1000000 )) -le 1500 ]
+}
+
+test_restart_extends_the_tree_consistently() {
+	local old
+	old=$(cp_size) || return 1; cp "$TMP/cp.txt" "$TMP/old_cp.txt"
+	gw_stop || return 1
+	gw_start || return 1
+	req staff POST /v1/consents "$(body FAM-LEDGER-3 e)"; expect 201 || return 1
+	wait_signed "$(jget .ledger.seq)" || return 1
+	req auditor GET "/v1/ledger/consistency?first=$old&second=$(sed -n 2p "$TMP/cp.txt")"
+	expect 200 && printf '%s' "$RESP" > "$TMP/cons.json" &&
+	$CHECK consistency "$TMP/cons.json" "$TMP/old_cp.txt" "$TMP/cp.txt" > "$TMP/check.out" ||
+		{ sed 's/^/# /' "$TMP/check.out"; return 1; }
+	# The same key after a restart, and the stop and start are entries.
+	cmp -s "$TMP/served.pub" "$GW_DATA/ledger.pub" &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='gateway.stopped'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='gateway.started'")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='ledger.key_created'")" = 1 ]
+}
+
+# --- offline: the daemon is stopped; tamper with copies of its database ---
+
+verify() { "$GATEWAYCTL" ledger verify --key "$GW_DATA/ledger.pub" "$@" > "$TMP/verify.out" 2>&1; }
+first_bad() { sed -n 's/.*first bad sequence number: \([0-9]*\).*/\1/p' "$TMP/verify.out"; }
+tampered() { cp "$GW_DB" "$TMP/t.db" && sqlite3 "$TMP/t.db" "DROP TRIGGER ledger_entries_append_only_update; DROP TRIGGER ledger_entries_append_only_delete; $1"; }
+# expect_bad SEQ [verify args]: verify exits 1 naming SEQ.
+expect_bad() {
+	local want=$1; shift
+	verify "$@"; local rc=$?
+	if [ "$rc" -ne 1 ] || [ "$(first_bad)" != "$want" ]; then
+		echo "# verify exited $rc, first bad '$(first_bad)', wanted $want:"; sed 's/^/#   /' "$TMP/verify.out"; return 1
+	fi
+}
+
+test_untouched_ledger_verifies_offline() {
+	gw_stop || return 1
+	N=$(sqlite3 "$GW_DB" "SELECT max(seq) FROM ledger_entries")
+	verify --db "$GW_DB" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	grep -q '^OK' "$TMP/verify.out" && ! grep -q 'not yet signed' "$TMP/verify.out"
+}
+
+test_export_is_a_plain_file_that_verifies() {
+	"$GATEWAYCTL" ledger export --db "$GW_DB" > "$TMP/export.jsonl" || return 1
+	[ "$(grep -c '"type":"entry"' "$TMP/export.jsonl")" = "$N" ] &&
+	verify --export "$TMP/export.jsonl" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	# Edited in the export: caught too.
+	sed '3s/"action":"[a-z.]*"/"action":"record.read"/' "$TMP/export.jsonl" > "$TMP/export2.jsonl"
+	expect_bad 2 --export "$TMP/export2.jsonl"
+}
+
+test_changed_byte_is_detected_with_its_seq() {
+	tampered "UPDATE ledger_entries SET action = 'consent.recordeD' WHERE seq = $SEQ1" &&
+	expect_bad "$SEQ1" --db "$TMP/t.db"
+}
+
+test_changed_byte_in_a_leaf_hash_is_detected_with_its_seq() {
+	tampered "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 2" &&
+	expect_bad 2 --db "$TMP/t.db"
+}
+
+test_deleted_entry_is_detected_with_its_seq() {
+	tampered "DELETE FROM ledger_entries WHERE seq = $SEQ2" &&
+	expect_bad "$SEQ2" --db "$TMP/t.db"
+}
+
+test_swapped_entries_are_detected_with_the_first_seq() {
+	local cols="time_us, actor, actor_role, action, family_pseudonym, object_id, reason, record_digest, leaf_hash"
+	tampered "CREATE TEMP TABLE a AS SELECT * FROM ledger_entries WHERE seq = $SEQ1;
+		CREATE TEMP TABLE b AS SELECT * FROM ledger_entries WHERE seq = $SEQ2;
+		UPDATE ledger_entries SET ($cols) = (SELECT $cols FROM b) WHERE seq = $SEQ1;
+		UPDATE ledger_entries SET ($cols) = (SELECT $cols FROM a) WHERE seq = $SEQ2;" &&
+	[ "$(sqlite3 "$TMP/t.db" "SELECT action FROM ledger_entries WHERE seq = $SEQ1")" = consent.withdrawn ] &&
+	expect_bad "$SEQ1" --db "$TMP/t.db"
+}
+
+test_truncated_tail_is_detected_with_the_first_missing_seq() {
+	local k=$((N - 3))
+	tampered "DELETE FROM ledger_entries WHERE seq > $k" &&
+	expect_bad $((k + 1)) --db "$TMP/t.db"
+}
+
+test_truncation_of_entries_and_checkpoints_is_caught_by_a_kept_checkpoint() {
+	local k=$((N - 3))
+	tampered "DROP TRIGGER ledger_checkpoints_append_only_delete;
+		DELETE FROM ledger_entries WHERE seq > $k; DELETE FROM ledger_checkpoints WHERE tree_size > $k;" || return 1
+	# Consistent on its own (it was once a true prefix) ...
+	verify --db "$TMP/t.db" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	# ... but not with the checkpoint an auditor kept.
+	expect_bad $((k + 1)) --db "$TMP/t.db" --checkpoint "$TMP/cp.txt"
+}
+
+test_gateway_refuses_to_start_on_a_truncated_ledger() {
+	local k=$((N - 2))
+	tampered "DELETE FROM ledger_entries WHERE seq > $k" || return 1
+	mkdir -p "$TMP/d2" && cp "$TMP/t.db" "$TMP/d2/gateway.db" &&
+	cp "$GW_DATA/ledger.key" "$GW_DATA/ledger.pub" "$GW_DATA/master.key" "$TMP/d2/" || return 1
+	local saved=$GW_DATA
+	GW_DATA=$TMP/d2
+	if gw_start > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
+	GW_DATA=$saved
+	grep -q 'entries were removed' "$TMP/gatewayd.log"
+}
+
+test_wrong_key_does_not_verify() {
+	openssl genpkey -algorithm ed25519 -out "$TMP/other.key" 2>/dev/null &&
+	openssl pkey -in "$TMP/other.key" -pubout -out "$TMP/other.pub" 2>/dev/null || return 1
+	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$TMP/other.pub" > "$TMP/verify.out" 2>&1
+	[ $? -eq 1 ] && grep -q 'signature does not verify' "$TMP/verify.out"
+}
+
+gw_start || exit 1
+run test_consent_record_and_withdrawal_are_ledger_entries
+run test_ledger_holds_no_personal_data
+run test_start_and_key_creation_are_entries
+run test_checkpoint_is_a_c2sp_signed_note
+run test_published_key_is_the_key_beside_the_data
+run test_checkpoint_signature_verifies_with_openssl_and_the_public_key_alone
+run test_inclusion_proofs_verify_with_an_independent_implementation
+run test_proof_against_an_explicit_tree_size
+run test_proof_errors
+run test_reading_the_ledger_is_not_an_entry
+run test_entries_are_paged
+run test_new_entries_are_signed_within_a_second
+run test_restart_extends_the_tree_consistently
+run test_untouched_ledger_verifies_offline
+run test_export_is_a_plain_file_that_verifies
+run test_changed_byte_is_detected_with_its_seq
+run test_changed_byte_in_a_leaf_hash_is_detected_with_its_seq
+run test_deleted_entry_is_detected_with_its_seq
+run test_swapped_entries_are_detected_with_the_first_seq
+run test_truncated_tail_is_detected_with_the_first_missing_seq
+run test_truncation_of_entries_and_checkpoints_is_caught_by_a_kept_checkpoint
+run test_gateway_refuses_to_start_on_a_truncated_ledger
+run test_wrong_key_does_not_verify
+finish
