@@ -204,7 +204,8 @@ ledger_verify_finish(struct ledger_verify *v, struct ledger_verify_report *rep)
 	size_t		 n;
 	int		 rc;
 
-	qsort(v->cps, v->ncp, sizeof(*v->cps), cp_cmp);
+	if (v->ncp > 1)
+		qsort(v->cps, v->ncp, sizeof(*v->cps), cp_cmp);
 	for (size_t i = 0; i < v->ncp; i++) {
 		const struct cp *c = &v->cps[i];
 
