@@ -1,0 +1,390 @@
+/*
+ * test_ledger.c: the running ledger over a real store and writer: entries
+ * of a rolled-back job never enter the tree, concurrent appends get
+ * consecutive numbers in group commits, proofs verify against the signed
+ * checkpoint, a checkpoint follows new entries within a second, and the
+ * ledger refuses to open over entries that no longer match what it signed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+
+#include "ledger.h"
+#include "ledger_verify.h"
+#include "merkle.h"
+#include "note.h"
+#include "signer.h"
+#include "store.h"
+#include "writer.h"
+
+struct fixture {
+	char		 dir[64];
+	struct store	*store;
+	struct writer	*writer;
+	struct ledger	*ledger;
+};
+
+static void
+open_all(struct fixture *f)
+{
+	char	err[512];
+
+	f->store = store_open(f->dir, err, sizeof(err));
+	assert_non_null(f->store);
+	f->writer = writer_start(f->store);
+	assert_non_null(f->writer);
+	f->ledger = ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err));
+	if (f->ledger == NULL)
+		fprintf(stderr, "# ledger_open: %s\n", err);
+	assert_non_null(f->ledger);
+}
+
+static void
+close_all(struct fixture *f)
+{
+	ledger_stop(f->ledger);
+	writer_stop(f->writer);
+	ledger_free(f->ledger);
+	store_close(f->store);
+	f->ledger = NULL;
+	f->writer = NULL;
+	f->store = NULL;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/gwledger.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	open_all(f);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	if (f->ledger != NULL)
+		close_all(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+struct append_job {
+	struct ledger	*ledger;
+	const char	*action;
+	int		 count;
+	int		 fail;		/* return non-zero after appending: roll back */
+	int64_t		 seq[16];
+	unsigned char	 leaf[32];
+};
+
+static int
+append_job(struct store_conn *c, void *arg)
+{
+	struct append_job	*j = arg;
+
+	for (int i = 0; i < j->count; i++) {
+		struct ledger_entry e = { "staff:Test", "staff", j->action, NULL, "obj", NULL,
+		    NULL };
+		if (ledger_append(j->ledger, c, &e, &j->seq[i], j->leaf) != 0)
+			return -1;
+	}
+	return j->fail ? 1 : 0;
+}
+
+static int64_t
+db_count(struct fixture *f)
+{
+	struct store_conn	*c = store_read_begin(f->store);
+	sqlite3_stmt		*st;
+	int64_t			 n = -1;
+
+	assert_non_null(c);
+	st = store_stmt(c, "SELECT count(*) FROM ledger_entries");
+	assert_non_null(st);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	store_read_end(f->store, c);
+	return n;
+}
+
+static void
+test_open_records_key_creation_and_start_and_signs(void **state)
+{
+	struct fixture	*f = *state;
+	uint64_t	 size = 0;
+	char		*note = ledger_checkpoint(f->ledger, &size, NULL);
+
+	assert_non_null(note);
+	assert_int_equal(size, 2);		/* ledger.key_created, gateway.started */
+	assert_int_equal(ledger_size(f->ledger), 2);
+	assert_int_equal(db_count(f), 2);
+	free(note);
+}
+
+static void
+test_rolled_back_entries_never_enter_the_tree(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 bad = { f->ledger, "record.read", 3, 1, { 0 }, { 0 } };
+	struct append_job	 good = { f->ledger, "record.read", 1, 0, { 0 }, { 0 } };
+	struct ledger_proof	 p;
+	uint64_t		 before = ledger_size(f->ledger);
+
+	assert_int_not_equal(writer_submit(f->writer, append_job, &bad), 0);
+	assert_int_equal(ledger_size(f->ledger), before);
+	assert_int_equal(db_count(f), (int64_t)before);
+	/* The next entry takes the number the rolled-back one had. */
+	assert_int_equal(writer_submit(f->writer, append_job, &good), 0);
+	assert_int_equal(good.seq[0], bad.seq[0]);
+	assert_int_equal(good.seq[0], (int64_t)before + 1);
+	/* The tree has moved by the time the job is answered. */
+	assert_int_equal(ledger_size(f->ledger), before + 1);
+	assert_int_equal(ledger_inclusion(f->ledger, good.seq[0], before + 1, &p), 0);
+	assert_memory_equal(p.leaf_hash, good.leaf, 32);
+	assert_int_equal(merkle_verify_inclusion(p.leaf_index, p.tree_size, p.leaf_hash,
+	    p.hashes, p.n, p.root), 0);
+}
+
+struct thread_arg {
+	struct fixture	*f;
+	int		 jobs;
+};
+
+static void *
+appender(void *arg)
+{
+	struct thread_arg	*t = arg;
+
+	for (int i = 0; i < t->jobs; i++) {
+		struct append_job j = { t->f->ledger, "disclosure.allowed", 2, 0, { 0 }, { 0 } };
+		if (writer_submit(t->f->writer, append_job, &j) != 0)
+			return (void *)1;
+		if (j.seq[1] != j.seq[0] + 1)
+			return (void *)2;	/* one job's entries are consecutive */
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_appends_are_numbered_consecutively(void **state)
+{
+	struct fixture		*f = *state;
+	pthread_t		 th[8];
+	struct thread_arg	 ta = { f, 25 };
+	uint64_t		 before = ledger_size(f->ledger);
+	void			*rv;
+
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, appender, &ta), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pthread_join(th[i], &rv), 0);
+		assert_null(rv);
+	}
+	assert_int_equal(ledger_size(f->ledger), before + 8 * 25 * 2);
+	assert_int_equal(db_count(f), (int64_t)(before + 8 * 25 * 2));
+}
+
+static void
+test_checkpoint_follows_new_entries_within_a_second(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 1, 0, { 0 }, { 0 } };
+	struct timespec		 t0, t1;
+	uint64_t		 size = 0;
+	char			*note = NULL;
+
+	assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 150; i++) {
+		free(note);
+		note = ledger_checkpoint(f->ledger, &size, NULL);
+		if (size >= (uint64_t)j.seq[0])
+			break;
+		usleep(10000);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(size >= (uint64_t)j.seq[0]);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 <= 1200);
+	/* It verifies with the key on disk and its root is the tree's. */
+	char pub[128], err[256];
+	snprintf(pub, sizeof(pub), "%s/ledger.pub", f->dir);
+	EVP_PKEY *k = signer_load_pub(pub, err, sizeof(err));
+	assert_non_null(k);
+	size_t tl;
+	struct checkpoint cp;
+	assert_int_equal(note_verify(note, strlen(note), LEDGER_ORIGIN, k, &tl), 0);
+	assert_int_equal(checkpoint_parse(note, tl, &cp), 0);
+	struct ledger_proof p;
+	assert_int_equal(ledger_inclusion(f->ledger, j.seq[0], 0, &p), 0);
+	assert_int_equal(p.tree_size, cp.size);
+	assert_memory_equal(p.root, cp.root, 32);
+	EVP_PKEY_free(k);
+	free(note);
+}
+
+static void
+test_invalid_entries_are_refused(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "bad\naction", 1, 0, { 0 }, { 0 } };
+	uint64_t		 before = ledger_size(f->ledger);
+
+	assert_int_not_equal(writer_submit(f->writer, append_job, &j), 0);
+	j.action = "";
+	assert_int_not_equal(writer_submit(f->writer, append_job, &j), 0);
+	assert_int_equal(ledger_size(f->ledger), before);
+	/* And nothing is appended through a NULL ledger. */
+	j.ledger = NULL;
+	j.action = "record.read";
+	assert_int_not_equal(writer_submit(f->writer, append_job, &j), 0);
+}
+
+static int
+feed_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	return ledger_verify_entry(arg, r, leaf);
+}
+
+static int
+feed_checkpoint(uint64_t size, const unsigned char *root, int64_t t, const char *note,
+    size_t len, void *arg)
+{
+	(void)t;
+	return ledger_verify_checkpoint(arg, note, len, (int64_t)size, root);
+}
+
+static void
+test_reopen_extends_the_same_tree_and_verifies_offline(void **state)
+{
+	struct fixture			*f = *state;
+	struct append_job		 j = { f->ledger, "record.read", 5, 0, { 0 }, { 0 } };
+	struct ledger_proof		 p;
+	uint64_t			 old_size = 0, new_size = 0;
+	char				*old, *cur;
+
+	assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
+	close_all(f);		/* gateway.stopped + final checkpoint */
+	open_all(f);		/* gateway.started, no new key */
+	old = ledger_checkpoint(f->ledger, &old_size, NULL);
+	assert_non_null(old);
+	j.ledger = f->ledger;
+	assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
+	close_all(f);
+	open_all(f);
+	cur = ledger_checkpoint(f->ledger, &new_size, NULL);
+	assert_non_null(cur);
+	assert_true(new_size > old_size);
+	assert_int_equal(ledger_consistency(f->ledger, old_size, new_size, &p), 0);
+	assert_int_equal(merkle_verify_consistency(old_size, new_size, p.first_root, p.root,
+	    p.hashes, p.n), 0);
+	free(old);
+	free(cur);
+	close_all(f);
+
+	/* The whole database verifies offline. */
+	char db[128], pub[128], err[256];
+	snprintf(db, sizeof(db), "%s/gateway.db", f->dir);
+	snprintf(pub, sizeof(pub), "%s/ledger.pub", f->dir);
+	EVP_PKEY *k = signer_load_pub(pub, err, sizeof(err));
+	assert_non_null(k);
+	struct ledger_db *l = store_ledger_db_open(db, err, sizeof(err));
+	assert_non_null(l);
+	struct ledger_verify *v = ledger_verify_new(k, LEDGER_ORIGIN, NULL, NULL);
+	assert_non_null(v);
+	struct ledger_verify_report rep;
+	assert_int_equal(store_ledger_db_entries(l, feed_entry, v), 0);
+	assert_int_equal(store_ledger_db_checkpoints(l, feed_checkpoint, v), 0);
+	assert_int_equal(ledger_verify_finish(v, &rep), 0);
+	assert_int_equal(rep.latest_size, new_size + 1);	/* + gateway.stopped */
+	assert_int_equal(rep.uncovered, 0);
+	store_ledger_db_close(l);
+	ledger_verify_free(v);
+	EVP_PKEY_free(k);
+	open_all(f);
+}
+
+static void
+tamper(struct fixture *f, const char *sql)
+{
+	char	 db[128];
+	sqlite3	*h;
+
+	snprintf(db, sizeof(db), "%s/gateway.db", f->dir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void
+test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
+{
+	struct fixture	*f = *state;
+	char		 err[512];
+	struct ledger	*l;
+
+	close_all(f);
+	tamper(f, "DROP TRIGGER ledger_entries_append_only_update;"
+	    "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 1");
+	f->store = store_open(f->dir, err, sizeof(err));
+	f->writer = writer_start(f->store);
+	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "do not match the newest signed checkpoint"));
+	writer_stop(f->writer);
+	store_close(f->store);
+
+	tamper(f, "DROP TRIGGER ledger_entries_append_only_delete;"
+	    "DELETE FROM ledger_entries WHERE seq = (SELECT max(seq) FROM ledger_entries)");
+	f->store = store_open(f->dir, err, sizeof(err));
+	f->writer = writer_start(f->store);
+	l = ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err));
+	assert_null(l);
+	assert_non_null(strstr(err, "entries were removed"));
+	writer_stop(f->writer);
+	store_close(f->store);
+	f->store = NULL;
+	f->writer = NULL;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_records_key_creation_and_start_and_signs,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rolled_back_entries_never_enter_the_tree,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_appends_are_numbered_consecutively,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_follows_new_entries_within_a_second,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_entries_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_extends_the_same_tree_and_verifies_offline,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_refuses_to_open_over_a_changed_or_truncated_ledger, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
