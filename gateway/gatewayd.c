@@ -28,6 +28,7 @@
 #include "profiles.h"
 #include "schemas.h"
 #include "server.h"
+#include "signer.h"
 #include "store.h"
 #include "vault.h"
 #include "writer.h"
@@ -234,6 +235,11 @@ main(int argc, char **argv)
 		goto out;
 	if ((gw.vault = vault_open(gw.cfg.master_key, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
+		goto out;
+	}
+	if (gw.cfg.check_only &&
+	    signer_check(gw.cfg.data_dir, LEDGER_ORIGIN, err, sizeof(err)) != 0) {
+		log_errx("ledger key: %s", err);
 		goto out;
 	}
 	if (gw.cfg.check_only) {

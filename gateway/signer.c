@@ -342,6 +342,47 @@ fail:
 	return NULL;
 }
 
+int
+signer_check(const char *dir, const char *name, char *err, size_t errlen)
+{
+	EVP_PKEY	*priv = NULL, *pub = NULL;
+	char		*key_path = NULL, *pub_path = NULL, *pem = NULL, *have = NULL;
+	size_t		 pemlen = 0, havelen = 0;
+	int		 rc = -1, r;
+
+	if (!note_name_valid(name)) {
+		seterr(err, errlen, "invalid ledger key name");
+		return -1;
+	}
+	if ((key_path = join(dir, "ledger.key")) == NULL ||
+	    (pub_path = join(dir, "ledger.pub")) == NULL) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	if (access(key_path, F_OK) == -1 && errno == ENOENT) {
+		rc = 0;		/* made at first start */
+		goto out;
+	}
+	if ((priv = load_priv(key_path, err, errlen)) == NULL ||
+	    public_of(priv, &pub, &pem, &pemlen) != 0)
+		goto out;
+	if ((r = read_file(pub_path, 0, &have, &havelen, err, errlen)) < 0)
+		goto out;
+	if (r == 0 && (havelen != pemlen || memcmp(have, pem, havelen) != 0)) {
+		seterr(err, errlen, "%s does not match %s", pub_path, key_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(priv);
+	EVP_PKEY_free(pub);
+	free(pem);
+	free(have);
+	free(key_path);
+	free(pub_path);
+	return rc;
+}
+
 void
 signer_free(struct signer *s)
 {

@@ -25,6 +25,10 @@ struct signer;
 struct signer	*signer_open(const char *dir, const char *name, int *created,
 		    char *err, size_t errlen);
 void		 signer_free(struct signer *);
+/* For gatewayd --check: the key in dir, if there is one, is ours, secret,
+ * Ed25519, and agrees with ledger.pub. Changes nothing. 0 (also when there is
+ * no key yet), or -1 with a message in err. */
+int		 signer_check(const char *dir, const char *name, char *err, size_t errlen);
 /* Signs text as a C2SP note under the signer's name (note_sign's rules).
  * Reads the private key for this call only. Returns the malloc'd note, or
  * NULL (logged to err when not NULL) on failure. Thread-safe. */

@@ -271,6 +271,15 @@ test_wrong_key_does_not_verify() {
 	[ $? -eq 1 ] && grep -q 'signature does not verify' "$TMP/verify.out"
 }
 
+test_check_refuses_a_ledger_key_others_can_read() {
+	local args=(--check --data "$GW_DATA" --profiles "$TOP/agency-profiles" --schemas "$TOP/schemas" --tls "$CERTS")
+	(cd "$TOP" && "$GATEWAYD" "${args[@]}") > "$TMP/check.out" 2>&1 || { sed 's/^/# /' "$TMP/check.out"; return 1; }
+	chmod 644 "$GW_DATA/ledger.key"
+	if (cd "$TOP" && "$GATEWAYD" "${args[@]}") > "$TMP/check.out" 2>&1; then chmod 600 "$GW_DATA/ledger.key"; return 1; fi
+	chmod 600 "$GW_DATA/ledger.key"
+	grep -q 'ledger key: .*chmod 600' "$TMP/check.out"
+}
+
 gw_start || exit 1
 run test_consent_record_and_withdrawal_are_ledger_entries
 run test_ledger_holds_no_personal_data
@@ -295,4 +304,5 @@ run test_truncated_tail_is_detected_with_the_first_missing_seq
 run test_truncation_of_entries_and_checkpoints_is_caught_by_a_kept_checkpoint
 run test_gateway_refuses_to_start_on_a_truncated_ledger
 run test_wrong_key_does_not_verify
+run test_check_refuses_a_ledger_key_others_can_read
 finish

@@ -292,6 +292,34 @@ test_fingerprint_is_sha256_of_the_published_spki(void **state)
 	signer_free(s);
 }
 
+static void
+test_check_accepts_no_key_or_a_good_one_and_refuses_a_readable_one(void **state)
+{
+	const char	*dir = *state;
+	char		 err[256], kp[512], pp[512];
+	int		 created;
+	struct stat	 st;
+
+	path_in(dir, "ledger.key", kp, sizeof(kp));
+	path_in(dir, "ledger.pub", pp, sizeof(pp));
+	assert_int_equal(signer_check(dir, NAME, err, sizeof(err)), 0);
+	assert_int_equal(stat(kp, &st), -1);		/* and made nothing */
+	struct signer *s = signer_open(dir, NAME, &created, err, sizeof(err));
+	assert_non_null(s);
+	signer_free(s);
+	assert_int_equal(signer_check(dir, NAME, err, sizeof(err)), 0);
+	assert_int_equal(chmod(kp, 0644), 0);
+	assert_int_equal(signer_check(dir, NAME, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_int_equal(chmod(kp, 0600), 0);
+	FILE *f = fopen(pp, "a");
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+	assert_int_equal(signer_check(dir, NAME, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not match"));
+}
+
 int
 main(void)
 {
@@ -305,6 +333,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_key_replaced_behind_our_back_is_not_used,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_an_ed25519_key_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_check_accepts_no_key_or_a_good_one_and_refuses_a_readable_one, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_detached_signature_verifies_and_binds_the_message,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detached_signing_refuses_a_replaced_key,
