@@ -19,6 +19,7 @@ struct vault;
 struct metrics;
 struct auth;
 struct ledger;
+struct notifier;
 
 struct config {
 	const char	*bind;		/* "127.0.0.1" */
@@ -51,6 +52,7 @@ struct gateway {
 	struct metrics	*metrics;
 	struct auth	*auth;
 	struct ledger	*ledger;
+	struct notifier	*notifier;	/* family notifications (notifier.c) */
 };
 
 #endif

@@ -25,6 +25,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "notifier.h"
 #include "profiles.h"
 #include "schemas.h"
 #include "server.h"
@@ -267,6 +268,10 @@ main(int argc, char **argv)
 	    "Committed ledger entries (the Merkle tree's size).", ledger_size_gauge, gw.ledger);
 	metrics_gauge(gw.metrics, "gateway_writer_queue_depth",
 	    "Jobs waiting for the next group commit.", writer_depth_gauge, gw.writer);
+	if ((gw.notifier = notifier_start(&gw, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		goto out;
+	}
 	if ((srv = server_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;
@@ -291,6 +296,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	server_stop(srv, 10);
+	notifier_stop(gw.notifier);
 	ledger_stop(gw.ledger);		/* "gateway.stopped" and a final checkpoint */
 	writer_stop(gw.writer);
 	ledger_free(gw.ledger);

@@ -12,6 +12,7 @@ static const struct route *const tables[] = {
 	core_routes,
 	consent_routes,
 	ledger_routes,
+	disclosure_routes,
 };
 
 static int

@@ -131,4 +131,114 @@ int			 store_ledger_db_checkpoints(struct ledger_db *, store_checkpoint_fn,
 			    void *arg);
 const char		*store_ledger_db_error(struct ledger_db *);
 
+/* store_disclosures.c */
+/* A disclosure decision as stored (migration 010). Strings and blobs are
+ * borrowed for store_disclosure_insert(); a row from store_disclosure_get()
+ * owns them in one allocation freed by store_disclosure_free(). The JSON
+ * columns hold arrays of field names; *_ct blobs are sealed (vault.h). */
+struct disclosure_row {
+	const char		*id;
+	int64_t			 created_us;
+	const char		*actor;
+	const char		*actor_role;
+	const char		*agency_id;
+	const char		*purpose;
+	const char		*family_pseudonym;
+	const char		*decision;	/* "allowed" or "refused" */
+	const char		*rule;		/* "allowed" or the rule code */
+	const char		*article6;	/* or NULL */
+	const char		*article9;	/* or NULL */
+	const char		*requested_fields;
+	const char		*disclosed_fields;
+	const char		*withheld_fields;
+	const unsigned char	*data_ct;	/* NULL when refused */
+	size_t			 data_ctlen;
+	const unsigned char	*reason_ct;
+	size_t			 reason_ctlen;
+	const char		*override_basis; /* NULL: no override */
+	const char		*override_consent_not_sought;
+	const unsigned char	*override_reason_ct;
+	size_t			 override_reason_ctlen;
+	int64_t			 review_by_us;	/* 0: none */
+	unsigned char		 record_digest[32];
+	int64_t			 ledger_seq;
+	unsigned char		 leaf_hash[32];
+};
+/* SHA-256 over every column but the digest and the ledger's (a
+ * length-prefixed encoding, so a verifier can recompute it from the row).
+ * 0 or -1. */
+int	store_disclosure_digest(const struct disclosure_row *, unsigned char out[32]);
+int	store_disclosure_insert(struct store_conn *, const struct disclosure_row *);
+/* 0 and *out (caller frees with store_disclosure_free), 1 not found, -1. */
+int	store_disclosure_get(struct store_conn *, const char *id, struct disclosure_row **out);
+void	store_disclosure_free(struct disclosure_row *);
+
+/* One read of a disclosure record (the record-of-access form). */
+struct disclosure_read_row {
+	const char		*id;
+	const char		*disclosure_id;
+	const char		*family_pseudonym;
+	const char		*actor;
+	const char		*actor_role;
+	int64_t			 read_us;
+	const unsigned char	*reason_ct;	/* the access reason, sealed */
+	size_t			 reason_ctlen;
+	unsigned char		 record_digest[32];
+	int64_t			 ledger_seq;
+};
+int	store_read_digest(const struct disclosure_read_row *, unsigned char out[32]);
+int	store_disclosure_read_insert(struct store_conn *, const struct disclosure_read_row *);
+
+/* The family notification of an allowed disclosure. state: "queued", "held"
+ * (under a safeguarding override, until lifted), "sent", "failed". */
+struct notification_row {
+	char		 family_pseudonym[65];
+	char		 state[16];
+	int64_t		 review_by_us;
+	int64_t		 lifted_us;
+	char		 lifted_by[160];
+	int		 attempts;
+	int64_t		 sent_us;
+};
+int	store_notification_insert(struct store_conn *, const char *disclosure_id,
+	    const char *pseudonym, const unsigned char *family_id_ct, size_t ctlen,
+	    const char *state, int64_t created_us, int64_t review_by_us);
+/* 0 found, 1 not found, -1 error. */
+int	store_notification_get(struct store_conn *, const char *disclosure_id,
+	    struct notification_row *);
+/* Releases a held notification (queued from now). 0 lifted, 1 no
+ * notification, 2 not held (already lifted, or never held), -1 error. */
+int	store_notification_lift(struct store_conn *, const char *disclosure_id,
+	    int64_t when_us, const char *by);
+/* A queued notification due for sending, with what the family is told:
+ * the agency, the purpose, the field names (JSON array), the date. */
+struct notice {
+	char		 disclosure_id[40];
+	char		 family_pseudonym[65];
+	char		 agency_id[64];
+	char		 purpose[64];
+	int64_t		 created_us;
+	int		 attempts;
+	char		*fields_json;		/* owned */
+	unsigned char	*family_id_ct;		/* owned, sealed */
+	size_t		 family_id_ctlen;
+};
+/* Fills out with up to max queued notifications due at now_us (never a held
+ * one). Returns the count or -1; free with store_notices_free(out, count). */
+int	store_notifications_due(struct store_conn *, int64_t now_us, struct notice *out,
+	    int max);
+void	store_notices_free(struct notice *, int n);
+/* 0 marked, 1 no longer queued, -1 error. */
+int	store_notification_sent(struct store_conn *, const char *disclosure_id,
+	    int64_t when_us, int status);
+/* Counts a failed try; give_up marks it failed (dead letter). 0, 1, -1. */
+int	store_notification_retry(struct store_conn *, const char *disclosure_id,
+	    int64_t next_attempt_us, int status, int give_up);
+struct notification_counts {
+	int64_t	queued, held, overdue, failed;
+};
+/* overdue: held with a review date before now_us. 0 or -1. */
+int	store_notifications_count(struct store_conn *, int64_t now_us,
+	    struct notification_counts *);
+
 #endif

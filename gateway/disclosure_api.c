@@ -1,0 +1,758 @@
+/*
+ * disclosure_api.c: the disclosure path of DESIGN.md, end to end.
+ *
+ *   POST /v1/disclosures			staff, safeguarding lead
+ *   GET  /v1/disclosures/{id}			staff with X-Access-Reason, the recipient
+ *   POST /v1/overrides/{disclosure_id}/lift	safeguarding lead
+ *
+ * A disclosure is one writer job: it reads the family's consents on the
+ * write connection (so a withdrawal committed a moment earlier is seen),
+ * decides (decide.c, pure), seals what is personal under the family key,
+ * appends the ledger entry, stores the decision, and queues or holds the
+ * family notification. The reply is built only after that batch is on disk.
+ * Refusals take the same job: the rule that refused is kept as well.
+ *
+ * Only the fields the purpose lists are kept (sealed); withheld values are
+ * dropped here and never stored. The free-text reasons are sealed, never
+ * logged, and reach the ledger only through the record digest.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "decide.h"
+#include "fields.h"
+#include "gateway.h"
+#include "http.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "notifier.h"
+#include "profiles.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+#define MAX_CONSENTS	64	/* a family's consents for one agency */
+#define MAX_INTERESTS	32	/* schemas/agency-profile.schema.json maxItems */
+#define MAX_FIELDS	64	/* schemas/disclosure.schema.json maxProperties */
+#define MAX_REASON	2000	/* X-Access-Reason, bytes */
+
+/* ---- POST /v1/disclosures ---- */
+
+struct disclose_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const struct agency	*agency;	/* NULL: no such profile */
+	const char		*family_id;
+	char			 pseudonym[65];
+	const char		*agency_id;
+	const char		*purpose;
+	const char		*reason;
+	json_t			*data;		/* the request's data object */
+	const char		*fields[MAX_FIELDS];
+	size_t			 nfields;
+	struct decide_override	 ov;
+	int			 has_override;
+	int64_t			 hold_until_us;	/* end of the override's review date */
+	/* filled by the job */
+	char			 id[40];
+	int64_t			 now_us;
+	struct decision		 d;
+	const char		*disclosed[MAX_FIELDS];
+	const char		*withheld[MAX_FIELDS];
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+	int			 erased;	/* the family's key was destroyed */
+};
+
+/* The decision's view of a profile (decide.h explains why it is a view). */
+static void
+agency_view(const struct agency *a, struct decide_agency *v, struct decide_interest *in)
+{
+	size_t	i;
+
+	memset(v, 0, sizeof(*v));
+	v->id = a->id;
+	v->active = a->active;
+	v->dsa_expires_us = a->dsa_expires_us;
+	v->notice_review_due_us = a->notice_review_due_us;
+	v->ninterests = a->ninterests < MAX_INTERESTS ? a->ninterests : MAX_INTERESTS;
+	for (i = 0; i < v->ninterests; i++) {
+		in[i].purpose = a->interests[i].purpose;
+		in[i].lawful_basis = a->interests[i].lawful_basis;
+		in[i].special_category_condition = a->interests[i].special_category_condition;
+		in[i].fields = a->interests[i].fields;
+		in[i].nfields = a->interests[i].nfields;
+	}
+	v->interests = in;
+}
+
+static json_t *
+names_json(const char *const *names, size_t n)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		if (json_array_append_new(a, json_string(names[i])) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static char *
+names_text(const char *const *names, size_t n)
+{
+	json_t	*a = names_json(names, n);
+	char	*s;
+
+	if (a == NULL)
+		return NULL;
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+/* Seals s (may be NULL: *ct stays NULL). 0, 1 key destroyed, -1. */
+static int
+seal_text(struct gateway *gw, struct store_conn *c, const char *pseudonym, const char *s,
+    unsigned char **ct, size_t *ctlen)
+{
+	*ct = NULL;
+	*ctlen = 0;
+	if (s == NULL)
+		return 0;
+	return vault_seal(gw->vault, c, pseudonym, s, strlen(s), ct, ctlen);
+}
+
+/* The disclosed values only, as compact JSON, sealed. */
+static int
+seal_disclosed(struct disclose_job *j, struct store_conn *c, unsigned char **ct, size_t *ctlen)
+{
+	json_t	*o;
+	char	*pt;
+	size_t	 i;
+	int	 rc;
+
+	*ct = NULL;
+	if ((o = json_object()) == NULL)
+		return -1;
+	for (i = 0; i < j->d.ndisclosed; i++)
+		if (json_object_set(o, j->d.disclosed[i],
+		    json_object_get(j->data, j->d.disclosed[i])) == -1) {
+			json_decref(o);
+			return -1;
+		}
+	pt = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(o);
+	if (pt == NULL)
+		return -1;
+	rc = vault_seal(j->gw->vault, c, j->pseudonym, pt, strlen(pt), ct, ctlen);
+	OPENSSL_cleanse(pt, strlen(pt));
+	free(pt);
+	return rc;
+}
+
+/* Stores the decision the job made: the row, its ledger entry, the family
+ * notification. Any failure returns non-zero and the writer rolls the whole
+ * job back: a decision is kept complete or not at all. */
+static int
+record_decision(struct disclose_job *j, struct store_conn *c)
+{
+	struct disclosure_row	 row;
+	struct ledger_entry	 le;
+	unsigned char		*data_ct = NULL, *reason_ct = NULL, *oreason_ct = NULL;
+	unsigned char		*fid_ct = NULL;
+	size_t			 data_len = 0, reason_len = 0, oreason_len = 0, fid_len = 0;
+	char			*requested = NULL, *disclosed = NULL, *withheld = NULL;
+	int			 rc = -1, s;
+
+	memset(&row, 0, sizeof(row));
+	if ((s = seal_text(j->gw, c, j->pseudonym, j->reason, &reason_ct, &reason_len)) != 0 ||
+	    (j->has_override &&
+	    (s = seal_text(j->gw, c, j->pseudonym, j->ov.reason, &oreason_ct, &oreason_len)) != 0) ||
+	    (j->d.allowed && (s = seal_disclosed(j, c, &data_ct, &data_len)) != 0)) {
+		j->erased = s == 1;
+		goto out;
+	}
+	if ((requested = names_text(j->fields, j->nfields)) == NULL ||
+	    (disclosed = names_text(j->d.disclosed, j->d.ndisclosed)) == NULL ||
+	    (withheld = names_text(j->d.withheld, j->d.nwithheld)) == NULL)
+		goto out;
+
+	row.id = j->id;
+	row.created_us = j->now_us;
+	row.actor = j->who->id;
+	row.actor_role = role_name(j->who->role);
+	row.agency_id = j->agency_id;
+	row.purpose = j->purpose;
+	row.family_pseudonym = j->pseudonym;
+	row.decision = j->d.allowed ? "allowed" : "refused";
+	row.rule = j->d.rule;
+	row.article6 = j->d.article6;
+	row.article9 = j->d.article9;
+	row.requested_fields = requested;
+	row.disclosed_fields = disclosed;
+	row.withheld_fields = withheld;
+	row.data_ct = data_ct;
+	row.data_ctlen = data_len;
+	row.reason_ct = reason_ct;
+	row.reason_ctlen = reason_len;
+	if (j->has_override) {
+		row.override_basis = j->ov.basis;
+		row.override_consent_not_sought = j->ov.consent_not_sought;
+		row.override_reason_ct = oreason_ct;
+		row.override_reason_ctlen = oreason_len;
+		row.review_by_us = j->hold_until_us;
+	}
+	if (store_disclosure_digest(&row, row.record_digest) == -1)
+		goto out;
+
+	memset(&le, 0, sizeof(le));
+	le.actor = row.actor;
+	le.actor_role = row.actor_role;
+	le.action = j->d.allowed ? "disclosure.allowed" : "disclosure.refused";
+	le.family_pseudonym = j->pseudonym;
+	le.object_id = j->id;
+	le.reason = j->d.rule;
+	le.record_digest = row.record_digest;
+	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) == -1)
+		goto out;
+	row.ledger_seq = j->seq;
+	memcpy(row.leaf_hash, j->leaf, 32);
+
+	if (store_disclosure_insert(c, &row) == -1)
+		goto out;
+	/*
+	 * Further records of the same decision go here, inside this job, so
+	 * they commit (or roll back) with it: e.g. the delivery outbox row of
+	 * an allowed disclosure (j->d.allowed, j->id, j->agency).
+	 */
+	if (j->d.allowed) {
+		if ((s = seal_text(j->gw, c, j->pseudonym, j->family_id, &fid_ct, &fid_len)) != 0) {
+			j->erased = s == 1;
+			goto out;
+		}
+		if (store_notification_insert(c, j->id, j->pseudonym, fid_ct, fid_len,
+		    notify_name(j->d.notify), j->now_us,
+		    j->d.notify == NOTIFY_HELD ? j->hold_until_us : 0) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(data_ct);
+	free(reason_ct);
+	free(oreason_ct);
+	free(fid_ct);
+	free(requested);
+	free(disclosed);
+	free(withheld);
+	return rc;
+}
+
+static int
+disclose_job(struct store_conn *c, void *arg)
+{
+	struct disclose_job	*j = arg;
+	struct consent_row	 rows[MAX_CONSENTS];
+	struct decide_consent	 consents[MAX_CONSENTS];
+	struct decide_interest	 interests[MAX_INTERESTS];
+	struct decide_agency	 view;
+	struct decide_request	 req;
+	int			 n, i;
+
+	j->now_us = store_now_us();
+	n = store_consents_for(c, j->pseudonym, j->agency_id, rows, MAX_CONSENTS);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		consents[i].agency_id = rows[i].agency_id;
+		consents[i].purpose = rows[i].purpose;
+		consents[i].granted_us = rows[i].granted_us;
+		consents[i].expires_us = rows[i].expires_us;
+		consents[i].withdrawn_us = rows[i].withdrawn_us;
+	}
+	if (j->agency != NULL)
+		agency_view(j->agency, &view, interests);
+	memset(&req, 0, sizeof(req));
+	req.agency_id = j->agency_id;
+	req.purpose = j->purpose;
+	req.fields = j->fields;
+	req.nfields = j->nfields;
+	req.override = j->has_override ? &j->ov : NULL;
+	(void)decide(j->who, j->agency != NULL ? &view : NULL, consents, (size_t)n, &req,
+	    field_special, field_special_len, j->now_us, j->disclosed, j->withheld, &j->d);
+	return record_decision(j, c);
+}
+
+static void
+hex32(const unsigned char b[32], char out[65])
+{
+	static const char	x[] = "0123456789abcdef";
+	int			i;
+
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = x[b[i] >> 4];
+		out[2 * i + 1] = x[b[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static json_t *
+ledger_json(int64_t seq, const unsigned char leaf[32])
+{
+	char	h[65];
+
+	hex32(leaf, h);
+	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf_hash", h);
+}
+
+static json_t *
+lawful_basis_json(const char *art6, const char *art9)
+{
+	return json_pack("{s:s, s:s*}", "article6", art6, "article9", art9);
+}
+
+/* Reads the override object: strings borrowed from the body. review_by is
+ * a date (schema): decide() gets its first instant, 00:00 UTC, so the date
+ * must be tomorrow or later; the hold is overdue once the whole day has
+ * passed (hold_until). review_by_us stays 0 when missing or unparseable
+ * (decide refuses: override_incomplete). */
+static void
+read_override(json_t *o, struct decide_override *ov, int64_t *hold_until)
+{
+	const char	*rb;
+
+	memset(ov, 0, sizeof(*ov));
+	*hold_until = 0;
+	ov->basis = json_string_value(json_object_get(o, "basis"));
+	ov->consent_not_sought = json_string_value(json_object_get(o, "consent_not_sought"));
+	ov->reason = json_string_value(json_object_get(o, "reason"));
+	rb = json_string_value(json_object_get(o, "review_by"));
+	if (rb == NULL || store_time_parse(rb, &ov->review_by_us) == -1)
+		ov->review_by_us = 0;
+	else
+		*hold_until = ov->review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
+}
+
+static void
+disclosure_create(struct request *r, struct response *rs)
+{
+	struct disclose_job	*j;
+	json_t			*o, *details;
+	const char		*k;
+	json_t			*v;
+	char			 at[32];
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+	j->gw = r->gw;
+	j->who = r->who;
+	j->family_id = json_string_value(json_object_get(r->body, "family_id"));
+	j->agency_id = json_string_value(json_object_get(r->body, "agency_id"));
+	j->purpose = json_string_value(json_object_get(r->body, "purpose"));
+	j->reason = json_string_value(json_object_get(r->body, "reason"));
+	j->data = json_object_get(r->body, "data");
+	if (j->family_id == NULL || j->agency_id == NULL || j->purpose == NULL ||
+	    j->reason == NULL || !json_is_object(j->data) ||
+	    json_object_size(j->data) > MAX_FIELDS) {
+		/* The schema promises all of this; refuse rather than trust. */
+		resp_error(rs, 400, "schema_invalid", "The request does not match the schema.", NULL);
+		free(j);
+		return;
+	}
+	json_object_foreach(j->data, k, v)
+		j->fields[j->nfields++] = k;
+	if ((o = json_object_get(r->body, "override")) != NULL) {
+		j->has_override = 1;
+		read_override(o, &j->ov, &j->hold_until_us);
+	}
+	j->agency = profiles_find(r->gw->profiles, j->agency_id);
+	vault_pseudonym(r->gw->vault, j->family_id, j->pseudonym);
+	store_new_id("dsc_", j->id, sizeof(j->id));
+
+	if (writer_submit(r->gw->writer, disclose_job, j) != 0) {
+		if (j->erased)
+			resp_error(rs, 409, "family_erased",
+			    "This family's records were erased; nothing can be disclosed.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable",
+			    "The disclosure could not be recorded; nothing was shared. Try again.", NULL);
+		free(j);
+		return;
+	}
+	metrics_decision(r->gw->metrics, j->d.rule);
+	log_info("disclosure %s %s rule=%s agency=%s purpose=%s", j->id,
+	    j->d.allowed ? "allowed" : "refused", j->d.rule, j->agency_id, j->purpose);
+
+	if (!j->d.allowed) {
+		details = json_pack("{s:s, s:o}", "disclosure_id", j->id,
+		    "ledger", ledger_json(j->seq, j->leaf));
+		if (details != NULL && j->d.interest != NULL)
+			json_object_set_new(details, "withheld_fields",
+			    names_json(j->d.withheld, j->d.nwithheld));
+		if (details != NULL && j->agency == NULL)	/* a typo, not a deactivation */
+			json_object_set_new(details, "agency_known", json_false());
+		resp_error(rs, 403, j->d.rule, j->d.message, details);
+		free(j);
+		return;
+	}
+	o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s}",
+	    "disclosure_id", j->id,
+	    "disclosed_fields", names_json(j->d.disclosed, j->d.ndisclosed),
+	    "withheld_fields", names_json(j->d.withheld, j->d.nwithheld),
+	    "notification", notify_name(j->d.notify),
+	    "lawful_basis", lawful_basis_json(j->d.article6, j->d.article9),
+	    "ledger", ledger_json(j->seq, j->leaf),
+	    "created_at", store_time_fmt(j->now_us, at));
+	if (o != NULL && j->d.notify == NOTIFY_HELD)
+		json_object_set_new(o, "review_by",
+		    json_stringn(store_time_fmt(j->d.review_by_us, at), 10));
+	if (o == NULL)
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+	else
+		resp_json(rs, 201, o);
+	if (j->d.notify == NOTIFY_QUEUED)
+		notifier_kick(r->gw->notifier);
+	free(j);
+}
+
+/* ---- GET /v1/disclosures/{id} ---- */
+
+struct read_job {
+	struct gateway			*gw;
+	const struct principal		*who;
+	const struct disclosure_row	*d;
+	const char			*reason;
+	char				 id[40];
+	int64_t				 now_us;
+	int64_t				 seq;
+};
+
+static int
+read_job(struct store_conn *c, void *arg)
+{
+	struct read_job			*j = arg;
+	struct disclosure_read_row	 row;
+	struct ledger_entry		 le;
+	unsigned char			*ct = NULL;
+	size_t				 ctlen = 0;
+	int				 rc;
+
+	j->now_us = store_now_us();
+	/* A destroyed family key leaves nothing to protect the reason with:
+	 * the read is still recorded, without it. */
+	rc = seal_text(j->gw, c, j->d->family_pseudonym, j->reason, &ct, &ctlen);
+	if (rc == -1)
+		return -1;
+	memset(&row, 0, sizeof(row));
+	row.id = j->id;
+	row.disclosure_id = j->d->id;
+	row.family_pseudonym = j->d->family_pseudonym;
+	row.actor = j->who->id;
+	row.actor_role = role_name(j->who->role);
+	row.read_us = j->now_us;
+	row.reason_ct = ct != NULL ? ct : (const unsigned char *)"";
+	row.reason_ctlen = ctlen;
+	if (store_read_digest(&row, row.record_digest) == -1)
+		goto fail;
+	memset(&le, 0, sizeof(le));
+	le.actor = row.actor;
+	le.actor_role = row.actor_role;
+	le.action = "record.read";
+	le.family_pseudonym = row.family_pseudonym;
+	le.object_id = j->d->id;
+	le.reason = "disclosure";
+	le.record_digest = row.record_digest;
+	if (ledger_append(j->gw->ledger, c, &le, &j->seq, NULL) == -1)
+		goto fail;
+	row.ledger_seq = j->seq;
+	if (store_disclosure_read_insert(c, &row) == -1)
+		goto fail;
+	free(ct);
+	return 0;
+fail:
+	free(ct);
+	return -1;
+}
+
+/* Opens a sealed blob as JSON (decode_json) or a string. NULL when erased
+ * or on error; *erased says which. */
+static json_t *
+open_sealed(struct gateway *gw, struct store_conn *c, const char *pseudonym,
+    const unsigned char *ct, size_t ctlen, int decode_json, int *erased)
+{
+	json_t	*v = NULL;
+	char	*pt = NULL;
+	size_t	 len = 0;
+	int	 rc;
+
+	if (ct == NULL)
+		return NULL;
+	rc = vault_unseal(gw->vault, c, pseudonym, ct, ctlen, &pt, &len);
+	if (rc == 1)
+		*erased = 1;
+	if (rc != 0)
+		return NULL;
+	v = decode_json ? json_loadb(pt, len, 0, NULL) : json_stringn(pt, len);
+	OPENSSL_cleanse(pt, len);
+	free(pt);
+	return v;
+}
+
+static json_t *
+fields_value(const char *text)
+{
+	json_t	*v = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	return v != NULL ? v : json_array();
+}
+
+/* The record as the recipient agency sees it: what it was given and why. */
+static json_t *
+agency_view_json(const struct disclosure_row *d, json_t *data)
+{
+	char	at[32];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
+	    "disclosure_id", d->id, "created_at", store_time_fmt(d->created_us, at),
+	    "agency_id", d->agency_id, "purpose", d->purpose,
+	    "lawful_basis", lawful_basis_json(d->article6, d->article9),
+	    "disclosed_fields", fields_value(d->disclosed_fields),
+	    "data", data != NULL ? data : json_null());
+}
+
+static json_t *
+staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosure_row *d,
+    json_t *data, int erased, int64_t now_us)
+{
+	struct notification_row	 n;
+	json_t			*o, *x;
+	char			 at[32], digest[65], leaf[65];
+	int			 e2 = 0, rc;
+
+	hex32(d->record_digest, digest);
+	hex32(d->leaf_hash, leaf);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:b, s:{s:I, s:s, s:s}}",
+	    "disclosure_id", d->id, "created_at", store_time_fmt(d->created_us, at),
+	    "actor", d->actor, "actor_role", d->actor_role,
+	    "agency_id", d->agency_id, "purpose", d->purpose,
+	    "decision", d->decision, "rule", d->rule,
+	    "lawful_basis", d->article6 != NULL ?
+		lawful_basis_json(d->article6, d->article9) : json_null(),
+	    "requested_fields", fields_value(d->requested_fields),
+	    "disclosed_fields", fields_value(d->disclosed_fields),
+	    "withheld_fields", fields_value(d->withheld_fields),
+	    "data", data != NULL ? data : json_null(),
+	    "reason", (x = open_sealed(gw, c, d->family_pseudonym, d->reason_ct,
+		d->reason_ctlen, 0, &e2)) != NULL ? x : json_null(),
+	    "erased", erased || e2,
+	    "ledger", "seq", (json_int_t)d->ledger_seq, "leaf_hash", leaf,
+	    "record_digest", digest);
+	if (o == NULL)
+		return NULL;
+	if (d->override_basis != NULL) {
+		x = open_sealed(gw, c, d->family_pseudonym, d->override_reason_ct,
+		    d->override_reason_ctlen, 0, &e2);
+		json_object_set_new(o, "override", json_pack("{s:s, s:s*, s:o, s:s}",
+		    "basis", d->override_basis,
+		    "consent_not_sought", d->override_consent_not_sought,
+		    "reason", x != NULL ? x : json_null(),
+		    "review_by", store_time_fmt(d->review_by_us, at)));
+	}
+	rc = store_notification_get(c, d->id, &n);
+	if (rc == 0) {
+		x = json_pack("{s:s, s:b}", "state", n.state,
+		    "overdue", strcmp(n.state, "held") == 0 && n.review_by_us < now_us);
+		if (x != NULL && n.review_by_us != 0)
+			json_object_set_new(x, "review_by",
+			    json_string(store_time_fmt(n.review_by_us, at)));
+		if (x != NULL && n.lifted_us != 0) {
+			json_object_set_new(x, "lifted_at",
+			    json_string(store_time_fmt(n.lifted_us, at)));
+			json_object_set_new(x, "lifted_by", json_string(n.lifted_by));
+		}
+		if (x != NULL && n.sent_us != 0)
+			json_object_set_new(x, "sent_at", json_string(store_time_fmt(n.sent_us, at)));
+		json_object_set_new(o, "notification", x);
+	} else if (rc == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+has_text(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (strchr(" \t", *s) == NULL)
+			return 1;
+	return 0;
+}
+
+static void
+disclosure_get(struct request *r, struct response *rs)
+{
+	struct read_job		 j;
+	struct disclosure_row	*d = NULL;
+	struct store_conn	*c;
+	json_t			*data = NULL, *out = NULL;
+	const char		*reason;
+	int			 staff, erased = 0, rc;
+
+	staff = r->who->role == ROLE_STAFF || r->who->role == ROLE_SAFEGUARDING_LEAD;
+	if (!staff && r->who->role != ROLE_AGENCY) {
+		/* Existence is not revealed to anyone else. */
+		resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+		return;
+	}
+	reason = req_header(r, "X-Access-Reason");
+	if (staff && !has_text(reason)) {
+		resp_error(rs, 403, "access_reason_required",
+		    "Reading a family's records needs an X-Access-Reason header.", NULL);
+		return;
+	}
+	if (reason != NULL && strlen(reason) > MAX_REASON) {
+		resp_error(rs, 400, "access_reason_too_long",
+		    "The X-Access-Reason header is too long.", NULL);
+		return;
+	}
+	if ((c = store_read_begin(r->gw->store)) == NULL) {
+		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
+		return;
+	}
+	rc = store_disclosure_get(c, r->params[0], &d);
+	if (rc == 1 || (rc == 0 && !staff &&
+	    (r->who->agency == NULL || strcmp(d->agency_id, r->who->agency->id) != 0 ||
+	    strcmp(d->decision, "allowed") != 0))) {
+		store_read_end(r->gw->store, c);
+		store_disclosure_free(d);
+		resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+		return;
+	}
+	if (rc == -1) {
+		store_read_end(r->gw->store, c);
+		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
+		return;
+	}
+	data = open_sealed(r->gw, c, d->family_pseudonym, d->data_ct, d->data_ctlen, 1, &erased);
+	if (d->data_ct != NULL && data == NULL && !erased) {
+		store_read_end(r->gw->store, c);
+		store_disclosure_free(d);
+		log_errx("disclosure %s: sealed data does not open", r->params[0]);
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+	out = staff ? staff_view_json(r->gw, c, d, data, erased, store_now_us()) :
+	    agency_view_json(d, data);
+	store_read_end(r->gw->store, c);
+	if (out == NULL) {
+		store_disclosure_free(d);
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+
+	/* Recorded before anything is shown. */
+	memset(&j, 0, sizeof(j));
+	j.gw = r->gw;
+	j.who = r->who;
+	j.d = d;
+	j.reason = has_text(reason) ? reason : "recipient agency";
+	store_new_id("rd_", j.id, sizeof(j.id));
+	if (writer_submit(r->gw->writer, read_job, &j) != 0) {
+		json_decref(out);
+		store_disclosure_free(d);
+		resp_error(rs, 503, "store_unavailable",
+		    "The read could not be recorded, so nothing is shown. Try again.", NULL);
+		return;
+	}
+	json_object_set_new(out, "read", json_pack("{s:s, s:I}", "read_id", j.id,
+	    "ledger_seq", (json_int_t)j.seq));
+	store_disclosure_free(d);
+	resp_json(rs, 200, out);
+}
+
+/* ---- POST /v1/overrides/{disclosure_id}/lift ---- */
+
+struct lift_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*id;
+	int64_t			 now_us;
+	int			 outcome;	/* store_notification_lift() */
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+};
+
+static int
+lift_job(struct store_conn *c, void *arg)
+{
+	struct lift_job		*j = arg;
+	struct notification_row	 n;
+	struct ledger_entry	 le;
+	int			 rc;
+
+	j->now_us = store_now_us();
+	if ((rc = store_notification_get(c, j->id, &n)) != 0) {
+		j->outcome = rc;
+		return -1;
+	}
+	if ((j->outcome = store_notification_lift(c, j->id, j->now_us, j->who->id)) != 0)
+		return -1;
+	memset(&le, 0, sizeof(le));
+	le.actor = j->who->id;
+	le.actor_role = role_name(j->who->role);
+	le.action = "override.lifted";
+	le.family_pseudonym = n.family_pseudonym;
+	le.object_id = j->id;
+	le.reason = n.review_by_us < j->now_us ? "lifted_after_review_date" : "lifted";
+	return ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
+}
+
+static void
+override_lift(struct request *r, struct response *rs)
+{
+	struct lift_job	j;
+	char		at[32];
+
+	memset(&j, 0, sizeof(j));
+	j.gw = r->gw;
+	j.who = r->who;
+	j.id = r->params[0];
+	if (writer_submit(r->gw->writer, lift_job, &j) != 0) {
+		if (j.outcome == 1)
+			resp_error(rs, 404, "not_found",
+			    "There is no notification for that disclosure.", NULL);
+		else if (j.outcome == 2)
+			resp_error(rs, 409, "not_held",
+			    "That disclosure's notification is not held.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable",
+			    "The hold could not be lifted. Try again.", NULL);
+		return;
+	}
+	log_info("override on disclosure %s lifted", j.id);
+	notifier_kick(r->gw->notifier);
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "disclosure_id", j.id,
+	    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, at),
+	    "ledger", ledger_json(j.seq, j.leaf)));
+}
+
+const struct route disclosure_routes[] = {
+	{ "POST", "/v1/disclosures",
+	    ROLE_BIT(ROLE_STAFF) | ROLE_BIT(ROLE_SAFEGUARDING_LEAD), "disclosure",
+	    disclosure_create },
+	/* Everyone may ask; whoever may not read gets 404 from the handler. */
+	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get },
+	{ "POST", "/v1/overrides/{disclosure_id}/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),
+	    NULL, override_lift },
+	{ NULL, NULL, 0, NULL, NULL }
+};

@@ -1,0 +1,488 @@
+/*
+ * notifier.c: the family-notification worker (see notifier.h).
+ *
+ * One thread. It wakes when kicked (a notification was queued or a hold
+ * lifted) or once a second, reads the queued notifications that are due
+ * (state 'queued': a held one is never selected), opens the family id it
+ * must address (sealed under the family key), and POSTs one JSON document
+ * per notification with libcurl. The outcome is recorded in a writer job:
+ * sent (with a ledger entry), or a retry at the time retry.c picks, or failed
+ * (a ledger entry too) when retry.c says the notification is dead (a
+ * permanent error, or the attempt limit). Idempotency-Key is the disclosure id, so a receiver
+ * can drop the duplicate a crash between send and record might cause.
+ * Nothing here logs a family id, a field value or a reason.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "gateway.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "notifier.h"
+#include "profiles.h"
+#include "retry.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+#define NOTIFY_BATCH		16
+/* Retries (retry.h: capped exponential, full jitter): the first within a
+ * second, never more than 5 minutes apart, given up after 10 attempts. */
+static const struct retry_policy notify_policy = {
+	.base_us = 1000000, .cap_us = 300000000, .max_attempts = 10
+};
+#define NOTIFY_POLL_MS		1000
+
+struct notifier {
+	struct gateway	*gw;
+	char		*url;		/* NULL: nothing is sent */
+	pthread_t	 thread;
+	int		 running;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 kicked;
+	int		 stopping;
+	CURL		*curl;
+	int		 curl_global;	/* curl_global_init() succeeded */
+};
+
+static uint64_t
+random64(void *arg)
+{
+	uint64_t	v = 0;
+
+	(void)arg;
+	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+		v = (uint64_t)store_now_us() * 0x9e3779b97f4a7c15ULL;
+	return v;
+}
+
+/* What went wrong below HTTP, in retry.h's terms. */
+static enum retry_fault
+fault_of(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return RETRY_FAULT_NONE;
+	case CURLE_OPERATION_TIMEDOUT:
+		return RETRY_FAULT_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return RETRY_FAULT_TLS;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_FAILED_INIT:
+		return RETRY_FAULT_LOCAL;
+	default:
+		return RETRY_FAULT_CONNECT;
+	}
+}
+
+/* ---- gauges ---- */
+
+static int
+counts(struct gateway *gw, struct notification_counts *k)
+{
+	struct store_conn	*c;
+	int			 rc;
+
+	if ((c = store_read_begin(gw->store)) == NULL)
+		return -1;
+	rc = store_notifications_count(c, store_now_us(), k);
+	store_read_end(gw->store, c);
+	return rc;
+}
+
+static double
+gauge_queued(void *arg)
+{
+	struct notification_counts	k;
+
+	return counts(arg, &k) == 0 ? (double)k.queued : -1;
+}
+
+static double
+gauge_held(void *arg)
+{
+	struct notification_counts	k;
+
+	return counts(arg, &k) == 0 ? (double)k.held : -1;
+}
+
+static double
+gauge_overdue(void *arg)
+{
+	struct notification_counts	k;
+
+	return counts(arg, &k) == 0 ? (double)k.overdue : -1;
+}
+
+static double
+gauge_failed(void *arg)
+{
+	struct notification_counts	k;
+
+	return counts(arg, &k) == 0 ? (double)k.failed : -1;
+}
+
+/* ---- one notification ---- */
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* What the family is told: with whom, why, which fields, when. */
+static char *
+payload(struct gateway *gw, const struct notice *x, const char *family_id)
+{
+	const struct agency	*a = profiles_find(gw->profiles, x->agency_id);
+	json_t			*o, *li, *v, *fields;
+	const char		*why = NULL;
+	char			*s, at[32];
+	size_t			 i;
+
+	if (a != NULL) {
+		json_array_foreach(json_object_get(a->json, "legitimate_interests"), i, li) {
+			v = json_object_get(li, "purpose");
+			if (json_is_string(v) && strcmp(json_string_value(v), x->purpose) == 0)
+				why = json_string_value(json_object_get(li, "description"));
+		}
+	}
+	if ((fields = json_loads(x->fields_json, 0, NULL)) == NULL)
+		return NULL;
+	o = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s*, s:o, s:s}",
+	    "notification_id", x->disclosure_id,
+	    "family_id", family_id,
+	    "shared_with", "agency_id", x->agency_id,
+	    "name", a != NULL && a->name != NULL ? a->name : x->agency_id,
+	    "purpose", x->purpose,
+	    "purpose_description", why,
+	    "fields", fields,
+	    "shared_at", store_time_fmt(x->created_us, at));
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* One attempt's result: the HTTP status (0 when none came), the transport
+ * fault, and a Retry-After the receiver asked for. */
+struct attempt {
+	long		 status;
+	enum retry_fault fault;
+	int64_t		 retry_after_us;
+};
+
+/* POSTs body to the webhook. Never fails otherwise: a local problem is a
+ * fault like any other. */
+static void
+post(struct notifier *n, const char *id, const char *body, struct attempt *at)
+{
+	struct curl_slist	*h = NULL, *t;
+	char			 idem[80];
+	curl_off_t		 ra = 0;
+	CURLcode		 rc = CURLE_OUT_OF_MEMORY;
+
+	memset(at, 0, sizeof(*at));
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", id);
+	if ((t = curl_slist_append(h, "Content-Type: application/json")) == NULL)
+		goto out;
+	h = t;
+	if ((t = curl_slist_append(h, idem)) == NULL)
+		goto out;
+	h = t;
+	curl_easy_reset(n->curl);
+	if (curl_easy_setopt(n->curl, CURLOPT_URL, n->url) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_TIMEOUT_MS, 10000L) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, h) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK) {
+		rc = CURLE_FAILED_INIT;
+		goto out;
+	}
+	rc = curl_easy_perform(n->curl);
+	if (rc == CURLE_OK) {
+		(void)curl_easy_getinfo(n->curl, CURLINFO_RESPONSE_CODE, &at->status);
+		if (curl_easy_getinfo(n->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+			at->retry_after_us = (int64_t)(ra < 86400 ? ra : 86400) * 1000000;
+	}
+	/* The body (it names the family) must not linger in curl's handle. */
+	(void)curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, NULL);
+out:
+	at->fault = fault_of(rc);
+	curl_slist_free_all(h);
+}
+
+struct outcome_job {
+	struct notifier		*n;
+	const struct notice	*x;
+	struct retry_decision	 d;
+	int			 status;	/* HTTP status, or -1 without one */
+	int64_t			 now_us;
+};
+
+static int
+outcome_job(struct store_conn *c, void *arg)
+{
+	struct outcome_job	*j = arg;
+	struct ledger_entry	 le;
+	int			 rc;
+
+	if (j->d.verdict == RETRY_DELIVERED)
+		rc = store_notification_sent(c, j->x->disclosure_id, j->now_us, j->status);
+	else
+		rc = store_notification_retry(c, j->x->disclosure_id,
+		    j->d.verdict == RETRY_SCHEDULED ? j->d.next_us : 0, j->status,
+		    j->d.verdict == RETRY_DEAD);
+	if (rc != 0)
+		return rc;	/* 1: no longer queued; nothing to record */
+	if (j->d.verdict == RETRY_SCHEDULED)
+		return 0;
+	memset(&le, 0, sizeof(le));
+	le.actor = "system";
+	le.actor_role = "system";
+	le.action = j->d.verdict == RETRY_DELIVERED ? "notification.sent" : "notification.failed";
+	le.family_pseudonym = j->x->family_pseudonym;
+	le.object_id = j->x->disclosure_id;
+	le.reason = j->d.reason;
+	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
+}
+
+static void
+send_one(struct notifier *n, struct store_conn *c, const struct notice *x)
+{
+	struct outcome_job	 j;
+	struct attempt		 at;
+	char			*fid = NULL, *body = NULL;
+	size_t			 fidlen = 0;
+	unsigned		 attempts = (unsigned)x->attempts + 1;
+	int			 rc;
+
+	memset(&j, 0, sizeof(j));
+	memset(&at, 0, sizeof(at));
+	j.n = n;
+	j.x = x;
+	rc = vault_unseal(n->gw->vault, c, x->family_pseudonym, x->family_id_ct,
+	    x->family_id_ctlen, &fid, &fidlen);
+	if (rc == 1) {
+		/* Erased: there is nobody left to address. */
+		at.fault = RETRY_FAULT_LOCAL;
+	} else if (rc != 0 || (body = payload(n->gw, x, fid)) == NULL) {
+		log_errx("notification %s: cannot build the message", x->disclosure_id);
+		at.fault = RETRY_FAULT_LOCAL;
+	} else
+		post(n, x->disclosure_id, body, &at);
+	if (fid != NULL) {
+		OPENSSL_cleanse(fid, fidlen);
+		free(fid);
+	}
+	if (body != NULL) {
+		OPENSSL_cleanse(body, strlen(body));
+		free(body);
+	}
+	j.now_us = store_now_us();
+	j.status = at.fault == RETRY_FAULT_NONE ? (int)at.status : -1;
+	retry_decide(&notify_policy, attempts, retry_classify(at.fault, at.status), j.now_us,
+	    at.retry_after_us, random64, NULL, &j.d);
+	if (j.d.verdict != RETRY_DELIVERED)
+		log_warnx("notification %s: attempt %u failed (%s %ld): %s", x->disclosure_id,
+		    attempts, retry_fault_name(at.fault), at.status, j.d.reason);
+	if (writer_submit(n->gw->writer, outcome_job, &j) == -1) {
+		log_errx("notification %s: outcome not recorded", x->disclosure_id);
+		return;
+	}
+	if (j.d.verdict == RETRY_DELIVERED) {
+		metrics_add(n->gw->metrics, "gateway_notifications_sent_total",
+		    "Family notifications delivered to the webhook.", NULL, 1);
+		log_info("notification %s sent", x->disclosure_id);
+	} else
+		metrics_add(n->gw->metrics, "gateway_notification_failures_total",
+		    "Failed attempts to deliver a family notification.", NULL, 1);
+}
+
+/* Sends what is due; returns how many were due (a full batch means look
+ * again at once). */
+static int
+run_due(struct notifier *n)
+{
+	struct notice		 due[NOTIFY_BATCH];
+	struct store_conn	*c;
+	int			 k, i;
+
+	if ((c = store_read_begin(n->gw->store)) == NULL)
+		return 0;
+	k = store_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
+	for (i = 0; i < k; i++) {
+		pthread_mutex_lock(&n->lock);
+		if (n->stopping) {
+			pthread_mutex_unlock(&n->lock);
+			break;
+		}
+		pthread_mutex_unlock(&n->lock);
+		send_one(n, c, &due[i]);
+	}
+	if (k > 0)
+		store_notices_free(due, k);
+	store_read_end(n->gw->store, c);
+	return k < 0 ? 0 : k;
+}
+
+static void *
+worker(void *arg)
+{
+	struct notifier	*n = arg;
+	struct timespec	 ts;
+	int		 more = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&n->lock);
+		if (!more && !n->kicked && !n->stopping) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += NOTIFY_POLL_MS / 1000;
+			(void)pthread_cond_timedwait(&n->cond, &n->lock, &ts);
+		}
+		n->kicked = 0;
+		if (n->stopping) {
+			pthread_mutex_unlock(&n->lock);
+			break;
+		}
+		pthread_mutex_unlock(&n->lock);
+		more = run_due(n) == NOTIFY_BATCH;
+	}
+	return NULL;
+}
+
+static int
+is_loopback(const char *host)
+{
+	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+	    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+}
+
+/* https anywhere; plain http only to this machine (a development receiver). */
+static int
+check_url(const char *url, char *err, size_t errlen)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *host = NULL;
+	int	 ok = 0;
+
+	if ((u = curl_url()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		ok = strcmp(scheme, "https") == 0 ||
+		    (strcmp(scheme, "http") == 0 && is_loopback(host));
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	if (!ok)
+		snprintf(err, errlen, "notify URL: must be https (or http to a loopback address)");
+	return ok ? 0 : -1;
+}
+
+struct notifier *
+notifier_start(struct gateway *gw, char *err, size_t errlen)
+{
+	struct notifier	*n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->gw = gw;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cond, NULL);
+	metrics_gauge(gw->metrics, "gateway_notifications_queued",
+	    "Family notifications waiting to be sent.", gauge_queued, gw);
+	metrics_gauge(gw->metrics, "gateway_notifications_held",
+	    "Family notifications held under a safeguarding override.", gauge_held, gw);
+	metrics_gauge(gw->metrics, "gateway_notifications_overdue",
+	    "Held notifications past their review date.", gauge_overdue, gw);
+	metrics_gauge(gw->metrics, "gateway_notifications_failed",
+	    "Family notifications given up after the retry limit.", gauge_failed, gw);
+	if (gw->cfg.notify_url == NULL || gw->cfg.notify_url[0] == '\0') {
+		log_info("no notify URL: family notifications stay queued");
+		return n;
+	}
+	if (check_url(gw->cfg.notify_url, err, errlen) == -1)
+		goto fail;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "notifier: cannot initialise libcurl");
+		goto fail;
+	}
+	n->curl_global = 1;
+	if ((n->curl = curl_easy_init()) == NULL ||
+	    (n->url = strdup(gw->cfg.notify_url)) == NULL) {
+		snprintf(err, errlen, "notifier: cannot initialise libcurl");
+		goto fail;
+	}
+	if (pthread_create(&n->thread, NULL, worker, n) != 0) {
+		snprintf(err, errlen, "notifier: cannot start its thread");
+		goto fail;
+	}
+	n->running = 1;
+	return n;
+fail:
+	notifier_stop(n);
+	return NULL;
+}
+
+void
+notifier_kick(struct notifier *n)
+{
+	if (n == NULL || !n->running)
+		return;
+	pthread_mutex_lock(&n->lock);
+	n->kicked = 1;
+	pthread_cond_signal(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void
+notifier_stop(struct notifier *n)
+{
+	if (n == NULL)
+		return;
+	if (n->running) {
+		pthread_mutex_lock(&n->lock);
+		n->stopping = 1;
+		pthread_cond_signal(&n->cond);
+		pthread_mutex_unlock(&n->lock);
+		pthread_join(n->thread, NULL);
+	}
+	if (n->curl != NULL)
+		curl_easy_cleanup(n->curl);
+	if (n->curl_global)
+		curl_global_cleanup();
+	free(n->url);
+	pthread_cond_destroy(&n->cond);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}

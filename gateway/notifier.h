@@ -1,0 +1,30 @@
+/*
+ * notifier.h: the family-notification worker. Sends each queued
+ * notification (what was shared, with whom, why: agency name, purpose,
+ * field names, date; never the values) to the configured webhook
+ * (config.notify_url) and marks it sent; retries failures with capped
+ * exponential backoff and full jitter (retry.h), and marks a notification
+ * failed when it is dead (permanent error or attempt limit). A held
+ * notification (safeguarding override) is never sent until a safeguarding
+ * lead lifts the hold. Also publishes the notification gauges,
+ * among them the holds past their review date (overdue), in /metrics.
+ */
+#ifndef NOTIFIER_H
+#define NOTIFIER_H
+
+#include <stddef.h>
+
+struct gateway;
+struct notifier;
+
+/* Registers the gauges and, when gw->cfg.notify_url is set, starts the
+ * worker thread. The URL must be https, or http to a loopback address (a
+ * development receiver). NULL with a message in err on failure. Needs
+ * gw->store, writer, vault, ledger, profiles and metrics. */
+struct notifier	*notifier_start(struct gateway *gw, char *err, size_t errlen);
+/* Wakes the worker: a notification was queued. NULL-safe, never blocks. */
+void		 notifier_kick(struct notifier *);
+/* Stops the worker (waiting for a send in flight) and frees it. NULL-safe. */
+void		 notifier_stop(struct notifier *);
+
+#endif
