@@ -368,6 +368,50 @@ test_read_by_anyone_else_is_404() {
 	expect 404 not_found
 }
 
+# ---- the ledger ----
+
+ledger_entry() { # SEQ: sets RESP to that entry
+	req auditor GET "/v1/ledger/entries?from=$1&to=$1"
+	[ "$STATUS" = 200 ] && RESP=$(jget '.entries[0]')
+}
+
+test_disclosure_in_ledger_with_record_digest() {
+	local seq digest
+	seq=$(db "SELECT ledger_seq FROM disclosures WHERE id='$ALLOWED_ID'")
+	digest=$(db "SELECT lower(hex(record_digest)) FROM disclosures WHERE id='$ALLOWED_ID'")
+	ledger_entry "$seq" || return 1
+	[ "$(jget .action)" = disclosure.allowed ] && [ "$(jget .object_id)" = "$ALLOWED_ID" ] &&
+	[ "$(jget .reason)" = allowed ] && [ "$(jget .record_digest)" = "$digest" ] &&
+	[ "$(jget .actor_role)" = staff ] &&
+	[ "$(jget .leaf_hash)" = "$(db "SELECT lower(hex(leaf_hash)) FROM disclosures WHERE id='$ALLOWED_ID'")" ] &&
+	[ "$(jget .family_pseudonym)" = "$(db "SELECT family_pseudonym FROM disclosures WHERE id='$ALLOWED_ID'")" ]
+}
+
+test_refusal_in_ledger_with_rule() {
+	ledger_entry "$(db "SELECT ledger_seq FROM disclosures WHERE id='$REFUSED_ID'")" || return 1
+	[ "$(jget .action)" = disclosure.refused ] && [ "$(jget .reason)" = no_consent ] &&
+	[ "$(jget .object_id)" = "$REFUSED_ID" ]
+}
+
+test_read_lift_and_notification_in_ledger() {
+	local seq
+	seq=$(db "SELECT ledger_seq FROM disclosure_reads WHERE disclosure_id='$ALLOWED_ID' ORDER BY read_us LIMIT 1")
+	ledger_entry "$seq" || return 1
+	[ "$(jget .action)" = record.read ] && [ "$(jget .object_id)" = "$ALLOWED_ID" ] &&
+	[ "$(jget .record_digest)" = "$(db "SELECT lower(hex(record_digest)) FROM disclosure_reads WHERE ledger_seq=$seq")" ] || return 1
+	req auditor GET "/v1/ledger/entries?from=1&to=1000"
+	expect 200 || return 1
+	[ "$(jget "[.entries[] | select(.object_id == \"$HELD_ID\") | .action] | join(\",\")")" = \
+	    "disclosure.allowed,override.lifted,notification.sent" ] &&
+	[ "$(jget "[.entries[] | select(.object_id == \"$ALLOWED_ID\" and .action == \"notification.sent\")] | length")" = 1 ]
+}
+
+test_no_personal_value_in_ledger() {
+	req auditor GET "/v1/ledger/entries?from=1&to=1000"
+	expect 200 && [ "$(jget '.entries | length')" -ge 20 ] &&
+	! printf '%s' "$RESP" | grep -q -F -e "$CHILD" -e "$REASON" -e "$OREASON" -e "$ACCESS" -e FAM-3
+}
+
 # ---- at rest and in the logs ----
 
 test_no_personal_value_in_database_file() {
@@ -429,6 +473,10 @@ run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable
 run test_read_by_recipient_agency
 run test_read_by_anyone_else_is_404
+run test_disclosure_in_ledger_with_record_digest
+run test_refusal_in_ledger_with_rule
+run test_read_lift_and_notification_in_ledger
+run test_no_personal_value_in_ledger
 run test_no_personal_value_in_database_file
 run test_no_personal_value_in_log
 run test_disclosure_durable_across_restart
