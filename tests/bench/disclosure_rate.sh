@@ -25,8 +25,13 @@ done
 curl "${args[@]}" > "$TMP/codes2"
 t2=$(date +%s.%N)
 
+# Baseline: the same client loop on GET /healthz (curl start-up and TLS, no disclosure).
+for _ in $(seq 1 "$N"); do "${CURL[@]}" "$GW_URL/healthz"; done > "$TMP/codes3"
+t3=$(date +%s.%N)
+
 ok1=$(grep -c '^201$' "$TMP/codes1"); ok2=$(grep -c '^201$' "$TMP/codes2")
-awk -v n="$N" -v a="$t0" -v b="$t1" -v c="$t2" -v o1="$ok1" -v o2="$ok2" 'BEGIN {
+awk -v n="$N" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v o1="$ok1" -v o2="$ok2" 'BEGIN {
 	printf "curl per request (new TLS each): %d/%d 201 in %.2fs = %.0f disclosures/s\n", o1, n, b - a, n / (b - a);
-	printf "one curl, kept-alive connection: %d/%d 201 in %.2fs = %.0f disclosures/s\n", o2, n, c - b, n / (c - b) }'
+	printf "one curl, kept-alive connection: %d/%d 201 in %.2fs = %.0f disclosures/s\n", o2, n, c - b, n / (c - b);
+	printf "baseline, curl per request on /healthz: %.0f requests/s\n", n / (d - c) }'
 gw_stop
