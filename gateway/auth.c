@@ -10,6 +10,8 @@
  * Time validity and the clientAuth key purpose are checked in both. Nothing
  * here trusts anything the client says besides its verified certificate.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +31,19 @@ struct agency_trust {
 	gnutls_x509_trust_list_t	 tl;
 };
 
-struct auth {
+/* One generation of trust anchors; replaced whole by auth_reload(). */
+struct anchors {
 	gnutls_x509_trust_list_t	 charity;
 	struct agency_trust		*agencies;
 	size_t				 nagencies;
+};
+
+struct auth {
+	char			*tls_dir;
+	const struct profiles	*profiles;
+	pthread_rwlock_t	 lock;		/* readers verify, reload swaps */
+	struct anchors		*cur;
+	atomic_uint		 generation;
 };
 
 static int
@@ -61,51 +72,104 @@ trust_from_files(gnutls_x509_trust_list_t *tl, const char *ca, const char *crl,
 	return 0;
 }
 
-struct auth *
-auth_load(const char *dir, const struct profiles *ps, char *err, size_t errlen)
+static void
+anchors_free(struct anchors *t)
 {
-	struct auth	*a;
+	size_t	i;
+
+	if (t == NULL)
+		return;
+	if (t->charity)
+		gnutls_x509_trust_list_deinit(t->charity, 1);
+	for (i = 0; i < t->nagencies; i++)
+		if (t->agencies[i].tl)
+			gnutls_x509_trust_list_deinit(t->agencies[i].tl, 1);
+	free(t->agencies);
+	free(t);
+}
+
+static struct anchors *
+anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errlen)
+{
+	struct anchors	*t;
 	char		 ca[4096], crl[4096];
 	size_t		 i;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL) {
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
 	snprintf(crl, sizeof(crl), "%s/crl.pem", dir);
-	if (trust_from_files(&a->charity, ca, crl, err, errlen) == -1)
+	if (trust_from_files(&t->charity, ca, crl, err, errlen) == -1)
 		goto fail;
-	if ((a->agencies = calloc(ps->n ? ps->n : 1, sizeof(*a->agencies))) == NULL) {
+	if ((t->agencies = calloc(ps->n ? ps->n : 1, sizeof(*t->agencies))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < ps->n; i++) {
-		a->agencies[i].agency = &ps->agencies[i];
-		a->nagencies++;
-		if (trust_from_files(&a->agencies[i].tl, ps->agencies[i].ca_file, NULL,
-		    err, errlen) == -1)
+		t->agencies[i].agency = &ps->agencies[i];
+		t->nagencies++;
+		if (trust_from_files(&t->agencies[i].tl, ps->agencies[i].ca_file,
+		    ps->agencies[i].crl_file, err, errlen) == -1)
 			goto fail;
 	}
-	return a;
+	return t;
 fail:
-	auth_free(a);
+	anchors_free(t);
 	return NULL;
+}
+
+struct auth *
+auth_load(const char *dir, const struct profiles *ps, char *err, size_t errlen)
+{
+	struct auth	*a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL || (a->tls_dir = strdup(dir)) == NULL) {
+		free(a);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->profiles = ps;
+	pthread_rwlock_init(&a->lock, NULL);
+	if ((a->cur = anchors_load(dir, ps, err, errlen)) == NULL) {
+		auth_free(a);
+		return NULL;
+	}
+	atomic_store(&a->generation, 1);
+	return a;
+}
+
+int
+auth_reload(struct auth *a, char *err, size_t errlen)
+{
+	struct anchors	*t, *old;
+
+	if ((t = anchors_load(a->tls_dir, a->profiles, err, errlen)) == NULL)
+		return -1;	/* keep the anchors in force */
+	pthread_rwlock_wrlock(&a->lock);
+	old = a->cur;
+	a->cur = t;
+	atomic_fetch_add(&a->generation, 1);
+	pthread_rwlock_unlock(&a->lock);
+	anchors_free(old);
+	return 0;
+}
+
+unsigned
+auth_generation(const struct auth *a)
+{
+	return atomic_load(&((struct auth *)a)->generation);
 }
 
 void
 auth_free(struct auth *a)
 {
-	size_t	i;
-
 	if (a == NULL)
 		return;
-	if (a->charity)
-		gnutls_x509_trust_list_deinit(a->charity, 1);
-	for (i = 0; i < a->nagencies; i++)
-		if (a->agencies[i].tl)
-			gnutls_x509_trust_list_deinit(a->agencies[i].tl, 1);
-	free(a->agencies);
+	anchors_free(a->cur);
+	pthread_rwlock_destroy(&a->lock);
+	free(a->tls_dir);
 	free(a);
 }
 
@@ -170,8 +234,8 @@ subject_field(gnutls_x509_crt_t crt, const char *oid, char *buf, size_t len)
 	return 0;
 }
 
-int
-auth_verify_chain(const struct auth *a, const gnutls_datum_t *chain, unsigned n,
+static int
+verify_chain(const struct anchors *a, const gnutls_datum_t *chain, unsigned n,
     struct principal *p, const char **why)
 {
 	gnutls_x509_crt_t	 certs[MAX_CHAIN];
@@ -237,6 +301,19 @@ out:
 		p->role = ROLE_NONE;
 		p->agency = NULL;
 	}
+	return rc;
+}
+
+int
+auth_verify_chain(const struct auth *a, const gnutls_datum_t *chain, unsigned n,
+    struct principal *p, const char **why)
+{
+	struct auth	*m = (struct auth *)a;
+	int		 rc;
+
+	pthread_rwlock_rdlock(&m->lock);
+	rc = verify_chain(m->cur, chain, n, p, why);
+	pthread_rwlock_unlock(&m->lock);
 	return rc;
 }
 

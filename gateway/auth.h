@@ -3,7 +3,9 @@
  * charity CA with its CRL, each registered agency's CA) and verifies a
  * connection's client certificate chain against them: expired, revoked,
  * unknown-CA, wrong-purpose and unregistered certificates are refused.
- * Called once per TLS connection; the result is cached with the connection.
+ * Called once per TLS connection; the result is cached with the connection
+ * until the anchors are reloaded (a revoked certificate then stops working
+ * on connections already open, too).
  */
 #ifndef AUTH_H
 #define AUTH_H
@@ -21,6 +23,12 @@ struct profiles;
 struct auth	*auth_load(const char *tls_dir, const struct profiles *,
 		    char *err, size_t errlen);
 void		 auth_free(struct auth *);
+/* Re-reads the CAs and CRLs (SIGHUP), atomically for verifiers. On failure
+ * the anchors in force stay, -1 and a message in err. */
+int		 auth_reload(struct auth *, char *err, size_t errlen);
+/* Bumped by every reload: a connection authenticated under an older
+ * generation is verified again on its next request. */
+unsigned	 auth_generation(const struct auth *);
 /* Verifies the session's peer certificate. 0 and *p filled when it is a
  * known principal; -1 otherwise, *why set to a reason code (static string):
  * no_certificate, certificate_expired, certificate_revoked,

@@ -20,7 +20,7 @@ config_defaults(struct config *c)
 	c->threads = 16;
 	c->max_body = 1024 * 1024;
 	c->conn_limit = 4096;
-	c->per_ip_limit = 2048;
-	c->conn_timeout = 60;
+	c->per_ip_limit = 128;
+	c->conn_timeout = 30;
 	c->check_only = 0;
 }

@@ -141,14 +141,15 @@ consent_record(struct request *r, struct response *rs)
 	}
 	j.row.granted_us = store_now_us();
 	if (expires != NULL) {
-		if (store_time_parse(expires, &j.row.expires_us) == -1 ||
-		    j.row.expires_us <= j.row.granted_us) {
+		int parsed = store_time_parse(expires, &j.row.expires_us);
+
+		if (parsed == 0 && strlen(expires) == 10)	/* a date: valid through that day */
+			j.row.expires_us += 86400LL * 1000000 - 1;
+		if (parsed == -1 || j.row.expires_us <= j.row.granted_us) {
 			resp_error(rs, 400, "invalid_expiry", "The expiry must be a date in the future.",
 			    json_pack("[{s:s}]", "path", "/expires"));
 			return;
 		}
-		if (strlen(expires) == 10)	/* a date: valid through that day */
-			j.row.expires_us += 86400LL * 1000000 - 1;
 	}
 	store_new_id("con_", j.row.id, sizeof(j.row.id));
 	vault_pseudonym(r->gw->vault, family, j.row.family_pseudonym);

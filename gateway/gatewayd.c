@@ -41,7 +41,8 @@ usage(void)
 	    "usage: gatewayd [--check] [--bind ADDR] [--port N] [--port-file FILE]\n"
 	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
 	    "                [--master-key FILE] [--notify-url URL] [--threads N]\n"
-	    "                [--max-body BYTES] [--verbose] | --routes\n"
+	    "                [--max-body BYTES] [--conn-limit N] [--per-ip-limit N]\n"
+	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
@@ -142,6 +143,8 @@ main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
+		{ "conn-limit", required_argument, NULL, 'L' },
+		{ "per-ip-limit", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -185,6 +188,20 @@ main(int argc, char **argv)
 				return 2;
 			}
 			gw.cfg.max_body = n;
+			break;
+		case 'L':
+			if (parse_uint(optarg, 100000, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --conn-limit: 1 to 100000\n");
+				return 2;
+			}
+			gw.cfg.conn_limit = (unsigned)n;
+			break;
+		case 'I':
+			if (parse_uint(optarg, 100000, &n) == -1) {
+				fprintf(stderr, "gatewayd: --per-ip-limit: 0 (none) to 100000\n");
+				return 2;
+			}
+			gw.cfg.per_ip_limit = (unsigned)n;
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;
@@ -287,7 +304,10 @@ main(int argc, char **argv)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP ignored: restart to reload configuration");
+			if (auth_reload(gw.auth, err, sizeof(err)) == -1)
+				log_errx("SIGHUP: certificates not reloaded, the old ones stay: %s", err);
+			else
+				log_info("SIGHUP: CAs and revocation lists reloaded");
 			continue;
 		}
 		log_info("signal %d: shutting down", sig);

@@ -50,6 +50,7 @@ enum conn_state { CONN_NEW, CONN_OK, CONN_REFUSED };
 /* Per TLS connection: the principal, resolved once. */
 struct connctx {
 	enum conn_state	 state;
+	unsigned	 generation;	/* auth generation the state was decided in */
 	const char	*why;
 	struct principal who;
 };
@@ -267,9 +268,11 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		else
 			req.body = json_loadb(rc->body, rc->len, JSON_REJECT_DUPLICATES, &jerr);
 		if (req.body == NULL) {
+			/* jansson's text can quote the body ("near '...'"): give
+			 * the position only, never the caller's content back. */
 			resp_error(rs, 400, "malformed_json", "The body is not valid JSON.",
-			    json_pack("{s:i, s:i, s:s}", "line", jerr.line, "column", jerr.column,
-			    "problem", jerr.text));
+			    json_pack("{s:i, s:i, s:I}", "line", jerr.line, "column", jerr.column,
+			    "position", (json_int_t)jerr.position));
 			return;
 		}
 		errors = json_array();
@@ -320,7 +323,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		*con_cls = rc;
 		atomic_fetch_add(&s->inflight, 1);
 
+		if (cc->state == CONN_OK && cc->generation != auth_generation(s->gw->auth))
+			cc->state = CONN_NEW;	/* anchors reloaded: verify again */
 		if (cc->state == CONN_NEW) {
+			cc->generation = auth_generation(s->gw->auth);
 			ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 			if (ci == NULL || ci->tls_session == NULL ||
 			    auth_verify(s->gw->auth, (gnutls_session_t)ci->tls_session,

@@ -24,7 +24,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -342,14 +345,37 @@ ledger_record_system(struct ledger *l, const char *action, const char *object_id
 	return writer_submit(l->writer, system_job, &j);
 }
 
-/* Rebuilds the tree from the database and checks it against the newest
- * stored checkpoint. 0, or -1 with a message in err. */
+struct content_check {
+	int64_t	bad_seq;
+};
+
+/* Recomputes an entry's leaf hash from its fields and compares it with the
+ * stored one, so an entry edited behind the gateway's back is caught at
+ * start-up, not only by an offline verify. */
+static int
+check_content(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct content_check	*cc = arg;
+	merkle_hash		 h;
+
+	if (leaf == NULL || ledger_leaf_hash(NULL, r, h) != 0 ||
+	    CRYPTO_memcmp(h, leaf, 32) != 0) {
+		cc->bad_seq = r->seq;
+		return -1;
+	}
+	return 0;
+}
+
+/* Rebuilds the tree from the database, recomputing every leaf from its
+ * entry, and checks it against the newest stored checkpoint. 0, or -1 with
+ * a message in err. */
 static int
 load(struct ledger *l, char *err, size_t errlen)
 {
 	struct ledger_checkpoint_row	 cp = { 0 };
 	struct checkpoint		 parsed;
 	struct leaves			 lv = { .next = 1 };
+	struct content_check		 content = { 0 };
 	struct store_conn		*c;
 	merkle_hash			 root;
 	size_t				 tl = 0;
@@ -361,6 +387,10 @@ load(struct ledger *l, char *err, size_t errlen)
 	}
 	rc = store_ledger_leaves(c, 0, collect_leaf, &lv);
 	found = rc == 0 ? store_checkpoint_latest(c, &cp) : -1;
+	if (rc == 0 && found >= 0 &&
+	    store_ledger_entries(c, 1, INT64_MAX, check_content, &content) != 0 &&
+	    content.bad_seq == 0)
+		rc = -1;	/* a read error, not a mismatch */
 	store_read_end(l->store, c);
 	if (rc != 0 || found < 0) {
 		snprintf(err, errlen, "ledger: entries are missing or damaged (seq %llu); "
@@ -398,6 +428,12 @@ load(struct ledger *l, char *err, size_t errlen)
 		l->note_len = strlen(cp.note);
 		l->note_size = parsed.size;
 		cp.note = NULL;
+	}
+	if (content.bad_seq != 0) {
+		snprintf(err, errlen, "ledger: entry %lld does not match its leaf hash: it was "
+		    "changed after it was written; run gatewayctl ledger verify",
+		    (long long)content.bad_seq);
+		goto fail;
 	}
 	free(lv.h);
 	return 0;

@@ -166,6 +166,9 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 		snprintf(err, errlen, "%s: /certificates/ca_file: missing", file);
 		return -1;
 	}
+	if (json_object_get(certs, "crl_file") != NULL &&
+	    (a->crl_file = resolve(json_string_value(json_object_get(certs, "crl_file")))) == NULL)
+		goto oom;
 	json_array_foreach(json_object_get(certs, "pins"), i, v)
 		if (add_pin(a, json_string_value(v), file, err, errlen) == -1)
 			return -1;
@@ -298,6 +301,7 @@ profiles_free(struct profiles *ps)
 		free(a->interests);
 		free(a->push_ca_file);
 		free(a->ca_file);
+		free(a->crl_file);
 		json_decref(a->json);
 	}
 	free(ps->agencies);

@@ -39,6 +39,7 @@ struct agency {
 	const char		*push_url;	/* DELIVERY_PUSH */
 	char			*push_ca_file;	/* resolved path */
 	char			*ca_file;	/* resolved path of the agency's client CA */
+	char			*crl_file;	/* its CRL, or NULL */
 	char			 pins[PROFILE_MAX_PINS][65];	/* hex SPKI SHA-256 */
 	size_t			 npins;
 	json_t			*json;		/* the whole profile, owns the strings */

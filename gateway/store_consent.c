@@ -109,7 +109,8 @@ store_consents_for(struct store_conn *c, const char *pseudonym, const char *agen
 {
 	static const char	*sql = "SELECT " CONSENT_COLS " FROM consents "
 				    "WHERE family_pseudonym = ? AND agency_id = ? "
-				    "ORDER BY granted_us DESC LIMIT ?";
+				    "ORDER BY withdrawn_us = 0 DESC, expires_us = 0 DESC, "
+				    "expires_us DESC, granted_us DESC LIMIT ?";
 	sqlite3_stmt		*st;
 	int			 n = 0, rc;
 

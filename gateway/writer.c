@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "store.h"
@@ -47,8 +48,18 @@ run_batch(struct writer *w, struct job *batch)
 {
 	struct store_conn	*c = store_write_conn(w->store);
 	struct job		*j;
-	size_t			 i;
+	size_t			 i, nhooks;
 	int			 ok;
+	struct {
+		writer_commit_fn	 fn;
+		void			*arg;
+	}			 hooks[MAX_HOOKS];
+
+	/* The hook list may grow while batches run: copy it under the lock. */
+	pthread_mutex_lock(&w->lock);
+	nhooks = w->nhooks;
+	memcpy(hooks, w->hooks, nhooks * sizeof(hooks[0]));
+	pthread_mutex_unlock(&w->lock);
 
 	ok = store_exec(c, "BEGIN IMMEDIATE") == 0;
 	for (j = batch; ok && j != NULL; j = j->next) {
@@ -72,8 +83,8 @@ run_batch(struct writer *w, struct job *batch)
 			j->rc = -1;
 		log_errx("batch failed to commit; every job in it reported as failed");
 	} else {
-		for (i = 0; i < w->nhooks; i++)
-			w->hooks[i].fn(w->hooks[i].arg);
+		for (i = 0; i < nhooks; i++)
+			hooks[i].fn(hooks[i].arg);
 	}
 }
 

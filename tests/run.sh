@@ -37,7 +37,7 @@ for build in "$@"; do
 			[ -x "$t" ] || continue
 			name=$(basename "$t")
 			case "$name" in *"${T:-}"*) ;; *) continue ;; esac
-			log="$logdir/$kind-$name.log"
+			log="$logdir/$kind-unit-$name.log"
 			if [ -n "${VALGRIND:-}" ]; then
 				CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=25 "$t" > "$log" 2>&1
 			else
@@ -51,7 +51,7 @@ for build in "$@"; do
 			[ -f "$t" ] || continue
 			name=$(basename "$t" .sh)
 			case "$name" in *"${T:-}"*) ;; *) continue ;; esac
-			log="$logdir/$kind-$name.log"
+			log="$logdir/$kind-integration-$name.log"
 			BUILD="$build" GATEWAYD="$top/$build/gatewayd" GATEWAYCTL="$top/$build/gatewayctl" \
 				bash "$t" > "$log" 2>&1
 			count "$kind/integration/$name" "$log" $?
