@@ -27,5 +27,10 @@ int	ctl_statement(int argc, char **argv);
  * verify: 0 the ledger verifies; 1 it does not ("first bad sequence number:
  * N" on stdout, with every problem found); 2 usage or I/O error. */
 int	ctl_ledger(int argc, char **argv);
+/* ctl_deliveries.c: gatewayctl deliveries [--db FILE] [list [--state S] | retry ID]
+ * list: the open (pending and dead) deliveries, no personal data; 0.
+ * retry: re-queues a dead push delivery; gatewayd picks it up within a
+ * second. 0 done, 1 no such delivery or not dead, 2 usage or database error. */
+int	ctl_deliveries(int argc, char **argv);
 
 #endif

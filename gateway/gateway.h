@@ -20,6 +20,7 @@ struct metrics;
 struct auth;
 struct ledger;
 struct notifier;
+struct delivery;
 
 struct config {
 	const char	*bind;		/* "127.0.0.1" */
@@ -53,6 +54,7 @@ struct gateway {
 	struct auth	*auth;
 	struct ledger	*ledger;
 	struct notifier	*notifier;	/* family notifications (notifier.c) */
+	struct delivery	*delivery;	/* push worker (delivery.c); kick after queueing */
 };
 
 #endif

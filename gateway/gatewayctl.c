@@ -21,6 +21,8 @@ static const struct command {
 	{ "ledger", ctl_ledger, "verify|export|generate ...",
 	  "verify the signed ledger offline (--db FILE | --export FILE) --key PUB.pem;\n"
 	  "      export it as JSON lines; generate synthetic entries (benchmarks)" },
+	{ "deliveries", ctl_deliveries, "[--db FILE] [list [--state S] | retry ID]",
+	  "list pending, failed and dead deliveries; re-queue a dead one" },
 };
 
 static void

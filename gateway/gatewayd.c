@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "delivery.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
@@ -42,7 +43,9 @@ usage(void)
 	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
 	    "                [--master-key FILE] [--notify-url URL] [--threads N]\n"
 	    "                [--max-body BYTES] [--conn-limit N] [--per-ip-limit N]\n"
-	    "                [--verbose] | --routes\n"
+	    "                [--agency-url ID=URL]... [--delivery-attempts N]\n"
+	    "                [--delivery-backoff MS[:CAP_MS]] [--delivery-timeout MS]\n"
+	    "                [--delivery-inflight N] [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
@@ -113,6 +116,36 @@ print_route(const struct route *r, void *arg)
 	printf("%s %s\n", r->method, r->pattern);
 }
 
+#define MAX_URL_OVERRIDES	16
+
+/* --agency-url ID=URL: deliver a push agency's disclosures to URL instead
+ * of its profile's (tests start receivers on free ports; a deployment can
+ * point at a staging endpoint). The agency must exist and be push. */
+static int
+override_urls(struct profiles *p, char **ov, size_t n)
+{
+	size_t	i, k;
+
+	for (i = 0; i < n; i++) {
+		char *eq = strchr(ov[i], '=');
+		if (eq == NULL || eq == ov[i] || strncmp(eq + 1, "https://", 8) != 0) {
+			log_errx("--agency-url %s: expected ID=https://...", ov[i]);
+			return -1;
+		}
+		*eq = '\0';
+		for (k = 0; k < p->n; k++)
+			if (strcmp(p->agencies[k].id, ov[i]) == 0)
+				break;
+		if (k == p->n || p->agencies[k].delivery != DELIVERY_PUSH) {
+			log_errx("--agency-url: %s is not a push agency", ov[i]);
+			return -1;
+		}
+		p->agencies[k].push_url = eq + 1;
+		log_info("agency %s: deliveries go to %s (--agency-url)", ov[i], eq + 1);
+	}
+	return 0;
+}
+
 static double
 ledger_size_gauge(void *arg)
 {
@@ -145,18 +178,28 @@ main(int argc, char **argv)
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
 		{ "per-ip-limit", required_argument, NULL, 'I' },
+		{ "agency-url", required_argument, NULL, 'U' },
+		{ "delivery-attempts", required_argument, NULL, 'A' },
+		{ "delivery-backoff", required_argument, NULL, 'B' },
+		{ "delivery-timeout", required_argument, NULL, 'O' },
+		{ "delivery-inflight", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gateway	 gw;
 	struct server	*srv = NULL;
-	char		 err[1024], keypath[PATH_MAX];
+	struct delivery_config dcfg;
+	char		*url_ov[MAX_URL_OVERRIDES];
+	size_t		 nurl_ov = 0;
+	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
+	char		 err[1024], keypath[PATH_MAX], *end;
 	unsigned long	 n;
 	sigset_t	 sigs;
 	int		 ch, sig, rc = 1;
 
 	memset(&gw, 0, sizeof(gw));
 	config_defaults(&gw.cfg);
+	delivery_config_defaults(&dcfg);
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': gw.cfg.check_only = 1; break;
@@ -206,6 +249,50 @@ main(int argc, char **argv)
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;
 		case 'R': router_foreach(print_route, NULL); return 0;
+		case 'U':
+			if (nurl_ov == MAX_URL_OVERRIDES) {
+				fprintf(stderr, "gatewayd: --agency-url: at most %d\n",
+				    MAX_URL_OVERRIDES);
+				return 2;
+			}
+			url_ov[nurl_ov++] = optarg;
+			break;
+		case 'A':
+			if (parse_uint(optarg, 1000, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --delivery-attempts: 1 to 1000\n");
+				return 2;
+			}
+			dcfg.policy.max_attempts = (unsigned)n;
+			break;
+		case 'B':
+			errno = 0;
+			dcfg.policy.base_us = (int64_t)strtoul(optarg, &end, 10) * 1000;
+			if (*end == ':')
+				dcfg.policy.cap_us = (int64_t)strtoul(end + 1, &end, 10) * 1000;
+			else if (dcfg.policy.cap_us < dcfg.policy.base_us)
+				dcfg.policy.cap_us = dcfg.policy.base_us;
+			if (errno != 0 || *end != '\0' || retry_policy_check(&dcfg.policy) == -1) {
+				fprintf(stderr, "gatewayd: --delivery-backoff: BASE_MS[:CAP_MS], "
+				    "0 < BASE <= CAP <= 7 days\n");
+				return 2;
+			}
+			break;
+		case 'O':
+			if (parse_uint(optarg, 3600000, &n) == -1 || n < 100) {
+				fprintf(stderr, "gatewayd: --delivery-timeout: 100 to 3600000 ms\n");
+				return 2;
+			}
+			dcfg.timeout_ms = (unsigned)n;
+			if (dcfg.connect_timeout_ms > n)
+				dcfg.connect_timeout_ms = (unsigned)n;
+			break;
+		case 'F':
+			if (parse_uint(optarg, 1024, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --delivery-inflight: 1 to 1024\n");
+				return 2;
+			}
+			dcfg.max_inflight = (unsigned)n;
+			break;
 		default: usage(); return 2;
 		}
 	}
@@ -239,6 +326,8 @@ main(int argc, char **argv)
 		log_errx("agency profile %s", err);
 		goto out;
 	}
+	if (override_urls(gw.profiles, url_ov, nurl_ov) == -1)
+		goto out;
 	if ((gw.auth = auth_load(gw.cfg.tls_dir, gw.profiles, err, sizeof(err))) == NULL) {
 		log_errx("certificates: %s", err);
 		goto out;
@@ -289,6 +378,16 @@ main(int argc, char **argv)
 		log_errx("%s", err);
 		goto out;
 	}
+	snprintf(client_crt, sizeof(client_crt), "%s/gateway-client.crt", gw.cfg.tls_dir);
+	snprintf(client_key, sizeof(client_key), "%s/gateway-client.key", gw.cfg.tls_dir);
+	dcfg.client_cert = client_crt;
+	dcfg.client_key = client_key;
+	/* Delivery signs with the ledger key: agencies know one public key. */
+	if ((gw.delivery = delivery_start(&gw, ledger_signer(gw.ledger), &dcfg, err,
+	    sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		goto out;
+	}
 	if ((srv = server_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;
@@ -317,6 +416,7 @@ main(int argc, char **argv)
 out:
 	server_stop(srv, 10);
 	notifier_stop(gw.notifier);
+	delivery_stop(gw.delivery);	/* transfers in flight stay pending: resent at start */
 	ledger_stop(gw.ledger);		/* "gateway.stopped" and a final checkpoint */
 	writer_stop(gw.writer);
 	ledger_free(gw.ledger);

@@ -75,6 +75,7 @@ extern const struct route	core_routes[];		/* health.c */
 extern const struct route	consent_routes[];	/* consent_api.c */
 extern const struct route	ledger_routes[];	/* ledger_api.c */
 extern const struct route	disclosure_routes[];	/* disclosure_api.c */
+extern const struct route	delivery_routes[];	/* delivery_api.c */
 
 /* router.c */
 /* Finds the route for method and path. Returns the route and fills params

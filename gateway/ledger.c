@@ -592,6 +592,12 @@ ledger_checkpoint(struct ledger *l, uint64_t *tree_size, size_t *len)
 	return copy;
 }
 
+struct signer *
+ledger_signer(struct ledger *l)
+{
+	return l->signer;
+}
+
 const char *
 ledger_pub_pem(struct ledger *l, size_t *len)
 {

@@ -15,6 +15,7 @@
 
 struct ledger;
 struct ledger_record;
+struct signer;
 struct store;
 struct store_conn;
 struct writer;
@@ -60,6 +61,10 @@ uint64_t	 ledger_size(struct ledger *);
 /* The newest signed checkpoint note, malloc'd (caller frees), its tree size
  * and length in *tree_size and *len (either may be NULL); NULL if none. */
 char		*ledger_checkpoint(struct ledger *, uint64_t *tree_size, size_t *len);
+/* The ledger's signing key (owned by the ledger, valid until ledger_free),
+ * for other signatures the gateway makes with the same published key
+ * (delivery.c signs delivery bodies with signer_sign_detached). */
+struct signer	*ledger_signer(struct ledger *);
 /* The public key as PEM (owned by the ledger). */
 const char	*ledger_pub_pem(struct ledger *, size_t *len);
 

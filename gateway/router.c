@@ -13,6 +13,7 @@ static const struct route *const tables[] = {
 	consent_routes,
 	ledger_routes,
 	disclosure_routes,
+	delivery_routes,
 };
 
 static int

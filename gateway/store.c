@@ -166,6 +166,46 @@ store_open(const char *dir, char *err, size_t errlen)
 	return s;
 }
 
+struct store *
+store_attach(const char *path, int writable, char *err, size_t errlen)
+{
+	struct store	*s;
+	sqlite3_stmt	*st;
+	int		 version = -1, latest = 0;
+	size_t		 i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s", path) >= sizeof(s->path)) {
+		snprintf(err, errlen, "database path too long");
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	if (conn_open(s->path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
+	    &s->writer, err, errlen) == -1) {
+		store_close(s);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(s->writer->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	for (i = 0; i < migrations_count; i++)
+		if (migrations[i].version > latest)
+			latest = migrations[i].version;
+	if (version < latest) {
+		snprintf(err, errlen, "%s: schema version %d, expected %d (start gatewayd once "
+		    "to migrate it)", path, version, latest);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
 void
 store_close(struct store *s)
 {

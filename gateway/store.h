@@ -25,6 +25,12 @@ struct store_conn;
  * Returns NULL and writes a message to err on failure. Caller frees with
  * store_close(). */
 struct store		*store_open(const char *dir, char *err, size_t errlen);
+/* Opens an existing database file for a tool (gatewayctl), beside a running
+ * gatewayd: never creates it, applies no migration (refuses a file whose
+ * schema is older than this build's), read-only unless writable. Its one
+ * connection is store_write_conn(); the caller runs its own transactions
+ * (BEGIN IMMEDIATE ... COMMIT with store_exec). NULL with a message in err. */
+struct store		*store_attach(const char *path, int writable, char *err, size_t errlen);
 void			 store_close(struct store *);
 /* The writer's connection (owned by the store; for writer.c only). */
 struct store_conn	*store_write_conn(struct store *);
@@ -132,6 +138,89 @@ int			 store_ledger_db_entries(struct ledger_db *, store_ledger_entry_fn,
 int			 store_ledger_db_checkpoints(struct ledger_db *, store_checkpoint_fn,
 			    void *arg);
 const char		*store_ledger_db_error(struct ledger_db *);
+/* store_delivery.c */
+/* One disclosure's delivery (migration 030). No personal data. */
+struct delivery_row {
+	char		 disclosure_id[40];
+	char		 agency_id[64];
+	char		 family_pseudonym[65];
+	char		 mode[8];		/* "push", "pull" */
+	char		 state[16];		/* "pending", "delivered", "dead" */
+	int64_t		 created_us;
+	int		 attempts;
+	int64_t		 next_attempt_us;
+	int64_t		 last_attempt_us;
+	int		 last_status;		/* HTTP status, 0 none */
+	char		 last_error[32];	/* fault name or "" */
+	int64_t		 delivered_us;
+	int64_t		 dead_us;
+	char		 dead_reason[48];
+	int		 requeues;
+	int		 reads;
+};
+/* One event of a delivery's history (delivery_attempts). Strings borrowed. */
+struct delivery_event {
+	const char	*disclosure_id;
+	int		 attempt;	/* push attempt number, else 0 */
+	const char	*kind;		/* "push", "read", "ack", "requeue" */
+	const char	*actor;
+	int64_t		 started_us;
+	int64_t		 finished_us;
+	int		 http_status;
+	const char	*fault;		/* or NULL */
+	const char	*detail;	/* or NULL */
+	const char	*outcome;	/* "delivered", "retry", "dead", "read", "acked", "requeued" */
+	int64_t		 next_attempt_us;
+};
+/* Queues the delivery of an allowed disclosure (inside the writer job that
+ * records it): mode "push" (due at created_us) or "pull" (in the agency's
+ * inbox). 0 or -1. */
+int	store_delivery_enqueue(struct store_conn *, const char *disclosure_id,
+	    const char *agency_id, const char *pseudonym, const char *mode, int64_t created_us);
+/* 0 found, 1 not found, -1 error. */
+int	store_delivery_get(struct store_conn *, const char *disclosure_id, struct delivery_row *);
+/* Pending push deliveries due at now_us, earliest first, up to max.
+ * Returns the count or -1. */
+int	store_deliveries_due(struct store_conn *, int64_t now_us, struct delivery_row *out,
+	    int max);
+/* The earliest next_attempt_us later than after_us of a pending push
+ * delivery: 0 and *when, 1 when there is none, -1 error. */
+int	store_delivery_next_due(struct store_conn *, int64_t after_us, int64_t *when);
+int	store_delivery_event(struct store_conn *, const struct delivery_event *);
+/* Outcome of a push attempt; each applies only to a pending row and returns
+ * 0 done, 1 the row is no longer pending (or missing), -1 error.
+ * delivered: body_sha256 is the SHA-256 of the body the agency took. */
+int	store_delivery_delivered(struct store_conn *, const char *disclosure_id, int attempts,
+	    int64_t when_us, int http_status, const unsigned char body_sha256[32]);
+int	store_delivery_retry(struct store_conn *, const char *disclosure_id, int attempts,
+	    int64_t when_us, int http_status, const char *fault, int64_t next_attempt_us);
+int	store_delivery_dead(struct store_conn *, const char *disclosure_id, int attempts,
+	    int64_t when_us, int http_status, const char *fault, const char *reason);
+/* An operator re-queues a dead push delivery: pending again, attempts from
+ * zero, due now; the event is recorded with by as actor. 0 re-queued,
+ * 1 not found, 2 not dead, -1 error. */
+int	store_delivery_requeue(struct store_conn *, const char *disclosure_id,
+	    int64_t when_us, const char *by);
+/* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
+ * dead), oldest first, up to max. Returns the count or -1. */
+int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
+	    int max);
+struct delivery_counts {
+	int64_t	push_pending, pull_pending, delivered, dead;
+};
+int	store_delivery_counts(struct store_conn *, struct delivery_counts *);
+/* The agency's inbox: its pending pull deliveries after the cursor
+ * (created_us, disclosure_id; pass 0 and "" for the start), oldest first,
+ * up to max. Returns the count or -1. */
+int	store_inbox_page(struct store_conn *, const char *agency_id, int64_t after_us,
+	    const char *after_id, struct delivery_row *out, int max);
+/* Counts one read of an inbox item. 0, 1 not pending, -1. */
+int	store_inbox_read(struct store_conn *, const char *disclosure_id);
+/* The agency acknowledges an inbox item: delivered at when_us, with the
+ * SHA-256 of what it was served. 0 acked, 1 no such item for that agency
+ * (another agency's id, a push delivery, or none), 2 already acked, -1. */
+int	store_inbox_ack(struct store_conn *, const char *agency_id, const char *disclosure_id,
+	    int64_t when_us, const unsigned char body_sha256[32]);
 
 /* store_disclosures.c */
 /* A disclosure decision as stored (migration 010). Strings and blobs are

@@ -1,0 +1,166 @@
+/*
+ * ctl_deliveries.c: gatewayctl deliveries, the operator's view of the
+ * delivery outbox and inbox, and the way to give a dead letter another go.
+ *
+ *   gatewayctl deliveries [--db FILE] [list] [--state pending|dead|delivered|open|all]
+ *   gatewayctl deliveries [--db FILE] retry ID
+ *
+ * list prints one line per delivery: disclosure id, agency, mode, state,
+ * attempts, last HTTP status, last error, and when it is next due (pending)
+ * or why it died (dead). No personal data: no family, no content. Default
+ * state "open" (pending and dead).
+ *
+ * retry re-queues a dead push delivery straight in the database: pending
+ * again, attempts from zero, due now, recorded in delivery_attempts as a
+ * "requeue" by operator:$USER. gatewayd need not be stopped: its delivery
+ * worker looks at the outbox at least once a second and sends it, with the
+ * same Idempotency-Key, recording the new attempts in the ledger.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "store.h"
+
+#define LIST_MAX	10000
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: gatewayctl deliveries [--db FILE] [list] "
+	    "[--state pending|dead|delivered|open|all]\n"
+	    "       gatewayctl deliveries [--db FILE] retry ID\n"
+	    "default FILE: var/gateway.db\n");
+}
+
+static int
+list(struct store *s, const char *state)
+{
+	struct store_conn	*c = store_write_conn(s);
+	struct delivery_row	*rows;
+	const char		*states[3];
+	char			 t[32];
+	int			 n, i, k, ns = 0, total = 0;
+
+	if (strcmp(state, "open") == 0)
+		states[ns++] = NULL;	/* pending and dead */
+	else if (strcmp(state, "all") == 0) {
+		states[ns++] = NULL;
+		states[ns++] = "delivered";
+	} else if (strcmp(state, "pending") == 0 || strcmp(state, "dead") == 0 ||
+	    strcmp(state, "delivered") == 0)
+		states[ns++] = state;
+	else {
+		usage();
+		return 2;
+	}
+	if ((rows = calloc(LIST_MAX, sizeof(*rows))) == NULL)
+		return 2;
+	printf("%-30s %-24s %-4s %-9s %8s %6s %-16s %s\n", "DISCLOSURE", "AGENCY", "MODE",
+	    "STATE", "ATTEMPTS", "STATUS", "LAST_ERROR", "NEXT_DUE/DEAD_REASON/DELIVERED");
+	for (k = 0; k < ns; k++) {
+		if ((n = store_deliveries_list(c, states[k], rows, LIST_MAX)) < 0) {
+			fprintf(stderr, "gatewayctl: cannot read deliveries\n");
+			free(rows);
+			return 2;
+		}
+		for (i = 0; i < n; i++) {
+			const struct delivery_row *r = &rows[i];
+			const char *what;
+			if (strcmp(r->state, "pending") == 0)
+				what = strcmp(r->mode, "pull") == 0 ? "in inbox" :
+				    store_time_fmt(r->next_attempt_us, t);
+			else if (strcmp(r->state, "dead") == 0)
+				what = r->dead_reason;
+			else
+				what = store_time_fmt(r->delivered_us, t);
+			printf("%-30s %-24s %-4s %-9s %8d %6d %-16s %s\n", r->disclosure_id,
+			    r->agency_id, r->mode, r->state, r->attempts, r->last_status,
+			    r->last_error[0] ? r->last_error : "-", what);
+		}
+		total += n;
+	}
+	free(rows);
+	fprintf(stderr, "%d deliver%s\n", total, total == 1 ? "y" : "ies");
+	return 0;
+}
+
+static int
+retry(struct store *s, const char *id)
+{
+	struct store_conn	*c = store_write_conn(s);
+	const char		*user = getenv("USER");
+	char			 by[160];
+	int			 rc;
+
+	snprintf(by, sizeof(by), "operator:%s", user != NULL && *user ? user : "unknown");
+	if (store_exec(c, "BEGIN IMMEDIATE") == -1)
+		return 2;
+	rc = store_delivery_requeue(c, id, store_now_us(), by);
+	if (rc != 0 || store_exec(c, "COMMIT") == -1) {
+		(void)store_exec(c, "ROLLBACK");
+		if (rc == 1)
+			fprintf(stderr, "gatewayctl: no delivery %s\n", id);
+		else if (rc == 2)
+			fprintf(stderr, "gatewayctl: delivery %s is not dead; only a dead letter "
+			    "can be re-queued\n", id);
+		else
+			fprintf(stderr, "gatewayctl: could not re-queue %s\n", id);
+		return rc == 1 || rc == 2 ? 1 : 2;
+	}
+	printf("re-queued %s: gatewayd sends it within a second (same Idempotency-Key)\n", id);
+	return 0;
+}
+
+int
+ctl_deliveries(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "state", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*db = "var/gateway.db", *state = "open", *cmd = "list";
+	struct store	*s;
+	char		 err[512];
+	int		 ch, rc, writable;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 's': state = optarg; break;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
+		}
+	}
+	if (optind < argc)
+		cmd = argv[optind++];
+	if (strcmp(cmd, "list") == 0) {
+		if (optind != argc) {
+			usage();
+			return 2;
+		}
+		writable = 0;
+	} else if (strcmp(cmd, "retry") == 0) {
+		if (optind != argc - 1) {
+			usage();
+			return 2;
+		}
+		writable = 1;
+	} else {
+		usage();
+		return 2;
+	}
+	if ((s = store_attach(db, writable, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "gatewayctl: %s\n", err);
+		return 2;
+	}
+	rc = writable ? retry(s, argv[optind]) : list(s, state);
+	store_close(s);
+	return rc;
+}

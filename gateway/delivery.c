@@ -1,0 +1,843 @@
+/*
+ * delivery.c: the delivery worker (see delivery.h for the contract).
+ *
+ * One thread owns a libcurl multi handle. It reads due rows from the outbox
+ * (a read connection), starts up to max_inflight transfers, and sleeps in
+ * curl_multi_poll until a transfer progresses, the next retry falls due,
+ * delivery_kick() wakes it (a disclosure was just committed), or poll_ms
+ * passes (rows re-queued by gatewayctl from outside the process). Finished
+ * transfers are classified and scheduled by retry.c and recorded together,
+ * in one writer job: the attempt row, the row's new state, and the ledger
+ * entry (delivery.attempt, delivery.delivered with the body's SHA-256 as the
+ * receipt, or delivery.dead plus an alert.delivery_dead entry).
+ *
+ * Each transfer is POST over HTTPS only, TLS 1.2 or later, with the
+ * gateway's client certificate, the agency's own server CA and nothing else
+ * (no system CA path, no proxy from the environment, no redirects), peer
+ * and host name verified. The body is unsealed when the transfer starts and
+ * cleansed when it ends; it is never logged.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "delivery.h"
+#include "gateway.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "profiles.h"
+#include "signer.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+#define SEC		INT64_C(1000000)
+#define MS		INT64_C(1000)
+
+/* One transfer in flight. */
+struct xfer {
+	struct xfer		*next;
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	char			 id[40];
+	char			 pseudonym[65];
+	int			 attempt;	/* this attempt's number, 1-based */
+	int64_t			 started_us;
+	char			*body;
+	size_t			 len;
+	unsigned char		 sha[32];
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+/* One finished attempt, waiting to be recorded. */
+struct result {
+	char			 id[40];
+	char			 pseudonym[65];
+	int			 attempt;
+	int64_t			 started_us;
+	int64_t			 finished_us;
+	int			 status;	/* HTTP status, 0 none */
+	enum retry_fault	 fault;
+	const char		*detail;	/* static: libcurl's message or ours */
+	const char		*dead_reason;	/* overrides the decision's reason */
+	struct retry_decision	 d;
+	unsigned char		 sha[32];
+	int			 have_sha;
+};
+
+struct batch {
+	struct delivery		*dl;
+	struct result		*r;
+	size_t			 n;
+};
+
+struct delivery {
+	struct gateway		*gw;
+	struct signer		*signer;
+	struct delivery_config	 cfg;
+	char			 keyid_hdr[128];
+	CURLM			*multi;
+	pthread_t		 thread;
+	int			 started;
+	int			 curl_global;
+	pthread_mutex_t		 lock;
+	int			 kicked;	/* under lock */
+	int			 stopping;	/* under lock */
+	struct xfer		*inflight;
+	unsigned		 ninflight;
+	struct delivery_row	*rows;		/* scratch for fill() */
+	int			 nrows;
+	struct result		*results;	/* scratch for collect() */
+	size_t			 nresults, maxresults;
+};
+
+void
+delivery_config_defaults(struct delivery_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	retry_policy_defaults(&c->policy);
+	c->connect_timeout_ms = 10000;
+	c->timeout_ms = 30000;
+	c->max_inflight = 32;
+	c->poll_ms = 1000;
+}
+
+int
+delivery_enqueue(struct store_conn *c, const char *id, const struct agency *a,
+    const char *pseudonym, int64_t now_us)
+{
+	return store_delivery_enqueue(c, id, a->id, pseudonym,
+	    a->delivery == DELIVERY_PUSH ? "push" : "pull", now_us);
+}
+
+void
+delivery_body_free(char *body, size_t len)
+{
+	if (body != NULL)
+		OPENSSL_clear_free(body, len + 1);
+}
+
+int
+delivery_body(struct gateway *gw, struct store_conn *c, const char *id, char **body,
+    size_t *len, unsigned char sha[32])
+{
+	struct disclosure_row	*row = NULL;
+	json_t			*o = NULL, *data = NULL, *fields = NULL;
+	char			*pt = NULL, *out = NULL, at[32];
+	size_t			 ptlen = 0;
+	int			 rc;
+
+	*body = NULL;
+	*len = 0;
+	if ((rc = store_disclosure_get(c, id, &row)) != 0)
+		return rc;
+	if (strcmp(row->decision, "allowed") != 0 || row->data_ct == NULL) {
+		rc = 1;
+		goto out;
+	}
+	rc = vault_unseal(gw->vault, c, row->family_pseudonym, row->data_ct, row->data_ctlen,
+	    &pt, &ptlen);
+	if (rc != 0) {
+		rc = rc == 1 ? 2 : -1;
+		goto out;
+	}
+	rc = -1;
+	if ((data = json_loadb(pt, ptlen, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    (fields = json_loads(row->disclosed_fields, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		goto out;
+	o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s*}, s:O, s:O, s:s, s:s}",
+	    "disclosure_id", row->id,
+	    "agency_id", row->agency_id,
+	    "purpose", row->purpose,
+	    "lawful_basis", "article6", row->article6 != NULL ? row->article6 : "",
+	    "article9", row->article9,
+	    "disclosed_fields", fields,
+	    "data", data,
+	    "notification", row->override_basis != NULL ? "held" : "queued",
+	    "created_at", store_time_fmt(row->created_us, at));
+	if (o == NULL || (out = json_dumps(o, JSON_COMPACT)) == NULL)
+		goto out;
+	*body = out;
+	*len = strlen(out);
+	if (EVP_Digest(out, *len, sha, NULL, EVP_sha256(), NULL) != 1) {
+		delivery_body_free(out, *len);
+		*body = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	json_decref(data);	/* the values: Jansson frees them; pt is cleansed */
+	json_decref(fields);
+	if (pt != NULL)
+		OPENSSL_clear_free(pt, ptlen + 1);
+	store_disclosure_free(row);
+	return rc;
+}
+
+enum retry_fault
+delivery_fault_of_curl(int code)
+{
+	switch ((CURLcode)code) {
+	case CURLE_OK:
+		return RETRY_FAULT_NONE;
+	case CURLE_OPERATION_TIMEDOUT:
+		return RETRY_FAULT_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CIPHER:
+		return RETRY_FAULT_TLS;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+	case CURLE_FAILED_INIT:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_TOO_MANY_REDIRECTS:
+		return RETRY_FAULT_LOCAL;
+	default:
+		/* Refused, reset, unreachable, DNS, a reply cut short or garbled:
+		 * the network or the receiver, worth another try. */
+		return RETRY_FAULT_CONNECT;
+	}
+}
+
+static uint64_t
+random64(void *arg)
+{
+	uint64_t	v = 0;
+
+	(void)arg;
+	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+		v = (uint64_t)store_now_us() * UINT64_C(6364136223846793005);
+	return v;
+}
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p; (void)arg;
+	return size * n;
+}
+
+static int
+stopping(struct delivery *dl)
+{
+	int	s;
+
+	pthread_mutex_lock(&dl->lock);
+	s = dl->stopping;
+	pthread_mutex_unlock(&dl->lock);
+	return s;
+}
+
+static int
+take_kick(struct delivery *dl)
+{
+	int	k;
+
+	pthread_mutex_lock(&dl->lock);
+	k = dl->kicked;
+	dl->kicked = 0;
+	pthread_mutex_unlock(&dl->lock);
+	return k;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy != NULL)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->hdrs);
+	delivery_body_free(x->body, x->len);
+	free(x);
+}
+
+static struct result *
+result_new(struct delivery *dl)
+{
+	struct result	*r;
+
+	if (dl->nresults == dl->maxresults) {
+		size_t	 n = dl->maxresults ? dl->maxresults * 2 : 64;
+		if ((r = realloc(dl->results, n * sizeof(*r))) == NULL)
+			return NULL;
+		dl->results = r;
+		dl->maxresults = n;
+	}
+	r = &dl->results[dl->nresults++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* A row that cannot even be attempted (its agency is gone, the family was
+ * erased, its body cannot be built): recorded as a dead attempt now. */
+static void
+fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now,
+    const char *reason)
+{
+	struct result	*r;
+
+	if ((r = result_new(dl)) == NULL) {
+		log_errx("out of memory recording delivery %s", row->disclosure_id);
+		return;
+	}
+	snprintf(r->id, sizeof(r->id), "%s", row->disclosure_id);
+	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", row->family_pseudonym);
+	r->attempt = row->attempts + 1;
+	r->started_us = r->finished_us = now;
+	r->fault = RETRY_FAULT_LOCAL;
+	r->detail = reason;
+	r->dead_reason = reason;
+	r->d.verdict = RETRY_DEAD;
+	r->d.reason = "permanent";
+}
+
+#define SETOPT(e, o, v) do { if (curl_easy_setopt((e), (o), (v)) != CURLE_OK) goto fail; } while (0)
+
+/* Starts one transfer for row (body built on c). 0 started, -1 recorded as
+ * failed (fail_now) or left for the next look. */
+static int
+start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row, int64_t now)
+{
+	const struct agency	*a;
+	struct xfer		*x;
+	unsigned char		 sig[64], *msg = NULL;
+	char			 b64[96], hdr[256];
+	size_t			 mlen, clen = strlen(DELIVERY_SIG_CONTEXT), ilen;
+	int			 rc;
+
+	a = profiles_find(dl->gw->profiles, row->agency_id);
+	if (a == NULL) {
+		fail_now(dl, row, now, "agency_unknown");
+		return -1;
+	}
+	if (a->delivery != DELIVERY_PUSH || a->push_url == NULL) {
+		fail_now(dl, row, now, "agency_not_push");
+		return -1;
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	snprintf(x->id, sizeof(x->id), "%s", row->disclosure_id);
+	snprintf(x->pseudonym, sizeof(x->pseudonym), "%s", row->family_pseudonym);
+	x->attempt = row->attempts + 1;
+	x->started_us = now;
+	rc = delivery_body(dl->gw, c, row->disclosure_id, &x->body, &x->len, x->sha);
+	if (rc != 0) {
+		xfer_free(x);
+		fail_now(dl, row, now, rc == 2 ? "family_erased" :
+		    rc == 1 ? "disclosure_missing" : "body_unavailable");
+		return -1;
+	}
+
+	/* The detached signature over context || id || "\n" || body. */
+	ilen = strlen(x->id);
+	mlen = clen + ilen + 1 + x->len;
+	if ((msg = malloc(mlen)) == NULL)
+		goto fail;
+	memcpy(msg, DELIVERY_SIG_CONTEXT, clen);
+	memcpy(msg + clen, x->id, ilen);
+	msg[clen + ilen] = '\n';
+	memcpy(msg + clen + ilen + 1, x->body, x->len);
+	rc = signer_sign_detached(dl->signer, msg, mlen, sig, NULL, 0);
+	OPENSSL_clear_free(msg, mlen);
+	if (rc != 0) {
+		log_errx("delivery %s: cannot sign; will try again", x->id);
+		goto fail;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, sig, sizeof(sig));
+
+	if ((x->easy = curl_easy_init()) == NULL)
+		goto fail;
+	snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", x->id);
+	if ((x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json")) == NULL ||
+	    curl_slist_append(x->hdrs, hdr) == NULL ||
+	    (snprintf(hdr, sizeof(hdr), "X-Gateway-Signature: ed25519=%s", b64),
+	    curl_slist_append(x->hdrs, hdr)) == NULL ||
+	    curl_slist_append(x->hdrs, dl->keyid_hdr) == NULL ||
+	    curl_slist_append(x->hdrs, "Expect:") == NULL)
+		goto fail;
+	SETOPT(x->easy, CURLOPT_URL, a->push_url);
+	SETOPT(x->easy, CURLOPT_PROTOCOLS_STR, "https");
+	SETOPT(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SETOPT(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(x->easy, CURLOPT_PROXY, "");		/* never a proxy from the environment */
+	SETOPT(x->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SETOPT(x->easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(x->easy, CURLOPT_CAINFO, a->push_ca_file);
+	SETOPT(x->easy, CURLOPT_CAPATH, NULL);		/* the agency's CA only */
+	SETOPT(x->easy, CURLOPT_SSLCERT, dl->cfg.client_cert);
+	SETOPT(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
+	SETOPT(x->easy, CURLOPT_SSLKEY, dl->cfg.client_key);
+	SETOPT(x->easy, CURLOPT_SSLKEYTYPE, "PEM");
+	SETOPT(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)dl->cfg.connect_timeout_ms);
+	SETOPT(x->easy, CURLOPT_TIMEOUT_MS, (long)dl->cfg.timeout_ms);
+	SETOPT(x->easy, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(x->easy, CURLOPT_USERAGENT, "sharing-gateway/1");
+	SETOPT(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
+	SETOPT(x->easy, CURLOPT_POST, 1L);
+	SETOPT(x->easy, CURLOPT_POSTFIELDS, x->body);
+	SETOPT(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->len);
+	SETOPT(x->easy, CURLOPT_WRITEFUNCTION, discard);
+	SETOPT(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	SETOPT(x->easy, CURLOPT_PRIVATE, x);
+	if (curl_multi_add_handle(dl->multi, x->easy) != CURLM_OK)
+		goto fail;
+	x->next = dl->inflight;
+	dl->inflight = x;
+	dl->ninflight++;
+	log_debug("delivery %s: attempt %d to %s", x->id, x->attempt, a->id);
+	return 0;
+fail:
+	xfer_free(x);
+	return -1;
+}
+
+static int
+in_flight(struct delivery *dl, const char *id)
+{
+	struct xfer	*x;
+
+	for (x = dl->inflight; x != NULL; x = x->next)
+		if (strcmp(x->id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Starts what is due; returns when to look at the outbox next. */
+static int64_t
+fill(struct delivery *dl, int64_t now)
+{
+	struct store_conn	*c;
+	int64_t			 next = now + (int64_t)dl->cfg.poll_ms * MS, when;
+	int			 n, i;
+
+	if ((c = store_read_begin(dl->gw->store)) == NULL)
+		return next;
+	n = store_deliveries_due(c, now, dl->rows, dl->nrows);
+	for (i = 0; i < n && dl->ninflight < dl->cfg.max_inflight; i++)
+		if (!in_flight(dl, dl->rows[i].disclosure_id))
+			(void)start(dl, c, &dl->rows[i], now);
+	if (store_delivery_next_due(c, now, &when) == 0 && when < next)
+		next = when;
+	store_read_end(dl->gw->store, c);
+	return next;
+}
+
+static void
+finish(struct delivery *dl, struct xfer *x, CURLcode code)
+{
+	struct result		*r;
+	struct curl_header	*h = NULL;
+	long			 status = 0;
+	int64_t			 retry_after = 0;
+	enum retry_class	 cls;
+
+	if ((r = result_new(dl)) == NULL) {
+		log_errx("out of memory recording delivery %s; it stays pending", x->id);
+		return;
+	}
+	snprintf(r->id, sizeof(r->id), "%s", x->id);
+	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", x->pseudonym);
+	r->attempt = x->attempt;
+	r->started_us = x->started_us;
+	r->finished_us = store_now_us();
+	r->fault = delivery_fault_of_curl((int)code);
+	if (code == CURLE_OK) {
+		if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+			status = 0;
+		if (curl_easy_header(x->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) ==
+		    CURLHE_OK && h != NULL)
+			retry_after = retry_after_parse(h->value);
+		r->detail = NULL;
+	} else
+		r->detail = curl_easy_strerror(code);
+	r->status = (int)status;
+	memcpy(r->sha, x->sha, 32);
+	r->have_sha = 1;
+	cls = retry_classify(r->fault, status);
+	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, cls, r->finished_us, retry_after,
+	    random64, NULL, &r->d);
+	if (r->d.verdict == RETRY_SCHEDULED)
+		log_info("delivery %s: attempt %d failed (%s %ld%s%s); retry in %lld ms", r->id,
+		    r->attempt, retry_fault_name(r->fault), status, r->detail ? ": " : "",
+		    r->detail ? r->detail : "",
+		    (long long)((r->d.next_us - r->finished_us) / MS));
+	else if (r->d.verdict == RETRY_DEAD)
+		log_warnx("delivery %s: attempt %d failed (%s %ld%s%s); giving up (%s)", r->id,
+		    r->attempt, retry_fault_name(r->fault), status, r->detail ? ": " : "",
+		    r->detail ? r->detail : "", r->d.reason);
+	else
+		log_debug("delivery %s: delivered on attempt %d (http %ld)", r->id, r->attempt,
+		    status);
+}
+
+/* Moves finished transfers to the results. */
+static void
+collect(struct delivery *dl)
+{
+	CURLMsg		*m;
+	struct xfer	*x, **pp;
+	int		 left;
+
+	while ((m = curl_multi_info_read(dl->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		x = NULL;
+		if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK ||
+		    x == NULL)
+			continue;
+		finish(dl, x, m->data.result);
+		curl_multi_remove_handle(dl->multi, x->easy);
+		for (pp = &dl->inflight; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == x) {
+				*pp = x->next;
+				break;
+			}
+		dl->ninflight--;
+		xfer_free(x);
+	}
+}
+
+static int
+ledger(struct delivery *dl, struct store_conn *c, const struct result *r, const char *action,
+    const char *reason, const unsigned char *digest)
+{
+	struct ledger_entry	le;
+
+	memset(&le, 0, sizeof(le));
+	le.actor = "system";
+	le.actor_role = "system";
+	le.action = action;
+	le.family_pseudonym = r->pseudonym;
+	le.object_id = r->id;
+	le.reason = reason;
+	le.record_digest = digest;
+	return ledger_append(dl->gw->ledger, c, &le, NULL, NULL);
+}
+
+static int
+record_job(struct store_conn *c, void *arg)
+{
+	struct batch		*b = arg;
+	struct delivery		*dl = b->dl;
+	struct delivery_event	 e;
+	struct result		*r;
+	char			 why[64];
+	const char		*outcome;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < b->n; i++) {
+		r = &b->r[i];
+		outcome = r->d.verdict == RETRY_DELIVERED ? "delivered" :
+		    r->d.verdict == RETRY_SCHEDULED ? "retry" : "dead";
+		if (r->fault == RETRY_FAULT_NONE)
+			snprintf(why, sizeof(why), "http_%d", r->status);
+		else
+			snprintf(why, sizeof(why), "%s", retry_fault_name(r->fault));
+		switch (r->d.verdict) {
+		case RETRY_DELIVERED:
+			rc = store_delivery_delivered(c, r->id, r->attempt, r->finished_us,
+			    r->status, r->sha);
+			break;
+		case RETRY_SCHEDULED:
+			rc = store_delivery_retry(c, r->id, r->attempt, r->finished_us,
+			    r->status, why, r->d.next_us);
+			break;
+		case RETRY_DEAD:
+		default:
+			rc = store_delivery_dead(c, r->id, r->attempt, r->finished_us,
+			    r->status, why, r->dead_reason != NULL ? r->dead_reason : r->d.reason);
+			break;
+		}
+		if (rc == -1)
+			return -1;
+		if (rc == 1)	/* no longer pending (an operator or a restart got there first) */
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.disclosure_id = r->id;
+		e.attempt = r->attempt;
+		e.kind = "push";
+		e.actor = "system";
+		e.started_us = r->started_us;
+		e.finished_us = r->finished_us;
+		e.http_status = r->status;
+		e.fault = r->d.verdict == RETRY_DELIVERED ? NULL : why;
+		e.detail = r->detail;
+		e.outcome = outcome;
+		e.next_attempt_us = r->d.next_us;
+		if (store_delivery_event(c, &e) == -1)
+			return -1;
+		switch (r->d.verdict) {
+		case RETRY_DELIVERED:
+			rc = ledger(dl, c, r, "delivery.delivered", why, r->sha);
+			break;
+		case RETRY_SCHEDULED:
+			rc = ledger(dl, c, r, "delivery.attempt", why, NULL);
+			break;
+		case RETRY_DEAD:
+		default:
+			snprintf(why, sizeof(why), "%s",
+			    r->dead_reason != NULL ? r->dead_reason : r->d.reason);
+			rc = ledger(dl, c, r, "delivery.dead", why, NULL);
+			if (rc == 0)
+				rc = ledger(dl, c, r, "alert.delivery_dead", why, NULL);
+			break;
+		}
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Records every finished attempt in one writer job. 0, or -1 when the job
+ * failed (nothing recorded: the rows stay pending and are tried again). */
+static int
+record(struct delivery *dl)
+{
+	struct batch	b = { .dl = dl, .r = dl->results, .n = dl->nresults };
+	size_t		i;
+	int		rc;
+
+	if (dl->nresults == 0)
+		return 0;
+	rc = writer_submit(dl->gw->writer, record_job, &b);
+	if (rc == 0) {
+		for (i = 0; i < b.n; i++) {
+			struct result *r = &b.r[i];
+			if (r->d.verdict == RETRY_DELIVERED)
+				metrics_add(dl->gw->metrics, "gateway_deliveries_total",
+				    "Delivery attempts by outcome.", "outcome=\"delivered\"", 1);
+			else if (r->d.verdict == RETRY_SCHEDULED)
+				metrics_add(dl->gw->metrics, "gateway_deliveries_total",
+				    "Delivery attempts by outcome.", "outcome=\"retry\"", 1);
+			else {
+				metrics_add(dl->gw->metrics, "gateway_deliveries_total",
+				    "Delivery attempts by outcome.", "outcome=\"dead\"", 1);
+				metrics_add(dl->gw->metrics, "gateway_delivery_dead_letters_total",
+				    "Deliveries given up and left for an operator (alert).",
+				    NULL, 1);
+				log_warnx("ALERT delivery %s is a dead letter (%s): "
+				    "gatewayctl deliveries retry %s", r->id,
+				    r->dead_reason != NULL ? r->dead_reason : r->d.reason, r->id);
+			}
+		}
+	} else
+		log_errx("could not record %zu delivery results; they stay pending", b.n);
+	dl->nresults = 0;
+	return rc == 0 ? 0 : -1;
+}
+
+static void *
+worker(void *arg)
+{
+	struct delivery	*dl = arg;
+	int64_t		 now, next_check = 0, wait_ms;
+	struct xfer	*x;
+	int		 running, kicked;
+
+	while (!stopping(dl)) {
+		now = store_now_us();
+		kicked = take_kick(dl);
+		if ((kicked || now >= next_check) && dl->ninflight < dl->cfg.max_inflight)
+			next_check = fill(dl, now);
+		if (curl_multi_perform(dl->multi, &running) != CURLM_OK)
+			log_errx("curl_multi_perform failed");
+		collect(dl);
+		if (dl->nresults > 0) {
+			if (record(dl) == 0)
+				next_check = 0;		/* slots freed: look again now */
+			else
+				next_check = store_now_us() + (int64_t)dl->cfg.poll_ms * MS;
+		}
+		now = store_now_us();
+		wait_ms = next_check <= now ? 0 : (next_check - now + MS - 1) / MS;
+		if (dl->ninflight >= dl->cfg.max_inflight || wait_ms > dl->cfg.poll_ms)
+			wait_ms = dl->cfg.poll_ms;
+		if (next_check <= now && dl->ninflight < dl->cfg.max_inflight)
+			continue;
+		if (curl_multi_poll(dl->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
+			usleep(1000);
+	}
+	/* Abandon what is in flight: the rows stay pending, sent after restart. */
+	while ((x = dl->inflight) != NULL) {
+		dl->inflight = x->next;
+		curl_multi_remove_handle(dl->multi, x->easy);
+		xfer_free(x);
+	}
+	dl->ninflight = 0;
+	return NULL;
+}
+
+static int
+readable(const char *path, char *err, size_t errlen, const char *what)
+{
+	if (path == NULL || access(path, R_OK) == -1) {
+		snprintf(err, errlen, "%s %s: %s", what, path != NULL ? path : "(none)",
+		    path != NULL ? strerror(errno) : "not configured");
+		return -1;
+	}
+	return 0;
+}
+
+static double
+outbox_depth(void *arg)
+{
+	struct delivery		*dl = arg;
+	struct store_conn	*c;
+	struct delivery_counts	 k;
+	int			 rc = -1;
+
+	if ((c = store_read_begin(dl->gw->store)) != NULL) {
+		rc = store_delivery_counts(c, &k);
+		store_read_end(dl->gw->store, c);
+	}
+	return rc == 0 ? (double)k.push_pending : -1;
+}
+
+static double
+inbox_depth(void *arg)
+{
+	struct delivery		*dl = arg;
+	struct store_conn	*c;
+	struct delivery_counts	 k;
+	int			 rc = -1;
+
+	if ((c = store_read_begin(dl->gw->store)) != NULL) {
+		rc = store_delivery_counts(c, &k);
+		store_read_end(dl->gw->store, c);
+	}
+	return rc == 0 ? (double)k.pull_pending : -1;
+}
+
+static double
+dead_letters(void *arg)
+{
+	struct delivery		*dl = arg;
+	struct store_conn	*c;
+	struct delivery_counts	 k;
+	int			 rc = -1;
+
+	if ((c = store_read_begin(dl->gw->store)) != NULL) {
+		rc = store_delivery_counts(c, &k);
+		store_read_end(dl->gw->store, c);
+	}
+	return rc == 0 ? (double)k.dead : -1;
+}
+
+struct delivery *
+delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_config *cfg,
+    char *err, size_t errlen)
+{
+	struct delivery	*dl;
+	size_t		 i;
+
+	if (readable(cfg->client_cert, err, errlen, "delivery client certificate") == -1 ||
+	    readable(cfg->client_key, err, errlen, "delivery client key") == -1)
+		return NULL;
+	for (i = 0; i < gw->profiles->n; i++) {
+		const struct agency *a = &gw->profiles->agencies[i];
+		if (a->delivery == DELIVERY_PUSH &&
+		    readable(a->push_ca_file, err, errlen, a->id) == -1)
+			return NULL;
+	}
+	if (retry_policy_check(&cfg->policy) == -1 || cfg->max_inflight == 0 ||
+	    cfg->poll_ms == 0 || cfg->timeout_ms == 0 || cfg->connect_timeout_ms == 0) {
+		snprintf(err, errlen, "delivery: invalid retry policy or limits");
+		return NULL;
+	}
+	if ((dl = calloc(1, sizeof(*dl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {	/* reference-counted */
+		snprintf(err, errlen, "delivery: cannot initialise libcurl");
+		free(dl);
+		return NULL;
+	}
+	dl->curl_global = 1;
+	dl->gw = gw;
+	dl->signer = signer;
+	dl->cfg = *cfg;
+	snprintf(dl->keyid_hdr, sizeof(dl->keyid_hdr), "X-Gateway-Key-Id: %s",
+	    signer_fingerprint(signer));
+	pthread_mutex_init(&dl->lock, NULL);
+	dl->nrows = (int)cfg->max_inflight * 2;
+	if ((dl->rows = calloc((size_t)dl->nrows, sizeof(*dl->rows))) == NULL ||
+	    (dl->multi = curl_multi_init()) == NULL) {
+		snprintf(err, errlen, "delivery: cannot initialise libcurl");
+		delivery_stop(dl);
+		return NULL;
+	}
+	(void)curl_multi_setopt(dl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->max_inflight);
+	if (pthread_create(&dl->thread, NULL, worker, dl) != 0) {
+		snprintf(err, errlen, "delivery: cannot start the worker thread");
+		delivery_stop(dl);
+		return NULL;
+	}
+	dl->started = 1;
+	metrics_gauge(gw->metrics, "gateway_delivery_outbox_depth",
+	    "Push deliveries not yet acknowledged by their agency.", outbox_depth, dl);
+	metrics_gauge(gw->metrics, "gateway_delivery_inbox_depth",
+	    "Pull deliveries waiting in agency inboxes.", inbox_depth, dl);
+	metrics_gauge(gw->metrics, "gateway_delivery_dead_letters",
+	    "Deliveries in the dead-letter state now.", dead_letters, dl);
+	return dl;
+}
+
+void
+delivery_kick(struct delivery *dl)
+{
+	if (dl == NULL)
+		return;
+	pthread_mutex_lock(&dl->lock);
+	dl->kicked = 1;
+	pthread_mutex_unlock(&dl->lock);
+	(void)curl_multi_wakeup(dl->multi);
+}
+
+void
+delivery_stop(struct delivery *dl)
+{
+	if (dl == NULL)
+		return;
+	if (dl->started) {
+		pthread_mutex_lock(&dl->lock);
+		dl->stopping = 1;
+		pthread_mutex_unlock(&dl->lock);
+		(void)curl_multi_wakeup(dl->multi);
+		pthread_join(dl->thread, NULL);
+	}
+	if (dl->multi != NULL)
+		curl_multi_cleanup(dl->multi);
+	if (dl->curl_global)
+		curl_global_cleanup();
+	pthread_mutex_destroy(&dl->lock);
+	free(dl->rows);
+	free(dl->results);
+	free(dl);
+}

@@ -1,0 +1,90 @@
+/*
+ * delivery.h: getting each allowed disclosure to its agency, exactly as
+ * minimised, at least once, across outages and restarts.
+ *
+ * The disclosure's writer job queues a delivery row (delivery_enqueue) in
+ * the same transaction that records it. For a push agency the delivery
+ * worker (one thread, libcurl multi: many transfers in flight) POSTs the
+ * body to the agency's endpoint over mutual TLS and retries per retry.h;
+ * for a pull agency the row is its inbox item (GET /v1/inbox,
+ * delivery_api.c). Nothing is marked delivered before the agency
+ * acknowledged it (a 2xx, or an ack), so a crash at any point means the
+ * item is sent again after the restart with the same Idempotency-Key.
+ *
+ * The body (delivery_body) is the same for push and pull and for every
+ * retry: the stored disclosure's id, agency, purpose, lawful basis, the
+ * disclosed field names and values, and its creation time. It is unsealed
+ * only to be sent, never logged, and cleansed after.
+ *
+ * Push requests carry:
+ *   Content-Type: application/json
+ *   Idempotency-Key: <disclosure id>   (the same on every retry)
+ *   X-Gateway-Signature: ed25519=<base64 of a detached Ed25519 signature>
+ *   X-Gateway-Key-Id: sha256:<hex SHA-256 of the key's DER SPKI>
+ * The signature is made with the ledger signing key (the public key is
+ * GET /v1/ledger/key, DATA_DIR/ledger.pub) over the message
+ *   "sharing-gateway/delivery/v1\n" || Idempotency-Key || "\n" || body
+ * so it binds the body to its id and cannot pass as any other signature.
+ */
+#ifndef DELIVERY_H
+#define DELIVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "retry.h"
+
+struct agency;
+struct gateway;
+struct signer;
+struct store_conn;
+struct delivery;
+
+#define DELIVERY_SIG_CONTEXT	"sharing-gateway/delivery/v1\n"
+
+struct delivery_config {
+	const char		*client_cert;	/* PEM file: the gateway's client certificate */
+	const char		*client_key;	/* PEM file: its key */
+	struct retry_policy	 policy;
+	unsigned		 connect_timeout_ms;
+	unsigned		 timeout_ms;	/* whole attempt */
+	unsigned		 max_inflight;	/* transfers at once */
+	unsigned		 poll_ms;	/* look at the outbox at least this often:
+						   picks up gatewayctl re-queues */
+};
+
+/* Fills c with the defaults: retry_policy_defaults, connect 10 s, total
+ * 30 s, 32 in flight, polling every second. Client files are left NULL. */
+void		 delivery_config_defaults(struct delivery_config *c);
+
+/* Queues the delivery of allowed disclosure id to agency a (push or pull per
+ * its profile), inside the writer job recording the disclosure. 0 or -1. */
+int		 delivery_enqueue(struct store_conn *, const char *disclosure_id,
+		    const struct agency *a, const char *pseudonym, int64_t now_us);
+
+/* Builds the body of disclosure id from the stored row, unsealing its
+ * values with the family key (on connection c). *body is malloc'd, the
+ * caller cleanses and frees it (delivery_body_free); sha receives its
+ * SHA-256. 0 ok; 1 not found or not allowed; 2 the family's key was
+ * destroyed (erased: nothing left to deliver); -1 error. */
+int		 delivery_body(struct gateway *, struct store_conn *c, const char *disclosure_id,
+		    char **body, size_t *len, unsigned char sha[32]);
+void		 delivery_body_free(char *body, size_t len);
+
+/* Maps a libcurl result code to the retry fault classes (retry.h). */
+enum retry_fault delivery_fault_of_curl(int curl_code);
+
+/* Starts the worker over gw's store, writer, vault, profiles, ledger and
+ * metrics; signs with signer. Checks that the client certificate and key
+ * and every push agency's server CA file can be read. NULL with a message
+ * in err on failure. */
+struct delivery	*delivery_start(struct gateway *gw, struct signer *signer,
+		    const struct delivery_config *cfg, char *err, size_t errlen);
+/* Tells the worker new work is queued (thread-safe; NULL is a no-op). */
+void		 delivery_kick(struct delivery *);
+/* Stops the worker: transfers in flight are abandoned (their rows stay
+ * pending and are sent again after the next start), the thread is joined,
+ * everything freed. NULL is a no-op. */
+void		 delivery_stop(struct delivery *);
+
+#endif

@@ -1,0 +1,394 @@
+/*
+ * store_delivery.c: the deliveries and delivery_attempts tables (migration
+ * 030): the outbox the delivery worker drains, the pull inbox, and the
+ * history of every attempt, read, ack and re-queue. Only ids, states,
+ * times, statuses and digests live here; the content is built from the
+ * sealed disclosure when it is sent or served.
+ *
+ * State changes are guarded by the state they expect (UPDATE ... WHERE
+ * state = 'pending'), so a late result can never overwrite what an operator
+ * or an ack did in between: the caller learns it from the return value.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+#define DELIVERY_COLS	"disclosure_id, agency_id, family_pseudonym, mode, state, " \
+			"created_us, attempts, next_attempt_us, last_attempt_us, " \
+			"last_status, last_error, delivered_us, dead_us, dead_reason, " \
+			"requeues, reads"
+
+static void
+copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	strncpy(dst, (const char *)src, len - 1);
+	dst[len - 1] = '\0';
+}
+
+static void
+row_from(sqlite3_stmt *st, struct delivery_row *r)
+{
+	copy_text(r->disclosure_id, sizeof(r->disclosure_id), sqlite3_column_text(st, 0));
+	copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 1));
+	copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 2));
+	copy_text(r->mode, sizeof(r->mode), sqlite3_column_text(st, 3));
+	copy_text(r->state, sizeof(r->state), sqlite3_column_text(st, 4));
+	r->created_us = sqlite3_column_int64(st, 5);
+	r->attempts = sqlite3_column_int(st, 6);
+	r->next_attempt_us = sqlite3_column_int64(st, 7);
+	r->last_attempt_us = sqlite3_column_int64(st, 8);
+	r->last_status = sqlite3_column_int(st, 9);
+	copy_text(r->last_error, sizeof(r->last_error), sqlite3_column_text(st, 10));
+	r->delivered_us = sqlite3_column_int64(st, 11);
+	r->dead_us = sqlite3_column_int64(st, 12);
+	copy_text(r->dead_reason, sizeof(r->dead_reason), sqlite3_column_text(st, 13));
+	r->requeues = sqlite3_column_int(st, 14);
+	r->reads = sqlite3_column_int(st, 15);
+}
+
+/* Steps a statement that returns no rows. 0, or -1 (logged). */
+static int
+step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
+{
+	int	rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}
+
+/* Steps an UPDATE guarded by state: 0 one row changed, 1 none, -1 error. */
+static int
+step_guarded(struct store_conn *c, sqlite3_stmt *st, const char *what)
+{
+	if (step_done(c, st, what) == -1)
+		return -1;
+	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
+}
+
+/* Reads up to max rows of a prepared SELECT of DELIVERY_COLS. */
+static int
+rows_from(struct store_conn *c, sqlite3_stmt *st, struct delivery_row *out, int max,
+    const char *what)
+{
+	int	n = 0, rc = SQLITE_DONE;
+
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		row_from(st, &out[n++]);
+	if (n < max && rc != SQLITE_DONE) {
+		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_delivery_enqueue(struct store_conn *c, const char *id, const char *agency,
+    const char *pseudonym, const char *mode, int64_t created_us)
+{
+	static const char	*sql = "INSERT INTO deliveries (disclosure_id, agency_id, "
+				    "family_pseudonym, mode, state, created_us, next_attempt_us) "
+				    "VALUES (?, ?, ?, ?, 'pending', ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pseudonym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, created_us);
+	sqlite3_bind_int64(st, 6, created_us);
+	return step_done(c, st, "enqueue delivery");
+}
+
+int
+store_delivery_get(struct store_conn *c, const char *id, struct delivery_row *r)
+{
+	static const char	*sql = "SELECT " DELIVERY_COLS " FROM deliveries "
+				    "WHERE disclosure_id = ?";
+	sqlite3_stmt		*st;
+	int			 n;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((n = rows_from(c, st, r, 1, "get delivery")) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int
+store_deliveries_due(struct store_conn *c, int64_t now_us, struct delivery_row *out, int max)
+{
+	static const char	*sql = "SELECT " DELIVERY_COLS " FROM deliveries "
+				    "WHERE state = 'pending' AND mode = 'push' AND next_attempt_us <= ? "
+				    "ORDER BY next_attempt_us, disclosure_id LIMIT ?";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_us);
+	sqlite3_bind_int(st, 2, max);
+	return rows_from(c, st, out, max, "deliveries due");
+}
+
+int
+store_delivery_next_due(struct store_conn *c, int64_t after_us, int64_t *when)
+{
+	static const char	*sql = "SELECT min(next_attempt_us) FROM deliveries "
+				    "WHERE state = 'pending' AND mode = 'push' AND next_attempt_us > ?";
+	sqlite3_stmt		*st;
+	int			 rc, ret = -1;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after_us);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			ret = 1;
+		else {
+			*when = sqlite3_column_int64(st, 0);
+			ret = 0;
+		}
+	} else
+		log_errx("next due: %s", sqlite3_errmsg(store_db(c)));
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_delivery_event(struct store_conn *c, const struct delivery_event *e)
+{
+	static const char	*sql = "INSERT INTO delivery_attempts (disclosure_id, attempt, "
+				    "kind, actor, started_us, finished_us, http_status, fault, detail, "
+				    "outcome, next_attempt_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, e->disclosure_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, e->attempt);
+	sqlite3_bind_text(st, 3, e->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, e->started_us);
+	sqlite3_bind_int64(st, 6, e->finished_us);
+	sqlite3_bind_int(st, 7, e->http_status);
+	sqlite3_bind_text(st, 8, e->fault, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, e->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, e->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, e->next_attempt_us);
+	return step_done(c, st, "delivery event");
+}
+
+int
+store_delivery_delivered(struct store_conn *c, const char *id, int attempts, int64_t when,
+    int status, const unsigned char sha[32])
+{
+	static const char	*sql = "UPDATE deliveries SET state = 'delivered', attempts = ?, "
+				    "last_attempt_us = ?, last_status = ?, last_error = NULL, "
+				    "delivered_us = ?, body_sha256 = ? "
+				    "WHERE disclosure_id = ? AND state = 'pending' AND mode = 'push'";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, attempts);
+	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int(st, 3, status);
+	sqlite3_bind_int64(st, 4, when);
+	sqlite3_bind_blob(st, 5, sha, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+	return step_guarded(c, st, "delivered");
+}
+
+int
+store_delivery_retry(struct store_conn *c, const char *id, int attempts, int64_t when,
+    int status, const char *fault, int64_t next_us)
+{
+	static const char	*sql = "UPDATE deliveries SET attempts = ?, last_attempt_us = ?, "
+				    "last_status = ?, last_error = ?, next_attempt_us = ? "
+				    "WHERE disclosure_id = ? AND state = 'pending' AND mode = 'push'";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, attempts);
+	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int(st, 3, status);
+	sqlite3_bind_text(st, 4, fault, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, next_us);
+	sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+	return step_guarded(c, st, "retry");
+}
+
+int
+store_delivery_dead(struct store_conn *c, const char *id, int attempts, int64_t when,
+    int status, const char *fault, const char *reason)
+{
+	static const char	*sql = "UPDATE deliveries SET state = 'dead', attempts = ?, "
+				    "last_attempt_us = ?, last_status = ?, last_error = ?, "
+				    "dead_us = ?, dead_reason = ? "
+				    "WHERE disclosure_id = ? AND state = 'pending' AND mode = 'push'";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, attempts);
+	sqlite3_bind_int64(st, 2, when);
+	sqlite3_bind_int(st, 3, status);
+	sqlite3_bind_text(st, 4, fault, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, when);
+	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, id, -1, SQLITE_STATIC);
+	return step_guarded(c, st, "dead");
+}
+
+int
+store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const char *by)
+{
+	static const char	*sql = "UPDATE deliveries SET state = 'pending', attempts = 0, "
+				    "next_attempt_us = ?, dead_us = 0, dead_reason = NULL, "
+				    "requeues = requeues + 1 WHERE disclosure_id = ? AND state = 'dead'";
+	struct delivery_row	 r;
+	struct delivery_event	 e;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((rc = store_delivery_get(c, id, &r)) != 0)
+		return rc;
+	if (strcmp(r.state, "dead") != 0)
+		return 2;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, when);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if ((rc = step_guarded(c, st, "requeue")) != 0)
+		return rc == 1 ? 2 : -1;
+	memset(&e, 0, sizeof(e));
+	e.disclosure_id = id;
+	e.kind = "requeue";
+	e.actor = by;
+	e.started_us = e.finished_us = e.next_attempt_us = when;
+	e.outcome = "requeued";
+	return store_delivery_event(c, &e);
+}
+
+int
+store_deliveries_list(struct store_conn *c, const char *state, struct delivery_row *out, int max)
+{
+	static const char	*one = "SELECT " DELIVERY_COLS " FROM deliveries "
+				    "WHERE state = ? ORDER BY created_us, disclosure_id LIMIT ?";
+	static const char	*open = "SELECT " DELIVERY_COLS " FROM deliveries "
+				    "WHERE state IN ('pending', 'dead') "
+				    "ORDER BY created_us, disclosure_id LIMIT ?";
+	sqlite3_stmt		*st;
+
+	if (state != NULL) {
+		if ((st = store_stmt(c, one)) == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, max);
+	} else {
+		if ((st = store_stmt(c, open)) == NULL)
+			return -1;
+		sqlite3_bind_int(st, 1, max);
+	}
+	return rows_from(c, st, out, max, "list deliveries");
+}
+
+int
+store_delivery_counts(struct store_conn *c, struct delivery_counts *k)
+{
+	static const char	*sql = "SELECT "
+				    "count(*) FILTER (WHERE state = 'pending' AND mode = 'push'), "
+				    "count(*) FILTER (WHERE state = 'pending' AND mode = 'pull'), "
+				    "count(*) FILTER (WHERE state = 'delivered'), "
+				    "count(*) FILTER (WHERE state = 'dead') FROM deliveries";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		k->push_pending = sqlite3_column_int64(st, 0);
+		k->pull_pending = sqlite3_column_int64(st, 1);
+		k->delivered = sqlite3_column_int64(st, 2);
+		k->dead = sqlite3_column_int64(st, 3);
+	} else
+		log_errx("delivery counts: %s", sqlite3_errmsg(store_db(c)));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_inbox_page(struct store_conn *c, const char *agency, int64_t after_us,
+    const char *after_id, struct delivery_row *out, int max)
+{
+	static const char	*sql = "SELECT " DELIVERY_COLS " FROM deliveries "
+				    "WHERE agency_id = ? AND state = 'pending' AND mode = 'pull' "
+				    "AND (created_us, disclosure_id) > (?, ?) "
+				    "ORDER BY created_us, disclosure_id LIMIT ?";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after_us);
+	sqlite3_bind_text(st, 3, after_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, max);
+	return rows_from(c, st, out, max, "inbox page");
+}
+
+int
+store_inbox_read(struct store_conn *c, const char *id)
+{
+	static const char	*sql = "UPDATE deliveries SET reads = reads + 1 "
+				    "WHERE disclosure_id = ? AND state = 'pending' AND mode = 'pull'";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return step_guarded(c, st, "inbox read");
+}
+
+int
+store_inbox_ack(struct store_conn *c, const char *agency, const char *id, int64_t when,
+    const unsigned char sha[32])
+{
+	static const char	*sql = "UPDATE deliveries SET state = 'delivered', "
+				    "delivered_us = ?, body_sha256 = ? "
+				    "WHERE disclosure_id = ? AND state = 'pending' AND mode = 'pull'";
+	struct delivery_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((rc = store_delivery_get(c, id, &r)) != 0)
+		return rc;
+	/* Another agency's item, or a pushed one, does not exist for the caller. */
+	if (strcmp(r.agency_id, agency) != 0 || strcmp(r.mode, "pull") != 0)
+		return 1;
+	if (strcmp(r.state, "pending") != 0)
+		return 2;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, when);
+	sqlite3_bind_blob(st, 2, sha, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	if ((rc = step_guarded(c, st, "inbox ack")) == 1)
+		return 2;
+	return rc;
+}

@@ -1,0 +1,477 @@
+/*
+ * test_delivery.c: the delivery outbox and inbox rows (store_delivery.c)
+ * and the pieces of delivery.c that need no network: libcurl results mapped
+ * to retry faults, and the body built from a stored disclosure (exactly the
+ * disclosed values, nothing once the family's key is destroyed). The
+ * transfers themselves are driven end to end by
+ * tests/integration/test_delivery.sh against a real mTLS receiver.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "delivery.h"
+#include "gateway.h"
+#include "profiles.h"
+#include "store.h"
+#include "vault.h"
+
+#define SEC	INT64_C(1000000)
+
+struct fixture {
+	char			 dir[64];
+	struct store		*store;
+	struct store_conn	*c;
+	struct vault		*vault;
+	struct gateway		 gw;
+	int64_t			 now;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+	char		 err[256], key[128];
+	FILE		*kf;
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/gwdeliv.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->store = store_open(f->dir, err, sizeof(err));
+	assert_non_null(f->store);
+	f->c = store_write_conn(f->store);	/* no writer thread: the test owns it */
+	snprintf(key, sizeof(key), "%s/master.key", f->dir);
+	assert_non_null(kf = fopen(key, "w"));
+	fwrite("0123456789abcdef0123456789abcdef", 1, 32, kf);
+	fclose(kf);
+	chmod(key, 0600);
+	assert_non_null(f->vault = vault_open(key, err, sizeof(err)));
+	f->gw.vault = f->vault;
+	f->gw.store = f->store;
+	f->now = store_now_us();
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	vault_free(f->vault);
+	store_close(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static const struct agency push_agency = { .id = "health-visiting", .delivery = DELIVERY_PUSH };
+static const struct agency pull_agency = { .id = "oakfield-primary", .delivery = DELIVERY_PULL };
+static const struct agency pull_other = { .id = "police", .delivery = DELIVERY_PULL };
+
+/* Stores an allowed disclosure of data (sealed under the family key) and
+ * queues its delivery to a, in one transaction, as disclosure_api does. */
+static void
+disclose(struct fixture *f, const char *id, const struct agency *a, const char *pseudonym,
+    const char *data, const char *fields, int64_t when)
+{
+	struct disclosure_row	 r;
+	unsigned char		*ct = NULL;
+	size_t			 ctlen = 0;
+	static const unsigned char reason[] = { 1 };
+
+	assert_int_equal(store_exec(f->c, "BEGIN IMMEDIATE"), 0);
+	assert_int_equal(vault_seal(f->vault, f->c, pseudonym, data, strlen(data), &ct, &ctlen), 0);
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.created_us = when;
+	r.actor = "staff:Alex Smith";
+	r.actor_role = "staff";
+	r.agency_id = a->id;
+	r.purpose = "education_support";
+	r.family_pseudonym = pseudonym;
+	r.decision = "allowed";
+	r.rule = "allowed";
+	r.article6 = "public_task";
+	r.requested_fields = fields;
+	r.disclosed_fields = fields;
+	r.withheld_fields = "[]";
+	r.data_ct = ct;
+	r.data_ctlen = ctlen;
+	r.reason_ct = reason;
+	r.reason_ctlen = sizeof(reason);
+	r.ledger_seq = 1;
+	assert_int_equal(store_disclosure_digest(&r, r.record_digest), 0);
+	assert_int_equal(store_disclosure_insert(f->c, &r), 0);
+	assert_int_equal(delivery_enqueue(f->c, id, a, pseudonym, when), 0);
+	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
+	free(ct);
+}
+
+static void
+queue(struct fixture *f, const char *id, const struct agency *a, int64_t when)
+{
+	disclose(f, id, a, "aa11", "{\"child_name\":\"Ada\"}", "[\"child_name\"]", when);
+}
+
+static struct delivery_row
+get(struct fixture *f, const char *id)
+{
+	struct delivery_row	r;
+
+	assert_int_equal(store_delivery_get(f->c, id, &r), 0);
+	return r;
+}
+
+static void
+test_curl_timeouts_map_to_timeout(void **state)
+{
+	(void)state;
+	assert_int_equal(delivery_fault_of_curl(CURLE_OPERATION_TIMEDOUT), RETRY_FAULT_TIMEOUT);
+	assert_int_equal(delivery_fault_of_curl(CURLE_OK), RETRY_FAULT_NONE);
+}
+
+static void
+test_curl_connection_errors_map_to_connect(void **state)
+{
+	(void)state;
+	assert_int_equal(delivery_fault_of_curl(CURLE_COULDNT_CONNECT), RETRY_FAULT_CONNECT);
+	assert_int_equal(delivery_fault_of_curl(CURLE_COULDNT_RESOLVE_HOST), RETRY_FAULT_CONNECT);
+	assert_int_equal(delivery_fault_of_curl(CURLE_SEND_ERROR), RETRY_FAULT_CONNECT);
+	assert_int_equal(delivery_fault_of_curl(CURLE_RECV_ERROR), RETRY_FAULT_CONNECT);
+	assert_int_equal(delivery_fault_of_curl(CURLE_GOT_NOTHING), RETRY_FAULT_CONNECT);
+	assert_int_equal(delivery_fault_of_curl(CURLE_PARTIAL_FILE), RETRY_FAULT_CONNECT);
+}
+
+static void
+test_curl_peer_verification_maps_to_tls(void **state)
+{
+	(void)state;
+	assert_int_equal(delivery_fault_of_curl(CURLE_PEER_FAILED_VERIFICATION), RETRY_FAULT_TLS);
+	assert_int_equal(delivery_fault_of_curl(CURLE_SSL_CONNECT_ERROR), RETRY_FAULT_TLS);
+	assert_int_equal(retry_classify(delivery_fault_of_curl(CURLE_PEER_FAILED_VERIFICATION), 0),
+	    RETRY_TRANSIENT);
+}
+
+static void
+test_curl_local_configuration_errors_are_permanent(void **state)
+{
+	(void)state;
+	assert_int_equal(delivery_fault_of_curl(CURLE_URL_MALFORMAT), RETRY_FAULT_LOCAL);
+	assert_int_equal(delivery_fault_of_curl(CURLE_UNSUPPORTED_PROTOCOL), RETRY_FAULT_LOCAL);
+	assert_int_equal(delivery_fault_of_curl(CURLE_SSL_CERTPROBLEM), RETRY_FAULT_LOCAL);
+	assert_int_equal(delivery_fault_of_curl(CURLE_SSL_CACERT_BADFILE), RETRY_FAULT_LOCAL);
+	assert_int_equal(retry_classify(delivery_fault_of_curl(CURLE_URL_MALFORMAT), 0),
+	    RETRY_PERMANENT);
+}
+
+static void
+test_enqueue_push_is_due_at_once(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 due[4];
+
+	queue(f, "dsc_1", &push_agency, f->now);
+	struct delivery_row r = get(f, "dsc_1");
+	assert_string_equal(r.mode, "push");
+	assert_string_equal(r.state, "pending");
+	assert_int_equal(r.attempts, 0);
+	assert_int_equal(store_deliveries_due(f->c, f->now, due, 4), 1);
+	assert_string_equal(due[0].disclosure_id, "dsc_1");
+	assert_int_equal(store_deliveries_due(f->c, f->now - 1, due, 4), 0);
+}
+
+static void
+test_pull_is_never_due_for_push(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 due[4];
+	int64_t			 when;
+
+	queue(f, "dsc_pull", &pull_agency, f->now);
+	assert_string_equal(get(f, "dsc_pull").mode, "pull");
+	assert_int_equal(store_deliveries_due(f->c, f->now + 3600 * SEC, due, 4), 0);
+	assert_int_equal(store_delivery_next_due(f->c, 0, &when), 1);
+}
+
+static void
+test_retry_waits_until_next_attempt(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 due[4];
+	int64_t			 when;
+
+	queue(f, "dsc_1", &push_agency, f->now);
+	assert_int_equal(store_delivery_retry(f->c, "dsc_1", 1, f->now, 503, "http_503",
+	    f->now + 5 * SEC), 0);
+	assert_int_equal(store_deliveries_due(f->c, f->now + 5 * SEC - 1, due, 4), 0);
+	assert_int_equal(store_deliveries_due(f->c, f->now + 5 * SEC, due, 4), 1);
+	assert_int_equal(due[0].attempts, 1);
+	assert_int_equal(due[0].last_status, 503);
+	assert_string_equal(due[0].last_error, "http_503");
+	assert_int_equal(store_delivery_next_due(f->c, f->now, &when), 0);
+	assert_int_equal(when, f->now + 5 * SEC);
+	assert_int_equal(store_delivery_next_due(f->c, f->now + 5 * SEC, &when), 1);
+}
+
+static void
+test_delivered_is_final_and_keeps_the_receipt(void **state)
+{
+	struct fixture		*f = *state;
+	unsigned char		 sha[32];
+	struct delivery_row	 due[4];
+
+	memset(sha, 0xab, sizeof(sha));
+	queue(f, "dsc_1", &push_agency, f->now);
+	assert_int_equal(store_delivery_delivered(f->c, "dsc_1", 1, f->now + 1, 200, sha), 0);
+	struct delivery_row r = get(f, "dsc_1");
+	assert_string_equal(r.state, "delivered");
+	assert_int_equal(r.delivered_us, f->now + 1);
+	assert_int_equal(store_deliveries_due(f->c, f->now + 3600 * SEC, due, 4), 0);
+	/* A late result for a delivered row changes nothing. */
+	assert_int_equal(store_delivery_retry(f->c, "dsc_1", 2, f->now, 503, "x", f->now), 1);
+	assert_int_equal(store_delivery_dead(f->c, "dsc_1", 2, f->now, 400, "x", "permanent"), 1);
+	assert_int_equal(store_delivery_delivered(f->c, "dsc_1", 2, f->now, 200, sha), 1);
+	assert_string_equal(get(f, "dsc_1").state, "delivered");
+}
+
+static void
+test_dead_letter_can_be_requeued_once_dead(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 due[4];
+
+	queue(f, "dsc_1", &push_agency, f->now);
+	assert_int_equal(store_delivery_requeue(f->c, "dsc_1", f->now, "operator:x"), 2);
+	assert_int_equal(store_delivery_dead(f->c, "dsc_1", 1, f->now, 400, "http_400",
+	    "permanent"), 0);
+	struct delivery_row r = get(f, "dsc_1");
+	assert_string_equal(r.state, "dead");
+	assert_string_equal(r.dead_reason, "permanent");
+	assert_int_equal(store_deliveries_due(f->c, f->now + 3600 * SEC, due, 4), 0);
+	assert_int_equal(store_delivery_requeue(f->c, "dsc_1", f->now + SEC, "operator:x"), 0);
+	r = get(f, "dsc_1");
+	assert_string_equal(r.state, "pending");
+	assert_int_equal(r.attempts, 0);
+	assert_int_equal(r.requeues, 1);
+	assert_int_equal(store_deliveries_due(f->c, f->now + SEC, due, 4), 1);
+	assert_int_equal(store_delivery_requeue(f->c, "dsc_none", f->now, "operator:x"), 1);
+}
+
+static void
+test_list_and_counts_by_state(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 rows[8];
+	struct delivery_counts	 k;
+	unsigned char		 sha[32] = { 0 };
+
+	queue(f, "dsc_a", &push_agency, f->now);
+	queue(f, "dsc_b", &push_agency, f->now + 1);
+	queue(f, "dsc_c", &push_agency, f->now + 2);
+	queue(f, "dsc_d", &pull_agency, f->now + 3);
+	assert_int_equal(store_delivery_dead(f->c, "dsc_b", 1, f->now, 400, "http_400",
+	    "permanent"), 0);
+	assert_int_equal(store_delivery_delivered(f->c, "dsc_c", 1, f->now, 200, sha), 0);
+	assert_int_equal(store_deliveries_list(f->c, NULL, rows, 8), 3);	/* a, b, d */
+	assert_string_equal(rows[0].disclosure_id, "dsc_a");
+	assert_string_equal(rows[1].disclosure_id, "dsc_b");
+	assert_string_equal(rows[2].disclosure_id, "dsc_d");
+	assert_int_equal(store_deliveries_list(f->c, "dead", rows, 8), 1);
+	assert_int_equal(store_deliveries_list(f->c, "delivered", rows, 8), 1);
+	assert_int_equal(store_delivery_counts(f->c, &k), 0);
+	assert_int_equal(k.push_pending, 1);
+	assert_int_equal(k.pull_pending, 1);
+	assert_int_equal(k.dead, 1);
+	assert_int_equal(k.delivered, 1);
+}
+
+static void
+test_inbox_holds_only_the_agencys_own_pull_items(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 rows[8];
+
+	queue(f, "dsc_1", &pull_agency, f->now);
+	queue(f, "dsc_2", &pull_other, f->now + 1);
+	queue(f, "dsc_3", &push_agency, f->now + 2);
+	queue(f, "dsc_4", &pull_agency, f->now + 3);
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", 0, "", rows, 8), 2);
+	assert_string_equal(rows[0].disclosure_id, "dsc_1");
+	assert_string_equal(rows[1].disclosure_id, "dsc_4");
+	assert_int_equal(store_inbox_page(f->c, "police", 0, "", rows, 8), 1);
+	assert_int_equal(store_inbox_page(f->c, "health-visiting", 0, "", rows, 8), 0);
+}
+
+static void
+test_inbox_pages_by_cursor(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 rows[8];
+
+	/* Same creation time: the id breaks the tie, so no item is skipped. */
+	queue(f, "dsc_1", &pull_agency, f->now);
+	queue(f, "dsc_2", &pull_agency, f->now);
+	queue(f, "dsc_3", &pull_agency, f->now + 1);
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", 0, "", rows, 1), 1);
+	assert_string_equal(rows[0].disclosure_id, "dsc_1");
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", f->now, "dsc_1", rows, 1), 1);
+	assert_string_equal(rows[0].disclosure_id, "dsc_2");
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", f->now, "dsc_2", rows, 8), 1);
+	assert_string_equal(rows[0].disclosure_id, "dsc_3");
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", f->now + 1, "dsc_3", rows, 8),
+	    0);
+}
+
+static void
+test_ack_only_by_the_recipient_and_once(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 rows[8];
+	unsigned char		 sha[32] = { 7 };
+
+	queue(f, "dsc_1", &pull_agency, f->now);
+	queue(f, "dsc_push", &push_agency, f->now);
+	assert_int_equal(store_inbox_ack(f->c, "police", "dsc_1", f->now, sha), 1);
+	assert_int_equal(store_inbox_ack(f->c, "health-visiting", "dsc_push", f->now, sha), 1);
+	assert_int_equal(store_inbox_ack(f->c, "oakfield-primary", "dsc_none", f->now, sha), 1);
+	assert_int_equal(store_inbox_read(f->c, "dsc_1"), 0);
+	assert_int_equal(store_inbox_ack(f->c, "oakfield-primary", "dsc_1", f->now, sha), 0);
+	assert_int_equal(store_inbox_ack(f->c, "oakfield-primary", "dsc_1", f->now, sha), 2);
+	struct delivery_row r = get(f, "dsc_1");
+	assert_string_equal(r.state, "delivered");
+	assert_int_equal(r.reads, 1);
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", 0, "", rows, 8), 0);
+	assert_int_equal(store_inbox_read(f->c, "dsc_1"), 1);
+}
+
+static void
+test_events_are_recorded(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_event	 e = { .disclosure_id = "dsc_1", .attempt = 1, .kind = "push",
+	    .actor = "system", .http_status = 503, .fault = "http_503", .outcome = "retry" };
+
+	queue(f, "dsc_1", &push_agency, f->now);
+	e.started_us = e.finished_us = f->now;
+	assert_int_equal(store_delivery_event(f->c, &e), 0);
+	e.outcome = "bogus";	/* the schema allows only the listed outcomes */
+	assert_int_equal(store_delivery_event(f->c, &e), -1);
+}
+
+static void
+test_body_is_exactly_the_disclosed_values(void **state)
+{
+	struct fixture	*f = *state;
+	char		*body;
+	size_t		 len;
+	unsigned char	 sha[32], want[32];
+	json_t		*o;
+
+	disclose(f, "dsc_b", &push_agency, "bb22",
+	    "{\"child_name\":\"Ada\",\"school_name\":\"Oak\"}", "[\"child_name\",\"school_name\"]",
+	    f->now);
+	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_b", &body, &len, sha), 0);
+	assert_non_null(o = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL));
+	assert_string_equal(json_string_value(json_object_get(o, "disclosure_id")), "dsc_b");
+	assert_string_equal(json_string_value(json_object_get(o, "agency_id")), "health-visiting");
+	assert_string_equal(json_string_value(json_object_get(o, "purpose")), "education_support");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "lawful_basis"),
+	    "article6")), "public_task");
+	assert_string_equal(json_string_value(json_object_get(o, "notification")), "queued");
+	char *data = json_dumps(json_object_get(o, "data"), JSON_COMPACT);
+	assert_string_equal(data, "{\"child_name\":\"Ada\",\"school_name\":\"Oak\"}");
+	free(data);
+	json_decref(o);
+	assert_int_equal(EVP_Digest(body, len, want, NULL, EVP_sha256(), NULL), 1);
+	assert_memory_equal(sha, want, 32);
+	/* The same body every time: retries carry the same bytes and signature. */
+	char *again;
+	size_t againlen;
+	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_b", &again, &againlen, want), 0);
+	assert_int_equal(againlen, len);
+	assert_memory_equal(again, body, len);
+	delivery_body_free(again, againlen);
+	delivery_body_free(body, len);
+}
+
+static void
+test_body_after_erasure_is_gone(void **state)
+{
+	struct fixture	*f = *state;
+	char		*body = NULL;
+	size_t		 len = 0;
+	unsigned char	 sha[32];
+
+	disclose(f, "dsc_e", &push_agency, "cc33", "{\"child_name\":\"Ada\"}", "[\"child_name\"]",
+	    f->now);
+	assert_int_equal(store_exec(f->c, "BEGIN IMMEDIATE"), 0);
+	assert_int_equal(vault_destroy(f->vault, f->c, "cc33", f->now), 0);
+	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
+	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_e", &body, &len, sha), 2);
+	assert_null(body);
+	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_none", &body, &len, sha), 1);
+}
+
+static void
+test_attach_refuses_a_missing_database(void **state)
+{
+	struct fixture	*f = *state;
+	struct store	*s;
+	char		 err[256], path[128];
+
+	snprintf(path, sizeof(path), "%s/nothing.db", f->dir);
+	assert_null(store_attach(path, 0, err, sizeof(err)));
+	assert_int_equal(access(path, F_OK), -1);	/* and did not create it */
+	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
+	assert_non_null(s = store_attach(path, 0, err, sizeof(err)));
+	/* read-only: a write is refused */
+	assert_int_equal(store_delivery_enqueue(store_write_conn(s), "dsc_x", "police", "aa",
+	    "pull", f->now), -1);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_curl_timeouts_map_to_timeout),
+		cmocka_unit_test(test_curl_connection_errors_map_to_connect),
+		cmocka_unit_test(test_curl_peer_verification_maps_to_tls),
+		cmocka_unit_test(test_curl_local_configuration_errors_are_permanent),
+		cmocka_unit_test_setup_teardown(test_enqueue_push_is_due_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pull_is_never_due_for_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_waits_until_next_attempt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delivered_is_final_and_keeps_the_receipt,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_letter_can_be_requeued_once_dead,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_and_counts_by_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_holds_only_the_agencys_own_pull_items,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_pages_by_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_only_by_the_recipient_and_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_are_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_is_exactly_the_disclosed_values,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_after_erasure_is_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_refuses_a_missing_database,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("delivery", tests, NULL, NULL);
+}
