@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "decide.h"
+#include "delivery.h"
 #include "fields.h"
 #include "gateway.h"
 #include "http.h"
@@ -241,6 +242,10 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 		    notify_name(j->d.notify), j->now_us,
 		    j->d.notify == NOTIFY_HELD ? j->hold_until_us : 0) == -1)
 			goto out;
+		/* The delivery (push outbox or pull inbox), durable with the
+		 * disclosure: delivered at least once, whatever happens next. */
+		if (delivery_enqueue(c, j->id, j->agency, j->pseudonym, j->now_us) == -1)
+			goto out;
 	}
 	rc = 0;
 out:
@@ -420,6 +425,8 @@ disclosure_create(struct request *r, struct response *rs)
 		resp_json(rs, 201, o);
 	if (j->d.notify == NOTIFY_QUEUED)
 		notifier_kick(r->gw->notifier);
+	if (j->agency->delivery == DELIVERY_PUSH)
+		delivery_kick(r->gw->delivery);
 	free(j);
 }
 
