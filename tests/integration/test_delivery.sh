@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# Delivery of allowed disclosures (issue 5): the push outbox over mutual TLS
+# to a real HTTPS receiver (tests/tools/receiver.c: it requires the
+# gateway's client certificate and records every body and Idempotency-Key),
+# retries and dead letters, gatewayctl deliveries, a SIGKILL in the middle
+# of delivering, and the pull inbox.
+. "$(dirname "$0")/lib.sh"
+
+RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
+AG=$CERTS/agencies
+declare -A RPID RPORT
+BACKOFF=(--delivery-backoff 100:400)
+
+# rcv_start NAME PORT [receiver args]: an agency receiver (PORT 0: any free
+# one), presenting RCV_CERT (default: health-visiting's server certificate),
+# requiring a client certificate from the charity CA with OU=gateway, and
+# checking the gateway's signature with its published ledger.pub.
+rcv_start() {
+	local name=$1 port=$2 dir=$TMP/rcv-$1 cert=${RCV_CERT:-health-visiting-server}
+	shift 2
+	mkdir -p "$dir"; rm -f "$dir/port"
+	"$RECEIVER" --cert "$AG/$cert.crt" --key "$AG/$cert.key" --client-ca "$CERTS/ca.crt" \
+		--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
+		--port "$port" --port-file "$dir/port" "$@" 2>>"$TMP/rcv-$name.stderr" &
+	RPID[$name]=$!
+	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	[ -s "$dir/port" ] || { echo "# receiver $name did not start"; cat "$TMP/rcv-$name.stderr"; return 1; }
+	RPORT[$name]=$(cat "$dir/port")
+}
+rcv_stop() { kill -TERM "${RPID[$1]}" 2>/dev/null; wait "${RPID[$1]}" 2>/dev/null; RPID[$1]=""; }
+rcv_url() { echo "https://127.0.0.1:${RPORT[$1]}/v1/disclosures"; }
+rcv_log() { cat "$TMP/rcv-$1/log" 2>/dev/null; }
+# rcv_body NAME ID: the body of the receiver's last 2xx for that Idempotency-Key
+rcv_body() { local n; n=$(rcv_log "$1" | awk -v id="$2" '$3 == id && $2 ~ /^2/ {n=$1} END {print n}'); [ -n "$n" ] && cat "$TMP/rcv-$1/$n.body"; }
+
+# wait_for SECONDS COMMAND...: polls until the command succeeds.
+wait_for() {
+	local t=$1; shift
+	for _ in $(seq 1 $((t * 20))); do "$@" && return 0; sleep 0.05; done
+	"$@"
+}
+attempts_with_error() { # ID MIN-ATTEMPTS FAULT
+	[ "$(db "SELECT attempts >= $2 AND last_error = '$3' FROM deliveries WHERE disclosure_id='$1'")" = 1 ]
+}
+received_distinct() { rcv_log "$1" | awk '$2 == 200 {print $3}' | sort -u | wc -l; }
+at_least() { [ "$("${@:2}")" -ge "$1" ]; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
+state_is() { [ "$(db "SELECT state FROM deliveries WHERE disclosure_id='$1'")" = "$2" ]; }
+delivered_count() { db "SELECT count(*) FROM deliveries WHERE state='delivered' AND disclosure_id IN ($1)"; }
+
+consent() { # FAMILY AGENCY PURPOSE
+	req staff POST /v1/consents "$(printf '{"family_id":"%s","agency_id":"%s","purpose":"%s","evidence":"signed form"}' "$1" "$2" "$3")"
+	expect 201
+}
+# disclose FAMILY AGENCY PURPOSE DATA-JSON: sets DID (the disclosure id)
+disclose() {
+	req staff POST /v1/disclosures "$(printf '{"family_id":"%s","agency_id":"%s","purpose":"%s","reason":"Family asked for support.","data":%s}' "$1" "$2" "$3" "$4")"
+	expect 201 || return 1
+	DID=$(jget .disclosure_id)
+}
+
+# disclose_many N FAMILY AGENCY PURPOSE: N disclosures of {"child_name":"Child <i>"}
+# through one curl process (8 in parallel over kept-alive connections);
+# their ids (all must be 201) in $TMP/many.ids.
+disclose_many() {
+	local n=$1 fam=$2 ag=$3 purpose=$4 i cfg=$TMP/many.cfg dir=$TMP/many
+	rm -rf "$dir"; mkdir -p "$dir"; : > "$cfg"
+	for i in $(seq 1 "$n"); do
+		[ "$i" -gt 1 ] && echo next >> "$cfg"
+		printf 'url = "%s/v1/disclosures"\ncert = "%s"\nkey = "%s"\ncacert = "%s"\nheader = "Content-Type: application/json"\nwrite-out = "%%{http_code}\\n"\noutput = "%s/%d.json"\n' \
+			"$GW_URL" "$CERTS/staff.crt" "$CERTS/staff.key" "$CERTS/ca.crt" "$dir" "$i" >> "$cfg"
+		printf 'data-binary = "{\\"family_id\\":\\"%s\\",\\"agency_id\\":\\"%s\\",\\"purpose\\":\\"%s\\",\\"reason\\":\\"r\\",\\"data\\":{\\"child_name\\":\\"Child %d\\"}}"\n' \
+			"$fam" "$ag" "$purpose" "$i" >> "$cfg"
+	done
+	curl -s -S --parallel --parallel-max 8 -K "$cfg" > "$TMP/many.codes" 2>"$TMP/many.err"
+	if [ "$(grep -c '^201$' "$TMP/many.codes")" != "$n" ]; then
+		echo "# disclose_many: $(sort "$TMP/many.codes" | uniq -c | tr '\n' ' ') $(head -c 300 "$TMP/many.err")"
+		return 1
+	fi
+	cat "$dir"/*.json | jq -r .disclosure_id | sort > "$TMP/many.ids"
+	[ "$(sort -u "$TMP/many.ids" | wc -l)" = "$n" ]
+}
+
+HV_DATA='{"child_name":"Ada Lovelace-Test","address":"1 Analytical Row","postcode":"NE1 4ST","school_name":"Withheld Primary"}'
+CSC_DATA='{"child_name":"Brook Testchild","child_dob":"2019-05-01","postcode":"NE2 1AB","tenancy_reference":"T-WITHHELD-9"}'
+
+# ---- push: delivered exactly as minimised, retried, refused, dead ----
+
+test_delivered_body_equals_minimised_disclosure() {
+	disclose FAM-D1 childrens-social-care early_help "$CSC_DATA" || return 1
+	CSC_ID=$DID
+	local disclosed withheld body
+	disclosed=$(jget '.disclosed_fields | sort | join(",")')
+	withheld=$(jget '.withheld_fields | join(",")')
+	[ "$withheld" = tenancy_reference ] || { echo "# withheld: $withheld"; return 1; }
+	wait_for 10 state_is "$CSC_ID" delivered || { echo "# state: $(db "SELECT state, last_error FROM deliveries WHERE disclosure_id='$CSC_ID'")"; return 1; }
+	body=$(rcv_body csc "$CSC_ID") || return 1
+	[ "$(jq -r '.data | keys | sort | join(",")' <<<"$body")" = "$disclosed" ] &&
+	[ "$(jq -r '.disclosed_fields | sort | join(",")' <<<"$body")" = "$disclosed" ] &&
+	[ "$(jq -c '.data' <<<"$body")" = "$(jq -c '{child_name, child_dob, postcode}' <<<"$CSC_DATA")" ] &&
+	[ "$(jq -r '.disclosure_id, .agency_id, .purpose' <<<"$body" | tr '\n' ' ')" = "$CSC_ID childrens-social-care early_help " ] &&
+	! grep -q 'T-WITHHELD-9' "$TMP"/rcv-csc/*.body
+}
+test_delivery_carries_idempotency_key_and_valid_signature() {
+	# The receiver checked X-Gateway-Signature with the published ledger.pub.
+	[ "$(rcv_log csc | awk -v id="$CSC_ID" '$3 == id {print $4}' | sort -u)" = ok ]
+}
+test_signature_verifies_with_openssl_as_documented() {
+	local n
+	n=$(rcv_log csc | awk -v id="$CSC_ID" '$3 == id {print $1}' | tail -1)
+	{ printf 'sharing-gateway/delivery/v1\n%s\n' "$CSC_ID"; cat "$TMP/rcv-csc/$n.body"; } > "$TMP/msg"
+	sed 's/^ed25519=//' "$TMP/rcv-csc/$n.sig" | base64 -d > "$TMP/sig.bin" &&
+	openssl pkeyutl -verify -pubin -inkey "$GW_DATA/ledger.pub" -rawin -in "$TMP/msg" \
+		-sigfile "$TMP/sig.bin" >/dev/null &&
+	# ...and a changed body does not verify.
+	printf 'x' >> "$TMP/msg" &&
+	! openssl pkeyutl -verify -pubin -inkey "$GW_DATA/ledger.pub" -rawin -in "$TMP/msg" \
+		-sigfile "$TMP/sig.bin" >/dev/null 2>&1
+}
+test_receipt_is_the_digest_of_the_body_received() {
+	local n
+	n=$(rcv_log csc | awk -v id="$CSC_ID" '$3 == id && $2 == 200 {print $1}' | tail -1)
+	[ "$(db "SELECT lower(hex(body_sha256)) FROM deliveries WHERE disclosure_id='$CSC_ID'")" = \
+	  "$(sha256sum < "$TMP/rcv-csc/$n.body" | cut -d' ' -f1)" ]
+}
+ledger_actions() { db "SELECT group_concat(action || ':' || coalesce(reason, '-'), ' ') FROM (SELECT action, reason FROM ledger_entries WHERE object_id='$1' AND action LIKE '$2%' ORDER BY seq)"; }
+test_receipt_is_in_the_ledger() {
+	[ "$(ledger_actions "$CSC_ID" delivery.)" = "delivery.delivered:http_200" ] &&
+	[ "$(db "SELECT hex(l.record_digest) = hex(d.body_sha256) FROM ledger_entries l JOIN deliveries d ON d.disclosure_id = l.object_id WHERE l.object_id='$CSC_ID' AND l.action='delivery.delivered'")" = 1 ] &&
+	[ "$(db "SELECT actor || ' ' || family_pseudonym FROM ledger_entries WHERE object_id='$CSC_ID' AND action='delivery.delivered'")" = \
+	  "system $(db "SELECT family_pseudonym FROM disclosures WHERE id='$CSC_ID'")" ]
+}
+test_503_twice_then_200_on_third_try_same_key() {
+	disclose FAM-D2 health-visiting health_visiting_support "$HV_DATA" || return 1
+	local id=$DID
+	wait_for 10 state_is "$id" delivered || return 1
+	[ "$(rcv_log hv | awk -v id="$id" '$3 == id {print $2}' | tr '\n' ' ')" = "503 503 200 " ] &&
+	[ "$(db "SELECT attempts FROM deliveries WHERE disclosure_id='$id'")" = 3 ] &&
+	[ "$(db "SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM delivery_attempts WHERE disclosure_id='$id' ORDER BY id)")" = "retry retry delivered" ] &&
+	[ "$(ledger_actions "$id" delivery.)" = "delivery.attempt:http_503 delivery.attempt:http_503 delivery.delivered:http_200" ] &&
+	# the receiver never saw the withheld field
+	! grep -q 'Withheld Primary' "$TMP"/rcv-hv/*.body
+}
+test_receiver_down_gets_it_once_it_starts() {
+	disclose FAM-D3 health-visiting health_visiting_support "$HV_DATA" || return 1
+	DOWN_ID=$DID
+	wait_for 10 attempts_with_error "$DOWN_ID" 2 connect_failed || return 1
+	state_is "$DOWN_ID" pending || return 1
+	rcv_start down "$DOWN_PORT" || return 1
+	wait_for 10 state_is "$DOWN_ID" delivered &&
+	[ "$(rcv_log down | awk -v id="$DOWN_ID" '$3 == id && $2 == 200' | wc -l)" = 1 ]
+}
+test_receiver_with_wrong_ca_is_refused_and_sees_nothing() {
+	# childrens-social-care's URL now leads to a receiver presenting
+	# health-visiting's server certificate: not from the CA in CSC's profile.
+	disclose FAM-D4 childrens-social-care early_help "$CSC_DATA" || return 1
+	local id=$DID
+	wait_for 10 attempts_with_error "$id" 1 tls_failed || {
+		echo "# $(db "SELECT state, attempts, last_error FROM deliveries WHERE disclosure_id='$id'")"; return 1; }
+	state_is "$id" pending &&
+	[ -z "$(rcv_log wrongca)" ] && [ ! -s "$TMP/rcv-wrongca/rejected" ] &&
+	[ -z "$(ls "$TMP"/rcv-wrongca/*.body 2>/dev/null)" ]
+}
+test_permanent_4xx_goes_to_dead_letter() {
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	DEAD_ID=$DID
+	wait_for 10 state_is "$DEAD_ID" dead || return 1
+	[ "$(db "SELECT attempts || ' ' || last_status || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$DEAD_ID'")" = "1 400 permanent" ] &&
+	[ "$(rcv_log bad | awk -v id="$DEAD_ID" '$3 == id' | wc -l)" = 1 ] &&
+	[ "$(ledger_actions "$DEAD_ID" "")" = "disclosure.allowed:allowed delivery.dead:permanent alert.delivery_dead:permanent" ]
+}
+test_dead_letter_counted_in_metrics() {
+	req auditor GET /metrics
+	expect 200 &&
+	grep -Eq '^gateway_delivery_dead_letters_total(\{\})? [1-9]' <<<"$RESP" &&
+	grep -Eq '^gateway_delivery_dead_letters(\{\})? [1-9]' <<<"$RESP" &&
+	grep -Eq '^gateway_delivery_outbox_depth(\{\})? [0-9]' <<<"$RESP"
+}
+test_gatewayctl_lists_dead_without_personal_data() {
+	"$GATEWAYCTL" deliveries --db "$GW_DB" list > "$TMP/ctl.out" 2>/dev/null || return 1
+	grep -q "^$DEAD_ID .* dead " "$TMP/ctl.out" &&
+	! grep -q 'FAM-D' "$TMP/ctl.out" && ! grep -q 'Lovelace' "$TMP/ctl.out" &&
+	"$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead 2>/dev/null | grep -q "^$DEAD_ID "
+}
+test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
+	# The agency fixed its side: a receiver that accepts, on the same port.
+	rcv_stop bad
+	rcv_start bad "${RPORT[bad]}" || return 1
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$DEAD_ID" >/dev/null || return 1
+	wait_for 10 state_is "$DEAD_ID" delivered &&
+	[ "$(db "SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM delivery_attempts WHERE disclosure_id='$DEAD_ID' ORDER BY id)")" = "dead requeued delivered" ] &&
+	# only a dead one can be re-queued
+	{ "$GATEWAYCTL" deliveries --db "$GW_DB" retry "$DEAD_ID" 2>/dev/null; [ $? = 1 ]; }
+}
+
+# ---- a crash while delivering ----
+
+test_crash_while_delivering_loses_nothing() {
+	local n_before n_missing distinct dups t0 t1 t2 list
+	# A slow agency (0.3 s a request) and 2 transfers in flight: the outbox
+	# is still full when the gateway is killed.
+	rcv_start crash 0 --delay-ms 300 || return 1
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --delivery-inflight 2 --agency-url "health-visiting=$(rcv_url crash)" || return 1
+	consent FAM-CRASH health-visiting health_visiting_support || return 1
+	t0=$(date +%s.%N)
+	disclose_many 200 FAM-CRASH health-visiting health_visiting_support || return 1
+	t1=$(date +%s.%N)
+	n_before=$(received_distinct crash)
+	gw_kill
+	cp "$TMP/many.ids" "$TMP/acked"
+	echo "# 200 disclosures acknowledged (201) in $(elapsed "$t0" "$t1") s; SIGKILL with $n_before of them at the receiver"
+	[ "$n_before" -lt 200 ] || { echo "# everything was delivered before the kill: the test proves nothing"; return 1; }
+	t1=$(date +%s.%N)
+	gw_start "${BACKOFF[@]}" --delivery-inflight 32 --agency-url "health-visiting=$(rcv_url crash)" || return 1
+	wait_for 60 at_least 200 received_distinct crash
+	t2=$(date +%s.%N)
+	rcv_log crash | awk '$2 == 200 {print $3}' | sort -u > "$TMP/received"
+	distinct=$(wc -l < "$TMP/received")
+	dups=$(( $(rcv_log crash | awk '$2 == 200' | wc -l) - distinct ))
+	n_missing=$(comm -23 "$TMP/acked" "$TMP/received" | wc -l)
+	echo "# after the restart: $distinct distinct ids at the receiver, $dups delivered twice (in flight at the kill), $n_missing acknowledged but missing; restart to last delivery $(elapsed "$t1" "$t2") s"
+	list=$(sed "s/.*/'&'/" "$TMP/acked" | paste -sd,)
+	wait_for 10 at_least 200 delivered_count "$list" || { echo "# only $(delivered_count "$list") marked delivered"; return 1; }
+	[ "$distinct" = 200 ] && [ "$n_missing" = 0 ] && [ -z "$(comm -13 "$TMP/acked" "$TMP/received")" ] &&
+	# the same Idempotency-Key each time: every body received names its own key
+	for n in $(rcv_log crash | awk '{print $1 "," $3}'); do
+		[ "$(jq -r .disclosure_id "$TMP/rcv-crash/${n%%,*}.body")" = "${n#*,}" ] || return 1
+	done
+	rcv_stop crash
+}
+test_delivery_throughput() {
+	# 200 disclosures queued while the agency is down, then it comes up:
+	# how fast the worker drains the outbox (32 transfers in flight).
+	local port t0 t1 list
+	rcv_start tp 0 || return 1; port=${RPORT[tp]}; rcv_stop tp
+	gw_stop || return 1
+	gw_start --delivery-backoff 100:100 --delivery-attempts 1000 \
+		--agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	disclose_many 200 FAM-CRASH health-visiting health_visiting_support || return 1
+	list=$(sed "s/.*/'&'/" "$TMP/many.ids" | paste -sd,)
+	rcv_start tp "$port" || return 1
+	t0=$(date +%s.%N)
+	wait_for 60 at_least 200 delivered_count "$list" || return 1
+	t1=$(date +%s.%N)
+	echo "# delivery throughput: 200 deliveries in $(elapsed "$t0" "$t1") s = $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", 200 / (b - a)}') per second (from the receiver's start, so including up to 0.1 s of backoff)"
+	rcv_stop tp
+}
+
+# ---- pull: the agency's own inbox ----
+
+test_inbox_shows_only_the_agencys_own() {
+	consent FAM-P1 oakfield-primary education_support || return 1
+	consent FAM-P1 police crime_prevention || return 1
+	disclose FAM-P1 oakfield-primary education_support '{"child_name":"Pull Child","school_name":"Oakfield","address":"Withheld Street 9"}' || return 1
+	OAK1=$DID
+	disclose FAM-P1 oakfield-primary education_support '{"child_name":"Pull Child Two"}' || return 1
+	OAK2=$DID
+	disclose FAM-P1 police crime_prevention '{"postcode":"NE1 4ST"}' || return 1
+	POLICE_ID=$DID
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 &&
+	[ "$(jget '[.disclosures[].disclosure_id] | sort | join(",")')" = "$(printf '%s\n' "$OAK1" "$OAK2" | sort | paste -sd,)" ] &&
+	[ "$(jget "[.disclosures[] | select(.disclosure_id == \"$OAK1\") | .data] | .[0] | keys | join(\",\")")" = child_name,school_name ] &&
+	! grep -q 'Withheld Street' <<<"$RESP" &&
+	req agency:police GET /v1/inbox && expect 200 &&
+	[ "$(jget '[.disclosures[].disclosure_id] | join(",")')" = "$POLICE_ID" ]
+}
+test_inbox_reads_are_recorded() {
+	[ "$(db "SELECT count(*) FROM delivery_attempts WHERE disclosure_id='$OAK1' AND kind='read' AND actor='agency:oakfield-primary'")" -ge 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$OAK1' AND action='delivery.read' AND actor='agency:oakfield-primary'")" -ge 1 ]
+}
+test_inbox_paginates() {
+	req agency:oakfield-primary GET '/v1/inbox?limit=1'
+	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] || return 1
+	local first cur; first=$(jget '.disclosures[0].disclosure_id'); cur=$(jget .next_cursor)
+	[ "$cur" != null ] || return 1
+	req agency:oakfield-primary GET "/v1/inbox?limit=1&cursor=$cur"
+	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] &&
+	[ "$(jget '.disclosures[0].disclosure_id')" != "$first" ] && [ "$(jget .next_cursor)" = null ] &&
+	req agency:oakfield-primary GET '/v1/inbox?limit=0' && expect 400 invalid_limit &&
+	req agency:oakfield-primary GET '/v1/inbox?cursor=nonsense' && expect 400 invalid_cursor
+}
+test_ack_removes_it_from_the_inbox() {
+	req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"
+	expect 200 && [ "$(jget .state)" = delivered ] || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget '[.disclosures[].disclosure_id] | join(",")')" = "$OAK2" ] &&
+	state_is "$OAK1" delivered &&
+	[ -n "$(db "SELECT hex(body_sha256) FROM deliveries WHERE disclosure_id='$OAK1'")" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$OAK1' AND action='delivery.acked' AND actor='agency:oakfield-primary' AND record_digest IS NOT NULL")" = 1 ]
+}
+test_ack_twice_is_409() { req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"; expect 409 already_acknowledged; }
+test_ack_of_another_agencys_item_is_404() {
+	req agency:oakfield-primary POST "/v1/inbox/$POLICE_ID/ack"
+	expect 404 not_found && state_is "$POLICE_ID" pending &&
+	req agency:oakfield-primary POST /v1/inbox/dsc_doesnotexist/ack && expect 404 not_found &&
+	# a pushed delivery is not in anyone's inbox either
+	req agency:health-visiting POST "/v1/inbox/$CSC_ID/ack" && expect 404 not_found
+}
+test_inbox_is_for_agencies_only() {
+	req staff GET /v1/inbox; expect 403 role_not_permitted || return 1
+	req staff POST "/v1/inbox/$OAK2/ack"; expect 403 role_not_permitted
+}
+test_push_agency_inbox_is_empty() {
+	req agency:health-visiting GET /v1/inbox
+	expect 200 && [ "$(jget '.disclosures | length')" = 0 ]
+}
+
+# ---- run ----
+trap 'for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && kill -KILL "${RPID[$r]}" 2>/dev/null; done; cleanup' EXIT
+gw_start || exit 1	# makes the data directory and the signing key (ledger.pub)
+gw_stop || exit 1
+rcv_start hv 0 --fail-first 2 || exit 1
+RCV_CERT=childrens-social-care-server rcv_start csc 0 || exit 1
+gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url hv)" \
+	--agency-url "childrens-social-care=$(rcv_url csc)" || exit 1
+consent FAM-D1 childrens-social-care early_help || exit 1
+for f in FAM-D2 FAM-D3 FAM-D5; do consent $f health-visiting health_visiting_support || exit 1; done
+consent FAM-D4 childrens-social-care early_help || exit 1
+run test_delivered_body_equals_minimised_disclosure
+run test_delivery_carries_idempotency_key_and_valid_signature
+run test_signature_verifies_with_openssl_as_documented
+run test_receipt_is_the_digest_of_the_body_received
+run test_receipt_is_in_the_ledger
+run test_503_twice_then_200_on_third_try_same_key
+
+# health-visiting: a port nobody listens on yet; CSC: a receiver with the wrong CA.
+rcv_start down 0 && DOWN_PORT=${RPORT[down]} && rcv_stop down
+RCV_CERT=health-visiting-server rcv_start wrongca 0 || exit 1
+gw_stop || exit 1
+gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$DOWN_PORT/v1/disclosures" \
+	--agency-url "childrens-social-care=$(rcv_url wrongca)" || exit 1
+run test_receiver_down_gets_it_once_it_starts
+run test_receiver_with_wrong_ca_is_refused_and_sees_nothing
+
+rcv_start bad 0 --always 400 || exit 1
+gw_stop || exit 1
+gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url bad)" || exit 1
+run test_permanent_4xx_goes_to_dead_letter
+run test_dead_letter_counted_in_metrics
+run test_gatewayctl_lists_dead_without_personal_data
+run test_gatewayctl_retry_requeues_dead_and_daemon_delivers
+
+run test_inbox_shows_only_the_agencys_own
+run test_inbox_reads_are_recorded
+run test_inbox_paginates
+run test_ack_removes_it_from_the_inbox
+run test_ack_twice_is_409
+run test_ack_of_another_agencys_item_is_404
+run test_inbox_is_for_agencies_only
+run test_push_agency_inbox_is_empty
+
+run test_crash_while_delivering_loses_nothing
+run test_delivery_throughput
+for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done
+finish
