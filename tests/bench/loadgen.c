@@ -53,7 +53,6 @@
 #define MAX_THREADS	64
 #define MAX_HEADERS	32
 #define RBUF_MAX	(16u << 20)
-#define SEQ_MARK	"{{seq}}"
 
 /* ---- latency histogram (nanoseconds) ---------------------------------- */
 
@@ -362,14 +361,54 @@ ssl_detail(char *buf, size_t len)
 	return buf;
 }
 
+/* Length of the mark at s ("{{seq}}" or "{{seq%N}}", N >= 1) and its value
+ * for this request in *v; 0 when s does not start with a mark. */
+static size_t
+mark_at(const char *s, size_t len, uint64_t seq, uint64_t *v)
+{
+	size_t i = 5;
+	uint64_t mod = 0;
+
+	if (len < 7 || memcmp(s, "{{seq", 5) != 0)
+		return 0;
+	if (s[i] == '%') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9' && mod < UINT64_MAX / 10; i++)
+			mod = mod * 10 + (uint64_t)(s[i] - '0');
+		if (mod == 0)
+			return 0;
+	}
+	if (i + 2 > len || s[i] != '}' || s[i + 1] != '}')
+		return 0;
+	*v = mod ? seq % mod : seq;
+	return i + 2;
+}
+
+/* Copies src to dst replacing every mark; returns the bytes written. dst
+ * must hold 3 * len bytes (a mark of 7 or more bytes becomes at most 20 digits). */
+static size_t
+expand(const char *src, size_t len, char *dst, uint64_t seq)
+{
+	char *p = dst;
+	uint64_t v;
+
+	for (size_t i = 0; i < len;) {
+		size_t m = src[i] == '{' ? mark_at(src + i, len - i, seq, &v) : 0;
+		if (m > 0) {
+			p += sprintf(p, "%" PRIu64, v);
+			i += m;
+		} else
+			*p++ = src[i++];
+	}
+	return (size_t)(p - dst);
+}
+
 /* Prepares the next request in c->wbuf. */
 static void
 build_request(struct conn *c)
 {
+	size_t hl, bl, cap, n;
+	char *p, *body;
 	uint64_t seq;
-	size_t hl, bl, cap;
-	char num[24], clh[48];
-	int n;
 
 	if (!templated) {
 		c->wbuf = req_static;
@@ -377,48 +416,24 @@ build_request(struct conn *c)
 		return;
 	}
 	seq = atomic_fetch_add(&seq_next, 1);
-	n = snprintf(num, sizeof num, "%" PRIu64, seq);
 	hl = strlen(tmpl_head);
 	bl = tmpl_body_len;
-	cap = (hl + bl) * 3 + 256;	/* a 7-byte mark becomes at most 20 digits */
+	cap = 3 * hl + 64 + 3 * bl;
 	free(c->wown);
 	c->wown = malloc(cap);
-	if (c->wown == NULL)
+	body = malloc(3 * bl + 1);
+	if (c->wown == NULL || body == NULL)
 		die("out of memory");
-	char *p = c->wown;
-	char *body_start;
-	size_t body_len;
-	/* head */
-	for (const char *s = tmpl_head; *s != '\0';) {
-		if (strncmp(s, SEQ_MARK, sizeof SEQ_MARK - 1) == 0) {
-			memcpy(p, num, (size_t)n);
-			p += n;
-			s += sizeof SEQ_MARK - 1;
-		} else
-			*p++ = *s++;
-	}
-	/* body after a gap for Content-Length, moved into place afterwards */
-	body_start = p + sizeof clh + 4;
-	char *q = body_start;
-	for (size_t i = 0; i < bl;) {
-		if (bl - i >= sizeof SEQ_MARK - 1 &&
-		    memcmp(tmpl_body + i, SEQ_MARK, sizeof SEQ_MARK - 1) == 0) {
-			memcpy(q, num, (size_t)n);
-			q += n;
-			i += sizeof SEQ_MARK - 1;
-		} else
-			*q++ = tmpl_body[i++];
-	}
-	body_len = (size_t)(q - body_start);
-	if (body_present) {
-		int k = snprintf(clh, sizeof clh, "Content-Length: %zu\r\n", body_len);
-		memcpy(p, clh, (size_t)k);
-		p += k;
-	}
+	p = c->wown;
+	p += expand(tmpl_head, hl, p, seq);
+	n = expand(tmpl_body, bl, body, seq);
+	if (body_present)
+		p += sprintf(p, "Content-Length: %zu\r\n", n);
 	memcpy(p, "\r\n", 2);
 	p += 2;
-	memmove(p, body_start, body_len);
-	p += body_len;
+	memcpy(p, body, n);
+	p += n;
+	free(body);
 	c->wbuf = c->wown;
 	c->wlen = (size_t)(p - c->wown);
 }
@@ -848,7 +863,8 @@ usage(void)
 "  -N COUNT        stop after COUNT measured requests\n"
 "  -m METHOD       request method (default GET; POST when -b is given)\n"
 "  -b FILE         request body; every \"{{seq}}\" in the body or in -H values\n"
-"                  becomes a number unique to the request\n"
+"                  becomes a number unique to the request, \"{{seq%N}}\" that\n"
+"                  number modulo N\n"
 "  -H 'Name: v'    extra request header (repeatable)\n"
 "  -n              new connection (full TLS handshake) for every request\n"
 "  --resume        with -n, allow TLS session resumption (default off)\n"
@@ -1034,8 +1050,10 @@ read_file(const char *path, size_t *len)
 static int
 has_mark(const char *s, size_t len)
 {
-	for (size_t i = 0; i + sizeof SEQ_MARK - 1 <= len; i++)
-		if (memcmp(s + i, SEQ_MARK, sizeof SEQ_MARK - 1) == 0)
+	uint64_t v;
+
+	for (size_t i = 0; i < len; i++)
+		if (mark_at(s + i, len - i, 0, &v) > 0)
 			return 1;
 	return 0;
 }
@@ -1074,7 +1092,7 @@ build_template(void)
 	if (tmpl_body == NULL)
 		die("out of memory");
 	tmpl_body_len = body_len;
-	templated = strstr(tmpl_head, SEQ_MARK) != NULL ||
+	templated = has_mark(tmpl_head, strlen(tmpl_head)) ||
 	    (body != NULL && has_mark(body, body_len));
 	if (!templated) {
 		size_t rcap = (size_t)n + 64 + body_len;

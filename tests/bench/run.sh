@@ -41,7 +41,7 @@ CONNS=${CONNS:-32}
 IDLE_CONNS=${IDLE_CONNS:-1000}
 SEED_ROWS=${SEED_ROWS:-1000000}
 PKI=${PKI:-certs/dev}
-case "$PKI" in /*) ;; *) PKI="$PKI" ;; esac
+case "$PKI" in /*) ;; *) PKI="$top/$PKI" ;; esac
 OUT=${OUT:-$BUILD/bench/last.jsonl}
 LOADGEN=$BUILD/bench/loadgen
 GATEWAYD=$BUILD/gatewayd
@@ -99,6 +99,9 @@ wait_port() {
 
 start_nginx() {
 	local try
+	# Revocation checked like the gateway does (its CRL for every issuer).
+	NGINX_CRL=""
+	[ -f "$PKI/crl-bundle.pem" ] && NGINX_CRL="ssl_crl $PKI/crl-bundle.pem;"
 	mkdir -p "$tmp/nginx/logs"
 	for try in 1 2 3 4 5; do
 		NGINX_PORT=$(free_port)
@@ -122,6 +125,7 @@ start_nginx() {
 				ssl_client_certificate $TRUST;
 				ssl_verify_client on;
 				ssl_verify_depth 3;
+				$NGINX_CRL
 				ssl_protocols TLSv1.2 TLSv1.3;
 				location / { return 200 '{"status":"ok"}\n'; }
 			}
