@@ -150,22 +150,21 @@ start_gateway() {
 	rm -f "$tmp/gw.port"
 	mkdir -p "$data"
 	chmod 700 "$data"
-	[ -f "$data/master.key" ] || (umask 077 && openssl rand 32 > "$data/master.key")
-	"$GATEWAYD" --port 0 --port-file "$tmp/gw.port" --data "$data" \
-		--master-key "$data/master.key" --tls "$PKI" \
-		${GW_THREADS:+--threads "$GW_THREADS"} ${GW_ARGS:-} \
-		>> "$tmp/gatewayd.log" 2>&1 &
+	(cd "$top" && exec "$GATEWAYD" --port 0 --port-file "$tmp/gw.port" --data "$data" \
+		--profiles "$top/agency-profiles" --schemas "$top/schemas" --tls "$PKI" \
+		${GW_THREADS:+--threads "$GW_THREADS"} ${GW_ARGS:-}) >> "$tmp/gatewayd.log" 2>&1 &
 	GW_PID=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		[ -s "$tmp/gw.port" ] && break
 		kill -0 "$GW_PID" 2>/dev/null || break
-		sleep 0.1
+		sleep 0.05
 	done
 	if ! [ -s "$tmp/gw.port" ] || ! wait_port "$(cat "$tmp/gw.port")" "$GW_PID"; then
 		log "bench: gatewayd did not start:"; tail -20 "$tmp/gatewayd.log" >&2
 		exit 1
 	fi
 	GW_PORT=$(cat "$tmp/gw.port")
+	GW_URL="https://127.0.0.1:$GW_PORT"
 }
 
 stop_gateway() {
@@ -204,6 +203,64 @@ median_of() {
 		      requests_all: ($r | map(.requests) | add), runs: ($r | length) } end' "$OUT"
 }
 
+# The scenario data. Agency oakfield-primary, purpose education_support (pull
+# delivery: no outbound pushes during the run). FAMILIES families have a live
+# consent recorded through POST /v1/consents; s1 discloses about them in
+# turn, s2 about families without one (403 no_consent). The data carry one
+# field the purpose does not list (phone), so minimisation withholds it.
+FAMILIES=${FAMILIES:-100}
+bench_prepare() {
+	local code
+	cat > "$tmp/consent.json" <<-'EOF'
+	{"family_id":"BENCH-FAM-{{seq}}","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Consent form signed by the parent at the family support session (bench)"}
+	EOF
+	cat > "$S1_BODY" <<-'EOF'
+	{"family_id":"BENCH-FAM-{{seq%FAMILIES}}","agency_id":"oakfield-primary","purpose":"education_support","reason":"Coordinating attendance support agreed at the team around the family meeting (bench)","data":{"child_name":"Bench Child","child_dob":"2017-05-04","parent_names":"Bench Parent","school_name":"Oakfield Primary School","attendance_concerns":"Attendance 82% this term, mostly Monday absences","support_summary":"Weekly family support worker visits since March","support_start_date":"2026-03-02","phone":"07700 900123"}}
+	EOF
+	sed "s/BENCH-FAM-/BENCH-NOCONSENT-/" "$S1_BODY" > "$S2_BODY"
+	sed -i "s/FAMILIES/$FAMILIES/" "$S1_BODY" "$S2_BODY"
+	# Consents for the families, through the real endpoint.
+	"$LOADGEN" --json --label prepare-consents -c 4 -t 1 -N "$FAMILIES" -d 120 -m POST -b "$tmp/consent.json" \
+		--cacert "$TRUST" --cert "$CLIENT_CRT" --key "$CLIENT_KEY" "$GW_URL/v1/consents" > "$tmp/consents.json"
+	if [ "$(jq -r '.status["201"] // 0' "$tmp/consents.json")" -lt "$FAMILIES" ]; then
+		log "bench: recording consents failed: $(jq -c '{status, errors, first_error}' "$tmp/consents.json")"
+		log "bench: POST /v1/consents answered: $(gw_curl POST "$GW_URL/v1/consents" "$(sed 's/{{seq}}/probe/' "$tmp/consent.json")"; cat "$tmp/curl.out")"
+		CONSENT_BODY=""
+	else
+		CONSENT_BODY=$tmp/consent.json
+		log "bench: $FAMILIES consents recorded"
+	fi
+	# Is the disclosure path there? One allowed, one refused.
+	code=$(gw_curl POST "$GW_URL/v1/disclosures" "$(sed 's/{{seq%[0-9]*}}/0/' "$S1_BODY")")
+	if [ "$code" = 201 ]; then
+		HAVE_DISCLOSURES=1
+		code=$(gw_curl POST "$GW_URL/v1/disclosures" "$(sed 's/{{seq%[0-9]*}}/0/' "$S2_BODY")")
+		[ "$code" = 403 ] || { log "bench: a disclosure without consent answered $code: $(cat "$tmp/curl.out")"; exit 1; }
+	else
+		log "bench: POST /v1/disclosures answered $code: measuring /healthz and /v1/consents only"
+	fi
+}
+
+# bench_seed N: brings the store to N disclosures through the real path
+# (POST /v1/disclosures over mTLS, each one decided, sealed, ledgered and
+# committed like any other), 64 connections as fast as the gateway goes. No
+# shortcut: every row is a real disclosure with its ledger entry.
+bench_seed() {
+	local want=$1 have t0
+	have=$(sqlite3 -readonly "$GW_DATA/gateway.db" "SELECT count(*) FROM disclosures")
+	log "bench: seeding: $have disclosures stored, bringing it to $want through POST /v1/disclosures"
+	t0=$(date +%s)
+	if [ "$have" -lt "$want" ]; then
+		"$LOADGEN" --json --label seed -c 64 -N $((want - have)) -d 3600 -m POST -b "$S1_BODY" \
+			--cacert "$TRUST" --cert "$CLIENT_CRT" --key "$CLIENT_KEY" ${LG_THREADS:+-t "$LG_THREADS"} \
+			"$GW_URL/v1/disclosures" | tee -a "$OUT" > "$tmp/seed.json"
+		log "  seed: $(jq -r '"\(.requests) in \(.seconds|floor) s (\(.rps|floor)/s), non-2xx \(.non2xx), errors \(.errors)"' "$tmp/seed.json")"
+	fi
+	have=$(sqlite3 -readonly "$GW_DATA/gateway.db" "SELECT count(*) FROM disclosures")
+	SEEDED=$have
+	log "bench: $have disclosures stored ($(($(date +%s) - t0)) s); ledger has $(sqlite3 -readonly "$GW_DATA/gateway.db" "SELECT count(*) FROM ledger" 2>/dev/null || echo '?') entries"
+}
+
 # ---------------------------------------------------------------------------
 
 start_nginx
@@ -216,12 +273,10 @@ HAVE_DISCLOSURES=0
 S1_BODY=$tmp/s1.json
 S2_BODY=$tmp/s2.json
 if [ "$HAVE_GW" = 1 ]; then
-	start_gateway "$tmp/gw-data"
+	GW_DATA=$tmp/gw-data
+	start_gateway "$GW_DATA"
 	GW_URL="https://127.0.0.1:$GW_PORT"
 	log "bench: gatewayd on 127.0.0.1:$GW_PORT (pid $GW_PID)"
-	# Scenario data: consent on record for (family, agency, purpose); a
-	# disclosure to it is allowed, one for a family without consent refused.
-	. "$top/tests/bench/scenario.sh"
 	bench_prepare
 fi
 
