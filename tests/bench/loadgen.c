@@ -150,9 +150,11 @@ struct opts {
 	unsigned	 nheaders;
 	unsigned	 conns;
 	unsigned	 threads;
+	unsigned	 ramp;
 	double		 duration;
 	double		 warmup;
 	double		 timeout;
+	double		 idle_ping;
 	uint64_t	 max_requests;
 	int		 new_conn;
 	int		 resume;
@@ -181,7 +183,8 @@ static uint64_t		 t_start, t_measure, t_deadline;
 static atomic_int	 stopping;
 static atomic_uint_fast64_t seq_next;
 static atomic_uint_fast64_t completed_total;
-static atomic_uint	 idle_ready, idle_failed;
+static atomic_uint	 idle_ready, idle_failed, idle_closed;
+static unsigned		 idle_open_at_ready;
 
 static uint64_t
 now_ns(void)
@@ -270,6 +273,9 @@ struct worker {
 	uint64_t	 handshakes;
 	uint64_t	 bytes_in;
 	char		 first_err[256];
+	unsigned	 next_start;	/* --ramp: next connection to open */
+	unsigned	 opening;	/* --ramp: connections still opening */
+	unsigned	 ramp;		/* --ramp: at most this many opening at once */
 };
 
 static void	conn_start(struct conn *);
@@ -333,7 +339,11 @@ conn_close(struct conn *c, int graceful)
 static void
 conn_fail(struct conn *c, enum err_kind k, const char *detail)
 {
+	int was_parked = c->st == C_PARKED;
+
 	note_err(c->w, k, detail);
+	if (was_parked)
+		atomic_fetch_add(&idle_closed, 1);
 	if (c->sess != NULL && k == E_TLS) {
 		SSL_SESSION_free(c->sess);
 		c->sess = NULL;
@@ -341,6 +351,7 @@ conn_fail(struct conn *c, enum err_kind k, const char *detail)
 	conn_close(c, 0);
 	if (o.idle && !c->counted_idle) {
 		c->counted_idle = 1;
+		c->w->opening--;
 		atomic_fetch_add(&idle_failed, 1);
 		return;			/* idle mode: one attempt per connection */
 	}
@@ -626,6 +637,7 @@ reply_done(struct conn *c)
 		set_interest(c, EPOLLIN);
 		if (!c->counted_idle) {
 			c->counted_idle = 1;
+			c->w->opening--;
 			atomic_fetch_add(&idle_ready, 1);
 		}
 		return;
@@ -804,10 +816,30 @@ check_timeouts(struct worker *w, uint64_t t)
 			}
 			continue;
 		}
-		if (c->st == C_PARKED)
+		if (c->st == C_PARKED) {
+			/* --idle-ping: one request now and then keeps the server's idle timeout away. */
+			if (o.idle_ping > 0 && t - c->t_phase > (uint64_t)(o.idle_ping * 1e9)) {
+				start_request(c, t);
+				conn_drive(c);
+			}
 			continue;
+		}
 		if (t - c->t_phase > lim)
 			conn_fail(c, E_TIMEOUT, "no progress within --timeout");
+	}
+}
+
+/* Opens the connections not opened yet, at most w->ramp opening at once
+ * (all of them without --ramp). Only --idle connections ever finish
+ * opening (they park), so only they free a place for the next. */
+static void
+ramp_next(struct worker *w)
+{
+	while (w->next_start < w->nconns && w->opening < w->ramp && !atomic_load(&stopping)) {
+		struct conn *c = &w->conns[w->next_start++];
+		w->opening++;
+		conn_start(c);
+		conn_drive(c);
 	}
 }
 
@@ -818,10 +850,7 @@ worker_main(void *arg)
 	struct epoll_event ev[256];
 	uint64_t last_check = 0;
 
-	for (unsigned i = 0; i < w->nconns; i++) {
-		conn_start(&w->conns[i]);
-		conn_drive(&w->conns[i]);
-	}
+	ramp_next(w);
 	for (;;) {
 		uint64_t t = now_ns();
 		if (atomic_load(&stopping) || (!o.idle && t >= t_deadline))
@@ -834,6 +863,7 @@ worker_main(void *arg)
 			if (c->st != C_OFF)
 				conn_drive(c);
 		}
+		ramp_next(w);
 		t = now_ns();
 		if (t - last_check > 10 * 1000000u) {
 			last_check = t;
@@ -870,6 +900,9 @@ usage(void)
 "  --resume        with -n, allow TLS session resumption (default off)\n"
 "  --idle          open the connections, one request each, hold them for -d s\n"
 "  --ready-file F  with --idle: written once every connection is open\n"
+"  --ramp N        with --idle: at most N connections opening at once\n"
+"  --idle-ping S   with --idle: a request on a connection idle for S seconds\n"
+"                  (so a slow opening outlasts the server's idle timeout)\n"
 "  --timeout S     per-step timeout (default 10)\n"
 "  --cert F --key F --cacert F   client certificate, its key, the CA to trust\n"
 "  --label TEXT    name recorded in the --json line\n"
@@ -919,6 +952,10 @@ parse_args(int argc, char **argv)
 			o.new_conn = 1;
 		else if (strcmp(a, "--resume") == 0)
 			o.resume = 1;
+		else if (strcmp(a, "--idle-ping") == 0)
+			o.idle_ping = parse_num(NEXT(), 0.1, 3600, "--idle-ping");
+		else if (strcmp(a, "--ramp") == 0)
+			o.ramp = (unsigned)parse_num(NEXT(), 1, MAX_CONNS, "--ramp");
 		else if (strcmp(a, "--idle") == 0)
 			o.idle = 1;
 		else if (strcmp(a, "--ready-file") == 0)
@@ -1187,11 +1224,20 @@ write_ready_file(unsigned open)
 static void
 idle_hold(void)
 {
-	uint64_t limit = now_ns() + (uint64_t)((o.timeout + 30) * 1e9);
+	uint64_t quiet = (uint64_t)((o.timeout + 5) * 1e9), last = now_ns();
+	unsigned seen = 0, done;
 
-	while (atomic_load(&idle_ready) + atomic_load(&idle_failed) < o.conns && now_ns() < limit)
+	/* Until every connection is open or failed, or nothing moved for a while. */
+	while ((done = atomic_load(&idle_ready) + atomic_load(&idle_failed)) < o.conns) {
+		if (done != seen) {
+			seen = done;
+			last = now_ns();
+		} else if (now_ns() - last > quiet)
+			break;
 		sleep_ns(20 * 1000000u);
-	unsigned open = atomic_load(&idle_ready);
+	}
+	unsigned open = atomic_load(&idle_ready) - atomic_load(&idle_closed);
+	idle_open_at_ready = open;
 	if (!o.json)
 		fprintf(stderr, "loadgen: %u of %u idle connections open\n", open, o.conns);
 	write_ready_file(open);
@@ -1261,7 +1307,9 @@ report(struct worker *ws, uint64_t elapsed_ns)
 		    "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"non2xx\":%" PRIu64 ",\"errors\":%" PRIu64
 		    ",\"handshakes\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"idle_open\":%u",
 		    mode, o.conns, o.threads, secs, req, rps, mean, p50, p90, p99, p999, mx, non2xx, errs,
-		    hs, bytes, o.idle ? atomic_load(&idle_ready) - (unsigned)(err[E_CLOSED]) : 0);
+		    hs, bytes, o.idle ? idle_open_at_ready : 0);
+		if (o.idle)
+			printf(",\"idle_open_at_end\":%u", atomic_load(&idle_ready) - atomic_load(&idle_closed));
 		printf(",\"status\":{");
 		int first = 1;
 		for (unsigned k = 0; k < 600; k++)
@@ -1323,6 +1371,12 @@ main(int argc, char **argv)
 		w->ep = epoll_create1(EPOLL_CLOEXEC);
 		if (w->conns == NULL || w->ep == -1)
 			die("worker setup: %s", strerror(errno));
+		w->ramp = w->nconns;
+		if (o.idle && o.ramp) {
+			w->ramp = o.ramp / o.threads + (i < o.ramp % o.threads);
+			if (w->ramp == 0)
+				w->ramp = 1;
+		}
 		for (unsigned k = 0; k < w->nconns; k++) {
 			w->conns[k].w = w;
 			w->conns[k].fd = -1;

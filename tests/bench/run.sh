@@ -284,7 +284,7 @@ idle_scenario() {
 	local before during after open
 	before=$(rss_kib "$GW_PID")
 	rm -f "$tmp/idle.ready"
-	"$LOADGEN" --json --label s4 --idle -c "$IDLE_CONNS" -d "$HOLD" --ready-file "$tmp/idle.ready" \
+	"$LOADGEN" --json --label s4 --idle -c "$IDLE_CONNS" --ramp 32 --timeout 30 --idle-ping 20 -d "$HOLD" --ready-file "$tmp/idle.ready" \
 		--cacert "$TRUST" --cert "$CLIENT_CRT" --key "$CLIENT_KEY" ${LG_THREADS:+-t "$LG_THREADS"} \
 		"$GW_URL/healthz" > "$tmp/idle.json" &
 	local lg=$!
