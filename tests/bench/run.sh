@@ -215,7 +215,7 @@ bench_prepare() {
 	{"family_id":"BENCH-FAM-{{seq}}","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Consent form signed by the parent at the family support session (bench)"}
 	EOF
 	cat > "$S1_BODY" <<-'EOF'
-	{"family_id":"BENCH-FAM-{{seq%FAMILIES}}","agency_id":"oakfield-primary","purpose":"education_support","reason":"Coordinating attendance support agreed at the team around the family meeting (bench)","data":{"child_name":"Bench Child","child_dob":"2017-05-04","parent_names":"Bench Parent","school_name":"Oakfield Primary School","attendance_concerns":"Attendance 82% this term, mostly Monday absences","support_summary":"Weekly family support worker visits since March","support_start_date":"2026-03-02","phone":"07700 900123"}}
+	{"family_id":"BENCH-FAM-{{seq%FAMILIES}}","agency_id":"oakfield-primary","purpose":"education_support","reason":"Coordinating attendance support agreed at the team around the family meeting (bench)","data":{"child_name":"Bench Child","child_dob":"2017-05-04","parent_names":["Bench Parent"],"school_name":"Oakfield Primary School","attendance_concerns":"Attendance 82% this term, mostly Monday absences","support_summary":"Weekly family support worker visits since March","support_start_date":"2026-03-02","phone":"07700 900123"}}
 	EOF
 	sed "s/BENCH-FAM-/BENCH-NOCONSENT-/" "$S1_BODY" > "$S2_BODY"
 	sed -i "s/FAMILIES/$FAMILIES/" "$S1_BODY" "$S2_BODY"
@@ -237,7 +237,7 @@ bench_prepare() {
 		code=$(gw_curl POST "$GW_URL/v1/disclosures" "$(sed 's/{{seq%[0-9]*}}/0/' "$S2_BODY")")
 		[ "$code" = 403 ] || { log "bench: a disclosure without consent answered $code: $(cat "$tmp/curl.out")"; exit 1; }
 	else
-		log "bench: POST /v1/disclosures answered $code: measuring /healthz and /v1/consents only"
+		log "bench: POST /v1/disclosures answered $code ($(head -c 300 "$tmp/curl.out")): measuring /healthz and /v1/consents only"
 	fi
 }
 
@@ -258,7 +258,7 @@ bench_seed() {
 	fi
 	have=$(sqlite3 -readonly "$GW_DATA/gateway.db" "SELECT count(*) FROM disclosures")
 	SEEDED=$have
-	log "bench: $have disclosures stored ($(($(date +%s) - t0)) s); ledger has $(sqlite3 -readonly "$GW_DATA/gateway.db" "SELECT count(*) FROM ledger" 2>/dev/null || echo '?') entries"
+	log "bench: $have disclosures stored ($(($(date +%s) - t0)) s); ledger has $(sqlite3 -readonly "$GW_DATA/gateway.db" "SELECT count(*) FROM ledger_entries" 2>/dev/null || echo '?') entries"
 }
 
 # ---------------------------------------------------------------------------
