@@ -155,6 +155,7 @@ struct opts {
 	double		 warmup;
 	double		 timeout;
 	double		 idle_ping;
+	unsigned	 sources;
 	uint64_t	 max_requests;
 	int		 new_conn;
 	int		 resume;
@@ -244,6 +245,7 @@ struct conn {
 	uint64_t	 t_phase;	/* start of the current wait, for timeouts */
 	uint64_t	 retry_at;	/* C_OFF: reconnect after this time */
 	unsigned	 reqs_on_conn;
+	unsigned	 index;		/* across all workers */
 	int		 counted_idle;
 	/* request being written */
 	char		*wbuf;
@@ -485,6 +487,15 @@ conn_start(struct conn *c)
 		return;
 	}
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (o.sources > 1) {
+		/* --sources: spread the connections over 127.0.0.1 .. 127.0.0.N. */
+		struct sockaddr_in src = { .sin_family = AF_INET };
+		src.sin_addr.s_addr = htonl(0x7f000001u + c->index % o.sources);
+		if (bind(c->fd, (struct sockaddr *)&src, sizeof src) == -1) {
+			conn_fail(c, E_CONNECT, strerror(errno));
+			return;
+		}
+	}
 	c->t_req = t;
 	c->t_phase = t;
 	c->reqs_on_conn = 0;
@@ -901,6 +912,8 @@ usage(void)
 "  --idle          open the connections, one request each, hold them for -d s\n"
 "  --ready-file F  with --idle: written once every connection is open\n"
 "  --ramp N        with --idle: at most N connections opening at once\n"
+"  --sources N     connect from 127.0.0.1 .. 127.0.0.N in turn (IPv4 only),\n"
+"                  so a per-address connection limit sees N clients\n"
 "  --idle-ping S   with --idle: a request on a connection idle for S seconds\n"
 "                  (so a slow opening outlasts the server's idle timeout)\n"
 "  --timeout S     per-step timeout (default 10)\n"
@@ -954,6 +967,8 @@ parse_args(int argc, char **argv)
 			o.resume = 1;
 		else if (strcmp(a, "--idle-ping") == 0)
 			o.idle_ping = parse_num(NEXT(), 0.1, 3600, "--idle-ping");
+		else if (strcmp(a, "--sources") == 0)
+			o.sources = (unsigned)parse_num(NEXT(), 1, 254, "--sources");
 		else if (strcmp(a, "--ramp") == 0)
 			o.ramp = (unsigned)parse_num(NEXT(), 1, MAX_CONNS, "--ramp");
 		else if (strcmp(a, "--idle") == 0)
@@ -992,6 +1007,7 @@ parse_args(int argc, char **argv)
 		o.threads = o.conns;
 	if (o.new_conn && o.idle)
 		die("-n and --idle do not go together");
+
 }
 
 /* https://HOST[:PORT]/PATH, HOST may be [v6]. */
@@ -1353,6 +1369,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv);
 	parse_url();
 	resolve();
+	if (o.sources > 1 && target.ss_family != AF_INET)
+		die("--sources needs an IPv4 target");
 	build_template();
 	setup_tls();
 	raise_fd_limit();
@@ -1363,6 +1381,7 @@ main(int argc, char **argv)
 	t_start = now_ns();
 	t_measure = o.idle ? UINT64_MAX : t_start + (uint64_t)(o.warmup * 1e9);
 	t_deadline = t_measure + (uint64_t)(o.duration * 1e9);
+	unsigned next_index = 0;
 	for (unsigned i = 0; i < o.threads; i++) {
 		struct worker *w = &ws[i];
 		w->id = i;
@@ -1378,6 +1397,7 @@ main(int argc, char **argv)
 				w->ramp = 1;
 		}
 		for (unsigned k = 0; k < w->nconns; k++) {
+			w->conns[k].index = next_index++;
 			w->conns[k].w = w;
 			w->conns[k].fd = -1;
 		}
