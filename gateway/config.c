@@ -23,4 +23,6 @@ config_defaults(struct config *c)
 	c->per_ip_limit = 128;
 	c->conn_timeout = 30;
 	c->check_only = 0;
+	c->request_quorum = 2;
+	c->request_refusal_ends = 1;
 }

@@ -21,6 +21,12 @@ int	ctl_validate(int argc, char **argv);
  * file is not a statement. */
 int	ctl_statement(int argc, char **argv);
 
+/* ctl_requests.c: gatewayctl requests list|show|approve|refuse|close|statement
+ * for trustees, over HTTPS with their certificate (--url --cert --key
+ * --cacert). 0 done; 1 the gateway refused (code and message on stderr); 2
+ * on a usage, file or connection error. */
+int	ctl_requests(int argc, char **argv);
+
 /* ctl_ledger.c: gatewayctl ledger verify (--db FILE | --export FILE) --key PUB.pem
  * [--origin NAME] [--checkpoint NOTE]... | export --db FILE [--out FILE] |
  * generate --data DIR --count N.

@@ -38,6 +38,8 @@ struct config {
 	unsigned	 per_ip_limit;
 	unsigned	 conn_timeout;	/* seconds */
 	int		 check_only;	/* --check: validate configuration, exit */
+	unsigned	 request_quorum;	/* distinct trustees to approve a request (2) */
+	int		 request_refusal_ends;	/* 1: one trustee's refusal refuses it */
 };
 
 /* Fills c with the embedded defaults. */

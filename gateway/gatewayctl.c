@@ -16,6 +16,9 @@ static const struct command {
 } commands[] = {
 	{ "validate", ctl_validate, "SCHEMA INSTANCE",
 	  "validate a JSON file (or - for stdin) against a JSON Schema" },
+	{ "requests", ctl_requests,
+	  "list|show ID|approve ID --reason R|refuse ID --reason R|close ID --reason R|statement ID",
+	  "trustees: police and court requests, with your certificate (--cert --key --url)" },
 	{ "statement", ctl_statement, "verify FILE [--key PUB.pem] | text FILE",
 	  "verify a witness statement offline (every proof and the signature), or print it" },
 	{ "ledger", ctl_ledger, "verify|export|generate ...",

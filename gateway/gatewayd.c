@@ -45,7 +45,8 @@ usage(void)
 	    "                [--max-body BYTES] [--conn-limit N] [--per-ip-limit N]\n"
 	    "                [--agency-url ID=URL]... [--delivery-attempts N]\n"
 	    "                [--delivery-backoff MS[:CAP_MS]] [--delivery-timeout MS]\n"
-	    "                [--delivery-inflight N] [--verbose] | --routes\n"
+	    "                [--delivery-inflight N] [--request-quorum N]\n"
+	    "                [--request-refusal-ends yes|no] [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
@@ -174,6 +175,8 @@ main(int argc, char **argv)
 		{ "notify-url", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "max-body", required_argument, NULL, 'm' },
+		{ "request-quorum", required_argument, NULL, 'Q' },
+		{ "request-refusal-ends", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -245,6 +248,20 @@ main(int argc, char **argv)
 				return 2;
 			}
 			gw.cfg.per_ip_limit = (unsigned)n;
+			break;
+		case 'Q':
+			if (parse_uint(optarg, 64, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --request-quorum: 1 to 64 trustees\n");
+				return 2;
+			}
+			gw.cfg.request_quorum = (unsigned)n;
+			break;
+		case 'E':
+			if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0) {
+				fprintf(stderr, "gatewayd: --request-refusal-ends: yes or no\n");
+				return 2;
+			}
+			gw.cfg.request_refusal_ends = strcmp(optarg, "yes") == 0;
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;
@@ -388,6 +405,7 @@ main(int argc, char **argv)
 		log_errx("%s", err);
 		goto out;
 	}
+	requests_metrics(&gw);
 	if ((srv = server_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;

@@ -73,9 +73,13 @@ struct route {
 /* Route tables, one per module, terminated by { NULL }. router.c lists them. */
 extern const struct route	core_routes[];		/* health.c */
 extern const struct route	consent_routes[];	/* consent_api.c */
+extern const struct route	request_routes[];	/* requests_api.c */
 extern const struct route	ledger_routes[];	/* ledger_api.c */
 extern const struct route	disclosure_routes[];	/* disclosure_api.c */
 extern const struct route	delivery_routes[];	/* delivery_api.c */
+
+/* requests_api.c: registers the gauge of requests awaiting trustees. */
+void	requests_metrics(struct gateway *);
 
 /* router.c */
 /* Finds the route for method and path. Returns the route and fills params

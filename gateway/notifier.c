@@ -8,8 +8,12 @@
  * per notification with libcurl. The outcome is recorded in a writer job:
  * sent (with a ledger entry), or a retry at the time retry.c picks, or failed
  * (a ledger entry too) when retry.c says the notification is dead (a
- * permanent error, or the attempt limit). Idempotency-Key is the disclosure id, so a receiver
- * can drop the duplicate a crash between send and record might cause.
+ * permanent error, or the attempt limit). Police and court requests'
+ * notifications (request_notifications, store_requests.c) take the same
+ * path: the family is told which agency, under which legal basis, which
+ * fields were asked, when it was approved. Idempotency-Key is the
+ * disclosure (or request) id, so a receiver can drop the duplicate a crash
+ * between send and record might cause.
  * Nothing here logs a family id, a field value or a reason.
  */
 #include <pthread.h>
@@ -29,6 +33,7 @@
 #include "notifier.h"
 #include "profiles.h"
 #include "retry.h"
+#include "statement.h"
 #include "store.h"
 #include "vault.h"
 #include "writer.h"
@@ -164,6 +169,8 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 				why = json_string_value(json_object_get(li, "description"));
 		}
 	}
+	if (why == NULL)	/* a police or court request: its legal basis */
+		why = statement_basis_text(x->purpose);
 	if ((fields = json_loads(x->fields_json, 0, NULL)) == NULL)
 		return NULL;
 	o = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s*, s:o, s:s}",
@@ -244,6 +251,14 @@ struct outcome_job {
 	int64_t			 now_us;
 };
 
+/* A police or court request's notification (request_notifications, ids
+ * "req_..."), rather than a disclosure's. */
+static int
+is_request(const struct notice *x)
+{
+	return strncmp(x->disclosure_id, "req_", 4) == 0;
+}
+
 static int
 outcome_job(struct store_conn *c, void *arg)
 {
@@ -251,7 +266,13 @@ outcome_job(struct store_conn *c, void *arg)
 	struct ledger_entry	 le;
 	int			 rc;
 
-	if (j->d.verdict == RETRY_DELIVERED)
+	if (is_request(j->x) && j->d.verdict == RETRY_DELIVERED)
+		rc = store_request_notification_sent(c, j->x->disclosure_id, j->now_us, j->status);
+	else if (is_request(j->x))
+		rc = store_request_notification_retry(c, j->x->disclosure_id,
+		    j->d.verdict == RETRY_SCHEDULED ? j->d.next_us : 0, j->status,
+		    j->d.verdict == RETRY_DEAD);
+	else if (j->d.verdict == RETRY_DELIVERED)
 		rc = store_notification_sent(c, j->x->disclosure_id, j->now_us, j->status);
 	else
 		rc = store_notification_retry(c, j->x->disclosure_id,
@@ -323,18 +344,12 @@ send_one(struct notifier *n, struct store_conn *c, const struct notice *x)
 		    "Failed attempts to deliver a family notification.", NULL, 1);
 }
 
-/* Sends what is due; returns how many were due (a full batch means look
- * again at once). */
-static int
-run_due(struct notifier *n)
+/* Sends due[0..k) (k < 0: none) and frees them. */
+static void
+send_batch(struct notifier *n, struct store_conn *c, struct notice *due, int k)
 {
-	struct notice		 due[NOTIFY_BATCH];
-	struct store_conn	*c;
-	int			 k, i;
+	int	i;
 
-	if ((c = store_read_begin(n->gw->store)) == NULL)
-		return 0;
-	k = store_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
 	for (i = 0; i < k; i++) {
 		pthread_mutex_lock(&n->lock);
 		if (n->stopping) {
@@ -346,8 +361,26 @@ run_due(struct notifier *n)
 	}
 	if (k > 0)
 		store_notices_free(due, k);
+}
+
+/* Sends what is due; returns how many were due (a full batch means look
+ * again at once). */
+static int
+run_due(struct notifier *n)
+{
+	struct notice		 due[NOTIFY_BATCH];
+	struct store_conn	*c;
+	int			 k, r;
+
+	if ((c = store_read_begin(n->gw->store)) == NULL)
+		return 0;
+	k = store_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
+	send_batch(n, c, due, k);
+	/* Then police and court requests' notifications. */
+	r = store_request_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
+	send_batch(n, c, due, r);
 	store_read_end(n->gw->store, c);
-	return k < 0 ? 0 : k;
+	return k > r ? k : r < 0 ? 0 : r;
 }
 
 static void *

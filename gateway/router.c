@@ -11,6 +11,7 @@
 static const struct route *const tables[] = {
 	core_routes,
 	consent_routes,
+	request_routes,
 	ledger_routes,
 	disclosure_routes,
 	delivery_routes,

@@ -514,6 +514,8 @@ statement_text(const json_t *doc, size_t *len)
 		sb_printf(&b, "\n%2zu. %s %s\n", i + 1, pm(item, "kind"), pm(item, "record_id"));
 		sb_printf(&b, "    Date              %s\n", pm(item, "date"));
 		json_object_foreach((json_t *)sum, key, v) {
+			if (json_is_null(v))
+				continue;
 			sb_printf(&b, "    %-17s ", key);
 			sb_value(&b, v);
 			sb_printf(&b, "\n");
@@ -523,8 +525,11 @@ statement_text(const json_t *doc, size_t *len)
 			sb_printf(&b, "    Content           (erased: the family's data key was "
 			    "destroyed)\n");
 		else {
-			sb_printf(&b, "    Content           %s\n", json_object_size(content) == 0 ?
-			    "(none of the fields requested)" : "(the fields requested, as recorded)");
+			sb_printf(&b, "    Content           %s\n", json_object_size(content) > 0 ?
+			    "(the fields requested, as recorded)" :
+			    json_array_size(json_object_get(item, "fields")) == 0 ?
+			    "(no field values: the summary above is the record)" :
+			    "(none of the fields requested)");
 			json_object_foreach((json_t *)content, key, v) {
 				sb_printf(&b, "      %-24s ", key);
 				sb_value(&b, v);

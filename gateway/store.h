@@ -331,5 +331,113 @@ struct notification_counts {
 /* overdue: held with a review date before now_us. 0 or -1. */
 int	store_notifications_count(struct store_conn *, int64_t now_us,
 	    struct notification_counts *);
+/* store_requests.c: police and court requests (migration 040). */
+/* A request as stored. For store_request_insert() the pointers are
+ * borrowed; a row from store_request_get()/store_requests_list() owns them
+ * (owned = 1) and is freed with store_request_free(). *_ct blobs are sealed
+ * (vault.h); fields and record_kinds are JSON arrays. */
+struct request_row {
+	char			 id[40];
+	int64_t			 created_us;
+	char			 agency_id[64];
+	char			 requester[160];	/* "agency:<id>" */
+	char			 filed_by[160];		/* principal id */
+	char			 filed_by_role[32];
+	char			 family_pseudonym[65];
+	const unsigned char	*family_id_ct;
+	size_t			 family_id_ctlen;
+	char			 legal_basis[32];
+	const unsigned char	*reference_ct;
+	size_t			 reference_ctlen;
+	const char		*fields;
+	const char		*record_kinds;
+	char			 period_from[16];	/* YYYY-MM-DD */
+	char			 period_to[16];
+	int			 do_not_notify;
+	const unsigned char	*dnn_reason_ct;		/* NULL unless do_not_notify */
+	size_t			 dnn_reason_ctlen;
+	int			 quorum;
+	int			 refusal_ends;
+	char			 state[24];	/* awaiting_approval, approved, refused, closed */
+	int64_t			 decided_us;	/* 0: not yet */
+	int64_t			 closed_us;
+	char			 closed_by[160];
+	unsigned char		 record_digest[32];
+	int64_t			 ledger_seq;
+	unsigned char		 leaf_hash[32];
+	int			 owned;
+};
+/* One trustee's decision. Strings are borrowed for insert; rows filled by
+ * store_request_decisions() point into their own buffers (no reason_ct). */
+struct request_decision_row {
+	const char		*request_id;
+	const char		*trustee;
+	const char		*trustee_role;
+	const char		*decision;	/* "approve" or "refuse" */
+	const unsigned char	*reason_ct;
+	size_t			 reason_ctlen;
+	int64_t			 decided_us;
+	unsigned char		 record_digest[32];
+	int64_t			 ledger_seq;
+	unsigned char		 leaf_hash[32];
+	char			 trustee_buf[160];
+	char			 role_buf[32];
+	char			 decision_buf[16];
+};
+/* SHA-256 of the row as compact, key-sorted JSON (sealed blobs as hex):
+ * the digest its ledger entry carries. 0 or -1. */
+int	store_request_digest(const struct request_row *, unsigned char out[32]);
+int	store_request_decision_digest(const struct request_decision_row *, unsigned char out[32]);
+/* Inserts a new request in state awaiting_approval (writer job). 0 or -1. */
+int	store_request_insert(struct store_conn *, const struct request_row *);
+/* 0 and *out (free with store_request_free), 1 not found, -1 error. */
+int	store_request_get(struct store_conn *, const char *id, struct request_row **out);
+void	store_request_free(struct request_row *);
+/* Calls fn for each request (of agency_id, in state; NULL: any), oldest
+ * first; fn returns 0 to go on, 1 to stop, -1 to fail. 0 or -1. */
+int	store_requests_list(struct store_conn *, const char *agency_id, const char *state,
+	    int (*fn)(const struct request_row *, void *), void *arg);
+/* awaiting_approval -> state (writer job). 0, 1 when it was not awaiting, -1. */
+int	store_request_set_state(struct store_conn *, const char *id, const char *state,
+	    int64_t decided_us);
+/* Closes a request (writer job). 0, 1 when absent or already closed, -1. */
+int	store_request_close(struct store_conn *, const char *id, int64_t when_us,
+	    const char *by);
+int	store_request_decision_insert(struct store_conn *, const struct request_decision_row *);
+/* The decisions of a request in ledger order, up to max. Count or -1. */
+int	store_request_decisions(struct store_conn *, const char *request_id,
+	    struct request_decision_row *out, int max);
+int	store_request_statement_insert(struct store_conn *, const char *id,
+	    const char *request_id, const char *issued_to, const char *issued_role,
+	    int64_t issued_us, int records, const unsigned char digest[32], int64_t ledger_seq);
+/* The family notification of an approved request: "queued" or "held". */
+int	store_request_notification_insert(struct store_conn *, const char *request_id,
+	    const char *pseudonym, const unsigned char *family_id_ct, size_t ctlen,
+	    const char *state, int64_t created_us);
+/* 0 and state (and *lifted_us when not NULL), 1 none, -1 error. */
+int	store_request_notification_state(struct store_conn *, const char *request_id,
+	    char state[16], int64_t *lifted_us);
+/* held -> queued. 0 lifted, 1 no notification, 2 not held, -1 error. */
+int	store_request_notification_lift(struct store_conn *, const char *request_id,
+	    int64_t when_us, const char *by);
+/* The notifier's side (notifier.c), as for disclosures: queued request
+ * notifications due at now_us as struct notice (disclosure_id holds the
+ * request id, purpose the legal basis, fields_json the fields asked,
+ * created_us the approval time); free with store_notices_free(). Count or
+ * -1. Sent / retry: 0 marked, 1 no longer queued, -1 error. */
+int	store_request_notifications_due(struct store_conn *, int64_t now_us,
+	    struct notice *out, int max);
+int	store_request_notification_sent(struct store_conn *, const char *request_id,
+	    int64_t when_us, int status);
+int	store_request_notification_retry(struct store_conn *, const char *request_id,
+	    int64_t next_attempt_us, int status, int give_up);
+/* A notice for trustees: no personal data in message. 0 or -1. */
+int	store_trustee_notice_insert(struct store_conn *, const char *request_id,
+	    const char *kind, const char *message, int64_t now_us);
+/* Requests in a state. 0 or -1. */
+int	store_requests_count(struct store_conn *, const char *state, int64_t *count);
+/* The family's ledger entries with from_us <= time_us <= to_us, by seq. */
+int	store_family_entries(struct store_conn *, const char *pseudonym, int64_t from_us,
+	    int64_t to_us, store_ledger_entry_fn fn, void *arg);
 
 #endif

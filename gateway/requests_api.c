@@ -1,0 +1,1468 @@
+/*
+ * requests_api.c: police and court requests, from filing to the witness
+ * statement (DESIGN.md, issue 6).
+ *
+ *   POST /v1/requests                      the police or court agency, or staff
+ *                                          on its behalf (on_behalf_of): 202
+ *                                          awaiting_approval; trustees notified
+ *   GET  /v1/requests                      trustees: every request; an agency:
+ *                                          its own. No personal data.
+ *   GET  /v1/requests/{id}                 trustees, the requesting agency: the
+ *                                          request; its personal fields only once
+ *                                          approved and with X-Access-Reason
+ *                                          (then the read is a ledger entry)
+ *   POST /v1/requests/{id}/decisions       trustees: approve or refuse (quorum.c)
+ *   GET  /v1/requests/{id}/statement       the requesting agency once approved,
+ *                                          trustees: the witness statement
+ *                                          (statement.c), JSON or ?format=text
+ *   POST /v1/requests/{id}/notification/lift  safeguarding lead: releases the
+ *                                          family notification do_not_notify held
+ *   POST /v1/requests/{id}/close           trustees: ends the request
+ *
+ * Every filing, decision (and refused attempt), read, issue, lift and
+ * closure is a ledger entry written in the same writer job as the row it
+ * describes. Another agency's request is 404, as if it did not exist. The
+ * family's id, the requester's reference and every reason are sealed with
+ * the family key; logs and ledger entries carry ids, codes and pseudonyms.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "fields.h"
+#include "gateway.h"
+#include "http.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "notifier.h"
+#include "profiles.h"
+#include "quorum.h"
+#include "statement.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+#define MAX_REASON		2000
+#define MAX_DECISIONS		64
+#define MAX_RECORDS		5000
+#define CHECKPOINT_WAIT_MS	5000
+#define DAY_US			(86400LL * 1000000)
+
+static void
+hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char	x[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = x[b[i] >> 4];
+		out[2 * i + 1] = x[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static json_t *
+ledger_ref(int64_t seq, const unsigned char leaf[32])
+{
+	char	h[65];
+
+	hex(leaf, 32, h);
+	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf_hash", h);
+}
+
+static int
+sha256(const void *p, size_t n, unsigned char out[32])
+{
+	unsigned int	len = 32;
+
+	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -1;
+}
+
+static int
+has_text(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t')
+			return 1;
+	return 0;
+}
+
+static void
+unavailable(struct response *rs)
+{
+	resp_error(rs, 503, "store_unavailable", "The store does not answer. Try again.", NULL);
+}
+
+static void
+not_found(struct response *rs)
+{
+	resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+}
+
+/* Seals s under the family key (writer job). 0, 1 key destroyed, -1. */
+static int
+seal(struct gateway *gw, struct store_conn *c, const char *pseudonym, const char *s,
+    unsigned char **ct, size_t *ctlen)
+{
+	*ct = NULL;
+	*ctlen = 0;
+	if (s == NULL)
+		return 0;
+	return vault_seal(gw->vault, c, pseudonym, s, strlen(s), ct, ctlen);
+}
+
+/* Opens a sealed value. *out malloc'd or NULL; *erased set when the key was
+ * destroyed. 0, or -1 (tampering, error). */
+static int
+unseal(struct gateway *gw, struct store_conn *c, const char *pseudonym,
+    const unsigned char *ct, size_t ctlen, char **out, int *erased)
+{
+	size_t	len;
+	int	rc;
+
+	*out = NULL;
+	if (ct == NULL)
+		return 0;
+	rc = vault_unseal(gw->vault, c, pseudonym, ct, ctlen, out, &len);
+	if (rc == 1) {
+		*erased = 1;
+		return 0;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+is_legal_agency(const struct agency *ag)
+{
+	return ag != NULL && ag->kind != NULL &&
+	    (strcmp(ag->kind, "police") == 0 || strcmp(ag->kind, "court") == 0);
+}
+
+/* May this principal see request rq at all? Trustees see every request,
+ * the requesting agency its own; anyone else is told it does not exist. */
+static int
+may_see(const struct principal *who, const struct request_row *rq)
+{
+	if (who->role == ROLE_TRUSTEE)
+		return 1;
+	return who->role == ROLE_AGENCY && who->agency != NULL &&
+	    strcmp(who->agency->id, rq->agency_id) == 0;
+}
+
+static void
+quorum_from(const struct gateway *gw, const struct request_row *rq, struct quorum_config *qc,
+    struct quorum_request *qr)
+{
+	(void)gw;
+	qc->required = (unsigned)rq->quorum;
+	qc->refusal_ends = rq->refusal_ends;
+	qr->requester = rq->requester;
+	qr->filed_by = rq->filed_by;
+}
+
+/* ---- POST /v1/requests ---- */
+
+struct file_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	struct request_row	 row;
+	const char		*family_id, *reference, *dnn_reason;
+	int			 outcome;	/* 1: the family's data was erased */
+};
+
+static int
+file_job(struct store_conn *c, void *arg)
+{
+	struct file_job		*j = arg;
+	struct ledger_entry	 le;
+	unsigned char		*fid = NULL, *ref = NULL, *dnn = NULL;
+	char			 msg[256];
+	int			 rc;
+
+	if ((rc = seal(j->gw, c, j->row.family_pseudonym, j->family_id, &fid,
+	    &j->row.family_id_ctlen)) != 0 ||
+	    (rc = seal(j->gw, c, j->row.family_pseudonym, j->reference, &ref,
+	    &j->row.reference_ctlen)) != 0 ||
+	    (rc = seal(j->gw, c, j->row.family_pseudonym, j->dnn_reason, &dnn,
+	    &j->row.dnn_reason_ctlen)) != 0) {
+		j->outcome = rc;
+		rc = -1;
+		goto out;
+	}
+	j->row.family_id_ct = fid;
+	j->row.reference_ct = ref;
+	j->row.dnn_reason_ct = dnn;
+	if ((rc = store_request_digest(&j->row, j->row.record_digest)) != 0)
+		goto out;
+	le = (struct ledger_entry){ j->who->id, role_name(j->who->role), "request.filed",
+	    j->row.family_pseudonym, j->row.id, j->row.legal_basis, j->row.record_digest };
+	if ((rc = ledger_append(j->gw->ledger, c, &le, &j->row.ledger_seq, j->row.leaf_hash)) != 0 ||
+	    (rc = store_request_insert(c, &j->row)) != 0)
+		goto out;
+	snprintf(msg, sizeof(msg), "Request %s from %s (%s) awaits the decision of %d "
+	    "trustees.", j->row.id, j->row.agency_id, j->row.legal_basis, j->row.quorum);
+	rc = store_trustee_notice_insert(c, j->row.id, "request_filed", msg, j->row.created_us);
+out:
+	j->row.family_id_ct = j->row.reference_ct = j->row.dnn_reason_ct = NULL;
+	free(fid);
+	free(ref);
+	free(dnn);
+	return rc;
+}
+
+static int
+valid_date(const char *s, int64_t *us)
+{
+	return s != NULL && strlen(s) == 10 && store_time_parse(s, us) == 0;
+}
+
+static void
+request_file(struct request *r, struct response *rs)
+{
+	struct file_job		 j = { .gw = r->gw, .who = r->who };
+	const struct agency	*ag;
+	const char		*on_behalf, *basis, *from, *to;
+	json_t			*fields, *kinds, *period, *out;
+	char			*fields_s = NULL, *kinds_s = NULL, loc[96];
+	int64_t			 from_us, to_us;
+	size_t			 i;
+	const json_t		*v;
+
+	on_behalf = json_string_value(json_object_get(r->body, "on_behalf_of"));
+	if (r->who->role == ROLE_AGENCY) {
+		ag = r->who->agency;
+		if (on_behalf != NULL && (ag == NULL || strcmp(on_behalf, ag->id) != 0)) {
+			resp_error(rs, 403, "on_behalf_of_not_permitted",
+			    "An agency files requests for itself only.",
+			    json_pack("[{s:s}]", "path", "/on_behalf_of"));
+			return;
+		}
+	} else {
+		if (on_behalf == NULL) {
+			resp_error(rs, 400, "on_behalf_of_required",
+			    "Staff file a request on behalf of a police or court agency: "
+			    "name it in on_behalf_of.",
+			    json_pack("[{s:s}]", "path", "/on_behalf_of"));
+			return;
+		}
+		if ((ag = profiles_find(r->gw->profiles, on_behalf)) == NULL) {
+			resp_error(rs, 404, "agency_not_found", "There is no agency with that id.",
+			    json_pack("[{s:s}]", "path", "/on_behalf_of"));
+			return;
+		}
+	}
+	if (!is_legal_agency(ag)) {
+		resp_error(rs, 403, "agency_kind_not_permitted",
+		    "Only a police or court agency may make a formal request.", NULL);
+		return;
+	}
+	if (!ag->active) {
+		resp_error(rs, 403, "agency_inactive", "The requesting agency is not active.",
+		    NULL);
+		return;
+	}
+	basis = json_string_value(json_object_get(r->body, "legal_basis"));
+	period = json_object_get(r->body, "period");
+	from = json_string_value(json_object_get(period, "from"));
+	to = json_string_value(json_object_get(period, "to"));
+	if (!valid_date(from, &from_us) || !valid_date(to, &to_us) || from_us > to_us) {
+		resp_error(rs, 400, "invalid_period",
+		    "The period must be two dates, from no later than to.",
+		    json_pack("[{s:s}]", "path", "/period"));
+		return;
+	}
+	fields = json_object_get(r->body, "fields");
+	json_array_foreach(fields, i, v)
+		if (field_find(json_string_value(v)) == NULL) {
+			char	path[32];
+
+			snprintf(path, sizeof(path), "/fields/%zu", i);
+			resp_error(rs, 400, "unknown_field", "A field is not in the catalogue.",
+			    json_pack("[{s:s}]", "path", path));
+			return;
+		}
+	kinds = json_object_get(r->body, "record_kinds");
+	if (kinds == NULL)
+		kinds = json_pack("[s]", "disclosures");	/* the minimum by default */
+	else
+		json_incref(kinds);
+	fields_s = json_dumps(fields, JSON_COMPACT);
+	kinds_s = json_dumps(kinds, JSON_COMPACT);
+	json_decref(kinds);
+	if (fields_s == NULL || kinds_s == NULL) {
+		free(fields_s);
+		free(kinds_s);
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+
+	j.family_id = json_string_value(json_object_get(r->body, "family_id"));
+	j.reference = json_string_value(json_object_get(r->body, "reference"));
+	j.row.do_not_notify = json_is_true(json_object_get(r->body, "do_not_notify"));
+	j.dnn_reason = j.row.do_not_notify ?
+	    json_string_value(json_object_get(r->body, "do_not_notify_reason")) : NULL;
+	store_new_id("req_", j.row.id, sizeof(j.row.id));
+	j.row.created_us = store_now_us();
+	snprintf(j.row.agency_id, sizeof(j.row.agency_id), "%s", ag->id);
+	snprintf(j.row.requester, sizeof(j.row.requester), "agency:%s", ag->id);
+	snprintf(j.row.filed_by, sizeof(j.row.filed_by), "%s", r->who->id);
+	snprintf(j.row.filed_by_role, sizeof(j.row.filed_by_role), "%s", role_name(r->who->role));
+	vault_pseudonym(r->gw->vault, j.family_id, j.row.family_pseudonym);
+	snprintf(j.row.legal_basis, sizeof(j.row.legal_basis), "%s", basis);
+	j.row.fields = fields_s;
+	j.row.record_kinds = kinds_s;
+	snprintf(j.row.period_from, sizeof(j.row.period_from), "%s", from);
+	snprintf(j.row.period_to, sizeof(j.row.period_to), "%s", to);
+	j.row.quorum = (int)r->gw->cfg.request_quorum;
+	j.row.refusal_ends = r->gw->cfg.request_refusal_ends;
+	snprintf(j.row.state, sizeof(j.row.state), "awaiting_approval");
+
+	if (writer_submit(r->gw->writer, file_job, &j) != 0) {
+		free(fields_s);
+		free(kinds_s);
+		if (j.outcome == 1)
+			resp_error(rs, 409, "family_erased",
+			    "This family's records were erased; there is nothing to supply.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable",
+			    "The request could not be recorded; nothing was kept. Try again.", NULL);
+		return;
+	}
+	free(fields_s);
+	free(kinds_s);
+	/* The trustees' notice: ids and codes only. */
+	log_info("request %s filed by %s for agency %s (basis %s, family %.12s): awaiting the "
+	    "decision of %d trustees", j.row.id, r->who->id, j.row.agency_id, j.row.legal_basis,
+	    j.row.family_pseudonym, j.row.quorum);
+	snprintf(loc, sizeof(loc), "/v1/requests/%s", j.row.id);
+	out = json_pack("{s:s, s:s, s:i, s:s, s:o}", "request_id", j.row.id,
+	    "status", "awaiting_approval", "quorum", j.row.quorum, "location", loc,
+	    "ledger", ledger_ref(j.row.ledger_seq, j.row.leaf_hash));
+	resp_json(rs, 202, out);
+}
+
+/* ---- the public view of a request ---- */
+
+static json_t *
+decisions_json(const struct request_decision_row *d, int n)
+{
+	json_t	*a = json_array();
+	char	 t[32];
+	int	 i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "trustee", d[i].trustee,
+		    "decision", d[i].decision, "decided_at", store_time_fmt(d[i].decided_us, t),
+		    "ledger_seq", (json_int_t)d[i].ledger_seq));
+	return a;
+}
+
+/* The request without personal data: codes, dates, counts. */
+static json_t *
+request_json(const struct gateway *gw, const struct request_row *rq,
+    const struct request_decision_row *d, int nd, const struct principal *who)
+{
+	struct quorum_config	 qc;
+	struct quorum_request	 qr;
+	struct quorum_decision	 qd[MAX_DECISIONS];
+	struct quorum_result	 res;
+	const struct agency	*ag = profiles_find(gw->profiles, rq->agency_id);
+	const char		*mine = NULL;
+	json_t			*o;
+	char			 t1[32], t2[32], t3[32];
+	int			 i;
+
+	quorum_from(gw, rq, &qc, &qr);
+	for (i = 0; i < nd; i++) {
+		qd[i].trustee = d[i].trustee;
+		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
+		qd[i].at_us = d[i].decided_us;
+		if (who != NULL && strcmp(d[i].trustee, who->id) == 0)
+			mine = d[i].decision;
+	}
+	quorum_state(&qc, &qr, qd, (size_t)nd, &res);
+	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s},"
+	    " s:b, s:i, s:b, s:i, s:i, s:o, s:s?, s:s?, s:I}",
+	    "request_id", rq->id, "status", rq->state, "agency_id", rq->agency_id,
+	    "agency_name", ag ? ag->name : NULL, "agency_kind", ag ? ag->kind : NULL,
+	    "filed_by", rq->filed_by, "filed_at", store_time_fmt(rq->created_us, t1),
+	    "legal_basis", rq->legal_basis,
+	    "fields", json_loads(rq->fields, 0, NULL),
+	    "record_kinds", json_loads(rq->record_kinds, 0, NULL),
+	    "period", "from", rq->period_from, "to", rq->period_to,
+	    "do_not_notify", rq->do_not_notify, "quorum", rq->quorum,
+	    "refusal_ends", rq->refusal_ends, "approvals", (int)res.approvals,
+	    "refusals", (int)res.refusals, "decisions", decisions_json(d, nd),
+	    "decided_at", rq->decided_us ? store_time_fmt(rq->decided_us, t2) : NULL,
+	    "closed_at", rq->closed_us ? store_time_fmt(rq->closed_us, t3) : NULL,
+	    "ledger_seq", (json_int_t)rq->ledger_seq);
+	if (o != NULL) {
+		/* Which catalogue fields asked for are special category (health). */
+		json_t	*special = json_array();
+		size_t	 k;
+		json_t	*f;
+
+		json_array_foreach(json_object_get(o, "fields"), k, f) {
+			const struct field_def *fd = field_find(json_string_value(f));
+
+			if (fd != NULL && fd->special)
+				json_array_append(special, f);
+		}
+		json_object_set_new(o, "special_category_fields", special);
+		if (who != NULL && who->role == ROLE_TRUSTEE)
+			json_object_set_new(o, "your_decision", mine ? json_string(mine) : json_null());
+	}
+	return o;
+}
+
+/* ---- GET /v1/requests ---- */
+
+struct list_ctx {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	const struct principal	*who;
+	json_t			*out;
+};
+
+static int
+list_one(const struct request_row *rq, void *arg)
+{
+	struct list_ctx			*l = arg;
+	struct request_decision_row	 d[MAX_DECISIONS];
+	int				 nd;
+
+	if ((nd = store_request_decisions(l->c, rq->id, d, MAX_DECISIONS)) < 0)
+		return -1;
+	return json_array_append_new(l->out, request_json(l->gw, rq, d, nd, l->who)) == 0 ? 0 : -1;
+}
+
+static void
+request_list(struct request *r, struct response *rs)
+{
+	struct list_ctx	 l = { .gw = r->gw, .who = r->who };
+	const char	*state = req_query(r, "status");
+	const char	*agency = NULL;
+	int		 rc;
+
+	if (state != NULL && strcmp(state, "awaiting_approval") != 0 &&
+	    strcmp(state, "approved") != 0 && strcmp(state, "refused") != 0 &&
+	    strcmp(state, "closed") != 0) {
+		resp_error(rs, 400, "invalid_parameter", "status is not a request status.",
+		    json_pack("[{s:s}]", "path", "status"));
+		return;
+	}
+	if (r->who->role == ROLE_AGENCY) {
+		if (r->who->agency == NULL) {
+			not_found(rs);
+			return;
+		}
+		agency = r->who->agency->id;
+	}
+	if ((l.out = json_array()) == NULL || (l.c = store_read_begin(r->gw->store)) == NULL) {
+		json_decref(l.out);
+		unavailable(rs);
+		return;
+	}
+	rc = store_requests_list(l.c, agency, state, list_one, &l);
+	store_read_end(r->gw->store, l.c);
+	if (rc != 0) {
+		json_decref(l.out);
+		unavailable(rs);
+		return;
+	}
+	resp_json(rs, 200, json_pack("{s:o}", "requests", l.out));
+}
+
+/* ---- GET /v1/requests/{id} ---- */
+
+struct read_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const struct request_row *rq;
+	const char		*action;
+	const char		*reason;	/* the access reason: digested, not kept */
+	const unsigned char	*digest;	/* or NULL: SHA-256 of reason */
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+};
+
+static int
+read_job(struct store_conn *c, void *arg)
+{
+	struct read_job		*j = arg;
+	struct ledger_entry	 le;
+	unsigned char		 dig[32];
+
+	if (j->digest == NULL) {
+		if (sha256(j->reason, strlen(j->reason), dig) != 0)
+			return -1;
+		j->digest = dig;
+	}
+	le = (struct ledger_entry){ j->who->id, role_name(j->who->role), j->action,
+	    j->rq->family_pseudonym, j->rq->id, NULL, j->digest };
+	return ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
+}
+
+static void
+request_show(struct request *r, struct response *rs)
+{
+	struct request_decision_row	 d[MAX_DECISIONS];
+	struct request_row		*rq = NULL;
+	struct store_conn		*c;
+	const char			*reason = req_header(r, "X-Access-Reason");
+	char				*fid = NULL, *ref = NULL, *dnn = NULL;
+	json_t				*out;
+	int				 nd = 0, rc, erased = 0, personal;
+
+	if (reason != NULL && strlen(reason) > MAX_REASON) {
+		resp_error(rs, 400, "access_reason_too_long",
+		    "The X-Access-Reason header is too long.", NULL);
+		return;
+	}
+	if ((c = store_read_begin(r->gw->store)) == NULL) {
+		unavailable(rs);
+		return;
+	}
+	rc = store_request_get(c, r->params[0], &rq);
+	if (rc == 0 && !may_see(r->who, rq))
+		rc = 1;
+	if (rc == 0 && (nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0)
+		rc = -1;
+	/* Personal data only once approved, and only with a reason. */
+	personal = rc == 0 && has_text(reason) && strcmp(rq->state, "approved") == 0;
+	if (personal &&
+	    (unseal(r->gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen,
+	    &fid, &erased) != 0 ||
+	    unseal(r->gw, c, rq->family_pseudonym, rq->reference_ct, rq->reference_ctlen,
+	    &ref, &erased) != 0 ||
+	    unseal(r->gw, c, rq->family_pseudonym, rq->dnn_reason_ct, rq->dnn_reason_ctlen,
+	    &dnn, &erased) != 0))
+		rc = -1;
+	store_read_end(r->gw->store, c);
+	if (rc != 0) {
+		if (rc == 1)
+			not_found(rs);
+		else
+			unavailable(rs);
+		goto out;
+	}
+	if ((out = request_json(r->gw, rq, d, nd, r->who)) == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		goto out;
+	}
+	if (personal) {
+		struct read_job	j = { .gw = r->gw, .who = r->who, .rq = rq,
+		    .action = "request.read", .reason = reason };
+
+		/* Recorded before anything personal is shown. */
+		if (writer_submit(r->gw->writer, read_job, &j) != 0) {
+			json_decref(out);
+			resp_error(rs, 503, "store_unavailable",
+			    "The read could not be recorded, so nothing is shown. Try again.", NULL);
+			goto out;
+		}
+		json_object_set_new(out, "family_id", fid ? json_string(fid) : json_null());
+		json_object_set_new(out, "reference", ref ? json_string(ref) : json_null());
+		json_object_set_new(out, "do_not_notify_reason", dnn ? json_string(dnn) :
+		    json_null());
+		json_object_set_new(out, "read", ledger_ref(j.seq, j.leaf));
+	} else
+		json_object_set_new(out, "personal_data", json_string(
+		    strcmp(rq->state, "approved") == 0 ?
+		    "withheld: send X-Access-Reason to read the family id and reference" :
+		    "withheld until the request is approved"));
+	resp_json(rs, 200, out);
+out:
+	if (fid)
+		OPENSSL_cleanse(fid, strlen(fid));
+	free(fid);
+	free(ref);
+	free(dnn);
+	store_request_free(rq);
+}
+
+/* ---- POST /v1/requests/{id}/decisions ---- */
+
+struct decide_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*id;
+	const char		*decision;
+	const char		*reason;
+	int64_t			 now_us;
+	int			 found;
+	enum quorum_verdict	 verdict;
+	struct quorum_result	 after;
+	char			 state[24];
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+};
+
+/* The family's notification of an approved request: queued, or held while
+ * do_not_notify applies. */
+static int
+notify_family(struct decide_job *j, struct store_conn *c, const struct request_row *rq)
+{
+	char		*fid = NULL;
+	int		 erased = 0, rc;
+
+	if (unseal(j->gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen,
+	    &fid, &erased) != 0)
+		return -1;
+	if (erased)
+		return 0;	/* no one left to tell */
+	rc = store_request_notification_insert(c, rq->id, rq->family_pseudonym,
+	    rq->family_id_ct, rq->family_id_ctlen, rq->do_not_notify ? "held" : "queued",
+	    j->now_us);
+	OPENSSL_cleanse(fid, strlen(fid));
+	free(fid);
+	return rc;
+}
+
+static int
+decide_job(struct store_conn *c, void *arg)
+{
+	struct decide_job		*j = arg;
+	struct request_decision_row	 d[MAX_DECISIONS], mine;
+	struct quorum_decision		 qd[MAX_DECISIONS + 1], next;
+	struct quorum_config		 qc;
+	struct quorum_request		 qr;
+	struct request_row		*rq = NULL;
+	struct ledger_entry		 le;
+	unsigned char			*rct = NULL;
+	char				 msg[200];
+	int				 nd, i, rc;
+
+	if ((rc = store_request_get(c, j->id, &rq)) != 0) {
+		j->found = 0;
+		return rc == 1 ? 0 : -1;
+	}
+	j->found = 1;
+	if ((nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0) {
+		rc = -1;
+		goto out;
+	}
+	quorum_from(j->gw, rq, &qc, &qr);
+	for (i = 0; i < nd; i++) {
+		qd[i].trustee = d[i].trustee;
+		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
+		qd[i].at_us = d[i].decided_us;
+	}
+	next.trustee = j->who->id;
+	next.vote = strcmp(j->decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
+	next.at_us = j->now_us;
+	j->verdict = quorum_check(&qc, &qr, qd, (size_t)nd, &next, &j->after);
+	/* A closed request accepts nothing, whatever the decisions say. */
+	if (j->verdict == QUORUM_OK && strcmp(rq->state, "closed") == 0)
+		j->verdict = QUORUM_REQUEST_CLOSED;
+	if (j->verdict == QUORUM_OK && nd >= MAX_DECISIONS)
+		j->verdict = QUORUM_REQUEST_CLOSED;
+	if (j->verdict != QUORUM_OK) {
+		/* Not a decision: recorded as a refused attempt, and kept. */
+		snprintf(j->state, sizeof(j->state), "%s", rq->state);
+		le = (struct ledger_entry){ j->who->id, role_name(j->who->role),
+		    "request.decision_rejected", rq->family_pseudonym, rq->id,
+		    quorum_verdict_code(j->verdict), NULL };
+		rc = ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
+		goto out;
+	}
+
+	memset(&mine, 0, sizeof(mine));
+	mine.request_id = rq->id;
+	mine.trustee = j->who->id;
+	mine.trustee_role = role_name(j->who->role);
+	mine.decision = j->decision;
+	mine.decided_us = j->now_us;
+	if ((rc = seal(j->gw, c, rq->family_pseudonym, j->reason, &rct, &mine.reason_ctlen)) != 0) {
+		/* The family's key is gone: record the decision without it. */
+		if (rc != 1 || (rct = (unsigned char *)strdup("erased")) == NULL) {
+			rc = -1;
+			goto out;
+		}
+		mine.reason_ctlen = strlen("erased");
+	}
+	mine.reason_ct = rct;
+	if ((rc = store_request_decision_digest(&mine, mine.record_digest)) != 0)
+		goto out;
+	le = (struct ledger_entry){ j->who->id, role_name(j->who->role),
+	    next.vote == QUORUM_APPROVE ? "request.approved" : "request.refused",
+	    rq->family_pseudonym, rq->id, NULL, mine.record_digest };
+	if ((rc = ledger_append(j->gw->ledger, c, &le, &mine.ledger_seq, mine.leaf_hash)) != 0 ||
+	    (rc = store_request_decision_insert(c, &mine)) != 0)
+		goto out;
+	j->seq = mine.ledger_seq;
+	memcpy(j->leaf, mine.leaf_hash, 32);
+	snprintf(j->state, sizeof(j->state), "%s", quorum_state_name(j->after.state));
+	if (j->after.state == QUORUM_AWAITING)
+		goto out;
+	if ((rc = store_request_set_state(c, rq->id, j->state, j->after.closed_us)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	snprintf(msg, sizeof(msg), "Request %s was %s (%u approvals, %u refusals).", rq->id,
+	    j->state, j->after.approvals, j->after.refusals);
+	if ((rc = store_trustee_notice_insert(c, rq->id, j->after.state == QUORUM_APPROVED ?
+	    "request_approved" : "request_refused", msg, j->now_us)) != 0)
+		goto out;
+	if (j->after.state == QUORUM_APPROVED)
+		rc = notify_family(j, c, rq);
+out:
+	free(rct);
+	store_request_free(rq);
+	return rc;
+}
+
+static void
+request_decide(struct request *r, struct response *rs)
+{
+	struct decide_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0] };
+	int			status;
+
+	j.decision = json_string_value(json_object_get(r->body, "decision"));
+	j.reason = json_string_value(json_object_get(r->body, "reason"));
+	j.now_us = store_now_us();
+	if (!has_text(j.reason)) {
+		resp_error(rs, 400, "reason_required", "A decision needs a reason.",
+		    json_pack("[{s:s}]", "path", "/reason"));
+		return;
+	}
+	if (writer_submit(r->gw->writer, decide_job, &j) != 0) {
+		resp_error(rs, 503, "store_unavailable",
+		    "The decision could not be recorded; nothing was kept. Try again.", NULL);
+		return;
+	}
+	if (!j.found) {
+		not_found(rs);
+		return;
+	}
+	if (j.verdict != QUORUM_OK) {
+		status = j.verdict == QUORUM_REQUESTER_CANNOT_DECIDE ? 403 : 409;
+		log_info("request %s: decision by %s rejected (%s)", j.id, r->who->id,
+		    quorum_verdict_code(j.verdict));
+		resp_error(rs, status, quorum_verdict_code(j.verdict),
+		    j.verdict == QUORUM_REQUESTER_CANNOT_DECIDE ?
+		    "Whoever made or filed the request cannot decide on it." :
+		    j.verdict == QUORUM_ALREADY_DECIDED ?
+		    "You have already decided on this request; one trustee counts once." :
+		    j.verdict == QUORUM_REQUEST_CLOSED ?
+		    "The request is already decided or closed." : "That decision is not valid.",
+		    json_pack("{s:s, s:I}", "status", j.state, "ledger_seq", (json_int_t)j.seq));
+		return;
+	}
+	log_info("request %s: %s by %s; now %s (%u of %u approvals)", j.id, j.decision,
+	    r->who->id, j.state, j.after.approvals, j.after.required);
+	if (j.after.state == QUORUM_APPROVED)
+		notifier_kick(r->gw->notifier);	/* the family's notification, unless held */
+	resp_json(rs, 201, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:o}",
+	    "request_id", j.id, "decision", j.decision, "status", j.state,
+	    "approvals", (int)j.after.approvals, "refusals", (int)j.after.refusals,
+	    "quorum", (int)j.after.required, "ledger", ledger_ref(j.seq, j.leaf)));
+}
+
+/* ---- GET /v1/requests/{id}/statement ---- */
+
+struct entry_copy {
+	struct ledger_record	 r;
+	unsigned char		 digest[32], leaf[32];
+	int			 has_digest;
+	char			*strs;		/* owns r.e's strings */
+};
+
+static int
+copy_entry(const struct ledger_record *r, const unsigned char *leaf, struct entry_copy *out)
+{
+	const char	*src[6] = { r->e.actor, r->e.actor_role, r->e.action,
+			    r->e.family_pseudonym, r->e.object_id, r->e.reason };
+	const char	**dst[6] = { &out->r.e.actor, &out->r.e.actor_role, &out->r.e.action,
+			    &out->r.e.family_pseudonym, &out->r.e.object_id, &out->r.e.reason };
+	size_t		 total = 0, n;
+	char		*p;
+	int		 i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < 6; i++)
+		total += src[i] ? strlen(src[i]) + 1 : 0;
+	if ((out->strs = p = malloc(total + 1)) == NULL)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (src[i] == NULL)
+			continue;
+		n = strlen(src[i]) + 1;
+		memcpy(p, src[i], n);
+		*dst[i] = p;
+		p += n;
+	}
+	out->r.seq = r->seq;
+	out->r.time_us = r->time_us;
+	if (r->e.record_digest != NULL) {
+		memcpy(out->digest, r->e.record_digest, 32);
+		out->r.e.record_digest = out->digest;
+	}
+	if (leaf != NULL)
+		memcpy(out->leaf, leaf, 32);
+	return 0;
+}
+
+static int
+one_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	if (leaf == NULL)
+		return -1;
+	return copy_entry(r, leaf, arg) == 0 ? 1 : -1;
+}
+
+/* The entry at seq as statement JSON, or NULL. */
+static json_t *
+entry_at(struct store_conn *c, int64_t seq)
+{
+	struct entry_copy	e;
+	json_t			*j;
+
+	memset(&e, 0, sizeof(e));
+	if (store_ledger_entries(c, seq, seq, one_entry, &e) != 0 || e.strs == NULL) {
+		free(e.strs);
+		return NULL;
+	}
+	j = statement_entry_json(&e.r, e.leaf);
+	free(e.strs);
+	return j;
+}
+
+struct records_ctx {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	const struct request_row *rq;
+	json_t			*fields;	/* requested */
+	int			 disclosures, consents;
+	json_t			*records;
+	int			 failed;
+};
+
+/* A disclosure as a record: its summary and the requested fields it carried. */
+static json_t *
+disclosure_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
+{
+	struct disclosure_row	*d = NULL;
+	json_t			*content = NULL, *data = NULL, *names, *rec = NULL, *f;
+	json_t			*carried = NULL;
+	char			*pt = NULL, t[32];
+	int			 erased = 0;
+	size_t			 i;
+
+	if (r->e.object_id == NULL || store_disclosure_get(x->c, r->e.object_id, &d) != 0)
+		return NULL;
+	if (strcmp(d->decision, "allowed") != 0) {
+		store_disclosure_free(d);
+		return json_null();	/* nothing left: not a record of what was shared */
+	}
+	if (unseal(x->gw, x->c, d->family_pseudonym, d->data_ct, d->data_ctlen, &pt, &erased) != 0)
+		goto out;
+	if (pt != NULL && (data = json_loads(pt, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		goto out;
+	if ((carried = json_loads(d->disclosed_fields, 0, NULL)) == NULL)
+		goto out;
+	names = json_array();
+	content = erased ? json_null() : json_object();
+	json_array_foreach(x->fields, i, f) {
+		const char	*name = json_string_value(f);
+		json_t		*v, *g;
+		size_t		 k;
+		int		 found = 0;
+
+		/* Only what was asked, and only what this disclosure carried. */
+		json_array_foreach(carried, k, g)
+			found |= json_equal(f, g);
+		if (!found)
+			continue;
+		if (erased) {
+			json_array_append(names, f);
+			continue;
+		}
+		if ((v = json_object_get(data, name)) == NULL)
+			continue;
+		json_array_append(names, f);
+		json_object_set(content, name, v);
+	}
+	if (json_array_size(names) == 0) {
+		json_decref(names);
+		json_decref(content);
+		rec = json_null();	/* none of the fields asked for */
+		goto out;
+	}
+	rec = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s?, s:s?, s:s?, s:s}, s:o, s:o, s:o}",
+	    "kind", "disclosure", "record_id", d->id,
+	    "date", store_time_fmt(r->time_us, t),
+	    "summary", "agency_id", d->agency_id, "purpose", d->purpose,
+	    "article6", d->article6, "article9", d->article9,
+	    "override_basis", d->override_basis, "recorded_by", d->actor,
+	    "fields", names, "content", content, "ledger", statement_entry_json(r, leaf));
+out:
+	if (pt != NULL)
+		OPENSSL_cleanse(pt, strlen(pt));
+	free(pt);
+	json_decref(data);
+	json_decref(carried);
+	store_disclosure_free(d);
+	return rec;
+}
+
+/* A consent event (recorded, withdrawn) as a record: its summary only. */
+static json_t *
+consent_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
+{
+	struct consent_row	cr;
+	char			t[32], g[32], e[32], w[32];
+
+	if (r->e.object_id == NULL || store_consent_get(x->c, r->e.object_id, &cr) != 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s?, s:s?}, s:[], s:{}, s:o}",
+	    "kind", "consent", "record_id", cr.id, "date", store_time_fmt(r->time_us, t),
+	    "summary", "event", strcmp(r->e.action, "consent.withdrawn") == 0 ?
+	    "withdrawn" : "recorded", "agency_id", cr.agency_id, "purpose", cr.purpose,
+	    "granted_at", store_time_fmt(cr.granted_us, g),
+	    "expires_at", cr.expires_us ? store_time_fmt(cr.expires_us, e) : NULL,
+	    "withdrawn_at", cr.withdrawn_us ? store_time_fmt(cr.withdrawn_us, w) : NULL,
+	    "fields", "content", "ledger", statement_entry_json(r, leaf));
+}
+
+static int
+add_record(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct records_ctx	*x = arg;
+	json_t			*rec = NULL;
+
+	if (leaf == NULL)
+		return -1;
+	if (x->disclosures && strcmp(r->e.action, "disclosure.allowed") == 0)
+		rec = disclosure_record(x, r, leaf);
+	else if (x->consents && (strcmp(r->e.action, "consent.recorded") == 0 ||
+	    strcmp(r->e.action, "consent.withdrawn") == 0))
+		rec = consent_record(x, r, leaf);
+	else
+		return 0;
+	if (rec == NULL) {
+		log_errx("request %s: record %s of entry #%lld cannot be read", x->rq->id,
+		    r->e.object_id ? r->e.object_id : "-", (long long)r->seq);
+		return -1;
+	}
+	if (json_is_null(rec))
+		return 0;
+	if (json_array_size(x->records) >= MAX_RECORDS) {
+		json_decref(rec);
+		x->failed = 2;
+		return -1;
+	}
+	return json_array_append_new(x->records, rec) == 0 ? 0 : -1;
+}
+
+/* The statement's body: the request, its approvals and the records. NULL
+ * on error (*too_many set when the period holds too many records). */
+static json_t *
+statement_body(struct gateway *gw, struct store_conn *c, const struct request_row *rq,
+    const struct principal *who, int *too_many)
+{
+	struct request_decision_row	 d[MAX_DECISIONS];
+	struct records_ctx		 x = { .gw = gw, .c = c, .rq = rq };
+	const struct agency		*ag = profiles_find(gw->profiles, rq->agency_id);
+	json_t				*body = NULL, *approvals, *kinds, *k;
+	char				*fid = NULL, *ref = NULL, t[32];
+	int64_t				 from_us, to_us;
+	int				 nd, i, erased = 0;
+	size_t				 n;
+
+	*too_many = 0;
+	if ((nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0 ||
+	    unseal(gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen, &fid,
+	    &erased) != 0 ||
+	    unseal(gw, c, rq->family_pseudonym, rq->reference_ct, rq->reference_ctlen, &ref,
+	    &erased) != 0 ||
+	    store_time_parse(rq->period_from, &from_us) != 0 ||
+	    store_time_parse(rq->period_to, &to_us) != 0)
+		goto out;
+	to_us += DAY_US - 1;	/* through the last day */
+	if ((approvals = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < nd; i++) {
+		json_t	*a, *e;
+
+		if (strcmp(d[i].decision, "approve") != 0)
+			continue;
+		/* Dated by its ledger entry: the signed record of the decision. */
+		e = entry_at(c, d[i].ledger_seq);
+		a = e == NULL ? NULL : json_pack("{s:s, s:O, s:o}", "trustee", d[i].trustee,
+		    "decided_at", json_object_get(e, "time"), "ledger", e);
+		if (a == NULL || json_array_append_new(approvals, a) != 0) {
+			json_decref(approvals);
+			goto out;
+		}
+	}
+	x.fields = json_loads(rq->fields, 0, NULL);
+	kinds = json_loads(rq->record_kinds, 0, NULL);
+	json_array_foreach(kinds, n, k) {
+		if (strcmp(json_string_value(k), "disclosures") == 0)
+			x.disclosures = 1;
+		else if (strcmp(json_string_value(k), "consents") == 0)
+			x.consents = 1;
+	}
+	x.records = json_array();
+	body = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:O,"
+	    " s:O, s:{s:s, s:s}, s:b, s:i, s:o}, s:o, s:O, s:s}",
+	    "request",
+	    "request_id", rq->id, "requester", rq->requester,
+	    "requester_name", ag ? ag->name : rq->agency_id,
+	    "requester_kind", ag ? ag->kind : "-",
+	    "filed_by", rq->filed_by, "filed_at", store_time_fmt(rq->created_us, t),
+	    "legal_basis", rq->legal_basis,
+	    "legal_basis_text", statement_basis_text(rq->legal_basis),
+	    "reference", ref ? ref : "(erased)",
+	    "family_id", fid,
+	    "family_pseudonym", rq->family_pseudonym,
+	    "fields", x.fields, "record_kinds", kinds,
+	    "period", "from", rq->period_from, "to", rq->period_to,
+	    "do_not_notify", rq->do_not_notify, "quorum", rq->quorum,
+	    "ledger", entry_at(c, rq->ledger_seq),
+	    "approvals", approvals, "records", x.records, "issued_to", who->id);
+	json_decref(kinds);
+	if (body == NULL || x.fields == NULL ||
+	    store_family_entries(c, rq->family_pseudonym, from_us, to_us, add_record, &x) != 0) {
+		*too_many = x.failed == 2;
+		json_decref(body);
+		body = NULL;
+	}
+	json_decref(x.fields);
+	json_decref(x.records);
+out:
+	if (fid != NULL)
+		OPENSSL_cleanse(fid, strlen(fid));
+	free(fid);
+	free(ref);
+	return body;
+}
+
+struct issue_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const struct request_row *rq;
+	unsigned char		 digest[32];
+	int			 records;
+	char			 id[40];
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+};
+
+static int
+issue_job(struct store_conn *c, void *arg)
+{
+	struct issue_job	*j = arg;
+	struct ledger_entry	 le;
+
+	le = (struct ledger_entry){ j->who->id, role_name(j->who->role),
+	    "request.statement_issued", j->rq->family_pseudonym, j->rq->id, NULL, j->digest };
+	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) != 0)
+		return -1;
+	return store_request_statement_insert(c, j->id, j->rq->id, j->who->id,
+	    role_name(j->who->role), store_now_us(), j->records, j->digest, j->seq);
+}
+
+/* The committed entry at seq, read on its own connection. */
+static json_t *
+entry_at_seq(struct gateway *gw, int64_t seq)
+{
+	struct store_conn	*c;
+	json_t			*e;
+
+	if ((c = store_read_begin(gw->store)) == NULL)
+		return NULL;
+	e = entry_at(c, seq);
+	store_read_end(gw->store, c);
+	return e;
+}
+
+/* Waits for a signed checkpoint covering seq (the ledger signs within a
+ * second of an append). The note, malloc'd, and its size; NULL on timeout. */
+static char *
+checkpoint_covering(struct ledger *l, int64_t seq, uint64_t *size)
+{
+	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
+	char		*note;
+	int		 waited;
+
+	for (waited = 0; waited <= CHECKPOINT_WAIT_MS; waited += 20) {
+		if ((note = ledger_checkpoint(l, size, NULL)) != NULL) {
+			if (*size >= (uint64_t)seq)
+				return note;
+			free(note);
+		}
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Inclusion proofs of every seq (sorted, duplicates dropped) in the tree
+ * of size. New array or NULL. */
+static json_t *
+proofs_json(struct ledger *l, int64_t *seqs, size_t n, uint64_t size)
+{
+	struct ledger_proof	*p;
+	json_t			*out = json_array(), *hashes;
+	char			 h[65];
+	size_t			 i, k;
+
+	if (out == NULL || (p = malloc(sizeof(*p))) == NULL) {
+		json_decref(out);
+		return NULL;
+	}
+	qsort(seqs, n, sizeof(*seqs), cmp_seq);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && seqs[i] == seqs[i - 1])
+			continue;
+		if (ledger_inclusion(l, seqs[i], size, p) != 0 || (hashes = json_array()) == NULL) {
+			json_decref(out);
+			out = NULL;
+			break;
+		}
+		for (k = 0; k < p->n; k++) {
+			hex(p->hashes[k], 32, h);
+			json_array_append_new(hashes, json_string(h));
+		}
+		json_array_append_new(out, json_pack("{s:I, s:o}", "seq", (json_int_t)seqs[i],
+		    "hashes", hashes));
+	}
+	free(p);
+	return out;
+}
+
+static EVP_PKEY *
+ledger_key(struct ledger *l)
+{
+	const char	*pem;
+	size_t		 len;
+	BIO		*bio;
+	EVP_PKEY	*k;
+
+	if ((pem = ledger_pub_pem(l, &len)) == NULL ||
+	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return NULL;
+	k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return k;
+}
+
+static void
+request_statement(struct request *r, struct response *rs)
+{
+	struct issue_job	 j = { .gw = r->gw, .who = r->who };
+	struct request_row	*rq = NULL;
+	struct store_conn	*c;
+	const char		*format = req_query(r, "format");
+	json_t			*body = NULL, *doc = NULL, *issue = NULL, *proofs = NULL;
+	EVP_PKEY		*key = NULL;
+	int64_t			*seqs = NULL;
+	uint64_t		 size = 0;
+	char			*note = NULL, *out = NULL;
+	size_t			 len;
+	long			 n;
+	int			 rc, too_many = 0;
+
+	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
+		resp_error(rs, 400, "invalid_parameter", "format is json or text.",
+		    json_pack("[{s:s}]", "path", "format"));
+		return;
+	}
+	if ((c = store_read_begin(r->gw->store)) == NULL) {
+		unavailable(rs);
+		return;
+	}
+	rc = store_request_get(c, r->params[0], &rq);
+	if (rc == 0 && !may_see(r->who, rq))
+		rc = 1;
+	if (rc != 0) {
+		store_read_end(r->gw->store, c);
+		if (rc == 1)
+			not_found(rs);
+		else
+			unavailable(rs);
+		store_request_free(rq);
+		return;
+	}
+	if (strcmp(rq->state, "approved") != 0) {
+		store_read_end(r->gw->store, c);
+		resp_error(rs, 403, strcmp(rq->state, "refused") == 0 ? "request_refused" :
+		    strcmp(rq->state, "closed") == 0 ? "request_closed" : "request_not_approved",
+		    strcmp(rq->state, "refused") == 0 ?
+		    "The trustees refused this request: there is no statement." :
+		    strcmp(rq->state, "closed") == 0 ? "This request is closed." :
+		    "The statement is released once a quorum of trustees approves the request.",
+		    json_pack("{s:s}", "status", rq->state));
+		store_request_free(rq);
+		return;
+	}
+	body = statement_body(r->gw, c, rq, r->who, &too_many);
+	store_read_end(r->gw->store, c);
+	if (body == NULL) {
+		if (too_many)
+			resp_error(rs, 413, "too_many_records",
+			    "The period holds too many records for one statement; ask for a "
+			    "shorter period.", json_pack("{s:i}", "limit", MAX_RECORDS));
+		else
+			resp_error(rs, 500, "internal", "The statement could not be drawn up.", NULL);
+		goto out;
+	}
+
+	/* The issue is recorded (and its digest binds the body) before anything
+	 * leaves; then a signed checkpoint that covers it is awaited. */
+	j.rq = rq;
+	j.records = (int)json_array_size(json_object_get(body, "records"));
+	store_new_id("stm_", j.id, sizeof(j.id));
+	if (statement_body_digest(body, j.digest) != 0 ||
+	    writer_submit(r->gw->writer, issue_job, &j) != 0) {
+		resp_error(rs, 503, "store_unavailable",
+		    "The statement's issue could not be recorded, so nothing is shown. Try again.",
+		    NULL);
+		goto out;
+	}
+	if ((note = checkpoint_covering(r->gw->ledger, j.seq, &size)) == NULL) {
+		resp_error(rs, 503, "checkpoint_unavailable",
+		    "No signed checkpoint covers the statement yet. Try again.", NULL);
+		goto out;
+	}
+	if ((n = statement_cited_seqs(body, NULL, 0)) < 0 ||
+	    (seqs = calloc((size_t)n + 1, sizeof(*seqs))) == NULL ||
+	    statement_cited_seqs(body, seqs, (size_t)n) != n) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		goto out;
+	}
+	seqs[n] = j.seq;
+	if ((proofs = proofs_json(r->gw->ledger, seqs, (size_t)n + 1, size)) == NULL ||
+	    (issue = entry_at_seq(r->gw, j.seq)) == NULL || (key = ledger_key(r->gw->ledger)) == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		goto out;
+	}
+	doc = statement_assemble(body, issue, note, key, proofs);
+	body = issue = proofs = NULL;	/* taken */
+	if (doc == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		goto out;
+	}
+	out = format != NULL && strcmp(format, "text") == 0 ? statement_text(doc, &len) :
+	    statement_dump(doc, &len);
+	if (out == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		goto out;
+	}
+	log_info("request %s: statement %s issued to %s (%d records, ledger #%lld, checkpoint "
+	    "%llu)", rq->id, j.id, r->who->id, j.records, (long long)j.seq,
+	    (unsigned long long)size);
+	resp_text(rs, 200, format != NULL && strcmp(format, "text") == 0 ?
+	    "text/plain; charset=utf-8" : "application/json", out, len);
+out:
+	json_decref(body);
+	json_decref(issue);
+	json_decref(proofs);
+	json_decref(doc);
+	EVP_PKEY_free(key);
+	free(seqs);
+	free(note);
+	store_request_free(rq);
+}
+
+/* ---- POST /v1/requests/{id}/notification/lift ---- */
+
+struct lift_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*id;
+	int64_t			 now_us;
+	int			 outcome;	/* 0 lifted, 1 none, 2 not held, 3 no request */
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+};
+
+static int
+lift_job(struct store_conn *c, void *arg)
+{
+	struct lift_job		*j = arg;
+	struct request_row	*rq = NULL;
+	struct ledger_entry	 le;
+	int			 rc;
+
+	if ((rc = store_request_get(c, j->id, &rq)) != 0) {
+		j->outcome = 3;
+		return rc == 1 ? 1 : -1;
+	}
+	rc = store_request_notification_lift(c, j->id, j->now_us, j->who->id);
+	if (rc == 0) {
+		le = (struct ledger_entry){ j->who->id, role_name(j->who->role),
+		    "request.notification_lifted", rq->family_pseudonym, rq->id, NULL, NULL };
+		rc = ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
+	} else if (rc > 0) {
+		j->outcome = rc;
+		rc = 1;
+	}
+	store_request_free(rq);
+	return rc;
+}
+
+static void
+request_lift(struct request *r, struct response *rs)
+{
+	struct lift_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0] };
+	char		t[32];
+	int		rc;
+
+	j.now_us = store_now_us();
+	rc = writer_submit(r->gw->writer, lift_job, &j);
+	if (rc == 0) {
+		log_info("request %s: family notification released by %s", j.id, r->who->id);
+		notifier_kick(r->gw->notifier);
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "request_id", j.id,
+		    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, t),
+		    "ledger", ledger_ref(j.seq, j.leaf)));
+	} else if (j.outcome == 3)
+		not_found(rs);
+	else if (j.outcome == 1)
+		resp_error(rs, 409, "no_notification",
+		    "The family's notification is made when the request is approved; there is "
+		    "none yet.", NULL);
+	else if (j.outcome == 2)
+		resp_error(rs, 409, "notification_not_held",
+		    "The family's notification is not held.", NULL);
+	else
+		unavailable(rs);
+}
+
+/* ---- POST /v1/requests/{id}/close ---- */
+
+struct close_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*id;
+	const char		*reason;
+	int64_t			 now_us;
+	int			 outcome;	/* 1 not found, 2 already closed */
+	char			 was[24];
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+};
+
+static int
+close_job(struct store_conn *c, void *arg)
+{
+	struct close_job	*j = arg;
+	struct request_row	*rq = NULL;
+	struct ledger_entry	 le;
+	unsigned char		 dig[32];
+	char			 msg[160];
+	int			 rc;
+
+	if ((rc = store_request_get(c, j->id, &rq)) != 0) {
+		j->outcome = 1;
+		return rc == 1 ? 1 : -1;
+	}
+	snprintf(j->was, sizeof(j->was), "%s", rq->state);
+	if ((rc = store_request_close(c, j->id, j->now_us, j->who->id)) != 0) {
+		j->outcome = rc == 1 ? 2 : 0;
+		store_request_free(rq);
+		return rc == 1 ? 1 : -1;
+	}
+	snprintf(msg, sizeof(msg), "Request %s was closed (it was %s).", rq->id, j->was);
+	if (sha256(j->reason, strlen(j->reason), dig) != 0)
+		rc = -1;
+	else {
+		le = (struct ledger_entry){ j->who->id, role_name(j->who->role), "request.closed",
+		    rq->family_pseudonym, rq->id, j->was, dig };
+		if ((rc = ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf)) == 0)
+			rc = store_trustee_notice_insert(c, rq->id, "request_closed", msg, j->now_us);
+	}
+	store_request_free(rq);
+	return rc;
+}
+
+static void
+request_close(struct request *r, struct response *rs)
+{
+	struct close_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0] };
+	char			t[32];
+
+	j.reason = json_string_value(json_object_get(r->body, "reason"));
+	j.now_us = store_now_us();
+	if (!has_text(j.reason)) {
+		resp_error(rs, 400, "reason_required", "Closing a request needs a reason.",
+		    json_pack("[{s:s}]", "path", "/reason"));
+		return;
+	}
+	if (writer_submit(r->gw->writer, close_job, &j) != 0) {
+		if (j.outcome == 1)
+			not_found(rs);
+		else if (j.outcome == 2)
+			resp_error(rs, 409, "request_closed", "The request is already closed.", NULL);
+		else
+			unavailable(rs);
+		return;
+	}
+	log_info("request %s closed by %s (was %s)", j.id,
+	    r->who->id, j.was);
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "request_id", j.id,
+	    "status", "closed", "closed_at", store_time_fmt(j.now_us, t),
+	    "ledger", ledger_ref(j.seq, j.leaf)));
+}
+
+/* ---- gauges ---- */
+
+static double
+awaiting_gauge(void *arg)
+{
+	struct gateway		*gw = arg;
+	struct store_conn	*c;
+	int64_t			 n = 0;
+
+	if ((c = store_read_begin(gw->store)) == NULL)
+		return 0;
+	if (store_requests_count(c, "awaiting_approval", &n) != 0)
+		n = 0;
+	store_read_end(gw->store, c);
+	return (double)n;
+}
+
+void
+requests_metrics(struct gateway *gw)
+{
+	metrics_gauge(gw->metrics, "gateway_requests_awaiting_approval",
+	    "Police and court requests waiting for a quorum of trustees.", awaiting_gauge, gw);
+}
+
+const struct route request_routes[] = {
+	{ "POST", "/v1/requests", ROLE_BIT(ROLE_AGENCY) | ROLE_BIT(ROLE_STAFF), "request",
+	    request_file },
+	{ "GET", "/v1/requests", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY), NULL,
+	    request_list },
+	{ "GET", "/v1/requests/{id}", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY), NULL,
+	    request_show },
+	{ "POST", "/v1/requests/{id}/decisions", ROLE_BIT(ROLE_TRUSTEE), "request-decision",
+	    request_decide },
+	{ "GET", "/v1/requests/{id}/statement", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY),
+	    NULL, request_statement },
+	{ "POST", "/v1/requests/{id}/notification/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD), NULL,
+	    request_lift },
+	{ "POST", "/v1/requests/{id}/close", ROLE_BIT(ROLE_TRUSTEE), "request-close",
+	    request_close },
+	{ NULL, NULL, 0, NULL, NULL }
+};

@@ -1,0 +1,553 @@
+#!/usr/bin/env bash
+# Police and court requests over real mTLS: a request waits for a quorum of
+# distinct trustees; one approval is not enough, the same trustee twice is
+# not two, the requester cannot decide, a refusal blocks the statement; the
+# statement goes only to the requesting agency (another agency gets 404)
+# and to trustees; it verifies offline with gatewayctl and fails after one
+# byte is changed; the printed statement names every record with its date,
+# sequence number and digest; do_not_notify holds the family notification
+# until a safeguarding lead lifts it; the trustees' gatewayctl commands; no personal data at rest or in the log.
+. "$(dirname "$0")/lib.sh"
+
+# Profiles with dates relative to today, so the suite does not age.
+make_profiles() {
+	local f id future
+	future=$(date -u -d '+1 year' +%F)
+	mkdir -p "$TMP/profiles"
+	for f in "$TOP"/agency-profiles/*.json; do
+		id=$(basename "$f" .json)
+		jq --arg top "$TOP" --arg future "$future" '
+		  def abs: if startswith("/") then . else $top + "/" + . end;
+		  .certificates.ca_file |= abs
+		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
+		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
+		  | .data_sharing_agreement.expires = $future
+		  | .privacy_notice.review_due = $future' "$f" > "$TMP/profiles/$id.json" || return 1
+	done
+}
+
+# A staff certificate for the person who holds trustee1's certificate: the
+# same person under another role (signed by the development CA).
+mint_staff_as_trustee1() {
+	local cn
+	cn=$(openssl x509 -in "$CERTS/trustee1.crt" -noout -subject -nameopt multiline |
+	    sed -n 's/^ *commonName *= *//p')
+	[ -n "$cn" ] || return 1
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$TMP/ext.cnf"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$TMP/same.key" 2>/dev/null &&
+	openssl req -new -key "$TMP/same.key" -subj "/O=Families Together/OU=staff/CN=$cn" \
+	    -out "$TMP/same.csr" 2>/dev/null &&
+	openssl x509 -req -in "$TMP/same.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 2 -sha256 -extfile "$TMP/ext.cnf" \
+	    -out "$TMP/same.crt" 2>/dev/null
+}
+
+# Values that must never be found in the clear at rest or in a log line.
+FAM="FAM-Req-Marker-71"
+OTHER_FAM="FAM-Other-Marker-72"
+CHILD="Ada Requestchild-M1"
+ADDRESS="1 Marker Lane, Northshire"
+PHONE="07700 900777"
+REFERENCE="NP-CRIME-Marker-2026-0042"
+DNN_REASON="DNN-Marker-suspect lives at the address"
+DECISION_REASON="Decision-Marker-lawful and necessary"
+FROM=$(date -u -d '-1 year' +%F)
+TO=$(date -u -d '+1 day' +%F)
+
+# request WHO [extra JSON members] : files a police request for $FAM
+request() {
+	local body
+	body=$(jq -cn --arg f "$FAM" --arg r "$REFERENCE" --arg from "$FROM" --arg to "$TO" \
+	    --argjson extra "${2:-{\}}" '{family_id:$f, legal_basis:"crime_sch2_p2", reference:$r,
+	      fields:["child_name","address"], period:{from:$from, to:$to}} + $extra') || return 1
+	req "$1" POST /v1/requests "$body"
+}
+decide() { # WHO ID approve|refuse
+	req "$1" POST "/v1/requests/$2/decisions" \
+	    "$(jq -cn --arg d "$3" --arg r "$DECISION_REASON" '{decision:$d, reason:$r}')"
+}
+disclose() { # FAMILY DATA-JSON
+	req staff POST /v1/disclosures "$(jq -cn --arg f "$1" --argjson d "$2" \
+	    '{family_id:$f, agency_id:"health-visiting", purpose:"health_visiting_support",
+	      reason:"health visitor follow-up", data:$d}')"
+}
+start_sink() {
+	mkdir -p "$TMP/hook"
+	"$TOP/${BUILD:-build/plain}/tools/webhook_sink" "$TMP/hook" &
+	SINK_PID=$!
+	for _ in $(seq 1 100); do [ -s "$TMP/hook/port" ] && break; sleep 0.05; done
+	[ -s "$TMP/hook/port" ] || return 1
+	HOOK_URL="http://127.0.0.1:$(cat "$TMP/hook/port")/notify"
+}
+stop_sink() { [ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; SINK_PID=""; }
+# received ID: the notification the family service got for ID (waits up to 5 s).
+received() {
+	for _ in $(seq 1 100); do
+		if [ -f "$TMP/hook/received" ] && grep -q "^$1 " "$TMP/hook/received"; then
+			grep "^$1 " "$TMP/hook/received" | head -1 | cut -d' ' -f2-; return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+start() { gw_start --profiles "$TMP/profiles" --notify-url "$HOOK_URL" "$@"; }
+ctl() { "$GATEWAYCTL" requests "$@" --url "$GW_URL" --cacert "$CERTS/ca.crt"; }
+ctl_as() { local who=$1; shift; ctl "$@" --cert "$CERTS/$who.crt" --key "$CERTS/$who.key"; }
+
+# ---- the family's records ----
+
+test_family_records_exist() {
+	req staff POST /v1/consents "$(jq -cn --arg f "$FAM" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed at home visit"}')"
+	expect 201 || return 1
+	CONSENT=$(jget .consent_id)
+	disclose "$FAM" "$(jq -cn --arg c "$CHILD" --arg a "$ADDRESS" --arg p "$PHONE" \
+	    '{child_name:$c, address:$a, phone:$p}')"
+	expect 201 || return 1
+	DISCLOSURE=$(jget .disclosure_id)
+	# One that carried none of the fields a request will ask for.
+	disclose "$FAM" "$(jq -cn --arg p "$PHONE" '{phone:$p}')"
+	expect 201 || return 1
+	PHONE_ONLY=$(jget .disclosure_id)
+	req staff POST /v1/consents "$(jq -cn --arg f "$OTHER_FAM" '{family_id:$f,
+	    agency_id:"health-visiting", purpose:"health_visiting_support", evidence:"e"}')"
+	disclose "$OTHER_FAM" '{"child_name":"Someone Else"}'
+	expect 201 && OTHER_DISCLOSURE=$(jget .disclosure_id)
+}
+
+# ---- filing ----
+
+test_police_request_waits_for_trustees() {
+	request agency:police "$(jq -cn --arg r "$DNN_REASON" '{do_not_notify:true, do_not_notify_reason:$r}')"
+	expect 202 && [ "$(jget .status)" = awaiting_approval ] && [ "$(jget .quorum)" = 2 ] || return 1
+	RID=$(jget .request_id)
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 403 request_not_approved
+}
+test_trustees_notified_without_personal_data() {
+	local notice
+	notice=$(db "SELECT message FROM trustee_notices WHERE request_id='$RID' AND kind='request_filed'")
+	[ -n "$notice" ] || return 1
+	case "$notice" in *"$FAM"*|*"$REFERENCE"*) return 1 ;; esac
+	grep -q "request $RID filed" "$TMP/gatewayd.log" || return 1
+	req trustee2 GET /v1/requests
+	expect 200 && [ "$(jget "[.requests[] | select(.request_id == \"$RID\")] | length")" = 1 ] &&
+	! printf '%s' "$RESP" | grep -q -e "$FAM" -e "$REFERENCE" -e "DNN-Marker"
+}
+test_request_show_without_personal_data_until_approved() {
+	req trustee1 GET "/v1/requests/$RID" "" -H "X-Access-Reason: checking the request"
+	expect 200 && [ "$(jget .family_id)" = null ] && [ "$(jget .status)" = awaiting_approval ] &&
+	! printf '%s' "$RESP" | grep -q -e "$FAM" -e "$REFERENCE"
+}
+test_staff_files_on_behalf_of_court() {
+	req staff POST /v1/requests "$(jq -cn --arg f "$OTHER_FAM" --arg from "$FROM" --arg to "$TO" \
+	    '{family_id:$f, legal_basis:"court_order", reference:"FC-1", fields:["child_name"],
+	      period:{from:$from, to:$to}, on_behalf_of:"family-court"}')"
+	expect 202 || return 1
+	COURT_RID=$(jget .request_id)
+	[ "$(db "SELECT requester || ' ' || filed_by_role FROM requests WHERE id='$COURT_RID'")" = "agency:family-court staff" ]
+}
+test_staff_must_name_the_agency() { request staff; expect 400 on_behalf_of_required; }
+test_only_police_or_court_may_request() {
+	request staff '{"on_behalf_of":"health-visiting"}'
+	expect 403 agency_kind_not_permitted || return 1
+	request agency:health-visiting
+	expect 403 agency_kind_not_permitted
+}
+test_agency_files_for_itself_only() {
+	request agency:police '{"on_behalf_of":"family-court"}'
+	expect 403 on_behalf_of_not_permitted
+}
+test_trustee_cannot_file_a_request() { request trustee1; expect 403 role_not_permitted; }
+test_invalid_period_is_400() {
+	request agency:police "$(jq -cn --arg from "$TO" --arg to "$FROM" '{period:{from:$from, to:$to}}')"
+	expect 400 invalid_period
+}
+test_do_not_notify_needs_a_reason() {
+	request agency:police '{"do_not_notify":true}'
+	expect 400 schema_invalid
+}
+
+# ---- the quorum ----
+
+test_one_trustee_approval_is_not_enough() {
+	decide trustee1 "$RID" approve
+	expect 201 && [ "$(jget .status)" = awaiting_approval ] && [ "$(jget .approvals)" = 1 ] || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 403 request_not_approved
+}
+test_same_trustee_approving_twice_is_not_two() {
+	decide trustee1 "$RID" approve
+	expect 409 already_decided || return 1
+	req trustee1 GET "/v1/requests/$RID"
+	[ "$(jget .approvals)" = 1 ] && [ "$(jget .status)" = awaiting_approval ] &&
+	[ "$(db "SELECT count(*) FROM request_decisions WHERE request_id='$RID'")" = 1 ] || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 403 request_not_approved
+}
+test_rejected_attempt_is_a_ledger_entry() {
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='request.decision_rejected'
+	    AND object_id='$RID' AND reason='already_decided'")" = 1 ]
+}
+test_requester_cannot_decide() {
+	# The person holding trustee1's certificate files (as staff) for the police.
+	mint_staff_as_trustee1 || return 1
+	request "$TMP/same" '{"on_behalf_of":"police"}'
+	expect 202 || return 1
+	SELF_RID=$(jget .request_id)
+	decide trustee1 "$SELF_RID" approve
+	expect 403 requester_cannot_decide
+}
+test_agency_cannot_decide() { decide agency:police "$RID" approve; expect 403 role_not_permitted; }
+test_decision_on_unknown_request_is_404() { decide trustee1 req_doesnotexist approve; expect 404 not_found; }
+test_second_trustee_approval_releases_the_statement() {
+	decide trustee2 "$RID" approve
+	expect 201 && [ "$(jget .status)" = approved ] && [ "$(jget .approvals)" = 2 ] || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 || return 1
+	cp "$TMP/resp" "$TMP/statement.json"	# byte for byte ($RESP loses the last newline)
+	[ "$(jq -r .format "$TMP/statement.json")" = witness-statement-v1 ]
+}
+test_decision_after_approval_is_request_closed() {
+	decide trustee3 "$RID" refuse
+	expect 409 request_closed
+}
+test_every_decision_is_a_ledger_entry() {
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='request.approved' AND object_id='$RID'")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM request_decisions d JOIN ledger_entries e ON e.seq = d.ledger_seq
+	    WHERE d.request_id='$RID' AND e.record_digest = d.record_digest")" = 2 ]
+}
+
+# ---- the statement ----
+
+test_statement_verifies_offline() {
+	"$GATEWAYCTL" statement verify "$TMP/statement.json" --key "$GW_DATA/ledger.pub" > "$TMP/v.out" 2>&1 ||
+	    { sed 's/^/# /' "$TMP/v.out"; return 1; }
+	grep -q "verified: 1 records, 2 trustee approvals" "$TMP/v.out"
+}
+# flip FILE OFFSET: a copy with the byte at OFFSET changed.
+flip() {
+	python3 -c 'import sys
+b=bytearray(open(sys.argv[1],"rb").read()); i=int(sys.argv[2])
+b[i] = ord("x") if b[i] != ord("x") else ord("y")
+open(sys.argv[3],"wb").write(b)' "$1" "$2" "$TMP/changed.json"
+}
+offset_of() { python3 -c 'import sys; print(open(sys.argv[1],"rb").read().find(sys.argv[2].encode()))' "$@"; }
+test_statement_fails_after_one_byte_changed() {
+	local s=$TMP/statement.json what delta off hash origin
+	hash=$(jq -r '.proofs[0].hashes[0]' "$s")
+	origin=$(jq -r .checkpoint.origin "$s")
+	# One byte inside: a record's content, a proof hash, the checkpoint's
+	# signature, the embedded key, an approving trustee's name, a record's
+	# date. Each change keeps the JSON well-formed and canonical, so what
+	# catches it is the digest, a proof, the signature or the key.
+	for what in "$CHILD:3" "$hash:10" "\\u2014 $origin :20" "MCowBQYDK2VwAyEA:20" \
+	    '"trustee": "trustee::3' "$(jq -r '.statement.records[0].date' "$s"):6"; do
+		delta=${what##*:}; what=${what%:*}
+		off=$(offset_of "$s" "$what")
+		[ "$off" -ge 0 ] || { echo "# '$what' not in the statement"; return 1; }
+		flip "$s" $((off + delta))
+		if "$GATEWAYCTL" statement verify "$TMP/changed.json" --key "$GW_DATA/ledger.pub" > "$TMP/v.out" 2>&1; then
+			echo "# changing byte $((off + delta)) ('$what' + $delta) still verified"; return 1
+		fi
+		grep -q "NOT VERIFIED" "$TMP/v.out" && grep FAIL "$TMP/v.out" | grep -v -q "canonical form" ||
+		    { echo "# '$what': only the layout check caught it"; sed 's/^/#   /' "$TMP/v.out"; return 1; }
+	done
+	# And the layout itself: the last byte (the final newline).
+	flip "$s" $(( $(stat -c %s "$s") - 1 ))
+	! "$GATEWAYCTL" statement verify "$TMP/changed.json" --key "$GW_DATA/ledger.pub" >/dev/null 2>&1
+}
+test_statement_from_another_gateway_key_fails() {
+	openssl genpkey -algorithm ED25519 2>/dev/null | openssl pkey -pubout > "$TMP/other.pub" || return 1
+	! "$GATEWAYCTL" statement verify "$TMP/statement.json" --key "$TMP/other.pub" >/dev/null 2>&1
+}
+test_statement_minimised_to_the_fields_asked() {
+	local s=$TMP/statement.json
+	[ "$(jq -r '[.statement.records[] | select(.kind == "disclosure")] | length' "$s")" = 1 ] &&
+	[ "$(jq -r '.statement.records[0].record_id' "$s")" = "$DISCLOSURE" ] &&
+	[ "$(jq -r '.statement.records[0].content | keys | join(",")' "$s")" = "address,child_name" ] &&
+	[ "$(jq -r '.statement.records[0].content.child_name' "$s")" = "$CHILD" ] &&
+	! grep -q -e "$PHONE" -e "$PHONE_ONLY" -e "$OTHER_DISCLOSURE" -e "Someone Else" -e "$CONSENT" "$s"
+}
+test_statement_names_the_request_and_its_approvals() {
+	local s=$TMP/statement.json
+	[ "$(jq -r .statement.request.reference "$s")" = "$REFERENCE" ] &&
+	[ "$(jq -r .statement.request.family_id "$s")" = "$FAM" ] &&
+	[ "$(jq -r .statement.request.legal_basis "$s")" = crime_sch2_p2 ] &&
+	[ "$(jq -r '[.statement.approvals[].trustee] | join(",")' "$s")" = \
+	    "$(db "SELECT group_concat(trustee) FROM (SELECT trustee FROM request_decisions WHERE request_id='$RID' ORDER BY ledger_seq)")" ]
+}
+test_statement_issue_is_a_ledger_entry() {
+	local seq digest
+	seq=$(jq -r .issue.seq "$TMP/statement.json")
+	digest=$(jq -r .issue.record_digest "$TMP/statement.json")
+	[ "$(db "SELECT action || ' ' || actor || ' ' || hex(record_digest) FROM ledger_entries WHERE seq=$seq")" = \
+	    "request.statement_issued agency:police ${digest^^}" ] &&
+	[ "$(db "SELECT count(*) FROM request_statements WHERE request_id='$RID' AND ledger_seq=$seq")" = 1 ]
+}
+test_printed_statement_names_every_record() {
+	local n i kind id date seq digest
+	req agency:police GET "/v1/requests/$RID/statement?format=text"
+	expect 200 || return 1
+	printf '%s' "$RESP" > "$TMP/statement.txt"
+	grep -q '^WITNESS STATEMENT' "$TMP/statement.txt" && grep -q "$REFERENCE" "$TMP/statement.txt" &&
+	grep -q 'Signed ____' "$TMP/statement.txt" || return 1
+	# The text is a new issue: its records are the same as the JSON's.
+	n=$(jq '.statement.records | length' "$TMP/statement.json")
+	[ "$n" -ge 1 ] || return 1
+	for i in $(seq 0 $((n - 1))); do
+		kind=$(jq -r ".statement.records[$i].kind" "$TMP/statement.json")
+		id=$(jq -r ".statement.records[$i].record_id" "$TMP/statement.json")
+		date=$(jq -r ".statement.records[$i].date" "$TMP/statement.json")
+		seq=$(jq -r ".statement.records[$i].ledger.seq" "$TMP/statement.json")
+		digest=$(jq -r ".statement.records[$i].ledger.record_digest" "$TMP/statement.json")
+		grep -qF "$kind $id" "$TMP/statement.txt" &&
+		grep -qF "Date              $date" "$TMP/statement.txt" &&
+		grep -qF "Ledger sequence   #$seq  ($date" "$TMP/statement.txt" &&
+		grep -qF "Record digest     sha256:$digest" "$TMP/statement.txt" ||
+		    { echo "# record $id: date, sequence number or digest missing"; return 1; }
+	done
+	# And the approving trustees with their times.
+	for i in 0 1; do
+		grep -qF "$(jq -r ".statement.approvals[$i] | \"\(.trustee), approved on \(.decided_at)\"" \
+		    "$TMP/statement.json")" "$TMP/statement.txt" || return 1
+	done
+}
+test_gatewayctl_prints_the_saved_statement() {
+	"$GATEWAYCTL" statement text "$TMP/statement.json" > "$TMP/ctl.txt" &&
+	grep -qF "$(jq -r '.statement.records[0] | "\(.kind) \(.record_id)"' "$TMP/statement.json")" "$TMP/ctl.txt"
+}
+test_trustee_reads_the_statement() {
+	req trustee3 GET "/v1/requests/$RID/statement"
+	expect 200 && [ "$(printf '%s' "$RESP" | jq -r .statement.issued_to)" = "$(db "SELECT actor FROM ledger_entries WHERE seq=$(printf '%s' "$RESP" | jq -r .issue.seq)")" ]
+}
+test_statement_with_consents_when_asked() {
+	local rid
+	request agency:police '{"record_kinds":["disclosures","consents"]}'
+	expect 202 || return 1
+	rid=$(jget .request_id)
+	decide trustee2 "$rid" approve && decide trustee3 "$rid" approve && expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 || return 1
+	cp "$TMP/resp" "$TMP/statement2.json"
+	[ "$(jq -r "[.statement.records[] | select(.kind == \"consent\" and .record_id == \"$CONSENT\")] | length" "$TMP/statement2.json")" = 1 ] &&
+	"$GATEWAYCTL" statement verify "$TMP/statement2.json" --key "$GW_DATA/ledger.pub" >/dev/null
+}
+
+# ---- who may read ----
+
+test_other_agency_cannot_read_the_request() {
+	req agency:family-court GET "/v1/requests/$RID/statement"
+	expect 404 not_found || return 1
+	req agency:family-court GET "/v1/requests/$RID"
+	expect 404 not_found || return 1
+	req agency:family-court GET /v1/requests
+	expect 200 && [ "$(jget "[.requests[] | select(.request_id == \"$RID\")] | length")" = 0 ] || return 1
+	req agency:health-visiting GET "/v1/requests/$RID/statement"
+	expect 404 not_found
+}
+test_police_cannot_read_the_court_request() {
+	req agency:police GET "/v1/requests/$COURT_RID"
+	expect 404 not_found
+}
+test_staff_cannot_read_a_statement() {
+	req staff GET "/v1/requests/$RID/statement"
+	expect 403 role_not_permitted
+}
+test_approved_request_shows_personal_data_with_a_reason() {
+	req trustee1 GET "/v1/requests/$RID"
+	expect 200 && [ "$(jget .family_id)" = null ] || return 1
+	req trustee1 GET "/v1/requests/$RID" "" -H "X-Access-Reason: preparing the court bundle"
+	expect 200 && [ "$(jget .family_id)" = "$FAM" ] && [ "$(jget .reference)" = "$REFERENCE" ] &&
+	[ "$(db "SELECT action FROM ledger_entries WHERE seq=$(jget .read.seq)")" = request.read ]
+}
+
+# ---- refusal ----
+
+test_refusal_blocks_the_statement() {
+	request agency:police
+	expect 202 || return 1
+	REFUSED_RID=$(jget .request_id)
+	decide trustee1 "$REFUSED_RID" approve && expect 201 || return 1
+	decide trustee2 "$REFUSED_RID" refuse
+	expect 201 && [ "$(jget .status)" = refused ] || return 1
+	req agency:police GET "/v1/requests/$REFUSED_RID/statement"
+	expect 403 request_refused || return 1
+	decide trustee3 "$REFUSED_RID" approve
+	expect 409 request_closed
+}
+
+# ---- the family notification ----
+
+test_do_not_notify_holds_the_family_notification() {
+	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$RID'")" = held ] &&
+	! grep -q "^$RID " "$TMP/hook/received" 2>/dev/null
+}
+test_without_do_not_notify_the_family_is_told() {
+	local rid body
+	rid=$(db "SELECT id FROM requests WHERE do_not_notify = 0 AND state = 'approved' LIMIT 1")
+	[ -n "$rid" ] && body=$(received "$rid") || return 1
+	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$rid'")" = sent ] &&
+	[ "$(printf '%s' "$body" | jq -r .family_id)" = "$FAM" ] &&
+	[ "$(printf '%s' "$body" | jq -r .shared_with.agency_id)" = police ] &&
+	[ "$(printf '%s' "$body" | jq -r .purpose)" = crime_sch2_p2 ] &&
+	printf '%s' "$body" | jq -r .purpose_description | grep -q 'Schedule 2, paragraph 2' &&
+	! printf '%s' "$body" | grep -q -e "$REFERENCE" -e "Decision-Marker" -e "$CHILD"
+}
+test_only_a_safeguarding_lead_lifts_the_hold() {
+	req staff POST "/v1/requests/$RID/notification/lift"
+	expect 403 role_not_permitted || return 1
+	req trustee1 POST "/v1/requests/$RID/notification/lift"
+	expect 403 role_not_permitted
+}
+test_lifting_releases_the_notification() {
+	req safeguarding_lead POST "/v1/requests/$RID/notification/lift"
+	expect 200 && [ "$(jget .notification)" = queued ] || return 1
+	[ "$(db "SELECT action FROM ledger_entries WHERE seq=$(jget .ledger.seq)")" = request.notification_lifted ] &&
+	received "$RID" >/dev/null || return 1
+	req safeguarding_lead POST "/v1/requests/$RID/notification/lift"
+	expect 409 notification_not_held
+}
+test_no_notification_before_approval() {
+	req safeguarding_lead POST "/v1/requests/$COURT_RID/notification/lift"
+	expect 409 no_notification
+}
+
+# ---- closing ----
+
+test_closing_a_request_ends_it() {
+	req trustee1 POST "/v1/requests/$COURT_RID/close" '{"reason":"the court withdrew the order"}'
+	expect 200 && [ "$(jget .status)" = closed ] || return 1
+	req trustee1 POST "/v1/requests/$COURT_RID/close" '{"reason":"again"}'
+	expect 409 request_closed || return 1
+	decide trustee2 "$COURT_RID" approve
+	expect 409 request_closed
+}
+
+# ---- gatewayctl for trustees ----
+
+test_gatewayctl_lists_pending_requests() {
+	ctl_as trustee3 list --status awaiting_approval > "$TMP/list.out" 2>&1 || { sed 's/^/# /' "$TMP/list.out"; return 1; }
+	grep -q "$SELF_RID" "$TMP/list.out" && ! grep -q "$RID " "$TMP/list.out" &&
+	! grep -q -e "$FAM" -e "$REFERENCE" "$TMP/list.out"
+}
+test_gatewayctl_shows_without_personal_data_until_approved() {
+	ctl_as trustee3 show "$SELF_RID" --reason "deciding" > "$TMP/show.out" 2>&1 &&
+	grep -q '"status": "awaiting_approval"' "$TMP/show.out" &&
+	grep -q 'withheld until the request is approved' "$TMP/show.out" &&
+	! grep -q -e "$FAM" -e "$REFERENCE" "$TMP/show.out"
+}
+test_gatewayctl_approve_and_refuse() {
+	ctl_as trustee3 approve "$SELF_RID" --reason "lawful" > "$TMP/a.out" 2>&1 &&
+	grep -q "approve recorded" "$TMP/a.out" && grep -q "1 of 2 approvals" "$TMP/a.out" || return 1
+	# The same trustee again: refused by the gateway, exit 1, its code shown.
+	ctl_as trustee3 approve "$SELF_RID" --reason "again" > "$TMP/a2.out" 2>&1
+	[ $? -eq 1 ] && grep -q already_decided "$TMP/a2.out" || return 1
+	ctl_as trustee2 refuse "$SELF_RID" --reason "not necessary" > "$TMP/r.out" 2>&1 &&
+	grep -q "status refused" "$TMP/r.out"
+}
+test_gatewayctl_needs_a_reason_and_a_certificate() {
+	ctl_as trustee3 approve "$SELF_RID" >/dev/null 2>&1; [ $? -eq 2 ] || return 1
+	ctl approve "$SELF_RID" --reason r >/dev/null 2>&1; [ $? -eq 2 ]
+}
+test_gatewayctl_fetches_a_statement_that_verifies() {
+	ctl_as trustee1 statement "$RID" -o "$TMP/ctl-statement.json" &&
+	"$GATEWAYCTL" statement verify "$TMP/ctl-statement.json" --key "$GW_DATA/ledger.pub" >/dev/null
+}
+test_gatewayctl_staff_certificate_is_refused() {
+	ctl_as staff approve "$RID" --reason r > "$TMP/s.out" 2>&1
+	[ $? -eq 1 ] && grep -q role_not_permitted "$TMP/s.out"
+}
+
+# ---- the ledger and what is kept ----
+
+test_ledger_still_verifies() {
+	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/lv.out" 2>&1 ||
+	    { sed 's/^/# /' "$TMP/lv.out" | tail -5; return 1; }
+}
+test_no_personal_data_at_rest_or_in_the_log() {
+	local v
+	for v in "$FAM" "$CHILD" "$REFERENCE" "$DNN_REASON" "$DECISION_REASON"; do
+		if grep -a -q -F "$v" "$GW_DB" "$GW_DB-wal" 2>/dev/null; then echo "# '$v' at rest"; return 1; fi
+		if grep -q -F "$v" "$TMP/gatewayd.log"; then echo "# '$v' in the log"; return 1; fi
+	done
+}
+test_requests_survive_restart_and_gauge() {
+	gw_stop || return 1
+	start || return 1
+	req trustee1 GET "/v1/requests/$RID"
+	expect 200 && [ "$(jget .status)" = approved ] || return 1
+	req auditor GET /metrics
+	printf '%s' "$RESP" | grep -q '^gateway_requests_awaiting_approval '
+}
+test_configured_quorum_of_three_and_refusal_not_final() {
+	local rid
+	gw_stop || return 1
+	start --request-quorum 3 --request-refusal-ends no || return 1
+	request agency:police
+	expect 202 && [ "$(jget .quorum)" = 3 ] || return 1
+	rid=$(jget .request_id)
+	decide trustee1 "$rid" refuse && [ "$(jget .status)" = awaiting_approval ] || return 1
+	decide trustee2 "$rid" approve && [ "$(jget .status)" = awaiting_approval ] || return 1
+	decide trustee3 "$rid" approve && [ "$(jget .status)" = awaiting_approval ] || return 1
+	[ "$(jget .approvals)" = 2 ]
+}
+
+make_profiles || exit 1
+start_sink || { echo "not ok 1 - webhook sink"; exit 1; }
+start || exit 1
+run test_family_records_exist
+run test_police_request_waits_for_trustees
+run test_trustees_notified_without_personal_data
+run test_request_show_without_personal_data_until_approved
+run test_staff_files_on_behalf_of_court
+run test_staff_must_name_the_agency
+run test_only_police_or_court_may_request
+run test_agency_files_for_itself_only
+run test_trustee_cannot_file_a_request
+run test_invalid_period_is_400
+run test_do_not_notify_needs_a_reason
+run test_one_trustee_approval_is_not_enough
+run test_same_trustee_approving_twice_is_not_two
+run test_rejected_attempt_is_a_ledger_entry
+run test_requester_cannot_decide
+run test_agency_cannot_decide
+run test_decision_on_unknown_request_is_404
+run test_second_trustee_approval_releases_the_statement
+run test_decision_after_approval_is_request_closed
+run test_every_decision_is_a_ledger_entry
+run test_statement_verifies_offline
+run test_statement_fails_after_one_byte_changed
+run test_statement_from_another_gateway_key_fails
+run test_statement_minimised_to_the_fields_asked
+run test_statement_names_the_request_and_its_approvals
+run test_statement_issue_is_a_ledger_entry
+run test_printed_statement_names_every_record
+run test_gatewayctl_prints_the_saved_statement
+run test_trustee_reads_the_statement
+run test_statement_with_consents_when_asked
+run test_other_agency_cannot_read_the_request
+run test_police_cannot_read_the_court_request
+run test_staff_cannot_read_a_statement
+run test_approved_request_shows_personal_data_with_a_reason
+run test_refusal_blocks_the_statement
+run test_do_not_notify_holds_the_family_notification
+run test_without_do_not_notify_the_family_is_told
+run test_only_a_safeguarding_lead_lifts_the_hold
+run test_lifting_releases_the_notification
+run test_no_notification_before_approval
+run test_closing_a_request_ends_it
+run test_gatewayctl_lists_pending_requests
+run test_gatewayctl_shows_without_personal_data_until_approved
+run test_gatewayctl_approve_and_refuse
+run test_gatewayctl_needs_a_reason_and_a_certificate
+run test_gatewayctl_fetches_a_statement_that_verifies
+run test_gatewayctl_staff_certificate_is_refused
+run test_ledger_still_verifies
+run test_no_personal_data_at_rest_or_in_the_log
+run test_requests_survive_restart_and_gauge
+run test_configured_quorum_of_three_and_refusal_not_final
+finish
+rc=$?
+stop_sink
+exit $rc
