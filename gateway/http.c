@@ -39,6 +39,7 @@
 #include "profiles.h"
 #include "schemas.h"
 #include "server.h"
+#include "store.h"
 
 /* TLS 1.2 and 1.3 only, AEAD ciphers, forward secrecy. */
 #define TLS_PRIORITIES	"SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
@@ -250,6 +251,25 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		return;
 	}
 	rc->route = rt->pattern;
+	/*
+	 * An agency switched off, or whose data-sharing agreement has ended,
+	 * receives nothing more: not new disclosures (decide.c refuses those)
+	 * and not what it was sent before (inbox, reads). Only liveness stays.
+	 */
+	if (cc->who.role == ROLE_AGENCY && strcmp(rt->pattern, "/healthz") != 0) {
+		const struct agency *ag = cc->who.agency;
+
+		if (!ag->active) {
+			resp_error(rs, 403, "agency_inactive",
+			    "This agency is not active: nothing can be shared with it.", NULL);
+			return;
+		}
+		if (store_now_us() > ag->dsa_expires_us) {
+			resp_error(rs, 403, "agreement_expired",
+			    "This agency's data-sharing agreement has expired.", NULL);
+			return;
+		}
+	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
 		resp_error(rs, 403, "role_not_permitted",
 		    "Your role is not permitted to do this.",

@@ -88,6 +88,27 @@ test_agency_key_under_another_agencys_ca_is_refused() {
 	refused_without_data certificate_untrusted
 }
 
+test_agency_with_expired_agreement_receives_nothing() {
+	# housing-association's data-sharing agreement has expired: its
+	# certificate still identifies it, but every route but liveness is closed.
+	req agency:housing-association GET /healthz; expect 200 || return 1
+	req agency:housing-association GET /v1/ledger/checkpoint; expect 403 agreement_expired
+}
+
+test_inactive_agency_receives_nothing() {
+	mkdir -p "$TMP/inactive"
+	cp "$TOP"/agency-profiles/*.json "$TMP/inactive/"
+	jq '.active = false' "$TOP/agency-profiles/oakfield-primary.json" > "$TMP/inactive/oakfield-primary.json"
+	gw_stop || return 1
+	gw_start --profiles "$TMP/inactive" || return 1
+	req agency:oakfield-primary GET /v1/ledger/checkpoint
+	expect 403 agency_inactive || return 1
+	gw_stop || return 1
+	gw_start || return 1
+	req agency:oakfield-primary GET /v1/ledger/checkpoint; expect 200
+}
+
 gw_start || exit 1
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do run "$t"; done
+for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v inactive_agency); do run "$t"; done
+run test_inactive_agency_receives_nothing
 finish
