@@ -62,16 +62,14 @@ breach_check_decision(const struct breach_decision *d, int64_t aware_us,
 {
 	int64_t	report_at;
 
-	if (d->risk == BREACH_RISK_INVALID)
-		return fail("risk_invalid",
-		    "The risk must be one of unlikely, risk or high.", message);
-	if (!given(d->regulator_reasons))
+	if (!given(d->regulator_reason) || !given(d->individuals_reason))
 		return fail("reasons_required",
-		    "A decision must give its reasons for reporting or not reporting.", message);
-	if (d->risk != BREACH_RISK_UNLIKELY && !d->report_to_regulator)
+		    "A decision must give its reasons for reporting or not, and for telling "
+		    "the people affected or not.", message);
+	if (d->high_risk && !d->report_to_regulator)
 		return fail("report_required",
-		    "A breach likely to result in a risk must be reported to the regulator "
-		    "(UK GDPR Art 33(1)); only an unlikely risk may go unreported.", message);
+		    "A high-risk breach must be reported to the regulator (UK GDPR Art 33(1)); "
+		    "only a breach unlikely to result in a risk may go unreported.", message);
 	if (d->report_to_regulator) {
 		/* The report is made now, unless an earlier decision made it. */
 		report_at = reported_us != 0 ? reported_us : now_us;
@@ -80,51 +78,21 @@ breach_check_decision(const struct breach_decision *d, int64_t aware_us,
 			    "A report made more than 72 hours after awareness must give the "
 			    "reasons for the delay (UK GDPR Art 33(1)).", message);
 	}
-	if (d->risk == BREACH_RISK_HIGH && !d->notify_individuals &&
-	    (!breach_is_art34_exception(d->art34_exception) || !given(d->art34_reason)))
+	if (d->high_risk && !d->notify_individuals &&
+	    !breach_is_art34_exception(d->art34_exception))
 		return fail("art34_exception_required",
-		    "Not telling the people affected by a high-risk breach needs an "
-		    "Art 34(3) exception and its reason.", message);
+		    "Not telling the people affected by a high-risk breach needs one of the "
+		    "Art 34(3) exceptions.", message);
 	if (message != NULL)
 		*message = NULL;
 	return NULL;
 }
 
-enum breach_risk
-breach_risk_from(const char *s)
-{
-	if (s == NULL)
-		return BREACH_RISK_INVALID;
-	if (strcmp(s, "unlikely") == 0)
-		return BREACH_RISK_UNLIKELY;
-	if (strcmp(s, "risk") == 0)
-		return BREACH_RISK;
-	if (strcmp(s, "high") == 0)
-		return BREACH_RISK_HIGH;
-	return BREACH_RISK_INVALID;
-}
-
-const char *
-breach_risk_name(enum breach_risk r)
-{
-	switch (r) {
-	case BREACH_RISK_UNLIKELY:
-		return "unlikely";
-	case BREACH_RISK:
-		return "risk";
-	case BREACH_RISK_HIGH:
-		return "high";
-	case BREACH_RISK_INVALID:
-		break;
-	}
-	return "invalid";
-}
-
 int
 breach_is_art34_exception(const char *s)
 {
-	return s != NULL && (strcmp(s, "data_unintelligible") == 0 ||
-	    strcmp(s, "risk_no_longer_likely") == 0 ||
+	return s != NULL && (strcmp(s, "measures_render_unintelligible") == 0 ||
+	    strcmp(s, "subsequent_measures") == 0 ||
 	    strcmp(s, "disproportionate_effort") == 0);
 }
 

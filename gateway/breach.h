@@ -9,15 +9,17 @@
  *			charity becoming aware (Art 33(1)): aware + 72 h, the
  *			last instant that is still in time
  *   overdue		no decision yet and now is past the deadline
- *   reasons_required	every decision gives its reasons (Art 33(5): the
- *			register documents the facts, effects and action)
- *   report_required	a breach assessed as a risk (not "unlikely") must be
- *			reported: Art 33(1) lets only an unlikely risk go
- *			unreported
+ *   reasons_required	every decision gives its reasons, for the regulator
+ *			and for the people affected (Art 33(5): the register
+ *			documents the facts, effects and action taken)
+ *   report_required	a breach assessed as high risk must be reported: a
+ *			high risk is a risk, and Art 33(1) lets only a breach
+ *			"unlikely to result in a risk" go unreported
  *   delay_reason_required a report made after the deadline carries the
  *			reasons for the delay (Art 33(1))
  *   art34_exception_required a high-risk breach whose people are not told
- *			names one of the Art 34(3) exceptions, with a reason
+ *			names one of the Art 34(3) exceptions (its reason is
+ *			the decision's individuals_reason)
  *   breach facts	aware not before occurred, neither in the future
  *
  * Times are microseconds since the epoch, UTC.
@@ -29,23 +31,16 @@
 
 #define BREACH_DEADLINE_US	(INT64_C(72) * 3600 * 1000000)
 
-/* The decision-maker's assessment of the risk to people's rights. */
-enum breach_risk {
-	BREACH_RISK_INVALID = 0,
-	BREACH_RISK_UNLIKELY,	/* "unlikely": unlikely to result in a risk */
-	BREACH_RISK,		/* "risk" */
-	BREACH_RISK_HIGH	/* "high": likely to result in a high risk */
-};
-
-/* One decision as asked (strings may be NULL or empty: "not given"). */
+/* One decision as asked (schemas/breach-decision.schema.json); strings
+ * may be NULL or blank: "not given". */
 struct breach_decision {
-	enum breach_risk	 risk;
-	int			 report_to_regulator;
-	const char		*regulator_reasons;
-	const char		*delay_reason;
-	int			 notify_individuals;
-	const char		*art34_exception;	/* breach_is_art34_exception() */
-	const char		*art34_reason;
+	int		 high_risk;		/* likely to result in a high risk (Art 34(1)) */
+	int		 report_to_regulator;
+	const char	*regulator_reason;
+	const char	*delay_reason;
+	int		 notify_individuals;
+	const char	*individuals_reason;
+	const char	*art34_exception;	/* breach_is_art34_exception() or NULL */
 };
 
 /* The last instant at which a report is in time: aware_us + 72 hours. */
@@ -70,12 +65,9 @@ const char	*breach_check_decision(const struct breach_decision *d, int64_t aware
 /* 1 when the report (now or earlier) was made after the deadline. */
 int		 breach_report_late(int64_t aware_us, int64_t reported_us);
 
-/* "unlikely", "risk", "high" <-> enum; BREACH_RISK_INVALID otherwise. */
-enum breach_risk breach_risk_from(const char *);
-const char	*breach_risk_name(enum breach_risk);
-/* Art 34(3): "data_unintelligible" (a: e.g. encrypted), "risk_no_longer_likely"
- * (b: subsequent measures), "disproportionate_effort" (c: public
- * communication instead). */
+/* Art 34(3): "measures_render_unintelligible" (a: e.g. encrypted),
+ * "subsequent_measures" (b: the high risk is no longer likely),
+ * "disproportionate_effort" (c: a public communication instead). */
 int		 breach_is_art34_exception(const char *);
 /* "confidentiality", "integrity", "availability". */
 int		 breach_is_type(const char *);

@@ -19,9 +19,10 @@ static struct breach_decision
 good(void)
 {
 	return (struct breach_decision){
-		.risk = BREACH_RISK, .report_to_regulator = 1,
-		.regulator_reasons = "Contact details of two families sent to the wrong agency.",
-		.notify_individuals = 1 };
+		.high_risk = 0, .report_to_regulator = 1,
+		.regulator_reason = "Contact details of two families sent to the wrong agency.",
+		.notify_individuals = 1,
+		.individuals_reason = "Both families were phoned the same day." };
 }
 
 static void
@@ -81,9 +82,8 @@ test_not_reporting_late_needs_no_delay_reason(void **state)
 	struct breach_decision	d = good();
 
 	(void)state;
-	d.risk = BREACH_RISK_UNLIKELY;
 	d.report_to_regulator = 0;
-	d.regulator_reasons = "Sent to a colleague's work address; deleted unread, confirmed.";
+	d.regulator_reason = "Sent to a colleague's work address; deleted unread, confirmed.";
 	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 100 * HOUR, NULL));
 }
 
@@ -93,29 +93,30 @@ test_decision_needs_reasons(void **state)
 	struct breach_decision	d = good();
 
 	(void)state;
-	d.regulator_reasons = NULL;
+	d.regulator_reason = NULL;
 	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
 	    "reasons_required");
-	d.regulator_reasons = "";
+	d.regulator_reason = " \t";
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	    "reasons_required");
+	d = good();
+	d.individuals_reason = "";
 	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
 	    "reasons_required");
 }
 
 static void
-test_risk_must_be_reported(void **state)
+test_high_risk_must_be_reported(void **state)
 {
 	struct breach_decision	d = good();
 
 	(void)state;
+	d.high_risk = 1;
 	d.report_to_regulator = 0;
 	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
 	    "report_required");
-	d.risk = BREACH_RISK_HIGH;
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
-	    "report_required");
-	d.risk = BREACH_RISK_INVALID;
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
-	    "risk_invalid");
+	d.high_risk = 0;
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
 }
 
 static void
@@ -124,25 +125,21 @@ test_high_risk_not_notified_needs_art34_exception(void **state)
 	struct breach_decision	d = good();
 
 	(void)state;
-	d.risk = BREACH_RISK_HIGH;
+	d.high_risk = 1;
 	d.notify_individuals = 0;
 	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
 	    "art34_exception_required");
 	d.art34_exception = "because_we_said_so";
-	d.art34_reason = "x";
 	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
 	    "art34_exception_required");
-	d.art34_exception = "data_unintelligible";
-	d.art34_reason = NULL;
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
-	    "art34_exception_required");
-	d.art34_reason = "The laptop's disk was encrypted (LUKS) and the key was not with it.";
+	d.art34_exception = "measures_render_unintelligible";
+	d.individuals_reason = "The laptop's disk was encrypted and the key was not with it.";
 	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
 	/* Telling them needs no exception; a lower risk needs none either. */
 	d = good();
-	d.risk = BREACH_RISK_HIGH;
+	d.high_risk = 1;
 	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
-	d.risk = BREACH_RISK;
+	d.high_risk = 0;
 	d.notify_individuals = 0;
 	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
 }
@@ -162,13 +159,11 @@ static void
 test_enumerations(void **state)
 {
 	(void)state;
-	assert_int_equal(breach_risk_from("high"), BREACH_RISK_HIGH);
-	assert_int_equal(breach_risk_from("HIGH"), BREACH_RISK_INVALID);
-	assert_int_equal(breach_risk_from(NULL), BREACH_RISK_INVALID);
-	assert_string_equal(breach_risk_name(BREACH_RISK_UNLIKELY), "unlikely");
 	assert_true(breach_is_type("availability"));
 	assert_false(breach_is_type("theft"));
+	assert_false(breach_is_type(NULL));
 	assert_true(breach_is_art34_exception("disproportionate_effort"));
+	assert_true(breach_is_art34_exception("subsequent_measures"));
 	assert_false(breach_is_art34_exception(NULL));
 }
 
@@ -182,7 +177,7 @@ main(void)
 		cmocka_unit_test(test_amendment_of_timely_report_needs_no_delay_reason),
 		cmocka_unit_test(test_not_reporting_late_needs_no_delay_reason),
 		cmocka_unit_test(test_decision_needs_reasons),
-		cmocka_unit_test(test_risk_must_be_reported),
+		cmocka_unit_test(test_high_risk_must_be_reported),
 		cmocka_unit_test(test_high_risk_not_notified_needs_art34_exception),
 		cmocka_unit_test(test_breach_facts_in_order),
 		cmocka_unit_test(test_enumerations),
