@@ -25,4 +25,6 @@ config_defaults(struct config *c)
 	c->check_only = 0;
 	c->request_quorum = 2;
 	c->request_refusal_ends = 1;
+	c->stats_threshold = 10;		/* SUPPRESS_DEFAULT_THRESHOLD */
+	c->retention_interval = 3600;
 }

@@ -39,4 +39,11 @@ int	ctl_ledger(int argc, char **argv);
  * second. 0 done, 1 no such delivery or not dead, 2 usage or database error. */
 int	ctl_deliveries(int argc, char **argv);
 
+/* ctl_retention.c: gatewayctl retention run [--data DIR] [--profiles DIR]
+ * [--schemas DIR] [--master-key FILE] [--as-of DATE]
+ * One retention sweep (retention.h) while no gatewayd runs on DIR. 0 done
+ * (a summary line on stdout); 1 refused (the daemon holds the data
+ * directory) or failed; 2 usage. */
+int	ctl_retention(int argc, char **argv);
+
 #endif

@@ -40,6 +40,8 @@ struct config {
 	int		 check_only;	/* --check: validate configuration, exit */
 	unsigned	 request_quorum;	/* distinct trustees to approve a request (2) */
 	int		 request_refusal_ends;	/* 1: one trustee's refusal refuses it */
+	int		 stats_threshold; /* small counts below it are suppressed (>= 5) */
+	unsigned	 retention_interval; /* seconds between retention sweeps; 0: none */
 };
 
 /* Fills c with the embedded defaults. */
@@ -58,5 +60,9 @@ struct gateway {
 	struct notifier	*notifier;	/* family notifications (notifier.c) */
 	struct delivery	*delivery;	/* push worker (delivery.c); kick after queueing */
 };
+
+/* Start-up hooks of modules that need more than a route table. */
+/* breach_api.c: the overdue-breach gauge in /metrics. */
+void	breach_metrics_register(struct gateway *);
 
 #endif

@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "datalock.h"
 #include "delivery.h"
 #include "gateway.h"
 #include "http.h"
@@ -28,10 +29,12 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "profiles.h"
+#include "retention.h"
 #include "schemas.h"
 #include "server.h"
 #include "signer.h"
 #include "store.h"
+#include "suppress.h"
 #include "vault.h"
 #include "writer.h"
 
@@ -46,7 +49,8 @@ usage(void)
 	    "                [--agency-url ID=URL]... [--delivery-attempts N]\n"
 	    "                [--delivery-backoff MS[:CAP_MS]] [--delivery-timeout MS]\n"
 	    "                [--delivery-inflight N] [--request-quorum N]\n"
-	    "                [--request-refusal-ends yes|no] [--verbose] | --routes\n"
+	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
+	    "                [--retention-interval SECONDS] [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
@@ -177,6 +181,8 @@ main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "request-quorum", required_argument, NULL, 'Q' },
 		{ "request-refusal-ends", required_argument, NULL, 'E' },
+		{ "stats-threshold", required_argument, NULL, 'S' },
+		{ "retention-interval", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -198,7 +204,7 @@ main(int argc, char **argv)
 	char		 err[1024], keypath[PATH_MAX], *end;
 	unsigned long	 n;
 	sigset_t	 sigs;
-	int		 ch, sig, rc = 1;
+	int		 ch, sig, rc = 1, lock = -2;
 
 	memset(&gw, 0, sizeof(gw));
 	config_defaults(&gw.cfg);
@@ -262,6 +268,22 @@ main(int argc, char **argv)
 				return 2;
 			}
 			gw.cfg.request_refusal_ends = strcmp(optarg, "yes") == 0;
+			break;
+		case 'S':
+			if (parse_uint(optarg, 1000000, &n) == -1 ||
+			    !suppress_threshold_ok((int)n)) {
+				fprintf(stderr, "gatewayd: --stats-threshold: %d to 1000000\n",
+				    SUPPRESS_MIN_THRESHOLD);
+				return 2;
+			}
+			gw.cfg.stats_threshold = (int)n;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 7 * 86400, &n) == -1) {
+				fprintf(stderr, "gatewayd: --retention-interval: 0 (off) to 604800 s\n");
+				return 2;
+			}
+			gw.cfg.retention_interval = (unsigned)n;
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;
@@ -374,6 +396,12 @@ main(int argc, char **argv)
 	}
 	if ((gw.metrics = metrics_create()) == NULL)
 		goto out;
+	/* One process owns the data directory (datalock.h). */
+	if ((mkdir(gw.cfg.data_dir, 0700) == -1 && errno != EEXIST) ||
+	    (lock = datalock_acquire(gw.cfg.data_dir, "gatewayd", err, sizeof(err))) == -1) {
+		log_errx("%s", lock == -1 ? err : strerror(errno));
+		goto out;
+	}
 	if ((gw.store = store_open(gw.cfg.data_dir, err, sizeof(err))) == NULL) {
 		log_errx("store: %s", err);
 		goto out;
@@ -406,6 +434,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	requests_metrics(&gw);
+	breach_metrics_register(&gw);
+	if (retention_start(&gw, gw.cfg.retention_interval) == -1) {
+		log_errx("cannot start the retention sweep");
+		goto out;
+	}
 	if ((srv = server_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;
@@ -433,6 +466,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	server_stop(srv, 10);
+	retention_stop(&gw);
 	notifier_stop(gw.notifier);
 	delivery_stop(gw.delivery);	/* transfers in flight stay pending: resent at start */
 	ledger_stop(gw.ledger);		/* "gateway.stopped" and a final checkpoint */
@@ -444,6 +478,7 @@ out:
 	auth_free(gw.auth);
 	profiles_free(gw.profiles);
 	schemas_free(gw.schemas);
+	datalock_release(lock);
 	if (rc == 0 && !gw.cfg.check_only)
 		log_info("stopped cleanly");
 	return rc;

@@ -77,6 +77,10 @@ extern const struct route	request_routes[];	/* requests_api.c */
 extern const struct route	ledger_routes[];	/* ledger_api.c */
 extern const struct route	disclosure_routes[];	/* disclosure_api.c */
 extern const struct route	delivery_routes[];	/* delivery_api.c */
+extern const struct route	breach_routes[];	/* breach_api.c */
+extern const struct route	sar_routes[];		/* sar_api.c */
+extern const struct route	erasure_routes[];	/* erasure_api.c */
+extern const struct route	stats_routes[];		/* stats_api.c */
 
 /* requests_api.c: registers the gauge of requests awaiting trustees. */
 void	requests_metrics(struct gateway *);

@@ -15,6 +15,10 @@ static const struct route *const tables[] = {
 	ledger_routes,
 	disclosure_routes,
 	delivery_routes,
+	breach_routes,
+	sar_routes,
+	erasure_routes,
+	stats_routes,
 };
 
 static int

@@ -64,9 +64,12 @@ conn_open(const char *path, int flags, struct store_conn **out, char *err, size_
 		return -1;
 	}
 	sqlite3_busy_timeout(c->db, 10000);
+	/* secure_delete: a destroyed family key (erasure, retention) is zeroed
+	 * in the page, not left in its free space; whatever the distribution's
+	 * compile-time default. */
 	rc = sqlite3_exec(c->db,
 	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &msg);
+	    "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;", NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
 		sqlite3_free(msg);

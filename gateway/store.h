@@ -221,6 +221,180 @@ int	store_inbox_read(struct store_conn *, const char *disclosure_id);
  * (another agency's id, a push delivery, or none), 2 already acked, -1. */
 int	store_inbox_ack(struct store_conn *, const char *agency_id, const char *disclosure_id,
 	    int64_t when_us, const unsigned char body_sha256[32]);
+/* store_digest.c */
+/* The record digest quoted in the ledger: SHA-256 over a tag and columns,
+ * each length-prefixed (store_digest.c says how). begin returns NULL when
+ * out of memory; the adders record a failure that end reports (-1); end
+ * frees the context in every case. */
+struct store_digest;
+struct store_digest	*store_digest_begin(const char *tag);
+void			 store_digest_str(struct store_digest *, const char *s);	/* NULL: a NULL column */
+void			 store_digest_int(struct store_digest *, int64_t v);
+void			 store_digest_blob(struct store_digest *, const void *p, size_t len);
+int			 store_digest_end(struct store_digest *, unsigned char out[32]);
+
+/* store_breach.c: the breach register (migration 050), append-only. */
+struct breach_row {
+	char		 id[40];
+	int64_t		 recorded_us;
+	char		 recorded_by[160];
+	char		 recorded_role[32];
+	int64_t		 occurred_us;
+	int64_t		 aware_us;
+	char		 types[128];		/* JSON array */
+	int		 special_category;
+	int64_t		 approx_people;
+	int64_t		 approx_records;
+	unsigned char	*text_ct;		/* sealed; owned by a row read from the store */
+	size_t		 text_ctlen;
+	unsigned char	 record_digest[32];
+	int64_t		 ledger_seq;
+};
+/* A decision or an amendment. Unset values: -1 for the flags and counts,
+ * 0 for times, "" for strings. */
+struct breach_event_row {
+	char		 id[40];
+	char		 breach_id[40];
+	char		 kind[16];		/* "decision" or "amendment" */
+	int64_t		 at_us;
+	char		 actor[160];
+	char		 actor_role[32];
+	int		 high_risk, report_to_regulator, late, notify_individuals;
+	int64_t		 reported_us;
+	char		 art34_exception[48];
+	int64_t		 occurred_us, aware_us;
+	char		 types[128];
+	int		 special_category;
+	int64_t		 approx_people, approx_records;
+	unsigned char	*text_ct;
+	size_t		 text_ctlen;
+	unsigned char	 record_digest[32];
+	int64_t		 ledger_seq;
+};
+/* Digest of the row (every column but the digest and ledger_seq). 0 or -1. */
+int	store_breach_digest(const struct breach_row *, unsigned char out[32]);
+int	store_breach_event_digest(const struct breach_event_row *, unsigned char out[32]);
+/* Inserts (writer job). 0 or -1. */
+int	store_breach_insert(struct store_conn *, const struct breach_row *);
+int	store_breach_event_insert(struct store_conn *, const struct breach_event_row *);
+/* One breach: 0 found (free r->text_ct), 1 not found, -1 error. */
+int	store_breach_get(struct store_conn *, const char *id, struct breach_row *);
+/* Every breach, newest first, up to max; fn returns 0 to go on, else the
+ * iteration stops with that value. Row pointers are borrowed for the call.
+ * Returns 0, fn's non-zero value, or -1 on a store error. */
+int	store_breaches_each(struct store_conn *, int max,
+	    int (*fn)(const struct breach_row *, void *), void *arg);
+/* The decisions and amendments of a breach, oldest first; same contract. */
+int	store_breach_events_each(struct store_conn *, const char *breach_id,
+	    int (*fn)(const struct breach_event_row *, void *), void *arg);
+/* Breaches without any decision whose earliest recorded awareness is more
+ * than deadline_us before now_us. 0 and *count, or -1. */
+int	store_breaches_overdue(struct store_conn *, int64_t now_us, int64_t deadline_us,
+	    int64_t *count);
+
+/* store_retention.c: legal holds, erasure marks, what retention looks at. */
+/* Whether a legal hold applies to the family now: 1 held, 0 not, -1 error.
+ * The one definition of "held" (an open police/court request, litigation):
+ * erasure and expiry both ask it inside their writer job. */
+int	store_legal_hold_active(struct store_conn *, const char *pseudonym);
+/* Opens a hold (writer job): source "request" or "litigation", reference
+ * non-personal (a request id or case reference). 0 or -1. */
+int	store_legal_hold_open(struct store_conn *, const char *id, const char *pseudonym,
+	    const char *source, const char *reference, int64_t now_us, const char *by);
+/* Releases every open hold of source/reference (writer job). 0 or -1. */
+int	store_legal_hold_release(struct store_conn *, const char *source,
+	    const char *reference, int64_t now_us, const char *by);
+struct erasure_row {
+	char		 family_pseudonym[65];
+	char		 kind[16];		/* "expired" or "erased" */
+	int64_t		 at_us;
+	char		 actor[160];
+	char		 actor_role[32];
+	char		 ground[48];		/* "retention" or an Art 17(1) ground */
+	int64_t		 as_of_us;
+	unsigned char	 reason_digest[32];	/* SHA-256 of the erasure's reason; zero for expiry */
+	int		 has_reason;
+	unsigned char	 record_digest[32];
+	int64_t		 ledger_seq;
+};
+int	store_erasure_digest(const struct erasure_row *, unsigned char out[32]);
+int	store_erasure_insert(struct store_conn *, const struct erasure_row *);
+/* 0 found, 1 none, -1 error. */
+int	store_erasure_get(struct store_conn *, const char *pseudonym, struct erasure_row *);
+/* What a family's retention is measured from (retention.h): one anchor per
+ * agency and purpose, the latest disclosure or consent end of that kind. */
+struct retention_anchor;
+/* Calls fn for every family with a live data key (no erasure mark), with
+ * all of its anchors (borrowed for the call; n may be 0). fn returns 0 to
+ * go on, else the iteration stops with that value. 0, fn's value, or -1. */
+int	store_retention_families(struct store_conn *,
+	    int (*fn)(const char *pseudonym, const struct retention_anchor *, size_t n,
+	    void *arg), void *arg);
+/* The anchors of one family (for the re-check inside the erasure job). */
+int	store_retention_family(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const char *pseudonym, const struct retention_anchor *, size_t n,
+	    void *arg), void *arg);
+/* Whether the family has a data key row: 1 live, 2 destroyed, 0 none, -1. */
+int	store_family_key_state(struct store_conn *, const char *pseudonym);
+/* Checkpoints and truncates the write-ahead log after a key was destroyed,
+ * so that no copy of the wrapped key survives in it. Uses its own short-
+ * lived connection with a short busy timeout (it holds up the writer at most
+ * that long); 0 done, 1 busy (readers or the writer: try again later), -1. */
+int	store_wal_truncate(struct store *);
+
+/* store_sar.c: what a subject-access export lists (and its own record). */
+/* An allowed disclosure about the family whose notification is not held
+ * under an active safeguarding override. Borrowed for the callback. */
+struct sar_disclosure {
+	const char		*id;
+	int64_t			 created_us;
+	const char		*agency_id;
+	const char		*purpose;
+	const char		*article6;
+	const char		*article9;		/* or NULL */
+	const char		*disclosed_fields;	/* JSON array */
+	const unsigned char	*data_ct;		/* sealed JSON object, or NULL */
+	size_t			 data_ctlen;
+};
+/* Every such disclosure, oldest first. Held ones (an override not yet
+ * lifted) are left out by the query itself, so nothing downstream can count
+ * them. fn returns 0 to go on. 0, fn's non-zero value, or -1. */
+int	store_sar_disclosures(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_disclosure *, void *), void *arg);
+/* Every consent of the family, oldest first; same contract. */
+int	store_sar_consents(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct consent_row *, void *), void *arg);
+struct sar_read_row {
+	char		 id[40];
+	char		 family_pseudonym[65];
+	char		 actor[160];
+	char		 actor_role[32];
+	int64_t		 read_us;
+	unsigned char	*reason_ct;	/* sealed access reason; NULL once the key is gone */
+	size_t		 reason_ctlen;
+	unsigned char	 record_digest[32];
+	int64_t		 ledger_seq;
+};
+int	store_sar_read_digest(const struct sar_read_row *, unsigned char out[32]);
+int	store_sar_read_insert(struct store_conn *, const struct sar_read_row *);
+
+/* store_stats.c: counts for anonymised statistics (stats_api.c suppresses
+ * them). Only agency, purpose, month and outcome leave: never a family. */
+struct stats_count {
+	const char	*agency_id;
+	const char	*purpose;
+	const char	*month;		/* "2026-11" (UTC) */
+	const char	*outcome;	/* disclosures: "allowed" or the rule code;
+					   consents: "recorded" or "withdrawn" */
+	int64_t		 n;
+};
+/* Disclosure decisions made in [from_us, to_us), grouped. fn returns 0 to
+ * go on. 0, fn's non-zero value, or -1. */
+int	store_stats_disclosures(struct store_conn *, int64_t from_us, int64_t to_us,
+	    int (*fn)(const struct stats_count *, void *), void *arg);
+/* Consents recorded, and consents withdrawn, in [from_us, to_us). */
+int	store_stats_consents(struct store_conn *, int64_t from_us, int64_t to_us,
+	    int (*fn)(const struct stats_count *, void *), void *arg);
 
 /* store_disclosures.c */
 /* A disclosure decision as stored (migration 010). Strings and blobs are

@@ -35,6 +35,14 @@
  *    total is hidden, which puts each hidden cell on the 4-cycle cell, row
  *    total, grand total, column total. Then the rules run again.
  *
+ *    Complements are labelled "[c]" (the Government Statistical Service's
+ *    mark for a confidential cell), not "<10": every complement is at least
+ *    the threshold (smaller counts are already primary), so "<10" would be
+ *    false. A reader thus knows a "[c]" cell is >= 10; with a published
+ *    total that bounds the small cells beside it (a row of "<10", "[c]"
+ *    and total 17 puts the small one in 1..7) but never pins one down,
+ *    and rule 3 keeps each such hidden sum at the threshold or more.
+ *
  * 5. Percentages are published only when made of published values (a
  *    hidden cell's share, or a share of a hidden total, is hidden too), so
  *    they reveal nothing the counts do not. Totals are the true sums (not
@@ -316,7 +324,10 @@ suppress_label(int64_t value, unsigned char mark, int threshold, char buf[24])
 {
 	char	*p = buf;
 
-	if (mark != SDC_SHOWN) {
+	if (mark == SDC_SECONDARY) {
+		memcpy(p, SUPPRESS_SECONDARY_LABEL, sizeof(SUPPRESS_SECONDARY_LABEL) - 1);
+		p += sizeof(SUPPRESS_SECONDARY_LABEL) - 1;
+	} else if (mark != SDC_SHOWN) {
 		*p++ = '<';
 		p = put_uint(p, threshold > 0 ? (uint64_t)threshold : 0);
 	} else if (value < 0) {

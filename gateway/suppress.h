@@ -16,7 +16,9 @@
  *		add up to less than the threshold gets another
  *   audit	no primary-hidden member may be solvable from the published
  *		members by the lines' linear equations (exact check)
- * repeated to a fixed point.
+ * repeated to a fixed point. Primary members read "<10"; secondary ones
+ * (complements, always >= threshold) read "[c]", never "<10", which would
+ * be false.
  */
 #ifndef SUPPRESS_H
 #define SUPPRESS_H
@@ -50,8 +52,10 @@ int	suppress_threshold_ok(int threshold);
 int	suppress_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
 	    int64_t *grid, unsigned char *mark);
 
-/* Renders one member: its decimal value when shown, "<threshold" when
- * hidden. buf must hold 24 bytes; returns buf. */
+/* Renders one member: its decimal value when shown, "<threshold" for a
+ * primary (small) count, SUPPRESS_SECONDARY_LABEL for a complement. buf
+ * must hold 24 bytes; returns buf. */
+#define SUPPRESS_SECONDARY_LABEL	"[c]"
 char	*suppress_label(int64_t value, unsigned char mark, int threshold, char buf[24]);
 
 /* A percentage num/den to one decimal place ("12.5"), or NULL when it

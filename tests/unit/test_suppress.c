@@ -108,6 +108,8 @@ check_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
 			assert_int_equal(mark[k], SDC_SHOWN);
 		if (grid[k] >= 1 && grid[k] < threshold)
 			assert_int_not_equal(mark[k], SDC_SHOWN);
+		if (mark[k] == SDC_SECONDARY)
+			assert_true(grid[k] >= threshold);
 		if (mark[k] == SDC_PRIMARY) {
 			assert_int_equal(derivable_by_rank(mark, rows, cols, k), 0);
 			assert_int_equal(suppress_derivable(grid, mark, rows, cols, k), 0);
@@ -210,6 +212,9 @@ test_cell_of_3_not_derivable_from_totals_or_differences(void **state)
 		else if (k != 0)
 			assert_int_equal(mark[k], SDC_SECONDARY);
 	assert_string_equal(suppress_label(grid[2], mark[2], 10, buf), "43");
+	/* A complement is at least the threshold: never labelled "<10". */
+	assert_true(grid[1] >= 10);
+	assert_string_equal(suppress_label(grid[1], mark[1], 10, buf), "[c]");
 	assert_string_equal(suppress_label(grid[8], mark[8], 10, buf), "128");
 	/* The same published numbers with the hidden cell at 4 and at 8. */
 	memcpy(alt, grid, sizeof(alt));

@@ -1,0 +1,749 @@
+/*
+ * breach_api.c: the personal-data breach register (UK GDPR Art 33/34).
+ *
+ *   POST /v1/breaches			record one (staff, safeguarding lead,
+ *					trustees: whoever finds a breach)
+ *   POST /v1/breaches/{id}/amendments	correct or complete it (the same)
+ *   POST /v1/breaches/{id}/decision	the data-protection trustee decides
+ *   GET  /v1/breaches[/{id}]		the register, with the 72-hour deadline,
+ *					"overdue" flags and every decision
+ *
+ * Who records: the policy makes trustees "responsible for dealing with any
+ * breach", and a breach is often found by whoever was there (a trustee with
+ * lost board papers), so every charity role but the auditor may record and
+ * amend; recording decides nothing. The auditor, an outsider who holds no
+ * personal data, reads the register without its free text. Only the
+ * dp_trustee decides.
+ *
+ * Nothing is changed in place: a decision or an amendment is a new row
+ * (migration 050's triggers refuse UPDATE and DELETE), and the view shown
+ * is the original overlaid with its amendments in order, with the latest
+ * decision and the whole history. The deadline runs from the earliest
+ * awareness ever recorded, so a correction cannot buy time.
+ *
+ * Free text is sealed under the register's own key (see migration 050 for
+ * why, and why that key is never destroyed); the ledger gets each row's
+ * digest and codes only. breach.c holds the rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "breach.h"
+#include "gateway.h"
+#include "http.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+/* The register's key in family_keys: never a family (not 64 hex digits). */
+#define REGISTER_KEY	"register:breaches"
+#define LIST_MAX	1000
+
+/* ---- reading the register ---- */
+
+/* The view of one breach under construction. */
+struct view {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	int			 full;		/* include the free text */
+	int64_t			 now_us;
+	json_t			*obj;		/* the breach */
+	json_t			*history;
+	int64_t			 aware_min;
+	int			 decided;
+	int			 failed;
+};
+
+static char *
+fmt_time(int64_t us, char buf[32])
+{
+	return store_time_fmt(us, buf);
+}
+
+/* Unseals a register text into a JSON object; NULL on failure (logged). */
+static json_t *
+unseal_text(struct gateway *gw, struct store_conn *c, const unsigned char *ct, size_t ctlen)
+{
+	char	*pt = NULL;
+	size_t	 ptlen = 0;
+	json_t	*j;
+
+	if (ct == NULL || vault_unseal(gw->vault, c, REGISTER_KEY, ct, ctlen, &pt, &ptlen) != 0) {
+		log_errx("breach register text does not unseal");
+		return NULL;
+	}
+	j = json_loadb(pt, ptlen, 0, NULL);
+	free(pt);
+	return j;
+}
+
+/* Copies the free-text members of text into obj (full views only). */
+static void
+merge_text(json_t *obj, json_t *text)
+{
+	const char	*k;
+	json_t		*v;
+
+	json_object_foreach(text, k, v)
+		json_object_set(obj, k, v);
+}
+
+static int
+event_cb(const struct breach_event_row *e, void *arg)
+{
+	struct view	*vw = arg;
+	json_t		*h, *text = NULL, *types;
+	char		 t[32];
+
+	if (vw->full && (text = unseal_text(vw->gw, vw->c, e->text_ct, e->text_ctlen)) == NULL) {
+		vw->failed = 1;
+		return -1;
+	}
+	h = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event_id", e->id, "kind", e->kind,
+	    "at", fmt_time(e->at_us, t), "by", e->actor, "ledger_seq", (json_int_t)e->ledger_seq);
+	if (strcmp(e->kind, "decision") == 0) {
+		json_t	*d;
+
+		vw->decided = 1;
+		json_object_set_new(h, "high_risk", json_boolean(e->high_risk == 1));
+		json_object_set_new(h, "report_to_regulator", json_boolean(e->report_to_regulator == 1));
+		if (e->reported_us != 0)
+			json_object_set_new(h, "reported_at", json_string(fmt_time(e->reported_us, t)));
+		json_object_set_new(h, "late", json_boolean(e->late == 1));
+		json_object_set_new(h, "notify_individuals", json_boolean(e->notify_individuals == 1));
+		if (e->art34_exception[0] != '\0')
+			json_object_set_new(h, "art34_exception", json_string(e->art34_exception));
+		if (text != NULL)
+			merge_text(h, text);
+		d = json_deep_copy(h);
+		json_object_del(d, "kind");
+		json_object_set_new(vw->obj, "decision", d);
+	} else {
+		/* An amendment: overlay what it corrects. */
+		json_t	*ch = json_object();
+
+		if (e->occurred_us != 0)
+			json_object_set_new(ch, "occurred_at", json_string(fmt_time(e->occurred_us, t)));
+		if (e->aware_us != 0) {
+			json_object_set_new(ch, "aware_at", json_string(fmt_time(e->aware_us, t)));
+			if (e->aware_us < vw->aware_min)
+				vw->aware_min = e->aware_us;
+		}
+		if (e->types[0] != '\0' && (types = json_loads(e->types, 0, NULL)) != NULL)
+			json_object_set_new(ch, "type", types);
+		if (e->special_category != -1)
+			json_object_set_new(ch, "special_category", json_boolean(e->special_category));
+		if (e->approx_people != -1)
+			json_object_set_new(ch, "approx_people", json_integer(e->approx_people));
+		if (e->approx_records != -1)
+			json_object_set_new(ch, "approx_records", json_integer(e->approx_records));
+		if (text != NULL) {
+			json_t *reason = json_object_get(text, "reason");
+
+			if (reason != NULL)
+				json_object_set(h, "reason", reason);
+			json_object_del(text, "reason");
+			merge_text(ch, text);
+		}
+		json_object_update(vw->obj, ch);
+		json_object_set_new(h, "changes", ch);
+	}
+	json_decref(text);
+	json_array_append_new(vw->history, h);
+	return 0;
+}
+
+/* The view of one breach (NULL on failure). c: any connection. */
+static json_t *
+breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b, int full,
+    int64_t now_us)
+{
+	struct view	 vw = { .gw = gw, .c = c, .full = full, .now_us = now_us };
+	json_t		*text = NULL, *types;
+	char		 t1[32], t2[32], t3[32];
+
+	if (full && (text = unseal_text(gw, c, b->text_ct, b->text_ctlen)) == NULL)
+		return NULL;
+	if ((types = json_loads(b->types, 0, NULL)) == NULL)
+		types = json_array();
+	vw.obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:I, s:I, s:n}",
+	    "breach_id", b->id, "recorded_at", fmt_time(b->recorded_us, t1),
+	    "recorded_by", b->recorded_by,
+	    "occurred_at", fmt_time(b->occurred_us, t2), "aware_at", fmt_time(b->aware_us, t3),
+	    "type", types, "special_category", b->special_category,
+	    "approx_people", (json_int_t)b->approx_people,
+	    "approx_records", (json_int_t)b->approx_records,
+	    "ledger_seq", (json_int_t)b->ledger_seq, "decision");
+	if (text != NULL) {
+		merge_text(vw.obj, text);
+		json_decref(text);
+	}
+	vw.history = json_array();
+	vw.aware_min = b->aware_us;
+	if (store_breach_events_each(c, b->id, event_cb, &vw) != 0 || vw.failed) {
+		json_decref(vw.obj);
+		json_decref(vw.history);
+		return NULL;
+	}
+	json_object_set_new(vw.obj, "deadline",
+	    json_string(fmt_time(breach_deadline_us(vw.aware_min), t1)));
+	json_object_set_new(vw.obj, "overdue",
+	    json_boolean(breach_overdue(vw.aware_min, vw.decided, now_us)));
+	json_object_set_new(vw.obj, "history", vw.history);
+	return vw.obj;
+}
+
+/* ---- ledger helpers ---- */
+
+static int
+append(struct gateway *gw, struct store_conn *c, const struct principal *who,
+    const char *action, const char *object_id, const char *reason,
+    const unsigned char *digest, int64_t *seq)
+{
+	struct ledger_entry	e = {
+		.actor = who->id, .actor_role = role_name(who->role), .action = action,
+		.family_pseudonym = NULL, .object_id = object_id, .reason = reason,
+		.record_digest = digest };
+
+	return ledger_append(gw->ledger, c, &e, seq, NULL);
+}
+
+/* Seals a JSON object under the register key. 0 or -1. */
+static int
+seal_text(struct gateway *gw, struct store_conn *c, json_t *text, unsigned char **ct,
+    size_t *ctlen)
+{
+	char	*s;
+	int	 rc;
+
+	if ((s = json_dumps(text, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		return -1;
+	rc = vault_seal(gw->vault, c, REGISTER_KEY, s, strlen(s), ct, ctlen);
+	free(s);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Copies the listed string/array members of body into a new object. */
+static json_t *
+pick(const json_t *body, const char *const *names)
+{
+	json_t	*o = json_object(), *v;
+
+	for (; *names != NULL; names++)
+		if ((v = json_object_get(body, *names)) != NULL)
+			json_object_set(o, *names, v);
+	return o;
+}
+
+static const char *const breach_text_fields[] = {
+	"description", "consequences", "measures", "data_categories", NULL
+};
+
+/* Parses an optional date-time member. 0 ok (*us 0 when absent), -1 bad. */
+static int
+opt_time(const json_t *body, const char *name, int64_t *us)
+{
+	const char	*s = json_string_value(json_object_get(body, name));
+
+	*us = 0;
+	if (s == NULL)
+		return 0;
+	return store_time_parse(s, us);
+}
+
+static void
+bad_field(struct response *rs, const char *code, const char *message, const char *path)
+{
+	resp_error(rs, 400, code, message, json_pack("[{s:s}]", "path", path));
+}
+
+/* Serialises the "type" array (at most three names) into buf. 0 or -1. */
+static int
+types_text(const json_t *body, char *buf, size_t len)
+{
+	const json_t	*t = json_object_get(body, "type");
+	char		*s;
+	int		 ok;
+
+	buf[0] = '\0';
+	if (t == NULL)
+		return 0;
+	if ((s = json_dumps(t, JSON_COMPACT)) == NULL)
+		return -1;
+	ok = strlen(s) < len;
+	if (ok)
+		strcpy(buf, s);
+	free(s);
+	return ok ? 0 : -1;
+}
+
+/* ---- POST /v1/breaches ---- */
+
+struct record_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	struct breach_row	 row;
+	json_t			*text;
+	json_t			*view;
+};
+
+static int
+record_job(struct store_conn *c, void *arg)
+{
+	struct record_job	*j = arg;
+	int			 rc = -1;
+
+	if (seal_text(j->gw, c, j->text, &j->row.text_ct, &j->row.text_ctlen) == -1 ||
+	    store_breach_digest(&j->row, j->row.record_digest) == -1 ||
+	    append(j->gw, c, j->who, "breach.recorded", j->row.id,
+	    j->row.special_category ? "special_category" : NULL, j->row.record_digest,
+	    &j->row.ledger_seq) == -1 ||
+	    store_breach_insert(c, &j->row) == -1)
+		goto out;
+	if ((j->view = breach_view(j->gw, c, &j->row, 1, j->row.recorded_us)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	free(j->row.text_ct);
+	j->row.text_ct = NULL;
+	return rc;
+}
+
+static void
+breach_record(struct request *r, struct response *rs)
+{
+	struct record_job	 j = { .gw = r->gw, .who = r->who };
+	const char		*why;
+	char			 loc[80];
+
+	j.row.recorded_us = store_now_us();
+	if (opt_time(r->body, "occurred_at", &j.row.occurred_us) == -1) {
+		bad_field(rs, "invalid_time", "occurred_at is not a date-time.", "/occurred_at");
+		return;
+	}
+	if (opt_time(r->body, "aware_at", &j.row.aware_us) == -1) {
+		bad_field(rs, "invalid_time", "aware_at is not a date-time.", "/aware_at");
+		return;
+	}
+	if ((why = breach_check_facts(j.row.occurred_us, j.row.aware_us, j.row.recorded_us)) != NULL) {
+		bad_field(rs, why, strcmp(why, "aware_in_future") == 0 ?
+		    "Neither awareness nor the breach can be in the future." :
+		    "The charity cannot have become aware before the breach happened.", "/aware_at");
+		return;
+	}
+	if (types_text(r->body, j.row.types, sizeof(j.row.types)) == -1) {
+		bad_field(rs, "invalid_type", "The type list is not valid.", "/type");
+		return;
+	}
+	store_new_id("brc_", j.row.id, sizeof(j.row.id));
+	snprintf(j.row.recorded_by, sizeof(j.row.recorded_by), "%s", r->who->id);
+	snprintf(j.row.recorded_role, sizeof(j.row.recorded_role), "%s", role_name(r->who->role));
+	j.row.special_category = json_is_true(json_object_get(r->body, "special_category"));
+	j.row.approx_people = json_integer_value(json_object_get(r->body, "approx_people"));
+	j.row.approx_records = json_integer_value(json_object_get(r->body, "approx_records"));
+	j.text = pick(r->body, breach_text_fields);
+	if (writer_submit(r->gw->writer, record_job, &j) != 0) {
+		json_decref(j.text);
+		json_decref(j.view);
+		resp_error(rs, 503, "store_unavailable",
+		    "The breach could not be recorded; nothing was kept. Try again.", NULL);
+		return;
+	}
+	json_decref(j.text);
+	log_info("breach %s recorded", j.row.id);
+	snprintf(loc, sizeof(loc), "/v1/breaches/%s", j.row.id);
+	resp_json(rs, 201, j.view);
+	json_object_set_new(rs->json, "location", json_string(loc));
+}
+
+/* ---- events: decisions and amendments ---- */
+
+/* What the writer job learns of the breach's existing history. */
+struct history {
+	int64_t	aware_min;
+	int64_t	occurred;	/* effective: the latest correction */
+	int64_t	aware;		/* effective */
+	int64_t	reported_us;	/* first report to the regulator, 0: none */
+};
+
+static int
+history_cb(const struct breach_event_row *e, void *arg)
+{
+	struct history	*h = arg;
+
+	if (strcmp(e->kind, "decision") == 0) {
+		if (e->report_to_regulator == 1 && h->reported_us == 0)
+			h->reported_us = e->reported_us;
+	} else {
+		if (e->aware_us != 0) {
+			h->aware = e->aware_us;
+			if (e->aware_us < h->aware_min)
+				h->aware_min = e->aware_us;
+		}
+		if (e->occurred_us != 0)
+			h->occurred = e->occurred_us;
+	}
+	return 0;
+}
+
+struct event_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const json_t		*body;
+	struct breach_event_row	 ev;
+	struct breach_decision	 d;
+	json_t			*text;
+	json_t			*view;
+	const char		*refused;	/* rule code */
+	const char		*message;
+	int			 not_found;
+};
+
+/* Loads the breach and its history inside the job. 0, 1 not found, -1. */
+static int
+load_breach(struct store_conn *c, const char *id, struct breach_row *b, struct history *h)
+{
+	int	rc;
+
+	if ((rc = store_breach_get(c, id, b)) != 0)
+		return rc;
+	memset(h, 0, sizeof(*h));
+	h->aware_min = h->aware = b->aware_us;
+	h->occurred = b->occurred_us;
+	if (store_breach_events_each(c, id, history_cb, h) != 0) {
+		free(b->text_ct);
+		return -1;
+	}
+	return 0;
+}
+
+/* Seals, digests, records and inserts j->ev, then builds the view. */
+static int
+finish_event(struct event_job *j, struct store_conn *c, struct breach_row *b,
+    const char *action, const char *reason)
+{
+	int	rc = -1;
+
+	if (seal_text(j->gw, c, j->text, &j->ev.text_ct, &j->ev.text_ctlen) == -1 ||
+	    store_breach_event_digest(&j->ev, j->ev.record_digest) == -1 ||
+	    append(j->gw, c, j->who, action, j->ev.breach_id, reason, j->ev.record_digest,
+	    &j->ev.ledger_seq) == -1 ||
+	    store_breach_event_insert(c, &j->ev) == -1)
+		goto out;
+	if ((j->view = breach_view(j->gw, c, b, 1, j->ev.at_us)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	free(j->ev.text_ct);
+	j->ev.text_ct = NULL;
+	return rc;
+}
+
+static void
+event_init(struct event_job *j, struct request *r, const char *kind)
+{
+	memset(j, 0, sizeof(*j));
+	j->gw = r->gw;
+	j->who = r->who;
+	j->body = r->body;
+	store_new_id("bev_", j->ev.id, sizeof(j->ev.id));
+	snprintf(j->ev.breach_id, sizeof(j->ev.breach_id), "%s", r->params[0]);
+	snprintf(j->ev.kind, sizeof(j->ev.kind), "%s", kind);
+	snprintf(j->ev.actor, sizeof(j->ev.actor), "%s", r->who->id);
+	snprintf(j->ev.actor_role, sizeof(j->ev.actor_role), "%s", role_name(r->who->role));
+	j->ev.at_us = store_now_us();
+	j->ev.high_risk = j->ev.report_to_regulator = j->ev.late = j->ev.notify_individuals = -1;
+	j->ev.special_category = -1;
+	j->ev.approx_people = j->ev.approx_records = -1;
+}
+
+static void
+event_reply(struct event_job *j, struct response *rs, int rc)
+{
+	if (rc == 0) {
+		resp_json(rs, 201, j->view);
+		j->view = NULL;
+	} else if (j->not_found)
+		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
+	else if (j->refused != NULL)
+		resp_error(rs, 400, j->refused, j->message, NULL);
+	else
+		resp_error(rs, 503, "store_unavailable",
+		    "Nothing was recorded. Try again.", NULL);
+	json_decref(j->text);
+	json_decref(j->view);
+}
+
+static int
+decision_job(struct store_conn *c, void *arg)
+{
+	struct event_job	*j = arg;
+	struct breach_row	 b;
+	struct history		 h;
+	char			 reason[64];
+	int			 rc;
+
+	if ((rc = load_breach(c, j->ev.breach_id, &b, &h)) != 0) {
+		j->not_found = rc == 1;
+		return -1;
+	}
+	j->refused = breach_check_decision(&j->d, h.aware_min, h.reported_us, j->ev.at_us,
+	    &j->message);
+	if (j->refused != NULL) {
+		free(b.text_ct);
+		return -1;
+	}
+	j->ev.high_risk = j->d.high_risk;
+	j->ev.report_to_regulator = j->d.report_to_regulator;
+	j->ev.notify_individuals = j->d.notify_individuals;
+	if (j->d.report_to_regulator) {
+		j->ev.reported_us = h.reported_us != 0 ? h.reported_us : j->ev.at_us;
+		j->ev.late = breach_report_late(h.aware_min, j->ev.reported_us);
+	} else
+		j->ev.late = 0;
+	snprintf(j->ev.art34_exception, sizeof(j->ev.art34_exception), "%s",
+	    j->d.art34_exception ? j->d.art34_exception : "");
+	snprintf(reason, sizeof(reason), "regulator:%s%s individuals:%s",
+	    j->d.report_to_regulator ? "yes" : "no", j->ev.late == 1 ? "(late)" : "",
+	    j->d.notify_individuals ? "yes" : "no");
+	rc = finish_event(j, c, &b, "breach.decided", reason);
+	free(b.text_ct);
+	return rc;
+}
+
+static void
+breach_decide(struct request *r, struct response *rs)
+{
+	static const char *const text[] = {
+		"regulator_reason", "delay_reason", "individuals_reason", NULL
+	};
+	struct event_job	 j;
+	int			 rc;
+
+	event_init(&j, r, "decision");
+	j.d.high_risk = json_is_true(json_object_get(r->body, "high_risk"));
+	j.d.report_to_regulator = json_is_true(json_object_get(r->body, "report_to_regulator"));
+	j.d.notify_individuals = json_is_true(json_object_get(r->body, "notify_individuals"));
+	j.d.regulator_reason = json_string_value(json_object_get(r->body, "regulator_reason"));
+	j.d.delay_reason = json_string_value(json_object_get(r->body, "delay_reason"));
+	j.d.individuals_reason = json_string_value(json_object_get(r->body, "individuals_reason"));
+	j.d.art34_exception = json_string_value(json_object_get(r->body, "art34_exception"));
+	j.text = pick(r->body, text);
+	rc = writer_submit(r->gw->writer, decision_job, &j);
+	if (rc == 0)
+		log_info("breach %s decided", j.ev.breach_id);
+	event_reply(&j, rs, rc);
+}
+
+static int
+amendment_job(struct store_conn *c, void *arg)
+{
+	struct event_job	*j = arg;
+	struct breach_row	 b;
+	struct history		 h;
+	int64_t			 occurred, aware;
+	int			 rc;
+
+	if ((rc = load_breach(c, j->ev.breach_id, &b, &h)) != 0) {
+		j->not_found = rc == 1;
+		return -1;
+	}
+	occurred = j->ev.occurred_us != 0 ? j->ev.occurred_us : h.occurred;
+	aware = j->ev.aware_us != 0 ? j->ev.aware_us : h.aware;
+	if ((j->refused = breach_check_facts(occurred, aware, j->ev.at_us)) != NULL) {
+		j->message = "The corrected times are not in order (aware after the breach, "
+		    "neither in the future).";
+		free(b.text_ct);
+		return -1;
+	}
+	rc = finish_event(j, c, &b, "breach.amended", NULL);
+	free(b.text_ct);
+	return rc;
+}
+
+static void
+breach_amend(struct request *r, struct response *rs)
+{
+	static const char *const text[] = {
+		"reason", "description", "consequences", "measures", "data_categories", NULL
+	};
+	struct event_job	 j;
+	const json_t		*v;
+	int			 rc;
+
+	event_init(&j, r, "amendment");
+	if (opt_time(r->body, "occurred_at", &j.ev.occurred_us) == -1) {
+		bad_field(rs, "invalid_time", "occurred_at is not a date-time.", "/occurred_at");
+		return;
+	}
+	if (opt_time(r->body, "aware_at", &j.ev.aware_us) == -1) {
+		bad_field(rs, "invalid_time", "aware_at is not a date-time.", "/aware_at");
+		return;
+	}
+	if (types_text(r->body, j.ev.types, sizeof(j.ev.types)) == -1) {
+		bad_field(rs, "invalid_type", "The type list is not valid.", "/type");
+		return;
+	}
+	if ((v = json_object_get(r->body, "special_category")) != NULL)
+		j.ev.special_category = json_is_true(v);
+	if ((v = json_object_get(r->body, "approx_people")) != NULL)
+		j.ev.approx_people = json_integer_value(v);
+	if ((v = json_object_get(r->body, "approx_records")) != NULL)
+		j.ev.approx_records = json_integer_value(v);
+	j.text = pick(r->body, text);
+	rc = writer_submit(r->gw->writer, amendment_job, &j);
+	if (rc == 0)
+		log_info("breach %s amended", j.ev.breach_id);
+	event_reply(&j, rs, rc);
+}
+
+/* ---- GET ---- */
+
+struct list {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	int			 full;
+	int64_t			 now_us;
+	json_t			*items;
+	int64_t			 overdue;
+};
+
+static int
+list_cb(const struct breach_row *b, void *arg)
+{
+	struct list	*l = arg;
+	json_t		*v;
+
+	if ((v = breach_view(l->gw, l->c, b, l->full, l->now_us)) == NULL)
+		return -1;
+	if (json_is_true(json_object_get(v, "overdue")))
+		l->overdue++;
+	json_array_append_new(l->items, v);
+	return 0;
+}
+
+struct read_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*object_id;
+};
+
+static int
+read_job(struct store_conn *c, void *arg)
+{
+	struct read_job	*j = arg;
+
+	return append(j->gw, c, j->who, "breach.register_read", j->object_id, NULL, NULL, NULL);
+}
+
+/* The auditor holds no personal data: the register without free text. */
+static int
+full_view(const struct principal *who)
+{
+	return who->role != ROLE_AUDITOR;
+}
+
+/* A read of the free text is an access to what may be personal data: it
+ * is recorded before the reply goes out. 0 or -1. */
+static int
+record_read(struct request *r, const char *object_id)
+{
+	struct read_job	j = { .gw = r->gw, .who = r->who, .object_id = object_id };
+
+	if (!full_view(r->who))
+		return 0;
+	return writer_submit(r->gw->writer, read_job, &j);
+}
+
+static void
+breach_list(struct request *r, struct response *rs)
+{
+	struct list	 l = { .gw = r->gw, .full = full_view(r->who), .now_us = store_now_us() };
+	int		 rc;
+
+	if ((l.c = store_read_begin(r->gw->store)) == NULL) {
+		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
+		return;
+	}
+	l.items = json_array();
+	rc = store_breaches_each(l.c, LIST_MAX, list_cb, &l);
+	store_read_end(r->gw->store, l.c);
+	if (rc != 0 || record_read(r, NULL) != 0) {
+		json_decref(l.items);
+		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
+		return;
+	}
+	resp_json(rs, 200, json_pack("{s:o, s:I, s:b}", "breaches", l.items,
+	    "overdue", (json_int_t)l.overdue, "free_text", l.full));
+}
+
+static void
+breach_show(struct request *r, struct response *rs)
+{
+	struct store_conn	*c;
+	struct breach_row	 b;
+	json_t			*v = NULL;
+	int			 rc;
+
+	if ((c = store_read_begin(r->gw->store)) == NULL) {
+		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
+		return;
+	}
+	rc = store_breach_get(c, r->params[0], &b);
+	if (rc == 0) {
+		v = breach_view(r->gw, c, &b, full_view(r->who), store_now_us());
+		free(b.text_ct);
+	}
+	store_read_end(r->gw->store, c);
+	if (rc == 1) {
+		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
+		return;
+	}
+	if (v == NULL || record_read(r, r->params[0]) != 0) {
+		json_decref(v);
+		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
+		return;
+	}
+	resp_json(rs, 200, v);
+}
+
+/* ---- metrics ---- */
+
+static double
+overdue_gauge(void *arg)
+{
+	struct gateway		*gw = arg;
+	struct store_conn	*c;
+	int64_t			 n = 0;
+
+	if ((c = store_read_begin(gw->store)) == NULL)
+		return -1;
+	if (store_breaches_overdue(c, store_now_us(), BREACH_DEADLINE_US, &n) == -1)
+		n = -1;
+	store_read_end(gw->store, c);
+	return (double)n;
+}
+
+void
+breach_metrics_register(struct gateway *gw)
+{
+	metrics_gauge(gw->metrics, "gateway_breaches_overdue",
+	    "Breaches past the 72-hour deadline with no decision (UK GDPR Art 33).",
+	    overdue_gauge, gw);
+}
+
+#define RECORDERS	(ROLE_BIT(ROLE_STAFF) | ROLE_BIT(ROLE_SAFEGUARDING_LEAD) | \
+			 ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE))
+
+const struct route breach_routes[] = {
+	{ "POST", "/v1/breaches", RECORDERS, "breach", breach_record },
+	{ "GET", "/v1/breaches", RECORDERS | ROLE_BIT(ROLE_AUDITOR), NULL, breach_list },
+	{ "GET", "/v1/breaches/{id}", RECORDERS | ROLE_BIT(ROLE_AUDITOR), NULL, breach_show },
+	{ "POST", "/v1/breaches/{id}/decision", ROLE_BIT(ROLE_DP_TRUSTEE), "breach-decision",
+	    breach_decide },
+	{ "POST", "/v1/breaches/{id}/amendments", RECORDERS, "breach-amendment", breach_amend },
+	{ NULL, NULL, 0, NULL, NULL }
+};

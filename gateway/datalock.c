@@ -1,0 +1,59 @@
+/*
+ * datalock.c: the data directory's owner lock (datalock.h), an flock(2) on
+ * DIR/gatewayd.lock. flock locks go with the open file description, so the
+ * lock ends when the process does, however it ends: no stale lock files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "datalock.h"
+
+int
+datalock_acquire(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char	path[PATH_MAX], holder[128];
+	ssize_t	n;
+	int	fd, len;
+
+	if (snprintf(path, sizeof(path), "%s/gatewayd.lock", dir) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int e = errno;
+
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		close(fd);
+		if (e == EWOULDBLOCK)
+			snprintf(err, errlen, "%s is in use by %s", dir,
+			    holder[0] ? holder : "another process");
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	len = snprintf(holder, sizeof(holder), "pid %ld (%s)\n", (long)getpid(), name);
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, holder, (size_t)len, 0) != len) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+datalock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,64 @@
+/*
+ * erasure_api.c: POST /v1/families/{id}/erasure, erasure on request (UK
+ * GDPR Art 17), staff only, with the Art 17(1) ground and a reason. The
+ * family's data key is destroyed (retention_erase(): crypto-erasure), so
+ * every personal field sealed under it is gone while the rows and the
+ * ledger still verify. Refused with 409 legal_hold while a legal hold (an
+ * open police or court request, litigation) applies. The reason is kept
+ * only as its SHA-256 digest: its text would be personal data outliving
+ * the key it is about.
+ */
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "gateway.h"
+#include "http.h"
+#include "log.h"
+#include "retention.h"
+#include "store.h"
+#include "vault.h"
+
+static void
+erase(struct request *r, struct response *rs)
+{
+	const char	*ground, *reason;
+	unsigned char	 digest[32];
+	char		 pseudonym[65], t[32];
+	int64_t		 seq = 0;
+	int		 rc;
+
+	ground = json_string_value(json_object_get(r->body, "ground"));
+	reason = json_string_value(json_object_get(r->body, "reason"));
+	SHA256((const unsigned char *)reason, strlen(reason), digest);
+	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);
+	rc = retention_erase(r->gw, pseudonym, r->who, ground, digest, &seq);
+	switch (rc) {
+	case 0:
+		log_info("family erased on request (ledger entry %lld)", (long long)seq);
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I}", "status", "erased",
+		    "erased_at", store_time_fmt(store_now_us(), t), "ground", ground,
+		    "ledger_seq", (json_int_t)seq));
+		return;
+	case 1:
+		resp_error(rs, 404, "not_found", "The charity holds no records about that family.",
+		    NULL);
+		return;
+	case 2:
+		resp_error(rs, 409, "already_erased",
+		    "That family's records were already erased or expired.", NULL);
+		return;
+	case 3:
+		resp_error(rs, 409, "legal_hold",
+		    "A legal hold applies to this family (an open police or court request, or "
+		    "litigation): its records cannot be erased until the hold is released.", NULL);
+		return;
+	default:
+		resp_error(rs, 503, "store_unavailable", "Nothing was erased. Try again.", NULL);
+	}
+}
+
+const struct route erasure_routes[] = {
+	{ "POST", "/v1/families/{id}/erasure", ROLE_BIT(ROLE_STAFF), "erasure", erase },
+	{ NULL, NULL, 0, NULL, NULL }
+};

@@ -1,0 +1,86 @@
+/*
+ * retention.h: keeping less, for less long. Each legitimate interest of an
+ * agency profile carries a retention period (struct interest retention_days);
+ * a family's data key is destroyed (vault_destroy: crypto-erasure) once
+ * every record of the family is past the retention of its interest, or at
+ * once when the family's erasure is asked for, unless a legal hold applies.
+ * The rows, their digests and the ledger stay, so the ledger still
+ * verifies; the personal fields sealed under the key are gone for good.
+ *
+ * retention_rule.c: the verdict, pure.
+ * retention.c: the sweep (daemon thread and gatewayctl) and erasure.
+ */
+#ifndef RETENTION_H
+#define RETENTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RETENTION_DAY_US	(INT64_C(86400) * 1000000)
+/* An anchor that never runs out: a live consent without an end date. */
+#define RETENTION_FOREVER	INT64_MAX
+
+/* What one family's retention is measured from: per record kind, agency
+ * and purpose, the latest such instant (a disclosure: when it was made; a
+ * consent: when it ended, RETENTION_FOREVER while live). Strings borrowed. */
+struct retention_anchor {
+	const char	*agency_id;
+	const char	*purpose;
+	int64_t		 anchor_us;
+};
+
+enum retention_verdict {
+	RETENTION_KEEP = 0,	/* some record is still within its period */
+	RETENTION_EXPIRED,	/* every record is past its period */
+	RETENTION_UNKNOWN	/* a record's interest is not in any profile: kept */
+};
+
+/* Retention in days of agency_id's interest purpose, or -1 when the
+ * profiles name no such interest. */
+typedef int (*retention_days_fn)(void *arg, const char *agency_id, const char *purpose);
+
+/*
+ * The verdict for one family at as_of_us. A record is past retention when
+ * anchor + days (whole days of 86400 s) is before as_of_us; the family is
+ * expired when all its records are (a family with no records left is
+ * expired). A record whose interest is unknown keeps the family: failing
+ * closed means keeping, never destroying on a configuration mistake.
+ * *until_us (may be NULL) gets the instant after which the verdict turns
+ * to expired, or RETENTION_FOREVER when it never will on its own.
+ */
+enum retention_verdict retention_verdict(const struct retention_anchor *a, size_t n,
+		    retention_days_fn days, void *arg, int64_t as_of_us, int64_t *until_us);
+
+struct gateway;
+struct principal;
+
+/* What a sweep did. */
+struct retention_summary {
+	int64_t	families;	/* with a live key, looked at */
+	int64_t	expired;	/* keys destroyed now */
+	int64_t	held;		/* past retention but under a legal hold */
+	int64_t	unknown;	/* kept: an interest no profile names */
+};
+
+/* One sweep at as_of_us (normally now): destroys the key of every family
+ * past retention and not held, each with a family_erasures mark and a
+ * "family.expired" ledger entry (actor "system", no personal data), then a
+ * "retention.sweep" entry with the counts, as_of and via ("daemon",
+ * "gatewayctl"). 0 (summary filled), -1 error (what was committed stays
+ * committed and recorded). */
+int	retention_sweep(struct gateway *, int64_t as_of_us, const char *via,
+	    struct retention_summary *);
+
+/* Erasure on request (Art 17) of the family with this pseudonym, by who,
+ * on ground, with the digest of the staff member's reason. 0 erased; 1 no
+ * such family; 2 already erased or expired; 3 a legal hold applies; -1. */
+int	retention_erase(struct gateway *, const char *pseudonym, const struct principal *who,
+	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq);
+
+/* Registers the writer hook and starts the daemon's sweep thread: a sweep
+ * at start-up, then every interval_s seconds (0: no thread). 0 or -1. */
+int	retention_start(struct gateway *, unsigned interval_s);
+/* Stops the thread (waits for a sweep in progress). Before writer_stop(). */
+void	retention_stop(struct gateway *);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * retention_rule.c: whether a family is past retention (retention.h). Pure:
+ * no I/O header, no allocation; the profiles are reached through a
+ * callback so that tests can hand it any table of periods.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "retention.h"
+
+enum retention_verdict
+retention_verdict(const struct retention_anchor *a, size_t n, retention_days_fn days,
+    void *arg, int64_t as_of_us, int64_t *until_us)
+{
+	enum retention_verdict	v = RETENTION_EXPIRED;
+	int64_t			until = INT64_MIN;
+	size_t			i;
+	int			d;
+
+	for (i = 0; i < n; i++) {
+		int64_t	end;
+
+		if ((d = days(arg, a[i].agency_id, a[i].purpose)) < 0) {
+			v = RETENTION_UNKNOWN;
+			until = RETENTION_FOREVER;
+			continue;
+		}
+		if (a[i].anchor_us >= RETENTION_FOREVER - (int64_t)d * RETENTION_DAY_US)
+			end = RETENTION_FOREVER;
+		else
+			end = a[i].anchor_us + (int64_t)d * RETENTION_DAY_US;
+		if (end > until)
+			until = end;
+		if (end >= as_of_us && v == RETENTION_EXPIRED)
+			v = RETENTION_KEEP;
+	}
+	if (until_us != NULL)
+		*until_us = n == 0 ? INT64_MIN : until;
+	return v;
+}

@@ -1,0 +1,410 @@
+/*
+ * sar_api.c: GET /v1/families/{id}/subject-access, the subject-access
+ * export (UK GDPR Art 15): what was shared about a family, with whom, when,
+ * for what and on which lawful basis, with the values that left; and every
+ * consent the family gave. Staff only, with an X-Access-Reason; the export
+ * is itself recorded (subject_access_reads, the reason sealed) and is a
+ * ledger entry, durable before the reply.
+ *
+ * Left out, without trace: what is held under an active safeguarding
+ * override (store_sar_disclosures() never returns it, so there is nothing
+ * here to count; items are numbered 1..n after the fact and carry random
+ * ids, not sequence numbers) and refused attempts (which shared nothing,
+ * and could betray a referral held under an override). Police and court
+ * requests, and their do_not_notify holds, join this export with the
+ * requests module.
+ *
+ * JSON by default; a printable text rendering with ?format=text or
+ * Accept: text/plain.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "gateway.h"
+#include "http.h"
+#include "ledger.h"
+#include "log.h"
+#include "profiles.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+#define MAX_REASON	2000
+
+struct export {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	const char		*pseudonym;
+	int64_t			 now_us;
+	json_t			*disclosures;
+	json_t			*consents;
+	int			 failed;
+};
+
+static json_t *
+recipient(const struct profiles *p, const char *agency_id)
+{
+	const struct agency	*ag = profiles_find(p, agency_id);
+
+	return json_pack("{s:s, s:s?, s:s?}", "agency_id", agency_id,
+	    "name", ag ? ag->name : NULL, "kind", ag ? ag->kind : NULL);
+}
+
+static int
+disclosure_cb(const struct sar_disclosure *d, void *arg)
+{
+	struct export	*x = arg;
+	json_t		*item, *fields, *data = NULL;
+	char		*pt = NULL, t[32];
+	size_t		 ptlen = 0;
+	int		 rc;
+
+	if ((fields = json_loads(d->disclosed_fields ? d->disclosed_fields : "[]", 0, NULL)) == NULL)
+		fields = json_array();
+	if (d->data_ct != NULL) {
+		rc = vault_unseal(x->gw->vault, x->c, x->pseudonym, d->data_ct, d->data_ctlen,
+		    &pt, &ptlen);
+		if (rc == -1) {
+			json_decref(fields);
+			x->failed = 1;
+			return -1;
+		}
+		if (rc == 0) {
+			data = json_loadb(pt, ptlen, 0, NULL);
+			OPENSSL_cleanse(pt, ptlen);
+			free(pt);
+		}
+	}
+	item = json_pack("{s:s, s:s, s:o, s:s, s:{s:s?, s:s?}, s:o, s:o}",
+	    "reference", d->id, "date", store_time_fmt(d->created_us, t),
+	    "recipient", recipient(x->gw->profiles, d->agency_id),
+	    "purpose", d->purpose,
+	    "lawful_basis", "article6", d->article6, "article9", d->article9,
+	    "fields", fields, "data", data ? data : json_null());
+	if (item == NULL)
+		return -1;
+	json_array_append_new(x->disclosures, item);
+	return 0;
+}
+
+static int
+consent_cb(const struct consent_row *r, void *arg)
+{
+	struct export	*x = arg;
+	const char	*status;
+	char		 g[32], e[32], w[32];
+
+	if (r->withdrawn_us != 0)
+		status = "withdrawn";
+	else if (r->expires_us != 0 && r->expires_us < x->now_us)
+		status = "expired";
+	else
+		status = "live";
+	json_array_append_new(x->consents, json_pack("{s:s, s:o, s:s, s:s, s:s, s:s?, s:s?}",
+	    "reference", r->id, "recipient", recipient(x->gw->profiles, r->agency_id),
+	    "purpose", r->purpose, "status", status,
+	    "granted_at", store_time_fmt(r->granted_us, g),
+	    "expires_at", r->expires_us ? store_time_fmt(r->expires_us, e) : NULL,
+	    "withdrawn_at", r->withdrawn_us ? store_time_fmt(r->withdrawn_us, w) : NULL));
+	return 0;
+}
+
+/* ---- the record of the export ---- */
+
+struct record_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*pseudonym;
+	const char		*reason;
+	const char		*state;		/* "available", "erased", "expired", "none" */
+	struct sar_read_row	 row;
+};
+
+static int
+record_job(struct store_conn *c, void *arg)
+{
+	struct record_job	*j = arg;
+	struct ledger_entry	 e;
+	int			 rc = -1;
+
+	/* The reason is sealed under the family key while there is one; an
+	 * export of an erased or unknown family keeps no reason text (nor
+	 * makes a key for a family the charity never held). */
+	if (strcmp(j->state, "available") == 0 &&
+	    vault_seal(j->gw->vault, c, j->pseudonym, j->reason, strlen(j->reason),
+	    &j->row.reason_ct, &j->row.reason_ctlen) != 0)
+		goto out;
+	if (store_sar_read_digest(&j->row, j->row.record_digest) == -1)
+		goto out;
+	e = (struct ledger_entry){ .actor = j->who->id, .actor_role = role_name(j->who->role),
+	    .action = "family.subject_access", .family_pseudonym = j->pseudonym,
+	    .object_id = j->row.id, .reason = strcmp(j->state, "available") == 0 ? NULL : j->state,
+	    .record_digest = j->row.record_digest };
+	if (ledger_append(j->gw->ledger, c, &e, &j->row.ledger_seq, NULL) == -1 ||
+	    store_sar_read_insert(c, &j->row) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(j->row.reason_ct);
+	j->row.reason_ct = NULL;
+	return rc;
+}
+
+/* ---- text rendering ---- */
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+	int	 failed;
+};
+
+static void
+bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if (b->p != NULL && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		{
+			size_t	ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+			char	*np = realloc(b->p, ncap);
+
+			if (np == NULL) {
+				b->failed = 1;
+				return;
+			}
+			b->p = np;
+			b->cap = ncap;
+		}
+	}
+}
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	const char	*s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* The date part of an RFC 3339 time. */
+static const char *
+day(const json_t *o, const char *k, char out[11])
+{
+	snprintf(out, 11, "%s", jstr(o, k));
+	return out;
+}
+
+static void
+text_value(struct buf *b, const json_t *v)
+{
+	char	*s;
+
+	if (json_is_string(v)) {
+		bprintf(b, "%s", json_string_value(v));
+		return;
+	}
+	if ((s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL) {
+		b->failed = 1;
+		return;
+	}
+	bprintf(b, "%s", s);
+	free(s);
+}
+
+static char *
+render_text(const json_t *x, size_t *len)
+{
+	struct buf	 b = { 0 };
+	const json_t	*a, *it, *rcp, *v, *fv;
+	const char	*k;
+	size_t		 i;
+	char		 d1[11], d2[11];
+
+	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by %s\n",
+	    jstr(x, "family_id"), jstr(x, "prepared_at"), jstr(x, "prepared_by"));
+	if (strcmp(jstr(x, "records"), "available") != 0) {
+		bprintf(&b, "\nThe records about this family were %s on %s. Nothing readable "
+		    "about the family is held.\n", jstr(x, "records"),
+		    day(x, "records_changed_at", d1));
+	}
+	a = json_object_get(x, "disclosures");
+	bprintf(&b, "\nINFORMATION SHARED WITH OTHER AGENCIES\n");
+	if (json_array_size(a) == 0)
+		bprintf(&b, "  None.\n");
+	json_array_foreach(a, i, it) {
+		rcp = json_object_get(it, "recipient");
+		bprintf(&b, "\n%zu. %s  to %s (%s)\n", i + 1, day(it, "date", d1),
+		    json_string_value(json_object_get(rcp, "name")) ?
+		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"));
+		bprintf(&b, "   Purpose: %s\n   Lawful basis: %s", jstr(it, "purpose"),
+		    jstr(json_object_get(it, "lawful_basis"), "article6"));
+		if (json_string_value(json_object_get(json_object_get(it, "lawful_basis"), "article9")))
+			bprintf(&b, "; special category: %s",
+			    jstr(json_object_get(it, "lawful_basis"), "article9"));
+		bprintf(&b, "\n   Reference: %s\n   Information shared:\n", jstr(it, "reference"));
+		v = json_object_get(it, "data");
+		if (!json_is_object(v) || json_object_size(v) == 0)
+			bprintf(&b, "     (no longer readable)\n");
+		json_object_foreach((json_t *)v, k, fv) {
+			bprintf(&b, "     %s: ", k);
+			text_value(&b, fv);
+			bprintf(&b, "\n");
+		}
+	}
+	a = json_object_get(x, "consents");
+	bprintf(&b, "\nCONSENTS GIVEN\n");
+	if (json_array_size(a) == 0)
+		bprintf(&b, "  None.\n");
+	json_array_foreach(a, i, it) {
+		rcp = json_object_get(it, "recipient");
+		bprintf(&b, "\n%zu. To share with %s (%s) for %s\n   Given: %s   Status: %s",
+		    i + 1, json_string_value(json_object_get(rcp, "name")) ?
+		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"),
+		    jstr(it, "purpose"), day(it, "granted_at", d1), jstr(it, "status"));
+		if (json_string_value(json_object_get(it, "expires_at")))
+			bprintf(&b, "   Expires: %s", day(it, "expires_at", d2));
+		if (json_string_value(json_object_get(it, "withdrawn_at")))
+			bprintf(&b, "   Withdrawn: %s", day(it, "withdrawn_at", d2));
+		bprintf(&b, "\n");
+	}
+	bprintf(&b, "\nThis export is recorded in the gateway's ledger (entry %lld).\n",
+	    (long long)json_integer_value(json_object_get(x, "ledger_seq")));
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+static int
+wants_text(const struct request *r)
+{
+	const char	*f = req_query(r, "format"), *acc = req_header(r, "Accept");
+
+	if (f != NULL)
+		return strcmp(f, "text") == 0;
+	return acc != NULL && strstr(acc, "text/plain") != NULL &&
+	    strstr(acc, "application/json") == NULL;
+}
+
+static void
+subject_access(struct request *r, struct response *rs)
+{
+	struct export		 x = { .gw = r->gw };
+	struct record_job	 j = { .gw = r->gw, .who = r->who };
+	struct erasure_row	 er;
+	const char		*reason, *fmt;
+	char			 pseudonym[65], t[32];
+	json_t			*out;
+	int			 key, rc;
+
+	reason = req_header(r, "X-Access-Reason");
+	if (reason == NULL || reason[0] == '\0') {
+		resp_error(rs, 403, "access_reason_required",
+		    "Reading a family's records needs an X-Access-Reason header.", NULL);
+		return;
+	}
+	if (strlen(reason) > MAX_REASON) {
+		resp_error(rs, 400, "access_reason_too_long",
+		    "The X-Access-Reason header is too long.", NULL);
+		return;
+	}
+	fmt = req_query(r, "format");
+	if (fmt != NULL && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
+		resp_error(rs, 400, "invalid_format", "format must be json or text.",
+		    json_pack("[{s:s}]", "path", "?format"));
+		return;
+	}
+	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);
+	x.pseudonym = pseudonym;
+	x.now_us = store_now_us();
+	x.disclosures = json_array();
+	x.consents = json_array();
+	out = json_pack("{s:s, s:s, s:s}", "family_id", r->params[0],
+	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", r->who->id);
+	if ((x.c = store_read_begin(r->gw->store)) == NULL)
+		goto unavailable;
+	key = store_family_key_state(x.c, pseudonym);
+	rc = key < 0 ? -1 : store_erasure_get(x.c, pseudonym, &er);
+	if (key == 1)
+		j.state = "available";
+	else if (key == 0)
+		j.state = "none";
+	else if (rc == 0)
+		j.state = strcmp(er.kind, "expired") == 0 ? "expired" : "erased";
+	else
+		j.state = "erased";
+	if (rc != -1 && key == 1 &&
+	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
+	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0))
+		rc = -1;
+	store_read_end(r->gw->store, x.c);
+	if (rc == -1 || key < 0 || x.failed)
+		goto unavailable;
+	json_object_set_new(out, "records", json_string(strcmp(j.state, "none") == 0 ?
+	    "available" : j.state));
+	if (key == 2 && rc == 0)
+		json_object_set_new(out, "records_changed_at", json_string(store_time_fmt(er.at_us, t)));
+	json_object_set_new(out, "disclosures", x.disclosures);
+	json_object_set_new(out, "consents", x.consents);
+	x.disclosures = x.consents = NULL;
+
+	/* Record the export before it leaves. */
+	store_new_id("sar_", j.row.id, sizeof(j.row.id));
+	snprintf(j.row.family_pseudonym, sizeof(j.row.family_pseudonym), "%s", pseudonym);
+	snprintf(j.row.actor, sizeof(j.row.actor), "%s", r->who->id);
+	snprintf(j.row.actor_role, sizeof(j.row.actor_role), "%s", role_name(r->who->role));
+	j.row.read_us = x.now_us;
+	j.pseudonym = pseudonym;
+	j.reason = reason;
+	if (writer_submit(r->gw->writer, record_job, &j) != 0)
+		goto unavailable;
+	json_object_set_new(out, "ledger_seq", json_integer(j.row.ledger_seq));
+	log_info("subject-access export %s made", j.row.id);
+	if (wants_text(r)) {
+		size_t	len = 0;
+		char	*text = render_text(out, &len);
+
+		json_decref(out);
+		if (text == NULL) {
+			resp_error(rs, 500, "internal", "The export could not be rendered.", NULL);
+			return;
+		}
+		resp_text(rs, 200, "text/plain; charset=utf-8", text, len);
+		return;
+	}
+	resp_json(rs, 200, out);
+	return;
+unavailable:
+	json_decref(x.disclosures);
+	json_decref(x.consents);
+	json_decref(out);
+	resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.", NULL);
+}
+
+const struct route sar_routes[] = {
+	{ "GET", "/v1/families/{id}/subject-access", ROLE_BIT(ROLE_STAFF), NULL, subject_access },
+	{ NULL, NULL, 0, NULL, NULL }
+};

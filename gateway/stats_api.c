@@ -1,0 +1,404 @@
+/*
+ * stats_api.c: GET /v1/stats?from=&to=&by=agency_kind|purpose|month, the
+ * anonymised statistics the policy promises funders and the board
+ * (trustees and the auditor). Two tables, each a two-way table of counts
+ * made anonymous by suppress.c:
+ *
+ *   disclosures	rows: the groups; columns: "allowed" and every refusal
+ *			rule that occurred (refusals by rule), so that one
+ *			table carries both and no second table shares its
+ *			margins (linked tables would need joint suppression)
+ *   consents		rows: the groups; columns: recorded, withdrawn
+ *
+ * Small counts read "<10" (the configured threshold, never below 5), the
+ * complements hidden to protect them read "[c]", zero reads 0, totals and row percentages are published only where they do not
+ * give a hidden count away. Nothing else leaves: no family identifier,
+ * pseudonym or free text is ever read by the queries (store_stats.c).
+ * Periods are whole UTC days, and every statistics read is a ledger entry
+ * naming its period and grouping, so repeated overlapping requests (the
+ * differencing risk suppress.c names) are visible to the auditor.
+ * Police and court requests join as a table when the requests module
+ * lands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "http.h"
+#include "ledger.h"
+#include "log.h"
+#include "profiles.h"
+#include "retention.h"
+#include "store.h"
+#include "suppress.h"
+#include "writer.h"
+
+#define MAX_DAYS	(10 * 366)	/* 121 months at most: under SUPPRESS_MAX_ROWS */
+
+enum group_by { BY_AGENCY_KIND, BY_PURPOSE, BY_MONTH };
+
+/* A sorted set of labels. */
+struct axis {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static int
+axis_find(const struct axis *a, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+axis_add(struct axis *a, const char *s)
+{
+	char	*d;
+
+	if (axis_find(a, s) >= 0)
+		return 0;
+	if (a->n == a->cap) {
+		size_t	ncap = a->cap ? 2 * a->cap : 16;
+		char	**nv = realloc(a->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		a->v = nv;
+		a->cap = ncap;
+	}
+	if ((d = strdup(s)) == NULL)
+		return -1;
+	a->v[a->n++] = d;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts from index `from` on (earlier entries keep their place). */
+static void
+axis_sort(struct axis *a, size_t from)
+{
+	if (a->n > from + 1)
+		qsort(a->v + from, a->n - from, sizeof(*a->v), cmp_str);
+}
+
+static void
+axis_free(struct axis *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Counts collected before the table's shape is known. */
+struct triple {
+	char	*row, *col;
+	int64_t	 n;
+};
+
+struct collect {
+	const struct profiles	*profiles;
+	enum group_by		 by;
+	struct axis		 rows, cols;
+	size_t			 fixed_cols;	/* columns placed first, unsorted */
+	struct triple		*t;
+	size_t			 nt, cap;
+	int			 failed;
+};
+
+static const char *
+group_of(const struct collect *c, const struct stats_count *k)
+{
+	const struct agency	*ag;
+
+	switch (c->by) {
+	case BY_AGENCY_KIND:
+		ag = profiles_find(c->profiles, k->agency_id);
+		return ag != NULL && ag->kind != NULL ? ag->kind : "unknown";
+	case BY_PURPOSE:
+		return k->purpose;
+	case BY_MONTH:
+		return k->month;
+	}
+	return "unknown";
+}
+
+static int
+collect_cb(const struct stats_count *k, void *arg)
+{
+	struct collect	*c = arg;
+	const char	*g = group_of(c, k);
+
+	if (c->by == BY_MONTH && axis_find(&c->rows, g) < 0)
+		return 0;	/* cannot happen: the query is cut to the period */
+	if (axis_add(&c->rows, g) == -1 || axis_add(&c->cols, k->outcome) == -1)
+		return -1;
+	if (c->nt == c->cap) {
+		size_t		 ncap = c->cap ? 2 * c->cap : 64;
+		struct triple	*nt = realloc(c->t, ncap * sizeof(*nt));
+
+		if (nt == NULL)
+			return -1;
+		c->t = nt;
+		c->cap = ncap;
+	}
+	c->t[c->nt].row = strdup(g);
+	c->t[c->nt].col = strdup(k->outcome);
+	c->t[c->nt].n = k->n;
+	if (c->t[c->nt].row == NULL || c->t[c->nt].col == NULL) {
+		free(c->t[c->nt].row);
+		free(c->t[c->nt].col);
+		return -1;
+	}
+	c->nt++;
+	return 0;
+}
+
+static void
+collect_free(struct collect *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nt; i++) {
+		free(c->t[i].row);
+		free(c->t[i].col);
+	}
+	free(c->t);
+	axis_free(&c->rows);
+	axis_free(&c->cols);
+}
+
+/* The rows every table shows, whether or not anything happened in them. */
+static int
+seed_rows(struct collect *c, int64_t from_us, int64_t to_us)
+{
+	size_t	i, j;
+
+	switch (c->by) {
+	case BY_AGENCY_KIND:
+		for (i = 0; i < c->profiles->n; i++)
+			if (c->profiles->agencies[i].kind != NULL &&
+			    axis_add(&c->rows, c->profiles->agencies[i].kind) == -1)
+				return -1;
+		return 0;
+	case BY_PURPOSE:
+		for (i = 0; i < c->profiles->n; i++)
+			for (j = 0; j < c->profiles->agencies[i].ninterests; j++)
+				if (axis_add(&c->rows,
+				    c->profiles->agencies[i].interests[j].purpose) == -1)
+					return -1;
+		return 0;
+	case BY_MONTH: {
+		char	t[32], m[8];
+		int64_t	d;
+
+		for (d = from_us; d < to_us; d += RETENTION_DAY_US) {
+			snprintf(m, sizeof(m), "%.7s", store_time_fmt(d, t));
+			if (axis_add(&c->rows, m) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static json_t *
+label(int64_t v, unsigned char mark, int threshold)
+{
+	char	buf[24];
+
+	if (mark != SDC_SHOWN)
+		return json_string(suppress_label(v, mark, threshold, buf));
+	return json_integer(v);
+}
+
+/* Builds, suppresses and renders one table. NULL on failure. */
+static json_t *
+build_table(struct collect *c, int threshold)
+{
+	size_t		 R, C, i, j, nc;
+	int64_t		*cells = NULL, *grid = NULL;
+	unsigned char	*mark = NULL;
+	json_t		*out = NULL, *rows, *cols, *ctot;
+	char		 pbuf[16];
+	int		 ri, ci;
+
+	axis_sort(&c->cols, c->fixed_cols);
+	if (c->by != BY_MONTH)
+		axis_sort(&c->rows, 0);
+	R = c->rows.n;
+	C = c->cols.n;
+	if (R == 0 || C == 0 || R > SUPPRESS_MAX_ROWS || C > SUPPRESS_MAX_COLS)
+		return NULL;
+	nc = C + 1;
+	cells = calloc(R * C, sizeof(*cells));
+	grid = calloc((R + 1) * nc, sizeof(*grid));
+	mark = calloc((R + 1) * nc, 1);
+	if (cells == NULL || grid == NULL || mark == NULL)
+		goto out;
+	for (i = 0; i < c->nt; i++) {
+		ri = axis_find(&c->rows, c->t[i].row);
+		ci = axis_find(&c->cols, c->t[i].col);
+		if (ri >= 0 && ci >= 0)
+			cells[(size_t)ri * C + (size_t)ci] += c->t[i].n;
+	}
+	if (suppress_table(cells, R, C, threshold, grid, mark) != 0)
+		goto out;
+	cols = json_array();
+	for (j = 0; j < C; j++)
+		json_array_append_new(cols, json_string(c->cols.v[j]));
+	rows = json_array();
+	for (i = 0; i < R; i++) {
+		json_t		*cl = json_array(), *pc = json_array();
+		const size_t	 t = i * nc + C;
+
+		for (j = 0; j < C; j++) {
+			const char *p = suppress_percent(grid[i * nc + j], mark[i * nc + j],
+			    grid[t], mark[t], pbuf);
+
+			json_array_append_new(cl, label(grid[i * nc + j], mark[i * nc + j], threshold));
+			json_array_append_new(pc, p ? json_string(p) : json_null());
+		}
+		json_array_append_new(rows, json_pack("{s:s, s:o, s:o, s:o}", "group", c->rows.v[i],
+		    "cells", cl, "total", label(grid[t], mark[t], threshold), "percent", pc));
+	}
+	ctot = json_array();
+	for (j = 0; j < C; j++)
+		json_array_append_new(ctot, label(grid[R * nc + j], mark[R * nc + j], threshold));
+	out = json_pack("{s:o, s:o, s:o, s:o}", "columns", cols, "rows", rows,
+	    "column_totals", ctot, "total", label(grid[R * nc + C], mark[R * nc + C], threshold));
+out:
+	free(cells);
+	free(grid);
+	free(mark);
+	return out;
+}
+
+/* Parses a date parameter (YYYY-MM-DD only: periods are whole days). */
+static int
+parse_day(const char *s, int64_t *us)
+{
+	return s != NULL && strlen(s) == 10 && store_time_parse(s, us) == 0 ? 0 : -1;
+}
+
+struct read_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	char			 reason[160];
+};
+
+static int
+read_job(struct store_conn *c, void *arg)
+{
+	struct read_job		*j = arg;
+	struct ledger_entry	 e = { .actor = j->who->id, .actor_role = role_name(j->who->role),
+				    .action = "stats.read", .reason = j->reason };
+
+	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
+}
+
+static void
+stats(struct request *r, struct response *rs)
+{
+	static const char *const by_names[] = { "agency_kind", "purpose", "month" };
+	struct collect		 disc = { .profiles = r->gw->profiles },
+				 cons = { .profiles = r->gw->profiles };
+	struct read_job		 j = { .gw = r->gw, .who = r->who };
+	struct store_conn	*c;
+	const char		*by = req_query(r, "by"), *from = req_query(r, "from"),
+				*to = req_query(r, "to");
+	int64_t			 from_us, to_us;
+	json_t			*td = NULL, *tc = NULL;
+	char			 t1[32], t2[32], d1[11], d2[11];
+	int			 threshold = r->gw->cfg.stats_threshold, rc;
+	size_t			 i;
+
+	disc.by = BY_AGENCY_KIND;
+	if (by != NULL) {
+		for (i = 0; i < 3 && strcmp(by, by_names[i]) != 0; i++)
+			;
+		if (i == 3) {
+			resp_error(rs, 400, "invalid_parameter",
+			    "by must be agency_kind, purpose or month.",
+			    json_pack("[{s:s}]", "path", "?by"));
+			return;
+		}
+		disc.by = (enum group_by)i;
+	}
+	cons.by = disc.by;
+	/* The period: whole UTC days, to inclusive; default the last 365 days. */
+	if (to == NULL)
+		to_us = (store_now_us() / RETENTION_DAY_US) * RETENTION_DAY_US;
+	else if (parse_day(to, &to_us) == -1) {
+		resp_error(rs, 400, "invalid_parameter", "to must be a date (YYYY-MM-DD).",
+		    json_pack("[{s:s}]", "path", "?to"));
+		return;
+	}
+	to_us += RETENTION_DAY_US;	/* exclusive end */
+	if (from == NULL)
+		from_us = to_us - 365 * RETENTION_DAY_US;
+	else if (parse_day(from, &from_us) == -1) {
+		resp_error(rs, 400, "invalid_parameter", "from must be a date (YYYY-MM-DD).",
+		    json_pack("[{s:s}]", "path", "?from"));
+		return;
+	}
+	if (from_us >= to_us || to_us - from_us > MAX_DAYS * RETENTION_DAY_US) {
+		resp_error(rs, 400, "invalid_period",
+		    "from must not be after to, and the period at most ten years.", NULL);
+		return;
+	}
+	disc.fixed_cols = 1;
+	cons.fixed_cols = 2;
+	if (axis_add(&disc.cols, "allowed") == -1 || axis_add(&cons.cols, "recorded") == -1 ||
+	    axis_add(&cons.cols, "withdrawn") == -1 ||
+	    seed_rows(&disc, from_us, to_us) == -1 || seed_rows(&cons, from_us, to_us) == -1)
+		goto fail;
+	if ((c = store_read_begin(r->gw->store)) == NULL)
+		goto fail;
+	rc = store_stats_disclosures(c, from_us, to_us, collect_cb, &disc);
+	if (rc == 0)
+		rc = store_stats_consents(c, from_us, to_us, collect_cb, &cons);
+	store_read_end(r->gw->store, c);
+	if (rc != 0 || (td = build_table(&disc, threshold)) == NULL ||
+	    (tc = build_table(&cons, threshold)) == NULL)
+		goto fail;
+	snprintf(d1, sizeof(d1), "%.10s", store_time_fmt(from_us, t1));
+	snprintf(d2, sizeof(d2), "%.10s", store_time_fmt(to_us - 1, t2));
+	snprintf(j.reason, sizeof(j.reason), "by=%s from=%s to=%s", by_names[disc.by], d1, d2);
+	if (writer_submit(r->gw->writer, read_job, &j) != 0)
+		goto fail;
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o}}",
+	    "from", d1, "to", d2, "by", by_names[disc.by], "threshold", threshold,
+	    "suppression", "Counts from 1 to threshold-1 are shown as \"<threshold\"; zero is "
+	    "shown as 0; further cells and totals (each at least the threshold) are shown as "
+	    "\"[c]\" so that no hidden count can be worked out from the totals or percentages.",
+	    "tables", "disclosures", td, "consents", tc));
+	collect_free(&disc);
+	collect_free(&cons);
+	return;
+fail:
+	json_decref(td);
+	json_decref(tc);
+	collect_free(&disc);
+	collect_free(&cons);
+	resp_error(rs, 503, "store_unavailable", "The statistics cannot be made now.", NULL);
+}
+
+const struct route stats_routes[] = {
+	{ "GET", "/v1/stats", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE) |
+	    ROLE_BIT(ROLE_AUDITOR), NULL, stats },
+	{ NULL, NULL, 0, NULL, NULL }
+};

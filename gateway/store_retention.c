@@ -1,0 +1,353 @@
+/*
+ * store_retention.c: legal holds, the marks left when a family's data key is
+ * destroyed (expiry or erasure), and the dates a family's retention is
+ * measured from (migration 051). The decision (which family is past
+ * retention) is retention.c's: this file only reads and writes rows.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "retention.h"
+#include "store.h"
+
+static void
+copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	strncpy(dst, (const char *)src, len - 1);
+	dst[len - 1] = '\0';
+}
+
+static int
+step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
+{
+	int	rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_legal_hold_active(struct store_conn *c, const char *pseudonym)
+{
+	/*
+	 * Until the police/court requests module keeps its own table, an open
+	 * request is represented by an open 'request' hold it writes here;
+	 * whatever else comes to mean "held" belongs in this one query.
+	 */
+	static const char	*sql = "SELECT EXISTS (SELECT 1 FROM legal_holds "
+				    "WHERE family_pseudonym = ? AND released_us IS NULL)";
+	sqlite3_stmt		*st;
+	int			 rc, held = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		held = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		log_errx("legal hold: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return held;
+}
+
+int
+store_legal_hold_open(struct store_conn *c, const char *id, const char *pseudonym,
+    const char *source, const char *reference, int64_t now_us, const char *by)
+{
+	static const char	*sql = "INSERT INTO legal_holds (id, family_pseudonym, source, "
+				    "reference, opened_us, opened_by) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now_us);
+	sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
+	return step_done(c, st, "open legal hold");
+}
+
+int
+store_legal_hold_release(struct store_conn *c, const char *source, const char *reference,
+    int64_t now_us, const char *by)
+{
+	static const char	*sql = "UPDATE legal_holds SET released_us = ?, released_by = ? "
+				    "WHERE source = ? AND reference = ? AND released_us IS NULL";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_us);
+	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC);
+	return step_done(c, st, "release legal hold");
+}
+
+int
+store_erasure_digest(const struct erasure_row *r, unsigned char out[32])
+{
+	struct store_digest	*d = store_digest_begin("family_erasure/v1");
+
+	store_digest_str(d, r->family_pseudonym);
+	store_digest_str(d, r->kind);
+	store_digest_int(d, r->at_us);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_str(d, r->ground);
+	store_digest_int(d, r->as_of_us);
+	store_digest_blob(d, r->has_reason ? r->reason_digest : NULL, 32);
+	return store_digest_end(d, out);
+}
+
+int
+store_erasure_insert(struct store_conn *c, const struct erasure_row *r)
+{
+	static const char	*sql = "INSERT INTO family_erasures (family_pseudonym, kind, at_us, "
+				    "actor, actor_role, ground, as_of_us, reason_digest, record_digest, "
+				    "ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, r->family_pseudonym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->at_us);
+	sqlite3_bind_text(st, 4, r->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->actor_role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->ground, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, r->as_of_us);
+	if (r->has_reason)
+		sqlite3_bind_blob(st, 8, r->reason_digest, 32, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_blob(st, 9, r->record_digest, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, r->ledger_seq);
+	return step_done(c, st, "insert erasure");
+}
+
+int
+store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_row *r)
+{
+	static const char	*sql = "SELECT family_pseudonym, kind, at_us, actor, actor_role, "
+				    "ground, as_of_us, reason_digest, record_digest, ledger_seq "
+				    "FROM family_erasures "
+				    "WHERE family_pseudonym = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(r, 0, sizeof(*r));
+		copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 0));
+		copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 1));
+		r->at_us = sqlite3_column_int64(st, 2);
+		copy_text(r->actor, sizeof(r->actor), sqlite3_column_text(st, 3));
+		copy_text(r->actor_role, sizeof(r->actor_role), sqlite3_column_text(st, 4));
+		copy_text(r->ground, sizeof(r->ground), sqlite3_column_text(st, 5));
+		r->as_of_us = sqlite3_column_int64(st, 6);
+		if (sqlite3_column_bytes(st, 7) == 32) {
+			memcpy(r->reason_digest, sqlite3_column_blob(st, 7), 32);
+			r->has_reason = 1;
+		}
+		if (sqlite3_column_bytes(st, 8) == 32)
+			memcpy(r->record_digest, sqlite3_column_blob(st, 8), 32);
+		r->ledger_seq = sqlite3_column_int64(st, 9);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * Anchors, one row per (family, agency, purpose), families in order. A
+ * family appears when it has a live key (family pseudonyms are 64 hex
+ * digits; reserved keys such as the breach register's are never families),
+ * whether or not it has any record left.
+ */
+#define ANCHORS_SELECT \
+	"SELECT k.pseudonym, a.agency_id, a.purpose, MAX(a.anchor) FROM family_keys k " \
+	"LEFT JOIN (" \
+	"  SELECT family_pseudonym AS p, agency_id, purpose, created_us AS anchor " \
+	"    FROM disclosures " \
+	"  UNION ALL " \
+	"  SELECT family_pseudonym, agency_id, purpose, CASE " \
+	"      WHEN withdrawn_us > 0 AND expires_us > 0 THEN MIN(withdrawn_us, expires_us) " \
+	"      WHEN withdrawn_us > 0 THEN withdrawn_us " \
+	"      WHEN expires_us > 0 THEN expires_us " \
+	"      ELSE 9223372036854775807 END " \
+	"    FROM consents" \
+	") a ON a.p = k.pseudonym " \
+	"WHERE k.wrapped_key IS NOT NULL AND length(k.pseudonym) = 64 "
+
+typedef int (*anchors_fn)(const char *, const struct retention_anchor *, size_t, void *);
+
+static int
+each_family(struct store_conn *c, sqlite3_stmt *st, anchors_fn fn, void *arg)
+{
+	struct retention_anchor	*v = NULL;
+	char			**own = NULL;	/* agency and purpose copies, 2 per anchor */
+	size_t			 n = 0, cap = 0, i;
+	char			 cur[65] = "";
+	int			 rc, ret = 0;
+
+	for (;;) {
+		const unsigned char *p;
+
+		rc = sqlite3_step(st);
+		p = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+		if (cur[0] != '\0' && (rc != SQLITE_ROW || p == NULL ||
+		    strcmp((const char *)p, cur) != 0)) {
+			ret = fn(cur, v, n, arg);
+			for (i = 0; i < 2 * n; i++)
+				free(own[i]);
+			n = 0;
+			cur[0] = '\0';
+			if (ret != 0)
+				break;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		if (p == NULL)
+			continue;
+		copy_text(cur, sizeof(cur), p);
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			continue;	/* a key without records */
+		if (n == cap) {
+			size_t			 ncap = cap ? 2 * cap : 8;
+			struct retention_anchor	*nv = realloc(v, ncap * sizeof(*v));
+			char			**no;
+
+			if (nv == NULL) {
+				ret = -1;
+				break;
+			}
+			v = nv;
+			if ((no = realloc(own, 2 * ncap * sizeof(*own))) == NULL) {
+				ret = -1;
+				break;
+			}
+			own = no;
+			cap = ncap;
+		}
+		own[2 * n] = strdup((const char *)sqlite3_column_text(st, 1));
+		own[2 * n + 1] = strdup(sqlite3_column_text(st, 2) ?
+		    (const char *)sqlite3_column_text(st, 2) : "");
+		if (own[2 * n] == NULL || own[2 * n + 1] == NULL) {
+			free(own[2 * n]);
+			free(own[2 * n + 1]);
+			ret = -1;
+			break;
+		}
+		v[n].agency_id = own[2 * n];
+		v[n].purpose = own[2 * n + 1];
+		v[n].anchor_us = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	if (ret == -1) {
+		for (i = 0; i < 2 * n; i++)
+			free(own[i]);
+	}
+	sqlite3_reset(st);
+	free(v);
+	free(own);
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_errx("retention anchors: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+int
+store_retention_families(struct store_conn *c, anchors_fn fn, void *arg)
+{
+	static const char	*sql = ANCHORS_SELECT
+				    "GROUP BY k.pseudonym, a.agency_id, a.purpose ORDER BY k.pseudonym";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	return each_family(c, st, fn, arg);
+}
+
+int
+store_retention_family(struct store_conn *c, const char *pseudonym, anchors_fn fn, void *arg)
+{
+	static const char	*sql = ANCHORS_SELECT "AND k.pseudonym = ? "
+				    "GROUP BY k.pseudonym, a.agency_id, a.purpose";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	return each_family(c, st, fn, arg);
+}
+
+int
+store_family_key_state(struct store_conn *c, const char *pseudonym)
+{
+	static const char	*sql = "SELECT wrapped_key IS NOT NULL FROM family_keys "
+				    "WHERE pseudonym = ?";
+	sqlite3_stmt		*st;
+	int			 rc, state = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		state = sqlite3_column_int(st, 0) ? 1 : 2;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return state;
+}
+
+int
+store_wal_truncate(struct store *s)
+{
+	sqlite3	*db = NULL;
+	int	 rc, nlog = -1, nckpt = -1;
+
+	if (sqlite3_open_v2(store_path(s), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		log_errx("wal truncate: %s", db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 250);
+	/* A fresh connection has not opened the log yet: until it reads, a
+	 * checkpoint is a silent no-op (*pnLog = -1). */
+	if ((rc = sqlite3_exec(db, "PRAGMA journal_mode", NULL, NULL, NULL)) == SQLITE_OK)
+		rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
+	if (rc == SQLITE_OK && (nlog != 0 || nckpt != 0)) {
+		log_errx("wal truncate: the log was not truncated (%d frames, %d checkpointed)",
+		    nlog, nckpt);
+		rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_errx("wal truncate: %s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	if (rc == SQLITE_BUSY)
+		return 1;
+	return rc == SQLITE_OK ? 0 : -1;
+}

@@ -1,0 +1,146 @@
+/*
+ * store_sar.c: the rows a subject-access export is made of, and the record
+ * of each export (migration 051's subject_access_reads). What is held under
+ * an active safeguarding override is left out here, in the query, so that
+ * the export cannot count, number or otherwise betray it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+store_sar_disclosures(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_disclosure *, void *), void *arg)
+{
+	/*
+	 * Allowed disclosures only: a refused attempt shared nothing, and a
+	 * refused attempt can be the first step of a safeguarding referral
+	 * that then went ahead under a held override. A held notification
+	 * (state 'held': the override is active, not yet lifted) leaves its
+	 * disclosure out; once lifted the family is told and it appears.
+	 */
+	static const char	*sql = "SELECT d.id, d.created_us, d.agency_id, d.purpose, "
+				    "d.article6, d.article9, d.disclosed_fields, d.data_ct "
+				    "FROM disclosures d LEFT JOIN notifications n "
+				    "ON n.disclosure_id = d.id "
+				    "WHERE d.family_pseudonym = ? AND d.decision = 'allowed' "
+				    "AND (n.state IS NULL OR n.state <> 'held') "
+				    "ORDER BY d.created_us, d.id";
+	struct sar_disclosure	 d;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof(d));
+		d.id = col_text(st, 0);
+		d.created_us = sqlite3_column_int64(st, 1);
+		d.agency_id = col_text(st, 2);
+		d.purpose = col_text(st, 3);
+		d.article6 = col_text(st, 4);
+		d.article9 = col_text(st, 5);
+		d.disclosed_fields = col_text(st, 6);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			d.data_ct = sqlite3_column_blob(st, 7);
+			d.data_ctlen = (size_t)sqlite3_column_bytes(st, 7);
+		}
+		if ((ret = fn(&d, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("subject access: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+int
+store_sar_consents(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct consent_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT id, agency_id, purpose, granted_us, expires_us, "
+				    "withdrawn_us FROM consents WHERE family_pseudonym = ? "
+				    "ORDER BY granted_us, id";
+	struct consent_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.id, sizeof(r.id), "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		snprintf(r.family_pseudonym, sizeof(r.family_pseudonym), "%s", pseudonym);
+		snprintf(r.agency_id, sizeof(r.agency_id), "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		snprintf(r.purpose, sizeof(r.purpose), "%s", col_text(st, 2) ? col_text(st, 2) : "");
+		r.granted_us = sqlite3_column_int64(st, 3);
+		r.expires_us = sqlite3_column_int64(st, 4);
+		r.withdrawn_us = sqlite3_column_int64(st, 5);
+		if ((ret = fn(&r, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("subject access consents: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+int
+store_sar_read_digest(const struct sar_read_row *r, unsigned char out[32])
+{
+	struct store_digest	*d = store_digest_begin("subject_access_read/v1");
+
+	store_digest_str(d, r->id);
+	store_digest_str(d, r->family_pseudonym);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_int(d, r->read_us);
+	store_digest_blob(d, r->reason_ct, r->reason_ctlen);
+	return store_digest_end(d, out);
+}
+
+int
+store_sar_read_insert(struct store_conn *c, const struct sar_read_row *r)
+{
+	static const char	*sql = "INSERT INTO subject_access_reads (id, family_pseudonym, "
+				    "actor, actor_role, read_us, reason_ct, record_digest, ledger_seq) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->family_pseudonym, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->actor_role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, r->read_us);
+	if (r->reason_ct != NULL)
+		sqlite3_bind_blob(st, 6, r->reason_ct, (int)r->reason_ctlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_blob(st, 7, r->record_digest, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, r->ledger_seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("insert subject access read: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * store_stats.c: grouped counts for the statistics endpoint. The queries
+ * select agency, purpose, month and outcome only: no pseudonym, id or
+ * sealed column is ever read here.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+static int
+each_count(struct store_conn *c, sqlite3_stmt *st, int64_t from_us, int64_t to_us,
+    int (*fn)(const struct stats_count *, void *), void *arg)
+{
+	struct stats_count	k;
+	int			rc, ret = 0;
+
+	sqlite3_bind_int64(st, 1, from_us);
+	sqlite3_bind_int64(st, 2, to_us);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		k.agency_id = (const char *)sqlite3_column_text(st, 0);
+		k.purpose = (const char *)sqlite3_column_text(st, 1);
+		k.month = (const char *)sqlite3_column_text(st, 2);
+		k.outcome = (const char *)sqlite3_column_text(st, 3);
+		k.n = sqlite3_column_int64(st, 4);
+		if (k.agency_id == NULL || k.purpose == NULL || k.month == NULL || k.outcome == NULL)
+			continue;
+		if ((ret = fn(&k, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("stats: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+int
+store_stats_disclosures(struct store_conn *c, int64_t from_us, int64_t to_us,
+    int (*fn)(const struct stats_count *, void *), void *arg)
+{
+	static const char	*sql = "SELECT agency_id, purpose, "
+				    "strftime('%Y-%m', created_us / 1000000, 'unixepoch'), rule, "
+				    "count(*) FROM disclosures WHERE created_us >= ? AND created_us < ? "
+				    "GROUP BY 1, 2, 3, 4";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	return each_count(c, st, from_us, to_us, fn, arg);
+}
+
+int
+store_stats_consents(struct store_conn *c, int64_t from_us, int64_t to_us,
+    int (*fn)(const struct stats_count *, void *), void *arg)
+{
+	static const char	*sql = "SELECT agency_id, purpose, m, outcome, count(*) FROM ("
+				    "  SELECT agency_id, purpose, "
+				    "    strftime('%Y-%m', granted_us / 1000000, 'unixepoch') AS m, "
+				    "    'recorded' AS outcome FROM consents "
+				    "    WHERE granted_us >= ?1 AND granted_us < ?2 "
+				    "  UNION ALL "
+				    "  SELECT agency_id, purpose, "
+				    "    strftime('%Y-%m', withdrawn_us / 1000000, 'unixepoch'), "
+				    "    'withdrawn' FROM consents "
+				    "    WHERE withdrawn_us > 0 AND withdrawn_us >= ?1 AND withdrawn_us < ?2"
+				    ") GROUP BY 1, 2, 3, 4";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	return each_count(c, st, from_us, to_us, fn, arg);
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# The breach register (UK GDPR Art 33/34): anyone in the charity but the
+# auditor records, only the data-protection trustee decides, the 72-hour
+# deadline is shown and an undecided breach past it is flagged (in the list
+# and in /metrics), nothing is ever changed in place or deleted, free text
+# is sealed, every step is a ledger entry and the ledger still verifies.
+. "$(dirname "$0")/lib.sh"
+
+iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+breach() { # breach AWARE_AGO [extra json members]
+	printf '{"occurred_at":"%s","aware_at":"%s","type":["confidentiality"],"data_categories":["contact"],"special_category":false,"approx_people":2,"approx_records":2,"consequences":"Addresses of two families seen by the wrong school","measures":"Recalled the email; recipient confirmed deletion","description":"Referral emailed to Mrs Leaky-Inbox at the wrong school"%s}' \
+		"$(iso "$1 ago - 1 hour")" "$(iso "$1 ago")" "${2-}"
+}
+decision() { # decision [extra json members]
+	printf '{"report_to_regulator":true,"regulator_reason":"Contact data of two families disclosed","notify_individuals":true,"individuals_reason":"Both families phoned","high_risk":false%s}' "${1-}"
+}
+
+test_staff_records_a_breach() {
+	req staff POST /v1/breaches "$(breach '2 hours')"
+	expect 201 && [ "$(jget .overdue)" = false ] && [ "$(jget .decision)" = null ] &&
+	[ -n "$(jget .deadline)" ] && [ "$(jget .description | grep -c Leaky)" = 1 ] || return 1
+	FRESH=$(jget .breach_id)
+	# the deadline is 72 hours after awareness
+	local aware deadline
+	aware=$(date -u -d "$(jget .aware_at)" +%s); deadline=$(date -u -d "$(jget .deadline)" +%s)
+	[ $((deadline - aware)) -eq $((72 * 3600)) ]
+}
+test_safeguarding_lead_and_trustees_may_record() {
+	local who
+	for who in safeguarding_lead trustee1 dp_trustee; do
+		req "$who" POST /v1/breaches "$(breach '1 hour')"
+		expect 201 || return 1
+	done
+}
+test_auditor_and_agencies_cannot_record() {
+	local who
+	for who in auditor agency:police; do
+		req "$who" POST /v1/breaches "$(breach '1 hour')"
+		expect 403 role_not_permitted || return 1
+	done
+}
+test_aware_before_occurred_refused() {
+	req staff POST /v1/breaches "$(breach '2 hours' | jq -c --arg o "$(iso 'now')" '.occurred_at=$o')"
+	expect 400 aware_before_occurred
+}
+test_breach_schema_enforced() {
+	req staff POST /v1/breaches '{"aware_at":"2026-01-01T00:00:00Z"}'
+	expect 400 schema_invalid
+}
+test_overdue_breach_flagged() {
+	req staff POST /v1/breaches "$(breach '4 days')"
+	expect 201 && [ "$(jget .overdue)" = true ] || return 1
+	LATE=$(jget .breach_id)
+	req trustee1 GET /v1/breaches
+	expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$LATE\") | .overdue")" = true ] &&
+	[ "$(jget ".breaches[] | select(.breach_id==\"$FRESH\") | .overdue")" = false ] &&
+	[ "$(jget .overdue)" = 1 ]
+}
+test_overdue_breach_in_metrics() {
+	req auditor GET /metrics
+	expect 200 && printf '%s\n' "$RESP" | grep -q '^gateway_breaches_overdue 1$'
+}
+test_only_the_dp_trustee_decides_a_breach() {
+	local who
+	for who in staff safeguarding_lead trustee1 trustee2 auditor agency:police; do
+		req "$who" POST "/v1/breaches/$FRESH/decision" "$(decision)"
+		expect 403 role_not_permitted || return 1
+	done
+	[ "$(db "SELECT count(*) FROM breach_events")" = 0 ]
+}
+test_dp_trustee_decides() {
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision)"
+	expect 201 && [ "$(jget .decision.report_to_regulator)" = true ] &&
+	[ "$(jget .decision.late)" = false ] && [ -n "$(jget .decision.by)" ] &&
+	[ "$(jget .decision.regulator_reason)" = "Contact data of two families disclosed" ]
+}
+test_late_report_needs_delay_reason() {
+	req dp_trustee POST "/v1/breaches/$LATE/decision" "$(decision)"
+	expect 400 delay_reason_required || return 1
+	req dp_trustee POST "/v1/breaches/$LATE/decision" "$(decision ',"delay_reason":"Found only in the weekly audit"')"
+	expect 201 && [ "$(jget .decision.late)" = true ] && [ "$(jget .overdue)" = false ]
+}
+test_decided_breach_no_longer_overdue_in_metrics() {
+	req auditor GET /metrics
+	expect 200 && printf '%s\n' "$RESP" | grep -q '^gateway_breaches_overdue 0$'
+}
+test_high_risk_not_notified_needs_art34_exception() {
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.high_risk=true | .notify_individuals=false')"
+	expect 400 art34_exception_required || return 1
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.high_risk=true | .notify_individuals=false | .art34_exception="measures_render_unintelligible"')"
+	expect 201 && [ "$(jget .decision.art34_exception)" = measures_render_unintelligible ]
+}
+test_high_risk_must_be_reported() {
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.high_risk=true | .report_to_regulator=false')"
+	expect 400 report_required
+}
+test_later_decision_is_appended() {
+	req staff GET "/v1/breaches/$FRESH"
+	expect 200 && [ "$(jget '.history | length')" = 2 ] &&
+	[ "$(jget '.history[0].kind')" = decision ] && [ "$(jget '.history[1].art34_exception')" = measures_render_unintelligible ] &&
+	[ "$(db "SELECT count(*) FROM breach_events WHERE breach_id='$FRESH'")" = 2 ]
+}
+test_amendment_appended_not_in_place() {
+	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"Recount","approx_people":3,"measures":"Also changed the mailing list"}'
+	expect 201 && [ "$(jget .approx_people)" = 3 ] && [ "$(jget .measures)" = "Also changed the mailing list" ] &&
+	[ "$(jget '.history[-1].kind')" = amendment ] && [ "$(jget '.history[-1].reason')" = Recount ] &&
+	[ "$(db "SELECT approx_people FROM breaches WHERE id='$FRESH'")" = 2 ]
+}
+test_amendment_cannot_move_the_deadline_later() {
+	local before after
+	req staff GET "/v1/breaches/$LATE"; before=$(jget .deadline)
+	req staff POST "/v1/breaches/$LATE/amendments" "$(jq -cn --arg a "$(iso '1 hour ago')" '{reason:"typo",aware_at:$a}')"
+	expect 201 || return 1
+	after=$(jget .deadline)
+	[ -n "$before" ] && [ "$before" = "$after" ]
+}
+test_amendment_needs_a_change() {
+	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"nothing"}'
+	expect 400 schema_invalid
+}
+test_register_rows_cannot_be_updated_or_deleted() {
+	local out
+	out=$(sqlite3 "$GW_DB" "UPDATE breaches SET approx_people=0 WHERE id='$FRESH'" 2>&1) && return 1
+	printf '%s' "$out" | grep -q 'append-only' || return 1
+	out=$(sqlite3 "$GW_DB" "DELETE FROM breach_events" 2>&1) && return 1
+	printf '%s' "$out" | grep -q 'append-only' || return 1
+	out=$(sqlite3 "$GW_DB" "DELETE FROM breaches" 2>&1) && return 1
+	[ "$(db "SELECT count(*) FROM breaches")" -ge 5 ]
+}
+test_free_text_sealed_at_rest() {
+	! grep -a -q 'Leaky-Inbox' "$GW_DB" "$GW_DB-wal" 2>/dev/null &&
+	! grep -a -q 'weekly audit' "$GW_DB" "$GW_DB-wal" 2>/dev/null
+}
+test_auditor_reads_register_without_free_text() {
+	req auditor GET /v1/breaches
+	expect 200 && [ "$(jget .free_text)" = false ] &&
+	[ "$(jget "[.breaches[] | has(\"description\"), has(\"consequences\"), has(\"measures\")] | any")" = false ] &&
+	[ "$(jget "[.breaches[].history[] | has(\"regulator_reason\"), has(\"reason\")] | any")" = false ] &&
+	[ "$(jget ".breaches[] | select(.breach_id==\"$LATE\") | .decision.late")" = true ]
+}
+test_unknown_breach_404() {
+	req dp_trustee POST /v1/breaches/brc_nosuch/decision "$(decision)"
+	expect 404 not_found
+}
+test_every_step_is_a_ledger_entry() {
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='breach.recorded'")" = "$(db "SELECT count(*) FROM breaches")" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action IN ('breach.decided','breach.amended')")" = "$(db "SELECT count(*) FROM breach_events")" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN breaches b ON b.ledger_seq = e.seq AND b.record_digest = e.record_digest")" = "$(db "SELECT count(*) FROM breaches")" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='breach.register_read'")" -ge 2 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action LIKE 'breach.%' AND (reason LIKE '%Leaky%' OR reason LIKE '%audit%')")" = 0 ]
+}
+test_ledger_still_verifies() {
+	gw_stop || return 1
+	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	gw_start
+}
+
+gw_start || exit 1
+run test_staff_records_a_breach
+run test_safeguarding_lead_and_trustees_may_record
+run test_auditor_and_agencies_cannot_record
+run test_aware_before_occurred_refused
+run test_breach_schema_enforced
+run test_overdue_breach_flagged
+run test_overdue_breach_in_metrics
+run test_only_the_dp_trustee_decides_a_breach
+run test_dp_trustee_decides
+run test_late_report_needs_delay_reason
+run test_decided_breach_no_longer_overdue_in_metrics
+run test_high_risk_not_notified_needs_art34_exception
+run test_high_risk_must_be_reported
+run test_later_decision_is_appended
+run test_amendment_appended_not_in_place
+run test_amendment_cannot_move_the_deadline_later
+run test_amendment_needs_a_change
+run test_register_rows_cannot_be_updated_or_deleted
+run test_free_text_sealed_at_rest
+run test_auditor_reads_register_without_free_text
+run test_unknown_breach_404
+run test_every_step_is_a_ledger_entry
+run test_ledger_still_verifies
+finish

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Retention and erasure: the family data key of records past retention is
+# destroyed, so the personal fields are unreadable (the wrapped key's bytes
+# are gone from the database and its write-ahead log) while
+# `gatewayctl ledger verify` still passes; erasure on request does the same
+# for one family and is refused while a legal hold applies.
+#
+# Time: the test profiles give oakfield-primary's education_support a
+# retention of 1 day (the schema's minimum) and the sweep is run with
+# `gatewayctl retention run --as-of` three days ahead: the real sweep code
+# judges real rows, and the ledger records the as-of it was judged at. No
+# row is backdated and the daemon's clock is never touched.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keepless_lib.sh"
+
+school() { jq -cn '{child_name:"Ret Testchild-Marker-C1", school_name:"Oakfield Primary"}'; }
+health() { jq -cn '{child_name:"Ret Testchild-Marker-C1", gp_practice:"Elm Surgery"}'; }
+pseudo_of() { db "SELECT family_pseudonym FROM consents WHERE id='$1'"; }
+hexdump_of() { cat "$@" 2>/dev/null | od -An -v -tx1 | tr -d ' \n'; }
+ctl_run() { "$GATEWAYCTL" retention run --data "$GW_DATA" --profiles "$TMP/profiles" --schemas "$TOP/schemas" "$@"; }
+hold() { sqlite3 -cmd '.timeout 5000' "$GW_DB" "$1" >/dev/null; }
+erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-consent_withdrawn}\",\"reason\":\"Mother asked on the phone, Erasure-Marker-X2\"}"; }
+
+test_setup_families() {
+	# FAM-700: school record, consent withdrawn: everything past 1 day soon.
+	consent FAM-700 oakfield-primary education_support || return 1
+	C700=$CONSENT_ID
+	disclose staff FAM-700 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	D700=$(jget .disclosure_id)
+	req staff POST "/v1/consents/$C700/withdraw"; expect 200 || return 1
+	# FAM-701: a live consent keeps the family.
+	consent FAM-701 oakfield-primary education_support || return 1
+	C701=$CONSENT_ID
+	# FAM-702: a health record (8 years) keeps the family.
+	consent FAM-702 health-visiting health_visiting_support || return 1
+	C702=$CONSENT_ID
+	req staff POST "/v1/consents/$C702/withdraw"; expect 200 || return 1
+	disclose staff FAM-702 health-visiting health_visiting_support "$(health)"; [ "$STATUS" = 403 ] || return 1
+	# FAM-703: past retention too, but under a legal hold (an open request).
+	consent FAM-703 oakfield-primary education_support || return 1
+	C703=$CONSENT_ID
+	req staff POST "/v1/consents/$C703/withdraw"; expect 200 || return 1
+	hold "INSERT INTO legal_holds (id, family_pseudonym, source, reference, opened_us, opened_by)
+	      VALUES ('hold-703', '$(pseudo_of "$C703")', 'request', 'req_test703', 1, 'agency:police')"
+	P700=$(pseudo_of "$C700")
+	KEY700=$(db "SELECT hex(wrapped_key) FROM family_keys WHERE pseudonym='$P700'" | tr 'A-F' 'a-f')
+	[ ${#KEY700} -gt 64 ] && hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY700"
+}
+test_sweep_refused_while_the_daemon_runs() {
+	! ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 &&
+	grep -q 'in use by pid' "$TMP/ctl.out" &&
+	[ "$(db "SELECT count(*) FROM family_erasures")" = 0 ]
+}
+test_as_of_in_the_past_refused() {
+	gw_stop || return 1
+	! ctl_run --as-of 2020-01-01 > "$TMP/ctl.out" 2>&1 && grep -q 'past' "$TMP/ctl.out"
+}
+test_nothing_expires_today() {
+	ctl_run > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	grep -q ' 0 expired' "$TMP/ctl.out" && [ "$(db "SELECT count(*) FROM family_erasures")" = 0 ]
+}
+test_sweep_destroys_keys_past_retention() {
+	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	sed 's/^/# /' "$TMP/ctl.out"
+	grep -q ' 1 expired' "$TMP/ctl.out" && grep -q ' 1 held' "$TMP/ctl.out" &&
+	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$P700'")" = 1 ] &&
+	[ "$(db "SELECT kind || ' ' || ground FROM family_erasures WHERE family_pseudonym='$P700'")" = "expired retention" ] &&
+	[ "$(db "SELECT count(*) FROM family_keys WHERE wrapped_key IS NULL")" = 1 ]
+}
+test_wrapped_key_bytes_gone_from_disk() {
+	! hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY700"
+}
+test_legal_hold_stops_expiry() {
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$(pseudo_of "$C703")'")" = 1 ]
+}
+test_expiry_is_a_ledger_entry_without_personal_data() {
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='family.expired' AND family_pseudonym='$P700' AND actor='system' AND reason='retention'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='retention.sweep' AND reason LIKE 'via=gatewayctl %expired=1 held=1%'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE family_pseudonym LIKE 'FAM-%' OR object_id LIKE 'FAM-%' OR reason LIKE '%FAM-%'")" = 0 ]
+}
+test_ledger_verifies_after_expiry() {
+	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/verify.out"; return 1; }
+}
+test_data_past_retention_unreadable() {
+	gw_start || return 1
+	req staff GET "/v1/disclosures/$D700" "" -H 'X-Access-Reason: audit of expiry'
+	expect 200 && [ "$(jget .erased)" = true ] && [ "$(jget '.data // null')" = null ] &&
+	! printf '%s' "$RESP" | grep -q 'Testchild-Marker' || return 1
+	req staff GET /v1/families/FAM-700/subject-access "" -H 'X-Access-Reason: family asked'
+	expect 200 && [ "$(jget .records)" = expired ] && [ "$(jget '.disclosures | length')" = 0 ]
+}
+test_kept_families_still_readable() {
+	req staff GET /v1/families/FAM-701/subject-access "" -H 'X-Access-Reason: check'
+	expect 200 && [ "$(jget .records)" = available ] && [ "$(jget '.consents | length')" = 1 ]
+}
+test_expired_family_takes_no_new_records() {
+	consent FAM-700 oakfield-primary education_support
+	expect 409 family_erased
+}
+test_daemon_sweeps_at_start() {
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='retention.sweep' AND reason LIKE 'via=daemon %'")" -ge 2 ]
+}
+test_erasure_on_request() {
+	consent FAM-710 oakfield-primary education_support || return 1
+	KEY710=$(db "SELECT hex(wrapped_key) FROM family_keys WHERE pseudonym='$(pseudo_of "$CONSENT_ID")'" | tr 'A-F' 'a-f')
+	hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY710" || return 1
+	erase FAM-710
+	expect 200 && [ "$(jget .status)" = erased ] &&
+	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$(pseudo_of "$CONSENT_ID")'")" = 1 ] &&
+	[ "$(db "SELECT kind || ' ' || ground FROM family_erasures WHERE family_pseudonym='$(pseudo_of "$CONSENT_ID")'")" = "erased consent_withdrawn" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='family.erased' AND family_pseudonym='$(pseudo_of "$CONSENT_ID")' AND reason='consent_withdrawn'")" = 1 ]
+}
+test_erased_key_bytes_gone_while_the_daemon_runs() {
+	# the write-ahead log was truncated after the erasure committed
+	[ -n "$GW_PID" ] && ! hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY710"
+}
+test_erasure_reason_kept_only_as_digest() {
+	! grep -a -q 'Erasure-Marker' "$GW_DB" "$GW_DB-wal" 2>/dev/null &&
+	[ "$(db "SELECT hex(reason_digest) FROM family_erasures WHERE kind='erased'" | tr 'A-F' 'a-f')" = \
+	  "$(printf '%s' 'Mother asked on the phone, Erasure-Marker-X2' | sha256sum | cut -d' ' -f1)" ]
+}
+test_erasure_twice_is_409() { erase FAM-710; expect 409 already_erased; }
+test_erasure_unknown_family_404() { erase FAM-NEVER; expect 404 not_found; }
+test_erasure_staff_only() {
+	local who
+	for who in trustee1 dp_trustee auditor safeguarding_lead agency:police; do
+		erase FAM-701 consent_withdrawn "$who"
+		expect 403 role_not_permitted || return 1
+	done
+}
+test_erasure_schema_enforced() {
+	req staff POST /v1/families/FAM-701/erasure '{"ground":"because","reason":"x"}'
+	expect 400 schema_invalid
+}
+test_erasure_refused_under_legal_hold() {
+	consent FAM-711 oakfield-primary education_support || return 1
+	P711=$(pseudo_of "$CONSENT_ID")
+	hold "INSERT INTO legal_holds (id, family_pseudonym, source, reference, opened_us, opened_by)
+	      VALUES ('hold-711', '$P711', 'request', 'req_test711', 1, 'agency:police')"
+	erase FAM-711
+	expect 409 legal_hold &&
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$P711'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$P711'")" = 0 ]
+}
+test_erasure_allowed_once_hold_released() {
+	hold "UPDATE legal_holds SET released_us = 2, released_by = 'trustee:test' WHERE id = 'hold-711'"
+	erase FAM-711
+	expect 200
+}
+test_ledger_verifies_after_erasure() {
+	gw_stop || return 1
+	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	gw_start
+}
+
+kl_profiles "$TMP/profiles" 'if $id == "oakfield-primary" then .legitimate_interests |= map(if .purpose == "education_support" then .retention.days = 1 else . end) else . end' || exit 1
+GW_PROFILES="$TMP/profiles"
+gw_start || exit 1
+run test_setup_families
+run test_sweep_refused_while_the_daemon_runs
+run test_as_of_in_the_past_refused
+run test_nothing_expires_today
+run test_sweep_destroys_keys_past_retention
+run test_wrapped_key_bytes_gone_from_disk
+run test_legal_hold_stops_expiry
+run test_expiry_is_a_ledger_entry_without_personal_data
+run test_ledger_verifies_after_expiry
+run test_data_past_retention_unreadable
+run test_kept_families_still_readable
+run test_expired_family_takes_no_new_records
+run test_daemon_sweeps_at_start
+run test_erasure_on_request
+run test_erased_key_bytes_gone_while_the_daemon_runs
+run test_erasure_reason_kept_only_as_digest
+run test_erasure_twice_is_409
+run test_erasure_unknown_family_404
+run test_erasure_staff_only
+run test_erasure_schema_enforced
+run test_erasure_refused_under_legal_hold
+run test_erasure_allowed_once_hold_released
+run test_ledger_verifies_after_erasure
+finish

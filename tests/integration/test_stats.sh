@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# GET /v1/stats: anonymised counts for trustees and the auditor. A count of
+# 3 reads "<10" and cannot be worked out from any published total or
+# percentage (checked by linear algebra here, independently of suppress.c);
+# zero reads 0; the threshold is configurable but never below 5; no family
+# identifier, pseudonym or free text leaves; every read is a ledger entry.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keepless_lib.sh"
+
+school() { jq -cn '{child_name:"Stat Testchild", school_name:"Oakfield Primary"}'; }
+health() { jq -cn '{child_name:"Stat Testchild", gp_practice:"Elm Surgery"}'; }
+repeat() { local n=$1 i; shift; for i in $(seq 1 "$n"); do "$@" || return 1; done; }
+ok_disclose() { disclose "$@" && [ "$STATUS" = 201 ]; }
+refused_disclose() { disclose "$@" && [ "$STATUS" = 403 ]; }
+table() { jget ".tables.$1"; }
+cell() { # TABLE GROUP COLUMN
+	jget ".tables.$1 as \$t | (\$t.columns | index(\"$3\")) as \$c | \$t.rows[] | select(.group == \"$2\") | .cells[\$c]"
+}
+
+test_setup_counts() {
+	# education: 3 allowed, 14 refused (no consent); health: 25 allowed, 15 refused.
+	consent FAM-600 oakfield-primary education_support &&
+	repeat 3 ok_disclose staff FAM-600 oakfield-primary education_support "$(school)" &&
+	repeat 14 refused_disclose staff FAM-603 oakfield-primary education_support "$(school)" &&
+	consent FAM-601 health-visiting health_visiting_support &&
+	repeat 25 ok_disclose staff FAM-601 health-visiting health_visiting_support "$(health)" &&
+	repeat 15 refused_disclose staff FAM-602 health-visiting health_visiting_support "$(health)"
+}
+test_stats_trustees_and_auditor_only() {
+	local who
+	for who in staff safeguarding_lead agency:police; do
+		req "$who" GET /v1/stats
+		expect 403 role_not_permitted || return 1
+	done
+	req trustee1 GET /v1/stats; expect 200 || return 1
+	req auditor GET /v1/stats; expect 200
+}
+test_cell_of_3_shown_as_under_10() {
+	req trustee1 GET '/v1/stats?by=agency_kind'
+	expect 200 && [ "$(jget .threshold)" = 10 ] &&
+	[ "$(cell disclosures education allowed)" = "<10" ] &&
+	[ "$(db "SELECT count(*) FROM disclosures d WHERE d.agency_id='oakfield-primary' AND decision='allowed'")" = 3 ]
+}
+test_cell_of_3_not_derivable_from_totals() {
+	req trustee1 GET '/v1/stats?by=agency_kind'
+	expect 200 || return 1
+	table disclosures > "$TMP/disc.json"
+	# every hidden member is protected, not only the 3
+	[ "$(derivable_cells < "$TMP/disc.json" | wc -l)" = 0 ] &&
+	# and the check is not vacuous: with the complements published, it bites
+	[ "$(jq '.rows |= map(if .group == "health" then .cells = [25, 15] else . end)' "$TMP/disc.json" |
+	    derivable_cells | wc -l)" -gt 0 ] &&
+	# totals that are published are the true ones
+	[ "$(jget '.tables.disclosures.total')" = 57 ]
+}
+test_percentages_never_reveal_a_hidden_cell() {
+	req trustee1 GET '/v1/stats?by=agency_kind'
+	expect 200 &&
+	[ "$(jget '[.tables[].rows[] | . as $r | range(0; .cells | length) as $i
+	      | select(($r.cells[$i] | type) == "string" and $r.percent[$i] != null)] | length')" = 0 ] &&
+	[ "$(jget '[.tables[].rows[] | select((.total | type) == "string") | .percent[] | select(. != null)] | length')" = 0 ]
+}
+test_zero_shown_as_0() {
+	req auditor GET '/v1/stats?by=agency_kind'
+	expect 200 && [ "$(cell disclosures police allowed)" = 0 ] &&
+	[ "$(jget '.tables.disclosures.rows[] | select(.group == "police") | .total')" = 0 ]
+}
+test_refusals_by_rule_are_columns() {
+	req auditor GET '/v1/stats'
+	expect 200 && [ "$(jget '.tables.disclosures.columns | join(",")')" = allowed,no_consent ]
+}
+test_by_month_and_purpose() {
+	req auditor GET '/v1/stats?by=month'
+	expect 200 && [ "$(jget ".tables.disclosures.rows[] | select(.group == \"$(date -u +%Y-%m)\") | .total")" = 57 ] || return 1
+	req auditor GET '/v1/stats?by=purpose'
+	expect 200 && [ "$(cell disclosures education_support allowed)" = "<10" ] &&
+	table disclosures | derivable_cells | { ! grep -q .; }
+}
+test_no_family_identifier_pseudonym_or_free_text() {
+	local by
+	for by in agency_kind purpose month; do
+		req auditor GET "/v1/stats?by=$by"
+		expect 200 || return 1
+		! printf '%s' "$RESP" | grep -q -E 'FAM-|[0-9a-f]{64}|Testchild|Reason-Marker|Evidence-Marker|con_|dis_' || return 1
+	done
+}
+test_bad_parameters_refused() {
+	req auditor GET '/v1/stats?by=family'; expect 400 invalid_parameter || return 1
+	req auditor GET '/v1/stats?from=2026-01-01T10:00:00Z'; expect 400 invalid_parameter || return 1
+	req auditor GET '/v1/stats?from=2026-02-01&to=2026-01-01'; expect 400 invalid_period
+}
+test_every_read_is_a_ledger_entry() {
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='stats.read'")" -ge 10 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='stats.read' AND reason LIKE 'by=month from=%'")" -ge 1 ]
+}
+test_threshold_below_5_refused() {
+	gw_stop || return 1
+	! gw_start --stats-threshold 4 2>/dev/null && grep -q 'stats-threshold' "$TMP/gatewayd.log"
+}
+test_threshold_configurable() {
+	gw_start --stats-threshold 5 || return 1
+	req trustee1 GET /v1/stats
+	expect 200 && [ "$(jget .threshold)" = 5 ] && [ "$(cell disclosures education allowed)" = "<5" ] &&
+	table disclosures | derivable_cells | { ! grep -q .; }
+}
+
+kl_profiles "$TMP/profiles" || exit 1
+GW_PROFILES="$TMP/profiles"
+gw_start || exit 1
+run test_setup_counts
+run test_stats_trustees_and_auditor_only
+run test_cell_of_3_shown_as_under_10
+run test_cell_of_3_not_derivable_from_totals
+run test_percentages_never_reveal_a_hidden_cell
+run test_zero_shown_as_0
+run test_refusals_by_rule_are_columns
+run test_by_month_and_purpose
+run test_no_family_identifier_pseudonym_or_free_text
+run test_bad_parameters_refused
+run test_every_read_is_a_ledger_entry
+run test_threshold_below_5_refused
+run test_threshold_configurable
+finish

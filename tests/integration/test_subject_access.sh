@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# GET /v1/families/{id}/subject-access: staff with a reason get everything
+# shared about the family and every consent, in JSON or printable text;
+# what is held under an active safeguarding override is absent and nothing
+# in the export betrays it; the export is itself recorded in the ledger.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keepless_lib.sh"
+
+CHILD="Ada Export-Testchild"
+school() { jq -cn --arg c "$CHILD" '{child_name:$c, school_name:"Oakfield Primary", support_summary:"Reading support"}'; }
+social() { jq -cn --arg c "$CHILD" '{child_name:$c, safeguarding_concerns:"Held-Marker-H8 concern"}'; }
+sar() { req staff GET "/v1/families/$1/subject-access${2-}" "" -H "X-Access-Reason: Access-Marker-A3 family asked" "${@:3}"; }
+
+test_setup_family_with_shared_and_held_disclosures() {
+	consent FAM-500 oakfield-primary education_support || return 1
+	disclose staff FAM-500 oakfield-primary education_support "$(school)"
+	expect 201 && [ "$(jget .notification)" = queued ] || return 1
+	SHARED=$(jget .disclosure_id)
+	disclose safeguarding_lead FAM-500 childrens-social-care safeguarding_referral "$(social)" "$(sch1_override)"
+	expect 201 && [ "$(jget .notification)" = held ] || return 1
+	HELD=$(jget .disclosure_id)
+	# a refused attempt (no consent) is recorded, but shared nothing
+	disclose staff FAM-500 health-visiting health_visiting_support "$(school)"
+	expect 403 no_consent
+	# the comparison family: the same visible history, nothing held
+	consent FAM-501 oakfield-primary education_support &&
+	disclose staff FAM-501 oakfield-primary education_support "$(school)" && expect 201
+}
+test_subject_access_needs_reason() {
+	req staff GET /v1/families/FAM-500/subject-access
+	expect 403 access_reason_required
+}
+test_subject_access_staff_only() {
+	local who
+	for who in trustee1 dp_trustee auditor safeguarding_lead agency:oakfield-primary; do
+		req "$who" GET /v1/families/FAM-500/subject-access "" -H "X-Access-Reason: x"
+		expect 403 role_not_permitted || return 1
+	done
+}
+test_export_lists_shared_disclosure_with_date_recipient_and_values() {
+	sar FAM-500
+	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] &&
+	[ "$(jget '.disclosures[0].reference')" = "$SHARED" ] &&
+	[ "$(jget '.disclosures[0].recipient.agency_id')" = oakfield-primary ] &&
+	[ -n "$(jget '.disclosures[0].recipient.name')" ] &&
+	[ "$(jget '.disclosures[0].purpose')" = education_support ] &&
+	[ -n "$(jget '.disclosures[0].date')" ] &&
+	[ "$(jget '.disclosures[0].data.child_name')" = "$CHILD" ] &&
+	[ "$(jget '.disclosures[0].lawful_basis.article6')" != null ] &&
+	[ "$(jget '.consents | length')" = 1 ] && [ "$(jget '.consents[0].status')" = live ]
+}
+test_override_held_disclosure_absent_from_export() {
+	sar FAM-500
+	expect 200 || return 1
+	! printf '%s' "$RESP" | grep -q -e "$HELD" -e childrens-social-care -e Held-Marker -e safeguarding
+}
+test_export_reveals_nothing_of_what_was_left_out() {
+	# Same shape as a family with nothing held: no count, no gap, no flag.
+	sar FAM-500; expect 200 || return 1
+	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/")]' > "$TMP/held.shape"
+	sar FAM-501; expect 200 || return 1
+	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/")]' > "$TMP/plain.shape"
+	diff -u "$TMP/plain.shape" "$TMP/held.shape" | sed 's/^/# /' | head -20
+	cmp -s "$TMP/plain.shape" "$TMP/held.shape" &&
+	! printf '%s' "$RESP" | grep -qi -e omitted -e withheld -e '"held"' -e override
+}
+test_text_rendering_numbers_only_what_is_shown() {
+	sar FAM-500 '?format=text' -D "$TMP/headers"
+	expect 200 && grep -qi '^content-type: text/plain' "$TMP/headers" &&
+	printf '%s' "$RESP" | grep -q "child_name: $CHILD" &&
+	printf '%s' "$RESP" | grep -q '^1\. ' &&
+	! printf '%s' "$RESP" | grep -q -e '^2\. .* to ' -e "$HELD" -e Held-Marker -e childrens-social-care
+}
+test_text_rendering_by_accept_header() {
+	sar FAM-500 "" -H 'Accept: text/plain' -D "$TMP/headers"
+	expect 200 && grep -qi '^content-type: text/plain' "$TMP/headers" &&
+	printf '%s' "$RESP" | grep -q 'SUBJECT ACCESS EXPORT'
+}
+test_lifted_override_then_appears() {
+	req safeguarding_lead POST "/v1/overrides/$HELD/lift"
+	expect 200 || return 1
+	sar FAM-500
+	expect 200 && [ "$(jget '.disclosures | length')" = 2 ] &&
+	[ "$(jget '.disclosures[1].reference')" = "$HELD" ]
+}
+test_export_is_recorded_in_the_ledger() {
+	local pseudo n
+	pseudo=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$SHARED'")
+	n=$(db "SELECT count(*) FROM subject_access_reads WHERE family_pseudonym='$pseudo'")
+	[ "$n" -ge 4 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN subject_access_reads s ON s.ledger_seq = e.seq AND s.record_digest = e.record_digest WHERE e.action='family.subject_access' AND e.family_pseudonym='$pseudo'")" = "$n" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE family_pseudonym LIKE 'FAM-%' OR object_id LIKE 'FAM-%' OR reason LIKE '%Access-Marker%'")" = 0 ] &&
+	jget .ledger_seq | grep -Eq '^[0-9]+$'
+}
+test_access_reason_sealed_at_rest() {
+	! grep -a -q 'Access-Marker-A3' "$GW_DB" "$GW_DB-wal" 2>/dev/null &&
+	! grep -a -q "$CHILD" "$GW_DB" "$GW_DB-wal" 2>/dev/null
+}
+test_unknown_family_gets_an_empty_export() {
+	sar FAM-NEVER-SEEN
+	expect 200 && [ "$(jget '.disclosures | length')" = 0 ] && [ "$(jget '.consents | length')" = 0 ] &&
+	[ "$(db "SELECT count(*) FROM family_keys WHERE length(pseudonym) = 64")" = "$(db "SELECT count(DISTINCT family_pseudonym) FROM consents")" ]
+}
+test_ledger_verifies() {
+	gw_stop || return 1
+	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	gw_start
+}
+
+kl_profiles "$TMP/profiles" || exit 1
+GW_PROFILES="$TMP/profiles"
+gw_start || exit 1
+run test_setup_family_with_shared_and_held_disclosures
+run test_subject_access_needs_reason
+run test_subject_access_staff_only
+run test_export_lists_shared_disclosure_with_date_recipient_and_values
+run test_override_held_disclosure_absent_from_export
+run test_export_reveals_nothing_of_what_was_left_out
+run test_text_rendering_numbers_only_what_is_shown
+run test_text_rendering_by_accept_header
+run test_lifted_override_then_appears
+run test_export_is_recorded_in_the_ledger
+run test_access_reason_sealed_at_rest
+run test_unknown_family_gets_an_empty_export
+run test_ledger_verifies
+finish
