@@ -282,6 +282,11 @@ decide(const struct principal *who, const struct decide_agency *agency,
 		if (who->role != ROLE_SAFEGUARDING_LEAD)
 			return refuse(out, "role_not_permitted",
 			    "Only a safeguarding lead may give a safeguarding override.");
+		if (!in->override_permitted)
+			return refuse(out, "override_not_permitted",
+			    "This purpose may not be shared without consent: a safeguarding "
+			    "override is for referrals to the authorities that act on a "
+			    "safeguarding concern.");
 		if ((problem = override_problem(o, now_us)) != NULL)
 			return refuse(out, "override_incomplete", problem);
 	} else {

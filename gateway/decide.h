@@ -20,6 +20,11 @@
  *   purpose_not_registered the purpose is none of the agency's interests
  *   with an override:
  *     role_not_permitted  the principal is not a safeguarding lead
+ *     override_not_permitted the purpose is not one that may be shared
+ *			   without consent (its interest's override_permitted
+ *			   is not set: policy Appendix 1 s2, s3.4, sharing
+ *			   without consent is for safeguarding concerns, with
+ *			   the relevant authorities)
  *     override_incomplete basis outside the enumeration; for
  *			   safeguarding_sch1_p18 no (or an unknown) reason why
  *			   consent was not sought; no reason; review date not
@@ -55,6 +60,7 @@
 struct decide_interest {
 	const char		*purpose;
 	const char		*lawful_basis;		/* Art 6 basis */
+	int			 override_permitted;	/* 0: only with consent */
 	const char		*special_category_condition; /* Art 9, or NULL */
 	const char *const	*fields;
 	size_t			 nfields;

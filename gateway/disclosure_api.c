@@ -84,6 +84,7 @@ agency_view(const struct agency *a, struct decide_agency *v, struct decide_inter
 	for (i = 0; i < v->ninterests; i++) {
 		in[i].purpose = a->interests[i].purpose;
 		in[i].lawful_basis = a->interests[i].lawful_basis;
+		in[i].override_permitted = a->interests[i].override_permitted;
 		in[i].special_category_condition = a->interests[i].special_category_condition;
 		in[i].fields = a->interests[i].fields;
 		in[i].nfields = a->interests[i].nfields;

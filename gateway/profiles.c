@@ -129,6 +129,8 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 
 		in->purpose = json_string_value(json_object_get(li, "purpose"));
 		in->lawful_basis = json_string_value(json_object_get(li, "lawful_basis"));
+		/* Absent means false: without consent only where the profile says. */
+		in->override_permitted = json_is_true(json_object_get(li, "override_permitted"));
 		in->special_category_condition =
 		    json_string_value(json_object_get(li, "special_category_condition"));
 		fields = json_object_get(li, "fields");

@@ -16,6 +16,8 @@
 struct interest {
 	const char	 *purpose;
 	const char	 *lawful_basis;		/* Art 6 basis */
+	int		  override_permitted;	/* may be shared without consent
+						   under a safeguarding override */
 	const char	 *special_category_condition; /* Art 9, or NULL */
 	const char	**fields;		/* NULL-terminated */
 	size_t		  nfields;

@@ -231,6 +231,30 @@ test_override_by_staff_refused() {
 	[ "$(db "SELECT override_basis FROM disclosures WHERE id='$id'")" = safeguarding_sch1_p18 ]
 }
 
+test_override_not_permitted() {
+	# A school's education support is shared with consent only: a safeguarding
+	# lead's override is refused there, and recorded, whatever its basis.
+	local id
+	disclose safeguarding_lead FAM-326 oakfield-primary education_support '{"child_name":"x-326"}' "$(sch1_override)"
+	expect 403 override_not_permitted || return 1
+	id=$(jget .error.details.disclosure_id)
+	[ "$(refused_row "$id")" = "refused override_not_permitted" ] &&
+	[ "$(db "SELECT count(*) FROM notifications WHERE disclosure_id='$id'")" = 0 ] || return 1
+	disclose safeguarding_lead FAM-326 health-visiting health_visiting_support '{"child_name":"x-326"}' \
+	    "$(sch1_override | jq -c '.basis = "vital_interests" | del(.consent_not_sought)')"
+	expect 403 override_not_permitted
+}
+
+test_override_permitted_only_where_the_profile_says_without_consent() {
+	# In the shipped profiles the flag is set only on a purpose whose own
+	# description says it may be made without consent, and on at least one.
+	local bad n
+	bad=$(jq -r '.id as $a | .legitimate_interests[] | select(.override_permitted == true)
+	    | select(.description | test("without consent") | not) | "\($a) \(.purpose)"' "$TOP"/agency-profiles/*.json)
+	n=$(jq -r '.legitimate_interests[] | select(.override_permitted == true) | .purpose' "$TOP"/agency-profiles/*.json | wc -l)
+	[ -z "$bad" ] && [ "$n" -ge 1 ] || { echo "# flagged without saying so: $bad"; return 1; }
+}
+
 test_override_incomplete() {
 	local o
 	o=$(sch1_override | jq -c 'del(.consent_not_sought)')
@@ -461,6 +485,8 @@ run test_special_category_leaves_with_article9_condition
 run test_role_not_permitted_wrong_role
 run test_schema_invalid_is_400_not_recorded
 run test_override_by_staff_refused
+run test_override_not_permitted
+run test_override_permitted_only_where_the_profile_says_without_consent
 run test_override_incomplete
 run test_override_by_safeguarding_lead_allowed_and_held
 run test_held_notification_never_sent

@@ -45,6 +45,7 @@ world_init(struct world *w)
 	strcpy(w->who.id, "staff:Alex Smith");
 	w->interests[0] = (struct decide_interest){
 		.purpose = "early_help_referral", .lawful_basis = "consent",
+		.override_permitted = 1,
 		.special_category_condition = "explicit_consent",
 		.fields = referral_fields, .nfields = 4 };
 	w->interests[1] = (struct decide_interest){
@@ -471,6 +472,78 @@ test_override_holds_even_when_consent_is_live(void **state)
 }
 
 static void
+test_override_not_permitted_for_purpose_without_the_flag(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.nconsents = 0;
+	w.req.purpose = "school_liaison";	/* override_permitted not set */
+	w.fields[1] = "school";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_not_permitted");
+	/* What would have left is still worked out for the refusal record. */
+	assert_int_equal(w.d.ndisclosed, 2);
+	assert_ptr_equal(w.d.interest, &w.interests[1]);
+	/* The flag, not the purpose's name, decides. */
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.interests[0].override_permitted = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_not_permitted");
+	w.interests[0].override_permitted = 1;
+	assert_int_equal(run(&w), 1);
+}
+
+static void
+test_override_not_permitted_even_with_live_consent(void **state)
+{
+	struct world w;
+
+	(void)state;
+	/* A live consent does not make an override legitimate; without the
+	 * override the same request goes through on the consent. */
+	world_init(&w);
+	w.interests[0].override_permitted = 0;
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_not_permitted");
+	w.req.override = NULL;
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.notify, NOTIFY_QUEUED);
+}
+
+static void
+test_role_not_permitted_comes_before_override_not_permitted(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.interests[0].override_permitted = 0;
+	use_override(&w, ROLE_STAFF);
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "role_not_permitted");
+}
+
+static void
+test_override_not_permitted_comes_before_override_incomplete(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.interests[0].override_permitted = 0;
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.reason = NULL;
+	w.override.review_by_us = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_not_permitted");
+}
+
+static void
 test_override_incomplete_basis_outside_enumeration(void **state)
 {
 	struct world w;
@@ -826,6 +899,10 @@ main(void)
 		cmocka_unit_test(test_override_by_staff_refused),
 		cmocka_unit_test(test_override_by_safeguarding_lead_allowed_and_held),
 		cmocka_unit_test(test_override_holds_even_when_consent_is_live),
+		cmocka_unit_test(test_override_not_permitted_for_purpose_without_the_flag),
+		cmocka_unit_test(test_override_not_permitted_even_with_live_consent),
+		cmocka_unit_test(test_role_not_permitted_comes_before_override_not_permitted),
+		cmocka_unit_test(test_override_not_permitted_comes_before_override_incomplete),
 		cmocka_unit_test(test_override_incomplete_basis_outside_enumeration),
 		cmocka_unit_test(test_override_incomplete_sch1_p18_without_consent_not_sought),
 		cmocka_unit_test(test_override_incomplete_without_reason),
