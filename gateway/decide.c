@@ -22,9 +22,16 @@
  *	consent was deliberately not sought.
  * Special category (Art 9), whenever a catalogue special-category field
  * leaves: under a safeguarding_sch1_p18 override that condition; under a
- * vital_interests override vital_interests (Art 9(2)(c)); otherwise the
- * interest's condition, except explicit_consent under any override (there is
- * no consent to rely on). Nothing applicable refuses the whole disclosure:
+ * vital_interests override whose consent_not_sought is
+ * consent_cannot_be_given, vital_interests (Art 9(2)(c) covers only a data
+ * subject physically or legally incapable of giving consent); otherwise the
+ * interest's condition, with three exclusions:
+ *   explicit_consent under any override (there is no consent to rely on);
+ *   vital_interests unless an override says consent_cannot_be_given (with
+ *	a live consent the family evidently could give it);
+ *   safeguarding_sch1_p18 under an override that gives no reason from
+ *	para 18(2) why consent was not sought.
+ * Nothing applicable refuses the whole disclosure:
  * special_category_condition_missing.
  */
 #include <string.h>
@@ -208,6 +215,14 @@ override_article6(const char *basis, const struct decide_interest *in)
 	return "public_task";
 }
 
+/* Art 9(2)(c): only for a data subject who cannot give consent. */
+static int
+consent_cannot_be_given(const struct decide_override *o)
+{
+	return o != NULL && o->consent_not_sought != NULL &&
+	    strcmp(o->consent_not_sought, "consent_cannot_be_given") == 0;
+}
+
 static const char *
 article9_condition(const struct decide_override *o, const struct decide_interest *in)
 {
@@ -216,12 +231,19 @@ article9_condition(const struct decide_override *o, const struct decide_interest
 	if (o != NULL) {
 		if (strcmp(o->basis, "safeguarding_sch1_p18") == 0)
 			return "safeguarding_sch1_p18";
-		if (strcmp(o->basis, "vital_interests") == 0)
+		if (strcmp(o->basis, "vital_interests") == 0 && consent_cannot_be_given(o))
 			return "vital_interests";
-		if (c != NULL && strcmp(c, "explicit_consent") == 0)
-			return NULL;
 	}
-	return decide_is_article9(c) ? c : NULL;
+	if (!decide_is_article9(c))
+		return NULL;
+	if (strcmp(c, "explicit_consent") == 0 && o != NULL)
+		return NULL;
+	if (strcmp(c, "vital_interests") == 0 && !consent_cannot_be_given(o))
+		return NULL;
+	if (strcmp(c, "safeguarding_sch1_p18") == 0 && o != NULL &&
+	    !decide_is_consent_not_sought(o->consent_not_sought))
+		return NULL;
+	return c;
 }
 
 int

@@ -316,6 +316,24 @@ test_lift_twice_is_409_and_unknown_404() {
 	expect 409 not_held
 }
 
+test_vital_interests_article9_only_when_consent_cannot_be_given() {
+	local data o
+	data=$(jq -cn --arg h "$HEALTH" '{child_name:"x-327", child_health_needs:$h}')
+	o=$(sch1_override | jq -c '.basis = "vital_interests" | del(.consent_not_sought)')
+	disclose safeguarding_lead FAM-327 childrens-social-care safeguarding_referral "$data" "$o"
+	expect 403 special_category_condition_missing || return 1
+	[ "$(refused_row "$(jget .error.details.disclosure_id)")" = "refused special_category_condition_missing" ] || return 1
+	# Incapable of consenting: Art 9(2)(c).
+	disclose safeguarding_lead FAM-327 childrens-social-care safeguarding_referral "$data" \
+	    "$(printf '%s' "$o" | jq -c '.consent_not_sought = "consent_cannot_be_given"')"
+	expect 201 && [ "$(jget .lawful_basis.article6)" = vital_interests ] &&
+	[ "$(jget .lawful_basis.article9)" = vital_interests ] || return 1
+	# Capable but not asked: the interest's own condition (Sch 1 para 18) serves.
+	disclose safeguarding_lead FAM-327 childrens-social-care safeguarding_referral "$data" \
+	    "$(printf '%s' "$o" | jq -c '.consent_not_sought = "would_prejudice_protection"')"
+	expect 201 && [ "$(jget .lawful_basis.article9)" = safeguarding_sch1_p18 ]
+}
+
 test_hold_past_review_date_flagged_overdue() {
 	local id
 	disclose safeguarding_lead FAM-324 childrens-social-care safeguarding_referral '{"child_name":"x-324"}' "$(sch1_override)"
@@ -493,6 +511,7 @@ run test_held_notification_never_sent
 run test_lift_only_by_safeguarding_lead
 run test_lift_releases_held_notification
 run test_lift_twice_is_409_and_unknown_404
+run test_vital_interests_article9_only_when_consent_cannot_be_given
 run test_hold_past_review_date_flagged_overdue
 run test_notification_retried_with_backoff
 run test_read_requires_access_reason

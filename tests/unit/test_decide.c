@@ -819,10 +819,99 @@ test_special_category_under_vital_interests_override(void **state)
 	world_init(&w);
 	use_override(&w, ROLE_SAFEGUARDING_LEAD);
 	w.override.basis = "vital_interests";
+	w.override.consent_not_sought = "consent_cannot_be_given";
 	w.fields[1] = "health_summary";
 	w.interests[0].special_category_condition = NULL;
 	assert_int_equal(run(&w), 1);
 	assert_string_equal(w.d.article9, "vital_interests");
+	assert_string_equal(w.d.article6, "vital_interests");
+}
+
+static void
+test_vital_interests_article9_only_when_consent_cannot_be_given(void **state)
+{
+	static const char *const not_incapable[] = {
+		NULL, "cannot_reasonably_obtain", "would_prejudice_protection"
+	};
+	struct world w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(not_incapable) / sizeof(not_incapable[0]); i++) {
+		world_init(&w);
+		use_override(&w, ROLE_SAFEGUARDING_LEAD);
+		w.override.basis = "vital_interests";
+		w.override.consent_not_sought = not_incapable[i];
+		w.fields[1] = "health_summary";
+		w.interests[0].special_category_condition = NULL;
+		assert_int_equal(run(&w), 0);
+		assert_refused(&w, "special_category_condition_missing");
+		/* The interest's own condition still serves ... */
+		w.interests[0].special_category_condition = "health_social_care";
+		assert_int_equal(run(&w), 1);
+		assert_string_equal(w.d.article9, "health_social_care");
+		assert_string_equal(w.d.article6, "vital_interests");
+		/* ... but not explicit consent, nor vital_interests itself. */
+		w.interests[0].special_category_condition = "explicit_consent";
+		assert_int_equal(run(&w), 0);
+		assert_refused(&w, "special_category_condition_missing");
+		w.interests[0].special_category_condition = "vital_interests";
+		assert_int_equal(run(&w), 0);
+		assert_refused(&w, "special_category_condition_missing");
+	}
+	/* Without a special-category field the Art 6 basis needs none of it. */
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.basis = "vital_interests";
+	w.override.consent_not_sought = NULL;
+	assert_int_equal(run(&w), 1);
+	assert_null(w.d.article9);
+	assert_string_equal(w.d.article6, "vital_interests");
+}
+
+static void
+test_vital_interests_interest_condition_needs_consent_cannot_be_given(void **state)
+{
+	struct world w;
+
+	(void)state;
+	/* With a live consent and no override the family could consent. */
+	world_init(&w);
+	w.fields[1] = "health_summary";
+	w.interests[0].special_category_condition = "vital_interests";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "special_category_condition_missing");
+	/* Under another override that says consent cannot be given, it serves. */
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.basis = "legal_obligation";
+	w.override.consent_not_sought = "consent_cannot_be_given";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "vital_interests");
+}
+
+static void
+test_sch1_p18_interest_condition_under_override_needs_consent_not_sought(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.basis = "vital_interests";
+	w.override.consent_not_sought = NULL;
+	w.fields[1] = "health_summary";
+	w.interests[0].special_category_condition = "safeguarding_sch1_p18";
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "special_category_condition_missing");
+	w.override.consent_not_sought = "would_prejudice_protection";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "safeguarding_sch1_p18");
+	/* With consent and no override the profile's condition stands. */
+	world_init(&w);
+	w.fields[1] = "health_summary";
+	w.interests[0].special_category_condition = "safeguarding_sch1_p18";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.article9, "safeguarding_sch1_p18");
 }
 
 static void
@@ -919,6 +1008,9 @@ main(void)
 		cmocka_unit_test(test_special_category_withheld_needs_no_condition),
 		cmocka_unit_test(test_special_category_under_sch1_p18_override),
 		cmocka_unit_test(test_special_category_under_vital_interests_override),
+		cmocka_unit_test(test_vital_interests_article9_only_when_consent_cannot_be_given),
+		cmocka_unit_test(test_vital_interests_interest_condition_needs_consent_cannot_be_given),
+		cmocka_unit_test(test_sch1_p18_interest_condition_under_override_needs_consent_not_sought),
 		cmocka_unit_test(test_special_category_explicit_consent_does_not_cover_override),
 		cmocka_unit_test(test_nothing_to_disclose_comes_before_special_category),
 		cmocka_unit_test(test_enumerations),
