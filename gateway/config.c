@@ -25,6 +25,7 @@ config_defaults(struct config *c)
 	c->check_only = 0;
 	c->request_quorum = 2;
 	c->request_refusal_ends = 1;
+	c->max_hold_days = 90;
 	c->stats_threshold = 10;		/* SUPPRESS_DEFAULT_THRESHOLD */
 	c->retention_interval = 3600;
 }

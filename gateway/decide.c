@@ -129,6 +129,49 @@ has_text(const char *s)
 	return 0;
 }
 
+#define DAY_US	(INT64_C(86400) * 1000000)
+
+/* The first instant of t's UTC day. */
+static int64_t
+utc_day_start(int64_t t)
+{
+	int64_t	r = t % DAY_US;
+
+	return t - (r < 0 ? r + DAY_US : r);
+}
+
+int64_t
+decide_review_date_latest(int64_t now_us, unsigned max_hold_days)
+{
+	return utc_day_start(now_us) + (int64_t)max_hold_days * DAY_US;
+}
+
+enum review_date
+decide_review_date(int64_t review_by_us, int64_t now_us, unsigned max_hold_days)
+{
+	if (review_by_us <= now_us)
+		return REVIEW_DATE_NOT_FUTURE;
+	if (utc_day_start(review_by_us) > decide_review_date_latest(now_us, max_hold_days))
+		return REVIEW_DATE_TOO_FAR;
+	return REVIEW_DATE_OK;
+}
+
+const char *
+decide_review_date_message(enum review_date r)
+{
+	switch (r) {
+	case REVIEW_DATE_NOT_FUTURE:
+		return "An override needs a review date in the future.";
+	case REVIEW_DATE_TOO_FAR:
+		return "The review date is further ahead than a hold may run "
+		    "(gatewayd --max-hold-days, counted in UTC days from today): "
+		    "a hold must be reviewed sooner, and can be reviewed again.";
+	case REVIEW_DATE_OK:
+		break;
+	}
+	return NULL;
+}
+
 /* Still within the limit, its last valid instant (decide.h: a limit <= 0
  * has always passed). */
 static int
@@ -174,6 +217,7 @@ refuse(struct decision *out, const char *rule, const char *message)
 	out->allowed = 0;
 	out->rule = rule;
 	out->message = message;
+	out->field = NULL;
 	out->article6 = NULL;
 	out->article9 = NULL;
 	out->notify = NOTIFY_NONE;
@@ -181,21 +225,33 @@ refuse(struct decision *out, const char *rule, const char *message)
 	return 0;
 }
 
-/* The override's checks (decide.h); NULL when complete. */
+/* The override's checks (decide.h); NULL when complete, else the sentence
+ * and, in *field, the JSON Pointer of the field at fault. */
 static const char *
-override_problem(const struct decide_override *o, int64_t now_us)
+override_problem(const struct decide_override *o, int64_t now_us, unsigned max_hold_days,
+    const char **field)
 {
-	if (!decide_is_override_basis(o->basis))
+	enum review_date	rd;
+
+	if (!decide_is_override_basis(o->basis)) {
+		*field = "/override/basis";
 		return "The override's basis is not one of legal_obligation, "
 		    "vital_interests, safeguarding_sch1_p18, crime_sch2_p2.";
+	}
 	if (strcmp(o->basis, "safeguarding_sch1_p18") == 0 &&
-	    !decide_is_consent_not_sought(o->consent_not_sought))
+	    !decide_is_consent_not_sought(o->consent_not_sought)) {
+		*field = "/override/consent_not_sought";
 		return "An override under safeguarding_sch1_p18 must say why "
 		    "consent was not sought.";
-	if (!has_text(o->reason))
+	}
+	if (!has_text(o->reason)) {
+		*field = "/override/reason";
 		return "An override needs a written reason.";
-	if (o->review_by_us <= now_us)
-		return "An override needs a review date in the future.";
+	}
+	if ((rd = decide_review_date(o->review_by_us, now_us, max_hold_days)) != REVIEW_DATE_OK) {
+		*field = "/override/review_by";
+		return decide_review_date_message(rd);
+	}
 	return NULL;
 }
 
@@ -299,7 +355,7 @@ decide(const struct principal *who, const struct decide_agency *agency,
 	}
 
 	if (o != NULL) {
-		const char *problem;
+		const char *problem, *field = NULL;
 
 		if (who->role != ROLE_SAFEGUARDING_LEAD)
 			return refuse(out, "role_not_permitted",
@@ -309,8 +365,11 @@ decide(const struct principal *who, const struct decide_agency *agency,
 			    "This purpose may not be shared without consent: a safeguarding "
 			    "override is for referrals to the authorities that act on a "
 			    "safeguarding concern.");
-		if ((problem = override_problem(o, now_us)) != NULL)
-			return refuse(out, "override_incomplete", problem);
+		if ((problem = override_problem(o, now_us, req->max_hold_days, &field)) != NULL) {
+			refuse(out, "override_incomplete", problem);
+			out->field = field;
+			return 0;
+		}
 	} else {
 		for (i = 0; i < nconsents && consents != NULL && !live; i++)
 			live = consent_is_live(&consents[i], req->agency_id,

@@ -28,7 +28,8 @@
  *     override_incomplete basis outside the enumeration; for
  *			   safeguarding_sch1_p18 no (or an unknown) reason why
  *			   consent was not sought; no reason; review date not
- *			   after now
+ *			   after now, or more than max_hold_days UTC days
+ *			   after today (decide_review_date)
  *   without one:
  *     no_consent	   no consent for this agency and purpose that is
  *			   granted (granted <= now), not withdrawn and not
@@ -46,7 +47,8 @@
  * date while now <= dsa_expires_us, the notice while now <=
  * notice_review_due_us, a consent while now <= its expires_us. A limit of 0
  * (or less) has always passed: an agreement without an end date is not in
- * date (fail closed). A review date must be strictly after now.
+ * date (fail closed). A review date must be strictly after now, and its UTC
+ * day at most max_hold_days after today's UTC day.
  */
 #ifndef DECIDE_H
 #define DECIDE_H
@@ -100,6 +102,9 @@ struct decide_request {
 	const char *const		*fields;	/* names of the data fields */
 	size_t				 nfields;
 	const struct decide_override	*override;	/* NULL: none */
+	/* The furthest review date an override may set: today (UTC) plus
+	 * this many days (gatewayd --max-hold-days). 0 allows none. */
+	unsigned			 max_hold_days;
 };
 
 enum notify { NOTIFY_NONE = 0, NOTIFY_QUEUED, NOTIFY_HELD };
@@ -108,6 +113,9 @@ struct decision {
 	int		 allowed;
 	const char	*rule;		/* "allowed" or the refusing rule code */
 	const char	*message;	/* a sentence without personal data */
+	/* The request field a refusal is about, as a JSON Pointer (e.g.
+	 * "/override/review_by" for override_incomplete), or NULL. */
+	const char	*field;
 	const char	*article6;	/* set when allowed */
 	const char	*article9;	/* set when a special-category field leaves */
 	const struct decide_interest *interest; /* the purpose's, or NULL */
@@ -135,6 +143,23 @@ int	decide(const struct principal *who, const struct decide_agency *agency,
 	    const char *const *special_fields, size_t nspecial,
 	    int64_t now_us, const char **disclosed_buf, const char **withheld_buf,
 	    struct decision *out);
+
+/* A hold's review date (review_by_us: an instant, normally the first of its
+ * UTC day) against now: REVIEW_DATE_OK when it is after now and its UTC day
+ * is at most max_hold_days after today's (max_hold_days 0 allows none: fail
+ * closed). Used for an override's review_by and for moving a hold's review
+ * date (POST /v1/overrides/{id}/review). Pure. */
+enum review_date {
+	REVIEW_DATE_OK = 0,
+	REVIEW_DATE_NOT_FUTURE,		/* missing, past, or not after now */
+	REVIEW_DATE_TOO_FAR		/* beyond today + max_hold_days */
+};
+enum review_date	 decide_review_date(int64_t review_by_us, int64_t now_us,
+			    unsigned max_hold_days);
+/* The first instant of the last UTC day a review date may fall on. */
+int64_t			 decide_review_date_latest(int64_t now_us, unsigned max_hold_days);
+/* A static sentence saying what is wrong; NULL for REVIEW_DATE_OK. */
+const char		*decide_review_date_message(enum review_date);
 
 /* Whether s is one of the enumerations of DESIGN.md. */
 int	decide_is_article6(const char *s);

@@ -290,6 +290,7 @@ disclose_job(struct store_conn *c, void *arg)
 	req.fields = j->fields;
 	req.nfields = j->nfields;
 	req.override = j->has_override ? &j->ov : NULL;
+	req.max_hold_days = j->gw->cfg.max_hold_days;
 	(void)decide(j->who, j->agency != NULL ? &view : NULL, consents, (size_t)n, &req,
 	    field_special, field_special_len, j->now_us, j->disclosed, j->withheld, &j->d);
 	return record_decision(j, c);
@@ -405,6 +406,17 @@ disclosure_create(struct request *r, struct response *rs)
 			    names_json(j->d.withheld, j->d.nwithheld));
 		if (details != NULL && j->agency == NULL)	/* a typo, not a deactivation */
 			json_object_set_new(details, "agency_known", json_false());
+		if (details != NULL && j->d.field != NULL)
+			json_object_set_new(details, "field", json_string(j->d.field));
+		if (details != NULL && j->has_override &&
+		    strcmp(j->d.rule, "override_incomplete") == 0 &&
+		    decide_review_date(j->ov.review_by_us, j->now_us,
+		    r->gw->cfg.max_hold_days) == REVIEW_DATE_TOO_FAR) {
+			json_object_set_new(details, "max_hold_days",
+			    json_integer(r->gw->cfg.max_hold_days));
+			json_object_set_new(details, "latest_review_by", json_stringn(store_time_fmt(
+			    decide_review_date_latest(j->now_us, r->gw->cfg.max_hold_days), at), 10));
+		}
 		resp_error(rs, 403, j->d.rule, j->d.message, details);
 		free(j);
 		return;

@@ -40,6 +40,7 @@ struct config {
 	int		 check_only;	/* --check: validate configuration, exit */
 	unsigned	 request_quorum;	/* distinct trustees to approve a request (2) */
 	int		 request_refusal_ends;	/* 1: one trustee's refusal refuses it */
+	unsigned	 max_hold_days;	/* a hold's review date: at most today (UTC) + this (90) */
 	int		 stats_threshold; /* small counts below it are suppressed (>= 5) */
 	unsigned	 retention_interval; /* seconds between retention sweeps; 0: none */
 };

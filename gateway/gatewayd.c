@@ -50,7 +50,8 @@ usage(void)
 	    "                [--delivery-backoff MS[:CAP_MS]] [--delivery-timeout MS]\n"
 	    "                [--delivery-inflight N] [--request-quorum N]\n"
 	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
-	    "                [--retention-interval SECONDS] [--verbose] | --routes\n"
+	    "                [--retention-interval SECONDS] [--max-hold-days N]\n"
+	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
@@ -181,6 +182,7 @@ main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "request-quorum", required_argument, NULL, 'Q' },
 		{ "request-refusal-ends", required_argument, NULL, 'E' },
+		{ "max-hold-days", required_argument, NULL, 'H' },
 		{ "stats-threshold", required_argument, NULL, 'S' },
 		{ "retention-interval", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -284,6 +286,13 @@ main(int argc, char **argv)
 				return 2;
 			}
 			gw.cfg.retention_interval = (unsigned)n;
+			break;
+		case 'H':
+			if (parse_uint(optarg, 366, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --max-hold-days: 1 to 366\n");
+				return 2;
+			}
+			gw.cfg.max_hold_days = (unsigned)n;
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;

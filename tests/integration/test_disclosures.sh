@@ -334,6 +334,23 @@ test_vital_interests_article9_only_when_consent_cannot_be_given() {
 	expect 201 && [ "$(jget .lawful_basis.article9)" = safeguarding_sch1_p18 ]
 }
 
+in_days() { date -u -d "+$1 day" +%F; }
+
+test_override_review_date_bounded_by_max_hold_days() {
+	local data='{"child_name":"x-328"}'
+	disclose safeguarding_lead FAM-328 childrens-social-care safeguarding_referral "$data" "$(sch1_override "$(in_days 90)")"
+	expect 201 && [ "$(jget .review_by)" = "$(in_days 90)" ] || return 1
+	disclose safeguarding_lead FAM-328 childrens-social-care safeguarding_referral "$data" "$(sch1_override "$(in_days 91)")"
+	expect 403 override_incomplete || return 1
+	[ "$(jget .error.details.field)" = /override/review_by ] &&
+	[ "$(jget .error.details.max_hold_days)" = 90 ] &&
+	[ "$(jget .error.details.latest_review_by)" = "$(in_days 90)" ] &&
+	jget .error.message | grep -q max-hold-days &&
+	[ "$(refused_row "$(jget .error.details.disclosure_id)")" = "refused override_incomplete" ] || return 1
+	disclose safeguarding_lead FAM-328 childrens-social-care safeguarding_referral "$data" "$(sch1_override 9999-12-31)"
+	expect 403 override_incomplete && [ "$(jget .error.details.field)" = /override/review_by ]
+}
+
 test_hold_past_review_date_flagged_overdue() {
 	local id
 	disclose safeguarding_lead FAM-324 childrens-social-care safeguarding_referral '{"child_name":"x-324"}' "$(sch1_override)"
@@ -474,6 +491,17 @@ test_no_personal_value_in_log() {
 	! grep -q -F -e "$CHILD" -e "$PARENTS" -e "$HEALTH" -e "$REASON" -e "$OREASON" -e "$ACCESS" -e FAM-3 "$TMP/gatewayd.log"
 }
 
+test_max_hold_days_is_configurable() {
+	local data='{"child_name":"x-329"}'
+	"$GATEWAYD" --max-hold-days 0 --check >/dev/null 2>&1; [ $? = 2 ] || { echo "# --max-hold-days 0 accepted"; return 1; }
+	gw_stop || return 1
+	gw_start --notify-url "$HOOK_URL" --max-hold-days 7 || return 1
+	disclose safeguarding_lead FAM-329 childrens-social-care safeguarding_referral "$data" "$(sch1_override "$(in_days 8)")"
+	expect 403 override_incomplete && [ "$(jget .error.details.max_hold_days)" = 7 ] || return 1
+	disclose safeguarding_lead FAM-329 childrens-social-care safeguarding_referral "$data" "$(sch1_override "$(in_days 7)")"
+	expect 201
+}
+
 test_disclosure_durable_across_restart() {
 	gw_stop || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
@@ -512,6 +540,7 @@ run test_lift_only_by_safeguarding_lead
 run test_lift_releases_held_notification
 run test_lift_twice_is_409_and_unknown_404
 run test_vital_interests_article9_only_when_consent_cannot_be_given
+run test_override_review_date_bounded_by_max_hold_days
 run test_hold_past_review_date_flagged_overdue
 run test_notification_retried_with_backoff
 run test_read_requires_access_reason
@@ -525,5 +554,6 @@ run test_read_lift_and_notification_in_ledger
 run test_no_personal_value_in_ledger
 run test_no_personal_value_in_database_file
 run test_no_personal_value_in_log
+run test_max_hold_days_is_configurable
 run test_disclosure_durable_across_restart
 finish

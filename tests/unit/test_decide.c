@@ -65,7 +65,7 @@ world_init(struct world *w)
 	w->fields[1] = "address";
 	w->req = (struct decide_request){
 		.agency_id = "county-health", .purpose = "early_help_referral",
-		.fields = w->fields, .nfields = 2 };
+		.fields = w->fields, .nfields = 2, .max_hold_days = 90 };
 	w->override = (struct decide_override){
 		.basis = "safeguarding_sch1_p18",
 		.consent_not_sought = "would_prejudice_protection",
@@ -616,6 +616,99 @@ test_override_incomplete_review_date_boundary(void **state)
 	assert_int_equal(w.d.review_by_us, NOW + 1);
 }
 
+/* NOW is 2026-09-21T14:13:20Z: TODAY is its UTC midnight. */
+#define TODAY	(NOW - NOW % DAY)
+
+static void
+test_override_incomplete_review_date_beyond_max_hold_days(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.review_by_us = TODAY + 90 * DAY;	/* the last date allowed */
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.review_by_us, TODAY + 90 * DAY);
+	assert_null(w.d.field);
+	w.override.review_by_us = TODAY + 91 * DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	assert_string_equal(w.d.field, "/override/review_by");
+	assert_string_equal(w.d.message, decide_review_date_message(REVIEW_DATE_TOO_FAR));
+	/* 9999-12-31 */
+	w.override.review_by_us = INT64_C(253402214400) * SEC;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	/* The limit is the configured one ... */
+	w.req.max_hold_days = 7;
+	w.override.review_by_us = TODAY + 8 * DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+	w.override.review_by_us = TODAY + 7 * DAY;
+	assert_int_equal(run(&w), 1);
+	/* ... and none configured allows no hold at all (fail closed). */
+	w.req.max_hold_days = 0;
+	w.override.review_by_us = TODAY + DAY;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+}
+
+static void
+test_review_date_limit_counts_utc_days(void **state)
+{
+	int64_t	midnight = TODAY, last = TODAY + DAY - 1;
+
+	(void)state;
+	/* The same limit whatever the time of day: 90 days from today's date. */
+	assert_int_equal(decide_review_date_latest(midnight, 90), TODAY + 90 * DAY);
+	assert_int_equal(decide_review_date_latest(last, 90), TODAY + 90 * DAY);
+	assert_int_equal(decide_review_date(TODAY + 90 * DAY, last, 90), REVIEW_DATE_OK);
+	assert_int_equal(decide_review_date(TODAY + 90 * DAY, midnight, 90), REVIEW_DATE_OK);
+	/* Any instant of the last day is that day. */
+	assert_int_equal(decide_review_date(TODAY + 91 * DAY - 1, NOW, 90), REVIEW_DATE_OK);
+	assert_int_equal(decide_review_date(TODAY + 91 * DAY, NOW, 90), REVIEW_DATE_TOO_FAR);
+	/* Past midnight the window moves on by a day. */
+	assert_int_equal(decide_review_date(TODAY + 91 * DAY, TODAY + DAY, 90), REVIEW_DATE_OK);
+	assert_int_equal(decide_review_date(NOW, NOW, 90), REVIEW_DATE_NOT_FUTURE);
+	assert_int_equal(decide_review_date(0, NOW, 90), REVIEW_DATE_NOT_FUTURE);
+	assert_null(decide_review_date_message(REVIEW_DATE_OK));
+	assert_non_null(decide_review_date_message(REVIEW_DATE_NOT_FUTURE));
+}
+
+static void
+test_override_incomplete_names_the_field(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.basis = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_string_equal(w.d.field, "/override/basis");
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.consent_not_sought = NULL;
+	assert_int_equal(run(&w), 0);
+	assert_string_equal(w.d.field, "/override/consent_not_sought");
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.reason = "";
+	assert_int_equal(run(&w), 0);
+	assert_string_equal(w.d.field, "/override/reason");
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	w.override.review_by_us = 0;
+	assert_int_equal(run(&w), 0);
+	assert_string_equal(w.d.field, "/override/review_by");
+	/* Other refusals name no field. */
+	world_init(&w);
+	w.nconsents = 0;
+	assert_int_equal(run(&w), 0);
+	assert_null(w.d.field);
+}
+
 static void
 test_override_does_not_lift_agency_rules(void **state)
 {
@@ -996,6 +1089,9 @@ main(void)
 		cmocka_unit_test(test_override_incomplete_sch1_p18_without_consent_not_sought),
 		cmocka_unit_test(test_override_incomplete_without_reason),
 		cmocka_unit_test(test_override_incomplete_review_date_boundary),
+		cmocka_unit_test(test_override_incomplete_review_date_beyond_max_hold_days),
+		cmocka_unit_test(test_review_date_limit_counts_utc_days),
+		cmocka_unit_test(test_override_incomplete_names_the_field),
 		cmocka_unit_test(test_override_does_not_lift_agency_rules),
 		cmocka_unit_test(test_minimum_necessary_withholds_and_names),
 		cmocka_unit_test(test_nothing_to_disclose),
