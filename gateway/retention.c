@@ -51,15 +51,27 @@ purge_wal(struct gateway *gw)
 		log_warnx("write-ahead log not truncated yet: the next sweep tries again");
 }
 
+/* The profiles' retention for an agency's interest; for purpose "*" (a
+ * police or court request, which has a legal basis instead of a purpose)
+ * the agency's longest. -1 when unknown. */
 static int
 profile_days(void *arg, const char *agency_id, const char *purpose)
 {
 	const struct profiles	*p = arg;
 	const struct agency	*ag;
 	const struct interest	*in;
+	size_t			 i;
+	int			 days = -1;
 
-	if ((ag = profiles_find(p, agency_id)) == NULL ||
-	    (in = agency_interest(ag, purpose)) == NULL || in->retention_days < 1)
+	if ((ag = profiles_find(p, agency_id)) == NULL)
+		return -1;
+	if (strcmp(purpose, "*") == 0) {
+		for (i = 0; i < ag->ninterests; i++)
+			if (ag->interests[i].retention_days > days)
+				days = ag->interests[i].retention_days;
+		return days >= 1 ? days : -1;
+	}
+	if ((in = agency_interest(ag, purpose)) == NULL || in->retention_days < 1)
 		return -1;
 	return in->retention_days;
 }

@@ -6,13 +6,16 @@
  * is itself recorded (subject_access_reads, the reason sealed) and is a
  * ledger entry, durable before the reply.
  *
+ * Police and court requests about the family are listed too (who asked,
+ * when, on which legal basis, for which fields and period, and what became
+ * of the request).
+ *
  * Left out, without trace: what is held under an active safeguarding
- * override (store_sar_disclosures() never returns it, so there is nothing
- * here to count; items are numbered 1..n after the fact and carry random
- * ids, not sequence numbers) and refused attempts (which shared nothing,
- * and could betray a referral held under an override). Police and court
- * requests, and their do_not_notify holds, join this export with the
- * requests module.
+ * override, and a request whose do_not_notify hold is not lifted (the
+ * store queries never return them, so there is nothing here to count;
+ * items are numbered 1..n after the fact and carry random ids, not
+ * sequence numbers); and refused disclosure attempts (which shared
+ * nothing, and could betray a referral held under an override).
  *
  * JSON by default; a printable text rendering with ?format=text or
  * Accept: text/plain.
@@ -42,6 +45,7 @@ struct export {
 	int64_t			 now_us;
 	json_t			*disclosures;
 	json_t			*consents;
+	json_t			*requests;
 	int			 failed;
 };
 
@@ -110,6 +114,29 @@ consent_cb(const struct consent_row *r, void *arg)
 	    "granted_at", store_time_fmt(r->granted_us, g),
 	    "expires_at", r->expires_us ? store_time_fmt(r->expires_us, e) : NULL,
 	    "withdrawn_at", r->withdrawn_us ? store_time_fmt(r->withdrawn_us, w) : NULL));
+	return 0;
+}
+
+static int
+request_cb(const struct sar_request *q, void *arg)
+{
+	struct export	*x = arg;
+	json_t		*fields, *item;
+	char		 t[32], d[32], c[32];
+
+	if ((fields = json_loads(q->fields ? q->fields : "[]", 0, NULL)) == NULL)
+		fields = json_array();
+	item = json_pack("{s:s, s:s, s:o, s:s?, s:o, s:{s:s?, s:s?}, s:s, s:s?, s:s?}",
+	    "reference", q->id, "date", store_time_fmt(q->created_us, t),
+	    "requester", recipient(x->gw->profiles, q->agency_id),
+	    "legal_basis", q->legal_basis, "fields", fields,
+	    "period", "from", q->period_from, "to", q->period_to,
+	    "status", q->state,
+	    "decided_at", q->decided_us ? store_time_fmt(q->decided_us, d) : NULL,
+	    "closed_at", q->closed_us ? store_time_fmt(q->closed_us, c) : NULL);
+	if (item == NULL)
+		return -1;
+	json_array_append_new(x->requests, item);
 	return 0;
 }
 
@@ -272,6 +299,27 @@ render_text(const json_t *x, size_t *len)
 			bprintf(&b, "\n");
 		}
 	}
+	a = json_object_get(x, "requests");
+	bprintf(&b, "\nREQUESTS FROM THE POLICE OR COURTS\n");
+	if (json_array_size(a) == 0)
+		bprintf(&b, "  None.\n");
+	json_array_foreach(a, i, it) {
+		const json_t	*f;
+		size_t		 fi;
+
+		rcp = json_object_get(it, "requester");
+		bprintf(&b, "\n%zu. %s  from %s (%s)\n   Legal basis: %s   Status: %s\n"
+		    "   Period asked for: %s to %s\n   Information asked for:",
+		    i + 1, day(it, "date", d1), json_string_value(json_object_get(rcp, "name")) ?
+		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"),
+		    jstr(it, "legal_basis"), jstr(it, "status"),
+		    jstr(json_object_get(it, "period"), "from"),
+		    jstr(json_object_get(it, "period"), "to"));
+		json_array_foreach(json_object_get(it, "fields"), fi, f)
+			bprintf(&b, "%s %s", fi ? "," : "",
+			    json_string_value(f) ? json_string_value(f) : "");
+		bprintf(&b, "\n");
+	}
 	a = json_object_get(x, "consents");
 	bprintf(&b, "\nCONSENTS GIVEN\n");
 	if (json_array_size(a) == 0)
@@ -342,6 +390,7 @@ subject_access(struct request *r, struct response *rs)
 	x.now_us = store_now_us();
 	x.disclosures = json_array();
 	x.consents = json_array();
+	x.requests = json_array();
 	out = json_pack("{s:s, s:s, s:s}", "family_id", r->params[0],
 	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", r->who->id);
 	if ((x.c = store_read_begin(r->gw->store)) == NULL)
@@ -358,6 +407,7 @@ subject_access(struct request *r, struct response *rs)
 		j.state = "erased";
 	if (rc != -1 && key == 1 &&
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
+	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
 	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0))
 		rc = -1;
 	store_read_end(r->gw->store, x.c);
@@ -368,8 +418,9 @@ subject_access(struct request *r, struct response *rs)
 	if (key == 2 && rc == 0)
 		json_object_set_new(out, "records_changed_at", json_string(store_time_fmt(er.at_us, t)));
 	json_object_set_new(out, "disclosures", x.disclosures);
+	json_object_set_new(out, "requests", x.requests);
 	json_object_set_new(out, "consents", x.consents);
-	x.disclosures = x.consents = NULL;
+	x.disclosures = x.consents = x.requests = NULL;
 
 	/* Record the export before it leaves. */
 	store_new_id("sar_", j.row.id, sizeof(j.row.id));
@@ -400,6 +451,7 @@ subject_access(struct request *r, struct response *rs)
 unavailable:
 	json_decref(x.disclosures);
 	json_decref(x.consents);
+	json_decref(x.requests);
 	json_decref(out);
 	resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.", NULL);
 }

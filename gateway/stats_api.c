@@ -9,6 +9,9 @@
  *			table carries both and no second table shares its
  *			margins (linked tables would need joint suppression)
  *   consents		rows: the groups; columns: recorded, withdrawn
+ *   requests		police and court requests filed in the period; rows:
+ *			the groups (by purpose: the legal basis, which is what
+ *			a request has instead); columns: their state now
  *
  * Small counts read "<10" (the configured threshold, never below 5), the
  * complements hidden to protect them read "[c]", zero reads 0, totals and row percentages are published only where they do not
@@ -17,8 +20,6 @@
  * Periods are whole UTC days, and every statistics read is a ledger entry
  * naming its period and grouping, so repeated overlapping requests (the
  * differencing risk suppress.c names) are visible to the auditor.
- * Police and court requests join as a table when the requests module
- * lands.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,7 @@ struct triple {
 struct collect {
 	const struct profiles	*profiles;
 	enum group_by		 by;
+	int			 requests;	/* rows by legal basis when by purpose */
 	struct axis		 rows, cols;
 	size_t			 fixed_cols;	/* columns placed first, unsorted */
 	struct triple		*t;
@@ -194,6 +196,15 @@ seed_rows(struct collect *c, int64_t from_us, int64_t to_us)
 				return -1;
 		return 0;
 	case BY_PURPOSE:
+		if (c->requests) {
+			static const char *const bases[] = { "crime_sch2_p2", "court_order",
+			    "legal_proceedings_sch2_p5", "safeguarding_sch1_p18" };
+
+			for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
+				if (axis_add(&c->rows, bases[i]) == -1)
+					return -1;
+			return 0;
+		}
 		for (i = 0; i < c->profiles->n; i++)
 			for (j = 0; j < c->profiles->agencies[i].ninterests; j++)
 				if (axis_add(&c->rows,
@@ -315,13 +326,14 @@ stats(struct request *r, struct response *rs)
 {
 	static const char *const by_names[] = { "agency_kind", "purpose", "month" };
 	struct collect		 disc = { .profiles = r->gw->profiles },
-				 cons = { .profiles = r->gw->profiles };
+				 cons = { .profiles = r->gw->profiles },
+				 reqs = { .profiles = r->gw->profiles, .requests = 1 };
 	struct read_job		 j = { .gw = r->gw, .who = r->who };
 	struct store_conn	*c;
 	const char		*by = req_query(r, "by"), *from = req_query(r, "from"),
 				*to = req_query(r, "to");
 	int64_t			 from_us, to_us;
-	json_t			*td = NULL, *tc = NULL;
+	json_t			*td = NULL, *tc = NULL, *tr = NULL;
 	char			 t1[32], t2[32], d1[11], d2[11];
 	int			 threshold = r->gw->cfg.stats_threshold, rc;
 	size_t			 i;
@@ -338,7 +350,7 @@ stats(struct request *r, struct response *rs)
 		}
 		disc.by = (enum group_by)i;
 	}
-	cons.by = disc.by;
+	cons.by = reqs.by = disc.by;
 	/* The period: whole UTC days, to inclusive; default the last 365 days. */
 	if (to == NULL)
 		to_us = (store_now_us() / RETENTION_DAY_US) * RETENTION_DAY_US;
@@ -362,38 +374,49 @@ stats(struct request *r, struct response *rs)
 	}
 	disc.fixed_cols = 1;
 	cons.fixed_cols = 2;
+	reqs.fixed_cols = 4;
 	if (axis_add(&disc.cols, "allowed") == -1 || axis_add(&cons.cols, "recorded") == -1 ||
 	    axis_add(&cons.cols, "withdrawn") == -1 ||
-	    seed_rows(&disc, from_us, to_us) == -1 || seed_rows(&cons, from_us, to_us) == -1)
+	    axis_add(&reqs.cols, "awaiting_approval") == -1 ||
+	    axis_add(&reqs.cols, "approved") == -1 || axis_add(&reqs.cols, "refused") == -1 ||
+	    axis_add(&reqs.cols, "closed") == -1 ||
+	    seed_rows(&disc, from_us, to_us) == -1 || seed_rows(&cons, from_us, to_us) == -1 ||
+	    seed_rows(&reqs, from_us, to_us) == -1)
 		goto fail;
 	if ((c = store_read_begin(r->gw->store)) == NULL)
 		goto fail;
 	rc = store_stats_disclosures(c, from_us, to_us, collect_cb, &disc);
 	if (rc == 0)
 		rc = store_stats_consents(c, from_us, to_us, collect_cb, &cons);
+	if (rc == 0)
+		rc = store_stats_requests(c, from_us, to_us, collect_cb, &reqs);
 	store_read_end(r->gw->store, c);
 	if (rc != 0 || (td = build_table(&disc, threshold)) == NULL ||
-	    (tc = build_table(&cons, threshold)) == NULL)
+	    (tc = build_table(&cons, threshold)) == NULL ||
+	    (tr = build_table(&reqs, threshold)) == NULL)
 		goto fail;
 	snprintf(d1, sizeof(d1), "%.10s", store_time_fmt(from_us, t1));
 	snprintf(d2, sizeof(d2), "%.10s", store_time_fmt(to_us - 1, t2));
 	snprintf(j.reason, sizeof(j.reason), "by=%s from=%s to=%s", by_names[disc.by], d1, d2);
 	if (writer_submit(r->gw->writer, read_job, &j) != 0)
 		goto fail;
-	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o}}",
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}}",
 	    "from", d1, "to", d2, "by", by_names[disc.by], "threshold", threshold,
 	    "suppression", "Counts from 1 to threshold-1 are shown as \"<threshold\"; zero is "
 	    "shown as 0; further cells and totals (each at least the threshold) are shown as "
 	    "\"[c]\" so that no hidden count can be worked out from the totals or percentages.",
-	    "tables", "disclosures", td, "consents", tc));
+	    "tables", "disclosures", td, "consents", tc, "requests", tr));
 	collect_free(&disc);
 	collect_free(&cons);
+	collect_free(&reqs);
 	return;
 fail:
 	json_decref(td);
 	json_decref(tc);
+	json_decref(tr);
 	collect_free(&disc);
 	collect_free(&cons);
+	collect_free(&reqs);
 	resp_error(rs, 503, "store_unavailable", "The statistics cannot be made now.", NULL);
 }
 

@@ -294,8 +294,9 @@ int	store_breaches_overdue(struct store_conn *, int64_t now_us, int64_t deadline
 
 /* store_retention.c: legal holds, erasure marks, what retention looks at. */
 /* Whether a legal hold applies to the family now: 1 held, 0 not, -1 error.
- * The one definition of "held" (an open police/court request, litigation):
- * erasure and expiry both ask it inside their writer job. */
+ * The one definition of "held": an open police or court request (awaiting
+ * approval or approved, not refused or closed), or an open legal_holds row
+ * (litigation). Erasure and expiry both ask it inside their writer job. */
 int	store_legal_hold_active(struct store_conn *, const char *pseudonym);
 /* Opens a hold (writer job): source "request" or "litigation", reference
  * non-personal (a request id or case reference). 0 or -1. */
@@ -361,6 +362,25 @@ struct sar_disclosure {
  * them. fn returns 0 to go on. 0, fn's non-zero value, or -1. */
 int	store_sar_disclosures(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_disclosure *, void *), void *arg);
+/* A police or court request about the family, unless it asked not to
+ * notify and that hold is not lifted. Borrowed for the callback. */
+struct sar_request {
+	const char	*id;
+	int64_t		 created_us;
+	const char	*agency_id;
+	const char	*legal_basis;
+	const char	*fields;		/* JSON array */
+	const char	*period_from;
+	const char	*period_to;
+	const char	*state;			/* awaiting_approval, approved, refused, closed */
+	int64_t		 decided_us;		/* 0: not yet */
+	int64_t		 closed_us;		/* 0: not closed */
+};
+/* Every such request, oldest first. A do_not_notify request is left out by
+ * the query itself until its notification is lifted (and for good when it
+ * was never approved). fn returns 0 to go on. 0, fn's value, or -1. */
+int	store_sar_requests(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_request *, void *), void *arg);
 /* Every consent of the family, oldest first; same contract. */
 int	store_sar_consents(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct consent_row *, void *), void *arg);
@@ -394,6 +414,10 @@ int	store_stats_disclosures(struct store_conn *, int64_t from_us, int64_t to_us,
 	    int (*fn)(const struct stats_count *, void *), void *arg);
 /* Consents recorded, and consents withdrawn, in [from_us, to_us). */
 int	store_stats_consents(struct store_conn *, int64_t from_us, int64_t to_us,
+	    int (*fn)(const struct stats_count *, void *), void *arg);
+/* Police and court requests filed in [from_us, to_us): purpose is the legal
+ * basis, outcome the request's state now. */
+int	store_stats_requests(struct store_conn *, int64_t from_us, int64_t to_us,
 	    int (*fn)(const struct stats_count *, void *), void *arg);
 
 /* store_disclosures.c */

@@ -40,12 +40,15 @@ int
 store_legal_hold_active(struct store_conn *c, const char *pseudonym)
 {
 	/*
-	 * Until the police/court requests module keeps its own table, an open
-	 * request is represented by an open 'request' hold it writes here;
-	 * whatever else comes to mean "held" belongs in this one query.
+	 * Held: an open police or court request about the family (filed and
+	 * not yet refused or closed by a trustee: migration 040), or an open
+	 * hold in legal_holds (litigation, or any other hold recorded there).
 	 */
-	static const char	*sql = "SELECT EXISTS (SELECT 1 FROM legal_holds "
-				    "WHERE family_pseudonym = ? AND released_us IS NULL)";
+	static const char	*sql = "SELECT EXISTS (SELECT 1 FROM requests "
+				    "  WHERE family_pseudonym = ?1 "
+				    "  AND state IN ('awaiting_approval', 'approved')) "
+				    "OR EXISTS (SELECT 1 FROM legal_holds "
+				    "  WHERE family_pseudonym = ?1 AND released_us IS NULL)";
 	sqlite3_stmt		*st;
 	int			 rc, held = 0;
 
@@ -182,7 +185,10 @@ store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_ro
  * Anchors, one row per (family, agency, purpose), families in order. A
  * family appears when it has a live key (family pseudonyms are 64 hex
  * digits; reserved keys such as the breach register's are never families),
- * whether or not it has any record left.
+ * whether or not it has any record left. A police or court request has no
+ * purpose: its anchor's purpose is "*" (the agency's longest retention,
+ * retention.c), from when it ended; an open one never runs out (and is a
+ * legal hold besides).
  */
 #define ANCHORS_SELECT \
 	"SELECT k.pseudonym, a.agency_id, a.purpose, MAX(a.anchor) FROM family_keys k " \
@@ -195,7 +201,12 @@ store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_ro
 	"      WHEN withdrawn_us > 0 THEN withdrawn_us " \
 	"      WHEN expires_us > 0 THEN expires_us " \
 	"      ELSE 9223372036854775807 END " \
-	"    FROM consents" \
+	"    FROM consents " \
+	"  UNION ALL " \
+	"  SELECT family_pseudonym, agency_id, '*', CASE " \
+	"      WHEN state IN ('awaiting_approval', 'approved') THEN 9223372036854775807 " \
+	"      ELSE COALESCE(closed_us, decided_us, created_us) END " \
+	"    FROM requests" \
 	") a ON a.p = k.pseudonym " \
 	"WHERE k.wrapped_key IS NOT NULL AND length(k.pseudonym) = 64 "
 

@@ -1,8 +1,9 @@
 /*
  * store_sar.c: the rows a subject-access export is made of, and the record
  * of each export (migration 051's subject_access_reads). What is held under
- * an active safeguarding override is left out here, in the query, so that
- * the export cannot count, number or otherwise betray it.
+ * an active safeguarding override or a do_not_notify request is left out
+ * here, in the query, so that the export cannot count, number or otherwise
+ * betray it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +62,56 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 	sqlite3_reset(st);
 	if (ret == 0 && rc != SQLITE_DONE) {
 		log_errx("subject access: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+int
+store_sar_requests(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_request *, void *), void *arg)
+{
+	/*
+	 * do_not_notify: the police or court asked that the family not be
+	 * told; that hold lives on the request's notification (held until a
+	 * safeguarding lead lifts it; made only when the request is approved).
+	 * Such a request appears once its notification exists and is not
+	 * held; before that, never.
+	 */
+	static const char	*sql = "SELECT r.id, r.created_us, r.agency_id, r.legal_basis, "
+				    "r.fields, r.period_from, r.period_to, r.state, r.decided_us, "
+				    "r.closed_us FROM requests r LEFT JOIN request_notifications n "
+				    "ON n.request_id = r.id "
+				    "WHERE r.family_pseudonym = ? AND (r.do_not_notify = 0 "
+				    "OR (n.state IS NOT NULL AND n.state <> 'held')) "
+				    "ORDER BY r.created_us, r.id";
+	struct sar_request	 q;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&q, 0, sizeof(q));
+		q.id = col_text(st, 0);
+		q.created_us = sqlite3_column_int64(st, 1);
+		q.agency_id = col_text(st, 2);
+		q.legal_basis = col_text(st, 3);
+		q.fields = col_text(st, 4);
+		q.period_from = col_text(st, 5);
+		q.period_to = col_text(st, 6);
+		q.state = col_text(st, 7);
+		q.decided_us = sqlite3_column_int64(st, 8);
+		q.closed_us = sqlite3_column_int64(st, 9);
+		if (q.id == NULL || q.agency_id == NULL || q.state == NULL)
+			continue;
+		if ((ret = fn(&q, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("subject access requests: %s", sqlite3_errmsg(store_db(c)));
 		return -1;
 	}
 	return ret;

@@ -73,3 +73,18 @@ store_stats_consents(struct store_conn *c, int64_t from_us, int64_t to_us,
 		return -1;
 	return each_count(c, st, from_us, to_us, fn, arg);
 }
+
+int
+store_stats_requests(struct store_conn *c, int64_t from_us, int64_t to_us,
+    int (*fn)(const struct stats_count *, void *), void *arg)
+{
+	static const char	*sql = "SELECT agency_id, legal_basis, "
+				    "strftime('%Y-%m', created_us / 1000000, 'unixepoch'), state, "
+				    "count(*) FROM requests WHERE created_us >= ? AND created_us < ? "
+				    "GROUP BY 1, 2, 3, 4";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	return each_count(c, st, from_us, to_us, fn, arg);
+}

@@ -9,6 +9,8 @@
 #   consent FAMILY AGENCY PURPOSE          sets CONSENT_ID
 #   disclose WHO FAMILY AGENCY PURPOSE DATA-JSON [OVERRIDE-JSON]
 #   sch1_override                          a complete safeguarding override
+#   police_request FAMILY [extra-json]     files a police request; sets REQUEST_ID
+#   close_request ID                       a trustee ends it (and its hold)
 #   derivable_cells                        reads a table's published grid
 #                                          and prints the hidden members a
 #                                          reader can solve for
@@ -48,6 +50,21 @@ sch1_override() {
 	jq -cn --arg d "$(date -u -d '+7 days' +%F)" \
 	    '{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
 	      reason:"Telling the family could put the child at risk", review_by:$d}'
+}
+
+police_request() {
+	local body
+	body=$(jq -cn --arg f "$1" --arg from "$(date -u -d '-1 year' +%F)" --arg to "$(date -u +%F)" \
+	    --argjson extra "${2:-{\}}" '{family_id:$f, legal_basis:"crime_sch2_p2",
+	      reference:"NP-Ref-Marker-9", fields:["child_name","address"],
+	      period:{from:$from, to:$to}} + $extra') || return 1
+	req agency:police POST /v1/requests "$body"
+	[ "$STATUS" = 202 ] && REQUEST_ID=$(jget .request_id)
+}
+
+close_request() {
+	req trustee1 POST "/v1/requests/$1/close" '{"reason":"Investigation concluded"}'
+	[ "$STATUS" = 200 ]
 }
 
 # derivable_cells < table.json: the table as GET /v1/stats renders it

@@ -3,7 +3,9 @@
 # destroyed, so the personal fields are unreadable (the wrapped key's bytes
 # are gone from the database and its write-ahead log) while
 # `gatewayctl ledger verify` still passes; erasure on request does the same
-# for one family and is refused while a legal hold applies.
+# for one family and is refused while a legal hold applies: an open police
+# request (filed by the police agency, ended by a trustee closing it), or a
+# litigation hold (legal_holds; no API yet, so the test writes the row).
 #
 # Time: the test profiles give oakfield-primary's education_support a
 # retention of 1 day (the schema's minimum) and the sweep is run with
@@ -36,12 +38,17 @@ test_setup_families() {
 	C702=$CONSENT_ID
 	req staff POST "/v1/consents/$C702/withdraw"; expect 200 || return 1
 	disclose staff FAM-702 health-visiting health_visiting_support "$(health)"; [ "$STATUS" = 403 ] || return 1
-	# FAM-703: past retention too, but under a legal hold (an open request).
+	# FAM-703: past retention too, but under a litigation hold (legal_holds).
 	consent FAM-703 oakfield-primary education_support || return 1
 	C703=$CONSENT_ID
 	req staff POST "/v1/consents/$C703/withdraw"; expect 200 || return 1
 	hold "INSERT INTO legal_holds (id, family_pseudonym, source, reference, opened_us, opened_by)
-	      VALUES ('hold-703', '$(pseudo_of "$C703")', 'request', 'req_test703', 1, 'agency:police')"
+	      VALUES ('hold-703', '$(pseudo_of "$C703")', 'litigation', 'claim-2026-3', 1, 'trustee:test')"
+	# FAM-704: past retention too, but a police request about it is open.
+	consent FAM-704 oakfield-primary education_support || return 1
+	C704=$CONSENT_ID
+	req staff POST "/v1/consents/$C704/withdraw"; expect 200 || return 1
+	police_request FAM-704 || return 1
 	P700=$(pseudo_of "$C700")
 	KEY700=$(db "SELECT hex(wrapped_key) FROM family_keys WHERE pseudonym='$P700'" | tr 'A-F' 'a-f')
 	[ ${#KEY700} -gt 64 ] && hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY700"
@@ -62,10 +69,13 @@ test_nothing_expires_today() {
 test_sweep_destroys_keys_past_retention() {
 	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
 	sed 's/^/# /' "$TMP/ctl.out"
-	grep -q ' 1 expired' "$TMP/ctl.out" && grep -q ' 1 held' "$TMP/ctl.out" &&
+	grep -q ' 5 families looked at, 1 expired' "$TMP/ctl.out" && grep -q ' 1 held' "$TMP/ctl.out" &&
 	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$P700'")" = 1 ] &&
 	[ "$(db "SELECT kind || ' ' || ground FROM family_erasures WHERE family_pseudonym='$P700'")" = "expired retention" ] &&
 	[ "$(db "SELECT count(*) FROM family_keys WHERE wrapped_key IS NULL")" = 1 ]
+}
+test_open_police_request_keeps_the_family() {
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$(pseudo_of "$C704")'")" = 1 ]
 }
 test_wrapped_key_bytes_gone_from_disk() {
 	! hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY700"
@@ -136,16 +146,33 @@ test_erasure_schema_enforced() {
 test_erasure_refused_under_legal_hold() {
 	consent FAM-711 oakfield-primary education_support || return 1
 	P711=$(pseudo_of "$CONSENT_ID")
-	hold "INSERT INTO legal_holds (id, family_pseudonym, source, reference, opened_us, opened_by)
-	      VALUES ('hold-711', '$P711', 'request', 'req_test711', 1, 'agency:police')"
+	police_request FAM-711 || return 1
+	R711=$REQUEST_ID
 	erase FAM-711
 	expect 409 legal_hold &&
 	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$P711'")" = 1 ] &&
-	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$P711'")" = 0 ]
-}
-test_erasure_allowed_once_hold_released() {
-	hold "UPDATE legal_holds SET released_us = 2, released_by = 'trustee:test' WHERE id = 'hold-711'"
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$P711'")" = 0 ] || return 1
+	# approved is still open: the hold stands until a trustee closes it
+	req trustee1 POST "/v1/requests/$R711/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	req trustee2 POST "/v1/requests/$R711/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	[ "$(db "SELECT state FROM requests WHERE id='$R711'")" = approved ] || return 1
 	erase FAM-711
+	expect 409 legal_hold
+}
+test_erasure_allowed_once_request_closed() {
+	close_request "$R711" || return 1
+	erase FAM-711
+	expect 200
+}
+test_erasure_refused_under_litigation_hold() {
+	consent FAM-712 oakfield-primary education_support || return 1
+	P712=$(pseudo_of "$CONSENT_ID")
+	hold "INSERT INTO legal_holds (id, family_pseudonym, source, reference, opened_us, opened_by)
+	      VALUES ('hold-712', '$P712', 'litigation', 'claim-2026-7', 1, 'trustee:test')"
+	erase FAM-712
+	expect 409 legal_hold || return 1
+	hold "UPDATE legal_holds SET released_us = 2, released_by = 'trustee:test' WHERE id = 'hold-712'"
+	erase FAM-712
 	expect 200
 }
 test_ledger_verifies_after_erasure() {
@@ -165,6 +192,7 @@ run test_nothing_expires_today
 run test_sweep_destroys_keys_past_retention
 run test_wrapped_key_bytes_gone_from_disk
 run test_legal_hold_stops_expiry
+run test_open_police_request_keeps_the_family
 run test_expiry_is_a_ledger_entry_without_personal_data
 run test_ledger_verifies_after_expiry
 run test_data_past_retention_unreadable
@@ -179,6 +207,7 @@ run test_erasure_unknown_family_404
 run test_erasure_staff_only
 run test_erasure_schema_enforced
 run test_erasure_refused_under_legal_hold
-run test_erasure_allowed_once_hold_released
+run test_erasure_allowed_once_request_closed
+run test_erasure_refused_under_litigation_hold
 run test_ledger_verifies_after_erasure
 finish

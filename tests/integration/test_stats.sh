@@ -24,7 +24,9 @@ test_setup_counts() {
 	repeat 14 refused_disclose staff FAM-603 oakfield-primary education_support "$(school)" &&
 	consent FAM-601 health-visiting health_visiting_support &&
 	repeat 25 ok_disclose staff FAM-601 health-visiting health_visiting_support "$(health)" &&
-	repeat 15 refused_disclose staff FAM-602 health-visiting health_visiting_support "$(health)"
+	repeat 15 refused_disclose staff FAM-602 health-visiting health_visiting_support "$(health)" &&
+	# 3 police requests, awaiting approval
+	repeat 3 police_request FAM-604
 }
 test_stats_trustees_and_auditor_only() {
 	local who
@@ -52,6 +54,15 @@ test_cell_of_3_not_derivable_from_totals() {
 	    derivable_cells | wc -l)" -gt 0 ] &&
 	# totals that are published are the true ones
 	[ "$(jget '.tables.disclosures.total')" = 57 ]
+}
+test_requests_counted_and_suppressed() {
+	req trustee1 GET '/v1/stats?by=agency_kind'
+	expect 200 && [ "$(cell requests police awaiting_approval)" = "<10" ] &&
+	[ "$(jget '.tables.requests.columns | join(",")')" = awaiting_approval,approved,refused,closed ] &&
+	table requests | derivable_cells | { ! grep -q .; } || return 1
+	req trustee1 GET '/v1/stats?by=purpose'
+	expect 200 && [ "$(cell requests crime_sch2_p2 awaiting_approval)" = "<10" ] &&
+	table requests | derivable_cells | { ! grep -q .; }
 }
 test_percentages_never_reveal_a_hidden_cell() {
 	req trustee1 GET '/v1/stats?by=agency_kind'
@@ -111,6 +122,7 @@ run test_setup_counts
 run test_stats_trustees_and_auditor_only
 run test_cell_of_3_shown_as_under_10
 run test_cell_of_3_not_derivable_from_totals
+run test_requests_counted_and_suppressed
 run test_percentages_never_reveal_a_hidden_cell
 run test_zero_shown_as_0
 run test_refusals_by_rule_are_columns

@@ -2,7 +2,8 @@
 # GET /v1/families/{id}/subject-access: staff with a reason get everything
 # shared about the family and every consent, in JSON or printable text;
 # what is held under an active safeguarding override is absent and nothing
-# in the export betrays it; the export is itself recorded in the ledger.
+# in the export betrays it, as for a police request made with do_not_notify;
+# the export is itself recorded in the ledger.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keepless_lib.sh"
 
@@ -22,9 +23,15 @@ test_setup_family_with_shared_and_held_disclosures() {
 	# a refused attempt (no consent) is recorded, but shared nothing
 	disclose staff FAM-500 health-visiting health_visiting_support "$(school)"
 	expect 403 no_consent
+	# a police request the family may know of, and one made with do_not_notify
+	police_request FAM-500 || return 1
+	VISIBLE_REQ=$REQUEST_ID
+	police_request FAM-500 '{"do_not_notify":true,"do_not_notify_reason":"DNN-Marker-D4 would alert a suspect"}' || return 1
+	DNN_REQ=$REQUEST_ID
 	# the comparison family: the same visible history, nothing held
 	consent FAM-501 oakfield-primary education_support &&
-	disclose staff FAM-501 oakfield-primary education_support "$(school)" && expect 201
+	disclose staff FAM-501 oakfield-primary education_support "$(school)" && expect 201 &&
+	police_request FAM-501
 }
 test_subject_access_needs_reason() {
 	req staff GET /v1/families/FAM-500/subject-access
@@ -63,6 +70,21 @@ test_export_reveals_nothing_of_what_was_left_out() {
 	diff -u "$TMP/plain.shape" "$TMP/held.shape" | sed 's/^/# /' | head -20
 	cmp -s "$TMP/plain.shape" "$TMP/held.shape" &&
 	! printf '%s' "$RESP" | grep -qi -e omitted -e withheld -e '"held"' -e override
+}
+test_request_listed_with_date_requester_and_basis() {
+	sar FAM-500
+	expect 200 && [ "$(jget '.requests | length')" = 1 ] &&
+	[ "$(jget '.requests[0].reference')" = "$VISIBLE_REQ" ] &&
+	[ "$(jget '.requests[0].requester.agency_id')" = police ] &&
+	[ "$(jget '.requests[0].legal_basis')" = crime_sch2_p2 ] &&
+	[ "$(jget '.requests[0].status')" = awaiting_approval ] &&
+	[ "$(jget '.requests[0].fields | join(",")')" = child_name,address ] && [ -n "$(jget .requests[0].date)" ]
+}
+test_do_not_notify_request_absent_from_export() {
+	sar FAM-500
+	expect 200 && ! printf '%s' "$RESP" | grep -q -e "$DNN_REQ" -e DNN-Marker -e do_not_notify || return 1
+	sar FAM-500 '?format=text'
+	expect 200 && ! printf '%s' "$RESP" | grep -q -e "$DNN_REQ" -e '^2\. .* from '
 }
 test_text_rendering_numbers_only_what_is_shown() {
 	sar FAM-500 '?format=text' -D "$TMP/headers"
@@ -116,6 +138,8 @@ run test_subject_access_needs_reason
 run test_subject_access_staff_only
 run test_export_lists_shared_disclosure_with_date_recipient_and_values
 run test_override_held_disclosure_absent_from_export
+run test_request_listed_with_date_requester_and_basis
+run test_do_not_notify_request_absent_from_export
 run test_export_reveals_nothing_of_what_was_left_out
 run test_text_rendering_numbers_only_what_is_shown
 run test_text_rendering_by_accept_header
