@@ -58,6 +58,14 @@ test_sweep_refused_while_the_daemon_runs() {
 	grep -q 'in use by pid' "$TMP/ctl.out" &&
 	[ "$(db "SELECT count(*) FROM family_erasures")" = 0 ]
 }
+test_second_daemon_on_the_same_data_refused() {
+	local saved_pid=$GW_PID saved_port=$GW_PORT
+	GW_PID=""
+	! gw_start 2>/dev/null && grep -q 'in use by pid' "$TMP/gatewayd.log"
+	local rc=$?
+	GW_PID=$saved_pid; GW_PORT=$saved_port; GW_URL="https://127.0.0.1:$GW_PORT"
+	return $rc
+}
 test_as_of_in_the_past_refused() {
 	gw_stop || return 1
 	! ctl_run --as-of 2020-01-01 > "$TMP/ctl.out" 2>&1 && grep -q 'past' "$TMP/ctl.out"
@@ -187,6 +195,7 @@ GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
 run test_setup_families
 run test_sweep_refused_while_the_daemon_runs
+run test_second_daemon_on_the_same_data_refused
 run test_as_of_in_the_past_refused
 run test_nothing_expires_today
 run test_sweep_destroys_keys_past_retention
