@@ -28,8 +28,11 @@ usage(void)
 	    "  verify  check a witness statement (JSON) offline: canonical form, the\n"
 	    "          signed checkpoint, every inclusion proof, the statement digest\n"
 	    "  text    print its human-readable rendering\n"
-	    "  --key   the gateway's ledger public key (ledger.pub, PEM); without it\n"
-	    "          the key embedded in the statement is used\n");
+	    "  --key   the gateway's published ledger public key (ledger.pub, PEM).\n"
+	    "          Without it the statement can only be checked against the key it\n"
+	    "          carries itself, which anyone can forge: the result is then\n"
+	    "          UNVERIFIED and the exit status 3\n"
+	    "exit: 0 verified, 1 not verified, 2 usage or I/O error, 3 unverified (no --key)\n");
 }
 
 /* The whole file, NUL-terminated; NULL with a message on stderr. */
@@ -117,13 +120,17 @@ verify(const char *file, const char *keyfile)
 		    rep.failures, rep.failures == 1 ? "" : "s", rep.entries_ok, rep.entries);
 		return 1;
 	}
+	if (!rep.key_given) {
+		/* A statement and a checkpoint signed by a key the statement
+		 * itself supplies prove nothing about the gateway. */
+		printf("statement %s: UNVERIFIED: internally consistent, but no --key pins "
+		    "the gateway's published ledger key\n", rep.request_id);
+		return 3;
+	}
 	printf("statement %s verified: %u records, %u trustee approvals, %u ledger entries "
-	    "proven in the checkpoint of tree size %llu (origin %s), signed by the %s key\n",
+	    "proven in the checkpoint of tree size %llu (origin %s), signed by the given key\n",
 	    rep.request_id, rep.records, rep.approvals, rep.entries_ok,
-	    (unsigned long long)rep.tree_size, rep.origin, rep.key_given ? "given" : "embedded");
-	if (!rep.key_given)
-		fprintf(stderr, "gatewayctl: no --key: verified with the key the statement "
-		    "carries; compare its verifier_key with the gateway's published key\n");
+	    (unsigned long long)rep.tree_size, rep.origin);
 	return 0;
 }
 

@@ -258,8 +258,9 @@ main(int argc, char **argv)
 			gw.cfg.per_ip_limit = (unsigned)n;
 			break;
 		case 'Q':
-			if (parse_uint(optarg, 64, &n) == -1 || n == 0) {
-				fprintf(stderr, "gatewayd: --request-quorum: 1 to 64 trustees\n");
+			/* A quorum is of distinct trustees: one alone never suffices. */
+			if (parse_uint(optarg, 64, &n) == -1 || n < 2) {
+				fprintf(stderr, "gatewayd: --request-quorum: 2 to 64 trustees\n");
 				return 2;
 			}
 			gw.cfg.request_quorum = (unsigned)n;

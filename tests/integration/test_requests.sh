@@ -496,6 +496,18 @@ test_configured_quorum_of_three_and_refusal_not_final() {
 make_profiles || exit 1
 start_sink || { echo "not ok 1 - webhook sink"; exit 1; }
 start || exit 1
+test_statement_without_pinned_key_is_unverified() {
+	# A statement checked only against the key it carries proves nothing:
+	# anyone can sign a fake checkpoint. Without --key it is UNVERIFIED.
+	[ -f "$TMP/statement.json" ] || return 1
+	"$GATEWAYCTL" statement verify "$TMP/statement.json" > "$TMP/nokey.out" 2>&1
+	local rc=$?
+	[ "$rc" = 3 ] && grep -q UNVERIFIED "$TMP/nokey.out"
+}
+test_quorum_of_one_is_refused() {
+	! "$GATEWAYD" --request-quorum 1 --check >/dev/null 2>&1
+}
+
 run test_family_records_exist
 run test_police_request_waits_for_trustees
 run test_trustees_notified_without_personal_data
@@ -547,6 +559,8 @@ run test_ledger_still_verifies
 run test_no_personal_data_at_rest_or_in_the_log
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
+run test_statement_without_pinned_key_is_unverified
+run test_quorum_of_one_is_refused
 finish
 rc=$?
 stop_sink
