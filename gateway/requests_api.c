@@ -17,7 +17,13 @@
  *                                          (statement.c), JSON or ?format=text
  *   POST /v1/requests/{id}/notification/lift  safeguarding lead: releases the
  *                                          family notification do_not_notify held
- *   POST /v1/requests/{id}/close           trustees: ends the request
+ *   POST /v1/requests/{id}/close           trustees: ends the request and
+ *                                          its legal hold
+ *
+ * A request awaiting approval or approved is a legal hold on the family's
+ * records (no erasure, no expiry): a legal_holds row (source "request")
+ * opened in the filing's writer job and released in the refusal's or
+ * closure's.
  *
  * Every filing, decision (and refused attempt), read, issue, lift and
  * closure is a ledger entry written in the same writer job as the row it
@@ -208,6 +214,12 @@ file_job(struct store_conn *c, void *arg)
 	    j->row.family_pseudonym, j->row.id, j->row.legal_basis, j->row.record_digest };
 	if ((rc = ledger_append(j->gw->ledger, c, &le, &j->row.ledger_seq, j->row.leaf_hash)) != 0 ||
 	    (rc = store_request_insert(c, &j->row)) != 0)
+		goto out;
+	/* An open request is a legal hold: the family's records may be neither
+	 * erased nor expired while it is open (store_legal_hold_active). The
+	 * hold is released when the request is refused or closed. */
+	if ((rc = store_legal_hold_open(c, j->row.id, j->row.family_pseudonym, "request",
+	    j->row.id, j->row.created_us, j->who->id)) != 0)
 		goto out;
 	snprintf(msg, sizeof(msg), "Request %s from %s (%s) awaits the decision of %d "
 	    "trustees.", j->row.id, j->row.agency_id, j->row.legal_basis, j->row.quorum);
@@ -716,6 +728,8 @@ decide_job(struct store_conn *c, void *arg)
 		goto out;
 	if (j->after.state == QUORUM_APPROVED)
 		rc = notify_family(j, c, rq);
+	else	/* refused: the request ended, so does its legal hold */
+		rc = store_legal_hold_release(c, "request", rq->id, j->now_us, j->who->id);
 out:
 	free(rct);
 	store_request_free(rq);
@@ -1389,7 +1403,9 @@ close_job(struct store_conn *c, void *arg)
 	else {
 		le = (struct ledger_entry){ j->who->id, role_name(j->who->role), "request.closed",
 		    rq->family_pseudonym, rq->id, j->was, dig };
-		if ((rc = ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf)) == 0)
+		if ((rc = ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf)) == 0 &&
+		    (rc = store_legal_hold_release(c, "request", rq->id, j->now_us,
+		    j->who->id)) == 0)
 			rc = store_trustee_notice_insert(c, rq->id, "request_closed", msg, j->now_us);
 	}
 	store_request_free(rq);
@@ -1418,7 +1434,7 @@ request_close(struct request *r, struct response *rs)
 			unavailable(rs);
 		return;
 	}
-	log_info("request %s closed by %s (was %s)", j.id,
+	log_info("request %s closed by %s (was %s); its legal hold is released", j.id,
 	    r->who->id, j.was);
 	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "request_id", j.id,
 	    "status", "closed", "closed_at", store_time_fmt(j.now_us, t),

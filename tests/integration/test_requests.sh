@@ -6,7 +6,8 @@
 # and to trustees; it verifies offline with gatewayctl and fails after one
 # byte is changed; the printed statement names every record with its date,
 # sequence number and digest; do_not_notify holds the family notification
-# until a safeguarding lead lifts it; the trustees' gatewayctl commands; no personal data at rest or in the log.
+# until a safeguarding lead lifts it; an open request is a legal hold; the
+# trustees' gatewayctl commands; no personal data at rest or in the log.
 . "$(dirname "$0")/lib.sh"
 
 # Profiles with dates relative to today, so the suite does not age.
@@ -413,11 +414,37 @@ test_no_notification_before_approval() {
 	expect 409 no_notification
 }
 
-# ---- closing ----
+# ---- legal hold ----
 
-test_closing_a_request_ends_it() {
+test_open_request_is_a_legal_hold() {
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE source='request' AND reference='$RID'
+	    AND released_us IS NULL")" = 1 ] || return 1
+	req staff POST "/v1/families/$FAM/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
+	expect 409 legal_hold
+}
+test_refused_request_releases_its_legal_hold() {
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference='$REFUSED_RID' AND released_us IS NOT NULL")" = 1 ]
+}
+test_erasure_allowed_once_the_only_request_is_refused() {
+	local fam=FAM-Hold-Marker-73 rid
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"e"}')"
+	expect 201 || return 1
+	req agency:police POST /v1/requests "$(jq -cn --arg f "$fam" --arg from "$FROM" --arg to "$TO" \
+	    '{family_id:$f, legal_basis:"crime_sch2_p2", reference:"x", fields:["child_name"],
+	      period:{from:$from, to:$to}}')"
+	expect 202 || return 1
+	rid=$(jget .request_id)
+	req staff POST "/v1/families/$fam/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
+	expect 409 legal_hold || return 1
+	decide trustee1 "$rid" refuse && expect 201 || return 1
+	req staff POST "/v1/families/$fam/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
+	expect 200 && [ "$(jget .status)" = erased ]
+}
+test_closing_a_request_releases_its_legal_hold() {
 	req trustee1 POST "/v1/requests/$COURT_RID/close" '{"reason":"the court withdrew the order"}'
 	expect 200 && [ "$(jget .status)" = closed ] || return 1
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference='$COURT_RID' AND released_us IS NOT NULL")" = 1 ] || return 1
 	req trustee1 POST "/v1/requests/$COURT_RID/close" '{"reason":"again"}'
 	expect 409 request_closed || return 1
 	decide trustee2 "$COURT_RID" approve
@@ -525,6 +552,7 @@ run test_rejected_attempt_is_a_ledger_entry
 run test_requester_cannot_decide
 run test_agency_cannot_decide
 run test_decision_on_unknown_request_is_404
+run test_open_request_is_a_legal_hold
 run test_second_trustee_approval_releases_the_statement
 run test_decision_after_approval_is_request_closed
 run test_every_decision_is_a_ledger_entry
@@ -543,12 +571,14 @@ run test_police_cannot_read_the_court_request
 run test_staff_cannot_read_a_statement
 run test_approved_request_shows_personal_data_with_a_reason
 run test_refusal_blocks_the_statement
+run test_refused_request_releases_its_legal_hold
+run test_erasure_allowed_once_the_only_request_is_refused
 run test_do_not_notify_holds_the_family_notification
 run test_without_do_not_notify_the_family_is_told
 run test_only_a_safeguarding_lead_lifts_the_hold
 run test_lifting_releases_the_notification
 run test_no_notification_before_approval
-run test_closing_a_request_ends_it
+run test_closing_a_request_releases_its_legal_hold
 run test_gatewayctl_lists_pending_requests
 run test_gatewayctl_shows_without_personal_data_until_approved
 run test_gatewayctl_approve_and_refuse
