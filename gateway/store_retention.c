@@ -303,7 +303,30 @@ store_retention_families(struct store_conn *c, anchors_fn fn, void *arg)
 int
 store_retention_family(struct store_conn *c, const char *pseudonym, anchors_fn fn, void *arg)
 {
-	static const char	*sql = ANCHORS_SELECT "AND k.pseudonym = ? "
+	/* The same anchors as ANCHORS_SELECT for one family, with the family
+	 * filter inside each branch so that the indexes on family_pseudonym
+	 * serve it (the joined form materialises every record: quadratic over
+	 * a sweep). A family without a live key yields nothing. */
+	static const char	*sql = "SELECT k.pseudonym, a.agency_id, a.purpose, MAX(a.anchor) "
+				    "FROM family_keys k LEFT JOIN ("
+				    "  SELECT agency_id, purpose, created_us AS anchor FROM disclosures "
+				    "    WHERE family_pseudonym = ?1 "
+				    "  UNION ALL "
+				    "  SELECT agency_id, purpose, CASE "
+				    "      WHEN withdrawn_us > 0 AND expires_us > 0 "
+				    "        THEN MIN(withdrawn_us, expires_us) "
+				    "      WHEN withdrawn_us > 0 THEN withdrawn_us "
+				    "      WHEN expires_us > 0 THEN expires_us "
+				    "      ELSE 9223372036854775807 END "
+				    "    FROM consents WHERE family_pseudonym = ?1 "
+				    "  UNION ALL "
+				    "  SELECT agency_id, '*', CASE "
+				    "      WHEN state IN ('awaiting_approval', 'approved') "
+				    "        THEN 9223372036854775807 "
+				    "      ELSE COALESCE(closed_us, decided_us, created_us) END "
+				    "    FROM requests WHERE family_pseudonym = ?1"
+				    ") a ON 1 "
+				    "WHERE k.pseudonym = ?1 AND k.wrapped_key IS NOT NULL "
 				    "GROUP BY k.pseudonym, a.agency_id, a.purpose";
 	sqlite3_stmt		*st;
 
