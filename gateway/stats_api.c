@@ -14,12 +14,33 @@
  *			a request has instead); columns: their state now
  *
  * Small counts read "<10" (the configured threshold, never below 5), the
- * complements hidden to protect them read "[c]", zero reads 0, totals and row percentages are published only where they do not
- * give a hidden count away. Nothing else leaves: no family identifier,
- * pseudonym or free text is ever read by the queries (store_stats.c).
- * Periods are whole UTC days, and every statistics read is a ledger entry
- * naming its period and grouping, so repeated overlapping requests (the
- * differencing risk suppress.c names) are visible to the auditor.
+ * complements hidden to protect them read "[c]", zero reads 0, totals and
+ * row percentages are published only where they do not give a hidden
+ * count away. Nothing else leaves: no family identifier, pseudonym or free
+ * text is ever read by the queries (store_stats.c).
+ *
+ * Published periods (the rule "period_not_published"): only fixed,
+ * non-overlapping periods are published, one whole UTC calendar year:
+ * from=YYYY-01-01&to=YYYY-12-31 together, or neither (the current calendar
+ * year). Any other period is refused (400 period_not_published): with
+ * free periods, a cell suppressed for one day is the difference of two
+ * published periods (today = yesterday..today - yesterday), which no
+ * suppression inside one table can stop. Months come only as the columns
+ * (rows) of the year's table (by=month), where suppress.c's secondary
+ * suppression covers them together with the year's totals.
+ *
+ * Residual risk (linked tables): the by=agency_kind, by=purpose and
+ * by=month tables of the same year are different cross-classifications of
+ * the same records and share their grand total (and each column total).
+ * Each table is protected on its own, not jointly; a reader combining two
+ * of them could in principle narrow a hidden cell. The column totals and
+ * grand total are the only shared margins; the auditor sees every read in
+ * the ledger ("stats.read" names the year and grouping).
+ *
+ * Free text never becomes a label: a purpose registered in no agency
+ * profile, an agency id with no profile (kept on refused disclosures as
+ * staff typed them) and a request basis outside the known ones are all
+ * counted under "unregistered".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +55,6 @@
 #include "store.h"
 #include "suppress.h"
 #include "writer.h"
-
-#define MAX_DAYS	(10 * 366)	/* 121 months at most: under SUPPRESS_MAX_ROWS */
 
 enum group_by { BY_AGENCY_KIND, BY_PURPOSE, BY_MONTH };
 
@@ -298,11 +317,37 @@ out:
 	return out;
 }
 
-/* Parses a date parameter (YYYY-MM-DD only: periods are whole days). */
+/*
+ * The published period: from/to must together name one whole calendar
+ * year (YYYY-01-01 and YYYY-12-31), or both be absent (the current year).
+ * Sets [*from_us, *to_us) and returns 0, or -1 when the period is not one
+ * that is published.
+ */
 static int
-parse_day(const char *s, int64_t *us)
+published_period(const char *from, const char *to, int64_t *from_us, int64_t *to_us)
 {
-	return s != NULL && strlen(s) == 10 && store_time_parse(s, us) == 0 ? 0 : -1;
+	char	t[32], y[5], b[16];
+	int	year;
+
+	if (from == NULL && to == NULL) {
+		snprintf(y, sizeof(y), "%.4s", store_time_fmt(store_now_us(), t));
+		year = atoi(y);
+	} else {
+		if (from == NULL || to == NULL || strlen(from) != 10 || strlen(to) != 10 ||
+		    strncmp(from, to, 4) != 0 || strcmp(from + 4, "-01-01") != 0 ||
+		    strcmp(to + 4, "-12-31") != 0 || strspn(from, "0123456789") != 4)
+			return -1;
+		year = atoi(from);
+	}
+	if (year < 1970 || year > 9998)
+		return -1;
+	snprintf(b, sizeof(b), "%04d-01-01", year);
+	if (store_time_parse(b, from_us) != 0)
+		return -1;
+	snprintf(b, sizeof(b), "%04d-01-01", year + 1);
+	if (store_time_parse(b, to_us) != 0)
+		return -1;
+	return 0;
 }
 
 struct read_job {
@@ -351,25 +396,13 @@ stats(struct request *r, struct response *rs)
 		disc.by = (enum group_by)i;
 	}
 	cons.by = reqs.by = disc.by;
-	/* The period: whole UTC days, to inclusive; default the last 365 days. */
-	if (to == NULL)
-		to_us = (store_now_us() / RETENTION_DAY_US) * RETENTION_DAY_US;
-	else if (parse_day(to, &to_us) == -1) {
-		resp_error(rs, 400, "invalid_parameter", "to must be a date (YYYY-MM-DD).",
-		    json_pack("[{s:s}]", "path", "?to"));
-		return;
-	}
-	to_us += RETENTION_DAY_US;	/* exclusive end */
-	if (from == NULL)
-		from_us = to_us - 365 * RETENTION_DAY_US;
-	else if (parse_day(from, &from_us) == -1) {
-		resp_error(rs, 400, "invalid_parameter", "from must be a date (YYYY-MM-DD).",
-		    json_pack("[{s:s}]", "path", "?from"));
-		return;
-	}
-	if (from_us >= to_us || to_us - from_us > MAX_DAYS * RETENTION_DAY_US) {
-		resp_error(rs, 400, "invalid_period",
-		    "from must not be after to, and the period at most ten years.", NULL);
+	/* The period: one whole calendar year, nothing else (see the header). */
+	if (published_period(from, to, &from_us, &to_us) == -1) {
+		resp_error(rs, 400, "period_not_published",
+		    "Statistics are published only for one whole calendar year: give from=YYYY-01-01 "
+		    "and to=YYYY-12-31 of the same year, or neither for the current year; use "
+		    "by=month for months. Other periods could be differenced to reveal suppressed "
+		    "counts.", json_pack("[{s:s},{s:s}]", "path", "?from", "path", "?to"));
 		return;
 	}
 	disc.fixed_cols = 1;

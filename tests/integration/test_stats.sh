@@ -97,8 +97,33 @@ test_no_family_identifier_pseudonym_or_free_text() {
 }
 test_bad_parameters_refused() {
 	req auditor GET '/v1/stats?by=family'; expect 400 invalid_parameter || return 1
-	req auditor GET '/v1/stats?from=2026-01-01T10:00:00Z'; expect 400 invalid_parameter || return 1
-	req auditor GET '/v1/stats?from=2026-02-01&to=2026-01-01'; expect 400 invalid_period
+	req auditor GET '/v1/stats?from=2026-01-01T10:00:00Z&to=2026-12-31'; expect 400 period_not_published || return 1
+	req auditor GET '/v1/stats?from=2026-02-01&to=2026-01-01'; expect 400 period_not_published
+}
+# The reviewer's differencing attack: education had "<10" today, 12 (say)
+# yesterday alone and 16 over yesterday..today, so today = 4. Free periods
+# are no longer published: only one whole calendar year (or none given:
+# the current one), so two published periods never overlap.
+test_period_not_published_differencing_refused() {
+	local today yday y q
+	today=$(date -u +%F) yday=$(date -u -d yesterday +%F) y=$(date -u +%Y)
+	# yesterday: 10 of education's 14 refusals; today: 3 allowed + 4 refused
+	sqlite3 -cmd '.timeout 5000' "$GW_DB" "UPDATE disclosures SET created_us = created_us - 86400000000
+	    WHERE rowid IN (SELECT rowid FROM disclosures WHERE agency_id = 'oakfield-primary'
+	    AND decision = 'refused' LIMIT 10)" || return 1
+	for q in "from=$today&to=$today" "from=$yday&to=$yday" "from=$yday&to=$today" \
+	    "from=$y-01-01" "to=$y-12-31" "from=$y-01-01&to=$y-12-30" "from=$y-01-02&to=$y-12-31" \
+	    "from=$((y - 1))-01-01&to=$y-12-31" "from=$y-01-01&to=$((y + 1))-12-31"; do
+		req trustee1 GET "/v1/stats?$q&by=agency_kind"
+		expect 400 period_not_published || { echo "# $q published" >&2; return 1; }
+	done
+	# what is published: the whole year, months inside it, no hidden cell derivable
+	req trustee1 GET "/v1/stats?from=$y-01-01&to=$y-12-31&by=month"
+	expect 200 && [ "$(jget .from)" = "$y-01-01" ] && [ "$(jget .to)" = "$y-12-31" ] &&
+	[ "$(jget '.tables.disclosures.rows | length')" = 12 ] &&
+	table disclosures | derivable_cells | { ! grep -q .; } || return 1
+	req trustee1 GET /v1/stats
+	expect 200 && [ "$(jget .from)" = "$y-01-01" ] && [ "$(jget .to)" = "$y-12-31" ]
 }
 test_every_read_is_a_ledger_entry() {
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='stats.read'")" -ge 10 ] &&
@@ -132,4 +157,5 @@ run test_bad_parameters_refused
 run test_every_read_is_a_ledger_entry
 run test_threshold_below_5_refused
 run test_threshold_configurable
+run test_period_not_published_differencing_refused
 finish
