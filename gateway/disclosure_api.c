@@ -395,8 +395,13 @@ disclosure_create(struct request *r, struct response *rs)
 		return;
 	}
 	metrics_decision(r->gw->metrics, j->d.rule);
-	log_info("disclosure %s %s rule=%s agency=%s purpose=%s", j->id,
-	    j->d.allowed ? "allowed" : "refused", j->d.rule, j->agency_id, j->purpose);
+	/* A refusal logs its rule only: its agency id and purpose are as typed. */
+	if (j->d.allowed)
+		log_info("disclosure %s allowed rule=%s agency=%s purpose=%s", j->id, j->d.rule,
+		    j->agency != NULL ? j->agency_id : "unregistered",
+		    agency_interest(j->agency, j->purpose) != NULL ? j->purpose : "unregistered");
+	else
+		log_info("disclosure %s refused rule=%s", j->id, j->d.rule);
 
 	if (!j->d.allowed) {
 		details = json_pack("{s:s, s:o}", "disclosure_id", j->id,

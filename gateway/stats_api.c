@@ -139,21 +139,54 @@ struct collect {
 	int			 failed;
 };
 
+/* The legal bases a police/court request can give (its "purpose" row). */
+static const char *const request_bases[] = { "crime_sch2_p2", "court_order",
+    "legal_proceedings_sch2_p5", "safeguarding_sch1_p18" };
+
+#define UNREGISTERED	"unregistered"
+
+/* 1 when some agency profile registers this purpose as an interest. */
+static int
+purpose_registered(const struct profiles *p, const char *purpose)
+{
+	size_t	i, j;
+
+	for (i = 0; i < p->n; i++)
+		for (j = 0; j < p->agencies[i].ninterests; j++)
+			if (strcmp(p->agencies[i].interests[j].purpose, purpose) == 0)
+				return 1;
+	return 0;
+}
+
+/*
+ * The row a count belongs to. Never text as typed: a purpose no profile
+ * registers, an agency with no profile and an unknown request basis all
+ * read "unregistered" (refused disclosures keep what staff typed).
+ */
 static const char *
 group_of(const struct collect *c, const struct stats_count *k)
 {
 	const struct agency	*ag;
+	size_t			 i;
 
 	switch (c->by) {
 	case BY_AGENCY_KIND:
 		ag = profiles_find(c->profiles, k->agency_id);
-		return ag != NULL && ag->kind != NULL ? ag->kind : "unknown";
+		return ag != NULL && ag->kind != NULL ? ag->kind : UNREGISTERED;
 	case BY_PURPOSE:
-		return k->purpose;
+		if (k->purpose == NULL)
+			return UNREGISTERED;
+		if (c->requests) {
+			for (i = 0; i < sizeof(request_bases) / sizeof(request_bases[0]); i++)
+				if (strcmp(k->purpose, request_bases[i]) == 0)
+					return request_bases[i];
+			return UNREGISTERED;
+		}
+		return purpose_registered(c->profiles, k->purpose) ? k->purpose : UNREGISTERED;
 	case BY_MONTH:
 		return k->month;
 	}
-	return "unknown";
+	return UNREGISTERED;
 }
 
 static int
@@ -216,11 +249,8 @@ seed_rows(struct collect *c, int64_t from_us, int64_t to_us)
 		return 0;
 	case BY_PURPOSE:
 		if (c->requests) {
-			static const char *const bases[] = { "crime_sch2_p2", "court_order",
-			    "legal_proceedings_sch2_p5", "safeguarding_sch1_p18" };
-
-			for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
-				if (axis_add(&c->rows, bases[i]) == -1)
+			for (i = 0; i < sizeof(request_bases) / sizeof(request_bases[0]); i++)
+				if (axis_add(&c->rows, request_bases[i]) == -1)
 					return -1;
 			return 0;
 		}

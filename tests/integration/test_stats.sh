@@ -95,6 +95,24 @@ test_no_family_identifier_pseudonym_or_free_text() {
 		! printf '%s' "$RESP" | grep -q -E 'FAM-|[0-9a-f]{64}|Testchild|Reason-Marker|Evidence-Marker|con_|dis_' || return 1
 	done
 }
+# Free text never becomes a statistics label nor a log line: a refused
+# disclosure keeps the purpose and agency id as staff typed them.
+test_unregistered_purpose_and_agency_never_published_or_logged() {
+	local by
+	refused_disclose staff FAM-605 oakfield-primary jane_doe_12_oak_lane_child_protection "$(school)" &&
+	refused_disclose staff FAM-605 jane-doe-12-oak-lane education_support "$(school)" || return 1
+	[ "$(db "SELECT count(*) FROM disclosures WHERE purpose LIKE 'jane_doe%' OR agency_id LIKE 'jane-doe%'")" = 2 ] || return 1
+	for by in agency_kind purpose month; do
+		req auditor GET "/v1/stats?by=$by"
+		expect 200 && ! printf '%s' "$RESP" | grep -qi 'jane' || return 1
+	done
+	req auditor GET '/v1/stats?by=purpose'
+	[ "$(jget '.tables.disclosures.rows[] | select(.group == "unregistered") | .total')" != 0 ] &&
+	[ "$(jget '.tables.disclosures.rows | map(.group) | index("unregistered")')" != null ] || return 1
+	req auditor GET '/v1/stats?by=agency_kind'
+	[ "$(jget '.tables.disclosures.rows | map(.group) | index("unregistered")')" != null ] &&
+	grep -q 'refused rule=' "$TMP/gatewayd.log" && ! grep -qi 'jane' "$TMP/gatewayd.log"
+}
 test_bad_parameters_refused() {
 	req auditor GET '/v1/stats?by=family'; expect 400 invalid_parameter || return 1
 	req auditor GET '/v1/stats?from=2026-01-01T10:00:00Z&to=2026-12-31'; expect 400 period_not_published || return 1
@@ -153,6 +171,7 @@ run test_zero_shown_as_0
 run test_refusals_by_rule_are_columns
 run test_by_month_and_purpose
 run test_no_family_identifier_pseudonym_or_free_text
+run test_unregistered_purpose_and_agency_never_published_or_logged
 run test_bad_parameters_refused
 run test_every_read_is_a_ledger_entry
 run test_threshold_below_5_refused
