@@ -1,7 +1,9 @@
 /*
  * migrations.h: the store's schema migrations, embedded at build time from
  * gateway/migrations/NNN_name.sql (see tests/embed-migrations.sh). Applied in
- * order by store_open(); the applied version is kept in PRAGMA user_version.
+ * order by store_open(): each one the database has not had (table
+ * schema_migrations), so a number below the highest applied is still
+ * applied; PRAGMA user_version keeps the highest.
  */
 #ifndef MIGRATIONS_H
 #define MIGRATIONS_H

@@ -103,40 +103,134 @@ conn_reset_all(struct store_conn *c)
 		sqlite3_reset(c->cache[i].st);
 }
 
+/*
+ * Migrations are numbered in ranges, one per area (001-009 foundation,
+ * 010-019 disclosures, ...), so a new one can be numbered below the highest
+ * already applied. Which ones a database has had is therefore recorded, one
+ * row each, in schema_migrations, and every missing one is applied in
+ * number order; PRAGMA user_version stays the highest applied (what
+ * store_attach() compares against).
+ *
+ * A database from before schema_migrations existed has had every migration
+ * up to its user_version, except those that were added below the top
+ * together with the table (late[]): those are applied.
+ */
+static const int late[] = {
+	11,	/* 011_override_events: lifts and reviews of a safeguarding hold */
+};
+
+static int
+is_late(int version)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(late) / sizeof(late[0]); i++)
+		if (late[i] == version)
+			return 1;
+	return 0;
+}
+
+static int
+sql_int(sqlite3 *db, const char *sql, int bind, int *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (bind >= 0 && sqlite3_bind_int(st, 1, bind) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+record_migration(sqlite3 *db, const struct migration *m)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, name, applied_us)"
+	    " VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_bind_int(st, 1, m->version) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 3, store_now_us()) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Creates schema_migrations; for a database that predates it, records the
+ * migrations it already had. One transaction. */
+static int
+migrations_table(sqlite3 *db, int version, char **msg)
+{
+	size_t	i;
+	int	n = 0;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK)
+		return -1;
+	if (sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_us INTEGER NOT NULL"
+	    ") STRICT", NULL, NULL, msg) != SQLITE_OK ||
+	    sql_int(db, "SELECT count(*) FROM schema_migrations", -1, &n) == -1)
+		goto fail;
+	for (i = 0; n == 0 && version > 0 && i < migrations_count; i++)
+		if (migrations[i].version <= version && !is_late(migrations[i].version) &&
+		    record_migration(db, &migrations[i]) == -1)
+			goto fail;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 static int
 migrate(struct store_conn *c, char *err, size_t errlen)
 {
-	sqlite3_stmt	*st;
-	char		*msg = NULL;
-	int		 version = 0;
-	size_t		 i;
+	char	*msg = NULL;
+	int	 version = 0, applied;
+	size_t	 i;
 
-	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "user_version: %s", sqlite3_errmsg(c->db));
+	if (sql_int(c->db, "PRAGMA user_version", -1, &version) == -1 ||
+	    migrations_table(c->db, version, &msg) == -1) {
+		snprintf(err, errlen, "schema_migrations: %s", msg ? msg : sqlite3_errmsg(c->db));
+		sqlite3_free(msg);
 		return -1;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-
 	for (i = 0; i < migrations_count; i++) {
-		char	pragma[64];
+		const struct migration	*m = &migrations[i];
+		char			 pragma[64];
 
-		if (migrations[i].version <= version)
+		if (sql_int(c->db, "SELECT count(*) FROM schema_migrations WHERE version = ?1",
+		    m->version, &applied) == -1) {
+			snprintf(err, errlen, "schema_migrations: %s", sqlite3_errmsg(c->db));
+			return -1;
+		}
+		if (applied)
 			continue;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;", migrations[i].version);
+		if (m->version > version)
+			version = m->version;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;", version);
 		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(c->db, migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    record_migration(c->db, m) == -1 ||
 		    sqlite3_exec(c->db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "migration %s: %s", migrations[i].name,
-			    msg ? msg : "failed");
+			snprintf(err, errlen, "migration %s: %s", m->name,
+			    msg ? msg : sqlite3_errmsg(c->db));
 			sqlite3_free(msg);
 			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
-		log_info("applied migration %s", migrations[i].name);
-		version = migrations[i].version;
+		log_info("applied migration %s", m->name);
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "migrations.h"
 #include "store.h"
 #include "vault.h"
 #include "writer.h"
@@ -58,8 +59,10 @@ teardown(void **state)
 	struct fixture	*f = *state;
 	char		 cmd[128];
 
-	writer_stop(f->writer);
-	store_close(f->store);
+	if (f->writer != NULL)
+		writer_stop(f->writer);
+	if (f->store != NULL)
+		store_close(f->store);
 	vault_free(f->vault);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -292,6 +295,91 @@ test_vault_refuses_world_readable_key(void **state)
 	chmod(key, 0600);
 }
 
+/* ---- migrations ---- */
+
+static int
+db_int(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+db_exec(const char *path, const char *sql)
+{
+	sqlite3	*db;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int
+top_migration(void)
+{
+	size_t	i;
+	int	top = 0;
+
+	for (i = 0; i < migrations_count; i++)
+		if (migrations[i].version > top)
+			top = migrations[i].version;
+	return top;
+}
+
+static void
+test_schema_migrations_records_every_migration_once(void **state)
+{
+	struct fixture	*f = *state;
+	char		 path[128], err[256];
+
+	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
+	assert_int_equal(db_int(path, "SELECT count(*) FROM schema_migrations"),
+	    (int)migrations_count);
+	assert_int_equal(db_int(path, "PRAGMA user_version"), top_migration());
+	/* Opening again applies nothing. */
+	writer_stop(f->writer);
+	f->writer = NULL;
+	store_close(f->store);
+	f->store = store_open(f->dir, err, sizeof(err));
+	assert_non_null(f->store);
+	f->writer = writer_start(f->store);
+	assert_non_null(f->writer);
+	assert_int_equal(db_int(path, "SELECT count(*) FROM schema_migrations"),
+	    (int)migrations_count);
+}
+
+static void
+test_database_from_before_schema_migrations_is_adopted(void **state)
+{
+	struct fixture	*f = *state;
+	char		 path[128], err[256];
+
+	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
+	writer_stop(f->writer);
+	f->writer = NULL;
+	store_close(f->store);
+	f->store = NULL;
+	/* What an older build left: every table, user_version, no record. */
+	db_exec(path, "DROP TABLE schema_migrations");
+	f->store = store_open(f->dir, err, sizeof(err));
+	if (f->store == NULL)
+		fail_msg("store_open: %s", err);
+	f->writer = writer_start(f->store);
+	assert_non_null(f->writer);
+	assert_int_equal(db_int(path, "SELECT count(*) FROM schema_migrations"),
+	    (int)migrations_count);
+	assert_int_equal(db_int(path, "PRAGMA user_version"), top_migration());
+}
+
 int
 main(void)
 {
@@ -305,6 +393,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_migrations_records_every_migration_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_database_from_before_schema_migrations_is_adopted,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
