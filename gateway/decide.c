@@ -117,9 +117,8 @@ notify_name(enum notify n)
 	return "none";
 }
 
-/* Non-NULL and holding something other than white space. */
-static int
-has_text(const char *s)
+int
+decide_has_text(const char *s)
 {
 	if (s == NULL)
 		return 0;
@@ -244,7 +243,7 @@ override_problem(const struct decide_override *o, int64_t now_us, unsigned max_h
 		return "An override under safeguarding_sch1_p18 must say why "
 		    "consent was not sought.";
 	}
-	if (!has_text(o->reason)) {
+	if (!decide_has_text(o->reason)) {
 		*field = "/override/reason";
 		return "An override needs a written reason.";
 	}

@@ -161,6 +161,12 @@ int64_t			 decide_review_date_latest(int64_t now_us, unsigned max_hold_days);
 /* A static sentence saying what is wrong; NULL for REVIEW_DATE_OK. */
 const char		*decide_review_date_message(enum review_date);
 
+/* Whether s is non-NULL and holds a character other than white space
+ * (space, \t, \r, \n, \f, \v): the one test for every free-text reason
+ * (an override's, a disclosure's, X-Access-Reason, a hold's lift or
+ * review). */
+int	decide_has_text(const char *s);
+
 /* Whether s is one of the enumerations of DESIGN.md. */
 int	decide_is_article6(const char *s);
 int	decide_is_article9(const char *s);

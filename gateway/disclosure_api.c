@@ -41,6 +41,17 @@
 #define MAX_FIELDS	64	/* schemas/disclosure.schema.json maxProperties */
 #define MAX_REASON	2000	/* X-Access-Reason, bytes */
 
+/* 400 schema_invalid for a free-text field that is only white space, in
+ * the shape of the schema's own errors (details: the field path). */
+static void
+blank_text(struct response *rs, const char *path)
+{
+	resp_error(rs, 400, "schema_invalid",
+	    "The request does not match the schema; see details for the fields.",
+	    json_pack("[{s:s, s:s, s:s}]", "path", path, "keyword", "pattern",
+	    "message", "must contain a character other than white space"));
+}
+
 /* ---- POST /v1/disclosures ---- */
 
 struct disclose_job {
@@ -374,6 +385,11 @@ disclosure_create(struct request *r, struct response *rs)
 		free(j);
 		return;
 	}
+	if (!decide_has_text(j->reason)) {
+		blank_text(rs, "/reason");
+		free(j);
+		return;
+	}
 	json_object_foreach(j->data, k, v)
 		j->fields[j->nfields++] = k;
 	if ((o = json_object_get(r->body, "override")) != NULL) {
@@ -614,15 +630,6 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 	return o;
 }
 
-static int
-has_text(const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++)
-		if (strchr(" \t", *s) == NULL)
-			return 1;
-	return 0;
-}
-
 static void
 disclosure_get(struct request *r, struct response *rs)
 {
@@ -640,7 +647,7 @@ disclosure_get(struct request *r, struct response *rs)
 		return;
 	}
 	reason = req_header(r, "X-Access-Reason");
-	if (staff && !has_text(reason)) {
+	if (staff && !decide_has_text(reason)) {
 		resp_error(rs, 403, "access_reason_required",
 		    "Reading a family's records needs an X-Access-Reason header.", NULL);
 		return;
@@ -690,7 +697,7 @@ disclosure_get(struct request *r, struct response *rs)
 	j.gw = r->gw;
 	j.who = r->who;
 	j.d = d;
-	j.reason = has_text(reason) ? reason : "recipient agency";
+	j.reason = decide_has_text(reason) ? reason : "recipient agency";
 	store_new_id("rd_", j.id, sizeof(j.id));
 	if (writer_submit(r->gw->writer, read_job, &j) != 0) {
 		json_decref(out);

@@ -221,6 +221,25 @@ test_schema_invalid_is_400_not_recorded() {
 	expect 400 schema_invalid && jget '.error.details[].path' | grep -q reason
 }
 
+test_reason_of_only_white_space_is_schema_invalid() {
+	local n r
+	consent FAM-313 oakfield-primary education_support || return 1
+	n=$(db "SELECT count(*) FROM disclosures")
+	for r in ' ' '   ' '\t \n' '\r\n\f\u000b'; do
+		req staff POST /v1/disclosures "{\"family_id\":\"FAM-313\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"$r\",\"data\":{\"child_name\":\"x-313\"}}"
+		expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /reason ] || { echo "# reason '$r'"; return 1; }
+	done
+	# Nothing decided, nothing recorded; a real reason goes through.
+	[ "$(db "SELECT count(*) FROM disclosures")" = "$n" ] || return 1
+	req staff POST /v1/disclosures '{"family_id":"FAM-313","agency_id":"oakfield-primary","purpose":"education_support","reason":" x ","data":{"child_name":"x-313"}}'
+	expect 201
+}
+
+test_access_reason_of_only_white_space_is_refused() {
+	req staff GET "/v1/disclosures/$ALLOWED_ID" '' -H "X-Access-Reason: 	 "
+	expect 403 access_reason_required
+}
+
 # ---- safeguarding override ----
 
 test_override_by_staff_refused() {
@@ -530,6 +549,8 @@ run test_special_category_condition_missing
 run test_special_category_leaves_with_article9_condition
 run test_role_not_permitted_wrong_role
 run test_schema_invalid_is_400_not_recorded
+run test_reason_of_only_white_space_is_schema_invalid
+run test_access_reason_of_only_white_space_is_refused
 run test_override_by_staff_refused
 run test_override_not_permitted
 run test_override_permitted_only_where_the_profile_says_without_consent

@@ -1039,6 +1039,17 @@ test_nothing_to_disclose_comes_before_special_category(void **state)
 }
 
 static void
+test_has_text_refuses_white_space_only(void **state)
+{
+	(void)state;
+	assert_false(decide_has_text(NULL));
+	assert_false(decide_has_text(""));
+	assert_false(decide_has_text(" \t\r\n\f\v "));
+	assert_true(decide_has_text(" x "));
+	assert_true(decide_has_text("\tReason"));
+}
+
+static void
 test_enumerations(void **state)
 {
 	(void)state;
@@ -1109,6 +1120,7 @@ main(void)
 		cmocka_unit_test(test_sch1_p18_interest_condition_under_override_needs_consent_not_sought),
 		cmocka_unit_test(test_special_category_explicit_consent_does_not_cover_override),
 		cmocka_unit_test(test_nothing_to_disclose_comes_before_special_category),
+		cmocka_unit_test(test_has_text_refuses_white_space_only),
 		cmocka_unit_test(test_enumerations),
 	};
 
