@@ -39,6 +39,18 @@ breach_report_late(int64_t aware_us, int64_t reported_us)
 }
 
 const char *
+breach_check_amendment(int64_t aware_min_us, int64_t new_aware_us, int64_t reported_us,
+    const char *delay_reason)
+{
+	if (reported_us == 0 || new_aware_us == 0 || new_aware_us >= aware_min_us)
+		return NULL;
+	if (breach_report_late(aware_min_us, reported_us) ||
+	    !breach_report_late(new_aware_us, reported_us) || given(delay_reason))
+		return NULL;
+	return "delay_reason_required";
+}
+
+const char *
 breach_check_facts(int64_t occurred_us, int64_t aware_us, int64_t now_us)
 {
 	if (occurred_us != 0 && aware_us < occurred_us)

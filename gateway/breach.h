@@ -64,6 +64,17 @@ const char	*breach_check_decision(const struct breach_decision *d, int64_t aware
 		    int64_t reported_us, int64_t now_us, const char **message);
 /* 1 when the report (now or earlier) was made after the deadline. */
 int		 breach_report_late(int64_t aware_us, int64_t reported_us);
+/*
+ * An amendment that corrects the awareness time to new_aware_us (0: not
+ * corrected) on a breach whose earliest awareness so far is aware_min_us
+ * and whose report to the regulator was made at reported_us (0: none).
+ * The deadline runs from the earliest awareness ever recorded, so an
+ * earlier awareness can make a report that was in time late. Returns NULL
+ * when the amendment may be recorded, or "delay_reason_required" when it
+ * makes the report late and gives no delay_reason (UK GDPR Art 33(1)).
+ */
+const char	*breach_check_amendment(int64_t aware_min_us, int64_t new_aware_us,
+		    int64_t reported_us, const char *delay_reason);
 
 /* Art 34(3): "measures_render_unintelligible" (a: e.g. encrypted),
  * "subsequent_measures" (b: the high risk is no longer likely),

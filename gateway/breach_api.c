@@ -156,6 +156,38 @@ event_cb(const struct breach_event_row *e, void *arg)
 	return 0;
 }
 
+/* Sets "late" on one decision object from its reported_at and aware_min. */
+static void
+set_late_one(json_t *d, int64_t aware_min)
+{
+	const char	*at = json_string_value(json_object_get(d, "reported_at"));
+	int64_t		 reported_us;
+
+	if (d == NULL || !json_is_object(d))
+		return;
+	json_object_set_new(d, "late", json_boolean(at != NULL &&
+	    json_is_true(json_object_get(d, "report_to_regulator")) &&
+	    store_time_parse(at, &reported_us) == 0 &&
+	    breach_report_late(aware_min, reported_us)));
+}
+
+/*
+ * A decision's "late" is computed here, not taken from its row: an
+ * amendment may move the awareness earlier after the decision, and the
+ * 72 hours run from the earliest awareness ever recorded.
+ */
+static void
+set_late(json_t *obj, json_t *history, int64_t aware_min)
+{
+	size_t	 i;
+	json_t	*h;
+
+	json_array_foreach(history, i, h)
+		if (strcmp(json_string_value(json_object_get(h, "kind")), "decision") == 0)
+			set_late_one(h, aware_min);
+	set_late_one(json_object_get(obj, "decision"), aware_min);
+}
+
 /* The view of one breach (NULL on failure). c: any connection. */
 static json_t *
 breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b, int full,
@@ -188,6 +220,8 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 		json_decref(vw.history);
 		return NULL;
 	}
+	/* "late" is the view's: from the earliest awareness now known. */
+	set_late(vw.obj, vw.history, vw.aware_min);
 	json_object_set_new(vw.obj, "deadline",
 	    json_string(fmt_time(breach_deadline_us(vw.aware_min), t1)));
 	json_object_set_new(vw.obj, "overdue",
@@ -551,6 +585,14 @@ amendment_job(struct store_conn *c, void *arg)
 		j->not_found = rc == 1;
 		return -1;
 	}
+	if ((j->refused = breach_check_amendment(h.aware_min, j->ev.aware_us, h.reported_us,
+	    json_string_value(json_object_get(j->body, "delay_reason")))) != NULL) {
+		j->message = "This earlier awareness makes the report to the regulator, already "
+		    "made, later than 72 hours: give the reasons for the delay (delay_reason, "
+		    "UK GDPR Art 33(1)).";
+		free(b.text_ct);
+		return -1;
+	}
 	occurred = j->ev.occurred_us != 0 ? j->ev.occurred_us : h.occurred;
 	aware = j->ev.aware_us != 0 ? j->ev.aware_us : h.aware;
 	if ((j->refused = breach_check_facts(occurred, aware, j->ev.at_us)) != NULL) {
@@ -568,7 +610,8 @@ static void
 breach_amend(struct request *r, struct response *rs)
 {
 	static const char *const text[] = {
-		"reason", "description", "consequences", "measures", "data_categories", NULL
+		"reason", "description", "consequences", "measures", "data_categories",
+		"delay_reason", NULL
 	};
 	struct event_job	 j;
 	const json_t		*v;

@@ -115,6 +115,24 @@ test_amendment_cannot_move_the_deadline_later() {
 	after=$(jget .deadline)
 	[ -n "$before" ] && [ "$before" = "$after" ]
 }
+# "late" follows the earliest awareness, not the one known at decision time.
+test_amendment_making_report_late_needs_delay_reason() {
+	local id moved
+	req staff POST /v1/breaches "$(breach '2 hours')"; expect 201 || return 1
+	id=$(jget .breach_id)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision)"
+	expect 201 && [ "$(jget .decision.late)" = false ] || return 1
+	moved=$(jq -cn --arg o "$(iso '5 days ago - 1 hour')" --arg a "$(iso '5 days ago')" \
+	    '{reason:"An earlier alert was found",occurred_at:$o,aware_at:$a}')
+	req staff POST "/v1/breaches/$id/amendments" "$moved"
+	expect 400 delay_reason_required || return 1
+	req staff POST "/v1/breaches/$id/amendments" "$(printf '%s' "$moved" |
+	    jq -c '.delay_reason = "The alert sat unread in a shared inbox"')"
+	expect 201 && [ "$(jget .decision.late)" = true ] &&
+	[ "$(jget '.history[] | select(.kind == "decision") | .late')" = true ] || return 1
+	req auditor GET /v1/breaches
+	expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$id\") | .decision.late")" = true ]
+}
 test_amendment_needs_a_change() {
 	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"nothing"}'
 	expect 400 schema_invalid
@@ -174,6 +192,7 @@ run test_high_risk_must_be_reported
 run test_later_decision_is_appended
 run test_amendment_appended_not_in_place
 run test_amendment_cannot_move_the_deadline_later
+run test_amendment_making_report_late_needs_delay_reason
 run test_amendment_needs_a_change
 run test_register_rows_cannot_be_updated_or_deleted
 run test_free_text_sealed_at_rest

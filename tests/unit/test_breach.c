@@ -88,6 +88,28 @@ test_not_reporting_late_needs_no_delay_reason(void **state)
 }
 
 static void
+test_amendment_making_report_late_needs_delay_reason(void **state)
+{
+	const int64_t	reported = AWARE + 10 * HOUR;	/* in time */
+
+	(void)state;
+	/* awareness moved 70 hours earlier: the report is now 80 hours after it */
+	assert_string_equal(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported, NULL),
+	    "delay_reason_required");
+	assert_string_equal(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported, " "),
+	    "delay_reason_required");
+	assert_null(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported,
+	    "Found the earlier alert only in the audit"));
+	/* still in time, or no report, or awareness not moved earlier */
+	assert_null(breach_check_amendment(AWARE, AWARE - 10 * HOUR, reported, NULL));
+	assert_null(breach_check_amendment(AWARE, AWARE - 70 * HOUR, 0, NULL));
+	assert_null(breach_check_amendment(AWARE, 0, reported, NULL));
+	assert_null(breach_check_amendment(AWARE, AWARE + HOUR, reported, NULL));
+	/* already late when decided (its delay reason was given then) */
+	assert_null(breach_check_amendment(AWARE, AWARE - HOUR, AWARE + 80 * HOUR, NULL));
+}
+
+static void
 test_decision_needs_reasons(void **state)
 {
 	struct breach_decision	d = good();
@@ -176,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_late_report_needs_delay_reason),
 		cmocka_unit_test(test_amendment_of_timely_report_needs_no_delay_reason),
 		cmocka_unit_test(test_not_reporting_late_needs_no_delay_reason),
+		cmocka_unit_test(test_amendment_making_report_late_needs_delay_reason),
 		cmocka_unit_test(test_decision_needs_reasons),
 		cmocka_unit_test(test_high_risk_must_be_reported),
 		cmocka_unit_test(test_high_risk_not_notified_needs_art34_exception),
