@@ -3,7 +3,8 @@
  *
  *   POST /v1/disclosures			staff, safeguarding lead
  *   GET  /v1/disclosures/{id}			staff with X-Access-Reason, the recipient
- *   POST /v1/overrides/{disclosure_id}/lift	safeguarding lead
+ *   POST /v1/overrides/{disclosure_id}/lift	safeguarding lead, {reason}
+ *   POST /v1/overrides/{disclosure_id}/review	safeguarding lead, {reason, review_by}
  *
  * A disclosure is one writer job: it reads the family's consents on the
  * write connection (so a withdrawal committed a moment earlier is seen),
@@ -569,6 +570,34 @@ agency_view_json(const struct disclosure_row *d, json_t *data)
 	    "data", data != NULL ? data : json_null());
 }
 
+struct events_arg {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	json_t			*list;
+};
+
+/* One lift or review of the hold, reason opened, as staff see it. */
+static int
+event_json(const struct override_event_row *ev, void *arg)
+{
+	struct events_arg	*a = arg;
+	json_t			*x, *reason;
+	char			 t1[32], t2[32], t3[32];
+	int			 erased = 0;
+
+	reason = open_sealed(a->gw, a->c, ev->family_pseudonym, ev->reason_ct, ev->reason_ctlen,
+	    0, &erased);
+	x = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s*, s:I}",
+	    "event_id", ev->id, "kind", ev->kind, "at", store_time_fmt(ev->at_us, t1),
+	    "by", ev->actor, "reason", reason != NULL ? reason : json_null(),
+	    "previous_review_by", store_time_fmt(ev->previous_review_by_us, t2),
+	    "review_by", ev->review_by_us != 0 ? store_time_fmt(ev->review_by_us, t3) : NULL,
+	    "ledger_seq", (json_int_t)ev->ledger_seq);
+	if (x == NULL || json_array_append_new(a->list, x) == -1)
+		return -1;
+	return 0;
+}
+
 static json_t *
 staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosure_row *d,
     json_t *data, int erased, int64_t now_us)
@@ -600,13 +629,24 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 	if (o == NULL)
 		return NULL;
 	if (d->override_basis != NULL) {
+		struct events_arg ea = { gw, c, json_array() };
+
 		x = open_sealed(gw, c, d->family_pseudonym, d->override_reason_ct,
 		    d->override_reason_ctlen, 0, &e2);
-		json_object_set_new(o, "override", json_pack("{s:s, s:s*, s:o, s:s}",
+		/* The lifts and reviews since, each with its reason. */
+		if (ea.list == NULL ||
+		    store_override_events(c, d->id, event_json, &ea) == -1) {
+			json_decref(ea.list);
+			json_decref(x);
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, "override", json_pack("{s:s, s:s*, s:o, s:s, s:o}",
 		    "basis", d->override_basis,
 		    "consent_not_sought", d->override_consent_not_sought,
 		    "reason", x != NULL ? x : json_null(),
-		    "review_by", store_time_fmt(d->review_by_us, at)));
+		    "review_by", store_time_fmt(d->review_by_us, at),
+		    "events", ea.list));
 	}
 	rc = store_notification_get(c, d->id, &n);
 	if (rc == 0) {
@@ -712,70 +752,215 @@ disclosure_get(struct request *r, struct response *rs)
 	resp_json(rs, 200, out);
 }
 
-/* ---- POST /v1/overrides/{disclosure_id}/lift ---- */
+/* ---- POST /v1/overrides/{disclosure_id}/lift and .../review ---- */
 
-struct lift_job {
+/*
+ * Both act on a held family notification, by a safeguarding lead, with a
+ * written reason: a lift releases it (queued, then sent by the notifier), a
+ * review keeps the hold and moves its review date (at most --max-hold-days
+ * UTC days ahead, as when the override was given). Each is one writer job:
+ * the reason sealed under the family key, the override_events row, and an
+ * override.lifted / override.reviewed ledger entry carrying the row's
+ * digest (reason code "..._after_review_date" when the hold was overdue).
+ */
+enum hold_outcome {
+	HOLD_DONE = 0,
+	HOLD_NO_NOTIFICATION = 1,	/* store_notification_lift/_review codes */
+	HOLD_NOT_HELD = 2,
+	HOLD_ERASED,
+	HOLD_BAD_DATE,
+	HOLD_STORE
+};
+
+struct hold_job {
 	struct gateway		*gw;
 	const struct principal	*who;
 	const char		*id;
+	const char		*reason;
+	int			 review;	/* 0 lift, 1 review */
+	int64_t			 review_by_us;	/* review: first instant of the date */
+	/* filled by the job */
+	char			 event_id[40];
 	int64_t			 now_us;
-	int			 outcome;	/* store_notification_lift() */
+	enum hold_outcome	 outcome;
+	enum review_date	 rd;
+	int64_t			 previous_review_by_us;
 	int64_t			 seq;
 	unsigned char		 leaf[32];
 };
 
 static int
-lift_job(struct store_conn *c, void *arg)
+hold_job(struct store_conn *c, void *arg)
 {
-	struct lift_job		*j = arg;
-	struct notification_row	 n;
-	struct ledger_entry	 le;
-	int			 rc;
+	struct hold_job			*j = arg;
+	struct notification_row		 n;
+	struct override_event_row	 ev;
+	struct ledger_entry		 le;
+	unsigned char			*ct = NULL;
+	size_t				 ctlen = 0;
+	int64_t				 until = 0;
+	int				 rc, overdue;
 
+	j->outcome = HOLD_STORE;
 	j->now_us = store_now_us();
 	if ((rc = store_notification_get(c, j->id, &n)) != 0) {
-		j->outcome = rc;
+		if (rc == 1)
+			j->outcome = HOLD_NO_NOTIFICATION;
 		return -1;
 	}
-	if ((j->outcome = store_notification_lift(c, j->id, j->now_us, j->who->id)) != 0)
+	if (strcmp(n.state, "held") != 0) {
+		j->outcome = HOLD_NOT_HELD;
 		return -1;
+	}
+	if (j->review) {
+		j->rd = decide_review_date(j->review_by_us, j->now_us, j->gw->cfg.max_hold_days);
+		if (j->rd != REVIEW_DATE_OK) {
+			j->outcome = HOLD_BAD_DATE;
+			return -1;
+		}
+		/* Overdue once the whole review day has passed, as at the start. */
+		until = j->review_by_us + 86400LL * 1000000 - 1;
+	}
+	overdue = n.review_by_us < j->now_us;
+	j->previous_review_by_us = n.review_by_us;
+	if ((rc = seal_text(j->gw, c, n.family_pseudonym, j->reason, &ct, &ctlen)) != 0) {
+		if (rc == 1)
+			j->outcome = HOLD_ERASED;
+		return -1;
+	}
+	rc = j->review ? store_notification_review(c, j->id, until) :
+	    store_notification_lift(c, j->id, j->now_us, j->who->id);
+	if (rc != 0) {
+		if (rc == 1 || rc == 2)
+			j->outcome = (enum hold_outcome)rc;
+		goto fail;
+	}
+
+	memset(&ev, 0, sizeof(ev));
+	ev.id = j->event_id;
+	ev.disclosure_id = j->id;
+	ev.family_pseudonym = n.family_pseudonym;
+	ev.kind = j->review ? "reviewed" : "lifted";
+	ev.actor = j->who->id;
+	ev.actor_role = role_name(j->who->role);
+	ev.at_us = j->now_us;
+	ev.reason_ct = ct;
+	ev.reason_ctlen = ctlen;
+	ev.previous_review_by_us = n.review_by_us;
+	ev.review_by_us = until;
+	if (store_override_event_digest(&ev, ev.record_digest) == -1)
+		goto fail;
 	memset(&le, 0, sizeof(le));
-	le.actor = j->who->id;
-	le.actor_role = role_name(j->who->role);
-	le.action = "override.lifted";
+	le.actor = ev.actor;
+	le.actor_role = ev.actor_role;
+	le.action = j->review ? "override.reviewed" : "override.lifted";
 	le.family_pseudonym = n.family_pseudonym;
 	le.object_id = j->id;
-	le.reason = n.review_by_us < j->now_us ? "lifted_after_review_date" : "lifted";
-	return ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
+	le.reason = j->review ? (overdue ? "reviewed_after_review_date" : "reviewed") :
+	    (overdue ? "lifted_after_review_date" : "lifted");
+	le.record_digest = ev.record_digest;
+	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) == -1)
+		goto fail;
+	ev.ledger_seq = j->seq;
+	if (store_override_event_insert(c, &ev) == -1)
+		goto fail;
+	free(ct);
+	j->outcome = HOLD_DONE;
+	return 0;
+fail:
+	free(ct);
+	return -1;
 }
 
+/* Runs a lift or review from its (schema-valid) body; the reply. */
 static void
-override_lift(struct request *r, struct response *rs)
+hold_change(struct request *r, struct response *rs, int review)
 {
-	struct lift_job	j;
-	char		at[32];
+	struct hold_job	 j;
+	const char	*rb;
+	char		 at[32], at2[32], at3[32];
+	json_t		*o;
 
 	memset(&j, 0, sizeof(j));
 	j.gw = r->gw;
 	j.who = r->who;
 	j.id = r->params[0];
-	if (writer_submit(r->gw->writer, lift_job, &j) != 0) {
-		if (j.outcome == 1)
-			resp_error(rs, 404, "not_found",
-			    "There is no notification for that disclosure.", NULL);
-		else if (j.outcome == 2)
-			resp_error(rs, 409, "not_held",
-			    "That disclosure's notification is not held.", NULL);
-		else
-			resp_error(rs, 503, "store_unavailable",
-			    "The hold could not be lifted. Try again.", NULL);
+	j.review = review;
+	j.reason = json_string_value(json_object_get(r->body, "reason"));
+	if (!decide_has_text(j.reason)) {
+		blank_text(rs, "/reason");
 		return;
 	}
-	log_info("override on disclosure %s lifted", j.id);
-	notifier_kick(r->gw->notifier);
-	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "disclosure_id", j.id,
-	    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, at),
-	    "ledger", ledger_json(j.seq, j.leaf)));
+	if (review) {
+		rb = json_string_value(json_object_get(r->body, "review_by"));
+		if (rb == NULL || store_time_parse(rb, &j.review_by_us) == -1) {
+			/* The schema promises a date; refuse rather than trust. */
+			resp_error(rs, 400, "schema_invalid", "The request does not match the schema.",
+			    NULL);
+			return;
+		}
+	}
+	store_new_id("ovr_", j.event_id, sizeof(j.event_id));
+	if (writer_submit(r->gw->writer, hold_job, &j) != 0) {
+		switch (j.outcome) {
+		case HOLD_NO_NOTIFICATION:
+			resp_error(rs, 404, "not_found",
+			    "There is no notification for that disclosure.", NULL);
+			break;
+		case HOLD_NOT_HELD:
+			resp_error(rs, 409, "not_held",
+			    "That disclosure's notification is not held.", NULL);
+			break;
+		case HOLD_ERASED:
+			resp_error(rs, 409, "family_erased",
+			    "This family's records were erased.", NULL);
+			break;
+		case HOLD_BAD_DATE:
+			o = json_pack("{s:s}", "field", "/review_by");
+			if (o != NULL && j.rd == REVIEW_DATE_TOO_FAR) {
+				json_object_set_new(o, "max_hold_days",
+				    json_integer(r->gw->cfg.max_hold_days));
+				json_object_set_new(o, "latest_review_by", json_stringn(store_time_fmt(
+				    decide_review_date_latest(j.now_us, r->gw->cfg.max_hold_days),
+				    at), 10));
+			}
+			resp_error(rs, 403, "override_incomplete", decide_review_date_message(j.rd), o);
+			break;
+		case HOLD_DONE:
+		case HOLD_STORE:
+			resp_error(rs, 503, "store_unavailable",
+			    "The hold could not be changed. Try again.", NULL);
+			break;
+		}
+		return;
+	}
+	log_info("override on disclosure %s %s", j.id, review ? "reviewed" : "lifted");
+	if (!review) {
+		notifier_kick(r->gw->notifier);
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:o}", "disclosure_id", j.id,
+		    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, at),
+		    "event_id", j.event_id, "ledger", ledger_json(j.seq, j.leaf)));
+		return;
+	}
+	/* Each time in its own buffer: all are formatted before json_pack runs. */
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s%, s:s%, s:s, s:s, s:o}",
+	    "disclosure_id", j.id, "notification", "held",
+	    "review_by", store_time_fmt(j.review_by_us, at), (size_t)10,
+	    "previous_review_by", store_time_fmt(j.previous_review_by_us, at2), (size_t)10,
+	    "reviewed_at", store_time_fmt(j.now_us, at3),
+	    "event_id", j.event_id, "ledger", ledger_json(j.seq, j.leaf)));
+}
+
+static void
+override_lift(struct request *r, struct response *rs)
+{
+	hold_change(r, rs, 0);
+}
+
+static void
+override_review(struct request *r, struct response *rs)
+{
+	hold_change(r, rs, 1);
 }
 
 const struct route disclosure_routes[] = {
@@ -785,6 +970,8 @@ const struct route disclosure_routes[] = {
 	/* Everyone may ask; whoever may not read gets 404 from the handler. */
 	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get },
 	{ "POST", "/v1/overrides/{disclosure_id}/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),
-	    NULL, override_lift },
+	    "override-lift", override_lift },
+	{ "POST", "/v1/overrides/{disclosure_id}/review", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),
+	    "override-review", override_review },
 	{ NULL, NULL, 0, NULL, NULL }
 };

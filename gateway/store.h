@@ -499,6 +499,36 @@ int	store_notification_get(struct store_conn *, const char *disclosure_id,
  * notification, 2 not held (already lifted, or never held), -1 error. */
 int	store_notification_lift(struct store_conn *, const char *disclosure_id,
 	    int64_t when_us, const char *by);
+/* Moves a held notification's review date (a review that keeps the hold).
+ * 0 moved, 1 no notification, 2 not held, -1 error. */
+int	store_notification_review(struct store_conn *, const char *disclosure_id,
+	    int64_t review_by_us);
+/* A lift or a review of a held notification by a safeguarding lead
+ * (migration 011): strings and the sealed reason are borrowed for insert,
+ * and for the duration of a store_override_events() callback. */
+struct override_event_row {
+	const char		*id;
+	const char		*disclosure_id;
+	const char		*family_pseudonym;
+	const char		*kind;		/* "lifted" or "reviewed" */
+	const char		*actor;
+	const char		*actor_role;
+	int64_t			 at_us;
+	const unsigned char	*reason_ct;	/* sealed */
+	size_t			 reason_ctlen;
+	int64_t			 previous_review_by_us;
+	int64_t			 review_by_us;	/* reviewed: the new date; 0 when lifted */
+	unsigned char		 record_digest[32];
+	int64_t			 ledger_seq;
+};
+/* SHA-256 of every column but the digest and the ledger's (the
+ * length-prefixed encoding of store_disclosure_digest). 0 or -1. */
+int	store_override_event_digest(const struct override_event_row *, unsigned char out[32]);
+int	store_override_event_insert(struct store_conn *, const struct override_event_row *);
+/* Calls fn for each event of a disclosure, oldest first; fn returns 0 to go
+ * on, anything else stops. 0 or -1. */
+int	store_override_events(struct store_conn *, const char *disclosure_id,
+	    int (*fn)(const struct override_event_row *, void *), void *arg);
 /* A queued notification due for sending, with what the family is told:
  * the agency, the purpose, the field names (JSON array), the date. */
 struct notice {

@@ -1,6 +1,7 @@
 /*
- * store_disclosures.c: the SQL of disclosures, their family notifications
- * and the record of reads (migration 010_disclosures.sql). Rows carry
+ * store_disclosures.c: the SQL of disclosures, their family notifications,
+ * the record of reads (migration 010_disclosures.sql) and the lifts and
+ * reviews of safeguarding holds (011_override_events.sql). Rows carry
  * pseudonyms, rule codes, field names and sealed blobs only; sealing and
  * unsealing is the caller's business (vault.h), so nothing here ever holds
  * a personal value in the clear.
@@ -423,6 +424,136 @@ store_notification_lift(struct store_conn *c, const char *disclosure_id, int64_t
 	if (step_done(c, st, "lift notification") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 2;
+}
+
+static const char SQL_NOTIFICATION_REVIEW[] =
+    "UPDATE notifications SET review_by_us = ?2 WHERE disclosure_id = ?1 AND state = 'held'";
+
+int
+store_notification_review(struct store_conn *c, const char *disclosure_id,
+    int64_t review_by_us)
+{
+	struct notification_row	 n;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((rc = store_notification_get(c, disclosure_id, &n)) != 0)
+		return rc;
+	if (strcmp(n.state, "held") != 0)
+		return 2;
+	if ((st = store_stmt(c, SQL_NOTIFICATION_REVIEW)) == NULL)
+		return -1;
+	if (bind_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, review_by_us)) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	if (step_done(c, st, "review notification") == -1)
+		return -1;
+	return sqlite3_changes(store_db(c)) == 1 ? 0 : 2;
+}
+
+/* ---- lifts and reviews of a hold ---- */
+
+int
+store_override_event_digest(const struct override_event_row *r, unsigned char out[32])
+{
+	EVP_MD_CTX	*md;
+	unsigned int	 len = 0;
+	int		 ok;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    digest_str(md, "override-event/v1") == 0 &&
+	    digest_str(md, r->id) == 0 &&
+	    digest_str(md, r->disclosure_id) == 0 &&
+	    digest_str(md, r->family_pseudonym) == 0 &&
+	    digest_str(md, r->kind) == 0 &&
+	    digest_str(md, r->actor) == 0 &&
+	    digest_str(md, r->actor_role) == 0 &&
+	    digest_int(md, r->at_us) == 0 &&
+	    digest_part(md, r->reason_ct, r->reason_ctlen) == 0 &&
+	    digest_int(md, r->previous_review_by_us) == 0 &&
+	    digest_int(md, r->review_by_us) == 0 &&
+	    EVP_DigestFinal_ex(md, out, &len) == 1 && len == 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -1;
+}
+
+static const char SQL_OVERRIDE_EVENT_INSERT[] =
+    "INSERT INTO override_events (id, disclosure_id, family_pseudonym, kind, actor,"
+    " actor_role, at_us, reason_ct, previous_review_by_us, review_by_us, record_digest,"
+    " ledger_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+
+int
+store_override_event_insert(struct store_conn *c, const struct override_event_row *r)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_stmt(c, SQL_OVERRIDE_EVENT_INSERT)) == NULL)
+		return -1;
+	if (bind_text(st, 1, r->id) || bind_text(st, 2, r->disclosure_id) ||
+	    bind_text(st, 3, r->family_pseudonym) || bind_text(st, 4, r->kind) ||
+	    bind_text(st, 5, r->actor) || bind_text(st, 6, r->actor_role) ||
+	    sqlite3_bind_int64(st, 7, r->at_us) ||
+	    bind_blob(st, 8, r->reason_ct, r->reason_ctlen) ||
+	    sqlite3_bind_int64(st, 9, r->previous_review_by_us) ||
+	    bind_opt_int(st, 10, r->review_by_us) ||
+	    sqlite3_bind_blob(st, 11, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 12, r->ledger_seq)) {
+		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
+		sqlite3_reset(st);
+		return -1;
+	}
+	return step_done(c, st, "insert override event");
+}
+
+static const char SQL_OVERRIDE_EVENTS[] =
+    "SELECT id, disclosure_id, family_pseudonym, kind, actor, actor_role, at_us, reason_ct,"
+    " previous_review_by_us, review_by_us, record_digest, ledger_seq"
+    " FROM override_events WHERE disclosure_id = ?1 ORDER BY at_us, ledger_seq";
+
+int
+store_override_events(struct store_conn *c, const char *disclosure_id,
+    int (*fn)(const struct override_event_row *, void *), void *arg)
+{
+	struct override_event_row	 r;
+	sqlite3_stmt			*st;
+	int				 rc;
+
+	if ((st = store_stmt(c, SQL_OVERRIDE_EVENTS)) == NULL)
+		return -1;
+	if (bind_text(st, 1, disclosure_id) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.id = (const char *)sqlite3_column_text(st, 0);
+		r.disclosure_id = (const char *)sqlite3_column_text(st, 1);
+		r.family_pseudonym = (const char *)sqlite3_column_text(st, 2);
+		r.kind = (const char *)sqlite3_column_text(st, 3);
+		r.actor = (const char *)sqlite3_column_text(st, 4);
+		r.actor_role = (const char *)sqlite3_column_text(st, 5);
+		r.at_us = sqlite3_column_int64(st, 6);
+		r.reason_ct = sqlite3_column_blob(st, 7);
+		r.reason_ctlen = (size_t)sqlite3_column_bytes(st, 7);
+		r.previous_review_by_us = sqlite3_column_int64(st, 8);
+		r.review_by_us = sqlite3_column_int64(st, 9);
+		if (sqlite3_column_bytes(st, 10) == 32)
+			memcpy(r.record_digest, sqlite3_column_blob(st, 10), 32);
+		r.ledger_seq = sqlite3_column_int64(st, 11);
+		if (fn(&r, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("override events: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
 }
 
 static const char SQL_NOTIFICATIONS_DUE[] =

@@ -99,7 +99,7 @@ test_text_rendering_by_accept_header() {
 	printf '%s' "$RESP" | grep -q 'SUBJECT ACCESS EXPORT'
 }
 test_lifted_override_then_appears() {
-	req safeguarding_lead POST "/v1/overrides/$HELD/lift"
+	req safeguarding_lead POST "/v1/overrides/$HELD/lift" '{"reason":"The risk has passed."}'
 	expect 200 || return 1
 	sar FAM-500
 	expect 200 && [ "$(jget '.disclosures | length')" = 2 ] &&

@@ -88,7 +88,7 @@ whole_directory_loads(void **state)
 {
 	const char *names[] = { "family-record", "consent", "consent-withdraw",
 	    "disclosure", "request", "request-decision", "breach",
-	    "breach-decision" };
+	    "breach-decision", "override-lift", "override-review" };
 	size_t i;
 
 	(void)state;
@@ -158,7 +158,7 @@ objects_are_closed_everywhere(void **state)
 {
 	const char *names[] = { "family-record", "consent", "consent-withdraw",
 	    "disclosure", "request", "request-decision", "breach",
-	    "breach-decision" };
+	    "breach-decision", "override-lift", "override-review" };
 	size_t i;
 
 	(void)state;
@@ -232,6 +232,25 @@ disclosure_schema(void **state)
 	    "{\"by\":\"me\"}}", 1, "/override/by", "additionalProperties");
 	expect("disclosure", "{\"family_id\":\"F\",\"agency_id\":\"a\",\"purpose\":\"p\","
 	    "\"data\":{\"child_name\":\"A\"}}", 1, "/reason", "required");
+}
+
+static void
+override_lift_and_review_schemas(void **state)
+{
+	(void)state;
+	expect("override-lift", "{\"reason\":\"Police investigation closed.\"}", 0, NULL, NULL);
+	expect("override-lift", "{}", 1, "/reason", "required");
+	expect("override-lift", "{\"reason\":\"\"}", 1, "/reason", "minLength");
+	expect("override-lift", "{\"reason\":\"r\",\"by\":\"me\"}", 1, "/by",
+	    "additionalProperties");
+	expect("override-review", "{\"reason\":\"Still under investigation.\","
+	    "\"review_by\":\"2026-12-01\"}", 0, NULL, NULL);
+	expect("override-review", "{\"reason\":\"r\"}", 1, "/review_by", "required");
+	expect("override-review", "{\"review_by\":\"2026-12-01\"}", 1, "/reason", "required");
+	expect("override-review", "{\"reason\":\"r\",\"review_by\":\"2026-12-01T00:00:00Z\"}",
+	    1, "/review_by", "format");
+	expect("override-review", "{\"reason\":\"r\",\"review_by\":\"2026-02-30\"}", 1,
+	    "/review_by", "format");
 }
 
 #define REQ_HEAD "{\"family_id\":\"FAM-0001\",\"legal_basis\":\"crime_sch2_p2\"," \
@@ -445,6 +464,7 @@ main(void)
 		cmocka_unit_test(objects_are_closed_everywhere),
 		cmocka_unit_test(consent_schema),
 		cmocka_unit_test(disclosure_schema),
+		cmocka_unit_test(override_lift_and_review_schemas),
 		cmocka_unit_test(request_schema),
 		cmocka_unit_test(breach_schemas),
 		cmocka_unit_test(unsupported_keyword_stops_loading),

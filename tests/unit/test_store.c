@@ -380,6 +380,33 @@ test_database_from_before_schema_migrations_is_adopted(void **state)
 	assert_int_equal(db_int(path, "PRAGMA user_version"), top_migration());
 }
 
+static void
+test_migration_added_below_the_top_is_applied_to_an_older_database(void **state)
+{
+	struct fixture	*f = *state;
+	char		 path[128], err[256];
+
+	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
+	writer_stop(f->writer);
+	f->writer = NULL;
+	store_close(f->store);
+	f->store = NULL;
+	/* A database made before 011 existed: at the top user_version, with
+	 * neither the table 011 makes nor the record of migrations. */
+	db_exec(path, "DROP TABLE override_events; DROP TABLE schema_migrations");
+	assert_int_equal(db_int(path,
+	    "SELECT count(*) FROM sqlite_master WHERE name = 'override_events'"), 0);
+	f->store = store_open(f->dir, err, sizeof(err));
+	if (f->store == NULL)
+		fail_msg("store_open: %s", err);
+	f->writer = writer_start(f->store);
+	assert_non_null(f->writer);
+	assert_int_equal(db_int(path,
+	    "SELECT count(*) FROM sqlite_master WHERE name = 'override_events'"), 1);
+	assert_int_equal(db_int(path, "SELECT count(*) FROM schema_migrations WHERE version = 11"), 1);
+	assert_int_equal(db_int(path, "PRAGMA user_version"), top_migration());
+}
+
 int
 main(void)
 {
@@ -397,6 +424,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_database_from_before_schema_migrations_is_adopted,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_migration_added_below_the_top_is_applied_to_an_older_database, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -276,6 +276,137 @@ test_hold_past_review_date_counted_overdue(void **state)
 	assert_int_equal(k.overdue, 2);
 }
 
+static void
+test_review_moves_the_date_and_keeps_the_hold(void **state)
+{
+	struct fixture			*f = *state;
+	struct notification_row		 n;
+	struct notification_counts	 k;
+
+	insert_with_notification(f, "dsc_rev", "held", f->now + 10 * SEC);
+	assert_int_equal(store_exec(f->c, "BEGIN IMMEDIATE"), 0);
+	assert_int_equal(store_notification_review(f->c, "dsc_rev", f->now + 30 * 86400 * SEC), 0);
+	assert_int_equal(store_notification_review(f->c, "dsc_unknown", f->now), 1);
+	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
+	assert_int_equal(store_notification_get(f->c, "dsc_rev", &n), 0);
+	assert_string_equal(n.state, "held");
+	assert_int_equal(n.review_by_us, f->now + 30 * 86400 * SEC);
+	assert_false(due_has(f, f->now + 365 * 86400 * SEC, "dsc_rev"));
+	/* No longer overdue a day later: the new date stands. */
+	assert_int_equal(store_notifications_count(f->c, f->now + 86400 * SEC, &k), 0);
+	assert_int_equal(k.overdue, 0);
+	/* Only a hold can be reviewed. */
+	insert_with_notification(f, "dsc_rev2", "queued", 0);
+	assert_int_equal(store_notification_review(f->c, "dsc_rev2", f->now), 2);
+}
+
+static void
+event_sample(struct override_event_row *ev, const char *id, const char *kind, int64_t at)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->id = id;
+	ev->disclosure_id = "dsc_ev";
+	ev->family_pseudonym = "aa11";
+	ev->kind = kind;
+	ev->actor = "safeguarding_lead:Sam Lead";
+	ev->actor_role = "safeguarding_lead";
+	ev->at_us = at;
+	ev->reason_ct = reason_ct;
+	ev->reason_ctlen = sizeof(reason_ct);
+	ev->previous_review_by_us = at + 10 * SEC;
+	ev->review_by_us = strcmp(kind, "reviewed") == 0 ? at + 20 * SEC : 0;
+	ev->ledger_seq = 7;
+	assert_int_equal(store_override_event_digest(ev, ev->record_digest), 0);
+}
+
+struct collected {
+	int		n;
+	char		kinds[4][16];
+	unsigned char	digest_again[4][32];
+	int		digest_ok[4];
+};
+
+static int
+collect(const struct override_event_row *ev, void *arg)
+{
+	struct collected	*k = arg;
+	unsigned char		 d[32];
+
+	assert_true(k->n < 4);
+	snprintf(k->kinds[k->n], sizeof(k->kinds[0]), "%s", ev->kind);
+	assert_int_equal(store_override_event_digest(ev, d), 0);
+	k->digest_ok[k->n] = memcmp(d, ev->record_digest, 32) == 0;
+	k->n++;
+	return 0;
+}
+
+static void
+test_override_events_round_trip_with_their_digest(void **state)
+{
+	struct fixture			*f = *state;
+	struct override_event_row	 a, b;
+	struct collected		 k;
+
+	insert_with_notification(f, "dsc_ev", "held", f->now + 10 * SEC);
+	event_sample(&a, "ovr_1", "reviewed", f->now);
+	event_sample(&b, "ovr_2", "lifted", f->now + SEC);
+	assert_int_equal(store_exec(f->c, "BEGIN IMMEDIATE"), 0);
+	assert_int_equal(store_override_event_insert(f->c, &b), 0);
+	assert_int_equal(store_override_event_insert(f->c, &a), 0);
+	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(store_override_events(f->c, "dsc_ev", collect, &k), 0);
+	assert_int_equal(k.n, 2);
+	assert_string_equal(k.kinds[0], "reviewed");	/* oldest first */
+	assert_string_equal(k.kinds[1], "lifted");
+	assert_true(k.digest_ok[0] && k.digest_ok[1]);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(store_override_events(f->c, "dsc_none", collect, &k), 0);
+	assert_int_equal(k.n, 0);
+}
+
+static void
+test_override_event_digest_covers_reason_and_dates(void **state)
+{
+	struct override_event_row	ev;
+	unsigned char			base[32], d[32];
+	static const unsigned char	other[] = { 9, 8, 6 };
+
+	(void)state;
+	event_sample(&ev, "ovr_d", "reviewed", 1000);
+	memcpy(base, ev.record_digest, 32);
+	ev.reason_ct = other;
+	assert_int_equal(store_override_event_digest(&ev, d), 0);
+	assert_memory_not_equal(d, base, 32);
+	event_sample(&ev, "ovr_d", "reviewed", 1000);
+	ev.review_by_us += 1;
+	assert_int_equal(store_override_event_digest(&ev, d), 0);
+	assert_memory_not_equal(d, base, 32);
+	event_sample(&ev, "ovr_d", "reviewed", 1000);
+	ev.previous_review_by_us += 1;
+	assert_int_equal(store_override_event_digest(&ev, d), 0);
+	assert_memory_not_equal(d, base, 32);
+	event_sample(&ev, "ovr_d", "reviewed", 1000);
+	ev.kind = "lifted";
+	assert_int_equal(store_override_event_digest(&ev, d), 0);
+	assert_memory_not_equal(d, base, 32);
+}
+
+static void
+test_override_events_cannot_be_changed(void **state)
+{
+	struct fixture			*f = *state;
+	struct override_event_row	 ev;
+
+	insert_with_notification(f, "dsc_ev", "held", f->now + 10 * SEC);
+	event_sample(&ev, "ovr_p", "lifted", f->now);
+	assert_int_equal(store_exec(f->c, "BEGIN IMMEDIATE"), 0);
+	assert_int_equal(store_override_event_insert(f->c, &ev), 0);
+	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
+	assert_int_equal(store_exec(f->c, "UPDATE override_events SET kind = 'reviewed'"), -1);
+	assert_int_equal(store_exec(f->c, "DELETE FROM override_events"), -1);
+}
+
 int
 main(void)
 {
@@ -287,6 +418,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_waits_and_dead_is_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sent_is_not_due_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_past_review_date_counted_overdue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_review_moves_the_date_and_keeps_the_hold, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_override_events_round_trip_with_their_digest,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_override_event_digest_covers_reason_and_dates,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_override_events_cannot_be_changed, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("store_disclosures", tests, NULL, NULL);
