@@ -3,12 +3,19 @@
  *
  * One thread. It wakes when kicked (a notification was queued or a hold
  * lifted) or once a second, reads the queued notifications that are due
- * (state 'queued': a held one is never selected), opens the family id it
- * must address (sealed under the family key), and POSTs one JSON document
- * per notification with libcurl. The outcome is recorded in a writer job:
+ * (state 'queued': a held one is never selected) in one short read, then
+ * for each: opens the family id it must address (sealed under the family
+ * key) and builds the message in its own short read, checks in another that
+ * the family key still exists just before posting (no read snapshot is held
+ * across HTTP posts, so an erasure committed meanwhile is seen, and the
+ * writer's checkpoints are never held back by a slow receiver), and POSTs
+ * one JSON document with libcurl. The outcome is recorded in a writer job:
  * sent (with a ledger entry), or a retry at the time retry.c picks, or failed
  * (a ledger entry too) when retry.c says the notification is dead (a
- * permanent error, or the attempt limit). Police and court requests'
+ * permanent error, or the attempt limit). An erased family (key destroyed)
+ * is permanent: never posted, failed with reason family_erased. Any other
+ * failure to build the message (a busy database, ...) is transient and
+ * retried like a network fault. Police and court requests'
  * notifications (request_notifications, store_requests.c) take the same
  * path: the family is told which agency, under which legal basis, which
  * fields were asked, when it was approved. Idempotency-Key is the
@@ -292,13 +299,61 @@ outcome_job(struct store_conn *c, void *arg)
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
 }
 
+/* The message for x, built in its own short read: opens the family id and
+ * makes the payload. 0 and *body (malloc'd; the caller cleanses and frees
+ * it), 1 the family was erased (its key destroyed), -1 a failure that may
+ * pass (a busy database ...). */
+static int
+build(struct notifier *n, const struct notice *x, char **body)
+{
+	struct store_conn	*c;
+	char			*fid = NULL;
+	size_t			 fidlen = 0;
+	int			 rc;
+
+	*body = NULL;
+	if ((c = store_read_begin(n->gw->store)) == NULL)
+		return -1;
+	rc = vault_unseal(n->gw->vault, c, x->family_pseudonym, x->family_id_ct,
+	    x->family_id_ctlen, &fid, &fidlen);
+	store_read_end(n->gw->store, c);
+	if (rc != 0)
+		return rc == 1 ? 1 : -1;
+	*body = payload(n->gw, x, fid);
+	OPENSSL_cleanse(fid, fidlen);
+	free(fid);
+	return *body != NULL ? 0 : -1;
+}
+
+/* Whether the family's key still exists, in a fresh short read: 0 it does,
+ * 1 it was destroyed (or never made), -1 unknown (try again later). */
+static int
+family_erased(struct notifier *n, const char *pseudonym)
+{
+	struct store_conn	*c;
+	unsigned char		*wrapped = NULL;
+	size_t			 len = 0;
+	int			 rc;
+
+	if ((c = store_read_begin(n->gw->store)) == NULL)
+		return -1;
+	rc = store_family_key_get(c, pseudonym, &wrapped, &len);
+	store_read_end(n->gw->store, c);
+	if (rc == 0) {
+		OPENSSL_cleanse(wrapped, len);
+		free(wrapped);
+		return 0;
+	}
+	return rc == -1 ? -1 : 1;
+}
+
 static void
-send_one(struct notifier *n, struct store_conn *c, const struct notice *x)
+send_one(struct notifier *n, const struct notice *x)
 {
 	struct outcome_job	 j;
 	struct attempt		 at;
-	char			*fid = NULL, *body = NULL;
-	size_t			 fidlen = 0;
+	enum retry_class	 cls;
+	char			*body = NULL;
 	unsigned		 attempts = (unsigned)x->attempts + 1;
 	int			 rc;
 
@@ -306,19 +361,22 @@ send_one(struct notifier *n, struct store_conn *c, const struct notice *x)
 	memset(&at, 0, sizeof(at));
 	j.n = n;
 	j.x = x;
-	rc = vault_unseal(n->gw->vault, c, x->family_pseudonym, x->family_id_ct,
-	    x->family_id_ctlen, &fid, &fidlen);
-	if (rc == 1) {
-		/* Erased: there is nobody left to address. */
-		at.fault = RETRY_FAULT_LOCAL;
-	} else if (rc != 0 || (body = payload(n->gw, x, fid)) == NULL) {
-		log_errx("notification %s: cannot build the message", x->disclosure_id);
-		at.fault = RETRY_FAULT_LOCAL;
-	} else
+	if ((rc = build(n, x, &body)) == 0)
+		rc = family_erased(n, x->family_pseudonym);
+	if (rc == 0) {
 		post(n, x->disclosure_id, body, &at);
-	if (fid != NULL) {
-		OPENSSL_cleanse(fid, fidlen);
-		free(fid);
+		cls = retry_classify(at.fault, at.status);
+	} else if (rc == 1) {
+		/* Erased: nobody is left to address, and never will be. */
+		log_info("notification %s: the family's records were erased; not sent",
+		    x->disclosure_id);
+		at.fault = RETRY_FAULT_LOCAL;
+		cls = RETRY_PERMANENT;
+	} else {
+		log_errx("notification %s: cannot build the message now; will retry",
+		    x->disclosure_id);
+		at.fault = RETRY_FAULT_LOCAL;
+		cls = RETRY_TRANSIENT;
 	}
 	if (body != NULL) {
 		OPENSSL_cleanse(body, strlen(body));
@@ -326,8 +384,10 @@ send_one(struct notifier *n, struct store_conn *c, const struct notice *x)
 	}
 	j.now_us = store_now_us();
 	j.status = at.fault == RETRY_FAULT_NONE ? (int)at.status : -1;
-	retry_decide(&notify_policy, attempts, retry_classify(at.fault, at.status), j.now_us,
-	    at.retry_after_us, random64, NULL, &j.d);
+	retry_decide(&notify_policy, attempts, cls, j.now_us, at.retry_after_us, random64, NULL,
+	    &j.d);
+	if (rc == 1)
+		j.d.reason = "family_erased";
 	if (j.d.verdict != RETRY_DELIVERED)
 		log_warnx("notification %s: attempt %u failed (%s %ld): %s", x->disclosure_id,
 		    attempts, retry_fault_name(at.fault), at.status, j.d.reason);
@@ -344,9 +404,10 @@ send_one(struct notifier *n, struct store_conn *c, const struct notice *x)
 		    "Failed attempts to deliver a family notification.", NULL, 1);
 }
 
-/* Sends due[0..k) (k < 0: none) and frees them. */
+/* Sends due[0..k) (k < 0: none) and frees them. No store connection is
+ * held here: each send takes its own short reads. */
 static void
-send_batch(struct notifier *n, struct store_conn *c, struct notice *due, int k)
+send_batch(struct notifier *n, struct notice *due, int k)
 {
 	int	i;
 
@@ -357,14 +418,14 @@ send_batch(struct notifier *n, struct store_conn *c, struct notice *due, int k)
 			break;
 		}
 		pthread_mutex_unlock(&n->lock);
-		send_one(n, c, &due[i]);
+		send_one(n, &due[i]);
 	}
 	if (k > 0)
 		store_notices_free(due, k);
 }
 
-/* Sends what is due; returns how many were due (a full batch means look
- * again at once). */
+/* Reads what is due (one short read per kind) and sends it; returns how
+ * many were due (a full batch means look again at once). */
 static int
 run_due(struct notifier *n)
 {
@@ -375,11 +436,14 @@ run_due(struct notifier *n)
 	if ((c = store_read_begin(n->gw->store)) == NULL)
 		return 0;
 	k = store_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
-	send_batch(n, c, due, k);
-	/* Then police and court requests' notifications. */
-	r = store_request_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
-	send_batch(n, c, due, r);
 	store_read_end(n->gw->store, c);
+	send_batch(n, due, k);
+	/* Then police and court requests' notifications. */
+	if ((c = store_read_begin(n->gw->store)) == NULL)
+		return k < 0 ? 0 : k;
+	r = store_request_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
+	store_read_end(n->gw->store, c);
+	send_batch(n, due, r);
 	return k > r ? k : r < 0 ? 0 : r;
 }
 

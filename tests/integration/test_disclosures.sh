@@ -484,6 +484,60 @@ test_hold_past_review_date_flagged_overdue() {
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = held ]
 }
 
+# wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
+wait_until() {
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		[ "$(db "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "# waited $1 s for '$2' = '$3', have '$(db "$2")'"; return 1
+}
+
+test_notification_unseal_failure_is_retried_not_failed() {
+	local id ct bad
+	disclose safeguarding_lead FAM-331 childrens-social-care safeguarding_referral '{"child_name":"x-331"}' "$(sch1_override)"
+	expect 201 || return 1
+	id=$(jget .disclosure_id)
+	gw_stop || return 1
+	# One byte of the sealed family id changed: it no longer opens, and that
+	# is not an erasure (the family key is there).
+	ct=$(db "SELECT hex(family_id_ct) FROM notifications WHERE disclosure_id='$id'")
+	bad=${ct:0:$((${#ct} - 2))}$(printf '%02X' $(( (0x${ct: -2} + 1) % 256 )))
+	sqlite3 "$GW_DB" "UPDATE notifications SET family_id_ct = X'$bad' WHERE disclosure_id='$id'" || return 1
+	gw_start --notify-url "$HOOK_URL" || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
+	expect 200 || return 1
+	# Tried twice and still queued for another try: transient, not a dead letter.
+	wait_until 20 "SELECT attempts >= 2 FROM notifications WHERE disclosure_id='$id'" 1 &&
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = queued ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = 0 ] || return 1
+	# Once the cause is gone, it goes out.
+	gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET family_id_ct = X'$ct', next_attempt_us = 0 WHERE disclosure_id='$id'" || return 1
+	gw_start --notify-url "$HOOK_URL" || return 1
+	wait_received "$id" 20 &&
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = sent ]
+}
+
+test_erased_family_is_never_notified() {
+	local id
+	echo 1000 > "$TMP/hook/fail"
+	consent FAM-332 oakfield-primary education_support || return 1
+	disclose staff FAM-332 oakfield-primary education_support '{"child_name":"x-332"}'
+	expect 201 || return 1
+	id=$(jget .disclosure_id)
+	# The webhook refuses; the notification waits for its next try ...
+	wait_until 20 "SELECT attempts >= 1 FROM notifications WHERE disclosure_id='$id'" 1 || return 1
+	# ... and meanwhile the family's records are erased.
+	req staff POST /v1/families/FAM-332/erasure '{"ground":"consent_withdrawn","reason":"Family asked by phone"}'
+	expect 200 || return 1
+	echo 0 > "$TMP/hook/fail"
+	wait_until 20 "SELECT state FROM notifications WHERE disclosure_id='$id'" failed || return 1
+	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = family_erased ] &&
+	! received_ids | grep -qx "$id"
+}
+
 test_notification_retried_with_backoff() {
 	echo 2 > "$TMP/hook/fail"
 	consent FAM-325 oakfield-primary education_support || return 1
@@ -664,6 +718,8 @@ run test_vital_interests_article9_only_when_consent_cannot_be_given
 run test_override_review_date_bounded_by_max_hold_days
 run test_hold_past_review_date_flagged_overdue
 run test_notification_retried_with_backoff
+run test_notification_unseal_failure_is_retried_not_failed
+run test_erased_family_is_never_notified
 run test_read_requires_access_reason
 run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable
