@@ -286,7 +286,7 @@ seeded_store() {
 	cache=$BENCH_CACHE/seed-$SEED_ROWS-$key
 	if [ ! -f "$cache/complete" ]; then
 		log "bench: making a store of $SEED_ROWS disclosures through POST /v1/disclosures (kept in $cache)"
-		rm -rf "$cache.tmp"
+		rm -rf "$BENCH_CACHE/seed-$SEED_ROWS-"*	# stores made for older schemas or bodies
 		mkdir -p "$cache.tmp"
 		start_gateway seed "$cache.tmp/data"
 		prepare seed
