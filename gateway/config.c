@@ -17,6 +17,7 @@ config_defaults(struct config *c)
 	c->tls_dir = "certs/dev";
 	c->master_key = NULL;		/* DATA_DIR/master.key */
 	c->notify_url = NULL;
+	c->notify_ca = NULL;
 	c->threads = 16;
 	c->max_body = 1024 * 1024;
 	c->conn_limit = 4096;

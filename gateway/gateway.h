@@ -32,6 +32,7 @@ struct config {
 	const char	*tls_dir;	/* "certs/dev": server.crt/.key, ca.crt, crl.pem, gateway-client.crt/.key */
 	const char	*master_key;	/* "var/master.key" */
 	const char	*notify_url;	/* family notification webhook, or NULL */
+	const char	*notify_ca;	/* the webhook's CA (PEM), or NULL: system CAs */
 	unsigned	 threads;	/* MHD thread pool size */
 	size_t		 max_body;	/* 1 MiB */
 	unsigned	 conn_limit;

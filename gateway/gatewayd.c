@@ -44,7 +44,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: gatewayd [--check] [--bind ADDR] [--port N] [--port-file FILE]\n"
 	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
-	    "                [--master-key FILE] [--notify-url URL] [--threads N]\n"
+	    "                [--master-key FILE] [--notify-url URL] [--notify-ca FILE]\n"
+	    "                [--threads N]\n"
 	    "                [--max-body BYTES] [--conn-limit N] [--per-ip-limit N]\n"
 	    "                [--agency-url ID=URL]... [--delivery-attempts N]\n"
 	    "                [--delivery-backoff MS[:CAP_MS]] [--delivery-timeout MS]\n"
@@ -178,6 +179,7 @@ main(int argc, char **argv)
 		{ "tls", required_argument, NULL, 't' },
 		{ "master-key", required_argument, NULL, 'k' },
 		{ "notify-url", required_argument, NULL, 'n' },
+		{ "notify-ca", required_argument, NULL, 'C' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "request-quorum", required_argument, NULL, 'Q' },
@@ -229,6 +231,7 @@ main(int argc, char **argv)
 		case 't': gw.cfg.tls_dir = optarg; break;
 		case 'k': gw.cfg.master_key = optarg; break;
 		case 'n': gw.cfg.notify_url = optarg; break;
+		case 'C': gw.cfg.notify_ca = optarg; break;
 		case 'T':
 			if (parse_uint(optarg, 256, &n) == -1 || n == 0) {
 				fprintf(stderr, "gatewayd: --threads: 1 to 256\n");

@@ -20,14 +20,20 @@
  * path: the family is told which agency, under which legal basis, which
  * fields were asked, when it was approved. Idempotency-Key is the
  * disclosure (or request) id, so a receiver can drop the duplicate a crash
- * between send and record might cause.
+ * between send and record might cause. Over https the webhook is mutual
+ * TLS: the gateway's client certificate (the one deliveries present), the
+ * receiver's certificate checked against --notify-ca when given (the
+ * system CAs otherwise), TLS 1.2 or later, no proxy, no redirect. Plain
+ * http is accepted only to a loopback address (a test sink).
  * Nothing here logs a family id, a field value or a reason.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -56,6 +62,10 @@ static const struct retry_policy notify_policy = {
 struct notifier {
 	struct gateway	*gw;
 	char		*url;		/* NULL: nothing is sent */
+	int		 https;		/* else http to a loopback address */
+	char		 client_cert[4096];	/* tls_dir/gateway-client.crt */
+	char		 client_key[4096];
+	const char	*ca_file;	/* --notify-ca, or NULL: system CAs */
 	pthread_t	 thread;
 	int		 running;
 	pthread_mutex_t	 lock;
@@ -204,6 +214,30 @@ struct attempt {
 	int64_t		 retry_after_us;
 };
 
+/* Mutual TLS to the webhook: our client certificate, the receiver checked
+ * against --notify-ca alone when given (no CA directory), else the system
+ * CAs. */
+static CURLcode
+tls_options(struct notifier *n)
+{
+	CURLcode	rc;
+
+	if ((rc = curl_easy_setopt(n->curl, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_SSL_VERIFYPEER, 1L)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_SSL_VERIFYHOST, 2L)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_SSLCERT, n->client_cert)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_SSLCERTTYPE, "PEM")) != CURLE_OK ||
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_SSLKEY, n->client_key)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_SSLKEYTYPE, "PEM")) != CURLE_OK)
+		return rc;
+	if (n->ca_file != NULL &&
+	    ((rc = curl_easy_setopt(n->curl, CURLOPT_CAINFO, n->ca_file)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_CAPATH, NULL)) != CURLE_OK))
+		return rc;
+	return CURLE_OK;
+}
+
 /* POSTs body to the webhook. Never fails otherwise: a local problem is a
  * fault like any other. */
 static void
@@ -224,9 +258,9 @@ post(struct notifier *n, const char *id, const char *body, struct attempt *at)
 	h = t;
 	curl_easy_reset(n->curl);
 	if (curl_easy_setopt(n->curl, CURLOPT_URL, n->url) != CURLE_OK ||
-	    curl_easy_setopt(n->curl, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK ||
-	    curl_easy_setopt(n->curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    curl_easy_setopt(n->curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_PROTOCOLS_STR, n->https ? "https" : "http") != CURLE_OK ||
+	    curl_easy_setopt(n->curl, CURLOPT_PROXY, "") != CURLE_OK ||
+	    (n->https && tls_options(n) != CURLE_OK) ||
 	    curl_easy_setopt(n->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(n->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L) != CURLE_OK ||
 	    curl_easy_setopt(n->curl, CURLOPT_TIMEOUT_MS, 10000L) != CURLE_OK ||
@@ -479,9 +513,10 @@ is_loopback(const char *host)
 	    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
 }
 
-/* https anywhere; plain http only to this machine (a development receiver). */
+/* https anywhere; plain http only to this machine (a development receiver).
+ * Sets *https. */
 static int
-check_url(const char *url, char *err, size_t errlen)
+check_url(const char *url, int *https, char *err, size_t errlen)
 {
 	CURLU	*u;
 	char	*scheme = NULL, *host = NULL;
@@ -494,7 +529,7 @@ check_url(const char *url, char *err, size_t errlen)
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		ok = strcmp(scheme, "https") == 0 ||
+		ok = (*https = strcmp(scheme, "https") == 0) ||
 		    (strcmp(scheme, "http") == 0 && is_loopback(host));
 	curl_free(scheme);
 	curl_free(host);
@@ -502,6 +537,16 @@ check_url(const char *url, char *err, size_t errlen)
 	if (!ok)
 		snprintf(err, errlen, "notify URL: must be https (or http to a loopback address)");
 	return ok ? 0 : -1;
+}
+
+static int
+readable(const char *path, const char *what, char *err, size_t errlen)
+{
+	if (access(path, R_OK) == -1) {
+		snprintf(err, errlen, "notifier: %s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 struct notifier *
@@ -528,8 +573,26 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 		log_info("no notify URL: family notifications stay queued");
 		return n;
 	}
-	if (check_url(gw->cfg.notify_url, err, errlen) == -1)
+	if (check_url(gw->cfg.notify_url, &n->https, err, errlen) == -1)
 		goto fail;
+	if (gw->cfg.notify_ca != NULL && !n->https) {
+		snprintf(err, errlen, "--notify-ca: the notify URL is not https");
+		goto fail;
+	}
+	if (n->https) {
+		if ((size_t)snprintf(n->client_cert, sizeof(n->client_cert), "%s/gateway-client.crt",
+		    gw->cfg.tls_dir) >= sizeof(n->client_cert) ||
+		    (size_t)snprintf(n->client_key, sizeof(n->client_key), "%s/gateway-client.key",
+		    gw->cfg.tls_dir) >= sizeof(n->client_key)) {
+			snprintf(err, errlen, "notifier: --tls path too long");
+			goto fail;
+		}
+		n->ca_file = gw->cfg.notify_ca;
+		if (readable(n->client_cert, "client certificate", err, errlen) == -1 ||
+		    readable(n->client_key, "client key", err, errlen) == -1 ||
+		    (n->ca_file != NULL && readable(n->ca_file, "--notify-ca", err, errlen) == -1))
+			goto fail;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "notifier: cannot initialise libcurl");
 		goto fail;

@@ -21,7 +21,11 @@ struct notifier;
 
 /* Registers the gauges and, when gw->cfg.notify_url is set, starts the
  * worker thread. The URL must be https, or http to a loopback address (a
- * development receiver). NULL with a message in err on failure. Needs
+ * development receiver). Over https the gateway presents its client
+ * certificate (cfg.tls_dir/gateway-client.crt and .key, as for deliveries)
+ * and trusts only cfg.notify_ca when that is set (else the system CAs); a
+ * notify_ca with an http URL, or a certificate, key or CA file that cannot
+ * be read, stops start-up. NULL with a message in err on failure. Needs
  * gw->store, writer, vault, ledger, profiles and metrics. */
 struct notifier	*notifier_start(struct gateway *gw, char *err, size_t errlen);
 /* Wakes the worker: a notification was queued. NULL-safe, never blocks. */
