@@ -37,7 +37,7 @@
 #include "vault.h"
 #include "writer.h"
 
-#define MAX_CONSENTS	64	/* a family's consents for one agency */
+#define MAX_CONSENTS	64	/* a family's consents for one agency and purpose */
 #define MAX_INTERESTS	32	/* schemas/agency-profile.schema.json maxItems */
 #define MAX_FIELDS	64	/* schemas/disclosure.schema.json maxProperties */
 #define MAX_REASON	2000	/* X-Access-Reason, bytes */
@@ -284,7 +284,7 @@ disclose_job(struct store_conn *c, void *arg)
 	int			 n, i;
 
 	j->now_us = store_now_us();
-	n = store_consents_for(c, j->pseudonym, j->agency_id, rows, MAX_CONSENTS);
+	n = store_consents_for(c, j->pseudonym, j->agency_id, j->purpose, rows, MAX_CONSENTS);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {

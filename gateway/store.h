@@ -87,12 +87,14 @@ int	store_consent_get(struct store_conn *, const char *id, struct consent_row *)
 /* 0 withdrawn now, 1 not found, 2 already withdrawn, -1 error. */
 int	store_consent_withdraw(struct store_conn *, const char *id, int64_t when_us,
 	    const char *by);
-/* Consents of a family for an agency, up to max, in the order that puts any
- * live one first: not withdrawn before withdrawn, no expiry or the latest
- * expiry first, then newest. So a live consent is never crowded out by
- * older withdrawn ones. Returns the count or -1. */
+/* Consents of a family for one agency and one purpose, up to max, in the
+ * order that puts any live one first: not withdrawn before withdrawn, no
+ * expiry or the latest expiry first, then newest. Filtering on the purpose
+ * means consents for the agency's other purposes can never crowd out a live
+ * one for this purpose, and older withdrawn ones cannot either. Returns the
+ * count or -1. */
 int	store_consents_for(struct store_conn *, const char *family_pseudonym,
-	    const char *agency_id, struct consent_row *out, int max);
+	    const char *agency_id, const char *purpose, struct consent_row *out, int max);
 
 /* store_ledger.c */
 struct ledger_record;

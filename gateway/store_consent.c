@@ -105,10 +105,10 @@ store_consent_withdraw(struct store_conn *c, const char *id, int64_t when, const
 
 int
 store_consents_for(struct store_conn *c, const char *pseudonym, const char *agency_id,
-    struct consent_row *out, int max)
+    const char *purpose, struct consent_row *out, int max)
 {
 	static const char	*sql = "SELECT " CONSENT_COLS " FROM consents "
-				    "WHERE family_pseudonym = ? AND agency_id = ? "
+				    "WHERE family_pseudonym = ? AND agency_id = ? AND purpose = ? "
 				    "ORDER BY withdrawn_us = 0 DESC, expires_us = 0 DESC, "
 				    "expires_us DESC, granted_us DESC LIMIT ?";
 	sqlite3_stmt		*st;
@@ -118,7 +118,8 @@ store_consents_for(struct store_conn *c, const char *pseudonym, const char *agen
 		return -1;
 	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, max);
+	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
 		row_from(st, &out[n++]);
 	sqlite3_reset(st);

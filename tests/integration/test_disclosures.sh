@@ -163,6 +163,20 @@ test_consent_for_another_purpose_is_no_consent() {
 	expect 403 no_consent
 }
 
+test_live_consent_never_crowded_out_by_other_purposes() {
+	local i
+	# 65 live consents for another purpose of the same agency, each ranking
+	# above the one that matters (no expiry, newer) ...
+	for i in $(seq 1 65); do
+		consent FAM-333 oakfield-primary attendance_support || return 1
+	done
+	# ... then the one for this purpose, with an expiry.
+	req staff POST /v1/consents "$(printf '{"family_id":"FAM-333","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form","expires":"%s"}' "$(date -u -d '+30 day' +%F)")"
+	expect 201 || return 1
+	disclose staff FAM-333 oakfield-primary education_support '{"child_name":"x-333"}'
+	expect 201
+}
+
 test_agreement_expired() {
 	consent FAM-304 housing-association housing_support
 	disclose staff FAM-304 housing-association housing_support '{"address":"x-304"}'
@@ -690,6 +704,7 @@ run test_queued_notification_sent_without_values
 run test_no_consent
 run test_consent_recorded_then_withdrawn
 run test_consent_for_another_purpose_is_no_consent
+run test_live_consent_never_crowded_out_by_other_purposes
 run test_agreement_expired
 run test_privacy_notice_expired
 run test_agency_inactive
