@@ -1,7 +1,10 @@
 /*
  * fields.c: the field catalogue (see fields.h). A table, nothing else: the
- * classification follows schemas/agency-profile.schema.json, where the
- * health fields are the special-category ones.
+ * classification follows schemas/agency-profile.schema.json. The
+ * special-category ones (UK GDPR Art 9) are the health fields and
+ * send_status: special educational needs *and disability*, and disability
+ * is health data, so the field is special category while it stays an
+ * education record (classified education).
  */
 #include <string.h>
 
@@ -26,7 +29,7 @@ const struct field_def field_catalogue[] = {
 	{ "child_protection_status",	"safeguarding",	0 },
 	{ "school_name",		"education",	0 },
 	{ "attendance_concerns",	"education",	0 },
-	{ "send_status",		"education",	0 },
+	{ "send_status",		"education",	1 },	/* disability: Art 9 */
 	{ "housing_status",		"housing",	0 },
 	{ "housing_risk",		"housing",	0 },
 	{ "tenancy_reference",		"housing",	0 },
@@ -39,6 +42,7 @@ const size_t field_catalogue_len = sizeof(field_catalogue) / sizeof(field_catalo
 
 const char *const field_special[] = {
 	"child_health_needs", "parent_mental_health", "disability", "gp_practice", "pregnancy",
+	"send_status",
 };
 const size_t field_special_len = sizeof(field_special) / sizeof(field_special[0]);
 

@@ -2,7 +2,8 @@
  * fields.h: the catalogue of family-record fields a disclosure may carry,
  * with their category. The names are the enumeration of
  * schemas/agency-profile.schema.json (#/definitions/field); a unit test keeps
- * the two in step. Special-category fields (UK GDPR Art 9: health) need an
+ * the two in step. Special-category fields (UK GDPR Art 9: the health
+ * fields, and send_status, whose disability part is health data) need an
  * Article 9 condition before they may leave (decide.c).
  */
 #ifndef FIELDS_H

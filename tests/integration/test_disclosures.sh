@@ -13,8 +13,8 @@
 #   housing-association  agreement expired yesterday    (agreement_expired)
 #   family-court         notice review due yesterday    (privacy_notice_expired)
 #   police               inactive                       (agency_inactive)
-#   oakfield-primary     attendance_support also lists child_health_needs,
-#                        with no Art 9 condition    (special_category_condition_missing)
+#   oakfield-primary     attendance_support also lists child_health_needs and
+#                        send_status, with no Art 9 condition (special_category_condition_missing)
 make_profiles() {
 	local f id future past
 	future=$(date -u -d '+1 year' +%F); past=$(date -u -d '-1 day' +%F)
@@ -33,7 +33,7 @@ make_profiles() {
 		  | if $id == "police" then .active = false else . end
 		  | if $id == "oakfield-primary" then
 		      .legitimate_interests |= map(if .purpose == "attendance_support"
-		        then .fields += ["child_health_needs"] else . end)
+		        then .fields += ["child_health_needs", "send_status"] else . end)
 		    else . end' "$f" > "$TMP/profiles/$id.json" || return 1
 	done
 }
@@ -214,6 +214,29 @@ test_special_category_condition_missing() {
 	consent FAM-309 oakfield-primary attendance_support || return 1
 	disclose staff FAM-309 oakfield-primary attendance_support "$(jq -cn --arg h "$HEALTH" '{child_name:"x-309", child_health_needs:$h}')"
 	expect 403 special_category_condition_missing
+}
+
+test_send_status_is_special_category() {
+	# Special educational needs and disability: the disability part is
+	# health data, so it needs an Art 9 condition like a health field.
+	consent FAM-334 oakfield-primary attendance_support || return 1
+	disclose staff FAM-334 oakfield-primary attendance_support '{"child_name":"x-334","send_status":"EHC plan"}'
+	expect 403 special_category_condition_missing || return 1
+	# education_support carries one (explicit consent, with the family's consent).
+	consent FAM-334 oakfield-primary education_support || return 1
+	disclose staff FAM-334 oakfield-primary education_support '{"child_name":"x-334","send_status":"EHC plan"}'
+	expect 201 && [ "$(jget .lawful_basis.article9)" = explicit_consent ] &&
+	[ "$(jget '.disclosed_fields | sort | join(",")')" = child_name,send_status ]
+}
+
+test_shipped_profiles_give_art9_condition_wherever_special_fields_leave() {
+	local special bad
+	special=$(jq -c '[.properties | to_entries[] | select(.value."x-special-category" == true) | .key]' "$TOP/schemas/family-record.schema.json")
+	printf '%s' "$special" | jq -e 'index("send_status") != null' >/dev/null || return 1
+	bad=$(jq -r --argjson sp "$special" '.id as $a | .legitimate_interests[]
+	    | select([.fields[] | select(. as $f | $sp | index($f))] | length > 0)
+	    | select(.special_category_condition == null) | "\($a) \(.purpose)"' "$TOP"/agency-profiles/*.json)
+	[ -z "$bad" ] || { echo "# special-category fields without an Art 9 condition: $bad"; return 1; }
 }
 
 test_special_category_leaves_with_article9_condition() {
@@ -712,6 +735,8 @@ run test_purpose_not_registered
 run test_nothing_to_disclose
 run test_special_category_condition_missing
 run test_special_category_leaves_with_article9_condition
+run test_send_status_is_special_category
+run test_shipped_profiles_give_art9_condition_wherever_special_fields_leave
 run test_role_not_permitted_wrong_role
 run test_schema_invalid_is_400_not_recorded
 run test_reason_of_only_white_space_is_schema_invalid

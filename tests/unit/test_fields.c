@@ -41,20 +41,39 @@ test_catalogue_matches_profile_schema(void **state)
 }
 
 static void
-test_special_category_is_exactly_the_health_fields(void **state)
+test_special_category_is_the_health_fields_and_send_status(void **state)
 {
 	size_t	i, n = 0;
 
 	(void)state;
 	for (i = 0; i < field_catalogue_len; i++) {
 		int health = strcmp(field_catalogue[i].category, "health") == 0;
+		int send = strcmp(field_catalogue[i].name, "send_status") == 0;
 
-		assert_int_equal(field_catalogue[i].special, health);
-		n += (size_t)health;
+		assert_int_equal(field_catalogue[i].special, health || send);
+		n += (size_t)field_catalogue[i].special;
 	}
 	assert_int_equal(n, field_special_len);
 	for (i = 0; i < field_special_len; i++)
 		assert_true(field_find(field_special[i])->special);
+}
+
+static void
+test_send_status_is_special_category_education(void **state)
+{
+	const struct field_def	*f = field_find("send_status");
+	size_t			 i;
+	int			 listed = 0;
+
+	(void)state;
+	assert_non_null(f);
+	/* Special educational needs *and disability*: health data (Art 9),
+	 * still an education record. */
+	assert_true(f->special);
+	assert_string_equal(f->category, "education");
+	for (i = 0; i < field_special_len; i++)
+		listed |= strcmp(field_special[i], "send_status") == 0;
+	assert_true(listed);
 }
 
 static void
@@ -70,7 +89,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_catalogue_matches_profile_schema),
-		cmocka_unit_test(test_special_category_is_exactly_the_health_fields),
+		cmocka_unit_test(test_special_category_is_the_health_fields_and_send_status),
+		cmocka_unit_test(test_send_status_is_special_category_education),
 		cmocka_unit_test(test_unknown_field_is_not_in_catalogue),
 	};
 
