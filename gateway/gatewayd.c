@@ -165,6 +165,24 @@ writer_depth_gauge(void *arg)
 	return (double)writer_queue_depth(arg);
 }
 
+static double
+writer_batches_gauge(void *arg)
+{
+	uint64_t	b, j;
+
+	writer_stats(arg, &b, &j);
+	return (double)b;
+}
+
+static double
+writer_jobs_gauge(void *arg)
+{
+	uint64_t	b, j;
+
+	writer_stats(arg, &b, &j);
+	return (double)j;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -432,6 +450,12 @@ main(int argc, char **argv)
 	    "Committed ledger entries (the Merkle tree's size).", ledger_size_gauge, gw.ledger);
 	metrics_gauge(gw.metrics, "gateway_writer_queue_depth",
 	    "Jobs waiting for the next group commit.", writer_depth_gauge, gw.writer);
+	metrics_gauge(gw.metrics, "gateway_writer_batches",
+	    "Group commits since start (each one transaction, one fsync).",
+	    writer_batches_gauge, gw.writer);
+	metrics_gauge(gw.metrics, "gateway_writer_jobs",
+	    "Writes committed since start; divided by gateway_writer_batches, the mean batch.",
+	    writer_jobs_gauge, gw.writer);
 	if ((gw.notifier = notifier_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;

@@ -68,7 +68,7 @@ conn_open(const char *path, int flags, struct store_conn **out, char *err, size_
 	 * in the page, not left in its free space; whatever the distribution's
 	 * compile-time default. */
 	rc = sqlite3_exec(c->db,
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+	    "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
 	    "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;", NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "pragma failed");
@@ -405,6 +405,27 @@ store_exec(struct store_conn *c, const char *sql)
 	return 0;
 }
 
+int
+store_txn(struct store_conn *c, const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	/* A statement still stepping would keep its cursor across the end of
+	 * the transaction: reset them all first (a rolled-back job may have
+	 * left one mid-way). Within the transaction they reset on reuse. */
+	if (strcmp(sql, "COMMIT") == 0 || strncmp(sql, "ROLLBACK", 8) == 0)
+		conn_reset_all(c);
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		log_errx("%s: %s", sql, sqlite3_errmsg(c->db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
 sqlite3 *
 store_db(struct store_conn *c)
 {
@@ -539,13 +560,26 @@ store_new_id(const char *prefix, char *buf, size_t len)
 {
 	static const char	 b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 	unsigned char		 r[17];
+	uint64_t		 ms = (uint64_t)store_now_us() / 1000;
 	size_t			 plen, i;
 	unsigned		 acc = 0, bits = 0, o = 0;
 	char			 out[27];
 
-	if (RAND_bytes(r, 16) != 1)
+	/*
+	 * A ULID: 48 bits of milliseconds, then 80 random bits. New ids sort
+	 * after old ones, so every index keyed by an id grows at its right
+	 * edge and a batch of inserts dirties a few pages, not one each.
+	 * 80 bits keep ids unguessable; the time they carry is the record's
+	 * own creation time, which its holder is shown anyway.
+	 */
+	for (i = 0; i < 6; i++)
+		r[i] = (unsigned char)(ms >> (8 * (5 - i)));
+	if (RAND_bytes(r + 6, 10) != 1)
 		abort();	/* no randomness: nothing safe to do */
+	/* 130 bits of output: two zero bits lead, as in ULID's first char. */
 	r[16] = 0;
+	acc = 0;
+	bits = 2;	/* the two leading zero bits */
 	for (i = 0; i < 17 && o < 26; i++) {
 		acc = (acc << 8) | r[i];
 		bits += 8;
@@ -553,6 +587,7 @@ store_new_id(const char *prefix, char *buf, size_t len)
 			out[o++] = b32[(acc >> (bits - 5)) & 31];
 			bits -= 5;
 		}
+		acc &= (1u << bits) - 1;
 	}
 	out[26] = '\0';
 	plen = strlen(prefix);

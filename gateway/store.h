@@ -43,6 +43,10 @@ void			 store_read_end(struct store *, struct store_conn *);
 sqlite3_stmt		*store_stmt(struct store_conn *, const char *sql);
 /* Runs SQL with no result rows (BEGIN, SAVEPOINT ...). 0 or -1 (logged). */
 int			 store_exec(struct store_conn *, const char *sql);
+/* One transaction-control statement (BEGIN IMMEDIATE, SAVEPOINT x,
+ * RELEASE x, ROLLBACK TO x, COMMIT, ROLLBACK; a string literal), prepared
+ * once per connection: the writer runs several per batch. 0 or -1 (logged). */
+int			 store_txn(struct store_conn *, const char *sql);
 sqlite3			*store_db(struct store_conn *);
 /* Path of the database file. */
 const char		*store_path(const struct store *);
@@ -54,8 +58,9 @@ char			*store_time_fmt(int64_t us, char buf[32]);
 /* Parses RFC 3339 ("2026-11-24", "2026-11-24T05:01:02Z", fractional
  * seconds and offsets accepted). 0 on success, -1 if malformed. */
 int			 store_time_parse(const char *s, int64_t *us);
-/* Fills buf with a new random id: prefix + 26 chars of Crockford base32
- * (128 bits). buf must hold strlen(prefix) + 27 bytes. */
+/* Fills buf with a new id: prefix + a ULID in lower-case Crockford base32
+ * (26 chars: 48 bits of milliseconds, 80 random bits), so ids sort by
+ * creation time. buf must hold strlen(prefix) + 27 bytes. */
 void			 store_new_id(const char *prefix, char *buf, size_t len);
 
 /* store_keys.c */
@@ -68,6 +73,15 @@ int	store_family_key_put(struct store_conn *, const char *pseudonym,
 	    const unsigned char *wrapped, size_t len, int64_t now_us);
 /* Destroys the key (writer job). 0 destroyed, 1 none live, -1 error. */
 int	store_family_key_destroy(struct store_conn *, const char *pseudonym, int64_t now_us);
+
+/* store_checkpoint.c */
+struct store_ckpt;
+/* Takes checkpoints off the writer thread: the write connection's commits
+ * only wake a thread of its own. NULL for a read-only store or on error
+ * (then SQLite's automatic checkpoint stays in place). */
+struct store_ckpt	*store_ckpt_start(struct store *);
+/* Stops the thread after a last passive checkpoint. NULL is a no-op. */
+void			 store_ckpt_stop(struct store_ckpt *);
 
 /* store_consent.c */
 struct consent_row {

@@ -9,6 +9,7 @@
  * reply is only ever sent for a job whose batch is on disk.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,12 +31,14 @@ struct job {
 
 struct writer {
 	struct store	*store;
+	struct store_ckpt *ckpt;	/* checkpoints off this thread */
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;
 	struct job	*head, *tail;
 	unsigned	 depth;
 	int		 stopping;
+	uint64_t	 batches, jobs;	/* committed so far (metrics) */
 	struct {
 		writer_commit_fn	 fn;
 		void			*arg;
@@ -61,24 +64,24 @@ run_batch(struct writer *w, struct job *batch)
 	memcpy(hooks, w->hooks, nhooks * sizeof(hooks[0]));
 	pthread_mutex_unlock(&w->lock);
 
-	ok = store_exec(c, "BEGIN IMMEDIATE") == 0;
+	ok = store_txn(c, "BEGIN IMMEDIATE") == 0;
 	for (j = batch; ok && j != NULL; j = j->next) {
-		if (store_exec(c, "SAVEPOINT job") == -1) {
+		if (store_txn(c, "SAVEPOINT job") == -1) {
 			ok = 0;
 			break;
 		}
 		j->rc = j->fn(c, j->arg);
 		if (j->rc != 0) {
-			if (store_exec(c, "ROLLBACK TO job") == -1)
+			if (store_txn(c, "ROLLBACK TO job") == -1)
 				ok = 0;
 		}
-		if (store_exec(c, "RELEASE job") == -1)
+		if (store_txn(c, "RELEASE job") == -1)
 			ok = 0;
 	}
-	if (ok && store_exec(c, "COMMIT") == -1)
+	if (ok && store_txn(c, "COMMIT") == -1)
 		ok = 0;
 	if (!ok) {
-		(void)store_exec(c, "ROLLBACK");
+		(void)store_txn(c, "ROLLBACK");
 		for (j = batch; j != NULL; j = j->next)
 			j->rc = -1;
 		log_errx("batch failed to commit; every job in it reported as failed");
@@ -116,6 +119,8 @@ writer_main(void *arg)
 		run_batch(w, batch);
 
 		pthread_mutex_lock(&w->lock);
+		w->batches++;
+		w->jobs += n;
 		for (j = batch; j != NULL; j = next) {
 			next = j->next;
 			j->done = 1;
@@ -134,11 +139,13 @@ writer_start(struct store *s)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->store = s;
+	w->ckpt = store_ckpt_start(s);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
+		store_ckpt_stop(w->ckpt);
 		free(w);
 		return NULL;
 	}
@@ -196,6 +203,15 @@ writer_queue_depth(struct writer *w)
 }
 
 void
+writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs)
+{
+	pthread_mutex_lock(&w->lock);
+	*batches = w->batches;
+	*jobs = w->jobs;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
 writer_stop(struct writer *w)
 {
 	if (w == NULL)
@@ -205,6 +221,7 @@ writer_stop(struct writer *w)
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	store_ckpt_stop(w->ckpt);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

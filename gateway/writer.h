@@ -8,6 +8,8 @@
 #ifndef WRITER_H
 #define WRITER_H
 
+#include <stdint.h>
+
 struct store;
 struct store_conn;
 struct writer;
@@ -30,6 +32,9 @@ void		 writer_on_commit(struct writer *, writer_commit_fn, void *arg);
 int		 writer_submit(struct writer *, writer_job_fn fn, void *arg);
 /* Jobs waiting for the next batch (a metrics gauge). */
 unsigned	 writer_queue_depth(struct writer *);
+/* Batches run and jobs run since start: jobs / batches is the mean batch
+ * (how many requests share one transaction and one fsync). */
+void		 writer_stats(struct writer *, uint64_t *batches, uint64_t *jobs);
 /* Finishes every queued job, then stops the thread and frees the writer. */
 void		 writer_stop(struct writer *);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -112,6 +113,31 @@ test_ids_are_unique_and_prefixed(void **state)
 	assert_int_equal(strlen(a), 30);
 	assert_memory_equal(a, "con_", 4);
 	assert_string_not_equal(a, b);
+}
+
+/* Ids are ULIDs: the first 10 chars carry the milliseconds, so a later id
+ * sorts after an earlier one and the index keyed by it grows at one edge. */
+static void
+test_ids_sort_by_creation_time(void **state)
+{
+	static const char	 b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+	char			 a[40], b[40];
+	uint64_t		 ms = 0, now_ms;
+	struct timespec		 pause = { 0, 2000000 };
+	int			 i;
+
+	(void)state;
+	store_new_id("dsc_", a, sizeof(a));
+	nanosleep(&pause, NULL);
+	store_new_id("dsc_", b, sizeof(b));
+	assert_true(strcmp(a, b) < 0);
+	for (i = 0; i < 10; i++)
+		ms = ms * 32 + (uint64_t)(strchr(b32, b[4 + i]) - b32);
+	now_ms = (uint64_t)store_now_us() / 1000;
+	assert_true(ms <= now_ms && now_ms - ms < 1000);
+	for (i = 4; i < 30; i++)
+		assert_non_null(strchr(b32, b[i]));
+	assert_true(b[4] <= '7');
 }
 
 struct insert_arg {
@@ -414,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_time_roundtrip),
 		cmocka_unit_test(test_time_rejects_impossible_dates),
 		cmocka_unit_test(test_ids_are_unique_and_prefixed),
+		cmocka_unit_test(test_ids_sort_by_creation_time),
 		cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_duplicate_key_fails_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),

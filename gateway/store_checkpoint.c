@@ -1,0 +1,141 @@
+/*
+ * store_checkpoint.c: moves the write-ahead log into the database file on a
+ * thread of its own, so the writer never stalls on a checkpoint.
+ *
+ * SQLite's automatic checkpoint runs inside the COMMIT that crosses the
+ * threshold, on the writer thread: every request of that batch waits for
+ * thousands of page copies and an fsync of the database file. Here the
+ * writer connection's WAL hook (which replaces the automatic checkpoint)
+ * only counts frames and wakes this thread, which checkpoints PASSIVE
+ * through a connection of its own while the writer goes on committing.
+ * A passive checkpoint never blocks the writer, so under sustained load the
+ * log can outgrow it; past CKPT_HARD_FRAMES this thread takes a RESTART
+ * checkpoint, which waits for the writer (backpressure) and lets the log
+ * start again from its beginning. journal_size_limit trims the file after.
+ * Durability is unchanged: each commit is still fsynced in the log
+ * (synchronous=FULL), and a checkpoint fsyncs the log before copying.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "store.h"
+
+#define CKPT_FRAMES		1000	/* ~4 MiB of log: wake the checkpointer */
+#define CKPT_HARD_FRAMES	32768	/* ~128 MiB: make the writer wait for one */
+
+struct store_ckpt {
+	sqlite3		*writer_db;
+	sqlite3		*db;		/* this thread's own connection */
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	int		 frames;	/* the log's size at the last commit */
+	int		 pending;
+	int		 stopping;
+};
+
+/* Runs on the writer thread after each commit: no I/O here. */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store_ckpt	*k = arg;
+
+	(void)db;
+	(void)name;
+	pthread_mutex_lock(&k->lock);
+	k->frames = frames;
+	if (frames >= CKPT_FRAMES && !k->pending) {
+		k->pending = 1;
+		pthread_cond_signal(&k->wake);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return SQLITE_OK;
+}
+
+static void
+checkpoint(struct store_ckpt *k, int mode)
+{
+	int	log = 0, done = 0, rc;
+
+	rc = sqlite3_wal_checkpoint_v2(k->db, NULL, mode, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_errx("checkpoint: %s", sqlite3_errmsg(k->db));
+}
+
+static void *
+ckpt_main(void *arg)
+{
+	struct store_ckpt	*k = arg;
+	int			 frames;
+
+	pthread_mutex_lock(&k->lock);
+	for (;;) {
+		while (!k->pending && !k->stopping)
+			pthread_cond_wait(&k->wake, &k->lock);
+		if (k->stopping)
+			break;
+		frames = k->frames;
+		pthread_mutex_unlock(&k->lock);
+		checkpoint(k, frames >= CKPT_HARD_FRAMES ?
+		    SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE);
+		pthread_mutex_lock(&k->lock);
+		/* Commits during the checkpoint re-arm it through the hook. */
+		k->pending = 0;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+struct store_ckpt *
+store_ckpt_start(struct store *s)
+{
+	struct store_ckpt	*k;
+	sqlite3			*wdb = store_db(store_write_conn(s));
+
+	if (sqlite3_db_readonly(wdb, "main") == 1)
+		return NULL;	/* a read-only tool: nothing to checkpoint */
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	if (sqlite3_open_v2(store_path(s), &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		log_errx("checkpointer: %s", k->db ? sqlite3_errmsg(k->db) : "cannot open");
+		sqlite3_close(k->db);
+		free(k);
+		return NULL;
+	}
+	sqlite3_busy_timeout(k->db, 10000);
+	(void)sqlite3_exec(wdb, "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
+	k->writer_db = wdb;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->wake, NULL);
+	if (pthread_create(&k->thread, NULL, ckpt_main, k) != 0) {
+		pthread_cond_destroy(&k->wake);
+		pthread_mutex_destroy(&k->lock);
+		sqlite3_close(k->db);
+		free(k);
+		return NULL;
+	}
+	/* From here the writer's commits no longer checkpoint themselves. */
+	sqlite3_wal_hook(wdb, wal_hook, k);
+	return k;
+}
+
+void
+store_ckpt_stop(struct store_ckpt *k)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&k->lock);
+	k->stopping = 1;
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->lock);
+	pthread_join(k->thread, NULL);
+	/* Back to SQLite's own checkpoint for whatever the writer does last. */
+	sqlite3_wal_autocheckpoint(k->writer_db, 1000);
+	checkpoint(k, SQLITE_CHECKPOINT_PASSIVE);
+	sqlite3_close(k->db);
+	pthread_cond_destroy(&k->wake);
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+}
