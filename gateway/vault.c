@@ -14,6 +14,7 @@
  * another family's row undetected.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,25 @@ vault_pseudonym(const struct vault *v, const char *family_id, char out[65])
 	out[64] = '\0';
 }
 
+/* AES-256-GCM, fetched from the provider once (EVP_aes_256_gcm() would
+ * fetch it again on every EVP_*Init). Never freed: it lives as long as the
+ * process, like the provider's own tables. */
+static EVP_CIPHER	*gcm_cipher_p;
+static pthread_once_t	 gcm_once = PTHREAD_ONCE_INIT;
+
+static void
+gcm_fetch(void)
+{
+	gcm_cipher_p = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+static const EVP_CIPHER *
+gcm_cipher(void)
+{
+	pthread_once(&gcm_once, gcm_fetch);
+	return gcm_cipher_p != NULL ? gcm_cipher_p : EVP_aes_256_gcm();
+}
+
 /* AES-256-GCM seal: out = version | nonce | ct | tag. */
 static int
 gcm_seal(const unsigned char key[KEYLEN], const char *aad, const void *pt, size_t ptlen,
@@ -158,7 +178,7 @@ gcm_seal(const unsigned char key[KEYLEN], const char *aad, const void *pt, size_
 		free(buf);
 		return -1;
 	}
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	if (EVP_EncryptInit_ex(ctx, gcm_cipher(), NULL, NULL, NULL) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCELEN, NULL) == 1 &&
 	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, buf + 1) == 1 &&
 	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
@@ -196,7 +216,7 @@ gcm_open(const unsigned char key[KEYLEN], const char *aad, const unsigned char *
 		free(buf);
 		return -1;
 	}
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+	if (EVP_DecryptInit_ex(ctx, gcm_cipher(), NULL, NULL, NULL) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCELEN, NULL) == 1 &&
 	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, in + 1) == 1 &&
 	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
@@ -278,6 +298,45 @@ vault_seal(struct vault *v, struct store_conn *c, const char *pseudonym,
 	rc = gcm_seal(key, pseudonym, pt, ptlen, ct, ctlen);
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
+}
+
+int
+vault_key_get(struct vault *v, struct store_conn *c, const char *pseudonym, int create,
+    struct vault_key *k)
+{
+	int	rc;
+
+	memset(k, 0, sizeof(*k));
+	rc = family_key(v, c, pseudonym, k->key);
+	if (rc == 2 && create)
+		rc = family_key_create(v, c, pseudonym, k->key);
+	if (rc != 0) {
+		OPENSSL_cleanse(k, sizeof(*k));
+		return rc;
+	}
+	memcpy(k->pseudonym, pseudonym, sizeof(k->pseudonym) - 1);
+	k->pseudonym[sizeof(k->pseudonym) - 1] = '\0';
+	return 0;
+}
+
+int
+vault_key_seal(const struct vault_key *k, const void *pt, size_t ptlen, unsigned char **ct,
+    size_t *ctlen)
+{
+	return gcm_seal(k->key, k->pseudonym, pt, ptlen, ct, ctlen);
+}
+
+int
+vault_key_same(const struct vault_key *a, const struct vault_key *b)
+{
+	return CRYPTO_memcmp(a->key, b->key, sizeof(a->key)) == 0 &&
+	    strcmp(a->pseudonym, b->pseudonym) == 0;
+}
+
+void
+vault_key_clear(struct vault_key *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
 }
 
 int

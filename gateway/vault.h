@@ -26,6 +26,24 @@ void		 vault_pseudonym(const struct vault *, const char *family_id, char out[65]
  * frees. 0 ok; 1 the family's key was destroyed; -1 error. */
 int		 vault_seal(struct vault *, struct store_conn *, const char *pseudonym,
 		    const void *pt, size_t ptlen, unsigned char **ct, size_t *ctlen);
+/* A family's data key unwrapped once for several seals (one decision's
+ * reason, data and family id). The caller owns it and clears it with
+ * vault_key_clear() as soon as it is done: it is key material. */
+struct vault_key {
+	unsigned char	key[32];
+	char		pseudonym[65];	/* the AAD of every seal under it */
+};
+/* Loads the family's key into *k; with create, makes one (in the current
+ * writer transaction) when the family has none. 0 ok; 1 destroyed; 2 none
+ * (only without create); -1 error. */
+int		 vault_key_get(struct vault *, struct store_conn *, const char *pseudonym,
+		    int create, struct vault_key *k);
+/* vault_seal() with a loaded key. */
+int		 vault_key_seal(const struct vault_key *, const void *pt, size_t ptlen,
+		    unsigned char **ct, size_t *ctlen);
+/* 1 if both hold the same key for the same family (constant time). */
+int		 vault_key_same(const struct vault_key *, const struct vault_key *);
+void		 vault_key_clear(struct vault_key *);
 /* Opens a sealed value. *pt is malloc'd (NUL-terminated for convenience),
  * caller frees. 0 ok; 1 key destroyed (erased or expired); -1 error or
  * tampering (the GCM tag is always checked). */
