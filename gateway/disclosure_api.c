@@ -55,6 +55,13 @@ blank_text(struct response *rs, const char *path)
 
 /* ---- POST /v1/disclosures ---- */
 
+/* What a decision stores sealed or serialised (see seal_all()). */
+struct sealed {
+	unsigned char	*data_ct, *reason_ct, *oreason_ct, *fid_ct;
+	size_t		 data_len, reason_len, oreason_len, fid_len;
+	char		*requested, *disclosed, *withheld;
+};
+
 struct disclose_job {
 	struct gateway		*gw;
 	const struct principal	*who;
@@ -79,6 +86,13 @@ struct disclose_job {
 	int64_t			 seq;
 	unsigned char		 leaf[32];
 	int			 erased;	/* the family's key was destroyed */
+	/* made by the request thread (pre_seal), used if still right */
+	int			 have_pre;
+	struct decision		 pre_d;
+	const char		*pre_disclosed[MAX_FIELDS];
+	const char		*pre_withheld[MAX_FIELDS];
+	struct vault_key	 pre_key;
+	struct sealed		 pre;
 };
 
 /* The decision's view of a profile (decide.h explains why it is a view). */
@@ -131,9 +145,47 @@ names_text(const char *const *names, size_t n)
 	return s;
 }
 
-/* Seals s (may be NULL: *ct stays NULL). 0, 1 key destroyed, -1. */
+/*
+ * What a decision stores sealed or serialised: the ciphertexts under the
+ * family's key and the field lists as JSON. Making them is most of a
+ * decision's CPU, so the request thread makes them before the job is
+ * queued (pre_seal), for the fields the purpose lets leave, as if the
+ * decision allowed. The writer takes the decision on the store as it is at
+ * commit and keeps them only if its decision lists the same fields and the
+ * family's key is the same one (not destroyed or replaced meanwhile),
+ * dropping the data and family id when it refuses. Otherwise the writer
+ * makes them itself: the stored decision is always the writer's.
+ */
+
+
+static void
+sealed_free(struct sealed *m)
+{
+	free(m->data_ct);
+	free(m->reason_ct);
+	free(m->oreason_ct);
+	free(m->fid_ct);
+	free(m->requested);
+	free(m->disclosed);
+	free(m->withheld);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Seals s (may be NULL: *ct stays NULL). 0 or -1. */
 static int
-seal_text(struct gateway *gw, struct store_conn *c, const char *pseudonym, const char *s,
+seal_text(const struct vault_key *k, const char *s, unsigned char **ct, size_t *ctlen)
+{
+	*ct = NULL;
+	*ctlen = 0;
+	if (s == NULL)
+		return 0;
+	return vault_key_seal(k, s, strlen(s), ct, ctlen);
+}
+
+/* Seals s (may be NULL) under the family's key, fetched (or created) for
+ * this one value. 0, 1 key destroyed, -1. */
+static int
+seal_for(struct gateway *gw, struct store_conn *c, const char *pseudonym, const char *s,
     unsigned char **ct, size_t *ctlen)
 {
 	*ct = NULL;
@@ -145,7 +197,8 @@ seal_text(struct gateway *gw, struct store_conn *c, const char *pseudonym, const
 
 /* The disclosed values only, as compact JSON, sealed. */
 static int
-seal_disclosed(struct disclose_job *j, struct store_conn *c, unsigned char **ct, size_t *ctlen)
+seal_disclosed(const struct disclose_job *j, const struct decision *d, const struct vault_key *k,
+    unsigned char **ct, size_t *ctlen)
 {
 	json_t	*o;
 	char	*pt;
@@ -155,9 +208,8 @@ seal_disclosed(struct disclose_job *j, struct store_conn *c, unsigned char **ct,
 	*ct = NULL;
 	if ((o = json_object()) == NULL)
 		return -1;
-	for (i = 0; i < j->d.ndisclosed; i++)
-		if (json_object_set(o, j->d.disclosed[i],
-		    json_object_get(j->data, j->d.disclosed[i])) == -1) {
+	for (i = 0; i < d->ndisclosed; i++)
+		if (json_object_set(o, d->disclosed[i], json_object_get(j->data, d->disclosed[i])) == -1) {
 			json_decref(o);
 			return -1;
 		}
@@ -165,9 +217,80 @@ seal_disclosed(struct disclose_job *j, struct store_conn *c, unsigned char **ct,
 	json_decref(o);
 	if (pt == NULL)
 		return -1;
-	rc = vault_seal(j->gw->vault, c, j->pseudonym, pt, strlen(pt), ct, ctlen);
+	rc = vault_key_seal(k, pt, strlen(pt), ct, ctlen);
 	OPENSSL_cleanse(pt, strlen(pt));
 	free(pt);
+	return rc;
+}
+
+/* Everything decision d stores sealed or serialised, under key k; the
+ * data and family id (stored only when allowed) when d allows or when
+ * allowed is set. 0 or -1 (m is then empty). */
+static int
+seal_all(const struct disclose_job *j, const struct decision *d, int allowed,
+    const struct vault_key *k, struct sealed *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (seal_text(k, j->reason, &m->reason_ct, &m->reason_len) != 0 ||
+	    (j->has_override &&
+	    seal_text(k, j->ov.reason, &m->oreason_ct, &m->oreason_len) != 0) ||
+	    (allowed && seal_disclosed(j, d, k, &m->data_ct, &m->data_len) != 0) ||
+	    (allowed && seal_text(k, j->family_id, &m->fid_ct, &m->fid_len) != 0) ||
+	    (m->requested = names_text(j->fields, j->nfields)) == NULL ||
+	    (m->disclosed = names_text(d->disclosed, d->ndisclosed)) == NULL ||
+	    (m->withheld = names_text(d->withheld, d->nwithheld)) == NULL) {
+		sealed_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+same_names(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	size_t	i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* Do materials made for decision pre (as if allowed) hold what d stores? */
+static int
+same_materials(const struct decision *pre, const struct decision *d)
+{
+	return same_names(pre->disclosed, pre->ndisclosed, d->disclosed, d->ndisclosed) &&
+	    same_names(pre->withheld, pre->nwithheld, d->withheld, d->nwithheld);
+}
+
+/* The materials for the writer's decision j->d: the request thread's when
+ * they still fit, made here otherwise. 0, 1 the family's key was
+ * destroyed, -1. */
+static int
+materials(struct disclose_job *j, struct store_conn *c, struct sealed *m)
+{
+	struct vault_key	k;
+	int			rc;
+
+	if ((rc = vault_key_get(j->gw->vault, c, j->pseudonym, 1, &k)) != 0)
+		return rc;
+	if (j->have_pre && same_materials(&j->pre_d, &j->d) && vault_key_same(&k, &j->pre_key)) {
+		*m = j->pre;
+		memset(&j->pre, 0, sizeof(j->pre));
+		j->have_pre = 0;
+		if (!j->d.allowed) {	/* a refusal keeps neither */
+			free(m->data_ct);
+			free(m->fid_ct);
+			m->data_ct = m->fid_ct = NULL;
+			m->data_len = m->fid_len = 0;
+		}
+		rc = 0;
+	} else
+		rc = seal_all(j, &j->d, j->d.allowed, &k, m);
+	vault_key_clear(&k);
 	return rc;
 }
 
@@ -179,25 +302,14 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 {
 	struct disclosure_row	 row;
 	struct ledger_entry	 le;
-	unsigned char		*data_ct = NULL, *reason_ct = NULL, *oreason_ct = NULL;
-	unsigned char		*fid_ct = NULL;
-	size_t			 data_len = 0, reason_len = 0, oreason_len = 0, fid_len = 0;
-	char			*requested = NULL, *disclosed = NULL, *withheld = NULL;
+	struct sealed		 m;
 	int			 rc = -1, s;
 
 	memset(&row, 0, sizeof(row));
-	if ((s = seal_text(j->gw, c, j->pseudonym, j->reason, &reason_ct, &reason_len)) != 0 ||
-	    (j->has_override &&
-	    (s = seal_text(j->gw, c, j->pseudonym, j->ov.reason, &oreason_ct, &oreason_len)) != 0) ||
-	    (j->d.allowed && (s = seal_disclosed(j, c, &data_ct, &data_len)) != 0)) {
+	if ((s = materials(j, c, &m)) != 0) {
 		j->erased = s == 1;
-		goto out;
+		return -1;
 	}
-	if ((requested = names_text(j->fields, j->nfields)) == NULL ||
-	    (disclosed = names_text(j->d.disclosed, j->d.ndisclosed)) == NULL ||
-	    (withheld = names_text(j->d.withheld, j->d.nwithheld)) == NULL)
-		goto out;
-
 	row.id = j->id;
 	row.created_us = j->now_us;
 	row.actor = j->who->id;
@@ -209,18 +321,18 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 	row.rule = j->d.rule;
 	row.article6 = j->d.article6;
 	row.article9 = j->d.article9;
-	row.requested_fields = requested;
-	row.disclosed_fields = disclosed;
-	row.withheld_fields = withheld;
-	row.data_ct = data_ct;
-	row.data_ctlen = data_len;
-	row.reason_ct = reason_ct;
-	row.reason_ctlen = reason_len;
+	row.requested_fields = m.requested;
+	row.disclosed_fields = m.disclosed;
+	row.withheld_fields = m.withheld;
+	row.data_ct = m.data_ct;
+	row.data_ctlen = m.data_len;
+	row.reason_ct = m.reason_ct;
+	row.reason_ctlen = m.reason_len;
 	if (j->has_override) {
 		row.override_basis = j->ov.basis;
 		row.override_consent_not_sought = j->ov.consent_not_sought;
-		row.override_reason_ct = oreason_ct;
-		row.override_reason_ctlen = oreason_len;
+		row.override_reason_ct = m.oreason_ct;
+		row.override_reason_ctlen = m.oreason_len;
 		row.review_by_us = j->hold_until_us;
 	}
 	if (store_disclosure_digest(&row, row.record_digest) == -1)
@@ -243,15 +355,10 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 		goto out;
 	/*
 	 * Further records of the same decision go here, inside this job, so
-	 * they commit (or roll back) with it: e.g. the delivery outbox row of
-	 * an allowed disclosure (j->d.allowed, j->id, j->agency).
+	 * they commit (or roll back) with it.
 	 */
 	if (j->d.allowed) {
-		if ((s = seal_text(j->gw, c, j->pseudonym, j->family_id, &fid_ct, &fid_len)) != 0) {
-			j->erased = s == 1;
-			goto out;
-		}
-		if (store_notification_insert(c, j->id, j->pseudonym, fid_ct, fid_len,
+		if (store_notification_insert(c, j->id, j->pseudonym, m.fid_ct, m.fid_len,
 		    notify_name(j->d.notify), j->now_us,
 		    j->d.notify == NOTIFY_HELD ? j->hold_until_us : 0) == -1)
 			goto out;
@@ -262,20 +369,17 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 	}
 	rc = 0;
 out:
-	free(data_ct);
-	free(reason_ct);
-	free(oreason_ct);
-	free(fid_ct);
-	free(requested);
-	free(disclosed);
-	free(withheld);
+	sealed_free(&m);
 	return rc;
 }
 
+/* The decision on consents read from c (NULL: as if there were none) at
+ * now_us, into d (whose field arrays are disclosed and withheld). -1 if
+ * the consents cannot be read. */
 static int
-disclose_job(struct store_conn *c, void *arg)
+take_decision(struct disclose_job *j, struct store_conn *c, int64_t now_us,
+    const char **disclosed, const char **withheld, struct decision *d)
 {
-	struct disclose_job	*j = arg;
 	struct consent_row	 rows[MAX_CONSENTS];
 	struct decide_consent	 consents[MAX_CONSENTS];
 	struct decide_interest	 interests[MAX_INTERESTS];
@@ -283,8 +387,8 @@ disclose_job(struct store_conn *c, void *arg)
 	struct decide_request	 req;
 	int			 n, i;
 
-	j->now_us = store_now_us();
-	n = store_consents_for(c, j->pseudonym, j->agency_id, j->purpose, rows, MAX_CONSENTS);
+	n = c == NULL ? 0 :
+	    store_consents_for(c, j->pseudonym, j->agency_id, j->purpose, rows, MAX_CONSENTS);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -304,8 +408,48 @@ disclose_job(struct store_conn *c, void *arg)
 	req.override = j->has_override ? &j->ov : NULL;
 	req.max_hold_days = j->gw->cfg.max_hold_days;
 	(void)decide(j->who, j->agency != NULL ? &view : NULL, consents, (size_t)n, &req,
-	    field_special, field_special_len, j->now_us, j->disclosed, j->withheld, &j->d);
+	    field_special, field_special_len, now_us, disclosed, withheld, d);
+	return 0;
+}
+
+static int
+disclose_job(struct store_conn *c, void *arg)
+{
+	struct disclose_job	*j = arg;
+
+	j->now_us = store_now_us();
+	if (take_decision(j, c, j->now_us, j->disclosed, j->withheld, &j->d) == -1)
+		return -1;
 	return record_decision(j, c);
+}
+
+/* Request thread, before the job is queued: the materials for the decision
+ * as it stands without looking at consents (decide() lists the fields even
+ * when it refuses for want of one), made as if it allowed, since the
+ * writer, which reads the consents, usually will. Nothing is made for a
+ * family without a key yet (the writer creates it) or when anything fails:
+ * the writer then does it all. */
+static void
+pre_seal(struct disclose_job *j)
+{
+	struct store_conn	*c;
+
+	if ((c = store_read_begin(j->gw->store)) == NULL)
+		return;
+	if (vault_key_get(j->gw->vault, c, j->pseudonym, 0, &j->pre_key) == 0 &&
+	    take_decision(j, NULL, store_now_us(), j->pre_disclosed, j->pre_withheld,
+	    &j->pre_d) == 0 && j->pre_d.interest != NULL &&
+	    seal_all(j, &j->pre_d, 1, &j->pre_key, &j->pre) == 0)
+		j->have_pre = 1;
+	store_read_end(j->gw->store, c);
+}
+
+static void
+disclose_job_free(struct disclose_job *j)
+{
+	sealed_free(&j->pre);
+	vault_key_clear(&j->pre_key);
+	free(j);
 }
 
 static void
@@ -383,12 +527,12 @@ disclosure_create(struct request *r, struct response *rs)
 	    json_object_size(j->data) > MAX_FIELDS) {
 		/* The schema promises all of this; refuse rather than trust. */
 		resp_error(rs, 400, "schema_invalid", "The request does not match the schema.", NULL);
-		free(j);
+		disclose_job_free(j);
 		return;
 	}
 	if (!decide_has_text(j->reason)) {
 		blank_text(rs, "/reason");
-		free(j);
+		disclose_job_free(j);
 		return;
 	}
 	json_object_foreach(j->data, k, v)
@@ -400,6 +544,7 @@ disclosure_create(struct request *r, struct response *rs)
 	j->agency = profiles_find(r->gw->profiles, j->agency_id);
 	vault_pseudonym(r->gw->vault, j->family_id, j->pseudonym);
 	store_new_id("dsc_", j->id, sizeof(j->id));
+	pre_seal(j);
 
 	if (writer_submit(r->gw->writer, disclose_job, j) != 0) {
 		if (j->erased)
@@ -408,7 +553,7 @@ disclosure_create(struct request *r, struct response *rs)
 		else
 			resp_error(rs, 503, "store_unavailable",
 			    "The disclosure could not be recorded; nothing was shared. Try again.", NULL);
-		free(j);
+		disclose_job_free(j);
 		return;
 	}
 	metrics_decision(r->gw->metrics, j->d.rule);
@@ -440,7 +585,7 @@ disclosure_create(struct request *r, struct response *rs)
 			    decide_review_date_latest(j->now_us, r->gw->cfg.max_hold_days), at), 10));
 		}
 		resp_error(rs, 403, j->d.rule, j->d.message, details);
-		free(j);
+		disclose_job_free(j);
 		return;
 	}
 	o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s}",
@@ -462,7 +607,7 @@ disclosure_create(struct request *r, struct response *rs)
 		notifier_kick(r->gw->notifier);
 	if (j->agency->delivery == DELIVERY_PUSH)
 		delivery_kick(r->gw->delivery);
-	free(j);
+	disclose_job_free(j);
 }
 
 /* ---- GET /v1/disclosures/{id} ---- */
@@ -490,7 +635,7 @@ read_job(struct store_conn *c, void *arg)
 	j->now_us = store_now_us();
 	/* A destroyed family key leaves nothing to protect the reason with:
 	 * the read is still recorded, without it. */
-	rc = seal_text(j->gw, c, j->d->family_pseudonym, j->reason, &ct, &ctlen);
+	rc = seal_for(j->gw, c, j->d->family_pseudonym, j->reason, &ct, &ctlen);
 	if (rc == -1)
 		return -1;
 	memset(&row, 0, sizeof(row));
@@ -823,7 +968,7 @@ hold_job(struct store_conn *c, void *arg)
 	}
 	overdue = n.review_by_us < j->now_us;
 	j->previous_review_by_us = n.review_by_us;
-	if ((rc = seal_text(j->gw, c, n.family_pseudonym, j->reason, &ct, &ctlen)) != 0) {
+	if ((rc = seal_for(j->gw, c, n.family_pseudonym, j->reason, &ct, &ctlen)) != 0) {
 		if (rc == 1)
 			j->outcome = HOLD_ERASED;
 		return -1;
