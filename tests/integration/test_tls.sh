@@ -23,6 +23,16 @@ test_refused_certificate_never_reaches_a_route() {
 	refused_without_data certificate_revoked
 }
 
+# A client offering an X25519 key share (OpenSSL's default) gets X25519 at
+# once: no HelloRetryRequest round trip onto a slower curve.
+test_key_exchange_is_x25519_without_retry() {
+	local out
+	out=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$GW_PORT" -tls1_3 -msg \
+		-cert "$CERTS/staff.crt" -key "$CERTS/staff.key" -CAfile "$CERTS/ca.crt" 2>&1)
+	grep -q 'Server Temp Key: X25519' <<<"$out" || { echo "$out" | grep -i 'temp key'; return 1; }
+	# A HelloRetryRequest is a ServerHello carrying the RFC 8446 magic random.
+	! grep -qi 'CF 21 AD 74 E5 9A 61 11' <<<"$out"
+}
 test_role_staff() { req staff GET /healthz; expect 200; }
 test_role_staff2() { req staff2 GET /healthz; expect 200; }
 test_role_safeguarding_lead() { req safeguarding_lead GET /healthz; expect 200; }
@@ -110,5 +120,6 @@ test_inactive_agency_receives_nothing() {
 
 gw_start || exit 1
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v inactive_agency); do run "$t"; done
+run test_key_exchange_is_x25519_without_retry
 run test_inactive_agency_receives_nothing
 finish
