@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/abstract.h>
@@ -25,6 +26,23 @@
 #include "profiles.h"
 
 #define MAX_CHAIN	8
+#define VCACHE_SIZE	64	/* verified chains remembered */
+#define VCACHE_TTL	60	/* seconds a verification is reused, at most */
+
+/*
+ * Verified chains, so a client that opens connection after connection (a
+ * load balancer, a script, an agency's retries) costs one ECDSA chain
+ * verification a minute rather than one per connection. Keyed by the
+ * SHA-256 of the whole chain as presented; only successes are kept, each
+ * until the earliest notAfter in its chain or VCACHE_TTL, whichever comes
+ * first. It belongs to one generation of anchors: a reload (new CRL, new
+ * agency CA or pin) starts from an empty one.
+ */
+struct vcache_entry {
+	unsigned char		 digest[32];
+	time_t			 until;		/* 0: empty slot */
+	struct principal	 p;
+};
 
 struct agency_trust {
 	const struct agency		*agency;
@@ -36,6 +54,9 @@ struct anchors {
 	gnutls_x509_trust_list_t	 charity;
 	struct agency_trust		*agencies;
 	size_t				 nagencies;
+	pthread_mutex_t			 vlock;
+	struct vcache_entry		 vcache[VCACHE_SIZE];
+	size_t				 vnext;		/* slot replaced next */
 };
 
 struct auth {
@@ -85,6 +106,8 @@ anchors_free(struct anchors *t)
 		if (t->agencies[i].tl)
 			gnutls_x509_trust_list_deinit(t->agencies[i].tl, 1);
 	free(t->agencies);
+	pthread_mutex_destroy(&t->vlock);
+	explicit_bzero(t->vcache, sizeof(t->vcache));
 	free(t);
 }
 
@@ -99,6 +122,7 @@ anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&t->vlock, NULL);
 	snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
 	snprintf(crl, sizeof(crl), "%s/crl.pem", dir);
 	if (trust_from_files(&t->charity, ca, crl, err, errlen) == -1)
@@ -234,15 +258,72 @@ subject_field(gnutls_x509_crt_t crt, const char *oid, char *buf, size_t len)
 	return 0;
 }
 
+/* SHA-256 over the chain, each certificate prefixed by its length. */
 static int
-verify_chain(const struct anchors *a, const gnutls_datum_t *chain, unsigned n,
+chain_digest(const gnutls_datum_t *chain, unsigned n, unsigned char out[32])
+{
+	gnutls_hash_hd_t	h;
+	unsigned char		len[4];
+	unsigned		i;
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		len[0] = (unsigned char)(chain[i].size >> 24);
+		len[1] = (unsigned char)(chain[i].size >> 16);
+		len[2] = (unsigned char)(chain[i].size >> 8);
+		len[3] = (unsigned char)chain[i].size;
+		if (gnutls_hash(h, len, 4) < 0 || gnutls_hash(h, chain[i].data, chain[i].size) < 0) {
+			gnutls_hash_deinit(h, NULL);
+			return -1;
+		}
+	}
+	gnutls_hash_deinit(h, out);
+	return 0;
+}
+
+static int
+vcache_get(struct anchors *a, const unsigned char digest[32], time_t now, struct principal *p)
+{
+	size_t	i;
+	int	hit = 0;
+
+	pthread_mutex_lock(&a->vlock);
+	for (i = 0; i < VCACHE_SIZE && !hit; i++)
+		if (a->vcache[i].until > now && memcmp(a->vcache[i].digest, digest, 32) == 0) {
+			*p = a->vcache[i].p;
+			hit = 1;
+		}
+	pthread_mutex_unlock(&a->vlock);
+	return hit;
+}
+
+static void
+vcache_put(struct anchors *a, const unsigned char digest[32], time_t until,
+    const struct principal *p)
+{
+	struct vcache_entry	*e;
+
+	pthread_mutex_lock(&a->vlock);
+	e = &a->vcache[a->vnext];
+	a->vnext = (a->vnext + 1) % VCACHE_SIZE;
+	memcpy(e->digest, digest, 32);
+	e->until = until;
+	e->p = *p;
+	pthread_mutex_unlock(&a->vlock);
+}
+
+static int
+verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
     struct principal *p, const char **why)
 {
 	gnutls_x509_crt_t	 certs[MAX_CHAIN];
 	const struct agency	*ag;
 	unsigned		 i, imported = 0, status;
 	char			 ou[64], cn[128];
-	int			 rc = -1;
+	unsigned char		 digest[32];
+	time_t			 now, until;
+	int			 rc = -1, cached;
 	size_t			 k;
 
 	memset(p, 0, sizeof(*p));
@@ -252,6 +333,9 @@ verify_chain(const struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	*why = "certificate_untrusted";
 	if (n > MAX_CHAIN)
 		return -1;
+	now = time(NULL);
+	if ((cached = chain_digest(chain, n, digest) == 0) && vcache_get(a, digest, now, p))
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (gnutls_x509_crt_init(&certs[i]) < 0)
 			goto out;
@@ -295,6 +379,17 @@ verify_chain(const struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	snprintf(p->id, sizeof(p->id), "%s:%s", role_name(p->role), cn);
 	rc = 0;
 out:
+	if (rc == 0 && cached) {
+		/* Until the first certificate of the chain expires, at most. */
+		until = now + VCACHE_TTL;
+		for (i = 0; i < n; i++) {
+			time_t	na = gnutls_x509_crt_get_expiration_time(certs[i]);
+
+			if (na != (time_t)-1 && na < until)
+				until = na;
+		}
+		vcache_put(a, digest, until, p);
+	}
 	for (i = 0; i < imported; i++)
 		gnutls_x509_crt_deinit(certs[i]);
 	if (rc == -1) {
