@@ -61,6 +61,8 @@ checkpoint(struct store_ckpt *k, int mode)
 	rc = sqlite3_wal_checkpoint_v2(k->db, NULL, mode, &log, &done);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		log_errx("checkpoint: %s", sqlite3_errmsg(k->db));
+	else if (rc == SQLITE_OK && log < 0)
+		log_errx("checkpoint: the database is not in WAL mode");
 }
 
 static void *
@@ -105,6 +107,16 @@ store_ckpt_start(struct store *s)
 		return NULL;
 	}
 	sqlite3_busy_timeout(k->db, 10000);
+	/* Until it has looked at the database, a new connection does not know
+	 * it is in WAL mode, and a checkpoint through it is a silent no-op
+	 * (log and done come back -1): say so, and sync as the writer would. */
+	if (sqlite3_exec(k->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		log_errx("checkpointer: %s", sqlite3_errmsg(k->db));
+		sqlite3_close(k->db);
+		free(k);
+		return NULL;
+	}
 	(void)sqlite3_exec(wdb, "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
 	k->writer_db = wdb;
 	pthread_mutex_init(&k->lock, NULL);

@@ -187,6 +187,39 @@ test_writer_duplicate_key_fails_job(void **state)
 	assert_int_equal(writer_submit(f->writer, insert_job, &a), -1);
 }
 
+/* The writer's commits do not checkpoint; store_checkpoint.c's thread does,
+ * so the database file fills while the writer goes on (it stayed at its
+ * first page, the whole store in an ever-growing WAL, when that thread's
+ * connection did not know it was in WAL mode). */
+static void
+test_checkpoints_move_the_log_into_the_database(void **state)
+{
+	struct fixture		*f = *state;
+	struct insert_arg	 a;
+	struct stat		 st;
+	struct timespec		 pause = { 0, 20000000 };
+	char			 id[40], path[128];
+	off_t			 before;
+	int			 i;
+
+	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	before = st.st_size;
+	for (i = 0; i < 1500; i++) {	/* each commit writes a few pages */
+		snprintf(id, sizeof(id), "ck%d", i);
+		a.id = id;
+		a.fail = 0;
+		assert_int_equal(writer_submit(f->writer, insert_job, &a), 0);
+	}
+	for (i = 0; i < 250; i++) {	/* up to 5 s */
+		assert_int_equal(stat(path, &st), 0);
+		if (st.st_size > before + 64 * 1024)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	assert_true(st.st_size > before + 64 * 1024);
+}
+
 struct thread_arg {
 	struct writer	*w;
 	int		 n;
@@ -443,6 +476,8 @@ main(void)
 		cmocka_unit_test(test_ids_sort_by_creation_time),
 		cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_duplicate_key_fails_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_move_the_log_into_the_database, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
