@@ -21,8 +21,8 @@
 #include "log.h"
 #include "store.h"
 
-#define CKPT_FRAMES		1000	/* ~4 MiB of log: wake the checkpointer */
-#define CKPT_HARD_FRAMES	32768	/* ~128 MiB: make the writer wait for one */
+#define CKPT_FRAMES		1000	/* frames (1 MiB at 1 KiB pages): wake the checkpointer */
+#define CKPT_HARD_FRAMES	32768	/* 32 MiB: make the writer wait for one */
 
 struct store_ckpt {
 	sqlite3		*writer_db;
