@@ -29,6 +29,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <sys/prctl.h>
 
 #include "delivery.h"
 #include "gateway.h"
@@ -659,6 +660,8 @@ worker(void *arg)
 	int64_t		 now, next_check = 0, wait_ms;
 	struct xfer	*x;
 	int		 running, kicked;
+
+	(void)prctl(PR_SET_NAME, "gw-delivery", 0, 0, 0);	/* in top(1), perf, gdb */
 
 	while (!stopping(dl)) {
 		now = store_now_us();

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <sys/prctl.h>
 
 #include "ledger.h"
 #include "log.h"
@@ -275,6 +276,8 @@ checkpoint_main(void *arg)
 	struct ledger	*l = arg;
 	int64_t		 last = 0, now, due;
 	struct timespec	 ts;
+
+	(void)prctl(PR_SET_NAME, "gw-ledger", 0, 0, 0);	/* in top(1), perf, gdb */
 
 	pthread_mutex_lock(&l->cp_lock);
 	while (!l->cp_stopping) {

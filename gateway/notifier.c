@@ -38,6 +38,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <sys/prctl.h>
 
 #include "gateway.h"
 #include "ledger.h"
@@ -487,6 +488,8 @@ worker(void *arg)
 	struct notifier	*n = arg;
 	struct timespec	 ts;
 	int		 more = 0;
+
+	(void)prctl(PR_SET_NAME, "gw-notifier", 0, 0, 0);	/* in top(1), perf, gdb */
 
 	for (;;) {
 		pthread_mutex_lock(&n->lock);

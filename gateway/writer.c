@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "log.h"
 #include "store.h"
@@ -97,6 +98,8 @@ writer_main(void *arg)
 	struct writer	*w = arg;
 	struct job	*batch, *j, *next;
 	unsigned	 n;
+
+	(void)prctl(PR_SET_NAME, "gw-writer", 0, 0, 0);	/* in top(1), perf, gdb */
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
