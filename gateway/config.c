@@ -18,7 +18,11 @@ config_defaults(struct config *c)
 	c->master_key = NULL;		/* DATA_DIR/master.key */
 	c->notify_url = NULL;
 	c->notify_ca = NULL;
-	c->threads = 16;
+	/* Each thread blocks while its request's write commits (writer.h), so
+	 * the threads bound how many requests share one group commit: 32 let
+	 * 32 busy connections fill a batch (mean 11 against 6 with 16, and
+	 * 15-30 % more disclosures a second in the benchmark). */
+	c->threads = 32;
 	c->max_body = 1024 * 1024;
 	c->conn_limit = 4096;
 	c->per_ip_limit = 128;
