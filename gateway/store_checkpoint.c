@@ -8,11 +8,17 @@
  * writer connection's WAL hook (which replaces the automatic checkpoint)
  * only counts frames and wakes this thread, which checkpoints PASSIVE
  * through a connection of its own while the writer goes on committing.
- * A passive checkpoint never blocks the writer, so under sustained load the
- * log can outgrow it; past CKPT_HARD_FRAMES this thread takes a RESTART
- * checkpoint, which takes the writer lock while it copies (backpressure)
- * and lets the log start again from its beginning; it never waits for a
- * reader. journal_size_limit trims the file after.
+ * A passive checkpoint never blocks the writer, but under sustained load
+ * it never finds the log fully copied at the instant the writer begins, so
+ * the log would never start again from its beginning and would grow
+ * without end. So once the log holds CKPT_RESTART_FRAMES, the writer's own
+ * hook (after its commit, before its next batch) runs one passive
+ * checkpoint itself: this thread has copied all but the last few frames,
+ * so it is short, and as no commit can land during it the log is then
+ * wholly copied and the writer's next transaction starts it over (unless
+ * a reader still holds frames: then on a later try). Nothing here waits
+ * for a reader or holds the writer lock for one. journal_size_limit trims
+ * the file after.
  * Durability is unchanged: each commit is still fsynced in the log
  * (synchronous=FULL), and a checkpoint fsyncs the log before copying.
  */
@@ -24,7 +30,7 @@
 #include "store.h"
 
 #define CKPT_FRAMES		1000	/* frames (1 MiB at 1 KiB pages): wake the checkpointer */
-#define CKPT_HARD_FRAMES	32768	/* 32 MiB: make the writer wait for one */
+#define CKPT_RESTART_FRAMES	8192	/* 8 MiB: the writer finishes one, to start over */
 
 struct store_ckpt {
 	sqlite3		*writer_db;
@@ -37,14 +43,17 @@ struct store_ckpt {
 	int		 stopping;
 };
 
-/* Runs on the writer thread after each commit: no I/O here. */
+/* Runs on the writer thread after each commit, outside its transaction:
+ * wakes the checkpointer; now and then finishes a checkpoint itself. */
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store_ckpt	*k = arg;
 
-	(void)db;
 	(void)name;
+	/* SQLITE_BUSY when this thread is in one: the next commit retries. */
+	if (frames >= CKPT_RESTART_FRAMES)
+		(void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	pthread_mutex_lock(&k->lock);
 	k->frames = frames;
 	if (frames >= CKPT_FRAMES && !k->pending) {
@@ -55,23 +64,28 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
-static void
+/* One checkpoint through this thread's connection. */
+static int
 checkpoint(struct store_ckpt *k, int mode)
 {
 	int	log = 0, done = 0, rc;
 
 	rc = sqlite3_wal_checkpoint_v2(k->db, NULL, mode, &log, &done);
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
 		log_errx("checkpoint: %s", sqlite3_errmsg(k->db));
-	else if (rc == SQLITE_OK && log < 0)
+		return -1;
+	}
+	if (rc == SQLITE_OK && log < 0) {
 		log_errx("checkpoint: the database is not in WAL mode");
+		return -1;
+	}
+	return log;
 }
 
 static void *
 ckpt_main(void *arg)
 {
 	struct store_ckpt	*k = arg;
-	int			 frames;
 
 	(void)prctl(PR_SET_NAME, "gw-checkpoint", 0, 0, 0);	/* in top(1), perf, gdb */
 
@@ -81,10 +95,8 @@ ckpt_main(void *arg)
 			pthread_cond_wait(&k->wake, &k->lock);
 		if (k->stopping)
 			break;
-		frames = k->frames;
 		pthread_mutex_unlock(&k->lock);
-		checkpoint(k, frames >= CKPT_HARD_FRAMES ?
-		    SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE);
+		(void)checkpoint(k, SQLITE_CHECKPOINT_PASSIVE);
 		pthread_mutex_lock(&k->lock);
 		/* Commits during the checkpoint re-arm it through the hook. */
 		k->pending = 0;
@@ -121,11 +133,7 @@ store_ckpt_start(struct store *s)
 		free(k);
 		return NULL;
 	}
-	/* No busy handler: a RESTART that finds a reader (a retention sweep,
-	 * an export) would wait for it while holding the writer lock, and
-	 * every request with it. Without one it checkpoints what it can,
-	 * returns SQLITE_BUSY, and is tried again after the next commit. */
-	sqlite3_busy_timeout(k->db, 0);
+	/* Passive checkpoints never call a busy handler; none is needed. */
 	(void)sqlite3_exec(wdb, "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
 	k->writer_db = wdb;
 	pthread_mutex_init(&k->lock, NULL);
