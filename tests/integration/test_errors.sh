@@ -35,6 +35,18 @@ test_body_over_limit_is_413() {
 	req staff POST /v1/consents "" -H 'Content-Type: application/json' --data-binary @"$TMP/big"
 	expect 413 payload_too_large && error_shape_ok
 }
+# Headers live in libmicrohttpd's per-connection pool (12 KiB, so 1000 idle
+# connections stay small): ordinary headers, even an 8 KB one, still fit;
+# 20 KB is refused with 431, not a crash or a hang.
+test_headers_up_to_8kb_fit_the_connection_pool() {
+	local pad
+	pad=$(head -c 8000 /dev/zero | tr '\0' 'a')
+	req staff GET /healthz "" -H "X-Pad: $pad" && expect 200 || return 1
+	pad=$(head -c 20000 /dev/zero | tr '\0' 'a')
+	req staff GET /healthz "" -H "X-Pad: $pad"
+	[ "$STATUS" = 431 ] || { echo "# 20 KB of headers: $STATUS"; return 1; }
+	req staff GET /healthz && expect 200
+}
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
 test_wrong_role_is_403_role_not_permitted() { req auditor POST /v1/consents "$CONSENT"; expect 403 role_not_permitted && error_shape_ok; }
