@@ -100,6 +100,9 @@ struct delivery {
 	int			 nrows;
 	struct result		*results;	/* scratch for collect() */
 	size_t			 nresults, maxresults;
+	pthread_mutex_t		 counts_lock;	/* the gauges' shared count */
+	struct delivery_counts	 counts;
+	int64_t			 counts_at;	/* 0: none yet */
 };
 
 void
@@ -707,49 +710,54 @@ readable(const char *path, char *err, size_t errlen, const char *what)
 	return 0;
 }
 
+/*
+ * The three gauges come from one count of the deliveries table, taken once
+ * per scrape: metrics_render() asks for them one after the other, and each
+ * count reads every undelivered row's index entry.
+ */
+static int
+counts(struct delivery *dl, struct delivery_counts *k)
+{
+	struct store_conn	*c;
+	int64_t			 now = store_now_us();
+	int			 rc = 0;
+
+	pthread_mutex_lock(&dl->counts_lock);
+	if (dl->counts_at == 0 || now - dl->counts_at > 1000 * MS) {
+		rc = -1;
+		if ((c = store_read_begin(dl->gw->store)) != NULL) {
+			rc = store_delivery_counts(c, &dl->counts);
+			store_read_end(dl->gw->store, c);
+		}
+		dl->counts_at = rc == 0 ? now : 0;
+	}
+	*k = dl->counts;
+	pthread_mutex_unlock(&dl->counts_lock);
+	return rc;
+}
+
 static double
 outbox_depth(void *arg)
 {
-	struct delivery		*dl = arg;
-	struct store_conn	*c;
-	struct delivery_counts	 k;
-	int			 rc = -1;
+	struct delivery_counts	k;
 
-	if ((c = store_read_begin(dl->gw->store)) != NULL) {
-		rc = store_delivery_counts(c, &k);
-		store_read_end(dl->gw->store, c);
-	}
-	return rc == 0 ? (double)k.push_pending : -1;
+	return counts(arg, &k) == 0 ? (double)k.push_pending : -1;
 }
 
 static double
 inbox_depth(void *arg)
 {
-	struct delivery		*dl = arg;
-	struct store_conn	*c;
-	struct delivery_counts	 k;
-	int			 rc = -1;
+	struct delivery_counts	k;
 
-	if ((c = store_read_begin(dl->gw->store)) != NULL) {
-		rc = store_delivery_counts(c, &k);
-		store_read_end(dl->gw->store, c);
-	}
-	return rc == 0 ? (double)k.pull_pending : -1;
+	return counts(arg, &k) == 0 ? (double)k.pull_pending : -1;
 }
 
 static double
 dead_letters(void *arg)
 {
-	struct delivery		*dl = arg;
-	struct store_conn	*c;
-	struct delivery_counts	 k;
-	int			 rc = -1;
+	struct delivery_counts	k;
 
-	if ((c = store_read_begin(dl->gw->store)) != NULL) {
-		rc = store_delivery_counts(c, &k);
-		store_read_end(dl->gw->store, c);
-	}
-	return rc == 0 ? (double)k.dead : -1;
+	return counts(arg, &k) == 0 ? (double)k.dead : -1;
 }
 
 struct delivery *
@@ -789,6 +797,7 @@ delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_
 	snprintf(dl->keyid_hdr, sizeof(dl->keyid_hdr), "X-Gateway-Key-Id: %s",
 	    signer_fingerprint(signer));
 	pthread_mutex_init(&dl->lock, NULL);
+	pthread_mutex_init(&dl->counts_lock, NULL);
 	dl->nrows = (int)cfg->max_inflight * 2;
 	if ((dl->rows = calloc((size_t)dl->nrows, sizeof(*dl->rows))) == NULL ||
 	    (dl->multi = curl_multi_init()) == NULL) {
@@ -840,6 +849,7 @@ delivery_stop(struct delivery *dl)
 	if (dl->curl_global)
 		curl_global_cleanup();
 	pthread_mutex_destroy(&dl->lock);
+	pthread_mutex_destroy(&dl->counts_lock);
 	free(dl->rows);
 	free(dl->results);
 	free(dl);
