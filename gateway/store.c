@@ -442,6 +442,19 @@ store_db(struct store_conn *c)
 	return c->db;
 }
 
+void
+store_copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	if (len == 0)
+		return;
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	strncpy(dst, (const char *)src, len - 1);
+	dst[len - 1] = '\0';
+}
+
 const char *
 store_path(const struct store *s)
 {

@@ -11,17 +11,6 @@
 #include "store.h"
 
 static void
-copy_text(char *dst, size_t len, const unsigned char *src)
-{
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	strncpy(dst, (const char *)src, len - 1);
-	dst[len - 1] = '\0';
-}
-
-static void
 bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL || s[0] == '\0')
@@ -196,13 +185,13 @@ static int
 breach_from(sqlite3_stmt *st, struct breach_row *r)
 {
 	memset(r, 0, sizeof(*r));
-	copy_text(r->id, sizeof(r->id), sqlite3_column_text(st, 0));
+	store_copy_text(r->id, sizeof(r->id), sqlite3_column_text(st, 0));
 	r->recorded_us = sqlite3_column_int64(st, 1);
-	copy_text(r->recorded_by, sizeof(r->recorded_by), sqlite3_column_text(st, 2));
-	copy_text(r->recorded_role, sizeof(r->recorded_role), sqlite3_column_text(st, 3));
+	store_copy_text(r->recorded_by, sizeof(r->recorded_by), sqlite3_column_text(st, 2));
+	store_copy_text(r->recorded_role, sizeof(r->recorded_role), sqlite3_column_text(st, 3));
 	r->occurred_us = sqlite3_column_int64(st, 4);
 	r->aware_us = sqlite3_column_int64(st, 5);
-	copy_text(r->types, sizeof(r->types), sqlite3_column_text(st, 6));
+	store_copy_text(r->types, sizeof(r->types), sqlite3_column_text(st, 6));
 	r->special_category = sqlite3_column_int(st, 7);
 	r->approx_people = sqlite3_column_int64(st, 8);
 	r->approx_records = sqlite3_column_int64(st, 9);
@@ -279,21 +268,22 @@ store_breach_events_each(struct store_conn *c, const char *breach_id,
 	sqlite3_bind_text(st, 1, breach_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
-		copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
-		copy_text(r.breach_id, sizeof(r.breach_id), sqlite3_column_text(st, 1));
-		copy_text(r.kind, sizeof(r.kind), sqlite3_column_text(st, 2));
+		store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
+		store_copy_text(r.breach_id, sizeof(r.breach_id), sqlite3_column_text(st, 1));
+		store_copy_text(r.kind, sizeof(r.kind), sqlite3_column_text(st, 2));
 		r.at_us = sqlite3_column_int64(st, 3);
-		copy_text(r.actor, sizeof(r.actor), sqlite3_column_text(st, 4));
-		copy_text(r.actor_role, sizeof(r.actor_role), sqlite3_column_text(st, 5));
+		store_copy_text(r.actor, sizeof(r.actor), sqlite3_column_text(st, 4));
+		store_copy_text(r.actor_role, sizeof(r.actor_role), sqlite3_column_text(st, 5));
 		r.high_risk = (int)col_opt_int(st, 6, -1);
 		r.report_to_regulator = (int)col_opt_int(st, 7, -1);
 		r.reported_us = col_opt_int(st, 8, 0);
 		r.late = (int)col_opt_int(st, 9, -1);
 		r.notify_individuals = (int)col_opt_int(st, 10, -1);
-		copy_text(r.art34_exception, sizeof(r.art34_exception), sqlite3_column_text(st, 11));
+		store_copy_text(r.art34_exception, sizeof(r.art34_exception),
+		    sqlite3_column_text(st, 11));
 		r.occurred_us = col_opt_int(st, 12, 0);
 		r.aware_us = col_opt_int(st, 13, 0);
-		copy_text(r.types, sizeof(r.types), sqlite3_column_text(st, 14));
+		store_copy_text(r.types, sizeof(r.types), sqlite3_column_text(st, 14));
 		r.special_category = (int)col_opt_int(st, 15, -1);
 		r.approx_people = col_opt_int(st, 16, -1);
 		r.approx_records = col_opt_int(st, 17, -1);

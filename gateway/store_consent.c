@@ -2,29 +2,16 @@
  * store_consent.c: the consents table. A consent is never deleted or
  * edited after it is recorded, except that withdrawal stamps it, once.
  */
-#include <string.h>
-
 #include "log.h"
 #include "store.h"
 
 static void
-copy_text(char *dst, size_t len, const unsigned char *src)
-{
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	strncpy(dst, (const char *)src, len - 1);
-	dst[len - 1] = '\0';
-}
-
-static void
 row_from(sqlite3_stmt *st, struct consent_row *r)
 {
-	copy_text(r->id, sizeof(r->id), sqlite3_column_text(st, 0));
-	copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 1));
-	copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 2));
-	copy_text(r->purpose, sizeof(r->purpose), sqlite3_column_text(st, 3));
+	store_copy_text(r->id, sizeof(r->id), sqlite3_column_text(st, 0));
+	store_copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 1));
+	store_copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 2));
+	store_copy_text(r->purpose, sizeof(r->purpose), sqlite3_column_text(st, 3));
 	r->granted_us = sqlite3_column_int64(st, 4);
 	r->expires_us = sqlite3_column_int64(st, 5);
 	r->withdrawn_us = sqlite3_column_int64(st, 6);

@@ -20,33 +20,22 @@
 			"requeues, reads"
 
 static void
-copy_text(char *dst, size_t len, const unsigned char *src)
-{
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	strncpy(dst, (const char *)src, len - 1);
-	dst[len - 1] = '\0';
-}
-
-static void
 row_from(sqlite3_stmt *st, struct delivery_row *r)
 {
-	copy_text(r->disclosure_id, sizeof(r->disclosure_id), sqlite3_column_text(st, 0));
-	copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 1));
-	copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 2));
-	copy_text(r->mode, sizeof(r->mode), sqlite3_column_text(st, 3));
-	copy_text(r->state, sizeof(r->state), sqlite3_column_text(st, 4));
+	store_copy_text(r->disclosure_id, sizeof(r->disclosure_id), sqlite3_column_text(st, 0));
+	store_copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 1));
+	store_copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 2));
+	store_copy_text(r->mode, sizeof(r->mode), sqlite3_column_text(st, 3));
+	store_copy_text(r->state, sizeof(r->state), sqlite3_column_text(st, 4));
 	r->created_us = sqlite3_column_int64(st, 5);
 	r->attempts = sqlite3_column_int(st, 6);
 	r->next_attempt_us = sqlite3_column_int64(st, 7);
 	r->last_attempt_us = sqlite3_column_int64(st, 8);
 	r->last_status = sqlite3_column_int(st, 9);
-	copy_text(r->last_error, sizeof(r->last_error), sqlite3_column_text(st, 10));
+	store_copy_text(r->last_error, sizeof(r->last_error), sqlite3_column_text(st, 10));
 	r->delivered_us = sqlite3_column_int64(st, 11);
 	r->dead_us = sqlite3_column_int64(st, 12);
-	copy_text(r->dead_reason, sizeof(r->dead_reason), sqlite3_column_text(st, 13));
+	store_copy_text(r->dead_reason, sizeof(r->dead_reason), sqlite3_column_text(st, 13));
 	r->requeues = sqlite3_column_int(st, 14);
 	r->reads = sqlite3_column_int(st, 15);
 }

@@ -12,17 +12,6 @@
 #include "retention.h"
 #include "store.h"
 
-static void
-copy_text(char *dst, size_t len, const unsigned char *src)
-{
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	strncpy(dst, (const char *)src, len - 1);
-	dst[len - 1] = '\0';
-}
-
 static int
 step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
 {
@@ -160,12 +149,13 @@ store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_ro
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memset(r, 0, sizeof(*r));
-		copy_text(r->family_pseudonym, sizeof(r->family_pseudonym), sqlite3_column_text(st, 0));
-		copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 1));
+		store_copy_text(r->family_pseudonym, sizeof(r->family_pseudonym),
+		    sqlite3_column_text(st, 0));
+		store_copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 1));
 		r->at_us = sqlite3_column_int64(st, 2);
-		copy_text(r->actor, sizeof(r->actor), sqlite3_column_text(st, 3));
-		copy_text(r->actor_role, sizeof(r->actor_role), sqlite3_column_text(st, 4));
-		copy_text(r->ground, sizeof(r->ground), sqlite3_column_text(st, 5));
+		store_copy_text(r->actor, sizeof(r->actor), sqlite3_column_text(st, 3));
+		store_copy_text(r->actor_role, sizeof(r->actor_role), sqlite3_column_text(st, 4));
+		store_copy_text(r->ground, sizeof(r->ground), sqlite3_column_text(st, 5));
 		r->as_of_us = sqlite3_column_int64(st, 6);
 		if (sqlite3_column_bytes(st, 7) == 32) {
 			memcpy(r->reason_digest, sqlite3_column_blob(st, 7), 32);
@@ -240,7 +230,7 @@ each_family(struct store_conn *c, sqlite3_stmt *st, anchors_fn fn, void *arg)
 			break;
 		if (p == NULL)
 			continue;
-		copy_text(cur, sizeof(cur), p);
+		store_copy_text(cur, sizeof(cur), p);
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
 			continue;	/* a key without records */
 		if (n == cap) {
