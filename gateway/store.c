@@ -455,6 +455,20 @@ store_copy_text(char *dst, size_t len, const unsigned char *src)
 	dst[len - 1] = '\0';
 }
 
+int
+store_step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
+{
+	int	rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		/* The label and SQLite's message only: never a bound value. */
+		log_errx("%s: %s", what, sqlite3_errmsg(c->db));
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 store_path(const struct store *s)
 {

@@ -48,6 +48,9 @@ int			 store_exec(struct store_conn *, const char *sql);
  * once per connection: the writer runs several per batch. 0 or -1 (logged). */
 int			 store_txn(struct store_conn *, const char *sql);
 sqlite3			*store_db(struct store_conn *);
+/* Steps a statement that returns no rows, then resets it. 0, or -1 logged
+ * as "what: <SQLite's message>" (what is a fixed label, never data). */
+int			 store_step_done(struct store_conn *, sqlite3_stmt *, const char *what);
 /* Copies a text column into dst[len], truncated and NUL-terminated; a NULL
  * column gives "". */
 void			 store_copy_text(char *dst, size_t len, const unsigned char *src);

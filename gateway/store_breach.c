@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "store.h"
 
 static void
@@ -50,19 +49,6 @@ col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *len)
 	if (n > 0)
 		memcpy(*out, sqlite3_column_blob(st, i), (size_t)n);
 	*len = (size_t)n;
-	return 0;
-}
-
-static int
-step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
-{
-	int	rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
 	return 0;
 }
 
@@ -136,7 +122,7 @@ store_breach_insert(struct store_conn *c, const struct breach_row *r)
 	sqlite3_bind_blob(st, 11, r->text_ct, (int)r->text_ctlen, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 12, r->record_digest, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, r->ledger_seq);
-	return step_done(c, st, "insert breach");
+	return store_step_done(c, st, "insert breach");
 }
 
 int
@@ -173,7 +159,7 @@ store_breach_event_insert(struct store_conn *c, const struct breach_event_row *r
 	sqlite3_bind_blob(st, 19, r->text_ct, (int)r->text_ctlen, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 20, r->record_digest, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 21, r->ledger_seq);
-	return step_done(c, st, "insert breach event");
+	return store_step_done(c, st, "insert breach event");
 }
 
 #define BREACH_COLS	"id, recorded_us, recorded_by, recorded_role, occurred_us, aware_us, " \

@@ -40,25 +40,11 @@ row_from(sqlite3_stmt *st, struct delivery_row *r)
 	r->reads = sqlite3_column_int(st, 15);
 }
 
-/* Steps a statement that returns no rows. 0, or -1 (logged). */
-static int
-step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
-{
-	int	rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return 0;
-}
-
 /* Steps an UPDATE guarded by state: 0 one row changed, 1 none, -1 error. */
 static int
 step_guarded(struct store_conn *c, sqlite3_stmt *st, const char *what)
 {
-	if (step_done(c, st, what) == -1)
+	if (store_step_done(c, st, what) == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }
@@ -98,7 +84,7 @@ store_delivery_enqueue(struct store_conn *c, const char *id, const char *agency,
 	sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, created_us);
 	sqlite3_bind_int64(st, 6, created_us);
-	return step_done(c, st, "enqueue delivery");
+	return store_step_done(c, st, "enqueue delivery");
 }
 
 int
@@ -183,7 +169,7 @@ store_delivery_event(struct store_conn *c, const struct delivery_event *e)
 	sqlite3_bind_text(st, 9, e->detail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, e->outcome, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, e->next_attempt_us);
-	return step_done(c, st, "delivery event");
+	return store_step_done(c, st, "delivery event");
 }
 
 int

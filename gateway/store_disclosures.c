@@ -43,19 +43,6 @@ bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
 	return sqlite3_bind_int64(st, i, v);
 }
 
-static int
-step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
-{
-	int	rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- the record digest ---- */
 
 static int
@@ -187,7 +174,7 @@ store_disclosure_insert(struct store_conn *c, const struct disclosure_row *r)
 		sqlite3_reset(st);
 		return -1;
 	}
-	return step_done(c, st, "insert disclosure");
+	return store_step_done(c, st, "insert disclosure");
 }
 
 static const char SQL_DISCLOSURE_GET[] =
@@ -327,7 +314,7 @@ store_disclosure_read_insert(struct store_conn *c, const struct disclosure_read_
 		sqlite3_reset(st);
 		return -1;
 	}
-	return step_done(c, st, "insert disclosure read");
+	return store_step_done(c, st, "insert disclosure read");
 }
 
 /* ---- notifications ---- */
@@ -352,7 +339,7 @@ store_notification_insert(struct store_conn *c, const char *disclosure_id,
 		sqlite3_reset(st);
 		return -1;
 	}
-	return step_done(c, st, "insert notification");
+	return store_step_done(c, st, "insert notification");
 }
 
 static const char SQL_NOTIFICATION_GET[] =
@@ -421,7 +408,7 @@ store_notification_lift(struct store_conn *c, const char *disclosure_id, int64_t
 		sqlite3_reset(st);
 		return -1;
 	}
-	if (step_done(c, st, "lift notification") == -1)
+	if (store_step_done(c, st, "lift notification") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 2;
 }
@@ -447,7 +434,7 @@ store_notification_review(struct store_conn *c, const char *disclosure_id,
 		sqlite3_reset(st);
 		return -1;
 	}
-	if (step_done(c, st, "review notification") == -1)
+	if (store_step_done(c, st, "review notification") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 2;
 }
@@ -505,7 +492,7 @@ store_override_event_insert(struct store_conn *c, const struct override_event_ro
 		sqlite3_reset(st);
 		return -1;
 	}
-	return step_done(c, st, "insert override event");
+	return store_step_done(c, st, "insert override event");
 }
 
 static const char SQL_OVERRIDE_EVENTS[] =
@@ -644,7 +631,7 @@ store_notification_sent(struct store_conn *c, const char *disclosure_id, int64_t
 		sqlite3_reset(st);
 		return -1;
 	}
-	if (step_done(c, st, "notification sent") == -1)
+	if (store_step_done(c, st, "notification sent") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }
@@ -667,7 +654,7 @@ store_notification_retry(struct store_conn *c, const char *disclosure_id,
 		sqlite3_reset(st);
 		return -1;
 	}
-	if (step_done(c, st, "notification retry") == -1)
+	if (store_step_done(c, st, "notification retry") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }

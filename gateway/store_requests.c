@@ -45,19 +45,6 @@ bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
 	return sqlite3_bind_int64(st, i, v);
 }
 
-static int
-step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
-{
-	int	rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return 0;
-}
-
 static void
 copy_col(char *dst, size_t len, sqlite3_stmt *st, int i)
 {
@@ -215,7 +202,7 @@ store_request_insert(struct store_conn *c, const struct request_row *r)
 		sqlite3_reset(st);
 		return -1;
 	}
-	return step_done(c, st, "insert request");
+	return store_step_done(c, st, "insert request");
 }
 
 #define REQUEST_COLS "id, created_us, agency_id, requester, filed_by, filed_by_role, " \
@@ -343,7 +330,7 @@ store_request_set_state(struct store_conn *c, const char *id, const char *state,
 	bind_text(st, 1, state);
 	bind_opt_int(st, 2, decided_us);
 	bind_text(st, 3, id);
-	if (step_done(c, st, "set request state") != 0)
+	if (store_step_done(c, st, "set request state") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }
@@ -360,7 +347,7 @@ store_request_close(struct store_conn *c, const char *id, int64_t when_us, const
 	sqlite3_bind_int64(st, 1, when_us);
 	bind_text(st, 2, by);
 	bind_text(st, 3, id);
-	if (step_done(c, st, "close request") != 0)
+	if (store_step_done(c, st, "close request") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }
@@ -387,7 +374,7 @@ store_request_decision_insert(struct store_conn *c, const struct request_decisio
 		sqlite3_reset(st);
 		return -1;
 	}
-	return step_done(c, st, "insert request decision");
+	return store_step_done(c, st, "insert request decision");
 }
 
 int
@@ -453,7 +440,7 @@ store_request_statement_insert(struct store_conn *c, const char *id, const char 
 	sqlite3_bind_int(st, 6, records);
 	sqlite3_bind_blob(st, 7, digest, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, ledger_seq);
-	return step_done(c, st, "insert request statement");
+	return store_step_done(c, st, "insert request statement");
 }
 
 int
@@ -472,7 +459,7 @@ store_request_notification_insert(struct store_conn *c, const char *request_id,
 	bind_blob(st, 3, family_id_ct, ctlen);
 	bind_text(st, 4, state);
 	sqlite3_bind_int64(st, 5, created_us);
-	return step_done(c, st, "insert request notification");
+	return store_step_done(c, st, "insert request notification");
 }
 
 int
@@ -520,7 +507,7 @@ store_request_notification_lift(struct store_conn *c, const char *request_id,
 	bind_text(st, 2, by);
 	sqlite3_bind_int64(st, 3, when_us);
 	bind_text(st, 4, request_id);
-	return step_done(c, st, "lift request notification");
+	return store_step_done(c, st, "lift request notification");
 }
 
 int
@@ -583,7 +570,7 @@ store_request_notification_sent(struct store_conn *c, const char *request_id, in
 	bind_text(st, 1, request_id);
 	sqlite3_bind_int64(st, 2, when_us);
 	sqlite3_bind_int(st, 3, status);
-	if (step_done(c, st, "request notification sent") != 0)
+	if (store_step_done(c, st, "request notification sent") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }
@@ -604,7 +591,7 @@ store_request_notification_retry(struct store_conn *c, const char *request_id,
 	sqlite3_bind_int64(st, 2, next_attempt_us);
 	sqlite3_bind_int(st, 3, status);
 	sqlite3_bind_int(st, 4, give_up != 0);
-	if (step_done(c, st, "request notification retry") != 0)
+	if (store_step_done(c, st, "request notification retry") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }
@@ -623,7 +610,7 @@ store_trustee_notice_insert(struct store_conn *c, const char *request_id, const 
 	sqlite3_bind_int64(st, 2, now_us);
 	bind_text(st, 3, kind);
 	bind_text(st, 4, message);
-	return step_done(c, st, "insert trustee notice");
+	return store_step_done(c, st, "insert trustee notice");
 }
 
 int

@@ -12,19 +12,6 @@
 #include "retention.h"
 #include "store.h"
 
-static int
-step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
-{
-	int	rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return 0;
-}
-
 int
 store_legal_hold_active(struct store_conn *c, const char *pseudonym)
 {
@@ -71,7 +58,7 @@ store_legal_hold_open(struct store_conn *c, const char *id, const char *pseudony
 	sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now_us);
 	sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
-	return step_done(c, st, "open legal hold");
+	return store_step_done(c, st, "open legal hold");
 }
 
 int
@@ -88,7 +75,7 @@ store_legal_hold_release(struct store_conn *c, const char *source, const char *r
 	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC);
-	return step_done(c, st, "release legal hold");
+	return store_step_done(c, st, "release legal hold");
 }
 
 int
@@ -130,7 +117,7 @@ store_erasure_insert(struct store_conn *c, const struct erasure_row *r)
 		sqlite3_bind_null(st, 8);
 	sqlite3_bind_blob(st, 9, r->record_digest, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, r->ledger_seq);
-	return step_done(c, st, "insert erasure");
+	return store_step_done(c, st, "insert erasure");
 }
 
 int
