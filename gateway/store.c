@@ -470,6 +470,12 @@ store_step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
 }
 
 const char *
+store_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+const char *
 store_path(const struct store *s)
 {
 	return s->path;

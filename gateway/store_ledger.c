@@ -15,12 +15,6 @@ struct ledger_db {
 	sqlite3	*db;
 };
 
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 static const unsigned char *
 col_hash(sqlite3_stmt *st, int i)
 {
@@ -102,12 +96,12 @@ each_entry(sqlite3_stmt *st, store_ledger_entry_fn fn, void *arg)
 		memset(&r, 0, sizeof(r));
 		r.seq = sqlite3_column_int64(st, 0);
 		r.time_us = sqlite3_column_int64(st, 1);
-		r.e.actor = col_text(st, 2);
-		r.e.actor_role = col_text(st, 3);
-		r.e.action = col_text(st, 4);
-		r.e.family_pseudonym = col_text(st, 5);
-		r.e.object_id = col_text(st, 6);
-		r.e.reason = col_text(st, 7);
+		r.e.actor = store_col_text(st, 2);
+		r.e.actor_role = store_col_text(st, 3);
+		r.e.action = store_col_text(st, 4);
+		r.e.family_pseudonym = store_col_text(st, 5);
+		r.e.object_id = store_col_text(st, 6);
+		r.e.reason = store_col_text(st, 7);
 		/* A digest that is not 32 bytes is passed as absent; its leaf then
 		 * differs from the stored one and the verifier says so. */
 		r.e.record_digest = col_hash(st, 8);
@@ -209,7 +203,7 @@ one_checkpoint(sqlite3_stmt *st, struct ledger_checkpoint_row *out)
 	else
 		memset(out->root, 0, 32);
 	out->time_us = sqlite3_column_int64(st, 2);
-	note = col_text(st, 3);
+	note = store_col_text(st, 3);
 	out->note = strdup(note ? note : "");
 	sqlite3_reset(st);
 	return out->note ? 0 : -1;
@@ -251,7 +245,7 @@ each_checkpoint(sqlite3_stmt *st, store_checkpoint_fn fn, void *arg)
 	int		 rc, cb = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		note = col_text(st, 3);
+		note = store_col_text(st, 3);
 		if ((cb = fn((uint64_t)sqlite3_column_int64(st, 0), col_hash(st, 1),
 		    sqlite3_column_int64(st, 2), note ? note : "",
 		    note ? (size_t)sqlite3_column_bytes(st, 3) : 0, arg)) != 0)

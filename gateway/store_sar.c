@@ -12,12 +12,6 @@
 #include "log.h"
 #include "store.h"
 
-static const char *
-col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 int
 store_sar_disclosures(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_disclosure *, void *), void *arg)
@@ -45,13 +39,13 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&d, 0, sizeof(d));
-		d.id = col_text(st, 0);
+		d.id = store_col_text(st, 0);
 		d.created_us = sqlite3_column_int64(st, 1);
-		d.agency_id = col_text(st, 2);
-		d.purpose = col_text(st, 3);
-		d.article6 = col_text(st, 4);
-		d.article9 = col_text(st, 5);
-		d.disclosed_fields = col_text(st, 6);
+		d.agency_id = store_col_text(st, 2);
+		d.purpose = store_col_text(st, 3);
+		d.article6 = store_col_text(st, 4);
+		d.article9 = store_col_text(st, 5);
+		d.disclosed_fields = store_col_text(st, 6);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
 			d.data_ct = sqlite3_column_blob(st, 7);
 			d.data_ctlen = (size_t)sqlite3_column_bytes(st, 7);
@@ -94,14 +88,14 @@ store_sar_requests(struct store_conn *c, const char *pseudonym,
 	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&q, 0, sizeof(q));
-		q.id = col_text(st, 0);
+		q.id = store_col_text(st, 0);
 		q.created_us = sqlite3_column_int64(st, 1);
-		q.agency_id = col_text(st, 2);
-		q.legal_basis = col_text(st, 3);
-		q.fields = col_text(st, 4);
-		q.period_from = col_text(st, 5);
-		q.period_to = col_text(st, 6);
-		q.state = col_text(st, 7);
+		q.agency_id = store_col_text(st, 2);
+		q.legal_basis = store_col_text(st, 3);
+		q.fields = store_col_text(st, 4);
+		q.period_from = store_col_text(st, 5);
+		q.period_to = store_col_text(st, 6);
+		q.state = store_col_text(st, 7);
 		q.decided_us = sqlite3_column_int64(st, 8);
 		q.closed_us = sqlite3_column_int64(st, 9);
 		if (q.id == NULL || q.agency_id == NULL || q.state == NULL)
@@ -133,10 +127,10 @@ store_sar_consents(struct store_conn *c, const char *pseudonym,
 	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
-		snprintf(r.id, sizeof(r.id), "%s", col_text(st, 0) ? col_text(st, 0) : "");
+		store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
 		snprintf(r.family_pseudonym, sizeof(r.family_pseudonym), "%s", pseudonym);
-		snprintf(r.agency_id, sizeof(r.agency_id), "%s", col_text(st, 1) ? col_text(st, 1) : "");
-		snprintf(r.purpose, sizeof(r.purpose), "%s", col_text(st, 2) ? col_text(st, 2) : "");
+		store_copy_text(r.agency_id, sizeof(r.agency_id), sqlite3_column_text(st, 1));
+		store_copy_text(r.purpose, sizeof(r.purpose), sqlite3_column_text(st, 2));
 		r.granted_us = sqlite3_column_int64(st, 3);
 		r.expires_us = sqlite3_column_int64(st, 4);
 		r.withdrawn_us = sqlite3_column_int64(st, 5);
