@@ -469,6 +469,14 @@ store_step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+int
+store_bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
 const char *
 store_col_text(sqlite3_stmt *st, int i)
 {

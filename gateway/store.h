@@ -51,6 +51,8 @@ sqlite3			*store_db(struct store_conn *);
 /* Steps a statement that returns no rows, then resets it. 0, or -1 logged
  * as "what: <SQLite's message>" (what is a fixed label, never data). */
 int			 store_step_done(struct store_conn *, sqlite3_stmt *, const char *what);
+/* Binds s as text (borrowed until the step), or NULL when s is NULL. */
+int			 store_bind_opt_text(sqlite3_stmt *, int i, const char *s);
 /* A text column, or NULL for a NULL column; valid until the next step. */
 const char		*store_col_text(sqlite3_stmt *, int i);
 /* Copies a text column into dst[len], truncated and NUL-terminated; a NULL

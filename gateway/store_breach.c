@@ -9,15 +9,6 @@
 
 #include "store.h"
 
-static void
-bind_opt_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL || s[0] == '\0')
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
 /* Flags and counts: -1 is NULL. Times: 0 is NULL. */
 static void
 bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int64_t unset)
@@ -149,10 +140,11 @@ store_breach_event_insert(struct store_conn *c, const struct breach_event_row *r
 	bind_opt_int(st, 9, r->reported_us, 0);
 	bind_opt_int(st, 10, r->late, -1);
 	bind_opt_int(st, 11, r->notify_individuals, -1);
-	bind_opt_text(st, 12, r->art34_exception);
+	/* "" is unset (struct breach_event_row): NULL in the row. */
+	store_bind_opt_text(st, 12, r->art34_exception[0] != '\0' ? r->art34_exception : NULL);
 	bind_opt_int(st, 13, r->occurred_us, 0);
 	bind_opt_int(st, 14, r->aware_us, 0);
-	bind_opt_text(st, 15, r->types);
+	store_bind_opt_text(st, 15, r->types[0] != '\0' ? r->types : NULL);
 	bind_opt_int(st, 16, r->special_category, -1);
 	bind_opt_int(st, 17, r->approx_people, -1);
 	bind_opt_int(st, 18, r->approx_records, -1);

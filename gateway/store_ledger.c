@@ -43,12 +43,6 @@ store_ledger_tail(struct store_conn *c, int64_t *seq, int64_t *time_us)
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : -1;
 }
 
-static int
-bind_opt_text(sqlite3_stmt *st, int i, const char *s)
-{
-	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
-}
-
 int
 store_ledger_insert(struct store_conn *c, const struct ledger_record *r,
     const unsigned char leaf_hash[32])
@@ -67,9 +61,9 @@ store_ledger_insert(struct store_conn *c, const struct ledger_record *r,
 	    sqlite3_bind_text(st, 3, r->e.actor, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 4, r->e.actor_role, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 5, r->e.action, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    bind_opt_text(st, 6, r->e.family_pseudonym) != SQLITE_OK ||
-	    bind_opt_text(st, 7, r->e.object_id) != SQLITE_OK ||
-	    bind_opt_text(st, 8, r->e.reason) != SQLITE_OK ||
+	    store_bind_opt_text(st, 6, r->e.family_pseudonym) != SQLITE_OK ||
+	    store_bind_opt_text(st, 7, r->e.object_id) != SQLITE_OK ||
+	    store_bind_opt_text(st, 8, r->e.reason) != SQLITE_OK ||
 	    (r->e.record_digest ? sqlite3_bind_blob(st, 9, r->e.record_digest, 32,
 	    SQLITE_STATIC) : sqlite3_bind_null(st, 9)) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 10, leaf_hash, 32, SQLITE_STATIC) != SQLITE_OK) {
