@@ -1,5 +1,6 @@
 /*
  * test_store.c: the store's connections, migrations, time and id helpers,
+ * the row helpers the store_*.c files share,
  * the writer's group commit (a failing job rolls back alone, every job of
  * a batch is durable when submit returns), and the vault's sealing.
  */
@@ -14,6 +15,7 @@
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
@@ -113,6 +115,107 @@ test_ids_are_unique_and_prefixed(void **state)
 	assert_int_equal(strlen(a), 30);
 	assert_memory_equal(a, "con_", 4);
 	assert_string_not_equal(a, b);
+}
+
+/* The row helpers every store_*.c shares: NULL binds NULL and "" stays "";
+ * a NULL column reads as NULL, or "" once copied; copies truncate. */
+static void
+test_row_helpers(void **state)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 buf[4];
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT ?1 IS NULL, ?1", -1, &st, NULL), SQLITE_OK);
+
+	assert_int_equal(store_bind_opt_text(st, 1, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_null(store_col_text(st, 1));
+	memset(buf, 'x', sizeof(buf));
+	store_copy_text(buf, sizeof(buf), sqlite3_column_text(st, 1));
+	assert_string_equal(buf, "");
+	sqlite3_reset(st);
+
+	assert_int_equal(store_bind_opt_text(st, 1, ""), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	assert_string_equal(store_col_text(st, 1), "");
+	sqlite3_reset(st);
+
+	assert_int_equal(store_bind_opt_text(st, 1, "abcdef"), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(store_col_text(st, 1), "abcdef");
+	store_copy_text(buf, sizeof(buf), sqlite3_column_text(st, 1));
+	assert_string_equal(buf, "abc");
+	memset(buf, 'x', sizeof(buf));
+	store_copy_text(buf, 0, sqlite3_column_text(st, 1));	/* no room: untouched */
+	assert_memory_equal(buf, "xxxx", 4);
+	sqlite3_reset(st);
+
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* store_step_done(): 0 when the statement is done; otherwise -1 and one log
+ * line with the label and SQLite's message, never a bound value; the
+ * statement is reset either way. */
+static void
+test_step_done_logs_label_not_values(void **state)
+{
+	static const char	 ins[] = "INSERT INTO temp.step_t (v) VALUES (?)";
+	static const char	 sel[] = "SELECT v FROM temp.step_t";
+	static const char	 secret[] = "Jane Doe 1990-01-02";
+	struct fixture		*f = *state;
+	struct store_conn	*c;
+	sqlite3_stmt		*st;
+	char			 path[96], log[2048];
+	FILE			*fp;
+	size_t			 n;
+	int			 fd, saved, rc;
+
+	c = store_read_begin(f->store);
+	assert_non_null(c);
+	assert_int_equal(store_exec(c, "CREATE TEMP TABLE step_t (v TEXT UNIQUE)"), 0);
+
+	assert_non_null(st = store_stmt(c, ins));
+	assert_int_equal(store_bind_opt_text(st, 1, secret), SQLITE_OK);
+	assert_int_equal(store_step_done(c, st, "insert step_t"), 0);
+
+	/* The same value again: a UNIQUE failure, logged to stderr. */
+	snprintf(path, sizeof(path), "%s/stderr.log", f->dir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	assert_non_null(st = store_stmt(c, ins));
+	assert_int_equal(store_bind_opt_text(st, 1, secret), SQLITE_OK);
+	rc = store_step_done(c, st, "insert step_t");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	assert_int_equal(rc, -1);
+	/* Reset: the statement steps again from the start (and fails again). */
+	assert_int_equal(sqlite3_step(st), SQLITE_CONSTRAINT);
+	sqlite3_reset(st);
+
+	assert_non_null(fp = fopen(path, "r"));
+	n = fread(log, 1, sizeof(log) - 1, fp);
+	fclose(fp);
+	log[n] = '\0';
+	assert_non_null(strstr(log, "insert step_t: UNIQUE constraint failed"));
+	assert_null(strstr(log, "Jane"));
+	assert_null(strstr(log, "1990"));
+
+	/* A statement that returns a row is not "done": -1, and reset. */
+	assert_non_null(st = store_stmt(c, sel));
+	assert_int_equal(store_step_done(c, st, "select step_t"), -1);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	sqlite3_reset(st);
+	store_read_end(f->store, c);
 }
 
 /* Ids are ULIDs: the first 10 chars carry the milliseconds, so a later id
@@ -474,6 +577,8 @@ main(void)
 		cmocka_unit_test(test_time_rejects_impossible_dates),
 		cmocka_unit_test(test_ids_are_unique_and_prefixed),
 		cmocka_unit_test(test_ids_sort_by_creation_time),
+		cmocka_unit_test(test_row_helpers),
+		cmocka_unit_test_setup_teardown(test_step_done_logs_label_not_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_duplicate_key_fails_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_move_the_log_into_the_database, setup,
