@@ -8,6 +8,9 @@
  * their SQL text. A cached statement is reset when it is handed out and
  * when its connection goes back to the pool, so no statement keeps an old
  * read snapshot alive between uses.
+ *
+ * It also holds the few row helpers every store_*.c shares (stepping a
+ * statement that returns nothing, binding and reading optional text).
  */
 #include <errno.h>
 #include <limits.h>
@@ -442,19 +445,6 @@ store_db(struct store_conn *c)
 	return c->db;
 }
 
-void
-store_copy_text(char *dst, size_t len, const unsigned char *src)
-{
-	if (len == 0)
-		return;
-	if (src == NULL) {
-		dst[0] = '\0';
-		return;
-	}
-	strncpy(dst, (const char *)src, len - 1);
-	dst[len - 1] = '\0';
-}
-
 int
 store_step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
 {
@@ -481,6 +471,19 @@ const char *
 store_col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
+}
+
+void
+store_copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	if (len == 0)
+		return;
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	strncpy(dst, (const char *)src, len - 1);
+	dst[len - 1] = '\0';
 }
 
 const char *
