@@ -285,18 +285,13 @@ int
 vault_seal(struct vault *v, struct store_conn *c, const char *pseudonym,
     const void *pt, size_t ptlen, unsigned char **ct, size_t *ctlen)
 {
-	unsigned char	key[KEYLEN];
-	int		rc;
+	struct vault_key	k;
+	int			rc;
 
-	rc = family_key(v, c, pseudonym, key);
-	if (rc == 2)
-		rc = family_key_create(v, c, pseudonym, key);
-	if (rc != 0) {
-		OPENSSL_cleanse(key, sizeof(key));
+	if ((rc = vault_key_get(v, c, pseudonym, 1, &k)) != 0)
 		return rc;
-	}
-	rc = gcm_seal(key, pseudonym, pt, ptlen, ct, ctlen);
-	OPENSSL_cleanse(key, sizeof(key));
+	rc = vault_key_seal(&k, pt, ptlen, ct, ctlen);
+	vault_key_clear(&k);
 	return rc;
 }
 
@@ -307,6 +302,9 @@ vault_key_get(struct vault *v, struct store_conn *c, const char *pseudonym, int 
 	int	rc;
 
 	memset(k, 0, sizeof(*k));
+	/* The name is every seal's AAD: never truncate it. */
+	if (strlen(pseudonym) >= sizeof(k->pseudonym))
+		return -1;
 	rc = family_key(v, c, pseudonym, k->key);
 	if (rc == 2 && create)
 		rc = family_key_create(v, c, pseudonym, k->key);
@@ -314,8 +312,7 @@ vault_key_get(struct vault *v, struct store_conn *c, const char *pseudonym, int 
 		OPENSSL_cleanse(k, sizeof(*k));
 		return rc;
 	}
-	memcpy(k->pseudonym, pseudonym, sizeof(k->pseudonym) - 1);
-	k->pseudonym[sizeof(k->pseudonym) - 1] = '\0';
+	memcpy(k->pseudonym, pseudonym, strlen(pseudonym) + 1);
 	return 0;
 }
 

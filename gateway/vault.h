@@ -35,7 +35,8 @@ struct vault_key {
 };
 /* Loads the family's key into *k; with create, makes one (in the current
  * writer transaction) when the family has none. 0 ok; 1 destroyed; 2 none
- * (only without create); -1 error. */
+ * (only without create); -1 error, or a name of 65 characters or more
+ * (it is the AAD of every seal, so it is never truncated). */
 int		 vault_key_get(struct vault *, struct store_conn *, const char *pseudonym,
 		    int create, struct vault_key *k);
 /* vault_seal() with a loaded key. */
