@@ -430,13 +430,7 @@ store_txn(struct store_conn *c, const char *sql)
 		conn_reset_all(c);
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_errx("%s: %s", sql, sqlite3_errmsg(c->db));
-		sqlite3_reset(st);
-		return -1;
-	}
-	sqlite3_reset(st);
-	return 0;
+	return store_step_done(c, st, sql);
 }
 
 sqlite3 *
@@ -613,10 +607,10 @@ void
 store_new_id(const char *prefix, char *buf, size_t len)
 {
 	static const char	 b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
-	unsigned char		 r[17];
+	unsigned char		 r[16];
 	uint64_t		 ms = (uint64_t)store_now_us() / 1000;
 	size_t			 plen, i;
-	unsigned		 acc = 0, bits = 0, o = 0;
+	unsigned		 acc = 0, bits = 2, o = 0;	/* 2 leading zero bits */
 	char			 out[27];
 
 	/*
@@ -630,11 +624,8 @@ store_new_id(const char *prefix, char *buf, size_t len)
 		r[i] = (unsigned char)(ms >> (8 * (5 - i)));
 	if (RAND_bytes(r + 6, 10) != 1)
 		abort();	/* no randomness: nothing safe to do */
-	/* 130 bits of output: two zero bits lead, as in ULID's first char. */
-	r[16] = 0;
-	acc = 0;
-	bits = 2;	/* the two leading zero bits */
-	for (i = 0; i < 17 && o < 26; i++) {
+	/* 26 chars are 130 bits: two zero bits, then the 128, as in ULID. */
+	for (i = 0; i < sizeof(r); i++) {
 		acc = (acc << 8) | r[i];
 		bits += 8;
 		while (bits >= 5 && o < 26) {
