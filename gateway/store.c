@@ -333,6 +333,22 @@ store_close(struct store *s)
 }
 
 struct store_conn *
+store_conn_open(struct store *s, char *err, size_t errlen)
+{
+	struct store_conn	*c;
+
+	if (conn_open(s->path, SQLITE_OPEN_READWRITE, &c, err, errlen) == -1)
+		return NULL;
+	return c;
+}
+
+void
+store_conn_close(struct store_conn *c)
+{
+	conn_close(c);
+}
+
+struct store_conn *
 store_write_conn(struct store *s)
 {
 	return s->writer;

@@ -32,6 +32,11 @@ struct store		*store_open(const char *dir, char *err, size_t errlen);
  * (BEGIN IMMEDIATE ... COMMIT with store_exec). NULL with a message in err. */
 struct store		*store_attach(const char *path, int writable, char *err, size_t errlen);
 void			 store_close(struct store *);
+/* A read-write connection of the caller's own, opened like the writer's
+ * (WAL mode, synchronous=FULL, busy timeout): store_checkpoint.c's. NULL
+ * with a message in err. Close with store_conn_close(). */
+struct store_conn	*store_conn_open(struct store *, char *err, size_t errlen);
+void			 store_conn_close(struct store_conn *);
 /* The writer's connection (owned by the store; for writer.c only). */
 struct store_conn	*store_write_conn(struct store *);
 /* A read connection for the calling thread's use until store_read_end(). */

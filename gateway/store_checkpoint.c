@@ -34,11 +34,10 @@
 
 struct store_ckpt {
 	sqlite3		*writer_db;
-	sqlite3		*db;		/* this thread's own connection */
+	struct store_conn *conn;	/* this thread's own connection */
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 wake;
-	int		 frames;	/* the log's size at the last commit */
 	int		 pending;
 	int		 stopping;
 };
@@ -55,7 +54,6 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	if (frames >= CKPT_RESTART_FRAMES)
 		(void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	pthread_mutex_lock(&k->lock);
-	k->frames = frames;
 	if (frames >= CKPT_FRAMES && !k->pending) {
 		k->pending = 1;
 		pthread_cond_signal(&k->wake);
@@ -65,21 +63,17 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 }
 
 /* One checkpoint through this thread's connection. */
-static int
+static void
 checkpoint(struct store_ckpt *k, int mode)
 {
-	int	log = 0, done = 0, rc;
+	sqlite3	*db = store_db(k->conn);
+	int	 log = 0, done = 0, rc;
 
-	rc = sqlite3_wal_checkpoint_v2(k->db, NULL, mode, &log, &done);
-	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-		log_errx("checkpoint: %s", sqlite3_errmsg(k->db));
-		return -1;
-	}
-	if (rc == SQLITE_OK && log < 0) {
+	rc = sqlite3_wal_checkpoint_v2(db, NULL, mode, &log, &done);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		log_errx("checkpoint: %s", sqlite3_errmsg(db));
+	else if (rc == SQLITE_OK && log < 0)
 		log_errx("checkpoint: the database is not in WAL mode");
-		return -1;
-	}
-	return log;
 }
 
 static void *
@@ -96,7 +90,7 @@ ckpt_main(void *arg)
 		if (k->stopping)
 			break;
 		pthread_mutex_unlock(&k->lock);
-		(void)checkpoint(k, SQLITE_CHECKPOINT_PASSIVE);
+		checkpoint(k, SQLITE_CHECKPOINT_PASSIVE);
 		pthread_mutex_lock(&k->lock);
 		/* Commits during the checkpoint re-arm it through the hook. */
 		k->pending = 0;
@@ -110,30 +104,24 @@ store_ckpt_start(struct store *s)
 {
 	struct store_ckpt	*k;
 	sqlite3			*wdb = store_db(store_write_conn(s));
+	char			 err[256];
 
 	if (sqlite3_db_readonly(wdb, "main") == 1)
 		return NULL;	/* a read-only tool: nothing to checkpoint */
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
-	if (sqlite3_open_v2(store_path(s), &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
-		log_errx("checkpointer: %s", k->db ? sqlite3_errmsg(k->db) : "cannot open");
-		sqlite3_close(k->db);
+	/*
+	 * Opened like the writer's connection, journal_mode=WAL included: a
+	 * connection that has not yet looked at the database does not know it
+	 * is in WAL mode, and a checkpoint through it is a silent no-op (log
+	 * and done come back -1). Checkpoints here are passive: they never
+	 * call the busy handler.
+	 */
+	if ((k->conn = store_conn_open(s, err, sizeof(err))) == NULL) {
+		log_errx("checkpointer: %s", err);
 		free(k);
 		return NULL;
 	}
-	sqlite3_busy_timeout(k->db, 10000);
-	/* Until it has looked at the database, a new connection does not know
-	 * it is in WAL mode, and a checkpoint through it is a silent no-op
-	 * (log and done come back -1): say so, and sync as the writer would. */
-	if (sqlite3_exec(k->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		log_errx("checkpointer: %s", sqlite3_errmsg(k->db));
-		sqlite3_close(k->db);
-		free(k);
-		return NULL;
-	}
-	/* Passive checkpoints never call a busy handler; none is needed. */
 	(void)sqlite3_exec(wdb, "PRAGMA journal_size_limit=67108864", NULL, NULL, NULL);
 	k->writer_db = wdb;
 	pthread_mutex_init(&k->lock, NULL);
@@ -141,7 +129,7 @@ store_ckpt_start(struct store *s)
 	if (pthread_create(&k->thread, NULL, ckpt_main, k) != 0) {
 		pthread_cond_destroy(&k->wake);
 		pthread_mutex_destroy(&k->lock);
-		sqlite3_close(k->db);
+		store_conn_close(k->conn);
 		free(k);
 		return NULL;
 	}
@@ -163,7 +151,7 @@ store_ckpt_stop(struct store_ckpt *k)
 	/* Back to SQLite's own checkpoint for whatever the writer does last. */
 	sqlite3_wal_autocheckpoint(k->writer_db, 1000);
 	checkpoint(k, SQLITE_CHECKPOINT_PASSIVE);
-	sqlite3_close(k->db);
+	store_conn_close(k->conn);
 	pthread_cond_destroy(&k->wake);
 	pthread_mutex_destroy(&k->lock);
 	free(k);
