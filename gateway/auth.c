@@ -323,7 +323,7 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	char			 ou[64], cn[128];
 	unsigned char		 digest[32];
 	time_t			 now, until;
-	int			 rc = -1, cached;
+	int			 rc = -1, have_digest;
 	size_t			 k;
 
 	memset(p, 0, sizeof(*p));
@@ -334,7 +334,8 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	if (n > MAX_CHAIN)
 		return -1;
 	now = time(NULL);
-	if ((cached = chain_digest(chain, n, digest) == 0) && vcache_get(a, digest, now, p))
+	if ((have_digest = chain_digest(chain, n, digest) == 0) &&
+	    vcache_get(a, digest, now, p))
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (gnutls_x509_crt_init(&certs[i]) < 0)
@@ -379,7 +380,7 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	snprintf(p->id, sizeof(p->id), "%s:%s", role_name(p->role), cn);
 	rc = 0;
 out:
-	if (rc == 0 && cached) {
+	if (rc == 0 && have_digest) {
 		/* Until the first certificate of the chain expires, at most. */
 		until = now + VCACHE_TTL;
 		for (i = 0; i < n; i++) {

@@ -156,8 +156,6 @@ names_text(const char *const *names, size_t n)
  * dropping the data and family id when it refuses. Otherwise the writer
  * makes them itself: the stored decision is always the writer's.
  */
-
-
 static void
 sealed_free(struct sealed *m)
 {
