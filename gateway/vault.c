@@ -25,7 +25,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
@@ -41,7 +40,32 @@
 struct vault {
 	unsigned char	wrap_key[KEYLEN];
 	unsigned char	pseudonym_key[KEYLEN];
+	/* HMAC-SHA256 keyed with pseudonym_key, fetched and keyed once: each
+	 * pseudonym is a copy of it (HMAC() fetches both algorithms anew). */
+	EVP_MAC_CTX	*pseudonym_mac;
 };
+
+static EVP_MAC_CTX *
+hmac_sha256_new(const unsigned char key[KEYLEN])
+{
+	EVP_MAC		*mac;
+	EVP_MAC_CTX	*ctx;
+	OSSL_PARAM	 params[2];
+
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return NULL;
+	ctx = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);	/* the context holds its own reference */
+	if (ctx == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(ctx, key, KEYLEN, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
 
 static int
 hkdf(const unsigned char *ikm, size_t ikmlen, const char *info, unsigned char out[KEYLEN])
@@ -104,7 +128,8 @@ vault_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (hkdf(master, KEYLEN, "wrap family data keys v1", v->wrap_key) == -1 ||
-	    hkdf(master, KEYLEN, "family pseudonym v1", v->pseudonym_key) == -1) {
+	    hkdf(master, KEYLEN, "family pseudonym v1", v->pseudonym_key) == -1 ||
+	    (v->pseudonym_mac = hmac_sha256_new(v->pseudonym_key)) == NULL) {
 		OPENSSL_cleanse(master, sizeof(master));
 		vault_free(v);
 		snprintf(err, errlen, "key derivation failed");
@@ -119,6 +144,7 @@ vault_free(struct vault *v)
 {
 	if (v == NULL)
 		return;
+	EVP_MAC_CTX_free(v->pseudonym_mac);
 	OPENSSL_cleanse(v, sizeof(*v));
 	free(v);
 }
@@ -128,12 +154,15 @@ vault_pseudonym(const struct vault *v, const char *family_id, char out[65])
 {
 	static const char	hex[] = "0123456789abcdef";
 	unsigned char		mac[32];
-	unsigned int		len = sizeof(mac);
+	size_t			len = 0;
+	EVP_MAC_CTX		*ctx;
 	int			i;
 
-	if (HMAC(EVP_sha256(), v->pseudonym_key, KEYLEN, (const unsigned char *)family_id,
-	    strlen(family_id), mac, &len) == NULL || len != 32)
-		abort();	/* cannot happen with valid arguments */
+	if ((ctx = EVP_MAC_CTX_dup(v->pseudonym_mac)) == NULL ||
+	    EVP_MAC_update(ctx, (const unsigned char *)family_id, strlen(family_id)) != 1 ||
+	    EVP_MAC_final(ctx, mac, &len, sizeof(mac)) != 1 || len != 32)
+		abort();	/* out of memory: a pseudonym is never guessed */
+	EVP_MAC_CTX_free(ctx);
 	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[mac[i] >> 4];
 		out[2 * i + 1] = hex[mac[i] & 15];
