@@ -451,6 +451,12 @@ disclose_job_free(struct disclose_job *j)
 }
 
 static void
+disclose_job_drop(void *arg)
+{
+	disclose_job_free(arg);
+}
+
+static void
 hex32(const unsigned char b[32], char out[65])
 {
 	static const char	x[] = "0123456789abcdef";
@@ -500,14 +506,83 @@ read_override(json_t *o, struct decide_override *ov, int64_t *hold_until)
 		*hold_until = ov->review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
 }
 
+/* After the batch holding the decision is durable (rc 0) or not: the
+ * reply. The job is freed by disclose_job_drop(). */
+static void
+disclosure_created(void *arg, int rc, struct response *rs)
+{
+	struct disclose_job	*j = arg;
+	json_t			*o, *details;
+	char			 at[32];
+
+	if (rc != 0) {
+		if (j->erased)
+			resp_error(rs, 409, "family_erased",
+			    "This family's records were erased; nothing can be disclosed.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable",
+			    "The disclosure could not be recorded; nothing was shared. Try again.", NULL);
+		return;
+	}
+	metrics_decision(j->gw->metrics, j->d.rule);
+	/* A refusal logs its rule only: its agency id and purpose are as typed. */
+	if (j->d.allowed)
+		log_info("disclosure %s allowed rule=%s agency=%s purpose=%s", j->id, j->d.rule,
+		    j->agency != NULL ? j->agency_id : "unregistered",
+		    agency_interest(j->agency, j->purpose) != NULL ? j->purpose : "unregistered");
+	else
+		log_info("disclosure %s refused rule=%s", j->id, j->d.rule);
+
+	if (!j->d.allowed) {
+		details = json_pack("{s:s, s:o}", "disclosure_id", j->id,
+		    "ledger", ledger_json(j->seq, j->leaf));
+		if (details != NULL && j->d.interest != NULL)
+			json_object_set_new(details, "withheld_fields",
+			    names_json(j->d.withheld, j->d.nwithheld));
+		if (details != NULL && j->agency == NULL)	/* a typo, not a deactivation */
+			json_object_set_new(details, "agency_known", json_false());
+		if (details != NULL && j->d.field != NULL)
+			json_object_set_new(details, "field", json_string(j->d.field));
+		if (details != NULL && j->has_override &&
+		    strcmp(j->d.rule, "override_incomplete") == 0 &&
+		    decide_review_date(j->ov.review_by_us, j->now_us,
+		    j->gw->cfg.max_hold_days) == REVIEW_DATE_TOO_FAR) {
+			json_object_set_new(details, "max_hold_days",
+			    json_integer(j->gw->cfg.max_hold_days));
+			json_object_set_new(details, "latest_review_by", json_stringn(store_time_fmt(
+			    decide_review_date_latest(j->now_us, j->gw->cfg.max_hold_days), at), 10));
+		}
+		resp_error(rs, 403, j->d.rule, j->d.message, details);
+		return;
+	}
+	o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s}",
+	    "disclosure_id", j->id,
+	    "disclosed_fields", names_json(j->d.disclosed, j->d.ndisclosed),
+	    "withheld_fields", names_json(j->d.withheld, j->d.nwithheld),
+	    "notification", notify_name(j->d.notify),
+	    "lawful_basis", lawful_basis_json(j->d.article6, j->d.article9),
+	    "ledger", ledger_json(j->seq, j->leaf),
+	    "created_at", store_time_fmt(j->now_us, at));
+	if (o != NULL && j->d.notify == NOTIFY_HELD)
+		json_object_set_new(o, "review_by",
+		    json_stringn(store_time_fmt(j->d.review_by_us, at), 10));
+	if (o == NULL)
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+	else
+		resp_json(rs, 201, o);
+	if (j->d.notify == NOTIFY_QUEUED)
+		notifier_kick(j->gw->notifier);
+	if (j->agency->delivery == DELIVERY_PUSH)
+		delivery_kick(j->gw->delivery);
+}
+
 static void
 disclosure_create(struct request *r, struct response *rs)
 {
 	struct disclose_job	*j;
-	json_t			*o, *details;
+	json_t			*o;
 	const char		*k;
 	json_t			*v;
-	char			 at[32];
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
@@ -543,69 +618,9 @@ disclosure_create(struct request *r, struct response *rs)
 	vault_pseudonym(r->gw->vault, j->family_id, j->pseudonym);
 	store_new_id("dsc_", j->id, sizeof(j->id));
 	pre_seal(j);
-
-	if (writer_submit(r->gw->writer, disclose_job, j) != 0) {
-		if (j->erased)
-			resp_error(rs, 409, "family_erased",
-			    "This family's records were erased; nothing can be disclosed.", NULL);
-		else
-			resp_error(rs, 503, "store_unavailable",
-			    "The disclosure could not be recorded; nothing was shared. Try again.", NULL);
-		disclose_job_free(j);
-		return;
-	}
-	metrics_decision(r->gw->metrics, j->d.rule);
-	/* A refusal logs its rule only: its agency id and purpose are as typed. */
-	if (j->d.allowed)
-		log_info("disclosure %s allowed rule=%s agency=%s purpose=%s", j->id, j->d.rule,
-		    j->agency != NULL ? j->agency_id : "unregistered",
-		    agency_interest(j->agency, j->purpose) != NULL ? j->purpose : "unregistered");
-	else
-		log_info("disclosure %s refused rule=%s", j->id, j->d.rule);
-
-	if (!j->d.allowed) {
-		details = json_pack("{s:s, s:o}", "disclosure_id", j->id,
-		    "ledger", ledger_json(j->seq, j->leaf));
-		if (details != NULL && j->d.interest != NULL)
-			json_object_set_new(details, "withheld_fields",
-			    names_json(j->d.withheld, j->d.nwithheld));
-		if (details != NULL && j->agency == NULL)	/* a typo, not a deactivation */
-			json_object_set_new(details, "agency_known", json_false());
-		if (details != NULL && j->d.field != NULL)
-			json_object_set_new(details, "field", json_string(j->d.field));
-		if (details != NULL && j->has_override &&
-		    strcmp(j->d.rule, "override_incomplete") == 0 &&
-		    decide_review_date(j->ov.review_by_us, j->now_us,
-		    r->gw->cfg.max_hold_days) == REVIEW_DATE_TOO_FAR) {
-			json_object_set_new(details, "max_hold_days",
-			    json_integer(r->gw->cfg.max_hold_days));
-			json_object_set_new(details, "latest_review_by", json_stringn(store_time_fmt(
-			    decide_review_date_latest(j->now_us, r->gw->cfg.max_hold_days), at), 10));
-		}
-		resp_error(rs, 403, j->d.rule, j->d.message, details);
-		disclose_job_free(j);
-		return;
-	}
-	o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s}",
-	    "disclosure_id", j->id,
-	    "disclosed_fields", names_json(j->d.disclosed, j->d.ndisclosed),
-	    "withheld_fields", names_json(j->d.withheld, j->d.nwithheld),
-	    "notification", notify_name(j->d.notify),
-	    "lawful_basis", lawful_basis_json(j->d.article6, j->d.article9),
-	    "ledger", ledger_json(j->seq, j->leaf),
-	    "created_at", store_time_fmt(j->now_us, at));
-	if (o != NULL && j->d.notify == NOTIFY_HELD)
-		json_object_set_new(o, "review_by",
-		    json_stringn(store_time_fmt(j->d.review_by_us, at), 10));
-	if (o == NULL)
-		resp_error(rs, 500, "internal", "Internal error.", NULL);
-	else
-		resp_json(rs, 201, o);
-	if (j->d.notify == NOTIFY_QUEUED)
-		notifier_kick(r->gw->notifier);
-	if (j->agency->delivery == DELIVERY_PUSH)
-		delivery_kick(r->gw->delivery);
-	disclose_job_free(j);
+	/* The reply waits for the commit with the connection suspended, not
+	 * a thread: disclosure_created() makes it. */
+	resp_defer(rs, disclose_job, j, disclosure_created, disclose_job_drop);
 }
 
 /* ---- GET /v1/disclosures/{id} ---- */

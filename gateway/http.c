@@ -64,6 +64,8 @@ struct connctx {
 	struct principal who;
 };
 
+enum defer_state { DEFER_NONE, DEFER_WAITING, DEFER_DONE };
+
 /* Per request. */
 struct reqctx {
 	char		*body;
@@ -71,6 +73,13 @@ struct reqctx {
 	int		 too_big;
 	struct timespec	 start;
 	const char	*route;		/* pattern for metrics */
+	/* A reply deferred until its writer job is durable (resp_defer). */
+	struct resp_defer defer;
+	json_t		*json;		/* the parsed body, kept for the job */
+	atomic_int	 defer_state;
+	int		 job_rc;
+	struct MHD_Connection *conn;
+	struct server	*s;
 };
 
 struct server {
@@ -78,6 +87,7 @@ struct server {
 	struct MHD_Daemon	*d;
 	char			*key_pem, *cert_pem, *trust_pem;
 	atomic_int		 inflight;
+	atomic_int		 deferred;	/* jobs queued for suspended connections */
 	unsigned		 port;
 };
 
@@ -127,6 +137,16 @@ resp_text(struct response *rs, int status, const char *ctype, char *text, size_t
 	rs->text = text;
 	rs->textlen = len;
 	rs->content_type = ctype;
+}
+
+void
+resp_defer(struct response *rs, writer_job_fn job, void *arg, resp_finish_fn finish,
+    void (*drop)(void *arg))
+{
+	rs->defer.job = job;
+	rs->defer.arg = arg;
+	rs->defer.finish = finish;
+	rs->defer.drop = drop;
 }
 
 static char *
@@ -322,9 +342,55 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		json_decref(errors);
 	}
 	rt->fn(&req, rs);
+	if (rs->defer.job != NULL) {
+		rc->json = req.body;	/* the deferred job may point into it */
+		return;
+	}
 	json_decref(req.body);
 	if (rs->status == 0)
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
+}
+
+/* Writer thread: the deferred job's batch is durable (or failed). */
+static void
+defer_done(void *arg, int job_rc)
+{
+	struct reqctx	*rc = arg;
+	struct server	*s = rc->s;
+
+	rc->job_rc = job_rc;
+	atomic_store(&rc->defer_state, DEFER_DONE);
+	MHD_resume_connection(rc->conn);
+	atomic_fetch_sub(&s->deferred, 1);
+}
+
+/* Suspends the connection, then queues the job: the connection is
+ * suspended before anything can resume it. */
+static enum MHD_Result
+defer_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc,
+    struct response *rs)
+{
+	rc->defer = rs->defer;
+	memset(&rs->defer, 0, sizeof(rs->defer));
+	rc->conn = conn;
+	rc->s = s;
+	atomic_store(&rc->defer_state, DEFER_WAITING);
+	atomic_fetch_add(&s->deferred, 1);
+	MHD_suspend_connection(conn);
+	if (writer_submit_async(s->gw->writer, rc->defer.job, rc->defer.arg, defer_done, rc) != 0)
+		defer_done(rc, -1);	/* the writer is stopping: finish says so */
+	return MHD_YES;
+}
+
+/* Drops what a deferred reply held: once, whether finish ran or not. */
+static void
+defer_end(struct reqctx *rc)
+{
+	if (rc->defer.drop != NULL)
+		rc->defer.drop(rc->defer.arg);
+	memset(&rc->defer, 0, sizeof(rc->defer));
+	json_decref(rc->json);
+	rc->json = NULL;
 }
 
 static enum MHD_Result
@@ -383,6 +449,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		}
 		return MHD_YES;
 	}
+	if (atomic_load(&rc->defer_state) == DEFER_DONE) {
+		atomic_store(&rc->defer_state, DEFER_NONE);
+		rc->defer.finish(rc->defer.arg, rc->job_rc, &rs);
+		defer_end(rc);
+		if (rs.status == 0)
+			resp_error(&rs, 500, "internal", "Internal error.", NULL);
+		return send_response(conn, rc, s, &rs, 0);
+	}
 	if (*upload_data_size > 0) {
 		if (!rc->too_big) {
 			if (rc->len + *upload_data_size > s->gw->cfg.max_body) {
@@ -410,6 +484,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 	dispatch(s, conn, cc, rc, method, url, &rs);
+	if (rs.defer.job != NULL)
+		return defer_start(s, conn, rc, &rs);
 	return send_response(conn, rc, s, &rs, 0);
 }
 
@@ -424,6 +500,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (rc == NULL)
 		return;
+	if (atomic_load(&rc->defer_state) == DEFER_WAITING) {
+		/* Cannot happen: server_stop() waits for every deferred job.
+		 * Leak rather than free what the writer still holds. */
+		log_errx("request completed while its writer job was queued");
+		return;
+	}
+	defer_end(rc);		/* a client gone before its deferred reply */
 	free(rc->body);
 	free(rc);
 	*con_cls = NULL;
@@ -554,14 +637,13 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	 * pool and TLS session (~25 KiB with 16 KiB).
 	 */
 	flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	s->d = MHD_start_daemon(flags, (uint16_t)gw->cfg.port, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
 	    MHD_OPTION_HTTPS_MEM_TRUST, s->trust_pem,
 	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-	    MHD_OPTION_THREAD_POOL_SIZE, gw->cfg.threads,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(12 * 1024),
 	    MHD_OPTION_CONNECTION_TIMEOUT, gw->cfg.conn_timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, gw->cfg.conn_limit,
@@ -569,6 +651,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    /* One thread is the daemon's own, not a pool (which would warn). */
+	    gw->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, gw->cfg.threads,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "cannot start HTTPS on %s:%u (port in use? bad key?)",
@@ -605,6 +689,11 @@ server_stop(struct server *s, unsigned grace)
 			nanosleep(&ts, NULL);
 			waited++;
 		}
+		/* Past the grace too: a deferred job's connection must be
+		 * resumed before the daemon goes, and the writer, still
+		 * running, finishes every job it was given. */
+		while (atomic_load(&s->deferred) > 0)
+			nanosleep(&ts, NULL);
 		MHD_stop_daemon(s->d);
 		if (lsock != MHD_INVALID_SOCKET)
 			close(lsock);

@@ -16,9 +16,11 @@
 #include <jansson.h>
 
 #include "principal.h"
+#include "writer.h"
 
 struct gateway;
 struct MHD_Connection;
+struct response;
 
 #define ROUTE_MAX_PARAMS	4
 
@@ -34,6 +36,24 @@ struct request {
 	struct MHD_Connection	*conn;
 };
 
+/*
+ * A reply that waits for a writer job (resp_defer). http.c suspends the
+ * connection rather than block a request thread on the commit, queues
+ * job(conn, arg) with writer_submit_async(), and once its batch is durable
+ * (or failed: rc -1) resumes the connection and, on a request thread,
+ * calls finish(arg, rc, rs) to fill the reply. drop(arg) is called exactly
+ * once at the end, after finish or without it (the client went away). The
+ * request's parsed body stays alive until drop: arg may point into it; the
+ * principal (request.who) lives as long as the connection.
+ */
+typedef void (*resp_finish_fn)(void *arg, int rc, struct response *);
+struct resp_defer {
+	writer_job_fn	 job;
+	void		*arg;
+	resp_finish_fn	 finish;
+	void		 (*drop)(void *arg);
+};
+
 struct response {
 	int		 status;
 	json_t		*json;		/* owned; sent as application/json */
@@ -41,6 +61,7 @@ struct response {
 	size_t		 textlen;
 	const char	*content_type;
 	const char	*location;	/* optional Location header (static or owned by json) */
+	struct resp_defer defer;	/* set by resp_defer(): the reply comes later */
 };
 
 /* Header value or NULL. Case-insensitive name. */
@@ -56,6 +77,10 @@ void	 resp_json(struct response *, int status, json_t *body);
  * must never contain personal data. */
 void	 resp_error(struct response *, int status, const char *code,
 	    const char *message, json_t *details);
+/* Defers the reply until job has run in a durable batch (see struct
+ * resp_defer); the handler returns at once and sets nothing else. */
+void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn finish,
+	    void (*drop)(void *arg));
 /* Sets a non-JSON reply; takes ownership of text (malloc'd). */
 void	 resp_text(struct response *, int status, const char *content_type,
 	    char *text, size_t len);

@@ -7,6 +7,12 @@
  * (one fsync under synchronous=FULL), then the commit hooks, then it wakes
  * every job of the batch. So N concurrent disclosures cost one fsync, and a
  * reply is only ever sent for a job whose batch is on disk.
+ *
+ * A job queued with writer_submit_async() has no thread waiting for it:
+ * its done function is called on the writer thread once its batch is
+ * durable (or failed), after the commit hooks, outside the queue lock.
+ * http.c uses it to suspend a connection instead of blocking a request
+ * thread, so a few threads can keep many requests in one batch.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -26,7 +32,9 @@ struct job {
 	void		*arg;
 	int		 rc;
 	int		 done;
-	pthread_cond_t	 cond;
+	pthread_cond_t	 cond;		/* writer_submit(): its waiter sleeps here */
+	writer_done_fn	 done_fn;	/* writer_submit_async(): called, then the job freed */
+	void		*done_arg;
 	struct job	*next;
 };
 
@@ -121,11 +129,20 @@ writer_main(void *arg)
 
 		run_batch(w, batch);
 
+		/* Asynchronous jobs first, outside the lock: the waiters'
+		 * jobs live on their stacks and go the moment done is set. */
+		for (j = batch; j != NULL; j = j->next)
+			if (j->done_fn != NULL)
+				j->done_fn(j->done_arg, j->rc);
 		pthread_mutex_lock(&w->lock);
 		w->batches++;
 		w->jobs += n;
 		for (j = batch; j != NULL; j = next) {
 			next = j->next;
+			if (j->done_fn != NULL) {
+				free(j);
+				continue;
+			}
 			j->done = 1;
 			pthread_cond_signal(&j->cond);
 		}
@@ -192,6 +209,36 @@ writer_submit(struct writer *w, writer_job_fn fn, void *arg)
 	pthread_mutex_unlock(&w->lock);
 	pthread_cond_destroy(&j.cond);
 	return j.rc;
+}
+
+int
+writer_submit_async(struct writer *w, writer_job_fn fn, void *arg, writer_done_fn done,
+    void *done_arg)
+{
+	struct job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return -1;
+	j->fn = fn;
+	j->arg = arg;
+	j->rc = -1;
+	j->done_fn = done;
+	j->done_arg = done_arg;
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		free(j);
+		return -1;
+	}
+	if (w->tail != NULL)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->depth++;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
 }
 
 unsigned

@@ -18,6 +18,10 @@ struct writer;
  * keep its writes, anything else to roll them back (that value is returned
  * by writer_submit). It must not block on anything but the store. */
 typedef int (*writer_job_fn)(struct store_conn *, void *arg);
+/* Called on the writer thread once an asynchronous job's batch is durable,
+ * with the job's return value (or -1 if the batch failed to commit). It
+ * must be quick and must not submit to the writer. */
+typedef void (*writer_done_fn)(void *done_arg, int rc);
 /* Called on the writer thread after each successful commit (e.g. to move
  * the ledger's in-memory tree forward). */
 typedef void (*writer_commit_fn)(void *arg);
@@ -30,6 +34,12 @@ void		 writer_on_commit(struct writer *, writer_commit_fn, void *arg);
  * durable. Returns fn's return value, or -1 if the batch failed to commit
  * (then nothing of the job was kept) or the writer is stopping. */
 int		 writer_submit(struct writer *, writer_job_fn fn, void *arg);
+/* Queues fn(conn, arg) for the next batch without waiting: done(done_arg,
+ * rc) is called on the writer thread when that batch is durable or has
+ * failed. 0 queued (done will be called exactly once); -1 not queued (out
+ * of memory, or the writer is stopping: done will not be called). */
+int		 writer_submit_async(struct writer *, writer_job_fn fn, void *arg,
+		    writer_done_fn done, void *done_arg);
 /* Jobs waiting for the next batch (a metrics gauge). */
 unsigned	 writer_queue_depth(struct writer *);
 /* Batches run and jobs run since start: jobs / batches is the mean batch

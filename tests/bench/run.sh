@@ -57,9 +57,9 @@ CONNS=${CONNS:-32}
 IDLE_CONNS=${IDLE_CONNS:-1000}
 SEED_ROWS=${SEED_ROWS:-1000000}
 FAMILIES=${FAMILIES:-100}
-# nginx workers: 16 unless GW_THREADS says otherwise (gatewayd's default is 32
-# request threads, but they block on the writer, nginx's do not); here 16
-# workers were the faster nginx (29-33k req/s against 23-26k with 2).
+# nginx workers: 16 unless GW_THREADS says otherwise (gatewayd's default is 4
+# threads); the ceiling is nginx at its best here: 16 workers were the faster
+# nginx on this machine (29-33k req/s against 23-26k with 2).
 NGINX_WORKERS=${NGINX_WORKERS:-${GW_THREADS:-16}}
 PKI=${PKI:-certs/dev}
 case "$PKI" in /*) ;; *) PKI="$top/$PKI" ;; esac

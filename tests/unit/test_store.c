@@ -323,6 +323,75 @@ test_checkpoints_move_the_log_into_the_database(void **state)
 	assert_true(st.st_size > before + 64 * 1024);
 }
 
+/* writer_submit_async(): done comes once per job, after its batch is
+ * durable (a fresh read sees the row), with the job's own return value; a
+ * failing job is rolled back alone. */
+struct async_done {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 calls, rc[3];
+	struct store	*store;
+	int		 visible[3];
+};
+
+struct async_arg {
+	struct insert_arg	 ins;
+	struct async_done	*d;
+	int			 n;
+};
+
+static void
+async_done_fn(void *arg, int rc)
+{
+	struct async_arg	*a = arg;
+	struct store_conn	*c;
+	struct consent_row	 r;
+
+	/* Durable already: a read connection of its own sees the row. */
+	c = store_read_begin(a->d->store);
+	a->d->visible[a->n] = c != NULL && store_consent_get(c, a->ins.id, &r) == 0;
+	store_read_end(a->d->store, c);
+	pthread_mutex_lock(&a->d->lock);
+	a->d->rc[a->n] = rc;
+	a->d->calls++;
+	pthread_cond_signal(&a->d->cond);
+	pthread_mutex_unlock(&a->d->lock);
+}
+
+static int
+async_job(struct store_conn *c, void *arg)
+{
+	return insert_job(c, &((struct async_arg *)arg)->ins);
+}
+
+static void
+test_writer_async_done_after_durable(void **state)
+{
+	struct fixture		*f = *state;
+	struct async_done	 d = { .store = f->store };
+	struct async_arg	 a[3] = {
+		{ { "as0", 0 }, &d, 0 }, { { "as1", 1 }, &d, 1 }, { { "as2", 0 }, &d, 2 } };
+	int			 i;
+
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.cond, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(writer_submit_async(f->writer, async_job, &a[i], async_done_fn,
+		    &a[i]), 0);
+	pthread_mutex_lock(&d.lock);
+	while (d.calls < 3)
+		pthread_cond_wait(&d.cond, &d.lock);
+	pthread_mutex_unlock(&d.lock);
+	assert_int_equal(d.rc[0], 0);
+	assert_int_equal(d.rc[1], 7);
+	assert_int_equal(d.rc[2], 0);
+	assert_int_equal(d.visible[0], 1);
+	assert_int_equal(d.visible[1], 0);	/* rolled back alone */
+	assert_int_equal(d.visible[2], 1);
+	pthread_cond_destroy(&d.cond);
+	pthread_mutex_destroy(&d.lock);
+}
+
 struct thread_arg {
 	struct writer	*w;
 	int		 n;
@@ -589,6 +658,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoints_move_the_log_into_the_database, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_async_done_after_durable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
