@@ -782,11 +782,11 @@ breach_metrics_register(struct gateway *gw)
 			 ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE))
 
 const struct route breach_routes[] = {
-	{ "POST", "/v1/breaches", RECORDERS, "breach", breach_record },
-	{ "GET", "/v1/breaches", RECORDERS | ROLE_BIT(ROLE_AUDITOR), NULL, breach_list },
-	{ "GET", "/v1/breaches/{id}", RECORDERS | ROLE_BIT(ROLE_AUDITOR), NULL, breach_show },
+	{ "POST", "/v1/breaches", RECORDERS, "breach", breach_record, 0 },
+	{ "GET", "/v1/breaches", RECORDERS | ROLE_BIT(ROLE_AUDITOR), NULL, breach_list, 0 },
+	{ "GET", "/v1/breaches/{id}", RECORDERS | ROLE_BIT(ROLE_AUDITOR), NULL, breach_show, 0 },
 	{ "POST", "/v1/breaches/{id}/decision", ROLE_BIT(ROLE_DP_TRUSTEE), "breach-decision",
-	    breach_decide },
-	{ "POST", "/v1/breaches/{id}/amendments", RECORDERS, "breach-amendment", breach_amend },
-	{ NULL, NULL, 0, NULL, NULL }
+	    breach_decide, 0 },
+	{ "POST", "/v1/breaches/{id}/amendments", RECORDERS, "breach-amendment", breach_amend, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -210,8 +210,8 @@ consent_withdraw(struct request *r, struct response *rs)
 }
 
 const struct route consent_routes[] = {
-	{ "POST", "/v1/consents", ROLE_BIT(ROLE_STAFF), "consent", consent_record },
+	{ "POST", "/v1/consents", ROLE_BIT(ROLE_STAFF), "consent", consent_record, 0 },
 	{ "POST", "/v1/consents/{id}/withdraw", ROLE_BIT(ROLE_STAFF), "consent-withdraw",
-	    consent_withdraw },
-	{ NULL, NULL, 0, NULL, NULL }
+	    consent_withdraw, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

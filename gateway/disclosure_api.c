@@ -1124,12 +1124,12 @@ override_review(struct request *r, struct response *rs)
 const struct route disclosure_routes[] = {
 	{ "POST", "/v1/disclosures",
 	    ROLE_BIT(ROLE_STAFF) | ROLE_BIT(ROLE_SAFEGUARDING_LEAD), "disclosure",
-	    disclosure_create },
+	    disclosure_create, ROUTE_INLINE },	/* defers its reply: resp_defer */
 	/* Everyone may ask; whoever may not read gets 404 from the handler. */
-	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get },
+	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get, 0 },
 	{ "POST", "/v1/overrides/{disclosure_id}/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),
-	    "override-lift", override_lift },
+	    "override-lift", override_lift, 0 },
 	{ "POST", "/v1/overrides/{disclosure_id}/review", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),
-	    "override-review", override_review },
-	{ NULL, NULL, 0, NULL, NULL }
+	    "override-review", override_review, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -59,6 +59,6 @@ erase(struct request *r, struct response *rs)
 }
 
 const struct route erasure_routes[] = {
-	{ "POST", "/v1/families/{id}/erasure", ROLE_BIT(ROLE_STAFF), "erasure", erase },
-	{ NULL, NULL, 0, NULL, NULL }
+	{ "POST", "/v1/families/{id}/erasure", ROLE_BIT(ROLE_STAFF), "erasure", erase, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

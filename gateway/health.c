@@ -45,7 +45,7 @@ metrics(struct request *r, struct response *rs)
 }
 
 const struct route core_routes[] = {
-	{ "GET", "/healthz", ROLES_ANY, NULL, healthz },
-	{ "GET", "/metrics", ROLES_CHARITY, NULL, metrics },
-	{ NULL, NULL, 0, NULL, NULL }
+	{ "GET", "/healthz", ROLES_ANY, NULL, healthz, ROUTE_INLINE },
+	{ "GET", "/metrics", ROLES_CHARITY, NULL, metrics, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

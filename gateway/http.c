@@ -40,6 +40,11 @@
 #include "schemas.h"
 #include "server.h"
 #include "store.h"
+#include "taskpool.h"
+
+/* Threads for the handlers that may block (taskpool.h): as many as blocked
+ * request threads the gateway had before they moved off libmicrohttpd's. */
+#define HANDLER_THREADS	16
 
 /*
  * TLS 1.2 and 1.3 only, AEAD ciphers, forward secrecy. The key-exchange
@@ -73,10 +78,16 @@ struct reqctx {
 	int		 too_big;
 	struct timespec	 start;
 	const char	*route;		/* pattern for metrics */
+	char		 pathbuf[512];	/* the route's {params} point into it */
+	/* A handler run on the handler pool: the request it is given and
+	 * the reply it fills. */
+	route_fn	 offload;
+	struct request	*req;
+	struct response	 out;
 	/* A reply deferred until its writer job is durable (resp_defer). */
 	struct resp_defer defer;
 	json_t		*json;		/* the parsed body, kept for the job */
-	atomic_int	 defer_state;
+	atomic_int	 defer_state;	/* also set while a handler runs off-thread */
 	int		 job_rc;
 	struct MHD_Connection *conn;
 	struct server	*s;
@@ -87,7 +98,8 @@ struct server {
 	struct MHD_Daemon	*d;
 	char			*key_pem, *cert_pem, *trust_pem;
 	atomic_int		 inflight;
-	atomic_int		 deferred;	/* jobs queued for suspended connections */
+	atomic_int		 deferred;	/* suspended connections still to resume */
+	struct taskpool		*handlers;
 	unsigned		 port;
 };
 
@@ -252,7 +264,6 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 {
 	const struct route	*rt;
 	struct request		 req;
-	char			 pathbuf[512];
 	int			 path_known = 0, vrc;
 	json_error_t		 jerr;
 	json_t			*errors;
@@ -269,8 +280,8 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
 		return;
 	}
-	if (strlen(url) >= sizeof(pathbuf) ||
-	    (rt = router_match(method, url, pathbuf, sizeof(pathbuf), req.params, &path_known)) == NULL) {
+	if (strlen(url) >= sizeof(rc->pathbuf) || (rt = router_match(method, url, rc->pathbuf,
+	    sizeof(rc->pathbuf), req.params, &path_known)) == NULL) {
 		if (path_known)
 			resp_error(rs, 405, "method_not_allowed",
 			    "This path does not accept that method.", NULL);
@@ -341,6 +352,13 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		}
 		json_decref(errors);
 	}
+	if (!(rt->flags & ROUTE_INLINE) && s->handlers != NULL &&
+	    (rc->req = malloc(sizeof(*rc->req))) != NULL) {
+		*rc->req = req;		/* run by offload_run() */
+		rc->offload = rt->fn;
+		rc->json = req.body;
+		return;
+	}
 	rt->fn(&req, rs);
 	if (rs->defer.job != NULL) {
 		rc->json = req.body;	/* the deferred job may point into it */
@@ -382,13 +400,50 @@ defer_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc,
 	return MHD_YES;
 }
 
-/* Drops what a deferred reply held: once, whether finish ran or not. */
+/* Handler pool thread: runs the handler; its reply is sent once the
+ * connection is resumed, or after its own deferred job. */
+static void
+offload_run(void *arg)
+{
+	struct reqctx	*rc = arg;
+
+	rc->offload(rc->req, &rc->out);
+	rc->offload = NULL;
+	if (rc->out.defer.job == NULL) {
+		defer_done(rc, 0);
+		return;
+	}
+	rc->defer = rc->out.defer;
+	memset(&rc->out.defer, 0, sizeof(rc->out.defer));
+	if (writer_submit_async(rc->s->gw->writer, rc->defer.job, rc->defer.arg, defer_done, rc) != 0)
+		defer_done(rc, -1);
+}
+
+static enum MHD_Result
+offload_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc)
+{
+	rc->conn = conn;
+	rc->s = s;
+	atomic_store(&rc->defer_state, DEFER_WAITING);
+	atomic_fetch_add(&s->deferred, 1);
+	MHD_suspend_connection(conn);
+	if (taskpool_submit(s->handlers, offload_run, rc) != 0)
+		offload_run(rc);	/* the pool is stopping: here, then */
+	return MHD_YES;
+}
+
+/* Drops what a deferred or off-thread reply held: once, sent or not. */
 static void
 defer_end(struct reqctx *rc)
 {
 	if (rc->defer.drop != NULL)
 		rc->defer.drop(rc->defer.arg);
 	memset(&rc->defer, 0, sizeof(rc->defer));
+	json_decref(rc->out.json);
+	free(rc->out.text);
+	memset(&rc->out, 0, sizeof(rc->out));
+	free(rc->req);
+	rc->req = NULL;
 	json_decref(rc->json);
 	rc->json = NULL;
 }
@@ -451,7 +506,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 	if (atomic_load(&rc->defer_state) == DEFER_DONE) {
 		atomic_store(&rc->defer_state, DEFER_NONE);
-		rc->defer.finish(rc->defer.arg, rc->job_rc, &rs);
+		if (rc->defer.finish != NULL)
+			rc->defer.finish(rc->defer.arg, rc->job_rc, &rs);
+		else {
+			rs = rc->out;	/* made by the handler on the pool */
+			memset(&rc->out, 0, sizeof(rc->out));
+		}
 		defer_end(rc);
 		if (rs.status == 0)
 			resp_error(&rs, 500, "internal", "Internal error.", NULL);
@@ -484,6 +544,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 	dispatch(s, conn, cc, rc, method, url, &rs);
+	if (rc->offload != NULL)
+		return offload_start(s, conn, rc);
 	if (rs.defer.job != NULL)
 		return defer_start(s, conn, rc, &rs);
 	return send_response(conn, rc, s, &rs, 0);
@@ -636,6 +698,10 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	 * headers get 431) and keeps 1000 idle connections to ~21 KiB each,
 	 * pool and TLS session (~25 KiB with 16 KiB).
 	 */
+	if ((s->handlers = taskpool_start(HANDLER_THREADS, "gw-handler")) == NULL) {
+		snprintf(err, errlen, "cannot start the handler threads");
+		goto fail;
+	}
 	flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 	    MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	s->d = MHD_start_daemon(flags, (uint16_t)gw->cfg.port, NULL, NULL, on_request, s,
@@ -698,6 +764,7 @@ server_stop(struct server *s, unsigned grace)
 		if (lsock != MHD_INVALID_SOCKET)
 			close(lsock);
 	}
+	taskpool_stop(s->handlers);
 	free(s->key_pem);
 	free(s->cert_pem);
 	free(s->trust_pem);

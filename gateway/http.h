@@ -93,7 +93,16 @@ struct route {
 	unsigned	 roles;		/* ROLE_BIT mask of who may call it */
 	const char	*schema;	/* body schema name ("consent") or NULL: no body */
 	route_fn	 fn;
+	unsigned	 flags;		/* ROUTE_INLINE */
 };
+/*
+ * Handlers run on a pool of their own (taskpool.h), the connection
+ * suspended meanwhile, so they may block on the store; the libmicrohttpd
+ * threads go on serving every other connection. A ROUTE_INLINE handler runs
+ * on the libmicrohttpd thread: it must never block, or must defer its
+ * reply itself (resp_defer), as POST /v1/disclosures does.
+ */
+#define ROUTE_INLINE	0x1
 
 /* Route tables, one per module, terminated by { NULL }. router.c lists them. */
 extern const struct route	core_routes[];		/* health.c */

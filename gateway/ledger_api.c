@@ -298,14 +298,14 @@ get_entries(struct request *r, struct response *rs)
 }
 
 const struct route ledger_routes[] = {
-	{ "GET", "/v1/ledger/checkpoint", ROLES_ANY, NULL, get_checkpoint },
-	{ "GET", "/v1/ledger/proof/{seq}", ROLES_ANY, NULL, get_proof },
-	{ "GET", "/v1/ledger/consistency", ROLES_ANY, NULL, get_consistency },
+	{ "GET", "/v1/ledger/checkpoint", ROLES_ANY, NULL, get_checkpoint, 0 },
+	{ "GET", "/v1/ledger/proof/{seq}", ROLES_ANY, NULL, get_proof, 0 },
+	{ "GET", "/v1/ledger/consistency", ROLES_ANY, NULL, get_consistency, 0 },
 	/* Entries name families (by pseudonym), actors and purposes: personal
 	 * data, so only those who oversee the records read them. Checkpoints,
 	 * proofs and the key hold hashes only and stay open to every principal. */
 	{ "GET", "/v1/ledger/entries", ROLE_BIT(ROLE_AUDITOR) | ROLE_BIT(ROLE_TRUSTEE) |
-	    ROLE_BIT(ROLE_DP_TRUSTEE), NULL, get_entries },
-	{ "GET", "/v1/ledger/key", ROLES_ANY, NULL, get_key },
-	{ NULL, NULL, 0, NULL, NULL }
+	    ROLE_BIT(ROLE_DP_TRUSTEE), NULL, get_entries, 0 },
+	{ "GET", "/v1/ledger/key", ROLES_ANY, NULL, get_key, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -1467,18 +1467,18 @@ requests_metrics(struct gateway *gw)
 
 const struct route request_routes[] = {
 	{ "POST", "/v1/requests", ROLE_BIT(ROLE_AGENCY) | ROLE_BIT(ROLE_STAFF), "request",
-	    request_file },
+	    request_file, 0 },
 	{ "GET", "/v1/requests", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY), NULL,
-	    request_list },
+	    request_list, 0 },
 	{ "GET", "/v1/requests/{id}", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY), NULL,
-	    request_show },
+	    request_show, 0 },
 	{ "POST", "/v1/requests/{id}/decisions", ROLE_BIT(ROLE_TRUSTEE), "request-decision",
-	    request_decide },
+	    request_decide, 0 },
 	{ "GET", "/v1/requests/{id}/statement", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY),
-	    NULL, request_statement },
+	    NULL, request_statement, 0 },
 	{ "POST", "/v1/requests/{id}/notification/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD), NULL,
-	    request_lift },
+	    request_lift, 0 },
 	{ "POST", "/v1/requests/{id}/close", ROLE_BIT(ROLE_TRUSTEE), "request-close",
-	    request_close },
-	{ NULL, NULL, 0, NULL, NULL }
+	    request_close, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -457,6 +457,6 @@ unavailable:
 }
 
 const struct route sar_routes[] = {
-	{ "GET", "/v1/families/{id}/subject-access", ROLE_BIT(ROLE_STAFF), NULL, subject_access },
-	{ NULL, NULL, 0, NULL, NULL }
+	{ "GET", "/v1/families/{id}/subject-access", ROLE_BIT(ROLE_STAFF), NULL, subject_access, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -485,6 +485,6 @@ fail:
 
 const struct route stats_routes[] = {
 	{ "GET", "/v1/stats", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE) |
-	    ROLE_BIT(ROLE_AUDITOR), NULL, stats },
-	{ NULL, NULL, 0, NULL, NULL }
+	    ROLE_BIT(ROLE_AUDITOR), NULL, stats, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Disclosures wait for their group commit with the connection suspended, not
-# a thread (http.c resp_defer, writer_submit_async): one thread still puts
-# many concurrent disclosures in one fsync, a client that goes away before
+# a thread (http.c resp_defer, writer_submit_async), and other handlers run
+# on a pool of their own: one libmicrohttpd thread still puts many
+# concurrent disclosures (or consents) in one fsync, a client that goes away before
 # its reply loses nothing that was acknowledged and leaks nothing, and
 # SIGTERM with disclosures in flight answers or drops each one whole.
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +40,20 @@ test_one_thread_batches_concurrent_disclosures() {
 	[ $((j1 - j0)) -ge 400 ] && [ $((2 * (b1 - b0))) -le $((j1 - j0)) ]
 }
 
+# Any other handler runs on the handler pool (taskpool.c) and may wait for
+# its commit there: the one libmicrohttpd thread goes on reading the other
+# connections, so their consents share batches too.
+test_one_thread_batches_concurrent_consents() {
+	local b0 j0 b1 j1
+	printf '{"family_id":"GC-MANY-{{seq}}","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}' > "$TMP/many.json"
+	b0=$(metric gateway_writer_batches); j0=$(metric gateway_writer_jobs)
+	lg -c 16 -N 200 -d 60 -m POST -b "$TMP/many.json" /v1/consents > "$TMP/lgc.out" || return 1
+	b1=$(metric gateway_writer_batches); j1=$(metric gateway_writer_jobs)
+	[ "$(jq -r '.status["201"] // 0' "$TMP/lgc.out")" -ge 200 ] || { echo "# $(cat "$TMP/lgc.out")"; return 1; }
+	echo "# $((j1 - j0)) jobs in $((b1 - b0)) batches"
+	[ $((2 * (b1 - b0))) -le $((j1 - j0)) ]
+}
+
 # Every 201 a client saw is a stored disclosure, also when clients hang up
 # with requests in flight (loadgen stops at its deadline mid-request).
 test_acknowledged_disclosures_stored_when_clients_vanish() {
@@ -73,6 +88,7 @@ test_sigterm_with_disclosures_in_flight_loses_none() {
 gw_start --threads 1 || exit 1
 run setup
 run test_one_thread_batches_concurrent_disclosures
+run test_one_thread_batches_concurrent_consents
 run test_acknowledged_disclosures_stored_when_clients_vanish
 run test_sigterm_with_disclosures_in_flight_loses_none
 finish
