@@ -18,13 +18,12 @@ config_defaults(struct config *c)
 	c->master_key = NULL;		/* DATA_DIR/master.key */
 	c->notify_url = NULL;
 	c->notify_ca = NULL;
-	/* A disclosure waits for its commit with its connection suspended,
-	 * not its thread (resp_defer), so a few threads keep every busy
-	 * connection in the batch: 4 made ~8,800 disclosures/s against
-	 * ~7,100 with 32 (fewer context switches), 8 and 16 in between. Other
-	 * writes still hold their thread for a commit, and a slow read (a
-	 * witness statement) holds it longer: its thread's other connections
-	 * wait that long. */
+	/* libmicrohttpd's threads only read, parse and answer: a disclosure
+	 * waits for its commit with its connection suspended (resp_defer),
+	 * other handlers run on http.c's handler pool. So a few threads keep
+	 * every busy connection in the batch: 4 made ~8,800 disclosures/s
+	 * against ~7,100 with 32 (fewer context switches), 8 and 16 in
+	 * between. */
 	c->threads = 4;
 	c->max_body = 1024 * 1024;
 	c->conn_limit = 4096;
