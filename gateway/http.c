@@ -99,6 +99,8 @@ struct server {
 	char			*key_pem, *cert_pem, *trust_pem;
 	atomic_int		 inflight;
 	atomic_int		 deferred;	/* suspended connections still to resume */
+	atomic_int		 stopping;	/* server_stop() began: no new requests */
+	atomic_int		 no_suspend;	/* and no new suspensions (may_suspend) */
 	struct taskpool		*handlers;
 	unsigned		 port;
 };
@@ -369,7 +371,27 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 }
 
-/* Writer thread: the deferred job's batch is durable (or failed). */
+/*
+ * Suspending a connection. libmicrohttpd aborts if it is stopped with a
+ * connection suspended, so every suspension is counted (deferred) before it
+ * happens, and server_stop() first forbids new ones (no_suspend), then waits
+ * for the count to reach zero: the writer and the handler pool, still
+ * running, resume each. A request that finds suspension forbidden does its
+ * work on this thread instead. (Each side writes its own flag and then
+ * reads the other's, so at least one sees the other.)
+ */
+static int
+may_suspend(struct server *s)
+{
+	atomic_fetch_add(&s->deferred, 1);
+	if (!atomic_load(&s->no_suspend))
+		return 1;
+	atomic_fetch_sub(&s->deferred, 1);
+	return 0;
+}
+
+/* Writer thread, or the handler pool: the deferred job's batch is durable
+ * (or failed), or the handler has made its reply. */
 static void
 defer_done(void *arg, int job_rc)
 {
@@ -380,56 +402,6 @@ defer_done(void *arg, int job_rc)
 	atomic_store(&rc->defer_state, DEFER_DONE);
 	MHD_resume_connection(rc->conn);
 	atomic_fetch_sub(&s->deferred, 1);
-}
-
-/* Suspends the connection, then queues the job: the connection is
- * suspended before anything can resume it. */
-static enum MHD_Result
-defer_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc,
-    struct response *rs)
-{
-	rc->defer = rs->defer;
-	memset(&rs->defer, 0, sizeof(rs->defer));
-	rc->conn = conn;
-	rc->s = s;
-	atomic_store(&rc->defer_state, DEFER_WAITING);
-	atomic_fetch_add(&s->deferred, 1);
-	MHD_suspend_connection(conn);
-	if (writer_submit_async(s->gw->writer, rc->defer.job, rc->defer.arg, defer_done, rc) != 0)
-		defer_done(rc, -1);	/* the writer is stopping: finish says so */
-	return MHD_YES;
-}
-
-/* Handler pool thread: runs the handler; its reply is sent once the
- * connection is resumed, or after its own deferred job. */
-static void
-offload_run(void *arg)
-{
-	struct reqctx	*rc = arg;
-
-	rc->offload(rc->req, &rc->out);
-	rc->offload = NULL;
-	if (rc->out.defer.job == NULL) {
-		defer_done(rc, 0);
-		return;
-	}
-	rc->defer = rc->out.defer;
-	memset(&rc->out.defer, 0, sizeof(rc->out.defer));
-	if (writer_submit_async(rc->s->gw->writer, rc->defer.job, rc->defer.arg, defer_done, rc) != 0)
-		defer_done(rc, -1);
-}
-
-static enum MHD_Result
-offload_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc)
-{
-	rc->conn = conn;
-	rc->s = s;
-	atomic_store(&rc->defer_state, DEFER_WAITING);
-	atomic_fetch_add(&s->deferred, 1);
-	MHD_suspend_connection(conn);
-	if (taskpool_submit(s->handlers, offload_run, rc) != 0)
-		offload_run(rc);	/* the pool is stopping: here, then */
-	return MHD_YES;
 }
 
 /* Drops what a deferred or off-thread reply held: once, sent or not. */
@@ -446,6 +418,91 @@ defer_end(struct reqctx *rc)
 	rc->req = NULL;
 	json_decref(rc->json);
 	rc->json = NULL;
+}
+
+/* The reply of a deferred or off-thread request, on a libmicrohttpd thread. */
+static enum MHD_Result
+defer_reply(struct server *s, struct MHD_Connection *conn, struct reqctx *rc, int close_after)
+{
+	struct response	rs = { 0 };
+
+	atomic_store(&rc->defer_state, DEFER_NONE);
+	if (rc->defer.finish != NULL)
+		rc->defer.finish(rc->defer.arg, rc->job_rc, &rs);
+	else {
+		rs = rc->out;	/* made by the handler on the pool */
+		memset(&rc->out, 0, sizeof(rc->out));
+	}
+	defer_end(rc);
+	if (rs.status == 0)
+		resp_error(&rs, 500, "internal", "Internal error.", NULL);
+	return send_response(conn, rc, s, &rs, close_after);
+}
+
+/* Suspends the connection, then queues the job: the connection is
+ * suspended before anything can resume it. */
+static enum MHD_Result
+defer_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc,
+    struct response *rs)
+{
+	rc->defer = rs->defer;
+	memset(&rs->defer, 0, sizeof(rs->defer));
+	rc->conn = conn;
+	rc->s = s;
+	if (!may_suspend(s)) {		/* stopping: wait here */
+		rc->job_rc = writer_submit(s->gw->writer, rc->defer.job, rc->defer.arg);
+		return defer_reply(s, conn, rc, 1);
+	}
+	atomic_store(&rc->defer_state, DEFER_WAITING);
+	MHD_suspend_connection(conn);
+	if (writer_submit_async(s->gw->writer, rc->defer.job, rc->defer.arg, defer_done, rc) != 0)
+		defer_done(rc, -1);	/* the writer is stopping: finish says so */
+	return MHD_YES;
+}
+
+/* Runs the handler given to the pool; with its own deferred job, waits for
+ * that (wait) or has the writer resume the connection after it. */
+static void
+offload_call(struct reqctx *rc, int wait)
+{
+	rc->offload(rc->req, &rc->out);
+	rc->offload = NULL;
+	if (rc->out.defer.job == NULL) {
+		rc->job_rc = 0;
+		if (!wait)
+			defer_done(rc, 0);
+		return;
+	}
+	rc->defer = rc->out.defer;
+	memset(&rc->out.defer, 0, sizeof(rc->out.defer));
+	if (wait)
+		rc->job_rc = writer_submit(rc->s->gw->writer, rc->defer.job, rc->defer.arg);
+	else if (writer_submit_async(rc->s->gw->writer, rc->defer.job, rc->defer.arg, defer_done,
+	    rc) != 0)
+		defer_done(rc, -1);
+}
+
+/* Handler pool thread. */
+static void
+offload_run(void *arg)
+{
+	offload_call(arg, 0);
+}
+
+static enum MHD_Result
+offload_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc)
+{
+	rc->conn = conn;
+	rc->s = s;
+	if (!may_suspend(s)) {		/* stopping: the handler runs here */
+		offload_call(rc, 1);
+		return defer_reply(s, conn, rc, 1);
+	}
+	atomic_store(&rc->defer_state, DEFER_WAITING);
+	MHD_suspend_connection(conn);
+	if (taskpool_submit(s->handlers, offload_run, rc) != 0)
+		offload_run(rc);	/* the pool is stopping: here, then */
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -487,6 +544,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			} else
 				cc->state = CONN_OK;
 		}
+		if (atomic_load(&s->stopping)) {
+			rc->route = "stopping";
+			resp_error(&rs, 503, "shutting_down",
+			    "The gateway is shutting down; nothing was done. Try again shortly.", NULL);
+			return send_response(conn, rc, s, &rs, 1);
+		}
 		if (cc->state == CONN_REFUSED) {
 			rc->route = "unauthenticated";
 			resp_error(&rs, 401, cc->why,
@@ -504,19 +567,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		}
 		return MHD_YES;
 	}
-	if (atomic_load(&rc->defer_state) == DEFER_DONE) {
-		atomic_store(&rc->defer_state, DEFER_NONE);
-		if (rc->defer.finish != NULL)
-			rc->defer.finish(rc->defer.arg, rc->job_rc, &rs);
-		else {
-			rs = rc->out;	/* made by the handler on the pool */
-			memset(&rc->out, 0, sizeof(rc->out));
-		}
-		defer_end(rc);
-		if (rs.status == 0)
-			resp_error(&rs, 500, "internal", "Internal error.", NULL);
-		return send_response(conn, rc, s, &rs, 0);
-	}
+	if (atomic_load(&rc->defer_state) == DEFER_DONE)
+		return defer_reply(s, conn, rc, 0);
 	if (*upload_data_size > 0) {
 		if (!rc->too_big) {
 			if (rc->len + *upload_data_size > s->gw->cfg.max_body) {
@@ -751,13 +803,19 @@ server_stop(struct server *s, unsigned grace)
 		/* The caller owns the quiesced listen socket; close it after stop. */
 		MHD_socket lsock = MHD_quiesce_daemon(s->d);
 
+		/* Requests already begun finish; new ones on open connections
+		 * are refused (503 shutting_down) and their connections closed. */
+		atomic_store(&s->stopping, 1);
+
 		while (atomic_load(&s->inflight) > 0 && waited < grace * 50) {
 			nanosleep(&ts, NULL);
 			waited++;
 		}
-		/* Past the grace too: a deferred job's connection must be
-		 * resumed before the daemon goes, and the writer, still
-		 * running, finishes every job it was given. */
+		/* Past the grace too: no suspension from here (may_suspend),
+		 * and each one made is resumed before the daemon goes (the
+		 * writer and the handler pool, still running, finish every job
+		 * they were given). */
+		atomic_store(&s->no_suspend, 1);
 		while (atomic_load(&s->deferred) > 0)
 			nanosleep(&ts, NULL);
 		MHD_stop_daemon(s->d);
