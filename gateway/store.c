@@ -59,7 +59,7 @@ conn_open(const char *path, int flags, struct store_conn **out, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, store_vfs());
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
 		sqlite3_close(c->db);

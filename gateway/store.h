@@ -65,6 +65,11 @@ const char		*store_col_text(sqlite3_stmt *, int i);
 void			 store_copy_text(char *dst, size_t len, const unsigned char *src);
 /* Path of the database file. */
 const char		*store_path(const struct store *);
+/* The SQLite VFS every store connection opens with (store_walbuf.c): the
+ * default one, with each commit's log writes gathered into one write.
+ * NULL (SQLite's default) if it could not be registered. */
+#define STORE_VFS	"gw-walbuf"
+const char		*store_vfs(void);
 /* Current time as microseconds since the epoch, UTC. */
 int64_t			 store_now_us(void);
 /* Formats microseconds since the epoch as RFC 3339 UTC with microseconds:

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "migrations.h"
@@ -392,6 +393,74 @@ test_writer_async_done_after_durable(void **state)
 	pthread_mutex_destroy(&d.lock);
 }
 
+/* store_walbuf.c: store connections write the log through it; a commit is
+ * in the file once writer_submit() returns, for a reader that does not use
+ * it and across a crash of the process right after. */
+static int
+plain_count(const char *dir, const char *id)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 path[256];
+	int		 n = -1;
+
+	snprintf(path, sizeof(path), "%s/gateway.db", dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM consents WHERE id = ?", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_walbuf_commit_in_the_file_when_acknowledged(void **state)
+{
+	struct fixture		*f = *state;
+	struct insert_arg	 a = { "wb-1", 0 };
+	sqlite3			*wdb = store_db(store_write_conn(f->store));
+	sqlite3_file		*dbf = NULL, *walf = NULL;
+	char			 dir[160], err[256];
+	pid_t			 pid;
+	int			 status;
+
+	assert_non_null(store_vfs());
+	assert_int_equal(writer_submit(f->writer, insert_job, &a), 0);
+	assert_int_equal(plain_count(f->dir, "wb-1"), 1);	/* SQLite's own VFS reads it */
+	/* The log goes through the buffering file methods, the database
+	 * file through the default VFS's own. */
+	assert_int_equal(sqlite3_file_control(wdb, "main", SQLITE_FCNTL_FILE_POINTER, &dbf),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_file_control(wdb, "main", SQLITE_FCNTL_JOURNAL_POINTER, &walf),
+	    SQLITE_OK);
+	assert_non_null(dbf);
+	assert_non_null(walf);
+	assert_non_null(walf->pMethods);
+	assert_ptr_not_equal(walf->pMethods, dbf->pMethods);
+
+	/* A process that dies right after its commit (no close, no flush at
+	 * exit) leaves the commit in the log. */
+	snprintf(dir, sizeof(dir), "%s/crash", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store	*s = store_open(dir, err, sizeof(err));
+		struct writer	*w = s != NULL ? writer_start(s) : NULL;
+		struct insert_arg b = { "wb-crash", 0 };
+
+		_exit(w != NULL && writer_submit(w, insert_job, &b) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(plain_count(dir, "wb-crash"), 1);
+}
+
 struct thread_arg {
 	struct writer	*w;
 	int		 n;
@@ -659,6 +728,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_async_done_after_durable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_when_acknowledged, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
