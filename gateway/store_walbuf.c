@@ -26,7 +26,13 @@
 #include "log.h"
 #include "store.h"
 
-#define WALBUF_CAP	(256 * 1024)	/* larger writes go straight down */
+/*
+ * Larger writes go straight down. Below 128 KiB: the unix VFS writes at
+ * most 17 bits' worth in one call (seekAndWrite masks the count with
+ * 0x1ffff) and reports a longer write as SQLITE_FULL, "database or disk is
+ * full". SQLite never asks it for more; this buffer must not either.
+ */
+#define WALBUF_CAP	(120 * 1024)
 
 struct walbuf_file {
 	sqlite3_file	 base;

@@ -418,6 +418,23 @@ plain_count(const char *dir, const char *id)
 	return n;
 }
 
+/* One job of n consents: a commit of many frames. */
+static int
+many_job(struct store_conn *c, void *arg)
+{
+	struct insert_arg	 a = { NULL, 0 };
+	char			 id[40];
+	int			 i, n = *(int *)arg;
+
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "many-%d", i);
+		a.id = id;
+		if (insert_job(c, &a) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 test_walbuf_commit_in_the_file_when_acknowledged(void **state)
 {
@@ -442,6 +459,10 @@ test_walbuf_commit_in_the_file_when_acknowledged(void **state)
 	assert_non_null(walf);
 	assert_non_null(walf->pMethods);
 	assert_ptr_not_equal(walf->pMethods, dbf->pMethods);
+	/* A commit of more than the buffer holds, and more than the unix VFS
+	 * writes in one call (128 KiB): 3000 consents, ~1 MiB of frames. */
+	assert_int_equal(writer_submit(f->writer, many_job, &(int){ 3000 }), 0);
+	assert_int_equal(plain_count(f->dir, "many-2999"), 1);
 
 	/* A process that dies right after its commit (no close, no flush at
 	 * exit) leaves the commit in the log. */
