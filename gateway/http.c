@@ -42,8 +42,9 @@
 #include "store.h"
 #include "taskpool.h"
 
-/* Threads for the handlers that may block (taskpool.h): as many as blocked
- * request threads the gateway had before they moved off libmicrohttpd's. */
+/* Threads for the handlers that may block (taskpool.h): each waits for its
+ * commit, so they bound how many such writes share a batch, and a slow read
+ * (a witness statement) holds one. Disclosures do not use them. */
 #define HANDLER_THREADS	16
 
 /*
