@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# tests/bench/cpu.sh [BUILD_DIR]: where an allowed disclosure's CPU goes.
+#
+# Starts gatewayd on a fresh store, records consents for 100 families, warms
+# up, then drives s1 of make bench (POST /v1/disclosures, allowed, 32
+# keep-alive connections) for SECS seconds and prints, per gatewayd thread
+# name, the CPU it used (user + system, from /proc/PID/task/*/stat) divided
+# by the disclosures committed (gateway_writer_jobs from /metrics), with the
+# rate, latencies and statuses loadgen saw and the mean group-commit batch.
+#
+# CPU per disclosure is far steadier than requests per second on a shared
+# machine, so compare builds with it, alternating them:
+#   for b in build/a build/b build/a build/b; do tests/bench/cpu.sh $b; done
+#
+# Environment: SECS (5), CONNS (32), GW_ARGS (more gatewayd flags), SEED (a
+# data directory to copy in first, e.g. the big store of make bench:
+# BUILD_DIR/bench/cache/seed-*/data; wait for its start-up retention sweep
+# with PRESLEEP seconds), PERF=1 (perf record -g of gatewayd meanwhile; the
+# report command is printed), STRACE=1 (strace -c of gatewayd for 3 s
+# instead: system calls per disclosure).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+B=${1:-build/plain}
+PKI=certs/dev
+SECS=${SECS:-5}
+CONNS=${CONNS:-32}
+T=$(mktemp -d "${TMPDIR:-/tmp}/gwcpu.XXXXXX")
+GW=""
+cleanup() {
+	[ -n "$GW" ] && kill "$GW" 2>/dev/null && wait "$GW" 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+mkdir -m 700 "$T/data"
+[ -n "${SEED:-}" ] && cp -a "$SEED"/. "$T/data/"
+
+cat > "$T/consent.json" <<'EOF'
+{"family_id":"CPU-FAM-{{seq}}","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Consent form signed by the parent (cpu.sh)"}
+EOF
+cat > "$T/s1.json" <<'EOF'
+{"family_id":"CPU-FAM-{{seq%100}}","agency_id":"oakfield-primary","purpose":"education_support","reason":"Coordinating attendance support agreed at the team around the family meeting (cpu.sh)","data":{"child_name":"Bench Child","child_dob":"2017-05-04","parent_names":["Bench Parent"],"school_name":"Oakfield Primary School","attendance_concerns":"Attendance 82% this term, mostly Monday absences","support_summary":"Weekly family support worker visits since March","support_start_date":"2026-03-02","phone":"07700 900123"}}
+EOF
+
+# shellcheck disable=SC2086
+"$B/gatewayd" --port 0 --port-file "$T/port" --data "$T/data" --tls "$PKI" ${GW_ARGS:-} > "$T/log" 2>&1 &
+GW=$!
+for _ in $(seq 600); do [ -s "$T/port" ] && break; sleep 0.05; done
+[ -s "$T/port" ] || { echo "gatewayd did not start:"; tail "$T/log"; exit 1; }
+sleep "${PRESLEEP:-0}"
+URL=https://127.0.0.1:$(cat "$T/port")
+LG=("$B/bench/loadgen" --cacert "$PKI/bundle-trust.pem" --cert "$PKI/staff.crt" --key "$PKI/staff.key")
+"${LG[@]}" -c 4 -t 1 -N 100 -d 60 -m POST -b "$T/consent.json" "$URL/v1/consents" > /dev/null
+"${LG[@]}" -c "$CONNS" -d 2 -m POST -b "$T/s1.json" "$URL/v1/disclosures" > /dev/null
+
+metric() {
+	curl -s --cacert "$PKI/bundle-trust.pem" --cert "$PKI/staff.crt" --key "$PKI/staff.key" \
+	    "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+# CPU ticks by thread name (threads of one name summed).
+threads() {
+	local t
+	for t in /proc/"$GW"/task/*; do
+		printf '%s %s\n' "$(tr ' ' _ < "$t/comm")" "$(awk '{ print $14 + $15 }' "$t/stat")"
+	done | awk '{ a[$1] += $2 } END { for (k in a) print k, a[k] }' | sort
+}
+
+j0=$(metric gateway_writer_jobs); b0=$(metric gateway_writer_batches)
+threads > "$T/cpu0"
+probe=""
+if [ -n "${PERF:-}" ]; then
+	perf record -F 999 -g -p "$GW" -o "$T/perf.data" -- sleep "$SECS" > /dev/null 2>&1 &
+	probe=$!
+elif [ -n "${STRACE:-}" ]; then
+	(sleep 1; timeout -s INT 3 strace -c -f -p "$GW" -o "$T/strace" 2> /dev/null) &
+	probe=$!
+fi
+"${LG[@]}" -c "$CONNS" -d "$SECS" -m POST -b "$T/s1.json" "$URL/v1/disclosures" |
+    grep -E '^(requests|latency|status|errors)'
+[ -z "$probe" ] || wait "$probe" 2> /dev/null || true
+threads > "$T/cpu1"
+j1=$(metric gateway_writer_jobs); b1=$(metric gateway_writer_batches)
+n=$((j1 - j0))
+echo "committed $n jobs in $((b1 - b0)) batches (mean batch $(awk -v n="$n" -v b="$((b1 - b0))" 'BEGIN { printf "%.1f", b ? n / b : 0 }'))"
+hz=$(getconf CLK_TCK)
+join "$T/cpu0" "$T/cpu1" | awk -v n="$n" -v hz="$hz" '
+	{ d = ($3 - $2) * 1e6 / hz / n; if (d >= 0.5) { printf "  %-16s %7.1f us CPU per disclosure\n", $1, d; t += d } }
+	END { printf "  %-16s %7.1f us\n", "all threads", t }'
+if [ -n "${STRACE:-}" ] && [ -s "$T/strace" ]; then
+	echo "system calls in 3 s (per disclosure: divide by the rate x 3):"
+	sort -k4 -n -r "$T/strace" | head -15
+fi
+if [ -n "${PERF:-}" ]; then
+	KEEP=1
+	echo "perf report -i $T/perf.data --no-children --sort comm,dso,sym"
+fi
