@@ -185,6 +185,22 @@ writer_on_commit(struct writer *w, writer_commit_fn fn, void *arg)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Queues j for the next batch, the lock held; -1 once stopping. */
+static int
+enqueue(struct writer *w, struct job *j)
+{
+	if (w->stopping)
+		return -1;
+	if (w->tail != NULL)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->depth++;
+	pthread_cond_signal(&w->wake);
+	return 0;
+}
+
 int
 writer_submit(struct writer *w, writer_job_fn fn, void *arg)
 {
@@ -192,18 +208,11 @@ writer_submit(struct writer *w, writer_job_fn fn, void *arg)
 
 	pthread_cond_init(&j.cond, NULL);
 	pthread_mutex_lock(&w->lock);
-	if (w->stopping) {
+	if (enqueue(w, &j) == -1) {
 		pthread_mutex_unlock(&w->lock);
 		pthread_cond_destroy(&j.cond);
 		return -1;
 	}
-	if (w->tail != NULL)
-		w->tail->next = &j;
-	else
-		w->head = &j;
-	w->tail = &j;
-	w->depth++;
-	pthread_cond_signal(&w->wake);
 	while (!j.done)
 		pthread_cond_wait(&j.cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
@@ -225,18 +234,11 @@ writer_submit_async(struct writer *w, writer_job_fn fn, void *arg, writer_done_f
 	j->done_fn = done;
 	j->done_arg = done_arg;
 	pthread_mutex_lock(&w->lock);
-	if (w->stopping) {
+	if (enqueue(w, j) == -1) {
 		pthread_mutex_unlock(&w->lock);
 		free(j);
 		return -1;
 	}
-	if (w->tail != NULL)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
-	w->depth++;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
 }
