@@ -101,7 +101,7 @@ struct server {
 	atomic_int		 inflight;
 	atomic_int		 deferred;	/* suspended connections still to resume */
 	atomic_int		 stopping;	/* server_stop() began: no new requests */
-	atomic_int		 no_suspend;	/* and no new suspensions (may_suspend) */
+	atomic_int		 no_suspend;	/* and no new suspensions (conn_suspend) */
 	struct taskpool		*handlers;
 	unsigned		 port;
 };
@@ -373,22 +373,27 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 }
 
 /*
- * Suspending a connection. libmicrohttpd aborts if it is stopped with a
- * connection suspended, so every suspension is counted (deferred) before it
- * happens, and server_stop() first forbids new ones (no_suspend), then waits
- * for the count to reach zero: the writer and the handler pool, still
- * running, resume each. A request that finds suspension forbidden does its
- * work on this thread instead. (Each side writes its own flag and then
- * reads the other's, so at least one sees the other.)
+ * Suspends the connection: 1, or 0 when server_stop() forbids it and the
+ * caller does the work on this thread instead. libmicrohttpd aborts if it
+ * is stopped with a connection suspended, so every suspension is counted
+ * (deferred) before it happens, and server_stop() first forbids new ones
+ * (no_suspend), then waits for the count to reach zero: the writer and the
+ * handler pool, still running, resume each. (Each side writes its own flag
+ * and then reads the other's, so at least one sees the other.)
  */
 static int
-may_suspend(struct server *s)
+conn_suspend(struct server *s, struct MHD_Connection *conn, struct reqctx *rc)
 {
+	rc->conn = conn;
+	rc->s = s;
 	atomic_fetch_add(&s->deferred, 1);
-	if (!atomic_load(&s->no_suspend))
-		return 1;
-	atomic_fetch_sub(&s->deferred, 1);
-	return 0;
+	if (atomic_load(&s->no_suspend)) {
+		atomic_fetch_sub(&s->deferred, 1);
+		return 0;
+	}
+	atomic_store(&rc->defer_state, DEFER_WAITING);
+	MHD_suspend_connection(conn);
+	return 1;
 }
 
 /* Writer thread, or the handler pool: the deferred job's batch is durable
@@ -440,6 +445,19 @@ defer_reply(struct server *s, struct MHD_Connection *conn, struct reqctx *rc, in
 	return send_response(conn, rc, s, &rs, close_after);
 }
 
+/* Runs rc->defer.job: here, waiting for its batch (wait), or queued, the
+ * writer resuming the connection once the batch is durable. */
+static void
+defer_job(struct reqctx *rc, int wait)
+{
+	struct writer	*w = rc->s->gw->writer;
+
+	if (wait)
+		rc->job_rc = writer_submit(w, rc->defer.job, rc->defer.arg);
+	else if (writer_submit_async(w, rc->defer.job, rc->defer.arg, defer_done, rc) != 0)
+		defer_done(rc, -1);	/* the writer is stopping: finish says so */
+}
+
 /* Suspends the connection, then queues the job: the connection is
  * suspended before anything can resume it. */
 static enum MHD_Result
@@ -448,16 +466,11 @@ defer_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc,
 {
 	rc->defer = rs->defer;
 	memset(&rs->defer, 0, sizeof(rs->defer));
-	rc->conn = conn;
-	rc->s = s;
-	if (!may_suspend(s)) {		/* stopping: wait here */
-		rc->job_rc = writer_submit(s->gw->writer, rc->defer.job, rc->defer.arg);
+	if (!conn_suspend(s, conn, rc)) {	/* stopping: wait here */
+		defer_job(rc, 1);
 		return defer_reply(s, conn, rc, 1);
 	}
-	atomic_store(&rc->defer_state, DEFER_WAITING);
-	MHD_suspend_connection(conn);
-	if (writer_submit_async(s->gw->writer, rc->defer.job, rc->defer.arg, defer_done, rc) != 0)
-		defer_done(rc, -1);	/* the writer is stopping: finish says so */
+	defer_job(rc, 0);
 	return MHD_YES;
 }
 
@@ -476,11 +489,7 @@ offload_call(struct reqctx *rc, int wait)
 	}
 	rc->defer = rc->out.defer;
 	memset(&rc->out.defer, 0, sizeof(rc->out.defer));
-	if (wait)
-		rc->job_rc = writer_submit(rc->s->gw->writer, rc->defer.job, rc->defer.arg);
-	else if (writer_submit_async(rc->s->gw->writer, rc->defer.job, rc->defer.arg, defer_done,
-	    rc) != 0)
-		defer_done(rc, -1);
+	defer_job(rc, wait);
 }
 
 /* Handler pool thread. */
@@ -493,14 +502,10 @@ offload_run(void *arg)
 static enum MHD_Result
 offload_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc)
 {
-	rc->conn = conn;
-	rc->s = s;
-	if (!may_suspend(s)) {		/* stopping: the handler runs here */
+	if (!conn_suspend(s, conn, rc)) {	/* stopping: the handler runs here */
 		offload_call(rc, 1);
 		return defer_reply(s, conn, rc, 1);
 	}
-	atomic_store(&rc->defer_state, DEFER_WAITING);
-	MHD_suspend_connection(conn);
 	if (taskpool_submit(s->handlers, offload_run, rc) != 0)
 		offload_run(rc);	/* the pool is stopping: here, then */
 	return MHD_YES;
@@ -812,7 +817,7 @@ server_stop(struct server *s, unsigned grace)
 			nanosleep(&ts, NULL);
 			waited++;
 		}
-		/* Past the grace too: no suspension from here (may_suspend),
+		/* Past the grace too: no suspension from here (conn_suspend()),
 		 * and each one made is resumed before the daemon goes (the
 		 * writer and the handler pool, still running, finish every job
 		 * they were given). */
