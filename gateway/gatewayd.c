@@ -160,6 +160,12 @@ ledger_size_gauge(void *arg)
 }
 
 static double
+ledger_tree_gauge(void *arg)
+{
+	return (double)ledger_tree_bytes(arg);
+}
+
+static double
 writer_depth_gauge(void *arg)
 {
 	return (double)writer_queue_depth(arg);
@@ -448,6 +454,9 @@ main(int argc, char **argv)
 	}
 	metrics_gauge(gw.metrics, "gateway_ledger_entries",
 	    "Committed ledger entries (the Merkle tree's size).", ledger_size_gauge, gw.ledger);
+	metrics_gauge(gw.metrics, "gateway_ledger_tree_bytes",
+	    "Memory the ledger's Merkle tree holds (leaf hashes stay in the store).",
+	    ledger_tree_gauge, gw.ledger);
 	metrics_gauge(gw.metrics, "gateway_writer_queue_depth",
 	    "Jobs waiting for the next group commit.", writer_depth_gauge, gw.writer);
 	metrics_gauge(gw.metrics, "gateway_writer_batches",

@@ -133,6 +133,50 @@ collect_leaf(int64_t seq, const unsigned char *leaf, void *arg)
 	return 0;
 }
 
+struct leaf_range {
+	int64_t		 next;		/* seq expected next */
+	merkle_hash	*out;
+	size_t		 n, got;
+};
+
+static int
+fill_leaf(int64_t seq, const unsigned char *leaf, void *arg)
+{
+	struct leaf_range	*r = arg;
+
+	if (seq != r->next || leaf == NULL || r->got == r->n)
+		return -1;
+	memcpy(r->out[r->got++], leaf, 32);
+	r->next++;
+	return 0;
+}
+
+/*
+ * The tree's leaf source: leaves first .. first + n - 1 (seq first + 1 on),
+ * read back from ledger_entries. Only committed leaves are ever in the tree
+ * (catch_up appends after the commit), so a read begun now sees them all.
+ * The tree checks what comes back against the block's kept hash.
+ */
+static int
+read_leaves(void *arg, uint64_t first, size_t n, merkle_hash *out)
+{
+	struct ledger		*l = arg;
+	struct leaf_range	 r = { (int64_t)first + 1, out, n, 0 };
+	struct store_conn	*c;
+	int			 rc;
+
+	if ((c = store_read_begin(l->store)) == NULL)
+		return -1;
+	rc = store_ledger_leaves(c, (int64_t)first, (int64_t)n, fill_leaf, &r);
+	store_read_end(l->store, c);
+	if (rc != 0 || r.got != n) {
+		log_errx("ledger entries %llu..%llu missing or damaged",
+		    (unsigned long long)first + 1, (unsigned long long)(first + n));
+		return -1;
+	}
+	return 0;
+}
+
 /* Appends the committed entries past the tree's size. 0 or -1. */
 static int
 catch_up(struct ledger *l)
@@ -145,7 +189,7 @@ catch_up(struct ledger *l)
 	lv.next = size + 1;
 	if ((c = store_read_begin(l->store)) == NULL)
 		return -1;
-	if (store_ledger_leaves(c, (int64_t)size, collect_leaf, &lv) == 0)
+	if (store_ledger_leaves(c, (int64_t)size, -1, collect_leaf, &lv) == 0)
 		rc = 0;
 	store_read_end(l->store, c);
 	if (rc == 0 && lv.n > 0) {
@@ -388,7 +432,7 @@ load(struct ledger *l, char *err, size_t errlen)
 		snprintf(err, errlen, "ledger: no read connection");
 		return -1;
 	}
-	rc = store_ledger_leaves(c, 0, collect_leaf, &lv);
+	rc = store_ledger_leaves(c, 0, -1, collect_leaf, &lv);
 	found = rc == 0 ? store_checkpoint_latest(c, &cp) : -1;
 	if (rc == 0 && found >= 0 &&
 	    store_ledger_entries(c, 1, INT64_MAX, check_content, &content) != 0 &&
@@ -484,7 +528,9 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	pthread_mutex_init(&l->sign_lock, NULL);
 	pthread_mutex_init(&l->cp_lock, NULL);
 	pthread_cond_init(&l->cp_cond, NULL);
-	if ((l->tree = merkle_tree_new()) == NULL) {
+	/* Leaf hashes stay in ledger_entries, not in memory (merkle.h). */
+	if ((l->tree = merkle_tree_new_sourced(&(struct merkle_leaf_source){ read_leaves,
+	    l })) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -578,6 +624,17 @@ ledger_size(struct ledger *l)
 	return atomic_load(&l->size);
 }
 
+size_t
+ledger_tree_bytes(struct ledger *l)
+{
+	size_t	n;
+
+	pthread_rwlock_rdlock(&l->tree_lock);
+	n = merkle_tree_bytes(l->tree);
+	pthread_rwlock_unlock(&l->tree_lock);
+	return n;
+}
+
 char *
 ledger_checkpoint(struct ledger *l, uint64_t *tree_size, size_t *len)
 {
@@ -627,6 +684,10 @@ ledger_inclusion(struct ledger *l, int64_t seq, uint64_t tree_size, struct ledge
 	    merkle_tree_inclusion(l->tree, p->leaf_index, tree_size, p->hashes,
 	    MERKLE_MAX_PROOF, &p->n) == 0)
 		rc = 0;
+	else
+		log_errx("ledger: no inclusion proof for entry %lld: its stored leaf hashes "
+		    "are unreadable or differ from the tree; run gatewayctl ledger verify",
+		    (long long)seq);
 out:
 	pthread_rwlock_unlock(&l->tree_lock);
 	return rc;
@@ -652,6 +713,10 @@ ledger_consistency(struct ledger *l, uint64_t size1, uint64_t size2, struct ledg
 	    merkle_tree_consistency(l->tree, size1, size2, p->hashes, MERKLE_MAX_PROOF,
 	    &p->n) == 0)
 		rc = 0;
+	else
+		log_errx("ledger: no consistency proof %llu..%llu: stored leaf hashes are "
+		    "unreadable or differ from the tree; run gatewayctl ledger verify",
+		    (unsigned long long)size1, (unsigned long long)size2);
 out:
 	pthread_rwlock_unlock(&l->tree_lock);
 	return rc;

@@ -58,6 +58,8 @@ void		 ledger_stop(struct ledger *);
 void		 ledger_free(struct ledger *);
 /* Committed entries (the tree's size). */
 uint64_t	 ledger_size(struct ledger *);
+/* Bytes the in-memory Merkle tree holds (about 0.25 a leaf: merkle.h). */
+size_t		 ledger_tree_bytes(struct ledger *);
 /* The newest signed checkpoint note, malloc'd (caller frees), its tree size
  * and length in *tree_size and *len (either may be NULL); NULL if none. */
 char		*ledger_checkpoint(struct ledger *, uint64_t *tree_size, size_t *len);

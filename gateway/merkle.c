@@ -6,8 +6,11 @@
  * the new node is a right child, hashing it with its left sibling taken from
  * the frontier (frontier[k] is the newest even-indexed node of level k, which
  * is exactly the left sibling a right child needs, and for every set bit k
- * of the size, the subtree of that bit). Kept levels store every node; the
- * others are recomputed from the level below when a proof needs them.
+ * of the size, the subtree of that bit). Kept levels store every node; a
+ * node below them is recomputed from its leaves: from memory when they are
+ * held (every leaf, or a sourced tree's last block), otherwise from the
+ * block read through the source, which is first hashed and compared with
+ * the block's kept node (struct walk caches one block per call).
  *
  * Proof generation follows the recursive definitions of RFC 9162 2.1.3.1 and
  * 2.1.4.1 over [lo, hi) ranges, and verification the iterative algorithms of
@@ -33,11 +36,24 @@ struct level {
 	uint64_t	 cap;
 };
 
+/* lv[0] holds the leaves from index tail_lo on: all of them (tail_lo 0)
+ * unless sourced, when a new block's first leaf drops the previous ones. */
 struct merkle_tree {
 	uint64_t		 size;
 	struct level		 lv[LEVELS];
 	merkle_hash		 frontier[LEVELS];
 	struct merkle_hasher	*hs;		/* for appends only */
+	int			 sourced;
+	struct merkle_leaf_source src;
+	uint64_t		 tail_lo;
+};
+
+/* One read-side call's scratch: its hasher and the last block read. */
+struct walk {
+	const struct merkle_tree *t;
+	struct merkle_hasher	*hs;
+	uint64_t		 block;		/* index of leaves[]' block; UINT64_MAX none */
+	merkle_hash		 leaves[MERKLE_BLOCK];
 };
 
 struct merkle_hasher *
@@ -123,6 +139,28 @@ merkle_tree_new(void)
 	return t;
 }
 
+struct merkle_tree *
+merkle_tree_new_sourced(const struct merkle_leaf_source *src)
+{
+	struct merkle_tree	*t;
+
+	if (src == NULL || src->read == NULL || (t = merkle_tree_new()) == NULL)
+		return NULL;
+	t->sourced = 1;
+	t->src = *src;
+	return t;
+}
+
+size_t
+merkle_tree_bytes(const struct merkle_tree *t)
+{
+	size_t	n = sizeof(*t);
+
+	for (int k = 0; k < LEVELS; k++)
+		n += (size_t)t->lv[k].cap * MERKLE_HASH_LEN;
+	return n;
+}
+
 void
 merkle_tree_free(struct merkle_tree *t)
 {
@@ -143,7 +181,7 @@ merkle_tree_size(const struct merkle_tree *t)
 static int
 kept(unsigned k)
 {
-	return k == 0 || k >= MERKLE_FIRST_KEPT;
+	return k == 0 || k >= MERKLE_FIRST_KEPT;	/* level 0 from tail_lo on */
 }
 
 /* Makes room for one more hash in level k. 0 or -1. */
@@ -155,7 +193,7 @@ reserve(struct level *l)
 
 	if (l->n < l->cap)
 		return 0;
-	cap = l->cap ? l->cap * 2 : 1024;
+	cap = l->cap ? l->cap * 2 : 64;
 	if (cap > SIZE_MAX / MERKLE_HASH_LEN)
 		return -1;
 	if ((h = realloc(l->h, (size_t)cap * MERKLE_HASH_LEN)) == NULL)
@@ -183,6 +221,12 @@ merkle_tree_append(struct merkle_tree *t, const merkle_hash leaf_hash)
 		idx >>= 1;
 		top++;
 	}
+	/* A sourced tree's first leaf of a block: the last block's leaves
+	 * are complete, hashed into its kept node, and read back when needed. */
+	if (t->sourced && t->size % MERKLE_BLOCK == 0) {
+		t->lv[0].n = 0;
+		t->tail_lo = t->size;
+	}
 	for (k = 0; k <= top; k++)
 		if (kept(k) && reserve(&t->lv[k]) != 0)
 			return -1;
@@ -197,29 +241,119 @@ merkle_tree_append(struct merkle_tree *t, const merkle_hash leaf_hash)
 	return 0;
 }
 
-int
-merkle_tree_leaf(const struct merkle_tree *t, uint64_t index, merkle_hash out)
+/* MTH of n = 2^k consecutive leaves (n <= MERKLE_BLOCK): n - 1 hashes. */
+static int
+subtree(struct merkle_hasher *hs, const merkle_hash *leaves, uint64_t n, merkle_hash out)
 {
-	if (index >= t->size)
-		return -1;
-	memcpy(out, t->lv[0].h + index * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+	merkle_hash	buf[MERKLE_BLOCK / 2];
+	uint64_t	i, m;
+
+	if (n == 1) {
+		memcpy(out, leaves[0], MERKLE_HASH_LEN);
+		return 0;
+	}
+	for (i = 0; i < n / 2; i++)
+		if (merkle_hash_children(hs, leaves[2 * i], leaves[2 * i + 1], buf[i]) != 0)
+			return -1;
+	for (m = n / 2; m > 1; m /= 2)
+		for (i = 0; i < m / 2; i++)
+			if (merkle_hash_children(hs, buf[2 * i], buf[2 * i + 1], buf[i]) != 0)
+				return -1;
+	memcpy(out, buf[0], MERKLE_HASH_LEN);
 	return 0;
+}
+
+/* Reads complete block b through the source into w->leaves unless it is
+ * there already, and checks it against the block's kept node. 0 or -1. */
+static int
+load_block(struct walk *w, uint64_t b)
+{
+	const struct merkle_tree	*t = w->t;
+	merkle_hash			 h;
+
+	if (w->block == b)
+		return 0;
+	w->block = UINT64_MAX;
+	if (t->src.read(t->src.arg, b * MERKLE_BLOCK, MERKLE_BLOCK, w->leaves) != 0 ||
+	    subtree(w->hs, w->leaves, MERKLE_BLOCK, h) != 0 ||
+	    memcmp(h, t->lv[MERKLE_FIRST_KEPT].h + b * MERKLE_HASH_LEN, MERKLE_HASH_LEN) != 0)
+		return -1;
+	w->block = b;
+	return 0;
+}
+
+/* The n leaves from index lo, which lie in one block: from memory or from
+ * the block read. NULL on a failed or mismatched read. */
+static const merkle_hash *
+leaves_at(struct walk *w, uint64_t lo)
+{
+	const struct merkle_tree	*t = w->t;
+
+	if (lo >= t->tail_lo)
+		return (const merkle_hash *)(t->lv[0].h + (lo - t->tail_lo) * MERKLE_HASH_LEN);
+	if (load_block(w, lo / MERKLE_BLOCK) != 0)
+		return NULL;
+	return (const merkle_hash *)w->leaves[lo % MERKLE_BLOCK];
 }
 
 /* Hash of complete node (k, i); the caller guarantees (i + 1) << k <= size. */
 static int
-node(const struct merkle_tree *t, struct merkle_hasher *hs, unsigned k, uint64_t i,
-    merkle_hash out)
+node(struct walk *w, unsigned k, uint64_t i, merkle_hash out)
 {
-	merkle_hash	l, r;
+	const merkle_hash	*leaves;
 
-	if (kept(k)) {
-		memcpy(out, t->lv[k].h + i * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
+	if (k >= MERKLE_FIRST_KEPT) {
+		memcpy(out, w->t->lv[k].h + i * MERKLE_HASH_LEN, MERKLE_HASH_LEN);
 		return 0;
 	}
-	if (node(t, hs, k - 1, 2 * i, l) != 0 || node(t, hs, k - 1, 2 * i + 1, r) != 0)
+	if ((leaves = leaves_at(w, i << k)) == NULL)
 		return -1;
-	return merkle_hash_children(hs, l, r, out);
+	return subtree(w->hs, leaves, (uint64_t)1 << k, out);
+}
+
+static struct walk *
+walk_new(const struct merkle_tree *t)
+{
+	struct walk	*w;
+
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return NULL;
+	if ((w->hs = merkle_hasher_new()) == NULL) {
+		free(w);
+		return NULL;
+	}
+	w->t = t;
+	w->block = UINT64_MAX;
+	return w;
+}
+
+static void
+walk_free(struct walk *w)
+{
+	if (w == NULL)
+		return;
+	merkle_hasher_free(w->hs);
+	free(w);
+}
+
+int
+merkle_tree_leaf(const struct merkle_tree *t, uint64_t index, merkle_hash out)
+{
+	struct walk	*w;
+	int		 rc;
+
+	if (index >= t->size)
+		return -1;
+	if (index >= t->tail_lo) {
+		memcpy(out, t->lv[0].h + (index - t->tail_lo) * MERKLE_HASH_LEN,
+		    MERKLE_HASH_LEN);
+		return 0;
+	}
+	if ((w = walk_new(t)) == NULL)
+		return -1;
+	rc = node(w, 0, index, out);
+	walk_free(w);
+	return rc;
 }
 
 /* Largest power of two strictly less than n (n >= 2). */
@@ -231,34 +365,33 @@ split(uint64_t n)
 
 /* MTH(D[lo:hi]) for 0 <= lo < hi <= size (RFC 9162 2.1.1). */
 static int
-range_hash(const struct merkle_tree *t, struct merkle_hasher *hs, uint64_t lo, uint64_t hi,
-    merkle_hash out)
+range_hash(struct walk *w, uint64_t lo, uint64_t hi, merkle_hash out)
 {
 	merkle_hash	l, r;
 	uint64_t	n = hi - lo, k;
 
 	if ((n & (n - 1)) == 0 && lo % n == 0)
-		return node(t, hs, (unsigned)__builtin_ctzll(n), lo / n, out);
+		return node(w, (unsigned)__builtin_ctzll(n), lo / n, out);
 	k = split(n);
-	if (range_hash(t, hs, lo, lo + k, l) != 0 || range_hash(t, hs, lo + k, hi, r) != 0)
+	if (range_hash(w, lo, lo + k, l) != 0 || range_hash(w, lo + k, hi, r) != 0)
 		return -1;
-	return merkle_hash_children(hs, l, r, out);
+	return merkle_hash_children(w->hs, l, r, out);
 }
 
 int
 merkle_tree_root(const struct merkle_tree *t, uint64_t size, merkle_hash out)
 {
-	struct merkle_hasher	*hs;
-	int			 rc;
+	struct walk	*w;
+	int		 rc;
 
 	if (size > t->size)
 		return -1;
 	if (size == 0)
 		return merkle_hash_empty(out);
-	if ((hs = merkle_hasher_new()) == NULL)
+	if ((w = walk_new(t)) == NULL)
 		return -1;
-	rc = range_hash(t, hs, 0, size, out);
-	merkle_hasher_free(hs);
+	rc = range_hash(w, 0, size, out);
+	walk_free(w);
 	return rc;
 }
 
@@ -269,12 +402,11 @@ struct proof_out {
 };
 
 static int
-proof_add(const struct merkle_tree *t, struct merkle_hasher *hs, struct proof_out *po,
-    uint64_t lo, uint64_t hi)
+proof_add(struct walk *w, struct proof_out *po, uint64_t lo, uint64_t hi)
 {
 	if (po->n >= po->max)
 		return -1;
-	if (range_hash(t, hs, lo, hi, po->h[po->n]) != 0)
+	if (range_hash(w, lo, hi, po->h[po->n]) != 0)
 		return -1;
 	po->n++;
 	return 0;
@@ -283,8 +415,7 @@ proof_add(const struct merkle_tree *t, struct merkle_hasher *hs, struct proof_ou
 /* PATH(m, D[lo:hi]), m relative to lo: the deeper part first, so the proof
  * runs from the leaf's sibling up to the root's child. */
 static int
-path(const struct merkle_tree *t, struct merkle_hasher *hs, struct proof_out *po,
-    uint64_t m, uint64_t lo, uint64_t hi)
+path(struct walk *w, struct proof_out *po, uint64_t m, uint64_t lo, uint64_t hi)
 {
 	uint64_t	k;
 
@@ -292,27 +423,24 @@ path(const struct merkle_tree *t, struct merkle_hasher *hs, struct proof_out *po
 		return 0;
 	k = split(hi - lo);
 	if (m < k)
-		return path(t, hs, po, m, lo, lo + k) == 0 ?
-		    proof_add(t, hs, po, lo + k, hi) : -1;
-	return path(t, hs, po, m - k, lo + k, hi) == 0 ?
-	    proof_add(t, hs, po, lo, lo + k) : -1;
+		return path(w, po, m, lo, lo + k) == 0 ? proof_add(w, po, lo + k, hi) : -1;
+	return path(w, po, m - k, lo + k, hi) == 0 ? proof_add(w, po, lo, lo + k) : -1;
 }
 
 /* SUBPROOF(m, D[lo:hi], b), m relative to lo. */
 static int
-subproof(const struct merkle_tree *t, struct merkle_hasher *hs, struct proof_out *po,
-    uint64_t m, uint64_t lo, uint64_t hi, int b)
+subproof(struct walk *w, struct proof_out *po, uint64_t m, uint64_t lo, uint64_t hi, int b)
 {
 	uint64_t	k;
 
 	if (m == hi - lo)
-		return b ? 0 : proof_add(t, hs, po, lo, hi);
+		return b ? 0 : proof_add(w, po, lo, hi);
 	k = split(hi - lo);
 	if (m <= k)
-		return subproof(t, hs, po, m, lo, lo + k, b) == 0 ?
-		    proof_add(t, hs, po, lo + k, hi) : -1;
-	return subproof(t, hs, po, m - k, lo + k, hi, 0) == 0 ?
-	    proof_add(t, hs, po, lo, lo + k) : -1;
+		return subproof(w, po, m, lo, lo + k, b) == 0 ?
+		    proof_add(w, po, lo + k, hi) : -1;
+	return subproof(w, po, m - k, lo + k, hi, 0) == 0 ?
+	    proof_add(w, po, lo, lo + k) : -1;
 }
 
 int
@@ -320,16 +448,16 @@ merkle_tree_inclusion(const struct merkle_tree *t, uint64_t index, uint64_t size
     merkle_hash *proof, size_t max, size_t *n)
 {
 	struct proof_out	 po = { proof, max, 0 };
-	struct merkle_hasher	*hs;
+	struct walk		*w;
 	int			 rc;
 
 	*n = 0;
 	if (index >= size || size > t->size)
 		return -1;
-	if ((hs = merkle_hasher_new()) == NULL)
+	if ((w = walk_new(t)) == NULL)
 		return -1;
-	rc = path(t, hs, &po, index, 0, size);
-	merkle_hasher_free(hs);
+	rc = path(w, &po, index, 0, size);
+	walk_free(w);
 	*n = rc == 0 ? po.n : 0;
 	return rc;
 }
@@ -339,7 +467,7 @@ merkle_tree_consistency(const struct merkle_tree *t, uint64_t size1, uint64_t si
     merkle_hash *proof, size_t max, size_t *n)
 {
 	struct proof_out	 po = { proof, max, 0 };
-	struct merkle_hasher	*hs;
+	struct walk		*w;
 	int			 rc;
 
 	*n = 0;
@@ -347,10 +475,10 @@ merkle_tree_consistency(const struct merkle_tree *t, uint64_t size1, uint64_t si
 		return -1;
 	if (size1 == 0 || size1 == size2)
 		return 0;
-	if ((hs = merkle_hasher_new()) == NULL)
+	if ((w = walk_new(t)) == NULL)
 		return -1;
-	rc = subproof(t, hs, &po, size1, 0, size2, 1);
-	merkle_hasher_free(hs);
+	rc = subproof(w, &po, size1, 0, size2, 1);
+	walk_free(w);
 	*n = rc == 0 ? po.n : 0;
 	return rc;
 }

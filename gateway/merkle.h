@@ -7,19 +7,23 @@
  *   node hash = SHA-256(0x01 || left || right)
  *   MTH({})   = SHA-256()  (the empty tree)
  *
- * struct merkle_tree is an append-only, in-memory tree. It keeps the leaf
- * hashes and the hashes of complete subtrees at levels >= MERKLE_FIRST_KEPT
- * (levels 1..MERKLE_FIRST_KEPT-1 are recomputed on demand from the leaves, at
- * most 2^MERKLE_FIRST_KEPT - 1 hashes per node), plus the right-edge frontier
- * (one node per level). So:
- *   - append is amortised O(1) hashes, O(log n) worst case;
- *   - the current root costs O(log n) hashes, the root at any past size
- *     O(log n) node reads;
- *   - a proof for any (index, size) costs O(log^2 n) node reads at most;
- *   - memory is about 1.07 * 32 bytes per leaf (34 MB for a million).
- * Keeping the nodes in memory rather than reading them back through a
- * callback keeps proofs off the database and makes them microseconds; the
- * cost is memory proportional to the ledger, which is small for this use.
+ * struct merkle_tree is an append-only tree. It keeps in memory the hashes
+ * of complete subtrees at levels >= MERKLE_FIRST_KEPT (blocks of
+ * MERKLE_BLOCK leaves and above) and the right-edge frontier (one node per
+ * level); a node below that level is recomputed from its leaves, at most
+ * MERKLE_BLOCK / 2 - 1 hashes. Where the leaves live is the caller's choice:
+ *   - merkle_tree_new(): every leaf hash in memory (32 bytes a leaf), for
+ *     trees that are built, used and dropped (verifiers, tests);
+ *   - merkle_tree_new_sourced(): only the leaves of the last, incomplete
+ *     block; the others are read back a whole block at a time through the
+ *     caller's merkle_leaf_source and checked against that block's kept
+ *     hash, so a leaf changed where it is stored is an error, never a wrong
+ *     proof. Memory is about 0.25 bytes a leaf (256 KB for a million), not
+ *     proportional to 32 bytes a leaf: a long-lived ledger's tree.
+ * So append is amortised O(1) hashes, O(log n) worst case; a root or a
+ * proof for any past size costs O(log n) kept nodes plus at most one block
+ * read and MERKLE_BLOCK hashes per block it touches (an inclusion proof
+ * touches one).
  *
  * A tree is not thread-safe: callers serialise appends against readers.
  */
@@ -32,7 +36,8 @@
 #define MERKLE_HASH_LEN		32
 /* Longest proof any 64-bit tree size can need (inclusion <= 64, consistency <= 65). */
 #define MERKLE_MAX_PROOF	66
-#define MERKLE_FIRST_KEPT	4
+#define MERKLE_FIRST_KEPT	8
+#define MERKLE_BLOCK		(1u << MERKLE_FIRST_KEPT)
 
 typedef unsigned char merkle_hash[MERKLE_HASH_LEN];
 
@@ -53,16 +58,33 @@ int	merkle_hash_empty(merkle_hash out);
 
 struct merkle_tree;
 
-/* A new empty tree. NULL on allocation failure. */
+/*
+ * Where a sourced tree reads the leaf hashes it no longer keeps: read()
+ * writes the n leaf hashes from index first (n <= MERKLE_BLOCK, all below
+ * the tree's size) to out and returns 0, or -1. It is called from whichever
+ * function needs them, under the caller's lock on the tree.
+ */
+struct merkle_leaf_source {
+	int	(*read)(void *arg, uint64_t first, size_t n, merkle_hash *out);
+	void	*arg;
+};
+
+/* A new empty tree keeping every leaf. NULL on allocation failure. */
 struct merkle_tree	*merkle_tree_new(void);
+/* A new empty tree keeping only the last block's leaves, reading the others
+ * through *src (copied). NULL on allocation failure. */
+struct merkle_tree	*merkle_tree_new_sourced(const struct merkle_leaf_source *src);
+/* Bytes the tree holds on the heap (its hashes and itself). */
+size_t			 merkle_tree_bytes(const struct merkle_tree *);
 void			 merkle_tree_free(struct merkle_tree *);
 uint64_t		 merkle_tree_size(const struct merkle_tree *);
 /* Appends one leaf by its leaf hash. 0, or -1 (allocation/hash failure:
  * the tree is unchanged). */
 int	merkle_tree_append(struct merkle_tree *, const merkle_hash leaf_hash);
-/* Leaf hash at index (< size). 0, or -1 if out of range. */
+/* Leaf hash at index (< size). 0, or -1 if out of range or unreadable. */
 int	merkle_tree_leaf(const struct merkle_tree *, uint64_t index, merkle_hash out);
-/* Tree head MTH(D[0:size]) for any size <= current size. 0, or -1. */
+/* Tree head MTH(D[0:size]) for any size <= current size. 0, or -1 (also
+ * whenever a block read through the source fails or does not match). */
 int	merkle_tree_root(const struct merkle_tree *, uint64_t size, merkle_hash out);
 /* Inclusion proof (RFC 9162 2.1.3.1) of leaf index in the tree of the given
  * size (index < size <= current size). Writes up to max hashes to proof and

@@ -154,9 +154,9 @@ int	store_ledger_insert(struct store_conn *, const struct ledger_record *,
 /* Entries with from <= seq <= to, in seq order. 0 or -1. */
 int	store_ledger_entries(struct store_conn *, int64_t from, int64_t to,
 	    store_ledger_entry_fn fn, void *arg);
-/* (seq, leaf_hash) of entries with seq > after, in order; fn returns 0 to go
- * on, anything else fails the call. 0 or -1. */
-int	store_ledger_leaves(struct store_conn *, int64_t after,
+/* (seq, leaf_hash) of at most limit entries (-1: all) with seq > after, in
+ * order; fn returns 0 to go on, anything else fails the call. 0 or -1. */
+int	store_ledger_leaves(struct store_conn *, int64_t after, int64_t limit,
 	    int (*fn)(int64_t seq, const unsigned char *leaf_hash, void *arg), void *arg);
 /* Stores a signed checkpoint (writer job). 0 or -1. */
 int	store_checkpoint_insert(struct store_conn *, uint64_t tree_size,

@@ -133,17 +133,18 @@ store_ledger_entries(struct store_conn *c, int64_t from, int64_t to,
 }
 
 int
-store_ledger_leaves(struct store_conn *c, int64_t after,
+store_ledger_leaves(struct store_conn *c, int64_t after, int64_t limit,
     int (*fn)(int64_t seq, const unsigned char *leaf_hash, void *arg), void *arg)
 {
 	static const char	 sql[] =
-	    "SELECT seq, leaf_hash FROM ledger_entries WHERE seq > ? ORDER BY seq";
+	    "SELECT seq, leaf_hash FROM ledger_entries WHERE seq > ? ORDER BY seq LIMIT ?";
 	sqlite3_stmt		*st;
 	int			 rc;
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, after) != SQLITE_OK) {
+	if (sqlite3_bind_int64(st, 1, after) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, limit) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return -1;
 	}

@@ -370,6 +370,40 @@ test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
 	f->writer = NULL;
 }
 
+/* Leaf hashes of complete blocks are not kept in memory: a proof reads its
+ * block back from ledger_entries and checks it against the tree, so a leaf
+ * hash changed in the database fails the proof instead of changing it. */
+static void
+test_proofs_read_old_leaves_back_and_refuse_a_changed_one(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 16, 0, { 0 }, { 0 } };
+	struct ledger_proof	 p;
+	uint64_t		 size;
+
+	for (int i = 0; i < 40; i++)	/* 640 entries: blocks 0 and 1 complete */
+		assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
+	size = ledger_size(f->ledger);
+	assert_true(size >= 640 && size < 768);
+	assert_true(ledger_tree_bytes(f->ledger) < size * MERKLE_HASH_LEN);
+	assert_int_equal(ledger_inclusion(f->ledger, 3, size, &p), 0);
+	assert_int_equal(merkle_verify_inclusion(p.leaf_index, p.tree_size, p.leaf_hash,
+	    p.hashes, p.n, p.root), 0);
+	assert_int_equal(ledger_consistency(f->ledger, 300, size, &p), 0);
+	assert_int_equal(merkle_verify_consistency(300, size, p.first_root, p.root, p.hashes,
+	    p.n), 0);
+
+	tamper(f, "DROP TRIGGER ledger_entries_append_only_update;"
+	    "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 3");
+	assert_int_equal(ledger_inclusion(f->ledger, 3, size, &p), -1);
+	assert_int_equal(ledger_inclusion(f->ledger, 200, size, &p), -1);	/* same block */
+	assert_int_equal(ledger_consistency(f->ledger, 100, size, &p), -1);
+	/* A proof that needs nothing from that block still verifies. */
+	assert_int_equal(ledger_inclusion(f->ledger, 600, size, &p), 0);
+	assert_int_equal(merkle_verify_inclusion(p.leaf_index, p.tree_size, p.leaf_hash,
+	    p.hashes, p.n, p.root), 0);
+}
+
 int
 main(void)
 {
@@ -387,6 +421,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_refuses_to_open_over_a_changed_or_truncated_ledger, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_proofs_read_old_leaves_back_and_refuse_a_changed_one, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

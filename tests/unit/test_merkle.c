@@ -494,6 +494,144 @@ test_proofs_in_a_large_tree_verify(void **state)
 	merkle_tree_free(t);
 }
 
+/* A leaf source over an array the test controls: it can fail, or hand
+ * back a changed leaf, and counts its reads. */
+struct array_src {
+	merkle_hash	*lv;
+	uint64_t	 n;
+	int		 fail;
+	int		 reads;
+};
+
+static int
+array_read(void *arg, uint64_t first, size_t n, merkle_hash *out)
+{
+	struct array_src	*a = arg;
+
+	assert_true(n <= MERKLE_BLOCK && first + n <= a->n);
+	a->reads++;
+	if (a->fail)
+		return -1;
+	memcpy(out, a->lv + first, n * sizeof(*out));
+	return 0;
+}
+
+static struct merkle_tree *
+sourced_tree(struct array_src *a)
+{
+	struct merkle_tree	*t = merkle_tree_new_sourced(
+	    &(struct merkle_leaf_source){ array_read, a });
+
+	assert_non_null(t);
+	for (uint64_t i = 0; i < a->n; i++)
+		assert_int_equal(merkle_tree_append(t, a->lv[i]), 0);
+	return t;
+}
+
+/* A tree that reads old blocks back gives exactly the full tree's roots,
+ * leaves and proofs, at sizes on and around block edges. */
+static void
+test_sourced_tree_matches_the_full_tree(void **state)
+{
+	struct merkle_tree	*full, *t;
+	const uint64_t		 N = 3 * MERKLE_BLOCK + 77;
+	struct array_src	 a = { counter_leaves(N, &full), N, 0, 0 };
+	const uint64_t		 sizes[] = { 1, 255, 256, 257, 511, 512, 513, 700, 768, N };
+	merkle_hash		 p[MERKLE_MAX_PROOF], q[MERKLE_MAX_PROOF], r1, r2, h;
+	size_t			 n, m;
+
+	(void)state;
+	t = sourced_tree(&a);
+	assert_int_equal(a.reads, 0);		/* appends never read */
+	for (uint64_t i = 0; i < N; i += 37) {
+		assert_int_equal(merkle_tree_leaf(t, i, h), 0);
+		assert_memory_equal(h, a.lv[i], MERKLE_HASH_LEN);
+	}
+	for (size_t x = 0; x < sizeof(sizes) / sizeof(sizes[0]); x++) {
+		uint64_t s = sizes[x];
+		assert_int_equal(merkle_tree_root(full, s, r1), 0);
+		assert_int_equal(merkle_tree_root(t, s, r2), 0);
+		assert_memory_equal(r1, r2, MERKLE_HASH_LEN);
+		for (uint64_t i = 0; i < s; i += 1 + s / 5) {
+			assert_int_equal(merkle_tree_inclusion(full, i, s, p, MERKLE_MAX_PROOF, &n), 0);
+			assert_int_equal(merkle_tree_inclusion(t, i, s, q, MERKLE_MAX_PROOF, &m), 0);
+			assert_int_equal(n, m);
+			assert_memory_equal(p, q, n * MERKLE_HASH_LEN);
+			assert_int_equal(merkle_verify_inclusion(i, s, a.lv[i], q, m, r2), 0);
+		}
+		for (size_t y = 0; y < x; y++) {
+			assert_int_equal(merkle_tree_consistency(full, sizes[y], s, p,
+			    MERKLE_MAX_PROOF, &n), 0);
+			assert_int_equal(merkle_tree_consistency(t, sizes[y], s, q,
+			    MERKLE_MAX_PROOF, &m), 0);
+			assert_int_equal(n, m);
+			assert_memory_equal(p, q, n * MERKLE_HASH_LEN);
+		}
+	}
+	assert_true(a.reads > 0);
+	merkle_tree_free(t);
+	merkle_tree_free(full);
+	free(a.lv);
+}
+
+/* Memory: a sourced tree holds well under a byte per leaf, the full one 32. */
+static void
+test_sourced_tree_memory_does_not_grow_with_the_leaves(void **state)
+{
+	struct merkle_tree	*full, *t;
+	const uint64_t		 N = 200000;
+	struct array_src	 a = { counter_leaves(N, &full), N, 0, 0 };
+
+	(void)state;
+	t = sourced_tree(&a);
+	assert_true(merkle_tree_bytes(full) > N * MERKLE_HASH_LEN);
+	assert_true(merkle_tree_bytes(t) < N / 2);
+	merkle_tree_free(t);
+	merkle_tree_free(full);
+	free(a.lv);
+}
+
+/* A block read back must hash to the node kept for it: a changed leaf, or
+ * a read that fails, fails the call rather than give a wrong answer. A
+ * proof that needs nothing from that block is unaffected. */
+static void
+test_sourced_tree_refuses_a_changed_or_unreadable_block(void **state)
+{
+	struct merkle_tree	*full, *t;
+	const uint64_t		 N = 2 * MERKLE_BLOCK + 10;
+	struct array_src	 a = { counter_leaves(N, &full), N, 0, 0 };
+	merkle_hash		 p[MERKLE_MAX_PROOF], r, h;
+	size_t			 n;
+
+	(void)state;
+	t = sourced_tree(&a);
+	a.lv[5][0] ^= 1;
+	assert_int_equal(merkle_tree_leaf(t, 5, h), -1);
+	assert_int_equal(merkle_tree_leaf(t, 6, h), -1);
+	assert_int_equal(merkle_tree_inclusion(t, 100, N, p, MERKLE_MAX_PROOF, &n), -1);
+	assert_int_equal(n, 0);
+	assert_int_equal(merkle_tree_root(t, 100, r), -1);
+	assert_int_equal(merkle_tree_consistency(t, 7, N, p, MERKLE_MAX_PROOF, &n), -1);
+	/* Leaf 300 lies in block 1; its proof takes block 0 whole, kept. */
+	assert_int_equal(merkle_tree_root(t, N, r), 0);
+	assert_int_equal(merkle_tree_inclusion(t, 300, N, p, MERKLE_MAX_PROOF, &n), 0);
+	assert_int_equal(merkle_verify_inclusion(300, N, a.lv[300], p, n, r), 0);
+	a.lv[5][0] ^= 1;
+	assert_int_equal(merkle_tree_inclusion(t, 100, N, p, MERKLE_MAX_PROOF, &n), 0);
+	assert_int_equal(merkle_verify_inclusion(100, N, a.lv[100], p, n, r), 0);
+	a.fail = 1;
+	assert_int_equal(merkle_tree_inclusion(t, 100, N, p, MERKLE_MAX_PROOF, &n), -1);
+	assert_int_equal(merkle_tree_root(t, 100, r), -1);
+	/* The last, incomplete block is in memory: no read needed. */
+	assert_int_equal(merkle_tree_leaf(t, N - 1, h), 0);
+	assert_memory_equal(h, a.lv[N - 1], MERKLE_HASH_LEN);
+	assert_int_equal(merkle_tree_root(t, N, r), 0);
+	assert_null(merkle_tree_new_sourced(NULL));
+	merkle_tree_free(t);
+	merkle_tree_free(full);
+	free(a.lv);
+}
+
 int
 main(void)
 {
@@ -511,6 +649,9 @@ main(void)
 		cmocka_unit_test(test_every_inclusion_proof_up_to_64_verifies_and_any_change_fails),
 		cmocka_unit_test(test_every_consistency_proof_up_to_64_verifies_and_any_change_fails),
 		cmocka_unit_test(test_proofs_in_a_large_tree_verify),
+		cmocka_unit_test(test_sourced_tree_matches_the_full_tree),
+		cmocka_unit_test(test_sourced_tree_memory_does_not_grow_with_the_leaves),
+		cmocka_unit_test(test_sourced_tree_refuses_a_changed_or_unreadable_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
