@@ -121,6 +121,7 @@ run(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: cannot start the writer\n");
 		goto out;
 	}
+	writer_on_commit(gw.writer, vault_committed, gw.vault);	/* its key cache */
 	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);

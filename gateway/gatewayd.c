@@ -447,6 +447,7 @@ main(int argc, char **argv)
 		log_errx("cannot start the writer");
 		goto out;
 	}
+	writer_on_commit(gw.writer, vault_committed, gw.vault);	/* its key cache */
 	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, err,
 	    sizeof(err))) == NULL) {
 		log_errx("%s", err);

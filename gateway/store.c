@@ -354,6 +354,12 @@ store_write_conn(struct store *s)
 	return s->writer;
 }
 
+int
+store_conn_fresh_reads(struct store_conn *c)
+{
+	return sqlite3_db_readonly(c->db, "main") == 1 && sqlite3_get_autocommit(c->db);
+}
+
 struct store_conn *
 store_read_begin(struct store *s)
 {

@@ -53,6 +53,9 @@ int			 store_exec(struct store_conn *, const char *sql);
  * once per connection: the writer runs several per batch. 0 or -1 (logged). */
 int			 store_txn(struct store_conn *, const char *sql);
 sqlite3			*store_db(struct store_conn *);
+/* 1 if c is a read-only connection outside a transaction: each statement
+ * then reads the newest committed state as of its first step. */
+int			 store_conn_fresh_reads(struct store_conn *);
 /* Steps a statement that returns no rows, then resets it. 0, or -1 logged
  * as "what: <SQLite's message>" (what is a fixed label, never data). */
 int			 store_step_done(struct store_conn *, sqlite3_stmt *, const char *what);

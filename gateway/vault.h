@@ -50,8 +50,14 @@ void		 vault_key_clear(struct vault_key *);
  * tampering (the GCM tag is always checked). */
 int		 vault_unseal(struct vault *, struct store_conn *, const char *pseudonym,
 		    const unsigned char *ct, size_t ctlen, char **pt, size_t *ptlen);
-/* Destroys the family's data key (writer transaction). 0 ok, 1 none, -1 error. */
+/* Destroys the family's data key (writer transaction), dropping it from
+ * the vault's key cache. 0 ok, 1 none, -1 error. */
 int		 vault_destroy(struct vault *, struct store_conn *, const char *pseudonym,
 		    int64_t now_us);
+/* The writer's commit hook (writer_on_commit(w, vault_committed, vault)):
+ * a destruction has committed, so reads begun from now on cannot see the
+ * destroyed key and may fill the cache again. Without it the cache stops
+ * taking keys after the first destruction (safe, only slower). */
+void		 vault_committed(void *vault);
 
 #endif

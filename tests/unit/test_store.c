@@ -586,6 +586,102 @@ test_vault_seal_unseal_and_destroy(void **state)
 	free(s.ct);
 }
 
+/* Key status through a fresh read: 0 key, 1 destroyed, 2 none. */
+static int
+key_now(struct fixture *f, const char *pseudonym)
+{
+	struct store_conn	*c = store_read_begin(f->store);
+	struct vault_key	 k;
+	int			 rc;
+
+	assert_non_null(c);
+	rc = vault_key_get(f->vault, c, pseudonym, 0, &k);
+	vault_key_clear(&k);
+	store_read_end(f->store, c);
+	return rc;
+}
+
+struct racing_read {
+	struct fixture	*f;
+	struct seal_arg	*s;
+	int		 seen;		/* what a read during the job saw */
+};
+
+/* Destroys the key, then, before the batch commits, has a reader (which
+ * still sees the key: the destruction is not committed) look it up. */
+static int
+destroy_then_read_job(struct store_conn *c, void *arg)
+{
+	struct racing_read	*r = arg;
+	int			 rc = vault_destroy(r->s->v, c, r->s->pseudonym, 1);
+
+	r->seen = key_now(r->f, r->s->pseudonym);
+	return rc;
+}
+
+/*
+ * The key cache never serves a key after its destruction has committed,
+ * whichever way a read races it: a read between the destruction and its
+ * commit, and a read in a transaction whose snapshot predates the commit,
+ * both still see the key (correct for them) and must not cache it. And the
+ * cache is really used: a key row blanked behind the vault's back (which
+ * only a second process could do, and the data lock forbids) is still
+ * served from it.
+ */
+static void
+test_vault_key_cache_never_outlives_a_destruction(void **state)
+{
+	struct fixture		*f = *state;
+	struct seal_arg		 a = { f->vault, "pseudA", NULL, 0, -1 };
+	struct seal_arg		 b = { f->vault, "pseudB", NULL, 0, -1 };
+	struct racing_read	 r = { f, &a, -1 };
+	struct store_conn	*old;
+	sqlite3_stmt		*st;
+	struct vault_key	 k;
+	char			 path[128];
+	sqlite3			*h;
+
+	writer_on_commit(f->writer, vault_committed, f->vault);
+	assert_int_equal(writer_submit(f->writer, seal_job, &a), 0);
+	assert_int_equal(writer_submit(f->writer, seal_job, &b), 0);
+	assert_int_equal(key_now(f, "pseudA"), 0);	/* cached from here */
+	assert_int_equal(key_now(f, "pseudB"), 0);
+
+	/* Cached: a blanked row does not matter to it. */
+	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_equal(sqlite3_exec(h, "UPDATE family_keys SET wrapped_key = NULL, "
+	    "destroyed_us = 1 WHERE pseudonym = 'pseudB'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(key_now(f, "pseudB"), 0);
+
+	/* A read between destruction and commit sees the key, caches nothing. */
+	assert_int_equal(writer_submit(f->writer, seal_job, &a), 0);
+	assert_int_equal(key_now(f, "pseudA"), 0);
+	free(a.ct);
+	assert_int_equal(writer_submit(f->writer, destroy_then_read_job, &r), 0);
+	assert_int_equal(r.seen, 0);
+	assert_int_equal(key_now(f, "pseudA"), 1);
+
+	/* A transaction begun before a destruction commits keeps seeing the
+	 * key; it must not cache it either. */
+	a.pseudonym = "pseudC";
+	assert_int_equal(writer_submit(f->writer, seal_job, &a), 0);
+	free(a.ct);
+	old = store_read_begin(f->store);
+	assert_int_equal(sqlite3_exec(store_db(old), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	st = store_stmt(old, "SELECT count(*) FROM family_keys");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);	/* the snapshot starts here */
+	sqlite3_reset(st);
+	assert_int_equal(writer_submit(f->writer, destroy_job, &a), 0);
+	assert_int_equal(vault_key_get(f->vault, old, "pseudC", 0, &k), 0);	/* as of its snapshot */
+	vault_key_clear(&k);
+	store_read_end(f->store, old);
+	assert_int_equal(key_now(f, "pseudC"), 1);
+	free(b.ct);
+}
+
 static void
 test_vault_pseudonym_is_keyed_and_stable(void **state)
 {
@@ -734,6 +830,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_when_acknowledged, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_key_cache_never_outlives_a_destruction,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migrations_records_every_migration_once,
