@@ -105,6 +105,9 @@ struct store_ckpt;
 struct store_ckpt	*store_ckpt_start(struct store *);
 /* Stops the thread after a last passive checkpoint. NULL is a no-op. */
 void			 store_ckpt_stop(struct store_ckpt *);
+/* The writer thread, between batches (after handing out the last one's
+ * replies): finishes a checkpoint if the log is due to start over. */
+void			 store_ckpt_writer_idle(struct store_ckpt *);
 
 /* store_consent.c */
 struct consent_row {

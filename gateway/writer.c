@@ -146,6 +146,10 @@ writer_main(void *arg)
 			j->done = 1;
 			pthread_cond_signal(&j->cond);
 		}
+		/* The replies are out: only the next batch waits for this. */
+		pthread_mutex_unlock(&w->lock);
+		store_ckpt_writer_idle(w->ckpt);
+		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;

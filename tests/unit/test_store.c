@@ -427,6 +427,76 @@ many_job(struct store_conn *c, void *arg)
 	return 0;
 }
 
+/* Job: *arg MiB of blob rows, ~1000 frames of 1 KiB pages each. */
+static int
+filler_job(struct store_conn *c, void *arg)
+{
+	int	n = *(int *)arg;
+
+	if (sqlite3_exec(store_db(c), "CREATE TABLE IF NOT EXISTS filler (b BLOB)", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (sqlite3_exec(store_db(c), "INSERT INTO filler VALUES (zeroblob(1048576))",
+		    NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	return 0;
+}
+
+/* The log's header salt: it changes each time the log starts over. */
+static uint64_t
+wal_salt(const char *wal, off_t *size)
+{
+	unsigned char	h[8];
+	struct stat	st;
+	uint64_t	v = 0;
+	int		fd = open(wal, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, h, sizeof(h), 16), (ssize_t)sizeof(h));
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	*size = st.st_size;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | h[i];
+	return v;
+}
+
+/* Under steady commits (4 MiB each, faster than the checkpointer copies)
+ * the log still starts over from its beginning (the writer finishes a
+ * checkpoint between batches) and its file stays bounded: past
+ * CKPT_MAX_FRAMES (131072 frames of 1 KiB pages) the writer waits for the
+ * checkpointer's pass and finishes, so the file holds at most that and one
+ * more commit. */
+static void
+test_log_starts_over_under_steady_commits(void **state)
+{
+	struct fixture		*f = *state;
+	char			 wal[160];
+	uint64_t		 salt0;
+	off_t			 size, max = 0;
+	int			 restarts = 0, round, mib = 4;
+
+	snprintf(wal, sizeof(wal), "%s/gateway.db-wal", f->dir);
+	assert_int_equal(writer_submit(f->writer, filler_job, &mib), 0);
+	salt0 = wal_salt(wal, &size);
+	for (round = 1; round < 200 && restarts < 2; round++) {
+		uint64_t salt;
+		assert_int_equal(writer_submit(f->writer, filler_job, &mib), 0);
+		salt = wal_salt(wal, &size);
+		if (size > max)
+			max = size;
+		if (salt != salt0) {
+			restarts++;
+			salt0 = salt;
+		}
+	}
+	fprintf(stderr, "# %d commits of %d MiB: %d restarts, log at most %lld bytes\n",
+	    round, mib, restarts, (long long)max);
+	assert_int_equal(restarts, 2);
+	assert_true(max <= (off_t)(131072 + 4 * 1100) * (1024 + 24) + 32);
+}
+
 /* store_walbuf.c: store connections write the log through it; a commit is
  * in the file once writer_submit() returns, for a reader that does not use
  * it and across a crash of the process right after. */
@@ -824,6 +894,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_duplicate_key_fails_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_move_the_log_into_the_database, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_log_starts_over_under_steady_commits, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_async_done_after_durable, setup, teardown),
