@@ -727,6 +727,7 @@ test_vault_key_cache_never_outlives_a_destruction(void **state)
 	assert_int_equal(key_now(f, "pseudB"), 0);
 
 	/* A read between destruction and commit sees the key, caches nothing. */
+	free(a.ct);
 	assert_int_equal(writer_submit(f->writer, seal_job, &a), 0);
 	assert_int_equal(key_now(f, "pseudA"), 0);
 	free(a.ct);
