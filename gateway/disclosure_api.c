@@ -132,19 +132,6 @@ names_json(const char *const *names, size_t n)
 	return a;
 }
 
-static char *
-names_text(const char *const *names, size_t n)
-{
-	json_t	*a = names_json(names, n);
-	char	*s;
-
-	if (a == NULL)
-		return NULL;
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s;
-}
-
 /*
  * What a decision stores sealed or serialised: the ciphertexts under the
  * family's key and the field lists as JSON. Making them is most of a
@@ -169,17 +156,6 @@ sealed_free(struct sealed *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Seals s (may be NULL: *ct stays NULL). 0 or -1. */
-static int
-seal_text(const struct vault_key *k, const char *s, unsigned char **ct, size_t *ctlen)
-{
-	*ct = NULL;
-	*ctlen = 0;
-	if (s == NULL)
-		return 0;
-	return vault_key_seal(k, s, strlen(s), ct, ctlen);
-}
-
 /* Seals s (may be NULL) under the family's key, fetched (or created) for
  * this one value. 0, 1 key destroyed, -1. */
 static int
@@ -193,32 +169,24 @@ seal_for(struct gateway *gw, struct store_conn *c, const char *pseudonym, const 
 	return vault_seal(gw->vault, c, pseudonym, s, strlen(s), ct, ctlen);
 }
 
-/* The disclosed values only, as compact JSON, sealed. */
-static int
-seal_disclosed(const struct disclose_job *j, const struct decision *d, const struct vault_key *k,
-    unsigned char **ct, size_t *ctlen)
+/* The disclosed values only, as compact JSON (malloc'd), or NULL. */
+static char *
+disclosed_json(const struct disclose_job *j, const struct decision *d)
 {
 	json_t	*o;
 	char	*pt;
 	size_t	 i;
-	int	 rc;
 
-	*ct = NULL;
 	if ((o = json_object()) == NULL)
-		return -1;
+		return NULL;
 	for (i = 0; i < d->ndisclosed; i++)
 		if (json_object_set(o, d->disclosed[i], json_object_get(j->data, d->disclosed[i])) == -1) {
 			json_decref(o);
-			return -1;
+			return NULL;
 		}
 	pt = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(o);
-	if (pt == NULL)
-		return -1;
-	rc = vault_key_seal(k, pt, strlen(pt), ct, ctlen);
-	OPENSSL_cleanse(pt, strlen(pt));
-	free(pt);
-	return rc;
+	return pt;
 }
 
 /* Everything decision d stores sealed or serialised, under key k; the
@@ -228,15 +196,31 @@ static int
 seal_all(const struct disclose_job *j, const struct decision *d, int allowed,
     const struct vault_key *k, struct sealed *m)
 {
+	char			*data = NULL;
+	const char		*oreason = j->has_override ? j->ov.reason : NULL;
+	const char		*fid = allowed ? j->family_id : NULL;
+	int			 rc;
+
 	memset(m, 0, sizeof(*m));
-	if (seal_text(k, j->reason, &m->reason_ct, &m->reason_len) != 0 ||
-	    (j->has_override &&
-	    seal_text(k, j->ov.reason, &m->oreason_ct, &m->oreason_len) != 0) ||
-	    (allowed && seal_disclosed(j, d, k, &m->data_ct, &m->data_len) != 0) ||
-	    (allowed && seal_text(k, j->family_id, &m->fid_ct, &m->fid_len) != 0) ||
-	    (m->requested = names_text(j->fields, j->nfields)) == NULL ||
-	    (m->disclosed = names_text(d->disclosed, d->ndisclosed)) == NULL ||
-	    (m->withheld = names_text(d->withheld, d->nwithheld)) == NULL) {
+	if (allowed && (data = disclosed_json(j, d)) == NULL)
+		return -1;
+	{
+		struct vault_plain v[] = {
+			{ j->reason, strlen(j->reason), &m->reason_ct, &m->reason_len },
+			{ oreason, oreason ? strlen(oreason) : 0, &m->oreason_ct, &m->oreason_len },
+			{ data, data ? strlen(data) : 0, &m->data_ct, &m->data_len },
+			{ fid, fid ? strlen(fid) : 0, &m->fid_ct, &m->fid_len },
+		};
+		rc = vault_key_seal_many(k, v, sizeof(v) / sizeof(v[0]));
+	}
+	if (data != NULL) {
+		OPENSSL_cleanse(data, strlen(data));
+		free(data);
+	}
+	if (rc != 0 ||
+	    (m->requested = fields_json(j->fields, j->nfields)) == NULL ||
+	    (m->disclosed = fields_json(d->disclosed, d->ndisclosed)) == NULL ||
+	    (m->withheld = fields_json(d->withheld, d->nwithheld)) == NULL) {
 		sealed_free(m);
 		return -1;
 	}

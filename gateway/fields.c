@@ -6,6 +6,8 @@
  * is health data, so the field is special category while it stays an
  * education record (classified education).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fields.h"
@@ -57,4 +59,43 @@ field_find(const char *name)
 		if (strcmp(field_catalogue[i].name, name) == 0)
 			return &field_catalogue[i];
 	return NULL;
+}
+
+char *
+fields_json(const char *const *names, size_t n)
+{
+	const unsigned char	*c;
+	size_t			 cap = 3, i;
+	char			*s, *p;
+
+	for (i = 0; i < n; i++)
+		cap += 3 + 6 * strlen(names[i]);	/* "...", and each byte as \u00XX at most */
+	if ((s = p = malloc(cap)) == NULL)
+		return NULL;
+	*p++ = '[';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '"';
+		for (c = (const unsigned char *)names[i]; *c != '\0'; c++) {
+			switch (*c) {
+			case '"':  *p++ = '\\'; *p++ = '"'; break;
+			case '\\': *p++ = '\\'; *p++ = '\\'; break;
+			case '\b': *p++ = '\\'; *p++ = 'b'; break;
+			case '\f': *p++ = '\\'; *p++ = 'f'; break;
+			case '\n': *p++ = '\\'; *p++ = 'n'; break;
+			case '\r': *p++ = '\\'; *p++ = 'r'; break;
+			case '\t': *p++ = '\\'; *p++ = 't'; break;
+			default:
+				if (*c < 0x20)
+					p += snprintf(p, 7, "\\u%04X", *c);
+				else
+					*p++ = (char)*c;
+			}
+		}
+		*p++ = '"';
+	}
+	*p++ = ']';
+	*p = '\0';
+	return s;
 }

@@ -26,5 +26,9 @@ extern const size_t		field_special_len;
 
 /* The definition of name, or NULL when it is not in the catalogue. */
 const struct field_def	*field_find(const char *name);
+/* A list of field names as the stored JSON array text (malloc'd, or NULL):
+ * exactly what json_dumps(JSON_COMPACT) makes of it, without building the
+ * array first (a disclosure stores three of them). */
+char			*fields_json(const char *const *names, size_t n);
 
 #endif

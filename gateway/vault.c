@@ -223,40 +223,82 @@ gcm_cipher(void)
 	return gcm_cipher_p != NULL ? gcm_cipher_p : EVP_aes_256_gcm();
 }
 
-/* AES-256-GCM seal: out = version | nonce | ct | tag. */
+/* One value sealed through ctx (keyed already) under nonce: out =
+ * version | nonce | ct | tag. 0 or -1. */
 static int
-gcm_seal(const unsigned char key[KEYLEN], const char *aad, const void *pt, size_t ptlen,
-    unsigned char **out, size_t *outlen)
+seal_one(EVP_CIPHER_CTX *ctx, const unsigned char nonce[NONCELEN], const char *aad,
+    const void *pt, size_t ptlen, unsigned char **out, size_t *outlen)
 {
-	EVP_CIPHER_CTX	*ctx;
 	unsigned char	*buf;
-	int		 len, ok = 0;
+	int		 len;
 
 	if (ptlen > (size_t)INT32_MAX - 64)
 		return -1;
 	if ((buf = malloc(1 + NONCELEN + ptlen + TAGLEN)) == NULL)
 		return -1;
 	buf[0] = SEAL_VERSION;
-	if (RAND_bytes(buf + 1, NONCELEN) != 1 || (ctx = EVP_CIPHER_CTX_new()) == NULL) {
-		free(buf);
-		return -1;
-	}
-	if (EVP_EncryptInit_ex(ctx, gcm_cipher(), NULL, NULL, NULL) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCELEN, NULL) == 1 &&
-	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, buf + 1) == 1 &&
-	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
-	    EVP_EncryptUpdate(ctx, buf + 1 + NONCELEN, &len, pt, (int)ptlen) == 1 &&
-	    EVP_EncryptFinal_ex(ctx, buf + 1 + NONCELEN + len, &len) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAGLEN, buf + 1 + NONCELEN + ptlen) == 1)
-		ok = 1;
-	EVP_CIPHER_CTX_free(ctx);
-	if (!ok) {
+	memcpy(buf + 1, nonce, NONCELEN);
+	if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1 ||
+	    EVP_EncryptUpdate(ctx, buf + 1 + NONCELEN, &len, pt, (int)ptlen) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, buf + 1 + NONCELEN + len, &len) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAGLEN, buf + 1 + NONCELEN + ptlen) != 1) {
 		free(buf);
 		return -1;
 	}
 	*out = buf;
 	*outlen = 1 + NONCELEN + ptlen + TAGLEN;
 	return 0;
+}
+
+/*
+ * AES-256-GCM: each of n values (NULL pt: skipped, its ct stays NULL)
+ * sealed under key with a random nonce of its own. One context keyed once
+ * and one RAND_bytes() for every nonce: a disclosure seals three or four
+ * values, and each RAND call and key schedule is a measurable share of it.
+ * 0, or -1 with nothing allocated.
+ */
+static int
+gcm_seal_n(const unsigned char key[KEYLEN], const char *aad, const struct vault_plain *v,
+    size_t n)
+{
+	unsigned char	 nonces[VAULT_SEAL_MAX][NONCELEN];
+	EVP_CIPHER_CTX	*ctx;
+	size_t		 i;
+	int		 ok;
+
+	if (n == 0 || n > VAULT_SEAL_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		*v[i].ct = NULL;
+		*v[i].ctlen = 0;
+	}
+	if (RAND_bytes(nonces[0], (int)(n * NONCELEN)) != 1 || (ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_EncryptInit_ex(ctx, gcm_cipher(), NULL, NULL, NULL) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCELEN, NULL) == 1 &&
+	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, NULL) == 1;
+	for (i = 0; ok && i < n; i++)
+		if (v[i].pt != NULL &&
+		    seal_one(ctx, nonces[i], aad, v[i].pt, v[i].len, v[i].ct, v[i].ctlen) != 0)
+			ok = 0;
+	EVP_CIPHER_CTX_free(ctx);
+	if (!ok) {
+		for (i = 0; i < n; i++) {
+			free(*v[i].ct);
+			*v[i].ct = NULL;
+			*v[i].ctlen = 0;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int
+gcm_seal(const unsigned char key[KEYLEN], const char *aad, const void *pt, size_t ptlen,
+    unsigned char **out, size_t *outlen)
+{
+	return gcm_seal_n(key, aad, &(struct vault_plain){ pt, ptlen, out, outlen }, 1);
 }
 
 /* Opens a gcm_seal() value; the tag is always checked. *out has a NUL after
@@ -469,6 +511,12 @@ vault_key_seal(const struct vault_key *k, const void *pt, size_t ptlen, unsigned
     size_t *ctlen)
 {
 	return gcm_seal(k->key, k->pseudonym, pt, ptlen, ct, ctlen);
+}
+
+int
+vault_key_seal_many(const struct vault_key *k, const struct vault_plain *v, size_t n)
+{
+	return gcm_seal_n(k->key, k->pseudonym, v, n);
 }
 
 int

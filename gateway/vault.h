@@ -42,6 +42,19 @@ int		 vault_key_get(struct vault *, struct store_conn *, const char *pseudonym,
 /* vault_seal() with a loaded key. */
 int		 vault_key_seal(const struct vault_key *, const void *pt, size_t ptlen,
 		    unsigned char **ct, size_t *ctlen);
+/* Several values sealed under one key at once (cheaper than one by one):
+ * each v[i].pt (NULL: skipped) of v[i].len bytes into *v[i].ct, *v[i].ctlen
+ * (malloc'd, caller frees; NULL when skipped). n <= VAULT_SEAL_MAX. 0, or
+ * -1 with nothing allocated. */
+#define VAULT_SEAL_MAX	8
+struct vault_plain {
+	const void	 *pt;
+	size_t		  len;
+	unsigned char	**ct;
+	size_t		 *ctlen;
+};
+int		 vault_key_seal_many(const struct vault_key *, const struct vault_plain *v,
+		    size_t n);
 /* 1 if both hold the same key for the same family (constant time). */
 int		 vault_key_same(const struct vault_key *, const struct vault_key *);
 void		 vault_key_clear(struct vault_key *);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
@@ -84,6 +85,32 @@ test_unknown_field_is_not_in_catalogue(void **state)
 	assert_null(field_find(NULL));
 }
 
+/* fields_json() writes what jansson would: the stored text is the same. */
+static void
+test_fields_json_is_what_jansson_writes(void **state)
+{
+	const char *const	 names[] = { "child_name", "a\"b", "back\\slash", "tab\tnl\n",
+	    "ctl\x01\x1f\x7f", "\b\f\r", "caf\xc3\xa9 \xe2\x80\xa8", "/slash", "" };
+	const size_t		 n = sizeof(names) / sizeof(names[0]);
+	json_t			*a;
+	char			*want, *got;
+
+	(void)state;
+	for (size_t k = 0; k <= n; k++) {
+		assert_non_null(a = json_array());
+		for (size_t i = 0; i < k; i++)
+			assert_int_equal(json_array_append_new(a, json_string(names[i])), 0);
+		want = json_dumps(a, JSON_COMPACT);
+		got = fields_json(names, k);
+		assert_non_null(want);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+		json_decref(a);
+	}
+}
+
 int
 main(void)
 {
@@ -92,6 +119,7 @@ main(void)
 		cmocka_unit_test(test_special_category_is_the_health_fields_and_send_status),
 		cmocka_unit_test(test_send_status_is_special_category_education),
 		cmocka_unit_test(test_unknown_field_is_not_in_catalogue),
+		cmocka_unit_test(test_fields_json_is_what_jansson_writes),
 	};
 
 	return cmocka_run_group_tests_name("fields", tests, NULL, NULL);
