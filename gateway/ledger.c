@@ -104,10 +104,13 @@ ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry 
 	return 0;
 }
 
+/* Leaf hashes read in seq order: into a growing array, or (fixed) into
+ * the caller's, which holds cap. */
 struct leaves {
 	uint64_t	 next;		/* seq expected next */
 	merkle_hash	*h;
 	size_t		 n, cap;
+	int		 fixed;
 };
 
 static int
@@ -122,7 +125,7 @@ collect_leaf(int64_t seq, const unsigned char *leaf, void *arg)
 	}
 	if (lv->n == lv->cap) {
 		size_t		 cap = lv->cap ? lv->cap * 2 : 256;
-		merkle_hash	*h = realloc(lv->h, cap * sizeof(*h));
+		merkle_hash	*h = lv->fixed ? NULL : realloc(lv->h, cap * sizeof(*h));
 		if (h == NULL)
 			return -1;
 		lv->h = h;
@@ -130,24 +133,6 @@ collect_leaf(int64_t seq, const unsigned char *leaf, void *arg)
 	}
 	memcpy(lv->h[lv->n++], leaf, 32);
 	lv->next++;
-	return 0;
-}
-
-struct leaf_range {
-	int64_t		 next;		/* seq expected next */
-	merkle_hash	*out;
-	size_t		 n, got;
-};
-
-static int
-fill_leaf(int64_t seq, const unsigned char *leaf, void *arg)
-{
-	struct leaf_range	*r = arg;
-
-	if (seq != r->next || leaf == NULL || r->got == r->n)
-		return -1;
-	memcpy(r->out[r->got++], leaf, 32);
-	r->next++;
 	return 0;
 }
 
@@ -161,15 +146,15 @@ static int
 read_leaves(void *arg, uint64_t first, size_t n, merkle_hash *out)
 {
 	struct ledger		*l = arg;
-	struct leaf_range	 r = { (int64_t)first + 1, out, n, 0 };
+	struct leaves		 lv = { first + 1, out, 0, n, 1 };
 	struct store_conn	*c;
 	int			 rc;
 
 	if ((c = store_read_begin(l->store)) == NULL)
 		return -1;
-	rc = store_ledger_leaves(c, (int64_t)first, (int64_t)n, fill_leaf, &r);
+	rc = store_ledger_leaves(c, (int64_t)first, (int64_t)n, collect_leaf, &lv);
 	store_read_end(l->store, c);
-	if (rc != 0 || r.got != n) {
+	if (rc != 0 || lv.n != n) {
 		log_errx("ledger entries %llu..%llu missing or damaged",
 		    (unsigned long long)first + 1, (unsigned long long)(first + n));
 		return -1;
