@@ -51,6 +51,10 @@ struct ledger {
 	struct signer		*signer;
 	char			 origin[NOTE_ORIGIN_MAX];
 
+	/* Leaf hashes of new entries: ledger_append() runs in writer jobs,
+	 * on the writer thread only, so one hasher serves (no fetch per entry). */
+	struct merkle_hasher	*append_hs;
+
 	/* The tree: changed by the writer thread (commit hook) only. */
 	pthread_rwlock_t	 tree_lock;
 	struct merkle_tree	*tree;
@@ -92,7 +96,7 @@ ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry 
 	if (r.time_us < last_time)
 		r.time_us = last_time;
 	r.e = *e;
-	if (ledger_leaf_hash(NULL, &r, leaf) != 0 || store_ledger_insert(c, &r, leaf) != 0) {
+	if (ledger_leaf_hash(l->append_hs, &r, leaf) != 0 || store_ledger_insert(c, &r, leaf) != 0) {
 		log_errx("cannot append ledger entry %lld", (long long)r.seq);
 		return -1;
 	}
@@ -479,6 +483,7 @@ static void
 free_all(struct ledger *l)
 {
 	merkle_tree_free(l->tree);
+	merkle_hasher_free(l->append_hs);
 	signer_free(l->signer);
 	free(l->note);
 	pthread_cond_destroy(&l->cp_cond);
@@ -515,7 +520,7 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	pthread_cond_init(&l->cp_cond, NULL);
 	/* Leaf hashes stay in ledger_entries, not in memory (merkle.h). */
 	if ((l->tree = merkle_tree_new_sourced(&(struct merkle_leaf_source){ read_leaves,
-	    l })) == NULL) {
+	    l })) == NULL || (l->append_hs = merkle_hasher_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}

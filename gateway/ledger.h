@@ -31,7 +31,8 @@ struct ledger_entry {
 	const unsigned char	*record_digest;	/* SHA-256 (32 bytes) of the stored record, or NULL */
 };
 
-/* Appends an entry inside the current writer job (writer.h): durable when
+/* Appends an entry inside the current writer job (writer.h; on the writer
+ * thread only: it shares one hasher across appends): durable when
  * that job's batch commits, rolled back with it otherwise. Fills *seq and
  * leaf_hash (either may be NULL). 0 ok, -1 error. */
 int	ledger_append(struct ledger *, struct store_conn *, const struct ledger_entry *,

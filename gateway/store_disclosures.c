@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "log.h"
 #include "store.h"
@@ -43,98 +42,49 @@ bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
 	return sqlite3_bind_int64(st, i, v);
 }
 
-/* ---- the record digest ---- */
-
-static int
-digest_part(EVP_MD_CTX *md, const void *p, size_t len)
-{
-	unsigned char	be[8];
-	uint64_t	n = p == NULL ? UINT64_MAX : (uint64_t)len;
-	int		i;
-
-	for (i = 0; i < 8; i++)
-		be[i] = (unsigned char)(n >> (56 - 8 * i));
-	if (EVP_DigestUpdate(md, be, sizeof(be)) != 1)
-		return -1;
-	if (p != NULL && len > 0 && EVP_DigestUpdate(md, p, len) != 1)
-		return -1;
-	return 0;
-}
-
-static int
-digest_str(EVP_MD_CTX *md, const char *s)
-{
-	return digest_part(md, s, s == NULL ? 0 : strlen(s));
-}
-
-static int
-digest_int(EVP_MD_CTX *md, int64_t v)
-{
-	unsigned char	be[8];
-	int		i;
-
-	for (i = 0; i < 8; i++)
-		be[i] = (unsigned char)((uint64_t)v >> (56 - 8 * i));
-	return digest_part(md, be, sizeof(be));
-}
+/* ---- the record digest (store_digest.c: each column length-prefixed) ---- */
 
 int
 store_disclosure_digest(const struct disclosure_row *r, unsigned char out[32])
 {
-	EVP_MD_CTX	*md;
-	unsigned int	 len = 0;
-	int		 ok;
+	struct store_digest	*d = store_digest_begin("disclosure/v1");
 
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    digest_str(md, "disclosure/v1") == 0 &&
-	    digest_str(md, r->id) == 0 &&
-	    digest_int(md, r->created_us) == 0 &&
-	    digest_str(md, r->actor) == 0 &&
-	    digest_str(md, r->actor_role) == 0 &&
-	    digest_str(md, r->agency_id) == 0 &&
-	    digest_str(md, r->purpose) == 0 &&
-	    digest_str(md, r->family_pseudonym) == 0 &&
-	    digest_str(md, r->decision) == 0 &&
-	    digest_str(md, r->rule) == 0 &&
-	    digest_str(md, r->article6) == 0 &&
-	    digest_str(md, r->article9) == 0 &&
-	    digest_str(md, r->requested_fields) == 0 &&
-	    digest_str(md, r->disclosed_fields) == 0 &&
-	    digest_str(md, r->withheld_fields) == 0 &&
-	    digest_part(md, r->data_ct, r->data_ctlen) == 0 &&
-	    digest_part(md, r->reason_ct, r->reason_ctlen) == 0 &&
-	    digest_str(md, r->override_basis) == 0 &&
-	    digest_str(md, r->override_consent_not_sought) == 0 &&
-	    digest_part(md, r->override_reason_ct, r->override_reason_ctlen) == 0 &&
-	    digest_int(md, r->review_by_us) == 0 &&
-	    EVP_DigestFinal_ex(md, out, &len) == 1 && len == 32;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : -1;
+	store_digest_str(d, r->id);
+	store_digest_int(d, r->created_us);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_str(d, r->agency_id);
+	store_digest_str(d, r->purpose);
+	store_digest_str(d, r->family_pseudonym);
+	store_digest_str(d, r->decision);
+	store_digest_str(d, r->rule);
+	store_digest_str(d, r->article6);
+	store_digest_str(d, r->article9);
+	store_digest_str(d, r->requested_fields);
+	store_digest_str(d, r->disclosed_fields);
+	store_digest_str(d, r->withheld_fields);
+	store_digest_blob(d, r->data_ct, r->data_ctlen);
+	store_digest_blob(d, r->reason_ct, r->reason_ctlen);
+	store_digest_str(d, r->override_basis);
+	store_digest_str(d, r->override_consent_not_sought);
+	store_digest_blob(d, r->override_reason_ct, r->override_reason_ctlen);
+	store_digest_int(d, r->review_by_us);
+	return store_digest_end(d, out);
 }
 
 int
 store_read_digest(const struct disclosure_read_row *r, unsigned char out[32])
 {
-	EVP_MD_CTX	*md;
-	unsigned int	 len = 0;
-	int		 ok;
+	struct store_digest	*d = store_digest_begin("disclosure-read/v1");
 
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    digest_str(md, "disclosure-read/v1") == 0 &&
-	    digest_str(md, r->id) == 0 &&
-	    digest_str(md, r->disclosure_id) == 0 &&
-	    digest_str(md, r->family_pseudonym) == 0 &&
-	    digest_str(md, r->actor) == 0 &&
-	    digest_str(md, r->actor_role) == 0 &&
-	    digest_int(md, r->read_us) == 0 &&
-	    digest_part(md, r->reason_ct, r->reason_ctlen) == 0 &&
-	    EVP_DigestFinal_ex(md, out, &len) == 1 && len == 32;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : -1;
+	store_digest_str(d, r->id);
+	store_digest_str(d, r->disclosure_id);
+	store_digest_str(d, r->family_pseudonym);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_int(d, r->read_us);
+	store_digest_blob(d, r->reason_ct, r->reason_ctlen);
+	return store_digest_end(d, out);
 }
 
 /* ---- disclosures ---- */
@@ -444,27 +394,19 @@ store_notification_review(struct store_conn *c, const char *disclosure_id,
 int
 store_override_event_digest(const struct override_event_row *r, unsigned char out[32])
 {
-	EVP_MD_CTX	*md;
-	unsigned int	 len = 0;
-	int		 ok;
+	struct store_digest	*d = store_digest_begin("override-event/v1");
 
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    digest_str(md, "override-event/v1") == 0 &&
-	    digest_str(md, r->id) == 0 &&
-	    digest_str(md, r->disclosure_id) == 0 &&
-	    digest_str(md, r->family_pseudonym) == 0 &&
-	    digest_str(md, r->kind) == 0 &&
-	    digest_str(md, r->actor) == 0 &&
-	    digest_str(md, r->actor_role) == 0 &&
-	    digest_int(md, r->at_us) == 0 &&
-	    digest_part(md, r->reason_ct, r->reason_ctlen) == 0 &&
-	    digest_int(md, r->previous_review_by_us) == 0 &&
-	    digest_int(md, r->review_by_us) == 0 &&
-	    EVP_DigestFinal_ex(md, out, &len) == 1 && len == 32;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : -1;
+	store_digest_str(d, r->id);
+	store_digest_str(d, r->disclosure_id);
+	store_digest_str(d, r->family_pseudonym);
+	store_digest_str(d, r->kind);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_int(d, r->at_us);
+	store_digest_blob(d, r->reason_ct, r->reason_ctlen);
+	store_digest_int(d, r->previous_review_by_us);
+	store_digest_int(d, r->review_by_us);
+	return store_digest_end(d, out);
 }
 
 static const char SQL_OVERRIDE_EVENT_INSERT[] =
