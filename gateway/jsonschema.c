@@ -397,6 +397,11 @@ rx_compile(const char *src, size_t len, const char **why)
 	free(ecma);
 	if (code == NULL && why != NULL)
 		*why = "it does not compile";
+	/* Machine code for the matcher where PCRE2 has a JIT (it keeps the
+	 * match limit; its own stack limit counts as the effort limit too);
+	 * without one, pcre2_match() interprets as before. */
+	if (code != NULL)
+		(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	return code;
 }
 
@@ -1680,7 +1685,7 @@ rx_search(struct vctx *c, const char *pat, size_t plen, const char *s,
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-	    rc == PCRE2_ERROR_HEAPLIMIT)
+	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
 		return stop(c, V_ABORT, "pattern",
 		    "pattern matching exceeded its effort limit");
 	return stop(c, V_ERR, "pattern", "pattern matching failed");
