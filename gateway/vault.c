@@ -359,6 +359,8 @@ cache_get(struct key_cache *kc, const char *pseudonym, unsigned char key[KEYLEN]
 	struct key_slot	*sl = slot_of(kc, pseudonym);
 	int		 hit;
 
+	if (pseudonym[0] == '\0')
+		return 0;	/* an empty slot's name: never a hit */
 	pthread_mutex_lock(&kc->lock);
 	if ((hit = strcmp(sl->pseudonym, pseudonym) == 0))
 		memcpy(key, sl->key, KEYLEN);
@@ -384,7 +386,7 @@ cache_put(struct key_cache *kc, const char *pseudonym, const unsigned char key[K
 {
 	struct key_slot	*sl = slot_of(kc, pseudonym);
 
-	if (t == NO_TICKET || strlen(pseudonym) >= sizeof(sl->pseudonym))
+	if (t == NO_TICKET || pseudonym[0] == '\0' || strlen(pseudonym) >= sizeof(sl->pseudonym))
 		return;
 	pthread_mutex_lock(&kc->lock);
 	if (t == kc->epoch && kc->pending == 0) {

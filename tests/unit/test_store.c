@@ -711,6 +711,7 @@ test_vault_key_cache_never_outlives_a_destruction(void **state)
 	assert_int_equal(writer_submit(f->writer, seal_job, &b), 0);
 	assert_int_equal(key_now(f, "pseudA"), 0);	/* cached from here */
 	assert_int_equal(key_now(f, "pseudB"), 0);
+	assert_int_equal(key_now(f, ""), 2);	/* an empty slot is no one's key */
 
 	/* Cached: a blanked row does not matter to it. */
 	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
