@@ -138,6 +138,26 @@ test_erasure_reason_kept_only_as_digest() {
 	[ "$(db "SELECT hex(reason_digest) FROM family_erasures WHERE kind='erased'" | tr 'A-F' 'a-f')" = \
 	  "$(printf '%s' 'Mother asked on the phone, Erasure-Marker-X2' | sha256sum | cut -d' ' -f1)" ]
 }
+# The running daemon caches unwrapped family keys (vault.c); a family whose
+# key it has just used for two disclosures (read on the request thread,
+# cached, used by the writer) is erased: the next disclosure is refused
+# 409 family_erased and the earlier ones read back erased, so no key
+# outlived its destruction in memory.
+test_erased_family_key_is_not_served_from_memory() {
+	local d1
+	consent FAM-720 oakfield-primary education_support || return 1
+	disclose staff FAM-720 oakfield-primary education_support '{"child_name":"Cache-Marker-C1"}'
+	expect 201 && d1=$(jget .disclosure_id) || return 1
+	disclose staff FAM-720 oakfield-primary education_support '{"child_name":"Cache-Marker-C2"}'
+	expect 201 || return 1
+	erase FAM-720
+	expect 200 || return 1
+	disclose staff FAM-720 oakfield-primary education_support '{"child_name":"Cache-Marker-C3"}'
+	expect 409 family_erased || return 1
+	req staff GET "/v1/disclosures/$d1" "" -H 'X-Access-Reason: audit after erasure'
+	expect 200 && [ "$(jget .erased)" = true ] && [ "$(jget '.data // null')" = null ] &&
+	! printf '%s' "$RESP" | grep -q 'Cache-Marker'
+}
 test_erasure_twice_is_409() { erase FAM-710; expect 409 already_erased; }
 test_erasure_unknown_family_404() { erase FAM-NEVER; expect 404 not_found; }
 test_erasure_staff_only() {
@@ -211,6 +231,7 @@ run test_daemon_sweeps_at_start
 run test_erasure_on_request
 run test_erased_key_bytes_gone_while_the_daemon_runs
 run test_erasure_reason_kept_only_as_digest
+run test_erased_family_key_is_not_served_from_memory
 run test_erasure_twice_is_409
 run test_erasure_unknown_family_404
 run test_erasure_staff_only
