@@ -21,10 +21,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <openssl/rand.h>
 
 #include "log.h"
 #include "migrations.h"
+#include "randpool.h"
 #include "store.h"
 
 #define STMT_CACHE	96
@@ -644,7 +644,7 @@ store_new_id(const char *prefix, char *buf, size_t len)
 	 */
 	for (i = 0; i < 6; i++)
 		r[i] = (unsigned char)(ms >> (8 * (5 - i)));
-	if (RAND_bytes(r + 6, 10) != 1)
+	if (randpool_bytes(r + 6, 10) != 0)
 		abort();	/* no randomness: nothing safe to do */
 	/* 26 chars are 130 bits: two zero bits, then the 128, as in ULID. */
 	for (i = 0; i < sizeof(r); i++) {

@@ -45,6 +45,7 @@
 #include <openssl/rand.h>
 
 #include "log.h"
+#include "randpool.h"
 #include "store.h"
 #include "vault.h"
 
@@ -254,8 +255,8 @@ seal_one(EVP_CIPHER_CTX *ctx, const unsigned char nonce[NONCELEN], const char *a
 /*
  * AES-256-GCM: each of n values (NULL pt: skipped, its ct stays NULL)
  * sealed under key with a random nonce of its own. One context keyed once
- * and one RAND_bytes() for every nonce: a disclosure seals three or four
- * values, and each RAND call and key schedule is a measurable share of it.
+ * and one draw for every nonce (randpool.c): a disclosure seals three or
+ * four values, and each RAND call and key schedule is a measurable share.
  * 0, or -1 with nothing allocated.
  */
 static int
@@ -273,7 +274,7 @@ gcm_seal_n(const unsigned char key[KEYLEN], const char *aad, const struct vault_
 		*v[i].ct = NULL;
 		*v[i].ctlen = 0;
 	}
-	if (RAND_bytes(nonces[0], (int)(n * NONCELEN)) != 1 || (ctx = EVP_CIPHER_CTX_new()) == NULL)
+	if (randpool_bytes(nonces[0], n * NONCELEN) != 0 || (ctx = EVP_CIPHER_CTX_new()) == NULL)
 		return -1;
 	ok = EVP_EncryptInit_ex(ctx, gcm_cipher(), NULL, NULL, NULL) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCELEN, NULL) == 1 &&
