@@ -52,7 +52,8 @@ struct ledger {
 	char			 origin[NOTE_ORIGIN_MAX];
 
 	/* Leaf hashes of new entries: ledger_append() runs in writer jobs,
-	 * on the writer thread only, so one hasher serves (no fetch per entry). */
+	 * on the writer thread only, so one hasher serves (no fetch per entry);
+	 * load() borrows it before any append can run. */
 	struct merkle_hasher	*append_hs;
 
 	/* The tree: changed by the writer thread (commit hook) only. */
@@ -382,7 +383,8 @@ ledger_record_system(struct ledger *l, const char *action, const char *object_id
 }
 
 struct content_check {
-	int64_t	bad_seq;
+	struct merkle_hasher	*hs;
+	int64_t			 bad_seq;
 };
 
 /* Recomputes an entry's leaf hash from its fields and compares it with the
@@ -394,7 +396,7 @@ check_content(const struct ledger_record *r, const unsigned char *leaf, void *ar
 	struct content_check	*cc = arg;
 	merkle_hash		 h;
 
-	if (leaf == NULL || ledger_leaf_hash(NULL, r, h) != 0 ||
+	if (leaf == NULL || ledger_leaf_hash(cc->hs, r, h) != 0 ||
 	    CRYPTO_memcmp(h, leaf, 32) != 0) {
 		cc->bad_seq = r->seq;
 		return -1;
@@ -411,7 +413,8 @@ load(struct ledger *l, char *err, size_t errlen)
 	struct ledger_checkpoint_row	 cp = { 0 };
 	struct checkpoint		 parsed;
 	struct leaves			 lv = { .next = 1 };
-	struct content_check		 content = { 0 };
+	/* No append runs yet: the append hasher is free for the check. */
+	struct content_check		 content = { l->append_hs, 0 };
 	struct store_conn		*c;
 	merkle_hash			 root;
 	size_t				 tl = 0;
