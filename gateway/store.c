@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-
 #include "log.h"
 #include "migrations.h"
 #include "randpool.h"

@@ -483,7 +483,7 @@ vault_seal(struct vault *v, struct store_conn *c, const char *pseudonym,
 
 	if ((rc = vault_key_get(v, c, pseudonym, 1, &k)) != 0)
 		return rc;
-	rc = vault_key_seal(&k, pt, ptlen, ct, ctlen);
+	rc = gcm_seal(k.key, k.pseudonym, pt, ptlen, ct, ctlen);
 	vault_key_clear(&k);
 	return rc;
 }
@@ -507,13 +507,6 @@ vault_key_get(struct vault *v, struct store_conn *c, const char *pseudonym, int 
 	}
 	memcpy(k->pseudonym, pseudonym, strlen(pseudonym) + 1);
 	return 0;
-}
-
-int
-vault_key_seal(const struct vault_key *k, const void *pt, size_t ptlen, unsigned char **ct,
-    size_t *ctlen)
-{
-	return gcm_seal(k->key, k->pseudonym, pt, ptlen, ct, ctlen);
 }
 
 int

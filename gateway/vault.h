@@ -39,10 +39,7 @@ struct vault_key {
  * (it is the AAD of every seal, so it is never truncated). */
 int		 vault_key_get(struct vault *, struct store_conn *, const char *pseudonym,
 		    int create, struct vault_key *k);
-/* vault_seal() with a loaded key. */
-int		 vault_key_seal(const struct vault_key *, const void *pt, size_t ptlen,
-		    unsigned char **ct, size_t *ctlen);
-/* Several values sealed under one key at once (cheaper than one by one):
+/* Values sealed under a loaded key, several at once (cheaper than one by one):
  * each v[i].pt (NULL: skipped) of v[i].len bytes into *v[i].ct, *v[i].ctlen
  * (malloc'd, caller frees; NULL when skipped). n <= VAULT_SEAL_MAX. 0, or
  * -1 with nothing allocated. */
