@@ -2,6 +2,8 @@
  * store_consent.c: the consents table. A consent is never deleted or
  * edited after it is recorded, except that withdrawal stamps it, once.
  */
+#include <string.h>
+
 #include "log.h"
 #include "store.h"
 
@@ -90,27 +92,58 @@ store_consent_withdraw(struct store_conn *c, const char *id, int64_t when, const
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The order store_consents_for() returns consents in: live before
+ * withdrawn, open-ended before expiring, later expiry first, then the later
+ * grant. <0 if a ranks before b. */
+static int
+consent_rank(const struct consent_row *a, const struct consent_row *b)
+{
+	if ((a->withdrawn_us == 0) != (b->withdrawn_us == 0))
+		return a->withdrawn_us == 0 ? -1 : 1;
+	if ((a->expires_us == 0) != (b->expires_us == 0))
+		return a->expires_us == 0 ? -1 : 1;
+	if (a->expires_us != b->expires_us)
+		return a->expires_us > b->expires_us ? -1 : 1;
+	if (a->granted_us != b->granted_us)
+		return a->granted_us > b->granted_us ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Ranked here rather than by ORDER BY ... LIMIT, which made SQLite open a
+ * temporary b-tree for every disclosure's decision (a family has one or a
+ * few consents per agency and purpose): each row read is inserted into out
+ * by rank, the lowest-ranked falling off once max are kept; equal ranks
+ * keep the order read.
+ */
 int
 store_consents_for(struct store_conn *c, const char *pseudonym, const char *agency_id,
     const char *purpose, struct consent_row *out, int max)
 {
 	static const char	*sql = "SELECT " CONSENT_COLS " FROM consents "
-				    "WHERE family_pseudonym = ? AND agency_id = ? AND purpose = ? "
-				    "ORDER BY withdrawn_us = 0 DESC, expires_us = 0 DESC, "
-				    "expires_us DESC, granted_us DESC LIMIT ?";
+				    "WHERE family_pseudonym = ? AND agency_id = ? AND purpose = ?";
+	struct consent_row	 r;
 	sqlite3_stmt		*st;
-	int			 n = 0, rc;
+	int			 n = 0, i, rc;
 
-	if ((st = store_stmt(c, sql)) == NULL)
+	if (max <= 0 || (st = store_stmt(c, sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
-		row_from(st, &out[n++]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_from(st, &r);
+		for (i = n; i > 0 && consent_rank(&r, &out[i - 1]) < 0; i--)
+			;
+		if (i == max)
+			continue;	/* ranks below all max kept */
+		if (n < max)
+			n++;
+		memmove(&out[i + 1], &out[i], (size_t)(n - 1 - i) * sizeof(out[0]));
+		out[i] = r;
+	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE)
 		return -1;
 	return n;
 }

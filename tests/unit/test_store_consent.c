@@ -136,12 +136,47 @@ test_consents_for_live_first_and_only_that_agency_and_purpose(void **state)
 	    "health_visiting_support", out, 4), 0);
 }
 
+/* The full order: live before withdrawn, open-ended before expiring, later
+ * expiry first, later grant first; a smaller max keeps the best ranked,
+ * whatever order the rows were recorded in. */
+static void
+test_consents_for_ranked_and_best_kept(void **state)
+{
+	struct fixture		*f = *state;
+	struct consent_row	 out[8];
+	static const int	 want[] = { 5, 3, 4, 6, 2, 1 };	/* con_ numbers */
+	char			 id[40];
+	int			 i, n, max;
+
+	assert_int_equal(store_exec(f->c, "BEGIN IMMEDIATE"), 0);
+	add(f, "oakfield-primary", "education_support", f->now - 1 * DAY, 0, 1);
+	add(f, "oakfield-primary", "education_support", f->now - 3 * DAY, f->now + 10 * DAY, 0);
+	add(f, "oakfield-primary", "education_support", f->now - 5 * DAY, 0, 0);
+	add(f, "oakfield-primary", "education_support", f->now - 4 * DAY, f->now + 20 * DAY, 0);
+	add(f, "oakfield-primary", "education_support", f->now - 2 * DAY, 0, 0);
+	add(f, "oakfield-primary", "education_support", f->now - 1 * DAY, f->now + 10 * DAY, 0);
+	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
+	for (max = 8; max >= 1; max--) {
+		n = store_consents_for(f->c, "fam1", "oakfield-primary", "education_support",
+		    out, max);
+		assert_int_equal(n, max < 6 ? max : 6);
+		for (i = 0; i < n; i++) {
+			snprintf(id, sizeof(id), "con_%06d", want[i]);
+			assert_string_equal(out[i].id, id);
+		}
+	}
+	assert_int_equal(store_consents_for(f->c, "fam1", "oakfield-primary",
+	    "education_support", out, 0), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_live_consent_for_purpose_never_crowded_out_by_other_purposes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consents_for_ranked_and_best_kept, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_consents_for_live_first_and_only_that_agency_and_purpose, setup, teardown),
 	};
