@@ -28,6 +28,7 @@
 #include "fields.h"
 #include "gateway.h"
 #include "http.h"
+#include "jsonout.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -490,14 +491,62 @@ read_override(json_t *o, struct decide_override *ov, int64_t *hold_until)
 		*hold_until = ov->review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
 }
 
+/* The 201 reply to an allowed disclosure (malloc'd, *len its length), or
+ * NULL. Written directly (jsonout.h: the text json_dumps() would make of the
+ * same object, keys in this order) rather than packed and dumped: it is
+ * made for every disclosure. */
+static char *
+created_json(const struct disclose_job *j, size_t *len)
+{
+	struct jsonout	o;
+	char		at[32], h[65];
+
+	jsonout_init(&o, 1);
+	jsonout_object_begin(&o);
+	jsonout_key(&o, "disclosure_id");
+	jsonout_string(&o, j->id);
+	jsonout_key(&o, "disclosed_fields");
+	jsonout_strings(&o, j->d.disclosed, j->d.ndisclosed);
+	jsonout_key(&o, "withheld_fields");
+	jsonout_strings(&o, j->d.withheld, j->d.nwithheld);
+	jsonout_key(&o, "notification");
+	jsonout_string(&o, notify_name(j->d.notify));
+	jsonout_key(&o, "lawful_basis");
+	jsonout_object_begin(&o);
+	jsonout_key(&o, "article6");
+	jsonout_string(&o, j->d.article6);
+	if (j->d.article9 != NULL) {
+		jsonout_key(&o, "article9");
+		jsonout_string(&o, j->d.article9);
+	}
+	jsonout_object_end(&o);
+	jsonout_key(&o, "ledger");
+	jsonout_object_begin(&o);
+	jsonout_key(&o, "seq");
+	jsonout_integer(&o, j->seq);
+	hex32(j->leaf, h);
+	jsonout_key(&o, "leaf_hash");
+	jsonout_string(&o, h);
+	jsonout_object_end(&o);
+	jsonout_key(&o, "created_at");
+	jsonout_string(&o, store_time_fmt(j->now_us, at));
+	if (j->d.notify == NOTIFY_HELD) {
+		jsonout_key(&o, "review_by");
+		jsonout_stringn(&o, store_time_fmt(j->d.review_by_us, at), 10);
+	}
+	jsonout_object_end(&o);
+	return jsonout_finish(&o, len);
+}
+
 /* After the batch holding the decision is durable (rc 0) or not: the
  * reply. The job is freed by disclose_job_drop(). */
 static void
 disclosure_created(void *arg, int rc, struct response *rs)
 {
 	struct disclose_job	*j = arg;
-	json_t			*o, *details;
-	char			 at[32];
+	json_t			*details;
+	char			 at[32], *body;
+	size_t			 len;
 
 	if (rc != 0) {
 		if (j->erased)
@@ -539,21 +588,10 @@ disclosure_created(void *arg, int rc, struct response *rs)
 		resp_error(rs, 403, j->d.rule, j->d.message, details);
 		return;
 	}
-	o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s}",
-	    "disclosure_id", j->id,
-	    "disclosed_fields", names_json(j->d.disclosed, j->d.ndisclosed),
-	    "withheld_fields", names_json(j->d.withheld, j->d.nwithheld),
-	    "notification", notify_name(j->d.notify),
-	    "lawful_basis", lawful_basis_json(j->d.article6, j->d.article9),
-	    "ledger", ledger_json(j->seq, j->leaf),
-	    "created_at", store_time_fmt(j->now_us, at));
-	if (o != NULL && j->d.notify == NOTIFY_HELD)
-		json_object_set_new(o, "review_by",
-		    json_stringn(store_time_fmt(j->d.review_by_us, at), 10));
-	if (o == NULL)
+	if ((body = created_json(j, &len)) == NULL)
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 	else
-		resp_json(rs, 201, o);
+		resp_text(rs, 201, "application/json", body, len);
 	if (j->d.notify == NOTIFY_QUEUED)
 		notifier_kick(j->gw->notifier);
 	if (j->agency->delivery == DELIVERY_PUSH)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "jsonout.h"
 
 const struct field_def field_catalogue[] = {
 	{ "child_name",			"identifying",	0 },
@@ -64,38 +65,9 @@ field_find(const char *name)
 char *
 fields_json(const char *const *names, size_t n)
 {
-	const unsigned char	*c;
-	size_t			 cap = 3, i;
-	char			*s, *p;
+	struct jsonout	o;
 
-	for (i = 0; i < n; i++)
-		cap += 3 + 6 * strlen(names[i]);	/* "...", and each byte as \u00XX at most */
-	if ((s = p = malloc(cap)) == NULL)
-		return NULL;
-	*p++ = '[';
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			*p++ = ',';
-		*p++ = '"';
-		for (c = (const unsigned char *)names[i]; *c != '\0'; c++) {
-			switch (*c) {
-			case '"':  *p++ = '\\'; *p++ = '"'; break;
-			case '\\': *p++ = '\\'; *p++ = '\\'; break;
-			case '\b': *p++ = '\\'; *p++ = 'b'; break;
-			case '\f': *p++ = '\\'; *p++ = 'f'; break;
-			case '\n': *p++ = '\\'; *p++ = 'n'; break;
-			case '\r': *p++ = '\\'; *p++ = 'r'; break;
-			case '\t': *p++ = '\\'; *p++ = 't'; break;
-			default:
-				if (*c < 0x20)
-					p += snprintf(p, 7, "\\u%04X", *c);
-				else
-					*p++ = (char)*c;
-			}
-		}
-		*p++ = '"';
-	}
-	*p++ = ']';
-	*p = '\0';
-	return s;
+	jsonout_init(&o, 0);
+	jsonout_strings(&o, names, n);
+	return jsonout_finish(&o, NULL);
 }

@@ -1,0 +1,295 @@
+/*
+ * jsonout.c: JSON text written straight into a buffer (see jsonout.h). The
+ * escaping follows jansson's dump.c and its UTF-8 rules follow utf8.c, so
+ * that the text is what json_dumps() would have made; a unit test compares
+ * the two on random values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonout.h"
+
+void
+jsonout_init(struct jsonout *o, int ensure_ascii)
+{
+	memset(o, 0, sizeof(*o));
+	o->ascii = ensure_ascii;
+}
+
+static int
+reserve(struct jsonout *o, size_t n)
+{
+	size_t	 cap;
+	char	*b;
+
+	if (o->failed)
+		return -1;
+	if (n < o->cap - o->len)
+		return 0;
+	for (cap = o->cap ? o->cap : 256; n >= cap - o->len; cap *= 2)
+		if (cap > ((size_t)-1) / 4) {
+			o->failed = 1;
+			return -1;
+		}
+	if ((b = realloc(o->buf, cap)) == NULL) {
+		o->failed = 1;
+		return -1;
+	}
+	o->buf = b;
+	o->cap = cap;
+	return 0;
+}
+
+static void
+put(struct jsonout *o, const char *s, size_t n)
+{
+	if (reserve(o, n) == 0) {
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+	}
+}
+
+/* Before a value or a key: the comma between two at the same depth. */
+static void
+sep(struct jsonout *o)
+{
+	if (o->after_key) {
+		o->after_key = 0;
+		return;
+	}
+	if (o->depth > 0) {
+		if (o->any[o->depth - 1])
+			put(o, ",", 1);
+		o->any[o->depth - 1] = 1;
+	}
+}
+
+/* The code point of the UTF-8 sequence at s (at most n bytes) and its
+ * length, or 0 if it is not valid UTF-8 (jansson's utf8_check_first and
+ * utf8_check_full: no overlong forms, no surrogates, nothing past
+ * U+10FFFF). */
+static size_t
+utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t		len, i;
+	uint32_t	v;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+		v = s[0] & 0x1F;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		v = s[0] & 0x0F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		v = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ||
+	    (len == 2 && v < 0x80) || (len == 3 && v < 0x800) || (len == 4 && v < 0x10000))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+static void
+quoted(struct jsonout *o, const char *str, size_t n)
+{
+	const unsigned char	*s = (const unsigned char *)str, *run = s, *end = s + n;
+	char			 seq[13];
+	const char		*text;
+	size_t			 len, tlen;
+	uint32_t		 cp;
+
+	put(o, "\"", 1);
+	while (s < end && !o->failed) {
+		if (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\') {
+			s++;
+			continue;
+		}
+		if ((len = utf8_next(s, (size_t)(end - s), &cp)) == 0) {
+			o->failed = 1;
+			break;
+		}
+		if (cp >= 0x80 && !o->ascii) {
+			s += len;
+			continue;
+		}
+		put(o, (const char *)run, (size_t)(s - run));
+		tlen = 2;
+		switch (cp) {
+		case '\\': text = "\\\\"; break;
+		case '"':  text = "\\\""; break;
+		case '\b': text = "\\b"; break;
+		case '\f': text = "\\f"; break;
+		case '\n': text = "\\n"; break;
+		case '\r': text = "\\r"; break;
+		case '\t': text = "\\t"; break;
+		default:
+			if (cp < 0x10000) {
+				snprintf(seq, sizeof(seq), "\\u%04X", (unsigned)cp);
+				tlen = 6;
+			} else {
+				cp -= 0x10000;
+				snprintf(seq, sizeof(seq), "\\u%04X\\u%04X",
+				    (unsigned)(0xD800 | ((cp & 0xFFC00) >> 10)),
+				    (unsigned)(0xDC00 | (cp & 0x3FF)));
+				tlen = 12;
+			}
+			text = seq;
+		}
+		put(o, text, tlen);
+		s += len;
+		run = s;
+	}
+	put(o, (const char *)run, (size_t)(s - run));
+	put(o, "\"", 1);
+}
+
+static void
+open_level(struct jsonout *o, const char *c)
+{
+	sep(o);
+	if (o->depth >= JSONOUT_MAX_DEPTH) {
+		o->failed = 1;
+		return;
+	}
+	o->any[o->depth++] = 0;
+	put(o, c, 1);
+}
+
+static void
+close_level(struct jsonout *o, const char *c)
+{
+	if (o->depth == 0 || o->after_key) {
+		o->failed = 1;
+		return;
+	}
+	o->depth--;
+	put(o, c, 1);
+}
+
+void
+jsonout_object_begin(struct jsonout *o)
+{
+	open_level(o, "{");
+}
+
+void
+jsonout_object_end(struct jsonout *o)
+{
+	close_level(o, "}");
+}
+
+void
+jsonout_array_begin(struct jsonout *o)
+{
+	open_level(o, "[");
+}
+
+void
+jsonout_array_end(struct jsonout *o)
+{
+	close_level(o, "]");
+}
+
+void
+jsonout_key(struct jsonout *o, const char *name)
+{
+	if (o->depth == 0 || o->after_key) {
+		o->failed = 1;
+		return;
+	}
+	sep(o);
+	quoted(o, name, strlen(name));
+	put(o, ":", 1);
+	o->after_key = 1;
+}
+
+void
+jsonout_stringn(struct jsonout *o, const char *s, size_t len)
+{
+	sep(o);
+	quoted(o, s, len);
+}
+
+void
+jsonout_string(struct jsonout *o, const char *s)
+{
+	if (s == NULL) {
+		o->failed = 1;	/* as json_string(NULL) */
+		return;
+	}
+	jsonout_stringn(o, s, strlen(s));
+}
+
+void
+jsonout_integer(struct jsonout *o, int64_t v)
+{
+	char	b[24];
+	int	n;
+
+	sep(o);
+	n = snprintf(b, sizeof(b), "%lld", (long long)v);
+	put(o, b, (size_t)n);
+}
+
+void
+jsonout_bool(struct jsonout *o, int v)
+{
+	sep(o);
+	if (v)
+		put(o, "true", 4);
+	else
+		put(o, "false", 5);
+}
+
+void
+jsonout_null(struct jsonout *o)
+{
+	sep(o);
+	put(o, "null", 4);
+}
+
+void
+jsonout_strings(struct jsonout *o, const char *const *s, size_t n)
+{
+	size_t	i;
+
+	jsonout_array_begin(o);
+	for (i = 0; i < n; i++)
+		jsonout_string(o, s[i]);
+	jsonout_array_end(o);
+}
+
+char *
+jsonout_finish(struct jsonout *o, size_t *len)
+{
+	char	*text;
+
+	if (o->depth != 0 || o->after_key || o->len == 0)
+		o->failed = 1;
+	if (reserve(o, 1) == -1) {
+		free(o->buf);
+		memset(o, 0, sizeof(*o));
+		return NULL;
+	}
+	o->buf[o->len] = '\0';
+	text = o->buf;
+	if (len != NULL)
+		*len = o->len;
+	memset(o, 0, sizeof(*o));
+	return text;
+}
