@@ -6,8 +6,6 @@
  * is health data, so the field is special category while it stays an
  * education record (classified education).
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fields.h"
