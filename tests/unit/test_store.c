@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "migrations.h"
 #include "store.h"
@@ -878,6 +879,193 @@ test_migration_added_below_the_top_is_applied_to_an_older_database(void **state)
 	assert_int_equal(db_int(path, "PRAGMA user_version"), top_migration());
 }
 
+/* ---- 052: the state checks without IN lists ---- */
+
+static void
+raw_exec(sqlite3 *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+/* How many rows of EXPLAIN sql have the opcode op. */
+static int
+opcodes(sqlite3 *db, const char *sql, const char *op)
+{
+	sqlite3_stmt	*st;
+	char		 explain[1024];
+	int		 n = 0;
+
+	snprintf(explain, sizeof(explain), "EXPLAIN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 1), op) == 0)
+			n++;
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int
+raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const char *const	state_inserts[] = {
+	"INSERT INTO notifications (disclosure_id, family_pseudonym, family_id_ct, state,"
+	" created_us) VALUES ('dis_000', 'p', x'00', ?, 0)",
+	"INSERT INTO deliveries (disclosure_id, agency_id, family_pseudonym, mode, state,"
+	" created_us) VALUES ('dis_000', 'a', 'p', 'pull', ?, 0)",
+	"INSERT INTO delivery_attempts (disclosure_id, attempt, kind, actor, started_us,"
+	" finished_us, outcome) VALUES ('dis_000', 0, ?, 'system', 0, 0, 'read')",
+	"INSERT INTO delivery_attempts (disclosure_id, attempt, kind, actor, started_us,"
+	" finished_us, outcome) VALUES ('dis_000', 0, 'read', 'system', 0, 0, ?)",
+};
+
+/* A database the migrations before 052 made, holding notifications,
+ * deliveries and attempts of every state, kind and outcome. */
+static void
+store_before_052(const char *dir)
+{
+	sqlite3	*db;
+	char	 path[160], sql[160];
+	size_t	 i;
+
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/gateway.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	raw_exec(db, "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+	    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	    " applied_us INTEGER NOT NULL) STRICT");
+	for (i = 0; i < migrations_count; i++) {
+		if (migrations[i].version >= 52)
+			continue;
+		raw_exec(db, migrations[i].sql);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES (%d, '%s', 0);"
+		    "PRAGMA user_version=%d", migrations[i].version, migrations[i].name,
+		    migrations[i].version);
+		raw_exec(db, sql);
+	}
+	raw_exec(db,
+	    "WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < 59)"
+	    " INSERT INTO disclosures SELECT printf('dis_%03d', k), k, 'staff:x', 'staff',"
+	    " 'oakfield-primary', 'education_support', printf('fam%d', k % 7), 'allowed',"
+	    " 'allowed', 'a6', NULL, '[]', '[]', '[]', x'01', x'02', NULL, NULL, NULL, NULL,"
+	    " x'03', k + 1, x'04' FROM n;"
+	    "INSERT INTO notifications SELECT id, family_pseudonym, x'05',"
+	    " CASE ledger_seq % 4 WHEN 0 THEN 'queued' WHEN 1 THEN 'held' WHEN 2 THEN 'sent'"
+	    " ELSE 'failed' END, created_us, created_us + 5, NULL, NULL, ledger_seq % 3,"
+	    " created_us + 7, CASE WHEN ledger_seq % 2 = 1 THEN 200 END, NULL FROM disclosures;"
+	    "INSERT INTO deliveries (disclosure_id, agency_id, family_pseudonym, mode, state,"
+	    " created_us, attempts, last_error, body_sha256, reads) SELECT id, agency_id,"
+	    " family_pseudonym, CASE ledger_seq % 2 WHEN 0 THEN 'push' ELSE 'pull' END,"
+	    " CASE ledger_seq % 3 WHEN 0 THEN 'pending' WHEN 1 THEN 'delivered' ELSE 'dead' END,"
+	    " created_us, ledger_seq, CASE WHEN ledger_seq % 5 = 0 THEN 'timeout' END,"
+	    " CASE WHEN ledger_seq % 3 = 1 THEN x'aa' END, ledger_seq % 4 FROM disclosures;"
+	    "INSERT INTO delivery_attempts (disclosure_id, attempt, kind, actor, started_us,"
+	    " finished_us, outcome) SELECT disclosure_id, k, CASE (created_us + k) % 4"
+	    " WHEN 0 THEN 'push' WHEN 1 THEN 'read' WHEN 2 THEN 'ack' ELSE 'requeue' END,"
+	    " 'system', created_us, created_us + 1, CASE (created_us + k) % 6 WHEN 0 THEN"
+	    " 'delivered' WHEN 1 THEN 'retry' WHEN 2 THEN 'dead' WHEN 3 THEN 'read' WHEN 4"
+	    " THEN 'acked' ELSE 'requeued' END FROM deliveries, (SELECT 1 AS k UNION ALL"
+	    " SELECT 2)");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/*
+ * 052 rebuilds notifications, deliveries and delivery_attempts with their
+ * state checks as equalities: every row and index comes through unchanged,
+ * foreign keys hold, a state outside the lists is still refused, and
+ * writing a row no longer builds a temporary b-tree (the old schema's
+ * inserts did: checked on the copy taken before).
+ */
+static void
+test_state_checks_rebuilt_without_in_lists(void **state)
+{
+	static const char *const tables[] = { "notifications", "deliveries", "delivery_attempts" };
+	struct fixture		*f = *state;
+	struct store		*s;
+	sqlite3			*db;
+	sqlite3_stmt		*st;
+	char			 dir[96], path[160], sql[512], err[256];
+	size_t			 i;
+
+	snprintf(dir, sizeof(dir), "%s/old", f->dir);
+	store_before_052(dir);
+	snprintf(sql, sizeof(sql), "cp %s/gateway.db %s/before.db", dir, f->dir);
+	assert_int_equal(system(sql), 0);
+
+	if ((s = store_open(dir, err, sizeof(err))) == NULL)
+		fail_msg("store_open: %s", err);
+	store_close(s);
+
+	snprintf(path, sizeof(path), "%s/gateway.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "ATTACH '%s/before.db' AS b", f->dir);
+	raw_exec(db, sql);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_migrations WHERE version = 52"), 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM delivery_attempts"), 120);
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s"
+		    " EXCEPT SELECT * FROM b.%s)) + (SELECT count(*) FROM (SELECT * FROM b.%s"
+		    " EXCEPT SELECT * FROM main.%s)) + (SELECT count(*) FROM main.%s) -"
+		    " (SELECT count(*) FROM b.%s)", tables[i], tables[i], tables[i], tables[i],
+		    tables[i], tables[i]);
+		assert_int_equal(raw_int(db, sql), 0);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT name, sql FROM"
+		    " main.sqlite_master WHERE type = 'index' AND tbl_name = '%s' EXCEPT"
+		    " SELECT name, sql FROM b.sqlite_master WHERE type = 'index' AND"
+		    " tbl_name = '%s')", tables[i], tables[i]);
+		assert_int_equal(raw_int(db, sql), 0);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM b.sqlite_master WHERE"
+		    " type = 'index' AND tbl_name = '%s'", tables[i]);
+		assert_true(raw_int(db, sql) >= 1);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT name FROM"
+		    " b.sqlite_master WHERE type = 'index' AND tbl_name = '%s' EXCEPT SELECT name"
+		    " FROM main.sqlite_master WHERE type = 'index' AND tbl_name = '%s')",
+		    tables[i], tables[i]);
+		assert_int_equal(raw_int(db, sql), 0);
+	}
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_new'"
+	    " OR name LIKE '%_held'"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	assert_int_equal(raw_int(db, "SELECT integrity_check = 'ok' FROM pragma_integrity_check"),
+	    1);
+	raw_exec(db, "DETACH b; PRAGMA foreign_keys=ON");
+
+	for (i = 0; i < sizeof(state_inserts) / sizeof(state_inserts[0]); i++) {
+		assert_int_equal(opcodes(db, state_inserts[i], "OpenEphemeral"), 0);
+		assert_int_equal(sqlite3_prepare_v2(db, state_inserts[i], -1, &st, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_text(st, 1, "bogus", -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_CONSTRAINT);
+		assert_int_equal(sqlite3_extended_errcode(db), SQLITE_CONSTRAINT_CHECK);
+		sqlite3_finalize(st);
+	}
+	assert_int_equal(sqlite3_exec(db, "UPDATE deliveries SET state = 'gone'", NULL, NULL,
+	    NULL), SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_exec(db, "UPDATE notifications SET state = 'gone'", NULL, NULL,
+	    NULL), SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM deliveries WHERE disclosure_id ="
+	    " 'dis_001'", NULL, NULL, NULL), SQLITE_CONSTRAINT);	/* its attempts */
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+	snprintf(path, sizeof(path), "%s/before.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (i = 0; i < sizeof(state_inserts) / sizeof(state_inserts[0]); i++)
+		assert_true(opcodes(db, state_inserts[i], "OpenEphemeral") > 0);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 int
 main(void)
 {
@@ -909,6 +1097,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_migration_added_below_the_top_is_applied_to_an_older_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_checks_rebuilt_without_in_lists, setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
