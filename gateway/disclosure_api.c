@@ -170,24 +170,24 @@ seal_for(struct gateway *gw, struct store_conn *c, const char *pseudonym, const 
 	return vault_seal(gw->vault, c, pseudonym, s, strlen(s), ct, ctlen);
 }
 
-/* The disclosed values only, as compact JSON (malloc'd), or NULL. */
+/* The disclosed values only, as compact JSON (malloc'd), or NULL: the
+ * members of the request's data named by d, in d's order (jsonout.h: what
+ * json_dumps() made of an object of them). */
 static char *
 disclosed_json(const struct disclose_job *j, const struct decision *d)
 {
-	json_t	*o;
-	char	*pt;
-	size_t	 i;
+	struct jsonout	o;
+	size_t		i;
 
-	if ((o = json_object()) == NULL)
-		return NULL;
-	for (i = 0; i < d->ndisclosed; i++)
-		if (json_object_set(o, d->disclosed[i], json_object_get(j->data, d->disclosed[i])) == -1) {
-			json_decref(o);
-			return NULL;
-		}
-	pt = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(o);
-	return pt;
+	jsonout_init(&o, 0);
+	jsonout_sensitive(&o);
+	jsonout_object_begin(&o);
+	for (i = 0; i < d->ndisclosed; i++) {
+		jsonout_key(&o, d->disclosed[i]);
+		jsonout_value(&o, json_object_get(j->data, d->disclosed[i]));
+	}
+	jsonout_object_end(&o);
+	return jsonout_finish(&o, NULL);
 }
 
 /* Everything decision d stores sealed or serialised, under key k; the

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "jsonout.h"
 
 void
@@ -15,6 +17,12 @@ jsonout_init(struct jsonout *o, int ensure_ascii)
 {
 	memset(o, 0, sizeof(*o));
 	o->ascii = ensure_ascii;
+}
+
+void
+jsonout_sensitive(struct jsonout *o)
+{
+	o->wipe = 1;
 }
 
 static int
@@ -32,7 +40,16 @@ reserve(struct jsonout *o, size_t n)
 			o->failed = 1;
 			return -1;
 		}
-	if ((b = realloc(o->buf, cap)) == NULL) {
+	if (o->wipe) {		/* not realloc(): it would leave a copy behind */
+		if ((b = malloc(cap)) != NULL && o->len > 0) {
+			memcpy(b, o->buf, o->len);
+			OPENSSL_cleanse(o->buf, o->len);
+		}
+		if (b != NULL)
+			free(o->buf);
+	} else
+		b = realloc(o->buf, cap);
+	if (b == NULL) {
 		o->failed = 1;
 		return -1;
 	}
@@ -264,6 +281,92 @@ jsonout_null(struct jsonout *o)
 }
 
 void
+jsonout_real(struct jsonout *o, double v)
+{
+	char	 b[32], *e, *end;
+	int	 n;
+	size_t	 len;
+
+	/* jansson's jsonp_dtostr() with its default precision, in the C
+	 * locale gatewayd runs in. */
+	n = snprintf(b, sizeof(b), "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof(b) - 3) {
+		o->failed = 1;
+		return;
+	}
+	len = (size_t)n;
+	if (strchr(b, '.') == NULL && strchr(b, 'e') == NULL) {
+		memcpy(b + len, ".0", 3);
+		len += 2;
+	}
+	if ((e = strchr(b, 'e')) != NULL) {	/* no '+' or leading zeros in the exponent */
+		e++;
+		end = e + 1;
+		if (*e == '-')
+			e++;
+		while (*end == '0')
+			end++;
+		if (end != e) {
+			memmove(e, end, len - (size_t)(end - b) + 1);
+			len -= (size_t)(end - e);
+		}
+	}
+	sep(o);
+	put(o, b, len);
+}
+
+void
+jsonout_value(struct jsonout *o, const json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+	size_t		 i;
+
+	if (v == NULL) {
+		o->failed = 1;
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		jsonout_object_begin(o);
+		json_object_foreach((json_t *)v, k, m) {
+			if (o->failed)
+				return;
+			jsonout_key(o, k);
+			jsonout_value(o, m);
+		}
+		jsonout_object_end(o);
+		break;
+	case JSON_ARRAY:
+		jsonout_array_begin(o);
+		for (i = 0; i < json_array_size(v) && !o->failed; i++)
+			jsonout_value(o, json_array_get(v, i));
+		jsonout_array_end(o);
+		break;
+	case JSON_STRING:
+		jsonout_stringn(o, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		jsonout_integer(o, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		jsonout_real(o, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		jsonout_bool(o, 1);
+		break;
+	case JSON_FALSE:
+		jsonout_bool(o, 0);
+		break;
+	case JSON_NULL:
+		jsonout_null(o);
+		break;
+	default:
+		o->failed = 1;
+	}
+}
+
+void
 jsonout_strings(struct jsonout *o, const char *const *s, size_t n)
 {
 	size_t	i;
@@ -282,6 +385,8 @@ jsonout_finish(struct jsonout *o, size_t *len)
 	if (o->depth != 0 || o->after_key || o->len == 0)
 		o->failed = 1;
 	if (reserve(o, 1) == -1) {
+		if (o->wipe && o->buf != NULL)
+			OPENSSL_cleanse(o->buf, o->len);
 		free(o->buf);
 		memset(o, 0, sizeof(*o));
 		return NULL;

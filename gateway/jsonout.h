@@ -19,12 +19,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #define JSONOUT_MAX_DEPTH	16
 
 struct jsonout {
 	char		*buf;		/* owned until jsonout_finish() */
 	size_t		 len, cap;
 	int		 ascii;		/* JSON_ENSURE_ASCII: non-ASCII as \uXXXX */
+	int		 wipe;		/* jsonout_sensitive() */
 	int		 failed;
 	int		 after_key;	/* the next value is a member's */
 	unsigned	 depth;
@@ -32,6 +35,9 @@ struct jsonout {
 };
 
 void	 jsonout_init(struct jsonout *, int ensure_ascii);
+/* The text is personal data: every buffer it outgrows, and the text if it
+ * fails, is wiped before it is freed (the caller wipes the text it gets). */
+void	 jsonout_sensitive(struct jsonout *);
 void	 jsonout_object_begin(struct jsonout *);
 void	 jsonout_object_end(struct jsonout *);
 void	 jsonout_array_begin(struct jsonout *);
@@ -43,6 +49,12 @@ void	 jsonout_stringn(struct jsonout *, const char *s, size_t len);
 void	 jsonout_integer(struct jsonout *, int64_t v);
 void	 jsonout_bool(struct jsonout *, int v);
 void	 jsonout_null(struct jsonout *);
+/* A real, as jansson writes one (%.17g, always with a '.' or an 'e'). */
+void	 jsonout_real(struct jsonout *, double v);
+/* Any jansson value, objects' members in their order (what json_dumps()
+ * without JSON_SORT_KEYS writes); nesting counts against
+ * JSONOUT_MAX_DEPTH. */
+void	 jsonout_value(struct jsonout *, const json_t *v);
 /* An array of strings. */
 void	 jsonout_strings(struct jsonout *, const char *const *s, size_t n);
 /* The text (malloc'd, NUL-terminated; its length in *len if len is not

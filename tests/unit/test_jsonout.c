@@ -1,7 +1,7 @@
 /*
  * test_jsonout.c: jsonout writes what jansson's json_dumps() writes for the
- * same values (random trees of every kind of value, both with and without
- * JSON_ENSURE_ASCII), and fails where jansson refuses (invalid UTF-8) or the
+ * same values (random trees of every kind of value, written value by value
+ * and through jsonout_value(), both with and without JSON_ENSURE_ASCII), and fails where jansson refuses (invalid UTF-8) or the
  * caller misuses it (unbalanced nesting, a key outside an object).
  */
 #include <setjmp.h>
@@ -92,7 +92,7 @@ random_value(struct jsonout *o, int depth)
 	int64_t		 i;
 	unsigned	 n, j;
 
-	switch (depth > 4 ? 2 + rnd(4) : rnd(6)) {
+	switch (depth > 4 ? 2 + rnd(5) : rnd(7)) {
 	case 0:
 		jsonout_object_begin(o);
 		v = json_object();
@@ -124,7 +124,24 @@ random_value(struct jsonout *o, int depth)
 		}
 		jsonout_integer(o, i);
 		return json_integer(i);
-	case 4:
+	case 4: {
+		static const double	reals[] = { 0.0, -0.0, 1.0, -1.5, 0.1, 3.141592653589793,
+		    1e300, -1e-300, 1e-7, 123456789012345678.0, 1e21, 5e-324, 1.7976931348623157e308 };
+		double			d;
+
+		if (rnd(2)) {
+			d = reals[rnd(sizeof(reals) / sizeof(reals[0]))];
+		} else {
+			uint64_t	bits = ((uint64_t)rnd(UINT32_MAX) << 32) | rnd(UINT32_MAX);
+
+			memcpy(&d, &bits, sizeof(d));
+			if (d != d || d - d != 0)	/* NaN, infinities: not JSON */
+				d = 2.5;
+		}
+		jsonout_real(o, d);
+		return json_real(d);
+	}
+	case 5:
 		j = rnd(2);
 		jsonout_bool(o, (int)j);
 		return json_boolean(j);
@@ -165,6 +182,15 @@ test_jsonout_writes_what_jansson_dumps(void **state)
 		assert_non_null(got);
 		assert_string_equal(got, want);
 		assert_int_equal(len, strlen(want));
+		free(got);
+		/* The same tree through jsonout_value(), wiping as it grows. */
+		jsonout_init(&o, ascii);
+		if (round % 3 == 0)
+			jsonout_sensitive(&o);
+		jsonout_value(&o, v);
+		got = jsonout_finish(&o, NULL);
+		assert_non_null(got);
+		assert_string_equal(got, want);
 		free(want);
 		free(got);
 		json_decref(v);
@@ -248,6 +274,12 @@ test_jsonout_fails_when_misused(void **state)
 	jsonout_array_end(&o);
 	assert_null(jsonout_finish(&o, NULL));
 
+	jsonout_init(&o, 1);			/* no value */
+	jsonout_array_begin(&o);
+	jsonout_value(&o, NULL);
+	jsonout_array_end(&o);
+	assert_null(jsonout_finish(&o, NULL));
+
 	jsonout_init(&o, 1);			/* deeper than it keeps */
 	for (i = 0; i <= JSONOUT_MAX_DEPTH; i++)
 		jsonout_array_begin(&o);
@@ -267,6 +299,7 @@ test_jsonout_grows(void **state)
 
 	(void)state;
 	jsonout_init(&o, 0);
+	jsonout_sensitive(&o);
 	jsonout_array_begin(&o);
 	v = json_array();
 	for (i = 0; i < 5000; i++) {
