@@ -34,6 +34,7 @@
 #include "auth.h"
 #include "gateway.h"
 #include "http.h"
+#include "jsonout.h"
 #include "log.h"
 #include "metrics.h"
 #include "profiles.h"
@@ -195,6 +196,7 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
     struct response *rs, int close_after)
 {
 	struct MHD_Response	*r;
+	struct jsonout		 jo;
 	enum MHD_Result		 ret;
 	char			*out;
 	size_t			 len;
@@ -202,14 +204,17 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 	struct timespec		 now;
 
 	if (rs->json != NULL) {
-		out = json_dumps(rs->json, JSON_COMPACT | JSON_ENSURE_ASCII);
-		if (out == NULL) {
+		/* What json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes,
+		 * without jansson's per-container loop check (jsonout.h). */
+		jsonout_init(&jo, 1);
+		jsonout_value(&jo, rs->json);
+		if ((out = jsonout_finish(&jo, &len)) == NULL) {
 			rs->status = 500;
 			out = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"Internal error.\"}}");
 			if (out == NULL)
 				return MHD_NO;
+			len = strlen(out);
 		}
-		len = strlen(out);
 		ctype = "application/json";
 	} else if (rs->text != NULL) {
 		out = rs->text;

@@ -76,9 +76,11 @@ sep(struct jsonout *o)
 		return;
 	}
 	if (o->depth > 0) {
-		if (o->any[o->depth - 1])
+		unsigned	d = o->depth - 1;
+
+		if (o->any[d / 8] & (1u << (d % 8)))
 			put(o, ",", 1);
-		o->any[o->depth - 1] = 1;
+		o->any[d / 8] |= (unsigned char)(1u << (d % 8));
 	}
 }
 
@@ -183,7 +185,8 @@ open_level(struct jsonout *o, const char *c)
 		o->failed = 1;
 		return;
 	}
-	o->any[o->depth++] = 0;
+	o->any[o->depth / 8] &= (unsigned char)~(1u << (o->depth % 8));
+	o->depth++;
 	put(o, c, 1);
 }
 

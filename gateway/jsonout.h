@@ -21,7 +21,9 @@
 
 #include <jansson.h>
 
-#define JSONOUT_MAX_DEPTH	16
+/* Deeper than anything jansson parses (JSON_PARSER_MAX_DEPTH, 2048) wrapped
+ * in a reply. */
+#define JSONOUT_MAX_DEPTH	4096
 
 struct jsonout {
 	char		*buf;		/* owned until jsonout_finish() */
@@ -31,7 +33,7 @@ struct jsonout {
 	int		 failed;
 	int		 after_key;	/* the next value is a member's */
 	unsigned	 depth;
-	unsigned char	 any[JSONOUT_MAX_DEPTH];	/* a value written at this depth */
+	unsigned char	 any[JSONOUT_MAX_DEPTH / 8];	/* bit: a value written at that depth */
 };
 
 void	 jsonout_init(struct jsonout *, int ensure_ascii);

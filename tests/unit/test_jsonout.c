@@ -316,6 +316,38 @@ test_jsonout_grows(void **state)
 	json_decref(v);
 }
 
+/* Anything jansson parses (nesting up to 2048) can be written back, inside
+ * a reply's own objects. */
+static void
+test_jsonout_writes_the_deepest_parsed_value(void **state)
+{
+	struct jsonout	 o;
+	json_t		*v, *r;
+	char		*text, *want, *got;
+	size_t		 i, n = 2000;
+
+	(void)state;
+	assert_non_null(text = malloc(2 * n + 1));
+	for (i = 0; i < n; i++) {
+		text[i] = '[';
+		text[2 * n - 1 - i] = ']';
+	}
+	text[2 * n] = '\0';
+	assert_non_null(v = json_loads(text, 0, NULL));
+	assert_non_null(r = json_pack("{s:[{s:o}]}", "items", "data", v));
+	want = json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII);
+	jsonout_init(&o, 1);
+	jsonout_value(&o, r);
+	got = jsonout_finish(&o, NULL);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(text);
+	free(want);
+	free(got);
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -324,6 +356,7 @@ main(void)
 		cmocka_unit_test(test_jsonout_fails_on_invalid_utf8),
 		cmocka_unit_test(test_jsonout_fails_when_misused),
 		cmocka_unit_test(test_jsonout_grows),
+		cmocka_unit_test(test_jsonout_writes_the_deepest_parsed_value),
 	};
 
 	return cmocka_run_group_tests_name("jsonout", tests, NULL, NULL);
