@@ -151,13 +151,30 @@ random_value(struct jsonout *o, int depth)
 	}
 }
 
+/* o's text is what json_dumps(v, flags) writes; both are spent (v is
+ * released). */
+static void
+assert_dumps(struct jsonout *o, json_t *v, size_t flags)
+{
+	char	*want, *got;
+	size_t	 len;
+
+	want = json_dumps(v, flags);
+	got = jsonout_finish(o, &len);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	free(want);
+	free(got);
+	json_decref(v);
+}
+
 static void
 test_jsonout_writes_what_jansson_dumps(void **state)
 {
-	struct jsonout	 o;
+	struct jsonout	 o, o2;
 	json_t		*v;
-	char		*want, *got;
-	size_t		 len;
 	int		 round, ascii;
 
 	(void)state;
@@ -176,24 +193,13 @@ test_jsonout_writes_what_jansson_dumps(void **state)
 			json_array_append_new(v, random_value(&o, 1));
 			jsonout_array_end(&o);
 		}
-		want = json_dumps(v, JSON_COMPACT | (ascii ? JSON_ENSURE_ASCII : 0));
-		got = jsonout_finish(&o, &len);
-		assert_non_null(want);
-		assert_non_null(got);
-		assert_string_equal(got, want);
-		assert_int_equal(len, strlen(want));
-		free(got);
 		/* The same tree through jsonout_value(), wiping as it grows. */
-		jsonout_init(&o, ascii);
+		jsonout_init(&o2, ascii);
 		if (round % 3 == 0)
-			jsonout_sensitive(&o);
-		jsonout_value(&o, v);
-		got = jsonout_finish(&o, NULL);
-		assert_non_null(got);
-		assert_string_equal(got, want);
-		free(want);
-		free(got);
-		json_decref(v);
+			jsonout_sensitive(&o2);
+		jsonout_value(&o2, v);
+		assert_dumps(&o2, json_incref(v), JSON_COMPACT | (ascii ? JSON_ENSURE_ASCII : 0));
+		assert_dumps(&o, v, JSON_COMPACT | (ascii ? JSON_ENSURE_ASCII : 0));
 	}
 }
 
@@ -294,7 +300,6 @@ test_jsonout_grows(void **state)
 {
 	struct jsonout	 o;
 	json_t		*v;
-	char		*want, *got;
 	int		 i;
 
 	(void)state;
@@ -307,13 +312,7 @@ test_jsonout_grows(void **state)
 		json_array_append_new(v, json_string("caf\xc3\xa9\t"));
 	}
 	jsonout_array_end(&o);
-	want = json_dumps(v, JSON_COMPACT);
-	got = jsonout_finish(&o, NULL);
-	assert_non_null(got);
-	assert_string_equal(got, want);
-	free(want);
-	free(got);
-	json_decref(v);
+	assert_dumps(&o, v, JSON_COMPACT);
 }
 
 /* Anything jansson parses (nesting up to 2048) can be written back, inside
@@ -323,7 +322,7 @@ test_jsonout_writes_the_deepest_parsed_value(void **state)
 {
 	struct jsonout	 o;
 	json_t		*v, *r;
-	char		*text, *want, *got;
+	char		*text;
 	size_t		 i, n = 2000;
 
 	(void)state;
@@ -335,17 +334,10 @@ test_jsonout_writes_the_deepest_parsed_value(void **state)
 	text[2 * n] = '\0';
 	assert_non_null(v = json_loads(text, 0, NULL));
 	assert_non_null(r = json_pack("{s:[{s:o}]}", "items", "data", v));
-	want = json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII);
 	jsonout_init(&o, 1);
 	jsonout_value(&o, r);
-	got = jsonout_finish(&o, NULL);
-	assert_non_null(want);
-	assert_non_null(got);
-	assert_string_equal(got, want);
+	assert_dumps(&o, r, JSON_COMPACT | JSON_ENSURE_ASCII);
 	free(text);
-	free(want);
-	free(got);
-	json_decref(r);
 }
 
 int
