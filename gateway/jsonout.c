@@ -67,7 +67,25 @@ put(struct jsonout *o, const char *s, size_t n)
 	}
 }
 
-/* Before a value or a key: the comma between two at the same depth. */
+#define BIT_GET(a, d)	(((a)[(d) / 8] >> ((d) % 8)) & 1u)
+#define BIT_SET(a, d, v) ((a)[(d) / 8] = (unsigned char)(((a)[(d) / 8] & \
+			    ~(1u << ((d) % 8))) | ((unsigned)(v) << ((d) % 8))))
+
+/* The comma before a key or an array's value, but the first at its depth. */
+static void
+comma(struct jsonout *o)
+{
+	unsigned	d;
+
+	if (o->depth == 0)
+		return;
+	d = o->depth - 1;
+	if (BIT_GET(o->any, d))
+		put(o, ",", 1);
+	BIT_SET(o->any, d, 1);
+}
+
+/* Before a value: an object's member needs its key first. */
 static void
 sep(struct jsonout *o)
 {
@@ -75,13 +93,11 @@ sep(struct jsonout *o)
 		o->after_key = 0;
 		return;
 	}
-	if (o->depth > 0) {
-		unsigned	d = o->depth - 1;
-
-		if (o->any[d / 8] & (1u << (d % 8)))
-			put(o, ",", 1);
-		o->any[d / 8] |= (unsigned char)(1u << (d % 8));
+	if (o->depth > 0 && BIT_GET(o->obj, o->depth - 1)) {
+		o->failed = 1;
+		return;
 	}
+	comma(o);
 }
 
 /* The code point of the UTF-8 sequence at s (at most n bytes) and its
@@ -178,61 +194,63 @@ quoted(struct jsonout *o, const char *str, size_t n)
 }
 
 static void
-open_level(struct jsonout *o, const char *c)
+open_level(struct jsonout *o, int object)
 {
 	sep(o);
 	if (o->depth >= JSONOUT_MAX_DEPTH) {
 		o->failed = 1;
 		return;
 	}
-	o->any[o->depth / 8] &= (unsigned char)~(1u << (o->depth % 8));
+	BIT_SET(o->any, o->depth, 0);
+	BIT_SET(o->obj, o->depth, object);
 	o->depth++;
-	put(o, c, 1);
+	put(o, object ? "{" : "[", 1);
 }
 
 static void
-close_level(struct jsonout *o, const char *c)
+close_level(struct jsonout *o, int object)
 {
-	if (o->depth == 0 || o->after_key) {
+	if (o->depth == 0 || o->after_key ||
+	    BIT_GET(o->obj, o->depth - 1) != (unsigned)object) {
 		o->failed = 1;
 		return;
 	}
 	o->depth--;
-	put(o, c, 1);
+	put(o, object ? "}" : "]", 1);
 }
 
 void
 jsonout_object_begin(struct jsonout *o)
 {
-	open_level(o, "{");
+	open_level(o, 1);
 }
 
 void
 jsonout_object_end(struct jsonout *o)
 {
-	close_level(o, "}");
+	close_level(o, 1);
 }
 
 void
 jsonout_array_begin(struct jsonout *o)
 {
-	open_level(o, "[");
+	open_level(o, 0);
 }
 
 void
 jsonout_array_end(struct jsonout *o)
 {
-	close_level(o, "]");
+	close_level(o, 0);
 }
 
 void
 jsonout_key(struct jsonout *o, const char *name)
 {
-	if (o->depth == 0 || o->after_key) {
+	if (o->depth == 0 || o->after_key || !BIT_GET(o->obj, o->depth - 1)) {
 		o->failed = 1;
 		return;
 	}
-	sep(o);
+	comma(o);
 	quoted(o, name, strlen(name));
 	put(o, ":", 1);
 	o->after_key = 1;

@@ -11,7 +11,8 @@
  *
  * Usage: jsonout_init(), then values (a key before each member of an
  * object), then jsonout_finish(), which hands over the text or NULL if
- * anything failed (memory, UTF-8, unbalanced nesting).
+ * anything failed (memory, UTF-8, unbalanced or mismatched nesting, a key
+ * outside an object or a member without one).
  */
 #ifndef JSONOUT_H
 #define JSONOUT_H
@@ -34,6 +35,7 @@ struct jsonout {
 	int		 after_key;	/* the next value is a member's */
 	unsigned	 depth;
 	unsigned char	 any[JSONOUT_MAX_DEPTH / 8];	/* bit: a value written at that depth */
+	unsigned char	 obj[JSONOUT_MAX_DEPTH / 8];	/* bit: that depth is an object */
 };
 
 void	 jsonout_init(struct jsonout *, int ensure_ascii);

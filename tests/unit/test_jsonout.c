@@ -268,6 +268,26 @@ test_jsonout_fails_when_misused(void **state)
 	jsonout_null(&o);
 	assert_null(jsonout_finish(&o, NULL));
 
+	jsonout_init(&o, 1);			/* a key in an array */
+	jsonout_array_begin(&o);
+	jsonout_key(&o, "a");
+	jsonout_null(&o);
+	jsonout_array_end(&o);
+	assert_null(jsonout_finish(&o, NULL));
+
+	jsonout_init(&o, 1);			/* a member without its key */
+	jsonout_object_begin(&o);
+	jsonout_key(&o, "a");
+	jsonout_null(&o);
+	jsonout_null(&o);
+	jsonout_object_end(&o);
+	assert_null(jsonout_finish(&o, NULL));
+
+	jsonout_init(&o, 1);			/* an array closed as an object */
+	jsonout_array_begin(&o);
+	jsonout_object_end(&o);
+	assert_null(jsonout_finish(&o, NULL));
+
 	jsonout_init(&o, 1);			/* closed twice */
 	jsonout_array_begin(&o);
 	jsonout_array_end(&o);
