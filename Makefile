@@ -69,7 +69,13 @@ $(BUILD)/obj/%.o: gateway/%.c $(HEADERS) | $(BUILD)/obj
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/migrations.c: $(MIGRATIONS) tests/embed-migrations.sh | $(BUILD)/obj
+# The list of migration files, rewritten only when one is added or removed,
+# so that removing one also makes migrations.c again.
+ifneq ($(MAKECMDGOALS),clean)
+$(shell mkdir -p $(BUILD) && echo '$(MIGRATIONS)' | cmp -s - $(BUILD)/migrations.list || \
+	echo '$(MIGRATIONS)' > $(BUILD)/migrations.list)
+endif
+$(BUILD)/migrations.c: $(MIGRATIONS) $(BUILD)/migrations.list tests/embed-migrations.sh | $(BUILD)/obj
 	sh tests/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/migrations.o: $(BUILD)/migrations.c
