@@ -22,9 +22,14 @@
  * Durability is unchanged: each commit is still fsynced in the log
  * (synchronous=FULL), and a checkpoint fsyncs the log before copying.
  */
+#define _GNU_SOURCE	/* sync_file_range(2) */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -71,6 +76,7 @@ struct store_ckpt {
 	int		 copied;	/* frames of the log the last checkpoint copied */
 	int		 finish;	/* the writer is to finish one: no new passes here */
 	int		 forced;	/* ... at CKPT_MAX_FRAMES: it waits for the pass */
+	int		 dbfd;	/* the database file, for start_writeback(); or -1 */
 };
 
 /* Runs on the writer thread after each commit, outside its transaction:
@@ -129,7 +135,29 @@ store_ckpt_writer_idle(struct store_ckpt *k)
 	}
 }
 
-/* One checkpoint through this thread's connection. */
+/*
+ * SQLite syncs the database file at the end of a checkpoint only when it
+ * has copied the whole log; a pass that commits outran (the usual case
+ * under load) leaves the pages it wrote dirty in the page cache, and the
+ * writer's finishing checkpoint, which copies the rest of the log, synced
+ * them all: on a store of 1,000,000 disclosures 26-36 ms every 64 MiB of
+ * log, while the next batch waited (s1's p99.9 ~30 ms). So after each pass
+ * this thread starts the writeback of what it wrote (sync_file_range
+ * SYNC_FILE_RANGE_WRITE: started, not waited for), and the writer's sync
+ * finds little left to write: 4-5 ms on that store, p99.9 12-14 ms (cpu.sh,
+ * alternating; p99 and rate unchanged). Durability is SQLite's, unchanged:
+ * this only starts early what a later fsync would have done. A full
+ * fdatasync here instead held the disk for each pass's thousands of random
+ * pages, and the writer's log syncs queued behind it: p99 11-14 ms.
+ */
+static void
+start_writeback(struct store_ckpt *k)
+{
+	if (k->dbfd != -1 && sync_file_range(k->dbfd, 0, 0, SYNC_FILE_RANGE_WRITE) == -1)
+		log_warnx("checkpoint: sync_file_range: %s", strerror(errno));
+}
+
+/* One checkpoint through this thread's connection: the frames it copied. */
 static int
 checkpoint(struct store_ckpt *k, int mode)
 {
@@ -141,6 +169,8 @@ checkpoint(struct store_ckpt *k, int mode)
 		log_errx("checkpoint: %s", sqlite3_errmsg(db));
 	else if (rc == SQLITE_OK && log < 0)
 		log_errx("checkpoint: the database is not in WAL mode");
+	else if (rc == SQLITE_OK && done > 0)
+		start_writeback(k);	/* what SQLite may have left: see above */
 	return rc == SQLITE_OK && done > 0 ? done : 0;
 }
 
@@ -196,6 +226,8 @@ store_ckpt_start(struct store *s)
 		return NULL;
 	}
 	(void)sqlite3_exec(wdb, "PRAGMA journal_size_limit=" CKPT_SIZE_LIMIT, NULL, NULL, NULL);
+	if ((k->dbfd = open(sqlite3_db_filename(wdb, "main"), O_RDONLY | O_CLOEXEC)) == -1)
+		log_warnx("checkpointer: the database file: %s", strerror(errno));
 	k->writer_db = wdb;
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->wake, NULL);
@@ -205,6 +237,8 @@ store_ckpt_start(struct store *s)
 		pthread_cond_destroy(&k->wake);
 		pthread_mutex_destroy(&k->lock);
 		store_conn_close(k->conn);
+		if (k->dbfd != -1)
+			close(k->dbfd);
 		free(k);
 		return NULL;
 	}
@@ -227,6 +261,8 @@ store_ckpt_stop(struct store_ckpt *k)
 	sqlite3_wal_autocheckpoint(k->writer_db, 1000);
 	checkpoint(k, SQLITE_CHECKPOINT_PASSIVE);
 	store_conn_close(k->conn);
+	if (k->dbfd != -1)
+		close(k->dbfd);
 	pthread_cond_destroy(&k->passed);
 	pthread_cond_destroy(&k->wake);
 	pthread_mutex_destroy(&k->lock);
