@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -m 700 "$T/data"
-[ -n "${SEED:-}" ] && cp -a "$SEED"/. "$T/data/"
+[ -n "${SEED:-}" ] && cp -a "$SEED"/. "$T/data/" && sync
 
 cat > "$T/consent.json" <<'EOF'
 {"family_id":"CPU-FAM-{{seq}}","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Consent form signed by the parent (cpu.sh)"}

@@ -305,6 +305,7 @@ seeded_store() {
 	log "bench: seeded store: $(cat "$cache/complete")"
 	SEED_NOTE=$(cat "$cache/complete")
 	cp -a "$cache/data" "$tmp/big"
+	sync	# the copy's 2 GB of dirty pages are written now, not during s5's runs
 }
 
 # s4: IDLE_CONNS connections each make one request, then stay open and quiet
