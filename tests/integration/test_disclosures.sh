@@ -96,6 +96,17 @@ wait_received() { # ID [seconds]
 	done
 	echo "# notification $1 not received"; return 1
 }
+# wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
+# (The notifier records a notification sent only after the hook has
+# answered, so a test that saw it received waits for the row too.)
+wait_until() {
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		[ "$(db "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "# waited $1 s for '$2' = '$3', have '$(db "$2")'"; return 1
+}
 refused_row() { db "SELECT decision || ' ' || rule FROM disclosures WHERE id='$1'"; }
 
 # ---- allowed path ----
@@ -388,7 +399,7 @@ test_lift_releases_held_notification() {
 	local seq ev
 	seq=$(jget .ledger.seq); ev=$(jget .event_id)
 	wait_received "$HELD_ID" &&
-	[ "$(db "SELECT state || ' ' || (lifted_us > 0) FROM notifications WHERE disclosure_id='$HELD_ID'")" = "sent 1" ] &&
+	wait_until 10 "SELECT state || ' ' || (lifted_us > 0) FROM notifications WHERE disclosure_id='$HELD_ID'" "sent 1" &&
 	[ "$(db "SELECT kind || ' ' || ledger_seq || ' ' || (review_by_us IS NULL) FROM override_events WHERE id='$ev'")" = "lifted $seq 1" ] || return 1
 	# The ledger entry carries the digest of the stored lift (its reason sealed).
 	ledger_entry "$seq" || return 1
@@ -529,16 +540,6 @@ test_hold_past_review_date_flagged_overdue() {
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = held ]
 }
 
-# wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
-wait_until() {
-	local i
-	for i in $(seq 1 $(($1 * 10))); do
-		[ "$(db "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	echo "# waited $1 s for '$2' = '$3', have '$(db "$2")'"; return 1
-}
-
 test_notification_unseal_failure_is_retried_not_failed() {
 	local id ct bad
 	disclose safeguarding_lead FAM-331 childrens-social-care safeguarding_referral '{"child_name":"x-331"}' "$(sch1_override)"
@@ -562,7 +563,7 @@ test_notification_unseal_failure_is_retried_not_failed() {
 	sqlite3 "$GW_DB" "UPDATE notifications SET family_id_ct = X'$ct', next_attempt_us = 0 WHERE disclosure_id='$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
 	wait_received "$id" 20 &&
-	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = sent ]
+	wait_until 10 "SELECT state FROM notifications WHERE disclosure_id='$id'" sent
 }
 
 test_erased_family_is_never_notified() {
@@ -590,7 +591,7 @@ test_notification_retried_with_backoff() {
 	expect 201 || return 1
 	local id; id=$(jget .disclosure_id)
 	wait_received "$id" 20 &&
-	[ "$(db "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$id'")" = "sent 3" ]
+	wait_until 10 "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$id'" "sent 3"
 }
 
 # ---- reading a disclosure ----
