@@ -231,6 +231,9 @@ migrate(struct store_conn *c, char *err, size_t errlen)
 		if (m->version > version)
 			version = m->version;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;", version);
+		/* Some rebuild tables (052: ~30 s at a million disclosures),
+		 * before the gateway listens: say so while it happens. */
+		log_info("applying migration %s", m->name);
 		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(c->db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
 		    record_migration(c->db, m) == -1 ||
