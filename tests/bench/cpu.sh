@@ -6,7 +6,8 @@
 # keep-alive connections) for SECS seconds and prints, per gatewayd thread
 # name, the CPU it used (user + system, from /proc/PID/task/*/stat) divided
 # by the disclosures committed (gateway_writer_jobs from /metrics), with the
-# rate, latencies and statuses loadgen saw and the mean group-commit batch.
+# rate, latencies and statuses loadgen saw and the mean group-commit batch;
+# the share of each thread's CPU spent in the kernel.
 #
 # CPU per disclosure is far steadier than requests per second on a shared
 # machine, so compare builds with it, alternating them:
@@ -58,12 +59,12 @@ metric() {
 	curl -s --cacert "$PKI/bundle-trust.pem" --cert "$PKI/staff.crt" --key "$PKI/staff.key" \
 	    "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
-# CPU ticks by thread name (threads of one name summed).
+# CPU ticks (user, system) by thread name (threads of one name summed).
 threads() {
 	local t
 	for t in /proc/"$GW"/task/*; do
-		printf '%s %s\n' "$(tr ' ' _ < "$t/comm")" "$(awk '{ print $14 + $15 }' "$t/stat")"
-	done | awk '{ a[$1] += $2 } END { for (k in a) print k, a[k] }' | sort
+		printf '%s %s\n' "$(tr ' ' _ < "$t/comm")" "$(awk '{ print $14, $15 }' "$t/stat")"
+	done | awk '{ u[$1] += $2; s[$1] += $3 } END { for (k in u) print k, u[k], s[k] }' | sort
 }
 
 j0=$(metric gateway_writer_jobs); b0=$(metric gateway_writer_batches)
@@ -85,7 +86,8 @@ n=$((j1 - j0))
 echo "committed $n jobs in $((b1 - b0)) batches (mean batch $(awk -v n="$n" -v b="$((b1 - b0))" 'BEGIN { printf "%.1f", b ? n / b : 0 }'))"
 hz=$(getconf CLK_TCK)
 join "$T/cpu0" "$T/cpu1" | awk -v n="$n" -v hz="$hz" '
-	{ d = ($3 - $2) * 1e6 / hz / n; if (d >= 0.5) { printf "  %-16s %7.1f us CPU per disclosure\n", $1, d; t += d } }
+	{ u = ($4 - $2) * 1e6 / hz / n; s = ($5 - $3) * 1e6 / hz / n; d = u + s
+	  if (d >= 0.5) { printf "  %-16s %7.1f us CPU per disclosure (%.0f %% system)\n", $1, d, 100 * s / d; t += d } }
 	END { printf "  %-16s %7.1f us\n", "all threads", t }'
 if [ -n "${STRACE:-}" ] && [ -s "$T/strace" ]; then
 	echo "system calls in 3 s (per disclosure: divide by the rate x 3):"
