@@ -405,19 +405,39 @@ test_writer_async_done_after_durable(void **state)
 	pthread_mutex_destroy(&d.lock);
 }
 
-/* An integer read through SQLite's own VFS, on a connection of its own. */
-static int
-db_int(const char *path, const char *sql)
+/* sql run on db; the test fails with SQLite's message if it fails. */
+static void
+raw_exec(sqlite3 *db, const char *sql)
 {
-	sqlite3		*db;
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+/* The integer in the first column of sql's first row on db, -1 if none. */
+static int
+raw_int(sqlite3 *db, const char *sql)
+{
 	sqlite3_stmt	*st;
 	int		 v = -1;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	return v;
+}
+
+/* An integer read through SQLite's own VFS, on a connection of its own. */
+static int
+db_int(const char *path, const char *sql)
+{
+	sqlite3	*db;
+	int	 v;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	v = raw_int(db, sql);
 	sqlite3_close(db);
 	return v;
 }
@@ -791,7 +811,7 @@ db_exec(const char *path, const char *sql)
 	sqlite3	*db;
 
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	raw_exec(db, sql);
 	sqlite3_close(db);
 }
 
@@ -881,15 +901,6 @@ test_migration_added_below_the_top_is_applied_to_an_older_database(void **state)
 
 /* ---- 052: the state checks without IN lists ---- */
 
-static void
-raw_exec(sqlite3 *db, const char *sql)
-{
-	char	*msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg ? msg : "?");
-}
-
 /* How many rows of EXPLAIN sql have the opcode op. */
 static int
 opcodes(sqlite3 *db, const char *sql, const char *op)
@@ -905,19 +916,6 @@ opcodes(sqlite3 *db, const char *sql, const char *op)
 			n++;
 	sqlite3_finalize(st);
 	return n;
-}
-
-static int
-raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt	*st;
-	int		 v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 static const char *const	state_inserts[] = {
