@@ -39,7 +39,7 @@ for build in "$@"; do
 			case "$name" in *"${T:-}"*) ;; *) continue ;; esac
 			log="$logdir/$kind-unit-$name.log"
 			if [ -n "${VALGRIND:-}" ]; then
-				CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=25 "$t" > "$log" 2>&1
+				CMOCKA_MESSAGE_OUTPUT=TAP valgrind -q --suppressions="$top/tests/valgrind.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=25 "$t" > "$log" 2>&1
 			else
 				CMOCKA_MESSAGE_OUTPUT=TAP "$t" > "$log" 2>&1
 			fi

@@ -36,7 +36,7 @@ gw_start() {
 	rm -f "$TMP/port"
 	local -a vg=()
 	# VALGRIND=1: the daemon runs under valgrind; any error or leak fails gw_stop.
-	[ -n "${VALGRIND:-}" ] && vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=25)
+	[ -n "${VALGRIND:-}" ] && vg=(valgrind -q --suppressions="$TOP/tests/valgrind.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=25)
 	(cd "$TOP" && exec "${vg[@]}" "$GATEWAYD" --port 0 --port-file "$TMP/port" --data "$GW_DATA" \
 		--profiles "${GW_PROFILES:-$TOP/agency-profiles}" --schemas "$TOP/schemas" \
 		--tls "$CERTS" "$@") >>"$TMP/gatewayd.log" 2>&1 &
