@@ -23,6 +23,7 @@
 #include <gnutls/x509.h>
 
 #include "auth.h"
+#include "hex.h"
 #include "profiles.h"
 
 #define MAX_CHAIN	8
@@ -224,22 +225,17 @@ verify_with(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *certs, unsigned n, u
 static int
 spki_sha256(gnutls_x509_crt_t crt, char out[65])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	gnutls_pubkey_t		 pk;
 	gnutls_datum_t		 der = { NULL, 0 };
 	unsigned char		 md[32];
-	int			 i, rc = -1;
+	int			 rc = -1;
 
 	if (gnutls_pubkey_init(&pk) < 0)
 		return -1;
 	if (gnutls_pubkey_import_x509(pk, crt, 0) >= 0 &&
 	    gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &der) >= 0 &&
 	    gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, md) >= 0) {
-		for (i = 0; i < 32; i++) {
-			out[2 * i] = hex[md[i] >> 4];
-			out[2 * i + 1] = hex[md[i] & 15];
-		}
-		out[64] = '\0';
+		hex_encode(md, 32, out);
 		rc = 0;
 	}
 	gnutls_free(der.data);

@@ -70,16 +70,6 @@ consent_ledger(struct consent_job *j, struct store_conn *c, const char *action,
 	return ledger_append(j->gw->ledger, c, &e, &j->seq, j->leaf);
 }
 
-static json_t *
-ledger_ref(const struct consent_job *j)
-{
-	char	hex[65];
-
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", j->leaf[i]);
-	return json_pack("{s:I, s:s}", "seq", (json_int_t)j->seq, "leaf_hash", hex);
-}
-
 static int
 record_job(struct store_conn *c, void *arg)
 {
@@ -169,7 +159,7 @@ consent_record(struct request *r, struct response *rs)
 	snprintf(loc, sizeof(loc), "/v1/consents/%s", j.row.id);
 	resp_json(rs, 201, consent_json(&j.row, "live"));
 	json_object_set_new(rs->json, "location", json_string(loc));
-	json_object_set_new(rs->json, "ledger", ledger_ref(&j));
+	json_object_set_new(rs->json, "ledger", ledger_ref_json(j.seq, j.leaf));
 }
 
 static int
@@ -199,7 +189,7 @@ consent_withdraw(struct request *r, struct response *rs)
 	if (rc == 0) {
 		log_info("consent %s withdrawn", j.row.id);
 		resp_json(rs, 200, consent_json(&j.row, "withdrawn"));
-		json_object_set_new(rs->json, "ledger", ledger_ref(&j));
+		json_object_set_new(rs->json, "ledger", ledger_ref_json(j.seq, j.leaf));
 	} else if (j.outcome == 1)
 		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
 	else if (j.outcome == 2)

@@ -30,6 +30,7 @@
 #include <openssl/evp.h>
 
 #include "ctl.h"
+#include "hex.h"
 #include "ledger.h"
 #include "ledger_verify.h"
 #include "log.h"
@@ -101,33 +102,6 @@ feed_checkpoint(uint64_t size, const unsigned char *root, int64_t time_us, const
 {
 	(void)time_us;
 	return ledger_verify_checkpoint(arg, note, len, (int64_t)size, root) == 0 ? 0 : -1;
-}
-
-static signed char	hexdig[256];
-
-static void
-hexdig_init(void)
-{
-	memset(hexdig, -1, sizeof(hexdig));
-	for (int i = 0; i < 10; i++)
-		hexdig['0' + i] = (signed char)i;
-	for (int i = 0; i < 6; i++)
-		hexdig['a' + i] = (signed char)(10 + i);
-}
-
-/* Lower-case hex of exactly n bytes. 0 or -1. */
-static int
-unhex(const char *s, unsigned char *out, size_t n)
-{
-	if (s == NULL || strlen(s) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexdig[(unsigned char)s[2 * i]], lo = hexdig[(unsigned char)s[2 * i + 1]];
-		if ((hi | lo) < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 /*
@@ -407,8 +381,8 @@ feed_export(const char *path, struct ledger_verify *v)
 			if (!ok || flat_int(&f, "seq", &seq) != 0 ||
 			    flat_int(&f, "time_us", &t) != 0 || r.e.actor == NULL ||
 			    r.e.actor_role == NULL || r.e.action == NULL ||
-			    unhex(flat_str(&f, "leaf_hash"), leaf, 32) != 0 ||
-			    (d != NULL && unhex(d, digest, 32) != 0)) {
+			    hex_decode(flat_str(&f, "leaf_hash"), leaf, 32) != 0 ||
+			    (d != NULL && hex_decode(d, digest, 32) != 0)) {
 				fprintf(stderr, "gatewayctl: %s:%lu: malformed entry\n", path, lineno);
 				rc = -1;
 			} else {
@@ -420,7 +394,7 @@ feed_export(const char *path, struct ledger_verify *v)
 		} else if (type != NULL && strcmp(type, "checkpoint") == 0) {
 			const char	*note = flat_str(&f, "note");
 			unsigned char	 root[32];
-			int		 have_root = unhex(flat_str(&f, "root"), root, 32) == 0;
+			int		 have_root = hex_decode(flat_str(&f, "root"), root, 32) == 0;
 			long long	 size = -1;
 
 			if (note == NULL || (flat_find(&f, "tree_size") >= 0 &&
@@ -488,7 +462,6 @@ cmd_verify(int argc, char **argv)
 		ctl_usage();
 		return 2;
 	}
-	hexdig_init();
 	if ((pub = signer_load_pub(key, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		return 2;
@@ -533,8 +506,7 @@ cmd_verify(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", rep.latest_root[i]);
+	hex_encode(rep.latest_root, 32, hex);
 	printf("origin: %s\n", rep.origin[0] ? rep.origin : "(none)");
 	printf("entries: %llu; checkpoints: %llu, of which verified: %llu\n",
 	    (unsigned long long)rep.entries, (unsigned long long)rep.checkpoints,
@@ -609,19 +581,14 @@ put_opt_str(FILE *f, const char *key, const char *s)
 static void
 put_hex(FILE *f, const char *key, const unsigned char *b)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	char			 hex[65];
+	char	hex[65];
 
 	fprintf(f, ",\"%s\":", key);
 	if (b == NULL) {
 		fputs("null", f);
 		return;
 	}
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits[b[i] >> 4];
-		hex[2 * i + 1] = digits[b[i] & 15];
-	}
-	hex[64] = '\0';
+	hex_encode(b, 32, hex);
 	fprintf(f, "\"%s\"", hex);
 }
 
@@ -730,20 +697,17 @@ static int
 gen_job(struct store_conn *c, void *arg)
 {
 	struct gen_job	*j = arg;
-	unsigned char	 digest[32];
+	unsigned char	 digest[32], rot[32];
 	unsigned int	 dl = 0;
 	char		 pseudo[65], obj[40], num[24];
-	static const char digits[] = "0123456789abcdef";
 
 	for (uint64_t i = j->first; i < j->first + j->n; i++) {
 		int len = snprintf(num, sizeof(num), "%llu", (unsigned long long)i);
 		if (EVP_Digest(num, (size_t)len, digest, &dl, EVP_sha256(), NULL) != 1)
 			return -1;
-		for (int k = 0; k < 32; k++) {
-			pseudo[2 * k] = digits[digest[(k + 7) % 32] >> 4];
-			pseudo[2 * k + 1] = digits[digest[(k + 7) % 32] & 15];
-		}
-		pseudo[64] = '\0';
+		for (int k = 0; k < 32; k++)
+			rot[k] = digest[(k + 7) % 32];
+		hex_encode(rot, 32, pseudo);
 		snprintf(obj, sizeof(obj), "gen_%012llu", (unsigned long long)i);
 		struct ledger_entry e = { "staff:Load Generator", "staff",
 		    gen_actions[i % 4], pseudo, obj, i % 4 == 2 ? "no_consent" : "generated",

@@ -27,6 +27,7 @@
 #include "delivery.h"
 #include "fields.h"
 #include "gateway.h"
+#include "hex.h"
 #include "http.h"
 #include "jsonout.h"
 #include "ledger.h"
@@ -441,28 +442,6 @@ disclose_job_drop(void *arg)
 	disclose_job_free(arg);
 }
 
-static void
-hex32(const unsigned char b[32], char out[65])
-{
-	static const char	x[] = "0123456789abcdef";
-	int			i;
-
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-static json_t *
-ledger_json(int64_t seq, const unsigned char leaf[32])
-{
-	char	h[65];
-
-	hex32(leaf, h);
-	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf_hash", h);
-}
-
 static json_t *
 lawful_basis_json(const char *art6, const char *art9)
 {
@@ -524,7 +503,7 @@ created_json(const struct disclose_job *j, size_t *len)
 	jsonout_object_begin(&o);
 	jsonout_key(&o, "seq");
 	jsonout_integer(&o, j->seq);
-	hex32(j->leaf, h);
+	hex_encode(j->leaf, 32, h);
 	jsonout_key(&o, "leaf_hash");
 	jsonout_string(&o, h);
 	jsonout_object_end(&o);
@@ -568,7 +547,7 @@ disclosure_created(void *arg, int rc, struct response *rs)
 
 	if (!j->d.allowed) {
 		details = json_pack("{s:s, s:o}", "disclosure_id", j->id,
-		    "ledger", ledger_json(j->seq, j->leaf));
+		    "ledger", ledger_ref_json(j->seq, j->leaf));
 		if (details != NULL && j->d.interest != NULL)
 			json_object_set_new(details, "withheld_fields",
 			    names_json(j->d.withheld, j->d.nwithheld));
@@ -787,8 +766,8 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 	char			 at[32], digest[65], leaf[65];
 	int			 e2 = 0, rc;
 
-	hex32(d->record_digest, digest);
-	hex32(d->leaf_hash, leaf);
+	hex_encode(d->record_digest, 32, digest);
+	hex_encode(d->leaf_hash, 32, leaf);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o,"
 	    " s:o, s:b, s:{s:I, s:s, s:s}}",
 	    "disclosure_id", d->id, "created_at", store_time_fmt(d->created_us, at),
@@ -1119,7 +1098,7 @@ hold_change(struct request *r, struct response *rs, int review)
 		notifier_kick(r->gw->notifier);
 		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:o}", "disclosure_id", j.id,
 		    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, at),
-		    "event_id", j.event_id, "ledger", ledger_json(j.seq, j.leaf)));
+		    "event_id", j.event_id, "ledger", ledger_ref_json(j.seq, j.leaf)));
 		return;
 	}
 	/* Each time in its own buffer: all are formatted before json_pack runs. */
@@ -1128,7 +1107,7 @@ hold_change(struct request *r, struct response *rs, int review)
 	    "review_by", store_time_fmt(j.review_by_us, at), (size_t)10,
 	    "previous_review_by", store_time_fmt(j.previous_review_by_us, at2), (size_t)10,
 	    "reviewed_at", store_time_fmt(j.now_us, at3),
-	    "event_id", j.event_id, "ledger", ledger_json(j.seq, j.leaf)));
+	    "event_id", j.event_id, "ledger", ledger_ref_json(j.seq, j.leaf)));
 }
 
 static void

@@ -102,6 +102,9 @@ struct json_t;
  * family_pseudonym, object_id, reason (null when absent), record_digest and
  * leaf_hash (lower-case hex; digest null when absent). New reference. */
 struct json_t	*ledger_entry_json(const struct ledger_record *, const unsigned char *leaf_hash);
+/* The "ledger" member of a reply that recorded an entry: {"seq": seq,
+ * "leaf_hash": lower-case hex}. New reference, NULL if memory ran out. */
+struct json_t	*ledger_ref_json(int64_t seq, const unsigned char leaf_hash[32]);
 
 /* An entry as stored: the appended fields plus what the ledger assigned. */
 struct ledger_record {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gateway.h"
+#include "hex.h"
 #include "http.h"
 #include "ledger.h"
 #include "store.h"
@@ -29,16 +30,11 @@
 static json_t *
 hexstr(const unsigned char *b, size_t n)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	char			 buf[2 * 64 + 1];
+	char	buf[2 * 64 + 1];
 
 	if (b == NULL)
 		return json_null();
-	for (size_t i = 0; i < n && i < 64; i++) {
-		buf[2 * i] = digits[b[i] >> 4];
-		buf[2 * i + 1] = digits[b[i] & 15];
-	}
-	buf[2 * (n < 64 ? n : 64)] = '\0';
+	hex_encode(b, n < 64 ? n : 64, buf);
 	return json_string(buf);
 }
 
@@ -244,6 +240,15 @@ ledger_entry_json(const struct ledger_record *e, const unsigned char *leaf)
 	    "family_pseudonym", opt_str(e->e.family_pseudonym),
 	    "object_id", opt_str(e->e.object_id), "reason", opt_str(e->e.reason),
 	    "record_digest", hexstr(e->e.record_digest, 32), "leaf_hash", hexstr(leaf, 32));
+}
+
+json_t *
+ledger_ref_json(int64_t seq, const unsigned char leaf[32])
+{
+	char	h[65];
+
+	hex_encode(leaf, 32, h);
+	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf_hash", h);
 }
 
 static int

@@ -44,6 +44,7 @@
 
 #include "fields.h"
 #include "gateway.h"
+#include "hex.h"
 #include "http.h"
 #include "ledger.h"
 #include "log.h"
@@ -61,28 +62,6 @@
 #define MAX_RECORDS		5000
 #define CHECKPOINT_WAIT_MS	5000
 #define DAY_US			(86400LL * 1000000)
-
-static void
-hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char	x[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static json_t *
-ledger_ref(int64_t seq, const unsigned char leaf[32])
-{
-	char	h[65];
-
-	hex(leaf, 32, h);
-	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf_hash", h);
-}
 
 static int
 sha256(const void *p, size_t n, unsigned char out[32])
@@ -359,7 +338,7 @@ request_file(struct request *r, struct response *rs)
 	snprintf(loc, sizeof(loc), "/v1/requests/%s", j.row.id);
 	out = json_pack("{s:s, s:s, s:i, s:s, s:o}", "request_id", j.row.id,
 	    "status", "awaiting_approval", "quorum", j.row.quorum, "location", loc,
-	    "ledger", ledger_ref(j.row.ledger_seq, j.row.leaf_hash));
+	    "ledger", ledger_ref_json(j.row.ledger_seq, j.row.leaf_hash));
 	resp_json(rs, 202, out);
 }
 
@@ -587,7 +566,7 @@ request_show(struct request *r, struct response *rs)
 		json_object_set_new(out, "reference", ref ? json_string(ref) : json_null());
 		json_object_set_new(out, "do_not_notify_reason", dnn ? json_string(dnn) :
 		    json_null());
-		json_object_set_new(out, "read", ledger_ref(j.seq, j.leaf));
+		json_object_set_new(out, "read", ledger_ref_json(j.seq, j.leaf));
 	} else
 		json_object_set_new(out, "personal_data", json_string(
 		    strcmp(rq->state, "approved") == 0 ?
@@ -780,7 +759,7 @@ request_decide(struct request *r, struct response *rs)
 	resp_json(rs, 201, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:o}",
 	    "request_id", j.id, "decision", j.decision, "status", j.state,
 	    "approvals", (int)j.after.approvals, "refusals", (int)j.after.refusals,
-	    "quorum", (int)j.after.required, "ledger", ledger_ref(j.seq, j.leaf)));
+	    "quorum", (int)j.after.required, "ledger", ledger_ref_json(j.seq, j.leaf)));
 }
 
 /* ---- GET /v1/requests/{id}/statement ---- */
@@ -1154,7 +1133,7 @@ proofs_json(struct ledger *l, int64_t *seqs, size_t n, uint64_t size)
 			break;
 		}
 		for (k = 0; k < p->n; k++) {
-			hex(p->hashes[k], 32, h);
+			hex_encode(p->hashes[k], 32, h);
 			json_array_append_new(hashes, json_string(h));
 		}
 		json_array_append_new(out, json_pack("{s:I, s:o}", "seq", (json_int_t)seqs[i],
@@ -1349,7 +1328,7 @@ request_lift(struct request *r, struct response *rs)
 		notifier_kick(r->gw->notifier);
 		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "request_id", j.id,
 		    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, t),
-		    "ledger", ledger_ref(j.seq, j.leaf)));
+		    "ledger", ledger_ref_json(j.seq, j.leaf)));
 	} else if (j.outcome == 3)
 		not_found(rs);
 	else if (j.outcome == 1)
@@ -1438,7 +1417,7 @@ request_close(struct request *r, struct response *rs)
 	    r->who->id, j.was);
 	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "request_id", j.id,
 	    "status", "closed", "closed_at", store_time_fmt(j.now_us, t),
-	    "ledger", ledger_ref(j.seq, j.leaf)));
+	    "ledger", ledger_ref_json(j.seq, j.leaf)));
 }
 
 /* ---- gauges ---- */

@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "hex.h"
 #include "note.h"
 #include "signer.h"
 
@@ -259,10 +260,9 @@ public_of(EVP_PKEY *key, EVP_PKEY **pub, char **pem, size_t *pemlen)
 static int
 fingerprint_of(EVP_PKEY *pub, char out[7 + 64 + 1])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		*der = NULL, md[32];
 	unsigned int		 mdlen = 0;
-	int			 n, i, ok;
+	int			 n, ok;
 
 	if ((n = i2d_PUBKEY(pub, &der)) <= 0)
 		return -1;
@@ -271,11 +271,7 @@ fingerprint_of(EVP_PKEY *pub, char out[7 + 64 + 1])
 	if (!ok)
 		return -1;
 	memcpy(out, "sha256:", 7);
-	for (i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[8 + 2 * i] = hex[md[i] & 15];
-	}
-	out[7 + 64] = '\0';
+	hex_encode(md, 32, out + 7);
 	return 0;
 }
 

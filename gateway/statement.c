@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "hex.h"
 #include "ledger.h"
 #include "merkle.h"
 #include "note.h"
@@ -57,39 +58,6 @@ statement_basis_text(const char *basis)
 	return NULL;
 }
 
-static void
-hex32(const unsigned char b[32], char out[65])
-{
-	static const char	x[] = "0123456789abcdef";
-	int			i;
-
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-static int
-unhex32(const char *s, unsigned char out[32])
-{
-	int	i, hi, lo;
-
-	if (s == NULL || strlen(s) != 64)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		hi = s[2 * i];
-		lo = s[2 * i + 1];
-		/* Lower case only: one spelling per value. */
-		hi = (hi >= '0' && hi <= '9') ? hi - '0' : (hi >= 'a' && hi <= 'f') ? hi - 'a' + 10 : -1;
-		lo = (lo >= '0' && lo <= '9') ? lo - '0' : (lo >= 'a' && lo <= 'f') ? lo - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 static json_t *
 opt_string(const char *s)
 {
@@ -101,9 +69,9 @@ statement_entry_json(const struct ledger_record *r, const unsigned char leaf[32]
 {
 	char	t[32], dig[65], lh[65];
 
-	hex32(leaf, lh);
+	hex_encode(leaf, 32, lh);
 	if (r->e.record_digest)
-		hex32(r->e.record_digest, dig);
+		hex_encode(r->e.record_digest, 32, dig);
 	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s}",
 	    "seq", (json_int_t)r->seq,
 	    "time", store_time_fmt(r->time_us, t),
@@ -175,10 +143,10 @@ statement_entry_parse(const json_t *j, struct ledger_record *r, unsigned char di
 	    opt_member(j, "record_digest", &dig) != 0)
 		return -1;
 	*why = "record_digest or leaf_hash is not 64 lower-case hex digits";
-	if (unhex32(str_member(j, "leaf_hash"), leaf) != 0)
+	if (hex_decode(str_member(j, "leaf_hash"), leaf, 32) != 0)
 		return -1;
 	if (dig != NULL) {
-		if (unhex32(dig, digest) != 0)
+		if (hex_decode(dig, digest, 32) != 0)
 			return -1;
 		r->e.record_digest = digest;
 	}
@@ -676,7 +644,7 @@ check_entry(struct verifier *v, const json_t *e, const char *what, struct ledger
 		return 1;
 	}
 	json_array_foreach(hashes, i, h) {
-		if (unhex32(json_string_value(h), proof[i]) != 0) {
+		if (hex_decode(json_string_value(h), proof[i], 32) != 0) {
 			failf(v, "%s: inclusion proof for #%lld has a malformed hash", what,
 			    (long long)r->seq);
 			return 1;

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "hex.h"
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
@@ -93,19 +94,6 @@ col_hash(sqlite3_stmt *st, int i, unsigned char out[32])
 
 /* ---- record digests: SHA-256 of the row as canonical JSON ---- */
 
-static void
-hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char	x[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = x[b[i] >> 4];
-		out[2 * i + 1] = x[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static json_t *
 blob_json(const unsigned char *b, size_t n)
 {
@@ -116,7 +104,7 @@ blob_json(const unsigned char *b, size_t n)
 		return json_null();
 	if ((h = malloc(2 * n + 1)) == NULL)
 		return NULL;
-	hex(b, n, h);
+	hex_encode(b, n, h);
 	j = json_string(h);
 	free(h);
 	return j;

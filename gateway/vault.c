@@ -44,6 +44,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
+#include "hex.h"
 #include "log.h"
 #include "randpool.h"
 #include "store.h"
@@ -187,22 +188,16 @@ vault_free(struct vault *v)
 void
 vault_pseudonym(const struct vault *v, const char *family_id, char out[65])
 {
-	static const char	hex[] = "0123456789abcdef";
 	unsigned char		mac[32];
 	size_t			len = 0;
 	EVP_MAC_CTX		*ctx;
-	int			i;
 
 	if ((ctx = EVP_MAC_CTX_dup(v->pseudonym_mac)) == NULL ||
 	    EVP_MAC_update(ctx, (const unsigned char *)family_id, strlen(family_id)) != 1 ||
 	    EVP_MAC_final(ctx, mac, &len, sizeof(mac)) != 1 || len != 32)
 		abort();	/* out of memory: a pseudonym is never guessed */
 	EVP_MAC_CTX_free(ctx);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 15];
-	}
-	out[64] = '\0';
+	hex_encode(mac, 32, out);
 }
 
 /* AES-256-GCM, fetched from the provider once (EVP_aes_256_gcm() would

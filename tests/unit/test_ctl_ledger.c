@@ -106,22 +106,6 @@ test_writer_output_reads_back_byte_for_byte(void **state)
 	free(out);
 }
 
-static void
-test_hex_is_lower_case_and_exact(void **state)
-{
-	unsigned char	b[2];
-
-	(void)state;
-	hexdig_init();
-	assert_int_equal(unhex("0aff", b, 2), 0);
-	assert_int_equal(b[0], 0x0a);
-	assert_int_equal(b[1], 0xff);
-	assert_int_equal(unhex("0AFF", b, 2), -1);
-	assert_int_equal(unhex("0af", b, 2), -1);
-	assert_int_equal(unhex("0afg", b, 2), -1);
-	assert_int_equal(unhex(NULL, b, 2), -1);
-}
-
 int
 main(void)
 {
@@ -129,7 +113,6 @@ main(void)
 		cmocka_unit_test(test_flat_reader_decodes_escapes_and_types),
 		cmocka_unit_test(test_flat_reader_refuses_what_an_export_never_holds),
 		cmocka_unit_test(test_writer_output_reads_back_byte_for_byte),
-		cmocka_unit_test(test_hex_is_lower_case_and_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
