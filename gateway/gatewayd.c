@@ -174,19 +174,28 @@ writer_depth_gauge(void *arg)
 static double
 writer_batches_gauge(void *arg)
 {
-	uint64_t	b, j;
+	struct writer_stats	st;
 
-	writer_stats(arg, &b, &j);
-	return (double)b;
+	writer_stats(arg, &st);
+	return (double)st.batches;
 }
 
 static double
 writer_jobs_gauge(void *arg)
 {
-	uint64_t	b, j;
+	struct writer_stats	st;
 
-	writer_stats(arg, &b, &j);
-	return (double)j;
+	writer_stats(arg, &st);
+	return (double)st.jobs;
+}
+
+static double
+writer_failed_gauge(void *arg)
+{
+	struct writer_stats	st;
+
+	writer_stats(arg, &st);
+	return (double)st.failed;
 }
 
 int
@@ -466,6 +475,10 @@ main(int argc, char **argv)
 	metrics_gauge(gw.metrics, "gateway_writer_jobs",
 	    "Writes committed since start; divided by gateway_writer_batches, the mean batch.",
 	    writer_jobs_gauge, gw.writer);
+	metrics_gauge(gw.metrics, "gateway_writer_failed_batches",
+	    "Group commits that failed (disk full, I/O error) and were rolled back whole: "
+	    "every request in them was answered 503 store_unavailable.",
+	    writer_failed_gauge, gw.writer);
 	if ((gw.notifier = notifier_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;

@@ -1,7 +1,11 @@
 /*
  * health.c: the operator routes. GET /healthz answers whether the gateway
- * can serve (its store answers a query); GET /metrics renders the metrics
- * registry in the Prometheus text format. Neither carries personal data.
+ * can serve: its store answers a query, and it can record (once a group
+ * commit has failed, from disk full or an I/O error, the answer waits for a
+ * probe write's commit instead, so that a gateway taken out of service by
+ * its health check comes back by itself when the disk does); GET /metrics
+ * renders the metrics registry in the Prometheus text format. Neither
+ * carries personal data.
  */
 #include <stdlib.h>
 
@@ -12,9 +16,49 @@
 #include "writer.h"
 
 static void
+healthy(struct gateway *gw, struct response *rs)
+{
+	resp_json(rs, 200, json_pack("{s:s, s:i}", "status", "ok",
+	    "writer_queue", (int)writer_queue_depth(gw->writer)));
+}
+
+/* Writer job: the probe write, committed (or not) with its batch. */
+static int
+probe_job(struct store_conn *c, void *arg)
+{
+	(void)arg;
+	return store_probe_write(c);
+}
+
+/* After the probe's batch committed (rc 0) or failed. */
+static void
+probed(void *arg, int rc, struct response *rs)
+{
+	struct writer_stats	st;
+	struct gateway		*gw = arg;
+
+	if (rc == 0) {
+		healthy(gw, rs);
+		return;
+	}
+	writer_stats(gw->writer, &st);
+	resp_error(rs, 503, "store_unavailable",
+	    "The store cannot record: its newest commits failed (disk full or I/O error?). "
+	    "Disclosures are refused meanwhile; nothing is shared unrecorded.",
+	    json_pack("{s:i}", "failed_commits", (int)st.failing));
+}
+
+static void
+probe_drop(void *arg)
+{
+	(void)arg;	/* the gateway outlives every request */
+}
+
+static void
 healthz(struct request *r, struct response *rs)
 {
 	struct store_conn	*c;
+	struct writer_stats	 ws;
 	sqlite3_stmt		*st;
 	int			 ok = 0;
 
@@ -27,8 +71,13 @@ healthz(struct request *r, struct response *rs)
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
 		return;
 	}
-	resp_json(rs, 200, json_pack("{s:s, s:i}", "status", "ok",
-	    "writer_queue", (int)writer_queue_depth(r->gw->writer)));
+	writer_stats(r->gw->writer, &ws);
+	if (ws.failing > 0) {
+		/* Inline route: the reply waits with the connection suspended. */
+		resp_defer(rs, probe_job, r->gw, probed, probe_drop);
+		return;
+	}
+	healthy(r->gw, rs);
 }
 
 static void

@@ -464,6 +464,13 @@ store_db(struct store_conn *c)
 }
 
 int
+store_probe_write(struct store_conn *c)
+{
+	/* 0x46544757, "FTGW": SQLite writes page 1 even when it is unchanged. */
+	return store_exec(c, "PRAGMA application_id = 1179928407");
+}
+
+int
 store_step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
 {
 	int	rc = sqlite3_step(st);

@@ -53,6 +53,11 @@ int			 store_exec(struct store_conn *, const char *sql);
  * once per connection: the writer runs several per batch. 0 or -1 (logged). */
 int			 store_txn(struct store_conn *, const char *sql);
 sqlite3			*store_db(struct store_conn *);
+/* A write that changes nothing yet must reach the disk with its
+ * transaction (the database header's application id, rewritten with the
+ * gateway's own, "FTGW"): its commit shows the store can record. Writer
+ * connection only. 0 or -1 (logged). */
+int			 store_probe_write(struct store_conn *);
 /* 1 if c is a read-only connection outside a transaction: each statement
  * then reads the newest committed state as of its first step. */
 int			 store_conn_fresh_reads(struct store_conn *);

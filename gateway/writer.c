@@ -47,7 +47,7 @@ struct writer {
 	struct job	*head, *tail;
 	unsigned	 depth;
 	int		 stopping;
-	uint64_t	 batches, jobs;	/* committed so far (metrics) */
+	struct writer_stats st;		/* under lock */
 	struct {
 		writer_commit_fn	 fn;
 		void			*arg;
@@ -55,7 +55,8 @@ struct writer {
 	size_t		 nhooks;
 };
 
-static void
+/* Runs one batch; 1 if it committed, 0 if it was rolled back whole. */
+static int
 run_batch(struct writer *w, struct job *batch)
 {
 	struct store_conn	*c = store_write_conn(w->store);
@@ -90,7 +91,9 @@ run_batch(struct writer *w, struct job *batch)
 	if (ok && store_txn(c, "COMMIT") == -1)
 		ok = 0;
 	if (!ok) {
-		(void)store_txn(c, "ROLLBACK");
+		/* A COMMIT that failed on I/O has already rolled back. */
+		if (!sqlite3_get_autocommit(store_db(c)))
+			(void)store_txn(c, "ROLLBACK");
 		for (j = batch; j != NULL; j = j->next)
 			j->rc = -1;
 		log_errx("batch failed to commit; every job in it reported as failed");
@@ -98,6 +101,7 @@ run_batch(struct writer *w, struct job *batch)
 		for (i = 0; i < nhooks; i++)
 			hooks[i].fn(hooks[i].arg);
 	}
+	return ok;
 }
 
 static void *
@@ -106,6 +110,7 @@ writer_main(void *arg)
 	struct writer	*w = arg;
 	struct job	*batch, *j, *next;
 	unsigned	 n;
+	int		 committed;
 
 	(void)prctl(PR_SET_NAME, "gw-writer", 0, 0, 0);	/* in top(1), perf, gdb */
 
@@ -127,7 +132,7 @@ writer_main(void *arg)
 		w->depth -= n;
 		pthread_mutex_unlock(&w->lock);
 
-		run_batch(w, batch);
+		committed = run_batch(w, batch);
 
 		/* Asynchronous jobs first, outside the lock: the waiters'
 		 * jobs live on their stacks and go the moment done is set. */
@@ -135,8 +140,14 @@ writer_main(void *arg)
 			if (j->done_fn != NULL)
 				j->done_fn(j->done_arg, j->rc);
 		pthread_mutex_lock(&w->lock);
-		w->batches++;
-		w->jobs += n;
+		if (committed) {
+			w->st.batches++;
+			w->st.jobs += n;
+			w->st.failing = 0;
+		} else {
+			w->st.failed++;
+			w->st.failing++;
+		}
 		for (j = batch; j != NULL; j = next) {
 			next = j->next;
 			if (j->done_fn != NULL) {
@@ -259,11 +270,10 @@ writer_queue_depth(struct writer *w)
 }
 
 void
-writer_stats(struct writer *w, uint64_t *batches, uint64_t *jobs)
+writer_stats(struct writer *w, struct writer_stats *st)
 {
 	pthread_mutex_lock(&w->lock);
-	*batches = w->batches;
-	*jobs = w->jobs;
+	*st = w->st;
 	pthread_mutex_unlock(&w->lock);
 }
 

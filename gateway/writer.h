@@ -42,9 +42,15 @@ int		 writer_submit_async(struct writer *, writer_job_fn fn, void *arg,
 		    writer_done_fn done, void *done_arg);
 /* Jobs waiting for the next batch (a metrics gauge). */
 unsigned	 writer_queue_depth(struct writer *);
-/* Batches run and jobs run since start: jobs / batches is the mean batch
- * (how many requests share one transaction and one fsync). */
-void		 writer_stats(struct writer *, uint64_t *batches, uint64_t *jobs);
+struct writer_stats {
+	uint64_t	batches;	/* committed since start */
+	uint64_t	jobs;		/* in those: jobs / batches is the mean batch */
+	uint64_t	failed;		/* batches whose commit failed (disk full, I/O
+					 * error): rolled back whole, every job -1 */
+	unsigned	failing;	/* failed since the last commit: 0 when the
+					 * newest batch committed */
+};
+void		 writer_stats(struct writer *, struct writer_stats *);
 /* Finishes every queued job, then stops the thread and frees the writer. */
 void		 writer_stop(struct writer *);
 

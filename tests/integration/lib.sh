@@ -9,6 +9,7 @@
 #   req WHO METHOD PATH [BODY [curl args]]   sets STATUS and RESP
 #        WHO: none | staff | trustee1 | ... | agency:police | /abs/path/prefix
 #   jget JQ-FILTER             applies a jq filter to RESP
+#   error_shape_ok             RESP is the contract's error shape
 #   expect STATUS [CODE]       the last reply had that status (and error code)
 #   db "SQL"                   runs SQL on the gateway's database (read-only)
 set -u
@@ -97,6 +98,12 @@ req() {
 }
 
 jget() { printf '%s' "$RESP" | jq -r "$1" 2>/dev/null; }
+# error_shape_ok: the last reply is the contract's error shape,
+# {"error":{"code":"snake_case","message":...}}.
+error_shape_ok() {
+	[ "$(jget '.error | has("code") and has("message")')" = true ] &&
+	[ "$(jget '.error.code | test("^[a-z][a-z0-9_]*$")')" = true ]
+}
 
 db() { sqlite3 -readonly "$GW_DB" "$1"; }
 

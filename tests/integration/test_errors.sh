@@ -4,11 +4,6 @@
 
 CONSENT='{"family_id":"FAM-1","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form CF-1"}'
 
-error_shape_ok() {
-	[ "$(jget '.error | has("code") and has("message")')" = true ] &&
-	[ "$(jget '.error.code | test("^[a-z][a-z0-9_]*$")')" = true ]
-}
-
 test_malformed_json_is_400() { req staff POST /v1/consents '{"family_id": '; expect 400 malformed_json && error_shape_ok; }
 test_duplicate_keys_are_400() {
 	req staff POST /v1/consents '{"family_id":"A","family_id":"B","agency_id":"oakfield-primary","purpose":"education_support","evidence":"e"}'
