@@ -667,6 +667,9 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 	}
 }
 
+/* libmicrohttpd's format and arguments: a printf-style wrapper. */
+static void mhd_log(void *, const char *, va_list) __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {

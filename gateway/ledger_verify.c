@@ -44,6 +44,9 @@ struct ledger_verify {
 	unsigned		 messages;
 };
 
+static void fail(struct ledger_verify *, int64_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 fail(struct ledger_verify *v, int64_t seq, const char *fmt, ...)
 {

@@ -38,6 +38,8 @@ struct signer {
 	char		 fingerprint[7 + 64 + 1];	/* "sha256:" + hex */
 };
 
+static void seterr(char *, size_t, const char *, ...) __attribute__((format(printf, 3, 4)));
+
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
 {

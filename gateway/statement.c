@@ -556,6 +556,8 @@ struct verifier {
 	int				 have_root;
 };
 
+static void failf(struct verifier *, const char *, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 failf(struct verifier *v, const char *fmt, ...)
 {

@@ -72,6 +72,8 @@ struct req {
 	int		 too_big;
 };
 
+static void die(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
 static void
 die(const char *fmt, ...)
 {

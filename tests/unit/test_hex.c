@@ -77,7 +77,7 @@ test_malformed_refused(void **state)
 		"ba7816b ",
 		"+a7816bf",
 		"0xa7816b",
-		"ba78\0" "16bf",	/* stops at the NUL: too short */
+		("ba78\0" "16bf"),	/* stops at the NUL: too short */
 	};
 	unsigned char	out[4];
 	size_t		i;

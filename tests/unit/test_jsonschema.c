@@ -117,6 +117,8 @@ struct failures {
 	int	n;
 };
 
+static void note(struct failures *, const char *, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 note(struct failures *f, const char *fmt, ...)
 {
