@@ -3,6 +3,7 @@
 #   make run [PORT=8443]   build, install missing packages, make the dev PKI, start gatewayd
 #   make test              the whole suite: unit + integration, plain and under ASan/UBSan
 #   make bench             load generator against gatewayd and an nginx ceiling
+#   make fuzz [FUZZ_SECS=60] [FUZZ_TARGETS="note body"]   libFuzzer on the input readers (clang)
 #   make install           PREFIX=/usr/local DESTDIR=
 #
 # Conventions (so that modules can be added without editing this file):
@@ -50,7 +51,7 @@ BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
 HEADERS  = $(wildcard gateway/*.h)
 
-.PHONY: all deps build certs run test test-plain test-asan test-unit test-integration bench install clean check valgrind
+.PHONY: all deps build certs run test test-plain test-asan test-unit test-integration bench install clean check valgrind fuzz
 
 all: build
 
@@ -138,6 +139,21 @@ test-integration: certs build
 valgrind: certs build
 	VALGRIND=1 ONLY=unit sh tests/run.sh $(BUILD)
 	VALGRIND=1 ONLY=integration T=consents sh tests/run.sh $(BUILD)
+
+# The fuzz targets (tests/fuzz/targets.c; make test runs them on seeded
+# mutations) under libFuzzer, guided by coverage: the gateway built by clang
+# with coverage, ASan and UBSan in build/fuzz, each target FUZZ_SECS seconds.
+FUZZ_SECS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_SAN = fuzzer-no-link,address,undefined
+fuzz: deps
+	@command -v clang > /dev/null || { echo "make fuzz needs clang: apt-get install clang"; exit 2; }
+	$(MAKE) build BUILD=build/fuzz CC=clang SANITIZER=$(FUZZ_SAN) OPT="-O1 -g"
+	mkdir -p build/fuzz/fuzz
+	clang $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -Igateway -Ibuild/fuzz $(PC_CFLAGS) -pthread -o build/fuzz/fuzz/libfuzzer \
+	    tests/fuzz/libfuzzer.c tests/fuzz/targets.c build/fuzz/libgateway.a $(LDLIBS)
+	sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECS) $(FUZZ_TARGETS)
 
 bench: deps
 	$(MAKE) certs build OPT="-O2 -g"

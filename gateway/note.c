@@ -349,6 +349,10 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *cp)
 	}
 	if (llen[0] >= sizeof(cp->origin))
 		return -1;
+	memcpy(cp->origin, line[0], llen[0]);
+	cp->origin[llen[0]] = '\0';
+	if (!note_name_valid(cp->origin))	/* as checkpoint_format() requires */
+		return -1;
 	if (llen[1] > 20 || (llen[1] > 1 && line[1][0] == '0'))
 		return -1;
 	for (size_t i = 0; i < llen[1]; i++) {
@@ -359,8 +363,6 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *cp)
 	}
 	if (note_b64_decode(line[2], llen[2], cp->root, sizeof(cp->root)) != 32)
 		return -1;
-	memcpy(cp->origin, line[0], llen[0]);
-	cp->origin[llen[0]] = '\0';
 	cp->size = size;
 	return 0;
 }

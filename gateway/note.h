@@ -61,8 +61,8 @@ struct checkpoint {
 /* The checkpoint text for (origin, size, root): malloc'd, caller frees; NULL
  * if origin is not a valid key name or on allocation failure. */
 char	*checkpoint_format(const char *origin, uint64_t size, const unsigned char root[32]);
-/* Parses a checkpoint text (the note's text, not the signatures): origin,
- * decimal size without leading zeros, base64 root of exactly 32 bytes,
+/* Parses a checkpoint text (the note's text, not the signatures): origin
+ * (a valid key name, as checkpoint_format() requires), decimal size without leading zeros, base64 root of exactly 32 bytes,
  * optional non-empty extension lines (ignored). 0, or -1 if malformed. */
 int	checkpoint_parse(const char *text, size_t len, struct checkpoint *cp);
 

@@ -285,6 +285,10 @@ test_checkpoint_parse_rejects_malformed_bodies(void **state)
 		"\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",	/* empty origin */
 		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jx=\n",	/* short root */
 		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n",	/* empty extension */
+		/* origins that are not key names (checkpoint_format refuses them) */
+		"a b\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+		"a+b\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+		"\xc3\xa9\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
 	};
 	char			 ok[128];
 
