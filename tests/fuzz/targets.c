@@ -17,6 +17,12 @@
  *             never an internal error)
  *   export    ledger export lines (gatewayctl ledger verify --export):
  *             ctl_ledger.c's flat reader (what it returns lies in the line)
+ *   statement witness statements (gatewayctl statement verify):
+ *             statement_verify() with the key it embeds (verified or
+ *             failed with reasons, never an internal error); the seed is a
+ *             statement test_requests.sh had a gateway issue
+ *             (tests/fuzz/seeds/statement.json: development PKI names and
+ *             keys, nothing secret)
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -28,6 +34,7 @@
 #include "http.h"
 #include "note.h"
 #include "schemas.h"
+#include "statement.h"
 #include "store.h"
 #include "targets.h"
 
@@ -274,13 +281,62 @@ export_one(const uint8_t *data, size_t len)
 	free(p);
 }
 
+/* ---- statement ---- */
+
+static char		*statement_file;
+static struct fuzz_seed	 statement_seeds[] = {
+	{ NULL, 0 },	/* tests/fuzz/seeds/statement.json (init) */
+	{ "{\"format\":\"witness-statement-v1\",\"checkpoint\":{},\"proofs\":[]}\n", 0 },
+	{ NULL, 0 },
+};
+
+static int
+statement_init(void)
+{
+	FILE	*f;
+	long	 n;
+
+	if (statement_file != NULL)
+		return 0;
+	if ((f = fopen("tests/fuzz/seeds/statement.json", "rb")) == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (statement_file = malloc((size_t)n + 1)) == NULL ||
+	    fread(statement_file, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(statement_file);
+		statement_file = NULL;
+		return -1;
+	}
+	fclose(f);
+	statement_file[n] = '\0';
+	statement_seeds[0].bytes = statement_file;
+	statement_seeds[0].len = (size_t)n;
+	return 0;
+}
+
+static void
+statement_one(const uint8_t *data, size_t len)
+{
+	char			*p = copy(data, len, 0);
+	struct statement_report	 rep;
+	int			 rc;
+
+	memset(&rep, 0, sizeof(rep));
+	rc = statement_verify(p, len, NULL, NULL, NULL, &rep);
+	assert(rc == 0 || rc == 1);
+	assert((rc == 0) == (rep.failures == 0));
+	free(p);
+}
+
 const struct fuzz_target fuzz_targets[] = {
-	{ "note", note_init, note_one, note_seeds },
-	{ "route", NULL, route_one, route_seeds },
-	{ "time", NULL, time_one, time_seeds },
-	{ "body", body_init, body_one, body_seeds },
-	{ "export", NULL, export_one, export_seeds },
-	{ NULL, NULL, NULL, NULL },
+	{ "note", note_init, note_one, note_seeds, 0 },
+	{ "route", NULL, route_one, route_seeds, 0 },
+	{ "time", NULL, time_one, time_seeds, 0 },
+	{ "body", body_init, body_one, body_seeds, 0 },
+	{ "export", NULL, export_one, export_seeds, 0 },
+	{ "statement", statement_init, statement_one, statement_seeds, 10 },
+	{ NULL, NULL, NULL, NULL, 0 },
 };
 
 const struct fuzz_target *
@@ -300,6 +356,9 @@ fuzz_targets_cleanup(void)
 	free(note_text);
 	note_key = NULL;
 	note_signed = note_text = NULL;
+	free(statement_file);
+	statement_file = NULL;
+	statement_seeds[0].bytes = NULL;
 	schemas_free(body_schemas);
 	body_schemas = NULL;
 	body_nnames = 0;

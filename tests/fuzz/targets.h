@@ -25,6 +25,7 @@ struct fuzz_target {
 	/* One input; aborts (assert) when an invariant fails. */
 	void		(*one)(const uint8_t *data, size_t len);
 	const struct fuzz_seed *seeds;	/* NULL-terminated by bytes */
+	unsigned	 slow;		/* test_fuzz runs FUZZ_RUNS / slow of these (0: all) */
 };
 
 extern const struct fuzz_target	fuzz_targets[];	/* terminated by name NULL */

@@ -166,6 +166,8 @@ run_target(const char *name)
 
 	assert_non_null(t);
 	assert_non_null(b);
+	if (t->slow > 1)
+		runs /= t->slow;
 	assert_true(t->init == NULL || t->init() == 0);
 	ns = nseeds(t);
 	assert_true(ns > 0);
@@ -229,6 +231,13 @@ fuzz_export(void **state)
 	run_target("export");
 }
 
+static void
+fuzz_statement(void **state)
+{
+	(void)state;
+	run_target("statement");
+}
+
 /* The seeds reach past the first checks, or the mutations start nowhere. */
 static void
 seeds_are_accepted_inputs(void **state)
@@ -270,6 +279,16 @@ seeds_are_accepted_inputs(void **state)
 	assert_int_equal(schemas_validate(body_schemas, "disclosure", j, errors), 0);
 	json_decref(errors);
 	json_decref(j);
+	t = fuzz_target_find("statement");
+	assert_int_equal(t->init(), 0);
+	{
+		struct statement_report	rep;
+
+		memset(&rep, 0, sizeof(rep));
+		assert_int_equal(statement_verify(statement_seeds[0].bytes, statement_seeds[0].len,
+		    NULL, NULL, NULL, &rep), 0);
+		assert_true(rep.entries > 0 && rep.entries_ok == rep.entries);
+	}
 	for (size_t i = 0; export_seeds[i].bytes != NULL; i++) {
 		snprintf(line, sizeof(line), "%s", export_seeds[i].bytes);
 		assert_int_equal(flat_parse(line, strlen(line), &f), 0);
@@ -287,6 +306,7 @@ main(void)
 		cmocka_unit_test(fuzz_time),
 		cmocka_unit_test(fuzz_body),
 		cmocka_unit_test(fuzz_export),
+		cmocka_unit_test(fuzz_statement),
 	};
 
 	return cmocka_run_group_tests_name("fuzz", tests, NULL, NULL);
