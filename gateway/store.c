@@ -471,6 +471,15 @@ store_probe_write(struct store_conn *c)
 }
 
 int
+store_bind_failed(struct store_conn *c, sqlite3_stmt *st)
+{
+	log_errx("bind: %s", sqlite3_errmsg(c->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return -1;
+}
+
+int
 store_step_done(struct store_conn *c, sqlite3_stmt *st, const char *what)
 {
 	int	rc = sqlite3_step(st);
@@ -490,6 +499,22 @@ store_bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 	if (s == NULL)
 		return sqlite3_bind_null(st, i);
 	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+int
+store_bind_opt_blob(sqlite3_stmt *st, int i, const unsigned char *b, size_t len)
+{
+	if (b == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_blob(st, i, b, (int)len, SQLITE_STATIC);
+}
+
+int
+store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int64_t unset)
+{
+	if (v == unset)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, v);
 }
 
 const char *

@@ -64,8 +64,19 @@ int			 store_conn_fresh_reads(struct store_conn *);
 /* Steps a statement that returns no rows, then resets it. 0, or -1 logged
  * as "what: <SQLite's message>" (what is a fixed label, never data). */
 int			 store_step_done(struct store_conn *, sqlite3_stmt *, const char *what);
+/* For a bind that failed (a parameter index the SQL lacks, a value over
+ * SQLite's length limit): logs SQLite's message, resets the statement and
+ * clears its bindings, returns -1. Every bind is checked: one that failed
+ * silently would leave its parameter NULL and the statement meaning
+ * something else. */
+int			 store_bind_failed(struct store_conn *, sqlite3_stmt *);
 /* Binds s as text (borrowed until the step), or NULL when s is NULL. */
 int			 store_bind_opt_text(sqlite3_stmt *, int i, const char *s);
+/* Binds b[0..len) as a blob (borrowed until the step), or NULL when b is NULL. */
+int			 store_bind_opt_blob(sqlite3_stmt *, int i, const unsigned char *b, size_t len);
+/* Binds v, or NULL when v is unset (the column's "none": 0 for a time,
+ * -1 for a flag or count). */
+int			 store_bind_opt_int(sqlite3_stmt *, int i, int64_t v, int64_t unset);
 /* A text column, or NULL for a NULL column; valid until the next step. */
 const char		*store_col_text(sqlite3_stmt *, int i);
 /* Copies a text column into dst[len], truncated and NUL-terminated; a NULL

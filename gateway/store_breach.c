@@ -10,15 +10,6 @@
 #include "store.h"
 
 /* Flags and counts: -1 is NULL. Times: 0 is NULL. */
-static void
-bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int64_t unset)
-{
-	if (v == unset)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_int64(st, i, v);
-}
-
 static int64_t
 col_opt_int(sqlite3_stmt *st, int i, int64_t unset)
 {
@@ -100,19 +91,20 @@ store_breach_insert(struct store_conn *c, const struct breach_row *r)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->recorded_us);
-	sqlite3_bind_text(st, 3, r->recorded_by, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->recorded_role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, r->occurred_us);
-	sqlite3_bind_int64(st, 6, r->aware_us);
-	sqlite3_bind_text(st, 7, r->types, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, r->special_category);
-	sqlite3_bind_int64(st, 9, r->approx_people);
-	sqlite3_bind_int64(st, 10, r->approx_records);
-	sqlite3_bind_blob(st, 11, r->text_ct, (int)r->text_ctlen, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 12, r->record_digest, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, r->ledger_seq);
+	if (sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 2, r->recorded_us) ||
+	    sqlite3_bind_text(st, 3, r->recorded_by, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, r->recorded_role, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, r->occurred_us) ||
+	    sqlite3_bind_int64(st, 6, r->aware_us) ||
+	    sqlite3_bind_text(st, 7, r->types, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(st, 8, r->special_category) ||
+	    sqlite3_bind_int64(st, 9, r->approx_people) ||
+	    sqlite3_bind_int64(st, 10, r->approx_records) ||
+	    sqlite3_bind_blob(st, 11, r->text_ct, (int)r->text_ctlen, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 12, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 13, r->ledger_seq))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert breach");
 }
 
@@ -129,28 +121,30 @@ store_breach_event_insert(struct store_conn *c, const struct breach_event_row *r
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->breach_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, r->at_us);
-	sqlite3_bind_text(st, 5, r->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->actor_role, -1, SQLITE_STATIC);
-	bind_opt_int(st, 7, r->high_risk, -1);
-	bind_opt_int(st, 8, r->report_to_regulator, -1);
-	bind_opt_int(st, 9, r->reported_us, 0);
-	bind_opt_int(st, 10, r->late, -1);
-	bind_opt_int(st, 11, r->notify_individuals, -1);
+	if (sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, r->breach_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 4, r->at_us) ||
+	    sqlite3_bind_text(st, 5, r->actor, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 6, r->actor_role, -1, SQLITE_STATIC) ||
+	    store_bind_opt_int(st, 7, r->high_risk, -1) ||
+	    store_bind_opt_int(st, 8, r->report_to_regulator, -1) ||
+	    store_bind_opt_int(st, 9, r->reported_us, 0) ||
+	    store_bind_opt_int(st, 10, r->late, -1) ||
+	    store_bind_opt_int(st, 11, r->notify_individuals, -1))
+		return store_bind_failed(c, st);
 	/* "" is unset (struct breach_event_row): NULL in the row. */
-	store_bind_opt_text(st, 12, r->art34_exception[0] != '\0' ? r->art34_exception : NULL);
-	bind_opt_int(st, 13, r->occurred_us, 0);
-	bind_opt_int(st, 14, r->aware_us, 0);
-	store_bind_opt_text(st, 15, r->types[0] != '\0' ? r->types : NULL);
-	bind_opt_int(st, 16, r->special_category, -1);
-	bind_opt_int(st, 17, r->approx_people, -1);
-	bind_opt_int(st, 18, r->approx_records, -1);
-	sqlite3_bind_blob(st, 19, r->text_ct, (int)r->text_ctlen, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 20, r->record_digest, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 21, r->ledger_seq);
+	if (store_bind_opt_text(st, 12, r->art34_exception[0] != '\0' ? r->art34_exception : NULL) ||
+	    store_bind_opt_int(st, 13, r->occurred_us, 0) ||
+	    store_bind_opt_int(st, 14, r->aware_us, 0) ||
+	    store_bind_opt_text(st, 15, r->types[0] != '\0' ? r->types : NULL) ||
+	    store_bind_opt_int(st, 16, r->special_category, -1) ||
+	    store_bind_opt_int(st, 17, r->approx_people, -1) ||
+	    store_bind_opt_int(st, 18, r->approx_records, -1) ||
+	    sqlite3_bind_blob(st, 19, r->text_ct, (int)r->text_ctlen, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 20, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 21, r->ledger_seq))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert breach event");
 }
 
@@ -188,7 +182,8 @@ store_breach_get(struct store_conn *c, const char *id, struct breach_row *r)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		ret = breach_from(st, r);
@@ -210,7 +205,8 @@ store_breaches_each(struct store_conn *c, int max,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, max);
+	if (sqlite3_bind_int(st, 1, max))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (breach_from(st, &r) == -1) {
 			ret = -1;
@@ -243,7 +239,8 @@ store_breach_events_each(struct store_conn *c, const char *breach_id,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, breach_id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, breach_id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
 		store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
@@ -300,8 +297,9 @@ store_breaches_overdue(struct store_conn *c, int64_t now_us, int64_t deadline_us
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, deadline_us);
-	sqlite3_bind_int64(st, 2, now_us);
+	if (sqlite3_bind_int64(st, 1, deadline_us) ||
+	    sqlite3_bind_int64(st, 2, now_us))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*count = sqlite3_column_int64(st, 0);

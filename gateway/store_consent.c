@@ -33,14 +33,15 @@ store_consent_insert(struct store_conn *c, const struct consent_row *r, const ch
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->family_pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->agency_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->purpose, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, ev, (int)evlen, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, r->granted_us);
-	sqlite3_bind_int64(st, 8, r->expires_us);
+	if (sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, r->family_pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, r->agency_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, r->purpose, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 5, ev, (int)evlen, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 7, r->granted_us) ||
+	    sqlite3_bind_int64(st, 8, r->expires_us))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -59,7 +60,8 @@ store_consent_get(struct store_conn *c, const char *id, struct consent_row *r)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		row_from(st, r);
@@ -84,9 +86,10 @@ store_consent_withdraw(struct store_conn *c, const char *id, int64_t when, const
 		return 2;
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, when);
-	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int64(st, 1, when) ||
+	    sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -128,9 +131,10 @@ store_consents_for(struct store_conn *c, const char *pseudonym, const char *agen
 
 	if (max <= 0 || (st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_from(st, &r);
 		for (i = n; i > 0 && consent_rank(&r, &out[i - 1]) < 0; i--)

@@ -78,12 +78,13 @@ store_delivery_enqueue(struct store_conn *c, const char *id, const char *agency,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, created_us);
-	sqlite3_bind_int64(st, 6, created_us);
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, agency, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, created_us) ||
+	    sqlite3_bind_int64(st, 6, created_us))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "enqueue delivery");
 }
 
@@ -97,7 +98,8 @@ store_delivery_get(struct store_conn *c, const char *id, struct delivery_row *r)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	if ((n = rows_from(c, st, r, 1, "get delivery")) < 0)
 		return -1;
 	return n == 1 ? 0 : 1;
@@ -117,8 +119,9 @@ store_deliveries_due(struct store_conn *c, int64_t now_us, struct delivery_row *
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_us);
-	sqlite3_bind_int(st, 2, max);
+	if (sqlite3_bind_int64(st, 1, now_us) ||
+	    sqlite3_bind_int(st, 2, max))
+		return store_bind_failed(c, st);
 	return rows_from(c, st, out, max, "deliveries due");
 }
 
@@ -133,7 +136,8 @@ store_delivery_next_due(struct store_conn *c, int64_t after_us, int64_t *when)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, after_us);
+	if (sqlite3_bind_int64(st, 1, after_us))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
@@ -158,17 +162,18 @@ store_delivery_event(struct store_conn *c, const struct delivery_event *e)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, e->disclosure_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, e->attempt);
-	sqlite3_bind_text(st, 3, e->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, e->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, e->started_us);
-	sqlite3_bind_int64(st, 6, e->finished_us);
-	sqlite3_bind_int(st, 7, e->http_status);
-	sqlite3_bind_text(st, 8, e->fault, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, e->detail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, e->outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, e->next_attempt_us);
+	if (sqlite3_bind_text(st, 1, e->disclosure_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(st, 2, e->attempt) ||
+	    sqlite3_bind_text(st, 3, e->kind, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, e->actor, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, e->started_us) ||
+	    sqlite3_bind_int64(st, 6, e->finished_us) ||
+	    sqlite3_bind_int(st, 7, e->http_status) ||
+	    sqlite3_bind_text(st, 8, e->fault, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 9, e->detail, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 10, e->outcome, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 11, e->next_attempt_us))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "delivery event");
 }
 
@@ -184,12 +189,13 @@ store_delivery_delivered(struct store_conn *c, const char *id, int attempts, int
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, attempts);
-	sqlite3_bind_int64(st, 2, when);
-	sqlite3_bind_int(st, 3, status);
-	sqlite3_bind_int64(st, 4, when);
-	sqlite3_bind_blob(st, 5, sha, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int(st, 1, attempts) ||
+	    sqlite3_bind_int64(st, 2, when) ||
+	    sqlite3_bind_int(st, 3, status) ||
+	    sqlite3_bind_int64(st, 4, when) ||
+	    sqlite3_bind_blob(st, 5, sha, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return step_guarded(c, st, "delivered");
 }
 
@@ -204,12 +210,13 @@ store_delivery_retry(struct store_conn *c, const char *id, int attempts, int64_t
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, attempts);
-	sqlite3_bind_int64(st, 2, when);
-	sqlite3_bind_int(st, 3, status);
-	sqlite3_bind_text(st, 4, fault, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, next_us);
-	sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int(st, 1, attempts) ||
+	    sqlite3_bind_int64(st, 2, when) ||
+	    sqlite3_bind_int(st, 3, status) ||
+	    sqlite3_bind_text(st, 4, fault, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, next_us) ||
+	    sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return step_guarded(c, st, "retry");
 }
 
@@ -225,13 +232,14 @@ store_delivery_dead(struct store_conn *c, const char *id, int attempts, int64_t 
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, attempts);
-	sqlite3_bind_int64(st, 2, when);
-	sqlite3_bind_int(st, 3, status);
-	sqlite3_bind_text(st, 4, fault, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, when);
-	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int(st, 1, attempts) ||
+	    sqlite3_bind_int64(st, 2, when) ||
+	    sqlite3_bind_int(st, 3, status) ||
+	    sqlite3_bind_text(st, 4, fault, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, when) ||
+	    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 7, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return step_guarded(c, st, "dead");
 }
 
@@ -252,8 +260,9 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 		return 2;
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, when);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int64(st, 1, when) ||
+	    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	if ((rc = step_guarded(c, st, "requeue")) != 0)
 		return rc == 1 ? 2 : -1;
 	memset(&e, 0, sizeof(e));
@@ -278,12 +287,14 @@ store_deliveries_list(struct store_conn *c, const char *state, struct delivery_r
 	if (state != NULL) {
 		if ((st = store_stmt(c, one)) == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, max);
+		if (sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC) ||
+		    sqlite3_bind_int(st, 2, max))
+			return store_bind_failed(c, st);
 	} else {
 		if ((st = store_stmt(c, open)) == NULL)
 			return -1;
-		sqlite3_bind_int(st, 1, max);
+		if (sqlite3_bind_int(st, 1, max))
+			return store_bind_failed(c, st);
 	}
 	return rows_from(c, st, out, max, "list deliveries");
 }
@@ -332,10 +343,11 @@ store_inbox_page(struct store_conn *c, const char *agency, int64_t after_us,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, after_us);
-	sqlite3_bind_text(st, 3, after_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, max);
+	if (sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 2, after_us) ||
+	    sqlite3_bind_text(st, 3, after_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(st, 4, max))
+		return store_bind_failed(c, st);
 	return rows_from(c, st, out, max, "inbox page");
 }
 
@@ -348,7 +360,8 @@ store_inbox_read(struct store_conn *c, const char *id)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return step_guarded(c, st, "inbox read");
 }
 
@@ -372,9 +385,10 @@ store_inbox_ack(struct store_conn *c, const char *agency, const char *id, int64_
 		return 2;
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, when);
-	sqlite3_bind_blob(st, 2, sha, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int64(st, 1, when) ||
+	    sqlite3_bind_blob(st, 2, sha, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	if ((rc = step_guarded(c, st, "inbox ack")) == 1)
 		return 2;
 	return rc;

@@ -18,30 +18,6 @@
 #include "log.h"
 #include "store.h"
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
-static int
-bind_blob(sqlite3_stmt *st, int i, const unsigned char *b, size_t len)
-{
-	if (b == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_blob(st, i, b, (int)len, SQLITE_STATIC);
-}
-
-static int
-bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v == 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_int64(st, i, v);
-}
-
 /* ---- the record digest (store_digest.c: each column length-prefixed) ---- */
 
 int
@@ -104,19 +80,19 @@ store_disclosure_insert(struct store_conn *c, const struct disclosure_row *r)
 
 	if ((st = store_stmt(c, SQL_DISCLOSURE_INSERT)) == NULL)
 		return -1;
-	if (bind_text(st, 1, r->id) || sqlite3_bind_int64(st, 2, r->created_us) ||
-	    bind_text(st, 3, r->actor) || bind_text(st, 4, r->actor_role) ||
-	    bind_text(st, 5, r->agency_id) || bind_text(st, 6, r->purpose) ||
-	    bind_text(st, 7, r->family_pseudonym) || bind_text(st, 8, r->decision) ||
-	    bind_text(st, 9, r->rule) || bind_text(st, 10, r->article6) ||
-	    bind_text(st, 11, r->article9) || bind_text(st, 12, r->requested_fields) ||
-	    bind_text(st, 13, r->disclosed_fields) || bind_text(st, 14, r->withheld_fields) ||
-	    bind_blob(st, 15, r->data_ct, r->data_ctlen) ||
-	    bind_blob(st, 16, r->reason_ct, r->reason_ctlen) ||
-	    bind_text(st, 17, r->override_basis) ||
-	    bind_text(st, 18, r->override_consent_not_sought) ||
-	    bind_blob(st, 19, r->override_reason_ct, r->override_reason_ctlen) ||
-	    bind_opt_int(st, 20, r->review_by_us) ||
+	if (store_bind_opt_text(st, 1, r->id) || sqlite3_bind_int64(st, 2, r->created_us) ||
+	    store_bind_opt_text(st, 3, r->actor) || store_bind_opt_text(st, 4, r->actor_role) ||
+	    store_bind_opt_text(st, 5, r->agency_id) || store_bind_opt_text(st, 6, r->purpose) ||
+	    store_bind_opt_text(st, 7, r->family_pseudonym) || store_bind_opt_text(st, 8, r->decision) ||
+	    store_bind_opt_text(st, 9, r->rule) || store_bind_opt_text(st, 10, r->article6) ||
+	    store_bind_opt_text(st, 11, r->article9) || store_bind_opt_text(st, 12, r->requested_fields) ||
+	    store_bind_opt_text(st, 13, r->disclosed_fields) || store_bind_opt_text(st, 14, r->withheld_fields) ||
+	    store_bind_opt_blob(st, 15, r->data_ct, r->data_ctlen) ||
+	    store_bind_opt_blob(st, 16, r->reason_ct, r->reason_ctlen) ||
+	    store_bind_opt_text(st, 17, r->override_basis) ||
+	    store_bind_opt_text(st, 18, r->override_consent_not_sought) ||
+	    store_bind_opt_blob(st, 19, r->override_reason_ct, r->override_reason_ctlen) ||
+	    store_bind_opt_int(st, 20, r->review_by_us, 0) ||
 	    sqlite3_bind_blob(st, 21, r->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 22, r->ledger_seq) ||
 	    sqlite3_bind_blob(st, 23, r->leaf_hash, 32, SQLITE_STATIC)) {
@@ -177,7 +153,7 @@ store_disclosure_get(struct store_conn *c, const char *id, struct disclosure_row
 	*out = NULL;
 	if ((st = store_stmt(c, SQL_DISCLOSURE_GET)) == NULL)
 		return -1;
-	if (bind_text(st, 1, id) != SQLITE_OK) {
+	if (store_bind_opt_text(st, 1, id) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -254,10 +230,10 @@ store_disclosure_read_insert(struct store_conn *c, const struct disclosure_read_
 
 	if ((st = store_stmt(c, SQL_READ_INSERT)) == NULL)
 		return -1;
-	if (bind_text(st, 1, r->id) || bind_text(st, 2, r->disclosure_id) ||
-	    bind_text(st, 3, r->family_pseudonym) || bind_text(st, 4, r->actor) ||
-	    bind_text(st, 5, r->actor_role) || sqlite3_bind_int64(st, 6, r->read_us) ||
-	    bind_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
+	if (store_bind_opt_text(st, 1, r->id) || store_bind_opt_text(st, 2, r->disclosure_id) ||
+	    store_bind_opt_text(st, 3, r->family_pseudonym) || store_bind_opt_text(st, 4, r->actor) ||
+	    store_bind_opt_text(st, 5, r->actor_role) || sqlite3_bind_int64(st, 6, r->read_us) ||
+	    store_bind_opt_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
 	    sqlite3_bind_blob(st, 8, r->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 9, r->ledger_seq)) {
 		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
@@ -282,9 +258,9 @@ store_notification_insert(struct store_conn *c, const char *disclosure_id,
 
 	if ((st = store_stmt(c, SQL_NOTIFICATION_INSERT)) == NULL)
 		return -1;
-	if (bind_text(st, 1, disclosure_id) || bind_text(st, 2, pseudonym) ||
-	    bind_blob(st, 3, family_id_ct, ctlen) || bind_text(st, 4, state) ||
-	    sqlite3_bind_int64(st, 5, created_us) || bind_opt_int(st, 6, review_by_us)) {
+	if (store_bind_opt_text(st, 1, disclosure_id) || store_bind_opt_text(st, 2, pseudonym) ||
+	    store_bind_opt_blob(st, 3, family_id_ct, ctlen) || store_bind_opt_text(st, 4, state) ||
+	    sqlite3_bind_int64(st, 5, created_us) || store_bind_opt_int(st, 6, review_by_us, 0)) {
 		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
 		sqlite3_reset(st);
 		return -1;
@@ -307,7 +283,7 @@ store_notification_get(struct store_conn *c, const char *disclosure_id,
 	memset(n, 0, sizeof(*n));
 	if ((st = store_stmt(c, SQL_NOTIFICATION_GET)) == NULL)
 		return -1;
-	if (bind_text(st, 1, disclosure_id) != SQLITE_OK) {
+	if (store_bind_opt_text(st, 1, disclosure_id) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -353,8 +329,8 @@ store_notification_lift(struct store_conn *c, const char *disclosure_id, int64_t
 		return 2;
 	if ((st = store_stmt(c, SQL_NOTIFICATION_LIFT)) == NULL)
 		return -1;
-	if (bind_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, when_us) ||
-	    bind_text(st, 3, by)) {
+	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, when_us) ||
+	    store_bind_opt_text(st, 3, by)) {
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -380,7 +356,7 @@ store_notification_review(struct store_conn *c, const char *disclosure_id,
 		return 2;
 	if ((st = store_stmt(c, SQL_NOTIFICATION_REVIEW)) == NULL)
 		return -1;
-	if (bind_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, review_by_us)) {
+	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, review_by_us)) {
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -421,13 +397,13 @@ store_override_event_insert(struct store_conn *c, const struct override_event_ro
 
 	if ((st = store_stmt(c, SQL_OVERRIDE_EVENT_INSERT)) == NULL)
 		return -1;
-	if (bind_text(st, 1, r->id) || bind_text(st, 2, r->disclosure_id) ||
-	    bind_text(st, 3, r->family_pseudonym) || bind_text(st, 4, r->kind) ||
-	    bind_text(st, 5, r->actor) || bind_text(st, 6, r->actor_role) ||
+	if (store_bind_opt_text(st, 1, r->id) || store_bind_opt_text(st, 2, r->disclosure_id) ||
+	    store_bind_opt_text(st, 3, r->family_pseudonym) || store_bind_opt_text(st, 4, r->kind) ||
+	    store_bind_opt_text(st, 5, r->actor) || store_bind_opt_text(st, 6, r->actor_role) ||
 	    sqlite3_bind_int64(st, 7, r->at_us) ||
-	    bind_blob(st, 8, r->reason_ct, r->reason_ctlen) ||
+	    store_bind_opt_blob(st, 8, r->reason_ct, r->reason_ctlen) ||
 	    sqlite3_bind_int64(st, 9, r->previous_review_by_us) ||
-	    bind_opt_int(st, 10, r->review_by_us) ||
+	    store_bind_opt_int(st, 10, r->review_by_us, 0) ||
 	    sqlite3_bind_blob(st, 11, r->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 12, r->ledger_seq)) {
 		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
@@ -452,7 +428,7 @@ store_override_events(struct store_conn *c, const char *disclosure_id,
 
 	if ((st = store_stmt(c, SQL_OVERRIDE_EVENTS)) == NULL)
 		return -1;
-	if (bind_text(st, 1, disclosure_id) != SQLITE_OK) {
+	if (store_bind_opt_text(st, 1, disclosure_id) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -568,7 +544,7 @@ store_notification_sent(struct store_conn *c, const char *disclosure_id, int64_t
 
 	if ((st = store_stmt(c, SQL_NOTIFICATION_SENT)) == NULL)
 		return -1;
-	if (bind_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, when_us) ||
+	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, when_us) ||
 	    sqlite3_bind_int(st, 3, status)) {
 		sqlite3_reset(st);
 		return -1;
@@ -591,7 +567,7 @@ store_notification_retry(struct store_conn *c, const char *disclosure_id,
 
 	if ((st = store_stmt(c, SQL_NOTIFICATION_RETRY)) == NULL)
 		return -1;
-	if (bind_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, next_attempt_us) ||
+	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, next_attempt_us) ||
 	    sqlite3_bind_int(st, 3, status) || sqlite3_bind_int(st, 4, give_up != 0)) {
 		sqlite3_reset(st);
 		return -1;

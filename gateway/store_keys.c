@@ -21,7 +21,8 @@ store_family_key_get(struct store_conn *c, const char *pseudonym, unsigned char 
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -58,9 +59,10 @@ store_family_key_put(struct store_conn *c, const char *pseudonym, const unsigned
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, wrapped, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now_us);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 2, wrapped, (int)len, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 3, now_us))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -80,8 +82,9 @@ store_family_key_destroy(struct store_conn *c, const char *pseudonym, int64_t no
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_us);
-	sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int64(st, 1, now_us) ||
+	    sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

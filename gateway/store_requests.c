@@ -22,30 +22,6 @@
 #include "log.h"
 #include "store.h"
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-}
-
-static int
-bind_blob(sqlite3_stmt *st, int i, const unsigned char *b, size_t len)
-{
-	if (b == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_blob(st, i, b, (int)len, SQLITE_STATIC);
-}
-
-static int
-bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v == 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_int64(st, i, v);
-}
-
 static void
 copy_col(char *dst, size_t len, sqlite3_stmt *st, int i)
 {
@@ -172,17 +148,17 @@ store_request_insert(struct store_conn *c, const struct request_row *r)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	if (bind_text(st, 1, r->id) || sqlite3_bind_int64(st, 2, r->created_us) ||
-	    bind_text(st, 3, r->agency_id) || bind_text(st, 4, r->requester) ||
-	    bind_text(st, 5, r->filed_by) || bind_text(st, 6, r->filed_by_role) ||
-	    bind_text(st, 7, r->family_pseudonym) ||
-	    bind_blob(st, 8, r->family_id_ct, r->family_id_ctlen) ||
-	    bind_text(st, 9, r->legal_basis) ||
-	    bind_blob(st, 10, r->reference_ct, r->reference_ctlen) ||
-	    bind_text(st, 11, r->fields) || bind_text(st, 12, r->record_kinds) ||
-	    bind_text(st, 13, r->period_from) || bind_text(st, 14, r->period_to) ||
+	if (store_bind_opt_text(st, 1, r->id) || sqlite3_bind_int64(st, 2, r->created_us) ||
+	    store_bind_opt_text(st, 3, r->agency_id) || store_bind_opt_text(st, 4, r->requester) ||
+	    store_bind_opt_text(st, 5, r->filed_by) || store_bind_opt_text(st, 6, r->filed_by_role) ||
+	    store_bind_opt_text(st, 7, r->family_pseudonym) ||
+	    store_bind_opt_blob(st, 8, r->family_id_ct, r->family_id_ctlen) ||
+	    store_bind_opt_text(st, 9, r->legal_basis) ||
+	    store_bind_opt_blob(st, 10, r->reference_ct, r->reference_ctlen) ||
+	    store_bind_opt_text(st, 11, r->fields) || store_bind_opt_text(st, 12, r->record_kinds) ||
+	    store_bind_opt_text(st, 13, r->period_from) || store_bind_opt_text(st, 14, r->period_to) ||
 	    sqlite3_bind_int(st, 15, r->do_not_notify) ||
-	    bind_blob(st, 16, r->dnn_reason_ct, r->dnn_reason_ctlen) ||
+	    store_bind_opt_blob(st, 16, r->dnn_reason_ct, r->dnn_reason_ctlen) ||
 	    sqlite3_bind_int(st, 17, r->quorum) || sqlite3_bind_int(st, 18, r->refusal_ends) ||
 	    sqlite3_bind_blob(st, 19, r->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 20, r->ledger_seq) ||
@@ -261,7 +237,8 @@ store_request_get(struct store_conn *c, const char *id, struct request_row **out
 	*out = NULL;
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	if (store_bind_opt_text(st, 1, id))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && (*out = request_from(st)) == NULL)
 		rc = SQLITE_NOMEM;
@@ -287,8 +264,9 @@ store_requests_list(struct store_conn *c, const char *agency_id, const char *sta
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, agency_id);
-	bind_text(st, 2, state);
+	if (store_bind_opt_text(st, 1, agency_id) ||
+	    store_bind_opt_text(st, 2, state))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = request_from(st)) == NULL) {
 			cb = -1;
@@ -315,9 +293,10 @@ store_request_set_state(struct store_conn *c, const char *id, const char *state,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, state);
-	bind_opt_int(st, 2, decided_us);
-	bind_text(st, 3, id);
+	if (store_bind_opt_text(st, 1, state) ||
+	    store_bind_opt_int(st, 2, decided_us, 0) ||
+	    store_bind_opt_text(st, 3, id))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "set request state") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
@@ -332,9 +311,10 @@ store_request_close(struct store_conn *c, const char *id, int64_t when_us, const
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, when_us);
-	bind_text(st, 2, by);
-	bind_text(st, 3, id);
+	if (sqlite3_bind_int64(st, 1, when_us) ||
+	    store_bind_opt_text(st, 2, by) ||
+	    store_bind_opt_text(st, 3, id))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "close request") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
@@ -352,9 +332,9 @@ store_request_decision_insert(struct store_conn *c, const struct request_decisio
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	if (bind_text(st, 1, d->request_id) || bind_text(st, 2, d->trustee) ||
-	    bind_text(st, 3, d->trustee_role) || bind_text(st, 4, d->decision) ||
-	    bind_blob(st, 5, d->reason_ct, d->reason_ctlen) ||
+	if (store_bind_opt_text(st, 1, d->request_id) || store_bind_opt_text(st, 2, d->trustee) ||
+	    store_bind_opt_text(st, 3, d->trustee_role) || store_bind_opt_text(st, 4, d->decision) ||
+	    store_bind_opt_blob(st, 5, d->reason_ct, d->reason_ctlen) ||
 	    sqlite3_bind_int64(st, 6, d->decided_us) ||
 	    sqlite3_bind_blob(st, 7, d->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 8, d->ledger_seq) ||
@@ -377,7 +357,8 @@ store_request_decisions(struct store_conn *c, const char *request_id,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, request_id);
+	if (store_bind_opt_text(st, 1, request_id))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n >= max) {
 			rc = SQLITE_FULL;
@@ -420,14 +401,15 @@ store_request_statement_insert(struct store_conn *c, const char *id, const char 
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
-	bind_text(st, 2, request_id);
-	bind_text(st, 3, issued_to);
-	bind_text(st, 4, issued_role);
-	sqlite3_bind_int64(st, 5, issued_us);
-	sqlite3_bind_int(st, 6, records);
-	sqlite3_bind_blob(st, 7, digest, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, ledger_seq);
+	if (store_bind_opt_text(st, 1, id) ||
+	    store_bind_opt_text(st, 2, request_id) ||
+	    store_bind_opt_text(st, 3, issued_to) ||
+	    store_bind_opt_text(st, 4, issued_role) ||
+	    sqlite3_bind_int64(st, 5, issued_us) ||
+	    sqlite3_bind_int(st, 6, records) ||
+	    sqlite3_bind_blob(st, 7, digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 8, ledger_seq))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert request statement");
 }
 
@@ -442,11 +424,12 @@ store_request_notification_insert(struct store_conn *c, const char *request_id,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, request_id);
-	bind_text(st, 2, pseudonym);
-	bind_blob(st, 3, family_id_ct, ctlen);
-	bind_text(st, 4, state);
-	sqlite3_bind_int64(st, 5, created_us);
+	if (store_bind_opt_text(st, 1, request_id) ||
+	    store_bind_opt_text(st, 2, pseudonym) ||
+	    store_bind_opt_blob(st, 3, family_id_ct, ctlen) ||
+	    store_bind_opt_text(st, 4, state) ||
+	    sqlite3_bind_int64(st, 5, created_us))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert request notification");
 }
 
@@ -461,7 +444,8 @@ store_request_notification_state(struct store_conn *c, const char *request_id,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, request_id);
+	if (store_bind_opt_text(st, 1, request_id))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		copy_col(state, 16, st, 0);
@@ -491,10 +475,11 @@ store_request_notification_lift(struct store_conn *c, const char *request_id,
 		return 2;
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, when_us);
-	bind_text(st, 2, by);
-	sqlite3_bind_int64(st, 3, when_us);
-	bind_text(st, 4, request_id);
+	if (sqlite3_bind_int64(st, 1, when_us) ||
+	    store_bind_opt_text(st, 2, by) ||
+	    sqlite3_bind_int64(st, 3, when_us) ||
+	    store_bind_opt_text(st, 4, request_id))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "lift request notification");
 }
 
@@ -513,8 +498,9 @@ store_request_notifications_due(struct store_conn *c, int64_t now_us, struct not
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_us);
-	sqlite3_bind_int(st, 2, max);
+	if (sqlite3_bind_int64(st, 1, now_us) ||
+	    sqlite3_bind_int(st, 2, max))
+		return store_bind_failed(c, st);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct notice	*x = &out[n];
 		size_t		 len;
@@ -555,9 +541,10 @@ store_request_notification_sent(struct store_conn *c, const char *request_id, in
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, request_id);
-	sqlite3_bind_int64(st, 2, when_us);
-	sqlite3_bind_int(st, 3, status);
+	if (store_bind_opt_text(st, 1, request_id) ||
+	    sqlite3_bind_int64(st, 2, when_us) ||
+	    sqlite3_bind_int(st, 3, status))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "request notification sent") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
@@ -575,10 +562,11 @@ store_request_notification_retry(struct store_conn *c, const char *request_id,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, request_id);
-	sqlite3_bind_int64(st, 2, next_attempt_us);
-	sqlite3_bind_int(st, 3, status);
-	sqlite3_bind_int(st, 4, give_up != 0);
+	if (store_bind_opt_text(st, 1, request_id) ||
+	    sqlite3_bind_int64(st, 2, next_attempt_us) ||
+	    sqlite3_bind_int(st, 3, status) ||
+	    sqlite3_bind_int(st, 4, give_up != 0))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "request notification retry") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
@@ -594,10 +582,11 @@ store_trustee_notice_insert(struct store_conn *c, const char *request_id, const 
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, request_id);
-	sqlite3_bind_int64(st, 2, now_us);
-	bind_text(st, 3, kind);
-	bind_text(st, 4, message);
+	if (store_bind_opt_text(st, 1, request_id) ||
+	    sqlite3_bind_int64(st, 2, now_us) ||
+	    store_bind_opt_text(st, 3, kind) ||
+	    store_bind_opt_text(st, 4, message))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert trustee notice");
 }
 
@@ -610,7 +599,8 @@ store_requests_count(struct store_conn *c, const char *state, int64_t *count)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, state);
+	if (store_bind_opt_text(st, 1, state))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*count = sqlite3_column_int64(st, 0);
@@ -673,8 +663,9 @@ store_family_entries(struct store_conn *c, const char *pseudonym, int64_t from_u
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	bind_text(st, 1, pseudonym);
-	sqlite3_bind_int64(st, 2, from_us);
-	sqlite3_bind_int64(st, 3, to_us);
+	if (store_bind_opt_text(st, 1, pseudonym) ||
+	    sqlite3_bind_int64(st, 2, from_us) ||
+	    sqlite3_bind_int64(st, 3, to_us))
+		return store_bind_failed(c, st);
 	return each_entry(c, st, fn, arg);
 }

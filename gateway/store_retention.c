@@ -30,7 +30,8 @@ store_legal_hold_active(struct store_conn *c, const char *pseudonym)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		held = sqlite3_column_int(st, 0) != 0;
@@ -52,12 +53,13 @@ store_legal_hold_open(struct store_conn *c, const char *id, const char *pseudony
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now_us);
-	sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, now_us) ||
+	    sqlite3_bind_text(st, 6, by, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "open legal hold");
 }
 
@@ -71,10 +73,11 @@ store_legal_hold_release(struct store_conn *c, const char *source, const char *r
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_us);
-	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC);
+	if (sqlite3_bind_int64(st, 1, now_us) ||
+	    sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, reference, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "release legal hold");
 }
 
@@ -104,19 +107,18 @@ store_erasure_insert(struct store_conn *c, const struct erasure_row *r)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, r->family_pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, r->at_us);
-	sqlite3_bind_text(st, 4, r->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->actor_role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->ground, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, r->as_of_us);
-	if (r->has_reason)
-		sqlite3_bind_blob(st, 8, r->reason_digest, 32, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_blob(st, 9, r->record_digest, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, r->ledger_seq);
+	if (sqlite3_bind_text(st, 1, r->family_pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, r->kind, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 3, r->at_us) ||
+	    sqlite3_bind_text(st, 4, r->actor, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 5, r->actor_role, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 6, r->ground, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 7, r->as_of_us) ||
+	    (r->has_reason ? sqlite3_bind_blob(st, 8, r->reason_digest, 32, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, 8)) ||
+	    sqlite3_bind_blob(st, 9, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 10, r->ledger_seq))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert erasure");
 }
 
@@ -132,7 +134,8 @@ store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_ro
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memset(r, 0, sizeof(*r));
@@ -309,7 +312,8 @@ store_retention_family(struct store_conn *c, const char *pseudonym, anchors_fn f
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return each_family(c, st, fn, arg);
 }
 
@@ -323,7 +327,8 @@ store_family_key_state(struct store_conn *c, const char *pseudonym)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		state = sqlite3_column_int(st, 0) ? 1 : 2;

@@ -36,7 +36,8 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&d, 0, sizeof(d));
 		d.id = store_col_text(st, 0);
@@ -85,7 +86,8 @@ store_sar_requests(struct store_conn *c, const char *pseudonym,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&q, 0, sizeof(q));
 		q.id = store_col_text(st, 0);
@@ -124,7 +126,8 @@ store_sar_consents(struct store_conn *c, const char *pseudonym,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC);
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
 		store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
@@ -170,17 +173,16 @@ store_sar_read_insert(struct store_conn *c, const struct sar_read_row *r)
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->family_pseudonym, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->actor_role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, r->read_us);
-	if (r->reason_ct != NULL)
-		sqlite3_bind_blob(st, 6, r->reason_ct, (int)r->reason_ctlen, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 6);
-	sqlite3_bind_blob(st, 7, r->record_digest, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, r->ledger_seq);
+	if (sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, r->family_pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, r->actor, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, r->actor_role, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, r->read_us) ||
+	    (r->reason_ct != NULL ? sqlite3_bind_blob(st, 6, r->reason_ct, (int)r->reason_ctlen,
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 6)) ||
+	    sqlite3_bind_blob(st, 7, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 8, r->ledger_seq))
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -16,8 +16,9 @@ each_count(struct store_conn *c, sqlite3_stmt *st, int64_t from_us, int64_t to_u
 	struct stats_count	k;
 	int			rc, ret = 0;
 
-	sqlite3_bind_int64(st, 1, from_us);
-	sqlite3_bind_int64(st, 2, to_us);
+	if (sqlite3_bind_int64(st, 1, from_us) ||
+	    sqlite3_bind_int64(st, 2, to_us))
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		k.agency_id = (const char *)sqlite3_column_text(st, 0);
 		k.purpose = (const char *)sqlite3_column_text(st, 1);

@@ -157,8 +157,57 @@ test_row_helpers(void **state)
 	assert_memory_equal(buf, "xxxx", 4);
 	sqlite3_reset(st);
 
+	/* Blobs and integers: NULL when absent or unset. */
+	assert_int_equal(store_bind_opt_blob(st, 1, NULL, 0), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_reset(st);
+	assert_int_equal(store_bind_opt_blob(st, 1, (const unsigned char *)"\0\1", 2), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(st, 1), 2);
+	assert_memory_equal(sqlite3_column_blob(st, 1), "\0\1", 2);
+	sqlite3_reset(st);
+	assert_int_equal(store_bind_opt_int(st, 1, -1, -1), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_reset(st);
+	assert_int_equal(store_bind_opt_int(st, 1, 0, -1), SQLITE_OK);	/* 0 is a value here */
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	assert_int_equal(sqlite3_column_int64(st, 1), 0);
+	sqlite3_reset(st);
+
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+/* A bind that fails (here: a parameter the SQL lacks) is reported, not
+ * stepped past: store_bind_failed() logs it and leaves the statement reset
+ * with its bindings cleared, ready for its next use. */
+static void
+test_bind_failure_is_reported_and_the_statement_reusable(void **state)
+{
+	static const char	 sql[] = "SELECT ?1";
+	struct fixture		*f = *state;
+	struct store_conn	*c;
+	sqlite3_stmt		*st;
+
+	c = store_read_begin(f->store);
+	assert_non_null(c);
+	assert_non_null(st = store_stmt(c, sql));
+	assert_int_equal(sqlite3_bind_text(st, 1, "kept", -1, SQLITE_STATIC), SQLITE_OK);
+	assert_int_equal(sqlite3_bind_int(st, 2, 7), SQLITE_RANGE);
+	assert_int_equal(store_bind_failed(c, st), -1);
+	/* Bindings cleared: ?1 is NULL again, and the statement steps. */
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(st, 0), SQLITE_NULL);
+	sqlite3_reset(st);
+	assert_non_null(st = store_stmt(c, sql));
+	assert_int_equal(sqlite3_bind_int(st, 1, 7), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 7);
+	sqlite3_reset(st);
+	store_read_end(f->store, c);
 }
 
 /* store_step_done(): 0 when the statement is done; otherwise -1 and one log
@@ -1074,6 +1123,8 @@ main(void)
 		cmocka_unit_test(test_ids_sort_by_creation_time),
 		cmocka_unit_test(test_row_helpers),
 		cmocka_unit_test_setup_teardown(test_step_done_logs_label_not_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_failure_is_reported_and_the_statement_reusable,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_failing_job_rolls_back_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_duplicate_key_fails_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_move_the_log_into_the_database, setup,
