@@ -97,6 +97,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgateway.a $(HEADERS) | $(BUILD)/tes
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libgateway.a $(LDLIBS)
 
+# test_fuzz.c includes the fuzz targets; test_failalloc fails allocations in
+# turn: the gateway's calls to malloc and its kin go through its wrappers.
+$(BUILD)/tests/test_fuzz: tests/fuzz/targets.c tests/fuzz/targets.h
+$(BUILD)/tests/test_failalloc: LDFLAGS += \
+	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+
 $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 

@@ -1149,15 +1149,18 @@ uri_resolve(const char *base, const char *ref)
 	return r;
 }
 
-/* Decodes %XX escapes of a URI fragment; NULL on a bad escape or memory. */
+/* Decodes %XX escapes of a URI fragment; NULL on a bad escape or, with
+ * *oom set, memory. */
 static char *
-pct_decode(const char *s)
+pct_decode(const char *s, int *oom)
 {
 	size_t n = strlen(s), i, o = 0;
 	char *d;
 
-	if ((d = malloc(n + 1)) == NULL)
+	if ((d = malloc(n + 1)) == NULL) {
+		*oom = 1;
 		return NULL;
+	}
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			unsigned int v;
@@ -1441,7 +1444,8 @@ find_ident(struct vctx *c, const char *uri, int *oom)
 /*
  * Resolves reference ref written where base is in effect. On success stores
  * the target, the base to evaluate it with (malloc'd, caller frees) and
- * returns 0; -1 when there is no target or memory ran out.
+ * returns 0; -1 when there is no target, -2 when memory ran out (so that no
+ * caller takes a lack of memory for a lack of target).
  */
 static int
 resolve_ref(struct vctx *c, const char *base, const char *ref,
@@ -1451,22 +1455,29 @@ resolve_ref(struct vctx *c, const char *base, const char *ref,
 	const json_t *node, *root, *idv;
 	char *abs, *docuri = NULL, *frag = NULL, *b = NULL, *tok, *next, *nb;
 	const char *hash;
-	int oom, rc = -1;
+	int oom = 0, nomem = 0, rc = -1;
 
 	*target = NULL;
 	*tbase = NULL;
 	if ((abs = uri_resolve(base, ref)) == NULL)
-		return -1;
+		return -2;
 	hash = strchr(abs, '#');
 	if ((docuri = xstrndup(abs, hash ? (size_t)(hash - abs) :
-	    strlen(abs))) == NULL)
+	    strlen(abs))) == NULL) {
+		nomem = 1;
 		goto out;
+	}
 	if (hash != NULL && hash[1] != '\0' && hash[1] != '/') {
 		/* plain-name fragment: an "$id": "#name" somewhere */
-		if ((id = find_ident(c, abs, &oom)) == NULL)
+		if ((id = find_ident(c, abs, &oom)) == NULL) {
+			nomem = oom;
 			goto out;
+		}
 		*target = id->node;
-		rc = (*tbase = strdup(id->pbase)) == NULL ? -1 : 0;
+		if ((*tbase = strdup(id->pbase)) == NULL)
+			nomem = 1;
+		else
+			rc = 0;
 		goto out;
 	}
 	/* a known document, else one the resolver supplies, else an "$id"
@@ -1475,13 +1486,18 @@ resolve_ref(struct vctx *c, const char *base, const char *ref,
 	if ((id = find_root(c, docuri)) == NULL &&
 	    (c->resolve == NULL ||
 	    (root = c->resolve(c->arg, docuri)) == NULL ||
-	    ctx_add_doc(c, root, docuri) == SIZE_MAX ||
+	    (ctx_add_doc(c, root, docuri) == SIZE_MAX && (nomem = 1)) ||
 	    (id = find_root(c, docuri)) == NULL) &&
-	    (id = find_ident(c, docuri, &oom)) == NULL)
+	    (id = find_ident(c, docuri, &oom)) == NULL) {
+		nomem |= oom;
 		goto out;
+	}
+	nomem = 0;	/* found all the same */
 	node = id->node;
-	if ((b = strdup(id->pbase)) == NULL)
+	if ((b = strdup(id->pbase)) == NULL) {
+		nomem = 1;
 		goto out;
+	}
 	if (hash == NULL || hash[1] == '\0') {
 		*target = node;
 		*tbase = b;
@@ -1489,7 +1505,7 @@ resolve_ref(struct vctx *c, const char *base, const char *ref,
 		rc = 0;
 		goto out;
 	}
-	if ((frag = pct_decode(hash + 1)) == NULL)
+	if ((frag = pct_decode(hash + 1, &nomem)) == NULL)
 		goto out;
 	/* walk the JSON Pointer; each object passed through may move the base */
 	for (tok = frag + 1; tok != NULL; tok = next) {
@@ -1512,8 +1528,10 @@ resolve_ref(struct vctx *c, const char *base, const char *ref,
 			if (json_is_string(idv) &&
 			    json_object_get(node, "$ref") == NULL) {
 				if ((nb = uri_resolve(b, json_string_value(idv)))
-				    == NULL)
+				    == NULL) {
+					nomem = 1;
 					goto out;
+				}
 				free(b);
 				b = nb;
 			}
@@ -1543,7 +1561,7 @@ out:
 	free(docuri);
 	free(frag);
 	free(b);
-	return rc;
+	return rc == -1 && nomem ? -2 : rc;
 }
 
 /* ------------------------------------------------------------ validation */
@@ -2164,7 +2182,9 @@ eval_ref(struct vctx *c, const json_t *ref, const json_t *x, const char *base)
 
 	if (!json_is_string(ref))
 		return stop(c, V_ERR, "$ref", "reference is not a string");
-	if (resolve_ref(c, base, json_string_value(ref), &target, &tbase) == -1)
+	if ((rc = resolve_ref(c, base, json_string_value(ref), &target, &tbase)) == -2)
+		return stop(c, V_ERR, "$ref", "out of memory");
+	if (rc != 0)
 		return stop(c, V_ERR, "$ref", "unresolvable reference %.100s",
 		    json_string_value(ref));
 	rc = eval(c, target, x, tbase, 0);
@@ -2390,19 +2410,22 @@ unique_strings(const json_t *v, int nonempty)
 	return items_unique(v) == 1;
 }
 
-/* Resolves a local "#/..." pointer against the root (no $id involved). */
+/* Resolves a local "#/..." pointer against the root (no $id involved):
+ * the target, or NULL (*oom set if memory ran out rather than the target). */
 static const json_t *
-local_pointer(const json_t *root, const char *ref)
+local_pointer(const json_t *root, const char *ref, int *oom)
 {
 	struct vctx c;
 	const json_t *t = NULL;
 	char *tbase = NULL;
+	int rc = -2;
 
 	memset(&c, 0, sizeof(c));
 	if (ctx_add_doc(&c, root, "") != SIZE_MAX &&
-	    resolve_ref(&c, "", ref, &t, &tbase) == 0)
+	    (rc = resolve_ref(&c, "", ref, &t, &tbase)) == 0)
 		free(tbase);
 	ctx_free(&c);
+	*oom = rc == -2;
 	return t;
 }
 
@@ -2415,10 +2438,11 @@ static int check_schema(struct cctx *, const json_t *);
 static int
 collect_targets(struct cctx *c, const json_t *node, int depth)
 {
-	const json_t *ref, *t, **n;
+	const json_t *ref, *t = NULL, **n;
 	const char *k;
 	json_t *v;
 	size_t i;
+	int oom = 0;
 
 	if (depth > CHECK_MAX_DEPTH)
 		return 0;
@@ -2432,7 +2456,9 @@ collect_targets(struct cctx *c, const json_t *node, int depth)
 		return 0;
 	ref = json_object_get(node, "$ref");
 	if (json_is_string(ref) && strncmp(json_string_value(ref), "#/", 2) == 0 &&
-	    (t = local_pointer(c->root, json_string_value(ref))) != NULL) {
+	    (t = local_pointer(c->root, json_string_value(ref), &oom)) == NULL && oom)
+		return -1;	/* not "no target": the target would go unchecked */
+	if (t != NULL) {
 		if (c->ntargets == c->captargets) {
 			size_t cap = c->captargets ? c->captargets * 2 : 8;
 
@@ -2492,6 +2518,7 @@ check_keyword_at(struct cctx *c, const json_t *s, const char *k,
 	const char *pk, *why = "";
 	json_t *pv;
 	size_t i;
+	int oom;
 
 #define BAD(what) cfail(c, "keyword \"%s\" at %s: %s", k, at, what)
 	switch (kw_lookup(k)) {
@@ -2527,8 +2554,8 @@ check_keyword_at(struct cctx *c, const json_t *s, const char *k,
 		if (json_string_value(v)[0] == '#' && !c->idseen &&
 		    (json_string_value(v)[1] == '\0' ||
 		    json_string_value(v)[1] == '/') &&
-		    local_pointer(c->root, json_string_value(v)) == NULL)
-			return BAD("unresolvable reference");
+		    local_pointer(c->root, json_string_value(v), &oom) == NULL)
+			return oom ? cfail(c, "out of memory") : BAD("unresolvable reference");
 		if (c->flags & JSONSCHEMA_STRICT_REF) {
 			json_object_foreach((json_t *)s, pk, pv) {
 				enum kw sk = kw_lookup(pk);
@@ -2757,12 +2784,15 @@ refs_node(struct rwalk *w, const json_t *s)
 				    pb_str(w->ptr));
 				return -1;
 			}
-			if (resolve_ref(w->v, b, json_string_value(ref), &t,
-			    &b2) == -1) {
+			if ((rc = resolve_ref(w->v, b, json_string_value(ref), &t,
+			    &b2)) != 0) {
 				free(tbase);
-				(void)snprintf(w->err, w->errlen, "$ref \"%.200s\" at "
-				    "%s/$ref has no target", json_string_value(
-				    json_object_get(s, "$ref")), pb_str(w->ptr));
+				if (rc == -2)
+					(void)snprintf(w->err, w->errlen, "out of memory");
+				else
+					(void)snprintf(w->err, w->errlen, "$ref \"%.200s\" at "
+					    "%s/$ref has no target", json_string_value(
+					    json_object_get(s, "$ref")), pb_str(w->ptr));
 				free(own);
 				return -1;
 			}
