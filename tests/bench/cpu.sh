@@ -7,7 +7,8 @@
 # name, the CPU it used (user + system, from /proc/PID/task/*/stat) divided
 # by the disclosures committed (gateway_writer_jobs from /metrics), with the
 # rate, latencies and statuses loadgen saw and the mean group-commit batch;
-# the share of each thread's CPU spent in the kernel.
+# the share of each thread's CPU spent in the kernel, and the load
+# generator's own CPU per request (it shares the two cores).
 #
 # CPU per disclosure is far steadier than requests per second on a shared
 # machine, so compare builds with it, alternating them:
@@ -77,8 +78,10 @@ elif [ -n "${STRACE:-}" ]; then
 	(sleep 1; timeout -s INT 3 strace -c -f -p "$GW" -o "$T/strace" 2> /dev/null) &
 	probe=$!
 fi
-"${LG[@]}" -c "$CONNS" -d "$SECS" -m POST -b "$T/s1.json" "$URL/v1/disclosures" |
-    grep -E '^(requests|latency|status|errors)'
+# The load generator's own CPU (it shares the cores): bash's time, in seconds.
+TIMEFORMAT='%U %S'
+{ time "${LG[@]}" -c "$CONNS" -d "$SECS" -m POST -b "$T/s1.json" "$URL/v1/disclosures" |
+    grep -E '^(requests|latency|status|errors)' | tee "$T/lg.out"; } 2> "$T/lg.cpu"
 [ -z "$probe" ] || wait "$probe" 2> /dev/null || true
 threads > "$T/cpu1"
 j1=$(metric gateway_writer_jobs); b1=$(metric gateway_writer_batches)
@@ -89,6 +92,9 @@ join "$T/cpu0" "$T/cpu1" | awk -v n="$n" -v hz="$hz" '
 	{ u = ($4 - $2) * 1e6 / hz / n; s = ($5 - $3) * 1e6 / hz / n; d = u + s
 	  if (d >= 0.5) { printf "  %-16s %7.1f us CPU per disclosure (%.0f %% system)\n", $1, d, 100 * s / d; t += d } }
 	END { printf "  %-16s %7.1f us\n", "all threads", t }'
+awk -v r="$(awk '$1 == "requests" { print $2 }' "$T/lg.out")" '{ d = $1 + $2
+	if (r > 0 && d > 0) printf "  %-16s %7.1f us CPU per request (%.0f %% system)\n", "(loadgen)",
+	    d * 1e6 / r, 100 * $2 / d }' "$T/lg.cpu"
 if [ -n "${STRACE:-}" ] && [ -s "$T/strace" ]; then
 	echo "system calls in 3 s (per disclosure: divide by the rate x 3):"
 	sort -k4 -n -r "$T/strace" | head -15
