@@ -38,7 +38,28 @@ struct store_conn {
 	struct stmt_slot	 cache[STMT_CACHE];
 	size_t			 ncache;
 	struct store_conn	*next;		/* free list */
+	int			 batch;		/* BEGIN IMMEDIATE done, no COMMIT or
+						 * ROLLBACK yet (store_txn) */
 };
+
+/*
+ * SQLite may roll a whole transaction back by itself when a statement in it
+ * fails for want of memory or on an I/O error. A job that went on after
+ * such a failure would then write in autocommit mode: each statement its
+ * own transaction, committed at once, outside the batch that is about to be
+ * reported as failed. So once the batch's transaction is gone, no statement
+ * runs on the connection until the batch ends. 1 if that is the case (and
+ * logged).
+ */
+static int
+batch_lost(struct store_conn *c)
+{
+	if (!c->batch || !sqlite3_get_autocommit(c->db))
+		return 0;
+	log_errx("the batch's transaction was rolled back under it (out of memory or I/O "
+	    "error): nothing more runs in it");
+	return 1;
+}
 
 struct store {
 	char			 path[PATH_MAX];
@@ -401,6 +422,8 @@ store_stmt(struct store_conn *c, const char *sql)
 	sqlite3_stmt	*st;
 	size_t		 i;
 
+	if (batch_lost(c))
+		return NULL;
 	for (i = 0; i < c->ncache; i++) {
 		if (c->cache[i].sql == sql) {
 			st = c->cache[i].st;
@@ -431,6 +454,8 @@ store_exec(struct store_conn *c, const char *sql)
 {
 	char	*msg = NULL;
 
+	if (batch_lost(c))
+		return -1;
 	if (strcmp(sql, "COMMIT") == 0 || strncmp(sql, "RELEASE", 7) == 0 ||
 	    strncmp(sql, "ROLLBACK", 8) == 0)
 		conn_reset_all(c);
@@ -446,7 +471,11 @@ int
 store_txn(struct store_conn *c, const char *sql)
 {
 	sqlite3_stmt	*st;
+	int		 begin = strcmp(sql, "BEGIN IMMEDIATE") == 0, rc;
 
+	/* The batch ends (or begins afresh) here: see batch_lost(). */
+	if (begin || strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
+		c->batch = 0;
 	/* A statement still stepping would keep its cursor across the end of
 	 * the transaction: reset them all first (a rolled-back job may have
 	 * left one mid-way). Within the transaction they reset on reuse. */
@@ -454,7 +483,10 @@ store_txn(struct store_conn *c, const char *sql)
 		conn_reset_all(c);
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	return store_step_done(c, st, sql);
+	rc = store_step_done(c, st, sql);
+	if (rc == 0 && begin)
+		c->batch = 1;
+	return rc;
 }
 
 sqlite3 *

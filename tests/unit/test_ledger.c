@@ -2,8 +2,10 @@
  * test_ledger.c: the running ledger over a real store and writer: entries
  * of a rolled-back job never enter the tree, concurrent appends get
  * consecutive numbers in group commits, proofs verify against the signed
- * checkpoint, a checkpoint follows new entries within a second, and the
- * ledger refuses to open over entries that no longer match what it signed.
+ * checkpoint, a checkpoint follows new entries within a second, the
+ * ledger refuses to open over entries that no longer match what it signed,
+ * and SQLite running out of memory on the writer thread, at each of its
+ * allocations in turn, leaves the tree and the store in step.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -404,6 +408,168 @@ test_proofs_read_old_leaves_back_and_refuse_a_changed_one(void **state)
 	    p.hashes, p.n, p.root), 0);
 }
 
+/*
+ * SQLite's allocations fail on demand (sqlite3_config(SQLITE_CONFIG_MALLOC)
+ * in main): only while armed, only on the writer thread (named gw-writer),
+ * the fail_at-th one counted from arming.
+ */
+static sqlite3_mem_methods	real_mem;
+static atomic_int		oom_armed, oom_failed;
+static atomic_ulong		oom_calls, oom_fail_at;
+static _Thread_local int	on_writer = -1;
+
+static int
+oom_now(void)
+{
+	char	name[16] = "";
+
+	if (!atomic_load(&oom_armed))
+		return 0;
+	if (on_writer < 0) {
+		(void)prctl(PR_GET_NAME, name, 0, 0, 0);
+		on_writer = strcmp(name, "gw-writer") == 0;
+	}
+	if (!on_writer)
+		return 0;
+	if (atomic_fetch_add(&oom_calls, 1) + 1 == atomic_load(&oom_fail_at)) {
+		atomic_store(&oom_failed, 1);
+		return 1;
+	}
+	return 0;
+}
+
+static void *
+oom_malloc(int n)
+{
+	return oom_now() ? NULL : real_mem.xMalloc(n);
+}
+
+static void *
+oom_realloc(void *p, int n)
+{
+	return oom_now() ? NULL : real_mem.xRealloc(p, n);
+}
+
+/* One append job (two entries) with the writer's n-th SQLite allocation
+ * failing (0: none); the job's result. */
+static int
+append_with_oom(struct fixture *f, unsigned long n, struct append_job *j)
+{
+	int	rc;
+
+	atomic_store(&oom_calls, 0);
+	atomic_store(&oom_fail_at, n);
+	atomic_store(&oom_failed, 0);
+	atomic_store(&oom_armed, 1);
+	rc = writer_submit(f->writer, append_job, j);
+	atomic_store(&oom_armed, 0);
+	return rc;
+}
+
+static void
+test_sqlite_out_of_memory_keeps_tree_and_store_in_step(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 2, 0, { 0 }, { 0 } };
+	struct ledger_proof	 p;
+	struct store_conn	*c;
+	sqlite3_stmt		*st;
+	unsigned long		 total, n, ok = 0, refused = 0;
+	uint64_t		 size;
+	int			 rc;
+
+	assert_int_equal(append_with_oom(f, 0, &j), 0);	/* count them */
+	total = atomic_load(&oom_calls);
+	assert_true(total > 0);
+	for (n = 1; n <= total; n++) {
+		size = ledger_size(f->ledger);
+		rc = append_with_oom(f, n, &j);
+		if (rc == 0) {
+			/* Kept whole: two consecutive entries. */
+			assert_int_equal(j.seq[1], j.seq[0] + 1);
+			ok++;
+		} else {
+			/* Kept nothing (the tree may lag a failed catch-up,
+			 * never lead the store). */
+			assert_true(ledger_size(f->ledger) <= size + 2);
+			refused++;
+		}
+		assert_true((int64_t)ledger_size(f->ledger) <= db_count(f));
+	}
+	printf("# %lu SQLite allocations on the writer per job, each failing in turn: "
+	    "%lu jobs refused, %lu kept whole\n", total, refused, ok);
+	/* A clean commit lets a lagging tree catch up: then in step. */
+	assert_int_equal(append_with_oom(f, 0, &j), 0);
+	size = ledger_size(f->ledger);
+	assert_int_equal((int64_t)size, db_count(f));
+	assert_int_equal(j.seq[1], (int64_t)size);
+	assert_int_equal(ledger_inclusion(f->ledger, j.seq[1], size, &p), 0);
+	assert_memory_equal(p.leaf_hash, j.leaf, 32);
+	assert_int_equal(merkle_verify_inclusion(p.leaf_index, p.tree_size, p.leaf_hash,
+	    p.hashes, p.n, p.root), 0);
+	/* Numbers have no gaps, and the file is whole. */
+	c = store_read_begin(f->store);
+	assert_non_null(c);
+	assert_non_null(st = store_stmt(c, "SELECT max(seq) = count(*) FROM ledger_entries"));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_reset(st);
+	assert_non_null(st = store_stmt(c, "PRAGMA integrity_check"));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_reset(st);
+	store_read_end(f->store, c);
+}
+
+/* A job that ignores its failures and writes on (no job should): when
+ * SQLite has rolled the batch's transaction back under it, its later writes
+ * must not commit on their own in autocommit mode. */
+static int
+careless_job(struct store_conn *c, void *arg)
+{
+	struct append_job	*j = arg;
+
+	for (int i = 0; i < j->count; i++) {
+		struct ledger_entry e = { "staff:Test", "staff", j->action, NULL, "obj", NULL,
+		    NULL };
+		(void)ledger_append(j->ledger, c, &e, &j->seq[i], j->leaf);
+	}
+	return 0;
+}
+
+static void
+test_nothing_commits_outside_a_batch_sqlite_rolled_back(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 3, 0, { 0 }, { 0 } };
+	unsigned long		 total, n, lost = 0;
+	int64_t			 before;
+	int			 rc;
+
+	atomic_store(&oom_calls, 0);
+	atomic_store(&oom_fail_at, 0);
+	atomic_store(&oom_armed, 1);
+	assert_int_equal(writer_submit(f->writer, careless_job, &j), 0);
+	atomic_store(&oom_armed, 0);
+	total = atomic_load(&oom_calls);
+	for (n = 1; n <= total; n++) {
+		before = db_count(f);
+		atomic_store(&oom_calls, 0);
+		atomic_store(&oom_fail_at, n);
+		atomic_store(&oom_armed, 1);
+		rc = writer_submit(f->writer, careless_job, &j);
+		atomic_store(&oom_armed, 0);
+		if (rc != 0) {
+			/* Reported failed: nothing of it may be in the store. */
+			assert_int_equal(db_count(f), before);
+			lost++;
+		}
+	}
+	printf("# careless job, %lu allocations failing in turn: %lu batches failed, "
+	    "none left a write behind\n", total, lost);
+	assert_true(lost > 0);
+}
+
 int
 main(void)
 {
@@ -423,6 +589,20 @@ main(void)
 		    test_refuses_to_open_over_a_changed_or_truncated_ledger, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_proofs_read_old_leaves_back_and_refuse_a_changed_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sqlite_out_of_memory_keeps_tree_and_store_in_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_nothing_commits_outside_a_batch_sqlite_rolled_back, setup, teardown),
 	};
+	sqlite3_mem_methods	mem;
+
+	/* Before SQLite's first use: its allocator, with failures on demand. */
+	if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem) != SQLITE_OK)
+		return 2;
+	mem = real_mem;
+	mem.xMalloc = oom_malloc;
+	mem.xRealloc = oom_realloc;
+	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &mem) != SQLITE_OK)
+		return 2;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
