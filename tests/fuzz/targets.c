@@ -17,6 +17,8 @@
  *             never an internal error)
  *   export    ledger export lines (gatewayctl ledger verify --export):
  *             ctl_ledger.c's flat reader (what it returns lies in the line)
+ *   retry     the Retry-After an agency's server answers a push with:
+ *             retry_after_parse() (never negative, never past a day)
  *   statement witness statements (gatewayctl statement verify):
  *             statement_verify() with the key it embeds (verified or
  *             failed with reasons, never an internal error); the seed is a
@@ -33,6 +35,7 @@
 
 #include "http.h"
 #include "note.h"
+#include "retry.h"
 #include "schemas.h"
 #include "statement.h"
 #include "store.h"
@@ -281,6 +284,26 @@ export_one(const uint8_t *data, size_t len)
 	free(p);
 }
 
+/* ---- retry ---- */
+
+static const struct fuzz_seed retry_seeds[] = {
+	{ "120", 0 },
+	{ " 7\r\n", 0 },
+	{ "Wed, 21 Oct 2026 07:28:00 GMT", 0 },
+	{ "99999999999999999999", 0 },
+	{ NULL, 0 },
+};
+
+static void
+retry_one(const uint8_t *data, size_t len)
+{
+	char	*s = copy(data, len, 1);
+	int64_t	 us = retry_after_parse(s);
+
+	assert(us >= 0 && us <= 86400LL * 1000000);
+	free(s);
+}
+
 /* ---- statement ---- */
 
 static char		*statement_file;
@@ -335,6 +358,7 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "time", NULL, time_one, time_seeds, 0 },
 	{ "body", body_init, body_one, body_seeds, 0 },
 	{ "export", NULL, export_one, export_seeds, 0 },
+	{ "retry", NULL, retry_one, retry_seeds, 0 },
 	{ "statement", statement_init, statement_one, statement_seeds, 10 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };

@@ -232,6 +232,13 @@ fuzz_export(void **state)
 }
 
 static void
+fuzz_retry(void **state)
+{
+	(void)state;
+	run_target("retry");
+}
+
+static void
 fuzz_statement(void **state)
 {
 	(void)state;
@@ -306,6 +313,7 @@ main(void)
 		cmocka_unit_test(fuzz_time),
 		cmocka_unit_test(fuzz_body),
 		cmocka_unit_test(fuzz_export),
+		cmocka_unit_test(fuzz_retry),
 		cmocka_unit_test(fuzz_statement),
 	};
 
