@@ -294,7 +294,7 @@ inbox_ack(struct request *r, struct response *rs)
 }
 
 const struct route delivery_routes[] = {
-	{ "GET", "/v1/inbox", ROLE_BIT(ROLE_AGENCY), NULL, inbox_list, 0 },
+	{ "GET", "/v1/inbox", ROLE_BIT(ROLE_AGENCY), NULL, inbox_list, ROUTE_FAMILY_READ },
 	{ "POST", "/v1/inbox/{id}/ack", ROLE_BIT(ROLE_AGENCY), NULL, inbox_ack, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

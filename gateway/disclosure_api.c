@@ -1127,7 +1127,7 @@ const struct route disclosure_routes[] = {
 	    ROLE_BIT(ROLE_STAFF) | ROLE_BIT(ROLE_SAFEGUARDING_LEAD), "disclosure",
 	    disclosure_create, ROUTE_INLINE },	/* defers its reply: resp_defer */
 	/* Everyone may ask; whoever may not read gets 404 from the handler. */
-	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get, 0 },
+	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get, ROUTE_FAMILY_READ },
 	{ "POST", "/v1/overrides/{disclosure_id}/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),
 	    "override-lift", override_lift, 0 },
 	{ "POST", "/v1/overrides/{disclosure_id}/review", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),

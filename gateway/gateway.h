@@ -44,6 +44,8 @@ struct config {
 	unsigned	 max_hold_days;	/* a hold's review date: at most today (UTC) + this (90) */
 	int		 stats_threshold; /* small counts below it are suppressed (>= 5) */
 	unsigned	 retention_interval; /* seconds between retention sweeps; 0: none */
+	unsigned	 read_limit;	/* reads of families' records a minute per principal; 0: none */
+	unsigned	 read_burst;	/* ... of which at once */
 };
 
 /* Fills c with the embedded defaults. */
@@ -61,6 +63,7 @@ struct gateway {
 	struct ledger	*ledger;
 	struct notifier	*notifier;	/* family notifications (notifier.c) */
 	struct delivery	*delivery;	/* push worker (delivery.c); kick after queueing */
+	struct ratelimit *reads;	/* ratelimit.h; NULL: reads not limited */
 };
 
 /* Start-up hooks of modules that need more than a route table. */

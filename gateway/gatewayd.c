@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "profiles.h"
+#include "ratelimit.h"
 #include "retention.h"
 #include "schemas.h"
 #include "server.h"
@@ -52,6 +53,7 @@ usage(void)
 	    "                [--delivery-inflight N] [--request-quorum N]\n"
 	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
 	    "                [--retention-interval SECONDS] [--max-hold-days N]\n"
+	    "                [--read-limit PER_MIN[:BURST]]\n"
 	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
@@ -218,6 +220,7 @@ main(int argc, char **argv)
 		{ "request-quorum", required_argument, NULL, 'Q' },
 		{ "request-refusal-ends", required_argument, NULL, 'E' },
 		{ "max-hold-days", required_argument, NULL, 'H' },
+		{ "read-limit", required_argument, NULL, 'W' },
 		{ "stats-threshold", required_argument, NULL, 'S' },
 		{ "retention-interval", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -331,6 +334,20 @@ main(int argc, char **argv)
 			}
 			gw.cfg.max_hold_days = (unsigned)n;
 			break;
+		case 'W':
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			gw.cfg.read_limit = (unsigned)n;
+			gw.cfg.read_burst = (unsigned)n;
+			if (*end == ':' && end[1] != '\0')
+				gw.cfg.read_burst = (unsigned)strtoul(end + 1, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || n > 600000 ||
+			    gw.cfg.read_burst > 600000 || (n > 0 && gw.cfg.read_burst == 0)) {
+				fprintf(stderr, "gatewayd: --read-limit: PER_MIN[:BURST], 0 (none) to "
+				    "600000, burst 1 to 600000\n");
+				return 2;
+			}
+			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;
 		case 'R': router_foreach(print_route, NULL); return 0;
@@ -442,6 +459,9 @@ main(int argc, char **argv)
 	}
 	if ((gw.metrics = metrics_create()) == NULL)
 		goto out;
+	if (gw.cfg.read_limit > 0 &&
+	    (gw.reads = ratelimit_new(gw.cfg.read_limit, gw.cfg.read_burst)) == NULL)
+		goto out;
 	/* One process owns the data directory (datalock.h). */
 	if ((mkdir(gw.cfg.data_dir, 0700) == -1 && errno != EEXIST) ||
 	    (lock = datalock_acquire(gw.cfg.data_dir, "gatewayd", err, sizeof(err))) == -1) {
@@ -534,6 +554,7 @@ out:
 	ledger_free(gw.ledger);
 	store_close(gw.store);
 	metrics_free(gw.metrics);
+	ratelimit_free(gw.reads);
 	vault_free(gw.vault);
 	auth_free(gw.auth);
 	profiles_free(gw.profiles);

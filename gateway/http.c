@@ -38,6 +38,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "profiles.h"
+#include "ratelimit.h"
 #include "schemas.h"
 #include "server.h"
 #include "store.h"
@@ -105,6 +106,9 @@ struct server {
 	atomic_int		 no_suspend;	/* and no new suspensions (conn_suspend) */
 	struct taskpool		*handlers;
 	unsigned		 port;
+	atomic_ullong		 limited;	/* reads refused by the read limit */
+	atomic_ullong		 limited_said;	/* ... of them reported in the log */
+	atomic_llong		 limited_said_us; /* when last reported */
 };
 
 const char *
@@ -238,6 +242,12 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (rs->location)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
+	if (rs->retry_after > 0) {
+		char	ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", rs->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	if (close_after)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(conn, (unsigned)rs->status, r);
@@ -264,6 +274,25 @@ is_json_type(const char *ct)
 		ct++;
 	return strncasecmp(ct, "application/json", n) == 0 &&
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* A read refused by the read limit: reported in the log at most every 10 s,
+ * with how many since and whose certificate the newest was (the one to
+ * look at: it may be in the wrong hands). The 429s are also in /metrics
+ * (gateway_requests_total by route and status). */
+static void
+rate_limited(struct server *s, const struct principal *who)
+{
+	unsigned long long	n = atomic_fetch_add(&s->limited, 1) + 1;
+	long long		last = atomic_load(&s->limited_said_us), now = store_now_us();
+	unsigned long long	said;
+
+	if (now - last < 10 * 1000000LL ||
+	    !atomic_compare_exchange_strong(&s->limited_said_us, &last, now))
+		return;
+	said = atomic_exchange(&s->limited_said, n);
+	log_warnx("read limit: %llu read(s) of families' records refused in the last %s; "
+	    "the newest by %s", n - said, last == 0 ? "while" : "10 s or more", who->id);
 }
 
 static void
@@ -321,6 +350,16 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		resp_error(rs, 403, "role_not_permitted",
 		    "Your role is not permitted to do this.",
 		    json_pack("{s:s}", "role", role_name(cc->who.role)));
+		return;
+	}
+	/* Counted whether or not the record exists: enumerating ids is
+	 * exactly what the limit is for. */
+	if ((rt->flags & ROUTE_FAMILY_READ) && s->gw->reads != NULL &&
+	    !ratelimit_take(s->gw->reads, cc->who.id, store_now_us(), &rs->retry_after)) {
+		rate_limited(s, &cc->who);
+		resp_error(rs, 429, "rate_limited",
+		    "Too many reads of families' records from this certificate; try again later.",
+		    json_pack("{s:i}", "retry_after_s", (int)rs->retry_after));
 		return;
 	}
 	if (rt->schema != NULL) {

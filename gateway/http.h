@@ -61,6 +61,7 @@ struct response {
 	size_t		 textlen;
 	const char	*content_type;
 	const char	*location;	/* optional Location header (static or owned by json) */
+	unsigned	 retry_after;	/* seconds for a Retry-After header, or 0 */
 	struct resp_defer defer;	/* set by resp_defer(): the reply comes later */
 };
 
@@ -103,6 +104,9 @@ struct route {
  * reply itself (resp_defer), as POST /v1/disclosures does.
  */
 #define ROUTE_INLINE	0x1
+/* Reads a family's records: counted against the caller's read limit
+ * (ratelimit.h, --read-limit); past it, 429 rate_limited. */
+#define ROUTE_FAMILY_READ	0x2
 
 /* Route tables, one per module, terminated by { NULL }. router.c lists them. */
 extern const struct route	core_routes[];		/* health.c */

@@ -1454,7 +1454,7 @@ const struct route request_routes[] = {
 	{ "POST", "/v1/requests/{id}/decisions", ROLE_BIT(ROLE_TRUSTEE), "request-decision",
 	    request_decide, 0 },
 	{ "GET", "/v1/requests/{id}/statement", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY),
-	    NULL, request_statement, 0 },
+	    NULL, request_statement, ROUTE_FAMILY_READ },
 	{ "POST", "/v1/requests/{id}/notification/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD), NULL,
 	    request_lift, 0 },
 	{ "POST", "/v1/requests/{id}/close", ROLE_BIT(ROLE_TRUSTEE), "request-close",

@@ -457,6 +457,7 @@ unavailable:
 }
 
 const struct route sar_routes[] = {
-	{ "GET", "/v1/families/{id}/subject-access", ROLE_BIT(ROLE_STAFF), NULL, subject_access, 0 },
+	{ "GET", "/v1/families/{id}/subject-access", ROLE_BIT(ROLE_STAFF), NULL, subject_access,
+	    ROUTE_FAMILY_READ },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };
