@@ -291,8 +291,8 @@ rate_limited(struct server *s, const struct principal *who)
 	    !atomic_compare_exchange_strong(&s->limited_said_us, &last, now))
 		return;
 	said = atomic_exchange(&s->limited_said, n);
-	log_warnx("read limit: %llu read(s) of families' records refused in the last %s; "
-	    "the newest by %s", n - said, last == 0 ? "while" : "10 s or more", who->id);
+	log_warnx("read limit: %llu read(s) of families' records refused since the last "
+	    "report; the newest by %s", n - said, who->id);
 }
 
 static void
