@@ -95,11 +95,8 @@ store_disclosure_insert(struct store_conn *c, const struct disclosure_row *r)
 	    store_bind_opt_int(st, 20, r->review_by_us, 0) ||
 	    sqlite3_bind_blob(st, 21, r->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 22, r->ledger_seq) ||
-	    sqlite3_bind_blob(st, 23, r->leaf_hash, 32, SQLITE_STATIC)) {
-		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_blob(st, 23, r->leaf_hash, 32, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert disclosure");
 }
 
@@ -153,10 +150,8 @@ store_disclosure_get(struct store_conn *c, const char *id, struct disclosure_row
 	*out = NULL;
 	if ((st = store_stmt(c, SQL_DISCLOSURE_GET)) == NULL)
 		return -1;
-	if (store_bind_opt_text(st, 1, id) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (store_bind_opt_text(st, 1, id) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -235,11 +230,8 @@ store_disclosure_read_insert(struct store_conn *c, const struct disclosure_read_
 	    store_bind_opt_text(st, 5, r->actor_role) || sqlite3_bind_int64(st, 6, r->read_us) ||
 	    store_bind_opt_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
 	    sqlite3_bind_blob(st, 8, r->record_digest, 32, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 9, r->ledger_seq)) {
-		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_int64(st, 9, r->ledger_seq))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert disclosure read");
 }
 
@@ -260,11 +252,8 @@ store_notification_insert(struct store_conn *c, const char *disclosure_id,
 		return -1;
 	if (store_bind_opt_text(st, 1, disclosure_id) || store_bind_opt_text(st, 2, pseudonym) ||
 	    store_bind_opt_blob(st, 3, family_id_ct, ctlen) || store_bind_opt_text(st, 4, state) ||
-	    sqlite3_bind_int64(st, 5, created_us) || store_bind_opt_int(st, 6, review_by_us, 0)) {
-		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_int64(st, 5, created_us) || store_bind_opt_int(st, 6, review_by_us, 0))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert notification");
 }
 
@@ -283,10 +272,8 @@ store_notification_get(struct store_conn *c, const char *disclosure_id,
 	memset(n, 0, sizeof(*n));
 	if ((st = store_stmt(c, SQL_NOTIFICATION_GET)) == NULL)
 		return -1;
-	if (store_bind_opt_text(st, 1, disclosure_id) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (store_bind_opt_text(st, 1, disclosure_id) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -330,10 +317,8 @@ store_notification_lift(struct store_conn *c, const char *disclosure_id, int64_t
 	if ((st = store_stmt(c, SQL_NOTIFICATION_LIFT)) == NULL)
 		return -1;
 	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, when_us) ||
-	    store_bind_opt_text(st, 3, by)) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    store_bind_opt_text(st, 3, by))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "lift notification") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 2;
@@ -356,10 +341,8 @@ store_notification_review(struct store_conn *c, const char *disclosure_id,
 		return 2;
 	if ((st = store_stmt(c, SQL_NOTIFICATION_REVIEW)) == NULL)
 		return -1;
-	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, review_by_us)) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, review_by_us))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "review notification") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 2;
@@ -405,11 +388,8 @@ store_override_event_insert(struct store_conn *c, const struct override_event_ro
 	    sqlite3_bind_int64(st, 9, r->previous_review_by_us) ||
 	    store_bind_opt_int(st, 10, r->review_by_us, 0) ||
 	    sqlite3_bind_blob(st, 11, r->record_digest, 32, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 12, r->ledger_seq)) {
-		log_errx("bind: %s", sqlite3_errmsg(store_db(c)));
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_int64(st, 12, r->ledger_seq))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert override event");
 }
 
@@ -428,10 +408,8 @@ store_override_events(struct store_conn *c, const char *disclosure_id,
 
 	if ((st = store_stmt(c, SQL_OVERRIDE_EVENTS)) == NULL)
 		return -1;
-	if (store_bind_opt_text(st, 1, disclosure_id) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (store_bind_opt_text(st, 1, disclosure_id) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
 		r.id = (const char *)sqlite3_column_text(st, 0);
@@ -476,10 +454,8 @@ store_notifications_due(struct store_conn *c, int64_t now_us, struct notice *out
 
 	if ((st = store_stmt(c, SQL_NOTIFICATIONS_DUE)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, now_us) || sqlite3_bind_int(st, 2, max)) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (sqlite3_bind_int64(st, 1, now_us) || sqlite3_bind_int(st, 2, max))
+		return store_bind_failed(c, st);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct notice	*x = &out[n];
 		const void	*ct = sqlite3_column_blob(st, 2);
@@ -545,10 +521,8 @@ store_notification_sent(struct store_conn *c, const char *disclosure_id, int64_t
 	if ((st = store_stmt(c, SQL_NOTIFICATION_SENT)) == NULL)
 		return -1;
 	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, when_us) ||
-	    sqlite3_bind_int(st, 3, status)) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_int(st, 3, status))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "notification sent") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
@@ -568,10 +542,8 @@ store_notification_retry(struct store_conn *c, const char *disclosure_id,
 	if ((st = store_stmt(c, SQL_NOTIFICATION_RETRY)) == NULL)
 		return -1;
 	if (store_bind_opt_text(st, 1, disclosure_id) || sqlite3_bind_int64(st, 2, next_attempt_us) ||
-	    sqlite3_bind_int(st, 3, status) || sqlite3_bind_int(st, 4, give_up != 0)) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_int(st, 3, status) || sqlite3_bind_int(st, 4, give_up != 0))
+		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "notification retry") == -1)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
@@ -593,10 +565,8 @@ store_notifications_count(struct store_conn *c, int64_t now_us, struct notificat
 	memset(k, 0, sizeof(*k));
 	if ((st = store_stmt(c, SQL_NOTIFICATIONS_COUNT)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, now_us) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (sqlite3_bind_int64(st, 1, now_us) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		k->queued = sqlite3_column_int64(st, 0);

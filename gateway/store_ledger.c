@@ -66,10 +66,8 @@ store_ledger_insert(struct store_conn *c, const struct ledger_record *r,
 	    store_bind_opt_text(st, 8, r->e.reason) != SQLITE_OK ||
 	    (r->e.record_digest ? sqlite3_bind_blob(st, 9, r->e.record_digest, 32,
 	    SQLITE_STATIC) : sqlite3_bind_null(st, 9)) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 10, leaf_hash, 32, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_blob(st, 10, leaf_hash, 32, SQLITE_STATIC) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -125,10 +123,8 @@ store_ledger_entries(struct store_conn *c, int64_t from, int64_t to,
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, from) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, to) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_int64(st, 2, to) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	return each_entry(st, fn, arg);
 }
 
@@ -144,10 +140,8 @@ store_ledger_leaves(struct store_conn *c, int64_t after, int64_t limit,
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, after) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, limit) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_int64(st, 2, limit) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(sqlite3_column_int64(st, 0), col_hash(st, 1), arg) != 0) {
 			sqlite3_reset(st);
@@ -171,10 +165,8 @@ store_checkpoint_insert(struct store_conn *c, uint64_t tree_size,
 	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)tree_size) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 2, root, 32, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 3, time_us) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_text(st, 4, note, -1, SQLITE_STATIC) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -226,10 +218,8 @@ store_checkpoint_at(struct store_conn *c, uint64_t tree_size,
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)tree_size) != SQLITE_OK) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	if (sqlite3_bind_int64(st, 1, (sqlite3_int64)tree_size) != SQLITE_OK)
+		return store_bind_failed(c, st);
 	return one_checkpoint(st, out);
 }
 

@@ -162,10 +162,8 @@ store_request_insert(struct store_conn *c, const struct request_row *r)
 	    sqlite3_bind_int(st, 17, r->quorum) || sqlite3_bind_int(st, 18, r->refusal_ends) ||
 	    sqlite3_bind_blob(st, 19, r->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 20, r->ledger_seq) ||
-	    sqlite3_bind_blob(st, 21, r->leaf_hash, 32, SQLITE_STATIC)) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_blob(st, 21, r->leaf_hash, 32, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert request");
 }
 
@@ -338,10 +336,8 @@ store_request_decision_insert(struct store_conn *c, const struct request_decisio
 	    sqlite3_bind_int64(st, 6, d->decided_us) ||
 	    sqlite3_bind_blob(st, 7, d->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 8, d->ledger_seq) ||
-	    sqlite3_bind_blob(st, 9, d->leaf_hash, 32, SQLITE_STATIC)) {
-		sqlite3_reset(st);
-		return -1;
-	}
+	    sqlite3_bind_blob(st, 9, d->leaf_hash, 32, SQLITE_STATIC))
+		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert request decision");
 }
 
