@@ -450,10 +450,10 @@ oom_realloc(void *p, int n)
 	return oom_now() ? NULL : real_mem.xRealloc(p, n);
 }
 
-/* One append job (two entries) with the writer's n-th SQLite allocation
- * failing (0: none); the job's result. */
+/* Job fn on j with the writer's n-th SQLite allocation failing (0: none,
+ * counting them in oom_calls); the job's result. */
 static int
-append_with_oom(struct fixture *f, unsigned long n, struct append_job *j)
+submit_with_oom(struct fixture *f, unsigned long n, writer_job_fn fn, struct append_job *j)
 {
 	int	rc;
 
@@ -461,7 +461,7 @@ append_with_oom(struct fixture *f, unsigned long n, struct append_job *j)
 	atomic_store(&oom_fail_at, n);
 	atomic_store(&oom_failed, 0);
 	atomic_store(&oom_armed, 1);
-	rc = writer_submit(f->writer, append_job, j);
+	rc = writer_submit(f->writer, fn, j);
 	atomic_store(&oom_armed, 0);
 	return rc;
 }
@@ -478,12 +478,12 @@ test_sqlite_out_of_memory_keeps_tree_and_store_in_step(void **state)
 	uint64_t		 size;
 	int			 rc;
 
-	assert_int_equal(append_with_oom(f, 0, &j), 0);	/* count them */
+	assert_int_equal(submit_with_oom(f, 0, append_job, &j), 0);	/* count them */
 	total = atomic_load(&oom_calls);
 	assert_true(total > 0);
 	for (n = 1; n <= total; n++) {
 		size = ledger_size(f->ledger);
-		rc = append_with_oom(f, n, &j);
+		rc = submit_with_oom(f, n, append_job, &j);
 		if (rc == 0) {
 			/* Kept whole: two consecutive entries. */
 			assert_int_equal(j.seq[1], j.seq[0] + 1);
@@ -499,7 +499,7 @@ test_sqlite_out_of_memory_keeps_tree_and_store_in_step(void **state)
 	printf("# %lu SQLite allocations on the writer per job, each failing in turn: "
 	    "%lu jobs refused, %lu kept whole\n", total, refused, ok);
 	/* A clean commit lets a lagging tree catch up: then in step. */
-	assert_int_equal(append_with_oom(f, 0, &j), 0);
+	assert_int_equal(submit_with_oom(f, 0, append_job, &j), 0);
 	size = ledger_size(f->ledger);
 	assert_int_equal((int64_t)size, db_count(f));
 	assert_int_equal(j.seq[1], (int64_t)size);
@@ -546,20 +546,11 @@ test_nothing_commits_outside_a_batch_sqlite_rolled_back(void **state)
 	int64_t			 before;
 	int			 rc;
 
-	atomic_store(&oom_calls, 0);
-	atomic_store(&oom_fail_at, 0);
-	atomic_store(&oom_armed, 1);
-	assert_int_equal(writer_submit(f->writer, careless_job, &j), 0);
-	atomic_store(&oom_armed, 0);
+	assert_int_equal(submit_with_oom(f, 0, careless_job, &j), 0);	/* count them */
 	total = atomic_load(&oom_calls);
 	for (n = 1; n <= total; n++) {
 		before = db_count(f);
-		atomic_store(&oom_calls, 0);
-		atomic_store(&oom_fail_at, n);
-		atomic_store(&oom_armed, 1);
-		rc = writer_submit(f->writer, careless_job, &j);
-		atomic_store(&oom_armed, 0);
-		if (rc != 0) {
+		if ((rc = submit_with_oom(f, n, careless_job, &j)) != 0) {
 			/* Reported failed: nothing of it may be in the store. */
 			assert_int_equal(db_count(f), before);
 			lost++;
