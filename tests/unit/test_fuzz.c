@@ -155,16 +155,17 @@ keep(const char *name, const uint8_t *b, size_t len)
 	}
 }
 
+/* One target (the test's state) on its seeds and FUZZ_RUNS mutations. */
 static void
-run_target(const char *name)
+run_target(void **state)
 {
-	const struct fuzz_target	*t = fuzz_target_find(name);
+	const struct fuzz_target	*t = *state;
+	const char			*name = t->name;
 	const char			*env = getenv("FUZZ_RUNS");
 	long				 runs = env != NULL ? atol(env) : 50000;
 	uint8_t				*b = malloc(FUZZ_MAX_INPUT), *in;
 	size_t				 len = 0, i, ns;
 
-	assert_non_null(t);
 	assert_non_null(b);
 	if (t->slow > 1)
 		runs /= t->slow;
@@ -194,55 +195,6 @@ run_target(const char *name)
 	}
 	free(b);
 	fuzz_targets_cleanup();
-}
-
-static void
-fuzz_note(void **state)
-{
-	(void)state;
-	run_target("note");
-}
-
-static void
-fuzz_route(void **state)
-{
-	(void)state;
-	run_target("route");
-}
-
-static void
-fuzz_time(void **state)
-{
-	(void)state;
-	run_target("time");
-}
-
-static void
-fuzz_body(void **state)
-{
-	(void)state;
-	run_target("body");
-}
-
-static void
-fuzz_export(void **state)
-{
-	(void)state;
-	run_target("export");
-}
-
-static void
-fuzz_retry(void **state)
-{
-	(void)state;
-	run_target("retry");
-}
-
-static void
-fuzz_statement(void **state)
-{
-	(void)state;
-	run_target("statement");
 }
 
 /* The seeds reach past the first checks, or the mutations start nowhere. */
@@ -306,16 +258,15 @@ seeds_are_accepted_inputs(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(seeds_are_accepted_inputs),
-		cmocka_unit_test(fuzz_note),
-		cmocka_unit_test(fuzz_route),
-		cmocka_unit_test(fuzz_time),
-		cmocka_unit_test(fuzz_body),
-		cmocka_unit_test(fuzz_export),
-		cmocka_unit_test(fuzz_retry),
-		cmocka_unit_test(fuzz_statement),
-	};
+	struct CMUnitTest	 tests[1 + 16];
+	size_t			 n = 0;
 
-	return cmocka_run_group_tests_name("fuzz", tests, NULL, NULL);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(seeds_are_accepted_inputs);
+	/* Every target, named after it. */
+	for (const struct fuzz_target *t = fuzz_targets; t->name != NULL; t++) {
+		if (n == sizeof(tests) / sizeof(tests[0]))
+			return 2;
+		tests[n++] = (struct CMUnitTest){ t->name, run_target, NULL, NULL, (void *)t };
+	}
+	return _cmocka_run_group_tests("fuzz", tests, n, NULL, NULL);
 }
