@@ -334,20 +334,24 @@ main(int argc, char **argv)
 			}
 			gw.cfg.max_hold_days = (unsigned)n;
 			break;
-		case 'W':
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			gw.cfg.read_limit = (unsigned)n;
-			gw.cfg.read_burst = (unsigned)n;
-			if (*end == ':' && end[1] != '\0')
-				gw.cfg.read_burst = (unsigned)strtoul(end + 1, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || n > 600000 ||
-			    gw.cfg.read_burst > 600000 || (n > 0 && gw.cfg.read_burst == 0)) {
+		case 'W': {	/* PER_MIN[:BURST], the burst PER_MIN when left out */
+			char		 lim[32], *colon;
+			unsigned long	 burst;
+
+			snprintf(lim, sizeof(lim), "%s", optarg);
+			if ((colon = strchr(lim, ':')) != NULL)
+				*colon = '\0';
+			if (strlen(optarg) >= sizeof(lim) || parse_uint(lim, 600000, &n) == -1 ||
+			    parse_uint(colon != NULL ? colon + 1 : lim, 600000, &burst) == -1 ||
+			    (n > 0 && burst == 0)) {
 				fprintf(stderr, "gatewayd: --read-limit: PER_MIN[:BURST], 0 (none) to "
 				    "600000, burst 1 to 600000\n");
 				return 2;
 			}
+			gw.cfg.read_limit = (unsigned)n;
+			gw.cfg.read_burst = (unsigned)burst;
 			break;
+		}
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(); return 0;
 		case 'R': router_foreach(print_route, NULL); return 0;
