@@ -7,8 +7,12 @@
  * runs once to count its allocations, then once with the 1st failing, once
  * with the 2nd, and so on: it must return its error (or manage without),
  * never crash, and free everything (ASan's leak check in the sanitizer
- * build, valgrind in make valgrind). OpenSSL's and SQLite's own
- * allocations are not failed.
+ * build, valgrind in make valgrind). OpenSSL allocates through the same
+ * counter (CRYPTO_set_mem_functions, before its first allocation), so the
+ * hashing, signing and sealing paths meet its failures too; a scenario
+ * whose library says "done" after managing without an allocation must
+ * still give the right answer (checked with failures off). SQLite's own
+ * allocations are failed in test_ledger.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +24,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "fields.h"
@@ -29,6 +34,7 @@
 #include "schemas.h"
 #include "statement.h"
 #include "suppress.h"
+#include "vault.h"
 
 void	*__real_malloc(size_t);
 void	*__real_calloc(size_t, size_t);
@@ -108,16 +114,19 @@ typedef int (*scenario_fn)(void *arg);
 
 /* Runs fn with each of its allocations failing in turn. A failure in the
  * gateway's own code must be reported (-1); only a library may manage
- * without an allocation (jansson does, growing a buffer it can do without).
- * A run may allocate less than the first (a cache filled by then). */
+ * without an allocation (jansson does, growing a buffer it can do without;
+ * OpenSSL does, trying its next decoder). */
 static void
 each_allocation_fails(const char *name, scenario_fn fn, void *arg)
 {
 	unsigned long	total, n, reported = 0, managed = 0;
 	int		rc;
 
-	calls = 0;
 	fail_at = 0;
+	/* Once to fill the libraries' one-time state (OpenSSL's fetched
+	 * algorithms and random generator), then once to count. */
+	assert_int_equal(fn(arg), 0);
+	calls = 0;
 	assert_int_equal(fn(arg), 0);
 	total = calls;
 	assert_true(total > 0);
@@ -148,6 +157,40 @@ json_malloc(size_t n)
 {
 	/* jansson's own: the caller is inside libjansson. */
 	return fails(CALLER) ? NULL : __real_malloc(n);
+}
+
+/* OpenSSL's: the caller is inside libcrypto. */
+static void *
+crypto_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return fails(CALLER) ? NULL : __real_malloc(n);
+}
+
+static void *
+crypto_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return fails(CALLER) ? NULL : __real_realloc(p, n);
+}
+
+static void
+crypto_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
+
+/* The answer of a step that failed: the injected failure, if it happened
+ * during the step (failed_before: the flag as the step began); a broken
+ * result (2) otherwise, since nothing else can fail here. */
+static int
+step_failed(int failed_before)
+{
+	return failed && !failed_before ? -1 : 2;
 }
 
 /* ---- scenarios ---- */
@@ -255,22 +298,89 @@ sign_and_verify_note(void *arg)
 	char		*text, *note;
 	size_t		 tl;
 	struct checkpoint cp;
-	int		 rc = -1;
+	int		 rc, was;
 
 	if ((text = checkpoint_format("fuzz.example/log", 99, root)) == NULL)
-		return -1;
-	if ((note = note_sign(text, strlen(text), "fuzz.example/log", key)) != NULL) {
-		rc = note_verify(note, strlen(note), "fuzz.example/log", key, &tl) == 0 &&
-		    checkpoint_parse(note, tl, &cp) == 0 && cp.size == 99 ? 0 : -1;
-		free(note);
+		return step_failed(0);
+	was = failed;
+	if ((note = note_sign(text, strlen(text), "fuzz.example/log", key)) == NULL) {
+		free(text);
+		return step_failed(was);
 	}
+	/* A note signed while an allocation failed must verify all the same. */
+	was = failed;
+	if (note_verify(note, strlen(note), "fuzz.example/log", key, &tl) != 0)
+		rc = step_failed(was);
+	else
+		rc = checkpoint_parse(note, tl, &cp) == 0 && cp.size == 99 &&
+		    memcmp(cp.root, root, 32) == 0 ? 0 : 2;
+	free(note);
 	free(text);
+	return rc;
+}
+
+/* The scenario's own check, neither failing nor counted: ct sealed under
+ * key and aad opens to pt (version | nonce | ct | tag). */
+static int
+opens_to(const unsigned char key[32], const char *aad, const unsigned char *ct, size_t ctlen,
+    const char *pt)
+{
+	unsigned long	 saved = fail_at, counted = calls;
+	unsigned char	 out[256];
+	EVP_CIPHER_CTX	*ctx;
+	size_t		 n = ctlen - 1 - 12 - 16;
+	int		 len, fin, ok;
+
+	if (ctlen < 1 + 12 + 16 || n != strlen(pt) || n > sizeof(out) || ct[0] != 0x01)
+		return 0;
+	fail_at = 0;
+	ok = (ctx = EVP_CIPHER_CTX_new()) != NULL &&
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, ct + 1) == 1 &&
+	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_DecryptUpdate(ctx, out, &len, ct + 13, (int)n) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)(ct + 13 + n)) == 1 &&
+	    EVP_DecryptFinal_ex(ctx, out + len, &fin) == 1 && memcmp(out, pt, n) == 0;
+	EVP_CIPHER_CTX_free(ctx);
+	fail_at = saved;
+	calls = counted;
+	return ok;
+}
+
+static int
+seal_values(void *arg)
+{
+	static const char *const pts[] = { "reason: attendance support",
+	    "{\"child_name\":\"C\",\"phone\":\"07700 900123\"}", "FAM-1" };
+	struct vault_key	 k;
+	struct vault_plain	 v[3];
+	unsigned char		*ct[3];
+	size_t			 ctlen[3], i;
+	int			 rc = 0;
+
+	(void)arg;
+	memset(&k, 0, sizeof(k));
+	memset(k.key, 0x5a, sizeof(k.key));
+	memset(k.pseudonym, 'b', 64);
+	for (i = 0; i < 3; i++)
+		v[i] = (struct vault_plain){ pts[i], strlen(pts[i]), &ct[i], &ctlen[i] };
+	if (vault_key_seal_many(&k, v, 3) != 0) {
+		for (i = 0; i < 3; i++)
+			if (ct[i] != NULL)
+				return 2;	/* -1 promises nothing allocated */
+		return step_failed(0);
+	}
+	for (i = 0; i < 3; i++) {
+		if (!opens_to(k.key, k.pseudonym, ct[i], ctlen[i], pts[i]))
+			rc = 2;
+		free(ct[i]);
+	}
 	return rc;
 }
 
 static int
 merkle_proofs(void *arg)
 {
+	static merkle_hash	 expect;	/* the root of the first, unfailed run */
 	struct merkle_tree	*t;
 	merkle_hash		 leaf, root, proof[64];
 	size_t			 n;
@@ -278,7 +388,7 @@ merkle_proofs(void *arg)
 
 	(void)arg;
 	if ((t = merkle_tree_new()) == NULL)
-		return -1;
+		return step_failed(0);
 	for (unsigned i = 0; i < 300 && rc == 0; i++) {
 		memset(leaf, (int)i, sizeof(leaf));
 		rc = merkle_tree_append(t, leaf);
@@ -290,7 +400,12 @@ merkle_proofs(void *arg)
 	if (rc == 0)
 		rc = merkle_tree_consistency(t, 100, 300, proof, 64, &n) < 0 ? -1 : 0;
 	merkle_tree_free(t);
-	return rc == 0 ? 0 : -1;
+	if (rc != 0)
+		return step_failed(0);
+	if (fail_at == 0)
+		memcpy(expect, root, sizeof(root));
+	/* A hash computed while an allocation failed is the same hash. */
+	return memcmp(root, expect, sizeof(root)) == 0 ? 0 : 2;
 }
 
 static int
@@ -376,6 +491,13 @@ test_note(void **state)
 }
 
 static void
+test_vault_seal(void **state)
+{
+	(void)state;
+	each_allocation_fails("vault_key_seal_many", seal_values, NULL);
+}
+
+static void
 test_merkle(void **state)
 {
 	(void)state;
@@ -398,10 +520,16 @@ main(void)
 		cmocka_unit_test(test_schemas),
 		cmocka_unit_test(test_statement_verify),
 		cmocka_unit_test(test_note),
+		cmocka_unit_test(test_vault_seal),
 		cmocka_unit_test(test_merkle),
 		cmocka_unit_test(test_suppress),
 	};
 
+	/* Before OpenSSL's first allocation, or it refuses. */
+	if (!CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free)) {
+		fprintf(stderr, "test_failalloc: OpenSSL allocated before main\n");
+		return 1;
+	}
 	json_set_alloc_funcs(json_malloc, free);
 	return cmocka_run_group_tests_name("failalloc", tests, NULL, NULL);
 }
