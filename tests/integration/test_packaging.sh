@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packaging stays in step with the Makefile: docker/Dockerfile installs exactly
-# the Makefile's DEB_PKGS, copies no generated secrets into the image, and the
-# compose file and entrypoint parse. Needs no daemon. TAP output.
+# the Makefile's DEB_PKGS, copies no generated secrets into the image, the
+# compose file has a healthcheck, and the development profiles stay current.
+# Needs no daemon. TAP output.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 n=0; fails=0
@@ -45,7 +46,30 @@ else
 	notok "runtime_image_non_root_exposes_8443_data_in_var_lib_gateway"
 fi
 
-if sh -n docker/entrypoint.sh; then ok "entrypoint_parses"; else notok "entrypoint_parses"; fi
+# The development profiles' dates: every agreement and privacy notice that
+# the suite relies on being current stays current for a year from today, so
+# that the suite never starts failing on a date (housing-association's
+# agreement has expired on purpose: the agreement_expired tests use it).
+if out=$(python3 - <<'PY'
+import datetime, glob, json
+limit = datetime.date.today() + datetime.timedelta(days=365)
+bad = []
+for f in sorted(glob.glob("agency-profiles/*.json")):
+    p = json.load(open(f))
+    dates = [("privacy_notice.review_due", p["privacy_notice"]["review_due"])]
+    if p["id"] != "housing-association":
+        dates.append(("data_sharing_agreement.expires", p["data_sharing_agreement"]["expires"]))
+    for name, d in dates:
+        if datetime.date.fromisoformat(d) < limit:
+            bad.append("%s %s %s" % (f, name, d))
+print("\n".join(bad))
+PY
+) && [ -z "$out" ]; then
+	ok "development_profiles_stay_current_for_a_year"
+else
+	notok "development_profiles_stay_current_for_a_year"
+	echo "$out" | sed 's/^/# ends within a year: /'
+fi
 
 # compose.yaml: a healthcheck that presents a client certificate to /healthz.
 if grep -q 'healthcheck:' docker/compose.yaml && grep -q -- '"--cert"' docker/compose.yaml &&
