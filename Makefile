@@ -116,12 +116,8 @@ certs: certs/dev/ca.crt
 certs/dev/ca.crt: certs/mkpki.sh
 	sh certs/mkpki.sh certs/dev
 
-var/master.key:
-	mkdir -p var && chmod 700 var
-	umask 077 && openssl rand 32 > $@.tmp && mv $@.tmp $@
-
 run: deps
-	$(MAKE) build certs var/master.key
+	$(MAKE) build certs
 	exec $(BUILD)/gatewayd --port $(PORT) --data var
 
 # The whole suite, twice: a plain build and one under AddressSanitizer + UndefinedBehaviorSanitizer.

@@ -94,7 +94,22 @@ test_check_mode_validates_configuration() {
 	printf '%s' "$out" | grep -q 'police.json' && printf '%s' "$out" | grep -q 'lawful_basis'
 }
 
+# A data directory whose master key went missing: gatewayd refuses to start
+# rather than make a new key (every family's sealed data would be lost with
+# the old one), and nothing else makes one for it (make run, the container).
+test_missing_master_key_beside_data_refuses_to_start() {
+	local rc=0
+	[ -s "$GW_DATA/gateway.db" ] && mv "$GW_DATA/master.key" "$TMP/master.key.aside" || return 1
+	(cd "$TOP" && timeout 20 "$GATEWAYD" --port 0 --data "$GW_DATA" --tls "$CERTS") \
+		> "$TMP/nokey.log" 2>&1 || rc=$?
+	mv "$TMP/master.key.aside" "$GW_DATA/master.key"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'master key .* is missing but .* exists: refusing to start' "$TMP/nokey.log" ||
+		{ echo "# exit $rc:"; sed 's/^/#   /' "$TMP/nokey.log" | tail -5; return 1; }
+	! grep -qF 'master.key' "$TOP/Makefile" "$TOP/docker/Dockerfile" "$TOP/docker/compose.yaml"
+}
+
 gw_start || exit 1
-for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v sigterm); do run "$t"; done
+for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'sigterm\|master_key'); do run "$t"; done
 run test_sigterm_loses_nothing_acknowledged
+run test_missing_master_key_beside_data_refuses_to_start
 finish
