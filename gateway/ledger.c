@@ -61,12 +61,16 @@ struct ledger {
 	struct merkle_tree	*tree;
 	atomic_int		 dirty;		/* an append since the last hook */
 	atomic_uint_fast64_t	 size;		/* merkle_tree_size(tree), lock-free */
+	/* The newest entry's time (appended, perhaps not yet committed): a
+	 * checkpoint is never dated before an entry it may cover. */
+	atomic_int_fast64_t	 last_time;
 
 	/* The newest signed, stored checkpoint. */
 	pthread_mutex_t		 note_lock;
 	char			*note;
 	size_t			 note_len;
 	uint64_t		 note_size;
+	int64_t			 note_time;	/* its signed (or stored) time */
 
 	/* Checkpoint thread. */
 	pthread_mutex_t		 sign_lock;	/* one signature at a time */
@@ -96,6 +100,7 @@ ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry 
 	r.time_us = store_now_us();
 	if (r.time_us < last_time)
 		r.time_us = last_time;
+	atomic_store(&l->last_time, r.time_us);
 	r.e = *e;
 	if (ledger_leaf_hash(l->append_hs, &r, leaf) != 0 || store_ledger_insert(c, &r, leaf) != 0) {
 		log_errx("cannot append ledger entry %lld", (long long)r.seq);
@@ -215,6 +220,7 @@ on_commit(void *arg)
 struct cp_job {
 	uint64_t		 size;
 	const unsigned char	*root;
+	int64_t			 time_us;
 	const char		*note;
 };
 
@@ -223,7 +229,7 @@ store_cp_job(struct store_conn *c, void *arg)
 {
 	struct cp_job	*j = arg;
 
-	return store_checkpoint_insert(c, j->size, j->root, store_now_us(), j->note);
+	return store_checkpoint_insert(c, j->size, j->root, j->time_us, j->note);
 }
 
 /* Signs and stores a checkpoint of the current tree unless one of that size
@@ -235,6 +241,7 @@ sign_checkpoint(struct ledger *l)
 	merkle_hash	 root;
 	char		*body = NULL, *note = NULL, err[256];
 	uint64_t	 size;
+	int64_t		 when, floor;
 	int		 rc = -1;
 
 	pthread_mutex_lock(&l->sign_lock);
@@ -251,8 +258,17 @@ sign_checkpoint(struct ledger *l)
 		rc = 0;
 		goto out;
 	}
+	/* Signed at now, but never before an entry it covers or the checkpoint
+	 * before it, even if the clock went back: entries' times never go
+	 * backwards either (ledger_append), and a verifier checks both. */
+	floor = l->note_time;
 	pthread_mutex_unlock(&l->note_lock);
-	if ((body = checkpoint_format(l->origin, size, root)) == NULL)
+	when = store_now_us();
+	if (when < floor)
+		when = floor;
+	if (when < atomic_load(&l->last_time))
+		when = atomic_load(&l->last_time);
+	if ((body = checkpoint_format(l->origin, size, root, when)) == NULL)
 		goto out;
 	if ((note = signer_sign_note(l->signer, body, strlen(body), err, sizeof(err))) == NULL) {
 		log_errx("checkpoint at tree size %llu not signed: %s", (unsigned long long)size,
@@ -261,6 +277,7 @@ sign_checkpoint(struct ledger *l)
 	}
 	j.size = size;
 	j.root = root;
+	j.time_us = when;
 	j.note = note;
 	if (writer_submit(l->writer, store_cp_job, &j) != 0) {
 		log_errx("checkpoint at tree size %llu not stored", (unsigned long long)size);
@@ -271,6 +288,7 @@ sign_checkpoint(struct ledger *l)
 	l->note = note;
 	l->note_len = strlen(note);
 	l->note_size = size;
+	l->note_time = when;
 	pthread_mutex_unlock(&l->note_lock);
 	note = NULL;
 	log_debug("checkpoint signed at tree size %llu", (unsigned long long)size);
@@ -418,13 +436,16 @@ load(struct ledger *l, char *err, size_t errlen)
 	struct store_conn		*c;
 	merkle_hash			 root;
 	size_t				 tl = 0;
+	int64_t				 tail_seq, tail_time;
 	int				 rc, found;
 
 	if ((c = store_read_begin(l->store)) == NULL) {
 		snprintf(err, errlen, "ledger: no read connection");
 		return -1;
 	}
-	rc = store_ledger_leaves(c, 0, -1, collect_leaf, &lv);
+	rc = store_ledger_tail(c, &tail_seq, &tail_time);
+	if (rc == 0)
+		rc = store_ledger_leaves(c, 0, -1, collect_leaf, &lv);
 	found = rc == 0 ? store_checkpoint_latest(c, &cp) : -1;
 	if (rc == 0 && found >= 0 &&
 	    store_ledger_entries(c, 1, INT64_MAX, check_content, &content) != 0 &&
@@ -442,6 +463,7 @@ load(struct ledger *l, char *err, size_t errlen)
 			goto fail;
 		}
 	atomic_store(&l->size, merkle_tree_size(l->tree));
+	atomic_store(&l->last_time, tail_time);
 	if (found == 0) {
 		if (note_verify(cp.note, strlen(cp.note), l->origin, signer_pub(l->signer),
 		    &tl) != 0 || checkpoint_parse(cp.note, tl, &parsed) != 0) {
@@ -466,6 +488,8 @@ load(struct ledger *l, char *err, size_t errlen)
 		l->note = cp.note;
 		l->note_len = strlen(cp.note);
 		l->note_size = parsed.size;
+		/* Older checkpoints carry no signed time: their stored one. */
+		l->note_time = parsed.time_us != 0 ? parsed.time_us : cp.time_us;
 		cp.note = NULL;
 	}
 	if (content.bad_seq != 0) {

@@ -25,6 +25,7 @@
 struct cp {
 	uint64_t	size;
 	unsigned char	root[32];
+	int64_t		time_us;	/* signed time; 0: none (older checkpoints) */
 	uint64_t	order;		/* position fed, for stable sorting */
 };
 
@@ -38,6 +39,8 @@ struct ledger_verify {
 	int64_t			 next_seq;
 	int64_t			 last_time;
 	int64_t			 entry_bad;	/* lowest seq an entry check failed at */
+	int64_t			*times;		/* entry times, by seq - 1 */
+	size_t			 ntimes, captimes;
 	struct cp		*cps;
 	size_t			 ncp, capcp;
 	struct ledger_verify_report rep;
@@ -100,6 +103,7 @@ ledger_verify_free(struct ledger_verify *v)
 	merkle_tree_free(v->tree);
 	merkle_hasher_free(v->hs);
 	free(v->cps);
+	free(v->times);
 	free(v);
 }
 
@@ -130,6 +134,16 @@ ledger_verify_entry(struct ledger_verify *v, const struct ledger_record *r,
 		    "from another position)", (long long)r->seq);
 	if (v->rep.failures != before && v->entry_bad == 0)
 		v->entry_bad = v->rep.first_bad_seq;
+	if (v->ntimes == v->captimes) {
+		size_t	 cap = v->captimes ? v->captimes * 2 : 1024;
+		int64_t	*t = realloc(v->times, cap * sizeof(*t));
+
+		if (t == NULL)
+			return -1;
+		v->times = t;
+		v->captimes = cap;
+	}
+	v->times[v->ntimes++] = r->time_us;
 	return merkle_tree_append(v->tree, leaf);
 }
 
@@ -183,6 +197,7 @@ ledger_verify_checkpoint(struct ledger_verify *v, const char *note, size_t len,
 	}
 	v->cps[v->ncp].size = cp.size;
 	memcpy(v->cps[v->ncp].root, cp.root, 32);
+	v->cps[v->ncp].time_us = cp.time_us;
 	v->cps[v->ncp].order = n;
 	v->ncp++;
 	return 0;
@@ -203,7 +218,7 @@ ledger_verify_finish(struct ledger_verify *v, struct ledger_verify_report *rep)
 {
 	merkle_hash	 root, proof[MERKLE_MAX_PROOF];
 	uint64_t	 have = merkle_tree_size(v->tree), good = 0;
-	const struct cp	*prev = NULL;
+	const struct cp	*prev = NULL, *dated = NULL;
 	size_t		 n;
 	int		 rc;
 
@@ -236,6 +251,22 @@ ledger_verify_finish(struct ledger_verify *v, struct ledger_verify_report *rep)
 				v->rep.latest_size = c->size;
 				memcpy(v->rep.latest_root, c->root, 32);
 			}
+		}
+		/* A signed time is no earlier than the newest entry it covers,
+		 * nor than a smaller checkpoint's: a log never vouches for an
+		 * entry before the entry's own time. */
+		if (c->time_us != 0) {
+			if (c->size > 0 && c->size <= have && c->size <= v->ntimes &&
+			    v->times[c->size - 1] > c->time_us)
+				fail(v, (int64_t)c->size, "checkpoint at tree size %llu: signed "
+				    "at a time before entry %llu, which it covers",
+				    (unsigned long long)c->size, (unsigned long long)c->size);
+			if (dated != NULL && dated->size < c->size && dated->time_us > c->time_us)
+				fail(v, 0, "checkpoints at tree sizes %llu and %llu: the larger "
+				    "is signed at an earlier time",
+				    (unsigned long long)dated->size, (unsigned long long)c->size);
+			if (dated == NULL || c->time_us >= dated->time_us)
+				dated = c;
 		}
 		/* Successive signed checkpoints must be consistent. */
 		if (prev != NULL && c->size <= have) {

@@ -14,7 +14,10 @@
  *     (a truncated tail);
  *   - each checkpoint is consistent with the one before it (an RFC 9162
  *     consistency proof from the recomputed tree verifies against both
- *     signed roots).
+ *     signed roots);
+ *   - a checkpoint's signed time (note.h; older ones have none) is no
+ *     earlier than the newest entry it covers, nor than the signed time of
+ *     a checkpoint of a smaller tree.
  * Each failure is reported with the first sequence number it implicates.
  */
 #ifndef LEDGER_VERIFY_H

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "note.h"
+#include "rfc3339.h"
 
 static const char	 b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -307,20 +308,47 @@ note_verify(const char *note, size_t len, const char *name, const EVP_PKEY *pub,
 	return 0;
 }
 
+#define TIME_TAG	"time "
+
 char *
-checkpoint_format(const char *origin, uint64_t size, const unsigned char root[32])
+checkpoint_format(const char *origin, uint64_t size, const unsigned char root[32],
+    int64_t time_us)
 {
-	char	 b64[45], *out;
+	char	 b64[45], when[32], *out;
 	size_t	 len;
 
 	if (!note_name_valid(origin))
 		return NULL;
+	when[0] = '\0';
+	if (time_us != 0 && (time_us < 0 || rfc3339_fmt(time_us, when)[0] == 'i'))
+		return NULL;	/* "invalid": past year 9999 */
 	note_b64_encode(root, 32, b64);
-	len = strlen(origin) + 1 + 20 + 1 + strlen(b64) + 2;
+	len = strlen(origin) + 1 + 20 + 1 + strlen(b64) + 1 + strlen(TIME_TAG) + strlen(when) + 2;
 	if ((out = malloc(len)) == NULL)
 		return NULL;
-	snprintf(out, len, "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
+	if (time_us != 0)
+		snprintf(out, len, "%s\n%llu\n%s\n" TIME_TAG "%s\n", origin,
+		    (unsigned long long)size, b64, when);
+	else
+		snprintf(out, len, "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
 	return out;
+}
+
+/* The time line's value (after "time "), exactly as checkpoint_format()
+ * writes it: 0 with *us set, or -1. */
+static int
+time_line(const char *s, size_t len, int64_t *us)
+{
+	char	buf[32], again[32];
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (rfc3339_parse(buf, us) != 0 || *us <= 0 ||
+	    strcmp(rfc3339_fmt(*us, again), buf) != 0)
+		return -1;
+	return 0;
 }
 
 int
@@ -329,6 +357,7 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *cp)
 	const char	*line[3], *p = text, *end = text + len;
 	size_t		 llen[3];
 	uint64_t	 size = 0;
+	int64_t		 when = 0;
 
 	if (len == 0 || text[len - 1] != '\n' || !note_text_valid(text, len))
 		return -1;
@@ -340,7 +369,15 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *cp)
 		llen[i] = (size_t)(eol - p);
 		p = eol + 1;
 	}
-	/* Extension lines, if any, must be non-empty. */
+	/* The first extension line may be the signed time. */
+	if ((size_t)(end - p) > strlen(TIME_TAG) && memcmp(p, TIME_TAG, strlen(TIME_TAG)) == 0) {
+		const char *v = p + strlen(TIME_TAG), *eol = memchr(v, '\n', (size_t)(end - v));
+
+		if (eol == NULL || time_line(v, (size_t)(eol - v), &when) != 0)
+			return -1;
+		p = eol + 1;
+	}
+/* Extension lines, if any, must be non-empty. */
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL || eol == p)
@@ -364,5 +401,6 @@ checkpoint_parse(const char *text, size_t len, struct checkpoint *cp)
 	if (note_b64_decode(line[2], llen[2], cp->root, sizeof(cp->root)) != 32)
 		return -1;
 	cp->size = size;
+	cp->time_us = when;
 	return 0;
 }

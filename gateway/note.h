@@ -8,7 +8,11 @@
  * Ed25519 signature covers the text including its final newline. The key ID
  * is the first four bytes, big-endian, of
  *     SHA-256(NAME || 0x0A || 0x01 || 32-byte Ed25519 public key).
- * A checkpoint text is "ORIGIN\nTREE_SIZE\nBASE64(ROOT)\n".
+ * A checkpoint text is "ORIGIN\nTREE_SIZE\nBASE64(ROOT)\n", then this
+ * gateway's one extension line "time RFC3339\n": when it was signed, in UTC
+ * with microseconds ("time 2026-12-04T22:40:01.123456Z"), so that the time
+ * is signed with the size and root. Checkpoints signed before that line
+ * existed have none; other extension lines are allowed and ignored.
  */
 #ifndef NOTE_H
 #define NOTE_H
@@ -56,14 +60,21 @@ struct checkpoint {
 	char		origin[NOTE_ORIGIN_MAX];
 	uint64_t	size;
 	unsigned char	root[32];
+	int64_t		time_us;	/* the signed time; 0: the checkpoint has none */
 };
 
-/* The checkpoint text for (origin, size, root): malloc'd, caller frees; NULL
- * if origin is not a valid key name or on allocation failure. */
-char	*checkpoint_format(const char *origin, uint64_t size, const unsigned char root[32]);
+/* The checkpoint text for (origin, size, root) signed at time_us (> 0; 0:
+ * no time line, as before the line existed): malloc'd, caller frees; NULL
+ * if origin is not a valid key name, the time is not in years 1970..9999,
+ * or on allocation failure. */
+char	*checkpoint_format(const char *origin, uint64_t size, const unsigned char root[32],
+	    int64_t time_us);
 /* Parses a checkpoint text (the note's text, not the signatures): origin
- * (a valid key name, as checkpoint_format() requires), decimal size without leading zeros, base64 root of exactly 32 bytes,
- * optional non-empty extension lines (ignored). 0, or -1 if malformed. */
+ * (a valid key name, as checkpoint_format() requires), decimal size without
+ * leading zeros, base64 root of exactly 32 bytes, optional non-empty
+ * extension lines. A first extension line starting "time " must be the time
+ * exactly as checkpoint_format() writes it (cp->time_us; else 0); the others
+ * are ignored. 0, or -1 if malformed. */
 int	checkpoint_parse(const char *text, size_t len, struct checkpoint *cp);
 
 /* Standard base64 (RFC 4648 section 4) with padding. Encode: writes

@@ -91,11 +91,9 @@ const char		*store_path(const struct store *);
 const char		*store_vfs(void);
 /* Current time as microseconds since the epoch, UTC. */
 int64_t			 store_now_us(void);
-/* Formats microseconds since the epoch as RFC 3339 UTC with microseconds:
- * "2026-11-24T05:01:02.123456Z". buf must hold 32 bytes. */
+/* rfc3339_fmt() and rfc3339_parse() (rfc3339.h), under the names the
+ * store's callers know. */
 char			*store_time_fmt(int64_t us, char buf[32]);
-/* Parses RFC 3339 ("2026-11-24", "2026-11-24T05:01:02Z", fractional
- * seconds and offsets accepted). 0 on success, -1 if malformed. */
 int			 store_time_parse(const char *s, int64_t *us);
 /* Fills buf with a new id: prefix + a ULID in lower-case Crockford base32
  * (26 chars: 48 bits of milliseconds, 80 random bits), so ids sort by

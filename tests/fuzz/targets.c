@@ -88,7 +88,7 @@ note_init(void)
 	EVP_PKEY_CTX_free(ctx);
 	for (size_t i = 0; i < sizeof(root); i++)
 		root[i] = (unsigned char)(i * 37 + 11);
-	if ((note_text = checkpoint_format(NOTE_NAME, 123456, root)) == NULL ||
+	if ((note_text = checkpoint_format(NOTE_NAME, 123456, root, 1764806401123456)) == NULL ||
 	    (note_signed = note_sign(note_text, strlen(note_text), NOTE_NAME, note_key)) == NULL)
 		return -1;
 	note_seeds[0].bytes = note_signed;
@@ -111,7 +111,7 @@ note_one(const uint8_t *data, size_t len)
 		(void)checkpoint_parse(p, textlen, &cp);
 	}
 	if (checkpoint_parse(p, len, &cp) == 0) {
-		again = checkpoint_format(cp.origin, cp.size, cp.root);
+		again = checkpoint_format(cp.origin, cp.size, cp.root, cp.time_us);
 		assert(again != NULL);
 		assert(strlen(again) <= len && memcmp(again, p, strlen(again)) == 0);
 		free(again);

@@ -69,9 +69,26 @@ test_checkpoint_is_a_c2sp_signed_note() {
 	[ "$(sed -n 1p "$TMP/cp.txt")" = "$ORIGIN" ] &&
 	sed -n 2p "$TMP/cp.txt" | grep -Eq '^[1-9][0-9]*$' &&
 	[ "$(sed -n 3p "$TMP/cp.txt" | base64 -d | wc -c)" -eq 32 ] &&
-	[ -z "$(sed -n 4p "$TMP/cp.txt")" ] &&
-	sed -n 5p "$TMP/cp.txt" | grep -q "^— $ORIGIN [A-Za-z0-9+/]*=*\$" &&
-	[ "$(wc -l < "$TMP/cp.txt")" -eq 5 ]
+	sed -n 4p "$TMP/cp.txt" | grep -Eq '^time [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$' &&
+	[ -z "$(sed -n 5p "$TMP/cp.txt")" ] &&
+	sed -n 6p "$TMP/cp.txt" | grep -q "^— $ORIGIN [A-Za-z0-9+/]*=*\$" &&
+	[ "$(wc -l < "$TMP/cp.txt")" -eq 6 ]
+}
+
+# DESIGN.md: checkpoints sign the tree size, root hash and time. The time
+# line is signed with them, is close to now, and is no earlier than the
+# newest entry the checkpoint covers.
+test_checkpoint_signs_its_time() {
+	local n t now last
+	n=$(cp_size) || return 1
+	t=$(sed -n 4p "$TMP/cp.txt" | sed 's/^time //')
+	t=$(date -u -d "$t" +%s) || return 1
+	now=$(date -u +%s)
+	req auditor GET "/v1/ledger/entries?from=$n&to=$n"
+	expect 200 || return 1
+	last=$(date -u -d "$(jget '.entries[0].time')" +%s) || return 1
+	echo "# checkpoint at $n signed at $t, its newest entry at $last, now $now"
+	[ "$t" -le "$now" ] && [ "$t" -ge $((now - 120)) ] && [ "$t" -ge "$last" ]
 }
 
 test_published_key_is_the_key_beside_the_data() {
@@ -86,8 +103,8 @@ test_published_key_is_the_key_beside_the_data() {
 # the signature line holds base64(4-byte key ID || 64-byte Ed25519 signature).
 test_checkpoint_signature_verifies_with_openssl_and_the_public_key_alone() {
 	cp_size > /dev/null || return 1
-	head -n 3 "$TMP/cp.txt" > "$TMP/msg"
-	sed -n 5p "$TMP/cp.txt" | awk '{print $3}' | base64 -d > "$TMP/sigline" || return 1
+	head -n 4 "$TMP/cp.txt" > "$TMP/msg"
+	sed -n 6p "$TMP/cp.txt" | awk '{print $3}' | base64 -d > "$TMP/sigline" || return 1
 	[ "$(wc -c < "$TMP/sigline")" -eq 68 ] || return 1
 	tail -c 64 "$TMP/sigline" > "$TMP/sig"
 	openssl pkeyutl -verify -pubin -inkey "$TMP/served.pub" -rawin -in "$TMP/msg" \
@@ -97,9 +114,13 @@ test_checkpoint_signature_verifies_with_openssl_and_the_public_key_alone() {
 	{ printf '%s\n\001' "$ORIGIN"; openssl pkey -pubin -in "$TMP/served.pub" -outform DER | tail -c 32; } |
 		openssl dgst -sha256 -binary | head -c 4 > "$TMP/keyid"
 	cmp -s "$TMP/keyid" <(head -c 4 "$TMP/sigline") || { echo "# key ID differs"; return 1; }
-	# And a changed tree size does not verify.
+	# And a changed tree size, or time, does not verify.
 	sed '2s/$/0/' "$TMP/msg" > "$TMP/msg2"
 	! openssl pkeyutl -verify -pubin -inkey "$TMP/served.pub" -rawin -in "$TMP/msg2" \
+		-sigfile "$TMP/sig" > /dev/null 2>&1 || return 1
+	sed '4s/^time 2/time 1/' "$TMP/msg" > "$TMP/msg3"
+	! cmp -s "$TMP/msg" "$TMP/msg3" &&
+	! openssl pkeyutl -verify -pubin -inkey "$TMP/served.pub" -rawin -in "$TMP/msg3" \
 		-sigfile "$TMP/sig" > /dev/null 2>&1
 }
 
@@ -323,6 +344,7 @@ run test_consent_record_and_withdrawal_are_ledger_entries
 run test_ledger_holds_no_personal_data
 run test_start_and_key_creation_are_entries
 run test_checkpoint_is_a_c2sp_signed_note
+run test_checkpoint_signs_its_time
 run test_published_key_is_the_key_beside_the_data
 run test_checkpoint_signature_verifies_with_openssl_and_the_public_key_alone
 run test_inclusion_proofs_verify_with_an_independent_implementation

@@ -300,7 +300,7 @@ sign_and_verify_note(void *arg)
 	struct checkpoint cp;
 	int		 rc, was;
 
-	if ((text = checkpoint_format("fuzz.example/log", 99, root)) == NULL)
+	if ((text = checkpoint_format("fuzz.example/log", 99, root, 1764806401123456)) == NULL)
 		return step_failed(0);
 	was = failed;
 	if ((note = note_sign(text, strlen(text), "fuzz.example/log", key)) == NULL) {

@@ -31,6 +31,7 @@ struct fixture {
 	unsigned char		 leaf[N][32];
 	char			*notes[3];
 	uint64_t		 sizes[3];
+	int64_t			 times[3];	/* signed times; 0: none */
 	unsigned		 messages;
 };
 
@@ -45,7 +46,7 @@ sign_checkpoints(struct fixture *f)
 		assert_int_equal(merkle_tree_append(t, f->leaf[i]), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(merkle_tree_root(t, f->sizes[i], root), 0);
-		char *body = checkpoint_format(ORIGIN, f->sizes[i], root);
+		char *body = checkpoint_format(ORIGIN, f->sizes[i], root, f->times[i]);
 		assert_non_null(body);
 		free(f->notes[i]);
 		f->notes[i] = note_sign(body, strlen(body), ORIGIN, f->key);
@@ -75,6 +76,10 @@ setup(void **state)
 	f->sizes[0] = 3;
 	f->sizes[1] = 7;
 	f->sizes[2] = 10;
+	/* Entry seq s is at 1000000 + s - 1 us; each checkpoint a little after
+	 * its newest entry. */
+	for (int i = 0; i < 3; i++)
+		f->times[i] = 1000000 + (int64_t)f->sizes[i] + 5;
 	sign_checkpoints(f);
 	*state = f;
 	return 0;
@@ -177,6 +182,42 @@ test_deleted_entry_is_detected_at_its_seq(void **state)
 }
 
 static void
+test_checkpoint_signed_before_an_entry_it_covers_is_refused(void **state)
+{
+	struct fixture			*f = *state;
+	struct ledger_verify_report	 rep;
+
+	/* The checkpoint at 7 dated before entry 7 (a clock set back, or an
+	 * entry dated forward after the fact). */
+	f->times[1] = f->rec[6].time_us - 1;
+	sign_checkpoints(f);
+	assert_int_equal(run(f, all, N, &rep), 1);
+	assert_int_equal(rep.first_bad_seq, 7);
+	/* Dated exactly at its newest entry is fine (and the one at 3 no later). */
+	f->times[0] = f->rec[2].time_us;
+	f->times[1] = f->rec[6].time_us;
+	sign_checkpoints(f);
+	assert_int_equal(run(f, all, N, &rep), 0);
+}
+
+static void
+test_larger_checkpoint_signed_earlier_is_refused(void **state)
+{
+	struct fixture			*f = *state;
+	struct ledger_verify_report	 rep;
+
+	f->times[0] = f->times[2] + 1;	/* size 3 signed after size 10 */
+	sign_checkpoints(f);
+	assert_int_equal(run(f, all, N, &rep), 1);
+	assert_true(f->messages > 0);
+	/* Checkpoints without a signed time (before it existed) are not judged
+	 * on time. */
+	f->times[0] = f->times[1] = f->times[2] = 0;
+	sign_checkpoints(f);
+	assert_int_equal(run(f, all, N, &rep), 0);
+}
+
+static void
 test_swapped_entries_are_detected_at_the_first(void **state)
 {
 	struct fixture			*f = *state;
@@ -275,6 +316,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_entry_is_detected_at_its_seq, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_checkpoint_signed_before_an_entry_it_covers_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_larger_checkpoint_signed_earlier_is_refused,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_entries_are_detected_at_the_first,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

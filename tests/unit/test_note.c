@@ -232,7 +232,7 @@ test_fresh_key_signs_a_checkpoint_that_verifies(void **state)
 	assert_non_null(pubonly);
 	for (int i = 0; i < 32; i++)
 		root[i] = (unsigned char)(i * 7);
-	char *body = checkpoint_format(origin, 1234567, root);
+	char *body = checkpoint_format(origin, 1234567, root, 1764806401123456);
 	assert_non_null(body);
 	char *note = note_sign(body, strlen(body), origin, k);
 	assert_non_null(note);
@@ -242,8 +242,16 @@ test_fresh_key_signs_a_checkpoint_that_verifies(void **state)
 	assert_string_equal(cp.origin, origin);
 	assert_int_equal(cp.size, 1234567);
 	assert_memory_equal(cp.root, root, 32);
+	assert_true(cp.time_us == 1764806401123456);
+	/* The time is signed: moving it breaks the signature. */
+	char *p = strstr(note, "2025-12-04T00:00:01.123456Z");
+	assert_non_null(p);
+	p[3] = '4';
+	assert_int_equal(note_verify(note, strlen(note), origin, pubonly, NULL), 1);
+	p[3] = '5';
+	assert_int_equal(note_verify(note, strlen(note), origin, pubonly, NULL), 0);
 	/* The tree size is signed: raising it breaks the signature. */
-	char *p = strstr(note, "1234567");
+	p = strstr(note, "1234567");
 	p[0] = '2';
 	assert_int_equal(note_verify(note, strlen(note), origin, pubonly, NULL), 1);
 	free(note);
@@ -262,12 +270,20 @@ test_checkpoint_format_is_the_c2sp_text(void **state)
 	/* The example of c2sp.org/tlog-checkpoint. */
 	assert_int_equal(note_b64_decode("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=", 44,
 	    root, sizeof(root)), 32);
-	s = checkpoint_format("example.com/behind-the-sofa", 20852163, root);
+	s = checkpoint_format("example.com/behind-the-sofa", 20852163, root, 0);
 	assert_non_null(s);
 	assert_string_equal(s, "example.com/behind-the-sofa\n20852163\n"
 	    "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n");
 	free(s);
-	assert_null(checkpoint_format("bad origin", 1, root));
+	/* With the signed time: the spec's first extension line. */
+	s = checkpoint_format("example.com/behind-the-sofa", 20852163, root, 1764806401000007);
+	assert_non_null(s);
+	assert_string_equal(s, "example.com/behind-the-sofa\n20852163\n"
+	    "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-12-04T00:00:01.000007Z\n");
+	free(s);
+	assert_null(checkpoint_format("bad origin", 1, root, 0));
+	assert_null(checkpoint_format("o", 1, root, -1));
+	assert_null(checkpoint_format("o", 1, root, 253402300800000000));	/* year 10000 */
 }
 
 static void
@@ -289,6 +305,15 @@ test_checkpoint_parse_rejects_malformed_bodies(void **state)
 		"a b\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
 		"a+b\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
 		"\xc3\xa9\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+		/* a time line not exactly as checkpoint_format() writes it */
+		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-12-04T00:00:01Z\n",
+		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-12-04\n",
+		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+		    "time 2025-12-04T01:00:01.000000+01:00\n",
+		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-02-30T00:00:01.000000Z\n",
+		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime \n",
+		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 1969-12-31T23:59:59.000000Z\n",
+		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-12-04T00:00:01.000000Z",
 	};
 	char			 ok[128];
 
@@ -298,9 +323,19 @@ test_checkpoint_parse_rejects_malformed_bodies(void **state)
 	snprintf(ok, sizeof(ok), "o\n0\n%s\n", root);
 	assert_int_equal(checkpoint_parse(ok, strlen(ok), &cp), 0);
 	assert_int_equal(cp.size, 0);
+	assert_true(cp.time_us == 0);
 	snprintf(ok, sizeof(ok), "o\n18446744073709551615\n%s\next\n", root);
 	assert_int_equal(checkpoint_parse(ok, strlen(ok), &cp), 0);
 	assert_true(cp.size == UINT64_MAX);
+	assert_true(cp.time_us == 0);
+	/* The time line, then other extension lines (ignored). */
+	snprintf(ok, sizeof(ok), "o\n7\n%s\ntime 2025-12-04T00:00:01.000007Z\next\n", root);
+	assert_int_equal(checkpoint_parse(ok, strlen(ok), &cp), 0);
+	assert_true(cp.time_us == 1764806401000007);
+	/* A later extension line that looks like a time is not the time. */
+	snprintf(ok, sizeof(ok), "o\n7\n%s\next\ntime whenever\n", root);
+	assert_int_equal(checkpoint_parse(ok, strlen(ok), &cp), 0);
+	assert_true(cp.time_us == 0);
 }
 
 static void

@@ -100,7 +100,7 @@ test_signed_checkpoint_verifies_with_published_key(void **state)
 	struct signer	*s = signer_open(dir, NAME, &created, err, sizeof(err));
 
 	assert_non_null(s);
-	char *body = checkpoint_format(NAME, 42, root);
+	char *body = checkpoint_format(NAME, 42, root, 0);
 	assert_non_null(body);
 	char *note = signer_sign_note(s, body, strlen(body), err, sizeof(err));
 	assert_non_null(note);

@@ -127,7 +127,7 @@ finish_doc(struct world *w, json_t *body, const char *issued_to, EVP_PKEY *signe
 	(void)append(w, "staff:Later", "staff", "record.read", "dis_9");	/* after the issue */
 
 	assert_int_equal(merkle_tree_root(w->tree, (uint64_t)w->n, root), 0);
-	assert_non_null(text = checkpoint_format(ORIGIN, (uint64_t)w->n, root));
+	assert_non_null(text = checkpoint_format(ORIGIN, (uint64_t)w->n, root, 1764806401123456));
 	assert_non_null(note = note_sign(text, strlen(text), ORIGIN, signer));
 	free(text);
 
