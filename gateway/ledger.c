@@ -17,11 +17,14 @@
  * keep coming, so no entry waits more than a second for a signature. Each
  * checkpoint is stored (durably, through the writer) before it is served.
  * The private key is read from disk for each signature and freed after
- * (signer.c). At start the tree is checked against the newest checkpoint:
- * if the stored entries no longer produce the signed root, the gateway
- * refuses to start rather than sign a history inconsistent with its past.
+ * (signer.c). At start the tree is checked against the newest checkpoint
+ * stored and against the newest one signed, kept outside the database
+ * (ledger_head.h): if the stored entries no longer produce either signed
+ * root, the gateway refuses to start rather than sign a history
+ * inconsistent with its past.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -36,6 +39,7 @@
 #include <sys/prctl.h>
 
 #include "ledger.h"
+#include "ledger_head.h"
 #include "log.h"
 #include "merkle.h"
 #include "note.h"
@@ -50,6 +54,7 @@ struct ledger {
 	struct writer		*writer;
 	struct signer		*signer;
 	char			 origin[NOTE_ORIGIN_MAX];
+	char			 head_path[PATH_MAX];	/* DATA_DIR/ledger.head */
 
 	/* Leaf hashes of new entries: ledger_append() runs in writer jobs,
 	 * on the writer thread only, so one hasher serves (no fetch per entry);
@@ -283,6 +288,10 @@ sign_checkpoint(struct ledger *l)
 		log_errx("checkpoint at tree size %llu not stored", (unsigned long long)size);
 		goto out;
 	}
+	/* Stored: now the head outside the database may move to it. */
+	if (ledger_head_write(l->head_path, note, strlen(note)) != 0)
+		log_errx("checkpoint at tree size %llu: %s not written: %s",
+		    (unsigned long long)size, l->head_path, strerror(errno));
 	pthread_mutex_lock(&l->note_lock);
 	free(l->note);
 	l->note = note;
@@ -422,9 +431,64 @@ check_content(const struct ledger_record *r, const unsigned char *leaf, void *ar
 	return 0;
 }
 
+/* The tree (loaded) must extend the newest checkpoint this gateway signed,
+ * kept in ledger.head; without the file (a new installation, or one made
+ * before it existed) it is made from the newest stored checkpoint. 0, or -1
+ * with a message in err. */
+static int
+check_head(struct ledger *l, char *err, size_t errlen)
+{
+	struct checkpoint	 hp;
+	merkle_hash		 root;
+	uint64_t		 have = merkle_tree_size(l->tree);
+	size_t			 len, tl = 0;
+	char			*head;
+	int			 rc = -1;
+
+	if ((head = ledger_head_read(l->head_path, &len)) == NULL) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "ledger: cannot read %s: %s", l->head_path,
+			    strerror(errno));
+			return -1;
+		}
+		if (l->note == NULL)
+			return 0;
+		if (ledger_head_write(l->head_path, l->note, l->note_len) != 0) {
+			snprintf(err, errlen, "ledger: cannot write %s: %s", l->head_path,
+			    strerror(errno));
+			return -1;
+		}
+		log_info("ledger: %s made from the newest stored checkpoint (tree size %llu)",
+		    l->head_path, (unsigned long long)l->note_size);
+		return 0;
+	}
+	if (note_verify(head, len, l->origin, signer_pub(l->signer), &tl) != 0 ||
+	    checkpoint_parse(head, tl, &hp) != 0)
+		snprintf(err, errlen, "ledger: %s is not a checkpoint signed by ledger.key under "
+		    "origin %s", l->head_path, l->origin);
+	else if (hp.size > have)
+		snprintf(err, errlen, "ledger: this gateway signed a checkpoint of %llu entries "
+		    "(%s) but the database holds %llu: entries were removed, or an older copy "
+		    "of the database is in place. If a backup was restored on purpose, keep "
+		    "that file elsewhere (gatewayctl ledger verify --checkpoint FILE shows what "
+		    "was lost) and remove it to start from the restored ledger",
+		    (unsigned long long)hp.size, l->head_path, (unsigned long long)have);
+	else if (merkle_tree_root(l->tree, hp.size, root) != 0)
+		snprintf(err, errlen, "ledger: out of memory");
+	else if (memcmp(root, hp.root, 32) != 0)
+		snprintf(err, errlen, "ledger: the stored entries do not match the checkpoint "
+		    "this gateway last signed (%s, tree size %llu): the ledger was rewritten; "
+		    "run gatewayctl ledger verify --checkpoint %s", l->head_path,
+		    (unsigned long long)hp.size, l->head_path);
+	else
+		rc = 0;
+	free(head);
+	return rc;
+}
+
 /* Rebuilds the tree from the database, recomputing every leaf from its
- * entry, and checks it against the newest stored checkpoint. 0, or -1 with
- * a message in err. */
+ * entry, and checks it against the newest stored checkpoint and the newest
+ * signed one (check_head). 0, or -1 with a message in err. */
 static int
 load(struct ledger *l, char *err, size_t errlen)
 {
@@ -498,6 +562,8 @@ load(struct ledger *l, char *err, size_t errlen)
 		    (long long)content.bad_seq);
 		goto fail;
 	}
+	if (check_head(l, err, errlen) != 0)
+		goto fail;
 	free(lv.h);
 	return 0;
 fail:
@@ -553,6 +619,11 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	}
 	if ((l->signer = signer_open(data_dir, l->origin, &created, err, errlen)) == NULL)
 		goto fail;
+	if (snprintf(l->head_path, sizeof(l->head_path), "%s/%s", data_dir, LEDGER_HEAD_FILE) >=
+	    (int)sizeof(l->head_path)) {
+		snprintf(err, errlen, "ledger: data directory path too long");
+		goto fail;
+	}
 	if (load(l, err, errlen) != 0)
 		goto fail;
 
