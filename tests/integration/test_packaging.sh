@@ -79,5 +79,21 @@ else
 	notok "compose_healthcheck_uses_client_certificate"
 fi
 
+# compose.yaml gives the container only what gatewayd reads: every file the
+# profiles name and the gateway's own, file by file; of private keys only the
+# server's, the gateway's client key and the healthcheck's auditor key (never
+# a CA key, an agency's key or another role's).
+mounts=$(sed -n 's|^[[:space:]]*- \.\./certs/dev/\([^:]*\):.*|\1|p' docker/compose.yaml)
+needed=$(grep -ho '"certs/dev/[^"]*"' agency-profiles/*.json | tr -d '"' | sed 's|^certs/dev/||' | sort -u)
+missing=$(comm -23 <(echo "$needed") <(echo "$mounts" | sort -u))
+keys=$(echo "$mounts" | grep '\.key$' | sort | tr '\n' ' ')
+if [ -z "$missing" ] && [ "$keys" = "auditor.key gateway-client.key server.key " ] &&
+   ! grep -Eq '^[[:space:]]*- \.\./certs/dev/?:' docker/compose.yaml; then
+	ok "compose_mounts_only_the_keys_the_gateway_needs"
+else
+	notok "compose_mounts_only_the_keys_the_gateway_needs"
+	echo "# missing: $missing; keys: $keys"
+fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
