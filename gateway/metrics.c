@@ -177,11 +177,21 @@ metrics_render(struct metrics *m, size_t *len)
 {
 	struct buf	 b = { malloc(4096), 0, 4096, 0 };
 	const char	*seen[MAX_COUNTERS];
-	size_t		 nseen = 0, i, k, s;
+	struct gauge	 g[MAX_GAUGES];
+	double		 gv[MAX_GAUGES];
+	size_t		 nseen = 0, i, k, s, ng;
 	unsigned long	 cum = 0;
 
 	if (b.p == NULL)
 		return NULL;
+	/* Gauges first, outside the lock: several query the store, and every
+	 * reply takes the lock to count itself (metrics_request). */
+	pthread_mutex_lock(&m->lock);
+	ng = m->ngauges;
+	memcpy(g, m->gauges, ng * sizeof(*g));
+	pthread_mutex_unlock(&m->lock);
+	for (i = 0; i < ng; i++)
+		gv[i] = g[i].fn(g[i].arg);
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->ncounters; i++) {
 		for (s = 0; s < nseen && seen[s] != m->counters[i].name; s++)
@@ -211,11 +221,10 @@ metrics_render(struct metrics *m, size_t *len)
 	bprintf(&b, "gateway_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cum);
 	bprintf(&b, "gateway_request_duration_seconds_sum %.9g\n", m->hist_sum);
 	bprintf(&b, "gateway_request_duration_seconds_count %lu\n", m->hist_count);
-	for (i = 0; i < m->ngauges; i++)
-		bprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", m->gauges[i].name,
-		    m->gauges[i].help, m->gauges[i].name, m->gauges[i].name,
-		    m->gauges[i].fn(m->gauges[i].arg));
 	pthread_mutex_unlock(&m->lock);
+	for (i = 0; i < ng; i++)
+		bprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", g[i].name, g[i].help,
+		    g[i].name, g[i].name, gv[i]);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
