@@ -271,8 +271,10 @@ render_text(const json_t *x, size_t *len)
 	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by %s\n",
 	    jstr(x, "family_id"), jstr(x, "prepared_at"), jstr(x, "prepared_by"));
 	if (strcmp(jstr(x, "records"), "available") != 0) {
-		bprintf(&b, "\nThe records about this family were %s on %s. Nothing readable "
-		    "about the family is held.\n", jstr(x, "records"),
+		bprintf(&b, "\nThe records about this family were %s on %s: what was shared, and "
+		    "the reasons given, can no longer be read by anyone. What is kept is the "
+		    "record of what was shared, with whom and when (below), by which the "
+		    "charity accounts for its sharing.\n", jstr(x, "records"),
 		    day(x, "records_changed_at", d1));
 	}
 	a = json_object_get(x, "disclosures");
@@ -291,8 +293,16 @@ render_text(const json_t *x, size_t *len)
 			    jstr(json_object_get(it, "lawful_basis"), "article9"));
 		bprintf(&b, "\n   Reference: %s\n   Information shared:\n", jstr(it, "reference"));
 		v = json_object_get(it, "data");
-		if (!json_is_object(v) || json_object_size(v) == 0)
-			bprintf(&b, "     (no longer readable)\n");
+		if (!json_is_object(v) || json_object_size(v) == 0) {
+			const json_t	*f;
+			size_t		 fi;
+
+			bprintf(&b, "     (no longer readable; the fields shared were:");
+			json_array_foreach(json_object_get(it, "fields"), fi, f)
+				bprintf(&b, "%s %s", fi ? "," : "",
+				    json_string_value(f) ? json_string_value(f) : "");
+			bprintf(&b, ")\n");
+		}
 		json_object_foreach((json_t *)v, k, fv) {
 			bprintf(&b, "     %s: ", k);
 			text_value(&b, fv);
@@ -405,7 +415,10 @@ subject_access(struct request *r, struct response *rs)
 		j.state = strcmp(er.kind, "expired") == 0 ? "expired" : "erased";
 	else
 		j.state = "erased";
-	if (rc != -1 && key == 1 &&
+	/* An erased or expired family's records are listed too, their content
+	 * unreadable (data null): what was shared, with whom and when is still
+	 * held, and the family is told so. */
+	if (rc != -1 && (key == 1 || key == 2) &&
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
 	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0))

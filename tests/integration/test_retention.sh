@@ -106,7 +106,15 @@ test_data_past_retention_unreadable() {
 	expect 200 && [ "$(jget .erased)" = true ] && [ "$(jget '.data // null')" = null ] &&
 	! printf '%s' "$RESP" | grep -q 'Testchild-Marker' || return 1
 	req staff GET /v1/families/FAM-700/subject-access "" -H 'X-Access-Reason: family asked'
-	expect 200 && [ "$(jget .records)" = expired ] && [ "$(jget '.disclosures | length')" = 0 ]
+	expect 200 && [ "$(jget .records)" = expired ] && [ "$(jget '.disclosures | length')" = 1 ] &&
+	[ "$(jget '.disclosures[0].data')" = null ] && [ "$(jget '.disclosures[0].reference')" = "$D700" ] &&
+	[ "$(jget '.disclosures[0].fields | length')" -ge 1 ] &&
+	! printf '%s' "$RESP" | grep -q 'Testchild-Marker' || return 1
+	# The text form says what is still held, not that nothing is.
+	req staff GET "/v1/families/FAM-700/subject-access?format=text" "" -H 'X-Access-Reason: family asked'
+	expect 200 && printf '%s' "$RESP" | grep -q 'What is kept is the record of what was shared' &&
+	printf '%s' "$RESP" | grep -q 'no longer readable; the fields shared were: ' &&
+	! printf '%s' "$RESP" | grep -q 'Nothing readable'
 }
 test_kept_families_still_readable() {
 	req staff GET /v1/families/FAM-701/subject-access "" -H 'X-Access-Reason: check'
