@@ -464,12 +464,33 @@ vcache_put(struct anchors *a, const unsigned char digest[32], time_t until,
 	pthread_mutex_unlock(&a->vlock);
 }
 
+/* The earliest notAfter of the chain as presented and of the trust anchor
+ * in tl that it chains to. */
+static time_t
+chain_not_after(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *certs, unsigned n)
+{
+	gnutls_x509_crt_t	anchor;
+	time_t			t, until = AUTH_NO_EXPIRY;
+	unsigned		i;
+
+	for (i = 0; i < n; i++)
+		if ((t = gnutls_x509_crt_get_expiration_time(certs[i])) != (time_t)-1 && t < until)
+			until = t;
+	if (gnutls_x509_trust_list_get_issuer(tl, certs[n - 1], &anchor, GNUTLS_TL_GET_COPY) == 0) {
+		if ((t = gnutls_x509_crt_get_expiration_time(anchor)) != (time_t)-1 && t < until)
+			until = t;
+		gnutls_x509_crt_deinit(anchor);
+	}
+	return until;
+}
+
 static int
 verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
     struct principal *p, const char **why)
 {
 	gnutls_x509_crt_t	 certs[MAX_CHAIN];
 	const struct agency	*ag;
+	gnutls_x509_trust_list_t used = NULL;	/* the anchors that verified it */
 	unsigned		 i, imported = 0, status;
 	char			 ou[64], cn[128];
 	unsigned char		 digest[32];
@@ -508,6 +529,7 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 			*why = status_reason(status);
 			goto out;
 		}
+		used = a->agencies[k].tl;
 		p->role = ROLE_AGENCY;
 		p->agency = ag;
 		snprintf(p->name, sizeof(p->name), "%s", ag->id);
@@ -529,18 +551,18 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	}
 	snprintf(p->name, sizeof(p->name), "%s", cn);
 	snprintf(p->id, sizeof(p->id), "%s:%s", role_name(p->role), cn);
+	used = a->charity;
 	rc = 0;
 out:
-	if (rc == 0 && have_digest) {
-		/* Until the first certificate of the chain expires, at most. */
+	if (rc == 0) {
+		/* The principal, on its connection and in the cache, holds until
+		 * the first certificate of the chain expires, at most. */
+		p->not_after = chain_not_after(used, certs, n);
 		until = now + VCACHE_TTL;
-		for (i = 0; i < n; i++) {
-			time_t	na = gnutls_x509_crt_get_expiration_time(certs[i]);
-
-			if (na != (time_t)-1 && na < until)
-				until = na;
-		}
-		vcache_put(a, digest, until, p);
+		if (p->not_after < until)
+			until = p->not_after;
+		if (have_digest)
+			vcache_put(a, digest, until, p);
 	}
 	for (i = 0; i < imported; i++)
 		gnutls_x509_crt_deinit(certs[i]);

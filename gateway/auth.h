@@ -5,7 +5,8 @@
  * unknown-CA, wrong-purpose and unregistered certificates are refused.
  * Called once per TLS connection; the result is cached with the connection
  * until the anchors are reloaded (a revoked certificate then stops working
- * on connections already open, too).
+ * on connections already open, too) or its not_after passes (http.c checks
+ * it on each request).
  */
 #ifndef AUTH_H
 #define AUTH_H

@@ -126,6 +126,60 @@ CNF
 	expect 401 certificate_revoked && req agency:family-court GET /healthz && expect 200
 }
 
+# issue_short NAME SECONDS: $TMP/NAME.crt/.key, an OU=staff client
+# certificate from the charity CA that expires SECONDS from now (openssl ca
+# takes an exact -enddate; x509 -days cannot).
+issue_short() {
+	local d=$TMP/short
+	rm -rf "$d" && mkdir -p "$d/new" && : > "$d/index.txt" && openssl rand -hex 16 > "$d/serial" || return 1
+	cat > "$d/cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $d/index.txt
+serial = $d/serial
+new_certs_dir = $d/new
+certificate = $TLS/ca.crt
+private_key = $TLS/ca.key
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+organizationName = supplied
+organizationalUnitName = optional
+commonName = supplied
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$TMP/$1.key" 2>/dev/null &&
+	openssl req -new -key "$TMP/$1.key" -subj "/O=Families Together/OU=staff/CN=Kit Shortlived" \
+		-out "$d/req.csr" 2>/dev/null &&
+	openssl ca -batch -config "$d/cnf" -notext -preserveDN -extensions client \
+		-startdate "$(date -u -d '-1 min' +%Y%m%d%H%M%SZ)" -enddate "$(date -u -d "+$2 sec" +%Y%m%d%H%M%SZ)" \
+		-in "$d/req.csr" -out "$TMP/$1.crt" >/dev/null 2>&1
+}
+# A connection verified once used to stay authorised for as long as it was
+# kept busy, past its certificate's notAfter. Now each request on it checks
+# that: one keep-alive connection polling /healthz gets 200 until the
+# certificate expires, then 401 certificate_expired (and is closed).
+test_certificate_expiring_on_open_connection_is_refused() {
+	local not_after last
+	issue_short shortlived 5 || { echo "# could not issue the certificate"; return 1; }
+	not_after=$(date -u -d "$(openssl x509 -in "$TMP/shortlived.crt" -noout -enddate | cut -d= -f2)" +%s)
+	python3 "$TOP/tests/integration/keepalive_poll.py" "$GW_PORT" "$CERTS/ca.crt" \
+		"$TMP/shortlived.crt" "$TMP/shortlived.key" 20 > "$TMP/poll.out" 2>&1
+	last=$(tail -1 "$TMP/poll.out")
+	# Several 200s, then the 401, all on the one connection, after notAfter.
+	[ "$(grep -c '^200 ' "$TMP/poll.out")" -ge 3 ] &&
+	[ "$(cut -d' ' -f2 "$TMP/poll.out" | sort -u | wc -l)" = 1 ] &&
+	[ "${last%% *}" = 401 ] && [ "$(cut -d' ' -f3 <<<"$last")" -gt "$not_after" ] &&
+	[ "$(cut -d' ' -f4- <<<"$last" | jq -r .error.code)" = certificate_expired ] ||
+		{ echo "# notAfter $not_after:"; sed 's/^/#   /' "$TMP/poll.out" | tail -4; return 1; }
+	grep -q 'refused client certificate: certificate_expired (on an open connection)' "$TMP/gatewayd.log"
+}
+
 # refused_at_start PATTERN FLAGS...: neither --check nor a real start
 # accepts FLAGS; both say why, matching PATTERN.
 refused_at_start() {
@@ -164,6 +218,7 @@ run test_removed_crl_on_sighup_keeps_revocation
 run test_unreadable_crl_on_sighup_keeps_revocation
 run test_crl_going_out_of_date_stays_in_force_and_is_reported
 run test_agency_crl_is_enforced
+run test_certificate_expiring_on_open_connection_is_refused
 run test_start_without_crl_is_refused
 run test_start_with_out_of_date_crl_is_refused
 run test_agency_crl_file_missing_is_refused
