@@ -61,15 +61,8 @@ usage(void)
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char	*end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (errno != 0 || *s == '\0' || *end != '\0' || *out > max) ? -1 : 0;
-}
+/* The longest --delivery-backoff base or cap: retry.c's 7 days, in ms. */
+#define BACKOFF_MAX_MS	(7UL * 86400 * 1000)
 
 /* Creates the master key only for a brand-new installation (no database
  * yet): silently making a new key beside existing data would lose it all. */
@@ -291,7 +284,7 @@ main(int argc, char **argv)
 	char		*url_ov[MAX_URL_OVERRIDES];
 	size_t		 nurl_ov = 0;
 	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
-	char		 err[1024], keypath[PATH_MAX], *end;
+	char		 err[1024], keypath[PATH_MAX];
 	unsigned long	 n;
 	sigset_t	 sigs;
 	struct timespec	 wait;
@@ -422,19 +415,30 @@ main(int argc, char **argv)
 			}
 			dcfg.policy.max_attempts = (unsigned)n;
 			break;
-		case 'B':
-			errno = 0;
-			dcfg.policy.base_us = (int64_t)strtoul(optarg, &end, 10) * 1000;
-			if (*end == ':')
-				dcfg.policy.cap_us = (int64_t)strtoul(end + 1, &end, 10) * 1000;
-			else if (dcfg.policy.cap_us < dcfg.policy.base_us)
-				dcfg.policy.cap_us = dcfg.policy.base_us;
-			if (errno != 0 || *end != '\0' || retry_policy_check(&dcfg.policy) == -1) {
+		case 'B': {	/* BASE_MS[:CAP_MS], the cap at least BASE when left out */
+			char		 b[32], *colon;
+			unsigned long	 cap = 0;
+			int		 ok;
+
+			snprintf(b, sizeof(b), "%s", optarg);
+			if ((colon = strchr(b, ':')) != NULL)
+				*colon = '\0';
+			ok = strlen(optarg) < sizeof(b) && parse_uint(b, BACKOFF_MAX_MS, &n) == 0 &&
+			    (colon == NULL || parse_uint(colon + 1, BACKOFF_MAX_MS, &cap) == 0);
+			if (ok) {
+				dcfg.policy.base_us = (int64_t)n * 1000;
+				if (colon != NULL)
+					dcfg.policy.cap_us = (int64_t)cap * 1000;
+				else if (dcfg.policy.cap_us < dcfg.policy.base_us)
+					dcfg.policy.cap_us = dcfg.policy.base_us;
+			}
+			if (!ok || retry_policy_check(&dcfg.policy) == -1) {
 				fprintf(stderr, "gatewayd: --delivery-backoff: BASE_MS[:CAP_MS], "
-				    "0 < BASE <= CAP <= 7 days\n");
+				    "0 < BASE <= CAP <= 604800000 (7 days)\n");
 				return 2;
 			}
 			break;
+		}
 		case 'O':
 			if (parse_uint(optarg, 3600000, &n) == -1 || n < 100) {
 				fprintf(stderr, "gatewayd: --delivery-timeout: 100 to 3600000 ms\n");
