@@ -9,7 +9,14 @@
  *    agency's own CA (not any other agency's).
  * Time validity and the clientAuth key purpose are checked in both. Nothing
  * here trusts anything the client says besides its verified certificate.
+ *
+ * Revocation fails closed: the charity CA's CRL (DIR/crl.pem) is required,
+ * and so is an agency's when its profile names one. A list that cannot be
+ * read, holds no CRL, is out of date or not signed by its CA fails the load,
+ * at start-up and on reload alike; it never means "nothing is revoked".
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -29,6 +37,7 @@
 #define MAX_CHAIN	8
 #define VCACHE_SIZE	64	/* verified chains remembered */
 #define VCACHE_TTL	60	/* seconds a verification is reused, at most */
+#define CRL_MAX_BYTES	(64L << 20)	/* a larger revocation list is refused */
 
 /*
  * Verified chains, so a client that opens connection after connection (a
@@ -58,6 +67,9 @@ struct anchors {
 	pthread_mutex_t			 vlock;
 	struct vcache_entry		 vcache[VCACHE_SIZE];
 	size_t				 vnext;		/* slot replaced next */
+	/* The earliest nextUpdate of the revocation lists, and whose. */
+	time_t				 next_update;	/* AUTH_NO_EXPIRY: none has one */
+	char				 next_update_of[4096];
 };
 
 struct auth {
@@ -68,28 +80,132 @@ struct auth {
 	atomic_uint		 generation;
 };
 
+/* Reads a whole regular file into d (gnutls_free() it). -1 with err set. */
 static int
-trust_from_files(gnutls_x509_trust_list_t *tl, const char *ca, const char *crl,
-    char *err, size_t errlen)
+file_read(const char *path, const char *what, gnutls_datum_t *d, char *err, size_t errlen)
 {
-	int	n;
+	struct stat	 st;
+	ssize_t		 r;
+	size_t		 off = 0;
+	const char	*why = NULL;
+	int		 fd;
 
+	d->data = NULL;
+	d->size = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s %s: cannot read: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size == 0)
+		why = "empty";
+	else if (st.st_size > CRL_MAX_BYTES)
+		why = "larger than 64 MiB";
+	else if ((d->data = gnutls_malloc((size_t)st.st_size)) == NULL)
+		why = "out of memory";
+	while (why == NULL && off < (size_t)st.st_size) {
+		if ((r = read(fd, d->data + off, (size_t)st.st_size - off)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			why = r == 0 ? "shorter than its size" : strerror(errno);
+		else
+			off += (size_t)r;
+	}
+	close(fd);
+	if (why != NULL) {
+		snprintf(err, errlen, "%s %s: cannot read: %s", what, path, why);
+		gnutls_free(d->data);
+		d->data = NULL;
+		return -1;
+	}
+	d->size = (unsigned)off;
+	return 0;
+}
+
+static void
+utc_text(time_t t, char buf[32])
+{
+	struct tm	tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "@%lld", (long long)t);
+}
+
+/*
+ * Adds the revocation list(s) in the PEM file at path to tl, whose CA must
+ * already be in it. A list that is configured is required: a file that
+ * cannot be read, holds no CRL, was issued in the future or is out of date
+ * (past its nextUpdate), or that the CA did not sign, is an error, never
+ * "no revocation". *next_update is lowered to the earliest nextUpdate.
+ */
+static int
+crl_add(gnutls_x509_trust_list_t tl, const char *what, const char *path, const char *ca,
+    time_t now, time_t *next_update, char *err, size_t errlen)
+{
+	gnutls_datum_t		 d;
+	gnutls_x509_crl_t	*crls = NULL;
+	unsigned		 n = 0, i;
+	time_t			 t, first = AUTH_NO_EXPIRY;
+	char			 when[32];
+	int			 r, rc = -1;
+
+	if (file_read(path, what, &d, err, errlen) == -1)
+		return -1;
+	if (gnutls_x509_crl_list_import2(&crls, &n, &d, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0) {
+		snprintf(err, errlen, "%s %s: holds no certificate revocation list (PEM)", what, path);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((t = gnutls_x509_crl_get_this_update(crls[i])) != (time_t)-1 && t > now) {
+			utc_text(t, when);
+			snprintf(err, errlen, "%s %s: issued in the future (thisUpdate %s): "
+			    "check this machine's clock", what, path, when);
+			goto out;
+		}
+		if ((t = gnutls_x509_crl_get_next_update(crls[i])) == (time_t)-1)
+			continue;	/* no nextUpdate: never out of date */
+		if (t < now) {
+			utc_text(t, when);
+			snprintf(err, errlen, "%s %s: out of date: its nextUpdate %s has passed; "
+			    "the CA must issue a fresh one", what, path, when);
+			goto out;
+		}
+		if (t < first)
+			first = t;
+	}
+	r = gnutls_x509_trust_list_add_trust_mem(tl, NULL, &d, GNUTLS_X509_FMT_PEM,
+	    GNUTLS_TL_VERIFY_CRL | GNUTLS_TL_FAIL_ON_INVALID_CRL, 0);
+	if (r <= 0) {
+		snprintf(err, errlen, "%s %s: not a revocation list signed by the CA in %s: %s",
+		    what, path, ca, r < 0 ? gnutls_strerror(r) : "none was added");
+		goto out;
+	}
+	if (first < *next_update)
+		*next_update = first;
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		gnutls_x509_crl_deinit(crls[i]);
+	gnutls_free(crls);
+	gnutls_free(d.data);
+	return rc;
+}
+
+/* A trust list of the CA(s) in the PEM file ca. */
+static int
+trust_from_ca(gnutls_x509_trust_list_t *tl, const char *ca, char *err, size_t errlen)
+{
 	if (gnutls_x509_trust_list_init(tl, 0) < 0) {
+		*tl = NULL;
 		snprintf(err, errlen, "trust list: out of memory");
 		return -1;
 	}
-	n = gnutls_x509_trust_list_add_trust_file(*tl, ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
-	if (n <= 0) {
+	if (gnutls_x509_trust_list_add_trust_file(*tl, ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0) <= 0) {
 		snprintf(err, errlen, "%s: no CA certificate could be read", ca);
 		return -1;
-	}
-	if (crl != NULL && access(crl, R_OK) == 0) {
-		n = gnutls_x509_trust_list_add_trust_file(*tl, NULL, crl, GNUTLS_X509_FMT_PEM,
-		    GNUTLS_TL_VERIFY_CRL | GNUTLS_TL_FAIL_ON_INVALID_CRL, 0);
-		if (n < 0) {
-			snprintf(err, errlen, "%s: CRL not valid for the CA: %s", crl, gnutls_strerror(n));
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -117,6 +233,7 @@ anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errle
 {
 	struct anchors	*t;
 	char		 ca[4096], crl[4096];
+	time_t		 now = time(NULL), before = AUTH_NO_EXPIRY;
 	size_t		 i;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -124,20 +241,44 @@ anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errle
 		return NULL;
 	}
 	pthread_mutex_init(&t->vlock, NULL);
+	t->next_update = AUTH_NO_EXPIRY;
 	snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
 	snprintf(crl, sizeof(crl), "%s/crl.pem", dir);
-	if (trust_from_files(&t->charity, ca, crl, err, errlen) == -1)
+	/* The charity CA's CRL is required: revocation is never off because
+	 * a file went missing. A CA that has revoked nothing issues an empty
+	 * one (mkpki.sh does, for the agencies' CAs). */
+	if (trust_from_ca(&t->charity, ca, err, errlen) == -1)
 		goto fail;
+	if (crl_add(t->charity, "the charity CA's revocation list", crl, ca, now,
+	    &t->next_update, err, errlen) == -1) {
+		if (access(crl, F_OK) == -1)
+			snprintf(err + strlen(err), errlen - strlen(err), " (the --tls directory "
+			    "must hold crl.pem; a CA that has revoked nothing issues an empty one)");
+		goto fail;
+	}
+	if (t->next_update < before)
+		snprintf(t->next_update_of, sizeof(t->next_update_of), "%s", crl);
 	if ((t->agencies = calloc(ps->n ? ps->n : 1, sizeof(*t->agencies))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < ps->n; i++) {
-		t->agencies[i].agency = &ps->agencies[i];
+		const struct agency	*ag = &ps->agencies[i];
+		char			 what[160];
+		time_t			 prev = t->next_update;
+
+		t->agencies[i].agency = ag;
 		t->nagencies++;
-		if (trust_from_files(&t->agencies[i].tl, ps->agencies[i].ca_file,
-		    ps->agencies[i].crl_file, err, errlen) == -1)
+		if (trust_from_ca(&t->agencies[i].tl, ag->ca_file, err, errlen) == -1)
 			goto fail;
+		if (ag->crl_file == NULL)
+			continue;	/* the profile has none: gatewayd.c says so */
+		snprintf(what, sizeof(what), "agency %s: certificates.crl_file", ag->id);
+		if (crl_add(t->agencies[i].tl, what, ag->crl_file, ag->ca_file, now,
+		    &t->next_update, err, errlen) == -1)
+			goto fail;
+		if (t->next_update < prev)
+			snprintf(t->next_update_of, sizeof(t->next_update_of), "%s", ag->crl_file);
 	}
 	return t;
 fail:
@@ -179,6 +320,20 @@ auth_reload(struct auth *a, char *err, size_t errlen)
 	pthread_rwlock_unlock(&a->lock);
 	anchors_free(old);
 	return 0;
+}
+
+time_t
+auth_crl_next_update(const struct auth *a, char *which, size_t len)
+{
+	struct auth	*m = (struct auth *)a;
+	time_t		 t;
+
+	pthread_rwlock_rdlock(&m->lock);
+	t = m->cur->next_update;
+	if (which != NULL && len > 0)
+		snprintf(which, len, "%s", m->cur->next_update_of);
+	pthread_rwlock_unlock(&m->lock);
+	return t;
 }
 
 unsigned
@@ -309,12 +464,33 @@ vcache_put(struct anchors *a, const unsigned char digest[32], time_t until,
 	pthread_mutex_unlock(&a->vlock);
 }
 
+/* The earliest notAfter of the chain as presented and of the trust anchor
+ * in tl that it chains to. */
+static time_t
+chain_not_after(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *certs, unsigned n)
+{
+	gnutls_x509_crt_t	anchor;
+	time_t			t, until = AUTH_NO_EXPIRY;
+	unsigned		i;
+
+	for (i = 0; i < n; i++)
+		if ((t = gnutls_x509_crt_get_expiration_time(certs[i])) != (time_t)-1 && t < until)
+			until = t;
+	if (gnutls_x509_trust_list_get_issuer(tl, certs[n - 1], &anchor, GNUTLS_TL_GET_COPY) == 0) {
+		if ((t = gnutls_x509_crt_get_expiration_time(anchor)) != (time_t)-1 && t < until)
+			until = t;
+		gnutls_x509_crt_deinit(anchor);
+	}
+	return until;
+}
+
 static int
 verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
     struct principal *p, const char **why)
 {
 	gnutls_x509_crt_t	 certs[MAX_CHAIN];
 	const struct agency	*ag;
+	gnutls_x509_trust_list_t used = NULL;	/* the anchors that verified it */
 	unsigned		 i, imported = 0, status;
 	char			 ou[64], cn[128];
 	unsigned char		 digest[32];
@@ -353,6 +529,7 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 			*why = status_reason(status);
 			goto out;
 		}
+		used = a->agencies[k].tl;
 		p->role = ROLE_AGENCY;
 		p->agency = ag;
 		snprintf(p->name, sizeof(p->name), "%s", ag->id);
@@ -374,18 +551,18 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	}
 	snprintf(p->name, sizeof(p->name), "%s", cn);
 	snprintf(p->id, sizeof(p->id), "%s:%s", role_name(p->role), cn);
+	used = a->charity;
 	rc = 0;
 out:
-	if (rc == 0 && have_digest) {
-		/* Until the first certificate of the chain expires, at most. */
+	if (rc == 0) {
+		/* The principal, on its connection and in the cache, holds until
+		 * the first certificate of the chain expires, at most. */
+		p->not_after = chain_not_after(used, certs, n);
 		until = now + VCACHE_TTL;
-		for (i = 0; i < n; i++) {
-			time_t	na = gnutls_x509_crt_get_expiration_time(certs[i]);
-
-			if (na != (time_t)-1 && na < until)
-				until = na;
-		}
-		vcache_put(a, digest, until, p);
+		if (p->not_after < until)
+			until = p->not_after;
+		if (have_digest)
+			vcache_put(a, digest, until, p);
 	}
 	for (i = 0; i < imported; i++)
 		gnutls_x509_crt_deinit(certs[i]);

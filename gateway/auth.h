@@ -5,12 +5,15 @@
  * unknown-CA, wrong-purpose and unregistered certificates are refused.
  * Called once per TLS connection; the result is cached with the connection
  * until the anchors are reloaded (a revoked certificate then stops working
- * on connections already open, too).
+ * on connections already open, too) or its not_after passes (http.c checks
+ * it on each request).
  */
 #ifndef AUTH_H
 #define AUTH_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 #include <gnutls/gnutls.h>
 
 #include "principal.h"
@@ -18,14 +21,28 @@
 struct auth;
 struct profiles;
 
-/* Loads DIR/ca.crt and DIR/crl.pem (if present) and every agency's CA.
- * NULL with a message in err on failure. */
+/* "Never": a revocation list without nextUpdate, a certificate without
+ * notAfter (GeneralizedTime 99991231235959Z). */
+#define AUTH_NO_EXPIRY	((time_t)INT64_MAX)
+
+/* Loads DIR/ca.crt and DIR/crl.pem, and every agency's CA and, when its
+ * profile names one, CRL. Every CRL named is required: one that cannot be
+ * read, holds no CRL, is out of date (past its nextUpdate) or not signed by
+ * its CA fails the load; revocation is never switched off by a missing
+ * file. NULL with a message in err (naming the file) on failure. */
 struct auth	*auth_load(const char *tls_dir, const struct profiles *,
 		    char *err, size_t errlen);
 void		 auth_free(struct auth *);
-/* Re-reads the CAs and CRLs (SIGHUP), atomically for verifiers. On failure
- * the anchors in force stay, -1 and a message in err. */
+/* Re-reads the CAs and CRLs (SIGHUP), atomically for verifiers, with the
+ * same checks as auth_load(): all or nothing. On failure the anchors in
+ * force stay (and the generation does not change), -1 and a message in
+ * err. */
 int		 auth_reload(struct auth *, char *err, size_t errlen);
+/* The earliest nextUpdate among the revocation lists in force
+ * (AUTH_NO_EXPIRY: none has one), and which file that is in which. A list
+ * goes out of date while in force: it stays in force (better than none;
+ * a reload refuses an out-of-date list) and the caller reports it. */
+time_t		 auth_crl_next_update(const struct auth *, char *which, size_t len);
 /* Bumped by every reload: a connection authenticated under an older
  * generation is verified again on its next request. */
 unsigned	 auth_generation(const struct auth *);

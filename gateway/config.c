@@ -1,9 +1,28 @@
 /*
- * config.c: the embedded defaults. `make run` needs no configuration file:
- * everything has a development default relative to the project root, and
- * gatewayd's flags override each (gatewayd --help lists them).
+ * config.c: the embedded defaults, and the one parser of numeric flag
+ * values. `make run` needs no configuration file: everything has a
+ * development default relative to the project root, and gatewayd's flags
+ * override each (gatewayd --help lists them).
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "gateway.h"
+
+int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char	*end;
+
+	/* strtoul() alone takes leading blanks and a sign, and negates in
+	 * unsigned arithmetic: "-1" is ULONG_MAX, and "-18446744073709551615"
+	 * is 1, inside any range. */
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return (errno != 0 || *end != '\0' || *out > max) ? -1 : 0;
+}
 
 void
 config_defaults(struct config *c)

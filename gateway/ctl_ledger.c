@@ -30,6 +30,7 @@
 #include <openssl/evp.h>
 
 #include "ctl.h"
+#include "gateway.h"
 #include "hex.h"
 #include "ledger.h"
 #include "ledger_verify.h"
@@ -730,8 +731,8 @@ cmd_generate(int argc, char **argv)
 	struct writer	*writer = NULL;
 	struct ledger	*ledger = NULL;
 	const char	*dir = NULL;
-	char		 err[512], *end;
-	unsigned long long count = 0;
+	char		 err[512];
+	unsigned long	 count = 0;
 	double		 t0 = now_s();
 	int		 ch, rc = 2;
 
@@ -740,9 +741,7 @@ cmd_generate(int argc, char **argv)
 		switch (ch) {
 		case 'd': dir = optarg; break;
 		case 'n':
-			errno = 0;
-			count = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || count == 0 || count > 100000000ULL) {
+			if (parse_uint(optarg, 100000000UL, &count) == -1 || count == 0) {
 				fprintf(stderr, "gatewayctl: --count: 1 to 100000000\n");
 				return 2;
 			}
@@ -778,7 +777,7 @@ out:
 	ledger_stop(ledger);
 	writer_stop(writer);
 	if (rc == 0)
-		printf("generated %llu entries; ledger size %llu (%.1f s)\n", count,
+		printf("generated %lu entries; ledger size %llu (%.1f s)\n", count,
 		    (unsigned long long)ledger_size(ledger), now_s() - t0);
 	ledger_free(ledger);
 	store_close(store);

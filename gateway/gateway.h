@@ -50,6 +50,10 @@ struct config {
 
 /* Fills c with the embedded defaults. */
 void	config_defaults(struct config *c);
+/* A flag's numeric value: decimal digits only (no sign, no blanks), at most
+ * max. 0 and *out set, or -1 (out of range, not a number). Every numeric
+ * flag of gatewayd and gatewayctl is parsed with it. */
+int	parse_uint(const char *s, unsigned long max, unsigned long *out);
 
 struct gateway {
 	struct config	 cfg;

@@ -3,8 +3,10 @@
  * checks everything before trusting it (schemas, agency profiles, keys,
  * certificates: any problem stops start-up with a message naming it), opens
  * the store, starts the writer and the HTTPS server, then waits for SIGTERM
- * or SIGINT and shuts down in order: stop accepting, finish requests in
- * flight, drain the writer, close the store. Nothing acknowledged is lost.
+ * or SIGINT (meanwhile reloading the CAs and revocation lists on SIGHUP, and
+ * reporting a revocation list in force that passes its nextUpdate) and shuts
+ * down in order: stop accepting, finish requests in flight, drain the
+ * writer, close the store. Nothing acknowledged is lost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -58,15 +61,8 @@ usage(void)
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
 }
 
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char	*end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (errno != 0 || *s == '\0' || *end != '\0' || *out > max) ? -1 : 0;
-}
+/* The longest --delivery-backoff base or cap: retry.c's 7 days, in ms. */
+#define BACKOFF_MAX_MS	(7UL * 86400 * 1000)
 
 /* Creates the master key only for a brand-new installation (no database
  * yet): silently making a new key beside existing data would lose it all. */
@@ -156,6 +152,53 @@ override_urls(struct profiles *p, char **ov, size_t n)
 }
 
 static double
+crl_next_update_gauge(void *arg)
+{
+	time_t	t = auth_crl_next_update(arg, NULL, 0);
+
+	return t == AUTH_NO_EXPIRY ? 0 : (double)t;
+}
+
+static double
+crl_stale_gauge(void *arg)
+{
+	time_t	t = auth_crl_next_update(arg, NULL, 0);
+
+	return t != AUTH_NO_EXPIRY && time(NULL) > t ? 1 : 0;
+}
+
+/*
+ * A revocation list in force can pass its nextUpdate while gatewayd runs: it
+ * stays in force (a stale list is better than none, and a reload refuses an
+ * out-of-date one), but the log says so once per set of lists loaded, and
+ * /metrics shows it (gateway_crl_stale). Returns how many seconds the main
+ * loop may wait before looking again: until just after the earliest
+ * nextUpdate, an hour at most.
+ */
+static time_t
+crl_watch(const struct auth *a, unsigned *warned)
+{
+	char	which[4096], when[32];
+	time_t	next = auth_crl_next_update(a, which, sizeof(which)), now = time(NULL);
+	struct tm tm;
+
+	if (next == AUTH_NO_EXPIRY)
+		return 3600;
+	if (now <= next)
+		return next - now + 1 < 3600 ? next - now + 1 : 3600;
+	if (*warned != auth_generation(a)) {
+		*warned = auth_generation(a);
+		if (gmtime_r(&next, &tm) == NULL || strftime(when, sizeof(when),
+		    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(when, sizeof(when), "@%lld", (long long)next);
+		log_warnx("revocation list %s is out of date: its nextUpdate %s has passed. It "
+		    "stays in force; have its CA issue a fresh one and send SIGHUP (gatewayd "
+		    "will not start with an out-of-date list)", which, when);
+	}
+	return 3600;
+}
+
+static double
 ledger_size_gauge(void *arg)
 {
 	return (double)ledger_size(arg);
@@ -241,9 +284,11 @@ main(int argc, char **argv)
 	char		*url_ov[MAX_URL_OVERRIDES];
 	size_t		 nurl_ov = 0;
 	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
-	char		 err[1024], keypath[PATH_MAX], *end;
+	char		 err[1024], keypath[PATH_MAX];
 	unsigned long	 n;
 	sigset_t	 sigs;
+	struct timespec	 wait;
+	unsigned	 crl_warned = 0;
 	int		 ch, sig, rc = 1, lock = -2;
 
 	memset(&gw, 0, sizeof(gw));
@@ -370,19 +415,30 @@ main(int argc, char **argv)
 			}
 			dcfg.policy.max_attempts = (unsigned)n;
 			break;
-		case 'B':
-			errno = 0;
-			dcfg.policy.base_us = (int64_t)strtoul(optarg, &end, 10) * 1000;
-			if (*end == ':')
-				dcfg.policy.cap_us = (int64_t)strtoul(end + 1, &end, 10) * 1000;
-			else if (dcfg.policy.cap_us < dcfg.policy.base_us)
-				dcfg.policy.cap_us = dcfg.policy.base_us;
-			if (errno != 0 || *end != '\0' || retry_policy_check(&dcfg.policy) == -1) {
+		case 'B': {	/* BASE_MS[:CAP_MS], the cap at least BASE when left out */
+			char		 b[32], *colon;
+			unsigned long	 cap = 0;
+			int		 ok;
+
+			snprintf(b, sizeof(b), "%s", optarg);
+			if ((colon = strchr(b, ':')) != NULL)
+				*colon = '\0';
+			ok = strlen(optarg) < sizeof(b) && parse_uint(b, BACKOFF_MAX_MS, &n) == 0 &&
+			    (colon == NULL || parse_uint(colon + 1, BACKOFF_MAX_MS, &cap) == 0);
+			if (ok) {
+				dcfg.policy.base_us = (int64_t)n * 1000;
+				if (colon != NULL)
+					dcfg.policy.cap_us = (int64_t)cap * 1000;
+				else if (dcfg.policy.cap_us < dcfg.policy.base_us)
+					dcfg.policy.cap_us = dcfg.policy.base_us;
+			}
+			if (!ok || retry_policy_check(&dcfg.policy) == -1) {
 				fprintf(stderr, "gatewayd: --delivery-backoff: BASE_MS[:CAP_MS], "
-				    "0 < BASE <= CAP <= 7 days\n");
+				    "0 < BASE <= CAP <= 604800000 (7 days)\n");
 				return 2;
 			}
 			break;
+		}
 		case 'O':
 			if (parse_uint(optarg, 3600000, &n) == -1 || n < 100) {
 				fprintf(stderr, "gatewayd: --delivery-timeout: 100 to 3600000 ms\n");
@@ -438,6 +494,11 @@ main(int argc, char **argv)
 		log_errx("certificates: %s", err);
 		goto out;
 	}
+	for (size_t i = 0; i < gw.profiles->n; i++)
+		if (gw.profiles->agencies[i].crl_file == NULL)
+			log_warnx("agency %s: its profile names no certificates.crl_file: its CA "
+			    "cannot revoke its certificates here (only removing the pin can)",
+			    gw.profiles->agencies[i].id);
 	if (gw.cfg.check_only && access(gw.cfg.master_key, F_OK) == -1) {
 		printf("configuration OK: %zu agency profiles, schemas, certificates; "
 		    "no master key yet (made at first start)\n", gw.profiles->n);
@@ -486,6 +547,13 @@ main(int argc, char **argv)
 		log_errx("%s", err);
 		goto out;
 	}
+	metrics_gauge(gw.metrics, "gateway_crl_next_update_timestamp_seconds",
+	    "The earliest nextUpdate (Unix time) among the revocation lists in force "
+	    "(0: none has one).", crl_next_update_gauge, gw.auth);
+	metrics_gauge(gw.metrics, "gateway_crl_stale",
+	    "1 when a revocation list in force is past its nextUpdate: it stays in force "
+	    "until a fresh one is loaded (SIGHUP); gatewayd will not start with it.",
+	    crl_stale_gauge, gw.auth);
 	metrics_gauge(gw.metrics, "gateway_ledger_entries",
 	    "Committed ledger entries (the Merkle tree's size).", ledger_size_gauge, gw.ledger);
 	metrics_gauge(gw.metrics, "gateway_ledger_tree_bytes",
@@ -535,11 +603,15 @@ main(int argc, char **argv)
 	    gw.profiles->n);
 
 	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
-			continue;
+		wait.tv_sec = crl_watch(gw.auth, &crl_warned);
+		wait.tv_nsec = 0;
+		if ((sig = sigtimedwait(&sigs, NULL, &wait)) == -1)
+			continue;	/* EAGAIN: time to look at the lists again */
 		if (sig == SIGHUP) {
+			/* All or nothing: on any error the lists in force stay. */
 			if (auth_reload(gw.auth, err, sizeof(err)) == -1)
-				log_errx("SIGHUP: certificates not reloaded, the old ones stay: %s", err);
+				log_errx("SIGHUP: reload failed, the CAs and revocation lists "
+				    "already in force stay: %s", err);
 			else
 				log_info("SIGHUP: CAs and revocation lists reloaded");
 			continue;

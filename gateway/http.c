@@ -3,7 +3,8 @@
  * cache and the per-request body buffer, and runs every request through the
  * same gauntlet before any handler sees it:
  *
- *   authenticate (once per TLS connection, cached in the socket context)
+ *   authenticate (once per TLS connection, cached in the socket context,
+ *   which each request checks against the certificate's notAfter)
  *   -> body size (413) -> route (404/405) -> role (403 role_not_permitted)
  *   -> content type (415) -> JSON syntax, duplicate keys refused (400)
  *   -> schema (400 with field paths) -> handler
@@ -555,6 +556,21 @@ offload_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc)
 	return MHD_YES;
 }
 
+/* Wall-clock seconds for the certificate expiry check of every request:
+ * the coarse clock is read from the vDSO, no system call, and a tick's
+ * staleness is nothing against a notAfter counted in seconds. */
+static time_t
+wall_now(void)
+{
+	struct timespec	ts;
+
+#ifdef CLOCK_REALTIME_COARSE
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0)
+		return ts.tv_sec;
+#endif
+	return time(NULL);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -581,6 +597,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
 		if (cc->state == CONN_OK && cc->generation != auth_generation(s->gw->auth))
 			cc->state = CONN_NEW;	/* anchors reloaded: verify again */
+		else if (cc->state == CONN_OK && wall_now() > cc->who.not_after) {
+			/* Verified when the connection opened, and the connection
+			 * kept busy since: its certificate has expired meanwhile. */
+			cc->state = CONN_REFUSED;
+			cc->why = "certificate_expired";
+			log_info("refused client certificate: certificate_expired (on an open "
+			    "connection)");
+		}
 		if (cc->state == CONN_NEW) {
 			cc->generation = auth_generation(s->gw->auth);
 			ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);

@@ -7,6 +7,8 @@
 #ifndef PRINCIPAL_H
 #define PRINCIPAL_H
 
+#include <time.h>
+
 enum role {
 	ROLE_NONE = 0,
 	ROLE_STAFF,
@@ -36,6 +38,10 @@ struct principal {
 	const struct agency	*agency;
 	/* Lower-case hex SHA-256 of the certificate's SubjectPublicKeyInfo. */
 	char			 spki_sha256[65];
+	/* The earliest notAfter (seconds since the epoch) of the verified
+	 * chain and its trust anchor: the principal holds through that second
+	 * and not after, on a connection that stays open too. */
+	time_t			 not_after;
 };
 
 /* "staff", "safeguarding_lead", ... "agency"; "none" for ROLE_NONE. */

@@ -94,6 +94,33 @@ test_check_mode_validates_configuration() {
 	printf '%s' "$out" | grep -q 'police.json' && printf '%s' "$out" | grep -q 'lawful_basis'
 }
 
+# Numeric flags take decimal digits within their range, nothing strtoul()
+# would wrap into it: --delivery-backoff took 18446744073709552 (x 1000
+# wrapped to a 384 us base) and negative values, and every other flag took
+# "-18446744073709551606" as 10 (unsigned negation).
+test_check_mode_refuses_numbers_that_wrap() {
+	local flag v rc
+	for v in 18446744073709552 -1 -1000 1000:18446744073709552 1000:-1 ' 100' +100 0 604800001 1000:500; do
+		rc=0; "$GATEWAYD" --check --delivery-backoff "$v" > "$TMP/out" 2>&1 || rc=$?
+		[ "$rc" = 2 ] && grep -q -- '--delivery-backoff' "$TMP/out" ||
+			{ echo "# --delivery-backoff '$v': exit $rc"; return 1; }
+	done
+	for flag in --port --threads --max-body --conn-limit --per-ip-limit --request-quorum \
+	    --stats-threshold --retention-interval --max-hold-days --read-limit --delivery-attempts \
+	    --delivery-timeout --delivery-inflight --delivery-backoff; do
+		for v in -18446744073709551606 -18446744073709550592; do
+			rc=0; "$GATEWAYD" --check "$flag" "$v" > "$TMP/out" 2>&1 || rc=$?
+			[ "$rc" = 2 ] && grep -q -- "$flag" "$TMP/out" || { echo "# $flag $v: exit $rc"; return 1; }
+		done
+	done
+	rc=0; "$GATEWAYCTL" ledger generate --data "$TMP/gen" --count -18446744073709551606 > "$TMP/out" 2>&1 || rc=$?
+	[ "$rc" = 2 ] && grep -q -- '--count' "$TMP/out" && [ ! -e "$TMP/gen" ] || { echo "# gatewayctl --count: exit $rc"; return 1; }
+	for v in 100:400 604800000; do
+		(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$CERTS" --delivery-backoff "$v") \
+			>/dev/null 2>&1 || { echo "# --delivery-backoff $v refused"; return 1; }
+	done
+}
+
 # A data directory whose master key went missing: gatewayd refuses to start
 # rather than make a new key (every family's sealed data would be lost with
 # the old one), and nothing else makes one for it (make run, the container).

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Revocation without a restart: a new CRL and SIGHUP, and the certificate
-# stops working; a bad CRL on SIGHUP keeps the anchors in force.
+# stops working; a bad, missing or unreadable CRL on SIGHUP keeps the
+# anchors in force. Revocation fails closed: gatewayd will not start (nor
+# pass --check) without the charity's crl.pem, with an agency's crl_file
+# missing, or with an out-of-date list; one going out of date while in
+# force stays in force and is reported.
 . "$(dirname "$0")/lib.sh"
 
 TLS=$TMP/tls
@@ -21,7 +25,8 @@ default_crl_days = 30
 CNF
 	local c
 	for c in "$@"; do openssl ca -batch -config "$TMP/ca/cnf" -revoke "$c" >/dev/null 2>&1 || return 1; done
-	openssl ca -batch -config "$TMP/ca/cnf" -gencrl -out "$TLS/crl.pem.new" >/dev/null 2>&1 || return 1
+	openssl ca -batch -config "$TMP/ca/cnf" -gencrl ${CRL_SECS:+-crlsec "$CRL_SECS"} \
+		-out "$TLS/crl.pem.new" >/dev/null 2>&1 || return 1
 	mv "$TLS/crl.pem.new" "$TLS/crl.pem"
 }
 
@@ -40,7 +45,55 @@ test_sighup_with_bad_crl_keeps_anchors_in_force() {
 	echo "not a crl" > "$TLS/crl.pem"
 	kill -HUP "$GW_PID"; sleep 0.3
 	req staff2 GET /healthz; expect 401 certificate_revoked || return 1
-	req staff GET /healthz; expect 200 && grep -q 'certificates not reloaded' "$TMP/gatewayd.log"
+	req staff GET /healthz; expect 200 && grep -q 'SIGHUP: reload failed' "$TMP/gatewayd.log"
+}
+
+reloads() { grep -c 'SIGHUP: CAs and revocation lists reloaded' "$TMP/gatewayd.log"; }
+# hup_refused PATTERN: SIGHUP; the reload failed naming crl.pem and PATTERN,
+# no "reloaded" line, and what the lists in force revoked is still revoked.
+hup_refused() {
+	local before fails
+	before=$(reloads); fails=$(grep -c 'SIGHUP: reload failed' "$TMP/gatewayd.log")
+	kill -HUP "$GW_PID"; sleep 0.3
+	[ "$(grep -c 'SIGHUP: reload failed' "$TMP/gatewayd.log")" -gt "$fails" ] &&
+		grep 'SIGHUP: reload failed' "$TMP/gatewayd.log" | tail -1 | grep -q "crl.pem.*$1" &&
+		[ "$(reloads)" = "$before" ] || { echo "# no failed reload naming crl.pem ($1)"; tail -3 "$TMP/gatewayd.log"; return 1; }
+	req staff2 GET /healthz; expect 401 certificate_revoked || return 1
+	req staff-revoked GET /healthz; expect 401 certificate_revoked || return 1
+	req staff GET /healthz; expect 200
+}
+# A removed crl.pem was once "reloaded" as no CRL at all: every revoked
+# certificate worked again, on open connections too.
+test_removed_crl_on_sighup_keeps_revocation() {
+	revoke "$TLS/staff-revoked.crt" "$TLS/staff2.crt" || return 1
+	kill -HUP "$GW_PID"; sleep 0.3
+	rm -f "$TLS/crl.pem"
+	hup_refused 'No such file'
+}
+test_unreadable_crl_on_sighup_keeps_revocation() {
+	mkdir "$TLS/crl.pem" && hup_refused 'not a regular file' && rmdir "$TLS/crl.pem" &&
+	: > "$TLS/crl.pem" && hup_refused 'empty'
+}
+# A list that goes out of date while in force stays in force (better than
+# none), is logged once and shows in /metrics; reloading it is refused.
+test_crl_going_out_of_date_stays_in_force_and_is_reported() {
+	CRL_SECS=3 revoke "$TLS/staff-revoked.crt" || return 1
+	local before; before=$(reloads)
+	kill -HUP "$GW_PID"; sleep 0.3
+	[ "$(reloads)" -gt "$before" ] || { echo "# the 3-second CRL was not loaded"; return 1; }
+	req trustee1 GET /metrics; expect 200 && grep -q '^gateway_crl_stale 0$' <<<"$RESP" || return 1
+	sleep 5
+	req staff-revoked GET /healthz; expect 401 certificate_revoked || return 1
+	req staff2 GET /healthz; expect 200 || return 1
+	grep -q "warn crl_watch: revocation list $TLS/crl.pem is out of date" "$TMP/gatewayd.log" || { echo "# no warning"; return 1; }
+	req trustee1 GET /metrics; expect 200 && grep -q '^gateway_crl_stale 1$' <<<"$RESP" || return 1
+	before=$(reloads)
+	kill -HUP "$GW_PID"; sleep 0.3
+	grep 'SIGHUP: reload failed' "$TMP/gatewayd.log" | tail -1 | grep -q 'crl.pem: out of date' &&
+		[ "$(reloads)" = "$before" ] || return 1
+	revoke "$TLS/staff-revoked.crt" && kill -HUP "$GW_PID" && sleep 0.3 || return 1
+	req trustee1 GET /metrics; expect 200 && grep -q '^gateway_crl_stale 0$' <<<"$RESP" &&
+		[ "$(grep -c 'is out of date' "$TMP/gatewayd.log")" = 1 ]
 }
 test_agency_crl_is_enforced() {
 	# The police CA revokes the police client certificate: refused.
@@ -73,9 +126,100 @@ CNF
 	expect 401 certificate_revoked && req agency:family-court GET /healthz && expect 200
 }
 
+# issue_short NAME SECONDS: $TMP/NAME.crt/.key, an OU=staff client
+# certificate from the charity CA that expires SECONDS from now (openssl ca
+# takes an exact -enddate; x509 -days cannot).
+issue_short() {
+	local d=$TMP/short
+	rm -rf "$d" && mkdir -p "$d/new" && : > "$d/index.txt" && openssl rand -hex 16 > "$d/serial" || return 1
+	cat > "$d/cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $d/index.txt
+serial = $d/serial
+new_certs_dir = $d/new
+certificate = $TLS/ca.crt
+private_key = $TLS/ca.key
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+organizationName = supplied
+organizationalUnitName = optional
+commonName = supplied
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$TMP/$1.key" 2>/dev/null &&
+	openssl req -new -key "$TMP/$1.key" -subj "/O=Families Together/OU=staff/CN=Kit Shortlived" \
+		-out "$d/req.csr" 2>/dev/null &&
+	openssl ca -batch -config "$d/cnf" -notext -preserveDN -extensions client \
+		-startdate "$(date -u -d '-1 min' +%Y%m%d%H%M%SZ)" -enddate "$(date -u -d "+$2 sec" +%Y%m%d%H%M%SZ)" \
+		-in "$d/req.csr" -out "$TMP/$1.crt" >/dev/null 2>&1
+}
+# A connection verified once used to stay authorised for as long as it was
+# kept busy, past its certificate's notAfter. Now each request on it checks
+# that: one keep-alive connection polling /healthz gets 200 until the
+# certificate expires, then 401 certificate_expired (and is closed).
+test_certificate_expiring_on_open_connection_is_refused() {
+	local not_after last
+	issue_short shortlived 5 || { echo "# could not issue the certificate"; return 1; }
+	not_after=$(date -u -d "$(openssl x509 -in "$TMP/shortlived.crt" -noout -enddate | cut -d= -f2)" +%s)
+	python3 "$TOP/tests/integration/keepalive_poll.py" "$GW_PORT" "$CERTS/ca.crt" \
+		"$TMP/shortlived.crt" "$TMP/shortlived.key" 20 > "$TMP/poll.out" 2>&1
+	last=$(tail -1 "$TMP/poll.out")
+	# Several 200s, then the 401, all on the one connection, after notAfter.
+	[ "$(grep -c '^200 ' "$TMP/poll.out")" -ge 3 ] &&
+	[ "$(cut -d' ' -f2 "$TMP/poll.out" | sort -u | wc -l)" = 1 ] &&
+	[ "${last%% *}" = 401 ] && [ "$(cut -d' ' -f3 <<<"$last")" -gt "$not_after" ] &&
+	[ "$(cut -d' ' -f4- <<<"$last" | jq -r .error.code)" = certificate_expired ] ||
+		{ echo "# notAfter $not_after:"; sed 's/^/#   /' "$TMP/poll.out" | tail -4; return 1; }
+	grep -q 'refused client certificate: certificate_expired (on an open connection)' "$TMP/gatewayd.log"
+}
+
+# refused_at_start PATTERN FLAGS...: neither --check nor a real start
+# accepts FLAGS; both say why, matching PATTERN.
+refused_at_start() {
+	local pat=$1 rc; shift
+	rc=0; (cd "$TOP" && "$GATEWAYD" --check --data "$TMP/refused" --schemas "$TOP/schemas" "$@") \
+		> "$TMP/refused.log" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] && grep -q -- "$pat" "$TMP/refused.log" ||
+		{ echo "# --check exited $rc:"; sed 's/^/#   /' "$TMP/refused.log" | tail -3; return 1; }
+	rc=0; (cd "$TOP" && timeout 20 "$GATEWAYD" --port 0 --data "$TMP/refused" --schemas "$TOP/schemas" "$@") \
+		> "$TMP/refused.log" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q -- "$pat" "$TMP/refused.log" ||
+		{ echo "# start exited $rc:"; sed 's/^/#   /' "$TMP/refused.log" | tail -3; return 1; }
+}
+test_start_without_crl_is_refused() {
+	rm -rf "$TMP/nocrl" && cp -r "$CERTS" "$TMP/nocrl" && rm "$TMP/nocrl/crl.pem" &&
+	refused_at_start "revocation list $TMP/nocrl/crl.pem: cannot read: No such file" --tls "$TMP/nocrl"
+}
+test_start_with_out_of_date_crl_is_refused() {
+	CRL_SECS=1 revoke "$TLS/staff-revoked.crt" && sleep 2 &&
+	refused_at_start "revocation list $TLS/crl.pem: out of date: its nextUpdate .* has passed" --tls "$TLS" &&
+	revoke "$TLS/staff-revoked.crt"
+}
+test_agency_crl_file_missing_is_refused() {
+	rm -rf "$TMP/badcrl" && cp -r "$TMP/profiles" "$TMP/badcrl" &&
+	jq --arg crl "$TMP/no-such-crl.pem" '.certificates.crl_file = $crl' "$TMP/profiles/police.json" \
+		> "$TMP/badcrl/police.json" &&
+	refused_at_start "agency police: certificates.crl_file $TMP/no-such-crl.pem: cannot read: No such file" \
+		--tls "$TLS" --profiles "$TMP/badcrl"
+}
+
 gw_start --tls "$TLS" || exit 1
 run test_staff2_works_before_revocation
 run test_sighup_with_new_crl_revokes_without_restart
 run test_sighup_with_bad_crl_keeps_anchors_in_force
+run test_removed_crl_on_sighup_keeps_revocation
+run test_unreadable_crl_on_sighup_keeps_revocation
+run test_crl_going_out_of_date_stays_in_force_and_is_reported
 run test_agency_crl_is_enforced
+run test_certificate_expiring_on_open_connection_is_refused
+run test_start_without_crl_is_refused
+run test_start_with_out_of_date_crl_is_refused
+run test_agency_crl_file_missing_is_refused
 finish
