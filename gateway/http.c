@@ -278,8 +278,8 @@ is_json_type(const char *ct)
 }
 
 /* A read refused by the read limit: reported in the log at most every 10 s,
- * with how many since and whose certificate the newest was (the one to
- * look at: it may be in the wrong hands). The 429s are also in /metrics
+ * with how many since and which certificate the newest came from (the one
+ * to look at: it may be in the wrong hands), by role and key hash. The 429s are also in /metrics
  * (gateway_requests_total by route and status). */
 static void
 rate_limited(struct server *s, const struct principal *who)
@@ -292,8 +292,11 @@ rate_limited(struct server *s, const struct principal *who)
 	    !atomic_compare_exchange_strong(&s->limited_said_us, &last, now))
 		return;
 	said = atomic_exchange(&s->limited_said, n);
+	/* The certificate by its key's SHA-256 (the log names no one: a
+	 * staff member's principal id carries their name). */
 	log_warnx("read limit: %llu read(s) of families' records refused since the last "
-	    "report; the newest by %s", n - said, who->id);
+	    "report; the newest by a %s certificate, key sha256:%.16s", n - said,
+	    role_name(who->role), who->spki_sha256);
 }
 
 static void

@@ -59,8 +59,14 @@ test_access_limited_reads_come_back_at_the_sustained_rate() {
 }
 
 test_access_limited_log_names_the_certificate_not_the_family() {
-	grep -q 'read limit: .* refused .* the newest by staff:' "$TMP/gatewayd.log" &&
-	! grep -q 'RL-FAM-1\|Limit Child' "$TMP/gatewayd.log"
+	local spki
+	spki=$(openssl x509 -in "$CERTS/staff.crt" -noout -pubkey | openssl pkey -pubin -outform DER |
+		sha256sum | cut -c1-16)
+	grep -q "read limit: .* refused .* the newest by a staff certificate, key sha256:$spki" "$TMP/gatewayd.log" &&
+	! grep -q 'RL-FAM-1\|Limit Child' "$TMP/gatewayd.log" &&
+	# nor the staff member: the certificate's common name is theirs
+	! grep -qF "$(openssl x509 -in "$CERTS/staff.crt" -noout -subject -nameopt multiline |
+		sed -n 's/^ *commonName *= *//p')" "$TMP/gatewayd.log"
 }
 
 test_access_limited_zero_turns_it_off() {
