@@ -40,7 +40,7 @@ int	ctl_ledger(int argc, char **argv);
 int	ctl_deliveries(int argc, char **argv);
 
 /* ctl_retention.c: gatewayctl retention run [--data DIR] [--profiles DIR]
- * [--schemas DIR] [--master-key FILE] [--as-of DATE]
+ * [--schemas DIR] [--master-key FILE] [--as-of DATE] [--refusal-retention-days N]
  * One retention sweep (retention.h) while no gatewayd runs on DIR. 0 done
  * (a summary line on stdout); 1 refused (the daemon holds the data
  * directory) or failed; 2 usage. */

@@ -14,11 +14,14 @@
  * --as-of DATE judges retention as at a later date than now (applying
  * retention that would fall due by then, e.g. before handing equipment
  * back). It cannot be in the past, and the ledger's "retention.sweep"
- * entry records it, so an early expiry is never silent.
+ * entry records it, so an early expiry is never silent. It records the
+ * refusal period too (--refusal-retention-days, as gatewayd's).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -39,7 +42,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: gatewayctl retention run [--data DIR] [--profiles DIR] [--schemas DIR]\n"
 	    "                                [--master-key FILE] [--as-of DATE]\n"
-	    "defaults: var/, agency-profiles/, schemas/, DIR/master.key, now\n");
+	    "                                [--refusal-retention-days N]\n"
+	    "defaults: var/, agency-profiles/, schemas/, DIR/master.key, now, %d\n"
+	    "(give the daemon's --refusal-retention-days when it is not the default)\n",
+	    RETENTION_REFUSAL_DAYS);
 	return 2;
 }
 
@@ -52,6 +58,7 @@ run(int argc, char **argv)
 		{ "schemas", required_argument, NULL, 's' },
 		{ "master-key", required_argument, NULL, 'k' },
 		{ "as-of", required_argument, NULL, 'o' },
+		{ "refusal-retention-days", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gateway			gw;
@@ -59,6 +66,8 @@ run(int argc, char **argv)
 	char				err[1024], keypath[PATH_MAX], t[32];
 	int64_t				now, as_of;
 	const char			*as_of_arg = NULL;
+	char				*end;
+	unsigned long			 days;
 	int				ch, lock = -1, rc = 1;
 
 	memset(&gw, 0, sizeof(gw));
@@ -71,6 +80,17 @@ run(int argc, char **argv)
 		case 's': gw.cfg.schemas_dir = optarg; break;
 		case 'k': gw.cfg.master_key = optarg; break;
 		case 'o': as_of_arg = optarg; break;
+		case 'D':
+			errno = 0;
+			days = strtoul(optarg, &end, 10);
+			if (errno != 0 || *optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    days == 0 || days > RETENTION_REFUSAL_DAYS_MAX) {
+				fprintf(stderr, "gatewayctl: --refusal-retention-days: 1 to %d\n",
+				    RETENTION_REFUSAL_DAYS_MAX);
+				return 2;
+			}
+			gw.cfg.refusal_retention_days = (unsigned)days;
+			break;
 		default: return usage();
 		}
 	}

@@ -30,6 +30,7 @@
 #include "gateway.h"
 #include "ledger.h"
 #include "log.h"
+#include "metrics.h"
 #include "principal.h"
 #include "profiles.h"
 #include "retention.h"
@@ -40,6 +41,10 @@
 #define SWEEP_BATCH	64
 
 static const struct principal system_actor = { .role = ROLE_NONE, .id = "system" };
+
+/* Families the last sweep kept because a record's interest is in no
+ * profile (gateway_retention_unknown_families). */
+static atomic_llong last_unknown;
 
 /* Set when the write-ahead log could not be truncated after a key was
  * destroyed (readers were busy): the next sweep tries again. */
@@ -82,8 +87,16 @@ profile_days(void *arg, const char *agency_id, const char *purpose)
 
 /* ---- the sweep ---- */
 
+/* The periods of gw's profiles and configuration. */
+static struct retention_periods
+periods_of(struct gateway *gw)
+{
+	return (struct retention_periods){ .days = profile_days, .arg = (void *)gw->profiles,
+	    .refusal_days = (int)gw->cfg.refusal_retention_days };
+}
+
 struct candidates {
-	const struct profiles	*profiles;
+	struct retention_periods periods;
 	int64_t			 as_of_us;
 	struct retention_summary *sum;
 	char			(*v)[65];
@@ -97,7 +110,7 @@ collect_cb(const char *pseudonym, const struct retention_anchor *a, size_t n, vo
 	enum retention_verdict	 v;
 
 	c->sum->families++;
-	v = retention_verdict(a, n, profile_days, (void *)c->profiles, c->as_of_us, NULL);
+	v = retention_verdict(a, n, &c->periods, c->as_of_us, NULL);
 	if (v == RETENTION_UNKNOWN)
 		c->sum->unknown++;
 	if (v != RETENTION_EXPIRED)
@@ -156,7 +169,7 @@ destroy_family(struct gateway *gw, struct store_conn *c, const char *pseudonym,
 }
 
 struct recheck {
-	const struct profiles	*profiles;
+	struct retention_periods periods;
 	int64_t			 as_of_us;
 	enum retention_verdict	 v;
 	int			 seen;
@@ -169,7 +182,7 @@ recheck_cb(const char *pseudonym, const struct retention_anchor *a, size_t n, vo
 
 	(void)pseudonym;
 	r->seen = 1;
-	r->v = retention_verdict(a, n, profile_days, (void *)r->profiles, r->as_of_us, NULL);
+	r->v = retention_verdict(a, n, &r->periods, r->as_of_us, NULL);
 	return 0;
 }
 
@@ -191,7 +204,7 @@ batch_job(struct store_conn *c, void *arg)
 
 	j->expired = j->held = 0;
 	for (i = 0; i < j->n; i++) {
-		struct recheck	r = { .profiles = j->gw->profiles, .as_of_us = j->as_of_us };
+		struct recheck	r = { .periods = periods_of(j->gw), .as_of_us = j->as_of_us };
 
 		if (store_retention_family(c, j->v[i], recheck_cb, &r) != 0)
 			return -1;
@@ -228,8 +241,9 @@ sweep_note_job(struct store_conn *c, void *arg)
 	char			 reason[200], t[32];
 
 	snprintf(reason, sizeof(reason), "via=%s as_of=%s families=%lld expired=%lld held=%lld "
-	    "unknown=%lld", j->via, store_time_fmt(j->as_of_us, t), (long long)j->sum->families,
-	    (long long)j->sum->expired, (long long)j->sum->held, (long long)j->sum->unknown);
+	    "unknown=%lld refusal_days=%u", j->via, store_time_fmt(j->as_of_us, t),
+	    (long long)j->sum->families, (long long)j->sum->expired, (long long)j->sum->held,
+	    (long long)j->sum->unknown, j->gw->cfg.refusal_retention_days);
 	e = (struct ledger_entry){ .actor = "system", .actor_role = "system",
 	    .action = "retention.sweep", .reason = reason };
 	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
@@ -239,7 +253,8 @@ int
 retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
     struct retention_summary *sum)
 {
-	struct candidates	 cand = { .profiles = gw->profiles, .as_of_us = as_of_us, .sum = sum };
+	struct candidates	 cand = { .periods = periods_of(gw), .as_of_us = as_of_us,
+				    .sum = sum };
 	struct sweep_note_job	 note = { .gw = gw, .sum = sum, .as_of_us = as_of_us, .via = via };
 	struct store_conn	*c;
 	size_t			 i;
@@ -266,11 +281,17 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 		purge_wal(gw);
 	if (rc == 0)
 		rc = writer_submit(gw->writer, sweep_note_job, &note) == 0 ? 0 : -1;
-	if (rc == 0)
+	if (rc == 0) {
+		atomic_store(&last_unknown, sum->unknown);
 		log_info("retention sweep: %lld families, %lld expired, %lld held, %lld unknown "
 		    "interest", (long long)sum->families, (long long)sum->expired,
 		    (long long)sum->held, (long long)sum->unknown);
-	else
+		if (sum->unknown > 0)
+			log_warnx("retention: %lld families are kept for good: a consent, police or "
+			    "court request, or allowed disclosure names an agency interest no profile "
+			    "has now (a profile or interest removed?); they expire only once a "
+			    "profile gives it a retention again", (long long)sum->unknown);
+	} else
 		log_errx("retention sweep failed (what was committed is recorded)");
 	return rc;
 }
@@ -368,11 +389,23 @@ sweep_main(void *arg)
 	return NULL;
 }
 
+static double
+unknown_gauge(void *arg)
+{
+	(void)arg;
+	return (double)atomic_load(&last_unknown);
+}
+
 int
 retention_start(struct gateway *gw, unsigned interval_s)
 {
 	pthread_condattr_t	ca;
 
+	if (gw->metrics != NULL)
+		metrics_gauge(gw->metrics, "gateway_retention_unknown_families",
+		    "Families the last retention sweep kept because a record names an agency "
+		    "interest no profile has (kept until the profile is restored).",
+		    unknown_gauge, NULL);
 	if (interval_s == 0)
 		return 0;
 	sweeper.gw = gw;

@@ -22,11 +22,16 @@
 
 /* What one family's retention is measured from: per record kind, agency
  * and purpose, the latest such instant (a disclosure: when it was made; a
- * consent: when it ended, RETENTION_FOREVER while live). Strings borrowed. */
+ * consent: when it ended, RETENTION_FOREVER while live). A refused
+ * disclosure shared nothing: it is one anchor of its own (refused set,
+ * agency and purpose left empty), measured with the refusal period and
+ * never with the interest it named, which may be a typo or a profile
+ * since removed. Strings borrowed. */
 struct retention_anchor {
 	const char	*agency_id;
 	const char	*purpose;
 	int64_t		 anchor_us;
+	int		 refused;	/* the latest refused disclosure(s) */
 };
 
 enum retention_verdict {
@@ -39,17 +44,43 @@ enum retention_verdict {
  * profiles name no such interest. */
 typedef int (*retention_days_fn)(void *arg, const char *agency_id, const char *purpose);
 
+/* The periods a verdict measures with. */
+struct retention_periods {
+	retention_days_fn	 days;		/* records that shared or allow sharing */
+	void			*arg;		/* days()'s */
+	int			 refusal_days;	/* refused disclosures, whatever they named */
+};
+
+/*
+ * A refused disclosure's default period (gatewayd and gatewayctl retention
+ * run --refusal-retention-days, 1 to RETENTION_REFUSAL_DAYS_MAX). Nothing
+ * left, so the refusal's ledger entry (rule, pseudonym, no personal data)
+ * stays for good and the sealed part (the staff member's reason) is all
+ * this period keeps. A year covers what it is kept for: a complaint or a
+ * subject-access request about an attempt to share, and a yearly review
+ * of refused attempts. It is a fixed number, not the shortest interest in
+ * the profiles, so it moves neither with a profile added or removed nor
+ * with the agency a refusal named, and it is shorter than every interest
+ * in the shipped profiles (6 to 25 years): a refusal never keeps a family
+ * longer than a disclosure would.
+ */
+#define RETENTION_REFUSAL_DAYS		365
+#define RETENTION_REFUSAL_DAYS_MAX	36525	/* 100 years */
+
 /*
  * The verdict for one family at as_of_us. A record is past retention when
  * anchor + days (whole days of 86400 s) is before as_of_us; the family is
  * expired when all its records are (a family with no records left is
- * expired). A record whose interest is unknown keeps the family: failing
- * closed means keeping, never destroying on a configuration mistake.
- * *until_us (may be NULL) gets the instant after which the verdict turns
- * to expired, or RETENTION_FOREVER when it never will on its own.
+ * expired). An allowed disclosure, consent or request whose interest is
+ * unknown keeps the family: failing closed means keeping, never
+ * destroying on a configuration mistake. A refused disclosure is never
+ * unknown: it has the refusal period (refusal_days below 1 keeps it, as
+ * unknown). *until_us (may be NULL) gets the instant after which the
+ * verdict turns to expired, or RETENTION_FOREVER when it never will on its
+ * own.
  */
 enum retention_verdict retention_verdict(const struct retention_anchor *a, size_t n,
-		    retention_days_fn days, void *arg, int64_t as_of_us, int64_t *until_us);
+		    const struct retention_periods *p, int64_t as_of_us, int64_t *until_us);
 
 struct gateway;
 struct principal;
