@@ -43,7 +43,8 @@ int	ctl_deliveries(int argc, char **argv);
  * [--schemas DIR] [--master-key FILE] [--as-of DATE] [--refusal-retention-days N]
  * One retention sweep (retention.h) while no gatewayd runs on DIR. 0 done
  * (a summary line on stdout); 1 refused (the daemon holds the data
- * directory) or failed; 2 usage. */
+ * directory), failed, or the write-ahead log still held destroyed keys'
+ * bytes after 30 s of retries; 2 usage. */
 int	ctl_retention(int argc, char **argv);
 
 #endif

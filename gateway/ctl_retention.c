@@ -16,6 +16,12 @@
  * back). It cannot be in the past, and the ledger's "retention.sweep"
  * entry records it, so an early expiry is never silent. It records the
  * refusal period too (--refusal-retention-days, as gatewayd's).
+ *
+ * The write-ahead log is truncated at the end of every run (a destroyed
+ * key's bytes must not survive there, from this run or an earlier one).
+ * When a reader (a backup, an sqlite3 shell) holds the log, that is
+ * retried with backoff for PURGE_WAIT_S; then the command exits 1, saying
+ * the destroyed keys' bytes may remain in the log.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +41,9 @@
 #include "store.h"
 #include "vault.h"
 #include "writer.h"
+
+/* How long a pending write-ahead log truncation is retried before giving up. */
+#define PURGE_WAIT_S	30
 
 static int
 usage(void)
@@ -153,6 +162,15 @@ run(int argc, char **argv)
 		    store_time_fmt(as_of, t), (long long)sum.families, (long long)sum.expired,
 		    (long long)sum.held, (long long)sum.unknown);
 		rc = 0;
+	}
+	/* Always, not only when this sweep destroyed keys: an earlier run
+	 * may have left the log untruncated. */
+	if (retention_purge_wait(&gw, PURGE_WAIT_S) != 0) {
+		fprintf(stderr, "gatewayctl: the write-ahead log (%s/gateway.db-wal) could not be "
+		    "truncated for %d s: a reader holds it, and destroyed keys' bytes may remain "
+		    "in it; run again once it is gone (gatewayd truncates it at start-up too)\n",
+		    gw.cfg.data_dir, PURGE_WAIT_S);
+		rc = 1;
 	}
 out:
 	ledger_stop(gw.ledger);

@@ -104,12 +104,24 @@ int	retention_sweep(struct gateway *, int64_t as_of_us, const char *via,
 
 /* Erasure on request (Art 17) of the family with this pseudonym, by who,
  * on ground, with the digest of the staff member's reason. 0 erased; 1 no
- * such family; 2 already erased or expired; 3 a legal hold applies; -1. */
+ * such family; 2 already erased or expired; 3 a legal hold applies; -1.
+ * Once erased, *purge_pending (may be NULL) is 1 when the write-ahead log
+ * could not be truncated yet (a reader holds it), so the wrapped key's
+ * bytes may still be there: the retention thread retries until it is. */
 int	retention_erase(struct gateway *, const char *pseudonym, const struct principal *who,
-	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq);
+	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq,
+	    int *purge_pending);
 
-/* Registers the writer hook and starts the daemon's sweep thread: a sweep
- * at start-up, then every interval_s seconds (0: no thread). 0 or -1. */
+/* Without the daemon's thread (gatewayctl): truncates the write-ahead log,
+ * retrying with backoff for up to max_s seconds while a reader holds it.
+ * 0 truncated; -1 still pending. */
+int	retention_purge_wait(struct gateway *, unsigned max_s);
+
+/* Registers the gauges (gateway_retention_unknown_families,
+ * gateway_wal_purge_pending) and starts the daemon's retention thread: a
+ * write-ahead log truncation at start-up, a sweep at start-up and then
+ * every interval_s seconds (0: no sweeps), and the retries of a pending
+ * truncation (with backoff, whether or not sweeps are on). 0 or -1. */
 int	retention_start(struct gateway *, unsigned interval_s);
 /* Stops the thread (waits for a sweep in progress). Before writer_stop(). */
 void	retention_stop(struct gateway *);
