@@ -31,7 +31,9 @@ int	ctl_requests(int argc, char **argv);
  * [--origin NAME] [--checkpoint NOTE]... | export --db FILE [--out FILE] |
  * generate --data DIR --count N.
  * verify: 0 the ledger verifies; 1 it does not ("first bad sequence number:
- * N" on stdout, with every problem found); 2 usage or I/O error. */
+ * N" on stdout, with every problem found); 2 usage or I/O error.
+ * generate: 0 done; 1 refused (a running gatewayd, or another gatewayctl,
+ * holds DIR's data-directory lock); 2 usage or any other failure. */
 int	ctl_ledger(int argc, char **argv);
 /* ctl_deliveries.c: gatewayctl deliveries [--db FILE] [list [--state S] | retry ID]
  * list: the open (pending and dead) deliveries, no personal data; 0.
