@@ -80,11 +80,14 @@ static void	sweeper_kick(void);
 static int
 purge_wal(struct gateway *gw)
 {
-	int64_t	now;
-	int	rc, was;
+	const char	*why;
+	int64_t		 now;
+	int		 rc, was;
 
 	pthread_mutex_lock(&purge.lock);
-	rc = store_wal_truncate(gw->store) != 0;
+	rc = store_wal_truncate(gw->store);
+	why = rc == 1 ? "a reader holds it" : "an error, logged above";
+	rc = rc != 0;
 	now = store_now_us();
 	was = atomic_load(&purge.pending);
 	if (!rc && was) {
@@ -94,15 +97,15 @@ purge_wal(struct gateway *gw)
 	} else if (rc && !was) {
 		purge.since_us = purge.logged_us = now;
 		purge.attempts = 1;
-		log_warnx("write-ahead log not truncated (a reader holds it): destroyed keys' "
-		    "bytes may remain in it until it is; retrying");
+		log_warnx("write-ahead log not truncated (%s): destroyed keys' bytes may "
+		    "remain in it until it is; retrying", why);
 	} else if (rc) {
 		purge.attempts++;
 		if (now - purge.logged_us >= (int64_t)PURGE_NAG_S * 1000000) {
 			purge.logged_us = now;
 			log_warnx("write-ahead log still not truncated after %lld attempts over "
-			    "%lld s: a reader holds it", (long long)purge.attempts,
-			    (long long)((now - purge.since_us) / 1000000));
+			    "%lld s (%s)", (long long)purge.attempts,
+			    (long long)((now - purge.since_us) / 1000000), why);
 		}
 	}
 	atomic_store(&purge.pending, rc);
