@@ -31,7 +31,9 @@ int	ctl_requests(int argc, char **argv);
  * [--origin NAME] [--checkpoint NOTE]... | export --db FILE [--out FILE] |
  * generate --data DIR --count N.
  * verify: 0 the ledger verifies; 1 it does not ("first bad sequence number:
- * N" on stdout, with every problem found); 2 usage or I/O error. */
+ * N" on stdout, with every problem found); 2 usage or I/O error.
+ * generate: 0 done; 1 refused (a running gatewayd, or another gatewayctl,
+ * holds DIR's data-directory lock); 2 usage or any other failure. */
 int	ctl_ledger(int argc, char **argv);
 /* ctl_deliveries.c: gatewayctl deliveries [--db FILE] [list [--state S] | retry ID]
  * list: the open (pending and dead) deliveries, no personal data; 0.
@@ -40,10 +42,11 @@ int	ctl_ledger(int argc, char **argv);
 int	ctl_deliveries(int argc, char **argv);
 
 /* ctl_retention.c: gatewayctl retention run [--data DIR] [--profiles DIR]
- * [--schemas DIR] [--master-key FILE] [--as-of DATE]
+ * [--schemas DIR] [--master-key FILE] [--as-of DATE] [--refusal-retention-days N]
  * One retention sweep (retention.h) while no gatewayd runs on DIR. 0 done
  * (a summary line on stdout); 1 refused (the daemon holds the data
- * directory) or failed; 2 usage. */
+ * directory), failed, or the write-ahead log still held destroyed keys'
+ * bytes after 30 s of retries; 2 usage. */
 int	ctl_retention(int argc, char **argv);
 
 #endif

@@ -18,18 +18,23 @@
  *   generate --data DIR --count N
  *       Appends N synthetic entries through the real ledger (writer jobs of
  *       up to 10000 entries, checkpoints signed as the daemon signs them), to
- *       measure verification on a big ledger. Not for a production DIR.
+ *       measure verification on a big ledger. Not for a production DIR. It
+ *       appends, so it takes the data-directory lock (datalock.h) first and
+ *       refuses while gatewayd (or another gatewayctl) holds it: a second
+ *       appender would fork the daemon's Merkle tree.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/evp.h>
 
 #include "ctl.h"
+#include "datalock.h"
 #include "gateway.h"
 #include "hex.h"
 #include "ledger.h"
@@ -734,7 +739,7 @@ cmd_generate(int argc, char **argv)
 	char		 err[512];
 	unsigned long	 count = 0;
 	double		 t0 = now_s();
-	int		 ch, rc = 2;
+	int		 ch, rc = 2, lock;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -753,8 +758,20 @@ cmd_generate(int argc, char **argv)
 		ctl_usage();
 		return 2;
 	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		fprintf(stderr, "gatewayctl: %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	if ((lock = datalock_acquire(dir, "gatewayctl ledger generate", err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "gatewayctl: %s\n"
+		    "  (ledger generate appends to the ledger: never beside a running gatewayd; "
+		    "give it a data directory of its own)\n", err);
+		return 1;
+	}
 	if ((store = store_open(dir, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
+		datalock_release(lock);
 		return 2;
 	}
 	if ((writer = writer_start(store)) == NULL)
@@ -781,6 +798,7 @@ out:
 		    (unsigned long long)ledger_size(ledger), now_s() - t0);
 	ledger_free(ledger);
 	store_close(store);
+	datalock_release(lock);
 	return rc;
 }
 

@@ -14,11 +14,20 @@
  * --as-of DATE judges retention as at a later date than now (applying
  * retention that would fall due by then, e.g. before handing equipment
  * back). It cannot be in the past, and the ledger's "retention.sweep"
- * entry records it, so an early expiry is never silent.
+ * entry records it, so an early expiry is never silent. It records the
+ * refusal period too (--refusal-retention-days, as gatewayd's).
+ *
+ * The write-ahead log is truncated at the end of every run (a destroyed
+ * key's bytes must not survive there, from this run or an earlier one).
+ * When a reader (a backup, an sqlite3 shell) holds the log, that is
+ * retried with backoff for PURGE_WAIT_S; then the command exits 1, saying
+ * the destroyed keys' bytes may remain in the log.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -33,13 +42,19 @@
 #include "vault.h"
 #include "writer.h"
 
+/* How long a pending write-ahead log truncation is retried before giving up. */
+#define PURGE_WAIT_S	30
+
 static int
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: gatewayctl retention run [--data DIR] [--profiles DIR] [--schemas DIR]\n"
 	    "                                [--master-key FILE] [--as-of DATE]\n"
-	    "defaults: var/, agency-profiles/, schemas/, DIR/master.key, now\n");
+	    "                                [--refusal-retention-days N]\n"
+	    "defaults: var/, agency-profiles/, schemas/, DIR/master.key, now, %d\n"
+	    "(give the daemon's --refusal-retention-days when it is not the default)\n",
+	    RETENTION_REFUSAL_DAYS);
 	return 2;
 }
 
@@ -52,6 +67,7 @@ run(int argc, char **argv)
 		{ "schemas", required_argument, NULL, 's' },
 		{ "master-key", required_argument, NULL, 'k' },
 		{ "as-of", required_argument, NULL, 'o' },
+		{ "refusal-retention-days", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gateway			gw;
@@ -59,6 +75,8 @@ run(int argc, char **argv)
 	char				err[1024], keypath[PATH_MAX], t[32];
 	int64_t				now, as_of;
 	const char			*as_of_arg = NULL;
+	char				*end;
+	unsigned long			 days;
 	int				ch, lock = -1, rc = 1;
 
 	memset(&gw, 0, sizeof(gw));
@@ -71,6 +89,17 @@ run(int argc, char **argv)
 		case 's': gw.cfg.schemas_dir = optarg; break;
 		case 'k': gw.cfg.master_key = optarg; break;
 		case 'o': as_of_arg = optarg; break;
+		case 'D':
+			errno = 0;
+			days = strtoul(optarg, &end, 10);
+			if (errno != 0 || *optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    days == 0 || days > RETENTION_REFUSAL_DAYS_MAX) {
+				fprintf(stderr, "gatewayctl: --refusal-retention-days: 1 to %d\n",
+				    RETENTION_REFUSAL_DAYS_MAX);
+				return 2;
+			}
+			gw.cfg.refusal_retention_days = (unsigned)days;
+			break;
 		default: return usage();
 		}
 	}
@@ -133,6 +162,15 @@ run(int argc, char **argv)
 		    store_time_fmt(as_of, t), (long long)sum.families, (long long)sum.expired,
 		    (long long)sum.held, (long long)sum.unknown);
 		rc = 0;
+	}
+	/* Always, not only when this sweep destroyed keys: an earlier run
+	 * may have left the log untruncated. */
+	if (retention_purge_wait(&gw, PURGE_WAIT_S) != 0) {
+		fprintf(stderr, "gatewayctl: the write-ahead log (%s/gateway.db-wal) could not be "
+		    "truncated for %d s: a reader holds it, and destroyed keys' bytes may remain "
+		    "in it; run again once it is gone (gatewayd truncates it at start-up too)\n",
+		    gw.cfg.data_dir, PURGE_WAIT_S);
+		rc = 1;
 	}
 out:
 	ledger_stop(gw.ledger);

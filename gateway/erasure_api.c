@@ -6,7 +6,9 @@
  * ledger still verify. Refused with 409 legal_hold while a legal hold (an
  * open police or court request, litigation) applies. The reason is kept
  * only as its SHA-256 digest: its text would be personal data outliving
- * the key it is about.
+ * the key it is about. "key_purge" says whether the key's bytes are gone
+ * from the write-ahead log too ("done") or will be once a reader holding
+ * it lets go ("pending": the daemon retries; gateway_wal_purge_pending).
  */
 #include <string.h>
 
@@ -26,19 +28,20 @@ erase(struct request *r, struct response *rs)
 	unsigned char	 digest[32];
 	char		 pseudonym[65], t[32];
 	int64_t		 seq = 0;
-	int		 rc;
+	int		 rc, pending = 0;
 
 	ground = json_string_value(json_object_get(r->body, "ground"));
 	reason = json_string_value(json_object_get(r->body, "reason"));
 	SHA256((const unsigned char *)reason, strlen(reason), digest);
 	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);
-	rc = retention_erase(r->gw, pseudonym, r->who, ground, digest, &seq);
+	rc = retention_erase(r->gw, pseudonym, r->who, ground, digest, &seq, &pending);
 	switch (rc) {
 	case 0:
-		log_info("family erased on request (ledger entry %lld)", (long long)seq);
-		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I}", "status", "erased",
+		log_info("family erased on request (ledger entry %lld)%s", (long long)seq,
+		    pending ? "; the write-ahead log purge is pending" : "");
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s}", "status", "erased",
 		    "erased_at", store_time_fmt(store_now_us(), t), "ground", ground,
-		    "ledger_seq", (json_int_t)seq));
+		    "ledger_seq", (json_int_t)seq, "key_purge", pending ? "pending" : "done"));
 		return;
 	case 1:
 		resp_error(rs, 404, "not_found", "The charity holds no records about that family.",

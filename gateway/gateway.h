@@ -44,6 +44,7 @@ struct config {
 	unsigned	 max_hold_days;	/* a hold's review date: at most today (UTC) + this (90) */
 	int		 stats_threshold; /* small counts below it are suppressed (>= 5) */
 	unsigned	 retention_interval; /* seconds between retention sweeps; 0: none */
+	unsigned	 refusal_retention_days; /* a refused disclosure keeps its family (365) */
 	unsigned	 read_limit;	/* reads of families' records a minute per principal; 0: none */
 	unsigned	 read_burst;	/* ... of which at once */
 };

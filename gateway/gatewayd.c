@@ -55,10 +55,13 @@ usage(void)
 	    "                [--delivery-backoff MS[:CAP_MS]] [--delivery-timeout MS]\n"
 	    "                [--delivery-inflight N] [--request-quorum N]\n"
 	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
-	    "                [--retention-interval SECONDS] [--max-hold-days N]\n"
-	    "                [--read-limit PER_MIN[:BURST]]\n"
+	    "                [--retention-interval SECONDS] [--refusal-retention-days N]\n"
+	    "                [--max-hold-days N] [--read-limit PER_MIN[:BURST]]\n"
 	    "                [--verbose] | --routes\n"
-	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/\n");
+	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/;\n"
+	    "  a sweep every 3600 s; a refused disclosure keeps its family %d days,\n"
+	    "  whatever agency and purpose it named (--refusal-retention-days)\n",
+	    RETENTION_REFUSAL_DAYS);
 }
 
 /* The longest --delivery-backoff base or cap: retry.c's 7 days, in ms. */
@@ -266,6 +269,7 @@ main(int argc, char **argv)
 		{ "read-limit", required_argument, NULL, 'W' },
 		{ "stats-threshold", required_argument, NULL, 'S' },
 		{ "retention-interval", required_argument, NULL, 'r' },
+		{ "refusal-retention-days", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -371,6 +375,14 @@ main(int argc, char **argv)
 				return 2;
 			}
 			gw.cfg.retention_interval = (unsigned)n;
+			break;
+		case 'D':
+			if (parse_uint(optarg, RETENTION_REFUSAL_DAYS_MAX, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --refusal-retention-days: 1 to %d\n",
+				    RETENTION_REFUSAL_DAYS_MAX);
+				return 2;
+			}
+			gw.cfg.refusal_retention_days = (unsigned)n;
 			break;
 		case 'H':
 			if (parse_uint(optarg, 366, &n) == -1 || n == 0) {

@@ -9,7 +9,8 @@
  * before vault_destroy(); each destruction leaves a family_erasures mark
  * and a "family.expired" ledger entry with the family's pseudonym only.
  * After a batch that destroyed anything the write-ahead log is truncated,
- * so no page image still holding a wrapped key survives there.
+ * so no page image still holding a wrapped key survives there; while a
+ * reader stops that, the truncation is pending and retried (below).
  *
  * Who sweeps: the daemon, in its own thread, at start-up and then every
  * interval; and `gatewayctl retention run`, only while no daemon runs on
@@ -30,6 +31,7 @@
 #include "gateway.h"
 #include "ledger.h"
 #include "log.h"
+#include "metrics.h"
 #include "principal.h"
 #include "profiles.h"
 #include "retention.h"
@@ -41,18 +43,97 @@
 
 static const struct principal system_actor = { .role = ROLE_NONE, .id = "system" };
 
-/* Set when the write-ahead log could not be truncated after a key was
- * destroyed (readers were busy): the next sweep tries again. */
-static atomic_int wal_dirty;
+/* Families the last sweep kept because a record's interest is in no
+ * profile (gateway_retention_unknown_families). */
+static atomic_llong last_unknown;
 
-static void
+/*
+ * The write-ahead log purge. After a key is destroyed the log is truncated
+ * (store_wal_truncate), so that no page image still holding the wrapped
+ * key survives there. A reader holding a snapshot (a backup, an operator's
+ * sqlite3 shell, a long read) makes that fail after 250 ms: the purge is
+ * then pending, shown in /metrics (gateway_wal_purge_pending) and the log,
+ * and the retention thread retries with backoff (PURGE_FIRST_MS doubling
+ * to PURGE_CAP_MS) until it succeeds, whether or not sweeps are on.
+ * An attempt holds writers back while it waits (a TRUNCATE checkpoint
+ * blocks them): the backoff keeps that to a few 250 ms stalls a minute at
+ * most. purge.lock serialises truncations, so that "pending" is always
+ * the outcome of the latest one, which began after every destruction
+ * whose purge_wal() has returned.
+ */
+#define PURGE_FIRST_MS	1000
+#define PURGE_CAP_MS	60000
+#define PURGE_NAG_S	600	/* a purge still pending is logged again this often */
+
+static struct {
+	pthread_mutex_t	lock;
+	atomic_int	pending;
+	int64_t		since_us;	/* when it became pending */
+	int64_t		logged_us;	/* when that was last logged */
+	int64_t		attempts;	/* failed since then */
+} purge = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void	sweeper_kick(void);
+
+/* Truncates the log. 0 done; 1 still pending (the retention thread, when
+ * it runs, retries; gatewayctl calls retention_purge_wait()). */
+static int
 purge_wal(struct gateway *gw)
 {
-	int	rc = store_wal_truncate(gw->store);
+	const char	*why;
+	int64_t		 now;
+	int		 rc, was;
 
-	atomic_store(&wal_dirty, rc != 0);
-	if (rc != 0)
-		log_warnx("write-ahead log not truncated yet: the next sweep tries again");
+	pthread_mutex_lock(&purge.lock);
+	rc = store_wal_truncate(gw->store);
+	why = rc == 1 ? "a reader holds it" : "an error, logged above";
+	rc = rc != 0;
+	now = store_now_us();
+	was = atomic_load(&purge.pending);
+	if (!rc && was) {
+		log_info("write-ahead log truncated after %lld failed attempts over %lld s: "
+		    "destroyed keys' bytes are gone from it", (long long)purge.attempts,
+		    (long long)((now - purge.since_us) / 1000000));
+	} else if (rc && !was) {
+		purge.since_us = purge.logged_us = now;
+		purge.attempts = 1;
+		log_warnx("write-ahead log not truncated (%s): destroyed keys' bytes may "
+		    "remain in it until it is; retrying", why);
+	} else if (rc) {
+		purge.attempts++;
+		if (now - purge.logged_us >= (int64_t)PURGE_NAG_S * 1000000) {
+			purge.logged_us = now;
+			log_warnx("write-ahead log still not truncated after %lld attempts over "
+			    "%lld s (%s)", (long long)purge.attempts,
+			    (long long)((now - purge.since_us) / 1000000), why);
+		}
+	}
+	atomic_store(&purge.pending, rc);
+	pthread_mutex_unlock(&purge.lock);
+	if (rc)
+		sweeper_kick();
+	return rc;
+}
+
+int
+retention_purge_wait(struct gateway *gw, unsigned max_s)
+{
+	int64_t		deadline = store_now_us() + (int64_t)max_s * 1000000;
+	int64_t		wait_ms = PURGE_FIRST_MS, left_ms;
+
+	while (purge_wal(gw) != 0) {
+		struct timespec	ts;
+
+		if ((left_ms = (deadline - store_now_us()) / 1000) <= 0)
+			return -1;
+		if (wait_ms > left_ms)
+			wait_ms = left_ms;
+		ts.tv_sec = (time_t)(wait_ms / 1000);
+		ts.tv_nsec = (long)(wait_ms % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+		wait_ms = wait_ms * 2 > PURGE_CAP_MS ? PURGE_CAP_MS : wait_ms * 2;
+	}
+	return 0;
 }
 
 /* The profiles' retention for an agency's interest; for purpose "*" (a
@@ -82,8 +163,16 @@ profile_days(void *arg, const char *agency_id, const char *purpose)
 
 /* ---- the sweep ---- */
 
+/* The periods of gw's profiles and configuration. */
+static struct retention_periods
+periods_of(struct gateway *gw)
+{
+	return (struct retention_periods){ .days = profile_days, .arg = (void *)gw->profiles,
+	    .refusal_days = (int)gw->cfg.refusal_retention_days };
+}
+
 struct candidates {
-	const struct profiles	*profiles;
+	struct retention_periods periods;
 	int64_t			 as_of_us;
 	struct retention_summary *sum;
 	char			(*v)[65];
@@ -97,7 +186,7 @@ collect_cb(const char *pseudonym, const struct retention_anchor *a, size_t n, vo
 	enum retention_verdict	 v;
 
 	c->sum->families++;
-	v = retention_verdict(a, n, profile_days, (void *)c->profiles, c->as_of_us, NULL);
+	v = retention_verdict(a, n, &c->periods, c->as_of_us, NULL);
 	if (v == RETENTION_UNKNOWN)
 		c->sum->unknown++;
 	if (v != RETENTION_EXPIRED)
@@ -156,7 +245,7 @@ destroy_family(struct gateway *gw, struct store_conn *c, const char *pseudonym,
 }
 
 struct recheck {
-	const struct profiles	*profiles;
+	struct retention_periods periods;
 	int64_t			 as_of_us;
 	enum retention_verdict	 v;
 	int			 seen;
@@ -169,7 +258,7 @@ recheck_cb(const char *pseudonym, const struct retention_anchor *a, size_t n, vo
 
 	(void)pseudonym;
 	r->seen = 1;
-	r->v = retention_verdict(a, n, profile_days, (void *)r->profiles, r->as_of_us, NULL);
+	r->v = retention_verdict(a, n, &r->periods, r->as_of_us, NULL);
 	return 0;
 }
 
@@ -191,7 +280,7 @@ batch_job(struct store_conn *c, void *arg)
 
 	j->expired = j->held = 0;
 	for (i = 0; i < j->n; i++) {
-		struct recheck	r = { .profiles = j->gw->profiles, .as_of_us = j->as_of_us };
+		struct recheck	r = { .periods = periods_of(j->gw), .as_of_us = j->as_of_us };
 
 		if (store_retention_family(c, j->v[i], recheck_cb, &r) != 0)
 			return -1;
@@ -228,8 +317,9 @@ sweep_note_job(struct store_conn *c, void *arg)
 	char			 reason[200], t[32];
 
 	snprintf(reason, sizeof(reason), "via=%s as_of=%s families=%lld expired=%lld held=%lld "
-	    "unknown=%lld", j->via, store_time_fmt(j->as_of_us, t), (long long)j->sum->families,
-	    (long long)j->sum->expired, (long long)j->sum->held, (long long)j->sum->unknown);
+	    "unknown=%lld refusal_days=%u", j->via, store_time_fmt(j->as_of_us, t),
+	    (long long)j->sum->families, (long long)j->sum->expired, (long long)j->sum->held,
+	    (long long)j->sum->unknown, j->gw->cfg.refusal_retention_days);
 	e = (struct ledger_entry){ .actor = "system", .actor_role = "system",
 	    .action = "retention.sweep", .reason = reason };
 	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
@@ -239,7 +329,8 @@ int
 retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
     struct retention_summary *sum)
 {
-	struct candidates	 cand = { .profiles = gw->profiles, .as_of_us = as_of_us, .sum = sum };
+	struct candidates	 cand = { .periods = periods_of(gw), .as_of_us = as_of_us,
+				    .sum = sum };
 	struct sweep_note_job	 note = { .gw = gw, .sum = sum, .as_of_us = as_of_us, .via = via };
 	struct store_conn	*c;
 	size_t			 i;
@@ -262,15 +353,21 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 		sum->held += j.held;
 	}
 	free(cand.v);
-	if (sum->expired > 0 || atomic_load(&wal_dirty))
-		purge_wal(gw);
+	if (sum->expired > 0 || atomic_load(&purge.pending))
+		(void)purge_wal(gw);	/* pending: the thread (or the caller) retries */
 	if (rc == 0)
 		rc = writer_submit(gw->writer, sweep_note_job, &note) == 0 ? 0 : -1;
-	if (rc == 0)
+	if (rc == 0) {
+		atomic_store(&last_unknown, sum->unknown);
 		log_info("retention sweep: %lld families, %lld expired, %lld held, %lld unknown "
 		    "interest", (long long)sum->families, (long long)sum->expired,
 		    (long long)sum->held, (long long)sum->unknown);
-	else
+		if (sum->unknown > 0)
+			log_warnx("retention: %lld families are kept for good: a consent, police or "
+			    "court request, or allowed disclosure names an agency interest no profile "
+			    "has now (a profile or interest removed?); they expire only once a "
+			    "profile gives it a retention again", (long long)sum->unknown);
+	} else
 		log_errx("retention sweep failed (what was committed is recorded)");
 	return rc;
 }
@@ -314,35 +411,70 @@ erase_job(struct store_conn *c, void *arg)
 
 int
 retention_erase(struct gateway *gw, const char *pseudonym, const struct principal *who,
-    const char *ground, const unsigned char reason_digest[32], int64_t *seq)
+    const char *ground, const unsigned char reason_digest[32], int64_t *seq,
+    int *purge_pending)
 {
 	struct erase_job	j = { .gw = gw, .pseudonym = pseudonym, .who = who,
 				    .ground = ground, .reason_digest = reason_digest, .outcome = -1 };
+	int			pending;
 
 	if (writer_submit(gw->writer, erase_job, &j) != 0)
 		return j.outcome == 0 ? -1 : j.outcome;
-	purge_wal(gw);
+	pending = purge_wal(gw);
 	if (seq != NULL)
 		*seq = j.seq;
+	if (purge_pending != NULL)
+		*purge_pending = pending;
 	return 0;
 }
 
 /* ---- the daemon's thread ---- */
 
+/*
+ * One thread sweeps (at start-up, then every interval_s; none when 0) and
+ * retries a pending write-ahead log purge (always, sweeps or not; once at
+ * start-up too, for a log a crashed run left behind). It waits on a
+ * monotonic clock for whichever is due first, or for a kick: a purge that
+ * just failed elsewhere (an erasure) restarts the backoff.
+ */
 static struct {
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
-	int		 running, stopping;
+	int		 running, stopping, kicked;
 	unsigned	 interval_s;
 	struct gateway	*gw;
 } sweeper = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* A purge failed: the thread retries from the first backoff step. Not
+ * from the thread itself, which schedules its own retries. */
+static void
+sweeper_kick(void)
+{
+	pthread_mutex_lock(&sweeper.lock);
+	if (sweeper.running && !pthread_equal(pthread_self(), sweeper.thread)) {
+		sweeper.kicked = 1;
+		pthread_cond_signal(&sweeper.cond);
+	}
+	pthread_mutex_unlock(&sweeper.lock);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void *
 sweep_main(void *arg)
 {
 	struct retention_summary	sum;
 	struct timespec			until;
+	int64_t				now, next_sweep, next_purge, due;
+	int64_t				backoff = PURGE_FIRST_MS;
 
 	(void)prctl(PR_SET_NAME, "gw-retention", 0, 0, 0);	/* in top(1), perf, gdb */
 	/* A sweep reads the whole store: it yields the CPU to requests
@@ -350,15 +482,42 @@ sweep_main(void *arg)
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 
 	(void)arg;
+	/* A run that crashed may have left a log holding destroyed keys. */
+	(void)purge_wal(sweeper.gw);
+	next_sweep = mono_ms();
+	next_purge = next_sweep + backoff;
 	for (;;) {
-		if (retention_sweep(sweeper.gw, store_now_us(), "daemon", &sum) == -1)
-			log_errx("retention sweep failed; next try in %u s", sweeper.interval_s);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += sweeper.interval_s;
+		now = mono_ms();
+		if (sweeper.interval_s > 0 && now >= next_sweep) {
+			if (retention_sweep(sweeper.gw, store_now_us(), "daemon", &sum) == -1)
+				log_errx("retention sweep failed; next try in %u s",
+				    sweeper.interval_s);
+			now = mono_ms();
+			next_sweep = now + (int64_t)sweeper.interval_s * 1000;
+		}
+		if (atomic_load(&purge.pending) && now >= next_purge) {
+			if (purge_wal(sweeper.gw) == 0) {
+				backoff = PURGE_FIRST_MS;
+			} else {
+				backoff = backoff * 2 > PURGE_CAP_MS ? PURGE_CAP_MS : backoff * 2;
+				next_purge = mono_ms() + backoff;
+			}
+		}
+		due = sweeper.interval_s > 0 ? next_sweep : INT64_MAX;
+		if (atomic_load(&purge.pending) && next_purge < due)
+			due = next_purge;
+		until.tv_sec = (time_t)(due / 1000);
+		until.tv_nsec = (long)(due % 1000) * 1000000;
 		pthread_mutex_lock(&sweeper.lock);
-		while (!sweeper.stopping &&
-		    pthread_cond_timedwait(&sweeper.cond, &sweeper.lock, &until) == 0)
+		while (!sweeper.stopping && !sweeper.kicked &&
+		    (due == INT64_MAX ? pthread_cond_wait(&sweeper.cond, &sweeper.lock) :
+		    pthread_cond_timedwait(&sweeper.cond, &sweeper.lock, &until)) == 0)
 			;
+		if (sweeper.kicked) {
+			sweeper.kicked = 0;
+			backoff = PURGE_FIRST_MS;
+			next_purge = mono_ms() + backoff;
+		}
 		if (sweeper.stopping) {
 			pthread_mutex_unlock(&sweeper.lock);
 			break;
@@ -368,24 +527,56 @@ sweep_main(void *arg)
 	return NULL;
 }
 
+static double
+unknown_gauge(void *arg)
+{
+	(void)arg;
+	return (double)atomic_load(&last_unknown);
+}
+
+static double
+purge_gauge(void *arg)
+{
+	(void)arg;
+	return (double)atomic_load(&purge.pending);
+}
+
 int
 retention_start(struct gateway *gw, unsigned interval_s)
 {
 	pthread_condattr_t	ca;
+	int			rc;
 
-	if (interval_s == 0)
-		return 0;
+	if (gw->metrics != NULL) {
+		metrics_gauge(gw->metrics, "gateway_retention_unknown_families",
+		    "Families the last retention sweep kept because a record names an agency "
+		    "interest no profile has (kept until the profile is restored).",
+		    unknown_gauge, NULL);
+		metrics_gauge(gw->metrics, "gateway_wal_purge_pending",
+		    "1 while the write-ahead log could not be truncated after a family key was "
+		    "destroyed (a reader holds it): the key's bytes may remain there; retried "
+		    "with backoff.", purge_gauge, NULL);
+	}
 	sweeper.gw = gw;
 	sweeper.interval_s = interval_s;
-	sweeper.stopping = 0;
-	if (pthread_condattr_init(&ca) != 0 || pthread_cond_init(&sweeper.cond, &ca) != 0)
+	sweeper.stopping = sweeper.kicked = 0;
+	if (pthread_condattr_init(&ca) != 0)
 		return -1;
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&sweeper.cond, &ca) != 0;
 	pthread_condattr_destroy(&ca);
+	if (rc)
+		return -1;
+	/* Held across pthread_create: the thread's first kick check sees
+	 * its own id. */
+	pthread_mutex_lock(&sweeper.lock);
 	if (pthread_create(&sweeper.thread, NULL, sweep_main, NULL) != 0) {
+		pthread_mutex_unlock(&sweeper.lock);
 		pthread_cond_destroy(&sweeper.cond);
 		return -1;
 	}
 	sweeper.running = 1;
+	pthread_mutex_unlock(&sweeper.lock);
 	return 0;
 }
 
@@ -393,13 +584,17 @@ void
 retention_stop(struct gateway *gw)
 {
 	(void)gw;
-	if (!sweeper.running)
-		return;
 	pthread_mutex_lock(&sweeper.lock);
+	if (!sweeper.running) {
+		pthread_mutex_unlock(&sweeper.lock);
+		return;
+	}
 	sweeper.stopping = 1;
 	pthread_cond_signal(&sweeper.cond);
 	pthread_mutex_unlock(&sweeper.lock);
 	pthread_join(sweeper.thread, NULL);
-	pthread_cond_destroy(&sweeper.cond);
+	pthread_mutex_lock(&sweeper.lock);
 	sweeper.running = 0;
+	pthread_mutex_unlock(&sweeper.lock);
+	pthread_cond_destroy(&sweeper.cond);
 }

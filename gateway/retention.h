@@ -22,11 +22,16 @@
 
 /* What one family's retention is measured from: per record kind, agency
  * and purpose, the latest such instant (a disclosure: when it was made; a
- * consent: when it ended, RETENTION_FOREVER while live). Strings borrowed. */
+ * consent: when it ended, RETENTION_FOREVER while live). A refused
+ * disclosure shared nothing: it is one anchor of its own (refused set,
+ * agency and purpose left empty), measured with the refusal period and
+ * never with the interest it named, which may be a typo or a profile
+ * since removed. Strings borrowed. */
 struct retention_anchor {
 	const char	*agency_id;
 	const char	*purpose;
 	int64_t		 anchor_us;
+	int		 refused;	/* the latest refused disclosure(s) */
 };
 
 enum retention_verdict {
@@ -39,17 +44,43 @@ enum retention_verdict {
  * profiles name no such interest. */
 typedef int (*retention_days_fn)(void *arg, const char *agency_id, const char *purpose);
 
+/* The periods a verdict measures with. */
+struct retention_periods {
+	retention_days_fn	 days;		/* records that shared or allow sharing */
+	void			*arg;		/* days()'s */
+	int			 refusal_days;	/* refused disclosures, whatever they named */
+};
+
+/*
+ * A refused disclosure's default period (gatewayd and gatewayctl retention
+ * run --refusal-retention-days, 1 to RETENTION_REFUSAL_DAYS_MAX). Nothing
+ * left, so the refusal's ledger entry (rule, pseudonym, no personal data)
+ * stays for good and the sealed part (the staff member's reason) is all
+ * this period keeps. A year covers what it is kept for: a complaint or a
+ * subject-access request about an attempt to share, and a yearly review
+ * of refused attempts. It is a fixed number, not the shortest interest in
+ * the profiles, so it moves neither with a profile added or removed nor
+ * with the agency a refusal named, and it is shorter than every interest
+ * in the shipped profiles (6 to 25 years): a refusal never keeps a family
+ * longer than a disclosure would.
+ */
+#define RETENTION_REFUSAL_DAYS		365
+#define RETENTION_REFUSAL_DAYS_MAX	36525	/* 100 years */
+
 /*
  * The verdict for one family at as_of_us. A record is past retention when
  * anchor + days (whole days of 86400 s) is before as_of_us; the family is
  * expired when all its records are (a family with no records left is
- * expired). A record whose interest is unknown keeps the family: failing
- * closed means keeping, never destroying on a configuration mistake.
- * *until_us (may be NULL) gets the instant after which the verdict turns
- * to expired, or RETENTION_FOREVER when it never will on its own.
+ * expired). An allowed disclosure, consent or request whose interest is
+ * unknown keeps the family: failing closed means keeping, never
+ * destroying on a configuration mistake. A refused disclosure is never
+ * unknown: it has the refusal period (refusal_days below 1 keeps it, as
+ * unknown). *until_us (may be NULL) gets the instant after which the
+ * verdict turns to expired, or RETENTION_FOREVER when it never will on its
+ * own.
  */
 enum retention_verdict retention_verdict(const struct retention_anchor *a, size_t n,
-		    retention_days_fn days, void *arg, int64_t as_of_us, int64_t *until_us);
+		    const struct retention_periods *p, int64_t as_of_us, int64_t *until_us);
 
 struct gateway;
 struct principal;
@@ -73,12 +104,24 @@ int	retention_sweep(struct gateway *, int64_t as_of_us, const char *via,
 
 /* Erasure on request (Art 17) of the family with this pseudonym, by who,
  * on ground, with the digest of the staff member's reason. 0 erased; 1 no
- * such family; 2 already erased or expired; 3 a legal hold applies; -1. */
+ * such family; 2 already erased or expired; 3 a legal hold applies; -1.
+ * Once erased, *purge_pending (may be NULL) is 1 when the write-ahead log
+ * could not be truncated yet (a reader holds it), so the wrapped key's
+ * bytes may still be there: the retention thread retries until it is. */
 int	retention_erase(struct gateway *, const char *pseudonym, const struct principal *who,
-	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq);
+	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq,
+	    int *purge_pending);
 
-/* Registers the writer hook and starts the daemon's sweep thread: a sweep
- * at start-up, then every interval_s seconds (0: no thread). 0 or -1. */
+/* Without the daemon's thread (gatewayctl): truncates the write-ahead log,
+ * retrying with backoff for up to max_s seconds while a reader holds it.
+ * 0 truncated; -1 still pending. */
+int	retention_purge_wait(struct gateway *, unsigned max_s);
+
+/* Registers the gauges (gateway_retention_unknown_families,
+ * gateway_wal_purge_pending) and starts the daemon's retention thread: a
+ * write-ahead log truncation at start-up, a sweep at start-up and then
+ * every interval_s seconds (0: no sweeps), and the retries of a pending
+ * truncation (with backoff, whether or not sweeps are on). 0 or -1. */
 int	retention_start(struct gateway *, unsigned interval_s);
 /* Stops the thread (waits for a sweep in progress). Before writer_stop(). */
 void	retention_stop(struct gateway *);

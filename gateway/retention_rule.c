@@ -1,7 +1,8 @@
 /*
  * retention_rule.c: whether a family is past retention (retention.h). Pure:
  * no I/O header, no allocation; the profiles are reached through a
- * callback so that tests can hand it any table of periods.
+ * callback so that tests can hand it any table of periods. A refused
+ * disclosure never reaches the callback: it has a period of its own.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,8 +10,8 @@
 #include "retention.h"
 
 enum retention_verdict
-retention_verdict(const struct retention_anchor *a, size_t n, retention_days_fn days,
-    void *arg, int64_t as_of_us, int64_t *until_us)
+retention_verdict(const struct retention_anchor *a, size_t n,
+    const struct retention_periods *p, int64_t as_of_us, int64_t *until_us)
 {
 	enum retention_verdict	v = RETENTION_EXPIRED;
 	int64_t			until = INT64_MIN;
@@ -20,7 +21,12 @@ retention_verdict(const struct retention_anchor *a, size_t n, retention_days_fn 
 	for (i = 0; i < n; i++) {
 		int64_t	end;
 
-		if ((d = days(arg, a[i].agency_id, a[i].purpose)) < 0) {
+		/* A refusal is measured without looking at what it named. */
+		if (a[i].refused)
+			d = p->refusal_days >= 1 ? p->refusal_days : -1;
+		else
+			d = p->days(p->arg, a[i].agency_id, a[i].purpose);
+		if (d < 0) {
 			v = RETENTION_UNKNOWN;
 			until = RETENTION_FOREVER;
 			continue;

@@ -162,30 +162,37 @@ store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_ro
 }
 
 /*
- * Anchors, one row per (family, agency, purpose), families in order. A
- * family appears when it has a live key (family pseudonyms are 64 hex
- * digits; reserved keys such as the breach register's are never families),
- * whether or not it has any record left. A police or court request has no
- * purpose: its anchor's purpose is "*" (the agency's longest retention,
- * retention.c), from when it ended; an open one never runs out (and is a
- * legal hold besides).
+ * Anchors, one row per (family, refused, agency, purpose), families in
+ * order. A family appears when it has a live key (family pseudonyms are 64
+ * hex digits; reserved keys such as the breach register's are never
+ * families), whether or not it has any record left. A refused disclosure
+ * shared nothing and names whatever was typed: its agency and purpose are
+ * left empty, so a family's refusals are one anchor, the latest, measured
+ * with the refusal period (retention.h), never with the interest they
+ * named. A police or court request has no purpose: its anchor's purpose is
+ * "*" (the agency's longest retention, retention.c), from when it ended;
+ * an open one never runs out (and is a legal hold besides).
  */
+#define DISCLOSURE_ANCHOR \
+	"CASE WHEN decision = 'refused' THEN '' ELSE agency_id END AS agency_id, " \
+	"CASE WHEN decision = 'refused' THEN '' ELSE purpose END AS purpose, " \
+	"created_us AS anchor, decision = 'refused' AS refused "
 #define ANCHORS_SELECT \
-	"SELECT k.pseudonym, a.agency_id, a.purpose, MAX(a.anchor) FROM family_keys k " \
-	"LEFT JOIN (" \
-	"  SELECT family_pseudonym AS p, agency_id, purpose, created_us AS anchor " \
+	"SELECT k.pseudonym, a.agency_id, a.purpose, MAX(a.anchor), a.refused " \
+	"FROM family_keys k LEFT JOIN (" \
+	"  SELECT family_pseudonym AS p, " DISCLOSURE_ANCHOR \
 	"    FROM disclosures " \
 	"  UNION ALL " \
 	"  SELECT family_pseudonym, agency_id, purpose, CASE " \
 	"      WHEN withdrawn_us > 0 AND expires_us > 0 THEN MIN(withdrawn_us, expires_us) " \
 	"      WHEN withdrawn_us > 0 THEN withdrawn_us " \
 	"      WHEN expires_us > 0 THEN expires_us " \
-	"      ELSE 9223372036854775807 END " \
+	"      ELSE 9223372036854775807 END, 0 " \
 	"    FROM consents " \
 	"  UNION ALL " \
 	"  SELECT family_pseudonym, agency_id, '*', CASE " \
 	"      WHEN state IN ('awaiting_approval', 'approved') THEN 9223372036854775807 " \
-	"      ELSE COALESCE(closed_us, decided_us, created_us) END " \
+	"      ELSE COALESCE(closed_us, decided_us, created_us) END, 0 " \
 	"    FROM requests" \
 	") a ON a.p = k.pseudonym " \
 	"WHERE k.wrapped_key IS NOT NULL AND length(k.pseudonym) = 64 "
@@ -252,6 +259,7 @@ each_family(struct store_conn *c, sqlite3_stmt *st, anchors_fn fn, void *arg)
 		v[n].agency_id = own[2 * n];
 		v[n].purpose = own[2 * n + 1];
 		v[n].anchor_us = sqlite3_column_int64(st, 3);
+		v[n].refused = sqlite3_column_int(st, 4) != 0;
 		n++;
 	}
 	if (ret == -1) {
@@ -272,7 +280,8 @@ int
 store_retention_families(struct store_conn *c, anchors_fn fn, void *arg)
 {
 	static const char	*sql = ANCHORS_SELECT
-				    "GROUP BY k.pseudonym, a.agency_id, a.purpose ORDER BY k.pseudonym";
+				    "GROUP BY k.pseudonym, a.refused, a.agency_id, a.purpose "
+				    "ORDER BY k.pseudonym";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)
@@ -287,9 +296,9 @@ store_retention_family(struct store_conn *c, const char *pseudonym, anchors_fn f
 	 * filter inside each branch so that the indexes on family_pseudonym
 	 * serve it (the joined form materialises every record: quadratic over
 	 * a sweep). A family without a live key yields nothing. */
-	static const char	*sql = "SELECT k.pseudonym, a.agency_id, a.purpose, MAX(a.anchor) "
-				    "FROM family_keys k LEFT JOIN ("
-				    "  SELECT agency_id, purpose, created_us AS anchor FROM disclosures "
+	static const char	*sql = "SELECT k.pseudonym, a.agency_id, a.purpose, MAX(a.anchor), "
+				    "a.refused FROM family_keys k LEFT JOIN ("
+				    "  SELECT " DISCLOSURE_ANCHOR "FROM disclosures "
 				    "    WHERE family_pseudonym = ?1 "
 				    "  UNION ALL "
 				    "  SELECT agency_id, purpose, CASE "
@@ -297,17 +306,17 @@ store_retention_family(struct store_conn *c, const char *pseudonym, anchors_fn f
 				    "        THEN MIN(withdrawn_us, expires_us) "
 				    "      WHEN withdrawn_us > 0 THEN withdrawn_us "
 				    "      WHEN expires_us > 0 THEN expires_us "
-				    "      ELSE 9223372036854775807 END "
+				    "      ELSE 9223372036854775807 END, 0 "
 				    "    FROM consents WHERE family_pseudonym = ?1 "
 				    "  UNION ALL "
 				    "  SELECT agency_id, '*', CASE "
 				    "      WHEN state IN ('awaiting_approval', 'approved') "
 				    "        THEN 9223372036854775807 "
-				    "      ELSE COALESCE(closed_us, decided_us, created_us) END "
+				    "      ELSE COALESCE(closed_us, decided_us, created_us) END, 0 "
 				    "    FROM requests WHERE family_pseudonym = ?1"
 				    ") a ON 1 "
 				    "WHERE k.pseudonym = ?1 AND k.wrapped_key IS NOT NULL "
-				    "GROUP BY k.pseudonym, a.agency_id, a.purpose";
+				    "GROUP BY k.pseudonym, a.refused, a.agency_id, a.purpose";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)

@@ -242,6 +242,27 @@ test_proofs_over_leaves_read_back_from_the_store() {
 
 # --- offline: the daemon is stopped; tamper with copies of its database ---
 
+# gatewayctl ledger generate appends through the real ledger: beside a
+# running daemon it would fork the daemon's tree, so it takes the
+# data-directory lock (datalock.h) and refuses while gatewayd holds it.
+test_ledger_generate_refused_while_the_daemon_runs() {
+	local before
+	before=$(db "SELECT count(*) FROM ledger_entries")
+	"$GATEWAYCTL" ledger generate --data "$GW_DATA" --count 10 > "$TMP/gen.out" 2>&1
+	local rc=$?
+	[ "$rc" = 1 ] || { echo "# exit $rc"; sed 's/^/# /' "$TMP/gen.out"; return 1; }
+	grep -q "in use by pid $GW_PID (gatewayd)" "$TMP/gen.out" &&
+	grep -q 'never beside a running gatewayd' "$TMP/gen.out" &&
+	[ "$(db "SELECT count(*) FROM ledger_entries")" = "$before" ]
+}
+test_ledger_generate_in_a_directory_of_its_own_verifies() {
+	"$GATEWAYCTL" ledger generate --data "$TMP/gen" --count 300 > "$TMP/gen.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/gen.out"; return 1; }
+	grep -q '^generated 300 entries' "$TMP/gen.out" &&
+	"$GATEWAYCTL" ledger verify --db "$TMP/gen/gateway.db" --key "$TMP/gen/ledger.pub" > "$TMP/gen.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/gen.out"; return 1; }
+}
+
 verify() { "$GATEWAYCTL" ledger verify --key "$GW_DATA/ledger.pub" "$@" > "$TMP/verify.out" 2>&1; }
 first_bad() { sed -n 's/.*first bad sequence number: \([0-9]*\).*/\1/p' "$TMP/verify.out"; }
 tampered() { cp "$GW_DB" "$TMP/t.db" && sqlite3 "$TMP/t.db" "DROP TRIGGER ledger_entries_append_only_update; DROP TRIGGER ledger_entries_append_only_delete; $1"; }
@@ -385,6 +406,8 @@ run test_entries_are_paged
 run test_new_entries_are_signed_within_a_second
 run test_restart_extends_the_tree_consistently
 run test_proofs_over_leaves_read_back_from_the_store
+run test_ledger_generate_refused_while_the_daemon_runs
+run test_ledger_generate_in_a_directory_of_its_own_verifies
 run test_untouched_ledger_verifies_offline
 run test_export_is_a_plain_file_that_verifies
 run test_changed_byte_is_detected_with_its_seq
