@@ -109,6 +109,7 @@ consent_record(struct request *r, struct response *rs)
 {
 	struct consent_job	 j = { .gw = r->gw, .who = r->who };
 	const struct agency	*ag;
+	const struct interest	*in;
 	const char		*family, *agency, *purpose, *expires;
 	char			 loc[80];
 
@@ -123,9 +124,18 @@ consent_record(struct request *r, struct response *rs)
 		    json_pack("[{s:s}]", "path", "/agency_id"));
 		return;
 	}
-	if (agency_interest(ag, purpose) == NULL) {
+	if ((in = agency_interest(ag, purpose)) == NULL) {
 		resp_error(rs, 403, "purpose_not_registered",
 		    "That purpose is not one of the agency's registered legitimate interests.",
+		    json_pack("[{s:s}]", "path", "/purpose"));
+		return;
+	}
+	/* A consent would authorise nothing: the purpose is answered through
+	 * the trustees only (decide.h formal_request_required). */
+	if (in->formal_request) {
+		resp_error(rs, 403, "formal_request_required",
+		    "This purpose is answered only through a formal request (POST /v1/requests), "
+		    "approved by a quorum of trustees; a consent cannot authorise it.",
 		    json_pack("[{s:s}]", "path", "/purpose"));
 		return;
 	}

@@ -339,6 +339,10 @@ decide(const struct principal *who, const struct decide_agency *agency,
 		return refuse(out, "purpose_not_registered",
 		    "The purpose is not one of the agency's registered legitimate interests.");
 	out->interest = in;
+	if (in->formal_request)
+		return refuse(out, "formal_request_required",
+		    "This purpose is answered only through a formal request (POST /v1/requests), "
+		    "approved by a quorum of trustees and answered with a witness statement.");
 
 	/* Minimum necessary: what the purpose lists may leave, the rest is
 	 * withheld and named. Worked out now so refusals can record it too. */

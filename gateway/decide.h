@@ -18,6 +18,11 @@
  *   agreement_expired	now is past the data-sharing agreement's expiry
  *   privacy_notice_expired now is past the agency's privacy-notice review date
  *   purpose_not_registered the purpose is none of the agency's interests
+ *   formal_request_required the purpose is answered only through a formal
+ *			request (its interest's formal_request: police and
+ *			court purposes by default, profiles.c): trustees'
+ *			quorum and a witness statement, policy s3.2; never a
+ *			disclosure, with consent or an override
  *   with an override:
  *     role_not_permitted  the principal is not a safeguarding lead
  *     override_not_permitted the purpose is not one that may be shared
@@ -63,6 +68,7 @@ struct decide_interest {
 	const char		*purpose;
 	const char		*lawful_basis;		/* Art 6 basis */
 	int			 override_permitted;	/* 0: only with consent */
+	int			 formal_request;	/* 1: only through POST /v1/requests */
 	const char		*special_category_condition; /* Art 9, or NULL */
 	const char *const	*fields;
 	size_t			 nfields;

@@ -113,6 +113,7 @@ agency_view(const struct agency *a, struct decide_agency *v, struct decide_inter
 		in[i].purpose = a->interests[i].purpose;
 		in[i].lawful_basis = a->interests[i].lawful_basis;
 		in[i].override_permitted = a->interests[i].override_permitted;
+		in[i].formal_request = a->interests[i].formal_request;
 		in[i].special_category_condition = a->interests[i].special_category_condition;
 		in[i].fields = a->interests[i].fields;
 		in[i].nfields = a->interests[i].nfields;

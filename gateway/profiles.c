@@ -96,6 +96,13 @@ date_field(json_t *obj, const char *key, int64_t *out, const char *file, const c
 	return 0;
 }
 
+/* Police and courts: what they ask for is a formal request. */
+static int
+legal_kind(const char *kind)
+{
+	return kind != NULL && (strcmp(kind, "police") == 0 || strcmp(kind, "court") == 0);
+}
+
 static int
 load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen)
 {
@@ -131,6 +138,17 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 		in->lawful_basis = json_string_value(json_object_get(li, "lawful_basis"));
 		/* Absent means false: without consent only where the profile says. */
 		in->override_permitted = json_is_true(json_object_get(li, "override_permitted"));
+		/* Absent means true for a police or court agency: what they are
+		 * given goes through the trustees unless the profile says this
+		 * purpose is ordinary sharing (a MARAC), false for any other. */
+		v = json_object_get(li, "formal_request");
+		in->formal_request = v != NULL ? json_is_true(v) : legal_kind(a->kind);
+		if (in->formal_request && in->override_permitted) {
+			snprintf(err, errlen, "%s: /legitimate_interests/%zu: formal_request and "
+			    "override_permitted together (a formal request is never made without "
+			    "the trustees)", file, i);
+			return -1;
+		}
 		in->special_category_condition =
 		    json_string_value(json_object_get(li, "special_category_condition"));
 		fields = json_object_get(li, "fields");

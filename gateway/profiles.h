@@ -18,6 +18,9 @@ struct interest {
 	const char	 *lawful_basis;		/* Art 6 basis */
 	int		  override_permitted;	/* may be shared without consent
 						   under a safeguarding override */
+	int		  formal_request;	/* answered only through a formal
+						   request: trustees' quorum and
+						   a witness statement (requests_api) */
 	const char	 *special_category_condition; /* Art 9, or NULL */
 	const char	**fields;		/* NULL-terminated */
 	size_t		  nfields;

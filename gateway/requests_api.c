@@ -133,6 +133,25 @@ is_legal_agency(const struct agency *ag)
 	    (strcmp(ag->kind, "police") == 0 || strcmp(ag->kind, "court") == 0);
 }
 
+/* Whether field is among the fields of the agency's interests answered by
+ * formal request (profiles.h formal_request); *any says whether it has one. */
+static int
+formal_field(const struct agency *ag, const char *field, int *any)
+{
+	size_t	i, k;
+
+	*any = 0;
+	for (i = 0; i < ag->ninterests; i++) {
+		if (!ag->interests[i].formal_request)
+			continue;
+		*any = 1;
+		for (k = 0; k < ag->interests[i].nfields; k++)
+			if (strcmp(ag->interests[i].fields[k], field) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* May this principal see request rq at all? Trustees see every request,
  * the requesting agency its own; anyone else is told it does not exist. */
 static int
@@ -282,6 +301,33 @@ request_file(struct request *r, struct response *rs)
 			    json_pack("[{s:s}]", "path", path));
 			return;
 		}
+	/* Minimum necessary for requests too: only what the agency's registered
+	 * formal-request interest lists (the police's excludes health). */
+	if ((out = json_array()) == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+	json_array_foreach(fields, i, v) {
+		char	path[32];
+		int	any;
+
+		if (formal_field(ag, json_string_value(v), &any))
+			continue;
+		if (!any) {
+			json_decref(out);
+			resp_error(rs, 403, "purpose_not_registered", "The agency has no registered "
+			    "interest that is answered through formal requests.", NULL);
+			return;
+		}
+		snprintf(path, sizeof(path), "/fields/%zu", i);
+		json_array_append_new(out, json_pack("{s:s}", "path", path));
+	}
+	if (json_array_size(out) > 0) {
+		resp_error(rs, 403, "field_not_in_interest", "A field asked for is not among those "
+		    "registered for the agency's formal requests.", out);
+		return;
+	}
+	json_decref(out);
 	kinds = json_object_get(r->body, "record_kinds");
 	if (kinds == NULL)
 		kinds = json_pack("[s]", "disclosures");	/* the minimum by default */

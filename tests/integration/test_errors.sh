@@ -121,6 +121,18 @@ test_check_mode_refuses_numbers_that_wrap() {
 	done
 }
 
+# A police or court purpose is a formal request unless its profile says
+# otherwise, and never one a safeguarding override may reach.
+test_check_refuses_formal_request_with_override() {
+	mkdir -p "$TMP/frprofiles"
+	cp "$TOP"/agency-profiles/*.json "$TMP/frprofiles/"
+	jq '(.legitimate_interests[] | select(.purpose == "crime_prevention")) |= (del(.formal_request) | .override_permitted = true)' \
+	    "$TOP/agency-profiles/police.json" > "$TMP/frprofiles/police.json" || return 1
+	local out
+	out=$(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$CERTS" --profiles "$TMP/frprofiles" 2>&1) && return 1
+	printf '%s' "$out" | grep -q 'police.json: /legitimate_interests/0: formal_request and override_permitted together'
+}
+
 # A data directory whose master key went missing: gatewayd refuses to start
 # rather than make a new key (every family's sealed data would be lost with
 # the old one), and nothing else makes one for it (make run, the container).

@@ -95,6 +95,50 @@ start() { gw_start --profiles "$TMP/profiles" --notify-url "$HOOK_URL" "$@"; }
 ctl() { "$GATEWAYCTL" requests "$@" --url "$GW_URL" --cacert "$CERTS/ca.crt"; }
 ctl_as() { local who=$1; shift; ctl "$@" --cert "$CERTS/$who.crt" --key "$CERTS/$who.key"; }
 
+# ---- police and court purposes go through the trustees only ----
+
+# Policy s3.2: a police or court purpose is answered only through a formal
+# request. Neither a consent nor a disclosure (with consent or under a
+# safeguarding override) can send data to it; a MARAC is ordinary sharing.
+test_police_and_court_purposes_only_through_trustees() {
+	local data fam=FAM-Formal-Marker-73
+	data=$(jq -cn --arg c "$CHILD" --arg a "$ADDRESS" '{child_name:$c, address:$a}')
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" \
+	    '{family_id:$f, agency_id:"police", purpose:"crime_prevention", evidence:"signed form"}')"
+	expect 403 formal_request_required && error_shape_ok || return 1
+	req staff POST /v1/disclosures "$(jq -cn --arg f "$fam" --argjson d "$data" \
+	    '{family_id:$f, agency_id:"police", purpose:"crime_prevention", reason:"asked by PC", data:$d}')"
+	expect 403 formal_request_required || return 1
+	[ "$(db "SELECT decision || ' ' || rule FROM disclosures WHERE id='$(jget .error.details.disclosure_id)' OR
+	    (agency_id='police' AND purpose='crime_prevention')" | sort -u)" = "refused formal_request_required" ] || return 1
+	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --argjson d "$data" \
+	    --arg rb "$(date -u -d '+7 days' +%F)" \
+	    '{family_id:$f, agency_id:"family-court", purpose:"legal_proceedings", reason:"asked by court",
+	      data:$d, override:{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
+	      reason:"urgent", review_by:$rb}}')"
+	expect 403 formal_request_required || return 1
+	[ "$(db "SELECT count(*) FROM deliveries d JOIN disclosures x ON x.id = d.disclosure_id
+	    WHERE x.agency_id IN ('police', 'family-court') AND x.decision = 'allowed'")" = 0 ] || return 1
+	# A MARAC is ordinary multi-agency sharing: with consent, it is shared.
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" \
+	    '{family_id:$f, agency_id:"police", purpose:"marac_risk_assessment", evidence:"signed form"}')"
+	expect 201 || return 1
+	req staff POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg a "$ADDRESS" \
+	    '{family_id:$f, agency_id:"police", purpose:"marac_risk_assessment", reason:"MARAC on Tuesday",
+	      data:{address:$a}}')"
+	expect 201
+}
+
+# A request asks only for what the agency's formal-request interest lists:
+# the police's excludes health ("No health information").
+test_request_fields_limited_to_requester_interest() {
+	request agency:police '{"fields":["child_name","child_health_needs","address","parent_mental_health"]}'
+	expect 403 field_not_in_interest && error_shape_ok &&
+	[ "$(jget '[.error.details[].path] | join(",")')" = "/fields/1,/fields/3" ] || return 1
+	request agency:police '{"fields":["child_name","safeguarding_concerns"]}'
+	expect 202
+}
+
 # ---- the family's records ----
 
 test_family_records_exist() {
@@ -542,6 +586,8 @@ run test_request_show_without_personal_data_until_approved
 run test_staff_files_on_behalf_of_court
 run test_staff_must_name_the_agency
 run test_only_police_or_court_may_request
+run test_police_and_court_purposes_only_through_trustees
+run test_request_fields_limited_to_requester_interest
 run test_agency_files_for_itself_only
 run test_trustee_cannot_file_a_request
 run test_invalid_period_is_400

@@ -301,6 +301,39 @@ test_purpose_not_registered_comes_before_no_consent(void **state)
 	assert_refused(&w, "purpose_not_registered");
 }
 
+/* ---- police and court purposes: through the trustees only ---- */
+
+static void
+test_formal_request_purpose_refused_outside_a_request(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.interests[0].formal_request = 1;
+	w.interests[0].override_permitted = 0;
+	/* With a live consent for it (as if one had been recorded) ... */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "formal_request_required");
+	assert_int_equal(w.d.ndisclosed, 0);
+	/* ... without one ... */
+	w.nconsents = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "formal_request_required");
+	/* ... and by a safeguarding lead with an override. */
+	world_init(&w);
+	w.interests[0].formal_request = 1;
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "formal_request_required");
+	/* The agency's other purpose is ordinary sharing still. */
+	world_init(&w);
+	w.interests[0].formal_request = 1;
+	w.req.purpose = "school_liaison";
+	w.consents[0].purpose = "school_liaison";
+	assert_int_equal(run(&w), 1);
+}
+
 /* ---- consent ---- */
 
 static void
@@ -1079,6 +1112,7 @@ main(void)
 		cmocka_unit_test(test_privacy_notice_expired),
 		cmocka_unit_test(test_privacy_notice_expired_boundary),
 		cmocka_unit_test(test_purpose_not_registered),
+		cmocka_unit_test(test_formal_request_purpose_refused_outside_a_request),
 		cmocka_unit_test(test_purpose_not_registered_comes_before_no_consent),
 		cmocka_unit_test(test_no_consent),
 		cmocka_unit_test(test_no_consent_when_consent_is_for_another_purpose),
