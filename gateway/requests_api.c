@@ -244,7 +244,7 @@ request_file(struct request *r, struct response *rs)
 	const char		*on_behalf, *basis, *from, *to;
 	json_t			*fields, *kinds, *period, *out;
 	char			*fields_s = NULL, *kinds_s = NULL, loc[96];
-	int64_t			 from_us, to_us;
+	int64_t			 from_us, to_us, now_us;
 	size_t			 i;
 	const json_t		*v;
 
@@ -289,6 +289,15 @@ request_file(struct request *r, struct response *rs)
 		resp_error(rs, 400, "invalid_period",
 		    "The period must be two dates, from no later than to.",
 		    json_pack("[{s:s}]", "path", "/period"));
+		return;
+	}
+	/* A request is for records that exist: a period reaching past today
+	 * would go on releasing new ones after the trustees decided. */
+	now_us = store_now_us();
+	if (to_us > now_us - now_us % DAY_US) {
+		resp_error(rs, 400, "invalid_period",
+		    "The period must end no later than today: a request covers records "
+		    "already made.", json_pack("[{s:s}]", "path", "/period/to"));
 		return;
 	}
 	fields = json_object_get(r->body, "fields");
@@ -884,7 +893,8 @@ struct records_ctx {
 	json_t			*fields;	/* requested */
 	int			 disclosures, consents;
 	json_t			*records;
-	int			 failed;
+	int			 failed;	/* 2: too many records; 3: a record
+					   differs from what the ledger signed */
 };
 
 /* A disclosure as a record: its summary and the requested fields it carried. */
@@ -900,6 +910,21 @@ disclosure_record(struct records_ctx *x, const struct ledger_record *r, const un
 
 	if (r->e.object_id == NULL || store_disclosure_get(x->c, r->e.object_id, &d) != 0)
 		return NULL;
+	/* Drawn from the signed record only: the row must still be what the
+	 * ledger entry's digest says it was when it was written. */
+	{
+		unsigned char	dig[32];
+
+		if (r->e.record_digest == NULL || store_disclosure_digest(d, dig) != 0 ||
+		    memcmp(dig, r->e.record_digest, 32) != 0) {
+			log_errx("request %s: disclosure %s does not match the digest of ledger "
+			    "entry #%lld: no statement is issued", x->rq->id, d->id,
+			    (long long)r->seq);
+			x->failed = 3;
+			store_disclosure_free(d);
+			return NULL;
+		}
+	}
 	if (strcmp(d->decision, "allowed") != 0) {
 		store_disclosure_free(d);
 		return json_null();	/* nothing left: not a record of what was shared */
@@ -960,10 +985,19 @@ static json_t *
 consent_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
 {
 	struct consent_row	cr;
-	char			t[32], g[32], e[32], w[32];
+	char			t[32], g[32], e[32], w[32], signed_reason[160];
 
 	if (r->e.object_id == NULL || store_consent_get(x->c, r->e.object_id, &cr) != 0)
 		return NULL;
+	/* The entry signed the consent's agency and purpose in its reason. */
+	snprintf(signed_reason, sizeof(signed_reason), "agency=%s purpose=%s", cr.agency_id,
+	    cr.purpose);
+	if (r->e.reason == NULL || strcmp(r->e.reason, signed_reason) != 0) {
+		log_errx("request %s: consent %s does not match ledger entry #%lld: no "
+		    "statement is issued", x->rq->id, cr.id, (long long)r->seq);
+		x->failed = 3;
+		return NULL;
+	}
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s?, s:s?}, s:[], s:{}, s:o}",
 	    "kind", "consent", "record_id", cr.id, "date", store_time_fmt(r->time_us, t),
 	    "summary", "event", strcmp(r->e.action, "consent.withdrawn") == 0 ?
@@ -990,8 +1024,9 @@ add_record(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	else
 		return 0;
 	if (rec == NULL) {
-		log_errx("request %s: record %s of entry #%lld cannot be read", x->rq->id,
-		    r->e.object_id ? r->e.object_id : "-", (long long)r->seq);
+		if (x->failed != 3)
+			log_errx("request %s: record %s of entry #%lld cannot be read", x->rq->id,
+			    r->e.object_id ? r->e.object_id : "-", (long long)r->seq);
 		return -1;
 	}
 	if (json_is_null(rec))
@@ -1005,12 +1040,20 @@ add_record(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 }
 
 /* The statement's body: the request, its approvals and the records. NULL
- * on error (*too_many set when the period holds too many records). */
+ * on error, *why saying which: 2 the period holds too many records, 3 the
+ * stored decisions do not make a quorum or a record differs from what the
+ * ledger signed (integrity), 0 anything else. Records are those of the
+ * period up to the moment the quorum was reached, never later ones: the
+ * trustees approved what there was, and every fetch gives the same. */
 static json_t *
 statement_body(struct gateway *gw, struct store_conn *c, const struct request_row *rq,
-    const struct principal *who, int *too_many)
+    const struct principal *who, int *why)
 {
 	struct request_decision_row	 d[MAX_DECISIONS];
+	struct quorum_decision		 qd[MAX_DECISIONS];
+	struct quorum_config		 qc;
+	struct quorum_request		 qr;
+	struct quorum_result		 qres;
 	struct records_ctx		 x = { .gw = gw, .c = c, .rq = rq };
 	const struct agency		*ag = profiles_find(gw->profiles, rq->agency_id);
 	json_t				*body = NULL, *approvals, *kinds, *k;
@@ -1019,7 +1062,7 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	int				 nd, i, erased = 0;
 	size_t				 n;
 
-	*too_many = 0;
+	*why = 0;
 	if ((nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0 ||
 	    unseal(gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen, &fid,
 	    &erased) != 0 ||
@@ -1029,6 +1072,24 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	    store_time_parse(rq->period_to, &to_us) != 0)
 		goto out;
 	to_us += DAY_US - 1;	/* through the last day */
+	/* The quorum counted again from the decisions themselves, not taken
+	 * from the request's state column. */
+	quorum_from(gw, rq, &qc, &qr);
+	for (i = 0; i < nd; i++) {
+		qd[i].trustee = d[i].trustee;
+		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
+		qd[i].at_us = d[i].decided_us;
+	}
+	quorum_state(&qc, &qr, qd, (size_t)nd, &qres);
+	if (qres.state != QUORUM_APPROVED || qres.closed_us <= 0) {
+		log_errx("request %s: stored as approved, but its decisions make no quorum "
+		    "(%u of %u approvals): no statement is issued", rq->id, qres.approvals,
+		    qres.required);
+		*why = 3;
+		goto out;
+	}
+	if (to_us > qres.closed_us)
+		to_us = qres.closed_us;
 	if ((approvals = json_array()) == NULL)
 		goto out;
 	for (i = 0; i < nd; i++) {
@@ -1074,7 +1135,7 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	json_decref(kinds);
 	if (body == NULL || x.fields == NULL ||
 	    store_family_entries(c, rq->family_pseudonym, from_us, to_us, add_record, &x) != 0) {
-		*too_many = x.failed == 2;
+		*why = x.failed;
 		json_decref(body);
 		body = NULL;
 	}
@@ -1219,7 +1280,7 @@ request_statement(struct request *r, struct response *rs)
 	char			*note = NULL, *out = NULL;
 	size_t			 len;
 	long			 n;
-	int			 rc, too_many = 0;
+	int			 rc, why = 0;
 
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
 		resp_error(rs, 400, "invalid_parameter", "format is json or text.",
@@ -1254,13 +1315,17 @@ request_statement(struct request *r, struct response *rs)
 		store_request_free(rq);
 		return;
 	}
-	body = statement_body(r->gw, c, rq, r->who, &too_many);
+	body = statement_body(r->gw, c, rq, r->who, &why);
 	store_read_end(r->gw->store, c);
 	if (body == NULL) {
-		if (too_many)
+		if (why == 2)
 			resp_error(rs, 413, "too_many_records",
 			    "The period holds too many records for one statement; ask for a "
 			    "shorter period.", json_pack("{s:i}", "limit", MAX_RECORDS));
+		else if (why == 3)
+			resp_error(rs, 500, "record_integrity_failed",
+			    "A stored record no longer matches what the ledger signed, so no "
+			    "statement is issued; the operators are told.", NULL);
 		else
 			resp_error(rs, 500, "internal", "The statement could not be drawn up.", NULL);
 		goto out;

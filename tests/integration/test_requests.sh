@@ -53,7 +53,7 @@ REFERENCE="NP-CRIME-Marker-2026-0042"
 DNN_REASON="DNN-Marker-suspect lives at the address"
 DECISION_REASON="Decision-Marker-lawful and necessary"
 FROM=$(date -u -d '-1 year' +%F)
-TO=$(date -u -d '+1 day' +%F)
+TO=$(date -u +%F)
 
 # request WHO [extra JSON members] : files a police request for $FAM
 request() {
@@ -366,6 +366,29 @@ test_trustee_reads_the_statement() {
 	req trustee3 GET "/v1/requests/$RID/statement"
 	expect 200 && [ "$(printf '%s' "$RESP" | jq -r .statement.issued_to)" = "$(db "SELECT actor FROM ledger_entries WHERE seq=$(printf '%s' "$RESP" | jq -r .issue.seq)")" ]
 }
+# What the trustees approved is what is released: a record made after the
+# quorum was reached is never in the statement, however often it is fetched.
+test_records_after_approval_not_in_statement() {
+	local before after later
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 || return 1
+	before=$(printf '%s' "$RESP" | jq -c '[.statement.records[].record_id]')
+	disclose "$FAM" "$(jq -cn --arg c "$CHILD" --arg a "$ADDRESS" '{child_name:$c, address:$a}')"
+	expect 201 || return 1
+	later=$(jget .disclosure_id)
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 || return 1
+	after=$(printf '%s' "$RESP" | jq -c '[.statement.records[].record_id]')
+	echo "# before $before, after $after, made after the approval: $later"
+	[ "$before" = "$after" ] && [ "$before" != "[]" ] && ! printf '%s' "$after" | grep -q "$later"
+}
+# A period reaching past the filing day would go on releasing new records.
+test_period_reaching_past_today_is_refused() {
+	request agency:police "$(jq -cn --arg from "$FROM" --arg to "$(date -u -d '+1 day' +%F)" '{period:{from:$from, to:$to}}')"
+	expect 400 invalid_period && [ "$(jget '.error.details[0].path')" = /period/to ] || return 1
+	request agency:police "$(jq -cn --arg from "$FROM" --arg to 2099-12-31 '{period:{from:$from, to:$to}}')"
+	expect 400 invalid_period
+}
 test_statement_with_consents_when_asked() {
 	local rid
 	request agency:police '{"record_kinds":["disclosures","consents"]}'
@@ -543,6 +566,38 @@ test_no_personal_data_at_rest_or_in_the_log() {
 		if grep -q -F "$v" "$TMP/gatewayd.log"; then echo "# '$v' in the log"; return 1; fi
 	done
 }
+# The statement is drawn from records as the ledger signed them, and only
+# for a request its stored decisions approve: a row changed behind the
+# gateway's back (a disclosure's purpose, a request's state) stops the
+# statement instead of being vouched for.
+test_statement_refused_when_a_record_differs_from_the_ledger() {
+	local id purpose
+	id=$(db "SELECT id FROM disclosures WHERE id='$DISCLOSURE'")
+	purpose=$(db "SELECT purpose FROM disclosures WHERE id='$id'")
+	[ -n "$id" ] && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose='perinatal_mental_health_referral' WHERE id='$id'" || return 1
+	start || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 500 record_integrity_failed && error_shape_ok || return 1
+	grep -q "disclosure $id does not match the digest of ledger entry" "$TMP/gatewayd.log" || return 1
+	gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose='$purpose' WHERE id='$id'" || return 1
+	start || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200
+}
+test_statement_refused_when_the_approval_was_forged() {
+	local rid
+	request agency:police
+	expect 202 || return 1
+	rid=$(jget .request_id)
+	gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET state='approved' WHERE id='$rid'" || return 1
+	start || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 500 record_integrity_failed || return 1
+	grep -q "request $rid: stored as approved, but its decisions make no quorum" "$TMP/gatewayd.log"
+}
 test_requests_survive_restart_and_gauge() {
 	gw_stop || return 1
 	start || return 1
@@ -611,6 +666,8 @@ run test_statement_issue_is_a_ledger_entry
 run test_printed_statement_names_every_record
 run test_gatewayctl_prints_the_saved_statement
 run test_trustee_reads_the_statement
+run test_records_after_approval_not_in_statement
+run test_period_reaching_past_today_is_refused
 run test_statement_with_consents_when_asked
 run test_other_agency_cannot_read_the_request
 run test_police_cannot_read_the_court_request
@@ -633,6 +690,8 @@ run test_gatewayctl_fetches_a_statement_that_verifies
 run test_gatewayctl_staff_certificate_is_refused
 run test_ledger_still_verifies
 run test_no_personal_data_at_rest_or_in_the_log
+run test_statement_refused_when_a_record_differs_from_the_ledger
+run test_statement_refused_when_the_approval_was_forged
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
 run test_statement_without_pinned_key_is_unverified
