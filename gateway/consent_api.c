@@ -3,7 +3,10 @@
  * Staff record a family's consent to share with one agency for one of its
  * registered purposes, with the evidence of how it was given (sealed under
  * the family key: it may name people). Withdrawal takes effect at once: the
- * next disclosure decision reads it from the store.
+ * next disclosure decision reads it from the store, and in the same writer
+ * job every delivery the agency has not yet acknowledged of disclosures that
+ * relied on it is stopped for good (unless another live consent covers the
+ * same agency and purpose), each stop a "delivery.stopped" ledger entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "decide.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
@@ -28,7 +32,10 @@ struct consent_job {
 	int			 outcome;	/* store_consent_withdraw() result */
 	int64_t			 seq;		/* its ledger entry */
 	unsigned char		 leaf[32];
+	int			 stopped;	/* deliveries stopped by a withdrawal */
 };
+
+#define MAX_CONSENTS	16
 
 static json_t	*consent_json(const struct consent_row *, const char *);
 
@@ -172,6 +179,49 @@ consent_record(struct request *r, struct response *rs)
 	json_object_set_new(rs->json, "ledger", ledger_ref_json(j.seq, j.leaf));
 }
 
+struct stop_arg {
+	struct consent_job	*j;
+	struct store_conn	*c;
+};
+
+/* One delivery stopped: its ledger entry (ids and a code only). */
+static int
+stopped_entry(const char *disclosure_id, void *arg)
+{
+	struct stop_arg		*s = arg;
+	struct ledger_entry	 e = { s->j->who->id, role_name(s->j->who->role),
+				    "delivery.stopped", s->j->row.family_pseudonym, disclosure_id,
+				    DELIVERY_CONSENT_WITHDRAWN, NULL };
+
+	s->j->stopped++;
+	return ledger_append(s->j->gw->ledger, s->c, &e, NULL, NULL);
+}
+
+/* After the withdrawal (same job): unless another consent still lets the
+ * agency have data for the purpose, nothing it has not yet received under
+ * this one reaches it. 0 or -1. */
+static int
+stop_deliveries(struct consent_job *j, struct store_conn *c)
+{
+	struct consent_row	 rows[MAX_CONSENTS];
+	struct decide_consent	 v;
+	struct stop_arg		 s = { j, c };
+	int			 n, i;
+
+	n = store_consents_for(c, j->row.family_pseudonym, j->row.agency_id, j->row.purpose,
+	    rows, MAX_CONSENTS);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		v = (struct decide_consent){ rows[i].id, rows[i].agency_id, rows[i].purpose,
+		    rows[i].granted_us, rows[i].expires_us, rows[i].withdrawn_us };
+		if (decide_consent_live(&v, j->row.agency_id, j->row.purpose, j->row.withdrawn_us))
+			return 0;
+	}
+	return store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->row.id,
+	    j->row.withdrawn_us, stopped_entry, &s) < 0 ? -1 : 0;
+}
+
 static int
 withdraw_job(struct store_conn *c, void *arg)
 {
@@ -184,6 +234,8 @@ withdraw_job(struct store_conn *c, void *arg)
 		rc = store_consent_get(c, j->row.id, &j->row);
 	if (rc == 0)
 		rc = consent_ledger(j, c, "consent.withdrawn", "withdrawn", NULL, 0);
+	if (rc == 0)
+		rc = stop_deliveries(j, c);
 	return rc;
 }
 
@@ -197,9 +249,11 @@ consent_withdraw(struct request *r, struct response *rs)
 	j.row.withdrawn_us = store_now_us();
 	rc = writer_submit(r->gw->writer, withdraw_job, &j);
 	if (rc == 0) {
-		log_info("consent %s withdrawn", j.row.id);
+		log_info("consent %s withdrawn; %d undelivered disclosure(s) stopped", j.row.id,
+		    j.stopped);
 		resp_json(rs, 200, consent_json(&j.row, "withdrawn"));
 		json_object_set_new(rs->json, "ledger", ledger_ref_json(j.seq, j.leaf));
+		json_object_set_new(rs->json, "deliveries_stopped", json_integer(j.stopped));
 	} else if (j.outcome == 1)
 		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
 	else if (j.outcome == 2)

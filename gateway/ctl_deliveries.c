@@ -107,9 +107,12 @@ retry(struct store *s, const char *id)
 		else if (rc == 2)
 			fprintf(stderr, "gatewayctl: delivery %s is not dead; only a dead letter "
 			    "can be re-queued\n", id);
+		else if (rc == 3)
+			fprintf(stderr, "gatewayctl: delivery %s was stopped because the family "
+			    "withdrew the consent it relied on; it is never sent again\n", id);
 		else
 			fprintf(stderr, "gatewayctl: could not re-queue %s\n", id);
-		return rc == 1 || rc == 2 ? 1 : 2;
+		return rc == 1 || rc == 2 || rc == 3 ? 1 : 2;
 	}
 	printf("re-queued %s: gatewayd sends it within a second (same Idempotency-Key)\n", id);
 	return 0;

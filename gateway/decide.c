@@ -179,8 +179,8 @@ within(int64_t now_us, int64_t limit_us)
 	return limit_us > 0 && now_us <= limit_us;
 }
 
-static int
-consent_is_live(const struct decide_consent *c, const char *agency_id,
+int
+decide_consent_live(const struct decide_consent *c, const char *agency_id,
     const char *purpose, int64_t now_us)
 {
 	if (c->agency_id == NULL || c->purpose == NULL ||
@@ -219,6 +219,7 @@ refuse(struct decision *out, const char *rule, const char *message)
 	out->field = NULL;
 	out->article6 = NULL;
 	out->article9 = NULL;
+	out->consent_id = NULL;
 	out->notify = NOTIFY_NONE;
 	out->review_by_us = 0;
 	return 0;
@@ -375,8 +376,9 @@ decide(const struct principal *who, const struct decide_agency *agency,
 		}
 	} else {
 		for (i = 0; i < nconsents && consents != NULL && !live; i++)
-			live = consent_is_live(&consents[i], req->agency_id,
-			    req->purpose, now_us);
+			if ((live = decide_consent_live(&consents[i], req->agency_id,
+			    req->purpose, now_us)))
+				out->consent_id = consents[i].id;
 		if (!live)
 			return refuse(out, "no_consent",
 			    "The family holds no live consent for this agency and purpose.");

@@ -86,6 +86,7 @@ struct decide_agency {
 
 /* One consent of the family (struct consent_row). */
 struct decide_consent {
+	const char	*id;		/* the consent's id, named by the decision */
 	const char	*agency_id;
 	const char	*purpose;
 	int64_t		 granted_us;
@@ -135,7 +136,16 @@ struct decision {
 	size_t		 nwithheld;
 	enum notify	 notify;
 	int64_t		 review_by_us;	/* NOTIFY_HELD: the hold's review date */
+	/* Allowed without an override: the id of the consent relied on, the
+	 * first live one in the order given (the store gives the one that
+	 * lasts longest first, then the newest); NULL otherwise. */
+	const char	*consent_id;
 };
+
+/* 1 when consent c lets agency_id have data for purpose at now_us: granted
+ * (granted <= now), not withdrawn, not expired (now <= expires); else 0. */
+int	decide_consent_live(const struct decide_consent *c, const char *agency_id,
+	    const char *purpose, int64_t now_us);
 
 /* Decides one disclosure. agency is NULL when agency_id names no profile.
  * consents may be NULL when nconsents is 0. special_fields lists the field

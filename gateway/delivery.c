@@ -341,6 +341,17 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 		fail_now(dl, row, now, "agency_not_push");
 		return -1;
 	}
+	/* Nothing more to an agency made inactive, or whose data-sharing
+	 * agreement has ended, since the disclosure was made (as its inbox
+	 * would refuse it); an operator may re-queue once it is in order. */
+	if (!a->active) {
+		fail_now(dl, row, now, "agency_inactive");
+		return -1;
+	}
+	if (now > a->dsa_expires_us) {
+		fail_now(dl, row, now, "agreement_expired");
+		return -1;
+	}
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -1;
 	snprintf(x->id, sizeof(x->id), "%s", row->disclosure_id);

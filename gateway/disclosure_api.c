@@ -83,6 +83,7 @@ struct disclose_job {
 	char			 id[40];
 	int64_t			 now_us;
 	struct decision		 d;
+	char			 consent_id[40];	/* d.consent_id points here */
 	const char		*disclosed[MAX_FIELDS];
 	const char		*withheld[MAX_FIELDS];
 	int64_t			 seq;
@@ -313,6 +314,7 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 	row.data_ctlen = m.data_len;
 	row.reason_ct = m.reason_ct;
 	row.reason_ctlen = m.reason_len;
+	row.consent_id = j->d.consent_id;
 	if (j->has_override) {
 		row.override_basis = j->ov.basis;
 		row.override_consent_not_sought = j->ov.consent_not_sought;
@@ -377,6 +379,7 @@ take_decision(struct disclose_job *j, struct store_conn *c, int64_t now_us,
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
+		consents[i].id = rows[i].id;
 		consents[i].agency_id = rows[i].agency_id;
 		consents[i].purpose = rows[i].purpose;
 		consents[i].granted_us = rows[i].granted_us;
@@ -394,6 +397,11 @@ take_decision(struct disclose_job *j, struct store_conn *c, int64_t now_us,
 	req.max_hold_days = j->gw->cfg.max_hold_days;
 	(void)decide(j->who, j->agency != NULL ? &view : NULL, consents, (size_t)n, &req,
 	    field_special, field_special_len, now_us, disclosed, withheld, d);
+	/* The consent's id outlives the rows read here. */
+	if (d->consent_id != NULL) {
+		snprintf(j->consent_id, sizeof(j->consent_id), "%s", d->consent_id);
+		d->consent_id = j->consent_id;
+	}
 	return 0;
 }
 
@@ -491,6 +499,10 @@ created_json(const struct disclose_job *j, size_t *len)
 	jsonout_strings(&o, j->d.withheld, j->d.nwithheld);
 	jsonout_key(&o, "notification");
 	jsonout_string(&o, notify_name(j->d.notify));
+	if (j->d.consent_id != NULL) {
+		jsonout_key(&o, "consent_id");
+		jsonout_string(&o, j->d.consent_id);
+	}
 	jsonout_key(&o, "lawful_basis");
 	jsonout_object_begin(&o);
 	jsonout_key(&o, "article6");
@@ -788,6 +800,8 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 	    "record_digest", digest);
 	if (o == NULL)
 		return NULL;
+	if (d->consent_id != NULL)
+		json_object_set_new(o, "consent_id", json_string(d->consent_id));
 	if (d->override_basis != NULL) {
 		struct events_arg ea = { gw, c, json_array() };
 

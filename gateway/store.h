@@ -254,9 +254,19 @@ int	store_delivery_dead(struct store_conn *, const char *disclosure_id, int atte
 	    int64_t when_us, int http_status, const char *fault, const char *reason);
 /* An operator re-queues a dead push delivery: pending again, attempts from
  * zero, due now; the event is recorded with by as actor. 0 re-queued,
- * 1 not found, 2 not dead, -1 error. */
+ * 1 not found, 2 not dead, 3 stopped by a consent withdrawal (final), -1
+ * error. */
 int	store_delivery_requeue(struct store_conn *, const char *disclosure_id,
 	    int64_t when_us, const char *by);
+/* A consent withdrawn (inside its writer job): every delivery not yet
+ * acknowledged (push or pull) of the family's disclosures that relied on
+ * consent_id becomes dead with dead_reason "consent_withdrawn", for good;
+ * fn is called with each disclosure id (for its ledger entry). Returns the
+ * count, or -1 (also when fn fails). */
+#define DELIVERY_CONSENT_WITHDRAWN	"consent_withdrawn"
+int	store_deliveries_stop_for_consent(struct store_conn *, const char *pseudonym,
+	    const char *consent_id, int64_t when_us,
+	    int (*fn)(const char *disclosure_id, void *), void *arg);
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
@@ -505,13 +515,17 @@ struct disclosure_row {
 	const unsigned char	*override_reason_ct;
 	size_t			 override_reason_ctlen;
 	int64_t			 review_by_us;	/* 0: none */
+	const char		*consent_id;	/* the consent relied on, or NULL
+						   (refused, override; rows before
+						   migration 053) */
 	unsigned char		 record_digest[32];
 	int64_t			 ledger_seq;
 	unsigned char		 leaf_hash[32];
 };
 /* SHA-256 over every column but the digest and the ledger's (a
- * length-prefixed encoding, so a verifier can recompute it from the row).
- * 0 or -1. */
+ * length-prefixed encoding, so a verifier can recompute it from the row);
+ * consent_id is appended only when set, so rows from before it existed
+ * keep their digests. 0 or -1. */
 int	store_disclosure_digest(const struct disclosure_row *, unsigned char out[32]);
 int	store_disclosure_insert(struct store_conn *, const struct disclosure_row *);
 /* 0 and *out (caller frees with store_disclosure_free), 1 not found, -1. */

@@ -258,6 +258,8 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 		return rc;
 	if (strcmp(r.state, "dead") != 0)
 		return 2;
+	if (strcmp(r.dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0)
+		return 3;	/* the family withdrew: never sent again */
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, when) ||
@@ -272,6 +274,50 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 	e.started_us = e.finished_us = e.next_attempt_us = when;
 	e.outcome = "requeued";
 	return store_delivery_event(c, &e);
+}
+
+int
+store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
+    const char *consent_id, int64_t when, int (*fn)(const char *, void *), void *arg)
+{
+	/* The family's disclosures (indexed by pseudonym) that relied on the
+	 * consent, whose delivery the agency has not acknowledged. */
+	static const char	*sel = "SELECT d.disclosure_id FROM disclosures x "
+				    "JOIN deliveries d ON d.disclosure_id = x.id "
+				    "WHERE x.family_pseudonym = ? AND x.consent_id = ? "
+				    "AND d.state = 'pending'";
+	static const char	*upd = "UPDATE deliveries SET state = 'dead', dead_us = ?, "
+				    "dead_reason = '" DELIVERY_CONSENT_WITHDRAWN "' "
+				    "WHERE disclosure_id = ? AND state = 'pending'";
+	char			 ids[64][40];
+	sqlite3_stmt		*st;
+	int			 n, i, rc, total = 0;
+
+	/* In rounds of up to 64, so no statement is stepped while another
+	 * changes the rows it reads. */
+	do {
+		if ((st = store_stmt(c, sel)) == NULL)
+			return -1;
+		if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+		    sqlite3_bind_text(st, 2, consent_id, -1, SQLITE_STATIC))
+			return store_bind_failed(c, st);
+		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++)
+			store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		if (n < 64 && rc != SQLITE_DONE)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if ((st = store_stmt(c, upd)) == NULL)
+				return -1;
+			if (sqlite3_bind_int64(st, 1, when) ||
+			    sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC))
+				return store_bind_failed(c, st);
+			if (store_step_done(c, st, "stop delivery") != 0 || fn(ids[i], arg) != 0)
+				return -1;
+		}
+		total += n;
+	} while (n == 64);
+	return total;
 }
 
 int

@@ -197,6 +197,36 @@ test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 	{ "$GATEWAYCTL" deliveries --db "$GW_DB" retry "$DEAD_ID" 2>/dev/null; [ $? = 1 ]; }
 }
 
+# ---- an agency made inactive ----
+
+# A push waiting for an agency whose profile was since made inactive is
+# never sent (its inbox would refuse it too): dead, agency_inactive.
+test_push_to_an_agency_made_inactive_is_stopped() {
+	local id f
+	rcv_start gone 0 && local port=${RPORT[gone]} && rcv_stop gone
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	id=$DID
+	wait_for 10 attempts_with_error "$id" 1 connect_failed && state_is "$id" pending || return 1
+	gw_stop || return 1
+	mkdir -p "$TMP/inactive"
+	for f in "$TOP"/agency-profiles/*.json; do
+		jq --arg top "$TOP" 'def abs: if startswith("/") then . else $top + "/" + . end;
+		  .certificates.ca_file |= abs
+		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
+		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
+		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
+		  | if .id == "health-visiting" then .active = false else . end' "$f" \
+		  > "$TMP/inactive/$(basename "$f")" || return 1
+	done
+	rcv_start gone "$port" || return 1
+	GW_PROFILES=$TMP/inactive gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url gone)" || return 1
+	wait_for 10 state_is "$id" dead || return 1
+	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = agency_inactive ] &&
+	[ -z "$(rcv_log gone | awk -v id="$id" '$3 == id')" ]
+}
+
 # ---- a crash while delivering ----
 
 test_crash_while_delivering_loses_nothing() {
@@ -255,12 +285,12 @@ test_delivery_throughput() {
 
 test_inbox_shows_only_the_agencys_own() {
 	consent FAM-P1 oakfield-primary education_support || return 1
-	consent FAM-P1 police crime_prevention || return 1
+	consent FAM-P1 police marac_risk_assessment || return 1
 	disclose FAM-P1 oakfield-primary education_support '{"child_name":"Pull Child","school_name":"Oakfield","address":"Withheld Street 9"}' || return 1
 	OAK1=$DID
 	disclose FAM-P1 oakfield-primary education_support '{"child_name":"Pull Child Two"}' || return 1
 	OAK2=$DID
-	disclose FAM-P1 police crime_prevention '{"postcode":"NE1 4ST"}' || return 1
+	disclose FAM-P1 police marac_risk_assessment '{"postcode":"NE1 4ST"}' || return 1
 	POLICE_ID=$DID
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 &&
@@ -293,6 +323,44 @@ test_ack_removes_it_from_the_inbox() {
 	state_is "$OAK1" delivered &&
 	[ -n "$(db "SELECT hex(body_sha256) FROM deliveries WHERE disclosure_id='$OAK1'")" ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$OAK1' AND action='delivery.acked' AND actor='agency:oakfield-primary' AND record_digest IS NOT NULL")" = 1 ]
+}
+# A withdrawal takes effect at once (DESIGN.md): what the agency has not yet
+# received under the withdrawn consent never reaches it; what it already
+# acknowledged stays delivered. Another live consent for the same agency and
+# purpose keeps the disclosures it covers deliverable.
+test_withdrawal_stops_undelivered_disclosure() {
+	local cid keep cid2 acked
+	req staff POST /v1/consents '{"family_id":"FAM-W1","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 && cid=$(jget .consent_id) || return 1
+	disclose FAM-W1 oakfield-primary education_support '{"child_name":"Wanda Withdrawn"}' || return 1
+	[ "$(jget .consent_id)" = "$cid" ] || { echo "# reply names no consent"; return 1; }
+	acked=$DID
+	req agency:oakfield-primary POST "/v1/inbox/$acked/ack" && expect 200 || return 1
+	disclose FAM-W1 oakfield-primary education_support '{"child_name":"Wanda Withdrawn","school_name":"Oakfield"}' || return 1
+	W1=$DID
+	req staff GET "/v1/disclosures/$W1" "" -H 'X-Access-Reason: checking the consent'
+	expect 200 && [ "$(jget .consent_id)" = "$cid" ] || return 1
+	req staff POST "/v1/consents/$cid/withdraw" '{"reason":"family asked"}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && ! grep -q "$W1\|Wanda" <<<"$RESP" || { echo "# still in the inbox"; return 1; }
+	req agency:oakfield-primary POST "/v1/inbox/$W1/ack"
+	[ "$STATUS" != 200 ] && state_is "$W1" dead && state_is "$acked" delivered &&
+	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$W1'")" = consent_withdrawn ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$W1' AND action='delivery.stopped' AND reason='consent_withdrawn'")" = 1 ] || return 1
+	# Never re-queued: the family's withdrawal is final.
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$W1" > "$TMP/retry.out" 2>&1 && return 1
+	grep -q 'withdrew the consent' "$TMP/retry.out" || { sed 's/^/# /' "$TMP/retry.out"; return 1; }
+	# Two consents for the same purpose: withdrawing one stops nothing.
+	req staff POST /v1/consents '{"family_id":"FAM-W2","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 && cid=$(jget .consent_id) || return 1
+	disclose FAM-W2 oakfield-primary education_support '{"child_name":"Walter Kept"}' || return 1
+	keep=$DID
+	req staff POST /v1/consents '{"family_id":"FAM-W2","agency_id":"oakfield-primary","purpose":"education_support","evidence":"renewed form"}'
+	expect 201 && cid2=$(jget .consent_id) || return 1
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$keep" pending &&
+	[ -n "$cid2" ]
 }
 test_ack_twice_is_409() { req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"; expect 409 already_acknowledged; }
 test_ack_of_another_agencys_item_is_404() {
@@ -351,10 +419,12 @@ run test_inbox_reads_are_recorded
 run test_inbox_paginates
 run test_ack_removes_it_from_the_inbox
 run test_ack_twice_is_409
+run test_withdrawal_stops_undelivered_disclosure
 run test_ack_of_another_agencys_item_is_404
 run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
 
+run test_push_to_an_agency_made_inactive_is_stopped
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done

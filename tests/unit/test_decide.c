@@ -301,6 +301,41 @@ test_purpose_not_registered_comes_before_no_consent(void **state)
 	assert_refused(&w, "purpose_not_registered");
 }
 
+/* ---- which consent a disclosure relied on ---- */
+
+static void
+test_disclosure_names_consent_used(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	/* A withdrawn one first, then a live one: the live one is named. */
+	w.consents[0].id = "con_withdrawn";
+	w.consents[0].withdrawn_us = NOW - DAY;
+	w.consents[1] = (struct decide_consent){ .id = "con_live",
+		.agency_id = "county-health", .purpose = "early_help_referral",
+		.granted_us = NOW - 2 * DAY };
+	w.consents[2] = (struct decide_consent){ .id = "con_also_live",
+		.agency_id = "county-health", .purpose = "early_help_referral",
+		.granted_us = NOW - 3 * DAY };
+	w.nconsents = 3;
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.consent_id, "con_live");
+	/* A refusal after a live consent was found names none. */
+	w.fields[0] = "favourite_colour";
+	w.req.nfields = 1;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "nothing_to_disclose");
+	assert_null(w.d.consent_id);
+	/* Nor does a safeguarding override, which relies on no consent. */
+	world_init(&w);
+	w.consents[0].id = "con_live";
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	assert_int_equal(run(&w), 1);
+	assert_null(w.d.consent_id);
+}
+
 /* ---- police and court purposes: through the trustees only ---- */
 
 static void
@@ -1113,6 +1148,7 @@ main(void)
 		cmocka_unit_test(test_privacy_notice_expired_boundary),
 		cmocka_unit_test(test_purpose_not_registered),
 		cmocka_unit_test(test_formal_request_purpose_refused_outside_a_request),
+		cmocka_unit_test(test_disclosure_names_consent_used),
 		cmocka_unit_test(test_purpose_not_registered_comes_before_no_consent),
 		cmocka_unit_test(test_no_consent),
 		cmocka_unit_test(test_no_consent_when_consent_is_for_another_purpose),
