@@ -1561,7 +1561,7 @@ const struct route request_routes[] = {
 	{ "GET", "/v1/requests", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY), NULL,
 	    request_list, 0 },
 	{ "GET", "/v1/requests/{id}", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY), NULL,
-	    request_show, 0 },
+	    request_show, ROUTE_FAMILY_READ },
 	{ "POST", "/v1/requests/{id}/decisions", ROLE_BIT(ROLE_TRUSTEE), "request-decision",
 	    request_decide, 0 },
 	{ "GET", "/v1/requests/{id}/statement", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY),

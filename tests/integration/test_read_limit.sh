@@ -2,7 +2,7 @@
 # Access is limited to those with a genuine need (confidentiality policy):
 # no one needs to read families' records at machine speed, so each
 # principal's reads of them (a disclosure, a subject-access export, a
-# witness statement, the agency inbox) are held to --read-limit PER_MIN:BURST
+# request, a witness statement, the agency inbox) are held to --read-limit PER_MIN:BURST
 # (ratelimit.h). Past it: 429 rate_limited in the error shape with
 # Retry-After, counted whether or not the record exists (enumerating ids
 # is what it is for), other principals untouched, disclosures never
@@ -69,6 +69,19 @@ test_access_limited_log_names_the_certificate_not_the_family() {
 		sed -n 's/^ *commonName *= *//p')" "$TMP/gatewayd.log"
 }
 
+# A request shown with a reason carries the family's id and the police
+# reference: reading requests one after another is limited like any read.
+test_access_limited_request_reads_too() {
+	local rid i
+	req agency:police POST /v1/requests "$(jq -cn --arg from "$(date -u -d '-1 year' +%F)" --arg to "$(date -u +%F)" \
+	    '{family_id:"RL-FAM-1", legal_basis:"crime_sch2_p2", reference:"RL-REF-1", fields:["child_name"],
+	      period:{from:$from, to:$to}}')"
+	expect 202 && rid=$(jget .request_id) || return 1
+	for i in 1 2 3; do req trustee1 GET "/v1/requests/$rid" '' -H "$ACCESS"; expect 200 || return 1; done
+	req trustee1 GET "/v1/requests/$rid" '' -H "$ACCESS"
+	expect 429 rate_limited
+}
+
 test_access_limited_zero_turns_it_off() {
 	local i
 	gw_stop || return 1
@@ -94,6 +107,7 @@ run test_access_limited_other_principals_untouched
 run test_access_limited_disclosures_never_limited
 run test_access_limited_reads_come_back_at_the_sustained_rate
 run test_access_limited_log_names_the_certificate_not_the_family
+run test_access_limited_request_reads_too
 run test_access_limited_zero_turns_it_off
 test_stops_cleanly() { gw_stop; }
 
