@@ -2,6 +2,7 @@
  * principal.c: the names of roles, as they appear in certificate OUs, in
  * records and in the API.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "principal.h"
@@ -35,4 +36,15 @@ role_from_ou(const char *ou)
 		if (strcmp(ou, names[r]) == 0)
 			return (enum role)r;
 	return ROLE_NONE;
+}
+
+const char *
+principal_log_name(const struct principal *p, char buf[PRINCIPAL_LOG_MAX])
+{
+	if (p->role == ROLE_AGENCY)
+		snprintf(buf, PRINCIPAL_LOG_MAX, "%.80s", p->id);
+	else
+		snprintf(buf, PRINCIPAL_LOG_MAX, "%s key:%.16s", role_name(p->role),
+		    p->spki_sha256[0] ? p->spki_sha256 : "-");
+	return buf;
 }

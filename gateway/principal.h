@@ -48,5 +48,12 @@ struct principal {
 const char	*role_name(enum role);
 /* Parses an OU value; ROLE_NONE when it is not a charity role. */
 enum role	 role_from_ou(const char *);
+/* Who, for a log line: an agency by its id ("agency:police"), a person by
+ * role and certificate key ("trustee key:1a2b3c4d5e6f7a8b", the first 16
+ * hex digits of its SPKI's SHA-256), never by name (a charity principal's
+ * id carries its certificate's common name, a person's name). buf holds
+ * PRINCIPAL_LOG_MAX bytes; returns buf. */
+#define PRINCIPAL_LOG_MAX	96
+const char	*principal_log_name(const struct principal *, char buf[PRINCIPAL_LOG_MAX]);
 
 #endif

@@ -239,6 +239,7 @@ valid_date(const char *s, int64_t *us)
 static void
 request_file(struct request *r, struct response *rs)
 {
+	char			 who[PRINCIPAL_LOG_MAX];
 	struct file_job		 j = { .gw = r->gw, .who = r->who };
 	const struct agency	*ag;
 	const char		*on_behalf, *basis, *from, *to;
@@ -388,8 +389,8 @@ request_file(struct request *r, struct response *rs)
 	free(kinds_s);
 	/* The trustees' notice: ids and codes only. */
 	log_info("request %s filed by %s for agency %s (basis %s, family %.12s): awaiting the "
-	    "decision of %d trustees", j.row.id, r->who->id, j.row.agency_id, j.row.legal_basis,
-	    j.row.family_pseudonym, j.row.quorum);
+	    "decision of %d trustees", j.row.id, principal_log_name(r->who, who),
+	    j.row.agency_id, j.row.legal_basis, j.row.family_pseudonym, j.row.quorum);
 	snprintf(loc, sizeof(loc), "/v1/requests/%s", j.row.id);
 	out = json_pack("{s:s, s:s, s:i, s:s, s:o}", "request_id", j.row.id,
 	    "status", "awaiting_approval", "quorum", j.row.quorum, "location", loc,
@@ -773,6 +774,7 @@ out:
 static void
 request_decide(struct request *r, struct response *rs)
 {
+	char			 who[PRINCIPAL_LOG_MAX];
 	struct decide_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0] };
 	int			status;
 
@@ -795,8 +797,8 @@ request_decide(struct request *r, struct response *rs)
 	}
 	if (j.verdict != QUORUM_OK) {
 		status = j.verdict == QUORUM_REQUESTER_CANNOT_DECIDE ? 403 : 409;
-		log_info("request %s: decision by %s rejected (%s)", j.id, r->who->id,
-		    quorum_verdict_code(j.verdict));
+		log_info("request %s: decision by %s rejected (%s)", j.id,
+		    principal_log_name(r->who, who), quorum_verdict_code(j.verdict));
 		resp_error(rs, status, quorum_verdict_code(j.verdict),
 		    j.verdict == QUORUM_REQUESTER_CANNOT_DECIDE ?
 		    "Whoever made or filed the request cannot decide on it." :
@@ -808,7 +810,7 @@ request_decide(struct request *r, struct response *rs)
 		return;
 	}
 	log_info("request %s: %s by %s; now %s (%u of %u approvals)", j.id, j.decision,
-	    r->who->id, j.state, j.after.approvals, j.after.required);
+	    principal_log_name(r->who, who), j.state, j.after.approvals, j.after.required);
 	if (j.after.state == QUORUM_APPROVED)
 		notifier_kick(r->gw->notifier);	/* the family's notification, unless held */
 	resp_json(rs, 201, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:o}",
@@ -1269,6 +1271,7 @@ ledger_key(struct ledger *l)
 static void
 request_statement(struct request *r, struct response *rs)
 {
+	char			 who[PRINCIPAL_LOG_MAX];
 	struct issue_job	 j = { .gw = r->gw, .who = r->who };
 	struct request_row	*rq = NULL;
 	struct store_conn	*c;
@@ -1373,7 +1376,7 @@ request_statement(struct request *r, struct response *rs)
 		goto out;
 	}
 	log_info("request %s: statement %s issued to %s (%d records, ledger #%lld, checkpoint "
-	    "%llu)", rq->id, j.id, r->who->id, j.records, (long long)j.seq,
+	    "%llu)", rq->id, j.id, principal_log_name(r->who, who), j.records, (long long)j.seq,
 	    (unsigned long long)size);
 	resp_text(rs, 200, format != NULL && strcmp(format, "text") == 0 ?
 	    "text/plain; charset=utf-8" : "application/json", out, len);
@@ -1428,6 +1431,7 @@ lift_job(struct store_conn *c, void *arg)
 static void
 request_lift(struct request *r, struct response *rs)
 {
+	char			 who[PRINCIPAL_LOG_MAX];
 	struct lift_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0] };
 	char		t[32];
 	int		rc;
@@ -1435,7 +1439,8 @@ request_lift(struct request *r, struct response *rs)
 	j.now_us = store_now_us();
 	rc = writer_submit(r->gw->writer, lift_job, &j);
 	if (rc == 0) {
-		log_info("request %s: family notification released by %s", j.id, r->who->id);
+		log_info("request %s: family notification released by %s", j.id,
+		    principal_log_name(r->who, who));
 		notifier_kick(r->gw->notifier);
 		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "request_id", j.id,
 		    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, t),
@@ -1505,6 +1510,7 @@ close_job(struct store_conn *c, void *arg)
 static void
 request_close(struct request *r, struct response *rs)
 {
+	char			 who[PRINCIPAL_LOG_MAX];
 	struct close_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0] };
 	char			t[32];
 
@@ -1525,7 +1531,7 @@ request_close(struct request *r, struct response *rs)
 		return;
 	}
 	log_info("request %s closed by %s (was %s); its legal hold is released", j.id,
-	    r->who->id, j.was);
+	    principal_log_name(r->who, who), j.was);
 	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:o}", "request_id", j.id,
 	    "status", "closed", "closed_at", store_time_fmt(j.now_us, t),
 	    "ledger", ledger_ref_json(j.seq, j.leaf)));

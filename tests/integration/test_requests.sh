@@ -565,6 +565,13 @@ test_no_personal_data_at_rest_or_in_the_log() {
 		if grep -a -q -F "$v" "$GW_DB" "$GW_DB-wal" 2>/dev/null; then echo "# '$v' at rest"; return 1; fi
 		if grep -q -F "$v" "$TMP/gatewayd.log"; then echo "# '$v' in the log"; return 1; fi
 	done
+	# Nor the people who filed, decided or lifted: the log names their role
+	# and certificate key, never their certificate's common name.
+	for v in staff trustee1 trustee2 trustee3 safeguarding_lead; do
+		v=$(openssl x509 -in "$CERTS/$v.crt" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
+		if [ -n "$v" ] && grep -q -F "$v" "$TMP/gatewayd.log"; then echo "# '$v' in the log"; return 1; fi
+	done
+	grep -q 'request .*: approve by trustee key:[0-9a-f]\{16\}; now' "$TMP/gatewayd.log"
 }
 # The statement is drawn from records as the ledger signed them, and only
 # for a request its stored decisions approve: a row changed behind the
