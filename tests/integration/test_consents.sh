@@ -42,6 +42,10 @@ test_consent_missing_evidence_is_400() {
 	req staff POST /v1/consents '{"family_id":"FAM-1","agency_id":"oakfield-primary","purpose":"education_support"}'
 	expect 400 schema_invalid && jget '.error.details[].path' | grep -q 'evidence'
 }
+test_consent_blank_evidence_is_400() {
+	req staff POST /v1/consents "$(body FAM-104 oakfield-primary education_support '   ')"
+	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /evidence ]
+}
 test_withdraw_takes_effect() {
 	req staff POST "/v1/consents/$CID/withdraw" '{"reason":"family asked"}'
 	expect 200 && [ "$(jget .status)" = withdrawn ] && [ -n "$(jget .withdrawn_at)" ] &&
@@ -59,6 +63,7 @@ test_consent_survives_restart() {
 gw_start || exit 1
 run test_staff_records_consent
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'test_staff_records_consent\|withdraw\|restart'); do run "$t"; done
+run test_consent_blank_evidence_is_400
 run test_withdraw_takes_effect
 run test_withdraw_twice_is_409
 run test_withdraw_unknown_is_404
