@@ -1058,7 +1058,7 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	struct quorum_result		 qres;
 	struct records_ctx		 x = { .gw = gw, .c = c, .rq = rq };
 	const struct agency		*ag = profiles_find(gw->profiles, rq->agency_id);
-	json_t				*body = NULL, *approvals, *kinds, *k;
+	json_t				*body = NULL, *approvals, *kinds, *k, *asked = NULL;
 	char				*fid = NULL, *ref = NULL, t[32];
 	int64_t				 from_us, to_us;
 	int				 nd, i, erased = 0;
@@ -1108,7 +1108,17 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 			goto out;
 		}
 	}
-	x.fields = json_loads(rq->fields, 0, NULL);
+	/* The records carry only fields the requesting agency's formal-request
+	 * interest lists today, whatever was asked when it was filed (a request
+	 * from before the check at filing, or a profile narrowed since). */
+	asked = json_loads(rq->fields, 0, NULL);
+	x.fields = json_array();
+	json_array_foreach(asked, n, k) {
+		int	any;
+
+		if (ag != NULL && formal_field(ag, json_string_value(k), &any))
+			json_array_append(x.fields, k);
+	}
 	kinds = json_loads(rq->record_kinds, 0, NULL);
 	json_array_foreach(kinds, n, k) {
 		if (strcmp(json_string_value(k), "disclosures") == 0)
@@ -1129,19 +1139,20 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	    "reference", ref ? ref : "(erased)",
 	    "family_id", fid,
 	    "family_pseudonym", rq->family_pseudonym,
-	    "fields", x.fields, "record_kinds", kinds,
+	    "fields", asked, "record_kinds", kinds,
 	    "period", "from", rq->period_from, "to", rq->period_to,
 	    "do_not_notify", rq->do_not_notify, "quorum", rq->quorum,
 	    "ledger", entry_at(c, rq->ledger_seq),
 	    "approvals", approvals, "records", x.records, "issued_to", who->id);
 	json_decref(kinds);
-	if (body == NULL || x.fields == NULL ||
+	if (body == NULL || x.fields == NULL || asked == NULL ||
 	    store_family_entries(c, rq->family_pseudonym, from_us, to_us, add_record, &x) != 0) {
 		*why = x.failed;
 		json_decref(body);
 		body = NULL;
 	}
 	json_decref(x.fields);
+	json_decref(asked);
 	json_decref(x.records);
 out:
 	if (fid != NULL)

@@ -605,6 +605,22 @@ test_statement_refused_when_the_approval_was_forged() {
 	expect 500 record_integrity_failed || return 1
 	grep -q "request $rid: stored as approved, but its decisions make no quorum" "$TMP/gatewayd.log"
 }
+# The records carry only what the agency's formal-request interest lists at
+# issue: a profile narrowed since (or a request filed before the check at
+# filing) cannot release a field the interest no longer allows.
+test_statement_cut_to_the_interest_at_issue() {
+	gw_stop || return 1
+	jq '(.legitimate_interests[] | select(.purpose == "crime_prevention") | .fields) |= map(select(. != "address"))' \
+	    "$TMP/profiles/police.json" > "$TMP/police.narrow" && cp "$TMP/profiles/police.json" "$TMP/police.full" &&
+	cp "$TMP/police.narrow" "$TMP/profiles/police.json" || return 1
+	start || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	cp "$TMP/police.full" "$TMP/profiles/police.json"
+	expect 200 && [ "$(printf '%s' "$RESP" | jq -c '.statement.request.fields')" = '["child_name","address"]' ] &&
+	[ "$(printf '%s' "$RESP" | jq -c '[.statement.records[].fields[]] | unique')" = '["child_name"]' ] &&
+	! printf '%s' "$RESP" | grep -q -F "$ADDRESS" || return 1
+	gw_stop && start
+}
 test_requests_survive_restart_and_gauge() {
 	gw_stop || return 1
 	start || return 1
@@ -699,6 +715,7 @@ run test_ledger_still_verifies
 run test_no_personal_data_at_rest_or_in_the_log
 run test_statement_refused_when_a_record_differs_from_the_ledger
 run test_statement_refused_when_the_approval_was_forged
+run test_statement_cut_to_the_interest_at_issue
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
 run test_statement_without_pinned_key_is_unverified
