@@ -29,6 +29,7 @@ struct consent_job {
 	const struct principal	*who;
 	struct consent_row	 row;
 	const char		*evidence;
+	const char		*reason;	/* a withdrawal's, or NULL */
 	int			 outcome;	/* store_consent_withdraw() result */
 	int64_t			 seq;		/* its ledger entry */
 	unsigned char		 leaf[32];
@@ -228,14 +229,29 @@ withdraw_job(struct store_conn *c, void *arg)
 	struct consent_job	*j = arg;
 	int			 rc;
 
-	rc = store_consent_withdraw(c, j->row.id, j->row.withdrawn_us, j->who->id);
+	unsigned char		*ct = NULL;
+	size_t			 ctlen = 0;
+	int64_t			 when = j->row.withdrawn_us;
+
+	/* The family's reason, if given, sealed under its key like the
+	 * evidence (an erased family's is not kept: there is no key). */
+	if ((rc = store_consent_get(c, j->row.id, &j->row)) != 0) {
+		j->outcome = rc;
+		return rc == 1 ? -1 : rc;
+	}
+	j->row.withdrawn_us = when;
+	if (decide_has_text(j->reason) && vault_seal(j->gw->vault, c, j->row.family_pseudonym,
+	    j->reason, strlen(j->reason), &ct, &ctlen) == -1)
+		return -1;
+	rc = store_consent_withdraw(c, j->row.id, when, j->who->id, ct, ctlen);
 	j->outcome = rc;
 	if (rc == 0)
 		rc = store_consent_get(c, j->row.id, &j->row);
 	if (rc == 0)
-		rc = consent_ledger(j, c, "consent.withdrawn", "withdrawn", NULL, 0);
+		rc = consent_ledger(j, c, "consent.withdrawn", "withdrawn", ct, ctlen);
 	if (rc == 0)
 		rc = stop_deliveries(j, c);
+	free(ct);
 	return rc;
 }
 
@@ -247,6 +263,7 @@ consent_withdraw(struct request *r, struct response *rs)
 
 	snprintf(j.row.id, sizeof(j.row.id), "%s", r->params[0]);
 	j.row.withdrawn_us = store_now_us();
+	j.reason = json_string_value(json_object_get(r->body, "reason"));
 	rc = writer_submit(r->gw->writer, withdraw_job, &j);
 	if (rc == 0) {
 		log_info("consent %s withdrawn; %d undelivered disclosure(s) stopped", j.row.id,

@@ -138,9 +138,10 @@ int	store_consent_insert(struct store_conn *, const struct consent_row *,
 	    const char *recorded_by, const unsigned char *evidence_ct, size_t evidence_len);
 /* 0 found, 1 not found, -1 error. */
 int	store_consent_get(struct store_conn *, const char *id, struct consent_row *);
-/* 0 withdrawn now, 1 not found, 2 already withdrawn, -1 error. */
+/* Withdraws it, with the family's reason sealed (or NULL). 0 withdrawn now,
+ * 1 not found, 2 already withdrawn, -1 error. */
 int	store_consent_withdraw(struct store_conn *, const char *id, int64_t when_us,
-	    const char *by);
+	    const char *by, const unsigned char *reason_ct, size_t reason_ctlen);
 /* Consents of a family for one agency and one purpose, up to max, in the
  * order that puts any live one first: not withdrawn before withdrawn, no
  * expiry or the latest expiry first, then newest. Filtering on the purpose

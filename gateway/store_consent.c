@@ -72,10 +72,11 @@ store_consent_get(struct store_conn *c, const char *id, struct consent_row *r)
 }
 
 int
-store_consent_withdraw(struct store_conn *c, const char *id, int64_t when, const char *by)
+store_consent_withdraw(struct store_conn *c, const char *id, int64_t when, const char *by,
+    const unsigned char *reason_ct, size_t reason_ctlen)
 {
-	static const char	*sql = "UPDATE consents SET withdrawn_us = ?, withdrawn_by = ? "
-				    "WHERE id = ? AND withdrawn_us = 0";
+	static const char	*sql = "UPDATE consents SET withdrawn_us = ?1, withdrawn_by = ?2, "
+				    "withdraw_reason_ct = ?4 WHERE id = ?3 AND withdrawn_us = 0";
 	struct consent_row	 r;
 	sqlite3_stmt		*st;
 	int			 rc;
@@ -88,7 +89,8 @@ store_consent_withdraw(struct store_conn *c, const char *id, int64_t when, const
 		return -1;
 	if (sqlite3_bind_int64(st, 1, when) ||
 	    sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC))
+	    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC) ||
+	    store_bind_opt_blob(st, 4, reason_ct, reason_ctlen))
 		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);

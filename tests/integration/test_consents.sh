@@ -47,9 +47,15 @@ test_consent_blank_evidence_is_400() {
 	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /evidence ]
 }
 test_withdraw_takes_effect() {
-	req staff POST "/v1/consents/$CID/withdraw" '{"reason":"family asked"}'
+	req staff POST "/v1/consents/$CID/withdraw" '{"reason":"Mother asked on the phone, Withdraw-Marker-W7"}'
 	expect 200 && [ "$(jget .status)" = withdrawn ] && [ -n "$(jget .withdrawn_at)" ] &&
-	[ "$(db "SELECT withdrawn_us > 0 FROM consents WHERE id='$CID'")" = 1 ]
+	[ "$(db "SELECT withdrawn_us > 0 FROM consents WHERE id='$CID'")" = 1 ] || return 1
+	# The family's reason is kept, sealed (never in the clear, nor in the log).
+	[ "$(db "SELECT length(withdraw_reason_ct) > 16 FROM consents WHERE id='$CID'")" = 1 ] &&
+	! grep -a -q 'Withdraw-Marker-W7' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null || return 1
+	# ... and takes effect at once: a disclosure under it is refused now.
+	req staff POST /v1/disclosures '{"family_id":"FAM-100","agency_id":"oakfield-primary","purpose":"education_support","reason":"after withdrawal","data":{"child_name":"x"}}'
+	expect 403 no_consent
 }
 test_withdraw_twice_is_409() { req staff POST "/v1/consents/$CID/withdraw"; expect 409 already_withdrawn; }
 test_withdraw_unknown_is_404() { req staff POST /v1/consents/con_doesnotexist/withdraw; expect 404 not_found; }

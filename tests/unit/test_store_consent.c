@@ -80,7 +80,7 @@ add(struct fixture *f, const char *agency, const char *purpose, int64_t granted,
 	r.expires_us = expires;
 	assert_int_equal(store_consent_insert(f->c, &r, "staff:Alex Smith", ev, sizeof(ev)), 0);
 	if (withdrawn)
-		assert_int_equal(store_consent_withdraw(f->c, r.id, f->now, "staff:Alex Smith"), 0);
+		assert_int_equal(store_consent_withdraw(f->c, r.id, f->now, "staff:Alex Smith", NULL, 0), 0);
 }
 
 static void
