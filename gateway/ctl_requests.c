@@ -9,7 +9,9 @@
  *   requests approve ID --reason R          a decision (quorum of trustees)
  *   requests refuse ID --reason R
  *   requests close ID --reason R            end it, and its legal hold
- *   requests statement ID [--text] [-o F]   the witness statement
+ *   requests statement ID [--reason R] [--text] [-o F]
+ *                                           the witness statement (a trustee
+ *                                           gives the reason)
  *
  * Connection options (or GATEWAY_URL, GATEWAY_CERT, GATEWAY_KEY,
  * GATEWAY_CACERT): --url https://host:port, --cert, --key, --cacert. Exit
@@ -46,7 +48,7 @@ usage(void)
 	    "       gatewayctl requests approve ID --reason R\n"
 	    "       gatewayctl requests refuse ID --reason R\n"
 	    "       gatewayctl requests close ID --reason R\n"
-	    "       gatewayctl requests statement ID [--text] [-o FILE]\n"
+	    "       gatewayctl requests statement ID [--reason R] [--text] [-o FILE]\n"
 	    "options: --url URL --cert FILE --key FILE --cacert FILE\n"
 	    "         (or GATEWAY_URL, GATEWAY_CERT, GATEWAY_KEY, GATEWAY_CACERT;\n"
 	    "          default URL https://127.0.0.1:8443, CA certs/dev/ca.crt)\n");
@@ -315,7 +317,8 @@ cmd_post(const struct conn *cn, const char *id, const char *what, const char *de
 }
 
 static int
-cmd_statement(const struct conn *cn, const char *id, int text, const char *outfile)
+cmd_statement(const struct conn *cn, const char *id, int text, const char *outfile,
+    const char *reason)
 {
 	struct buf	 b;
 	char		 path[160];
@@ -324,7 +327,7 @@ cmd_statement(const struct conn *cn, const char *id, int text, const char *outfi
 	int		 rc = 0;
 
 	snprintf(path, sizeof(path), "/v1/requests/%s/statement%s", id, text ? "?format=text" : "");
-	if ((st = call(cn, "GET", path, NULL, NULL, &b)) < 0)
+	if ((st = call(cn, "GET", path, NULL, reason, &b)) < 0)
 		return 2;
 	if (st != 200) {
 		refused(st, &b);
@@ -434,7 +437,7 @@ ctl_requests(int argc, char **argv)
 	else if (strcmp(sub, "close") == 0)
 		rc = cmd_post(&cn, id, sub, NULL, reason);
 	else if (strcmp(sub, "statement") == 0)
-		rc = cmd_statement(&cn, id, text, outfile);
+		rc = cmd_statement(&cn, id, text, outfile, reason);
 	else {
 		usage();
 		rc = 2;

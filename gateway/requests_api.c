@@ -1168,6 +1168,7 @@ struct issue_job {
 	const struct request_row *rq;
 	unsigned char		 digest[32];
 	int			 records;
+	const char		*reason;	/* X-Access-Reason, or NULL */
 	char			 id[40];
 	int64_t			 seq;
 	unsigned char		 leaf[32];
@@ -1178,13 +1179,23 @@ issue_job(struct store_conn *c, void *arg)
 {
 	struct issue_job	*j = arg;
 	struct ledger_entry	 le;
+	unsigned char		*ct = NULL;
+	size_t			 ctlen = 0;
+	int			 rc;
 
 	le = (struct ledger_entry){ j->who->id, role_name(j->who->role),
 	    "request.statement_issued", j->rq->family_pseudonym, j->rq->id, NULL, j->digest };
 	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) != 0)
 		return -1;
-	return store_request_statement_insert(c, j->id, j->rq->id, j->who->id,
-	    role_name(j->who->role), store_now_us(), j->records, j->digest, j->seq);
+	/* The reader's reason, sealed under the family key (none kept once
+	 * the family's data is erased: there is no key). */
+	if (has_text(j->reason) && seal(j->gw, c, j->rq->family_pseudonym, j->reason, &ct,
+	    &ctlen) == -1)
+		return -1;
+	rc = store_request_statement_insert(c, j->id, j->rq->id, j->who->id,
+	    role_name(j->who->role), store_now_us(), j->records, j->digest, j->seq, ct, ctlen);
+	free(ct);
+	return rc;
 }
 
 /* The committed entry at seq, read on its own connection. */
@@ -1299,6 +1310,20 @@ request_statement(struct request *r, struct response *rs)
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
 		resp_error(rs, 400, "invalid_parameter", "format is json or text.",
 		    json_pack("[{s:s}]", "path", "format"));
+		return;
+	}
+	/* A trustee reads the family's records: with a reason, kept with the
+	 * read (DESIGN.md). The requesting agency's reason is its request. */
+	j.reason = req_header(r, "X-Access-Reason");
+	if (j.reason != NULL && strlen(j.reason) > MAX_REASON) {
+		resp_error(rs, 400, "access_reason_too_long",
+		    "The X-Access-Reason header is too long.", NULL);
+		return;
+	}
+	if (r->who->role == ROLE_TRUSTEE && !has_text(j.reason)) {
+		resp_error(rs, 403, "access_reason_required",
+		    "A trustee reading a witness statement gives the reason in the X-Access-Reason "
+		    "header.", NULL);
 		return;
 	}
 	if ((c = store_read_begin(r->gw->store)) == NULL) {

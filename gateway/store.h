@@ -706,9 +706,11 @@ int	store_request_decision_insert(struct store_conn *, const struct request_deci
 /* The decisions of a request in ledger order, up to max. Count or -1. */
 int	store_request_decisions(struct store_conn *, const char *request_id,
 	    struct request_decision_row *out, int max);
+/* A statement issued; reason_ct the reader's sealed X-Access-Reason, or NULL. */
 int	store_request_statement_insert(struct store_conn *, const char *id,
 	    const char *request_id, const char *issued_to, const char *issued_role,
-	    int64_t issued_us, int records, const unsigned char digest[32], int64_t ledger_seq);
+	    int64_t issued_us, int records, const unsigned char digest[32], int64_t ledger_seq,
+	    const unsigned char *reason_ct, size_t reason_ctlen);
 /* The family notification of an approved request: "queued" or "held". */
 int	store_request_notification_insert(struct store_conn *, const char *request_id,
 	    const char *pseudonym, const unsigned char *family_id_ct, size_t ctlen,

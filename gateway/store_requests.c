@@ -388,11 +388,12 @@ store_request_decisions(struct store_conn *c, const char *request_id,
 int
 store_request_statement_insert(struct store_conn *c, const char *id, const char *request_id,
     const char *issued_to, const char *issued_role, int64_t issued_us, int records,
-    const unsigned char digest[32], int64_t ledger_seq)
+    const unsigned char digest[32], int64_t ledger_seq, const unsigned char *reason_ct,
+    size_t reason_ctlen)
 {
 	static const char	*sql = "INSERT INTO request_statements (id, request_id, "
-	    "issued_to, issued_role, issued_us, records, statement_digest, ledger_seq) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	    "issued_to, issued_role, issued_us, records, statement_digest, ledger_seq, reason_ct) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)
@@ -404,7 +405,8 @@ store_request_statement_insert(struct store_conn *c, const char *id, const char 
 	    sqlite3_bind_int64(st, 5, issued_us) ||
 	    sqlite3_bind_int(st, 6, records) ||
 	    sqlite3_bind_blob(st, 7, digest, 32, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 8, ledger_seq))
+	    sqlite3_bind_int64(st, 8, ledger_seq) ||
+	    store_bind_opt_blob(st, 9, reason_ct, reason_ctlen))
 		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert request statement");
 }

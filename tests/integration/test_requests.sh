@@ -362,9 +362,16 @@ test_gatewayctl_prints_the_saved_statement() {
 	"$GATEWAYCTL" statement text "$TMP/statement.json" > "$TMP/ctl.txt" &&
 	grep -qF "$(jq -r '.statement.records[0] | "\(.kind) \(.record_id)"' "$TMP/statement.json")" "$TMP/ctl.txt"
 }
-test_trustee_reads_the_statement() {
+# A trustee reads the family's records in it: with a reason, kept sealed
+# with the read (the requesting agency's reason is its request).
+test_trustee_reads_the_statement_with_a_reason() {
 	req trustee3 GET "/v1/requests/$RID/statement"
-	expect 200 && [ "$(printf '%s' "$RESP" | jq -r .statement.issued_to)" = "$(db "SELECT actor FROM ledger_entries WHERE seq=$(printf '%s' "$RESP" | jq -r .issue.seq)")" ]
+	expect 403 access_reason_required && error_shape_ok || return 1
+	req trustee3 GET "/v1/requests/$RID/statement" "" -H "X-Access-Reason: Stmt-Reason-Marker preparing the bundle"
+	expect 200 &&
+	[ "$(db "SELECT length(reason_ct) > 16 FROM request_statements WHERE issued_to LIKE 'trustee:%'
+	    ORDER BY issued_us DESC LIMIT 1")" = 1 ] &&
+	! grep -a -q 'Stmt-Reason-Marker' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null && [ "$(printf '%s' "$RESP" | jq -r .statement.issued_to)" = "$(db "SELECT actor FROM ledger_entries WHERE seq=$(printf '%s' "$RESP" | jq -r .issue.seq)")" ]
 }
 # What the trustees approved is what is released: a record made after the
 # quorum was reached is never in the statement, however often it is fetched.
@@ -545,7 +552,7 @@ test_gatewayctl_needs_a_reason_and_a_certificate() {
 	ctl approve "$SELF_RID" --reason r >/dev/null 2>&1; [ $? -eq 2 ]
 }
 test_gatewayctl_fetches_a_statement_that_verifies() {
-	ctl_as trustee1 statement "$RID" -o "$TMP/ctl-statement.json" &&
+	ctl_as trustee1 statement "$RID" --reason "checking the bundle" -o "$TMP/ctl-statement.json" &&
 	"$GATEWAYCTL" statement verify "$TMP/ctl-statement.json" --key "$GW_DATA/ledger.pub" >/dev/null
 }
 test_gatewayctl_staff_certificate_is_refused() {
@@ -688,7 +695,7 @@ run test_statement_names_the_request_and_its_approvals
 run test_statement_issue_is_a_ledger_entry
 run test_printed_statement_names_every_record
 run test_gatewayctl_prints_the_saved_statement
-run test_trustee_reads_the_statement
+run test_trustee_reads_the_statement_with_a_reason
 run test_records_after_approval_not_in_statement
 run test_period_reaching_past_today_is_refused
 run test_statement_with_consents_when_asked
