@@ -567,7 +567,8 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 	metrics_gauge(gw->metrics, "gateway_notifications_queued",
 	    "Family notifications waiting to be sent.", gauge_queued, gw);
 	metrics_gauge(gw->metrics, "gateway_notifications_held",
-	    "Family notifications held under a safeguarding override.", gauge_held, gw);
+	    "Family notifications held: under a safeguarding override, or a police or court "
+	    "request's do_not_notify.", gauge_held, gw);
 	metrics_gauge(gw->metrics, "gateway_notifications_overdue",
 	    "Held notifications past their review date.", gauge_overdue, gw);
 	metrics_gauge(gw->metrics, "gateway_notifications_failed",

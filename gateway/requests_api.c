@@ -668,9 +668,12 @@ notify_family(struct decide_job *j, struct store_conn *c, const struct request_r
 		return -1;
 	if (erased)
 		return 0;	/* no one left to tell */
+	/* A do_not_notify hold is reviewed like an override's: flagged once
+	 * past approval plus --max-hold-days (gateway_notifications_overdue). */
 	rc = store_request_notification_insert(c, rq->id, rq->family_pseudonym,
 	    rq->family_id_ct, rq->family_id_ctlen, rq->do_not_notify ? "held" : "queued",
-	    j->now_us);
+	    j->now_us, rq->do_not_notify ?
+	    j->now_us + (int64_t)j->gw->cfg.max_hold_days * DAY_US : 0);
 	OPENSSL_cleanse(fid, strlen(fid));
 	free(fid);
 	return rc;
@@ -1433,6 +1436,7 @@ struct lift_job {
 	struct gateway		*gw;
 	const struct principal	*who;
 	const char		*id;
+	const char		*reason;	/* why the family may now be told */
 	int64_t			 now_us;
 	int			 outcome;	/* 0 lifted, 1 none, 2 not held, 3 no request */
 	int64_t			 seq;
@@ -1445,22 +1449,37 @@ lift_job(struct store_conn *c, void *arg)
 	struct lift_job		*j = arg;
 	struct request_row	*rq = NULL;
 	struct ledger_entry	 le;
+	unsigned char		*ct = NULL, digest[32];
+	size_t			 ctlen = 0;
+	int64_t			 review_by = 0;
 	int			 rc;
 
 	if ((rc = store_request_get(c, j->id, &rq)) != 0) {
 		j->outcome = 3;
 		return rc == 1 ? 1 : -1;
 	}
-	rc = store_request_notification_lift(c, j->id, j->now_us, j->who->id);
+	/* The reason, sealed; its digest binds it to the ledger entry. */
+	if ((rc = store_request_notification_review_by(c, j->id, &review_by)) < 0 ||
+	    (rc == 0 && seal(j->gw, c, rq->family_pseudonym, j->reason, &ct, &ctlen) == -1)) {
+		store_request_free(rq);
+		return -1;
+	}
+	rc = store_request_notification_lift(c, j->id, j->now_us, j->who->id, ct, ctlen);
 	if (rc == 0) {
+		if (ct != NULL && EVP_Digest(ct, ctlen, digest, NULL, EVP_sha256(), NULL) != 1)
+			rc = -1;
 		le = (struct ledger_entry){ j->who->id, role_name(j->who->role),
-		    "request.notification_lifted", rq->family_pseudonym, rq->id, NULL, NULL };
-		rc = ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
+		    "request.notification_lifted", rq->family_pseudonym, rq->id,
+		    review_by != 0 && review_by < j->now_us ? "lifted_after_review_date" : "lifted",
+		    ct != NULL ? digest : NULL };
+		if (rc == 0)
+			rc = ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
 	} else if (rc > 0) {
 		j->outcome = rc;
 		rc = 1;
 	}
 	store_request_free(rq);
+	free(ct);
 	return rc;
 }
 
@@ -1473,6 +1492,13 @@ request_lift(struct request *r, struct response *rs)
 	int		rc;
 
 	j.now_us = store_now_us();
+	j.reason = json_string_value(json_object_get(r->body, "reason"));
+	if (!has_text(j.reason)) {
+		resp_error(rs, 400, "schema_invalid", "The request does not match the schema; see "
+		    "details for the fields.", json_pack("[{s:s, s:s}]", "path", "/reason",
+		    "message", "a reason why the family may now be told is required"));
+		return;
+	}
 	rc = writer_submit(r->gw->writer, lift_job, &j);
 	if (rc == 0) {
 		log_info("request %s: family notification released by %s", j.id,
@@ -1608,8 +1634,8 @@ const struct route request_routes[] = {
 	    request_decide, 0 },
 	{ "GET", "/v1/requests/{id}/statement", ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_AGENCY),
 	    NULL, request_statement, ROUTE_FAMILY_READ },
-	{ "POST", "/v1/requests/{id}/notification/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD), NULL,
-	    request_lift, 0 },
+	{ "POST", "/v1/requests/{id}/notification/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),
+	    "override-lift", request_lift, 0 },
 	{ "POST", "/v1/requests/{id}/close", ROLE_BIT(ROLE_TRUSTEE), "request-close",
 	    request_close, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }

@@ -711,16 +711,21 @@ int	store_request_statement_insert(struct store_conn *, const char *id,
 	    const char *request_id, const char *issued_to, const char *issued_role,
 	    int64_t issued_us, int records, const unsigned char digest[32], int64_t ledger_seq,
 	    const unsigned char *reason_ct, size_t reason_ctlen);
-/* The family notification of an approved request: "queued" or "held". */
+/* The family notification of an approved request: "queued" or "held"
+ * (review_by_us: when the hold must be reviewed; 0 none). */
 int	store_request_notification_insert(struct store_conn *, const char *request_id,
 	    const char *pseudonym, const unsigned char *family_id_ct, size_t ctlen,
-	    const char *state, int64_t created_us);
+	    const char *state, int64_t created_us, int64_t review_by_us);
 /* 0 and state (and *lifted_us when not NULL), 1 none, -1 error. */
 int	store_request_notification_state(struct store_conn *, const char *request_id,
 	    char state[16], int64_t *lifted_us);
-/* held -> queued. 0 lifted, 1 no notification, 2 not held, -1 error. */
+/* The hold's review date (0 none): 0 found, 1 none, -1 error. */
+int	store_request_notification_review_by(struct store_conn *, const char *request_id,
+	    int64_t *review_by_us);
+/* held -> queued, with the lifter's sealed reason. 0 lifted, 1 no
+ * notification, 2 not held, -1 error. */
 int	store_request_notification_lift(struct store_conn *, const char *request_id,
-	    int64_t when_us, const char *by);
+	    int64_t when_us, const char *by, const unsigned char *reason_ct, size_t reason_ctlen);
 /* The notifier's side (notifier.c), as for disclosures: queued request
  * notifications due at now_us as struct notice (disclosure_id holds the
  * request id, purpose the legal basis, fields_json the fields asked,

@@ -414,10 +414,11 @@ store_request_statement_insert(struct store_conn *c, const char *id, const char 
 int
 store_request_notification_insert(struct store_conn *c, const char *request_id,
     const char *pseudonym, const unsigned char *family_id_ct, size_t ctlen,
-    const char *state, int64_t created_us)
+    const char *state, int64_t created_us, int64_t review_by_us)
 {
 	static const char	*sql = "INSERT INTO request_notifications (request_id, "
-	    "family_pseudonym, family_id_ct, state, created_us) VALUES (?, ?, ?, ?, ?)";
+	    "family_pseudonym, family_id_ct, state, created_us, review_by_us) "
+	    "VALUES (?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)
@@ -426,7 +427,8 @@ store_request_notification_insert(struct store_conn *c, const char *request_id,
 	    store_bind_opt_text(st, 2, pseudonym) ||
 	    store_bind_opt_blob(st, 3, family_id_ct, ctlen) ||
 	    store_bind_opt_text(st, 4, state) ||
-	    sqlite3_bind_int64(st, 5, created_us))
+	    sqlite3_bind_int64(st, 5, created_us) ||
+	    store_bind_opt_int(st, 6, review_by_us, 0))
 		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert request notification");
 }
@@ -457,12 +459,33 @@ store_request_notification_state(struct store_conn *c, const char *request_id,
 }
 
 int
+store_request_notification_review_by(struct store_conn *c, const char *request_id,
+    int64_t *review_by_us)
+{
+	static const char	*sql = "SELECT COALESCE(review_by_us, 0) FROM request_notifications "
+	    "WHERE request_id = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*review_by_us = 0;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (store_bind_opt_text(st, 1, request_id))
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*review_by_us = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
 store_request_notification_lift(struct store_conn *c, const char *request_id,
-    int64_t when_us, const char *by)
+    int64_t when_us, const char *by, const unsigned char *reason_ct, size_t reason_ctlen)
 {
 	static const char	*sql = "UPDATE request_notifications SET state = 'queued', "
-	    "lifted_us = ?, lifted_by = ?, next_attempt_us = ? "
-	    "WHERE request_id = ? AND state = 'held'";
+	    "lifted_us = ?1, lifted_by = ?2, next_attempt_us = ?3, lift_reason_ct = ?5 "
+	    "WHERE request_id = ?4 AND state = 'held'";
 	char			 state[16];
 	sqlite3_stmt		*st;
 	int			 rc;
@@ -476,7 +499,8 @@ store_request_notification_lift(struct store_conn *c, const char *request_id,
 	if (sqlite3_bind_int64(st, 1, when_us) ||
 	    store_bind_opt_text(st, 2, by) ||
 	    sqlite3_bind_int64(st, 3, when_us) ||
-	    store_bind_opt_text(st, 4, request_id))
+	    store_bind_opt_text(st, 4, request_id) ||
+	    store_bind_opt_blob(st, 5, reason_ct, reason_ctlen))
 		return store_bind_failed(c, st);
 	return store_step_done(c, st, "lift request notification");
 }

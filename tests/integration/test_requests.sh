@@ -454,9 +454,29 @@ test_refusal_blocks_the_statement() {
 
 # ---- the family notification ----
 
+LIFT='{"reason":"Lift-Marker the investigation has concluded"}'
 test_do_not_notify_holds_the_family_notification() {
 	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$RID'")" = held ] &&
 	! grep -q "^$RID " "$TMP/hook/received" 2>/dev/null
+}
+# DESIGN.md: a hold is reviewed, and one past its review date is flagged.
+# The request's do_not_notify hold has one (approval + --max-hold-days) and
+# counts in the held and overdue gauges with the safeguarding holds.
+test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue() {
+	local review approved held overdue
+	review=$(db "SELECT review_by_us FROM request_notifications WHERE request_id='$RID'")
+	approved=$(db "SELECT created_us FROM request_notifications WHERE request_id='$RID'")
+	[ -n "$review" ] && [ $((review - approved)) -eq $((90 * 86400 * 1000000)) ] || return 1
+	req auditor GET /metrics
+	held=$(printf '%s' "$RESP" | awk '$1 == "gateway_notifications_held" {print $2}')
+	overdue=$(printf '%s' "$RESP" | awk '$1 == "gateway_notifications_overdue" {print $2}')
+	[ "${held%%.*}" -ge 1 ] && [ "${overdue%%.*}" = 0 ] || { echo "# held $held overdue $overdue"; return 1; }
+	gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE request_notifications SET review_by_us = $((approved + 1)) WHERE request_id='$RID'" || return 1
+	start || return 1
+	req auditor GET /metrics
+	overdue=$(printf '%s' "$RESP" | awk '$1 == "gateway_notifications_overdue" {print $2}')
+	[ "${overdue%%.*}" -ge 1 ] || { echo "# overdue $overdue"; return 1; }
 }
 test_without_do_not_notify_the_family_is_told() {
 	local rid body
@@ -470,21 +490,30 @@ test_without_do_not_notify_the_family_is_told() {
 	! printf '%s' "$body" | grep -q -e "$REFERENCE" -e "Decision-Marker" -e "$CHILD"
 }
 test_only_a_safeguarding_lead_lifts_the_hold() {
-	req staff POST "/v1/requests/$RID/notification/lift"
+	req staff POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 403 role_not_permitted || return 1
-	req trustee1 POST "/v1/requests/$RID/notification/lift"
+	req trustee1 POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 403 role_not_permitted
 }
 test_lifting_releases_the_notification() {
 	req safeguarding_lead POST "/v1/requests/$RID/notification/lift"
+	expect 400 schema_invalid || return 1
+	req safeguarding_lead POST "/v1/requests/$RID/notification/lift" '{"reason":"   "}'
+	expect 400 schema_invalid || return 1
+	req safeguarding_lead POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 200 && [ "$(jget .notification)" = queued ] || return 1
-	[ "$(db "SELECT action FROM ledger_entries WHERE seq=$(jget .ledger.seq)")" = request.notification_lifted ] &&
+	# The reason is kept sealed, its digest in the entry; lifted after the
+	# review date (the test above moved it), the entry says so.
+	[ "$(db "SELECT action || ' ' || reason || ' ' || (record_digest IS NOT NULL) FROM ledger_entries
+	    WHERE seq=$(jget .ledger.seq)")" = "request.notification_lifted lifted_after_review_date 1" ] &&
+	[ "$(db "SELECT length(lift_reason_ct) > 16 FROM request_notifications WHERE request_id='$RID'")" = 1 ] &&
+	! grep -a -q 'Lift-Marker' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null &&
 	received "$RID" >/dev/null || return 1
-	req safeguarding_lead POST "/v1/requests/$RID/notification/lift"
+	req safeguarding_lead POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 409 notification_not_held
 }
 test_no_notification_before_approval() {
-	req safeguarding_lead POST "/v1/requests/$COURT_RID/notification/lift"
+	req safeguarding_lead POST "/v1/requests/$COURT_RID/notification/lift" "$LIFT"
 	expect 409 no_notification
 }
 
@@ -707,6 +736,7 @@ run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
 run test_erasure_allowed_once_the_only_request_is_refused
 run test_do_not_notify_holds_the_family_notification
+run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
 run test_without_do_not_notify_the_family_is_told
 run test_only_a_safeguarding_lead_lifts_the_hold
 run test_lifting_releases_the_notification
