@@ -771,6 +771,31 @@ dead_letters(void *arg)
 	return counts(arg, &k) == 0 ? (double)k.dead : -1;
 }
 
+/* At start: deliveries waiting for an agency follow its profile's delivery
+ * mode, so a switch from push to pull (or back) strands nothing (a push row
+ * for a pull agency would only die agency_not_push; a pull row for a push
+ * agency would wait in an inbox nobody reads). */
+static int
+follow_modes(struct store_conn *c, void *arg)
+{
+	struct gateway	*gw = arg;
+	int64_t		 now = store_now_us();
+	size_t		 i;
+	int		 n;
+
+	for (i = 0; i < gw->profiles->n; i++) {
+		const struct agency *a = &gw->profiles->agencies[i];
+
+		if ((n = store_deliveries_follow_mode(c, a->id,
+		    a->delivery == DELIVERY_PUSH ? "push" : "pull", now)) < 0)
+			return -1;
+		if (n > 0)
+			log_info("delivery: %d waiting delivery(ies) to %s now go by %s, as its "
+			    "profile says", n, a->id, a->delivery == DELIVERY_PUSH ? "push" : "pull");
+	}
+	return 0;
+}
+
 struct delivery *
 delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_config *cfg,
     char *err, size_t errlen)
@@ -790,6 +815,11 @@ delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_
 	if (retry_policy_check(&cfg->policy) == -1 || cfg->max_inflight == 0 ||
 	    cfg->poll_ms == 0 || cfg->timeout_ms == 0 || cfg->connect_timeout_ms == 0) {
 		snprintf(err, errlen, "delivery: invalid retry policy or limits");
+		return NULL;
+	}
+	if (writer_submit(gw->writer, follow_modes, gw) != 0) {
+		snprintf(err, errlen, "delivery: cannot bring waiting deliveries in line with the "
+		    "profiles' delivery modes");
 		return NULL;
 	}
 	if ((dl = calloc(1, sizeof(*dl))) == NULL) {

@@ -259,6 +259,12 @@ int	store_delivery_dead(struct store_conn *, const char *disclosure_id, int atte
  * error. */
 int	store_delivery_requeue(struct store_conn *, const char *disclosure_id,
 	    int64_t when_us, const char *by);
+/* An agency whose profile now names another delivery mode: its deliveries
+ * not yet acknowledged (pending, or dead only because of the mode,
+ * "agency_not_push") take the profile's mode ("push": due now; "pull": in
+ * its inbox). Returns how many moved, or -1. */
+int	store_deliveries_follow_mode(struct store_conn *, const char *agency_id,
+	    const char *mode, int64_t now_us);
 /* A consent withdrawn (inside its writer job): every delivery not yet
  * acknowledged (push or pull) of the family's disclosures that relied on
  * consent_id becomes dead with dead_reason "consent_withdrawn", for good;

@@ -277,6 +277,27 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 }
 
 int
+store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const char *mode,
+    int64_t now)
+{
+	static const char	*sql = "UPDATE deliveries SET mode = ?2, state = 'pending', "
+				    "next_attempt_us = ?3, attempts = 0, dead_us = 0, dead_reason = NULL "
+				    "WHERE agency_id = ?1 AND mode != ?2 AND (state = 'pending' OR "
+				    "(state = 'dead' AND dead_reason = 'agency_not_push'))";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, agency_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, mode, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 3, now))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, "follow delivery mode") != 0)
+		return -1;
+	return sqlite3_changes(store_db(c));
+}
+
+int
 store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
     const char *consent_id, int64_t when, int (*fn)(const char *, void *), void *arg)
 {

@@ -227,6 +227,34 @@ test_push_to_an_agency_made_inactive_is_stopped() {
 	[ -z "$(rcv_log gone | awk -v id="$id" '$3 == id')" ]
 }
 
+# An agency switched from push to pull: what waited for a push is in its
+# inbox after the restart, not a dead letter (agency_not_push).
+test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
+	local id f port
+	rcv_start gone2 0 && port=${RPORT[gone2]} && rcv_stop gone2
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	id=$DID
+	wait_for 10 attempts_with_error "$id" 1 connect_failed && state_is "$id" pending || return 1
+	gw_stop || return 1
+	mkdir -p "$TMP/topull"
+	for f in "$TOP"/agency-profiles/*.json; do
+		jq --arg top "$TOP" 'def abs: if startswith("/") then . else $top + "/" + . end;
+		  .certificates.ca_file |= abs
+		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
+		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
+		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
+		  | if .id == "health-visiting" then .delivery = {"mode": "pull"} else . end' "$f" \
+		  > "$TMP/topull/$(basename "$f")" || return 1
+	done
+	GW_PROFILES=$TMP/topull gw_start "${BACKOFF[@]}" || return 1
+	req agency:health-visiting GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$id\")")" != null ] &&
+	[ "$(db "SELECT mode || ' ' || state FROM deliveries WHERE disclosure_id='$id'")" = "pull pending" ] &&
+	grep -q 'waiting delivery(ies) to health-visiting now go by pull' "$TMP/gatewayd.log"
+}
+
 # ---- a crash while delivering ----
 
 test_crash_while_delivering_loses_nothing() {
@@ -425,6 +453,7 @@ run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
 
 run test_push_to_an_agency_made_inactive_is_stopped
+run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done
