@@ -271,6 +271,29 @@ anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errle
 		t->nagencies++;
 		if (trust_from_ca(&t->agencies[i].tl, ag->ca_file, err, errlen) == -1)
 			goto fail;
+		/* The CRL of the CA the agency's server certificate chains to,
+		 * which the delivery worker gives libcurl: checked here like
+		 * the others, so a missing or stale one stops the start. */
+		if (ag->delivery == DELIVERY_PUSH && ag->push_crl_file != NULL) {
+			gnutls_x509_trust_list_t	stl;
+			int				r;
+
+			snprintf(what, sizeof(what), "agency %s: delivery.server_crl_file", ag->id);
+			if (trust_from_ca(&stl, ag->push_ca_file, err, errlen) == -1) {
+				if (stl != NULL)
+					gnutls_x509_trust_list_deinit(stl, 1);
+				goto fail;
+			}
+			r = crl_add(stl, what, ag->push_crl_file, ag->push_ca_file, now,
+			    &t->next_update, err, errlen);
+			gnutls_x509_trust_list_deinit(stl, 1);
+			if (r == -1)
+				goto fail;
+			if (t->next_update < prev)
+				snprintf(t->next_update_of, sizeof(t->next_update_of), "%s",
+				    ag->push_crl_file);
+			prev = t->next_update;
+		}
 		if (ag->crl_file == NULL)
 			continue;	/* the profile has none: gatewayd.c says so */
 		snprintf(what, sizeof(what), "agency %s: certificates.crl_file", ag->id);

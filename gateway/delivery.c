@@ -404,6 +404,8 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	SETOPT(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
 	SETOPT(x->easy, CURLOPT_CAINFO, a->push_ca_file);
 	SETOPT(x->easy, CURLOPT_CAPATH, NULL);		/* the agency's CA only */
+	if (a->push_crl_file != NULL)			/* a revoked server is refused */
+		SETOPT(x->easy, CURLOPT_CRLFILE, a->push_crl_file);
 	SETOPT(x->easy, CURLOPT_SSLCERT, dl->cfg.client_cert);
 	SETOPT(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
 	SETOPT(x->easy, CURLOPT_SSLKEY, dl->cfg.client_key);

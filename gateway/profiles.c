@@ -174,6 +174,10 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 		a->delivery = DELIVERY_PUSH;
 		a->push_url = json_string_value(json_object_get(del, "url"));
 		a->push_ca_file = resolve(json_string_value(json_object_get(del, "server_ca_file")));
+		if (json_object_get(del, "server_crl_file") != NULL &&
+		    (a->push_crl_file = resolve(json_string_value(json_object_get(del,
+		    "server_crl_file")))) == NULL)
+			goto oom;
 		if (a->push_url == NULL || a->push_ca_file == NULL) {
 			snprintf(err, errlen, "%s: /delivery: push needs url and server_ca_file", file);
 			return -1;
@@ -320,6 +324,7 @@ profiles_free(struct profiles *ps)
 			free(a->interests[k].fields);
 		free(a->interests);
 		free(a->push_ca_file);
+		free(a->push_crl_file);
 		free(a->ca_file);
 		free(a->crl_file);
 		json_decref(a->json);

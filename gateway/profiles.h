@@ -43,6 +43,7 @@ struct agency {
 	enum delivery_mode	 delivery;
 	const char		*push_url;	/* DELIVERY_PUSH */
 	char			*push_ca_file;	/* resolved path */
+	char			*push_crl_file;	/* resolved path, or NULL */
 	char			*ca_file;	/* resolved path of the agency's client CA */
 	char			*crl_file;	/* its CRL, or NULL */
 	char			 pins[PROFILE_MAX_PINS][65];	/* hex SPKI SHA-256 */

@@ -255,6 +255,47 @@ test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
 	grep -q 'waiting delivery(ies) to health-visiting now go by pull' "$TMP/gatewayd.log"
 }
 
+# The agency's server certificate revoked by its CA (delivery.server_crl_file):
+# the push is refused at the handshake (tls_failed, retried), the receiver
+# presenting it sees nothing. (Not revoked, the same server takes pushes:
+# the tests above, whose profiles name the CA's current, empty, CRL.)
+test_push_to_a_revoked_agency_server_is_refused() {
+	local id f
+	mkdir -p "$TMP/hvca" && : > "$TMP/hvca/index.txt" && echo 1000 > "$TMP/hvca/crlnumber" || return 1
+	cat > "$TMP/hvca/cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $TMP/hvca/index.txt
+crlnumber = $TMP/hvca/crlnumber
+certificate = $AG/health-visiting-ca.crt
+private_key = $AG/health-visiting-ca.key
+default_md = sha256
+default_crl_days = 30
+CNF
+	openssl ca -batch -config "$TMP/hvca/cnf" -revoke "$AG/health-visiting-server.crt" >/dev/null 2>&1 &&
+	openssl ca -batch -config "$TMP/hvca/cnf" -gencrl -out "$TMP/hv-revoked-crl.pem" >/dev/null 2>&1 || return 1
+	mkdir -p "$TMP/revoked"
+	for f in "$TOP"/agency-profiles/*.json; do
+		jq --arg top "$TOP" --arg crl "$TMP/hv-revoked-crl.pem" 'def abs: if startswith("/") then . else $top + "/" + . end;
+		  .certificates.ca_file |= abs
+		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
+		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
+		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
+		  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
+		  | if .id == "health-visiting" then .delivery.server_crl_file = $crl else . end' "$f" \
+		  > "$TMP/revoked/$(basename "$f")" || return 1
+	done
+	rcv_start rvk 0 || return 1
+	gw_stop || return 1
+	GW_PROFILES=$TMP/revoked gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url rvk)" || return 1
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	id=$DID
+	wait_for 10 attempts_with_error "$id" 1 tls_failed || {
+		echo "# $(db "SELECT state, attempts, last_error FROM deliveries WHERE disclosure_id='$id'")"; return 1; }
+	state_is "$id" pending && [ -z "$(rcv_log rvk | awk -v id="$id" '$3 == id')" ]
+}
+
 # ---- a crash while delivering ----
 
 test_crash_while_delivering_loses_nothing() {
@@ -454,6 +495,7 @@ run test_push_agency_inbox_is_empty
 
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
+run test_push_to_a_revoked_agency_server_is_refused
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done
