@@ -874,6 +874,30 @@ one_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	return copy_entry(r, leaf, arg) == 0 ? 1 : -1;
 }
 
+/* Whether the entry at seq is the signed record of a row: its action,
+ * actor and object as given, its digest the row's (recomputed). 1 yes, 0
+ * no (or no such entry), -1 a read error. */
+static int
+entry_vouches(struct store_conn *c, int64_t seq, const char *action, const char *actor,
+    const char *object_id, const unsigned char digest[32])
+{
+	struct entry_copy	e;
+	int			ok;
+
+	memset(&e, 0, sizeof(e));
+	if (store_ledger_entries(c, seq, seq, one_entry, &e) != 0) {
+		free(e.strs);
+		return -1;
+	}
+	ok = e.strs != NULL && e.r.seq == seq && e.r.e.record_digest != NULL &&
+	    memcmp(e.r.e.record_digest, digest, 32) == 0 &&
+	    e.r.e.action != NULL && strcmp(e.r.e.action, action) == 0 &&
+	    (actor == NULL || (e.r.e.actor != NULL && strcmp(e.r.e.actor, actor) == 0)) &&
+	    e.r.e.object_id != NULL && strcmp(e.r.e.object_id, object_id) == 0;
+	free(e.strs);
+	return ok;
+}
+
 /* The entry at seq as statement JSON, or NULL. */
 static json_t *
 entry_at(struct store_conn *c, int64_t seq)
@@ -1077,8 +1101,32 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	    store_time_parse(rq->period_to, &to_us) != 0)
 		goto out;
 	to_us += DAY_US - 1;	/* through the last day */
-	/* The quorum counted again from the decisions themselves, not taken
-	 * from the request's state column. */
+	/* The request and each decision must be what their ledger entries
+	 * signed (a row added or changed behind the gateway's back counts for
+	 * nothing), and the quorum is counted again from those decisions, not
+	 * taken from the request's state column. */
+	{
+		unsigned char	dig[32];
+		int		v;
+
+		v = store_request_digest(rq, dig) != 0 ? -1 :
+		    entry_vouches(c, rq->ledger_seq, "request.filed", NULL, rq->id, dig);
+		/* A decision row is vouched for by the entry it names: that
+		 * trustee's approval or refusal of this request, with the digest
+		 * the row keeps (a forged row names no such entry). */
+		for (i = 0; v == 1 && i < nd; i++)
+			v = entry_vouches(c, d[i].ledger_seq, strcmp(d[i].decision, "approve") == 0 ?
+			    "request.approved" : "request.refused", d[i].trustee, rq->id,
+			    d[i].record_digest);
+		if (v != 1) {
+			if (v == 0) {
+				log_errx("request %s: the request or one of its decisions does "
+				    "not match its ledger entry: no statement is issued", rq->id);
+				*why = 3;
+			}
+			goto out;
+		}
+	}
 	quorum_from(gw, rq, &qc, &qr);
 	for (i = 0; i < nd; i++) {
 		qd[i].trustee = d[i].trustee;
@@ -1365,7 +1413,7 @@ request_statement(struct request *r, struct response *rs)
 			    "The period holds too many records for one statement; ask for a "
 			    "shorter period.", json_pack("{s:i}", "limit", MAX_RECORDS));
 		else if (why == 3)
-			resp_error(rs, 500, "record_integrity_failed",
+			resp_error(rs, 409, "record_integrity_failed",
 			    "A stored record no longer matches what the ledger signed, so no "
 			    "statement is issued; the operators are told.", NULL);
 		else

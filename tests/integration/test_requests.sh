@@ -621,7 +621,7 @@ test_statement_refused_when_a_record_differs_from_the_ledger() {
 	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose='perinatal_mental_health_referral' WHERE id='$id'" || return 1
 	start || return 1
 	req agency:police GET "/v1/requests/$RID/statement"
-	expect 500 record_integrity_failed && error_shape_ok || return 1
+	expect 409 record_integrity_failed && error_shape_ok || return 1
 	grep -q "disclosure $id does not match the digest of ledger entry" "$TMP/gatewayd.log" || return 1
 	gw_stop || return 1
 	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose='$purpose' WHERE id='$id'" || return 1
@@ -638,7 +638,7 @@ test_statement_refused_when_the_approval_was_forged() {
 	sqlite3 "$GW_DB" "UPDATE requests SET state='approved' WHERE id='$rid'" || return 1
 	start || return 1
 	req agency:police GET "/v1/requests/$rid/statement"
-	expect 500 record_integrity_failed || return 1
+	expect 409 record_integrity_failed || return 1
 	grep -q "request $rid: stored as approved, but its decisions make no quorum" "$TMP/gatewayd.log"
 }
 # The records carry only what the agency's formal-request interest lists at
@@ -656,6 +656,24 @@ test_statement_cut_to_the_interest_at_issue() {
 	[ "$(printf '%s' "$RESP" | jq -c '[.statement.records[].fields[]] | unique')" = '["child_name"]' ] &&
 	! printf '%s' "$RESP" | grep -q -F "$ADDRESS" || return 1
 	gw_stop && start
+}
+# A second approval forged into the database (a copy of the first trustee's
+# row under another trustee's name) and the state set to approved: the row
+# names a ledger entry that is not that trustee's approval, so it counts for
+# nothing and no statement is issued.
+test_statement_refused_when_a_decision_is_forged() {
+	local rid
+	request agency:police
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" approve && expect 201 || return 1
+	gw_stop || return 1
+	sqlite3 "$GW_DB" "INSERT INTO request_decisions SELECT request_id, 'trustee:Forged Person', trustee_role,
+	    decision, reason_ct, decided_us + 1, record_digest, ledger_seq, leaf_hash FROM request_decisions
+	    WHERE request_id='$rid'; UPDATE requests SET state='approved' WHERE id='$rid'" || return 1
+	start || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 409 record_integrity_failed || return 1
+	grep -q "request $rid: the request or one of its decisions does not match its ledger entry" "$TMP/gatewayd.log"
 }
 test_requests_survive_restart_and_gauge() {
 	gw_stop || return 1
@@ -753,6 +771,7 @@ run test_no_personal_data_at_rest_or_in_the_log
 run test_statement_refused_when_a_record_differs_from_the_ledger
 run test_statement_refused_when_the_approval_was_forged
 run test_statement_cut_to_the_interest_at_issue
+run test_statement_refused_when_a_decision_is_forged
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
 run test_statement_without_pinned_key_is_unverified
