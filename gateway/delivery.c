@@ -318,6 +318,32 @@ fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now,
 	r->d.reason = "permanent";
 }
 
+/* A local failure that may pass (the store busy, memory, the family key not
+ * unwrapped just now): counted as an attempt and retried with the policy's
+ * backoff, dead only once the attempts are used up, as a network failure. */
+static void
+retry_later(struct delivery *dl, const struct delivery_row *row, int64_t now,
+    const char *reason)
+{
+	struct result	*r;
+
+	if ((r = result_new(dl)) == NULL) {
+		log_errx("out of memory recording delivery %s", row->disclosure_id);
+		return;
+	}
+	snprintf(r->id, sizeof(r->id), "%s", row->disclosure_id);
+	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", row->family_pseudonym);
+	r->attempt = row->attempts + 1;
+	r->started_us = r->finished_us = now;
+	r->fault = RETRY_FAULT_LOCAL;
+	r->detail = reason;
+	r->dead_reason = reason;
+	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, RETRY_TRANSIENT, now, 0, random64,
+	    NULL, &r->d);
+	log_info("delivery %s: attempt %d not made (%s); %s", r->id, r->attempt, reason,
+	    r->d.verdict == RETRY_SCHEDULED ? "retrying later" : "giving up");
+}
+
 #define SETOPT(e, o, v) do { if (curl_easy_setopt((e), (o), (v)) != CURLE_OK) goto fail; } while (0)
 
 /* Starts one transfer for row (body built on c). 0 started, -1 recorded as
@@ -361,8 +387,10 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	rc = delivery_body(dl->gw, c, row->disclosure_id, &x->body, &x->len, x->sha);
 	if (rc != 0) {
 		xfer_free(x);
-		fail_now(dl, row, now, rc == 2 ? "family_erased" :
-		    rc == 1 ? "disclosure_missing" : "body_unavailable");
+		if (rc == -1)
+			retry_later(dl, row, now, "body_unavailable");
+		else
+			fail_now(dl, row, now, rc == 2 ? "family_erased" : "disclosure_missing");
 		return -1;
 	}
 

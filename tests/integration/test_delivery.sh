@@ -296,6 +296,27 @@ CNF
 	state_is "$id" pending && [ -z "$(rcv_log rvk | awk -v id="$id" '$3 == id')" ]
 }
 
+# A body that cannot be built just now (here the family's wrapped key made
+# unreadable) is an attempt that failed locally and is retried with the
+# backoff, not a dead letter at the first try.
+test_body_unavailable_is_retried_not_dead_at_once() {
+	local id port pseudo
+	rcv_start gone3 0 && port=${RPORT[gone3]} && rcv_stop gone3
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	consent FAM-D6 health-visiting health_visiting_support || return 1
+	disclose FAM-D6 health-visiting health_visiting_support "$HV_DATA" || return 1
+	id=$DID
+	wait_for 10 attempts_with_error "$id" 1 connect_failed || return 1
+	gw_stop || return 1
+	pseudo=$(db "SELECT family_pseudonym FROM deliveries WHERE disclosure_id='$id'")
+	sqlite3 "$GW_DB" "UPDATE family_keys SET wrapped_key = zeroblob(length(wrapped_key)) WHERE pseudonym='$pseudo'" || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	wait_for 10 attempts_with_error "$id" 3 local_error || {
+		echo "# $(db "SELECT state, attempts, last_error, dead_reason FROM deliveries WHERE disclosure_id='$id'")"; return 1; }
+	state_is "$id" pending
+}
+
 # ---- a crash while delivering ----
 
 test_crash_while_delivering_loses_nothing() {
@@ -496,6 +517,7 @@ run test_push_agency_inbox_is_empty
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_push_to_a_revoked_agency_server_is_refused
+run test_body_unavailable_is_retried_not_dead_at_once
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done
