@@ -660,7 +660,9 @@ record_job(struct store_conn *c, void *arg)
 }
 
 /* Records every finished attempt in one writer job. 0, or -1 when the job
- * failed (nothing recorded: the rows stay pending and are tried again). */
+ * failed: nothing was recorded, and the results are kept to be recorded
+ * again (the worker starts nothing new meanwhile: a push the agency took
+ * is never sent again only because its receipt could not be written). */
 static int
 record(struct delivery *dl)
 {
@@ -691,17 +693,19 @@ record(struct delivery *dl)
 				    r->dead_reason != NULL ? r->dead_reason : r->d.reason, r->id);
 			}
 		}
-	} else
-		log_errx("could not record %zu delivery results; they stay pending", b.n);
-	dl->nresults = 0;
-	return rc == 0 ? 0 : -1;
+		dl->nresults = 0;
+		return 0;
+	}
+	log_errx("could not record %zu delivery results; kept, recorded again before anything "
+	    "more is sent", b.n);
+	return -1;
 }
 
 static void *
 worker(void *arg)
 {
 	struct delivery	*dl = arg;
-	int64_t		 now, next_check = 0, wait_ms;
+	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0;
 	struct xfer	*x;
 	int		 running, kicked;
 
@@ -710,16 +714,24 @@ worker(void *arg)
 	while (!stopping(dl)) {
 		now = store_now_us();
 		kicked = take_kick(dl);
-		if ((kicked || now >= next_check) && dl->ninflight < dl->cfg.max_inflight)
+		/* Nothing new starts while results wait to be recorded. */
+		if ((kicked || now >= next_check) && dl->ninflight < dl->cfg.max_inflight &&
+		    dl->nresults == 0)
 			next_check = fill(dl, now);
 		if (curl_multi_perform(dl->multi, &running) != CURLM_OK)
 			log_errx("curl_multi_perform failed");
 		collect(dl);
-		if (dl->nresults > 0) {
-			if (record(dl) == 0)
+		if (dl->nresults > 0 && store_now_us() >= next_check) {
+			if (record(dl) == 0) {
 				next_check = 0;		/* slots freed: look again now */
-			else
-				next_check = store_now_us() + (int64_t)dl->cfg.poll_ms * MS;
+				backoff_ms = 0;
+			} else {
+				/* The store refuses writes (disk full, I/O error):
+				 * try again, less and less often, up to 30 s. */
+				backoff_ms = backoff_ms == 0 ? (int64_t)dl->cfg.poll_ms :
+				    backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
+				next_check = store_now_us() + backoff_ms * MS;
+			}
 		}
 		now = store_now_us();
 		wait_ms = next_check <= now ? 0 : (next_check - now + MS - 1) / MS;

@@ -75,6 +75,17 @@ struct notifier {
 	int		 stopping;
 	CURL		*curl;
 	int		 curl_global;	/* curl_global_init() succeeded */
+	/* An outcome the store would not take (disk full, I/O error): kept
+	 * and recorded again before anything more is sent, so a notification
+	 * the webhook took is not sent again only because its receipt could
+	 * not be written. The worker backs off meanwhile. */
+	int		 has_unrecorded;
+	struct notice	 unrecorded_x;	/* its id and pseudonym only */
+	struct outcome_job_copy {
+		struct retry_decision	 d;
+		int			 status;
+		int64_t			 now_us;
+	}		 unrecorded;
 };
 
 static uint64_t
@@ -382,7 +393,8 @@ family_erased(struct notifier *n, const char *pseudonym)
 	return rc == -1 ? -1 : 1;
 }
 
-static void
+/* 0, or -1 when the outcome could not be recorded (kept in n). */
+static int
 send_one(struct notifier *n, const struct notice *x)
 {
 	struct outcome_job	 j;
@@ -427,8 +439,18 @@ send_one(struct notifier *n, const struct notice *x)
 		log_warnx("notification %s: attempt %u failed (%s %ld): %s", x->disclosure_id,
 		    attempts, retry_fault_name(at.fault), at.status, j.d.reason);
 	if (writer_submit(n->gw->writer, outcome_job, &j) == -1) {
-		log_errx("notification %s: outcome not recorded", x->disclosure_id);
-		return;
+		log_errx("notification %s: outcome not recorded; kept, recorded again before "
+		    "anything more is sent", x->disclosure_id);
+		memset(&n->unrecorded_x, 0, sizeof(n->unrecorded_x));
+		snprintf(n->unrecorded_x.disclosure_id, sizeof(n->unrecorded_x.disclosure_id),
+		    "%s", x->disclosure_id);
+		snprintf(n->unrecorded_x.family_pseudonym,
+		    sizeof(n->unrecorded_x.family_pseudonym), "%s", x->family_pseudonym);
+		n->unrecorded.d = j.d;
+		n->unrecorded.status = j.status;
+		n->unrecorded.now_us = j.now_us;
+		n->has_unrecorded = 1;
+		return -1;
 	}
 	if (j.d.verdict == RETRY_DELIVERED) {
 		metrics_add(n->gw->metrics, "gateway_notifications_sent_total",
@@ -437,6 +459,29 @@ send_one(struct notifier *n, const struct notice *x)
 	} else
 		metrics_add(n->gw->metrics, "gateway_notification_failures_total",
 		    "Failed attempts to deliver a family notification.", NULL, 1);
+	return 0;
+}
+
+/* The kept outcome, recorded now if the store takes it. 0 (or nothing
+ * kept), -1 still refused. */
+static int
+record_unrecorded(struct notifier *n)
+{
+	struct outcome_job	j;
+
+	if (!n->has_unrecorded)
+		return 0;
+	memset(&j, 0, sizeof(j));
+	j.n = n;
+	j.x = &n->unrecorded_x;
+	j.d = n->unrecorded.d;
+	j.status = n->unrecorded.status;
+	j.now_us = n->unrecorded.now_us;
+	if (writer_submit(n->gw->writer, outcome_job, &j) == -1)
+		return -1;
+	n->has_unrecorded = 0;
+	log_info("notification %s: outcome recorded", n->unrecorded_x.disclosure_id);
+	return 0;
 }
 
 /* Sends due[0..k) (k < 0: none) and frees them. No store connection is
@@ -453,14 +498,16 @@ send_batch(struct notifier *n, struct notice *due, int k)
 			break;
 		}
 		pthread_mutex_unlock(&n->lock);
-		send_one(n, &due[i]);
+		if (send_one(n, &due[i]) == -1)
+			break;	/* the rest wait until the store takes writes */
 	}
 	if (k > 0)
 		store_notices_free(due, k);
 }
 
 /* Reads what is due (one short read per kind) and sends it; returns how
- * many were due (a full batch means look again at once). */
+ * many were due (a full batch means look again at once), or -1 when an
+ * outcome waits to be recorded (nothing is sent then). */
 static int
 run_due(struct notifier *n)
 {
@@ -468,17 +515,23 @@ run_due(struct notifier *n)
 	struct store_conn	*c;
 	int			 k, r;
 
+	if (record_unrecorded(n) == -1)
+		return -1;
 	if ((c = store_read_begin(n->gw->store)) == NULL)
 		return 0;
 	k = store_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
 	store_read_end(n->gw->store, c);
 	send_batch(n, due, k);
+	if (n->has_unrecorded)
+		return -1;
 	/* Then police and court requests' notifications. */
 	if ((c = store_read_begin(n->gw->store)) == NULL)
 		return k < 0 ? 0 : k;
 	r = store_request_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
 	store_read_end(n->gw->store, c);
 	send_batch(n, due, r);
+	if (n->has_unrecorded)
+		return -1;
 	return k > r ? k : r < 0 ? 0 : r;
 }
 
@@ -487,15 +540,21 @@ worker(void *arg)
 {
 	struct notifier	*n = arg;
 	struct timespec	 ts;
-	int		 more = 0;
+	int		 more = 0, rc;
+	int64_t		 wait_ms = NOTIFY_POLL_MS, backoff_ms = 0;
 
 	(void)prctl(PR_SET_NAME, "gw-notifier", 0, 0, 0);	/* in top(1), perf, gdb */
 
 	for (;;) {
 		pthread_mutex_lock(&n->lock);
-		if (!more && !n->kicked && !n->stopping) {
+		if (!more && (!n->kicked || backoff_ms > 0) && !n->stopping) {
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += NOTIFY_POLL_MS / 1000;
+			ts.tv_sec += wait_ms / 1000;
+			ts.tv_nsec += (wait_ms % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
 			(void)pthread_cond_timedwait(&n->cond, &n->lock, &ts);
 		}
 		n->kicked = 0;
@@ -504,7 +563,19 @@ worker(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&n->lock);
-		more = run_due(n) == NOTIFY_BATCH;
+		/* While the store refuses the outcomes: less and less often,
+		 * up to 30 s, and a kick does not cut the wait short. */
+		rc = run_due(n);
+		if (rc == -1) {
+			backoff_ms = backoff_ms == 0 ? NOTIFY_POLL_MS :
+			    backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
+			wait_ms = backoff_ms;
+			more = 0;
+		} else {
+			backoff_ms = 0;
+			wait_ms = NOTIFY_POLL_MS;
+			more = rc == NOTIFY_BATCH;
+		}
 	}
 	return NULL;
 }

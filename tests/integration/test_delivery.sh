@@ -317,6 +317,28 @@ test_body_unavailable_is_retried_not_dead_at_once() {
 	state_is "$id" pending
 }
 
+# A push the agency took while the store could not record its receipt (the
+# disk full: gatewayd's file-size limit lowered, as in test_store_failure)
+# is not sent again every second: the result is kept and recorded once the
+# disk has room, nothing more being sent meanwhile.
+test_taken_push_not_resent_while_its_receipt_cannot_be_recorded() {
+	local id port n
+	trap '' XFSZ
+	rcv_start full 0 && port=${RPORT[full]} && rcv_stop full
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	id=$DID
+	wait_for 10 attempts_with_error "$id" 1 connect_failed || return 1
+	prlimit --pid "$GW_PID" --fsize=1: || return 1
+	rcv_start full "$port" || return 1
+	sleep 6
+	n=$(rcv_log full | awk -v id="$id" '$3 == id && $2 ~ /^2/' | wc -l)
+	prlimit --pid "$GW_PID" --fsize=unlimited: || return 1
+	echo "# the agency took it $n time(s) in 6 s while the disk was full"
+	wait_for 10 state_is "$id" delivered && [ "$n" -le 1 ]
+}
+
 # ---- a crash while delivering ----
 
 test_crash_while_delivering_loses_nothing() {
@@ -518,6 +540,7 @@ run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_push_to_a_revoked_agency_server_is_refused
 run test_body_unavailable_is_retried_not_dead_at_once
+run test_taken_push_not_resent_while_its_receipt_cannot_be_recorded
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done

@@ -97,6 +97,37 @@ test_acknowledged_kept_and_ledger_verifies_after_restart() {
 	req staff POST /v1/disclosures "$DISCLOSE" && expect 201
 }
 
+# A notification the family service took while its outcome could not be
+# written is not sent again and again (every poll, as before; here the queued
+# notifications of the tests above go out at the restart, the first refused
+# once with 503 so that its retry falls while the disk is full): the outcome is
+# kept and recorded once the disk has room, and nothing more is sent
+# meanwhile. (delivery.c keeps push results the same way.)
+test_taken_notification_not_resent_while_its_outcome_cannot_be_recorded() {
+	local sink id n
+	mkdir -p "$TMP/hook" && echo 1 > "$TMP/hook/fail"
+	"$TOP/${BUILD:-build/plain}/tools/webhook_sink" "$TMP/hook" & sink=$!
+	for _ in $(seq 1 100); do [ -s "$TMP/hook/port" ] && break; sleep 0.05; done
+	gw_stop || { kill "$sink"; return 1; }
+	gw_start --notify-url "http://127.0.0.1:$(cat "$TMP/hook/port")/notify" || { kill "$sink"; return 1; }
+	req staff POST /v1/disclosures "$DISCLOSE"
+	expect 201 || { kill "$sink"; return 1; }
+	OK=$((OK + 1))
+	id=$(jget .disclosure_id)
+	disk_full || { kill "$sink"; return 1; }
+	sleep 8
+	# the most times the service took any one notification
+	n=$(cut -d' ' -f1 "$TMP/hook/received" 2>/dev/null | sort | uniq -c | sort -rn | awk 'NR == 1 {print $1}')
+	n=${n:-0}
+	disk_room
+	echo "# the service took one notification at most $n time(s) in 8 s while the disk was full"
+	for _ in $(seq 1 150); do
+		[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = sent ] && break; sleep 0.1
+	done
+	kill "$sink"; wait "$sink" 2>/dev/null
+	[ "$n" -le 1 ] && [ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = sent ]
+}
+
 # A write past the limit must fail with EFBIG, not kill the daemon with
 # SIGXFSZ: ignored here, the signal stays ignored in gatewayd.
 trap '' XFSZ
@@ -109,4 +140,5 @@ run test_healthz_is_503_while_the_store_cannot_record
 run test_metrics_count_failed_commits
 run test_recovers_without_restart_when_the_disk_has_room
 run test_acknowledged_kept_and_ledger_verifies_after_restart
+run test_taken_notification_not_resent_while_its_outcome_cannot_be_recorded
 finish
