@@ -295,11 +295,16 @@ result_new(struct delivery *dl)
 	return r;
 }
 
-/* A row that cannot even be attempted (its agency is gone, the family was
- * erased, its body cannot be built): recorded as a dead attempt now. */
+/*
+ * An attempt that failed before anything was sent, recorded now. Permanent
+ * (the agency gone or inactive, the family erased, the disclosure missing):
+ * a dead letter at once. Transient (the store busy, memory, the family key
+ * not unwrapped just now): counted and retried with the policy's backoff,
+ * dead only once the attempts are used up, as a network failure would be.
+ */
 static void
-fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now,
-    const char *reason)
+local_failure(struct delivery *dl, const struct delivery_row *row, int64_t now,
+    const char *reason, int transient)
 {
 	struct result	*r;
 
@@ -314,34 +319,21 @@ fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now,
 	r->fault = RETRY_FAULT_LOCAL;
 	r->detail = reason;
 	r->dead_reason = reason;
-	r->d.verdict = RETRY_DEAD;
-	r->d.reason = "permanent";
-}
-
-/* A local failure that may pass (the store busy, memory, the family key not
- * unwrapped just now): counted as an attempt and retried with the policy's
- * backoff, dead only once the attempts are used up, as a network failure. */
-static void
-retry_later(struct delivery *dl, const struct delivery_row *row, int64_t now,
-    const char *reason)
-{
-	struct result	*r;
-
-	if ((r = result_new(dl)) == NULL) {
-		log_errx("out of memory recording delivery %s", row->disclosure_id);
+	if (!transient) {
+		r->d.verdict = RETRY_DEAD;
+		r->d.reason = "permanent";
 		return;
 	}
-	snprintf(r->id, sizeof(r->id), "%s", row->disclosure_id);
-	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", row->family_pseudonym);
-	r->attempt = row->attempts + 1;
-	r->started_us = r->finished_us = now;
-	r->fault = RETRY_FAULT_LOCAL;
-	r->detail = reason;
-	r->dead_reason = reason;
 	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, RETRY_TRANSIENT, now, 0, random64,
 	    NULL, &r->d);
 	log_info("delivery %s: attempt %d not made (%s); %s", r->id, r->attempt, reason,
 	    r->d.verdict == RETRY_SCHEDULED ? "retrying later" : "giving up");
+}
+
+static void
+fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now, const char *reason)
+{
+	local_failure(dl, row, now, reason, 0);
 }
 
 #define SETOPT(e, o, v) do { if (curl_easy_setopt((e), (o), (v)) != CURLE_OK) goto fail; } while (0)
@@ -388,7 +380,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	if (rc != 0) {
 		xfer_free(x);
 		if (rc == -1)
-			retry_later(dl, row, now, "body_unavailable");
+			local_failure(dl, row, now, "body_unavailable", 1);
 		else
 			fail_now(dl, row, now, rc == 2 ? "family_erased" : "disclosure_missing");
 		return -1;

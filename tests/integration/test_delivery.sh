@@ -52,6 +52,22 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
 state_is() { [ "$(db "SELECT state FROM deliveries WHERE disclosure_id='$1'")" = "$2" ]; }
 delivered_count() { db "SELECT count(*) FROM deliveries WHERE state='delivered' AND disclosure_id IN ($1)"; }
 
+# profiles_to DIR JQ-FILTER [jq args]: the development profiles with their
+# paths made absolute, each then passed through JQ-FILTER, into DIR.
+profiles_to() {
+	local dir=$1 filter=$2 f; shift 2
+	mkdir -p "$dir"
+	for f in "$TOP"/agency-profiles/*.json; do
+		jq --arg top "$TOP" "$@" 'def abs: if startswith("/") then . else $top + "/" + . end;
+		  .certificates.ca_file |= abs
+		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
+		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
+		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
+		  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
+		  | '"$filter" "$f" > "$dir/$(basename "$f")" || return 1
+	done
+}
+
 consent() { # FAMILY AGENCY PURPOSE
 	req staff POST /v1/consents "$(printf '{"family_id":"%s","agency_id":"%s","purpose":"%s","evidence":"signed form"}' "$1" "$2" "$3")"
 	expect 201
@@ -202,7 +218,7 @@ test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 # A push waiting for an agency whose profile was since made inactive is
 # never sent (its inbox would refuse it too): dead, agency_inactive.
 test_push_to_an_agency_made_inactive_is_stopped() {
-	local id f
+	local id
 	rcv_start gone 0 && local port=${RPORT[gone]} && rcv_stop gone
 	gw_stop || return 1
 	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
@@ -210,16 +226,7 @@ test_push_to_an_agency_made_inactive_is_stopped() {
 	id=$DID
 	wait_for 10 attempts_with_error "$id" 1 connect_failed && state_is "$id" pending || return 1
 	gw_stop || return 1
-	mkdir -p "$TMP/inactive"
-	for f in "$TOP"/agency-profiles/*.json; do
-		jq --arg top "$TOP" 'def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | if .id == "health-visiting" then .active = false else . end' "$f" \
-		  > "$TMP/inactive/$(basename "$f")" || return 1
-	done
+	profiles_to "$TMP/inactive" 'if .id == "health-visiting" then .active = false else . end' || return 1
 	rcv_start gone "$port" || return 1
 	GW_PROFILES=$TMP/inactive gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url gone)" || return 1
 	wait_for 10 state_is "$id" dead || return 1
@@ -230,7 +237,7 @@ test_push_to_an_agency_made_inactive_is_stopped() {
 # An agency switched from push to pull: what waited for a push is in its
 # inbox after the restart, not a dead letter (agency_not_push).
 test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
-	local id f port
+	local id port
 	rcv_start gone2 0 && port=${RPORT[gone2]} && rcv_stop gone2
 	gw_stop || return 1
 	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
@@ -238,16 +245,7 @@ test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
 	id=$DID
 	wait_for 10 attempts_with_error "$id" 1 connect_failed && state_is "$id" pending || return 1
 	gw_stop || return 1
-	mkdir -p "$TMP/topull"
-	for f in "$TOP"/agency-profiles/*.json; do
-		jq --arg top "$TOP" 'def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | if .id == "health-visiting" then .delivery = {"mode": "pull"} else . end' "$f" \
-		  > "$TMP/topull/$(basename "$f")" || return 1
-	done
+	profiles_to "$TMP/topull" 'if .id == "health-visiting" then .delivery = {"mode": "pull"} else . end' || return 1
 	GW_PROFILES=$TMP/topull gw_start "${BACKOFF[@]}" || return 1
 	req agency:health-visiting GET /v1/inbox
 	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$id\")")" != null ] &&
@@ -260,7 +258,7 @@ test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
 # presenting it sees nothing. (Not revoked, the same server takes pushes:
 # the tests above, whose profiles name the CA's current, empty, CRL.)
 test_push_to_a_revoked_agency_server_is_refused() {
-	local id f
+	local id
 	mkdir -p "$TMP/hvca" && : > "$TMP/hvca/index.txt" && echo 1000 > "$TMP/hvca/crlnumber" || return 1
 	cat > "$TMP/hvca/cnf" <<CNF
 [ca]
@@ -275,17 +273,8 @@ default_crl_days = 30
 CNF
 	openssl ca -batch -config "$TMP/hvca/cnf" -revoke "$AG/health-visiting-server.crt" >/dev/null 2>&1 &&
 	openssl ca -batch -config "$TMP/hvca/cnf" -gencrl -out "$TMP/hv-revoked-crl.pem" >/dev/null 2>&1 || return 1
-	mkdir -p "$TMP/revoked"
-	for f in "$TOP"/agency-profiles/*.json; do
-		jq --arg top "$TOP" --arg crl "$TMP/hv-revoked-crl.pem" 'def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
-		  | if .id == "health-visiting" then .delivery.server_crl_file = $crl else . end' "$f" \
-		  > "$TMP/revoked/$(basename "$f")" || return 1
-	done
+	profiles_to "$TMP/revoked" 'if .id == "health-visiting" then .delivery.server_crl_file = $crl else . end' \
+	    --arg crl "$TMP/hv-revoked-crl.pem" || return 1
 	rcv_start rvk 0 || return 1
 	gw_stop || return 1
 	GW_PROFILES=$TMP/revoked gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url rvk)" || return 1
