@@ -227,17 +227,16 @@ static int
 withdraw_job(struct store_conn *c, void *arg)
 {
 	struct consent_job	*j = arg;
-	int			 rc;
-
 	unsigned char		*ct = NULL;
 	size_t			 ctlen = 0;
 	int64_t			 when = j->row.withdrawn_us;
+	int			 rc;
 
 	/* The family's reason, if given, sealed under its key like the
 	 * evidence (an erased family's is not kept: there is no key). */
 	if ((rc = store_consent_get(c, j->row.id, &j->row)) != 0) {
-		j->outcome = rc;
-		return rc == 1 ? -1 : rc;
+		j->outcome = rc;	/* 1: no such consent */
+		return -1;
 	}
 	j->row.withdrawn_us = when;
 	if (decide_has_text(j->reason) && vault_seal(j->gw->vault, c, j->row.family_pseudonym,
