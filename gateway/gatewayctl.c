@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctl.h"
 
@@ -47,6 +48,9 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/* What it writes is private: the store's files under a data directory,
+	 * a witness statement or ledger export with -o (family records). */
+	umask(077);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

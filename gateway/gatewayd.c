@@ -295,6 +295,10 @@ main(int argc, char **argv)
 	unsigned	 crl_warned = 0;
 	int		 ch, sig, rc = 1, lock = -2;
 
+	/* Everything the daemon creates is its own alone: the store's log and
+	 * shared-memory files (SQLite makes them 0644 otherwise, beside a 0600
+	 * database), the ledger head, the port file. */
+	umask(077);
 	memset(&gw, 0, sizeof(gw));
 	config_defaults(&gw.cfg);
 	delivery_config_defaults(&dcfg);

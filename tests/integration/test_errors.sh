@@ -121,6 +121,15 @@ test_check_mode_refuses_numbers_that_wrap() {
 	done
 }
 
+# No file in the data directory is readable by anyone but the gateway's
+# user: the database and its log and shared-memory files (which SQLite would
+# make 0644), the keys, the ledger head.
+test_data_directory_is_private() {
+	local loose
+	loose=$(find "$GW_DATA" -type f -perm /077 -printf '%m %p\n')
+	[ -z "$loose" ] && [ -s "$GW_DATA/gateway.db-wal" ] || { echo "# $loose"; return 1; }
+}
+
 # A police or court purpose is a formal request unless its profile says
 # otherwise, and never one a safeguarding override may reach.
 test_check_refuses_formal_request_with_override() {
