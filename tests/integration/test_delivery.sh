@@ -68,6 +68,18 @@ profiles_to() {
 	done
 }
 
+# pending_push NAME FAMILY: restarts gatewayd pushing health-visiting's to a
+# port nobody listens on (taken from a receiver NAME started and stopped:
+# PORT), discloses for FAMILY and waits until the push has failed once; DID
+# is the disclosure, its delivery pending.
+pending_push() {
+	rcv_start "$1" 0 && PORT=${RPORT[$1]} && rcv_stop "$1"
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures" || return 1
+	disclose "$2" health-visiting health_visiting_support "$HV_DATA" || return 1
+	wait_for 10 attempts_with_error "$DID" 1 connect_failed && state_is "$DID" pending
+}
+
 consent() { # FAMILY AGENCY PURPOSE
 	req staff POST /v1/consents "$(printf '{"family_id":"%s","agency_id":"%s","purpose":"%s","evidence":"signed form"}' "$1" "$2" "$3")"
 	expect 201
@@ -219,15 +231,10 @@ test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 # never sent (its inbox would refuse it too): dead, agency_inactive.
 test_push_to_an_agency_made_inactive_is_stopped() {
 	local id
-	rcv_start gone 0 && local port=${RPORT[gone]} && rcv_stop gone
-	gw_stop || return 1
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
-	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
-	id=$DID
-	wait_for 10 attempts_with_error "$id" 1 connect_failed && state_is "$id" pending || return 1
+	pending_push gone FAM-D5 && id=$DID || return 1
 	gw_stop || return 1
 	profiles_to "$TMP/inactive" 'if .id == "health-visiting" then .active = false else . end' || return 1
-	rcv_start gone "$port" || return 1
+	rcv_start gone "$PORT" || return 1
 	GW_PROFILES=$TMP/inactive gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url gone)" || return 1
 	wait_for 10 state_is "$id" dead || return 1
 	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = agency_inactive ] &&
@@ -237,13 +244,8 @@ test_push_to_an_agency_made_inactive_is_stopped() {
 # An agency switched from push to pull: what waited for a push is in its
 # inbox after the restart, not a dead letter (agency_not_push).
 test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
-	local id port
-	rcv_start gone2 0 && port=${RPORT[gone2]} && rcv_stop gone2
-	gw_stop || return 1
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
-	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
-	id=$DID
-	wait_for 10 attempts_with_error "$id" 1 connect_failed && state_is "$id" pending || return 1
+	local id
+	pending_push gone2 FAM-D5 && id=$DID || return 1
 	gw_stop || return 1
 	profiles_to "$TMP/topull" 'if .id == "health-visiting" then .delivery = {"mode": "pull"} else . end' || return 1
 	GW_PROFILES=$TMP/topull gw_start "${BACKOFF[@]}" || return 1
@@ -289,18 +291,13 @@ CNF
 # unreadable) is an attempt that failed locally and is retried with the
 # backoff, not a dead letter at the first try.
 test_body_unavailable_is_retried_not_dead_at_once() {
-	local id port pseudo
-	rcv_start gone3 0 && port=${RPORT[gone3]} && rcv_stop gone3
-	gw_stop || return 1
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	local id pseudo
 	consent FAM-D6 health-visiting health_visiting_support || return 1
-	disclose FAM-D6 health-visiting health_visiting_support "$HV_DATA" || return 1
-	id=$DID
-	wait_for 10 attempts_with_error "$id" 1 connect_failed || return 1
+	pending_push gone3 FAM-D6 && id=$DID || return 1
 	gw_stop || return 1
 	pseudo=$(db "SELECT family_pseudonym FROM deliveries WHERE disclosure_id='$id'")
 	sqlite3 "$GW_DB" "UPDATE family_keys SET wrapped_key = zeroblob(length(wrapped_key)) WHERE pseudonym='$pseudo'" || return 1
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures" || return 1
 	wait_for 10 attempts_with_error "$id" 3 local_error || {
 		echo "# $(db "SELECT state, attempts, last_error, dead_reason FROM deliveries WHERE disclosure_id='$id'")"; return 1; }
 	state_is "$id" pending
@@ -311,16 +308,11 @@ test_body_unavailable_is_retried_not_dead_at_once() {
 # is not sent again every second: the result is kept and recorded once the
 # disk has room, nothing more being sent meanwhile.
 test_taken_push_not_resent_while_its_receipt_cannot_be_recorded() {
-	local id port n
-	trap '' XFSZ
-	rcv_start full 0 && port=${RPORT[full]} && rcv_stop full
-	gw_stop || return 1
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
-	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
-	id=$DID
-	wait_for 10 attempts_with_error "$id" 1 connect_failed || return 1
+	local id n
+	trap '' XFSZ	# before the restart: gatewayd inherits it (EFBIG, not SIGXFSZ)
+	pending_push full FAM-D5 && id=$DID || return 1
 	prlimit --pid "$GW_PID" --fsize=1: || return 1
-	rcv_start full "$port" || return 1
+	rcv_start full "$PORT" || return 1
 	sleep 6
 	n=$(rcv_log full | awk -v id="$id" '$3 == id && $2 ~ /^2/' | wc -l)
 	prlimit --pid "$GW_PID" --fsize=unlimited: || return 1
