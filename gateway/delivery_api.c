@@ -247,6 +247,12 @@ ack_job(struct store_conn *c, void *arg)
 		j->outcome = 1;
 		return -1;
 	}
+	/* Only what is in the inbox: an item stopped by a consent withdrawal
+	 * (dead) is not there, and nothing is opened for it. */
+	if (strcmp(row.state, "pending") != 0) {
+		j->outcome = strcmp(row.state, "delivered") == 0 ? 2 : 1;
+		return -1;
+	}
 	/* The receipt: the digest of the body the agency was served. */
 	rc = delivery_body(j->gw, c, j->id, &body, &len, sha);
 	delivery_body_free(body, len);

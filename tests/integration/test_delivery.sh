@@ -438,7 +438,7 @@ test_withdrawal_stops_undelivered_disclosure() {
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$W1\|Wanda" <<<"$RESP" || { echo "# still in the inbox"; return 1; }
 	req agency:oakfield-primary POST "/v1/inbox/$W1/ack"
-	[ "$STATUS" != 200 ] && state_is "$W1" dead && state_is "$acked" delivered &&
+	expect 404 not_found && state_is "$W1" dead && state_is "$acked" delivered &&
 	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$W1'")" = consent_withdrawn ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$W1' AND action='delivery.stopped' AND reason='consent_withdrawn'")" = 1 ] || return 1
 	# Never re-queued: the family's withdrawal is final.
