@@ -889,6 +889,24 @@ disclosure_get(struct request *r, struct response *rs)
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
 		return;
 	}
+	/* What a consent withdrawal stopped before the agency acknowledged it
+	 * is not the agency's to read here either (consent_api.c). */
+	if (!staff) {
+		struct delivery_row	dl;
+		int			drc = store_delivery_get(c, d->id, &dl);
+
+		if (drc == -1 || (drc == 0 && strcmp(dl.state, "dead") == 0 &&
+		    strcmp(dl.dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0)) {
+			store_read_end(r->gw->store, c);
+			store_disclosure_free(d);
+			if (drc == -1)
+				resp_error(rs, 503, "store_unavailable", "The store does not answer.",
+				    NULL);
+			else
+				resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+			return;
+		}
+	}
 	data = open_sealed(r->gw, c, d->family_pseudonym, d->data_ct, d->data_ctlen, 1, &erased);
 	if (d->data_ct != NULL && data == NULL && !erased) {
 		store_read_end(r->gw->store, c);

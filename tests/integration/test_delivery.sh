@@ -437,6 +437,9 @@ test_withdrawal_stops_undelivered_disclosure() {
 	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$W1\|Wanda" <<<"$RESP" || { echo "# still in the inbox"; return 1; }
+	# nor can the agency read it by its id
+	req agency:oakfield-primary GET "/v1/disclosures/$W1"
+	expect 404 not_found || return 1
 	req agency:oakfield-primary POST "/v1/inbox/$W1/ack"
 	expect 404 not_found && state_is "$W1" dead && state_is "$acked" delivered &&
 	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$W1'")" = consent_withdrawn ] &&
