@@ -84,8 +84,10 @@ test_sigterm_with_disclosures_in_flight_loses_none() {
 	gw_start --threads 1 || return 1
 	echo "# $ok acknowledged before SIGTERM, $(( $(allowed_rows) - before )) stored, $(jq -c .status "$TMP/lg3.out")"
 	[ "$rc" -eq 0 ] && [ "$ok" -gt 0 ] && [ $(( $(allowed_rows) - before )) -ge "$ok" ] &&
-	# the requests that came on open connections after it: 503 shutting_down
-	[ "$(jq -r '.status["503"] // 0' "$TMP/lg3.out")" -ge 1 ]
+	# a request that came on an open connection after it got 503
+	# shutting_down, never anything else (whether one comes in the few
+	# milliseconds of the shutdown is timing: a run may see none)
+	[ "$(jq -r '[.status | keys[] | select(. != "201" and . != "503")] | length' "$TMP/lg3.out")" = 0 ]
 }
 
 gw_start --threads 1 || exit 1
