@@ -18,7 +18,10 @@
  * retried like a network fault. Police and court requests'
  * notifications (request_notifications, store_requests.c) take the same
  * path: the family is told which agency, under which legal basis, which
- * fields were asked, when it was approved. Idempotency-Key is the
+ * fields were asked, when it was approved. A disclosure whose delivery a
+ * consent withdrawal stopped before the agency acknowledged it is told as
+ * such ("delivery": stopped, and whether it may have reached the agency
+ * first), not only as shared. Idempotency-Key is the
  * disclosure (or request) id, so a receiver can drop the duplicate a crash
  * between send and record might cause. Over https the webhook is mutual
  * TLS: the gateway's client certificate (the one deliveries present), the
@@ -188,7 +191,7 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 	const struct agency	*a = profiles_find(gw->profiles, x->agency_id);
 	json_t			*o, *li, *v, *fields;
 	const char		*why = NULL;
-	char			*s, at[32];
+	char			*s, at[32], stopped[32];
 	size_t			 i;
 
 	if (a != NULL) {
@@ -213,6 +216,16 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 	    "shared_at", store_time_fmt(x->created_us, at));
 	if (o == NULL)
 		return NULL;
+	/* The family withdrew the consent before the agency acknowledged it:
+	 * say the delivery was stopped, and whether it may have reached the
+	 * agency before that, rather than only that it was shared. */
+	if (x->stopped_us != 0 && json_object_set_new(o, "delivery", json_pack("{s:s, s:s, s:s, s:b}",
+	    "state", "stopped", "reason", DELIVERY_CONSENT_WITHDRAWN,
+	    "stopped_at", store_time_fmt(x->stopped_us, stopped),
+	    "may_have_been_received", x->maybe_received)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;

@@ -618,6 +618,11 @@ struct notice {
 	char		*fields_json;		/* owned */
 	unsigned char	*family_id_ct;		/* owned, sealed */
 	size_t		 family_id_ctlen;
+	/* A consent withdrawal stopped its delivery (consent_api.c): when,
+	 * and whether the agency may have had it first (pulled from its
+	 * inbox without acknowledging it, or a push tried). 0 otherwise. */
+	int64_t		 stopped_us;
+	int		 maybe_received;
 };
 /* Fills out with up to max queued notifications due at now_us (never a held
  * one). Returns the count or -1; free with store_notices_free(out, count). */

@@ -142,6 +142,7 @@ test_queued_notification_sent_without_values() {
 	[ "$(printf '%s' "$line" | jq -r .purpose)" = education_support ] &&
 	[ "$(printf '%s' "$line" | jq -r '.fields | sort | join(",")')" = "child_dob,child_name,parent_names,school_name" ] &&
 	[ -n "$(printf '%s' "$line" | jq -r .shared_at)" ] &&
+	[ "$(printf '%s' "$line" | jq -r .delivery)" = null ] &&
 	! printf '%s' "$line" | grep -q -e "$CHILD" -e "$PARENTS" -e 2019-03-14 -e "$REASON" &&
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$ALLOWED_ID'")" = sent ]
 }
@@ -584,6 +585,37 @@ test_erased_family_is_never_notified() {
 	! received_ids | grep -qx "$id"
 }
 
+# A family that withdraws its consent before the agency has the data is
+# told the delivery was stopped (and whether the agency may have had it
+# first), not only that its data was shared.
+test_notification_after_withdrawal_says_delivery_stopped() {
+	local unread read line
+	echo 1000 > "$TMP/hook/fail"
+	consent FAM-335 oakfield-primary education_support || return 1
+	disclose staff FAM-335 oakfield-primary education_support '{"child_name":"x-335"}'
+	expect 201 || return 1
+	read=$(jget .disclosure_id)
+	# The agency pulls its inbox (the first one is served) but acknowledges nothing.
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && grep -q "$read" <<<"$RESP" || { echo "# not in the inbox: $RESP" | cut -c1-300; return 1; }
+	disclose staff FAM-335 oakfield-primary education_support '{"child_name":"x-335"}'
+	expect 201 || return 1
+	unread=$(jget .disclosure_id)
+	wait_until 20 "SELECT count(*) FROM notifications WHERE disclosure_id IN ('$unread','$read') AND attempts >= 1" 2 || return 1
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 2 ] || { echo "# withdrawal: $RESP"; return 1; }
+	echo 0 > "$TMP/hook/fail"
+	wait_received "$unread" 30 && wait_received "$read" 30 || return 1
+	line=$(grep "^$unread " "$TMP/hook/received" | head -1 | cut -d' ' -f2-)
+	[ "$(printf '%s' "$line" | jq -r .delivery.state)" = stopped ] &&
+	[ "$(printf '%s' "$line" | jq -r .delivery.reason)" = consent_withdrawn ] &&
+	[ -n "$(printf '%s' "$line" | jq -r '.delivery.stopped_at // empty')" ] &&
+	[ "$(printf '%s' "$line" | jq -r .delivery.may_have_been_received)" = false ] || { echo "# $line"; return 1; }
+	line=$(grep "^$read " "$TMP/hook/received" | head -1 | cut -d' ' -f2-)
+	[ "$(printf '%s' "$line" | jq -r .delivery.state)" = stopped ] &&
+	[ "$(printf '%s' "$line" | jq -r .delivery.may_have_been_received)" = true ] || { echo "# $line"; return 1; }
+}
+
 test_notification_retried_with_backoff() {
 	echo 2 > "$TMP/hook/fail"
 	consent FAM-325 oakfield-primary education_support || return 1
@@ -769,6 +801,7 @@ run test_hold_past_review_date_flagged_overdue
 run test_notification_retried_with_backoff
 run test_notification_unseal_failure_is_retried_not_failed
 run test_erased_family_is_never_notified
+run test_notification_after_withdrawal_says_delivery_stopped
 run test_read_requires_access_reason
 run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable
