@@ -15,7 +15,9 @@
  * gateway's client certificate, the agency's own server CA and nothing else
  * (no system CA path, no proxy from the environment, no redirects), peer
  * and host name verified. The body is unsealed when the transfer starts and
- * cleansed when it ends; it is never logged.
+ * cleansed when it ends; it is never logged. Once connected, just before
+ * the request is written, the row is read again: a delivery stopped
+ * meanwhile (a consent withdrawal) is not sent.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -48,6 +50,8 @@
 /* One transfer in flight. */
 struct xfer {
 	struct xfer		*next;
+	struct delivery		*dl;
+	int			 stopped;	/* no longer pending when it was to be sent */
 	CURL			*easy;
 	struct curl_slist	*hdrs;
 	char			 id[40];
@@ -340,6 +344,36 @@ fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now, const
 
 /* Starts one transfer for row (body built on c). 0 started, -1 recorded as
  * failed (fail_now) or left for the next look. */
+/* CURLOPT_PREREQFUNCTION: the connection is up and the request is about
+ * to be written. The row is read again in a fresh read, so a consent
+ * withdrawal (or an operator) that stopped the delivery after the due rows
+ * were read, while this connection was being made, is seen: nothing is
+ * sent. What commits between this read and the write itself is not (a
+ * window of microseconds, not of a TLS handshake). Unreadable: not sent,
+ * retried like a network fault. */
+static int
+still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct xfer		*x = arg;
+	struct store_conn	*c;
+	struct delivery_row	 row;
+	int			 rc;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	if ((c = store_read_begin(x->dl->gw->store)) == NULL)
+		return CURL_PREREQFUNC_ABORT;
+	rc = store_delivery_get(c, x->id, &row);
+	store_read_end(x->dl->gw->store, c);
+	if (rc == 0 && strcmp(row.state, "pending") == 0)
+		return CURL_PREREQFUNC_OK;
+	if (rc != -1)
+		x->stopped = 1;
+	return CURL_PREREQFUNC_ABORT;
+}
+
 static int
 start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row, int64_t now)
 {
@@ -372,6 +406,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	}
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -1;
+	x->dl = dl;
 	snprintf(x->id, sizeof(x->id), "%s", row->disclosure_id);
 	snprintf(x->pseudonym, sizeof(x->pseudonym), "%s", row->family_pseudonym);
 	x->attempt = row->attempts + 1;
@@ -441,6 +476,8 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	SETOPT(x->easy, CURLOPT_WRITEFUNCTION, discard);
 	SETOPT(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	SETOPT(x->easy, CURLOPT_PRIVATE, x);
+	SETOPT(x->easy, CURLOPT_PREREQFUNCTION, still_pending);
+	SETOPT(x->easy, CURLOPT_PREREQDATA, x);
 	if (curl_multi_add_handle(dl->multi, x->easy) != CURLM_OK)
 		goto fail;
 	x->next = dl->inflight;
@@ -493,6 +530,10 @@ finish(struct delivery *dl, struct xfer *x, CURLcode code)
 	int64_t			 retry_after = 0;
 	enum retry_class	 cls;
 
+	if (x->stopped) {	/* its row says why; nothing to record */
+		log_info("delivery %s: stopped before it was sent", x->id);
+		return;
+	}
 	if ((r = result_new(dl)) == NULL) {
 		log_errx("out of memory recording delivery %s; it stays pending", x->id);
 		return;

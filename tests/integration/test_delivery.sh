@@ -458,6 +458,28 @@ test_withdrawal_stops_undelivered_disclosure() {
 	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$keep" pending &&
 	[ -n "$cid2" ]
 }
+# A withdrawal that commits while a push is connecting (after the worker
+# read the due rows, before the request is written) stops it: the row is
+# read again just before sending (delivery.c still_pending).
+test_withdrawal_while_a_push_connects_stops_it() {
+	local cid
+	rcv_start slow 0 --accept-delay-ms 3000 || return 1
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url slow)" || return 1
+	req staff POST /v1/consents '{"family_id":"FAM-W3","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
+	expect 201 && cid=$(jget .consent_id) || return 1
+	disclose FAM-W3 health-visiting health_visiting_support "$HV_DATA" || return 1
+	# The worker has connected; the receiver holds the handshake.
+	wait_for 5 test -s "$TMP/rcv-slow/accepted" || { echo "# no connection"; return 1; }
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	wait_for 10 eval "grep -q 'delivery $DID: stopped before it was sent' '$TMP/gatewayd.log' || rcv_log slow | grep -q '$DID'" || return 1
+	rcv_stop slow
+	[ -z "$(rcv_log slow | awk -v id="$DID" '$3 == id')" ] || { echo "# the agency received it"; return 1; }
+	state_is "$DID" dead &&
+	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$DID'")" = consent_withdrawn ] &&
+	[ "$(db "SELECT group_concat(action) FROM ledger_entries WHERE object_id='$DID' AND action LIKE 'delivery.%'")" = delivery.stopped ]
+}
 test_ack_twice_is_409() { req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"; expect 409 already_acknowledged; }
 test_ack_of_another_agencys_item_is_404() {
 	req agency:oakfield-primary POST "/v1/inbox/$POLICE_ID/ack"
@@ -520,6 +542,7 @@ run test_ack_of_another_agencys_item_is_404
 run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
 
+run test_withdrawal_while_a_push_connects_stops_it
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_push_to_a_revoked_agency_server_is_refused

@@ -14,7 +14,10 @@
  *   rejected      one line per refused client ("no_client_cert", "bad_ou")
  * Behaviour: --fail-first N answers --fail-status (503) to the first N
  * accepted requests, --always S answers S to every one, --delay-ms M waits
- * before answering (for timeout tests); otherwise 200.
+ * before answering (for timeout tests), --accept-delay-ms M waits after a
+ * connection is accepted, before its TLS handshake (the gateway's client
+ * is connected but cannot yet send; a line in --dir/accepted says it has
+ * begun); otherwise 200.
  *
  * With --gateway-pub FILE (the gateway's ledger.pub) it checks the detached
  * Ed25519 signature the way docs tell an agency to: over
@@ -23,6 +26,7 @@
  *   receiver --cert S.crt --key S.key --client-ca ca.crt --dir D
  *            [--port P | --port-file F] [--require-ou gateway]
  *            [--fail-first N] [--fail-status S] [--always S] [--delay-ms M]
+ *            [--accept-delay-ms M]
  *            [--gateway-pub ledger.pub]
  * Runs until SIGTERM or SIGINT. Listens on 127.0.0.1 only.
  */
@@ -58,6 +62,7 @@ static struct {
 	unsigned	 fail_status;
 	unsigned	 always;
 	unsigned	 delay_ms;
+	unsigned	 accept_delay_ms;
 	EVP_PKEY	*gateway_pub;
 } opt = { .fail_status = 503 };
 
@@ -216,6 +221,23 @@ check_sig(const char *key, const char *sighdr, const char *body, size_t len)
 	return ok ? "ok" : "bad";
 }
 
+/* MHD_OPTION_NOTIFY_CONNECTION: a new connection, before its handshake. */
+static void
+accepted(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls; (void)conn; (void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED && opt.accept_delay_ms > 0) {
+		pthread_mutex_lock(&lock);
+		(void)append_line("accepted", "accepted\n");
+		pthread_mutex_unlock(&lock);
+		struct timespec ts = { opt.accept_delay_ms / 1000,
+		    (long)(opt.accept_delay_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+}
+
 static enum MHD_Result
 reply(struct MHD_Connection *conn, unsigned status, const char *text)
 {
@@ -366,6 +388,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--fail-status") == 0) opt.fail_status = num(v, a);
 		else if (strcmp(a, "--always") == 0) opt.always = num(v, a);
 		else if (strcmp(a, "--delay-ms") == 0) opt.delay_ms = num(v, a);
+		else if (strcmp(a, "--accept-delay-ms") == 0) opt.accept_delay_ms = num(v, a);
 		else if (strcmp(a, "--gateway-pub") == 0) pubfile = v;
 		else die("unknown option %s", a);
 	}
@@ -403,6 +426,7 @@ main(int argc, char **argv)
 	    MHD_OPTION_HTTPS_MEM_TRUST, ca_pem,
 	    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 	    MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, accepted, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	    MHD_OPTION_END);
 	if (d == NULL)
