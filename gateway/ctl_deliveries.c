@@ -14,7 +14,9 @@
  * again, attempts from zero, due now, recorded in delivery_attempts as a
  * "requeue" by operator:$USER. gatewayd need not be stopped: its delivery
  * worker looks at the outbox at least once a second and sends it, with the
- * same Idempotency-Key, recording the new attempts in the ledger.
+ * same Idempotency-Key, recording the new attempts in the ledger. The
+ * re-queue itself is ledgered by gatewayd (the ledger's only appender)
+ * before it sends: "delivery.requeued" with operator:$USER as actor.
  */
 #include <getopt.h>
 #include <stdio.h>

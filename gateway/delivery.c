@@ -11,6 +11,10 @@
  * entry (delivery.attempt, delivery.delivered with the body's SHA-256 as the
  * receipt, or delivery.dead plus an alert.delivery_dead entry).
  *
+ * A re-queue an operator wrote with gatewayctl (it has no ledger of its
+ * own) is ledgered here, "delivery.requeued" with the operator as actor,
+ * before the delivery is sent again.
+ *
  * Each transfer is POST over HTTPS only, TLS 1.2 or later, with the
  * gateway's client certificate, the agency's own server CA and nothing else
  * (no system CA path, no proxy from the environment, no redirects), peer
@@ -501,6 +505,59 @@ in_flight(struct delivery *dl, const char *id)
 	return 0;
 }
 
+#define REQUEUE_BATCH	32
+
+struct requeue_batch {
+	struct delivery		*dl;
+	struct requeue_row	 r[REQUEUE_BATCH];
+	int			 n;
+};
+
+/* Operators' re-queues into the ledger, each with its own entry (the
+ * operator as actor, the time of the re-queue in the reason), marked so in
+ * the same job. */
+static int
+requeue_job(struct store_conn *c, void *arg)
+{
+	struct requeue_batch	*b = arg;
+	struct ledger_entry	 e;
+	char			 at[32], reason[64];
+	int64_t			 seq;
+	int			 i;
+
+	for (i = 0; i < b->n; i++) {
+		snprintf(reason, sizeof(reason), "requeued_at=%s",
+		    store_time_fmt(b->r[i].at_us, at));
+		e = (struct ledger_entry){ b->r[i].actor, "operator", "delivery.requeued",
+		    b->r[i].family_pseudonym, b->r[i].disclosure_id, reason, NULL };
+		if (ledger_append(b->dl->gw->ledger, c, &e, &seq, NULL) != 0 ||
+		    store_requeue_ledgered(c, b->r[i].id, seq) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Re-queues gatewayctl wrote since the last look, ledgered before their
+ * deliveries are sent again. *c is the read connection, ended and begun
+ * again around the writer job when there is something to ledger (NULL when
+ * it could not be begun again). */
+static void
+ledger_requeues(struct delivery *dl, struct store_conn **c)
+{
+	struct requeue_batch	 b = { .dl = dl };
+
+	b.n = store_requeues_unledgered(*c, b.r, REQUEUE_BATCH);
+	if (b.n <= 0)
+		return;
+	store_read_end(dl->gw->store, *c);
+	if (writer_submit(dl->gw->writer, requeue_job, &b) == 0)
+		log_info("%d re-queued deliver%s recorded in the ledger", b.n,
+		    b.n == 1 ? "y" : "ies");
+	else
+		log_errx("re-queued deliveries not recorded in the ledger; not sent until they are");
+	*c = store_read_begin(dl->gw->store);
+}
+
 /* Starts what is due; returns when to look at the outbox next. */
 static int64_t
 fill(struct delivery *dl, int64_t now)
@@ -511,10 +568,22 @@ fill(struct delivery *dl, int64_t now)
 
 	if ((c = store_read_begin(dl->gw->store)) == NULL)
 		return next;
+	ledger_requeues(dl, &c);
+	if (c == NULL)
+		return next;
 	n = store_deliveries_due(c, now, dl->rows, dl->nrows);
-	for (i = 0; i < n && dl->ninflight < dl->cfg.max_inflight; i++)
-		if (!in_flight(dl, dl->rows[i].disclosure_id))
-			(void)start(dl, c, &dl->rows[i], now);
+	for (i = 0; i < n && dl->ninflight < dl->cfg.max_inflight; i++) {
+		const struct delivery_row *r = &dl->rows[i];
+
+		if (in_flight(dl, r->disclosure_id))
+			continue;
+		/* Re-queued, and the re-queue not yet in the ledger (written
+		 * since the look above, or the ledger refused it): not yet. */
+		if (r->attempts == 0 && r->requeues > 0 &&
+		    store_requeue_unledgered(c, r->disclosure_id) != 0)
+			continue;
+		(void)start(dl, c, r, now);
+	}
 	if (store_delivery_next_due(c, now, &when) == 0 && when < next)
 		next = when;
 	store_read_end(dl->gw->store, c);

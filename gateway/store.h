@@ -263,6 +263,20 @@ int	store_delivery_requeue(struct store_conn *, const char *disclosure_id,
  * not yet acknowledged (pending, or dead only because of the mode,
  * "agency_not_push") take the profile's mode ("push": due now; "pull": in
  * its inbox). Returns how many moved, or -1. */
+/* Operators' re-queues not yet in the ledger (migration 057): up to max,
+ * oldest first. Strings are copied. Count or -1. */
+struct requeue_row {
+	int64_t		 id;		/* its delivery_attempts row */
+	char		 disclosure_id[40];
+	char		 family_pseudonym[65];
+	char		 actor[160];
+	int64_t		 at_us;
+};
+int	store_requeues_unledgered(struct store_conn *, struct requeue_row *out, int max);
+/* 1 when the delivery has a re-queue not yet in the ledger, 0 not, -1. */
+int	store_requeue_unledgered(struct store_conn *, const char *disclosure_id);
+/* Marks a re-queue ledgered. 0 or -1. */
+int	store_requeue_ledgered(struct store_conn *, int64_t id, int64_t seq);
 int	store_deliveries_follow_mode(struct store_conn *, const char *agency_id,
 	    const char *mode, int64_t now_us);
 /* A consent withdrawn (inside its writer job): every delivery not yet

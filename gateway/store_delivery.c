@@ -277,6 +277,76 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 }
 
 int
+store_requeues_unledgered(struct store_conn *c, struct requeue_row *out, int max)
+{
+	static const char	*sql = "SELECT a.id, a.disclosure_id, d.family_pseudonym, a.actor, "
+				    "a.finished_us FROM delivery_attempts a "
+				    "INDEXED BY delivery_requeues_unledgered "
+				    "JOIN deliveries d ON d.disclosure_id = a.disclosure_id "
+				    "WHERE a.kind = 'requeue' AND a.ledger_seq IS NULL "
+				    "ORDER BY a.id LIMIT ?";
+	sqlite3_stmt		*st;
+	int			 n = 0, rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int(st, 1, max))
+		return store_bind_failed(c, st);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out[n].id = sqlite3_column_int64(st, 0);
+		store_copy_text(out[n].disclosure_id, sizeof(out[n].disclosure_id),
+		    sqlite3_column_text(st, 1));
+		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
+		    sqlite3_column_text(st, 2));
+		store_copy_text(out[n].actor, sizeof(out[n].actor), sqlite3_column_text(st, 3));
+		out[n].at_us = sqlite3_column_int64(st, 4);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (n < max && rc != SQLITE_DONE) {
+		log_errx("unledgered re-queues: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return n;
+}
+
+int
+store_requeue_unledgered(struct store_conn *c, const char *id)
+{
+	static const char	*sql = "SELECT count(*) FROM delivery_attempts "
+				    "WHERE disclosure_id = ? AND kind = 'requeue' AND ledger_seq IS NULL";
+	sqlite3_stmt		*st;
+	int			 rc, n = -1;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0) > 0;
+	else
+		log_errx("re-queue of %s: %s", id, sqlite3_errmsg(store_db(c)));
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_requeue_ledgered(struct store_conn *c, int64_t id, int64_t seq)
+{
+	static const char	*sql = "UPDATE delivery_attempts SET ledger_seq = ? "
+				    "WHERE id = ? AND kind = 'requeue' AND ledger_seq IS NULL";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, seq) || sqlite3_bind_int64(st, 2, id))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, "re-queue ledgered") != 0)
+		return -1;
+	return sqlite3_changes(store_db(c)) == 1 ? 0 : -1;
+}
+
+int
 store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const char *mode,
     int64_t now)
 {
