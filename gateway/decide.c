@@ -332,6 +332,9 @@ decide(const struct principal *who, const struct decide_agency *agency,
 	if (!within(now_us, agency->dsa_expires_us))
 		return refuse(out, "agreement_expired",
 		    "The agency's data-sharing agreement has expired.");
+	if (now_us < agency->dsa_signed_us)
+		return refuse(out, "agreement_not_in_force",
+		    "The agency's data-sharing agreement is not yet in force (signed in the future).");
 	if (!within(now_us, agency->notice_review_due_us))
 		return refuse(out, "privacy_notice_expired",
 		    "The agency's privacy notice review is overdue.");

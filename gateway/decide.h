@@ -16,6 +16,7 @@
  *   role_not_permitted	the principal is neither staff nor a safeguarding lead
  *   agency_inactive	the agency is unknown (NULL) or not active
  *   agreement_expired	now is past the data-sharing agreement's expiry
+ *   agreement_not_in_force now is before the day the agreement was signed
  *   privacy_notice_expired now is past the agency's privacy-notice review date
  *   purpose_not_registered the purpose is none of the agency's interests
  *   formal_request_required the purpose is answered only through a formal
@@ -78,6 +79,7 @@ struct decide_interest {
 struct decide_agency {
 	const char			*id;
 	int				 active;
+	int64_t				 dsa_signed_us;	/* 0: no start */
 	int64_t				 dsa_expires_us;
 	int64_t				 notice_review_due_us;
 	const struct decide_interest	*interests;

@@ -107,6 +107,7 @@ agency_view(const struct agency *a, struct decide_agency *v, struct decide_inter
 	memset(v, 0, sizeof(*v));
 	v->id = a->id;
 	v->active = a->active;
+	v->dsa_signed_us = a->dsa_signed_us;
 	v->dsa_expires_us = a->dsa_expires_us;
 	v->notice_review_due_us = a->notice_review_due_us;
 	v->ninterests = a->ninterests < MAX_INTERESTS ? a->ninterests : MAX_INTERESTS;

@@ -349,6 +349,11 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 			    "This agency's data-sharing agreement has expired.", NULL);
 			return;
 		}
+		if (store_now_us() < ag->dsa_signed_us) {
+			resp_error(rs, 403, "agreement_not_in_force",
+			    "This agency's data-sharing agreement is not yet in force.", NULL);
+			return;
+		}
 	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
 		resp_error(rs, 403, "role_not_permitted",

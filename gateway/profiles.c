@@ -119,10 +119,14 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 	pn = json_object_get(j, "privacy_notice");
 	a->dsa_reference = json_string_value(json_object_get(dsa, "reference"));
 	if (date_field(dsa, "expires", &a->dsa_expires_us, file, "/data_sharing_agreement", err, errlen) ||
-	    date_field(dsa, "signed", &unused, file, "/data_sharing_agreement", err, errlen) ||
+	    date_field(dsa, "signed", &a->dsa_signed_us, file, "/data_sharing_agreement", err, errlen) ||
 	    date_field(pn, "review_due", &a->notice_review_due_us, file, "/privacy_notice", err, errlen) ||
 	    date_field(pn, "last_reviewed", &unused, file, "/privacy_notice", err, errlen))
 		return -1;
+	if (a->dsa_signed_us > a->dsa_expires_us) {
+		snprintf(err, errlen, "%s: /data_sharing_agreement: signed after it expires", file);
+		return -1;
+	}
 	/* A date-only expiry means "valid through that day". */
 	a->dsa_expires_us += 86400LL * 1000000 - 1;
 	a->notice_review_due_us += 86400LL * 1000000 - 1;

@@ -36,6 +36,7 @@ struct agency {
 	const char		*kind;		/* health, education, police, ... */
 	int			 active;
 	const char		*dsa_reference;
+	int64_t			 dsa_signed_us;		/* the agreement in force from (00:00 UTC) */
 	int64_t			 dsa_expires_us;
 	int64_t			 notice_review_due_us;
 	struct interest		*interests;

@@ -142,6 +142,32 @@ test_check_refuses_formal_request_with_override() {
 	printf '%s' "$out" | grep -q 'police.json: /legitimate_interests/0: formal_request and override_permitted together'
 }
 
+# A data-sharing agreement is in force from the day it was signed: before
+# that, nothing is disclosed to the agency (refused and recorded) and the
+# agency itself is refused; a profile signed after it expires does not load.
+test_agreement_not_in_force() {
+	local tomorrow out
+	tomorrow=$(date -u -d '+1 day' +%F)
+	mkdir -p "$TMP/nifprofiles" "$TMP/badsigned"
+	cp "$TOP"/agency-profiles/*.json "$TMP/nifprofiles/"
+	cp "$TOP"/agency-profiles/*.json "$TMP/badsigned/"
+	jq --arg d "$tomorrow" '.data_sharing_agreement.signed = $d' "$TOP/agency-profiles/health-visiting.json" 	    > "$TMP/nifprofiles/health-visiting.json" || return 1
+	jq '.data_sharing_agreement.signed = "2036-01-01" | .data_sharing_agreement.expires = "2035-12-31"' 	    "$TOP/agency-profiles/health-visiting.json" > "$TMP/badsigned/health-visiting.json" || return 1
+	out=$(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$CERTS" --profiles "$TMP/badsigned" 2>&1) && return 1
+	printf '%s' "$out" | grep -q 'health-visiting.json: /data_sharing_agreement: signed after it expires' ||
+		{ echo "# $out"; return 1; }
+	gw_stop || return 1
+	GW_PROFILES=$TMP/nifprofiles gw_start || return 1
+	req staff POST /v1/consents '{"family_id":"FAM-NIF","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
+	expect 201 || return 1
+	req staff POST /v1/disclosures '{"family_id":"FAM-NIF","agency_id":"health-visiting","purpose":"health_visiting_support","reason":"Support.","data":{"child_name":"x"}}'
+	expect 403 agreement_not_in_force || return 1
+	[ "$(db "SELECT decision || ' ' || rule FROM disclosures WHERE id='$(jget .error.details.disclosure_id)'")" = "refused agreement_not_in_force" ] || return 1
+	req agency:health-visiting GET /v1/inbox
+	expect 403 agreement_not_in_force || return 1
+	gw_stop && gw_start
+}
+
 # A data directory whose master key went missing: gatewayd refuses to start
 # rather than make a new key (every family's sealed data would be lost with
 # the old one), and nothing else makes one for it (make run, the container).

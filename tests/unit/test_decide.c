@@ -232,6 +232,21 @@ test_agreement_expired_boundary(void **state)
 	assert_refused(&w, "agreement_expired");
 }
 
+/* The agreement is in force from its signing day (00:00 UTC) on. */
+static void
+test_agreement_not_in_force(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.agency.dsa_signed_us = NOW + 1;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "agreement_not_in_force");
+	w.agency.dsa_signed_us = NOW;
+	assert_int_equal(run(&w), 1);
+}
+
 static void
 test_agreement_expired_comes_before_privacy_notice_expired(void **state)
 {
@@ -1143,6 +1158,7 @@ main(void)
 		cmocka_unit_test(test_agency_inactive_comes_before_agreement_expired),
 		cmocka_unit_test(test_agreement_expired),
 		cmocka_unit_test(test_agreement_expired_boundary),
+		cmocka_unit_test(test_agreement_not_in_force),
 		cmocka_unit_test(test_agreement_expired_comes_before_privacy_notice_expired),
 		cmocka_unit_test(test_privacy_notice_expired),
 		cmocka_unit_test(test_privacy_notice_expired_boundary),
