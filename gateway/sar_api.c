@@ -6,6 +6,12 @@
  * is itself recorded (subject_access_reads, the reason sealed) and is a
  * ledger entry, durable before the reply.
  *
+ * Each shared item names the consent it relied on (consent_reference,
+ * null when it was shared without one: a lifted safeguarding override) and
+ * says whether it reached the agency: delivered (when the agency confirmed
+ * it), pending, stopped (the family withdrew that consent first) or
+ * not_delivered.
+ *
  * Police and court requests about the family are listed too (who asked,
  * when, on which legal basis, for which fields and period, and what became
  * of the request).
@@ -58,6 +64,26 @@ recipient(const struct profiles *p, const char *agency_id)
 	    "name", ag ? ag->name : NULL, "kind", ag ? ag->kind : NULL);
 }
 
+/* Whether it reached the agency, in the family's terms: delivered (and
+ * when), pending, stopped (the family withdrew the consent first), or not
+ * delivered (given up). */
+static json_t *
+delivery_json(const struct sar_disclosure *d)
+{
+	char	t[32];
+
+	if (d->delivery_state == NULL)
+		return json_null();
+	if (strcmp(d->delivery_state, "delivered") == 0)
+		return json_pack("{s:s, s:s}", "state", "delivered",
+		    "delivered_at", store_time_fmt(d->delivered_us, t));
+	if (strcmp(d->delivery_state, "dead") == 0)
+		return json_pack("{s:s}", "state", d->dead_reason != NULL &&
+		    strcmp(d->dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0 ? "stopped" :
+		    "not_delivered");
+	return json_pack("{s:s}", "state", "pending");
+}
+
 static int
 disclosure_cb(const struct sar_disclosure *d, void *arg)
 {
@@ -83,14 +109,17 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 			free(pt);
 		}
 	}
-	item = json_pack("{s:s, s:s, s:o, s:s, s:{s:s?, s:s?}, s:o, s:o}",
+	item = json_pack("{s:s, s:s, s:o, s:s, s:{s:s?, s:s?}, s:s?, s:o, s:o}",
 	    "reference", d->id, "date", store_time_fmt(d->created_us, t),
 	    "recipient", recipient(x->gw->profiles, d->agency_id),
 	    "purpose", d->purpose,
 	    "lawful_basis", "article6", d->article6, "article9", d->article9,
+	    "consent_reference", d->consent_id,
 	    "fields", fields, "data", data ? data : json_null());
-	if (item == NULL)
+	if (item == NULL || json_object_set_new(item, "delivery", delivery_json(d)) != 0) {
+		json_decref(item);
 		return -1;
+	}
 	json_array_append_new(x->disclosures, item);
 	return 0;
 }
@@ -264,7 +293,7 @@ render_text(const json_t *x, size_t *len)
 {
 	struct buf	 b = { 0 };
 	const json_t	*a, *it, *rcp, *v, *fv;
-	const char	*k;
+	const char	*k, *dst;
 	size_t		 i;
 	char		 d1[11], d2[11];
 
@@ -291,7 +320,21 @@ render_text(const json_t *x, size_t *len)
 		if (json_string_value(json_object_get(json_object_get(it, "lawful_basis"), "article9")))
 			bprintf(&b, "; special category: %s",
 			    jstr(json_object_get(it, "lawful_basis"), "article9"));
-		bprintf(&b, "\n   Reference: %s\n   Information shared:\n", jstr(it, "reference"));
+		bprintf(&b, "\n   Reference: %s\n", jstr(it, "reference"));
+		if (json_string_value(json_object_get(it, "consent_reference")))
+			bprintf(&b, "   Shared under your consent: %s\n", jstr(it, "consent_reference"));
+		dst = json_string_value(json_object_get(json_object_get(it, "delivery"), "state"));
+		if (dst != NULL && strcmp(dst, "delivered") == 0)
+			bprintf(&b, "   The agency confirmed receiving it: %s\n",
+			    day(json_object_get(it, "delivery"), "delivered_at", d2));
+		else if (dst != NULL && strcmp(dst, "stopped") == 0)
+			bprintf(&b, "   Stopped when the consent was withdrawn, before the agency "
+			    "confirmed receiving it\n");
+		else if (dst != NULL && strcmp(dst, "not_delivered") == 0)
+			bprintf(&b, "   Not delivered to the agency\n");
+		else if (dst != NULL)
+			bprintf(&b, "   Not yet confirmed received by the agency\n");
+		bprintf(&b, "   Information shared:\n");
 		v = json_object_get(it, "data");
 		if (!json_is_object(v) || json_object_size(v) == 0) {
 			const json_t	*f;

@@ -443,6 +443,10 @@ struct sar_disclosure {
 	const char		*disclosed_fields;	/* JSON array */
 	const unsigned char	*data_ct;		/* sealed JSON object, or NULL */
 	size_t			 data_ctlen;
+	const char		*consent_id;		/* the consent it relied on, or NULL */
+	const char		*delivery_state;	/* pending, delivered, dead, or NULL */
+	const char		*dead_reason;		/* dead: why, or NULL */
+	int64_t			 delivered_us;		/* delivered: when */
 };
 /* Every such disclosure, oldest first. Held ones (an override not yet
  * lifted) are left out by the query itself, so nothing downstream can count

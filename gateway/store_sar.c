@@ -24,9 +24,11 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 	 * disclosure out; once lifted the family is told and it appears.
 	 */
 	static const char	*sql = "SELECT d.id, d.created_us, d.agency_id, d.purpose, "
-				    "d.article6, d.article9, d.disclosed_fields, d.data_ct "
+				    "d.article6, d.article9, d.disclosed_fields, d.data_ct, "
+				    "d.consent_id, dl.state, dl.dead_reason, dl.delivered_us "
 				    "FROM disclosures d LEFT JOIN notifications n "
 				    "ON n.disclosure_id = d.id "
+				    "LEFT JOIN deliveries dl ON dl.disclosure_id = d.id "
 				    "WHERE d.family_pseudonym = ? AND d.decision = 'allowed' "
 				    "AND (n.state IS NULL OR n.state <> 'held') "
 				    "ORDER BY d.created_us, d.id";
@@ -51,6 +53,10 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 			d.data_ct = sqlite3_column_blob(st, 7);
 			d.data_ctlen = (size_t)sqlite3_column_bytes(st, 7);
 		}
+		d.consent_id = store_col_text(st, 8);
+		d.delivery_state = store_col_text(st, 9);
+		d.dead_reason = store_col_text(st, 10);
+		d.delivered_us = sqlite3_column_int64(st, 11);
 		if ((ret = fn(&d, arg)) != 0)
 			break;
 	}

@@ -105,6 +105,32 @@ test_lifted_override_then_appears() {
 	expect 200 && [ "$(jget '.disclosures | length')" = 2 ] &&
 	[ "$(jget '.disclosures[1].reference')" = "$HELD" ]
 }
+# Each shared item names the consent it relied on and says whether the
+# agency confirmed receiving it, or whether the family's withdrawal stopped it.
+test_export_says_what_the_agency_received() {
+	local stopped
+	req agency:oakfield-primary POST "/v1/inbox/$SHARED/ack"
+	expect 200 || return 1
+	consent FAM-502 oakfield-primary education_support || return 1
+	disclose staff FAM-502 oakfield-primary education_support "$(school)"
+	expect 201 && stopped=$(jget .disclosure_id) || return 1
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	sar FAM-500
+	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$SHARED" ] &&
+	[ "$(jget '.disclosures[0].consent_reference')" = "$(jget '.consents[0].reference')" ] &&
+	[ "$(jget '.disclosures[0].delivery.state')" = delivered ] &&
+	[ -n "$(jget '.disclosures[0].delivery.delivered_at // empty')" ] || { echo "# $(jget -c '.disclosures[0]' | head -c 300)"; return 1; }
+	sar FAM-500 '?format=text'
+	expect 200 && grep -q "Shared under your consent: " <<<"$RESP" &&
+	grep -q "The agency confirmed receiving it: " <<<"$RESP" || return 1
+	sar FAM-502
+	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$stopped" ] &&
+	[ "$(jget '.disclosures[0].delivery.state')" = stopped ] || return 1
+	sar FAM-502 '?format=text'
+	expect 200 && grep -q "Stopped when the consent was withdrawn" <<<"$RESP" || return 1
+	sar FAM-500; expect 200	# (the next test reads this export's ledger_seq)
+}
 test_export_is_recorded_in_the_ledger() {
 	local pseudo n
 	pseudo=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$SHARED'")
@@ -144,6 +170,7 @@ run test_export_reveals_nothing_of_what_was_left_out
 run test_text_rendering_numbers_only_what_is_shown
 run test_text_rendering_by_accept_header
 run test_lifted_override_then_appears
+run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
 run test_access_reason_sealed_at_rest
 run test_unknown_family_gets_an_empty_export
