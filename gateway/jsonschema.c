@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "jsonschema.h"
+#include "rfc3339.h"
 
 /* Validation outcomes inside this file. */
 #define V_OK	0
@@ -480,16 +481,6 @@ ndigits(const char *s, size_t n, int *val)
 	return 1;
 }
 
-static int
-days_in_month(int y, int m)
-{
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return d[m - 1];
-}
-
 /* RFC 3339 full-date: YYYY-MM-DD with a real calendar day. */
 static int
 fmt_date(const char *s, size_t n)
@@ -501,7 +492,7 @@ fmt_date(const char *s, size_t n)
 	if (!ndigits(s, 4, &y) || !ndigits(s + 5, 2, &m) ||
 	    !ndigits(s + 8, 2, &d))
 		return 0;
-	return m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+	return m >= 1 && m <= 12 && d >= 1 && d <= rfc3339_days_in_month(y, m);
 }
 
 /* RFC 3339 full-time: HH:MM:SS[.frac](Z|+HH:MM|-HH:MM). A leap second

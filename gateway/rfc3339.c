@@ -52,8 +52,8 @@ digits(const char **p, int n, int *out)
 	return 0;
 }
 
-static int
-days_in_month(int y, int m)
+int
+rfc3339_days_in_month(int y, int m)
 {
 	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
@@ -74,7 +74,7 @@ rfc3339_parse(const char *s, int64_t *us)
 	if (s == NULL || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
 	    *p++ != '-' || digits(&p, 2, &d))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+	if (mo < 1 || mo > 12 || d < 1 || d > rfc3339_days_in_month(y, mo))
 		return -1;
 	if (*p == 'T' || *p == 't') {
 		p++;
