@@ -330,15 +330,18 @@ auth_load(const char *dir, const struct profiles *ps, char *err, size_t errlen)
 }
 
 int
-auth_reload(struct auth *a, char *err, size_t errlen)
+auth_reload(struct auth *a, const struct profiles *ps, char *err, size_t errlen)
 {
 	struct anchors	*t, *old;
 
-	if ((t = anchors_load(a->tls_dir, a->profiles, err, errlen)) == NULL)
+	if (ps == NULL)
+		ps = a->profiles;
+	if ((t = anchors_load(a->tls_dir, ps, err, errlen)) == NULL)
 		return -1;	/* keep the anchors in force */
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->cur;
 	a->cur = t;
+	a->profiles = ps;
 	atomic_fetch_add(&a->generation, 1);
 	pthread_rwlock_unlock(&a->lock);
 	anchors_free(old);

@@ -37,7 +37,12 @@ void		 auth_free(struct auth *);
  * same checks as auth_load(): all or nothing. On failure the anchors in
  * force stay (and the generation does not change), -1 and a message in
  * err. */
-int		 auth_reload(struct auth *, char *err, size_t errlen);
+/* Loads the CAs and revocation lists again, with the agencies of ps (the
+ * set already in use when NULL); all or nothing. Connections decide their
+ * principal again under the new generation. 0, or -1 with err (the anchors
+ * and profiles in force stay). */
+int		 auth_reload(struct auth *, const struct profiles *ps, char *err,
+		    size_t errlen);
 /* The earliest nextUpdate among the revocation lists in force
  * (AUTH_NO_EXPIRY: none has one), and which file that is in which. A list
  * goes out of date while in force: it stays in force (better than none;

@@ -940,6 +940,15 @@ follow_modes(struct store_conn *c, void *arg)
 	return 0;
 }
 
+int
+delivery_follow_modes(struct delivery *dl)
+{
+	if (writer_submit(dl->gw->writer, follow_modes, dl->gw) != 0)
+		return -1;
+	delivery_kick(dl);
+	return 0;
+}
+
 struct delivery *
 delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_config *cfg,
     char *err, size_t errlen)

@@ -82,6 +82,10 @@ struct delivery	*delivery_start(struct gateway *gw, struct signer *signer,
 		    const struct delivery_config *cfg, char *err, size_t errlen);
 /* Tells the worker new work is queued (thread-safe; NULL is a no-op). */
 void		 delivery_kick(struct delivery *);
+/* After the profiles were replaced (SIGHUP): waiting deliveries take their
+ * agency's delivery mode now, as at start, and the worker looks again. 0
+ * or -1 (left as they were). */
+int		 delivery_follow_modes(struct delivery *);
 /* Stops the worker: transfers in flight are abandoned (their rows stay
  * pending and are sent again after the next start), the thread is joined,
  * everything freed. NULL is a no-op. */

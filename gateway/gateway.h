@@ -60,7 +60,10 @@ struct gateway {
 	struct config	 cfg;
 	struct store	*store;
 	struct writer	*writer;
-	struct profiles	*profiles;
+	/* Replaced whole on SIGHUP (gatewayd.c): read it once per use; a set
+	 * once published is never freed while the daemon runs, so what a
+	 * request holds stays valid. */
+	struct profiles	*_Atomic profiles;
 	struct schemas	*schemas;
 	struct vault	*vault;
 	struct metrics	*metrics;

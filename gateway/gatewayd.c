@@ -3,16 +3,18 @@
  * checks everything before trusting it (schemas, agency profiles, keys,
  * certificates: any problem stops start-up with a message naming it), opens
  * the store, starts the writer and the HTTPS server, then waits for SIGTERM
- * or SIGINT (meanwhile reloading the CAs and revocation lists on SIGHUP, and
- * reporting a revocation list in force that passes its nextUpdate) and shuts
- * down in order: stop accepting, finish requests in flight, drain the
- * writer, close the store. Nothing acknowledged is lost.
+ * or SIGINT (meanwhile reloading the agency profiles, CAs and revocation
+ * lists on SIGHUP, all or nothing, and reporting a revocation list in force
+ * that passes its nextUpdate) and shuts down in order: stop accepting,
+ * finish requests in flight, drain the writer, close the store. Nothing
+ * acknowledged is lost.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,30 +130,78 @@ print_route(const struct route *r, void *arg)
 
 /* --agency-url ID=URL: deliver a push agency's disclosures to URL instead
  * of its profile's (tests start receivers on free ports; a deployment can
- * point at a staging endpoint). The agency must exist and be push. */
+ * point at a staging endpoint). The agency must exist and be push; on a
+ * reload (strict 0) one that no longer is keeps its profile's way, with a
+ * warning. */
 static int
-override_urls(struct profiles *p, char **ov, size_t n)
+override_urls(struct profiles *p, char **ov, size_t n, int strict)
 {
-	size_t	i, k;
+	size_t	i, k, idlen;
 
 	for (i = 0; i < n; i++) {
-		char *eq = strchr(ov[i], '=');
+		const char *eq = strchr(ov[i], '=');
 		if (eq == NULL || eq == ov[i] || strncmp(eq + 1, "https://", 8) != 0) {
 			log_errx("--agency-url %s: expected ID=https://...", ov[i]);
 			return -1;
 		}
-		*eq = '\0';
+		idlen = (size_t)(eq - ov[i]);
 		for (k = 0; k < p->n; k++)
-			if (strcmp(p->agencies[k].id, ov[i]) == 0)
+			if (strlen(p->agencies[k].id) == idlen &&
+			    strncmp(p->agencies[k].id, ov[i], idlen) == 0)
 				break;
 		if (k == p->n || p->agencies[k].delivery != DELIVERY_PUSH) {
-			log_errx("--agency-url: %s is not a push agency", ov[i]);
+			if (!strict) {
+				log_warnx("--agency-url: %.*s is no longer a push agency; ignored",
+				    (int)idlen, ov[i]);
+				continue;
+			}
+			log_errx("--agency-url: %.*s is not a push agency", (int)idlen, ov[i]);
 			return -1;
 		}
 		p->agencies[k].push_url = eq + 1;
-		log_info("agency %s: deliveries go to %s (--agency-url)", ov[i], eq + 1);
+		log_info("agency %s: deliveries go to %s (--agency-url)", p->agencies[k].id, eq + 1);
 	}
 	return 0;
+}
+
+/* Profile sets replaced by SIGHUP: requests and workers may still hold
+ * pointers into them, so they are freed only at exit. */
+static struct profiles	**retired;
+static size_t		  nretired;
+
+/* SIGHUP: the agency profiles, CAs and revocation lists again, all or
+ * nothing. A profile that no longer loads, or a CA or list that does not,
+ * leaves everything in force as it was. */
+static void
+reload(struct gateway *gw, char **url_ov, size_t nurl_ov)
+{
+	struct profiles	*np, *old, **nr;
+	char		 err[512];
+
+	if ((nr = realloc(retired, (nretired + 1) * sizeof(*nr))) == NULL) {
+		log_errx("SIGHUP: out of memory; nothing reloaded");
+		return;
+	}
+	retired = nr;
+	if ((np = profiles_load(gw->cfg.profiles_dir, schemas_get(gw->schemas, "agency-profile"),
+	    err, sizeof(err))) == NULL) {
+		log_errx("SIGHUP: agency profile %s; nothing reloaded, the profiles, CAs and "
+		    "revocation lists in force stay", err);
+		return;
+	}
+	(void)override_urls(np, url_ov, nurl_ov, 0);
+	if (auth_reload(gw->auth, np, err, sizeof(err)) == -1) {
+		profiles_free(np);
+		log_errx("SIGHUP: reload failed, the profiles, CAs and revocation lists already "
+		    "in force stay: %s", err);
+		return;
+	}
+	old = atomic_exchange(&gw->profiles, np);
+	retired[nretired++] = old;
+	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded", np->n);
+	if (gw->delivery != NULL && delivery_follow_modes(gw->delivery) == -1)
+		log_errx("SIGHUP: waiting deliveries not yet moved to their agencies' new "
+		    "delivery modes; they are at the next start");
 }
 
 static double
@@ -504,7 +554,7 @@ main(int argc, char **argv)
 		log_errx("agency profile %s", err);
 		goto out;
 	}
-	if (override_urls(gw.profiles, url_ov, nurl_ov) == -1)
+	if (override_urls(gw.profiles, url_ov, nurl_ov, 1) == -1)
 		goto out;
 	if ((gw.auth = auth_load(gw.cfg.tls_dir, gw.profiles, err, sizeof(err))) == NULL) {
 		log_errx("certificates: %s", err);
@@ -624,12 +674,7 @@ main(int argc, char **argv)
 		if ((sig = sigtimedwait(&sigs, NULL, &wait)) == -1)
 			continue;	/* EAGAIN: time to look at the lists again */
 		if (sig == SIGHUP) {
-			/* All or nothing: on any error the lists in force stay. */
-			if (auth_reload(gw.auth, err, sizeof(err)) == -1)
-				log_errx("SIGHUP: reload failed, the CAs and revocation lists "
-				    "already in force stay: %s", err);
-			else
-				log_info("SIGHUP: CAs and revocation lists reloaded");
+			reload(&gw, url_ov, nurl_ov);
 			continue;
 		}
 		log_info("signal %d: shutting down", sig);
@@ -650,6 +695,9 @@ out:
 	vault_free(gw.vault);
 	auth_free(gw.auth);
 	profiles_free(gw.profiles);
+	while (nretired > 0)
+		profiles_free(retired[--nretired]);
+	free(retired);
 	schemas_free(gw.schemas);
 	datalock_release(lock);
 	if (rc == 0 && !gw.cfg.check_only)

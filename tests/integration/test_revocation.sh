@@ -48,7 +48,7 @@ test_sighup_with_bad_crl_keeps_anchors_in_force() {
 	req staff GET /healthz; expect 200 && grep -q 'SIGHUP: reload failed' "$TMP/gatewayd.log"
 }
 
-reloads() { grep -c 'SIGHUP: CAs and revocation lists reloaded' "$TMP/gatewayd.log"; }
+reloads() { grep -c 'CAs and revocation lists reloaded' "$TMP/gatewayd.log"; }
 # hup_refused PATTERN: SIGHUP; the reload failed naming crl.pem and PATTERN,
 # no "reloaded" line, and what the lists in force revoked is still revoked.
 hup_refused() {

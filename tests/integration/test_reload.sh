@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SIGHUP reloads the agency profiles (with the CAs and revocation lists)
+# without a restart, all or nothing: an agency made inactive is refused at
+# once, to staff sharing with it and to its own certificate, on connections
+# already open too; a profile that does not load changes nothing; an agency
+# switched from push to pull finds what waited for a push in its inbox.
+. "$(dirname "$0")/lib.sh"
+
+HUP=$TMP/profiles
+mkdir -p "$HUP"
+cp "$TOP"/agency-profiles/*.json "$HUP/"
+
+# hup: SIGHUP, and wait until the log shows one more reload or refusal.
+hup() {
+	local before
+	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
+	kill -HUP "$GW_PID" || return 1
+	for _ in $(seq 1 100); do
+		[ "$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	echo "# no SIGHUP line in the log"; return 1
+}
+edit() {	# edit AGENCY JQ-FILTER: rewrites the agency's profile in place
+	jq "$2" "$HUP/$1.json" > "$HUP/$1.json.new" && mv "$HUP/$1.json.new" "$HUP/$1.json"
+}
+share() {	# share FAMILY: a disclosure to oakfield-primary
+	req staff POST /v1/disclosures "{\"family_id\":\"$1\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review.\",\"data\":{\"child_name\":\"x\"}}"
+}
+
+test_sighup_makes_an_agency_inactive_at_once() {
+	req staff POST /v1/consents '{"family_id":"FAM-H1","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 || return 1
+	share FAM-H1; expect 201 || return 1
+	req agency:oakfield-primary GET /v1/inbox; expect 200 || return 1
+	# The agency's connection opened before the reload and kept open.
+	python3 "$TOP/tests/integration/keepalive_poll.py" "$GW_PORT" "$CERTS/ca.crt" \
+		"$CERTS/agencies/oakfield-primary.crt" "$CERTS/agencies/oakfield-primary.key" 20 /v1/inbox \
+		> "$TMP/poll.out" 2>&1 &
+	local poll=$! last
+	sleep 1.2
+	edit oakfield-primary '.active = false' || return 1
+	hup || return 1
+	grep -q 'SIGHUP: 6 agency profiles, CAs and revocation lists reloaded' "$TMP/gatewayd.log" || return 1
+	share FAM-H1; expect 403 agency_inactive || return 1
+	req agency:oakfield-primary GET /v1/inbox; expect 403 agency_inactive || return 1
+	wait "$poll"
+	last=$(tail -1 "$TMP/poll.out")
+	[ "$(grep -c '^200 ' "$TMP/poll.out")" -ge 2 ] &&
+	[ "$(cut -d' ' -f2 "$TMP/poll.out" | sort -u | wc -l)" = 1 ] &&
+	[ "${last%% *}" = 403 ] && [ "$(cut -d' ' -f4- <<<"$last" | jq -r .error.code)" = agency_inactive ] ||
+		{ sed 's/^/#   /' "$TMP/poll.out" | tail -4; return 1; }
+}
+
+test_sighup_with_a_bad_profile_changes_nothing() {
+	cp "$HUP/oakfield-primary.json" "$TMP/oak.saved"
+	edit oakfield-primary '.active = true | .legitimate_interests[0].lawful_basis = "because"' || return 1
+	hup || return 1
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'oakfield-primary.json.*nothing reloaded' ||
+		{ grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
+	# Still inactive, as the profiles in force say.
+	share FAM-H1; expect 403 agency_inactive || return 1
+	cp "$TMP/oak.saved" "$HUP/oakfield-primary.json"
+	edit oakfield-primary '.active = true' && hup || return 1
+	share FAM-H1; expect 201 || return 1
+	req agency:oakfield-primary GET /v1/inbox; expect 200
+}
+
+test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox() {
+	local id
+	req staff POST /v1/consents '{"family_id":"FAM-H2","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
+	expect 201 || return 1
+	req staff POST /v1/disclosures '{"family_id":"FAM-H2","agency_id":"health-visiting","purpose":"health_visiting_support","reason":"Visit.","data":{"child_name":"x"}}'
+	expect 201 && id=$(jget .disclosure_id) || return 1
+	# Nothing listens at the push URL: it waits, pending, for another try.
+	for _ in $(seq 1 100); do
+		[ "$(db "SELECT attempts >= 1 FROM deliveries WHERE disclosure_id='$id'")" = 1 ] && break
+		sleep 0.1
+	done
+	[ "$(db "SELECT mode || ' ' || state FROM deliveries WHERE disclosure_id='$id'")" = "push pending" ] || return 1
+	edit health-visiting '.delivery = {"mode": "pull"}' && hup || return 1
+	for _ in $(seq 1 100); do
+		[ "$(db "SELECT mode || ' ' || state FROM deliveries WHERE disclosure_id='$id'")" = "pull pending" ] && break
+		sleep 0.1
+	done
+	req agency:health-visiting GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$id\")")" != null ] &&
+	grep -q 'no longer a push agency; ignored' "$TMP/gatewayd.log"
+}
+
+GW_PROFILES=$HUP
+# A port nothing listens on, for health-visiting's pushes.
+DEAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+gw_start --delivery-backoff 100:400 --agency-url "health-visiting=https://127.0.0.1:$DEAD_PORT/v1/disclosures" || exit 1
+run test_sighup_makes_an_agency_inactive_at_once
+run test_sighup_with_a_bad_profile_changes_nothing
+run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
+finish
