@@ -49,4 +49,9 @@ int	ctl_deliveries(int argc, char **argv);
  * bytes after 30 s of retries; 2 usage. */
 int	ctl_retention(int argc, char **argv);
 
+/* ctl_backup.c: gatewayctl backup [--data DIR] --out NEWDIR [--with-keys]
+ * A copy of DIR a gateway can be started on, taken while gatewayd runs,
+ * its ledger verified. 0 done; 1 the copy does not verify; 2 usage or I/O. */
+int	ctl_backup(int argc, char **argv);
+
 #endif

@@ -29,6 +29,8 @@ static const struct command {
 	  "list pending, failed and dead deliveries; re-queue a dead one" },
 	{ "retention", ctl_retention, "run [--data DIR] [--as-of DATE] ...",
 	  "one retention sweep while gatewayd is not running on DIR" },
+	{ "backup", ctl_backup, "[--data DIR] --out NEWDIR [--with-keys]",
+	  "a verified copy of DIR (database, ledger head, public key), gatewayd running or not" },
 };
 
 static void

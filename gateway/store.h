@@ -188,6 +188,11 @@ int	store_checkpoint_at(struct store_conn *, uint64_t tree_size,
 	    struct ledger_checkpoint_row *);
 /* Offline, read-only access to a database file (gatewayctl ledger). */
 struct ledger_db	*store_ledger_db_open(const char *path, char *err, size_t errlen);
+/* store_backup.c: a consistent copy of the database at src (a running
+ * gatewayd's too) into the new file dst, fsync'd, mode 0600, and checked.
+ * 0, or -1 with err. */
+int			 store_backup_into(const char *src, const char *dst, char *err,
+			    size_t errlen);
 void			 store_ledger_db_close(struct ledger_db *);
 /* Every entry in seq order / every checkpoint by tree size. 0 or -1. */
 int			 store_ledger_db_entries(struct ledger_db *, store_ledger_entry_fn,
