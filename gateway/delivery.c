@@ -346,8 +346,6 @@ fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now, const
 
 #define SETOPT(e, o, v) do { if (curl_easy_setopt((e), (o), (v)) != CURLE_OK) goto fail; } while (0)
 
-/* Starts one transfer for row (body built on c). 0 started, -1 recorded as
- * failed (fail_now) or left for the next look. */
 /* CURLOPT_PREREQFUNCTION: the connection is up and the request is about
  * to be written. The row is read again in a fresh read, so a consent
  * withdrawal (or an operator) that stopped the delivery after the due rows
@@ -378,6 +376,8 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 	return CURL_PREREQFUNC_ABORT;
 }
 
+/* Starts one transfer for row (body built on c). 0 started, -1 recorded as
+ * failed (fail_now) or left for the next look. */
 static int
 start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row, int64_t now)
 {
