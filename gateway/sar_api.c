@@ -53,6 +53,7 @@ struct export {
 	json_t			*consents;
 	json_t			*requests;
 	int			 failed;
+	int			 ended;		/* the family's records were erased or expired */
 };
 
 static json_t *
@@ -135,6 +136,8 @@ consent_cb(const struct consent_row *r, void *arg)
 		status = "withdrawn";
 	else if (r->expires_us != 0 && r->expires_us < x->now_us)
 		status = "expired";
+	else if (x->ended)
+		status = "ended_by_erasure";	/* nothing can be shared under it */
 	else
 		status = "live";
 	json_array_append_new(x->consents, json_pack("{s:s, s:o, s:s, s:s, s:s, s:s?, s:s?}",
@@ -461,6 +464,7 @@ subject_access(struct request *r, struct response *rs)
 	/* An erased or expired family's records are listed too, their content
 	 * unreadable (data null): what was shared, with whom and when is still
 	 * held, and the family is told so. */
+	x.ended = key == 2;
 	if (rc != -1 && (key == 1 || key == 2) &&
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||

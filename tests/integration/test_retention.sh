@@ -135,7 +135,10 @@ test_erasure_on_request() {
 	expect 200 && [ "$(jget .status)" = erased ] &&
 	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$(pseudo_of "$CONSENT_ID")'")" = 1 ] &&
 	[ "$(db "SELECT kind || ' ' || ground FROM family_erasures WHERE family_pseudonym='$(pseudo_of "$CONSENT_ID")'")" = "erased consent_withdrawn" ] &&
-	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='family.erased' AND family_pseudonym='$(pseudo_of "$CONSENT_ID")' AND reason='consent_withdrawn'")" = 1 ]
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='family.erased' AND family_pseudonym='$(pseudo_of "$CONSENT_ID")' AND reason='consent_withdrawn'")" = 1 ] || return 1
+	# The export does not call the consent live: nothing can be shared under it.
+	req staff GET /v1/families/FAM-710/subject-access "" -H 'X-Access-Reason: family asked'
+	expect 200 && [ "$(jget .records)" = erased ] && [ "$(jget '.consents[0].status')" = ended_by_erasure ]
 }
 test_erased_key_bytes_gone_while_the_daemon_runs() {
 	# the write-ahead log was truncated after the erasure committed
