@@ -57,9 +57,14 @@
 
 #define NOTIFY_BATCH		16
 /* Retries (retry.h: capped exponential, full jitter): the first within a
- * second, never more than 5 minutes apart, given up after 10 attempts. */
+ * second, never more than an hour apart, given up after 30 attempts, i.e.
+ * after some 9 hours on average (18 at most) of a webhook that does not
+ * answer: a family is not left untold because the messaging service was
+ * down for an afternoon. (It was 10 attempts at most 5 minutes apart: a
+ * half-hour outage, and those families were never told.) A permanent
+ * refusal (4xx) still fails at once. */
 static const struct retry_policy notify_policy = {
-	.base_us = 1000000, .cap_us = 300000000, .max_attempts = 10
+	.base_us = 1000000, .cap_us = 3600000000LL, .max_attempts = 30
 };
 #define NOTIFY_POLL_MS		1000
 
