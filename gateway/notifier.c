@@ -221,6 +221,15 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 	    "shared_at", store_time_fmt(x->created_us, at));
 	if (o == NULL)
 		return NULL;
+	/* A police or court request: what the trustees approved (the fields
+	 * asked, supplied as a witness statement), said as such, not only in
+	 * the words of a disclosure ("shared_at" is the approval). */
+	if (x->request && (json_object_set_new(o, "kind", json_string("formal_request")) != 0 ||
+	    json_object_set_new(o, "approved_at", json_string(at)) != 0 ||
+	    json_object_set_new(o, "supplied_as", json_string("witness_statement")) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
 	/* The family withdrew the consent before the agency acknowledged it:
 	 * say the delivery was stopped, and whether it may have reached the
 	 * agency before that, rather than only that it was shared. */

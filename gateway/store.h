@@ -646,6 +646,7 @@ struct notice {
 	 * inbox without acknowledging it, or a push tried). 0 otherwise. */
 	int64_t		 stopped_us;
 	int		 maybe_received;
+	int		 request;		/* a police or court request's notice */
 };
 /* Fills out with up to max queued notifications due at now_us (never a held
  * one). Returns the count or -1; free with store_notices_free(out, count). */

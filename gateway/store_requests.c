@@ -534,6 +534,7 @@ store_request_notifications_due(struct store_conn *c, int64_t now_us, struct not
 		copy_col(x->agency_id, sizeof(x->agency_id), st, 4);
 		copy_col(x->purpose, sizeof(x->purpose), st, 5);
 		x->created_us = sqlite3_column_int64(st, 7);
+		x->request = 1;
 		if ((x->fields_json = dup_col(st, 6)) == NULL ||
 		    dup_blob(st, 2, &x->family_id_ct, &len) != 0) {
 			store_notices_free(out, n + 1);

@@ -142,7 +142,7 @@ test_queued_notification_sent_without_values() {
 	[ "$(printf '%s' "$line" | jq -r .purpose)" = education_support ] &&
 	[ "$(printf '%s' "$line" | jq -r '.fields | sort | join(",")')" = "child_dob,child_name,parent_names,school_name" ] &&
 	[ -n "$(printf '%s' "$line" | jq -r .shared_at)" ] &&
-	[ "$(printf '%s' "$line" | jq -r .delivery)" = null ] &&
+	[ "$(printf '%s' "$line" | jq -r .delivery)" = null ] && [ "$(printf '%s' "$line" | jq -r .kind)" = null ] &&
 	! printf '%s' "$line" | grep -q -e "$CHILD" -e "$PARENTS" -e 2019-03-14 -e "$REASON" &&
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$ALLOWED_ID'")" = sent ]
 }

@@ -487,6 +487,10 @@ test_without_do_not_notify_the_family_is_told() {
 	[ "$(printf '%s' "$body" | jq -r .shared_with.agency_id)" = police ] &&
 	[ "$(printf '%s' "$body" | jq -r .purpose)" = crime_sch2_p2 ] &&
 	printf '%s' "$body" | jq -r .purpose_description | grep -q 'Schedule 2, paragraph 2' &&
+	# Said as what it is: a request the trustees approved, answered by a statement.
+	[ "$(printf '%s' "$body" | jq -r .kind)" = formal_request ] &&
+	[ "$(printf '%s' "$body" | jq -r .supplied_as)" = witness_statement ] &&
+	[ "$(printf '%s' "$body" | jq -r .approved_at)" = "$(printf '%s' "$body" | jq -r .shared_at)" ] &&
 	! printf '%s' "$body" | grep -q -e "$REFERENCE" -e "Decision-Marker" -e "$CHILD"
 }
 test_only_a_safeguarding_lead_lifts_the_hold() {
