@@ -315,7 +315,19 @@ store_request_close(struct store_conn *c, const char *id, int64_t when_us, const
 		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "close request") != 0)
 		return -1;
-	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
+	if (sqlite3_changes(store_db(c)) != 1)
+		return 1;
+	/* A do_not_notify hold outliving its request is due for review now:
+	 * the investigation it protected has ended (counted overdue until a
+	 * safeguarding lead lifts it). */
+	static const char	*due = "UPDATE request_notifications SET review_by_us = ?1 "
+	    "WHERE request_id = ?2 AND state = 'held' AND "
+	    "(review_by_us IS NULL OR review_by_us > ?1)";
+	if ((st = store_stmt(c, due)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, when_us) || sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return store_step_done(c, st, "hold due at close") != 0 ? -1 : 0;
 }
 
 /* ---- decisions ---- */

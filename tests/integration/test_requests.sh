@@ -548,6 +548,25 @@ test_erasure_allowed_once_the_only_request_is_refused() {
 	req staff POST "/v1/families/$fam/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
 	expect 200 && [ "$(jget .status)" = erased ]
 }
+# A do_not_notify hold does not outlive its request unseen: closing the
+# request makes the hold due for review now (flagged overdue until a
+# safeguarding lead lifts it, the lift marked as after its review date).
+test_closing_a_request_makes_its_hold_due() {
+	local rid overdue
+	request agency:police "$(jq -cn --arg r "$DNN_REASON" '{do_not_notify:true, do_not_notify_reason:$r}')"
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" approve && expect 201 && decide trustee2 "$rid" approve && expect 201 || return 1
+	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$rid'")" = held ] || return 1
+	req auditor GET /metrics
+	overdue=$(printf '%s' "$RESP" | awk '$1 == "gateway_notifications_overdue" {print $2}')
+	req trustee1 POST "/v1/requests/$rid/close" '{"reason":"investigation concluded"}'
+	expect 200 || return 1
+	[ "$(db "SELECT review_by_us <= (SELECT closed_us FROM requests WHERE id='$rid') FROM request_notifications WHERE request_id='$rid'")" = 1 ] || return 1
+	req auditor GET /metrics
+	[ "$(printf '%s' "$RESP" | awk '$1 == "gateway_notifications_overdue" {print $2}' | cut -d. -f1)" -eq $(( ${overdue%%.*} + 1 )) ] || return 1
+	req safeguarding_lead POST "/v1/requests/$rid/notification/lift" "$LIFT"
+	expect 200 && [ "$(db "SELECT reason FROM ledger_entries WHERE seq=$(jget .ledger.seq)")" = lifted_after_review_date ]
+}
 test_closing_a_request_releases_its_legal_hold() {
 	req trustee1 POST "/v1/requests/$COURT_RID/close" '{"reason":"the court withdrew the order"}'
 	expect 200 && [ "$(jget .status)" = closed ] || return 1
@@ -764,6 +783,7 @@ run test_only_a_safeguarding_lead_lifts_the_hold
 run test_lifting_releases_the_notification
 run test_no_notification_before_approval
 run test_closing_a_request_releases_its_legal_hold
+run test_closing_a_request_makes_its_hold_due
 run test_gatewayctl_lists_pending_requests
 run test_gatewayctl_shows_without_personal_data_until_approved
 run test_gatewayctl_approve_and_refuse
