@@ -204,8 +204,28 @@ collect_cb(const char *pseudonym, const struct retention_anchor *a, size_t n, vo
 	return 0;
 }
 
+struct hold_end {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	const struct erasure_row *r;
+};
+
+/* A held notification of the family ended: its ledger entry, as the
+ * notifier's for one it finds erased. */
+static int
+hold_ended(const char *id, void *arg)
+{
+	struct hold_end		*h = arg;
+	struct ledger_entry	 e = { h->r->actor, h->r->actor_role, "notification.failed",
+				    h->r->family_pseudonym, id, "family_erased", NULL };
+
+	return ledger_append(h->gw->ledger, h->c, &e, NULL, NULL);
+}
+
 /* One family's destruction inside a writer job: the mark, the ledger
- * entry, the key. 0 destroyed, 2 already gone, -1 error. */
+ * entry, the key, and its held notifications ended (nobody is left to
+ * tell: they would stay held, and counted overdue, for ever). 0
+ * destroyed, 2 already gone, -1 error. */
 static int
 destroy_family(struct gateway *gw, struct store_conn *c, const char *pseudonym,
     const struct principal *who, const char *kind, const char *ground,
@@ -237,7 +257,9 @@ destroy_family(struct gateway *gw, struct store_conn *c, const char *pseudonym,
 	    .family_pseudonym = pseudonym, .object_id = NULL, .reason = ground,
 	    .record_digest = r.record_digest };
 	if (ledger_append(gw->ledger, c, &e, &r.ledger_seq, NULL) == -1 ||
-	    store_erasure_insert(c, &r) == -1)
+	    store_erasure_insert(c, &r) == -1 ||
+	    store_holds_end_for_family(c, pseudonym, hold_ended,
+	    &(struct hold_end){ gw, c, &r }) == -1)
 		return -1;
 	if (seq != NULL)
 		*seq = r.ledger_seq;

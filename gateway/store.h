@@ -389,6 +389,11 @@ int	store_breaches_overdue(struct store_conn *, int64_t now_us, int64_t deadline
  * The one definition of "held": an open police or court request (awaiting
  * approval or approved, not refused or closed), or an open legal_holds row
  * (litigation). Erasure and expiry both ask it inside their writer job. */
+/* An erased family's held notifications (a safeguarding override's, a
+ * request's do_not_notify) can never be sent: each becomes 'failed' and is
+ * passed to fn (its disclosure or request id). Count, or -1. */
+int	store_holds_end_for_family(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const char *, void *), void *arg);
 int	store_legal_hold_active(struct store_conn *, const char *pseudonym);
 /* Opens a hold (writer job): source "request" or "litigation", reference
  * non-personal (a request id or case reference). 0 or -1. */

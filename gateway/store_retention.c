@@ -376,3 +376,47 @@ store_wal_truncate(struct store *s)
 		return 1;
 	return rc == SQLITE_OK ? 0 : -1;
 }
+
+int
+store_holds_end_for_family(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const char *, void *), void *arg)
+{
+	/* Held rows are few and reached through the state index. */
+	static const char *const sel[2] = {
+		"SELECT disclosure_id FROM notifications WHERE state = 'held' "
+		    "AND family_pseudonym = ? LIMIT 64",
+		"SELECT request_id FROM request_notifications WHERE state = 'held' "
+		    "AND family_pseudonym = ? LIMIT 64" };
+	static const char *const upd[2] = {
+		"UPDATE notifications SET state = 'failed' WHERE disclosure_id = ? "
+		    "AND state = 'held'",
+		"UPDATE request_notifications SET state = 'failed' WHERE request_id = ? "
+		    "AND state = 'held'" };
+	char		 ids[64][40];
+	sqlite3_stmt	*st;
+	int		 t, n, i, rc, total = 0;
+
+	for (t = 0; t < 2; t++) {
+		do {
+			if ((st = store_stmt(c, sel[t])) == NULL)
+				return -1;
+			if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+				return store_bind_failed(c, st);
+			for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++)
+				store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));
+			sqlite3_reset(st);
+			if (n < 64 && rc != SQLITE_DONE)
+				return -1;
+			for (i = 0; i < n; i++) {
+				if ((st = store_stmt(c, upd[t])) == NULL)
+					return -1;
+				if (sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC))
+					return store_bind_failed(c, st);
+				if (store_step_done(c, st, "end hold") != 0 || fn(ids[i], arg) != 0)
+					return -1;
+			}
+			total += n;
+		} while (n == 64);
+	}
+	return total;
+}

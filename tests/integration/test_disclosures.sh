@@ -585,6 +585,22 @@ test_erased_family_is_never_notified() {
 	! received_ids | grep -qx "$id"
 }
 
+# An erased family's held notification can never be sent: it ends (failed,
+# family_erased, a ledger entry) rather than staying held, and counted
+# overdue, for ever.
+test_erasure_ends_held_notifications() {
+	local id held
+	disclose safeguarding_lead FAM-336 childrens-social-care safeguarding_referral '{"child_name":"x-336"}' "$(sch1_override)"
+	expect 201 && [ "$(jget .notification)" = held ] && id=$(jget .disclosure_id) || return 1
+	held=$(db "SELECT count(*) FROM notifications WHERE state = 'held'")
+	req staff POST /v1/families/FAM-336/erasure '{"ground":"objection","reason":"Family objected"}'
+	expect 200 || return 1
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = failed ] &&
+	[ "$(db "SELECT count(*) FROM notifications WHERE state = 'held'")" = $((held - 1)) ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = family_erased ] &&
+	! received_ids | grep -qx "$id"
+}
+
 # A family that withdraws its consent before the agency has the data is
 # told the delivery was stopped (and whether the agency may have had it
 # first), not only that its data was shared.
@@ -802,6 +818,7 @@ run test_notification_retried_with_backoff
 run test_notification_unseal_failure_is_retried_not_failed
 run test_erased_family_is_never_notified
 run test_notification_after_withdrawal_says_delivery_stopped
+run test_erasure_ends_held_notifications
 run test_read_requires_access_reason
 run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable
