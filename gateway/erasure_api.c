@@ -52,9 +52,12 @@ erase(struct request *r, struct response *rs)
 		    "That family's records were already erased or expired.", NULL);
 		return;
 	case 3:
+		/* Not which kind of hold: a police request the family must not
+		 * learn of (do_not_notify) would otherwise be named to whoever
+		 * relays this answer. The trustees know which it is. */
 		resp_error(rs, 409, "legal_hold",
-		    "A legal hold applies to this family (an open police or court request, or "
-		    "litigation): its records cannot be erased until the hold is released.", NULL);
+		    "A legal hold applies to this family's records: they cannot be erased until "
+		    "it is released. Ask the trustees.", NULL);
 		return;
 	default:
 		resp_error(rs, 503, "store_unavailable", "Nothing was erased. Try again.", NULL);

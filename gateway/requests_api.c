@@ -400,17 +400,23 @@ request_file(struct request *r, struct response *rs)
 
 /* ---- the public view of a request ---- */
 
+/* Each trustee's decision; to the requesting agency without the
+ * trustee's name (how each trustee voted is the charity's own). */
 static json_t *
-decisions_json(const struct request_decision_row *d, int n)
+decisions_json(const struct request_decision_row *d, int n, int named)
 {
-	json_t	*a = json_array();
+	json_t	*a = json_array(), *o;
 	char	 t[32];
 	int	 i;
 
-	for (i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "trustee", d[i].trustee,
-		    "decision", d[i].decision, "decided_at", store_time_fmt(d[i].decided_us, t),
-		    "ledger_seq", (json_int_t)d[i].ledger_seq));
+	for (i = 0; a != NULL && i < n; i++) {
+		o = json_pack("{s:s, s:s, s:I}", "decision", d[i].decision,
+		    "decided_at", store_time_fmt(d[i].decided_us, t),
+		    "ledger_seq", (json_int_t)d[i].ledger_seq);
+		if (o != NULL && named)
+			json_object_set_new(o, "trustee", json_string(d[i].trustee));
+		json_array_append_new(a, o);
+	}
 	return a;
 }
 
@@ -424,11 +430,17 @@ request_json(const struct gateway *gw, const struct request_row *rq,
 	struct quorum_decision	 qd[MAX_DECISIONS];
 	struct quorum_result	 res;
 	const struct agency	*ag = profiles_find(gw->profiles, rq->agency_id);
-	const char		*mine = NULL;
+	const char		*mine = NULL, *filed_by = rq->filed_by;
 	json_t			*o;
-	char			 t1[32], t2[32], t3[32];
-	int			 i;
+	char			 t1[32], t2[32], t3[32], role[32];
+	int			 i, agency = who != NULL && who->role == ROLE_AGENCY;
 
+	/* The requesting agency learns which role filed it, not which
+	 * member of staff. */
+	if (agency && filed_by != NULL && strncmp(filed_by, "agency:", 7) != 0) {
+		snprintf(role, sizeof(role), "%.*s", (int)strcspn(filed_by, ":"), filed_by);
+		filed_by = role;
+	}
 	quorum_from(gw, rq, &qc, &qr);
 	for (i = 0; i < nd; i++) {
 		qd[i].trustee = d[i].trustee;
@@ -442,14 +454,14 @@ request_json(const struct gateway *gw, const struct request_row *rq,
 	    " s:b, s:i, s:b, s:i, s:i, s:o, s:s?, s:s?, s:I}",
 	    "request_id", rq->id, "status", rq->state, "agency_id", rq->agency_id,
 	    "agency_name", ag ? ag->name : NULL, "agency_kind", ag ? ag->kind : NULL,
-	    "filed_by", rq->filed_by, "filed_at", store_time_fmt(rq->created_us, t1),
+	    "filed_by", filed_by, "filed_at", store_time_fmt(rq->created_us, t1),
 	    "legal_basis", rq->legal_basis,
 	    "fields", json_loads(rq->fields, 0, NULL),
 	    "record_kinds", json_loads(rq->record_kinds, 0, NULL),
 	    "period", "from", rq->period_from, "to", rq->period_to,
 	    "do_not_notify", rq->do_not_notify, "quorum", rq->quorum,
 	    "refusal_ends", rq->refusal_ends, "approvals", (int)res.approvals,
-	    "refusals", (int)res.refusals, "decisions", decisions_json(d, nd),
+	    "refusals", (int)res.refusals, "decisions", decisions_json(d, nd, !agency),
 	    "decided_at", rq->decided_us ? store_time_fmt(rq->decided_us, t2) : NULL,
 	    "closed_at", rq->closed_us ? store_time_fmt(rq->closed_us, t3) : NULL,
 	    "ledger_seq", (json_int_t)rq->ledger_seq);

@@ -527,7 +527,9 @@ test_open_request_is_a_legal_hold() {
 	[ "$(db "SELECT count(*) FROM legal_holds WHERE source='request' AND reference='$RID'
 	    AND released_us IS NULL")" = 1 ] || return 1
 	req staff POST "/v1/families/$FAM/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
-	expect 409 legal_hold
+	# The answer does not say the hold is a police or court request (RID
+	# was filed with do_not_notify): whoever relays it must not tip anyone off.
+	expect 409 legal_hold && ! grep -qi -e police -e court -e request <<<"$RESP"
 }
 test_refused_request_releases_its_legal_hold() {
 	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference='$REFUSED_RID' AND released_us IS NOT NULL")" = 1 ]
@@ -566,6 +568,19 @@ test_closing_a_request_makes_its_hold_due() {
 	[ "$(printf '%s' "$RESP" | awk '$1 == "gateway_notifications_overdue" {print $2}' | cut -d. -f1)" -eq $(( ${overdue%%.*} + 1 )) ] || return 1
 	req safeguarding_lead POST "/v1/requests/$rid/notification/lift" "$LIFT"
 	expect 200 && [ "$(db "SELECT reason FROM ledger_entries WHERE seq=$(jget .ledger.seq)")" = lifted_after_review_date ]
+}
+# How each trustee voted, and which member of staff filed, stay with the
+# charity: the requesting agency sees the decisions and the filer's role.
+test_requesting_agency_does_not_see_who_voted_or_filed() {
+	req agency:police GET "/v1/requests/$RID"
+	expect 200 && [ "$(jget '.decisions | length')" -ge 2 ] &&
+	[ "$(jget '[.decisions[] | select(has("trustee"))] | length')" = 0 ] &&
+	! grep -q 'trustee:' <<<"$RESP" || { echo "# $(head -c 300 <<<"$RESP")"; return 1; }
+	req agency:family-court GET "/v1/requests/$COURT_RID"
+	expect 200 && [ "$(jget .filed_by)" = staff ] || { echo "# $(head -c 300 <<<"$RESP")"; return 1; }
+	req trustee1 GET "/v1/requests/$RID"
+	expect 200 && [ "$(jget '[.decisions[] | select(has("trustee"))] | length')" -ge 2 ] &&
+	jget .filed_by | grep -q '^agency:police$'
 }
 test_closing_a_request_releases_its_legal_hold() {
 	req trustee1 POST "/v1/requests/$COURT_RID/close" '{"reason":"the court withdrew the order"}'
@@ -784,6 +799,7 @@ run test_lifting_releases_the_notification
 run test_no_notification_before_approval
 run test_closing_a_request_releases_its_legal_hold
 run test_closing_a_request_makes_its_hold_due
+run test_requesting_agency_does_not_see_who_voted_or_filed
 run test_gatewayctl_lists_pending_requests
 run test_gatewayctl_shows_without_personal_data_until_approved
 run test_gatewayctl_approve_and_refuse
