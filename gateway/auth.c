@@ -424,15 +424,36 @@ spki_sha256(gnutls_x509_crt_t crt, char out[65])
 	return rc;
 }
 
+/* The subject's one value of oid: -1 when it has none, or more than one
+ * (OU=trustee, OU=staff must not be read as whichever comes first). */
 static int
 subject_field(gnutls_x509_crt_t crt, const char *oid, char *buf, size_t len)
 {
-	size_t	sz = len;
+	char	other[8];
+	size_t	sz = len, osz = sizeof(other);
+	int	rc;
 
 	if (gnutls_x509_crt_get_dn_by_oid(crt, oid, 0, 0, buf, &sz) < 0)
 		return -1;
 	buf[len - 1] = '\0';
+	rc = gnutls_x509_crt_get_dn_by_oid(crt, oid, 1, 0, other, &osz);
+	if (rc != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return -1;	/* a second one (or an error reading it) */
 	return 0;
+}
+
+/* A client certificate that is itself a CA (basicConstraints CA:TRUE) is
+ * nobody's: it could mint others. */
+static int
+leaf_is_ca(gnutls_x509_crt_t crt)
+{
+	unsigned	critical = 0, ca = 0;
+	int		pathlen = 0, rc;
+
+	rc = gnutls_x509_crt_get_basic_constraints(crt, &critical, &ca, &pathlen);
+	if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return 0;
+	return rc < 0 || ca != 0;
 }
 
 /* SHA-256 over the chain, each certificate prefixed by its length. */
@@ -544,6 +565,10 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	}
 	if (spki_sha256(certs[0], p->spki_sha256) == -1)
 		goto out;
+	if (leaf_is_ca(certs[0])) {
+		*why = "certificate_not_registered";
+		goto out;
+	}
 
 	/* An agency: pinned key, chain to that agency's own CA. */
 	for (k = 0; k < a->nagencies; k++) {

@@ -86,6 +86,28 @@ test_agency_ca_cannot_mint_a_charity_role() {
 	refused_without_data certificate_untrusted
 }
 
+# charity_cert NAME SUBJECT EXTENSIONS: $TMP/NAME.crt/.key issued by the
+# charity CA itself.
+charity_cert() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/$1.key" \
+		-subj "$2" -out "$TMP/$1.csr" 2>/dev/null || return 1
+	printf '%b' "$3" > "$TMP/$1.ext"
+	openssl x509 -req -in "$TMP/$1.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
+		-CAcreateserial -CAserial "$TMP/ca.srl" -days 30 -extfile "$TMP/$1.ext" -out "$TMP/$1.crt" 2>/dev/null
+}
+# A charity certificate names one role: two OUs are not read as the first
+# (OU=trustee, OU=staff was a trustee), and a certificate that is itself a
+# CA is nobody's. The same issuance with one OU is accepted (the control).
+test_charity_certificate_of_unexpected_shape_is_refused() {
+	charity_cert one "/O=Families Together/OU=trustee/CN=One Role" 'extendedKeyUsage=clientAuth\n' &&
+	charity_cert two "/O=Families Together/OU=trustee/OU=staff/CN=Two Roles" 'extendedKeyUsage=clientAuth\n' &&
+	charity_cert ca "/O=Families Together/OU=trustee/CN=Mini CA" \
+		'basicConstraints=critical,CA:TRUE\nextendedKeyUsage=clientAuth\n' || return 1
+	req "$TMP/one" GET /healthz; expect 200 || return 1
+	req "$TMP/two" GET /healthz; expect 401 certificate_not_registered || return 1
+	req "$TMP/ca" GET /healthz; expect 401 certificate_not_registered
+}
+
 test_agency_key_under_another_agencys_ca_is_refused() {
 	# police's pinned key, re-certified by the school's CA: the pin matches,
 	# the chain is not police's own CA, so it is refused.
