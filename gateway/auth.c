@@ -7,7 +7,9 @@
  *  - partner agencies: the leaf's SubjectPublicKeyInfo SHA-256 matches a pin
  *    registered in an agency profile, and the chain verifies against that
  *    agency's own CA (not any other agency's).
- * Time validity and the clientAuth key purpose are checked in both. Nothing
+ * Time validity and the clientAuth key purpose are checked in both (the
+ * leaf must name clientAuth: one with no extended key usage is refused too,
+ * though GnuTLS's own purpose check lets it pass). Nothing
  * here trusts anything the client says besides its verified certificate.
  *
  * Revocation fails closed: the charity CA's CRL (DIR/crl.pem) is required,
@@ -456,6 +458,28 @@ leaf_is_ca(gnutls_x509_crt_t crt)
 	return rc < 0 || ca != 0;
 }
 
+/* A client certificate must say it is one: an extended key usage naming
+ * clientAuth. GnuTLS's purpose check passes a certificate that has no
+ * extended key usage at all (any purpose); a key certified for a server, for
+ * signing code or for nothing in particular is not a caller's. */
+static int
+leaf_is_for_clients(gnutls_x509_crt_t crt)
+{
+	char		oid[128];
+	size_t		size;
+	unsigned	i, critical;
+	int		rc;
+
+	for (i = 0;; i++) {
+		size = sizeof(oid);
+		rc = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &size, &critical);
+		if (rc < 0)
+			return 0;	/* none left (or unreadable): not a client's */
+		if (strcmp(oid, GNUTLS_KP_TLS_WWW_CLIENT) == 0)
+			return 1;
+	}
+}
+
 /* SHA-256 over the chain, each certificate prefixed by its length. */
 static int
 chain_digest(const gnutls_datum_t *chain, unsigned n, unsigned char out[32])
@@ -567,6 +591,10 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 		goto out;
 	if (leaf_is_ca(certs[0])) {
 		*why = "certificate_not_registered";
+		goto out;
+	}
+	if (!leaf_is_for_clients(certs[0])) {
+		*why = "certificate_untrusted";
 		goto out;
 	}
 

@@ -108,6 +108,25 @@ test_charity_certificate_of_unexpected_shape_is_refused() {
 	req "$TMP/ca" GET /healthz; expect 401 certificate_not_registered
 }
 
+# A client certificate must be certified for client authentication: one
+# with no extended key usage (which GnuTLS's purpose check lets through) or
+# only serverAuth is refused, for charity people and agencies alike (the
+# agency's own pinned key, re-certified by its own CA without the purpose).
+test_certificate_not_for_client_authentication_is_refused() {
+	charity_cert noeku "/O=Families Together/OU=staff/CN=No Purpose" 'keyUsage=critical,digitalSignature\n' &&
+	charity_cert server "/O=Families Together/OU=staff/CN=Server Only" 'extendedKeyUsage=serverAuth\n' &&
+	charity_cert client "/O=Families Together/OU=staff/CN=Client" 'extendedKeyUsage=serverAuth,clientAuth\n' || return 1
+	req "$TMP/client" GET /healthz; expect 200 || return 1
+	req "$TMP/noeku" GET /healthz; expect 401 certificate_untrusted || return 1
+	req "$TMP/server" GET /healthz; expect 401 certificate_untrusted || return 1
+	openssl x509 -x509toreq -in "$CERTS/agencies/police.crt" -signkey "$CERTS/agencies/police.key" -out "$TMP/pn.csr" 2>/dev/null || return 1
+	printf 'keyUsage=critical,digitalSignature\n' > "$TMP/pn.ext"
+	openssl x509 -req -in "$TMP/pn.csr" -CA "$CERTS/agencies/police-ca.crt" -CAkey "$CERTS/agencies/police-ca.key" \
+		-CAcreateserial -days 30 -extfile "$TMP/pn.ext" -out "$TMP/pn.crt" 2>/dev/null || return 1
+	cp "$CERTS/agencies/police.key" "$TMP/pn.key"
+	req "$TMP/pn" GET /healthz; expect 401 certificate_untrusted
+}
+
 test_agency_key_under_another_agencys_ca_is_refused() {
 	# police's pinned key, re-certified by the school's CA: the pin matches,
 	# the chain is not police's own CA, so it is refused.
