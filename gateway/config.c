@@ -56,6 +56,7 @@ config_defaults(struct config *c)
 	c->stats_threshold = 10;		/* SUPPRESS_DEFAULT_THRESHOLD */
 	c->retention_interval = 3600;
 	c->refusal_retention_days = RETENTION_REFUSAL_DAYS;
+	c->consent_max_days = CONSENT_MAX_DAYS;
 	/* Reads of families' records (ratelimit.h), per principal: two a
 	 * second sustained and 120 at once is far above what a person or an
 	 * agency's system reads, and holds a stolen certificate to ~7,200 an

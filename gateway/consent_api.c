@@ -120,6 +120,8 @@ consent_record(struct request *r, struct response *rs)
 	const struct interest	*in;
 	const char		*family, *agency, *purpose, *expires;
 	char			 loc[80];
+	int64_t			 longest;
+	int			 limited = 0;
 
 	family = json_string_value(json_object_get(r->body, "family_id"));
 	agency = json_string_value(json_object_get(r->body, "agency_id"));
@@ -159,6 +161,14 @@ consent_record(struct request *r, struct response *rs)
 			return;
 		}
 	}
+	/* No consent lasts for good (gateway.h CONSENT_MAX_DAYS): without an
+	 * expiry, or with a later one, it ends after the longest life, and
+	 * the reply says when (and that a later date asked for was cut). */
+	longest = j.row.granted_us + (int64_t)r->gw->cfg.consent_max_days * 86400 * 1000000;
+	if (j.row.expires_us == 0 || j.row.expires_us > longest) {
+		limited = j.row.expires_us != 0;
+		j.row.expires_us = longest;
+	}
 	store_new_id("con_", j.row.id, sizeof(j.row.id));
 	vault_pseudonym(r->gw->vault, family, j.row.family_pseudonym);
 	snprintf(j.row.agency_id, sizeof(j.row.agency_id), "%s", agency);
@@ -178,6 +188,11 @@ consent_record(struct request *r, struct response *rs)
 	resp_json(rs, 201, consent_json(&j.row, "live"));
 	json_object_set_new(rs->json, "location", json_string(loc));
 	json_object_set_new(rs->json, "ledger", ledger_ref_json(j.seq, j.leaf));
+	if (limited) {
+		json_object_set_new(rs->json, "expiry_limited", json_true());
+		json_object_set_new(rs->json, "expiry_limit_days",
+		    json_integer(r->gw->cfg.consent_max_days));
+	}
 }
 
 struct stop_arg {

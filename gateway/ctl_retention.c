@@ -23,7 +23,6 @@
  * retried with backoff for PURGE_WAIT_S; then the command exits 1, saying
  * the destroyed keys' bytes may remain in the log.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -52,9 +51,11 @@ usage(void)
 	    "usage: gatewayctl retention run [--data DIR] [--profiles DIR] [--schemas DIR]\n"
 	    "                                [--master-key FILE] [--as-of DATE]\n"
 	    "                                [--refusal-retention-days N]\n"
-	    "defaults: var/, agency-profiles/, schemas/, DIR/master.key, now, %d\n"
-	    "(give the daemon's --refusal-retention-days when it is not the default)\n",
-	    RETENTION_REFUSAL_DAYS);
+	    "                                [--consent-max-days N]\n"
+	    "defaults: var/, agency-profiles/, schemas/, DIR/master.key, now, %d, %d\n"
+	    "(give the daemon's --refusal-retention-days and --consent-max-days when they\n"
+	    "are not the defaults)\n",
+	    RETENTION_REFUSAL_DAYS, CONSENT_MAX_DAYS);
 	return 2;
 }
 
@@ -68,6 +69,7 @@ run(int argc, char **argv)
 		{ "master-key", required_argument, NULL, 'k' },
 		{ "as-of", required_argument, NULL, 'o' },
 		{ "refusal-retention-days", required_argument, NULL, 'D' },
+		{ "consent-max-days", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gateway			gw;
@@ -75,7 +77,6 @@ run(int argc, char **argv)
 	char				err[1024], keypath[PATH_MAX], t[32];
 	int64_t				now, as_of;
 	const char			*as_of_arg = NULL;
-	char				*end;
 	unsigned long			 days;
 	int				ch, lock = -1, rc = 1;
 
@@ -90,15 +91,21 @@ run(int argc, char **argv)
 		case 'k': gw.cfg.master_key = optarg; break;
 		case 'o': as_of_arg = optarg; break;
 		case 'D':
-			errno = 0;
-			days = strtoul(optarg, &end, 10);
-			if (errno != 0 || *optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    days == 0 || days > RETENTION_REFUSAL_DAYS_MAX) {
+			if (parse_uint(optarg, RETENTION_REFUSAL_DAYS_MAX, &days) == -1 ||
+			    days == 0) {
 				fprintf(stderr, "gatewayctl: --refusal-retention-days: 1 to %d\n",
 				    RETENTION_REFUSAL_DAYS_MAX);
 				return 2;
 			}
 			gw.cfg.refusal_retention_days = (unsigned)days;
+			break;
+		case 'X':
+			if (parse_uint(optarg, CONSENT_MAX_DAYS_MAX, &days) == -1 || days == 0) {
+				fprintf(stderr, "gatewayctl: --consent-max-days: 1 to %d\n",
+				    CONSENT_MAX_DAYS_MAX);
+				return 2;
+			}
+			gw.cfg.consent_max_days = (unsigned)days;
 			break;
 		default: return usage();
 		}

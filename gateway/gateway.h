@@ -45,9 +45,17 @@ struct config {
 	int		 stats_threshold; /* small counts below it are suppressed (>= 5) */
 	unsigned	 retention_interval; /* seconds between retention sweeps; 0: none */
 	unsigned	 refusal_retention_days; /* a refused disclosure keeps its family (365) */
+	unsigned	 consent_max_days; /* a consent lasts at most this long (CONSENT_MAX_DAYS) */
 	unsigned	 read_limit;	/* reads of families' records a minute per principal; 0: none */
 	unsigned	 read_burst;	/* ... of which at once */
 };
+
+/* A consent's longest life: one recorded without an expiry, or with a later
+ * one, expires this many days after it was given (the family is asked
+ * again), so that no family is kept in an identifiable form for good by a
+ * consent nobody revisits. Three years; --consent-max-days 1 to the max. */
+#define CONSENT_MAX_DAYS	1095
+#define CONSENT_MAX_DAYS_MAX	36525
 
 /* Fills c with the embedded defaults. */
 void	config_defaults(struct config *c);

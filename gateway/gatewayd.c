@@ -59,11 +59,13 @@ usage(void)
 	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
 	    "                [--retention-interval SECONDS] [--refusal-retention-days N]\n"
 	    "                [--max-hold-days N] [--read-limit PER_MIN[:BURST]]\n"
+	    "                [--consent-max-days N]\n"
 	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/;\n"
 	    "  a sweep every 3600 s; a refused disclosure keeps its family %d days,\n"
-	    "  whatever agency and purpose it named (--refusal-retention-days)\n",
-	    RETENTION_REFUSAL_DAYS);
+	    "  whatever agency and purpose it named (--refusal-retention-days);\n"
+	    "  a consent lasts at most %d days (--consent-max-days)\n",
+	    RETENTION_REFUSAL_DAYS, CONSENT_MAX_DAYS);
 }
 
 /* The longest --delivery-backoff base or cap: retry.c's 7 days, in ms. */
@@ -320,6 +322,7 @@ main(int argc, char **argv)
 		{ "stats-threshold", required_argument, NULL, 'S' },
 		{ "retention-interval", required_argument, NULL, 'r' },
 		{ "refusal-retention-days", required_argument, NULL, 'D' },
+		{ "consent-max-days", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -437,6 +440,14 @@ main(int argc, char **argv)
 				return 2;
 			}
 			gw.cfg.refusal_retention_days = (unsigned)n;
+			break;
+		case 'X':
+			if (parse_uint(optarg, CONSENT_MAX_DAYS_MAX, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --consent-max-days: 1 to %d\n",
+				    CONSENT_MAX_DAYS_MAX);
+				return 2;
+			}
+			gw.cfg.consent_max_days = (unsigned)n;
 			break;
 		case 'H':
 			if (parse_uint(optarg, 366, &n) == -1 || n == 0) {

@@ -347,6 +347,69 @@ sweep_note_job(struct store_conn *c, void *arg)
 	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
 }
 
+/*
+ * Consents recorded before consents had a longest life (gateway.h
+ * CONSENT_MAX_DAYS) and still live without an expiry are given one, granted
+ * + the longest life, with a "consent.limited" ledger entry each: a consent
+ * nobody revisits no longer keeps its family identifiable for good. Rounds
+ * of LIMIT_BATCH consents, one writer job each; a consent so old that its
+ * new expiry has passed ends at once, and the sweep that follows measures
+ * its retention from then.
+ */
+#define LIMIT_BATCH	64
+
+struct limit_job {
+	struct gateway	*gw;
+	int		 done;		/* fewer than a full round were left */
+	long long	 limited;
+};
+
+static int
+limit_job(struct store_conn *c, void *arg)
+{
+	struct limit_job	*j = arg;
+	struct consent_row	 rows[LIMIT_BATCH];
+	struct ledger_entry	 e;
+	char			 reason[96], t[32];
+	int64_t			 until;
+	int			 n, i, rc;
+
+	if ((n = store_consents_open_ended(c, rows, LIMIT_BATCH)) < 0)
+		return -1;
+	j->done = n < LIMIT_BATCH;
+	for (i = 0; i < n; i++) {
+		until = rows[i].granted_us + (int64_t)j->gw->cfg.consent_max_days * RETENTION_DAY_US;
+		if ((rc = store_consent_set_expiry(c, rows[i].id, until)) == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		snprintf(reason, sizeof(reason), "expires_at=%s limit_days=%u",
+		    store_time_fmt(until, t), j->gw->cfg.consent_max_days);
+		e = (struct ledger_entry){ .actor = "system", .actor_role = "system",
+		    .action = "consent.limited", .family_pseudonym = rows[i].family_pseudonym,
+		    .object_id = rows[i].id, .reason = reason };
+		if (ledger_append(j->gw->ledger, c, &e, NULL, NULL) != 0)
+			return -1;
+		j->limited++;
+	}
+	return 0;
+}
+
+static int
+limit_open_ended(struct gateway *gw)
+{
+	struct limit_job	j = { .gw = gw };
+
+	do {
+		if (writer_submit(gw->writer, limit_job, &j) != 0)
+			return -1;
+	} while (!j.done);
+	if (j.limited > 0)
+		log_info("retention: %lld consents without an expiry now end %u days after they "
+		    "were given", j.limited, gw->cfg.consent_max_days);
+	return 0;
+}
+
 int
 retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
     struct retention_summary *sum)
@@ -359,6 +422,10 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 	int			 rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
+	if (limit_open_ended(gw) == -1) {
+		log_errx("retention sweep failed: consents without an expiry could not be limited");
+		return -1;
+	}
 	if ((c = store_read_begin(gw->store)) == NULL)
 		return -1;
 	rc = store_retention_families(c, collect_cb, &cand);

@@ -150,6 +150,12 @@ int	store_consent_withdraw(struct store_conn *, const char *id, int64_t when_us,
  * count or -1. */
 int	store_consents_for(struct store_conn *, const char *family_pseudonym,
 	    const char *agency_id, const char *purpose, struct consent_row *out, int max);
+/* Up to max live consents recorded without an expiry (before consents had a
+ * longest life), oldest first: the count or -1. */
+int	store_consents_open_ended(struct store_conn *, struct consent_row *out, int max);
+/* Gives a consent without an expiry this one: 0 set, 1 it has one (or
+ * there is no such consent), -1 error. */
+int	store_consent_set_expiry(struct store_conn *, const char *id, int64_t expires_us);
 
 /* store_ledger.c */
 struct ledger_record;

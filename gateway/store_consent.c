@@ -1,6 +1,8 @@
 /*
  * store_consent.c: the consents table. A consent is never deleted or
- * edited after it is recorded, except that withdrawal stamps it, once.
+ * edited after it is recorded, except that withdrawal stamps it, once, and
+ * that one recorded without an expiry (before consents had a longest life,
+ * gateway.h consent_max_days) is given one, once.
  */
 #include <string.h>
 
@@ -152,4 +154,46 @@ store_consents_for(struct store_conn *c, const char *pseudonym, const char *agen
 	if (rc != SQLITE_DONE)
 		return -1;
 	return n;
+}
+
+int
+store_consents_open_ended(struct store_conn *c, struct consent_row *out, int max)
+{
+	static const char	*sql = "SELECT " CONSENT_COLS " FROM consents "
+				    "WHERE expires_us = 0 AND withdrawn_us = 0 ORDER BY rowid LIMIT ?";
+	sqlite3_stmt		*st;
+	int			 n = 0, rc;
+
+	if (max <= 0 || (st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int(st, 1, max))
+		return store_bind_failed(c, st);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		row_from(st, &out[n++]);
+	if (n < max && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+store_consent_set_expiry(struct store_conn *c, const char *id, int64_t expires_us)
+{
+	static const char	*sql = "UPDATE consents SET expires_us = ?2 "
+				    "WHERE id = ?1 AND expires_us = 0";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 2, expires_us))
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }

@@ -16,8 +16,54 @@ test_consent_evidence_not_stored_in_plain_text() {
 	! grep -a -q 'FAM-100' "$GW_DB" "$GW_DB-wal" 2>/dev/null
 }
 test_consent_with_expiry_in_future() {
-	req staff POST /v1/consents "$(body FAM-101 oakfield-primary education_support e 2030-01-01)"
-	expect 201 && jget .expires_at | grep -q '^2030-01-01T23:59:59'
+	local d; d=$(date -u -d '+1 year' +%F)
+	req staff POST /v1/consents "$(body FAM-101 oakfield-primary education_support e "$d")"
+	expect 201 && jget .expires_at | grep -q "^${d}T23:59:59" &&
+	[ "$(jget .expiry_limited)" = null ]
+}
+# Information is kept in an identifiable form only for a limited time: no
+# consent lasts for good. One given without an expiry ends 1095 days after
+# it was given (--consent-max-days); a later date asked for is cut to that,
+# and the reply says so.
+test_consent_has_a_longest_life() {
+	local g e
+	req staff POST /v1/consents "$(body FAM-105 oakfield-primary education_support e)"
+	expect 201 || return 1
+	g=$(date -u -d "$(jget .granted_at)" +%s) && e=$(date -u -d "$(jget .expires_at)" +%s) || return 1
+	[ $((e - g)) -eq $((1095 * 86400)) ] && [ "$(jget .expiry_limited)" = null ] || return 1
+	req staff POST /v1/consents "$(body FAM-105 oakfield-primary education_support e "$(date -u -d '+20 years' +%F)")"
+	expect 201 || return 1
+	g=$(date -u -d "$(jget .granted_at)" +%s) && e=$(date -u -d "$(jget .expires_at)" +%s) || return 1
+	[ $((e - g)) -eq $((1095 * 86400)) ] && [ "$(jget .expiry_limited)" = true ] &&
+	[ "$(jget .expiry_limit_days)" = 1095 ] &&
+	[ "$(db "SELECT count(*) FROM consents WHERE expires_us = 0")" = 0 ]
+}
+# A consent recorded before consents had a longest life (no expiry) is
+# given one at the next retention sweep (start-up), with a consent.limited
+# ledger entry: one given more than the longest life ago no longer
+# authorises a disclosure; a recent one does, and now ends.
+test_consent_without_expiry_from_before_the_limit_is_limited() {
+	local old new
+	req staff POST /v1/consents "$(body FAM-106 oakfield-primary education_support e)"
+	expect 201 || return 1; old=$(jget .consent_id)
+	req staff POST /v1/consents "$(body FAM-107 oakfield-primary education_support e)"
+	expect 201 || return 1; new=$(jget .consent_id)
+	gw_stop || return 1
+	# As an older gateway left them: no expiry; one given four years ago.
+	sqlite3 "$GW_DB" "UPDATE consents SET expires_us = 0 WHERE id IN ('$old', '$new');
+	    UPDATE consents SET granted_us = granted_us - 4 * 365 * 86400000000 WHERE id = '$old';" || return 1
+	gw_start --consent-max-days 1095 || return 1
+	local i
+	for i in $(seq 100); do
+		[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'consent.limited'")" = 2 ] && break
+		sleep 0.1
+	done
+	[ "$(db "SELECT count(*) FROM consents WHERE expires_us = 0")" = 0 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'consent.limited' AND object_id = '$old' AND reason LIKE '%limit_days=1095%'")" = 1 ] || return 1
+	req staff POST /v1/disclosures '{"family_id":"FAM-106","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
+	expect 403 no_consent || return 1
+	req staff POST /v1/disclosures '{"family_id":"FAM-107","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
+	expect 201
 }
 test_consent_expiry_in_past_refused() {
 	req staff POST /v1/consents "$(body FAM-101 oakfield-primary education_support e 2020-01-01)"

@@ -77,8 +77,11 @@ test_one_record_within_retention_keeps_the_family(void **state)
 	    RETENTION_EXPIRED);
 }
 
+/* A live consent (its anchor not yet known) keeps its family. No consent
+ * stays live for good: each has an expiry, at most --consent-max-days after
+ * it was given (test_consents test_consent_has_a_longest_life). */
 static void
-test_live_consent_never_expires(void **state)
+test_live_consent_keeps_the_family(void **state)
 {
 	struct retention_anchor	a[] = { { "oakfield-primary", "education_support", RETENTION_FOREVER, 0 } };
 	int64_t			until;
@@ -195,7 +198,7 @@ main(void)
 		cmocka_unit_test(test_record_past_retention_expires),
 		cmocka_unit_test(test_retention_boundary_is_the_last_day_kept),
 		cmocka_unit_test(test_one_record_within_retention_keeps_the_family),
-		cmocka_unit_test(test_live_consent_never_expires),
+		cmocka_unit_test(test_live_consent_keeps_the_family),
 		cmocka_unit_test(test_unknown_interest_keeps_the_family),
 		cmocka_unit_test(test_family_without_records_expires),
 		cmocka_unit_test(test_refused_disclosure_to_an_unknown_agency_expires),
