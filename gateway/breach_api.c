@@ -41,6 +41,7 @@
 /* The register's key in family_keys: never a family (not 64 hex digits). */
 #define REGISTER_KEY	"register:breaches"
 #define LIST_MAX	1000
+#define MAX_ACCESS_REASON	2000	/* bytes of X-Access-Reason, as elsewhere */
 
 /* ---- reading the register ---- */
 
@@ -671,42 +672,108 @@ list_cb(const struct breach_row *b, void *arg)
 struct read_job {
 	struct gateway		*gw;
 	const struct principal	*who;
-	const char		*object_id;
+	const char		*breach_id;	/* NULL: the list */
+	const char		*reason;
 };
 
+/* The read and its reason (sealed under the register key), and its ledger
+ * entry carrying the row's digest: the record of access. */
 static int
 read_job(struct store_conn *c, void *arg)
 {
-	struct read_job	*j = arg;
+	struct read_job		*j = arg;
+	struct breach_read_row	 r;
+	unsigned char		*ct = NULL;
+	size_t			 ctlen = 0;
+	int			 rc = -1;
 
-	return append(j->gw, c, j->who, "breach.register_read", j->object_id, NULL, NULL, NULL);
+	memset(&r, 0, sizeof(r));
+	store_new_id("brr_", r.id, sizeof(r.id));
+	snprintf(r.breach_id, sizeof(r.breach_id), "%s", j->breach_id ? j->breach_id : "");
+	r.read_us = store_now_us();
+	snprintf(r.actor, sizeof(r.actor), "%s", j->who->id);
+	snprintf(r.actor_role, sizeof(r.actor_role), "%s", role_name(j->who->role));
+	if (vault_seal(j->gw->vault, c, REGISTER_KEY, j->reason, strlen(j->reason), &ct,
+	    &ctlen) != 0)
+		goto out;
+	r.reason_ct = ct;
+	r.reason_ctlen = ctlen;
+	if (store_breach_read_digest(&r, r.record_digest) == -1 ||
+	    append(j->gw, c, j->who, "breach.register_read", j->breach_id, NULL,
+	    r.record_digest, &r.ledger_seq) == -1 ||
+	    store_breach_read_insert(c, &r) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(ct);
+	return rc;
 }
 
-/* The auditor holds no personal data: the register without free text. */
+/* A reason given: X-Access-Reason with something besides blanks. */
 static int
-full_view(const struct principal *who)
+has_reason(const char *s)
 {
-	return who->role != ROLE_AUDITOR;
+	if (s == NULL)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t')
+			return 1;
+	return 0;
 }
 
-/* A read of the free text is an access to what may be personal data: it
- * is recorded before the reply goes out. 0 or -1. */
+/*
+ * Who sees the free text: not the auditor (who holds no personal data), and
+ * anyone else only with a reason (X-Access-Reason), since the text may name
+ * the people a breach touched: the read is then recorded with its reason
+ * (read_job) before the reply goes out. Without one the register comes
+ * without free text, deadlines and flags all there, "free_text": false.
+ * Returns 1 full view, 0 without free text, -1 answered (a reason too long).
+ */
 static int
-record_read(struct request *r, const char *object_id)
+read_mode(struct request *r, struct response *rs, const char **reason)
 {
-	struct read_job	j = { .gw = r->gw, .who = r->who, .object_id = object_id };
+	*reason = req_header(r, "X-Access-Reason");
+	if (*reason != NULL && strlen(*reason) > MAX_ACCESS_REASON) {
+		resp_error(rs, 400, "access_reason_too_long",
+		    "The X-Access-Reason header is too long.", NULL);
+		return -1;
+	}
+	return r->who->role != ROLE_AUDITOR && has_reason(*reason);
+}
 
-	if (!full_view(r->who))
+/* 0 recorded (or nothing to record), -1 not. */
+static int
+record_read(struct request *r, int full, const char *breach_id, const char *reason)
+{
+	struct read_job	j = { .gw = r->gw, .who = r->who, .breach_id = breach_id,
+			    .reason = reason };
+
+	if (!full)
 		return 0;
 	return writer_submit(r->gw->writer, read_job, &j);
+}
+
+/* What the reply says about the free text: shown, or how to get it. */
+static void
+say_free_text(json_t *out, const struct principal *who, int full)
+{
+	json_object_set_new(out, "free_text", json_boolean(full));
+	if (!full && who->role != ROLE_AUDITOR)
+		json_object_set_new(out, "free_text_withheld", json_string(
+		    "send X-Access-Reason to read what happened, to whom and what was done: "
+		    "the read is recorded with its reason"));
 }
 
 static void
 breach_list(struct request *r, struct response *rs)
 {
-	struct list	 l = { .gw = r->gw, .full = full_view(r->who), .now_us = store_now_us() };
+	struct list	 l = { .gw = r->gw, .now_us = store_now_us() };
+	const char	*reason;
+	json_t		*out;
 	int		 rc;
 
+	if ((l.full = read_mode(r, rs, &reason)) == -1)
+		return;
 	if ((l.c = store_read_begin(r->gw->store)) == NULL) {
 		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
 		return;
@@ -714,13 +781,15 @@ breach_list(struct request *r, struct response *rs)
 	l.items = json_array();
 	rc = store_breaches_each(l.c, LIST_MAX, list_cb, &l);
 	store_read_end(r->gw->store, l.c);
-	if (rc != 0 || record_read(r, NULL) != 0) {
+	if (rc != 0 || record_read(r, l.full, NULL, reason) != 0) {
 		json_decref(l.items);
 		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
 		return;
 	}
-	resp_json(rs, 200, json_pack("{s:o, s:I, s:b}", "breaches", l.items,
-	    "overdue", (json_int_t)l.overdue, "free_text", l.full));
+	out = json_pack("{s:o, s:I}", "breaches", l.items, "overdue", (json_int_t)l.overdue);
+	if (out != NULL)
+		say_free_text(out, r->who, l.full);
+	resp_json(rs, 200, out);
 }
 
 static void
@@ -728,16 +797,19 @@ breach_show(struct request *r, struct response *rs)
 {
 	struct store_conn	*c;
 	struct breach_row	 b;
+	const char		*reason;
 	json_t			*v = NULL;
-	int			 rc;
+	int			 rc, full;
 
+	if ((full = read_mode(r, rs, &reason)) == -1)
+		return;
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
 		return;
 	}
 	rc = store_breach_get(c, r->params[0], &b);
 	if (rc == 0) {
-		v = breach_view(r->gw, c, &b, full_view(r->who), store_now_us());
+		v = breach_view(r->gw, c, &b, full, store_now_us());
 		free(b.text_ct);
 	}
 	store_read_end(r->gw->store, c);
@@ -745,11 +817,12 @@ breach_show(struct request *r, struct response *rs)
 		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
 		return;
 	}
-	if (v == NULL || record_read(r, r->params[0]) != 0) {
+	if (v == NULL || record_read(r, full, r->params[0], reason) != 0) {
 		json_decref(v);
 		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
 		return;
 	}
+	say_free_text(v, r->who, full);
 	resp_json(rs, 200, v);
 }
 

@@ -385,6 +385,21 @@ int	store_breaches_each(struct store_conn *, int max,
 /* The decisions and amendments of a breach, oldest first; same contract. */
 int	store_breach_events_each(struct store_conn *, const char *breach_id,
 	    int (*fn)(const struct breach_event_row *, void *), void *arg);
+/* A read of the register's free text (migration 060), with its reason
+ * sealed under the register key. breach_id "" for the whole list. */
+struct breach_read_row {
+	char		 id[40];
+	char		 breach_id[40];
+	int64_t		 read_us;
+	char		 actor[160];
+	char		 actor_role[32];
+	const unsigned char *reason_ct;		/* borrowed */
+	size_t		 reason_ctlen;
+	unsigned char	 record_digest[32];
+	int64_t		 ledger_seq;
+};
+int	store_breach_read_digest(const struct breach_read_row *, unsigned char out[32]);
+int	store_breach_read_insert(struct store_conn *, const struct breach_read_row *);
 /* Breaches without any decision whose earliest recorded awareness is more
  * than deadline_us before now_us. 0 and *count, or -1. */
 int	store_breaches_overdue(struct store_conn *, int64_t now_us, int64_t deadline_us,

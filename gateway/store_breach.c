@@ -81,6 +81,44 @@ store_breach_event_digest(const struct breach_event_row *r, unsigned char out[32
 }
 
 int
+store_breach_read_digest(const struct breach_read_row *r, unsigned char out[32])
+{
+	struct store_digest	*d = store_digest_begin("breach_read/v1");
+
+	store_digest_str(d, r->id);
+	store_digest_str(d, r->breach_id);
+	store_digest_int(d, r->read_us);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_blob(d, r->reason_ct, r->reason_ctlen);
+	return store_digest_end(d, out);
+}
+
+int
+store_breach_read_insert(struct store_conn *c, const struct breach_read_row *r)
+{
+	static const char	*sql = "INSERT INTO breach_reads (id, breach_id, read_us, actor, "
+				    "actor_role, reason_ct, record_digest, ledger_seq) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC) ||
+	    (r->breach_id[0] != '\0' ?
+	    sqlite3_bind_text(st, 2, r->breach_id, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, 2)) ||
+	    sqlite3_bind_int64(st, 3, r->read_us) ||
+	    sqlite3_bind_text(st, 4, r->actor, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 5, r->actor_role, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 6, r->reason_ct, (int)r->reason_ctlen, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 7, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 8, r->ledger_seq))
+		return store_bind_failed(c, st);
+	return store_step_done(c, st, "insert breach read");
+}
+
+int
 store_breach_insert(struct store_conn *c, const struct breach_row *r)
 {
 	static const char	*sql = "INSERT INTO breaches (id, recorded_us, recorded_by, "

@@ -157,6 +157,39 @@ test_auditor_reads_register_without_free_text() {
 	[ "$(jget "[.breaches[].history[] | has(\"regulator_reason\"), has(\"reason\")] | any")" = false ] &&
 	[ "$(jget ".breaches[] | select(.breach_id==\"$LATE\") | .decision.late")" = true ]
 }
+# Dated and signed records of all access to sensitive information, with the
+# reasons: a breach's free text (which may name the people it touched) is
+# shown only with an X-Access-Reason, and that read is recorded with the
+# reason sealed (breach_reads) and a breach.register_read ledger entry
+# carrying the row's digest; without a reason the register comes without
+# free text and nothing is recorded.
+test_breach_free_text_read_needs_a_reason() {
+	local n0 n1 seq
+	n0=$(db "SELECT count(*) FROM ledger_entries WHERE action = 'breach.register_read'")
+	req trustee1 GET "/v1/breaches/$FRESH"
+	expect 200 && [ "$(jget .free_text)" = false ] && [ "$(jget 'has("description")')" = false ] &&
+	[ "$(jget 'has("measures")')" = false ] && [ -n "$(jget .free_text_withheld)" ] &&
+	[ "$(jget .approx_people)" = 3 ] || return 1
+	req staff GET /v1/breaches
+	expect 200 && [ "$(jget .free_text)" = false ] &&
+	[ "$(jget '[.breaches[] | has("description")] | any')" = false ] || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'breach.register_read'")" = "$n0" ] || return 1
+	req trustee1 GET "/v1/breaches/$FRESH" "" -H 'X-Access-Reason: Board review of Reason-Marker-B5'
+	expect 200 && [ "$(jget .free_text)" = true ] && [ "$(jget .measures)" = "Also changed the mailing list" ] || return 1
+	req staff GET /v1/breaches "" -H 'X-Access-Reason: Weekly check'
+	expect 200 && [ "$(jget .free_text)" = true ] &&
+	[ "$(jget '[.breaches[] | has("description")] | all')" = true ] || return 1
+	n1=$(db "SELECT count(*) FROM ledger_entries WHERE action = 'breach.register_read'")
+	[ "$n1" = $((n0 + 2)) ] || return 1
+	seq=$(db "SELECT ledger_seq FROM breach_reads WHERE breach_id = '$FRESH' AND actor_role = 'trustee'")
+	[ -n "$seq" ] &&
+	[ "$(db "SELECT hex(record_digest) FROM ledger_entries WHERE seq = $seq")" = \
+	  "$(db "SELECT hex(record_digest) FROM breach_reads WHERE ledger_seq = $seq")" ] &&
+	[ "$(db "SELECT count(*) FROM breach_reads WHERE breach_id IS NULL AND actor_role = 'staff'")" = 1 ] &&
+	! grep -a -q 'Reason-Marker-B5' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null || return 1
+	req trustee1 GET "/v1/breaches/$FRESH" "" -H "X-Access-Reason: $(head -c 2001 /dev/zero | tr '\0' x)"
+	expect 400 access_reason_too_long
+}
 test_unknown_breach_404() {
 	req dp_trustee POST /v1/breaches/brc_nosuch/decision "$(decision)"
 	expect 404 not_found
@@ -197,6 +230,7 @@ run test_amendment_needs_a_change
 run test_register_rows_cannot_be_updated_or_deleted
 run test_free_text_sealed_at_rest
 run test_auditor_reads_register_without_free_text
+run test_breach_free_text_read_needs_a_reason
 run test_unknown_breach_404
 run test_every_step_is_a_ledger_entry
 run test_ledger_still_verifies
