@@ -181,8 +181,29 @@ struct file_job {
 	const struct principal	*who;
 	struct request_row	 row;
 	const char		*family_id, *reference, *dnn_reason;
-	int			 outcome;	/* 1: the family's data was erased */
+	int			 erased;	/* the family's records were erased */
 };
+
+/* As seal(), but for a family whose key is destroyed (its records were
+ * erased or expired) the value is not kept: the placeholder "erased" stands
+ * in, as for a decision's reason, and unseal() reports the family erased
+ * whatever the bytes, since there is no key. *erased set then. */
+static int
+seal_or_erased(struct gateway *gw, struct store_conn *c, const char *pseudonym,
+    const char *s, unsigned char **ct, size_t *ctlen, int *erased)
+{
+	int	rc;
+
+	if ((rc = seal(gw, c, pseudonym, s, ct, ctlen)) != 1)
+		return rc;
+	*erased = 1;
+	if (s == NULL)
+		return 0;
+	if ((*ct = (unsigned char *)strdup("erased")) == NULL)
+		return -1;
+	*ctlen = strlen("erased");
+	return 0;
+}
 
 static int
 file_job(struct store_conn *c, void *arg)
@@ -193,13 +214,17 @@ file_job(struct store_conn *c, void *arg)
 	char			 msg[256];
 	int			 rc;
 
-	if ((rc = seal(j->gw, c, j->row.family_pseudonym, j->family_id, &fid,
-	    &j->row.family_id_ctlen)) != 0 ||
-	    (rc = seal(j->gw, c, j->row.family_pseudonym, j->reference, &ref,
-	    &j->row.reference_ctlen)) != 0 ||
-	    (rc = seal(j->gw, c, j->row.family_pseudonym, j->dnn_reason, &dnn,
-	    &j->row.dnn_reason_ctlen)) != 0) {
-		j->outcome = rc;
+	/* A request about a family whose records were erased is filed like
+	 * any other, so that the agency learns nothing from filing (before, a
+	 * 409 family_erased told it the family had been known and erased): the
+	 * trustees see the family's records are gone (request_show) and
+	 * decide what to answer. */
+	if ((rc = seal_or_erased(j->gw, c, j->row.family_pseudonym, j->family_id, &fid,
+	    &j->row.family_id_ctlen, &j->erased)) != 0 ||
+	    (rc = seal_or_erased(j->gw, c, j->row.family_pseudonym, j->reference, &ref,
+	    &j->row.reference_ctlen, &j->erased)) != 0 ||
+	    (rc = seal_or_erased(j->gw, c, j->row.family_pseudonym, j->dnn_reason, &dnn,
+	    &j->row.dnn_reason_ctlen, &j->erased)) != 0) {
 		rc = -1;
 		goto out;
 	}
@@ -220,7 +245,8 @@ file_job(struct store_conn *c, void *arg)
 	    j->row.id, j->row.created_us, j->who->id)) != 0)
 		goto out;
 	snprintf(msg, sizeof(msg), "Request %s from %s (%s) awaits the decision of %d "
-	    "trustees.", j->row.id, j->row.agency_id, j->row.legal_basis, j->row.quorum);
+	    "trustees.%s", j->row.id, j->row.agency_id, j->row.legal_basis, j->row.quorum,
+	    j->erased ? " The family's records were erased before it was filed." : "");
 	rc = store_trustee_notice_insert(c, j->row.id, "request_filed", msg, j->row.created_us);
 out:
 	j->row.family_id_ct = j->row.reference_ct = j->row.dnn_reason_ct = NULL;
@@ -377,12 +403,8 @@ request_file(struct request *r, struct response *rs)
 	if (writer_submit(r->gw->writer, file_job, &j) != 0) {
 		free(fields_s);
 		free(kinds_s);
-		if (j.outcome == 1)
-			resp_error(rs, 409, "family_erased",
-			    "This family's records were erased; there is nothing to supply.", NULL);
-		else
-			resp_error(rs, 503, "store_unavailable",
-			    "The request could not be recorded; nothing was kept. Try again.", NULL);
+		resp_error(rs, 503, "store_unavailable",
+		    "The request could not be recorded; nothing was kept. Try again.", NULL);
 		return;
 	}
 	free(fields_s);
@@ -581,7 +603,7 @@ request_show(struct request *r, struct response *rs)
 	const char			*reason = req_header(r, "X-Access-Reason");
 	char				*fid = NULL, *ref = NULL, *dnn = NULL;
 	json_t				*out;
-	int				 nd = 0, rc, erased = 0, personal;
+	int				 nd = 0, rc, erased = 0, personal, keystate = 0;
 
 	if (reason != NULL && strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
@@ -596,6 +618,12 @@ request_show(struct request *r, struct response *rs)
 	if (rc == 0 && !may_see(r->who, rq))
 		rc = 1;
 	if (rc == 0 && (nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0)
+		rc = -1;
+	/* The charity's side sees whether the family's records still exist
+	 * (a request filed after they were erased, or erased since); the
+	 * requesting agency learns it only from what the trustees answer. */
+	if (rc == 0 && r->who->role != ROLE_AGENCY &&
+	    (keystate = store_family_key_state(c, rq->family_pseudonym)) < 0)
 		rc = -1;
 	/* Personal data only once approved, and only with a reason. */
 	personal = rc == 0 && has_text(reason) && strcmp(rq->state, "approved") == 0;
@@ -619,6 +647,9 @@ request_show(struct request *r, struct response *rs)
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 		goto out;
 	}
+	if (keystate != 0)
+		json_object_set_new(out, "family_records", json_string(keystate == 2 ?
+		    "erased" : "held"));
 	if (personal) {
 		struct read_job	j = { .gw = r->gw, .who = r->who, .rq = rq,
 		    .action = "request.read", .reason = reason };

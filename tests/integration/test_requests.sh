@@ -550,6 +550,35 @@ test_erasure_allowed_once_the_only_request_is_refused() {
 	req staff POST "/v1/families/$fam/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
 	expect 200 && [ "$(jget .status)" = erased ]
 }
+# A police filing about a family whose records were erased is answered as
+# any other (202, the same fields): a 409 family_erased told the agency the
+# family had been known to the charity and erased. The trustees see it
+# (family_records, their notice) and decide; an approved statement holds no
+# content. Follows test_erasure_allowed_once_the_only_request_is_refused.
+test_request_about_an_erased_family_tells_the_agency_nothing() {
+	local fam=FAM-Hold-Marker-73 rid keys control
+	req agency:police POST /v1/requests "$(jq -cn --arg f FAM-Live-Control --arg from "$FROM" --arg to "$TO" \
+	    '{family_id:$f, legal_basis:"crime_sch2_p2", reference:"x", fields:["child_name"], period:{from:$from, to:$to}}')"
+	expect 202 || return 1
+	control=$(jget '[keys[] | select(. != "ledger")] | join(",")')
+	req agency:police POST /v1/requests "$(jq -cn --arg f "$fam" --arg from "$FROM" --arg to "$TO" \
+	    '{family_id:$f, legal_basis:"crime_sch2_p2", reference:"Ref-Erased-Marker-9", fields:["child_name"], period:{from:$from, to:$to}}')"
+	expect 202 && [ "$(jget .status)" = awaiting_approval ] || return 1
+	keys=$(jget '[keys[] | select(. != "ledger")] | join(",")'); rid=$(jget .request_id)
+	[ "$keys" = "$control" ] || return 1
+	req agency:police GET "/v1/requests/$rid"
+	expect 200 && [ "$(jget .family_records)" = null ] && [ "$(jget .status)" = awaiting_approval ] || return 1
+	req trustee1 GET "/v1/requests/$rid"
+	expect 200 && [ "$(jget .family_records)" = erased ] || return 1
+	db "SELECT message FROM trustee_notices WHERE request_id='$rid' AND kind='request_filed'" | grep -q 'erased' || return 1
+	! grep -a -q 'Ref-Erased-Marker-9' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null || return 1
+	decide trustee1 "$rid" approve && expect 201 || return 1
+	decide trustee2 "$rid" approve && expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 || return 1
+	req trustee1 GET "/v1/requests/$rid" "" -H 'X-Access-Reason: checking the erased request'
+	expect 200 && [ "$(jget .family_id)" = null ] && [ "$(jget .reference)" = null ]
+}
 # A do_not_notify hold does not outlive its request unseen: closing the
 # request makes the hold due for review now (flagged overdue until a
 # safeguarding lead lifts it, the lift marked as after its review date).
@@ -791,6 +820,7 @@ run test_approved_request_shows_personal_data_with_a_reason
 run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
 run test_erasure_allowed_once_the_only_request_is_refused
+run test_request_about_an_erased_family_tells_the_agency_nothing
 run test_do_not_notify_holds_the_family_notification
 run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
 run test_without_do_not_notify_the_family_is_told
