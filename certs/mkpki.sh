@@ -181,7 +181,8 @@ trustee1 trustee Catherine Read
 trustee2 trustee Ruth Okafor
 trustee3 trustee Tom Bennett
 dp_trustee dp_trustee Helen Marsh
-auditor auditor Imran Qureshi"
+auditor auditor Imran Qureshi
+operator operator Monitoring"
 echo "$ROLES" | while read -r name ou cn; do
 	issue "$CAK" "$CAC" "/O=$ORG/OU=$ou/CN=$cn" client_ext "$pki/$name.key" "$pki/$name.crt"
 done
@@ -264,7 +265,7 @@ keymatch() {
 C="-CAfile $CAC"
 verify pass "server.crt" $C -purpose sslserver "$pki/server.crt"
 verify pass "gateway-client.crt" $C -purpose sslclient "$pki/gateway-client.crt"
-for name in staff staff2 safeguarding_lead trustee1 trustee2 trustee3 dp_trustee auditor; do
+for name in staff staff2 safeguarding_lead trustee1 trustee2 trustee3 dp_trustee auditor operator; do
 	verify pass "$name.crt" $C -purpose sslclient "$pki/$name.crt"
 	verify pass "$name.crt with CRL" $C -crl_check -CRLfile "$pki/crl.pem" -purpose sslclient "$pki/$name.crt"
 	verify pass "$name.crt against bundle-trust.pem" -CAfile "$pki/bundle-trust.pem" -purpose sslclient "$pki/$name.crt"

@@ -93,8 +93,18 @@ metrics(struct request *r, struct response *rs)
 	resp_text(rs, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }
 
+/*
+ * /metrics is for those who watch the service: the operator (a monitoring
+ * system's certificate, which can read nothing else) and the oversight
+ * roles (auditor, trustees). Not staff or the safeguarding lead: its live
+ * gauges (police and court requests awaiting approval, held notifications)
+ * are nothing they need, and could tip someone off.
+ */
+#define METRICS_READERS	(ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_AUDITOR) | \
+			 ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE))
+
 const struct route core_routes[] = {
-	{ "GET", "/healthz", ROLES_ANY, NULL, healthz, ROUTE_INLINE },
-	{ "GET", "/metrics", ROLES_CHARITY, NULL, metrics, 0 },
+	{ "GET", "/healthz", ROLES_LIVENESS, NULL, healthz, ROUTE_INLINE },
+	{ "GET", "/metrics", METRICS_READERS, NULL, metrics, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

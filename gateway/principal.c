@@ -14,6 +14,7 @@ static const char *const names[ROLE__COUNT] = {
 	[ROLE_TRUSTEE] = "trustee",
 	[ROLE_DP_TRUSTEE] = "dp_trustee",
 	[ROLE_AUDITOR] = "auditor",
+	[ROLE_OPERATOR] = "operator",
 	[ROLE_AGENCY] = "agency",
 };
 

@@ -16,6 +16,7 @@ enum role {
 	ROLE_TRUSTEE,
 	ROLE_DP_TRUSTEE,
 	ROLE_AUDITOR,
+	ROLE_OPERATOR,		/* monitoring and operations: /healthz, /metrics only */
 	ROLE_AGENCY,
 	ROLE__COUNT
 };
@@ -25,6 +26,10 @@ enum role {
 #define ROLES_CHARITY	(ROLE_BIT(ROLE_STAFF) | ROLE_BIT(ROLE_SAFEGUARDING_LEAD) | \
 			 ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE) | ROLE_BIT(ROLE_AUDITOR))
 #define ROLES_ANY	(ROLES_CHARITY | ROLE_BIT(ROLE_AGENCY))
+/* The operator (OU=operator: a monitoring system, whoever runs the
+ * service) holds no one's data: it is in neither mask above, and reaches
+ * only the routes that name it (health.c). */
+#define ROLES_LIVENESS	(ROLES_ANY | ROLE_BIT(ROLE_OPERATOR))
 
 struct agency;
 

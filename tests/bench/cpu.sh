@@ -57,7 +57,7 @@ LG=("$B/bench/loadgen" --cacert "$PKI/bundle-trust.pem" --cert "$PKI/staff.crt" 
 "${LG[@]}" -c "$CONNS" -d 2 -m POST -b "$T/s1.json" "$URL/v1/disclosures" > /dev/null
 
 metric() {
-	curl -s --cacert "$PKI/bundle-trust.pem" --cert "$PKI/staff.crt" --key "$PKI/staff.key" \
+	curl -s --cacert "$PKI/bundle-trust.pem" --cert "$PKI/operator.crt" --key "$PKI/operator.key" \
 	    "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 # CPU ticks (user, system) by thread name (threads of one name summed).

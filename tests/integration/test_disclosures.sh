@@ -519,14 +519,14 @@ test_hold_past_review_date_flagged_overdue() {
 	disclose safeguarding_lead FAM-324 childrens-social-care safeguarding_referral '{"child_name":"x-324"}' "$(sch1_override)"
 	expect 201 || return 1
 	id=$(jget .disclosure_id)
-	req staff GET /metrics
+	req operator GET /metrics
 	printf '%s\n' "$RESP" | grep -Eq '^gateway_notifications_overdue 0(\.0*)?$' || return 1
 	# A review date is at least tomorrow: move this hold's into the past
 	# while the gateway is stopped, as if the day had gone by.
 	gw_stop || return 1
 	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = (strftime('%s','now') - 60) * 1000000 WHERE disclosure_id = '$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
-	req staff GET /metrics
+	req operator GET /metrics
 	printf '%s\n' "$RESP" | grep -Eq '^gateway_notifications_overdue 1(\.0*)?$' || { echo "# metrics: $(printf '%s' "$RESP" | grep notifications)"; return 1; }
 	req staff GET "/v1/disclosures/$id" '' -H "X-Access-Reason: $ACCESS"
 	expect 200 && [ "$(jget .notification.overdue)" = true ] && [ "$(jget .notification.state)" = held ] &&
@@ -536,7 +536,7 @@ test_hold_past_review_date_flagged_overdue() {
 	expect 200 || return 1
 	ledger_entry "$(jget .ledger.seq)" || return 1
 	[ "$(jget .reason)" = reviewed_after_review_date ] || return 1
-	req staff GET /metrics
+	req operator GET /metrics
 	printf '%s\n' "$RESP" | grep -Eq '^gateway_notifications_overdue 0(\.0*)?$' &&
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = held ]
 }

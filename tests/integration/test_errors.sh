@@ -57,6 +57,31 @@ test_metrics_prometheus_text() {
 	printf '%s' "$RESP" | grep -q '^gateway_writer_queue_depth '
 }
 test_metrics_not_for_agencies() { req agency:police GET /metrics; expect 403 role_not_permitted; }
+# Access limited to those who need it: the operator role (OU=operator, a
+# monitoring system) reads /healthz and /metrics and nothing else, every
+# other route answering 403 role_not_permitted (all of gatewayd --routes,
+# so a route added later is covered); staff and the safeguarding lead, who
+# need no monitoring, do not read /metrics (its live gauges count police
+# requests awaiting approval and held notifications).
+test_operator_reaches_only_health_and_metrics() {
+	local method path n=0
+	req operator GET /healthz; expect 200 || return 1
+	req operator GET /metrics; expect 200 && printf '%s' "$RESP" | grep -q '^gateway_writer_queue_depth ' || return 1
+	while read -r method path; do
+		case "$path" in /healthz|/metrics) continue ;; esac
+		path=$(printf '%s' "$path" | sed 's/{[a-z_]*}/x1/g')
+		if [ "$method" = POST ]; then req operator POST "$path" '{}'; else req operator "$method" "$path"; fi
+		expect 403 role_not_permitted || { echo "# operator $method $path: $STATUS"; return 1; }
+		n=$((n + 1))
+	done < <("$GATEWAYD" --routes)
+	[ "$n" -ge 25 ] || return 1
+	for who in staff safeguarding_lead; do
+		req "$who" GET /metrics; expect 403 role_not_permitted || return 1
+	done
+	for who in auditor trustee1 dp_trustee; do
+		req "$who" GET /metrics; expect 200 || return 1
+	done
+}
 
 test_sigterm_loses_nothing_acknowledged() {
 	# Fire 40 consents concurrently, SIGTERM while they are in flight: every

@@ -16,7 +16,7 @@ lg() { # loadgen ARGS... URL-PATH: one JSON line on stdout
 	    -t 1 "${@:1:$#-1}" "$GW_URL$path"
 }
 
-metric() { req staff GET /metrics; printf '%s\n' "$RESP" | awk -v m="$1" '$1 == m { print $2 }'; }
+metric() { req operator GET /metrics; printf '%s\n' "$RESP" | awk -v m="$1" '$1 == m { print $2 }'; }
 
 allowed_rows() { db "SELECT count(*) FROM disclosures WHERE decision='allowed'"; }
 

@@ -224,7 +224,7 @@ test_proofs_over_leaves_read_back_from_the_store() {
 		$CHECK inclusion "$TMP/entries.json" "$TMP/proof.json" "$TMP/cp.txt" > "$TMP/check.out" ||
 			{ echo "# seq $s"; sed 's/^/# /' "$TMP/check.out"; return 1; }
 	done
-	req staff GET /metrics
+	req operator GET /metrics
 	s=$(printf '%s\n' "$RESP" | awk '$1 == "gateway_ledger_tree_bytes" { print $2 }')
 	echo "# tree: $s bytes for $n entries"
 	[ -n "$s" ] && [ "$s" -lt $((n * 32)) ] || return 1
