@@ -502,6 +502,20 @@ request_json(const struct gateway *gw, const struct request_row *rq,
 		json_object_set_new(o, "special_category_fields", special);
 		if (who != NULL && who->role == ROLE_TRUSTEE)
 			json_object_set_new(o, "your_decision", mine ? json_string(mine) : json_null());
+		/* An approved request is a legal hold until a trustee closes it:
+		 * the trustees see when it should be closed by (approval +
+		 * --max-hold-days) and that it is overdue past that day, so
+		 * that no family is kept for good by a request nobody closed
+		 * (gateway_requests_close_overdue counts them). */
+		if (!agency && strcmp(rq->state, "approved") == 0 && rq->decided_us > 0) {
+			int64_t	by = rq->decided_us + (int64_t)gw->cfg.max_hold_days * DAY_US;
+			char	t4[32];
+
+			json_object_set_new(o, "close_by",
+			    json_stringn(store_time_fmt(by, t4), 10));
+			json_object_set_new(o, "close_overdue", json_boolean(store_now_us() >
+			    by - by % DAY_US + DAY_US - 1));
+		}
 	}
 	return o;
 }
@@ -1707,11 +1721,33 @@ awaiting_gauge(void *arg)
 	return (double)n;
 }
 
+static double
+close_overdue_gauge(void *arg)
+{
+	struct gateway		*gw = arg;
+	struct store_conn	*c;
+	int64_t			 n = 0, now = store_now_us();
+
+	if ((c = store_read_begin(gw->store)) == NULL)
+		return 0;
+	/* Overdue once the whole close_by day (UTC) has passed: approved
+	 * before today's start less --max-hold-days (as request_json). */
+	if (store_requests_approved_before(c, now - now % DAY_US -
+	    (int64_t)gw->cfg.max_hold_days * DAY_US, &n) != 0)
+		n = 0;
+	store_read_end(gw->store, c);
+	return (double)n;
+}
+
 void
 requests_metrics(struct gateway *gw)
 {
 	metrics_gauge(gw->metrics, "gateway_requests_awaiting_approval",
 	    "Police and court requests waiting for a quorum of trustees.", awaiting_gauge, gw);
+	metrics_gauge(gw->metrics, "gateway_requests_close_overdue",
+	    "Approved police and court requests not closed --max-hold-days after approval: each "
+	    "keeps its family's records under a legal hold until a trustee closes it.",
+	    close_overdue_gauge, gw);
 }
 
 const struct route request_routes[] = {

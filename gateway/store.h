@@ -803,6 +803,8 @@ int	store_trustee_notice_insert(struct store_conn *, const char *request_id,
 	    const char *kind, const char *message, int64_t now_us);
 /* Requests in a state. 0 or -1. */
 int	store_requests_count(struct store_conn *, const char *state, int64_t *count);
+/* Requests approved before before_us and still not closed: 0 and *count, or -1. */
+int	store_requests_approved_before(struct store_conn *, int64_t before_us, int64_t *count);
 /* The family's ledger entries with from_us <= time_us <= to_us, by seq. */
 int	store_family_entries(struct store_conn *, const char *pseudonym, int64_t from_us,
 	    int64_t to_us, store_ledger_entry_fn fn, void *arg);

@@ -643,6 +643,25 @@ store_requests_count(struct store_conn *c, const char *state, int64_t *count)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+int
+store_requests_approved_before(struct store_conn *c, int64_t before_us, int64_t *count)
+{
+	static const char	*sql = "SELECT count(*) FROM requests "
+				    "WHERE state = 'approved' AND decided_us < ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, before_us))
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
 /* ---- the ledger, as a statement reads it ---- */
 
 /* Steps an entries statement (seq, time_us, actor, actor_role, action,

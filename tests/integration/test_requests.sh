@@ -598,6 +598,36 @@ test_closing_a_request_makes_its_hold_due() {
 	req safeguarding_lead POST "/v1/requests/$rid/notification/lift" "$LIFT"
 	expect 200 && [ "$(db "SELECT reason FROM ledger_entries WHERE seq=$(jget .ledger.seq)")" = lifted_after_review_date ]
 }
+# Clear limits to how long information is kept: an approved request is a
+# legal hold until a trustee closes it, so one left open would keep the
+# family for good. Trustees see close_by (approval + --max-hold-days) and
+# close_overdue once that day has passed, counted in
+# gateway_requests_close_overdue; the agency sees neither.
+test_approved_request_left_open_is_flagged_for_closing() {
+	local rid n0 n1
+	request agency:police; expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" approve && expect 201 && decide trustee2 "$rid" approve && expect 201 || return 1
+	req trustee1 GET "/v1/requests/$rid"
+	expect 200 && [ "$(jget .close_by)" = "$(date -u -d '+90 days' +%F)" ] &&
+	[ "$(jget .close_overdue)" = false ] || return 1
+	req agency:police GET "/v1/requests/$rid"
+	expect 200 && [ "$(jget 'has("close_by") or has("close_overdue")')" = false ] || return 1
+	req auditor GET /metrics
+	n0=$(printf '%s' "$RESP" | awk '$1 == "gateway_requests_close_overdue" {print $2}' | cut -d. -f1)
+	[ -n "$n0" ] || return 1
+	gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET decided_us = decided_us - 92 * 86400000000 WHERE id = '$rid'" || return 1
+	start || return 1
+	req trustee1 GET "/v1/requests?status=approved"
+	expect 200 && [ "$(jget ".requests[] | select(.request_id == \"$rid\") | .close_overdue")" = true ] || return 1
+	req auditor GET /metrics
+	n1=$(printf '%s' "$RESP" | awk '$1 == "gateway_requests_close_overdue" {print $2}' | cut -d. -f1)
+	[ "$n1" -eq $((n0 + 1)) ] || return 1
+	req trustee1 POST "/v1/requests/$rid/close" '{"reason":"statement supplied"}'
+	expect 200 || return 1
+	req auditor GET /metrics
+	[ "$(printf '%s' "$RESP" | awk '$1 == "gateway_requests_close_overdue" {print $2}' | cut -d. -f1)" -eq "$n0" ]
+}
 # How each trustee voted, and which member of staff filed, stay with the
 # charity: the requesting agency sees the decisions and the filer's role.
 test_requesting_agency_does_not_see_who_voted_or_filed() {
@@ -821,6 +851,7 @@ run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
 run test_erasure_allowed_once_the_only_request_is_refused
 run test_request_about_an_erased_family_tells_the_agency_nothing
+run test_approved_request_left_open_is_flagged_for_closing
 run test_do_not_notify_holds_the_family_notification
 run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
 run test_without_do_not_notify_the_family_is_told
