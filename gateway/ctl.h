@@ -40,6 +40,12 @@ int	ctl_ledger(int argc, char **argv);
  * retry: re-queues a dead push delivery; gatewayd picks it up within a
  * second. 0 done, 1 no such delivery or not dead, 2 usage or database error. */
 int	ctl_deliveries(int argc, char **argv);
+/* ctl_notifications.c: gatewayctl notifications [--db FILE] [list [--state S] | retry ID]
+ * list: family notifications in a state (failed by default), no personal
+ * data; 0. retry: re-queues a failed one; gatewayd ledgers the re-queue,
+ * then sends it. 0 done, 1 no such notification, not failed or the family
+ * erased, 2 usage or database error. */
+int	ctl_notifications(int argc, char **argv);
 
 /* ctl_retention.c: gatewayctl retention run [--data DIR] [--profiles DIR]
  * [--schemas DIR] [--master-key FILE] [--as-of DATE] [--refusal-retention-days N]

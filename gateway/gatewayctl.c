@@ -27,6 +27,8 @@ static const struct command {
 	  "      export it as JSON lines; generate synthetic entries (benchmarks)" },
 	{ "deliveries", ctl_deliveries, "[--db FILE] [list [--state S] | retry ID]",
 	  "list pending, failed and dead deliveries; re-queue a dead one" },
+	{ "notifications", ctl_notifications, "[--db FILE] [list [--state S] | retry ID]",
+	  "list family notifications (failed by default); re-queue a failed one" },
 	{ "retention", ctl_retention, "run [--data DIR] [--as-of DATE] ...",
 	  "one retention sweep while gatewayd is not running on DIR" },
 	{ "backup", ctl_backup, "[--data DIR] --out NEWDIR [--with-keys]",

@@ -532,6 +532,60 @@ send_batch(struct notifier *n, struct notice *due, int k)
 		store_notices_free(due, k);
 }
 
+#define REQUEUE_BATCH	32
+
+struct requeue_job {
+	struct notifier			*n;
+	struct notify_requeue_row	 r[REQUEUE_BATCH];
+	int				 count;
+};
+
+/* Operators' re-queues (gatewayctl notifications retry) into the ledger,
+ * each its own "notification.requeued" entry with the operator as actor,
+ * and only then due (store_notify_requeue.c). */
+static int
+requeue_job(struct store_conn *c, void *arg)
+{
+	struct requeue_job	*j = arg;
+	struct ledger_entry	 e;
+	char			 at[32], reason[64];
+	int64_t			 seq, now = store_now_us();
+	int			 i;
+
+	for (i = 0; i < j->count; i++) {
+		snprintf(reason, sizeof(reason), "requeued_at=%s", store_time_fmt(j->r[i].at_us, at));
+		e = (struct ledger_entry){ j->r[i].actor, "operator", "notification.requeued",
+		    j->r[i].family_pseudonym, j->r[i].ref, reason, NULL };
+		if (ledger_append(j->n->gw->ledger, c, &e, &seq, NULL) != 0 ||
+		    store_notify_requeue_ledgered(c, &j->r[i], seq, now) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 0, or -1 when re-queues are waiting and could not be ledgered (they are
+ * not sent until they are; the rest goes on). */
+static int
+ledger_requeues(struct notifier *n)
+{
+	struct requeue_job	 j = { .n = n };
+	struct store_conn	*c;
+
+	if ((c = store_read_begin(n->gw->store)) == NULL)
+		return -1;
+	j.count = store_notify_requeues_unledgered(c, j.r, REQUEUE_BATCH);
+	store_read_end(n->gw->store, c);
+	if (j.count <= 0)
+		return j.count;
+	if (writer_submit(n->gw->writer, requeue_job, &j) != 0) {
+		log_errx("re-queued notifications not recorded in the ledger; not sent until they are");
+		return -1;
+	}
+	log_info("%d re-queued notification%s recorded in the ledger", j.count,
+	    j.count == 1 ? "" : "s");
+	return 0;
+}
+
 /* Reads what is due (one short read per kind) and sends it; returns how
  * many were due (a full batch means look again at once), or -1 when an
  * outcome waits to be recorded (nothing is sent then). */
@@ -544,6 +598,7 @@ run_due(struct notifier *n)
 
 	if (record_unrecorded(n) == -1)
 		return -1;
+	(void)ledger_requeues(n);
 	if ((c = store_read_begin(n->gw->store)) == NULL)
 		return 0;
 	k = store_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);
@@ -672,7 +727,8 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 	metrics_gauge(gw->metrics, "gateway_notifications_failed",
 	    "Family notifications given up after the retry limit.", gauge_failed, gw);
 	if (gw->cfg.notify_url == NULL || gw->cfg.notify_url[0] == '\0') {
-		log_info("no notify URL: family notifications stay queued");
+		log_warnx("no --notify-url: families are not told of what is shared about them; "
+		    "their notifications stay queued until gatewayd runs with one");
 		return n;
 	}
 	if (check_url(gw->cfg.notify_url, &n->https, err, errlen) == -1)

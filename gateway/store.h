@@ -331,6 +331,43 @@ void			 store_digest_int(struct store_digest *, int64_t v);
 void			 store_digest_blob(struct store_digest *, const void *p, size_t len);
 int			 store_digest_end(struct store_digest *, unsigned char out[32]);
 
+/* store_notify_requeue.c: an operator's re-queue of a failed family
+ * notification (migration 061), and the operator's list. */
+#define STORE_NOTIFY_UNLEDGERED	INT64_MAX	/* next_attempt_us: re-queued, not yet ledgered */
+struct notify_requeue_row {
+	int64_t		 id;
+	char		 kind[16];		/* "disclosure" or "request" */
+	char		 ref[40];		/* its disclosure or request id */
+	char		 family_pseudonym[65];
+	char		 actor[160];
+	int64_t		 at_us;
+};
+/* Re-queues the failed notification of disclosure or request id (inside the
+ * caller's transaction): 0 re-queued, 1 no such notification, 2 not failed,
+ * 3 the family's records were erased, -1 error. */
+int	store_notify_requeue(struct store_conn *, const char *id, int64_t when_us,
+	    const char *by);
+/* Up to max re-queues not yet in the ledger, oldest first: count or -1. */
+int	store_notify_requeues_unledgered(struct store_conn *, struct notify_requeue_row *out,
+	    int max);
+/* Marks one ledgered (seq) and makes its notification due at now_us. 0 or -1. */
+int	store_notify_requeue_ledgered(struct store_conn *, const struct notify_requeue_row *,
+	    int64_t seq, int64_t now_us);
+struct notify_list_row {
+	char		 kind[16];
+	char		 ref[40];
+	char		 state[16];
+	int		 attempts;
+	int		 last_status;
+	int64_t		 next_attempt_us;
+	int64_t		 sent_us;
+	int64_t		 created_us;
+};
+/* Notifications of both kinds in state (NULL: all), oldest first, up to
+ * max: count or -1. No personal data. */
+int	store_notify_list(struct store_conn *, const char *state, struct notify_list_row *out,
+	    int max);
+
 /* store_breach.c: the breach register (migration 050), append-only. */
 struct breach_row {
 	char		 id[40];

@@ -562,12 +562,14 @@ store_notification_retry(struct store_conn *c, const char *disclosure_id,
 
 static const char SQL_NOTIFICATIONS_COUNT[] =
     "SELECT"
-    " (SELECT count(*) FROM notifications WHERE state = 'queued'),"
+    " (SELECT count(*) FROM notifications WHERE state = 'queued') +"
+    " (SELECT count(*) FROM request_notifications WHERE state = 'queued'),"
     " (SELECT count(*) FROM notifications WHERE state = 'held') +"
     " (SELECT count(*) FROM request_notifications WHERE state = 'held'),"
     " (SELECT count(*) FROM notifications WHERE state = 'held' AND review_by_us < ?1) +"
     " (SELECT count(*) FROM request_notifications WHERE state = 'held' AND review_by_us < ?1),"
-    " (SELECT count(*) FROM notifications WHERE state = 'failed')";
+    " (SELECT count(*) FROM notifications WHERE state = 'failed') +"
+    " (SELECT count(*) FROM request_notifications WHERE state = 'failed')";
 
 int
 store_notifications_count(struct store_conn *c, int64_t now_us, struct notification_counts *k)

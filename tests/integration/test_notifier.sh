@@ -119,6 +119,48 @@ test_unreadable_notify_ca_stops_start_up() {
 	grep -q -- "--notify-ca $TMP/no-such-ca.pem" "$TMP/gatewayd.log"
 }
 
+# A notification that failed (a webhook answering 400 for a while) can be
+# given another go once the webhook is fixed: gatewayctl notifications retry
+# re-queues it while gatewayd runs; gatewayd records the re-queue in the
+# signed ledger (notification.requeued, the operator as actor) before it
+# sends. Nothing that is not failed, and no erased family, is re-queued.
+failed() { [ "$(db "SELECT state FROM notifications WHERE disclosure_id='$1'")" = failed ]; }
+test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
+	local dir=$TMP/rcv400 bad id2 out rq sent
+	mkdir -p "$dir"
+	"$RECEIVER" --cert "$AG/health-visiting-server.crt" --key "$AG/health-visiting-server.key" \
+		--client-ca "$CERTS/ca.crt" --require-ou gateway --dir "$dir" --always 400 \
+		--port 0 --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
+	bad=$!
+	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	gw_stop; gw_start --notify-url "https://127.0.0.1:$(cat "$dir/port")/notify" \
+		--notify-ca "$AG/health-visiting-ca.crt" || { kill "$bad"; return 1; }
+	notify FAM-411 || { kill "$bad"; return 1; }
+	id2=$ID
+	notify FAM-410 || { kill "$bad"; return 1; }
+	wait_until 20 failed "$ID" && wait_until 20 failed "$id2" || { kill "$bad"; return 1; }
+	kill "$bad"; wait "$bad" 2>/dev/null
+	out=$("$GATEWAYCTL" notifications --db "$GW_DB" list 2>/dev/null) || return 1
+	grep -q "^disclosure *$ID *failed" <<<"$out" && ! grep -q FAM-41 <<<"$out" || return 1
+	gw_stop && gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	# The family of FAM-411 asks for erasure meanwhile: nobody to notify.
+	req staff POST /v1/families/FAM-411/erasure '{"ground":"consent_withdrawn","reason":"asked"}'
+	expect 200 || return 1
+	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$id2" > "$TMP/r.out" 2>&1
+	[ $? = 1 ] && grep -q erased "$TMP/r.out" || return 1
+	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$ID" > "$TMP/r.out" 2>&1 || { cat "$TMP/r.out"; return 1; }
+	wait_until 20 has_received "$ID" || return 1
+	wait_until 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent || return 1
+	rq=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.requeued' AND object_id = '$ID' AND actor = 'operator:ops-tester' AND actor_role = 'operator'")
+	sent=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.sent' AND object_id = '$ID'")
+	[ -n "$rq" ] && [ -n "$sent" ] && [ "$rq" -lt "$sent" ] || return 1
+	[ "$(db "SELECT ledger_seq FROM notification_requeues WHERE ref = '$ID'")" = "$rq" ] || return 1
+	# Sent now: not failed, so not re-queued again; an unknown id neither.
+	"$GATEWAYCTL" notifications --db "$GW_DB" retry "$ID" > /dev/null 2>&1; [ $? = 1 ] || return 1
+	"$GATEWAYCTL" notifications --db "$GW_DB" retry dis_nothing > /dev/null 2>&1; [ $? = 1 ] &&
+	gw_stop
+}
+
 make_profiles || { echo "not ok 1 - profiles"; exit 1; }
 rcv_start || { echo "not ok 1 - receiver"; exit 1; }
 trap 'rcv_stop; cleanup' EXIT
@@ -131,5 +173,6 @@ run test_held_back_notifications_go_once_the_right_ca_is_pinned
 run test_notify_ca_needs_an_https_url
 run test_plain_http_only_to_loopback
 run test_unreadable_notify_ca_stops_start_up
+run test_failed_notification_is_requeued_by_the_operator_and_ledgered
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1
 finish
