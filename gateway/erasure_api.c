@@ -9,11 +9,16 @@
  * the key it is about. "key_purge" says whether the key's bytes are gone
  * from the write-ahead log too ("done") or will be once a reader holding
  * it lets go ("pending": the daemon retries; gateway_wal_purge_pending).
+ * Each erasure is also appended to the erasure journal (erasure_journal.h)
+ * before the reply, so that a database restored from an older copy has it
+ * made again at start; "journal" says whether that worked ("written") or
+ * not ("failed": the erasure itself stands; the log says why).
  */
 #include <string.h>
 
 #include <openssl/sha.h>
 
+#include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
 #include "log.h"
@@ -26,9 +31,9 @@ erase(struct request *r, struct response *rs)
 {
 	const char	*ground, *reason;
 	unsigned char	 digest[32];
-	char		 pseudonym[65], t[32];
-	int64_t		 seq = 0;
-	int		 rc, pending = 0;
+	char		 pseudonym[65], t[32], err[512];
+	int64_t		 seq = 0, now;
+	int		 rc, pending = 0, journaled;
 
 	ground = json_string_value(json_object_get(r->body, "ground"));
 	reason = json_string_value(json_object_get(r->body, "reason"));
@@ -37,11 +42,18 @@ erase(struct request *r, struct response *rs)
 	rc = retention_erase(r->gw, pseudonym, r->who, ground, digest, &seq, &pending);
 	switch (rc) {
 	case 0:
+		now = store_now_us();
+		journaled = erasure_journal_append(r->gw->cfg.erasure_journal, pseudonym, now,
+		    ground, seq, err, sizeof(err)) == 0;
+		if (!journaled)
+			log_errx("%s: erasure (ledger entry %lld) not in the journal; a restored "
+			    "copy would not make it again", err, (long long)seq);
 		log_info("family erased on request (ledger entry %lld)%s", (long long)seq,
 		    pending ? "; the write-ahead log purge is pending" : "");
-		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s}", "status", "erased",
-		    "erased_at", store_time_fmt(store_now_us(), t), "ground", ground,
-		    "ledger_seq", (json_int_t)seq, "key_purge", pending ? "pending" : "done"));
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "status", "erased",
+		    "erased_at", store_time_fmt(now, t), "ground", ground,
+		    "ledger_seq", (json_int_t)seq, "key_purge", pending ? "pending" : "done",
+		    "journal", journaled ? "written" : "failed"));
 		return;
 	case 1:
 		resp_error(rs, 404, "not_found", "The charity holds no records about that family.",

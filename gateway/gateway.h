@@ -31,6 +31,7 @@ struct config {
 	const char	*schemas_dir;	/* "schemas" */
 	const char	*tls_dir;	/* "certs/dev": server.crt/.key, ca.crt, crl.pem, gateway-client.crt/.key */
 	const char	*master_key;	/* "var/master.key" */
+	const char	*erasure_journal; /* DATA_DIR/erasures.journal (erasure_journal.h) */
 	const char	*notify_url;	/* family notification webhook, or NULL */
 	const char	*notify_ca;	/* the webhook's CA (PEM), or NULL: system CAs */
 	unsigned	 threads;	/* MHD thread pool size */

@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "datalock.h"
 #include "delivery.h"
+#include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
@@ -59,7 +60,7 @@ usage(void)
 	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
 	    "                [--retention-interval SECONDS] [--refusal-retention-days N]\n"
 	    "                [--max-hold-days N] [--read-limit PER_MIN[:BURST]]\n"
-	    "                [--consent-max-days N]\n"
+	    "                [--consent-max-days N] [--erasure-journal FILE]\n"
 	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/;\n"
 	    "  a sweep every 3600 s; a refused disclosure keeps its family %d days,\n"
@@ -323,6 +324,7 @@ main(int argc, char **argv)
 		{ "retention-interval", required_argument, NULL, 'r' },
 		{ "refusal-retention-days", required_argument, NULL, 'D' },
 		{ "consent-max-days", required_argument, NULL, 'X' },
+		{ "erasure-journal", required_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -341,7 +343,8 @@ main(int argc, char **argv)
 	char		*url_ov[MAX_URL_OVERRIDES];
 	size_t		 nurl_ov = 0;
 	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
-	char		 err[1024], keypath[PATH_MAX];
+	char		 err[1024], keypath[PATH_MAX], journalpath[PATH_MAX];
+	long long	 reapplied = 0;
 	unsigned long	 n;
 	sigset_t	 sigs;
 	struct timespec	 wait;
@@ -372,6 +375,7 @@ main(int argc, char **argv)
 		case 's': gw.cfg.schemas_dir = optarg; break;
 		case 't': gw.cfg.tls_dir = optarg; break;
 		case 'k': gw.cfg.master_key = optarg; break;
+		case 'J': gw.cfg.erasure_journal = optarg; break;
 		case 'n': gw.cfg.notify_url = optarg; break;
 		case 'C': gw.cfg.notify_ca = optarg; break;
 		case 'T':
@@ -543,6 +547,11 @@ main(int argc, char **argv)
 		snprintf(keypath, sizeof(keypath), "%s/master.key", gw.cfg.data_dir);
 		gw.cfg.master_key = keypath;
 	}
+	if (gw.cfg.erasure_journal == NULL) {
+		snprintf(journalpath, sizeof(journalpath), "%s/%s", gw.cfg.data_dir,
+		    ERASURE_JOURNAL_FILE);
+		gw.cfg.erasure_journal = journalpath;
+	}
 
 	/* Signals: handled synchronously by the main thread only. */
 	signal(SIGPIPE, SIG_IGN);
@@ -622,6 +631,14 @@ main(int argc, char **argv)
 	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, err,
 	    sizeof(err))) == NULL) {
 		log_errx("%s", err);
+		goto out;
+	}
+	/* Erasures a restored copy predates are made again before anything
+	 * is served. */
+	if (retention_reapply_journal(&gw, gw.cfg.erasure_journal, &reapplied, err,
+	    sizeof(err)) == -1) {
+		log_errx("%s (fix or move the journal; gatewayd will not serve what may "
+		    "have been erased)", err);
 		goto out;
 	}
 	metrics_gauge(gw.metrics, "gateway_crl_next_update_timestamp_seconds",

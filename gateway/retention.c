@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "erasure_journal.h"
 #include "gateway.h"
 #include "ledger.h"
 #include "log.h"
@@ -515,6 +516,79 @@ retention_erase(struct gateway *gw, const char *pseudonym, const struct principa
 	if (purge_pending != NULL)
 		*purge_pending = pending;
 	return 0;
+}
+
+/* ---- the erasure journal, after a restore ---- */
+
+struct reapply_job {
+	struct gateway	*gw;
+	const char	*pseudonym;
+	const char	*ground;
+	int		 done;
+};
+
+static const struct principal journal_actor = { .role = ROLE_NONE,
+	.id = "system:erasure_journal" };
+
+static int
+reapply_job(struct store_conn *c, void *arg)
+{
+	struct reapply_job	*j = arg;
+	int64_t			 now = store_now_us();
+	int			 rc;
+
+	j->done = 0;
+	if ((rc = store_family_key_state(c, j->pseudonym)) != 1)
+		return rc == -1 ? -1 : 0;	/* gone already, or never here */
+	if ((rc = destroy_family(j->gw, c, j->pseudonym, &journal_actor, "erased", j->ground,
+	    NULL, now, now, NULL)) == -1)
+		return -1;
+	j->done = rc == 0;
+	return 0;
+}
+
+struct reapply_walk {
+	struct gateway	*gw;
+	long long	 n;
+};
+
+static int
+reapply_cb(const char *pseudonym, int64_t at_us, const char *ground, void *arg)
+{
+	struct reapply_walk	*w = arg;
+	struct reapply_job	 j = { .gw = w->gw, .pseudonym = pseudonym, .ground = ground };
+
+	(void)at_us;
+	if (writer_submit(w->gw->writer, reapply_job, &j) != 0)
+		return -1;
+	w->n += j.done;
+	return 0;
+}
+
+int
+retention_reapply_journal(struct gateway *gw, const char *path, long long *reapplied,
+    char *err, size_t errlen)
+{
+	struct reapply_walk	w = { .gw = gw };
+	int			torn = 0, rc;
+
+	*reapplied = 0;
+	if (errlen > 0)
+		err[0] = '\0';
+	rc = erasure_journal_each(path, reapply_cb, &w, &torn, err, errlen);
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errlen, "erasure journal %s: an erasure could not be made again",
+		    path);
+	if (torn)
+		log_warnx("erasure journal %s: its last line was cut short (a crash while it was "
+		    "written) and is skipped", path);
+	*reapplied = w.n;
+	if (w.n > 0) {
+		log_warnx("erasure journal: %lld erasures made since this database was copied were "
+		    "made again", w.n);
+		(void)purge_wal(gw);
+	}
+	return rc == 0 ? 0 : -1;
 }
 
 /* ---- the daemon's thread ---- */

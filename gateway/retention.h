@@ -112,6 +112,17 @@ int	retention_erase(struct gateway *, const char *pseudonym, const struct princi
 	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq,
 	    int *purge_pending);
 
+/* At start, before serving: every erasure in the journal at path
+ * (erasure_journal.h) whose family's key this database still holds (a
+ * copy restored from before the erasure) is made again: the key destroyed,
+ * a family_erasures mark and a "family.erased" ledger entry with the
+ * journal's ground, actor "system:erasure_journal". Legal holds do not stop
+ * it: the erasure was made, lawfully, after them. *reapplied counts them.
+ * 0, or -1 with err set (a journal that cannot be read or is damaged: the
+ * gateway must not start and serve what was erased). */
+int	retention_reapply_journal(struct gateway *, const char *path, long long *reapplied,
+	    char *err, size_t errlen);
+
 /* Without the daemon's thread (gatewayctl): truncates the write-ahead log,
  * retrying with backoff for up to max_s seconds while a reader holds it.
  * 0 truncated; -1 still pending. */

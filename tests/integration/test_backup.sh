@@ -55,6 +55,47 @@ test_gateway_starts_on_the_copy_with_everything_acknowledged_before_it() {
 	GW_DATA=$TMP/data gw_start
 }
 
+# Erasure is for good, also across a restore: an erasure made after a copy
+# is in the erasure journal (beside the database by default, or wherever
+# --erasure-journal puts it), and a gateway started on the older copy with
+# that journal makes it again before it serves anything. Without the
+# journal the copy would serve the erased data (shown first, as the
+# control); a damaged journal stops the start.
+test_erasure_after_a_copy_is_made_again_when_the_copy_is_restored() {
+	local journal=$TMP/data/erasures.journal did
+	req staff POST /v1/consents '{"family_id":"FAM-B2","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 && share FAM-B2 "Erased Later" || return 1
+	did=$DID
+	"$GATEWAYCTL" backup --data "$GW_DATA" --out "$TMP/bk3" --with-keys > "$TMP/bk3.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/bk3.out"; return 1; }
+	req staff POST /v1/families/FAM-B2/erasure '{"ground":"consent_withdrawn","reason":"the family asked"}'
+	expect 200 && [ "$(jget .journal)" = written ] || return 1
+	[ "$(wc -l < "$journal")" = 1 ] && [ "$(stat -c %a "$journal")" = 600 ] &&
+	! grep -q 'FAM-B2' "$journal" && grep -Eq '^[0-9a-f]{64} [0-9T:.Z-]+ consent_withdrawn [0-9]+$' "$journal" || return 1
+	gw_stop || return 1
+	# The control: the copy without the journal serves what was erased.
+	GW_DATA=$TMP/bk3 gw_start --erasure-journal "$TMP/no-journal" || return 1
+	req staff GET "/v1/disclosures/$did" "" -H 'X-Access-Reason: restore check'
+	expect 200 && [ "$(jget .data.child_name)" = "Erased Later" ] || return 1
+	gw_stop || return 1
+	# With the journal: erased again before anything is served.
+	GW_DATA=$TMP/bk3 gw_start --erasure-journal "$journal" || return 1
+	req staff GET "/v1/disclosures/$did" "" -H 'X-Access-Reason: restore check'
+	expect 200 && [ "$(jget .data)" = null ] && [ "$(jget .erased)" = true ] || return 1
+	[ "$(db "SELECT actor || ' ' || ground FROM family_erasures")" = "system:erasure_journal consent_withdrawn" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'family.erased' AND actor = 'system:erasure_journal'")" = 1 ] &&
+	grep -q 'erasures made since this database was copied were made again' "$TMP/gatewayd.log" || return 1
+	gw_stop || return 1
+	# Once made, a second start changes nothing; a damaged journal stops it.
+	GW_DATA=$TMP/bk3 gw_start --erasure-journal "$journal" || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'family.erased'")" = 1 ] || return 1
+	gw_stop || return 1
+	cp "$journal" "$TMP/bad.journal" && echo 'not an erasure line' >> "$TMP/bad.journal" || return 1
+	GW_DATA=$TMP/bk3 gw_start --erasure-journal "$TMP/bad.journal" && return 1
+	grep -q 'bad.journal: line 2 is not an erasure' "$TMP/gatewayd.log" || return 1
+	GW_DATA=$TMP/data gw_start
+}
+
 test_backup_never_writes_into_an_existing_directory() {
 	local rc=0
 	mkdir -p "$TMP/full" && echo keep > "$TMP/full/note"
@@ -69,5 +110,6 @@ test_backup_never_writes_into_an_existing_directory() {
 gw_start || exit 1
 run test_backup_while_disclosures_arrive
 run test_gateway_starts_on_the_copy_with_everything_acknowledged_before_it
+run test_erasure_after_a_copy_is_made_again_when_the_copy_is_restored
 run test_backup_never_writes_into_an_existing_directory
 finish

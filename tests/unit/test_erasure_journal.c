@@ -1,0 +1,175 @@
+/*
+ * test_erasure_journal.c: gateway/erasure_journal.c, the file of erasures
+ * made again on a restored copy: lines written are read back in order;
+ * no journal is an empty one; a last line cut short by a crash is skipped
+ * and said so; a damaged line anywhere else, or a line that is not an
+ * erasure, fails the walk; nothing but a pseudonym and a ground code is
+ * ever written.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "erasure_journal.h"
+
+#define P1	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define P2	"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define T0	INT64_C(1790000000000000)
+
+struct seen {
+	int	n;
+	char	p[4][65];
+	char	g[4][32];
+	int64_t	at[4];
+};
+
+static int
+collect(const char *p, int64_t at, const char *g, void *arg)
+{
+	struct seen	*s = arg;
+
+	if (s->n >= 4)
+		return -1;
+	snprintf(s->p[s->n], sizeof(s->p[0]), "%s", p);
+	snprintf(s->g[s->n], sizeof(s->g[0]), "%s", g);
+	s->at[s->n++] = at;
+	return 0;
+}
+
+static void
+path_for(char *buf, size_t len)
+{
+	char	tmpl[] = "/tmp/gwjournal.XXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(buf, len, "%s/erasures.journal", tmpl);
+}
+
+static void
+cleanup(const char *path)
+{
+	char	dir[256];
+
+	unlink(path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	rmdir(dir);
+}
+
+static void
+test_lines_written_are_read_back_in_order(void **state)
+{
+	struct seen	s = { 0 };
+	char		path[256], err[256];
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 0);	/* none yet: an empty journal */
+	assert_int_equal(erasure_journal_append(path, P1, T0, "consent_withdrawn", 7, err,
+	    sizeof(err)), 0);
+	assert_int_equal(erasure_journal_append(path, P2, T0 + 1000000, "objection", 9, err,
+	    sizeof(err)), 0);
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 2);
+	assert_false(torn);
+	assert_string_equal(s.p[0], P1);
+	assert_string_equal(s.g[0], "consent_withdrawn");
+	assert_true(s.at[0] == T0);
+	assert_string_equal(s.p[1], P2);
+	assert_true(s.at[1] == T0 + 1000000);
+	cleanup(path);
+}
+
+static void
+test_only_a_pseudonym_and_a_code_are_written(void **state)
+{
+	char	path[256], err[256];
+
+	(void)state;
+	path_for(path, sizeof(path));
+	assert_int_equal(erasure_journal_append(path, "FAM-1", T0, "objection", 1, err,
+	    sizeof(err)), -1);
+	assert_int_equal(erasure_journal_append(path, P1, T0, "Mrs Smith asked", 1, err,
+	    sizeof(err)), -1);
+	assert_int_equal(access(path, F_OK), -1);
+	cleanup(path);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_a_torn_last_line_is_skipped(void **state)
+{
+	struct seen	s = { 0 };
+	char		path[256], err[256];
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	write_file(path, P1 " 2026-12-05T08:00:00.000000Z objection 3\n" P2 " 2026-12-0");
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 1);
+	assert_true(torn);
+	cleanup(path);
+}
+
+static void
+test_a_damaged_line_fails_the_walk(void **state)
+{
+	static const char *const bad[] = {
+		P1 " 2026-12-05T08:00:00.000000Z objection\n",		/* no seq */
+		P1 " yesterday objection 3\n",
+		"FAM-1 2026-12-05T08:00:00.000000Z objection 3\n",
+		P1 " 2026-12-05T08:00:00.000000Z Objection 3\n",
+		P1 " 2026-12-05T08:00:00.000000Z objection 3 extra\n",
+		P1 " 2026-12-05T08:00:00.000000Z objection -3\n",
+		"\n",
+	};
+	char	path[256], err[256], text[512];
+	size_t	i;
+	int	torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct seen	s = { 0 };
+
+		snprintf(text, sizeof(text), "%s 2026-12-05T08:00:00.000000Z objection 1\n%s"
+		    "%s 2026-12-05T08:00:00.000000Z objection 2\n", P2, bad[i], P2);
+		write_file(path, text);
+		err[0] = '\0';
+		assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "line 2"));
+		assert_int_equal(s.n, 1);	/* what came before was read */
+	}
+	cleanup(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lines_written_are_read_back_in_order),
+		cmocka_unit_test(test_only_a_pseudonym_and_a_code_are_written),
+		cmocka_unit_test(test_a_torn_last_line_is_skipped),
+		cmocka_unit_test(test_a_damaged_line_fails_the_walk),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
