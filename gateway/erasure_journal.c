@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "durable.h"
 #include "erasure_journal.h"
 #include "store.h"
 
@@ -39,29 +40,6 @@ is_code(const char *s)
 	return 1;
 }
 
-/* fsync of the directory holding path (a new file's name made durable). */
-static int
-sync_dir(const char *path)
-{
-	char	dir[4096];
-	char	*slash;
-	int	fd, rc;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return -1;
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
     const char *ground, int64_t seq, char *err, size_t errlen)
@@ -69,8 +47,6 @@ erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
 	char		line[LINE_MAX_BYTES], t[32];
 	struct stat	st;
 	int		fd, n, fresh, rc = -1;
-	size_t		off = 0;
-	ssize_t		w;
 
 	if (!is_pseudonym(pseudonym, strlen(pseudonym)) || !is_code(ground)) {
 		snprintf(err, errlen, "erasure journal: not a pseudonym or ground code");
@@ -87,16 +63,11 @@ erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
 		snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (off < (size_t)n) {
-		if ((w = write(fd, line + off, (size_t)n - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
+	if (durable_write_all(fd, line, (size_t)n) == -1) {
+		snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
+		goto out;
 	}
-	if (fsync(fd) == -1 || (fresh && sync_dir(path) == -1)) {
+	if (fsync(fd) == -1 || (fresh && durable_sync_dir(path) == -1)) {
 		snprintf(err, errlen, "erasure journal %s: fsync: %s", path, strerror(errno));
 		goto out;
 	}

@@ -11,48 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "ledger_head.h"
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t	n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* fsync of the directory holding path, so that a rename in it is durable. */
-static int
-sync_dir(const char *path)
-{
-	char	 dir[PATH_MAX];
-	char	*slash;
-	int	 fd, rc;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
 
 int
 ledger_head_write(const char *path, const char *note, size_t len)
@@ -66,7 +26,7 @@ ledger_head_write(const char *path, const char *note, size_t len)
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
 		return -1;
-	if (write_all(fd, note, len) != 0 || fsync(fd) != 0) {
+	if (durable_write_all(fd, note, len) != 0 || fsync(fd) != 0) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -79,7 +39,7 @@ ledger_head_write(const char *path, const char *note, size_t len)
 		errno = saved;
 		return -1;
 	}
-	return sync_dir(path);
+	return durable_sync_dir(path);
 }
 
 char *
