@@ -72,7 +72,10 @@ list(struct store *s, const char *state)
 		for (i = 0; i < n; i++) {
 			const struct delivery_row *r = &rows[i];
 			const char *what;
-			if (strcmp(r->state, "pending") == 0)
+			if (strcmp(r->state, "pending") == 0 &&
+			    r->next_attempt_us == DELIVERY_AWAITS_NOTICE)
+				what = "after the family's notice";
+			else if (strcmp(r->state, "pending") == 0)
 				what = strcmp(r->mode, "pull") == 0 ? "in inbox" :
 				    store_time_fmt(r->next_attempt_us, t);
 			else if (strcmp(r->state, "dead") == 0)

@@ -126,10 +126,10 @@ delivery_config_defaults(struct delivery_config *c)
 
 int
 delivery_enqueue(struct store_conn *c, const char *id, const struct agency *a,
-    const char *pseudonym, int64_t now_us)
+    const char *pseudonym, int64_t now_us, int awaits_notice)
 {
 	return store_delivery_enqueue(c, id, a->id, pseudonym,
-	    a->delivery == DELIVERY_PUSH ? "push" : "pull", now_us);
+	    a->delivery == DELIVERY_PUSH ? "push" : "pull", now_us, awaits_notice);
 }
 
 void

@@ -58,9 +58,13 @@ struct delivery_config {
 void		 delivery_config_defaults(struct delivery_config *c);
 
 /* Queues the delivery of allowed disclosure id to agency a (push or pull per
- * its profile), inside the writer job recording the disclosure. 0 or -1. */
+ * its profile), inside the writer job recording the disclosure; with
+ * awaits_notice it is neither sent nor in the inbox until the family's
+ * notification has been sent (or given up on): the notifier releases it.
+ * 0 or -1. */
 int		 delivery_enqueue(struct store_conn *, const char *disclosure_id,
-		    const struct agency *a, const char *pseudonym, int64_t now_us);
+		    const struct agency *a, const char *pseudonym, int64_t now_us,
+		    int awaits_notice);
 
 /* Builds the body of disclosure id from the stored row, unsealing its
  * values with the family key (on connection c). *body is malloc'd, the

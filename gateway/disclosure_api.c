@@ -351,8 +351,14 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 		    j->d.notify == NOTIFY_HELD ? j->hold_until_us : 0) == -1)
 			goto out;
 		/* The delivery (push outbox or pull inbox), durable with the
-		 * disclosure: delivered at least once, whatever happens next. */
-		if (delivery_enqueue(c, j->id, j->agency, j->pseudonym, j->now_us) == -1)
+		 * disclosure: delivered at least once, whatever happens next.
+		 * The family is told before the agency receives it wherever
+		 * that is possible (the policy): with a notifier running, a
+		 * delivery whose notification is queued waits for it (sent,
+		 * or given up on); one held under a safeguarding override
+		 * does not wait, nor does any when no notifier runs. */
+		if (delivery_enqueue(c, j->id, j->agency, j->pseudonym, j->now_us,
+		    j->d.notify == NOTIFY_QUEUED && notifier_running(j->gw->notifier)) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -891,13 +897,16 @@ disclosure_get(struct request *r, struct response *rs)
 		return;
 	}
 	/* What a consent withdrawal stopped before the agency acknowledged it
-	 * is not the agency's to read here either (consent_api.c). */
+	 * is not the agency's to read here either (consent_api.c), nor what
+	 * still waits for the family to be told first. */
 	if (!staff) {
 		struct delivery_row	dl;
 		int			drc = store_delivery_get(c, d->id, &dl);
 
 		if (drc == -1 || (drc == 0 && strcmp(dl.state, "dead") == 0 &&
-		    strcmp(dl.dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0)) {
+		    strcmp(dl.dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0) ||
+		    (drc == 0 && strcmp(dl.state, "pending") == 0 &&
+		    dl.next_attempt_us == DELIVERY_AWAITS_NOTICE)) {
 			store_read_end(r->gw->store, c);
 			store_disclosure_free(d);
 			if (drc == -1)

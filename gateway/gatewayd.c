@@ -665,17 +665,20 @@ main(int argc, char **argv)
 	    "Group commits that failed (disk full, I/O error) and were rolled back whole: "
 	    "every request in them was answered 503 store_unavailable.",
 	    writer_failed_gauge, gw.writer);
-	if ((gw.notifier = notifier_start(&gw, err, sizeof(err))) == NULL) {
-		log_errx("%s", err);
-		goto out;
-	}
 	snprintf(client_crt, sizeof(client_crt), "%s/gateway-client.crt", gw.cfg.tls_dir);
 	snprintf(client_key, sizeof(client_key), "%s/gateway-client.key", gw.cfg.tls_dir);
 	dcfg.client_cert = client_crt;
 	dcfg.client_key = client_key;
-	/* Delivery signs with the ledger key: agencies know one public key. */
+	/* Delivery signs with the ledger key: agencies know one public key.
+	 * Started before the notifier, which wakes it when a delivery that
+	 * waited for the family's notice may go (gw.delivery is set before
+	 * the notifier's thread exists). */
 	if ((gw.delivery = delivery_start(&gw, ledger_signer(gw.ledger), &dcfg, err,
 	    sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if ((gw.notifier = notifier_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;
 	}

@@ -28,6 +28,10 @@
  * receiver's certificate checked against --notify-ca when given (the
  * system CAs otherwise), TLS 1.2 or later, no proxy, no redirect. Plain
  * http is accepted only to a loopback address (a test sink).
+ * The family is told first: a disclosure's delivery waits while its
+ * notification is queued (delivery_enqueue); recording the notification
+ * sent, or given up on, releases it (store_delivery_release_after_notice)
+ * and wakes the delivery worker. Without a notify URL nothing waits.
  * Nothing here logs a family id, a field value or a reason.
  */
 #include <errno.h>
@@ -47,6 +51,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "delivery.h"
 #include "notifier.h"
 #include "profiles.h"
 #include "retry.h"
@@ -329,7 +334,21 @@ struct outcome_job {
 	struct retry_decision	 d;
 	int			 status;	/* HTTP status, or -1 without one */
 	int64_t			 now_us;
+	int			 released;	/* a delivery waiting for this notice went */
 };
+
+static int
+release_all_job(struct store_conn *c, void *arg)
+{
+	int	n;
+
+	(void)arg;
+	if ((n = store_deliveries_release_all_awaiting(c, store_now_us())) < 0)
+		return -1;
+	if (n > 0)
+		log_warnx("%d deliveries that waited for the family's notice go without it", n);
+	return 0;
+}
 
 /* A police or court request's notification (request_notifications, ids
  * "req_..."), rather than a disclosure's. */
@@ -362,6 +381,11 @@ outcome_job(struct store_conn *c, void *arg)
 		return rc;	/* 1: no longer queued; nothing to record */
 	if (j->d.verdict == RETRY_SCHEDULED)
 		return 0;
+	/* Told (or it cannot be done): the agency may have it now. */
+	if (!is_request(j->x) &&
+	    (j->released = store_delivery_release_after_notice(c, j->x->disclosure_id,
+	    j->now_us)) < 0)
+		return -1;
 	memset(&le, 0, sizeof(le));
 	le.actor = "system";
 	le.actor_role = "system";
@@ -479,6 +503,8 @@ send_one(struct notifier *n, const struct notice *x)
 		n->has_unrecorded = 1;
 		return -1;
 	}
+	if (j.released > 0)
+		delivery_kick(n->gw->delivery);
 	if (j.d.verdict == RETRY_DELIVERED) {
 		metrics_add(n->gw->metrics, "gateway_notifications_sent_total",
 		    "Family notifications delivered to the webhook.", NULL, 1);
@@ -506,6 +532,8 @@ record_unrecorded(struct notifier *n)
 	j.now_us = n->unrecorded.now_us;
 	if (writer_submit(n->gw->writer, outcome_job, &j) == -1)
 		return -1;
+	if (j.released > 0)
+		delivery_kick(n->gw->delivery);
 	n->has_unrecorded = 0;
 	log_info("notification %s: outcome recorded", n->unrecorded_x.disclosure_id);
 	return 0;
@@ -729,6 +757,10 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 	if (gw->cfg.notify_url == NULL || gw->cfg.notify_url[0] == '\0') {
 		log_warnx("no --notify-url: families are not told of what is shared about them; "
 		    "their notifications stay queued until gatewayd runs with one");
+		/* Deliveries an earlier run held for a notice go now: none will
+		 * come from this run. */
+		if (writer_submit(gw->writer, release_all_job, NULL) != 0)
+			log_errx("deliveries waiting for a family notice could not be released");
 		return n;
 	}
 	if (check_url(gw->cfg.notify_url, &n->https, err, errlen) == -1)
@@ -770,6 +802,12 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 fail:
 	notifier_stop(n);
 	return NULL;
+}
+
+int
+notifier_running(const struct notifier *n)
+{
+	return n != NULL && n->url != NULL;
 }
 
 void

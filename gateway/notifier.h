@@ -28,6 +28,9 @@ struct notifier;
  * be read, stops start-up. NULL with a message in err on failure. Needs
  * gw->store, writer, vault, ledger, profiles and metrics. */
 struct notifier	*notifier_start(struct gateway *gw, char *err, size_t errlen);
+/* Whether notifications are sent at all (a notify URL is set): deliveries
+ * then wait for the family's notice (delivery_enqueue). NULL-safe. */
+int		 notifier_running(const struct notifier *);
 /* Wakes the worker: a notification was queued. NULL-safe, never blocks. */
 void		 notifier_kick(struct notifier *);
 /* Stops the worker (waiting for a send in flight) and frees it. NULL-safe. */

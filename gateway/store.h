@@ -240,11 +240,25 @@ struct delivery_event {
 	const char	*outcome;	/* "delivered", "retry", "dead", "read", "acked", "requeued" */
 	int64_t		 next_attempt_us;
 };
+/* A delivery that waits for the family to be told first: its
+ * next_attempt_us until the notifier has sent (or given up on) the
+ * family's notification. Never due, never in an inbox, meanwhile. */
+#define DELIVERY_AWAITS_NOTICE	INT64_MAX
 /* Queues the delivery of an allowed disclosure (inside the writer job that
  * records it): mode "push" (due at created_us) or "pull" (in the agency's
- * inbox). 0 or -1. */
+ * inbox); with awaits_notice, neither until released
+ * (store_delivery_release_after_notice). 0 or -1. */
 int	store_delivery_enqueue(struct store_conn *, const char *disclosure_id,
-	    const char *agency_id, const char *pseudonym, const char *mode, int64_t created_us);
+	    const char *agency_id, const char *pseudonym, const char *mode, int64_t created_us,
+	    int awaits_notice);
+/* The family's notification of disclosure_id was sent (or given up on):
+ * its delivery, if it waits, is due now. The number released (0 or 1), or
+ * -1. */
+int	store_delivery_release_after_notice(struct store_conn *, const char *disclosure_id,
+	    int64_t now_us);
+/* Every waiting delivery released (gatewayd runs without a notifier, so no
+ * notice will come): the count, or -1. */
+int	store_deliveries_release_all_awaiting(struct store_conn *, int64_t now_us);
 /* 0 found, 1 not found, -1 error. */
 int	store_delivery_get(struct store_conn *, const char *disclosure_id, struct delivery_row *);
 /* Pending push deliveries due at now_us, earliest first, up to max.

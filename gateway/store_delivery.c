@@ -69,7 +69,7 @@ rows_from(struct store_conn *c, sqlite3_stmt *st, struct delivery_row *out, int 
 
 int
 store_delivery_enqueue(struct store_conn *c, const char *id, const char *agency,
-    const char *pseudonym, const char *mode, int64_t created_us)
+    const char *pseudonym, const char *mode, int64_t created_us, int awaits_notice)
 {
 	static const char	*sql = "INSERT INTO deliveries (disclosure_id, agency_id, "
 				    "family_pseudonym, mode, state, created_us, next_attempt_us) "
@@ -83,9 +83,44 @@ store_delivery_enqueue(struct store_conn *c, const char *id, const char *agency,
 	    sqlite3_bind_text(st, 3, pseudonym, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_text(st, 4, mode, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 5, created_us) ||
-	    sqlite3_bind_int64(st, 6, created_us))
+	    sqlite3_bind_int64(st, 6, awaits_notice ? DELIVERY_AWAITS_NOTICE : created_us))
 		return store_bind_failed(c, st);
 	return store_step_done(c, st, "enqueue delivery");
+}
+
+int
+store_delivery_release_after_notice(struct store_conn *c, const char *id, int64_t now_us)
+{
+	static const char	*sql = "UPDATE deliveries SET next_attempt_us = ?2 "
+				    "WHERE disclosure_id = ?1 AND state = 'pending' "
+				    "AND next_attempt_us = ?3";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 2, now_us) ||
+	    sqlite3_bind_int64(st, 3, DELIVERY_AWAITS_NOTICE))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, "release delivery") != 0)
+		return -1;
+	return sqlite3_changes(store_db(c));
+}
+
+int
+store_deliveries_release_all_awaiting(struct store_conn *c, int64_t now_us)
+{
+	static const char	*sql = "UPDATE deliveries SET next_attempt_us = ?1 "
+				    "WHERE state = 'pending' AND next_attempt_us = ?2";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, now_us) || sqlite3_bind_int64(st, 2, DELIVERY_AWAITS_NOTICE))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, "release deliveries") != 0)
+		return -1;
+	return sqlite3_changes(store_db(c));
 }
 
 int
@@ -351,7 +386,9 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
     int64_t now)
 {
 	static const char	*sql = "UPDATE deliveries SET mode = ?2, state = 'pending', "
-				    "next_attempt_us = ?3, attempts = 0, dead_us = 0, dead_reason = NULL "
+				    "next_attempt_us = CASE WHEN state = 'pending' AND "
+				    "next_attempt_us = ?4 THEN ?4 ELSE ?3 END, "
+				    "attempts = 0, dead_us = 0, dead_reason = NULL "
 				    "WHERE agency_id = ?1 AND mode != ?2 AND (state = 'pending' OR "
 				    "(state = 'dead' AND dead_reason = 'agency_not_push'))";
 	sqlite3_stmt		*st;
@@ -360,7 +397,8 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
 		return -1;
 	if (sqlite3_bind_text(st, 1, agency_id, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_text(st, 2, mode, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 3, now))
+	    sqlite3_bind_int64(st, 3, now) ||
+	    sqlite3_bind_int64(st, 4, DELIVERY_AWAITS_NOTICE))
 		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "follow delivery mode") != 0)
 		return -1;
@@ -474,7 +512,7 @@ store_inbox_page(struct store_conn *c, const char *agency, int64_t after_us,
 {
 	static const char	*sql = "SELECT " DELIVERY_COLS " FROM deliveries "
 				    "WHERE agency_id = ? AND state = 'pending' AND mode = 'pull' "
-				    "AND (created_us, disclosure_id) > (?, ?) "
+				    "AND (created_us, disclosure_id) > (?, ?) AND next_attempt_us != ? "
 				    "ORDER BY created_us, disclosure_id LIMIT ?";
 	sqlite3_stmt		*st;
 
@@ -483,7 +521,8 @@ store_inbox_page(struct store_conn *c, const char *agency, int64_t after_us,
 	if (sqlite3_bind_text(st, 1, agency, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 2, after_us) ||
 	    sqlite3_bind_text(st, 3, after_id, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_int(st, 4, max))
+	    sqlite3_bind_int64(st, 4, DELIVERY_AWAITS_NOTICE) ||
+	    sqlite3_bind_int(st, 5, max))
 		return store_bind_failed(c, st);
 	return rows_from(c, st, out, max, "inbox page");
 }
@@ -515,8 +554,10 @@ store_inbox_ack(struct store_conn *c, const char *agency, const char *id, int64_
 
 	if ((rc = store_delivery_get(c, id, &r)) != 0)
 		return rc;
-	/* Another agency's item, or a pushed one, does not exist for the caller. */
-	if (strcmp(r.agency_id, agency) != 0 || strcmp(r.mode, "pull") != 0)
+	/* Another agency's item, a pushed one, or one still waiting for the
+	 * family's notice does not exist for the caller. */
+	if (strcmp(r.agency_id, agency) != 0 || strcmp(r.mode, "pull") != 0 ||
+	    r.next_attempt_us == DELIVERY_AWAITS_NOTICE)
 		return 1;
 	if (strcmp(r.state, "pending") != 0)
 		return 2;

@@ -161,6 +161,54 @@ test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
 	gw_stop
 }
 
+# Families are told wherever possible before their information is shared
+# (the policy): with a notifier running, the agency gets a disclosure only
+# once the family's notification has gone. The webhook refuses the first
+# attempts (503): meanwhile the disclosure is in no inbox and not readable
+# by the agency; once the notice is sent, it is (and the ledger has the
+# notice before the agency's read).
+in_inbox() {
+	req agency:oakfield-primary GET /v1/inbox
+	[ "$(jget "[.disclosures[].disclosure_id] | index(\"$1\")")" != null ]
+}
+sent_state() { [ "$(db "SELECT state FROM notifications WHERE disclosure_id='$1'")" = sent ]; }
+test_family_is_told_before_the_agency_receives() {
+	local dir=$TMP/rcvslow slow t_sent t_read
+	mkdir -p "$dir"
+	"$RECEIVER" --cert "$AG/health-visiting-server.crt" --key "$AG/health-visiting-server.key" \
+		--client-ca "$CERTS/ca.crt" --require-ou gateway --dir "$dir" --fail-first 3 \
+		--port 0 --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
+	slow=$!
+	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	gw_stop; gw_start --notify-url "https://127.0.0.1:$(cat "$dir/port")/notify" \
+		--notify-ca "$AG/health-visiting-ca.crt" || { kill "$slow"; return 1; }
+	notify FAM-420 || { kill "$slow"; return 1; }
+	wait_until 20 attempted "$ID" || { kill "$slow"; return 1; }
+	# Refused once at least, not sent yet (three refusals take seconds of
+	# backoff): the agency has nothing.
+	! sent_state "$ID" && ! in_inbox "$ID" || { kill "$slow"; echo "# in the inbox before the notice"; return 1; }
+	req agency:oakfield-primary GET "/v1/disclosures/$ID"
+	expect 404 not_found || { kill "$slow"; return 1; }
+	"$GATEWAYCTL" deliveries --db "$GW_DB" list | grep "$ID" | grep -q "after the family's notice" ||
+		{ kill "$slow"; return 1; }
+	wait_until 30 sent_state "$ID" || { kill "$slow"; return 1; }
+	kill "$slow"; wait "$slow" 2>/dev/null
+	wait_until 10 in_inbox "$ID" || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$ID"
+	expect 200 || return 1
+	t_sent=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.sent' AND object_id = '$ID'")
+	t_read=$(db "SELECT min(seq) FROM ledger_entries WHERE object_id = '$ID' AND actor = 'agency:oakfield-primary'")
+	[ -n "$t_sent" ] && [ -n "$t_read" ] && [ "$t_sent" -lt "$t_read" ] || return 1
+	gw_stop
+}
+# Without a notifier nothing can be told first: deliveries do not wait
+# (and any an earlier run held go at start).
+test_without_a_notifier_deliveries_do_not_wait() {
+	gw_start || return 1
+	notify FAM-421 || return 1
+	in_inbox "$ID" && gw_stop
+}
+
 make_profiles || { echo "not ok 1 - profiles"; exit 1; }
 rcv_start || { echo "not ok 1 - receiver"; exit 1; }
 trap 'rcv_stop; cleanup' EXIT
@@ -174,5 +222,7 @@ run test_notify_ca_needs_an_https_url
 run test_plain_http_only_to_loopback
 run test_unreadable_notify_ca_stops_start_up
 run test_failed_notification_is_requeued_by_the_operator_and_ledgered
+run test_family_is_told_before_the_agency_receives
+run test_without_a_notifier_deliveries_do_not_wait
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1
 finish

@@ -116,7 +116,7 @@ disclose(struct fixture *f, const char *id, const struct agency *a, const char *
 	r.ledger_seq = 1;
 	assert_int_equal(store_disclosure_digest(&r, r.record_digest), 0);
 	assert_int_equal(store_disclosure_insert(f->c, &r), 0);
-	assert_int_equal(delivery_enqueue(f->c, id, a, pseudonym, when), 0);
+	assert_int_equal(delivery_enqueue(f->c, id, a, pseudonym, when, 0), 0);
 	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
 	free(ct);
 }
@@ -440,7 +440,7 @@ test_attach_refuses_a_missing_database(void **state)
 	assert_non_null(s = store_attach(path, 0, err, sizeof(err)));
 	/* read-only: a write is refused */
 	assert_int_equal(store_delivery_enqueue(store_write_conn(s), "dsc_x", "police", "aa",
-	    "pull", f->now), -1);
+	    "pull", f->now, 0), -1);
 	store_close(s);
 }
 
