@@ -437,6 +437,55 @@ test_approved_request_shows_personal_data_with_a_reason() {
 	[ "$(db "SELECT action FROM ledger_entries WHERE seq=$(jget .read.seq)")" = request.read ]
 }
 
+# Policy: "dated and signed records are kept of all access to sensitive
+# information along with the reasons for that access". A read of a
+# request's personal data keeps who, when and why (request_reads, the
+# reason sealed under the family key, never in the clear), written with its
+# ledger entry, whose digest is the record's (over the sealed reason), not
+# a digest of the reason a short reason would give away. Trustees see the
+# reads with their reasons; the requesting agency and the subject-access
+# export do not.
+READ_REASON="Read-Reason-Marker-R58 court bundle"
+has_read() { # ROLE REASON: the last reply lists a read by ROLE for REASON
+	printf '%s' "$RESP" | jq -e --arg role "$1" --arg r "$2" \
+	    '.reads | any(.actor_role == $role and .reason == $r and (.read_at | test("Z$")) and (.actor | length > 0))' >/dev/null
+}
+test_request_reads_are_recorded_with_their_reason() {
+	local before seq guess
+	before=$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID'") || return 1
+	req trustee2 GET "/v1/requests/$RID" "" -H "X-Access-Reason: $READ_REASON"
+	expect 200 && [ "$(jget .family_id)" = "$FAM" ] && has_read trustee "$READ_REASON" ||
+	    { echo "# $(head -c 300 <<<"$RESP")"; return 1; }
+	seq=$(jget .read.seq)
+	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID'")" = $((before + 1)) ] &&
+	[ "$(db "SELECT actor_role || ' ' || (length(reason_ct) > 16) FROM request_reads
+	    WHERE request_id='$RID' AND ledger_seq=$seq")" = "trustee 1" ] || { echo "# no read row for #$seq"; return 1; }
+	# The entry's digest is the row's, and not SHA-256 of the reason.
+	guess=$(printf '%s' "$READ_REASON" | sha256sum | cut -d' ' -f1)
+	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN request_reads r ON r.ledger_seq = e.seq
+	    AND r.record_digest = e.record_digest WHERE e.seq=$seq AND e.action='request.read'
+	    AND e.object_id='$RID' AND e.actor = r.actor")" = 1 ] &&
+	[ "$(db "SELECT lower(hex(record_digest)) FROM ledger_entries WHERE seq=$seq")" != "$guess" ] ||
+	    { echo "# ledger entry #$seq"; return 1; }
+	# The reason is nowhere in the clear: not in the database, its WAL or the log.
+	[ "$(cat "$GW_DB" "$GW_DB-wal" 2>/dev/null | grep -a -c -F "$READ_REASON")" = 0 ] &&
+	! grep -q -F "$READ_REASON" "$TMP/gatewayd.log" || { echo "# reason in the clear"; return 1; }
+	# Another trustee, without a reason of its own, sees the reads and why.
+	req trustee1 GET "/v1/requests/$RID"
+	expect 200 && has_read trustee "$READ_REASON" && has_read trustee "preparing the court bundle" ||
+	    { echo "# $(head -c 600 <<<"$RESP")"; return 1; }
+	# The requesting agency's read is kept too, but it sees no one's reads.
+	req agency:police GET "/v1/requests/$RID" "" -H "X-Access-Reason: Agency-Read-Marker-R58"
+	expect 200 && [ "$(jget 'has("reads")')" = false ] && ! grep -q -F "$READ_REASON" <<<"$RESP" || return 1
+	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID' AND actor_role='agency'
+	    AND ledger_seq=$(jget .read.seq)")" = 1 ] || return 1
+	req trustee3 GET "/v1/requests/$RID"
+	expect 200 && has_read agency "Agency-Read-Marker-R58" || return 1
+	# Nor does the family's subject-access export list them.
+	req staff GET "/v1/families/$FAM/subject-access" "" -H "X-Access-Reason: family asked"
+	expect 200 && ! grep -q -e "$READ_REASON" -e Agency-Read-Marker -e '"reads"' <<<"$RESP"
+}
+
 # ---- refusal ----
 
 test_refusal_blocks_the_statement() {
@@ -788,6 +837,7 @@ run test_other_agency_cannot_read_the_request
 run test_police_cannot_read_the_court_request
 run test_staff_cannot_read_a_statement
 run test_approved_request_shows_personal_data_with_a_reason
+run test_request_reads_are_recorded_with_their_reason
 run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
 run test_erasure_allowed_once_the_only_request_is_refused
