@@ -20,7 +20,8 @@
  *   POST /v1/requests/{id}/notification/lift  safeguarding lead: releases the
  *                                          family notification do_not_notify held
  *   POST /v1/requests/{id}/close           trustees: ends the request and
- *                                          its legal hold
+ *                                          its legal hold (the reason kept
+ *                                          sealed; trustees see it)
  *
  * A request awaiting approval or approved is a legal hold on the family's
  * records (no erasure, no expiry): a legal_holds row (source "request")
@@ -64,14 +65,6 @@
 #define MAX_RECORDS		5000
 #define CHECKPOINT_WAIT_MS	5000
 #define DAY_US			(86400LL * 1000000)
-
-static int
-sha256(const void *p, size_t n, unsigned char out[32])
-{
-	unsigned int	len = 32;
-
-	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -1;
-}
 
 static int
 has_text(const char *s)
@@ -676,8 +669,9 @@ request_show(struct request *r, struct response *rs)
 	struct store_conn		*c;
 	const char			*reason = req_header(r, "X-Access-Reason");
 	char				*fid = NULL, *ref = NULL, *dnn = NULL;
+	char				*why_closed = NULL;
 	json_t				*out, *reads = NULL;
-	int				 nd = 0, rc, erased = 0, personal;
+	int				 nd = 0, rc, erased = 0, gone = 0, personal;
 
 	if (reason != NULL && strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
@@ -706,7 +700,9 @@ request_show(struct request *r, struct response *rs)
 	/* The record of access, for trustees only (the requesting agency does
 	 * not learn who at the charity read it, nor why). */
 	if (rc == 0 && r->who->role == ROLE_TRUSTEE &&
-	    (reads = reads_json(r->gw, c, rq->id)) == NULL)
+	    ((reads = reads_json(r->gw, c, rq->id)) == NULL ||
+	    unseal(r->gw, c, rq->family_pseudonym, rq->close_reason_ct, rq->close_reason_ctlen,
+	    &why_closed, &gone) != 0))
 		rc = -1;
 	store_read_end(r->gw->store, c);
 	if (rc != 0) {
@@ -748,10 +744,19 @@ request_show(struct request *r, struct response *rs)
 	if (reads != NULL) {
 		json_object_set_new(out, "reads", reads);
 		reads = NULL;
+		/* Who closed it and why (null: closed before the reason was
+		 * kept, or the family's records are erased). */
+		if (rq->closed_us != 0) {
+			json_object_set_new(out, "closed_by", json_string(rq->closed_by));
+			json_object_set_new(out, "close_reason", reason_json(why_closed));
+		}
 	}
 	resp_json(rs, 200, out);
 out:
 	json_decref(reads);
+	if (why_closed)
+		OPENSSL_cleanse(why_closed, strlen(why_closed));
+	free(why_closed);
 	if (fid)
 		OPENSSL_cleanse(fid, strlen(fid));
 	free(fid);
@@ -1710,7 +1715,8 @@ close_job(struct store_conn *c, void *arg)
 	struct close_job	*j = arg;
 	struct request_row	*rq = NULL;
 	struct ledger_entry	 le;
-	unsigned char		 dig[32];
+	unsigned char		*ct = NULL, dig[32];
+	size_t			 ctlen = 0;
 	char			 msg[160];
 	int			 rc;
 
@@ -1719,13 +1725,20 @@ close_job(struct store_conn *c, void *arg)
 		return rc == 1 ? 1 : -1;
 	}
 	snprintf(j->was, sizeof(j->was), "%s", rq->state);
-	if ((rc = store_request_close(c, j->id, j->now_us, j->who->id, NULL, 0)) != 0) {
-		j->outcome = rc == 1 ? 2 : 0;
+	/* The trustee's reason, sealed under the family key (none kept when
+	 * the family's key is already gone); the entry's digest is the
+	 * closure's, over the sealed reason, not a guessable digest of it. */
+	if (seal(j->gw, c, rq->family_pseudonym, j->reason, &ct, &ctlen) == -1) {
 		store_request_free(rq);
-		return rc == 1 ? 1 : -1;
+		return -1;
+	}
+	if ((rc = store_request_close(c, j->id, j->now_us, j->who->id, ct, ctlen)) != 0) {
+		j->outcome = rc == 1 ? 2 : 0;
+		rc = rc == 1 ? 1 : -1;
+		goto out;
 	}
 	snprintf(msg, sizeof(msg), "Request %s was closed (it was %s).", rq->id, j->was);
-	if (sha256(j->reason, strlen(j->reason), dig) != 0)
+	if (store_request_close_digest(rq->id, j->now_us, j->who->id, ct, ctlen, dig) != 0)
 		rc = -1;
 	else {
 		le = (struct ledger_entry){ j->who->id, role_name(j->who->role), "request.closed",
@@ -1735,6 +1748,8 @@ close_job(struct store_conn *c, void *arg)
 		    j->who->id)) == 0)
 			rc = store_trustee_notice_insert(c, rq->id, "request_closed", msg, j->now_us);
 	}
+out:
+	free(ct);
 	store_request_free(rq);
 	return rc;
 }

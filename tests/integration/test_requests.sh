@@ -641,6 +641,68 @@ test_closing_a_request_releases_its_legal_hold() {
 	expect 409 request_closed
 }
 
+# Closing a request is kept with its reason the same way: sealed under the
+# family key next to closed_at and closed_by, the request.closed entry's
+# digest that of the closure (request_close/v1: id, closed_us, closed_by,
+# the sealed reason), not SHA-256 of the reason. Trustees see who closed it
+# and why; the requesting agency does not.
+CLOSE_FAM="FAM-Close-Marker-74"
+CLOSE_REASON="Close-Reason-Marker-C58 investigation concluded"
+CLOSE_READ_REASON="Close-Read-Marker-C58 checking the family"
+test_request_closing_reason_is_kept_sealed() {
+	local seq row digest guess
+	req staff POST /v1/consents "$(jq -cn --arg f "$CLOSE_FAM" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"e"}')"
+	expect 201 || return 1
+	req agency:police POST /v1/requests "$(jq -cn --arg f "$CLOSE_FAM" --arg from "$FROM" --arg to "$TO" \
+	    '{family_id:$f, legal_basis:"crime_sch2_p2", reference:"x", fields:["child_name"],
+	      period:{from:$from, to:$to}}')"
+	expect 202 && CLOSE_RID=$(jget .request_id) || return 1
+	decide trustee1 "$CLOSE_RID" approve && expect 201 && decide trustee2 "$CLOSE_RID" approve &&
+	expect 201 || return 1
+	req trustee1 GET "/v1/requests/$CLOSE_RID" "" -H "X-Access-Reason: $CLOSE_READ_REASON"
+	expect 200 && [ "$(jget .family_id)" = "$CLOSE_FAM" ] || return 1
+	req trustee3 POST "/v1/requests/$CLOSE_RID/close" "$(jq -cn --arg r "$CLOSE_REASON" '{reason:$r}')"
+	expect 200 && seq=$(jget .ledger.seq) || return 1
+	[ "$(db "SELECT length(close_reason_ct) > 16 FROM requests WHERE id='$CLOSE_RID'")" = 1 ] ||
+	    { echo "# no sealed close reason"; return 1; }
+	# The entry's digest is the closure's, recomputed from the row, and
+	# not SHA-256 of the reason.
+	row=$(db "SELECT json_object('record', 'request_close/v1', 'id', id, 'closed_us', closed_us,
+	    'closed_by', closed_by, 'close_reason_ct', lower(hex(close_reason_ct)))
+	    FROM requests WHERE id='$CLOSE_RID'")
+	digest=$(printf '%s' "$row" | jq -cS . | tr -d '\n' | sha256sum | cut -d' ' -f1)
+	guess=$(printf '%s' "$CLOSE_REASON" | sha256sum | cut -d' ' -f1)
+	[ "$(db "SELECT action || ' ' || lower(hex(record_digest)) FROM ledger_entries WHERE seq=$seq")" = "request.closed $digest" ] &&
+	[ "$digest" != "$guess" ] || { echo "# entry #$seq: $(db "SELECT lower(hex(record_digest)) FROM ledger_entries WHERE seq=$seq"), closure $digest"; return 1; }
+	[ "$(cat "$GW_DB" "$GW_DB-wal" 2>/dev/null | grep -a -c -F "$CLOSE_REASON")" = 0 ] &&
+	! grep -q -F "$CLOSE_REASON" "$TMP/gatewayd.log" || { echo "# reason in the clear"; return 1; }
+	req trustee2 GET "/v1/requests/$CLOSE_RID"
+	expect 200 && [ "$(jget .close_reason)" = "$CLOSE_REASON" ] &&
+	[ "$(jget .closed_by)" = "$(db "SELECT closed_by FROM requests WHERE id='$CLOSE_RID'")" ] ||
+	    { echo "# $(head -c 600 <<<"$RESP")"; return 1; }
+	req agency:police GET "/v1/requests/$CLOSE_RID"
+	expect 200 && [ "$(jget 'has("close_reason") or has("closed_by")')" = false ] &&
+	! grep -q -F "$CLOSE_REASON" <<<"$RESP"
+}
+# Erasure destroys the family key: the record of each access stays (rows,
+# ledger entries), the reasons sealed under that key can no longer be read.
+test_request_access_reasons_end_with_the_family_key() {
+	local reads
+	[ -n "${CLOSE_RID:-}" ] || return 1
+	reads=$(db "SELECT count(*) FROM request_reads WHERE request_id='$CLOSE_RID' AND reason_ct IS NOT NULL")
+	[ "$reads" -ge 1 ] || return 1
+	req staff POST "/v1/families/$CLOSE_FAM/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
+	expect 200 && [ "$(jget .status)" = erased ] || return 1
+	req trustee2 GET "/v1/requests/$CLOSE_RID"
+	expect 200 && [ "$(jget '.reads | length')" = "$reads" ] &&
+	[ "$(jget '[.reads[] | select(.reason != null)] | length')" = 0 ] &&
+	[ "$(jget 'has("close_reason") and .close_reason == null')" = true ] && ! grep -q -e Close-Reason-Marker -e Close-Read-Marker <<<"$RESP" ||
+	    { echo "# $(head -c 600 <<<"$RESP")"; return 1; }
+	[ "$(db "SELECT count(*) FROM request_reads r JOIN ledger_entries e ON e.seq = r.ledger_seq
+	    AND e.record_digest = r.record_digest WHERE r.request_id='$CLOSE_RID'")" = "$reads" ]
+}
+
 # ---- gatewayctl for trustees ----
 
 test_gatewayctl_lists_pending_requests() {
@@ -850,6 +912,8 @@ run test_no_notification_before_approval
 run test_closing_a_request_releases_its_legal_hold
 run test_closing_a_request_makes_its_hold_due
 run test_requesting_agency_does_not_see_who_voted_or_filed
+run test_request_closing_reason_is_kept_sealed
+run test_request_access_reasons_end_with_the_family_key
 run test_gatewayctl_lists_pending_requests
 run test_gatewayctl_shows_without_personal_data_until_approved
 run test_gatewayctl_approve_and_refuse
