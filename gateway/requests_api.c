@@ -10,7 +10,9 @@
  *   GET  /v1/requests/{id}                 trustees, the requesting agency: the
  *                                          request; its personal fields only once
  *                                          approved and with X-Access-Reason
- *                                          (then the read is a ledger entry)
+ *                                          (then the read is kept: request_reads,
+ *                                          the reason sealed, and a ledger
+ *                                          entry); trustees see every read
  *   POST /v1/requests/{id}/decisions       trustees: approve or refuse (quorum.c)
  *   GET  /v1/requests/{id}/statement       the requesting agency once approved,
  *                                          trustees: the witness statement
@@ -18,7 +20,8 @@
  *   POST /v1/requests/{id}/notification/lift  safeguarding lead: releases the
  *                                          family notification do_not_notify held
  *   POST /v1/requests/{id}/close           trustees: ends the request and
- *                                          its legal hold
+ *                                          its legal hold (the reason kept
+ *                                          sealed; trustees see it)
  *
  * A request awaiting approval or approved is a legal hold on the family's
  * records (no erasure, no expiry): a legal_holds row (source "request")
@@ -62,14 +65,6 @@
 #define MAX_RECORDS		5000
 #define CHECKPOINT_WAIT_MS	5000
 #define DAY_US			(86400LL * 1000000)
-
-static int
-sha256(const void *p, size_t n, unsigned char out[32])
-{
-	unsigned int	len = 32;
-
-	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -1;
-}
 
 static int
 has_text(const char *s)
@@ -580,13 +575,19 @@ request_list(struct request *r, struct response *rs)
 
 /* ---- GET /v1/requests/{id} ---- */
 
+/*
+ * A read of the request's personal data: a request_reads row (who, when,
+ * the X-Access-Reason sealed under the family key) and its request.read
+ * entry, whose digest is the row's (over the sealed reason: a digest of the
+ * reason alone could be guessed from a short reason), in one writer job.
+ */
 struct read_job {
 	struct gateway		*gw;
 	const struct principal	*who;
 	const struct request_row *rq;
-	const char		*action;
-	const char		*reason;	/* the access reason: digested, not kept */
-	const unsigned char	*digest;	/* or NULL: SHA-256 of reason */
+	const char		*reason;
+	char			 id[40];
+	int64_t			 read_us;
 	int64_t			 seq;
 	unsigned char		 leaf[32];
 };
@@ -595,17 +596,105 @@ static int
 read_job(struct store_conn *c, void *arg)
 {
 	struct read_job		*j = arg;
+	struct request_read_row	 row;
 	struct ledger_entry	 le;
-	unsigned char		 dig[32];
+	unsigned char		*ct = NULL;
+	size_t			 ctlen = 0;
+	int			 rc = -1;
 
-	if (j->digest == NULL) {
-		if (sha256(j->reason, strlen(j->reason), dig) != 0)
-			return -1;
-		j->digest = dig;
+	/* A destroyed family key leaves nothing to seal the reason with: the
+	 * read is still recorded, without it. */
+	if (seal(j->gw, c, j->rq->family_pseudonym, j->reason, &ct, &ctlen) == -1)
+		return -1;
+	memset(&row, 0, sizeof(row));
+	row.id = j->id;
+	row.request_id = j->rq->id;
+	row.family_pseudonym = j->rq->family_pseudonym;
+	row.actor = j->who->id;
+	row.actor_role = role_name(j->who->role);
+	row.read_us = j->read_us = store_now_us();
+	row.reason_ct = ct;
+	row.reason_ctlen = ctlen;
+	if (store_request_read_digest(&row, row.record_digest) != 0)
+		goto out;
+	le = (struct ledger_entry){ row.actor, row.actor_role, "request.read",
+	    row.family_pseudonym, j->rq->id, NULL, row.record_digest };
+	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) != 0)
+		goto out;
+	row.ledger_seq = j->seq;
+	rc = store_request_read_insert(c, &row);
+out:
+	free(ct);
+	return rc;
+}
+
+/* Trustees see every read of the request's personal data with its reason
+ * (null once the family's key is gone): the record of access. */
+struct reads_ctx {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	json_t			*out;
+};
+
+/* A reason as JSON: null when none (or erased); a header's bytes that are
+ * not UTF-8 shown as '?', so that a reason never stops the reply. */
+static json_t *
+reason_json(const char *reason)
+{
+	json_t	*v;
+	char	*p, *q;
+
+	if (reason == NULL)
+		return json_null();
+	if ((v = json_string(reason)) != NULL || (p = strdup(reason)) == NULL)
+		return v;
+	for (q = p; *q; q++)
+		if ((unsigned char)*q >= 0x80)
+			*q = '?';
+	v = json_string(p);
+	free(p);
+	return v;
+}
+
+static json_t *
+read_json(int64_t read_us, const char *actor, const char *role, const char *reason)
+{
+	char	t[32];
+
+	return json_pack("{s:s, s:s, s:s, s:o}", "read_at", store_time_fmt(read_us, t),
+	    "actor", actor, "actor_role", role, "reason", reason_json(reason));
+}
+
+static int
+reads_one(const struct request_read_row *rr, void *arg)
+{
+	struct reads_ctx	*x = arg;
+	json_t			*o;
+	char			*reason = NULL;
+	int			 erased = 0;
+
+	if (unseal(x->gw, x->c, rr->family_pseudonym, rr->reason_ct, rr->reason_ctlen,
+	    &reason, &erased) != 0)
+		return -1;
+	o = read_json(rr->read_us, rr->actor, rr->actor_role, reason);
+	if (reason != NULL)
+		OPENSSL_cleanse(reason, strlen(reason));
+	free(reason);
+	return o != NULL && json_array_append_new(x->out, o) == 0 ? 0 : -1;
+}
+
+static json_t *
+reads_json(struct gateway *gw, struct store_conn *c, const char *request_id)
+{
+	struct reads_ctx	x = { .gw = gw, .c = c };
+
+	if ((x.out = json_array()) == NULL)
+		return NULL;
+	if (store_request_reads(c, request_id, reads_one, &x) != 0) {
+		json_decref(x.out);
+		return NULL;
 	}
-	le = (struct ledger_entry){ j->who->id, role_name(j->who->role), j->action,
-	    j->rq->family_pseudonym, j->rq->id, NULL, j->digest };
-	return ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf);
+	return x.out;
 }
 
 static void
@@ -616,8 +705,9 @@ request_show(struct request *r, struct response *rs)
 	struct store_conn		*c;
 	const char			*reason = req_header(r, "X-Access-Reason");
 	char				*fid = NULL, *ref = NULL, *dnn = NULL;
-	json_t				*out;
-	int				 nd = 0, rc, erased = 0, personal, keystate = 0;
+	char				*why_closed = NULL;
+	json_t				*out, *reads = NULL;
+	int				 nd = 0, rc, erased = 0, gone = 0, personal, keystate = 0;
 
 	if (reason != NULL && strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
@@ -649,6 +739,13 @@ request_show(struct request *r, struct response *rs)
 	    unseal(r->gw, c, rq->family_pseudonym, rq->dnn_reason_ct, rq->dnn_reason_ctlen,
 	    &dnn, &erased) != 0))
 		rc = -1;
+	/* The record of access, for trustees only (the requesting agency does
+	 * not learn who at the charity read it, nor why). */
+	if (rc == 0 && r->who->role == ROLE_TRUSTEE &&
+	    ((reads = reads_json(r->gw, c, rq->id)) == NULL ||
+	    unseal(r->gw, c, rq->family_pseudonym, rq->close_reason_ct, rq->close_reason_ctlen,
+	    &why_closed, &gone) != 0))
+		rc = -1;
 	store_read_end(r->gw->store, c);
 	if (rc != 0) {
 		if (rc == 1)
@@ -665,16 +762,20 @@ request_show(struct request *r, struct response *rs)
 		json_object_set_new(out, "family_records", json_string(keystate == 2 ?
 		    "erased" : "held"));
 	if (personal) {
-		struct read_job	j = { .gw = r->gw, .who = r->who, .rq = rq,
-		    .action = "request.read", .reason = reason };
+		struct read_job	j = { .gw = r->gw, .who = r->who, .rq = rq, .reason = reason };
 
 		/* Recorded before anything personal is shown. */
+		store_new_id("rrd_", j.id, sizeof(j.id));
 		if (writer_submit(r->gw->writer, read_job, &j) != 0) {
 			json_decref(out);
 			resp_error(rs, 503, "store_unavailable",
 			    "The read could not be recorded, so nothing is shown. Try again.", NULL);
 			goto out;
 		}
+		/* This read is among them too. */
+		if (reads != NULL)
+			json_array_append_new(reads, read_json(j.read_us, r->who->id,
+			    role_name(r->who->role), reason));
 		json_object_set_new(out, "family_id", fid ? json_string(fid) : json_null());
 		json_object_set_new(out, "reference", ref ? json_string(ref) : json_null());
 		json_object_set_new(out, "do_not_notify_reason", dnn ? json_string(dnn) :
@@ -685,8 +786,22 @@ request_show(struct request *r, struct response *rs)
 		    strcmp(rq->state, "approved") == 0 ?
 		    "withheld: send X-Access-Reason to read the family id and reference" :
 		    "withheld until the request is approved"));
+	if (reads != NULL) {
+		json_object_set_new(out, "reads", reads);
+		reads = NULL;
+		/* Who closed it and why (null: closed before the reason was
+		 * kept, or the family's records are erased). */
+		if (rq->closed_us != 0) {
+			json_object_set_new(out, "closed_by", json_string(rq->closed_by));
+			json_object_set_new(out, "close_reason", reason_json(why_closed));
+		}
+	}
 	resp_json(rs, 200, out);
 out:
+	json_decref(reads);
+	if (why_closed)
+		OPENSSL_cleanse(why_closed, strlen(why_closed));
+	free(why_closed);
 	if (fid)
 		OPENSSL_cleanse(fid, strlen(fid));
 	free(fid);
@@ -1645,7 +1760,8 @@ close_job(struct store_conn *c, void *arg)
 	struct close_job	*j = arg;
 	struct request_row	*rq = NULL;
 	struct ledger_entry	 le;
-	unsigned char		 dig[32];
+	unsigned char		*ct = NULL, dig[32];
+	size_t			 ctlen = 0;
 	char			 msg[160];
 	int			 rc;
 
@@ -1654,13 +1770,20 @@ close_job(struct store_conn *c, void *arg)
 		return rc == 1 ? 1 : -1;
 	}
 	snprintf(j->was, sizeof(j->was), "%s", rq->state);
-	if ((rc = store_request_close(c, j->id, j->now_us, j->who->id)) != 0) {
-		j->outcome = rc == 1 ? 2 : 0;
+	/* The trustee's reason, sealed under the family key (none kept when
+	 * the family's key is already gone); the entry's digest is the
+	 * closure's, over the sealed reason, not a guessable digest of it. */
+	if (seal(j->gw, c, rq->family_pseudonym, j->reason, &ct, &ctlen) == -1) {
 		store_request_free(rq);
-		return rc == 1 ? 1 : -1;
+		return -1;
+	}
+	if ((rc = store_request_close(c, j->id, j->now_us, j->who->id, ct, ctlen)) != 0) {
+		j->outcome = rc == 1 ? 2 : 0;
+		rc = rc == 1 ? 1 : -1;
+		goto out;
 	}
 	snprintf(msg, sizeof(msg), "Request %s was closed (it was %s).", rq->id, j->was);
-	if (sha256(j->reason, strlen(j->reason), dig) != 0)
+	if (store_request_close_digest(rq->id, j->now_us, j->who->id, ct, ctlen, dig) != 0)
 		rc = -1;
 	else {
 		le = (struct ledger_entry){ j->who->id, role_name(j->who->role), "request.closed",
@@ -1670,6 +1793,8 @@ close_job(struct store_conn *c, void *arg)
 		    j->who->id)) == 0)
 			rc = store_trustee_notice_insert(c, rq->id, "request_closed", msg, j->now_us);
 	}
+out:
+	free(ct);
 	store_request_free(rq);
 	return rc;
 }

@@ -776,6 +776,9 @@ struct request_row {
 	unsigned char		 record_digest[32];
 	int64_t			 ledger_seq;
 	unsigned char		 leaf_hash[32];
+	const unsigned char	*close_reason_ct;	/* sealed; NULL: not closed, or
+							   closed before 058 or after erasure */
+	size_t			 close_reason_ctlen;
 	int			 owned;
 };
 /* One trustee's decision. Strings are borrowed for insert; rows filled by
@@ -811,9 +814,40 @@ int	store_requests_list(struct store_conn *, const char *agency_id, const char *
 /* awaiting_approval -> state (writer job). 0, 1 when it was not awaiting, -1. */
 int	store_request_set_state(struct store_conn *, const char *id, const char *state,
 	    int64_t decided_us);
-/* Closes a request (writer job). 0, 1 when absent or already closed, -1. */
+/* Closes a request (writer job), keeping the trustee's sealed reason
+ * (NULL: none, the family key was gone). 0, 1 when absent or already
+ * closed, -1. */
 int	store_request_close(struct store_conn *, const char *id, int64_t when_us,
-	    const char *by);
+	    const char *by, const unsigned char *reason_ct, size_t reason_ctlen);
+/* The digest of a closure its request.closed entry carries: id, closed_us,
+ * closed_by and the sealed reason (canonical JSON, as the rows'). 0 or -1. */
+int	store_request_close_digest(const char *id, int64_t closed_us, const char *closed_by,
+	    const unsigned char *reason_ct, size_t reason_ctlen, unsigned char out[32]);
+/* A read of a request's personal data (migration 058): who, when and why,
+ * the X-Access-Reason sealed under the family key (NULL when the key was
+ * already gone). Borrowed pointers: for insert the caller's; from
+ * store_request_reads() valid only during the callback. */
+struct request_read_row {
+	const char		*id;
+	const char		*request_id;
+	const char		*family_pseudonym;
+	const char		*actor;
+	const char		*actor_role;
+	int64_t			 read_us;
+	const unsigned char	*reason_ct;
+	size_t			 reason_ctlen;
+	unsigned char		 record_digest[32];	/* what its request.read entry carries */
+	int64_t			 ledger_seq;
+};
+/* SHA-256 of the row (record_digest and ledger_seq left out) as canonical
+ * JSON: the digest its request.read entry carries. 0 or -1. */
+int	store_request_read_digest(const struct request_read_row *, unsigned char out[32]);
+/* Writer job, in the same job as its ledger entry. 0 or -1. */
+int	store_request_read_insert(struct store_conn *, const struct request_read_row *);
+/* Calls fn for each read of request_id, oldest first; fn returns 0 to go
+ * on, 1 to stop, -1 to fail. 0 or -1. */
+int	store_request_reads(struct store_conn *, const char *request_id,
+	    int (*fn)(const struct request_read_row *, void *), void *arg);
 int	store_request_decision_insert(struct store_conn *, const struct request_decision_row *);
 /* The decisions of a request in ledger order, up to max. Count or -1. */
 int	store_request_decisions(struct store_conn *, const char *request_id,

@@ -133,6 +133,29 @@ store_request_decision_digest(const struct request_decision_row *d, unsigned cha
 	    "decided_us", (json_int_t)d->decided_us), out);
 }
 
+/* A read of a request's personal data (058): the digest its request.read
+ * entry carries, over the sealed reason, so it cannot be guessed from the
+ * reason. */
+int
+store_request_read_digest(const struct request_read_row *r, unsigned char out[32])
+{
+	return digest_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}",
+	    "record", "request_read/v1", "id", r->id, "request_id", r->request_id,
+	    "family_pseudonym", r->family_pseudonym, "actor", r->actor,
+	    "actor_role", r->actor_role, "read_us", (json_int_t)r->read_us,
+	    "reason_ct", blob_json(r->reason_ct, r->reason_ctlen)), out);
+}
+
+/* A closure (058): the digest its request.closed entry carries. */
+int
+store_request_close_digest(const char *id, int64_t closed_us, const char *closed_by,
+    const unsigned char *reason_ct, size_t reason_ctlen, unsigned char out[32])
+{
+	return digest_json(json_pack("{s:s, s:s, s:I, s:s, s:o}",
+	    "record", "request_close/v1", "id", id, "closed_us", (json_int_t)closed_us,
+	    "closed_by", closed_by, "close_reason_ct", blob_json(reason_ct, reason_ctlen)), out);
+}
+
 /* ---- requests ---- */
 
 int
@@ -171,7 +194,7 @@ store_request_insert(struct store_conn *c, const struct request_row *r)
 	"family_pseudonym, family_id_ct, legal_basis, reference_ct, fields, record_kinds, " \
 	"period_from, period_to, do_not_notify, do_not_notify_reason_ct, quorum, " \
 	"refusal_ends, state, decided_us, closed_us, closed_by, record_digest, ledger_seq, " \
-	"leaf_hash"
+	"leaf_hash, close_reason_ct"
 
 /* A row from a REQUEST_COLS statement, owning its strings and blobs. */
 static struct request_row *
@@ -205,7 +228,8 @@ request_from(sqlite3_stmt *st)
 	if ((r->fields = dup_col(st, 10)) == NULL || (r->record_kinds = dup_col(st, 11)) == NULL ||
 	    dup_blob(st, 7, (unsigned char **)&r->family_id_ct, &r->family_id_ctlen) != 0 ||
 	    dup_blob(st, 9, (unsigned char **)&r->reference_ct, &r->reference_ctlen) != 0 ||
-	    dup_blob(st, 15, (unsigned char **)&r->dnn_reason_ct, &r->dnn_reason_ctlen) != 0) {
+	    dup_blob(st, 15, (unsigned char **)&r->dnn_reason_ct, &r->dnn_reason_ctlen) != 0 ||
+	    dup_blob(st, 25, (unsigned char **)&r->close_reason_ct, &r->close_reason_ctlen) != 0) {
 		store_request_free(r);
 		return NULL;
 	}
@@ -222,6 +246,7 @@ store_request_free(struct request_row *r)
 	free((unsigned char *)r->family_id_ct);
 	free((unsigned char *)r->reference_ct);
 	free((unsigned char *)r->dnn_reason_ct);
+	free((unsigned char *)r->close_reason_ct);
 	free(r);
 }
 
@@ -301,17 +326,19 @@ store_request_set_state(struct store_conn *c, const char *id, const char *state,
 }
 
 int
-store_request_close(struct store_conn *c, const char *id, int64_t when_us, const char *by)
+store_request_close(struct store_conn *c, const char *id, int64_t when_us, const char *by,
+    const unsigned char *reason_ct, size_t reason_ctlen)
 {
 	static const char	*sql = "UPDATE requests SET state = 'closed', closed_us = ?, "
-	    "closed_by = ? WHERE id = ? AND state != 'closed'";
+	    "closed_by = ?, close_reason_ct = ? WHERE id = ? AND state != 'closed'";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, when_us) ||
 	    store_bind_opt_text(st, 2, by) ||
-	    store_bind_opt_text(st, 3, id))
+	    store_bind_opt_blob(st, 3, reason_ct, reason_ctlen) ||
+	    store_bind_opt_text(st, 4, id))
 		return store_bind_failed(c, st);
 	if (store_step_done(c, st, "close request") != 0)
 		return -1;
@@ -421,6 +448,76 @@ store_request_statement_insert(struct store_conn *c, const char *id, const char 
 	    store_bind_opt_blob(st, 9, reason_ct, reason_ctlen))
 		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert request statement");
+}
+
+/* ---- reads of a request's personal data (058) ---- */
+
+int
+store_request_read_insert(struct store_conn *c, const struct request_read_row *r)
+{
+	static const char	*sql = "INSERT INTO request_reads (id, request_id, "
+	    "family_pseudonym, actor, actor_role, read_us, reason_ct, record_digest, ledger_seq) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (store_bind_opt_text(st, 1, r->id) ||
+	    store_bind_opt_text(st, 2, r->request_id) ||
+	    store_bind_opt_text(st, 3, r->family_pseudonym) ||
+	    store_bind_opt_text(st, 4, r->actor) ||
+	    store_bind_opt_text(st, 5, r->actor_role) ||
+	    sqlite3_bind_int64(st, 6, r->read_us) ||
+	    store_bind_opt_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
+	    sqlite3_bind_blob(st, 8, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 9, r->ledger_seq))
+		return store_bind_failed(c, st);
+	return store_step_done(c, st, "insert request read");
+}
+
+int
+store_request_reads(struct store_conn *c, const char *request_id,
+    int (*fn)(const struct request_read_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT id, request_id, family_pseudonym, actor, "
+	    "actor_role, read_us, reason_ct, record_digest, ledger_seq FROM request_reads "
+	    "WHERE request_id = ? ORDER BY read_us, id";
+	struct request_read_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc, cb = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (store_bind_opt_text(st, 1, request_id))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.id = (const char *)sqlite3_column_text(st, 0);
+		r.request_id = (const char *)sqlite3_column_text(st, 1);
+		r.family_pseudonym = (const char *)sqlite3_column_text(st, 2);
+		r.actor = (const char *)sqlite3_column_text(st, 3);
+		r.actor_role = (const char *)sqlite3_column_text(st, 4);
+		r.read_us = sqlite3_column_int64(st, 5);
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+			r.reason_ct = sqlite3_column_blob(st, 6);
+			r.reason_ctlen = (size_t)sqlite3_column_bytes(st, 6);
+		}
+		col_hash(st, 7, r.record_digest);
+		r.ledger_seq = sqlite3_column_int64(st, 8);
+		if (r.id == NULL || r.actor == NULL || r.actor_role == NULL ||
+		    r.family_pseudonym == NULL)
+			continue;
+		if ((cb = fn(&r, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (cb != 0)
+		return cb > 0 ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		log_errx("request reads: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
 }
 
 int

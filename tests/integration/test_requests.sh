@@ -437,6 +437,55 @@ test_approved_request_shows_personal_data_with_a_reason() {
 	[ "$(db "SELECT action FROM ledger_entries WHERE seq=$(jget .read.seq)")" = request.read ]
 }
 
+# Policy: "dated and signed records are kept of all access to sensitive
+# information along with the reasons for that access". A read of a
+# request's personal data keeps who, when and why (request_reads, the
+# reason sealed under the family key, never in the clear), written with its
+# ledger entry, whose digest is the record's (over the sealed reason), not
+# a digest of the reason a short reason would give away. Trustees see the
+# reads with their reasons; the requesting agency and the subject-access
+# export do not.
+READ_REASON="Read-Reason-Marker-R58 court bundle"
+has_read() { # ROLE REASON: the last reply lists a read by ROLE for REASON
+	printf '%s' "$RESP" | jq -e --arg role "$1" --arg r "$2" \
+	    '.reads | any(.actor_role == $role and .reason == $r and (.read_at | test("Z$")) and (.actor | length > 0))' >/dev/null
+}
+test_request_reads_are_recorded_with_their_reason() {
+	local before seq guess
+	before=$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID'") || return 1
+	req trustee2 GET "/v1/requests/$RID" "" -H "X-Access-Reason: $READ_REASON"
+	expect 200 && [ "$(jget .family_id)" = "$FAM" ] && has_read trustee "$READ_REASON" ||
+	    { echo "# $(head -c 300 <<<"$RESP")"; return 1; }
+	seq=$(jget .read.seq)
+	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID'")" = $((before + 1)) ] &&
+	[ "$(db "SELECT actor_role || ' ' || (length(reason_ct) > 16) FROM request_reads
+	    WHERE request_id='$RID' AND ledger_seq=$seq")" = "trustee 1" ] || { echo "# no read row for #$seq"; return 1; }
+	# The entry's digest is the row's, and not SHA-256 of the reason.
+	guess=$(printf '%s' "$READ_REASON" | sha256sum | cut -d' ' -f1)
+	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN request_reads r ON r.ledger_seq = e.seq
+	    AND r.record_digest = e.record_digest WHERE e.seq=$seq AND e.action='request.read'
+	    AND e.object_id='$RID' AND e.actor = r.actor")" = 1 ] &&
+	[ "$(db "SELECT lower(hex(record_digest)) FROM ledger_entries WHERE seq=$seq")" != "$guess" ] ||
+	    { echo "# ledger entry #$seq"; return 1; }
+	# The reason is nowhere in the clear: not in the database, its WAL or the log.
+	[ "$(cat "$GW_DB" "$GW_DB-wal" 2>/dev/null | grep -a -c -F "$READ_REASON")" = 0 ] &&
+	! grep -q -F "$READ_REASON" "$TMP/gatewayd.log" || { echo "# reason in the clear"; return 1; }
+	# Another trustee, without a reason of its own, sees the reads and why.
+	req trustee1 GET "/v1/requests/$RID"
+	expect 200 && has_read trustee "$READ_REASON" && has_read trustee "preparing the court bundle" ||
+	    { echo "# $(head -c 600 <<<"$RESP")"; return 1; }
+	# The requesting agency's read is kept too, but it sees no one's reads.
+	req agency:police GET "/v1/requests/$RID" "" -H "X-Access-Reason: Agency-Read-Marker-R58"
+	expect 200 && [ "$(jget 'has("reads")')" = false ] && ! grep -q -F "$READ_REASON" <<<"$RESP" || return 1
+	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID' AND actor_role='agency'
+	    AND ledger_seq=$(jget .read.seq)")" = 1 ] || return 1
+	req trustee3 GET "/v1/requests/$RID"
+	expect 200 && has_read agency "Agency-Read-Marker-R58" || return 1
+	# Nor does the family's subject-access export list them.
+	req staff GET "/v1/families/$FAM/subject-access" "" -H "X-Access-Reason: family asked"
+	expect 200 && ! grep -q -e "$READ_REASON" -e Agency-Read-Marker -e '"reads"' <<<"$RESP"
+}
+
 # ---- refusal ----
 
 test_refusal_blocks_the_statement() {
@@ -651,6 +700,68 @@ test_closing_a_request_releases_its_legal_hold() {
 	expect 409 request_closed
 }
 
+# Closing a request is kept with its reason the same way: sealed under the
+# family key next to closed_at and closed_by, the request.closed entry's
+# digest that of the closure (request_close/v1: id, closed_us, closed_by,
+# the sealed reason), not SHA-256 of the reason. Trustees see who closed it
+# and why; the requesting agency does not.
+CLOSE_FAM="FAM-Close-Marker-74"
+CLOSE_REASON="Close-Reason-Marker-C58 investigation concluded"
+CLOSE_READ_REASON="Close-Read-Marker-C58 checking the family"
+test_request_closing_reason_is_kept_sealed() {
+	local seq row digest guess
+	req staff POST /v1/consents "$(jq -cn --arg f "$CLOSE_FAM" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"e"}')"
+	expect 201 || return 1
+	req agency:police POST /v1/requests "$(jq -cn --arg f "$CLOSE_FAM" --arg from "$FROM" --arg to "$TO" \
+	    '{family_id:$f, legal_basis:"crime_sch2_p2", reference:"x", fields:["child_name"],
+	      period:{from:$from, to:$to}}')"
+	expect 202 && CLOSE_RID=$(jget .request_id) || return 1
+	decide trustee1 "$CLOSE_RID" approve && expect 201 && decide trustee2 "$CLOSE_RID" approve &&
+	expect 201 || return 1
+	req trustee1 GET "/v1/requests/$CLOSE_RID" "" -H "X-Access-Reason: $CLOSE_READ_REASON"
+	expect 200 && [ "$(jget .family_id)" = "$CLOSE_FAM" ] || return 1
+	req trustee3 POST "/v1/requests/$CLOSE_RID/close" "$(jq -cn --arg r "$CLOSE_REASON" '{reason:$r}')"
+	expect 200 && seq=$(jget .ledger.seq) || return 1
+	[ "$(db "SELECT length(close_reason_ct) > 16 FROM requests WHERE id='$CLOSE_RID'")" = 1 ] ||
+	    { echo "# no sealed close reason"; return 1; }
+	# The entry's digest is the closure's, recomputed from the row, and
+	# not SHA-256 of the reason.
+	row=$(db "SELECT json_object('record', 'request_close/v1', 'id', id, 'closed_us', closed_us,
+	    'closed_by', closed_by, 'close_reason_ct', lower(hex(close_reason_ct)))
+	    FROM requests WHERE id='$CLOSE_RID'")
+	digest=$(printf '%s' "$row" | jq -cS . | tr -d '\n' | sha256sum | cut -d' ' -f1)
+	guess=$(printf '%s' "$CLOSE_REASON" | sha256sum | cut -d' ' -f1)
+	[ "$(db "SELECT action || ' ' || lower(hex(record_digest)) FROM ledger_entries WHERE seq=$seq")" = "request.closed $digest" ] &&
+	[ "$digest" != "$guess" ] || { echo "# entry #$seq: $(db "SELECT lower(hex(record_digest)) FROM ledger_entries WHERE seq=$seq"), closure $digest"; return 1; }
+	[ "$(cat "$GW_DB" "$GW_DB-wal" 2>/dev/null | grep -a -c -F "$CLOSE_REASON")" = 0 ] &&
+	! grep -q -F "$CLOSE_REASON" "$TMP/gatewayd.log" || { echo "# reason in the clear"; return 1; }
+	req trustee2 GET "/v1/requests/$CLOSE_RID"
+	expect 200 && [ "$(jget .close_reason)" = "$CLOSE_REASON" ] &&
+	[ "$(jget .closed_by)" = "$(db "SELECT closed_by FROM requests WHERE id='$CLOSE_RID'")" ] ||
+	    { echo "# $(head -c 600 <<<"$RESP")"; return 1; }
+	req agency:police GET "/v1/requests/$CLOSE_RID"
+	expect 200 && [ "$(jget 'has("close_reason") or has("closed_by")')" = false ] &&
+	! grep -q -F "$CLOSE_REASON" <<<"$RESP"
+}
+# Erasure destroys the family key: the record of each access stays (rows,
+# ledger entries), the reasons sealed under that key can no longer be read.
+test_request_access_reasons_end_with_the_family_key() {
+	local reads
+	[ -n "${CLOSE_RID:-}" ] || return 1
+	reads=$(db "SELECT count(*) FROM request_reads WHERE request_id='$CLOSE_RID' AND reason_ct IS NOT NULL")
+	[ "$reads" -ge 1 ] || return 1
+	req staff POST "/v1/families/$CLOSE_FAM/erasure" '{"ground":"consent_withdrawn","reason":"family asked"}'
+	expect 200 && [ "$(jget .status)" = erased ] || return 1
+	req trustee2 GET "/v1/requests/$CLOSE_RID"
+	expect 200 && [ "$(jget '.reads | length')" = "$reads" ] &&
+	[ "$(jget '[.reads[] | select(.reason != null)] | length')" = 0 ] &&
+	[ "$(jget 'has("close_reason") and .close_reason == null')" = true ] && ! grep -q -e Close-Reason-Marker -e Close-Read-Marker <<<"$RESP" ||
+	    { echo "# $(head -c 600 <<<"$RESP")"; return 1; }
+	[ "$(db "SELECT count(*) FROM request_reads r JOIN ledger_entries e ON e.seq = r.ledger_seq
+	    AND e.record_digest = r.record_digest WHERE r.request_id='$CLOSE_RID'")" = "$reads" ]
+}
+
 # ---- gatewayctl for trustees ----
 
 test_gatewayctl_lists_pending_requests() {
@@ -847,6 +958,7 @@ run test_other_agency_cannot_read_the_request
 run test_police_cannot_read_the_court_request
 run test_staff_cannot_read_a_statement
 run test_approved_request_shows_personal_data_with_a_reason
+run test_request_reads_are_recorded_with_their_reason
 run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
 run test_erasure_allowed_once_the_only_request_is_refused
@@ -861,6 +973,8 @@ run test_no_notification_before_approval
 run test_closing_a_request_releases_its_legal_hold
 run test_closing_a_request_makes_its_hold_due
 run test_requesting_agency_does_not_see_who_voted_or_filed
+run test_request_closing_reason_is_kept_sealed
+run test_request_access_reasons_end_with_the_family_key
 run test_gatewayctl_lists_pending_requests
 run test_gatewayctl_shows_without_personal_data_until_approved
 run test_gatewayctl_approve_and_refuse
