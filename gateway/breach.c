@@ -33,6 +33,36 @@ breach_overdue(int64_t aware_us, int decided, int64_t now_us)
 }
 
 int
+breach_notify_overdue(int notify, int64_t notify_since_us, int notified, int64_t now_us)
+{
+	return notify && !notified && now_us > notify_since_us + BREACH_NOTIFY_DELAY_US;
+}
+
+const char *
+breach_check_notice(int64_t aware_min_us, int64_t notified_us, int64_t now_us)
+{
+	if (notified_us < aware_min_us)
+		return "notified_before_aware";
+	if (notified_us > now_us)
+		return "notified_in_future";
+	return NULL;
+}
+
+int
+breach_is_notice_method(const char *s)
+{
+	static const char *const methods[] = {
+		"letter", "email", "phone", "in_person", "public_notice", "other"
+	};
+	size_t	i;
+
+	for (i = 0; s != NULL && i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(s, methods[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
 breach_report_late(int64_t aware_us, int64_t reported_us)
 {
 	return reported_us > breach_deadline_us(aware_us);

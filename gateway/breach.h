@@ -21,6 +21,11 @@
  *			names one of the Art 34(3) exceptions (its reason is
  *			the decision's individuals_reason)
  *   breach facts	aware not before occurred, neither in the future
+ *   notify_overdue	the latest decision says the people are to be told
+ *			(Art 34(1): "without undue delay"), it was first said
+ *			more than 72 hours ago, and no notice is recorded
+ *   notice facts	people are told after the charity became aware of the
+ *			breach, and not in the future
  *
  * Times are microseconds since the epoch, UTC.
  */
@@ -30,6 +35,9 @@
 #include <stdint.h>
 
 #define BREACH_DEADLINE_US	(INT64_C(72) * 3600 * 1000000)
+/* "Without undue delay" (Art 34(1)), as the register flags it: the people
+ * told within 72 hours of the decision to tell them. */
+#define BREACH_NOTIFY_DELAY_US	(INT64_C(72) * 3600 * 1000000)
 
 /* One decision as asked (schemas/breach-decision.schema.json); strings
  * may be NULL or blank: "not given". */
@@ -75,6 +83,18 @@ int		 breach_report_late(int64_t aware_us, int64_t reported_us);
  */
 const char	*breach_check_amendment(int64_t aware_min_us, int64_t new_aware_us,
 		    int64_t reported_us, const char *delay_reason);
+
+/* 1 when the people are to be told (notify: the latest decision says so,
+ * first said at notify_since_us) and no notice is recorded (notified 0)
+ * more than BREACH_NOTIFY_DELAY_US later; else 0. */
+int		 breach_notify_overdue(int notify, int64_t notify_since_us, int notified,
+		    int64_t now_us);
+/* A notice that the people were told at notified_us, of a breach the
+ * charity became aware of at aware_min_us (the earliest recorded): NULL
+ * when acceptable, else "notified_before_aware" or "notified_in_future". */
+const char	*breach_check_notice(int64_t aware_min_us, int64_t notified_us, int64_t now_us);
+/* "letter", "email", "phone", "in_person", "public_notice", "other". */
+int		 breach_is_notice_method(const char *);
 
 /* Art 34(3): "measures_render_unintelligible" (a: e.g. encrypted),
  * "subsequent_measures" (b: the high risk is no longer likely),

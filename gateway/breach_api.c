@@ -5,6 +5,8 @@
  *					trustees: whoever finds a breach)
  *   POST /v1/breaches/{id}/amendments	correct or complete it (the same)
  *   POST /v1/breaches/{id}/decision	the data-protection trustee decides
+ *   POST /v1/breaches/{id}/notices	the people it touched were told (the
+ *					same roles as amendments)
  *   GET  /v1/breaches[/{id}]		the register, with the 72-hour deadline,
  *					"overdue" flags and every decision
  *
@@ -55,6 +57,9 @@ struct view {
 	json_t			*history;
 	int64_t			 aware_min;
 	int			 decided;
+	int			 notify;	/* the latest decision: tell the people */
+	int64_t			 notify_since;	/* the first decision that said so */
+	json_t			*notices;
 	int			 failed;
 };
 
@@ -109,6 +114,9 @@ event_cb(const struct breach_event_row *e, void *arg)
 		json_t	*d;
 
 		vw->decided = 1;
+		vw->notify = e->notify_individuals == 1;
+		if (vw->notify && (vw->notify_since == 0 || e->at_us < vw->notify_since))
+			vw->notify_since = e->at_us;
 		json_object_set_new(h, "high_risk", json_boolean(e->high_risk == 1));
 		json_object_set_new(h, "report_to_regulator", json_boolean(e->report_to_regulator == 1));
 		if (e->reported_us != 0)
@@ -154,6 +162,34 @@ event_cb(const struct breach_event_row *e, void *arg)
 	}
 	json_decref(text);
 	json_array_append_new(vw->history, h);
+	return 0;
+}
+
+/* One notice to the people told, as the register shows it: what they were
+ * told only in full views. */
+static int
+notice_cb(const struct breach_notice_row *n, void *arg)
+{
+	struct view	*vw = arg;
+	json_t		*o, *text;
+	char		 t1[32], t2[32];
+
+	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "notice_id", n->id,
+	    "notified_at", fmt_time(n->notified_us, t1), "method", n->method,
+	    "people", (json_int_t)n->people, "recorded_by", n->actor,
+	    "recorded_at", fmt_time(n->at_us, t2), "ledger_seq", (json_int_t)n->ledger_seq);
+	if (o == NULL)
+		return -1;
+	if (vw->full) {
+		if ((text = unseal_text(vw->gw, vw->c, n->text_ct, n->text_ctlen)) == NULL) {
+			json_decref(o);
+			vw->failed = 1;
+			return -1;
+		}
+		merge_text(o, text);
+		json_decref(text);
+	}
+	json_array_append_new(vw->notices, o);
 	return 0;
 }
 
@@ -215,10 +251,13 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 		json_decref(text);
 	}
 	vw.history = json_array();
+	vw.notices = json_array();
 	vw.aware_min = b->aware_us;
-	if (store_breach_events_each(c, b->id, event_cb, &vw) != 0 || vw.failed) {
+	if (store_breach_events_each(c, b->id, event_cb, &vw) != 0 || vw.failed ||
+	    store_breach_notices_each(c, b->id, notice_cb, &vw) != 0 || vw.failed) {
 		json_decref(vw.obj);
 		json_decref(vw.history);
+		json_decref(vw.notices);
 		return NULL;
 	}
 	/* "late" is the view's: from the earliest awareness now known. */
@@ -227,6 +266,10 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 	    json_string(fmt_time(breach_deadline_us(vw.aware_min), t1)));
 	json_object_set_new(vw.obj, "overdue",
 	    json_boolean(breach_overdue(vw.aware_min, vw.decided, now_us)));
+	/* The people told (Art 34), and whether telling them is overdue. */
+	json_object_set_new(vw.obj, "notify_overdue", json_boolean(breach_notify_overdue(
+	    vw.notify, vw.notify_since, json_array_size(vw.notices) > 0, now_us)));
+	json_object_set_new(vw.obj, "individuals_notified", vw.notices);
 	json_object_set_new(vw.obj, "history", vw.history);
 	return vw.obj;
 }
@@ -644,6 +687,101 @@ breach_amend(struct request *r, struct response *rs)
 	event_reply(&j, rs, rc);
 }
 
+/* ---- POST /v1/breaches/{id}/notices ---- */
+
+struct notice_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	struct breach_notice_row row;
+	json_t			*text;
+	json_t			*view;
+	const char		*refused;
+	int			 not_found;
+};
+
+static int
+notice_job(struct store_conn *c, void *arg)
+{
+	struct notice_job	*j = arg;
+	struct breach_row	 b;
+	struct history		 h;
+	char			 reason[64];
+	int			 rc = -1;
+
+	if ((rc = load_breach(c, j->row.breach_id, &b, &h)) != 0) {
+		j->not_found = rc == 1;
+		return -1;
+	}
+	rc = -1;
+	if ((j->refused = breach_check_notice(h.aware_min, j->row.notified_us,
+	    j->row.at_us)) != NULL)
+		goto out;
+	snprintf(reason, sizeof(reason), "method=%s people=%lld", j->row.method,
+	    (long long)j->row.people);
+	if (seal_text(j->gw, c, j->text, &j->row.text_ct, &j->row.text_ctlen) == -1 ||
+	    store_breach_notice_digest(&j->row, j->row.record_digest) == -1 ||
+	    append(j->gw, c, j->who, "breach.individuals_notified", j->row.breach_id, reason,
+	    j->row.record_digest, &j->row.ledger_seq) == -1 ||
+	    store_breach_notice_insert(c, &j->row) == -1)
+		goto out;
+	if ((j->view = breach_view(j->gw, c, &b, 1, j->row.at_us)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	free(j->row.text_ct);
+	j->row.text_ct = NULL;
+	free(b.text_ct);
+	return rc;
+}
+
+static void
+breach_notice(struct request *r, struct response *rs)
+{
+	static const char *const text[] = { "summary", NULL };
+	struct notice_job	 j;
+	const char		*method;
+	int			 rc;
+
+	memset(&j, 0, sizeof(j));
+	j.gw = r->gw;
+	j.who = r->who;
+	store_new_id("bno_", j.row.id, sizeof(j.row.id));
+	snprintf(j.row.breach_id, sizeof(j.row.breach_id), "%s", r->params[0]);
+	snprintf(j.row.actor, sizeof(j.row.actor), "%s", r->who->id);
+	snprintf(j.row.actor_role, sizeof(j.row.actor_role), "%s", role_name(r->who->role));
+	j.row.at_us = store_now_us();
+	if (opt_time(r->body, "notified_at", &j.row.notified_us) != 0 ||
+	    j.row.notified_us == 0) {
+		bad_field(rs, "invalid_time", "notified_at is not a date-time.", "/notified_at");
+		return;
+	}
+	method = json_string_value(json_object_get(r->body, "method"));
+	if (!breach_is_notice_method(method)) {
+		bad_field(rs, "invalid_method", "The method is not one the register knows.",
+		    "/method");
+		return;
+	}
+	snprintf(j.row.method, sizeof(j.row.method), "%s", method);
+	j.row.people = json_integer_value(json_object_get(r->body, "people"));
+	j.text = pick(r->body, text);
+	rc = writer_submit(r->gw->writer, notice_job, &j);
+	if (rc == 0) {
+		log_info("breach %s: people told recorded", j.row.breach_id);
+		resp_json(rs, 201, j.view);
+		j.view = NULL;
+	} else if (j.not_found)
+		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
+	else if (j.refused != NULL)
+		bad_field(rs, j.refused, strcmp(j.refused, "notified_in_future") == 0 ?
+		    "notified_at is in the future." :
+		    "notified_at is before the charity became aware of the breach.",
+		    "/notified_at");
+	else
+		resp_error(rs, 503, "store_unavailable", "Nothing was recorded. Try again.", NULL);
+	json_decref(j.text);
+	json_decref(j.view);
+}
+
 /* ---- GET ---- */
 
 struct list {
@@ -843,12 +981,31 @@ overdue_gauge(void *arg)
 	return (double)n;
 }
 
+static double
+notify_overdue_gauge(void *arg)
+{
+	struct gateway		*gw = arg;
+	struct store_conn	*c;
+	int64_t			 n = 0;
+
+	if ((c = store_read_begin(gw->store)) == NULL)
+		return -1;
+	if (store_breaches_notify_overdue(c, store_now_us(), BREACH_NOTIFY_DELAY_US, &n) == -1)
+		n = -1;
+	store_read_end(gw->store, c);
+	return (double)n;
+}
+
 void
 breach_metrics_register(struct gateway *gw)
 {
 	metrics_gauge(gw->metrics, "gateway_breaches_overdue",
 	    "Breaches past the 72-hour deadline with no decision (UK GDPR Art 33).",
 	    overdue_gauge, gw);
+	metrics_gauge(gw->metrics, "gateway_breaches_notify_overdue",
+	    "Breaches whose people are to be told (the latest decision) and are not recorded "
+	    "as told 72 hours after that was first decided (UK GDPR Art 34).",
+	    notify_overdue_gauge, gw);
 }
 
 #define RECORDERS	(ROLE_BIT(ROLE_STAFF) | ROLE_BIT(ROLE_SAFEGUARDING_LEAD) | \
@@ -861,5 +1018,6 @@ const struct route breach_routes[] = {
 	{ "POST", "/v1/breaches/{id}/decision", ROLE_BIT(ROLE_DP_TRUSTEE), "breach-decision",
 	    breach_decide, 0 },
 	{ "POST", "/v1/breaches/{id}/amendments", RECORDERS, "breach-amendment", breach_amend, 0 },
+	{ "POST", "/v1/breaches/{id}/notices", RECORDERS, "breach-notice", breach_notice, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -451,6 +451,32 @@ struct breach_read_row {
 };
 int	store_breach_read_digest(const struct breach_read_row *, unsigned char out[32]);
 int	store_breach_read_insert(struct store_conn *, const struct breach_read_row *);
+/* The people told (migration 062): when, how, how many; what they were
+ * told sealed under the register key. */
+struct breach_notice_row {
+	char		 id[40];
+	char		 breach_id[40];
+	int64_t		 at_us;
+	int64_t		 notified_us;
+	char		 method[16];
+	int64_t		 people;
+	char		 actor[160];
+	char		 actor_role[32];
+	unsigned char	*text_ct;		/* sealed; borrowed in callbacks */
+	size_t		 text_ctlen;
+	unsigned char	 record_digest[32];
+	int64_t		 ledger_seq;
+};
+int	store_breach_notice_digest(const struct breach_notice_row *, unsigned char out[32]);
+int	store_breach_notice_insert(struct store_conn *, const struct breach_notice_row *);
+/* The notices of a breach, in the order the people were told; same
+ * contract as store_breaches_each. */
+int	store_breach_notices_each(struct store_conn *, const char *breach_id,
+	    int (*fn)(const struct breach_notice_row *, void *), void *arg);
+/* Breaches whose latest decision says the people are to be told, first
+ * said more than delay_us before now_us, with no notice: 0 and *count, or -1. */
+int	store_breaches_notify_overdue(struct store_conn *, int64_t now_us, int64_t delay_us,
+	    int64_t *count);
 /* Breaches without any decision whose earliest recorded awareness is more
  * than deadline_us before now_us. 0 and *count, or -1. */
 int	store_breaches_overdue(struct store_conn *, int64_t now_us, int64_t deadline_us,

@@ -81,6 +81,117 @@ store_breach_event_digest(const struct breach_event_row *r, unsigned char out[32
 }
 
 int
+store_breach_notice_digest(const struct breach_notice_row *r, unsigned char out[32])
+{
+	struct store_digest	*d = store_digest_begin("breach_notice/v1");
+
+	store_digest_str(d, r->id);
+	store_digest_str(d, r->breach_id);
+	store_digest_int(d, r->at_us);
+	store_digest_int(d, r->notified_us);
+	store_digest_str(d, r->method);
+	store_digest_int(d, r->people);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_blob(d, r->text_ct, r->text_ctlen);
+	return store_digest_end(d, out);
+}
+
+int
+store_breach_notice_insert(struct store_conn *c, const struct breach_notice_row *r)
+{
+	static const char	*sql = "INSERT INTO breach_notices (id, breach_id, at_us, "
+				    "notified_us, method, people, actor, actor_role, text_ct, "
+				    "record_digest, ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, r->breach_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 3, r->at_us) ||
+	    sqlite3_bind_int64(st, 4, r->notified_us) ||
+	    sqlite3_bind_text(st, 5, r->method, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 6, r->people) ||
+	    sqlite3_bind_text(st, 7, r->actor, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 8, r->actor_role, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 9, r->text_ct, (int)r->text_ctlen, SQLITE_STATIC) ||
+	    sqlite3_bind_blob(st, 10, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 11, r->ledger_seq))
+		return store_bind_failed(c, st);
+	return store_step_done(c, st, "insert breach notice");
+}
+
+int
+store_breach_notices_each(struct store_conn *c, const char *breach_id,
+    int (*fn)(const struct breach_notice_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT id, breach_id, at_us, notified_us, method, people, "
+				    "actor, actor_role, text_ct, record_digest, ledger_seq "
+				    "FROM breach_notices WHERE breach_id = ? "
+				    "ORDER BY notified_us, ledger_seq";
+	struct breach_notice_row r;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, breach_id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
+		store_copy_text(r.breach_id, sizeof(r.breach_id), sqlite3_column_text(st, 1));
+		r.at_us = sqlite3_column_int64(st, 2);
+		r.notified_us = sqlite3_column_int64(st, 3);
+		store_copy_text(r.method, sizeof(r.method), sqlite3_column_text(st, 4));
+		r.people = sqlite3_column_int64(st, 5);
+		store_copy_text(r.actor, sizeof(r.actor), sqlite3_column_text(st, 6));
+		store_copy_text(r.actor_role, sizeof(r.actor_role), sqlite3_column_text(st, 7));
+		r.text_ct = (unsigned char *)sqlite3_column_blob(st, 8);
+		r.text_ctlen = (size_t)sqlite3_column_bytes(st, 8);
+		if (sqlite3_column_bytes(st, 9) == 32)
+			memcpy(r.record_digest, sqlite3_column_blob(st, 9), 32);
+		r.ledger_seq = sqlite3_column_int64(st, 10);
+		if ((ret = fn(&r, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret != 0)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_breaches_notify_overdue(struct store_conn *c, int64_t now_us, int64_t delay_us,
+    int64_t *count)
+{
+	/* The latest decision says tell them; the first decision saying so
+	 * starts the clock; no notice yet. */
+	static const char	*sql = "SELECT count(*) FROM breaches b "
+				    "WHERE (SELECT e.notify_individuals FROM breach_events e "
+				    "  WHERE e.breach_id = b.id AND e.kind = 'decision' "
+				    "  ORDER BY e.at_us DESC, e.ledger_seq DESC LIMIT 1) = 1 "
+				    "AND NOT EXISTS (SELECT 1 FROM breach_notices n "
+				    "  WHERE n.breach_id = b.id) "
+				    "AND (SELECT MIN(e.at_us) FROM breach_events e "
+				    "  WHERE e.breach_id = b.id AND e.kind = 'decision' "
+				    "  AND e.notify_individuals = 1) + ? < ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, delay_us) || sqlite3_bind_int64(st, 2, now_us))
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
 store_breach_read_digest(const struct breach_read_row *r, unsigned char out[32])
 {
 	struct store_digest	*d = store_digest_begin("breach_read/v1");

@@ -190,6 +190,52 @@ test_breach_free_text_read_needs_a_reason() {
 	req trustee1 GET "/v1/breaches/$FRESH" "" -H "X-Access-Reason: $(head -c 2001 /dev/zero | tr '\0' x)"
 	expect 400 access_reason_too_long
 }
+# Breach flow chart: "If a breach may result in adversely affecting
+# individuals' rights you must also inform those individuals without undue
+# delay." Once the data-protection trustee decides to tell them, the
+# register flags it (notify_overdue, gateway_breaches_notify_overdue) until
+# a notice is recorded (when, how, how many; what they were told sealed);
+# a notice is a ledger entry carrying its row's digest.
+notify_gauge() { req auditor GET /metrics; printf '%s\n' "$RESP" | awk '$1 == "gateway_breaches_notify_overdue" { print $2 }' | cut -d. -f1; }
+test_people_to_be_told_are_flagged_until_recorded_as_told() {
+	local id g0 seq out
+	req staff POST /v1/breaches "$(breach '3 hours')"; expect 201 || return 1
+	id=$(jget .breach_id)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision)"
+	expect 201 && [ "$(jget .notify_overdue)" = false ] &&
+	[ "$(jget '.individuals_notified | length')" = 0 ] || return 1
+	g0=$(notify_gauge)
+	# The decision made four days ago, as if nobody acted on it since.
+	sqlite3 "$GW_DB" ".timeout 5000" "DROP TRIGGER breach_events_no_update" \
+	    "UPDATE breach_events SET at_us = at_us - 4 * 86400000000 WHERE breach_id = '$id'" \
+	    "CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events BEGIN SELECT RAISE(ABORT, 'the breach register is append-only'); END;" || return 1
+	req trustee1 GET "/v1/breaches/$id"
+	expect 200 && [ "$(jget .notify_overdue)" = true ] && [ "$(notify_gauge)" -eq $((g0 + 1)) ] || return 1
+	# Refused: told before the charity knew, or in the future; an unknown method.
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '2 days ago')" '{notified_at:$t, method:"letter", people:2, summary:"s"}')"
+	expect 400 notified_before_aware || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 day')" '{notified_at:$t, method:"letter", people:2, summary:"s"}')"
+	expect 400 notified_in_future || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" '{notified_at:$t, method:"pigeon", people:2, summary:"s"}')"
+	expect 400 schema_invalid || return 1
+	req auditor POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" '{notified_at:$t, method:"letter", people:2, summary:"s"}')"
+	expect 403 role_not_permitted || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" \
+	    '{notified_at:$t, method:"phone", people:2, summary:"Told both parents by phone, Notice-Marker-N4: what was seen, by whom, and what was done"}')"
+	expect 201 && [ "$(jget .notify_overdue)" = false ] &&
+	[ "$(jget '.individuals_notified[0].method')" = phone ] && [ "$(jget '.individuals_notified[0].people')" = 2 ] &&
+	jget '.individuals_notified[0].summary' | grep -q Notice-Marker-N4 || return 1
+	[ "$(notify_gauge)" -eq "$g0" ] || return 1
+	! grep -a -q 'Notice-Marker-N4' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null || return 1
+	seq=$(db "SELECT ledger_seq FROM breach_notices WHERE breach_id = '$id'")
+	[ "$(db "SELECT action || ' ' || hex(record_digest) FROM ledger_entries WHERE seq = $seq")" = \
+	  "breach.individuals_notified $(db "SELECT hex(record_digest) FROM breach_notices WHERE ledger_seq = $seq")" ] || return 1
+	req auditor GET "/v1/breaches/$id"
+	expect 200 && [ "$(jget '.individuals_notified[0].people')" = 2 ] &&
+	[ "$(jget '.individuals_notified[0] | has("summary")')" = false ] || return 1
+	out=$(sqlite3 "$GW_DB" "DELETE FROM breach_notices" 2>&1) && return 1
+	printf '%s' "$out" | grep -q 'append-only'
+}
 test_unknown_breach_404() {
 	req dp_trustee POST /v1/breaches/brc_nosuch/decision "$(decision)"
 	expect 404 not_found
@@ -231,6 +277,7 @@ run test_register_rows_cannot_be_updated_or_deleted
 run test_free_text_sealed_at_rest
 run test_auditor_reads_register_without_free_text
 run test_breach_free_text_read_needs_a_reason
+run test_people_to_be_told_are_flagged_until_recorded_as_told
 run test_unknown_breach_404
 run test_every_step_is_a_ledger_entry
 run test_ledger_still_verifies

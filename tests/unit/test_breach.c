@@ -189,6 +189,36 @@ test_enumerations(void **state)
 	assert_false(breach_is_art34_exception(NULL));
 }
 
+/* "Without undue delay" (Art 34(1)): the people to be told are flagged 72
+ * hours after the decision first said so, until a notice is recorded. */
+static void
+test_people_to_be_told_without_undue_delay(void **state)
+{
+	int64_t	decided = AWARE + 10 * HOUR;
+
+	(void)state;
+	assert_false(breach_notify_overdue(1, decided, 0, decided + 72 * HOUR));
+	assert_true(breach_notify_overdue(1, decided, 0, decided + 72 * HOUR + 1));
+	assert_false(breach_notify_overdue(1, decided, 1, decided + 30 * 24 * HOUR));	/* told */
+	assert_false(breach_notify_overdue(0, 0, 0, decided + 30 * 24 * HOUR));	/* not to be told */
+}
+
+static void
+test_notice_facts(void **state)
+{
+	int64_t	now = AWARE + 48 * HOUR;
+
+	(void)state;
+	assert_null(breach_check_notice(AWARE, AWARE, now));
+	assert_null(breach_check_notice(AWARE, now, now));
+	assert_string_equal(breach_check_notice(AWARE, AWARE - 1, now), "notified_before_aware");
+	assert_string_equal(breach_check_notice(AWARE, now + 1, now), "notified_in_future");
+	assert_true(breach_is_notice_method("letter"));
+	assert_true(breach_is_notice_method("public_notice"));
+	assert_false(breach_is_notice_method("pigeon"));
+	assert_false(breach_is_notice_method(NULL));
+}
+
 int
 main(void)
 {
@@ -204,6 +234,8 @@ main(void)
 		cmocka_unit_test(test_high_risk_not_notified_needs_art34_exception),
 		cmocka_unit_test(test_breach_facts_in_order),
 		cmocka_unit_test(test_enumerations),
+		cmocka_unit_test(test_people_to_be_told_without_undue_delay),
+		cmocka_unit_test(test_notice_facts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
