@@ -12,9 +12,24 @@
  * it), pending, stopped (the family withdrew that consent first) or
  * not_delivered.
  *
+ * Each shared item also says when the family was told of it (notification:
+ * sent with its date, pending, or not_sent when telling failed), who
+ * accessed it since (accessed: the agency by name, or the charity role
+ * that read it, never a member of staff's name, and never the reason they
+ * gave, which is the charity's own record and may name others), and, when
+ * it was shared under a safeguarding override since lifted, that the
+ * family was told only afterwards, on which basis and when the hold was
+ * lifted (told_after_sharing; the override's own reason stays the
+ * charity's: it may name third parties).
+ *
  * Police and court requests about the family are listed too (who asked,
  * when, on which legal basis, for which fields and period, and what became
- * of the request).
+ * of the request), with when the family was told and each witness
+ * statement supplied to the requester (when, how many records).
+ *
+ * Every such key is present on every item (null or empty when there is
+ * nothing), so that two families' exports have the same shape whatever is
+ * left out of one of them.
  *
  * Left out, without trace: what is held under an active safeguarding
  * override, and a request whose do_not_notify hold is not lifted (the
@@ -52,6 +67,8 @@ struct export {
 	json_t			*disclosures;
 	json_t			*consents;
 	json_t			*requests;
+	json_t			*by_disclosure;	/* reference -> item (borrowed) */
+	json_t			*by_request;
 	int			 failed;
 	int			 ended;		/* the family's records were erased or expired */
 };
@@ -83,6 +100,59 @@ delivery_json(const struct sar_disclosure *d)
 		    strcmp(d->dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0 ? "stopped" :
 		    "not_delivered");
 	return json_pack("{s:s}", "state", "pending");
+}
+
+/* When the family was told: sent (and when), pending, or not_sent (the
+ * notifier gave up). */
+static json_t *
+notification_json(const char *state, int64_t sent_us)
+{
+	char	t[32];
+
+	if (state != NULL && strcmp(state, "sent") == 0)
+		return json_pack("{s:s, s:s}", "state", "sent", "sent_at",
+		    store_time_fmt(sent_us, t));
+	return json_pack("{s:s, s:n}", "state", state != NULL && strcmp(state, "failed") == 0 ?
+	    "not_sent" : "pending", "sent_at");
+}
+
+/* Who read a shared record: the agency, or the charity role (never a
+ * member of staff's name). */
+static json_t *
+reader_json(const struct profiles *p, const char *actor, const char *role)
+{
+	if (strcmp(role, "agency") == 0 && actor != NULL && strncmp(actor, "agency:", 7) == 0)
+		return json_pack("{s:s, s:o}", "kind", "agency", "agency",
+		    recipient(p, actor + 7));
+	return json_pack("{s:s, s:s}", "kind", "charity", "role", role);
+}
+
+static int
+access_cb(const struct sar_access *a, void *arg)
+{
+	struct export	*x = arg;
+	json_t		*item = json_object_get(x->by_disclosure, a->disclosure_id);
+	char		 t[32];
+
+	if (item == NULL)
+		return 0;
+	return json_array_append_new(json_object_get(item, "accessed"), json_pack("{s:s, s:o}",
+	    "date", store_time_fmt(a->read_us, t),
+	    "by", reader_json(x->gw->profiles, a->actor, a->actor_role))) == 0 ? 0 : -1;
+}
+
+static int
+statement_cb(const struct sar_statement *s, void *arg)
+{
+	struct export	*x = arg;
+	json_t		*item = json_object_get(x->by_request, s->request_id);
+	char		 t[32];
+
+	if (item == NULL)
+		return 0;
+	return json_array_append_new(json_object_get(item, "statements_supplied"),
+	    json_pack("{s:s, s:I}", "date", store_time_fmt(s->issued_us, t),
+	    "records", (json_int_t)s->records)) == 0 ? 0 : -1;
 }
 
 static int
@@ -117,7 +187,14 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	    "lawful_basis", "article6", d->article6, "article9", d->article9,
 	    "consent_reference", d->consent_id,
 	    "fields", fields, "data", data ? data : json_null());
-	if (item == NULL || json_object_set_new(item, "delivery", delivery_json(d)) != 0) {
+	if (item == NULL || json_object_set_new(item, "delivery", delivery_json(d)) != 0 ||
+	    json_object_set_new(item, "notification",
+	    notification_json(d->notification_state, d->notified_us)) != 0 ||
+	    json_object_set_new(item, "told_after_sharing", d->override_basis == NULL ?
+	    json_null() : json_pack("{s:s, s:s}", "basis", d->override_basis,
+	    "hold_lifted_at", store_time_fmt(d->lifted_us, t))) != 0 ||
+	    json_object_set_new(item, "accessed", json_array()) != 0 ||
+	    json_object_set(x->by_disclosure, d->id, item) != 0) {
 		json_decref(item);
 		return -1;
 	}
@@ -166,8 +243,13 @@ request_cb(const struct sar_request *q, void *arg)
 	    "status", q->state,
 	    "decided_at", q->decided_us ? store_time_fmt(q->decided_us, d) : NULL,
 	    "closed_at", q->closed_us ? store_time_fmt(q->closed_us, c) : NULL);
-	if (item == NULL)
+	if (item == NULL || json_object_set_new(item, "notified_at", q->notified_us ?
+	    json_string(store_time_fmt(q->notified_us, t)) : json_null()) != 0 ||
+	    json_object_set_new(item, "statements_supplied", json_array()) != 0 ||
+	    json_object_set(x->by_request, q->id, item) != 0) {
+		json_decref(item);
 		return -1;
+	}
 	json_array_append_new(x->requests, item);
 	return 0;
 }
@@ -291,6 +373,48 @@ text_value(struct buf *b, const json_t *v)
 	free(s);
 }
 
+/* When the family was told of a shared item, and whether only afterwards. */
+static void
+text_told(struct buf *b, const json_t *it)
+{
+	const json_t	*n = json_object_get(it, "notification"), *late;
+	const char	*st = jstr(n, "state");
+	char		 d[11];
+
+	if (strcmp(st, "sent") == 0)
+		bprintf(b, "   You were told of it: %s\n", day(n, "sent_at", d));
+	else if (strcmp(st, "not_sent") == 0)
+		bprintf(b, "   We could not send you the notice of it at the time\n");
+	else
+		bprintf(b, "   The notice of it to you is on its way\n");
+	late = json_object_get(it, "told_after_sharing");
+	if (json_is_object(late))
+		bprintf(b, "   Shared before you were told, to protect someone at risk "
+		    "(basis: %s); you could be told from %s\n", jstr(late, "basis"),
+		    day(late, "hold_lifted_at", d));
+}
+
+/* Who has read a shared item since. */
+static void
+text_accessed(struct buf *b, const json_t *acc)
+{
+	const json_t	*a, *by, *ag;
+	size_t		 i;
+	char		 d[11];
+
+	json_array_foreach(acc, i, a) {
+		by = json_object_get(a, "by");
+		ag = json_object_get(by, "agency");
+		if (ag != NULL)
+			bprintf(b, "   %s %s: read by %s (%s)\n", i ? "          " : "Accessed:",
+			    day(a, "date", d), json_string_value(json_object_get(ag, "name")) ?
+			    jstr(ag, "name") : jstr(ag, "agency_id"), jstr(ag, "agency_id"));
+		else
+			bprintf(b, "   %s %s: read by the charity (%s)\n",
+			    i ? "          " : "Accessed:", day(a, "date", d), jstr(by, "role"));
+	}
+}
+
 static char *
 render_text(const json_t *x, size_t *len)
 {
@@ -337,6 +461,8 @@ render_text(const json_t *x, size_t *len)
 			bprintf(&b, "   Not delivered to the agency\n");
 		else if (dst != NULL)
 			bprintf(&b, "   Not yet confirmed received by the agency\n");
+		text_told(&b, it);
+		text_accessed(&b, json_object_get(it, "accessed"));
 		bprintf(&b, "   Information shared:\n");
 		v = json_object_get(it, "data");
 		if (!json_is_object(v) || json_object_size(v) == 0) {
@@ -375,6 +501,13 @@ render_text(const json_t *x, size_t *len)
 			bprintf(&b, "%s %s", fi ? "," : "",
 			    json_string_value(f) ? json_string_value(f) : "");
 		bprintf(&b, "\n");
+		if (json_string_value(json_object_get(it, "notified_at")))
+			bprintf(&b, "   You were told of it: %s\n", day(it, "notified_at", d2));
+		json_array_foreach(json_object_get(it, "statements_supplied"), fi, f)
+			bprintf(&b, "   Witness statement supplied: %s (%lld record%s)\n",
+			    day(f, "date", d2),
+			    (long long)json_integer_value(json_object_get(f, "records")),
+			    json_integer_value(json_object_get(f, "records")) == 1 ? "" : "s");
 	}
 	a = json_object_get(x, "consents");
 	bprintf(&b, "\nCONSENTS GIVEN\n");
@@ -447,6 +580,8 @@ subject_access(struct request *r, struct response *rs)
 	x.disclosures = json_array();
 	x.consents = json_array();
 	x.requests = json_array();
+	x.by_disclosure = json_object();
+	x.by_request = json_object();
 	out = json_pack("{s:s, s:s, s:s}", "family_id", r->params[0],
 	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", r->who->id);
 	if ((x.c = store_read_begin(r->gw->store)) == NULL)
@@ -467,9 +602,14 @@ subject_access(struct request *r, struct response *rs)
 	x.ended = key == 2;
 	if (rc != -1 && (key == 1 || key == 2) &&
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
+	    store_sar_accesses(x.c, pseudonym, access_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
+	    store_sar_statements(x.c, pseudonym, statement_cb, &x) != 0 ||
 	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0))
 		rc = -1;
+	json_decref(x.by_disclosure);
+	json_decref(x.by_request);
+	x.by_disclosure = x.by_request = NULL;
 	store_read_end(r->gw->store, x.c);
 	if (rc == -1 || key < 0 || x.failed)
 		goto unavailable;

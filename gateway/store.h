@@ -555,6 +555,11 @@ struct sar_disclosure {
 	const char		*delivery_state;	/* pending, delivered, dead, or NULL */
 	const char		*dead_reason;		/* dead: why, or NULL */
 	int64_t			 delivered_us;		/* delivered: when */
+	const char		*notification_state;	/* queued, sent, failed, or NULL */
+	int64_t			 notified_us;		/* sent: when, else 0 */
+	const char		*override_basis;	/* shared under an override (since
+							   lifted), or NULL */
+	int64_t			 lifted_us;		/* when that override was lifted */
 };
 /* Every such disclosure, oldest first. Held ones (an override not yet
  * lifted) are left out by the query itself, so nothing downstream can count
@@ -574,12 +579,32 @@ struct sar_request {
 	const char	*state;			/* awaiting_approval, approved, refused, closed */
 	int64_t		 decided_us;		/* 0: not yet */
 	int64_t		 closed_us;		/* 0: not closed */
+	int64_t		 notified_us;		/* the family's notice sent, else 0 */
 };
 /* Every such request, oldest first. A do_not_notify request is left out by
  * the query itself until its notification is lifted (and for good when it
  * was never approved). fn returns 0 to go on. 0, fn's value, or -1. */
 int	store_sar_requests(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_request *, void *), void *arg);
+/* Every read of a disclosure listed by store_sar_disclosures (the same
+ * ones: never one held), oldest first: who (principal id and role), when. */
+struct sar_access {
+	const char	*disclosure_id;
+	int64_t		 read_us;
+	const char	*actor;
+	const char	*actor_role;
+};
+int	store_sar_accesses(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_access *, void *), void *arg);
+/* Every witness statement supplied to the requesting agency for a request
+ * listed by store_sar_requests (the same ones), oldest first. */
+struct sar_statement {
+	const char	*request_id;
+	int64_t		 issued_us;
+	int64_t		 records;
+};
+int	store_sar_statements(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_statement *, void *), void *arg);
 /* Every consent of the family, oldest first; same contract. */
 int	store_sar_consents(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct consent_row *, void *), void *arg);

@@ -25,7 +25,9 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 	 */
 	static const char	*sql = "SELECT d.id, d.created_us, d.agency_id, d.purpose, "
 				    "d.article6, d.article9, d.disclosed_fields, d.data_ct, "
-				    "d.consent_id, dl.state, dl.dead_reason, dl.delivered_us "
+				    "d.consent_id, dl.state, dl.dead_reason, dl.delivered_us, "
+				    "n.state, coalesce(n.sent_us, 0), d.override_basis, "
+				    "coalesce(n.lifted_us, 0) "
 				    "FROM disclosures d LEFT JOIN notifications n "
 				    "ON n.disclosure_id = d.id "
 				    "LEFT JOIN deliveries dl ON dl.disclosure_id = d.id "
@@ -57,6 +59,10 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 		d.delivery_state = store_col_text(st, 9);
 		d.dead_reason = store_col_text(st, 10);
 		d.delivered_us = sqlite3_column_int64(st, 11);
+		d.notification_state = store_col_text(st, 12);
+		d.notified_us = sqlite3_column_int64(st, 13);
+		d.override_basis = store_col_text(st, 14);
+		d.lifted_us = sqlite3_column_int64(st, 15);
 		if ((ret = fn(&d, arg)) != 0)
 			break;
 	}
@@ -81,7 +87,8 @@ store_sar_requests(struct store_conn *c, const char *pseudonym,
 	 */
 	static const char	*sql = "SELECT r.id, r.created_us, r.agency_id, r.legal_basis, "
 				    "r.fields, r.period_from, r.period_to, r.state, r.decided_us, "
-				    "r.closed_us FROM requests r LEFT JOIN request_notifications n "
+				    "r.closed_us, coalesce(n.sent_us, 0) "
+				    "FROM requests r LEFT JOIN request_notifications n "
 				    "ON n.request_id = r.id "
 				    "WHERE r.family_pseudonym = ? AND (r.do_not_notify = 0 "
 				    "OR (n.state IS NOT NULL AND n.state <> 'held')) "
@@ -106,6 +113,7 @@ store_sar_requests(struct store_conn *c, const char *pseudonym,
 		q.state = store_col_text(st, 7);
 		q.decided_us = sqlite3_column_int64(st, 8);
 		q.closed_us = sqlite3_column_int64(st, 9);
+		q.notified_us = sqlite3_column_int64(st, 10);
 		if (q.id == NULL || q.agency_id == NULL || q.state == NULL)
 			continue;
 		if ((ret = fn(&q, arg)) != 0)
@@ -114,6 +122,81 @@ store_sar_requests(struct store_conn *c, const char *pseudonym,
 	sqlite3_reset(st);
 	if (ret == 0 && rc != SQLITE_DONE) {
 		log_errx("subject access requests: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+int
+store_sar_accesses(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_access *, void *), void *arg)
+{
+	/* The disclosures store_sar_disclosures lists, and no other: a read
+	 * of one held under an active override is left out with it. */
+	static const char	*sql = "SELECT r.disclosure_id, r.read_us, r.actor, r.actor_role "
+				    "FROM disclosure_reads r JOIN disclosures d ON d.id = r.disclosure_id "
+				    "LEFT JOIN notifications n ON n.disclosure_id = d.id "
+				    "WHERE d.family_pseudonym = ? AND d.decision = 'allowed' "
+				    "AND (n.state IS NULL OR n.state <> 'held') "
+				    "ORDER BY r.read_us, r.id";
+	struct sar_access	 a;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.disclosure_id = store_col_text(st, 0);
+		a.read_us = sqlite3_column_int64(st, 1);
+		a.actor = store_col_text(st, 2);
+		a.actor_role = store_col_text(st, 3);
+		if (a.disclosure_id == NULL || a.actor_role == NULL)
+			continue;
+		if ((ret = fn(&a, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("subject access reads: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+int
+store_sar_statements(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_statement *, void *), void *arg)
+{
+	/* The requests store_sar_requests lists, and the statements the
+	 * requesting agency was given (not the trustees' own reads). */
+	static const char	*sql = "SELECT s.request_id, s.issued_us, s.records "
+				    "FROM request_statements s JOIN requests r ON r.id = s.request_id "
+				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
+				    "WHERE r.family_pseudonym = ? AND s.issued_role = 'agency' "
+				    "AND (r.do_not_notify = 0 OR (n.state IS NOT NULL AND n.state <> 'held')) "
+				    "ORDER BY s.issued_us, s.id";
+	struct sar_statement	 s;
+	sqlite3_stmt		*st;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s.request_id = store_col_text(st, 0);
+		s.issued_us = sqlite3_column_int64(st, 1);
+		s.records = sqlite3_column_int64(st, 2);
+		if (s.request_id == NULL)
+			continue;
+		if ((ret = fn(&s, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("subject access statements: %s", sqlite3_errmsg(store_db(c)));
 		return -1;
 	}
 	return ret;

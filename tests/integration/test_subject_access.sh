@@ -105,6 +105,59 @@ test_lifted_override_then_appears() {
 	expect 200 && [ "$(jget '.disclosures | length')" = 2 ] &&
 	[ "$(jget '.disclosures[1].reference')" = "$HELD" ]
 }
+# The family's right of access covers when it was told, who has accessed
+# what was shared, and a share it was told of only afterwards (a lifted
+# safeguarding override): each item says so, without a member of staff's
+# name or anyone's reason.
+test_export_says_when_the_family_was_told_and_who_read_it() {
+	req agency:oakfield-primary GET "/v1/disclosures/$SHARED"; expect 200 || return 1
+	req staff GET "/v1/disclosures/$SHARED" "" -H 'X-Access-Reason: Reader-Marker-R7 checking'
+	expect 200 || return 1
+	sar FAM-500
+	expect 200 && [ "$(jget '.disclosures[0].notification.state')" = pending ] &&
+	[ "$(jget '.disclosures[0].notification.sent_at')" = null ] &&
+	[ "$(jget '.disclosures[0].told_after_sharing')" = null ] &&
+	[ "$(jget '[.disclosures[0].accessed[] | select(.by.kind == "agency") | .by.agency.agency_id] | unique | join(",")')" = oakfield-primary ] &&
+	[ "$(jget '[.disclosures[0].accessed[] | select(.by.kind == "charity") | .by.role] | unique | join(",")')" = staff ] &&
+	[ "$(jget '.disclosures[1].reference')" = "$HELD" ] &&
+	[ "$(jget '.disclosures[1].told_after_sharing.basis')" = safeguarding_sch1_p18 ] &&
+	[ -n "$(jget '.disclosures[1].told_after_sharing.hold_lifted_at // empty')" ] || { echo "# $(printf '%s' "$RESP" | jq -c '.disclosures' | head -c 400)"; return 1; }
+	# No reader's name, nor any reason given, in what is said about access
+	# (the export names only who prepared it).
+	! grep -q 'Reader-Marker' <<<"$RESP" &&
+	! printf '%s' "$RESP" | jq -c '[.disclosures[].accessed]' | grep -q -e 'Alex Morgan' -e 'Jordan Hale' -e 'staff:' || return 1
+	# Once the notice has gone (as the notifier records it), its date.
+	sqlite3 "$GW_DB" ".timeout 5000" "UPDATE notifications SET state = 'sent', sent_us = created_us + 60000000 WHERE disclosure_id = '$SHARED'" || return 1
+	sar FAM-500
+	expect 200 && [ "$(jget '.disclosures[0].notification.state')" = sent ] &&
+	[ -n "$(jget '.disclosures[0].notification.sent_at // empty')" ] || return 1
+	sar FAM-500 '?format=text'
+	expect 200 && grep -q 'You were told of it: ' <<<"$RESP" &&
+	grep -q 'read by .* (oakfield-primary)' <<<"$RESP" && grep -q 'read by the charity (staff)' <<<"$RESP" &&
+	grep -q 'Shared before you were told' <<<"$RESP"
+}
+# A witness statement supplied to the police about the family is listed with
+# its request; one for a do_not_notify request is not, nor that request.
+test_export_lists_statements_supplied_but_not_of_a_held_request() {
+	local rid
+	for rid in "$VISIBLE_REQ" "$DNN_REQ"; do
+		req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful and necessary"}'
+		expect 201 || return 1
+		req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"agreed"}'
+		expect 201 || return 1
+		req agency:police GET "/v1/requests/$rid/statement"
+		expect 200 || return 1
+	done
+	sar FAM-500
+	expect 200 && [ "$(jget '.requests | length')" = 1 ] &&
+	[ "$(jget '.requests[0].reference')" = "$VISIBLE_REQ" ] &&
+	[ "$(jget '.requests[0].statements_supplied | length')" = 1 ] &&
+	[ -n "$(jget '.requests[0].statements_supplied[0].date // empty')" ] &&
+	jget '.requests[0].statements_supplied[0].records' | grep -Eq '^[0-9]+$' &&
+	! grep -q "$DNN_REQ" <<<"$RESP" || return 1
+	sar FAM-500 '?format=text'
+	expect 200 && grep -q 'Witness statement supplied: ' <<<"$RESP"
+}
 # Each shared item names the consent it relied on and says whether the
 # agency confirmed receiving it, or whether the family's withdrawal stopped it.
 test_export_says_what_the_agency_received() {
@@ -170,6 +223,8 @@ run test_export_reveals_nothing_of_what_was_left_out
 run test_text_rendering_numbers_only_what_is_shown
 run test_text_rendering_by_accept_header
 run test_lifted_override_then_appears
+run test_export_says_when_the_family_was_told_and_who_read_it
+run test_export_lists_statements_supplied_but_not_of_a_held_request
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
 run test_access_reason_sealed_at_rest
