@@ -12,6 +12,75 @@
 #include "log.h"
 #include "store.h"
 
+/*
+ * What the family may see, said once for every query that lists or counts
+ * anything of it: a disclosure whose notification is held (an override not
+ * yet lifted) is not there; a request made with do_not_notify is there only
+ * once its notification exists and is not held (for good not, when it was
+ * never approved).
+ */
+#define VISIBLE_DISCLOSURE	"d.decision = 'allowed' AND (n.state IS NULL OR n.state <> 'held')"
+#define VISIBLE_REQUEST		"(r.do_not_notify = 0 OR (n.state IS NOT NULL AND n.state <> 'held'))"
+
+/* Steps sql, whose one parameter is the family's pseudonym, handing each
+ * row to row() (which makes the caller's record of it and calls the
+ * caller's fn: 0 to go on). 0, row's non-zero value, or -1 (logged). */
+static int
+each_row(struct store_conn *c, const char *sql, const char *pseudonym,
+    int (*row)(sqlite3_stmt *, void *), void *arg, const char *what)
+{
+	sqlite3_stmt	*st;
+	int		 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((ret = row(st, arg)) != 0)
+			break;
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("subject access %s: %s", what, sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return ret;
+}
+
+struct disclosure_walk {
+	int	(*fn)(const struct sar_disclosure *, void *);
+	void	*arg;
+};
+
+static int
+disclosure_row(sqlite3_stmt *st, void *arg)
+{
+	struct disclosure_walk	*w = arg;
+	struct sar_disclosure	 d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = store_col_text(st, 0);
+	d.created_us = sqlite3_column_int64(st, 1);
+	d.agency_id = store_col_text(st, 2);
+	d.purpose = store_col_text(st, 3);
+	d.article6 = store_col_text(st, 4);
+	d.article9 = store_col_text(st, 5);
+	d.disclosed_fields = store_col_text(st, 6);
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+		d.data_ct = sqlite3_column_blob(st, 7);
+		d.data_ctlen = (size_t)sqlite3_column_bytes(st, 7);
+	}
+	d.consent_id = store_col_text(st, 8);
+	d.delivery_state = store_col_text(st, 9);
+	d.dead_reason = store_col_text(st, 10);
+	d.delivered_us = sqlite3_column_int64(st, 11);
+	d.notification_state = store_col_text(st, 12);
+	d.notified_us = sqlite3_column_int64(st, 13);
+	d.override_basis = store_col_text(st, 14);
+	d.lifted_us = sqlite3_column_int64(st, 15);
+	return w->fn(&d, w->arg);
+}
+
 int
 store_sar_disclosures(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_disclosure *, void *), void *arg)
@@ -31,47 +100,76 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 				    "FROM disclosures d LEFT JOIN notifications n "
 				    "ON n.disclosure_id = d.id "
 				    "LEFT JOIN deliveries dl ON dl.disclosure_id = d.id "
-				    "WHERE d.family_pseudonym = ? AND d.decision = 'allowed' "
-				    "AND (n.state IS NULL OR n.state <> 'held') "
+				    "WHERE d.family_pseudonym = ? AND " VISIBLE_DISCLOSURE " "
 				    "ORDER BY d.created_us, d.id";
-	struct sar_disclosure	 d;
-	sqlite3_stmt		*st;
-	int			 rc, ret = 0;
+	struct disclosure_walk	 w = { fn, arg };
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
-		return store_bind_failed(c, st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&d, 0, sizeof(d));
-		d.id = store_col_text(st, 0);
-		d.created_us = sqlite3_column_int64(st, 1);
-		d.agency_id = store_col_text(st, 2);
-		d.purpose = store_col_text(st, 3);
-		d.article6 = store_col_text(st, 4);
-		d.article9 = store_col_text(st, 5);
-		d.disclosed_fields = store_col_text(st, 6);
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-			d.data_ct = sqlite3_column_blob(st, 7);
-			d.data_ctlen = (size_t)sqlite3_column_bytes(st, 7);
-		}
-		d.consent_id = store_col_text(st, 8);
-		d.delivery_state = store_col_text(st, 9);
-		d.dead_reason = store_col_text(st, 10);
-		d.delivered_us = sqlite3_column_int64(st, 11);
-		d.notification_state = store_col_text(st, 12);
-		d.notified_us = sqlite3_column_int64(st, 13);
-		d.override_basis = store_col_text(st, 14);
-		d.lifted_us = sqlite3_column_int64(st, 15);
-		if ((ret = fn(&d, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (ret == 0 && rc != SQLITE_DONE) {
-		log_errx("subject access: %s", sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return ret;
+	return each_row(c, sql, pseudonym, disclosure_row, &w, "disclosures");
+}
+
+struct access_walk {
+	int	(*fn)(const struct sar_access *, void *);
+	void	*arg;
+};
+
+static int
+access_row(sqlite3_stmt *st, void *arg)
+{
+	struct access_walk	*w = arg;
+	struct sar_access	 a;
+
+	a.disclosure_id = store_col_text(st, 0);
+	a.read_us = sqlite3_column_int64(st, 1);
+	a.actor = store_col_text(st, 2);
+	a.actor_role = store_col_text(st, 3);
+	if (a.disclosure_id == NULL || a.actor_role == NULL)
+		return 0;
+	return w->fn(&a, w->arg);
+}
+
+int
+store_sar_accesses(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_access *, void *), void *arg)
+{
+	/* Reads of the disclosures store_sar_disclosures lists, and of no
+	 * other: a read of one held under an active override is left out
+	 * with it. */
+	static const char	*sql = "SELECT r.disclosure_id, r.read_us, r.actor, r.actor_role "
+				    "FROM disclosure_reads r JOIN disclosures d ON d.id = r.disclosure_id "
+				    "LEFT JOIN notifications n ON n.disclosure_id = d.id "
+				    "WHERE d.family_pseudonym = ? AND " VISIBLE_DISCLOSURE " "
+				    "ORDER BY r.read_us, r.id";
+	struct access_walk	 w = { fn, arg };
+
+	return each_row(c, sql, pseudonym, access_row, &w, "reads");
+}
+
+struct request_walk {
+	int	(*fn)(const struct sar_request *, void *);
+	void	*arg;
+};
+
+static int
+request_row(sqlite3_stmt *st, void *arg)
+{
+	struct request_walk	*w = arg;
+	struct sar_request	 q;
+
+	memset(&q, 0, sizeof(q));
+	q.id = store_col_text(st, 0);
+	q.created_us = sqlite3_column_int64(st, 1);
+	q.agency_id = store_col_text(st, 2);
+	q.legal_basis = store_col_text(st, 3);
+	q.fields = store_col_text(st, 4);
+	q.period_from = store_col_text(st, 5);
+	q.period_to = store_col_text(st, 6);
+	q.state = store_col_text(st, 7);
+	q.decided_us = sqlite3_column_int64(st, 8);
+	q.closed_us = sqlite3_column_int64(st, 9);
+	q.notified_us = sqlite3_column_int64(st, 10);
+	if (q.id == NULL || q.agency_id == NULL || q.state == NULL)
+		return 0;
+	return w->fn(&q, w->arg);
 }
 
 int
@@ -82,124 +180,75 @@ store_sar_requests(struct store_conn *c, const char *pseudonym,
 	 * do_not_notify: the police or court asked that the family not be
 	 * told; that hold lives on the request's notification (held until a
 	 * safeguarding lead lifts it; made only when the request is approved).
-	 * Such a request appears once its notification exists and is not
-	 * held; before that, never.
 	 */
 	static const char	*sql = "SELECT r.id, r.created_us, r.agency_id, r.legal_basis, "
 				    "r.fields, r.period_from, r.period_to, r.state, r.decided_us, "
 				    "r.closed_us, coalesce(n.sent_us, 0) "
 				    "FROM requests r LEFT JOIN request_notifications n "
 				    "ON n.request_id = r.id "
-				    "WHERE r.family_pseudonym = ? AND (r.do_not_notify = 0 "
-				    "OR (n.state IS NOT NULL AND n.state <> 'held')) "
+				    "WHERE r.family_pseudonym = ? AND " VISIBLE_REQUEST " "
 				    "ORDER BY r.created_us, r.id";
-	struct sar_request	 q;
-	sqlite3_stmt		*st;
-	int			 rc, ret = 0;
+	struct request_walk	 w = { fn, arg };
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
-		return store_bind_failed(c, st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&q, 0, sizeof(q));
-		q.id = store_col_text(st, 0);
-		q.created_us = sqlite3_column_int64(st, 1);
-		q.agency_id = store_col_text(st, 2);
-		q.legal_basis = store_col_text(st, 3);
-		q.fields = store_col_text(st, 4);
-		q.period_from = store_col_text(st, 5);
-		q.period_to = store_col_text(st, 6);
-		q.state = store_col_text(st, 7);
-		q.decided_us = sqlite3_column_int64(st, 8);
-		q.closed_us = sqlite3_column_int64(st, 9);
-		q.notified_us = sqlite3_column_int64(st, 10);
-		if (q.id == NULL || q.agency_id == NULL || q.state == NULL)
-			continue;
-		if ((ret = fn(&q, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (ret == 0 && rc != SQLITE_DONE) {
-		log_errx("subject access requests: %s", sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return ret;
+	return each_row(c, sql, pseudonym, request_row, &w, "requests");
 }
 
-int
-store_sar_accesses(struct store_conn *c, const char *pseudonym,
-    int (*fn)(const struct sar_access *, void *), void *arg)
-{
-	/* The disclosures store_sar_disclosures lists, and no other: a read
-	 * of one held under an active override is left out with it. */
-	static const char	*sql = "SELECT r.disclosure_id, r.read_us, r.actor, r.actor_role "
-				    "FROM disclosure_reads r JOIN disclosures d ON d.id = r.disclosure_id "
-				    "LEFT JOIN notifications n ON n.disclosure_id = d.id "
-				    "WHERE d.family_pseudonym = ? AND d.decision = 'allowed' "
-				    "AND (n.state IS NULL OR n.state <> 'held') "
-				    "ORDER BY r.read_us, r.id";
-	struct sar_access	 a;
-	sqlite3_stmt		*st;
-	int			 rc, ret = 0;
+struct statement_walk {
+	int	(*fn)(const struct sar_statement *, void *);
+	void	*arg;
+};
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
-		return store_bind_failed(c, st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a.disclosure_id = store_col_text(st, 0);
-		a.read_us = sqlite3_column_int64(st, 1);
-		a.actor = store_col_text(st, 2);
-		a.actor_role = store_col_text(st, 3);
-		if (a.disclosure_id == NULL || a.actor_role == NULL)
-			continue;
-		if ((ret = fn(&a, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (ret == 0 && rc != SQLITE_DONE) {
-		log_errx("subject access reads: %s", sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return ret;
+static int
+statement_row(sqlite3_stmt *st, void *arg)
+{
+	struct statement_walk	*w = arg;
+	struct sar_statement	 s;
+
+	s.request_id = store_col_text(st, 0);
+	s.issued_us = sqlite3_column_int64(st, 1);
+	s.records = sqlite3_column_int64(st, 2);
+	if (s.request_id == NULL)
+		return 0;
+	return w->fn(&s, w->arg);
 }
 
 int
 store_sar_statements(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_statement *, void *), void *arg)
 {
-	/* The requests store_sar_requests lists, and the statements the
+	/* Of the requests store_sar_requests lists, the statements the
 	 * requesting agency was given (not the trustees' own reads). */
 	static const char	*sql = "SELECT s.request_id, s.issued_us, s.records "
 				    "FROM request_statements s JOIN requests r ON r.id = s.request_id "
 				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
 				    "WHERE r.family_pseudonym = ? AND s.issued_role = 'agency' "
-				    "AND (r.do_not_notify = 0 OR (n.state IS NOT NULL AND n.state <> 'held')) "
-				    "ORDER BY s.issued_us, s.id";
-	struct sar_statement	 s;
-	sqlite3_stmt		*st;
-	int			 rc, ret = 0;
+				    "AND " VISIBLE_REQUEST " ORDER BY s.issued_us, s.id";
+	struct statement_walk	 w = { fn, arg };
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
-		return store_bind_failed(c, st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		s.request_id = store_col_text(st, 0);
-		s.issued_us = sqlite3_column_int64(st, 1);
-		s.records = sqlite3_column_int64(st, 2);
-		if (s.request_id == NULL)
-			continue;
-		if ((ret = fn(&s, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (ret == 0 && rc != SQLITE_DONE) {
-		log_errx("subject access statements: %s", sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return ret;
+	return each_row(c, sql, pseudonym, statement_row, &w, "statements");
+}
+
+struct consent_walk {
+	int		(*fn)(const struct consent_row *, void *);
+	void		*arg;
+	const char	*pseudonym;
+};
+
+static int
+consent_row_of(sqlite3_stmt *st, void *arg)
+{
+	struct consent_walk	*w = arg;
+	struct consent_row	 r;
+
+	memset(&r, 0, sizeof(r));
+	store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
+	snprintf(r.family_pseudonym, sizeof(r.family_pseudonym), "%s", w->pseudonym);
+	store_copy_text(r.agency_id, sizeof(r.agency_id), sqlite3_column_text(st, 1));
+	store_copy_text(r.purpose, sizeof(r.purpose), sqlite3_column_text(st, 2));
+	r.granted_us = sqlite3_column_int64(st, 3);
+	r.expires_us = sqlite3_column_int64(st, 4);
+	r.withdrawn_us = sqlite3_column_int64(st, 5);
+	return w->fn(&r, w->arg);
 }
 
 int
@@ -209,32 +258,9 @@ store_sar_consents(struct store_conn *c, const char *pseudonym,
 	static const char	*sql = "SELECT id, agency_id, purpose, granted_us, expires_us, "
 				    "withdrawn_us FROM consents WHERE family_pseudonym = ? "
 				    "ORDER BY granted_us, id";
-	struct consent_row	 r;
-	sqlite3_stmt		*st;
-	int			 rc, ret = 0;
+	struct consent_walk	 w = { fn, arg, pseudonym };
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
-		return store_bind_failed(c, st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
-		snprintf(r.family_pseudonym, sizeof(r.family_pseudonym), "%s", pseudonym);
-		store_copy_text(r.agency_id, sizeof(r.agency_id), sqlite3_column_text(st, 1));
-		store_copy_text(r.purpose, sizeof(r.purpose), sqlite3_column_text(st, 2));
-		r.granted_us = sqlite3_column_int64(st, 3);
-		r.expires_us = sqlite3_column_int64(st, 4);
-		r.withdrawn_us = sqlite3_column_int64(st, 5);
-		if ((ret = fn(&r, arg)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (ret == 0 && rc != SQLITE_DONE) {
-		log_errx("subject access consents: %s", sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return ret;
+	return each_row(c, sql, pseudonym, consent_row_of, &w, "consents");
 }
 
 int
