@@ -30,17 +30,20 @@ make_profiles() {
 
 # The webhook: health-visiting's server certificate (its own CA, not the
 # charity's and not a system one), requiring our client certificate.
-rcv_start() {
-	local dir=$TMP/rcv
+# rcv_run DIR [RECEIVER FLAGS...]: a webhook receiver writing into DIR;
+# sets RUN_PID and RUN_URL.
+rcv_run() {
+	local dir=$1; shift
 	mkdir -p "$dir"; rm -f "$dir/port"
 	"$RECEIVER" --cert "$AG/health-visiting-server.crt" --key "$AG/health-visiting-server.key" \
-		--client-ca "$CERTS/ca.crt" --require-ou gateway --dir "$dir" \
+		--client-ca "$CERTS/ca.crt" --require-ou gateway --dir "$dir" "$@" \
 		--port 0 --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
-	RCV_PID=$!
+	RUN_PID=$!
 	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
 	[ -s "$dir/port" ] || { echo "# receiver did not start"; cat "$TMP/rcv.stderr"; return 1; }
-	HOOK="https://127.0.0.1:$(cat "$dir/port")/notify"
+	RUN_URL="https://127.0.0.1:$(cat "$dir/port")/notify"
 }
+rcv_start() { rcv_run "$TMP/rcv" || return 1; RCV_PID=$RUN_PID; HOOK=$RUN_URL; }
 rcv_stop() { [ -n "${RCV_PID:-}" ] && kill -TERM "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; RCV_PID=""; }
 received() { awk -v id="$1" '$2 == 200 && $3 == id {print $1}' "$TMP/rcv/log" 2>/dev/null | tail -1; }
 
@@ -126,15 +129,11 @@ test_unreadable_notify_ca_stops_start_up() {
 # sends. Nothing that is not failed, and no erased family, is re-queued.
 failed() { [ "$(db "SELECT state FROM notifications WHERE disclosure_id='$1'")" = failed ]; }
 test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
-	local dir=$TMP/rcv400 bad id2 out rq sent
-	mkdir -p "$dir"
-	"$RECEIVER" --cert "$AG/health-visiting-server.crt" --key "$AG/health-visiting-server.key" \
-		--client-ca "$CERTS/ca.crt" --require-ou gateway --dir "$dir" --always 400 \
-		--port 0 --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
-	bad=$!
-	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
-	gw_stop; gw_start --notify-url "https://127.0.0.1:$(cat "$dir/port")/notify" \
-		--notify-ca "$AG/health-visiting-ca.crt" || { kill "$bad"; return 1; }
+	local bad id2 out rq sent
+	rcv_run "$TMP/rcv400" --always 400 || return 1
+	bad=$RUN_PID
+	gw_stop; gw_start --notify-url "$RUN_URL" --notify-ca "$AG/health-visiting-ca.crt" ||
+		{ kill "$bad"; return 1; }
 	notify FAM-411 || { kill "$bad"; return 1; }
 	id2=$ID
 	notify FAM-410 || { kill "$bad"; return 1; }
@@ -173,15 +172,11 @@ in_inbox() {
 }
 sent_state() { [ "$(db "SELECT state FROM notifications WHERE disclosure_id='$1'")" = sent ]; }
 test_family_is_told_before_the_agency_receives() {
-	local dir=$TMP/rcvslow slow t_sent t_read
-	mkdir -p "$dir"
-	"$RECEIVER" --cert "$AG/health-visiting-server.crt" --key "$AG/health-visiting-server.key" \
-		--client-ca "$CERTS/ca.crt" --require-ou gateway --dir "$dir" --fail-first 3 \
-		--port 0 --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
-	slow=$!
-	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
-	gw_stop; gw_start --notify-url "https://127.0.0.1:$(cat "$dir/port")/notify" \
-		--notify-ca "$AG/health-visiting-ca.crt" || { kill "$slow"; return 1; }
+	local slow t_sent t_read
+	rcv_run "$TMP/rcvslow" --fail-first 3 || return 1
+	slow=$RUN_PID
+	gw_stop; gw_start --notify-url "$RUN_URL" --notify-ca "$AG/health-visiting-ca.crt" ||
+		{ kill "$slow"; return 1; }
 	notify FAM-420 || { kill "$slow"; return 1; }
 	wait_until 20 attempted "$ID" || { kill "$slow"; return 1; }
 	# Refused once at least, not sent yet (three refusals take seconds of
