@@ -177,6 +177,7 @@ struct file_job {
 	struct request_row	 row;
 	const char		*family_id, *reference, *dnn_reason;
 	int			 erased;	/* the family's records were erased */
+	int			 none;		/* the charity holds no record of the family */
 };
 
 /* As seal(), but for a family whose key is destroyed (its records were
@@ -214,6 +215,12 @@ file_job(struct store_conn *c, void *arg)
 	 * 409 family_erased told it the family had been known and erased): the
 	 * trustees see the family's records are gone (request_show) and
 	 * decide what to answer. */
+	/* A family the charity holds nothing about: the request is kept (its
+	 * id and reference sealed under a key made for it, which retention
+	 * ends with the request), but there is nothing to hold. */
+	if ((rc = store_family_has_records(c, j->row.family_pseudonym)) == -1)
+		goto out;
+	j->none = rc == 0;
 	if ((rc = seal_or_erased(j->gw, c, j->row.family_pseudonym, j->family_id, &fid,
 	    &j->row.family_id_ctlen, &j->erased)) != 0 ||
 	    (rc = seal_or_erased(j->gw, c, j->row.family_pseudonym, j->reference, &ref,
@@ -235,13 +242,17 @@ file_job(struct store_conn *c, void *arg)
 		goto out;
 	/* An open request is a legal hold: the family's records may be neither
 	 * erased nor expired while it is open (store_legal_hold_active). The
-	 * hold is released when the request is refused or closed. */
-	if ((rc = store_legal_hold_open(c, j->row.id, j->row.family_pseudonym, "request",
+	 * hold is released when the request is refused or closed. A request
+	 * about a family of which nothing is held (or no longer) holds
+	 * nothing: the period ends by today, so no later record is in it. */
+	if (!j->none && !j->erased &&
+	    (rc = store_legal_hold_open(c, j->row.id, j->row.family_pseudonym, "request",
 	    j->row.id, j->row.created_us, j->who->id)) != 0)
 		goto out;
 	snprintf(msg, sizeof(msg), "Request %s from %s (%s) awaits the decision of %d "
 	    "trustees.%s", j->row.id, j->row.agency_id, j->row.legal_basis, j->row.quorum,
-	    j->erased ? " The family's records were erased before it was filed." : "");
+	    j->erased ? " The family's records were erased before it was filed." :
+	    j->none ? " The charity held no records of this family when it was filed." : "");
 	rc = store_trustee_notice_insert(c, j->row.id, "request_filed", msg, j->row.created_us);
 out:
 	j->row.family_id_ct = j->row.reference_ct = j->row.dnn_reason_ct = NULL;
@@ -708,6 +719,7 @@ request_show(struct request *r, struct response *rs)
 	char				*why_closed = NULL;
 	json_t				*out, *reads = NULL;
 	int				 nd = 0, rc, erased = 0, gone = 0, personal, keystate = 0;
+	int				 hasrec = 0;
 
 	if (reason != NULL && strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
@@ -727,7 +739,8 @@ request_show(struct request *r, struct response *rs)
 	 * (a request filed after they were erased, or erased since); the
 	 * requesting agency learns it only from what the trustees answer. */
 	if (rc == 0 && r->who->role != ROLE_AGENCY &&
-	    (keystate = store_family_key_state(c, rq->family_pseudonym)) < 0)
+	    ((keystate = store_family_key_state(c, rq->family_pseudonym)) < 0 ||
+	    (hasrec = store_family_has_records(c, rq->family_pseudonym)) < 0))
 		rc = -1;
 	/* Personal data only once approved, and only with a reason. */
 	personal = rc == 0 && has_text(reason) && strcmp(rq->state, "approved") == 0;
@@ -760,7 +773,7 @@ request_show(struct request *r, struct response *rs)
 	}
 	if (keystate != 0)
 		json_object_set_new(out, "family_records", json_string(keystate == 2 ?
-		    "erased" : "held"));
+		    "erased" : hasrec ? "held" : "none"));
 	if (personal) {
 		struct read_job	j = { .gw = r->gw, .who = r->who, .rq = rq, .reason = reason };
 

@@ -532,6 +532,9 @@ int	store_retention_family(struct store_conn *, const char *pseudonym,
 	    void *arg), void *arg);
 /* Whether the family has a data key row: 1 live, 2 destroyed, 0 none, -1. */
 int	store_family_key_state(struct store_conn *, const char *pseudonym);
+/* Whether the charity holds any disclosure or consent about the family
+ * (a police or court request alone is not such a record): 1, 0, or -1. */
+int	store_family_has_records(struct store_conn *, const char *pseudonym);
 /* Checkpoints and truncates the write-ahead log after a key was destroyed,
  * so that no copy of the wrapped key survives in it. Uses its own short-
  * lived connection with a short busy timeout (it holds up the writer at most

@@ -348,6 +348,25 @@ store_family_key_state(struct store_conn *c, const char *pseudonym)
 }
 
 int
+store_family_has_records(struct store_conn *c, const char *pseudonym)
+{
+	static const char	*sql = "SELECT EXISTS (SELECT 1 FROM disclosures "
+				    "WHERE family_pseudonym = ?1) OR EXISTS (SELECT 1 FROM consents "
+				    "WHERE family_pseudonym = ?1)";
+	sqlite3_stmt		*st;
+	int			 rc, has = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		has = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? has : -1;
+}
+
+int
 store_wal_truncate(struct store *s)
 {
 	sqlite3	*db = NULL;

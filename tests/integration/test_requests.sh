@@ -647,6 +647,25 @@ test_closing_a_request_makes_its_hold_due() {
 	req safeguarding_lead POST "/v1/requests/$rid/notification/lift" "$LIFT"
 	expect 200 && [ "$(db "SELECT reason FROM ledger_entries WHERE seq=$(jget .ledger.seq)")" = lifted_after_review_date ]
 }
+# A filing about a family the charity holds nothing about is kept and
+# decided like any other, but it holds nothing (no legal hold: the period
+# ends by today, so no later record is in it), and the trustees see that the
+# charity holds no records of that family, as their notice says.
+test_request_about_an_unknown_family_holds_nothing() {
+	local rid
+	req agency:police POST /v1/requests "$(jq -cn --arg from "$FROM" --arg to "$TO" \
+	    '{family_id:"FAM-Never-Known-77", legal_basis:"crime_sch2_p2", reference:"x", fields:["child_name"], period:{from:$from, to:$to}}')"
+	expect 202 && rid=$(jget .request_id) || return 1
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference = '$rid'")" = 0 ] || return 1
+	db "SELECT message FROM trustee_notices WHERE request_id='$rid' AND kind='request_filed'" | grep -q 'no records' || return 1
+	req trustee1 GET "/v1/requests/$rid"
+	expect 200 && [ "$(jget .family_records)" = none ] || return 1
+	req agency:police GET "/v1/requests/$rid"
+	expect 200 && [ "$(jget .family_records)" = null ] || return 1
+	# A family the charity does hold: held, and under a legal hold.
+	req trustee1 GET "/v1/requests/$RID"
+	expect 200 && [ "$(jget .family_records)" = held ]
+}
 # Clear limits to how long information is kept: an approved request is a
 # legal hold until a trustee closes it, so one left open would keep the
 # family for good. Trustees see close_by (approval + --max-hold-days) and
@@ -963,6 +982,7 @@ run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
 run test_erasure_allowed_once_the_only_request_is_refused
 run test_request_about_an_erased_family_tells_the_agency_nothing
+run test_request_about_an_unknown_family_holds_nothing
 run test_approved_request_left_open_is_flagged_for_closing
 run test_do_not_notify_holds_the_family_notification
 run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
