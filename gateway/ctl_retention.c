@@ -73,6 +73,7 @@ run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gateway			gw;
+	struct profiles			*loaded;
 	struct retention_summary	sum;
 	char				err[1024], keypath[PATH_MAX], t[32];
 	int64_t				now, as_of;
@@ -140,11 +141,12 @@ run(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: schemas: %s\n", gw.schemas ? "no agency-profile" : err);
 		goto out;
 	}
-	if ((gw.profiles = profiles_load(gw.cfg.profiles_dir,
+	if ((loaded = profiles_load(gw.cfg.profiles_dir,
 	    schemas_get(gw.schemas, "agency-profile"), err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: agency profile %s\n", err);
 		goto out;
 	}
+	gw.profiles = loaded;	/* _Atomic: published once loaded */
 	if ((gw.vault = vault_open(gw.cfg.master_key, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		goto out;

@@ -345,6 +345,7 @@ main(int argc, char **argv)
 	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
 	char		 err[1024], keypath[PATH_MAX], journalpath[PATH_MAX];
 	long long	 reapplied = 0;
+	struct profiles	*loaded;
 	unsigned long	 n;
 	sigset_t	 sigs;
 	struct timespec	 wait;
@@ -569,11 +570,14 @@ main(int argc, char **argv)
 		log_errx("schemas: %s/agency-profile.schema.json is missing", gw.cfg.schemas_dir);
 		goto out;
 	}
-	if ((gw.profiles = profiles_load(gw.cfg.profiles_dir,
+	/* Loaded into a plain pointer, then published (gw.profiles is
+	 * _Atomic: an assignment to it is not a value clang compares). */
+	if ((loaded = profiles_load(gw.cfg.profiles_dir,
 	    schemas_get(gw.schemas, "agency-profile"), err, sizeof(err))) == NULL) {
 		log_errx("agency profile %s", err);
 		goto out;
 	}
+	gw.profiles = loaded;
 	if (override_urls(gw.profiles, url_ov, nurl_ov, 1) == -1)
 		goto out;
 	if ((gw.auth = auth_load(gw.cfg.tls_dir, gw.profiles, err, sizeof(err))) == NULL) {

@@ -11,7 +11,7 @@ cd "$top" || exit 2
 B=${1:?usage: tests/fuzz/run.sh BUILD_DIR [SECONDS] [TARGET...]}
 SECS=${2:-60}
 [ $# -ge 2 ] && shift 2 || shift $#
-TARGETS=${*:-note route time body export retry statement}
+TARGETS=${*:-note route time body export retry statement journal}
 bin=$B/fuzz/libfuzzer
 failed=0
 summary=""

@@ -25,14 +25,21 @@
  *             statement test_requests.sh had a gateway issue
  *             (tests/fuzz/seeds/statement.json: development PKI names and
  *             keys, nothing secret)
+ *   journal   the erasure journal gatewayd reads at start
+ *             (erasure_journal_each()): every erasure it hands out is a
+ *             64-hex-digit pseudonym, a time and a ground code; a damaged
+ *             journal fails with a message, never half-read silently
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "erasure_journal.h"
 #include "http.h"
 #include "note.h"
 #include "retry.h"
@@ -352,6 +359,59 @@ statement_one(const uint8_t *data, size_t len)
 	free(p);
 }
 
+#define JP	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+static const struct fuzz_seed journal_seeds[] = {
+	{ JP " 2026-12-05T08:00:00.000000Z consent_withdrawn 12\n"
+	  JP " 2026-12-05T09:00:00.000000Z objection 40\n", 0 },
+	{ JP " 2026-12-05T08:00:00.000000Z objection 3\n" JP " 2026-12-0", 0 },
+	{ "not an erasure\n", 0 },
+	{ NULL, 0 },
+};
+static char journal_path[64];
+
+static int
+journal_init(void)
+{
+	char	tmpl[] = "/tmp/gwfuzz-journal.XXXXXX";
+	int	fd;
+
+	if ((fd = mkstemp(tmpl)) == -1)
+		return -1;
+	close(fd);
+	snprintf(journal_path, sizeof(journal_path), "%s", tmpl);
+	return 0;
+}
+
+static int
+journal_cb(const char *pseudonym, int64_t at_us, const char *ground, void *arg)
+{
+	(void)at_us;
+	assert(strlen(pseudonym) == 64 && strspn(pseudonym, "0123456789abcdef") == 64);
+	assert(ground[0] != '\0' && strspn(ground, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
+	    strlen(ground));
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+journal_one(const uint8_t *data, size_t len)
+{
+	FILE	*f;
+	char	 err[256] = "";
+	int	 n = 0, torn = 0, rc;
+
+	if ((f = fopen(journal_path, "w")) == NULL)
+		return;
+	if (len > 0 && fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	rc = erasure_journal_each(journal_path, journal_cb, &n, &torn, err, sizeof(err));
+	assert(rc == 0 || rc == -1);
+	assert(rc == 0 || err[0] != '\0');
+}
+
 const struct fuzz_target fuzz_targets[] = {
 	{ "note", note_init, note_one, note_seeds, 0 },
 	{ "route", NULL, route_one, route_seeds, 0 },
@@ -360,6 +420,7 @@ const struct fuzz_target fuzz_targets[] = {
 	{ "export", NULL, export_one, export_seeds, 0 },
 	{ "retry", NULL, retry_one, retry_seeds, 0 },
 	{ "statement", statement_init, statement_one, statement_seeds, 10 },
+	{ "journal", journal_init, journal_one, journal_seeds, 10 },
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 
@@ -386,4 +447,7 @@ fuzz_targets_cleanup(void)
 	schemas_free(body_schemas);
 	body_schemas = NULL;
 	body_nnames = 0;
+	if (journal_path[0] != '\0')
+		(void)unlink(journal_path);
+	journal_path[0] = '\0';
 }

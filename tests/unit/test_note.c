@@ -308,8 +308,8 @@ test_checkpoint_parse_rejects_malformed_bodies(void **state)
 		/* a time line not exactly as checkpoint_format() writes it */
 		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-12-04T00:00:01Z\n",
 		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-12-04\n",
-		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
-		    "time 2025-12-04T01:00:01.000000+01:00\n",
+		("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+		    "time 2025-12-04T01:00:01.000000+01:00\n"),
 		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 2025-02-30T00:00:01.000000Z\n",
 		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime \n",
 		"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\ntime 1969-12-31T23:59:59.000000Z\n",
