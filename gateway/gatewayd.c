@@ -637,8 +637,13 @@ main(int argc, char **argv)
 		log_errx("%s", err);
 		goto out;
 	}
-	/* Erasures a restored copy predates are made again before anything
-	 * is served. */
+	/* Consents from before consents had a longest life are limited, and
+	 * erasures a restored copy predates made again, before anything is
+	 * served. */
+	if (retention_limit_consents(&gw) == -1) {
+		log_errx("consents without an expiry could not be limited; not serving");
+		goto out;
+	}
 	if (retention_reapply_journal(&gw, gw.cfg.erasure_journal, &reapplied, err,
 	    sizeof(err)) == -1) {
 		log_errx("%s (fix or move the journal; gatewayd will not serve what may "

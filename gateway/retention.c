@@ -396,8 +396,8 @@ limit_job(struct store_conn *c, void *arg)
 	return 0;
 }
 
-static int
-limit_open_ended(struct gateway *gw)
+int
+retention_limit_consents(struct gateway *gw)
 {
 	struct limit_job	j = { .gw = gw };
 
@@ -423,7 +423,7 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 	int			 rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
-	if (limit_open_ended(gw) == -1) {
+	if (retention_limit_consents(gw) == -1) {
 		log_errx("retention sweep failed: consents without an expiry could not be limited");
 		return -1;
 	}

@@ -112,6 +112,13 @@ int	retention_erase(struct gateway *, const char *pseudonym, const struct princi
 	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq,
 	    int *purge_pending);
 
+/* Consents recorded without an expiry (by a gateway from before consents
+ * had a longest life) are given one, granted + cfg.consent_max_days, each
+ * with a "consent.limited" ledger entry (actor system). Every sweep does it
+ * first; gatewayd also does it at start, before serving, so that no such
+ * consent authorises a disclosure past its longest life in between. 0 or -1. */
+int	retention_limit_consents(struct gateway *);
+
 /* At start, before serving: every erasure in the journal at path
  * (erasure_journal.h) whose family's key this database still holds (a
  * copy restored from before the erasure) is made again: the key destroyed,
