@@ -8,6 +8,8 @@
 #ifndef CTL_H
 #define CTL_H
 
+#include <stdint.h>
+
 /* ctl_validate.c: gatewayctl validate SCHEMA INSTANCE
  * 0 valid ("valid" on stdout); 1 invalid, one "PATH: message" line per
  * error on stdout ("(root)" for the whole instance); 2 on a usage error, an
@@ -46,6 +48,24 @@ int	ctl_deliveries(int argc, char **argv);
  * then sends it. 0 done, 1 no such notification, not failed or the family
  * erased, 2 usage or database error. */
 int	ctl_notifications(int argc, char **argv);
+
+/* ctl_queue.c: the frame of the two commands above. list calls list(s,
+ * state); retry ID runs requeue(c, ID, now, "operator:$USER") in one write
+ * transaction: its 1..3 are refusals, told as "ID: refused[rc - 1]" (exit
+ * 1), anything else a failure (exit 2); "re-queued ID: done" once it has
+ * committed. */
+struct store;
+struct store_conn;
+struct ctl_queue {
+	const char	*default_state;
+	void		(*usage)(void);
+	int		(*list)(struct store *, const char *state);
+	int		(*requeue)(struct store_conn *, const char *id, int64_t now_us,
+			    const char *by);
+	const char	*refused[3];
+	const char	*done;
+};
+int	ctl_queue_main(const struct ctl_queue *, int argc, char **argv);
 
 /* ctl_retention.c: gatewayctl retention run [--data DIR] [--profiles DIR]
  * [--schemas DIR] [--master-key FILE] [--as-of DATE] [--refusal-retention-days N]

@@ -18,11 +18,9 @@
  * re-queue itself is ledgered by gatewayd (the ledger's only appender)
  * before it sends: "delivery.requeued" with operator:$USER as actor.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
 #include "store.h"
@@ -93,82 +91,22 @@ list(struct store *s, const char *state)
 	return 0;
 }
 
-static int
-retry(struct store *s, const char *id)
-{
-	struct store_conn	*c = store_write_conn(s);
-	const char		*user = getenv("USER");
-	char			 by[160];
-	int			 rc;
-
-	snprintf(by, sizeof(by), "operator:%s", user != NULL && *user ? user : "unknown");
-	if (store_exec(c, "BEGIN IMMEDIATE") == -1)
-		return 2;
-	rc = store_delivery_requeue(c, id, store_now_us(), by);
-	if (rc != 0 || store_exec(c, "COMMIT") == -1) {
-		(void)store_exec(c, "ROLLBACK");
-		if (rc == 1)
-			fprintf(stderr, "gatewayctl: no delivery %s\n", id);
-		else if (rc == 2)
-			fprintf(stderr, "gatewayctl: delivery %s is not dead; only a dead letter "
-			    "can be re-queued\n", id);
-		else if (rc == 3)
-			fprintf(stderr, "gatewayctl: delivery %s was stopped because the family "
-			    "withdrew the consent it relied on; it is never sent again\n", id);
-		else
-			fprintf(stderr, "gatewayctl: could not re-queue %s\n", id);
-		return rc == 1 || rc == 2 || rc == 3 ? 1 : 2;
-	}
-	printf("re-queued %s: gatewayd sends it within a second (same Idempotency-Key)\n", id);
-	return 0;
-}
-
 int
 ctl_deliveries(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "state", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const struct ctl_queue q = {
+		.default_state = "open",
+		.usage = usage,
+		.list = list,
+		.requeue = store_delivery_requeue,
+		.refused = {
+			"no such delivery",
+			"not dead; only a dead letter can be re-queued",
+			"stopped because the family withdrew the consent it relied on; it "
+			    "is never sent again",
+		},
+		.done = "gatewayd sends it within a second (same Idempotency-Key)",
 	};
-	const char	*db = "var/gateway.db", *state = "open", *cmd = "list";
-	struct store	*s;
-	char		 err[512];
-	int		 ch, rc, writable;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 's': state = optarg; break;
-		case 'h': usage(); return 0;
-		default: usage(); return 2;
-		}
-	}
-	if (optind < argc)
-		cmd = argv[optind++];
-	if (strcmp(cmd, "list") == 0) {
-		if (optind != argc) {
-			usage();
-			return 2;
-		}
-		writable = 0;
-	} else if (strcmp(cmd, "retry") == 0) {
-		if (optind != argc - 1) {
-			usage();
-			return 2;
-		}
-		writable = 1;
-	} else {
-		usage();
-		return 2;
-	}
-	if ((s = store_attach(db, writable, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "gatewayctl: %s\n", err);
-		return 2;
-	}
-	rc = writable ? retry(s, argv[optind]) : list(s, state);
-	store_close(s);
-	return rc;
+	return ctl_queue_main(&q, argc, argv);
 }

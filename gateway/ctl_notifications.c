@@ -18,7 +18,6 @@
  * failed because the family's records were erased is not re-queued, nor is
  * one that is not failed (a held one waits for a safeguarding lead).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,76 +80,23 @@ list(struct store *s, const char *state)
 	return 0;
 }
 
-static int
-retry(struct store *s, const char *id)
-{
-	struct store_conn	*c = store_write_conn(s);
-	const char		*user = getenv("USER");
-	char			 by[160];
-	int			 rc;
-
-	snprintf(by, sizeof(by), "operator:%s", user != NULL && *user ? user : "unknown");
-	if (store_exec(c, "BEGIN IMMEDIATE") == -1)
-		return 2;
-	rc = store_notify_requeue(c, id, store_now_us(), by);
-	if (rc != 0 || store_exec(c, "COMMIT") == -1) {
-		(void)store_exec(c, "ROLLBACK");
-		if (rc == 1)
-			fprintf(stderr, "gatewayctl: no notification of %s\n", id);
-		else if (rc == 2)
-			fprintf(stderr, "gatewayctl: the notification of %s has not failed; only a "
-			    "failed one can be re-queued\n", id);
-		else if (rc == 3)
-			fprintf(stderr, "gatewayctl: the family of %s was erased; there is no one "
-			    "to notify\n", id);
-		else
-			fprintf(stderr, "gatewayctl: could not re-queue the notification of %s\n",
-			    id);
-		return rc >= 1 && rc <= 3 ? 1 : 2;
-	}
-	printf("re-queued the notification of %s: gatewayd records it in the ledger and sends "
-	    "it within a few seconds\n", id);
-	return 0;
-}
-
 int
 ctl_notifications(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "state", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const struct ctl_queue q = {
+		.default_state = "failed",
+		.usage = usage,
+		.list = list,
+		.requeue = store_notify_requeue,
+		.refused = {
+			"no such notification",
+			"the notification has not failed; only a failed one can be "
+			    "re-queued",
+			"the family was erased; there is no one to notify",
+		},
+		.done = "gatewayd records the re-queue in the ledger, then sends the "
+		    "notification within a few seconds",
 	};
-	const char	*db = "var/gateway.db", *state = "failed", *cmd = "list";
-	struct store	*s;
-	char		 err[512];
-	int		 ch, rc, writable;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': db = optarg; break;
-		case 's': state = optarg; break;
-		case 'h': usage(); return 0;
-		default: usage(); return 2;
-		}
-	}
-	if (optind < argc)
-		cmd = argv[optind++];
-	if (strcmp(cmd, "list") == 0 && optind == argc)
-		writable = 0;
-	else if (strcmp(cmd, "retry") == 0 && optind == argc - 1)
-		writable = 1;
-	else {
-		usage();
-		return 2;
-	}
-	if ((s = store_attach(db, writable, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "gatewayctl: %s\n", err);
-		return 2;
-	}
-	rc = writable ? retry(s, argv[optind]) : list(s, state);
-	store_close(s);
-	return rc;
+	return ctl_queue_main(&q, argc, argv);
 }

@@ -161,19 +161,6 @@ sealed_free(struct sealed *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Seals s (may be NULL) under the family's key, fetched (or created) for
- * this one value. 0, 1 key destroyed, -1. */
-static int
-seal_for(struct gateway *gw, struct store_conn *c, const char *pseudonym, const char *s,
-    unsigned char **ct, size_t *ctlen)
-{
-	*ct = NULL;
-	*ctlen = 0;
-	if (s == NULL)
-		return 0;
-	return vault_seal(gw->vault, c, pseudonym, s, strlen(s), ct, ctlen);
-}
-
 /* The disclosed values only, as compact JSON (malloc'd), or NULL: the
  * members of the request's data named by d, in d's order (jsonout.h: what
  * json_dumps() made of an object of them). */
@@ -669,7 +656,7 @@ read_job(struct store_conn *c, void *arg)
 	j->now_us = store_now_us();
 	/* A destroyed family key leaves nothing to protect the reason with:
 	 * the read is still recorded, without it. */
-	rc = seal_for(j->gw, c, j->d->family_pseudonym, j->reason, &ct, &ctlen);
+	rc = vault_seal_str(j->gw->vault, c, j->d->family_pseudonym, j->reason, &ct, &ctlen);
 	if (rc == -1)
 		return -1;
 	memset(&row, 0, sizeof(row));
@@ -1025,7 +1012,7 @@ hold_job(struct store_conn *c, void *arg)
 	}
 	overdue = n.review_by_us < j->now_us;
 	j->previous_review_by_us = n.review_by_us;
-	if ((rc = seal_for(j->gw, c, n.family_pseudonym, j->reason, &ct, &ctlen)) != 0) {
+	if ((rc = vault_seal_str(j->gw->vault, c, n.family_pseudonym, j->reason, &ct, &ctlen)) != 0) {
 		if (rc == 1)
 			j->outcome = HOLD_ERASED;
 		return -1;

@@ -89,18 +89,6 @@ not_found(struct response *rs)
 	resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
 }
 
-/* Seals s under the family key (writer job). 0, 1 key destroyed, -1. */
-static int
-seal(struct gateway *gw, struct store_conn *c, const char *pseudonym, const char *s,
-    unsigned char **ct, size_t *ctlen)
-{
-	*ct = NULL;
-	*ctlen = 0;
-	if (s == NULL)
-		return 0;
-	return vault_seal(gw->vault, c, pseudonym, s, strlen(s), ct, ctlen);
-}
-
 /* Opens a sealed value. *out malloc'd or NULL; *erased set when the key was
  * destroyed. 0, or -1 (tampering, error). */
 static int
@@ -180,7 +168,7 @@ struct file_job {
 	int			 none;		/* the charity holds no record of the family */
 };
 
-/* As seal(), but for a family whose key is destroyed (its records were
+/* As vault_seal_str(), but for a family whose key is destroyed (its records were
  * erased or expired) the value is not kept: the placeholder "erased" stands
  * in, as for a decision's reason, and unseal() reports the family erased
  * whatever the bytes, since there is no key. *erased set then. */
@@ -190,7 +178,7 @@ seal_or_erased(struct gateway *gw, struct store_conn *c, const char *pseudonym,
 {
 	int	rc;
 
-	if ((rc = seal(gw, c, pseudonym, s, ct, ctlen)) != 1)
+	if ((rc = vault_seal_str(gw->vault, c, pseudonym, s, ct, ctlen)) != 1)
 		return rc;
 	*erased = 1;
 	if (s == NULL)
@@ -615,7 +603,7 @@ read_job(struct store_conn *c, void *arg)
 
 	/* A destroyed family key leaves nothing to seal the reason with: the
 	 * read is still recorded, without it. */
-	if (seal(j->gw, c, j->rq->family_pseudonym, j->reason, &ct, &ctlen) == -1)
+	if (vault_seal_str(j->gw->vault, c, j->rq->family_pseudonym, j->reason, &ct, &ctlen) == -1)
 		return -1;
 	memset(&row, 0, sizeof(row));
 	row.id = j->id;
@@ -918,7 +906,7 @@ decide_job(struct store_conn *c, void *arg)
 	mine.trustee_role = role_name(j->who->role);
 	mine.decision = j->decision;
 	mine.decided_us = j->now_us;
-	if ((rc = seal(j->gw, c, rq->family_pseudonym, j->reason, &rct, &mine.reason_ctlen)) != 0) {
+	if ((rc = vault_seal_str(j->gw->vault, c, rq->family_pseudonym, j->reason, &rct, &mine.reason_ctlen)) != 0) {
 		/* The family's key is gone: record the decision without it. */
 		if (rc != 1 || (rct = (unsigned char *)strdup("erased")) == NULL) {
 			rc = -1;
@@ -1425,7 +1413,7 @@ issue_job(struct store_conn *c, void *arg)
 		return -1;
 	/* The reader's reason, sealed under the family key (none kept once
 	 * the family's data is erased: there is no key). */
-	if (has_text(j->reason) && seal(j->gw, c, j->rq->family_pseudonym, j->reason, &ct,
+	if (has_text(j->reason) && vault_seal_str(j->gw->vault, c, j->rq->family_pseudonym, j->reason, &ct,
 	    &ctlen) == -1)
 		return -1;
 	rc = store_request_statement_insert(c, j->id, j->rq->id, j->who->id,
@@ -1693,7 +1681,7 @@ lift_job(struct store_conn *c, void *arg)
 	}
 	/* The reason, sealed; its digest binds it to the ledger entry. */
 	if ((rc = store_request_notification_review_by(c, j->id, &review_by)) < 0 ||
-	    (rc == 0 && seal(j->gw, c, rq->family_pseudonym, j->reason, &ct, &ctlen) == -1)) {
+	    (rc == 0 && vault_seal_str(j->gw->vault, c, rq->family_pseudonym, j->reason, &ct, &ctlen) == -1)) {
 		store_request_free(rq);
 		return -1;
 	}
@@ -1786,7 +1774,7 @@ close_job(struct store_conn *c, void *arg)
 	/* The trustee's reason, sealed under the family key (none kept when
 	 * the family's key is already gone); the entry's digest is the
 	 * closure's, over the sealed reason, not a guessable digest of it. */
-	if (seal(j->gw, c, rq->family_pseudonym, j->reason, &ct, &ctlen) == -1) {
+	if (vault_seal_str(j->gw->vault, c, rq->family_pseudonym, j->reason, &ct, &ctlen) == -1) {
 		store_request_free(rq);
 		return -1;
 	}

@@ -484,6 +484,17 @@ vault_seal(struct vault *v, struct store_conn *c, const char *pseudonym,
 }
 
 int
+vault_seal_str(struct vault *v, struct store_conn *c, const char *pseudonym, const char *s,
+    unsigned char **ct, size_t *ctlen)
+{
+	*ct = NULL;
+	*ctlen = 0;
+	if (s == NULL)
+		return 0;
+	return vault_seal(v, c, pseudonym, s, strlen(s), ct, ctlen);
+}
+
+int
 vault_key_get(struct vault *v, struct store_conn *c, const char *pseudonym, int create,
     struct vault_key *k)
 {

@@ -26,6 +26,10 @@ void		 vault_pseudonym(const struct vault *, const char *family_id, char out[65]
  * frees. 0 ok; 1 the family's key was destroyed; -1 error. */
 int		 vault_seal(struct vault *, struct store_conn *, const char *pseudonym,
 		    const void *pt, size_t ptlen, unsigned char **ct, size_t *ctlen);
+/* vault_seal() of a string, or of nothing: s NULL seals nothing and
+ * returns 0. *ct and *ctlen are NULL and 0 unless a value was sealed. */
+int		 vault_seal_str(struct vault *, struct store_conn *, const char *pseudonym,
+		    const char *s, unsigned char **ct, size_t *ctlen);
 /* A family's data key unwrapped once for several seals (one decision's
  * reason, data and family id). The caller owns it and clears it with
  * vault_key_clear() as soon as it is done: it is key material. */

@@ -1,0 +1,82 @@
+/*
+ * ctl_queue.c: what gatewayctl's two queue commands (deliveries,
+ * notifications) share: their options ([--db FILE] [list [--state S] |
+ * retry ID]) and the re-queue itself, one write transaction in which the
+ * store's re-queue function runs with operator:$USER as the actor, and the
+ * operator told in plain words why a re-queue was refused. What a list
+ * shows and what may be re-queued stay with each command.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "store.h"
+
+static int
+requeue(const struct ctl_queue *q, struct store *s, const char *id)
+{
+	struct store_conn	*c = store_write_conn(s);
+	const char		*user = getenv("USER");
+	char			 by[160];
+	int			 rc;
+
+	snprintf(by, sizeof(by), "operator:%s", user != NULL && *user ? user : "unknown");
+	if (store_exec(c, "BEGIN IMMEDIATE") == -1)
+		return 2;
+	rc = q->requeue(c, id, store_now_us(), by);
+	if (rc != 0 || store_exec(c, "COMMIT") == -1) {
+		(void)store_exec(c, "ROLLBACK");
+		if (rc >= 1 && rc <= 3) {
+			fprintf(stderr, "gatewayctl: %s: %s\n", id, q->refused[rc - 1]);
+			return 1;
+		}
+		fprintf(stderr, "gatewayctl: could not re-queue %s\n", id);
+		return 2;
+	}
+	printf("re-queued %s: %s\n", id, q->done);
+	return 0;
+}
+
+int
+ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "state", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*db = "var/gateway.db", *state = q->default_state, *cmd = "list";
+	struct store	*s;
+	char		 err[512];
+	int		 ch, rc, writable;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': db = optarg; break;
+		case 's': state = optarg; break;
+		case 'h': q->usage(); return 0;
+		default: q->usage(); return 2;
+		}
+	}
+	if (optind < argc)
+		cmd = argv[optind++];
+	if (strcmp(cmd, "list") == 0 && optind == argc)
+		writable = 0;
+	else if (strcmp(cmd, "retry") == 0 && optind == argc - 1)
+		writable = 1;
+	else {
+		q->usage();
+		return 2;
+	}
+	if ((s = store_attach(db, writable, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "gatewayctl: %s\n", err);
+		return 2;
+	}
+	rc = writable ? requeue(q, s, argv[optind]) : q->list(s, state);
+	store_close(s);
+	return rc;
+}
