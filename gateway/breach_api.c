@@ -467,9 +467,24 @@ history_cb(const struct breach_event_row *e, void *arg)
 	return 0;
 }
 
+static int	read_mode(struct request *, struct response *, const char **);
+static int	read_in(struct store_conn *, struct gateway *, const struct principal *,
+		    const char *, const char *);
+static void	say_free_text(json_t *, const struct principal *, int);
+
+/*
+ * An amendment, a decision or a record of the people told answers with the
+ * breach as it now stands. Its free text (the original description, every
+ * amendment, reasons, summaries) is what the caller did not write: shown,
+ * as to any reader, only with an X-Access-Reason, the read recorded in the
+ * same transaction as the write (full); without one the reply comes without
+ * free text.
+ */
 struct event_job {
 	struct gateway		*gw;
 	const struct principal	*who;
+	const char		*reason;	/* X-Access-Reason */
+	int			 full;
 	const json_t		*body;
 	struct breach_event_row	 ev;
 	struct breach_decision	 d;
@@ -509,9 +524,10 @@ finish_event(struct event_job *j, struct store_conn *c, struct breach_row *b,
 	    store_breach_event_digest(&j->ev, j->ev.record_digest) == -1 ||
 	    append(j->gw, c, j->who, action, j->ev.breach_id, reason, j->ev.record_digest,
 	    &j->ev.ledger_seq) == -1 ||
-	    store_breach_event_insert(c, &j->ev) == -1)
+	    store_breach_event_insert(c, &j->ev) == -1 ||
+	    (j->full && read_in(c, j->gw, j->who, j->ev.breach_id, j->reason) == -1))
 		goto out;
-	if ((j->view = breach_view(j->gw, c, b, 1, j->ev.at_us)) == NULL)
+	if ((j->view = breach_view(j->gw, c, b, j->full, j->ev.at_us)) == NULL)
 		goto out;
 	rc = 0;
 out:
@@ -520,10 +536,13 @@ out:
 	return rc;
 }
 
-static void
-event_init(struct event_job *j, struct request *r, const char *kind)
+/* 0, or -1 answered (an X-Access-Reason too long). */
+static int
+event_init(struct event_job *j, struct request *r, struct response *rs, const char *kind)
 {
 	memset(j, 0, sizeof(*j));
+	if ((j->full = read_mode(r, rs, &j->reason)) == -1)
+		return -1;
 	j->gw = r->gw;
 	j->who = r->who;
 	j->body = r->body;
@@ -536,12 +555,14 @@ event_init(struct event_job *j, struct request *r, const char *kind)
 	j->ev.high_risk = j->ev.report_to_regulator = j->ev.late = j->ev.notify_individuals = -1;
 	j->ev.special_category = -1;
 	j->ev.approx_people = j->ev.approx_records = -1;
+	return 0;
 }
 
 static void
 event_reply(struct event_job *j, struct response *rs, int rc)
 {
 	if (rc == 0) {
+		say_free_text(j->view, j->who, j->full);
 		resp_json(rs, 201, j->view);
 		j->view = NULL;
 	} else if (j->not_found)
@@ -601,7 +622,8 @@ breach_decide(struct request *r, struct response *rs)
 	struct event_job	 j;
 	int			 rc;
 
-	event_init(&j, r, "decision");
+	if (event_init(&j, r, rs, "decision") == -1)
+		return;
 	j.d.high_risk = json_is_true(json_object_get(r->body, "high_risk"));
 	j.d.report_to_regulator = json_is_true(json_object_get(r->body, "report_to_regulator"));
 	j.d.notify_individuals = json_is_true(json_object_get(r->body, "notify_individuals"));
@@ -661,7 +683,8 @@ breach_amend(struct request *r, struct response *rs)
 	const json_t		*v;
 	int			 rc;
 
-	event_init(&j, r, "amendment");
+	if (event_init(&j, r, rs, "amendment") == -1)
+		return;
 	if (opt_time(r->body, "occurred_at", &j.ev.occurred_us) == -1) {
 		bad_field(rs, "invalid_time", "occurred_at is not a date-time.", "/occurred_at");
 		return;
@@ -692,6 +715,8 @@ breach_amend(struct request *r, struct response *rs)
 struct notice_job {
 	struct gateway		*gw;
 	const struct principal	*who;
+	const char		*reason;	/* as struct event_job's */
+	int			 full;
 	struct breach_notice_row row;
 	json_t			*text;
 	json_t			*view;
@@ -722,9 +747,10 @@ notice_job(struct store_conn *c, void *arg)
 	    store_breach_notice_digest(&j->row, j->row.record_digest) == -1 ||
 	    append(j->gw, c, j->who, "breach.individuals_notified", j->row.breach_id, reason,
 	    j->row.record_digest, &j->row.ledger_seq) == -1 ||
-	    store_breach_notice_insert(c, &j->row) == -1)
+	    store_breach_notice_insert(c, &j->row) == -1 ||
+	    (j->full && read_in(c, j->gw, j->who, j->row.breach_id, j->reason) == -1))
 		goto out;
-	if ((j->view = breach_view(j->gw, c, &b, 1, j->row.at_us)) == NULL)
+	if ((j->view = breach_view(j->gw, c, &b, j->full, j->row.at_us)) == NULL)
 		goto out;
 	rc = 0;
 out:
@@ -743,6 +769,8 @@ breach_notice(struct request *r, struct response *rs)
 	int			 rc;
 
 	memset(&j, 0, sizeof(j));
+	if ((j.full = read_mode(r, rs, &j.reason)) == -1)
+		return;
 	j.gw = r->gw;
 	j.who = r->who;
 	store_new_id("bno_", j.row.id, sizeof(j.row.id));
@@ -767,6 +795,7 @@ breach_notice(struct request *r, struct response *rs)
 	rc = writer_submit(r->gw->writer, notice_job, &j);
 	if (rc == 0) {
 		log_info("breach %s: people told recorded", j.row.breach_id);
+		say_free_text(j.view, j.who, j.full);
 		resp_json(rs, 201, j.view);
 		j.view = NULL;
 	} else if (j.not_found)
@@ -817,9 +846,9 @@ struct read_job {
 /* The read and its reason (sealed under the register key), and its ledger
  * entry carrying the row's digest: the record of access. */
 static int
-read_job(struct store_conn *c, void *arg)
+read_in(struct store_conn *c, struct gateway *gw, const struct principal *who,
+    const char *breach_id, const char *reason)
 {
-	struct read_job		*j = arg;
 	struct breach_read_row	 r;
 	unsigned char		*ct = NULL;
 	size_t			 ctlen = 0;
@@ -827,17 +856,17 @@ read_job(struct store_conn *c, void *arg)
 
 	memset(&r, 0, sizeof(r));
 	store_new_id("brr_", r.id, sizeof(r.id));
-	snprintf(r.breach_id, sizeof(r.breach_id), "%s", j->breach_id ? j->breach_id : "");
+	snprintf(r.breach_id, sizeof(r.breach_id), "%s", breach_id ? breach_id : "");
 	r.read_us = store_now_us();
-	snprintf(r.actor, sizeof(r.actor), "%s", j->who->id);
-	snprintf(r.actor_role, sizeof(r.actor_role), "%s", role_name(j->who->role));
-	if (vault_seal(j->gw->vault, c, REGISTER_KEY, j->reason, strlen(j->reason), &ct,
+	snprintf(r.actor, sizeof(r.actor), "%s", who->id);
+	snprintf(r.actor_role, sizeof(r.actor_role), "%s", role_name(who->role));
+	if (vault_seal(gw->vault, c, REGISTER_KEY, reason, strlen(reason), &ct,
 	    &ctlen) != 0)
 		goto out;
 	r.reason_ct = ct;
 	r.reason_ctlen = ctlen;
 	if (store_breach_read_digest(&r, r.record_digest) == -1 ||
-	    append(j->gw, c, j->who, "breach.register_read", j->breach_id, NULL,
+	    append(gw, c, who, "breach.register_read", breach_id, NULL,
 	    r.record_digest, &r.ledger_seq) == -1 ||
 	    store_breach_read_insert(c, &r) == -1)
 		goto out;
@@ -845,6 +874,14 @@ read_job(struct store_conn *c, void *arg)
 out:
 	free(ct);
 	return rc;
+}
+
+static int
+read_job(struct store_conn *c, void *arg)
+{
+	struct read_job	*j = arg;
+
+	return read_in(c, j->gw, j->who, j->breach_id, j->reason);
 }
 
 /* A reason given: X-Access-Reason with something besides blanks. */

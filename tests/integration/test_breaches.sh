@@ -70,7 +70,7 @@ test_only_the_dp_trustee_decides_a_breach() {
 	[ "$(db "SELECT count(*) FROM breach_events")" = 0 ]
 }
 test_dp_trustee_decides() {
-	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision)"
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision)" -H 'X-Access-Reason: Deciding on the report'
 	expect 201 && [ "$(jget .decision.report_to_regulator)" = true ] &&
 	[ "$(jget .decision.late)" = false ] && [ -n "$(jget .decision.by)" ] &&
 	[ "$(jget .decision.regulator_reason)" = "Contact data of two families disclosed" ]
@@ -102,7 +102,8 @@ test_later_decision_is_appended() {
 	[ "$(db "SELECT count(*) FROM breach_events WHERE breach_id='$FRESH'")" = 2 ]
 }
 test_amendment_appended_not_in_place() {
-	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"Recount","approx_people":3,"measures":"Also changed the mailing list"}'
+	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"Recount","approx_people":3,"measures":"Also changed the mailing list"}' \
+	    -H 'X-Access-Reason: Correcting the count'
 	expect 201 && [ "$(jget .approx_people)" = 3 ] && [ "$(jget .measures)" = "Also changed the mailing list" ] &&
 	[ "$(jget '.history[-1].kind')" = amendment ] && [ "$(jget '.history[-1].reason')" = Recount ] &&
 	[ "$(db "SELECT approx_people FROM breaches WHERE id='$FRESH'")" = 2 ]
@@ -190,6 +191,32 @@ test_breach_free_text_read_needs_a_reason() {
 	req trustee1 GET "/v1/breaches/$FRESH" "" -H "X-Access-Reason: $(head -c 2001 /dev/zero | tr '\0' x)"
 	expect 400 access_reason_too_long
 }
+# "Dated and signed records ... of all access to sensitive information along
+# with the reasons": writing to the register (an amendment, a decision, the
+# people told) is no way round that. The reply shows the breach's free text,
+# which the writer did not all write, only with a reason, and the read is
+# then recorded like any other.
+test_breach_free_text_is_not_read_by_writing_to_the_register() {
+	local id n0
+	req staff POST /v1/breaches "$(breach '3 hours' | jq -c '.description = "Letter about Marker-W7 family sent to the wrong address"')"
+	expect 201 || return 1
+	id=$(jget .breach_id)
+	n0=$(db "SELECT count(*) FROM breach_reads WHERE breach_id = '$id'")
+	req staff2 POST "/v1/breaches/$id/amendments" '{"reason":"x","approx_records":3}'
+	expect 201 && [ "$(jget .free_text)" = false ] && [ "$(jget 'has("description")')" = false ] &&
+	[ "$(jget .approx_records)" = 3 ] && ! printf '%s' "$RESP" | grep -q Marker-W7 || return 1
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision)"
+	expect 201 && [ "$(jget .free_text)" = false ] && ! printf '%s' "$RESP" | grep -q Marker-W7 &&
+	[ "$(jget .decision.report_to_regulator)" = true ] || return 1
+	req staff2 POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" '{notified_at:$t, method:"letter", people:1, summary:"told"}')"
+	expect 201 && [ "$(jget .free_text)" = false ] && ! printf '%s' "$RESP" | grep -q Marker-W7 || return 1
+	[ "$(db "SELECT count(*) FROM breach_reads WHERE breach_id = '$id'")" = "$n0" ] || return 1
+	# With a reason: shown, and recorded as a read in the same transaction.
+	req staff2 POST "/v1/breaches/$id/amendments" '{"reason":"y","approx_records":4}' -H 'X-Access-Reason: Checking the facts'
+	expect 201 && [ "$(jget .free_text)" = true ] && jget .description | grep -q Marker-W7 &&
+	[ "$(db "SELECT count(*) FROM breach_reads WHERE breach_id = '$id'")" = $((n0 + 1)) ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'breach.register_read' AND object_id = '$id'")" = 1 ]
+}
 # Breach flow chart: "If a breach may result in adversely affecting
 # individuals' rights you must also inform those individuals without undue
 # delay." Once the data-protection trustee decides to tell them, the
@@ -221,7 +248,8 @@ test_people_to_be_told_are_flagged_until_recorded_as_told() {
 	req auditor POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" '{notified_at:$t, method:"letter", people:2, summary:"s"}')"
 	expect 403 role_not_permitted || return 1
 	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" \
-	    '{notified_at:$t, method:"phone", people:2, summary:"Told both parents by phone, Notice-Marker-N4: what was seen, by whom, and what was done"}')"
+	    '{notified_at:$t, method:"phone", people:2, summary:"Told both parents by phone, Notice-Marker-N4: what was seen, by whom, and what was done"}')" \
+	    -H 'X-Access-Reason: Recording the phone calls'
 	expect 201 && [ "$(jget .notify_overdue)" = false ] &&
 	[ "$(jget '.individuals_notified[0].method')" = phone ] && [ "$(jget '.individuals_notified[0].people')" = 2 ] &&
 	jget '.individuals_notified[0].summary' | grep -q Notice-Marker-N4 || return 1
@@ -278,6 +306,7 @@ run test_free_text_sealed_at_rest
 run test_auditor_reads_register_without_free_text
 run test_breach_free_text_read_needs_a_reason
 run test_people_to_be_told_are_flagged_until_recorded_as_told
+run test_breach_free_text_is_not_read_by_writing_to_the_register
 run test_unknown_breach_404
 run test_every_step_is_a_ledger_entry
 run test_ledger_still_verifies
