@@ -14,13 +14,18 @@
 
 /*
  * What the family may see, said once for every query that lists or counts
- * anything of it: a disclosure whose notification is held (an override not
- * yet lifted) is not there; a request made with do_not_notify is there only
- * once its notification exists and is not held (for good not, when it was
- * never approved).
+ * anything of it: a disclosure made under a safeguarding override is there
+ * only once a safeguarding lead has lifted its hold; a request made with
+ * do_not_notify only once its hold is lifted (never, when it was never
+ * approved). The lift, not the notification's state: erasure or expiry
+ * ends a hold nobody lifted (the notification becomes 'failed', there being
+ * no one left to tell), and that must not show the family what the hold
+ * kept from it. A held notification is never shown either way.
  */
-#define VISIBLE_DISCLOSURE	"d.decision = 'allowed' AND (n.state IS NULL OR n.state <> 'held')"
-#define VISIBLE_REQUEST		"(r.do_not_notify = 0 OR (n.state IS NOT NULL AND n.state <> 'held'))"
+#define VISIBLE_DISCLOSURE	"d.decision = 'allowed' AND (n.state IS NULL OR n.state <> 'held') " \
+				"AND (d.override_basis IS NULL OR coalesce(n.lifted_us, 0) > 0)"
+#define VISIBLE_REQUEST		"(r.do_not_notify = 0 OR (n.state IS NOT NULL AND n.state <> 'held' " \
+				"AND coalesce(n.lifted_us, 0) > 0))"
 
 /* Steps sql, whose one parameter is the family's pseudonym, handing each
  * row to row() (which makes the caller's record of it and calls the
