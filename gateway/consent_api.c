@@ -214,8 +214,10 @@ stopped_entry(const char *disclosure_id, void *arg)
 }
 
 /* After the withdrawal (same job): unless another consent still lets the
- * agency have data for the purpose, nothing it has not yet received under
- * this one reaches it. 0 or -1. */
+ * agency have data for the purpose, nothing it has not yet received on the
+ * strength of a consent reaches it: neither what relied on this one nor
+ * what relied on one withdrawn earlier while this one still covered. 0 or
+ * -1. */
 static int
 stop_deliveries(struct consent_job *j, struct store_conn *c)
 {
@@ -234,8 +236,8 @@ stop_deliveries(struct consent_job *j, struct store_conn *c)
 		if (decide_consent_live(&v, j->row.agency_id, j->row.purpose, j->row.withdrawn_us))
 			return 0;
 	}
-	return store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->row.id,
-	    j->row.withdrawn_us, stopped_entry, &s) < 0 ? -1 : 0;
+	return store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->row.agency_id,
+	    j->row.purpose, j->row.withdrawn_us, stopped_entry, &s) < 0 ? -1 : 0;
 }
 
 static int

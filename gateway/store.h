@@ -304,14 +304,17 @@ int	store_requeue_unledgered(struct store_conn *, const char *disclosure_id);
 int	store_requeue_ledgered(struct store_conn *, int64_t id, int64_t seq);
 int	store_deliveries_follow_mode(struct store_conn *, const char *agency_id,
 	    const char *mode, int64_t now_us);
-/* A consent withdrawn (inside its writer job): every delivery not yet
- * acknowledged (push or pull) of the family's disclosures that relied on
- * consent_id becomes dead with dead_reason "consent_withdrawn", for good;
- * fn is called with each disclosure id (for its ledger entry). Returns the
- * count, or -1 (also when fn fails). */
+/* A consent withdrawn and no other live for the agency and purpose (inside
+ * its writer job): every delivery not yet acknowledged (push or pull,
+ * pending or a dead letter) of the family's disclosures to agency_id for
+ * purpose that relied on a consent (whichever: one withdrawn earlier while
+ * this one still covered, too) becomes dead with dead_reason
+ * "consent_withdrawn", for good (never re-queued); fn is called with each
+ * disclosure id (for its ledger entry). Returns the count, or -1 (also
+ * when fn fails). */
 #define DELIVERY_CONSENT_WITHDRAWN	"consent_withdrawn"
 int	store_deliveries_stop_for_consent(struct store_conn *, const char *pseudonym,
-	    const char *consent_id, int64_t when_us,
+	    const char *agency_id, const char *purpose, int64_t when_us,
 	    int (*fn)(const char *disclosure_id, void *), void *arg);
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */

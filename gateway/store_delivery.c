@@ -407,17 +407,25 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
 
 int
 store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
-    const char *consent_id, int64_t when, int (*fn)(const char *, void *), void *arg)
+    const char *agency_id, const char *purpose, int64_t when,
+    int (*fn)(const char *, void *), void *arg)
 {
-	/* The family's disclosures (indexed by pseudonym) that relied on the
-	 * consent, whose delivery the agency has not acknowledged. */
+	/* The family's disclosures (indexed by pseudonym) to the agency for
+	 * the purpose that relied on a consent, any consent (the one that
+	 * lapsed while another covered, too), whose delivery the agency has
+	 * not acknowledged: pending, or a dead letter an operator could
+	 * otherwise re-queue. */
+#define STOPPABLE(d)	"(" d "state = 'pending' OR (" d "state = 'dead' AND " \
+			d "dead_reason <> '" DELIVERY_CONSENT_WITHDRAWN "'))"
 	static const char	*sel = "SELECT d.disclosure_id FROM disclosures x "
 				    "JOIN deliveries d ON d.disclosure_id = x.id "
-				    "WHERE x.family_pseudonym = ? AND x.consent_id = ? "
-				    "AND d.state = 'pending'";
+				    "WHERE x.family_pseudonym = ? AND x.agency_id = ? "
+				    "AND x.purpose = ? AND x.consent_id IS NOT NULL "
+				    "AND " STOPPABLE("d.");
 	static const char	*upd = "UPDATE deliveries SET state = 'dead', dead_us = ?, "
 				    "dead_reason = '" DELIVERY_CONSENT_WITHDRAWN "' "
-				    "WHERE disclosure_id = ? AND state = 'pending'";
+				    "WHERE disclosure_id = ? AND " STOPPABLE("");
+#undef STOPPABLE
 	char			 ids[64][40];
 	sqlite3_stmt		*st;
 	int			 n, i, rc, total = 0;
@@ -428,7 +436,8 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 		if ((st = store_stmt(c, sel)) == NULL)
 			return -1;
 		if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
-		    sqlite3_bind_text(st, 2, consent_id, -1, SQLITE_STATIC))
+		    sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC) ||
+		    sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC))
 			return store_bind_failed(c, st);
 		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++)
 			store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));

@@ -214,6 +214,22 @@ test_gatewayctl_lists_dead_without_personal_data() {
 	! grep -q 'FAM-D' "$TMP/ctl.out" && ! grep -q 'Lovelace' "$TMP/ctl.out" &&
 	"$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead 2>/dev/null | grep -q "^$DEAD_ID "
 }
+# A dead letter is not yet received either: the family's withdrawal stops
+# it for good, so no operator's re-queue sends it once the agency is back.
+test_dead_letter_of_a_withdrawn_consent_is_never_requeued() {
+	local cid did
+	consent FAM-D7 health-visiting health_visiting_support || return 1
+	cid=$(jget .consent_id)
+	disclose FAM-D7 health-visiting health_visiting_support "$HV_DATA" || return 1
+	did=$DID
+	wait_for 10 state_is "$did" dead || return 1
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] &&
+	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$did'")" = consent_withdrawn ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$did' AND action='delivery.stopped'")" = 1 ] || return 1
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$did" > "$TMP/retry.out" 2>&1
+	[ $? = 1 ] && grep -q 'withdrew the consent' "$TMP/retry.out" && state_is "$did" dead
+}
 test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 	# The agency fixed its side: a receiver that accepts, on the same port.
 	rcv_stop bad
@@ -462,6 +478,30 @@ test_withdrawal_stops_undelivered_disclosure() {
 	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$keep" pending &&
 	[ -n "$cid2" ]
 }
+# Two consents for the same agency and purpose, a disclosure relying on the
+# first: withdrawing the first stops nothing (the second covers), but
+# withdrawing the second, the last live one, stops it too, whichever
+# consent it relied on.
+test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered() {
+	local c1 c2 first
+	local w3='{"family_id":"FAM-W3","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	# The longer-lived consent is the one relied on.
+	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+300 days' +%F)" '.expires = $e' <<<"$w3")"
+	expect 201 && c1=$(jget .consent_id) || return 1
+	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+30 days' +%F)" '.expires = $e' <<<"$w3")"
+	expect 201 && c2=$(jget .consent_id) || return 1
+	disclose FAM-W3 oakfield-primary education_support '{"child_name":"Wren Twice"}' || return 1
+	first=$DID
+	[ "$(jget .consent_id)" = "$c1" ] || { echo "# relied on $(jget .consent_id), not $c1"; return 1; }
+	req staff POST "/v1/consents/$c1/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$first" pending || return 1
+	req staff POST "/v1/consents/$c2/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] && state_is "$first" dead || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && ! grep -q "$first\|Wren" <<<"$RESP" || return 1
+	req staff POST /v1/disclosures '{"family_id":"FAM-W3","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"Wren Twice"}}'
+	expect 403 no_consent
+}
 # A withdrawal that commits while a push is connecting (after the worker
 # read the due rows, before the request is written) stops it: the row is
 # read again just before sending (delivery.c still_pending).
@@ -534,6 +574,7 @@ gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url bad)" || exit 1
 run test_permanent_4xx_goes_to_dead_letter
 run test_dead_letter_counted_in_metrics
 run test_gatewayctl_lists_dead_without_personal_data
+run test_dead_letter_of_a_withdrawn_consent_is_never_requeued
 run test_gatewayctl_retry_requeues_dead_and_daemon_delivers
 
 run test_inbox_shows_only_the_agencys_own
@@ -542,6 +583,7 @@ run test_inbox_paginates
 run test_ack_removes_it_from_the_inbox
 run test_ack_twice_is_409
 run test_withdrawal_stops_undelivered_disclosure
+run test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered
 run test_ack_of_another_agencys_item_is_404
 run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
