@@ -633,6 +633,7 @@ struct reads_ctx {
 	struct gateway		*gw;
 	struct store_conn	*c;
 	json_t			*out;
+	int			 open;	/* the reasons too (the reader gave one) */
 };
 
 /* A reason as JSON: null when none (or erased); a header's bytes that are
@@ -672,8 +673,8 @@ reads_one(const struct request_read_row *rr, void *arg)
 	char			*reason = NULL;
 	int			 erased = 0;
 
-	if (unseal(x->gw, x->c, rr->family_pseudonym, rr->reason_ct, rr->reason_ctlen,
-	    &reason, &erased) != 0)
+	if (x->open && unseal(x->gw, x->c, rr->family_pseudonym, rr->reason_ct,
+	    rr->reason_ctlen, &reason, &erased) != 0)
 		return -1;
 	o = read_json(rr->read_us, rr->actor, rr->actor_role, reason);
 	if (reason != NULL)
@@ -683,9 +684,9 @@ reads_one(const struct request_read_row *rr, void *arg)
 }
 
 static json_t *
-reads_json(struct gateway *gw, struct store_conn *c, const char *request_id)
+reads_json(struct gateway *gw, struct store_conn *c, const char *request_id, int open)
 {
-	struct reads_ctx	x = { .gw = gw, .c = c };
+	struct reads_ctx	x = { .gw = gw, .c = c, .open = open };
 
 	if ((x.out = json_array()) == NULL)
 		return NULL;
@@ -707,7 +708,7 @@ request_show(struct request *r, struct response *rs)
 	char				*why_closed = NULL;
 	json_t				*out, *reads = NULL;
 	int				 nd = 0, rc, erased = 0, gone = 0, personal, keystate = 0;
-	int				 hasrec = 0;
+	int				 hasrec = 0, reasons;
 
 	if (reason != NULL && strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
@@ -741,11 +742,15 @@ request_show(struct request *r, struct response *rs)
 	    &dnn, &erased) != 0))
 		rc = -1;
 	/* The record of access, for trustees only (the requesting agency does
-	 * not learn who at the charity read it, nor why). */
+	 * not learn who at the charity read it, nor why). Who read it and
+	 * when, always; the readers' reasons and the closing reason, sealed
+	 * under the family key because they may name people, only to a
+	 * trustee who gives a reason, that read recorded like any other. */
+	reasons = rc == 0 && r->who->role == ROLE_TRUSTEE && has_text(reason);
 	if (rc == 0 && r->who->role == ROLE_TRUSTEE &&
-	    ((reads = reads_json(r->gw, c, rq->id)) == NULL ||
-	    unseal(r->gw, c, rq->family_pseudonym, rq->close_reason_ct, rq->close_reason_ctlen,
-	    &why_closed, &gone) != 0))
+	    ((reads = reads_json(r->gw, c, rq->id, reasons)) == NULL ||
+	    (reasons && unseal(r->gw, c, rq->family_pseudonym, rq->close_reason_ct,
+	    rq->close_reason_ctlen, &why_closed, &gone) != 0)))
 		rc = -1;
 	store_read_end(r->gw->store, c);
 	if (rc != 0) {
@@ -762,7 +767,7 @@ request_show(struct request *r, struct response *rs)
 	if (keystate != 0)
 		json_object_set_new(out, "family_records", json_string(keystate == 2 ?
 		    "erased" : hasrec ? "held" : "none"));
-	if (personal) {
+	if (personal || reasons) {
 		struct read_job	j = { .gw = r->gw, .who = r->who, .rq = rq, .reason = reason };
 
 		/* Recorded before anything personal is shown. */
@@ -777,11 +782,13 @@ request_show(struct request *r, struct response *rs)
 		if (reads != NULL)
 			json_array_append_new(reads, read_json(j.read_us, r->who->id,
 			    role_name(r->who->role), reason));
+		json_object_set_new(out, "read", ledger_ref_json(j.seq, j.leaf));
+	}
+	if (personal) {
 		json_object_set_new(out, "family_id", fid ? json_string(fid) : json_null());
 		json_object_set_new(out, "reference", ref ? json_string(ref) : json_null());
 		json_object_set_new(out, "do_not_notify_reason", dnn ? json_string(dnn) :
 		    json_null());
-		json_object_set_new(out, "read", ledger_ref_json(j.seq, j.leaf));
 	} else
 		json_object_set_new(out, "personal_data", json_string(
 		    strcmp(rq->state, "approved") == 0 ?
@@ -790,6 +797,10 @@ request_show(struct request *r, struct response *rs)
 	if (reads != NULL) {
 		json_object_set_new(out, "reads", reads);
 		reads = NULL;
+		if (!reasons)
+			json_object_set_new(out, "reasons_withheld", json_string(
+			    "send X-Access-Reason to read why each reader read it and why it "
+			    "was closed: the read is recorded with its reason"));
 		/* Who closed it and why (null: closed before the reason was
 		 * kept, or the family's records are erased). */
 		if (rq->closed_us != 0) {
