@@ -1589,6 +1589,33 @@ request_statement(struct request *r, struct response *rs)
 		store_request_free(rq);
 		return;
 	}
+	/*
+	 * The policy: the family is told "wherever possible before sharing
+	 * information about them". As a disclosure's delivery waits for the
+	 * family's notice, so does the requester's statement: while the
+	 * notifier runs and the family's notification of the approval is
+	 * still queued (not sent, not given up on, not held under
+	 * do_not_notify), the requester is asked to come back. Trustees are
+	 * the charity and read it at once.
+	 */
+	if (r->who->role == ROLE_AGENCY && notifier_running(r->gw->notifier)) {
+		char	nstate[16];
+
+		rc = store_request_notification_state(c, rq->id, nstate, NULL);
+		if (rc == -1 || (rc == 0 && strcmp(nstate, "queued") == 0)) {
+			store_read_end(r->gw->store, c);
+			store_request_free(rq);
+			if (rc == -1) {
+				unavailable(rs);
+				return;
+			}
+			rs->retry_after = 60;
+			resp_error(rs, 409, "family_notice_pending",
+			    "The family is told before the statement is released, and its "
+			    "notice has not gone yet. Try again later.", NULL);
+			return;
+		}
+	}
 	body = statement_body(r->gw, c, rq, r->who, &why);
 	store_read_end(r->gw->store, c);
 	if (body == NULL) {

@@ -196,6 +196,38 @@ test_family_is_told_before_the_agency_receives() {
 	[ -n "$t_sent" ] && [ -n "$t_read" ] && [ "$t_sent" -lt "$t_read" ] || return 1
 	gw_stop
 }
+# The same for a police or court request: once approved, the family is told
+# (no do_not_notify), and the requester's witness statement waits for that
+# notice (409 family_notice_pending, Retry-After); trustees read it at once.
+req_state() { [ "$(db "SELECT state FROM request_notifications WHERE request_id='$1'")" = "$2" ]; }
+req_attempted() { [ "$(db "SELECT attempts >= 1 FROM request_notifications WHERE request_id='$1'")" = 1 ]; }
+test_family_is_told_before_the_police_get_a_statement() {
+	local slow rid
+	rcv_run "$TMP/rcvreq" --fail-first 3 || return 1
+	slow=$RUN_PID
+	gw_stop; gw_start --notify-url "$RUN_URL" --notify-ca "$AG/health-visiting-ca.crt" ||
+		{ kill "$slow"; return 1; }
+	req staff POST /v1/consents '{"family_id":"FAM-430","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 || { kill "$slow"; return 1; }
+	req agency:police POST /v1/requests "$(jq -cn --arg from "$(date -u -d '-1 year' +%F)" --arg to "$(date -u +%F)" \
+	    '{family_id:"FAM-430", legal_basis:"crime_sch2_p2", reference:"NP-430", fields:["child_name"],
+	      period:{from:$from, to:$to}, record_kinds:["consents"]}')"
+	expect 202 && rid=$(jget .request_id) || { kill "$slow"; return 1; }
+	for t in trustee1 trustee2; do
+		req $t POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful and necessary"}'
+		expect 201 || { kill "$slow"; return 1; }
+	done
+	wait_until 20 req_attempted "$rid" && req_state "$rid" queued || { kill "$slow"; return 1; }
+	req agency:police GET "/v1/requests/$rid/statement" "" -D "$TMP/stmt.h"
+	expect 409 family_notice_pending && grep -qi '^retry-after: [1-9]' "$TMP/stmt.h" ||
+		{ kill "$slow"; return 1; }
+	req trustee1 GET "/v1/requests/$rid/statement" "" -H 'X-Access-Reason: checking before release'
+	expect 200 || { kill "$slow"; return 1; }
+	wait_until 30 req_state "$rid" sent || { kill "$slow"; return 1; }
+	kill "$slow"; wait "$slow" 2>/dev/null
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 && gw_stop
+}
 # Without a notifier nothing can be told first: deliveries do not wait
 # (and any an earlier run held go at start).
 test_without_a_notifier_deliveries_do_not_wait() {
@@ -218,6 +250,7 @@ run test_plain_http_only_to_loopback
 run test_unreadable_notify_ca_stops_start_up
 run test_failed_notification_is_requeued_by_the_operator_and_ledgered
 run test_family_is_told_before_the_agency_receives
+run test_family_is_told_before_the_police_get_a_statement
 run test_without_a_notifier_deliveries_do_not_wait
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1
 finish
