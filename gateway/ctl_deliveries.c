@@ -42,7 +42,7 @@ list(struct store *s, const char *state)
 	struct store_conn	*c = store_write_conn(s);
 	struct delivery_row	*rows;
 	const char		*states[3];
-	char			 t[32];
+	char			 t[32], why[96];
 	int			 n, i, k, ns = 0, total = 0;
 
 	if (strcmp(state, "open") == 0)
@@ -76,7 +76,13 @@ list(struct store *s, const char *state)
 			else if (strcmp(r->state, "pending") == 0)
 				what = strcmp(r->mode, "pull") == 0 ? "in inbox" :
 				    store_time_fmt(r->next_attempt_us, t);
-			else if (strcmp(r->state, "dead") == 0)
+			else if (strcmp(r->state, "dead") == 0 && r->delivered_us != 0) {
+				/* stopped, yet the agency acknowledged a push
+				 * written before the stop */
+				snprintf(why, sizeof(why), "%s, received %s", r->dead_reason,
+				    store_time_fmt(r->delivered_us, t));
+				what = why;
+			} else if (strcmp(r->state, "dead") == 0)
 				what = r->dead_reason;
 			else
 				what = store_time_fmt(r->delivered_us, t);

@@ -686,6 +686,52 @@ ledger(struct delivery *dl, struct store_conn *c, const struct result *r, const 
 	return ledger_append(dl->gw->ledger, c, &le, NULL, NULL);
 }
 
+/* The answer to a push that a consent withdrawal stopped while it was in
+ * flight (still_pending let the request be written before the stop): the
+ * agency may hold the data, so what it answered is kept though the row
+ * stays stopped, never sent again. The attempt is a row and is counted; a
+ * 2xx is the agency's receipt, its time and the body's SHA-256 kept on the
+ * row and ledgered "delivery.delivered_after_stop" with that digest (any
+ * other answer "delivery.attempt"). Only an HTTP answer is recorded: it
+ * shows the request was written; an attempt not made (a local failure) or
+ * one that failed without an answer (connecting, TLS, a timeout) is left
+ * as the stop left it. 0 recorded, 1 nothing to record (no answer, or the
+ * row is not such a stopped push), -1 error. */
+static int
+record_after_stop(struct delivery *dl, struct store_conn *c, const struct result *r,
+    const char *why)
+{
+	struct delivery_event	 e;
+	int			 took = r->d.verdict == RETRY_DELIVERED, rc;
+
+	if (r->status == 0)
+		return 1;
+	rc = store_delivery_after_stop(c, r->id, r->attempt, r->finished_us, r->status,
+	    took ? NULL : why, took ? r->sha : NULL);
+	if (rc != 0)
+		return rc;
+	memset(&e, 0, sizeof(e));
+	e.disclosure_id = r->id;
+	e.attempt = r->attempt;
+	e.kind = "push";
+	e.actor = "system";
+	e.started_us = r->started_us;
+	e.finished_us = r->finished_us;
+	e.http_status = r->status;
+	e.fault = took ? NULL : why;
+	e.detail = r->detail;
+	e.outcome = took ? "delivered" : "dead";
+	if (store_delivery_event(c, &e) == -1)
+		return -1;
+	if (took)
+		log_warnx("delivery %s: the agency acknowledged it (http %d) after a consent "
+		    "withdrawal stopped it; its receipt is recorded", r->id, r->status);
+	if (ledger(dl, c, r, took ? "delivery.delivered_after_stop" : "delivery.attempt", why,
+	    took ? r->sha : NULL) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 record_job(struct store_conn *c, void *arg)
 {
@@ -721,9 +767,14 @@ record_job(struct store_conn *c, void *arg)
 			    r->status, why, r->dead_reason != NULL ? r->dead_reason : r->d.reason);
 			break;
 		}
+		/* No longer pending: a consent withdrawal stopped it while the
+		 * request was in flight (what the agency answered is still
+		 * recorded), or an operator or a restart got there first. */
+		if (rc == 1 && record_after_stop(dl, c, r, why) == -1)
+			return -1;
 		if (rc == -1)
 			return -1;
-		if (rc == 1)	/* no longer pending (an operator or a restart got there first) */
+		if (rc == 1)
 			continue;
 		memset(&e, 0, sizeof(e));
 		e.disclosure_id = r->id;

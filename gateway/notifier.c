@@ -237,11 +237,14 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 	}
 	/* The family withdrew the consent before the agency acknowledged it:
 	 * say the delivery was stopped, and whether it may have reached the
-	 * agency before that, rather than only that it was shared. */
-	if (x->stopped_us != 0 && json_object_set_new(o, "delivery", json_pack("{s:s, s:s, s:s, s:b}",
+	 * agency before that, rather than only that it was shared; received
+	 * when the agency confirmed a push written before the stop. */
+	if (x->stopped_us != 0 && json_object_set_new(o, "delivery",
+	    json_pack("{s:s, s:s, s:s, s:b, s:b}",
 	    "state", "stopped", "reason", DELIVERY_CONSENT_WITHDRAWN,
 	    "stopped_at", store_time_fmt(x->stopped_us, stopped),
-	    "may_have_been_received", x->maybe_received)) != 0) {
+	    "may_have_been_received", x->maybe_received || x->received,
+	    "received", x->received)) != 0) {
 		json_decref(o);
 		return NULL;
 	}

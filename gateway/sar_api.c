@@ -83,8 +83,9 @@ recipient(const struct profiles *p, const char *agency_id)
 }
 
 /* Whether it reached the agency, in the family's terms: delivered (and
- * when), pending, stopped (the family withdrew the consent first), or not
- * delivered (given up). */
+ * when), pending, stopped (the family withdrew the consent first; received
+ * and received_at when the agency nonetheless confirmed a push whose
+ * request was written before the stop), or not delivered (given up). */
 static json_t *
 delivery_json(const struct sar_disclosure *d)
 {
@@ -95,10 +96,13 @@ delivery_json(const struct sar_disclosure *d)
 	if (strcmp(d->delivery_state, "delivered") == 0)
 		return json_pack("{s:s, s:s}", "state", "delivered",
 		    "delivered_at", store_time_fmt(d->delivered_us, t));
+	if (strcmp(d->delivery_state, "dead") == 0 && d->dead_reason != NULL &&
+	    strcmp(d->dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0)
+		return json_pack("{s:s, s:b, s:s?}", "state", "stopped",
+		    "received", d->delivered_us != 0,
+		    "received_at", d->delivered_us != 0 ? store_time_fmt(d->delivered_us, t) : NULL);
 	if (strcmp(d->delivery_state, "dead") == 0)
-		return json_pack("{s:s}", "state", d->dead_reason != NULL &&
-		    strcmp(d->dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0 ? "stopped" :
-		    "not_delivered");
+		return json_pack("{s:s}", "state", "not_delivered");
 	return json_pack("{s:s}", "state", "pending");
 }
 
@@ -454,6 +458,11 @@ render_text(const json_t *x, size_t *len)
 		if (dst != NULL && strcmp(dst, "delivered") == 0)
 			bprintf(&b, "   The agency confirmed receiving it: %s\n",
 			    day(json_object_get(it, "delivery"), "delivered_at", d2));
+		else if (dst != NULL && strcmp(dst, "stopped") == 0 &&
+		    json_is_true(json_object_get(json_object_get(it, "delivery"), "received")))
+			bprintf(&b, "   Sent before the consent was withdrawn; the agency confirmed "
+			    "receiving it: %s\n",
+			    day(json_object_get(it, "delivery"), "received_at", d2));
 		else if (dst != NULL && strcmp(dst, "stopped") == 0)
 			bprintf(&b, "   Stopped when the consent was withdrawn, before the agency "
 			    "confirmed receiving it\n");

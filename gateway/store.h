@@ -278,6 +278,15 @@ int	store_delivery_retry(struct store_conn *, const char *disclosure_id, int att
 	    int64_t when_us, int http_status, const char *fault, int64_t next_attempt_us);
 int	store_delivery_dead(struct store_conn *, const char *disclosure_id, int attempts,
 	    int64_t when_us, int http_status, const char *fault, const char *reason);
+/* The answer to a push a consent withdrawal stopped after its request was
+ * written (state dead, consent_withdrawn): the row stays stopped, never
+ * sent again, but keeps the facts: the attempt counted, and with a 2xx
+ * (body_sha256 not NULL) the agency's receipt, delivered_us and the body's
+ * SHA-256. 0 done, 1 the row is not such a stopped push (or the attempt is
+ * already counted), -1 error. */
+int	store_delivery_after_stop(struct store_conn *, const char *disclosure_id, int attempts,
+	    int64_t when_us, int http_status, const char *fault,
+	    const unsigned char body_sha256[32]);
 /* An operator re-queues a dead push delivery: pending again, attempts from
  * zero, due now; the event is recorded with by as actor. 0 re-queued,
  * 1 not found, 2 not dead, 3 stopped by a consent withdrawal (final), -1
@@ -780,6 +789,8 @@ struct notice {
 	 * inbox without acknowledging it, or a push tried). 0 otherwise. */
 	int64_t		 stopped_us;
 	int		 maybe_received;
+	int		 received;		/* and yet the agency confirmed it (a
+						   push answered 2xx after the stop) */
 	int		 request;		/* a police or court request's notice */
 };
 /* Fills out with up to max queued notifications due at now_us (never a held

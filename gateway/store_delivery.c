@@ -279,6 +279,31 @@ store_delivery_dead(struct store_conn *c, const char *id, int attempts, int64_t 
 }
 
 int
+store_delivery_after_stop(struct store_conn *c, const char *id, int attempts, int64_t when,
+    int status, const char *fault, const unsigned char sha[32])
+{
+	static const char	*sql = "UPDATE deliveries SET attempts = ?1, "
+				    "last_attempt_us = ?2, last_status = ?3, last_error = ?4, "
+				    "delivered_us = CASE WHEN ?5 IS NULL THEN delivered_us ELSE ?2 END, "
+				    "body_sha256 = coalesce(?5, body_sha256) "
+				    "WHERE disclosure_id = ?6 AND state = 'dead' AND dead_reason = '"
+				    DELIVERY_CONSENT_WITHDRAWN "' AND mode = 'push' AND attempts < ?1";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int(st, 1, attempts) ||
+	    sqlite3_bind_int64(st, 2, when) ||
+	    sqlite3_bind_int(st, 3, status) ||
+	    sqlite3_bind_text(st, 4, fault, -1, SQLITE_STATIC) ||
+	    (sha != NULL ? sqlite3_bind_blob(st, 5, sha, 32, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, 5)) ||
+	    sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return step_guarded(c, st, "answered after a stop");
+}
+
+int
 store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const char *by)
 {
 	static const char	*sql = "UPDATE deliveries SET state = 'pending', attempts = 0, "

@@ -449,7 +449,8 @@ static const char SQL_NOTIFICATIONS_DUE[] =
     " d.agency_id, d.purpose, d.disclosed_fields, d.created_us,"
     " CASE WHEN dl.state = 'dead' AND dl.dead_reason = '" DELIVERY_CONSENT_WITHDRAWN "'"
     "  THEN dl.dead_us ELSE 0 END,"
-    " coalesce(dl.reads > 0 OR dl.attempts > 0 OR dl.requeues > 0, 0)"
+    " coalesce(dl.reads > 0 OR dl.attempts > 0 OR dl.requeues > 0, 0),"
+    " coalesce(dl.delivered_us > 0, 0)"
     " FROM notifications n JOIN disclosures d ON d.id = n.disclosure_id"
     " LEFT JOIN deliveries dl ON dl.disclosure_id = n.disclosure_id"
     " WHERE n.state = 'queued' AND n.next_attempt_us <= ?1"
@@ -485,6 +486,7 @@ store_notifications_due(struct store_conn *c, int64_t now_us, struct notice *out
 		x->created_us = sqlite3_column_int64(st, 7);
 		x->stopped_us = sqlite3_column_int64(st, 8);
 		x->maybe_received = x->stopped_us != 0 && sqlite3_column_int(st, 9);
+		x->received = x->stopped_us != 0 && sqlite3_column_int(st, 10);
 		if ((x->fields_json = strdup(s != NULL ? s : "[]")) == NULL ||
 		    (x->family_id_ct = malloc(ctlen > 0 ? ctlen : 1)) == NULL) {
 			store_notices_free(out, n + 1);

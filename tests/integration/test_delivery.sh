@@ -524,6 +524,51 @@ test_withdrawal_while_a_push_connects_stops_it() {
 	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$DID'")" = consent_withdrawn ] &&
 	[ "$(db "SELECT group_concat(action) FROM ledger_entries WHERE object_id='$DID' AND action LIKE 'delivery.%'")" = delivery.stopped ]
 }
+# A withdrawal that commits while a push is in flight (the request written,
+# the agency answering slowly) stops the delivery, but the agency's 2xx that
+# then arrives is still recorded (delivery.c record_after_stop): the agency
+# holds the data, so the attempt is a row and counted, the receipt is
+# ledgered (delivery.delivered_after_stop, the body's SHA-256 as digest)
+# and kept on the row, which stays stopped (never sent again); the
+# subject-access export says it was stopped and yet received.
+answered_200() { rcv_log "$1" | awk -v id="$2" '$2 == 200 && $3 == id' | grep -q .; }
+ledgered_as() { [ "$(ledger_actions "$1" delivery.)" = "$2" ]; }
+test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
+	local cid sha
+	rcv_start late 0 --delay-ms 2000 || return 1
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url late)" || return 1
+	req staff POST /v1/consents '{"family_id":"FAM-W4","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
+	expect 201 && cid=$(jget .consent_id) || return 1
+	disclose FAM-W4 health-visiting health_visiting_support "$HV_DATA" || return 1
+	# The agency has the whole body and is answering slowly.
+	wait_for 5 grep -qx "$DID" "$TMP/rcv-late/holding" || { echo "# no body arrived"; return 1; }
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	wait_for 10 answered_200 late "$DID" || { echo "# the agency never answered"; return 1; }
+	wait_for 5 ledgered_as "$DID" 'delivery.stopped:consent_withdrawn delivery.delivered_after_stop:http_200' ||
+		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
+	rcv_stop late
+	sha=$(rcv_body late "$DID" | sha256sum | awk '{print toupper($1)}')
+	# The row stays stopped but keeps the receipt; the ledger carries it.
+	[ "$(db "SELECT state || ' ' || dead_reason || ' ' || attempts || ' ' || last_status || ' ' || (delivered_us > 0) || ' ' || hex(body_sha256) FROM deliveries WHERE disclosure_id='$DID'")" = "dead consent_withdrawn 1 200 1 $sha" ] ||
+		{ echo "# row: $(db "SELECT * FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
+	[ "$(db "SELECT hex(record_digest) || ' ' || actor FROM ledger_entries WHERE object_id='$DID' AND action='delivery.delivered_after_stop'")" = "$sha system" ] || return 1
+	[ "$(db "SELECT group_concat(kind || ' ' || attempt || ' ' || http_status || ' ' || outcome, ',') FROM delivery_attempts WHERE disclosure_id='$DID'")" = "push 1 200 delivered" ] ||
+		{ echo "# attempts: $(db "SELECT * FROM delivery_attempts WHERE disclosure_id='$DID'")"; return 1; }
+	"$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead > "$TMP/late.out" 2>&1 &&
+	grep "^$DID " "$TMP/late.out" | grep -q 'consent_withdrawn, received' || { sed 's/^/# /' "$TMP/late.out"; return 1; }
+	# Still never sent again.
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$DID" > "$TMP/retry.out" 2>&1 && return 1
+	grep -q 'withdrew the consent' "$TMP/retry.out" || return 1
+	# The family's export: stopped, and yet the agency confirmed receiving it.
+	req staff GET /v1/families/FAM-W4/subject-access "" -H "X-Access-Reason: family asked"
+	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$DID" ] &&
+	[ "$(jget '.disclosures[0].delivery | [.state, .received, (.received_at | type)] | tojson')" = '["stopped",true,"string"]' ] ||
+		{ echo "# $(jget '.disclosures[0].delivery | tojson')"; return 1; }
+	req staff GET "/v1/families/FAM-W4/subject-access?format=text" "" -H "X-Access-Reason: family asked"
+	expect 200 && grep -q 'Sent before the consent was withdrawn; the agency confirmed receiving it' <<<"$RESP"
+}
 test_ack_twice_is_409() { req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"; expect 409 already_acknowledged; }
 test_ack_of_another_agencys_item_is_404() {
 	req agency:oakfield-primary POST "/v1/inbox/$POLICE_ID/ack"
@@ -589,6 +634,7 @@ run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
 
 run test_withdrawal_while_a_push_connects_stops_it
+run test_receipt_arriving_after_a_withdrawal_is_still_recorded
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_push_to_a_revoked_agency_server_is_refused

@@ -625,7 +625,8 @@ test_notification_after_withdrawal_says_delivery_stopped() {
 	[ "$(printf '%s' "$line" | jq -r .delivery.state)" = stopped ] &&
 	[ "$(printf '%s' "$line" | jq -r .delivery.reason)" = consent_withdrawn ] &&
 	[ -n "$(printf '%s' "$line" | jq -r '.delivery.stopped_at // empty')" ] &&
-	[ "$(printf '%s' "$line" | jq -r .delivery.may_have_been_received)" = false ] || { echo "# $line"; return 1; }
+	[ "$(printf '%s' "$line" | jq -r .delivery.may_have_been_received)" = false ] &&
+	[ "$(printf '%s' "$line" | jq -r .delivery.received)" = false ] || { echo "# $line"; return 1; }
 	# Nor does it reach the agency afterwards.
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$unread" <<<"$RESP"

@@ -14,10 +14,11 @@
  *   rejected      one line per refused client ("no_client_cert", "bad_ou")
  * Behaviour: --fail-first N answers --fail-status (503) to the first N
  * accepted requests, --always S answers S to every one, --delay-ms M waits
- * before answering (for timeout tests), --accept-delay-ms M waits after a
- * connection is accepted, before its TLS handshake (the gateway's client
- * is connected but cannot yet send; a line in --dir/accepted says it has
- * begun); otherwise 200.
+ * before answering, once the whole body is read (for timeout tests; a line
+ * "IDEMPOTENCY-KEY" in --dir/holding says it has begun), --accept-delay-ms
+ * M waits after a connection is accepted, before its TLS handshake (the
+ * gateway's client is connected but cannot yet send; a line in
+ * --dir/accepted says it has begun); otherwise 200.
  *
  * With --gateway-pub FILE (the gateway's ledger.pub) it checks the detached
  * Ed25519 signature the way docs tell an agency to: over
@@ -300,6 +301,14 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "{}");
 	if (rq->too_big)
 		return reply(conn, 413, "{}");
+	if (opt.delay_ms > 0) {
+		key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+		snprintf(line, sizeof(line), "%s\n",
+		    key != NULL && strlen(key) < 200 && strchr(key, ' ') == NULL ? key : "-");
+		pthread_mutex_lock(&lock);
+		(void)append_line("holding", line);
+		pthread_mutex_unlock(&lock);
+	}
 	if (opt.delay_ms > 0) {
 		struct timespec ts = { opt.delay_ms / 1000, (long)(opt.delay_ms % 1000) * 1000000L };
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
