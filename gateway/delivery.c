@@ -686,6 +686,28 @@ ledger(struct delivery *dl, struct store_conn *c, const struct result *r, const 
 	return ledger_append(dl->gw->ledger, c, &le, NULL, NULL);
 }
 
+/* The attempt's row in delivery_attempts: what r's push met, as outcome. */
+static int
+attempt_row(struct store_conn *c, const struct result *r, const char *why,
+    const char *outcome, int64_t next_us)
+{
+	struct delivery_event	e;
+
+	memset(&e, 0, sizeof(e));
+	e.disclosure_id = r->id;
+	e.attempt = r->attempt;
+	e.kind = "push";
+	e.actor = "system";
+	e.started_us = r->started_us;
+	e.finished_us = r->finished_us;
+	e.http_status = r->status;
+	e.fault = r->d.verdict == RETRY_DELIVERED ? NULL : why;
+	e.detail = r->detail;
+	e.outcome = outcome;
+	e.next_attempt_us = next_us;
+	return store_delivery_event(c, &e);
+}
+
 /* The answer to a push that a consent withdrawal stopped while it was in
  * flight (still_pending let the request be written before the stop): the
  * agency may hold the data, so what it answered is kept though the row
@@ -701,8 +723,7 @@ static int
 record_after_stop(struct delivery *dl, struct store_conn *c, const struct result *r,
     const char *why)
 {
-	struct delivery_event	 e;
-	int			 took = r->d.verdict == RETRY_DELIVERED, rc;
+	int	took = r->d.verdict == RETRY_DELIVERED, rc;
 
 	if (r->status == 0)
 		return 1;
@@ -710,18 +731,7 @@ record_after_stop(struct delivery *dl, struct store_conn *c, const struct result
 	    took ? NULL : why, took ? r->sha : NULL);
 	if (rc != 0)
 		return rc;
-	memset(&e, 0, sizeof(e));
-	e.disclosure_id = r->id;
-	e.attempt = r->attempt;
-	e.kind = "push";
-	e.actor = "system";
-	e.started_us = r->started_us;
-	e.finished_us = r->finished_us;
-	e.http_status = r->status;
-	e.fault = took ? NULL : why;
-	e.detail = r->detail;
-	e.outcome = took ? "delivered" : "dead";
-	if (store_delivery_event(c, &e) == -1)
+	if (attempt_row(c, r, why, took ? "delivered" : "dead", 0) == -1)
 		return -1;
 	if (took)
 		log_warnx("delivery %s: the agency acknowledged it (http %d) after a consent "
@@ -737,7 +747,6 @@ record_job(struct store_conn *c, void *arg)
 {
 	struct batch		*b = arg;
 	struct delivery		*dl = b->dl;
-	struct delivery_event	 e;
 	struct result		*r;
 	char			 why[64];
 	const char		*outcome;
@@ -776,19 +785,7 @@ record_job(struct store_conn *c, void *arg)
 			return -1;
 		if (rc == 1)
 			continue;
-		memset(&e, 0, sizeof(e));
-		e.disclosure_id = r->id;
-		e.attempt = r->attempt;
-		e.kind = "push";
-		e.actor = "system";
-		e.started_us = r->started_us;
-		e.finished_us = r->finished_us;
-		e.http_status = r->status;
-		e.fault = r->d.verdict == RETRY_DELIVERED ? NULL : why;
-		e.detail = r->detail;
-		e.outcome = outcome;
-		e.next_attempt_us = r->d.next_us;
-		if (store_delivery_event(c, &e) == -1)
+		if (attempt_row(c, r, why, outcome, r->d.next_us) == -1)
 			return -1;
 		switch (r->d.verdict) {
 		case RETRY_DELIVERED:
