@@ -12,7 +12,11 @@
  * Each erasure is also appended to the erasure journal (erasure_journal.h)
  * before the reply, so that a database restored from an older copy has it
  * made again at start; "journal" says whether that worked ("written") or
- * not ("failed": the erasure itself stands; the log says why).
+ * not ("failed": the erasure itself stands; the log says why). An erasure
+ * asked for again (409 already_erased) is appended then if the journal
+ * lacks it (a crash between the commit and the append, or a failed one),
+ * so that a client's retry repairs it; gatewayd does the same for all of
+ * them at start (retention_complete_journal).
  */
 #include <string.h>
 
@@ -60,6 +64,10 @@ erase(struct request *r, struct response *rs)
 		    NULL);
 		return;
 	case 2:
+		if (retention_journal_erasure(r->gw, r->gw->cfg.erasure_journal, pseudonym,
+		    &journaled, err, sizeof(err)) == -1)
+			log_errx("%s: an erasure asked for again is not in the journal; a "
+			    "restored copy would not make it again", err);
 		resp_error(rs, 409, "already_erased",
 		    "That family's records were already erased or expired.", NULL);
 		return;

@@ -1,9 +1,11 @@
 /*
  * erasure_journal.c: the journal of erasures on request (erasure_journal.h).
- * File I/O only; what is made again from it is retention.c's.
+ * File I/O, and the set of pseudonyms a journal holds (pure); what is made
+ * again from it, and what is appended at start, is retention.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +42,56 @@ is_code(const char *s)
 	return 1;
 }
 
-int
-erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
-    const char *ground, int64_t seq, char *err, size_t errlen)
+/* One appender at a time within the process: a torn tail is cut, and a
+ * journal read and appended to (erasure_journal_ensure), with no other
+ * append in between. */
+static pthread_mutex_t	append_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Cuts off a last line a crash left without its newline (erasure_journal_each
+ * skips it), so that the next line starts a line of its own. A complete line
+ * is shorter than LINE_MAX_BYTES: no newline in the last LINE_MAX_BYTES
+ * bytes of a longer file is damage, left alone. 0, or -1 with err set.
+ */
+static int
+cut_torn_tail(int fd, const char *path, char *err, size_t errlen)
+{
+	char		buf[LINE_MAX_BYTES];
+	struct stat	st;
+	off_t		from;
+	ssize_t		n, i;
+
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (st.st_size == 0)
+		return 0;
+	from = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
+	if ((n = pread(fd, buf, (size_t)(st.st_size - from), from)) != st.st_size - from) {
+		snprintf(err, errlen, "erasure journal %s: %s", path,
+		    n == -1 ? strerror(errno) : "short read");
+		return -1;
+	}
+	if (buf[n - 1] == '\n')
+		return 0;
+	for (i = n; i > 0 && buf[i - 1] != '\n'; i--)
+		;
+	if (i == 0 && from > 0) {
+		snprintf(err, errlen, "erasure journal %s: its last line is too long", path);
+		return -1;
+	}
+	if (ftruncate(fd, from + i) == -1) {
+		snprintf(err, errlen, "erasure journal %s: cutting a torn line: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+append_locked(const char *path, const char *pseudonym, int64_t at_us, const char *ground,
+    int64_t seq, char *err, size_t errlen)
 {
 	char		line[LINE_MAX_BYTES], t[32];
 	struct stat	st;
@@ -59,10 +108,12 @@ erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
 		return -1;
 	}
 	fresh = stat(path, &st) == -1 && errno == ENOENT;
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1) {
 		snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (cut_torn_tail(fd, path, err, errlen) == -1)
+		goto out;
 	if (durable_write_all(fd, line, (size_t)n) == -1) {
 		snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
 		goto out;
@@ -75,6 +126,105 @@ erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
 out:
 	close(fd);
 	return rc;
+}
+
+int
+erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
+    const char *ground, int64_t seq, char *err, size_t errlen)
+{
+	int	rc;
+
+	pthread_mutex_lock(&append_lock);
+	rc = append_locked(path, pseudonym, at_us, ground, seq, err, errlen);
+	pthread_mutex_unlock(&append_lock);
+	return rc;
+}
+
+static int
+is_wanted(const char *pseudonym, int64_t at_us, const char *ground, void *arg)
+{
+	(void)at_us;
+	(void)ground;
+	return strcmp(pseudonym, arg) == 0 ? 1 : 0;
+}
+
+int
+erasure_journal_ensure(const char *path, const char *pseudonym, int64_t at_us,
+    const char *ground, int64_t seq, int *appended, char *err, size_t errlen)
+{
+	int	torn, rc;
+
+	*appended = 0;
+	pthread_mutex_lock(&append_lock);
+	rc = erasure_journal_each(path, is_wanted, (void *)pseudonym, &torn, err, errlen);
+	if (rc == 0) {
+		rc = append_locked(path, pseudonym, at_us, ground, seq, err, errlen);
+		*appended = rc == 0;
+	} else if (rc == 1)
+		rc = 0;		/* held already */
+	pthread_mutex_unlock(&append_lock);
+	return rc;
+}
+
+int
+erasure_journal_set_add(struct erasure_journal_set *set, const char *pseudonym)
+{
+	char	(*np)[65];
+	size_t	  ncap;
+
+	if (!is_pseudonym(pseudonym, strlen(pseudonym)))
+		return -1;
+	if (set->n == set->cap) {
+		ncap = set->cap ? 2 * set->cap : 64;
+		if ((np = realloc(set->p, ncap * sizeof(*np))) == NULL)
+			return -1;
+		set->p = np;
+		set->cap = ncap;
+	}
+	memcpy(set->p[set->n++], pseudonym, 65);
+	set->sorted = 0;
+	return 0;
+}
+
+static int
+cmp_pseudonym(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+void
+erasure_journal_set_sort(struct erasure_journal_set *set)
+{
+	size_t	i, j;
+
+	if (set->n > 0)
+		qsort(set->p, set->n, sizeof(*set->p), cmp_pseudonym);
+	for (i = j = 0; i < set->n; i++)
+		if (j == 0 || strcmp(set->p[j - 1], set->p[i]) != 0)
+			memmove(set->p[j++], set->p[i], 65);
+	set->n = j;
+	set->sorted = 1;
+}
+
+int
+erasure_journal_set_holds(const struct erasure_journal_set *set, const char *pseudonym)
+{
+	size_t	i;
+
+	if (set->sorted)
+		return set->n > 0 && bsearch(pseudonym, set->p, set->n, sizeof(*set->p),
+		    cmp_pseudonym) != NULL;
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->p[i], pseudonym) == 0)
+			return 1;
+	return 0;
+}
+
+void
+erasure_journal_set_free(struct erasure_journal_set *set)
+{
+	free(set->p);
+	memset(set, 0, sizeof(*set));
 }
 
 /* Splits "PSEUDONYM TIME GROUND SEQ" in place. 0 or -1. */

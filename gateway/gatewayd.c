@@ -344,7 +344,7 @@ main(int argc, char **argv)
 	size_t		 nurl_ov = 0;
 	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
 	char		 err[1024], keypath[PATH_MAX], journalpath[PATH_MAX];
-	long long	 reapplied = 0;
+	long long	 reapplied = 0, appended = 0;
 	struct profiles	*loaded;
 	unsigned long	 n;
 	sigset_t	 sigs;
@@ -650,6 +650,13 @@ main(int argc, char **argv)
 		    "have been erased)", err);
 		goto out;
 	}
+	/* And the other way: erasures committed whose line a crash (or a
+	 * failed append) kept out of the journal are appended now. Not fatal:
+	 * what is served is right either way; a restore needs the line. */
+	if (retention_complete_journal(&gw, gw.cfg.erasure_journal, &appended, err,
+	    sizeof(err)) == -1)
+		log_errx("%s: erasures made here may be missing from the journal, and a restored "
+		    "copy would not make them again (retried at the next start)", err);
 	metrics_gauge(gw.metrics, "gateway_crl_next_update_timestamp_seconds",
 	    "The earliest nextUpdate (Unix time) among the revocation lists in force "
 	    "(0: none has one).", crl_next_update_gauge, gw.auth);

@@ -581,7 +581,7 @@ retention_reapply_journal(struct gateway *gw, const char *path, long long *reapp
 		    path);
 	if (torn)
 		log_warnx("erasure journal %s: its last line was cut short (a crash while it was "
-		    "written) and is skipped", path);
+		    "written) and is skipped (and cut off before the next line is appended)", path);
 	*reapplied = w.n;
 	if (w.n > 0) {
 		log_warnx("erasure journal: %lld erasures made since this database was copied were "
@@ -589,6 +589,102 @@ retention_reapply_journal(struct gateway *gw, const char *path, long long *reapp
 		(void)purge_wal(gw);
 	}
 	return rc == 0 ? 0 : -1;
+}
+
+/* ---- the erasure journal, after a crash ---- */
+
+static int
+journal_set_cb(const char *pseudonym, int64_t at_us, const char *ground, void *arg)
+{
+	(void)at_us;
+	(void)ground;
+	return erasure_journal_set_add(arg, pseudonym);
+}
+
+struct complete_walk {
+	const struct erasure_journal_set	*held;
+	const char				*path;
+	long long				 n;
+	char					*err;
+	size_t					 errlen;
+};
+
+static int
+complete_cb(const struct erasure_row *r, void *arg)
+{
+	struct complete_walk	*w = arg;
+
+	if (erasure_journal_set_holds(w->held, r->family_pseudonym))
+		return 0;
+	if (erasure_journal_append(w->path, r->family_pseudonym, r->at_us, r->ground,
+	    r->ledger_seq, w->err, w->errlen) != 0)
+		return -1;
+	w->n++;
+	return 0;
+}
+
+int
+retention_complete_journal(struct gateway *gw, const char *path, long long *appended,
+    char *err, size_t errlen)
+{
+	struct erasure_journal_set	 held = { 0 };
+	struct complete_walk		 w = { .held = &held, .path = path, .err = err,
+					    .errlen = errlen };
+	struct store_conn		*c;
+	int				 torn, rc;
+
+	*appended = 0;
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((rc = erasure_journal_each(path, journal_set_cb, &held, &torn, err, errlen)) == 0) {
+		erasure_journal_set_sort(&held);
+		if ((c = store_read_begin(gw->store)) == NULL)
+			rc = -1;
+		else {
+			rc = store_erasures_on_request(c, complete_cb, &w);
+			store_read_end(gw->store, c);
+		}
+	}
+	erasure_journal_set_free(&held);
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errlen, "erasure journal %s: the erasures the database records "
+		    "could not be read", path);
+	*appended = w.n;
+	if (w.n > 0)
+		log_warnx("erasure journal: %lld erasures on request the database records were "
+		    "not in it (a crash or a failed write after they were made) and were appended",
+		    w.n);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+retention_journal_erasure(struct gateway *gw, const char *path, const char *pseudonym,
+    int *appended, char *err, size_t errlen)
+{
+	struct erasure_row	 r;
+	struct store_conn	*c;
+	int			 rc;
+
+	*appended = 0;
+	if ((c = store_read_begin(gw->store)) == NULL) {
+		snprintf(err, errlen, "erasure journal: the store cannot be read");
+		return -1;
+	}
+	rc = store_erasure_get(c, pseudonym, &r);
+	store_read_end(gw->store, c);
+	if (rc == -1) {
+		snprintf(err, errlen, "erasure journal: the erasure cannot be read");
+		return -1;
+	}
+	if (rc == 1 || strcmp(r.kind, "erased") != 0)
+		return 1;
+	if (erasure_journal_ensure(path, pseudonym, r.at_us, r.ground, r.ledger_seq, appended,
+	    err, errlen) != 0)
+		return -1;
+	if (*appended)
+		log_warnx("erasure journal: the erasure of ledger entry %lld, asked for again, was "
+		    "not in it and was appended", (long long)r.ledger_seq);
+	return 0;
 }
 
 /* ---- the daemon's thread ---- */

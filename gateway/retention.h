@@ -130,6 +130,23 @@ int	retention_limit_consents(struct gateway *);
 int	retention_reapply_journal(struct gateway *, const char *path, long long *reapplied,
 	    char *err, size_t errlen);
 
+/* At start, after retention_reapply_journal() and before serving: every
+ * erasure on request the database records (family_erasures, kind erased)
+ * that the journal at path does not hold is appended to it, fsync'd (an
+ * erasure committed, then a crash or a failed append before its line was
+ * written). *appended counts them; logged, with no pseudonym. 0, or -1
+ * with err set (the journal could not be read or appended to). */
+int	retention_complete_journal(struct gateway *, const char *path, long long *appended,
+	    char *err, size_t errlen);
+
+/* For an erasure asked for again (retention_erase() returned 2): when the
+ * family was erased on request (not expired), its erasure is appended to
+ * the journal at path unless the journal holds it already. 0 the journal
+ * holds it (*appended 1 when it did only now); 1 not an erasure on
+ * request; -1 with err set. */
+int	retention_journal_erasure(struct gateway *, const char *path, const char *pseudonym,
+	    int *appended, char *err, size_t errlen);
+
 /* Without the daemon's thread (gatewayctl): truncates the write-ahead log,
  * retrying with backoff for up to max_s seconds while a reader holds it.
  * 0 truncated; -1 still pending. */

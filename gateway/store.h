@@ -529,6 +529,11 @@ int	store_erasure_digest(const struct erasure_row *, unsigned char out[32]);
 int	store_erasure_insert(struct store_conn *, const struct erasure_row *);
 /* 0 found, 1 none, -1 error. */
 int	store_erasure_get(struct store_conn *, const char *pseudonym, struct erasure_row *);
+/* Calls fn for every erasure on request (kind "erased"), in ledger order
+ * (fn: 0 to go on, else the walk stops with that value). 0, fn's value,
+ * or -1. */
+int	store_erasures_on_request(struct store_conn *,
+	    int (*fn)(const struct erasure_row *, void *arg), void *arg);
 /* What a family's retention is measured from (retention.h): one anchor per
  * agency and purpose, the latest disclosure or consent end of that kind. */
 struct retention_anchor;

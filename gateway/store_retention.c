@@ -122,12 +122,35 @@ store_erasure_insert(struct store_conn *c, const struct erasure_row *r)
 	return store_step_done(c, st, "insert erasure");
 }
 
+#define ERASURE_COLUMNS \
+	"family_pseudonym, kind, at_us, actor, actor_role, ground, as_of_us, " \
+	"reason_digest, record_digest, ledger_seq "
+
+static void
+erasure_row_read(sqlite3_stmt *st, struct erasure_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	store_copy_text(r->family_pseudonym, sizeof(r->family_pseudonym),
+	    sqlite3_column_text(st, 0));
+	store_copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 1));
+	r->at_us = sqlite3_column_int64(st, 2);
+	store_copy_text(r->actor, sizeof(r->actor), sqlite3_column_text(st, 3));
+	store_copy_text(r->actor_role, sizeof(r->actor_role), sqlite3_column_text(st, 4));
+	store_copy_text(r->ground, sizeof(r->ground), sqlite3_column_text(st, 5));
+	r->as_of_us = sqlite3_column_int64(st, 6);
+	if (sqlite3_column_bytes(st, 7) == 32) {
+		memcpy(r->reason_digest, sqlite3_column_blob(st, 7), 32);
+		r->has_reason = 1;
+	}
+	if (sqlite3_column_bytes(st, 8) == 32)
+		memcpy(r->record_digest, sqlite3_column_blob(st, 8), 32);
+	r->ledger_seq = sqlite3_column_int64(st, 9);
+}
+
 int
 store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_row *r)
 {
-	static const char	*sql = "SELECT family_pseudonym, kind, at_us, actor, actor_role, "
-				    "ground, as_of_us, reason_digest, record_digest, ledger_seq "
-				    "FROM family_erasures "
+	static const char	*sql = "SELECT " ERASURE_COLUMNS "FROM family_erasures "
 				    "WHERE family_pseudonym = ?";
 	sqlite3_stmt		*st;
 	int			 rc;
@@ -137,28 +160,36 @@ store_erasure_get(struct store_conn *c, const char *pseudonym, struct erasure_ro
 	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
 		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(r, 0, sizeof(*r));
-		store_copy_text(r->family_pseudonym, sizeof(r->family_pseudonym),
-		    sqlite3_column_text(st, 0));
-		store_copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 1));
-		r->at_us = sqlite3_column_int64(st, 2);
-		store_copy_text(r->actor, sizeof(r->actor), sqlite3_column_text(st, 3));
-		store_copy_text(r->actor_role, sizeof(r->actor_role), sqlite3_column_text(st, 4));
-		store_copy_text(r->ground, sizeof(r->ground), sqlite3_column_text(st, 5));
-		r->as_of_us = sqlite3_column_int64(st, 6);
-		if (sqlite3_column_bytes(st, 7) == 32) {
-			memcpy(r->reason_digest, sqlite3_column_blob(st, 7), 32);
-			r->has_reason = 1;
-		}
-		if (sqlite3_column_bytes(st, 8) == 32)
-			memcpy(r->record_digest, sqlite3_column_blob(st, 8), 32);
-		r->ledger_seq = sqlite3_column_int64(st, 9);
-	}
+	if (rc == SQLITE_ROW)
+		erasure_row_read(st, r);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_erasures_on_request(struct store_conn *c,
+    int (*fn)(const struct erasure_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT " ERASURE_COLUMNS "FROM family_erasures "
+				    "WHERE kind = 'erased' ORDER BY ledger_seq";
+	struct erasure_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc = SQLITE_DONE, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		erasure_row_read(st, &r);
+		ret = fn(&r, arg);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("erasures on request: %s", sqlite3_errmsg(store_db(c)));
+		ret = -1;
+	}
+	sqlite3_reset(st);
+	return ret;
 }
 
 /*

@@ -4,7 +4,9 @@
  * no journal is an empty one; a last line cut short by a crash is skipped
  * and said so; a damaged line anywhere else, or a line that is not an
  * erasure, fails the walk; nothing but a pseudonym and a ground code is
- * ever written.
+ * ever written; a line appended after a torn one starts a line of its own;
+ * an erasure ensured is appended once; the set of a journal's pseudonyms
+ * says which erasures it lacks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -162,6 +164,81 @@ test_a_damaged_line_fails_the_walk(void **state)
 	cleanup(path);
 }
 
+static void
+test_a_line_appended_after_a_torn_one_starts_its_own(void **state)
+{
+	struct seen	s = { 0 };
+	char		path[256], err[256];
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	write_file(path, P1 " 2026-12-05T08:00:00.000000Z objection 3\n" P2 " 2026-12-0");
+	assert_int_equal(erasure_journal_append(path, P2, T0, "objection", 4, err,
+	    sizeof(err)), 0);
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_false(torn);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.p[1], P2);
+	assert_true(s.at[1] == T0);
+	/* A journal that is only a torn line. */
+	write_file(path, P2 " 2026-12-0");
+	assert_int_equal(erasure_journal_append(path, P1, T0, "objection", 5, err,
+	    sizeof(err)), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_false(torn);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.p[0], P1);
+	cleanup(path);
+}
+
+static void
+test_an_erasure_ensured_is_appended_once(void **state)
+{
+	struct seen	s = { 0 };
+	char		path[256], err[256];
+	int		torn, appended;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	assert_int_equal(erasure_journal_ensure(path, P1, T0, "objection", 3, &appended, err,
+	    sizeof(err)), 0);
+	assert_true(appended);
+	assert_int_equal(erasure_journal_ensure(path, P1, T0, "objection", 3, &appended, err,
+	    sizeof(err)), 0);
+	assert_false(appended);
+	assert_int_equal(erasure_journal_ensure(path, P2, T0, "objection", 4, &appended, err,
+	    sizeof(err)), 0);
+	assert_true(appended);
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 2);
+	/* A damaged journal is not appended to. */
+	write_file(path, "not an erasure\n");
+	assert_int_equal(erasure_journal_ensure(path, P1, T0, "objection", 3, &appended, err,
+	    sizeof(err)), -1);
+	assert_false(appended);
+	cleanup(path);
+}
+
+static void
+test_the_set_says_which_erasures_a_journal_lacks(void **state)
+{
+	struct erasure_journal_set	set = { 0 };
+
+	(void)state;
+	assert_false(erasure_journal_set_holds(&set, P1));
+	assert_int_equal(erasure_journal_set_add(&set, P2), 0);
+	assert_int_equal(erasure_journal_set_add(&set, P2), 0);
+	assert_int_equal(erasure_journal_set_add(&set, "FAM-1"), -1);
+	assert_true(erasure_journal_set_holds(&set, P2));	/* unsorted: searched */
+	erasure_journal_set_sort(&set);
+	assert_int_equal(set.n, 1);
+	assert_true(erasure_journal_set_holds(&set, P2));
+	assert_false(erasure_journal_set_holds(&set, P1));
+	erasure_journal_set_free(&set);
+}
+
 int
 main(void)
 {
@@ -170,6 +247,9 @@ main(void)
 		cmocka_unit_test(test_only_a_pseudonym_and_a_code_are_written),
 		cmocka_unit_test(test_a_torn_last_line_is_skipped),
 		cmocka_unit_test(test_a_damaged_line_fails_the_walk),
+		cmocka_unit_test(test_a_line_appended_after_a_torn_one_starts_its_own),
+		cmocka_unit_test(test_an_erasure_ensured_is_appended_once),
+		cmocka_unit_test(test_the_set_says_which_erasures_a_journal_lacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
