@@ -302,6 +302,31 @@ article9_condition(const struct decide_override *o, const struct decide_interest
 	return c;
 }
 
+const char *
+decide_agency_standing(const struct decide_agency *agency, int64_t now_us,
+    const char **message)
+{
+	if (!agency->active) {
+		*message = "The agency is not active.";
+		return "agency_inactive";
+	}
+	if (!within(now_us, agency->dsa_expires_us)) {
+		*message = "The agency's data-sharing agreement has expired.";
+		return "agreement_expired";
+	}
+	if (now_us < agency->dsa_signed_us) {
+		*message = "The agency's data-sharing agreement is not yet in force "
+		    "(signed in the future).";
+		return "agreement_not_in_force";
+	}
+	if (!within(now_us, agency->notice_review_due_us)) {
+		*message = "The agency's privacy notice review is overdue.";
+		return "privacy_notice_expired";
+	}
+	*message = NULL;
+	return NULL;
+}
+
 int
 decide(const struct principal *who, const struct decide_agency *agency,
     const struct decide_consent *consents, size_t nconsents,
@@ -312,6 +337,7 @@ decide(const struct principal *who, const struct decide_agency *agency,
 {
 	const struct decide_interest	*in;
 	const struct decide_override	*o = req->override;
+	const char			*code, *message;
 	size_t				 i;
 	int				 special = 0, live = 0;
 
@@ -327,17 +353,8 @@ decide(const struct principal *who, const struct decide_agency *agency,
 	    strcmp(agency->id, req->agency_id) != 0)
 		return refuse(out, "agency_inactive",
 		    "No active agency has this id.");
-	if (!agency->active)
-		return refuse(out, "agency_inactive", "The agency is not active.");
-	if (!within(now_us, agency->dsa_expires_us))
-		return refuse(out, "agreement_expired",
-		    "The agency's data-sharing agreement has expired.");
-	if (now_us < agency->dsa_signed_us)
-		return refuse(out, "agreement_not_in_force",
-		    "The agency's data-sharing agreement is not yet in force (signed in the future).");
-	if (!within(now_us, agency->notice_review_due_us))
-		return refuse(out, "privacy_notice_expired",
-		    "The agency's privacy notice review is overdue.");
+	if ((code = decide_agency_standing(agency, now_us, &message)) != NULL)
+		return refuse(out, code, message);
 	in = find_interest(agency, req->purpose);
 	if (in == NULL)
 		return refuse(out, "purpose_not_registered",

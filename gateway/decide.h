@@ -149,6 +149,19 @@ struct decision {
 int	decide_consent_live(const struct decide_consent *c, const char *agency_id,
 	    const char *purpose, int64_t now_us);
 
+/*
+ * Whether the agency is in standing to receive anything now: active, its
+ * data-sharing agreement in force and its privacy notice reviewed in time.
+ * NULL when it is; otherwise the refusal code (agency_inactive,
+ * agreement_expired, agreement_not_in_force, privacy_notice_expired, the
+ * first that applies) with *message its sentence. decide() applies it to
+ * new disclosures; http.c to everything an agency asks for (its inbox,
+ * reads); delivery.c to every push before it is sent, so what was
+ * disclosed while the agency stood is not sent once it no longer does.
+ */
+const char	*decide_agency_standing(const struct decide_agency *agency,
+		    int64_t now_us, const char **message);
+
 /* Decides one disclosure. agency is NULL when agency_id names no profile.
  * consents may be NULL when nconsents is 0. special_fields lists the field
  * catalogue's special-category names (UK GDPR Art 9: health ...).

@@ -383,6 +383,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 {
 	const struct agency	*a;
 	struct xfer		*x;
+	const char		*code, *message;
 	unsigned char		 sig[64], *msg = NULL;
 	char			 b64[96], hdr[256];
 	size_t			 mlen, clen = strlen(DELIVERY_SIG_CONTEXT), ilen;
@@ -397,15 +398,12 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 		fail_now(dl, row, now, "agency_not_push");
 		return -1;
 	}
-	/* Nothing more to an agency made inactive, or whose data-sharing
-	 * agreement has ended, since the disclosure was made (as its inbox
-	 * would refuse it); an operator may re-queue once it is in order. */
-	if (!a->active) {
-		fail_now(dl, row, now, "agency_inactive");
-		return -1;
-	}
-	if (now > a->dsa_expires_us) {
-		fail_now(dl, row, now, "agreement_expired");
+	/* Nothing more to an agency made inactive, whose data-sharing
+	 * agreement has ended or whose privacy notice is overdue since the
+	 * disclosure was made (as its inbox would refuse it); an operator may
+	 * re-queue once it is in order. */
+	if ((code = profiles_standing(a, now, &message)) != NULL) {
+		fail_now(dl, row, now, code);
 		return -1;
 	}
 	if ((x = calloc(1, sizeof(*x))) == NULL)

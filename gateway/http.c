@@ -332,26 +332,17 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	}
 	rc->route = rt->pattern;
 	/*
-	 * An agency switched off, or whose data-sharing agreement has ended,
+	 * An agency switched off, whose data-sharing agreement has ended (or
+	 * is not yet in force), or whose privacy notice is overdue for review
 	 * receives nothing more: not new disclosures (decide.c refuses those)
 	 * and not what it was sent before (inbox, reads). Only liveness stays.
 	 */
 	if (cc->who.role == ROLE_AGENCY && strcmp(rt->pattern, "/healthz") != 0) {
-		const struct agency *ag = cc->who.agency;
+		const char *code, *message;
 
-		if (!ag->active) {
-			resp_error(rs, 403, "agency_inactive",
-			    "This agency is not active: nothing can be shared with it.", NULL);
-			return;
-		}
-		if (store_now_us() > ag->dsa_expires_us) {
-			resp_error(rs, 403, "agreement_expired",
-			    "This agency's data-sharing agreement has expired.", NULL);
-			return;
-		}
-		if (store_now_us() < ag->dsa_signed_us) {
-			resp_error(rs, 403, "agreement_not_in_force",
-			    "This agency's data-sharing agreement is not yet in force.", NULL);
+		if ((code = profiles_standing(cc->who.agency, store_now_us(),
+		    &message)) != NULL) {
+			resp_error(rs, 403, code, message, NULL);
 			return;
 		}
 	}

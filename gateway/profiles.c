@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decide.h"
 #include "jsonschema.h"
 #include "profiles.h"
 #include "store.h"
@@ -384,4 +385,18 @@ interest_allows(const struct interest *in, const char *field)
 		if (strcmp(in->fields[i], field) == 0)
 			return 1;
 	return 0;
+}
+
+const char *
+profiles_standing(const struct agency *a, int64_t now_us, const char **message)
+{
+	struct decide_agency	v;
+
+	memset(&v, 0, sizeof(v));
+	v.id = a->id;
+	v.active = a->active;
+	v.dsa_signed_us = a->dsa_signed_us;
+	v.dsa_expires_us = a->dsa_expires_us;
+	v.notice_review_due_us = a->notice_review_due_us;
+	return decide_agency_standing(&v, now_us, message);
 }

@@ -65,6 +65,10 @@ void			 profiles_free(struct profiles *);
 const struct agency	*profiles_find(const struct profiles *, const char *id);
 /* The agency whose pin list holds this SPKI hex digest, or NULL. */
 const struct agency	*profiles_find_pin(const struct profiles *, const char *spki_hex);
+/* Whether the agency may be sent anything at now_us: NULL, or the refusal
+ * code and *message (decide_agency_standing, the one rule for it). */
+const char		*profiles_standing(const struct agency *, int64_t now_us,
+			    const char **message);
 const struct interest	*agency_interest(const struct agency *, const char *purpose);
 int			 interest_allows(const struct interest *, const char *field);
 

@@ -262,7 +262,7 @@ request_file(struct request *r, struct response *rs)
 	char			 who[PRINCIPAL_LOG_MAX];
 	struct file_job		 j = { .gw = r->gw, .who = r->who };
 	const struct agency	*ag;
-	const char		*on_behalf, *basis, *from, *to;
+	const char		*on_behalf, *basis, *from, *to, *code, *message;
 	json_t			*fields, *kinds, *period, *out;
 	char			*fields_s = NULL, *kinds_s = NULL, loc[96];
 	int64_t			 from_us, to_us, now_us;
@@ -297,9 +297,10 @@ request_file(struct request *r, struct response *rs)
 		    "Only a police or court agency may make a formal request.", NULL);
 		return;
 	}
-	if (!ag->active) {
-		resp_error(rs, 403, "agency_inactive", "The requesting agency is not active.",
-		    NULL);
+	/* Asked on its behalf, the agency must stand as if it asked itself
+	 * (http.c): a statement is never made for one that may not receive it. */
+	if ((code = profiles_standing(ag, store_now_us(), &message)) != NULL) {
+		resp_error(rs, 403, code, message, NULL);
 		return;
 	}
 	basis = json_string_value(json_object_get(r->body, "legal_basis"));

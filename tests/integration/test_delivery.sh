@@ -261,6 +261,34 @@ test_push_to_an_agency_made_inactive_is_stopped() {
 	[ -z "$(rcv_log gone | awk -v id="$id" '$3 == id')" ]
 }
 
+# The same for an agency whose privacy notice has gone past its review date
+# since the disclosure (policy: an agency receives only while its notice is
+# kept current), and for one whose agreement was re-signed to start later:
+# dead, privacy_notice_expired / agreement_not_in_force, nothing sent.
+test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped() {
+	local id
+	pending_push lapsed FAM-D5 && id=$DID || return 1
+	gw_stop || return 1
+	profiles_to "$TMP/lapsed" 'if .id == "health-visiting" then .privacy_notice.review_due = "2020-01-01" else . end' || return 1
+	rcv_start lapsed "$PORT" || return 1
+	GW_PROFILES=$TMP/lapsed gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url lapsed)" || return 1
+	wait_for 10 state_is "$id" dead || return 1
+	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = privacy_notice_expired ] &&
+	[ -z "$(rcv_log lapsed | awk -v id="$id" '$3 == id')" ]
+}
+test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped() {
+	local id signed
+	signed=$(date -u -d '+1 day' +%F)
+	pending_push later FAM-D5 && id=$DID || return 1
+	gw_stop || return 1
+	profiles_to "$TMP/later" 'if .id == "health-visiting" then .data_sharing_agreement.signed = $signed else . end' --arg signed "$signed" || return 1
+	rcv_start later "$PORT" || return 1
+	GW_PROFILES=$TMP/later gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url later)" || return 1
+	wait_for 10 state_is "$id" dead || return 1
+	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = agreement_not_in_force ] &&
+	[ -z "$(rcv_log later | awk -v id="$id" '$3 == id')" ]
+}
+
 # An agency switched from push to pull: what waited for a push is in its
 # inbox after the restart, not a dead letter (agency_not_push).
 test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
@@ -636,6 +664,8 @@ run test_push_agency_inbox_is_empty
 run test_withdrawal_while_a_push_connects_stops_it
 run test_receipt_arriving_after_a_withdrawal_is_still_recorded
 run test_push_to_an_agency_made_inactive_is_stopped
+run test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped
+run test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_push_to_a_revoked_agency_server_is_refused
 run test_body_unavailable_is_retried_not_dead_at_once

@@ -208,6 +208,16 @@ test_privacy_notice_expired() {
 	expect 403 privacy_notice_expired && [ "$(refused_row "$(jget .error.details.disclosure_id)")" = "refused privacy_notice_expired" ]
 }
 
+# What stops a new disclosure to an agency stops its inbox too: family-court's
+# notice is past its review date, so nothing already waiting is handed over
+# either (http.c, decide_agency_standing), until the notice is reviewed.
+test_privacy_notice_expired_closes_the_inbox() {
+	req agency:family-court GET /v1/inbox
+	expect 403 privacy_notice_expired || return 1
+	req agency:family-court GET /healthz
+	expect 200
+}
+
 test_agency_inactive() {
 	disclose staff FAM-306 police crime_prevention '{"child_name":"x-306"}'
 	expect 403 agency_inactive || return 1
@@ -787,6 +797,7 @@ run test_consent_for_another_purpose_is_no_consent
 run test_live_consent_never_crowded_out_by_other_purposes
 run test_agreement_expired
 run test_privacy_notice_expired
+run test_privacy_notice_expired_closes_the_inbox
 run test_agency_inactive
 run test_purpose_not_registered
 run test_nothing_to_disclose

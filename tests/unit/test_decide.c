@@ -286,6 +286,38 @@ test_privacy_notice_expired_boundary(void **state)
 	assert_refused(&w, "privacy_notice_expired");
 }
 
+/* What stops a new disclosure stops everything else sent to the agency
+ * (inbox, push): one rule, decide_agency_standing, answering as decide(). */
+static void
+test_agency_standing_is_the_decisions_rule(void **state)
+{
+	struct world	 w;
+	const char	*msg;
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		world_init(&w);
+		switch (i) {
+		case 1: w.agency.active = 0; break;
+		case 2: w.agency.dsa_expires_us = NOW - 1; break;
+		case 3: w.agency.dsa_signed_us = NOW + 1; break;
+		case 4: w.agency.notice_review_due_us = NOW - 1; break;
+		}
+		msg = "unset";
+		if (i == 0) {
+			assert_null(decide_agency_standing(&w.agency, NOW, &msg));
+			assert_null(msg);
+			assert_int_equal(run(&w), 1);
+			continue;
+		}
+		assert_int_equal(run(&w), 0);
+		assert_non_null(decide_agency_standing(&w.agency, NOW, &msg));
+		assert_string_equal(decide_agency_standing(&w.agency, NOW, &msg), w.d.rule);
+		assert_non_null(msg);
+	}
+}
+
 /* ---- purpose ---- */
 
 static void
@@ -1162,6 +1194,7 @@ main(void)
 		cmocka_unit_test(test_agreement_expired_comes_before_privacy_notice_expired),
 		cmocka_unit_test(test_privacy_notice_expired),
 		cmocka_unit_test(test_privacy_notice_expired_boundary),
+		cmocka_unit_test(test_agency_standing_is_the_decisions_rule),
 		cmocka_unit_test(test_purpose_not_registered),
 		cmocka_unit_test(test_formal_request_purpose_refused_outside_a_request),
 		cmocka_unit_test(test_disclosure_names_consent_used),
