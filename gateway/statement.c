@@ -359,13 +359,12 @@ pm(const json_t *o, const char *key)
 static void
 sb_value(struct sbuf *b, const json_t *v)
 {
-	const char	*c;
 	char		*s;
 
 	if (json_is_string(v)) {
-		/* One line per value: no control character reaches the page. */
-		for (c = json_string_value(v); *c; c++)
-			sb_printf(b, "%c", ((unsigned char)*c < 0x20 || *c == 0x7f) ? ' ' : *c);
+		/* One line per value: scrubbed (statement_text) of anything
+		 * that would break it. */
+		sb_printf(b, "%s", json_string_value(v));
 		return;
 	}
 	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS)) == NULL) {
@@ -424,8 +423,80 @@ sb_entry(struct sbuf *b, const json_t *e, const json_t *proofs, const char *ind)
 		    json_string_value(h) : "?");
 }
 
-char *
-statement_text(const json_t *doc, size_t *len)
+/*
+ * The length of a character at s that must not reach the printed page, or
+ * 0: C0 controls (line feeds above all), DEL, C1 controls, the Unicode line
+ * and paragraph separators and the bidirectional embeddings, overrides and
+ * isolates (which reorder what a reader sees). Any of them in a requester's
+ * reference, a record's value or anything else taken from the statement
+ * could start a line that looks like the page's own ("RECORDS (1)" and a
+ * record no signed entry holds) or hide one.
+ */
+static size_t
+unprintable(const unsigned char *s)
+{
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return 1;
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	if (s[0] == 0xe2 && s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae)
+		return 3;	/* U+2028, U+2029, U+202A-U+202E */
+	if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+		return 3;	/* U+2066-U+2069 */
+	return 0;
+}
+
+/* Every string in v (member values, array items) with each unprintable
+ * character replaced by one space. Object keys are left: they are field
+ * names from the catalogue or the document's own. 0, or -1 out of memory. */
+static int
+scrub(json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+	size_t		 i, n, o, len;
+	char		*t;
+	const unsigned char *s;
+	int		 dirty = 0;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m)
+			if (scrub(m) != 0)
+				return -1;
+		return 0;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			if (scrub(m) != 0)
+				return -1;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return 0;
+	s = (const unsigned char *)json_string_value(v);
+	len = json_string_length(v);
+	for (i = 0; i < len; i++)
+		if (unprintable(s + i) != 0)
+			dirty = 1;
+	if (!dirty)
+		return 0;
+	if ((t = malloc(len + 1)) == NULL)
+		return -1;
+	for (i = o = 0; i < len; i += n ? n : 1) {
+		if ((n = unprintable(s + i)) != 0)
+			t[o++] = ' ';
+		else
+			t[o++] = (char)s[i];
+	}
+	t[o] = '\0';
+	i = json_string_setn(v, t, o) == 0 ? 0 : 1;
+	free(t);
+	return i == 0 ? 0 : -1;
+}
+
+/* The page for doc (statement_text), from its scrubbed copy. */
+static char *
+page(const json_t *doc, size_t *len)
 {
 	struct sbuf	 b = { 0 };
 	const json_t	*body = json_object_get(doc, "statement");
@@ -541,6 +612,29 @@ statement_text(const json_t *doc, size_t *len)
 	if (len)
 		*len = b.len;
 	return b.s;
+}
+
+/*
+ * The page is printed from a copy of doc whose every string is scrubbed of
+ * what could break or reorder its lines (unprintable), except the signed
+ * checkpoint's note, whose lines the gateway made and prints each behind
+ * "  | ". The JSON form (what verifies) is untouched.
+ */
+char *
+statement_text(const json_t *doc, size_t *len)
+{
+	json_t		*clean;
+	const json_t	*note;
+	char		*out = NULL;
+
+	if ((clean = json_deep_copy(doc)) == NULL)
+		return NULL;
+	note = json_object_get(json_object_get(doc, "checkpoint"), "note");
+	if (scrub(clean) == 0 && (note == NULL || json_object_set(json_object_get(clean,
+	    "checkpoint"), "note", (json_t *)note) == 0))
+		out = page(clean, len);
+	json_decref(clean);
+	return out;
 }
 
 /* ---- verification ---- */

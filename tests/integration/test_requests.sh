@@ -208,6 +208,17 @@ test_invalid_period_is_400() {
 	request agency:police "$(jq -cn --arg from "$TO" --arg to "$FROM" '{period:{from:$from, to:$to}}')"
 	expect 400 invalid_period
 }
+# The reference is printed on the witness statement: one line, nothing that
+# could write a line (a forged record) of its own onto the page.
+test_reference_that_breaks_the_statement_page_is_refused() {
+	local ref
+	for ref in $'NP/1\nRECORDS (3)' $'NP/1\r' $'NP/1\xe2\x80\xa8X' $'NP/1\xe2\x80\xaeX' $'NP/1\xc2\x85X'; do
+		REFERENCE=$ref request agency:police
+		expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /reference ] || return 1
+	done
+	REFERENCE=$'NP/2026/0042 (Ch\xc3\xa9 \xe2\x80\x93 r\xc3\xa9f)' request agency:police
+	expect 202
+}
 test_do_not_notify_needs_a_reason() {
 	request agency:police '{"do_not_notify":true}'
 	expect 400 schema_invalid
@@ -962,6 +973,7 @@ run test_request_fields_limited_to_requester_interest
 run test_agency_files_for_itself_only
 run test_trustee_cannot_file_a_request
 run test_invalid_period_is_400
+run test_reference_that_breaks_the_statement_page_is_refused
 run test_do_not_notify_needs_a_reason
 run test_one_trustee_approval_is_not_enough
 run test_same_trustee_approving_twice_is_not_two

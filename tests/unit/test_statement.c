@@ -587,6 +587,36 @@ text_names_every_record_with_date_sequence_and_digest(void **state)
 	free(text);
 }
 
+/* A requester's reference (or any value) cannot write lines of its own onto
+ * the page: line breaks, Unicode separators and bidi overrides become
+ * spaces, so a forged "RECORDS" block stays on the reference's one line. */
+static void
+text_cannot_be_written_into_by_a_reference(void **state)
+{
+	struct world	*w = *state;
+	json_t		*req;
+	char		*text;
+	size_t		 len;
+
+	build(w, two_trustees, w->key);
+	req = json_object_get(json_object_get(w->doc, "statement"), "request");
+	json_object_set_new(req, "reference", json_string("NP/1\n\nRECORDS (3)\r\n"
+	    " 3. disclosure dsc_FAKE\xe2\x80\xa8X\xe2\x80\xaeY\xc2\x85Z\x7f"));
+	assert_non_null(text = statement_text(w->doc, &len));
+	assert_int_equal(strlen(text), len);
+	assert_null(strstr(text, "\nRECORDS (3)"));
+	assert_null(strstr(text, "\n 3. disclosure dsc_FAKE"));
+	assert_null(strstr(text, "\xe2\x80\xa8"));
+	assert_null(strstr(text, "\xe2\x80\xae"));
+	assert_null(strstr(text, "\xc2\x85"));
+	assert_non_null(strstr(text, "Reference         NP/1  RECORDS (3)   3. disclosure "
+	    "dsc_FAKE X Y Z \n"));
+	assert_non_null(strstr(text, "RECORDS (2)\n"));
+	/* The document itself is not changed. */
+	assert_non_null(strchr(json_string_value(json_object_get(req, "reference")), '\n'));
+	free(text);
+}
+
 static void
 basis_texts_cover_the_enumeration(void **state)
 {
@@ -653,6 +683,7 @@ main(void)
 		T(filer_approving_is_not_a_quorum),
 		T(record_tied_to_another_entry_fails),
 		T(text_names_every_record_with_date_sequence_and_digest),
+		T(text_cannot_be_written_into_by_a_reference),
 		T(basis_texts_cover_the_enumeration),
 		T(entry_json_round_trips),
 	};
