@@ -37,8 +37,13 @@ test_sighup_makes_an_agency_inactive_at_once() {
 	python3 "$TOP/tests/integration/keepalive_poll.py" "$GW_PORT" "$CERTS/ca.crt" \
 		"$CERTS/agencies/oakfield-primary.crt" "$CERTS/agencies/oakfield-primary.key" 20 /v1/inbox \
 		> "$TMP/poll.out" 2>&1 &
-	local poll=$! last
-	sleep 1.2
+	local poll=$! last i
+	# Two 200s on it before the reload (Python and its TLS handshake may
+	# take well over a second on a loaded machine), then the reload.
+	for i in $(seq 1 100); do
+		[ "$(grep -c '^200 ' "$TMP/poll.out")" -ge 2 ] && break
+		sleep 0.1
+	done
 	edit oakfield-primary '.active = false' || return 1
 	hup || return 1
 	grep -q 'SIGHUP: 6 agency profiles, CAs and revocation lists reloaded' "$TMP/gatewayd.log" || return 1
