@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "consent.h"
 #include "decide.h"
 #include "gateway.h"
 #include "http.h"
@@ -38,38 +37,19 @@ struct consent_job {
 
 #define MAX_CONSENTS	16
 
-static json_t	*consent_json(const struct consent_row *, const char *);
-
 /* The consent's ledger entry, in the same writer job as the change it
- * records: both are kept, or neither. The digest is SHA-256 of the consent
- * as the reply states it (compact JSON, keys sorted), plus the sealed
- * evidence when there is some. */
+ * records: both are kept, or neither. Its digest is consent_digest()'s
+ * (consent.h): the consent as the reply states it, plus the sealed
+ * evidence or reason when there is some. */
 static int
 consent_ledger(struct consent_job *j, struct store_conn *c, const char *action,
     const char *status, const unsigned char *ct, size_t ctlen)
 {
 	struct ledger_entry	 e;
 	unsigned char		 digest[32];
-	unsigned int		 dlen = 0;
-	char			 reason[160], *text;
-	json_t			*doc;
-	EVP_MD_CTX		*md;
-	int			 ok;
+	char			 reason[160];
 
-	if ((doc = consent_json(&j->row, status)) == NULL ||
-	    (text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-		json_decref(doc);
-		return -1;
-	}
-	json_decref(doc);
-	ok = (md = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(md, text, strlen(text)) == 1 &&
-	    (ct == NULL || EVP_DigestUpdate(md, ct, ctlen) == 1) &&
-	    EVP_DigestFinal_ex(md, digest, &dlen) == 1;
-	EVP_MD_CTX_free(md);
-	free(text);
-	if (!ok)
+	if (consent_digest(&j->row, status, ct, ctlen, digest) != 0)
 		return -1;
 	snprintf(reason, sizeof(reason), "agency=%s purpose=%s", j->row.agency_id,
 	    j->row.purpose);
@@ -97,19 +77,6 @@ record_job(struct store_conn *c, void *arg)
 		rc = consent_ledger(j, c, "consent.recorded", "live", ct, ctlen);
 	free(ct);
 	return rc;
-}
-
-static json_t *
-consent_json(const struct consent_row *r, const char *status)
-{
-	char	g[32], e[32], w[32];
-
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
-	    "consent_id", r->id, "agency_id", r->agency_id, "purpose", r->purpose,
-	    "status", status,
-	    "granted_at", store_time_fmt(r->granted_us, g),
-	    "expires_at", r->expires_us ? store_time_fmt(r->expires_us, e) : NULL,
-	    "withdrawn_at", r->withdrawn_us ? store_time_fmt(r->withdrawn_us, w) : NULL);
 }
 
 static void

@@ -156,6 +156,12 @@ int	store_consents_open_ended(struct store_conn *, struct consent_row *out, int 
 /* Gives a consent without an expiry this one: 0 set, 1 it has one (or
  * there is no such consent), -1 error. */
 int	store_consent_set_expiry(struct store_conn *, const char *id, int64_t expires_us);
+/* The sealed blobs a consent's ledger entries bind (consent.h
+ * consent_digest): its evidence, and the family's reason for withdrawing
+ * it (NULL and 0 when none was given or it is not withdrawn). malloc'd,
+ * the caller frees both. 0, 1 not found, -1 error. */
+int	store_consent_sealed(struct store_conn *, const char *id, unsigned char **evidence,
+	    size_t *evidence_len, unsigned char **reason, size_t *reason_len);
 
 /* store_ledger.c */
 struct ledger_record;
@@ -966,5 +972,9 @@ int	store_requests_approved_before(struct store_conn *, int64_t before_us, int64
 /* The family's ledger entries with from_us <= time_us <= to_us, by seq. */
 int	store_family_entries(struct store_conn *, const char *pseudonym, int64_t from_us,
 	    int64_t to_us, store_ledger_entry_fn fn, void *arg);
+/* The family's ledger entries about object_id (whatever their time), by
+ * seq: every signed event of one record. 0 or -1. */
+int	store_object_entries(struct store_conn *, const char *pseudonym, const char *object_id,
+	    store_ledger_entry_fn fn, void *arg);
 
 #endif

@@ -4,6 +4,7 @@
  * that one recorded without an expiry (before consents had a longest life,
  * gateway.h consent_max_days) is given one, once.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -196,4 +197,55 @@ store_consent_set_expiry(struct store_conn *c, const char *id, int64_t expires_u
 	if (rc != SQLITE_DONE)
 		return -1;
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
+}
+
+/* A malloc'd copy of a blob column: NULL and 0 when the column is NULL. 0
+ * or -1. */
+static int
+blob_copy(sqlite3_stmt *st, int i, unsigned char **out, size_t *len)
+{
+	const void	*b;
+	int		 n;
+
+	*out = NULL;
+	*len = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return 0;
+	b = sqlite3_column_blob(st, i);
+	n = sqlite3_column_bytes(st, i);
+	if ((*out = malloc((size_t)n + 1)) == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(*out, b, (size_t)n);
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+store_consent_sealed(struct store_conn *c, const char *id, unsigned char **ev,
+    size_t *evlen, unsigned char **reason, size_t *reasonlen)
+{
+	static const char	*sql = "SELECT evidence_ct, withdraw_reason_ct FROM consents "
+				    "WHERE id = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*ev = *reason = NULL;
+	*evlen = *reasonlen = 0;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (blob_copy(st, 0, ev, evlen) != 0 ||
+	    blob_copy(st, 1, reason, reasonlen) != 0))
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	free(*ev);
+	free(*reason);
+	*ev = *reason = NULL;
+	*evlen = *reasonlen = 0;
+	return rc == SQLITE_DONE ? 1 : -1;
 }

@@ -820,3 +820,20 @@ store_family_entries(struct store_conn *c, const char *pseudonym, int64_t from_u
 		return store_bind_failed(c, st);
 	return each_entry(c, st, fn, arg);
 }
+
+int
+store_object_entries(struct store_conn *c, const char *pseudonym, const char *object_id,
+    store_ledger_entry_fn fn, void *arg)
+{
+	static const char	*sql = "SELECT seq, time_us, actor, actor_role, action, "
+	    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
+	    "WHERE family_pseudonym = ? AND object_id = ? ORDER BY seq";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, object_id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_entry(c, st, fn, arg);
+}

@@ -925,6 +925,46 @@ test_statement_refused_when_a_decision_is_forged() {
 	expect 409 record_integrity_failed || return 1
 	grep -q "request $rid: the request or one of its decisions does not match its ledger entry" "$TMP/gatewayd.log"
 }
+# A consent's dates in a statement are drawn from the signed record only:
+# the row must still be what its ledger entries' digests say (recorded:
+# live, before any withdrawal; withdrawn: as it is now, with the family's
+# reason). A grant date or a withdrawal date edited in the database stops
+# the statement; put back, it is issued again.
+consent_edit() { # SQL: run with gatewayd stopped, then fetch $CRID's statement
+	gw_stop && sqlite3 "$GW_DB" "$1" && start || return 1
+	req agency:police GET "/v1/requests/$CRID/statement"
+}
+test_statement_refused_when_a_consent_date_was_edited() {
+	local live gone granted withdrawn
+	req staff POST /v1/consents "$(jq -cn --arg f "$FAM" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"given by phone"}')"
+	expect 201 && live=$(jget .consent_id) || return 1
+	req staff POST /v1/consents "$(jq -cn --arg f "$FAM" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed at clinic"}')"
+	expect 201 && gone=$(jget .consent_id) || return 1
+	req staff POST "/v1/consents/$gone/withdraw" '{"reason":"changed our minds"}'
+	expect 200 || return 1
+	request agency:police '{"record_kinds":["disclosures","consents"]}'
+	expect 202 && CRID=$(jget .request_id) || return 1
+	decide trustee2 "$CRID" approve && decide trustee3 "$CRID" approve && expect 201 || return 1
+	req agency:police GET "/v1/requests/$CRID/statement"
+	expect 200 || return 1
+	[ "$(printf '%s' "$RESP" | jq "[.statement.records[] | select(.kind == \"consent\" and
+	    (.record_id == \"$live\" or .record_id == \"$gone\"))] | length")" = 3 ] || return 1
+	granted=$(db "SELECT granted_us FROM consents WHERE id='$live'")
+	withdrawn=$(db "SELECT withdrawn_us FROM consents WHERE id='$gone'")
+	[ -n "$granted" ] && [ "$withdrawn" -gt 0 ] || return 1
+	consent_edit "UPDATE consents SET granted_us = granted_us - 86400000000 WHERE id='$live'"
+	expect 409 record_integrity_failed && error_shape_ok || return 1
+	grep -q "consent $live does not match ledger entry" "$TMP/gatewayd.log" || return 1
+	consent_edit "UPDATE consents SET granted_us = $granted WHERE id='$live'"
+	expect 200 || return 1
+	consent_edit "UPDATE consents SET withdrawn_us = withdrawn_us + 86400000000 WHERE id='$gone'"
+	expect 409 record_integrity_failed || return 1
+	grep -q "consent $gone does not match ledger entry" "$TMP/gatewayd.log" || return 1
+	consent_edit "UPDATE consents SET withdrawn_us = $withdrawn WHERE id='$gone'"
+	expect 200
+}
 test_requests_survive_restart_and_gauge() {
 	gw_stop || return 1
 	start || return 1
@@ -1031,6 +1071,7 @@ run test_statement_refused_when_a_record_differs_from_the_ledger
 run test_statement_refused_when_the_approval_was_forged
 run test_statement_cut_to_the_interest_at_issue
 run test_statement_refused_when_a_decision_is_forged
+run test_statement_refused_when_a_consent_date_was_edited
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
 run test_statement_without_pinned_key_is_unverified
