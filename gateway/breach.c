@@ -1,24 +1,15 @@
 /*
  * breach.c: the breach register's rules (see breach.h for the list and the
- * articles they come from). Pure: string.h only, so every rule is a unit
- * test and the HTTP layer (breach_api.c) only asks.
+ * articles they come from). Pure: string.h only (and decide_has_text(),
+ * pure too, the one test of blank text), so every rule is a unit test and
+ * the HTTP layer (breach_api.c) only asks.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "breach.h"
-
-static int
-given(const char *s)
-{
-	if (s == NULL)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return 1;
-	return 0;
-}
+#include "decide.h"
 
 int64_t
 breach_deadline_us(int64_t aware_us)
@@ -75,7 +66,7 @@ breach_check_amendment(int64_t aware_min_us, int64_t new_aware_us, int64_t repor
 	if (reported_us == 0 || new_aware_us == 0 || new_aware_us >= aware_min_us)
 		return NULL;
 	if (breach_report_late(aware_min_us, reported_us) ||
-	    !breach_report_late(new_aware_us, reported_us) || given(delay_reason))
+	    !breach_report_late(new_aware_us, reported_us) || decide_has_text(delay_reason))
 		return NULL;
 	return "delay_reason_required";
 }
@@ -104,7 +95,7 @@ breach_check_decision(const struct breach_decision *d, int64_t aware_us,
 {
 	int64_t	report_at;
 
-	if (!given(d->regulator_reason) || !given(d->individuals_reason))
+	if (!decide_has_text(d->regulator_reason) || !decide_has_text(d->individuals_reason))
 		return fail("reasons_required",
 		    "A decision must give its reasons for reporting or not, and for telling "
 		    "the people affected or not.", message);
@@ -115,7 +106,7 @@ breach_check_decision(const struct breach_decision *d, int64_t aware_us,
 	if (d->report_to_regulator) {
 		/* The report is made now, unless an earlier decision made it. */
 		report_at = reported_us != 0 ? reported_us : now_us;
-		if (breach_report_late(aware_us, report_at) && !given(d->delay_reason))
+		if (breach_report_late(aware_us, report_at) && !decide_has_text(d->delay_reason))
 			return fail("delay_reason_required",
 			    "A report made more than 72 hours after awareness must give the "
 			    "reasons for the delay (UK GDPR Art 33(1)).", message);

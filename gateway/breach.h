@@ -40,7 +40,7 @@
 #define BREACH_NOTIFY_DELAY_US	(INT64_C(72) * 3600 * 1000000)
 
 /* One decision as asked (schemas/breach-decision.schema.json); strings
- * may be NULL or blank: "not given". */
+ * may be NULL or blank (decide_has_text()): "not given". */
 struct breach_decision {
 	int		 high_risk;		/* likely to result in a high risk (Art 34(1)) */
 	int		 report_to_regulator;

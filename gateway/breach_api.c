@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "breach.h"
+#include "decide.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
@@ -884,18 +885,6 @@ read_job(struct store_conn *c, void *arg)
 	return read_in(c, j->gw, j->who, j->breach_id, j->reason);
 }
 
-/* A reason given: X-Access-Reason with something besides blanks. */
-static int
-has_reason(const char *s)
-{
-	if (s == NULL)
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s != ' ' && *s != '\t')
-			return 1;
-	return 0;
-}
-
 /*
  * Who sees the free text: not the auditor (who holds no personal data), and
  * anyone else only with a reason (X-Access-Reason), since the text may name
@@ -913,7 +902,7 @@ read_mode(struct request *r, struct response *rs, const char **reason)
 		    "The X-Access-Reason header is too long.", NULL);
 		return -1;
 	}
-	return r->who->role != ROLE_AUDITOR && has_reason(*reason);
+	return r->who->role != ROLE_AUDITOR && decide_has_text(*reason);
 }
 
 /* 0 recorded (or nothing to record), -1 not. */

@@ -96,6 +96,12 @@ consent_record(struct request *r, struct response *rs)
 	j.evidence = json_string_value(json_object_get(r->body, "evidence"));
 	expires = json_string_value(json_object_get(r->body, "expires"));
 
+	/* The schema's "\\S" sees only ASCII white space: evidence of no-break,
+	 * ideographic or zero-width spaces is no evidence either. */
+	if (!decide_has_text(j.evidence)) {
+		resp_blank_text(rs, "/evidence");
+		return;
+	}
 	if ((ag = profiles_find(r->gw->profiles, agency)) == NULL) {
 		resp_error(rs, 404, "agency_not_found", "There is no agency with that id.",
 		    json_pack("[{s:s}]", "path", "/agency_id"));

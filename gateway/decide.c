@@ -117,13 +117,95 @@ notify_name(enum notify n)
 	return "none";
 }
 
+/*
+ * Code points that show nothing, so that a string of them only is no text:
+ * every control character (Cc: C0, DEL, C1), every Unicode White_Space
+ * character (U+0009-000D, U+0020, U+0085, U+00A0, U+1680, U+2000-200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000) and the Default_Ignorable_Code_Point
+ * characters (soft hyphen, zero-width and joiner characters, direction
+ * marks and embeddings, word joiner and invisible operators, variation
+ * selectors, the Hangul fillers, U+FEFF, tags), plus U+2800 BRAILLE
+ * PATTERN BLANK, which is drawn as a blank cell. Sorted, not overlapping.
+ */
+static const struct {
+	uint32_t	lo, hi;
+} invisible[] = {
+	{ 0x0000, 0x0020 }, { 0x007f, 0x00a0 }, { 0x00ad, 0x00ad },
+	{ 0x034f, 0x034f }, { 0x061c, 0x061c }, { 0x115f, 0x1160 },
+	{ 0x1680, 0x1680 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180f },
+	{ 0x2000, 0x200f }, { 0x2028, 0x202f }, { 0x205f, 0x206f },
+	{ 0x2800, 0x2800 }, { 0x3000, 0x3000 }, { 0x3164, 0x3164 },
+	{ 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 },
+	{ 0xfff0, 0xfff8 }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+	{ 0xe0000, 0xe0fff },
+};
+
+static int
+is_invisible(uint32_t cp)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(invisible) / sizeof(invisible[0]); i++) {
+		if (cp < invisible[i].lo)
+			return 0;
+		if (cp <= invisible[i].hi)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The code point of the well-formed UTF-8 sequence at s (RFC 3629: no
+ * overlong form, no surrogate, nothing past U+10FFFF) and its length in
+ * *len; otherwise the first byte read as ISO-8859-1, *len 1. JSON bodies
+ * are already well-formed (Jansson refuses any other), so the fallback
+ * only reads header values (X-Access-Reason), which HTTP long carried as
+ * ISO-8859-1: a lone 0xA0 byte is a no-break space there, not text.
+ */
+static uint32_t
+utf8_next(const unsigned char *s, size_t *len)
+{
+	uint32_t	cp, min;
+	size_t		n, i;
+
+	*len = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+		min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+		min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+		min = 0x10000;
+	} else
+		return s[0];
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return s[0];
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return s[0];
+	*len = n;
+	return cp;
+}
+
 int
 decide_has_text(const char *s)
 {
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len;
+
 	if (s == NULL)
 		return 0;
-	for (; *s != '\0'; s++)
-		if (strchr(" \t\r\n\f\v", *s) == NULL)
+	for (; *p != '\0'; p += len)
+		if (!is_invisible(utf8_next(p, &len)))
 			return 1;
 	return 0;
 }

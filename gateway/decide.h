@@ -192,10 +192,13 @@ int64_t			 decide_review_date_latest(int64_t now_us, unsigned max_hold_days);
 /* A static sentence saying what is wrong; NULL for REVIEW_DATE_OK. */
 const char		*decide_review_date_message(enum review_date);
 
-/* Whether s is non-NULL and holds a character other than white space
- * (space, \t, \r, \n, \f, \v): the one test for every free-text reason
- * (an override's, a disclosure's, X-Access-Reason, a hold's lift or
- * review). */
+/* Whether s is non-NULL and holds a character that shows: one other than
+ * a control character, Unicode white space (U+00A0, U+3000, ... as well as
+ * ASCII's) or an invisible format character (U+200B, U+2060, U+FEFF, the
+ * soft hyphen, ...). UTF-8; a byte that starts no well-formed sequence is
+ * read as ISO-8859-1. The one test for every required free text: a
+ * disclosure's reason, an override's, X-Access-Reason, a hold's lift or
+ * review, consent evidence, a request's reasons, a breach's reasons. */
 int	decide_has_text(const char *s);
 
 /* Whether s is one of the enumerations of DESIGN.md. */

@@ -44,17 +44,6 @@
 #define MAX_FIELDS	64	/* schemas/disclosure.schema.json maxProperties */
 #define MAX_REASON	2000	/* X-Access-Reason, bytes */
 
-/* 400 schema_invalid for a free-text field that is only white space, in
- * the shape of the schema's own errors (details: the field path). */
-static void
-blank_text(struct response *rs, const char *path)
-{
-	resp_error(rs, 400, "schema_invalid",
-	    "The request does not match the schema; see details for the fields.",
-	    json_pack("[{s:s, s:s, s:s}]", "path", path, "keyword", "pattern",
-	    "message", "must contain a character other than white space"));
-}
-
 /* ---- POST /v1/disclosures ---- */
 
 /* What a decision stores sealed or serialised (see seal_all()). */
@@ -612,7 +601,7 @@ disclosure_create(struct request *r, struct response *rs)
 		return;
 	}
 	if (!decide_has_text(j->reason)) {
-		blank_text(rs, "/reason");
+		resp_blank_text(rs, "/reason");
 		disclose_job_free(j);
 		return;
 	}
@@ -1077,7 +1066,7 @@ hold_change(struct request *r, struct response *rs, int review)
 	j.review = review;
 	j.reason = json_string_value(json_object_get(r->body, "reason"));
 	if (!decide_has_text(j.reason)) {
-		blank_text(rs, "/reason");
+		resp_blank_text(rs, "/reason");
 		return;
 	}
 	if (review) {

@@ -149,6 +149,15 @@ resp_error(struct response *rs, int status, const char *code, const char *messag
 }
 
 void
+resp_blank_text(struct response *rs, const char *path)
+{
+	resp_error(rs, 400, "schema_invalid",
+	    "The request does not match the schema; see details for the fields.",
+	    json_pack("[{s:s, s:s, s:s}]", "path", path, "keyword", "pattern",
+	    "message", "must contain a character other than white space"));
+}
+
+void
 resp_text(struct response *rs, int status, const char *ctype, char *text, size_t len)
 {
 	json_decref(rs->json);

@@ -78,6 +78,10 @@ void	 resp_json(struct response *, int status, json_t *body);
  * must never contain personal data. */
 void	 resp_error(struct response *, int status, const char *code,
 	    const char *message, json_t *details);
+/* 400 schema_invalid for a required free text with nothing that shows
+ * (!decide_has_text()), in the shape of the schema validator's own errors:
+ * details [{"path":path,"keyword":"pattern","message":...}]. */
+void	 resp_blank_text(struct response *, const char *path);
 /* Defers the reply until job has run in a durable batch (see struct
  * resp_defer); the handler returns at once and sets nothing else. */
 void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn finish,

@@ -46,6 +46,7 @@
 #include <openssl/pem.h>
 
 #include "consent.h"
+#include "decide.h"
 #include "fields.h"
 #include "gateway.h"
 #include "hex.h"
@@ -66,17 +67,6 @@
 #define MAX_RECORDS		5000
 #define CHECKPOINT_WAIT_MS	5000
 #define DAY_US			(86400LL * 1000000)
-
-static int
-has_text(const char *s)
-{
-	if (s == NULL)
-		return 0;
-	for (; *s; s++)
-		if (*s != ' ' && *s != '\t')
-			return 1;
-	return 0;
-}
 
 static void
 unavailable(struct response *rs)
@@ -734,7 +724,7 @@ request_show(struct request *r, struct response *rs)
 	    (hasrec = store_family_has_records(c, rq->family_pseudonym)) < 0))
 		rc = -1;
 	/* Personal data only once approved, and only with a reason. */
-	personal = rc == 0 && has_text(reason) && strcmp(rq->state, "approved") == 0;
+	personal = rc == 0 && decide_has_text(reason) && strcmp(rq->state, "approved") == 0;
 	if (personal &&
 	    (unseal(r->gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen,
 	    &fid, &erased) != 0 ||
@@ -748,7 +738,7 @@ request_show(struct request *r, struct response *rs)
 	 * when, always; the readers' reasons and the closing reason, sealed
 	 * under the family key because they may name people, only to a
 	 * trustee who gives a reason, that read recorded like any other. */
-	reasons = rc == 0 && r->who->role == ROLE_TRUSTEE && has_text(reason);
+	reasons = rc == 0 && r->who->role == ROLE_TRUSTEE && decide_has_text(reason);
 	if (rc == 0 && r->who->role == ROLE_TRUSTEE &&
 	    ((reads = reads_json(r->gw, c, rq->id, reasons)) == NULL ||
 	    (reasons && unseal(r->gw, c, rq->family_pseudonym, rq->close_reason_ct,
@@ -970,7 +960,7 @@ request_decide(struct request *r, struct response *rs)
 	j.decision = json_string_value(json_object_get(r->body, "decision"));
 	j.reason = json_string_value(json_object_get(r->body, "reason"));
 	j.now_us = store_now_us();
-	if (!has_text(j.reason)) {
+	if (!decide_has_text(j.reason)) {
 		resp_error(rs, 400, "reason_required", "A decision needs a reason.",
 		    json_pack("[{s:s}]", "path", "/reason"));
 		return;
@@ -1537,7 +1527,7 @@ issue_job(struct store_conn *c, void *arg)
 		return -1;
 	/* The reader's reason, sealed under the family key (none kept once
 	 * the family's data is erased: there is no key). */
-	if (has_text(j->reason) && vault_seal_str(j->gw->vault, c, j->rq->family_pseudonym, j->reason, &ct,
+	if (decide_has_text(j->reason) && vault_seal_str(j->gw->vault, c, j->rq->family_pseudonym, j->reason, &ct,
 	    &ctlen) == -1)
 		return -1;
 	rc = store_request_statement_insert(c, j->id, j->rq->id, j->who->id,
@@ -1668,7 +1658,7 @@ request_statement(struct request *r, struct response *rs)
 		    "The X-Access-Reason header is too long.", NULL);
 		return;
 	}
-	if (r->who->role == ROLE_TRUSTEE && !has_text(j.reason)) {
+	if (r->who->role == ROLE_TRUSTEE && !decide_has_text(j.reason)) {
 		resp_error(rs, 403, "access_reason_required",
 		    "A trustee reading a witness statement gives the reason in the X-Access-Reason "
 		    "header.", NULL);
@@ -1865,7 +1855,7 @@ request_lift(struct request *r, struct response *rs)
 
 	j.now_us = store_now_us();
 	j.reason = json_string_value(json_object_get(r->body, "reason"));
-	if (!has_text(j.reason)) {
+	if (!decide_has_text(j.reason)) {
 		resp_error(rs, 400, "schema_invalid", "The request does not match the schema; see "
 		    "details for the fields.", json_pack("[{s:s, s:s}]", "path", "/reason",
 		    "message", "a reason why the family may now be told is required"));
@@ -1960,7 +1950,7 @@ request_close(struct request *r, struct response *rs)
 
 	j.reason = json_string_value(json_object_get(r->body, "reason"));
 	j.now_us = store_now_us();
-	if (!has_text(j.reason)) {
+	if (!decide_has_text(j.reason)) {
 		resp_error(rs, 400, "reason_required", "Closing a request needs a reason.",
 		    json_pack("[{s:s}]", "path", "/reason"));
 		return;

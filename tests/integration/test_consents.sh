@@ -91,6 +91,21 @@ test_consent_blank_evidence_is_400() {
 	req staff POST /v1/consents "$(body FAM-104 oakfield-primary education_support '   ')"
 	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /evidence ]
 }
+test_consent_evidence_of_invisible_characters_is_refused() {
+	# Spaces and format characters outside ASCII show nothing either: no
+	# evidence, refused as blank evidence is. A visible character among
+	# them is evidence.
+	local e n
+	n=$(db "SELECT count(*) FROM consents")
+	for e in '\u00a0\u200b' '\u3000' ' \u2003\u2060\ufeff\t' '\u00ad\u180e\u202f\u0085'; do
+		req staff POST /v1/consents "$(body FAM-105 oakfield-primary education_support "$e")"
+		expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /evidence ] ||
+		    { echo "# evidence '$e'"; return 1; }
+	done
+	[ "$(db "SELECT count(*) FROM consents")" = "$n" ] || return 1
+	req staff POST /v1/consents "$(body FAM-105 oakfield-primary education_support '\u00a0x')"
+	expect 201
+}
 test_withdraw_takes_effect() {
 	req staff POST "/v1/consents/$CID/withdraw" '{"reason":"Mother asked on the phone, Withdraw-Marker-W7"}'
 	expect 200 && [ "$(jget .status)" = withdrawn ] && [ -n "$(jget .withdrawn_at)" ] &&

@@ -296,7 +296,7 @@ test_reason_of_only_white_space_is_schema_invalid() {
 	local n r
 	consent FAM-313 oakfield-primary education_support || return 1
 	n=$(db "SELECT count(*) FROM disclosures")
-	for r in ' ' '   ' '\t \n' '\r\n\f\u000b'; do
+	for r in ' ' '   ' '\t \n' '\r\n\f\u000b' '\u00a0\u200b' '\u3000\u2028\ufeff'; do
 		req staff POST /v1/disclosures "{\"family_id\":\"FAM-313\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"$r\",\"data\":{\"child_name\":\"x-313\"}}"
 		expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /reason ] || { echo "# reason '$r'"; return 1; }
 	done
@@ -360,6 +360,19 @@ test_override_incomplete() {
 	o=$(sch1_override | jq -c 'del(.reason)')
 	disclose safeguarding_lead FAM-321 childrens-social-care safeguarding_referral '{"child_name":"x-321"}' "$o"
 	expect 403 override_incomplete && [ "$(refused_row "$(jget .error.details.disclosure_id)")" = "refused override_incomplete" ]
+}
+
+test_override_reason_of_invisible_characters_is_refused() {
+	# A reason of spaces and format characters outside ASCII is no written
+	# reason: refused and recorded as a blank one is.
+	local o r
+	for r in ' ' '\u00a0\u200b' '\u3000\u2060 \t'; do
+		o=$(sch1_override | jq -c --arg r "$(printf '"%s"' "$r" | jq -r .)" '.reason = $r')
+		disclose safeguarding_lead FAM-331 childrens-social-care safeguarding_referral '{"child_name":"x-331"}' "$o"
+		expect 403 override_incomplete && [ "$(jget .error.details.field)" = /override/reason ] &&
+		[ "$(refused_row "$(jget .error.details.disclosure_id)")" = "refused override_incomplete" ] ||
+		    { echo "# override reason '$r'"; return 1; }
+	done
 }
 
 test_override_by_safeguarding_lead_allowed_and_held() {
@@ -813,6 +826,7 @@ run test_override_by_staff_refused
 run test_override_not_permitted
 run test_override_permitted_only_where_the_profile_says_without_consent
 run test_override_incomplete
+run test_override_reason_of_invisible_characters_is_refused
 run test_override_by_safeguarding_lead_allowed_and_held
 run test_held_notification_never_sent
 run test_lift_only_by_safeguarding_lead

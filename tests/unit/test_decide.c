@@ -1164,6 +1164,35 @@ test_has_text_refuses_white_space_only(void **state)
 	assert_true(decide_has_text("\tReason"));
 }
 
+/* Spaces and format characters outside ASCII show nothing either. */
+static void
+test_has_text_refuses_invisible_unicode(void **state)
+{
+	(void)state;
+	assert_false(decide_has_text("\u00a0"));		/* no-break space */
+	assert_false(decide_has_text("\u200b"));		/* zero width space */
+	assert_false(decide_has_text("\u3000"));		/* ideographic space */
+	assert_false(decide_has_text(" \u00a0\t\u200b\r\n\u3000 "));
+	assert_false(decide_has_text("\xc2\x85\u1680\u2000\u200a\u2028\u2029"
+	    "\u202f\u205f"));
+	assert_false(decide_has_text("\u00ad\u180e\u200c\u200d\u200e\u200f"
+	    "\u2060\u2064\ufeff"));
+	/* C0 and C1 controls, DEL. */
+	assert_false(decide_has_text("\x01\x1f\x7f\xc2\x80\xc2\x9f"));
+	assert_true(decide_has_text("a"));
+	assert_true(decide_has_text("\u00e9"));
+	assert_true(decide_has_text("\u00a0x"));
+	assert_true(decide_has_text("\u200b\u3000\u4e00"));	/* a CJK letter */
+	assert_true(decide_has_text("\U0001f600"));		/* 4-byte UTF-8 */
+	/* Not UTF-8 (a header is not checked as a JSON body is): a byte that
+	 * starts no well-formed sequence is read as ISO-8859-1. */
+	assert_false(decide_has_text("\xa0 \xad\x85"));
+	assert_true(decide_has_text("\xe9"));
+	assert_true(decide_has_text("\xc0\xa0"));		/* overlong space */
+	assert_true(decide_has_text("\xed\xa0\x80"));	/* a surrogate */
+	assert_true(decide_has_text("\xe2\x80"));		/* cut short */
+}
+
 static void
 test_enumerations(void **state)
 {
@@ -1240,6 +1269,7 @@ main(void)
 		cmocka_unit_test(test_special_category_explicit_consent_does_not_cover_override),
 		cmocka_unit_test(test_nothing_to_disclose_comes_before_special_category),
 		cmocka_unit_test(test_has_text_refuses_white_space_only),
+		cmocka_unit_test(test_has_text_refuses_invisible_unicode),
 		cmocka_unit_test(test_enumerations),
 	};
 
