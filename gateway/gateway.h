@@ -81,6 +81,9 @@ struct gateway {
 	struct notifier	*notifier;	/* family notifications (notifier.c) */
 	struct delivery	*delivery;	/* push worker (delivery.c); kick after queueing */
 	struct ratelimit *reads;	/* ratelimit.h; NULL: reads not limited */
+	/* Refusals by role recorded one by one (http.c), per principal, at
+	 * the read limit's rate; NULL (--read-limit 0): all of them. */
+	struct ratelimit *refusals;
 };
 
 /* Start-up hooks of modules that need more than a route table. */

@@ -615,7 +615,8 @@ main(int argc, char **argv)
 	if ((gw.metrics = metrics_create()) == NULL)
 		goto out;
 	if (gw.cfg.read_limit > 0 &&
-	    (gw.reads = ratelimit_new(gw.cfg.read_limit, gw.cfg.read_burst)) == NULL)
+	    ((gw.reads = ratelimit_new(gw.cfg.read_limit, gw.cfg.read_burst)) == NULL ||
+	    (gw.refusals = ratelimit_new(gw.cfg.read_limit, gw.cfg.read_burst)) == NULL))
 		goto out;
 	/* One process owns the data directory (datalock.h). */
 	if ((mkdir(gw.cfg.data_dir, 0700) == -1 && errno != EEXIST) ||
@@ -739,6 +740,7 @@ out:
 	store_close(gw.store);
 	metrics_free(gw.metrics);
 	ratelimit_free(gw.reads);
+	ratelimit_free(gw.refusals);
 	vault_free(gw.vault);
 	auth_free(gw.auth);
 	profiles_free(gw.profiles);

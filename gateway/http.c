@@ -5,7 +5,8 @@
  *
  *   authenticate (once per TLS connection, cached in the socket context,
  *   which each request checks against the certificate's notAfter)
- *   -> body size (413) -> route (404/405) -> role (403 role_not_permitted)
+ *   -> body size (413) -> route (404/405) -> role (403 role_not_permitted,
+ *   an access.refused ledger entry: role_refused)
  *   -> content type (415) -> JSON syntax, duplicate keys refused (400)
  *   -> schema (400 with field paths) -> handler
  *
@@ -36,6 +37,7 @@
 #include "gateway.h"
 #include "http.h"
 #include "jsonout.h"
+#include "ledger.h"
 #include "log.h"
 #include "metrics.h"
 #include "profiles.h"
@@ -97,6 +99,13 @@ struct reqctx {
 	struct server	*s;
 };
 
+/* Refusals counted between reports (tally_add): at most one every 10 s. */
+struct tally {
+	atomic_ullong	n;		/* counted */
+	atomic_ullong	said;		/* ... of them reported */
+	atomic_llong	said_us;	/* when last reported */
+};
+
 struct server {
 	struct gateway		*gw;
 	struct MHD_Daemon	*d;
@@ -107,9 +116,8 @@ struct server {
 	atomic_int		 no_suspend;	/* and no new suspensions (conn_suspend) */
 	struct taskpool		*handlers;
 	unsigned		 port;
-	atomic_ullong		 limited;	/* reads refused by the read limit */
-	atomic_ullong		 limited_said;	/* ... of them reported in the log */
-	atomic_llong		 limited_said_us; /* when last reported */
+	struct tally		 limited;	/* reads refused by the read limit */
+	struct tally		 unrecorded;	/* role refusals past the refusal limit */
 };
 
 const char *
@@ -286,6 +294,20 @@ is_json_type(const char *ct)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* Counts one; returns how many to report since the last report, or 0 when
+ * the last was under 10 s ago (or another thread reports now). */
+static unsigned long long
+tally_add(struct tally *t)
+{
+	unsigned long long	n = atomic_fetch_add(&t->n, 1) + 1;
+	long long		last = atomic_load(&t->said_us), now = store_now_us();
+
+	if (now - last < 10 * 1000000LL ||
+	    !atomic_compare_exchange_strong(&t->said_us, &last, now))
+		return 0;
+	return n - atomic_exchange(&t->said, n);
+}
+
 /* A read refused by the read limit: reported in the log at most every 10 s,
  * with how many since and which certificate the newest came from (the one
  * to look at: it may be in the wrong hands), by role and key hash. The 429s are also in /metrics
@@ -293,19 +315,139 @@ is_json_type(const char *ct)
 static void
 rate_limited(struct server *s, const struct principal *who)
 {
-	unsigned long long	n = atomic_fetch_add(&s->limited, 1) + 1;
-	long long		last = atomic_load(&s->limited_said_us), now = store_now_us();
-	unsigned long long	said;
+	unsigned long long	n;
 
-	if (now - last < 10 * 1000000LL ||
-	    !atomic_compare_exchange_strong(&s->limited_said_us, &last, now))
+	if ((n = tally_add(&s->limited)) == 0)
 		return;
-	said = atomic_exchange(&s->limited_said, n);
 	/* The certificate by its key's SHA-256 (the log names no one: a
 	 * staff member's principal id carries their name). */
 	log_warnx("read limit: %llu read(s) of families' records refused since the last "
-	    "report; the newest by a %s certificate, key sha256:%.16s", n - said,
+	    "report; the newest by a %s certificate, key sha256:%.16s", n,
 	    role_name(who->role), who->spki_sha256);
+}
+
+/*
+ * A caller whose role may not use the route: 403 role_not_permitted, and
+ * the refusal is an "access.refused" ledger entry, durable before the
+ * reply like every other record: the principal's id and role, the route
+ * as method and pattern in object_id ("POST /v1/disclosures": never the
+ * URL, whose path parameters may be a family's id), reason
+ * role_not_permitted; nothing of the body, which is not even parsed.
+ *
+ * A certificate hammering a forbidden route must not grow the ledger
+ * faster than reading families' records does (each read is an entry too),
+ * so the entries are held per principal to the read limit's rate, in a
+ * bucket of their own (gw->refusals; none with --read-limit 0). Past it
+ * the refusal is answered at once, the same 403, without an entry of its
+ * own: such refusals are counted and, at most every 10 s, reported in the
+ * log (naming the newest certificate by key hash) and as one
+ * "access.refused_unrecorded" entry by "system" giving how many
+ * (reason "role_not_permitted count=N").
+ */
+struct role_refusal {
+	struct gateway	*gw;
+	char		 actor[sizeof(((struct principal *)0)->id)];
+	const char	*role;
+	char		 route[600];
+	unsigned long long count;	/* access.refused_unrecorded: how many */
+};
+
+static void
+role_refusal_reply(struct response *rs, const char *role)
+{
+	resp_error(rs, 403, "role_not_permitted", "Your role is not permitted to do this.",
+	    json_pack("{s:s}", "role", role));
+}
+
+static int
+role_refusal_job(struct store_conn *c, void *arg)
+{
+	struct role_refusal	*j = arg;
+	struct ledger_entry	 e = { .actor = j->actor, .actor_role = j->role,
+				    .action = "access.refused", .object_id = j->route,
+				    .reason = "role_not_permitted" };
+
+	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
+}
+
+static void
+role_refusal_finish(void *arg, int rc, struct response *rs)
+{
+	struct role_refusal	*j = arg;
+
+	/* Refused all the same: nothing was done or shown. */
+	if (rc != 0)
+		log_errx("a refusal by role (%s, %s) could not be recorded in the ledger",
+		    j->role, j->route);
+	role_refusal_reply(rs, j->role);
+}
+
+static int
+unrecorded_job(struct store_conn *c, void *arg)
+{
+	struct role_refusal	*j = arg;
+	struct ledger_entry	 e = { .actor = "system", .actor_role = "system",
+				    .action = "access.refused_unrecorded" };
+	char			 reason[64];
+
+	snprintf(reason, sizeof(reason), "role_not_permitted count=%llu", j->count);
+	e.reason = reason;
+	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
+}
+
+static void
+unrecorded_done(void *arg, int rc)
+{
+	struct role_refusal	*j = arg;
+
+	if (rc != 0)
+		log_errx("%llu unrecorded refusal(s) by role could not be counted in the ledger",
+		    j->count);
+	free(j);
+}
+
+static void
+role_refused(struct server *s, const struct principal *who, const struct route *rt,
+    struct response *rs)
+{
+	struct role_refusal	*j;
+	unsigned		 retry;
+	unsigned long long	 n;
+
+	if (s->gw->ledger == NULL) {
+		role_refusal_reply(rs, role_name(who->role));
+		return;
+	}
+	if (s->gw->refusals != NULL &&
+	    !ratelimit_take(s->gw->refusals, who->id, store_now_us(), &retry)) {
+		role_refusal_reply(rs, role_name(who->role));
+		if ((n = tally_add(&s->unrecorded)) == 0)
+			return;
+		log_warnx("refusal limit: %llu refusal(s) by role not recorded one by one since "
+		    "the last report; the newest by a %s certificate, key sha256:%.16s", n,
+		    role_name(who->role), who->spki_sha256);
+		if ((j = calloc(1, sizeof(*j))) == NULL) {
+			log_errx("%llu unrecorded refusal(s) by role could not be counted in "
+			    "the ledger: out of memory", n);
+			return;
+		}
+		j->gw = s->gw;
+		j->count = n;
+		if (writer_submit_async(s->gw->writer, unrecorded_job, j, unrecorded_done, j) != 0)
+			unrecorded_done(j, -1);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_errx("a refusal by role (%s, %s %s) could not be recorded in the ledger: "
+		    "out of memory", role_name(who->role), rt->method, rt->pattern);
+		role_refusal_reply(rs, role_name(who->role));
+		return;
+	}
+	j->gw = s->gw;
+	snprintf(j->actor, sizeof(j->actor), "%s", who->id);
+	j->role = role_name(who->role);
+	snprintf(j->route, sizeof(j->route), "%s %s", rt->method, rt->pattern);
+	resp_defer(rs, role_refusal_job, j, role_refusal_finish, free);
 }
 
 static void
@@ -356,9 +498,7 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		}
 	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
-		resp_error(rs, 403, "role_not_permitted",
-		    "Your role is not permitted to do this.",
-		    json_pack("{s:s}", "role", role_name(cc->who.role)));
+		role_refused(s, &cc->who, rt, rs);	/* recorded (access.refused) */
 		return;
 	}
 	/* Counted whether or not the record exists: enumerating ids is

@@ -287,6 +287,29 @@ test_role_not_permitted_wrong_role() {
 	[ "$(db "SELECT count(*) FROM disclosures")" = "$n" ]
 }
 
+# A refusal by role is still a refusal: recorded in the signed ledger
+# (access.refused, reason role_not_permitted, the route's method and
+# pattern), durable before the 403, with nothing of the request's body.
+test_role_refusal_is_recorded_in_the_ledger() {
+	local last n
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
+	disclose agency:oakfield-primary FAM-319 oakfield-primary education_support \
+	    "$(jq -cn --arg c "$CHILD" --arg h "$HEALTH" '{child_name:$c, child_health_needs:$h}')"
+	expect 403 role_not_permitted && [ "$(jget .error.details.role)" = agency ] || return 1
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'access.refused'
+	    AND actor = 'agency:oakfield-primary' AND actor_role = 'agency'
+	    AND reason = 'role_not_permitted' AND object_id = 'POST /v1/disclosures'
+	    AND family_pseudonym IS NULL AND record_digest IS NULL")
+	[ "$n" = 1 ] || { echo "# $n access.refused entries after seq $last"; return 1; }
+	# Nothing of the body (family id, values, reason), there or in the API's view.
+	! db "SELECT * FROM ledger_entries WHERE seq > $last" |
+	    grep -q -F -e FAM-319 -e "$CHILD" -e "$HEALTH" -e "$REASON" || return 1
+	req auditor GET "/v1/ledger/entries?from=$((last + 1))&to=$((last + 1000))"
+	expect 200 &&
+	[ "$(jget '[.entries[] | select(.action == "access.refused" and .actor == "agency:oakfield-primary")] | length')" = 1 ] &&
+	! printf '%s' "$RESP" | grep -q -F -e FAM-319 -e "$CHILD" -e "$HEALTH" -e "$REASON"
+}
+
 test_schema_invalid_is_400_not_recorded() {
 	req staff POST /v1/disclosures '{"family_id":"FAM-312","agency_id":"oakfield-primary","purpose":"education_support","data":{}}'
 	expect 400 schema_invalid && jget '.error.details[].path' | grep -q reason
@@ -819,6 +842,7 @@ run test_special_category_leaves_with_article9_condition
 run test_send_status_is_special_category
 run test_shipped_profiles_give_art9_condition_wherever_special_fields_leave
 run test_role_not_permitted_wrong_role
+run test_role_refusal_is_recorded_in_the_ledger
 run test_schema_invalid_is_400_not_recorded
 run test_reason_of_only_white_space_is_schema_invalid
 run test_access_reason_of_only_white_space_is_refused

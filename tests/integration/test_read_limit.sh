@@ -82,11 +82,44 @@ test_access_limited_request_reads_too() {
 	expect 429 rate_limited
 }
 
-test_access_limited_zero_turns_it_off() {
+# Every refusal by role is an access.refused ledger entry (http.c), but a
+# certificate hammering a forbidden route must not grow the ledger faster
+# than reading does: entries are held per principal to the same 12:3, in a
+# bucket of their own. Past it: the same 403, counted instead of recorded
+# one by one (an access.refused_unrecorded entry by system, and the log).
+refused_entries() { db "SELECT count(*) FROM ledger_entries WHERE action = 'access.refused' AND actor = '$1'"; }
+
+test_access_limited_role_refusals_recorded_up_to_the_limit() {
 	local i
+	for i in 1 2 3 4 5 6; do
+		req agency:oakfield-primary POST /v1/disclosures "$DISCLOSE"
+		expect 403 role_not_permitted && error_shape_ok || return 1
+	done
+	[ "$(refused_entries agency:oakfield-primary)" = 3 ] || return 1
+	for i in $(seq 1 50); do
+		[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'access.refused_unrecorded' AND actor = 'system' AND reason LIKE 'role_not_permitted count=%'")" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "$i" -lt 50 ] && grep -q 'refusal limit: .* the newest by a agency certificate' "$TMP/gatewayd.log" &&
+	# its own bucket: reads untouched; other principals recorded
+	read_as agency:oakfield-primary "$ID" && expect 200 &&
+	req auditor POST /v1/disclosures "$DISCLOSE" && expect 403 role_not_permitted &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'access.refused' AND actor_role = 'auditor'")" = 1 ] &&
+	! db "SELECT * FROM ledger_entries WHERE action LIKE 'access.%'" | grep -q 'RL-FAM-1\|Limit Child'
+}
+
+test_access_limited_zero_turns_it_off() {
+	local i n
 	gw_stop || return 1
 	gw_start --read-limit 0 || return 1
 	for i in $(seq 1 10); do read_as staff "$ID"; expect 200 || return 1; done
+	# and every refusal by role is recorded one by one
+	n=$(refused_entries agency:oakfield-primary)
+	for i in $(seq 1 6); do
+		req agency:oakfield-primary POST /v1/disclosures "$DISCLOSE"
+		expect 403 role_not_permitted || return 1
+	done
+	[ "$(refused_entries agency:oakfield-primary)" = $((n + 6)) ]
 }
 
 test_access_limited_bad_values_refused() {
@@ -108,6 +141,7 @@ run test_access_limited_disclosures_never_limited
 run test_access_limited_reads_come_back_at_the_sustained_rate
 run test_access_limited_log_names_the_certificate_not_the_family
 run test_access_limited_request_reads_too
+run test_access_limited_role_refusals_recorded_up_to_the_limit
 run test_access_limited_zero_turns_it_off
 test_stops_cleanly() { gw_stop; }
 
