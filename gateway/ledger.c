@@ -782,6 +782,23 @@ out:
 }
 
 int
+ledger_leaves(struct ledger *l, int64_t first, size_t n, merkle_hash *out)
+{
+	int	rc;
+
+	pthread_rwlock_rdlock(&l->tree_lock);
+	if (first < 1 || (uint64_t)first - 1 > merkle_tree_size(l->tree) ||
+	    n > merkle_tree_size(l->tree) - ((uint64_t)first - 1))
+		rc = 1;
+	else if ((rc = merkle_tree_leaves(l->tree, (uint64_t)first - 1, n, out)) != 0)
+		log_errx("ledger: entries %lld..%lld: their stored leaf hashes are unreadable "
+		    "or differ from the tree; run gatewayctl ledger verify", (long long)first,
+		    (long long)first + (long long)n - 1);
+	pthread_rwlock_unlock(&l->tree_lock);
+	return rc;
+}
+
+int
 ledger_consistency(struct ledger *l, uint64_t size1, uint64_t size2, struct ledger_proof *p)
 {
 	int	rc = -1;

@@ -90,6 +90,12 @@ int	ledger_inclusion(struct ledger *, int64_t seq, uint64_t tree_size,
  * checkpoint's size). 0 ok; 1 out of range; -1 error. */
 int	ledger_consistency(struct ledger *, uint64_t size1, uint64_t size2,
 	    struct ledger_proof *);
+/* The leaf hashes the signed tree holds for entries first .. first + n - 1
+ * (the tree, not the leaf_hash column: blocks read back from the database
+ * are checked against the tree's kept hashes), into out; a caller
+ * recomputes an entry's leaf (ledger_leaf_hash) from its stored row and
+ * compares. 0 ok; 1 not all in the tree (yet); -1 unreadable or changed. */
+int	ledger_leaves(struct ledger *, int64_t first, size_t n, merkle_hash *out);
 /* Records a gateway event (actor "system") in its own writer job and waits
  * until it is durable. 0 or -1. */
 int	ledger_record_system(struct ledger *, const char *action, const char *object_id,

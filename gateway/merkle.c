@@ -356,6 +356,35 @@ merkle_tree_leaf(const struct merkle_tree *t, uint64_t index, merkle_hash out)
 	return rc;
 }
 
+int
+merkle_tree_leaves(const struct merkle_tree *t, uint64_t first, size_t n, merkle_hash *out)
+{
+	const merkle_hash	*leaves;
+	struct walk		*w = NULL;
+	uint64_t		 index;
+	int			 rc = 0;
+
+	if (first > t->size || n > t->size - first)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		index = first + i;
+		if (index >= t->tail_lo) {
+			memcpy(out[i], t->lv[0].h + (index - t->tail_lo) * MERKLE_HASH_LEN,
+			    MERKLE_HASH_LEN);
+			continue;
+		}
+		/* One walk: each block is read and checked once. */
+		if (w == NULL && (w = walk_new(t)) == NULL)
+			return -1;
+		if ((leaves = leaves_at(w, index)) == NULL)
+			rc = -1;
+		else
+			memcpy(out[i], leaves[0], MERKLE_HASH_LEN);
+	}
+	walk_free(w);
+	return rc;
+}
+
 /* Largest power of two strictly less than n (n >= 2). */
 static uint64_t
 split(uint64_t n)

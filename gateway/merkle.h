@@ -83,6 +83,10 @@ uint64_t		 merkle_tree_size(const struct merkle_tree *);
 int	merkle_tree_append(struct merkle_tree *, const merkle_hash leaf_hash);
 /* Leaf hash at index (< size). 0, or -1 if out of range or unreadable. */
 int	merkle_tree_leaf(const struct merkle_tree *, uint64_t index, merkle_hash out);
+/* The n leaf hashes from index first (first + n <= size) into out, each
+ * block read through the source once and checked. 0 or -1. */
+int	merkle_tree_leaves(const struct merkle_tree *, uint64_t first, size_t n,
+	    merkle_hash *out);
 /* Tree head MTH(D[0:size]) for any size <= current size. 0, or -1 (also
  * whenever a block read through the source fails or does not match). */
 int	merkle_tree_root(const struct merkle_tree *, uint64_t size, merkle_hash out);

@@ -1042,6 +1042,113 @@ copy_entry(const struct ledger_record *r, const unsigned char *leaf, struct entr
 	return 0;
 }
 
+/*
+ * The statement reads the ledger's rows as the ledger signed them: every
+ * row it uses is recomputed into its leaf (ledger_leaf_hash) and compared
+ * with the leaf the signed tree holds at that sequence number, not taken
+ * from the row (its columns, leaf_hash too, can be edited behind the
+ * gateway's back; the append-only trigger guards against mistakes only).
+ */
+struct signed_scan {
+	struct ledger		*l;
+	struct merkle_hasher	*hs;
+	int64_t			 next, to;	/* seq expected next; the last */
+	int64_t			 tree_first;	/* seq of tree[0] */
+	size_t			 tree_n;
+	merkle_hash		 tree[MERKLE_BLOCK];
+	int64_t			 bad_seq;	/* a row missing or not as signed */
+	int			 stopped;	/* by fn */
+	store_ledger_entry_fn	 fn;
+	void			*arg;
+};
+
+static int
+signed_row(const struct ledger_record *r, const unsigned char *stored_leaf, void *arg)
+{
+	struct signed_scan	*s = arg;
+	merkle_hash		 h;
+	size_t			 n;
+	int			 rc;
+
+	(void)stored_leaf;	/* a column like the others */
+	if (r->seq != s->next) {
+		s->bad_seq = s->next;	/* a row deleted, or its seq changed */
+		return -1;
+	}
+	if (s->tree_n == 0 || r->seq >= s->tree_first + (int64_t)s->tree_n) {
+		n = s->to - r->seq + 1 < MERKLE_BLOCK ? (size_t)(s->to - r->seq + 1) :
+		    MERKLE_BLOCK;
+		if ((rc = ledger_leaves(s->l, r->seq, n, s->tree)) != 0) {
+			if (rc == 1)
+				s->bad_seq = r->seq;	/* no such entry signed */
+			return -1;
+		}
+		s->tree_first = r->seq;
+		s->tree_n = n;
+	}
+	if (ledger_leaf_hash(s->hs, r, h) != 0)
+		return -1;
+	if (CRYPTO_memcmp(h, s->tree[r->seq - s->tree_first], 32) != 0) {
+		s->bad_seq = r->seq;
+		return -1;
+	}
+	s->next++;
+	if ((rc = s->fn(r, h, s->arg)) > 0)
+		s->stopped = 1;
+	return rc;
+}
+
+/* Calls fn for the entries from .. to (all in the tree), each checked
+ * against the signed tree and given with its leaf hash; fn returns 0 to go
+ * on, 1 to stop, -1 to fail. 0 ok; 1 an entry is missing or differs from
+ * what the ledger signed (its seq in *bad_seq); -1 error. */
+static int
+signed_entries(struct ledger *l, struct store_conn *c, int64_t from, int64_t to,
+    store_ledger_entry_fn fn, void *arg, int64_t *bad_seq)
+{
+	struct signed_scan	*s;
+	int			 rc;
+
+	*bad_seq = 0;
+	if (from < 1 || to < from)
+		return 0;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	if ((s->hs = merkle_hasher_new()) == NULL) {
+		free(s);
+		return -1;
+	}
+	s->l = l;
+	s->next = from;
+	s->to = to;
+	s->fn = fn;
+	s->arg = arg;
+	rc = store_ledger_entries(c, from, to, signed_row, s);
+	if (rc == 0 && !s->stopped && s->next != to + 1)
+		s->bad_seq = s->next;	/* rows missing at the end */
+	*bad_seq = s->bad_seq;
+	if (s->bad_seq != 0)
+		rc = 1;
+	merkle_hasher_free(s->hs);
+	free(s);
+	return rc;
+}
+
+/* Whether one row is the entry the tree signed at its seq: 1 yes, 0 no
+ * (or no such entry signed), -1 error. */
+static int
+entry_signed(struct ledger *l, struct merkle_hasher *hs, const struct ledger_record *r)
+{
+	merkle_hash	h, signed_leaf;
+	int		rc;
+
+	if ((rc = ledger_leaves(l, r->seq, 1, &signed_leaf)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (ledger_leaf_hash(hs, r, h) != 0)
+		return -1;
+	return CRYPTO_memcmp(h, signed_leaf, 32) == 0;
+}
+
 static int
 one_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 {
@@ -1050,20 +1157,25 @@ one_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	return copy_entry(r, leaf, arg) == 0 ? 1 : -1;
 }
 
-/* Whether the entry at seq is the signed record of a row: its action,
- * actor and object as given, its digest the row's (recomputed). 1 yes, 0
- * no (or no such entry), -1 a read error. */
+/* Whether the entry at seq is the signed record of a row: the entry as
+ * the tree signed it, its action, actor and object as given, its digest
+ * the row's (recomputed). 1 yes, 0 no (or no such entry, or one that is
+ * not as signed), -1 a read error. */
 static int
-entry_vouches(struct store_conn *c, int64_t seq, const char *action, const char *actor,
-    const char *object_id, const unsigned char digest[32])
+entry_vouches(struct ledger *l, struct store_conn *c, int64_t seq, const char *action,
+    const char *actor, const char *object_id, const unsigned char digest[32])
 {
 	struct entry_copy	e;
-	int			ok;
+	int64_t			bad;
+	int			ok, rc;
 
 	memset(&e, 0, sizeof(e));
-	if (store_ledger_entries(c, seq, seq, one_entry, &e) != 0) {
+	if ((rc = signed_entries(l, c, seq, seq, one_entry, &e, &bad)) != 0) {
 		free(e.strs);
-		return -1;
+		if (rc == 1)
+			log_errx("ledger entry #%lld does not match the signed ledger",
+			    (long long)bad);
+		return rc == 1 ? 0 : -1;
 	}
 	ok = e.strs != NULL && e.r.seq == seq && e.r.e.record_digest != NULL &&
 	    memcmp(e.r.e.record_digest, digest, 32) == 0 &&
@@ -1074,15 +1186,16 @@ entry_vouches(struct store_conn *c, int64_t seq, const char *action, const char 
 	return ok;
 }
 
-/* The entry at seq as statement JSON, or NULL. */
+/* The entry at seq as statement JSON, as the tree signed it, or NULL. */
 static json_t *
-entry_at(struct store_conn *c, int64_t seq)
+entry_at(struct ledger *l, struct store_conn *c, int64_t seq)
 {
 	struct entry_copy	e;
 	json_t			*j;
+	int64_t			bad;
 
 	memset(&e, 0, sizeof(e));
-	if (store_ledger_entries(c, seq, seq, one_entry, &e) != 0 || e.strs == NULL) {
+	if (signed_entries(l, c, seq, seq, one_entry, &e, &bad) != 0 || e.strs == NULL) {
 		free(e.strs);
 		return NULL;
 	}
@@ -1195,6 +1308,8 @@ struct consent_check {
 	int			 open_ended;	/* recorded without an expiry */
 	int			 limited;	/* a consent.limited entry gave the row's */
 	int			 differs;	/* an entry the row does not match */
+	struct ledger		*l;
+	struct merkle_hasher	*hs;
 };
 
 /* Whether d is the digest consent_digest() gives r with status and ct. 1
@@ -1230,6 +1345,10 @@ consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *ar
 	int			 v;
 
 	(void)leaf;
+	if ((v = entry_signed(k->l, k->hs, r)) != 1) {
+		k->differs = 1;
+		return v == -1 ? -1 : 0;
+	}
 	if (strcmp(r->e.action, "consent.recorded") == 0) {
 		then.withdrawn_us = 0;
 		if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
@@ -1279,7 +1398,16 @@ consent_vouched(struct records_ctx *x, const struct consent_row *cr)
 		return -1;
 	k.ev = ev;
 	k.why = why;
-	rc = store_object_entries(x->c, cr->family_pseudonym, cr->id, consent_entry, &k);
+	/* The entries are found by their stored columns; each is used only
+	 * if it is as the tree signed it (entry_signed): a digest edited in
+	 * the row to fit an edited date differs from its leaf. */
+	if ((k.hs = merkle_hasher_new()) == NULL)
+		rc = -1;
+	else {
+		k.l = x->gw->ledger;
+		rc = store_object_entries(x->c, cr->family_pseudonym, cr->id, consent_entry, &k);
+		merkle_hasher_free(k.hs);
+	}
 	free(ev);
 	free(why);
 	if (rc != 0)
@@ -1355,6 +1483,134 @@ add_record(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	return json_array_append_new(x->records, rec) == 0 ? 0 : -1;
 }
 
+/*
+ * The family's records of the period, found from what the ledger signed.
+ * The family_pseudonym and time_us columns of ledger_entries are copies of
+ * what each entry's leaf hashes: choosing rows by them (as the index on both
+ * invites) let one edited column, the append-only trigger dropped for a
+ * moment, leave a record out ("no record of this family within the
+ * period", or a record pushed out of the period) in a statement that still
+ * verified, each entry it cites being genuine. So:
+ *
+ * - time_us never decreases with seq (ledger_append), so the period is one
+ *   run of sequence numbers; its ends are found by binary search over the
+ *   stored times, which may be edited: the search is a guess to be checked;
+ * - every row of the run and the row either side of it is read, its leaf
+ *   recomputed and compared with the signed tree's (signed_entries): a row
+ *   that differs or is missing refuses the statement (409);
+ * - the run is complete when the row before it is entry 1 or, as signed,
+ *   earlier than the period, and the row after it is the tree's last or, as
+ *   signed, later: a guess led astray by an edited time outside the run
+ *   fails that and refuses too;
+ * - the family and the period are then matched on the checked content.
+ *
+ * So every entry of the period is read and hashed, whoever it concerns
+ * (about a microsecond each, one block of 256 tree leaves read per 256): a
+ * statement is rare, after a quorum of trustees, and that is affordable.
+ * Entries newer than the tree (committed this instant, the commit hook yet
+ * to run) came after the approval that ends the period and are not read.
+ */
+struct period_scan {
+	struct records_ctx	*x;
+	int64_t			 from_us, to_us;
+	int64_t			 first_time, last_time;	/* signed, of the run read */
+	int			 any;
+};
+
+static int
+period_row(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct period_scan	*ps = arg;
+
+	if (!ps->any)
+		ps->first_time = r->time_us;
+	ps->any = 1;
+	ps->last_time = r->time_us;
+	if (r->e.family_pseudonym == NULL ||
+	    strcmp(r->e.family_pseudonym, ps->x->rq->family_pseudonym) != 0 ||
+	    r->time_us < ps->from_us || r->time_us > ps->to_us)
+		return 0;
+	return add_record(r, leaf, ps->x);
+}
+
+/* The first seq in 1 .. n + 1 whose stored time is >= t (after: > t),
+ * exact while stored times do not decrease with seq. 0, 1 a row is
+ * missing, -1 error. */
+static int
+seq_by_time(struct store_conn *c, int64_t n, int64_t t, int after, int64_t *seq)
+{
+	int64_t	lo = 1, hi = n + 1, mid, tm;
+	int	rc;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((rc = store_ledger_time(c, mid, &tm)) != 0)
+			return rc;
+		if (after ? tm > t : tm >= t)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*seq = lo;
+	return 0;
+}
+
+/* Adds the family's records of from_us .. to_us to x->records. 0, or -1
+ * with x->failed set as add_record does (3 also when an entry is not as
+ * the ledger signed it). */
+static int
+period_records(struct records_ctx *x, int64_t from_us, int64_t to_us)
+{
+	struct period_scan	 ps = { x, from_us, to_us, 0, 0, 0 };
+	int64_t			 n, tail, tail_time, lo, hi, first, last, bad = 0;
+	uint64_t		 size = ledger_size(x->gw->ledger);
+	int			 rc;
+
+	if (store_ledger_tail(x->c, &tail, &tail_time) != 0)
+		return -1;
+	n = (uint64_t)tail < size ? tail : (int64_t)size;
+	if (n < 1 || from_us > to_us)
+		return 0;
+	if ((rc = seq_by_time(x->c, n, from_us, 0, &lo)) != 0 ||
+	    (rc = seq_by_time(x->c, n, to_us, 1, &hi)) != 0) {
+		if (rc == 1)
+			goto missing;
+		return -1;
+	}
+	hi--;		/* the last seq stored within the period */
+	first = lo > 1 ? lo - 1 : 1;
+	last = hi < n ? hi + 1 : n;
+	if (first > last) {	/* times out of order: read between them */
+		int64_t	t = first;
+
+		first = last;
+		last = t;
+	}
+	rc = signed_entries(x->gw->ledger, x->c, first, last, period_row, &ps, &bad);
+	if (rc != 0) {
+		if (rc == 1)
+			goto missing;
+		return -1;
+	}
+	if ((first > 1 && ps.first_time >= from_us) || (last < n && ps.last_time <= to_us)) {
+		log_errx("request %s: the ledger's stored times do not match its signed entries "
+		    "(#%lld..#%lld read): no statement is issued", x->rq->id, (long long)first,
+		    (long long)last);
+		x->failed = 3;
+		return -1;
+	}
+	return 0;
+missing:
+	if (bad != 0)
+		log_errx("request %s: ledger entry #%lld does not match the signed ledger: no "
+		    "statement is issued", x->rq->id, (long long)bad);
+	else
+		log_errx("request %s: a ledger entry is missing: no statement is issued",
+		    x->rq->id);
+	x->failed = 3;
+	return -1;
+}
+
 /* The statement's body: the request, its approvals and the records. NULL
  * on error, *why saying which: 2 the period holds too many records, 3 the
  * stored decisions do not make a quorum or a record differs from what the
@@ -1397,14 +1653,15 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 		int		v;
 
 		v = store_request_digest(rq, dig) != 0 ? -1 :
-		    entry_vouches(c, rq->ledger_seq, "request.filed", NULL, rq->id, dig);
+		    entry_vouches(gw->ledger, c, rq->ledger_seq, "request.filed", NULL, rq->id,
+		    dig);
 		/* A decision row is vouched for by the entry it names: that
 		 * trustee's approval or refusal of this request, with the digest
 		 * the row keeps (a forged row names no such entry). */
 		for (i = 0; v == 1 && i < nd; i++)
-			v = entry_vouches(c, d[i].ledger_seq, strcmp(d[i].decision, "approve") == 0 ?
-			    "request.approved" : "request.refused", d[i].trustee, rq->id,
-			    d[i].record_digest);
+			v = entry_vouches(gw->ledger, c, d[i].ledger_seq,
+			    strcmp(d[i].decision, "approve") == 0 ? "request.approved" :
+			    "request.refused", d[i].trustee, rq->id, d[i].record_digest);
 		if (v != 1) {
 			if (v == 0) {
 				log_errx("request %s: the request or one of its decisions does "
@@ -1438,7 +1695,7 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 		if (strcmp(d[i].decision, "approve") != 0)
 			continue;
 		/* Dated by its ledger entry: the signed record of the decision. */
-		e = entry_at(c, d[i].ledger_seq);
+		e = entry_at(gw->ledger, c, d[i].ledger_seq);
 		a = e == NULL ? NULL : json_pack("{s:s, s:O, s:o}", "trustee", d[i].trustee,
 		    "decided_at", json_object_get(e, "time"), "ledger", e);
 		if (a == NULL || json_array_append_new(approvals, a) != 0) {
@@ -1480,11 +1737,11 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	    "fields", asked, "record_kinds", kinds,
 	    "period", "from", rq->period_from, "to", rq->period_to,
 	    "do_not_notify", rq->do_not_notify, "quorum", rq->quorum,
-	    "ledger", entry_at(c, rq->ledger_seq),
+	    "ledger", entry_at(gw->ledger, c, rq->ledger_seq),
 	    "approvals", approvals, "records", x.records, "issued_to", who->id);
 	json_decref(kinds);
 	if (body == NULL || x.fields == NULL || asked == NULL ||
-	    store_family_entries(c, rq->family_pseudonym, from_us, to_us, add_record, &x) != 0) {
+	    period_records(&x, from_us, to_us) != 0) {
 		*why = x.failed;
 		json_decref(body);
 		body = NULL;
@@ -1545,7 +1802,7 @@ entry_at_seq(struct gateway *gw, int64_t seq)
 
 	if ((c = store_read_begin(gw->store)) == NULL)
 		return NULL;
-	e = entry_at(c, seq);
+	e = entry_at(gw->ledger, c, seq);
 	store_read_end(gw->store, c);
 	return e;
 }

@@ -181,6 +181,9 @@ struct ledger_checkpoint_row {
 };
 /* Highest seq and its time; both 0 for an empty ledger. 0 or -1. */
 int	store_ledger_tail(struct store_conn *, int64_t *seq, int64_t *time_us);
+/* The stored time_us of entry seq (a column, not what the ledger signed).
+ * 0 found, 1 no such entry, -1 error. */
+int	store_ledger_time(struct store_conn *, int64_t seq, int64_t *time_us);
 /* Inserts one entry (writer job). 0 or -1. */
 int	store_ledger_insert(struct store_conn *, const struct ledger_record *,
 	    const unsigned char leaf_hash[32]);
@@ -969,9 +972,6 @@ int	store_trustee_notice_insert(struct store_conn *, const char *request_id,
 int	store_requests_count(struct store_conn *, const char *state, int64_t *count);
 /* Requests approved before before_us and still not closed: 0 and *count, or -1. */
 int	store_requests_approved_before(struct store_conn *, int64_t before_us, int64_t *count);
-/* The family's ledger entries with from_us <= time_us <= to_us, by seq. */
-int	store_family_entries(struct store_conn *, const char *pseudonym, int64_t from_us,
-	    int64_t to_us, store_ledger_entry_fn fn, void *arg);
 /* The family's ledger entries about object_id (whatever their time), by
  * seq: every signed event of one record. 0 or -1. */
 int	store_object_entries(struct store_conn *, const char *pseudonym, const char *object_id,

@@ -44,6 +44,23 @@ store_ledger_tail(struct store_conn *c, int64_t *seq, int64_t *time_us)
 }
 
 int
+store_ledger_time(struct store_conn *c, int64_t seq, int64_t *time_us)
+{
+	static const char	 sql[] = "SELECT time_us FROM ledger_entries WHERE seq = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, seq) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*time_us = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
 store_ledger_insert(struct store_conn *c, const struct ledger_record *r,
     const unsigned char leaf_hash[32])
 {

@@ -804,24 +804,6 @@ each_entry(struct store_conn *c, sqlite3_stmt *st, store_ledger_entry_fn fn, voi
 }
 
 int
-store_family_entries(struct store_conn *c, const char *pseudonym, int64_t from_us,
-    int64_t to_us, store_ledger_entry_fn fn, void *arg)
-{
-	static const char	*sql = "SELECT seq, time_us, actor, actor_role, action, "
-	    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
-	    "WHERE family_pseudonym = ? AND time_us >= ? AND time_us <= ? ORDER BY seq";
-	sqlite3_stmt		*st;
-
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (store_bind_opt_text(st, 1, pseudonym) ||
-	    sqlite3_bind_int64(st, 2, from_us) ||
-	    sqlite3_bind_int64(st, 3, to_us))
-		return store_bind_failed(c, st);
-	return each_entry(c, st, fn, arg);
-}
-
-int
 store_object_entries(struct store_conn *c, const char *pseudonym, const char *object_id,
     store_ledger_entry_fn fn, void *arg)
 {

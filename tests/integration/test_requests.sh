@@ -965,6 +965,50 @@ test_statement_refused_when_a_consent_date_was_edited() {
 	consent_edit "UPDATE consents SET withdrawn_us = $withdrawn WHERE id='$gone'"
 	expect 200
 }
+# A ledger row edited while the gateway runs, its append-only trigger
+# dropped for the edit and put back (the ledger's signature covers the row,
+# the trigger only guards against mistakes). The statement selects the
+# family's entries by the signed content, not by the stored columns: an
+# entry no longer matching the signed tree stops the statement rather than
+# leaving the family's record out of it ("no record within the period"),
+# and the same statement is issued again once the row is put back.
+# ledger_edit SQL-SET-CLAUSE: applies it to the rows of $DISCLOSURE's ledger
+# entries, the trigger dropped and recreated around it.
+ledger_edit() {
+	sqlite3 "$GW_DB" "BEGIN; DROP TRIGGER ledger_entries_append_only_update;
+	    UPDATE ledger_entries SET $1 WHERE object_id='$DISCLOSURE' AND family_pseudonym IS NOT NULL;
+	    CREATE TRIGGER ledger_entries_append_only_update BEFORE UPDATE ON ledger_entries
+	    BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END; COMMIT;"
+}
+statement_after_edit() { # SET-CLAUSE RESTORE-CLAUSE
+	local n
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$DISCLOSURE' AND family_pseudonym IS NOT NULL")
+	[ "$n" -ge 1 ] && ledger_edit "$1" || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	ledger_edit "$2" || return 1
+	expect 409 record_integrity_failed && error_shape_ok || {
+		echo "# $STATUS, $(jget '.statement.records | length') records"; return 1; }
+	grep -q "request $RID: ledger entry #[0-9]* does not match the signed ledger" "$TMP/gatewayd.log" ||
+	    grep -q "request $RID: the ledger's stored times do not match its signed entries" "$TMP/gatewayd.log" ||
+	    return 1
+	! grep -q -F "$(db "SELECT family_pseudonym FROM requests WHERE id='$RID'")" "$TMP/gatewayd.log" || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 && [ "$(jget '[.statement.records[] | select(.record_id == "'"$DISCLOSURE"'")] | length')" = 1 ] ||
+	    return 1
+	cp "$TMP/resp" "$TMP/restored.json"
+	"$GATEWAYCTL" statement verify "$TMP/restored.json" --key "$GW_DATA/ledger.pub" >/dev/null 2>&1
+}
+test_statement_refused_when_a_ledger_row_was_edited() {
+	statement_after_edit \
+	    "family_pseudonym = CASE substr(family_pseudonym, 1, 1) WHEN '0' THEN '1' ELSE '0' END || substr(family_pseudonym, 2)" \
+	    "family_pseudonym = (SELECT family_pseudonym FROM requests WHERE id='$RID')"
+}
+# An entry's time moved before the period (and so out of it): the row no
+# longer matches the signed tree.
+test_statement_refused_when_an_entry_was_moved_out_of_the_period() {
+	statement_after_edit "time_us = time_us - 2 * 366 * 86400000000" \
+	    "time_us = time_us + 2 * 366 * 86400000000"
+}
 test_requests_survive_restart_and_gauge() {
 	gw_stop || return 1
 	start || return 1
@@ -1072,6 +1116,8 @@ run test_statement_refused_when_the_approval_was_forged
 run test_statement_cut_to_the_interest_at_issue
 run test_statement_refused_when_a_decision_is_forged
 run test_statement_refused_when_a_consent_date_was_edited
+run test_statement_refused_when_a_ledger_row_was_edited
+run test_statement_refused_when_an_entry_was_moved_out_of_the_period
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
 run test_statement_without_pinned_key_is_unverified

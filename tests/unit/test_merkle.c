@@ -632,6 +632,38 @@ test_sourced_tree_refuses_a_changed_or_unreadable_block(void **state)
 	free(a.lv);
 }
 
+/* A run of leaves across block edges and into the in-memory tail, each
+ * block read once; a changed leaf in a block read fails the call, and a
+ * run past the tree's size is refused. */
+static void
+test_sourced_tree_gives_a_run_of_leaves(void **state)
+{
+	struct merkle_tree	*full, *t;
+	const uint64_t		 N = 3 * MERKLE_BLOCK + 40;
+	struct array_src	 a = { counter_leaves(N, &full), N, 0, 0 };
+	merkle_hash		*out;
+
+	(void)state;
+	assert_non_null(out = calloc(N, sizeof(*out)));
+	t = sourced_tree(&a);
+	assert_int_equal(merkle_tree_leaves(t, 200, N - 200, out), 0);
+	assert_memory_equal(out, a.lv + 200, (N - 200) * MERKLE_HASH_LEN);
+	assert_int_equal(a.reads, 3);		/* blocks 0, 1 and 2, once each */
+	assert_int_equal(merkle_tree_leaves(full, 0, N, out), 0);
+	assert_memory_equal(out, a.lv, N * MERKLE_HASH_LEN);
+	assert_int_equal(merkle_tree_leaves(t, N - 5, 5, out), 0);
+	assert_int_equal(merkle_tree_leaves(t, N, 0, out), 0);
+	assert_int_equal(merkle_tree_leaves(t, N - 5, 6, out), -1);
+	assert_int_equal(merkle_tree_leaves(t, N + 1, 0, out), -1);
+	a.lv[MERKLE_BLOCK + 3][0] ^= 1;
+	assert_int_equal(merkle_tree_leaves(t, MERKLE_BLOCK, 10, out), -1);
+	assert_int_equal(merkle_tree_leaves(t, 0, 10, out), 0);
+	merkle_tree_free(t);
+	merkle_tree_free(full);
+	free(a.lv);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -652,6 +684,7 @@ main(void)
 		cmocka_unit_test(test_sourced_tree_matches_the_full_tree),
 		cmocka_unit_test(test_sourced_tree_memory_does_not_grow_with_the_leaves),
 		cmocka_unit_test(test_sourced_tree_refuses_a_changed_or_unreadable_block),
+		cmocka_unit_test(test_sourced_tree_gives_a_run_of_leaves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
