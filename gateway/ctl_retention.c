@@ -167,7 +167,8 @@ run(int argc, char **argv)
 	}
 	if (retention_sweep(&gw, as_of, "gatewayctl", &sum) == 0) {
 		printf("retention as of %s: %lld families looked at, %lld expired (keys "
-		    "destroyed), %lld held by a legal hold, %lld kept for an unknown interest\n",
+		    "destroyed), %lld held by a legal hold or a safeguarding obligation, %lld "
+		    "kept for an unknown interest\n",
 		    store_time_fmt(as_of, t), (long long)sum.families, (long long)sum.expired,
 		    (long long)sum.held, (long long)sum.unknown);
 		rc = 0;

@@ -4,7 +4,12 @@
  * family's data key is destroyed (retention_erase(): crypto-erasure), so
  * every personal field sealed under it is gone while the rows and the
  * ledger still verify. Refused with 409 legal_hold while a legal hold (an
- * open police or court request, litigation) applies. The reason is kept
+ * open police or court request, litigation) applies, and with 409
+ * safeguarding_in_progress while a safeguarding obligation is still being
+ * met (retention.h erasure_verdict: a family notification held under an
+ * override, or an unacknowledged delivery of a disclosure made under an
+ * override or on legal_obligation; Art 17(3)(b)); each refusal is a
+ * "family.erasure_refused" ledger entry with its code. The reason is kept
  * only as its SHA-256 digest: its text would be personal data outliving
  * the key it is about. "key_purge" says whether the key's bytes are gone
  * from the write-ahead log too ("done") or will be once a reader holding
@@ -78,6 +83,18 @@ erase(struct request *r, struct response *rs)
 		resp_error(rs, 409, "legal_hold",
 		    "A legal hold applies to this family's records: they cannot be erased until "
 		    "it is released. Ask the trustees.", NULL);
+		return;
+	case 4:
+		/* A referral (or any disclosure under an override or a legal
+		 * obligation) not yet acknowledged by its agency, or a family
+		 * notification a safeguarding lead holds: destroying the key
+		 * would stop the one and end the other without a lift. Staff
+		 * alone call this; no disclosure, agency or count is named, and
+		 * nothing is written for the family (its export and
+		 * notifications are as before the attempt). */
+		resp_error(rs, 409, "safeguarding_in_progress",
+		    "A safeguarding obligation about this family is still being met: the records "
+		    "cannot be erased until it is. Ask the safeguarding lead.", NULL);
 		return;
 	default:
 		resp_error(rs, 503, "store_unavailable", "Nothing was erased. Try again.", NULL);

@@ -5,8 +5,10 @@
  * a read connection, judges each with retention_verdict(), and destroys
  * the keys of those past retention in writer jobs of up to SWEEP_BATCH
  * families. Each job judges its families again on the write connection
- * (a disclosure may have arrived since) and asks store_legal_hold_active()
- * before vault_destroy(); each destruction leaves a family_erasures mark
+ * (a disclosure may have arrived since) and judges what stands in the way
+ * (store_erasure_obstacles(), erasure_verdict(): a legal hold, or a
+ * safeguarding obligation still being met) before vault_destroy(), as
+ * erasure on request does; each destruction leaves a family_erasures mark
  * and a "family.expired" ledger entry with the family's pseudonym only.
  * After a batch that destroyed anything the write-ahead log is truncated,
  * so no page image still holding a wrapped key survives there; while a
@@ -303,15 +305,17 @@ batch_job(struct store_conn *c, void *arg)
 
 	j->expired = j->held = 0;
 	for (i = 0; i < j->n; i++) {
-		struct recheck	r = { .periods = periods_of(j->gw), .as_of_us = j->as_of_us };
+		struct recheck		r = { .periods = periods_of(j->gw),
+					    .as_of_us = j->as_of_us };
+		struct erasure_obstacles o;
 
 		if (store_retention_family(c, j->v[i], recheck_cb, &r) != 0)
 			return -1;
 		if (!r.seen || r.v != RETENTION_EXPIRED)
 			continue;	/* erased meanwhile, or a new record */
-		if ((rc = store_legal_hold_active(c, j->v[i])) == -1)
+		if (store_erasure_obstacles(c, j->v[i], &o) == -1)
 			return -1;
-		if (rc == 1) {
+		if (erasure_verdict(&o) != ERASURE_ALLOWED) {
 			j->held++;
 			continue;
 		}
@@ -478,6 +482,9 @@ static int
 erase_job(struct store_conn *c, void *arg)
 {
 	struct erase_job	*j = arg;
+	struct erasure_obstacles o;
+	struct ledger_entry	 e;
+	enum erasure_verdict	 v;
 	int64_t			 now = store_now_us();
 	int			 rc;
 
@@ -489,9 +496,22 @@ erase_job(struct store_conn *c, void *arg)
 		j->outcome = 2;
 		return -1;
 	}
-	if ((rc = store_legal_hold_active(c, j->pseudonym)) != 0) {
-		j->outcome = rc == 1 ? 3 : -1;
+	if (store_erasure_obstacles(c, j->pseudonym, &o) == -1) {
+		j->outcome = -1;
 		return -1;
+	}
+	if ((v = erasure_verdict(&o)) != ERASURE_ALLOWED) {
+		/* Refused: recorded (committed), nothing destroyed. The code
+		 * only: not which hold, not which disclosure. */
+		e = (struct ledger_entry){ .actor = j->who->id,
+		    .actor_role = role_name(j->who->role), .action = "family.erasure_refused",
+		    .family_pseudonym = j->pseudonym, .reason = erasure_verdict_code(v) };
+		if (ledger_append(j->gw->ledger, c, &e, NULL, NULL) == -1) {
+			j->outcome = -1;
+			return -1;
+		}
+		j->outcome = v == ERASURE_LEGAL_HOLD ? 3 : 4;
+		return 0;
 	}
 	rc = destroy_family(j->gw, c, j->pseudonym, j->who, "erased", j->ground,
 	    j->reason_digest, now, now, &j->seq);
@@ -508,8 +528,12 @@ retention_erase(struct gateway *gw, const char *pseudonym, const struct principa
 				    .ground = ground, .reason_digest = reason_digest, .outcome = -1 };
 	int			pending;
 
+	/* A refusal (3, 4) commits its ledger entry: a failed commit is a
+	 * failure (nothing recorded; asked again, it is). */
 	if (writer_submit(gw->writer, erase_job, &j) != 0)
-		return j.outcome == 0 ? -1 : j.outcome;
+		return j.outcome == 0 || j.outcome >= 3 ? -1 : j.outcome;
+	if (j.outcome != 0)
+		return j.outcome;	/* refused, and recorded */
 	pending = purge_wal(gw);
 	if (seq != NULL)
 		*seq = j.seq;

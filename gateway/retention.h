@@ -82,6 +82,40 @@ struct retention_periods {
 enum retention_verdict retention_verdict(const struct retention_anchor *a, size_t n,
 		    const struct retention_periods *p, int64_t as_of_us, int64_t *until_us);
 
+/*
+ * What stands between a family and the destruction of its data key, read
+ * in the writer job that would destroy it (store_erasure_obstacles()).
+ * A safeguarding obligation still being met: a family notification held
+ * under a safeguarding override that no safeguarding lead has lifted (an
+ * overdue one too: a hold past its review date is held until a lead lifts
+ * or reviews it), or a delivery the agency has not acknowledged (pending,
+ * push or pull, or a dead letter an operator can re-queue) of a
+ * disclosure made under an override or on legal_obligation. Destroying
+ * the key then would stop the referral reaching the agency (the push and
+ * the inbox need the key) and end the hold without a lead's lift (Policy
+ * Appendix 1 s2; UK GDPR Art 17(3)(b)).
+ */
+struct erasure_obstacles {
+	int	legal_hold;	/* store_legal_hold_active() */
+	int64_t	held_notices;	/* notifications held under an override */
+	int64_t	undelivered;	/* override/legal_obligation deliveries not acknowledged */
+};
+
+enum erasure_verdict {
+	ERASURE_ALLOWED = 0,
+	ERASURE_LEGAL_HOLD,	/* 409 legal_hold: which hold is not said */
+	ERASURE_SAFEGUARDING	/* 409 safeguarding_in_progress */
+};
+
+/* Whether the family's key may be destroyed now (erasure on request and
+ * expiry alike). Pure. A legal hold is named first: its reply says nothing
+ * of what else there is. */
+enum erasure_verdict erasure_verdict(const struct erasure_obstacles *);
+
+/* The ledger's reason code of a refused verdict ("legal_hold",
+ * "safeguarding_in_progress"), or NULL for ERASURE_ALLOWED. Pure. */
+const char	*erasure_verdict_code(enum erasure_verdict);
+
 struct gateway;
 struct principal;
 
@@ -89,7 +123,8 @@ struct principal;
 struct retention_summary {
 	int64_t	families;	/* with a live key, looked at */
 	int64_t	expired;	/* keys destroyed now */
-	int64_t	held;		/* past retention but under a legal hold */
+	int64_t	held;		/* past retention but under a legal hold or a
+				 * safeguarding obligation (erasure_verdict) */
 	int64_t	unknown;	/* kept: an interest no profile names */
 };
 
@@ -104,7 +139,10 @@ int	retention_sweep(struct gateway *, int64_t as_of_us, const char *via,
 
 /* Erasure on request (Art 17) of the family with this pseudonym, by who,
  * on ground, with the digest of the staff member's reason. 0 erased; 1 no
- * such family; 2 already erased or expired; 3 a legal hold applies; -1.
+ * such family; 2 already erased or expired; 3 a legal hold applies; 4 a
+ * safeguarding obligation is still being met (erasure_verdict); -1. A
+ * refusal (3, 4) is a "family.erasure_refused" ledger entry (actor, the
+ * pseudonym, the verdict's code; nothing else).
  * Once erased, *purge_pending (may be NULL) is 1 when the write-ahead log
  * could not be truncated yet (a reader holds it), so the wrapped key's
  * bytes may still be there: the retention thread retries until it is. */

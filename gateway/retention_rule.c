@@ -3,6 +3,7 @@
  * no I/O header, no allocation; the profiles are reached through a
  * callback so that tests can hand it any table of periods. A refused
  * disclosure never reaches the callback: it has a period of its own.
+ * erasure_verdict(): whether anything stops a family's key being destroyed.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,4 +44,27 @@ retention_verdict(const struct retention_anchor *a, size_t n,
 	if (until_us != NULL)
 		*until_us = n == 0 ? INT64_MIN : until;
 	return v;
+}
+
+enum erasure_verdict
+erasure_verdict(const struct erasure_obstacles *o)
+{
+	if (o->legal_hold)
+		return ERASURE_LEGAL_HOLD;
+	if (o->held_notices > 0 || o->undelivered > 0)
+		return ERASURE_SAFEGUARDING;
+	return ERASURE_ALLOWED;
+}
+
+const char *
+erasure_verdict_code(enum erasure_verdict v)
+{
+	switch (v) {
+	case ERASURE_LEGAL_HOLD:
+		return "legal_hold";
+	case ERASURE_SAFEGUARDING:
+		return "safeguarding_in_progress";
+	default:
+		return NULL;
+	}
 }

@@ -504,16 +504,27 @@ int	store_breaches_overdue(struct store_conn *, int64_t now_us, int64_t deadline
 	    int64_t *count);
 
 /* store_retention.c: legal holds, erasure marks, what retention looks at. */
+/* An erased family's held notifications (a request's do_not_notify; a
+ * safeguarding override's only when the erasure journal makes an erasure
+ * again: erasure and expiry are refused while one is held) can never be
+ * sent: each becomes 'failed' and is passed to fn (its disclosure or
+ * request id). Count, or -1. */
+int	store_holds_end_for_family(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const char *, void *), void *arg);
 /* Whether a legal hold applies to the family now: 1 held, 0 not, -1 error.
  * The one definition of "held": an open police or court request (awaiting
  * approval or approved, not refused or closed), or an open legal_holds row
- * (litigation). Erasure and expiry both ask it inside their writer job. */
-/* An erased family's held notifications (a safeguarding override's, a
- * request's do_not_notify) can never be sent: each becomes 'failed' and is
- * passed to fn (its disclosure or request id). Count, or -1. */
-int	store_holds_end_for_family(struct store_conn *, const char *pseudonym,
-	    int (*fn)(const char *, void *), void *arg);
+ * (litigation). */
 int	store_legal_hold_active(struct store_conn *, const char *pseudonym);
+/* What stands between the family and the destruction of its key
+ * (retention.h struct erasure_obstacles: the legal hold above, held
+ * safeguarding notifications, unacknowledged deliveries of disclosures
+ * made under an override or on legal_obligation). Erasure and expiry both
+ * read it inside their writer job and judge it with erasure_verdict().
+ * 0 or -1. */
+struct erasure_obstacles;
+int	store_erasure_obstacles(struct store_conn *, const char *pseudonym,
+	    struct erasure_obstacles *);
 /* Opens a hold (writer job): source "request" or "litigation", reference
  * non-personal (a request id or case reference). 0 or -1. */
 int	store_legal_hold_open(struct store_conn *, const char *id, const char *pseudonym,

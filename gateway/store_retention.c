@@ -44,6 +44,51 @@ store_legal_hold_active(struct store_conn *c, const char *pseudonym)
 }
 
 int
+store_erasure_obstacles(struct store_conn *c, const char *pseudonym,
+    struct erasure_obstacles *o)
+{
+	/*
+	 * Held notifications are few and reached through the state index; the
+	 * family's disclosures through theirs, each delivery by its key. Not
+	 * acknowledged: pending (push or pull), or a dead letter an operator
+	 * can re-queue (all but a consent withdrawal's: store_delivery_requeue).
+	 */
+	static const char	*sql = "SELECT "
+				    "(SELECT count(*) FROM notifications "
+				    "  WHERE state = 'held' AND family_pseudonym = ?1), "
+				    "(SELECT count(*) FROM disclosures x "
+				    "  JOIN deliveries d ON d.disclosure_id = x.id "
+				    "  WHERE x.family_pseudonym = ?1 AND x.decision = 'allowed' "
+				    "  AND (x.override_basis IS NOT NULL "
+				    "    OR x.article6 = 'legal_obligation') "
+				    "  AND (d.state = 'pending' OR (d.state = 'dead' "
+				    "    AND coalesce(d.dead_reason, '') <> '"
+				    DELIVERY_CONSENT_WITHDRAWN "')))";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = store_legal_hold_active(c, pseudonym)) == -1)
+		return -1;
+	o->legal_hold = rc;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		o->held_notices = sqlite3_column_int64(st, 0);
+		o->undelivered = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		log_errx("erasure obstacles: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_legal_hold_open(struct store_conn *c, const char *id, const char *pseudonym,
     const char *source, const char *reference, int64_t now_us, const char *by)
 {

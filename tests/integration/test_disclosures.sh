@@ -631,19 +631,26 @@ test_erased_family_is_never_notified() {
 	! received_ids | grep -qx "$id"
 }
 
-# An erased family's held notification can never be sent: it ends (failed,
-# family_erased, a ledger entry) rather than staying held, and counted
-# overdue, for ever.
-test_erasure_ends_held_notifications() {
-	local id held
+# A held notification ends only by a safeguarding lead's lift: the
+# family's erasure is refused while it is held (409
+# safeguarding_in_progress; the referral reaching social care and the
+# lift come first: test_retention
+# test_erasure_does_not_cancel_a_safeguarding_referral). Before, the
+# erasure ended it (failed, family_erased) without any lift. Nothing is
+# sent, nothing ends, and the refusal is a ledger entry with its code only.
+test_erasure_refused_while_a_notification_is_held() {
+	local id held p
 	disclose safeguarding_lead FAM-336 childrens-social-care safeguarding_referral '{"child_name":"x-336"}' "$(sch1_override)"
 	expect 201 && [ "$(jget .notification)" = held ] && id=$(jget .disclosure_id) || return 1
 	held=$(db "SELECT count(*) FROM notifications WHERE state = 'held'")
+	p=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$id'")
 	req staff POST /v1/families/FAM-336/erasure '{"ground":"objection","reason":"Family objected"}'
-	expect 200 || return 1
-	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = failed ] &&
-	[ "$(db "SELECT count(*) FROM notifications WHERE state = 'held'")" = $((held - 1)) ] &&
-	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = family_erased ] &&
+	expect 409 safeguarding_in_progress || return 1
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = held ] &&
+	[ "$(db "SELECT count(*) FROM notifications WHERE state = 'held'")" = "$held" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = 0 ] &&
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action='family.erasure_refused' AND family_pseudonym='$p'")" = safeguarding_in_progress ] &&
 	! received_ids | grep -qx "$id"
 }
 
@@ -867,7 +874,7 @@ run test_notification_retried_with_backoff
 run test_notification_unseal_failure_is_retried_not_failed
 run test_erased_family_is_never_notified
 run test_notification_after_withdrawal_says_delivery_stopped
-run test_erasure_ends_held_notifications
+run test_erasure_refused_while_a_notification_is_held
 run test_read_requires_access_reason
 run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable

@@ -23,6 +23,33 @@ ctl_run() { "$GATEWAYCTL" retention run --data "$GW_DATA" --profiles "$TMP/profi
 hold() { sqlite3 -cmd '.timeout 5000' "$GW_DB" "$1" >/dev/null; }
 erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-consent_withdrawn}\",\"reason\":\"Mother asked on the phone, Erasure-Marker-X2\"}"; }
 
+# An agency receiver (tests/tools/receiver.c), as test_delivery.sh starts
+# one: rcv_start PORT (0: any free one) presenting childrens-social-care's
+# server certificate; RCV_PID and RCV_PORT.
+RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
+rcv_start() {
+	local dir=$TMP/rcv
+	mkdir -p "$dir"; rm -f "$dir/port"
+	"$RECEIVER" --cert "$CERTS/agencies/childrens-social-care-server.crt" \
+		--key "$CERTS/agencies/childrens-social-care-server.key" --client-ca "$CERTS/ca.crt" \
+		--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
+		--port "$1" --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
+	RCV_PID=$!
+	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	[ -s "$dir/port" ] || { echo "# receiver did not start"; cat "$TMP/rcv.stderr"; return 1; }
+	RCV_PORT=$(cat "$dir/port")
+}
+rcv_stop() { kill -TERM "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; RCV_PID=""; }
+# wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
+wait_until() {
+	local end=$(( SECONDS + $1 * 3 ))
+	while [ "$SECONDS" -lt "$end" ]; do
+		[ "$(db "$2" 2>/dev/null)" = "$3" ] && return 0
+		sleep 0.1
+	done
+	[ "$(db "$2")" = "$3" ]
+}
+
 test_setup_families() {
 	# FAM-700: school record, consent withdrawn: everything past 1 day soon.
 	consent FAM-700 oakfield-primary education_support || return 1
@@ -214,6 +241,53 @@ test_erasure_refused_under_litigation_hold() {
 	erase FAM-712
 	expect 200
 }
+# Policy Appendix 1 s2 (a legal and moral obligation to report safety
+# concerns) and UK GDPR Art 17(3)(b): a safeguarding referral made under an
+# override is not cancelled by the family's erasure. While its delivery is
+# not acknowledged (social care's receiver is down) or its notification is
+# held (no safeguarding lead has lifted it), the erasure is refused 409
+# safeguarding_in_progress: the key stays, the push keeps being retried,
+# the refusal is a ledger entry without personal data and the family's
+# export still does not show the referral. Once social care has it and the
+# hold is lifted, the family is erased as before.
+test_erasure_does_not_cancel_a_safeguarding_referral() {
+	local did p n
+	rcv_start 0 && rcv_stop || return 1
+	gw_stop && gw_start --delivery-backoff 100:400 \
+	    --agency-url "childrens-social-care=https://127.0.0.1:$RCV_PORT/v1/disclosures" || return 1
+	disclose safeguarding_lead FAM-730 childrens-social-care safeguarding_referral \
+	    '{"child_name":"Ret Referral-Marker-C7"}' "$(sch1_override)"
+	expect 201 && [ "$(jget .notification)" = held ] && did=$(jget .disclosure_id) || return 1
+	p=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$did'")
+	wait_until 10 "SELECT attempts >= 1 AND last_error = 'connect_failed' FROM deliveries WHERE disclosure_id='$did'" 1 || return 1
+	erase FAM-730
+	expect 409 safeguarding_in_progress && error_shape_ok &&
+	! printf '%s' "$RESP" | grep -q -i -e childrens-social-care -e referral -e "$did" || return 1
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$p'")" = 0 ] &&
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$did'")" = held ] &&
+	[ "$(db "SELECT state IN ('pending', 'dead') AND coalesce(dead_reason, '') <> 'family_erased' FROM deliveries WHERE disclosure_id='$did'")" = 1 ] || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='family.erasure_refused' AND family_pseudonym='$p' AND reason='safeguarding_in_progress' AND object_id IS NULL")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='family.erased' AND family_pseudonym='$p'")" = 0 ] || return 1
+	# The family's export says nothing of it.
+	req staff GET /v1/families/FAM-730/subject-access "" -H 'X-Access-Reason: family asked'
+	expect 200 && [ "$(jget .records)" = available ] && [ "$(jget '.disclosures | length')" = 0 ] &&
+	! printf '%s' "$RESP" | grep -q -i -e "$did" -e childrens-social-care -e refus || return 1
+	# Social care's receiver is back: the referral reaches it. The hold is
+	# still in force, so the erasure is still refused.
+	rcv_start "$RCV_PORT" || return 1
+	wait_until 20 "SELECT state FROM deliveries WHERE disclosure_id='$did'" delivered || { rcv_stop; return 1; }
+	rcv_stop
+	erase FAM-730
+	expect 409 safeguarding_in_progress || return 1
+	req safeguarding_lead POST "/v1/overrides/$did/lift" '{"reason":"Social care has the referral; the family can be told"}'
+	expect 200 || return 1
+	erase FAM-730
+	expect 200 && [ "$(jget .status)" = erased ] &&
+	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE action='family.erasure_refused' AND family_pseudonym='$p'") &&
+	[ "$n" = 2 ]
+}
 test_ledger_verifies_after_erasure() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -250,5 +324,6 @@ run test_erasure_schema_enforced
 run test_erasure_refused_under_legal_hold
 run test_erasure_allowed_once_request_closed
 run test_erasure_refused_under_litigation_hold
+run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_ledger_verifies_after_erasure
 finish

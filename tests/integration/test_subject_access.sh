@@ -185,34 +185,51 @@ test_export_says_what_the_agency_received() {
 	sar FAM-500; expect 200	# (the next test reads this export's ledger_seq)
 }
 # Policy: "if Families Together believes that telling them ... might put
-# them or a child at risk of harm we will not tell them". Erasure (or
-# expiry) ends a hold nobody lifted, since nobody is left to tell; that is
-# no lift: the export made after it still leaves out a safeguarding
-# referral held under an override and a do_not_notify police request, as
-# it did before (it lists the rest, values gone).
+# them or a child at risk of harm we will not tell them". A safeguarding
+# referral held under an override stops the family's erasure (409
+# safeguarding_in_progress: test_retention
+# test_erasure_does_not_cancel_a_safeguarding_referral), and the refusal
+# shows the family nothing: the export made after it is the one made
+# before. Erasure (or expiry) ends a do_not_notify hold nobody lifted,
+# since nobody is left to tell; that is no lift: the export made after it
+# still leaves the police request out, as it did before (it lists the
+# rest, values gone).
 test_erasure_does_not_reveal_what_was_held() {
-	local held dnn
+	local held dnn before
 	consent FAM-520 oakfield-primary education_support &&
 	disclose staff FAM-520 oakfield-primary education_support "$(school)" && expect 201 || return 1
 	disclose safeguarding_lead FAM-520 childrens-social-care safeguarding_referral "$(social)" "$(sch1_override)"
 	expect 201 && [ "$(jget .notification)" = held ] || return 1
 	held=$(jget .disclosure_id)
-	police_request FAM-520 '{"do_not_notify":true,"do_not_notify_reason":"would alert a suspect"}' || return 1
+	sar FAM-520
+	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] || return 1
+	before=$(printf '%s' "$RESP" | jq -c '[.disclosures, .requests, .consents, .records]')
+	req staff POST /v1/families/FAM-520/erasure '{"ground":"consent_withdrawn","reason":"The family asked"}'
+	expect 409 safeguarding_in_progress || return 1
+	sar FAM-520
+	expect 200 && [ "$(printf '%s' "$RESP" | jq -c '[.disclosures, .requests, .consents, .records]')" = "$before" ] &&
+	[ "$(jget '[.disclosures[].told_after_sharing | select(. != null)] | length')" = 0 ] &&
+	! printf '%s' "$RESP" | grep -q -e "$held" -e childrens-social-care -e Held-Marker -e safeguarding_in_progress || return 1
+	sar FAM-520 '?format=text'
+	expect 200 && ! printf '%s' "$RESP" | grep -q -e "$held" -e childrens-social-care -e Held-Marker -e safeguarding_in_progress || return 1
+	# A family held by a do_not_notify request alone, the request closed.
+	consent FAM-521 oakfield-primary education_support &&
+	disclose staff FAM-521 oakfield-primary education_support "$(school)" && expect 201 || return 1
+	police_request FAM-521 '{"do_not_notify":true,"do_not_notify_reason":"would alert a suspect"}' || return 1
 	dnn=$REQUEST_ID
 	req trustee1 POST "/v1/requests/$dnn/decisions" '{"decision":"approve","reason":"ok"}' && expect 201 || return 1
 	req trustee2 POST "/v1/requests/$dnn/decisions" '{"decision":"approve","reason":"ok"}' && expect 201 || return 1
 	close_request "$dnn" || return 1
-	sar FAM-520
+	sar FAM-521
 	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] && [ "$(jget '.requests | length')" = 0 ] || return 1
-	req staff POST /v1/families/FAM-520/erasure '{"ground":"consent_withdrawn","reason":"The family asked"}'
+	req staff POST /v1/families/FAM-521/erasure '{"ground":"consent_withdrawn","reason":"The family asked"}'
 	expect 200 || return 1
-	sar FAM-520
+	sar FAM-521
 	expect 200 && [ "$(jget .records)" = erased ] && [ "$(jget '.disclosures | length')" = 1 ] &&
 	[ "$(jget '.requests | length')" = 0 ] &&
-	[ "$(jget '[.disclosures[].told_after_sharing | select(. != null)] | length')" = 0 ] &&
-	! printf '%s' "$RESP" | grep -q -e "$held" -e "$dnn" -e childrens-social-care || return 1
-	sar FAM-520 '?format=text'
-	expect 200 && ! printf '%s' "$RESP" | grep -q -e "$held" -e "$dnn" -e childrens-social-care -e police
+	! printf '%s' "$RESP" | grep -q -e "$dnn" -e police || return 1
+	sar FAM-521 '?format=text'
+	expect 200 && ! printf '%s' "$RESP" | grep -q -e "$dnn" -e police
 }
 test_export_is_recorded_in_the_ledger() {
 	local pseudo n

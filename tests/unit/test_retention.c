@@ -190,6 +190,30 @@ test_refusal_without_a_period_keeps_the_family(void **state)
 	assert_int_equal(retention_verdict(a, 1, &p, NOW, NULL), RETENTION_UNKNOWN);
 }
 
+/* Erasure and expiry: a legal hold, then a safeguarding obligation still
+ * being met, each stop the key's destruction; a legal hold is named first. */
+static void
+test_erasure_verdict(void **state)
+{
+	struct erasure_obstacles	o = { 0 };
+
+	(void)state;
+	assert_int_equal(erasure_verdict(&o), ERASURE_ALLOWED);
+	assert_null(erasure_verdict_code(ERASURE_ALLOWED));
+	o.held_notices = 1;
+	assert_int_equal(erasure_verdict(&o), ERASURE_SAFEGUARDING);
+	o.held_notices = 0;
+	o.undelivered = 2;
+	assert_int_equal(erasure_verdict(&o), ERASURE_SAFEGUARDING);
+	assert_string_equal(erasure_verdict_code(ERASURE_SAFEGUARDING),
+	    "safeguarding_in_progress");
+	o.legal_hold = 1;
+	assert_int_equal(erasure_verdict(&o), ERASURE_LEGAL_HOLD);
+	assert_string_equal(erasure_verdict_code(ERASURE_LEGAL_HOLD), "legal_hold");
+	o.undelivered = 0;
+	assert_int_equal(erasure_verdict(&o), ERASURE_LEGAL_HOLD);
+}
+
 int
 main(void)
 {
@@ -206,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_refusal_within_its_period_keeps_the_family),
 		cmocka_unit_test(test_allowed_disclosure_to_a_removed_agency_keeps_the_family),
 		cmocka_unit_test(test_refusal_without_a_period_keeps_the_family),
+		cmocka_unit_test(test_erasure_verdict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
