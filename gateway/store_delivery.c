@@ -216,10 +216,14 @@ int
 store_delivery_delivered(struct store_conn *c, const char *id, int attempts, int64_t when,
     int status, const unsigned char sha[32])
 {
-	static const char	*sql = "UPDATE deliveries SET state = 'delivered', attempts = ?, "
-				    "last_attempt_us = ?, last_status = ?, last_error = NULL, "
-				    "delivered_us = ?, body_sha256 = ? "
-				    "WHERE disclosure_id = ? AND state = 'pending' AND mode = 'push'";
+	/* Whatever the row's mode now: an agency switched to pull (SIGHUP,
+	 * store_deliveries_follow_mode) while this push was in flight has
+	 * still received it, and its receipt is the record (mode back to
+	 * push, out of the inbox). */
+	static const char	*sql = "UPDATE deliveries SET state = 'delivered', mode = 'push', "
+				    "attempts = ?, last_attempt_us = ?, last_status = ?, "
+				    "last_error = NULL, delivered_us = ?, body_sha256 = ? "
+				    "WHERE disclosure_id = ? AND state = 'pending'";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)
@@ -413,7 +417,8 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
 	static const char	*sql = "UPDATE deliveries SET mode = ?2, state = 'pending', "
 				    "next_attempt_us = CASE WHEN state = 'pending' AND "
 				    "next_attempt_us = ?4 THEN ?4 ELSE ?3 END, "
-				    "attempts = 0, dead_us = 0, dead_reason = NULL "
+				    "attempts = CASE WHEN ?2 = 'pull' THEN attempts ELSE 0 END, "
+				    "dead_us = 0, dead_reason = NULL "
 				    "WHERE agency_id = ?1 AND mode != ?2 AND (state = 'pending' OR "
 				    "(state = 'dead' AND dead_reason = 'agency_not_push'))";
 	sqlite3_stmt		*st;

@@ -289,6 +289,33 @@ test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped() {
 	[ -z "$(rcv_log later | awk -v id="$id" '$3 == id')" ]
 }
 
+# An agency switched to pull (SIGHUP) while a push to it was in flight: the
+# agency's 2xx is still its receipt, recorded (delivered, the ledger's
+# delivery.delivered), and the item is not then offered again in its inbox.
+test_receipt_of_a_push_in_flight_when_the_agency_switched_to_pull_is_recorded() {
+	local dir=$TMP/switching before
+	profiles_to "$dir" '.' || return 1
+	rcv_start slow 0 --delay-ms 2000 || return 1
+	gw_stop || return 1
+	GW_PROFILES=$dir gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url slow)" || return 1
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	wait_for 5 grep -qx "$DID" "$TMP/rcv-slow/holding" || { echo "# no body arrived"; return 1; }
+	jq '.delivery = {"mode": "pull"}' "$dir/health-visiting.json" > "$dir/hv.new" &&
+	mv "$dir/hv.new" "$dir/health-visiting.json" || return 1
+	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
+	kill -HUP "$GW_PID" || return 1
+	wait_for 5 eval '[ "$(grep -c "SIGHUP:" "$TMP/gatewayd.log")" -gt "$before" ]' || return 1
+	wait_for 10 answered_200 slow "$DID" || { echo "# the agency never answered"; return 1; }
+	wait_for 5 state_is "$DID" delivered ||
+		{ echo "# row: $(db "SELECT mode, state, attempts FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
+	rcv_stop slow
+	[ "$(ledger_actions "$DID" delivery.)" = "delivery.delivered:http_200" ] ||
+		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
+	[ "$(db "SELECT group_concat(kind || ' ' || http_status || ' ' || outcome, ',') FROM delivery_attempts WHERE disclosure_id='$DID'")" = "push 200 delivered" ] || return 1
+	req agency:health-visiting GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$DID\")")" = null ]
+}
+
 # An agency switched from push to pull: what waited for a push is in its
 # inbox after the restart, not a dead letter (agency_not_push).
 test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
@@ -666,6 +693,7 @@ run test_receipt_arriving_after_a_withdrawal_is_still_recorded
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped
 run test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped
+run test_receipt_of_a_push_in_flight_when_the_agency_switched_to_pull_is_recorded
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_push_to_a_revoked_agency_server_is_refused
 run test_body_unavailable_is_retried_not_dead_at_once
