@@ -173,8 +173,11 @@ struct ledger_checkpoint_row {
 	int64_t		 time_us;
 	char		*note;		/* malloc'd, caller frees */
 };
-/* Highest seq and its time; both 0 for an empty ledger. 0 or -1. */
-int	store_ledger_tail(struct store_conn *, int64_t *seq, int64_t *time_us);
+/* Highest seq, its time and (leaf_hash not NULL) its leaf hash, all zero
+ * for an empty ledger (the hash too when the stored one is not 32 bytes).
+ * 0 or -1. */
+int	store_ledger_tail(struct store_conn *, int64_t *seq, int64_t *time_us,
+	    unsigned char leaf_hash[32]);
 /* Inserts one entry (writer job). 0 or -1. */
 int	store_ledger_insert(struct store_conn *, const struct ledger_record *,
 	    const unsigned char leaf_hash[32]);
