@@ -3,7 +3,8 @@
  * can serve: its store answers a query, and it can record (once a group
  * commit has failed, from disk full or an I/O error, the answer waits for a
  * probe write's commit instead, so that a gateway taken out of service by
- * its health check comes back by itself when the disk does); GET /metrics
+ * its health check comes back by itself when the disk does), and its ledger
+ * has raised no integrity alarm (ledger_alarmed); GET /metrics
  * renders the metrics registry in the Prometheus text format. Neither
  * carries personal data.
  */
@@ -11,6 +12,7 @@
 
 #include "gateway.h"
 #include "http.h"
+#include "ledger.h"
 #include "metrics.h"
 #include "store.h"
 #include "writer.h"
@@ -69,6 +71,13 @@ healthz(struct request *r, struct response *rs)
 	}
 	if (!ok) {
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
+		return;
+	}
+	if (ledger_alarmed(r->gw->ledger)) {
+		resp_error(rs, 503, "ledger_integrity_alarm",
+		    "The ledger's database holds an entry this gateway did not write. It is "
+		    "not signed; nothing is recorded or signed until an operator "
+		    "investigates (see the log; gatewayctl ledger verify).", NULL);
 		return;
 	}
 	writer_stats(r->gw->writer, &ws);

@@ -2,15 +2,32 @@
  * ledger.c: the running ledger. Owns the in-memory Merkle tree over the
  * committed entries, the checkpoint thread and the signing key's public half.
  *
- * Appends happen inside writer jobs (ledger_append): the entry's sequence
- * number is the next after the highest in the database, read in the same
- * transaction, so entries of one group commit get consecutive numbers and a
- * job that rolls back takes its numbers with it. The tree never sees an
- * entry before it is committed: after each commit that appended something,
- * the writer's commit hook reads the new rows back from a read connection
- * (committed data only) and appends their leaf hashes, before any job of the
- * batch is answered. So a proof can be asked for as soon as a reply names
- * a sequence number.
+ * Appends happen inside writer jobs (ledger_append). The ledger signs only
+ * what it wrote itself, never what it finds in the database: anyone who can
+ * write gateway.db can INSERT a row (the triggers stop only UPDATE and
+ * DELETE), with a correct leaf hash. So the writer thread keeps in memory
+ * the newest entry in the tree (tail_seq, tail_leaf) and the leaf hashes it
+ * appended since (pend: this batch's, seq tail_seq + 1 on); the next
+ * sequence number is the one after them. Each append first reads the
+ * database's newest row in its own transaction (no one else writes inside
+ * it): it must be the tree's last entry or one appended earlier in the
+ * batch, with the same leaf hash (a row a job rolled back to its savepoint
+ * is gone again, and is forgotten). The tree never sees an entry before it
+ * is committed: after each commit that appended something, the writer's
+ * commit hook reads the new rows back from a read connection (committed
+ * data only), checks each against the leaf hash appended under its number,
+ * and appends the hashes kept in memory, before any job of the batch is
+ * answered. So a proof can be asked for as soon as a reply names a sequence
+ * number, and entries of one group commit get consecutive numbers.
+ *
+ * A row the gateway did not write (beyond what it appended, or with another
+ * leaf hash, or one of its rows missing) raises the alarm (ledger_alarm):
+ * it is logged (its sequence number only), written to DATA_DIR/ledger.alarm,
+ * and from then on nothing is appended, no checkpoint is signed and
+ * /healthz fails (ledger_alarmed), so no signature ever covers that row.
+ * The gateway refuses to start while ledger.alarm exists: an operator
+ * investigates (gatewayctl ledger verify lists the entries not signed),
+ * removes the rows and then the file.
  *
  * The checkpoint thread signs the tree head (C2SP checkpoint) when entries
  * arrive: at once after a quiet spell, then at most once a second while they
@@ -21,7 +38,13 @@
  * stored and against the newest one signed, kept outside the database
  * (ledger_head.h): if the stored entries no longer produce either signed
  * root, the gateway refuses to start rather than sign a history
- * inconsistent with its past.
+ * inconsistent with its past. Entries after the newest signed checkpoint
+ * are what a crash can leave (committed, not yet signed: at most about a
+ * second of them) and are taken into the tree. But a clean stop records
+ * "gateway.stopped" and then signs a final checkpoint covering it, and
+ * nothing is written until the next start: when the newest signed
+ * checkpoint ends on that entry, anything after it was put in the database
+ * by someone else, and the gateway refuses to start rather than sign it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -48,6 +71,7 @@
 #include "writer.h"
 
 #define CHECKPOINT_INTERVAL_NS	1000000000LL
+#define LEDGER_ALARM_FILE	"ledger.alarm"
 
 struct ledger {
 	struct store		*store;
@@ -55,11 +79,24 @@ struct ledger {
 	struct signer		*signer;
 	char			 origin[NOTE_ORIGIN_MAX];
 	char			 head_path[PATH_MAX];	/* DATA_DIR/ledger.head */
+	char			 alarm_path[PATH_MAX];	/* DATA_DIR/ledger.alarm */
 
 	/* Leaf hashes of new entries: ledger_append() runs in writer jobs,
 	 * on the writer thread only, so one hasher serves (no fetch per entry);
 	 * load() borrows it before any append can run. */
 	struct merkle_hasher	*append_hs;
+
+	/* What this gateway wrote: the tree's last entry and the leaf hashes
+	 * appended after it (seq tail_seq + 1 on), not yet in the tree. Writer
+	 * thread only (ledger_append, the commit hook); ledger_open's thread
+	 * before the hook is registered, while it waits for the writer. */
+	int64_t			 tail_seq;
+	merkle_hash		 tail_leaf;
+	merkle_hash		*pend;
+	size_t			 npend, pend_cap;
+	/* A row this gateway did not write was found: nothing more is
+	 * appended or signed (ledger_alarm). */
+	atomic_int		 alarm;
 
 	/* The tree: changed by the writer thread (commit hook) only. */
 	pthread_rwlock_t	 tree_lock;
@@ -86,21 +123,92 @@ struct ledger {
 	pthread_t		 cp_thread;
 };
 
+/*
+ * Raises the alarm: the database holds, at seq, a ledger entry this gateway
+ * did not write (or lacks one it did). Logged once, with no more than the
+ * sequence number; kept in ledger.alarm so that a restart does not take
+ * the row in either. Any thread.
+ */
+static void
+ledger_alarm(struct ledger *l, int64_t seq, const char *what)
+{
+	char	msg[512];
+	int	n;
+
+	if (atomic_exchange(&l->alarm, 1) != 0)
+		return;
+	n = snprintf(msg, sizeof(msg), "ledger entry %lld in the database %s: it is "
+	    "not signed; nothing is recorded or signed until an operator investigates "
+	    "(gatewayctl ledger verify), removes what the gateway did not write and "
+	    "removes %s\n", (long long)seq, what, l->alarm_path);
+	log_errx("ALARM: ledger integrity: %.*s", n > 0 ? n - 1 : 0, msg);
+	if (n > 0 && ledger_head_write(l->alarm_path, msg, strlen(msg)) != 0)
+		log_errx("ALARM: %s not written: %s", l->alarm_path, strerror(errno));
+}
+
+int
+ledger_alarmed(struct ledger *l)
+{
+	return l != NULL && atomic_load(&l->alarm);
+}
+
+/*
+ * The newest row in the database, read inside the batch's transaction,
+ * where no one else writes: it must be the newest this gateway wrote, the
+ * tree's last entry or one appended earlier in the batch, with the leaf
+ * hash it was appended with. Appends after it (a job rolled back to its
+ * savepoint, a batch that failed) are gone: forgotten. 0, or -1 alarmed.
+ */
+static int
+check_tail(struct ledger *l, int64_t seq, const unsigned char leaf[32])
+{
+	const unsigned char	*want;
+	int64_t			 k = seq - l->tail_seq;
+
+	if (k < 0 || (uint64_t)k > l->npend) {
+		ledger_alarm(l, k < 0 ? seq + 1 : l->tail_seq + (int64_t)l->npend + 1,
+		    k < 0 ? "is missing" : "was not written by this gateway");
+		return -1;
+	}
+	want = k > 0 ? l->pend[k - 1] : l->tail_seq > 0 ? l->tail_leaf : NULL;
+	if (want != NULL && CRYPTO_memcmp(want, leaf, 32) != 0) {
+		ledger_alarm(l, seq, "differs from the entry this gateway wrote");
+		return -1;
+	}
+	l->npend = (size_t)k;
+	return 0;
+}
+
 int
 ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry *e,
     int64_t *seq, unsigned char leaf_hash[32])
 {
 	struct ledger_record	r;
-	unsigned char		leaf[32];
+	unsigned char		leaf[32], tail[32];
 	int64_t			last_seq, last_time;
 
 	if (l == NULL || !ledger_entry_valid(e)) {
 		log_errx("refusing an invalid ledger entry");
 		return -1;
 	}
-	if (store_ledger_tail(c, &last_seq, &last_time) != 0)
+	if (atomic_load(&l->alarm)) {
+		log_errx("ledger entry not appended: the ledger integrity alarm is raised");
 		return -1;
-	r.seq = last_seq + 1;
+	}
+	if (store_ledger_tail(c, &last_seq, &last_time, tail) != 0)
+		return -1;
+	if (check_tail(l, last_seq, tail) != 0)
+		return -1;
+	if (l->npend == l->pend_cap) {
+		size_t		 cap = l->pend_cap ? l->pend_cap * 2 : 64;
+		merkle_hash	*p = realloc(l->pend, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		l->pend = p;
+		l->pend_cap = cap;
+	}
+	r.seq = l->tail_seq + (int64_t)l->npend + 1;
 	/* Times never go backwards in the ledger, even if the clock does. */
 	r.time_us = store_now_us();
 	if (r.time_us < last_time)
@@ -111,6 +219,7 @@ ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry 
 		log_errx("cannot append ledger entry %lld", (long long)r.seq);
 		return -1;
 	}
+	memcpy(l->pend[l->npend++], leaf, 32);
 	atomic_store(&l->dirty, 1);
 	if (seq != NULL)
 		*seq = r.seq;
@@ -177,31 +286,73 @@ read_leaves(void *arg, uint64_t first, size_t n, merkle_hash *out)
 	return 0;
 }
 
-/* Appends the committed entries past the tree's size. 0 or -1. */
+/* The committed rows past the tree, checked against what was appended. */
+struct follow {
+	struct ledger	*l;
+	size_t		 n;		/* rows that are the gateway's own */
+	int64_t		 bad;		/* the first that is not, or 0 */
+};
+
+static int
+follow_leaf(int64_t seq, const unsigned char *leaf, void *arg)
+{
+	struct follow	*f = arg;
+	struct ledger	*l = f->l;
+
+	if (seq != l->tail_seq + 1 + (int64_t)f->n || f->n >= l->npend || leaf == NULL ||
+	    CRYPTO_memcmp(leaf, l->pend[f->n], 32) != 0) {
+		f->bad = seq;
+		return -1;
+	}
+	f->n++;
+	return 0;
+}
+
+/*
+ * Moves the tree over the committed entries this gateway appended: the rows
+ * past the tree are read back (committed data only) and must be, in order,
+ * the leaf hashes kept in memory; the tree takes the kept hashes. Fewer rows
+ * than kept: the rest were rolled back with their job. A row beyond them or
+ * different raises the alarm and stays out. 0, or -1 (read error: the kept
+ * hashes stay for the next try).
+ */
 static int
 catch_up(struct ledger *l)
 {
-	struct leaves		 lv = { 0 };
+	struct follow		 f = { l, 0, 0 };
 	struct store_conn	*c;
-	uint64_t		 size = atomic_load(&l->size);
-	int			 rc = -1;
+	size_t			 done;
+	int			 rc = 0;
 
-	lv.next = size + 1;
 	if ((c = store_read_begin(l->store)) == NULL)
 		return -1;
-	if (store_ledger_leaves(c, (int64_t)size, -1, collect_leaf, &lv) == 0)
-		rc = 0;
+	if (store_ledger_leaves(c, l->tail_seq, -1, follow_leaf, &f) != 0 && f.bad == 0)
+		rc = -1;
 	store_read_end(l->store, c);
-	if (rc == 0 && lv.n > 0) {
-		pthread_rwlock_wrlock(&l->tree_lock);
-		for (size_t i = 0; i < lv.n && rc == 0; i++)
-			if (merkle_tree_append(l->tree, lv.h[i]) != 0)
-				rc = -1;
-		atomic_store(&l->size, merkle_tree_size(l->tree));
-		pthread_rwlock_unlock(&l->tree_lock);
+	if (rc != 0)
+		return -1;
+	if (f.bad != 0)
+		ledger_alarm(l, f.bad, f.bad > l->tail_seq + (int64_t)l->npend ?
+		    "was not written by this gateway" :
+		    "differs from the entry this gateway wrote");
+	pthread_rwlock_wrlock(&l->tree_lock);
+	for (done = 0; done < f.n; done++)
+		if (merkle_tree_append(l->tree, l->pend[done]) != 0)
+			break;
+	atomic_store(&l->size, merkle_tree_size(l->tree));
+	pthread_rwlock_unlock(&l->tree_lock);
+	if (done > 0) {
+		l->tail_seq += (int64_t)done;
+		memcpy(l->tail_leaf, l->pend[done - 1], 32);
 	}
-	free(lv.h);
-	return rc;
+	if (done < f.n) {
+		/* Out of memory: the rest waits for the next try. */
+		memmove(l->pend, l->pend + done, (l->npend - done) * sizeof(*l->pend));
+		l->npend -= done;
+		return -1;
+	}
+	l->npend = 0;
+	return 0;
 }
 
 /* Writer commit hook: move the tree forward over what was just committed. */
@@ -210,7 +361,7 @@ on_commit(void *arg)
 {
 	struct ledger	*l = arg;
 
-	if (!atomic_exchange(&l->dirty, 0))
+	if (!atomic_exchange(&l->dirty, 0) || atomic_load(&l->alarm))
 		return;
 	if (catch_up(l) != 0) {
 		atomic_store(&l->dirty, 1);	/* try again after the next commit */
@@ -250,6 +401,10 @@ sign_checkpoint(struct ledger *l)
 	int		 rc = -1;
 
 	pthread_mutex_lock(&l->sign_lock);
+	if (atomic_load(&l->alarm)) {
+		log_errx("no checkpoint signed: the ledger integrity alarm is raised");
+		goto out;
+	}
 	pthread_rwlock_rdlock(&l->tree_lock);
 	size = merkle_tree_size(l->tree);
 	if (merkle_tree_root(l->tree, size, root) != 0) {
@@ -342,8 +497,9 @@ checkpoint_main(void *arg)
 
 	pthread_mutex_lock(&l->cp_lock);
 	while (!l->cp_stopping) {
-		if (atomic_load(&l->size) <= signed_size(l)) {
-			/* Nothing new: sleep until a commit hook says otherwise. */
+		if (atomic_load(&l->size) <= signed_size(l) || atomic_load(&l->alarm)) {
+			/* Nothing new (or nothing to be signed any more): sleep
+			 * until a commit hook says otherwise. */
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
 			pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts);
@@ -433,10 +589,10 @@ check_content(const struct ledger_record *r, const unsigned char *leaf, void *ar
 
 /* The tree (loaded) must extend the newest checkpoint this gateway signed,
  * kept in ledger.head; without the file (a new installation, or one made
- * before it existed) it is made from the newest stored checkpoint. 0, or -1
- * with a message in err. */
+ * before it existed) it is made from the newest stored checkpoint. 0 with
+ * its tree size in *head_size (0: none), or -1 with a message in err. */
 static int
-check_head(struct ledger *l, char *err, size_t errlen)
+check_head(struct ledger *l, uint64_t *head_size, char *err, size_t errlen)
 {
 	struct checkpoint	 hp;
 	merkle_hash		 root;
@@ -445,6 +601,7 @@ check_head(struct ledger *l, char *err, size_t errlen)
 	char			*head;
 	int			 rc = -1;
 
+	*head_size = 0;
 	if ((head = ledger_head_read(l->head_path, &len)) == NULL) {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "ledger: cannot read %s: %s", l->head_path,
@@ -460,6 +617,7 @@ check_head(struct ledger *l, char *err, size_t errlen)
 		}
 		log_info("ledger: %s made from the newest stored checkpoint (tree size %llu)",
 		    l->head_path, (unsigned long long)l->note_size);
+		*head_size = l->note_size;
 		return 0;
 	}
 	if (note_verify(head, len, l->origin, signer_pub(l->signer), &tl) != 0 ||
@@ -480,10 +638,65 @@ check_head(struct ledger *l, char *err, size_t errlen)
 		    "this gateway last signed (%s, tree size %llu): the ledger was rewritten; "
 		    "run gatewayctl ledger verify --checkpoint %s", l->head_path,
 		    (unsigned long long)hp.size, l->head_path);
-	else
+	else {
+		*head_size = hp.size;
 		rc = 0;
+	}
 	free(head);
 	return rc;
+}
+
+static int
+is_stop(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	(void)leaf;
+	*(int *)arg = strcmp(r->e.actor, "system") == 0 &&
+	    strcmp(r->e.action, "gateway.stopped") == 0;
+	return 0;
+}
+
+/*
+ * Entries after the newest signed checkpoint (in the store or in
+ * ledger.head, head_size): a crash leaves some, committed but not yet
+ * signed, and they are taken in. A clean stop leaves none: it signs a final
+ * checkpoint over its "gateway.stopped", and nothing is written until the
+ * next start. When the newest signed entry is that, whatever follows was
+ * put in the database by someone else. 0, or -1 with a message in err.
+ */
+static int
+check_unsigned_tail(struct ledger *l, uint64_t head_size, char *err, size_t errlen)
+{
+	struct store_conn	*c;
+	uint64_t		 have = merkle_tree_size(l->tree), s = head_size;
+	int			 stopped = 0, rc;
+
+	if (l->note != NULL && l->note_size > s)
+		s = l->note_size;
+	if (s == 0 || s >= have)
+		return 0;
+	if ((c = store_read_begin(l->store)) == NULL) {
+		snprintf(err, errlen, "ledger: no read connection");
+		return -1;
+	}
+	rc = store_ledger_entries(c, (int64_t)s, (int64_t)s, is_stop, &stopped);
+	store_read_end(l->store, c);
+	if (rc != 0) {
+		snprintf(err, errlen, "ledger: entry %llu unreadable", (unsigned long long)s);
+		return -1;
+	}
+	if (stopped) {
+		snprintf(err, errlen, "ledger: entries %llu..%llu were put in the database "
+		    "after the gateway stopped cleanly (its final checkpoint, tree size %llu, "
+		    "covers the stop): this gateway did not write them and will not sign "
+		    "them; run gatewayctl ledger verify, and remove them before starting",
+		    (unsigned long long)s + 1, (unsigned long long)have,
+		    (unsigned long long)s);
+		return -1;
+	}
+	log_info("ledger: %llu entries after the newest signed checkpoint (tree size %llu) "
+	    "taken in: the last run did not stop cleanly", (unsigned long long)(have - s),
+	    (unsigned long long)s);
+	return 0;
 }
 
 /* Rebuilds the tree from the database, recomputing every leaf from its
@@ -499,15 +712,26 @@ load(struct ledger *l, char *err, size_t errlen)
 	struct content_check		 content = { l->append_hs, 0 };
 	struct store_conn		*c;
 	merkle_hash			 root;
-	size_t				 tl = 0;
+	size_t				 tl = 0, len;
+	uint64_t			 head_size;
 	int64_t				 tail_seq, tail_time;
 	int				 rc, found;
+	char				*alarm;
 
+	/* An alarm raised before: not until an operator has looked. */
+	if ((alarm = ledger_head_read(l->alarm_path, &len)) != NULL || errno != ENOENT) {
+		if (alarm != NULL && len > 0 && alarm[len - 1] == '\n')
+			alarm[len - 1] = '\0';
+		snprintf(err, errlen, "ledger: the integrity alarm was raised (%s): %s",
+		    l->alarm_path, alarm != NULL ? alarm : strerror(errno));
+		free(alarm);
+		return -1;
+	}
 	if ((c = store_read_begin(l->store)) == NULL) {
 		snprintf(err, errlen, "ledger: no read connection");
 		return -1;
 	}
-	rc = store_ledger_tail(c, &tail_seq, &tail_time);
+	rc = store_ledger_tail(c, &tail_seq, &tail_time, NULL);
 	if (rc == 0)
 		rc = store_ledger_leaves(c, 0, -1, collect_leaf, &lv);
 	found = rc == 0 ? store_checkpoint_latest(c, &cp) : -1;
@@ -562,8 +786,13 @@ load(struct ledger *l, char *err, size_t errlen)
 		    (long long)content.bad_seq);
 		goto fail;
 	}
-	if (check_head(l, err, errlen) != 0)
+	if (check_head(l, &head_size, err, errlen) != 0 ||
+	    check_unsigned_tail(l, head_size, err, errlen) != 0)
 		goto fail;
+	/* What the gateway has written, as far as it will ever know. */
+	l->tail_seq = (int64_t)lv.n;
+	if (lv.n > 0)
+		memcpy(l->tail_leaf, lv.h[lv.n - 1], 32);
 	free(lv.h);
 	return 0;
 fail:
@@ -577,6 +806,7 @@ free_all(struct ledger *l)
 {
 	merkle_tree_free(l->tree);
 	merkle_hasher_free(l->append_hs);
+	free(l->pend);
 	signer_free(l->signer);
 	free(l->note);
 	pthread_cond_destroy(&l->cp_cond);
@@ -620,7 +850,8 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	if ((l->signer = signer_open(data_dir, l->origin, &created, err, errlen)) == NULL)
 		goto fail;
 	if (snprintf(l->head_path, sizeof(l->head_path), "%s/%s", data_dir, LEDGER_HEAD_FILE) >=
-	    (int)sizeof(l->head_path)) {
+	    (int)sizeof(l->head_path) || snprintf(l->alarm_path, sizeof(l->alarm_path),
+	    "%s/%s", data_dir, LEDGER_ALARM_FILE) >= (int)sizeof(l->alarm_path)) {
 		snprintf(err, errlen, "ledger: data directory path too long");
 		goto fail;
 	}
@@ -644,8 +875,10 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	    NULL, NULL };
 	/* The commit hook is registered last, when nothing can fail any more;
 	 * until then the tree catches up by hand. */
-	if (writer_submit(writer, system_job, &j) != 0 || catch_up(l) != 0) {
-		snprintf(err, errlen, "ledger: cannot record the start");
+	if (writer_submit(writer, system_job, &j) != 0 || catch_up(l) != 0 ||
+	    atomic_load(&l->alarm)) {
+		snprintf(err, errlen, "ledger: cannot record the start%s",
+		    atomic_load(&l->alarm) ? ": the ledger integrity alarm was raised" : "");
 		goto fail;
 	}
 	if (sign_checkpoint(l) != 0) {

@@ -57,6 +57,11 @@ struct ledger	*ledger_open(struct store *, struct writer *, const char *data_dir
 void		 ledger_stop(struct ledger *);
 /* Frees the ledger; after writer_stop() (the writer calls its commit hook). */
 void		 ledger_free(struct ledger *);
+/* 1 once the database was found to hold a ledger entry this gateway did
+ * not write (or to lack one it did): from then on nothing is appended or
+ * signed, and /healthz fails; ledger_open refuses while DATA_DIR/ledger.alarm,
+ * written then, exists. Else 0. */
+int		 ledger_alarmed(struct ledger *);
 /* Committed entries (the tree's size). */
 uint64_t	 ledger_size(struct ledger *);
 /* Bytes the in-memory Merkle tree holds (about 0.25 a leaf: merkle.h). */

@@ -1566,7 +1566,7 @@ period_records(struct records_ctx *x, int64_t from_us, int64_t to_us)
 	uint64_t		 size = ledger_size(x->gw->ledger);
 	int			 rc;
 
-	if (store_ledger_tail(x->c, &tail, &tail_time) != 0)
+	if (store_ledger_tail(x->c, &tail, &tail_time, NULL) != 0)
 		return -1;
 	n = (uint64_t)tail < size ? tail : (int64_t)size;
 	if (n < 1 || from_us > to_us)

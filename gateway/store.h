@@ -179,8 +179,11 @@ struct ledger_checkpoint_row {
 	int64_t		 time_us;
 	char		*note;		/* malloc'd, caller frees */
 };
-/* Highest seq and its time; both 0 for an empty ledger. 0 or -1. */
-int	store_ledger_tail(struct store_conn *, int64_t *seq, int64_t *time_us);
+/* Highest seq, its time and (leaf_hash not NULL) its leaf hash, all zero
+ * for an empty ledger (the hash too when the stored one is not 32 bytes).
+ * 0 or -1. */
+int	store_ledger_tail(struct store_conn *, int64_t *seq, int64_t *time_us,
+	    unsigned char leaf_hash[32]);
 /* The stored time_us of entry seq (a column, not what the ledger signed).
  * 0 found, 1 no such entry, -1 error. */
 int	store_ledger_time(struct store_conn *, int64_t seq, int64_t *time_us);

@@ -24,20 +24,26 @@ col_hash(sqlite3_stmt *st, int i)
 }
 
 int
-store_ledger_tail(struct store_conn *c, int64_t *seq, int64_t *time_us)
+store_ledger_tail(struct store_conn *c, int64_t *seq, int64_t *time_us,
+    unsigned char leaf_hash[32])
 {
 	static const char	 sql[] =
-	    "SELECT seq, time_us FROM ledger_entries ORDER BY seq DESC LIMIT 1";
+	    "SELECT seq, time_us, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1";
 	sqlite3_stmt		*st;
+	const unsigned char	*leaf;
 	int			 rc;
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	*seq = 0;
 	*time_us = 0;
+	if (leaf_hash != NULL)
+		memset(leaf_hash, 0, 32);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(st, 0);
 		*time_us = sqlite3_column_int64(st, 1);
+		if (leaf_hash != NULL && (leaf = col_hash(st, 2)) != NULL)
+			memcpy(leaf_hash, leaf, 32);
 	}
 	sqlite3_reset(st);
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : -1;

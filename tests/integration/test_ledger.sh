@@ -390,6 +390,81 @@ test_check_refuses_a_ledger_key_others_can_read() {
 	grep -q 'ledger key: .*chmod 600' "$TMP/check.out"
 }
 
+# forge SEQ: inserts, as anyone with write access to gateway.db can (the
+# triggers stop UPDATE and DELETE, not INSERT), a second trustee's approval
+# numbered SEQ, dated after the newest entry, with its correct leaf hash.
+forge() {
+	local t e leaf
+	t=$(( $(sqlite3 "$GW_DB" "SELECT max(time_us) FROM ledger_entries") + 1 ))
+	e=$(printf '{"seq":%s,"time_us":%s,"actor":"staff:Second Trustee","actor_role":"trustee","action":"request.approved","family_pseudonym":null,"object_id":"req-forged","reason":null,"record_digest":"%s"}' \
+	    "$1" "$t" "$(printf forged | sha256sum | cut -c1-64)")
+	leaf=$(python3 -c 'import json, sys; sys.path.insert(0, sys.argv[1]); import ledger_check as c; print(c.leaf_hash(json.loads(sys.argv[2])).hex())' \
+	    "$TOP/tests/integration" "$e") || return 1
+	sqlite3 "$GW_DB" ".timeout 5000" "INSERT INTO ledger_entries (seq, time_us, actor, actor_role, action, family_pseudonym, object_id, reason, record_digest, leaf_hash)
+	    VALUES ($1, $t, 'staff:Second Trustee', 'trustee', 'request.approved', NULL, 'req-forged', NULL, X'$(printf '%s' "$e" | jq -r .record_digest)', X'$leaf')"
+}
+
+# The reviewer's attack on the running gateway: a row inserted behind its
+# back, leaf hash and all, must never be signed. The gateway writes, and so
+# signs, only what it appended itself: the next append finds a row it did
+# not write, raises the integrity alarm (logged with the seq only, /healthz
+# 503, ledger.alarm written), records and signs nothing more, and will not
+# start again until an operator has looked; gatewayctl ledger verify shows
+# the row unsigned.
+test_row_inserted_into_the_database_is_never_signed() {
+	local saved=$GW_DATA n s ok=1
+	GW_DATA=$TMP/d4
+	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-FORGE-1 e)"; expect 201 || ok=0
+	req staff POST /v1/consents "$(body FAM-FORGE-2 e)"; expect 201 || ok=0
+	n=$(db "SELECT max(seq) FROM ledger_entries")
+	wait_signed "$n" || ok=0
+	forge $((n + 1)) || ok=0
+	# A normal request that appends: refused, the forged row not taken in.
+	req staff POST /v1/consents "$(body FAM-FORGE-3 e)"
+	echo "# the append after the forged row: $STATUS"
+	[ "$STATUS" != 201 ] || ok=0
+	sleep 1.5
+	s=$(cp_size) || ok=0
+	[ "${s:-0}" -le "$n" ] || { echo "# a checkpoint of $s entries covers forged entry $((n + 1))"; ok=0; }
+	grep -q "ALARM: ledger integrity: ledger entry $((n + 1)) in the database was not written by this gateway" "$TMP/gatewayd.log" ||
+		{ echo "# no alarm in the log"; ok=0; }
+	grep 'ALARM' "$TMP/gatewayd.log" | grep -q 'FAM-FORGE\|Second Trustee\|req-forged' && { echo "# personal data in the alarm"; ok=0; }
+	req operator GET /healthz; expect 503 ledger_integrity_alarm || ok=0
+	[ -s "$GW_DATA/ledger.alarm" ] || { echo "# no ledger.alarm"; ok=0; }
+	gw_stop || ok=0
+	# Offline: the head, and every checkpoint, stop short of it.
+	verify --db "$GW_DB" --checkpoint "$GW_DATA/ledger.head"
+	grep -q '^entries after it, not yet signed: [1-9]' "$TMP/verify.out" ||
+		{ sed 's/^/# /' "$TMP/verify.out"; ok=0; }
+	[ "$(sqlite3 "$GW_DB" "SELECT max(tree_size) FROM ledger_checkpoints")" -le "$n" ] || ok=0
+	# Not on a restart either.
+	if gw_start > /dev/null; then gw_stop; ok=0; fi
+	grep -q 'the integrity alarm was raised' "$TMP/gatewayd.log" || { echo "# no refusal"; ok=0; }
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# After a clean stop (its final checkpoint covers "gateway.stopped") the
+# gateway writes nothing until it starts again: a row found after that
+# checkpoint is not the gateway's, and it refuses to start rather than sign
+# it. (After a crash, entries committed but not yet signed are its own and
+# are taken in: test_backup.)
+test_row_inserted_after_a_clean_stop_is_never_signed() {
+	local saved=$GW_DATA n ok=1
+	GW_DATA=$TMP/d5
+	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-FORGE-4 e)"; expect 201 || ok=0
+	gw_stop || ok=0
+	n=$(sqlite3 "$GW_DB" "SELECT max(seq) FROM ledger_entries")
+	forge $((n + 1)) || ok=0
+	if gw_start > /dev/null; then gw_stop; ok=0; fi
+	grep -q "entries $((n + 1))..$((n + 1)) were put in the database after the gateway stopped cleanly" "$TMP/gatewayd.log" ||
+		{ echo "# no refusal"; ok=0; }
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
 gw_start || exit 1
 run test_consent_record_and_withdrawal_are_ledger_entries
 run test_ledger_holds_no_personal_data
@@ -418,6 +493,8 @@ run test_truncated_tail_is_detected_with_the_first_missing_seq
 run test_truncation_of_entries_and_checkpoints_is_caught_by_a_kept_checkpoint
 run test_gateway_refuses_to_start_on_a_truncated_ledger
 run test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed
+run test_row_inserted_into_the_database_is_never_signed
+run test_row_inserted_after_a_clean_stop_is_never_signed
 run test_wrong_key_does_not_verify
 run test_check_refuses_a_ledger_key_others_can_read
 finish

@@ -374,6 +374,43 @@ test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
 	f->writer = NULL;
 }
 
+/* A row inserted into ledger_entries behind the gateway's back (the
+ * triggers stop only UPDATE and DELETE) never enters the tree or a
+ * checkpoint: the next append finds it, refuses and raises the alarm, and
+ * the ledger will not open again while ledger.alarm says so. */
+static void
+test_a_row_it_did_not_write_is_never_signed(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 2, 0, { 0 }, { 0 } };
+	uint64_t		 size, signed_n = 0;
+	char			 err[512], sql[512], *note;
+
+	assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
+	size = ledger_size(f->ledger);
+	assert_false(ledger_alarmed(f->ledger));
+	snprintf(sql, sizeof(sql), "INSERT INTO ledger_entries (seq, time_us, actor, "
+	    "actor_role, action, leaf_hash) VALUES (%llu, 1, 'staff:X', 'trustee', "
+	    "'request.approved', zeroblob(32))", (unsigned long long)size + 1);
+	tamper(f, sql);
+	assert_int_not_equal(writer_submit(f->writer, append_job, &j), 0);
+	assert_true(ledger_alarmed(f->ledger));
+	assert_int_equal(ledger_size(f->ledger), size);
+	assert_int_equal(db_count(f), (int64_t)size + 1);
+	note = ledger_checkpoint(f->ledger, &signed_n, NULL);
+	assert_true(signed_n <= size);
+	free(note);
+	close_all(f);		/* the stop is not recorded, nothing signed */
+	f->store = store_open(f->dir, err, sizeof(err));
+	f->writer = writer_start(f->store);
+	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "integrity alarm"));
+	writer_stop(f->writer);
+	store_close(f->store);
+	f->store = NULL;
+	f->writer = NULL;
+}
+
 /* Leaf hashes of complete blocks are not kept in memory: a proof reads its
  * block back from ledger_entries and checks it against the tree, so a leaf
  * hash changed in the database fails the proof instead of changing it. */
@@ -574,6 +611,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_checkpoint_follows_new_entries_within_a_second,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_entries_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_row_it_did_not_write_is_never_signed,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_extends_the_same_tree_and_verifies_offline,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
