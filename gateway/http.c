@@ -5,8 +5,10 @@
  *
  *   authenticate (once per TLS connection, cached in the socket context,
  *   which each request checks against the certificate's notAfter)
- *   -> body size (413) -> route (404/405) -> role (403 role_not_permitted,
- *   an access.refused ledger entry: role_refused)
+ *   -> body size (413) -> route (404/405) -> an agency's standing (403
+ *   agency_inactive, agreement_expired, agreement_not_in_force,
+ *   privacy_notice_expired) -> role (403 role_not_permitted); each refusal
+ *   an access.refused ledger entry (refused)
  *   -> content type (415) -> JSON syntax, duplicate keys refused (400)
  *   -> schema (400 with field paths) -> handler
  *
@@ -327,12 +329,14 @@ rate_limited(struct server *s, const struct principal *who)
 }
 
 /*
- * A caller whose role may not use the route: 403 role_not_permitted, and
- * the refusal is an "access.refused" ledger entry, durable before the
- * reply like every other record: the principal's id and role, the route
- * as method and pattern in object_id ("POST /v1/disclosures": never the
- * URL, whose path parameters may be a family's id), reason
- * role_not_permitted; nothing of the body, which is not even parsed.
+ * A caller whose role may not use the route (403 role_not_permitted), or
+ * an agency not in standing to receive anything (403 agency_inactive,
+ * agreement_expired, agreement_not_in_force, privacy_notice_expired): the
+ * refusal is an "access.refused" ledger entry, durable before the reply
+ * like every other record: the principal's id and role, the route as
+ * method and pattern in object_id ("POST /v1/disclosures": never the URL,
+ * whose path parameters may be a family's id), the code as reason;
+ * nothing of the body, which is not even parsed.
  *
  * A certificate hammering a forbidden route must not grow the ledger
  * faster than reading families' records does (each read is an entry too),
@@ -342,21 +346,28 @@ rate_limited(struct server *s, const struct principal *who)
  * own: such refusals are counted and, at most every 10 s, reported in the
  * log (naming the newest certificate by key hash) and as one
  * "access.refused_unrecorded" entry by "system" giving how many
- * (reason "role_not_permitted count=N").
+ * (reason "count=N").
  */
 struct role_refusal {
 	struct gateway	*gw;
 	char		 actor[sizeof(((struct principal *)0)->id)];
 	const char	*role;
+	const char	*code;		/* role_not_permitted, or the agency's
+					   standing (decide_agency_standing) */
+	const char	*message;	/* static */
 	char		 route[600];
 	unsigned long long count;	/* access.refused_unrecorded: how many */
 };
 
 static void
-role_refusal_reply(struct response *rs, const char *role)
+role_refusal_reply(struct response *rs, const char *role, const char *code,
+    const char *message)
 {
-	resp_error(rs, 403, "role_not_permitted", "Your role is not permitted to do this.",
-	    json_pack("{s:s}", "role", role));
+	if (strcmp(code, "role_not_permitted") == 0)
+		resp_error(rs, 403, code, "Your role is not permitted to do this.",
+		    json_pack("{s:s}", "role", role));
+	else
+		resp_error(rs, 403, code, message, NULL);
 }
 
 static int
@@ -365,7 +376,7 @@ role_refusal_job(struct store_conn *c, void *arg)
 	struct role_refusal	*j = arg;
 	struct ledger_entry	 e = { .actor = j->actor, .actor_role = j->role,
 				    .action = "access.refused", .object_id = j->route,
-				    .reason = "role_not_permitted" };
+				    .reason = j->code };
 
 	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
 }
@@ -377,9 +388,9 @@ role_refusal_finish(void *arg, int rc, struct response *rs)
 
 	/* Refused all the same: nothing was done or shown. */
 	if (rc != 0)
-		log_errx("a refusal by role (%s, %s) could not be recorded in the ledger",
-		    j->role, j->route);
-	role_refusal_reply(rs, j->role);
+		log_errx("a refusal (%s: %s, %s) could not be recorded in the ledger",
+		    j->code, j->role, j->route);
+	role_refusal_reply(rs, j->role, j->code, j->message);
 }
 
 static int
@@ -390,7 +401,7 @@ unrecorded_job(struct store_conn *c, void *arg)
 				    .action = "access.refused_unrecorded" };
 	char			 reason[64];
 
-	snprintf(reason, sizeof(reason), "role_not_permitted count=%llu", j->count);
+	snprintf(reason, sizeof(reason), "count=%llu", j->count);
 	e.reason = reason;
 	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
 }
@@ -401,33 +412,33 @@ unrecorded_done(void *arg, int rc)
 	struct role_refusal	*j = arg;
 
 	if (rc != 0)
-		log_errx("%llu unrecorded refusal(s) by role could not be counted in the ledger",
+		log_errx("%llu unrecorded refusal(s) could not be counted in the ledger",
 		    j->count);
 	free(j);
 }
 
 static void
-role_refused(struct server *s, const struct principal *who, const struct route *rt,
-    struct response *rs)
+refused(struct server *s, const struct principal *who, const struct route *rt,
+    const char *code, const char *message, struct response *rs)
 {
 	struct role_refusal	*j;
 	unsigned		 retry;
 	unsigned long long	 n;
 
 	if (s->gw->ledger == NULL) {
-		role_refusal_reply(rs, role_name(who->role));
+		role_refusal_reply(rs, role_name(who->role), code, message);
 		return;
 	}
 	if (s->gw->refusals != NULL &&
 	    !ratelimit_take(s->gw->refusals, who->id, store_now_us(), &retry)) {
-		role_refusal_reply(rs, role_name(who->role));
+		role_refusal_reply(rs, role_name(who->role), code, message);
 		if ((n = tally_add(&s->unrecorded)) == 0)
 			return;
-		log_warnx("refusal limit: %llu refusal(s) by role not recorded one by one since "
+		log_warnx("refusal limit: %llu refusal(s) not recorded one by one since "
 		    "the last report; the newest by a %s certificate, key sha256:%.16s", n,
 		    role_name(who->role), who->spki_sha256);
 		if ((j = calloc(1, sizeof(*j))) == NULL) {
-			log_errx("%llu unrecorded refusal(s) by role could not be counted in "
+			log_errx("%llu unrecorded refusal(s) could not be counted in "
 			    "the ledger: out of memory", n);
 			return;
 		}
@@ -438,14 +449,16 @@ role_refused(struct server *s, const struct principal *who, const struct route *
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		log_errx("a refusal by role (%s, %s %s) could not be recorded in the ledger: "
-		    "out of memory", role_name(who->role), rt->method, rt->pattern);
-		role_refusal_reply(rs, role_name(who->role));
+		log_errx("a refusal (%s: %s, %s %s) could not be recorded in the ledger: "
+		    "out of memory", code, role_name(who->role), rt->method, rt->pattern);
+		role_refusal_reply(rs, role_name(who->role), code, message);
 		return;
 	}
 	j->gw = s->gw;
 	snprintf(j->actor, sizeof(j->actor), "%s", who->id);
 	j->role = role_name(who->role);
+	j->code = code;
+	j->message = message;
 	snprintf(j->route, sizeof(j->route), "%s %s", rt->method, rt->pattern);
 	resp_defer(rs, role_refusal_job, j, role_refusal_finish, free);
 }
@@ -493,12 +506,12 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 
 		if ((code = profiles_standing(cc->who.agency, store_now_us(),
 		    &message)) != NULL) {
-			resp_error(rs, 403, code, message, NULL);
+			refused(s, &cc->who, rt, code, message, rs);	/* recorded */
 			return;
 		}
 	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
-		role_refused(s, &cc->who, rt, rs);	/* recorded (access.refused) */
+		refused(s, &cc->who, rt, "role_not_permitted", NULL, rs); /* recorded */
 		return;
 	}
 	/* Counted whether or not the record exists: enumerating ids is

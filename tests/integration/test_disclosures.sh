@@ -212,8 +212,13 @@ test_privacy_notice_expired() {
 # notice is past its review date, so nothing already waiting is handed over
 # either (http.c, decide_agency_standing), until the notice is reviewed.
 test_privacy_notice_expired_closes_the_inbox() {
+	local before
+	before=$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND reason='privacy_notice_expired' AND actor LIKE 'agency:family-court%' AND object_id='GET /v1/inbox'")
 	req agency:family-court GET /v1/inbox
 	expect 403 privacy_notice_expired || return 1
+	# The refusal is recorded like any other (http.c refused).
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND reason='privacy_notice_expired' AND actor LIKE 'agency:family-court%' AND object_id='GET /v1/inbox'")" = $((before + 1)) ] ||
+		{ echo "# $(db "SELECT actor, object_id, reason FROM ledger_entries WHERE action='access.refused'")"; return 1; }
 	req agency:family-court GET /healthz
 	expect 200
 }

@@ -97,7 +97,7 @@ test_access_limited_role_refusals_recorded_up_to_the_limit() {
 	done
 	[ "$(refused_entries agency:oakfield-primary)" = 3 ] || return 1
 	for i in $(seq 1 50); do
-		[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'access.refused_unrecorded' AND actor = 'system' AND reason LIKE 'role_not_permitted count=%'")" -ge 1 ] && break
+		[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'access.refused_unrecorded' AND actor = 'system' AND reason LIKE 'count=%'")" -ge 1 ] && break
 		sleep 0.1
 	done
 	[ "$i" -lt 50 ] && grep -q 'refusal limit: .* the newest by a agency certificate' "$TMP/gatewayd.log" &&
