@@ -8,7 +8,9 @@
 #ifndef CTL_H
 #define CTL_H
 
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ctl_validate.c: gatewayctl validate SCHEMA INSTANCE
  * 0 valid ("valid" on stdout); 1 invalid, one "PATH: message" line per
@@ -79,5 +81,18 @@ int	ctl_retention(int argc, char **argv);
  * A copy of DIR a gateway can be started on, taken while gatewayd runs,
  * its ledger verified. 0 done; 1 the copy does not verify; 2 usage or I/O. */
 int	ctl_backup(int argc, char **argv);
+
+/* ctl_file.c: a file of personal data or signed records, written private
+ * (0600) beside path and renamed into place (never written through an
+ * existing file or link). ctl_out_open: 0, or -1 with the reason on
+ * stderr. Write to o->f; ctl_out_close(o, 1) flushes, syncs and renames
+ * (0, or -1 on stderr, nothing left); ctl_out_close(o, 0) discards. */
+struct ctl_out {
+	FILE		*f;
+	const char	*path;
+	char		 tmp[PATH_MAX];
+};
+int	ctl_out_open(struct ctl_out *, const char *path);
+int	ctl_out_close(struct ctl_out *, int ok);
 
 #endif

@@ -646,6 +646,7 @@ cmd_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct export_ctx	 x = { stdout, 0 };
+	struct ctl_out		 o;
 	struct ledger_db	*ldb;
 	const char		*db = NULL, *out = NULL;
 	char			 err[512];
@@ -667,10 +668,12 @@ cmd_export(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		return 2;
 	}
-	if (out != NULL && (x.out = fopen(out, "w")) == NULL) {
-		fprintf(stderr, "gatewayctl: %s: %s\n", out, strerror(errno));
-		store_ledger_db_close(ldb);
-		return 2;
+	if (out != NULL) {
+		if (ctl_out_open(&o, out) != 0) {
+			store_ledger_db_close(ldb);
+			return 2;
+		}
+		x.out = o.f;
 	}
 	(void)setvbuf(x.out, NULL, _IOFBF, 1 << 20);
 	fprintf(x.out, "{\"type\":\"ledger-export\",\"version\":1,\"leaf\":\"%s\","
@@ -684,7 +687,7 @@ cmd_export(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: write error\n");
 	else
 		rc = 0;
-	if (out != NULL && fclose(x.out) != 0)
+	if (out != NULL && ctl_out_close(&o, rc == 0) != 0)
 		rc = 2;
 	store_ledger_db_close(ldb);
 	return rc;
@@ -736,7 +739,8 @@ cmd_generate(int argc, char **argv)
 	struct writer	*writer = NULL;
 	struct ledger	*ledger = NULL;
 	const char	*dir = NULL;
-	char		 err[512];
+	char		 err[512], dbpath[4096];
+	struct stat	 sb;
 	unsigned long	 count = 0;
 	double		 t0 = now_s();
 	int		 ch, rc = 2, lock;
@@ -767,6 +771,17 @@ cmd_generate(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: %s\n"
 		    "  (ledger generate appends to the ledger: never beside a running gatewayd; "
 		    "give it a data directory of its own)\n", err);
+		return 1;
+	}
+	/* Synthetic entries signed with the directory's key can never be
+	 * taken out of an append-only ledger: only ever a new one, so a
+	 * real record of access is never mixed with made-up entries. */
+	if (snprintf(dbpath, sizeof(dbpath), "%s/gateway.db", dir) >= (int)sizeof(dbpath) ||
+	    stat(dbpath, &sb) == 0 || errno != ENOENT) {
+		fprintf(stderr, "gatewayctl: %s already holds a database (or cannot be checked)\n"
+		    "  (ledger generate makes synthetic entries for measurement: only ever into "
+		    "a new data directory, never a real ledger)\n", dir);
+		datalock_release(lock);
 		return 1;
 	}
 	if ((store = store_open(dir, err, sizeof(err))) == NULL) {

@@ -2,14 +2,19 @@
  * ctl_queue.c: what gatewayctl's two queue commands (deliveries,
  * notifications) share: their options ([--db FILE] [list [--state S] |
  * retry ID]) and the re-queue itself, one write transaction in which the
- * store's re-queue function runs with operator:$USER as the actor, and the
+ * store's re-queue function runs with operator:NAME (the effective uid's
+ * account, not $USER) as the actor, and the
  * operator told in plain words why a re-queue was refused. What a list
  * shows and what may be re-queued stay with each command.
  */
+#include <sys/types.h>
+
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "store.h"
@@ -18,11 +23,16 @@ static int
 requeue(const struct ctl_queue *q, struct store *s, const char *id)
 {
 	struct store_conn	*c = store_write_conn(s);
-	const char		*user = getenv("USER");
+	const struct passwd	*pw = getpwuid(geteuid());
 	char			 by[160];
 	int			 rc;
 
-	snprintf(by, sizeof(by), "operator:%s", user != NULL && *user ? user : "unknown");
+	/* The account running the command, as the system knows it: not
+	 * $USER, which anyone sets to anyone's name. */
+	if (pw != NULL && pw->pw_name != NULL && *pw->pw_name != '\0')
+		snprintf(by, sizeof(by), "operator:%s", pw->pw_name);
+	else
+		snprintf(by, sizeof(by), "operator:uid=%lu", (unsigned long)geteuid());
 	if (store_exec(c, "BEGIN IMMEDIATE") == -1)
 		return 2;
 	rc = q->requeue(c, id, store_now_us(), by);

@@ -321,6 +321,7 @@ cmd_statement(const struct conn *cn, const char *id, int text, const char *outfi
     const char *reason)
 {
 	struct buf	 b;
+	struct ctl_out	 o;
 	char		 path[160];
 	FILE		*f = stdout;
 	long		 st;
@@ -334,15 +335,17 @@ cmd_statement(const struct conn *cn, const char *id, int text, const char *outfi
 		free(b.p);
 		return 1;
 	}
-	if (outfile != NULL && (f = fopen(outfile, "wb")) == NULL) {
-		perror(outfile);
-		free(b.p);
-		return 2;
+	if (outfile != NULL) {
+		if (ctl_out_open(&o, outfile) != 0) {
+			free(b.p);
+			return 2;
+		}
+		f = o.f;
 	}
 	/* Written byte for byte: the JSON form verifies only as it came. */
 	if (fwrite(b.p, 1, b.len, f) != b.len)
 		rc = 2;
-	if (f != stdout && fclose(f) != 0)
+	if (outfile != NULL && ctl_out_close(&o, rc == 0) != 0)
 		rc = 2;
 	if (rc != 0)
 		fprintf(stderr, "gatewayctl: %s: write failed\n", outfile ? outfile : "stdout");

@@ -234,12 +234,13 @@ test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 	# The agency fixed its side: a receiver that accepts, on the same port.
 	rcv_stop bad
 	rcv_start bad "${RPORT[bad]}" || return 1
-	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$DEAD_ID" >/dev/null || return 1
+	# Named by the account running it, whatever $USER claims.
+	USER=mallory "$GATEWAYCTL" deliveries --db "$GW_DB" retry "$DEAD_ID" >/dev/null || return 1
 	wait_for 10 state_is "$DEAD_ID" delivered &&
 	[ "$(db "SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM delivery_attempts WHERE disclosure_id='$DEAD_ID' ORDER BY id)")" = "dead requeued delivered" ] &&
 	# The operator's re-queue is in the signed ledger, by name, before the re-send.
 	[ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM ledger_entries WHERE object_id='$DEAD_ID' AND action LIKE 'delivery.%' ORDER BY seq)")" = "delivery.dead delivery.requeued delivery.delivered" ] &&
-	[ "$(db "SELECT actor || ' ' || actor_role || ' ' || substr(reason, 1, 12) FROM ledger_entries WHERE object_id='$DEAD_ID' AND action='delivery.requeued'")" = "operator:${USER:-unknown} operator requeued_at=" ] &&
+	[ "$(db "SELECT actor || ' ' || actor_role || ' ' || substr(reason, 1, 12) FROM ledger_entries WHERE object_id='$DEAD_ID' AND action='delivery.requeued'")" = "operator:$(id -un) operator requeued_at=" ] &&
 	[ "$(db "SELECT a.ledger_seq = l.seq FROM delivery_attempts a JOIN ledger_entries l ON l.object_id = a.disclosure_id AND l.action = 'delivery.requeued' WHERE a.disclosure_id='$DEAD_ID' AND a.kind='requeue'")" = 1 ] &&
 	# only a dead one can be re-queued
 	{ "$GATEWAYCTL" deliveries --db "$GW_DB" retry "$DEAD_ID" 2>/dev/null; [ $? = 1 ]; }

@@ -262,6 +262,16 @@ test_ledger_generate_in_a_directory_of_its_own_verifies() {
 	"$GATEWAYCTL" ledger verify --db "$TMP/gen/gateway.db" --key "$TMP/gen/ledger.pub" > "$TMP/gen.out" 2>&1 ||
 		{ sed 's/^/# /' "$TMP/gen.out"; return 1; }
 }
+# Synthetic entries are never signed into a ledger that exists (a stopped
+# gateway's, above all): they could never be taken out again.
+test_ledger_generate_refuses_an_existing_ledger() {
+	local before rc=0
+	before=$(sqlite3 "$TMP/gen/gateway.db" "SELECT count(*) FROM ledger_entries")
+	"$GATEWAYCTL" ledger generate --data "$TMP/gen" --count 10 > "$TMP/gen.out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && grep -q 'already holds a database' "$TMP/gen.out" &&
+	[ "$(sqlite3 "$TMP/gen/gateway.db" "SELECT count(*) FROM ledger_entries")" = "$before" ] ||
+		{ echo "# exit $rc"; sed 's/^/# /' "$TMP/gen.out"; return 1; }
+}
 
 verify() { "$GATEWAYCTL" ledger verify --key "$GW_DATA/ledger.pub" "$@" > "$TMP/verify.out" 2>&1; }
 first_bad() { sed -n 's/.*first bad sequence number: \([0-9]*\).*/\1/p' "$TMP/verify.out"; }
@@ -483,6 +493,7 @@ run test_restart_extends_the_tree_consistently
 run test_proofs_over_leaves_read_back_from_the_store
 run test_ledger_generate_refused_while_the_daemon_runs
 run test_ledger_generate_in_a_directory_of_its_own_verifies
+run test_ledger_generate_refuses_an_existing_ledger
 run test_untouched_ledger_verifies_offline
 run test_export_is_a_plain_file_that_verifies
 run test_changed_byte_is_detected_with_its_seq

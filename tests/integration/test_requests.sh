@@ -834,6 +834,21 @@ test_gatewayctl_fetches_a_statement_that_verifies() {
 	ctl_as trustee1 statement "$RID" --reason "checking the bundle" -o "$TMP/ctl-statement.json" &&
 	"$GATEWAYCTL" statement verify "$TMP/ctl-statement.json" --key "$GW_DATA/ledger.pub" >/dev/null
 }
+# A statement written with -o never goes through a file already there (one
+# another user made readable, or a link planted at the name): a new private
+# file (0600) replaces the name; the link's target is untouched.
+test_gatewayctl_statement_file_is_private_whatever_was_there() {
+	local d=$TMP/outdir
+	mkdir -p "$d" && : > "$d/open.json" && chmod 666 "$d/open.json" &&
+	: > "$d/target" && chmod 666 "$d/target" && ln -sf "$d/target" "$d/link.json" || return 1
+	ctl_as trustee1 statement "$RID" --reason "checking the bundle" -o "$d/open.json" &&
+	ctl_as trustee1 statement "$RID" --reason "checking the bundle" -o "$d/link.json" || return 1
+	[ "$(stat -c %a "$d/open.json")" = 600 ] && [ ! -L "$d/link.json" ] &&
+	[ "$(stat -c %a "$d/link.json")" = 600 ] && [ ! -s "$d/target" ] ||
+		{ echo "# $(ls -l "$d" | tr '\n' ' ')"; return 1; }
+	[ -z "$(ls "$d" | grep -v '^\(open\.json\|link\.json\|target\)$')" ] || return 1
+	"$GATEWAYCTL" statement verify "$d/open.json" --key "$GW_DATA/ledger.pub" >/dev/null
+}
 test_gatewayctl_staff_certificate_is_refused() {
 	ctl_as staff approve "$RID" --reason r > "$TMP/s.out" 2>&1
 	[ $? -eq 1 ] && grep -q role_not_permitted "$TMP/s.out"
@@ -1108,6 +1123,7 @@ run test_gatewayctl_shows_without_personal_data_until_approved
 run test_gatewayctl_approve_and_refuse
 run test_gatewayctl_needs_a_reason_and_a_certificate
 run test_gatewayctl_fetches_a_statement_that_verifies
+run test_gatewayctl_statement_file_is_private_whatever_was_there
 run test_gatewayctl_staff_certificate_is_refused
 run test_ledger_still_verifies
 run test_no_personal_data_at_rest_or_in_the_log
