@@ -48,6 +48,27 @@ test_breach_schema_enforced() {
 	req staff POST /v1/breaches '{"aware_at":"2026-01-01T00:00:00Z"}'
 	expect 400 schema_invalid
 }
+# A count written with a decimal point or an exponent (250.0, 3e0) is
+# refused by the schema: the register reads counts as integers, and such a
+# number would have been stored as 0 (the notice's people despite its
+# minimum of 1).
+test_breach_count_given_as_a_decimal_is_refused() {
+	local n0 e0 t0
+	n0=$(db "SELECT count(*) FROM breaches"); e0=$(db "SELECT count(*) FROM breach_events")
+	t0=$(db "SELECT count(*) FROM breach_notices")
+	req staff POST /v1/breaches "$(breach '2 hours' | sed 's/"approx_people":2,/"approx_people":250.0,/')"
+	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /approx_people ] &&
+	[ "$(jget '.error.details | length')" = 1 ] || return 1
+	req staff POST /v1/breaches "$(breach '2 hours' | sed 's/"approx_records":2,/"approx_records":2e2,/')"
+	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /approx_records ] || return 1
+	[ "$(db "SELECT count(*) FROM breaches")" = "$n0" ] || return 1
+	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"Recount","approx_people":3.0}'
+	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /approx_people ] || return 1
+	[ "$(db "SELECT count(*) FROM breach_events")" = "$e0" ] || return 1
+	req staff POST "/v1/breaches/$FRESH/notices" "$(printf '{"notified_at":"%s","method":"letter","people":3.0,"summary":"s"}' "$(iso '1 hour ago')")"
+	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /people ] || return 1
+	[ "$(db "SELECT count(*) FROM breach_notices")" = "$t0" ]
+}
 test_overdue_breach_flagged() {
 	req staff POST /v1/breaches "$(breach '4 days')"
 	expect 201 && [ "$(jget .overdue)" = true ] || return 1
@@ -288,6 +309,7 @@ run test_safeguarding_lead_and_trustees_may_record
 run test_auditor_and_agencies_cannot_record
 run test_aware_before_occurred_refused
 run test_breach_schema_enforced
+run test_breach_count_given_as_a_decimal_is_refused
 run test_overdue_breach_flagged
 run test_overdue_breach_in_metrics
 run test_only_the_dp_trustee_decides_a_breach

@@ -6,6 +6,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ctl=${GATEWAYCTL:-$top/build/plain/gatewayctl}
+gwd=${GATEWAYD:-$top/build/plain/gatewayd}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctlvalidate.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0; failed=0
@@ -62,6 +63,24 @@ echo '[]' > "$tmp/array.json"
 if run root 1 validate "$top/schemas/consent.schema.json" "$tmp/array.json" &&
    [ "$out" = "(root): must be of type object" ]; then ok "root_error_path"
 else notok "root_error_path"; fi
+
+# test_retention_days_given_as_a_decimal_is_refused: "days": 1.0 is a
+# number with a decimal point, not an integer (the gateway reads the days
+# with json_integer_value, which gave 0 for it: the interest's families kept
+# with no limit while gatewayd --check said OK). Both gatewayctl validate
+# and gatewayd --check refuse it, naming the path.
+mkdir -p "$tmp/prof"
+cp "$top"/agency-profiles/*.json "$tmp/prof/"
+sed -i '0,/"days": 2922/s//"days": 1.0/' "$tmp/prof/health-visiting.json"
+if grep -q '"days": 1.0$' "$tmp/prof/health-visiting.json" &&
+   run decimal_days 1 validate "$top/schemas/agency-profile.schema.json" "$tmp/prof/health-visiting.json" &&
+   grep -qx '/legitimate_interests/0/retention/days: must be an integer (written without a decimal point or exponent)' "$tmp/out" &&
+   [ "$(wc -l < "$tmp/out")" -eq 1 ] &&
+   ! (cd "$top" && "$gwd" --check --data "$tmp/checkdata" --tls "$top/certs/dev" --profiles "$tmp/prof") > "$tmp/check" 2>&1 &&
+   grep -q 'health-visiting.json: /legitimate_interests/0/retention/days' "$tmp/check" &&
+   ! grep -q 'configuration OK' "$tmp/check"; then
+	ok "test_retention_days_given_as_a_decimal_is_refused"
+else notok "test_retention_days_given_as_a_decimal_is_refused"; sed 's/^/# /' "$tmp/out" "$tmp/check" 2>/dev/null; fi
 
 mkdir -p "$tmp/s"
 echo '{"type":"object","properties":{"a":{"type":"array","minContains":1}}}' > "$tmp/s/bad.schema.json"
