@@ -19,6 +19,14 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=24:${UBSAN_OPT
 # failing TAP line is one failure of its own (a crash, a sanitizer report).
 count() {
 	label=$1; log=$2; rc=$3
+	# No log (its directory removed under the run, a full disk): a
+	# failure, never a file that simply counted nothing.
+	if [ ! -f "$log" ]; then
+		failed=$((failed + 1)); failures="$failures $label"
+		echo "  [$label] not ok - its log $log is missing (exit $rc)"
+		printf '%-60s %4d passed %3d failed\n' "$label" 0 1
+		return
+	fi
 	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $label exited $rc" >> "$log"; fi
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $label ran no test" >> "$log"; fi
