@@ -14,6 +14,7 @@
 
 #include "consent.h"
 #include "decide.h"
+#include "delivery.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
@@ -34,8 +35,6 @@ struct consent_job {
 	unsigned char		 leaf[32];
 	int			 stopped;	/* deliveries stopped by a withdrawal */
 };
-
-#define MAX_CONSENTS	16
 
 /* The consent's ledger entry, in the same writer job as the change it
  * records: both are kept, or neither. Its digest is consent_digest()'s
@@ -194,23 +193,16 @@ stopped_entry(const char *disclosure_id, void *arg)
 static int
 stop_deliveries(struct consent_job *j, struct store_conn *c)
 {
-	struct consent_row	 rows[MAX_CONSENTS];
-	struct decide_consent	 v;
 	struct stop_arg		 s = { j, c };
-	int			 n, i;
+	int			 rc;
 
-	n = store_consents_for(c, j->row.family_pseudonym, j->row.agency_id, j->row.purpose,
-	    rows, MAX_CONSENTS);
-	if (n < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		v = (struct decide_consent){ rows[i].id, rows[i].agency_id, rows[i].purpose,
-		    rows[i].granted_us, rows[i].expires_us, rows[i].withdrawn_us };
-		if (decide_consent_live(&v, j->row.agency_id, j->row.purpose, j->row.withdrawn_us))
-			return 0;
-	}
+	rc = delivery_consent_covers(c, j->row.family_pseudonym, j->row.agency_id,
+	    j->row.purpose, j->row.withdrawn_us);
+	if (rc != 0)
+		return rc == 1 ? 0 : -1;
 	return store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->row.agency_id,
-	    j->row.purpose, j->row.withdrawn_us, stopped_entry, &s) < 0 ? -1 : 0;
+	    j->row.purpose, j->row.withdrawn_us, DELIVERY_CONSENT_WITHDRAWN, stopped_entry,
+	    &s) < 0 ? -1 : 0;
 }
 
 static int

@@ -108,8 +108,9 @@ ctl_deliveries(int argc, char **argv)
 		.refused = {
 			"no such delivery",
 			"not dead; only a dead letter can be re-queued",
-			"stopped because the family withdrew the consent it relied on; it "
-			    "is never sent again",
+			"stopped because the family withdrew the consent it relied on, or "
+			    "that consent expired, with none other covering; it is never sent "
+			    "again",
 		},
 		.done = "gatewayd sends it within a second (same Idempotency-Key)",
 	};

@@ -278,6 +278,18 @@ decide_consent_live(const struct decide_consent *c, const char *agency_id,
 	return 1;
 }
 
+int
+decide_consents_cover(const struct decide_consent *c, size_t n, const char *agency_id,
+    const char *purpose, int64_t now_us)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (decide_consent_live(&c[i], agency_id, purpose, now_us))
+			return 1;
+	return 0;
+}
+
 static const struct decide_interest *
 find_interest(const struct decide_agency *a, const char *purpose)
 {

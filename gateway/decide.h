@@ -148,6 +148,11 @@ struct decision {
  * (granted <= now), not withdrawn, not expired (now <= expires); else 0. */
 int	decide_consent_live(const struct decide_consent *c, const char *agency_id,
 	    const char *purpose, int64_t now_us);
+/* 1 when any of the n consents is live (decide_consent_live) for agency_id
+ * and purpose at now_us: a consent-based delivery may still be served or
+ * pushed; 0 when none is (it is stopped: withdrawn or expired). */
+int	decide_consents_cover(const struct decide_consent *c, size_t n,
+	    const char *agency_id, const char *purpose, int64_t now_us);
 
 /*
  * Whether the agency is in standing to receive anything now: active, its

@@ -21,7 +21,13 @@
  * and host name verified. The body is unsealed when the transfer starts and
  * cleansed when it ends; it is never logged. Once connected, just before
  * the request is written, the row is read again: a delivery stopped
- * meanwhile (a consent withdrawal) is not sent.
+ * meanwhile (a consent withdrawal) is not sent, nor one no live consent
+ * covers any more (an expiry).
+ *
+ * Every poll the worker also stops, with a ledger entry, the deliveries
+ * made on a consent that no live consent covers any more since one expired
+ * (delivery_stop_lapsed): a withdrawal stops its own in its request, an
+ * expiry has none.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,6 +43,7 @@
 #include <openssl/rand.h>
 #include <sys/prctl.h>
 
+#include "decide.h"
 #include "delivery.h"
 #include "gateway.h"
 #include "ledger.h"
@@ -111,7 +118,135 @@ struct delivery {
 	pthread_mutex_t		 counts_lock;	/* the gauges' shared count */
 	struct delivery_counts	 counts;
 	int64_t			 counts_at;	/* 0: none yet */
+	int64_t			 lapse_next;	/* the next sweep for consents' ends */
 };
+
+#define LAPSE_CONSENTS	64	/* a family's consents for one agency and purpose */
+#define LAPSE_BATCH	64
+
+int
+delivery_consent_covers(struct store_conn *c, const char *pseudonym, const char *agency_id,
+    const char *purpose, int64_t now)
+{
+	struct consent_row	 rows[LAPSE_CONSENTS];
+	struct decide_consent	 v[LAPSE_CONSENTS];
+	int			 n, i;
+
+	if ((n = store_consents_for(c, pseudonym, agency_id, purpose, rows,
+	    LAPSE_CONSENTS)) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		v[i] = (struct decide_consent){ rows[i].id, rows[i].agency_id, rows[i].purpose,
+		    rows[i].granted_us, rows[i].expires_us, rows[i].withdrawn_us };
+	return decide_consents_cover(v, (size_t)n, agency_id, purpose, now);
+}
+
+int
+delivery_consent_lapsed(struct store_conn *c, const char *id, int64_t now)
+{
+	struct lapsed_row	r;
+	int			rc;
+
+	if ((rc = store_deliveries_lapsed(c, NULL, id, NULL, now, &r, 1)) <= 0)
+		return rc;
+	if ((rc = delivery_consent_covers(c, r.family_pseudonym, r.agency_id, r.purpose,
+	    now)) == -1)
+		return -1;
+	return !rc;
+}
+
+struct lapse_arg {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	const char		*pseudonym;
+};
+
+/* One delivery stopped for an expiry: its ledger entry (ids and a code). */
+static int
+lapsed_entry(const char *disclosure_id, void *arg)
+{
+	struct lapse_arg	*a = arg;
+	struct ledger_entry	 e = { "system", "system", "delivery.stopped", a->pseudonym,
+				    disclosure_id, DELIVERY_CONSENT_EXPIRED, NULL };
+
+	log_info("delivery %s stopped: no live consent covers it any more (%s)",
+	    disclosure_id, DELIVERY_CONSENT_EXPIRED);
+	return ledger_append(a->gw->ledger, a->c, &e, NULL, NULL);
+}
+
+/* Whether one at least of the candidates no live consent covers any more:
+ * 1, 0, -1 (a look on a read connection before a writer job). */
+static int
+any_lapsed(struct store_conn *c, const char *agency_id, int64_t now)
+{
+	struct lapsed_row	rows[LAPSE_BATCH];
+	char			after[40] = "";
+	int			n, i, rc;
+
+	do {
+		if ((n = store_deliveries_lapsed(c, agency_id, NULL, after, now, rows,
+		    LAPSE_BATCH)) < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			rc = delivery_consent_covers(c, rows[i].family_pseudonym,
+			    rows[i].agency_id, rows[i].purpose, now);
+			if (rc != 1)
+				return rc == 0 ? 1 : -1;
+		}
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", rows[n - 1].disclosure_id);
+	} while (n == LAPSE_BATCH);
+	return 0;
+}
+
+int
+delivery_stop_lapsed(struct gateway *gw, struct store_conn *c, const char *agency_id,
+    int64_t now)
+{
+	struct lapsed_row	rows[LAPSE_BATCH];
+	struct lapse_arg	a = { gw, c, NULL };
+	char			after[40] = "";
+	int			n, i, rc, total = 0;
+
+	do {
+		if ((n = store_deliveries_lapsed(c, agency_id, NULL, after, now, rows,
+		    LAPSE_BATCH)) < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			rc = delivery_consent_covers(c, rows[i].family_pseudonym,
+			    rows[i].agency_id, rows[i].purpose, now);
+			if (rc == -1)
+				return -1;
+			if (rc == 1)
+				continue;
+			/* As a withdrawal stops: all of the family's for the
+			 * agency and purpose that relied on a consent. */
+			a.pseudonym = rows[i].family_pseudonym;
+			if ((rc = store_deliveries_stop_for_consent(c, rows[i].family_pseudonym,
+			    rows[i].agency_id, rows[i].purpose, now, DELIVERY_CONSENT_EXPIRED,
+			    lapsed_entry, &a)) < 0)
+				return -1;
+			total += rc;
+		}
+		if (n > 0)
+			snprintf(after, sizeof(after), "%s", rows[n - 1].disclosure_id);
+	} while (n == LAPSE_BATCH);
+	return total;
+}
+
+struct lapse_job {
+	struct gateway	*gw;
+	int		 stopped;
+};
+
+static int
+lapse_job(struct store_conn *c, void *arg)
+{
+	struct lapse_job	*j = arg;
+
+	j->stopped = delivery_stop_lapsed(j->gw, c, NULL, store_now_us());
+	return j->stopped < 0 ? -1 : 0;
+}
 
 void
 delivery_config_defaults(struct delivery_config *c)
@@ -368,6 +503,13 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 	if ((c = store_read_begin(x->dl->gw->store)) == NULL)
 		return CURL_PREREQFUNC_ABORT;
 	rc = store_delivery_get(c, x->id, &row);
+	/* Pending, but made on a consent none covers any more (one expired
+	 * since the due rows were read): not sent; the sweep stops it. */
+	if (rc == 0 && strcmp(row.state, "pending") == 0 &&
+	    (rc = delivery_consent_lapsed(c, x->id, store_now_us())) == 1) {
+		x->dl->lapse_next = 0;
+		rc = 2;
+	}
 	store_read_end(x->dl->gw->store, c);
 	if (rc == 0 && strcmp(row.state, "pending") == 0)
 		return CURL_PREREQFUNC_OK;
@@ -404,6 +546,13 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	 * re-queue once it is in order. */
 	if ((code = profiles_standing(a, now, &message)) != NULL) {
 		fail_now(dl, row, now, code);
+		return -1;
+	}
+	/* Made on a consent and none covers it any more (expired since the
+	 * sweep looked): not sent; the sweep stops it at the next look. */
+	if ((rc = delivery_consent_lapsed(c, row->disclosure_id, now)) != 0) {
+		if (rc == 1)
+			dl->lapse_next = 0;
 		return -1;
 	}
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -556,6 +705,27 @@ ledger_requeues(struct delivery *dl, struct store_conn **c)
 	*c = store_read_begin(dl->gw->store);
 }
 
+/* Deliveries no live consent covers any more since one expired, stopped
+ * (a writer job only when the look on *c, the read connection, finds one:
+ * ended and begun again around it, NULL when it could not be). */
+static void
+stop_lapsed(struct delivery *dl, struct store_conn **c, int64_t now)
+{
+	struct lapse_job	j = { dl->gw, 0 };
+
+	if (any_lapsed(*c, NULL, now) != 1)
+		return;
+	store_read_end(dl->gw->store, *c);
+	if (writer_submit(dl->gw->writer, lapse_job, &j) == 0)
+		log_info("%d deliver%s stopped: the consent relied on expired, no other "
+		    "covers", j.stopped, j.stopped == 1 ? "y" : "ies");
+	else {
+		log_errx("deliveries whose consent expired not stopped; not sent meanwhile");
+		dl->lapse_next = 0;
+	}
+	*c = store_read_begin(dl->gw->store);
+}
+
 /* Starts what is due; returns when to look at the outbox next. */
 static int64_t
 fill(struct delivery *dl, int64_t now)
@@ -569,6 +739,12 @@ fill(struct delivery *dl, int64_t now)
 	ledger_requeues(dl, &c);
 	if (c == NULL)
 		return next;
+	if (now >= dl->lapse_next) {
+		dl->lapse_next = now + (int64_t)dl->cfg.poll_ms * MS;
+		stop_lapsed(dl, &c, now);
+		if (c == NULL)
+			return next;
+	}
 	n = store_deliveries_due(c, now, dl->rows, dl->nrows);
 	for (i = 0; i < n && dl->ninflight < dl->cfg.max_inflight; i++) {
 		const struct delivery_row *r = &dl->rows[i];
@@ -706,8 +882,8 @@ attempt_row(struct store_conn *c, const struct result *r, const char *why,
 	return store_delivery_event(c, &e);
 }
 
-/* The answer to a push that a consent withdrawal stopped while it was in
- * flight (still_pending let the request be written before the stop): the
+/* The answer to a push that a consent's end (withdrawn, or expired with
+ * none other covering) stopped while it was in flight (still_pending let the request be written before the stop): the
  * agency may hold the data, so what it answered is kept though the row
  * stays stopped, never sent again. The attempt is a row and is counted; a
  * 2xx is the agency's receipt, its time and the body's SHA-256 kept on the
@@ -732,8 +908,8 @@ record_after_stop(struct delivery *dl, struct store_conn *c, const struct result
 	if (attempt_row(c, r, why, took ? "delivered" : "dead", 0) == -1)
 		return -1;
 	if (took)
-		log_warnx("delivery %s: the agency acknowledged it (http %d) after a consent "
-		    "withdrawal stopped it; its receipt is recorded", r->id, r->status);
+		log_warnx("delivery %s: the agency acknowledged it (http %d) after the end "
+		    "of its consent stopped it; its receipt is recorded", r->id, r->status);
 	if (ledger(dl, c, r, took ? "delivery.delivered_after_stop" : "delivery.attempt", why,
 	    took ? r->sha : NULL) != 0)
 		return -1;
@@ -774,7 +950,7 @@ record_job(struct store_conn *c, void *arg)
 			    r->status, why, r->dead_reason != NULL ? r->dead_reason : r->d.reason);
 			break;
 		}
-		/* No longer pending: a consent withdrawal stopped it while the
+		/* No longer pending: a consent's end stopped it while the
 		 * request was in flight (what the agency answered is still
 		 * recorded), or an operator or a restart got there first. */
 		if (rc == 1 && record_after_stop(dl, c, r, why) == -1)

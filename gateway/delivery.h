@@ -75,6 +75,34 @@ int		 delivery_body(struct gateway *, struct store_conn *c, const char *disclosu
 		    char **body, size_t *len, unsigned char sha[32]);
 void		 delivery_body_free(char *body, size_t len);
 
+/*
+ * A consent's end. A delivery of a disclosure made on a consent (never one
+ * made under a safeguarding override) is served (inbox, the agency's GET)
+ * or pushed only while a live consent (decide_consent_live) covers its
+ * family, agency and purpose. A withdrawal stops the rest at once
+ * (consent_api.c); an expiry has no request of its own, so what it leaves
+ * uncovered is stopped when next looked at: the delivery worker's sweep
+ * every poll, an agency's inbox read, by delivery_stop_lapsed().
+ */
+/* 1 when a live consent covers pseudonym's data for agency_id and purpose
+ * at now_us, 0 when none does, -1 error. */
+int		 delivery_consent_covers(struct store_conn *, const char *pseudonym,
+		    const char *agency_id, const char *purpose, int64_t now_us);
+/* 1 when disclosure_id's delivery (not yet acknowledged) relied on a
+ * consent and none covers it any more at now_us: not to be served or
+ * pushed; 0 when it may be (a live consent covers it, it relied on none,
+ * or it is not pending), -1 error. Any connection. */
+int		 delivery_consent_lapsed(struct store_conn *, const char *disclosure_id,
+		    int64_t now_us);
+/* Inside a writer job: every delivery not yet acknowledged (pending or a
+ * dead letter) of a disclosure made on a consent, no live consent covering
+ * its family, agency and purpose at now_us any more, is stopped as a
+ * withdrawal stops it (store_deliveries_stop_for_consent) with reason
+ * DELIVERY_CONSENT_EXPIRED and a "delivery.stopped" ledger entry by
+ * "system". Only agency_id's when not NULL. Returns how many, or -1. */
+int		 delivery_stop_lapsed(struct gateway *, struct store_conn *,
+		    const char *agency_id, int64_t now_us);
+
 /* Maps a libcurl result code to the retry fault classes (retry.h). */
 enum retry_fault delivery_fault_of_curl(int curl_code);
 

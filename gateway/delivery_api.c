@@ -101,6 +101,10 @@ page_job(struct store_conn *c, void *arg)
 
 	j->n = 0;
 	j->now_us = store_now_us();
+	/* What relied on a consent none covers any more (expired) is stopped
+	 * first, with its ledger entry, and so is not in the page. */
+	if (delivery_stop_lapsed(j->gw, c, j->who->agency->id, j->now_us) < 0)
+		return -1;
 	n = store_inbox_page(c, j->who->agency->id, j->after_us, j->after_id, j->rows,
 	    j->limit + 1);
 	if (n < 0)
@@ -248,9 +252,14 @@ ack_job(struct store_conn *c, void *arg)
 		return -1;
 	}
 	/* Only what is in the inbox: an item stopped by a consent withdrawal
-	 * (dead) is not there, and nothing is opened for it. */
+	 * or expiry (dead) is not there, nor one whose consent expired and
+	 * that is not stopped yet, and nothing is opened for it. */
 	if (strcmp(row.state, "pending") != 0) {
 		j->outcome = strcmp(row.state, "delivered") == 0 ? 2 : 1;
+		return -1;
+	}
+	if ((rc = delivery_consent_lapsed(c, j->id, j->now_us)) != 0) {
+		j->outcome = rc == 1 ? 1 : -1;
 		return -1;
 	}
 	/* The receipt: the digest of the body the agency was served. */

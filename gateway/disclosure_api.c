@@ -872,15 +872,23 @@ disclosure_get(struct request *r, struct response *rs)
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
 		return;
 	}
-	/* What a consent withdrawal stopped before the agency acknowledged it
-	 * is not the agency's to read here either (consent_api.c), nor what
-	 * still waits for the family to be told first. */
+	/* What a consent withdrawal or expiry stopped before the agency
+	 * acknowledged it is not the agency's to read here either
+	 * (consent_api.c, delivery.c), nor what no live consent covers any
+	 * more though the sweep has not stopped it yet, nor what still waits
+	 * for the family to be told first. */
 	if (!staff) {
 		struct delivery_row	dl;
 		int			drc = store_delivery_get(c, d->id, &dl);
 
-		if (drc == -1 || (drc == 0 && strcmp(dl.state, "dead") == 0 &&
-		    strcmp(dl.dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0) ||
+		if (drc == 0 && !store_delivery_stopped_by_consent(dl.state, dl.dead_reason) &&
+		    strcmp(dl.state, "delivered") != 0) {
+			int	lrc = delivery_consent_lapsed(c, d->id, store_now_us());
+
+			drc = lrc == -1 ? -1 : lrc == 1 ? 3 : 0;
+		}
+		if (drc == -1 || drc == 3 ||
+		    (drc == 0 && store_delivery_stopped_by_consent(dl.state, dl.dead_reason)) ||
 		    (drc == 0 && strcmp(dl.state, "pending") == 0 &&
 		    dl.next_attempt_us == DELIVERY_AWAITS_NOTICE)) {
 			store_read_end(r->gw->store, c);

@@ -235,13 +235,15 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 		json_decref(o);
 		return NULL;
 	}
-	/* The family withdrew the consent before the agency acknowledged it:
-	 * say the delivery was stopped, and whether it may have reached the
-	 * agency before that, rather than only that it was shared; received
-	 * when the agency confirmed a push written before the stop. */
+	/* The family withdrew the consent, or it expired with none other
+	 * covering, before the agency acknowledged it: say the delivery was
+	 * stopped and why, and whether it may have reached the agency before
+	 * that, rather than only that it was shared; received when the agency
+	 * confirmed a push written before the stop. */
 	if (x->stopped_us != 0 && json_object_set_new(o, "delivery",
 	    json_pack("{s:s, s:s, s:s, s:b, s:b}",
-	    "state", "stopped", "reason", DELIVERY_CONSENT_WITHDRAWN,
+	    "state", "stopped", "reason", x->stop_reason[0] != '\0' ? x->stop_reason :
+	    DELIVERY_CONSENT_WITHDRAWN,
 	    "stopped_at", store_time_fmt(x->stopped_us, stopped),
 	    "may_have_been_received", x->maybe_received || x->received,
 	    "received", x->received)) != 0) {

@@ -9,8 +9,9 @@
  * Each shared item names the consent it relied on (consent_reference,
  * null when it was shared without one: a lifted safeguarding override) and
  * says whether it reached the agency: delivered (when the agency confirmed
- * it), pending, stopped (the family withdrew that consent first) or
- * not_delivered.
+ * it), pending, stopped (the family withdrew that consent first, or it
+ * expired with no other covering the agency and purpose: reason
+ * consent_withdrawn or consent_expired) or not_delivered.
  *
  * Each shared item also says when the family was told of it (notification:
  * sent with its date, pending, or not_sent when telling failed), who
@@ -83,7 +84,9 @@ recipient(const struct profiles *p, const char *agency_id)
 }
 
 /* Whether it reached the agency, in the family's terms: delivered (and
- * when), pending, stopped (the family withdrew the consent first; received
+ * when), pending, stopped (the family withdrew the consent first, reason
+ * consent_withdrawn, or it expired with no other covering the agency and
+ * purpose, consent_expired; received
  * and received_at when the agency nonetheless confirmed a push whose
  * request was written before the stop), or not delivered (given up). */
 static json_t *
@@ -96,9 +99,9 @@ delivery_json(const struct sar_disclosure *d)
 	if (strcmp(d->delivery_state, "delivered") == 0)
 		return json_pack("{s:s, s:s}", "state", "delivered",
 		    "delivered_at", store_time_fmt(d->delivered_us, t));
-	if (strcmp(d->delivery_state, "dead") == 0 && d->dead_reason != NULL &&
-	    strcmp(d->dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0)
-		return json_pack("{s:s, s:b, s:s?}", "state", "stopped",
+	if (store_delivery_stopped_by_consent(d->delivery_state, d->dead_reason))
+		return json_pack("{s:s, s:s, s:b, s:s?}", "state", "stopped",
+		    "reason", d->dead_reason,
 		    "received", d->delivered_us != 0,
 		    "received_at", d->delivered_us != 0 ? store_time_fmt(d->delivered_us, t) : NULL);
 	if (strcmp(d->delivery_state, "dead") == 0)
@@ -377,6 +380,17 @@ text_value(struct buf *b, const json_t *v)
 	free(s);
 }
 
+/* How the consent a stopped item relied on ended, in the family's words. */
+static const char *
+stopped_how(const json_t *it)
+{
+	const char	*why;
+
+	why = json_string_value(json_object_get(json_object_get(it, "delivery"), "reason"));
+	return why != NULL && strcmp(why, DELIVERY_CONSENT_EXPIRED) == 0 ?
+	    "expired" : "was withdrawn";
+}
+
 /* When the family was told of a shared item, and whether only afterwards. */
 static void
 text_told(struct buf *b, const json_t *it)
@@ -460,12 +474,12 @@ render_text(const json_t *x, size_t *len)
 			    day(json_object_get(it, "delivery"), "delivered_at", d2));
 		else if (dst != NULL && strcmp(dst, "stopped") == 0 &&
 		    json_is_true(json_object_get(json_object_get(it, "delivery"), "received")))
-			bprintf(&b, "   Sent before the consent was withdrawn; the agency confirmed "
-			    "receiving it: %s\n",
+			bprintf(&b, "   Sent before the consent %s; the agency confirmed "
+			    "receiving it: %s\n", stopped_how(it),
 			    day(json_object_get(it, "delivery"), "received_at", d2));
 		else if (dst != NULL && strcmp(dst, "stopped") == 0)
-			bprintf(&b, "   Stopped when the consent was withdrawn, before the agency "
-			    "confirmed receiving it\n");
+			bprintf(&b, "   Stopped when the consent %s, before the agency "
+			    "confirmed receiving it\n", stopped_how(it));
 		else if (dst != NULL && strcmp(dst, "not_delivered") == 0)
 			bprintf(&b, "   Not delivered to the agency\n");
 		else if (dst != NULL)

@@ -290,8 +290,8 @@ int	store_delivery_retry(struct store_conn *, const char *disclosure_id, int att
 	    int64_t when_us, int http_status, const char *fault, int64_t next_attempt_us);
 int	store_delivery_dead(struct store_conn *, const char *disclosure_id, int attempts,
 	    int64_t when_us, int http_status, const char *fault, const char *reason);
-/* The answer to a push a consent withdrawal stopped after its request was
- * written (state dead, consent_withdrawn): the row stays stopped, never
+/* The answer to a push a consent's end stopped after its request was
+ * written (state dead, consent_withdrawn or consent_expired): the row stays stopped, never
  * sent again, but keeps the facts: the attempt counted, and with a 2xx
  * (body_sha256 not NULL) the agency's receipt, delivered_us and the body's
  * SHA-256. 0 done, 1 the row is not such a stopped push (or the attempt is
@@ -301,8 +301,8 @@ int	store_delivery_after_stop(struct store_conn *, const char *disclosure_id, in
 	    const unsigned char body_sha256[32]);
 /* An operator re-queues a dead push delivery: pending again, attempts from
  * zero, due now; the event is recorded with by as actor. 0 re-queued,
- * 1 not found, 2 not dead, 3 stopped by a consent withdrawal (final), -1
- * error. */
+ * 1 not found, 2 not dead, 3 stopped by a consent's end, withdrawn or
+ * expired (final), -1 error. */
 int	store_delivery_requeue(struct store_conn *, const char *disclosure_id,
 	    int64_t when_us, const char *by);
 /* An agency whose profile now names another delivery mode: its deliveries
@@ -334,9 +334,32 @@ int	store_deliveries_follow_mode(struct store_conn *, const char *agency_id,
  * disclosure id (for its ledger entry). Returns the count, or -1 (also
  * when fn fails). */
 #define DELIVERY_CONSENT_WITHDRAWN	"consent_withdrawn"
+/* The same stop when the last consent covering the agency and purpose ran
+ * past its expiry (delivery.c: delivery_stop_lapsed()). */
+#define DELIVERY_CONSENT_EXPIRED	"consent_expired"
+/* reason: DELIVERY_CONSENT_WITHDRAWN or DELIVERY_CONSENT_EXPIRED. */
 int	store_deliveries_stop_for_consent(struct store_conn *, const char *pseudonym,
-	    const char *agency_id, const char *purpose, int64_t when_us,
+	    const char *agency_id, const char *purpose, int64_t when_us, const char *reason,
 	    int (*fn)(const char *disclosure_id, void *), void *arg);
+/* 1 when a delivery in state with dead_reason was stopped by a consent's
+ * end (withdrawn or expired: final, never served, pushed or re-queued). */
+int	store_delivery_stopped_by_consent(const char *state, const char *dead_reason);
+/* Deliveries not yet acknowledged nor stopped (pending, or a dead letter)
+ * of disclosures made on a consent whose own consent is no longer live by
+ * itself at now_us (withdrawn, past its expiry, or missing): the ones no
+ * live consent may cover any more, a superset that decide_consent_live()
+ * narrows. Only agency_id's, or only disclosure_id, when not NULL; after
+ * after_id ("" or NULL: from the first), in disclosure id order, up to
+ * max. Returns the count or -1. */
+struct lapsed_row {
+	char		 disclosure_id[40];
+	char		 family_pseudonym[65];
+	char		 agency_id[64];
+	char		 purpose[64];
+};
+int	store_deliveries_lapsed(struct store_conn *, const char *agency_id,
+	    const char *disclosure_id, const char *after_id, int64_t now_us,
+	    struct lapsed_row *out, int max);
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
@@ -812,10 +835,12 @@ struct notice {
 	char		*fields_json;		/* owned */
 	unsigned char	*family_id_ct;		/* owned, sealed */
 	size_t		 family_id_ctlen;
-	/* A consent withdrawal stopped its delivery (consent_api.c): when,
+	/* A consent withdrawal or expiry stopped its delivery (consent_api.c,
+	 * delivery.c): when, why (DELIVERY_CONSENT_WITHDRAWN or _EXPIRED),
 	 * and whether the agency may have had it first (pulled from its
 	 * inbox without acknowledging it, or a push tried). 0 otherwise. */
 	int64_t		 stopped_us;
+	char		 stop_reason[24];
 	int		 maybe_received;
 	int		 received;		/* and yet the agency confirmed it (a
 						   push answered 2xx after the stop) */

@@ -290,8 +290,9 @@ store_delivery_after_stop(struct store_conn *c, const char *id, int attempts, in
 				    "last_attempt_us = ?2, last_status = ?3, last_error = ?4, "
 				    "delivered_us = CASE WHEN ?5 IS NULL THEN delivered_us ELSE ?2 END, "
 				    "body_sha256 = coalesce(?5, body_sha256) "
-				    "WHERE disclosure_id = ?6 AND state = 'dead' AND dead_reason = '"
-				    DELIVERY_CONSENT_WITHDRAWN "' AND mode = 'push' AND attempts < ?1";
+				    "WHERE disclosure_id = ?6 AND state = 'dead' AND dead_reason IN ('"
+				    DELIVERY_CONSENT_WITHDRAWN "', '" DELIVERY_CONSENT_EXPIRED "') "
+				    "AND mode = 'push' AND attempts < ?1";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)
@@ -322,8 +323,8 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 		return rc;
 	if (strcmp(r.state, "dead") != 0)
 		return 2;
-	if (strcmp(r.dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0)
-		return 3;	/* the family withdrew: never sent again */
+	if (store_delivery_stopped_by_consent(r.state, r.dead_reason))
+		return 3;	/* the consent ended (withdrawn, expired): never sent again */
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, when) ||
@@ -435,9 +436,25 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
 	return sqlite3_changes(store_db(c));
 }
 
+/* A delivery a consent's end stopped: dead with one of the two reasons. */
+#define STOPPED_BY_CONSENT(d)	"(" d "dead_reason = '" DELIVERY_CONSENT_WITHDRAWN "' OR " \
+				d "dead_reason = '" DELIVERY_CONSENT_EXPIRED "')"
+/* Not acknowledged by the agency and not yet stopped by a consent's end:
+ * pending, or a dead letter an operator could otherwise re-queue. */
+#define STOPPABLE(d)	"(" d "state = 'pending' OR (" d "state = 'dead' AND NOT " \
+			STOPPED_BY_CONSENT(d) "))"
+
+int
+store_delivery_stopped_by_consent(const char *state, const char *dead_reason)
+{
+	return state != NULL && strcmp(state, "dead") == 0 && dead_reason != NULL &&
+	    (strcmp(dead_reason, DELIVERY_CONSENT_WITHDRAWN) == 0 ||
+	    strcmp(dead_reason, DELIVERY_CONSENT_EXPIRED) == 0);
+}
+
 int
 store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
-    const char *agency_id, const char *purpose, int64_t when,
+    const char *agency_id, const char *purpose, int64_t when, const char *reason,
     int (*fn)(const char *, void *), void *arg)
 {
 	/* The family's disclosures (indexed by pseudonym) to the agency for
@@ -445,17 +462,13 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 	 * lapsed while another covered, too), whose delivery the agency has
 	 * not acknowledged: pending, or a dead letter an operator could
 	 * otherwise re-queue. */
-#define STOPPABLE(d)	"(" d "state = 'pending' OR (" d "state = 'dead' AND " \
-			d "dead_reason <> '" DELIVERY_CONSENT_WITHDRAWN "'))"
 	static const char	*sel = "SELECT d.disclosure_id FROM disclosures x "
 				    "JOIN deliveries d ON d.disclosure_id = x.id "
 				    "WHERE x.family_pseudonym = ? AND x.agency_id = ? "
 				    "AND x.purpose = ? AND x.consent_id IS NOT NULL "
 				    "AND " STOPPABLE("d.");
 	static const char	*upd = "UPDATE deliveries SET state = 'dead', dead_us = ?, "
-				    "dead_reason = '" DELIVERY_CONSENT_WITHDRAWN "' "
-				    "WHERE disclosure_id = ? AND " STOPPABLE("");
-#undef STOPPABLE
+				    "dead_reason = ? WHERE disclosure_id = ? AND " STOPPABLE("");
 	char			 ids[64][40];
 	sqlite3_stmt		*st;
 	int			 n, i, rc, total = 0;
@@ -478,7 +491,8 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 			if ((st = store_stmt(c, upd)) == NULL)
 				return -1;
 			if (sqlite3_bind_int64(st, 1, when) ||
-			    sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC))
+			    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC) ||
+			    sqlite3_bind_text(st, 3, ids[i], -1, SQLITE_STATIC))
 				return store_bind_failed(c, st);
 			if (store_step_done(c, st, "stop delivery") != 0 || fn(ids[i], arg) != 0)
 				return -1;
@@ -487,6 +501,64 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 	} while (n == 64);
 	return total;
 }
+
+int
+store_deliveries_lapsed(struct store_conn *c, const char *agency_id,
+    const char *disclosure_id, const char *after_id, int64_t now,
+    struct lapsed_row *out, int max)
+{
+	/* A superset of what no live consent covers any more: the consent it
+	 * relied on is withdrawn, past its expiry, or gone. Which of them
+	 * another consent still covers is decide_consent_live()'s to say.
+	 * Rows found through the state index: pending and dead ones only,
+	 * never the delivered bulk. */
+#define LAPSED(by)	"SELECT d.disclosure_id, x.family_pseudonym, x.agency_id, " \
+			"x.purpose FROM deliveries d " \
+			"JOIN disclosures x ON x.id = d.disclosure_id " \
+			"LEFT JOIN consents k ON k.id = x.consent_id " \
+			"WHERE " by " AND d.state IN ('pending', 'dead') " \
+			"AND x.consent_id IS NOT NULL AND " STOPPABLE("d.") " " \
+			"AND d.disclosure_id > ?2 " \
+			"AND (k.id IS NULL OR k.withdrawn_us != 0 OR " \
+			"(k.expires_us != 0 AND k.expires_us <= ?3)) " \
+			"ORDER BY d.disclosure_id LIMIT ?4"
+	static const char	*all = LAPSED("?1 IS NULL");
+	static const char	*agency = LAPSED("d.agency_id = ?1");
+	static const char	*one = LAPSED("d.disclosure_id = ?1");
+#undef LAPSED
+	sqlite3_stmt		*st;
+	const char		*key;
+	int			 n, rc = SQLITE_DONE;
+
+	key = disclosure_id != NULL ? disclosure_id : agency_id;
+	if ((st = store_stmt(c, disclosure_id != NULL ? one : agency_id != NULL ? agency :
+	    all)) == NULL)
+		return -1;
+	if ((key != NULL ? sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, 1)) ||
+	    sqlite3_bind_text(st, 2, after_id != NULL ? after_id : "", -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 3, now) ||
+	    sqlite3_bind_int(st, 4, max))
+		return store_bind_failed(c, st);
+	for (n = 0; n < max && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		store_copy_text(out[n].disclosure_id, sizeof(out[n].disclosure_id),
+		    sqlite3_column_text(st, 0));
+		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
+		    sqlite3_column_text(st, 1));
+		store_copy_text(out[n].agency_id, sizeof(out[n].agency_id),
+		    sqlite3_column_text(st, 2));
+		store_copy_text(out[n].purpose, sizeof(out[n].purpose),
+		    sqlite3_column_text(st, 3));
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		log_errx("lapsed deliveries: %s", sqlite3_errmsg(store_db(c)));
+		n = -1;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+#undef STOPPABLE
+#undef STOPPED_BY_CONSENT
 
 int
 store_deliveries_list(struct store_conn *c, const char *state, struct delivery_row *out, int max)

@@ -447,10 +447,10 @@ store_override_events(struct store_conn *c, const char *disclosure_id,
 static const char SQL_NOTIFICATIONS_DUE[] =
     "SELECT n.disclosure_id, n.family_pseudonym, n.family_id_ct, n.attempts,"
     " d.agency_id, d.purpose, d.disclosed_fields, d.created_us,"
-    " CASE WHEN dl.state = 'dead' AND dl.dead_reason = '" DELIVERY_CONSENT_WITHDRAWN "'"
-    "  THEN dl.dead_us ELSE 0 END,"
+    " CASE WHEN dl.state = 'dead' AND dl.dead_reason IN ('" DELIVERY_CONSENT_WITHDRAWN "',"
+    "  '" DELIVERY_CONSENT_EXPIRED "') THEN dl.dead_us ELSE 0 END,"
     " coalesce(dl.reads > 0 OR dl.attempts > 0 OR dl.requeues > 0, 0),"
-    " coalesce(dl.delivered_us > 0, 0)"
+    " coalesce(dl.delivered_us > 0, 0), dl.dead_reason"
     " FROM notifications n JOIN disclosures d ON d.id = n.disclosure_id"
     " LEFT JOIN deliveries dl ON dl.disclosure_id = n.disclosure_id"
     " WHERE n.state = 'queued' AND n.next_attempt_us <= ?1"
@@ -487,6 +487,9 @@ store_notifications_due(struct store_conn *c, int64_t now_us, struct notice *out
 		x->stopped_us = sqlite3_column_int64(st, 8);
 		x->maybe_received = x->stopped_us != 0 && sqlite3_column_int(st, 9);
 		x->received = x->stopped_us != 0 && sqlite3_column_int(st, 10);
+		if (x->stopped_us != 0)
+			snprintf(x->stop_reason, sizeof(x->stop_reason), "%s",
+			    (const char *)sqlite3_column_text(st, 11));
 		if ((x->fields_json = strdup(s != NULL ? s : "[]")) == NULL ||
 		    (x->family_id_ct = malloc(ctlen > 0 ? ctlen : 1)) == NULL) {
 			store_notices_free(out, n + 1);

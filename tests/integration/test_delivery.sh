@@ -558,6 +558,85 @@ test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered() {
 	req staff POST /v1/disclosures '{"family_id":"FAM-W3","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"Wren Twice"}}'
 	expect 403 no_consent
 }
+# Consents also end by running past their expiry, with no request to stop
+# anything: once no live consent covers the agency and purpose any more,
+# what the agency has not acknowledged is neither served (inbox, GET by id,
+# ack) nor pushed, and the delivery worker's sweep stops it as a withdrawal
+# would: dead, consent_expired, a "delivery.stopped" entry, never re-queued.
+# expire_in CONSENT SECONDS: the consent runs out that many seconds from now
+# (the API takes a date: expiry at the end of that day).
+expire_in() {
+	sqlite3 -cmd '.timeout 5000' "$GW_DB" "UPDATE consents SET expires_us = (CAST(strftime('%s', 'now') AS INTEGER) + $2) * 1000000 WHERE id = '$1'" >/dev/null
+}
+stopped_as() { # ID REASON: dead with that reason, and its one ledger entry
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$1'")" = "dead $2" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1' AND action='delivery.stopped' AND reason='$2' AND actor='system'")" = 1 ]
+}
+test_inbox_does_not_serve_after_the_consent_expired() {
+	local cid c1 c2 did first
+	consent FAM-X1 oakfield-primary education_support && cid=$(jget .consent_id) || return 1
+	disclose FAM-X1 oakfield-primary education_support '{"child_name":"Xanthe Lapsed"}' || return 1
+	did=$DID
+	[ "$(jget .consent_id)" = "$cid" ] && expire_in "$cid" 3 || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && grep -q "$did" <<<"$RESP" || { echo "# not served while the consent was live"; return 1; }
+	sleep 5
+	req staff POST /v1/disclosures '{"family_id":"FAM-X1","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"Xanthe Lapsed"}}'
+	expect 403 no_consent || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && ! grep -q "$did\|Xanthe" <<<"$RESP" || { echo "# still in the inbox"; return 1; }
+	req agency:oakfield-primary GET "/v1/disclosures/$did"
+	expect 404 not_found || return 1
+	req agency:oakfield-primary POST "/v1/inbox/$did/ack"
+	expect 404 not_found || return 1
+	wait_for 5 stopped_as "$did" consent_expired ||
+		{ echo "# $(db "SELECT state, dead_reason FROM deliveries WHERE disclosure_id='$did'") / $(ledger_actions "$did" delivery.)"; return 1; }
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$did" > "$TMP/retry.out" 2>&1 && return 1
+	grep -q 'consent expired' "$TMP/retry.out" || { sed 's/^/# /' "$TMP/retry.out"; return 1; }
+	# The family's export says it was stopped, and why.
+	req staff GET /v1/families/FAM-X1/subject-access "" -H "X-Access-Reason: family asked"
+	expect 200 && [ "$(jget ".disclosures[] | select(.reference == \"$did\") | .delivery | [.state, .reason, .received] | tojson")" = '["stopped","consent_expired",false]' ] ||
+		{ echo "# $(jget '.disclosures[].delivery | tojson')"; return 1; }
+	req staff GET "/v1/families/FAM-X1/subject-access?format=text" "" -H "X-Access-Reason: family asked"
+	expect 200 && grep -q 'Stopped when the consent expired, before the agency confirmed receiving it' <<<"$RESP" || return 1
+	# Withdrawn while another covered (nothing stopped), then that other
+	# expires: what relied on the first is stopped then.
+	local x2='{"family_id":"FAM-X2","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+300 days' +%F)" '.expires = $e' <<<"$x2")"
+	expect 201 && c1=$(jget .consent_id) || return 1
+	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+30 days' +%F)" '.expires = $e' <<<"$x2")"
+	expect 201 && c2=$(jget .consent_id) || return 1
+	disclose FAM-X2 oakfield-primary education_support '{"child_name":"Xavier Covered"}' || return 1
+	first=$DID
+	[ "$(jget .consent_id)" = "$c1" ] || { echo "# relied on $(jget .consent_id), not $c1"; return 1; }
+	req staff POST "/v1/consents/$c1/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$first" pending || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && grep -q "$first" <<<"$RESP" || { echo "# not served while the second covered"; return 1; }
+	expire_in "$c2" 2 || return 1
+	sleep 4
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && ! grep -q "$first\|Xavier" <<<"$RESP" || { echo "# still in the inbox"; return 1; }
+	req agency:oakfield-primary GET "/v1/disclosures/$first"
+	expect 404 not_found && wait_for 5 stopped_as "$first" consent_expired
+}
+# A push agency, its receiver down: the consent expires while the push
+# waits to be retried; once the receiver is back nothing reaches it.
+test_push_is_stopped_when_the_consent_expired() {
+	local cid did
+	consent FAM-X3 health-visiting health_visiting_support && cid=$(jget .consent_id) || return 1
+	pending_push xdown FAM-X3 && did=$DID || return 1
+	[ "$(jget .consent_id)" = "$cid" ] && expire_in "$cid" 2 || return 1
+	sleep 3
+	rcv_start xdown "$PORT" || return 1
+	wait_for 5 stopped_as "$did" consent_expired ||
+		{ echo "# $(db "SELECT state, dead_reason FROM deliveries WHERE disclosure_id='$did'") / $(ledger_actions "$did" delivery.)"; return 1; }
+	sleep 2
+	[ -z "$(rcv_log xdown | awk -v id="$did" '$3 == id')" ] || { echo "# the agency received it"; return 1; }
+	rcv_stop xdown
+	stopped_as "$did" consent_expired &&
+	"$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead 2>/dev/null | grep "^$did " | grep -q consent_expired
+}
 # A withdrawal that commits while a push is connecting (after the worker
 # read the due rows, before the request is written) stops it: the row is
 # read again just before sending (delivery.c still_pending).
@@ -685,10 +764,12 @@ run test_ack_removes_it_from_the_inbox
 run test_ack_twice_is_409
 run test_withdrawal_stops_undelivered_disclosure
 run test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered
+run test_inbox_does_not_serve_after_the_consent_expired
 run test_ack_of_another_agencys_item_is_404
 run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
 
+run test_push_is_stopped_when_the_consent_expired
 run test_withdrawal_while_a_push_connects_stops_it
 run test_receipt_arriving_after_a_withdrawal_is_still_recorded
 run test_push_to_an_agency_made_inactive_is_stopped

@@ -457,6 +457,34 @@ test_no_consent_when_consent_is_for_another_agency(void **state)
 	assert_refused(&w, "no_consent");
 }
 
+/* A consent-based delivery is served while any of the family's consents
+ * for the agency and purpose is live: one withdrawn while another covers,
+ * until that other expires (delivery.c, the stop on expiry). */
+static void
+test_consents_cover_until_the_last_live_one_expires(void **state)
+{
+	struct decide_consent	c[2] = {
+		{ "c1", "oakfield-primary", "education_support", NOW - 10 * SEC, 0, NOW - SEC },
+		{ "c2", "oakfield-primary", "education_support", NOW - 10 * SEC, NOW + SEC, 0 },
+	};
+
+	(void)state;
+	assert_int_equal(decide_consents_cover(c, 2, "oakfield-primary", "education_support",
+	    NOW), 1);
+	assert_int_equal(decide_consents_cover(c, 2, "oakfield-primary", "education_support",
+	    NOW + SEC), 1);		/* through its last microsecond */
+	assert_int_equal(decide_consents_cover(c, 2, "oakfield-primary", "education_support",
+	    NOW + SEC + 1), 0);
+	assert_int_equal(decide_consents_cover(c, 2, "oakfield-primary", "attendance_support",
+	    NOW), 0);
+	assert_int_equal(decide_consents_cover(c, 2, "city-housing", "education_support",
+	    NOW), 0);
+	assert_int_equal(decide_consents_cover(c, 1, "oakfield-primary", "education_support",
+	    NOW), 0);
+	assert_int_equal(decide_consents_cover(NULL, 0, "oakfield-primary",
+	    "education_support", NOW), 0);
+}
+
 static void
 test_consent_withdrawn_a_second_ago_refuses(void **state)
 {
@@ -1231,6 +1259,7 @@ main(void)
 		cmocka_unit_test(test_no_consent),
 		cmocka_unit_test(test_no_consent_when_consent_is_for_another_purpose),
 		cmocka_unit_test(test_no_consent_when_consent_is_for_another_agency),
+		cmocka_unit_test(test_consents_cover_until_the_last_live_one_expires),
 		cmocka_unit_test(test_consent_withdrawn_a_second_ago_refuses),
 		cmocka_unit_test(test_consent_withdrawn_a_microsecond_ago_refuses),
 		cmocka_unit_test(test_consent_expired_refuses),
