@@ -248,46 +248,34 @@ test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 
 # ---- an agency made inactive ----
 
+# push_stopped_by_profile NAME REASON JQ-FILTER [JQ-ARGS...]: a push waiting
+# for health-visiting, then gatewayd restarted with its profile changed by
+# the filter and its receiver up: the push is never sent, dead with REASON.
+push_stopped_by_profile() {
+	local name=$1 reason=$2 filter=$3 id; shift 3
+	pending_push "$name" FAM-D5 && id=$DID || return 1
+	gw_stop || return 1
+	profiles_to "$TMP/$name" "if .id == \"health-visiting\" then $filter else . end" "$@" || return 1
+	rcv_start "$name" "$PORT" || return 1
+	GW_PROFILES=$TMP/$name gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url "$name")" || return 1
+	wait_for 10 state_is "$id" dead || return 1
+	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = "$reason" ] &&
+	[ -z "$(rcv_log "$name" | awk -v id="$id" '$3 == id')" ]
+}
 # A push waiting for an agency whose profile was since made inactive is
 # never sent (its inbox would refuse it too): dead, agency_inactive.
 test_push_to_an_agency_made_inactive_is_stopped() {
-	local id
-	pending_push gone FAM-D5 && id=$DID || return 1
-	gw_stop || return 1
-	profiles_to "$TMP/inactive" 'if .id == "health-visiting" then .active = false else . end' || return 1
-	rcv_start gone "$PORT" || return 1
-	GW_PROFILES=$TMP/inactive gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url gone)" || return 1
-	wait_for 10 state_is "$id" dead || return 1
-	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = agency_inactive ] &&
-	[ -z "$(rcv_log gone | awk -v id="$id" '$3 == id')" ]
+	push_stopped_by_profile gone agency_inactive '.active = false'
 }
-
 # The same for an agency whose privacy notice has gone past its review date
 # since the disclosure (policy: an agency receives only while its notice is
-# kept current), and for one whose agreement was re-signed to start later:
-# dead, privacy_notice_expired / agreement_not_in_force, nothing sent.
+# kept current), and for one whose agreement was re-signed to start later.
 test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped() {
-	local id
-	pending_push lapsed FAM-D5 && id=$DID || return 1
-	gw_stop || return 1
-	profiles_to "$TMP/lapsed" 'if .id == "health-visiting" then .privacy_notice.review_due = "2020-01-01" else . end' || return 1
-	rcv_start lapsed "$PORT" || return 1
-	GW_PROFILES=$TMP/lapsed gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url lapsed)" || return 1
-	wait_for 10 state_is "$id" dead || return 1
-	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = privacy_notice_expired ] &&
-	[ -z "$(rcv_log lapsed | awk -v id="$id" '$3 == id')" ]
+	push_stopped_by_profile lapsed privacy_notice_expired '.privacy_notice.review_due = "2020-01-01"'
 }
 test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped() {
-	local id signed
-	signed=$(date -u -d '+1 day' +%F)
-	pending_push later FAM-D5 && id=$DID || return 1
-	gw_stop || return 1
-	profiles_to "$TMP/later" 'if .id == "health-visiting" then .data_sharing_agreement.signed = $signed else . end' --arg signed "$signed" || return 1
-	rcv_start later "$PORT" || return 1
-	GW_PROFILES=$TMP/later gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url later)" || return 1
-	wait_for 10 state_is "$id" dead || return 1
-	[ "$(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$id'")" = agreement_not_in_force ] &&
-	[ -z "$(rcv_log later | awk -v id="$id" '$3 == id')" ]
+	push_stopped_by_profile later agreement_not_in_force '.data_sharing_agreement.signed = $signed' \
+	    --arg signed "$(date -u -d '+1 day' +%F)"
 }
 
 # An agency switched to pull (SIGHUP) while a push to it was in flight: the
