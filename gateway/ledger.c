@@ -655,6 +655,20 @@ is_stop(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	return 0;
 }
 
+/* Counts entries that are a bare "gateway.started" (ledger_open's, by the
+ * system, about nothing); any other entry stops the count short. */
+static int
+is_bare_start(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	(void)leaf;
+	if (strcmp(r->e.actor, "system") != 0 || strcmp(r->e.actor_role, "system") != 0 ||
+	    strcmp(r->e.action, "gateway.started") != 0 || r->e.family_pseudonym != NULL ||
+	    r->e.object_id != NULL || r->e.reason != NULL || r->e.record_digest != NULL)
+		return 1;
+	(*(int *)arg)++;
+	return 0;
+}
+
 /*
  * Entries after the newest signed checkpoint (in the store or in
  * ledger.head, head_size): a crash leaves some, committed but not yet
@@ -668,7 +682,7 @@ check_unsigned_tail(struct ledger *l, uint64_t head_size, char *err, size_t errl
 {
 	struct store_conn	*c;
 	uint64_t		 have = merkle_tree_size(l->tree), s = head_size;
-	int			 stopped = 0, rc;
+	int			 stopped = 0, starts, rc;
 
 	if (l->note != NULL && l->note_size > s)
 		s = l->note_size;
@@ -685,6 +699,26 @@ check_unsigned_tail(struct ledger *l, uint64_t head_size, char *err, size_t errl
 		return -1;
 	}
 	if (stopped) {
+		/* A start that died (or failed to sign) between recording
+		 * "gateway.started" and signing its first checkpoint leaves
+		 * that entry, and only that, after the stop: the gateway's own,
+		 * and saying nothing of anyone (one forged looks the same and
+		 * says no more), so it is taken in rather than leaving the
+		 * gateway unable ever to start again. */
+		if ((c = store_read_begin(l->store)) == NULL) {
+			snprintf(err, errlen, "ledger: no read connection");
+			return -1;
+		}
+		starts = 0;
+		rc = store_ledger_entries(c, (int64_t)s + 1, (int64_t)have, is_bare_start,
+		    &starts);
+		store_read_end(l->store, c);
+		if (rc == 0 && (uint64_t)starts == have - s) {
+			log_warnx("ledger: %llu \"gateway.started\" entr%s after the last clean "
+			    "stop taken in: a start that did not reach its first checkpoint",
+			    (unsigned long long)starts, starts == 1 ? "y" : "ies");
+			return 0;
+		}
 		snprintf(err, errlen, "ledger: entries %llu..%llu were put in the database "
 		    "after the gateway stopped cleanly (its final checkpoint, tree size %llu, "
 		    "covers the stop): this gateway did not write them and will not sign "

@@ -475,6 +475,37 @@ test_row_inserted_after_a_clean_stop_is_never_signed() {
 	[ "$ok" = 1 ]
 }
 
+# A start that died between recording "gateway.started" and signing its
+# first checkpoint (SIGKILL, power loss, a failed signature) leaves that
+# entry alone after the clean stop's final checkpoint: the gateway's own,
+# saying nothing of anyone. It is taken in; the gateway is not locked out.
+test_start_cut_short_after_a_clean_stop_is_taken_in() {
+	local saved=$GW_DATA n t e leaf ok=1
+	GW_DATA=$TMP/d6
+	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-FORGE-5 e)"; expect 201 || ok=0
+	gw_stop || ok=0
+	n=$(( $(sqlite3 "$GW_DB" "SELECT max(seq) FROM ledger_entries") + 1 ))
+	t=$(( $(sqlite3 "$GW_DB" "SELECT max(time_us) FROM ledger_entries") + 1 ))
+	e=$(printf '{"seq":%s,"time_us":%s,"actor":"system","actor_role":"system","action":"gateway.started","family_pseudonym":null,"object_id":null,"reason":null,"record_digest":null}' "$n" "$t")
+	leaf=$(python3 -c 'import json, sys; sys.path.insert(0, sys.argv[1]); import ledger_check as c; print(c.leaf_hash(json.loads(sys.argv[2])).hex())' \
+	    "$TOP/tests/integration" "$e") || ok=0
+	sqlite3 "$GW_DB" "INSERT INTO ledger_entries (seq, time_us, actor, actor_role, action, leaf_hash)
+	    VALUES ($n, $t, 'system', 'system', 'gateway.started', X'$leaf')" || ok=0
+	if gw_start > /dev/null; then
+		grep -q '1 "gateway.started" entry after the last clean stop taken in' "$TMP/gatewayd.log" ||
+			{ echo "# no warning"; ok=0; }
+		req staff POST /v1/consents "$(body FAM-FORGE-6 e)"; expect 201 || ok=0
+		gw_stop || ok=0
+		"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/v6.out" 2>&1 ||
+			{ sed 's/^/# /' "$TMP/v6.out" | tail -3; ok=0; }
+	else
+		echo "# refused: $(grep -i 'ledger' "$TMP/gatewayd.log" | tail -1)"; ok=0
+	fi
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
 gw_start || exit 1
 run test_consent_record_and_withdrawal_are_ledger_entries
 run test_ledger_holds_no_personal_data
@@ -506,6 +537,7 @@ run test_gateway_refuses_to_start_on_a_truncated_ledger
 run test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed
 run test_row_inserted_into_the_database_is_never_signed
 run test_row_inserted_after_a_clean_stop_is_never_signed
+run test_start_cut_short_after_a_clean_stop_is_taken_in
 run test_wrong_key_does_not_verify
 run test_check_refuses_a_ledger_key_others_can_read
 finish
