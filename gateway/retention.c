@@ -313,7 +313,7 @@ batch_job(struct store_conn *c, void *arg)
 			return -1;
 		if (!r.seen || r.v != RETENTION_EXPIRED)
 			continue;	/* erased meanwhile, or a new record */
-		if (store_erasure_obstacles(c, j->v[i], &o) == -1)
+		if (store_erasure_obstacles(c, j->v[i], now, &o) == -1)
 			return -1;
 		if (erasure_verdict(&o) != ERASURE_ALLOWED) {
 			j->held++;
@@ -496,7 +496,7 @@ erase_job(struct store_conn *c, void *arg)
 		j->outcome = 2;
 		return -1;
 	}
-	if (store_erasure_obstacles(c, j->pseudonym, &o) == -1) {
+	if (store_erasure_obstacles(c, j->pseudonym, store_now_us(), &o) == -1) {
 		j->outcome = -1;
 		return -1;
 	}

@@ -95,6 +95,11 @@ enum retention_verdict retention_verdict(const struct retention_anchor *a, size_
  * the inbox need the key) and end the hold without a lead's lift (Policy
  * Appendix 1 s2; UK GDPR Art 17(3)(b)).
  */
+/* How long an undelivered override or legal-obligation disclosure (a pull
+ * not collected, a dead letter not re-queued) keeps its family from being
+ * erased or expired (store_erasure_obstacles). */
+#define ERASURE_DELIVERY_GRACE_DAYS	30
+
 struct erasure_obstacles {
 	int	legal_hold;	/* store_legal_hold_active() */
 	int64_t	held_notices;	/* notifications held under an override */

@@ -550,7 +550,7 @@ int	store_legal_hold_active(struct store_conn *, const char *pseudonym);
  * 0 or -1. */
 struct erasure_obstacles;
 int	store_erasure_obstacles(struct store_conn *, const char *pseudonym,
-	    struct erasure_obstacles *);
+	    int64_t now_us, struct erasure_obstacles *);
 /* Opens a hold (writer job): source "request" or "litigation", reference
  * non-personal (a request id or case reference). 0 or -1. */
 int	store_legal_hold_open(struct store_conn *, const char *id, const char *pseudonym,

@@ -44,14 +44,19 @@ store_legal_hold_active(struct store_conn *c, const char *pseudonym)
 }
 
 int
-store_erasure_obstacles(struct store_conn *c, const char *pseudonym,
+store_erasure_obstacles(struct store_conn *c, const char *pseudonym, int64_t now_us,
     struct erasure_obstacles *o)
 {
 	/*
 	 * Held notifications are few and reached through the state index; the
-	 * family's disclosures through theirs, each delivery by its key. Not
-	 * acknowledged: pending (push or pull), or a dead letter an operator
-	 * can re-queue (all but a consent withdrawal's: store_delivery_requeue).
+	 * family's disclosures through theirs, each delivery by its key. Still
+	 * on its way: a pending push (bounded: its retries end in a dead
+	 * letter), a pending pull the agency has not collected within
+	 * ERASURE_DELIVERY_GRACE_DAYS of the disclosure, or a dead letter an
+	 * operator could re-queue (not stopped for consent, not erased) within
+	 * that many days of its death. Past it, an agency that never collects
+	 * or a receiver gone for good no longer keeps a family from being
+	 * erased (or expired) for ever: the operator had that long to act.
 	 */
 	static const char	*sql = "SELECT "
 				    "(SELECT count(*) FROM notifications "
@@ -61,9 +66,12 @@ store_erasure_obstacles(struct store_conn *c, const char *pseudonym,
 				    "  WHERE x.family_pseudonym = ?1 AND x.decision = 'allowed' "
 				    "  AND (x.override_basis IS NOT NULL "
 				    "    OR x.article6 = 'legal_obligation') "
-				    "  AND (d.state = 'pending' OR (d.state = 'dead' "
-				    "    AND coalesce(d.dead_reason, '') <> '"
-				    DELIVERY_CONSENT_WITHDRAWN "')))";
+				    "  AND ((d.state = 'pending' AND (d.mode = 'push' "
+				    "      OR x.created_us >= ?2)) "
+				    "    OR (d.state = 'dead' AND d.dead_us >= ?2 "
+				    "      AND coalesce(d.dead_reason, '') NOT IN ('"
+				    DELIVERY_CONSENT_WITHDRAWN "', '" DELIVERY_CONSENT_EXPIRED
+				    "', 'family_erased'))))";
 	sqlite3_stmt		*st;
 	int			 rc;
 
@@ -73,7 +81,9 @@ store_erasure_obstacles(struct store_conn *c, const char *pseudonym,
 	o->legal_hold = rc;
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 2, now_us - (int64_t)ERASURE_DELIVERY_GRACE_DAYS *
+	    RETENTION_DAY_US))
 		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {

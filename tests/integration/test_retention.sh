@@ -288,6 +288,31 @@ test_erasure_does_not_cancel_a_safeguarding_referral() {
 	n=$(db "SELECT count(*) FROM ledger_entries WHERE action='family.erasure_refused' AND family_pseudonym='$p'") &&
 	[ "$n" = 2 ]
 }
+# A referral that can no longer arrive (its receiver gone for good: a dead
+# letter nobody re-queues) keeps the family from erasure only so long: 30
+# days after it died (ERASURE_DELIVERY_GRACE_DAYS) the erasure proceeds,
+# rather than being refused for ever.
+test_erasure_is_not_refused_for_ever_by_a_dead_referral() {
+	local did p
+	rcv_start 0 && rcv_stop || return 1
+	gw_stop && gw_start --delivery-backoff 100:200 --delivery-attempts 2 \
+	    --agency-url "childrens-social-care=https://127.0.0.1:$RCV_PORT/v1/disclosures" || return 1
+	disclose safeguarding_lead FAM-731 childrens-social-care safeguarding_referral \
+	    '{"child_name":"Ret Referral-Marker-C8"}' "$(sch1_override)"
+	expect 201 && did=$(jget .disclosure_id) || return 1
+	p=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$did'")
+	wait_until 20 "SELECT state FROM deliveries WHERE disclosure_id='$did'" dead || return 1
+	req safeguarding_lead POST "/v1/overrides/$did/lift" '{"reason":"Social care was phoned instead"}'
+	expect 200 || return 1
+	# Dead but re-queueable, recently: still in progress.
+	erase FAM-731
+	expect 409 safeguarding_in_progress || return 1
+	# Thirty-one days on, nobody re-queued it.
+	sqlite3 "$GW_DB" ".timeout 5000" "UPDATE deliveries SET dead_us = dead_us - 31 * 86400000000 WHERE disclosure_id='$did'" || return 1
+	erase FAM-731
+	expect 200 && [ "$(jget .status)" = erased ] &&
+	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ]
+}
 test_ledger_verifies_after_erasure() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -325,5 +350,6 @@ run test_erasure_refused_under_legal_hold
 run test_erasure_allowed_once_request_closed
 run test_erasure_refused_under_litigation_hold
 run test_erasure_does_not_cancel_a_safeguarding_referral
+run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_ledger_verifies_after_erasure
 finish
