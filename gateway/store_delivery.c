@@ -411,6 +411,9 @@ store_requeue_ledgered(struct store_conn *c, int64_t id, int64_t seq)
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : -1;
 }
 
+/* The attempt count is kept across a switch either way: it is what a
+ * family's notice reads as "may have been received" (store_disclosures.c),
+ * and a push sent before a switch may have been. */
 int
 store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const char *mode,
     int64_t now)
@@ -418,7 +421,6 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
 	static const char	*sql = "UPDATE deliveries SET mode = ?2, state = 'pending', "
 				    "next_attempt_us = CASE WHEN state = 'pending' AND "
 				    "next_attempt_us = ?4 THEN ?4 ELSE ?3 END, "
-				    "attempts = CASE WHEN ?2 = 'pull' THEN attempts ELSE 0 END, "
 				    "dead_us = 0, dead_reason = NULL "
 				    "WHERE agency_id = ?1 AND mode != ?2 AND (state = 'pending' OR "
 				    "(state = 'dead' AND dead_reason = 'agency_not_push'))";
