@@ -343,7 +343,8 @@ rate_limited(struct server *s, const struct principal *who)
  * so the entries are held per principal to the read limit's rate, in a
  * bucket of their own (gw->refusals; none with --read-limit 0). Past it
  * the refusal is answered at once, the same 403, without an entry of its
- * own: such refusals are counted and, at most every 10 s, reported in the
+ * own: such refusals are counted and, at most every 10 s and at stop
+ * (flush_unrecorded), reported in the
  * log (naming the newest certificate by key hash) and as one
  * "access.refused_unrecorded" entry by "system" giving how many
  * (reason "count=N").
@@ -415,6 +416,28 @@ unrecorded_done(void *arg, int rc)
 		log_errx("%llu unrecorded refusal(s) could not be counted in the ledger",
 		    j->count);
 	free(j);
+}
+
+/* At stop, once no request runs: refusals past the limit counted since
+ * the last report are written too (the ledger still runs: gatewayd stops
+ * it after the server), so a burst's tail is not lost with the process. */
+static void
+flush_unrecorded(struct server *s)
+{
+	struct role_refusal	j;
+	unsigned long long	n;
+
+	n = atomic_load(&s->unrecorded.n);
+	n -= atomic_exchange(&s->unrecorded.said, n);
+	if (n == 0 || s->gw->ledger == NULL || s->gw->writer == NULL)
+		return;
+	memset(&j, 0, sizeof(j));
+	j.gw = s->gw;
+	j.count = n;
+	log_warnx("refusal limit: %llu refusal(s) not recorded one by one since the last "
+	    "report; counted in the ledger at stop", n);
+	if (writer_submit(s->gw->writer, unrecorded_job, &j) != 0)
+		log_errx("%llu unrecorded refusal(s) could not be counted in the ledger", n);
 }
 
 static void
@@ -1061,6 +1084,7 @@ server_stop(struct server *s, unsigned grace)
 			close(lsock);
 	}
 	taskpool_stop(s->handlers);
+	flush_unrecorded(s);
 	free(s->key_pem);
 	free(s->cert_pem);
 	free(s->trust_pem);

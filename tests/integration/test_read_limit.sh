@@ -111,6 +111,10 @@ test_access_limited_role_refusals_recorded_up_to_the_limit() {
 test_access_limited_zero_turns_it_off() {
 	local i n
 	gw_stop || return 1
+	# The six refusals above: three recorded one by one, the other three
+	# counted, the last of them (under 10 s after the first report) at stop.
+	[ "$(db "SELECT sum(CAST(substr(reason, 7) AS INTEGER)) FROM ledger_entries WHERE action = 'access.refused_unrecorded' AND actor = 'system'")" = 3 ] ||
+		{ echo "# $(db "SELECT group_concat(reason, ' ') FROM ledger_entries WHERE action = 'access.refused_unrecorded'")"; return 1; }
 	gw_start --read-limit 0 || return 1
 	for i in $(seq 1 10); do read_as staff "$ID"; expect 200 || return 1; done
 	# and every refusal by role is recorded one by one
