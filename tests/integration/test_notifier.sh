@@ -150,7 +150,7 @@ test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
 	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$ID" > "$TMP/r.out" 2>&1 || { cat "$TMP/r.out"; return 1; }
 	wait_until 20 has_received "$ID" || return 1
 	wait_until 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent || return 1
-	rq=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.requeued' AND object_id = '$ID' AND actor = 'operator:ops-tester' AND actor_role = 'operator'")
+	rq=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.requeued' AND object_id = '$ID' AND actor = 'operator:$(id -un)' AND actor_role = 'operator'")
 	sent=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.sent' AND object_id = '$ID'")
 	[ -n "$rq" ] && [ -n "$sent" ] && [ "$rq" -lt "$sent" ] || return 1
 	[ "$(db "SELECT ledger_seq FROM notification_requeues WHERE ref = '$ID'")" = "$rq" ] || return 1
