@@ -159,6 +159,8 @@ struct lapse_arg {
 	struct gateway		*gw;
 	struct store_conn	*c;
 	const char		*pseudonym;
+	int64_t			 now;
+	int			 total;	/* deliveries stopped */
 };
 
 /* One delivery stopped for an expiry: its ledger entry (ids and a code). */
@@ -174,10 +176,12 @@ lapsed_entry(const char *disclosure_id, void *arg)
 	return ledger_append(a->gw->ledger, a->c, &e, NULL, NULL);
 }
 
-/* Whether one at least of the candidates no live consent covers any more:
- * 1, 0, -1 (a look on a read connection before a writer job). */
+/* Calls fn for each candidate (store_deliveries_lapsed) that no live consent
+ * covers any more, in disclosure id order; fn returns 0 to go on, 1 to stop
+ * here, -1 on error. 1 when fn stopped, 0 when all were seen, -1 error. */
 static int
-any_lapsed(struct store_conn *c, const char *agency_id, int64_t now)
+each_lapsed(struct store_conn *c, const char *agency_id, int64_t now,
+    int (*fn)(const struct lapsed_row *, void *), void *arg)
 {
 	struct lapsed_row	rows[LAPSE_BATCH];
 	char			after[40] = "";
@@ -190,8 +194,12 @@ any_lapsed(struct store_conn *c, const char *agency_id, int64_t now)
 		for (i = 0; i < n; i++) {
 			rc = delivery_consent_covers(c, rows[i].family_pseudonym,
 			    rows[i].agency_id, rows[i].purpose, now);
-			if (rc != 1)
-				return rc == 0 ? 1 : -1;
+			if (rc == -1)
+				return -1;
+			if (rc == 1)
+				continue;
+			if ((rc = fn(&rows[i], arg)) != 0)
+				return rc;
 		}
 		if (n > 0)
 			snprintf(after, sizeof(after), "%s", rows[n - 1].disclosure_id);
@@ -199,39 +207,47 @@ any_lapsed(struct store_conn *c, const char *agency_id, int64_t now)
 	return 0;
 }
 
+static int
+found_one(const struct lapsed_row *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return 1;
+}
+
+/* Whether one at least of the candidates no live consent covers any more:
+ * 1, 0, -1 (a look on a read connection before a writer job). */
+static int
+any_lapsed(struct store_conn *c, const char *agency_id, int64_t now)
+{
+	return each_lapsed(c, agency_id, now, found_one, NULL);
+}
+
+/* As a withdrawal stops: all of the family's for the agency and purpose
+ * that relied on a consent. */
+static int
+stop_one(const struct lapsed_row *r, void *arg)
+{
+	struct lapse_arg	*a = arg;
+	int			 rc;
+
+	a->pseudonym = r->family_pseudonym;
+	if ((rc = store_deliveries_stop_for_consent(a->c, r->family_pseudonym, r->agency_id,
+	    r->purpose, a->now, DELIVERY_CONSENT_EXPIRED, lapsed_entry, a)) < 0)
+		return -1;
+	a->total += rc;
+	return 0;
+}
+
 int
 delivery_stop_lapsed(struct gateway *gw, struct store_conn *c, const char *agency_id,
     int64_t now)
 {
-	struct lapsed_row	rows[LAPSE_BATCH];
-	struct lapse_arg	a = { gw, c, NULL };
-	char			after[40] = "";
-	int			n, i, rc, total = 0;
+	struct lapse_arg	a = { gw, c, NULL, now, 0 };
 
-	do {
-		if ((n = store_deliveries_lapsed(c, agency_id, NULL, after, now, rows,
-		    LAPSE_BATCH)) < 0)
-			return -1;
-		for (i = 0; i < n; i++) {
-			rc = delivery_consent_covers(c, rows[i].family_pseudonym,
-			    rows[i].agency_id, rows[i].purpose, now);
-			if (rc == -1)
-				return -1;
-			if (rc == 1)
-				continue;
-			/* As a withdrawal stops: all of the family's for the
-			 * agency and purpose that relied on a consent. */
-			a.pseudonym = rows[i].family_pseudonym;
-			if ((rc = store_deliveries_stop_for_consent(c, rows[i].family_pseudonym,
-			    rows[i].agency_id, rows[i].purpose, now, DELIVERY_CONSENT_EXPIRED,
-			    lapsed_entry, &a)) < 0)
-				return -1;
-			total += rc;
-		}
-		if (n > 0)
-			snprintf(after, sizeof(after), "%s", rows[n - 1].disclosure_id);
-	} while (n == LAPSE_BATCH);
-	return total;
+	if (each_lapsed(c, agency_id, now, stop_one, &a) != 0)
+		return -1;
+	return a.total;
 }
 
 struct lapse_job {
