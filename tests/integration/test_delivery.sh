@@ -529,20 +529,27 @@ test_withdrawal_stops_undelivered_disclosure() {
 # first: withdrawing the first stops nothing (the second covers), but
 # withdrawing the second, the last live one, stops it too, whichever
 # consent it relied on.
+# first_of_two_withdrawn FAMILY CHILD: two consents to oakfield-primary for
+# education_support (C1 for 300 days, C2 for 30), a disclosure relying on
+# C1 (the longer-lived is the one relied on; FIRST its id), then C1
+# withdrawn: nothing stopped, the second still covers.
+first_of_two_withdrawn() {
+	local body
+	body=$(printf '{"family_id":"%s","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}' "$1")
+	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+300 days' +%F)" '.expires = $e' <<<"$body")"
+	expect 201 && C1=$(jget .consent_id) || return 1
+	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+30 days' +%F)" '.expires = $e' <<<"$body")"
+	expect 201 && C2=$(jget .consent_id) || return 1
+	disclose "$1" oakfield-primary education_support "{\"child_name\":\"$2\"}" || return 1
+	FIRST=$DID
+	[ "$(jget .consent_id)" = "$C1" ] || { echo "# relied on $(jget .consent_id), not $C1"; return 1; }
+	req staff POST "/v1/consents/$C1/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$FIRST" pending
+}
 test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered() {
-	local c1 c2 first
-	local w3='{"family_id":"FAM-W3","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
-	# The longer-lived consent is the one relied on.
-	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+300 days' +%F)" '.expires = $e' <<<"$w3")"
-	expect 201 && c1=$(jget .consent_id) || return 1
-	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+30 days' +%F)" '.expires = $e' <<<"$w3")"
-	expect 201 && c2=$(jget .consent_id) || return 1
-	disclose FAM-W3 oakfield-primary education_support '{"child_name":"Wren Twice"}' || return 1
-	first=$DID
-	[ "$(jget .consent_id)" = "$c1" ] || { echo "# relied on $(jget .consent_id), not $c1"; return 1; }
-	req staff POST "/v1/consents/$c1/withdraw" '{}'
-	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$first" pending || return 1
-	req staff POST "/v1/consents/$c2/withdraw" '{}'
+	local first
+	first_of_two_withdrawn FAM-W3 "Wren Twice" && first=$FIRST || return 1
+	req staff POST "/v1/consents/$C2/withdraw" '{}'
 	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] && state_is "$first" dead || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$first\|Wren" <<<"$RESP" || return 1
@@ -564,7 +571,7 @@ stopped_as() { # ID REASON: dead with that reason, and its one ledger entry
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1' AND action='delivery.stopped' AND reason='$2' AND actor='system'")" = 1 ]
 }
 test_inbox_does_not_serve_after_the_consent_expired() {
-	local cid c1 c2 did first
+	local cid did first
 	consent FAM-X1 oakfield-primary education_support && cid=$(jget .consent_id) || return 1
 	disclose FAM-X1 oakfield-primary education_support '{"child_name":"Xanthe Lapsed"}' || return 1
 	did=$DID
@@ -592,19 +599,10 @@ test_inbox_does_not_serve_after_the_consent_expired() {
 	expect 200 && grep -q 'Stopped when the consent expired, before the agency confirmed receiving it' <<<"$RESP" || return 1
 	# Withdrawn while another covered (nothing stopped), then that other
 	# expires: what relied on the first is stopped then.
-	local x2='{"family_id":"FAM-X2","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
-	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+300 days' +%F)" '.expires = $e' <<<"$x2")"
-	expect 201 && c1=$(jget .consent_id) || return 1
-	req staff POST /v1/consents "$(jq -c --arg e "$(date -u -d '+30 days' +%F)" '.expires = $e' <<<"$x2")"
-	expect 201 && c2=$(jget .consent_id) || return 1
-	disclose FAM-X2 oakfield-primary education_support '{"child_name":"Xavier Covered"}' || return 1
-	first=$DID
-	[ "$(jget .consent_id)" = "$c1" ] || { echo "# relied on $(jget .consent_id), not $c1"; return 1; }
-	req staff POST "/v1/consents/$c1/withdraw" '{}'
-	expect 200 && [ "$(jget .deliveries_stopped)" = 0 ] && state_is "$first" pending || return 1
+	first_of_two_withdrawn FAM-X2 "Xavier Covered" && first=$FIRST || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && grep -q "$first" <<<"$RESP" || { echo "# not served while the second covered"; return 1; }
-	expire_in "$c2" 2 || return 1
+	expire_in "$C2" 2 || return 1
 	sleep 4
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$first\|Xavier" <<<"$RESP" || { echo "# still in the inbox"; return 1; }
