@@ -26,7 +26,7 @@
  *
  * Every poll the worker also stops, with a ledger entry, the deliveries
  * made on a consent that no live consent covers any more since one expired
- * (delivery_stop_lapsed): a withdrawal stops its own in its request, an
+ * (the sweep: each_lapsed): a withdrawal stops its own in its request, an
  * expiry has none.
  */
 #include <errno.h>
@@ -119,10 +119,12 @@ struct delivery {
 	struct delivery_counts	 counts;
 	int64_t			 counts_at;	/* 0: none yet */
 	int64_t			 lapse_next;	/* the next sweep for consents' ends */
+	int64_t			 lapse_since;	/* its window's start; 0: every candidate */
 };
 
 #define LAPSE_CONSENTS	64	/* a family's consents for one agency and purpose */
 #define LAPSE_BATCH	64
+#define LAPSE_OVERLAP	(60 * SEC)	/* how far back each sweep's window reaches */
 
 int
 delivery_consent_covers(struct store_conn *c, const char *pseudonym, const char *agency_id,
@@ -141,18 +143,27 @@ delivery_consent_covers(struct store_conn *c, const char *pseudonym, const char 
 	return decide_consents_cover(v, (size_t)n, agency_id, purpose, now);
 }
 
+/* 1 (and *r) when disclosure_id's delivery is a candidate no live consent
+ * covers any more at now, 0 when not, -1 error. */
+static int
+lapsed_one(struct store_conn *c, const char *id, int64_t now, struct lapsed_row *r)
+{
+	int	rc;
+
+	if ((rc = store_deliveries_lapsed(c, id, NULL, now, r, 1)) <= 0)
+		return rc;
+	if ((rc = delivery_consent_covers(c, r->family_pseudonym, r->agency_id, r->purpose,
+	    now)) == -1)
+		return -1;
+	return !rc;
+}
+
 int
 delivery_consent_lapsed(struct store_conn *c, const char *id, int64_t now)
 {
 	struct lapsed_row	r;
-	int			rc;
 
-	if ((rc = store_deliveries_lapsed(c, NULL, id, NULL, now, &r, 1)) <= 0)
-		return rc;
-	if ((rc = delivery_consent_covers(c, r.family_pseudonym, r.agency_id, r.purpose,
-	    now)) == -1)
-		return -1;
-	return !rc;
+	return lapsed_one(c, id, now, &r);
 }
 
 struct lapse_arg {
@@ -176,53 +187,6 @@ lapsed_entry(const char *disclosure_id, void *arg)
 	return ledger_append(a->gw->ledger, a->c, &e, NULL, NULL);
 }
 
-/* Calls fn for each candidate (store_deliveries_lapsed) that no live consent
- * covers any more, in disclosure id order; fn returns 0 to go on, 1 to stop
- * here, -1 on error. 1 when fn stopped, 0 when all were seen, -1 error. */
-static int
-each_lapsed(struct store_conn *c, const char *agency_id, int64_t now,
-    int (*fn)(const struct lapsed_row *, void *), void *arg)
-{
-	struct lapsed_row	rows[LAPSE_BATCH];
-	char			after[40] = "";
-	int			n, i, rc;
-
-	do {
-		if ((n = store_deliveries_lapsed(c, agency_id, NULL, after, now, rows,
-		    LAPSE_BATCH)) < 0)
-			return -1;
-		for (i = 0; i < n; i++) {
-			rc = delivery_consent_covers(c, rows[i].family_pseudonym,
-			    rows[i].agency_id, rows[i].purpose, now);
-			if (rc == -1)
-				return -1;
-			if (rc == 1)
-				continue;
-			if ((rc = fn(&rows[i], arg)) != 0)
-				return rc;
-		}
-		if (n > 0)
-			snprintf(after, sizeof(after), "%s", rows[n - 1].disclosure_id);
-	} while (n == LAPSE_BATCH);
-	return 0;
-}
-
-static int
-found_one(const struct lapsed_row *r, void *arg)
-{
-	(void)r;
-	(void)arg;
-	return 1;
-}
-
-/* Whether one at least of the candidates no live consent covers any more:
- * 1, 0, -1 (a look on a read connection before a writer job). */
-static int
-any_lapsed(struct store_conn *c, const char *agency_id, int64_t now)
-{
-	return each_lapsed(c, agency_id, now, found_one, NULL);
-}
-
 /* As a withdrawal stops: all of the family's for the agency and purpose
  * that relied on a consent. */
 static int
@@ -239,19 +203,72 @@ stop_one(const struct lapsed_row *r, void *arg)
 	return 0;
 }
 
+static int
+found_one(const struct lapsed_row *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return 1;
+}
+
+/*
+ * The sweep. Calls fn for each family, agency and purpose no live consent
+ * covers any more at now and with something left to stop: those of the
+ * consents whose expiry fell in (since, now], looked up through the
+ * consents (a few a day, whatever the inboxes hold); or, when since is 0,
+ * those of every candidate delivery (store_deliveries_lapsed: a pass over
+ * what is not yet acknowledged, once at start and when a lapsed delivery
+ * turns up that a window missed). fn returns 0 to go on, 1 to stop here,
+ * -1 on error. 1 when fn stopped, 0 when all were seen, -1 error.
+ */
+static int
+each_lapsed(struct store_conn *c, int64_t since, int64_t now,
+    int (*fn)(const struct lapsed_row *, void *), void *arg)
+{
+	struct lapsed_row	rows[LAPSE_BATCH], after;
+	int			n, i, rc;
+
+	memset(&after, 0, sizeof(after));
+	do {
+		n = since == 0 ? store_deliveries_lapsed(c, NULL, after.disclosure_id, now, rows,
+		    LAPSE_BATCH) : store_consents_ended(c, since, now, &after, rows, LAPSE_BATCH);
+		if (n < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			rc = delivery_consent_covers(c, rows[i].family_pseudonym,
+			    rows[i].agency_id, rows[i].purpose, now);
+			if (rc == 0 && since != 0)
+				rc = !store_deliveries_stoppable(c, rows[i].family_pseudonym,
+				    rows[i].agency_id, rows[i].purpose);
+			if (rc == -1)
+				return -1;
+			if (rc == 1)
+				continue;
+			if ((rc = fn(&rows[i], arg)) != 0)
+				return rc;
+		}
+		if (n > 0)
+			after = rows[n - 1];
+	} while (n == LAPSE_BATCH);
+	return 0;
+}
+
 int
-delivery_stop_lapsed(struct gateway *gw, struct store_conn *c, const char *agency_id,
+delivery_stop_lapsed_one(struct gateway *gw, struct store_conn *c, const char *id,
     int64_t now)
 {
 	struct lapse_arg	a = { gw, c, NULL, now, 0 };
+	struct lapsed_row	r;
+	int			rc;
 
-	if (each_lapsed(c, agency_id, now, stop_one, &a) != 0)
-		return -1;
-	return a.total;
+	if ((rc = lapsed_one(c, id, now, &r)) != 1)
+		return rc;
+	return stop_one(&r, &a) == 0 ? a.total : -1;
 }
 
 struct lapse_job {
 	struct gateway	*gw;
+	int64_t		 since, now;
 	int		 stopped;
 };
 
@@ -259,9 +276,21 @@ static int
 lapse_job(struct store_conn *c, void *arg)
 {
 	struct lapse_job	*j = arg;
+	struct lapse_arg	 a = { j->gw, c, NULL, j->now, 0 };
 
-	j->stopped = delivery_stop_lapsed(j->gw, c, NULL, store_now_us());
-	return j->stopped < 0 ? -1 : 0;
+	if (each_lapsed(c, j->since, j->now, stop_one, &a) != 0)
+		return -1;
+	j->stopped = a.total;
+	return 0;
+}
+
+/* A lapsed delivery turned up that the sweep has not stopped: the next
+ * sweep, now, looks at every candidate, not only at its window. */
+static void
+sweep_all(struct delivery *dl)
+{
+	dl->lapse_next = 0;
+	dl->lapse_since = 0;
 }
 
 void
@@ -523,7 +552,7 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 	 * since the due rows were read): not sent; the sweep stops it. */
 	if (rc == 0 && strcmp(row.state, "pending") == 0 &&
 	    (rc = delivery_consent_lapsed(c, x->id, store_now_us())) == 1) {
-		x->dl->lapse_next = 0;
+		sweep_all(x->dl);
 		rc = 2;
 	}
 	store_read_end(x->dl->gw->store, c);
@@ -568,7 +597,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	 * sweep looked): not sent; the sweep stops it at the next look. */
 	if ((rc = delivery_consent_lapsed(c, row->disclosure_id, now)) != 0) {
 		if (rc == 1)
-			dl->lapse_next = 0;
+			sweep_all(dl);
 		return -1;
 	}
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -723,23 +752,32 @@ ledger_requeues(struct delivery *dl, struct store_conn **c)
 
 /* Deliveries no live consent covers any more since one expired, stopped
  * (a writer job only when the look on *c, the read connection, finds one:
- * ended and begun again around it, NULL when it could not be). */
+ * ended and begun again around it, NULL when it could not be). The window
+ * moves on only when the look, and the job if one was needed, succeeded;
+ * it reaches LAPSE_OVERLAP back, for a disclosure decided before an expiry
+ * and committed after the look (the serving paths refuse it meanwhile). */
 static void
 stop_lapsed(struct delivery *dl, struct store_conn **c, int64_t now)
 {
-	struct lapse_job	j = { dl->gw, 0 };
+	struct lapse_job	j = { dl->gw, dl->lapse_since, now, 0 };
+	int			rc;
 
-	if (any_lapsed(*c, NULL, now) != 1)
+	if ((rc = each_lapsed(*c, j.since, now, found_one, NULL)) == -1)
 		return;
-	store_read_end(dl->gw->store, *c);
-	if (writer_submit(dl->gw->writer, lapse_job, &j) == 0)
+	if (rc == 1) {
+		store_read_end(dl->gw->store, *c);
+		rc = writer_submit(dl->gw->writer, lapse_job, &j);
+		*c = store_read_begin(dl->gw->store);
+		if (rc != 0) {
+			log_errx("deliveries whose consent expired not stopped; not sent "
+			    "meanwhile");
+			dl->lapse_next = 0;
+			return;
+		}
 		log_info("%d deliver%s stopped: the consent relied on expired, no other "
 		    "covers", j.stopped, j.stopped == 1 ? "y" : "ies");
-	else {
-		log_errx("deliveries whose consent expired not stopped; not sent meanwhile");
-		dl->lapse_next = 0;
 	}
-	*c = store_read_begin(dl->gw->store);
+	dl->lapse_since = now - LAPSE_OVERLAP > 0 ? now - LAPSE_OVERLAP : 1;
 }
 
 /* Starts what is due; returns when to look at the outbox next. */

@@ -82,7 +82,9 @@ void		 delivery_body_free(char *body, size_t len);
  * family, agency and purpose. A withdrawal stops the rest at once
  * (consent_api.c); an expiry has no request of its own, so what it leaves
  * uncovered is stopped when next looked at: the delivery worker's sweep
- * every poll, an agency's inbox read, by delivery_stop_lapsed().
+ * every poll (the consents whose expiry fell since its last look; every
+ * candidate at start), and each item of an agency's inbox page, by
+ * delivery_stop_lapsed_one().
  */
 /* 1 when a live consent covers pseudonym's data for agency_id and purpose
  * at now_us, 0 when none does, -1 error. */
@@ -94,14 +96,15 @@ int		 delivery_consent_covers(struct store_conn *, const char *pseudonym,
  * or it is not pending), -1 error. Any connection. */
 int		 delivery_consent_lapsed(struct store_conn *, const char *disclosure_id,
 		    int64_t now_us);
-/* Inside a writer job: every delivery not yet acknowledged (pending or a
- * dead letter) of a disclosure made on a consent, no live consent covering
- * its family, agency and purpose at now_us any more, is stopped as a
- * withdrawal stops it (store_deliveries_stop_for_consent) with reason
+/* Inside a writer job: when disclosure_id's delivery is one no live
+ * consent covers any more at now_us (delivery_consent_lapsed), every
+ * delivery not yet acknowledged (pending or a dead letter) of the family's
+ * disclosures made on a consent to that agency for that purpose is stopped
+ * as a withdrawal stops it (store_deliveries_stop_for_consent) with reason
  * DELIVERY_CONSENT_EXPIRED and a "delivery.stopped" ledger entry by
- * "system". Only agency_id's when not NULL. Returns how many, or -1. */
-int		 delivery_stop_lapsed(struct gateway *, struct store_conn *,
-		    const char *agency_id, int64_t now_us);
+ * "system". Returns how many (0: it was not lapsed), or -1. */
+int		 delivery_stop_lapsed_one(struct gateway *, struct store_conn *,
+		    const char *disclosure_id, int64_t now_us);
 
 /* Maps a libcurl result code to the retry fault classes (retry.h). */
 enum retry_fault delivery_fault_of_curl(int curl_code);

@@ -97,18 +97,25 @@ page_job(struct store_conn *c, void *arg)
 	struct inbox_job	*j = arg;
 	struct inbox_item	*it;
 	unsigned char		 sha[32];
-	int			 n, i, rc;
+	int			 n, i, rc, stopped;
 
 	j->n = 0;
 	j->now_us = store_now_us();
 	/* What relied on a consent none covers any more (expired) is stopped
-	 * first, with its ledger entry, and so is not in the page. */
-	if (delivery_stop_lapsed(j->gw, c, j->who->agency->id, j->now_us) < 0)
-		return -1;
-	n = store_inbox_page(c, j->who->agency->id, j->after_us, j->after_id, j->rows,
-	    j->limit + 1);
-	if (n < 0)
-		return -1;
+	 * first, with its ledger entry, and the page read again without it:
+	 * the page's own items looked at, not the whole inbox. */
+	do {
+		n = store_inbox_page(c, j->who->agency->id, j->after_us, j->after_id,
+		    j->rows, j->limit + 1);
+		if (n < 0)
+			return -1;
+		for (i = 0, stopped = 0; i < n; i++) {
+			if ((rc = delivery_stop_lapsed_one(j->gw, c, j->rows[i].disclosure_id,
+			    j->now_us)) < 0)
+				return -1;
+			stopped += rc;
+		}
+	} while (stopped > 0);
 	j->more = n > j->limit;
 	if (j->more)
 		n = j->limit;

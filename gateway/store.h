@@ -335,7 +335,7 @@ int	store_deliveries_follow_mode(struct store_conn *, const char *agency_id,
  * when fn fails). */
 #define DELIVERY_CONSENT_WITHDRAWN	"consent_withdrawn"
 /* The same stop when the last consent covering the agency and purpose ran
- * past its expiry (delivery.c: delivery_stop_lapsed()). */
+ * past its expiry (delivery.c: the sweep, delivery_stop_lapsed_one()). */
 #define DELIVERY_CONSENT_EXPIRED	"consent_expired"
 /* reason: DELIVERY_CONSENT_WITHDRAWN or DELIVERY_CONSENT_EXPIRED. */
 int	store_deliveries_stop_for_consent(struct store_conn *, const char *pseudonym,
@@ -348,18 +348,30 @@ int	store_delivery_stopped_by_consent(const char *state, const char *dead_reason
  * of disclosures made on a consent whose own consent is no longer live by
  * itself at now_us (withdrawn, past its expiry, or missing): the ones no
  * live consent may cover any more, a superset that decide_consent_live()
- * narrows. Only agency_id's, or only disclosure_id, when not NULL; after
- * after_id ("" or NULL: from the first), in disclosure id order, up to
- * max. Returns the count or -1. */
+ * narrows. Only disclosure_id, when not NULL; after after_id ("" or NULL:
+ * from the first), in disclosure id order, up to max. Every candidate is a
+ * pass over the deliveries not yet acknowledged: at start, not every poll.
+ * Returns the count or -1. */
 struct lapsed_row {
 	char		 disclosure_id[40];
 	char		 family_pseudonym[65];
 	char		 agency_id[64];
 	char		 purpose[64];
 };
-int	store_deliveries_lapsed(struct store_conn *, const char *agency_id,
-	    const char *disclosure_id, const char *after_id, int64_t now_us,
-	    struct lapsed_row *out, int max);
+int	store_deliveries_lapsed(struct store_conn *, const char *disclosure_id,
+	    const char *after_id, int64_t now_us, struct lapsed_row *out, int max);
+/* The families, agencies and purposes (disclosure_id "") with a consent
+ * whose expiry fell in (since_us, now_us], after *after (NULL: from the
+ * first), in that order, up to max: where an expiry may have left a
+ * delivery uncovered, found through the consents, not the deliveries.
+ * Returns the count or -1. */
+int	store_consents_ended(struct store_conn *, int64_t since_us, int64_t now_us,
+	    const struct lapsed_row *after, struct lapsed_row *out, int max);
+/* 1 when the family has a delivery to agency_id for purpose, made on a
+ * consent, not acknowledged nor stopped (what store_deliveries_stop_for_
+ * consent would stop), 0 when not, -1 error. */
+int	store_deliveries_stoppable(struct store_conn *, const char *pseudonym,
+	    const char *agency_id, const char *purpose);
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,

@@ -505,9 +505,8 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 }
 
 int
-store_deliveries_lapsed(struct store_conn *c, const char *agency_id,
-    const char *disclosure_id, const char *after_id, int64_t now,
-    struct lapsed_row *out, int max)
+store_deliveries_lapsed(struct store_conn *c, const char *disclosure_id,
+    const char *after_id, int64_t now, struct lapsed_row *out, int max)
 {
 	/* A superset of what no live consent covers any more: the consent it
 	 * relied on is withdrawn, past its expiry, or gone. Which of them
@@ -525,19 +524,15 @@ store_deliveries_lapsed(struct store_conn *c, const char *agency_id,
 			"(k.expires_us != 0 AND k.expires_us <= ?3)) " \
 			"ORDER BY d.disclosure_id LIMIT ?4"
 	static const char	*all = LAPSED("?1 IS NULL");
-	static const char	*agency = LAPSED("d.agency_id = ?1");
 	static const char	*one = LAPSED("d.disclosure_id = ?1");
 #undef LAPSED
 	sqlite3_stmt		*st;
-	const char		*key;
 	int			 n, rc = SQLITE_DONE;
 
-	key = disclosure_id != NULL ? disclosure_id : agency_id;
-	if ((st = store_stmt(c, disclosure_id != NULL ? one : agency_id != NULL ? agency :
-	    all)) == NULL)
+	if ((st = store_stmt(c, disclosure_id != NULL ? one : all)) == NULL)
 		return -1;
-	if ((key != NULL ? sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) :
-	    sqlite3_bind_null(st, 1)) ||
+	if ((disclosure_id != NULL ? sqlite3_bind_text(st, 1, disclosure_id, -1,
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 1)) ||
 	    sqlite3_bind_text(st, 2, after_id != NULL ? after_id : "", -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 3, now) ||
 	    sqlite3_bind_int(st, 4, max))
@@ -559,8 +554,73 @@ store_deliveries_lapsed(struct store_conn *c, const char *agency_id,
 	sqlite3_reset(st);
 	return n;
 }
+int
+store_deliveries_stoppable(struct store_conn *c, const char *pseudonym, const char *agency_id,
+    const char *purpose)
+{
+	static const char	*sql = "SELECT EXISTS (SELECT 1 FROM disclosures x "
+				    "JOIN deliveries d ON d.disclosure_id = x.id "
+				    "WHERE x.family_pseudonym = ? AND x.agency_id = ? "
+				    "AND x.purpose = ? AND x.consent_id IS NOT NULL "
+				    "AND " STOPPABLE("d.") ")";
+	sqlite3_stmt		*st;
+	int			 rc, n = -1;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	else
+		log_errx("stoppable deliveries: %s", sqlite3_errmsg(store_db(c)));
+	sqlite3_reset(st);
+	return n;
+}
 #undef STOPPABLE
 #undef STOPPED_BY_CONSENT
+
+int
+store_consents_ended(struct store_conn *c, int64_t since_us, int64_t now_us,
+    const struct lapsed_row *after, struct lapsed_row *out, int max)
+{
+	/* Through consents_expiry (only consents with an expiry): the few
+	 * that ran out in the window, not the deliveries they covered. */
+	static const char	*sql = "SELECT DISTINCT family_pseudonym, agency_id, purpose "
+				    "FROM consents INDEXED BY consents_expiry "
+				    "WHERE expires_us != 0 AND expires_us > ?1 AND expires_us <= ?2 "
+				    "AND (family_pseudonym, agency_id, purpose) > (?3, ?4, ?5) "
+				    "ORDER BY family_pseudonym, agency_id, purpose LIMIT ?6";
+	sqlite3_stmt		*st;
+	int			 n, rc = SQLITE_DONE;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, since_us) || sqlite3_bind_int64(st, 2, now_us) ||
+	    sqlite3_bind_text(st, 3, after != NULL ? after->family_pseudonym : "", -1,
+	    SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, after != NULL ? after->agency_id : "", -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 5, after != NULL ? after->purpose : "", -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(st, 6, max))
+		return store_bind_failed(c, st);
+	for (n = 0; n < max && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		out[n].disclosure_id[0] = '\0';
+		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
+		    sqlite3_column_text(st, 0));
+		store_copy_text(out[n].agency_id, sizeof(out[n].agency_id),
+		    sqlite3_column_text(st, 1));
+		store_copy_text(out[n].purpose, sizeof(out[n].purpose),
+		    sqlite3_column_text(st, 2));
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		log_errx("consents ended: %s", sqlite3_errmsg(store_db(c)));
+		n = -1;
+	}
+	sqlite3_reset(st);
+	return n;
+}
 
 int
 store_deliveries_list(struct store_conn *c, const char *state, struct delivery_row *out, int max)

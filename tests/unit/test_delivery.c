@@ -127,6 +127,24 @@ queue(struct fixture *f, const char *id, const struct agency *a, int64_t when)
 	disclose(f, id, a, "aa11", "{\"child_name\":\"Ada\"}", "[\"child_name\"]", when);
 }
 
+/* A consent of the family for oakfield-primary's education_support. */
+static void
+consent(struct fixture *f, const char *id, const char *pseudonym, int64_t expires_us)
+{
+	struct consent_row	k;
+	static const unsigned char evidence[] = { 1 };
+
+	memset(&k, 0, sizeof(k));
+	snprintf(k.id, sizeof(k.id), "%s", id);
+	snprintf(k.family_pseudonym, sizeof(k.family_pseudonym), "%s", pseudonym);
+	snprintf(k.agency_id, sizeof(k.agency_id), "oakfield-primary");
+	snprintf(k.purpose, sizeof(k.purpose), "education_support");
+	k.granted_us = f->now - 10 * SEC;
+	k.expires_us = expires_us;
+	assert_int_equal(store_consent_insert(f->c, &k, "staff:Alex Smith", evidence,
+	    sizeof(evidence)), 0);
+}
+
 static struct delivery_row
 get(struct fixture *f, const char *id)
 {
@@ -336,6 +354,55 @@ test_inbox_pages_by_cursor(void **state)
 	    0);
 }
 
+/* The delivery worker's sweep looks up the consents that ran out in its
+ * window (through their expiry index), not the deliveries; and which of
+ * those families still have something to stop. */
+static void
+test_sweep_window_finds_the_consents_that_ran_out_in_it(void **state)
+{
+	struct fixture		*f = *state;
+	struct lapsed_row	 g[4], after;
+	char			 sql[160];
+
+	consent(f, "cns_old", "aa11", f->now - 100 * SEC);
+	consent(f, "cns_in", "aa11", f->now - 5 * SEC);
+	consent(f, "cns_in2", "bb22", f->now - 3 * SEC);
+	consent(f, "cns_later", "cc33", f->now + 100 * SEC);
+	consent(f, "cns_never", "dd44", 0);
+	assert_int_equal(store_consents_ended(f->c, f->now - 60 * SEC, f->now, NULL, g, 4), 2);
+	assert_string_equal(g[0].family_pseudonym, "aa11");
+	assert_string_equal(g[0].agency_id, "oakfield-primary");
+	assert_string_equal(g[0].purpose, "education_support");
+	assert_string_equal(g[0].disclosure_id, "");
+	assert_string_equal(g[1].family_pseudonym, "bb22");
+	/* Paged after the last one seen. */
+	after = g[0];
+	assert_int_equal(store_consents_ended(f->c, f->now - 60 * SEC, f->now, &after, g, 4), 1);
+	assert_string_equal(g[0].family_pseudonym, "bb22");
+	assert_int_equal(store_consents_ended(f->c, f->now - 60 * SEC, f->now, NULL, g, 1), 1);
+	assert_int_equal(store_consents_ended(f->c, f->now, f->now + 200 * SEC, NULL, g, 4), 1);
+	assert_string_equal(g[0].family_pseudonym, "cc33");
+
+	/* Stoppable: a pending delivery made on a consent, not one made
+	 * without (an override), nor one already stopped. */
+	queue(f, "dsc_1", &pull_agency, f->now);
+	assert_int_equal(store_deliveries_stoppable(f->c, "aa11", "oakfield-primary",
+	    "education_support"), 0);
+	assert_int_equal(store_exec(f->c, "UPDATE disclosures SET consent_id = 'cns_in' "
+	    "WHERE id = 'dsc_1'"), 0);
+	assert_int_equal(store_deliveries_stoppable(f->c, "aa11", "oakfield-primary",
+	    "education_support"), 1);
+	assert_int_equal(store_deliveries_stoppable(f->c, "bb22", "oakfield-primary",
+	    "education_support"), 0);
+	assert_int_equal(store_deliveries_stoppable(f->c, "aa11", "oakfield-primary",
+	    "attendance_support"), 0);
+	snprintf(sql, sizeof(sql), "UPDATE deliveries SET state = 'dead', dead_reason = '%s' "
+	    "WHERE disclosure_id = 'dsc_1'", DELIVERY_CONSENT_EXPIRED);
+	assert_int_equal(store_exec(f->c, sql), 0);
+	assert_int_equal(store_deliveries_stoppable(f->c, "aa11", "oakfield-primary",
+	    "education_support"), 0);
+}
+
 static void
 test_ack_only_by_the_recipient_and_once(void **state)
 {
@@ -463,6 +530,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_inbox_holds_only_the_agencys_own_pull_items,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_pages_by_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sweep_window_finds_the_consents_that_ran_out_in_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_only_by_the_recipient_and_once,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_are_recorded, setup, teardown),
