@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "durable.h"
+
 /* ctl_validate.c: gatewayctl validate SCHEMA INSTANCE
  * 0 valid ("valid" on stdout); 1 invalid, one "PATH: message" line per
  * error on stdout ("(root)" for the whole instance); 2 on a usage error, an
@@ -84,15 +86,11 @@ int	ctl_backup(int argc, char **argv);
 
 /* ctl_file.c: a file of personal data or signed records, written private
  * (0600) beside path and renamed into place (never written through an
- * existing file or link). ctl_out_open: 0, or -1 with the reason on
- * stderr. Write to o->f; ctl_out_close(o, 1) flushes, syncs and renames
- * (0, or -1 on stderr, nothing left); ctl_out_close(o, 0) discards. */
-struct ctl_out {
-	FILE		*f;
-	const char	*path;
-	char		 tmp[PATH_MAX];
-};
-int	ctl_out_open(struct ctl_out *, const char *path);
-int	ctl_out_close(struct ctl_out *, int ok);
+ * existing file or link: durable_replace_open). ctl_out_open: 0, or -1
+ * with the reason on stderr. Write to o->f; ctl_out_close(o, 1) flushes,
+ * syncs and renames (0, or -1 on stderr, nothing left); ctl_out_close(o, 0)
+ * discards. */
+int	ctl_out_open(struct durable_replace *, const char *path);
+int	ctl_out_close(struct durable_replace *, int ok);
 
 #endif

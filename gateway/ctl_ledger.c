@@ -646,7 +646,7 @@ cmd_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct export_ctx	 x = { stdout, 0 };
-	struct ctl_out		 o;
+	struct durable_replace	 o;
 	struct ledger_db	*ldb;
 	const char		*db = NULL, *out = NULL;
 	char			 err[512];

@@ -321,7 +321,7 @@ cmd_statement(const struct conn *cn, const char *id, int text, const char *outfi
     const char *reason)
 {
 	struct buf	 b;
-	struct ctl_out	 o;
+	struct durable_replace	 o;
 	char		 path[160];
 	FILE		*f = stdout;
 	long		 st;

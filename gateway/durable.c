@@ -1,11 +1,12 @@
 /*
- * durable.c: writing all of a buffer, and making a new name in a directory
- * durable (durable.h).
+ * durable.c: writing all of a buffer, making a new name in a directory
+ * durable, and replacing a whole file privately (durable.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,4 +55,69 @@ durable_sync_dir(const char *path)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+int
+durable_replace_open(struct durable_replace *r, const char *path)
+{
+	int	fd, saved;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	if (snprintf(r->tmp, sizeof(r->tmp), "%s.XXXXXX", path) >= (int)sizeof(r->tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(r->tmp)) == -1)
+		return -1;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 || (r->f = fdopen(fd, "wb")) == NULL) {
+		saved = errno;
+		close(fd);
+		unlink(r->tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+durable_replace_end(struct durable_replace *r, int ok)
+{
+	int	saved = 0;
+
+	if (r->f == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	if (ok && (fflush(r->f) != 0 || fsync(fileno(r->f)) != 0)) {
+		saved = errno;
+		ok = 0;
+	}
+	if (fclose(r->f) != 0 && ok) {
+		saved = errno;
+		ok = 0;
+	}
+	r->f = NULL;
+	if (ok && rename(r->tmp, r->path) != 0) {
+		saved = errno;
+		ok = 0;
+	}
+	if (!ok) {
+		(void)unlink(r->tmp);
+		errno = saved != 0 ? saved : ECANCELED;
+		return -1;
+	}
+	return durable_sync_dir(r->path);
+}
+
+int
+durable_replace_file(const char *path, const void *p, size_t len)
+{
+	struct durable_replace	r;
+	int			ok;
+
+	if (durable_replace_open(&r, path) != 0)
+		return -1;
+	ok = len == 0 || fwrite(p, 1, len, r.f) == len;
+	return durable_replace_end(&r, ok) == 0 && ok ? 0 : -1;
 }

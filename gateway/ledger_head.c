@@ -17,29 +17,7 @@
 int
 ledger_head_write(const char *path, const char *note, size_t len)
 {
-	char	tmp[PATH_MAX];
-	int	fd, saved;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
-		return -1;
-	if (durable_write_all(fd, note, len) != 0 || fsync(fd) != 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return durable_sync_dir(path);
+	return durable_replace_file(path, note, len);
 }
 
 char *

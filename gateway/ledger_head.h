@@ -15,9 +15,9 @@
 #define LEDGER_HEAD_FILE	"ledger.head"
 #define LEDGER_HEAD_MAX		65536	/* a signed checkpoint is ~200 bytes */
 
-/* Replaces path with note[0:len], durably: a temporary file written and
- * fsync'd, renamed over path, the directory fsync'd; mode 0600. A crash
- * leaves the old file or the new one, never a mix. 0, or -1 with errno. */
+/* Replaces path with note[0:len], durably and privately
+ * (durable_replace_file): a crash leaves the old file or the new one,
+ * never a mix. 0, or -1 with errno. */
 int	 ledger_head_write(const char *path, const char *note, size_t len);
 /* Reads path (at most LEDGER_HEAD_MAX bytes): malloc'd and NUL-terminated,
  * *len its length. NULL with errno ENOENT when there is none, EFBIG when
