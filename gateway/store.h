@@ -372,6 +372,14 @@ int	store_consents_ended(struct store_conn *, int64_t since_us, int64_t now_us,
  * consent would stop), 0 when not, -1 error. */
 int	store_deliveries_stoppable(struct store_conn *, const char *pseudonym,
 	    const char *agency_id, const char *purpose);
+
+/* Statements of frequent paths whose cost must stay with the work at hand,
+ * not the store's size; tests/unit/test_store_plans.c holds each to its
+ * query plan (no scan, no sort of a whole backlog). */
+extern const char store_sql_stoppable[];
+extern const char store_sql_consents_ended[];
+extern const char store_sql_notifications_due[];
+extern const char store_sql_request_notifications_due[];
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,

@@ -454,38 +454,50 @@ store_delivery_stopped_by_consent(const char *state, const char *dead_reason)
 	    strcmp(dead_reason, DELIVERY_CONSENT_EXPIRED) == 0);
 }
 
+/* The family's disclosures to the agency for the purpose that relied
+ * on a consent, any consent (the one that lapsed while another
+ * covered, too), whose delivery the agency has not acknowledged:
+ * pending, or a dead letter an operator could otherwise re-queue.
+ * Through the family's index, named: without statistics SQLite takes
+ * disclosures_agency, every disclosure the agency ever had (880 ms
+ * for one family among 49,000 disclosures, 68 ms this way). ?1 the
+ * family, ?2 the rowid to go on after (0: from the first), ?3 the agency,
+ * ?4 the purpose. */
+const char store_sql_stoppable[] =
+    "SELECT d.disclosure_id, x.rowid FROM disclosures x "
+    "INDEXED BY disclosures_family "
+    "JOIN deliveries d ON d.disclosure_id = x.id "
+    "WHERE x.family_pseudonym = ? AND x.rowid > ? AND x.agency_id = ? "
+    "AND x.purpose = ? AND x.consent_id IS NOT NULL "
+    "AND " STOPPABLE("d.") " ORDER BY x.rowid LIMIT 64";
+
 int
 store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
     const char *agency_id, const char *purpose, int64_t when, const char *reason,
     int (*fn)(const char *, void *), void *arg)
 {
-	/* The family's disclosures (indexed by pseudonym) to the agency for
-	 * the purpose that relied on a consent, any consent (the one that
-	 * lapsed while another covered, too), whose delivery the agency has
-	 * not acknowledged: pending, or a dead letter an operator could
-	 * otherwise re-queue. */
-	static const char	*sel = "SELECT d.disclosure_id FROM disclosures x "
-				    "JOIN deliveries d ON d.disclosure_id = x.id "
-				    "WHERE x.family_pseudonym = ? AND x.agency_id = ? "
-				    "AND x.purpose = ? AND x.consent_id IS NOT NULL "
-				    "AND " STOPPABLE("d.");
 	static const char	*upd = "UPDATE deliveries SET state = 'dead', dead_us = ?, "
 				    "dead_reason = ? WHERE disclosure_id = ? AND " STOPPABLE("");
 	char			 ids[64][40];
 	sqlite3_stmt		*st;
+	sqlite3_int64		 after = 0;
 	int			 n, i, rc, total = 0;
 
 	/* In rounds of up to 64, so no statement is stepped while another
-	 * changes the rows it reads. */
+	 * changes the rows it reads; each round goes on from where the last
+	 * one ended (one pass over the family's disclosures in all). */
 	do {
-		if ((st = store_stmt(c, sel)) == NULL)
+		if ((st = store_stmt(c, store_sql_stoppable)) == NULL)
 			return -1;
 		if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
-		    sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC) ||
-		    sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC))
+		    sqlite3_bind_int64(st, 2, after) ||
+		    sqlite3_bind_text(st, 3, agency_id, -1, SQLITE_STATIC) ||
+		    sqlite3_bind_text(st, 4, purpose, -1, SQLITE_STATIC))
 			return store_bind_failed(c, st);
-		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++)
+		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
 			store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));
+			after = sqlite3_column_int64(st, 1);
+		}
 		sqlite3_reset(st);
 		if (n < 64 && rc != SQLITE_DONE)
 			return -1;
@@ -558,22 +570,18 @@ int
 store_deliveries_stoppable(struct store_conn *c, const char *pseudonym, const char *agency_id,
     const char *purpose)
 {
-	static const char	*sql = "SELECT EXISTS (SELECT 1 FROM disclosures x "
-				    "JOIN deliveries d ON d.disclosure_id = x.id "
-				    "WHERE x.family_pseudonym = ? AND x.agency_id = ? "
-				    "AND x.purpose = ? AND x.consent_id IS NOT NULL "
-				    "AND " STOPPABLE("d.") ")";
-	sqlite3_stmt		*st;
-	int			 rc, n = -1;
+	sqlite3_stmt	*st;
+	int		 rc, n = -1;
 
-	if ((st = store_stmt(c, sql)) == NULL)
+	if ((st = store_stmt(c, store_sql_stoppable)) == NULL)
 		return -1;
 	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(st, 2, agency_id, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(st, 3, purpose, -1, SQLITE_STATIC))
+	    sqlite3_bind_int64(st, 2, 0) ||
+	    sqlite3_bind_text(st, 3, agency_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, purpose, -1, SQLITE_STATIC))
 		return store_bind_failed(c, st);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW || rc == SQLITE_DONE)
+		n = rc == SQLITE_ROW;
 	else
 		log_errx("stoppable deliveries: %s", sqlite3_errmsg(store_db(c)));
 	sqlite3_reset(st);
@@ -582,17 +590,20 @@ store_deliveries_stoppable(struct store_conn *c, const char *pseudonym, const ch
 #undef STOPPABLE
 #undef STOPPED_BY_CONSENT
 
+/* Through consents_expiry (only consents with an expiry): the few that ran
+ * out in the window, not the deliveries they covered. */
+const char store_sql_consents_ended[] =
+    "SELECT DISTINCT family_pseudonym, agency_id, purpose "
+    "FROM consents INDEXED BY consents_expiry "
+    "WHERE expires_us != 0 AND expires_us > ?1 AND expires_us <= ?2 "
+    "AND (family_pseudonym, agency_id, purpose) > (?3, ?4, ?5) "
+    "ORDER BY family_pseudonym, agency_id, purpose LIMIT ?6";
+
 int
 store_consents_ended(struct store_conn *c, int64_t since_us, int64_t now_us,
     const struct lapsed_row *after, struct lapsed_row *out, int max)
 {
-	/* Through consents_expiry (only consents with an expiry): the few
-	 * that ran out in the window, not the deliveries they covered. */
-	static const char	*sql = "SELECT DISTINCT family_pseudonym, agency_id, purpose "
-				    "FROM consents INDEXED BY consents_expiry "
-				    "WHERE expires_us != 0 AND expires_us > ?1 AND expires_us <= ?2 "
-				    "AND (family_pseudonym, agency_id, purpose) > (?3, ?4, ?5) "
-				    "ORDER BY family_pseudonym, agency_id, purpose LIMIT ?6";
+	const char		*sql = store_sql_consents_ended;
 	sqlite3_stmt		*st;
 	int			 n, rc = SQLITE_DONE;
 

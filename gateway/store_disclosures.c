@@ -444,7 +444,7 @@ store_override_events(struct store_conn *c, const char *disclosure_id,
 	return 0;
 }
 
-static const char SQL_NOTIFICATIONS_DUE[] =
+const char store_sql_notifications_due[] =
     "SELECT n.disclosure_id, n.family_pseudonym, n.family_id_ct, n.attempts,"
     " d.agency_id, d.purpose, d.disclosed_fields, d.created_us,"
     " CASE WHEN dl.state = 'dead' AND dl.dead_reason IN ('" DELIVERY_CONSENT_WITHDRAWN "',"
@@ -462,7 +462,7 @@ store_notifications_due(struct store_conn *c, int64_t now_us, struct notice *out
 	sqlite3_stmt	*st;
 	int		 rc, n = 0;
 
-	if ((st = store_stmt(c, SQL_NOTIFICATIONS_DUE)) == NULL)
+	if ((st = store_stmt(c, store_sql_notifications_due)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, now_us) || sqlite3_bind_int(st, 2, max))
 		return store_bind_failed(c, st);

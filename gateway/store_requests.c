@@ -614,16 +614,19 @@ store_request_notification_lift(struct store_conn *c, const char *request_id,
 	return store_step_done(c, st, "lift request notification");
 }
 
+const char store_sql_request_notifications_due[] =
+    "SELECT n.request_id, n.family_pseudonym, n.family_id_ct, "
+    "n.attempts, r.agency_id, r.legal_basis, r.fields, "
+    "COALESCE(r.decided_us, n.created_us) FROM request_notifications n "
+    "JOIN requests r ON r.id = n.request_id "
+    "WHERE n.state = 'queued' AND n.next_attempt_us <= ?1 "
+    "ORDER BY n.next_attempt_us, n.created_us LIMIT ?2";
+
 int
 store_request_notifications_due(struct store_conn *c, int64_t now_us, struct notice *out,
     int max)
 {
-	static const char	*sql = "SELECT n.request_id, n.family_pseudonym, n.family_id_ct, "
-	    "n.attempts, r.agency_id, r.legal_basis, r.fields, "
-	    "COALESCE(r.decided_us, n.created_us) FROM request_notifications n "
-	    "JOIN requests r ON r.id = n.request_id "
-	    "WHERE n.state = 'queued' AND n.next_attempt_us <= ?1 "
-	    "ORDER BY n.next_attempt_us, n.created_us LIMIT ?2";
+	const char		*sql = store_sql_request_notifications_due;
 	sqlite3_stmt		*st;
 	int			 rc = SQLITE_DONE, n = 0;
 

@@ -1078,10 +1078,12 @@ test_state_checks_rebuilt_without_in_lists(void **state)
 		    " (SELECT count(*) FROM b.%s)", cols, tables[i], tables[i], tables[i], cols,
 		    tables[i], tables[i], tables[i]);
 		assert_int_equal(raw_int(db, sql), 0);
-		/* Every index the table had, the same (later ones may be added). */
+		/* Every index the table had, the same (later ones may be added,
+		 * or redefined by a later migration: 064 notifications_due). */
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT name, sql FROM"
 		    " main.sqlite_master WHERE type = 'index' AND tbl_name = '%s' AND name IN"
-		    " (SELECT name FROM b.sqlite_master) EXCEPT"
+		    " (SELECT name FROM b.sqlite_master) AND name NOT IN"
+		    " ('notifications_due') EXCEPT"
 		    " SELECT name, sql FROM b.sqlite_master WHERE type = 'index' AND"
 		    " tbl_name = '%s')", tables[i], tables[i]);
 		assert_int_equal(raw_int(db, sql), 0);

@@ -1,0 +1,135 @@
+/*
+ * test_store_plans.c: the statements of frequent paths (store.h, "cost must
+ * stay with the work at hand") held to their query plans on a real store
+ * with every migration applied. A plan that scans a table, sorts a whole
+ * backlog, or reaches a family's rows through the agency's index costs in
+ * proportion to everything ever stored: the delivery sweep once read every
+ * undelivered item each second (227 ms at 40,000), the notifier sorted the
+ * whole queue for each batch of 16 (300 ms at 49,000). SQLite has no
+ * statistics here (nothing runs ANALYZE), so its choice is the schema's.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct fixture {
+	char			 dir[64];
+	struct store		*store;
+	struct store_conn	*c;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+	char		 err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/gwplans.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(f->store = store_open(f->dir, err, sizeof(err)));
+	f->c = store_write_conn(f->store);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	store_close(f->store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* The plan's detail lines, one per line, into out. */
+static void
+plan(struct fixture *f, const char *sql, char *out, size_t outlen)
+{
+	sqlite3_stmt	*st;
+	char		*q;
+	size_t		 n = 0;
+
+	assert_non_null(q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql));
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->c), q, -1, &st, NULL), SQLITE_OK);
+	sqlite3_free(q);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s\n",
+		    (const char *)sqlite3_column_text(st, 3));
+	assert_true(n < outlen);
+	sqlite3_finalize(st);
+}
+
+/* Every table reached by a search on an index, nothing sorted apart. */
+static void
+assert_seeks_only(const char *p)
+{
+	if (strstr(p, "SCAN ") != NULL || strstr(p, "TEMP B-TREE") != NULL)
+		fail_msg("plan reads or sorts more than the work at hand:\n%s", p);
+}
+
+static void
+test_stop_for_consent_reads_only_the_familys_disclosures(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_stoppable, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH x USING INDEX disclosures_family "
+	    "(family_pseudonym=? AND rowid>?)"));
+}
+
+static void
+test_sweep_reads_only_the_consents_that_ran_out(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_consents_ended, p, sizeof(p));
+	assert_non_null(strstr(p, "USING INDEX consents_expiry (expires_us>? AND "
+	    "expires_us<?)"));
+	/* DISTINCT over the window's few consents may sort them; nothing
+	 * else is read. */
+	assert_null(strstr(p, "SCAN "));
+}
+
+static void
+test_notifier_takes_a_batch_without_sorting_the_queue(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_notifications_due, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "USING INDEX notifications_due"));
+	plan(*state, store_sql_request_notifications_due, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "USING INDEX request_notifications_due"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_stop_for_consent_reads_only_the_familys_disclosures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_reads_only_the_consents_that_ran_out,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_notifier_takes_a_batch_without_sorting_the_queue, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
