@@ -119,6 +119,18 @@ test_notifier_takes_a_batch_without_sorting_the_queue(void **state)
 	assert_non_null(strstr(p, "USING INDEX request_notifications_due"));
 }
 
+/* Statistics for a period read that period's disclosures, not all. */
+static void
+test_statistics_read_only_the_period(void **state)
+{
+	char	p[2048];
+
+	plan(*state, store_sql_stats_disclosures, p, sizeof(p));
+	assert_null(strstr(p, "SCAN disclosures"));
+	assert_non_null(strstr(p, "SEARCH d USING INDEX disclosures_agency (agency_id=? AND "
+	    "created_us>? AND created_us<?)"));
+}
+
 int
 main(void)
 {
@@ -129,6 +141,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_notifier_takes_a_batch_without_sorting_the_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statistics_read_only_the_period, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
