@@ -1078,10 +1078,11 @@ test_state_checks_rebuilt_without_in_lists(void **state)
 		    " (SELECT count(*) FROM b.%s)", cols, tables[i], tables[i], tables[i], cols,
 		    tables[i], tables[i], tables[i]);
 		assert_int_equal(raw_int(db, sql), 0);
-		/* Every index the table had, the same (later ones may be added). */
+		/* Every index the table had, the same (later ones may be added,
+		 * and 065 narrowed deliveries_inbox: still there, see below). */
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT name, sql FROM"
 		    " main.sqlite_master WHERE type = 'index' AND tbl_name = '%s' AND name IN"
-		    " (SELECT name FROM b.sqlite_master) EXCEPT"
+		    " (SELECT name FROM b.sqlite_master) AND name != 'deliveries_inbox' EXCEPT"
 		    " SELECT name, sql FROM b.sqlite_master WHERE type = 'index' AND"
 		    " tbl_name = '%s')", tables[i], tables[i]);
 		assert_int_equal(raw_int(db, sql), 0);
