@@ -256,6 +256,18 @@ struct delivery_event {
  * next_attempt_us until the notifier has sent (or given up on) the
  * family's notification. Never due, never in an inbox, meanwhile. */
 #define DELIVERY_AWAITS_NOTICE	INT64_MAX
+/* The same as an SQL literal, for the queries that read the inbox index
+ * (migrations/065_inbox_visible.sql): SQLite uses a partial index only when
+ * the query's WHERE repeats the index's term with the same literal. */
+#define DELIVERY_AWAITS_NOTICE_DIGITS	9223372036854775807
+#define DELIVERY_AWAITS_NOTICE_STR(n)	#n
+#define DELIVERY_AWAITS_NOTICE_XSTR(n)	DELIVERY_AWAITS_NOTICE_STR(n)
+#define DELIVERY_AWAITS_NOTICE_SQL	DELIVERY_AWAITS_NOTICE_XSTR(DELIVERY_AWAITS_NOTICE_DIGITS)
+_Static_assert(DELIVERY_AWAITS_NOTICE_DIGITS == DELIVERY_AWAITS_NOTICE,
+    "DELIVERY_AWAITS_NOTICE_SQL must spell DELIVERY_AWAITS_NOTICE");
+/* Collectable from an agency's inbox (deliveries_inbox's WHERE). */
+#define DELIVERY_IN_INBOX	"state = 'pending' AND mode = 'pull' AND " \
+				"next_attempt_us != " DELIVERY_AWAITS_NOTICE_SQL
 /* Queues the delivery of an allowed disclosure (inside the writer job that
  * records it): mode "push" (due at created_us) or "pull" (in the agency's
  * inbox); with awaits_notice, neither until released
@@ -385,8 +397,11 @@ extern const char store_sql_stats_disclosures[];
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
 	    int max);
+/* For the gauges: pending pushes (held ones too), pull deliveries an
+ * agency can collect now (not those held for the family's notice: the
+ * notifier's gauges show that backlog), dead letters. */
 struct delivery_counts {
-	int64_t	push_pending, pull_pending, delivered, dead;
+	int64_t	push_pending, pull_pending, dead;
 };
 int	store_delivery_counts(struct store_conn *, struct delivery_counts *);
 /* The agency's inbox: its pending pull deliveries after the cursor

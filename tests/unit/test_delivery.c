@@ -85,8 +85,8 @@ static const struct agency pull_other = { .id = "police", .delivery = DELIVERY_P
 /* Stores an allowed disclosure of data (sealed under the family key) and
  * queues its delivery to a, in one transaction, as disclosure_api does. */
 static void
-disclose(struct fixture *f, const char *id, const struct agency *a, const char *pseudonym,
-    const char *data, const char *fields, int64_t when)
+record(struct fixture *f, const char *id, const struct agency *a, const char *pseudonym,
+    const char *data, const char *fields, int64_t when, int awaits_notice)
 {
 	struct disclosure_row	 r;
 	unsigned char		*ct = NULL;
@@ -116,15 +116,29 @@ disclose(struct fixture *f, const char *id, const struct agency *a, const char *
 	r.ledger_seq = 1;
 	assert_int_equal(store_disclosure_digest(&r, r.record_digest), 0);
 	assert_int_equal(store_disclosure_insert(f->c, &r), 0);
-	assert_int_equal(delivery_enqueue(f->c, id, a, pseudonym, when, 0), 0);
+	assert_int_equal(delivery_enqueue(f->c, id, a, pseudonym, when, awaits_notice), 0);
 	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
 	free(ct);
+}
+
+static void
+disclose(struct fixture *f, const char *id, const struct agency *a, const char *pseudonym,
+    const char *data, const char *fields, int64_t when)
+{
+	record(f, id, a, pseudonym, data, fields, when, 0);
 }
 
 static void
 queue(struct fixture *f, const char *id, const struct agency *a, int64_t when)
 {
 	disclose(f, id, a, "aa11", "{\"child_name\":\"Ada\"}", "[\"child_name\"]", when);
+}
+
+/* Queued to wait for the family's notice (a notifier is configured). */
+static void
+hold(struct fixture *f, const char *id, const struct agency *a, int64_t when)
+{
+	record(f, id, a, "aa11", "{\"child_name\":\"Ada\"}", "[\"child_name\"]", when, 1);
 }
 
 /* A consent of the family for oakfield-primary's education_support. */
@@ -314,7 +328,6 @@ test_list_and_counts_by_state(void **state)
 	assert_int_equal(k.push_pending, 1);
 	assert_int_equal(k.pull_pending, 1);
 	assert_int_equal(k.dead, 1);
-	assert_int_equal(k.delivered, 1);
 }
 
 static void
@@ -352,6 +365,92 @@ test_inbox_pages_by_cursor(void **state)
 	assert_string_equal(rows[0].disclosure_id, "dsc_3");
 	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", f->now + 1, "dsc_3", rows, 8),
 	    0);
+}
+
+/* The connection's cached statement whose SQL holds all of the needles. */
+static sqlite3_stmt *
+cached(struct fixture *f, const char *n1, const char *n2, const char *n3)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*sql;
+
+	while ((st = sqlite3_next_stmt(store_db(f->c), st)) != NULL) {
+		sql = sqlite3_sql(st);
+		if (strstr(sql, n1) != NULL && strstr(sql, n2) != NULL &&
+		    strstr(sql, n3) != NULL)
+			return st;
+	}
+	return NULL;
+}
+
+/* Whether EXPLAIN QUERY PLAN of sql mentions what. */
+static int
+plan_says(struct fixture *f, const char *sql, const char *what)
+{
+	sqlite3_stmt	*st;
+	char		*q;
+	int		 found = 0;
+
+	assert_non_null(q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql));
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->c), q, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strstr((const char *)sqlite3_column_text(st, 3), what) != NULL)
+			found = 1;
+	sqlite3_finalize(st);
+	sqlite3_free(q);
+	return found;
+}
+
+/*
+ * Deliveries held for the family's notice are never in a page nor in the
+ * inbox gauge, and are not in deliveries_inbox at all: neither a poll at
+ * the end of the inbox nor the gauge's count steps over them (the poll
+ * did, a table lookup each: 30 ms at 44k held). Released, one is in the
+ * inbox at once.
+ */
+#define HELD	200
+static void
+test_inbox_reads_no_held_delivery(void **state)
+{
+	struct fixture		*f = *state;
+	struct delivery_row	 rows[8];
+	struct delivery_counts	 k;
+	sqlite3_stmt		*st;
+	char			 id[32];
+	int			 i, steps;
+
+	queue(f, "dsc_0", &pull_agency, f->now);
+	for (i = 0; i < HELD; i++) {
+		snprintf(id, sizeof(id), "dsc_h%03d", i);
+		hold(f, id, &pull_agency, f->now + 1 + i);
+	}
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", 0, "", rows, 8), 1);
+	assert_string_equal(rows[0].disclosure_id, "dsc_0");
+	assert_non_null(st = cached(f, "FROM deliveries", "agency_id = ?", "ORDER BY"));
+	assert_true(plan_says(f, sqlite3_sql(st), "INDEX deliveries_inbox"));
+
+	sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", f->now, "dsc_0", rows, 8),
+	    0);
+	steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
+	print_message("inbox poll past the end: %d VM steps over %d held\n", steps, HELD);
+	assert_true(steps < HELD);
+	assert_int_equal(store_delivery_counts(f->c, &k), 0);
+	assert_int_equal(k.pull_pending, 1);
+	assert_non_null(st = cached(f, "count(*)", "deliveries_inbox", "deliveries_due"));
+	sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+	assert_int_equal(store_delivery_counts(f->c, &k), 0);
+	steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
+	print_message("delivery counts: %d VM steps over %d held\n", steps, HELD);
+	assert_true(steps < HELD);
+
+	assert_int_equal(store_delivery_release_after_notice(f->c, "dsc_h007", f->now + HELD),
+	    1);
+	assert_int_equal(store_inbox_page(f->c, "oakfield-primary", f->now, "dsc_0", rows, 8),
+	    1);
+	assert_string_equal(rows[0].disclosure_id, "dsc_h007");
+	assert_int_equal(store_delivery_counts(f->c, &k), 0);
+	assert_int_equal(k.pull_pending, 2);
 }
 
 /* The delivery worker's sweep looks up the consents that ran out in its
@@ -530,6 +629,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_inbox_holds_only_the_agencys_own_pull_items,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_pages_by_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_reads_no_held_delivery, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_sweep_window_finds_the_consents_that_ran_out_in_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_only_by_the_recipient_and_once,
