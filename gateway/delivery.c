@@ -115,9 +115,6 @@ struct delivery {
 	int			 nrows;
 	struct result		*results;	/* scratch for collect() */
 	size_t			 nresults, maxresults;
-	pthread_mutex_t		 counts_lock;	/* the gauges' shared count */
-	struct delivery_counts	 counts;
-	int64_t			 counts_at;	/* 0: none yet */
 	int64_t			 lapse_next;	/* the next sweep for consents' ends */
 	int64_t			 lapse_since;	/* its window's start; 0: every candidate */
 };
@@ -1141,54 +1138,33 @@ readable(const char *path, char *err, size_t errlen, const char *what)
 	return 0;
 }
 
-/*
- * The three gauges come from one count of the deliveries table, taken once
- * per scrape: metrics_render() asks for them one after the other, and each
- * count reads every undelivered row's index entry.
- */
+/* The three gauges, from one count of the deliveries table per scrape
+ * (metrics_gauge_set). */
+static const char *const gauge_names[] = { "gateway_delivery_outbox_depth",
+    "gateway_delivery_inbox_depth", "gateway_delivery_dead_letters" };
+static const char *const gauge_helps[] = {
+    "Push deliveries not yet acknowledged by their agency.",
+    "Pull deliveries an agency can collect from its inbox now.",
+    "Deliveries in the dead-letter state now." };
+
 static int
-counts(struct delivery *dl, struct delivery_counts *k)
+gauges_read(void *arg, double *v)
 {
+	struct delivery		*dl = arg;
+	struct delivery_counts	 k;
 	struct store_conn	*c;
-	int64_t			 now = store_now_us();
-	int			 rc = 0;
+	int			 rc;
 
-	pthread_mutex_lock(&dl->counts_lock);
-	if (dl->counts_at == 0 || now - dl->counts_at > 1000 * MS) {
-		rc = -1;
-		if ((c = store_read_begin(dl->gw->store)) != NULL) {
-			rc = store_delivery_counts(c, &dl->counts);
-			store_read_end(dl->gw->store, c);
-		}
-		dl->counts_at = rc == 0 ? now : 0;
-	}
-	*k = dl->counts;
-	pthread_mutex_unlock(&dl->counts_lock);
-	return rc;
-}
-
-static double
-outbox_depth(void *arg)
-{
-	struct delivery_counts	k;
-
-	return counts(arg, &k) == 0 ? (double)k.push_pending : -1;
-}
-
-static double
-inbox_depth(void *arg)
-{
-	struct delivery_counts	k;
-
-	return counts(arg, &k) == 0 ? (double)k.pull_pending : -1;
-}
-
-static double
-dead_letters(void *arg)
-{
-	struct delivery_counts	k;
-
-	return counts(arg, &k) == 0 ? (double)k.dead : -1;
+	if ((c = store_read_begin(dl->gw->store)) == NULL)
+		return -1;
+	rc = store_delivery_counts(c, &k);
+	store_read_end(dl->gw->store, c);
+	if (rc != 0)
+		return -1;
+	v[0] = (double)k.push_pending;
+	v[1] = (double)k.pull_pending;
+	v[2] = (double)k.dead;
+	return 0;
 }
 
 /* At start: deliveries waiting for an agency follow its profile's delivery
@@ -1267,7 +1243,6 @@ delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_
 	snprintf(dl->keyid_hdr, sizeof(dl->keyid_hdr), "X-Gateway-Key-Id: %s",
 	    signer_fingerprint(signer));
 	pthread_mutex_init(&dl->lock, NULL);
-	pthread_mutex_init(&dl->counts_lock, NULL);
 	dl->nrows = (int)cfg->max_inflight * 2;
 	if ((dl->rows = calloc((size_t)dl->nrows, sizeof(*dl->rows))) == NULL ||
 	    (dl->multi = curl_multi_init()) == NULL) {
@@ -1282,12 +1257,7 @@ delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_
 		return NULL;
 	}
 	dl->started = 1;
-	metrics_gauge(gw->metrics, "gateway_delivery_outbox_depth",
-	    "Push deliveries not yet acknowledged by their agency.", outbox_depth, dl);
-	metrics_gauge(gw->metrics, "gateway_delivery_inbox_depth",
-	    "Pull deliveries waiting in agency inboxes.", inbox_depth, dl);
-	metrics_gauge(gw->metrics, "gateway_delivery_dead_letters",
-	    "Deliveries in the dead-letter state now.", dead_letters, dl);
+	metrics_gauge_set(gw->metrics, 3, gauge_names, gauge_helps, gauges_read, dl);
 	return dl;
 }
 
@@ -1319,7 +1289,6 @@ delivery_stop(struct delivery *dl)
 	if (dl->curl_global)
 		curl_global_cleanup();
 	pthread_mutex_destroy(&dl->lock);
-	pthread_mutex_destroy(&dl->counts_lock);
 	free(dl->rows);
 	free(dl->results);
 	free(dl);

@@ -29,7 +29,9 @@ struct counter {
 struct gauge {
 	const char		*name;
 	const char		*help;
-	metrics_gauge_fn	 fn;
+	metrics_gauge_fn	 fn;	/* or, one of a set: */
+	metrics_gauges_fn	 set_fn;	/* called at the set's first gauge */
+	size_t			 set_n;		/* the set's size, at its first gauge */
 	void			*arg;
 };
 
@@ -99,7 +101,21 @@ metrics_gauge(struct metrics *m, const char *name, const char *help, metrics_gau
 {
 	pthread_mutex_lock(&m->lock);
 	if (m->ngauges < MAX_GAUGES)
-		m->gauges[m->ngauges++] = (struct gauge){ name, help, fn, arg };
+		m->gauges[m->ngauges++] = (struct gauge){ name, help, fn, NULL, 0, arg };
+	pthread_mutex_unlock(&m->lock);
+}
+
+void
+metrics_gauge_set(struct metrics *m, size_t n, const char *const *names,
+    const char *const *helps, metrics_gauges_fn fn, void *arg)
+{
+	size_t	i;
+
+	pthread_mutex_lock(&m->lock);
+	if (n > 0 && m->ngauges + n <= MAX_GAUGES)	/* together, or not at all */
+		for (i = 0; i < n; i++)
+			m->gauges[m->ngauges++] = (struct gauge){ names[i], helps[i], NULL, fn,
+			    i == 0 ? n : 0, arg };
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -190,8 +206,13 @@ metrics_render(struct metrics *m, size_t *len)
 	ng = m->ngauges;
 	memcpy(g, m->gauges, ng * sizeof(*g));
 	pthread_mutex_unlock(&m->lock);
-	for (i = 0; i < ng; i++)
-		gv[i] = g[i].fn(g[i].arg);
+	for (i = 0; i < ng; i++) {
+		if (g[i].fn != NULL)
+			gv[i] = g[i].fn(g[i].arg);
+		else if (g[i].set_n > 0 && g[i].set_fn(g[i].arg, &gv[i]) != 0)
+			for (k = 0; k < g[i].set_n; k++)
+				gv[i + k] = -1;
+	}
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->ncounters; i++) {
 		for (s = 0; s < nseen && seen[s] != m->counters[i].name; s++)

@@ -139,49 +139,43 @@ fault_of(CURLcode rc)
 
 /* ---- gauges ---- */
 
+/* The four gauges, from one count per scrape (metrics_gauge_set). */
 static int
-counts(struct gateway *gw, struct notification_counts *k)
+gauges_read(void *arg, double *v)
 {
-	struct store_conn	*c;
-	int			 rc;
+	struct notifier			*n = arg;
+	struct notification_counts	 k;
+	struct store_conn		*c;
+	int				 rc;
 
-	if ((c = store_read_begin(gw->store)) == NULL)
+	if ((c = store_read_begin(n->gw->store)) == NULL)
 		return -1;
-	rc = store_notifications_count(c, store_now_us(), k);
-	store_read_end(gw->store, c);
-	return rc;
+	rc = store_notifications_count(c, store_now_us(), &k);
+	store_read_end(n->gw->store, c);
+	if (rc != 0)
+		return -1;
+	v[0] = (double)k.queued;
+	v[1] = (double)k.held;
+	v[2] = (double)k.overdue;
+	v[3] = (double)k.failed;
+	return 0;
 }
 
-static double
-gauge_queued(void *arg)
+/* Registered once the notifier is started (they read n). */
+static struct notifier *
+gauges(struct notifier *n)
 {
-	struct notification_counts	k;
+	static const char *const names[] = { "gateway_notifications_queued",
+	    "gateway_notifications_held", "gateway_notifications_overdue",
+	    "gateway_notifications_failed" };
+	static const char *const helps[] = { "Family notifications waiting to be sent.",
+	    "Family notifications held: under a safeguarding override, or a police or court "
+	    "request's do_not_notify.",
+	    "Held notifications past their review date.",
+	    "Family notifications given up after the retry limit." };
 
-	return counts(arg, &k) == 0 ? (double)k.queued : -1;
-}
-
-static double
-gauge_held(void *arg)
-{
-	struct notification_counts	k;
-
-	return counts(arg, &k) == 0 ? (double)k.held : -1;
-}
-
-static double
-gauge_overdue(void *arg)
-{
-	struct notification_counts	k;
-
-	return counts(arg, &k) == 0 ? (double)k.overdue : -1;
-}
-
-static double
-gauge_failed(void *arg)
-{
-	struct notification_counts	k;
-
-	return counts(arg, &k) == 0 ? (double)k.failed : -1;
+	metrics_gauge_set(n->gw->metrics, 4, names, helps, gauges_read, n);
+	return n;
 }
 
 /* ---- one notification ---- */
@@ -750,15 +744,6 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 	n->gw = gw;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
-	metrics_gauge(gw->metrics, "gateway_notifications_queued",
-	    "Family notifications waiting to be sent.", gauge_queued, gw);
-	metrics_gauge(gw->metrics, "gateway_notifications_held",
-	    "Family notifications held: under a safeguarding override, or a police or court "
-	    "request's do_not_notify.", gauge_held, gw);
-	metrics_gauge(gw->metrics, "gateway_notifications_overdue",
-	    "Held notifications past their review date.", gauge_overdue, gw);
-	metrics_gauge(gw->metrics, "gateway_notifications_failed",
-	    "Family notifications given up after the retry limit.", gauge_failed, gw);
 	if (gw->cfg.notify_url == NULL || gw->cfg.notify_url[0] == '\0') {
 		log_warnx("no --notify-url: families are not told of what is shared about them; "
 		    "their notifications stay queued until gatewayd runs with one");
@@ -766,7 +751,7 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 		 * come from this run. */
 		if (writer_submit(gw->writer, release_all_job, NULL) != 0)
 			log_errx("deliveries waiting for a family notice could not be released");
-		return n;
+		return gauges(n);
 	}
 	if (check_url(gw->cfg.notify_url, &n->https, err, errlen) == -1)
 		goto fail;
@@ -803,7 +788,7 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 		goto fail;
 	}
 	n->running = 1;
-	return n;
+	return gauges(n);
 fail:
 	notifier_stop(n);
 	return NULL;
