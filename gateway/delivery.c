@@ -63,6 +63,7 @@ struct xfer {
 	struct xfer		*next;
 	struct delivery		*dl;
 	int			 stopped;	/* no longer pending when it was to be sent */
+	int			 written;	/* still_pending let the request go */
 	CURL			*easy;
 	struct curl_slist	*hdrs;
 	char			 id[40];
@@ -83,6 +84,7 @@ struct result {
 	int64_t			 started_us;
 	int64_t			 finished_us;
 	int			 status;	/* HTTP status, 0 none */
+	int			 written;	/* the request was let go (xfer) */
 	enum retry_fault	 fault;
 	const char		*detail;	/* static: libcurl's message or ours */
 	const char		*dead_reason;	/* overrides the decision's reason */
@@ -553,8 +555,10 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 		rc = 2;
 	}
 	store_read_end(x->dl->gw->store, c);
-	if (rc == 0 && strcmp(row.state, "pending") == 0)
+	if (rc == 0 && strcmp(row.state, "pending") == 0) {
+		x->written = 1;
 		return CURL_PREREQFUNC_OK;
+	}
 	if (rc != -1)
 		x->stopped = 1;
 	return CURL_PREREQFUNC_ABORT;
@@ -848,6 +852,7 @@ finish(struct delivery *dl, struct xfer *x, CURLcode code)
 	} else
 		r->detail = curl_easy_strerror(code);
 	r->status = (int)status;
+	r->written = x->written;
 	memcpy(r->sha, x->sha, 32);
 	r->have_sha = 1;
 	cls = retry_classify(r->fault, status);
@@ -933,24 +938,25 @@ attempt_row(struct store_conn *c, const struct result *r, const char *why,
 	return store_delivery_event(c, &e);
 }
 
-/* The answer to a push that a consent's end (withdrawn, or expired with
- * none other covering) stopped while it was in flight (still_pending let the request be written before the stop): the
- * agency may hold the data, so what it answered is kept though the row
- * stays stopped, never sent again. The attempt is a row and is counted; a
- * 2xx is the agency's receipt, its time and the body's SHA-256 kept on the
- * row and ledgered "delivery.delivered_after_stop" with that digest (any
- * other answer "delivery.attempt"). Only an HTTP answer is recorded: it
- * shows the request was written; an attempt not made (a local failure) or
- * one that failed without an answer (connecting, TLS, a timeout) is left
- * as the stop left it. 0 recorded, 1 nothing to record (no answer, or the
- * row is not such a stopped push), -1 error. */
+/* The outcome of a push that a consent's end (withdrawn, or expired with
+ * none other covering) stopped while it was in flight, its request already
+ * let go (still_pending): the agency may hold the data, so the attempt is
+ * kept though the row stays stopped, never sent again. The attempt is a
+ * row and is counted (a family's notice then says the agency may have
+ * received it); a 2xx is the agency's receipt, its time and the body's
+ * SHA-256 kept on the row and ledgered "delivery.delivered_after_stop"
+ * with that digest; any other answer, or none (a timeout, the connection
+ * lost after the request went), "delivery.attempt". An attempt whose
+ * request never went (connecting, TLS, a local failure) is left as the
+ * stop left it. 0 recorded, 1 nothing to record (never written, or the row
+ * is not such a stopped push), -1 error. */
 static int
 record_after_stop(struct delivery *dl, struct store_conn *c, const struct result *r,
     const char *why)
 {
 	int	took = r->d.verdict == RETRY_DELIVERED, rc;
 
-	if (r->status == 0)
+	if (r->status == 0 && !r->written)
 		return 1;
 	rc = store_delivery_after_stop(c, r->id, r->attempt, r->finished_us, r->status,
 	    took ? NULL : why, took ? r->sha : NULL);

@@ -693,6 +693,34 @@ test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
 	req staff GET "/v1/families/FAM-W4/subject-access?format=text" "" -H "X-Access-Reason: family asked"
 	expect 200 && grep -q 'Sent before the consent was withdrawn; the agency confirmed receiving it' <<<"$RESP"
 }
+# The same when the agency never answers: the request went (the agency may
+# hold the data) and the push timed out after the withdrawal stopped it. The
+# attempt is a row and counted (the family's notice then says the agency may
+# have received it), "delivery.attempt" with the fault is in the ledger, and
+# the family's export says stopped, no receipt.
+test_push_unanswered_after_a_withdrawal_is_still_recorded() {
+	local cid
+	rcv_start mute 0 --delay-ms 8000 || return 1
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --delivery-timeout 3000 \
+	    --agency-url "health-visiting=$(rcv_url mute)" || return 1
+	req staff POST /v1/consents '{"family_id":"FAM-W5","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
+	expect 201 && cid=$(jget .consent_id) || return 1
+	disclose FAM-W5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	wait_for 5 grep -qx "$DID" "$TMP/rcv-mute/holding" || { echo "# no body arrived"; return 1; }
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	wait_for 10 ledgered_as "$DID" 'delivery.stopped:consent_withdrawn delivery.attempt:timeout' ||
+		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
+	rcv_stop mute
+	[ "$(db "SELECT state || ' ' || dead_reason || ' ' || attempts || ' ' || last_status || ' ' || last_error || ' ' || (delivered_us > 0) FROM deliveries WHERE disclosure_id='$DID'")" = "dead consent_withdrawn 1 0 timeout 0" ] ||
+		{ echo "# row: $(db "SELECT * FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
+	[ "$(db "SELECT group_concat(kind || ' ' || attempt || ' ' || outcome, ',') FROM delivery_attempts WHERE disclosure_id='$DID'")" = "push 1 dead" ] ||
+		{ echo "# attempts: $(db "SELECT * FROM delivery_attempts WHERE disclosure_id='$DID'")"; return 1; }
+	req staff GET /v1/families/FAM-W5/subject-access "" -H "X-Access-Reason: family asked"
+	expect 200 && [ "$(jget '.disclosures[0].delivery | [.state, .received] | tojson')" = '["stopped",false]' ] ||
+		{ echo "# $(jget '.disclosures[0].delivery | tojson')"; return 1; }
+}
 test_ack_twice_is_409() { req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"; expect 409 already_acknowledged; }
 test_ack_of_another_agencys_item_is_404() {
 	req agency:oakfield-primary POST "/v1/inbox/$POLICE_ID/ack"
@@ -761,6 +789,7 @@ run test_push_agency_inbox_is_empty
 run test_push_is_stopped_when_the_consent_expired
 run test_withdrawal_while_a_push_connects_stops_it
 run test_receipt_arriving_after_a_withdrawal_is_still_recorded
+run test_push_unanswered_after_a_withdrawal_is_still_recorded
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped
 run test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped
