@@ -349,7 +349,7 @@ rate_limited(struct server *s, const struct principal *who)
  * "access.refused_unrecorded" entry by "system" giving how many
  * (reason "count=N").
  */
-struct role_refusal {
+struct refusal {
 	struct gateway	*gw;
 	char		 actor[sizeof(((struct principal *)0)->id)];
 	const char	*role;
@@ -361,7 +361,7 @@ struct role_refusal {
 };
 
 static void
-role_refusal_reply(struct response *rs, const char *role, const char *code,
+refusal_reply(struct response *rs, const char *role, const char *code,
     const char *message)
 {
 	if (strcmp(code, "role_not_permitted") == 0)
@@ -372,9 +372,9 @@ role_refusal_reply(struct response *rs, const char *role, const char *code,
 }
 
 static int
-role_refusal_job(struct store_conn *c, void *arg)
+refusal_job(struct store_conn *c, void *arg)
 {
-	struct role_refusal	*j = arg;
+	struct refusal		*j = arg;
 	struct ledger_entry	 e = { .actor = j->actor, .actor_role = j->role,
 				    .action = "access.refused", .object_id = j->route,
 				    .reason = j->code };
@@ -383,21 +383,21 @@ role_refusal_job(struct store_conn *c, void *arg)
 }
 
 static void
-role_refusal_finish(void *arg, int rc, struct response *rs)
+refusal_finish(void *arg, int rc, struct response *rs)
 {
-	struct role_refusal	*j = arg;
+	struct refusal	*j = arg;
 
 	/* Refused all the same: nothing was done or shown. */
 	if (rc != 0)
 		log_errx("a refusal (%s: %s, %s) could not be recorded in the ledger",
 		    j->code, j->role, j->route);
-	role_refusal_reply(rs, j->role, j->code, j->message);
+	refusal_reply(rs, j->role, j->code, j->message);
 }
 
 static int
 unrecorded_job(struct store_conn *c, void *arg)
 {
-	struct role_refusal	*j = arg;
+	struct refusal		*j = arg;
 	struct ledger_entry	 e = { .actor = "system", .actor_role = "system",
 				    .action = "access.refused_unrecorded" };
 	char			 reason[64];
@@ -410,7 +410,7 @@ unrecorded_job(struct store_conn *c, void *arg)
 static void
 unrecorded_done(void *arg, int rc)
 {
-	struct role_refusal	*j = arg;
+	struct refusal	*j = arg;
 
 	if (rc != 0)
 		log_errx("%llu unrecorded refusal(s) could not be counted in the ledger",
@@ -424,7 +424,7 @@ unrecorded_done(void *arg, int rc)
 static void
 flush_unrecorded(struct server *s)
 {
-	struct role_refusal	j;
+	struct refusal		j;
 	unsigned long long	n;
 
 	n = atomic_load(&s->unrecorded.n);
@@ -444,17 +444,17 @@ static void
 refused(struct server *s, const struct principal *who, const struct route *rt,
     const char *code, const char *message, struct response *rs)
 {
-	struct role_refusal	*j;
+	struct refusal		*j;
 	unsigned		 retry;
 	unsigned long long	 n;
 
 	if (s->gw->ledger == NULL) {
-		role_refusal_reply(rs, role_name(who->role), code, message);
+		refusal_reply(rs, role_name(who->role), code, message);
 		return;
 	}
 	if (s->gw->refusals != NULL &&
 	    !ratelimit_take(s->gw->refusals, who->id, store_now_us(), &retry)) {
-		role_refusal_reply(rs, role_name(who->role), code, message);
+		refusal_reply(rs, role_name(who->role), code, message);
 		if ((n = tally_add(&s->unrecorded)) == 0)
 			return;
 		log_warnx("refusal limit: %llu refusal(s) not recorded one by one since "
@@ -474,7 +474,7 @@ refused(struct server *s, const struct principal *who, const struct route *rt,
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		log_errx("a refusal (%s: %s, %s %s) could not be recorded in the ledger: "
 		    "out of memory", code, role_name(who->role), rt->method, rt->pattern);
-		role_refusal_reply(rs, role_name(who->role), code, message);
+		refusal_reply(rs, role_name(who->role), code, message);
 		return;
 	}
 	j->gw = s->gw;
@@ -483,7 +483,7 @@ refused(struct server *s, const struct principal *who, const struct route *rt,
 	j->code = code;
 	j->message = message;
 	snprintf(j->route, sizeof(j->route), "%s %s", rt->method, rt->pattern);
-	resp_defer(rs, role_refusal_job, j, role_refusal_finish, free);
+	resp_defer(rs, refusal_job, j, refusal_finish, free);
 }
 
 static void
