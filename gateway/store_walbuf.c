@@ -8,14 +8,20 @@
  * the gateway's CPU in the s1 benchmark, system calls being dear here).
  * This VFS wraps the default one ("unix"); for a WAL file it keeps
  * consecutive writes in a buffer and hands them down as one write as soon
- * as anything else happens to the file: a sync (which SQLite does after a
- * commit's last frame, synchronous=FULL), a read, a lock, a size query, a
- * shared-memory barrier (SQLite publishes a commit to readers through the
- * wal-index after one), or close. So nothing reaches the disk later than
- * without it, no reader can see a frame still in the buffer, and a crash
- * loses only frames SQLite had not yet synced, which it never counted as
- * committed. Every other file (the database, journals) is opened by the
- * wrapped VFS as it is, untouched.
+ * as a commit's last frame is in it (the frame whose header gives the
+ * database size after the commit), or anything else happens to the file:
+ * a sync, a read, a lock, a size query, or close. SQLite publishes a
+ * commit to readers through the wal-index only after its frames are
+ * written, and that index lives in the database file's shared memory,
+ * which this shim never sees: so it must not hold a commit's frames past
+ * the commit frame's own write, whatever the connection's synchronous
+ * setting (under FULL the sync that follows would flush them anyway; under
+ * NORMAL nothing else would, and readers would be shown frames not in the
+ * file). So nothing reaches the disk later than without it, no reader can
+ * see a frame still in the buffer, and a crash loses only frames SQLite
+ * had not yet synced, which it never counted as committed. Every other
+ * file (the database, journals) is opened by the wrapped VFS as it is,
+ * untouched.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,7 +29,6 @@
 
 #include <sqlite3.h>
 
-#include "log.h"
 #include "store.h"
 
 /*
@@ -40,7 +45,22 @@ struct walbuf_file {
 	unsigned char	*buf;		/* WALBUF_CAP bytes, made on the first write */
 	sqlite3_int64	 off;		/* file offset of buf[0] */
 	int		 len;		/* bytes held */
+	int		 commit_next;	/* the next write is a commit frame's page */
 };
+
+#define WAL_HDR_SIZE	32	/* the log's own header, at offset 0 */
+#define FRAME_HDR_SIZE	24	/* each frame's header, then its page */
+
+/* A frame header whose bytes 4-7 (big-endian: the database size in pages
+ * after the commit) are not zero: the header of a commit's last frame. */
+static int
+commit_header(const void *in, int amt, sqlite3_int64 off)
+{
+	const unsigned char	*h = in;
+
+	return amt == FRAME_HDR_SIZE && off >= WAL_HDR_SIZE &&
+	    (h[4] | h[5] | h[6] | h[7]) != 0;
+}
 
 static sqlite3_vfs	*walbuf_under;
 
@@ -83,16 +103,14 @@ wb_read(sqlite3_file *p, void *out, int amt, sqlite3_int64 off)
 }
 
 static int
-wb_write(sqlite3_file *p, const void *in, int amt, sqlite3_int64 off)
+buffer(struct walbuf_file *f, const void *in, int amt, sqlite3_int64 off)
 {
-	struct walbuf_file	*f = WB(p);
-
 	if (f->len > 0 && off == f->off + f->len && f->len + amt <= WALBUF_CAP) {
 		memcpy(f->buf + f->len, in, (size_t)amt);
 		f->len += amt;
 		return SQLITE_OK;
 	}
-	FLUSH_OR_FAIL(p);
+	FLUSH_OR_FAIL(f);
 	if (amt >= WALBUF_CAP)
 		return f->real->pMethods->xWrite(f->real, in, amt, off);
 	if (f->buf == NULL && (f->buf = malloc(WALBUF_CAP)) == NULL)
@@ -101,6 +119,18 @@ wb_write(sqlite3_file *p, const void *in, int amt, sqlite3_int64 off)
 	f->off = off;
 	f->len = amt;
 	return SQLITE_OK;
+}
+
+static int
+wb_write(sqlite3_file *p, const void *in, int amt, sqlite3_int64 off)
+{
+	struct walbuf_file	*f = WB(p);
+	int			 rc, commit = f->commit_next;
+
+	f->commit_next = commit_header(in, amt, off);
+	if ((rc = buffer(f, in, amt, off)) != SQLITE_OK || !commit)
+		return rc;
+	return wb_flush(f);	/* the commit's last frame: in the file before it is published */
 }
 
 static int
@@ -178,23 +208,12 @@ wb_shm_lock(sqlite3_file *p, int offset, int n, int flags)
 	return REAL(p)->pMethods->xShmLock(REAL(p), offset, n, flags);
 }
 
-/*
- * SQLite calls this before it publishes new frames to readers: they must be
- * in the file by then. Under synchronous=FULL (every connection of
- * store.c) a commit's sync has already written them, and a failure there
- * failed the commit. Only a commit without a sync could leave frames here,
- * and this call cannot report a failed write: readers would be shown frames
- * that are not in the file. Stopping is the safe answer; at the next start
- * SQLite rebuilds the index from the frames that are there.
- */
+/* SQLite calls the shared-memory methods on the database file, never on the
+ * log: these only complete the methods table. */
 static void
 wb_shm_barrier(sqlite3_file *p)
 {
-	if (wb_flush(WB(p)) != SQLITE_OK) {
-		log_errx("write-ahead log: frames could not be written before a commit was "
-		    "published; stopping rather than show readers a corrupt log");
-		abort();
-	}
+	(void)wb_flush(WB(p));
 	REAL(p)->pMethods->xShmBarrier(REAL(p));
 }
 

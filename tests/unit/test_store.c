@@ -614,6 +614,32 @@ test_walbuf_commit_in_the_file_when_acknowledged(void **state)
 	assert_int_equal(db_int(path, "SELECT count(*) FROM consents WHERE id = 'wb-crash'"), 1);
 }
 
+/* A commit is in the file before readers are shown it whatever the
+ * connection's synchronous setting: under NORMAL no sync follows a commit,
+ * and the log's buffer is handed down at the commit's last frame. */
+static void
+test_walbuf_commit_in_the_file_without_a_sync(void **state)
+{
+	struct fixture		*f = *state;
+	struct store		*s;
+	struct store_conn	*c;
+	char			 dir[160], path[192], err[256];
+
+	snprintf(dir, sizeof(dir), "%s/normal", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_non_null(s = store_open(dir, err, sizeof(err)));
+	c = store_write_conn(s);
+	assert_int_equal(store_exec(c, "PRAGMA synchronous=NORMAL"), 0);
+	assert_int_equal(store_exec(c, "BEGIN IMMEDIATE"), 0);
+	assert_int_equal(store_exec(c, "INSERT INTO consents (id, family_pseudonym, agency_id, "
+	    "purpose, evidence_ct, recorded_by, granted_us) VALUES ('wb-normal', 'aa', "
+	    "'oakfield-primary', 'education_support', x'01', 'test', 1)"), 0);
+	assert_int_equal(store_exec(c, "COMMIT"), 0);
+	snprintf(path, sizeof(path), "%s/gateway.db", dir);
+	assert_int_equal(db_int(path, "SELECT count(*) FROM consents WHERE id = 'wb-normal'"), 1);
+	store_close(s);
+}
+
 struct thread_arg {
 	struct writer	*w;
 	int		 n;
@@ -1149,6 +1175,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_async_done_after_durable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_when_acknowledged, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_without_a_sync, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_key_cache_never_outlives_a_destruction,
