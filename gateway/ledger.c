@@ -484,6 +484,15 @@ signed_size(struct ledger *l)
 	return n;
 }
 
+/* A job that writes nothing: its batch's commit runs the hooks. */
+static int
+noop_job(struct store_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
 /* Signs while entries arrive: at once after a quiet spell, then at most one
  * signature a second, so an entry waits at most a second. */
 static void *
@@ -502,7 +511,16 @@ checkpoint_main(void *arg)
 			 * until a commit hook says otherwise. */
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
-			pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts);
+			if (pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts) == ETIMEDOUT &&
+			    atomic_load(&l->dirty) && !atomic_load(&l->alarm)) {
+				/* Committed entries the tree could not follow
+				 * (on_commit's read failed) wait for a commit:
+				 * an empty one, so that an idle gateway signs
+				 * them within a second or two all the same. */
+				pthread_mutex_unlock(&l->cp_lock);
+				(void)writer_submit(l->writer, noop_job, NULL);
+				pthread_mutex_lock(&l->cp_lock);
+			}
 			continue;
 		}
 		now = mono_ns();
@@ -535,13 +553,6 @@ struct system_job {
 	int			 n;
 };
 
-static int
-noop_job(struct store_conn *c, void *arg)
-{
-	(void)c;
-	(void)arg;
-	return 0;
-}
 
 static int
 system_job(struct store_conn *c, void *arg)

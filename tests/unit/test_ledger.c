@@ -560,6 +560,41 @@ test_sqlite_out_of_memory_keeps_tree_and_store_in_step(void **state)
 	store_read_end(f->store, c);
 }
 
+/* A tree left behind by a failed catch-up (the commit hook's read could
+ * not begin: no free read connection and none could be opened; the job
+ * kept) follows its committed entries within seconds on an idle gateway,
+ * with no other commit to wake it: the checkpoint thread makes an empty
+ * one. */
+static void
+test_tree_left_behind_catches_up_without_another_commit(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 2, 0, { 0 }, { 0 } };
+	struct store_conn	*held[256];
+	unsigned long		 total, n;
+	int			 i, nheld = 0, lagged = 0;
+
+	assert_int_equal(submit_with_oom(f, 0, append_job, &j), 0);	/* count them */
+	total = atomic_load(&oom_calls);
+	/* Every free read connection held, so the hook's catch-up must open
+	 * one (allocations on the writer, which fail in turn); each it opens
+	 * and frees is held before the next try. */
+	while (nheld < 32)
+		assert_non_null(held[nheld++] = store_read_begin(f->store));
+	for (n = 1; n <= total + 40 && !lagged && nheld < 256; n++) {
+		if (submit_with_oom(f, n, append_job, &j) == 0 &&
+		    (int64_t)ledger_size(f->ledger) < db_count(f))
+			lagged = 1;
+		assert_non_null(held[nheld++] = store_read_begin(f->store));
+	}
+	for (i = 0; i < nheld; i++)
+		store_read_end(f->store, held[i]);
+	assert_true(lagged);
+	for (i = 0; i < 50 && (int64_t)ledger_size(f->ledger) < db_count(f); i++)
+		usleep(100000);
+	assert_int_equal((int64_t)ledger_size(f->ledger), db_count(f));
+}
+
 /* A job that ignores its failures and writes on (no job should): when
  * SQLite has rolled the batch's transaction back under it, its later writes
  * must not commit on their own in autocommit mode. */
@@ -623,6 +658,8 @@ main(void)
 		    test_proofs_read_old_leaves_back_and_refuse_a_changed_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_sqlite_out_of_memory_keeps_tree_and_store_in_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_tree_left_behind_catches_up_without_another_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_nothing_commits_outside_a_batch_sqlite_rolled_back, setup, teardown),
 	};
