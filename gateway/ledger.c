@@ -260,6 +260,35 @@ collect_leaf(int64_t seq, const unsigned char *leaf, void *arg)
 	return 0;
 }
 
+/* At start: each stored leaf, in order, straight into the tree (a sourced
+ * tree keeps about a quarter of a byte a leaf; a list of them all first
+ * would take 32 to 64 bytes a leaf, 64 MB at a million). */
+struct load_leaves {
+	struct merkle_tree	*tree;
+	uint64_t		 next;		/* seq expected next */
+	merkle_hash		 last;
+	int			 oom;
+};
+
+static int
+load_leaf(int64_t seq, const unsigned char *leaf, void *arg)
+{
+	struct load_leaves	*ll = arg;
+
+	if (seq < 1 || (uint64_t)seq != ll->next || leaf == NULL) {
+		log_errx("ledger entry %llu missing or damaged (found seq %lld)",
+		    (unsigned long long)ll->next, (long long)seq);
+		return -1;
+	}
+	if (merkle_tree_append(ll->tree, leaf) != 0) {
+		ll->oom = 1;
+		return -1;
+	}
+	memcpy(ll->last, leaf, 32);
+	ll->next++;
+	return 0;
+}
+
 /*
  * The tree's leaf source: leaves first .. first + n - 1 (seq first + 1 on),
  * read back from ledger_entries. Only committed leaves are ever in the tree
@@ -752,7 +781,7 @@ load(struct ledger *l, char *err, size_t errlen)
 {
 	struct ledger_checkpoint_row	 cp = { 0 };
 	struct checkpoint		 parsed;
-	struct leaves			 lv = { .next = 1 };
+	struct load_leaves		 lv = { .tree = l->tree, .next = 1 };
 	/* No append runs yet: the append hasher is free for the check. */
 	struct content_check		 content = { l->append_hs, 0 };
 	struct store_conn		*c;
@@ -778,23 +807,22 @@ load(struct ledger *l, char *err, size_t errlen)
 	}
 	rc = store_ledger_tail(c, &tail_seq, &tail_time, NULL);
 	if (rc == 0)
-		rc = store_ledger_leaves(c, 0, -1, collect_leaf, &lv);
+		rc = store_ledger_leaves(c, 0, -1, load_leaf, &lv);
 	found = rc == 0 ? store_checkpoint_latest(c, &cp) : -1;
 	if (rc == 0 && found >= 0 &&
 	    store_ledger_entries(c, 1, INT64_MAX, check_content, &content) != 0 &&
 	    content.bad_seq == 0)
 		rc = -1;	/* a read error, not a mismatch */
 	store_read_end(l->store, c);
+	if (lv.oom) {
+		snprintf(err, errlen, "ledger: out of memory");
+		goto fail;
+	}
 	if (rc != 0 || found < 0) {
 		snprintf(err, errlen, "ledger: entries are missing or damaged (seq %llu); "
 		    "run gatewayctl ledger verify", (unsigned long long)lv.next);
 		goto fail;
 	}
-	for (size_t i = 0; i < lv.n; i++)
-		if (merkle_tree_append(l->tree, lv.h[i]) != 0) {
-			snprintf(err, errlen, "ledger: out of memory");
-			goto fail;
-		}
 	atomic_store(&l->size, merkle_tree_size(l->tree));
 	atomic_store(&l->last_time, tail_time);
 	if (found == 0) {
@@ -805,10 +833,10 @@ load(struct ledger *l, char *err, size_t errlen)
 			    cp.tree_size, l->origin);
 			goto fail;
 		}
-		if (parsed.size > lv.n) {
+		if (parsed.size > lv.next - 1) {
 			snprintf(err, errlen, "ledger: the newest checkpoint covers %llu entries "
-			    "but only %zu are stored: entries were removed",
-			    (unsigned long long)parsed.size, lv.n);
+			    "but only %llu are stored: entries were removed",
+			    (unsigned long long)parsed.size, (unsigned long long)(lv.next - 1));
 			goto fail;
 		}
 		if (merkle_tree_root(l->tree, parsed.size, root) != 0 ||
@@ -835,14 +863,12 @@ load(struct ledger *l, char *err, size_t errlen)
 	    check_unsigned_tail(l, head_size, err, errlen) != 0)
 		goto fail;
 	/* What the gateway has written, as far as it will ever know. */
-	l->tail_seq = (int64_t)lv.n;
-	if (lv.n > 0)
-		memcpy(l->tail_leaf, lv.h[lv.n - 1], 32);
-	free(lv.h);
+	l->tail_seq = (int64_t)(lv.next - 1);
+	if (lv.next > 1)
+		memcpy(l->tail_leaf, lv.last, 32);
 	return 0;
 fail:
 	free(cp.note);
-	free(lv.h);
 	return -1;
 }
 
