@@ -123,7 +123,10 @@ struct delivery {
 
 #define LAPSE_CONSENTS	64	/* a family's consents for one agency and purpose */
 #define LAPSE_BATCH	64
-#define LAPSE_OVERLAP	(60 * SEC)	/* how far back each sweep's window reaches */
+/* How far back each sweep's window reaches: past any stall of a batch
+ * between a decision and its commit, by far (a look costs a lookup of the
+ * few consents that ran out in it, whatever its length). */
+#define LAPSE_OVERLAP	(600 * SEC)
 
 int
 delivery_consent_covers(struct store_conn *c, const char *pseudonym, const char *agency_id,

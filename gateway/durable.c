@@ -2,6 +2,7 @@
  * durable.c: writing all of a buffer, making a new name in a directory
  * durable, and replacing a whole file privately (durable.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -114,10 +115,47 @@ int
 durable_replace_file(const char *path, const void *p, size_t len)
 {
 	struct durable_replace	r;
-	int			ok;
+	int			saved;
 
 	if (durable_replace_open(&r, path) != 0)
 		return -1;
-	ok = len == 0 || fwrite(p, 1, len, r.f) == len;
-	return durable_replace_end(&r, ok) == 0 && ok ? 0 : -1;
+	if (len == 0 || fwrite(p, 1, len, r.f) == len)
+		return durable_replace_end(&r, 1);
+	saved = errno;		/* why the write failed, not that it was discarded */
+	(void)durable_replace_end(&r, 0);
+	errno = saved != 0 ? saved : EIO;
+	return -1;
+}
+
+int
+durable_replace_sweep(const char *path)
+{
+	char		 dir[PATH_MAX], victim[PATH_MAX];
+	const char	*base, *slash = strrchr(path, '/');
+	size_t		 blen;
+	struct dirent	*e;
+	DIR		*d;
+	int		 n = 0;
+
+	base = slash != NULL ? slash + 1 : path;
+	blen = strlen(base);
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
+	    path) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, base, blen) != 0 || e->d_name[blen] != '.' ||
+		    strlen(e->d_name + blen + 1) != 6)
+			continue;
+		if ((size_t)snprintf(victim, sizeof(victim), "%s/%s", dir, e->d_name) <
+		    sizeof(victim) && unlink(victim) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

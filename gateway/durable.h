@@ -28,8 +28,11 @@ int	durable_sync_dir(const char *path);
  * kernel, and so is the write.
  *
  * durable_replace_open: 0, or -1 with errno. Write to r->f, then
- * durable_replace_end(r, 1) to put it in place (0, or -1 with errno, the
- * temporary file removed), or durable_replace_end(r, 0) to discard it.
+ * durable_replace_end(r, 1) to put it in place (0, or -1 with errno: the
+ * temporary file removed and path as it was, except when only the
+ * directory's fsync failed, the new file then in place but not yet known
+ * durable by name), or durable_replace_end(r, 0) to discard it. A crash
+ * between the two leaves path.XXXXXX beside path: durable_replace_sweep.
  */
 struct durable_replace {
 	FILE		*f;
@@ -40,5 +43,10 @@ int	durable_replace_open(struct durable_replace *, const char *path);
 int	durable_replace_end(struct durable_replace *, int ok);
 /* The same for len bytes at once. 0, or -1 with errno. */
 int	durable_replace_file(const char *path, const void *p, size_t len);
+/* Removes what a replace of path cut short by a crash left beside it
+ * (path.XXXXXX, six characters of mkstemp's). Only for a path in a
+ * directory the caller owns alone (the data directory). Returns how many,
+ * or -1 with errno when the directory cannot be read. */
+int	durable_replace_sweep(const char *path);
 
 #endif

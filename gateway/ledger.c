@@ -61,6 +61,7 @@
 #include <openssl/evp.h>
 #include <sys/prctl.h>
 
+#include "durable.h"
 #include "ledger.h"
 #include "ledger_head.h"
 #include "log.h"
@@ -926,6 +927,9 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 		snprintf(err, errlen, "ledger: data directory path too long");
 		goto fail;
 	}
+	/* What a write of either file cut short by a crash left beside it. */
+	(void)durable_replace_sweep(l->head_path);
+	(void)durable_replace_sweep(l->alarm_path);
 	if (load(l, err, errlen) != 0)
 		goto fail;
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "metrics.h"
 
 #define MAX_COUNTERS	512
@@ -102,6 +103,8 @@ metrics_gauge(struct metrics *m, const char *name, const char *help, metrics_gau
 	pthread_mutex_lock(&m->lock);
 	if (m->ngauges < MAX_GAUGES)
 		m->gauges[m->ngauges++] = (struct gauge){ name, help, fn, NULL, 0, arg };
+	else
+		log_errx("metrics: no room for gauge %s (MAX_GAUGES %d)", name, MAX_GAUGES);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -116,6 +119,9 @@ metrics_gauge_set(struct metrics *m, size_t n, const char *const *names,
 		for (i = 0; i < n; i++)
 			m->gauges[m->ngauges++] = (struct gauge){ names[i], helps[i], NULL, fn,
 			    i == 0 ? n : 0, arg };
+	else if (n > 0)
+		log_errx("metrics: no room for the gauges from %s (MAX_GAUGES %d)", names[0],
+		    MAX_GAUGES);
 	pthread_mutex_unlock(&m->lock);
 }
 

@@ -8,10 +8,13 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
@@ -169,6 +172,54 @@ test_replace_into_a_missing_directory_fails(void **state)
 	assert_int_equal(durable_replace_file(path, "x", 1), -1);
 }
 
+/* What a crash between open and end left (path.XXXXXX) is swept; the file
+ * itself, other names and other files' leftovers are not. */
+static void
+test_sweep_removes_only_leftovers_of_that_file(void **state)
+{
+	struct fixture		*f = *state;
+	struct durable_replace	 r;
+	char			 other[160], near[160], tmp[160];
+
+	put(f->path, "current", 0600);
+	assert_int_equal(durable_replace_open(&r, f->path), 0);
+	fclose(r.f);			/* the crash: never ended */
+	assert_int_equal(durable_replace_open(&r, f->path), 0);
+	fclose(r.f);
+	snprintf(other, sizeof(other), "%s/other.AbC123", f->dir);
+	put(other, "x", 0600);
+	snprintf(near, sizeof(near), "%s.tmp", f->path);
+	put(near, "x", 0600);
+	snprintf(tmp, sizeof(tmp), "%sx.AbC123", f->path);
+	put(tmp, "x", 0600);
+	assert_int_equal(entries(f->dir), 6);
+	assert_int_equal(durable_replace_sweep(f->path), 2);
+	assert_int_equal(entries(f->dir), 4);
+	expect(f->path, "current");
+	assert_int_equal(durable_replace_sweep(f->path), 0);
+}
+
+/* A failed write reports why it failed, not that it was discarded. */
+static void
+test_replace_reports_why_the_write_failed(void **state)
+{
+	struct fixture	*f = *state;
+	struct rlimit	 old, lim;
+	static char	 big[1 << 20];
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 4096;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	errno = 0;
+	assert_int_equal(durable_replace_file(f->path, big, sizeof(big)), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(entries(f->dir), 0);
+}
+
 int
 main(void)
 {
@@ -182,6 +233,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_discarded_replace_leaves_the_old_file, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_replace_into_a_missing_directory_fails, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_removes_only_leftovers_of_that_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_reports_why_the_write_failed, setup,
 		    teardown),
 	};
 
