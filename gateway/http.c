@@ -84,6 +84,7 @@ struct reqctx {
 	char		*body;
 	size_t		 len, cap;
 	int		 too_big;
+	size_t		 discarded;	/* body bytes past the limit, thrown away */
 	struct timespec	 start;
 	const char	*route;		/* pattern for metrics */
 	char		 pathbuf[512];	/* the route's {params} point into it */
@@ -755,6 +756,38 @@ wall_now(void)
 	return time(NULL);
 }
 
+/* The request's framing, counted before anything is read: one
+ * Content-Length at most, and never one beside Transfer-Encoding (RFC 9112
+ * 6.3: a message that could be read two ways is refused, not guessed at). */
+struct framing {
+	int	content_length;
+	int	transfer_encoding;
+};
+
+static enum MHD_Result
+count_framing(void *arg, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing	*f = arg;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->content_length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->transfer_encoding++;
+	return MHD_YES;
+}
+
+static int
+framing_ok(struct MHD_Connection *conn)
+{
+	struct framing	f = { 0, 0 };
+
+	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	return f.content_length <= 1 && f.transfer_encoding <= 1 &&
+	    !(f.content_length > 0 && f.transfer_encoding > 0);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -815,6 +848,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			    NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
+		if (!framing_ok(conn)) {
+			rc->route = "malformed";
+			resp_error(&rs, 400, "malformed_request", "The request's length is given "
+			    "more than once, or both as Content-Length and as chunks.", NULL);
+			return send_response(conn, rc, s, &rs, 1);
+		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > s->gw->cfg.max_body) {
 			rc->too_big = 1;
@@ -848,6 +887,17 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				}
 				memcpy(rc->body + rc->len, upload_data, *upload_data_size);
 				rc->len += *upload_data_size;
+			}
+		} else {
+			/* A body with no length given (chunks) past the limit
+			 * is read to its end and answered 413 (libmicrohttpd
+			 * takes no reply in the middle of a body), but not for
+			 * ever: past the limit again, the connection is closed. */
+			rc->discarded += *upload_data_size;
+			if (rc->discarded > s->gw->cfg.max_body) {
+				log_info("request body over twice the size limit, still coming: "
+				    "connection closed");
+				return MHD_NO;
 			}
 		}
 		*upload_data_size = 0;
