@@ -176,7 +176,7 @@ static size_t		  nretired;
  * nothing. A profile that no longer loads, or a CA or list that does not,
  * leaves everything in force as it was. */
 static void
-reload(struct gateway *gw, char **url_ov, size_t nurl_ov)
+reload(struct gateway *gw, const struct server *srv, char **url_ov, size_t nurl_ov)
 {
 	struct profiles	*np, *old, **nr;
 	char		 err[512];
@@ -202,6 +202,11 @@ reload(struct gateway *gw, char **url_ov, size_t nurl_ov)
 	old = atomic_exchange(&gw->profiles, np);
 	retired[nretired++] = old;
 	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded", np->n);
+	if (srv != NULL && server_trust_changed(srv))
+		log_warnx("SIGHUP: the set of CA certificates changed; the TLS handshake keeps "
+		    "the set it started with until gatewayd restarts: certificates of a new or "
+		    "rotated CA are refused until then (a removed CA's already are, by the "
+		    "certificate check)");
 	if (gw->delivery != NULL && delivery_follow_modes(gw->delivery) == -1)
 		log_errx("SIGHUP: waiting deliveries not yet moved to their agencies' new "
 		    "delivery modes; they are at the next start");
@@ -722,7 +727,7 @@ main(int argc, char **argv)
 		if ((sig = sigtimedwait(&sigs, NULL, &wait)) == -1)
 			continue;	/* EAGAIN: time to look at the lists again */
 		if (sig == SIGHUP) {
-			reload(&gw, url_ov, nurl_ov);
+			reload(&gw, srv, url_ov, nurl_ov);
 			continue;
 		}
 		log_info("signal %d: shutting down", sig);

@@ -1096,6 +1096,19 @@ fail:
 	return NULL;
 }
 
+int
+server_trust_changed(const struct server *s)
+{
+	char	 err[256], *now;
+	int	 changed;
+
+	if ((now = trust_bundle(s->gw, err, sizeof(err))) == NULL)
+		return 1;	/* cannot tell: say so */
+	changed = strcmp(now, s->trust_pem) != 0;
+	free(now);
+	return changed;
+}
+
 unsigned
 server_port(const struct server *s)
 {

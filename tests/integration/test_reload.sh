@@ -97,7 +97,23 @@ GW_PROFILES=$HUP
 # A port nothing listens on, for health-visiting's pushes.
 DEAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 gw_start --delivery-backoff 100:400 --agency-url "health-visiting=https://127.0.0.1:$DEAD_PORT/v1/disclosures" || exit 1
+# The TLS handshake's CA list is the one gatewayd started with (libmicrohttpd
+# takes it once): a reload that changes the set of CAs says a restart is
+# needed for it; one back to the set in force says nothing.
+test_sighup_that_changes_the_cas_says_a_restart_is_needed() {
+	local n
+	mv "$HUP/family-court.json" "$TMP/family-court.json.away" || return 1
+	hup || return 1
+	grep -q 'SIGHUP: 5 agency profiles' "$TMP/gatewayd.log" &&
+	[ "$(grep -c 'set of CA certificates changed' "$TMP/gatewayd.log")" = 1 ] ||
+		{ grep 'SIGHUP' "$TMP/gatewayd.log" | sed 's/^/# /'; return 1; }
+	mv "$TMP/family-court.json.away" "$HUP/family-court.json" || return 1
+	hup || return 1
+	n=$(grep -c 'set of CA certificates changed' "$TMP/gatewayd.log")
+	[ "$n" = 1 ] || { echo "# $n warnings after the set came back"; return 1; }
+}
 run test_sighup_makes_an_agency_inactive_at_once
 run test_sighup_with_a_bad_profile_changes_nothing
 run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
+run test_sighup_that_changes_the_cas_says_a_restart_is_needed
 finish
