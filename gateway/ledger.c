@@ -229,13 +229,25 @@ ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry 
 	return 0;
 }
 
-/* Leaf hashes read in seq order: into a growing array, or (fixed) into
- * the caller's, which holds cap. */
+/* Whether a stored leaf is the one expected next (seq next, a hash there):
+ * 0 and next moved on, or -1 (logged). */
+static int
+leaf_in_order(int64_t seq, const unsigned char *leaf, uint64_t *next)
+{
+	if (seq < 1 || (uint64_t)seq != *next || leaf == NULL) {
+		log_errx("ledger entry %llu missing or damaged (found seq %lld)",
+		    (unsigned long long)*next, (long long)seq);
+		return -1;
+	}
+	(*next)++;
+	return 0;
+}
+
+/* Leaf hashes read in seq order into the caller's array, which holds cap. */
 struct leaves {
 	uint64_t	 next;		/* seq expected next */
 	merkle_hash	*h;
 	size_t		 n, cap;
-	int		 fixed;
 };
 
 static int
@@ -243,27 +255,15 @@ collect_leaf(int64_t seq, const unsigned char *leaf, void *arg)
 {
 	struct leaves	*lv = arg;
 
-	if (seq < 1 || (uint64_t)seq != lv->next || leaf == NULL) {
-		log_errx("ledger entry %llu missing or damaged (found seq %lld)",
-		    (unsigned long long)lv->next, (long long)seq);
+	if (leaf_in_order(seq, leaf, &lv->next) != 0 || lv->n == lv->cap)
 		return -1;
-	}
-	if (lv->n == lv->cap) {
-		size_t		 cap = lv->cap ? lv->cap * 2 : 256;
-		merkle_hash	*h = lv->fixed ? NULL : realloc(lv->h, cap * sizeof(*h));
-		if (h == NULL)
-			return -1;
-		lv->h = h;
-		lv->cap = cap;
-	}
 	memcpy(lv->h[lv->n++], leaf, 32);
-	lv->next++;
 	return 0;
 }
 
 /* At start: each stored leaf, in order, straight into the tree (a sourced
  * tree keeps about a quarter of a byte a leaf; a list of them all first
- * would take 32 to 64 bytes a leaf, 64 MB at a million). */
+ * would take 32 to 64 bytes a leaf). */
 struct load_leaves {
 	struct merkle_tree	*tree;
 	uint64_t		 next;		/* seq expected next */
@@ -276,17 +276,13 @@ load_leaf(int64_t seq, const unsigned char *leaf, void *arg)
 {
 	struct load_leaves	*ll = arg;
 
-	if (seq < 1 || (uint64_t)seq != ll->next || leaf == NULL) {
-		log_errx("ledger entry %llu missing or damaged (found seq %lld)",
-		    (unsigned long long)ll->next, (long long)seq);
+	if (leaf_in_order(seq, leaf, &ll->next) != 0)
 		return -1;
-	}
 	if (merkle_tree_append(ll->tree, leaf) != 0) {
 		ll->oom = 1;
 		return -1;
 	}
 	memcpy(ll->last, leaf, 32);
-	ll->next++;
 	return 0;
 }
 
@@ -300,7 +296,7 @@ static int
 read_leaves(void *arg, uint64_t first, size_t n, merkle_hash *out)
 {
 	struct ledger		*l = arg;
-	struct leaves		 lv = { first + 1, out, 0, n, 1 };
+	struct leaves		 lv = { first + 1, out, 0, n };
 	struct store_conn	*c;
 	int			 rc;
 

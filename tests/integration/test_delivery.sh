@@ -657,18 +657,26 @@ test_withdrawal_while_a_push_connects_stops_it() {
 # subject-access export says it was stopped and yet received.
 answered_200() { rcv_log "$1" | awk -v id="$2" '$2 == 200 && $3 == id' | grep -q .; }
 ledgered_as() { [ "$(ledger_actions "$1" delivery.)" = "$2" ]; }
-test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
-	local cid sha
-	rcv_start late 0 --delay-ms 2000 || return 1
+# withdrawn_in_flight RECEIVER FAMILY DELAY_MS [GATEWAYD ARGS]: a push to
+# health-visiting whose agency holds the whole body DELAY_MS before it
+# answers, and the family's consent withdrawn meanwhile (stopped: 1).
+withdrawn_in_flight() {
+	local rcv=$1 fam=$2 delay=$3 cid
+	shift 3
+	rcv_start "$rcv" 0 --delay-ms "$delay" || return 1
 	gw_stop || return 1
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url late)" || return 1
-	req staff POST /v1/consents '{"family_id":"FAM-W4","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
+	gw_start "${BACKOFF[@]}" "$@" --agency-url "health-visiting=$(rcv_url "$rcv")" || return 1
+	req staff POST /v1/consents "{\"family_id\":\"$fam\",\"agency_id\":\"health-visiting\",\"purpose\":\"health_visiting_support\",\"evidence\":\"signed form\"}"
 	expect 201 && cid=$(jget .consent_id) || return 1
-	disclose FAM-W4 health-visiting health_visiting_support "$HV_DATA" || return 1
-	# The agency has the whole body and is answering slowly.
-	wait_for 5 grep -qx "$DID" "$TMP/rcv-late/holding" || { echo "# no body arrived"; return 1; }
+	disclose "$fam" health-visiting health_visiting_support "$HV_DATA" || return 1
+	wait_for 5 grep -qx "$DID" "$TMP/rcv-$rcv/holding" || { echo "# no body arrived"; return 1; }
 	req staff POST "/v1/consents/$cid/withdraw" '{}'
-	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ]
+}
+test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
+	local sha
+	# The agency has the whole body and is answering slowly.
+	withdrawn_in_flight late FAM-W4 2000 || return 1
 	wait_for 10 answered_200 late "$DID" || { echo "# the agency never answered"; return 1; }
 	wait_for 5 ledgered_as "$DID" 'delivery.stopped:consent_withdrawn delivery.delivered_after_stop:http_200' ||
 		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
@@ -699,17 +707,7 @@ test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
 # have received it), "delivery.attempt" with the fault is in the ledger, and
 # the family's export says stopped, no receipt.
 test_push_unanswered_after_a_withdrawal_is_still_recorded() {
-	local cid
-	rcv_start mute 0 --delay-ms 8000 || return 1
-	gw_stop || return 1
-	gw_start "${BACKOFF[@]}" --delivery-timeout 3000 \
-	    --agency-url "health-visiting=$(rcv_url mute)" || return 1
-	req staff POST /v1/consents '{"family_id":"FAM-W5","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
-	expect 201 && cid=$(jget .consent_id) || return 1
-	disclose FAM-W5 health-visiting health_visiting_support "$HV_DATA" || return 1
-	wait_for 5 grep -qx "$DID" "$TMP/rcv-mute/holding" || { echo "# no body arrived"; return 1; }
-	req staff POST "/v1/consents/$cid/withdraw" '{}'
-	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	withdrawn_in_flight mute FAM-W5 8000 --delivery-timeout 3000 || return 1
 	wait_for 10 ledgered_as "$DID" 'delivery.stopped:consent_withdrawn delivery.attempt:timeout' ||
 		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
 	rcv_stop mute
