@@ -34,23 +34,39 @@ durable_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int
-durable_sync_dir(const char *path)
+/* The directory holding path ("." when it names none), into dir; its last
+ * name after the slash into *base when base is not NULL. 0, or -1 with
+ * errno ENAMETOOLONG. */
+static int
+dir_of(const char *path, char dir[PATH_MAX], const char **base)
 {
-	char	 dir[PATH_MAX];
 	char	*slash;
-	int	 fd, rc;
 
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+	if (snprintf(dir, PATH_MAX, "%s", path) >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, PATH_MAX, ".");
 	else if (slash == dir)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+	if (base != NULL) {
+		*base = strrchr(path, '/');
+		*base = *base != NULL ? *base + 1 : path;
+	}
+	return 0;
+}
+
+int
+durable_sync_dir(const char *path)
+{
+	char	 dir[PATH_MAX];
+	int	 fd, rc;
+
+	if (dir_of(path, dir, NULL) != 0)
+		return -1;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
 	rc = fsync(fd);
@@ -131,21 +147,15 @@ int
 durable_replace_sweep(const char *path)
 {
 	char		 dir[PATH_MAX], victim[PATH_MAX];
-	const char	*base, *slash = strrchr(path, '/');
+	const char	*base;
 	size_t		 blen;
 	struct dirent	*e;
 	DIR		*d;
 	int		 n = 0;
 
-	base = slash != NULL ? slash + 1 : path;
-	blen = strlen(base);
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path),
-	    path) >= (int)sizeof(dir)) {
-		errno = ENAMETOOLONG;
+	if (dir_of(path, dir, &base) != 0)
 		return -1;
-	}
+	blen = strlen(base);
 	if ((d = opendir(dir)) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL) {

@@ -516,6 +516,32 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 	return total;
 }
 
+/* Steps st, bound, into out (up to max lapsed_rows: disclosure id, family,
+ * agency, purpose), and resets it. The count, or -1 (label in the log). */
+static int
+lapsed_rows(struct store_conn *c, sqlite3_stmt *st, struct lapsed_row *out, int max,
+    const char *label)
+{
+	int	n, rc = SQLITE_DONE;
+
+	for (n = 0; n < max && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		store_copy_text(out[n].disclosure_id, sizeof(out[n].disclosure_id),
+		    sqlite3_column_text(st, 0));
+		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
+		    sqlite3_column_text(st, 1));
+		store_copy_text(out[n].agency_id, sizeof(out[n].agency_id),
+		    sqlite3_column_text(st, 2));
+		store_copy_text(out[n].purpose, sizeof(out[n].purpose),
+		    sqlite3_column_text(st, 3));
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		log_errx("%s: %s", label, sqlite3_errmsg(store_db(c)));
+		n = -1;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
 int
 store_deliveries_lapsed(struct store_conn *c, const char *disclosure_id,
     const char *after_id, int64_t now, struct lapsed_row *out, int max)
@@ -539,7 +565,6 @@ store_deliveries_lapsed(struct store_conn *c, const char *disclosure_id,
 	static const char	*one = LAPSED("d.disclosure_id = ?1");
 #undef LAPSED
 	sqlite3_stmt		*st;
-	int			 n, rc = SQLITE_DONE;
 
 	if ((st = store_stmt(c, disclosure_id != NULL ? one : all)) == NULL)
 		return -1;
@@ -549,23 +574,9 @@ store_deliveries_lapsed(struct store_conn *c, const char *disclosure_id,
 	    sqlite3_bind_int64(st, 3, now) ||
 	    sqlite3_bind_int(st, 4, max))
 		return store_bind_failed(c, st);
-	for (n = 0; n < max && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
-		store_copy_text(out[n].disclosure_id, sizeof(out[n].disclosure_id),
-		    sqlite3_column_text(st, 0));
-		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
-		    sqlite3_column_text(st, 1));
-		store_copy_text(out[n].agency_id, sizeof(out[n].agency_id),
-		    sqlite3_column_text(st, 2));
-		store_copy_text(out[n].purpose, sizeof(out[n].purpose),
-		    sqlite3_column_text(st, 3));
-	}
-	if (n < max && rc != SQLITE_DONE) {
-		log_errx("lapsed deliveries: %s", sqlite3_errmsg(store_db(c)));
-		n = -1;
-	}
-	sqlite3_reset(st);
-	return n;
+	return lapsed_rows(c, st, out, max, "lapsed deliveries");
 }
+
 int
 store_deliveries_stoppable(struct store_conn *c, const char *pseudonym, const char *agency_id,
     const char *purpose)
@@ -593,7 +604,7 @@ store_deliveries_stoppable(struct store_conn *c, const char *pseudonym, const ch
 /* Through consents_expiry (only consents with an expiry): the few that ran
  * out in the window, not the deliveries they covered. */
 const char store_sql_consents_ended[] =
-    "SELECT DISTINCT family_pseudonym, agency_id, purpose "
+    "SELECT DISTINCT '', family_pseudonym, agency_id, purpose "
     "FROM consents INDEXED BY consents_expiry "
     "WHERE expires_us != 0 AND expires_us > ?1 AND expires_us <= ?2 "
     "AND (family_pseudonym, agency_id, purpose) > (?3, ?4, ?5) "
@@ -603,11 +614,9 @@ int
 store_consents_ended(struct store_conn *c, int64_t since_us, int64_t now_us,
     const struct lapsed_row *after, struct lapsed_row *out, int max)
 {
-	const char		*sql = store_sql_consents_ended;
-	sqlite3_stmt		*st;
-	int			 n, rc = SQLITE_DONE;
+	sqlite3_stmt	*st;
 
-	if ((st = store_stmt(c, sql)) == NULL)
+	if ((st = store_stmt(c, store_sql_consents_ended)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, since_us) || sqlite3_bind_int64(st, 2, now_us) ||
 	    sqlite3_bind_text(st, 3, after != NULL ? after->family_pseudonym : "", -1,
@@ -616,21 +625,7 @@ store_consents_ended(struct store_conn *c, int64_t since_us, int64_t now_us,
 	    sqlite3_bind_text(st, 5, after != NULL ? after->purpose : "", -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int(st, 6, max))
 		return store_bind_failed(c, st);
-	for (n = 0; n < max && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
-		out[n].disclosure_id[0] = '\0';
-		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
-		    sqlite3_column_text(st, 0));
-		store_copy_text(out[n].agency_id, sizeof(out[n].agency_id),
-		    sqlite3_column_text(st, 1));
-		store_copy_text(out[n].purpose, sizeof(out[n].purpose),
-		    sqlite3_column_text(st, 2));
-	}
-	if (n < max && rc != SQLITE_DONE) {
-		log_errx("consents ended: %s", sqlite3_errmsg(store_db(c)));
-		n = -1;
-	}
-	sqlite3_reset(st);
-	return n;
+	return lapsed_rows(c, st, out, max, "consents ended");
 }
 
 int
