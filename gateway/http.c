@@ -75,6 +75,7 @@ struct connctx {
 	unsigned	 generation;	/* auth generation the state was decided in */
 	const char	*why;
 	struct principal who;
+	int		 url_nul;	/* the request's URL held %00 (unescape_url) */
 };
 
 enum defer_state { DEFER_NONE, DEFER_WAITING, DEFER_DONE };
@@ -788,6 +789,31 @@ framing_ok(struct MHD_Connection *conn)
 	    !(f.content_length > 0 && f.transfer_encoding > 0);
 }
 
+/*
+ * libmicrohttpd's own unescaping turns %00 into a NUL that ends the path
+ * (or a query value) where the handler reads it, so /v1/x%00/y would be
+ * served as /v1/x. Decoded the same way here, but a %00 anywhere marks the
+ * request, which on_request refuses 400 malformed_request.
+ */
+static size_t
+unescape_url(void *cls, struct MHD_Connection *conn, char *s)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct connctx			*cc;
+	size_t				 n;
+
+	(void)cls;
+	n = MHD_http_unescape(s);
+	if (strlen(s) != n) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		if (ci != NULL && (cc = ci->socket_context) != NULL)
+			cc->url_nul = 1;
+		else
+			s[0] = '\0';	/* nothing to mark: no route has an empty path */
+	}
+	return n;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -798,6 +824,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	struct connctx			*cc;
 	struct response			 rs = { 0 };
 	const char			*cl;
+	int				 url_nul;
 
 	(void)version;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -811,6 +838,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		clock_gettime(CLOCK_MONOTONIC, &rc->start);
 		*con_cls = rc;
 		atomic_fetch_add(&s->inflight, 1);
+		url_nul = cc->url_nul;
+		cc->url_nul = 0;
 
 		if (cc->state == CONN_OK && cc->generation != auth_generation(s->gw->auth))
 			cc->state = CONN_NEW;	/* anchors reloaded: verify again */
@@ -852,6 +881,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			rc->route = "malformed";
 			resp_error(&rs, 400, "malformed_request", "The request's length is given "
 			    "more than once, or both as Content-Length and as chunks.", NULL);
+			return send_response(conn, rc, s, &rs, 1);
+		}
+		if (url_nul) {
+			rc->route = "malformed";
+			resp_error(&rs, 400, "malformed_request", "The URL holds an encoded NUL "
+			    "(%00), in its path or a query parameter.", NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -1080,6 +1115,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
 	    /* One thread is the daemon's own, not a pool (which would warn). */
 	    gw->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, gw->cfg.threads,
 	    MHD_OPTION_END);

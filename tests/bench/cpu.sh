@@ -72,7 +72,7 @@ j0=$(metric gateway_writer_jobs); b0=$(metric gateway_writer_batches)
 threads > "$T/cpu0"
 probe=""
 if [ -n "${PERF:-}" ]; then
-	perf record -F 999 -g -p "$GW" -o "$T/perf.data" -- sleep "$SECS" > /dev/null 2>&1 &
+	perf record -F 999 ${PERF_G:--g} -p "$GW" -o "$T/perf.data" -- sleep "$SECS" > /dev/null 2>&1 &
 	probe=$!
 elif [ -n "${STRACE:-}" ]; then
 	(sleep 1; timeout -s INT 3 strace -c -f -p "$GW" -o "$T/strace" 2> /dev/null) &

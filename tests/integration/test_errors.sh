@@ -81,6 +81,17 @@ test_headers_up_to_8kb_fit_the_connection_pool() {
 	[ "$STATUS" = 431 ] || { echo "# 20 KB of headers: $STATUS"; return 1; }
 	req staff GET /healthz && expect 200
 }
+# libmicrohttpd would decode %00 into a NUL that ends the path: the request
+# below was served as GET /v1/ledger/key. An encoded NUL in the path or a
+# query value is refused instead.
+test_encoded_nul_in_path_is_refused() {
+	req staff GET '/v1/ledger/key%00/anything'
+	expect 400 malformed_request && error_shape_ok
+}
+test_encoded_nul_in_query_is_refused() {
+	req staff GET '/v1/ledger/key?x=a%00b'
+	expect 400 malformed_request && error_shape_ok
+}
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
 test_wrong_role_is_403_role_not_permitted() { req auditor POST /v1/consents "$CONSENT"; expect 403 role_not_permitted && error_shape_ok; }
