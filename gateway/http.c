@@ -28,6 +28,7 @@
 #include <strings.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,7 +104,11 @@ struct reqctx {
 	struct server	*s;
 };
 
-/* Refusals counted between reports (tally_add): at most one every 10 s. */
+/* Refusals counted between reports (tally_add): at most one every 10 s,
+ * and the tail of a burst within a few seconds after (tally_main). */
+#define TALLY_EVERY_US	(10 * 1000000LL)
+#define TALLY_TICK_S	2
+
 struct tally {
 	atomic_ullong	n;		/* counted */
 	atomic_ullong	said;		/* ... of them reported */
@@ -122,6 +127,11 @@ struct server {
 	unsigned		 port;
 	struct tally		 limited;	/* reads refused by the read limit */
 	struct tally		 unrecorded;	/* role refusals past the refusal limit */
+	pthread_t		 tally_thread;	/* tally_main */
+	int			 tally_running;
+	int			 tally_stop;	/* under tally_lock */
+	pthread_mutex_t		 tally_lock;
+	pthread_cond_t		 tally_wake;
 };
 
 const char *
@@ -298,18 +308,28 @@ is_json_type(const char *ct)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* Counts one; returns how many to report since the last report, or 0 when
- * the last was under 10 s ago (or another thread reports now). */
+/* How many of t to report now: those counted since the last report, or 0
+ * when there are none, the last report was under TALLY_EVERY_US ago, or
+ * another thread reports them now. */
+static unsigned long long
+tally_take(struct tally *t, long long now)
+{
+	unsigned long long	n;
+	long long		last = atomic_load(&t->said_us);
+
+	if (atomic_load(&t->n) == atomic_load(&t->said) || now - last < TALLY_EVERY_US ||
+	    !atomic_compare_exchange_strong(&t->said_us, &last, now))
+		return 0;
+	n = atomic_load(&t->n);
+	return n - atomic_exchange(&t->said, n);
+}
+
+/* Counts one; returns how many to report now (tally_take). */
 static unsigned long long
 tally_add(struct tally *t)
 {
-	unsigned long long	n = atomic_fetch_add(&t->n, 1) + 1;
-	long long		last = atomic_load(&t->said_us), now = store_now_us();
-
-	if (now - last < 10 * 1000000LL ||
-	    !atomic_compare_exchange_strong(&t->said_us, &last, now))
-		return 0;
-	return n - atomic_exchange(&t->said, n);
+	atomic_fetch_add(&t->n, 1);
+	return tally_take(t, store_now_us());
 }
 
 /* A read refused by the read limit: reported in the log at most every 10 s,
@@ -345,7 +365,8 @@ rate_limited(struct server *s, const struct principal *who)
  * so the entries are held per principal to the read limit's rate, in a
  * bucket of their own (gw->refusals; none with --read-limit 0). Past it
  * the refusal is answered at once, the same 403, without an entry of its
- * own: such refusals are counted and, at most every 10 s and at stop
+ * own: such refusals are counted and, at most every 10 s (the tail of a
+ * burst within a few seconds after: tally_main) and at stop
  * (flush_unrecorded), reported in the
  * log (naming the newest certificate by key hash) and as one
  * "access.refused_unrecorded" entry by "system" giving how many
@@ -442,6 +463,106 @@ flush_unrecorded(struct server *s)
 		log_errx("%llu unrecorded refusal(s) could not be counted in the ledger", n);
 }
 
+/* n refusals past the limit, counted since the last report: in the log
+ * (naming the newest one's certificate by key hash, when known) and as one
+ * access.refused_unrecorded entry, written without holding anyone up. */
+static void
+report_unrecorded(struct server *s, unsigned long long n, const struct principal *who)
+{
+	struct refusal	*j;
+
+	if (who != NULL)
+		log_warnx("refusal limit: %llu refusal(s) not recorded one by one since "
+		    "the last report; the newest by a %s certificate, key sha256:%.16s", n,
+		    role_name(who->role), who->spki_sha256);
+	else
+		log_warnx("refusal limit: %llu refusal(s) not recorded one by one since "
+		    "the last report", n);
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_errx("%llu unrecorded refusal(s) could not be counted in "
+		    "the ledger: out of memory", n);
+		return;
+	}
+	j->gw = s->gw;
+	j->count = n;
+	if (writer_submit_async(s->gw->writer, unrecorded_job, j, unrecorded_done, j) != 0)
+		unrecorded_done(j, -1);
+}
+
+/*
+ * The tail of a burst: refusals counted after the last report are reported
+ * by the next one past the limit, if it comes 10 s or more later. So that
+ * they are in the ledger even if none comes (and the process then dies
+ * before flush_unrecorded at stop), this thread looks every TALLY_TICK_S
+ * and reports what is due, the read limit's count likewise in the log.
+ */
+static void *
+tally_main(void *arg)
+{
+	struct server		*s = arg;
+	struct timespec		 until;
+	unsigned long long	 n;
+
+	(void)prctl(PR_SET_NAME, "gw-tally", 0, 0, 0);
+	pthread_mutex_lock(&s->tally_lock);
+	while (!s->tally_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += TALLY_TICK_S;
+		while (!s->tally_stop &&
+		    pthread_cond_timedwait(&s->tally_wake, &s->tally_lock, &until) == 0)
+			;
+		if (s->tally_stop)
+			break;
+		pthread_mutex_unlock(&s->tally_lock);
+		if ((n = tally_take(&s->limited, store_now_us())) != 0)
+			log_warnx("read limit: %llu read(s) of families' records refused since "
+			    "the last report", n);
+		if (s->gw->ledger != NULL && (n = tally_take(&s->unrecorded, store_now_us())) != 0)
+			report_unrecorded(s, n, NULL);
+		pthread_mutex_lock(&s->tally_lock);
+	}
+	pthread_mutex_unlock(&s->tally_lock);
+	return NULL;
+}
+
+static int
+tally_start(struct server *s)
+{
+	pthread_condattr_t	ca;
+
+	if (pthread_mutex_init(&s->tally_lock, NULL) != 0)
+		return -1;
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&s->tally_wake, &ca) != 0) {
+		pthread_mutex_destroy(&s->tally_lock);
+		return -1;
+	}
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&s->tally_thread, NULL, tally_main, s) != 0) {
+		pthread_cond_destroy(&s->tally_wake);
+		pthread_mutex_destroy(&s->tally_lock);
+		return -1;
+	}
+	s->tally_running = 1;
+	return 0;
+}
+
+static void
+tally_stop(struct server *s)
+{
+	if (!s->tally_running)
+		return;
+	pthread_mutex_lock(&s->tally_lock);
+	s->tally_stop = 1;
+	pthread_cond_signal(&s->tally_wake);
+	pthread_mutex_unlock(&s->tally_lock);
+	pthread_join(s->tally_thread, NULL);
+	pthread_cond_destroy(&s->tally_wake);
+	pthread_mutex_destroy(&s->tally_lock);
+	s->tally_running = 0;
+}
+
 static void
 refused(struct server *s, const struct principal *who, const struct route *rt,
     const char *code, const char *message, struct response *rs)
@@ -457,20 +578,8 @@ refused(struct server *s, const struct principal *who, const struct route *rt,
 	if (s->gw->refusals != NULL &&
 	    !ratelimit_take(s->gw->refusals, who->id, store_now_us(), &retry)) {
 		refusal_reply(rs, role_name(who->role), code, message);
-		if ((n = tally_add(&s->unrecorded)) == 0)
-			return;
-		log_warnx("refusal limit: %llu refusal(s) not recorded one by one since "
-		    "the last report; the newest by a %s certificate, key sha256:%.16s", n,
-		    role_name(who->role), who->spki_sha256);
-		if ((j = calloc(1, sizeof(*j))) == NULL) {
-			log_errx("%llu unrecorded refusal(s) could not be counted in "
-			    "the ledger: out of memory", n);
-			return;
-		}
-		j->gw = s->gw;
-		j->count = n;
-		if (writer_submit_async(s->gw->writer, unrecorded_job, j, unrecorded_done, j) != 0)
-			unrecorded_done(j, -1);
+		if ((n = tally_add(&s->unrecorded)) != 0)
+			report_unrecorded(s, n, who);
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -1126,6 +1235,10 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : gw->cfg.port;
+	if (tally_start(s) == -1) {
+		snprintf(err, errlen, "cannot start the refusal tally thread");
+		goto fail;
+	}
 	return s;
 fail:
 	server_stop(s, 0);
@@ -1183,6 +1296,7 @@ server_stop(struct server *s, unsigned grace)
 			close(lsock);
 	}
 	taskpool_stop(s->handlers);
+	tally_stop(s);
 	flush_unrecorded(s);
 	free(s->key_pem);
 	free(s->cert_pem);
