@@ -95,5 +95,29 @@ else
 	echo "# missing: $missing; keys: $keys"
 fi
 
+# README's table "The policy, promise by promise" names, for each promise
+# of the confidentiality policy, the tests that hold it: each must exist and
+# be run by its file (explicitly, or by the file's declare -F loop), so a
+# renamed or dropped test cannot leave a promise pointing at nothing.
+policy_tests=$(sed -n '/^## The policy, promise by promise/,/^## /p' README.md |
+	grep -o '`test_[a-z0-9_*]*`' | tr -d '`' | sort -u)
+bad=""
+for t in $policy_tests; do
+	case "$t" in
+	*\*)	grep -qE "^${t%\*}[a-z0-9_]*\(\)" tests/integration/*.sh || bad="$bad $t" ;;
+	*)	if [ -f "tests/integration/$t.sh" ] || [ -f "tests/unit/$t.c" ]; then continue; fi
+		f=$(grep -lE "^$t\(\)" tests/integration/*.sh | head -1)
+		if [ -z "$f" ]; then bad="$bad $t"
+		elif ! grep -qE "^run $t([[:space:]]|$)|declare -F" "$f"; then bad="$bad $t(not-run)"
+		fi ;;
+	esac
+done
+if [ -n "$policy_tests" ] && [ "$(echo "$policy_tests" | wc -l)" -ge 40 ] && [ -z "$bad" ]; then
+	ok "readme_policy_table_names_tests_that_run ($(echo "$policy_tests" | wc -l) names)"
+else
+	notok "readme_policy_table_names_tests_that_run"
+	echo "# missing or not run:$bad"
+fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
