@@ -1210,6 +1210,8 @@ struct records_ctx {
 	const struct request_row *rq;
 	json_t			*fields;	/* requested */
 	int			 disclosures, consents;
+	int64_t			 to_us;		/* the statement's last moment:
+					   the quorum, or the period's end */
 	json_t			*records;
 	int			 failed;	/* 2: too many records; 3: a record
 					   differs from what the ledger signed */
@@ -1307,6 +1309,8 @@ struct consent_check {
 	int			 withdrawn;	/* consent.withdrawn entries matching */
 	int			 open_ended;	/* recorded without an expiry */
 	int			 limited;	/* a consent.limited entry gave the row's */
+	int64_t			 withdrawn_at;	/* the matching entries' times */
+	int64_t			 limited_at;
 	int			 differs;	/* an entry the row does not match */
 	struct ledger		*l;
 	struct merkle_hasher	*hs;
@@ -1369,6 +1373,8 @@ consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *ar
 			return -1;
 		k->withdrawn += v;
 		k->differs |= !v;
+		if (v)
+			k->withdrawn_at = r->time_us;
 	} else if (strcmp(r->e.action, "consent.limited") == 0) {
 		snprintf(want, sizeof(want), "expires_at=%s ",
 		    store_time_fmt(k->cr->expires_us, t));
@@ -1376,6 +1382,8 @@ consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *ar
 		    strncmp(r->e.reason, want, strlen(want)) == 0;
 		k->limited += v;
 		k->differs |= !v;
+		if (v)
+			k->limited_at = r->time_us;
 	}
 	return 0;
 }
@@ -1384,9 +1392,10 @@ consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *ar
  * consent.recorded, consent.withdrawn and consent.limited entry of the
  * family about it matches, there is one recorded entry, one withdrawn entry
  * if and only if the row is withdrawn, and the limited entry when the
- * recorded one signed no expiry. 1 yes, 0 no, -1 a read error. */
+ * recorded one signed no expiry. 1 yes, 0 no, -1 a read error. *k gets
+ * the counts and the times of the withdrawn and limited entries. */
 static int
-consent_vouched(struct records_ctx *x, const struct consent_row *cr)
+consent_vouched(struct records_ctx *x, const struct consent_row *cr, struct consent_check *out)
 {
 	struct consent_check	 k = { .cr = cr };
 	unsigned char		*ev, *why;
@@ -1412,6 +1421,7 @@ consent_vouched(struct records_ctx *x, const struct consent_row *cr)
 	free(why);
 	if (rc != 0)
 		return -1;
+	*out = k;
 	return !k.differs && k.recorded == 1 &&
 	    k.withdrawn == (cr->withdrawn_us != 0) && k.limited == k.open_ended;
 }
@@ -1421,6 +1431,7 @@ static json_t *
 consent_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
 {
 	struct consent_row	cr;
+	struct consent_check	k = { 0 };
 	char			t[32], g[32], e[32], w[32], signed_reason[160];
 	int			v;
 
@@ -1433,7 +1444,7 @@ consent_record(struct records_ctx *x, const struct ledger_record *r, const unsig
 	snprintf(signed_reason, sizeof(signed_reason), "agency=%s purpose=%s", cr.agency_id,
 	    cr.purpose);
 	v = r->e.reason == NULL || strcmp(r->e.reason, signed_reason) != 0 ? 0 :
-	    consent_vouched(x, &cr);
+	    consent_vouched(x, &cr, &k);
 	if (v == -1)
 		return NULL;
 	if (v == 0) {
@@ -1442,6 +1453,13 @@ consent_record(struct records_ctx *x, const struct ledger_record *r, const unsig
 		x->failed = 3;
 		return NULL;
 	}
+	/* The statement is as the records stood at its last moment (the
+	 * quorum): a withdrawal, or an expiry given to an open-ended consent,
+	 * signed after it is not part of it, however often it is fetched. */
+	if (k.withdrawn_at > x->to_us)
+		cr.withdrawn_us = 0;
+	if (k.open_ended && k.limited_at > x->to_us)
+		cr.expires_us = 0;
 	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s?, s:s?}, s:[], s:{}, s:o}",
 	    "kind", "consent", "record_id", cr.id, "date", store_time_fmt(r->time_us, t),
 	    "summary", "event", strcmp(r->e.action, "consent.withdrawn") == 0 ?
@@ -1740,6 +1758,7 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	    "ledger", entry_at(gw->ledger, c, rq->ledger_seq),
 	    "approvals", approvals, "records", x.records, "issued_to", who->id);
 	json_decref(kinds);
+	x.to_us = to_us;
 	if (body == NULL || x.fields == NULL || asked == NULL ||
 	    period_records(&x, from_us, to_us) != 0) {
 		*why = x.failed;

@@ -980,6 +980,31 @@ test_statement_refused_when_a_consent_date_was_edited() {
 	consent_edit "UPDATE consents SET withdrawn_us = $withdrawn WHERE id='$gone'"
 	expect 200
 }
+# The statement is the records as they stood when the quorum was reached,
+# however often it is fetched (policy s3.2: "drawn up from actual dated and
+# signed records"): a consent withdrawn after the approval shows no
+# withdrawal, the withdrawal's own entry being outside the statement.
+test_statement_shows_no_withdrawal_made_after_the_approval() {
+	local cid rid
+	req staff POST /v1/consents "$(jq -cn --arg f "$FAM" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"given at the drop-in"}')"
+	expect 201 && cid=$(jget .consent_id) || return 1
+	request agency:police '{"record_kinds":["consents"]}'
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee2 "$rid" approve && decide trustee3 "$rid" approve && expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 && cp "$TMP/resp" "$TMP/before.json" || return 1
+	[ "$(jq -r "[.statement.records[] | select(.record_id == \"$cid\")][0].summary.withdrawn_at" "$TMP/before.json")" = null ] || return 1
+	sleep 0.01
+	req staff POST "/v1/consents/$cid/withdraw" '{"reason":"moved away"}'
+	expect 200 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 && cp "$TMP/resp" "$TMP/after.json" || return 1
+	[ "$(jq -r "[.statement.records[] | select(.record_id == \"$cid\")][0].summary.withdrawn_at" "$TMP/after.json")" = null ] ||
+		{ echo "# withdrawn_at: $(jq -c "[.statement.records[] | select(.record_id == \"$cid\")][0].summary" "$TMP/after.json")"; return 1; }
+	[ "$(jq -S .statement.records "$TMP/before.json")" = "$(jq -S .statement.records "$TMP/after.json")" ] &&
+	"$GATEWAYCTL" statement verify "$TMP/after.json" --key "$GW_DATA/ledger.pub" >/dev/null
+}
 # A ledger row edited while the gateway runs, its append-only trigger
 # dropped for the edit and put back (the ledger's signature covers the row,
 # the trigger only guards against mistakes). The statement selects the
@@ -1132,6 +1157,7 @@ run test_statement_refused_when_the_approval_was_forged
 run test_statement_cut_to_the_interest_at_issue
 run test_statement_refused_when_a_decision_is_forged
 run test_statement_refused_when_a_consent_date_was_edited
+run test_statement_shows_no_withdrawal_made_after_the_approval
 run test_statement_refused_when_a_ledger_row_was_edited
 run test_statement_refused_when_an_entry_was_moved_out_of_the_period
 run test_requests_survive_restart_and_gauge
