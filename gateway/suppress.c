@@ -19,10 +19,24 @@
  *    line's total. Repeated to a fixed point, since a complement placed
  *    for a row is a new hidden cell in its column.
  *
- * 3. The sum of what is hidden. When a line's total is published, the sum
- *    of its hidden cells is known (total minus what is shown). If that sum
- *    is below the threshold ("these two hidden cells add up to 3") it is a
- *    small count in disguise, so one more cell is hidden (or the total).
+ * 3. The sum of what is hidden, and the labels' bounds. When a line's
+ *    total is published, the sum S of its hidden members is known (total
+ *    minus what is shown), and so are their bounds from the labels: a
+ *    "<10" member lies in 1..9, a "[c]" one (see below) is 10 or more; a
+ *    hidden total that is a member of the line (in the margins' own lines)
+ *    is bounded by its label the same way. From that line alone a "<10"
+ *    member i lies in S - (the others' largest) .. S - (the others'
+ *    least), and that must not be narrower than the 1..9 its label
+ *    already publishes: S - sum of the others' largest <= 1 and S - sum
+ *    of the others' least >= 9. Otherwise one more member is hidden (the
+ *    smallest non-zero shown cell, else the total). "[c]", "<10", total
+ *    11 fails (the "[c]" is at least 10, so the "<10" is exactly 1); so
+ *    does "<10", "<10", 30, total 48 (18 = 9 + 9), and so does "<10",
+ *    "[c]", total 17 (which puts the small one in 1..7). This includes
+ *    the plain sum rule: two or more hidden members behind a published
+ *    total add up to 10 or more ("these two hidden cells add up to 3" is
+ *    a small count in disguise), since a line with a "<10" then needs S
+ *    >= 9 + the others' least >= 10, and one without is all "[c]".
  *
  * 4. Exact audit. The line rule is necessary, not sufficient: hidden cells
  *    spread over several rows and columns can still be solved from the
@@ -38,21 +52,26 @@
  *    Complements are labelled "[c]" (the Government Statistical Service's
  *    mark for a confidential cell), not "<10": every complement is at least
  *    the threshold (smaller counts are already primary), so "<10" would be
- *    false. A reader thus knows a "[c]" cell is >= 10; with a published
- *    total that bounds the small cells beside it (a row of "<10", "[c]"
- *    and total 17 puts the small one in 1..7) but never pins one down,
- *    and rule 3 keeps each such hidden sum at the threshold or more.
+ *    false. A reader thus knows a "[c]" cell is >= 10, and rule 3 takes
+ *    that into account: no single line's published total narrows a "<10"
+ *    beside a "[c]".
  *
  * 5. Percentages are published only when made of published values (a
  *    hidden cell's share, or a share of a hidden total, is hidden too), so
  *    they reveal nothing the counts do not. Totals are the true sums (not
  *    rounded), hidden whenever the rules above say so.
  *
- * What this does not do: it protects against exact derivation and against
- * a small hidden sum in one line; it does not compute the full feasibility
- * interval of a hidden cell under non-negativity (linear programming), and
- * it does not protect across tables published separately for overlapping
- * periods (stats_api.c publishes one period per request; requesting many
+ * What this does not do: it protects against exact derivation from the
+ * lines' equations (rule 4), and guarantees that no one line, read with
+ * the labels' bounds, narrows a "<10" member below 1..9 (rule 3). It does
+ * not combine bounds across lines: the feasibility interval of a hidden
+ * cell under every line's equation, the labels' bounds and non-negativity
+ * together (linear programming) is not computed, so several lines read
+ * jointly may still narrow a "<10", or even pin it where the equations
+ * alone do not. Bounds on a "[c]" are not protected (a complement may be
+ * narrowed or pinned; it is not a small count). Nor does it protect
+ * across tables published separately for overlapping periods
+ * (stats_api.c publishes one period per request; requesting many
  * overlapping periods and differencing them is the residual risk, kept
  * small because every table is cut by whole days and logged in the ledger).
  */
@@ -125,27 +144,57 @@ hide_complement(struct grid *g, int vertical, size_t line)
 	return 1;
 }
 
+/*
+ * Rule 3 for one line whose total is published: whether the hidden sum s,
+ * shared by nprim primary members (each 1..threshold-1 by its "<T" label)
+ * and nsec complements (each threshold or more by "[c]"), leaves every
+ * primary member the whole of 1..threshold-1. All primaries have the same
+ * bounds, so one check covers each: the others are nprim-1 primaries and
+ * nsec complements. 1 if the line is safe, else 0.
+ */
+static int
+line_keeps_bounds(int64_t s, size_t nprim, size_t nsec, int threshold)
+{
+	int64_t	t = threshold;
+
+	if (nprim == 0)
+		return 1;
+	/* Its largest value, s minus the others' least, reaches T-1. */
+	if (s - (int64_t)(nprim - 1) - (int64_t)nsec * t < t - 1)
+		return 0;
+	/* Its least value, s minus the others' largest, reaches 1 (a
+	 * complement has no largest value, so then it always does). */
+	if (nsec == 0 && s - (int64_t)(nprim - 1) * (t - 1) > 1)
+		return 0;
+	return 1;
+}
+
 /* Rules 2 and 3 over every line once. Returns how many were hidden. */
 static int
 line_rules(struct grid *g)
 {
 	int	changed = 0, vertical;
-	size_t	line, nlines, n, k, idx, hidden;
+	size_t	line, nlines, n, k, idx, hidden, nprim, nsec;
 	int64_t	hidden_sum;
 
 	for (vertical = 0; vertical <= 1; vertical++) {
 		nlines = vertical ? g->nc : g->nr;
 		n = line_len(g, vertical);
 		for (line = 0; line < nlines; line++) {
-			hidden = 0;
+			hidden = nprim = nsec = 0;
 			hidden_sum = 0;
 			for (k = 0; k < n; k++) {
 				idx = line_member(g, vertical, line, k);
 				if (g->m[idx] == SDC_SHOWN)
 					continue;
 				hidden++;
-				if (k + 1 < n)
-					hidden_sum += g->v[idx];
+				if (k + 1 == n)
+					continue;
+				hidden_sum += g->v[idx];
+				if (g->m[idx] == SDC_PRIMARY)
+					nprim++;
+				else
+					nsec++;
 			}
 			if (hidden == 1) {
 				changed += hide_complement(g, vertical, line);
@@ -153,7 +202,7 @@ line_rules(struct grid *g)
 			}
 			idx = line_member(g, vertical, line, n - 1);
 			if (hidden > 0 && g->m[idx] == SDC_SHOWN &&
-			    hidden_sum < g->threshold)
+			    !line_keeps_bounds(hidden_sum, nprim, nsec, g->threshold))
 				changed += hide_complement(g, vertical, line);
 		}
 	}

@@ -12,8 +12,9 @@
  *   primary	a member from 1 to threshold-1 is hidden ("<10" for 10)
  *   zero	0 is always published as 0, never hidden
  *   line	a line with exactly one hidden member gets a second one
- *   sum	a line whose total is published and whose hidden inner members
- *		add up to less than the threshold gets another
+ *   sum	a line whose total is published and whose hidden members, with
+ *		the bounds their labels publish ("<10": 1..9, "[c]": 10 or
+ *		more), would narrow a "<10" member below 1..9 gets another
  *   audit	no primary-hidden member may be solvable from the published
  *		members by the lines' linear equations (exact check)
  * repeated to a fixed point. Primary members read "<10"; secondary ones

@@ -14,6 +14,9 @@
 #   derivable_cells                        reads a table's published grid
 #                                          and prints the hidden members a
 #                                          reader can solve for
+#   narrowed_cells T                       reads a table's published grid
+#                                          and prints the lines that narrow
+#                                          a "<T" member below 1..T-1
 
 kl_profiles() {
 	local dir=$1 edit=${2:-.} f id future
@@ -126,6 +129,49 @@ derivable_cells() {
 			A[m + 1, k] = 1
 			r2 = rank(m + 1, nh)
 			if (r1 == r2) print HI[k], HJ[k]
+		}
+	}'
+}
+
+# narrowed_cells T < table.json: the table as derivable_cells reads it. An
+# independent check of suppress.c's line rule 3: in every row and column
+# whose total is published, the hidden members add up to S (the total
+# minus the shown ones); a "<T" member lies in 1..T-1 and a "[c]" one is T
+# or more, so a "<T" member lies in S - (the others' largest) .. S - (the
+# others' least). Prints "row I" or "col J" (0-based; the totals are row R
+# and column C) for every line where that is narrower than 1..T-1.
+narrowed_cells() {
+	jq -r '
+	  (.columns | length) as $c | (.rows | length) as $r
+	  | "dims \($r) \($c)",
+	    (.rows | to_entries[] | .key as $i | .value
+	      | ((.cells | to_entries[] | "cell \($i) \(.key) \(.value)"),
+	         "cell \($i) \($c) \(.total)")),
+	    (.column_totals | to_entries[] | "cell \($r) \(.key) \(.value)"),
+	    "cell \($r) \($c) \(.total)"' | awk -v T="$1" '
+	function check(what, n, tot, v,    k, s, np, ns) {
+		if (tot !~ /^[0-9]+$/) return
+		s = tot; np = 0; ns = 0
+		for (k = 0; k < n; k++)
+			if (v[k] ~ /^[0-9]+$/) s -= v[k]
+			else if (v[k] == "<" T) np++
+			else ns++
+		if (np == 0) return
+		if (s - (np - 1) - ns * T < T - 1 || (ns == 0 && s - (np - 1) * (T - 1) > 1))
+			print what
+	}
+	$1 == "dims" { R = $2; C = $3; next }
+	$1 == "cell" { V[$2, $3] = $4 }
+	END {
+		for (i = 0; i <= R; i++) {
+			delete L
+			for (j = 0; j < C; j++) L[j] = V[i, j]
+			check("row " i, C, V[i, C], L)
+		}
+		for (j = 0; j <= C; j++) {
+			delete L
+			for (i = 0; i < R; i++) L[i] = V[i, j]
+			check("col " j, R, V[R, j], L)
 		}
 	}'
 }

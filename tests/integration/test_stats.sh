@@ -113,6 +113,26 @@ test_unregistered_purpose_and_agency_never_published_or_logged() {
 	[ "$(jget '.tables.disclosures.rows | map(.group) | index("unregistered")')" != null ] &&
 	grep -q 'refused rule=' "$TMP/gatewayd.log" && ! grep -qi 'jane' "$TMP/gatewayd.log"
 }
+# suppress.c rule 3: no row or column with a published total narrows a
+# "<10" below 1..9 once the reader knows a "[c]" is 10 or more (run on the
+# setup's counts, where education read "<10", "[c]", total 17, which put
+# the 3 in 1..7).
+test_no_line_narrows_a_small_cell() {
+	local by t
+	for by in agency_kind purpose month; do
+		req auditor GET "/v1/stats?by=$by"
+		expect 200 || return 1
+		for t in disclosures consents requests; do
+			[ "$(table $t | narrowed_cells 10 | wc -l)" = 0 ] ||
+			    { echo "# by=$by $t: $(table $t | narrowed_cells 10 | tr '\n' ' ')" >&2; return 1; }
+		done
+	done
+	# and the check is not vacuous: the reviewer's row "[c]", "<10", 11
+	[ "$(jq -cn '{columns: ["allowed", "no_consent"], rows: [{group: "education",
+	    cells: ["[c]", "<10"], total: 11}], column_totals: ["[c]", "<10"], total: 11}' |
+	    narrowed_cells 10)" = "row 0
+row 1" ]
+}
 test_bad_parameters_refused() {
 	req auditor GET '/v1/stats?by=family'; expect 400 invalid_parameter || return 1
 	req auditor GET '/v1/stats?from=2026-01-01T10:00:00Z&to=2026-12-31'; expect 400 period_not_published || return 1
@@ -158,6 +178,22 @@ test_threshold_configurable() {
 	table disclosures | derivable_cells | { ! grep -q .; }
 }
 
+# The reviewer's live case, on a fresh data directory: 10 allowed and one
+# refused education disclosure read "[c]", "<10", total 11, so the refusal
+# was exactly 1. The row's total is hidden now.
+test_reviewer_row_c_under_10_total_11_not_published() {
+	gw_stop || return 1
+	GW_DATA=$TMP/data-c11 gw_start || return 1
+	consent FAM-610 oakfield-primary education_support &&
+	repeat 10 ok_disclose staff FAM-610 oakfield-primary education_support "$(school)" &&
+	refused_disclose staff FAM-611 oakfield-primary education_support "$(school)" || return 1
+	req trustee1 GET '/v1/stats?by=agency_kind'
+	expect 200 && [ "$(cell disclosures education no_consent)" = "<10" ] &&
+	[ "$(jget '.tables.disclosures.rows[] | select(.group == "education") | .total')" != 11 ] &&
+	[ "$(table disclosures | narrowed_cells 10 | wc -l)" = 0 ] &&
+	[ "$(table disclosures | derivable_cells | wc -l)" = 0 ]
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -165,6 +201,7 @@ run test_setup_counts
 run test_stats_trustees_and_auditor_only
 run test_cell_of_3_shown_as_under_10
 run test_cell_of_3_not_derivable_from_totals
+run test_no_line_narrows_a_small_cell
 run test_requests_counted_and_suppressed
 run test_percentages_never_reveal_a_hidden_cell
 run test_zero_shown_as_0
@@ -177,4 +214,5 @@ run test_every_read_is_a_ledger_entry
 run test_threshold_below_5_refused
 run test_threshold_configurable
 run test_period_not_published_differencing_refused
+run test_reviewer_row_c_under_10_total_11_not_published
 finish

@@ -91,10 +91,51 @@ derivable_by_rank(const unsigned char *mark, size_t rows, size_t cols, size_t k)
 	return r1 == r2;
 }
 
+/*
+ * The interval a line with a published total leaves for each of its
+ * primary-hidden members, from the published labels alone: a "<T" member
+ * lies in 1..T-1, a "[c]" one in T..infinity, and the hidden members add
+ * up to S (the total minus the shown members). Member i then lies in
+ * S - sum_{j!=i} hi_j .. S - sum_{j!=i} lo_j; that must not be narrower
+ * than the 1..T-1 its label already publishes. Member k of the line is
+ * grid[first + k * step], the last being the total. 1 when the line keeps
+ * every such interval (or has no published total), else 0.
+ */
+static int
+line_keeps_label_intervals(const int64_t *grid, const unsigned char *mark,
+    size_t first, size_t step, size_t n, int threshold)
+{
+	size_t	k, idx, tot = first + (n - 1) * step, nprim = 0, nsec = 0;
+	int64_t	s;
+
+	if (mark[tot] != SDC_SHOWN)
+		return 1;
+	s = grid[tot];
+	for (k = 0; k + 1 < n; k++) {
+		idx = first + k * step;
+		if (mark[idx] == SDC_SHOWN)
+			s -= grid[idx];
+		else if (mark[idx] == SDC_PRIMARY)
+			nprim++;
+		else
+			nsec++;
+	}
+	if (nprim == 0)
+		return 1;
+	/* Every primary has the same bounds, so one check covers them all:
+	 * the others are nprim-1 primaries and nsec complements. */
+	if (s - (int64_t)(nprim - 1) - (int64_t)nsec * threshold < threshold - 1)
+		return 0;	/* upper end below T-1 */
+	if (nsec == 0 && s - (int64_t)(nprim - 1) * (threshold - 1) > 1)
+		return 0;	/* lower end above 1 */
+	return 1;
+}
+
 /* Applies the module and checks every published promise on the result:
  * zero shown, small counts hidden, no line with a single hidden member, no
- * small hidden sum behind a published total, no primary derivable (by the
- * independent rank check). */
+ * small hidden sum behind a published total, no line narrowing a "<T"
+ * member below 1..T-1, no primary derivable (by the independent rank
+ * check). */
 static void
 check_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
     int64_t *grid, unsigned char *mark)
@@ -127,6 +168,7 @@ check_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
 		assert_int_not_equal(hidden, 1);
 		if (hidden > 0 && mark[i * nc + cols] == SDC_SHOWN)
 			assert_true(sum >= threshold);
+		assert_true(line_keeps_label_intervals(grid, mark, i * nc, 1, nc, threshold));
 	}
 	for (j = 0; j < nc; j++) {
 		hidden = 0;
@@ -140,6 +182,7 @@ check_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
 		assert_int_not_equal(hidden, 1);
 		if (hidden > 0 && mark[rows * nc + j] == SDC_SHOWN)
 			assert_true(sum >= threshold);
+		assert_true(line_keeps_label_intervals(grid, mark, j, nc, nr, threshold));
 	}
 }
 
@@ -315,6 +358,83 @@ test_small_hidden_sum_gets_another_complement(void **state)
 }
 
 static void
+test_line_bounds_complement_beside_small_cell_total_11(void **state)
+{
+	/*
+	 * The reviewer's live case: 10 allowed disclosures and 1 refused one
+	 * for one agency kind. The old sum rule published the row "[c]",
+	 * "<10", total 11: the hidden pair adds up to 11 (>= 10, so it
+	 * passed), but "[c]" is at least 10, which leaves exactly 1 for the
+	 * "<10". The row's total must go as well.
+	 */
+	const int64_t	cells[] = { 10, 1 };
+	int64_t		grid[6];
+	unsigned char	mark[6];
+
+	(void)state;
+	check_table(cells, 1, 2, 10, grid, mark);
+	assert_int_equal(mark[1], SDC_PRIMARY);
+	assert_int_equal(mark[0], SDC_SECONDARY);
+	assert_int_not_equal(mark[2], SDC_SHOWN);	/* the row total 11 */
+}
+
+static void
+test_line_bounds_two_small_cells_summing_to_18(void **state)
+{
+	/*
+	 * Row "<10 <10 30 48": the hidden pair adds up to 18, and each is at
+	 * most 9, so both are 9. Another cell of the row must be hidden
+	 * (the smallest, 30), which puts the pair anywhere in 1..9 again.
+	 */
+	const int64_t	cells[] = { 9, 9, 30,
+				    20, 20, 20 };
+	int64_t		grid[12];
+	unsigned char	mark[12];
+
+	(void)state;
+	check_table(cells, 2, 3, 10, grid, mark);
+	assert_int_equal(mark[0], SDC_PRIMARY);
+	assert_int_equal(mark[1], SDC_PRIMARY);
+	assert_int_equal(mark[2], SDC_SECONDARY);
+}
+
+static void
+test_line_bounds_random_tables_keep_1_to_9(void **state)
+{
+	/*
+	 * The reviewer's property over random tables (fixed seed): cells 0,
+	 * 1..9 or 10..39, 2..6 rows, 2..5 columns. In every line with a
+	 * published total, no "<10" member's interval from that line alone
+	 * is narrower than 1..9 (check_table), and every other rule holds.
+	 * Before the line-bounds rule 2436 of these 4000 tables narrowed one
+	 * (most often "<10", "[c]", total below 19) and 117 pinned one.
+	 */
+	int64_t		cells[6 * 5], grid[7 * 6];
+	unsigned char	mark[7 * 6];
+	unsigned	seed = 20240611u;
+	int		trial;
+
+	(void)state;
+	for (trial = 0; trial < 4000; trial++) {
+		size_t	rows, cols, k;
+
+		seed = seed * 1103515245u + 12345u;
+		rows = 2 + (size_t)((seed >> 16) % 5);
+		seed = seed * 1103515245u + 12345u;
+		cols = 2 + (size_t)((seed >> 16) % 4);
+		for (k = 0; k < rows * cols; k++) {
+			seed = seed * 1103515245u + 12345u;
+			switch ((seed >> 16) % 3) {
+			case 0: cells[k] = 0; break;
+			case 1: cells[k] = 1 + (int64_t)((seed >> 8) % 9); break;
+			default: cells[k] = 10 + (int64_t)((seed >> 8) % 30); break;
+			}
+		}
+		check_table(cells, rows, cols, 10, grid, mark);
+	}
+}
+
+static void
 test_small_total_is_hidden(void **state)
 {
 	const int64_t	cells[] = { 1, 2, 0,
@@ -415,6 +535,9 @@ main(void)
 		cmocka_unit_test(test_label_names_the_threshold),
 		cmocka_unit_test(test_complement_is_smallest_nonzero_in_line),
 		cmocka_unit_test(test_small_hidden_sum_gets_another_complement),
+		cmocka_unit_test(test_line_bounds_complement_beside_small_cell_total_11),
+		cmocka_unit_test(test_line_bounds_two_small_cells_summing_to_18),
+		cmocka_unit_test(test_line_bounds_random_tables_keep_1_to_9),
 		cmocka_unit_test(test_small_total_is_hidden),
 		cmocka_unit_test(test_audit_catches_what_the_line_rule_misses),
 		cmocka_unit_test(test_fixed_point_reached),
