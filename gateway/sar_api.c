@@ -162,6 +162,22 @@ statement_cb(const struct sar_statement *s, void *arg)
 	    "records", (json_int_t)s->records)) == 0 ? 0 : -1;
 }
 
+/* Shared before the family was told: under a safeguarding override, its
+ * legal basis; on consent under a notification hold, "consent" (the basis
+ * it was shared on; the hold's reason, like an override's, stays the
+ * charity's). Never the reason. null when the family was told as usual. */
+static json_t *
+told_after_sharing(const struct sar_disclosure *d)
+{
+	char	t[32];
+
+	if (d->override_basis == NULL && !d->notification_hold)
+		return json_null();
+	return json_pack("{s:s, s:s}", "basis",
+	    d->override_basis != NULL ? d->override_basis : "consent",
+	    "hold_lifted_at", store_time_fmt(d->lifted_us, t));
+}
+
 static int
 disclosure_cb(const struct sar_disclosure *d, void *arg)
 {
@@ -197,9 +213,7 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	if (item == NULL || json_object_set_new(item, "delivery", delivery_json(d)) != 0 ||
 	    json_object_set_new(item, "notification",
 	    notification_json(d->notification_state, d->notified_us)) != 0 ||
-	    json_object_set_new(item, "told_after_sharing", d->override_basis == NULL ?
-	    json_null() : json_pack("{s:s, s:s}", "basis", d->override_basis,
-	    "hold_lifted_at", store_time_fmt(d->lifted_us, t))) != 0 ||
+	    json_object_set_new(item, "told_after_sharing", told_after_sharing(d)) != 0 ||
 	    json_object_set_new(item, "accessed", json_array()) != 0 ||
 	    json_object_set(x->by_disclosure, d->id, item) != 0) {
 		json_decref(item);
