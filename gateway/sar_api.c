@@ -18,7 +18,8 @@
  * accessed it since (accessed: the agency by name, or the charity role
  * that read it, never a member of staff's name, and never the reason they
  * gave, which is the charity's own record and may name others), and, when
- * it was shared under a safeguarding override since lifted, that the
+ * it was shared under a safeguarding override, or on consent under a
+ * notification hold (basis "consent"), since lifted, that the
  * family was told only afterwards, on which basis and when the hold was
  * lifted (told_after_sharing; the override's own reason stays the
  * charity's: it may name third parties).
@@ -33,7 +34,7 @@
  * left out of one of them.
  *
  * Left out, without trace: what is held under an active safeguarding
- * override, and a request whose do_not_notify hold is not lifted (the
+ * override or notification hold, and a request whose do_not_notify hold is not lifted (the
  * store queries never return them, so there is nothing here to count;
  * items are numbered 1..n after the fact and carry random ids, not
  * sequence numbers); and refused disclosure attempts (which shared
