@@ -349,6 +349,28 @@ override_problem(const struct decide_override *o, int64_t now_us, unsigned max_h
 	return NULL;
 }
 
+/* A notification hold's checks (decide.h): as an override's reason and
+ * review date. NULL when complete, else the sentence and *field. */
+static const char *
+hold_problem(const struct decide_hold *h, int64_t now_us, unsigned max_hold_days,
+    const char **field)
+{
+	enum review_date	rd;
+
+	if (!decide_has_text(h->reason)) {
+		*field = "/notification_hold/reason";
+		return "A notification hold needs a written reason: who would be put at risk "
+		    "by telling the family, and how.";
+	}
+	if ((rd = decide_review_date(h->review_by_us, now_us, max_hold_days)) != REVIEW_DATE_OK) {
+		*field = "/notification_hold/review_by";
+		return rd == REVIEW_DATE_NOT_FUTURE ?
+		    "A notification hold needs a review date in the future." :
+		    decide_review_date_message(rd);
+	}
+	return NULL;
+}
+
 static const char *
 override_article6(const char *basis, const struct decide_interest *in)
 {
@@ -431,6 +453,7 @@ decide(const struct principal *who, const struct decide_agency *agency,
 {
 	const struct decide_interest	*in;
 	const struct decide_override	*o = req->override;
+	const struct decide_hold	*h = req->hold;
 	const char			*code, *message;
 	size_t				 i;
 	int				 special = 0, live = 0;
@@ -478,6 +501,13 @@ decide(const struct principal *who, const struct decide_agency *agency,
 		if (who->role != ROLE_SAFEGUARDING_LEAD)
 			return refuse(out, "role_not_permitted",
 			    "Only a safeguarding lead may give a safeguarding override.");
+		if (h != NULL) {
+			refuse(out, "hold_with_override",
+			    "A safeguarding override already holds the family notification: "
+			    "give the override without a notification hold.");
+			out->field = "/notification_hold";
+			return 0;
+		}
 		if (!in->override_permitted)
 			return refuse(out, "override_not_permitted",
 			    "This purpose may not be shared without consent: a safeguarding "
@@ -489,6 +519,19 @@ decide(const struct principal *who, const struct decide_agency *agency,
 			return 0;
 		}
 	} else {
+		const char *problem, *field = NULL;
+
+		/* A hold keeps the family from being told; it is a safeguarding
+		 * decision, and it never replaces consent (checked next). */
+		if (h != NULL && who->role != ROLE_SAFEGUARDING_LEAD)
+			return refuse(out, "role_not_permitted",
+			    "Only a safeguarding lead may hold a family notification.");
+		if (h != NULL &&
+		    (problem = hold_problem(h, now_us, req->max_hold_days, &field)) != NULL) {
+			refuse(out, "override_incomplete", problem);
+			out->field = field;
+			return 0;
+		}
 		for (i = 0; i < nconsents && consents != NULL && !live; i++)
 			if ((live = decide_consent_live(&consents[i], req->agency_id,
 			    req->purpose, now_us)))
@@ -521,6 +564,9 @@ decide(const struct principal *who, const struct decide_agency *agency,
 	if (o != NULL) {
 		out->notify = NOTIFY_HELD;
 		out->review_by_us = o->review_by_us;
+	} else if (h != NULL) {
+		out->notify = NOTIFY_HELD;
+		out->review_by_us = h->review_by_us;
 	} else
 		out->notify = NOTIFY_QUEUED;
 	return 1;

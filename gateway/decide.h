@@ -36,10 +36,20 @@
  *			   consent was not sought; no reason; review date not
  *			   after now, or more than max_hold_days UTC days
  *			   after today (decide_review_date)
+ *     hold_with_override a notification hold given as well: the override
+ *			   already holds the notification (never reached
+ *			   through HTTP: disclosure_api.c answers 400 first)
  *   without one:
+ *     with a notification hold (consent-based sharing, the family not told
+ *     because telling would put someone at risk: policy s3.4, Appendix 1 s2):
+ *       role_not_permitted the principal is not a safeguarding lead
+ *       override_incomplete no reason; review date as an override's
+ *			   (field "/notification_hold/reason" or
+ *			   "/notification_hold/review_by")
  *     no_consent	   no consent for this agency and purpose that is
  *			   granted (granted <= now), not withdrawn and not
- *			   expired (now <= expires, when it expires)
+ *			   expired (now <= expires, when it expires). A hold
+ *			   never stands in for consent.
  *   nothing_to_disclose	none of the request's fields is in the purpose's
  *			field list
  *   special_category_condition_missing a special-category field would
@@ -105,6 +115,14 @@ struct decide_override {
 	int64_t		 review_by_us;	/* 0 when missing or unparseable */
 };
 
+/* A notification hold on a disclosure made on consent (strings may be
+ * NULL): the family is not told, for now, because telling them would put
+ * someone at risk (policy s3.4). It changes nothing else of the decision. */
+struct decide_hold {
+	const char	*reason;	/* free text: only its presence is looked at */
+	int64_t		 review_by_us;	/* 0 when missing or unparseable */
+};
+
 struct decide_request {
 	const char			*agency_id;
 	const char			*purpose;
@@ -114,6 +132,8 @@ struct decide_request {
 	/* The furthest review date an override may set: today (UTC) plus
 	 * this many days (gatewayd --max-hold-days). 0 allows none. */
 	unsigned			 max_hold_days;
+	/* NULL: none. With an override, refused (hold_with_override). */
+	const struct decide_hold	*hold;
 };
 
 enum notify { NOTIFY_NONE = 0, NOTIFY_QUEUED, NOTIFY_HELD };
@@ -137,7 +157,9 @@ struct decision {
 	const char	**withheld;
 	size_t		 nwithheld;
 	enum notify	 notify;
-	int64_t		 review_by_us;	/* NOTIFY_HELD: the hold's review date */
+	int64_t		 review_by_us;	/* NOTIFY_HELD: the hold's review date
+					   (the override's or the notification
+					   hold's) */
 	/* Allowed without an override: the id of the consent relied on, the
 	 * first live one in the order given (the store gives the one that
 	 * lasts longest first, then the newest); NULL otherwise. */

@@ -357,7 +357,8 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, char **b
 	    "article9", row->article9,
 	    "disclosed_fields", fields,
 	    "data", data,
-	    "notification", row->override_basis != NULL ? "held" : "queued",
+	    "notification", row->override_basis != NULL || row->hold_reason_ct != NULL ?
+		"held" : "queued",
 	    "created_at", store_time_fmt(row->created_us, at));
 	if (o == NULL || (out = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto out;

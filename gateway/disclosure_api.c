@@ -6,6 +6,14 @@
  *   POST /v1/overrides/{disclosure_id}/lift	safeguarding lead, {reason}
  *   POST /v1/overrides/{disclosure_id}/review	safeguarding lead, {reason, review_by}
  *
+ * A family notification is held under a safeguarding override (sharing
+ * without consent) or, for a disclosure made on consent, under a
+ * notification hold (notification_hold{reason, review_by}, a safeguarding
+ * lead's: telling the family would put someone at risk, policy s3.4). Both
+ * are held, reviewed, lifted and shown the same way; a hold also gets a
+ * "notification.held" ledger entry, since nothing else in its disclosure's
+ * entry says the family was not told.
+ *
  * A disclosure is one writer job: it reads the family's consents on the
  * write connection (so a withdrawal committed a moment earlier is seen),
  * decides (decide.c, pure), seals what is personal under the family key,
@@ -48,8 +56,8 @@
 
 /* What a decision stores sealed or serialised (see seal_all()). */
 struct sealed {
-	unsigned char	*data_ct, *reason_ct, *oreason_ct, *fid_ct;
-	size_t		 data_len, reason_len, oreason_len, fid_len;
+	unsigned char	*data_ct, *reason_ct, *oreason_ct, *hreason_ct, *fid_ct;
+	size_t		 data_len, reason_len, oreason_len, hreason_len, fid_len;
 	char		*requested, *disclosed, *withheld;
 };
 
@@ -67,7 +75,10 @@ struct disclose_job {
 	size_t			 nfields;
 	struct decide_override	 ov;
 	int			 has_override;
-	int64_t			 hold_until_us;	/* end of the override's review date */
+	struct decide_hold	 hold;		/* notification_hold */
+	int			 has_hold;
+	int64_t			 hold_until_us;	/* end of the override's or the
+						   hold's review date */
 	/* filled by the job */
 	char			 id[40];
 	int64_t			 now_us;
@@ -143,6 +154,7 @@ sealed_free(struct sealed *m)
 	free(m->data_ct);
 	free(m->reason_ct);
 	free(m->oreason_ct);
+	free(m->hreason_ct);
 	free(m->fid_ct);
 	free(m->requested);
 	free(m->disclosed);
@@ -179,6 +191,7 @@ seal_all(const struct disclose_job *j, const struct decision *d, int allowed,
 {
 	char			*data = NULL;
 	const char		*oreason = j->has_override ? j->ov.reason : NULL;
+	const char		*hreason = j->has_hold ? j->hold.reason : NULL;
 	const char		*fid = allowed ? j->family_id : NULL;
 	int			 rc;
 
@@ -189,6 +202,7 @@ seal_all(const struct disclose_job *j, const struct decision *d, int allowed,
 		struct vault_plain v[] = {
 			{ j->reason, strlen(j->reason), &m->reason_ct, &m->reason_len },
 			{ oreason, oreason ? strlen(oreason) : 0, &m->oreason_ct, &m->oreason_len },
+			{ hreason, hreason ? strlen(hreason) : 0, &m->hreason_ct, &m->hreason_len },
 			{ data, data ? strlen(data) : 0, &m->data_ct, &m->data_len },
 			{ fid, fid ? strlen(fid) : 0, &m->fid_ct, &m->fid_len },
 		};
@@ -299,6 +313,11 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 		row.override_reason_ctlen = m.oreason_len;
 		row.review_by_us = j->hold_until_us;
 	}
+	if (j->has_hold) {
+		row.hold_reason_ct = m.hreason_ct;
+		row.hold_reason_ctlen = m.hreason_len;
+		row.review_by_us = j->hold_until_us;
+	}
 	if (store_disclosure_digest(&row, row.record_digest) == -1)
 		goto out;
 
@@ -326,13 +345,30 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 		    notify_name(j->d.notify), j->now_us,
 		    j->d.notify == NOTIFY_HELD ? j->hold_until_us : 0) == -1)
 			goto out;
+		/* A notification hold: the disclosure's own entry says only
+		 * "allowed" (an override's row is known by its basis), so the
+		 * ledger says here that the family was not told. No personal
+		 * data: the reason is sealed in the row this digest covers. */
+		if (j->has_hold && j->d.notify == NOTIFY_HELD) {
+			memset(&le, 0, sizeof(le));
+			le.actor = row.actor;
+			le.actor_role = row.actor_role;
+			le.action = "notification.held";
+			le.family_pseudonym = j->pseudonym;
+			le.object_id = j->id;
+			le.reason = "notification_hold";
+			le.record_digest = row.record_digest;
+			if (ledger_append(j->gw->ledger, c, &le, NULL, NULL) == -1)
+				goto out;
+		}
 		/* The delivery (push outbox or pull inbox), durable with the
 		 * disclosure: delivered at least once, whatever happens next.
 		 * The family is told before the agency receives it wherever
 		 * that is possible (the policy): with a notifier running, a
 		 * delivery whose notification is queued waits for it (sent,
-		 * or given up on); one held under a safeguarding override
-		 * does not wait, nor does any when no notifier runs. */
+		 * or given up on); one held under a safeguarding override or
+		 * a notification hold does not wait, nor does any when no
+		 * notifier runs. */
 		if (delivery_enqueue(c, j->id, j->agency, j->pseudonym, j->now_us,
 		    j->d.notify == NOTIFY_QUEUED && notifier_running(j->gw->notifier)) == -1)
 			goto out;
@@ -377,6 +413,7 @@ take_decision(struct disclose_job *j, struct store_conn *c, int64_t now_us,
 	req.fields = j->fields;
 	req.nfields = j->nfields;
 	req.override = j->has_override ? &j->ov : NULL;
+	req.hold = j->has_hold ? &j->hold : NULL;
 	req.max_hold_days = j->gw->cfg.max_hold_days;
 	(void)decide(j->who, j->agency != NULL ? &view : NULL, consents, (size_t)n, &req,
 	    field_special, field_special_len, now_us, disclosed, withheld, d);
@@ -460,6 +497,23 @@ read_override(json_t *o, struct decide_override *ov, int64_t *hold_until)
 		ov->review_by_us = 0;
 	else
 		*hold_until = ov->review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
+}
+
+/* Reads the notification_hold object as read_override() reads an
+ * override's reason and review date. */
+static void
+read_hold(json_t *o, struct decide_hold *h, int64_t *hold_until)
+{
+	const char	*rb;
+
+	memset(h, 0, sizeof(*h));
+	*hold_until = 0;
+	h->reason = json_string_value(json_object_get(o, "reason"));
+	rb = json_string_value(json_object_get(o, "review_by"));
+	if (rb == NULL || store_time_parse(rb, &h->review_by_us) == -1)
+		h->review_by_us = 0;
+	else
+		*hold_until = h->review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
 }
 
 /* The 201 reply to an allowed disclosure (malloc'd, *len its length), or
@@ -551,9 +605,10 @@ disclosure_created(void *arg, int rc, struct response *rs)
 			json_object_set_new(details, "agency_known", json_false());
 		if (details != NULL && j->d.field != NULL)
 			json_object_set_new(details, "field", json_string(j->d.field));
-		if (details != NULL && j->has_override &&
+		if (details != NULL && (j->has_override || j->has_hold) &&
 		    strcmp(j->d.rule, "override_incomplete") == 0 &&
-		    decide_review_date(j->ov.review_by_us, j->now_us,
+		    decide_review_date(j->has_override ? j->ov.review_by_us :
+		    j->hold.review_by_us, j->now_us,
 		    j->gw->cfg.max_hold_days) == REVIEW_DATE_TOO_FAR) {
 			json_object_set_new(details, "max_hold_days",
 			    json_integer(j->gw->cfg.max_hold_days));
@@ -607,9 +662,24 @@ disclosure_create(struct request *r, struct response *rs)
 	}
 	json_object_foreach(j->data, k, v)
 		j->fields[j->nfields++] = k;
-	if ((o = json_object_get(r->body, "override")) != NULL) {
+	if ((o = json_object_get(r->body, "override")) != NULL &&
+	    json_object_get(r->body, "notification_hold") != NULL) {
+		/* Not a decision to record: the request asks for two things
+		 * of which one already does the other. */
+		resp_error(rs, 400, "schema_invalid",
+		    "notification_hold cannot be given with an override: a safeguarding override "
+		    "already holds the family notification. Give the override alone.",
+		    json_pack("[{s:s, s:s, s:s}]", "path", "/notification_hold", "keyword", "not",
+		    "message", "must not be given together with override"));
+		disclose_job_free(j);
+		return;
+	}
+	if (o != NULL) {
 		j->has_override = 1;
 		read_override(o, &j->ov, &j->hold_until_us);
+	} else if ((o = json_object_get(r->body, "notification_hold")) != NULL) {
+		j->has_hold = 1;
+		read_hold(o, &j->hold, &j->hold_until_us);
 	}
 	j->agency = profiles_find(r->gw->profiles, j->agency_id);
 	vault_pseudonym(r->gw->vault, j->family_id, j->pseudonym);
@@ -785,11 +855,14 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 		return NULL;
 	if (d->consent_id != NULL)
 		json_object_set_new(o, "consent_id", json_string(d->consent_id));
-	if (d->override_basis != NULL) {
+	if (d->override_basis != NULL || d->hold_reason_ct != NULL) {
 		struct events_arg ea = { gw, c, json_array() };
 
-		x = open_sealed(gw, c, d->family_pseudonym, d->override_reason_ct,
-		    d->override_reason_ctlen, 0, &e2);
+		x = d->override_basis != NULL ?
+		    open_sealed(gw, c, d->family_pseudonym, d->override_reason_ct,
+		    d->override_reason_ctlen, 0, &e2) :
+		    open_sealed(gw, c, d->family_pseudonym, d->hold_reason_ct,
+		    d->hold_reason_ctlen, 0, &e2);
 		/* The lifts and reviews since, each with its reason. */
 		if (ea.list == NULL ||
 		    store_override_events(c, d->id, event_json, &ea) == -1) {
@@ -798,12 +871,18 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 			json_decref(o);
 			return NULL;
 		}
-		json_object_set_new(o, "override", json_pack("{s:s, s:s*, s:o, s:s, s:o}",
-		    "basis", d->override_basis,
-		    "consent_not_sought", d->override_consent_not_sought,
-		    "reason", x != NULL ? x : json_null(),
-		    "review_by", store_time_fmt(d->review_by_us, at),
-		    "events", ea.list));
+		if (d->override_basis != NULL)
+			json_object_set_new(o, "override", json_pack("{s:s, s:s*, s:o, s:s, s:o}",
+			    "basis", d->override_basis,
+			    "consent_not_sought", d->override_consent_not_sought,
+			    "reason", x != NULL ? x : json_null(),
+			    "review_by", store_time_fmt(d->review_by_us, at),
+			    "events", ea.list));
+		else	/* on consent, the family not told: staff only */
+			json_object_set_new(o, "notification_hold", json_pack("{s:o, s:s, s:o}",
+			    "reason", x != NULL ? x : json_null(),
+			    "review_by", store_time_fmt(d->review_by_us, at),
+			    "events", ea.list));
 	}
 	rc = store_notification_get(c, d->id, &n);
 	if (rc == 0) {

@@ -18,7 +18,8 @@
  * accessed it since (accessed: the agency by name, or the charity role
  * that read it, never a member of staff's name, and never the reason they
  * gave, which is the charity's own record and may name others), and, when
- * it was shared under a safeguarding override since lifted, that the
+ * it was shared under a safeguarding override, or on consent under a
+ * notification hold (basis "consent"), since lifted, that the
  * family was told only afterwards, on which basis and when the hold was
  * lifted (told_after_sharing; the override's own reason stays the
  * charity's: it may name third parties).
@@ -33,7 +34,7 @@
  * left out of one of them.
  *
  * Left out, without trace: what is held under an active safeguarding
- * override, and a request whose do_not_notify hold is not lifted (the
+ * override or notification hold, and a request whose do_not_notify hold is not lifted (the
  * store queries never return them, so there is nothing here to count;
  * items are numbered 1..n after the fact and carry random ids, not
  * sequence numbers); and refused disclosure attempts (which shared
@@ -162,6 +163,22 @@ statement_cb(const struct sar_statement *s, void *arg)
 	    "records", (json_int_t)s->records)) == 0 ? 0 : -1;
 }
 
+/* Shared before the family was told: under a safeguarding override, its
+ * legal basis; on consent under a notification hold, "consent" (the basis
+ * it was shared on; the hold's reason, like an override's, stays the
+ * charity's). Never the reason. null when the family was told as usual. */
+static json_t *
+told_after_sharing(const struct sar_disclosure *d)
+{
+	char	t[32];
+
+	if (d->override_basis == NULL && !d->notification_hold)
+		return json_null();
+	return json_pack("{s:s, s:s}", "basis",
+	    d->override_basis != NULL ? d->override_basis : "consent",
+	    "hold_lifted_at", store_time_fmt(d->lifted_us, t));
+}
+
 static int
 disclosure_cb(const struct sar_disclosure *d, void *arg)
 {
@@ -197,9 +214,7 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	if (item == NULL || json_object_set_new(item, "delivery", delivery_json(d)) != 0 ||
 	    json_object_set_new(item, "notification",
 	    notification_json(d->notification_state, d->notified_us)) != 0 ||
-	    json_object_set_new(item, "told_after_sharing", d->override_basis == NULL ?
-	    json_null() : json_pack("{s:s, s:s}", "basis", d->override_basis,
-	    "hold_lifted_at", store_time_fmt(d->lifted_us, t))) != 0 ||
+	    json_object_set_new(item, "told_after_sharing", told_after_sharing(d)) != 0 ||
 	    json_object_set_new(item, "accessed", json_array()) != 0 ||
 	    json_object_set(x->by_disclosure, d->id, item) != 0) {
 		json_decref(item);

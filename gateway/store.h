@@ -661,7 +661,10 @@ struct sar_disclosure {
 	int64_t			 notified_us;		/* sent: when, else 0 */
 	const char		*override_basis;	/* shared under an override (since
 							   lifted), or NULL */
-	int64_t			 lifted_us;		/* when that override was lifted */
+	int64_t			 lifted_us;		/* when that override or hold was
+							   lifted */
+	int			 notification_hold;	/* 1: made on consent, the family's
+							   notice held (since lifted) */
 };
 /* Every such disclosure, oldest first. Held ones (an override not yet
  * lifted) are left out by the query itself, so nothing downstream can count
@@ -778,14 +781,19 @@ struct disclosure_row {
 	const char		*consent_id;	/* the consent relied on, or NULL
 						   (refused, override; rows before
 						   migration 053) */
+	/* A notification hold's reason, sealed (migration 066): the family
+	 * not told of a consent-based disclosure; NULL: none. Its review
+	 * date is review_by_us. */
+	const unsigned char	*hold_reason_ct;
+	size_t			 hold_reason_ctlen;
 	unsigned char		 record_digest[32];
 	int64_t			 ledger_seq;
 	unsigned char		 leaf_hash[32];
 };
 /* SHA-256 over every column but the digest and the ledger's (a
  * length-prefixed encoding, so a verifier can recompute it from the row);
- * consent_id is appended only when set, so rows from before it existed
- * keep their digests. 0 or -1. */
+ * consent_id and hold_reason_ct are appended only when set, so rows from
+ * before they existed keep their digests. 0 or -1. */
 int	store_disclosure_digest(const struct disclosure_row *, unsigned char out[32]);
 int	store_disclosure_insert(struct store_conn *, const struct disclosure_row *);
 /* 0 and *out (caller frees with store_disclosure_free), 1 not found, -1. */

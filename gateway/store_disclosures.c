@@ -47,6 +47,8 @@ store_disclosure_digest(const struct disclosure_row *r, unsigned char out[32])
 	store_digest_int(d, r->review_by_us);
 	if (r->consent_id != NULL)
 		store_digest_str(d, r->consent_id);
+	if (r->hold_reason_ct != NULL)
+		store_digest_blob(d, r->hold_reason_ct, r->hold_reason_ctlen);
 	return store_digest_end(d, out);
 }
 
@@ -72,9 +74,9 @@ static const char SQL_DISCLOSURE_INSERT[] =
     " family_pseudonym, decision, rule, article6, article9, requested_fields,"
     " disclosed_fields, withheld_fields, data_ct, reason_ct, override_basis,"
     " override_consent_not_sought, override_reason_ct, review_by_us, record_digest,"
-    " ledger_seq, leaf_hash, consent_id)"
+    " ledger_seq, leaf_hash, consent_id, hold_reason_ct)"
     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
-    "?24)";
+    "?24,?25)";
 
 int
 store_disclosure_insert(struct store_conn *c, const struct disclosure_row *r)
@@ -99,7 +101,8 @@ store_disclosure_insert(struct store_conn *c, const struct disclosure_row *r)
 	    sqlite3_bind_blob(st, 21, r->record_digest, 32, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(st, 22, r->ledger_seq) ||
 	    sqlite3_bind_blob(st, 23, r->leaf_hash, 32, SQLITE_STATIC) ||
-	    store_bind_opt_text(st, 24, r->consent_id))
+	    store_bind_opt_text(st, 24, r->consent_id) ||
+	    store_bind_opt_blob(st, 25, r->hold_reason_ct, r->hold_reason_ctlen))
 		return store_bind_failed(c, st);
 	return store_step_done(c, st, "insert disclosure");
 }
@@ -108,14 +111,14 @@ static const char SQL_DISCLOSURE_GET[] =
     "SELECT id, created_us, actor, actor_role, agency_id, purpose, family_pseudonym,"
     " decision, rule, article6, article9, requested_fields, disclosed_fields,"
     " withheld_fields, data_ct, reason_ct, override_basis, override_consent_not_sought,"
-    " override_reason_ct, review_by_us, record_digest, ledger_seq, leaf_hash, consent_id"
-    " FROM disclosures WHERE id = ?1";
+    " override_reason_ct, review_by_us, record_digest, ledger_seq, leaf_hash, consent_id,"
+    " hold_reason_ct FROM disclosures WHERE id = ?1";
 
 /* Column indexes of SQL_DISCLOSURE_GET that are copied into the arena. */
 enum { DC_ID, DC_CREATED, DC_ACTOR, DC_ROLE, DC_AGENCY, DC_PURPOSE, DC_PSEUDONYM,
 	DC_DECISION, DC_RULE, DC_ART6, DC_ART9, DC_REQUESTED, DC_DISCLOSED,
 	DC_WITHHELD, DC_DATA, DC_REASON, DC_OBASIS, DC_ONOTSOUGHT, DC_OREASON,
-	DC_REVIEW, DC_DIGEST, DC_SEQ, DC_LEAF, DC_CONSENT, DC__COUNT };
+	DC_REVIEW, DC_DIGEST, DC_SEQ, DC_LEAF, DC_CONSENT, DC_HREASON, DC__COUNT };
 
 /* Copies column i into the arena at *p; NULL for SQL NULL. */
 static const void *
@@ -206,6 +209,7 @@ store_disclosure_get(struct store_conn *c, const char *id, struct disclosure_row
 	if (n == 32)
 		memcpy(r->leaf_hash, sqlite3_column_blob(st, DC_LEAF), 32);
 	r->consent_id = arena_col(st, DC_CONSENT, &p, NULL);
+	r->hold_reason_ct = arena_col(st, DC_HREASON, &p, &r->hold_reason_ctlen);
 	sqlite3_reset(st);
 	*out = r;
 	return 0;

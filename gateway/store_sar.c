@@ -15,7 +15,8 @@
 /*
  * What the family may see, said once for every query that lists or counts
  * anything of it: a disclosure made under a safeguarding override is there
- * only once a safeguarding lead has lifted its hold; a request made with
+ * only once a safeguarding lead has lifted its hold, and so is one made on
+ * consent under a notification hold (hold_reason_ct); a request made with
  * do_not_notify only once its hold is lifted (never, when it was never
  * approved). The lift, not the notification's state: erasure or expiry
  * ends a hold nobody lifted (the notification becomes 'failed', there being
@@ -23,7 +24,8 @@
  * kept from it. A held notification is never shown either way.
  */
 #define VISIBLE_DISCLOSURE	"d.decision = 'allowed' AND (n.state IS NULL OR n.state <> 'held') " \
-				"AND (d.override_basis IS NULL OR coalesce(n.lifted_us, 0) > 0)"
+				"AND ((d.override_basis IS NULL AND d.hold_reason_ct IS NULL) " \
+				"OR coalesce(n.lifted_us, 0) > 0)"
 #define VISIBLE_REQUEST		"(r.do_not_notify = 0 OR (n.state IS NOT NULL AND n.state <> 'held' " \
 				"AND coalesce(n.lifted_us, 0) > 0))"
 
@@ -83,6 +85,7 @@ disclosure_row(sqlite3_stmt *st, void *arg)
 	d.notified_us = sqlite3_column_int64(st, 13);
 	d.override_basis = store_col_text(st, 14);
 	d.lifted_us = sqlite3_column_int64(st, 15);
+	d.notification_hold = sqlite3_column_int(st, 16);
 	return w->fn(&d, w->arg);
 }
 
@@ -101,7 +104,7 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 				    "d.article6, d.article9, d.disclosed_fields, d.data_ct, "
 				    "d.consent_id, dl.state, dl.dead_reason, dl.delivered_us, "
 				    "n.state, coalesce(n.sent_us, 0), d.override_basis, "
-				    "coalesce(n.lifted_us, 0) "
+				    "coalesce(n.lifted_us, 0), d.hold_reason_ct IS NOT NULL "
 				    "FROM disclosures d LEFT JOIN notifications n "
 				    "ON n.disclosure_id = d.id "
 				    "LEFT JOIN deliveries dl ON dl.disclosure_id = d.id "

@@ -58,6 +58,7 @@ OREASON="Override-Marker-W2 risk of harm if told"
 ACCESS="Access-Marker-P5 case review"
 LREASON="Lift-Marker-J4 investigation closed"
 RREASON="Review-Marker-V8 strategy meeting pending"
+HREASON="Hold-Marker-T6 telling would alert the abuser at home"
 lift_body() { jq -cn --arg r "${1:-$LREASON}" '{reason:$r}'; }
 review_body() { jq -cn --arg r "$RREASON" --arg d "$1" '{reason:$r, review_by:$d}'; }
 
@@ -72,6 +73,7 @@ disclose() {
 	body=$(jq -cn --arg f "$2" --arg a "$3" --arg p "$4" --arg r "$REASON" --argjson d "$5" \
 	    '{family_id:$f, agency_id:$a, purpose:$p, reason:$r, data:$d}') || return 1
 	if [ $# -ge 6 ]; then body=$(printf '%s' "$body" | jq -c --argjson o "$6" '. + {override:$o}'); fi
+	if [ -n "${HOLD:-}" ]; then body=$(printf '%s' "$body" | jq -c --argjson h "$HOLD" '. + {notification_hold:$h}'); fi
 	req "$1" POST /v1/disclosures "$body"
 }
 
@@ -85,6 +87,11 @@ tomorrow() { date -u -d '+1 day' +%F; }
 sch1_override() {
 	jq -cn --arg r "$OREASON" --arg d "${1:-$(tomorrow)}" \
 	    '{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection", reason:$r, review_by:$d}'
+}
+
+# notification_hold{reason, review_by}: HOLD=$(hold_json) disclose ...
+hold_json() {
+	jq -cn --arg r "${2-$HREASON}" --arg d "${1:-$(tomorrow)}" '{reason:$r, review_by:$d}'
 }
 
 received_ids() { [ -f "$TMP/hook/received" ] && awk '{print $1}' "$TMP/hook/received"; }
@@ -659,6 +666,126 @@ test_erasure_refused_while_a_notification_is_held() {
 	! received_ids | grep -qx "$id"
 }
 
+# ---- notification hold: shared on consent, the family not told ----
+#
+# Policy s3.4: "Families are informed of when such sharing takes place
+# unless to do so would put anyone at risk (see point 2)". A disclosure on
+# the victim's consent to a domestic-abuse risk conference must not send a
+# notice to the household the abuser lives in. Before, only an override
+# (sharing without consent, and only where the profile permits it) could
+# hold the notice: every consent-based disclosure queued it, and the agency
+# even waited for it.
+
+in_inbox() { # AGENCY ID: the agency's inbox lists ID
+	req "agency:$1" GET /v1/inbox
+	[ "$STATUS" = 200 ] && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$2\")")" != null ]
+}
+sar_lists() { # FAMILY ID
+	req staff GET "/v1/families/$1/subject-access" "" -H "X-Access-Reason: $ACCESS"
+	[ "$STATUS" = 200 ] || { echo "# subject access: $STATUS"; return 2; }
+	[ "$(jget "[.disclosures[].reference] | index(\"$2\")")" != null ]
+}
+
+test_family_not_told_when_telling_would_put_anyone_at_risk() {
+	local id other seq
+	consent FAM-340 oakfield-primary education_support || return 1
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-340 oakfield-primary education_support \
+	    "$(jq -cn --arg c "$CHILD" '{child_name:$c}')"
+	expect 201 || return 1
+	id=$(jget .disclosure_id); HOLD_ID=$id
+	[ "$(jget .notification)" = held ] && [ "$(jget .review_by)" = "$(tomorrow)" ] &&
+	[ "$(jget .consent_id)" = "$CONSENT_ID" ] &&
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = held ] || return 1
+	# The agency has it at once (not kept waiting for a notice that is
+	# not going), and is told the family was not.
+	in_inbox oakfield-primary "$id" || { echo "# not in the inbox"; return 1; }
+	[ "$(jget ".disclosures[] | select(.disclosure_id == \"$id\") | .notification")" = held ] &&
+	[ "$(jget ".disclosures[] | select(.disclosure_id == \"$id\") | .data.child_name")" = "$CHILD" ] || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$id"
+	expect 200 && [ "$(jget '.notification_hold // "absent"')" = absent ] &&
+	! printf '%s' "$RESP" | grep -q -F "$HREASON" || return 1
+	# The family's export leaves it out while held.
+	sar_lists FAM-340 "$id"; [ $? = 1 ] || { echo "# in the export while held"; return 1; }
+	# The ledger says the notice is held, without personal data.
+	seq=$(db "SELECT seq FROM ledger_entries WHERE object_id='$id' AND action='notification.held'")
+	[ -n "$seq" ] && ledger_entry "$seq" && [ "$(jget .reason)" = notification_hold ] &&
+	[ "$(jget .record_digest)" = "$(db "SELECT lower(hex(record_digest)) FROM disclosures WHERE id='$id'")" ] || return 1
+	# Something queued afterwards is sent; the held notice is not.
+	consent FAM-341 oakfield-primary education_support || return 1
+	HOLD= disclose staff FAM-341 oakfield-primary education_support '{"child_name":"x-341"}'
+	expect 201 && other=$(jget .disclosure_id) || return 1
+	wait_received "$other" || return 1
+	! received_ids | grep -qx "$id" || { echo "# the held notice was sent"; return 1; }
+	# Lifted by a safeguarding lead: the notice goes, and the export lists it.
+	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
+	expect 200 && [ "$(jget .notification)" = queued ] || return 1
+	wait_received "$id" || return 1
+	sar_lists FAM-340 "$id" &&
+	[ "$(jget ".disclosures[] | select(.reference == \"$id\") | .told_after_sharing.basis")" = consent ]
+}
+
+test_notification_hold_by_staff_refused() {
+	consent FAM-342 oakfield-primary education_support || return 1
+	HOLD=$(hold_json) disclose staff FAM-342 oakfield-primary education_support '{"child_name":"x-342"}'
+	expect 403 role_not_permitted &&
+	[ "$(refused_row "$(jget .error.details.disclosure_id)")" = "refused role_not_permitted" ] &&
+	[ "$(db "SELECT count(*) FROM notifications WHERE disclosure_id = '$(jget .error.details.disclosure_id)'")" = 0 ]
+}
+
+test_notification_hold_never_replaces_consent() {
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-343 oakfield-primary education_support '{"child_name":"x-343"}'
+	expect 403 no_consent
+}
+
+test_notification_hold_incomplete() {
+	consent FAM-344 oakfield-primary education_support || return 1
+	HOLD=$(hold_json "" " ") disclose safeguarding_lead FAM-344 oakfield-primary education_support '{"child_name":"x-344"}'
+	expect 403 override_incomplete && [ "$(jget .error.details.field)" = /notification_hold/reason ] || return 1
+	HOLD='{"review_by":"2030-01-01"}' disclose safeguarding_lead FAM-344 oakfield-primary education_support '{"child_name":"x-344"}'
+	expect 403 override_incomplete && [ "$(jget .error.details.field)" = /notification_hold/reason ] || return 1
+	HOLD=$(hold_json "$(date -u +%F)") disclose safeguarding_lead FAM-344 oakfield-primary education_support '{"child_name":"x-344"}'
+	expect 403 override_incomplete && [ "$(jget .error.details.field)" = /notification_hold/review_by ] || return 1
+	HOLD=$(hold_json "$(in_days 91)") disclose safeguarding_lead FAM-344 oakfield-primary education_support '{"child_name":"x-344"}'
+	expect 403 override_incomplete && [ "$(jget .error.details.field)" = /notification_hold/review_by ] &&
+	[ "$(jget .error.details.latest_review_by)" = "$(in_days 90)" ] &&
+	[ "$(refused_row "$(jget .error.details.disclosure_id)")" = "refused override_incomplete" ] || return 1
+	HOLD='{"reason":"x","review_by":"2030-01-01","basis":"vital_interests"}' disclose safeguarding_lead FAM-344 oakfield-primary education_support '{"child_name":"x-344"}'
+	expect 400 schema_invalid
+}
+
+test_notification_hold_with_override_is_400() {
+	local n
+	n=$(db "SELECT count(*) FROM disclosures")
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-345 childrens-social-care safeguarding_referral '{"child_name":"x-345"}' "$(sch1_override)"
+	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /notification_hold ] &&
+	jget .error.message | grep -q "override already holds" &&
+	[ "$(db "SELECT count(*) FROM disclosures")" = "$n" ]
+}
+
+# Shown to staff as an override's is, reviewed as one, erasure refused
+# while it is held, and flagged once past its review date.
+test_notification_hold_reviewed_shown_and_blocks_erasure() {
+	local id
+	consent FAM-346 oakfield-primary education_support || return 1
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-346 oakfield-primary education_support '{"child_name":"x-346"}'
+	expect 201 && id=$(jget .disclosure_id) || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/review" "$(review_body "$(in_days 7)")"
+	expect 200 && [ "$(jget .review_by)" = "$(in_days 7)" ] || return 1
+	req staff GET "/v1/disclosures/$id" '' -H "X-Access-Reason: $ACCESS"
+	expect 200 && [ "$(jget .notification_hold.reason)" = "$HREASON" ] &&
+	[ "$(jget '.override // "absent"')" = absent ] &&
+	[ "$(jget '.notification_hold.events[0].kind')" = reviewed ] &&
+	[ "$(jget .notification.state)" = held ] && [ "$(jget .notification.overdue)" = false ] || return 1
+	req staff POST /v1/families/FAM-346/erasure '{"ground":"objection","reason":"Family objected"}'
+	expect 409 safeguarding_in_progress || return 1
+	gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = (strftime('%s','now') - 60) * 1000000 WHERE disclosure_id = '$id'" || return 1
+	gw_start --notify-url "$HOOK_URL" || return 1
+	req staff GET "/v1/disclosures/$id" '' -H "X-Access-Reason: $ACCESS"
+	expect 200 && [ "$(jget .notification.overdue)" = true ] &&
+	! received_ids | grep -qx "$id"
+}
+
 # A family that withdraws its consent before the agency has the data is
 # told the delivery was stopped, not only that its data was shared. While
 # its notification cannot be sent (the webhook refuses), the agency has
@@ -790,14 +917,14 @@ test_read_lift_and_notification_in_ledger() {
 test_no_personal_value_in_ledger() {
 	req auditor GET "/v1/ledger/entries?from=1&to=1000"
 	expect 200 && [ "$(jget '.entries | length')" -ge 20 ] &&
-	! printf '%s' "$RESP" | grep -q -F -e "$CHILD" -e "$REASON" -e "$OREASON" -e "$ACCESS" -e "$LREASON" -e "$RREASON" -e FAM-3
+	! printf '%s' "$RESP" | grep -q -F -e "$CHILD" -e "$REASON" -e "$OREASON" -e "$ACCESS" -e "$LREASON" -e "$RREASON" -e "$HREASON" -e FAM-3
 }
 
 # ---- at rest and in the logs ----
 
 test_no_personal_value_in_database_file() {
 	local f hits=0 v
-	for v in "$CHILD" "$PARENTS" "$PHONE" "$HEALTH" "$REASON" "$OREASON" "$ACCESS" "$LREASON" "$RREASON" FAM-300 FAM-322 FAM-301; do
+	for v in "$CHILD" "$PARENTS" "$PHONE" "$HEALTH" "$REASON" "$OREASON" "$ACCESS" "$LREASON" "$RREASON" "$HREASON" FAM-300 FAM-322 FAM-301; do
 		for f in "$GW_DB" "$GW_DB-wal"; do
 			[ -f "$f" ] || continue
 			if grep -a -q -F -- "$v" "$f"; then echo "# found '$v' in $(basename "$f")"; hits=1; fi
@@ -809,7 +936,7 @@ test_no_personal_value_in_database_file() {
 }
 
 test_no_personal_value_in_log() {
-	! grep -q -F -e "$CHILD" -e "$PARENTS" -e "$HEALTH" -e "$REASON" -e "$OREASON" -e "$ACCESS" -e "$LREASON" -e "$RREASON" -e FAM-3 "$TMP/gatewayd.log"
+	! grep -q -F -e "$CHILD" -e "$PARENTS" -e "$HEALTH" -e "$REASON" -e "$OREASON" -e "$ACCESS" -e "$LREASON" -e "$RREASON" -e "$HREASON" -e FAM-3 "$TMP/gatewayd.log"
 }
 
 test_max_hold_days_is_configurable() {
@@ -880,6 +1007,12 @@ run test_notification_unseal_failure_is_retried_not_failed
 run test_erased_family_is_never_notified
 run test_notification_after_withdrawal_says_delivery_stopped
 run test_erasure_refused_while_a_notification_is_held
+run test_family_not_told_when_telling_would_put_anyone_at_risk
+run test_notification_hold_by_staff_refused
+run test_notification_hold_never_replaces_consent
+run test_notification_hold_incomplete
+run test_notification_hold_with_override_is_400
+run test_notification_hold_reviewed_shown_and_blocks_erasure
 run test_read_requires_access_reason
 run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable

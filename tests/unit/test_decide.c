@@ -31,6 +31,7 @@ struct world {
 	size_t			 nconsents;
 	const char		*fields[8];
 	struct decide_override	 override;
+	struct decide_hold	 hold;
 	struct decide_request	 req;
 	const char		*disclosed[8];
 	const char		*withheld[8];
@@ -71,6 +72,17 @@ world_init(struct world *w)
 		.consent_not_sought = "would_prejudice_protection",
 		.reason = "Disclosure to protect a child from harm.",
 		.review_by_us = NOW + 14 * DAY };
+	w->hold = (struct decide_hold){
+		.reason = "Telling the family would alert the abuser in the household.",
+		.review_by_us = NOW + 14 * DAY };
+}
+
+/* A consent-based disclosure whose family notification is held. */
+static void
+use_hold(struct world *w, enum role role)
+{
+	w->who.role = role;
+	w->req.hold = &w->hold;
 }
 
 static void
@@ -570,6 +582,131 @@ test_one_live_consent_among_dead_ones_suffices(void **state)
 	w.nconsents = 2;
 	assert_int_equal(run(&w), 0);
 	assert_refused(&w, "no_consent");
+}
+
+/* ---- notification hold: consent-based, the family not told (policy s3.4) ---- */
+
+static void
+test_hold_by_staff_refused(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_hold(&w, ROLE_STAFF);
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "role_not_permitted");
+}
+
+static void
+test_hold_by_safeguarding_lead_allowed_on_consent_and_held(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.rule, "allowed");
+	assert_int_equal(w.d.notify, NOTIFY_HELD);
+	assert_int_equal(w.d.review_by_us, NOW + 14 * DAY);
+	/* Still the consent's sharing: its basis, the consent named. */
+	assert_string_equal(w.d.article6, "consent");
+	assert_null(w.d.consent_id);		/* world's consent has no id */
+	w.consents[0].id = "con_1";
+	assert_int_equal(run(&w), 1);
+	assert_string_equal(w.d.consent_id, "con_1");
+}
+
+static void
+test_hold_on_purpose_without_override_permitted(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	w.interests[0].override_permitted = 0;	/* consent only, like marac */
+	use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.notify, NOTIFY_HELD);
+}
+
+static void
+test_hold_never_replaces_consent(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+	w.nconsents = 0;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+	world_init(&w);
+	use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+	w.consents[0].withdrawn_us = NOW - SEC;
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "no_consent");
+}
+
+static void
+test_hold_without_reason_is_incomplete(void **state)
+{
+	static const char *const blank[] = { NULL, "", " \t\n ", "\xe2\x80\x8b" };
+	struct world w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(blank) / sizeof(blank[0]); i++) {
+		world_init(&w);
+		use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+		w.hold.reason = blank[i];
+		assert_int_equal(run(&w), 0);
+		assert_refused(&w, "override_incomplete");
+		assert_string_equal(w.d.field, "/notification_hold/reason");
+	}
+}
+
+static void
+test_hold_review_date_as_an_overrides(void **state)
+{
+	static const int64_t bad[] = { 0, NOW - DAY, NOW, NOW + 91 * DAY };
+	struct world w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		world_init(&w);
+		use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+		w.hold.review_by_us = bad[i];
+		assert_int_equal(run(&w), 0);
+		assert_refused(&w, "override_incomplete");
+		assert_string_equal(w.d.field, "/notification_hold/review_by");
+		assert_int_equal(decide_review_date(bad[i], NOW, 90) == REVIEW_DATE_OK, 0);
+	}
+	world_init(&w);
+	use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+	w.hold.review_by_us = NOW + 1;
+	assert_int_equal(run(&w), 1);
+	assert_int_equal(w.d.review_by_us, NOW + 1);
+	w.hold.review_by_us = NOW + 2 * DAY;
+	w.req.max_hold_days = 1;		/* tomorrow at the latest */
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "override_incomplete");
+}
+
+static void
+test_hold_with_override_refused(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	use_override(&w, ROLE_SAFEGUARDING_LEAD);
+	use_hold(&w, ROLE_SAFEGUARDING_LEAD);
+	assert_int_equal(run(&w), 0);
+	assert_refused(&w, "hold_with_override");
+	assert_string_equal(w.d.field, "/notification_hold");
 }
 
 /* ---- safeguarding override ---- */
@@ -1266,6 +1403,13 @@ main(void)
 		cmocka_unit_test(test_consent_expiry_boundary),
 		cmocka_unit_test(test_consent_granted_in_the_future_is_not_live),
 		cmocka_unit_test(test_one_live_consent_among_dead_ones_suffices),
+		cmocka_unit_test(test_hold_by_staff_refused),
+		cmocka_unit_test(test_hold_by_safeguarding_lead_allowed_on_consent_and_held),
+		cmocka_unit_test(test_hold_on_purpose_without_override_permitted),
+		cmocka_unit_test(test_hold_never_replaces_consent),
+		cmocka_unit_test(test_hold_without_reason_is_incomplete),
+		cmocka_unit_test(test_hold_review_date_as_an_overrides),
+		cmocka_unit_test(test_hold_with_override_refused),
 		cmocka_unit_test(test_override_by_staff_refused),
 		cmocka_unit_test(test_override_by_safeguarding_lead_allowed_and_held),
 		cmocka_unit_test(test_override_holds_even_when_consent_is_live),
