@@ -6,10 +6,15 @@
  * curl_multi_poll until a transfer progresses, the next retry falls due,
  * delivery_kick() wakes it (a disclosure was just committed), or poll_ms
  * passes (rows re-queued by gatewayctl from outside the process). Finished
- * transfers are classified and scheduled by retry.c and recorded together,
- * in one writer job: the attempt row, the row's new state, and the ledger
- * entry (delivery.attempt, delivery.delivered with the body's SHA-256 as the
- * receipt, or delivery.dead plus an alert.delivery_dead entry).
+ * transfers are classified and scheduled by retry.c and recorded as soon as
+ * they are collected, those of one poll together, in one writer job: the
+ * attempt row, the row's new state, and the ledger entry (delivery.attempt,
+ * delivery.delivered with the body's SHA-256 as the receipt, or
+ * delivery.dead plus an alert.delivery_dead entry). If the store refuses
+ * the job, the results are kept and recorded again, less and less often,
+ * nothing new starting meanwhile. At stop, what finished is recorded
+ * before the worker returns; transfers still in flight are abandoned,
+ * their rows pending, sent again after the restart.
  *
  * A re-queue an operator wrote with gatewayctl (it has no ledger of its
  * own) is ledgered here, "delivery.requeued" with the operator as actor,
@@ -1090,7 +1095,7 @@ static void *
 worker(void *arg)
 {
 	struct delivery	*dl = arg;
-	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0;
+	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0, record_at = 0;
 	struct xfer	*x;
 	int		 running, kicked;
 
@@ -1106,7 +1111,10 @@ worker(void *arg)
 		if (curl_multi_perform(dl->multi, &running) != CURLM_OK)
 			log_errx("curl_multi_perform failed");
 		collect(dl);
-		if (dl->nresults > 0 && store_now_us() >= next_check) {
+		/* Recorded at once: a stop (or a crash) soon after an agency
+		 * answered must not lose its receipt. Only a failed record()
+		 * puts the next try off. */
+		if (dl->nresults > 0 && store_now_us() >= record_at) {
 			if (record(dl) == 0) {
 				next_check = 0;		/* slots freed: look again now */
 				backoff_ms = 0;
@@ -1115,7 +1123,7 @@ worker(void *arg)
 				 * try again, less and less often, up to 30 s. */
 				backoff_ms = backoff_ms == 0 ? (int64_t)dl->cfg.poll_ms :
 				    backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
-				next_check = store_now_us() + backoff_ms * MS;
+				record_at = next_check = store_now_us() + backoff_ms * MS;
 			}
 		}
 		now = store_now_us();
@@ -1127,6 +1135,11 @@ worker(void *arg)
 		if (curl_multi_poll(dl->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
 			usleep(1000);
 	}
+	/* What finished is recorded before the worker goes (one more try if
+	 * the store refused until now): each receipt read is kept. */
+	if (dl->nresults > 0 && record(dl) == -1)
+		log_errx("stopping with %zu delivery results unrecorded: each is sent again "
+		    "after the restart, unless the end of its consent stopped it", dl->nresults);
 	/* Abandon what is in flight: the rows stay pending, sent after restart. */
 	while ((x = dl->inflight) != NULL) {
 		dl->inflight = x->next;

@@ -121,9 +121,9 @@ void		 delivery_kick(struct delivery *);
  * agency's delivery mode now, as at start, and the worker looks again. 0
  * or -1 (left as they were). */
 int		 delivery_follow_modes(struct delivery *);
-/* Stops the worker: transfers in flight are abandoned (their rows stay
- * pending and are sent again after the next start), the thread is joined,
- * everything freed. NULL is a no-op. */
+/* Stops the worker: what finished is recorded, transfers in flight are
+ * abandoned (their rows stay pending and are sent again after the next
+ * start), the thread is joined, everything freed. NULL is a no-op. */
 void		 delivery_stop(struct delivery *);
 
 #endif

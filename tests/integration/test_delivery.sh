@@ -719,6 +719,47 @@ test_push_unanswered_after_a_withdrawal_is_still_recorded() {
 	expect 200 && [ "$(jget '.disclosures[0].delivery | [.state, .received] | tojson')" = '["stopped",false]' ] ||
 		{ echo "# $(jget '.disclosures[0].delivery | tojson')"; return 1; }
 }
+# The agency's receipt is recorded as soon as its answer is read, not at
+# the worker's next look at the outbox up to a second later, and what was
+# read is recorded when gatewayd stops (delivery.c worker): a SIGTERM just
+# after the agency answered loses nothing. Here the receipt after a
+# withdrawal: delivery.delivered_after_stop, the row keeping its receipt,
+# so the family's export says the agency received it.
+test_receipt_after_a_withdrawal_recorded_though_gatewayd_stops_at_once() {
+	local rc
+	withdrawn_in_flight stopnow FAM-W6 2000 || return 1
+	wait_for 10 answered_200 stopnow "$DID" || { echo "# the agency never answered"; return 1; }
+	gw_stop; rc=$?
+	rcv_stop stopnow
+	gw_start "${BACKOFF[@]}" && [ "$rc" = 0 ] || return 1
+	ledgered_as "$DID" 'delivery.stopped:consent_withdrawn delivery.delivered_after_stop:http_200' ||
+		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
+	[ "$(db "SELECT state || ' ' || dead_reason || ' ' || last_status || ' ' || (delivered_us > 0) FROM deliveries WHERE disclosure_id='$DID'")" = "dead consent_withdrawn 200 1" ] ||
+		{ echo "# row: $(db "SELECT state, dead_reason, last_status, delivered_us FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
+	req staff GET /v1/families/FAM-W6/subject-access "" -H "X-Access-Reason: family asked"
+	expect 200 && [ "$(jget '.disclosures[0].delivery | [.state, .received] | tojson')" = '["stopped",true]' ] ||
+		{ echo "# $(jget '.disclosures[0].delivery | tojson')"; return 1; }
+}
+# The same for a push still wanted: delivered, and after the restart not
+# sent again (the agency saw it once).
+test_receipt_recorded_at_once_not_lost_at_stop() {
+	local n rc row led
+	rcv_start atonce 0 --delay-ms 1500 || return 1
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url atonce)" || return 1
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
+	wait_for 10 answered_200 atonce "$DID" || { echo "# the agency never answered"; return 1; }
+	gw_stop; rc=$?
+	row=$(db "SELECT state || ' ' || attempts || ' ' || last_status || ' ' || (delivered_us > 0) FROM deliveries WHERE disclosure_id='$DID'")
+	led=$(ledger_actions "$DID" delivery.)
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url atonce)" && [ "$rc" = 0 ] || return 1
+	sleep 2	# a pending row would be sent at once after the start
+	n=$(grep -cx "$DID" "$TMP/rcv-atonce/holding")
+	rcv_stop atonce
+	[ "$row" = "delivered 1 200 1" ] && [ "$led" = delivery.delivered:http_200 ] ||
+		{ echo "# at the stop: row $row / ledger $led"; return 1; }
+	[ "$n" = 1 ] || { echo "# the agency was sent it $n times"; return 1; }
+}
 test_ack_twice_is_409() { req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"; expect 409 already_acknowledged; }
 test_ack_of_another_agencys_item_is_404() {
 	req agency:oakfield-primary POST "/v1/inbox/$POLICE_ID/ack"
@@ -788,6 +829,8 @@ run test_push_is_stopped_when_the_consent_expired
 run test_withdrawal_while_a_push_connects_stops_it
 run test_receipt_arriving_after_a_withdrawal_is_still_recorded
 run test_push_unanswered_after_a_withdrawal_is_still_recorded
+run test_receipt_after_a_withdrawal_recorded_though_gatewayd_stops_at_once
+run test_receipt_recorded_at_once_not_lost_at_stop
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped
 run test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped
