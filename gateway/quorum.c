@@ -33,6 +33,64 @@ charity_name(const char *id)
 	return colon + 1;
 }
 
+static int
+is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/*
+ * Whether two certificate names are one person's as people write names:
+ * ASCII letters in either case, spaces and tabs at either end left out and
+ * a run of them inside taken as one ("Catherine Read", "CATHERINE  READ").
+ * The CA issues the names; this keeps a second certificate spelt another
+ * way from counting twice. Bytes outside ASCII are compared as they are
+ * (no Unicode case folding or normalisation). An empty name is no one.
+ */
+static int
+same_name(const char *a, const char *b)
+{
+	const unsigned char	*p = (const unsigned char *)a, *q = (const unsigned char *)b;
+
+	while (is_space(*p))
+		p++;
+	while (is_space(*q))
+		q++;
+	if (*p == '\0' || *q == '\0')
+		return 0;
+	for (;;) {
+		if (is_space(*p) || is_space(*q)) {
+			if (!is_space(*p) || !is_space(*q)) {
+				/* spaces only at the end of one of them */
+				while (is_space(*p))
+					p++;
+				while (is_space(*q))
+					q++;
+				return *p == '\0' && *q == '\0';
+			}
+			while (is_space(*p))
+				p++;
+			while (is_space(*q))
+				q++;
+			if ((*p == '\0') != (*q == '\0'))
+				return 0;
+			continue;
+		}
+		if (fold(*p) != fold(*q))
+			return 0;
+		if (*p == '\0')
+			return 1;
+		p++;
+		q++;
+	}
+}
+
 int
 quorum_same_person(const char *a, const char *b)
 {
@@ -44,7 +102,7 @@ quorum_same_person(const char *a, const char *b)
 		return 1;
 	na = charity_name(a);
 	nb = charity_name(b);
-	return na != NULL && nb != NULL && *na != '\0' && strcmp(na, nb) == 0;
+	return na != NULL && nb != NULL && same_name(na, nb);
 }
 
 static int

@@ -100,8 +100,9 @@ const char	*quorum_state_name(enum quorum_state);
 /* The snake_case error code of a verdict ("ok", "request_closed", ...). */
 const char	*quorum_verdict_code(enum quorum_verdict);
 /* 1 when principal ids a and b name the same person: equal ids, or two
- * charity principals ("role:CN", role other than "agency") with the same
- * CN. Else 0 (also when either is NULL). */
+ * charity principals ("role:CN", role other than "agency") whose CNs are
+ * the same name, ASCII case and runs of spaces aside. Else 0 (also when
+ * either is NULL). */
 int		 quorum_same_person(const char *a, const char *b);
 
 #endif

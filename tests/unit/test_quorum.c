@@ -122,6 +122,18 @@ already_decided_same_person_under_another_role(void **state)
 }
 
 static void
+already_decided_same_person_spelt_another_way(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Catherine Read", QUORUM_APPROVE, T0) };
+	struct quorum_decision	other = dec("trustee:CATHERINE  READ", QUORUM_APPROVE, T0 + 1);
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &other, NULL), QUORUM_ALREADY_DECIDED);
+}
+
+static void
 repeated_approvals_in_a_stored_list_count_once(void **state)
 {
 	struct quorum_config	c;
@@ -351,6 +363,24 @@ same_person_rules(void **state)
 	assert_false(quorum_same_person("", ""));
 }
 
+/* A second certificate for the same person, its name spelt another way,
+ * is still that person: it neither counts twice nor lets a requester
+ * decide (names compared in ASCII case and runs of spaces aside). */
+static void
+same_person_whatever_the_case_and_spacing(void **state)
+{
+	(void)state;
+	assert_true(quorum_same_person("trustee:Catherine Read", "trustee:CATHERINE READ"));
+	assert_true(quorum_same_person("staff:catherine read", "trustee:Catherine Read"));
+	assert_true(quorum_same_person("trustee:Catherine  Read", "trustee:Catherine Read"));
+	assert_true(quorum_same_person("trustee: Catherine Read\t", "trustee:Catherine Read"));
+	assert_false(quorum_same_person("trustee:Catherine Read", "trustee:CatherineRead"));
+	assert_false(quorum_same_person("trustee:Catherine Read", "trustee:Catherine Reade"));
+	assert_false(quorum_same_person("trustee:Jo", "trustee:Jo Read"));
+	assert_false(quorum_same_person("trustee: ", "staff:  "));
+	assert_false(quorum_same_person("agency:Police", "agency:police"));
+}
+
 int
 main(void)
 {
@@ -376,6 +406,8 @@ main(void)
 		cmocka_unit_test(zero_quorum_means_the_default),
 		cmocka_unit_test(invalid_decision_refused),
 		cmocka_unit_test(same_person_rules),
+		cmocka_unit_test(same_person_whatever_the_case_and_spacing),
+		cmocka_unit_test(already_decided_same_person_spelt_another_way),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
