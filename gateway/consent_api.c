@@ -7,19 +7,26 @@
  * job every delivery the agency has not yet acknowledged of disclosures that
  * relied on it is stopped for good (unless another live consent covers the
  * same agency and purpose), each stop a "delivery.stopped" ledger entry.
+ * The withdrawal is then appended to the erasure journal (erasure_journal.h)
+ * before the reply ("journal": "written" or "failed"), so that a copy
+ * restored from before it has it made again at start, through the same
+ * consent_withdraw_in() (retention_reapply_journal).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "consent.h"
+#include "consent_api.h"
 #include "decide.h"
 #include "delivery.h"
+#include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
 #include "log.h"
 #include "profiles.h"
+#include "retention.h"
 #include "store.h"
 #include "vault.h"
 #include "writer.h"
@@ -206,9 +213,8 @@ stop_deliveries(struct consent_job *j, struct store_conn *c)
 }
 
 static int
-withdraw_job(struct store_conn *c, void *arg)
+withdraw_body(struct consent_job *j, struct store_conn *c)
 {
-	struct consent_job	*j = arg;
 	unsigned char		*ct = NULL;
 	size_t			 ctlen = 0;
 	int64_t			 when = j->row.withdrawn_us;
@@ -236,27 +242,77 @@ withdraw_job(struct store_conn *c, void *arg)
 	return rc;
 }
 
+int
+consent_withdraw_in(struct store_conn *c, struct consent_withdrawal *w)
+{
+	struct consent_job	j = { .gw = w->gw, .who = w->who, .reason = w->reason };
+	int			rc;
+
+	snprintf(j.row.id, sizeof(j.row.id), "%s", w->id);
+	j.row.withdrawn_us = w->when_us;
+	rc = withdraw_body(&j, c);
+	w->row = j.row;
+	w->outcome = j.outcome;
+	w->seq = j.seq;
+	memcpy(w->leaf, j.leaf, sizeof(w->leaf));
+	w->stopped = j.stopped;
+	return rc;
+}
+
+static int
+withdraw_job(struct store_conn *c, void *arg)
+{
+	return consent_withdraw_in(c, arg);
+}
+
+/* The withdrawal in the erasure journal (erasure_journal.h), before the
+ * reply, so that a copy restored from before it has it made again; for one
+ * withdrawn already (409), only if the journal lacks it (a crash between
+ * the commit and the append, or a failed append: a retry repairs it). 1
+ * written (or held already), 0 not. */
+static int
+journal_withdrawal(struct request *r, const struct consent_withdrawal *w, int again)
+{
+	char	err[512];
+	int	appended = 0, rc;
+
+	if (again)
+		rc = retention_journal_withdrawal(r->gw, r->gw->cfg.erasure_journal, w->id,
+		    &appended, err, sizeof(err));
+	else
+		rc = erasure_journal_append_withdrawal(r->gw->cfg.erasure_journal, w->row.id,
+		    w->row.family_pseudonym, w->row.withdrawn_us, w->seq, err, sizeof(err));
+	if (rc == -1)
+		log_errx("%s: consent withdrawal not in the journal; a restored copy would not "
+		    "make it again", err);
+	return rc != -1;
+}
+
 static void
 consent_withdraw(struct request *r, struct response *rs)
 {
-	struct consent_job	j = { .gw = r->gw, .who = r->who };
-	int			rc;
+	struct consent_withdrawal	w = { .gw = r->gw, .who = r->who };
+	int				rc, journaled;
 
-	snprintf(j.row.id, sizeof(j.row.id), "%s", r->params[0]);
-	j.row.withdrawn_us = store_now_us();
-	j.reason = json_string_value(json_object_get(r->body, "reason"));
-	rc = writer_submit(r->gw->writer, withdraw_job, &j);
+	w.id = r->params[0];
+	w.when_us = store_now_us();
+	w.reason = json_string_value(json_object_get(r->body, "reason"));
+	rc = writer_submit(r->gw->writer, withdraw_job, &w);
 	if (rc == 0) {
-		log_info("consent %s withdrawn; %d undelivered disclosure(s) stopped", j.row.id,
-		    j.stopped);
-		resp_json(rs, 200, consent_json(&j.row, "withdrawn"));
-		json_object_set_new(rs->json, "ledger", ledger_ref_json(j.seq, j.leaf));
-		json_object_set_new(rs->json, "deliveries_stopped", json_integer(j.stopped));
-	} else if (j.outcome == 1)
+		journaled = journal_withdrawal(r, &w, 0);
+		log_info("consent %s withdrawn; %d undelivered disclosure(s) stopped", w.row.id,
+		    w.stopped);
+		resp_json(rs, 200, consent_json(&w.row, "withdrawn"));
+		json_object_set_new(rs->json, "ledger", ledger_ref_json(w.seq, w.leaf));
+		json_object_set_new(rs->json, "deliveries_stopped", json_integer(w.stopped));
+		json_object_set_new(rs->json, "journal", json_string(journaled ? "written" :
+		    "failed"));
+	} else if (w.outcome == 1)
 		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
-	else if (j.outcome == 2)
+	else if (w.outcome == 2) {
+		(void)journal_withdrawal(r, &w, 1);
 		resp_error(rs, 409, "already_withdrawn", "That consent was already withdrawn.", NULL);
-	else
+	} else
 		resp_error(rs, 503, "store_unavailable",
 		    "The withdrawal could not be recorded. Try again.", NULL);
 }

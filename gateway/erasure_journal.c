@@ -42,6 +42,21 @@ is_code(const char *s)
 	return 1;
 }
 
+/* A consent's id (store_new_id "con_" and a ULID; ids only, no names). */
+static int
+is_consent_id(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	if (n <= 4 || n >= 40 || strncmp(s, "con_", 4) != 0)
+		return 0;
+	for (i = 4; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
 /* One appender at a time within the process: a torn tail is cut, and a
  * journal read and appended to (erasure_journal_ensure), with no other
  * append in between. */
@@ -89,24 +104,45 @@ cut_torn_tail(int fd, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The line of one erasure or withdrawal, checked. Its length, or -1. */
 static int
-append_locked(const char *path, const char *pseudonym, int64_t at_us, const char *ground,
-    int64_t seq, char *err, size_t errlen)
+format_line(const struct journal_line *l, char *line, size_t len, char *err, size_t errlen)
 {
-	char		line[LINE_MAX_BYTES], t[32];
-	struct stat	st;
-	int		fd, n, fresh, rc = -1;
+	char	t[32];
+	int	n;
 
-	if (!is_pseudonym(pseudonym, strlen(pseudonym)) || !is_code(ground)) {
-		snprintf(err, errlen, "erasure journal: not a pseudonym or ground code");
-		return -1;
+	if (l->kind == JOURNAL_WITHDRAWAL) {
+		if (!is_pseudonym(l->pseudonym, strlen(l->pseudonym)) ||
+		    !is_consent_id(l->consent_id)) {
+			snprintf(err, errlen, "erasure journal: not a pseudonym or consent id");
+			return -1;
+		}
+		n = snprintf(line, len, "withdrawn %s %s %s %lld\n", l->consent_id, l->pseudonym,
+		    store_time_fmt(l->at_us, t), (long long)l->seq);
+	} else {
+		if (!is_pseudonym(l->pseudonym, strlen(l->pseudonym)) || !is_code(l->ground)) {
+			snprintf(err, errlen, "erasure journal: not a pseudonym or ground code");
+			return -1;
+		}
+		n = snprintf(line, len, "%s %s %s %lld\n", l->pseudonym,
+		    store_time_fmt(l->at_us, t), l->ground, (long long)l->seq);
 	}
-	n = snprintf(line, sizeof(line), "%s %s %s %lld\n", pseudonym, store_time_fmt(at_us, t),
-	    ground, (long long)seq);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
+	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "erasure journal: line too long");
 		return -1;
 	}
+	return n;
+}
+
+static int
+append_locked(const char *path, const struct journal_line *l, char *err, size_t errlen)
+{
+	char		line[LINE_MAX_BYTES];
+	struct stat	st;
+	int		fd, n, fresh, rc = -1;
+
+	if ((n = format_line(l, line, sizeof(line), err, errlen)) == -1)
+		return -1;
 	fresh = stat(path, &st) == -1 && errno == ENOENT;
 	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1) {
 		snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
@@ -128,42 +164,84 @@ out:
 	return rc;
 }
 
+/* Appends l unless ensure and the journal holds a line of its kind for the
+ * same family (an erasure) or consent (a withdrawal). */
+static int
+append_line(const char *path, const struct journal_line *l, int ensure, int *appended,
+    char *err, size_t errlen);
+
 int
 erasure_journal_append(const char *path, const char *pseudonym, int64_t at_us,
     const char *ground, int64_t seq, char *err, size_t errlen)
 {
-	int	rc;
+	struct journal_line	l = { .kind = JOURNAL_ERASURE, .pseudonym = pseudonym,
+				    .at_us = at_us, .ground = ground, .seq = seq };
+	int			appended;
 
-	pthread_mutex_lock(&append_lock);
-	rc = append_locked(path, pseudonym, at_us, ground, seq, err, errlen);
-	pthread_mutex_unlock(&append_lock);
-	return rc;
+	return append_line(path, &l, 0, &appended, err, errlen);
+}
+
+int
+erasure_journal_append_withdrawal(const char *path, const char *consent_id,
+    const char *pseudonym, int64_t at_us, int64_t seq, char *err, size_t errlen)
+{
+	struct journal_line	l = { .kind = JOURNAL_WITHDRAWAL, .pseudonym = pseudonym,
+				    .at_us = at_us, .consent_id = consent_id, .seq = seq };
+	int			appended;
+
+	return append_line(path, &l, 0, &appended, err, errlen);
 }
 
 static int
-is_wanted(const char *pseudonym, int64_t at_us, const char *ground, void *arg)
+is_wanted(const struct journal_line *l, void *arg)
 {
-	(void)at_us;
-	(void)ground;
-	return strcmp(pseudonym, arg) == 0 ? 1 : 0;
+	const struct journal_line	*want = arg;
+
+	if (l->kind != want->kind)
+		return 0;
+	if (l->kind == JOURNAL_WITHDRAWAL)
+		return strcmp(l->consent_id, want->consent_id) == 0 ? 1 : 0;
+	return strcmp(l->pseudonym, want->pseudonym) == 0 ? 1 : 0;
+}
+
+static int
+append_line(const char *path, const struct journal_line *l, int ensure, int *appended,
+    char *err, size_t errlen)
+{
+	int	torn, rc = 0;
+
+	*appended = 0;
+	pthread_mutex_lock(&append_lock);
+	if (ensure)
+		rc = erasure_journal_walk(path, is_wanted, (void *)l, &torn, err, errlen);
+	if (rc == 0) {
+		rc = append_locked(path, l, err, errlen);
+		*appended = rc == 0;
+	} else if (rc == 1)
+		rc = 0;		/* held already */
+	pthread_mutex_unlock(&append_lock);
+	return rc;
 }
 
 int
 erasure_journal_ensure(const char *path, const char *pseudonym, int64_t at_us,
     const char *ground, int64_t seq, int *appended, char *err, size_t errlen)
 {
-	int	torn, rc;
+	struct journal_line	l = { .kind = JOURNAL_ERASURE, .pseudonym = pseudonym,
+				    .at_us = at_us, .ground = ground, .seq = seq };
 
-	*appended = 0;
-	pthread_mutex_lock(&append_lock);
-	rc = erasure_journal_each(path, is_wanted, (void *)pseudonym, &torn, err, errlen);
-	if (rc == 0) {
-		rc = append_locked(path, pseudonym, at_us, ground, seq, err, errlen);
-		*appended = rc == 0;
-	} else if (rc == 1)
-		rc = 0;		/* held already */
-	pthread_mutex_unlock(&append_lock);
-	return rc;
+	return append_line(path, &l, 1, appended, err, errlen);
+}
+
+int
+erasure_journal_ensure_withdrawal(const char *path, const char *consent_id,
+    const char *pseudonym, int64_t at_us, int64_t seq, int *appended, char *err,
+    size_t errlen)
+{
+	struct journal_line	l = { .kind = JOURNAL_WITHDRAWAL, .pseudonym = pseudonym,
+				    .at_us = at_us, .consent_id = consent_id, .seq = seq };
+
+	return append_line(path, &l, 1, appended, err, errlen);
 }
 
 int
@@ -182,6 +260,26 @@ erasure_journal_set_add(struct erasure_journal_set *set, const char *pseudonym)
 		set->cap = ncap;
 	}
 	memcpy(set->p[set->n++], pseudonym, 65);
+	set->sorted = 0;
+	return 0;
+}
+
+int
+erasure_journal_set_add_consent(struct erasure_journal_set *set, const char *consent_id)
+{
+	char	(*np)[65];
+	size_t	  ncap;
+
+	if (!is_consent_id(consent_id))
+		return -1;
+	if (set->n == set->cap) {
+		ncap = set->cap ? 2 * set->cap : 64;
+		if ((np = realloc(set->p, ncap * sizeof(*np))) == NULL)
+			return -1;
+		set->p = np;
+		set->cap = ncap;
+	}
+	snprintf(set->p[set->n++], sizeof(*np), "%s", consent_id);
 	set->sorted = 0;
 	return 0;
 }
@@ -227,37 +325,52 @@ erasure_journal_set_free(struct erasure_journal_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* Splits "PSEUDONYM TIME GROUND SEQ" in place. 0 or -1. */
+/*
+ * Splits a line in place: "PSEUDONYM TIME GROUND SEQ" (an erasure, as every
+ * line was before withdrawals were journaled) or "withdrawn CONSENT_ID
+ * PSEUDONYM TIME SEQ". 0 or -1.
+ */
 static int
-parse_line(char *s, char **pseudonym, int64_t *at_us, char **ground)
+parse_line(char *s, struct journal_line *l)
 {
-	char	*f[4], *save = NULL, *p;
-	int	 i;
+	char	*f[6], *save = NULL, *p, *seq;
+	int	 i, n;
 
-	for (i = 0, p = s; i < 4; i++, p = NULL)
-		if ((f[i] = strtok_r(p, " ", &save)) == NULL)
-			return -1;
-	if (strtok_r(NULL, " ", &save) != NULL)
+	for (n = 0, p = s; n < 6 && (f[n] = strtok_r(p, " ", &save)) != NULL; n++, p = NULL)
+		;
+	memset(l, 0, sizeof(*l));
+	if (n == 4 && is_pseudonym(f[0], strlen(f[0])) && is_code(f[2])) {
+		l->kind = JOURNAL_ERASURE;
+		l->pseudonym = f[0];
+		i = store_time_parse(f[1], &l->at_us);
+		l->ground = f[2];
+		seq = f[3];
+	} else if (n == 5 && strcmp(f[0], "withdrawn") == 0 && is_consent_id(f[1]) &&
+	    is_pseudonym(f[2], strlen(f[2]))) {
+		l->kind = JOURNAL_WITHDRAWAL;
+		l->consent_id = f[1];
+		l->pseudonym = f[2];
+		i = store_time_parse(f[3], &l->at_us);
+		seq = f[4];
+	} else
 		return -1;
-	if (!is_pseudonym(f[0], strlen(f[0])) || store_time_parse(f[1], at_us) != 0 ||
-	    !is_code(f[2]) || strspn(f[3], "0123456789") != strlen(f[3]) || f[3][0] == '\0')
+	if (i != 0 || seq[0] == '\0' || strspn(seq, "0123456789") != strlen(seq) ||
+	    strlen(seq) > 18)
 		return -1;
-	*pseudonym = f[0];
-	*ground = f[2];
+	l->seq = strtoll(seq, NULL, 10);
 	return 0;
 }
 
 int
-erasure_journal_each(const char *path,
-    int (*fn)(const char *pseudonym, int64_t at_us, const char *ground, void *arg),
+erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *, void *),
     void *arg, int *torn, char *err, size_t errlen)
 {
-	FILE	*f;
-	char	 line[LINE_MAX_BYTES + 2], *pseudonym, *ground;
-	int64_t	 at_us;
-	long	 lineno = 0;
-	size_t	 len;
-	int	 rc = 0;
+	FILE			*f;
+	struct journal_line	 l;
+	char			 line[LINE_MAX_BYTES + 2];
+	long			 lineno = 0;
+	size_t			 len;
+	int			 rc = 0;
 
 	*torn = 0;
 	if ((f = fopen(path, "re")) == NULL) {
@@ -282,13 +395,13 @@ erasure_journal_each(const char *path,
 			break;
 		}
 		line[len - 1] = '\0';
-		if (parse_line(line, &pseudonym, &at_us, &ground) == -1) {
-			snprintf(err, errlen, "erasure journal %s: line %ld is not an erasure", path,
-			    lineno);
+		if (parse_line(line, &l) == -1) {
+			snprintf(err, errlen, "erasure journal %s: line %ld is not an erasure or a "
+			    "withdrawal", path, lineno);
 			rc = -1;
 			break;
 		}
-		rc = fn(pseudonym, at_us, ground, arg);
+		rc = fn(&l, arg);
 	}
 	if (rc == 0 && ferror(f)) {
 		snprintf(err, errlen, "erasure journal %s: read error", path);
@@ -296,4 +409,27 @@ erasure_journal_each(const char *path,
 	}
 	fclose(f);
 	return rc;
+}
+
+struct each_arg {
+	int	(*fn)(const char *, int64_t, const char *, void *);
+	void	 *arg;
+};
+
+static int
+each_erasure(const struct journal_line *l, void *arg)
+{
+	struct each_arg	*a = arg;
+
+	return l->kind == JOURNAL_ERASURE ? a->fn(l->pseudonym, l->at_us, l->ground, a->arg) : 0;
+}
+
+int
+erasure_journal_each(const char *path,
+    int (*fn)(const char *pseudonym, int64_t at_us, const char *ground, void *arg),
+    void *arg, int *torn, char *err, size_t errlen)
+{
+	struct each_arg	a = { fn, arg };
+
+	return erasure_journal_walk(path, each_erasure, &a, torn, err, errlen);
 }

@@ -1,16 +1,24 @@
 /*
- * erasure_journal.h: the journal of erasures on request, a file outside the
- * database (default DATA_DIR/erasures.journal; --erasure-journal puts it on
- * another disk), so that a database restored from a copy made before an
- * erasure has that erasure made again when gatewayd starts on it
+ * erasure_journal.h: the journal of erasures on request and of consent
+ * withdrawals, a file outside the database (default
+ * DATA_DIR/erasures.journal; --erasure-journal puts it on another disk), so
+ * that a database restored from a copy made before an erasure or a
+ * withdrawal has it made again when gatewayd starts on it
  * (retention_reapply_journal). Expiries need no journal: the retention
  * sweep at start judges them again from the records.
  *
- * One line per erasure, appended and fsync'd once the erasure has
- * committed, before the reply: "PSEUDONYM ERASED_AT GROUND SEQ\n" (the
- * family's 64-hex-digit pseudonym, RFC 3339 UTC, the Art 17(1) ground code,
- * the ledger entry's sequence number). Pseudonyms and codes only, as in the
- * ledger.
+ * One line per erasure or withdrawal, appended and fsync'd once it has
+ * committed, before the reply. An erasure: "PSEUDONYM ERASED_AT GROUND
+ * SEQ\n" (the family's 64-hex-digit pseudonym, RFC 3339 UTC, the Art 17(1)
+ * ground code, the ledger entry's sequence number; every line had this
+ * form before withdrawals were journaled, and still reads). A withdrawal:
+ * "withdrawn CONSENT_ID PSEUDONYM WITHDRAWN_AT SEQ\n" (the consent's id,
+ * the family's pseudonym, the time, the "consent.withdrawn" ledger entry).
+ * Ids, pseudonyms and codes only, as in the ledger (never the family's
+ * reason for withdrawing).
+ *
+ * The same holds of withdrawals (consent_api.c; 409 already_withdrawn,
+ * retention_journal_withdrawal; at start, retention_complete_journal).
  *
  * The erasure commits before its line is appended, so a crash (or a failed
  * append) in between leaves an erasure the database records and the
@@ -29,6 +37,18 @@
 
 #define ERASURE_JOURNAL_FILE	"erasures.journal"
 
+enum journal_kind { JOURNAL_ERASURE, JOURNAL_WITHDRAWAL };
+
+/* One line, as read (pointers borrowed for the callback's call). */
+struct journal_line {
+	enum journal_kind	 kind;
+	const char		*pseudonym;	/* the family's */
+	int64_t			 at_us;		/* erased or withdrawn at */
+	const char		*ground;	/* an erasure's Art 17(1) ground, else NULL */
+	const char		*consent_id;	/* a withdrawal's consent, else NULL */
+	int64_t			 seq;		/* its ledger entry */
+};
+
 /* Appends one erasure durably (O_APPEND, fsync; the file made 0600, its
  * directory fsync'd when the file is new). A last line cut short by a
  * crash is cut off first, so that the new line does not run on from it
@@ -44,7 +64,21 @@ int	erasure_journal_append(const char *path, const char *pseudonym, int64_t at_u
 int	erasure_journal_ensure(const char *path, const char *pseudonym, int64_t at_us,
 	    const char *ground, int64_t seq, int *appended, char *err, size_t errlen);
 
-/* Calls fn for each erasure in the journal, oldest first (fn: 0 to go on,
+/* As erasure_journal_append() and erasure_journal_ensure(), for the
+ * withdrawal of consent_id (ensure: unless the journal holds a withdrawal
+ * of that consent). */
+int	erasure_journal_append_withdrawal(const char *path, const char *consent_id,
+	    const char *pseudonym, int64_t at_us, int64_t seq, char *err, size_t errlen);
+int	erasure_journal_ensure_withdrawal(const char *path, const char *consent_id,
+	    const char *pseudonym, int64_t at_us, int64_t seq, int *appended, char *err,
+	    size_t errlen);
+
+/* Calls fn for each line, erasure or withdrawal, oldest first; otherwise
+ * as erasure_journal_each(). */
+int	erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *, void *),
+	    void *arg, int *torn, char *err, size_t errlen);
+
+/* Calls fn for each erasure in the journal (withdrawals are skipped), oldest first (fn: 0 to go on,
  * else the walk stops with that value). A journal that does not exist has
  * none. A last line cut short by a crash mid-append is skipped (*torn set);
  * any other line that is not well formed fails the walk. Returns 0, fn's
@@ -66,6 +100,8 @@ struct erasure_journal_set {
 
 /* Adds a pseudonym (64 hex digits). 0, or -1 (out of memory, not one). */
 int	erasure_journal_set_add(struct erasure_journal_set *, const char *pseudonym);
+/* Adds a consent id instead (a set of the withdrawals a journal holds). */
+int	erasure_journal_set_add_consent(struct erasure_journal_set *, const char *consent_id);
 /* Sorts the set and drops repeats; before erasure_journal_set_holds(). */
 void	erasure_journal_set_sort(struct erasure_journal_set *);
 /* Whether the set holds pseudonym: 1 or 0 (searched in order until sorted). */

@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "consent_api.h"
 #include "erasure_journal.h"
 #include "gateway.h"
 #include "ledger.h"
@@ -571,18 +572,56 @@ reapply_job(struct store_conn *c, void *arg)
 	return 0;
 }
 
-struct reapply_walk {
-	struct gateway	*gw;
-	long long	 n;
+/* A withdrawal journaled after the copy was made: the consent, if this
+ * copy holds it and it is live here, is withdrawn at its original time, as
+ * POST /v1/consents/{id}/withdraw does (consent_withdraw_in: the same
+ * ledger entry and stopped deliveries), actor "system:erasure_journal".
+ * One the copy does not hold was recorded after it: nothing to do. */
+struct rewithdraw_job {
+	struct gateway		*gw;
+	const struct journal_line *l;
+	int			 done;
 };
 
 static int
-reapply_cb(const char *pseudonym, int64_t at_us, const char *ground, void *arg)
+rewithdraw_job(struct store_conn *c, void *arg)
+{
+	struct rewithdraw_job		*j = arg;
+	struct consent_withdrawal	 w = { .gw = j->gw, .who = &journal_actor,
+					    .id = j->l->consent_id, .when_us = j->l->at_us };
+	struct consent_row		 row;
+	int				 rc;
+
+	j->done = 0;
+	if ((rc = store_consent_get(c, j->l->consent_id, &row)) != 0)
+		return rc == -1 ? -1 : 0;	/* recorded after the copy was made */
+	if (row.withdrawn_us != 0)
+		return 0;			/* withdrawn here already */
+	if (consent_withdraw_in(c, &w) != 0)
+		return -1;
+	j->done = 1;
+	return 0;
+}
+
+struct reapply_walk {
+	struct gateway	*gw;
+	long long	 n, withdrawn;
+};
+
+static int
+reapply_cb(const struct journal_line *l, void *arg)
 {
 	struct reapply_walk	*w = arg;
-	struct reapply_job	 j = { .gw = w->gw, .pseudonym = pseudonym, .ground = ground };
+	struct reapply_job	 j = { .gw = w->gw, .pseudonym = l->pseudonym,
+				    .ground = l->ground };
+	struct rewithdraw_job	 wj = { .gw = w->gw, .l = l };
 
-	(void)at_us;
+	if (l->kind == JOURNAL_WITHDRAWAL) {
+		if (writer_submit(w->gw->writer, rewithdraw_job, &wj) != 0)
+			return -1;
+		w->withdrawn += wj.done;
+		return 0;
+	}
 	if (writer_submit(w->gw->writer, reapply_job, &j) != 0)
 		return -1;
 	w->n += j.done;
@@ -599,14 +638,17 @@ retention_reapply_journal(struct gateway *gw, const char *path, long long *reapp
 	*reapplied = 0;
 	if (errlen > 0)
 		err[0] = '\0';
-	rc = erasure_journal_each(path, reapply_cb, &w, &torn, err, errlen);
+	rc = erasure_journal_walk(path, reapply_cb, &w, &torn, err, errlen);
 	if (rc != 0 && err[0] == '\0')
-		snprintf(err, errlen, "erasure journal %s: an erasure could not be made again",
-		    path);
+		snprintf(err, errlen, "erasure journal %s: an erasure or withdrawal could not be "
+		    "made again", path);
 	if (torn)
 		log_warnx("erasure journal %s: its last line was cut short (a crash while it was "
 		    "written) and is skipped (and cut off before the next line is appended)", path);
-	*reapplied = w.n;
+	*reapplied = w.n + w.withdrawn;
+	if (w.withdrawn > 0)
+		log_warnx("erasure journal: %lld consent withdrawals made since this database was "
+		    "copied were made again", w.withdrawn);
 	if (w.n > 0) {
 		log_warnx("erasure journal: %lld erasures made since this database was copied were "
 		    "made again", w.n);
@@ -647,6 +689,61 @@ complete_cb(const struct erasure_row *r, void *arg)
 	return 0;
 }
 
+static int
+journal_withdrawals_cb(const struct journal_line *l, void *arg)
+{
+	return l->kind == JOURNAL_WITHDRAWAL ?
+	    erasure_journal_set_add_consent(arg, l->consent_id) : 0;
+}
+
+static int
+complete_withdrawal_cb(const struct consent_withdrawal_row *r, void *arg)
+{
+	struct complete_walk	*w = arg;
+
+	if (erasure_journal_set_holds(w->held, r->id))
+		return 0;
+	if (erasure_journal_append_withdrawal(w->path, r->id, r->family_pseudonym,
+	    r->withdrawn_us, r->ledger_seq, w->err, w->errlen) != 0)
+		return -1;
+	w->n++;
+	return 0;
+}
+
+/* The same for withdrawals: every consent the database records withdrawn
+ * that the journal lacks. */
+static int
+complete_withdrawals(struct gateway *gw, const char *path, long long *appended, char *err,
+    size_t errlen)
+{
+	struct erasure_journal_set	 held = { 0 };
+	struct complete_walk		 w = { .held = &held, .path = path, .err = err,
+					    .errlen = errlen };
+	struct store_conn		*c;
+	int				 torn, rc;
+
+	if ((rc = erasure_journal_walk(path, journal_withdrawals_cb, &held, &torn, err,
+	    errlen)) == 0) {
+		erasure_journal_set_sort(&held);
+		if ((c = store_read_begin(gw->store)) == NULL)
+			rc = -1;
+		else {
+			rc = store_consent_withdrawals(c, complete_withdrawal_cb, &w);
+			store_read_end(gw->store, c);
+		}
+	}
+	erasure_journal_set_free(&held);
+	if (rc != 0 && err[0] == '\0')
+		snprintf(err, errlen, "erasure journal %s: the consent withdrawals the database "
+		    "records could not be read", path);
+	*appended += w.n;
+	if (w.n > 0)
+		log_warnx("erasure journal: %lld consent withdrawals the database records were not "
+		    "in it (a crash or a failed write after they were made, or made before "
+		    "withdrawals were journaled) and were appended", w.n);
+	return rc == 0 ? 0 : -1;
+}
+
 int
 retention_complete_journal(struct gateway *gw, const char *path, long long *appended,
     char *err, size_t errlen)
@@ -678,6 +775,8 @@ retention_complete_journal(struct gateway *gw, const char *path, long long *appe
 		log_warnx("erasure journal: %lld erasures on request the database records were "
 		    "not in it (a crash or a failed write after they were made) and were appended",
 		    w.n);
+	if (rc == 0)
+		rc = complete_withdrawals(gw, path, appended, err, errlen);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -708,6 +807,36 @@ retention_journal_erasure(struct gateway *gw, const char *path, const char *pseu
 	if (*appended)
 		log_warnx("erasure journal: the erasure of ledger entry %lld, asked for again, was "
 		    "not in it and was appended", (long long)r.ledger_seq);
+	return 0;
+}
+
+int
+retention_journal_withdrawal(struct gateway *gw, const char *path, const char *consent_id,
+    int *appended, char *err, size_t errlen)
+{
+	struct consent_withdrawal_row	 r;
+	struct store_conn		*c;
+	int				 rc;
+
+	*appended = 0;
+	if ((c = store_read_begin(gw->store)) == NULL) {
+		snprintf(err, errlen, "erasure journal: the store cannot be read");
+		return -1;
+	}
+	rc = store_consent_withdrawal(c, consent_id, &r);
+	store_read_end(gw->store, c);
+	if (rc == -1) {
+		snprintf(err, errlen, "erasure journal: the withdrawal cannot be read");
+		return -1;
+	}
+	if (rc == 1)
+		return 1;
+	if (erasure_journal_ensure_withdrawal(path, r.id, r.family_pseudonym, r.withdrawn_us,
+	    r.ledger_seq, appended, err, errlen) != 0)
+		return -1;
+	if (*appended)
+		log_warnx("erasure journal: the consent withdrawal of ledger entry %lld, asked for "
+		    "again, was not in it and was appended", (long long)r.ledger_seq);
 	return 0;
 }
 

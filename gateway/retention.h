@@ -167,7 +167,13 @@ int	retention_limit_consents(struct gateway *);
  * copy restored from before the erasure) is made again: the key destroyed,
  * a family_erasures mark and a "family.erased" ledger entry with the
  * journal's ground, actor "system:erasure_journal". Legal holds do not stop
- * it: the erasure was made, lawfully, after them. *reapplied counts them.
+ * it: the erasure was made, lawfully, after them. Likewise every consent
+ * withdrawal in it whose consent this database holds live is made again,
+ * at its original time, as the live withdrawal does (consent_api.h
+ * consent_withdraw_in: "consent.withdrawn" and a "delivery.stopped" for
+ * each delivery it stops, actor "system:erasure_journal"); one of a consent
+ * the copy does not hold was recorded after it, and needs nothing. Lines
+ * are taken in the journal's order. *reapplied counts both.
  * 0, or -1 with err set (a journal that cannot be read or is damaged: the
  * gateway must not start and serve what was erased). */
 int	retention_reapply_journal(struct gateway *, const char *path, long long *reapplied,
@@ -177,8 +183,9 @@ int	retention_reapply_journal(struct gateway *, const char *path, long long *rea
  * erasure on request the database records (family_erasures, kind erased)
  * that the journal at path does not hold is appended to it, fsync'd (an
  * erasure committed, then a crash or a failed append before its line was
- * written). *appended counts them; logged, with no pseudonym. 0, or -1
- * with err set (the journal could not be read or appended to). */
+ * written). The same for every consent the database records withdrawn.
+ * *appended counts them; logged, with no pseudonym. 0, or -1 with err set
+ * (the journal could not be read or appended to). */
 int	retention_complete_journal(struct gateway *, const char *path, long long *appended,
 	    char *err, size_t errlen);
 
@@ -188,6 +195,13 @@ int	retention_complete_journal(struct gateway *, const char *path, long long *ap
  * holds it (*appended 1 when it did only now); 1 not an erasure on
  * request; -1 with err set. */
 int	retention_journal_erasure(struct gateway *, const char *path, const char *pseudonym,
+	    int *appended, char *err, size_t errlen);
+
+/* For a withdrawal asked for again (409 already_withdrawn): the consent's
+ * withdrawal is appended to the journal at path unless the journal holds
+ * it already. 0 the journal holds it (*appended 1 when it did only now); 1
+ * no such withdrawal; -1 with err set. */
+int	retention_journal_withdrawal(struct gateway *, const char *path, const char *consent_id,
 	    int *appended, char *err, size_t errlen);
 
 /* Without the daemon's thread (gatewayctl): truncates the write-ahead log,

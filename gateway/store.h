@@ -156,6 +156,22 @@ int	store_consents_open_ended(struct store_conn *, struct consent_row *out, int 
 /* Gives a consent without an expiry this one: 0 set, 1 it has one (or
  * there is no such consent), -1 error. */
 int	store_consent_set_expiry(struct store_conn *, const char *id, int64_t expires_us);
+/* A withdrawal as the erasure journal holds it (erasure_journal.h): the
+ * consent, its family's pseudonym, when, and its "consent.withdrawn" ledger
+ * entry (0 if none is found). */
+struct consent_withdrawal_row {
+	char		 id[40];
+	char		 family_pseudonym[65];
+	int64_t		 withdrawn_us;
+	int64_t		 ledger_seq;
+};
+/* Calls fn for every withdrawn consent, oldest withdrawal first (fn: 0 to
+ * go on, else the walk stops with that value). 0, fn's value, or -1. */
+int	store_consent_withdrawals(struct store_conn *,
+	    int (*fn)(const struct consent_withdrawal_row *, void *), void *arg);
+/* One consent's withdrawal: 0, 1 not found or not withdrawn, -1 error. */
+int	store_consent_withdrawal(struct store_conn *, const char *id,
+	    struct consent_withdrawal_row *);
 /* The sealed blobs a consent's ledger entries bind (consent.h
  * consent_digest): its evidence, and the family's reason for withdrawing
  * it (NULL and 0 when none was given or it is not withdrawn). malloc'd,

@@ -249,3 +249,62 @@ store_consent_sealed(struct store_conn *c, const char *id, unsigned char **ev,
 	*evlen = *reasonlen = 0;
 	return rc == SQLITE_DONE ? 1 : -1;
 }
+
+#define WITHDRAWAL_SQL	"SELECT c.id, c.family_pseudonym, c.withdrawn_us, " \
+			"(SELECT max(l.seq) FROM ledger_entries l " \
+			"WHERE l.family_pseudonym = c.family_pseudonym AND " \
+			"l.action = 'consent.withdrawn' AND l.object_id = c.id) " \
+			"FROM consents c WHERE c.withdrawn_us != 0 "
+
+static int
+withdrawal_rows(struct store_conn *c, const char *sql, const char *id,
+    int (*fn)(const struct consent_withdrawal_row *, void *), void *arg)
+{
+	struct consent_withdrawal_row	 r;
+	sqlite3_stmt			*st;
+	int				 rc = SQLITE_DONE, ret = 0, n = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (id != NULL && sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 0));
+		store_copy_text(r.family_pseudonym, sizeof(r.family_pseudonym),
+		    sqlite3_column_text(st, 1));
+		r.withdrawn_us = sqlite3_column_int64(st, 2);
+		r.ledger_seq = sqlite3_column_int64(st, 3);	/* NULL: 0 */
+		n++;
+		ret = fn(&r, arg);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_errx("consent withdrawals: %s", sqlite3_errmsg(store_db(c)));
+		ret = -1;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && id != NULL && n == 0)
+		return 1;
+	return ret;
+}
+
+int
+store_consent_withdrawals(struct store_conn *c,
+    int (*fn)(const struct consent_withdrawal_row *, void *), void *arg)
+{
+	return withdrawal_rows(c, WITHDRAWAL_SQL "ORDER BY c.withdrawn_us, c.id", NULL, fn, arg);
+}
+
+static int
+copy_withdrawal(const struct consent_withdrawal_row *r, void *arg)
+{
+	*(struct consent_withdrawal_row *)arg = *r;
+	return 0;
+}
+
+int
+store_consent_withdrawal(struct store_conn *c, const char *id,
+    struct consent_withdrawal_row *out)
+{
+	return withdrawal_rows(c, WITHDRAWAL_SQL "AND c.id = ?1", id, copy_withdrawal, out);
+}

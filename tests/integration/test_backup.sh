@@ -172,6 +172,142 @@ test_erasure_asked_for_again_is_journaled_if_the_journal_lacks_it() {
 	GW_DATA=$TMP/data gw_start
 }
 
+# A consent withdrawal is for good too, across a restore: it is in the same
+# journal ("withdrawn CONSENT_ID PSEUDONYM TIME SEQ": ids only), and a
+# gateway started on a copy from before it withdraws the consent again, at
+# its original time, stopping what relied on it as the live withdrawal did
+# (consent.withdrawn and delivery.stopped entries, actor
+# system:erasure_journal), before it serves anything. Without the journal
+# the copy would offer the agency the disclosure again (the control).
+inbox_has() {	# inbox_has DID: 0 when oakfield-primary's inbox offers it
+	req agency:oakfield-primary GET '/v1/inbox?limit=200'
+	expect 200 && [ "$(jget "[.disclosures[] | select(.disclosure_id == \"$1\")] | length")" = 1 ]
+}
+withdrawable() {	# withdrawable FAMILY NAME BACKUP: consent (CID), disclosure (DID), copy
+	req staff POST /v1/consents "{\"family_id\":\"$1\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"signed form\"}"
+	expect 201 && CID=$(jget .consent_id) && share "$1" "$2" && inbox_has "$DID" || return 1
+	"$GATEWAYCTL" backup --data "$GW_DATA" --out "$3" --with-keys > "$3.out" 2>&1 ||
+		{ sed 's/^/# /' "$3.out"; return 1; }
+}
+withdraw() {	# withdraw CID: 200, one delivery stopped, journaled
+	req staff POST "/v1/consents/$1/withdraw" '{"reason":"Mother phoned, Marker-W9"}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] && [ "$(jget .journal)" = written ]
+}
+holds_withdrawal() {	# holds_withdrawal JOURNAL LINE: lines withdrawing LINE's consent
+	local k c p t q
+	read -r k c p t q <<< "$2"
+	awk -v c="$c" -v p="$p" -v q="$q" '$1 == "withdrawn" && $2 == c && $3 == p && $5 == q { n++ } END { print n + 0 }' "$1"
+}
+
+test_withdrawal_after_a_copy_is_made_again_when_the_copy_is_restored() {
+	local journal=$TMP/data/erasures.journal did cid at
+	withdrawable FAM-B5 "Withdrawn Later" "$TMP/bk6" || return 1
+	did=$DID cid=$CID
+	withdraw "$cid" || return 1
+	at=$(db "SELECT withdrawn_us FROM consents WHERE id = '$cid'")
+	! inbox_has "$did" || return 1
+	[ "$(grep -c '^withdrawn ' "$journal")" = 1 ] && [ "$(stat -c %a "$journal")" = 600 ] &&
+	! grep -q 'FAM-B5\|Marker-W9' "$journal" &&
+	grep -Eq "^withdrawn $cid [0-9a-f]{64} [0-9T:.Z-]+ [0-9]+\$" "$journal" || return 1
+	gw_stop || return 1
+	# The control: the copy without the journal offers it again.
+	GW_DATA=$TMP/bk6 gw_start --erasure-journal "$TMP/no-journal-w" || return 1
+	inbox_has "$did" || return 1
+	gw_stop || return 1
+	# With the journal: withdrawn again before anything is served.
+	: > "$TMP/gatewayd.log"
+	GW_DATA=$TMP/bk6 gw_start --erasure-journal "$journal" || return 1
+	! inbox_has "$did" || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$did"
+	expect 404 || return 1
+	[ "$(db "SELECT withdrawn_us || ' ' || withdrawn_by FROM consents WHERE id = '$cid'")" = "$at system:erasure_journal" ] &&
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id = '$did'")" = "dead consent_withdrawn" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'consent.withdrawn' AND object_id = '$cid' AND actor = 'system:erasure_journal'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'delivery.stopped' AND object_id = '$did' AND actor = 'system:erasure_journal' AND reason = 'consent_withdrawn'")" = 1 ] &&
+	grep -q '1 consent withdrawals made since this database was copied were made again' "$TMP/gatewayd.log" &&
+	! grep -q "$cid" "$TMP/gatewayd.log" || { tail -5 "$TMP/gatewayd.log" | sed 's/^/# /'; return 1; }
+	# Withdrawn, as on the original: asked again, 409.
+	req staff POST "/v1/consents/$cid/withdraw"
+	expect 409 already_withdrawn || return 1
+	gw_stop || return 1
+	# Once made, a second start changes nothing; the ledger verifies.
+	GW_DATA=$TMP/bk6 gw_start --erasure-journal "$journal" || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'consent.withdrawn' AND object_id = '$cid'")" = 1 ] || return 1
+	gw_stop || return 1
+	"$GATEWAYCTL" ledger verify --db "$TMP/bk6/gateway.db" --key "$TMP/bk6/ledger.pub" \
+		--checkpoint "$TMP/bk6/ledger.head" > "$TMP/verify-w.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/verify-w.out"; return 1; }
+	GW_DATA=$TMP/data gw_start
+}
+
+# A journaled withdrawal of a consent the copy does not hold (recorded
+# after the copy was made) needs nothing: the copy starts and serves.
+test_withdrawal_of_a_consent_the_copy_lacks_needs_nothing() {
+	local journal=$TMP/data/erasures.journal bk=$TMP/bk6b
+	"$GATEWAYCTL" backup --data "$GW_DATA" --out "$bk" --with-keys > "$bk.out" 2>&1 ||
+		{ sed 's/^/# /' "$bk.out"; return 1; }
+	withdrawable FAM-B8 "Never In The Copy" "$TMP/bk6c" && withdraw "$CID" || return 1
+	gw_stop || return 1
+	: > "$TMP/gatewayd.log"
+	GW_DATA=$bk gw_start --erasure-journal "$journal" || return 1
+	[ "$(db "SELECT count(*) FROM consents WHERE id = '$CID'")" = 0 ] &&
+	! grep -q 'consent withdrawals made since' "$TMP/gatewayd.log" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data gw_start
+}
+
+# The withdrawal commits before its line is appended: a crash in between
+# leaves a withdrawal the database records and the journal lacks; gatewayd
+# appends it at start, before serving (as for erasures).
+test_withdrawal_lost_from_the_journal_by_a_crash_is_journaled_at_start() {
+	local journal=$TMP/data/erasures.journal did line n
+	withdrawable FAM-B6 "Crash Withdrawn" "$TMP/bk7" || return 1
+	did=$DID
+	withdraw "$CID" || return 1
+	line=$(tail -n 1 "$journal")
+	n=$(wc -l < "$journal")
+	gw_kill || return 1
+	truncate -s -20 "$journal" || return 1
+	[ "$(holds_withdrawal "$journal" "$line")" = 0 ] || return 1
+	: > "$TMP/gatewayd.log"
+	gw_start || return 1
+	[ "$(holds_withdrawal "$journal" "$line")" = 1 ] && [ "$(wc -l < "$journal")" = "$n" ] &&
+	grep -q '1 consent withdrawals the database records were not in it' "$TMP/gatewayd.log" &&
+	! grep -q "$CID" "$TMP/gatewayd.log" || { awk '{ print "# journal: " $0 }' "$journal"; return 1; }
+	gw_stop || return 1
+	: > "$TMP/gatewayd.log"
+	gw_start || return 1
+	[ "$(wc -l < "$journal")" = "$n" ] && ! grep -q 'were appended' "$TMP/gatewayd.log" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/bk7 gw_start --erasure-journal "$journal" || return 1
+	! inbox_has "$did" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data gw_start
+}
+
+# The same gap while gatewayd runs: the withdrawal asked for again is 409
+# already_withdrawn and its line is appended then, once.
+test_withdrawal_asked_for_again_is_journaled_if_the_journal_lacks_it() {
+	local journal=$TMP/data/erasures.journal did line
+	withdrawable FAM-B7 "Retry Withdrawn" "$TMP/bk8" || return 1
+	did=$DID
+	withdraw "$CID" || return 1
+	line=$(tail -n 1 "$journal")
+	grep -vx "$line" "$journal" > "$TMP/j.tmp" && cat "$TMP/j.tmp" > "$journal" || return 1
+	[ "$(holds_withdrawal "$journal" "$line")" = 0 ] || return 1
+	req staff POST "/v1/consents/$CID/withdraw"
+	expect 409 already_withdrawn || return 1
+	[ "$(holds_withdrawal "$journal" "$line")" = 1 ] &&
+	grep -q 'consent withdrawal of ledger entry [0-9]*, asked for again, was not in it and was appended' "$TMP/gatewayd.log" || return 1
+	req staff POST "/v1/consents/$CID/withdraw"
+	expect 409 already_withdrawn && [ "$(holds_withdrawal "$journal" "$line")" = 1 ] || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/bk8 gw_start --erasure-journal "$journal" || return 1
+	! inbox_has "$did" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data gw_start
+}
+
 test_backup_never_writes_into_an_existing_directory() {
 	local rc=0
 	mkdir -p "$TMP/full" && echo keep > "$TMP/full/note"
@@ -189,5 +325,9 @@ run test_gateway_starts_on_the_copy_with_everything_acknowledged_before_it
 run test_erasure_after_a_copy_is_made_again_when_the_copy_is_restored
 run test_erasure_lost_from_the_journal_by_a_crash_is_journaled_at_start
 run test_erasure_asked_for_again_is_journaled_if_the_journal_lacks_it
+run test_withdrawal_after_a_copy_is_made_again_when_the_copy_is_restored
+run test_withdrawal_of_a_consent_the_copy_lacks_needs_nothing
+run test_withdrawal_lost_from_the_journal_by_a_crash_is_journaled_at_start
+run test_withdrawal_asked_for_again_is_journaled_if_the_journal_lacks_it
 run test_backup_never_writes_into_an_existing_directory
 finish

@@ -6,7 +6,10 @@
  * erasure, fails the walk; nothing but a pseudonym and a ground code is
  * ever written; a line appended after a torn one starts a line of its own;
  * an erasure ensured is appended once; the set of a journal's pseudonyms
- * says which erasures it lacks.
+ * says which erasures it lacks. Withdrawals share the file: their lines
+ * round-trip, erasure lines written before them still read, a torn
+ * withdrawal line is skipped and cut like an erasure's, the erasure walk
+ * skips them, a withdrawal ensured is appended once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +242,210 @@ test_the_set_says_which_erasures_a_journal_lacks(void **state)
 	erasure_journal_set_free(&set);
 }
 
+#define C1	"con_01m94jj172cj4v6y7vsxqtns1q"
+#define C2	"con_01m94jj172cj4v6y7vsxqtns2r"
+
+struct lines {
+	int	n;
+	int	kind[4];
+	char	p[4][65];
+	char	c[4][40];
+	int64_t	at[4], seq[4];
+};
+
+static int
+collect_lines(const struct journal_line *l, void *arg)
+{
+	struct lines	*s = arg;
+
+	if (s->n >= 4)
+		return -1;
+	s->kind[s->n] = l->kind;
+	snprintf(s->p[s->n], sizeof(s->p[0]), "%s", l->pseudonym);
+	snprintf(s->c[s->n], sizeof(s->c[0]), "%s",
+	    l->kind == JOURNAL_WITHDRAWAL ? l->consent_id : "");
+	s->at[s->n] = l->at_us;
+	s->seq[s->n++] = l->seq;
+	return 0;
+}
+
+static void
+test_withdrawal_lines_round_trip_beside_erasures(void **state)
+{
+	struct lines	l = { 0 };
+	struct seen	s = { 0 };
+	char		path[256], err[256];
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	assert_int_equal(erasure_journal_append(path, P1, T0, "objection", 7, err,
+	    sizeof(err)), 0);
+	assert_int_equal(erasure_journal_append_withdrawal(path, C1, P2, T0 + 5, 8, err,
+	    sizeof(err)), 0);
+	assert_int_equal(erasure_journal_walk(path, collect_lines, &l, &torn, err, sizeof(err)),
+	    0);
+	assert_false(torn);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.kind[0], JOURNAL_ERASURE);
+	assert_true(l.seq[0] == 7);
+	assert_int_equal(l.kind[1], JOURNAL_WITHDRAWAL);
+	assert_string_equal(l.c[1], C1);
+	assert_string_equal(l.p[1], P2);
+	assert_true(l.at[1] == T0 + 5);
+	assert_true(l.seq[1] == 8);
+	/* The erasure walk sees the erasure only. */
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.p[0], P1);
+	cleanup(path);
+}
+
+static void
+test_erasure_lines_from_before_withdrawals_still_read(void **state)
+{
+	struct lines	l = { 0 };
+	char		path[256], err[256];
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	write_file(path, P1 " 2026-12-05T08:00:00.000000Z objection 3\n"
+	    P2 " 2026-12-05T09:00:00.000000Z consent_withdrawn 4\n");
+	assert_int_equal(erasure_journal_walk(path, collect_lines, &l, &torn, err, sizeof(err)),
+	    0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.kind[0], JOURNAL_ERASURE);
+	assert_int_equal(l.kind[1], JOURNAL_ERASURE);
+	assert_string_equal(l.p[1], P2);
+	assert_true(l.seq[1] == 4);
+	cleanup(path);
+}
+
+static void
+test_a_withdrawal_holds_ids_only(void **state)
+{
+	char	path[256], err[256];
+
+	(void)state;
+	path_for(path, sizeof(path));
+	assert_int_equal(erasure_journal_append_withdrawal(path, "Mrs Smith", P1, T0, 1, err,
+	    sizeof(err)), -1);
+	assert_int_equal(erasure_journal_append_withdrawal(path, "dsc_01m94jj172", P1, T0, 1,
+	    err, sizeof(err)), -1);
+	assert_int_equal(erasure_journal_append_withdrawal(path, C1, "FAM-1", T0, 1, err,
+	    sizeof(err)), -1);
+	assert_int_equal(access(path, F_OK), -1);
+	cleanup(path);
+}
+
+static void
+test_a_damaged_withdrawal_line_fails_the_walk(void **state)
+{
+	static const char *const bad[] = {
+		"withdrawn " C1 " " P1 " 2026-12-05T08:00:00.000000Z\n",	/* no seq */
+		"withdrawn " C1 " FAM-1 2026-12-05T08:00:00.000000Z 3\n",
+		"withdrawn Mrs-Smith " P1 " 2026-12-05T08:00:00.000000Z 3\n",
+		"withdrawn " C1 " " P1 " yesterday 3\n",
+		"withdrawn " C1 " " P1 " 2026-12-05T08:00:00.000000Z 3 extra\n",
+		"Withdrawn " C1 " " P1 " 2026-12-05T08:00:00.000000Z 3\n",
+		"erased " C1 " " P1 " 2026-12-05T08:00:00.000000Z 3\n",
+	};
+	struct lines	l;
+	char		path[256], err[256], text[512];
+	size_t		i;
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&l, 0, sizeof(l));
+		snprintf(text, sizeof(text), "withdrawn %s %s 2026-12-05T08:00:00.000000Z 1\n%s"
+		    "%s 2026-12-05T08:00:00.000000Z objection 2\n", C2, P2, bad[i], P2);
+		write_file(path, text);
+		err[0] = '\0';
+		assert_int_equal(erasure_journal_walk(path, collect_lines, &l, &torn, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "line 2 is not an erasure or a withdrawal"));
+		assert_int_equal(l.n, 1);
+	}
+	cleanup(path);
+}
+
+static void
+test_a_torn_withdrawal_line_is_skipped_and_cut(void **state)
+{
+	struct lines	l = { 0 };
+	char		path[256], err[256];
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	write_file(path, P1 " 2026-12-05T08:00:00.000000Z objection 3\nwithdrawn " C1 " " P2
+	    " 2026-12-0");
+	assert_int_equal(erasure_journal_walk(path, collect_lines, &l, &torn, err, sizeof(err)),
+	    0);
+	assert_true(torn);
+	assert_int_equal(l.n, 1);
+	/* The next append cuts it off and starts a line of its own. */
+	assert_int_equal(erasure_journal_append_withdrawal(path, C1, P2, T0, 4, err,
+	    sizeof(err)), 0);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(erasure_journal_walk(path, collect_lines, &l, &torn, err, sizeof(err)),
+	    0);
+	assert_false(torn);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.kind[1], JOURNAL_WITHDRAWAL);
+	assert_string_equal(l.c[1], C1);
+	cleanup(path);
+}
+
+static void
+test_a_withdrawal_ensured_is_appended_once(void **state)
+{
+	struct lines	l = { 0 };
+	char		path[256], err[256];
+	int		torn, appended;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	/* An erasure of the same family is not the consent's withdrawal. */
+	assert_int_equal(erasure_journal_append(path, P1, T0, "objection", 2, err,
+	    sizeof(err)), 0);
+	assert_int_equal(erasure_journal_ensure_withdrawal(path, C1, P1, T0, 3, &appended, err,
+	    sizeof(err)), 0);
+	assert_true(appended);
+	assert_int_equal(erasure_journal_ensure_withdrawal(path, C1, P1, T0, 3, &appended, err,
+	    sizeof(err)), 0);
+	assert_false(appended);
+	assert_int_equal(erasure_journal_ensure_withdrawal(path, C2, P1, T0, 4, &appended, err,
+	    sizeof(err)), 0);
+	assert_true(appended);
+	/* Nor is a withdrawal the family's erasure. */
+	assert_int_equal(erasure_journal_ensure(path, P2, T0, "objection", 5, &appended, err,
+	    sizeof(err)), 0);
+	assert_true(appended);
+	assert_int_equal(erasure_journal_walk(path, collect_lines, &l, &torn, err, sizeof(err)),
+	    0);
+	assert_int_equal(l.n, 4);
+	cleanup(path);
+}
+
+static void
+test_the_set_says_which_withdrawals_a_journal_lacks(void **state)
+{
+	struct erasure_journal_set	set = { 0 };
+
+	(void)state;
+	assert_int_equal(erasure_journal_set_add_consent(&set, C2), 0);
+	assert_int_equal(erasure_journal_set_add_consent(&set, "Mrs Smith"), -1);
+	assert_int_equal(erasure_journal_set_add_consent(&set, P1), -1);
+	erasure_journal_set_sort(&set);
+	assert_true(erasure_journal_set_holds(&set, C2));
+	assert_false(erasure_journal_set_holds(&set, C1));
+	erasure_journal_set_free(&set);
+}
+
 int
 main(void)
 {
@@ -250,6 +457,13 @@ main(void)
 		cmocka_unit_test(test_a_line_appended_after_a_torn_one_starts_its_own),
 		cmocka_unit_test(test_an_erasure_ensured_is_appended_once),
 		cmocka_unit_test(test_the_set_says_which_erasures_a_journal_lacks),
+		cmocka_unit_test(test_withdrawal_lines_round_trip_beside_erasures),
+		cmocka_unit_test(test_erasure_lines_from_before_withdrawals_still_read),
+		cmocka_unit_test(test_a_withdrawal_holds_ids_only),
+		cmocka_unit_test(test_a_damaged_withdrawal_line_fails_the_walk),
+		cmocka_unit_test(test_a_torn_withdrawal_line_is_skipped_and_cut),
+		cmocka_unit_test(test_a_withdrawal_ensured_is_appended_once),
+		cmocka_unit_test(test_the_set_says_which_withdrawals_a_journal_lacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
