@@ -244,14 +244,13 @@ erasure_journal_ensure_withdrawal(const char *path, const char *consent_id,
 	return append_line(path, &l, 1, appended, err, errlen);
 }
 
-int
-erasure_journal_set_add(struct erasure_journal_set *set, const char *pseudonym)
+/* Appends id (checked by the caller, under 65 bytes with its NUL). */
+static int
+set_push(struct erasure_journal_set *set, const char *id)
 {
 	char	(*np)[65];
 	size_t	  ncap;
 
-	if (!is_pseudonym(pseudonym, strlen(pseudonym)))
-		return -1;
 	if (set->n == set->cap) {
 		ncap = set->cap ? 2 * set->cap : 64;
 		if ((np = realloc(set->p, ncap * sizeof(*np))) == NULL)
@@ -259,29 +258,25 @@ erasure_journal_set_add(struct erasure_journal_set *set, const char *pseudonym)
 		set->p = np;
 		set->cap = ncap;
 	}
-	memcpy(set->p[set->n++], pseudonym, 65);
+	snprintf(set->p[set->n++], sizeof(*set->p), "%s", id);
 	set->sorted = 0;
 	return 0;
 }
 
 int
+erasure_journal_set_add(struct erasure_journal_set *set, const char *pseudonym)
+{
+	if (!is_pseudonym(pseudonym, strlen(pseudonym)))
+		return -1;
+	return set_push(set, pseudonym);
+}
+
+int
 erasure_journal_set_add_consent(struct erasure_journal_set *set, const char *consent_id)
 {
-	char	(*np)[65];
-	size_t	  ncap;
-
 	if (!is_consent_id(consent_id))
 		return -1;
-	if (set->n == set->cap) {
-		ncap = set->cap ? 2 * set->cap : 64;
-		if ((np = realloc(set->p, ncap * sizeof(*np))) == NULL)
-			return -1;
-		set->p = np;
-		set->cap = ncap;
-	}
-	snprintf(set->p[set->n++], sizeof(*np), "%s", consent_id);
-	set->sorted = 0;
-	return 0;
+	return set_push(set, consent_id);
 }
 
 static int
