@@ -105,6 +105,31 @@ quorum_same_person(const char *a, const char *b)
 	return na != NULL && nb != NULL && same_name(na, nb);
 }
 
+/*
+ * The same person as decisions stored before names were compared that
+ * way (2026-12-06) were counted: the CNs byte for byte. Stored decisions
+ * are counted by it, a new one is judged by quorum_same_person: every
+ * decision accepted since is then no repeat under either, so both count
+ * them alike, while a request approved before, by two certificates whose
+ * names differ only in case, keeps the approval it was given and its
+ * issued statements still verify (statement.c counts as quorum_state).
+ */
+static int
+same_person_as_stored(const char *a, const char *b)
+{
+	const char	*na, *nb;
+
+	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	na = charity_name(a);
+	nb = charity_name(b);
+	return na != NULL && nb != NULL && *na != '\0' && strcmp(na, nb) == 0;
+}
+
+typedef int (*same_fn)(const char *, const char *);
+
 static int
 valid_decision(const struct quorum_decision *d)
 {
@@ -113,20 +138,21 @@ valid_decision(const struct quorum_decision *d)
 }
 
 static int
-is_requester(const struct quorum_request *req, const char *trustee)
+is_requester(const struct quorum_request *req, const char *trustee, same_fn same)
 {
-	return req != NULL && (quorum_same_person(req->requester, trustee) ||
-	    quorum_same_person(req->filed_by, trustee));
+	return req != NULL && (same(req->requester, trustee) || same(req->filed_by, trustee));
 }
 
 /* The rule refusing d after prior[0..n), whose counted state is st, or
  * QUORUM_OK. An earlier decision by the same person refuses d whether or not
  * it was counted: one that was not counted was refused for closure (then
  * st is closed), for being the requester's (then so is d), or as a repeat
- * (then an earlier one by that person was counted). */
+ * (then an earlier one by that person was counted). same says who is the
+ * same person (same_person_as_stored, or quorum_same_person for a new d). */
 static enum quorum_verdict
 rule(const struct quorum_request *req, const struct quorum_result *st,
-    const struct quorum_decision *prior, size_t n, const struct quorum_decision *d)
+    const struct quorum_decision *prior, size_t n, const struct quorum_decision *d,
+    same_fn same)
 {
 	size_t	i;
 
@@ -134,10 +160,10 @@ rule(const struct quorum_request *req, const struct quorum_result *st,
 		return QUORUM_INVALID;
 	if (st->state != QUORUM_AWAITING)
 		return QUORUM_REQUEST_CLOSED;
-	if (is_requester(req, d->trustee))
+	if (is_requester(req, d->trustee, same))
 		return QUORUM_REQUESTER_CANNOT_DECIDE;
 	for (i = 0; i < n; i++)
-		if (quorum_same_person(prior[i].trustee, d->trustee))
+		if (same(prior[i].trustee, d->trustee))
 			return QUORUM_ALREADY_DECIDED;
 	return QUORUM_OK;
 }
@@ -172,7 +198,7 @@ quorum_state(const struct quorum_config *cfg, const struct quorum_request *req,
 	out->state = QUORUM_AWAITING;
 	out->required = required_of(cfg);
 	for (i = 0; i < n; i++)
-		if (rule(req, out, d, i, &d[i]) == QUORUM_OK)
+		if (rule(req, out, d, i, &d[i], same_person_as_stored) == QUORUM_OK)
 			count(cfg, out, &d[i]);
 }
 
@@ -185,7 +211,7 @@ quorum_check(const struct quorum_config *cfg, const struct quorum_request *req,
 	enum quorum_verdict	v;
 
 	quorum_state(cfg, req, d, n, &st);
-	if ((v = rule(req, &st, d, n, next)) == QUORUM_OK)
+	if ((v = rule(req, &st, d, n, next, quorum_same_person)) == QUORUM_OK)
 		count(cfg, &st, next);
 	if (after != NULL)
 		*after = st;

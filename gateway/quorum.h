@@ -86,10 +86,14 @@ struct quorum_result {
 void		 quorum_defaults(struct quorum_config *cfg);
 /* The state of a request from its accepted decisions d[0..n), in order.
  * Decisions quorum_check would refuse (after closure, by the requester, a
- * repeat) are skipped, not counted. Never fails. */
+ * repeat) are skipped, not counted; a repeat here is the same CN byte for
+ * byte, as decisions were accepted before quorum_same_person compared names
+ * (so a request approved then keeps its approval and its statements still
+ * verify; every decision accepted since passes both). Never fails. */
 void		 quorum_state(const struct quorum_config *cfg, const struct quorum_request *req,
 		    const struct quorum_decision *d, size_t n, struct quorum_result *out);
-/* May decision next be added to d[0..n)? Returns QUORUM_OK and, when after
+/* May decision next be added to d[0..n)? The same person as a requester or
+ * an earlier decision is judged by quorum_same_person. Returns QUORUM_OK and, when after
  * is not NULL, the state the request would then be in; otherwise the rule
  * that refuses it (after then describes the unchanged request). */
 enum quorum_verdict quorum_check(const struct quorum_config *cfg,

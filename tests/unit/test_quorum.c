@@ -133,6 +133,29 @@ already_decided_same_person_spelt_another_way(void **state)
 	assert_int_equal(quorum_check(&c, &police, d, 1, &other, NULL), QUORUM_ALREADY_DECIDED);
 }
 
+/* Decisions accepted before names were compared in case and spacing
+ * keep the state they were given: a request approved then by "Catherine
+ * Read" and "CATHERINE READ" stays approved (its statements verify), while
+ * a third spelling now is refused as the same person. */
+static void
+stored_decisions_counted_as_they_were_accepted(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[2] = {
+		dec("trustee:Catherine Read", QUORUM_APPROVE, T0),
+		dec("trustee:CATHERINE READ", QUORUM_APPROVE, T0 + 1),
+	};
+	struct quorum_decision	again = dec("trustee:catherine read", QUORUM_APPROVE, T0 + 2);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	quorum_state(&c, &police, d, 2, &r);
+	assert_int_equal(r.state, QUORUM_APPROVED);
+	assert_int_equal(r.approvals, 2);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &again, NULL), QUORUM_ALREADY_DECIDED);
+}
+
 static void
 repeated_approvals_in_a_stored_list_count_once(void **state)
 {
@@ -408,6 +431,7 @@ main(void)
 		cmocka_unit_test(same_person_rules),
 		cmocka_unit_test(same_person_whatever_the_case_and_spacing),
 		cmocka_unit_test(already_decided_same_person_spelt_another_way),
+		cmocka_unit_test(stored_decisions_counted_as_they_were_accepted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
