@@ -71,11 +71,15 @@ profiles_to() {
 # pending_push NAME FAMILY: restarts gatewayd pushing health-visiting's to a
 # port nobody listens on (taken from a receiver NAME started and stopped:
 # PORT), discloses for FAMILY and waits until the push has failed once; DID
-# is the disclosure, its delivery pending.
+# is the disclosure, its delivery pending. Attempts are not limited to the
+# default 12: at BACKOFF's pace those are spent in ~2 s, and a loaded
+# machine can take that long before the caller's next step (seen under
+# make test, the ASan suite beside it: the push died attempts_exhausted).
 pending_push() {
 	rcv_start "$1" 0 && PORT=${RPORT[$1]} && rcv_stop "$1"
 	gw_stop || return 1
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures" || return 1
+	gw_start "${BACKOFF[@]}" --delivery-attempts 1000 \
+	    --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures" || return 1
 	disclose "$2" health-visiting health_visiting_support "$HV_DATA" || return 1
 	wait_for 10 attempts_with_error "$DID" 1 connect_failed && state_is "$DID" pending
 }
