@@ -706,10 +706,29 @@ is_bare_start(const struct ledger_record *r, const unsigned char *leaf, void *ar
 	return 0;
 }
 
+/* The latest time among the entries read (check_unsigned_tail). */
+static int
+latest_time(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	int64_t	*t = arg;
+
+	(void)leaf;
+	if (r->time_us > *t)
+		*t = r->time_us;
+	return 0;
+}
+
+/* How far after the clock an unsigned entry may be dated: entry times never
+ * go backwards (ledger_append), so after the clock was stepped back the
+ * gateway's own entries are dated a little ahead of it. */
+#define TAIL_AHEAD_MAX_US	(10 * 60 * 1000000LL)
+
 /*
  * Entries after the newest signed checkpoint (in the store or in
  * ledger.head, head_size): a crash leaves some, committed but not yet
- * signed, and they are taken in. A clean stop leaves none: it signs a final
+ * signed, and they are taken in, unless one is dated more than
+ * TAIL_AHEAD_MAX_US after the clock: no run of this gateway wrote that,
+ * and taking it in would date every later entry and checkpoint after it. A clean stop leaves none: it signs a final
  * checkpoint over its "gateway.stopped", and nothing is written until the
  * next start. When the newest signed entry is that, whatever follows was
  * put in the database by someone else. 0, or -1 with a message in err.
@@ -719,6 +738,7 @@ check_unsigned_tail(struct ledger *l, uint64_t head_size, char *err, size_t errl
 {
 	struct store_conn	*c;
 	uint64_t		 have = merkle_tree_size(l->tree), s = head_size;
+	int64_t			 latest;
 	int			 stopped = 0, starts, rc;
 
 	if (l->note != NULL && l->note_size > s)
@@ -762,6 +782,27 @@ check_unsigned_tail(struct ledger *l, uint64_t head_size, char *err, size_t errl
 		    "them; run gatewayctl ledger verify, and remove them before starting",
 		    (unsigned long long)s + 1, (unsigned long long)have,
 		    (unsigned long long)s);
+		return -1;
+	}
+	if ((c = store_read_begin(l->store)) == NULL) {
+		snprintf(err, errlen, "ledger: no read connection");
+		return -1;
+	}
+	latest = 0;
+	rc = store_ledger_entries(c, (int64_t)s + 1, (int64_t)have, latest_time, &latest);
+	store_read_end(l->store, c);
+	if (rc != 0) {
+		snprintf(err, errlen, "ledger: entries %llu..%llu unreadable",
+		    (unsigned long long)s + 1, (unsigned long long)have);
+		return -1;
+	}
+	if (latest > store_now_us() + TAIL_AHEAD_MAX_US) {
+		snprintf(err, errlen, "ledger: entries %llu..%llu, after the newest signed "
+		    "checkpoint, include one dated %lld s after this clock: this gateway did "
+		    "not write it and will not sign it (its time would date every later entry); "
+		    "check the clock, run gatewayctl ledger verify, and remove such entries "
+		    "before starting", (unsigned long long)s + 1, (unsigned long long)have,
+		    (long long)((latest - store_now_us()) / 1000000));
 		return -1;
 	}
 	log_info("ledger: %llu entries after the newest signed checkpoint (tree size %llu) "

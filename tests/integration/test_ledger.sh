@@ -400,12 +400,13 @@ test_check_refuses_a_ledger_key_others_can_read() {
 	grep -q 'ledger key: .*chmod 600' "$TMP/check.out"
 }
 
-# forge SEQ: inserts, as anyone with write access to gateway.db can (the
-# triggers stop UPDATE and DELETE, not INSERT), a second trustee's approval
-# numbered SEQ, dated after the newest entry, with its correct leaf hash.
+# forge SEQ [AHEAD_US]: inserts, as anyone with write access to gateway.db
+# can (the triggers stop UPDATE and DELETE, not INSERT), a second trustee's
+# approval numbered SEQ, dated after the newest entry (by AHEAD_US more),
+# with its correct leaf hash.
 forge() {
 	local t e leaf
-	t=$(( $(sqlite3 "$GW_DB" "SELECT max(time_us) FROM ledger_entries") + 1 ))
+	t=$(( $(sqlite3 "$GW_DB" "SELECT max(time_us) FROM ledger_entries") + 1 + ${2:-0} ))
 	e=$(printf '{"seq":%s,"time_us":%s,"actor":"staff:Second Trustee","actor_role":"trustee","action":"request.approved","family_pseudonym":null,"object_id":"req-forged","reason":null,"record_digest":"%s"}' \
 	    "$1" "$t" "$(printf forged | sha256sum | cut -c1-64)")
 	leaf=$(python3 -c 'import json, sys; sys.path.insert(0, sys.argv[1]); import ledger_check as c; print(c.leaf_hash(json.loads(sys.argv[2])).hex())' \
@@ -475,6 +476,26 @@ test_row_inserted_after_a_clean_stop_is_never_signed() {
 	[ "$ok" = 1 ]
 }
 
+# After a crash the entries committed but not yet signed are taken in, but
+# not one dated a day ahead of the clock: no run of the gateway wrote it,
+# and its time would date every later entry and checkpoint after it.
+test_row_dated_ahead_after_a_crash_is_never_signed() {
+	local saved=$GW_DATA n ok=1
+	GW_DATA=$TMP/d7
+	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-FORGE-7 e)"; expect 201 || ok=0
+	n=$(db "SELECT max(seq) FROM ledger_entries")
+	wait_signed "$n" || ok=0
+	gw_kill
+	forge $((n + 1)) 86400000000 || ok=0
+	if gw_start > /dev/null; then gw_stop; ok=0; fi
+	grep -q "ledger: entries $((n + 1))..$((n + 1)), after the newest signed checkpoint, include one dated 86[0-9][0-9][0-9] s after this clock" "$TMP/gatewayd.log" ||
+		{ echo "# no refusal"; tail -3 "$TMP/gatewayd.log" | sed 's/^/# /'; ok=0; }
+	[ "$(sqlite3 "$GW_DB" "SELECT max(tree_size) FROM ledger_checkpoints")" -le "$n" ] || ok=0
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
 # A start that died between recording "gateway.started" and signing its
 # first checkpoint (SIGKILL, power loss, a failed signature) leaves that
 # entry alone after the clean stop's final checkpoint: the gateway's own,
@@ -538,6 +559,7 @@ run test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed
 run test_row_inserted_into_the_database_is_never_signed
 run test_row_inserted_after_a_clean_stop_is_never_signed
 run test_start_cut_short_after_a_clean_stop_is_taken_in
+run test_row_dated_ahead_after_a_crash_is_never_signed
 run test_wrong_key_does_not_verify
 run test_check_refuses_a_ledger_key_others_can_read
 finish
