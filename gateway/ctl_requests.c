@@ -110,6 +110,11 @@ call(const struct conn *cn, const char *method, const char *path, const char *bo
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CAINFO, cn->cacert) != CURLE_OK ||
+	    /* --cacert alone: not also the system's CA directory, which
+	     * libcurl reads besides CAINFO when built with one (as
+	     * Debian's is); no proxy from the environment either. */
+	    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROXY, "") != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_SSLCERT, cn->cert) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_SSLKEY, cn->key) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||

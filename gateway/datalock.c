@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "datalock.h"
@@ -16,16 +17,26 @@
 int
 datalock_acquire(const char *dir, const char *name, char *err, size_t errlen)
 {
-	char	path[PATH_MAX], holder[128];
-	ssize_t	n;
-	int	fd, len;
+	char		path[PATH_MAX], holder[128];
+	struct stat	st;
+	ssize_t		n;
+	int		fd, len;
 
 	if (snprintf(path, sizeof(path), "%s/gatewayd.lock", dir) >= (int)sizeof(path)) {
 		snprintf(err, errlen, "%s: path too long", dir);
 		return -1;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	/* Never through a link, nor anything but a plain file: whoever could
+	 * plant one in the directory would have the pid written over (and the
+	 * file truncated) wherever it points. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ?
+		    "is a symbolic link: remove it" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file: remove it", path);
+		close(fd);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
