@@ -55,7 +55,7 @@ int	ctl_notifications(int argc, char **argv);
 
 /* ctl_queue.c: the frame of the two commands above. list calls list(s,
  * state); retry ID runs requeue(c, ID, now, "operator:$USER") in one write
- * transaction: its 1..3 are refusals, told as "ID: refused[rc - 1]" (exit
+ * transaction: its 1..4 are refusals, told as "ID: refused[rc - 1]" (exit
  * 1), anything else a failure (exit 2); "re-queued ID: done" once it has
  * committed. */
 struct store;
@@ -66,7 +66,7 @@ struct ctl_queue {
 	int		(*list)(struct store *, const char *state);
 	int		(*requeue)(struct store_conn *, const char *id, int64_t now_us,
 			    const char *by);
-	const char	*refused[3];
+	const char	*refused[4];	/* NULL past the last one used */
 	const char	*done;
 };
 int	ctl_queue_main(const struct ctl_queue *, int argc, char **argv);

@@ -111,6 +111,8 @@ ctl_deliveries(int argc, char **argv)
 			"stopped because the family withdrew the consent it relied on, or "
 			    "that consent expired, with none other covering; it is never sent "
 			    "again",
+			"the family's records were erased (or are past retention): there is "
+			    "nothing left to send",
 		},
 		.done = "gatewayd sends it within a second (same Idempotency-Key)",
 	};

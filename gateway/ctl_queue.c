@@ -38,7 +38,7 @@ requeue(const struct ctl_queue *q, struct store *s, const char *id)
 	rc = q->requeue(c, id, store_now_us(), by);
 	if (rc != 0 || store_exec(c, "COMMIT") == -1) {
 		(void)store_exec(c, "ROLLBACK");
-		if (rc >= 1 && rc <= 3) {
+		if (rc >= 1 && rc <= 4 && q->refused[rc - 1] != NULL) {
 			fprintf(stderr, "gatewayctl: %s: %s\n", id, q->refused[rc - 1]);
 			return 1;
 		}

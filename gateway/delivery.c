@@ -1078,9 +1078,16 @@ record(struct delivery *dl)
 				metrics_add(dl->gw->metrics, "gateway_delivery_dead_letters_total",
 				    "Deliveries given up and left for an operator (alert).",
 				    NULL, 1);
-				log_warnx("ALERT delivery %s is a dead letter (%s): "
-				    "gatewayctl deliveries retry %s", r->id,
-				    r->dead_reason != NULL ? r->dead_reason : r->d.reason, r->id);
+				const char *why = r->dead_reason != NULL ?
+				    r->dead_reason : r->d.reason;
+
+				/* The retry hint only where a retry can send it. */
+				if (strcmp(why, "family_erased") == 0)
+					log_warnx("ALERT delivery %s is a dead letter (%s): "
+					    "nothing is left to send", r->id, why);
+				else
+					log_warnx("ALERT delivery %s is a dead letter (%s): "
+					    "gatewayctl deliveries retry %s", r->id, why, r->id);
 			}
 		}
 		dl->nresults = 0;

@@ -330,7 +330,8 @@ int	store_delivery_after_stop(struct store_conn *, const char *disclosure_id, in
 /* An operator re-queues a dead push delivery: pending again, attempts from
  * zero, due now; the event is recorded with by as actor. 0 re-queued,
  * 1 not found, 2 not dead, 3 stopped by a consent's end, withdrawn or
- * expired (final), -1 error. */
+ * expired (final), 4 the family's key is gone (erased, expired: nothing to
+ * send), -1 error. */
 int	store_delivery_requeue(struct store_conn *, const char *disclosure_id,
 	    int64_t when_us, const char *by);
 /* An agency whose profile now names another delivery mode: its deliveries

@@ -325,6 +325,10 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 		return 2;
 	if (store_delivery_stopped_by_consent(r.state, r.dead_reason))
 		return 3;	/* the consent ended (withdrawn, expired): never sent again */
+	if ((rc = store_family_key_state(c, r.family_pseudonym)) == -1)
+		return -1;
+	if (rc != 1)
+		return 4;	/* erased or expired: its body cannot be made */
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, when) ||

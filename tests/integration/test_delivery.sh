@@ -234,6 +234,23 @@ test_dead_letter_of_a_withdrawn_consent_is_never_requeued() {
 	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$did" > "$TMP/retry.out" 2>&1
 	[ $? = 1 ] && grep -q 'withdrew the consent' "$TMP/retry.out" && state_is "$did" dead
 }
+# Nor is a dead letter of a family since erased: nothing is left to send,
+# and the operator is told so (no re-queue in the ledger, no ALERT telling
+# them to retry it).
+test_dead_letter_of_an_erased_family_is_never_requeued() {
+	local did
+	consent FAM-D8 health-visiting health_visiting_support || return 1
+	disclose FAM-D8 health-visiting health_visiting_support "$HV_DATA" || return 1
+	did=$DID
+	wait_for 10 state_is "$did" dead || return 1
+	req staff POST /v1/families/FAM-D8/erasure '{"ground":"consent_withdrawn","reason":"the family asked"}'
+	expect 200 || return 1
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$did" > "$TMP/retry.out" 2>&1
+	[ $? = 1 ] && grep -q 'records were erased' "$TMP/retry.out" && state_is "$did" dead &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$did' AND action='delivery.requeued'")" = 0 ] &&
+	[ "$(db "SELECT requeues FROM deliveries WHERE disclosure_id='$did'")" = 0 ] ||
+		{ sed 's/^/# /' "$TMP/retry.out"; return 1; }
+}
 test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 	# The agency fixed its side: a receiver that accepts, on the same port.
 	rcv_stop bad
@@ -815,6 +832,7 @@ run test_permanent_4xx_goes_to_dead_letter
 run test_dead_letter_counted_in_metrics
 run test_gatewayctl_lists_dead_without_personal_data
 run test_dead_letter_of_a_withdrawn_consent_is_never_requeued
+run test_dead_letter_of_an_erased_family_is_never_requeued
 run test_gatewayctl_retry_requeues_dead_and_daemon_delivers
 
 run test_inbox_shows_only_the_agencys_own
