@@ -43,7 +43,7 @@ list(struct store *s, const char *state)
 	struct delivery_row	*rows;
 	const char		*states[3];
 	char			 t[32], why[96];
-	int			 n, i, k, ns = 0, total = 0;
+	int			 n, i, k, ns = 0, total = 0, cut = 0;
 
 	if (strcmp(state, "open") == 0)
 		states[ns++] = NULL;	/* pending and dead */
@@ -91,9 +91,15 @@ list(struct store *s, const char *state)
 			    r->last_error[0] ? r->last_error : "-", what);
 		}
 		total += n;
+		if (n == LIST_MAX)
+			cut = 1;
 	}
 	free(rows);
 	fprintf(stderr, "%d deliver%s\n", total, total == 1 ? "y" : "ies");
+	if (cut)
+		fprintf(stderr, "gatewayctl: only the oldest %d of each state are listed and "
+		    "there are more: list one state at a time (--state dead for the dead "
+		    "letters)\n", LIST_MAX);
 	return 0;
 }
 

@@ -77,6 +77,10 @@ list(struct store *s, const char *state)
 	}
 	free(rows);
 	fprintf(stderr, "%d notification%s\n", n, n == 1 ? "" : "s");
+	if (n == LIST_MAX)
+		fprintf(stderr, "gatewayctl: only the oldest %d are listed and there are more: "
+		    "list one state at a time (--state failed for the failed ones)\n",
+		    LIST_MAX);
 	return 0;
 }
 

@@ -251,6 +251,19 @@ test_dead_letter_of_an_erased_family_is_never_requeued() {
 	[ "$(db "SELECT requeues FROM deliveries WHERE disclosure_id='$did'")" = 0 ] ||
 		{ sed 's/^/# /' "$TMP/retry.out"; return 1; }
 }
+# More than a listing holds (10,000): the operator is told there are more,
+# and how to see the dead letters alone (on a copy of the store).
+test_gatewayctl_list_says_when_it_is_cut_short() {
+	local copy=$TMP/listcopy.db
+	sqlite3 "$GW_DB" ".timeout 5000" ".backup '$copy'" || return 1
+	sqlite3 "$copy" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+	    INSERT INTO deliveries (disclosure_id, agency_id, family_pseudonym, mode, state, created_us)
+	    SELECT printf('dsc_filler%05d', i), 'health-visiting', printf('%064d', 0), 'pull', 'pending', i FROM n" || return 1
+	"$GATEWAYCTL" deliveries --db "$copy" list > "$TMP/list.out" 2> "$TMP/list.err" || return 1
+	grep -q 'only the oldest 10000 of each state are listed and there are more' "$TMP/list.err" &&
+	"$GATEWAYCTL" deliveries --db "$copy" list --state dead > "$TMP/list.out" 2> "$TMP/list.err" &&
+	! grep -q 'there are more' "$TMP/list.err" && grep -q ' dead ' "$TMP/list.out"
+}
 test_gatewayctl_retry_requeues_dead_and_daemon_delivers() {
 	# The agency fixed its side: a receiver that accepts, on the same port.
 	rcv_stop bad
@@ -833,6 +846,7 @@ run test_dead_letter_counted_in_metrics
 run test_gatewayctl_lists_dead_without_personal_data
 run test_dead_letter_of_a_withdrawn_consent_is_never_requeued
 run test_dead_letter_of_an_erased_family_is_never_requeued
+run test_gatewayctl_list_says_when_it_is_cut_short
 run test_gatewayctl_retry_requeues_dead_and_daemon_delivers
 
 run test_inbox_shows_only_the_agencys_own
