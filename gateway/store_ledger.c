@@ -101,6 +101,24 @@ store_ledger_insert(struct store_conn *c, const struct ledger_record *r,
 #define ENTRY_COLS "seq, time_us, actor, actor_role, action, family_pseudonym, " \
 	"object_id, reason, record_digest, leaf_hash"
 
+/*
+ * A text column, whole: one holding a NUL before its end would be read as
+ * the C string before it, so bytes hidden after the NUL (written into the
+ * database behind the gateway's back) would neither change the leaf nor be
+ * seen by the verifier. Such a value is passed as a marker instead (a
+ * control character: no entry the gateway writes holds one), whose leaf
+ * differs from the stored one, so the entry is reported as altered.
+ */
+static const char *
+col_text_whole(sqlite3_stmt *st, int i)
+{
+	const char	*t = store_col_text(st, i);
+
+	if (t != NULL && strlen(t) != (size_t)sqlite3_column_bytes(st, i))
+		return "\x01(holds a NUL)";
+	return t;
+}
+
 static int
 each_entry(sqlite3_stmt *st, store_ledger_entry_fn fn, void *arg)
 {
@@ -111,12 +129,12 @@ each_entry(sqlite3_stmt *st, store_ledger_entry_fn fn, void *arg)
 		memset(&r, 0, sizeof(r));
 		r.seq = sqlite3_column_int64(st, 0);
 		r.time_us = sqlite3_column_int64(st, 1);
-		r.e.actor = store_col_text(st, 2);
-		r.e.actor_role = store_col_text(st, 3);
-		r.e.action = store_col_text(st, 4);
-		r.e.family_pseudonym = store_col_text(st, 5);
-		r.e.object_id = store_col_text(st, 6);
-		r.e.reason = store_col_text(st, 7);
+		r.e.actor = col_text_whole(st, 2);
+		r.e.actor_role = col_text_whole(st, 3);
+		r.e.action = col_text_whole(st, 4);
+		r.e.family_pseudonym = col_text_whole(st, 5);
+		r.e.object_id = col_text_whole(st, 6);
+		r.e.reason = col_text_whole(st, 7);
 		/* A digest that is not 32 bytes is passed as absent; its leaf then
 		 * differs from the stored one and the verifier says so. */
 		r.e.record_digest = col_hash(st, 8);

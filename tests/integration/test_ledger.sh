@@ -306,6 +306,13 @@ test_changed_byte_is_detected_with_its_seq() {
 	expect_bad "$SEQ1" --db "$TMP/t.db"
 }
 
+# Bytes hidden after a NUL inside a text field (which a C string would
+# end at) are a change like any other.
+test_text_hidden_after_a_nul_is_detected_with_its_seq() {
+	tampered "UPDATE ledger_entries SET actor = CAST(actor || X'00' || CAST(' on behalf of Jane Doe' AS BLOB) AS TEXT) WHERE seq = $SEQ1" &&
+	expect_bad "$SEQ1" --db "$TMP/t.db"
+}
+
 test_changed_byte_in_a_leaf_hash_is_detected_with_its_seq() {
 	tampered "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 2" &&
 	expect_bad 2 --db "$TMP/t.db"
@@ -549,6 +556,7 @@ run test_ledger_generate_refuses_an_existing_ledger
 run test_untouched_ledger_verifies_offline
 run test_export_is_a_plain_file_that_verifies
 run test_changed_byte_is_detected_with_its_seq
+run test_text_hidden_after_a_nul_is_detected_with_its_seq
 run test_changed_byte_in_a_leaf_hash_is_detected_with_its_seq
 run test_deleted_entry_is_detected_with_its_seq
 run test_swapped_entries_are_detected_with_the_first_seq
