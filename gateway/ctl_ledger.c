@@ -372,6 +372,7 @@ feed_export(const char *path, struct ledger_verify *v)
 			unsigned char		 digest[32], leaf[32];
 			long long		 seq, t;
 			const char		*d = flat_str(&f, "record_digest");
+			char			 tbuf[32];
 			int			 ok = 1;
 
 			memset(&r, 0, sizeof(r));
@@ -384,8 +385,16 @@ feed_export(const char *path, struct ledger_verify *v)
 			r.e.family_pseudonym = flat_str(&f, "family_pseudonym");
 			r.e.object_id = flat_str(&f, "object_id");
 			r.e.reason = flat_str(&f, "reason");
+			/* Exactly the twelve keys export_entry writes (each
+			 * found and no more, so none twice), and the time as
+			 * written for time_us: nothing the leaf does not
+			 * cover passes unremarked. */
+			if (f.n != 12 || flat_str(&f, "time") == NULL)
+				ok = 0;
 			if (!ok || flat_int(&f, "seq", &seq) != 0 ||
-			    flat_int(&f, "time_us", &t) != 0 || r.e.actor == NULL ||
+			    flat_int(&f, "time_us", &t) != 0 ||
+			    strcmp(flat_str(&f, "time"), store_time_fmt(t, tbuf)) != 0 ||
+			    r.e.actor == NULL ||
 			    r.e.actor_role == NULL || r.e.action == NULL ||
 			    hex_decode(flat_str(&f, "leaf_hash"), leaf, 32) != 0 ||
 			    (d != NULL && hex_decode(d, digest, 32) != 0)) {

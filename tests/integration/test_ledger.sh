@@ -300,6 +300,17 @@ test_export_is_a_plain_file_that_verifies() {
 	sed '3s/"action":"[a-z.]*"/"action":"record.read"/' "$TMP/export.jsonl" > "$TMP/export2.jsonl"
 	expect_bad 2 --export "$TMP/export2.jsonl"
 }
+# What the leaf does not cover is checked too: an entry's readable time
+# must be its time_us, and it carries no key an export does not write.
+test_export_with_an_edited_time_or_an_extra_key_does_not_verify() {
+	sed '3s/"time":"[^"]*"/"time":"2025-01-01T00:00:00.000000Z"/' "$TMP/export.jsonl" > "$TMP/export3.jsonl"
+	! cmp -s "$TMP/export.jsonl" "$TMP/export3.jsonl" || return 1
+	verify --export "$TMP/export3.jsonl" && { echo "# an edited time verified"; return 1; }
+	grep -q 'export3.jsonl:3: malformed entry' "$TMP/verify.out" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	sed '3s/^{/{"note_to_self":"child at risk",/' "$TMP/export.jsonl" > "$TMP/export4.jsonl"
+	verify --export "$TMP/export4.jsonl" && { echo "# an extra key verified"; return 1; }
+	grep -q 'export4.jsonl:3: malformed entry' "$TMP/verify.out" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
+}
 
 test_changed_byte_is_detected_with_its_seq() {
 	tampered "UPDATE ledger_entries SET action = 'consent.recordeD' WHERE seq = $SEQ1" &&
@@ -555,6 +566,7 @@ run test_ledger_generate_in_a_directory_of_its_own_verifies
 run test_ledger_generate_refuses_an_existing_ledger
 run test_untouched_ledger_verifies_offline
 run test_export_is_a_plain_file_that_verifies
+run test_export_with_an_edited_time_or_an_extra_key_does_not_verify
 run test_changed_byte_is_detected_with_its_seq
 run test_text_hidden_after_a_nul_is_detected_with_its_seq
 run test_changed_byte_in_a_leaf_hash_is_detected_with_its_seq
