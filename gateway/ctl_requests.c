@@ -430,6 +430,13 @@ ctl_requests(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* Only a statement is written to a file or as text: given to another
+	 * command (show prints approved personal data), they would be ignored
+	 * and the data go to the terminal instead of the private file asked. */
+	if ((outfile != NULL || text) && strcmp(sub, "statement") != 0) {
+		fprintf(stderr, "gatewayctl: -o and --text are for requests statement only\n");
+		return 2;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "gatewayctl: cannot start libcurl\n");
 		return 2;

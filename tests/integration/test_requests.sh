@@ -828,7 +828,12 @@ test_gatewayctl_approve_and_refuse() {
 }
 test_gatewayctl_needs_a_reason_and_a_certificate() {
 	ctl_as trustee3 approve "$SELF_RID" >/dev/null 2>&1; [ $? -eq 2 ] || return 1
-	ctl approve "$SELF_RID" --reason r >/dev/null 2>&1; [ $? -eq 2 ]
+	ctl approve "$SELF_RID" --reason r >/dev/null 2>&1; [ $? -eq 2 ] || return 1
+	# -o names a private file for a statement only: a request shown
+	# (approved personal data) is not printed when a file was asked for.
+	ctl_as trustee1 show "$RID" --reason "checking" -o "$TMP/show.json" > "$TMP/show.out" 2>&1
+	[ $? -eq 2 ] && grep -q 'for requests statement only' "$TMP/show.out" &&
+	[ ! -e "$TMP/show.json" ] && ! grep -q "$CHILD" "$TMP/show.out"
 }
 test_gatewayctl_fetches_a_statement_that_verifies() {
 	ctl_as trustee1 statement "$RID" --reason "checking the bundle" -o "$TMP/ctl-statement.json" &&
