@@ -91,8 +91,16 @@ same_name(const char *a, const char *b)
 	}
 }
 
-int
-quorum_same_person(const char *a, const char *b)
+/* Byte for byte, as names were compared before same_name. */
+static int
+same_bytes(const char *a, const char *b)
+{
+	return *a != '\0' && strcmp(a, b) == 0;
+}
+
+/* Equal ids, or two charity principals whose names are the same by eq. */
+static int
+same_person(const char *a, const char *b, int (*eq)(const char *, const char *))
 {
 	const char	*na, *nb;
 
@@ -102,7 +110,13 @@ quorum_same_person(const char *a, const char *b)
 		return 1;
 	na = charity_name(a);
 	nb = charity_name(b);
-	return na != NULL && nb != NULL && same_name(na, nb);
+	return na != NULL && nb != NULL && eq(na, nb);
+}
+
+int
+quorum_same_person(const char *a, const char *b)
+{
+	return same_person(a, b, same_name);
 }
 
 /*
@@ -117,15 +131,7 @@ quorum_same_person(const char *a, const char *b)
 static int
 same_person_as_stored(const char *a, const char *b)
 {
-	const char	*na, *nb;
-
-	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
-		return 0;
-	if (strcmp(a, b) == 0)
-		return 1;
-	na = charity_name(a);
-	nb = charity_name(b);
-	return na != NULL && nb != NULL && *na != '\0' && strcmp(na, nb) == 0;
+	return same_person(a, b, same_bytes);
 }
 
 typedef int (*same_fn)(const char *, const char *);
