@@ -659,12 +659,20 @@ retention_reapply_journal(struct gateway *gw, const char *path, long long *reapp
 
 /* ---- the erasure journal, after a crash ---- */
 
+/* What the journal holds, by kind: one walk of it for both. */
+struct journal_held {
+	struct erasure_journal_set	erased;		/* pseudonyms */
+	struct erasure_journal_set	withdrawn;	/* consent ids */
+};
+
 static int
-journal_set_cb(const char *pseudonym, int64_t at_us, const char *ground, void *arg)
+journal_held_cb(const struct journal_line *l, void *arg)
 {
-	(void)at_us;
-	(void)ground;
-	return erasure_journal_set_add(arg, pseudonym);
+	struct journal_held	*h = arg;
+
+	return l->kind == JOURNAL_WITHDRAWAL ?
+	    erasure_journal_set_add_consent(&h->withdrawn, l->consent_id) :
+	    erasure_journal_set_add(&h->erased, l->pseudonym);
 }
 
 struct complete_walk {
@@ -690,13 +698,6 @@ complete_cb(const struct erasure_row *r, void *arg)
 }
 
 static int
-journal_withdrawals_cb(const struct journal_line *l, void *arg)
-{
-	return l->kind == JOURNAL_WITHDRAWAL ?
-	    erasure_journal_set_add_consent(arg, l->consent_id) : 0;
-}
-
-static int
 complete_withdrawal_cb(const struct consent_withdrawal_row *r, void *arg)
 {
 	struct complete_walk	*w = arg;
@@ -710,73 +711,46 @@ complete_withdrawal_cb(const struct consent_withdrawal_row *r, void *arg)
 	return 0;
 }
 
-/* The same for withdrawals: every consent the database records withdrawn
- * that the journal lacks. */
-static int
-complete_withdrawals(struct gateway *gw, const char *path, long long *appended, char *err,
-    size_t errlen)
-{
-	struct erasure_journal_set	 held = { 0 };
-	struct complete_walk		 w = { .held = &held, .path = path, .err = err,
-					    .errlen = errlen };
-	struct store_conn		*c;
-	int				 torn, rc;
-
-	if ((rc = erasure_journal_walk(path, journal_withdrawals_cb, &held, &torn, err,
-	    errlen)) == 0) {
-		erasure_journal_set_sort(&held);
-		if ((c = store_read_begin(gw->store)) == NULL)
-			rc = -1;
-		else {
-			rc = store_consent_withdrawals(c, complete_withdrawal_cb, &w);
-			store_read_end(gw->store, c);
-		}
-	}
-	erasure_journal_set_free(&held);
-	if (rc != 0 && err[0] == '\0')
-		snprintf(err, errlen, "erasure journal %s: the consent withdrawals the database "
-		    "records could not be read", path);
-	*appended += w.n;
-	if (w.n > 0)
-		log_warnx("erasure journal: %lld consent withdrawals the database records were not "
-		    "in it (a crash or a failed write after they were made, or made before "
-		    "withdrawals were journaled) and were appended", w.n);
-	return rc == 0 ? 0 : -1;
-}
-
 int
 retention_complete_journal(struct gateway *gw, const char *path, long long *appended,
     char *err, size_t errlen)
 {
-	struct erasure_journal_set	 held = { 0 };
-	struct complete_walk		 w = { .held = &held, .path = path, .err = err,
-					    .errlen = errlen };
-	struct store_conn		*c;
-	int				 torn, rc;
+	struct journal_held	 held = { { 0 }, { 0 } };
+	struct complete_walk	 we = { .held = &held.erased, .path = path, .err = err,
+				    .errlen = errlen };
+	struct complete_walk	 ww = { .held = &held.withdrawn, .path = path, .err = err,
+				    .errlen = errlen };
+	struct store_conn	*c;
+	int			 torn, rc;
 
 	*appended = 0;
 	if (errlen > 0)
 		err[0] = '\0';
-	if ((rc = erasure_journal_each(path, journal_set_cb, &held, &torn, err, errlen)) == 0) {
-		erasure_journal_set_sort(&held);
+	if ((rc = erasure_journal_walk(path, journal_held_cb, &held, &torn, err, errlen)) == 0) {
+		erasure_journal_set_sort(&held.erased);
+		erasure_journal_set_sort(&held.withdrawn);
 		if ((c = store_read_begin(gw->store)) == NULL)
 			rc = -1;
 		else {
-			rc = store_erasures_on_request(c, complete_cb, &w);
+			if ((rc = store_erasures_on_request(c, complete_cb, &we)) == 0)
+				rc = store_consent_withdrawals(c, complete_withdrawal_cb, &ww);
 			store_read_end(gw->store, c);
 		}
 	}
-	erasure_journal_set_free(&held);
+	erasure_journal_set_free(&held.erased);
+	erasure_journal_set_free(&held.withdrawn);
 	if (rc != 0 && err[0] == '\0')
-		snprintf(err, errlen, "erasure journal %s: the erasures the database records "
-		    "could not be read", path);
-	*appended = w.n;
-	if (w.n > 0)
+		snprintf(err, errlen, "erasure journal %s: the erasures and consent withdrawals "
+		    "the database records could not be read", path);
+	*appended = we.n + ww.n;
+	if (we.n > 0)
 		log_warnx("erasure journal: %lld erasures on request the database records were "
 		    "not in it (a crash or a failed write after they were made) and were appended",
-		    w.n);
-	if (rc == 0)
-		rc = complete_withdrawals(gw, path, appended, err, errlen);
+		    we.n);
+	if (ww.n > 0)
+		log_warnx("erasure journal: %lld consent withdrawals the database records were not "
+		    "in it (a crash or a failed write after they were made, or made before "
+		    "withdrawals were journaled) and were appended", ww.n);
 	return rc == 0 ? 0 : -1;
 }
 
