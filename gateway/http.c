@@ -337,17 +337,26 @@ tally_add(struct tally *t)
  * to look at: it may be in the wrong hands), by role and key hash. The 429s are also in /metrics
  * (gateway_requests_total by route and status). */
 static void
+report_limited(unsigned long long n, const struct principal *who)
+{
+	/* The certificate by its key's SHA-256 (the log names no one: a
+	 * staff member's principal id carries their name), when known. */
+	if (who != NULL)
+		log_warnx("read limit: %llu read(s) of families' records refused since the "
+		    "last report; the newest by a %s certificate, key sha256:%.16s", n,
+		    role_name(who->role), who->spki_sha256);
+	else
+		log_warnx("read limit: %llu read(s) of families' records refused since the "
+		    "last report", n);
+}
+
+static void
 rate_limited(struct server *s, const struct principal *who)
 {
 	unsigned long long	n;
 
-	if ((n = tally_add(&s->limited)) == 0)
-		return;
-	/* The certificate by its key's SHA-256 (the log names no one: a
-	 * staff member's principal id carries their name). */
-	log_warnx("read limit: %llu read(s) of families' records refused since the last "
-	    "report; the newest by a %s certificate, key sha256:%.16s", n,
-	    role_name(who->role), who->spki_sha256);
+	if ((n = tally_add(&s->limited)) != 0)
+		report_limited(n, who);
 }
 
 /*
@@ -515,8 +524,7 @@ tally_main(void *arg)
 			break;
 		pthread_mutex_unlock(&s->tally_lock);
 		if ((n = tally_take(&s->limited, store_now_us())) != 0)
-			log_warnx("read limit: %llu read(s) of families' records refused since "
-			    "the last report", n);
+			report_limited(n, NULL);
 		if (s->gw->ledger != NULL && (n = tally_take(&s->unrecorded, store_now_us())) != 0)
 			report_unrecorded(s, n, NULL);
 		pthread_mutex_lock(&s->tally_lock);
