@@ -477,43 +477,41 @@ lawful_basis_json(const char *art6, const char *art9)
 	return json_pack("{s:s, s:s*}", "article6", art6, "article9", art9);
 }
 
-/* Reads the override object: strings borrowed from the body. review_by is
- * a date (schema): decide() gets its first instant, 00:00 UTC, so the date
- * must be tomorrow or later; the hold is overdue once the whole day has
- * passed (hold_until). review_by_us stays 0 when missing or unparseable
- * (decide refuses: override_incomplete). */
+/* The review_by of an override or a notification hold, o's. It is a date
+ * (schema): decide() gets its first instant, 00:00 UTC, so the date must be
+ * tomorrow or later; the hold is overdue once the whole day has passed
+ * (hold_until). *review_by_us stays 0 when missing or unparseable (decide
+ * refuses: override_incomplete). */
+static void
+read_review_by(json_t *o, int64_t *review_by_us, int64_t *hold_until)
+{
+	const char	*rb = json_string_value(json_object_get(o, "review_by"));
+
+	*hold_until = 0;
+	if (rb == NULL || store_time_parse(rb, review_by_us) == -1)
+		*review_by_us = 0;
+	else
+		*hold_until = *review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
+}
+
+/* Reads the override object: strings borrowed from the body. */
 static void
 read_override(json_t *o, struct decide_override *ov, int64_t *hold_until)
 {
-	const char	*rb;
-
 	memset(ov, 0, sizeof(*ov));
-	*hold_until = 0;
 	ov->basis = json_string_value(json_object_get(o, "basis"));
 	ov->consent_not_sought = json_string_value(json_object_get(o, "consent_not_sought"));
 	ov->reason = json_string_value(json_object_get(o, "reason"));
-	rb = json_string_value(json_object_get(o, "review_by"));
-	if (rb == NULL || store_time_parse(rb, &ov->review_by_us) == -1)
-		ov->review_by_us = 0;
-	else
-		*hold_until = ov->review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
+	read_review_by(o, &ov->review_by_us, hold_until);
 }
 
-/* Reads the notification_hold object as read_override() reads an
- * override's reason and review date. */
+/* Reads the notification_hold object: its reason and review date. */
 static void
 read_hold(json_t *o, struct decide_hold *h, int64_t *hold_until)
 {
-	const char	*rb;
-
 	memset(h, 0, sizeof(*h));
-	*hold_until = 0;
 	h->reason = json_string_value(json_object_get(o, "reason"));
-	rb = json_string_value(json_object_get(o, "review_by"));
-	if (rb == NULL || store_time_parse(rb, &h->review_by_us) == -1)
-		h->review_by_us = 0;
-	else
-		*hold_until = h->review_by_us + (strlen(rb) == 10 ? 86400LL * 1000000 - 1 : 0);
+	read_review_by(o, &h->review_by_us, hold_until);
 }
 
 /* The 201 reply to an allowed disclosure (malloc'd, *len its length), or
