@@ -45,6 +45,14 @@ fold(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+static const unsigned char *
+skip_space(const unsigned char *p)
+{
+	while (is_space(*p))
+		p++;
+	return p;
+}
+
 /*
  * Whether two certificate names are one person's as people write names:
  * ASCII letters in either case, spaces and tabs at either end left out and
@@ -56,38 +64,22 @@ fold(unsigned char c)
 static int
 same_name(const char *a, const char *b)
 {
-	const unsigned char	*p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	const unsigned char	*p = skip_space((const unsigned char *)a);
+	const unsigned char	*q = skip_space((const unsigned char *)b);
 
-	while (is_space(*p))
-		p++;
-	while (is_space(*q))
-		q++;
 	if (*p == '\0' || *q == '\0')
 		return 0;
 	for (;;) {
-		if (is_space(*p) || is_space(*q)) {
-			if (!is_space(*p) || !is_space(*q)) {
-				/* spaces only at the end of one of them */
-				while (is_space(*p))
-					p++;
-				while (is_space(*q))
-					q++;
-				return *p == '\0' && *q == '\0';
-			}
-			while (is_space(*p))
-				p++;
-			while (is_space(*q))
-				q++;
-			if ((*p == '\0') != (*q == '\0'))
+		/* A word of each, letter by letter in either case. */
+		for (; *p != '\0' && !is_space(*p) && *q != '\0' && !is_space(*q); p++, q++)
+			if (fold(*p) != fold(*q))
 				return 0;
-			continue;
-		}
-		if (fold(*p) != fold(*q))
-			return 0;
-		if (*p == '\0')
-			return 1;
-		p++;
-		q++;
+		if ((*p != '\0' && !is_space(*p)) || (*q != '\0' && !is_space(*q)))
+			return 0;	/* one word goes on */
+		p = skip_space(p);
+		q = skip_space(q);
+		if (*p == '\0' || *q == '\0')
+			return *p == *q;
 	}
 }
 
