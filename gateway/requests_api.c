@@ -1211,7 +1211,8 @@ struct records_ctx {
 	json_t			*fields;	/* requested */
 	int			 disclosures, consents;
 	int64_t			 to_us;		/* the statement's last moment:
-					   the quorum, or the period's end */
+					   the quorum, or the period's end
+					   (set by period_records) */
 	json_t			*records;
 	int			 failed;	/* 2: too many records; 3: a record
 					   differs from what the ledger signed */
@@ -1584,6 +1585,7 @@ period_records(struct records_ctx *x, int64_t from_us, int64_t to_us)
 	uint64_t		 size = ledger_size(x->gw->ledger);
 	int			 rc;
 
+	x->to_us = to_us;
 	if (store_ledger_tail(x->c, &tail, &tail_time, NULL) != 0)
 		return -1;
 	n = (uint64_t)tail < size ? tail : (int64_t)size;
@@ -1758,7 +1760,6 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	    "ledger", entry_at(gw->ledger, c, rq->ledger_seq),
 	    "approvals", approvals, "records", x.records, "issued_to", who->id);
 	json_decref(kinds);
-	x.to_us = to_us;
 	if (body == NULL || x.fields == NULL || asked == NULL ||
 	    period_records(&x, from_us, to_us) != 0) {
 		*why = x.failed;
