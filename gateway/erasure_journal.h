@@ -17,9 +17,6 @@
  * Ids, pseudonyms and codes only, as in the ledger (never the family's
  * reason for withdrawing).
  *
- * The same holds of withdrawals (consent_api.c; 409 already_withdrawn,
- * retention_journal_withdrawal; at start, retention_complete_journal).
- *
  * The erasure commits before its line is appended, so a crash (or a failed
  * append) in between leaves an erasure the database records and the
  * journal lacks. Two repairs close that gap: gatewayd, at start, appends
@@ -28,6 +25,8 @@
  * already_erased) is appended if the journal lacks it
  * (retention_journal_erasure, erasure_journal_ensure). A line may so be
  * written twice: making an erasure again is a no-op once it is made.
+ * The same holds of withdrawals (consent_api.c; 409 already_withdrawn,
+ * retention_journal_withdrawal; at start, retention_complete_journal).
  */
 #ifndef ERASURE_JOURNAL_H
 #define ERASURE_JOURNAL_H

@@ -728,9 +728,9 @@ latest_time(const struct ledger_record *r, const unsigned char *leaf, void *arg)
  * ledger.head, head_size): a crash leaves some, committed but not yet
  * signed, and they are taken in, unless one is dated more than
  * TAIL_AHEAD_MAX_US after the clock: no run of this gateway wrote that,
- * and taking it in would date every later entry and checkpoint after it. A clean stop leaves none: it signs a final
- * checkpoint over its "gateway.stopped", and nothing is written until the
- * next start. When the newest signed entry is that, whatever follows was
+ * and taking it in would date every later entry and checkpoint after it.
+ * A clean stop leaves none: it signs a final checkpoint over its
+ * "gateway.stopped", and nothing is written until the next start. When the newest signed entry is that, whatever follows was
  * put in the database by someone else. 0, or -1 with a message in err.
  */
 static int
