@@ -70,6 +70,21 @@ close_request() {
 	[ "$STATUS" = 200 ]
 }
 
+# table_cells < table.json: a GET /v1/stats table ({columns, rows[{cells,
+# total}], column_totals, total}) as lines "dims R C", then "cell I J VALUE"
+# for every member, the row totals as column C and the column totals as
+# row R (0-based): what derivable_cells and narrowed_cells read.
+table_cells() {
+	jq -r '
+	  (.columns | length) as $c | (.rows | length) as $r
+	  | "dims \($r) \($c)",
+	    (.rows | to_entries[] | .key as $i | .value
+	      | ((.cells | to_entries[] | "cell \($i) \(.key) \(.value)"),
+	         "cell \($i) \($c) \(.total)")),
+	    (.column_totals | to_entries[] | "cell \($r) \(.key) \(.value)"),
+	    "cell \($r) \($c) \(.total)"'
+}
+
 # derivable_cells < table.json: the table as GET /v1/stats renders it
 # ({columns, rows[{cells, total}], column_totals, total}). An independent
 # check of secondary suppression: the published totals give one linear
@@ -79,14 +94,7 @@ close_request() {
 # does not raise the rank. Prints "ROW COL" (0-based; the totals are row R
 # and column C) for every derivable hidden member; nothing when none is.
 derivable_cells() {
-	jq -r '
-	  (.columns | length) as $c | (.rows | length) as $r
-	  | "dims \($r) \($c)",
-	    (.rows | to_entries[] | .key as $i | .value
-	      | ((.cells | to_entries[] | "cell \($i) \(.key) \(.value)"),
-	         "cell \($i) \($c) \(.total)")),
-	    (.column_totals | to_entries[] | "cell \($r) \(.key) \(.value)"),
-	    "cell \($r) \($c) \(.total)"' | awk '
+	table_cells | awk '
 	function rank(m, n,    r, c, i, j, p, best, f, t) {
 		r = 0
 		for (c = 1; c <= n && r < m; c++) {
@@ -141,14 +149,7 @@ derivable_cells() {
 # others' least). Prints "row I" or "col J" (0-based; the totals are row R
 # and column C) for every line where that is narrower than 1..T-1.
 narrowed_cells() {
-	jq -r '
-	  (.columns | length) as $c | (.rows | length) as $r
-	  | "dims \($r) \($c)",
-	    (.rows | to_entries[] | .key as $i | .value
-	      | ((.cells | to_entries[] | "cell \($i) \(.key) \(.value)"),
-	         "cell \($i) \($c) \(.total)")),
-	    (.column_totals | to_entries[] | "cell \($r) \(.key) \(.value)"),
-	    "cell \($r) \($c) \(.total)"' | awk -v T="$1" '
+	table_cells | awk -v T="$1" '
 	function check(what, n, tot, v,    k, s, np, ns) {
 		if (tot !~ /^[0-9]+$/) return
 		s = tot; np = 0; ns = 0
