@@ -39,6 +39,7 @@
 #include "retention.h"
 #include "schemas.h"
 #include "server.h"
+#include "tlscred.h"
 #include "signer.h"
 #include "store.h"
 #include "suppress.h"
@@ -174,11 +175,14 @@ static size_t		  nretired;
 
 /* SIGHUP: the agency profiles, CAs and revocation lists again, all or
  * nothing. A profile that no longer loads, or a CA or list that does not,
- * leaves everything in force as it was. */
+ * leaves everything in force as it was. The TLS handshake's CA list follows
+ * (server_trust_prepare): new connections trust the new set, open ones keep
+ * theirs and are checked again by auth.c on their next request. */
 static void
-reload(struct gateway *gw, const struct server *srv, char **url_ov, size_t nurl_ov)
+reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
 {
 	struct profiles	*np, *old, **nr;
+	struct tlscred	*cred = NULL;
 	char		 err[512];
 
 	if ((nr = realloc(retired, (nretired + 1) * sizeof(*nr))) == NULL) {
@@ -193,7 +197,14 @@ reload(struct gateway *gw, const struct server *srv, char **url_ov, size_t nurl_
 		return;
 	}
 	(void)override_urls(np, url_ov, nurl_ov, 0);
+	if (srv != NULL && server_trust_prepare(srv, np, &cred, err, sizeof(err)) == -1) {
+		profiles_free(np);
+		log_errx("SIGHUP: the TLS handshake's CAs: %s; nothing reloaded, the profiles, "
+		    "CAs and revocation lists in force stay", err);
+		return;
+	}
 	if (auth_reload(gw->auth, np, err, sizeof(err)) == -1) {
+		tlscred_unref(cred);
 		profiles_free(np);
 		log_errx("SIGHUP: reload failed, the profiles, CAs and revocation lists already "
 		    "in force stay: %s", err);
@@ -201,12 +212,10 @@ reload(struct gateway *gw, const struct server *srv, char **url_ov, size_t nurl_
 	}
 	old = atomic_exchange(&gw->profiles, np);
 	retired[nretired++] = old;
-	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded", np->n);
-	if (srv != NULL && server_trust_changed(srv))
-		log_warnx("SIGHUP: the set of CA certificates changed; the TLS handshake keeps "
-		    "the set it started with until gatewayd restarts: certificates of a new or "
-		    "rotated CA are refused until then (a removed CA's already are, by the "
-		    "certificate check)");
+	if (cred != NULL)
+		server_trust_install(srv, cred);
+	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded%s", np->n,
+	    cred != NULL ? "; new connections' handshakes trust the new set of CAs" : "");
 	if (gw->delivery != NULL && delivery_follow_modes(gw->delivery) == -1)
 		log_errx("SIGHUP: waiting deliveries not yet moved to their agencies' new "
 		    "delivery modes; they are at the next start");

@@ -49,6 +49,7 @@
 #include "server.h"
 #include "store.h"
 #include "taskpool.h"
+#include "tlscred.h"
 
 /* Threads for the handlers that may block (taskpool.h): each waits for its
  * commit, so they bound how many such writes share a batch, and a slow read
@@ -77,6 +78,7 @@ struct connctx {
 	const char	*why;
 	struct principal who;
 	int		 url_nul;	/* the request's URL held %00 (unescape_url) */
+	struct tlscred	*cred;		/* the handshake's credentials (on_connection) */
 };
 
 enum defer_state { DEFER_NONE, DEFER_WAITING, DEFER_DONE };
@@ -119,6 +121,8 @@ struct server {
 	struct gateway		*gw;
 	struct MHD_Daemon	*d;
 	char			*key_pem, *cert_pem, *trust_pem;
+	struct tlscred		*cred;		/* for new sessions, under cred_lock */
+	pthread_mutex_t		 cred_lock;
 	atomic_int		 inflight;
 	atomic_int		 deferred;	/* suspended connections still to resume */
 	atomic_int		 stopping;	/* server_stop() began: no new requests */
@@ -1091,11 +1095,34 @@ static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
+	struct server			*s = cls;
+	struct connctx			*cc;
 	const union MHD_ConnectionInfo	*ci;
+	gnutls_session_t		 ts;
 
-	(void)cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct connctx));
+		*socket_context = cc = calloc(1, sizeof(struct connctx));
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		if (ci == NULL || ci->tls_session == NULL)
+			return;
+		ts = (gnutls_session_t)ci->tls_session;
+		/*
+		 * The CAs in force since the last reload (server_trust_install),
+		 * not the set libmicrohttpd took at start. Without a context
+		 * to hold the reference, the session keeps libmicrohttpd's
+		 * set: auth.c's check on the first request still refuses a
+		 * CA no longer in force.
+		 */
+		if (cc != NULL) {
+			pthread_mutex_lock(&s->cred_lock);
+			cc->cred = tlscred_ref(s->cred);
+			pthread_mutex_unlock(&s->cred_lock);
+			if (gnutls_credentials_set(ts, GNUTLS_CRD_CERTIFICATE,
+			    tlscred_gnutls(cc->cred)) < 0) {
+				tlscred_unref(cc->cred);
+				cc->cred = NULL;
+			}
+		}
 		/*
 		 * Refuse in the handshake where GnuTLS can: libmicrohttpd only
 		 * *requests* a client certificate, so require one, and have
@@ -1103,15 +1130,13 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		 * CAs. Revocation, key purpose, pins and roles are checked on
 		 * the first request (auth.c), which stays the authority.
 		 */
-		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-		if (ci != NULL && ci->tls_session != NULL) {
-			gnutls_certificate_server_set_request((gnutls_session_t)ci->tls_session,
-			    GNUTLS_CERT_REQUIRE);
-			gnutls_session_set_verify_cert((gnutls_session_t)ci->tls_session, NULL, 0);
-		}
+		gnutls_certificate_server_set_request(ts, GNUTLS_CERT_REQUIRE);
+		gnutls_session_set_verify_cert(ts, NULL, 0);
 	}
 	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		free(*socket_context);
+		if ((cc = *socket_context) != NULL)
+			tlscred_unref(cc->cred);
+		free(cc);
 		*socket_context = NULL;
 	}
 }
@@ -1130,9 +1155,10 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_msg(LOG_DEBUG, "libmicrohttpd", "%s", buf);
 }
 
-/* The CA bundle sent as acceptable issuers: the charity CA and each agency CA. */
+/* The CA bundle sent as acceptable issuers: the charity CA and each agency
+ * CA the profiles p name. */
 static char *
-trust_bundle(const struct gateway *gw, char *err, size_t errlen)
+trust_bundle(const struct gateway *gw, const struct profiles *p, char *err, size_t errlen)
 {
 	char	 path[4096], *all, *one, *na;
 	size_t	 len, total, i;
@@ -1142,10 +1168,10 @@ trust_bundle(const struct gateway *gw, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read", path);
 		return NULL;
 	}
-	for (i = 0; i < gw->profiles->n; i++) {
-		if ((one = slurp(gw->profiles->agencies[i].ca_file, &len)) == NULL) {
+	for (i = 0; i < p->n; i++) {
+		if ((one = slurp(p->agencies[i].ca_file, &len)) == NULL) {
 			snprintf(err, errlen, "%s: cannot read (agency %s)",
-			    gw->profiles->agencies[i].ca_file, gw->profiles->agencies[i].id);
+			    p->agencies[i].ca_file, p->agencies[i].id);
 			free(all);
 			return NULL;
 		}
@@ -1178,6 +1204,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 		return NULL;
 	}
 	s->gw = gw;
+	pthread_mutex_init(&s->cred_lock, NULL);
 	snprintf(path, sizeof(path), "%s/server.key", gw->cfg.tls_dir);
 	if ((s->key_pem = slurp(path, NULL)) == NULL) {
 		snprintf(err, errlen, "%s: cannot read (run make certs)", path);
@@ -1188,7 +1215,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot read (run make certs)", path);
 		goto fail;
 	}
-	if ((s->trust_pem = trust_bundle(gw, err, errlen)) == NULL)
+	if ((s->trust_pem = trust_bundle(gw, gw->profiles, err, errlen)) == NULL ||
+	    (s->cred = tlscred_new(s->key_pem, s->cert_pem, s->trust_pem, err, errlen)) == NULL)
 		goto fail;
 
 	memset(&sin, 0, sizeof(sin));
@@ -1254,16 +1282,36 @@ fail:
 }
 
 int
-server_trust_changed(const struct server *s)
+server_trust_prepare(struct server *s, const struct profiles *p, struct tlscred **out,
+    char *err, size_t errlen)
 {
-	char	 err[256], *now;
-	int	 changed;
+	char	*now;
+	int	 same;
 
-	if ((now = trust_bundle(s->gw, err, sizeof(err))) == NULL)
-		return 1;	/* cannot tell: say so */
-	changed = strcmp(now, s->trust_pem) != 0;
+	*out = NULL;
+	if ((now = trust_bundle(s->gw, p, err, errlen)) == NULL)
+		return -1;
+	pthread_mutex_lock(&s->cred_lock);
+	same = strcmp(now, tlscred_trust(s->cred)) == 0;
+	pthread_mutex_unlock(&s->cred_lock);
+	if (!same)
+		*out = tlscred_new(s->key_pem, s->cert_pem, now, err, errlen);
 	free(now);
-	return changed;
+	return same || *out != NULL ? 0 : -1;
+}
+
+void
+server_trust_install(struct server *s, struct tlscred *c)
+{
+	struct tlscred	*old;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&s->cred_lock);
+	old = s->cred;
+	s->cred = c;
+	pthread_mutex_unlock(&s->cred_lock);
+	tlscred_unref(old);
 }
 
 unsigned
@@ -1309,5 +1357,7 @@ server_stop(struct server *s, unsigned grace)
 	free(s->key_pem);
 	free(s->cert_pem);
 	free(s->trust_pem);
+	tlscred_unref(s->cred);
+	pthread_mutex_destroy(&s->cred_lock);
 	free(s);
 }

@@ -8,16 +8,23 @@
 #define SERVER_H
 
 struct gateway;
+struct profiles;
 struct server;
+struct tlscred;
 
 /* Starts listening per gw->cfg. NULL with a message in err on failure. */
 struct server	*server_start(struct gateway *, char *err, size_t errlen);
 /* The bound port (useful with port 0). */
 unsigned	 server_port(const struct server *);
-/* 1 when the CAs the profiles now name differ from those the TLS handshake
- * was started with (it keeps those until a restart; auth.c's check of each
- * certificate follows the reload), 0 when the same. */
-int		 server_trust_changed(const struct server *);
+/* The handshake's credentials for the CAs profiles p name (the charity CA
+ * and each agency's ca_file) into *out, or *out NULL when they are the CAs
+ * already in force. 0, or -1 with a message in err (a CA file unreadable
+ * or not taken by GnuTLS). Nothing changes until server_trust_install. */
+int		 server_trust_prepare(struct server *, const struct profiles *p,
+		    struct tlscred **out, char *err, size_t errlen);
+/* New connections' handshakes trust c from now on (NULL: nothing changes);
+ * the server takes the reference. Open connections keep their own. */
+void		 server_trust_install(struct server *, struct tlscred *c);
 /* Stops accepting, waits up to grace_seconds for requests in flight, stops. */
 void		 server_stop(struct server *, unsigned grace_seconds);
 

@@ -97,23 +97,88 @@ GW_PROFILES=$HUP
 # A port nothing listens on, for health-visiting's pushes.
 DEAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 gw_start --delivery-backoff 100:400 --agency-url "health-visiting=https://127.0.0.1:$DEAD_PORT/v1/disclosures" || exit 1
-# The TLS handshake's CA list is the one gatewayd started with (libmicrohttpd
-# takes it once): a reload that changes the set of CAs says a restart is
-# needed for it; one back to the set in force says nothing.
-test_sighup_that_changes_the_cas_says_a_restart_is_needed() {
-	local n
-	mv "$HUP/family-court.json" "$TMP/family-court.json.away" || return 1
+# rotate: a new CA for oakfield-primary ($TMP/rot/ca.crt, with an empty
+# CRL) and a client certificate from it ($TMP/rot/oak.crt, .key, .pin).
+rotate() {
+	local d=$TMP/rot
+	mkdir -p "$d" && : > "$d/index.txt" && echo 1000 > "$d/crlnumber" || return 1
+	cat > "$d/cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $d/index.txt
+crlnumber = $d/crlnumber
+certificate = $d/ca.crt
+private_key = $d/ca.key
+default_md = sha256
+default_crl_days = 30
+[v3_ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+[req]
+distinguished_name = dn
+[dn]
+CNF
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/ca.key" -subj "/O=Oakfield Primary School/CN=oakfield-primary rotated CA" \
+		-days 30 -config "$d/cnf" -extensions v3_ca -out "$d/ca.crt" 2>/dev/null &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$d/oak.key" \
+		-subj "/O=Oakfield Primary School/CN=oakfield-primary" -config "$d/cnf" -out "$d/oak.csr" 2>/dev/null &&
+	openssl x509 -req -in "$d/oak.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+		-extfile "$d/cnf" -extensions client -out "$d/oak.crt" 2>/dev/null &&
+	openssl ca -batch -config "$d/cnf" -gencrl -out "$d/crl.pem" >/dev/null 2>&1 &&
+	openssl x509 -in "$d/oak.crt" -noout -pubkey | openssl pkey -pubin -outform DER |
+		openssl dgst -sha256 -r | cut -d' ' -f1 > "$d/oak.pin"
+}
+
+# An agency's CA rotated: the profile names the new CA, its list and its
+# certificate's pin, and SIGHUP makes the handshake accept certificates of
+# the new CA and refuse those of the old one, without a restart. Back to the
+# old set, and back again; a reload that leaves the set as it is says nothing
+# of it.
+test_sighup_trusts_a_rotated_agency_ca_without_a_restart() {
+	local d=$TMP/rot
+	rotate || { echo "# could not make the rotated CA"; return 1; }
+	req agency:oakfield-primary GET /v1/inbox; expect 200 || return 1
+	req "$d/oak" GET /v1/inbox
+	[ "$STATUS" = 000 ] || { echo "# a certificate of an unknown CA got $STATUS"; return 1; }
+	cp "$HUP/oakfield-primary.json" "$TMP/oak.before-rotation"
+	edit oakfield-primary ".certificates.ca_file = \"$d/ca.crt\" | .certificates.crl_file = \"$d/crl.pem\" | .certificates.pins = [] | .certificates.pin_files = [\"$d/oak.pin\"]" &&
 	hup || return 1
-	grep -q 'SIGHUP: 5 agency profiles' "$TMP/gatewayd.log" &&
-	[ "$(grep -c 'set of CA certificates changed' "$TMP/gatewayd.log")" = 1 ] ||
-		{ grep 'SIGHUP' "$TMP/gatewayd.log" | sed 's/^/# /'; return 1; }
-	mv "$TMP/family-court.json.away" "$HUP/family-court.json" || return 1
-	hup || return 1
-	n=$(grep -c 'set of CA certificates changed' "$TMP/gatewayd.log")
-	[ "$n" = 1 ] || { echo "# $n warnings after the set came back"; return 1; }
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'reloaded; new connections.* trust the new set of CAs' ||
+		{ grep 'SIGHUP' "$TMP/gatewayd.log" | tail -2 | sed 's/^/# /'; return 1; }
+	req "$d/oak" GET /v1/inbox; expect 200 || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	[ "$STATUS" = 000 ] || { echo "# the old CA's certificate got $STATUS after the rotation"; return 1; }
+	# The same set again: reloaded, nothing said of the CAs.
+	hup && grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'reloaded$' || return 1
+	req "$d/oak" GET /v1/inbox; expect 200 || return 1
+	# Back to the CA the gateway started with.
+	cp "$TMP/oak.before-rotation" "$HUP/oakfield-primary.json" && hup || return 1
+	req agency:oakfield-primary GET /v1/inbox; expect 200 || return 1
+	req "$d/oak" GET /v1/inbox
+	[ "$STATUS" = 000 ] || { echo "# the rotated CA's certificate got $STATUS after going back"; return 1; }
+}
+
+# A CA file that cannot be read as one (by auth.c or by GnuTLS for the
+# handshake) leaves everything in force.
+test_sighup_with_an_unusable_ca_changes_nothing() {
+	printf 'not a certificate\n' > "$TMP/bad-ca.crt"
+	cp "$HUP/oakfield-primary.json" "$TMP/oak.before-bad-ca"
+	edit oakfield-primary ".certificates.ca_file = \"$TMP/bad-ca.crt\"" && hup || return 1
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'in force stay' ||
+		{ grep 'SIGHUP' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
+	cp "$TMP/oak.before-bad-ca" "$HUP/oakfield-primary.json"
+	req agency:oakfield-primary GET /v1/inbox; expect 200
 }
 run test_sighup_makes_an_agency_inactive_at_once
 run test_sighup_with_a_bad_profile_changes_nothing
 run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
-run test_sighup_that_changes_the_cas_says_a_restart_is_needed
+run test_sighup_trusts_a_rotated_agency_ca_without_a_restart
+run test_sighup_with_an_unusable_ca_changes_nothing
 finish
