@@ -1022,9 +1022,12 @@ disclosure_get(struct request *r, struct response *rs)
  * written reason: a lift releases it (queued, then sent by the notifier), a
  * review keeps the hold and moves its review date (at most --max-hold-days
  * UTC days ahead, as when the override was given). Each is one writer job:
- * the reason sealed under the family key, the override_events row, and an
- * override.lifted / override.reviewed ledger entry carrying the row's
- * digest (reason code "..._after_review_date" when the hold was overdue).
+ * the reason sealed under the family key, the override_events row, and a
+ * ledger entry carrying the row's digest (reason code "..._after_review_date"
+ * when the hold was overdue): override.lifted / override.reviewed for an
+ * override's hold, notification.lifted / notification.reviewed for a
+ * notification hold on a disclosure made with consent, so that the ledger
+ * never shows an override where there was none.
  */
 enum hold_outcome {
 	HOLD_DONE = 0,
@@ -1059,10 +1062,11 @@ hold_job(struct store_conn *c, void *arg)
 	struct notification_row		 n;
 	struct override_event_row	 ev;
 	struct ledger_entry		 le;
+	struct disclosure_row		*d;
 	unsigned char			*ct = NULL;
 	size_t				 ctlen = 0;
 	int64_t				 until = 0;
-	int				 rc, overdue;
+	int				 rc, overdue, override;
 
 	j->outcome = HOLD_STORE;
 	j->now_us = store_now_us();
@@ -1075,6 +1079,11 @@ hold_job(struct store_conn *c, void *arg)
 		j->outcome = HOLD_NOT_HELD;
 		return -1;
 	}
+	/* Held by an override, or by a notification hold (consent). */
+	if (store_disclosure_get(c, j->id, &d) != 0)
+		return -1;
+	override = d->override_basis != NULL;
+	store_disclosure_free(d);
 	if (j->review) {
 		j->rd = decide_review_date(j->review_by_us, j->now_us, j->gw->cfg.max_hold_days);
 		if (j->rd != REVIEW_DATE_OK) {
@@ -1116,7 +1125,10 @@ hold_job(struct store_conn *c, void *arg)
 	memset(&le, 0, sizeof(le));
 	le.actor = ev.actor;
 	le.actor_role = ev.actor_role;
-	le.action = j->review ? "override.reviewed" : "override.lifted";
+	if (override)
+		le.action = j->review ? "override.reviewed" : "override.lifted";
+	else
+		le.action = j->review ? "notification.reviewed" : "notification.lifted";
 	le.family_pseudonym = n.family_pseudonym;
 	le.object_id = j->id;
 	le.reason = j->review ? (overdue ? "reviewed_after_review_date" : "reviewed") :

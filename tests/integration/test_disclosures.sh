@@ -720,6 +720,9 @@ test_family_not_told_when_telling_would_put_anyone_at_risk() {
 	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
 	expect 200 && [ "$(jget .notification)" = queued ] || return 1
 	wait_received "$id" || return 1
+	# Ledgered as the notice's lift: there was no override.
+	[ "$(db "SELECT group_concat(action) FROM ledger_entries WHERE object_id='$id' AND action LIKE '%lifted'")" = notification.lifted ] ||
+		{ echo "# the lift's ledger entry: $(db "SELECT group_concat(action) FROM ledger_entries WHERE object_id='$id'")"; return 1; }
 	sar_lists FAM-340 "$id" &&
 	[ "$(jget ".disclosures[] | select(.reference == \"$id\") | .told_after_sharing.basis")" = consent ]
 }
@@ -771,6 +774,8 @@ test_notification_hold_reviewed_shown_and_blocks_erasure() {
 	expect 201 && id=$(jget .disclosure_id) || return 1
 	req safeguarding_lead POST "/v1/overrides/$id/review" "$(review_body "$(in_days 7)")"
 	expect 200 && [ "$(jget .review_by)" = "$(in_days 7)" ] || return 1
+	[ "$(db "SELECT group_concat(action) FROM ledger_entries WHERE object_id='$id' AND action LIKE '%reviewed'")" = notification.reviewed ] ||
+		{ echo "# the review's ledger entry: $(db "SELECT group_concat(action) FROM ledger_entries WHERE object_id='$id'")"; return 1; }
 	req staff GET "/v1/disclosures/$id" '' -H "X-Access-Reason: $ACCESS"
 	expect 200 && [ "$(jget .notification_hold.reason)" = "$HREASON" ] &&
 	[ "$(jget '.override // "absent"')" = absent ] &&
