@@ -169,8 +169,8 @@ gauges(struct notifier *n)
 	    "gateway_notifications_held", "gateway_notifications_overdue",
 	    "gateway_notifications_failed" };
 	static const char *const helps[] = { "Family notifications waiting to be sent.",
-	    "Family notifications held: under a safeguarding override, or a police or court "
-	    "request's do_not_notify.",
+	    ("Family notifications held: under a safeguarding override or a notification "
+	    "hold, or a police or court request's do_not_notify."),
 	    "Held notifications past their review date.",
 	    "Family notifications given up after the retry limit." };
 
