@@ -121,6 +121,48 @@ breach_check_decision(const struct breach_decision *d, int64_t aware_us,
 	return NULL;
 }
 
+const char *
+breach_check_revision(const struct breach_decision *d, int64_t reported_us,
+    int notify_before, const char **message)
+{
+	if (reported_us != 0 && !d->report_to_regulator)
+		return fail("breach_already_reported",
+		    "The breach has been reported to the regulator: a report cannot be undone, "
+		    "so a later decision reports it too.", message);
+	/*
+	 * Once it was decided to tell the people, deciding not to is a
+	 * withdrawal (Appendix 2: individuals informed without undue delay):
+	 * it names the Art 34(3) ground relied on, e.g. the lost data was
+	 * encrypted after all or the risk has been removed, and the
+	 * individuals_reason says why; a re-assessed lower risk alone is no
+	 * ground, or a breach could be talked out of its notice.
+	 */
+	if (notify_before && !d->notify_individuals &&
+	    !breach_is_art34_exception(d->art34_exception))
+		return fail("art34_exception_required",
+		    "It was decided to tell the people affected: not telling them now needs "
+		    "the Art 34(3) exception relied on.", message);
+	if (message != NULL)
+		*message = NULL;
+	return NULL;
+}
+
+const char *
+breach_check_amended_facts(int64_t occurred_us, int64_t aware_min_us, int64_t new_aware_us,
+    int64_t now_us)
+{
+	const char	*why;
+	int64_t		 earliest = aware_min_us;
+
+	if (new_aware_us != 0) {
+		if ((why = breach_check_facts(occurred_us, new_aware_us, now_us)) != NULL)
+			return why;
+		if (new_aware_us < earliest)
+			earliest = new_aware_us;
+	}
+	return breach_check_facts(occurred_us, earliest, now_us);
+}
+
 int
 breach_is_art34_exception(const char *s)
 {

@@ -20,7 +20,15 @@
  *   art34_exception_required a high-risk breach whose people are not told
  *			names one of the Art 34(3) exceptions (its reason is
  *			the decision's individuals_reason)
- *   breach facts	aware not before occurred, neither in the future
+ *   breach_already_reported a report to the regulator cannot be undone: once
+ *			a decision reported the breach, a later one that does
+ *			not is refused (409)
+ *   art34_exception_required (again) a decision not to tell the people
+ *			after the latest said to tell them names the Art 34(3)
+ *			exception it relies on, whatever the risk now assessed
+ *   breach facts	aware not before occurred, neither in the future; after
+ *			an amendment, the earliest awareness ever recorded (the
+ *			one the deadline runs from) not before occurred either
  *   notify_overdue	the latest decision says the people are to be told
  *			(Art 34(1): "without undue delay"), it was first said
  *			more than 72 hours ago, and no notice is recorded
@@ -70,6 +78,26 @@ const char	*breach_check_facts(int64_t occurred_us, int64_t aware_us, int64_t no
  */
 const char	*breach_check_decision(const struct breach_decision *d, int64_t aware_us,
 		    int64_t reported_us, int64_t now_us, const char **message);
+/*
+ * Checks a decision, acceptable by breach_check_decision(), against the
+ * decisions before it: reported_us as there, notify_before 1 when the
+ * latest earlier decision said to tell the people. Returns NULL, or
+ * "breach_already_reported" (a report, once made, cannot be undone) or
+ * "art34_exception_required" (withdrawing the telling of the people names
+ * an Art 34(3) exception); *message (may be NULL) as there.
+ */
+const char	*breach_check_revision(const struct breach_decision *d, int64_t reported_us,
+		    int notify_before, const char **message);
+/*
+ * Checks an amendment's times: occurred_us the occurrence as corrected (or
+ * as it stood), aware_min_us the earliest awareness recorded before it,
+ * new_aware_us the amendment's awareness (0: not corrected). The breach
+ * cannot have been known of before it occurred at any awareness the
+ * register keeps, and the earliest is the one the deadline runs from.
+ * NULL, or the codes of breach_check_facts().
+ */
+const char	*breach_check_amended_facts(int64_t occurred_us, int64_t aware_min_us,
+		    int64_t new_aware_us, int64_t now_us);
 /* 1 when the report (now or earlier) was made after the deadline. */
 int		 breach_report_late(int64_t aware_us, int64_t reported_us);
 /*

@@ -19,9 +19,10 @@
  *
  * Nothing is changed in place: a decision or an amendment is a new row
  * (migration 050's triggers refuse UPDATE and DELETE), and the view shown
- * is the original overlaid with its amendments in order, with the latest
- * decision and the whole history. The deadline runs from the earliest
- * awareness ever recorded, so a correction cannot buy time.
+ * is the original overlaid with its amendments in order (each one showing
+ * what it replaced), with the latest decision and the whole history. The
+ * deadline runs from the earliest awareness ever recorded, so a correction
+ * cannot buy time; a report to the regulator, once made, stands.
  *
  * Free text is sealed under the register's own key (see migration 050 for
  * why, and why that key is never destroyed); the ledger gets each row's
@@ -60,6 +61,7 @@ struct view {
 	int			 decided;
 	int			 notify;	/* the latest decision: tell the people */
 	int64_t			 notify_since;	/* the first decision that said so */
+	int64_t			 reported_us;	/* the first report to the regulator, 0: none */
 	json_t			*notices;
 	int			 failed;
 };
@@ -118,6 +120,8 @@ event_cb(const struct breach_event_row *e, void *arg)
 		vw->notify = e->notify_individuals == 1;
 		if (vw->notify && (vw->notify_since == 0 || e->at_us < vw->notify_since))
 			vw->notify_since = e->at_us;
+		if (e->report_to_regulator == 1 && e->reported_us != 0 && vw->reported_us == 0)
+			vw->reported_us = e->reported_us;
 		json_object_set_new(h, "high_risk", json_boolean(e->high_risk == 1));
 		json_object_set_new(h, "report_to_regulator", json_boolean(e->report_to_regulator == 1));
 		if (e->reported_us != 0)
@@ -130,10 +134,28 @@ event_cb(const struct breach_event_row *e, void *arg)
 			merge_text(h, text);
 		d = json_deep_copy(h);
 		json_object_del(d, "kind");
+		/*
+		 * The headline decision is the latest, but a report to the
+		 * regulator, once made, cannot be taken back: the headline
+		 * shows the first report whatever came after (decision_job
+		 * refuses a later "not reported"; this covers rows from
+		 * before it did). The history keeps what each one said.
+		 */
+		if (vw->reported_us != 0) {
+			json_object_set_new(d, "report_to_regulator", json_true());
+			json_object_set_new(d, "reported_at",
+			    json_string(fmt_time(vw->reported_us, t)));
+		}
 		json_object_set_new(vw->obj, "decision", d);
 	} else {
-		/* An amendment: overlay what it corrects. */
-		json_t	*ch = json_object();
+		/* An amendment: overlay what it corrects, and keep under
+		 * "previous" what it replaced (null: nothing was there), so
+		 * that no correction hides what the record said before: a
+		 * breach cannot be quietly played down before the trustee
+		 * decides. The free text, and so its previous values, only
+		 * in full views (vw->obj has none otherwise). */
+		json_t		*ch = json_object(), *prev, *old, *v;
+		const char	*k;
 
 		if (e->occurred_us != 0)
 			json_object_set_new(ch, "occurred_at", json_string(fmt_time(e->occurred_us, t)));
@@ -158,8 +180,14 @@ event_cb(const struct breach_event_row *e, void *arg)
 			json_object_del(text, "reason");
 			merge_text(ch, text);
 		}
+		prev = json_object();
+		json_object_foreach(ch, k, v) {
+			old = json_object_get(vw->obj, k);
+			json_object_set_new(prev, k, old != NULL ? json_deep_copy(old) : json_null());
+		}
 		json_object_update(vw->obj, ch);
 		json_object_set_new(h, "changes", ch);
+		json_object_set_new(h, "previous", prev);
 	}
 	json_decref(text);
 	json_array_append_new(vw->history, h);
@@ -339,6 +367,15 @@ bad_field(struct response *rs, const char *code, const char *message, const char
 	resp_error(rs, 400, code, message, json_pack("[{s:s}]", "path", path));
 }
 
+/* The sentence for a breach_check_facts() code, at recording or amending. */
+static const char *
+facts_message(const char *why)
+{
+	return strcmp(why, "aware_in_future") == 0 ?
+	    "Neither awareness nor the breach can be in the future." :
+	    "The charity cannot have become aware before the breach happened.";
+}
+
 /* Serialises the "type" array (at most three names) into buf. 0 or -1. */
 static int
 types_text(const json_t *body, char *buf, size_t len)
@@ -408,9 +445,7 @@ breach_record(struct request *r, struct response *rs)
 		return;
 	}
 	if ((why = breach_check_facts(j.row.occurred_us, j.row.aware_us, j.row.recorded_us)) != NULL) {
-		bad_field(rs, why, strcmp(why, "aware_in_future") == 0 ?
-		    "Neither awareness nor the breach can be in the future." :
-		    "The charity cannot have become aware before the breach happened.", "/aware_at");
+		bad_field(rs, why, facts_message(why), "/aware_at");
 		return;
 	}
 	if (types_text(r->body, j.row.types, sizeof(j.row.types)) == -1) {
@@ -444,8 +479,8 @@ breach_record(struct request *r, struct response *rs)
 struct history {
 	int64_t	aware_min;
 	int64_t	occurred;	/* effective: the latest correction */
-	int64_t	aware;		/* effective */
 	int64_t	reported_us;	/* first report to the regulator, 0: none */
+	int	notify;		/* the latest decision said to tell the people */
 };
 
 static int
@@ -456,12 +491,10 @@ history_cb(const struct breach_event_row *e, void *arg)
 	if (strcmp(e->kind, "decision") == 0) {
 		if (e->report_to_regulator == 1 && h->reported_us == 0)
 			h->reported_us = e->reported_us;
+		h->notify = e->notify_individuals == 1;
 	} else {
-		if (e->aware_us != 0) {
-			h->aware = e->aware_us;
-			if (e->aware_us < h->aware_min)
-				h->aware_min = e->aware_us;
-		}
+		if (e->aware_us != 0 && e->aware_us < h->aware_min)
+			h->aware_min = e->aware_us;
 		if (e->occurred_us != 0)
 			h->occurred = e->occurred_us;
 	}
@@ -493,6 +526,8 @@ struct event_job {
 	json_t			*view;
 	const char		*refused;	/* rule code */
 	const char		*message;
+	int			 status;	/* of a refusal; 0: 400 */
+	const char		*path;		/* of the refused field, or NULL */
 	int			 not_found;
 };
 
@@ -505,7 +540,7 @@ load_breach(struct store_conn *c, const char *id, struct breach_row *b, struct h
 	if ((rc = store_breach_get(c, id, b)) != 0)
 		return rc;
 	memset(h, 0, sizeof(*h));
-	h->aware_min = h->aware = b->aware_us;
+	h->aware_min = b->aware_us;
 	h->occurred = b->occurred_us;
 	if (store_breach_events_each(c, id, history_cb, h) != 0) {
 		free(b->text_ct);
@@ -569,7 +604,8 @@ event_reply(struct event_job *j, struct response *rs, int rc)
 	} else if (j->not_found)
 		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
 	else if (j->refused != NULL)
-		resp_error(rs, 400, j->refused, j->message, NULL);
+		resp_error(rs, j->status != 0 ? j->status : 400, j->refused, j->message,
+		    j->path != NULL ? json_pack("[{s:s}]", "path", j->path) : NULL);
 	else
 		resp_error(rs, 503, "store_unavailable",
 		    "Nothing was recorded. Try again.", NULL);
@@ -592,6 +628,9 @@ decision_job(struct store_conn *c, void *arg)
 	}
 	j->refused = breach_check_decision(&j->d, h.aware_min, h.reported_us, j->ev.at_us,
 	    &j->message);
+	if (j->refused == NULL && (j->refused = breach_check_revision(&j->d, h.reported_us,
+	    h.notify, &j->message)) != NULL && strcmp(j->refused, "breach_already_reported") == 0)
+		j->status = 409;	/* the register's state, not the request, forbids it */
 	if (j->refused != NULL) {
 		free(b.text_ct);
 		return -1;
@@ -645,7 +684,7 @@ amendment_job(struct store_conn *c, void *arg)
 	struct event_job	*j = arg;
 	struct breach_row	 b;
 	struct history		 h;
-	int64_t			 occurred, aware;
+	int64_t			 occurred;
 	int			 rc;
 
 	if ((rc = load_breach(c, j->ev.breach_id, &b, &h)) != 0) {
@@ -660,11 +699,13 @@ amendment_job(struct store_conn *c, void *arg)
 		free(b.text_ct);
 		return -1;
 	}
+	/* The occurrence as corrected against the earliest awareness ever
+	 * recorded (the one the deadline runs from), not only the latest. */
 	occurred = j->ev.occurred_us != 0 ? j->ev.occurred_us : h.occurred;
-	aware = j->ev.aware_us != 0 ? j->ev.aware_us : h.aware;
-	if ((j->refused = breach_check_facts(occurred, aware, j->ev.at_us)) != NULL) {
-		j->message = "The corrected times are not in order (aware after the breach, "
-		    "neither in the future).";
+	if ((j->refused = breach_check_amended_facts(occurred, h.aware_min, j->ev.aware_us,
+	    j->ev.at_us)) != NULL) {
+		j->message = facts_message(j->refused);
+		j->path = j->ev.aware_us != 0 ? "/aware_at" : "/occurred_at";
 		free(b.text_ct);
 		return -1;
 	}

@@ -285,6 +285,100 @@ test_people_to_be_told_are_flagged_until_recorded_as_told() {
 	out=$(sqlite3 "$GW_DB" "DELETE FROM breach_notices" 2>&1) && return 1
 	printf '%s' "$out" | grep -q 'append-only'
 }
+# "Keep a record of any personal data breach" and nothing in the register is
+# lost: an amendment shows under "previous" what it replaced, so a breach
+# cannot be quietly played down (250 people -> 1, health data -> none)
+# before the trustee decides. Free text, and so its previous values, only
+# with a reason; the auditor sees the previous counts and flags.
+test_amendment_keeps_what_the_record_said_before() {
+	local id who
+	req staff POST /v1/breaches "$(breach '3 hours' | jq -c '.approx_people = 250 | .approx_records = 900 | .special_category = true |
+	    .description = "ORIG-Marker-P2: the whole referral spreadsheet left on a train"')"
+	expect 201 || return 1
+	id=$(jget .breach_id)
+	req staff2 POST "/v1/breaches/$id/amendments" '{"reason":"tidy","description":"NEW: one letter mislaid","approx_people":1,"approx_records":1,"special_category":false,"type":["availability"]}'
+	expect 201 && [ "$(jget .approx_people)" = 1 ] && ! printf '%s' "$RESP" | grep -q ORIG-Marker-P2 || return 1
+	req dp_trustee GET "/v1/breaches/$id" "" -H 'X-Access-Reason: Deciding on the report'
+	expect 200 && [ "$(jget .approx_people)" = 1 ] && [ "$(jget .special_category)" = false ] &&
+	[ "$(jget '.history[-1].kind')" = amendment ] && [ "$(jget '.history[-1].changes.approx_people')" = 1 ] &&
+	[ "$(jget '.history[-1].previous.approx_people')" = 250 ] &&
+	[ "$(jget '.history[-1].previous.approx_records')" = 900 ] &&
+	[ "$(jget '.history[-1].previous.special_category')" = true ] &&
+	[ "$(jget '.history[-1].previous.type | join(",")')" = confidentiality ] &&
+	jget '.history[-1].previous.description' | grep -q ORIG-Marker-P2 &&
+	[ "$(jget '.history[-1].previous | has("reason")')" = false ] || return 1
+	# a second amendment replaces what the first one said
+	req staff POST "/v1/breaches/$id/amendments" '{"reason":"recount","approx_people":40}'
+	expect 201 && [ "$(jget '.history[-1].previous.approx_people')" = 1 ] &&
+	[ "$(jget '.history[-1].previous | keys | join(",")')" = approx_people ] || return 1
+	# without a reason, and for the auditor: the counts and flags, no free text
+	for who in staff auditor; do
+		req "$who" GET "/v1/breaches/$id"
+		expect 200 && [ "$(jget '.history[0].previous.approx_people')" = 250 ] &&
+		[ "$(jget '.history[0].previous.special_category')" = true ] &&
+		[ "$(jget '.history[0].previous | has("description")')" = false ] &&
+		! printf '%s' "$RESP" | grep -q ORIG-Marker-P2 || return 1
+	done
+	! grep -a -q 'ORIG-Marker-P2' "$GW_DB" "$GW_DB-wal" 2>/dev/null
+}
+# Breach flow chart: the Data Protection Trustee decides whether to report.
+# Once reported, the report stands: a later decision not to report is
+# refused (409 breach_already_reported, nothing recorded), and the
+# headline decision shows the first reported_at. Deciding not to tell the
+# people after deciding to tell them names an Art 34(3) exception.
+test_report_to_the_regulator_cannot_be_undone() {
+	local id first n0 g0
+	req staff POST /v1/breaches "$(breach '3 hours')"; expect 201 || return 1
+	id=$(jget .breach_id)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision)"
+	expect 201 && first=$(jget .decision.reported_at) && [ -n "$first" ] && [ "$first" != null ] || return 1
+	n0=$(db "SELECT count(*) FROM breach_events WHERE breach_id = '$id'")
+	g0=$(notify_gauge)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c '.report_to_regulator = false')"
+	expect 409 breach_already_reported && error_shape_ok || return 1
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c '.report_to_regulator = false | .notify_individuals = false')"
+	expect 409 breach_already_reported || return 1
+	# not telling the people after all: only on an Art 34(3) ground
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c '.notify_individuals = false')"
+	expect 400 art34_exception_required || return 1
+	[ "$(db "SELECT count(*) FROM breach_events WHERE breach_id = '$id'")" = "$n0" ] || return 1
+	req trustee1 GET "/v1/breaches/$id"
+	expect 200 && [ "$(jget .decision.report_to_regulator)" = true ] &&
+	[ "$(jget .decision.notify_individuals)" = true ] && [ "$(notify_gauge)" -eq "$g0" ] || return 1
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c '.notify_individuals = false | .art34_exception = "measures_render_unintelligible" | .individuals_reason = "The file was encrypted after all"')"
+	expect 201 && [ "$(jget .decision.reported_at)" = "$first" ] &&
+	[ "$(jget .decision.report_to_regulator)" = true ] && [ "$(jget .decision.notify_individuals)" = false ] || return 1
+	# A "not reported" row from before the rule (made by hand here): the
+	# headline still shows the report and when it was first made.
+	sqlite3 "$GW_DB" ".timeout 5000" "DROP TRIGGER breach_events_no_update" \
+	    "UPDATE breach_events SET report_to_regulator = 0, reported_us = NULL WHERE breach_id = '$id' AND at_us = (SELECT max(at_us) FROM breach_events WHERE breach_id = '$id')" \
+	    "CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events BEGIN SELECT RAISE(ABORT, 'the breach register is append-only'); END;" || return 1
+	req auditor GET "/v1/breaches/$id"
+	expect 200 && [ "$(jget .decision.report_to_regulator)" = true ] && [ "$(jget .decision.reported_at)" = "$first" ] &&
+	[ "$(jget '.history[-1].report_to_regulator')" = false ]
+}
+# The register cannot say the charity knew of a breach before it happened:
+# an amendment's occurred_at is checked against the earliest awareness
+# ever recorded (the one the 72 hours run from), not only the latest.
+test_breach_cannot_be_known_before_it_occurred_after_an_amendment() {
+	local id n0
+	req staff POST /v1/breaches "$(breach '2 hours')"; expect 201 || return 1	# occurred 3 h ago
+	id=$(jget .breach_id)
+	n0=$(db "SELECT count(*) FROM breach_events WHERE breach_id = '$id'")
+	req staff POST "/v1/breaches/$id/amendments" "$(jq -cn --arg a "$(iso '30 minutes ago')" --arg o "$(iso '1 hour ago')" '{reason:"times",aware_at:$a,occurred_at:$o}')"
+	expect 400 aware_before_occurred && [ "$(jget '.error.details[0].path')" = /aware_at ] &&
+	error_shape_ok || return 1
+	req staff POST "/v1/breaches/$id/amendments" "$(jq -cn --arg o "$(iso '1 hour ago')" '{reason:"times",occurred_at:$o}')"
+	expect 400 aware_before_occurred && [ "$(jget '.error.details[0].path')" = /occurred_at ] || return 1
+	[ "$(db "SELECT count(*) FROM breach_events WHERE breach_id = '$id'")" = "$n0" ] || return 1
+	# a later awareness is kept (the deadline does not move), an earlier occurrence too
+	req staff POST "/v1/breaches/$id/amendments" "$(jq -cn --arg a "$(iso '30 minutes ago')" '{reason:"times",aware_at:$a}')"
+	expect 201 || return 1
+	req staff POST "/v1/breaches/$id/amendments" "$(jq -cn --arg o "$(iso '1 hour ago')" '{reason:"times",occurred_at:$o}')"
+	expect 400 aware_before_occurred || return 1
+	req staff POST "/v1/breaches/$id/amendments" "$(jq -cn --arg o "$(iso '4 hours ago')" '{reason:"times",occurred_at:$o}')"
+	expect 201
+}
 test_unknown_breach_404() {
 	req dp_trustee POST /v1/breaches/brc_nosuch/decision "$(decision)"
 	expect 404 not_found
@@ -329,6 +423,9 @@ run test_auditor_reads_register_without_free_text
 run test_breach_free_text_read_needs_a_reason
 run test_people_to_be_told_are_flagged_until_recorded_as_told
 run test_breach_free_text_is_not_read_by_writing_to_the_register
+run test_amendment_keeps_what_the_record_said_before
+run test_report_to_the_regulator_cannot_be_undone
+run test_breach_cannot_be_known_before_it_occurred_after_an_amendment
 run test_unknown_breach_404
 run test_every_step_is_a_ledger_entry
 run test_ledger_still_verifies

@@ -219,6 +219,85 @@ test_notice_facts(void **state)
 	assert_false(breach_is_notice_method(NULL));
 }
 
+/* A report to the regulator cannot be undone: once made, a later decision
+ * reports too (its reported_at stays the first). */
+static void
+test_report_to_the_regulator_cannot_be_undone(void **state)
+{
+	struct breach_decision	d = good();
+	const char		*msg = NULL;
+
+	(void)state;
+	assert_null(breach_check_revision(&d, AWARE + HOUR, 1, &msg));
+	assert_null(msg);
+	d.report_to_regulator = 0;
+	assert_string_equal(breach_check_revision(&d, AWARE + HOUR, 1, &msg),
+	    "breach_already_reported");
+	assert_non_null(msg);
+	d.high_risk = 0;
+	d.notify_individuals = 1;
+	assert_string_equal(breach_check_revision(&d, AWARE + HOUR, 0, NULL),
+	    "breach_already_reported");
+	/* never reported: deciding not to report is the trustee's call */
+	assert_null(breach_check_revision(&d, 0, 1, NULL));
+}
+
+/* Withdrawing a decision to tell the people names an Art 34(3) exception,
+ * whatever the risk now assessed. */
+static void
+test_withdrawing_telling_the_people_needs_art34_exception(void **state)
+{
+	struct breach_decision	d = good();
+
+	(void)state;
+	d.notify_individuals = 0;
+	assert_string_equal(breach_check_revision(&d, AWARE + HOUR, 1, NULL),
+	    "art34_exception_required");
+	d.high_risk = 1;
+	assert_string_equal(breach_check_revision(&d, AWARE + HOUR, 1, NULL),
+	    "art34_exception_required");
+	d.art34_exception = "because_we_said_so";
+	assert_string_equal(breach_check_revision(&d, AWARE + HOUR, 1, NULL),
+	    "art34_exception_required");
+	d.art34_exception = "subsequent_measures";
+	assert_null(breach_check_revision(&d, AWARE + HOUR, 1, NULL));
+	/* not said before, or still to be told: nothing withdrawn */
+	d = good();
+	d.notify_individuals = 0;
+	assert_null(breach_check_revision(&d, AWARE + HOUR, 0, NULL));
+	d.notify_individuals = 1;
+	assert_null(breach_check_revision(&d, AWARE + HOUR, 1, NULL));
+}
+
+/* After an amendment the breach still cannot have been known of before it
+ * occurred: against the earliest awareness ever recorded, not the latest. */
+static void
+test_breach_cannot_be_known_before_it_occurred_after_an_amendment(void **state)
+{
+	int64_t	now = AWARE + 2 * HOUR;
+
+	(void)state;
+	/* aware moved later, occurred moved after the first awareness */
+	assert_string_equal(breach_check_amended_facts(AWARE + HOUR, AWARE, AWARE + 90 * 60 * SEC,
+	    now), "aware_before_occurred");
+	/* occurred alone moved after the first awareness */
+	assert_string_equal(breach_check_amended_facts(AWARE + 1, AWARE, 0, now),
+	    "aware_before_occurred");
+	/* awareness moved earlier than the occurrence */
+	assert_string_equal(breach_check_amended_facts(AWARE - HOUR, AWARE, AWARE - 2 * HOUR,
+	    now), "aware_before_occurred");
+	/* an awareness in the future, even with an earlier one kept */
+	assert_string_equal(breach_check_amended_facts(AWARE - HOUR, AWARE, now + 1, now),
+	    "aware_in_future");
+	assert_string_equal(breach_check_amended_facts(now + 1, AWARE, 0, now),
+	    "aware_before_occurred");
+	/* in order */
+	assert_null(breach_check_amended_facts(AWARE - HOUR, AWARE, AWARE + HOUR, now));
+	assert_null(breach_check_amended_facts(AWARE, AWARE, 0, now));
+	assert_null(breach_check_amended_facts(AWARE - 3 * HOUR, AWARE, AWARE - 2 * HOUR, now));
+	assert_null(breach_check_amended_facts(0, AWARE, AWARE + HOUR, now));
+}
+
 int
 main(void)
 {
@@ -236,6 +315,9 @@ main(void)
 		cmocka_unit_test(test_enumerations),
 		cmocka_unit_test(test_people_to_be_told_without_undue_delay),
 		cmocka_unit_test(test_notice_facts),
+		cmocka_unit_test(test_report_to_the_regulator_cannot_be_undone),
+		cmocka_unit_test(test_withdrawing_telling_the_people_needs_art34_exception),
+		cmocka_unit_test(test_breach_cannot_be_known_before_it_occurred_after_an_amendment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
