@@ -371,7 +371,7 @@ outcome_job(struct store_conn *c, void *arg)
 {
 	struct outcome_job	*j = arg;
 	struct ledger_entry	 le;
-	int			 rc;
+	int			 rc, stopped = 0;
 
 	if (is_request(j->x) && j->d.verdict == RETRY_DELIVERED)
 		rc = store_request_notification_sent(c, j->x->disclosure_id, j->now_us, j->status);
@@ -395,7 +395,8 @@ outcome_job(struct store_conn *c, void *arg)
 	 * stops it, retention.c; this covers whatever was left waiting), and
 	 * the agency never learns of the disclosure. */
 	if (!is_request(j->x) && erased_untold(j) &&
-	    store_delivery_stop_awaiting_notice(c, j->x->disclosure_id, j->now_us) < 0)
+	    (stopped = store_delivery_stop_awaiting_notice(c, j->x->disclosure_id,
+	    j->now_us)) < 0)
 		return -1;
 	if (!is_request(j->x) && !erased_untold(j) &&
 	    (j->released = store_delivery_release_after_notice(c, j->x->disclosure_id,
@@ -408,6 +409,15 @@ outcome_job(struct store_conn *c, void *arg)
 	le.family_pseudonym = j->x->family_pseudonym;
 	le.object_id = j->x->disclosure_id;
 	le.reason = j->d.reason;
+	if (ledger_append(j->n->gw->ledger, c, &le, NULL, NULL) != 0)
+		return -1;
+	if (stopped != 1)
+		return 0;
+	/* As the erasure writes for each delivery it stops (ids and a code). */
+	log_info("delivery %s stopped: the family's records went before its notice",
+	    j->x->disclosure_id);
+	le.action = "delivery.stopped";
+	le.reason = DELIVERY_FAMILY_ERASED;
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
 }
 
