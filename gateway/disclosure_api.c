@@ -953,7 +953,9 @@ disclosure_get(struct request *r, struct response *rs)
 	 * acknowledged it is not the agency's to read here either
 	 * (consent_api.c, delivery.c), nor what no live consent covers any
 	 * more though the sweep has not stopped it yet, nor what still waits
-	 * for the family to be told first. */
+	 * for the family to be told first, nor what waited for it until the
+	 * family's records were erased (stopped, still marked as never
+	 * released: store_delivery_stop_awaiting_notice). */
 	if (!staff) {
 		struct delivery_row	dl;
 		int			drc = store_delivery_get(c, d->id, &dl);
@@ -966,7 +968,7 @@ disclosure_get(struct request *r, struct response *rs)
 		}
 		if (drc == -1 || drc == 3 ||
 		    (drc == 0 && store_delivery_stopped_by_consent(dl.state, dl.dead_reason)) ||
-		    (drc == 0 && strcmp(dl.state, "pending") == 0 &&
+		    (drc == 0 && strcmp(dl.state, "delivered") != 0 &&
 		    dl.next_attempt_us == DELIVERY_AWAITS_NOTICE)) {
 			store_read_end(r->gw->store, c);
 			store_disclosure_free(d);

@@ -13,7 +13,8 @@
  * sent (with a ledger entry), or a retry at the time retry.c picks, or failed
  * (a ledger entry too) when retry.c says the notification is dead (a
  * permanent error, or the attempt limit). An erased family (key destroyed)
- * is permanent: never posted, failed with reason family_erased. Any other
+ * is permanent: never posted, failed with reason family_erased, and a
+ * delivery that waited for that notice is stopped, never released. Any other
  * failure to build the message (a busy database, ...) is transient and
  * retried like a network fault. Police and court requests'
  * notifications (request_notifications, store_requests.c) take the same
@@ -357,12 +358,20 @@ is_request(const struct notice *x)
 	return strncmp(x->disclosure_id, "req_", 4) == 0;
 }
 
+/* Given up because the family's records were erased: nobody was told. */
+static int
+erased_untold(const struct outcome_job *j)
+{
+	return j->d.verdict == RETRY_DEAD && j->d.reason != NULL &&
+	    strcmp(j->d.reason, DELIVERY_FAMILY_ERASED) == 0;
+}
+
 static int
 outcome_job(struct store_conn *c, void *arg)
 {
 	struct outcome_job	*j = arg;
 	struct ledger_entry	 le;
-	int			 rc;
+	int			 rc, stopped = 0;
 
 	if (is_request(j->x) && j->d.verdict == RETRY_DELIVERED)
 		rc = store_request_notification_sent(c, j->x->disclosure_id, j->now_us, j->status);
@@ -380,8 +389,16 @@ outcome_job(struct store_conn *c, void *arg)
 		return rc;	/* 1: no longer queued; nothing to record */
 	if (j->d.verdict == RETRY_SCHEDULED)
 		return 0;
-	/* Told (or it cannot be done): the agency may have it now. */
-	if (!is_request(j->x) &&
+	/* Told (or it cannot be done): the agency may have it now. Not when
+	 * the family was erased before it could be told: then the delivery
+	 * that waited for the notice is stopped for good (the erasure itself
+	 * stops it, retention.c; this covers whatever was left waiting), and
+	 * the agency never learns of the disclosure. */
+	if (!is_request(j->x) && erased_untold(j) &&
+	    (stopped = store_delivery_stop_awaiting_notice(c, j->x->disclosure_id,
+	    j->now_us)) < 0)
+		return -1;
+	if (!is_request(j->x) && !erased_untold(j) &&
 	    (j->released = store_delivery_release_after_notice(c, j->x->disclosure_id,
 	    j->now_us)) < 0)
 		return -1;
@@ -392,6 +409,15 @@ outcome_job(struct store_conn *c, void *arg)
 	le.family_pseudonym = j->x->family_pseudonym;
 	le.object_id = j->x->disclosure_id;
 	le.reason = j->d.reason;
+	if (ledger_append(j->n->gw->ledger, c, &le, NULL, NULL) != 0)
+		return -1;
+	if (stopped != 1)
+		return 0;
+	/* As the erasure writes for each delivery it stops (ids and a code). */
+	log_info("delivery %s stopped: the family's records went before its notice",
+	    j->x->disclosure_id);
+	le.action = "delivery.stopped";
+	le.reason = DELIVERY_FAMILY_ERASED;
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
 }
 
@@ -484,7 +510,7 @@ send_one(struct notifier *n, const struct notice *x)
 	retry_decide(&notify_policy, attempts, cls, j.now_us, at.retry_after_us, random64, NULL,
 	    &j.d);
 	if (rc == 1)
-		j.d.reason = "family_erased";
+		j.d.reason = DELIVERY_FAMILY_ERASED;
 	if (j.d.verdict != RETRY_DELIVERED)
 		log_warnx("notification %s: attempt %u failed (%s %ld): %s", x->disclosure_id,
 		    attempts, retry_fault_name(at.fault), at.status, j.d.reason);

@@ -226,9 +226,27 @@ hold_ended(const char *id, void *arg)
 	return ledger_append(h->gw->ledger, h->c, &e, NULL, NULL);
 }
 
+/* A delivery that waited for the family's notice stopped: its ledger
+ * entry, as a consent's end writes for the deliveries it stops (ids and a
+ * code only). */
+static int
+awaiting_stopped(const char *id, void *arg)
+{
+	struct hold_end		*h = arg;
+	struct ledger_entry	 e = { h->r->actor, h->r->actor_role, "delivery.stopped",
+				    h->r->family_pseudonym, id, DELIVERY_FAMILY_ERASED, NULL };
+
+	log_info("delivery %s stopped: the family's records went before its notice",
+	    id);
+	return ledger_append(h->gw->ledger, h->c, &e, NULL, NULL);
+}
+
 /* One family's destruction inside a writer job: the mark, the ledger
- * entry, the key, and its held notifications ended (nobody is left to
- * tell: they would stay held, and counted overdue, for ever). 0
+ * entry, the key, its held notifications ended (nobody is left to tell:
+ * they would stay held, and counted overdue, for ever), and the deliveries
+ * still waiting for its notice stopped (the family can no longer be told
+ * first, so the agency is never to have them: released, a pull would list
+ * the disclosure and a push would die family_erased with an alert). 0
  * destroyed, 2 already gone, -1 error. */
 static int
 destroy_family(struct gateway *gw, struct store_conn *c, const char *pseudonym,
@@ -263,6 +281,8 @@ destroy_family(struct gateway *gw, struct store_conn *c, const char *pseudonym,
 	if (ledger_append(gw->ledger, c, &e, &r.ledger_seq, NULL) == -1 ||
 	    store_erasure_insert(c, &r) == -1 ||
 	    store_holds_end_for_family(c, pseudonym, hold_ended,
+	    &(struct hold_end){ gw, c, &r }) == -1 ||
+	    store_deliveries_stop_awaiting_notice(c, pseudonym, now_us, awaiting_stopped,
 	    &(struct hold_end){ gw, c, &r }) == -1)
 		return -1;
 	if (seq != NULL)

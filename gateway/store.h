@@ -296,6 +296,22 @@ int	store_delivery_enqueue(struct store_conn *, const char *disclosure_id,
  * -1. */
 int	store_delivery_release_after_notice(struct store_conn *, const char *disclosure_id,
 	    int64_t now_us);
+/* The family's records were erased (or expired: its key destroyed) before
+ * its notice could go: the delivery of disclosure_id, if it still waits for
+ * that notice, is stopped instead of released, dead with dead_reason
+ * DELIVERY_FAMILY_ERASED, for good (its body can no longer be made, and the
+ * agency must not learn of a disclosure the family was never told of). Its
+ * next_attempt_us stays DELIVERY_AWAITS_NOTICE: never released, so never in
+ * an inbox nor readable by the agency. The number stopped (0 or 1), or -1. */
+#define DELIVERY_FAMILY_ERASED	"family_erased"
+int	store_delivery_stop_awaiting_notice(struct store_conn *, const char *disclosure_id,
+	    int64_t when_us);
+/* The same for every delivery of the family (pseudonym) still waiting for
+ * its notice, inside the writer job that destroys the family's key; fn is
+ * called with each disclosure id (for its ledger entry). The count, or -1
+ * (also when fn fails). */
+int	store_deliveries_stop_awaiting_notice(struct store_conn *, const char *pseudonym,
+	    int64_t when_us, int (*fn)(const char *disclosure_id, void *), void *arg);
 /* Every waiting delivery released (gatewayd runs without a notifier, so no
  * notice will come): the count, or -1. */
 int	store_deliveries_release_all_awaiting(struct store_conn *, int64_t now_us);
@@ -406,6 +422,7 @@ int	store_deliveries_stoppable(struct store_conn *, const char *pseudonym,
  * not the store's size; tests/unit/test_store_plans.c holds each to its
  * query plan (no scan, no sort of a whole backlog). */
 extern const char store_sql_stoppable[];
+extern const char store_sql_awaiting_notice[];
 extern const char store_sql_consents_ended[];
 extern const char store_sql_notifications_due[];
 extern const char store_sql_request_notifications_due[];

@@ -108,6 +108,77 @@ store_delivery_release_after_notice(struct store_conn *c, const char *id, int64_
 }
 
 int
+store_delivery_stop_awaiting_notice(struct store_conn *c, const char *id, int64_t when)
+{
+	/* next_attempt_us is left as it is: the row stays marked as never
+	 * released (disclosure_api.c keeps it from the agency by that). */
+	static const char	*sql = "UPDATE deliveries SET state = 'dead', dead_us = ?2, "
+				    "dead_reason = '" DELIVERY_FAMILY_ERASED "' "
+				    "WHERE disclosure_id = ?1 AND state = 'pending' "
+				    "AND next_attempt_us = ?3";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 2, when) ||
+	    sqlite3_bind_int64(st, 3, DELIVERY_AWAITS_NOTICE))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, "stop delivery awaiting notice") != 0)
+		return -1;
+	return sqlite3_changes(store_db(c));
+}
+
+/* The family's deliveries still waiting for its notice, through the
+ * family's index of disclosures (as store_sql_stoppable), each delivery by
+ * its key: the family's few rows, never the outbox. ?1 the family, ?2 the
+ * rowid to go on after (0: from the first). */
+const char store_sql_awaiting_notice[] =
+    "SELECT d.disclosure_id, x.rowid FROM disclosures x "
+    "INDEXED BY disclosures_family "
+    "JOIN deliveries d ON d.disclosure_id = x.id "
+    "WHERE x.family_pseudonym = ? AND x.rowid > ? AND d.state = 'pending' "
+    "AND d.next_attempt_us = " DELIVERY_AWAITS_NOTICE_SQL " ORDER BY x.rowid LIMIT 64";
+
+int
+store_deliveries_stop_awaiting_notice(struct store_conn *c, const char *pseudonym,
+    int64_t when, int (*fn)(const char *, void *), void *arg)
+{
+	char			 ids[64][40];
+	sqlite3_stmt		*st;
+	sqlite3_int64		 after = 0;
+	int			 n, i, rc, total = 0;
+
+	/* In rounds of up to 64, as store_deliveries_stop_for_consent: no
+	 * statement is stepped while another changes the rows it reads. */
+	do {
+		if ((st = store_stmt(c, store_sql_awaiting_notice)) == NULL)
+			return -1;
+		if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+		    sqlite3_bind_int64(st, 2, after))
+			return store_bind_failed(c, st);
+		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+			store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));
+			after = sqlite3_column_int64(st, 1);
+		}
+		if (n < 64 && rc != SQLITE_DONE) {
+			log_errx("deliveries awaiting notice: %s", sqlite3_errmsg(store_db(c)));
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+		for (i = 0; i < n; i++) {
+			if ((rc = store_delivery_stop_awaiting_notice(c, ids[i], when)) < 0)
+				return -1;
+			if (rc == 1 && fn(ids[i], arg) != 0)
+				return -1;
+			total += rc;
+		}
+	} while (n == 64);
+	return total;
+}
+
+int
 store_deliveries_release_all_awaiting(struct store_conn *c, int64_t now_us)
 {
 	static const char	*sql = "UPDATE deliveries SET next_attempt_us = ?1 "
@@ -446,9 +517,12 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
 #define STOPPED_BY_CONSENT(d)	"(" d "dead_reason = '" DELIVERY_CONSENT_WITHDRAWN "' OR " \
 				d "dead_reason = '" DELIVERY_CONSENT_EXPIRED "')"
 /* Not acknowledged by the agency and not yet stopped by a consent's end:
- * pending, or a dead letter an operator could otherwise re-queue. */
+ * pending, or a dead letter an operator could otherwise re-queue (not one
+ * of a family since erased either: nothing is left to send, and it stays
+ * recorded as stopped by the erasure, not by a consent ending later). */
 #define STOPPABLE(d)	"(" d "state = 'pending' OR (" d "state = 'dead' AND NOT " \
-			STOPPED_BY_CONSENT(d) "))"
+			STOPPED_BY_CONSENT(d) " AND " d "dead_reason IS NOT '" \
+			DELIVERY_FAMILY_ERASED "'))"
 
 int
 store_delivery_stopped_by_consent(const char *state, const char *dead_reason)

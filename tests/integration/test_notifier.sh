@@ -228,6 +228,47 @@ test_family_is_told_before_the_police_get_a_statement() {
 	req agency:police GET "/v1/requests/$rid/statement"
 	expect 200 && gw_stop
 }
+# A family erased before its notice could go is never told, and the agency
+# whose delivery waited for that notice never learns of the disclosure: the
+# erasure stops the delivery (dead, family_erased, a delivery.stopped entry)
+# rather than the notifier's failed notice releasing it into the inbox, the
+# agency's read of it is 404 (and unrecorded), and no operator re-queues it.
+notice_failed() { [ "$(db "SELECT state FROM notifications WHERE disclosure_id='$1'")" = failed ]; }
+erased_before_told() {
+	gw_stop; gw_start --notify-url "$1" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	notify FAM-E1 || return 1
+	wait_until 20 attempted "$ID" || return 1
+	[ "$(db "SELECT state || ' ' || (next_attempt_us = 9223372036854775807) FROM deliveries WHERE disclosure_id='$ID'")" = "pending 1" ] ||
+		{ echo "# not waiting for the notice"; return 1; }
+	req staff POST /v1/families/FAM-E1/erasure '{"ground":"objection","reason":"asked"}'
+	expect 200 || return 1
+	# The notifier's next look finds nobody to address: failed, not sent.
+	wait_until 30 notice_failed "$ID" || return 1
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$ID'")" = family_erased ] ||
+		return 1
+	sleep 1.5	# a released delivery would be in the inbox by now (the worker is kicked)
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$ID'")" = "dead family_erased" ] ||
+		{ echo "# delivery: $(db "SELECT state, dead_reason, next_attempt_us FROM deliveries WHERE disclosure_id='$ID'")"; return 1; }
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'delivery.stopped' AND object_id = '$ID' AND reason = 'family_erased'")" = 1 ] ||
+		return 1
+	! in_inbox "$ID" || { echo "# in the agency's inbox"; return 1; }
+	req agency:oakfield-primary GET "/v1/disclosures/$ID"
+	expect 404 not_found || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id = '$ID' AND actor = 'agency:oakfield-primary'")" = 0 ] ||
+		{ echo "# the agency's read was ledgered"; return 1; }
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$ID" > "$TMP/retry.out" 2>&1
+	[ $? = 1 ] || { cat "$TMP/retry.out"; return 1; }
+	"$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead | grep "$ID" | grep -q family_erased
+}
+test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency() {
+	local down rc
+	rcv_run "$TMP/rcvdown" --always 503 || return 1
+	down=$RUN_PID
+	erased_before_told "$RUN_URL"; rc=$?
+	kill "$down"; wait "$down" 2>/dev/null
+	gw_stop
+	return $rc
+}
 # Without a notifier nothing can be told first: deliveries do not wait
 # (and any an earlier run held go at start).
 test_without_a_notifier_deliveries_do_not_wait() {
@@ -251,6 +292,7 @@ run test_unreadable_notify_ca_stops_start_up
 run test_failed_notification_is_requeued_by_the_operator_and_ledgered
 run test_family_is_told_before_the_agency_receives
 run test_family_is_told_before_the_police_get_a_statement
+run test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency
 run test_without_a_notifier_deliveries_do_not_wait
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1
 finish

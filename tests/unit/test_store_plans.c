@@ -93,6 +93,19 @@ test_stop_for_consent_reads_only_the_familys_disclosures(void **state)
 	    "(family_pseudonym=? AND rowid>?)"));
 }
 
+/* An erasure stops the deliveries waiting for the family's notice: it
+ * reads the family's disclosures, not the outbox. */
+static void
+test_erasure_stops_only_the_familys_waiting_deliveries(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_awaiting_notice, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH x USING INDEX disclosures_family "
+	    "(family_pseudonym=? AND rowid>?)"));
+}
+
 static void
 test_sweep_reads_only_the_consents_that_ran_out(void **state)
 {
@@ -137,6 +150,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_stop_for_consent_reads_only_the_familys_disclosures, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_erasure_stops_only_the_familys_waiting_deliveries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_reads_only_the_consents_that_ran_out,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
