@@ -10,10 +10,15 @@
  * override, or an unacknowledged delivery of a disclosure made under an
  * override or on legal_obligation; Art 17(3)(b)); each refusal is a
  * "family.erasure_refused" ledger entry with its code. The reason is kept
- * only as its SHA-256 digest: its text would be personal data outliving
- * the key it is about. "key_purge" says whether the key's bytes are gone
- * from the write-ahead log too ("done") or will be once a reader holding
- * it lets go ("pending": the daemon retries; gateway_wal_purge_pending).
+ * only as a keyed digest (vault_erasure_reason_mac: HMAC-SHA256 under a
+ * key derived from the master key): its text would be personal data
+ * outliving the key it is about, and a plain SHA-256 of it, covered by
+ * the family.erased entry's record digest that auditors and trustees
+ * read, would let a guessed reason be confirmed. Erasures recorded before
+ * this keep the plain SHA-256 they were signed with. "key_purge" says
+ * whether the key's bytes are gone from the write-ahead log too ("done")
+ * or will be once a reader holding it lets go ("pending": the daemon
+ * retries; gateway_wal_purge_pending).
  * Each erasure is also appended to the erasure journal (erasure_journal.h)
  * before the reply, so that a database restored from an older copy has it
  * made again at start; "journal" says whether that worked ("written") or
@@ -23,9 +28,6 @@
  * so that a client's retry repairs it; gatewayd does the same for all of
  * them at start (retention_complete_journal).
  */
-#include <string.h>
-
-#include <openssl/sha.h>
 
 #include "erasure_journal.h"
 #include "gateway.h"
@@ -46,8 +48,8 @@ erase(struct request *r, struct response *rs)
 
 	ground = json_string_value(json_object_get(r->body, "ground"));
 	reason = json_string_value(json_object_get(r->body, "reason"));
-	SHA256((const unsigned char *)reason, strlen(reason), digest);
 	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);
+	vault_erasure_reason_mac(r->gw->vault, pseudonym, reason, digest);
 	rc = retention_erase(r->gw, pseudonym, r->who, ground, digest, &seq, &pending);
 	switch (rc) {
 	case 0:

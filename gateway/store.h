@@ -636,7 +636,9 @@ struct erasure_row {
 	char		 actor_role[32];
 	char		 ground[48];		/* "retention" or an Art 17(1) ground */
 	int64_t		 as_of_us;
-	unsigned char	 reason_digest[32];	/* SHA-256 of the erasure's reason; zero for expiry */
+	/* The erasure's reason as vault_erasure_reason_mac() keeps it (a
+	 * plain SHA-256 in marks made before that); zero for expiry. */
+	unsigned char	 reason_digest[32];
 	int		 has_reason;
 	unsigned char	 record_digest[32];
 	int64_t		 ledger_seq;

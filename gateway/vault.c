@@ -1,9 +1,10 @@
 /*
  * vault.c: the master key, family pseudonyms and per-family data keys.
  *
- * Two sub-keys are derived from the 32-byte master key with HKDF-SHA256:
+ * Three sub-keys are derived from the 32-byte master key with HKDF-SHA256:
  * one wraps family data keys, one keys the HMAC that turns a family id into
- * its pseudonym. A family data key is 32 random bytes, stored only wrapped
+ * its pseudonym, and one keys the HMAC an erasure's reason is kept as
+ * (vault_erasure_reason_mac). A family data key is 32 random bytes, stored only wrapped
  * (AES-256-GCM under the wrap key, the pseudonym as associated data), so a
  * copy of the database without the master key file reveals nothing, and a
  * destroyed (NULLed) wrapped key makes that family's sealed values
@@ -77,6 +78,8 @@ struct vault {
 	/* HMAC-SHA256 keyed with pseudonym_key, fetched and keyed once: each
 	 * pseudonym is a copy of it (HMAC() fetches both algorithms anew). */
 	EVP_MAC_CTX	*pseudonym_mac;
+	/* The same for the erasure reason's HMAC, under a key of its own. */
+	EVP_MAC_CTX	*erasure_reason_mac;
 };
 
 static EVP_MAC_CTX *
@@ -131,7 +134,7 @@ vault_open(const char *path, char *err, size_t errlen)
 {
 	struct vault	*v;
 	struct stat	 st;
-	unsigned char	 master[KEYLEN + 1];
+	unsigned char	 master[KEYLEN + 1], reason_key[KEYLEN];
 	ssize_t		 n;
 	int		 fd;
 
@@ -164,13 +167,17 @@ vault_open(const char *path, char *err, size_t errlen)
 	pthread_mutex_init(&v->cache.lock, NULL);
 	if (hkdf(master, KEYLEN, "wrap family data keys v1", v->wrap_key) == -1 ||
 	    hkdf(master, KEYLEN, "family pseudonym v1", v->pseudonym_key) == -1 ||
-	    (v->pseudonym_mac = hmac_sha256_new(v->pseudonym_key)) == NULL) {
+	    (v->pseudonym_mac = hmac_sha256_new(v->pseudonym_key)) == NULL ||
+	    hkdf(master, KEYLEN, "erasure reason v1", reason_key) == -1 ||
+	    (v->erasure_reason_mac = hmac_sha256_new(reason_key)) == NULL) {
 		OPENSSL_cleanse(master, sizeof(master));
+		OPENSSL_cleanse(reason_key, sizeof(reason_key));
 		vault_free(v);
 		snprintf(err, errlen, "key derivation failed");
 		return NULL;
 	}
 	OPENSSL_cleanse(master, sizeof(master));
+	OPENSSL_cleanse(reason_key, sizeof(reason_key));
 	return v;
 }
 
@@ -180,6 +187,7 @@ vault_free(struct vault *v)
 	if (v == NULL)
 		return;
 	EVP_MAC_CTX_free(v->pseudonym_mac);
+	EVP_MAC_CTX_free(v->erasure_reason_mac);
 	pthread_mutex_destroy(&v->cache.lock);
 	OPENSSL_cleanse(v, sizeof(*v));
 	free(v);
@@ -198,6 +206,36 @@ vault_pseudonym(const struct vault *v, const char *family_id, char out[65])
 		abort();	/* out of memory: a pseudonym is never guessed */
 	EVP_MAC_CTX_free(ctx);
 	hex_encode(mac, 32, out);
+}
+
+/*
+ * HMAC-SHA256 under the erasure-reason key of the pseudonym's length (8
+ * bytes, big-endian), the pseudonym, and the reason. Keyed because the
+ * erasure mark's record digest is in the ledger auditors and trustees
+ * read, next to everything else it covers: a plain SHA-256 of a short
+ * reason ("Family asked", a name) would be confirmed by guessing. The
+ * pseudonym is covered so that one reason given for two families is not
+ * seen to be the same.
+ */
+void
+vault_erasure_reason_mac(const struct vault *v, const char *pseudonym, const char *reason,
+    unsigned char out[32])
+{
+	unsigned char		len8[8];
+	uint64_t		n = strlen(pseudonym);
+	size_t			len = 0;
+	EVP_MAC_CTX		*ctx;
+	int			i;
+
+	for (i = 7; i >= 0; i--, n >>= 8)
+		len8[i] = (unsigned char)(n & 0xff);
+	if ((ctx = EVP_MAC_CTX_dup(v->erasure_reason_mac)) == NULL ||
+	    EVP_MAC_update(ctx, len8, sizeof(len8)) != 1 ||
+	    EVP_MAC_update(ctx, (const unsigned char *)pseudonym, strlen(pseudonym)) != 1 ||
+	    EVP_MAC_update(ctx, (const unsigned char *)reason, strlen(reason)) != 1 ||
+	    EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32)
+		abort();	/* out of memory, as vault_pseudonym() */
+	EVP_MAC_CTX_free(ctx);
 }
 
 /* AES-256-GCM, fetched from the provider once (EVP_aes_256_gcm() would

@@ -21,6 +21,12 @@ struct vault	*vault_open(const char *master_key_path, char *err, size_t errlen);
 void		 vault_free(struct vault *);
 /* Keyed pseudonym of a family id: lower-case hex HMAC-SHA256 (64 chars). */
 void		 vault_pseudonym(const struct vault *, const char *family_id, char out[65]);
+/* What an erasure's reason is kept as: HMAC-SHA256, under a key derived
+ * from the master key for this alone, of the family's pseudonym and the
+ * reason. Not recomputable without the master key, so a guessed reason
+ * cannot be confirmed from the erasure mark or its ledger entry. */
+void		 vault_erasure_reason_mac(const struct vault *, const char *pseudonym,
+		    const char *reason, unsigned char out[32]);
 /* Seals pt with the family's data key, creating that key (in the current
  * writer transaction) when the family has none. *ct is malloc'd, caller
  * frees. 0 ok; 1 the family's key was destroyed; -1 error. */

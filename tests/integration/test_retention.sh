@@ -173,8 +173,48 @@ test_erased_key_bytes_gone_while_the_daemon_runs() {
 }
 test_erasure_reason_kept_only_as_digest() {
 	! grep -a -q 'Erasure-Marker' "$GW_DB" "$GW_DB-wal" 2>/dev/null &&
-	[ "$(db "SELECT hex(reason_digest) FROM family_erasures WHERE kind='erased'" | tr 'A-F' 'a-f')" = \
-	  "$(printf '%s' 'Mother asked on the phone, Erasure-Marker-X2' | sha256sum | cut -d' ' -f1)" ]
+	[ "$(db "SELECT length(reason_digest) FROM family_erasures WHERE kind='erased'")" = 32 ]
+}
+# The family.erased entry an auditor or trustee reads gives the pseudonym,
+# actor, role, ground, time and the erasure mark's record digest; the mark's
+# at_us is a little before the entry's time. Were the reason kept as its
+# plain SHA-256, a guessed reason would be confirmed by rebuilding the
+# record digest over a window of at_us values (store_erasure_digest's
+# layout: length-prefixed fields, integers as 8 big-endian bytes). Keyed
+# under the master key, neither the mark (in a keyless backup) nor the
+# entry confirms it. The layout is checked first against the mark's own
+# at_us and stored reason digest, so that the guess failing means something.
+test_erasure_reason_cannot_be_confirmed_by_guessing() {
+	local p seq at
+	p=$(db "SELECT family_pseudonym FROM family_erasures WHERE kind='erased' ORDER BY at_us LIMIT 1")
+	seq=$(db "SELECT ledger_seq FROM family_erasures WHERE family_pseudonym='$p'")
+	at=$(db "SELECT at_us FROM family_erasures WHERE family_pseudonym='$p'")
+	[ "$(db "SELECT lower(hex(reason_digest)) FROM family_erasures WHERE family_pseudonym='$p'")" != \
+	  "$(printf '%s' 'Mother asked on the phone, Erasure-Marker-X2' | sha256sum | cut -d' ' -f1)" ] || return 1
+	req auditor GET "/v1/ledger/entries?from=$seq&to=$seq"
+	expect 200 && [ "$(jget '.entries[0].action')" = family.erased ] || return 1
+	printf '%s' "$RESP" | jq -c '.entries[0]' | python3 -c '
+import hashlib, json, struct, sys
+e = json.loads(sys.stdin.read())
+at, stored = int(sys.argv[1]), bytes.fromhex(sys.argv[2])
+def blob(b): return struct.pack(">Q", len(b)) + b
+def i64(v): return blob(struct.pack(">q", v))
+def digest(reason_digest, at):
+	h = hashlib.sha256()
+	for part in (blob(b"family_erasure/v1"), blob(e["family_pseudonym"].encode()), blob(b"erased"),
+	    i64(at), blob(e["actor"].encode()), blob(e["actor_role"].encode()),
+	    blob(e["reason"].encode()), i64(at), blob(reason_digest)):
+		h.update(part)
+	return h.hexdigest()
+if digest(stored, at) != e["record_digest"]:
+	sys.exit("# the layout does not rebuild the erasure mark digest")
+if not 0 <= e["time_us"] - at < 200000:
+	sys.exit("# the mark is not within the window searched")
+guess = hashlib.sha256(b"Mother asked on the phone, Erasure-Marker-X2").digest()
+for t in range(e["time_us"], e["time_us"] - 200000, -1):
+	if digest(guess, t) == e["record_digest"]:
+		sys.exit("# the reason was confirmed by guessing (at_us %d)" % t)
+' "$at" "$(db "SELECT lower(hex(reason_digest)) FROM family_erasures WHERE family_pseudonym='$p'")"
 }
 # The running daemon caches unwrapped family keys (vault.c); a family whose
 # key it has just used for two disclosures (read on the request thread,
@@ -341,6 +381,7 @@ run test_daemon_sweeps_at_start
 run test_erasure_on_request
 run test_erased_key_bytes_gone_while_the_daemon_runs
 run test_erasure_reason_kept_only_as_digest
+run test_erasure_reason_cannot_be_confirmed_by_guessing
 run test_erased_family_key_is_not_served_from_memory
 run test_erasure_twice_is_409
 run test_erasure_unknown_family_404

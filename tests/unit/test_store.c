@@ -21,6 +21,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include <openssl/sha.h>
+
 #include "migrations.h"
 #include "store.h"
 #include "vault.h"
@@ -864,6 +866,37 @@ test_vault_pseudonym_is_keyed_and_stable(void **state)
 	assert_string_equal(a, "e4ae297b817787ed6332a6e2842ccb008d3577d30ac432cd86df5b7f92f1c471");
 }
 
+/* An erasure's reason is kept only as this keyed digest: not the plain
+ * SHA-256 a guessed reason could be confirmed against, and not the same
+ * for one reason given for two families. */
+static void
+test_vault_erasure_reason_mac_is_keyed(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 a[32], b[32], c[32], plain[32];
+	char		 p1[65], p2[65], hex[65];
+	size_t		 i;
+
+	vault_pseudonym(f->vault, "FAM-1", p1);
+	vault_pseudonym(f->vault, "FAM-2", p2);
+	vault_erasure_reason_mac(f->vault, p1, "Family asked", a);
+	vault_erasure_reason_mac(f->vault, p1, "Family asked", b);
+	vault_erasure_reason_mac(f->vault, p2, "Family asked", c);
+	assert_memory_equal(a, b, 32);
+	assert_memory_not_equal(a, c, 32);
+	SHA256((const unsigned char *)"Family asked", strlen("Family asked"), plain);
+	assert_memory_not_equal(a, plain, 32);
+	/* Known answer, computed outside OpenSSL (Python's hmac, RFC 5869 by
+	 * hand): HMAC-SHA256 under HKDF-SHA256(master, salt
+	 * "families-together-gateway", info "erasure reason v1") of the
+	 * pseudonym's length (8 bytes, big-endian), the pseudonym and the
+	 * reason. A restored copy's erasure marks are read under the same
+	 * master key, so it must never change. */
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", a[i]);
+	assert_string_equal(hex, "53470b715639912ff5434d3a0d5b7e557119ceca71928e0d683b5170988daa97");
+}
+
 static void
 test_vault_refuses_world_readable_key(void **state)
 {
@@ -1182,6 +1215,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vault_key_cache_never_outlives_a_destruction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_erasure_reason_mac_is_keyed, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migrations_records_every_migration_once,
 		    setup, teardown),
