@@ -39,7 +39,13 @@
  *
  * Messages never quote instance values (they may be personal data); they
  * quote only the schema (limits, names of required properties, patterns).
- * Instance object keys do appear in the paths, as a JSON Pointer must.
+ * Nor do paths quote a member name the schema does not declare (one that
+ * additionalProperties, patternProperties or propertyNames judges): such a
+ * name is the caller's text too ({"Jane Smith": 1} is a person's name). An
+ * error there, or anywhere inside that member, is reported at the path of
+ * the object holding it, made of declared names and indexes only, with the
+ * member's position in that object ("member", from 1). A caller that owns
+ * the instance (gatewayctl validate) may ask for full paths instead.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -1272,6 +1278,20 @@ struct vctx {
 	const char		*stop_kw;
 	char			 stop_msg[160];
 	char			*stop_path;
+	size_t			 stop_member;
+	/*
+	 * Where the path first enters a member whose name the schema does
+	 * not declare (additionalProperties, patternProperties,
+	 * propertyNames): the length of the path up to the object holding
+	 * it, SIZE_MAX when the whole path is declared names and indexes;
+	 * and that member's position in its object (from 1). Such a name is
+	 * the caller's text, perhaps a person's name, so an error reports
+	 * the object's path and the position instead, unless names is set
+	 * (JSONSCHEMA_NAME_MEMBERS: the caller owns the instance).
+	 */
+	size_t			 hide;
+	size_t			 member;
+	int			 names;
 };
 
 static int
@@ -1571,25 +1591,76 @@ out:
 static int fail(struct vctx *, const char *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Where the path was before a member was entered. */
+struct mark {
+	size_t	saved, hide, member;
+};
+
+/*
+ * Appends one error object for keyword kw. Inside an undeclared member the
+ * path stops at the object holding it and "member" gives its position; the
+ * message msg then says so unless own (msg already speaks of the member).
+ */
+static int
+record(struct vctx *c, const char *kw, const char *msg, int own)
+{
+	char wrapped[768];
+	json_t *e;
+
+	if (c->hide == SIZE_MAX) {
+		e = json_pack("{s:s, s:s, s:s}", "path", pb_str(&c->path),
+		    "keyword", kw, "message", msg);
+	} else {
+		if (!own) {
+			(void)snprintf(wrapped, sizeof(wrapped), "%s (at member "
+			    "%zu of this object or inside it; its name is not "
+			    "repeated: it may be personal data)", msg, c->member);
+			msg = wrapped;
+		}
+		e = json_pack("{s:s%, s:s, s:s, s:I}", "path", c->path.s,
+		    c->hide, "keyword", kw, "message", msg, "member",
+		    (json_int_t)c->member);
+	}
+	if (e == NULL || json_array_append_new(c->errors, e) == -1)
+		return V_ERR;
+	c->nerr++;
+	return V_FAIL;
+}
+
+static int fail(struct vctx *, const char *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Records a failure of keyword kw at the current path; returns V_FAIL. */
 static int
 fail(struct vctx *c, const char *kw, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
-	json_t *e;
 
 	if (c->quiet || c->errors == NULL || c->nerr >= JSONSCHEMA_MAX_ERRORS)
 		return V_FAIL;
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	e = json_pack("{s:s, s:s, s:s}", "path", pb_str(&c->path),
-	    "keyword", kw, "message", msg);
-	if (e == NULL || json_array_append_new(c->errors, e) == -1)
-		return V_ERR;
-	c->nerr++;
-	return V_FAIL;
+	return record(c, kw, msg, 0);
+}
+
+/* fail() of the undeclared member just entered (at m), in words that name
+ * it by position (pre, the position, post); in the usual words (plain)
+ * when names are shown, or when it lies inside another undeclared member,
+ * whose position is the one reported. */
+static int
+fail_member(struct vctx *c, const struct mark *m, const char *kw,
+    const char *pre, const char *post, const char *plain)
+{
+	char msg[512];
+
+	if (c->quiet || c->errors == NULL || c->nerr >= JSONSCHEMA_MAX_ERRORS)
+		return V_FAIL;
+	if (c->hide != m->saved)
+		return record(c, kw, plain, 0);
+	(void)snprintf(msg, sizeof(msg), "%s%zu%s", pre, c->member, post);
+	return record(c, kw, msg, 1);
 }
 
 static int stop(struct vctx *, int, const char *, const char *, ...)
@@ -1606,7 +1677,12 @@ stop(struct vctx *c, int code, const char *kw, const char *fmt, ...)
 		va_start(ap, fmt);
 		(void)vsnprintf(c->stop_msg, sizeof(c->stop_msg), fmt, ap);
 		va_end(ap);
-		c->stop_path = strdup(pb_str(&c->path));
+		if (c->hide == SIZE_MAX)
+			c->stop_path = strdup(pb_str(&c->path));
+		else {
+			c->stop_path = xstrndup(c->path.s, c->hide);
+			c->stop_member = c->member;
+		}
 	}
 	return code;
 }
@@ -1658,7 +1734,7 @@ eval_at_idx(struct vctx *c, const json_t *s, const json_t *x, size_t i,
 	return rc;
 }
 
-/* fail() at the path of one member. */
+/* fail() at the path of one member whose name the schema declares. */
 static int
 fail_at_key(struct vctx *c, const char *key, const char *kw, const char *msg)
 {
@@ -1669,6 +1745,46 @@ fail_at_key(struct vctx *c, const char *key, const char *kw, const char *msg)
 		return stop(c, V_ERR, "internal", "out of memory");
 	rc = fail(c, kw, "%s", msg);
 	pb_pop(&c->path, saved);
+	return rc;
+}
+
+/* Enters member key, at position pos (from 1) of its object, whose name
+ * the schema does not declare: errors from here on name the object and the
+ * position (the first such member on the path is the one that counts). */
+static int
+member_enter(struct vctx *c, const char *key, size_t pos, struct mark *m)
+{
+	m->hide = c->hide;
+	m->member = c->member;
+	if (pb_push(&c->path, key, &m->saved) == -1)
+		return stop(c, V_ERR, "internal", "out of memory");
+	if (!c->names && c->hide == SIZE_MAX) {
+		c->hide = m->saved;
+		c->member = pos;
+	}
+	return V_OK;
+}
+
+static void
+member_leave(struct vctx *c, const struct mark *m)
+{
+	pb_pop(&c->path, m->saved);
+	c->hide = m->hide;
+	c->member = m->member;
+}
+
+/* eval of an undeclared member's value. */
+static int
+eval_at_member(struct vctx *c, const json_t *s, const json_t *x,
+    const char *key, size_t pos, const char *base)
+{
+	struct mark m;
+	int rc;
+
+	if ((rc = member_enter(c, key, pos, &m)) < 0)
+		return rc;
+	rc = eval(c, s, x, base, 0);
+	member_leave(c, &m);
 	return rc;
 }
 
@@ -1852,7 +1968,7 @@ v_object(struct vctx *c, enum kw kw, const char *name, const json_t *s,
 {
 	const char *k;
 	json_t *xv, *pv;
-	size_t i, n;
+	size_t i, n, pos;
 	int rc, res = V_OK, matched;
 
 	if (!json_is_object(x))
@@ -1872,7 +1988,11 @@ v_object(struct vctx *c, enum kw kw, const char *name, const json_t *s,
 		const json_t *props = json_object_get(s, "properties");
 		const json_t *pats = json_object_get(s, "patternProperties");
 
+		/* jansson keeps members in the order they were parsed (and the
+		 * gateway refuses duplicates), so pos is the position as sent */
+		pos = 0;
 		json_object_foreach((json_t *)x, k, xv) {
+			pos++;
 			if (json_object_get(props, k) != NULL)
 				continue;
 			matched = 0;
@@ -1893,11 +2013,18 @@ v_object(struct vctx *c, enum kw kw, const char *name, const json_t *s,
 			}
 			if (matched)
 				continue;
-			if (json_is_false(v))
-				rc = fail_at_key(c, k, name,
+			if (json_is_false(v)) {
+				struct mark m;
+
+				if ((rc = member_enter(c, k, pos, &m)) < 0)
+					return rc;
+				rc = fail_member(c, &m, name, "member ", " of this "
+				    "object is not a field the schema allows (its "
+				    "name is not repeated: it may be personal data)",
 				    "is not an allowed property");
-			else
-				rc = eval_at_key(c, v, xv, k, base);
+				member_leave(c, &m);
+			} else
+				rc = eval_at_member(c, v, xv, k, pos, base);
 			if (rc < 0)
 				return rc;
 			if (rc == V_FAIL && (res = V_FAIL) && STOPPING(c))
@@ -1906,22 +2033,29 @@ v_object(struct vctx *c, enum kw kw, const char *name, const json_t *s,
 		return res;
 	}
 	case KW_PROPERTYNAMES:
+		pos = 0;
 		json_object_foreach((json_t *)x, k, xv) {
-			json_t *ks = json_string(k);
-			size_t saved;
+			json_t *ks;
+			struct mark m;
 
-			if (ks == NULL || pb_push(&c->path, k, &saved) == -1) {
-				json_decref(ks);
+			pos++;
+			if ((ks = json_string(k)) == NULL)
 				return stop(c, V_ERR, "internal", "out of memory");
+			if ((rc = member_enter(c, k, pos, &m)) < 0) {
+				json_decref(ks);
+				return rc;
 			}
 			c->quiet++;
 			rc = eval(c, v, ks, base, 0);
 			c->quiet--;
 			json_decref(ks);
 			if (rc == V_FAIL)
-				rc = fail(c, name,
+				rc = fail_member(c, &m, name,
+				    "the name of member ",
+				    " of this object does not match the schema (it "
+				    "is not repeated: it may be personal data)",
 				    "property name does not match the schema");
-			pb_pop(&c->path, saved);
+			member_leave(c, &m);
 			if (rc < 0)
 				return rc;
 			if (rc == V_FAIL && (res = V_FAIL) && STOPPING(c))
@@ -1991,11 +2125,13 @@ v_patternprops(struct vctx *c, const json_t *v, const json_t *x,
 	const char *k;
 	json_t *xv;
 	void *it;
+	size_t pos = 0;
 	int rc, res = V_OK;
 
 	if (!json_is_object(x))
 		return V_OK;
 	json_object_foreach((json_t *)x, k, xv) {
+		pos++;
 		for (it = json_object_iter((json_t *)v); it != NULL;
 		    it = json_object_iter_next((json_t *)v, it)) {
 			const char *pat = json_object_iter_key(it);
@@ -2005,8 +2141,10 @@ v_patternprops(struct vctx *c, const json_t *v, const json_t *x,
 				return rc;
 			if (rc == 0)
 				continue;
-			rc = eval_at_key(c, json_object_iter_value(it), xv, k,
-			    base);
+			/* matching a pattern does not make the name the
+			 * schema's: it is still the caller's text */
+			rc = eval_at_member(c, json_object_iter_value(it), xv,
+			    k, pos, base);
 			if (rc < 0)
 				return rc;
 			if (rc == V_FAIL && (res = V_FAIL) && STOPPING(c))
@@ -2297,6 +2435,15 @@ jsonschema_validate_ex(const json_t *root, const char *root_uri,
     const json_t *schema, const json_t *instance, json_t *errors,
     jsonschema_resolver resolve, void *arg)
 {
+	return jsonschema_validate_flags(root, root_uri, schema, instance,
+	    errors, resolve, arg, 0);
+}
+
+int
+jsonschema_validate_flags(const json_t *root, const char *root_uri,
+    const json_t *schema, const json_t *instance, json_t *errors,
+    jsonschema_resolver resolve, void *arg, int flags)
+{
 	struct vctx c;
 	const json_t *id;
 	char *base = NULL;
@@ -2306,6 +2453,8 @@ jsonschema_validate_ex(const json_t *root, const char *root_uri,
 		return -1;
 	memset(&c, 0, sizeof(c));
 	c.errors = json_is_array(errors) ? errors : NULL;
+	c.hide = SIZE_MAX;
+	c.names = (flags & JSONSCHEMA_NAME_MEMBERS) != 0;
 	c.resolve = resolve;
 	c.arg = arg;
 	if (root_uri == NULL)
@@ -2330,6 +2479,11 @@ jsonschema_validate_ex(const json_t *root, const char *root_uri,
 		    c.stop_path != NULL ? c.stop_path : "", "keyword", c.stop_kw,
 		    "message", c.stop_msg);
 
+		if (e != NULL && c.stop_member > 0 && json_object_set_new(e,
+		    "member", json_integer((json_int_t)c.stop_member)) == -1) {
+			json_decref(e);
+			e = NULL;
+		}
 		if (e == NULL || json_array_append_new(c.errors, e) == -1)
 			rc = V_ERR;
 	}

@@ -22,7 +22,14 @@ int	jsonschema_check(const json_t *schema, char *err, size_t errlen);
  * on an internal error. When errors is non-NULL (a JSON array), one object
  * {"path":"/data/child_dob","keyword":"format","message":"..."} is appended
  * per failure; path is the JSON Pointer into the instance. Messages never
- * quote instance values (they may be personal data). */
+ * quote instance values (they may be personal data), and paths never quote
+ * a member name the schema does not declare (an additionalProperties,
+ * patternProperties or propertyNames member: the name may be personal data
+ * too). A failure at or inside such a member is reported at the path of the
+ * object holding it, plus "member": the member's position in that object,
+ * from 1, in the order the members were parsed, e.g. {"path":"/data",
+ * "keyword":"additionalProperties","member":3,"message":"member 3 of this
+ * object is not a field the schema allows (...)"}. */
 int	jsonschema_validate(const json_t *root, const json_t *schema,
 	    const json_t *instance, json_t *errors);
 
@@ -59,6 +66,15 @@ int	jsonschema_check_refs(const json_t *root, const char *root_uri,
 int	jsonschema_validate_ex(const json_t *root, const char *root_uri,
 	    const json_t *schema, const json_t *instance, json_t *errors,
 	    jsonschema_resolver resolve, void *arg);
+
+/* jsonschema_validate_ex() with options. JSONSCHEMA_NAME_MEMBERS puts every
+ * member's name in the paths, declared or not, with the plain messages and
+ * no "member": only for an instance its caller owns (gatewayctl validate on
+ * an operator's file), never for an error a client or a log line sees. */
+#define JSONSCHEMA_NAME_MEMBERS	0x1
+int	jsonschema_validate_flags(const json_t *root, const char *root_uri,
+	    const json_t *schema, const json_t *instance, json_t *errors,
+	    jsonschema_resolver resolve, void *arg, int flags);
 
 /* Limits: schema evaluation nesting (a "$ref" loop or a deeply nested
  * instance stops here: the instance is reported invalid with keyword

@@ -19,6 +19,31 @@ test_schema_errors_do_not_echo_values() {
 	req staff POST /v1/consents '{"family_id":"Jane Doe Secret","agency_id":"oakfield-primary","purpose":"education_support","evidence":"e"}'
 	expect 400 schema_invalid && ! printf '%s' "$RESP" | grep -q 'Jane Doe'
 }
+# A member name the schema does not know is the caller's text, perhaps a
+# person's name: a 400 names the object holding it (a path made of the
+# catalogue's names only) and the member's position in it (from 1, as
+# sent), never the name, whatever characters it holds; nor does the log.
+test_schema_error_never_repeats_an_unknown_key() {
+	local m=QvzxUnknownKey
+	req staff POST /v1/consents '{"family_id":"F1","agency_id":"oakfield-primary","purpose":"education_support","evidence":"x","'$m' Jane Smith":1}'
+	expect 400 schema_invalid && error_shape_ok || return 1
+	! printf '%s' "$RESP" | grep -qi "$m\|Jane" &&
+	[ "$(jget '[.error.details[] | select(.keyword=="additionalProperties" and .path=="" and .member==5)] | length')" = 1 ] &&
+	jget '.error.details[0].message' | grep -q '^member 5 of this object is not a field the schema allows' ||
+		{ echo "# $RESP"; return 1; }
+	# inside data, after a known field; a name with a newline, "/" and "~"
+	req staff POST /v1/disclosures '{"family_id":"F1","agency_id":"oakfield-primary","purpose":"education_support","reason":"Attendance support","data":{"child_name":"A Child","'$m'\n/Bob~Jones":{"x":1}}}'
+	expect 400 schema_invalid || return 1
+	! printf '%s' "$RESP" | grep -qi "$m\|Bob\|Jones" &&
+	[ "$(jget '[.error.details[] | select(.keyword=="additionalProperties" and .path=="/data" and .member==2)] | length')" = 1 ] &&
+	[ "$(jget '[.error.details[] | select(.path | test("/data/"))] | length')" = 0 ] ||
+		{ echo "# $RESP"; return 1; }
+	# the schema's own names keep their paths
+	req staff POST /v1/disclosures '{"family_id":"F1","agency_id":"oakfield-primary","purpose":"education_support","reason":"Attendance support","data":{"child_dob":"someday","'$m'":1}}'
+	expect 400 schema_invalid && jget '.error.details[].path' | grep -qx /data/child_dob &&
+	! printf '%s' "$RESP" | grep -qi "$m" || { echo "# $RESP"; return 1; }
+	! grep -qi "$m\|Jane Smith\|Bob~Jones" "$TMP/gatewayd.log"
+}
 test_wrong_content_type_is_415() {
 	STATUS=$(curl -s -o "$TMP/resp" -w '%{http_code}' --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" \
 		--key "$CERTS/staff.key" -H 'Content-Type: text/plain' --data-binary "$CONSENT" "$GW_URL/v1/consents")

@@ -428,7 +428,7 @@ unresolvable_ref_is_an_internal_error(void **state)
 #define SECRET "Zanzibar-Q7"
 
 /* Every keyword failing on values that hold a marker: the marker must not
- * appear in any message (paths hold keys, which are the field names). */
+ * appear in any message (paths hold only the schema's own names). */
 static void
 messages_never_quote_instance_values(void **state)
 {
@@ -467,8 +467,8 @@ messages_never_quote_instance_values(void **state)
 	    "\"if\":\"" SECRET "\",\"fa\":\"" SECRET "\",\"extra\":\"" SECRET "\"}");
 	json_t *errors = json_array(), *e;
 	const char *expect[] = { "/t", "/e", "/c", "/l", "/m", "/p", "/f", "/g",
-	    "/u", "/n", "/a", "/o", "/u1", "/cn", "/pn/abc", "/ai/1", "/it/0",
-	    "/if", "/fa", "/extra", "/missing" };
+	    "/u", "/n", "/a", "/o", "/u1", "/cn", "/pn", "/ai/1", "/it/0",
+	    "/if", "/fa", "", "/missing" };
 	char *dump;
 	size_t i, j;
 
@@ -491,6 +491,117 @@ messages_never_quote_instance_values(void **state)
 	}
 	free(dump);
 	json_decref(errors);
+	json_decref(x);
+	json_decref(s);
+}
+
+/* The error with keyword kw at path, or fails. */
+static json_t *
+error_at(json_t *errors, const char *path, const char *kw)
+{
+	json_t *e;
+	size_t i;
+	char *dump;
+
+	json_array_foreach(errors, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "path")), path) == 0 &&
+		    strcmp(json_string_value(json_object_get(e, "keyword")), kw) == 0)
+			return e;
+	dump = json_dumps(errors, 0);
+	fail_msg("no %s error at \"%s\" in %s", kw, path, dump);
+	free(dump);
+	return NULL;
+}
+
+/* A member name the schema does not declare is the caller's text (a key
+ * may be a person's name): no error repeats it, in its path or message,
+ * whichever keyword judged it and however deep the failure lies inside
+ * it; the error names the object holding it and the member's position. */
+static void
+unknown_member_names_are_never_repeated(void **state)
+{
+	json_t *s = parse(
+	    "{\"type\":\"object\",\"additionalProperties\":false,"
+	    "\"properties\":{"
+	    "\"data\":{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"string\"}},"
+	    "\"additionalProperties\":{\"type\":\"object\",\"additionalProperties\":false}},"
+	    "\"pp\":{\"patternProperties\":{\"^Z\":{\"type\":\"string\"}},"
+	    "\"additionalProperties\":false},"
+	    "\"pn\":{\"propertyNames\":{\"maxLength\":2}},"
+	    "\"list\":{\"items\":{\"additionalProperties\":{\"type\":\"string\"}}}}}");
+	json_t *x = parse(
+	    "{\"data\":{\"x\":1,\"" SECRET "-1\":{\"" SECRET "-2\":1}},"
+	    "\"" SECRET "-3\\n/~\":1,"
+	    "\"pp\":{\"ok\":1,\"Z" SECRET "-4\":2},"
+	    "\"pn\":{\"ab\":1,\"" SECRET "-5\":2},"
+	    "\"list\":[{},{\"a\":\"s\",\"" SECRET "-6\":7}]}");
+	json_t *errors = json_array(), *e, *deep, *b;
+	char *dump, nest[8192];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(jsonschema_check(s, NULL, 0), 0);
+	assert_int_equal(jsonschema_validate(s, s, x, errors), 1);
+	dump = json_dumps(errors, 0);
+	assert_non_null(dump);
+	if (strstr(dump, "Zanzibar") != NULL)
+		fail_msg("a member's name was repeated: %s", dump);
+	free(dump);
+	/* declared names keep their paths */
+	error_at(errors, "/data/x", "type");
+	/* unknown at the top: member 2 of the root */
+	e = error_at(errors, "", "additionalProperties");
+	assert_int_equal(json_integer_value(json_object_get(e, "member")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")),
+	    "member 2 of this object is not a field the schema allows"));
+	/* a failure inside an unknown member: the first unknown one counts */
+	e = error_at(errors, "/data", "additionalProperties");
+	assert_int_equal(json_integer_value(json_object_get(e, "member")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")),
+	    "at member 2 of this object or inside it"));
+	/* a name matching a pattern is still the caller's */
+	e = error_at(errors, "/pp", "type");
+	assert_int_equal(json_integer_value(json_object_get(e, "member")), 2);
+	e = error_at(errors, "/pn", "propertyNames");
+	assert_int_equal(json_integer_value(json_object_get(e, "member")), 2);
+	e = error_at(errors, "/list/1", "type");
+	assert_int_equal(json_integer_value(json_object_get(e, "member")), 2);
+	/* declared failures carry no member */
+	assert_null(json_object_get(error_at(errors, "/data/x", "type"), "member"));
+	json_decref(errors);
+
+	/* the caller that owns the instance may ask for the names */
+	errors = json_array();
+	assert_int_equal(jsonschema_validate_flags(s, "", s, x, errors, NULL, NULL,
+	    JSONSCHEMA_NAME_MEMBERS), 1);
+	e = error_at(errors, "/" SECRET "-3\n~1~0", "additionalProperties");
+	assert_null(json_object_get(e, "member"));
+	assert_string_equal(json_string_value(json_object_get(e, "message")),
+	    "is not an allowed property");
+	error_at(errors, "/data/" SECRET "-1/" SECRET "-2", "additionalProperties");
+	error_at(errors, "/pn/" SECRET "-5", "propertyNames");
+	json_decref(errors);
+
+	/* an abort (nesting too deep) inside an unknown member: the same */
+	deep = parse("{\"additionalProperties\":{\"$ref\":\"#\"}}");
+	(void)snprintf(nest, sizeof(nest), "{\"k\":1,\"" SECRET "\":");
+	for (i = 0; i < JSONSCHEMA_MAX_DEPTH + 2; i++)
+		(void)strcat(nest, "{\"" SECRET "\":");
+	(void)strcat(nest, "1");
+	for (i = 0; i < JSONSCHEMA_MAX_DEPTH + 3; i++)
+		(void)strcat(nest, "}");
+	b = parse(nest);
+	errors = json_array();
+	assert_int_equal(jsonschema_validate(deep, deep, b, errors), 1);
+	dump = json_dumps(errors, 0);
+	if (strstr(dump, "Zanzibar") != NULL)
+		fail_msg("a member's name was repeated: %s", dump);
+	free(dump);
+	e = error_at(errors, "", "depth");
+	assert_int_equal(json_integer_value(json_object_get(e, "member")), 2);
+	json_decref(errors);
+	json_decref(b);
+	json_decref(deep);
 	json_decref(x);
 	json_decref(s);
 }
@@ -727,6 +838,7 @@ main(void)
 		cmocka_unit_test(unresolvable_ref_is_an_internal_error),
 		cmocka_unit_test(messages_never_quote_instance_values),
 		cmocka_unit_test(error_paths_escape_pointer_tokens),
+		cmocka_unit_test(unknown_member_names_are_never_repeated),
 		cmocka_unit_test(max_length_counts_code_points),
 		cmocka_unit_test(dates_have_real_calendar_checks),
 		cmocka_unit_test(unique_items_scales),
