@@ -293,7 +293,9 @@ test_erasure_refused_under_litigation_hold() {
 test_erasure_does_not_cancel_a_safeguarding_referral() {
 	local did p n
 	rcv_start 0 && rcv_stop || return 1
-	gw_stop && gw_start --delivery-backoff 100:400 \
+	# Attempts enough that the push is still pending when the receiver is
+	# back, however slow a loaded machine makes the steps between.
+	gw_stop && gw_start --delivery-backoff 100:400 --delivery-attempts 1000 \
 	    --agency-url "childrens-social-care=https://127.0.0.1:$RCV_PORT/v1/disclosures" || return 1
 	disclose safeguarding_lead FAM-730 childrens-social-care safeguarding_referral \
 	    '{"child_name":"Ret Referral-Marker-C7"}' "$(sch1_override)"
