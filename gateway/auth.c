@@ -17,8 +17,6 @@
  * read, holds no CRL, is out of date or not signed by its CA fails the load,
  * at start-up and on reload alike; it never means "nothing is revoked".
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -35,11 +32,13 @@
 #include "auth.h"
 #include "hex.h"
 #include "profiles.h"
+#include "readfile.h"
 
 #define MAX_CHAIN	8
 #define VCACHE_SIZE	64	/* verified chains remembered */
 #define VCACHE_TTL	60	/* seconds a verification is reused, at most */
-#define CRL_MAX_BYTES	(64L << 20)	/* a larger revocation list is refused */
+#define CRL_MAX_BYTES	((size_t)64 << 20)	/* a larger revocation list is refused */
+#define CA_MAX_BYTES	((size_t)1 << 20)	/* and a larger CA file */
 
 /*
  * Verified chains, so a client that opens connection after connection (a
@@ -82,51 +81,6 @@ struct auth {
 	atomic_uint		 generation;
 };
 
-/* Reads a whole regular file into d (gnutls_free() it). -1 with err set. */
-static int
-file_read(const char *path, const char *what, gnutls_datum_t *d, char *err, size_t errlen)
-{
-	struct stat	 st;
-	ssize_t		 r;
-	size_t		 off = 0;
-	const char	*why = NULL;
-	int		 fd;
-
-	d->data = NULL;
-	d->size = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s %s: cannot read: %s", what, path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1)
-		why = strerror(errno);
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if (st.st_size == 0)
-		why = "empty";
-	else if (st.st_size > CRL_MAX_BYTES)
-		why = "larger than 64 MiB";
-	else if ((d->data = gnutls_malloc((size_t)st.st_size)) == NULL)
-		why = "out of memory";
-	while (why == NULL && off < (size_t)st.st_size) {
-		if ((r = read(fd, d->data + off, (size_t)st.st_size - off)) == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			why = r == 0 ? "shorter than its size" : strerror(errno);
-		else
-			off += (size_t)r;
-	}
-	close(fd);
-	if (why != NULL) {
-		snprintf(err, errlen, "%s %s: cannot read: %s", what, path, why);
-		gnutls_free(d->data);
-		d->data = NULL;
-		return -1;
-	}
-	d->size = (unsigned)off;
-	return 0;
-}
-
 static void
 utc_text(time_t t, char buf[32])
 {
@@ -151,11 +105,14 @@ crl_add(gnutls_x509_trust_list_t tl, const char *what, const char *path, const c
 	gnutls_x509_crl_t	*crls = NULL;
 	unsigned		 n = 0, i;
 	time_t			 t, first = AUTH_NO_EXPIRY;
-	char			 when[32];
+	char			 when[32], *pem;
+	size_t			 len;
 	int			 r, rc = -1;
 
-	if (file_read(path, what, &d, err, errlen) == -1)
+	if (readfile(path, what, CRL_MAX_BYTES, &pem, &len, err, errlen) == -1)
 		return -1;
+	d.data = (unsigned char *)pem;
+	d.size = (unsigned)len;
 	if (gnutls_x509_crl_list_import2(&crls, &n, &d, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0) {
 		snprintf(err, errlen, "%s %s: holds no certificate revocation list (PEM)", what, path);
 		goto out;
@@ -192,20 +149,32 @@ out:
 	for (i = 0; i < n; i++)
 		gnutls_x509_crl_deinit(crls[i]);
 	gnutls_free(crls);
-	gnutls_free(d.data);
+	free(pem);
 	return rc;
 }
 
-/* A trust list of the CA(s) in the PEM file ca. */
+/* A trust list of the CA(s) in the PEM file ca (read through readfile():
+ * a FIFO there must not stop the main thread). */
 static int
 trust_from_ca(gnutls_x509_trust_list_t *tl, const char *ca, char *err, size_t errlen)
 {
+	gnutls_datum_t	 d;
+	char		*pem;
+	size_t		 len;
+	int		 r;
+
 	if (gnutls_x509_trust_list_init(tl, 0) < 0) {
 		*tl = NULL;
 		snprintf(err, errlen, "trust list: out of memory");
 		return -1;
 	}
-	if (gnutls_x509_trust_list_add_trust_file(*tl, ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0) <= 0) {
+	if (readfile(ca, "CA file", CA_MAX_BYTES, &pem, &len, err, errlen) == -1)
+		return -1;
+	d.data = (unsigned char *)pem;
+	d.size = (unsigned)len;
+	r = gnutls_x509_trust_list_add_trust_mem(*tl, &d, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+	free(pem);
+	if (r <= 0) {
 		snprintf(err, errlen, "%s: no CA certificate could be read", ca);
 		return -1;
 	}

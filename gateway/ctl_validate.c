@@ -4,14 +4,25 @@
  * to sibling files in the schema's directory ("family-record.schema.json"
  * is loaded, and checked, when something refers to it), then validates the
  * instance (a file, or "-" for standard input) and prints the result.
+ *
+ * An agency profile (the schema is agency-profile.schema.json, as gatewayd
+ * finds it) is then checked as gatewayd loads it, by the same functions of
+ * profiles.c: dates, purposes, pins and pin files, the push server CA file,
+ * the id against the file name; and INSTANCE may be a profiles directory,
+ * loaded whole as gatewayd loads --profiles (pins registered twice too). A
+ * profile passes validate only if gatewayd would take it.
  */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctl.h"
 #include "jsonschema.h"
+#include "profiles.h"
+
+#define PROFILE_SCHEMA	"agency-profile.schema.json"
 
 struct siblings {
 	char	*dir;
@@ -60,16 +71,20 @@ ctl_validate(int argc, char **argv)
 	struct siblings sib = { NULL, NULL, "" };
 	json_t *schema = NULL, *instance = NULL, *errors = NULL, *e;
 	json_error_t jerr;
-	char msg[512], *dircopy = NULL, *basecopy = NULL;
+	char msg[512], perr[1024], *dircopy = NULL, *basecopy = NULL, *basecopy2 = NULL;
 	const char *name;
+	struct stat st;
 	size_t i;
-	int rc = 2, v;
+	int rc = 2, v, profile;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: gatewayctl validate SCHEMA INSTANCE\n"
 		    "  SCHEMA    a JSON Schema (draft-07) file; its directory's "
 		    "other schemas resolve cross-file references\n"
-		    "  INSTANCE  a JSON file, or - for standard input\n");
+		    "  INSTANCE  a JSON file, or - for standard input; with "
+		    PROFILE_SCHEMA "\n"
+		    "            also an agency-profiles directory, and checked as "
+		    "gatewayd loads profiles\n");
 		return 2;
 	}
 	if ((dircopy = strdup(argv[1])) == NULL ||
@@ -95,6 +110,21 @@ ctl_validate(int argc, char **argv)
 		    sib.err[0] ? ": " : "", sib.err);
 		goto out;
 	}
+	profile = strcmp(name, PROFILE_SCHEMA) == 0;
+	if (profile && stat(argv[2], &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct profiles	*ps;
+
+		/* The directory as gatewayd --profiles loads it. */
+		if ((ps = profiles_load(argv[2], schema, perr, sizeof(perr))) == NULL) {
+			printf("%s\n", perr);
+			rc = 1;
+		} else {
+			printf("valid\n");
+			rc = 0;
+		}
+		profiles_free(ps);
+		goto out;
+	}
 	if (strcmp(argv[2], "-") == 0)
 		instance = json_loadf(stdin, JSON_REJECT_DUPLICATES |
 		    JSON_DECODE_ANY, &jerr);
@@ -111,6 +141,23 @@ ctl_validate(int argc, char **argv)
 	 * no one else. */
 	v = jsonschema_validate_flags(schema, name, schema, instance, errors,
 	    sibling, &sib, JSONSCHEMA_NAME_MEMBERS);
+	if (v == 0 && profile) {
+		/* What gatewayd checks beyond the schema; the file's name is
+		 * the one it would have in --profiles. */
+		basecopy2 = strcmp(argv[2], "-") == 0 ? NULL : strdup(argv[2]);
+		if (strcmp(argv[2], "-") != 0 && basecopy2 == NULL) {
+			fprintf(stderr, "gatewayctl: out of memory
+");
+			goto out;
+		}
+		if (profile_check(instance, basecopy2 != NULL ? basename(basecopy2) : NULL,
+		    perr, sizeof(perr)) == -1) {
+			printf("%s
+", perr);
+			rc = 1;
+			goto out;
+		}
+	}
 	if (v == 0) {
 		printf("valid\n");
 		rc = 0;
@@ -138,6 +185,7 @@ out:
 	free(sib.dir);
 	free(dircopy);
 	free(basecopy);
+	free(basecopy2);
 	jsonschema_cleanup();
 	return rc;
 }

@@ -603,6 +603,20 @@ main(int argc, char **argv)
 			log_warnx("agency %s: its profile names no certificates.crl_file: its CA "
 			    "cannot revoke its certificates here (only removing the pin can)",
 			    gw.profiles->agencies[i].id);
+	/* What the server, the delivery worker and the notifier refuse when
+	 * they start, checked by the same functions now: --check fails on
+	 * anything the start would, and a start fails before the store is
+	 * opened. */
+	snprintf(client_crt, sizeof(client_crt), "%s/gateway-client.crt", gw.cfg.tls_dir);
+	snprintf(client_key, sizeof(client_key), "%s/gateway-client.key", gw.cfg.tls_dir);
+	dcfg.client_cert = client_crt;
+	dcfg.client_key = client_key;
+	if (server_check(&gw, err, sizeof(err)) == -1 ||
+	    delivery_check(gw.profiles, &dcfg, err, sizeof(err)) == -1 ||
+	    notifier_check(&gw.cfg, err, sizeof(err)) == -1) {
+		log_errx("%s", err);
+		goto out;
+	}
 	if (gw.cfg.check_only && access(gw.cfg.master_key, F_OK) == -1) {
 		printf("configuration OK: %zu agency profiles, schemas, certificates; "
 		    "no master key yet (made at first start)\n", gw.profiles->n);
@@ -696,10 +710,6 @@ main(int argc, char **argv)
 	    "Group commits that failed (disk full, I/O error) and were rolled back whole: "
 	    "every request in them was answered 503 store_unavailable.",
 	    writer_failed_gauge, gw.writer);
-	snprintf(client_crt, sizeof(client_crt), "%s/gateway-client.crt", gw.cfg.tls_dir);
-	snprintf(client_key, sizeof(client_key), "%s/gateway-client.key", gw.cfg.tls_dir);
-	dcfg.client_cert = client_crt;
-	dcfg.client_key = client_key;
 	/* Delivery signs with the ledger key: agencies know one public key.
 	 * Started before the notifier, which wakes it when a delivery that
 	 * waited for the family's notice may go (gw.delivery is set before

@@ -45,6 +45,7 @@
 #include "metrics.h"
 #include "profiles.h"
 #include "ratelimit.h"
+#include "readfile.h"
 #include "schemas.h"
 #include "server.h"
 #include "store.h"
@@ -54,6 +55,7 @@
 /* Threads for the handlers that may block (taskpool.h): each waits for its
  * commit, so they bound how many such writes share a batch, and a slow read
  * (a witness statement) holds one. Disclosures do not use them. */
+#define TLS_FILE_MAX	((size_t)1 << 20)	/* a key, certificate or CA file */
 #define HANDLER_THREADS	16
 
 /*
@@ -203,32 +205,6 @@ resp_defer(struct response *rs, writer_job_fn job, void *arg, resp_finish_fn fin
 	rs->defer.arg = arg;
 	rs->defer.finish = finish;
 	rs->defer.drop = drop;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*buf;
-	long	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-	    (buf = malloc((size_t)n + 1)) == NULL) {
-		fclose(f);
-		return NULL;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = (size_t)n;
-	return buf;
 }
 
 static enum MHD_Result
@@ -1160,18 +1136,16 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 static char *
 trust_bundle(const struct gateway *gw, const struct profiles *p, char *err, size_t errlen)
 {
-	char	 path[4096], *all, *one, *na;
+	char	 path[4096], *all, *one, *na, what[160];
 	size_t	 len, total, i;
 
 	snprintf(path, sizeof(path), "%s/ca.crt", gw->cfg.tls_dir);
-	if ((all = slurp(path, &total)) == NULL) {
-		snprintf(err, errlen, "%s: cannot read", path);
+	if (readfile(path, "the charity CA", TLS_FILE_MAX, &all, &total, err, errlen) == -1)
 		return NULL;
-	}
 	for (i = 0; i < p->n; i++) {
-		if ((one = slurp(p->agencies[i].ca_file, &len)) == NULL) {
-			snprintf(err, errlen, "%s: cannot read (agency %s)",
-			    p->agencies[i].ca_file, p->agencies[i].id);
+		snprintf(what, sizeof(what), "agency %s: certificates.ca_file", p->agencies[i].id);
+		if (readfile(p->agencies[i].ca_file, what, TLS_FILE_MAX, &one, &len, err,
+		    errlen) == -1) {
 			free(all);
 			return NULL;
 		}
@@ -1190,13 +1164,58 @@ trust_bundle(const struct gateway *gw, const struct profiles *p, char *err, size
 	return all;
 }
 
+/* The server's key and certificate, the CAs the profiles p name, and the
+ * handshake's credentials made of them: what server_start() needs before
+ * it listens, and all gatewayd --check reads of it. 0, or -1 with err (the
+ * ones made are freed). */
+static int
+server_creds(const struct gateway *gw, const struct profiles *p, char **key, char **cert,
+    char **trust, struct tlscred **cred, char *err, size_t errlen)
+{
+	char	path[4096];
+
+	*cert = *trust = NULL;
+	*cred = NULL;
+	snprintf(path, sizeof(path), "%s/server.key", gw->cfg.tls_dir);
+	if (readfile(path, "the server key", TLS_FILE_MAX, key, NULL, err, errlen) == -1) {
+		snprintf(err + strlen(err), errlen - strlen(err), " (run make certs)");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/server.crt", gw->cfg.tls_dir);
+	if (readfile(path, "the server certificate", TLS_FILE_MAX, cert, NULL, err,
+	    errlen) == -1)
+		snprintf(err + strlen(err), errlen - strlen(err), " (run make certs)");
+	else if ((*trust = trust_bundle(gw, p, err, errlen)) != NULL &&
+	    (*cred = tlscred_new(*key, *cert, *trust, err, errlen)) != NULL)
+		return 0;
+	free(*key);
+	free(*cert);
+	free(*trust);
+	*key = *cert = *trust = NULL;
+	return -1;
+}
+
+int
+server_check(const struct gateway *gw, char *err, size_t errlen)
+{
+	struct tlscred	*cred;
+	char		*key, *cert, *trust;
+
+	if (server_creds(gw, gw->profiles, &key, &cert, &trust, &cred, err, errlen) == -1)
+		return -1;
+	tlscred_unref(cred);
+	free(key);
+	free(cert);
+	free(trust);
+	return 0;
+}
+
 struct server *
 server_start(struct gateway *gw, char *err, size_t errlen)
 {
 	struct server		*s;
 	struct sockaddr_in	 sin;
 	const union MHD_DaemonInfo *di;
-	char			 path[4096];
 	unsigned		 flags;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -1205,18 +1224,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	}
 	s->gw = gw;
 	pthread_mutex_init(&s->cred_lock, NULL);
-	snprintf(path, sizeof(path), "%s/server.key", gw->cfg.tls_dir);
-	if ((s->key_pem = slurp(path, NULL)) == NULL) {
-		snprintf(err, errlen, "%s: cannot read (run make certs)", path);
-		goto fail;
-	}
-	snprintf(path, sizeof(path), "%s/server.crt", gw->cfg.tls_dir);
-	if ((s->cert_pem = slurp(path, NULL)) == NULL) {
-		snprintf(err, errlen, "%s: cannot read (run make certs)", path);
-		goto fail;
-	}
-	if ((s->trust_pem = trust_bundle(gw, gw->profiles, err, errlen)) == NULL ||
-	    (s->cred = tlscred_new(s->key_pem, s->cert_pem, s->trust_pem, err, errlen)) == NULL)
+	if (server_creds(gw, gw->profiles, &s->key_pem, &s->cert_pem, &s->trust_pem, &s->cred,
+	    err, errlen) == -1)
 		goto fail;
 
 	memset(&sin, 0, sizeof(sin));

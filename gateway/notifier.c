@@ -36,6 +36,7 @@
  * Nothing here logs a family id, a field value or a reason.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,8 +79,8 @@ struct notifier {
 	struct gateway	*gw;
 	char		*url;		/* NULL: nothing is sent */
 	int		 https;		/* else http to a loopback address */
-	char		 client_cert[4096];	/* tls_dir/gateway-client.crt */
-	char		 client_key[4096];
+	char		 client_cert[PATH_MAX];	/* tls_dir/gateway-client.crt */
+	char		 client_key[PATH_MAX];
 	const char	*ca_file;	/* --notify-ca, or NULL: system CAs */
 	pthread_t	 thread;
 	int		 running;
@@ -758,6 +759,45 @@ readable(const char *path, const char *what, char *err, size_t errlen)
 	return 0;
 }
 
+/* What notifier_start() refuses, with nothing started: the URL, and over
+ * https the client certificate, key (their paths into cert and key, each
+ * PATH_MAX) and --notify-ca. */
+static int
+check_config(const struct config *cfg, int *https, char *cert, char *key, char *err,
+    size_t errlen)
+{
+	*https = 0;
+	if (cfg->notify_url == NULL || cfg->notify_url[0] == '\0')
+		return 0;
+	if (check_url(cfg->notify_url, https, err, errlen) == -1)
+		return -1;
+	if (cfg->notify_ca != NULL && !*https) {
+		snprintf(err, errlen, "--notify-ca: the notify URL is not https");
+		return -1;
+	}
+	if (!*https)
+		return 0;
+	if ((size_t)snprintf(cert, PATH_MAX, "%s/gateway-client.crt", cfg->tls_dir) >= PATH_MAX ||
+	    (size_t)snprintf(key, PATH_MAX, "%s/gateway-client.key", cfg->tls_dir) >= PATH_MAX) {
+		snprintf(err, errlen, "notifier: --tls path too long");
+		return -1;
+	}
+	if (readable(cert, "client certificate", err, errlen) == -1 ||
+	    readable(key, "client key", err, errlen) == -1 ||
+	    (cfg->notify_ca != NULL && readable(cfg->notify_ca, "--notify-ca", err, errlen) == -1))
+		return -1;
+	return 0;
+}
+
+int
+notifier_check(const struct config *cfg, char *err, size_t errlen)
+{
+	char	cert[PATH_MAX], key[PATH_MAX];
+	int	https;
+
+	return check_config(cfg, &https, cert, key, err, errlen);
+}
+
 struct notifier *
 notifier_start(struct gateway *gw, char *err, size_t errlen)
 {
@@ -779,26 +819,11 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 			log_errx("deliveries waiting for a family notice could not be released");
 		return gauges(n);
 	}
-	if (check_url(gw->cfg.notify_url, &n->https, err, errlen) == -1)
+	if (check_config(&gw->cfg, &n->https, n->client_cert, n->client_key, err,
+	    errlen) == -1)
 		goto fail;
-	if (gw->cfg.notify_ca != NULL && !n->https) {
-		snprintf(err, errlen, "--notify-ca: the notify URL is not https");
-		goto fail;
-	}
-	if (n->https) {
-		if ((size_t)snprintf(n->client_cert, sizeof(n->client_cert), "%s/gateway-client.crt",
-		    gw->cfg.tls_dir) >= sizeof(n->client_cert) ||
-		    (size_t)snprintf(n->client_key, sizeof(n->client_key), "%s/gateway-client.key",
-		    gw->cfg.tls_dir) >= sizeof(n->client_key)) {
-			snprintf(err, errlen, "notifier: --tls path too long");
-			goto fail;
-		}
+	if (n->https)
 		n->ca_file = gw->cfg.notify_ca;
-		if (readable(n->client_cert, "client certificate", err, errlen) == -1 ||
-		    readable(n->client_key, "client key", err, errlen) == -1 ||
-		    (n->ca_file != NULL && readable(n->ca_file, "--notify-ca", err, errlen) == -1))
-			goto fail;
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "notifier: cannot initialise libcurl");
 		goto fail;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 struct gateway;
+struct config;
 struct notifier;
 
 /* Registers the gauges and, when gw->cfg.notify_url is set, starts the
@@ -28,6 +29,10 @@ struct notifier;
  * be read, stops start-up. NULL with a message in err on failure. Needs
  * gw->store, writer, vault, ledger, profiles and metrics. */
 struct notifier	*notifier_start(struct gateway *gw, char *err, size_t errlen);
+/* What notifier_start() refuses in cfg (the URL, --notify-ca, the client
+ * certificate and key over https), checked with nothing started: for
+ * gatewayd --check. 0, or -1 with the same message in err. */
+int		 notifier_check(const struct config *cfg, char *err, size_t errlen);
 /* Whether notifications are sent at all (a notify URL is set): deliveries
  * then wait for the family's notice (delivery_enqueue). NULL-safe. */
 int		 notifier_running(const struct notifier *);

@@ -16,7 +16,12 @@
 #include "decide.h"
 #include "jsonschema.h"
 #include "profiles.h"
+#include "readfile.h"
 #include "store.h"
+
+#define PROFILE_MAX_BYTES	((size_t)1 << 20)	/* a profile is a few KiB */
+#define PIN_FILE_MAX_BYTES	((size_t)64 << 10)
+#define CA_FILE_MAX_BYTES	((size_t)1 << 20)
 
 static int
 is_hex64(const char *s)
@@ -52,35 +57,50 @@ add_pin(struct agency *a, const char *pin, const char *file, char *err, size_t e
 	return 0;
 }
 
+/* One pin a line; blank lines (and a CRLF's CR) are skipped. */
 static int
 read_pin_file(struct agency *a, const char *path, const char *file, char *err, size_t errlen)
 {
-	FILE	*f;
-	char	 line[128];
+	char	*text, *line, *next, why[512];
 	size_t	 n;
 	int	 found = 0;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: /certificates/pin_files: cannot read %s (run make certs)",
-		    file, path);
+	if (readfile(path, NULL, PIN_FILE_MAX_BYTES, &text, NULL, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: /certificates/pin_files: %s (run make certs)", file, why);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (line = text; line != NULL; line = next) {
 		n = strcspn(line, "\r\n");
+		next = line[n] != '\0' ? line + n + 1 : NULL;
 		line[n] = '\0';
 		if (n == 0)
 			continue;
 		if (add_pin(a, line, file, err, errlen) == -1) {
-			fclose(f);
+			free(text);
 			return -1;
 		}
 		found = 1;
 	}
-	fclose(f);
+	free(text);
 	if (!found) {
 		snprintf(err, errlen, "%s: /certificates/pin_files: %s holds no pin", file, path);
 		return -1;
 	}
+	return 0;
+}
+
+/* Whether path names a regular file of 1 to max bytes that can be read. */
+static int
+readable_file(const char *path, size_t max, const char *ptr, const char *file, char *err,
+    size_t errlen)
+{
+	char	*text, why[512];
+
+	if (readfile(path, NULL, max, &text, NULL, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s: %s", file, ptr, why);
+		return -1;
+	}
+	free(text);
 	return 0;
 }
 
@@ -187,6 +207,12 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 			snprintf(err, errlen, "%s: /delivery: push needs url and server_ca_file", file);
 			return -1;
 		}
+		/* Each push is verified against it: unreadable, every push
+		 * would fail its TLS set-up, so start and reload refuse it
+		 * here (auth.c reads it only when a CRL is named). */
+		if (readable_file(a->push_ca_file, CA_FILE_MAX_BYTES, "/delivery/server_ca_file",
+		    file, err, errlen) == -1)
+			return -1;
 	} else
 		a->delivery = DELIVERY_PULL;
 
@@ -222,6 +248,38 @@ oom:
 	return -1;
 }
 
+/* load_one(), and the id must be the file name's (name NULL: none). */
+static int
+load_named(struct agency *a, json_t *j, const char *name, char *err, size_t errlen)
+{
+	if (load_one(a, j, name != NULL ? name : "-", err, errlen) == -1)
+		return -1;
+	if (name != NULL && (strlen(name) < 5 || strlen(a->id) != strlen(name) - 5 ||
+	    strncmp(name, a->id, strlen(name) - 5) != 0)) {
+		snprintf(err, errlen, "%s: /id: must match the file name", name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+profile_check(json_t *j, const char *name, char *err, size_t errlen)
+{
+	struct profiles	*ps;
+	int		 rc;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
+	    (ps->agencies = calloc(1, sizeof(*ps->agencies))) == NULL) {
+		free(ps);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ps->n = 1;
+	rc = load_named(&ps->agencies[0], json_incref(j), name, err, errlen);
+	profiles_free(ps);
+	return rc;
+}
+
 static int
 cmp_names(const void *a, const void *b)
 {
@@ -238,6 +296,8 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 	size_t		 nnames = 0, i, k;
 	json_t		*j, *errors;
 	json_error_t	 jerr;
+	char		*text;
+	size_t		 textlen;
 
 	if ((d = opendir(dir)) == NULL) {
 		snprintf(err, errlen, "%s: cannot open profiles directory", dir);
@@ -267,7 +327,13 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 	}
 	for (i = 0; i < nnames; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if ((j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		/* readfile(): a FIFO or device named *.json is refused, not
+		 * waited on (this is the main thread, which acts on signals). */
+		if (readfile(path, NULL, PROFILE_MAX_BYTES, &text, &textlen, err, errlen) == -1)
+			goto fail;
+		j = json_loadb(text, textlen, JSON_REJECT_DUPLICATES, &jerr);
+		free(text);
+		if (j == NULL) {
 			snprintf(err, errlen, "%s: line %d: %s", names[i], jerr.line, jerr.text);
 			goto fail;
 		}
@@ -283,13 +349,8 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 			goto fail;
 		}
 		json_decref(errors);
-		if (load_one(&ps->agencies[ps->n++], j, names[i], err, errlen) == -1)
+		if (load_named(&ps->agencies[ps->n++], j, names[i], err, errlen) == -1)
 			goto fail;
-		if (strncmp(names[i], ps->agencies[ps->n - 1].id, strlen(names[i]) - 5) != 0 ||
-		    strlen(ps->agencies[ps->n - 1].id) != strlen(names[i]) - 5) {
-			snprintf(err, errlen, "%s: /id: must match the file name", names[i]);
-			goto fail;
-		}
 		for (k = 0; k + 1 < ps->n; k++) {
 			size_t p, q;
 

@@ -61,6 +61,14 @@ struct profiles {
  * and a message naming file and field in err on the first bad profile. */
 struct profiles		*profiles_load(const char *dir, const json_t *schema,
 			    char *err, size_t errlen);
+/* The checks profiles_load() makes of one profile j beyond its schema
+ * (which j must already pass): dates, purposes, pins and pin files, the
+ * push server CA file, and an id that matches name, its file name (NULL:
+ * no file name, not checked). Pins registered to other agencies are
+ * profiles_load()'s to find. 0, or -1 with "NAME: /pointer: message" in
+ * err. For gatewayctl validate: what it passes, the daemon takes. */
+int			 profile_check(json_t *j, const char *name, char *err,
+			    size_t errlen);
 void			 profiles_free(struct profiles *);
 const struct agency	*profiles_find(const struct profiles *, const char *id);
 /* The agency whose pin list holds this SPKI hex digest, or NULL. */

@@ -14,6 +14,10 @@ struct tlscred;
 
 /* Starts listening per gw->cfg. NULL with a message in err on failure. */
 struct server	*server_start(struct gateway *, char *err, size_t errlen);
+/* What server_start() reads and refuses before it listens (the server's
+ * key and certificate, the CAs, the credentials made of them), with
+ * nothing started: for gatewayd --check. 0, or -1 with err. */
+int		 server_check(const struct gateway *, char *err, size_t errlen);
 /* The bound port (useful with port 0). */
 unsigned	 server_port(const struct server *);
 /* The handshake's credentials for the CAs profiles p name (the charity CA

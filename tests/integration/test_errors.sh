@@ -242,6 +242,40 @@ test_check_refuses_formal_request_with_override() {
 	printf '%s' "$out" | grep -q 'police.json: /legitimate_interests/0: formal_request and override_permitted together'
 }
 
+# gatewayd --check refuses what a start refuses: it stopped after the
+# profiles, CAs and master key and said "configuration OK" of a push
+# agency's server CA file that could not be read (when no server CRL names
+# it), an http notify URL, a --notify-ca that is not there, a missing
+# server key or client key; the start then failed on each. Each case, both
+# ways, naming what is wrong.
+refused_by_check_and_start() {	# WHAT GATEWAYD-FLAGS...
+	local what=$1 rc d=$TMP/crs; shift
+	mkdir -p "$d"
+	rc=0; (cd "$TOP" && "$GATEWAYD" --check --data "$d/check" --tls "$CERTS" "$@") > "$d/check.out" 2>&1 || rc=$?
+	[ "$rc" != 0 ] && grep -qF -- "$what" "$d/check.out" && ! grep -q 'configuration OK' "$d/check.out" ||
+		{ echo "# --check $* exit $rc:"; sed 's/^/#   /' "$d/check.out" | tail -3; return 1; }
+	rm -rf "$d/data"
+	rc=0; (cd "$TOP" && timeout 30 "$GATEWAYD" --port 0 --data "$d/data" --tls "$CERTS" "$@") > "$d/start.out" 2>&1 || rc=$?
+	[ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -qF -- "$what" "$d/start.out" ||
+		{ echo "# start $* exit $rc:"; sed 's/^/#   /' "$d/start.out" | tail -3; return 1; }
+}
+test_check_refuses_what_start_refuses() {
+	local d=$TMP/crs
+	mkdir -p "$d/profiles"
+	cp "$TOP"/agency-profiles/*.json "$d/profiles/"
+	jq '.delivery.server_ca_file = "/nonexistent/ca.pem" | del(.delivery.server_crl_file)' \
+	    "$TOP/agency-profiles/health-visiting.json" > "$d/profiles/health-visiting.json" || return 1
+	refused_by_check_and_start /nonexistent/ca.pem --profiles "$d/profiles" || return 1
+	refused_by_check_and_start 'notify URL: must be https' --notify-url http://notify.example/v1/notices || return 1
+	refused_by_check_and_start /nonexistent/notify-ca.pem --notify-url https://notify.example/v1/notices \
+	    --notify-ca /nonexistent/notify-ca.pem || return 1
+	rm -rf "$d/tls-nokey" "$d/tls-noclientkey"
+	cp -r "$CERTS" "$d/tls-nokey" && rm "$d/tls-nokey/server.key" || return 1
+	refused_by_check_and_start "$d/tls-nokey/server.key" --tls "$d/tls-nokey" || return 1
+	cp -r "$CERTS" "$d/tls-noclientkey" && rm "$d/tls-noclientkey/gateway-client.key" || return 1
+	refused_by_check_and_start "$d/tls-noclientkey/gateway-client.key" --tls "$d/tls-noclientkey"
+}
+
 # A data-sharing agreement is in force from the day it was signed: before
 # that, nothing is disclosed to the agency (refused and recorded) and the
 # agency itself is refused; a profile signed after it expires does not load.

@@ -82,6 +82,50 @@ if grep -q '"days": 1.0$' "$tmp/prof/health-visiting.json" &&
 	ok "test_retention_days_given_as_a_decimal_is_refused"
 else notok "test_retention_days_given_as_a_decimal_is_refused"; sed 's/^/# /' "$tmp/out" "$tmp/check" 2>/dev/null; fi
 
+# test_validate_refuses_what_the_daemon_refuses: validate against the
+# agency-profile schema checked the schema alone, and said "valid" of
+# profiles gatewayd refuses to load. Now it runs gatewayd's own profile
+# checks (profiles.c) on a profile file, or on a profiles directory as
+# --profiles loads it: for each case below gatewayd --check refuses the
+# directory, and validate refuses the file (or the directory), naming why.
+refused_by_validate_and_daemon() {	# NAME FILE-IN-DIR WHY JQ-FILTER [dir]
+	local name=$1 file=$2 why=$3 filter=$4 d=$tmp/rd/$1 target
+	mkdir -p "$d" && cp "$top"/agency-profiles/*.json "$d/" &&
+	jq "$filter" "$top/agency-profiles/${file%%:*}.json" > "$d/${file#*:}.json" || return 1
+	[ "${file%%:*}" = "${file#*:}" ] || rm -f "$d/${file%%:*}.json"
+	target=$d/${file#*:}.json; [ "${5:-}" = dir ] && target=$d
+	! (cd "$top" && "$gwd" --check --data "$tmp/checkdata" --tls "$top/certs/dev" --profiles "$d") > "$tmp/check" 2>&1 &&
+	    grep -qF -- "$why" "$tmp/check" ||
+		{ echo "# $name: gatewayd --check took it:"; sed 's/^/#   /' "$tmp/check" | tail -2; return 1; }
+	(cd "$top" && run "$name" 1 validate "$top/schemas/agency-profile.schema.json" "$target") &&
+	    grep -qF -- "$why" "$tmp/out" ||
+		{ echo "# $name: validate $target:"; sed 's/^/#   /' "$tmp/out" "$tmp/err"; return 1; }
+}
+if refused_by_validate_and_daemon signed_after_expiry police:police \
+       'police.json: /data_sharing_agreement: signed after it expires' \
+       '.data_sharing_agreement.signed = "2036-01-01" | .data_sharing_agreement.expires = "2035-12-31"' &&
+   refused_by_validate_and_daemon duplicate_purpose police:police \
+       'police.json: /legitimate_interests/1/purpose: duplicate purpose' \
+       '.legitimate_interests[1].purpose = .legitimate_interests[0].purpose' &&
+   refused_by_validate_and_daemon formal_with_override police:police \
+       'formal_request and override_permitted together' \
+       '.legitimate_interests[0].formal_request = true | .legitimate_interests[0].override_permitted = true' &&
+   refused_by_validate_and_daemon id_not_file_name police:constabulary \
+       'constabulary.json: /id: must match the file name' '.' &&
+   refused_by_validate_and_daemon missing_pin_file police:police \
+       'police.json: /certificates/pin_files: /nonexistent/police.pin: cannot read' \
+       '.certificates.pin_files = ["/nonexistent/police.pin"]' &&
+   refused_by_validate_and_daemon unreadable_server_ca health-visiting:health-visiting \
+       'health-visiting.json: /delivery/server_ca_file: /nonexistent/ca.pem: cannot read' \
+       '.delivery.server_ca_file = "/nonexistent/ca.pem" | del(.delivery.server_crl_file)' &&
+   refused_by_validate_and_daemon pin_collision police:police \
+       'police.json: /certificates: pin also registered to health-visiting' \
+       '.certificates.pin_files = ["certs/dev/agencies/health-visiting.pin"]' dir &&
+   (cd "$top" && run profiles_dir 0 validate "$top/schemas/agency-profile.schema.json" agency-profiles) &&
+   [ "$(cat "$tmp/out")" = valid ]; then
+	ok "test_validate_refuses_what_the_daemon_refuses"
+else notok "test_validate_refuses_what_the_daemon_refuses"; fi
+
 mkdir -p "$tmp/s"
 echo '{"type":"object","properties":{"a":{"type":"array","minContains":1}}}' > "$tmp/s/bad.schema.json"
 if run unsupported 2 validate "$tmp/s/bad.schema.json" "$tmp/array.json" &&

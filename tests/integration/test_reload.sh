@@ -176,9 +176,51 @@ test_sighup_with_an_unusable_ca_changes_nothing() {
 	cp "$TMP/oak.before-bad-ca" "$HUP/oakfield-primary.json"
 	req agency:oakfield-primary GET /v1/inbox; expect 200
 }
+# A push agency's server CA file that cannot be read: every push would fail
+# its TLS set-up until it died, so the reload is refused, as the start is
+# (it was taken when the profile named no server_crl_file).
+test_reload_refuses_an_unreadable_server_ca_file() {
+	local rc=0
+	cp "$HUP/childrens-social-care.json" "$TMP/csc.before-no-ca"
+	edit childrens-social-care '.delivery = {"mode": "push", "url": "https://127.0.0.1:9/v1/disclosures", "server_ca_file": "/nonexistent/ca.pem"}' &&
+	hup || rc=1
+	[ "$rc" = 0 ] && grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 |
+	    grep -q 'childrens-social-care.json: /delivery/server_ca_file: /nonexistent/ca.pem: cannot read.*nothing reloaded' ||
+		{ grep 'SIGHUP' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; rc=1; }
+	cp "$TMP/csc.before-no-ca" "$HUP/childrens-social-care.json"
+	[ "$rc" = 0 ] && hup || return 1
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'reloaded'
+}
+
+# A FIFO where a profile or a pin file is expected is refused, not waited
+# on: the main thread, which acts on SIGTERM and SIGHUP, hung in open().
+test_fifo_in_the_profile_dir_does_not_hang_reload() {
+	local rc=0
+	mkfifo "$HUP/zz.json" "$TMP/pin.fifo" || return 1
+	hup || rc=1
+	[ "$rc" = 0 ] && grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 |
+	    grep -q 'zz.json: cannot read: not a regular file.*nothing reloaded' ||
+		{ grep 'SIGHUP' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; rc=1; }
+	# Without the fix the main thread waits in open(): a writer frees it.
+	[ "$rc" = 0 ] || timeout 2 sh -c ': > "$1"' sh "$HUP/zz.json"
+	rm -f "$HUP/zz.json"
+	[ "$rc" = 0 ] || return 1
+	cp "$HUP/police.json" "$TMP/police.before-fifo"
+	edit police ".certificates.pin_files = [\"$TMP/pin.fifo\"]" && hup || rc=1
+	[ "$rc" = 0 ] && grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 |
+	    grep -q "police.json: /certificates/pin_files: $TMP/pin.fifo: cannot read: not a regular file" ||
+		{ grep 'SIGHUP' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; rc=1; }
+	[ "$rc" = 0 ] || timeout 2 sh -c ': > "$1"' sh "$TMP/pin.fifo"
+	cp "$TMP/police.before-fifo" "$HUP/police.json"
+	[ "$rc" = 0 ] && hup || return 1
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'reloaded' &&
+	req agency:oakfield-primary GET /v1/inbox && expect 200
+}
 run test_sighup_makes_an_agency_inactive_at_once
 run test_sighup_with_a_bad_profile_changes_nothing
 run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
 run test_sighup_trusts_a_rotated_agency_ca_without_a_restart
 run test_sighup_with_an_unusable_ca_changes_nothing
+run test_reload_refuses_an_unreadable_server_ca_file
+run test_fifo_in_the_profile_dir_does_not_hang_reload
 finish
