@@ -146,14 +146,12 @@ ctl_validate(int argc, char **argv)
 		 * the one it would have in --profiles. */
 		basecopy2 = strcmp(argv[2], "-") == 0 ? NULL : strdup(argv[2]);
 		if (strcmp(argv[2], "-") != 0 && basecopy2 == NULL) {
-			fprintf(stderr, "gatewayctl: out of memory
-");
+			fprintf(stderr, "gatewayctl: out of memory\n");
 			goto out;
 		}
 		if (profile_check(instance, basecopy2 != NULL ? basename(basecopy2) : NULL,
 		    perr, sizeof(perr)) == -1) {
-			printf("%s
-", perr);
+			printf("%s\n", perr);
 			rc = 1;
 			goto out;
 		}
