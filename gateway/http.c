@@ -205,6 +205,34 @@ resp_defer(struct response *rs, writer_job_fn job, void *arg, resp_finish_fn fin
 	rs->defer.arg = arg;
 	rs->defer.finish = finish;
 	rs->defer.drop = drop;
+	rs->defer.settled = 0;
+}
+
+/* The reply of a request whose writer job was lost (http.h). */
+static void
+resp_lost(struct response *rs)
+{
+	if (rs->status >= 500)
+		return;		/* its own, saying as much */
+	json_decref(rs->json);
+	free(rs->text);
+	memset(rs, 0, sizeof(*rs));	/* location, retry_after: the old reply's */
+	resp_error(rs, 503, "store_unavailable",
+	    "The store could not record this request (disk full or I/O error?): nothing of "
+	    "it was kept or done. Try again.", NULL);
+}
+
+/* Runs a route's handler. A writer job it submitted and waited for that
+ * was lost makes the reply a 503 (http.h); a deferred job is looked at
+ * when its batch is done (defer_reply). */
+static void
+run_handler(route_fn fn, struct request *req, struct response *rs)
+{
+	unsigned long	lost = writer_lost_here();
+
+	fn(req, rs);
+	if (writer_lost_here() != lost && rs->defer.job == NULL)
+		resp_lost(rs);
 }
 
 static enum MHD_Result
@@ -583,6 +611,7 @@ refused(struct server *s, const struct principal *who, const struct route *rt,
 	j->message = message;
 	snprintf(j->route, sizeof(j->route), "%s %s", rt->method, rt->pattern);
 	resp_defer(rs, refusal_job, j, refusal_finish, free);
+	rs->defer.settled = 1;	/* refused, recorded or not */
 }
 
 static void
@@ -690,7 +719,7 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		rc->json = req.body;
 		return;
 	}
-	rt->fn(&req, rs);
+	run_handler(rt->fn, &req, rs);
 	if (rs->defer.job != NULL) {
 		rc->json = req.body;	/* the deferred job may point into it */
 		return;
@@ -761,9 +790,11 @@ defer_reply(struct server *s, struct MHD_Connection *conn, struct reqctx *rc, in
 	struct response	rs = { 0 };
 
 	atomic_store(&rc->defer_state, DEFER_NONE);
-	if (rc->defer.finish != NULL)
+	if (rc->defer.finish != NULL) {
 		rc->defer.finish(rc->defer.arg, rc->job_rc, &rs);
-	else {
+		if (rc->job_rc == WRITER_LOST && !rc->defer.settled)
+			resp_lost(&rs);
+	} else {
 		rs = rc->out;	/* made by the handler on the pool */
 		memset(&rc->out, 0, sizeof(rc->out));
 	}
@@ -807,7 +838,7 @@ defer_start(struct server *s, struct MHD_Connection *conn, struct reqctx *rc,
 static void
 offload_call(struct reqctx *rc, int wait)
 {
-	rc->offload(rc->req, &rc->out);
+	run_handler(rc->offload, rc->req, &rc->out);
 	rc->offload = NULL;
 	if (rc->out.defer.job == NULL) {
 		rc->job_rc = 0;

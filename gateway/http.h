@@ -52,7 +52,20 @@ struct resp_defer {
 	void		*arg;
 	resp_finish_fn	 finish;
 	void		 (*drop)(void *arg);
+	/* finish's reply was settled before the job ran (a refusal): kept
+	 * even when the job's batch is lost (see below); 0 by resp_defer. */
+	int		 settled;
 };
+
+/*
+ * A request one of whose writer jobs was lost (WRITER_LOST: its batch did
+ * not commit) is answered 503 store_unavailable: whatever reply its handler
+ * or finish made that is not a 5xx is replaced, since it may tell what the
+ * rolled-back transaction found (two identical withdrawals in one failed
+ * batch: the second saw the first's and would say already_withdrawn). The
+ * handler's own 5xx, more precise, stays. http.c does this for every route,
+ * so no handler has to tell a lost job from one that failed alone.
+ */
 
 struct response {
 	int		 status;

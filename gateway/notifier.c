@@ -515,7 +515,8 @@ send_one(struct notifier *n, const struct notice *x)
 	if (j.d.verdict != RETRY_DELIVERED)
 		log_warnx("notification %s: attempt %u failed (%s %ld): %s", x->disclosure_id,
 		    attempts, retry_fault_name(at.fault), at.status, j.d.reason);
-	if (writer_submit(n->gw->writer, outcome_job, &j) == -1) {
+	/* -1, or WRITER_LOST (its batch did not commit); 1 is not queued. */
+	if (writer_submit(n->gw->writer, outcome_job, &j) < 0) {
 		log_errx("notification %s: outcome not recorded; kept, recorded again before "
 		    "anything more is sent", x->disclosure_id);
 		memset(&n->unrecorded_x, 0, sizeof(n->unrecorded_x));
@@ -556,7 +557,7 @@ record_unrecorded(struct notifier *n)
 	j.d = n->unrecorded.d;
 	j.status = n->unrecorded.status;
 	j.now_us = n->unrecorded.now_us;
-	if (writer_submit(n->gw->writer, outcome_job, &j) == -1)
+	if (writer_submit(n->gw->writer, outcome_job, &j) < 0)
 		return -1;
 	if (j.released > 0)
 		delivery_kick(n->gw->delivery);

@@ -547,12 +547,14 @@ retention_erase(struct gateway *gw, const char *pseudonym, const struct principa
 {
 	struct erase_job	j = { .gw = gw, .pseudonym = pseudonym, .who = who,
 				    .ground = ground, .reason_digest = reason_digest, .outcome = -1 };
-	int			pending;
+	int			pending, rc;
 
 	/* A refusal (3, 4) commits its ledger entry: a failed commit is a
-	 * failure (nothing recorded; asked again, it is). */
-	if (writer_submit(gw->writer, erase_job, &j) != 0)
-		return j.outcome == 0 || j.outcome >= 3 ? -1 : j.outcome;
+	 * failure (nothing recorded; asked again, it is). A lost batch says
+	 * nothing either: "erased already" may be another erasure of the
+	 * same batch, rolled back with it (writer.h). */
+	if ((rc = writer_submit(gw->writer, erase_job, &j)) != 0)
+		return rc == WRITER_LOST || j.outcome == 0 || j.outcome >= 3 ? -1 : j.outcome;
 	if (j.outcome != 0)
 		return j.outcome;	/* refused, and recorded */
 	pending = purge_wal(gw);

@@ -13,6 +13,13 @@
  * durable (or failed), after the commit hooks, outside the queue lock.
  * http.c uses it to suspend a connection instead of blocking a request
  * thread, so a few threads can keep many requests in one batch.
+ *
+ * A batch that does not commit is lost whole, and so is every job in it:
+ * each is answered WRITER_LOST, never its own return value, whatever it
+ * computed (writer.h). A job that failed alone, rolled back to its
+ * savepoint in a batch that then committed, keeps its own return value: it
+ * ran against the batch's writes before it, which did commit, so what it
+ * found ("withdrawn already") is the committed state in the batch's order.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -26,6 +33,9 @@
 
 #define MAX_BATCH	512
 #define MAX_HOOKS	8
+
+/* writer_lost_here(): this thread's lost submissions. */
+static _Thread_local unsigned long lost_here;
 
 struct job {
 	writer_job_fn	 fn;
@@ -94,9 +104,11 @@ run_batch(struct writer *w, struct job *batch)
 		/* A COMMIT that failed on I/O has already rolled back. */
 		if (!sqlite3_get_autocommit(store_db(c)))
 			(void)store_txn(c, "ROLLBACK");
+		/* Every job, those that failed alone too: what any of them
+		 * found was found in this transaction, now gone. */
 		for (j = batch; j != NULL; j = j->next)
-			j->rc = -1;
-		log_errx("batch failed to commit; every job in it reported as failed");
+			j->rc = WRITER_LOST;
+		log_errx("batch failed to commit; every job in it reported as lost");
 	} else {
 		for (i = 0; i < nhooks; i++)
 			hooks[i].fn(hooks[i].arg);
@@ -232,7 +244,15 @@ writer_submit(struct writer *w, writer_job_fn fn, void *arg)
 		pthread_cond_wait(&j.cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 	pthread_cond_destroy(&j.cond);
+	if (j.rc == WRITER_LOST)
+		lost_here++;
 	return j.rc;
+}
+
+unsigned long
+writer_lost_here(void)
+{
+	return lost_here;
 }
 
 int

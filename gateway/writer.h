@@ -16,10 +16,23 @@ struct writer;
 
 /* A job runs on the writer thread inside the batch transaction. Return 0 to
  * keep its writes, anything else to roll them back (that value is returned
- * by writer_submit). It must not block on anything but the store. */
+ * by writer_submit). It must not block on anything but the store, and must
+ * not return WRITER_LOST itself. */
 typedef int (*writer_job_fn)(struct store_conn *, void *arg);
+/*
+ * What a job of a batch that did not commit (disk full, I/O error) is
+ * answered, whatever it returned: nothing of the batch was kept. Whatever
+ * the job wrote into its arg (an "already withdrawn" outcome, say) was
+ * computed inside that rolled-back transaction, possibly from the writes of
+ * an earlier job of the same batch (two identical requests: the second sees
+ * the first's change), and must never be reported: the caller answers as
+ * for a store that cannot record. Distinct from -1, which a job may return
+ * itself with a meaningful outcome in a batch that did commit.
+ */
+#define WRITER_LOST	(-2)
+
 /* Called on the writer thread once an asynchronous job's batch is durable,
- * with the job's return value (or -1 if the batch failed to commit). It
+ * with the job's return value (or WRITER_LOST if the batch failed). It
  * must be quick and must not submit to the writer. */
 typedef void (*writer_done_fn)(void *done_arg, int rc);
 /* Called on the writer thread after each successful commit (e.g. to move
@@ -31,9 +44,14 @@ struct writer	*writer_start(struct store *);
 /* Registers a hook run after every committed batch. Call before traffic. */
 void		 writer_on_commit(struct writer *, writer_commit_fn, void *arg);
 /* Runs fn(conn, arg) in the next batch and waits until that batch is
- * durable. Returns fn's return value, or -1 if the batch failed to commit
- * (then nothing of the job was kept) or the writer is stopping. */
+ * durable. Returns fn's return value, WRITER_LOST if the batch failed to
+ * commit (then nothing of the job was kept), or -1 if the writer is
+ * stopping (fn was not run). */
 int		 writer_submit(struct writer *, writer_job_fn fn, void *arg);
+/* How many writer_submit() calls made on this thread were answered
+ * WRITER_LOST, ever: http.c compares it before and after a handler, so
+ * that no handler's reply can describe a batch that was rolled back. */
+unsigned long	 writer_lost_here(void);
 /* Queues fn(conn, arg) for the next batch without waiting: done(done_arg,
  * rc) is called on the writer thread when that batch is durable or has
  * failed. 0 queued (done will be called exactly once); -1 not queued (out
@@ -46,7 +64,8 @@ struct writer_stats {
 	uint64_t	batches;	/* committed since start */
 	uint64_t	jobs;		/* in those: jobs / batches is the mean batch */
 	uint64_t	failed;		/* batches whose commit failed (disk full, I/O
-					 * error): rolled back whole, every job -1 */
+					 * error): rolled back whole, every job
+					 * WRITER_LOST */
 	unsigned	failing;	/* failed since the last commit: 0 when the
 					 * newest batch committed */
 };

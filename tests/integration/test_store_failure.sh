@@ -6,7 +6,8 @@
 # store_unavailable in the contract's error shape; nothing of it is kept or
 # shared (no disclosure row, ledger entry, notification or delivery), and no
 # read is shown unrecorded; every 201 is kept; /healthz and /metrics tell the
-# operator; and once the disk has room the gateway records again without a
+# operator; identical requests in a failed batch are all 503, none "already
+# done"; and once the disk has room the gateway records again without a
 # restart, its ledger whole.
 . "$(dirname "$0")/lib.sh"
 
@@ -21,9 +22,22 @@ metric() { req trustee1 GET /metrics; printf '%s\n' "$RESP" | awk -v m="$1" '$1 
 disk_full() { prlimit --pid "$GW_PID" --fsize=1:; }
 disk_room() { prlimit --pid "$GW_PID" --fsize=unlimited:; }
 
+DUPS=4		# consents, and families, each asked DUP_N times at once
+DUP_N=10
+
 setup() {
+	local i
 	req staff POST /v1/consents '{"family_id":"SF-FAM-1","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
 	expect 201 || return 1
+	# For the duplicates below: a consent each, to withdraw, and a family
+	# each (held: its consent), to erase.
+	for i in $(seq 1 "$DUPS"); do
+		req staff POST /v1/consents "{\"family_id\":\"SF-DUP-W$i\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"signed form\"}"
+		expect 201 || return 1
+		echo "$(jget .consent_id)" >> "$TMP/dup_consents"
+		req staff POST /v1/consents "{\"family_id\":\"SF-DUP-E$i\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"signed form\"}"
+		expect 201 || return 1
+	done
 	for _ in 1 2 3; do
 		req staff POST /v1/disclosures "$DISCLOSE"; expect 201 || return 1
 		OK=$((OK + 1))
@@ -71,6 +85,55 @@ test_metrics_count_failed_commits() {
 	failed=$(metric gateway_writer_failed_batches)
 	echo "# gateway_writer_failed_batches $failed"
 	[ -n "$failed" ] && [ "${failed%.*}" -ge 1 ]
+}
+
+# n identical POSTs at once (as a client retrying, or two staff clicking):
+# one "status code" line each, in $TMP/par.out.
+par() {
+	local who=$1 path=$2 body=$3 n=$4 k
+	local -a pids=()
+	: > "$TMP/par.out"
+	for k in $(seq 1 "$n"); do
+		# shellcheck disable=SC2046
+		curl -s --max-time 20 --cacert "$CERTS/ca.crt" $(cert_args "$who") \
+		    -H 'Content-Type: application/json' -X POST --data-binary "$body" \
+		    -o "$TMP/par.$k" -w '%{http_code}' "$GW_URL$path" > "$TMP/par.$k.st" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"	# not gatewayd, a child of this shell too
+	for k in $(seq 1 "$n"); do
+		echo "$(cat "$TMP/par.$k.st") $(jq -r '.error.code // "ok"' "$TMP/par.$k" 2>/dev/null)" \
+		    >> "$TMP/par.out"
+	done
+}
+
+# Identical requests that fall into one group-commit batch: the second runs
+# after the first inside the same transaction and finds its change made.
+# When that batch fails to commit, nothing of either was kept: both are 503
+# store_unavailable, never 409 already_withdrawn / already_erased (a client
+# retrying after a 503 would take that 409 for done: a consent still live,
+# an Art 17 erasure never made). The rows are unchanged.
+test_duplicate_requests_in_a_failed_batch_never_answer_already_done() {
+	local id i replies bad=0 erased
+	erased=$(db "SELECT count(*) FROM family_erasures")
+	: > "$TMP/dup.all"
+	while read -r id; do
+		par staff "/v1/consents/$id/withdraw" '{"reason":"The family asked"}' "$DUP_N"
+		cat "$TMP/par.out" >> "$TMP/dup.all"
+		[ "$(db "SELECT withdrawn_us FROM consents WHERE id = '$id'")" = 0 ] ||
+		    { echo "# consent $id withdrawn by a failed batch"; bad=1; }
+	done < "$TMP/dup_consents"
+	for i in $(seq 1 "$DUPS"); do
+		par staff "/v1/families/SF-DUP-E$i/erasure" \
+		    '{"ground":"consent_withdrawn","reason":"The family asked"}' "$DUP_N"
+		cat "$TMP/par.out" >> "$TMP/dup.all"
+	done
+	replies=$(sort "$TMP/dup.all" | uniq -c | tr -s ' ' | tr '\n' ';')
+	echo "# $((DUPS * DUP_N)) withdrawals, $((DUPS * DUP_N)) erasures, $DUP_N at a time:$replies"
+	[ "$(db "SELECT count(*) FROM family_erasures")" = "$erased" ] ||
+	    { echo "# a family erased by a failed batch"; bad=1; }
+	[ "$bad" = 0 ] && [ "$(wc -l < "$TMP/dup.all")" -eq $((2 * DUPS * DUP_N)) ] &&
+	! grep -v '^503 store_unavailable$' "$TMP/dup.all" > /dev/null
 }
 
 # Room again: /healthz's probe write commits, and disclosures are recorded
@@ -138,6 +201,7 @@ run test_failed_commit_shares_nothing_unrecorded
 run test_read_not_shown_when_it_cannot_be_recorded
 run test_healthz_is_503_while_the_store_cannot_record
 run test_metrics_count_failed_commits
+run test_duplicate_requests_in_a_failed_batch_never_answer_already_done
 run test_recovers_without_restart_when_the_disk_has_room
 run test_acknowledged_kept_and_ledger_verifies_after_restart
 run test_taken_notification_not_resent_while_its_outcome_cannot_be_recorded

@@ -2,7 +2,8 @@
  * test_store.c: the store's connections, migrations, time and id helpers,
  * the row helpers the store_*.c files share,
  * the writer's group commit (a failing job rolls back alone, every job of
- * a batch is durable when submit returns), and the vault's sealing.
+ * a batch is durable when submit returns, every job of a batch that does
+ * not commit is answered WRITER_LOST), and the vault's sealing.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -454,6 +455,115 @@ test_writer_async_done_after_durable(void **state)
 	assert_int_equal(d.visible[2], 1);
 	pthread_cond_destroy(&d.cond);
 	pthread_mutex_destroy(&d.lock);
+}
+
+/*
+ * A batch that does not commit is lost whole, and every job in it is
+ * answered WRITER_LOST, never its own return value: a job later in the
+ * batch saw an earlier one's write ("already done") and that write is
+ * gone. Here the batch fails because its last job ends the transaction
+ * under the writer (as a failed COMMIT does on a full disk); the first
+ * job is held running so that the three others queue into one batch.
+ */
+struct lost_batch {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	int		 running, go, calls;
+	int		 rc[4];
+	int		 seen;		/* job 2 found job 1's row */
+};
+
+struct lost_arg {
+	struct lost_batch	*b;
+	int			 n;
+};
+
+static int
+lost_job(struct store_conn *c, void *arg)
+{
+	struct lost_arg		*a = arg;
+	struct lost_batch	*b = a->b;
+	struct insert_arg	 ins = { "lost1", 0 };
+	struct consent_row	 r;
+
+	switch (a->n) {
+	case 0:		/* holds the writer until the others are queued */
+		pthread_mutex_lock(&b->lock);
+		b->running = 1;
+		pthread_cond_broadcast(&b->cond);
+		while (!b->go)
+			pthread_cond_wait(&b->cond, &b->lock);
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	case 1:		/* makes the change */
+		return insert_job(c, &ins);
+	case 2:		/* the same again: finds it made, fails alone */
+		b->seen = store_consent_get(c, "lost1", &r) == 0;
+		return b->seen ? -1 : insert_job(c, &ins);
+	default:	/* the batch's transaction ends under the writer */
+		return sqlite3_exec(store_db(c), "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ?
+		    0 : 9;
+	}
+}
+
+static void
+lost_done(void *arg, int rc)
+{
+	struct lost_arg		*a = arg;
+
+	pthread_mutex_lock(&a->b->lock);
+	a->b->rc[a->n] = rc;
+	a->b->calls++;
+	pthread_cond_broadcast(&a->b->cond);
+	pthread_mutex_unlock(&a->b->lock);
+}
+
+static void
+test_writer_lost_batch_answers_every_job_lost(void **state)
+{
+	struct fixture		*f = *state;
+	struct lost_batch	 b = { .running = 0 };
+	struct lost_arg		 a[4] = { { &b, 0 }, { &b, 1 }, { &b, 2 }, { &b, 3 } };
+	struct store_conn	*c;
+	struct consent_row	 r;
+	unsigned long		 lost;
+	int			 i;
+
+	pthread_mutex_init(&b.lock, NULL);
+	pthread_cond_init(&b.cond, NULL);
+	assert_int_equal(writer_submit_async(f->writer, lost_job, &a[0], lost_done, &a[0]), 0);
+	pthread_mutex_lock(&b.lock);
+	while (!b.running)
+		pthread_cond_wait(&b.cond, &b.lock);
+	pthread_mutex_unlock(&b.lock);
+	for (i = 1; i < 4; i++)
+		assert_int_equal(writer_submit_async(f->writer, lost_job, &a[i], lost_done,
+		    &a[i]), 0);
+	pthread_mutex_lock(&b.lock);
+	b.go = 1;
+	pthread_cond_broadcast(&b.cond);
+	while (b.calls < 4)
+		pthread_cond_wait(&b.cond, &b.lock);
+	pthread_mutex_unlock(&b.lock);
+	assert_int_equal(b.rc[0], 0);		/* its own batch, committed */
+	assert_int_equal(b.seen, 1);		/* "already done", in the lost batch */
+	assert_int_equal(b.rc[1], WRITER_LOST);
+	assert_int_equal(b.rc[2], WRITER_LOST);	/* not its own -1 */
+	assert_int_equal(b.rc[3], WRITER_LOST);
+	c = store_read_begin(f->store);
+	assert_int_equal(store_consent_get(c, "lost1", &r), 1);	/* nothing kept */
+	store_read_end(f->store, c);
+
+	/* writer_submit() answers the same, and counts it for this thread. */
+	lost = writer_lost_here();
+	assert_int_equal(writer_submit(f->writer, lost_job, &a[3]), WRITER_LOST);
+	assert_int_equal(writer_lost_here(), lost + 1);
+	/* A job failing alone in a batch that commits keeps its answer. */
+	assert_int_equal(writer_submit(f->writer, lost_job, &a[1]), 0);
+	assert_int_equal(writer_submit(f->writer, lost_job, &a[2]), -1);
+	assert_int_equal(writer_lost_here(), lost + 1);
+	pthread_cond_destroy(&b.cond);
+	pthread_mutex_destroy(&b.lock);
 }
 
 /* sql run on db; the test fails with SQLite's message if it fails. */
@@ -1207,6 +1317,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_async_done_after_durable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_lost_batch_answers_every_job_lost, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_when_acknowledged, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_without_a_sync, setup,
