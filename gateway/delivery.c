@@ -36,6 +36,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,7 @@ struct delivery {
 	pthread_mutex_t		 lock;
 	int			 kicked;	/* under lock */
 	int			 stopping;	/* under lock */
+	int			 refollow;	/* under lock: follow_modes again */
 	struct xfer		*inflight;
 	unsigned		 ninflight;
 	struct delivery_row	*rows;		/* scratch for fill() */
@@ -311,12 +313,29 @@ delivery_config_defaults(struct delivery_config *c)
 	c->poll_ms = 1000;
 }
 
-int
-delivery_enqueue(struct store_conn *c, const char *id, const struct agency *a,
-    const char *pseudonym, int64_t now_us, int awaits_notice)
+const char *
+delivery_mode_at_commit(const struct profiles *current, const char *agency_id)
 {
-	return store_delivery_enqueue(c, id, a->id, pseudonym,
-	    a->delivery == DELIVERY_PUSH ? "push" : "pull", now_us, awaits_notice);
+	const struct agency	*a = profiles_find(current, agency_id);
+
+	return a == NULL || a->delivery == DELIVERY_PUSH ? "push" : "pull";
+}
+
+/*
+ * The mode is taken here, in the writer job, from the profiles in force
+ * now, never from the profile the request's decision read: a reload that
+ * switched the agency between the two has already had its follow_modes job
+ * run (the writer runs one job at a time, and the job is submitted after
+ * the swap), so a row queued with the older mode would stay so: a push to
+ * a pull agency dead-lettered agency_not_push, or a pull for a push agency
+ * waiting in an inbox nobody reads.
+ */
+int
+delivery_enqueue(struct store_conn *c, const char *id, const struct profiles *current,
+    const char *agency_id, const char *pseudonym, int64_t now_us, int awaits_notice)
+{
+	return store_delivery_enqueue(c, id, agency_id, pseudonym,
+	    delivery_mode_at_commit(current, agency_id), now_us, awaits_notice);
 }
 
 void
@@ -463,6 +482,28 @@ take_kick(struct delivery *dl)
 }
 
 static void
+refollow(struct delivery *dl)
+{
+	pthread_mutex_lock(&dl->lock);
+	dl->refollow = 1;
+	pthread_mutex_unlock(&dl->lock);
+}
+
+static int
+take_refollow(struct delivery *dl)
+{
+	int	f;
+
+	pthread_mutex_lock(&dl->lock);
+	f = dl->refollow;
+	dl->refollow = 0;
+	pthread_mutex_unlock(&dl->lock);
+	return f;
+}
+
+static int follow_modes(struct store_conn *, void *);
+
+static void
 xfer_free(struct xfer *x)
 {
 	if (x == NULL)
@@ -591,7 +632,14 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 		fail_now(dl, row, now, "agency_unknown");
 		return -1;
 	}
-	if (a->delivery != DELIVERY_PUSH || a->push_url == NULL) {
+	/* A push row for an agency now pull: the reload's follow_modes job has
+	 * not run yet (or the store refused it). Not a dead letter: fill()
+	 * moves it to the inbox as that job does. */
+	if (a->delivery != DELIVERY_PUSH) {
+		refollow(dl);
+		return -1;
+	}
+	if (a->push_url == NULL) {	/* profiles.c refuses a push profile without */
 		fail_now(dl, row, now, "agency_not_push");
 		return -1;
 	}
@@ -825,6 +873,18 @@ fill(struct delivery *dl, int64_t now)
 	if (store_delivery_next_due(c, now, &when) == 0 && when < next)
 		next = when;
 	store_read_end(dl->gw->store, c);
+	/* Waiting deliveries to their agencies' modes (start() found a push
+	 * for a pull agency, or the reload's job was refused): what a pending
+	 * row of an agency now push needs is then due at once. */
+	if (take_refollow(dl)) {
+		if (writer_submit(dl->gw->writer, follow_modes, dl->gw) == 0)
+			next = now;
+		else {
+			log_errx("waiting deliveries not yet moved to their agencies' delivery "
+			    "modes; tried again at the next look");
+			refollow(dl);
+		}
+	}
 	return next;
 }
 
@@ -1204,13 +1264,14 @@ gauges_read(void *arg, double *v)
 static int
 follow_modes(struct store_conn *c, void *arg)
 {
-	struct gateway	*gw = arg;
-	int64_t		 now = store_now_us();
-	size_t		 i;
-	int		 n;
+	struct gateway		*gw = arg;
+	const struct profiles	*p = atomic_load(&gw->profiles);	/* one set throughout */
+	int64_t			 now = store_now_us();
+	size_t			 i;
+	int			 n;
 
-	for (i = 0; i < gw->profiles->n; i++) {
-		const struct agency *a = &gw->profiles->agencies[i];
+	for (i = 0; i < p->n; i++) {
+		const struct agency *a = &p->agencies[i];
 
 		if ((n = store_deliveries_follow_mode(c, a->id,
 		    a->delivery == DELIVERY_PUSH ? "push" : "pull", now)) < 0)
@@ -1225,10 +1286,14 @@ follow_modes(struct store_conn *c, void *arg)
 int
 delivery_follow_modes(struct delivery *dl)
 {
-	if (writer_submit(dl->gw->writer, follow_modes, dl->gw) != 0)
-		return -1;
+	int	rc = 0;
+
+	if (writer_submit(dl->gw->writer, follow_modes, dl->gw) != 0) {
+		refollow(dl);		/* the worker tries again */
+		rc = -1;
+	}
 	delivery_kick(dl);
-	return 0;
+	return rc;
 }
 
 int

@@ -35,8 +35,8 @@
 #include "retry.h"
 
 struct agency;
-struct profiles;
 struct gateway;
+struct profiles;
 struct signer;
 struct store_conn;
 struct delivery;
@@ -58,14 +58,23 @@ struct delivery_config {
  * 30 s, 32 in flight, polling every second. Client files are left NULL. */
 void		 delivery_config_defaults(struct delivery_config *c);
 
-/* Queues the delivery of allowed disclosure id to agency a (push or pull per
- * its profile), inside the writer job recording the disclosure; with
- * awaits_notice it is neither sent nor in the inbox until the family's
- * notification has been sent (or given up on): the notifier releases it.
- * 0 or -1. */
+/* The mode ("push" or "pull") of a delivery to agency_id queued now, from
+ * current, the profiles in force when it commits (not those the decision
+ * read: a SIGHUP may have replaced them, and delivery_follow_modes moved
+ * what waited, in between). An agency no longer in them: "push", so the
+ * worker dead-letters it agency_unknown at once, as any push to a removed
+ * agency, rather than leaving it in an inbox nobody can read. Pure. */
+const char	*delivery_mode_at_commit(const struct profiles *current,
+		    const char *agency_id);
+
+/* Queues the delivery of allowed disclosure id to agency_id (push or pull
+ * per delivery_mode_at_commit over current), inside the writer job
+ * recording the disclosure; with awaits_notice it is neither sent nor in
+ * the inbox until the family's notification has been sent (or given up
+ * on): the notifier releases it. 0 or -1. */
 int		 delivery_enqueue(struct store_conn *, const char *disclosure_id,
-		    const struct agency *a, const char *pseudonym, int64_t now_us,
-		    int awaits_notice);
+		    const struct profiles *current, const char *agency_id,
+		    const char *pseudonym, int64_t now_us, int awaits_notice);
 
 /* Builds the body of disclosure id from the stored row, unsealing its
  * values with the family key (on connection c). *body is malloc'd, the
@@ -124,8 +133,10 @@ struct delivery	*delivery_start(struct gateway *gw, struct signer *signer,
 /* Tells the worker new work is queued (thread-safe; NULL is a no-op). */
 void		 delivery_kick(struct delivery *);
 /* After the profiles were replaced (SIGHUP): waiting deliveries take their
- * agency's delivery mode now, as at start, and the worker looks again. 0
- * or -1 (left as they were). */
+ * agency's delivery mode now, as at start, and the worker looks again. 0,
+ * or -1: left as they were, and the worker tries again at its next look. A
+ * push the worker finds for an agency now pull (the job not yet run, or
+ * refused) is moved the same way, never dead-lettered agency_not_push. */
 int		 delivery_follow_modes(struct delivery *);
 /* Stops the worker: what finished is recorded, transfers in flight are
  * abandoned (their rows stay pending and are sent again after the next

@@ -25,6 +25,7 @@
  * dropped here and never stored. The free-text reasons are sealed, never
  * logged, and reach the ledger only through the record digest.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,8 +369,11 @@ record_decision(struct disclose_job *j, struct store_conn *c)
 		 * delivery whose notification is queued waits for it (sent,
 		 * or given up on); one held under a safeguarding override or
 		 * a notification hold does not wait, nor does any when no
-		 * notifier runs. */
-		if (delivery_enqueue(c, j->id, j->agency, j->pseudonym, j->now_us,
+		 * notifier runs. Push or pull as the profiles in force
+		 * now say, not j->agency (read before the commit; a reload
+		 * may have switched the agency's mode since). */
+		if (delivery_enqueue(c, j->id, atomic_load(&j->gw->profiles), j->agency_id,
+		    j->pseudonym, j->now_us,
 		    j->d.notify == NOTIFY_QUEUED && notifier_running(j->gw->notifier)) == -1)
 			goto out;
 	}

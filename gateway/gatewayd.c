@@ -218,7 +218,7 @@ reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
 	    cred != NULL ? "; new connections' handshakes trust the new set of CAs" : "");
 	if (gw->delivery != NULL && delivery_follow_modes(gw->delivery) == -1)
 		log_errx("SIGHUP: waiting deliveries not yet moved to their agencies' new "
-		    "delivery modes; they are at the next start");
+		    "delivery modes; the delivery worker tries again");
 }
 
 static double

@@ -93,6 +93,57 @@ test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox() {
 	grep -q 'no longer a push agency; ignored' "$TMP/gatewayd.log"
 }
 
+# Disclosures to health-visiting from eight connections at once, each kept
+# busy, while 30 reloads switch it between push and pull. A disclosure's
+# decision reads the profile in force when its request began; a reload may
+# switch the agency, and move what waited (follow_modes), before it
+# commits. Its delivery still goes by the mode in force at the commit: no
+# push is dead-lettered agency_not_push, and at the end of each switch's
+# phase nothing pending waits in the mode the agency has left (a pull item
+# for a push agency would wait in an inbox nobody reads).
+test_disclosure_during_a_reload_goes_by_the_agencys_mode_at_commit() {
+	local body i w mode other pids=() urls=() n bad
+	req staff POST /v1/consents '{"family_id":"FAM-H3","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
+	expect 201 || return 1
+	cp "$TOP/agency-profiles/health-visiting.json" "$TMP/hv.push"
+	jq '.delivery = {"mode": "pull"}' "$TMP/hv.push" > "$TMP/hv.pull" || return 1
+	body='{"family_id":"FAM-H3","agency_id":"health-visiting","purpose":"health_visiting_support","reason":"Visit.","data":{"child_name":"x"}}'
+	for i in $(seq 1 25); do urls+=(-o /dev/null "$GW_URL/v1/disclosures"); done
+	rm -f "$TMP/flips.done"
+	for w in $(seq 1 8); do
+		( while [ ! -e "$TMP/flips.done" ]; do
+			curl -s --max-time 60 --cacert "$CERTS/ca.crt" $(cert_args staff) \
+				-H 'Content-Type: application/json' --data-binary "$body" \
+				-w '%{http_code}\n' "${urls[@]}"
+		done ) >> "$TMP/flips.$w" 2>&1 &
+		pids+=($!)
+	done
+	bad=0
+	for i in $(seq 1 30); do
+		if [ $((i % 2)) = 1 ]; then mode=push; other=pull; else mode=pull; other=push; fi
+		cp "$TMP/hv.$mode" "$HUP/health-visiting.json" && hup || { bad=1; break; }
+		# The reload's own job moves what waited; nothing is left in
+		# the other mode once it ran (a disclosure committed after it
+		# with the old mode would be).
+		for _ in $(seq 1 40); do
+			n=$(db "SELECT count(*) FROM deliveries WHERE agency_id = 'health-visiting' AND state = 'pending' AND mode = '$other'")
+			[ "$n" = 0 ] && break
+			sleep 0.05
+		done
+		[ "$n" = 0 ] || { echo "# switch $i to $mode: $n delivery(ies) pending by $other"; bad=1; break; }
+	done
+	touch "$TMP/flips.done"
+	wait "${pids[@]}"
+	n=$(cat "$TMP"/flips.* | grep -c '^201$')
+	echo "# $n disclosures made during 30 reloads"
+	[ "$bad" = 0 ] && [ "$n" -gt 0 ] && ! grep -qv '^201$' "$TMP"/flips.* || {
+		grep -v '^201$' "$TMP"/flips.* | sort | uniq -c | head -5 | sed 's/^/# /'; return 1; }
+	n=$(db "SELECT count(*) FROM deliveries WHERE dead_reason = 'agency_not_push'")
+	[ "$n" = 0 ] || { echo "# $n delivery(ies) dead-lettered agency_not_push"; return 1; }
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE reason = 'agency_not_push'")
+	[ "$n" = 0 ] || { echo "# $n ledger entries agency_not_push"; return 1; }
+}
+
 GW_PROFILES=$HUP
 # A port nothing listens on, for health-visiting's pushes.
 DEAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -219,6 +270,7 @@ test_fifo_in_the_profile_dir_does_not_hang_reload() {
 run test_sighup_makes_an_agency_inactive_at_once
 run test_sighup_with_a_bad_profile_changes_nothing
 run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
+run test_disclosure_during_a_reload_goes_by_the_agencys_mode_at_commit
 run test_sighup_trusts_a_rotated_agency_ca_without_a_restart
 run test_sighup_with_an_unusable_ca_changes_nothing
 run test_reload_refuses_an_unreadable_server_ca_file

@@ -82,11 +82,13 @@ static const struct agency push_agency = { .id = "health-visiting", .delivery = 
 static const struct agency pull_agency = { .id = "oakfield-primary", .delivery = DELIVERY_PULL };
 static const struct agency pull_other = { .id = "police", .delivery = DELIVERY_PULL };
 
-/* Stores an allowed disclosure of data (sealed under the family key) and
- * queues its delivery to a, in one transaction, as disclosure_api does. */
+/* Stores an allowed disclosure of data (sealed under the family key) to
+ * agency_id and queues its delivery, in one transaction, as disclosure_api
+ * does, with current as the profiles in force at the commit. */
 static void
-record(struct fixture *f, const char *id, const struct agency *a, const char *pseudonym,
-    const char *data, const char *fields, int64_t when, int awaits_notice)
+record_in(struct fixture *f, const char *id, const char *agency_id,
+    const struct profiles *current, const char *pseudonym, const char *data,
+    const char *fields, int64_t when, int awaits_notice)
 {
 	struct disclosure_row	 r;
 	unsigned char		*ct = NULL;
@@ -100,7 +102,7 @@ record(struct fixture *f, const char *id, const struct agency *a, const char *ps
 	r.created_us = when;
 	r.actor = "staff:Alex Smith";
 	r.actor_role = "staff";
-	r.agency_id = a->id;
+	r.agency_id = agency_id;
 	r.purpose = "education_support";
 	r.family_pseudonym = pseudonym;
 	r.decision = "allowed";
@@ -116,9 +118,21 @@ record(struct fixture *f, const char *id, const struct agency *a, const char *ps
 	r.ledger_seq = 1;
 	assert_int_equal(store_disclosure_digest(&r, r.record_digest), 0);
 	assert_int_equal(store_disclosure_insert(f->c, &r), 0);
-	assert_int_equal(delivery_enqueue(f->c, id, a, pseudonym, when, awaits_notice), 0);
+	assert_int_equal(delivery_enqueue(f->c, id, current, agency_id, pseudonym, when,
+	    awaits_notice), 0);
 	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
 	free(ct);
+}
+
+/* As record_in, with a's profile the one in force. */
+static void
+record(struct fixture *f, const char *id, const struct agency *a, const char *pseudonym,
+    const char *data, const char *fields, int64_t when, int awaits_notice)
+{
+	struct agency	copy = *a;
+	struct profiles	current = { &copy, 1 };
+
+	record_in(f, id, a->id, &current, pseudonym, data, fields, when, awaits_notice);
 }
 
 static void
@@ -166,6 +180,57 @@ get(struct fixture *f, const char *id)
 
 	assert_int_equal(store_delivery_get(f->c, id, &r), 0);
 	return r;
+}
+
+/* A reload can switch an agency's mode between a disclosure's decision
+ * (which read the profile then in force) and its commit, after the reload
+ * moved what waited (delivery_follow_modes): the row takes the mode of the
+ * profiles in force at the commit; an agency gone from them is a push, to
+ * be dead-lettered agency_unknown by the worker. */
+static void
+test_mode_is_that_of_the_profiles_at_commit(void **state)
+{
+	struct agency	now_pull[] = { pull_other, { .id = "health-visiting",
+			    .delivery = DELIVERY_PULL } };
+	struct agency	now_push[] = { push_agency, { .id = "oakfield-primary",
+			    .delivery = DELIVERY_PUSH } };
+	struct profiles	pulls = { now_pull, 2 }, pushes = { now_push, 2 },
+			gone = { now_pull, 1 };
+
+	(void)state;
+	assert_string_equal(delivery_mode_at_commit(&pulls, "health-visiting"), "pull");
+	assert_string_equal(delivery_mode_at_commit(&pushes, "health-visiting"), "push");
+	assert_string_equal(delivery_mode_at_commit(&pushes, "oakfield-primary"), "push");
+	assert_string_equal(delivery_mode_at_commit(&pulls, "police"), "pull");
+	assert_string_equal(delivery_mode_at_commit(&gone, "health-visiting"), "push");
+	assert_string_equal(delivery_mode_at_commit(&gone, "nobody"), "push");
+}
+
+/* The decision read health-visiting as push; by the commit a reload made
+ * it pull: the row is in its inbox, never a push the worker would
+ * dead-letter agency_not_push. And back: oakfield-primary decided as pull,
+ * committed as push, is due at once. */
+static void
+test_enqueue_takes_the_mode_in_force_at_commit(void **state)
+{
+	struct fixture		*f = *state;
+	struct agency		 after[] = { { .id = "health-visiting", .delivery = DELIVERY_PULL },
+				    { .id = "oakfield-primary", .delivery = DELIVERY_PUSH } };
+	struct profiles		 current = { after, 2 };
+	struct delivery_row	 rows[4];
+	struct delivery_row	 r;
+
+	record_in(f, "dsc_hv", push_agency.id, &current, "aa11", "{\"child_name\":\"Ada\"}",
+	    "[\"child_name\"]", f->now, 0);
+	record_in(f, "dsc_op", pull_agency.id, &current, "aa11", "{\"child_name\":\"Ada\"}",
+	    "[\"child_name\"]", f->now, 0);
+	r = get(f, "dsc_hv");
+	assert_string_equal(r.mode, "pull");
+	assert_string_equal(r.state, "pending");
+	r = get(f, "dsc_op");
+	assert_string_equal(r.mode, "push");
+	assert_int_equal(store_deliveries_due(f->c, f->now, rows, 4), 1);
+	assert_string_equal(rows[0].disclosure_id, "dsc_op");
 }
 
 static void
@@ -618,7 +683,10 @@ main(void)
 		cmocka_unit_test(test_curl_connection_errors_map_to_connect),
 		cmocka_unit_test(test_curl_peer_verification_maps_to_tls),
 		cmocka_unit_test(test_curl_local_configuration_errors_are_permanent),
+		cmocka_unit_test(test_mode_is_that_of_the_profiles_at_commit),
 		cmocka_unit_test_setup_teardown(test_enqueue_push_is_due_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enqueue_takes_the_mode_in_force_at_commit,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pull_is_never_due_for_push, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_waits_until_next_attempt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivered_is_final_and_keeps_the_receipt,
