@@ -34,7 +34,6 @@
 
 #include "retry.h"
 
-struct agency;
 struct gateway;
 struct profiles;
 struct signer;
