@@ -570,7 +570,7 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	/* An agency: pinned key, chain to that agency's own CA. */
 	for (k = 0; k < a->nagencies; k++) {
 		ag = a->agencies[k].agency;
-		if (profiles_find_pin(&(struct profiles){ (struct agency *)ag, 1 },
+		if (profiles_find_pin(&(struct profiles){ .agencies = (struct agency *)ag, .n = 1 },
 		    p->spki_sha256) == NULL)
 			continue;
 		if (verify_with(a->agencies[k].tl, certs, n, &status) == -1) {

@@ -196,25 +196,40 @@ reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
 		    "revocation lists in force stay", err);
 		return;
 	}
-	(void)override_urls(np, url_ov, nurl_ov, 0);
-	if (srv != NULL && server_trust_prepare(srv, np, &cred, err, sizeof(err)) == -1) {
+	/*
+	 * The same files as the set in force (a SIGHUP for fresh revocation
+	 * lists, say): keep that set, so that a reload on a timer does not
+	 * retire one more set each time (retired sets are kept to exit).
+	 */
+	old = atomic_load(&gw->profiles);
+	if (profiles_same(np, old)) {
 		profiles_free(np);
+		np = old;
+	} else
+		(void)override_urls(np, url_ov, nurl_ov, 0);
+	if (srv != NULL && server_trust_prepare(srv, np, &cred, err, sizeof(err)) == -1) {
+		if (np != old)
+			profiles_free(np);
 		log_errx("SIGHUP: the TLS handshake's CAs: %s; nothing reloaded, the profiles, "
 		    "CAs and revocation lists in force stay", err);
 		return;
 	}
 	if (auth_reload(gw->auth, np, err, sizeof(err)) == -1) {
 		tlscred_unref(cred);
-		profiles_free(np);
+		if (np != old)
+			profiles_free(np);
 		log_errx("SIGHUP: reload failed, the profiles, CAs and revocation lists already "
 		    "in force stay: %s", err);
 		return;
 	}
-	old = atomic_exchange(&gw->profiles, np);
-	retired[nretired++] = old;
+	if (np != old) {
+		(void)atomic_exchange(&gw->profiles, np);
+		retired[nretired++] = old;
+	}
 	if (cred != NULL)
 		server_trust_install(srv, cred);
-	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded%s", np->n,
+	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded%s%s", np->n,
+	    np == old ? " (the profiles' files unchanged: the set in force kept)" : "",
 	    cred != NULL ? "; new connections' handshakes trust the new set of CAs" : "");
 	if (gw->delivery != NULL && delivery_follow_modes(gw->delivery) == -1)
 		log_errx("SIGHUP: waiting deliveries not yet moved to their agencies' new "

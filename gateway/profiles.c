@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "decide.h"
 #include "jsonschema.h"
 #include "profiles.h"
@@ -298,6 +300,8 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 	json_error_t	 jerr;
 	char		*text;
 	size_t		 textlen;
+	EVP_MD_CTX	*md = NULL;
+	int		 ok;
 
 	if ((d = opendir(dir)) == NULL) {
 		snprintf(err, errlen, "%s: cannot open profiles directory", dir);
@@ -321,7 +325,8 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 		qsort(names, nnames, sizeof(*names), cmp_names);
 
 	if ((ps = calloc(1, sizeof(*ps))) == NULL ||
-	    (ps->agencies = calloc(nnames ? nnames : 1, sizeof(*ps->agencies))) == NULL) {
+	    (ps->agencies = calloc(nnames ? nnames : 1, sizeof(*ps->agencies))) == NULL ||
+	    (md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -331,8 +336,17 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 		 * waited on (this is the main thread, which acts on signals). */
 		if (readfile(path, NULL, PROFILE_MAX_BYTES, &text, &textlen, err, errlen) == -1)
 			goto fail;
+		/* Name and text each with its terminating NUL: no two lists
+		 * of files run together into the same bytes. */
+		ok = EVP_DigestUpdate(md, names[i], strlen(names[i]) + 1) == 1 &&
+		    EVP_DigestUpdate(md, text, textlen + 1) == 1;
 		j = json_loadb(text, textlen, JSON_REJECT_DUPLICATES, &jerr);
 		free(text);
+		if (!ok) {
+			json_decref(j);
+			snprintf(err, errlen, "%s: cannot digest", names[i]);
+			goto fail;
+		}
 		if (j == NULL) {
 			snprintf(err, errlen, "%s: line %d: %s", names[i], jerr.line, jerr.text);
 			goto fail;
@@ -351,6 +365,13 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 		json_decref(errors);
 		if (load_named(&ps->agencies[ps->n++], j, names[i], err, errlen) == -1)
 			goto fail;
+		/* The pins, pin files' included: their files are not digested
+		 * above, and the pins are all the agency keeps of them. */
+		for (k = 0; k < ps->agencies[ps->n - 1].npins; k++)
+			if (EVP_DigestUpdate(md, ps->agencies[ps->n - 1].pins[k], 65) != 1) {
+				snprintf(err, errlen, "%s: cannot digest", names[i]);
+				goto fail;
+			}
 		for (k = 0; k + 1 < ps->n; k++) {
 			size_t p, q;
 
@@ -364,16 +385,28 @@ profiles_load(const char *dir, const json_t *schema, char *err, size_t errlen)
 					}
 		}
 	}
+	if (EVP_DigestUpdate(md, "", 1) != 1 || EVP_DigestFinal_ex(md, ps->digest, NULL) != 1) {
+		snprintf(err, errlen, "cannot digest the profiles");
+		goto fail;
+	}
+	EVP_MD_CTX_free(md);
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
 	return ps;
 fail:
+	EVP_MD_CTX_free(md);
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
 	profiles_free(ps);
 	return NULL;
+}
+
+int
+profiles_same(const struct profiles *a, const struct profiles *b)
+{
+	return memcmp(a->digest, b->digest, sizeof(a->digest)) == 0;
 }
 
 void

@@ -55,6 +55,9 @@ struct agency {
 struct profiles {
 	struct agency	*agencies;
 	size_t		 n;
+	/* SHA-256 of what was loaded: each file's name and text, and its
+	 * agency's pins (from pin_files too), in load order. */
+	unsigned char	 digest[32];
 };
 
 /* Loads every *.json in dir, validating each against schema. Returns NULL
@@ -70,6 +73,9 @@ struct profiles		*profiles_load(const char *dir, const json_t *schema,
 int			 profile_check(json_t *j, const char *name, char *err,
 			    size_t errlen);
 void			 profiles_free(struct profiles *);
+/* 1 when a and b were loaded from the same files with the same contents
+ * (profiles_load), so that either serves as the other; 0 otherwise. */
+int			 profiles_same(const struct profiles *a, const struct profiles *b);
 const struct agency	*profiles_find(const struct profiles *, const char *id);
 /* The agency whose pin list holds this SPKI hex digest, or NULL. */
 const struct agency	*profiles_find_pin(const struct profiles *, const char *spki_hex);

@@ -130,7 +130,7 @@ record(struct fixture *f, const char *id, const struct agency *a, const char *ps
     const char *data, const char *fields, int64_t when, int awaits_notice)
 {
 	struct agency	copy = *a;
-	struct profiles	current = { &copy, 1 };
+	struct profiles	current = { .agencies = &copy, .n = 1 };
 
 	record_in(f, id, a->id, &current, pseudonym, data, fields, when, awaits_notice);
 }
@@ -194,8 +194,8 @@ test_mode_is_that_of_the_profiles_at_commit(void **state)
 			    .delivery = DELIVERY_PULL } };
 	struct agency	now_push[] = { push_agency, { .id = "oakfield-primary",
 			    .delivery = DELIVERY_PUSH } };
-	struct profiles	pulls = { now_pull, 2 }, pushes = { now_push, 2 },
-			gone = { now_pull, 1 };
+	struct profiles	pulls = { .agencies = now_pull, .n = 2 }, pushes = { .agencies = now_push, .n = 2 },
+			gone = { .agencies = now_pull, .n = 1 };
 
 	(void)state;
 	assert_string_equal(delivery_mode_at_commit(&pulls, "health-visiting"), "pull");
@@ -216,7 +216,7 @@ test_enqueue_takes_the_mode_in_force_at_commit(void **state)
 	struct fixture		*f = *state;
 	struct agency		 after[] = { { .id = "health-visiting", .delivery = DELIVERY_PULL },
 				    { .id = "oakfield-primary", .delivery = DELIVERY_PUSH } };
-	struct profiles		 current = { after, 2 };
+	struct profiles		 current = { .agencies = after, .n = 2 };
 	struct delivery_row	 rows[4];
 	struct delivery_row	 r;
 
