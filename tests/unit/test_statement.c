@@ -678,7 +678,8 @@ text_prints_no_malformed_note(void **state)
 		assert_int_equal(json_object_set_new(cp, "note", json_string(note)), 0);
 		assert_non_null(text = statement_text(w->doc, &len));
 		assert_int_equal(strlen(text), len);
-		assert_non_null(strstr(text, "(the checkpoint's note is malformed: not printed)\n"));
+		assert_non_null(strstr(text,
+		    "(the checkpoint's note is malformed: not printed)\n"));
 		assert_null(strstr(text, "  | " ORIGIN "\n"));
 		assert_null(strstr(text, bad[i]));
 		free(text);
