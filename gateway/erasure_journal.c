@@ -362,9 +362,10 @@ erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *, vo
 {
 	FILE			*f;
 	struct journal_line	 l;
-	char			 line[LINE_MAX_BYTES + 2];
+	char			*line = NULL;
+	size_t			 cap = 0;
+	ssize_t			 n;
 	long			 lineno = 0;
-	size_t			 len;
 	int			 rc = 0;
 
 	*torn = 0;
@@ -374,22 +375,31 @@ erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *, vo
 		snprintf(err, errlen, "erasure journal %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+	/* getline, not fgets: the length read is known, so a NUL byte in a
+	 * line is damage, not the line's end (strlen would take a complete
+	 * line holding one for one cut short, and skip its erasure). */
+	while (rc == 0 && (n = getline(&line, &cap, f)) != -1) {
 		lineno++;
-		len = strlen(line);
-		if (len == 0 || line[len - 1] != '\n') {
-			/* The last line, cut short by a crash mid-append (a
-			 * line too long anywhere else is damage). */
-			if (fgetc(f) == EOF && !ferror(f)) {
-				*torn = 1;
-				break;
-			}
+		if (n > LINE_MAX_BYTES + 1) {
 			snprintf(err, errlen, "erasure journal %s: line %ld is too long", path,
 			    lineno);
 			rc = -1;
 			break;
 		}
-		line[len - 1] = '\0';
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			snprintf(err, errlen, "erasure journal %s: line %ld holds a NUL byte", path,
+			    lineno);
+			rc = -1;
+			break;
+		}
+		if (line[n - 1] != '\n') {
+			/* Only the last line can lack its newline (getline
+			 * stops at one or at the end): cut short by a crash
+			 * mid-append. */
+			*torn = 1;
+			break;
+		}
+		line[n - 1] = '\0';
 		if (parse_line(line, &l) == -1) {
 			snprintf(err, errlen, "erasure journal %s: line %ld is not an erasure or a "
 			    "withdrawal", path, lineno);
@@ -402,6 +412,7 @@ erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *, vo
 		snprintf(err, errlen, "erasure journal %s: read error", path);
 		rc = -1;
 	}
+	free(line);
 	fclose(f);
 	return rc;
 }

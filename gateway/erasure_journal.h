@@ -79,9 +79,9 @@ int	erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *
 
 /* Calls fn for each erasure in the journal (withdrawals are skipped), oldest first (fn: 0 to go on,
  * else the walk stops with that value). A journal that does not exist has
- * none. A last line cut short by a crash mid-append is skipped (*torn set);
- * any other line that is not well formed fails the walk. Returns 0, fn's
- * value, or -1 with err set. */
+ * none. A last line cut short by a crash mid-append (no newline) is skipped
+ * (*torn set); any other line that is not well formed, and any line holding
+ * a NUL byte, fails the walk. Returns 0, fn's value, or -1 with err set. */
 int	erasure_journal_each(const char *path,
 	    int (*fn)(const char *pseudonym, int64_t at_us, const char *ground, void *arg),
 	    void *arg, int *torn, char *err, size_t errlen);

@@ -115,15 +115,20 @@ ledger_verify_entry(struct ledger_verify *v, const struct ledger_record *r,
 	uint64_t	before = v->rep.failures;
 
 	v->rep.entries++;
-	if (r->seq != v->next_seq) {
+	/* Sequence numbers start at 1, and the largest int64 has no
+	 * successor: a file or database claiming either is hostile or broken,
+	 * and next_seq stays where it was (no overflow, no wrap to negative). */
+	if (r->seq < 1 || r->seq == INT64_MAX)
+		fail(v, r->seq, "seq %lld: not a valid sequence number", (long long)r->seq);
+	else {
 		if (r->seq > v->next_seq)
 			fail(v, v->next_seq, "seq %lld: missing (the next entry present is %lld)",
 			    (long long)v->next_seq, (long long)r->seq);
-		else
+		else if (r->seq < v->next_seq)
 			fail(v, r->seq, "seq %lld: out of order or repeated (expected %lld)",
 			    (long long)r->seq, (long long)v->next_seq);
+		v->next_seq = r->seq + 1;
 	}
-	v->next_seq = r->seq + 1;
 	if (r->time_us < v->last_time)
 		fail(v, r->seq, "seq %lld: time goes backwards", (long long)r->seq);
 	v->last_time = r->time_us;
@@ -283,9 +288,15 @@ ledger_verify_finish(struct ledger_verify *v, struct ledger_verify_report *rep)
 		}
 		prev = c;
 	}
+	/* No entries at all: a real ledger starts with its ledger.key_created
+	 * entry and is checkpointed from there, so a file or database with
+	 * none (an export cut down to its header) proves nothing and must
+	 * not pass as verified. */
+	if (v->rep.entries == 0)
+		fail(v, 1, "no entries: a ledger starts with its ledger.key_created entry");
 	/* Entries, but not one checkpoint signed by this key: nothing ties
 	 * them to it (all checkpoints deleted, or the wrong key). */
-	if (have > 0 && v->ncp == 0)
+	else if (have > 0 && v->ncp == 0)
 		fail(v, 1, "no checkpoint signed by this key: nothing vouches for these entries");
 	v->rep.uncovered = have - v->rep.latest_size;
 	snprintf(v->rep.origin, sizeof(v->rep.origin), "%s", v->origin);

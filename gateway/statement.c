@@ -416,6 +416,12 @@ sb_entry(struct sbuf *b, const json_t *e, const json_t *proofs, const char *ind)
 		sb_printf(b, "%sInclusion proof   (none)\n", ind);
 		return;
 	}
+	/* Sequence numbers start at 1 (leaf 0); the page may be of an
+	 * unverified file, whose seq can be anything, INT64_MIN included. */
+	if (seq < 1) {
+		sb_printf(b, "%sInclusion proof   (none: not a valid sequence number)\n", ind);
+		return;
+	}
 	sb_printf(b, "%sInclusion proof   leaf %lld of the signed tree, %zu hashes:\n", ind,
 	    (long long)seq - 1, json_array_size(json_object_get(p, "hashes")));
 	json_array_foreach(json_object_get(p, "hashes"), i, h)
@@ -446,35 +452,17 @@ unprintable(const unsigned char *s)
 	return 0;
 }
 
-/* Every string in v (member values, array items) with each unprintable
- * character replaced by one space. Object keys are left: they are field
- * names from the catalogue or the document's own. 0, or -1 out of memory. */
+/* s[0:len] with each unprintable character replaced by one space, into
+ * *out (malloc'd; NULL when s needs no change). 0, or -1 out of memory. */
 static int
-scrub(json_t *v)
+scrub_text(const char *str, size_t len, char **out)
 {
-	const char	*k;
-	json_t		*m;
-	size_t		 i, n, o, len;
-	char		*t;
-	const unsigned char *s;
-	int		 dirty = 0;
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 i, n, o;
+	char			*t;
+	int			 dirty = 0;
 
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, m)
-			if (scrub(m) != 0)
-				return -1;
-		return 0;
-	}
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, m)
-			if (scrub(m) != 0)
-				return -1;
-		return 0;
-	}
-	if (!json_is_string(v))
-		return 0;
-	s = (const unsigned char *)json_string_value(v);
-	len = json_string_length(v);
+	*out = NULL;
 	for (i = 0; i < len; i++)
 		if (unprintable(s + i) != 0)
 			dirty = 1;
@@ -489,9 +477,110 @@ scrub(json_t *v)
 			t[o++] = (char)s[i];
 	}
 	t[o] = '\0';
-	i = json_string_setn(v, t, o) == 0 ? 0 : 1;
+	*out = t;
+	return 0;
+}
+
+/*
+ * The members of object v, in their order, under scrubbed keys. Keys are
+ * printed too (a record's summary and content are "key value" lines, and
+ * json_dumps() writes a nested object's keys with bidi characters as they
+ * are), and a hostile file's key can hold anything. Two keys that become
+ * equal once scrubbed are both kept, the later under a key with " (2)",
+ * " (3)"... appended, so that no value on the page is silently dropped or
+ * replaced by another. 0, or -1 out of memory.
+ */
+static int
+scrub_keys(json_t *v)
+{
+	json_t		*n, *m;
+	const char	*k, *key;
+	char		*t, *u;
+	size_t		 len, ul;
+	int		 rc = 0;
+
+	if ((n = json_object()) == NULL)
+		return -1;
+	json_object_foreach(v, k, m) {
+		/* The key's whole length: a NUL inside (a C0 control) is
+		 * scrubbed too, so t is never cut short. */
+		len = json_object_iter_key_len(json_object_key_to_iter(k));
+		if (scrub_text(k, len, &t) != 0) {
+			rc = -1;
+			break;
+		}
+		key = t != NULL ? t : k;
+		u = NULL;
+		for (unsigned d = 2; rc == 0 && json_object_get(n, key) != NULL; d++) {
+			free(u);
+			ul = strlen(t != NULL ? t : k) + 16;
+			if ((u = malloc(ul)) == NULL)
+				rc = -1;
+			else {
+				snprintf(u, ul, "%s (%u)", t != NULL ? t : k, d);
+				key = u;
+			}
+		}
+		if (rc == 0 && json_object_set(n, key, m) != 0)
+			rc = -1;
+		free(u);
+		free(t);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && (json_object_clear(v) != 0 || json_object_update(v, n) != 0))
+		rc = -1;
+	json_decref(n);
+	return rc;
+}
+
+/* Every string in v (member values, array items and object keys) with each
+ * unprintable character replaced by one space. 0, or -1 out of memory. */
+static int
+scrub(json_t *v)
+{
+	const char	*k;
+	json_t		*m;
+	size_t		 i;
+	char		*t;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m)
+			if (scrub(m) != 0)
+				return -1;
+		return scrub_keys(v);
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			if (scrub(m) != 0)
+				return -1;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return 0;
+	if (scrub_text(json_string_value(v), json_string_length(v), &t) != 0)
+		return -1;
+	if (t == NULL)
+		return 0;
+	i = json_string_setn(v, t, strlen(t)) == 0 ? 0 : 1;
 	free(t);
 	return i == 0 ? 0 : -1;
+}
+
+/* 1 if a checkpoint's note may be printed line by line behind "  | ": the
+ * text note.c accepts (UTF-8, no control character but '\n') and nothing
+ * else unprintable (C1 controls, separators, bidi), so its lines stay the
+ * note's own. The note is not scrubbed (its lines are the gateway's, and a
+ * changed note is not the signed one), so it is printed whole or not at all. */
+static int
+note_printable(const char *note, size_t len)
+{
+	if (!note_text_valid(note, len))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (note[i] != '\n' && unprintable((const unsigned char *)note + i) != 0)
+			return 0;
+	return 1;
 }
 
 /* The page for doc (statement_text), from its scrubbed copy. */
@@ -587,6 +676,11 @@ page(const json_t *doc, size_t *len)
 	sb_printf(&b, "\nSIGNED CHECKPOINT (tree size %lld, origin %s)\n",
 	    (long long)json_integer_value(json_object_get(cp, "tree_size")), pm(cp, "origin"));
 	note = str_member(cp, "note");
+	if (note != NULL && !note_printable(note, json_string_length(json_object_get(cp,
+	    "note")))) {
+		sb_printf(&b, "  (the checkpoint's note is malformed: not printed)\n");
+		note = NULL;
+	}
 	for (l = note ? note : ""; *l != '\0'; l = nl + 1) {
 		if ((nl = strchr(l, '\n')) == NULL)
 			nl = l + strlen(l);
@@ -615,10 +709,13 @@ page(const json_t *doc, size_t *len)
 }
 
 /*
- * The page is printed from a copy of doc whose every string is scrubbed of
- * what could break or reorder its lines (unprintable), except the signed
- * checkpoint's note, whose lines the gateway made and prints each behind
- * "  | ". The JSON form (what verifies) is untouched.
+ * The page is printed from a copy of doc whose every string and object key
+ * is scrubbed of what could break or reorder its lines (unprintable), except
+ * the signed checkpoint's note, whose lines the gateway made and prints each
+ * behind "  | ", and only when it holds nothing unprintable but its line
+ * feeds (note_printable). The page may be of a file nobody verified
+ * (gatewayctl statement text), so nothing in it can take the look of the
+ * page's own lines. The JSON form (what verifies) is untouched.
  */
 char *
 statement_text(const json_t *doc, size_t *len)

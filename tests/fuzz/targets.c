@@ -19,16 +19,19 @@
  *             ctl_ledger.c's flat reader (what it returns lies in the line)
  *   retry     the Retry-After an agency's server answers a push with:
  *             retry_after_parse() (never negative, never past a day)
- *   statement witness statements (gatewayctl statement verify):
- *             statement_verify() with the key it embeds (verified or
- *             failed with reasons, never an internal error); the seed is a
+ *   statement witness statements (gatewayctl statement verify and
+ *             text): statement_verify() with the key it embeds (verified
+ *             or failed with reasons, never an internal error), and
+ *             statement_text() (no character on the page that could break
+ *             or reorder its lines, but its own line ends); the seed is a
  *             statement test_requests.sh had a gateway issue
  *             (tests/fuzz/seeds/statement.json: development PKI names and
  *             keys, nothing secret)
  *   journal   the erasure journal gatewayd reads at start
  *             (erasure_journal_each()): every erasure it hands out is a
  *             64-hex-digit pseudonym, a time and a ground code; a damaged
- *             journal fails with a message, never half-read silently
+ *             journal fails with a message, never half-read silently; one
+ *             that reads still reads after an erasure is appended
  */
 #include <assert.h>
 #include <stdio.h>
@@ -345,6 +348,41 @@ statement_init(void)
 	return 0;
 }
 
+/* A character that must not reach the printed page but as its line ends:
+ * statement.c's unprintable() less '\n'. */
+static int
+off_page(const unsigned char *s)
+{
+	if ((s[0] < 0x20 && s[0] != '\n') || s[0] == 0x7f)
+		return 1;
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 1;
+	if (s[0] == 0xe2 && s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae)
+		return 1;
+	return s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9;
+}
+
+/* gatewayctl statement text renders a file nobody verified: whatever it
+ * holds, the page has its length and none of the characters that could
+ * break or reorder its lines. */
+static void
+statement_page(const char *p, size_t len)
+{
+	json_t	*doc = json_loadb(p, len, JSON_REJECT_DUPLICATES, NULL);
+	char	*t;
+	size_t	 l;
+
+	if (doc == NULL)
+		return;
+	if ((t = statement_text(doc, &l)) != NULL) {
+		assert(strlen(t) == l);
+		for (size_t i = 0; i < l; i++)
+			assert(!off_page((const unsigned char *)t + i));
+		free(t);
+	}
+	json_decref(doc);
+}
+
 static void
 statement_one(const uint8_t *data, size_t len)
 {
@@ -356,6 +394,7 @@ statement_one(const uint8_t *data, size_t len)
 	rc = statement_verify(p, len, NULL, NULL, NULL, &rep);
 	assert(rc == 0 || rc == 1);
 	assert((rc == 0) == (rep.failures == 0));
+	statement_page(p, len);
 	free(p);
 }
 
@@ -398,7 +437,7 @@ journal_one(const uint8_t *data, size_t len)
 {
 	FILE	*f;
 	char	 err[256] = "";
-	int	 n = 0, torn = 0, rc;
+	int	 n = 0, torn = 0, appended, rc;
 
 	if ((f = fopen(journal_path, "w")) == NULL)
 		return;
@@ -410,6 +449,16 @@ journal_one(const uint8_t *data, size_t len)
 	rc = erasure_journal_each(journal_path, journal_cb, &n, &torn, err, sizeof(err));
 	assert(rc == 0 || rc == -1);
 	assert(rc == 0 || err[0] != '\0');
+	if (rc != 0)
+		return;
+	/* A journal that reads still reads after an erasure is ensured, with
+	 * that erasure in it, and no torn tail once one was appended (cut
+	 * first): nothing it held was taken for torn while whole. */
+	assert(erasure_journal_ensure(journal_path, JP, 1764806401123456, "objection", 8,
+	    &appended, err, sizeof(err)) == 0);
+	n = 0;
+	assert(erasure_journal_each(journal_path, journal_cb, &n, &torn, err, sizeof(err)) == 0);
+	assert(n >= 1 && (!appended || !torn));
 }
 
 const struct fuzz_target fuzz_targets[] = {

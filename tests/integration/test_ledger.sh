@@ -312,6 +312,33 @@ test_export_with_an_edited_time_or_an_extra_key_does_not_verify() {
 	grep -q 'export4.jsonl:3: malformed entry' "$TMP/verify.out" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
 }
 
+# A ledger starts with its ledger.key_created entry: an export cut down to
+# its header line, or a database emptied of entries and checkpoints, vouches
+# for nothing and does not verify.
+test_ledger_with_no_entries_does_not_verify() {
+	head -1 "$TMP/export.jsonl" > "$TMP/export5.jsonl"
+	expect_bad 1 --export "$TMP/export5.jsonl" || return 1
+	grep -q 'no entries' "$TMP/verify.out" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	tampered "DROP TRIGGER ledger_checkpoints_append_only_delete;
+		DELETE FROM ledger_entries; DELETE FROM ledger_checkpoints;" &&
+	expect_bad 1 --db "$TMP/t.db" && grep -q 'no entries' "$TMP/verify.out" ||
+		{ sed 's/^/# /' "$TMP/verify.out"; return 1; }
+}
+# A sequence number no ledger can hold (the largest int64, which has no
+# successor; 0 or below) is a failure naming it, not an overflow (the
+# export reader refuses INT64_MIN as malformed before verifying).
+test_impossible_sequence_number_is_named() {
+	local s
+	for s in 9223372036854775807 0 -1; do
+		{ head -1 "$TMP/export.jsonl"
+		  sed -n 2p "$TMP/export.jsonl" | sed "s/\"seq\":1,/\"seq\":$s,/"; } > "$TMP/export6.jsonl"
+		grep -q "\"seq\":$s," "$TMP/export6.jsonl" || { echo "# no seq $s"; return 1; }
+		verify --export "$TMP/export6.jsonl"; [ $? = 1 ] &&
+		grep -q "seq $s: not a valid sequence number" "$TMP/verify.out" ||
+			{ sed 's/^/# /' "$TMP/verify.out"; return 1; }
+	done
+}
+
 test_changed_byte_is_detected_with_its_seq() {
 	tampered "UPDATE ledger_entries SET action = 'consent.recordeD' WHERE seq = $SEQ1" &&
 	expect_bad "$SEQ1" --db "$TMP/t.db"
@@ -567,6 +594,8 @@ run test_ledger_generate_refuses_an_existing_ledger
 run test_untouched_ledger_verifies_offline
 run test_export_is_a_plain_file_that_verifies
 run test_export_with_an_edited_time_or_an_extra_key_does_not_verify
+run test_ledger_with_no_entries_does_not_verify
+run test_impossible_sequence_number_is_named
 run test_changed_byte_is_detected_with_its_seq
 run test_text_hidden_after_a_nul_is_detected_with_its_seq
 run test_changed_byte_in_a_leaf_hash_is_detected_with_its_seq

@@ -2,14 +2,15 @@
  * test_erasure_journal.c: gateway/erasure_journal.c, the file of erasures
  * made again on a restored copy: lines written are read back in order;
  * no journal is an empty one; a last line cut short by a crash is skipped
- * and said so; a damaged line anywhere else, or a line that is not an
- * erasure, fails the walk; nothing but a pseudonym and a ground code is
- * ever written; a line appended after a torn one starts a line of its own;
- * an erasure ensured is appended once; the set of a journal's pseudonyms
- * says which erasures it lacks. Withdrawals share the file: their lines
- * round-trip, erasure lines written before them still read, a torn
- * withdrawal line is skipped and cut like an erasure's, the erasure walk
- * skips them, a withdrawal ensured is appended once.
+ * and said so; a damaged line anywhere else, a line that is not an
+ * erasure, or a line holding a NUL byte, fails the walk; nothing but a
+ * pseudonym and a ground code is ever written; a line appended after a
+ * torn one starts a line of its own; an erasure ensured is appended once;
+ * the set of a journal's pseudonyms says which erasures it lacks.
+ * Withdrawals share the file: their lines round-trip, erasure lines
+ * written before them still read, a torn withdrawal line is skipped and
+ * cut like an erasure's, the erasure walk skips them, a withdrawal ensured
+ * is appended once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +194,43 @@ test_a_line_appended_after_a_torn_one_starts_its_own(void **state)
 	assert_false(torn);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.p[0], P1);
+	cleanup(path);
+}
+
+/* A complete line (ending in its newline) with a NUL byte inside is damage,
+ * not a torn last line: the walk fails naming it (so gatewayd does not
+ * start) rather than skipping its erasure, and nothing is appended after
+ * it. */
+static void
+test_a_line_holding_a_nul_byte_fails_the_walk(void **state)
+{
+	static const char text[] = P1 " 2026-12-05T08:00:00.000000Z objection 3\n"
+	    P2 " 2026-12-05T09:00:00.000000Z objec\0tion 40\n";
+	struct seen	s = { 0 };
+	char		path[256], err[256];
+	int		torn, appended;
+	FILE		*f;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	err[0] = '\0';
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), -1);
+	assert_false(torn);
+	assert_non_null(strstr(err, "line 2"));
+	assert_int_equal(s.n, 1);
+	assert_int_equal(erasure_journal_ensure(path, P2, T0, "objection", 41, &appended, err,
+	    sizeof(err)), -1);
+	assert_false(appended);
+	/* Nor is a torn last line holding one taken for merely torn. */
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 2, f), sizeof(text) - 2);
+	fclose(f);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), -1);
+	assert_false(torn);
 	cleanup(path);
 }
 
@@ -455,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_a_torn_last_line_is_skipped),
 		cmocka_unit_test(test_a_damaged_line_fails_the_walk),
 		cmocka_unit_test(test_a_line_appended_after_a_torn_one_starts_its_own),
+		cmocka_unit_test(test_a_line_holding_a_nul_byte_fails_the_walk),
 		cmocka_unit_test(test_an_erasure_ensured_is_appended_once),
 		cmocka_unit_test(test_the_set_says_which_erasures_a_journal_lacks),
 		cmocka_unit_test(test_withdrawal_lines_round_trip_beside_erasures),

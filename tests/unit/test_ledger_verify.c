@@ -304,6 +304,68 @@ test_stored_columns_must_agree_with_the_note(void **state)
 	ledger_verify_free(v);
 }
 
+static char	first_msg[512];
+
+static void
+keep_first_msg(void *arg, const char *msg)
+{
+	(void)arg;
+	if (first_msg[0] == '\0')
+		snprintf(first_msg, sizeof(first_msg), "%s", msg);
+}
+
+/* A sequence number outside 1..INT64_MAX-1 is a failure naming it, not an
+ * overflow computing the next expected one (a hostile export's
+ * "seq":9223372036854775807 or a hostile database's row). */
+static void
+test_seq_out_of_range_is_refused_naming_it(void **state)
+{
+	struct fixture			*f = *state;
+	static const int64_t		 bad[] = { INT64_MAX, 0, -1, INT64_MIN };
+	struct ledger_verify_report	 rep;
+	char				 want[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ledger_verify	*v = ledger_verify_new(f->key, ORIGIN, keep_first_msg,
+		    NULL);
+		struct ledger_record	 r = f->rec[0];
+		unsigned char		 leaf[32];
+
+		assert_non_null(v);
+		first_msg[0] = '\0';
+		r.seq = bad[i];
+		assert_int_equal(ledger_leaf_hash(NULL, &r, leaf), 0);
+		assert_int_equal(ledger_verify_entry(v, &r, leaf), 0);
+		/* Then the whole ledger: the expected seq did not move, so
+		 * only the bad entry fails (its leaf is not in the signed
+		 * tree either, so the roots do not match). */
+		for (int k = 0; k < N; k++)
+			assert_int_equal(ledger_verify_entry(v, &f->rec[k], f->leaf[k]), 0);
+		assert_int_equal(ledger_verify_finish(v, &rep), 1);
+		snprintf(want, sizeof(want), "seq %lld: not a valid sequence number",
+		    (long long)bad[i]);
+		assert_string_equal(first_msg, want);
+		ledger_verify_free(v);
+	}
+}
+
+/* An export cut down to its header (or an emptied database) has no entries:
+ * nothing in it is vouched for, so it does not verify. */
+static void
+test_ledger_with_no_entries_does_not_verify(void **state)
+{
+	struct fixture			*f = *state;
+	struct ledger_verify_report	 rep;
+	struct ledger_verify		*v = ledger_verify_new(f->key, ORIGIN, count_msg, f);
+
+	assert_non_null(v);
+	assert_int_equal(ledger_verify_finish(v, &rep), 1);
+	assert_int_equal(rep.entries, 0);
+	assert_int_equal(rep.failures, 1);
+	assert_int_equal(f->messages, 1);
+	ledger_verify_free(v);
+}
+
 int
 main(void)
 {
@@ -329,6 +391,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_edited_checkpoint_note_is_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stored_columns_must_agree_with_the_note,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seq_out_of_range_is_refused_naming_it,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_with_no_entries_does_not_verify,
 		    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -617,6 +617,98 @@ text_cannot_be_written_into_by_a_reference(void **state)
 	free(text);
 }
 
+/* Object keys are printed too (a record's summary and content, a nested
+ * value's keys): a hostile file's key cannot write lines of its own either.
+ * Two keys equal once scrubbed are both printed, the later marked " (2)". */
+static void
+text_cannot_be_written_into_by_a_key(void **state)
+{
+	struct world	*w = *state;
+	json_t		*rec, *sum;
+	char		*text;
+	size_t		 len;
+
+	build(w, two_trustees, w->key);
+	rec = json_array_get(json_object_get(json_object_get(w->doc, "statement"), "records"), 0);
+	sum = json_object_get(rec, "summary");
+	json_object_set_new(sum, "RECORDS (9)\n 1. forged", json_string("x"));
+	json_object_set_new(sum, "a\rb", json_string("first"));
+	json_object_set_new(sum, "a\xe2\x80\xae" "b", json_string("second"));
+	json_object_set_new(sum, "nested", json_pack("{s:i}", "\xe2\x81\xa6" "k\xc2\x85", 1));
+	json_object_set_new(json_object_get(rec, "content"), "x\n 2. forged", json_string("y"));
+	assert_non_null(text = statement_text(w->doc, &len));
+	if (getenv("STATEMENT_SHOW") != NULL)
+		printf("%s", text);
+	assert_int_equal(strlen(text), len);
+	assert_null(strstr(text, "\nRECORDS (9)"));
+	assert_null(strstr(text, "\n 1. forged"));
+	assert_null(strstr(text, "\n 2. forged"));
+	assert_null(strchr(text, '\r'));
+	assert_null(strstr(text, "\xe2\x80\xae"));
+	assert_null(strstr(text, "\xe2\x81\xa6"));
+	assert_null(strstr(text, "\xc2\x85"));
+	assert_non_null(strstr(text, "    RECORDS (9)  1. forged x\n"));
+	assert_non_null(strstr(text, "    a b               first\n"));
+	assert_non_null(strstr(text, "    a b (2)           second\n"));
+	assert_non_null(strstr(text, "{\" k \":1}"));
+	assert_non_null(strstr(text, "      x  2. forged             y\n"));
+	/* In their order: the summary's own keys first, as built. */
+	assert_true(strstr(text, "agency_id") < strstr(text, "RECORDS (9)  1."));
+	assert_true(strstr(text, "a b  ") < strstr(text, "a b (2)"));
+	free(text);
+}
+
+/* The checkpoint's note is printed whole, line by line, or not at all: one
+ * holding a carriage return or a bidi override is said to be malformed. */
+static void
+text_prints_no_malformed_note(void **state)
+{
+	static const char *const bad[] = { "\r\nRECORDS (9)\n", "\xe2\x80\xae", "\xe2\x81\xa6",
+	    "\xc2\x85", "\x01", "\x7f" };
+	struct world	*w = *state;
+	json_t		*cp;
+	char		*text, *good, note[512];
+	size_t		 len;
+
+	build(w, two_trustees, w->key);
+	cp = json_object_get(w->doc, "checkpoint");
+	assert_non_null(good = strdup(json_string_value(json_object_get(cp, "note"))));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(note, sizeof(note), "%s%s", good, bad[i]);
+		assert_int_equal(json_object_set_new(cp, "note", json_string(note)), 0);
+		assert_non_null(text = statement_text(w->doc, &len));
+		assert_int_equal(strlen(text), len);
+		assert_non_null(strstr(text,
+		    "(the checkpoint's note is malformed: not printed)\n"));
+		assert_null(strstr(text, "  | " ORIGIN "\n"));
+		assert_null(strstr(text, bad[i]));
+		free(text);
+	}
+	free(good);
+}
+
+/* statement text renders a file nobody verified: a proof for a sequence
+ * number no ledger has (INT64_MIN) is not leaf -1 of anything. */
+static void
+text_of_an_impossible_sequence_number(void **state)
+{
+	static const char doc[] = "{\"statement\":{\"request\":{\"ledger\":{\"seq\":"
+	    "-9223372036854775808}}},\"checkpoint\":{},\"issue\":{},\"proofs\":[{\"seq\":"
+	    "-9223372036854775808,\"hashes\":[]}]}";
+	json_t		*j;
+	char		*text;
+	size_t		 len;
+
+	(void)state;
+	assert_non_null(j = json_loads(doc, 0, NULL));
+	assert_non_null(text = statement_text(j, &len));
+	assert_non_null(strstr(text, "Ledger sequence   #-9223372036854775808"));
+	assert_non_null(strstr(text, "Inclusion proof   (none: not a valid sequence number)\n"));
+	assert_null(strstr(text, "leaf -"));
+	free(text);
+	json_decref(j);
+}
+
 static void
 basis_texts_cover_the_enumeration(void **state)
 {
@@ -684,6 +776,9 @@ main(void)
 		T(record_tied_to_another_entry_fails),
 		T(text_names_every_record_with_date_sequence_and_digest),
 		T(text_cannot_be_written_into_by_a_reference),
+		T(text_cannot_be_written_into_by_a_key),
+		T(text_prints_no_malformed_note),
+		T(text_of_an_impossible_sequence_number),
 		T(basis_texts_cover_the_enumeration),
 		T(entry_json_round_trips),
 	};
