@@ -380,7 +380,16 @@ erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *, vo
 	 * line holding one for one cut short, and skip its erasure). */
 	while (rc == 0 && (n = getline(&line, &cap, f)) != -1) {
 		lineno++;
-		if (n > LINE_MAX_BYTES + 1) {
+		if (line[n - 1] != '\n' && n < LINE_MAX_BYTES) {
+			/* Only the last line can lack its newline (getline
+			 * stops at one or at the end): cut short by a crash
+			 * mid-append, whatever it holds (a crash can leave a
+			 * tail of NUL bytes where the data had not reached
+			 * the disk). cut_torn_tail cuts the same tail. */
+			*torn = 1;
+			break;
+		}
+		if (n > LINE_MAX_BYTES + 1 || line[n - 1] != '\n') {
 			snprintf(err, errlen, "erasure journal %s: line %ld is too long", path,
 			    lineno);
 			rc = -1;
@@ -390,13 +399,6 @@ erasure_journal_walk(const char *path, int (*fn)(const struct journal_line *, vo
 			snprintf(err, errlen, "erasure journal %s: line %ld holds a NUL byte", path,
 			    lineno);
 			rc = -1;
-			break;
-		}
-		if (line[n - 1] != '\n') {
-			/* Only the last line can lack its newline (getline
-			 * stops at one or at the end): cut short by a crash
-			 * mid-append. */
-			*torn = 1;
 			break;
 		}
 		line[n - 1] = '\0';
