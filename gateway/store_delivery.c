@@ -88,35 +88,13 @@ store_delivery_enqueue(struct store_conn *c, const char *id, const char *agency,
 	return store_step_done(c, st, "enqueue delivery");
 }
 
-int
-store_delivery_release_after_notice(struct store_conn *c, const char *id, int64_t now_us)
+/* Runs sql, an UPDATE of delivery id's row while it waits for the family's
+ * notice (?1 the id, ?2 when, ?3 the marker): rows changed (0 or 1), or -1. */
+static int
+awaiting_update(struct store_conn *c, const char *sql, const char *id, int64_t when,
+    const char *what)
 {
-	static const char	*sql = "UPDATE deliveries SET next_attempt_us = ?2 "
-				    "WHERE disclosure_id = ?1 AND state = 'pending' "
-				    "AND next_attempt_us = ?3";
-	sqlite3_stmt		*st;
-
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 2, now_us) ||
-	    sqlite3_bind_int64(st, 3, DELIVERY_AWAITS_NOTICE))
-		return store_bind_failed(c, st);
-	if (store_step_done(c, st, "release delivery") != 0)
-		return -1;
-	return sqlite3_changes(store_db(c));
-}
-
-int
-store_delivery_stop_awaiting_notice(struct store_conn *c, const char *id, int64_t when)
-{
-	/* next_attempt_us is left as it is: the row stays marked as never
-	 * released (disclosure_api.c keeps it from the agency by that). */
-	static const char	*sql = "UPDATE deliveries SET state = 'dead', dead_us = ?2, "
-				    "dead_reason = '" DELIVERY_FAMILY_ERASED "' "
-				    "WHERE disclosure_id = ?1 AND state = 'pending' "
-				    "AND next_attempt_us = ?3";
-	sqlite3_stmt		*st;
+	sqlite3_stmt	*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
@@ -124,9 +102,28 @@ store_delivery_stop_awaiting_notice(struct store_conn *c, const char *id, int64_
 	    sqlite3_bind_int64(st, 2, when) ||
 	    sqlite3_bind_int64(st, 3, DELIVERY_AWAITS_NOTICE))
 		return store_bind_failed(c, st);
-	if (store_step_done(c, st, "stop delivery awaiting notice") != 0)
+	if (store_step_done(c, st, what) != 0)
 		return -1;
 	return sqlite3_changes(store_db(c));
+}
+
+int
+store_delivery_release_after_notice(struct store_conn *c, const char *id, int64_t now_us)
+{
+	return awaiting_update(c, "UPDATE deliveries SET next_attempt_us = ?2 "
+	    "WHERE disclosure_id = ?1 AND state = 'pending' AND next_attempt_us = ?3",
+	    id, now_us, "release delivery");
+}
+
+int
+store_delivery_stop_awaiting_notice(struct store_conn *c, const char *id, int64_t when)
+{
+	/* next_attempt_us is left as it is: the row stays marked as never
+	 * released (disclosure_api.c keeps it from the agency by that). */
+	return awaiting_update(c, "UPDATE deliveries SET state = 'dead', dead_us = ?2, "
+	    "dead_reason = '" DELIVERY_FAMILY_ERASED "' "
+	    "WHERE disclosure_id = ?1 AND state = 'pending' AND next_attempt_us = ?3",
+	    id, when, "stop delivery awaiting notice");
 }
 
 /* The family's deliveries still waiting for its notice, through the
