@@ -65,14 +65,31 @@ struct writer {
 	size_t		 nhooks;
 };
 
-/* Runs one batch; 1 if it committed, 0 if it was rolled back whole. */
+/* Pages the write connection has written to the log so far. */
+static int
+pages_written(struct store_conn *c)
+{
+	int	cur = 0, hi = 0;
+
+	(void)sqlite3_db_status(store_db(c), SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 0);
+	return cur;
+}
+
+/*
+ * Runs one batch: BATCH_WROTE if it committed and wrote to the log,
+ * BATCH_EMPTY if it committed having written nothing (such a commit says
+ * nothing of whether the store can record: the ledger's no-op jobs commit
+ * on a full disk too), BATCH_LOST if it was rolled back whole.
+ */
+enum { BATCH_LOST, BATCH_EMPTY, BATCH_WROTE };
+
 static int
 run_batch(struct writer *w, struct job *batch)
 {
 	struct store_conn	*c = store_write_conn(w->store);
 	struct job		*j;
 	size_t			 i, nhooks;
-	int			 ok;
+	int			 ok, pages = pages_written(c);
 	struct {
 		writer_commit_fn	 fn;
 		void			*arg;
@@ -109,11 +126,11 @@ run_batch(struct writer *w, struct job *batch)
 		for (j = batch; j != NULL; j = j->next)
 			j->rc = WRITER_LOST;
 		log_errx("batch failed to commit; every job in it reported as lost");
-	} else {
-		for (i = 0; i < nhooks; i++)
-			hooks[i].fn(hooks[i].arg);
+		return BATCH_LOST;
 	}
-	return ok;
+	for (i = 0; i < nhooks; i++)
+		hooks[i].fn(hooks[i].arg);
+	return pages_written(c) != pages ? BATCH_WROTE : BATCH_EMPTY;
 }
 
 static void *
@@ -152,10 +169,13 @@ writer_main(void *arg)
 			if (j->done_fn != NULL)
 				j->done_fn(j->done_arg, j->rc);
 		pthread_mutex_lock(&w->lock);
-		if (committed) {
+		if (committed != BATCH_LOST) {
 			w->st.batches++;
 			w->st.jobs += n;
-			w->st.failing = 0;
+			/* Only a write that reached the log ends a run of
+			 * failures (GET /healthz's probe write is one). */
+			if (committed == BATCH_WROTE)
+				w->st.failing = 0;
 		} else {
 			w->st.failed++;
 			w->st.failing++;

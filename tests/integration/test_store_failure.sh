@@ -74,10 +74,19 @@ test_read_not_shown_when_it_cannot_be_recorded() {
 	expect 503 store_unavailable && error_shape_ok && [ "$(jget .data)" = null ]
 }
 
+# Also after a batch that commits having written nothing (a writer job
+# that finds nothing to change, as the withdrawal of an unknown consent, or
+# the ledger's no-op job): such a commit says nothing of whether the store
+# can record, and had ended the run of failures, so /healthz said 200 on a
+# full disk.
 test_healthz_is_503_while_the_store_cannot_record() {
 	req staff GET /healthz
 	expect 503 store_unavailable && error_shape_ok &&
-	[ "$(jget .error.details.failed_commits)" -ge 1 ]
+	[ "$(jget .error.details.failed_commits)" -ge 1 ] || return 1
+	req staff POST /v1/consents/cns_no_such_consent/withdraw '{"reason":"Family asked"}'
+	echo "# withdrawal of an unknown consent on a full disk: $STATUS $(jget .error.code)"
+	req staff GET /healthz
+	expect 503 store_unavailable && [ "$(jget .error.details.failed_commits)" -ge 1 ]
 }
 
 test_metrics_count_failed_commits() {

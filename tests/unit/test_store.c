@@ -566,6 +566,43 @@ test_writer_lost_batch_answers_every_job_lost(void **state)
 	pthread_mutex_destroy(&b.lock);
 }
 
+/* Finds nothing to change: fails alone, having written nothing. */
+static int
+nothing_job(struct store_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return -1;
+}
+
+/*
+ * A batch that commits having written nothing (a job that found nothing
+ * to change, the ledger's no-op job) says nothing of whether the store can
+ * record: it leaves a run of failed batches as it is (GET /healthz stays
+ * 503), and only a write that reaches the log ends it.
+ */
+static void
+test_writer_empty_commit_does_not_end_a_run_of_failures(void **state)
+{
+	struct fixture		*f = *state;
+	struct lost_batch	 b = { .running = 0 };
+	struct lost_arg		 lose = { &b, 3 };
+	struct insert_arg	 ins = { "empty1", 0 };
+	struct writer_stats	 st;
+	unsigned long		 failing;
+
+	assert_int_equal(writer_submit(f->writer, lost_job, &lose), WRITER_LOST);
+	writer_stats(f->writer, &st);
+	assert_true(st.failing >= 1);
+	failing = st.failing;
+	assert_int_equal(writer_submit(f->writer, nothing_job, NULL), -1);
+	writer_stats(f->writer, &st);
+	assert_int_equal(st.failing, failing);
+	assert_int_equal(writer_submit(f->writer, insert_job, &ins), 0);
+	writer_stats(f->writer, &st);
+	assert_int_equal(st.failing, 0);
+}
+
 /* sql run on db; the test fails with SQLite's message if it fails. */
 static void
 raw_exec(sqlite3 *db, const char *sql)
@@ -1319,6 +1356,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_async_done_after_durable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_lost_batch_answers_every_job_lost, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_writer_empty_commit_does_not_end_a_run_of_failures,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_when_acknowledged, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_without_a_sync, setup,
