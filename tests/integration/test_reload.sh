@@ -279,6 +279,9 @@ test_sighup_with_unchanged_profiles_keeps_the_set_in_force() {
 	before=$(awk '/^VmRSS:/ {print $2}' "/proc/$GW_PID/status")
 	for i in $(seq 1 60); do hup || return 1; done
 	after=$(awk '/^VmRSS:/ {print $2}' "/proc/$GW_PID/status")
+	# (Under AddressSanitizer freed memory waits in its quarantine, so
+	# the resident size grows with every load freed: only the log says.)
+	ldd "$GATEWAYD" 2>/dev/null | grep -q libasan ||
 	[ $((after - before)) -lt 1024 ] || { echo "# VmRSS $before -> $after KiB over 60 reloads"; return 1; }
 	req agency:oakfield-primary GET /v1/inbox; expect 200 || return 1
 	# A change is taken in as before.
