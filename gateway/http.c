@@ -344,18 +344,28 @@ tally_add(struct tally *t)
  * with how many since and which certificate the newest came from (the one
  * to look at: it may be in the wrong hands), by role and key hash. The 429s are also in /metrics
  * (gateway_requests_total by route and status). */
+/* The log line of a tally's report: what ("read limit: 3 read(s) of ...")
+ * since the last report, and the newest one's certificate when known, by
+ * its key's SHA-256 (the log names no one: a staff member's principal id
+ * carries their name). */
+static void
+report_tally(const char *what, const struct principal *who)
+{
+	if (who != NULL)
+		log_warnx("%s since the last report; the newest by a %s certificate, key "
+		    "sha256:%.16s", what, role_name(who->role), who->spki_sha256);
+	else
+		log_warnx("%s since the last report", what);
+}
+
 static void
 report_limited(unsigned long long n, const struct principal *who)
 {
-	/* The certificate by its key's SHA-256 (the log names no one: a
-	 * staff member's principal id carries their name), when known. */
-	if (who != NULL)
-		log_warnx("read limit: %llu read(s) of families' records refused since the "
-		    "last report; the newest by a %s certificate, key sha256:%.16s", n,
-		    role_name(who->role), who->spki_sha256);
-	else
-		log_warnx("read limit: %llu read(s) of families' records refused since the "
-		    "last report", n);
+	char	what[96];
+
+	snprintf(what, sizeof(what), "read limit: %llu read(s) of families' records refused",
+	    n);
+	report_tally(what, who);
 }
 
 static void
@@ -487,14 +497,11 @@ static void
 report_unrecorded(struct server *s, unsigned long long n, const struct principal *who)
 {
 	struct refusal	*j;
+	char		 what[96];
 
-	if (who != NULL)
-		log_warnx("refusal limit: %llu refusal(s) not recorded one by one since "
-		    "the last report; the newest by a %s certificate, key sha256:%.16s", n,
-		    role_name(who->role), who->spki_sha256);
-	else
-		log_warnx("refusal limit: %llu refusal(s) not recorded one by one since "
-		    "the last report", n);
+	snprintf(what, sizeof(what), "refusal limit: %llu refusal(s) not recorded one by one",
+	    n);
+	report_tally(what, who);
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		log_errx("%llu unrecorded refusal(s) could not be counted in "
 		    "the ledger: out of memory", n);

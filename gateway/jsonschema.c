@@ -1588,9 +1588,6 @@ out:
 
 /* ------------------------------------------------------------ validation */
 
-static int fail(struct vctx *, const char *, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Where the path was before a member was entered. */
 struct mark {
 	size_t	saved, hide, member;
