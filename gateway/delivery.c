@@ -1297,20 +1297,13 @@ delivery_follow_modes(struct delivery *dl)
 }
 
 int
-delivery_check(const struct profiles *ps, const struct delivery_config *cfg, char *err,
-    size_t errlen)
+delivery_check(const struct delivery_config *cfg, char *err, size_t errlen)
 {
-	size_t	i;
-
+	/* Each push agency's server CA file is profiles.c's to refuse: a
+	 * profile naming one that cannot be read does not load. */
 	if (readable(cfg->client_cert, err, errlen, "delivery client certificate") == -1 ||
 	    readable(cfg->client_key, err, errlen, "delivery client key") == -1)
 		return -1;
-	for (i = 0; i < ps->n; i++) {
-		const struct agency *a = &ps->agencies[i];
-		if (a->delivery == DELIVERY_PUSH &&
-		    readable(a->push_ca_file, err, errlen, a->id) == -1)
-			return -1;
-	}
 	return 0;
 }
 
@@ -1320,7 +1313,7 @@ delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_
 {
 	struct delivery	*dl;
 
-	if (delivery_check(gw->profiles, cfg, err, errlen) == -1)
+	if (delivery_check(cfg, err, errlen) == -1)
 		return NULL;
 	if (retry_policy_check(&cfg->policy) == -1 || cfg->max_inflight == 0 ||
 	    cfg->poll_ms == 0 || cfg->timeout_ms == 0 || cfg->connect_timeout_ms == 0) {

@@ -118,15 +118,15 @@ int		 delivery_stop_lapsed_one(struct gateway *, struct store_conn *,
 /* Maps a libcurl result code to the retry fault classes (retry.h). */
 enum retry_fault delivery_fault_of_curl(int curl_code);
 
-/* What delivery_start() refuses in cfg and the profiles ps (a client
- * certificate, key or push agency's server CA file that cannot be read),
- * with nothing started: for gatewayd --check. 0, or -1 with err. */
-int		 delivery_check(const struct profiles *ps, const struct delivery_config *cfg,
-		    char *err, size_t errlen);
+/* What delivery_start() refuses in cfg (a client certificate or key that
+ * cannot be read), with nothing started: for gatewayd --check. A push
+ * agency's server CA file that cannot be read is refused when its profile
+ * loads (profiles.c). 0, or -1 with err. */
+int		 delivery_check(const struct delivery_config *cfg, char *err, size_t errlen);
 /* Starts the worker over gw's store, writer, vault, profiles, ledger and
  * metrics; signs with signer. Checks that the client certificate and key
- * and every push agency's server CA file can be read. NULL with a message
- * in err on failure. */
+ * can be read (delivery_check; the push agencies' server CA files were,
+ * when their profiles loaded). NULL with a message in err on failure. */
 struct delivery	*delivery_start(struct gateway *gw, struct signer *signer,
 		    const struct delivery_config *cfg, char *err, size_t errlen);
 /* Tells the worker new work is queued (thread-safe; NULL is a no-op). */

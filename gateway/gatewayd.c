@@ -627,7 +627,7 @@ main(int argc, char **argv)
 	dcfg.client_cert = client_crt;
 	dcfg.client_key = client_key;
 	if (server_check(&gw, err, sizeof(err)) == -1 ||
-	    delivery_check(gw.profiles, &dcfg, err, sizeof(err)) == -1 ||
+	    delivery_check(&dcfg, err, sizeof(err)) == -1 ||
 	    notifier_check(&gw.cfg, err, sizeof(err)) == -1) {
 		log_errx("%s", err);
 		goto out;
