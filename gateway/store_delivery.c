@@ -126,6 +126,29 @@ store_delivery_stop_awaiting_notice(struct store_conn *c, const char *id, int64_
 	    id, when, "stop delivery awaiting notice");
 }
 
+/* One round of st (bound; columns: a disclosure id, the rowid to go on
+ * after): up to 64 ids into ids, *after moved to the last row's, st reset
+ * before anything changes the rows it read. The count, or -1 (label in the
+ * log). */
+static int
+id_round(struct store_conn *c, sqlite3_stmt *st, char ids[64][40], sqlite3_int64 *after,
+    const char *label)
+{
+	int	n, rc = SQLITE_DONE;
+
+	for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+		store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));
+		*after = sqlite3_column_int64(st, 1);
+	}
+	if (n < 64 && rc != SQLITE_DONE) {
+		log_errx("%s: %s", label, sqlite3_errmsg(store_db(c)));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
 /* The family's deliveries still waiting for its notice, through the
  * family's index of disclosures (as store_sql_stoppable), each delivery by
  * its key: the family's few rows, never the outbox. ?1 the family, ?2 the
@@ -154,16 +177,8 @@ store_deliveries_stop_awaiting_notice(struct store_conn *c, const char *pseudony
 		if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
 		    sqlite3_bind_int64(st, 2, after))
 			return store_bind_failed(c, st);
-		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
-			store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));
-			after = sqlite3_column_int64(st, 1);
-		}
-		if (n < 64 && rc != SQLITE_DONE) {
-			log_errx("deliveries awaiting notice: %s", sqlite3_errmsg(store_db(c)));
-			sqlite3_reset(st);
+		if ((n = id_round(c, st, ids, &after, "deliveries awaiting notice")) == -1)
 			return -1;
-		}
-		sqlite3_reset(st);
 		for (i = 0; i < n; i++) {
 			if ((rc = store_delivery_stop_awaiting_notice(c, ids[i], when)) < 0)
 				return -1;
@@ -556,7 +571,7 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 	char			 ids[64][40];
 	sqlite3_stmt		*st;
 	sqlite3_int64		 after = 0;
-	int			 n, i, rc, total = 0;
+	int			 n, i, total = 0;
 
 	/* In rounds of up to 64, so no statement is stepped while another
 	 * changes the rows it reads; each round goes on from where the last
@@ -569,12 +584,7 @@ store_deliveries_stop_for_consent(struct store_conn *c, const char *pseudonym,
 		    sqlite3_bind_text(st, 3, agency_id, -1, SQLITE_STATIC) ||
 		    sqlite3_bind_text(st, 4, purpose, -1, SQLITE_STATIC))
 			return store_bind_failed(c, st);
-		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
-			store_copy_text(ids[n], sizeof(ids[n]), sqlite3_column_text(st, 0));
-			after = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
-		if (n < 64 && rc != SQLITE_DONE)
+		if ((n = id_round(c, st, ids, &after, "deliveries to stop")) == -1)
 			return -1;
 		for (i = 0; i < n; i++) {
 			if ((st = store_stmt(c, upd)) == NULL)
