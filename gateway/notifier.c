@@ -395,14 +395,16 @@ outcome_job(struct store_conn *c, void *arg)
 	 * that waited for the notice is stopped for good (the erasure itself
 	 * stops it, retention.c; this covers whatever was left waiting), and
 	 * the agency never learns of the disclosure. */
-	if (!is_request(j->x) && erased_untold(j) &&
-	    (stopped = store_delivery_stop_awaiting_notice(c, j->x->disclosure_id,
-	    j->now_us)) < 0)
-		return -1;
-	if (!is_request(j->x) && !erased_untold(j) &&
-	    (j->released = store_delivery_release_after_notice(c, j->x->disclosure_id,
-	    j->now_us)) < 0)
-		return -1;
+	if (!is_request(j->x)) {
+		if (erased_untold(j))
+			stopped = store_delivery_stop_awaiting_notice(c, j->x->disclosure_id,
+			    j->now_us);
+		else
+			j->released = store_delivery_release_after_notice(c,
+			    j->x->disclosure_id, j->now_us);
+		if (stopped < 0 || j->released < 0)
+			return -1;
+	}
 	memset(&le, 0, sizeof(le));
 	le.actor = "system";
 	le.actor_role = "system";

@@ -66,8 +66,9 @@ struct writer_stats {
 	uint64_t	failed;		/* batches whose commit failed (disk full, I/O
 					 * error): rolled back whole, every job
 					 * WRITER_LOST */
-	unsigned	failing;	/* failed since the last commit: 0 when the
-					 * newest batch committed */
+	unsigned	failing;	/* failed since the last commit that wrote
+					 * to the log: 0 once one has (a commit of
+					 * nothing proves nothing) */
 };
 void		 writer_stats(struct writer *, struct writer_stats *);
 /* Finishes every queued job, then stops the thread and frees the writer. */
