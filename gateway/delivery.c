@@ -469,16 +469,17 @@ stopping(struct delivery *dl)
 	return s;
 }
 
+/* One of dl's flags (kicked, refollow), read and cleared under its lock. */
 static int
-take_kick(struct delivery *dl)
+take_flag(struct delivery *dl, int *flag)
 {
-	int	k;
+	int	f;
 
 	pthread_mutex_lock(&dl->lock);
-	k = dl->kicked;
-	dl->kicked = 0;
+	f = *flag;
+	*flag = 0;
 	pthread_mutex_unlock(&dl->lock);
-	return k;
+	return f;
 }
 
 static void
@@ -487,18 +488,6 @@ refollow(struct delivery *dl)
 	pthread_mutex_lock(&dl->lock);
 	dl->refollow = 1;
 	pthread_mutex_unlock(&dl->lock);
-}
-
-static int
-take_refollow(struct delivery *dl)
-{
-	int	f;
-
-	pthread_mutex_lock(&dl->lock);
-	f = dl->refollow;
-	dl->refollow = 0;
-	pthread_mutex_unlock(&dl->lock);
-	return f;
 }
 
 static int follow_modes(struct store_conn *, void *);
@@ -876,7 +865,7 @@ fill(struct delivery *dl, int64_t now)
 	/* Waiting deliveries to their agencies' modes (start() found a push
 	 * for a pull agency, or the reload's job was refused): what a pending
 	 * row of an agency now push needs is then due at once. */
-	if (take_refollow(dl)) {
+	if (take_flag(dl, &dl->refollow)) {
 		if (writer_submit(dl->gw->writer, follow_modes, dl->gw) == 0)
 			next = now;
 		else {
@@ -1170,7 +1159,7 @@ worker(void *arg)
 
 	while (!stopping(dl)) {
 		now = store_now_us();
-		kicked = take_kick(dl);
+		kicked = take_flag(dl, &dl->kicked);
 		/* Nothing new starts while results wait to be recorded. */
 		if ((kicked || now >= next_check) && dl->ninflight < dl->cfg.max_inflight &&
 		    dl->nresults == 0)
