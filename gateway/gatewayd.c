@@ -229,7 +229,8 @@ reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
 	if (cred != NULL)
 		server_trust_install(srv, cred);
 	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded%s%s", np->n,
-	    np == old ? " (the profiles' files unchanged: the set in force kept)" : "",
+	    np == old ? " (the profiles' own files unchanged, so their set in force is kept; "
+	    "the CAs and revocation lists were read again and are in force)" : "",
 	    cred != NULL ? "; new connections' handshakes trust the new set of CAs" : "");
 	if (gw->delivery != NULL && delivery_follow_modes(gw->delivery) == -1)
 		log_errx("SIGHUP: waiting deliveries not yet moved to their agencies' new "

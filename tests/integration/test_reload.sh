@@ -207,7 +207,7 @@ test_sighup_trusts_a_rotated_agency_ca_without_a_restart() {
 	req agency:oakfield-primary GET /v1/inbox
 	[ "$STATUS" = 000 ] || { echo "# the old CA's certificate got $STATUS after the rotation"; return 1; }
 	# The same set again: reloaded, nothing said of the CAs.
-	hup && grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'reloaded (the profiles. files unchanged: the set in force kept)$' || return 1
+	hup && grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'reloaded (the profiles. own files unchanged, so their set in force is kept; the CAs and revocation lists were read again and are in force)$' || return 1
 	req "$d/oak" GET /v1/inbox; expect 200 || return 1
 	# Back to the CA the gateway started with.
 	cp "$TMP/oak.before-rotation" "$HUP/oakfield-primary.json" && hup || return 1
@@ -274,7 +274,7 @@ test_fifo_in_the_profile_dir_does_not_hang_reload() {
 test_sighup_with_unchanged_profiles_keeps_the_set_in_force() {
 	local before after i
 	hup || return 1
-	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'files unchanged: the set in force kept' ||
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'own files unchanged, so their set in force is kept' ||
 		{ grep 'SIGHUP' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
 	before=$(awk '/^VmRSS:/ {print $2}' "/proc/$GW_PID/status")
 	for i in $(seq 1 60); do hup || return 1; done
