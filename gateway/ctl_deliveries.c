@@ -10,8 +10,10 @@
  * or why it died (dead). No personal data: no family, no content. Default
  * state "open" (pending and dead).
  *
- * retry re-queues a dead push delivery straight in the database: pending
- * again, attempts from zero, due now, recorded in delivery_attempts as a
+ * retry re-queues a dead delivery straight in the database: pending
+ * again as a push (the worker moves it to the inbox if the agency's profile
+ * says pull, or dead-letters it agency_unknown again if the agency is still
+ * gone), attempts from zero, due now, recorded in delivery_attempts as a
  * "requeue" by operator:$USER. gatewayd need not be stopped: its delivery
  * worker looks at the outbox at least once a second and sends it, with the
  * same Idempotency-Key, recording the new attempts in the ledger. The

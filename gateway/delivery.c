@@ -618,7 +618,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 
 	a = profiles_find(dl->gw->profiles, row->agency_id);
 	if (a == NULL) {
-		fail_now(dl, row, now, "agency_unknown");
+		fail_now(dl, row, now, DELIVERY_AGENCY_UNKNOWN);
 		return -1;
 	}
 	/* A push row for an agency now pull: the reload's follow_modes job has
@@ -1246,18 +1246,62 @@ gauges_read(void *arg, double *v)
 	return 0;
 }
 
-/* At start: deliveries waiting for an agency follow its profile's delivery
- * mode, so a switch from push to pull (or back) strands nothing (a push row
- * for a pull agency would only die agency_not_push; a pull row for a push
- * agency would wait in an inbox nobody reads). */
+struct gone_arg {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	int			 total;
+};
+
+/* One inbox item of an agency gone, now a dead letter: its ledger entries
+ * as the worker's (record_job): delivery.dead and alert.delivery_dead,
+ * ids and the reason only, and the ALERT line. */
+static int
+gone_entry(const char *disclosure_id, const char *pseudonym, int reads, void *arg)
+{
+	struct gone_arg		*a = arg;
+	struct ledger_entry	 e = { "system", "system", "delivery.dead", pseudonym,
+				    disclosure_id, DELIVERY_AGENCY_UNKNOWN, NULL };
+
+	if (ledger_append(a->gw->ledger, a->c, &e, NULL, NULL) != 0)
+		return -1;
+	e.action = "alert.delivery_dead";
+	if (ledger_append(a->gw->ledger, a->c, &e, NULL, NULL) != 0)
+		return -1;
+	a->total++;
+	/* Read but never acknowledged: the agency may hold it (a re-queue
+	 * offers it again under the same id, as after any dead letter). */
+	if (reads > 0)
+		log_warnx("ALERT delivery %s is a dead letter (%s; read %d time(s), never "
+		    "acknowledged): gatewayctl deliveries retry %s", disclosure_id,
+		    DELIVERY_AGENCY_UNKNOWN, reads, disclosure_id);
+	else
+		log_warnx("ALERT delivery %s is a dead letter (%s): gatewayctl deliveries "
+		    "retry %s", disclosure_id, DELIVERY_AGENCY_UNKNOWN, disclosure_id);
+	return 0;
+}
+
+/*
+ * At start and after each reload: deliveries waiting for an agency follow
+ * its profile's delivery mode, so a switch from push to pull (or back)
+ * strands nothing (a push row for a pull agency would only die
+ * agency_not_push; a pull row for a push agency would wait in an inbox
+ * nobody reads). And what waits for an agency the profiles no longer have
+ * (its profile removed) is given up as the worker gives up a push to it,
+ * a dead letter agency_unknown an operator can re-queue if it comes back
+ * (store_deliveries_agency_gone): no certificate maps to its inbox any
+ * more, so an item left there would wait for ever, no one told that the
+ * referral never arrived. All in this one job, over one profile set.
+ */
 static int
 follow_modes(struct store_conn *c, void *arg)
 {
 	struct gateway		*gw = arg;
 	const struct profiles	*p = atomic_load(&gw->profiles);	/* one set throughout */
+	struct gone_arg		 g = { gw, c, 0 };
 	int64_t			 now = store_now_us();
+	char			 agency[64] = "";
 	size_t			 i;
-	int			 n;
+	int			 n, rc;
 
 	for (i = 0; i < p->n; i++) {
 		const struct agency *a = &p->agencies[i];
@@ -1269,7 +1313,19 @@ follow_modes(struct store_conn *c, void *arg)
 			log_info("delivery: %d waiting delivery(ies) to %s now go by %s, as its "
 			    "profile says", n, a->id, a->delivery == DELIVERY_PUSH ? "push" : "pull");
 	}
-	return 0;
+	while ((rc = store_deliveries_next_pending_agency(c, agency, agency,
+	    sizeof(agency))) == 0) {
+		if (profiles_find(p, agency) != NULL)
+			continue;
+		g.total = 0;
+		if (store_deliveries_agency_gone(c, agency, now, gone_entry, &g) < 0)
+			return -1;
+		if (g.total > 0)
+			log_warnx("delivery: agency %s is not in the profiles in force: %d "
+			    "item(s) of its inbox are dead letters (%s); its pushes die so at "
+			    "the worker's next look", agency, g.total, DELIVERY_AGENCY_UNKNOWN);
+	}
+	return rc == 1 ? 0 : -1;
 }
 
 int

@@ -132,7 +132,11 @@ struct delivery	*delivery_start(struct gateway *gw, struct signer *signer,
 /* Tells the worker new work is queued (thread-safe; NULL is a no-op). */
 void		 delivery_kick(struct delivery *);
 /* After the profiles were replaced (SIGHUP): waiting deliveries take their
- * agency's delivery mode now, as at start, and the worker looks again. 0,
+ * agency's delivery mode now, as at start, and what waited in the inbox of
+ * an agency they no longer have becomes a dead letter agency_unknown
+ * (store_deliveries_agency_gone: ledgered delivery.dead and
+ * alert.delivery_dead, an ALERT line), in one writer job; the worker looks
+ * again. 0,
  * or -1: left as they were, and the worker tries again at its next look. A
  * push the worker finds for an agency now pull (the job not yet run, or
  * refused) is moved the same way, never dead-lettered agency_not_push. */

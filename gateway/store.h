@@ -343,8 +343,11 @@ int	store_delivery_dead(struct store_conn *, const char *disclosure_id, int atte
 int	store_delivery_after_stop(struct store_conn *, const char *disclosure_id, int attempts,
 	    int64_t when_us, int http_status, const char *fault,
 	    const unsigned char body_sha256[32]);
-/* An operator re-queues a dead push delivery: pending again, attempts from
- * zero, due now; the event is recorded with by as actor. 0 re-queued,
+/* An operator re-queues a dead delivery: pending again as a push (the
+ * worker takes the agency's mode from the profiles in force: it pushes it,
+ * moves it to a pull agency's inbox, or dead-letters it again
+ * agency_unknown), attempts from zero, due now; the event is recorded with
+ * by as actor. 0 re-queued,
  * 1 not found, 2 not dead, 3 stopped by a consent's end, withdrawn or
  * expired (final), 4 the family's key is gone (erased, expired: nothing to
  * send), -1 error. */
@@ -370,6 +373,29 @@ int	store_requeue_unledgered(struct store_conn *, const char *disclosure_id);
 int	store_requeue_ledgered(struct store_conn *, int64_t id, int64_t seq);
 int	store_deliveries_follow_mode(struct store_conn *, const char *agency_id,
 	    const char *mode, int64_t now_us);
+/* The dead_reason of a delivery to an agency the profiles in force do not
+ * have (its profile removed: its registration ended). */
+#define DELIVERY_AGENCY_UNKNOWN	"agency_unknown"
+/* The first agency id after after ("" for the first) with a delivery
+ * still pending, into out (outlen bytes): 0 found, 1 none, -1 error. */
+int	store_deliveries_next_pending_agency(struct store_conn *, const char *after,
+	    char *out, size_t outlen);
+/* An agency gone from the profiles in force (inside the writer job that
+ * brings waiting deliveries in line with them, delivery.c): what is still
+ * pending for it, not yet acknowledged, can reach it no more. Its inbox
+ * items (released pull rows, read or not) become dead letters with
+ * dead_reason DELIVERY_AGENCY_UNKNOWN now, mode kept; fn is called with
+ * each one's disclosure id, family pseudonym and reads (for its ledger
+ * entries). Its pushes are due now, dead-lettered so by the worker at its
+ * next look (it records what a push in flight meets first). Its pull rows
+ * still waiting for the family's notice become push rows still waiting
+ * (as delivery_mode_at_commit queues one to an agency gone): released,
+ * they die the same way; never a dead letter before the family is told,
+ * since a re-queue would release it. Returns how many became dead
+ * letters, or -1 (also when fn fails). */
+int	store_deliveries_agency_gone(struct store_conn *, const char *agency_id,
+	    int64_t now_us, int (*fn)(const char *disclosure_id, const char *pseudonym,
+	    int reads, void *), void *arg);
 /* A consent withdrawn and no other live for the agency and purpose (inside
  * its writer job): every delivery not yet acknowledged (push or pull,
  * pending or a dead letter) of the family's disclosures to agency_id for

@@ -394,8 +394,13 @@ store_delivery_after_stop(struct store_conn *c, const char *id, int attempts, in
 int
 store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const char *by)
 {
-	static const char	*sql = "UPDATE deliveries SET state = 'pending', attempts = 0, "
-				    "next_attempt_us = ?, dead_us = 0, dead_reason = NULL, "
+	/* As a push, whatever its mode was: gatewayctl does not know the
+	 * profiles in force, the worker does (a pull dead letter, an inbox
+	 * item whose agency was gone, might otherwise wait in the inbox of an
+	 * agency still gone or now push; the worker moves it to the inbox of
+	 * a pull agency, as follow_modes does). */
+	static const char	*sql = "UPDATE deliveries SET state = 'pending', mode = 'push', "
+				    "attempts = 0, next_attempt_us = ?, dead_us = 0, dead_reason = NULL, "
 				    "requeues = requeues + 1 WHERE disclosure_id = ? AND state = 'dead'";
 	struct delivery_row	 r;
 	struct delivery_event	 e;
@@ -523,6 +528,126 @@ store_deliveries_follow_mode(struct store_conn *c, const char *agency_id, const 
 	if (store_step_done(c, st, "follow delivery mode") != 0)
 		return -1;
 	return sqlite3_changes(store_db(c));
+}
+
+int
+store_deliveries_next_pending_agency(struct store_conn *c, const char *after, char *out,
+    size_t outlen)
+{
+	/* One seek in the partial index per agency, however many rows wait. */
+	static const char	*sql = "SELECT agency_id FROM deliveries "
+				    "INDEXED BY deliveries_pending_agency "
+				    "WHERE state = 'pending' AND agency_id > ? "
+				    "ORDER BY agency_id LIMIT 1";
+	sqlite3_stmt		*st;
+	int			 rc, ret = -1;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	/* A copy: out may be after itself. */
+	if (sqlite3_bind_text(st, 1, after, -1, SQLITE_TRANSIENT))
+		return store_bind_failed(c, st);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_copy_text(out, outlen, sqlite3_column_text(st, 0));
+		ret = 0;
+	} else if (rc == SQLITE_DONE)
+		ret = 1;
+	else
+		log_errx("agencies with pending deliveries: %s", sqlite3_errmsg(store_db(c)));
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* Runs sql (?1 the agency, ?2 now if it has one) on a gone agency's
+ * pending rows: the rows changed, or -1. */
+static int
+gone_update(struct store_conn *c, const char *sql, const char *agency_id, int64_t now,
+    const char *what)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, agency_id, -1, SQLITE_STATIC) ||
+	    (sqlite3_bind_parameter_count(st) > 1 && sqlite3_bind_int64(st, 2, now)))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, what) != 0)
+		return -1;
+	return sqlite3_changes(store_db(c));
+}
+
+int
+store_deliveries_agency_gone(struct store_conn *c, const char *agency_id, int64_t now,
+    int (*fn)(const char *, const char *, int, void *), void *arg)
+{
+	static const char	*held = "UPDATE deliveries "
+				    "INDEXED BY deliveries_pending_agency SET mode = 'push' "
+				    "WHERE agency_id = ?1 AND state = 'pending' AND mode = 'pull' "
+				    "AND next_attempt_us = " DELIVERY_AWAITS_NOTICE_SQL;
+	static const char	*hurry = "UPDATE deliveries "
+				    "INDEXED BY deliveries_pending_agency SET next_attempt_us = ?2 "
+				    "WHERE agency_id = ?1 AND state = 'pending' AND mode = 'push' "
+				    "AND next_attempt_us > ?2 "
+				    "AND next_attempt_us != " DELIVERY_AWAITS_NOTICE_SQL;
+	/* The inbox: released pull rows, read or not (nothing is delivered
+	 * before the agency's ack), each by its rowid from where the last
+	 * round ended. */
+	static const char	*inbox = "SELECT disclosure_id, rowid, family_pseudonym, reads "
+				    "FROM deliveries INDEXED BY deliveries_pending_agency "
+				    "WHERE agency_id = ?1 AND state = 'pending' AND rowid > ?2 "
+				    "AND mode = 'pull' "
+				    "AND next_attempt_us != " DELIVERY_AWAITS_NOTICE_SQL " "
+				    "ORDER BY rowid LIMIT 64";
+	static const char	*dead = "UPDATE deliveries SET state = 'dead', dead_us = ?, "
+				    "dead_reason = '" DELIVERY_AGENCY_UNKNOWN "' "
+				    "WHERE disclosure_id = ? AND state = 'pending' AND mode = 'pull'";
+	struct {
+		char	id[40];
+		char	pseudonym[65];
+		int	reads;
+	}			 r[64];
+	sqlite3_stmt		*st;
+	sqlite3_int64		 after = 0;
+	int			 n, i, rc = SQLITE_DONE, total = 0;
+
+	if (gone_update(c, held, agency_id, now, "gone agency: held pulls") == -1 ||
+	    gone_update(c, hurry, agency_id, now, "gone agency: pushes") == -1)
+		return -1;
+	/* In rounds of up to 64, as store_deliveries_stop_for_consent (see
+	 * id_round): no statement is stepped while another changes the rows
+	 * it reads. */
+	do {
+		if ((st = store_stmt(c, inbox)) == NULL)
+			return -1;
+		if (sqlite3_bind_text(st, 1, agency_id, -1, SQLITE_STATIC) ||
+		    sqlite3_bind_int64(st, 2, after))
+			return store_bind_failed(c, st);
+		for (n = 0; n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+			store_copy_text(r[n].id, sizeof(r[n].id), sqlite3_column_text(st, 0));
+			after = sqlite3_column_int64(st, 1);
+			store_copy_text(r[n].pseudonym, sizeof(r[n].pseudonym),
+			    sqlite3_column_text(st, 2));
+			r[n].reads = sqlite3_column_int(st, 3);
+		}
+		if (n < 64 && rc != SQLITE_DONE) {
+			log_errx("gone agency's inbox: %s", sqlite3_errmsg(store_db(c)));
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+		for (i = 0; i < n; i++) {
+			if ((st = store_stmt(c, dead)) == NULL)
+				return -1;
+			if (sqlite3_bind_int64(st, 1, now) ||
+			    sqlite3_bind_text(st, 2, r[i].id, -1, SQLITE_STATIC))
+				return store_bind_failed(c, st);
+			if (store_step_done(c, st, "gone agency: dead letter") != 0 ||
+			    fn(r[i].id, r[i].pseudonym, r[i].reads, arg) != 0)
+				return -1;
+		}
+		total += n;
+	} while (n == 64);
+	return total;
 }
 
 /* A delivery a consent's end stopped: dead with one of the two reasons. */

@@ -356,6 +356,35 @@ test_push_agency_switched_to_pull_finds_it_in_its_inbox() {
 	grep -q 'waiting delivery(ies) to health-visiting now go by pull' "$TMP/gatewayd.log"
 }
 
+# The reverse: a pull agency switched to push (SIGHUP). What waited in its
+# inbox, read there or not (never acknowledged), is pushed at once and
+# delivered, not left in an inbox nobody polls any more.
+test_pull_agency_switched_to_push_gets_its_inbox_pushed() {
+	local dir=$TMP/topush read unread before
+	profiles_to "$dir" '.' || return 1
+	rcv_start topush 0 || return 1
+	gw_stop || return 1
+	GW_PROFILES=$dir gw_start "${BACKOFF[@]}" || return 1
+	consent FAM-D12 oakfield-primary education_support || return 1
+	disclose FAM-D12 oakfield-primary education_support '{"child_name":"Switch Child"}' && read=$DID || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$read\")")" != null ] || return 1
+	disclose FAM-D12 oakfield-primary education_support '{"child_name":"Switch Child Two"}' && unread=$DID || return 1
+	jq --arg url "$(rcv_url topush)" --arg ca "$AG/health-visiting-ca.crt" \
+	    '.delivery = {"mode": "push", "url": $url, "server_ca_file": $ca}' \
+	    "$dir/oakfield-primary.json" > "$dir/op.new" && mv "$dir/op.new" "$dir/oakfield-primary.json" || return 1
+	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
+	kill -HUP "$GW_PID" || return 1
+	wait_for 5 eval '[ "$(grep -c "SIGHUP:" "$TMP/gatewayd.log")" -gt "$before" ]' || return 1
+	wait_for 10 state_is "$read" delivered && wait_for 10 state_is "$unread" delivered ||
+		{ echo "# rows: $(db "SELECT disclosure_id, mode, state, last_error FROM deliveries WHERE disclosure_id IN ('$read','$unread')")"; return 1; }
+	rcv_body topush "$read" | jq -e '.data.child_name == "Switch Child"' >/dev/null &&
+	rcv_body topush "$unread" | jq -e '.data.child_name == "Switch Child Two"' >/dev/null &&
+	[ "$(ledger_actions "$unread" delivery.)" = "delivery.delivered:http_200" ] &&
+	grep -q 'waiting delivery(ies) to oakfield-primary now go by push' "$TMP/gatewayd.log" || return 1
+	rcv_stop topush
+}
+
 # The agency's server certificate revoked by its CA (delivery.server_crl_file):
 # the push is refused at the handshake (tls_failed, retried), the receiver
 # presenting it sees nothing. (Not revoked, the same server takes pushes:
@@ -872,6 +901,7 @@ run test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped
 run test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped
 run test_receipt_of_a_push_in_flight_when_the_agency_switched_to_pull_is_recorded
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
+run test_pull_agency_switched_to_push_gets_its_inbox_pushed
 run test_push_to_a_revoked_agency_server_is_refused
 run test_body_unavailable_is_retried_not_dead_at_once
 run test_taken_push_not_resent_while_its_receipt_cannot_be_recorded

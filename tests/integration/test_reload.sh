@@ -144,6 +144,77 @@ test_disclosure_during_a_reload_goes_by_the_agencys_mode_at_commit() {
 	[ "$n" = 0 ] || { echo "# $n ledger entries agency_not_push"; return 1; }
 }
 
+# An agency's registration ended: its profile file is removed and SIGHUP
+# reloads. What waited in its inbox (read or not, never acknowledged) can
+# reach it no more, no certificate maps to that inbox: each item becomes a
+# dead letter agency_unknown at once, ledgered (delivery.dead and
+# alert.delivery_dead) with an ALERT line, listed by gatewayctl, as a push
+# to it dies. The profile back and SIGHUP again, an operator's re-queue
+# puts it back in the agency's inbox, where it reads it and acks it; a
+# dead letter of a family since erased is not re-queued. (Before, the items
+# stayed pending in the inbox for ever, and nobody was told.)
+test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
+	local read unread erased i out
+	req staff POST /v1/consents '{"family_id":"FAM-H9","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 || return 1
+	req staff POST /v1/consents '{"family_id":"FAM-H10","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 || return 1
+	share FAM-H9; expect 201 && read=$(jget .disclosure_id) || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$read\")")" != null ] || return 1
+	share FAM-H9; expect 201 && unread=$(jget .disclosure_id) || return 1
+	share FAM-H10; expect 201 && erased=$(jget .disclosure_id) || return 1
+	[ "$(db "SELECT reads FROM deliveries WHERE disclosure_id='$read'")" -ge 1 ] || return 1
+	[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$unread','$erased') AND mode='pull' AND state='pending'")" = 2 ] || return 1
+	mv "$HUP/oakfield-primary.json" "$TMP/oak.removed" && hup || return 1
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'SIGHUP: 5 agency profiles.*reloaded' ||
+		{ grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
+	for _ in $(seq 1 100); do
+		[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$read','$unread','$erased') AND state='dead'")" = 3 ] && break
+		sleep 0.05
+	done
+	for i in "$read" "$unread" "$erased"; do
+		[ "$(db "SELECT mode || ' ' || state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$i'")" = "pull dead agency_unknown" ] &&
+		[ "$(db "SELECT group_concat(action || ':' || reason || ':' || actor, ' ') FROM (SELECT * FROM ledger_entries WHERE object_id='$i' AND action IN ('delivery.dead','alert.delivery_dead') ORDER BY seq)")" = \
+		    "delivery.dead:agency_unknown:system alert.delivery_dead:agency_unknown:system" ] &&
+		[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$i' AND action='delivery.dead' AND family_pseudonym IS NOT NULL")" = 1 ] &&
+		grep -q "ALERT delivery $i is a dead letter (agency_unknown" "$TMP/gatewayd.log" ||
+			{ echo "# $i: $(db "SELECT mode, state, dead_reason FROM deliveries WHERE disclosure_id='$i'")"; return 1; }
+	done
+	grep -q "ALERT delivery $read is a dead letter (agency_unknown; read [0-9]* time(s), never acknowledged)" "$TMP/gatewayd.log" || return 1
+	out=$("$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead 2>/dev/null) || return 1
+	grep "^$unread " <<<"$out" | grep -q 'oakfield-primary.*pull.*dead.*agency_unknown' || return 1
+	# Re-queued while the agency is still gone: dead again, agency_unknown.
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$unread" >/dev/null 2>&1 || return 1
+	for _ in $(seq 1 100); do
+		[ "$(db "SELECT state || ' ' || coalesce(dead_reason, '') FROM deliveries WHERE disclosure_id='$unread'")" = "dead agency_unknown" ] &&
+		[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$unread' AND action='delivery.requeued'")" = 1 ] && break
+		sleep 0.05
+	done
+	[ "$(db "SELECT state || ' ' || coalesce(dead_reason, '') FROM deliveries WHERE disclosure_id='$unread'")" = "dead agency_unknown" ] || return 1
+	# The family of the third is erased meanwhile: nothing left to send.
+	req staff POST /v1/families/FAM-H10/erasure '{"ground":"consent_withdrawn","reason":"the family asked"}'
+	expect 200 || return 1
+	mv "$TMP/oak.removed" "$HUP/oakfield-primary.json" && hup || return 1
+	for i in "$read" "$unread"; do
+		"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$i" >/dev/null 2>&1 || return 1
+	done
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$erased" > "$TMP/retry.out" 2>&1
+	[ $? = 1 ] && grep -q 'records were erased' "$TMP/retry.out" || { sed 's/^/# /' "$TMP/retry.out"; return 1; }
+	for _ in $(seq 1 100); do
+		[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$read','$unread') AND mode='pull' AND state='pending'")" = 2 ] && break
+		sleep 0.05
+	done
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$read\")")" != null ] &&
+	[ "$(jget "[.disclosures[].disclosure_id] | index(\"$unread\")")" != null ] &&
+	[ "$(jget "[.disclosures[].disclosure_id] | index(\"$erased\")")" = null ] ||
+		{ echo "# rows: $(db "SELECT disclosure_id, mode, state, dead_reason FROM deliveries WHERE disclosure_id IN ('$read','$unread','$erased')")"; return 1; }
+	req agency:oakfield-primary POST "/v1/inbox/$read/ack"; expect 200 || return 1
+	[ "$(db "SELECT state FROM deliveries WHERE disclosure_id='$read'")" = delivered ] &&
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$erased'")" = "dead agency_unknown" ]
+}
+
 GW_PROFILES=$HUP
 # A port nothing listens on, for health-visiting's pushes.
 DEAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -300,4 +371,5 @@ run test_sighup_with_an_unusable_ca_changes_nothing
 run test_sighup_with_unchanged_profiles_keeps_the_set_in_force
 run test_reload_refuses_an_unreadable_server_ca_file
 run test_fifo_in_the_profile_dir_does_not_hang_reload
+run test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters
 finish

@@ -368,6 +368,90 @@ test_dead_letter_can_be_requeued_once_dead(void **state)
 	assert_int_equal(store_delivery_requeue(f->c, "dsc_none", f->now, "operator:x"), 1);
 }
 
+struct gone_seen {
+	int	n;
+	int	read;	/* of those, how many the agency had read */
+};
+
+static int
+gone_seen(const char *id, const char *pseudonym, int reads, void *arg)
+{
+	struct gone_seen	*g = arg;
+
+	assert_true(strncmp(id, "dsc_", 4) == 0);
+	assert_string_equal(pseudonym, "aa11");
+	g->n++;
+	g->read += reads > 0;
+	return 0;
+}
+
+/* An agency gone from the profiles: its inbox items (more than a round of
+ * 64, one read and never acked) become dead letters agency_unknown, each
+ * seen once; its push is due now; its pull held for the family's notice
+ * becomes a push still held (never released by a re-queue before the
+ * family is told). Another agency's rows are left alone. A re-queued dead
+ * letter is a push again, for the worker to place by the profiles. */
+static void
+test_agency_gone_dead_letters_its_inbox(void **state)
+{
+	struct fixture		*f = *state;
+	struct gone_seen	 g = { 0, 0 };
+	struct delivery_row	 r;
+	char			 id[40], next[64];
+	int			 i;
+
+	for (i = 0; i < 70; i++) {
+		snprintf(id, sizeof(id), "dsc_p%02d", i);
+		queue(f, id, &pull_agency, f->now + i);
+	}
+	assert_int_equal(store_inbox_read(f->c, "dsc_p03"), 0);
+	hold(f, "dsc_held", &pull_agency, f->now);
+	queue(f, "dsc_other", &pull_other, f->now);
+	queue(f, "dsc_push", &push_agency, f->now);
+	assert_int_equal(store_delivery_retry(f->c, "dsc_push", 1, f->now, 503, "http_503",
+	    f->now + 3600 * SEC), 0);
+
+	assert_int_equal(store_deliveries_next_pending_agency(f->c, "", next, sizeof(next)), 0);
+	assert_string_equal(next, "health-visiting");
+	assert_int_equal(store_deliveries_next_pending_agency(f->c, next, next, sizeof(next)), 0);
+	assert_string_equal(next, "oakfield-primary");
+	assert_int_equal(store_deliveries_next_pending_agency(f->c, next, next, sizeof(next)), 0);
+	assert_string_equal(next, "police");
+	assert_int_equal(store_deliveries_next_pending_agency(f->c, next, next, sizeof(next)), 1);
+
+	assert_int_equal(store_deliveries_agency_gone(f->c, "oakfield-primary", f->now + SEC,
+	    gone_seen, &g), 70);
+	assert_int_equal(g.n, 70);
+	assert_int_equal(g.read, 1);
+	r = get(f, "dsc_p03");
+	assert_string_equal(r.state, "dead");
+	assert_string_equal(r.mode, "pull");
+	assert_string_equal(r.dead_reason, DELIVERY_AGENCY_UNKNOWN);
+	assert_int_equal(r.reads, 1);
+	assert_string_equal(get(f, "dsc_p69").state, "dead");
+	r = get(f, "dsc_held");
+	assert_string_equal(r.state, "pending");
+	assert_string_equal(r.mode, "push");
+	assert_true(r.next_attempt_us == DELIVERY_AWAITS_NOTICE);
+	assert_string_equal(get(f, "dsc_other").state, "pending");
+	assert_string_equal(get(f, "dsc_other").mode, "pull");
+
+	g.n = 0;
+	assert_int_equal(store_deliveries_agency_gone(f->c, "health-visiting", f->now + SEC,
+	    gone_seen, &g), 0);
+	assert_int_equal(g.n, 0);
+	r = get(f, "dsc_push");
+	assert_string_equal(r.state, "pending");
+	assert_true(r.next_attempt_us == f->now + SEC);
+
+	assert_int_equal(store_delivery_requeue(f->c, "dsc_p03", f->now + 2 * SEC,
+	    "operator:x"), 0);
+	r = get(f, "dsc_p03");
+	assert_string_equal(r.state, "pending");
+	assert_string_equal(r.mode, "push");
+	assert_int_equal(r.reads, 1);
+}
+
 static void
 test_list_and_counts_by_state(void **state)
 {
@@ -693,6 +777,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_letter_can_be_requeued_once_dead,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agency_gone_dead_letters_its_inbox, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_and_counts_by_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_holds_only_the_agencys_own_pull_items,
 		    setup, teardown),
