@@ -92,6 +92,7 @@ drive_every_route() {
 	done
 	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"Again"}'	# 409
 	req trustee1 GET "/v1/requests/$rid" '' -H "$ACCESS"
+	req agency:oakfield-primary GET "/v1/requests/$rid"		# 404: another agency's
 	req trustee1 GET "/v1/requests/$rid/statement" "" -H "$ACCESS"
 	req trustee1 GET "/v1/requests/$rid/statement?format=text" "" -H "$ACCESS"
 	req safeguarding_lead POST "/v1/requests/$dnn/notification/lift" '{"reason":"Investigation over"}'
