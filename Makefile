@@ -23,7 +23,8 @@ DESTDIR   ?=
 # Debian packages the build and tests need (kept in step with docker/Dockerfile).
 DEB_PKGS = build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev \
            libssl-dev libjansson-dev libcmocka-dev libsqlite3-dev openssl curl jq \
-           json-schema-test-suite nginx-light sqlite3 gnutls-bin libpcre2-dev python3
+           json-schema-test-suite nginx-light sqlite3 gnutls-bin libpcre2-dev python3 \
+           python3-jsonschema
 PC_LIBS  = libmicrohttpd gnutls libcurl openssl jansson cmocka sqlite3 libpcre2-8
 
 CC      ?= cc

@@ -12,6 +12,10 @@
 #   error_shape_ok             RESP is the contract's error shape
 #   expect STATUS [CODE]       the last reply had that status (and error code)
 #   db "SQL"                   runs SQL on the gateway's database (read-only)
+#
+# With OPENAPI_RECORD=FILE every reply req gets is appended to FILE, one JSON
+# object a line (method, path, status, content_type, body), for
+# tests/integration/openapi_check.py to hold against schemas/openapi.json.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CERTS=$TOP/certs/dev
@@ -92,9 +96,23 @@ req() {
 	args+=($(cert_args "$who"))
 	if [ -n "$body" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
 	: > "$TMP/resp"
+	[ -n "${OPENAPI_RECORD:-}" ] && args+=(-D "$TMP/resp.h") && : > "$TMP/resp.h"
 	STATUS=$(curl "${args[@]}" "$@" "$GW_URL$path" 2>"$TMP/curl.err") || true
 	[ -n "$STATUS" ] || STATUS=000
 	RESP=$(cat "$TMP/resp")
+	[ -n "${OPENAPI_RECORD:-}" ] && [ "$STATUS" != 000 ] && record_reply "$method" "$path"
+	return 0
+}
+
+# record_reply METHOD PATH: the last reply, as one line of $OPENAPI_RECORD.
+# The final header block is the reply's (an earlier one may be a 100 Continue).
+record_reply() {
+	local ctype
+	ctype=$(tr -d '\r' < "$TMP/resp.h" | awk 'BEGIN { IGNORECASE = 1 } /^HTTP\// { c = "" }
+	    tolower($0) ~ /^content-type:/ { sub(/^[^:]*:[ \t]*/, ""); c = $0 } END { print c }')
+	jq -cn --arg m "$1" --arg p "$2" --argjson s "$STATUS" --arg c "$ctype" \
+	    --rawfile b "$TMP/resp" '{method: $m, path: $p, status: $s, content_type: $c, body: $b}' \
+	    >> "$OPENAPI_RECORD"
 }
 
 jget() { printf '%s' "$RESP" | jq -r "$1" 2>/dev/null; }
