@@ -191,7 +191,7 @@ lapsed_entry(const char *disclosure_id, void *arg)
 	struct ledger_entry	 e = { "system", "system", "delivery.stopped", a->pseudonym,
 				    disclosure_id, DELIVERY_CONSENT_EXPIRED, NULL };
 
-	log_info("delivery %s stopped: no live consent covers it any more (%s)",
+	writer_log_info("delivery %s stopped: no live consent covers it any more (%s)",
 	    disclosure_id, DELIVERY_CONSENT_EXPIRED);
 	return ledger_append(a->gw->ledger, a->c, &e, NULL, NULL);
 }
@@ -1023,7 +1023,7 @@ record_after_stop(struct delivery *dl, struct store_conn *c, const struct result
 	if (attempt_row(c, r, why, took ? "delivered" : "dead", 0) == -1)
 		return -1;
 	if (took)
-		log_warnx("delivery %s: the agency acknowledged it (http %d) after the end "
+		writer_log_warnx("delivery %s: the agency acknowledged it (http %d) after the end "
 		    "of its consent stopped it; its receipt is recorded", r->id, r->status);
 	if (ledger(dl, c, r, took ? "delivery.delivered_after_stop" : "delivery.attempt", why,
 	    took ? r->sha : NULL) != 0)
@@ -1310,8 +1310,9 @@ follow_modes(struct store_conn *c, void *arg)
 		    a->delivery == DELIVERY_PUSH ? "push" : "pull", now)) < 0)
 			return -1;
 		if (n > 0)
-			log_info("delivery: %d waiting delivery(ies) to %s now go by %s, as its "
-			    "profile says", n, a->id, a->delivery == DELIVERY_PUSH ? "push" : "pull");
+			writer_log_info("delivery: %d waiting delivery(ies) to %s now go by %s, "
+			    "as its profile says", n, a->id,
+			    a->delivery == DELIVERY_PUSH ? "push" : "pull");
 	}
 	while ((rc = store_deliveries_next_pending_agency(c, agency, agency,
 	    sizeof(agency))) == 0) {

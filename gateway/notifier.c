@@ -347,7 +347,8 @@ release_all_job(struct store_conn *c, void *arg)
 	if ((n = store_deliveries_release_all_awaiting(c, store_now_us())) < 0)
 		return -1;
 	if (n > 0)
-		log_warnx("%d deliveries that waited for the family's notice go without it", n);
+		writer_log_warnx("%d deliveries that waited for the family's notice go "
+		    "without it", n);
 	return 0;
 }
 
@@ -417,8 +418,8 @@ outcome_job(struct store_conn *c, void *arg)
 	if (stopped != 1)
 		return 0;
 	/* As the erasure writes for each delivery it stops (ids and a code). */
-	log_info("delivery %s stopped: the family's records went before its notice",
-	    j->x->disclosure_id);
+	writer_log_info("delivery %s stopped: the family's records went before its "
+	    "notice", j->x->disclosure_id);
 	le.action = "delivery.stopped";
 	le.reason = DELIVERY_FAMILY_ERASED;
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);

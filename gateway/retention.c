@@ -236,8 +236,8 @@ awaiting_stopped(const char *id, void *arg)
 	struct ledger_entry	 e = { h->r->actor, h->r->actor_role, "delivery.stopped",
 				    h->r->family_pseudonym, id, DELIVERY_FAMILY_ERASED, NULL };
 
-	log_info("delivery %s stopped: the family's records went before its notice",
-	    id);
+	writer_log_info("delivery %s stopped: the family's records went before its "
+	    "notice", id);
 	return ledger_append(h->gw->ledger, h->c, &e, NULL, NULL);
 }
 

@@ -20,9 +20,17 @@
  * savepoint in a batch that then committed, keeps its own return value: it
  * ran against the batch's writes before it, which did commit, so what it
  * found ("withdrawn already") is the committed state in the batch's order.
+ *
+ * So it is with what a job logs of what it did (writer_log()): the lines
+ * are kept aside, dropped with the job's writes when it is rolled back to
+ * its savepoint or its batch is lost, and written only once the batch has
+ * committed. A line written from inside the job would say a delivery was
+ * stopped that a failed commit left to go out.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -36,6 +44,24 @@
 
 /* writer_lost_here(): this thread's lost submissions. */
 static _Thread_local unsigned long lost_here;
+
+/* A line a job left for after its batch's commit (writer_log()). */
+struct deferred_line {
+	enum log_level	 level;
+	const char	*func;		/* a __func__: static storage */
+	char		 text[WRITER_LOG_LEN];
+};
+
+/* The running batch's lines, bounded: the writer thread's alone. */
+struct deferred {
+	struct deferred_line	 v[WRITER_LOG_LINES];
+	size_t			 n;
+	unsigned		 over;		/* past the bound: counted only */
+	enum log_level		 over_level;	/* the highest of those */
+};
+
+/* On the writer thread while a batch's jobs run; NULL anywhere else. */
+static _Thread_local struct deferred *deferring;
 
 struct job {
 	writer_job_fn	 fn;
@@ -63,6 +89,7 @@ struct writer {
 		void			*arg;
 	}		 hooks[MAX_HOOKS];
 	size_t		 nhooks;
+	struct deferred	 deferred;	/* the writer thread's */
 };
 
 /* Pages the write connection has written to the log so far. */
@@ -73,6 +100,19 @@ pages_written(struct store_conn *c)
 
 	(void)sqlite3_db_status(store_db(c), SQLITE_DBSTATUS_CACHE_WRITE, &cur, &hi, 0);
 	return cur;
+}
+
+/* The batch committed: what its kept jobs logged is true now. */
+static void
+deferred_write(const struct deferred *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->n; i++)
+		log_msg(d->v[i].level, d->v[i].func, "%s", d->v[i].text);
+	if (d->over > 0)
+		log_msg(d->over_level, __func__, "%u more line(s) of this batch not written "
+		    "(at most %d a batch)", d->over, WRITER_LOG_LINES);
 }
 
 /*
@@ -87,6 +127,7 @@ static int
 run_batch(struct writer *w, struct job *batch)
 {
 	struct store_conn	*c = store_write_conn(w->store);
+	struct deferred		*d = &w->deferred, mark;
 	struct job		*j;
 	size_t			 i, nhooks;
 	int			 ok, pages = pages_written(c);
@@ -101,20 +142,32 @@ run_batch(struct writer *w, struct job *batch)
 	memcpy(hooks, w->hooks, nhooks * sizeof(hooks[0]));
 	pthread_mutex_unlock(&w->lock);
 
+	d->n = 0;
+	d->over = 0;
+	d->over_level = LOG_DEBUG;
+	deferring = d;
 	ok = store_txn(c, "BEGIN IMMEDIATE") == 0;
 	for (j = batch; ok && j != NULL; j = j->next) {
 		if (store_txn(c, "SAVEPOINT job") == -1) {
 			ok = 0;
 			break;
 		}
+		mark.n = d->n;
+		mark.over = d->over;
+		mark.over_level = d->over_level;
 		j->rc = j->fn(c, j->arg);
 		if (j->rc != 0) {
+			/* Its writes are undone: so is what it logged. */
+			d->n = mark.n;
+			d->over = mark.over;
+			d->over_level = mark.over_level;
 			if (store_txn(c, "ROLLBACK TO job") == -1)
 				ok = 0;
 		}
 		if (store_txn(c, "RELEASE job") == -1)
 			ok = 0;
 	}
+	deferring = NULL;
 	if (ok && store_txn(c, "COMMIT") == -1)
 		ok = 0;
 	if (!ok) {
@@ -126,10 +179,14 @@ run_batch(struct writer *w, struct job *batch)
 		for (j = batch; j != NULL; j = j->next)
 			j->rc = WRITER_LOST;
 		log_errx("batch failed to commit; every job in it reported as lost");
+		if (d->n + d->over > 0)
+			log_errx("the %zu line(s) its jobs would have logged of what they did "
+			    "are not written: none of it was kept", d->n + d->over);
 		return BATCH_LOST;
 	}
 	for (i = 0; i < nhooks; i++)
 		hooks[i].fn(hooks[i].arg);
+	deferred_write(d);
 	return pages_written(c) != pages ? BATCH_WROTE : BATCH_EMPTY;
 }
 
@@ -267,6 +324,31 @@ writer_submit(struct writer *w, writer_job_fn fn, void *arg)
 	if (j.rc == WRITER_LOST)
 		lost_here++;
 	return j.rc;
+}
+
+void
+writer_log(enum log_level l, const char *func, const char *fmt, ...)
+{
+	struct deferred		*d = deferring;
+	struct deferred_line	*x;
+	char			 now[WRITER_LOG_LEN];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	if (d == NULL) {		/* no batch running: nothing to wait for */
+		(void)vsnprintf(now, sizeof(now), fmt, ap);
+		log_msg(l, func, "%s", now);
+	} else if (d->n == WRITER_LOG_LINES) {
+		d->over++;
+		if (l > d->over_level)
+			d->over_level = l;
+	} else {
+		x = &d->v[d->n++];
+		x->level = l;
+		x->func = func;
+		(void)vsnprintf(x->text, sizeof(x->text), fmt, ap);
+	}
+	va_end(ap);
 }
 
 unsigned long

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "log.h"
+
 struct store;
 struct store_conn;
 struct writer;
@@ -58,6 +60,25 @@ unsigned long	 writer_lost_here(void);
  * of memory, or the writer is stopping: done will not be called). */
 int		 writer_submit_async(struct writer *, writer_job_fn fn, void *arg,
 		    writer_done_fn done, void *done_arg);
+/*
+ * A log line saying what a job did (a delivery stopped, rows moved), from
+ * inside the job: written once the job's batch has committed, after the
+ * commit hooks and before the job's submitter is answered, and never when
+ * the job's writes are not kept (it returned non-zero and was rolled back
+ * to its savepoint, or its whole batch was lost: the log must not report a
+ * stop that never happened). On the writer thread, inside a job only;
+ * anywhere else (no batch is running) the line is written at once. A batch
+ * keeps at most WRITER_LOG_LINES lines of up to WRITER_LOG_LEN bytes (ids
+ * and codes only, as every log line): past that only their count is
+ * written, after the others, so a job that stops many deliveries names the
+ * first and counts the rest.
+ */
+#define WRITER_LOG_LINES	64
+#define WRITER_LOG_LEN		256
+void		 writer_log(enum log_level, const char *func, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+#define writer_log_info(...)	writer_log(LOG_INFO, __func__, __VA_ARGS__)
+#define writer_log_warnx(...)	writer_log(LOG_WARN, __func__, __VA_ARGS__)
 /* Jobs waiting for the next batch (a metrics gauge). */
 unsigned	 writer_queue_depth(struct writer *);
 struct writer_stats {

@@ -42,10 +42,20 @@ gw_start() {
 	local -a vg=()
 	# VALGRIND=1: the daemon runs under valgrind; any error or leak fails gw_stop.
 	[ -n "${VALGRIND:-}" ] && vg=(valgrind -q --suppressions="$TOP/tests/valgrind.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=25)
-	(cd "$TOP" && exec "${vg[@]}" "$GATEWAYD" --port 0 --port-file "$TMP/port" --data "$GW_DATA" \
-		--profiles "${GW_PROFILES:-$TOP/agency-profiles}" --schemas "$TOP/schemas" \
-		--tls "$CERTS" "$@") >>"$TMP/gatewayd.log" 2>&1 &
+	# GW_LOG_PIPE=1: the log reaches $TMP/gatewayd.log through a pipe (cat),
+	# so that gatewayd's file-size limit lowered to fake a full disk
+	# (prlimit) does not silence its log as well.
+	local logfd
+	if [ -n "${GW_LOG_PIPE:-}" ]; then
+		exec {logfd}> >(exec cat >>"$TMP/gatewayd.log")
+	else
+		exec {logfd}>>"$TMP/gatewayd.log"
+	fi
+	(cd "$TOP" && exec {logfd}>&- "${vg[@]}" "$GATEWAYD" --port 0 --port-file "$TMP/port" \
+		--data "$GW_DATA" --profiles "${GW_PROFILES:-$TOP/agency-profiles}" \
+		--schemas "$TOP/schemas" --tls "$CERTS" "$@") >&"$logfd" 2>&1 &
 	GW_PID=$!
+	exec {logfd}>&-
 	for _ in $(seq 1 1200); do
 		[ -s "$TMP/port" ] && break
 		kill -0 "$GW_PID" 2>/dev/null || break

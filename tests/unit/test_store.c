@@ -3,7 +3,8 @@
  * the row helpers the store_*.c files share,
  * the writer's group commit (a failing job rolls back alone, every job of
  * a batch is durable when submit returns, every job of a batch that does
- * not commit is answered WRITER_LOST), and the vault's sealing.
+ * not commit is answered WRITER_LOST, what a job logs of what it did is
+ * written only once its batch committed), and the vault's sealing.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -601,6 +602,82 @@ test_writer_empty_commit_does_not_end_a_run_of_failures(void **state)
 	assert_int_equal(writer_submit(f->writer, insert_job, &ins), 0);
 	writer_stats(f->writer, &st);
 	assert_int_equal(st.failing, 0);
+}
+
+/* writer_log(): how a job logs, then ends (0 kept, 7 rolled back alone, 9
+ * its batch lost), and how many lines it logs. */
+struct log_arg {
+	const char	*tag;
+	int		 end, lines;
+};
+
+static int
+log_job(struct store_conn *c, void *arg)
+{
+	struct log_arg		*a = arg;
+	struct insert_arg	 ins = { a->tag, 0 };
+	int			 i;
+
+	if (insert_job(c, &ins) != 0)
+		return -1;
+	for (i = 0; i < a->lines; i++)
+		writer_log_info("%s line %d done", a->tag, i);
+	if (a->end == 9)	/* the transaction ends under the writer: lost */
+		return sqlite3_exec(store_db(c), "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ?
+		    0 : 9;
+	return a->end;
+}
+
+/*
+ * What a job logs of what it did is written once its batch has committed,
+ * never for a job rolled back alone nor for a lost batch (the log would
+ * report a stop that never happened), and at most WRITER_LOG_LINES lines a
+ * batch, the rest counted.
+ */
+static void
+test_writer_logs_only_what_was_committed(void **state)
+{
+	struct fixture	*f = *state;
+	struct log_arg	 kept = { "kept", 0, 1 }, undone = { "undone", 7, 1 },
+			 lost = { "lost", 9, 1 }, many = { "many", 0, WRITER_LOG_LINES + 6 };
+	char		 path[96], needle[64], *log;
+	FILE		*fp;
+	long		 len;
+	int		 fd, saved;
+
+	snprintf(path, sizeof(path), "%s/stderr.log", f->dir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	assert_int_equal(writer_submit(f->writer, log_job, &kept), 0);
+	assert_int_equal(writer_submit(f->writer, log_job, &undone), 7);
+	assert_int_equal(writer_submit(f->writer, log_job, &lost), WRITER_LOST);
+	assert_int_equal(writer_submit(f->writer, log_job, &many), 0);
+	writer_log_info("outside line 0 done");	/* no batch running: at once */
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+
+	assert_non_null(fp = fopen(path, "r"));
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((len = ftell(fp)) > 0);
+	rewind(fp);
+	assert_non_null(log = calloc(1, (size_t)len + 1));
+	assert_int_equal(fread(log, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	assert_non_null(strstr(log, "kept line 0 done"));
+	assert_null(strstr(log, "undone line"));
+	assert_null(strstr(log, "lost line"));
+	assert_non_null(strstr(log, "batch failed to commit"));
+	snprintf(needle, sizeof(needle), "many line %d done", WRITER_LOG_LINES - 1);
+	assert_non_null(strstr(log, needle));
+	snprintf(needle, sizeof(needle), "many line %d done", WRITER_LOG_LINES);
+	assert_null(strstr(log, needle));
+	assert_non_null(strstr(log, "6 more line(s) of this batch not written"));
+	assert_non_null(strstr(log, "outside line 0 done"));
+	free(log);
 }
 
 /* sql run on db; the test fails with SQLite's message if it fails. */
@@ -1358,6 +1435,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_empty_commit_does_not_end_a_run_of_failures,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_logs_only_what_was_committed, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_when_acknowledged, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_without_a_sync, setup,
