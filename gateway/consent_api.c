@@ -1,5 +1,6 @@
 /*
- * consent_api.c: POST /v1/consents and POST /v1/consents/{id}/withdraw.
+ * consent_api.c: POST /v1/consents, GET /v1/consents/{id} and POST
+ * /v1/consents/{id}/withdraw.
  * Staff record a family's consent to share with one agency for one of its
  * registered purposes, with the evidence of how it was given (sealed under
  * the family key: it may name people). Withdrawal takes effect at once: the
@@ -30,6 +31,8 @@
 #include "store.h"
 #include "vault.h"
 #include "writer.h"
+
+#define MAX_REASON	2000	/* X-Access-Reason, bytes */
 
 struct consent_job {
 	struct gateway		*gw;
@@ -317,8 +320,140 @@ consent_withdraw(struct request *r, struct response *rs)
 		    "The withdrawal could not be recorded. Try again.", NULL);
 }
 
+/* ---- GET /v1/consents/{id} ---- */
+
+/*
+ * A consent as staff read it back (the Location a recording answers with):
+ * what the recording and a withdrawal reply with, its status as the
+ * subject-access export states it (live, withdrawn, expired, or
+ * ended_by_erasure once the family's key is gone) and whether the family's
+ * records were erased. Never the evidence nor the family's reason for
+ * withdrawing: sealed free text that may name people, which no reply
+ * shows (the subject-access export does not either); nor the family's id,
+ * which the gateway keeps only as a pseudonym. A read of a family's
+ * record like GET /v1/disclosures/{id}: an X-Access-Reason is required,
+ * the read limit counts it (ROUTE_FAMILY_READ), and the read is recorded
+ * before anything is shown: a consent_reads row (the reason sealed under
+ * the family key; none once the key is gone) and its consent.read entry,
+ * whose digest is the row's, in one writer job.
+ */
+struct consent_read_job {
+	struct gateway			*gw;
+	const struct principal		*who;
+	const struct consent_row	*row;
+	const char			*reason;
+	char				 id[40];
+	int64_t				 seq;
+};
+
+static int
+consent_read_job(struct store_conn *c, void *arg)
+{
+	struct consent_read_job	*j = arg;
+	struct consent_read_row	 row;
+	struct ledger_entry	 le;
+	unsigned char		*ct = NULL;
+	size_t			 ctlen = 0;
+	int			 rc = -1;
+
+	/* A destroyed family key leaves nothing to seal the reason with: the
+	 * read is still recorded, without it. */
+	if (vault_seal_str(j->gw->vault, c, j->row->family_pseudonym, j->reason, &ct,
+	    &ctlen) == -1)
+		return -1;
+	memset(&row, 0, sizeof(row));
+	row.id = j->id;
+	row.consent_id = j->row->id;
+	row.family_pseudonym = j->row->family_pseudonym;
+	row.actor = j->who->id;
+	row.actor_role = role_name(j->who->role);
+	row.read_us = store_now_us();
+	row.reason_ct = ct;
+	row.reason_ctlen = ctlen;
+	if (store_consent_read_digest(&row, row.record_digest) != 0)
+		goto out;
+	le = (struct ledger_entry){ row.actor, row.actor_role, "consent.read",
+	    row.family_pseudonym, j->row->id, NULL, row.record_digest };
+	if (ledger_append(j->gw->ledger, c, &le, &j->seq, NULL) != 0)
+		goto out;
+	row.ledger_seq = j->seq;
+	rc = store_consent_read_insert(c, &row);
+out:
+	free(ct);
+	return rc;
+}
+
+static void
+consent_get(struct request *r, struct response *rs)
+{
+	struct consent_read_job	 j;
+	struct consent_row	 row;
+	struct store_conn	*c;
+	const char		*reason, *status;
+	int			 rc, key;
+
+	reason = req_header(r, "X-Access-Reason");
+	if (!decide_has_text(reason)) {
+		resp_error(rs, 403, "access_reason_required",
+		    "Reading a family's records needs an X-Access-Reason header.", NULL);
+		return;
+	}
+	if (strlen(reason) > MAX_REASON) {
+		resp_error(rs, 400, "access_reason_too_long",
+		    "The X-Access-Reason header is too long.", NULL);
+		return;
+	}
+	if ((c = store_read_begin(r->gw->store)) == NULL) {
+		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
+		return;
+	}
+	memset(&row, 0, sizeof(row));
+	rc = store_consent_get(c, r->params[0], &row);
+	key = rc == 0 ? store_family_key_state(c, row.family_pseudonym) : 0;
+	store_read_end(r->gw->store, c);
+	if (rc == 1) {
+		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
+		return;
+	}
+	if (rc == -1 || key == -1) {
+		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
+		return;
+	}
+	if (row.withdrawn_us != 0)
+		status = "withdrawn";
+	else if (row.expires_us != 0 && row.expires_us < store_now_us())
+		status = "expired";
+	else if (key == 2)
+		status = "ended_by_erasure";	/* nothing can be shared under it */
+	else
+		status = "live";
+
+	/* Recorded before anything is shown. */
+	memset(&j, 0, sizeof(j));
+	j.gw = r->gw;
+	j.who = r->who;
+	j.row = &row;
+	j.reason = reason;
+	store_new_id("crd_", j.id, sizeof(j.id));
+	if (writer_submit(r->gw->writer, consent_read_job, &j) != 0) {
+		resp_error(rs, 503, "store_unavailable",
+		    "The read could not be recorded, so nothing is shown. Try again.", NULL);
+		return;
+	}
+	resp_json(rs, 200, consent_json(&row, status));
+	if (rs->json == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+	json_object_set_new(rs->json, "erased", json_boolean(key == 2));
+	json_object_set_new(rs->json, "read", json_pack("{s:s, s:I}", "read_id", j.id,
+	    "ledger_seq", (json_int_t)j.seq));
+}
+
 const struct route consent_routes[] = {
 	{ "POST", "/v1/consents", ROLE_BIT(ROLE_STAFF), "consent", consent_record, 0 },
+	{ "GET", "/v1/consents/{id}", ROLE_BIT(ROLE_STAFF), NULL, consent_get,
+	    ROUTE_FAMILY_READ },
 	{ "POST", "/v1/consents/{id}/withdraw", ROLE_BIT(ROLE_STAFF), "consent-withdraw",
 	    consent_withdraw, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }

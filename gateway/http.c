@@ -94,6 +94,7 @@ struct reqctx {
 	struct timespec	 start;
 	const char	*route;		/* pattern for metrics */
 	char		 pathbuf[512];	/* the route's {params} point into it */
+	char		 allow[48];	/* a 405's Allow header (router_allow) */
 	/* A handler run on the handler pool: the request it is given and
 	 * the reply it fills. */
 	route_fn	 offload;
@@ -282,6 +283,8 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (rs->location)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
+	if (rs->allow != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
 	if (rs->retry_after > 0) {
 		char	ra[16];
 
@@ -586,9 +589,11 @@ tally_stop(struct server *s)
 	s->tally_running = 0;
 }
 
+/* method: the request's (a HEAD is refused as its GET would be, and
+ * recorded as the HEAD it was). */
 static void
-refused(struct server *s, const struct principal *who, const struct route *rt,
-    const char *code, const char *message, struct response *rs)
+refused(struct server *s, const struct principal *who, const char *method,
+    const struct route *rt, const char *code, const char *message, struct response *rs)
 {
 	struct refusal		*j;
 	unsigned		 retry;
@@ -607,7 +612,7 @@ refused(struct server *s, const struct principal *who, const struct route *rt,
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		log_errx("a refusal (%s: %s, %s %s) could not be recorded in the ledger: "
-		    "out of memory", code, role_name(who->role), rt->method, rt->pattern);
+		    "out of memory", code, role_name(who->role), method, rt->pattern);
 		refusal_reply(rs, role_name(who->role), code, message);
 		return;
 	}
@@ -616,7 +621,7 @@ refused(struct server *s, const struct principal *who, const struct route *rt,
 	j->role = role_name(who->role);
 	j->code = code;
 	j->message = message;
-	snprintf(j->route, sizeof(j->route), "%s %s", rt->method, rt->pattern);
+	snprintf(j->route, sizeof(j->route), "%s %s", method, rt->pattern);
 	resp_defer(rs, refusal_job, j, refusal_finish, free);
 	rs->defer.settled = 1;	/* refused, recorded or not */
 }
@@ -643,12 +648,23 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
 		return;
 	}
-	if (strlen(url) >= sizeof(rc->pathbuf) || (rt = router_match(method, url, rc->pathbuf,
-	    sizeof(rc->pathbuf), req.params, &path_known)) == NULL) {
-		if (path_known)
+	/*
+	 * A HEAD is its GET without the body (RFC 9110 9.3.2): the same route,
+	 * so the same standing, role, access reason, read limit and record of
+	 * access; libmicrohttpd sends the headers of the reply queued and not
+	 * its body (microhttpd.h: "The library does understand HEAD").
+	 */
+	if (strlen(url) >= sizeof(rc->pathbuf) || (rt = router_match(strcmp(method, "HEAD") == 0 ?
+	    "GET" : method, url, rc->pathbuf, sizeof(rc->pathbuf), req.params,
+	    &path_known)) == NULL) {
+		if (path_known) {
+			/* RFC 9110 15.5.6: a 405 lists what the path accepts. */
+			(void)router_allow(url, rc->pathbuf, sizeof(rc->pathbuf), rc->allow,
+			    sizeof(rc->allow));
+			rs->allow = rc->allow;
 			resp_error(rs, 405, "method_not_allowed",
 			    "This path does not accept that method.", NULL);
-		else
+		} else
 			resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
 		return;
 	}
@@ -664,12 +680,12 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 
 		if ((code = profiles_standing(cc->who.agency, store_now_us(),
 		    &message)) != NULL) {
-			refused(s, &cc->who, rt, code, message, rs);	/* recorded */
+			refused(s, &cc->who, method, rt, code, message, rs);	/* recorded */
 			return;
 		}
 	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
-		refused(s, &cc->who, rt, "role_not_permitted", NULL, rs); /* recorded */
+		refused(s, &cc->who, method, rt, "role_not_permitted", NULL, rs); /* recorded */
 		return;
 	}
 	/* Counted whether or not the record exists: enumerating ids is

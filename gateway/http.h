@@ -75,6 +75,7 @@ struct response {
 	const char	*content_type;
 	const char	*location;	/* optional Location header (static or owned by json) */
 	unsigned	 retry_after;	/* seconds for a Retry-After header, or 0 */
+	const char	*allow;		/* a 405's Allow header (the request's), or NULL */
 	struct resp_defer defer;	/* set by resp_defer(): the reply comes later */
 };
 
@@ -147,6 +148,12 @@ void	requests_metrics(struct gateway *);
 const struct route	*router_match(const char *method, const char *path,
 			    char *buf, size_t buflen,
 			    const char *params[ROUTE_MAX_PARAMS], int *path_known);
+/* The methods the routes matching path accept, for a 405's Allow header:
+ * "GET, HEAD, POST" in table order, each once, HEAD after any GET (every
+ * GET route answers HEAD). buf is scratch as for router_match. Returns how
+ * many routes match (0: none, out ""). */
+size_t			 router_allow(const char *path, char *buf, size_t buflen,
+			    char *out, size_t outlen);
 /* Calls fn for every route (for the OpenAPI consistency check). */
 void			 router_foreach(void (*fn)(const struct route *, void *), void *arg);
 

@@ -97,6 +97,49 @@ router_match(const char *method, const char *path, char *buf, size_t buflen,
 	return NULL;
 }
 
+/* Appends m to the list in out unless it is there already. */
+static void
+allow_add(char *out, size_t outlen, const char *m)
+{
+	const char	*p = out;
+	size_t		 n = strlen(m), used = strlen(out);
+
+	while ((p = strstr(p, m)) != NULL) {
+		if ((p == out || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return;
+		p += n;
+	}
+	if (used + (used ? 2 : 0) + n + 1 > outlen)
+		return;
+	if (used)
+		strcat(out, ", ");
+	strcat(out, m);
+}
+
+size_t
+router_allow(const char *path, char *buf, size_t buflen, char *out, size_t outlen)
+{
+	const char		*params[ROUTE_MAX_PARAMS];
+	const struct route	*r;
+	size_t			 t, n = 0;
+
+	if (outlen == 0)
+		return 0;
+	out[0] = '\0';
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (r = tables[t]; r->method != NULL; r++) {
+			if (!match(r->pattern, path, buf, buflen, params))
+				continue;
+			allow_add(out, outlen, r->method);
+			/* Every GET route answers HEAD too (http.c). */
+			if (strcmp(r->method, "GET") == 0)
+				allow_add(out, outlen, "HEAD");
+			n++;
+		}
+	}
+	return n;
+}
+
 void
 router_foreach(void (*fn)(const struct route *, void *), void *arg)
 {

@@ -178,6 +178,26 @@ int	store_consent_withdrawal(struct store_conn *, const char *id,
  * the caller frees both. 0, 1 not found, -1 error. */
 int	store_consent_sealed(struct store_conn *, const char *id, unsigned char **evidence,
 	    size_t *evidence_len, unsigned char **reason, size_t *reason_len);
+/* A read of a consent (migration 067): who, when and why, the
+ * X-Access-Reason sealed under the family key (NULL when the key was
+ * already gone). Borrowed pointers. */
+struct consent_read_row {
+	const char		*id;
+	const char		*consent_id;
+	const char		*family_pseudonym;
+	const char		*actor;
+	const char		*actor_role;
+	int64_t			 read_us;
+	const unsigned char	*reason_ct;
+	size_t			 reason_ctlen;
+	unsigned char		 record_digest[32];	/* what its consent.read entry carries */
+	int64_t			 ledger_seq;
+};
+/* The row's record digest (store_digest.c; record_digest and ledger_seq
+ * left out): what its consent.read entry carries. 0 or -1. */
+int	store_consent_read_digest(const struct consent_read_row *, unsigned char out[32]);
+/* Writer job, in the same job as its ledger entry. 0 or -1. */
+int	store_consent_read_insert(struct store_conn *, const struct consent_read_row *);
 
 /* store_ledger.c */
 struct ledger_record;

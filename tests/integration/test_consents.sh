@@ -126,13 +126,112 @@ test_consent_survives_restart() {
 	[ "$(db "SELECT count(*) FROM consents WHERE id='$CID'")" = 1 ]
 }
 
+# GET /v1/consents/{id}: the Location a recording answers with can be read
+# back by staff, as a family's record is read (GET /v1/disclosures/{id}):
+# with an X-Access-Reason, the read recorded before the reply (a
+# consent_reads row, the reason sealed under the family key, and its
+# consent.read ledger entry carrying the row's digest), counted against
+# the read limit. Never the evidence: sealed free text that may name people.
+ACCESS="X-Access-Reason: Checking the consent before a referral, Reason-Marker-R5"
+test_consent_location_can_be_read_back() {
+	local loc n
+	req staff POST /v1/consents "$(body FAM-120 oakfield-primary education_support 'Signed form, Evidence-Marker-E5')"
+	expect 201 || return 1
+	loc=$(jget .location) && [ "$loc" = "/v1/consents/$(jget .consent_id)" ] || return 1
+	n=$(db "SELECT count(*) FROM consent_reads WHERE consent_id='${loc##*/}'")
+	req staff GET "$loc" '' -H "$ACCESS"
+	expect 200 && [ "$(jget .consent_id)" = "${loc##*/}" ] && [ "$(jget .status)" = live ] &&
+	[ "$(jget .agency_id)" = oakfield-primary ] && [ "$(jget .purpose)" = education_support ] &&
+	[ -n "$(jget .granted_at)" ] && [ -n "$(jget .expires_at)" ] && [ "$(jget .withdrawn_at)" = null ] &&
+	[ "$(jget .erased)" = false ] && ! printf '%s' "$RESP" | grep -q 'Evidence-Marker\|evidence' || return 1
+	# The read is kept: who, when, the reason sealed, and its ledger entry.
+	[ "$(db "SELECT count(*) FROM consent_reads WHERE consent_id='${loc##*/}'")" = $((n + 1)) ] &&
+	[ "$(db "SELECT actor_role || ' ' || (length(reason_ct) > 16) FROM consent_reads WHERE id='$(jget .read.read_id)'")" = "staff 1" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN consent_reads r ON r.ledger_seq = e.seq
+	    AND r.record_digest = e.record_digest AND r.family_pseudonym = e.family_pseudonym
+	    WHERE e.seq=$(jget .read.ledger_seq) AND e.action='consent.read' AND e.object_id='${loc##*/}'")" = 1 ] &&
+	! grep -a -q 'Reason-Marker-R5' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null
+}
+test_consent_read_requires_access_reason() {
+	local n
+	n=$(db "SELECT count(*) FROM consent_reads")
+	req staff GET "/v1/consents/$CID"
+	expect 403 access_reason_required || return 1
+	req staff GET "/v1/consents/$CID" '' -H 'X-Access-Reason:   '
+	expect 403 access_reason_required &&
+	[ "$(db "SELECT count(*) FROM consent_reads")" = "$n" ]
+}
+test_consent_read_only_staff() {
+	local who
+	for who in trustee1 auditor dp_trustee agency:oakfield-primary; do
+		req "$who" GET "/v1/consents/$CID" '' -H "$ACCESS"
+		expect 403 role_not_permitted || return 1
+	done
+}
+# The path a recording's Location names answers GET and HEAD, and a 405
+# there says so (Allow).
+test_consent_path_allows_get_and_head() {
+	req staff PUT "/v1/consents/$CID" '' -D "$TMP/hdrs"
+	expect 405 method_not_allowed &&
+	grep -qi '^allow: GET, HEAD'$'\r''$' "$TMP/hdrs" || { echo "# $(grep -i '^allow' "$TMP/hdrs")"; return 1; }
+}
+test_consent_read_unknown_is_404() {
+	req staff GET /v1/consents/con_doesnotexist '' -H "$ACCESS"
+	expect 404 not_found
+}
+# A HEAD is its GET without the body: refused without a reason, and, with
+# one, recorded as a read (a HEAD must not read, nor probe, unrecorded).
+test_consent_head_is_a_recorded_read() {
+	local n
+	n=$(db "SELECT count(*) FROM consent_reads WHERE consent_id='$CID'")
+	req staff HEAD "/v1/consents/$CID" '' --head
+	[ "$STATUS" = 403 ] || { echo "# HEAD without a reason: $STATUS"; return 1; }
+	req staff HEAD "/v1/consents/$CID" '' --head -H "$ACCESS"
+	[ "$STATUS" = 200 ] && grep -qi '^content-type: application/json' "$TMP/resp" &&
+	[ "$(db "SELECT count(*) FROM consent_reads WHERE consent_id='$CID'")" = $((n + 1)) ]
+}
+test_consent_read_after_withdrawal_says_withdrawn() {
+	req staff GET "/v1/consents/$CID" '' -H "$ACCESS"
+	expect 200 && [ "$(jget .status)" = withdrawn ] && [ -n "$(jget .withdrawn_at)" ] &&
+	[ "$(jget .withdrawn_at)" != null ] && ! printf '%s' "$RESP" | grep -q 'Withdraw-Marker'
+}
+# As GET /v1/disclosures/{id}: an erased family's consent is still listed
+# (what was agreed, with whom, when), erased, and the read recorded without
+# a reason (no key is left to seal it under).
+test_consent_read_of_an_erased_family() {
+	local id
+	req staff POST /v1/consents "$(body FAM-121 oakfield-primary education_support e)"
+	expect 201 || return 1; id=$(jget .consent_id)
+	req staff POST /v1/families/FAM-121/erasure '{"ground":"consent_withdrawn","reason":"Family asked by phone"}'
+	expect 200 || return 1
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 200 && [ "$(jget .erased)" = true ] && [ "$(jget .status)" = ended_by_erasure ] &&
+	[ "$(db "SELECT count(*) FROM consent_reads WHERE consent_id='$id' AND reason_ct IS NULL")" = 1 ]
+}
+# Counted against the read limit, GET and HEAD alike, whether or not the
+# consent exists: past it 429 rate_limited with Retry-After.
+test_consent_reads_are_held_to_the_read_limit() {
+	local i
+	gw_stop || return 1
+	gw_start --read-limit 12:3 || return 1
+	req staff GET "/v1/consents/$CID" '' -H "$ACCESS"; expect 200 || return 1
+	req staff HEAD "/v1/consents/$CID" '' --head -H "$ACCESS"; [ "$STATUS" = 200 ] || return 1
+	req staff GET /v1/consents/con_doesnotexist '' -H "$ACCESS"; expect 404 || return 1
+	req staff HEAD "/v1/consents/$CID" '' --head -H "$ACCESS"
+	[ "$STATUS" = 429 ] && grep -qi '^retry-after: [1-9]' "$TMP/resp" || { echo "# HEAD: $STATUS"; return 1; }
+	req staff GET "/v1/consents/$CID" '' -H "$ACCESS" -D "$TMP/hdrs"
+	expect 429 rate_limited && grep -qi '^retry-after: [1-9]' "$TMP/hdrs"
+}
+
 gw_start || exit 1
 run test_staff_records_consent
-for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'test_staff_records_consent\|withdraw\|restart'); do run "$t"; done
+for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'test_staff_records_consent\|withdraw\|restart\|read_limit'); do run "$t"; done
 run test_consent_blank_evidence_is_400
 run test_withdraw_takes_effect
 run test_withdraw_twice_is_409
 run test_withdraw_unknown_is_404
 run test_withdraw_only_staff
 run test_consent_survives_restart
+run test_consent_read_after_withdrawal_says_withdrawn
+run test_consent_reads_are_held_to_the_read_limit
 finish

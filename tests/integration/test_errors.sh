@@ -119,6 +119,51 @@ test_encoded_nul_in_query_is_refused() {
 }
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
+# RFC 9110 15.5.6: a 405 names, in Allow, the methods the path accepts:
+# those of every route its pattern matches, HEAD with each GET.
+test_405_names_the_allowed_methods() {
+	req staff DELETE /v1/consents '' -D "$TMP/hdrs"
+	expect 405 method_not_allowed && error_shape_ok &&
+	grep -qi '^allow: POST'$'\r''$' "$TMP/hdrs" || { echo "# $(grep -i '^allow' "$TMP/hdrs")"; return 1; }
+	req staff POST /v1/ledger/key '' -D "$TMP/hdrs"
+	expect 405 method_not_allowed &&
+	grep -qi '^allow: GET, HEAD'$'\r''$' "$TMP/hdrs" || { echo "# $(grep -i '^allow' "$TMP/hdrs")"; return 1; }
+	req staff PUT /v1/disclosures/dis_x '' -D "$TMP/hdrs"
+	expect 405 method_not_allowed &&
+	grep -qi '^allow: GET, HEAD'$'\r''$' "$TMP/hdrs" || { echo "# $(grep -i '^allow' "$TMP/hdrs")"; return 1; }
+	req staff GET /v1/consents/con_x/withdraw '' -D "$TMP/hdrs"
+	expect 405 method_not_allowed &&
+	grep -qi '^allow: POST'$'\r''$' "$TMP/hdrs" || { echo "# $(grep -i '^allow' "$TMP/hdrs")"; return 1; }
+	# HEAD is no way round: a path with no GET refuses it alike.
+	req staff HEAD /v1/consents '' --head
+	[ "$STATUS" = 405 ] && grep -qi '^allow: POST'$'\r''$' "$TMP/resp"
+}
+# A monitor may ask with HEAD: /healthz answers as GET does, the same
+# status and headers (Content-Length the GET's body's), and no body.
+test_head_on_healthz_is_its_get_without_the_body() {
+	local len
+	req staff GET /healthz; expect 200 || return 1
+	len=${#RESP}
+	printf 'HEAD /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+	    raw_tls > "$TMP/raw" || return 1
+	head -1 "$TMP/raw" | grep -q '^HTTP/1.1 200 ' &&
+	grep -qi '^content-type: application/json' "$TMP/raw" &&
+	grep -qi "^content-length: $len"$'\r''$' "$TMP/raw" &&
+	[ "$(sed -n '/^\r$/,$p' "$TMP/raw" | tail -n +2 | wc -c)" = 0 ] ||
+	    { echo "# $(head -c 600 "$TMP/raw")"; return 1; }
+	req operator HEAD /healthz '' --head
+	[ "$STATUS" = 200 ]
+}
+# A HEAD is refused where its GET is, and the refusal recorded as one
+# (access.refused, the route as the HEAD it was).
+test_head_is_refused_and_recorded_as_its_get_would_be() {
+	local n
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND object_id='HEAD /v1/stats'")
+	req staff HEAD /v1/stats '' --head
+	[ "$STATUS" = 403 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND reason='role_not_permitted' AND object_id='HEAD /v1/stats'")" = $((n + 1)) ] || return 1
+	req staff GET /v1/stats; expect 403 role_not_permitted
+}
 test_wrong_role_is_403_role_not_permitted() { req auditor POST /v1/consents "$CONSENT"; expect 403 role_not_permitted && error_shape_ok; }
 test_errors_carry_no_stack_trace() { req staff POST /v1/consents '[1,2'; ! printf '%s' "$RESP" | grep -qi 'trace\|\.c:'; }
 

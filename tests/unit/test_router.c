@@ -73,6 +73,27 @@ test_every_route_has_roles_and_a_handler(void **state)
 	router_foreach(check_route, NULL);
 }
 
+/* A 405's Allow header: every method of the routes the path matches, each
+ * once, HEAD beside each GET; nothing for an unknown path. */
+static void
+test_allow_lists_the_paths_methods(void **state)
+{
+	char	buf[256], allow[48];
+
+	(void)state;
+	assert_int_equal(router_allow("/v1/consents", buf, sizeof(buf), allow, sizeof(allow)), 1);
+	assert_string_equal(allow, "POST");
+	assert_true(router_allow("/v1/ledger/key", buf, sizeof(buf), allow, sizeof(allow)) >= 1);
+	assert_string_equal(allow, "GET, HEAD");
+	assert_true(router_allow("/v1/disclosures/dis_x", buf, sizeof(buf), allow, sizeof(allow)) >= 1);
+	assert_string_equal(allow, "GET, HEAD");
+	assert_int_equal(router_allow("/v1/nope", buf, sizeof(buf), allow, sizeof(allow)), 0);
+	assert_string_equal(allow, "");
+	/* Too small a buffer: what fits, never past it. */
+	assert_true(router_allow("/v1/ledger/key", buf, sizeof(buf), allow, 4) >= 1);
+	assert_string_equal(allow, "GET");
+}
+
 int
 main(void)
 {
@@ -81,6 +102,7 @@ main(void)
 		cmocka_unit_test(test_unknown_path_and_wrong_method),
 		cmocka_unit_test(test_param_rejects_unsafe_and_empty_segments),
 		cmocka_unit_test(test_every_route_has_roles_and_a_handler),
+		cmocka_unit_test(test_allow_lists_the_paths_methods),
 	};
 	return cmocka_run_group_tests_name("router", tests, NULL, NULL);
 }
