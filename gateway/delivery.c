@@ -1246,6 +1246,8 @@ gauges_read(void *arg, double *v)
 	return 0;
 }
 
+#define GONE_LINES	16	/* ALERT lines per agency gone; the rest counted */
+
 struct gone_arg {
 	struct gateway		*gw;
 	struct store_conn	*c;
@@ -1267,15 +1269,19 @@ gone_entry(const char *disclosure_id, const char *pseudonym, int reads, void *ar
 	e.action = "alert.delivery_dead";
 	if (ledger_append(a->gw->ledger, a->c, &e, NULL, NULL) != 0)
 		return -1;
-	a->total++;
+	/* A line each for the first few only: the log keeps a bounded number
+	 * of a batch's lines (writer_log), and the agency's summary line,
+	 * written after them, must not be the one dropped. */
+	if (a->total++ >= GONE_LINES)
+		return 0;
 	/* Read but never acknowledged: the agency may hold it (a re-queue
 	 * offers it again under the same id, as after any dead letter). */
 	if (reads > 0)
-		log_warnx("ALERT delivery %s is a dead letter (%s; read %d time(s), never "
+		writer_log_warnx("ALERT delivery %s is a dead letter (%s; read %d time(s), never "
 		    "acknowledged): gatewayctl deliveries retry %s", disclosure_id,
 		    DELIVERY_AGENCY_UNKNOWN, reads, disclosure_id);
 	else
-		log_warnx("ALERT delivery %s is a dead letter (%s): gatewayctl deliveries "
+		writer_log_warnx("ALERT delivery %s is a dead letter (%s): gatewayctl deliveries "
 		    "retry %s", disclosure_id, DELIVERY_AGENCY_UNKNOWN, disclosure_id);
 	return 0;
 }
@@ -1322,9 +1328,11 @@ follow_modes(struct store_conn *c, void *arg)
 		if (store_deliveries_agency_gone(c, agency, now, gone_entry, &g) < 0)
 			return -1;
 		if (g.total > 0)
-			log_warnx("delivery: agency %s is not in the profiles in force: %d "
-			    "item(s) of its inbox are dead letters (%s); its pushes die so at "
-			    "the worker's next look", agency, g.total, DELIVERY_AGENCY_UNKNOWN);
+			writer_log_warnx("ALERT delivery: agency %s is not in the profiles in "
+			    "force: %d item(s) of its inbox are dead letters (%s)%s; its pushes "
+			    "die so at the worker's next look; gatewayctl deliveries list --state "
+			    "dead", agency, g.total, DELIVERY_AGENCY_UNKNOWN,
+			    g.total > GONE_LINES ? ", the first of them named above" : "");
 	}
 	return rc == 1 ? 0 : -1;
 }
