@@ -50,6 +50,7 @@ config_defaults(struct config *c)
 	c->per_ip_limit = 128;
 	c->conn_timeout = 30;
 	c->check_only = 0;
+	c->new_erasure_journal = 0;
 	c->request_quorum = 2;
 	c->request_refusal_ends = 1;
 	c->max_hold_days = 90;

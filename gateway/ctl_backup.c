@@ -14,6 +14,8 @@
  *   copy's sealed data cannot be read, nor its ledger extended: keep them
  *   apart from the copy, as the README says, or pass --with-keys and keep
  *   the whole copy as safe as the data directory itself).
+ * Never the erasure journal (erasure_journal.h): restoring needs the
+ * newest one, which a copy of it made now would not be; the output says so.
  * The copy's ledger is then verified with the public key and against that
  * checkpoint (as "gatewayctl ledger verify" does). Exit 0 done and
  * verified; 1 the copy does not verify (it is left for inspection); 2
@@ -169,5 +171,11 @@ ctl_backup(int argc, char **argv)
 	if (!keys)
 		printf("keys not copied: restoring needs DIR's master.key and ledger.key, "
 		    "kept apart (or use --with-keys)\n");
+	/* Never copied: a copy of the journal is as old as the copy, and
+	 * lacks every erasure and withdrawal made after it; restored with it
+	 * (or with none), the copy would serve them again. */
+	printf("erasure journal not copied: start the restored copy with --erasure-journal "
+	    "naming the newest journal (the live one, kept on another disk), never an older "
+	    "copy of it\n");
 	return 0;
 }

@@ -164,6 +164,27 @@ out:
 	return rc;
 }
 
+int
+erasure_journal_create(const char *path, char *err, size_t errlen)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
+		if (errno == EEXIST)
+			return 0;
+		snprintf(err, errlen, "erasure journal %s: cannot make it: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fsync(fd) == -1 || durable_sync_dir(path) == -1) {
+		snprintf(err, errlen, "erasure journal %s: fsync: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Appends l unless ensure and the journal holds a line of its kind for the
  * same family (an erasure) or consent (a withdrawal). */
 static int

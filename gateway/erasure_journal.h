@@ -5,7 +5,9 @@
  * that a database restored from a copy made before an erasure or a
  * withdrawal has it made again when gatewayd starts on it
  * (retention_reapply_journal). Expiries need no journal: the retention
- * sweep at start judges them again from the records.
+ * sweep at start judges them again from the records. The first start
+ * makes it, empty; a journal missing beside a store that holds records
+ * stops the start (journal_guard.h), unless --new-erasure-journal.
  *
  * One line per erasure or withdrawal, appended and fsync'd once it has
  * committed, before the reply. An erasure: "PSEUDONYM ERASED_AT GROUND
@@ -47,6 +49,12 @@ struct journal_line {
 	const char		*consent_id;	/* a withdrawal's consent, else NULL */
 	int64_t			 seq;		/* its ledger entry */
 };
+
+/* Makes an empty journal at path (0600, fsync'd, its directory fsync'd),
+ * so that a later start finds it (journal_guard.h: a journal missing
+ * beside a store that holds records stops the start). An existing journal
+ * is left as it is. 0, or -1 with err set. */
+int	erasure_journal_create(const char *path, char *err, size_t errlen);
 
 /* Appends one erasure durably (O_APPEND, fsync; the file made 0600, its
  * directory fsync'd when the file is new). A last line cut short by a

@@ -32,6 +32,7 @@ struct config {
 	const char	*tls_dir;	/* "certs/dev": server.crt/.key, ca.crt, crl.pem, gateway-client.crt/.key */
 	const char	*master_key;	/* "var/master.key" */
 	const char	*erasure_journal; /* DATA_DIR/erasures.journal (erasure_journal.h) */
+	int		 new_erasure_journal; /* --new-erasure-journal (journal_guard.h) */
 	const char	*notify_url;	/* family notification webhook, or NULL */
 	const char	*notify_ca;	/* the webhook's CA (PEM), or NULL: system CAs */
 	unsigned	 threads;	/* MHD thread pool size */

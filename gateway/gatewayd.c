@@ -30,6 +30,7 @@
 #include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
+#include "journal_guard.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -62,11 +63,17 @@ usage(void)
 	    "                [--retention-interval SECONDS] [--refusal-retention-days N]\n"
 	    "                [--max-hold-days N] [--read-limit PER_MIN[:BURST]]\n"
 	    "                [--consent-max-days N] [--erasure-journal FILE]\n"
+	    "                [--new-erasure-journal]\n"
 	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/;\n"
 	    "  a sweep every 3600 s; a refused disclosure keeps its family %d days,\n"
 	    "  whatever agency and purpose it named (--refusal-retention-days);\n"
-	    "  a consent lasts at most %d days (--consent-max-days)\n",
+	    "  a consent lasts at most %d days (--consent-max-days);\n"
+	    "  the erasure journal is DATA_DIR/erasures.journal (keep it on another disk:\n"
+	    "  --erasure-journal); when restoring a copy, start with the newest journal,\n"
+	    "  never the copy's own: a journal missing beside a store that holds records\n"
+	    "  stops the start, unless --new-erasure-journal says a new, empty one is\n"
+	    "  intended (erasures made after the copy are then not made again)\n",
 	    RETENTION_REFUSAL_DAYS, CONSENT_MAX_DAYS);
 }
 
@@ -329,6 +336,46 @@ writer_failed_gauge(void *arg)
 	return (double)st.failed;
 }
 
+/*
+ * The erasure journal as journal_guard_check() judged it, before the store
+ * is opened: made empty for a store that holds nothing yet (so that every
+ * later start finds it: one missing then is one lost, or a copy restored
+ * without it), or when --new-erasure-journal asked for a new one. A
+ * journal inside the data directory's file system is lost with it: said
+ * at every start, as it is not wrong, only unsafe. 0, or -1 (logged).
+ */
+static int
+start_journal(const struct config *cfg, enum journal_presence journal)
+{
+	char	err[512];
+
+	switch (journal) {
+	case JOURNAL_PRESENT:
+		if (cfg->new_erasure_journal)
+			log_warnx("--new-erasure-journal: the erasure journal %s exists and is "
+			    "used as it is; leave the flag off", cfg->erasure_journal);
+		break;
+	case JOURNAL_MAKE_NEW:
+		log_warnx("erasure journal %s: made new and empty (--new-erasure-journal): "
+		    "erasures and consent withdrawals made after this database was copied are "
+		    "not made again; leave the flag off from now on", cfg->erasure_journal);
+		/* FALLTHROUGH */
+	case JOURNAL_MAKE_FRESH:
+		if (erasure_journal_create(cfg->erasure_journal, err, sizeof(err)) == -1) {
+			log_errx("%s", err);
+			return -1;
+		}
+		break;
+	case JOURNAL_REFUSE:
+		return -1;	/* journal_guard_check() said why */
+	}
+	if (journal_guard_same_disk(cfg->erasure_journal, cfg->data_dir) == 1)
+		log_warnx("erasure journal %s is on the data directory's disk: lost with it, "
+		    "a restored copy would serve again what was erased since; keep it on "
+		    "another disk (--erasure-journal)", cfg->erasure_journal);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,6 +402,7 @@ main(int argc, char **argv)
 		{ "refusal-retention-days", required_argument, NULL, 'D' },
 		{ "consent-max-days", required_argument, NULL, 'X' },
 		{ "erasure-journal", required_argument, NULL, 'J' },
+		{ "new-erasure-journal", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -380,6 +428,7 @@ main(int argc, char **argv)
 	sigset_t	 sigs;
 	struct timespec	 wait;
 	unsigned	 crl_warned = 0;
+	enum journal_presence journal = JOURNAL_REFUSE;
 	int		 ch, sig, rc = 1, lock = -2;
 
 	/* Everything the daemon creates is its own alone: the store's log and
@@ -407,6 +456,7 @@ main(int argc, char **argv)
 		case 't': gw.cfg.tls_dir = optarg; break;
 		case 'k': gw.cfg.master_key = optarg; break;
 		case 'J': gw.cfg.erasure_journal = optarg; break;
+		case 'j': gw.cfg.new_erasure_journal = 1; break;
 		case 'n': gw.cfg.notify_url = optarg; break;
 		case 'C': gw.cfg.notify_ca = optarg; break;
 		case 'T':
@@ -629,7 +679,9 @@ main(int argc, char **argv)
 	dcfg.client_key = client_key;
 	if (server_check(&gw, err, sizeof(err)) == -1 ||
 	    delivery_check(&dcfg, err, sizeof(err)) == -1 ||
-	    notifier_check(&gw.cfg, err, sizeof(err)) == -1) {
+	    notifier_check(&gw.cfg, err, sizeof(err)) == -1 ||
+	    journal_guard_check(gw.cfg.erasure_journal, gw.cfg.data_dir,
+	    gw.cfg.new_erasure_journal, &journal, err, sizeof(err)) == -1) {
 		log_errx("%s", err);
 		goto out;
 	}
@@ -668,6 +720,8 @@ main(int argc, char **argv)
 		log_errx("%s", lock == -1 ? err : strerror(errno));
 		goto out;
 	}
+	if (start_journal(&gw.cfg, journal) == -1)
+		goto out;
 	if ((gw.store = store_open(gw.cfg.data_dir, err, sizeof(err))) == NULL) {
 		log_errx("store: %s", err);
 		goto out;

@@ -767,12 +767,12 @@ retention_complete_journal(struct gateway *gw, const char *path, long long *appe
 	*appended = we.n + ww.n;
 	if (we.n > 0)
 		log_warnx("erasure journal: %lld erasures on request the database records were "
-		    "not in it (a crash or a failed write after they were made) and were appended",
-		    we.n);
+		    "not in it (a crash or a failed write after they were made, or a journal made "
+		    "new) and were appended", we.n);
 	if (ww.n > 0)
 		log_warnx("erasure journal: %lld consent withdrawals the database records were not "
-		    "in it (a crash or a failed write after they were made, or made before "
-		    "withdrawals were journaled) and were appended", ww.n);
+		    "in it (a crash or a failed write after they were made, a journal made new, "
+		    "or made before withdrawals were journaled) and were appended", ww.n);
 	return rc == 0 ? 0 : -1;
 }
 

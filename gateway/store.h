@@ -253,6 +253,8 @@ int			 store_ledger_db_entries(struct ledger_db *, store_ledger_entry_fn,
 			    void *arg);
 int			 store_ledger_db_checkpoints(struct ledger_db *, store_checkpoint_fn,
 			    void *arg);
+/* Whether the ledger holds no entry: 1 empty, 0 not, -1 error. */
+int			 store_ledger_db_empty(struct ledger_db *);
 const char		*store_ledger_db_error(struct ledger_db *);
 /* store_delivery.c */
 /* One disclosure's delivery (migration 030). No personal data. */

@@ -353,6 +353,20 @@ store_ledger_db_checkpoints(struct ledger_db *l, store_checkpoint_fn fn, void *a
 	return rc;
 }
 
+int
+store_ledger_db_empty(struct ledger_db *l)
+{
+	sqlite3_stmt	*st;
+	int		 rc = -1;
+
+	if (db_query(l, "SELECT EXISTS (SELECT 1 FROM ledger_entries)", &st) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rc = sqlite3_column_int(st, 0) == 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 const char *
 store_ledger_db_error(struct ledger_db *l)
 {

@@ -27,7 +27,9 @@ test_backup_while_disclosures_arrive() {
 		{ sed 's/^/# /' "$TMP/bk2.out"; kill "$load"; return 1; }
 	wait "$load"
 	grep -q 'OK: the ledger verifies' "$TMP/bk.out" && grep -q 'verified$' "$TMP/bk.out" &&
-	grep -q 'keys not copied' "$TMP/bk.out" || { sed 's/^/# /' "$TMP/bk.out"; return 1; }
+	grep -q 'keys not copied' "$TMP/bk.out" &&
+	grep -q 'erasure journal not copied: .*--erasure-journal' "$TMP/bk.out" &&
+	grep -q 'erasure journal not copied' "$TMP/bk2.out" || { sed 's/^/# /' "$TMP/bk.out"; return 1; }
 	# What each holds, private to the gateway's user.
 	[ "$(ls "$TMP/bk" | sort | tr '\n' ' ')" = "gateway.db ledger.head ledger.pub " ] &&
 	[ "$(ls "$TMP/bk-keys" | sort | tr '\n' ' ')" = "gateway.db ledger.head ledger.key ledger.pub master.key " ] &&
@@ -39,7 +41,9 @@ test_backup_while_disclosures_arrive() {
 test_gateway_starts_on_the_copy_with_everything_acknowledged_before_it() {
 	local id name n
 	gw_stop || return 1
-	GW_DATA=$TMP/bk-keys gw_start || { echo "# did not start on the copy"; return 1; }
+	# Restored as the README says: with the newest journal, not the copy's.
+	GW_DATA=$TMP/bk-keys gw_start --erasure-journal "$TMP/data/erasures.journal" ||
+		{ echo "# did not start on the copy"; return 1; }
 	while read -r id name; do
 		req staff GET "/v1/disclosures/$id" "" -H 'X-Access-Reason: restore check'
 		expect 200 && [ "$(jget .data.child_name)" = "$name" ] || { echo "# $id"; return 1; }
@@ -74,7 +78,7 @@ test_erasure_after_a_copy_is_made_again_when_the_copy_is_restored() {
 	! grep -q 'FAM-B2' "$journal" && grep -Eq '^[0-9a-f]{64} [0-9T:.Z-]+ consent_withdrawn [0-9]+$' "$journal" || return 1
 	gw_stop || return 1
 	# The control: the copy without the journal serves what was erased.
-	GW_DATA=$TMP/bk3 gw_start --erasure-journal "$TMP/no-journal" || return 1
+	GW_DATA=$TMP/bk3 gw_start --erasure-journal "$TMP/no-journal" --new-erasure-journal || return 1
 	req staff GET "/v1/disclosures/$did" "" -H 'X-Access-Reason: restore check'
 	expect 200 && [ "$(jget .data.child_name)" = "Erased Later" ] || return 1
 	gw_stop || return 1
@@ -211,7 +215,7 @@ test_withdrawal_after_a_copy_is_made_again_when_the_copy_is_restored() {
 	grep -Eq "^withdrawn $cid [0-9a-f]{64} [0-9T:.Z-]+ [0-9]+\$" "$journal" || return 1
 	gw_stop || return 1
 	# The control: the copy without the journal offers it again.
-	GW_DATA=$TMP/bk6 gw_start --erasure-journal "$TMP/no-journal-w" || return 1
+	GW_DATA=$TMP/bk6 gw_start --erasure-journal "$TMP/no-journal-w" --new-erasure-journal || return 1
 	inbox_has "$did" || return 1
 	gw_stop || return 1
 	# With the journal: withdrawn again before anything is served.
@@ -308,6 +312,76 @@ test_withdrawal_asked_for_again_is_journaled_if_the_journal_lacks_it() {
 	GW_DATA=$TMP/data gw_start
 }
 
+# Restored as an operator would ("the copy's files in an empty data
+# directory, start on it"), the copy has no journal: the default one is
+# inside the data directory, and a backup never copies it (an old journal
+# would lack every erasure made after the copy). A gateway used to start
+# on it with a new, empty journal and serve again the family erased and
+# the consent withdrawn since. It refuses now, naming the journal and what
+# to do, and --check refuses the same; with the newest journal the erased
+# family stays erased and the withdrawal stands.
+test_restore_without_the_journal_never_brings_erased_families_back() {
+	local journal=$TMP/data/erasures.journal r=$TMP/r9 did cid rc
+	withdrawable FAM-B9W "Withdrawn Before Restore" "$TMP/bk9w" || return 1
+	cid=$CID
+	req staff POST /v1/consents '{"family_id":"FAM-B9","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
+	expect 201 && share FAM-B9 "Erased Before Restore" || return 1
+	did=$DID
+	"$GATEWAYCTL" backup --data "$GW_DATA" --out "$TMP/bk9" --with-keys > "$TMP/bk9.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/bk9.out"; return 1; }
+	grep -q "erasure journal not copied: .*--erasure-journal" "$TMP/bk9.out" || { sed 's/^/# /' "$TMP/bk9.out"; return 1; }
+	req staff POST /v1/families/FAM-B9/erasure '{"ground":"consent_withdrawn","reason":"the family asked"}'
+	expect 200 && [ "$(jget .journal)" = written ] && withdraw "$cid" || return 1
+	gw_stop || return 1
+	# The README's steps: the copy's files in an empty data directory.
+	mkdir -m 700 "$r" && cp -p "$TMP/bk9"/* "$r"/ || return 1
+	: > "$TMP/gatewayd.log"
+	if GW_DATA=$r gw_start > /dev/null; then gw_stop; echo "# started without the journal"; return 1; fi
+	grep -q "erasure journal $r/erasures.journal is missing, but the store in $r holds records" "$TMP/gatewayd.log" &&
+	grep -q -- '--erasure-journal naming the newest journal' "$TMP/gatewayd.log" &&
+	grep -q -- '--new-erasure-journal' "$TMP/gatewayd.log" &&
+	[ ! -e "$r/erasures.journal" ] && [ ! -e "$r/gateway.db-wal" ] ||
+		{ tail -3 "$TMP/gatewayd.log" | sed 's/^/# /'; return 1; }
+	# --check refuses it the same way.
+	rc=0; (cd "$TOP" && "$GATEWAYD" --check --data "$r" --tls "$CERTS") > "$TMP/check9.out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && grep -q "erasure journal $r/erasures.journal is missing" "$TMP/check9.out" ||
+		{ echo "# --check exited $rc"; sed 's/^/# /' "$TMP/check9.out"; return 1; }
+	(cd "$TOP" && "$GATEWAYD" --check --data "$r" --tls "$CERTS" --erasure-journal "$journal") > "$TMP/check9.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/check9.out"; return 1; }
+	# With the newest journal: erased and withdrawn again before serving.
+	GW_DATA=$r gw_start --erasure-journal "$journal" || return 1
+	req staff GET /v1/families/FAM-B9/subject-access?format=text "" -H 'X-Access-Reason: restore check'
+	expect 200 && ! grep -q 'Erased Before Restore' "$TMP/resp" || { echo "# the erased family is served again"; return 1; }
+	req staff GET "/v1/disclosures/$did" "" -H 'X-Access-Reason: restore check'
+	expect 200 && [ "$(jget .data)" = null ] && [ "$(jget .erased)" = true ] || return 1
+	[ "$(db "SELECT withdrawn_by FROM consents WHERE id = '$cid'")" = system:erasure_journal ] || return 1
+	req staff POST "/v1/consents/$cid/withdraw"
+	expect 409 already_withdrawn || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data gw_start
+}
+
+# A new installation makes its journal at the first start (empty, 0600),
+# so that every later start on the same data directory finds it; a journal
+# on the data directory's disk is warned of, and --new-erasure-journal
+# beside an existing journal changes nothing.
+test_a_new_installation_makes_its_journal_at_the_first_start() {
+	local d=$TMP/fresh
+	(cd "$TOP" && "$GATEWAYD" --check --data "$d" --tls "$CERTS") > /dev/null 2>&1 || return 1
+	[ ! -e "$d/erasures.journal" ] || return 1
+	gw_stop || return 1
+	: > "$TMP/gatewayd.log"
+	GW_DATA=$d gw_start || return 1
+	[ -f "$d/erasures.journal" ] && [ ! -s "$d/erasures.journal" ] &&
+	[ "$(stat -c %a "$d/erasures.journal")" = 600 ] &&
+	grep -q "warn.*erasure journal $d/erasures.journal is on the data directory's disk" "$TMP/gatewayd.log" || return 1
+	gw_stop || return 1
+	GW_DATA=$d gw_start --new-erasure-journal || return 1
+	grep -q "the erasure journal $d/erasures.journal exists and is used as it is" "$TMP/gatewayd.log" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data gw_start
+}
+
 test_backup_never_writes_into_an_existing_directory() {
 	local rc=0
 	mkdir -p "$TMP/full" && echo keep > "$TMP/full/note"
@@ -329,5 +403,7 @@ run test_withdrawal_after_a_copy_is_made_again_when_the_copy_is_restored
 run test_withdrawal_of_a_consent_the_copy_lacks_needs_nothing
 run test_withdrawal_lost_from_the_journal_by_a_crash_is_journaled_at_start
 run test_withdrawal_asked_for_again_is_journaled_if_the_journal_lacks_it
+run test_restore_without_the_journal_never_brings_erased_families_back
+run test_a_new_installation_makes_its_journal_at_the_first_start
 run test_backup_never_writes_into_an_existing_directory
 finish

@@ -394,7 +394,7 @@ test_gateway_refuses_to_start_on_a_truncated_ledger() {
 	cp "$GW_DATA/ledger.key" "$GW_DATA/ledger.pub" "$GW_DATA/master.key" "$TMP/d2/" || return 1
 	local saved=$GW_DATA
 	GW_DATA=$TMP/d2
-	if gw_start > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
+	if gw_start --new-erasure-journal > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
 	GW_DATA=$saved
 	grep -q 'entries were removed' "$TMP/gatewayd.log"
 }
@@ -414,12 +414,12 @@ test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed() {
 	cp "$GW_DATA/ledger.key" "$GW_DATA/ledger.pub" "$GW_DATA/master.key" "$GW_DATA/ledger.head" "$TMP/d3/" || return 1
 	local saved=$GW_DATA
 	GW_DATA=$TMP/d3
-	if gw_start > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
+	if gw_start --new-erasure-journal > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
 	grep -q "this gateway signed a checkpoint of [0-9]* entries .* but the database holds $k" "$TMP/gatewayd.log" ||
 		{ GW_DATA=$saved; echo "# no refusal in the log"; return 1; }
 	# Restored on purpose: the file kept aside.
 	mv "$TMP/d3/ledger.head" "$TMP/kept.head" || { GW_DATA=$saved; return 1; }
-	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	gw_start --new-erasure-journal > /dev/null || { GW_DATA=$saved; return 1; }
 	local ok=1
 	[ -s "$TMP/d3/ledger.head" ] && grep -q 'ledger.head made from the newest stored checkpoint' "$TMP/gatewayd.log" || ok=0
 	gw_stop || ok=0

@@ -10,7 +10,9 @@
  * Withdrawals share the file: their lines round-trip, erasure lines
  * written before them still read, a torn withdrawal line is skipped and
  * cut like an erasure's, the erasure walk skips them, a withdrawal ensured
- * is appended once.
+ * is appended once. A journal is made empty and private, an existing one
+ * left as it is; a missing journal is made only for a store that holds
+ * nothing, or when a new one is asked for, and stops the start otherwise.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +24,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "erasure_journal.h"
+#include "journal_guard.h"
 
 #define P1	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define P2	"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
@@ -495,6 +500,64 @@ test_the_set_says_which_withdrawals_a_journal_lacks(void **state)
 	erasure_journal_set_free(&set);
 }
 
+static void
+test_a_journal_made_is_empty_and_private_and_an_old_one_is_kept(void **state)
+{
+	char		path[256], err[256];
+	struct stat	st;
+	struct seen	s = { 0 };
+	int		torn;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	assert_int_equal(erasure_journal_create(path, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(erasure_journal_append(path, P1, T0, "objection", 7, err,
+	    sizeof(err)), 0);
+	assert_int_equal(erasure_journal_create(path, err, sizeof(err)), 0);
+	assert_int_equal(erasure_journal_each(path, collect, &s, &torn, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 1);
+	cleanup(path);
+	assert_int_equal(erasure_journal_create("/nonexistent-dir/erasures.journal", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent-dir/erasures.journal"));
+}
+
+static void
+test_a_missing_journal_beside_records_stops_the_start(void **state)
+{
+	(void)state;
+	/* exists, held, asked */
+	assert_int_equal(journal_presence(1, 1, 0), JOURNAL_PRESENT);
+	assert_int_equal(journal_presence(1, 0, 1), JOURNAL_PRESENT);
+	assert_int_equal(journal_presence(0, 0, 0), JOURNAL_MAKE_FRESH);
+	assert_int_equal(journal_presence(0, 0, 1), JOURNAL_MAKE_FRESH);
+	assert_int_equal(journal_presence(0, 1, 0), JOURNAL_REFUSE);
+	assert_int_equal(journal_presence(0, 1, 1), JOURNAL_MAKE_NEW);
+}
+
+static void
+test_the_guard_makes_nothing_and_needs_no_database_for_a_new_store(void **state)
+{
+	char			path[256], dir[256], err[512];
+	enum journal_presence	p;
+
+	(void)state;
+	path_for(path, sizeof(path));
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(journal_guard_check(path, dir, 0, &p, err, sizeof(err)), 0);
+	assert_int_equal(p, JOURNAL_MAKE_FRESH);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(erasure_journal_create(path, err, sizeof(err)), 0);
+	assert_int_equal(journal_guard_check(path, dir, 0, &p, err, sizeof(err)), 0);
+	assert_int_equal(p, JOURNAL_PRESENT);
+	assert_int_equal(journal_guard_same_disk(path, dir), 1);
+	cleanup(path);
+}
+
 int
 main(void)
 {
@@ -514,6 +577,9 @@ main(void)
 		cmocka_unit_test(test_a_torn_withdrawal_line_is_skipped_and_cut),
 		cmocka_unit_test(test_a_withdrawal_ensured_is_appended_once),
 		cmocka_unit_test(test_the_set_says_which_withdrawals_a_journal_lacks),
+		cmocka_unit_test(test_a_journal_made_is_empty_and_private_and_an_old_one_is_kept),
+		cmocka_unit_test(test_a_missing_journal_beside_records_stops_the_start),
+		cmocka_unit_test(test_the_guard_makes_nothing_and_needs_no_database_for_a_new_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
