@@ -153,9 +153,8 @@ crl_cover(gnutls_x509_trust_list_t tl, gnutls_x509_crl_t *crls, unsigned n, cons
 			if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
 				dn.data = NULL;
 			snprintf(err, errlen, "%s %s: holds no revocation list issued by the CA "
-			    "\"%s\" in %s: every CA in a CA file needs its own list in the "
-			    "revocation list file (during a rotation, the old and the new CA's "
-			    "lists, concatenated)", what, path,
+			    "\"%s\" in %s (each CA there needs a list of its own: in a rotation, "
+			    "both CAs' lists, concatenated)", what, path,
 			    dn.data != NULL ? (const char *)dn.data : "(unreadable subject)", ca);
 			gnutls_free(dn.data);
 			gnutls_x509_crt_deinit(crt);
