@@ -16,6 +16,10 @@
  * and so is an agency's when its profile names one. A list that cannot be
  * read, holds no CRL, is out of date or not signed by its CA fails the load,
  * at start-up and on reload alike; it never means "nothing is revoked".
+ * A CA file may hold several CAs (an old and a new one, during a rotation):
+ * each must then have a list of its own in the CRL file, or the load fails,
+ * since GnuTLS takes a CA without a list as one that revokes nothing. And a
+ * leaf whose issuer has no list in force is refused, whatever was loaded.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -55,14 +59,27 @@ struct vcache_entry {
 	struct principal	 p;
 };
 
+/*
+ * The CAs of one trust list that have a revocation list in it, by the
+ * SHA-256 of their DER. GnuTLS checks a chain against the lists it has and
+ * treats an issuer with none as revoking nothing: verify_chain() asks this
+ * as well, so revocation cannot be silently off for one CA of several.
+ */
+struct covered {
+	unsigned char	(*ca)[32];
+	size_t		 n;
+};
+
 struct agency_trust {
 	const struct agency		*agency;
 	gnutls_x509_trust_list_t	 tl;
+	struct covered			 cov;	/* empty: the profile names no CRL */
 };
 
 /* One generation of trust anchors; replaced whole by auth_reload(). */
 struct anchors {
 	gnutls_x509_trust_list_t	 charity;
+	struct covered			 charity_cov;
 	struct agency_trust		*agencies;
 	size_t				 nagencies;
 	pthread_mutex_t			 vlock;
@@ -90,16 +107,97 @@ utc_text(time_t t, char buf[32])
 		snprintf(buf, 32, "@%lld", (long long)t);
 }
 
+static int
+covered_has(const struct covered *cov, const unsigned char digest[32])
+{
+	size_t	i;
+
+	for (i = 0; i < cov->n; i++)
+		if (memcmp(cov->ca[i], digest, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether one of the n lists in crls was signed by ca. */
+static int
+crl_issued_by(gnutls_x509_crl_t *crls, unsigned n, gnutls_x509_crt_t ca)
+{
+	unsigned	i, status;
+
+	for (i = 0; i < n; i++)
+		if (gnutls_x509_crl_verify(crls[i], &ca, 1, 0, &status) >= 0 && status == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * Adds the revocation list(s) in the PEM file at path to tl, whose CA must
- * already be in it. A list that is configured is required: a file that
+ * Every CA in tl (the CA file ca) must have issued one of the n lists read
+ * from path: a CA file holding two CAs (a rotation) with the list of only
+ * one would have the other's certificates never checked for revocation.
+ * The error names the CA by its subject (a CA's name, nobody's personal
+ * data). The CAs found covered are added to cov, when not NULL.
+ */
+static int
+crl_cover(gnutls_x509_trust_list_t tl, gnutls_x509_crl_t *crls, unsigned n, const char *what,
+    const char *path, const char *ca, struct covered *cov, char *err, size_t errlen)
+{
+	gnutls_x509_trust_list_iter_t	 it = NULL;
+	gnutls_x509_crt_t		 crt;
+	gnutls_datum_t			 dn = { NULL, 0 };
+	unsigned char			 digest[32], (*more)[32];
+	size_t				 sz;
+	int				 r, rc = -1;
+
+	while ((r = gnutls_x509_trust_list_iter_get_ca(tl, &it, &crt)) >= 0) {
+		if (!crl_issued_by(crls, n, crt)) {
+			if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
+				dn.data = NULL;
+			snprintf(err, errlen, "%s %s: holds no revocation list issued by the CA "
+			    "\"%s\" in %s (each CA there needs a list of its own: in a rotation, "
+			    "both CAs' lists, concatenated)", what, path,
+			    dn.data != NULL ? (const char *)dn.data : "(unreadable subject)", ca);
+			gnutls_free(dn.data);
+			gnutls_x509_crt_deinit(crt);
+			goto out;
+		}
+		sz = sizeof(digest);
+		r = gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, digest, &sz);
+		gnutls_x509_crt_deinit(crt);
+		if (r < 0 || sz != sizeof(digest)) {
+			snprintf(err, errlen, "%s: a CA's fingerprint: %s", ca,
+			    r < 0 ? gnutls_strerror(r) : "unexpected size");
+			goto out;
+		}
+		if (cov == NULL || covered_has(cov, digest))
+			continue;
+		if ((more = reallocarray(cov->ca, cov->n + 1, sizeof(*cov->ca))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		cov->ca = more;
+		memcpy(cov->ca[cov->n++], digest, sizeof(digest));
+	}
+	if (r != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+		snprintf(err, errlen, "%s: its CAs: %s", ca, gnutls_strerror(r));
+		goto out;
+	}
+	rc = 0;
+out:
+	gnutls_x509_trust_list_iter_deinit(it);
+	return rc;
+}
+
+/*
+ * Adds the revocation list(s) in the PEM file at path to tl, whose CA(s)
+ * must already be in it; every one of them must have issued one of the
+ * lists (crl_cover()), and cov (when not NULL) gets those CAs. A list that is configured is required: a file that
  * cannot be read, holds no CRL, was issued in the future or is out of date
  * (past its nextUpdate), or that the CA did not sign, is an error, never
  * "no revocation". *next_update is lowered to the earliest nextUpdate.
  */
 static int
 crl_add(gnutls_x509_trust_list_t tl, const char *what, const char *path, const char *ca,
-    time_t now, time_t *next_update, char *err, size_t errlen)
+    struct covered *cov, time_t now, time_t *next_update, char *err, size_t errlen)
 {
 	gnutls_datum_t		 d;
 	gnutls_x509_crl_t	*crls = NULL;
@@ -142,6 +240,8 @@ crl_add(gnutls_x509_trust_list_t tl, const char *what, const char *path, const c
 		    what, path, ca, r < 0 ? gnutls_strerror(r) : "none was added");
 		goto out;
 	}
+	if (crl_cover(tl, crls, n, what, path, ca, cov, err, errlen) == -1)
+		goto out;
 	if (first < *next_update)
 		*next_update = first;
 	rc = 0;
@@ -190,9 +290,12 @@ anchors_free(struct anchors *t)
 		return;
 	if (t->charity)
 		gnutls_x509_trust_list_deinit(t->charity, 1);
-	for (i = 0; i < t->nagencies; i++)
+	free(t->charity_cov.ca);
+	for (i = 0; i < t->nagencies; i++) {
 		if (t->agencies[i].tl)
 			gnutls_x509_trust_list_deinit(t->agencies[i].tl, 1);
+		free(t->agencies[i].cov.ca);
+	}
 	free(t->agencies);
 	pthread_mutex_destroy(&t->vlock);
 	explicit_bzero(t->vcache, sizeof(t->vcache));
@@ -220,8 +323,8 @@ anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errle
 	 * one (mkpki.sh does, for the agencies' CAs). */
 	if (trust_from_ca(&t->charity, ca, err, errlen) == -1)
 		goto fail;
-	if (crl_add(t->charity, "the charity CA's revocation list", crl, ca, now,
-	    &t->next_update, err, errlen) == -1) {
+	if (crl_add(t->charity, "the charity CA's revocation list", crl, ca, &t->charity_cov,
+	    now, &t->next_update, err, errlen) == -1) {
 		if (access(crl, F_OK) == -1)
 			snprintf(err + strlen(err), errlen - strlen(err), " (the --tls directory "
 			    "must hold crl.pem; a CA that has revoked nothing issues an empty one)");
@@ -255,7 +358,7 @@ anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errle
 					gnutls_x509_trust_list_deinit(stl, 1);
 				goto fail;
 			}
-			r = crl_add(stl, what, ag->push_crl_file, ag->push_ca_file, now,
+			r = crl_add(stl, what, ag->push_crl_file, ag->push_ca_file, NULL, now,
 			    &t->next_update, err, errlen);
 			gnutls_x509_trust_list_deinit(stl, 1);
 			if (r == -1)
@@ -268,8 +371,8 @@ anchors_load(const char *dir, const struct profiles *ps, char *err, size_t errle
 		if (ag->crl_file == NULL)
 			continue;	/* the profile has none: gatewayd.c says so */
 		snprintf(what, sizeof(what), "agency %s: certificates.crl_file", ag->id);
-		if (crl_add(t->agencies[i].tl, what, ag->crl_file, ag->ca_file, now,
-		    &t->next_update, err, errlen) == -1)
+		if (crl_add(t->agencies[i].tl, what, ag->crl_file, ag->ca_file, &t->agencies[i].cov,
+		    now, &t->next_update, err, errlen) == -1)
 			goto fail;
 		if (t->next_update < prev)
 			snprintf(t->next_update_of, sizeof(t->next_update_of), "%s", ag->crl_file);
@@ -524,6 +627,31 @@ chain_not_after(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *certs, unsigned 
 	return until;
 }
 
+/*
+ * Whether the leaf's revocation is checked: its issuer must be a CA of tl
+ * with a list in force. A leaf issued by an intermediate that only the
+ * client sent is refused too: no list of such a CA is ever loaded
+ * (crl_add() takes only lists the CAs of the file signed). Fails closed:
+ * a CA in tl without a list (which the load refuses) revokes nothing, so
+ * its certificates are nobody's.
+ */
+static int
+revocation_in_force(gnutls_x509_trust_list_t tl, const struct covered *cov,
+    gnutls_x509_crt_t leaf)
+{
+	gnutls_x509_crt_t	issuer;
+	unsigned char		digest[32];
+	size_t			sz = sizeof(digest);
+	int			ok;
+
+	if (gnutls_x509_trust_list_get_issuer(tl, leaf, &issuer, GNUTLS_TL_GET_COPY) != 0)
+		return 0;
+	ok = gnutls_x509_crt_get_fingerprint(issuer, GNUTLS_DIG_SHA256, digest, &sz) >= 0 &&
+	    sz == sizeof(digest) && covered_has(cov, digest);
+	gnutls_x509_crt_deinit(issuer);
+	return ok;
+}
+
 static int
 verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
     struct principal *p, const char **why)
@@ -577,6 +705,13 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 			*why = status_reason(status);
 			goto out;
 		}
+		/* A profile with no crl_file is the agency's registered choice
+		 * (gatewayd.c warns); one with a list is checked against it. */
+		if (ag->crl_file != NULL &&
+		    !revocation_in_force(a->agencies[k].tl, &a->agencies[k].cov, certs[0])) {
+			*why = "certificate_untrusted";
+			goto out;
+		}
 		used = a->agencies[k].tl;
 		p->role = ROLE_AGENCY;
 		p->agency = ag;
@@ -589,6 +724,10 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	/* Charity people: the charity CA, its CRL, the role from the OU. */
 	if (verify_with(a->charity, certs, n, &status) == -1) {
 		*why = status_reason(status);
+		goto out;
+	}
+	if (!revocation_in_force(a->charity, &a->charity_cov, certs[0])) {
+		*why = "certificate_untrusted";
 		goto out;
 	}
 	if (subject_field(certs[0], GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, ou, sizeof(ou)) == -1 ||

@@ -210,6 +210,143 @@ test_agency_crl_file_missing_is_refused() {
 		--tls "$TLS" --profiles "$TMP/badcrl"
 }
 
+# --- CA rotation: a CA file holding two CAs ------------------------------------
+# newca DIR SUBJECT: a new CA (DIR/ca.crt, .key) with an empty `openssl ca`
+# database, as an operator would make the CA that replaces another.
+newca() {
+	local d=$1
+	rm -rf "$d" && mkdir -p "$d" && : > "$d/index.txt" && echo 1000 > "$d/crlnumber" || return 1
+	cat > "$d/cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $d/index.txt
+crlnumber = $d/crlnumber
+certificate = $d/ca.crt
+private_key = $d/ca.key
+default_md = sha256
+default_crl_days = 30
+[v3_ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+authorityKeyIdentifier = keyid:always
+[req]
+distinguished_name = dn
+[dn]
+CNF
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/ca.key" -subj "$2" -days 30 -config "$d/cnf" -extensions v3_ca \
+		-out "$d/ca.crt" 2>/dev/null
+}
+# issue_from DIR NAME SUBJECT: DIR/NAME.crt, .key (and .pin), a client
+# certificate of the CA in DIR.
+issue_from() {
+	local d=$1
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$d/$2.key" \
+		-subj "$3" -config "$d/cnf" -out "$d/$2.csr" 2>/dev/null &&
+	openssl x509 -req -in "$d/$2.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+		-extfile "$d/cnf" -extensions client -out "$d/$2.crt" 2>/dev/null &&
+	openssl x509 -in "$d/$2.crt" -noout -pubkey | openssl pkey -pubin -outform DER |
+		openssl dgst -sha256 -r | cut -d' ' -f1 > "$d/$2.pin"
+}
+# crl_from DIR [CERT...]: DIR/crl.pem, the CA's list revoking CERT...
+crl_from() {
+	local d=$1 c; shift
+	for c in "$@"; do openssl ca -batch -config "$d/cnf" -revoke "$c" >/dev/null 2>&1 || return 1; done
+	openssl ca -batch -config "$d/cnf" -gencrl -out "$d/crl.pem" >/dev/null 2>&1
+}
+# A rotation: the CA file holds the old and the new CA. With only the old
+# CA's list, the new CA's certificates were taken and never checked for
+# revocation (GnuTLS takes a CA without a list as revoking nothing), and
+# --check said OK. Start, --check and SIGHUP now refuse, naming the file
+# and the CA; a refused SIGHUP changes nothing.
+test_a_ca_without_its_revocation_list_is_refused() {
+	local r=$TMP/rot pat before
+	newca "$r" "/O=Families Together/CN=Families Together Rotated CA" &&
+	issue_from "$r" staff "/O=Families Together/OU=staff/CN=Nia Rotated" || return 1
+	# The charity: ca.crt with both CAs, crl.pem the old CA's only.
+	rm -rf "$TMP/tls2" && cp -r "$TLS" "$TMP/tls2" && cat "$r/ca.crt" >> "$TMP/tls2/ca.crt" || return 1
+	pat="revocation list $TMP/tls2/crl.pem: holds no revocation list issued by the CA \"[^\"]*Families Together Rotated CA[^\"]*\" in $TMP/tls2/ca.crt"
+	refused_at_start "$pat" --tls "$TMP/tls2" --profiles "$TMP/profiles" || return 1
+	# An agency: its ca_file with both CAs, its crl_file the old CA's only.
+	newca "$r/oak" "/O=Oakfield Primary School/CN=oakfield-primary rotated CA" || return 1
+	cat "$TLS/agencies/oakfield-primary-ca.crt" "$r/oak/ca.crt" > "$r/oak-both.crt"
+	rm -rf "$TMP/rotprof" && cp -r "$TMP/profiles" "$TMP/rotprof" &&
+	jq --arg ca "$r/oak-both.crt" '.certificates.ca_file = $ca' "$TMP/profiles/oakfield-primary.json" \
+		> "$TMP/rotprof/oakfield-primary.json" || return 1
+	refused_at_start "agency oakfield-primary: certificates.crl_file .*oakfield-primary-crl.pem: holds no revocation list issued by the CA \"[^\"]*oakfield-primary rotated CA[^\"]*\" in $r/oak-both.crt" \
+		--tls "$TLS" --profiles "$TMP/rotprof" || return 1
+	# A push agency's server CA file, handed to libcurl with its list.
+	newca "$r/hv" "/O=Northshire Community Health NHS Trust/CN=health-visiting rotated CA" || return 1
+	cat "$TLS/agencies/health-visiting-ca.crt" "$r/hv/ca.crt" > "$r/hv-both.crt"
+	rm -rf "$TMP/rotprof" && cp -r "$TMP/profiles" "$TMP/rotprof" &&
+	jq --arg ca "$r/hv-both.crt" '.delivery.server_ca_file = $ca' "$TMP/profiles/health-visiting.json" \
+		> "$TMP/rotprof/health-visiting.json" || return 1
+	refused_at_start "agency health-visiting: delivery.server_crl_file .*: holds no revocation list issued by the CA \"[^\"]*health-visiting rotated CA[^\"]*\" in $r/hv-both.crt" \
+		--tls "$TLS" --profiles "$TMP/rotprof" || return 1
+	# SIGHUP with the charity's ca.crt holding both: refused, and what is
+	# in force stays: the revoked still revoked, the new CA not trusted.
+	revoke "$TLS/staff-revoked.crt" && cp "$TLS/ca.crt" "$TMP/ca.before-rotation" &&
+	cat "$r/ca.crt" >> "$TLS/ca.crt" || return 1
+	before=$(reloads)
+	kill -HUP "$GW_PID"; sleep 0.3
+	grep 'SIGHUP: ' "$TMP/gatewayd.log" | tail -1 |
+		grep -q "reload failed.*crl.pem: holds no revocation list issued by the CA .*Families Together Rotated CA" &&
+		[ "$(reloads)" = "$before" ] || { echo "# SIGHUP not refused:"; grep 'SIGHUP' "$TMP/gatewayd.log" | tail -1 | sed 's/^/#   /'; return 1; }
+	req "$r/staff" GET /healthz
+	[ "$STATUS" = 000 ] || [ "$STATUS" = 401 ] || { echo "# the new CA's certificate got $STATUS"; return 1; }
+	req staff-revoked GET /healthz; expect 401 certificate_revoked || return 1
+	req staff GET /healthz; expect 200 || return 1
+	cp "$TMP/ca.before-rotation" "$TLS/ca.crt"
+}
+# The rotation done right: both CAs in the CA file, a list from each in the
+# revocation list file (concatenated PEM). A certificate either CA revoked
+# is refused; the others of both CAs work.
+test_rotation_with_two_cas_checks_revocation_of_both() {
+	local r=$TMP/rot2 before
+	# The charity.
+	newca "$r" "/O=Families Together/CN=Families Together Rotated CA" &&
+	issue_from "$r" staff "/O=Families Together/OU=staff/CN=Nia Rotated" &&
+	issue_from "$r" revoked "/O=Families Together/OU=staff/CN=Lee Revoked" &&
+	crl_from "$r" "$r/revoked.crt" && revoke "$TLS/staff-revoked.crt" || return 1
+	cp "$TLS/ca.crt" "$TMP/ca.before-rotation2" && cat "$r/ca.crt" >> "$TLS/ca.crt" &&
+	cat "$r/crl.pem" >> "$TLS/crl.pem" || return 1
+	# An agency: oakfield-primary's old CA revokes its certificate, the new
+	# one revokes one of its two.
+	newca "$r/oak" "/O=Oakfield Primary School/CN=oakfield-primary rotated CA" &&
+	issue_from "$r/oak" good "/O=Oakfield Primary School/CN=oakfield-primary" &&
+	issue_from "$r/oak" revoked "/O=Oakfield Primary School/CN=oakfield-primary" &&
+	crl_from "$r/oak" "$r/oak/revoked.crt" || return 1
+	mkdir -p "$r/oldoak" && : > "$r/oldoak/index.txt" && echo 1000 > "$r/oldoak/crlnumber" &&
+	sed -e "s|$r/oak/|$r/oldoak/|" -e "s|^certificate = .*|certificate = $TLS/agencies/oakfield-primary-ca.crt|" \
+		-e "s|^private_key = .*|private_key = $TLS/agencies/oakfield-primary-ca.key|" "$r/oak/cnf" > "$r/oldoak/cnf" &&
+	crl_from "$r/oldoak" "$TLS/agencies/oakfield-primary.crt" || return 1
+	cat "$TLS/agencies/oakfield-primary-ca.crt" "$r/oak/ca.crt" > "$r/oak-both.crt" &&
+	cat "$r/oldoak/crl.pem" "$r/oak/crl.pem" > "$r/oak-crls.pem" &&
+	cp "$TMP/profiles/oakfield-primary.json" "$TMP/oak.before-rotation" &&
+	jq --arg ca "$r/oak-both.crt" --arg crl "$r/oak-crls.pem" --arg p1 "$r/oak/good.pin" --arg p2 "$r/oak/revoked.pin" \
+		'.certificates.ca_file = $ca | .certificates.crl_file = $crl | .certificates.pin_files += [$p1, $p2]' \
+		"$TMP/oak.before-rotation" > "$TMP/profiles/oakfield-primary.json" || return 1
+	before=$(reloads)
+	kill -HUP "$GW_PID"; sleep 0.5
+	[ "$(reloads)" -gt "$before" ] || { echo "# not reloaded:"; grep 'SIGHUP' "$TMP/gatewayd.log" | tail -1 | sed 's/^/#   /'; return 1; }
+	req "$r/revoked" GET /healthz; expect 401 certificate_revoked || return 1
+	req staff-revoked GET /healthz; expect 401 certificate_revoked || return 1
+	req "$r/staff" GET /healthz; expect 200 || return 1
+	req staff GET /healthz; expect 200 || return 1
+	req "$r/oak/revoked" GET /v1/inbox; expect 401 certificate_revoked || return 1
+	req agency:oakfield-primary GET /v1/inbox; expect 401 certificate_revoked || return 1
+	req "$r/oak/good" GET /v1/inbox; expect 200 || return 1
+	cp "$TMP/oak.before-rotation" "$TMP/profiles/oakfield-primary.json" &&
+	cp "$TMP/ca.before-rotation2" "$TLS/ca.crt" && revoke "$TLS/staff-revoked.crt"
+}
+
 gw_start --tls "$TLS" || exit 1
 run test_staff2_works_before_revocation
 run test_sighup_with_new_crl_revokes_without_restart
@@ -222,4 +359,6 @@ run test_certificate_expiring_on_open_connection_is_refused
 run test_start_without_crl_is_refused
 run test_start_with_out_of_date_crl_is_refused
 run test_agency_crl_file_missing_is_refused
+run test_a_ca_without_its_revocation_list_is_refused
+run test_rotation_with_two_cas_checks_revocation_of_both
 finish
