@@ -607,22 +607,22 @@ approved_request() { # files a police request for $FAM, approved; its id in $NRI
 told_line() { grep '^Family told' "$1"; }
 test_statement_says_the_family_was_told_only_when_the_notice_went() {
 	local s=$TMP/st_notice.json at seq line
-	[ "$(jq -r .statement.family_notice.state "$TMP/statement.json")" = held ] || return 1
 	# No notifier: the notice of the approval stays queued.
 	gw_stop && gw_start --profiles "$TMP/profiles" && approved_request || return 1
 	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$NRID'")" = queued ] || return 1
-	req agency:police GET "/v1/requests/$NRID/statement"
-	expect 200 && cp "$TMP/resp" "$s" || return 1
-	[ "$(jq -c .statement.family_notice "$s")" = '{"at":null,"ledger":null,"state":"queued"}' ] &&
-	"$GATEWAYCTL" statement verify "$s" --key "$GW_DATA/ledger.pub" >/dev/null || return 1
-	"$GATEWAYCTL" statement text "$s" > "$TMP/st_notice.txt" || return 1
+	req agency:police GET "/v1/requests/$NRID/statement?format=text"
+	expect 200 && printf '%s\n' "$RESP" > "$TMP/st_notice.txt" || return 1
 	line=$(told_line "$TMP/st_notice.txt")
 	echo "# queued: $line"
 	[ "$line" = "Family told       not yet: the family's notice is queued and has not been sent" ] ||
 	    return 1
-	req agency:police GET "/v1/requests/$NRID/statement?format=text"
-	expect 200 && printf '%s\n' "$RESP" > "$TMP/st_notice.txt" &&
-	[ "$(told_line "$TMP/st_notice.txt")" = "$line" ] || return 1
+	req agency:police GET "/v1/requests/$NRID/statement"
+	expect 200 && cp "$TMP/resp" "$s" || return 1
+	[ "$(jq -c .statement.family_notice "$s")" = '{"at":null,"ledger":null,"state":"queued"}' ] &&
+	"$GATEWAYCTL" statement verify "$s" --key "$GW_DATA/ledger.pub" >/dev/null &&
+	"$GATEWAYCTL" statement text "$s" > "$TMP/st_notice.txt" &&
+	[ "$(told_line "$TMP/st_notice.txt")" = "$line" ] &&
+	[ "$(jq -r .statement.family_notice.state "$TMP/statement.json")" = held ] || return 1
 	# The notifier sends it: now the family was told, when the ledger says.
 	gw_stop && start && received "$NRID" >/dev/null || return 1
 	for _ in $(seq 1 100); do
