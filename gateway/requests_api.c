@@ -1631,10 +1631,104 @@ missing:
 	return -1;
 }
 
-/* The statement's body: the request, its approvals and the records. NULL
- * on error, *why saying which: 2 the period holds too many records, 3 the
- * stored decisions do not make a quorum or a record differs from what the
- * ledger signed (integrity), 0 anything else. Records are those of the
+/* What the request's signed entries say of its family notice (notice_seen). */
+struct notice_check {
+	struct ledger		*l;
+	struct merkle_hasher	*hs;
+	char			 last_action[32];	/* the last of the four */
+	int64_t			 last_outcome;		/* seq of the last sent/failed */
+	int			 lifted;
+	int			 differs;		/* an entry not as signed */
+};
+
+/*
+ * One of the request's entries (store_object_entries: by its stored
+ * columns), used only if it is as the tree signed it (entry_signed). The
+ * sending and the giving up are the notifier's ("system"); a lift is a
+ * safeguarding lead's, a re-queue an operator's. An entry committed this
+ * instant may not be in the tree yet (its commit hook to run): it is
+ * waited for, briefly, rather than taken for a forgery.
+ */
+static int
+notice_seen(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct notice_check	*k = arg;
+	struct timespec		 ts = { 0, 10 * 1000 * 1000 };
+	const char		*a = r->e.action;
+	int			 outcome, waited, v;
+
+	(void)leaf;
+	outcome = strcmp(a, "notification.sent") == 0 || strcmp(a, "notification.failed") == 0;
+	if (!outcome && strcmp(a, "notification.requeued") != 0 &&
+	    strcmp(a, "request.notification_lifted") != 0)
+		return 0;
+	for (waited = 0; (uint64_t)r->seq > ledger_size(k->l) && waited < CHECKPOINT_WAIT_MS;
+	    waited += 10)
+		nanosleep(&ts, NULL);
+	if ((v = entry_signed(k->l, k->hs, r)) != 1 ||
+	    (outcome && strcmp(r->e.actor, "system") != 0)) {
+		k->differs = 1;
+		return v == -1 ? -1 : 0;
+	}
+	snprintf(k->last_action, sizeof(k->last_action), "%s", a);
+	if (outcome)
+		k->last_outcome = r->seq;
+	if (strcmp(a, "request.notification_lifted") == 0)
+		k->lifted = 1;
+	return 0;
+}
+
+/*
+ * The statement's family_notice: whether the family was told, from the
+ * signed records as they stand now (statement_notice_state), not from the
+ * request's do_not_notify alone: with no notifier running, or the notice
+ * queued, failed or held, the family was not told, and a witness statement
+ * must not say it was. "sent" and "failed" cite the entry of the sending
+ * or the giving up, dated by it. NULL on error, *why 3 when the notice's
+ * row and its ledger entries disagree (no statement is issued).
+ */
+static json_t *
+family_notice(struct gateway *gw, struct store_conn *c, const struct request_row *rq, int *why)
+{
+	struct notice_check		 k = { .l = gw->ledger };
+	struct statement_notice_facts	 f = { .do_not_notify = rq->do_not_notify };
+	const char			*st;
+	char				 row[16];
+	json_t				*e = NULL;
+	int				 rc;
+
+	*why = 0;
+	if ((rc = store_request_notification_state(c, rq->id, row, NULL)) == -1)
+		return NULL;
+	f.row_state = rc == 0 ? row : NULL;
+	if ((k.hs = merkle_hasher_new()) == NULL)
+		return NULL;
+	rc = store_object_entries(c, rq->family_pseudonym, rq->id, notice_seen, &k);
+	merkle_hasher_free(k.hs);
+	if (rc != 0)
+		return NULL;
+	f.last_action = k.last_action[0] != '\0' ? k.last_action : NULL;
+	f.lifted = k.lifted;
+	if (k.differs || (st = statement_notice_state(&f)) == NULL) {
+		log_errx("request %s: the family notification (%s) does not match its ledger "
+		    "entries: no statement is issued", rq->id, f.row_state ? f.row_state : "none");
+		*why = 3;
+		return NULL;
+	}
+	if (strcmp(st, "sent") == 0 || strcmp(st, "failed") == 0) {
+		if ((e = entry_at(gw->ledger, c, k.last_outcome)) == NULL)
+			return NULL;
+		return json_pack("{s:s, s:O, s:o}", "state", st, "at", json_object_get(e, "time"),
+		    "ledger", e);
+	}
+	return json_pack("{s:s, s:n, s:n}", "state", st, "at", "ledger");
+}
+
+/* The statement's body: the request, its approvals, the records and the
+ * family's notice. NULL on error, *why saying which: 2 the period holds
+ * too many records, 3 the stored decisions do not make a quorum, a record
+ * or the family's notice differs from what the ledger signed (integrity),
+ * 0 anything else. Records are those of the
  * period up to the moment the quorum was reached, never later ones: the
  * trustees approved what there was, and every fetch gives the same. */
 static json_t *
@@ -1649,6 +1743,7 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	struct records_ctx		 x = { .gw = gw, .c = c, .rq = rq };
 	const struct agency		*ag = profiles_find(gw->profiles, rq->agency_id);
 	json_t				*body = NULL, *approvals, *kinds, *k, *asked = NULL;
+	json_t				*notice;
 	char				*fid = NULL, *ref = NULL, t[32];
 	int64_t				 from_us, to_us;
 	int				 nd, i, erased = 0;
@@ -1763,6 +1858,10 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	if (body == NULL || x.fields == NULL || asked == NULL ||
 	    period_records(&x, from_us, to_us) != 0) {
 		*why = x.failed;
+		json_decref(body);
+		body = NULL;
+	} else if ((notice = family_notice(gw, c, rq, why)) == NULL ||
+	    json_object_set_new(body, "family_notice", notice) != 0) {
 		json_decref(body);
 		body = NULL;
 	}

@@ -171,9 +171,58 @@ statement_body_digest(const json_t *body, unsigned char out[32])
 	return ok ? 0 : -1;
 }
 
+const char *
+statement_notice_state(const struct statement_notice_facts *f)
+{
+	const char	*ledger;	/* what the signed entries say */
+
+	if (f->last_action == NULL || strcmp(f->last_action, "notification.requeued") == 0 ||
+	    strcmp(f->last_action, "request.notification_lifted") == 0)
+		ledger = "pending";
+	else if (strcmp(f->last_action, "notification.sent") == 0)
+		ledger = "sent";
+	else if (strcmp(f->last_action, "notification.failed") == 0)
+		ledger = "failed";
+	else
+		return NULL;
+	if (f->row_state == NULL)
+		/* No notice made (the family erased by the approval): nor
+		 * may the ledger have any. */
+		return f->last_action == NULL ? "none" : NULL;
+	if (strcmp(f->row_state, "sent") == 0)
+		return strcmp(ledger, "sent") == 0 ? "sent" : NULL;
+	if (strcmp(f->row_state, "failed") == 0)
+		return strcmp(ledger, "failed") == 0 ? "failed" : NULL;
+	if (strcmp(f->row_state, "queued") == 0) {
+		/* An operator's re-queue is recorded in the ledger before the
+		 * notice is sent again: until then the giving up stands. */
+		if (strcmp(ledger, "failed") == 0)
+			return "failed";
+		if (strcmp(ledger, "pending") != 0)
+			return NULL;
+		/* A do_not_notify hold is released only by a signed lift. */
+		return !f->do_not_notify || f->lifted ? "queued" : NULL;
+	}
+	if (strcmp(f->row_state, "held") == 0)
+		return f->do_not_notify && !f->lifted && strcmp(ledger, "pending") == 0 ?
+		    "held" : NULL;
+	return NULL;
+}
+
+/* The family notice's entry, or NULL when the body has none (a statement
+ * from before family_notice, or a notice with no entry). */
+static const json_t *
+notice_entry(const json_t *body)
+{
+	const json_t	*e = json_object_get(json_object_get(body, "family_notice"), "ledger");
+
+	return json_is_null(e) ? NULL : e;
+}
+
 /* Calls fn for every entry the body cites: request.ledger, each
- * approvals[].ledger, each records[].ledger. Stops at the first non-zero
- * return. Returns 0, fn's value, or -1 when one is missing. */
+ * approvals[].ledger, each records[].ledger, family_notice.ledger when not
+ * null. Stops at the first non-zero return. Returns 0, fn's value, or -1
+ * when one is missing. */
 static int
 each_cited(const json_t *body, int (*fn)(const json_t *entry, void *), void *arg)
 {
@@ -198,6 +247,8 @@ each_cited(const json_t *body, int (*fn)(const json_t *entry, void *), void *arg
 				return rc;
 		}
 	}
+	if ((e = notice_entry(body)) != NULL && (rc = fn(e, arg)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -583,6 +634,37 @@ note_printable(const char *note, size_t len)
 	return 1;
 }
 
+/* The "Family told" line: what the statement's family_notice says, never
+ * more (a notice queued, held or given up on is not "told"). A statement
+ * without one predates it and states nothing. */
+static void
+sb_told(struct sbuf *b, const json_t *body)
+{
+	const json_t	*n = json_object_get(body, "family_notice");
+	const json_t	*e = notice_entry(body);
+	const char	*st = str_member(n, "state");
+	long long	 seq = (long long)json_integer_value(json_object_get(e, "seq"));
+
+	sb_printf(b, "\nFamily told       ");
+	if (n == NULL)
+		sb_printf(b, "not stated (this statement was issued before statements recorded "
+		    "the family's notice)\n");
+	else if (st != NULL && strcmp(st, "sent") == 0 && e != NULL)
+		sb_printf(b, "yes: the family's notice was sent on %s (ledger #%lld, below)\n",
+		    pm(n, "at"), seq);
+	else if (st != NULL && strcmp(st, "failed") == 0 && e != NULL)
+		sb_printf(b, "no: the family's notice could not be sent, given up on %s (%s; "
+		    "ledger #%lld, below)\n", pm(n, "at"), pm(e, "reason"), seq);
+	else if (st != NULL && strcmp(st, "queued") == 0)
+		sb_printf(b, "not yet: the family's notice is queued and has not been sent\n");
+	else if (st != NULL && strcmp(st, "held") == 0)
+		sb_printf(b, "no: held at the requester's request (do_not_notify) until lifted\n");
+	else if (st != NULL && strcmp(st, "none") == 0)
+		sb_printf(b, "no: no notice was made (no one left to address)\n");
+	else
+		sb_printf(b, "not stated (the notice's state is not one the gateway makes)\n");
+}
+
 /* The page for doc (statement_text), from its scrubbed copy. */
 static char *
 page(const json_t *doc, size_t *len)
@@ -619,9 +701,7 @@ page(const json_t *doc, size_t *len)
 	sb_list(&b, json_object_get(req, "fields"));
 	sb_printf(&b, "\nRecord kinds      ");
 	sb_list(&b, json_object_get(req, "record_kinds"));
-	sb_printf(&b, "\nFamily told       %s\n", json_is_true(json_object_get(req, "do_not_notify")) ?
-	    "no: held at the requester's request (do_not_notify) until lifted" :
-	    "yes, in the ordinary way");
+	sb_told(&b, body);
 	sb_entry(&b, json_object_get(req, "ledger"), proofs, "  ");
 
 	sb_printf(&b, "\nAPPROVED BY THE TRUSTEES (quorum %lld of distinct trustees)\n",
@@ -630,6 +710,12 @@ page(const json_t *doc, size_t *len)
 		sb_printf(&b, "%2zu. %s, approved on %s\n", i + 1, pm(item, "trustee"),
 		    pm(item, "decided_at"));
 		sb_entry(&b, json_object_get(item, "ledger"), proofs, "    ");
+	}
+
+	if (notice_entry(body) != NULL) {
+		sb_printf(&b, "\nTHE FAMILY'S NOTICE (%s)\n",
+		    pm(json_object_get(body, "family_notice"), "state"));
+		sb_entry(&b, notice_entry(body), proofs, "  ");
 	}
 
 	sb_printf(&b, "\nRECORDS (%zu)\n", json_array_size(json_object_get(body, "records")));
@@ -958,6 +1044,70 @@ check_key(struct verifier *v, const json_t *doc, const EVP_PKEY *given, const ch
 	return k;
 }
 
+/*
+ * The family notice (absent from statements issued before it was added):
+ * "sent" and "failed" each rest on the system's entry of that sending or
+ * giving up, about this request and this family, dated as the entry is;
+ * the other states cite no entry, and "held" is only under do_not_notify.
+ * 0, or -1 on an internal error (failures reported).
+ */
+static int
+check_notice(struct verifier *v, const json_t *body, const char *rid, const char *pseud)
+{
+	const json_t		*n = json_object_get(body, "family_notice"), *at, *e;
+	const char		*st, *want = NULL;
+	struct ledger_record	 r;
+	unsigned char		 dig[32];
+	int			 rc;
+
+	if (n == NULL)
+		return 0;
+	st = str_member(n, "state");
+	at = json_object_get(n, "at");
+	e = json_object_get(n, "ledger");
+	if (!json_is_object(n) || json_object_size(n) != 3 || st == NULL || at == NULL ||
+	    e == NULL) {
+		failf(v, "family_notice: not {state, at, ledger}");
+		return 0;
+	}
+	if (strcmp(st, "sent") == 0)
+		want = "notification.sent";
+	else if (strcmp(st, "failed") == 0)
+		want = "notification.failed";
+	else if (strcmp(st, "queued") != 0 && strcmp(st, "held") != 0 &&
+	    strcmp(st, "none") != 0) {
+		failf(v, "family_notice: state is not sent, failed, queued, held or none");
+		if (!json_is_null(e) && check_entry(v, e, "family_notice", &r, dig) < 0)
+			return -1;	/* its proof is used, not reported twice */
+		return 0;
+	}
+	if (want == NULL) {
+		if (!json_is_null(e) || !json_is_null(at))
+			failf(v, "family_notice: a %s notice cites no entry and no time", st);
+		if (strcmp(st, "held") == 0 &&
+		    !json_is_true(json_object_get(json_object_get(body, "request"),
+		    "do_not_notify")))
+			failf(v, "family_notice: held, but the request did not ask for "
+			    "do_not_notify");
+		if (!json_is_null(e) && check_entry(v, e, "family_notice", &r, dig) < 0)
+			return -1;
+		return 0;
+	}
+	if (json_is_null(e)) {
+		failf(v, "family_notice: %s with no ledger entry", st);
+		return 0;
+	}
+	if ((rc = check_entry(v, e, "family_notice", &r, dig)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (strcmp(r.e.action, want) != 0 || strcmp(r.e.actor, "system") != 0 ||
+	    r.e.object_id == NULL || strcmp(r.e.object_id, rid) != 0 ||
+	    r.e.family_pseudonym == NULL || strcmp(r.e.family_pseudonym, pseud) != 0 ||
+	    !json_is_string(at) || strcmp(json_string_value(at), str_member(e, "time")) != 0)
+		failf(v, "family_notice: entry #%lld is not the %s of this request's notice "
+		    "at that time", (long long)r.seq, st);
+	return 0;
+}
+
 /* Each body part tied to its proven entry. */
 static int
 check_body(struct verifier *v, const json_t *body, const struct ledger_record *issue)
@@ -1071,7 +1221,7 @@ check_body(struct verifier *v, const json_t *body, const struct ledger_record *i
 			failf(v, "%s: entry #%lld is not the record %s of this family on that date",
 			    what, (long long)r.seq, recid ? recid : "(none)");
 	}
-	return 0;
+	return check_notice(v, body, rid, pseud);
 }
 
 int

@@ -30,6 +30,16 @@
  *   records    [{kind, record_id, date, summary{...}, fields[], content{...}
  *               or null when the family's data was erased, ledger: entry}]
  *   issued_to  the principal id the statement was issued to
+ *   family_notice  {state, at, ledger}: whether the family was told, as
+ *               the signed records stood when the statement was issued
+ *               (statement_notice_state): state "sent" or "failed" with at
+ *               the time of, and ledger, the system's "notification.sent"
+ *               or "notification.failed" entry about the request; "queued"
+ *               (not sent yet), "held" (do_not_notify, not lifted) or
+ *               "none" (no notice was made: no one left to address) with
+ *               at and ledger null. Absent from statements issued before
+ *               it was added (2026-12-06): they state nothing of the
+ *               notice, and verify as before.
  * A ledger entry in JSON: {seq, time, time_us, actor, actor_role, action,
  * family_pseudonym, object_id, reason, record_digest (hex), leaf_hash
  * (hex)}; absent optional fields are null.
@@ -71,11 +81,33 @@ json_t		*statement_entry_json(const struct ledger_record *r, const unsigned char
 int		 statement_entry_parse(const json_t *j, struct ledger_record *r,
 		    unsigned char digest[32], unsigned char leaf[32], const char **why);
 
+/*
+ * What the signed records say of the family's notice of a request, for the
+ * statement's family_notice: row_state is the request_notifications row's
+ * state (NULL: no row), do_not_notify the request's (its row vouched for by
+ * its "request.filed" entry), last_action the action of the last of the
+ * request's signed entries among "notification.sent", "notification.failed",
+ * "notification.requeued" and "request.notification_lifted" (NULL: none),
+ * lifted whether any of them is "request.notification_lifted". Returns
+ * "sent", "failed", "queued", "held" or "none", or NULL when the row and
+ * the ledger disagree (a row that says sent with no signed entry of the
+ * sending, a hold released with no signed lift, ...): then no statement is
+ * issued. A re-queue the ledger has yet to record (the notifier records it
+ * before sending again) leaves the ledger's "failed" standing. Pure.
+ */
+struct statement_notice_facts {
+	const char	*row_state;
+	int		 do_not_notify;
+	const char	*last_action;
+	int		 lifted;
+};
+const char	*statement_notice_state(const struct statement_notice_facts *f);
+
 /* SHA-256 of the body's canonical compact form. 0 or -1. */
 int		 statement_body_digest(const json_t *body, unsigned char out[32]);
 
 /* The sequence numbers of every entry the body cites (request, approvals,
- * records), unsorted, into seqs (up to max). Returns the count, which may
+ * records, the family notice's when it has one), unsorted, into seqs (up to max). Returns the count, which may
  * exceed max (then call again with more room), or -1 when an entry is
  * missing or malformed. */
 long		 statement_cited_seqs(const json_t *body, int64_t *seqs, size_t max);
@@ -91,8 +123,8 @@ json_t		*statement_assemble(json_t *body, json_t *issue, const char *note,
  * *len excludes the NUL. NULL on failure. */
 char		*statement_dump(const json_t *doc, size_t *len);
 
-/* The printable rendering: the request, legal basis and reference, the
- * approving trustees and times, then each record with its date, ledger
+/* The printable rendering: the request, legal basis and reference, whether
+ * the family was told (family_notice), the approving trustees and times, then each record with its date, ledger
  * sequence number, record digest, content and inclusion proof, the signed
  * checkpoint, and a place to sign. malloc'd, NUL-terminated, caller frees;
  * NULL on allocation failure or a document without the members above. */
@@ -122,7 +154,10 @@ typedef void	(*statement_msg_fn)(void *arg, const char *msg);
  * signed root; the body's digest equal to the issue entry's; each approval,
  * record and the request tied to its entry (object ids, actors, times,
  * family pseudonym); the approvals reaching the stated quorum of distinct
- * trustees other than the requester (quorum.c). Returns 0 when everything
+ * trustees other than the requester (quorum.c); the family notice, when
+ * the statement has one, a known state with the entry that state needs
+ * (the system's sending or giving up about this request and family, at its
+ * time) or none, and "held" only under do_not_notify. Returns 0 when everything
  * verified, 1 when something failed (each failure reported through msg,
  * which may be NULL), -1 on an internal error (allocation, hashing). */
 int		 statement_verify(const char *buf, size_t len, const EVP_PKEY *key,

@@ -590,6 +590,75 @@ test_no_notification_before_approval() {
 	expect 409 no_notification
 }
 
+# ---- what the statement says of the family's notice ----
+
+# A witness statement states only what the signed records show: "Family
+# told" said "yes, in the ordinary way" for every request without
+# do_not_notify, while with no notifier running (or the notice queued,
+# failed or held) the family had not been told. It is the notice's state,
+# and "sent" only with the notifier's signed entry of the sending, dated by
+# it. (RID was filed with do_not_notify: held when its statement was made.)
+approved_request() { # files a police request for $FAM, approved; its id in $NRID
+	request agency:police
+	expect 202 || return 1
+	NRID=$(jget .request_id)
+	decide trustee2 "$NRID" approve && decide trustee3 "$NRID" approve && expect 201
+}
+told_line() { grep '^Family told' "$1"; }
+test_statement_says_the_family_was_told_only_when_the_notice_went() {
+	local s=$TMP/st_notice.json at seq line
+	# No notifier: the notice of the approval stays queued.
+	gw_stop && gw_start --profiles "$TMP/profiles" && approved_request || return 1
+	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$NRID'")" = queued ] || return 1
+	req agency:police GET "/v1/requests/$NRID/statement?format=text"
+	expect 200 && printf '%s\n' "$RESP" > "$TMP/st_notice.txt" || return 1
+	line=$(told_line "$TMP/st_notice.txt")
+	echo "# queued: $line"
+	[ "$line" = "Family told       not yet: the family's notice is queued and has not been sent" ] ||
+	    return 1
+	req agency:police GET "/v1/requests/$NRID/statement"
+	expect 200 && cp "$TMP/resp" "$s" || return 1
+	[ "$(jq -c .statement.family_notice "$s")" = '{"at":null,"ledger":null,"state":"queued"}' ] &&
+	"$GATEWAYCTL" statement verify "$s" --key "$GW_DATA/ledger.pub" >/dev/null &&
+	"$GATEWAYCTL" statement text "$s" > "$TMP/st_notice.txt" &&
+	[ "$(told_line "$TMP/st_notice.txt")" = "$line" ] &&
+	[ "$(jq -r .statement.family_notice.state "$TMP/statement.json")" = held ] || return 1
+	# The notifier sends it: now the family was told, when the ledger says.
+	gw_stop && start && received "$NRID" >/dev/null || return 1
+	for _ in $(seq 1 100); do
+		[ "$(db "SELECT state FROM request_notifications WHERE request_id='$NRID'")" = sent ] && break
+		sleep 0.05
+	done
+	req agency:police GET "/v1/requests/$NRID/statement"
+	expect 200 && cp "$TMP/resp" "$s" || return 1
+	at=$(jq -r .statement.family_notice.at "$s")
+	seq=$(jq -r .statement.family_notice.ledger.seq "$s")
+	[ "$(jq -r .statement.family_notice.state "$s")" = sent ] &&
+	[ "$(db "SELECT action || ' ' || actor || ' ' || object_id FROM ledger_entries WHERE seq=$seq")" = \
+	    "notification.sent system $NRID" ] &&
+	[ "$(jq -r .statement.family_notice.ledger.time "$s")" = "$at" ] &&
+	"$GATEWAYCTL" statement verify "$s" --key "$GW_DATA/ledger.pub" >/dev/null || return 1
+	"$GATEWAYCTL" statement text "$s" > "$TMP/st_notice.txt" || return 1
+	line=$(told_line "$TMP/st_notice.txt")
+	echo "# sent: $line"
+	[ "$line" = "Family told       yes: the family's notice was sent on $at (ledger #$seq, below)" ] &&
+	grep -qF "Ledger sequence   #$seq  ($at, notification.sent by system)" "$TMP/st_notice.txt"
+}
+# The notice's row is vouched for by its ledger entries as the records'
+# are: a row that says "sent" with no signed entry of the sending stops the
+# statement rather than telling a court the family was told.
+test_statement_refused_when_the_notice_row_says_sent_without_its_entry() {
+	gw_stop && gw_start --profiles "$TMP/profiles" && approved_request && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE request_notifications SET state = 'sent', sent_us = 1
+	    WHERE request_id = '$NRID'" && gw_start --profiles "$TMP/profiles" || return 1
+	req agency:police GET "/v1/requests/$NRID/statement"
+	expect 409 record_integrity_failed && error_shape_ok || return 1
+	grep -q "request $NRID: the family notification (sent) does not match its ledger" \
+	    "$TMP/gatewayd.log" || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE request_notifications SET state = 'queued', sent_us = NULL
+	    WHERE request_id = '$NRID'" && start
+}
+
 # ---- legal hold ----
 
 test_open_request_is_a_legal_hold() {
@@ -1126,6 +1195,8 @@ run test_trustee_reads_the_statement_with_a_reason
 run test_records_after_approval_not_in_statement
 run test_period_reaching_past_today_is_refused
 run test_statement_with_consents_when_asked
+run test_statement_says_the_family_was_told_only_when_the_notice_went
+run test_statement_refused_when_the_notice_row_says_sent_without_its_entry
 run test_other_agency_cannot_read_the_request
 run test_police_cannot_read_the_court_request
 run test_staff_cannot_read_a_statement

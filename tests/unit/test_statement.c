@@ -163,9 +163,12 @@ finish_doc(struct world *w, json_t *body, const char *issued_to, EVP_PKEY *signe
 }
 
 /* The usual statement: request filed by staff for the police, a disclosure
- * and a consent of the family, approvals by the trustees given. */
+ * and a consent of the family, approvals by the trustees given; with the
+ * family notice in state (NULL: none, as statements before it), citing an
+ * entry of action by the system when action is not NULL. */
 static void
-build(struct world *w, const char *const *approvers, EVP_PKEY *signer)
+build_notice(struct world *w, const char *const *approvers, EVP_PKEY *signer,
+    const char *state, const char *action)
 {
 	int	filed, d1, c1, a;
 	json_t	*body, *aps;
@@ -208,7 +211,21 @@ build(struct world *w, const char *const *approvers, EVP_PKEY *signer)
 	    "summary", "agency_id", "health-visiting", "purpose", "health_visiting",
 	    "fields", "content", json_null(), "ledger", entry(w, c1)));
 	assert_int_equal(json_array_size(json_object_get(body, "records")), 2);
+	if (action != NULL) {
+		a = append(w, "system", "system", action, "req_1");
+		assert_int_equal(json_object_set_new(body, "family_notice", json_pack(
+		    "{s:s, s:s, s:o}", "state", state, "at", when(w, a, t1),
+		    "ledger", entry(w, a))), 0);
+	} else if (state != NULL)
+		assert_int_equal(json_object_set_new(body, "family_notice", json_pack(
+		    "{s:s, s:n, s:n}", "state", state, "at", "ledger")), 0);
 	finish_doc(w, body, "agency:police", signer);
+}
+
+static void
+build(struct world *w, const char *const *approvers, EVP_PKEY *signer)
+{
+	build_notice(w, approvers, signer, NULL, NULL);
 }
 
 static const char *const two_trustees[] = { "trustee:Jo Bloggs", "trustee:Sam Okoro", NULL };
@@ -305,7 +322,8 @@ any_single_byte_changed_fails(void **state)
 	char			*copy;
 	size_t			 i, passed = 0;
 
-	build(w, two_trustees, w->key);
+	/* With a family notice citing its entry: its bytes are covered too. */
+	build_notice(w, two_trustees, w->key, "sent", "notification.sent");
 	assert_non_null(copy = malloc(w->len));
 	for (i = 0; i < w->len; i++) {
 		memcpy(copy, w->file, w->len);
@@ -723,6 +741,167 @@ basis_texts_cover_the_enumeration(void **state)
 	assert_null(statement_basis_text(NULL));
 }
 
+/* The notice's state is the row's only as far as the signed entries bear
+ * it out: "sent" needs the sending's entry, a hold ends only with its lift. */
+static void
+notice_state_from_the_row_and_its_entries(void **state)
+{
+	static const struct {
+		const char	*row;
+		int		 dnn;
+		const char	*last;
+		int		 lifted;
+		const char	*want;	/* NULL: they disagree */
+	} t[] = {
+		{ "queued", 0, NULL, 0, "queued" },
+		{ "queued", 0, "notification.sent", 0, NULL },
+		{ "queued", 0, "notification.failed", 0, "failed" },	/* re-queue not yet ledgered */
+		{ "queued", 0, "notification.requeued", 0, "queued" },
+		{ "queued", 1, NULL, 0, NULL },			/* a hold gone without its lift */
+		{ "queued", 1, "request.notification_lifted", 1, "queued" },
+		{ "sent", 0, "notification.sent", 0, "sent" },
+		{ "sent", 1, "notification.sent", 1, "sent" },
+		{ "sent", 0, NULL, 0, NULL },				/* told, says only the row */
+		{ "sent", 0, "notification.failed", 0, NULL },
+		{ "sent", 0, "notification.requeued", 0, NULL },
+		{ "failed", 0, "notification.failed", 0, "failed" },
+		{ "failed", 0, NULL, 0, NULL },
+		{ "failed", 0, "notification.sent", 0, NULL },
+		{ "held", 1, NULL, 0, "held" },
+		{ "held", 0, NULL, 0, NULL },
+		{ "held", 1, "request.notification_lifted", 1, NULL },
+		{ "held", 1, "notification.sent", 0, NULL },
+		{ NULL, 0, NULL, 0, "none" },
+		{ NULL, 0, "notification.sent", 0, NULL },
+		{ "queued", 0, "disclosure.allowed", 0, NULL },
+		{ "delivered", 0, NULL, 0, NULL },
+	};
+	struct statement_notice_facts	f;
+	const char			*got;
+	size_t				 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		f = (struct statement_notice_facts){ t[i].row, t[i].dnn, t[i].last, t[i].lifted };
+		got = statement_notice_state(&f);
+		if (t[i].want == NULL ? got != NULL : got == NULL || strcmp(got, t[i].want) != 0)
+			fail_msg("case %zu: %s, %s: %s, want %s", i, t[i].row ? t[i].row : "no row",
+			    t[i].last ? t[i].last : "no entry", got ? got : "disagree",
+			    t[i].want ? t[i].want : "disagree");
+	}
+}
+
+/* "Family told" says yes only for a notice sent, with when (the entry's
+ * time) and the entry, proven like the others; otherwise what it is. */
+static void
+text_says_told_only_for_a_sent_notice(void **state)
+{
+	struct world		*w = *state;
+	struct statement_report	 rep;
+	const json_t		*n;
+	char			*text, line[256];
+	size_t			 len, i;
+	static const struct {
+		const char	*state, *line;
+	} untold[] = {
+		{ "queued", "Family told       not yet: the family's notice is queued and has not "
+		    "been sent\n" },
+		{ "held", "Family told       no: held at the requester's request (do_not_notify) "
+		    "until lifted\n" },
+		{ "none", "Family told       no: no notice was made (no one left to address)\n" },
+		{ NULL, "Family told       not stated (this statement was issued before "
+		    "statements recorded the family's notice)\n" },
+	};
+
+	build_notice(w, two_trustees, w->key, "sent", "notification.sent");
+	assert_int_equal(verify(w, w->file, w->len, w->key, &rep), 0);
+	assert_int_equal(rep.entries, 7);	/* the notice's entry too */
+	assert_int_equal(rep.entries_ok, 7);
+	assert_non_null(text = statement_text(w->doc, &len));
+	n = json_object_get(json_object_get(w->doc, "statement"), "family_notice");
+	snprintf(line, sizeof(line), "Family told       yes: the family's notice was sent on %s "
+	    "(ledger #%lld, below)\n", json_string_value(json_object_get(n, "at")),
+	    (long long)json_integer_value(json_object_get(json_object_get(n, "ledger"), "seq")));
+	assert_non_null(strstr(text, line));
+	assert_non_null(strstr(text, "THE FAMILY'S NOTICE (sent)\n  Ledger sequence   #"));
+	free(text);
+
+	for (i = 0; i < sizeof(untold) / sizeof(untold[0]); i++) {
+		json_decref(w->doc);
+		free(w->file);
+		merkle_tree_free(w->tree);
+		assert_non_null(w->tree = merkle_tree_new());
+		w->n = 0;
+		build_notice(w, two_trustees, w->key, untold[i].state, NULL);
+		assert_int_equal(verify(w, w->file, w->len, w->key, &rep), 0);
+		assert_non_null(text = statement_text(w->doc, &len));
+		assert_non_null(strstr(text, untold[i].line));
+		assert_null(strstr(text, "Family told       yes"));
+		assert_null(strstr(text, "THE FAMILY'S NOTICE"));
+		free(text);
+	}
+}
+
+/* The notice is tied to its entry: a "sent" citing the giving up, one
+ * citing nothing, a state the gateway never makes, a hold the request
+ * never asked for, each fails. */
+static void
+notice_tied_to_another_entry_fails(void **state)
+{
+	struct world		*w = *state;
+	struct statement_report	 rep;
+	json_t			*n;
+	static const struct {
+		const char	*state, *action, *msg;
+	} t[] = {
+		{ "sent", "notification.failed", "family_notice: entry #7 is not the sent" },
+		{ "failed", "notification.sent", "family_notice: entry #7 is not the failed" },
+		{ "sent", "request.approved", "family_notice: entry #7 is not the sent" },
+		{ "sent", NULL, "family_notice: sent with no ledger entry" },
+		{ "told", NULL, "family_notice: state is not" },
+		{ "queued", "notification.sent", "family_notice: a queued notice cites no entry" },
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_decref(w->doc);
+		w->doc = NULL;
+		free(w->file);
+		w->file = NULL;
+		merkle_tree_free(w->tree);
+		assert_non_null(w->tree = merkle_tree_new());
+		w->n = 0;
+		build_notice(w, two_trustees, w->key, t[i].state, t[i].action);
+		assert_int_equal(verify(w, w->file, w->len, w->key, &rep), 1);
+		if (strstr(w->msgs, t[i].msg) == NULL)
+			fail_msg("case %zu: %s", i, w->msgs);
+	}
+	/* The at must be the entry's time. */
+	json_decref(w->doc);
+	free(w->file);
+	merkle_tree_free(w->tree);
+	assert_non_null(w->tree = merkle_tree_new());
+	w->n = 0;
+	build_notice(w, two_trustees, w->key, "sent", "notification.sent");
+	n = json_object_get(json_object_get(w->doc, "statement"), "family_notice");
+	json_object_set_new(n, "at", json_string("2020-01-01T00:00:00.000000Z"));
+	redump(w);
+	assert_int_equal(verify(w, w->file, w->len, w->key, &rep), 1);
+	assert_non_null(strstr(w->msgs, "family_notice: entry #7 is not the sent"));
+	/* Held only under do_not_notify. */
+	json_decref(w->doc);
+	free(w->file);
+	merkle_tree_free(w->tree);
+	assert_non_null(w->tree = merkle_tree_new());
+	w->n = 0;
+	build_notice(w, two_trustees, w->key, "held", NULL);
+	json_object_set_new(json_object_get(json_object_get(w->doc, "statement"), "request"),
+	    "do_not_notify", json_false());
+	redump(w);
+	assert_int_equal(verify(w, w->file, w->len, w->key, &rep), 1);
+	assert_non_null(strstr(w->msgs, "family_notice: held, but the request did not ask"));
+}
+
 static void
 entry_json_round_trips(void **state)
 {
@@ -781,6 +960,9 @@ main(void)
 		T(text_of_an_impossible_sequence_number),
 		T(basis_texts_cover_the_enumeration),
 		T(entry_json_round_trips),
+		T(notice_state_from_the_row_and_its_entries),
+		T(text_says_told_only_for_a_sent_notice),
+		T(notice_tied_to_another_entry_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
