@@ -186,6 +186,15 @@ resp_blank_text(struct response *rs, const char *path)
 }
 
 void
+resp_bad_query(struct response *rs, const char *name, const char *message)
+{
+	char	path[64];
+
+	snprintf(path, sizeof(path), "?%s", name);
+	resp_error(rs, 400, "invalid_parameter", message, json_pack("[{s:s}]", "path", path));
+}
+
+void
 resp_text(struct response *rs, int status, const char *ctype, char *text, size_t len)
 {
 	json_decref(rs->json);

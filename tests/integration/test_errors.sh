@@ -117,6 +117,32 @@ test_encoded_nul_in_query_is_refused() {
 	req staff GET '/v1/ledger/key?x=a%00b'
 	expect 400 malformed_request && error_shape_ok
 }
+# A bad query parameter gets one reply on every route: 400
+# invalid_parameter, details naming it as "?name" (a body field's path is a
+# JSON Pointer, "/name"), and a message saying what the rule is.
+bad_query_is() {	# NAME [MESSAGE-REGEX]
+	expect 400 invalid_parameter && error_shape_ok &&
+	[ "$(jget '[.error.details[].path] | join(",")')" = "?$1" ] &&
+	{ [ -z "${2-}" ] || jget .error.message | grep -Eq "$2"; } ||
+		{ echo "# ?$1: $RESP"; return 1; }
+}
+test_bad_query_parameter_is_one_reply_everywhere() {
+	req trustee1 GET '/v1/requests/req_nothing/statement?format=pdf'; bad_query_is format || return 1
+	req staff GET '/v1/families/FAM-1/subject-access?format=pdf' "" -H 'X-Access-Reason: Subject access request'
+	bad_query_is format || return 1
+	req trustee1 GET '/v1/requests?status=pending'; bad_query_is status || return 1
+	req auditor GET '/v1/stats?by=family'; bad_query_is by || return 1
+	req auditor GET '/v1/ledger/proof/1?tree_size=x'; bad_query_is tree_size '1 or more' || return 1
+	req auditor GET '/v1/ledger/consistency?first=x'; bad_query_is first || return 1
+	req auditor GET '/v1/ledger/consistency?first=1&second=0'; bad_query_is second '1 or more' || return 1
+	req auditor GET '/v1/ledger/entries?from=0'; bad_query_is from '1 or more' || return 1
+	# both numbers are fine alone: the message says what is wrong
+	req auditor GET '/v1/ledger/entries?from=5&to=2'; bad_query_is to 'to must not be before from' || return 1
+	# a segment of the URL's path is named as the route's template names it
+	req auditor GET /v1/ledger/proof/0
+	expect 400 invalid_parameter && [ "$(jget '.error.details[0].path')" = '{seq}' ] &&
+	jget .error.message | grep -q 'numbered from 1' || { echo "# $RESP"; return 1; }
+}
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
 test_wrong_role_is_403_role_not_permitted() { req auditor POST /v1/consents "$CONSENT"; expect 403 role_not_permitted && error_shape_ok; }
