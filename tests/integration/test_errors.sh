@@ -50,6 +50,46 @@ test_wrong_content_type_is_415() {
 	RESP=$(cat "$TMP/resp")
 	expect 415 unsupported_media_type && error_shape_ok
 }
+post_ct() {	# CONTENT-TYPE BODY: POST /v1/consents as staff
+	STATUS=$(curl -s -o "$TMP/resp" -w '%{http_code}' --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" \
+		--key "$CERTS/staff.key" -H "Content-Type: $1" --data-binary "$2" "$GW_URL/v1/consents")
+	RESP=$(cat "$TMP/resp")
+}
+# JSON is read as UTF-8 only: a body declared in another charset is refused
+# as such (415), not parsed as UTF-8 (an ASCII one was recorded, a Latin-1
+# "é" got a misleading malformed_json, UTF-16 failed at position 0).
+test_json_in_another_charset_is_415() {
+	local ct body
+	for ct in 'application/json; charset=iso-8859-1' 'application/json;charset=utf-16' \
+	    'application/json; charset="windows-1252"' 'application/json; charset=utf8'; do
+		post_ct "$ct" "$CONSENT"
+		expect 415 unsupported_media_type && error_shape_ok &&
+		jget .error.message | grep -q 'UTF-8' || { echo "# $ct"; return 1; }
+	done
+	body=$(printf '%s' "$CONSENT" | sed 's/signed form CF-1/sign\xe9 CF-1/')
+	post_ct 'application/json; charset=iso-8859-1' "$body"; expect 415 unsupported_media_type || return 1
+	post_ct 'application/json; charset=utf-16' "$(printf '%s' "$CONSENT" | iconv -f utf-8 -t utf-16)"
+	expect 415 unsupported_media_type || return 1
+	# UTF-8 in any spelling of the parameter, or none, is read
+	for ct in 'application/json; charset=utf-8' 'Application/JSON; Charset="UTF-8"' \
+	    'application/json ; charset = utf-8' 'application/json; foo="a;charset=latin1"; charset=utf-8' \
+	    'application/json'; do
+		post_ct "$ct" "$CONSENT"; expect 201 || { echo "# $ct"; return 1; }
+	done
+}
+# Valid JSON that is not an object is not malformed: it is the wrong shape,
+# 400 schema_invalid at the root ("").
+test_body_not_an_object_is_schema_invalid() {
+	local b
+	for b in '"x"' null 1 '[1,2]' true; do
+		req staff POST /v1/consents "$b"
+		expect 400 schema_invalid && error_shape_ok &&
+		[ "$(jget '[.error.details[].path] | join(",")')" = "" ] &&
+		[ "$(jget '.error.details | length')" = 1 ] &&
+		jget .error.message | grep -q 'must be a JSON object' || { echo "# $b: $RESP"; return 1; }
+	done
+	req staff POST /v1/consents 'nul'; expect 400 malformed_json
+}
 test_body_over_limit_is_413() {
 	head -c 1100000 /dev/zero | tr '\0' 'a' > "$TMP/big"
 	req staff POST /v1/consents "" -H 'Content-Type: application/json' --data-binary @"$TMP/big"
