@@ -527,7 +527,7 @@ struct event_job {
 	const char		*refused;	/* rule code */
 	const char		*message;
 	int			 status;	/* of a refusal; 0: 400 */
-	const char		*path;		/* of the refused field, or NULL */
+	const char		*path[2];	/* of the refused fields, or NULL */
 	int			 not_found;
 };
 
@@ -594,6 +594,45 @@ event_init(struct event_job *j, struct request *r, struct response *rs, const ch
 	return 0;
 }
 
+/* details for a refusal: [{"path":p}, ...] for the paths given, or NULL. */
+static json_t *
+refusal_paths(const char *const path[2])
+{
+	json_t	*d;
+	int	 i;
+
+	if (path[0] == NULL || (d = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < 2 && path[i] != NULL; i++)
+		json_array_append_new(d, json_pack("{s:s}", "path", path[i]));
+	return d;
+}
+
+/*
+ * The fields a refused decision must change (DESIGN.md: a 400's details
+ * list the field paths), from the rule breach_check_decision() or
+ * breach_check_revision() named: each rule is about the fields below.
+ * breach_already_reported (409) is the register's state, not a field.
+ */
+static void
+decision_paths(const struct breach_decision *d, const char *code, const char *path[2])
+{
+	int	n = 0;
+
+	path[0] = path[1] = NULL;
+	if (strcmp(code, "reasons_required") == 0) {
+		if (!decide_has_text(d->regulator_reason))
+			path[n++] = "/regulator_reason";
+		if (!decide_has_text(d->individuals_reason))
+			path[n++] = "/individuals_reason";
+	} else if (strcmp(code, "report_required") == 0)
+		path[0] = "/report_to_regulator";
+	else if (strcmp(code, "delay_reason_required") == 0)
+		path[0] = "/delay_reason";
+	else if (strcmp(code, "art34_exception_required") == 0)
+		path[0] = "/art34_exception";
+}
+
 static void
 event_reply(struct event_job *j, struct response *rs, int rc)
 {
@@ -605,7 +644,7 @@ event_reply(struct event_job *j, struct response *rs, int rc)
 		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
 	else if (j->refused != NULL)
 		resp_error(rs, j->status != 0 ? j->status : 400, j->refused, j->message,
-		    j->path != NULL ? json_pack("[{s:s}]", "path", j->path) : NULL);
+		    refusal_paths(j->path));
 	else
 		resp_error(rs, 503, "store_unavailable",
 		    "Nothing was recorded. Try again.", NULL);
@@ -632,6 +671,7 @@ decision_job(struct store_conn *c, void *arg)
 	    h.notify, &j->message)) != NULL && strcmp(j->refused, "breach_already_reported") == 0)
 		j->status = 409;	/* the register's state, not the request, forbids it */
 	if (j->refused != NULL) {
+		decision_paths(&j->d, j->refused, j->path);
 		free(b.text_ct);
 		return -1;
 	}
@@ -696,6 +736,7 @@ amendment_job(struct store_conn *c, void *arg)
 		j->message = "This earlier awareness makes the report to the regulator, already "
 		    "made, later than 72 hours: give the reasons for the delay (delay_reason, "
 		    "UK GDPR Art 33(1)).";
+		j->path[0] = "/delay_reason";
 		free(b.text_ct);
 		return -1;
 	}
@@ -705,7 +746,7 @@ amendment_job(struct store_conn *c, void *arg)
 	if ((j->refused = breach_check_amended_facts(occurred, h.aware_min, j->ev.aware_us,
 	    j->ev.at_us)) != NULL) {
 		j->message = facts_message(j->refused);
-		j->path = j->ev.aware_us != 0 ? "/aware_at" : "/occurred_at";
+		j->path[0] = j->ev.aware_us != 0 ? "/aware_at" : "/occurred_at";
 		free(b.text_ct);
 		return -1;
 	}

@@ -187,8 +187,7 @@ inbox_list(struct request *r, struct response *rs)
 		char *end;
 		n = strtol(lim, &end, 10);
 		if (end == lim || *end != '\0' || n < 1 || n > INBOX_MAX) {
-			resp_error(rs, 400, "invalid_limit", "limit must be between 1 and 200.",
-			    json_pack("[{s:s}]", "path", "?limit"));
+			resp_bad_query(rs, "limit", "limit must be a whole number from 1 to 200.");
 			free(j);
 			return;
 		}
@@ -196,8 +195,7 @@ inbox_list(struct request *r, struct response *rs)
 	}
 	if (parse_cursor(req_query(r, "cursor"), &j->after_us, j->after_id,
 	    sizeof(j->after_id)) == -1) {
-		resp_error(rs, 400, "invalid_cursor", "The cursor is not one this server gave.",
-		    json_pack("[{s:s}]", "path", "?cursor"));
+		resp_bad_query(rs, "cursor", "cursor must be a next_cursor this server gave.");
 		free(j);
 		return;
 	}

@@ -653,7 +653,8 @@ disclosure_create(struct request *r, struct response *rs)
 	    j->reason == NULL || !json_is_object(j->data) ||
 	    json_object_size(j->data) > MAX_FIELDS) {
 		/* The schema promises all of this; refuse rather than trust. */
-		resp_error(rs, 400, "schema_invalid", "The request does not match the schema.", NULL);
+		resp_error(rs, 400, "schema_invalid", "The request does not match the schema.",
+		    json_pack("[{s:s}]", "path", ""));
 		disclose_job_free(j);
 		return;
 	}
@@ -1177,7 +1178,7 @@ hold_change(struct request *r, struct response *rs, int review)
 		if (rb == NULL || store_time_parse(rb, &j.review_by_us) == -1) {
 			/* The schema promises a date; refuse rather than trust. */
 			resp_error(rs, 400, "schema_invalid", "The request does not match the schema.",
-			    NULL);
+			    json_pack("[{s:s}]", "path", "/review_by"));
 			return;
 		}
 	}

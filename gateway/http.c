@@ -9,7 +9,9 @@
  *   agency_inactive, agreement_expired, agreement_not_in_force,
  *   privacy_notice_expired) -> role (403 role_not_permitted); each refusal
  *   an access.refused ledger entry (refused)
- *   -> content type (415) -> JSON syntax, duplicate keys refused (400)
+ *   -> content type (415; a charset other than UTF-8 too) -> JSON syntax,
+ *   duplicate keys refused (400 malformed_json; valid JSON not an object:
+ *   400 schema_invalid at "")
  *   -> schema (400 with field paths) -> handler
  *
  * No certificate, an unknown CA or an expired certificate fails the TLS
@@ -187,6 +189,15 @@ resp_blank_text(struct response *rs, const char *path)
 }
 
 void
+resp_bad_query(struct response *rs, const char *name, const char *message)
+{
+	char	path[64];
+
+	snprintf(path, sizeof(path), "?%s", name);
+	resp_error(rs, 400, "invalid_parameter", message, json_pack("[{s:s}]", "path", path));
+}
+
+void
 resp_text(struct response *rs, int status, const char *ctype, char *text, size_t len)
 {
 	json_decref(rs->json);
@@ -306,17 +317,61 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 	return ret;
 }
 
-static int
-is_json_type(const char *ct)
+/*
+ * NULL when ct is application/json whose charset, if it names one, is UTF-8
+ * (RFC 8259 section 8.1: JSON between systems is UTF-8, and the parser
+ * reads nothing else), else the 415 message. A body declared in another
+ * charset is refused as such rather than parsed as UTF-8 and answered with
+ * a misleading malformed_json. Parameters are walked as RFC 9110 section
+ * 5.6.6 writes them, so a quoted value holding ';' is not misread.
+ */
+static const char *
+json_type_refusal(const char *ct)
 {
-	size_t	n = strlen("application/json");
+	static const char	 type[] = "The body must be application/json.";
+	static const char	 charset[] = "The body must be application/json in UTF-8: "
+				    "charset, when given, must be utf-8.";
+	const size_t		 n = strlen("application/json");
+	const char		*name, *v;
+	size_t			 nlen, vlen;
 
 	if (ct == NULL)
-		return 0;
-	while (*ct == ' ')
+		return type;
+	ct += strspn(ct, " \t");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return type;
+	ct += n;
+	ct += strspn(ct, " \t");
+	while (*ct != '\0') {
+		if (*ct++ != ';')
+			return type;
+		ct += strspn(ct, " \t");
+		name = ct;
+		nlen = strcspn(ct, "=; \t");
+		ct += nlen;
+		ct += strspn(ct, " \t");
+		if (*ct != '=')
+			continue;	/* a parameter without a value: not a charset */
 		ct++;
-	return strncasecmp(ct, "application/json", n) == 0 &&
-	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+		ct += strspn(ct, " \t");
+		if (*ct == '"') {
+			for (v = ++ct; *ct != '\0' && *ct != '"'; ct++)
+				if (*ct == '\\' && ct[1] != '\0')
+					ct++;
+			if (*ct != '"')
+				return type;
+			vlen = (size_t)(ct++ - v);
+		} else {
+			v = ct;
+			vlen = strcspn(ct, "; \t");
+			ct += vlen;
+		}
+		ct += strspn(ct, " \t");
+		if (nlen == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    (vlen != 5 || strncasecmp(v, "utf-8", 5) != 0))
+			return charset;
+	}
+	return NULL;
 }
 
 /* How many of t to report now: those counted since the last report, or 0
@@ -635,6 +690,7 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	int			 path_known = 0, vrc;
 	json_error_t		 jerr;
 	json_t			*errors;
+	const char		*why;
 
 	memset(&req, 0, sizeof(req));
 	req.gw = s->gw;
@@ -699,22 +755,33 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		return;
 	}
 	if (rt->schema != NULL) {
-		if (rc->len > 0 && !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_TYPE))) {
-			resp_error(rs, 415, "unsupported_media_type",
-			    "The body must be application/json.", NULL);
+		if (rc->len > 0 && (why = json_type_refusal(MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) != NULL) {
+			resp_error(rs, 415, "unsupported_media_type", why, NULL);
 			return;
 		}
 		if (rc->len == 0)
 			req.body = json_object();
 		else
-			req.body = json_loadb(rc->body, rc->len, JSON_REJECT_DUPLICATES, &jerr);
+			/* Any value, so that valid JSON which is not an object
+			 * (jansson otherwise fails "x", 1 or null as syntax) is
+			 * told apart below from JSON that does not parse. */
+			req.body = json_loadb(rc->body, rc->len,
+			    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 		if (req.body == NULL) {
 			/* jansson's text can quote the body ("near '...'"): give
 			 * the position only, never the caller's content back. */
 			resp_error(rs, 400, "malformed_json", "The body is not valid JSON.",
 			    json_pack("{s:i, s:i, s:I}", "line", jerr.line, "column", jerr.column,
 			    "position", (json_int_t)jerr.position));
+			return;
+		}
+		if (!json_is_object(req.body)) {
+			resp_error(rs, 400, "schema_invalid",
+			    "The body must be a JSON object; see details.",
+			    json_pack("[{s:s, s:s, s:s}]", "path", "", "keyword", "type",
+			    "message", "must be a JSON object"));
+			json_decref(req.body);
 			return;
 		}
 		errors = json_array();

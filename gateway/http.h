@@ -96,6 +96,11 @@ void	 resp_error(struct response *, int status, const char *code,
  * (!decide_has_text()), in the shape of the schema validator's own errors:
  * details [{"path":path,"keyword":"pattern","message":...}]. */
 void	 resp_blank_text(struct response *, const char *path);
+/* 400 invalid_parameter for a query-string parameter, the one reply every
+ * route gives: details [{"path":"?name"}], so the path says it is a query
+ * parameter ("?name"), not a body field (a JSON Pointer, "/name"). message
+ * says what the value must be, never repeating the value sent. */
+void	 resp_bad_query(struct response *, const char *name, const char *message);
 /* Defers the reply until job has run in a durable batch (see struct
  * resp_defer); the handler returns at once and sets nothing else. */
 void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn finish,

@@ -58,17 +58,6 @@ parse_u64(const char *s, uint64_t *out)
 }
 
 static void
-bad_param(struct response *rs, const char *name)
-{
-	char	path[64];
-
-	snprintf(path, sizeof(path), "%s", name);
-	resp_error(rs, 400, "invalid_parameter",
-	    "A parameter is not a valid non-negative integer.",
-	    json_pack("[{s:s}]", "path", path));
-}
-
-static void
 get_checkpoint(struct request *r, struct response *rs)
 {
 	char	*note;
@@ -142,11 +131,15 @@ get_proof(struct request *r, struct response *rs)
 	int			 rc;
 
 	if (parse_u64(r->params[0], &seq) != 0 || seq == 0) {
-		bad_param(rs, "seq");
+		/* A segment of the URL's path, not a query parameter: named
+		 * as the route's template names it. */
+		resp_error(rs, 400, "invalid_parameter",
+		    "seq must be a whole number, 1 or more: entries are numbered from 1.",
+		    json_pack("[{s:s}]", "path", "{seq}"));
 		return;
 	}
 	if (ts != NULL && (parse_u64(ts, &size) != 0 || size == 0)) {
-		bad_param(rs, "tree_size");
+		resp_bad_query(rs, "tree_size", "tree_size must be a whole number, 1 or more.");
 		return;
 	}
 	if (size == 0) {
@@ -193,11 +186,11 @@ get_consistency(struct request *r, struct response *rs)
 	int			 rc;
 
 	if (parse_u64(a, &first) != 0) {
-		bad_param(rs, "first");
+		resp_bad_query(rs, "first", "first is required: a whole number, 0 or more.");
 		return;
 	}
 	if (b != NULL && (parse_u64(b, &second) != 0 || second == 0)) {
-		bad_param(rs, "second");
+		resp_bad_query(rs, "second", "second must be a whole number, 1 or more.");
 		return;
 	}
 	if ((rc = ledger_consistency(r->gw->ledger, first, second, &p)) != 0) {
@@ -271,12 +264,17 @@ get_entries(struct request *r, struct response *rs)
 	int			 rc = -1;
 
 	if (a != NULL && (parse_u64(a, &from) != 0 || from == 0)) {
-		bad_param(rs, "from");
+		resp_bad_query(rs, "from", "from must be a whole number, 1 or more: entries "
+		    "are numbered from 1.");
 		return;
 	}
 	to = from + ENTRIES_PAGE - 1;
-	if (b != NULL && (parse_u64(b, &to) != 0 || to < from)) {
-		bad_param(rs, "to");
+	if (b != NULL && parse_u64(b, &to) != 0) {
+		resp_bad_query(rs, "to", "to must be a whole number, 1 or more.");
+		return;
+	}
+	if (to < from) {
+		resp_bad_query(rs, "to", "to must not be before from.");
 		return;
 	}
 	if (to - from >= ENTRIES_PAGE)

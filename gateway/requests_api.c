@@ -538,8 +538,8 @@ request_list(struct request *r, struct response *rs)
 	if (state != NULL && strcmp(state, "awaiting_approval") != 0 &&
 	    strcmp(state, "approved") != 0 && strcmp(state, "refused") != 0 &&
 	    strcmp(state, "closed") != 0) {
-		resp_error(rs, 400, "invalid_parameter", "status is not a request status.",
-		    json_pack("[{s:s}]", "path", "status"));
+		resp_bad_query(rs, "status",
+		    "status must be awaiting_approval, approved, refused or closed.");
 		return;
 	}
 	if (r->who->role == ROLE_AGENCY) {
@@ -2022,8 +2022,7 @@ request_statement(struct request *r, struct response *rs)
 	int			 rc, why = 0;
 
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
-		resp_error(rs, 400, "invalid_parameter", "format is json or text.",
-		    json_pack("[{s:s}]", "path", "format"));
+		resp_bad_query(rs, "format", "format must be json or text.");
 		return;
 	}
 	/* A trustee reads the family's records: with a reason, kept with the

@@ -608,8 +608,7 @@ subject_access(struct request *r, struct response *rs)
 	}
 	fmt = req_query(r, "format");
 	if (fmt != NULL && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
-		resp_error(rs, 400, "invalid_format", "format must be json or text.",
-		    json_pack("[{s:s}]", "path", "?format"));
+		resp_bad_query(rs, "format", "format must be json or text.");
 		return;
 	}
 	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);

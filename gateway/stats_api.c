@@ -418,9 +418,7 @@ stats(struct request *r, struct response *rs)
 		for (i = 0; i < 3 && strcmp(by, by_names[i]) != 0; i++)
 			;
 		if (i == 3) {
-			resp_error(rs, 400, "invalid_parameter",
-			    "by must be agency_kind, purpose or month.",
-			    json_pack("[{s:s}]", "path", "?by"));
+			resp_bad_query(rs, "by", "by must be agency_kind, purpose or month.");
 			return;
 		}
 		disc.by = (enum group_by)i;

@@ -16,6 +16,13 @@ decision() { # decision [extra json members]
 	printf '{"report_to_regulator":true,"regulator_reason":"Contact data of two families disclosed","notify_individuals":true,"individuals_reason":"Both families phoned","high_risk":false%s}' "${1-}"
 }
 
+# paths_are P1,P2: the last 400's details list exactly these field paths
+# (DESIGN.md: a 400's details list the field paths).
+paths_are() {
+	[ "$(jget '[.error.details[].path] | join(",")')" = "$1" ] ||
+		{ echo "# expected paths $1: $RESP"; return 1; }
+}
+
 test_staff_records_a_breach() {
 	req staff POST /v1/breaches "$(breach '2 hours')"
 	expect 201 && [ "$(jget .overdue)" = false ] && [ "$(jget .decision)" = null ] &&
@@ -98,7 +105,7 @@ test_dp_trustee_decides() {
 }
 test_late_report_needs_delay_reason() {
 	req dp_trustee POST "/v1/breaches/$LATE/decision" "$(decision)"
-	expect 400 delay_reason_required || return 1
+	expect 400 delay_reason_required && paths_are /delay_reason || return 1
 	req dp_trustee POST "/v1/breaches/$LATE/decision" "$(decision ',"delay_reason":"Found only in the weekly audit"')"
 	expect 201 && [ "$(jget .decision.late)" = true ] && [ "$(jget .overdue)" = false ]
 }
@@ -108,13 +115,23 @@ test_decided_breach_no_longer_overdue_in_metrics() {
 }
 test_high_risk_not_notified_needs_art34_exception() {
 	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.high_risk=true | .notify_individuals=false')"
-	expect 400 art34_exception_required || return 1
+	expect 400 art34_exception_required && paths_are /art34_exception || return 1
 	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.high_risk=true | .notify_individuals=false | .art34_exception="measures_render_unintelligible"')"
 	expect 201 && [ "$(jget .decision.art34_exception)" = measures_render_unintelligible ]
 }
 test_high_risk_must_be_reported() {
 	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.high_risk=true | .report_to_regulator=false')"
-	expect 400 report_required
+	expect 400 report_required && paths_are /report_to_regulator
+}
+# A decision without its reasons is refused naming the reason missing, as
+# every other 400 names its field: a blank one, or both.
+test_decision_refusals_name_their_fields() {
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.regulator_reason=" "')"
+	expect 400 reasons_required && error_shape_ok && paths_are /regulator_reason || return 1
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.individuals_reason="\t"')"
+	expect 400 reasons_required && paths_are /individuals_reason || return 1
+	req dp_trustee POST "/v1/breaches/$FRESH/decision" "$(decision | jq -c '.regulator_reason=" " | .individuals_reason=" "')"
+	expect 400 reasons_required && paths_are /regulator_reason,/individuals_reason
 }
 test_later_decision_is_appended() {
 	req staff GET "/v1/breaches/$FRESH"
@@ -147,7 +164,7 @@ test_amendment_making_report_late_needs_delay_reason() {
 	moved=$(jq -cn --arg o "$(iso '5 days ago - 1 hour')" --arg a "$(iso '5 days ago')" \
 	    '{reason:"An earlier alert was found",occurred_at:$o,aware_at:$a}')
 	req staff POST "/v1/breaches/$id/amendments" "$moved"
-	expect 400 delay_reason_required || return 1
+	expect 400 delay_reason_required && paths_are /delay_reason || return 1
 	req staff POST "/v1/breaches/$id/amendments" "$(printf '%s' "$moved" |
 	    jq -c '.delay_reason = "The alert sat unread in a shared inbox"')"
 	expect 201 && [ "$(jget .decision.late)" = true ] &&
@@ -340,7 +357,7 @@ test_report_to_the_regulator_cannot_be_undone() {
 	expect 409 breach_already_reported || return 1
 	# not telling the people after all: only on an Art 34(3) ground
 	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c '.notify_individuals = false')"
-	expect 400 art34_exception_required || return 1
+	expect 400 art34_exception_required && paths_are /art34_exception || return 1
 	[ "$(db "SELECT count(*) FROM breach_events WHERE breach_id = '$id'")" = "$n0" ] || return 1
 	req trustee1 GET "/v1/breaches/$id"
 	expect 200 && [ "$(jget .decision.report_to_regulator)" = true ] &&
@@ -412,6 +429,7 @@ run test_late_report_needs_delay_reason
 run test_decided_breach_no_longer_overdue_in_metrics
 run test_high_risk_not_notified_needs_art34_exception
 run test_high_risk_must_be_reported
+run test_decision_refusals_name_their_fields
 run test_later_decision_is_appended
 run test_amendment_appended_not_in_place
 run test_amendment_cannot_move_the_deadline_later

@@ -535,8 +535,10 @@ test_inbox_paginates() {
 	req agency:oakfield-primary GET "/v1/inbox?limit=1&cursor=$cur"
 	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] &&
 	[ "$(jget '.disclosures[0].disclosure_id')" != "$first" ] && [ "$(jget .next_cursor)" = null ] &&
-	req agency:oakfield-primary GET '/v1/inbox?limit=0' && expect 400 invalid_limit &&
-	req agency:oakfield-primary GET '/v1/inbox?cursor=nonsense' && expect 400 invalid_cursor
+	req agency:oakfield-primary GET '/v1/inbox?limit=0' && expect 400 invalid_parameter &&
+	[ "$(jget '.error.details[0].path')" = '?limit' ] &&
+	req agency:oakfield-primary GET '/v1/inbox?cursor=nonsense' && expect 400 invalid_parameter &&
+	[ "$(jget '.error.details[0].path')" = '?cursor' ]
 }
 test_ack_removes_it_from_the_inbox() {
 	req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"

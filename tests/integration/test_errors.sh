@@ -50,6 +50,46 @@ test_wrong_content_type_is_415() {
 	RESP=$(cat "$TMP/resp")
 	expect 415 unsupported_media_type && error_shape_ok
 }
+post_ct() {	# CONTENT-TYPE BODY: POST /v1/consents as staff
+	STATUS=$(curl -s -o "$TMP/resp" -w '%{http_code}' --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" \
+		--key "$CERTS/staff.key" -H "Content-Type: $1" --data-binary "$2" "$GW_URL/v1/consents")
+	RESP=$(cat "$TMP/resp")
+}
+# JSON is read as UTF-8 only: a body declared in another charset is refused
+# as such (415), not parsed as UTF-8 (an ASCII one was recorded, a Latin-1
+# "é" got a misleading malformed_json, UTF-16 failed at position 0).
+test_json_in_another_charset_is_415() {
+	local ct body
+	for ct in 'application/json; charset=iso-8859-1' 'application/json;charset=utf-16' \
+	    'application/json; charset="windows-1252"' 'application/json; charset=utf8'; do
+		post_ct "$ct" "$CONSENT"
+		expect 415 unsupported_media_type && error_shape_ok &&
+		jget .error.message | grep -q 'UTF-8' || { echo "# $ct"; return 1; }
+	done
+	body=$(printf '%s' "$CONSENT" | sed 's/signed form CF-1/sign\xe9 CF-1/')
+	post_ct 'application/json; charset=iso-8859-1' "$body"; expect 415 unsupported_media_type || return 1
+	post_ct 'application/json; charset=utf-16' "$(printf '%s' "$CONSENT" | iconv -f utf-8 -t utf-16)"
+	expect 415 unsupported_media_type || return 1
+	# UTF-8 in any spelling of the parameter, or none, is read
+	for ct in 'application/json; charset=utf-8' 'Application/JSON; Charset="UTF-8"' \
+	    'application/json ; charset = utf-8' 'application/json; foo="a;charset=latin1"; charset=utf-8' \
+	    'application/json'; do
+		post_ct "$ct" "$CONSENT"; expect 201 || { echo "# $ct"; return 1; }
+	done
+}
+# Valid JSON that is not an object is not malformed: it is the wrong shape,
+# 400 schema_invalid at the root ("").
+test_body_not_an_object_is_schema_invalid() {
+	local b
+	for b in '"x"' null 1 '[1,2]' true; do
+		req staff POST /v1/consents "$b"
+		expect 400 schema_invalid && error_shape_ok &&
+		[ "$(jget '[.error.details[].path] | join(",")')" = "" ] &&
+		[ "$(jget '.error.details | length')" = 1 ] &&
+		jget .error.message | grep -q 'must be a JSON object' || { echo "# $b: $RESP"; return 1; }
+	done
+	req staff POST /v1/consents 'nul'; expect 400 malformed_json
+}
 test_body_over_limit_is_413() {
 	head -c 1100000 /dev/zero | tr '\0' 'a' > "$TMP/big"
 	req staff POST /v1/consents "" -H 'Content-Type: application/json' --data-binary @"$TMP/big"
@@ -116,6 +156,32 @@ test_encoded_nul_in_path_is_refused() {
 test_encoded_nul_in_query_is_refused() {
 	req staff GET '/v1/ledger/key?x=a%00b'
 	expect 400 malformed_request && error_shape_ok
+}
+# A bad query parameter gets one reply on every route: 400
+# invalid_parameter, details naming it as "?name" (a body field's path is a
+# JSON Pointer, "/name"), and a message saying what the rule is.
+bad_query_is() {	# NAME [MESSAGE-REGEX]
+	expect 400 invalid_parameter && error_shape_ok &&
+	[ "$(jget '[.error.details[].path] | join(",")')" = "?$1" ] &&
+	{ [ -z "${2-}" ] || jget .error.message | grep -Eq "$2"; } ||
+		{ echo "# ?$1: $RESP"; return 1; }
+}
+test_bad_query_parameter_is_one_reply_everywhere() {
+	req trustee1 GET '/v1/requests/req_nothing/statement?format=pdf'; bad_query_is format || return 1
+	req staff GET '/v1/families/FAM-1/subject-access?format=pdf' "" -H 'X-Access-Reason: Subject access request'
+	bad_query_is format || return 1
+	req trustee1 GET '/v1/requests?status=pending'; bad_query_is status || return 1
+	req auditor GET '/v1/stats?by=family'; bad_query_is by || return 1
+	req auditor GET '/v1/ledger/proof/1?tree_size=x'; bad_query_is tree_size '1 or more' || return 1
+	req auditor GET '/v1/ledger/consistency?first=x'; bad_query_is first || return 1
+	req auditor GET '/v1/ledger/consistency?first=1&second=0'; bad_query_is second '1 or more' || return 1
+	req auditor GET '/v1/ledger/entries?from=0'; bad_query_is from '1 or more' || return 1
+	# both numbers are fine alone: the message says what is wrong
+	req auditor GET '/v1/ledger/entries?from=5&to=2'; bad_query_is to 'to must not be before from' || return 1
+	# a segment of the URL's path is named as the route's template names it
+	req auditor GET /v1/ledger/proof/0
+	expect 400 invalid_parameter && [ "$(jget '.error.details[0].path')" = '{seq}' ] &&
+	jget .error.message | grep -q 'numbered from 1' || { echo "# $RESP"; return 1; }
 }
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
