@@ -53,6 +53,9 @@ drive_every_route() {
 	req staff POST "/v1/consents/$cid2/withdraw"
 	req staff POST "/v1/consents/$cid2/withdraw"			# 409
 	req staff POST "/v1/consents/$cid2/withdraw" '' --data-binary x -H 'Content-Type: text/plain'	# 415
+	req staff GET "/v1/consents/$cid" '' -H "$ACCESS"
+	req staff GET "/v1/consents/$cid"				# 403 access_reason_required
+	req staff GET /v1/consents/con_nosuchconsent0000000000000 '' -H "$ACCESS"	# 404
 
 	# disclosures, overrides, inbox
 	req staff POST /v1/disclosures "{\"family_id\":\"$fam\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"Oa Child\",\"school_name\":\"Oakfield Primary\",\"attendance_concerns\":\"Mondays\"}}"
