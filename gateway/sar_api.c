@@ -71,6 +71,7 @@ struct export {
 	json_t			*requests;
 	json_t			*by_disclosure;	/* reference -> item (borrowed) */
 	json_t			*by_request;
+	json_t			*by_consent;
 	int			 failed;
 	int			 ended;		/* the family's records were erased or expired */
 };
@@ -135,18 +136,34 @@ reader_json(const struct profiles *p, const char *actor, const char *role)
 	return json_pack("{s:s, s:s}", "kind", "charity", "role", role);
 }
 
+/* A read of the item of by (a disclosure's or a consent's) listed. */
 static int
-access_cb(const struct sar_access *a, void *arg)
+accessed(struct export *x, json_t *by, const struct sar_access *a)
 {
-	struct export	*x = arg;
-	json_t		*item = json_object_get(x->by_disclosure, a->disclosure_id);
-	char		 t[32];
+	json_t	*item = json_object_get(by, a->record_id);
+	char	 t[32];
 
 	if (item == NULL)
 		return 0;
 	return json_array_append_new(json_object_get(item, "accessed"), json_pack("{s:s, s:o}",
 	    "date", store_time_fmt(a->read_us, t),
 	    "by", reader_json(x->gw->profiles, a->actor, a->actor_role))) == 0 ? 0 : -1;
+}
+
+static int
+access_cb(const struct sar_access *a, void *arg)
+{
+	struct export	*x = arg;
+
+	return accessed(x, x->by_disclosure, a);
+}
+
+static int
+consent_access_cb(const struct sar_access *a, void *arg)
+{
+	struct export	*x = arg;
+
+	return accessed(x, x->by_consent, a);
 }
 
 static int
@@ -229,6 +246,7 @@ consent_cb(const struct consent_row *r, void *arg)
 {
 	struct export	*x = arg;
 	const char	*status;
+	json_t		*item;
 	char		 g[32], e[32], w[32];
 
 	if (r->withdrawn_us != 0)
@@ -239,12 +257,18 @@ consent_cb(const struct consent_row *r, void *arg)
 		status = "ended_by_erasure";	/* nothing can be shared under it */
 	else
 		status = "live";
-	json_array_append_new(x->consents, json_pack("{s:s, s:o, s:s, s:s, s:s, s:s?, s:s?}",
+	item = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s?, s:s?, s:[]}",
 	    "reference", r->id, "recipient", recipient(x->gw->profiles, r->agency_id),
 	    "purpose", r->purpose, "status", status,
 	    "granted_at", store_time_fmt(r->granted_us, g),
 	    "expires_at", r->expires_us ? store_time_fmt(r->expires_us, e) : NULL,
-	    "withdrawn_at", r->withdrawn_us ? store_time_fmt(r->withdrawn_us, w) : NULL));
+	    "withdrawn_at", r->withdrawn_us ? store_time_fmt(r->withdrawn_us, w) : NULL,
+	    "accessed");
+	if (item == NULL || json_object_set(x->by_consent, r->id, item) != 0) {
+		json_decref(item);
+		return -1;
+	}
+	json_array_append_new(x->consents, item);
 	return 0;
 }
 
@@ -427,7 +451,7 @@ text_told(struct buf *b, const json_t *it)
 		    day(late, "hold_lifted_at", d));
 }
 
-/* Who has read a shared item since. */
+/* Who has read an item (a shared record, a consent) since. */
 static void
 text_accessed(struct buf *b, const json_t *acc)
 {
@@ -562,6 +586,7 @@ render_text(const json_t *x, size_t *len)
 		if (json_string_value(json_object_get(it, "withdrawn_at")))
 			bprintf(&b, "   Withdrawn: %s", day(it, "withdrawn_at", d2));
 		bprintf(&b, "\n");
+		text_accessed(&b, json_object_get(it, "accessed"));
 	}
 	bprintf(&b, "\nThis export is recorded in the gateway's ledger (entry %lld).\n",
 	    (long long)json_integer_value(json_object_get(x, "ledger_seq")));
@@ -619,6 +644,7 @@ subject_access(struct request *r, struct response *rs)
 	x.requests = json_array();
 	x.by_disclosure = json_object();
 	x.by_request = json_object();
+	x.by_consent = json_object();
 	out = json_pack("{s:s, s:s, s:s}", "family_id", r->params[0],
 	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", r->who->id);
 	if ((x.c = store_read_begin(r->gw->store)) == NULL)
@@ -642,11 +668,13 @@ subject_access(struct request *r, struct response *rs)
 	    store_sar_accesses(x.c, pseudonym, access_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
 	    store_sar_statements(x.c, pseudonym, statement_cb, &x) != 0 ||
-	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0))
+	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0 ||
+	    store_sar_consent_accesses(x.c, pseudonym, consent_access_cb, &x) != 0))
 		rc = -1;
 	json_decref(x.by_disclosure);
 	json_decref(x.by_request);
-	x.by_disclosure = x.by_request = NULL;
+	json_decref(x.by_consent);
+	x.by_disclosure = x.by_request = x.by_consent = NULL;
 	store_read_end(r->gw->store, x.c);
 	if (rc == -1 || key < 0 || x.failed)
 		goto unavailable;
@@ -686,6 +714,9 @@ subject_access(struct request *r, struct response *rs)
 	resp_json(rs, 200, out);
 	return;
 unavailable:
+	json_decref(x.by_disclosure);	/* still held if the store could not be read */
+	json_decref(x.by_request);
+	json_decref(x.by_consent);
 	json_decref(x.disclosures);
 	json_decref(x.consents);
 	json_decref(x.requests);

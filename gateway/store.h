@@ -776,14 +776,18 @@ struct sar_request {
 int	store_sar_requests(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_request *, void *), void *arg);
 /* Every read of a disclosure listed by store_sar_disclosures (the same
- * ones: never one held), oldest first: who (principal id and role), when. */
+ * ones: never one held), oldest first: who (principal id and role), when.
+ * store_sar_consent_accesses: every read of the family's consents
+ * (GET /v1/consents/{id}), the same way; record_id is the consent's id. */
 struct sar_access {
-	const char	*disclosure_id;
+	const char	*record_id;	/* the disclosure's or the consent's */
 	int64_t		 read_us;
 	const char	*actor;
 	const char	*actor_role;
 };
 int	store_sar_accesses(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_access *, void *), void *arg);
+int	store_sar_consent_accesses(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_access *, void *), void *arg);
 /* Every witness statement supplied to the requesting agency for a request
  * listed by store_sar_requests (the same ones), oldest first. */

@@ -126,11 +126,11 @@ access_row(sqlite3_stmt *st, void *arg)
 	struct access_walk	*w = arg;
 	struct sar_access	 a;
 
-	a.disclosure_id = store_col_text(st, 0);
+	a.record_id = store_col_text(st, 0);
 	a.read_us = sqlite3_column_int64(st, 1);
 	a.actor = store_col_text(st, 2);
 	a.actor_role = store_col_text(st, 3);
-	if (a.disclosure_id == NULL || a.actor_role == NULL)
+	if (a.record_id == NULL || a.actor_role == NULL)
 		return 0;
 	return w->fn(&a, w->arg);
 }
@@ -150,6 +150,19 @@ store_sar_accesses(struct store_conn *c, const char *pseudonym,
 	struct access_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, access_row, &w, "reads");
+}
+
+int
+store_sar_consent_accesses(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_access *, void *), void *arg)
+{
+	/* Consents are never held back from the family: every read of one. */
+	static const char	*sql = "SELECT consent_id, read_us, actor, actor_role "
+				    "FROM consent_reads WHERE family_pseudonym = ? "
+				    "ORDER BY read_us, id";
+	struct access_walk	 w = { fn, arg };
+
+	return each_row(c, sql, pseudonym, access_row, &w, "consent reads");
 }
 
 struct request_walk {

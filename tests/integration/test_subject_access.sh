@@ -136,6 +136,28 @@ test_export_says_when_the_family_was_told_and_who_read_it() {
 	grep -q 'read by .* (oakfield-primary)' <<<"$RESP" && grep -q 'read by the charity (staff)' <<<"$RESP" &&
 	grep -q 'Shared before you were told' <<<"$RESP"
 }
+# A staff member who read one of the family's consents (GET
+# /v1/consents/{id}) is listed under it, by role only, never the reason;
+# nothing is listed under a consent no one read.
+test_export_says_who_read_a_consent() {
+	local cid other
+	consent FAM-530 oakfield-primary education_support || return 1
+	consent FAM-530 health-visiting health_visiting_support || return 1
+	cid=$(db "SELECT c.id FROM consents c WHERE c.agency_id = 'oakfield-primary' AND c.family_pseudonym = (SELECT family_pseudonym FROM consents WHERE agency_id = 'health-visiting' ORDER BY granted_us DESC LIMIT 1)")
+	[ -n "$cid" ] || return 1
+	req staff GET "/v1/consents/$cid" "" -H 'X-Access-Reason: Consent-Reader-Marker-C9 checking'
+	expect 200 || return 1
+	sar FAM-530
+	expect 200 &&
+	[ "$(jget "[.consents[] | select(.reference == \"$cid\") | .accessed[] | .by.role] | join(\",\")")" = staff ] &&
+	[ "$(jget '[.consents[] | select(.recipient.agency_id == "health-visiting") | .accessed | length] | join(",")')" = 0 ] &&
+	! grep -q 'Consent-Reader-Marker' <<<"$RESP" &&
+	! printf '%s' "$RESP" | jq -c '[.consents[].accessed]' | grep -q 'staff:' ||
+		{ echo "# $(printf '%s' "$RESP" | jq -c '.consents' | head -c 400)"; return 1; }
+	sar FAM-530 '?format=text'
+	expect 200 && sed -n '/CONSENTS GIVEN/,$p' <<<"$RESP" | grep -q 'Accessed: .*read by the charity (staff)' ||
+		{ printf '%s\n' "$RESP" | sed -n '/CONSENTS GIVEN/,$p' | head -8 | sed 's/^/# /'; return 1; }
+}
 # A witness statement supplied to the police about the family is listed with
 # its request; one for a do_not_notify request is not, nor that request.
 test_export_lists_statements_supplied_but_not_of_a_held_request() {
@@ -272,6 +294,7 @@ run test_text_rendering_by_accept_header
 run test_lifted_override_then_appears
 run test_export_says_when_the_family_was_told_and_who_read_it
 run test_export_lists_statements_supplied_but_not_of_a_held_request
+run test_export_says_who_read_a_consent
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
 run test_access_reason_sealed_at_rest
