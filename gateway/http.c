@@ -405,18 +405,16 @@ report_handshakes(struct server *s, unsigned long long n)
 
 /*
  * A client certificate the handshake refused: its chain or dates, which
- * GnuTLS verifies against the CAs in force (gnutls_session_set_verify_cert,
- * on_connection). The client sees nothing but a closed connection and no
+ * GnuTLS verifies against the CAs in force (verify_client). The client sees nothing but a closed connection and no
  * request ever reaches auth.c, so without this an operator onboarding an
  * agency (the wrong CA file is the usual mistake) had nothing to go on.
  * Noted as the handshake refuses it (verify_client), while the certificate
  * is still there to name: GnuTLS no longer gives it once the handshake has
- * failed. Counted in /metrics
- * by reason (a bounded set: tlsrefusal.h), and in the log at most every
- * 10 s (a scanner must not flood it: the tally, as for the read limit) with
- * how many since and the newest one's reason and key hash, the form pin
- * files use, so that it can be compared with an agency's; never its
- * subject, which may be a person's name.
+ * failed. Counted in /metrics by reason (a bounded set: tlsrefusal.h), and
+ * in the log at most every 10 s (a scanner must not flood it: the tally, as
+ * for the read limit) with how many since and the newest one's reason and
+ * key hash, the form pin files use, so that it can be compared with an
+ * agency's; never its subject, which may be a person's name.
  */
 static void
 handshake_refused(struct server *s, gnutls_session_t ts, unsigned status)
@@ -1197,9 +1195,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /*
  * The handshake's check of a client certificate (gnutls_session_set_verify_
- * function): what gnutls_session_set_verify_cert(session, NULL, 0) installs,
- * GnuTLS's own auto_verify_cb (lib/cert-session.c in 3.7):
- * gnutls_certificate_verify_peers2, refused unless its status is 0), the
+ * function): what gnutls_session_set_verify_cert(session, NULL, 0) installed,
+ * GnuTLS's own auto_verify_cb (lib/auto-verify.c: gnutls_certificate_verify_
+ * peers2, refused unless its status is 0, with the same error codes): the
  * same checks against the same CAs with the same flags, so nothing accepted
  * changes; and a refusal is noted (handshake_refused). libmicrohttpd 0.9.75
  * sets each TLS session's pointer to its connection (daemon.c,
@@ -1273,7 +1271,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		gnutls_session_set_verify_function(ts, verify_client);
 	}
 	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-	if ((cc = *socket_context) != NULL)
+		if ((cc = *socket_context) != NULL)
 			tlscred_unref(cc->cred);
 		free(cc);
 		*socket_context = NULL;
