@@ -498,6 +498,21 @@ spki_sha256(gnutls_x509_crt_t crt, char out[65])
 	return rc;
 }
 
+int
+auth_key_sha256(const gnutls_datum_t *der, char out[65])
+{
+	gnutls_x509_crt_t	crt;
+	int			rc = -1;
+
+	out[0] = '\0';
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) >= 0)
+		rc = spki_sha256(crt, out);
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
 /* The subject's one value of oid: -1 when it has none, or more than one
  * (OU=trustee, OU=staff must not be read as whichever comes first). */
 static int

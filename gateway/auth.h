@@ -57,6 +57,11 @@ unsigned	 auth_generation(const struct auth *);
  * certificate_untrusted, certificate_not_registered. */
 int		 auth_verify(const struct auth *, gnutls_session_t, struct principal *p,
 		    const char **why);
+/* The key hash of a DER certificate, as pins are written (the SHA-256 of
+ * its SubjectPublicKeyInfo, 64 lower-case hex digits) into out: what the
+ * log names a certificate by, never its subject. 0, or -1 (out empty) when
+ * it is not a certificate GnuTLS reads. */
+int		 auth_key_sha256(const gnutls_datum_t *der, char out[65]);
 /* The same check on a DER certificate chain (leaf first); for tests. */
 int		 auth_verify_chain(const struct auth *, const gnutls_datum_t *chain,
 		    unsigned n, struct principal *p, const char **why);

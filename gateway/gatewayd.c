@@ -180,17 +180,22 @@ override_urls(struct profiles *p, char **ov, size_t n, int strict)
 static struct profiles	**retired;
 static size_t		  nretired;
 
-/* SIGHUP: the agency profiles, CAs and revocation lists again, all or
- * nothing. A profile that no longer loads, or a CA or list that does not,
- * leaves everything in force as it was. The TLS handshake's CA list follows
- * (server_trust_prepare): new connections trust the new set, open ones keep
- * theirs and are checked again by auth.c on their next request. */
+/* SIGHUP: the agency profiles, CAs and revocation lists again, and the
+ * gateway's own key and certificate, all or nothing. A profile that no
+ * longer loads, or a CA, list, key or certificate that does not (or a key
+ * that is not the certificate's), leaves everything in force as it was. The
+ * TLS handshake's credentials follow (server_trust_prepare): new connections
+ * trust the new set of CAs and are served the new certificate, open ones
+ * keep theirs and are checked again by auth.c on their next request. */
 static void
 reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
 {
 	struct profiles	*np, *old, **nr;
 	struct tlscred	*cred = NULL;
-	char		 err[512];
+	unsigned	 what = 0;
+	char		 err[512], served[256], serial[64], when[32];
+	time_t		 t;
+	struct tm	 tm;
 
 	if ((nr = realloc(retired, (nretired + 1) * sizeof(*nr))) == NULL) {
 		log_errx("SIGHUP: out of memory; nothing reloaded");
@@ -214,11 +219,13 @@ reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
 		np = old;
 	} else
 		(void)override_urls(np, url_ov, nurl_ov, 0);
-	if (srv != NULL && server_trust_prepare(srv, np, &cred, err, sizeof(err)) == -1) {
+	if (srv != NULL && server_trust_prepare(srv, np, &cred, &what, err,
+	    sizeof(err)) == -1) {
 		if (np != old)
 			profiles_free(np);
-		log_errx("SIGHUP: the TLS handshake's CAs: %s; nothing reloaded, the profiles, "
-		    "CAs and revocation lists in force stay", err);
+		log_errx("SIGHUP: the TLS handshake's credentials: %s; nothing reloaded, the "
+		    "profiles, CAs, revocation lists and the gateway's certificate in force stay",
+		    err);
 		return;
 	}
 	if (auth_reload(gw->auth, np, err, sizeof(err)) == -1) {
@@ -233,12 +240,23 @@ reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
 		(void)atomic_exchange(&gw->profiles, np);
 		retired[nretired++] = old;
 	}
-	if (cred != NULL)
+	served[0] = '\0';
+	if (cred != NULL) {
 		server_trust_install(srv, cred);
-	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded%s%s", np->n,
+		if (what & TLSCRED_SERVER_CERT) {
+			t = server_cert_not_after(srv, serial, sizeof(serial));
+			if (t == -1 || gmtime_r(&t, &tm) == NULL || strftime(when, sizeof(when),
+			    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+				snprintf(when, sizeof(when), "unknown");
+			snprintf(served, sizeof(served), "; new connections are served the "
+			    "gateway's new certificate (serial %s, notAfter %s)", serial, when);
+		}
+	}
+	log_info("SIGHUP: %zu agency profiles, CAs and revocation lists reloaded%s%s%s", np->n,
 	    np == old ? " (the profiles' own files unchanged, so their set in force is kept; "
 	    "the CAs and revocation lists were read again and are in force)" : "",
-	    cred != NULL ? "; new connections' handshakes trust the new set of CAs" : "");
+	    what & TLSCRED_CAS ? "; new connections' handshakes trust the new set of CAs" : "",
+	    served);
 	if (gw->delivery != NULL && delivery_follow_modes(gw->delivery) == -1)
 		log_errx("SIGHUP: waiting deliveries not yet moved to their agencies' new "
 		    "delivery modes; the delivery worker tries again");
@@ -250,6 +268,14 @@ crl_next_update_gauge(void *arg)
 	time_t	t = auth_crl_next_update(arg, NULL, 0);
 
 	return t == AUTH_NO_EXPIRY ? 0 : (double)t;
+}
+
+static double
+server_cert_gauge(void *arg)
+{
+	time_t	t = server_cert_not_after(arg, NULL, 0);
+
+	return t == -1 ? 0 : (double)t;
 }
 
 static double
@@ -803,6 +829,9 @@ main(int argc, char **argv)
 		log_errx("%s", err);
 		goto out;
 	}
+	metrics_gauge(gw.metrics, "gateway_tls_server_cert_not_after_timestamp_seconds",
+	    "The notAfter (Unix time) of the gateway's own certificate new connections are "
+	    "served (0: unknown); a renewed one is taken by SIGHUP.", server_cert_gauge, srv);
 	if (gw.cfg.port_file != NULL && write_port_file(gw.cfg.port_file, server_port(srv)) == -1) {
 		log_errx("cannot write the port file");
 		goto out;

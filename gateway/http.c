@@ -53,6 +53,7 @@
 #include "store.h"
 #include "taskpool.h"
 #include "tlscred.h"
+#include "tlsrefusal.h"
 
 /* Threads for the handlers that may block (taskpool.h): each waits for its
  * commit, so they bound how many such writes share a batch, and a slow read
@@ -83,6 +84,8 @@ struct connctx {
 	struct principal who;
 	int		 url_nul;	/* the request's URL held %00 (unescape_url) */
 	struct tlscred	*cred;		/* the handshake's credentials (on_connection) */
+	struct server	*s;		/* for verify_client */
+	gnutls_session_t tls;		/* the connection's session (on_connection) */
 };
 
 enum defer_state { DEFER_NONE, DEFER_WAITING, DEFER_DONE };
@@ -136,6 +139,11 @@ struct server {
 	unsigned		 port;
 	struct tally		 limited;	/* reads refused by the read limit */
 	struct tally		 unrecorded;	/* role refusals past the refusal limit */
+	struct tally		 handshakes;	/* client certificates the handshake refused */
+	pthread_mutex_t		 handshake_lock;	/* the newest of them: */
+	const char		*handshake_reason;	/* tlsrefusal_reason() */
+	char			 handshake_status[256];	/* GnuTLS's words for it */
+	char			 handshake_key[65];	/* its key hash, or "unknown" */
 	pthread_t		 tally_thread;	/* tally_main */
 	int			 tally_running;
 	int			 tally_stop;	/* under tally_lock */
@@ -435,6 +443,75 @@ rate_limited(struct server *s, const struct principal *who)
 		report_limited(n, who);
 }
 
+/* n client certificates the handshake refused since the last report, and
+ * the newest: why, and its key hash. */
+static void
+report_handshakes(struct server *s, unsigned long long n)
+{
+	char		 status[sizeof(s->handshake_status)], key[sizeof(s->handshake_key)];
+	const char	*reason;
+
+	pthread_mutex_lock(&s->handshake_lock);
+	reason = s->handshake_reason;
+	memcpy(status, s->handshake_status, sizeof(status));
+	memcpy(key, s->handshake_key, sizeof(key));
+	pthread_mutex_unlock(&s->handshake_lock);
+	log_warnx("TLS handshake: %llu client certificate(s) refused since the last report; "
+	    "the newest: %s (%s), key sha256:%s", n, reason != NULL ? reason : "other", status,
+	    key);
+}
+
+/*
+ * A client certificate the handshake refused: its chain or dates, which
+ * GnuTLS verifies against the CAs in force (verify_client). The client sees nothing but a closed connection and no
+ * request ever reaches auth.c, so without this an operator onboarding an
+ * agency (the wrong CA file is the usual mistake) had nothing to go on.
+ * Noted as the handshake refuses it (verify_client), while the certificate
+ * is still there to name: GnuTLS no longer gives it once the handshake has
+ * failed. Counted in /metrics by reason (a bounded set: tlsrefusal.h), and
+ * in the log at most every 10 s (a scanner must not flood it: the tally, as
+ * for the read limit) with how many since and the newest one's reason and
+ * key hash, the form pin files use, so that it can be compared with an
+ * agency's; never its subject, which may be a person's name.
+ */
+static void
+handshake_refused(struct server *s, gnutls_session_t ts, unsigned status)
+{
+	const gnutls_datum_t	*peers;
+	gnutls_datum_t		 text = { NULL, 0 };
+	const char		*reason;
+	char			 labels[64], key[65];
+	unsigned long long	 n;
+	unsigned		 np = 0;
+	size_t			 len;
+
+	reason = tlsrefusal_reason(status);
+	snprintf(labels, sizeof(labels), "reason=\"%s\"", reason);
+	metrics_add(s->gw->metrics, "gateway_tls_client_refused_total",
+	    "Client certificates the TLS handshake refused (chain or dates, against the CAs "
+	    "in force), by reason; the log names the newest by key hash.", labels, 1);
+	if ((peers = gnutls_certificate_get_peers(ts, &np)) == NULL || np == 0 ||
+	    auth_key_sha256(&peers[0], key) == -1)
+		snprintf(key, sizeof(key), "unknown");
+	if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text,
+	    0) < 0) {
+		text.data = NULL;
+		text.size = 0;
+	}
+	pthread_mutex_lock(&s->handshake_lock);
+	s->handshake_reason = reason;
+	len = text.data != NULL ? strnlen((char *)text.data, text.size) : 0;
+	while (len > 0 && text.data[len - 1] == ' ')
+		len--;		/* GnuTLS ends each sentence with a space */
+	snprintf(s->handshake_status, sizeof(s->handshake_status), "%.*s", (int)len,
+	    text.data != NULL ? (char *)text.data : "");
+	memcpy(s->handshake_key, key, sizeof(key));
+	pthread_mutex_unlock(&s->handshake_lock);
+	gnutls_free(text.data);
+	if ((n = tally_add(&s->handshakes)) != 0)
+		report_handshakes(s, n);
+}
+
 /*
  * A caller whose role may not use the route (403 role_not_permitted), or
  * an agency not in standing to receive anything (403 agency_inactive,
@@ -600,6 +677,8 @@ tally_main(void *arg)
 			report_limited(n, NULL);
 		if (s->gw->ledger != NULL && (n = tally_take(&s->unrecorded, store_now_us())) != 0)
 			report_unrecorded(s, n, NULL);
+		if ((n = tally_take(&s->handshakes, store_now_us())) != 0)
+			report_handshakes(s, n);
 		pthread_mutex_lock(&s->tally_lock);
 	}
 	pthread_mutex_unlock(&s->tally_lock);
@@ -1067,7 +1146,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			cc->state = CONN_REFUSED;
 			cc->why = "certificate_expired";
 			log_info("refused client certificate: certificate_expired (on an open "
-			    "connection)");
+			    "connection), key sha256:%s", cc->who.spki_sha256);
 		}
 		if (cc->state == CONN_NEW) {
 			cc->generation = auth_generation(s->gw->auth);
@@ -1078,7 +1157,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				if (cc->why == NULL)
 					cc->why = "no_certificate";
 				cc->state = CONN_REFUSED;
-				log_info("refused client certificate: %s", cc->why);
+				/* By key hash, as the pin files hold it (set
+				 * once the certificate was read), never by
+				 * subject: a valid certificate whose key is
+				 * not pinned is refused certificate_untrusted,
+				 * and this is what to compare with the pins. */
+				if (cc->who.spki_sha256[0] != '\0')
+					log_info("refused client certificate: %s, key sha256:%s",
+					    cc->why, cc->who.spki_sha256);
+				else
+					log_info("refused client certificate: %s", cc->why);
 			} else
 				cc->state = CONN_OK;
 		}
@@ -1188,6 +1276,37 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&s->inflight, 1);
 }
 
+/*
+ * The handshake's check of a client certificate (gnutls_session_set_verify_
+ * function): what gnutls_session_set_verify_cert(session, NULL, 0) installed,
+ * GnuTLS's own auto_verify_cb (lib/auto-verify.c: gnutls_certificate_verify_
+ * peers2, refused unless its status is 0, with the same error codes): the
+ * same checks against the same CAs with the same flags, so nothing accepted
+ * changes; and a refusal is noted (handshake_refused). libmicrohttpd 0.9.75
+ * sets each TLS session's pointer to its connection (daemon.c,
+ * gnutls_session_set_ptr); the connection's context is checked to be this
+ * session's before it is used. Without one (out of memory at start) the
+ * refusal still stands, unlogged.
+ */
+static int
+verify_client(gnutls_session_t ts)
+{
+	struct MHD_Connection		*conn = gnutls_session_get_ptr(ts);
+	const union MHD_ConnectionInfo	*ci;
+	struct connctx			*cc;
+	unsigned			 status;
+
+	if (gnutls_certificate_verify_peers2(ts, &status) < 0)
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	if (status == 0)
+		return 0;
+	if (conn != NULL &&
+	    (ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT)) != NULL &&
+	    (cc = ci->socket_context) != NULL && cc->tls == ts && cc->s != NULL)
+		handshake_refused(cc->s, ts, status);
+	return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+}
+
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
@@ -1211,6 +1330,8 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		 * CA no longer in force.
 		 */
 		if (cc != NULL) {
+			cc->s = s;
+			cc->tls = ts;
 			pthread_mutex_lock(&s->cred_lock);
 			cc->cred = tlscred_ref(s->cred);
 			pthread_mutex_unlock(&s->cred_lock);
@@ -1226,9 +1347,11 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		 * the handshake verify its chain and dates against the trusted
 		 * CAs. Revocation, key purpose, pins and roles are checked on
 		 * the first request (auth.c), which stays the authority.
+		 * verify_client is gnutls_session_set_verify_cert(ts, NULL, 0)
+		 * that also says what it refused.
 		 */
 		gnutls_certificate_server_set_request(ts, GNUTLS_CERT_REQUIRE);
-		gnutls_session_set_verify_cert(ts, NULL, 0);
+		gnutls_session_set_verify_function(ts, verify_client);
 	}
 	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if ((cc = *socket_context) != NULL)
@@ -1285,6 +1408,33 @@ trust_bundle(const struct gateway *gw, const struct profiles *p, char *err, size
 	return all;
 }
 
+/* The gateway's own key and certificate (DIR/server.key, DIR/server.crt) as
+ * text: 0, or -1 with err (neither kept). Read at start and at each reload,
+ * so that a renewed certificate is served without a restart. */
+static int
+server_files(const struct gateway *gw, char **key, char **cert, char *err, size_t errlen)
+{
+	char	path[4096];
+	size_t	len;
+
+	*key = *cert = NULL;
+	snprintf(path, sizeof(path), "%s/server.key", gw->cfg.tls_dir);
+	if (readfile(path, "the server key", TLS_FILE_MAX, key, &len, err, errlen) == -1) {
+		snprintf(err + strlen(err), errlen - strlen(err), " (run make certs)");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/server.crt", gw->cfg.tls_dir);
+	if (readfile(path, "the server certificate", TLS_FILE_MAX, cert, NULL, err,
+	    errlen) == -1) {
+		snprintf(err + strlen(err), errlen - strlen(err), " (run make certs)");
+		explicit_bzero(*key, len);
+		free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* The server's key and certificate, the CAs the profiles p name, and the
  * handshake's credentials made of them: what server_start() needs before
  * it listens, and all gatewayd --check reads of it. 0, or -1 with err (the
@@ -1293,22 +1443,14 @@ static int
 server_creds(const struct gateway *gw, const struct profiles *p, char **key, char **cert,
     char **trust, struct tlscred **cred, char *err, size_t errlen)
 {
-	char	path[4096];
-
-	*cert = *trust = NULL;
+	*trust = NULL;
 	*cred = NULL;
-	snprintf(path, sizeof(path), "%s/server.key", gw->cfg.tls_dir);
-	if (readfile(path, "the server key", TLS_FILE_MAX, key, NULL, err, errlen) == -1) {
-		snprintf(err + strlen(err), errlen - strlen(err), " (run make certs)");
+	if (server_files(gw, key, cert, err, errlen) == -1)
 		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/server.crt", gw->cfg.tls_dir);
-	if (readfile(path, "the server certificate", TLS_FILE_MAX, cert, NULL, err,
-	    errlen) == -1)
-		snprintf(err + strlen(err), errlen - strlen(err), " (run make certs)");
-	else if ((*trust = trust_bundle(gw, p, err, errlen)) != NULL &&
+	if ((*trust = trust_bundle(gw, p, err, errlen)) != NULL &&
 	    (*cred = tlscred_new(*key, *cert, *trust, err, errlen)) != NULL)
 		return 0;
+	explicit_bzero(*key, strlen(*key));
 	free(*key);
 	free(*cert);
 	free(*trust);
@@ -1345,6 +1487,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	}
 	s->gw = gw;
 	pthread_mutex_init(&s->cred_lock, NULL);
+	pthread_mutex_init(&s->handshake_lock, NULL);
 	if (server_creds(gw, gw->profiles, &s->key_pem, &s->cert_pem, &s->trust_pem, &s->cred,
 	    err, errlen) == -1)
 		goto fail;
@@ -1413,21 +1556,29 @@ fail:
 
 int
 server_trust_prepare(struct server *s, const struct profiles *p, struct tlscred **out,
-    char *err, size_t errlen)
+    unsigned *what, char *err, size_t errlen)
 {
-	char	*now;
-	int	 same;
+	char	*key, *cert, *now;
+	int	 rc = -1;
 
 	*out = NULL;
-	if ((now = trust_bundle(s->gw, p, err, errlen)) == NULL)
+	*what = 0;
+	if (server_files(s->gw, &key, &cert, err, errlen) == -1)
 		return -1;
-	pthread_mutex_lock(&s->cred_lock);
-	same = strcmp(now, tlscred_trust(s->cred)) == 0;
-	pthread_mutex_unlock(&s->cred_lock);
-	if (!same)
-		*out = tlscred_new(s->key_pem, s->cert_pem, now, err, errlen);
+	if ((now = trust_bundle(s->gw, p, err, errlen)) != NULL) {
+		pthread_mutex_lock(&s->cred_lock);
+		*what = tlscred_differs(s->cred, key, cert, now);
+		pthread_mutex_unlock(&s->cred_lock);
+		if (*what == 0 || (*out = tlscred_new(key, cert, now, err, errlen)) != NULL)
+			rc = 0;
+		else
+			*what = 0;
+	}
+	explicit_bzero(key, strlen(key));
+	free(key);
+	free(cert);
 	free(now);
-	return same || *out != NULL ? 0 : -1;
+	return rc;
 }
 
 void
@@ -1444,6 +1595,19 @@ server_trust_install(struct server *s, struct tlscred *c)
 	tlscred_unref(old);
 }
 
+time_t
+server_cert_not_after(struct server *s, char *serial, size_t len)
+{
+	time_t	t;
+
+	pthread_mutex_lock(&s->cred_lock);
+	t = tlscred_not_after(s->cred);
+	if (serial != NULL)
+		snprintf(serial, len, "%s", tlscred_serial(s->cred));
+	pthread_mutex_unlock(&s->cred_lock);
+	return t;
+}
+
 unsigned
 server_port(const struct server *s)
 {
@@ -1453,8 +1617,9 @@ server_port(const struct server *s)
 void
 server_stop(struct server *s, unsigned grace)
 {
-	struct timespec	ts = { 0, 20 * 1000 * 1000 };
-	unsigned	waited = 0;
+	struct timespec		ts = { 0, 20 * 1000 * 1000 };
+	unsigned		waited = 0;
+	unsigned long long	n;
 
 	if (s == NULL)
 		return;
@@ -1484,10 +1649,15 @@ server_stop(struct server *s, unsigned grace)
 	taskpool_stop(s->handlers);
 	tally_stop(s);
 	flush_unrecorded(s);
+	/* The tail of a burst of refused handshakes, not lost with the process. */
+	if ((n = atomic_load(&s->handshakes.n) - atomic_exchange(&s->handshakes.said,
+	    atomic_load(&s->handshakes.n))) != 0)
+		report_handshakes(s, n);
 	free(s->key_pem);
 	free(s->cert_pem);
 	free(s->trust_pem);
 	tlscred_unref(s->cred);
 	pthread_mutex_destroy(&s->cred_lock);
+	pthread_mutex_destroy(&s->handshake_lock);
 	free(s);
 }

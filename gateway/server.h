@@ -7,6 +7,9 @@
 #ifndef SERVER_H
 #define SERVER_H
 
+#include <stddef.h>
+#include <time.h>
+
 struct gateway;
 struct profiles;
 struct server;
@@ -18,16 +21,23 @@ struct server	*server_start(struct gateway *, char *err, size_t errlen);
  * key and certificate, the CAs, the credentials made of them), with
  * nothing started: for gatewayd --check. 0, or -1 with err. */
 int		 server_check(const struct gateway *, char *err, size_t errlen);
+/* The notAfter (Unix time; -1 unknown) of the server certificate new
+ * connections are served, and its serial into serial (may be NULL). */
+time_t		 server_cert_not_after(struct server *, char *serial, size_t len);
 /* The bound port (useful with port 0). */
 unsigned	 server_port(const struct server *);
 /* The handshake's credentials for the CAs profiles p name (the charity CA
- * and each agency's ca_file) into *out, or *out NULL when they are the CAs
- * already in force. 0, or -1 with a message in err (a CA file unreadable
- * or not taken by GnuTLS). Nothing changes until server_trust_install. */
+ * and each agency's ca_file) and the gateway's own key and certificate, read
+ * again (DIR/server.key, DIR/server.crt), into *out, and in *what which of
+ * them changed (TLSCRED_CAS, TLSCRED_SERVER_CERT: tlscred.h); *out NULL and
+ * *what 0 when they are the ones already in force. 0, or -1 with a message
+ * in err (a file unreadable or not taken by GnuTLS, a key that is not the
+ * certificate's). Nothing changes until server_trust_install. */
 int		 server_trust_prepare(struct server *, const struct profiles *p,
-		    struct tlscred **out, char *err, size_t errlen);
-/* New connections' handshakes trust c from now on (NULL: nothing changes);
- * the server takes the reference. Open connections keep their own. */
+		    struct tlscred **out, unsigned *what, char *err, size_t errlen);
+/* New connections' handshakes use c from now on (NULL: nothing changes):
+ * its CAs, its server certificate; the server takes the reference. Open
+ * connections keep their own. */
 void		 server_trust_install(struct server *, struct tlscred *c);
 /* Stops accepting, waits up to grace_seconds for requests in flight, stops. */
 void		 server_stop(struct server *, unsigned grace_seconds);

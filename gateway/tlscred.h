@@ -9,6 +9,7 @@
 #define TLSCRED_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 
@@ -27,5 +28,15 @@ void		 tlscred_unref(struct tlscred *c);
 gnutls_certificate_credentials_t tlscred_gnutls(const struct tlscred *c);
 /* The trusted CAs' PEM text the set was made from. */
 const char	*tlscred_trust(const struct tlscred *c);
+
+#define TLSCRED_CAS		0x1	/* the trusted CAs differ */
+#define TLSCRED_SERVER_CERT	0x2	/* the gateway's key or certificate */
+/* What of c differs from these texts: TLSCRED_ bits, 0 when none. */
+unsigned	 tlscred_differs(const struct tlscred *c, const char *key_pem,
+		    const char *cert_pem, const char *trust_pem);
+/* The gateway's certificate in c: its notAfter (Unix time; -1 unknown) and
+ * its serial number as openssl x509 -serial prints it ("unknown"). */
+time_t		 tlscred_not_after(const struct tlscred *c);
+const char	*tlscred_serial(const struct tlscred *c);
 
 #endif

@@ -362,6 +362,54 @@ test_sighup_with_unchanged_profiles_keeps_the_set_in_force() {
 	edit oakfield-primary '.active = true' && hup || return 1
 	req agency:oakfield-primary GET /v1/inbox; expect 200
 }
+# served: the serial of the certificate the gateway serves a new connection.
+served() {
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$GW_PORT" -CAfile "$CERTS/ca.crt" \
+		-cert "$CERTS/staff.crt" -key "$CERTS/staff.key" 2>/dev/null | openssl x509 -noout -serial
+}
+# The gateway's own certificate renewed (a new key and certificate from the
+# charity CA put in place of server.key and server.crt): SIGHUP serves it on
+# new connections, without a restart. The certificate put in place before
+# its key is refused, by SIGHUP as by --check, and changes nothing; /metrics
+# gives the notAfter of the one served.
+test_sighup_serves_a_renewed_server_certificate() {
+	local tls=$TMP/tls old new out rc=0
+	mkdir -p "$tls" && cp -R "$CERTS/." "$tls/" || return 1
+	gw_stop || return 1
+	gw_start --tls "$tls" || return 1
+	old=$(served)
+	[ -n "$old" ] && [ "$old" = "$(openssl x509 -in "$CERTS/server.crt" -noout -serial)" ] ||
+		{ echo "# served $old at start"; return 1; }
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/renewed.key" \
+		-subj "/O=Families Together/CN=localhost" -out "$TMP/renewed.csr" 2>/dev/null || return 1
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' > "$TMP/renewed.ext"
+	openssl x509 -req -in "$TMP/renewed.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
+		-set_serial "0x7$(openssl rand -hex 15)" -days 30 -extfile "$TMP/renewed.ext" \
+		-out "$TMP/renewed.crt" 2>/dev/null || return 1
+	new=$(openssl x509 -in "$TMP/renewed.crt" -noout -serial)
+	# The certificate without its key: refused, the old one still served.
+	cp "$TMP/renewed.crt" "$tls/server.crt" && hup || return 1
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q "key and certificate: .*nothing reloaded" ||
+		{ grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
+	[ "$(served)" = "$old" ] || { echo "# a certificate without its key was taken"; return 1; }
+	out=$(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$tls" 2>&1) &&
+		{ echo "# --check took a certificate without its key"; return 1; }
+	grep -q 'key and certificate' <<<"$out" || { echo "# --check: $out"; return 1; }
+	# With its key: served on new connections.
+	cp "$TMP/renewed.key" "$tls/server.key" && hup || return 1
+	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 |
+		grep -q "reloaded.*; new connections are served the gateway's new certificate (serial ${new#serial=}, notAfter " ||
+		{ grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
+	[ "$(served)" = "$new" ] || { echo "# served $(served) after SIGHUP, not the renewed $new"; return 1; }
+	req staff GET /healthz; expect 200 || rc=1
+	req auditor GET /metrics
+	[ "$(printf '%s\n' "$RESP" | awk '$1 == "gateway_tls_server_cert_not_after_timestamp_seconds" { print $2 }')" = \
+	    "$(date -d "$(openssl x509 -in "$TMP/renewed.crt" -noout -enddate | cut -d= -f2)" +%s)" ] ||
+		{ echo "# the notAfter gauge:"; printf '%s\n' "$RESP" | grep server_cert | sed 's/^/#   /'; rc=1; }
+	gw_stop || rc=1
+	gw_start || rc=1
+	return "$rc"
+}
 run test_sighup_makes_an_agency_inactive_at_once
 run test_sighup_with_a_bad_profile_changes_nothing
 run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
@@ -372,4 +420,5 @@ run test_sighup_with_unchanged_profiles_keeps_the_set_in_force
 run test_reload_refuses_an_unreadable_server_ca_file
 run test_fifo_in_the_profile_dir_does_not_hang_reload
 run test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters
+run test_sighup_serves_a_renewed_server_certificate
 finish

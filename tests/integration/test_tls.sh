@@ -159,6 +159,72 @@ test_inactive_agency_receives_nothing() {
 	req agency:oakfield-primary GET /v1/ledger/checkpoint; expect 200
 }
 
+# key_hash CRT: the SHA-256 of the certificate's SubjectPublicKeyInfo, as
+# pin files hold it.
+key_hash() {
+	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+		openssl dgst -sha256 -r | cut -d' ' -f1
+}
+# metric NAME{LABELS}: its value in /metrics (0 when absent).
+metric() {
+	req auditor GET /metrics
+	printf '%s\n' "$RESP" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+# A client certificate the handshake refuses (its CA not trusted, or
+# expired) gets the client nothing but a closed connection: the log says
+# why and names the certificate by its key hash, as a pin file would (never
+# by its subject, a person's name), at most every 10 s with how many since
+# (the rest of a burst at the next report, here at stop), and /metrics
+# counts them by reason. A certificate the handshake takes but auth.c
+# refuses (a key no agency pinned) is named by key hash too.
+test_refused_handshake_is_logged_with_its_reason_and_key_hash() {
+	local log=$TMP/gatewayd.log from stranger expired rogue i lines
+	stranger=$(key_hash "$CERTS/unknown/stranger.crt")
+	expired=$(key_hash "$CERTS/staff-expired.crt")
+	gw_stop || return 1
+	from=$(($(wc -l < "$log") + 1))
+	gw_start || return 1
+	req "$CERTS/unknown/stranger" GET /healthz
+	[ "$STATUS" = 000 ] || { echo "# a certificate of an unknown CA got $STATUS"; return 1; }
+	for i in $(seq 1 50); do
+		tail -n +"$from" "$log" | grep -q 'TLS handshake: .* refused' && break
+		sleep 0.1
+	done
+	tail -n +"$from" "$log" | grep -q "TLS handshake: 1 client certificate(s) refused since the last report; the newest: unknown_issuer (.*issuer is unknown.*), key sha256:$stranger\$" ||
+		{ echo "# no line for the unknown CA's certificate:"; tail -n +"$from" "$log" | grep -i 'refused' | sed 's/^/#   /'; return 1; }
+	# A burst: counted one by one, one line for it all.
+	for i in $(seq 1 5); do
+		req staff-expired GET /healthz
+		[ "$STATUS" = 000 ] || { echo "# an expired certificate got $STATUS"; return 1; }
+	done
+	[ "$(metric 'gateway_tls_client_refused_total{reason="unknown_issuer"}')" = 1 ] &&
+	[ "$(metric 'gateway_tls_client_refused_total{reason="expired"}')" = 5 ] ||
+		{ echo "# metrics:"; printf '%s\n' "$RESP" | grep tls_client_refused | sed 's/^/#   /'; return 1; }
+	# A certificate of a trusted (agency) CA whose key no agency pinned.
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/unpinned.key" \
+		-subj "/O=Police/CN=Pat Unpinned" -out "$TMP/unpinned.csr" 2>/dev/null || return 1
+	printf 'extendedKeyUsage=clientAuth\n' > "$TMP/unpinned.ext"
+	openssl x509 -req -in "$TMP/unpinned.csr" -CA "$CERTS/agencies/police-ca.crt" \
+		-CAkey "$CERTS/agencies/police-ca.key" -CAcreateserial -CAserial "$TMP/police.srl" \
+		-days 30 -extfile "$TMP/unpinned.ext" -out "$TMP/unpinned.crt" 2>/dev/null || return 1
+	rogue=$(key_hash "$TMP/unpinned.crt")
+	req "$TMP/unpinned" GET /healthz; expect 401 certificate_untrusted || return 1
+	gw_stop || return 1
+	lines=$(tail -n +"$from" "$log")
+	gw_start || return 1
+	grep -q "refused client certificate: certificate_untrusted, key sha256:$rogue\$" <<<"$lines" ||
+		{ echo "# no key hash on the certificate_untrusted line"; return 1; }
+	# The burst: at most one line while it lasted, the rest at stop; six
+	# refusals in all, the newest named.
+	[ "$(grep -c 'TLS handshake: ' <<<"$lines")" -le 3 ] || { echo "# not rate-limited"; return 1; }
+	[ "$(grep -o 'TLS handshake: [0-9]*' <<<"$lines" | awk '{ n += $3 } END { print n }')" = 6 ] ||
+		{ grep 'TLS handshake' <<<"$lines" | sed 's/^/#   /'; return 1; }
+	grep 'TLS handshake: ' <<<"$lines" | tail -1 |
+		grep -q "the newest: expired (.*expired.*), key sha256:$expired\$" || return 1
+	# Names no one.
+	! grep -qi 'stranger\|robin\|pat unpinned\|CN=' <<<"$lines" || { echo "# a subject in the log"; return 1; }
+}
+
 gw_start || exit 1
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v inactive_agency); do run "$t"; done
 run test_key_exchange_is_x25519_without_retry
