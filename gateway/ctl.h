@@ -2,8 +2,12 @@
  * ctl.h: the commands of gatewayctl, one file each (gateway/ctl_NAME.c
  * exporting ctl_NAME). A command receives argv[0] = its own name and the
  * arguments after it, prints its result on stdout and problems on stderr,
- * and returns the process exit status. To add one: write the file, declare
- * it here, add a line to the table in gatewayctl.c.
+ * and returns the process exit status. Each also exports its usage printer,
+ * ctl_NAME_usage(FILE *): on stderr for a usage error (exit 2), and on
+ * stdout when asked (gatewayctl.c answers --help and -h for every command
+ * and subcommand with it, exit 0, before the command runs). To add one:
+ * write the file, declare both here, add a line to the table in
+ * gatewayctl.c.
  */
 #ifndef CTL_H
 #define CTL_H
@@ -19,6 +23,7 @@
  * error on stdout ("(root)" for the whole instance); 2 on a usage error, an
  * unreadable or malformed file, or a schema the validator does not support. */
 int	ctl_validate(int argc, char **argv);
+void	ctl_validate_usage(FILE *);
 
 /* ctl_statement.c: gatewayctl statement verify FILE [--key PUB.pem] | text FILE
  * verify: 0 verified (a summary line on stdout); 1 not verified, one
@@ -26,12 +31,14 @@ int	ctl_validate(int argc, char **argv);
  * unreadable file or key. text: prints the printable rendering; 2 when the
  * file is not a statement. */
 int	ctl_statement(int argc, char **argv);
+void	ctl_statement_usage(FILE *);
 
 /* ctl_requests.c: gatewayctl requests list|show|approve|refuse|close|statement
  * for trustees, over HTTPS with their certificate (--url --cert --key
  * --cacert). 0 done; 1 the gateway refused (code and message on stderr); 2
  * on a usage, file or connection error. */
 int	ctl_requests(int argc, char **argv);
+void	ctl_requests_usage(FILE *);
 
 /* ctl_ledger.c: gatewayctl ledger verify (--db FILE | --export FILE) --key PUB.pem
  * [--origin NAME] [--checkpoint NOTE]... | export --db FILE [--out FILE] |
@@ -41,35 +48,45 @@ int	ctl_requests(int argc, char **argv);
  * generate: 0 done; 1 refused (a running gatewayd, or another gatewayctl,
  * holds DIR's data-directory lock); 2 usage or any other failure. */
 int	ctl_ledger(int argc, char **argv);
+void	ctl_ledger_usage(FILE *);
 /* ctl_deliveries.c: gatewayctl deliveries [--db FILE] [list [--state S] | retry ID]
  * list: the open (pending and dead) deliveries, no personal data; 0.
  * retry: re-queues a dead push delivery; gatewayd picks it up within a
- * second. 0 done, 1 no such delivery or not dead, 2 usage or database error. */
+ * second (once it starts, when it is not running: the command says which). 0 done, 1 no such delivery or not dead, 2 usage or database error. */
 int	ctl_deliveries(int argc, char **argv);
+void	ctl_deliveries_usage(FILE *);
 /* ctl_notifications.c: gatewayctl notifications [--db FILE] [list [--state S] | retry ID]
  * list: family notifications in a state (failed by default), no personal
  * data; 0. retry: re-queues a failed one; gatewayd ledgers the re-queue,
  * then sends it. 0 done, 1 no such notification, not failed or the family
  * erased, 2 usage or database error. */
 int	ctl_notifications(int argc, char **argv);
+void	ctl_notifications_usage(FILE *);
 
 /* ctl_queue.c: the frame of the two commands above. list calls list(s,
  * state); retry ID runs requeue(c, ID, now, "operator:$USER") in one write
  * transaction: its 1..4 are refusals, told as "ID: refused[rc - 1]" (exit
  * 1), anything else a failure (exit 2); "re-queued ID: done" once it has
- * committed. */
+ * committed, or, when no gatewayd holds the database's directory
+ * (datalock_held), "re-queued ID: gatewayd is not running on DIR:
+ * done_stopped". */
 struct store;
 struct store_conn;
 struct ctl_queue {
 	const char	*default_state;
-	void		(*usage)(void);
+	void		(*usage)(FILE *);
 	int		(*list)(struct store *, const char *state);
 	int		(*requeue)(struct store_conn *, const char *id, int64_t now_us,
 			    const char *by);
 	const char	*refused[4];	/* NULL past the last one used */
-	const char	*done;
+	const char	*done;		/* gatewayd running: what it does next */
+	const char	*done_stopped;	/* not running: what happens once it starts */
 };
 int	ctl_queue_main(const struct ctl_queue *, int argc, char **argv);
+/* A row's next_attempt_us as the lists show it: "now" for 0 (a row due
+ * from the moment it was queued: the column's default, never a time the
+ * operator needs to see as 1970), else the time (store_time_fmt). */
+const char	*ctl_due(int64_t us, char buf[32]);
 
 /* ctl_retention.c: gatewayctl retention run [--data DIR] [--profiles DIR]
  * [--schemas DIR] [--master-key FILE] [--as-of DATE] [--refusal-retention-days N]
@@ -78,11 +95,13 @@ int	ctl_queue_main(const struct ctl_queue *, int argc, char **argv);
  * directory), failed, or the write-ahead log still held destroyed keys'
  * bytes after 30 s of retries; 2 usage. */
 int	ctl_retention(int argc, char **argv);
+void	ctl_retention_usage(FILE *);
 
 /* ctl_backup.c: gatewayctl backup [--data DIR] --out NEWDIR [--with-keys]
  * A copy of DIR a gateway can be started on, taken while gatewayd runs,
  * its ledger verified. 0 done; 1 the copy does not verify; 2 usage or I/O. */
 int	ctl_backup(int argc, char **argv);
+void	ctl_backup_usage(FILE *);
 
 /* ctl_file.c: a file of personal data or signed records, written private
  * (0600) beside path and renamed into place (never written through an

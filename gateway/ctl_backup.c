@@ -35,10 +35,10 @@
 #include "ledger_head.h"
 #include "store.h"
 
-static void
-usage(void)
+void
+ctl_backup_usage(FILE *f)
 {
-	fprintf(stderr, "usage: gatewayctl backup [--data DIR] --out NEWDIR [--with-keys]\n"
+	fprintf(f, "usage: gatewayctl backup [--data DIR] --out NEWDIR [--with-keys]\n"
 	    "default DIR: var\n");
 }
 
@@ -118,11 +118,11 @@ ctl_backup(int argc, char **argv)
 		case 'd': data = optarg; break;
 		case 'o': out = optarg; break;
 		case 'k': keys = 1; break;
-		default: usage(); return 2;
+		default: ctl_backup_usage(stderr); return 2;
 		}
 	}
 	if (optind != argc || out == NULL) {
-		usage();
+		ctl_backup_usage(stderr);
 		return 2;
 	}
 	umask(077);

@@ -29,10 +29,10 @@
 
 #define LIST_MAX	10000
 
-static void
-usage(void)
+void
+ctl_deliveries_usage(FILE *f)
 {
-	fprintf(stderr, "usage: gatewayctl deliveries [--db FILE] [list] "
+	fprintf(f, "usage: gatewayctl deliveries [--db FILE] [list] "
 	    "[--state pending|dead|delivered|open|all]\n"
 	    "       gatewayctl deliveries [--db FILE] retry ID\n"
 	    "default FILE: var/gateway.db\n");
@@ -56,7 +56,7 @@ list(struct store *s, const char *state)
 	    strcmp(state, "delivered") == 0)
 		states[ns++] = state;
 	else {
-		usage();
+		ctl_deliveries_usage(stderr);
 		return 2;
 	}
 	if ((rows = calloc(LIST_MAX, sizeof(*rows))) == NULL)
@@ -77,7 +77,7 @@ list(struct store *s, const char *state)
 				what = "after the family's notice";
 			else if (strcmp(r->state, "pending") == 0)
 				what = strcmp(r->mode, "pull") == 0 ? "in inbox" :
-				    store_time_fmt(r->next_attempt_us, t);
+				    ctl_due(r->next_attempt_us, t);
 			else if (strcmp(r->state, "dead") == 0 && r->delivered_us != 0) {
 				/* stopped, yet the agency acknowledged a push
 				 * written before the stop */
@@ -110,7 +110,7 @@ ctl_deliveries(int argc, char **argv)
 {
 	static const struct ctl_queue q = {
 		.default_state = "open",
-		.usage = usage,
+		.usage = ctl_deliveries_usage,
 		.list = list,
 		.requeue = store_delivery_requeue,
 		.refused = {
@@ -123,6 +123,7 @@ ctl_deliveries(int argc, char **argv)
 			    "nothing left to send",
 		},
 		.done = "gatewayd sends it within a second (same Idempotency-Key)",
+		.done_stopped = "it will be sent when gatewayd starts (same Idempotency-Key)",
 	};
 
 	return ctl_queue_main(&q, argc, argv);

@@ -47,10 +47,10 @@
 
 #define MAX_EXTRA_CHECKPOINTS	16
 
-static void
-ctl_usage(void)
+void
+ctl_ledger_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: gatewayctl ledger verify (--db FILE | --export FILE) --key PUB.pem\n"
 	    "                                [--origin NAME] [--checkpoint NOTE]...\n"
 	    "       gatewayctl ledger export --db FILE [--out FILE]\n"
@@ -470,11 +470,11 @@ cmd_verify(int argc, char **argv)
 			}
 			extra[nextra++] = optarg;
 			break;
-		default: ctl_usage(); return 2;
+		default: ctl_ledger_usage(stderr); return 2;
 		}
 	}
 	if (optind != argc || key == NULL || (db == NULL) == (exp == NULL)) {
-		ctl_usage();
+		ctl_ledger_usage(stderr);
 		return 2;
 	}
 	if ((pub = signer_load_pub(key, err, sizeof(err))) == NULL) {
@@ -666,11 +666,11 @@ cmd_export(int argc, char **argv)
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 'o': out = optarg; break;
-		default: ctl_usage(); return 2;
+		default: ctl_ledger_usage(stderr); return 2;
 		}
 	}
 	if (optind != argc || db == NULL) {
-		ctl_usage();
+		ctl_ledger_usage(stderr);
 		return 2;
 	}
 	if ((ldb = store_ledger_db_open(db, err, sizeof(err))) == NULL) {
@@ -764,11 +764,11 @@ cmd_generate(int argc, char **argv)
 				return 2;
 			}
 			break;
-		default: ctl_usage(); return 2;
+		default: ctl_ledger_usage(stderr); return 2;
 		}
 	}
 	if (optind != argc || dir == NULL || count == 0) {
-		ctl_usage();
+		ctl_ledger_usage(stderr);
 		return 2;
 	}
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
@@ -830,7 +830,7 @@ int
 ctl_ledger(int argc, char **argv)
 {
 	if (argc < 2) {
-		ctl_usage();
+		ctl_ledger_usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "verify") == 0)
@@ -839,6 +839,6 @@ ctl_ledger(int argc, char **argv)
 		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(argv[1], "generate") == 0)
 		return cmd_generate(argc - 1, argv + 1);
-	ctl_usage();
+	ctl_ledger_usage(stderr);
 	return 2;
 }

@@ -27,10 +27,10 @@
 
 #define LIST_MAX	10000
 
-static void
-usage(void)
+void
+ctl_notifications_usage(FILE *f)
 {
-	fprintf(stderr, "usage: gatewayctl notifications [--db FILE] [list] "
+	fprintf(f, "usage: gatewayctl notifications [--db FILE] [list] "
 	    "[--state queued|held|sent|failed|all]\n"
 	    "       gatewayctl notifications [--db FILE] retry ID\n"
 	    "default FILE: var/gateway.db; ID: the disclosure's or the request's id\n");
@@ -49,7 +49,7 @@ list(struct store *s, const char *state)
 		state = NULL;
 	else if (strcmp(state, "queued") != 0 && strcmp(state, "held") != 0 &&
 	    strcmp(state, "sent") != 0 && strcmp(state, "failed") != 0) {
-		usage();
+		ctl_notifications_usage(stderr);
 		return 2;
 	}
 	if ((rows = calloc(LIST_MAX, sizeof(*rows))) == NULL)
@@ -69,7 +69,7 @@ list(struct store *s, const char *state)
 		else if (strcmp(r->state, "queued") == 0)
 			what = r->next_attempt_us == STORE_NOTIFY_UNLEDGERED ?
 			    "re-queued: waits for gatewayd to record it" :
-			    store_time_fmt(r->next_attempt_us, t);
+			    ctl_due(r->next_attempt_us, t);
 		else
 			what = "-";
 		printf("%-10s %-30s %-7s %8d %6d %s\n", r->kind, r->ref, r->state, r->attempts,
@@ -89,7 +89,7 @@ ctl_notifications(int argc, char **argv)
 {
 	static const struct ctl_queue q = {
 		.default_state = "failed",
-		.usage = usage,
+		.usage = ctl_notifications_usage,
 		.list = list,
 		.requeue = store_notify_requeue,
 		.refused = {
@@ -100,6 +100,8 @@ ctl_notifications(int argc, char **argv)
 		},
 		.done = "gatewayd records the re-queue in the ledger, then sends the "
 		    "notification within a few seconds",
+		.done_stopped = "when gatewayd starts it records the re-queue in the "
+		    "ledger, then sends the notification",
 	};
 
 	return ctl_queue_main(&q, argc, argv);

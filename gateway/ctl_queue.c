@@ -4,12 +4,16 @@
  * retry ID]) and the re-queue itself, one write transaction in which the
  * store's re-queue function runs with operator:NAME (the effective uid's
  * account, not $USER) as the actor, and the
- * operator told in plain words why a re-queue was refused. What a list
- * shows and what may be re-queued stay with each command.
+ * operator told in plain words why a re-queue was refused, and whether
+ * gatewayd is there to act on it now (the data directory's lock: the
+ * database is DIR/gateway.db) or will once it starts. What a list shows
+ * and what may be re-queued stay with each command.
  */
 #include <sys/types.h>
 
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +21,42 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "datalock.h"
 #include "store.h"
 
+const char *
+ctl_due(int64_t us, char buf[32])
+{
+	return us == 0 ? "now" : store_time_fmt(us, buf);
+}
+
+/* After a re-queue: says what happens next, by whether gatewayd holds the
+ * directory of db. Another gatewayctl holding it (retention run) is not
+ * gatewayd: nothing is sent until gatewayd starts. */
+static void
+tell_done(const struct ctl_queue *q, const char *db, const char *id)
+{
+	char	path[PATH_MAX], holder[128] = "", err[PATH_MAX + 64];
+	char	*dir;
+	int	held;
+
+	if (snprintf(path, sizeof(path), "%s", db) >= (int)sizeof(path)) {
+		printf("re-queued %s: %s\n", id, q->done);
+		return;
+	}
+	dir = dirname(path);
+	if ((held = datalock_held(dir, holder, sizeof(holder), err, sizeof(err))) == -1) {
+		fprintf(stderr, "gatewayctl: cannot tell whether gatewayd runs: %s\n", err);
+		printf("re-queued %s: %s\n", id, q->done);
+	} else if (held && strstr(holder, "(gatewayd)") != NULL)
+		printf("re-queued %s: %s\n", id, q->done);
+	else
+		printf("re-queued %s: gatewayd is not running on %s: %s\n", id, dir,
+		    q->done_stopped);
+}
+
 static int
-requeue(const struct ctl_queue *q, struct store *s, const char *id)
+requeue(const struct ctl_queue *q, struct store *s, const char *db, const char *id)
 {
 	struct store_conn	*c = store_write_conn(s);
 	const struct passwd	*pw = getpwuid(geteuid());
@@ -45,7 +81,7 @@ requeue(const struct ctl_queue *q, struct store *s, const char *id)
 		fprintf(stderr, "gatewayctl: could not re-queue %s\n", id);
 		return 2;
 	}
-	printf("re-queued %s: %s\n", id, q->done);
+	tell_done(q, db, id);
 	return 0;
 }
 
@@ -55,7 +91,6 @@ ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "state", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*db = "var/gateway.db", *state = q->default_state, *cmd = "list";
@@ -68,8 +103,7 @@ ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
 		switch (ch) {
 		case 'd': db = optarg; break;
 		case 's': state = optarg; break;
-		case 'h': q->usage(); return 0;
-		default: q->usage(); return 2;
+		default: q->usage(stderr); return 2;
 		}
 	}
 	if (optind < argc)
@@ -79,14 +113,14 @@ ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
 	else if (strcmp(cmd, "retry") == 0 && optind == argc - 1)
 		writable = 1;
 	else {
-		q->usage();
+		q->usage(stderr);
 		return 2;
 	}
 	if ((s = store_attach(db, writable, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		return 2;
 	}
-	rc = writable ? requeue(q, s, argv[optind]) : q->list(s, state);
+	rc = writable ? requeue(q, s, db, argv[optind]) : q->list(s, state);
 	store_close(s);
 	return rc;
 }

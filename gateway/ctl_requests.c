@@ -4,14 +4,20 @@
  * gateway knows who decides from the certificate alone):
  *
  *   requests list [--status S]              requests, without personal data
+ *                                           (S: request_status.h)
  *   requests show ID [--reason R]           one request; its personal fields
- *                                           only once approved, with a reason
+ *                                           (and the readers' reasons) only
+ *                                           once approved, with a reason
  *   requests approve ID --reason R          a decision (quorum of trustees)
  *   requests refuse ID --reason R
  *   requests close ID --reason R            end it, and its legal hold
- *   requests statement ID [--reason R] [--text] [-o F]
+ *   requests statement ID --reason R [--text] [-o F]
  *                                           the witness statement (a trustee
  *                                           gives the reason)
+ *
+ * The gateway takes a reader's reason in the X-Access-Reason header; here
+ * it is --reason, and a refusal for the want of one (403
+ * access_reason_required) is told in those terms, not the header's.
  *
  * Connection options (or GATEWAY_URL, GATEWAY_CERT, GATEWAY_KEY,
  * GATEWAY_CACERT): --url https://host:port, --cert, --key, --cacert. Exit
@@ -26,8 +32,13 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "request_status.h"
 
 #define REPLY_MAX	(64L << 20)
+
+/* What a trustee is told without a reason where the gateway needs one. */
+#define REASON_REQUIRED	"--reason R is required (the reason for this access is " \
+			"recorded in the ledger)"
 
 struct conn {
 	const char	*url, *cert, *key, *cacert;
@@ -39,19 +50,26 @@ struct buf {
 	int	 too_big;
 };
 
-static void
-usage(void)
+void
+ctl_requests_usage(FILE *f)
 {
-	fprintf(stderr,
+	char	known[96];
+
+	fprintf(f,
 	    "usage: gatewayctl requests list [--status S]\n"
 	    "       gatewayctl requests show ID [--reason R]\n"
 	    "       gatewayctl requests approve ID --reason R\n"
 	    "       gatewayctl requests refuse ID --reason R\n"
 	    "       gatewayctl requests close ID --reason R\n"
-	    "       gatewayctl requests statement ID [--reason R] [--text] [-o FILE]\n"
+	    "       gatewayctl requests statement ID --reason R [--text] [-o FILE]\n"
+	    "S: %s\n"
+	    "R: why you read or decide, kept (sealed) with the read or decision and\n"
+	    "   recorded in the ledger; show gives the family id, the reference and\n"
+	    "   the readers' reasons of an approved request only with one\n"
 	    "options: --url URL --cert FILE --key FILE --cacert FILE\n"
 	    "         (or GATEWAY_URL, GATEWAY_CERT, GATEWAY_KEY, GATEWAY_CACERT;\n"
-	    "          default URL https://127.0.0.1:8443, CA certs/dev/ca.crt)\n");
+	    "          default URL https://127.0.0.1:8443, CA certs/dev/ca.crt)\n",
+	    request_status_list(known, sizeof(known)));
 }
 
 static size_t
@@ -148,15 +166,21 @@ done:
 	return status;
 }
 
-/* Prints the gateway's error reply; returns 1. */
+/* Prints the gateway's error reply; returns 1. A missing reason is told
+ * as this command's --reason: the header the gateway names is not one a
+ * user of gatewayctl sets. */
 static int
 refused(long status, const struct buf *b)
 {
 	json_t		*j = json_loadb(b->p, b->len, 0, NULL);
 	const json_t	*e = json_object_get(j, "error");
+	const char	*code = json_string_value(json_object_get(e, "code"));
 	char		*details = NULL;
 
-	if (e != NULL) {
+	if (code != NULL && strcmp(code, "access_reason_required") == 0)
+		fprintf(stderr, "gatewayctl: refused (%ld %s): %s\n", status, code,
+		    REASON_REQUIRED);
+	else if (e != NULL) {
 		if (json_object_get(e, "details") != NULL)
 			details = json_dumps(json_object_get(e, "details"), JSON_COMPACT);
 		fprintf(stderr, "gatewayctl: refused (%ld %s): %s%s%s\n", status,
@@ -198,12 +222,14 @@ cmd_list(const struct conn *cn, const char *status)
 {
 	struct buf	 b;
 	json_t		*j, *r;
-	char		 path[128];
+	char		 path[128], known[96];
 	size_t		 i;
 	long		 st;
 
-	if (status != NULL && !safe_id(status)) {
-		usage();
+	if (status != NULL && !request_status_known(status)) {
+		fprintf(stderr, "gatewayctl: --status %s is not a request status: %s\n",
+		    safe_id(status) ? status : "(that)", request_status_list(known,
+		    sizeof(known)));
 		return 2;
 	}
 	snprintf(path, sizeof(path), "/v1/requests%s%s", status ? "?status=" : "",
@@ -263,6 +289,17 @@ cmd_show(const struct conn *cn, const char *id, const char *reason)
 	}
 	j = json_loadb(b.p, b.len, 0, NULL);
 	free(b.p);
+	/* What was withheld for the want of a reason says how to give one
+	 * here: --reason, not the header the gateway names. */
+	if (json_is_string(json_object_get(j, "personal_data")) &&
+	    json_is_string(json_object_get(j, "status")) &&
+	    strcmp(json_string_value(json_object_get(j, "status")), "approved") == 0)
+		json_object_set_new(j, "personal_data", json_string("withheld: give --reason R "
+		    "to read the family id and reference (the read is recorded in the ledger)"));
+	if (json_object_get(j, "reasons_withheld") != NULL)
+		json_object_set_new(j, "reasons_withheld", json_string("give --reason R to read "
+		    "why each reader read it and why it was closed (the read is recorded "
+		    "in the ledger with its reason)"));
 	if (j == NULL || (s = json_dumps(j, JSON_INDENT(2))) == NULL) {
 		fprintf(stderr, "gatewayctl: the gateway's reply is not JSON\n");
 		json_decref(j);
@@ -284,7 +321,7 @@ cmd_post(const struct conn *cn, const char *id, const char *what, const char *de
 	long		 st;
 
 	if (reason == NULL || *reason == '\0') {
-		fprintf(stderr, "gatewayctl: requests %s needs --reason\n", what);
+		fprintf(stderr, "gatewayctl: requests %s: " REASON_REQUIRED "\n", what);
 		return 2;
 	}
 	body = decision ? json_pack("{s:s, s:s}", "decision", decision, "reason", reason) :
@@ -332,6 +369,11 @@ cmd_statement(const struct conn *cn, const char *id, int text, const char *outfi
 	long		 st;
 	int		 rc = 0;
 
+	/* A trustee reads the family's records in it: the gateway asks why. */
+	if (reason == NULL || *reason == '\0') {
+		fprintf(stderr, "gatewayctl: requests statement: " REASON_REQUIRED "\n");
+		return 2;
+	}
 	snprintf(path, sizeof(path), "/v1/requests/%s/statement%s", id, text ? "?format=text" : "");
 	if ((st = call(cn, "GET", path, NULL, reason, &b)) < 0)
 		return 2;
@@ -370,7 +412,7 @@ ctl_requests(int argc, char **argv)
 	cn.key = getenv("GATEWAY_KEY");
 	cn.cacert = getenv("GATEWAY_CACERT") ? getenv("GATEWAY_CACERT") : "certs/dev/ca.crt";
 	if (argc < 2) {
-		usage();
+		ctl_requests_usage(stderr);
 		return 2;
 	}
 	sub = argv[1];
@@ -383,14 +425,14 @@ ctl_requests(int argc, char **argv)
 		}
 		if (a[0] != '-') {
 			if (id != NULL) {
-				usage();
+				ctl_requests_usage(stderr);
 				return 2;
 			}
 			id = a;
 			continue;
 		}
 		if (v == NULL) {
-			usage();
+			ctl_requests_usage(stderr);
 			return 2;
 		}
 		if (strcmp(a, "--url") == 0)
@@ -408,7 +450,7 @@ ctl_requests(int argc, char **argv)
 		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
 			outfile = v;
 		else {
-			usage();
+			ctl_requests_usage(stderr);
 			return 2;
 		}
 		i++;
@@ -427,7 +469,7 @@ ctl_requests(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(sub, "list") != 0 && !safe_id(id)) {
-		usage();
+		ctl_requests_usage(stderr);
 		return 2;
 	}
 	/* Only a statement is written to a file or as text: given to another
@@ -454,7 +496,7 @@ ctl_requests(int argc, char **argv)
 	else if (strcmp(sub, "statement") == 0)
 		rc = cmd_statement(&cn, id, text, outfile, reason);
 	else {
-		usage();
+		ctl_requests_usage(stderr);
 		rc = 2;
 	}
 	curl_global_cleanup();

@@ -44,10 +44,10 @@
 /* How long a pending write-ahead log truncation is retried before giving up. */
 #define PURGE_WAIT_S	30
 
-static int
-usage(void)
+void
+ctl_retention_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: gatewayctl retention run [--data DIR] [--profiles DIR] [--schemas DIR]\n"
 	    "                                [--master-key FILE] [--as-of DATE]\n"
 	    "                                [--refusal-retention-days N]\n"
@@ -56,6 +56,12 @@ usage(void)
 	    "(give the daemon's --refusal-retention-days and --consent-max-days when they\n"
 	    "are not the defaults)\n",
 	    RETENTION_REFUSAL_DAYS, CONSENT_MAX_DAYS);
+}
+
+static int
+usage_error(void)
+{
+	ctl_retention_usage(stderr);
 	return 2;
 }
 
@@ -108,11 +114,11 @@ run(int argc, char **argv)
 			}
 			gw.cfg.consent_max_days = (unsigned)days;
 			break;
-		default: return usage();
+		default: return usage_error();
 		}
 	}
 	if (optind != argc)
-		return usage();
+		return usage_error();
 	now = store_now_us();
 	as_of = now;
 	if (as_of_arg != NULL) {
@@ -198,8 +204,8 @@ int
 ctl_retention(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage();
+		return usage_error();
 	if (strcmp(argv[1], "run") == 0)
 		return run(argc - 1, argv + 1);
-	return usage();
+	return usage_error();
 }

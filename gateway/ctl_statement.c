@@ -19,10 +19,10 @@
 
 #define STATEMENT_MAX	(64L << 20)
 
-static void
-usage(void)
+void
+ctl_statement_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: gatewayctl statement verify FILE [--key PUB.pem]\n"
 	    "       gatewayctl statement text FILE\n"
 	    "  verify  check a witness statement (JSON) offline: canonical form, the\n"
@@ -164,7 +164,7 @@ ctl_statement(int argc, char **argv)
 	int		 i;
 
 	if (argc < 3) {
-		usage();
+		ctl_statement_usage(stderr);
 		return 2;
 	}
 	for (i = 2; i < argc; i++) {
@@ -175,18 +175,18 @@ ctl_statement(int argc, char **argv)
 		else if (file == NULL && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
 			file = argv[i];
 		else {
-			usage();
+			ctl_statement_usage(stderr);
 			return 2;
 		}
 	}
 	if (file == NULL) {
-		usage();
+		ctl_statement_usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "verify") == 0)
 		return verify(file, key);
 	if (strcmp(argv[1], "text") == 0 && key == NULL)
 		return text(file);
-	usage();
+	ctl_statement_usage(stderr);
 	return 2;
 }

@@ -65,6 +65,18 @@ sibling(void *arg, const char *uri)
 	return doc;
 }
 
+void
+ctl_validate_usage(FILE *f)
+{
+	fprintf(f, "usage: gatewayctl validate SCHEMA INSTANCE\n"
+	    "  SCHEMA    a JSON Schema (draft-07) file; its directory's "
+	    "other schemas resolve cross-file references\n"
+	    "  INSTANCE  a JSON file, or - for standard input; with "
+	    PROFILE_SCHEMA "\n"
+	    "            also an agency-profiles directory, and checked as "
+	    "gatewayd loads profiles\n");
+}
+
 int
 ctl_validate(int argc, char **argv)
 {
@@ -78,13 +90,7 @@ ctl_validate(int argc, char **argv)
 	int rc = 2, v, profile;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: gatewayctl validate SCHEMA INSTANCE\n"
-		    "  SCHEMA    a JSON Schema (draft-07) file; its directory's "
-		    "other schemas resolve cross-file references\n"
-		    "  INSTANCE  a JSON file, or - for standard input; with "
-		    PROFILE_SCHEMA "\n"
-		    "            also an agency-profiles directory, and checked as "
-		    "gatewayd loads profiles\n");
+		ctl_validate_usage(stderr);
 		return 2;
 	}
 	if ((dircopy = strdup(argv[1])) == NULL ||

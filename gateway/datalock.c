@@ -62,6 +62,51 @@ datalock_acquire(const char *dir, const char *name, char *err, size_t errlen)
 	return fd;
 }
 
+int
+datalock_held(const char *dir, char *holder, size_t holderlen, char *err, size_t errlen)
+{
+	char		path[PATH_MAX];
+	struct stat	st;
+	ssize_t		n;
+	int		fd, e;
+
+	if (snprintf(path, sizeof(path), "%s/gatewayd.lock", dir) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)) == -1) {
+		if (errno == ENOENT)
+			return 0;	/* no process ever took it */
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* A shared lock conflicts only with the holder's exclusive one, and
+	 * is let go at once: only a gatewayd starting in that very instant
+	 * could notice, finding the directory busy as it would with any
+	 * gatewayctl that takes the lock. */
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return 0;
+	}
+	if ((e = errno) != EWOULDBLOCK) {
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		close(fd);
+		return -1;
+	}
+	n = holderlen > 0 ? pread(fd, holder, holderlen - 1, 0) : 0;
+	if (holderlen > 0) {
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+	}
+	close(fd);
+	return 1;
+}
+
 void
 datalock_release(int fd)
 {

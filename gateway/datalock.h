@@ -15,6 +15,12 @@
  * descriptor to keep open (the lock lives as long as it does), or -1 with
  * a message in err: "held by pid N (NAME)" when another process holds it. */
 int	datalock_acquire(const char *dir, const char *name, char *err, size_t errlen);
+/* Whether a process holds DIR's lock now, without taking it for longer
+ * than the look (and without creating the file): 1 held, with the holder
+ * ("pid N (NAME)", as the lock file says) in holder; 0 not held (or no
+ * lock file); -1 with a message in err when it cannot tell. */
+int	datalock_held(const char *dir, char *holder, size_t holderlen, char *err,
+	    size_t errlen);
 /* Releases it (closes the descriptor). -1 is ignored. */
 void	datalock_release(int fd);
 

@@ -2,6 +2,11 @@
  * gatewayctl.c: the command-line tool's entry point. It owns only the
  * command table: "gatewayctl COMMAND ARGS..." runs the command's function
  * (declared in ctl.h, one file per command) and exits with its status.
+ * It also answers every request for help, so that no command can forget
+ * to: "gatewayctl help [COMMAND]", and --help or -h anywhere among a
+ * command's arguments (before a "--"), subcommands included, print the
+ * usage on stdout and exit 0; a command's usage errors stay on stderr
+ * with exit 2.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,26 +17,28 @@
 static const struct command {
 	const char	*name;
 	int		(*run)(int, char **);
+	void		(*usage)(FILE *);
 	const char	*args;
 	const char	*summary;
 } commands[] = {
-	{ "validate", ctl_validate, "SCHEMA INSTANCE",
+	{ "validate", ctl_validate, ctl_validate_usage, "SCHEMA INSTANCE",
 	  "validate a JSON file (or - for stdin) against a JSON Schema" },
-	{ "requests", ctl_requests,
-	  "list|show ID|approve ID --reason R|refuse ID --reason R|close ID --reason R|statement ID",
+	{ "requests", ctl_requests, ctl_requests_usage,
+	  "list [--status S]|show ID [--reason R]|approve ID --reason R|refuse ID --reason R|\n"
+	  "      close ID --reason R|statement ID --reason R",
 	  "trustees: police and court requests, with your certificate (--cert --key --url)" },
-	{ "statement", ctl_statement, "verify FILE [--key PUB.pem] | text FILE",
+	{ "statement", ctl_statement, ctl_statement_usage, "verify FILE [--key PUB.pem] | text FILE",
 	  "verify a witness statement offline (every proof and the signature), or print it" },
-	{ "ledger", ctl_ledger, "verify|export|generate ...",
+	{ "ledger", ctl_ledger, ctl_ledger_usage, "verify|export|generate ...",
 	  "verify the signed ledger offline (--db FILE | --export FILE) --key PUB.pem;\n"
 	  "      export it as JSON lines; generate synthetic entries (benchmarks)" },
-	{ "deliveries", ctl_deliveries, "[--db FILE] [list [--state S] | retry ID]",
+	{ "deliveries", ctl_deliveries, ctl_deliveries_usage, "[--db FILE] [list [--state S] | retry ID]",
 	  "list pending, failed and dead deliveries; re-queue a dead one" },
-	{ "notifications", ctl_notifications, "[--db FILE] [list [--state S] | retry ID]",
+	{ "notifications", ctl_notifications, ctl_notifications_usage, "[--db FILE] [list [--state S] | retry ID]",
 	  "list family notifications (failed by default); re-queue a failed one" },
-	{ "retention", ctl_retention, "run [--data DIR] [--as-of DATE] ...",
+	{ "retention", ctl_retention, ctl_retention_usage, "run [--data DIR] [--as-of DATE] ...",
 	  "one retention sweep while gatewayd is not running on DIR" },
-	{ "backup", ctl_backup, "[--data DIR] --out NEWDIR [--with-keys]",
+	{ "backup", ctl_backup, ctl_backup_usage, "[--data DIR] --out NEWDIR [--with-keys]",
 	  "a verified copy of DIR (database, ledger head, public key), gatewayd running or not" },
 };
 
@@ -44,13 +51,42 @@ usage(FILE *f)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s %s\n      %s\n", commands[i].name,
 		    commands[i].args, commands[i].summary);
-	fprintf(f, "  help\n      this list\n");
+	fprintf(f, "  help [COMMAND]\n      this list, or the command's usage "
+	    "(also COMMAND ... --help or -h)\n");
+}
+
+static const struct command *
+find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* --help or -h among the arguments, before a "--" that ends the options.
+ * No option of any command takes a value spelt so: a value that is (a
+ * reason of "-h") is taken as the question, and nothing is done. */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	size_t i;
+	const struct command *c;
 
 	/* What it writes is private: the store's files under a data directory,
 	 * a witness statement or ledger export with -o (family records). */
@@ -61,13 +97,26 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
+		if (argc == 2) {
+			usage(stdout);
+			return 0;
+		}
+		if (argc == 3 && (c = find(argv[2])) != NULL) {
+			c->usage(stdout);
+			return 0;
+		}
+		fprintf(stderr, "gatewayctl: no help for \"%s\"\n", argv[2]);
+		usage(stderr);
+		return 2;
+	}
+	if ((c = find(argv[1])) == NULL) {
+		fprintf(stderr, "gatewayctl: unknown command \"%s\"\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	if (wants_help(argc - 1, argv + 1)) {
+		c->usage(stdout);
 		return 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "gatewayctl: unknown command \"%s\"\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return c->run(argc - 1, argv + 1);
 }

@@ -57,6 +57,7 @@
 #include "notifier.h"
 #include "profiles.h"
 #include "quorum.h"
+#include "request_status.h"
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
@@ -533,13 +534,14 @@ request_list(struct request *r, struct response *rs)
 	struct list_ctx	 l = { .gw = r->gw, .who = r->who };
 	const char	*state = req_query(r, "status");
 	const char	*agency = NULL;
+	char		 known[96], msg[160];
 	int		 rc;
 
-	if (state != NULL && strcmp(state, "awaiting_approval") != 0 &&
-	    strcmp(state, "approved") != 0 && strcmp(state, "refused") != 0 &&
-	    strcmp(state, "closed") != 0) {
-		resp_bad_query(rs, "status",
-		    "status must be awaiting_approval, approved, refused or closed.");
+	if (state != NULL && !request_status_known(state)) {
+		/* Which there are, so that the caller need not guess. */
+		snprintf(msg, sizeof(msg), "status must be one of %s.",
+		    request_status_list(known, sizeof(known)));
+		resp_bad_query(rs, "status", msg);
 		return;
 	}
 	if (r->who->role == ROLE_AGENCY) {

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# gatewayctl as an operator or trustee meets it: every command and
+# subcommand answers --help and -h with its usage on stdout (exit 0), usage
+# errors stay on stderr (exit 2); a trustee is told to give --reason (not a
+# header they cannot set); a wrong --status is answered with the statuses
+# there are; a re-queue says whether gatewayd will send it now or when it
+# starts; a queued notification is due "now", not at 1970. TAP output.
+. "$(dirname "$0")/lib.sh"
+
+ctl() { "$GATEWAYCTL" "$@" > "$TMP/out" 2> "$TMP/err"; }
+show() { echo "# stdout: $(head -c 300 "$TMP/out" | tr '\n' '|')"; echo "# stderr: $(head -c 300 "$TMP/err" | tr '\n' '|')"; }
+
+# Every command in "gatewayctl help", and every subcommand its usage names
+# ("gatewayctl CMD SUB ..."), with those whose usage begins with options.
+commands() { "$GATEWAYCTL" help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx help; }
+subcommands() {
+	"$GATEWAYCTL" help "$1" | sed -n "s/.*gatewayctl $1 \\([a-z][a-z]*\\).*/\\1/p" | sort -u
+	case $1 in deliveries|notifications) printf 'list\nretry\n' ;; esac
+}
+
+test_gatewayctl_help_for_every_command() {
+	local c s flag n=0
+	for c in $(commands); do
+		for s in "" $(subcommands "$c"); do
+			for flag in --help -h; do
+				# shellcheck disable=SC2086
+				ctl $c $s $flag
+				if [ $? -ne 0 ] || ! grep -q "^usage: gatewayctl $c" "$TMP/out" || [ -s "$TMP/err" ]; then
+					echo "# gatewayctl $c $s $flag:"; show; return 1
+				fi
+				n=$((n + 1))
+			done
+		done
+		ctl help "$c" && grep -q "^usage: gatewayctl $c" "$TMP/out" && [ ! -s "$TMP/err" ] ||
+			{ echo "# gatewayctl help $c:"; show; return 1; }
+	done
+	# After the subcommand's other arguments too, and before any check of them.
+	ctl requests statement req_x --help && grep -q '^usage: gatewayctl requests' "$TMP/out" &&
+	ctl ledger verify --db /nonexistent --help && grep -q '^usage: gatewayctl ledger' "$TMP/out" || { show; return 1; }
+	# Eight commands and their subcommands at least: none was missed.
+	[ "$n" -ge 40 ] || { echo "# only $n asked"; return 1; }
+}
+
+test_gatewayctl_usage_errors_stay_on_stderr_with_exit_2() {
+	local args
+	while IFS= read -r args; do
+		# shellcheck disable=SC2086
+		ctl $args
+		if [ $? -ne 2 ] || [ -s "$TMP/out" ] || ! grep -q 'usage: gatewayctl' "$TMP/err"; then
+			echo "# gatewayctl $args:"; show; return 1
+		fi
+	done <<'A'
+requests
+ledger verify --bogus
+backup
+retention run --nope
+retention
+deliveries --nope
+notifications list extra
+statement
+validate onlyone
+nosuchcommand
+help nosuchcommand
+A
+}
+
+# A trustee reading a witness statement gives a reason: the usage shows it
+# required, gatewayctl asks for --reason itself, and a 403
+# access_reason_required from the gateway (a blank reason) is told the same
+# way, never as the X-Access-Reason header.
+test_gatewayctl_statement_asks_for_reason_not_a_header() {
+	local t=(--url "$GW_URL" --cacert "$CERTS/ca.crt" --cert "$CERTS/trustee1.crt" --key "$CERTS/trustee1.key")
+	ctl requests --help && grep -q 'requests statement ID --reason R \[--text\]' "$TMP/out" || { show; return 1; }
+	ctl requests statement req_none "${t[@]}"
+	[ $? -eq 2 ] && grep -q -- '--reason R is required (the reason for this access is recorded in the ledger)' "$TMP/err" &&
+	! grep -q X-Access-Reason "$TMP/err" || { show; return 1; }
+	ctl requests statement req_none --reason "   " "${t[@]}"
+	[ $? -eq 1 ] && grep -q 'access_reason_required' "$TMP/err" &&
+	grep -q -- '--reason R is required' "$TMP/err" && ! grep -q X-Access-Reason "$TMP/err" || { show; return 1; }
+	# approve, refuse and close say it the same way
+	ctl requests approve req_none "${t[@]}"
+	[ $? -eq 2 ] && grep -q -- '--reason R is required' "$TMP/err" || { show; return 1; }
+}
+
+# --status takes the statuses a request can be in, and says which they are,
+# as the gateway's own 400 does, and as --help does.
+test_gatewayctl_requests_list_names_the_valid_statuses() {
+	local want='awaiting_approval, approved, refused or closed'
+	ctl requests list --status bogus --url "$GW_URL" --cacert "$CERTS/ca.crt" \
+	    --cert "$CERTS/trustee1.crt" --key "$CERTS/trustee1.key"
+	[ $? -eq 2 ] && grep -q -- "--status bogus is not a request status: $want" "$TMP/err" || { show; return 1; }
+	ctl requests --help && grep -q "^S: $want" "$TMP/out" || { show; return 1; }
+	ctl requests list --status closed --url "$GW_URL" --cacert "$CERTS/ca.crt" \
+	    --cert "$CERTS/trustee1.crt" --key "$CERTS/trustee1.key" || { show; return 1; }
+	req trustee1 GET '/v1/requests?status=bogus'
+	expect 400 invalid_parameter && [ "$(jget .error.message)" = "status must be one of $want." ]
+}
+
+# notify FAMILY: a consent and a disclosure to oakfield-primary; sets ID.
+notify() {
+	req staff POST /v1/consents "{\"family_id\":\"$1\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"signed form\"}"
+	expect 201 || return 1
+	req staff POST /v1/disclosures "{\"family_id\":\"$1\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review.\",\"data\":{\"child_name\":\"x-$1\"}}"
+	expect 201 || return 1
+	ID=$(jget .disclosure_id)
+}
+
+# Without --notify-url a family notification stays queued, due from the
+# moment it was queued (next_attempt_us 0): listed as due "now".
+test_queued_notification_is_due_now_not_in_1970() {
+	notify FAM-CTL-1 && ID1=$ID && notify FAM-CTL-2 && ID2=$ID || return 1
+	ctl notifications --db "$GW_DB" list --state queued || { show; return 1; }
+	grep -q "^disclosure *$ID1 *queued *0 *0 now$" "$TMP/out" && ! grep -q 1970 "$TMP/out" || { show; return 1; }
+}
+
+# A re-queue with gatewayd stopped is sent when gatewayd starts, and says
+# so; with gatewayd running, it says it is sent at once. (And a delivery
+# due from its queueing is listed as due "now".) On a copy of the
+# data directory (its gatewayd.lock, left by a stopped gatewayd, held by
+# no one), with the two disclosures' deliveries dead and notifications
+# failed.
+test_gatewayctl_retry_says_when_gatewayd_is_stopped() {
+	local d=$TMP/copy ids
+	gw_stop || return 1
+	cp -a "$GW_DATA" "$d" && [ -f "$d/gatewayd.lock" ] || return 1
+	ids="'$ID1', '$ID2'"
+	sqlite3 "$d/gateway.db" "UPDATE deliveries SET state = 'dead', dead_reason = 'agency_unknown',
+	    dead_us = 1 WHERE disclosure_id IN ($ids);
+	    UPDATE notifications SET state = 'failed' WHERE disclosure_id IN ($ids)" || return 1
+	ctl deliveries --db "$d/gateway.db" retry "$ID1" &&
+	grep -q "^re-queued $ID1: gatewayd is not running on $d: it will be sent when gatewayd starts" "$TMP/out" &&
+	! grep -q 'within a second' "$TMP/out" || { show; return 1; }
+	ctl notifications --db "$d/gateway.db" retry "$ID1" &&
+	grep -q "^re-queued $ID1: gatewayd is not running on $d: when gatewayd starts it records" "$TMP/out" &&
+	! grep -q 'within a few seconds' "$TMP/out" || { show; return 1; }
+	GW_DATA=$d gw_start || return 1
+	ctl deliveries --db "$d/gateway.db" retry "$ID2" &&
+	grep -q "^re-queued $ID2: gatewayd sends it within a second" "$TMP/out" || { show; return 1; }
+	ctl notifications --db "$d/gateway.db" retry "$ID2" &&
+	grep -q "^re-queued $ID2: gatewayd records the re-queue in the ledger, then sends" "$TMP/out" ||
+		{ show; return 1; }
+	gw_stop || return 1
+	# a pending push due from its queueing (0) is listed as due "now" too
+	sqlite3 "$d/gateway.db" "INSERT INTO deliveries (disclosure_id, agency_id, family_pseudonym, mode,
+	    state, created_us, next_attempt_us) VALUES ('dsc_ctl_due0', 'health-visiting', printf('%064d', 0),
+	    'push', 'pending', 1, 0)" || return 1
+	ctl deliveries --db "$d/gateway.db" list --state pending &&
+	grep -q '^dsc_ctl_due0 .* now$' "$TMP/out" && ! grep -q 1970 "$TMP/out" || { show; return 1; }
+}
+
+run test_gatewayctl_help_for_every_command
+run test_gatewayctl_usage_errors_stay_on_stderr_with_exit_2
+gw_start || { echo "not ok - gatewayd did not start"; exit 1; }
+run test_gatewayctl_statement_asks_for_reason_not_a_header
+run test_gatewayctl_requests_list_names_the_valid_statuses
+run test_queued_notification_is_due_now_not_in_1970
+run test_gatewayctl_retry_says_when_gatewayd_is_stopped
+finish
