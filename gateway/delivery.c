@@ -1246,12 +1246,13 @@ gauges_read(void *arg, double *v)
 	return 0;
 }
 
-#define GONE_LINES	16	/* ALERT lines per agency gone; the rest counted */
+#define GONE_LINES	16	/* item ALERT lines per job, all agencies gone */
 
 struct gone_arg {
 	struct gateway		*gw;
 	struct store_conn	*c;
-	int			 total;
+	int			 total;		/* this agency's dead letters */
+	int			 lines;		/* item lines this job wrote */
 };
 
 /* One inbox item of an agency gone, now a dead letter: its ledger entries
@@ -1269,10 +1270,12 @@ gone_entry(const char *disclosure_id, const char *pseudonym, int reads, void *ar
 	e.action = "alert.delivery_dead";
 	if (ledger_append(a->gw->ledger, a->c, &e, NULL, NULL) != 0)
 		return -1;
-	/* A line each for the first few only: the log keeps a bounded number
-	 * of a batch's lines (writer_log), and the agency's summary line,
-	 * written after them, must not be the one dropped. */
-	if (a->total++ >= GONE_LINES)
+	/* A line each for the first few of the job only, whichever agencies
+	 * they were for: the log keeps a bounded number of a batch's lines
+	 * (writer_log), and no agency's summary line, written after its
+	 * items, may be the one dropped. */
+	a->total++;
+	if (a->lines++ >= GONE_LINES)
 		return 0;
 	/* Read but never acknowledged: the agency may hold it (a re-queue
 	 * offers it again under the same id, as after any dead letter). */
@@ -1303,7 +1306,7 @@ follow_modes(struct store_conn *c, void *arg)
 {
 	struct gateway		*gw = arg;
 	const struct profiles	*p = atomic_load(&gw->profiles);	/* one set throughout */
-	struct gone_arg		 g = { gw, c, 0 };
+	struct gone_arg		 g = { gw, c, 0, 0 };
 	int64_t			 now = store_now_us();
 	char			 agency[64] = "";
 	size_t			 i;
@@ -1332,7 +1335,7 @@ follow_modes(struct store_conn *c, void *arg)
 			    "force: %d item(s) of its inbox are dead letters (%s)%s; its pushes "
 			    "die so at the worker's next look; gatewayctl deliveries list --state "
 			    "dead", agency, g.total, DELIVERY_AGENCY_UNKNOWN,
-			    g.total > GONE_LINES ? ", the first of them named above" : "");
+			    g.lines > GONE_LINES ? ", not all of them named above" : "");
 	}
 	return rc == 1 ? 0 : -1;
 }

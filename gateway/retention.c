@@ -215,12 +215,16 @@ struct hold_end {
 };
 
 /* A held notification of the family ended: its ledger entry, as the
- * notifier's for one it finds erased. */
+ * notifier's for one it finds erased, under the system's name (the
+ * erasure's actor is on its family.erased entry): a witness statement
+ * takes a notice's end only from the system (statement.c check_notice),
+ * and a restored copy's request still approved must not read as tampered
+ * with once the journal makes the erasure again. */
 static int
 hold_ended(const char *id, void *arg)
 {
 	struct hold_end		*h = arg;
-	struct ledger_entry	 e = { h->r->actor, h->r->actor_role, "notification.failed",
+	struct ledger_entry	 e = { "system", "system", "notification.failed",
 				    h->r->family_pseudonym, id, "family_erased", NULL };
 
 	return ledger_append(h->gw->ledger, h->c, &e, NULL, NULL);

@@ -100,6 +100,43 @@ test_erasure_after_a_copy_is_made_again_when_the_copy_is_restored() {
 	GW_DATA=$TMP/data gw_start
 }
 
+# A police request approved with do_not_notify, its statement issued; a copy;
+# the request closed and the family erased. Restored with the journal, the
+# erasure is made again in a copy where the request is still approved: its
+# held notice ends (notification.failed family_erased) under the system's
+# name, as the notifier records a notice it finds erased, so the statement
+# still comes from records that agree with the ledger (it had been refused
+# 409 record_integrity_failed: the entry bore system:erasure_journal).
+test_statement_in_a_restored_copy_survives_the_erasure_made_again() {
+	local journal=$TMP/data/erasures.journal rid from to
+	from=$(date -u -d '-1 year' +%F); to=$(date -u +%F)
+	req agency:police POST /v1/requests "$(jq -cn --arg from "$from" --arg to "$to" \
+	    '{family_id:"FAM-STMT-R1", legal_basis:"crime_sch2_p2", reference:"ref-1", fields:["child_name"],
+	      period:{from:$from, to:$to}, do_not_notify:true, do_not_notify_reason:"the suspect lives there"}')"
+	expect 202 && rid=$(jget .request_id) || return 1
+	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful"}'
+	expect 201 || return 1
+	req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"agreed"}'
+	expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 || return 1
+	"$GATEWAYCTL" backup --data "$GW_DATA" --out "$TMP/bk-stmt" --with-keys > "$TMP/bk-stmt.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/bk-stmt.out"; return 1; }
+	req trustee3 POST "/v1/requests/$rid/close" '{"reason":"investigation over"}'
+	expect 200 || return 1
+	req staff POST /v1/families/FAM-STMT-R1/erasure '{"ground":"consent_withdrawn","reason":"the family asked"}'
+	expect 200 || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/bk-stmt gw_start --erasure-journal "$journal" || return 1
+	[ "$(db "SELECT actor FROM ledger_entries WHERE object_id = '$rid' AND action = 'notification.failed'")" = system ] ||
+		{ db "SELECT seq, actor, action, reason FROM ledger_entries WHERE object_id = '$rid'" | sed 's/^/# /'; return 1; }
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 && [ "$(jget .statement.family_notice.state)" = failed ] ||
+		{ echo "# $STATUS $(head -c 300 <<<"$RESP")"; return 1; }
+	gw_stop || return 1
+	GW_DATA=$TMP/data gw_start
+}
+
 # The erasure commits before its journal line is appended: a crash in
 # between (here the line cut short, as by a crash mid-append; a line never
 # begun is the same case) leaves an erasure the database records and the
@@ -404,6 +441,7 @@ run test_withdrawal_of_a_consent_the_copy_lacks_needs_nothing
 run test_withdrawal_lost_from_the_journal_by_a_crash_is_journaled_at_start
 run test_withdrawal_asked_for_again_is_journaled_if_the_journal_lacks_it
 run test_restore_without_the_journal_never_brings_erased_families_back
+run test_statement_in_a_restored_copy_survives_the_erasure_made_again
 run test_a_new_installation_makes_its_journal_at_the_first_start
 run test_backup_never_writes_into_an_existing_directory
 finish

@@ -215,6 +215,32 @@ test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
 	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$erased'")" = "dead agency_unknown" ]
 }
 
+# Four agencies gone at once, each with more inbox items than the log names
+# one by one: every agency still gets its own ALERT summary (a batch's log
+# lines are bounded, writer_log; the item lines are capped across the job
+# so that no summary is the line dropped). The rows are made directly (no
+# disclosures behind them): only the dead letters and the log are looked at.
+test_every_gone_agency_is_named_in_the_log() {
+	local sql="" a i
+	gw_stop || return 1
+	for a in ghost-a ghost-b ghost-c ghost-d; do
+		for i in $(seq 1 20); do
+			sql+="INSERT INTO deliveries (disclosure_id, agency_id, family_pseudonym, mode, state, created_us, next_attempt_us) VALUES ('dsc_${a}_$i', '$a', 'abcd', 'pull', 'pending', 1, 1);"
+		done
+	done
+	sqlite3 "$GW_DB" ".timeout 5000" "PRAGMA foreign_keys=OFF; $sql" || return 1
+	gw_start || return 1
+	for a in ghost-a ghost-b ghost-c ghost-d; do
+		for i in $(seq 1 100); do
+			grep -q "ALERT delivery: agency $a is not in the profiles" "$TMP/gatewayd.log" && break
+			sleep 0.1
+		done
+		grep -q "ALERT delivery: agency $a is not in the profiles" "$TMP/gatewayd.log" ||
+			{ echo "# no summary line for $a"; grep 'more line' "$TMP/gatewayd.log" | sed 's/^/# /'; return 1; }
+		[ "$(db "SELECT count(*) FROM deliveries WHERE agency_id = '$a' AND state = 'dead' AND dead_reason = 'agency_unknown'")" = 20 ] || return 1
+	done
+}
+
 GW_PROFILES=$HUP
 # A port nothing listens on, for health-visiting's pushes.
 DEAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -421,4 +447,6 @@ run test_reload_refuses_an_unreadable_server_ca_file
 run test_fifo_in_the_profile_dir_does_not_hang_reload
 run test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters
 run test_sighup_serves_a_renewed_server_certificate
+# Last: it restarts the gateway with no extra options.
+run test_every_gone_agency_is_named_in_the_log
 finish
