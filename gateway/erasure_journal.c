@@ -167,11 +167,19 @@ out:
 int
 erasure_journal_create(const char *path, char *err, size_t errlen)
 {
-	int	fd;
+	struct stat	st;
+	int		fd;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
-		if (errno == EEXIST)
+		/* EEXIST for a symbolic link too, even one to nothing: then no
+		 * journal was made, and the next start would find none. */
+		if (errno == EEXIST && stat(path, &st) == 0)
 			return 0;
+		if (errno == ENOENT) {
+			snprintf(err, errlen, "erasure journal %s: a symbolic link to nothing; "
+			    "make its target or name the journal itself", path);
+			return -1;
+		}
 		snprintf(err, errlen, "erasure journal %s: cannot make it: %s", path,
 		    strerror(errno));
 		return -1;

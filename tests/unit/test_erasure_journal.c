@@ -523,6 +523,12 @@ test_a_journal_made_is_empty_and_private_and_an_old_one_is_kept(void **state)
 	assert_int_equal(erasure_journal_create("/nonexistent-dir/erasures.journal", err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent-dir/erasures.journal"));
+	/* A symbolic link to nothing is no journal made: said, not taken. */
+	path_for(path, sizeof(path));
+	assert_int_equal(symlink("/nonexistent-dir/target.journal", path), 0);
+	assert_int_equal(erasure_journal_create(path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "symbolic link to nothing"));
+	cleanup(path);
 }
 
 static void
