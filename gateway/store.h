@@ -178,7 +178,7 @@ int	store_consent_withdrawal(struct store_conn *, const char *id,
  * the caller frees both. 0, 1 not found, -1 error. */
 int	store_consent_sealed(struct store_conn *, const char *id, unsigned char **evidence,
 	    size_t *evidence_len, unsigned char **reason, size_t *reason_len);
-/* A read of a consent (migration 067): who, when and why, the
+/* A read of a consent (migration 068): who, when and why, the
  * X-Access-Reason sealed under the family key (NULL when the key was
  * already gone). Borrowed pointers. */
 struct consent_read_row {

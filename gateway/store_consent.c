@@ -309,7 +309,7 @@ store_consent_withdrawal(struct store_conn *c, const char *id,
 	return withdrawal_rows(c, WITHDRAWAL_SQL "AND c.id = ?1", id, copy_withdrawal, out);
 }
 
-/* ---- reads of a consent (067) ---- */
+/* ---- reads of a consent (068) ---- */
 
 int
 store_consent_read_digest(const struct consent_read_row *r, unsigned char out[32])
