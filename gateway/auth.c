@@ -190,10 +190,11 @@ out:
 /*
  * Adds the revocation list(s) in the PEM file at path to tl, whose CA(s)
  * must already be in it; every one of them must have issued one of the
- * lists (crl_cover()), and cov (when not NULL) gets those CAs. A list that is configured is required: a file that
- * cannot be read, holds no CRL, was issued in the future or is out of date
- * (past its nextUpdate), or that the CA did not sign, is an error, never
- * "no revocation". *next_update is lowered to the earliest nextUpdate.
+ * lists (crl_cover()), and cov (when not NULL) gets those CAs. A list that
+ * is configured is required: a file that cannot be read, holds no CRL, was
+ * issued in the future or is out of date (past its nextUpdate), or that the
+ * CA did not sign, is an error, never "no revocation". *next_update is
+ * lowered to the earliest nextUpdate.
  */
 static int
 crl_add(gnutls_x509_trust_list_t tl, const char *what, const char *path, const char *ca,

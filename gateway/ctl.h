@@ -52,7 +52,9 @@ void	ctl_ledger_usage(FILE *);
 /* ctl_deliveries.c: gatewayctl deliveries [--db FILE] [list [--state S] | retry ID]
  * list: the open (pending and dead) deliveries, no personal data; 0.
  * retry: re-queues a dead push delivery; gatewayd picks it up within a
- * second (once it starts, when it is not running: the command says which). 0 done, 1 no such delivery or not dead, 2 usage or database error. */
+ * second (once it starts, when it is not running: the command says
+ * which). 0 done, 1 no such delivery or not dead, 2 usage or database
+ * error. */
 int	ctl_deliveries(int argc, char **argv);
 void	ctl_deliveries_usage(FILE *);
 /* ctl_notifications.c: gatewayctl notifications [--db FILE] [list [--state S] | retry ID]

@@ -463,9 +463,10 @@ report_handshakes(struct server *s, unsigned long long n)
 
 /*
  * A client certificate the handshake refused: its chain or dates, which
- * GnuTLS verifies against the CAs in force (verify_client). The client sees nothing but a closed connection and no
- * request ever reaches auth.c, so without this an operator onboarding an
- * agency (the wrong CA file is the usual mistake) had nothing to go on.
+ * GnuTLS verifies against the CAs in force (verify_client). The client
+ * sees nothing but a closed connection and no request ever reaches
+ * auth.c, so without this an operator onboarding an agency (the wrong CA
+ * file is the usual mistake) had nothing to go on.
  * Noted as the handshake refuses it (verify_client), while the certificate
  * is still there to name: GnuTLS no longer gives it once the handshake has
  * failed. Counted in /metrics by reason (a bounded set: tlsrefusal.h), and

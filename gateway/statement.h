@@ -107,9 +107,9 @@ const char	*statement_notice_state(const struct statement_notice_facts *f);
 int		 statement_body_digest(const json_t *body, unsigned char out[32]);
 
 /* The sequence numbers of every entry the body cites (request, approvals,
- * records, the family notice's when it has one), unsorted, into seqs (up to max). Returns the count, which may
- * exceed max (then call again with more room), or -1 when an entry is
- * missing or malformed. */
+ * records, the family notice's when it has one), unsorted, into seqs (up
+ * to max). Returns the count, which may exceed max (then call again with
+ * more room), or -1 when an entry is missing or malformed. */
 long		 statement_cited_seqs(const json_t *body, int64_t *seqs, size_t max);
 
 /* Builds the document. Takes ownership of body, issue and proofs (even on
@@ -124,10 +124,11 @@ json_t		*statement_assemble(json_t *body, json_t *issue, const char *note,
 char		*statement_dump(const json_t *doc, size_t *len);
 
 /* The printable rendering: the request, legal basis and reference, whether
- * the family was told (family_notice), the approving trustees and times, then each record with its date, ledger
- * sequence number, record digest, content and inclusion proof, the signed
- * checkpoint, and a place to sign. malloc'd, NUL-terminated, caller frees;
- * NULL on allocation failure or a document without the members above. */
+ * the family was told (family_notice), the approving trustees and times,
+ * then each record with its date, ledger sequence number, record digest,
+ * content and inclusion proof, the signed checkpoint, and a place to sign.
+ * malloc'd, NUL-terminated, caller frees; NULL on allocation failure or a
+ * document without the members above. */
 char		*statement_text(const json_t *doc, size_t *len);
 
 struct statement_report {
