@@ -350,7 +350,7 @@ static int
 consent_read_job(struct store_conn *c, void *arg)
 {
 	struct consent_read_job	*j = arg;
-	struct consent_read_row	 row;
+	struct record_read_row	 row;
 	struct ledger_entry	 le;
 	unsigned char		*ct = NULL;
 	size_t			 ctlen = 0;
@@ -363,7 +363,7 @@ consent_read_job(struct store_conn *c, void *arg)
 		return -1;
 	memset(&row, 0, sizeof(row));
 	row.id = j->id;
-	row.consent_id = j->row->id;
+	row.object_id = j->row->id;
 	row.family_pseudonym = j->row->family_pseudonym;
 	row.actor = j->who->id;
 	row.actor_role = role_name(j->who->role);

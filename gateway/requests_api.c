@@ -589,7 +589,7 @@ static int
 read_job(struct store_conn *c, void *arg)
 {
 	struct read_job		*j = arg;
-	struct request_read_row	 row;
+	struct record_read_row	 row;
 	struct ledger_entry	 le;
 	unsigned char		*ct = NULL;
 	size_t			 ctlen = 0;
@@ -601,7 +601,7 @@ read_job(struct store_conn *c, void *arg)
 		return -1;
 	memset(&row, 0, sizeof(row));
 	row.id = j->id;
-	row.request_id = j->rq->id;
+	row.object_id = j->rq->id;
 	row.family_pseudonym = j->rq->family_pseudonym;
 	row.actor = j->who->id;
 	row.actor_role = role_name(j->who->role);
@@ -660,7 +660,7 @@ read_json(int64_t read_us, const char *actor, const char *role, const char *reas
 }
 
 static int
-reads_one(const struct request_read_row *rr, void *arg)
+reads_one(const struct record_read_row *rr, void *arg)
 {
 	struct reads_ctx	*x = arg;
 	json_t			*o;

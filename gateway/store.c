@@ -543,6 +543,27 @@ store_bind_opt_blob(sqlite3_stmt *st, int i, const unsigned char *b, size_t len)
 }
 
 int
+store_record_read_insert(struct store_conn *c, const char *sql, const char *what,
+    const struct record_read_row *r)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (store_bind_opt_text(st, 1, r->id) ||
+	    store_bind_opt_text(st, 2, r->object_id) ||
+	    store_bind_opt_text(st, 3, r->family_pseudonym) ||
+	    store_bind_opt_text(st, 4, r->actor) ||
+	    store_bind_opt_text(st, 5, r->actor_role) ||
+	    sqlite3_bind_int64(st, 6, r->read_us) ||
+	    store_bind_opt_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
+	    sqlite3_bind_blob(st, 8, r->record_digest, 32, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 9, r->ledger_seq))
+		return store_bind_failed(c, st);
+	return store_step_done(c, st, what);
+}
+
+int
 store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int64_t unset)
 {
 	if (v == unset)

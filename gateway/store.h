@@ -74,6 +74,30 @@ int			 store_bind_failed(struct store_conn *, sqlite3_stmt *);
 int			 store_bind_opt_text(sqlite3_stmt *, int i, const char *s);
 /* Binds b[0..len) as a blob (borrowed until the step), or NULL when b is NULL. */
 int			 store_bind_opt_blob(sqlite3_stmt *, int i, const unsigned char *b, size_t len);
+/*
+ * A read of a record of a family (a request's, a consent's): who, when and
+ * why, the X-Access-Reason sealed under the family key (NULL when the key
+ * was already gone). Borrowed pointers: for insert the caller's; read back
+ * (store_request_reads) valid only during the callback.
+ */
+struct record_read_row {
+	const char		*id;
+	const char		*object_id;	/* the request's or the consent's id */
+	const char		*family_pseudonym;
+	const char		*actor;
+	const char		*actor_role;
+	int64_t			 read_us;
+	const unsigned char	*reason_ct;
+	size_t			 reason_ctlen;
+	unsigned char		 record_digest[32];	/* what its ledger entry carries */
+	int64_t			 ledger_seq;
+};
+/* Inserts r by sql, an INSERT of the nine columns of a reads table in the
+ * order of the struct (id, the record's id, family_pseudonym, actor,
+ * actor_role, read_us, reason_ct, record_digest, ledger_seq); what labels
+ * a failure. 0 or -1. */
+int			 store_record_read_insert(struct store_conn *, const char *sql,
+			    const char *what, const struct record_read_row *);
 /* Binds v, or NULL when v is unset (the column's "none": 0 for a time,
  * -1 for a flag or count). */
 int			 store_bind_opt_int(sqlite3_stmt *, int i, int64_t v, int64_t unset);
@@ -178,26 +202,12 @@ int	store_consent_withdrawal(struct store_conn *, const char *id,
  * the caller frees both. 0, 1 not found, -1 error. */
 int	store_consent_sealed(struct store_conn *, const char *id, unsigned char **evidence,
 	    size_t *evidence_len, unsigned char **reason, size_t *reason_len);
-/* A read of a consent (migration 068): who, when and why, the
- * X-Access-Reason sealed under the family key (NULL when the key was
- * already gone). Borrowed pointers. */
-struct consent_read_row {
-	const char		*id;
-	const char		*consent_id;
-	const char		*family_pseudonym;
-	const char		*actor;
-	const char		*actor_role;
-	int64_t			 read_us;
-	const unsigned char	*reason_ct;
-	size_t			 reason_ctlen;
-	unsigned char		 record_digest[32];	/* what its consent.read entry carries */
-	int64_t			 ledger_seq;
-};
-/* The row's record digest (store_digest.c; record_digest and ledger_seq
- * left out): what its consent.read entry carries. 0 or -1. */
-int	store_consent_read_digest(const struct consent_read_row *, unsigned char out[32]);
+/* A read of a consent (migration 068, consent_reads; object_id the
+ * consent's id). The row's record digest (store_digest.c; record_digest
+ * and ledger_seq left out): what its consent.read entry carries. 0 or -1. */
+int	store_consent_read_digest(const struct record_read_row *, unsigned char out[32]);
 /* Writer job, in the same job as its ledger entry. 0 or -1. */
-int	store_consent_read_insert(struct store_conn *, const struct consent_read_row *);
+int	store_consent_read_insert(struct store_conn *, const struct record_read_row *);
 
 /* store_ledger.c */
 struct ledger_record;
@@ -1076,31 +1086,17 @@ int	store_request_close(struct store_conn *, const char *id, int64_t when_us,
  * closed_by and the sealed reason (canonical JSON, as the rows'). 0 or -1. */
 int	store_request_close_digest(const char *id, int64_t closed_us, const char *closed_by,
 	    const unsigned char *reason_ct, size_t reason_ctlen, unsigned char out[32]);
-/* A read of a request's personal data (migration 058): who, when and why,
- * the X-Access-Reason sealed under the family key (NULL when the key was
- * already gone). Borrowed pointers: for insert the caller's; from
- * store_request_reads() valid only during the callback. */
-struct request_read_row {
-	const char		*id;
-	const char		*request_id;
-	const char		*family_pseudonym;
-	const char		*actor;
-	const char		*actor_role;
-	int64_t			 read_us;
-	const unsigned char	*reason_ct;
-	size_t			 reason_ctlen;
-	unsigned char		 record_digest[32];	/* what its request.read entry carries */
-	int64_t			 ledger_seq;
-};
-/* SHA-256 of the row (record_digest and ledger_seq left out) as canonical
- * JSON: the digest its request.read entry carries. 0 or -1. */
-int	store_request_read_digest(const struct request_read_row *, unsigned char out[32]);
+/* A read of a request's personal data (migration 058, request_reads;
+ * object_id the request's id). SHA-256 of the row (record_digest and
+ * ledger_seq left out) as canonical JSON: the digest its request.read
+ * entry carries. 0 or -1. */
+int	store_request_read_digest(const struct record_read_row *, unsigned char out[32]);
 /* Writer job, in the same job as its ledger entry. 0 or -1. */
-int	store_request_read_insert(struct store_conn *, const struct request_read_row *);
+int	store_request_read_insert(struct store_conn *, const struct record_read_row *);
 /* Calls fn for each read of request_id, oldest first; fn returns 0 to go
  * on, 1 to stop, -1 to fail. 0 or -1. */
 int	store_request_reads(struct store_conn *, const char *request_id,
-	    int (*fn)(const struct request_read_row *, void *), void *arg);
+	    int (*fn)(const struct record_read_row *, void *), void *arg);
 int	store_request_decision_insert(struct store_conn *, const struct request_decision_row *);
 /* The decisions of a request in ledger order, up to max. Count or -1. */
 int	store_request_decisions(struct store_conn *, const char *request_id,

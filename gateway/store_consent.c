@@ -312,12 +312,12 @@ store_consent_withdrawal(struct store_conn *c, const char *id,
 /* ---- reads of a consent (068) ---- */
 
 int
-store_consent_read_digest(const struct consent_read_row *r, unsigned char out[32])
+store_consent_read_digest(const struct record_read_row *r, unsigned char out[32])
 {
 	struct store_digest	*d = store_digest_begin("consent-read/v1");
 
 	store_digest_str(d, r->id);
-	store_digest_str(d, r->consent_id);
+	store_digest_str(d, r->object_id);
 	store_digest_str(d, r->family_pseudonym);
 	store_digest_str(d, r->actor);
 	store_digest_str(d, r->actor_role);
@@ -327,24 +327,11 @@ store_consent_read_digest(const struct consent_read_row *r, unsigned char out[32
 }
 
 int
-store_consent_read_insert(struct store_conn *c, const struct consent_read_row *r)
+store_consent_read_insert(struct store_conn *c, const struct record_read_row *r)
 {
 	static const char	*sql = "INSERT INTO consent_reads (id, consent_id, "
 	    "family_pseudonym, actor, actor_role, read_us, reason_ct, record_digest, ledger_seq) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt		*st;
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (store_bind_opt_text(st, 1, r->id) ||
-	    store_bind_opt_text(st, 2, r->consent_id) ||
-	    store_bind_opt_text(st, 3, r->family_pseudonym) ||
-	    store_bind_opt_text(st, 4, r->actor) ||
-	    store_bind_opt_text(st, 5, r->actor_role) ||
-	    sqlite3_bind_int64(st, 6, r->read_us) ||
-	    store_bind_opt_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
-	    sqlite3_bind_blob(st, 8, r->record_digest, 32, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 9, r->ledger_seq))
-		return store_bind_failed(c, st);
-	return store_step_done(c, st, "insert consent read");
+	return store_record_read_insert(c, sql, "insert consent read", r);
 }

@@ -137,10 +137,10 @@ store_request_decision_digest(const struct request_decision_row *d, unsigned cha
  * entry carries, over the sealed reason, so it cannot be guessed from the
  * reason. */
 int
-store_request_read_digest(const struct request_read_row *r, unsigned char out[32])
+store_request_read_digest(const struct record_read_row *r, unsigned char out[32])
 {
 	return digest_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}",
-	    "record", "request_read/v1", "id", r->id, "request_id", r->request_id,
+	    "record", "request_read/v1", "id", r->id, "request_id", r->object_id,
 	    "family_pseudonym", r->family_pseudonym, "actor", r->actor,
 	    "actor_role", r->actor_role, "read_us", (json_int_t)r->read_us,
 	    "reason_ct", blob_json(r->reason_ct, r->reason_ctlen)), out);
@@ -453,36 +453,23 @@ store_request_statement_insert(struct store_conn *c, const char *id, const char 
 /* ---- reads of a request's personal data (058) ---- */
 
 int
-store_request_read_insert(struct store_conn *c, const struct request_read_row *r)
+store_request_read_insert(struct store_conn *c, const struct record_read_row *r)
 {
 	static const char	*sql = "INSERT INTO request_reads (id, request_id, "
 	    "family_pseudonym, actor, actor_role, read_us, reason_ct, record_digest, ledger_seq) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt		*st;
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (store_bind_opt_text(st, 1, r->id) ||
-	    store_bind_opt_text(st, 2, r->request_id) ||
-	    store_bind_opt_text(st, 3, r->family_pseudonym) ||
-	    store_bind_opt_text(st, 4, r->actor) ||
-	    store_bind_opt_text(st, 5, r->actor_role) ||
-	    sqlite3_bind_int64(st, 6, r->read_us) ||
-	    store_bind_opt_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
-	    sqlite3_bind_blob(st, 8, r->record_digest, 32, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 9, r->ledger_seq))
-		return store_bind_failed(c, st);
-	return store_step_done(c, st, "insert request read");
+	return store_record_read_insert(c, sql, "insert request read", r);
 }
 
 int
 store_request_reads(struct store_conn *c, const char *request_id,
-    int (*fn)(const struct request_read_row *, void *), void *arg)
+    int (*fn)(const struct record_read_row *, void *), void *arg)
 {
 	static const char	*sql = "SELECT id, request_id, family_pseudonym, actor, "
 	    "actor_role, read_us, reason_ct, record_digest, ledger_seq FROM request_reads "
 	    "WHERE request_id = ? ORDER BY read_us, id";
-	struct request_read_row	 r;
+	struct record_read_row	 r;
 	sqlite3_stmt		*st;
 	int			 rc, cb = 0;
 
@@ -493,7 +480,7 @@ store_request_reads(struct store_conn *c, const char *request_id,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&r, 0, sizeof(r));
 		r.id = (const char *)sqlite3_column_text(st, 0);
-		r.request_id = (const char *)sqlite3_column_text(st, 1);
+		r.object_id = (const char *)sqlite3_column_text(st, 1);
 		r.family_pseudonym = (const char *)sqlite3_column_text(st, 2);
 		r.actor = (const char *)sqlite3_column_text(st, 3);
 		r.actor_role = (const char *)sqlite3_column_text(st, 4);
