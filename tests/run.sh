@@ -33,7 +33,7 @@ count() {
 	passed=$((passed + p)); failed=$((failed + f))
 	if [ "$f" -ne 0 ]; then
 		failures="$failures $label"
-		grep -E '^not ok|^#' "$log" | head -40 | sed "s|^|  [$label] |"
+		grep -E '^not ok|^#' "$log" | head -40 | sed "s|^|  [$label] |" | tee -a "$logdir/failures"
 	fi
 	printf '%-60s %4d passed %3d failed\n' "$label" "$p" "$f"
 }
@@ -67,6 +67,8 @@ for build in "$@"; do
 	fi
 done
 echo "logs: $logdir"
+# Again at the end, where a CI log's tail is read: what failed, and why.
+[ -f "$logdir/failures" ] && { echo "what failed:"; cat "$logdir/failures"; }
 [ -n "$failures" ] && echo "failing:$failures"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

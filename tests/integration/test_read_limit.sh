@@ -52,10 +52,17 @@ test_access_limited_disclosures_never_limited() {
 	for i in 1 2 3 4 5; do req staff POST /v1/disclosures "$DISCLOSE"; expect 201 || return 1; done
 }
 
+# A principal of its own (the safeguarding lead reads no record before
+# this), so that what its bucket holds does not hang on how long the steps
+# above took on a slow machine: the burst spent at once leaves next to
+# nothing, and 5.1 s later there is one read again, not two.
 test_access_limited_reads_come_back_at_the_sustained_rate() {
+	local i
+	for i in 1 2 3; do read_as safeguarding_lead "$ID"; expect 200 || return 1; done
+	read_as safeguarding_lead "$ID" && expect 429 rate_limited || return 1
 	sleep 5.1
-	read_as staff "$ID" && expect 200 &&
-	read_as staff "$ID" && expect 429 rate_limited
+	read_as safeguarding_lead "$ID" && expect 200 &&
+	read_as safeguarding_lead "$ID" && expect 429 rate_limited
 }
 
 test_access_limited_log_names_the_certificate_not_the_family() {
