@@ -26,8 +26,9 @@
  *
  * Police and court requests about the family are listed too (who asked,
  * when, on which legal basis, for which fields and period, and what became
- * of the request), with when the family was told and each witness
- * statement supplied to the requester (when, how many records).
+ * of the request), with when the family was told, each witness
+ * statement supplied to the requester (when, how many records) and who
+ * read the request since (accessed, as for a shared item).
  *
  * Every such key is present on every item (null or empty when there is
  * nothing), so that two families' exports have the same shape whatever is
@@ -136,7 +137,8 @@ reader_json(const struct profiles *p, const char *actor, const char *role)
 	return json_pack("{s:s, s:s}", "kind", "charity", "role", role);
 }
 
-/* A read of the item of by (a disclosure's or a consent's) listed. */
+/* A read of the item of by (a disclosure's, a consent's or a request's)
+ * listed. */
 static int
 accessed(struct export *x, json_t *by, const struct sar_access *a)
 {
@@ -164,6 +166,14 @@ consent_access_cb(const struct sar_access *a, void *arg)
 	struct export	*x = arg;
 
 	return accessed(x, x->by_consent, a);
+}
+
+static int
+request_access_cb(const struct sar_access *a, void *arg)
+{
+	struct export	*x = arg;
+
+	return accessed(x, x->by_request, a);
 }
 
 static int
@@ -292,6 +302,7 @@ request_cb(const struct sar_request *q, void *arg)
 	if (item == NULL || json_object_set_new(item, "notified_at", q->notified_us ?
 	    json_string(store_time_fmt(q->notified_us, t)) : json_null()) != 0 ||
 	    json_object_set_new(item, "statements_supplied", json_array()) != 0 ||
+	    json_object_set_new(item, "accessed", json_array()) != 0 ||
 	    json_object_set(x->by_request, q->id, item) != 0) {
 		json_decref(item);
 		return -1;
@@ -451,7 +462,7 @@ text_told(struct buf *b, const json_t *it)
 		    day(late, "hold_lifted_at", d));
 }
 
-/* Who has read an item (a shared record, a consent) since. */
+/* Who has read an item (a shared record, a request, a consent) since. */
 static void
 text_accessed(struct buf *b, const json_t *acc)
 {
@@ -570,6 +581,7 @@ render_text(const json_t *x, size_t *len)
 			    day(f, "date", d2),
 			    (long long)json_integer_value(json_object_get(f, "records")),
 			    json_integer_value(json_object_get(f, "records")) == 1 ? "" : "s");
+		text_accessed(&b, json_object_get(it, "accessed"));
 	}
 	a = json_object_get(x, "consents");
 	bprintf(&b, "\nCONSENTS GIVEN\n");
@@ -667,6 +679,7 @@ subject_access(struct request *r, struct response *rs)
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
 	    store_sar_accesses(x.c, pseudonym, access_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
+	    store_sar_request_accesses(x.c, pseudonym, request_access_cb, &x) != 0 ||
 	    store_sar_statements(x.c, pseudonym, statement_cb, &x) != 0 ||
 	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0 ||
 	    store_sar_consent_accesses(x.c, pseudonym, consent_access_cb, &x) != 0))

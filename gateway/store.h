@@ -788,9 +788,11 @@ int	store_sar_requests(struct store_conn *, const char *pseudonym,
 /* Every read of a disclosure listed by store_sar_disclosures (the same
  * ones: never one held), oldest first: who (principal id and role), when.
  * store_sar_consent_accesses: every read of the family's consents
- * (GET /v1/consents/{id}), the same way; record_id is the consent's id. */
+ * (GET /v1/consents/{id}), the same way; record_id is the consent's id.
+ * store_sar_request_accesses: every read of a request store_sar_requests
+ * lists (GET /v1/requests/{id}); record_id is the request's id. */
 struct sar_access {
-	const char	*record_id;	/* the disclosure's or the consent's */
+	const char	*record_id;	/* the disclosure's, consent's or request's */
 	int64_t		 read_us;
 	const char	*actor;
 	const char	*actor_role;
@@ -798,6 +800,8 @@ struct sar_access {
 int	store_sar_accesses(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_access *, void *), void *arg);
 int	store_sar_consent_accesses(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_access *, void *), void *arg);
+int	store_sar_request_accesses(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_access *, void *), void *arg);
 /* Every witness statement supplied to the requesting agency for a request
  * listed by store_sar_requests (the same ones), oldest first. */

@@ -165,6 +165,23 @@ store_sar_consent_accesses(struct store_conn *c, const char *pseudonym,
 	return each_row(c, sql, pseudonym, access_row, &w, "consent reads");
 }
 
+int
+store_sar_request_accesses(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_access *, void *), void *arg)
+{
+	/* Reads of the requests store_sar_requests lists (GET
+	 * /v1/requests/{id}), and of no other: a read of one still under its
+	 * do_not_notify hold is left out with it. */
+	static const char	*sql = "SELECT q.request_id, q.read_us, q.actor, q.actor_role "
+				    "FROM request_reads q JOIN requests r ON r.id = q.request_id "
+				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
+				    "WHERE r.family_pseudonym = ? AND " VISIBLE_REQUEST " "
+				    "ORDER BY q.read_us, q.id";
+	struct access_walk	 w = { fn, arg };
+
+	return each_row(c, sql, pseudonym, access_row, &w, "request reads");
+}
+
 struct request_walk {
 	int	(*fn)(const struct sar_request *, void *);
 	void	*arg;

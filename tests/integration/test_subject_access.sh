@@ -139,6 +139,30 @@ test_export_says_when_the_family_was_told_and_who_read_it() {
 # A staff member who read one of the family's consents (GET
 # /v1/consents/{id}) is listed under it, by role only, never the reason;
 # nothing is listed under a consent no one read.
+# Who read a police or court request about the family since (GET
+# /v1/requests/{id}): the charity role, never the trustee's name or the
+# reason they gave. Reads of a request still held from the family
+# (do_not_notify) are left out with it.
+test_export_says_who_read_a_request_but_not_a_held_one() {
+	local rid
+	for rid in "$VISIBLE_REQ" "$DNN_REQ"; do
+		req trustee1 GET "/v1/requests/$rid" "" -H 'X-Access-Reason: Request-Reader-Marker-R7 reviewing'
+		expect 200 || return 1
+	done
+	sar FAM-500
+	expect 200 && [ "$(jget '.requests | length')" = 1 ] &&
+	[ "$(jget '[.requests[0].accessed[] | .by.kind + ":" + .by.role] | join(",")')" = charity:trustee ] &&
+	[ -n "$(jget '.requests[0].accessed[0].date // empty')" ] &&
+	! grep -q "Request-Reader-Marker\|$DNN_REQ" <<<"$RESP" &&
+	! printf '%s' "$RESP" | jq -c '[.requests[].accessed]' | grep -q 'trustee1' ||
+		{ echo "# $(printf '%s' "$RESP" | jq -c '.requests' | head -c 400)"; return 1; }
+	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id = '$DNN_REQ'")" -ge 1 ] || return 1
+	sar FAM-500 '?format=text'
+	expect 200 && sed -n '/REQUESTS FROM THE POLICE/,/CONSENTS GIVEN/p' <<<"$RESP" |
+	    grep -q 'Accessed: .*read by the charity (trustee)' ||
+		{ printf '%s\n' "$RESP" | sed -n '/REQUESTS FROM/,$p' | head -8 | sed 's/^/# /'; return 1; }
+}
+
 test_export_says_who_read_a_consent() {
 	local cid other
 	consent FAM-530 oakfield-primary education_support || return 1
@@ -294,6 +318,7 @@ run test_text_rendering_by_accept_header
 run test_lifted_override_then_appears
 run test_export_says_when_the_family_was_told_and_who_read_it
 run test_export_lists_statements_supplied_but_not_of_a_held_request
+run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
