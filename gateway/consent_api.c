@@ -27,6 +27,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "profiles.h"
+#include "record_read.h"
 #include "retention.h"
 #include "store.h"
 #include "vault.h"
@@ -335,58 +336,12 @@ consent_withdraw(struct request *r, struct response *rs)
  * the read limit counts it (ROUTE_FAMILY_READ), and the read is recorded
  * before anything is shown: a consent_reads row (the reason sealed under
  * the family key; none once the key is gone) and its consent.read entry,
- * whose digest is the row's, in one writer job.
+ * whose digest is the row's, in one writer job (record_read_job).
  */
-struct consent_read_job {
-	struct gateway			*gw;
-	const struct principal		*who;
-	const struct consent_row	*row;
-	const char			*reason;
-	char				 id[40];
-	int64_t				 seq;
-};
-
-static int
-consent_read_job(struct store_conn *c, void *arg)
-{
-	struct consent_read_job	*j = arg;
-	struct record_read_row	 row;
-	struct ledger_entry	 le;
-	unsigned char		*ct = NULL;
-	size_t			 ctlen = 0;
-	int			 rc = -1;
-
-	/* A destroyed family key leaves nothing to seal the reason with: the
-	 * read is still recorded, without it. */
-	if (vault_seal_str(j->gw->vault, c, j->row->family_pseudonym, j->reason, &ct,
-	    &ctlen) == -1)
-		return -1;
-	memset(&row, 0, sizeof(row));
-	row.id = j->id;
-	row.object_id = j->row->id;
-	row.family_pseudonym = j->row->family_pseudonym;
-	row.actor = j->who->id;
-	row.actor_role = role_name(j->who->role);
-	row.read_us = store_now_us();
-	row.reason_ct = ct;
-	row.reason_ctlen = ctlen;
-	if (store_consent_read_digest(&row, row.record_digest) != 0)
-		goto out;
-	le = (struct ledger_entry){ row.actor, row.actor_role, "consent.read",
-	    row.family_pseudonym, j->row->id, NULL, row.record_digest };
-	if (ledger_append(j->gw->ledger, c, &le, &j->seq, NULL) != 0)
-		goto out;
-	row.ledger_seq = j->seq;
-	rc = store_consent_read_insert(c, &row);
-out:
-	free(ct);
-	return rc;
-}
-
 static void
 consent_get(struct request *r, struct response *rs)
 {
-	struct consent_read_job	 j;
+	struct record_read	 j;
 	struct consent_row	 row;
 	struct store_conn	*c;
 	const char		*reason, *status;
@@ -432,10 +387,14 @@ consent_get(struct request *r, struct response *rs)
 	memset(&j, 0, sizeof(j));
 	j.gw = r->gw;
 	j.who = r->who;
-	j.row = &row;
+	j.action = "consent.read";
+	j.object_id = row.id;
+	j.family_pseudonym = row.family_pseudonym;
 	j.reason = reason;
+	j.digest = store_consent_read_digest;
+	j.insert = store_consent_read_insert;
 	store_new_id("crd_", j.id, sizeof(j.id));
-	if (writer_submit(r->gw->writer, consent_read_job, &j) != 0) {
+	if (writer_submit(r->gw->writer, record_read_job, &j) != 0) {
 		resp_error(rs, 503, "store_unavailable",
 		    "The read could not be recorded, so nothing is shown. Try again.", NULL);
 		return;

@@ -57,6 +57,7 @@
 #include "notifier.h"
 #include "profiles.h"
 #include "quorum.h"
+#include "record_read.h"
 #include "request_status.h"
 #include "statement.h"
 #include "store.h"
@@ -568,59 +569,6 @@ request_list(struct request *r, struct response *rs)
 
 /* ---- GET /v1/requests/{id} ---- */
 
-/*
- * A read of the request's personal data: a request_reads row (who, when,
- * the X-Access-Reason sealed under the family key) and its request.read
- * entry, whose digest is the row's (over the sealed reason: a digest of the
- * reason alone could be guessed from a short reason), in one writer job.
- */
-struct read_job {
-	struct gateway		*gw;
-	const struct principal	*who;
-	const struct request_row *rq;
-	const char		*reason;
-	char			 id[40];
-	int64_t			 read_us;
-	int64_t			 seq;
-	unsigned char		 leaf[32];
-};
-
-static int
-read_job(struct store_conn *c, void *arg)
-{
-	struct read_job		*j = arg;
-	struct record_read_row	 row;
-	struct ledger_entry	 le;
-	unsigned char		*ct = NULL;
-	size_t			 ctlen = 0;
-	int			 rc = -1;
-
-	/* A destroyed family key leaves nothing to seal the reason with: the
-	 * read is still recorded, without it. */
-	if (vault_seal_str(j->gw->vault, c, j->rq->family_pseudonym, j->reason, &ct, &ctlen) == -1)
-		return -1;
-	memset(&row, 0, sizeof(row));
-	row.id = j->id;
-	row.object_id = j->rq->id;
-	row.family_pseudonym = j->rq->family_pseudonym;
-	row.actor = j->who->id;
-	row.actor_role = role_name(j->who->role);
-	row.read_us = j->read_us = store_now_us();
-	row.reason_ct = ct;
-	row.reason_ctlen = ctlen;
-	if (store_request_read_digest(&row, row.record_digest) != 0)
-		goto out;
-	le = (struct ledger_entry){ row.actor, row.actor_role, "request.read",
-	    row.family_pseudonym, j->rq->id, NULL, row.record_digest };
-	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) != 0)
-		goto out;
-	row.ledger_seq = j->seq;
-	rc = store_request_read_insert(c, &row);
-out:
-	free(ct);
-	return rc;
-}
-
 /* Trustees see every read of the request's personal data with its reason
  * (null once the family's key is gone): the record of access. */
 struct reads_ctx {
@@ -762,11 +710,17 @@ request_show(struct request *r, struct response *rs)
 		json_object_set_new(out, "family_records", json_string(keystate == 2 ?
 		    "erased" : hasrec ? "held" : "none"));
 	if (personal || reasons) {
-		struct read_job	j = { .gw = r->gw, .who = r->who, .rq = rq, .reason = reason };
+		/* A request_reads row (who, when, the reason sealed) and its
+		 * request.read entry, whose digest is the row's (over the sealed
+		 * reason: a digest of the reason alone could be guessed from a
+		 * short reason), recorded before anything personal is shown. */
+		struct record_read j = { .gw = r->gw, .who = r->who,
+		    .action = "request.read", .object_id = rq->id,
+		    .family_pseudonym = rq->family_pseudonym, .reason = reason,
+		    .digest = store_request_read_digest, .insert = store_request_read_insert };
 
-		/* Recorded before anything personal is shown. */
 		store_new_id("rrd_", j.id, sizeof(j.id));
-		if (writer_submit(r->gw->writer, read_job, &j) != 0) {
+		if (writer_submit(r->gw->writer, record_read_job, &j) != 0) {
 			json_decref(out);
 			resp_error(rs, 503, "store_unavailable",
 			    "The read could not be recorded, so nothing is shown. Try again.", NULL);
