@@ -44,6 +44,7 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "profiles.h"
+#include "record_read.h"
 #include "store.h"
 #include "vault.h"
 #include "writer.h"
@@ -695,63 +696,6 @@ disclosure_create(struct request *r, struct response *rs)
 
 /* ---- GET /v1/disclosures/{id} ---- */
 
-struct read_job {
-	struct gateway			*gw;
-	const struct principal		*who;
-	const struct disclosure_row	*d;
-	const char			*reason;
-	char				 id[40];
-	int64_t				 now_us;
-	int64_t				 seq;
-};
-
-static int
-read_job(struct store_conn *c, void *arg)
-{
-	struct read_job			*j = arg;
-	struct disclosure_read_row	 row;
-	struct ledger_entry		 le;
-	unsigned char			*ct = NULL;
-	size_t				 ctlen = 0;
-	int				 rc;
-
-	j->now_us = store_now_us();
-	/* A destroyed family key leaves nothing to protect the reason with:
-	 * the read is still recorded, without it. */
-	rc = vault_seal_str(j->gw->vault, c, j->d->family_pseudonym, j->reason, &ct, &ctlen);
-	if (rc == -1)
-		return -1;
-	memset(&row, 0, sizeof(row));
-	row.id = j->id;
-	row.disclosure_id = j->d->id;
-	row.family_pseudonym = j->d->family_pseudonym;
-	row.actor = j->who->id;
-	row.actor_role = role_name(j->who->role);
-	row.read_us = j->now_us;
-	row.reason_ct = ct != NULL ? ct : (const unsigned char *)"";
-	row.reason_ctlen = ctlen;
-	if (store_read_digest(&row, row.record_digest) == -1)
-		goto fail;
-	memset(&le, 0, sizeof(le));
-	le.actor = row.actor;
-	le.actor_role = row.actor_role;
-	le.action = "record.read";
-	le.family_pseudonym = row.family_pseudonym;
-	le.object_id = j->d->id;
-	le.reason = "disclosure";
-	le.record_digest = row.record_digest;
-	if (ledger_append(j->gw->ledger, c, &le, &j->seq, NULL) == -1)
-		goto fail;
-	row.ledger_seq = j->seq;
-	if (store_disclosure_read_insert(c, &row) == -1)
-		goto fail;
-	free(ct);
-	return 0;
-fail:
-	free(ct);
-	return -1;
-}
-
 /* Opens a sealed blob as JSON (decode_json) or a string. NULL when erased
  * or on error; *erased says which. */
 static json_t *
@@ -912,7 +856,7 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 static void
 disclosure_get(struct request *r, struct response *rs)
 {
-	struct read_job		 j;
+	struct record_read	 j;
 	struct disclosure_row	*d = NULL;
 	struct store_conn	*c;
 	json_t			*data = NULL, *out = NULL;
@@ -1006,10 +950,15 @@ disclosure_get(struct request *r, struct response *rs)
 	memset(&j, 0, sizeof(j));
 	j.gw = r->gw;
 	j.who = r->who;
-	j.d = d;
+	j.action = "record.read";
+	j.entry_reason = "disclosure";
+	j.object_id = d->id;
+	j.family_pseudonym = d->family_pseudonym;
 	j.reason = decide_has_text(reason) ? reason : "recipient agency";
+	j.digest = store_disclosure_read_digest;
+	j.insert = store_disclosure_read_insert;
 	store_new_id("rd_", j.id, sizeof(j.id));
-	if (writer_submit(r->gw->writer, read_job, &j) != 0) {
+	if (writer_submit(r->gw->writer, record_read_job, &j) != 0) {
 		json_decref(out);
 		store_disclosure_free(d);
 		resp_error(rs, 503, "store_unavailable",

@@ -37,7 +37,7 @@ record_read_job(struct store_conn *c, void *arg)
 	if (j->digest(&row, row.record_digest) != 0)
 		goto out;
 	le = (struct ledger_entry){ row.actor, row.actor_role, j->action,
-	    row.family_pseudonym, j->object_id, NULL, row.record_digest };
+	    row.family_pseudonym, j->object_id, j->entry_reason, row.record_digest };
 	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) != 0)
 		goto out;
 	row.ledger_seq = j->seq;

@@ -1,6 +1,7 @@
 /*
  * record_read.h: the writer job that records a read of a family's record
- * (a police or court request's, a consent's) before anything is shown: the
+ * (a disclosure's, a police or court request's, a consent's) before
+ * anything is shown: the
  * X-Access-Reason sealed under the family key (none once the key is gone),
  * the row's digest, the ledger entry carrying that digest, and the row in
  * its reads table, all in the one transaction the job runs in.
@@ -20,10 +21,12 @@ struct record_read {
 	struct gateway		*gw;
 	const struct principal	*who;
 	const char		*action;	/* the ledger entry's: "request.read", ... */
+	const char		*entry_reason;	/* the entry's reason field: "disclosure" for
+						   a record.read, else NULL */
 	const char		*object_id;	/* the record read */
 	const char		*family_pseudonym;
 	const char		*reason;	/* the X-Access-Reason */
-	/* the reads table's digest and insert (store_request_read_digest, ...) */
+	/* the reads table's digest and insert (store_disclosure_read_digest, ...) */
 	int	(*digest)(const struct record_read_row *, unsigned char out[32]);
 	int	(*insert)(struct store_conn *, const struct record_read_row *);
 	char			 id[40];	/* the row's id, made by the caller */

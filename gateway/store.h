@@ -75,14 +75,14 @@ int			 store_bind_opt_text(sqlite3_stmt *, int i, const char *s);
 /* Binds b[0..len) as a blob (borrowed until the step), or NULL when b is NULL. */
 int			 store_bind_opt_blob(sqlite3_stmt *, int i, const unsigned char *b, size_t len);
 /*
- * A read of a record of a family (a request's, a consent's): who, when and
- * why, the X-Access-Reason sealed under the family key (NULL when the key
- * was already gone). Borrowed pointers: for insert the caller's; read back
+ * A read of a record of a family (a disclosure's, a request's, a
+ * consent's): who, when and why, the X-Access-Reason sealed under the
+ * family key (NULL when the key was already gone). Borrowed pointers: for insert the caller's; read back
  * (store_request_reads) valid only during the callback.
  */
 struct record_read_row {
 	const char		*id;
-	const char		*object_id;	/* the request's or the consent's id */
+	const char		*object_id;	/* the disclosure's, request's or consent's id */
 	const char		*family_pseudonym;
 	const char		*actor;
 	const char		*actor_role;
@@ -902,21 +902,12 @@ int	store_disclosure_insert(struct store_conn *, const struct disclosure_row *);
 int	store_disclosure_get(struct store_conn *, const char *id, struct disclosure_row **out);
 void	store_disclosure_free(struct disclosure_row *);
 
-/* One read of a disclosure record (the record-of-access form). */
-struct disclosure_read_row {
-	const char		*id;
-	const char		*disclosure_id;
-	const char		*family_pseudonym;
-	const char		*actor;
-	const char		*actor_role;
-	int64_t			 read_us;
-	const unsigned char	*reason_ct;	/* the access reason, sealed */
-	size_t			 reason_ctlen;
-	unsigned char		 record_digest[32];
-	int64_t			 ledger_seq;
-};
-int	store_read_digest(const struct disclosure_read_row *, unsigned char out[32]);
-int	store_disclosure_read_insert(struct store_conn *, const struct disclosure_read_row *);
+/* One read of a disclosure record (the record-of-access form), in
+ * disclosure_reads; object_id is the disclosure's id. A row without a
+ * sealed reason (the family's key was gone) is stored and digested with an
+ * empty one. */
+int	store_disclosure_read_digest(const struct record_read_row *, unsigned char out[32]);
+int	store_disclosure_read_insert(struct store_conn *, const struct record_read_row *);
 
 /* The family notification of an allowed disclosure. state: "queued", "held"
  * (under a safeguarding override, until lifted), "sent", "failed". */

@@ -52,18 +52,33 @@ store_disclosure_digest(const struct disclosure_row *r, unsigned char out[32])
 	return store_digest_end(d, out);
 }
 
+/* A read recorded once the family's key was gone has no sealed reason:
+ * the column is NOT NULL, so it holds (and the digest covers) an empty one. */
+static struct record_read_row
+disclosure_read_of(const struct record_read_row *r)
+{
+	struct record_read_row	v = *r;
+
+	if (v.reason_ct == NULL) {
+		v.reason_ct = (const unsigned char *)"";
+		v.reason_ctlen = 0;
+	}
+	return v;
+}
+
 int
-store_read_digest(const struct disclosure_read_row *r, unsigned char out[32])
+store_disclosure_read_digest(const struct record_read_row *r, unsigned char out[32])
 {
 	struct store_digest	*d = store_digest_begin("disclosure-read/v1");
+	struct record_read_row	 v = disclosure_read_of(r);
 
-	store_digest_str(d, r->id);
-	store_digest_str(d, r->disclosure_id);
-	store_digest_str(d, r->family_pseudonym);
-	store_digest_str(d, r->actor);
-	store_digest_str(d, r->actor_role);
-	store_digest_int(d, r->read_us);
-	store_digest_blob(d, r->reason_ct, r->reason_ctlen);
+	store_digest_str(d, v.id);
+	store_digest_str(d, v.object_id);
+	store_digest_str(d, v.family_pseudonym);
+	store_digest_str(d, v.actor);
+	store_digest_str(d, v.actor_role);
+	store_digest_int(d, v.read_us);
+	store_digest_blob(d, v.reason_ct, v.reason_ctlen);
 	return store_digest_end(d, out);
 }
 
@@ -228,20 +243,11 @@ static const char SQL_READ_INSERT[] =
     " read_us, reason_ct, record_digest, ledger_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
 
 int
-store_disclosure_read_insert(struct store_conn *c, const struct disclosure_read_row *r)
+store_disclosure_read_insert(struct store_conn *c, const struct record_read_row *r)
 {
-	sqlite3_stmt	*st;
+	struct record_read_row	v = disclosure_read_of(r);
 
-	if ((st = store_stmt(c, SQL_READ_INSERT)) == NULL)
-		return -1;
-	if (store_bind_opt_text(st, 1, r->id) || store_bind_opt_text(st, 2, r->disclosure_id) ||
-	    store_bind_opt_text(st, 3, r->family_pseudonym) || store_bind_opt_text(st, 4, r->actor) ||
-	    store_bind_opt_text(st, 5, r->actor_role) || sqlite3_bind_int64(st, 6, r->read_us) ||
-	    store_bind_opt_blob(st, 7, r->reason_ct, r->reason_ctlen) ||
-	    sqlite3_bind_blob(st, 8, r->record_digest, 32, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(st, 9, r->ledger_seq))
-		return store_bind_failed(c, st);
-	return store_step_done(c, st, "insert disclosure read");
+	return store_record_read_insert(c, SQL_READ_INSERT, "insert disclosure read", &v);
 }
 
 /* ---- notifications ---- */
