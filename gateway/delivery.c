@@ -490,7 +490,7 @@ refollow(struct delivery *dl)
 	pthread_mutex_unlock(&dl->lock);
 }
 
-static int follow_modes(struct store_conn *, void *);
+static int follow_modes_now(struct gateway *);
 
 static void
 xfer_free(struct xfer *x)
@@ -866,7 +866,7 @@ fill(struct delivery *dl, int64_t now)
 	 * for a pull agency, or the reload's job was refused): what a pending
 	 * row of an agency now push needs is then due at once. */
 	if (take_flag(dl, &dl->refollow)) {
-		if (writer_submit(dl->gw->writer, follow_modes, dl->gw) == 0)
+		if (follow_modes_now(dl->gw) == 0)
 			next = now;
 		else {
 			log_errx("waiting deliveries not yet moved to their agencies' delivery "
@@ -1301,10 +1301,16 @@ gone_entry(const char *disclosure_id, const char *pseudonym, int reads, void *ar
  * more, so an item left there would wait for ever, no one told that the
  * referral never arrived. All in this one job, over one profile set.
  */
+struct follow_arg {
+	struct gateway	*gw;
+	int		 dead;		/* out: inbox items made dead letters */
+};
+
 static int
 follow_modes(struct store_conn *c, void *arg)
 {
-	struct gateway		*gw = arg;
+	struct follow_arg	*f = arg;
+	struct gateway		*gw = f->gw;
 	const struct profiles	*p = atomic_load(&gw->profiles);	/* one set throughout */
 	struct gone_arg		 g = { gw, c, 0, 0 };
 	int64_t			 now = store_now_us();
@@ -1312,6 +1318,7 @@ follow_modes(struct store_conn *c, void *arg)
 	size_t			 i;
 	int			 n, rc;
 
+	f->dead = 0;		/* a batch that failed runs its jobs again */
 	for (i = 0; i < p->n; i++) {
 		const struct agency *a = &p->agencies[i];
 
@@ -1330,6 +1337,7 @@ follow_modes(struct store_conn *c, void *arg)
 		g.total = 0;
 		if (store_deliveries_agency_gone(c, agency, now, gone_entry, &g) < 0)
 			return -1;
+		f->dead += g.total;
 		if (g.total > 0)
 			writer_log_warnx("ALERT delivery: agency %s is not in the profiles in "
 			    "force: %d item(s) of its inbox are dead letters (%s)%s; its pushes "
@@ -1340,12 +1348,28 @@ follow_modes(struct store_conn *c, void *arg)
 	return rc == 1 ? 0 : -1;
 }
 
+/* follow_modes, committed; its dead letters then counted in
+ * gateway_delivery_dead_letters_total like the worker's. 0 or -1. */
+static int
+follow_modes_now(struct gateway *gw)
+{
+	struct follow_arg	f = { gw, 0 };
+
+	if (writer_submit(gw->writer, follow_modes, &f) != 0)
+		return -1;
+	if (f.dead > 0)
+		metrics_add(gw->metrics, "gateway_delivery_dead_letters_total",
+		    "Deliveries given up and left for an operator (alert).", NULL,
+		    (double)f.dead);
+	return 0;
+}
+
 int
 delivery_follow_modes(struct delivery *dl)
 {
 	int	rc = 0;
 
-	if (writer_submit(dl->gw->writer, follow_modes, dl->gw) != 0) {
+	if (follow_modes_now(dl->gw) != 0) {
 		refollow(dl);		/* the worker tries again */
 		rc = -1;
 	}
@@ -1377,7 +1401,7 @@ delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_
 		snprintf(err, errlen, "delivery: invalid retry policy or limits");
 		return NULL;
 	}
-	if (writer_submit(gw->writer, follow_modes, gw) != 0) {
+	if (follow_modes_now(gw) != 0) {
 		snprintf(err, errlen, "delivery: cannot bring waiting deliveries in line with the "
 		    "profiles' delivery modes");
 		return NULL;

@@ -153,8 +153,15 @@ test_disclosure_during_a_reload_goes_by_the_agencys_mode_at_commit() {
 # puts it back in the agency's inbox, where it reads it and acks it; a
 # dead letter of a family since erased is not re-queued. (Before, the items
 # stayed pending in the inbox for ever, and nobody was told.)
+# gateway_delivery_dead_letters_total in /metrics (0 before the first).
+dead_letters_total() {
+	req auditor GET /metrics
+	[ "$STATUS" = 200 ] || return 1
+	awk '$1 ~ /^gateway_delivery_dead_letters_total(\{\})?$/ { n = $2 } END { print n + 0 }' <<<"$RESP"
+}
+
 test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
-	local read unread erased i out
+	local read unread erased i out dead0 rows0 rows
 	req staff POST /v1/consents '{"family_id":"FAM-H9","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
 	expect 201 || return 1
 	req staff POST /v1/consents '{"family_id":"FAM-H10","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
@@ -166,6 +173,7 @@ test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
 	share FAM-H10; expect 201 && erased=$(jget .disclosure_id) || return 1
 	[ "$(db "SELECT reads FROM deliveries WHERE disclosure_id='$read'")" -ge 1 ] || return 1
 	[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$unread','$erased') AND mode='pull' AND state='pending'")" = 2 ] || return 1
+	dead0=$(dead_letters_total) && rows0=$(db "SELECT count(*) FROM deliveries WHERE state='dead'") || return 1
 	mv "$HUP/oakfield-primary.json" "$TMP/oak.removed" && hup || return 1
 	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'SIGHUP: 5 agency profiles.*reloaded' ||
 		{ grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
@@ -182,6 +190,15 @@ test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
 			{ echo "# $i: $(db "SELECT mode, state, dead_reason FROM deliveries WHERE disclosure_id='$i'")"; return 1; }
 	done
 	grep -q "ALERT delivery $read is a dead letter (agency_unknown; read [0-9]* time(s), never acknowledged)" "$TMP/gatewayd.log" || return 1
+	# counted as the worker's dead letters are (the count follows the
+	# commit: looked at until it has caught up)
+	for _ in $(seq 1 100); do
+		rows=$(db "SELECT count(*) FROM deliveries WHERE state='dead'")
+		[ "$(dead_letters_total)" = $((dead0 + rows - rows0)) ] && break
+		sleep 0.05
+	done
+	[ "$(dead_letters_total)" = $((dead0 + rows - rows0)) ] && [ $((rows - rows0)) -ge 3 ] ||
+		{ echo "# dead letters counted: $dead0, then $(dead_letters_total); rows $rows0, then $rows"; return 1; }
 	out=$("$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead 2>/dev/null) || return 1
 	grep "^$unread " <<<"$out" | grep -q 'oakfield-primary.*pull.*dead.*agency_unknown' || return 1
 	# Re-queued while the agency is still gone: dead again, agency_unknown.
