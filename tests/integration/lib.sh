@@ -133,6 +133,11 @@ error_shape_ok() {
 	[ "$(jget '.error.code | test("^[a-z][a-z0-9_]*$")')" = true ]
 }
 
+# The gateway's writer may hold the store's write lock at any moment (and a
+# reader meet a checkpoint): a test's own sqlite3 waits up to 10 s for it
+# instead of failing at once with "database is locked", which a slow
+# machine (a sanitizer build) turns into a failure that is not the test's.
+sqlite3() { command sqlite3 -cmd ".timeout 10000" "$@"; }
 db() { sqlite3 -readonly "$GW_DB" "$1"; }
 
 expect() {
