@@ -14,20 +14,25 @@ BACKOFF=(--delivery-backoff 100:400)
 # rcv_start NAME PORT [receiver args]: an agency receiver (PORT 0: any free
 # one), presenting RCV_CERT (default: health-visiting's server certificate),
 # requiring a client certificate from the charity CA with OU=gateway, and
-# checking the gateway's signature with its published ledger.pub.
+# checking the gateway's signature with its published ledger.pub. Its
+# --delay-ms and --accept-delay-ms end early once rcv_release NAME is called
+# (--release-file): a test holds the agency until it has done what must
+# happen meanwhile, instead of guessing how long that takes. It may take
+# seconds to start on a loaded machine (a sanitizer build): up to 20 s.
 rcv_start() {
 	local name=$1 port=$2 dir=$TMP/rcv-$1 cert=${RCV_CERT:-health-visiting-server}
 	shift 2
-	mkdir -p "$dir"; rm -f "$dir/port"
+	mkdir -p "$dir"; rm -f "$dir/port" "$dir/release"
 	"$RECEIVER" --cert "$AG/$cert.crt" --key "$AG/$cert.key" --client-ca "$CERTS/ca.crt" \
 		--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
-		--port "$port" --port-file "$dir/port" "$@" 2>>"$TMP/rcv-$name.stderr" &
+		--port "$port" --port-file "$dir/port" --release-file "$dir/release" "$@" 2>>"$TMP/rcv-$name.stderr" &
 	RPID[$name]=$!
-	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	for _ in $(seq 1 1000); do [ -s "$dir/port" ] && break; sleep 0.02; done
 	[ -s "$dir/port" ] || { echo "# receiver $name did not start"; cat "$TMP/rcv-$name.stderr"; return 1; }
 	RPORT[$name]=$(cat "$dir/port")
 }
-rcv_stop() { kill -TERM "${RPID[$1]}" 2>/dev/null; wait "${RPID[$1]}" 2>/dev/null; RPID[$1]=""; }
+rcv_stop() { rcv_release "$1"; kill -TERM "${RPID[$1]}" 2>/dev/null; wait "${RPID[$1]}" 2>/dev/null; RPID[$1]=""; }
+rcv_release() { : > "$TMP/rcv-$1/release"; }
 rcv_url() { echo "https://127.0.0.1:${RPORT[$1]}/v1/disclosures"; }
 rcv_log() { cat "$TMP/rcv-$1/log" 2>/dev/null; }
 # rcv_body NAME ID: the body of the receiver's last 2xx for that Idempotency-Key
@@ -205,13 +210,16 @@ test_permanent_4xx_goes_to_dead_letter() {
 	[ "$(rcv_log bad | awk -v id="$DEAD_ID" '$3 == id' | wc -l)" = 1 ] &&
 	[ "$(ledger_actions "$DEAD_ID" "")" = "disclosure.allowed:allowed delivery.dead:permanent alert.delivery_dead:permanent" ]
 }
-test_dead_letter_counted_in_metrics() {
+# The count follows the commit the test saw (the worker adds it after):
+# looked at until it has caught up.
+dead_letters_counted() {
 	req auditor GET /metrics
 	expect 200 &&
 	grep -Eq '^gateway_delivery_dead_letters_total(\{\})? [1-9]' <<<"$RESP" &&
 	grep -Eq '^gateway_delivery_dead_letters(\{\})? [1-9]' <<<"$RESP" &&
 	grep -Eq '^gateway_delivery_outbox_depth(\{\})? [0-9]' <<<"$RESP"
 }
+test_dead_letter_counted_in_metrics() { wait_for 10 dead_letters_counted; }
 test_gatewayctl_lists_dead_without_personal_data() {
 	"$GATEWAYCTL" deliveries --db "$GW_DB" list > "$TMP/ctl.out" 2>/dev/null || return 1
 	grep -q "^$DEAD_ID .* dead " "$TMP/ctl.out" &&
@@ -318,7 +326,8 @@ test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped() {
 test_receipt_of_a_push_in_flight_when_the_agency_switched_to_pull_is_recorded() {
 	local dir=$TMP/switching before
 	profiles_to "$dir" '.' || return 1
-	rcv_start slow 0 --delay-ms 2000 || return 1
+	# The agency holds the body until the reload is done (at most 60 s).
+	rcv_start slow 0 --delay-ms 60000 || return 1
 	gw_stop || return 1
 	GW_PROFILES=$dir gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url slow)" || return 1
 	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" || return 1
@@ -328,6 +337,9 @@ test_receipt_of_a_push_in_flight_when_the_agency_switched_to_pull_is_recorded() 
 	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
 	kill -HUP "$GW_PID" || return 1
 	wait_for 5 eval '[ "$(grep -c "SIGHUP:" "$TMP/gatewayd.log")" -gt "$before" ]' || return 1
+	# Still held: the switch came while the push was in flight.
+	! answered_200 slow "$DID" || { echo "# answered before the switch"; return 1; }
+	rcv_release slow
 	wait_for 10 answered_200 slow "$DID" || { echo "# the agency never answered"; return 1; }
 	wait_for 5 state_is "$DID" delivered ||
 		{ echo "# row: $(db "SELECT mode, state, attempts FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
@@ -454,9 +466,11 @@ test_taken_push_not_resent_while_its_receipt_cannot_be_recorded() {
 
 test_crash_while_delivering_loses_nothing() {
 	local n_before n_missing distinct dups t0 t1 t2 list
-	# A slow agency (0.3 s a request) and 2 transfers in flight: the outbox
-	# is still full when the gateway is killed.
-	rcv_start crash 0 --delay-ms 300 || return 1
+	# A slow agency (1 s a request) and 2 transfers in flight: the outbox
+	# is still full when the gateway is killed (200 take 100 s; at 0.3 s
+	# the margin over the 200 disclosures' own time was 10x, and shrinks
+	# on a loaded machine).
+	rcv_start crash 0 --delay-ms 1000 || return 1
 	gw_stop || return 1
 	gw_start "${BACKOFF[@]}" --delivery-inflight 2 --agency-url "health-visiting=$(rcv_url crash)" || return 1
 	consent FAM-CRASH health-visiting health_visiting_support || return 1
@@ -627,10 +641,15 @@ test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered() {
 # ack) nor pushed, and the delivery worker's sweep stops it as a withdrawal
 # would: dead, consent_expired, a "delivery.stopped" entry, never re-queued.
 # expire_in CONSENT SECONDS: the consent runs out that many seconds from now
-# (the API takes a date: expiry at the end of that day).
+# (the API takes a date: expiry at the end of that day); EXPIRES_AT is that
+# time (Unix seconds), for wait_past.
 expire_in() {
-	sqlite3 -cmd '.timeout 5000' "$GW_DB" "UPDATE consents SET expires_us = (CAST(strftime('%s', 'now') AS INTEGER) + $2) * 1000000 WHERE id = '$1'" >/dev/null
+	EXPIRES_AT=$(( $(date +%s) + $2 ))
+	sqlite3 "$GW_DB" "UPDATE consents SET expires_us = $EXPIRES_AT * 1000000 WHERE id = '$1'" >/dev/null
 }
+# wait_past: until the wall clock is past EXPIRES_AT, however long the steps
+# since expire_in took (a fixed sleep assumed they took no time).
+wait_past() { while [ "$(date +%s)" -le "$EXPIRES_AT" ]; do sleep 0.2; done; }
 stopped_as() { # ID REASON: dead with that reason, and its one ledger entry
 	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$1'")" = "dead $2" ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1' AND action='delivery.stopped' AND reason='$2' AND actor='system'")" = 1 ]
@@ -640,10 +659,12 @@ test_inbox_does_not_serve_after_the_consent_expired() {
 	consent FAM-X1 oakfield-primary education_support && cid=$(jget .consent_id) || return 1
 	disclose FAM-X1 oakfield-primary education_support '{"child_name":"Xanthe Lapsed"}' || return 1
 	did=$DID
-	[ "$(jget .consent_id)" = "$cid" ] && expire_in "$cid" 3 || return 1
+	# Served while its expiry is still ahead (60 s: the request must come
+	# before it, however loaded the machine); then it runs out in 1 s.
+	[ "$(jget .consent_id)" = "$cid" ] && expire_in "$cid" 60 || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && grep -q "$did" <<<"$RESP" || { echo "# not served while the consent was live"; return 1; }
-	sleep 5
+	expire_in "$cid" 1 && wait_past || return 1
 	req staff POST /v1/disclosures '{"family_id":"FAM-X1","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"Xanthe Lapsed"}}'
 	expect 403 no_consent || return 1
 	req agency:oakfield-primary GET /v1/inbox
@@ -667,8 +688,7 @@ test_inbox_does_not_serve_after_the_consent_expired() {
 	first_of_two_withdrawn FAM-X2 "Xavier Covered" && first=$FIRST || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && grep -q "$first" <<<"$RESP" || { echo "# not served while the second covered"; return 1; }
-	expire_in "$C2" 2 || return 1
-	sleep 4
+	expire_in "$C2" 2 && wait_past || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$first\|Xavier" <<<"$RESP" || { echo "# still in the inbox"; return 1; }
 	req agency:oakfield-primary GET "/v1/disclosures/$first"
@@ -680,8 +700,7 @@ test_push_is_stopped_when_the_consent_expired() {
 	local cid did
 	consent FAM-X3 health-visiting health_visiting_support && cid=$(jget .consent_id) || return 1
 	pending_push xdown FAM-X3 && did=$DID || return 1
-	[ "$(jget .consent_id)" = "$cid" ] && expire_in "$cid" 2 || return 1
-	sleep 3
+	[ "$(jget .consent_id)" = "$cid" ] && expire_in "$cid" 2 && wait_past || return 1
 	rcv_start xdown "$PORT" || return 1
 	wait_for 5 stopped_as "$did" consent_expired ||
 		{ echo "# $(db "SELECT state, dead_reason FROM deliveries WHERE disclosure_id='$did'") / $(ledger_actions "$did" delivery.)"; return 1; }
@@ -696,7 +715,10 @@ test_push_is_stopped_when_the_consent_expired() {
 # read again just before sending (delivery.c still_pending).
 test_withdrawal_while_a_push_connects_stops_it() {
 	local cid
-	rcv_start slow 0 --accept-delay-ms 3000 || return 1
+	# The handshake is held until the withdrawal has committed (at most
+	# 9 s, under the gateway's 10 s connect timeout); 3 s was a window a
+	# loaded machine could miss.
+	rcv_start slow 0 --accept-delay-ms 9000 || return 1
 	gw_stop || return 1
 	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url slow)" || return 1
 	req staff POST /v1/consents '{"family_id":"FAM-W3","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form"}'
@@ -706,6 +728,7 @@ test_withdrawal_while_a_push_connects_stops_it() {
 	wait_for 5 test -s "$TMP/rcv-slow/accepted" || { echo "# no connection"; return 1; }
 	req staff POST "/v1/consents/$cid/withdraw" '{}'
 	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	rcv_release slow
 	wait_for 10 eval "grep -q 'delivery $DID: stopped before it was sent' '$TMP/gatewayd.log' || rcv_log slow | grep -q '$DID'" || return 1
 	rcv_stop slow
 	[ -z "$(rcv_log slow | awk -v id="$DID" '$3 == id')" ] || { echo "# the agency received it"; return 1; }
@@ -724,7 +747,9 @@ answered_200() { rcv_log "$1" | awk -v id="$2" '$2 == 200 && $3 == id' | grep -q
 ledgered_as() { [ "$(ledger_actions "$1" delivery.)" = "$2" ]; }
 # withdrawn_in_flight RECEIVER FAMILY DELAY_MS [GATEWAYD ARGS]: a push to
 # health-visiting whose agency holds the whole body DELAY_MS before it
-# answers, and the family's consent withdrawn meanwhile (stopped: 1).
+# answers, and the family's consent withdrawn meanwhile (stopped: 1). The
+# caller lets the agency answer sooner (rcv_release) once that is done:
+# the withdrawal need not fit in a guessed window.
 withdrawn_in_flight() {
 	local rcv=$1 fam=$2 delay=$3 cid
 	shift 3
@@ -741,7 +766,8 @@ withdrawn_in_flight() {
 test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
 	local sha
 	# The agency has the whole body and is answering slowly.
-	withdrawn_in_flight late FAM-W4 2000 || return 1
+	withdrawn_in_flight late FAM-W4 60000 || return 1
+	rcv_release late
 	wait_for 10 answered_200 late "$DID" || { echo "# the agency never answered"; return 1; }
 	wait_for 5 ledgered_as "$DID" 'delivery.stopped:consent_withdrawn delivery.delivered_after_stop:http_200' ||
 		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
@@ -772,7 +798,9 @@ test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
 # have received it), "delivery.attempt" with the fault is in the ledger, and
 # the family's export says stopped, no receipt.
 test_push_unanswered_after_a_withdrawal_is_still_recorded() {
-	withdrawn_in_flight mute FAM-W5 8000 --delivery-timeout 3000 || return 1
+	# Never answered before the gateway's 8 s timeout (3 s was a window the
+	# withdrawal could miss on a loaded machine: the timeout then came first).
+	withdrawn_in_flight mute FAM-W5 60000 --delivery-timeout 8000 || return 1
 	wait_for 10 ledgered_as "$DID" 'delivery.stopped:consent_withdrawn delivery.attempt:timeout' ||
 		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
 	rcv_stop mute
@@ -792,7 +820,8 @@ test_push_unanswered_after_a_withdrawal_is_still_recorded() {
 # so the family's export says the agency received it.
 test_receipt_after_a_withdrawal_recorded_though_gatewayd_stops_at_once() {
 	local rc
-	withdrawn_in_flight stopnow FAM-W6 2000 || return 1
+	withdrawn_in_flight stopnow FAM-W6 60000 || return 1
+	rcv_release stopnow
 	wait_for 10 answered_200 stopnow "$DID" || { echo "# the agency never answered"; return 1; }
 	gw_stop; rc=$?
 	rcv_stop stopnow

@@ -73,7 +73,7 @@ rogue_start() {
 	"$RECEIVER" --cert "$ROGUE/server.crt" --key "$ROGUE/server.key" --client-ca "$CERTS/ca.crt" \
 		--dir "$dir" --port 0 --port-file "$dir/port" 2>>"$TMP/rogue.stderr" &
 	ROGUE_PID=$!
-	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	for _ in $(seq 1 1000); do [ -s "$dir/port" ] && break; sleep 0.02; done	# 20 s: a loaded machine
 	[ -s "$dir/port" ] || { echo "# rogue server did not start"; cat "$TMP/rogue.stderr"; return 1; }
 	ROGUE_URL="https://127.0.0.1:$(cat "$dir/port")"
 }

@@ -115,7 +115,16 @@ check dev_pki_is_in_date in_date
 tmp=$(mktemp -d)
 interrupted() {
 	sh certs/mkpki.sh "$tmp/out" >/dev/null 2>&1 & local pid=$!
-	sleep 1; kill -TERM "$pid" 2>/dev/null; wait "$pid"
+	# Killed once it has begun writing (its CA made in its staging
+	# directory), not after a guessed second: a slow machine may not have
+	# begun by then (the test proved nothing), a fast one may be done.
+	local i
+	for i in $(seq 1 600); do
+		compgen -G "$tmp/.mkpki.*/pki/ca.crt" >/dev/null && break
+		sleep 0.05
+	done
+	compgen -G "$tmp/.mkpki.*/pki/ca.crt" >/dev/null || { echo "# mkpki.sh made nothing in 30 s"; kill -TERM "$pid"; wait "$pid"; return 1; }
+	kill -TERM "$pid" 2>/dev/null; wait "$pid"
 	[ ! -e "$tmp/out" ] && [ -z "$(ls -A "$tmp")" ]
 }
 check mkpki_interrupted_leaves_no_partial_pki interrupted

@@ -10,12 +10,14 @@ HUP=$TMP/profiles
 mkdir -p "$HUP"
 cp "$TOP"/agency-profiles/*.json "$HUP/"
 
-# hup: SIGHUP, and wait until the log shows one more reload or refusal.
+# hup: SIGHUP, and wait until the log shows one more reload or refusal
+# (up to 30 s: a reload reads every profile, CA and list, and a sanitizer
+# build on a loaded machine took more than the 5 s once allowed).
 hup() {
 	local before
 	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
 	kill -HUP "$GW_PID" || return 1
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		[ "$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")" -gt "$before" ] && return 0
 		sleep 0.05
 	done
@@ -35,12 +37,14 @@ test_sighup_makes_an_agency_inactive_at_once() {
 	req agency:oakfield-primary GET /v1/inbox; expect 200 || return 1
 	# The agency's connection opened before the reload and kept open.
 	python3 "$TOP/tests/integration/keepalive_poll.py" "$GW_PORT" "$CERTS/ca.crt" \
-		"$CERTS/agencies/oakfield-primary.crt" "$CERTS/agencies/oakfield-primary.key" 20 /v1/inbox \
+		"$CERTS/agencies/oakfield-primary.crt" "$CERTS/agencies/oakfield-primary.key" 120 /v1/inbox \
 		> "$TMP/poll.out" 2>&1 &
 	local poll=$! last i
 	# Two 200s on it before the reload (Python and its TLS handshake may
-	# take well over a second on a loaded machine), then the reload.
-	for i in $(seq 1 100); do
+	# take well over a second on a loaded machine), then the reload. The
+	# poll stops at its first non-200: its 120 s only bound it, for it
+	# must still be polling when the reload comes (20 s were outrun).
+	for i in $(seq 1 600); do
 		[ "$(grep -c '^200 ' "$TMP/poll.out")" -ge 2 ] && break
 		sleep 0.1
 	done
@@ -78,13 +82,13 @@ test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox() {
 	req staff POST /v1/disclosures '{"family_id":"FAM-H2","agency_id":"health-visiting","purpose":"health_visiting_support","reason":"Visit.","data":{"child_name":"x"}}'
 	expect 201 && id=$(jget .disclosure_id) || return 1
 	# Nothing listens at the push URL: it waits, pending, for another try.
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		[ "$(db "SELECT attempts >= 1 FROM deliveries WHERE disclosure_id='$id'")" = 1 ] && break
 		sleep 0.1
 	done
 	[ "$(db "SELECT mode || ' ' || state FROM deliveries WHERE disclosure_id='$id'")" = "push pending" ] || return 1
 	edit health-visiting '.delivery = {"mode": "pull"}' && hup || return 1
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		[ "$(db "SELECT mode || ' ' || state FROM deliveries WHERE disclosure_id='$id'")" = "pull pending" ] && break
 		sleep 0.1
 	done
@@ -112,7 +116,9 @@ test_disclosure_during_a_reload_goes_by_the_agencys_mode_at_commit() {
 	rm -f "$TMP/flips.done"
 	for w in $(seq 1 8); do
 		( while [ ! -e "$TMP/flips.done" ]; do
-			curl -s --max-time 60 --cacert "$CERTS/ca.crt" $(cert_args staff) \
+			# 25 disclosures a run, eight runs at once, against 30
+			# reloads: on a loaded sanitizer build 60 s was not far off.
+			curl -s --max-time 300 --cacert "$CERTS/ca.crt" $(cert_args staff) \
 				-H 'Content-Type: application/json' --data-binary "$body" \
 				-w '%{http_code}\n' "${urls[@]}"
 		done ) >> "$TMP/flips.$w" 2>&1 &
@@ -124,8 +130,10 @@ test_disclosure_during_a_reload_goes_by_the_agencys_mode_at_commit() {
 		cp "$TMP/hv.$mode" "$HUP/health-visiting.json" && hup || { bad=1; break; }
 		# The reload's own job moves what waited; nothing is left in
 		# the other mode once it ran (a disclosure committed after it
-		# with the old mode would be).
-		for _ in $(seq 1 40); do
+		# with the old mode would be). The job queues behind the eight
+		# writers' disclosures: up to 30 s, not 2 (a leftover stays until
+		# the next switch, so a longer wait hides nothing).
+		for _ in $(seq 1 600); do
 			n=$(db "SELECT count(*) FROM deliveries WHERE agency_id = 'health-visiting' AND state = 'pending' AND mode = '$other'")
 			[ "$n" = 0 ] && break
 			sleep 0.05
@@ -177,8 +185,12 @@ test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
 	mv "$HUP/oakfield-primary.json" "$TMP/oak.removed" && hup || return 1
 	grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | grep -q 'SIGHUP: 5 agency profiles.*reloaded' ||
 		{ grep 'SIGHUP:' "$TMP/gatewayd.log" | tail -1 | sed 's/^/# /'; return 1; }
-	for _ in $(seq 1 100); do
-		[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$read','$unread','$erased') AND state='dead'")" = 3 ] && break
+	# The job's log lines are written just after its commit (writer_log):
+	# a reader of the store may see the rows before the lines are there.
+	for _ in $(seq 1 600); do
+		[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$read','$unread','$erased') AND state='dead'")" = 3 ] &&
+		[ "$(grep -c -e "ALERT delivery $read is a dead letter" -e "ALERT delivery $unread is a dead letter" \
+		    -e "ALERT delivery $erased is a dead letter" "$TMP/gatewayd.log")" -ge 3 ] && break
 		sleep 0.05
 	done
 	for i in "$read" "$unread" "$erased"; do
@@ -192,7 +204,7 @@ test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
 	grep -q "ALERT delivery $read is a dead letter (agency_unknown; read [0-9]* time(s), never acknowledged)" "$TMP/gatewayd.log" || return 1
 	# counted as the worker's dead letters are (the count follows the
 	# commit: looked at until it has caught up)
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		rows=$(db "SELECT count(*) FROM deliveries WHERE state='dead'")
 		[ "$(dead_letters_total)" = $((dead0 + rows - rows0)) ] && break
 		sleep 0.05
@@ -203,7 +215,7 @@ test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
 	grep "^$unread " <<<"$out" | grep -q 'oakfield-primary.*pull.*dead.*agency_unknown' || return 1
 	# Re-queued while the agency is still gone: dead again, agency_unknown.
 	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$unread" >/dev/null 2>&1 || return 1
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		[ "$(db "SELECT state || ' ' || coalesce(dead_reason, '') FROM deliveries WHERE disclosure_id='$unread'")" = "dead agency_unknown" ] &&
 		[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$unread' AND action='delivery.requeued'")" = 1 ] && break
 		sleep 0.05
@@ -218,7 +230,7 @@ test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters() {
 	done
 	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$erased" > "$TMP/retry.out" 2>&1
 	[ $? = 1 ] && grep -q 'records were erased' "$TMP/retry.out" || { sed 's/^/# /' "$TMP/retry.out"; return 1; }
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$read','$unread') AND mode='pull' AND state='pending'")" = 2 ] && break
 		sleep 0.05
 	done
@@ -248,7 +260,7 @@ test_every_gone_agency_is_named_in_the_log() {
 	sqlite3 "$GW_DB" ".timeout 5000" "PRAGMA foreign_keys=OFF; $sql" || return 1
 	gw_start || return 1
 	for a in ghost-a ghost-b ghost-c ghost-d; do
-		for i in $(seq 1 100); do
+		for i in $(seq 1 300); do
 			grep -q "ALERT delivery: agency $a is not in the profiles" "$TMP/gatewayd.log" && break
 			sleep 0.1
 		done

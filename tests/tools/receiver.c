@@ -18,7 +18,13 @@
  * "IDEMPOTENCY-KEY" in --dir/holding says it has begun), --accept-delay-ms
  * M waits after a connection is accepted, before its TLS handshake (the
  * gateway's client is connected but cannot yet send; a line in
- * --dir/accepted says it has begun); otherwise 200.
+ * --dir/accepted says it has begun); otherwise 200. With --release-file F
+ * either wait ends as soon as F exists (at most its delay): a test makes
+ * the receiver hold until it has done what must happen meanwhile, rather
+ * than guess how long that takes on a loaded machine; and with
+ * --fail-until-release every request is answered --fail-status until F
+ * exists (after --fail-first's too): a sender kept failing for as long as
+ * the test needs, however slow the machine.
  *
  * With --gateway-pub FILE (the gateway's ledger.pub) it checks the detached
  * Ed25519 signature the way docs tell an agency to: over
@@ -27,7 +33,7 @@
  *   receiver --cert S.crt --key S.key --client-ca ca.crt --dir D
  *            [--port P | --port-file F] [--require-ou gateway]
  *            [--fail-first N] [--fail-status S] [--always S] [--delay-ms M]
- *            [--accept-delay-ms M]
+ *            [--accept-delay-ms M] [--release-file F [--fail-until-release]]
  *            [--gateway-pub ledger.pub]
  * Runs until SIGTERM or SIGINT. Listens on 127.0.0.1 only.
  */
@@ -64,6 +70,8 @@ static struct {
 	unsigned	 always;
 	unsigned	 delay_ms;
 	unsigned	 accept_delay_ms;
+	const char	*release_file;
+	int		 fail_until_release;
 	EVP_PKEY	*gateway_pub;
 } opt = { .fail_status = 503 };
 
@@ -222,6 +230,31 @@ check_sig(const char *key, const char *sighdr, const char *body, size_t len)
 	return ok ? "ok" : "bad";
 }
 
+static int
+released(void)
+{
+	return opt.release_file != NULL && access(opt.release_file, F_OK) == 0;
+}
+
+/* hold(ms): waits ms milliseconds, or until --release-file exists. */
+static void
+hold(unsigned ms)
+{
+	struct timespec	ts;
+	unsigned	step;
+
+	while (ms > 0) {
+		if (released())
+			return;
+		step = opt.release_file != NULL && ms > 20 ? 20 : ms;
+		ts.tv_sec = step / 1000;
+		ts.tv_nsec = (long)(step % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		ms -= step;
+	}
+}
+
 /* MHD_OPTION_NOTIFY_CONNECTION: a new connection, before its handshake. */
 static void
 accepted(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -232,10 +265,7 @@ accepted(void *cls, struct MHD_Connection *conn, void **socket_context,
 		pthread_mutex_lock(&lock);
 		(void)append_line("accepted", "accepted\n");
 		pthread_mutex_unlock(&lock);
-		struct timespec ts = { opt.accept_delay_ms / 1000,
-		    (long)(opt.accept_delay_ms % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
+		hold(opt.accept_delay_ms);
 	}
 }
 
@@ -309,11 +339,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		(void)append_line("holding", line);
 		pthread_mutex_unlock(&lock);
 	}
-	if (opt.delay_ms > 0) {
-		struct timespec ts = { opt.delay_ms / 1000, (long)(opt.delay_ms % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
+	if (opt.delay_ms > 0)
+		hold(opt.delay_ms);
 	key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 	sighdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gateway-Signature");
 	sigres = check_sig(key, sighdr, rq->body != NULL ? rq->body : "", rq->len);
@@ -322,7 +349,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	n = ++seq;
 	if (opt.always != 0)
 		status = opt.always;
-	else if (n <= opt.fail_first)
+	else if (n <= opt.fail_first || (opt.fail_until_release && !released()))
 		status = opt.fail_status;
 	else
 		status = 200;
@@ -383,6 +410,10 @@ main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--fail-until-release") == 0) {	/* the one flag */
+			opt.fail_until_release = 1;
+			continue;
+		}
 		if (v == NULL)
 			die("%s needs a value", a);
 		i++;
@@ -398,9 +429,12 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--always") == 0) opt.always = num(v, a);
 		else if (strcmp(a, "--delay-ms") == 0) opt.delay_ms = num(v, a);
 		else if (strcmp(a, "--accept-delay-ms") == 0) opt.accept_delay_ms = num(v, a);
+		else if (strcmp(a, "--release-file") == 0) opt.release_file = v;
 		else if (strcmp(a, "--gateway-pub") == 0) pubfile = v;
 		else die("unknown option %s", a);
 	}
+	if (opt.fail_until_release && opt.release_file == NULL)
+		die("--fail-until-release needs --release-file");
 	if (cert == NULL || key == NULL || ca == NULL || opt.dir == NULL)
 		die("usage: receiver --cert F --key F --client-ca F --dir D [options]");
 	if (port > 65535)
