@@ -2,7 +2,7 @@
 """raw_tls.py PORT CERTS: stdin's bytes to a gateway on 127.0.0.1:PORT as
 staff (CERTS/staff.crt), over one mutual-TLS connection, unparsed (for
 requests curl will not make: a length given twice, chunks beside a length);
-then every byte it answers until it closes (or 5 s), on stdout. With
+then every byte it answers until it closes (or 20 s), on stdout. With
 STREAM_SECS in the environment, 64 KiB chunks of a chunked body follow for
 up to that long, and "sent N cut" says how many bytes went before the
 gateway closed the connection ("sent N open": it never did).
@@ -27,9 +27,11 @@ except OSError:
     cut = True
 if secs:
     print("sent", sent, "cut" if cut else "open")
-out, s_end = b"", time.time() + 5
-s.settimeout(1)
+# Until it closes, or 20 s: no shorter wait for each read, which a loaded
+# machine (an ASan build) could outlast before the first byte of a reply.
+out, s_end = b"", time.time() + 20
 while time.time() < s_end:
+    s.settimeout(max(0.1, s_end - time.time()))
     try:
         d = s.recv(65536)
     except (socket.timeout, OSError):

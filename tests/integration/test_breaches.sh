@@ -271,7 +271,7 @@ test_people_to_be_told_are_flagged_until_recorded_as_told() {
 	[ "$(jget '.individuals_notified | length')" = 0 ] || return 1
 	g0=$(notify_gauge)
 	# The decision made four days ago, as if nobody acted on it since.
-	sqlite3 "$GW_DB" ".timeout 5000" "DROP TRIGGER breach_events_no_update" \
+	sqlite3 "$GW_DB" "DROP TRIGGER breach_events_no_update" \
 	    "UPDATE breach_events SET at_us = at_us - 4 * 86400000000 WHERE breach_id = '$id'" \
 	    "CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events BEGIN SELECT RAISE(ABORT, 'the breach register is append-only'); END;" || return 1
 	req trustee1 GET "/v1/breaches/$id"
@@ -367,7 +367,7 @@ test_report_to_the_regulator_cannot_be_undone() {
 	[ "$(jget .decision.report_to_regulator)" = true ] && [ "$(jget .decision.notify_individuals)" = false ] || return 1
 	# A "not reported" row from before the rule (made by hand here): the
 	# headline still shows the report and when it was first made.
-	sqlite3 "$GW_DB" ".timeout 5000" "DROP TRIGGER breach_events_no_update" \
+	sqlite3 "$GW_DB" "DROP TRIGGER breach_events_no_update" \
 	    "UPDATE breach_events SET report_to_regulator = 0, reported_us = NULL WHERE breach_id = '$id' AND at_us = (SELECT max(at_us) FROM breach_events WHERE breach_id = '$id')" \
 	    "CREATE TRIGGER breach_events_no_update BEFORE UPDATE ON breach_events BEGIN SELECT RAISE(ABORT, 'the breach register is append-only'); END;" || return 1
 	req auditor GET "/v1/breaches/$id"

@@ -26,7 +26,7 @@ reader_hold() {
 	READER_PID=$!
 	exec 7> "$TMP/reader.in"
 	echo "BEGIN; SELECT 'reading', count(*) FROM family_keys;" >&7
-	for _ in $(seq 1 100); do grep -q '^reading|' "$TMP/reader.out" && return 0; sleep 0.05; done
+	for _ in $(seq 1 400); do grep -q '^reading|' "$TMP/reader.out" && return 0; sleep 0.05; done
 	echo "# the reader did not start: $(cat "$TMP/reader.out")"; return 1
 }
 reader_release() {

@@ -20,7 +20,8 @@ health() { jq -cn '{child_name:"Ret Testchild-Marker-C1", gp_practice:"Elm Surge
 pseudo_of() { db "SELECT family_pseudonym FROM consents WHERE id='$1'"; }
 hexdump_of() { cat "$@" 2>/dev/null | od -An -v -tx1 | tr -d ' \n'; }
 ctl_run() { "$GATEWAYCTL" retention run --data "$GW_DATA" --profiles "$TMP/profiles" --schemas "$TOP/schemas" "$@"; }
-hold() { sqlite3 -cmd '.timeout 5000' "$GW_DB" "$1" >/dev/null; }
+# A raw write beside the running daemon: lib.sh's sqlite3 waits (10 s) for its writer's lock.
+hold() { sqlite3 "$GW_DB" "$1" >/dev/null; }
 erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-consent_withdrawn}\",\"reason\":\"Mother asked on the phone, Erasure-Marker-X2\"}"; }
 
 # An agency receiver (tests/tools/receiver.c), as test_delivery.sh starts
@@ -151,8 +152,10 @@ test_expired_family_takes_no_new_records() {
 	consent FAM-700 oakfield-primary education_support
 	expect 409 family_erased
 }
+# The sweep at start runs on the retention thread (niced), after the port
+# is open: awaited, not assumed done by the time a few requests were served.
 test_daemon_sweeps_at_start() {
-	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='retention.sweep' AND reason LIKE 'via=daemon %'")" -ge 2 ]
+	wait_until 10 "SELECT count(*) >= 2 FROM ledger_entries WHERE action='retention.sweep' AND reason LIKE 'via=daemon %'" 1
 }
 test_erasure_on_request() {
 	consent FAM-710 oakfield-primary education_support || return 1
@@ -168,8 +171,15 @@ test_erasure_on_request() {
 	expect 200 && [ "$(jget .records)" = erased ] && [ "$(jget '.consents[0].status')" = ended_by_erasure ]
 }
 test_erased_key_bytes_gone_while_the_daemon_runs() {
-	# the write-ahead log was truncated after the erasure committed
-	[ -n "$GW_PID" ] && ! hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY710"
+	# the write-ahead log was truncated after the erasure committed: at once,
+	# or ("key_purge": "pending") by the daemon's retries once the reader
+	# that held it (one of its own threads, on a loaded machine) let go
+	local end=$((SECONDS + 60))
+	while hexdump_of "$GW_DB" "$GW_DB-wal" | grep -q "$KEY710"; do
+		[ "$SECONDS" -lt "$end" ] || { echo "# the erased key is still on disk after 60 s"; return 1; }
+		sleep 0.5
+	done
+	[ -n "$GW_PID" ] && kill -0 "$GW_PID"
 }
 test_erasure_reason_kept_only_as_digest() {
 	! grep -a -q 'Erasure-Marker' "$GW_DB" "$GW_DB-wal" 2>/dev/null &&
@@ -208,10 +218,13 @@ def digest(reason_digest, at):
 	return h.hexdigest()
 if digest(stored, at) != e["record_digest"]:
 	sys.exit("# the layout does not rebuild the erasure mark digest")
-if not 0 <= e["time_us"] - at < 200000:
-	sys.exit("# the mark is not within the window searched")
+if e["time_us"] < at:
+	sys.exit("# the mark is dated after its entry")
+# 200 ms back from the entry, or back to the mark if the writer took longer
+# between the two (a loaded machine): the true at_us is always searched.
+window = max(200000, e["time_us"] - at + 1)
 guess = hashlib.sha256(b"Mother asked on the phone, Erasure-Marker-X2").digest()
-for t in range(e["time_us"], e["time_us"] - 200000, -1):
+for t in range(e["time_us"], e["time_us"] - window, -1):
 	if digest(guess, t) == e["record_digest"]:
 		sys.exit("# the reason was confirmed by guessing (at_us %d)" % t)
 ' "$at" "$(db "SELECT lower(hex(reason_digest)) FROM family_erasures WHERE family_pseudonym='$p'")"
@@ -350,7 +363,7 @@ test_erasure_is_not_refused_for_ever_by_a_dead_referral() {
 	erase FAM-731
 	expect 409 safeguarding_in_progress || return 1
 	# Thirty-one days on, nobody re-queued it.
-	sqlite3 "$GW_DB" ".timeout 5000" "UPDATE deliveries SET dead_us = dead_us - 31 * 86400000000 WHERE disclosure_id='$did'" || return 1
+	sqlite3 "$GW_DB" "UPDATE deliveries SET dead_us = dead_us - 31 * 86400000000 WHERE disclosure_id='$did'" || return 1
 	erase FAM-731
 	expect 200 && [ "$(jget .status)" = erased ] &&
 	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ]

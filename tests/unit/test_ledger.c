@@ -211,6 +211,29 @@ test_concurrent_appends_are_numbered_consecutively(void **state)
 	assert_int_equal(db_count(f), (int64_t)(before + 8 * 25 * 2));
 }
 
+/* The entry's time (ledger_entries.time_us). */
+static int64_t
+entry_time(struct fixture *f, int64_t seq)
+{
+	struct store_conn	*c = store_read_begin(f->store);
+	sqlite3_stmt		*st;
+	int64_t			 t = -1;
+
+	assert_non_null(c);
+	st = store_stmt(c, "SELECT time_us FROM ledger_entries WHERE seq = ?");
+	assert_non_null(st);
+	assert_int_equal(sqlite3_bind_int64(st, 1, seq), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	store_read_end(f->store, c);
+	return t;
+}
+
+/* Signed within a second of the entry, as the checkpoint's signed time
+ * says: the storing of the checkpoint and of ledger.head after the
+ * signature (three syncs, slow on a loaded disk) is not the signer's
+ * delay. That it is then shown is awaited with room (10 s). */
 static void
 test_checkpoint_follows_new_entries_within_a_second(void **state)
 {
@@ -219,10 +242,11 @@ test_checkpoint_follows_new_entries_within_a_second(void **state)
 	struct timespec		 t0, t1;
 	uint64_t		 size = 0;
 	char			*note = NULL;
+	int64_t			 te;
 
 	assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 150; i++) {
+	for (int i = 0; i < 1000; i++) {
 		free(note);
 		note = ledger_checkpoint(f->ledger, &size, NULL);
 		if (size >= (uint64_t)j.seq[0])
@@ -231,7 +255,7 @@ test_checkpoint_follows_new_entries_within_a_second(void **state)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	assert_true(size >= (uint64_t)j.seq[0]);
-	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 <= 1200);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 <= 10000);
 	/* It verifies with the key on disk and its root is the tree's. */
 	char pub[128], err[256];
 	snprintf(pub, sizeof(pub), "%s/ledger.pub", f->dir);
@@ -241,6 +265,10 @@ test_checkpoint_follows_new_entries_within_a_second(void **state)
 	struct checkpoint cp;
 	assert_int_equal(note_verify(note, strlen(note), LEDGER_ORIGIN, k, &tl), 0);
 	assert_int_equal(checkpoint_parse(note, tl, &cp), 0);
+	assert_int_equal(size, (uint64_t)j.seq[0]);	/* the first to cover it */
+	te = entry_time(f, j.seq[0]);
+	assert_true(te > 0 && cp.time_us >= te);
+	assert_true(cp.time_us - te <= 1200000);
 	struct ledger_proof p;
 	assert_int_equal(ledger_inclusion(f->ledger, j.seq[0], 0, &p), 0);
 	assert_int_equal(p.tree_size, cp.size);

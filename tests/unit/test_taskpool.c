@@ -20,6 +20,7 @@ struct counter {
 	atomic_int	 running, most;
 	pthread_t	 caller;
 	atomic_int	 on_caller;
+	atomic_int	 waited;
 };
 
 static void
@@ -35,6 +36,13 @@ count_task(void *arg)
 	most = atomic_load(&c->most);
 	while (now > most && !atomic_compare_exchange_weak(&c->most, &most, now))
 		;
+	/* The first task waits (up to 10 s) for another to run beside it: on a
+	 * loaded machine 2 ms may pass before a second thread is scheduled, and
+	 * 40 tasks run one after another would not show several at once. A
+	 * pool that runs one at a time still leaves most at 1. */
+	if (atomic_exchange(&c->waited, 1) == 0)
+		for (int i = 0; i < 5000 && atomic_load(&c->most) < 2; i++)
+			nanosleep(&pause, NULL);
 	nanosleep(&pause, NULL);
 	atomic_fetch_sub(&c->running, 1);
 	atomic_fetch_add(&c->runs, 1);
@@ -88,7 +96,7 @@ test_task_may_queue_another(void **state)
 	assert_non_null(ch.p);
 	atomic_store(&ch.left, 10);
 	assert_int_equal(taskpool_submit(ch.p, chain_task, &ch), 0);
-	for (i = 0; i < 2000 && atomic_load(&ch.left) > 0; i++)
+	for (i = 0; i < 20000 && atomic_load(&ch.left) > 0; i++)	/* 20 s at least */
 		nanosleep(&pause, NULL);
 	assert_int_equal(atomic_load(&ch.left), 0);
 	taskpool_stop(ch.p);
