@@ -97,7 +97,7 @@ hold_json() {
 received_ids() { [ -f "$TMP/hook/received" ] && awk '{print $1}' "$TMP/hook/received"; }
 wait_received() { # ID [seconds]
 	local i
-	for i in $(seq 1 $((${2:-15} * 10))); do
+	for i in $(seq 1 $((${2:-60} * 10))); do
 		received_ids | grep -qx "$1" && return 0
 		sleep 0.1
 	done
@@ -458,7 +458,7 @@ test_lift_releases_held_notification() {
 	local seq ev
 	seq=$(jget .ledger.seq); ev=$(jget .event_id)
 	wait_received "$HELD_ID" &&
-	wait_until 10 "SELECT state || ' ' || (lifted_us > 0) FROM notifications WHERE disclosure_id='$HELD_ID'" "sent 1" &&
+	wait_until 30 "SELECT state || ' ' || (lifted_us > 0) FROM notifications WHERE disclosure_id='$HELD_ID'" "sent 1" &&
 	[ "$(db "SELECT kind || ' ' || ledger_seq || ' ' || (review_by_us IS NULL) FROM override_events WHERE id='$ev'")" = "lifted $seq 1" ] || return 1
 	# The ledger entry carries the digest of the stored lift (its reason sealed).
 	ledger_entry "$seq" || return 1
@@ -614,15 +614,15 @@ test_notification_unseal_failure_is_retried_not_failed() {
 	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
 	expect 200 || return 1
 	# Tried twice and still queued for another try: transient, not a dead letter.
-	wait_until 20 "SELECT attempts >= 2 FROM notifications WHERE disclosure_id='$id'" 1 &&
+	wait_until 60 "SELECT attempts >= 2 FROM notifications WHERE disclosure_id='$id'" 1 &&
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = queued ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = 0 ] || return 1
 	# Once the cause is gone, it goes out.
 	gw_stop || return 1
 	sqlite3 "$GW_DB" "UPDATE notifications SET family_id_ct = X'$ct', next_attempt_us = 0 WHERE disclosure_id='$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
-	wait_received "$id" 20 &&
-	wait_until 10 "SELECT state FROM notifications WHERE disclosure_id='$id'" sent
+	wait_received "$id" &&
+	wait_until 30 "SELECT state FROM notifications WHERE disclosure_id='$id'" sent
 }
 
 test_erased_family_is_never_notified() {
@@ -633,12 +633,12 @@ test_erased_family_is_never_notified() {
 	expect 201 || return 1
 	id=$(jget .disclosure_id)
 	# The webhook refuses; the notification waits for its next try ...
-	wait_until 20 "SELECT attempts >= 1 FROM notifications WHERE disclosure_id='$id'" 1 || return 1
+	wait_until 60 "SELECT attempts >= 1 FROM notifications WHERE disclosure_id='$id'" 1 || return 1
 	# ... and meanwhile the family's records are erased.
 	req staff POST /v1/families/FAM-332/erasure '{"ground":"consent_withdrawn","reason":"Family asked by phone"}'
 	expect 200 || return 1
 	echo 0 > "$TMP/hook/fail"
-	wait_until 20 "SELECT state FROM notifications WHERE disclosure_id='$id'" failed || return 1
+	wait_until 60 "SELECT state FROM notifications WHERE disclosure_id='$id'" failed || return 1
 	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = family_erased ] &&
 	! received_ids | grep -qx "$id"
 }
@@ -804,13 +804,13 @@ test_notification_after_withdrawal_says_delivery_stopped() {
 	disclose staff FAM-335 oakfield-primary education_support '{"child_name":"x-335"}'
 	expect 201 || return 1
 	unread=$(jget .disclosure_id)
-	wait_until 20 "SELECT count(*) FROM notifications WHERE disclosure_id = '$unread' AND attempts >= 1" 1 || return 1
+	wait_until 60 "SELECT count(*) FROM notifications WHERE disclosure_id = '$unread' AND attempts >= 1" 1 || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$unread" <<<"$RESP" || { echo "# in the inbox before the notice"; return 1; }
 	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{}'
 	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || { echo "# withdrawal: $RESP"; return 1; }
 	echo 0 > "$TMP/hook/fail"
-	wait_received "$unread" 30 || return 1
+	wait_received "$unread" || return 1
 	line=$(grep "^$unread " "$TMP/hook/received" | head -1 | cut -d' ' -f2-)
 	[ "$(printf '%s' "$line" | jq -r .delivery.state)" = stopped ] &&
 	[ "$(printf '%s' "$line" | jq -r .delivery.reason)" = consent_withdrawn ] &&
@@ -828,8 +828,8 @@ test_notification_retried_with_backoff() {
 	disclose staff FAM-325 oakfield-primary education_support '{"child_name":"x-325"}'
 	expect 201 || return 1
 	local id; id=$(jget .disclosure_id)
-	wait_received "$id" 20 &&
-	wait_until 10 "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$id'" "sent 3"
+	wait_received "$id" &&
+	wait_until 30 "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$id'" "sent 3"
 }
 
 # ---- reading a disclosure ----

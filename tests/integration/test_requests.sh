@@ -81,9 +81,11 @@ start_sink() {
 	HOOK_URL="http://127.0.0.1:$(cat "$TMP/hook/port")/notify"
 }
 stop_sink() { [ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; SINK_PID=""; }
-# received ID: the notification the family service got for ID (waits up to 5 s).
+# received ID: the notification the family service got for ID (waits up to
+# 30 s: the notifier sends from a thread of its own, after a restart too,
+# and a loaded machine under ASan is slow; 5 s was a guess).
 received() {
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 600); do
 		if [ -f "$TMP/hook/received" ] && grep -q "^$1 " "$TMP/hook/received"; then
 			grep "^$1 " "$TMP/hook/received" | head -1 | cut -d' ' -f2-; return 0
 		fi
@@ -92,6 +94,17 @@ received() {
 	return 1
 }
 start() { gw_start --profiles "$TMP/profiles" --notify-url "$HOOK_URL" "$@"; }
+# wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
+# The notifier records a notice sent only after the hook has answered: a
+# test that saw it received waits for the row too, never reads it at once.
+wait_until() {
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		[ "$(db "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "# waited $1 s for '$2' = '$3', have '$(db "$2")'"; return 1
+}
 ctl() { "$GATEWAYCTL" requests "$@" --url "$GW_URL" --cacert "$CERTS/ca.crt"; }
 ctl_as() { local who=$1; shift; ctl "$@" --cert "$CERTS/$who.crt" --key "$CERTS/$who.key"; }
 
@@ -551,7 +564,7 @@ test_without_do_not_notify_the_family_is_told() {
 	local rid body
 	rid=$(db "SELECT id FROM requests WHERE do_not_notify = 0 AND state = 'approved' LIMIT 1")
 	[ -n "$rid" ] && body=$(received "$rid") || return 1
-	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$rid'")" = sent ] &&
+	wait_until 30 "SELECT state FROM request_notifications WHERE request_id='$rid'" sent &&
 	[ "$(printf '%s' "$body" | jq -r .family_id)" = "$FAM" ] &&
 	[ "$(printf '%s' "$body" | jq -r .shared_with.agency_id)" = police ] &&
 	[ "$(printf '%s' "$body" | jq -r .purpose)" = crime_sch2_p2 ] &&
@@ -624,11 +637,8 @@ test_statement_says_the_family_was_told_only_when_the_notice_went() {
 	[ "$(told_line "$TMP/st_notice.txt")" = "$line" ] &&
 	[ "$(jq -r .statement.family_notice.state "$TMP/statement.json")" = held ] || return 1
 	# The notifier sends it: now the family was told, when the ledger says.
-	gw_stop && start && received "$NRID" >/dev/null || return 1
-	for _ in $(seq 1 100); do
-		[ "$(db "SELECT state FROM request_notifications WHERE request_id='$NRID'")" = sent ] && break
-		sleep 0.05
-	done
+	gw_stop && start && received "$NRID" >/dev/null &&
+	wait_until 30 "SELECT state FROM request_notifications WHERE request_id='$NRID'" sent || return 1
 	req agency:police GET "/v1/requests/$NRID/statement"
 	expect 200 && cp "$TMP/resp" "$s" || return 1
 	at=$(jq -r .statement.family_notice.at "$s")

@@ -146,7 +146,7 @@ test_period_not_published_differencing_refused() {
 	local today yday y q
 	today=$(date -u +%F) yday=$(date -u -d yesterday +%F) y=$(date -u +%Y)
 	# yesterday: 10 of education's 14 refusals; today: 3 allowed + 4 refused
-	sqlite3 -cmd '.timeout 5000' "$GW_DB" "UPDATE disclosures SET created_us = created_us - 86400000000
+	sqlite3 "$GW_DB" "UPDATE disclosures SET created_us = created_us - 86400000000
 	    WHERE rowid IN (SELECT rowid FROM disclosures WHERE agency_id = 'oakfield-primary'
 	    AND decision = 'refused' LIMIT 10)" || return 1
 	for q in "from=$today&to=$today" "from=$yday&to=$yday" "from=$yday&to=$today" \

@@ -127,7 +127,7 @@ test_export_says_when_the_family_was_told_and_who_read_it() {
 	! grep -q 'Reader-Marker' <<<"$RESP" &&
 	! printf '%s' "$RESP" | jq -c '[.disclosures[].accessed]' | grep -q -e 'Alex Morgan' -e 'Jordan Hale' -e 'staff:' || return 1
 	# Once the notice has gone (as the notifier records it), its date.
-	sqlite3 "$GW_DB" ".timeout 5000" "UPDATE notifications SET state = 'sent', sent_us = created_us + 60000000 WHERE disclosure_id = '$SHARED'" || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET state = 'sent', sent_us = created_us + 60000000 WHERE disclosure_id = '$SHARED'" || return 1
 	sar FAM-500
 	expect 200 && [ "$(jget '.disclosures[0].notification.state')" = sent ] &&
 	[ -n "$(jget '.disclosures[0].notification.sent_at // empty')" ] || return 1
