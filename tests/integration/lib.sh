@@ -133,6 +133,38 @@ error_shape_ok() {
 	[ "$(jget '.error.code | test("^[a-z][a-z0-9_]*$")')" = true ]
 }
 
+# wait_db SECONDS SQL VALUE: polls the database until SQL gives VALUE (what
+# the gateway does after a reply or a receipt, the notifier recording a
+# notice sent once the hook has answered, is never read at once).
+wait_db() {
+	local i
+	for i in $(seq 1 $(($1 * 10))); do
+		[ "$(db "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "# waited $1 s for '$2' = '$3', have '$(db "$2")'"; return 1
+}
+# wait_cmd SECONDS COMMAND...: runs COMMAND until it succeeds, at most
+# SECONDS; its last status.
+wait_cmd() {
+	local t=$1; shift
+	for _ in $(seq 1 $((t * 10))); do "$@" && return 0; sleep 0.1; done
+	"$@"
+}
+# hup: SIGHUP to the gateway, and wait until the log shows its outcome (one
+# more "SIGHUP:" line, reloaded or refused), up to 30 s: a reload reads
+# every profile, CA and list, and a fixed sleep after the signal was a
+# guess a loaded machine (a sanitizer build beside other suites) outran.
+hup() {
+	local before
+	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
+	kill -HUP "$GW_PID" || return 1
+	for _ in $(seq 1 600); do
+		[ "$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	echo "# no SIGHUP line in the log after 30 s"; return 1
+}
 # The gateway's writer may hold the store's write lock at any moment (and a
 # reader meet a checkpoint): a test's own sqlite3 waits up to 10 s for it
 # instead of failing at once with "database is locked", which a slow

@@ -103,17 +103,6 @@ wait_received() { # ID [seconds]
 	done
 	echo "# notification $1 not received"; return 1
 }
-# wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
-# (The notifier records a notification sent only after the hook has
-# answered, so a test that saw it received waits for the row too.)
-wait_until() {
-	local i
-	for i in $(seq 1 $(($1 * 10))); do
-		[ "$(db "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	echo "# waited $1 s for '$2' = '$3', have '$(db "$2")'"; return 1
-}
 refused_row() { db "SELECT decision || ' ' || rule FROM disclosures WHERE id='$1'"; }
 
 # ---- allowed path ----
@@ -458,7 +447,7 @@ test_lift_releases_held_notification() {
 	local seq ev
 	seq=$(jget .ledger.seq); ev=$(jget .event_id)
 	wait_received "$HELD_ID" &&
-	wait_until 30 "SELECT state || ' ' || (lifted_us > 0) FROM notifications WHERE disclosure_id='$HELD_ID'" "sent 1" &&
+	wait_db 30 "SELECT state || ' ' || (lifted_us > 0) FROM notifications WHERE disclosure_id='$HELD_ID'" "sent 1" &&
 	[ "$(db "SELECT kind || ' ' || ledger_seq || ' ' || (review_by_us IS NULL) FROM override_events WHERE id='$ev'")" = "lifted $seq 1" ] || return 1
 	# The ledger entry carries the digest of the stored lift (its reason sealed).
 	ledger_entry "$seq" || return 1
@@ -614,7 +603,7 @@ test_notification_unseal_failure_is_retried_not_failed() {
 	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
 	expect 200 || return 1
 	# Tried twice and still queued for another try: transient, not a dead letter.
-	wait_until 60 "SELECT attempts >= 2 FROM notifications WHERE disclosure_id='$id'" 1 &&
+	wait_db 60 "SELECT attempts >= 2 FROM notifications WHERE disclosure_id='$id'" 1 &&
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = queued ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = 0 ] || return 1
 	# Once the cause is gone, it goes out.
@@ -622,7 +611,7 @@ test_notification_unseal_failure_is_retried_not_failed() {
 	sqlite3 "$GW_DB" "UPDATE notifications SET family_id_ct = X'$ct', next_attempt_us = 0 WHERE disclosure_id='$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
 	wait_received "$id" &&
-	wait_until 30 "SELECT state FROM notifications WHERE disclosure_id='$id'" sent
+	wait_db 30 "SELECT state FROM notifications WHERE disclosure_id='$id'" sent
 }
 
 test_erased_family_is_never_notified() {
@@ -633,12 +622,12 @@ test_erased_family_is_never_notified() {
 	expect 201 || return 1
 	id=$(jget .disclosure_id)
 	# The webhook refuses; the notification waits for its next try ...
-	wait_until 60 "SELECT attempts >= 1 FROM notifications WHERE disclosure_id='$id'" 1 || return 1
+	wait_db 60 "SELECT attempts >= 1 FROM notifications WHERE disclosure_id='$id'" 1 || return 1
 	# ... and meanwhile the family's records are erased.
 	req staff POST /v1/families/FAM-332/erasure '{"ground":"consent_withdrawn","reason":"Family asked by phone"}'
 	expect 200 || return 1
 	echo 0 > "$TMP/hook/fail"
-	wait_until 60 "SELECT state FROM notifications WHERE disclosure_id='$id'" failed || return 1
+	wait_db 60 "SELECT state FROM notifications WHERE disclosure_id='$id'" failed || return 1
 	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = family_erased ] &&
 	! received_ids | grep -qx "$id"
 }
@@ -804,7 +793,7 @@ test_notification_after_withdrawal_says_delivery_stopped() {
 	disclose staff FAM-335 oakfield-primary education_support '{"child_name":"x-335"}'
 	expect 201 || return 1
 	unread=$(jget .disclosure_id)
-	wait_until 60 "SELECT count(*) FROM notifications WHERE disclosure_id = '$unread' AND attempts >= 1" 1 || return 1
+	wait_db 60 "SELECT count(*) FROM notifications WHERE disclosure_id = '$unread' AND attempts >= 1" 1 || return 1
 	req agency:oakfield-primary GET /v1/inbox
 	expect 200 && ! grep -q "$unread" <<<"$RESP" || { echo "# in the inbox before the notice"; return 1; }
 	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{}'
@@ -829,7 +818,7 @@ test_notification_retried_with_backoff() {
 	expect 201 || return 1
 	local id; id=$(jget .disclosure_id)
 	wait_received "$id" &&
-	wait_until 30 "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$id'" "sent 3"
+	wait_db 30 "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$id'" "sent 3"
 }
 
 # ---- reading a disclosure ----

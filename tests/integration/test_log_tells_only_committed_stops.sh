@@ -24,12 +24,7 @@ disk_room() { prlimit --pid "$GW_PID" --fsize=unlimited:; }
 delivery_state() { db "SELECT state || ' ' || coalesce(dead_reason, '') FROM deliveries WHERE disclosure_id='$1'"; }
 stop_logged() { grep -q "delivery $1 stopped" "$TMP/gatewayd.log"; }
 batch_lost_logged() { grep -q "batch failed to commit" "$TMP/gatewayd.log"; }
-# wait_for SECONDS COMMAND...: the pipe's cat copies the log a moment later.
-wait_for() {
-	local t=$1; shift
-	for _ in $(seq 1 $((t * 10))); do "$@" && return 0; sleep 0.1; done
-	"$@"
-}
+# wait_cmd SECONDS COMMAND...: the pipe's cat copies the log a moment later.
 
 setup() {
 	req staff POST /v1/consents '{"family_id":"SL-FAM-1","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
@@ -50,12 +45,12 @@ test_log_never_reports_a_stop_that_was_not_committed() {
 	expect 503 store_unavailable || rc=1
 	disk_room || return 1
 	[ "$rc" = 0 ] || return 1
-	wait_for 30 batch_lost_logged || { echo "# no batch failed"; return 1; }
+	wait_cmd 30 batch_lost_logged || { echo "# no batch failed"; return 1; }
 	# A line logged after the erasure's: once the pipe's cat has copied it,
 	# any "stopped" logged before it is in the file too.
 	req staff POST /v1/consents '{"family_id":"SL-FAM-2","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}'
 	expect 201 || return 1
-	wait_for 30 grep -q "consent $(jget .consent_id) recorded" "$TMP/gatewayd.log" || return 1
+	wait_cmd 30 grep -q "consent $(jget .consent_id) recorded" "$TMP/gatewayd.log" || return 1
 	[ "$(delivery_state "$ID")" = "pending " ] ||
 		{ echo "# delivery: $(delivery_state "$ID")"; return 1; }
 	! stop_logged "$ID" ||
@@ -68,7 +63,7 @@ test_log_reports_a_stop_once_committed() {
 	expect 200 || return 1
 	[ "$(delivery_state "$ID")" = "dead family_erased" ] ||
 		{ echo "# delivery: $(delivery_state "$ID")"; return 1; }
-	wait_for 30 stop_logged "$ID" || { echo "# the committed stop is not in the log"; return 1; }
+	wait_cmd 30 stop_logged "$ID" || { echo "# the committed stop is not in the log"; return 1; }
 }
 
 # A write past the limit must fail with EFBIG, not kill the daemon with

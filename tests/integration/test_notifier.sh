@@ -48,11 +48,6 @@ rcv_start() { rcv_run "$TMP/rcv" || return 1; RCV_PID=$RUN_PID; HOOK=$RUN_URL; }
 rcv_stop() { [ -n "${RCV_PID:-}" ] && kill -TERM "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; RCV_PID=""; }
 received() { awk -v id="$1" '$2 == 200 && $3 == id {print $1}' "$TMP/rcv/log" 2>/dev/null | tail -1; }
 
-wait_until() { # SECONDS COMMAND...
-	local t=$1; shift
-	for _ in $(seq 1 $((t * 10))); do "$@" && return 0; sleep 0.1; done
-	"$@"
-}
 attempted() { [ "$(db "SELECT attempts >= 1 FROM notifications WHERE disclosure_id='$1'")" = 1 ]; }
 has_received() { [ -n "$(received "$1")" ]; }
 
@@ -69,12 +64,12 @@ notify() {
 test_notification_presents_gateway_client_certificate_to_pinned_receiver() {
 	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
 	notify FAM-400 || return 1
-	wait_until 20 has_received "$ID" || { echo "# not received; rejected: $(cat "$TMP/rcv/rejected" 2>/dev/null)"; return 1; }
+	wait_cmd 20 has_received "$ID" || { echo "# not received; rejected: $(cat "$TMP/rcv/rejected" 2>/dev/null)"; return 1; }
 	local n; n=$(received "$ID")
 	[ "$(jq -r .family_id "$TMP/rcv/$n.body")" = FAM-400 ] &&
 	[ "$(jq -r .notification_id "$TMP/rcv/$n.body")" = "$ID" ] &&
 	[ ! -s "$TMP/rcv/rejected" ] &&
-	wait_until 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent
+	wait_cmd 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent
 }
 
 test_receiver_outside_pinned_ca_never_gets_a_notification() {
@@ -82,7 +77,7 @@ test_receiver_outside_pinned_ca_never_gets_a_notification() {
 	gw_start --notify-url "$HOOK" --notify-ca "$AG/police-ca.crt" || return 1
 	notify FAM-401 || return 1
 	# Tried (a TLS failure: transient, kept queued), and the body never left.
-	wait_until 20 attempted "$ID" || return 1
+	wait_cmd 20 attempted "$ID" || return 1
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = queued ] &&
 	! has_received "$ID"
 }
@@ -91,7 +86,7 @@ test_without_notify_ca_only_system_cas_are_trusted() {
 	gw_stop || return 1
 	gw_start --notify-url "$HOOK" || return 1
 	notify FAM-402 || return 1
-	wait_until 20 attempted "$ID" || return 1
+	wait_cmd 20 attempted "$ID" || return 1
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = queued ] &&
 	! has_received "$ID"
 }
@@ -106,7 +101,7 @@ test_held_back_notifications_go_once_the_right_ca_is_pinned() {
 	[ -n "$a" ] && [ -n "$b" ] || return 1
 	# Each failed a few times by now, so its next try may be many seconds
 	# off (full jitter up to 2^(n-1) s): 90 s each, not 30.
-	wait_until 90 has_received "$a" && wait_until 90 has_received "$b"
+	wait_cmd 90 has_received "$a" && wait_cmd 90 has_received "$b"
 }
 
 test_notify_ca_needs_an_https_url() {
@@ -140,7 +135,7 @@ test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
 	notify FAM-411 || { kill "$bad"; return 1; }
 	id2=$ID
 	notify FAM-410 || { kill "$bad"; return 1; }
-	wait_until 20 failed "$ID" && wait_until 20 failed "$id2" || { kill "$bad"; return 1; }
+	wait_cmd 20 failed "$ID" && wait_cmd 20 failed "$id2" || { kill "$bad"; return 1; }
 	kill "$bad"; wait "$bad" 2>/dev/null
 	out=$("$GATEWAYCTL" notifications --db "$GW_DB" list 2>/dev/null) || return 1
 	grep -q "^disclosure *$ID *failed" <<<"$out" && ! grep -q FAM-41 <<<"$out" || return 1
@@ -151,8 +146,8 @@ test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
 	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$id2" > "$TMP/r.out" 2>&1
 	[ $? = 1 ] && grep -q erased "$TMP/r.out" || return 1
 	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$ID" > "$TMP/r.out" 2>&1 || { cat "$TMP/r.out"; return 1; }
-	wait_until 20 has_received "$ID" || return 1
-	wait_until 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent || return 1
+	wait_cmd 20 has_received "$ID" || return 1
+	wait_cmd 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent || return 1
 	rq=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.requeued' AND object_id = '$ID' AND actor = 'operator:$(id -un)' AND actor_role = 'operator'")
 	sent=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.sent' AND object_id = '$ID'")
 	[ -n "$rq" ] && [ -n "$sent" ] && [ "$rq" -lt "$sent" ] || return 1
@@ -184,7 +179,7 @@ test_family_is_told_before_the_agency_receives() {
 	gw_stop; gw_start --notify-url "$RUN_URL" --notify-ca "$AG/health-visiting-ca.crt" ||
 		{ kill "$slow"; return 1; }
 	notify FAM-420 || { kill "$slow"; return 1; }
-	wait_until 20 attempted "$ID" || { kill "$slow"; return 1; }
+	wait_cmd 20 attempted "$ID" || { kill "$slow"; return 1; }
 	# Refused once at least, not sent yet: the agency has nothing.
 	! sent_state "$ID" && ! in_inbox "$ID" || { kill "$slow"; echo "# in the inbox before the notice"; return 1; }
 	req agency:oakfield-primary GET "/v1/disclosures/$ID"
@@ -192,9 +187,9 @@ test_family_is_told_before_the_agency_receives() {
 	"$GATEWAYCTL" deliveries --db "$GW_DB" list | grep "$ID" | grep -q "after the family's notice" ||
 		{ kill "$slow"; return 1; }
 	: > "$TMP/rcvslow/release"
-	wait_until 90 sent_state "$ID" || { kill "$slow"; return 1; }
+	wait_cmd 90 sent_state "$ID" || { kill "$slow"; return 1; }
 	kill "$slow"; wait "$slow" 2>/dev/null
-	wait_until 10 in_inbox "$ID" || return 1
+	wait_cmd 10 in_inbox "$ID" || return 1
 	req agency:oakfield-primary GET "/v1/disclosures/$ID"
 	expect 200 || return 1
 	t_sent=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.sent' AND object_id = '$ID'")
@@ -224,14 +219,14 @@ test_family_is_told_before_the_police_get_a_statement() {
 		req $t POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful and necessary"}'
 		expect 201 || { kill "$slow"; return 1; }
 	done
-	wait_until 20 req_attempted "$rid" && req_state "$rid" queued || { kill "$slow"; return 1; }
+	wait_cmd 20 req_attempted "$rid" && req_state "$rid" queued || { kill "$slow"; return 1; }
 	req agency:police GET "/v1/requests/$rid/statement" "" -D "$TMP/stmt.h"
 	expect 409 family_notice_pending && grep -qi '^retry-after: [1-9]' "$TMP/stmt.h" ||
 		{ kill "$slow"; return 1; }
 	req trustee1 GET "/v1/requests/$rid/statement" "" -H 'X-Access-Reason: checking before release'
 	expect 200 || { kill "$slow"; return 1; }
 	: > "$TMP/rcvreq/release"
-	wait_until 90 req_state "$rid" sent || { kill "$slow"; return 1; }
+	wait_cmd 90 req_state "$rid" sent || { kill "$slow"; return 1; }
 	kill "$slow"; wait "$slow" 2>/dev/null
 	req agency:police GET "/v1/requests/$rid/statement"
 	expect 200 && gw_stop
@@ -245,13 +240,13 @@ notice_failed() { [ "$(db "SELECT state FROM notifications WHERE disclosure_id='
 erased_before_told() {
 	gw_stop; gw_start --notify-url "$1" --notify-ca "$AG/health-visiting-ca.crt" || return 1
 	notify FAM-E1 || return 1
-	wait_until 20 attempted "$ID" || return 1
+	wait_cmd 20 attempted "$ID" || return 1
 	[ "$(db "SELECT state || ' ' || (next_attempt_us = 9223372036854775807) FROM deliveries WHERE disclosure_id='$ID'")" = "pending 1" ] ||
 		{ echo "# not waiting for the notice"; return 1; }
 	req staff POST /v1/families/FAM-E1/erasure '{"ground":"objection","reason":"asked"}'
 	expect 200 || return 1
 	# The notifier's next look finds nobody to address: failed, not sent.
-	wait_until 30 notice_failed "$ID" || return 1
+	wait_cmd 30 notice_failed "$ID" || return 1
 	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$ID'")" = family_erased ] ||
 		return 1
 	sleep 1.5	# a released delivery would be in the inbox by now (the worker is kicked)

@@ -104,11 +104,6 @@ make_profiles() {
 	done
 }
 
-wait_until() { # SECONDS COMMAND...
-	local t=$1; shift
-	for _ in $(seq 1 $((t * 10))); do "$@" && return 0; sleep 0.1; done
-	"$@"
-}
 
 consent() { # FAMILY AGENCY PURPOSE
 	req staff POST /v1/consents "$(printf '{"family_id":"%s","agency_id":"%s","purpose":"%s","evidence":"signed form"}' "$1" "$2" "$3")"
@@ -167,7 +162,7 @@ test_push_never_reaches_an_agency_server_only_the_system_store_trusts() {
 	before=$(rogue_requests)
 	consent FAM-ROGUE-1 health-visiting health_visiting_support || return 1
 	disclose FAM-ROGUE-1 health-visiting health_visiting_support || return 1
-	wait_until 30 push_refused_for_tls "$DID" ||
+	wait_cmd 30 push_refused_for_tls "$DID" ||
 		{ echo "# delivery: $(db "SELECT state, attempts, last_error FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
 	[ "$(rogue_requests)" = "$before" ] || { echo "# the rogue server was sent a request"; return 1; }
 	! grep -rq 'Rogue-Target-Child' "$ROGUE/rcv"
@@ -184,7 +179,7 @@ test_notification_never_reaches_a_webhook_only_the_system_store_trusts() {
 	before=$(rogue_requests)
 	consent FAM-ROGUE-2 oakfield-primary education_support || return 1
 	disclose FAM-ROGUE-2 oakfield-primary education_support || return 1
-	wait_until 30 notice_refused_for_tls "$DID" ||
+	wait_cmd 30 notice_refused_for_tls "$DID" ||
 		{ echo "# notification: $(db "SELECT state, attempts, last_status FROM notifications WHERE disclosure_id='$DID'")"; return 1; }
 	[ "$(rogue_requests)" = "$before" ] || { echo "# the rogue server was sent a request"; return 1; }
 }

@@ -10,19 +10,6 @@ HUP=$TMP/profiles
 mkdir -p "$HUP"
 cp "$TOP"/agency-profiles/*.json "$HUP/"
 
-# hup: SIGHUP, and wait until the log shows one more reload or refusal
-# (up to 30 s: a reload reads every profile, CA and list, and a sanitizer
-# build on a loaded machine took more than the 5 s once allowed).
-hup() {
-	local before
-	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
-	kill -HUP "$GW_PID" || return 1
-	for _ in $(seq 1 600); do
-		[ "$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")" -gt "$before" ] && return 0
-		sleep 0.05
-	done
-	echo "# no SIGHUP line in the log"; return 1
-}
 edit() {	# edit AGENCY JQ-FILTER: rewrites the agency's profile in place
 	jq "$2" "$HUP/$1.json" > "$HUP/$1.json.new" && mv "$HUP/$1.json.new" "$HUP/$1.json"
 }

@@ -94,17 +94,6 @@ received() {
 	return 1
 }
 start() { gw_start --profiles "$TMP/profiles" --notify-url "$HOOK_URL" "$@"; }
-# wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
-# The notifier records a notice sent only after the hook has answered: a
-# test that saw it received waits for the row too, never reads it at once.
-wait_until() {
-	local i
-	for i in $(seq 1 $(($1 * 10))); do
-		[ "$(db "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	echo "# waited $1 s for '$2' = '$3', have '$(db "$2")'"; return 1
-}
 ctl() { "$GATEWAYCTL" requests "$@" --url "$GW_URL" --cacert "$CERTS/ca.crt"; }
 ctl_as() { local who=$1; shift; ctl "$@" --cert "$CERTS/$who.crt" --key "$CERTS/$who.key"; }
 
@@ -564,7 +553,7 @@ test_without_do_not_notify_the_family_is_told() {
 	local rid body
 	rid=$(db "SELECT id FROM requests WHERE do_not_notify = 0 AND state = 'approved' LIMIT 1")
 	[ -n "$rid" ] && body=$(received "$rid") || return 1
-	wait_until 30 "SELECT state FROM request_notifications WHERE request_id='$rid'" sent &&
+	wait_db 30 "SELECT state FROM request_notifications WHERE request_id='$rid'" sent &&
 	[ "$(printf '%s' "$body" | jq -r .family_id)" = "$FAM" ] &&
 	[ "$(printf '%s' "$body" | jq -r .shared_with.agency_id)" = police ] &&
 	[ "$(printf '%s' "$body" | jq -r .purpose)" = crime_sch2_p2 ] &&
@@ -638,7 +627,7 @@ test_statement_says_the_family_was_told_only_when_the_notice_went() {
 	[ "$(jq -r .statement.family_notice.state "$TMP/statement.json")" = held ] || return 1
 	# The notifier sends it: now the family was told, when the ledger says.
 	gw_stop && start && received "$NRID" >/dev/null &&
-	wait_until 30 "SELECT state FROM request_notifications WHERE request_id='$NRID'" sent || return 1
+	wait_db 30 "SELECT state FROM request_notifications WHERE request_id='$NRID'" sent || return 1
 	req agency:police GET "/v1/requests/$NRID/statement"
 	expect 200 && cp "$TMP/resp" "$s" || return 1
 	at=$(jq -r .statement.family_notice.at "$s")

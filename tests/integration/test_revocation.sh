@@ -30,20 +30,6 @@ CNF
 	mv "$TLS/crl.pem.new" "$TLS/crl.pem"
 }
 
-# hup: SIGHUP, and wait until the log shows its outcome (one more
-# "SIGHUP:" line, reloaded or refused). A fixed sleep after the signal was a
-# guess a loaded machine (a sanitizer build beside other suites) outran: the
-# assertions then ran against the lists in force before the reload.
-hup() {
-	local before i
-	before=$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")
-	kill -HUP "$GW_PID" || return 1
-	for i in $(seq 1 600); do
-		[ "$(grep -c 'SIGHUP:' "$TMP/gatewayd.log")" -gt "$before" ] && return 0
-		sleep 0.05
-	done
-	echo "# no SIGHUP line in the log after 30 s"; return 1
-}
 
 # Each req is a new TLS connection: the second is answered from auth.c's
 # cache of verified chains, which the reload below must drop.
