@@ -33,22 +33,8 @@ struct fixture {
 	struct principal who;
 };
 
-/* A reads table of the test's own, the shape of request_reads. */
-static int
-t_digest(const struct record_read_row *r, unsigned char out[32])
-{
-	struct store_digest	*d = store_digest_begin("test-read/v1");
-
-	store_digest_str(d, r->id);
-	store_digest_str(d, r->object_id);
-	store_digest_str(d, r->family_pseudonym);
-	store_digest_str(d, r->actor);
-	store_digest_str(d, r->actor_role);
-	store_digest_int(d, r->read_us);
-	store_digest_blob(d, r->reason_ct, r->reason_ctlen);
-	return store_digest_end(d, out);
-}
-
+/* A reads table of the test's own, the shape of request_reads, digested
+ * as request_reads rows are (store_request_read_digest). */
 static int
 t_insert(struct store_conn *c, const struct record_read_row *r)
 {
@@ -146,7 +132,7 @@ job_of(struct fixture *f, struct record_read *j, const char *id)
 	j->object_id = "obj_1";
 	j->family_pseudonym = FAMILY;
 	j->reason = "Checking the referral";
-	j->digest = t_digest;
+	j->digest = store_request_read_digest;
 	j->insert = t_insert;
 	snprintf(j->id, sizeof(j->id), "%s", id);
 }
@@ -267,7 +253,7 @@ test_a_read_is_recorded_with_its_reason_sealed(void **state)
 	assert_int_equal(g.row.ledger_seq, j.seq);
 	/* the digest is the row's, and the entry carries it */
 	assert_non_null(g.row.reason_ct);
-	assert_int_equal(t_digest(&g.row, d), 0);
+	assert_int_equal(store_request_read_digest(&g.row, d), 0);
 	assert_memory_equal(d, g.row.record_digest, 32);
 	assert_entry(f, j.seq, "test.read", "obj_1", d);
 	/* the reason opens under the family key, and only there */
@@ -296,7 +282,7 @@ test_without_the_family_key_the_read_is_recorded_without_a_reason(void **state)
 	read_row(f, "trd_2", &g);
 	assert_true(g.found);
 	assert_null(g.row.reason_ct);
-	assert_int_equal(t_digest(&g.row, d), 0);
+	assert_int_equal(store_request_read_digest(&g.row, d), 0);
 	assert_memory_equal(d, g.row.record_digest, 32);
 	assert_entry(f, j.seq, "test.read", "obj_1", d);
 }
