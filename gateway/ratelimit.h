@@ -1,7 +1,7 @@
 /*
  * ratelimit.h: a rate limit per principal on the reads of families' records
- * (GET /v1/disclosures/{id}, subject-access exports, GET /v1/requests/{id},
- * witness statements, the agency inbox: the routes marked
+ * (GET /v1/disclosures/{id}, GET /v1/consents/{id}, subject-access exports,
+ * GET /v1/requests/{id}, witness statements, the agency inbox: the routes marked
  * ROUTE_FAMILY_READ). A stolen
  * certificate enumerating families is held to the sustained rate, and every
  * refusal is a 429 the operator sees in /metrics and the log, so that the
