@@ -1,8 +1,8 @@
 /*
  * consent.h: a consent as the API states it, and the record digest its
  * ledger entries carry. One recipe, used where the entry is written
- * (consent_api.c) and where it is checked against the row (requests_api.c,
- * a witness statement). Pure: no I/O.
+ * (consent_api.c) and where it is checked against the row (witness.c, a
+ * witness statement). Pure: no I/O.
  */
 #ifndef CONSENT_H
 #define CONSENT_H

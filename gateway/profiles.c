@@ -481,6 +481,23 @@ interest_allows(const struct interest *in, const char *field)
 	return 0;
 }
 
+int
+agency_formal_field(const struct agency *ag, const char *field, int *any)
+{
+	size_t	i, k;
+
+	*any = 0;
+	for (i = 0; i < ag->ninterests; i++) {
+		if (!ag->interests[i].formal_request)
+			continue;
+		*any = 1;
+		for (k = 0; k < ag->interests[i].nfields; k++)
+			if (strcmp(ag->interests[i].fields[k], field) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 const char *
 profiles_standing(const struct agency *a, int64_t now_us, const char **message)
 {

@@ -85,5 +85,8 @@ const char		*profiles_standing(const struct agency *, int64_t now_us,
 			    const char **message);
 const struct interest	*agency_interest(const struct agency *, const char *purpose);
 int			 interest_allows(const struct interest *, const char *field);
+/* Whether field is among the fields of the agency's interests answered by
+ * formal request (formal_request above); *any says whether it has one. */
+int			 agency_formal_field(const struct agency *, const char *field, int *any);
 
 #endif

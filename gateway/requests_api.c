@@ -16,7 +16,9 @@
  *   POST /v1/requests/{id}/decisions       trustees: approve or refuse (quorum.c)
  *   GET  /v1/requests/{id}/statement       the requesting agency once approved,
  *                                          trustees: the witness statement
- *                                          (statement.c), JSON or ?format=text
+ *                                          (gathered from the signed records
+ *                                          by witness.c, its form statement.c),
+ *                                          JSON or ?format=text
  *   POST /v1/requests/{id}/notification/lift  safeguarding lead: releases the
  *                                          family notification do_not_notify held
  *   POST /v1/requests/{id}/close           trustees: ends the request and
@@ -38,18 +40,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
-#include "consent.h"
 #include "decide.h"
 #include "fields.h"
 #include "gateway.h"
-#include "hex.h"
 #include "http.h"
 #include "ledger.h"
 #include "log.h"
@@ -62,13 +59,10 @@
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
+#include "witness.h"
 #include "writer.h"
 
 #define MAX_REASON		2000
-#define MAX_DECISIONS		64
-#define MAX_RECORDS		5000
-#define CHECKPOINT_WAIT_MS	5000
-#define DAY_US			(86400LL * 1000000)
 
 static void
 unavailable(struct response *rs)
@@ -82,50 +76,11 @@ not_found(struct response *rs)
 	resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
 }
 
-/* Opens a sealed value. *out malloc'd or NULL; *erased set when the key was
- * destroyed. 0, or -1 (tampering, error). */
-static int
-unseal(struct gateway *gw, struct store_conn *c, const char *pseudonym,
-    const unsigned char *ct, size_t ctlen, char **out, int *erased)
-{
-	size_t	len;
-	int	rc;
-
-	*out = NULL;
-	if (ct == NULL)
-		return 0;
-	rc = vault_unseal(gw->vault, c, pseudonym, ct, ctlen, out, &len);
-	if (rc == 1) {
-		*erased = 1;
-		return 0;
-	}
-	return rc == 0 ? 0 : -1;
-}
-
 static int
 is_legal_agency(const struct agency *ag)
 {
 	return ag != NULL && ag->kind != NULL &&
 	    (strcmp(ag->kind, "police") == 0 || strcmp(ag->kind, "court") == 0);
-}
-
-/* Whether field is among the fields of the agency's interests answered by
- * formal request (profiles.h formal_request); *any says whether it has one. */
-static int
-formal_field(const struct agency *ag, const char *field, int *any)
-{
-	size_t	i, k;
-
-	*any = 0;
-	for (i = 0; i < ag->ninterests; i++) {
-		if (!ag->interests[i].formal_request)
-			continue;
-		*any = 1;
-		for (k = 0; k < ag->interests[i].nfields; k++)
-			if (strcmp(ag->interests[i].fields[k], field) == 0)
-				return 1;
-	}
-	return 0;
 }
 
 /* May this principal see request rq at all? Trustees see every request,
@@ -137,17 +92,6 @@ may_see(const struct principal *who, const struct request_row *rq)
 		return 1;
 	return who->role == ROLE_AGENCY && who->agency != NULL &&
 	    strcmp(who->agency->id, rq->agency_id) == 0;
-}
-
-static void
-quorum_from(const struct gateway *gw, const struct request_row *rq, struct quorum_config *qc,
-    struct quorum_request *qr)
-{
-	(void)gw;
-	qc->required = (unsigned)rq->quorum;
-	qc->refusal_ends = rq->refusal_ends;
-	qr->requester = rq->requester;
-	qr->filed_by = rq->filed_by;
 }
 
 /* ---- POST /v1/requests ---- */
@@ -163,8 +107,8 @@ struct file_job {
 
 /* As vault_seal_str(), but for a family whose key is destroyed (its records were
  * erased or expired) the value is not kept: the placeholder "erased" stands
- * in, as for a decision's reason, and unseal() reports the family erased
- * whatever the bytes, since there is no key. *erased set then. */
+ * in, as for a decision's reason, and vault_unseal_str() reports the family
+ * erased whatever the bytes, since there is no key. *erased set then. */
 static int
 seal_or_erased(struct gateway *gw, struct store_conn *c, const char *pseudonym,
     const char *s, unsigned char **ct, size_t *ctlen, int *erased)
@@ -309,7 +253,7 @@ request_file(struct request *r, struct response *rs)
 	/* A request is for records that exist: a period reaching past today
 	 * would go on releasing new ones after the trustees decided. */
 	now_us = store_now_us();
-	if (to_us > now_us - now_us % DAY_US) {
+	if (to_us > now_us - now_us % STORE_DAY_US) {
 		resp_error(rs, 400, "invalid_period",
 		    "The period must end no later than today: a request covers records "
 		    "already made.", json_pack("[{s:s}]", "path", "/period/to"));
@@ -335,7 +279,7 @@ request_file(struct request *r, struct response *rs)
 		char	path[32];
 		int	any;
 
-		if (formal_field(ag, json_string_value(v), &any))
+		if (agency_formal_field(ag, json_string_value(v), &any))
 			continue;
 		if (!any) {
 			json_decref(out);
@@ -437,7 +381,7 @@ request_json(const struct gateway *gw, const struct request_row *rq,
 {
 	struct quorum_config	 qc;
 	struct quorum_request	 qr;
-	struct quorum_decision	 qd[MAX_DECISIONS];
+	struct quorum_decision	 qd[STORE_REQUEST_DECISIONS_MAX];
 	struct quorum_result	 res;
 	const struct agency	*ag = profiles_find(gw->profiles, rq->agency_id);
 	const char		*mine = NULL, *filed_by = rq->filed_by;
@@ -451,7 +395,7 @@ request_json(const struct gateway *gw, const struct request_row *rq,
 		snprintf(role, sizeof(role), "%.*s", (int)strcspn(filed_by, ":"), filed_by);
 		filed_by = role;
 	}
-	quorum_from(gw, rq, &qc, &qr);
+	store_request_quorum(rq, &qc, &qr);
 	for (i = 0; i < nd; i++) {
 		qd[i].trustee = d[i].trustee;
 		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
@@ -496,13 +440,14 @@ request_json(const struct gateway *gw, const struct request_row *rq,
 		 * that no family is kept for good by a request nobody closed
 		 * (gateway_requests_close_overdue counts them). */
 		if (!agency && strcmp(rq->state, "approved") == 0 && rq->decided_us > 0) {
-			int64_t	by = rq->decided_us + (int64_t)gw->cfg.max_hold_days * DAY_US;
+			int64_t	by = rq->decided_us +
+			    (int64_t)gw->cfg.max_hold_days * STORE_DAY_US;
 			char	t4[32];
 
 			json_object_set_new(o, "close_by",
 			    json_stringn(store_time_fmt(by, t4), 10));
 			json_object_set_new(o, "close_overdue", json_boolean(store_now_us() >
-			    by - by % DAY_US + DAY_US - 1));
+			    by - by % STORE_DAY_US + STORE_DAY_US - 1));
 		}
 	}
 	return o;
@@ -521,10 +466,10 @@ static int
 list_one(const struct request_row *rq, void *arg)
 {
 	struct list_ctx			*l = arg;
-	struct request_decision_row	 d[MAX_DECISIONS];
+	struct request_decision_row	 d[STORE_REQUEST_DECISIONS_MAX];
 	int				 nd;
 
-	if ((nd = store_request_decisions(l->c, rq->id, d, MAX_DECISIONS)) < 0)
+	if ((nd = store_request_decisions(l->c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0)
 		return -1;
 	return json_array_append_new(l->out, request_json(l->gw, rq, d, nd, l->who)) == 0 ? 0 : -1;
 }
@@ -615,7 +560,7 @@ reads_one(const struct record_read_row *rr, void *arg)
 	char			*reason = NULL;
 	int			 erased = 0;
 
-	if (x->open && unseal(x->gw, x->c, rr->family_pseudonym, rr->reason_ct,
+	if (x->open && vault_unseal_str(x->gw->vault, x->c, rr->family_pseudonym, rr->reason_ct,
 	    rr->reason_ctlen, &reason, &erased) != 0)
 		return -1;
 	o = read_json(rr->read_us, rr->actor, rr->actor_role, reason);
@@ -642,7 +587,7 @@ reads_json(struct gateway *gw, struct store_conn *c, const char *request_id, int
 static void
 request_show(struct request *r, struct response *rs)
 {
-	struct request_decision_row	 d[MAX_DECISIONS];
+	struct request_decision_row	 d[STORE_REQUEST_DECISIONS_MAX];
 	struct request_row		*rq = NULL;
 	struct store_conn		*c;
 	const char			*reason = req_header(r, "X-Access-Reason");
@@ -664,7 +609,8 @@ request_show(struct request *r, struct response *rs)
 	rc = store_request_get(c, r->params[0], &rq);
 	if (rc == 0 && !may_see(r->who, rq))
 		rc = 1;
-	if (rc == 0 && (nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0)
+	if (rc == 0 &&
+	    (nd = store_request_decisions(c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0)
 		rc = -1;
 	/* The charity's side sees whether the family's records still exist
 	 * (a request filed after they were erased, or erased since); the
@@ -676,12 +622,12 @@ request_show(struct request *r, struct response *rs)
 	/* Personal data only once approved, and only with a reason. */
 	personal = rc == 0 && decide_has_text(reason) && strcmp(rq->state, "approved") == 0;
 	if (personal &&
-	    (unseal(r->gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen,
-	    &fid, &erased) != 0 ||
-	    unseal(r->gw, c, rq->family_pseudonym, rq->reference_ct, rq->reference_ctlen,
-	    &ref, &erased) != 0 ||
-	    unseal(r->gw, c, rq->family_pseudonym, rq->dnn_reason_ct, rq->dnn_reason_ctlen,
-	    &dnn, &erased) != 0))
+	    (vault_unseal_str(r->gw->vault, c, rq->family_pseudonym, rq->family_id_ct,
+	    rq->family_id_ctlen, &fid, &erased) != 0 ||
+	    vault_unseal_str(r->gw->vault, c, rq->family_pseudonym, rq->reference_ct,
+	    rq->reference_ctlen, &ref, &erased) != 0 ||
+	    vault_unseal_str(r->gw->vault, c, rq->family_pseudonym, rq->dnn_reason_ct,
+	    rq->dnn_reason_ctlen, &dnn, &erased) != 0))
 		rc = -1;
 	/* The record of access, for trustees only (the requesting agency does
 	 * not learn who at the charity read it, nor why). Who read it and
@@ -691,7 +637,7 @@ request_show(struct request *r, struct response *rs)
 	reasons = rc == 0 && r->who->role == ROLE_TRUSTEE && decide_has_text(reason);
 	if (rc == 0 && r->who->role == ROLE_TRUSTEE &&
 	    ((reads = reads_json(r->gw, c, rq->id, reasons)) == NULL ||
-	    (reasons && unseal(r->gw, c, rq->family_pseudonym, rq->close_reason_ct,
+	    (reasons && vault_unseal_str(r->gw->vault, c, rq->family_pseudonym, rq->close_reason_ct,
 	    rq->close_reason_ctlen, &why_closed, &gone) != 0)))
 		rc = -1;
 	store_read_end(r->gw->store, c);
@@ -795,8 +741,8 @@ notify_family(struct decide_job *j, struct store_conn *c, const struct request_r
 	char		*fid = NULL;
 	int		 erased = 0, rc;
 
-	if (unseal(j->gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen,
-	    &fid, &erased) != 0)
+	if (vault_unseal_str(j->gw->vault, c, rq->family_pseudonym, rq->family_id_ct,
+	    rq->family_id_ctlen, &fid, &erased) != 0)
 		return -1;
 	if (erased)
 		return 0;	/* no one left to tell */
@@ -805,7 +751,7 @@ notify_family(struct decide_job *j, struct store_conn *c, const struct request_r
 	rc = store_request_notification_insert(c, rq->id, rq->family_pseudonym,
 	    rq->family_id_ct, rq->family_id_ctlen, rq->do_not_notify ? "held" : "queued",
 	    j->now_us, rq->do_not_notify ?
-	    j->now_us + (int64_t)j->gw->cfg.max_hold_days * DAY_US : 0);
+	    j->now_us + (int64_t)j->gw->cfg.max_hold_days * STORE_DAY_US : 0);
 	OPENSSL_cleanse(fid, strlen(fid));
 	free(fid);
 	return rc;
@@ -815,8 +761,8 @@ static int
 decide_job(struct store_conn *c, void *arg)
 {
 	struct decide_job		*j = arg;
-	struct request_decision_row	 d[MAX_DECISIONS], mine;
-	struct quorum_decision		 qd[MAX_DECISIONS + 1], next;
+	struct request_decision_row	 d[STORE_REQUEST_DECISIONS_MAX], mine;
+	struct quorum_decision		 qd[STORE_REQUEST_DECISIONS_MAX + 1], next;
 	struct quorum_config		 qc;
 	struct quorum_request		 qr;
 	struct request_row		*rq = NULL;
@@ -830,11 +776,11 @@ decide_job(struct store_conn *c, void *arg)
 		return rc == 1 ? 0 : -1;
 	}
 	j->found = 1;
-	if ((nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0) {
+	if ((nd = store_request_decisions(c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0) {
 		rc = -1;
 		goto out;
 	}
-	quorum_from(j->gw, rq, &qc, &qr);
+	store_request_quorum(rq, &qc, &qr);
 	for (i = 0; i < nd; i++) {
 		qd[i].trustee = d[i].trustee;
 		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
@@ -847,7 +793,7 @@ decide_job(struct store_conn *c, void *arg)
 	/* A closed request accepts nothing, whatever the decisions say. */
 	if (j->verdict == QUORUM_OK && strcmp(rq->state, "closed") == 0)
 		j->verdict = QUORUM_REQUEST_CLOSED;
-	if (j->verdict == QUORUM_OK && nd >= MAX_DECISIONS)
+	if (j->verdict == QUORUM_OK && nd >= STORE_REQUEST_DECISIONS_MAX)
 		j->verdict = QUORUM_REQUEST_CLOSED;
 	if (j->verdict != QUORUM_OK) {
 		/* Not a decision: recorded as a refused attempt, and kept. */
@@ -956,1026 +902,19 @@ request_decide(struct request *r, struct response *rs)
 
 /* ---- GET /v1/requests/{id}/statement ---- */
 
-struct entry_copy {
-	struct ledger_record	 r;
-	unsigned char		 digest[32], leaf[32];
-	int			 has_digest;
-	char			*strs;		/* owns r.e's strings */
-};
-
-static int
-copy_entry(const struct ledger_record *r, const unsigned char *leaf, struct entry_copy *out)
-{
-	const char	*src[6] = { r->e.actor, r->e.actor_role, r->e.action,
-			    r->e.family_pseudonym, r->e.object_id, r->e.reason };
-	const char	**dst[6] = { &out->r.e.actor, &out->r.e.actor_role, &out->r.e.action,
-			    &out->r.e.family_pseudonym, &out->r.e.object_id, &out->r.e.reason };
-	size_t		 total = 0, n;
-	char		*p;
-	int		 i;
-
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < 6; i++)
-		total += src[i] ? strlen(src[i]) + 1 : 0;
-	if ((out->strs = p = malloc(total + 1)) == NULL)
-		return -1;
-	for (i = 0; i < 6; i++) {
-		if (src[i] == NULL)
-			continue;
-		n = strlen(src[i]) + 1;
-		memcpy(p, src[i], n);
-		*dst[i] = p;
-		p += n;
-	}
-	out->r.seq = r->seq;
-	out->r.time_us = r->time_us;
-	if (r->e.record_digest != NULL) {
-		memcpy(out->digest, r->e.record_digest, 32);
-		out->r.e.record_digest = out->digest;
-	}
-	if (leaf != NULL)
-		memcpy(out->leaf, leaf, 32);
-	return 0;
-}
-
-/*
- * The statement reads the ledger's rows as the ledger signed them: every
- * row it uses is recomputed into its leaf (ledger_leaf_hash) and compared
- * with the leaf the signed tree holds at that sequence number, not taken
- * from the row (its columns, leaf_hash too, can be edited behind the
- * gateway's back; the append-only trigger guards against mistakes only).
- */
-struct signed_scan {
-	struct ledger		*l;
-	struct merkle_hasher	*hs;
-	int64_t			 next, to;	/* seq expected next; the last */
-	int64_t			 tree_first;	/* seq of tree[0] */
-	size_t			 tree_n;
-	merkle_hash		 tree[MERKLE_BLOCK];
-	int64_t			 bad_seq;	/* a row missing or not as signed */
-	int			 stopped;	/* by fn */
-	store_ledger_entry_fn	 fn;
-	void			*arg;
-};
-
-static int
-signed_row(const struct ledger_record *r, const unsigned char *stored_leaf, void *arg)
-{
-	struct signed_scan	*s = arg;
-	merkle_hash		 h;
-	size_t			 n;
-	int			 rc;
-
-	(void)stored_leaf;	/* a column like the others */
-	if (r->seq != s->next) {
-		s->bad_seq = s->next;	/* a row deleted, or its seq changed */
-		return -1;
-	}
-	if (s->tree_n == 0 || r->seq >= s->tree_first + (int64_t)s->tree_n) {
-		n = s->to - r->seq + 1 < MERKLE_BLOCK ? (size_t)(s->to - r->seq + 1) :
-		    MERKLE_BLOCK;
-		if ((rc = ledger_leaves(s->l, r->seq, n, s->tree)) != 0) {
-			if (rc == 1)
-				s->bad_seq = r->seq;	/* no such entry signed */
-			return -1;
-		}
-		s->tree_first = r->seq;
-		s->tree_n = n;
-	}
-	if (ledger_leaf_hash(s->hs, r, h) != 0)
-		return -1;
-	if (CRYPTO_memcmp(h, s->tree[r->seq - s->tree_first], 32) != 0) {
-		s->bad_seq = r->seq;
-		return -1;
-	}
-	s->next++;
-	if ((rc = s->fn(r, h, s->arg)) > 0)
-		s->stopped = 1;
-	return rc;
-}
-
-/* Calls fn for the entries from .. to (all in the tree), each checked
- * against the signed tree and given with its leaf hash; fn returns 0 to go
- * on, 1 to stop, -1 to fail. 0 ok; 1 an entry is missing or differs from
- * what the ledger signed (its seq in *bad_seq); -1 error. */
-static int
-signed_entries(struct ledger *l, struct store_conn *c, int64_t from, int64_t to,
-    store_ledger_entry_fn fn, void *arg, int64_t *bad_seq)
-{
-	struct signed_scan	*s;
-	int			 rc;
-
-	*bad_seq = 0;
-	if (from < 1 || to < from)
-		return 0;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return -1;
-	if ((s->hs = merkle_hasher_new()) == NULL) {
-		free(s);
-		return -1;
-	}
-	s->l = l;
-	s->next = from;
-	s->to = to;
-	s->fn = fn;
-	s->arg = arg;
-	rc = store_ledger_entries(c, from, to, signed_row, s);
-	if (rc == 0 && !s->stopped && s->next != to + 1)
-		s->bad_seq = s->next;	/* rows missing at the end */
-	*bad_seq = s->bad_seq;
-	if (s->bad_seq != 0)
-		rc = 1;
-	merkle_hasher_free(s->hs);
-	free(s);
-	return rc;
-}
-
-/* Whether one row is the entry the tree signed at its seq: 1 yes, 0 no
- * (or no such entry signed), -1 error. */
-static int
-entry_signed(struct ledger *l, struct merkle_hasher *hs, const struct ledger_record *r)
-{
-	merkle_hash	h, signed_leaf;
-	int		rc;
-
-	if ((rc = ledger_leaves(l, r->seq, 1, &signed_leaf)) != 0)
-		return rc == 1 ? 0 : -1;
-	if (ledger_leaf_hash(hs, r, h) != 0)
-		return -1;
-	return CRYPTO_memcmp(h, signed_leaf, 32) == 0;
-}
-
-static int
-one_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
-{
-	if (leaf == NULL)
-		return -1;
-	return copy_entry(r, leaf, arg) == 0 ? 1 : -1;
-}
-
-/* Whether the entry at seq is the signed record of a row: the entry as
- * the tree signed it, its action, actor and object as given, its digest
- * the row's (recomputed). 1 yes, 0 no (or no such entry, or one that is
- * not as signed), -1 a read error. */
-static int
-entry_vouches(struct ledger *l, struct store_conn *c, int64_t seq, const char *action,
-    const char *actor, const char *object_id, const unsigned char digest[32])
-{
-	struct entry_copy	e;
-	int64_t			bad;
-	int			ok, rc;
-
-	memset(&e, 0, sizeof(e));
-	if ((rc = signed_entries(l, c, seq, seq, one_entry, &e, &bad)) != 0) {
-		free(e.strs);
-		if (rc == 1)
-			log_errx("ledger entry #%lld does not match the signed ledger",
-			    (long long)bad);
-		return rc == 1 ? 0 : -1;
-	}
-	ok = e.strs != NULL && e.r.seq == seq && e.r.e.record_digest != NULL &&
-	    memcmp(e.r.e.record_digest, digest, 32) == 0 &&
-	    e.r.e.action != NULL && strcmp(e.r.e.action, action) == 0 &&
-	    (actor == NULL || (e.r.e.actor != NULL && strcmp(e.r.e.actor, actor) == 0)) &&
-	    e.r.e.object_id != NULL && strcmp(e.r.e.object_id, object_id) == 0;
-	free(e.strs);
-	return ok;
-}
-
-/* The entry at seq as statement JSON, as the tree signed it, or NULL. */
-static json_t *
-entry_at(struct ledger *l, struct store_conn *c, int64_t seq)
-{
-	struct entry_copy	e;
-	json_t			*j;
-	int64_t			bad;
-
-	memset(&e, 0, sizeof(e));
-	if (signed_entries(l, c, seq, seq, one_entry, &e, &bad) != 0 || e.strs == NULL) {
-		free(e.strs);
-		return NULL;
-	}
-	j = statement_entry_json(&e.r, e.leaf);
-	free(e.strs);
-	return j;
-}
-
-struct records_ctx {
-	struct gateway		*gw;
-	struct store_conn	*c;
-	const struct request_row *rq;
-	json_t			*fields;	/* requested */
-	int			 disclosures, consents;
-	int64_t			 to_us;		/* the statement's last moment:
-					   the quorum, or the period's end
-					   (set by period_records) */
-	json_t			*records;
-	int			 failed;	/* 2: too many records; 3: a record
-					   differs from what the ledger signed */
-};
-
-/* A disclosure as a record: its summary and the requested fields it carried. */
-static json_t *
-disclosure_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
-{
-	struct disclosure_row	*d = NULL;
-	json_t			*content = NULL, *data = NULL, *names, *rec = NULL, *f;
-	json_t			*carried = NULL;
-	char			*pt = NULL, t[32];
-	int			 erased = 0;
-	size_t			 i;
-
-	if (r->e.object_id == NULL || store_disclosure_get(x->c, r->e.object_id, &d) != 0)
-		return NULL;
-	/* Drawn from the signed record only: the row must still be what the
-	 * ledger entry's digest says it was when it was written. */
-	{
-		unsigned char	dig[32];
-
-		if (r->e.record_digest == NULL || store_disclosure_digest(d, dig) != 0 ||
-		    memcmp(dig, r->e.record_digest, 32) != 0) {
-			log_errx("request %s: disclosure %s does not match the digest of ledger "
-			    "entry #%lld: no statement is issued", x->rq->id, d->id,
-			    (long long)r->seq);
-			x->failed = 3;
-			store_disclosure_free(d);
-			return NULL;
-		}
-	}
-	if (strcmp(d->decision, "allowed") != 0) {
-		store_disclosure_free(d);
-		return json_null();	/* nothing left: not a record of what was shared */
-	}
-	if (unseal(x->gw, x->c, d->family_pseudonym, d->data_ct, d->data_ctlen, &pt, &erased) != 0)
-		goto out;
-	if (pt != NULL && (data = json_loads(pt, JSON_REJECT_DUPLICATES, NULL)) == NULL)
-		goto out;
-	if ((carried = json_loads(d->disclosed_fields, 0, NULL)) == NULL)
-		goto out;
-	names = json_array();
-	content = erased ? json_null() : json_object();
-	json_array_foreach(x->fields, i, f) {
-		const char	*name = json_string_value(f);
-		json_t		*v, *g;
-		size_t		 k;
-		int		 found = 0;
-
-		/* Only what was asked, and only what this disclosure carried. */
-		json_array_foreach(carried, k, g)
-			found |= json_equal(f, g);
-		if (!found)
-			continue;
-		if (erased) {
-			json_array_append(names, f);
-			continue;
-		}
-		if ((v = json_object_get(data, name)) == NULL)
-			continue;
-		json_array_append(names, f);
-		json_object_set(content, name, v);
-	}
-	if (json_array_size(names) == 0) {
-		json_decref(names);
-		json_decref(content);
-		rec = json_null();	/* none of the fields asked for */
-		goto out;
-	}
-	rec = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s?, s:s?, s:s?, s:s}, s:o, s:o, s:o}",
-	    "kind", "disclosure", "record_id", d->id,
-	    "date", store_time_fmt(r->time_us, t),
-	    "summary", "agency_id", d->agency_id, "purpose", d->purpose,
-	    "article6", d->article6, "article9", d->article9,
-	    "override_basis", d->override_basis, "recorded_by", d->actor,
-	    "fields", names, "content", content, "ledger", statement_entry_json(r, leaf));
-out:
-	if (pt != NULL)
-		OPENSSL_cleanse(pt, strlen(pt));
-	free(pt);
-	json_decref(data);
-	json_decref(carried);
-	store_disclosure_free(d);
-	return rec;
-}
-
-/* What a consent's ledger entries say of its row (consent_entry). */
-struct consent_check {
-	const struct consent_row *cr;		/* the row as stored */
-	const unsigned char	*ev, *why;	/* its sealed evidence and reason */
-	size_t			 evlen, whylen;
-	int			 recorded;	/* consent.recorded entries matching */
-	int			 withdrawn;	/* consent.withdrawn entries matching */
-	int			 open_ended;	/* recorded without an expiry */
-	int			 limited;	/* a consent.limited entry gave the row's */
-	int64_t			 withdrawn_at;	/* the matching entries' times */
-	int64_t			 limited_at;
-	int			 differs;	/* an entry the row does not match */
-	struct ledger		*l;
-	struct merkle_hasher	*hs;
-};
-
-/* Whether d is the digest consent_digest() gives r with status and ct. 1
- * yes, 0 no, -1 error. */
-static int
-consent_digest_is(const struct consent_row *r, const char *status, const unsigned char *ct,
-    size_t ctlen, const unsigned char *d)
-{
-	unsigned char	dig[32];
-
-	if (consent_digest(r, status, ct, ctlen, dig) != 0)
-		return -1;
-	return d != NULL && memcmp(dig, d, 32) == 0;
-}
-
-/*
- * One of the consent's ledger entries, checked against the row as it stood
- * when the entry was written (consent_api.c consent_ledger): a
- * consent.recorded entry signed it live, before any withdrawal (so with
- * withdrawn_at null) and with its evidence; a consent.withdrawn entry
- * signed it as it is now, with the family's reason if one was given. A
- * consent an older gateway recorded without an expiry was given one since,
- * once, by the retention sweep (consent.limited, the expiry in its reason):
- * its recorded entry signed expires_at null, and the row's expiry must be
- * the one that entry gave.
- */
-static int
-consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
-{
-	struct consent_check	*k = arg;
-	struct consent_row	 then = *k->cr;
-	char			 t[32], want[48];
-	int			 v;
-
-	(void)leaf;
-	if ((v = entry_signed(k->l, k->hs, r)) != 1) {
-		k->differs = 1;
-		return v == -1 ? -1 : 0;
-	}
-	if (strcmp(r->e.action, "consent.recorded") == 0) {
-		then.withdrawn_us = 0;
-		if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
-		    r->e.record_digest)) == 0 && then.expires_us != 0) {
-			then.expires_us = 0;
-			if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
-			    r->e.record_digest)) == 1)
-				k->open_ended = 1;
-		}
-		if (v == -1)
-			return -1;
-		k->recorded += v;
-		k->differs |= !v;
-	} else if (strcmp(r->e.action, "consent.withdrawn") == 0) {
-		v = k->cr->withdrawn_us == 0 ? 0 : consent_digest_is(k->cr, "withdrawn", k->why,
-		    k->whylen, r->e.record_digest);
-		if (v == -1)
-			return -1;
-		k->withdrawn += v;
-		k->differs |= !v;
-		if (v)
-			k->withdrawn_at = r->time_us;
-	} else if (strcmp(r->e.action, "consent.limited") == 0) {
-		snprintf(want, sizeof(want), "expires_at=%s ",
-		    store_time_fmt(k->cr->expires_us, t));
-		v = k->cr->expires_us != 0 && r->e.reason != NULL &&
-		    strncmp(r->e.reason, want, strlen(want)) == 0;
-		k->limited += v;
-		k->differs |= !v;
-		if (v)
-			k->limited_at = r->time_us;
-	}
-	return 0;
-}
-
-/* Whether the consent's row is what its ledger entries signed: every
- * consent.recorded, consent.withdrawn and consent.limited entry of the
- * family about it matches, there is one recorded entry, one withdrawn entry
- * if and only if the row is withdrawn, and the limited entry when the
- * recorded one signed no expiry. 1 yes, 0 no, -1 a read error. *k gets
- * the counts and the times of the withdrawn and limited entries. */
-static int
-consent_vouched(struct records_ctx *x, const struct consent_row *cr, struct consent_check *out)
-{
-	struct consent_check	 k = { .cr = cr };
-	unsigned char		*ev, *why;
-	int			 rc;
-
-	if (strcmp(cr->family_pseudonym, x->rq->family_pseudonym) != 0)
-		return 0;
-	if ((rc = store_consent_sealed(x->c, cr->id, &ev, &k.evlen, &why, &k.whylen)) != 0)
-		return -1;
-	k.ev = ev;
-	k.why = why;
-	/* The entries are found by their stored columns; each is used only
-	 * if it is as the tree signed it (entry_signed): a digest edited in
-	 * the row to fit an edited date differs from its leaf. */
-	if ((k.hs = merkle_hasher_new()) == NULL)
-		rc = -1;
-	else {
-		k.l = x->gw->ledger;
-		rc = store_object_entries(x->c, cr->family_pseudonym, cr->id, consent_entry, &k);
-		merkle_hasher_free(k.hs);
-	}
-	free(ev);
-	free(why);
-	if (rc != 0)
-		return -1;
-	*out = k;
-	return !k.differs && k.recorded == 1 &&
-	    k.withdrawn == (cr->withdrawn_us != 0) && k.limited == k.open_ended;
-}
-
-/* A consent event (recorded, withdrawn) as a record: its summary only. */
-static json_t *
-consent_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
-{
-	struct consent_row	cr;
-	struct consent_check	k = { 0 };
-	char			t[32], g[32], e[32], w[32], signed_reason[160];
-	int			v;
-
-	if (r->e.object_id == NULL || store_consent_get(x->c, r->e.object_id, &cr) != 0)
-		return NULL;
-	/* The entry signed the consent's agency and purpose in its reason,
-	 * and the dates shown are drawn from the signed record only: the row
-	 * must still be what each of its ledger entries' digests says it was
-	 * when the entry was written. */
-	snprintf(signed_reason, sizeof(signed_reason), "agency=%s purpose=%s", cr.agency_id,
-	    cr.purpose);
-	v = r->e.reason == NULL || strcmp(r->e.reason, signed_reason) != 0 ? 0 :
-	    consent_vouched(x, &cr, &k);
-	if (v == -1)
-		return NULL;
-	if (v == 0) {
-		log_errx("request %s: consent %s does not match ledger entry #%lld or another "
-		    "of its entries: no statement is issued", x->rq->id, cr.id, (long long)r->seq);
-		x->failed = 3;
-		return NULL;
-	}
-	/* The statement is as the records stood at its last moment (the
-	 * quorum): a withdrawal, or an expiry given to an open-ended consent,
-	 * signed after it is not part of it, however often it is fetched. */
-	if (k.withdrawn_at > x->to_us)
-		cr.withdrawn_us = 0;
-	if (k.open_ended && k.limited_at > x->to_us)
-		cr.expires_us = 0;
-	return json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s?, s:s?}, s:[], s:{}, s:o}",
-	    "kind", "consent", "record_id", cr.id, "date", store_time_fmt(r->time_us, t),
-	    "summary", "event", strcmp(r->e.action, "consent.withdrawn") == 0 ?
-	    "withdrawn" : "recorded", "agency_id", cr.agency_id, "purpose", cr.purpose,
-	    "granted_at", store_time_fmt(cr.granted_us, g),
-	    "expires_at", cr.expires_us ? store_time_fmt(cr.expires_us, e) : NULL,
-	    "withdrawn_at", cr.withdrawn_us ? store_time_fmt(cr.withdrawn_us, w) : NULL,
-	    "fields", "content", "ledger", statement_entry_json(r, leaf));
-}
-
-static int
-add_record(const struct ledger_record *r, const unsigned char *leaf, void *arg)
-{
-	struct records_ctx	*x = arg;
-	json_t			*rec = NULL;
-
-	if (leaf == NULL)
-		return -1;
-	if (x->disclosures && strcmp(r->e.action, "disclosure.allowed") == 0)
-		rec = disclosure_record(x, r, leaf);
-	else if (x->consents && (strcmp(r->e.action, "consent.recorded") == 0 ||
-	    strcmp(r->e.action, "consent.withdrawn") == 0))
-		rec = consent_record(x, r, leaf);
-	else
-		return 0;
-	if (rec == NULL) {
-		if (x->failed != 3)
-			log_errx("request %s: record %s of entry #%lld cannot be read", x->rq->id,
-			    r->e.object_id ? r->e.object_id : "-", (long long)r->seq);
-		return -1;
-	}
-	if (json_is_null(rec))
-		return 0;
-	if (json_array_size(x->records) >= MAX_RECORDS) {
-		json_decref(rec);
-		x->failed = 2;
-		return -1;
-	}
-	return json_array_append_new(x->records, rec) == 0 ? 0 : -1;
-}
-
-/*
- * The family's records of the period, found from what the ledger signed.
- * The family_pseudonym and time_us columns of ledger_entries are copies of
- * what each entry's leaf hashes: choosing rows by them (as the index on both
- * invites) let one edited column, the append-only trigger dropped for a
- * moment, leave a record out ("no record of this family within the
- * period", or a record pushed out of the period) in a statement that still
- * verified, each entry it cites being genuine. So:
- *
- * - time_us never decreases with seq (ledger_append), so the period is one
- *   run of sequence numbers; its ends are found by binary search over the
- *   stored times, which may be edited: the search is a guess to be checked;
- * - every row of the run and the row either side of it is read, its leaf
- *   recomputed and compared with the signed tree's (signed_entries): a row
- *   that differs or is missing refuses the statement (409);
- * - the run is complete when the row before it is entry 1 or, as signed,
- *   earlier than the period, and the row after it is the tree's last or, as
- *   signed, later: a guess led astray by an edited time outside the run
- *   fails that and refuses too;
- * - the family and the period are then matched on the checked content.
- *
- * So every entry of the period is read and hashed, whoever it concerns
- * (about a microsecond each, one block of 256 tree leaves read per 256): a
- * statement is rare, after a quorum of trustees, and that is affordable.
- * Entries newer than the tree (committed this instant, the commit hook yet
- * to run) came after the approval that ends the period and are not read.
- */
-struct period_scan {
-	struct records_ctx	*x;
-	int64_t			 from_us, to_us;
-	int64_t			 first_time, last_time;	/* signed, of the run read */
-	int			 any;
-};
-
-static int
-period_row(const struct ledger_record *r, const unsigned char *leaf, void *arg)
-{
-	struct period_scan	*ps = arg;
-
-	if (!ps->any)
-		ps->first_time = r->time_us;
-	ps->any = 1;
-	ps->last_time = r->time_us;
-	if (r->e.family_pseudonym == NULL ||
-	    strcmp(r->e.family_pseudonym, ps->x->rq->family_pseudonym) != 0 ||
-	    r->time_us < ps->from_us || r->time_us > ps->to_us)
-		return 0;
-	return add_record(r, leaf, ps->x);
-}
-
-/* The first seq in 1 .. n + 1 whose stored time is >= t (after: > t),
- * exact while stored times do not decrease with seq. 0, 1 a row is
- * missing, -1 error. */
-static int
-seq_by_time(struct store_conn *c, int64_t n, int64_t t, int after, int64_t *seq)
-{
-	int64_t	lo = 1, hi = n + 1, mid, tm;
-	int	rc;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((rc = store_ledger_time(c, mid, &tm)) != 0)
-			return rc;
-		if (after ? tm > t : tm >= t)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	*seq = lo;
-	return 0;
-}
-
-/* Adds the family's records of from_us .. to_us to x->records. 0, or -1
- * with x->failed set as add_record does (3 also when an entry is not as
- * the ledger signed it). */
-static int
-period_records(struct records_ctx *x, int64_t from_us, int64_t to_us)
-{
-	struct period_scan	 ps = { x, from_us, to_us, 0, 0, 0 };
-	int64_t			 n, tail, tail_time, lo, hi, first, last, bad = 0;
-	uint64_t		 size = ledger_size(x->gw->ledger);
-	int			 rc;
-
-	x->to_us = to_us;
-	if (store_ledger_tail(x->c, &tail, &tail_time, NULL) != 0)
-		return -1;
-	n = (uint64_t)tail < size ? tail : (int64_t)size;
-	if (n < 1 || from_us > to_us)
-		return 0;
-	if ((rc = seq_by_time(x->c, n, from_us, 0, &lo)) != 0 ||
-	    (rc = seq_by_time(x->c, n, to_us, 1, &hi)) != 0) {
-		if (rc == 1)
-			goto missing;
-		return -1;
-	}
-	hi--;		/* the last seq stored within the period */
-	first = lo > 1 ? lo - 1 : 1;
-	last = hi < n ? hi + 1 : n;
-	if (first > last) {	/* times out of order: read between them */
-		int64_t	t = first;
-
-		first = last;
-		last = t;
-	}
-	rc = signed_entries(x->gw->ledger, x->c, first, last, period_row, &ps, &bad);
-	if (rc != 0) {
-		if (rc == 1)
-			goto missing;
-		return -1;
-	}
-	if ((first > 1 && ps.first_time >= from_us) || (last < n && ps.last_time <= to_us)) {
-		log_errx("request %s: the ledger's stored times do not match its signed entries "
-		    "(#%lld..#%lld read): no statement is issued", x->rq->id, (long long)first,
-		    (long long)last);
-		x->failed = 3;
-		return -1;
-	}
-	return 0;
-missing:
-	if (bad != 0)
-		log_errx("request %s: ledger entry #%lld does not match the signed ledger: no "
-		    "statement is issued", x->rq->id, (long long)bad);
-	else
-		log_errx("request %s: a ledger entry is missing: no statement is issued",
-		    x->rq->id);
-	x->failed = 3;
-	return -1;
-}
-
-/* What the request's signed entries say of its family notice (notice_seen). */
-struct notice_check {
-	struct ledger		*l;
-	struct merkle_hasher	*hs;
-	char			 last_action[32];	/* the last of the four */
-	int64_t			 last_outcome;		/* seq of the last sent/failed */
-	int			 lifted;
-	int			 differs;		/* an entry not as signed */
-};
-
-/*
- * One of the request's entries (store_object_entries: by its stored
- * columns), used only if it is as the tree signed it (entry_signed). The
- * sending and the giving up are the notifier's ("system"); a lift is a
- * safeguarding lead's, a re-queue an operator's. An entry committed this
- * instant may not be in the tree yet (its commit hook to run): it is
- * waited for, briefly, rather than taken for a forgery.
- */
-static int
-notice_seen(const struct ledger_record *r, const unsigned char *leaf, void *arg)
-{
-	struct notice_check	*k = arg;
-	struct timespec		 ts = { 0, 10 * 1000 * 1000 };
-	const char		*a = r->e.action;
-	int			 outcome, waited, v;
-
-	(void)leaf;
-	outcome = strcmp(a, "notification.sent") == 0 || strcmp(a, "notification.failed") == 0;
-	if (!outcome && strcmp(a, "notification.requeued") != 0 &&
-	    strcmp(a, "request.notification_lifted") != 0)
-		return 0;
-	for (waited = 0; (uint64_t)r->seq > ledger_size(k->l) && waited < CHECKPOINT_WAIT_MS;
-	    waited += 10)
-		nanosleep(&ts, NULL);
-	if ((v = entry_signed(k->l, k->hs, r)) != 1 ||
-	    (outcome && strcmp(r->e.actor, "system") != 0)) {
-		k->differs = 1;
-		return v == -1 ? -1 : 0;
-	}
-	snprintf(k->last_action, sizeof(k->last_action), "%s", a);
-	if (outcome)
-		k->last_outcome = r->seq;
-	if (strcmp(a, "request.notification_lifted") == 0)
-		k->lifted = 1;
-	return 0;
-}
-
-/*
- * The statement's family_notice: whether the family was told, from the
- * signed records as they stand now (statement_notice_state), not from the
- * request's do_not_notify alone: with no notifier running, or the notice
- * queued, failed or held, the family was not told, and a witness statement
- * must not say it was. "sent" and "failed" cite the entry of the sending
- * or the giving up, dated by it. NULL on error, *why 3 when the notice's
- * row and its ledger entries disagree (no statement is issued).
- */
-static json_t *
-family_notice(struct gateway *gw, struct store_conn *c, const struct request_row *rq, int *why)
-{
-	struct notice_check		 k = { .l = gw->ledger };
-	struct statement_notice_facts	 f = { .do_not_notify = rq->do_not_notify };
-	const char			*st;
-	char				 row[16];
-	json_t				*e = NULL;
-	int				 rc;
-
-	*why = 0;
-	if ((rc = store_request_notification_state(c, rq->id, row, NULL)) == -1)
-		return NULL;
-	f.row_state = rc == 0 ? row : NULL;
-	if ((k.hs = merkle_hasher_new()) == NULL)
-		return NULL;
-	rc = store_object_entries(c, rq->family_pseudonym, rq->id, notice_seen, &k);
-	merkle_hasher_free(k.hs);
-	if (rc != 0)
-		return NULL;
-	f.last_action = k.last_action[0] != '\0' ? k.last_action : NULL;
-	f.lifted = k.lifted;
-	if (k.differs || (st = statement_notice_state(&f)) == NULL) {
-		log_errx("request %s: the family notification (%s) does not match its ledger "
-		    "entries: no statement is issued", rq->id, f.row_state ? f.row_state : "none");
-		*why = 3;
-		return NULL;
-	}
-	if (strcmp(st, "sent") == 0 || strcmp(st, "failed") == 0) {
-		if ((e = entry_at(gw->ledger, c, k.last_outcome)) == NULL)
-			return NULL;
-		return json_pack("{s:s, s:O, s:o}", "state", st, "at", json_object_get(e, "time"),
-		    "ledger", e);
-	}
-	return json_pack("{s:s, s:n, s:n}", "state", st, "at", "ledger");
-}
-
-/* The statement's body: the request, its approvals, the records and the
- * family's notice. NULL on error, *why saying which: 2 the period holds
- * too many records, 3 the stored decisions do not make a quorum, a record
- * or the family's notice differs from what the ledger signed (integrity),
- * 0 anything else. Records are those of the
- * period up to the moment the quorum was reached, never later ones: the
- * trustees approved what there was, and every fetch gives the same. */
-static json_t *
-statement_body(struct gateway *gw, struct store_conn *c, const struct request_row *rq,
-    const struct principal *who, int *why)
-{
-	struct request_decision_row	 d[MAX_DECISIONS];
-	struct quorum_decision		 qd[MAX_DECISIONS];
-	struct quorum_config		 qc;
-	struct quorum_request		 qr;
-	struct quorum_result		 qres;
-	struct records_ctx		 x = { .gw = gw, .c = c, .rq = rq };
-	const struct agency		*ag = profiles_find(gw->profiles, rq->agency_id);
-	json_t				*body = NULL, *approvals, *kinds, *k, *asked = NULL;
-	json_t				*notice;
-	char				*fid = NULL, *ref = NULL, t[32];
-	int64_t				 from_us, to_us;
-	int				 nd, i, erased = 0;
-	size_t				 n;
-
-	*why = 0;
-	if ((nd = store_request_decisions(c, rq->id, d, MAX_DECISIONS)) < 0 ||
-	    unseal(gw, c, rq->family_pseudonym, rq->family_id_ct, rq->family_id_ctlen, &fid,
-	    &erased) != 0 ||
-	    unseal(gw, c, rq->family_pseudonym, rq->reference_ct, rq->reference_ctlen, &ref,
-	    &erased) != 0 ||
-	    store_time_parse(rq->period_from, &from_us) != 0 ||
-	    store_time_parse(rq->period_to, &to_us) != 0)
-		goto out;
-	to_us += DAY_US - 1;	/* through the last day */
-	/* The request and each decision must be what their ledger entries
-	 * signed (a row added or changed behind the gateway's back counts for
-	 * nothing), and the quorum is counted again from those decisions, not
-	 * taken from the request's state column. */
-	{
-		unsigned char	dig[32];
-		int		v;
-
-		v = store_request_digest(rq, dig) != 0 ? -1 :
-		    entry_vouches(gw->ledger, c, rq->ledger_seq, "request.filed", NULL, rq->id,
-		    dig);
-		/* A decision row is vouched for by the entry it names: that
-		 * trustee's approval or refusal of this request, with the digest
-		 * the row keeps (a forged row names no such entry). */
-		for (i = 0; v == 1 && i < nd; i++)
-			v = entry_vouches(gw->ledger, c, d[i].ledger_seq,
-			    strcmp(d[i].decision, "approve") == 0 ? "request.approved" :
-			    "request.refused", d[i].trustee, rq->id, d[i].record_digest);
-		if (v != 1) {
-			if (v == 0) {
-				log_errx("request %s: the request or one of its decisions does "
-				    "not match its ledger entry: no statement is issued", rq->id);
-				*why = 3;
-			}
-			goto out;
-		}
-	}
-	quorum_from(gw, rq, &qc, &qr);
-	for (i = 0; i < nd; i++) {
-		qd[i].trustee = d[i].trustee;
-		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
-		qd[i].at_us = d[i].decided_us;
-	}
-	quorum_state(&qc, &qr, qd, (size_t)nd, &qres);
-	if (qres.state != QUORUM_APPROVED || qres.closed_us <= 0) {
-		log_errx("request %s: stored as approved, but its decisions make no quorum "
-		    "(%u of %u approvals): no statement is issued", rq->id, qres.approvals,
-		    qres.required);
-		*why = 3;
-		goto out;
-	}
-	if (to_us > qres.closed_us)
-		to_us = qres.closed_us;
-	if ((approvals = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < nd; i++) {
-		json_t	*a, *e;
-
-		if (strcmp(d[i].decision, "approve") != 0)
-			continue;
-		/* Dated by its ledger entry: the signed record of the decision. */
-		e = entry_at(gw->ledger, c, d[i].ledger_seq);
-		a = e == NULL ? NULL : json_pack("{s:s, s:O, s:o}", "trustee", d[i].trustee,
-		    "decided_at", json_object_get(e, "time"), "ledger", e);
-		if (a == NULL || json_array_append_new(approvals, a) != 0) {
-			json_decref(approvals);
-			goto out;
-		}
-	}
-	/* The records carry only fields the requesting agency's formal-request
-	 * interest lists today, whatever was asked when it was filed (a request
-	 * from before the check at filing, or a profile narrowed since). */
-	asked = json_loads(rq->fields, 0, NULL);
-	x.fields = json_array();
-	json_array_foreach(asked, n, k) {
-		int	any;
-
-		if (ag != NULL && formal_field(ag, json_string_value(k), &any))
-			json_array_append(x.fields, k);
-	}
-	kinds = json_loads(rq->record_kinds, 0, NULL);
-	json_array_foreach(kinds, n, k) {
-		if (strcmp(json_string_value(k), "disclosures") == 0)
-			x.disclosures = 1;
-		else if (strcmp(json_string_value(k), "consents") == 0)
-			x.consents = 1;
-	}
-	x.records = json_array();
-	body = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:O,"
-	    " s:O, s:{s:s, s:s}, s:b, s:i, s:o}, s:o, s:O, s:s}",
-	    "request",
-	    "request_id", rq->id, "requester", rq->requester,
-	    "requester_name", ag ? ag->name : rq->agency_id,
-	    "requester_kind", ag ? ag->kind : "-",
-	    "filed_by", rq->filed_by, "filed_at", store_time_fmt(rq->created_us, t),
-	    "legal_basis", rq->legal_basis,
-	    "legal_basis_text", statement_basis_text(rq->legal_basis),
-	    "reference", ref ? ref : "(erased)",
-	    "family_id", fid,
-	    "family_pseudonym", rq->family_pseudonym,
-	    "fields", asked, "record_kinds", kinds,
-	    "period", "from", rq->period_from, "to", rq->period_to,
-	    "do_not_notify", rq->do_not_notify, "quorum", rq->quorum,
-	    "ledger", entry_at(gw->ledger, c, rq->ledger_seq),
-	    "approvals", approvals, "records", x.records, "issued_to", who->id);
-	json_decref(kinds);
-	if (body == NULL || x.fields == NULL || asked == NULL ||
-	    period_records(&x, from_us, to_us) != 0) {
-		*why = x.failed;
-		json_decref(body);
-		body = NULL;
-	} else if ((notice = family_notice(gw, c, rq, why)) == NULL ||
-	    json_object_set_new(body, "family_notice", notice) != 0) {
-		json_decref(body);
-		body = NULL;
-	}
-	json_decref(x.fields);
-	json_decref(asked);
-	json_decref(x.records);
-out:
-	if (fid != NULL)
-		OPENSSL_cleanse(fid, strlen(fid));
-	free(fid);
-	free(ref);
-	return body;
-}
-
-struct issue_job {
-	struct gateway		*gw;
-	const struct principal	*who;
-	const struct request_row *rq;
-	unsigned char		 digest[32];
-	int			 records;
-	const char		*reason;	/* X-Access-Reason, or NULL */
-	char			 id[40];
-	int64_t			 seq;
-	unsigned char		 leaf[32];
-};
-
-static int
-issue_job(struct store_conn *c, void *arg)
-{
-	struct issue_job	*j = arg;
-	struct ledger_entry	 le;
-	unsigned char		*ct = NULL;
-	size_t			 ctlen = 0;
-	int			 rc;
-
-	le = (struct ledger_entry){ j->who->id, role_name(j->who->role),
-	    "request.statement_issued", j->rq->family_pseudonym, j->rq->id, NULL, j->digest };
-	if (ledger_append(j->gw->ledger, c, &le, &j->seq, j->leaf) != 0)
-		return -1;
-	/* The reader's reason, sealed under the family key (none kept once
-	 * the family's data is erased: there is no key). */
-	if (decide_has_text(j->reason) && vault_seal_str(j->gw->vault, c, j->rq->family_pseudonym, j->reason, &ct,
-	    &ctlen) == -1)
-		return -1;
-	rc = store_request_statement_insert(c, j->id, j->rq->id, j->who->id,
-	    role_name(j->who->role), store_now_us(), j->records, j->digest, j->seq, ct, ctlen);
-	free(ct);
-	return rc;
-}
-
-/* The committed entry at seq, read on its own connection. */
-static json_t *
-entry_at_seq(struct gateway *gw, int64_t seq)
-{
-	struct store_conn	*c;
-	json_t			*e;
-
-	if ((c = store_read_begin(gw->store)) == NULL)
-		return NULL;
-	e = entry_at(gw->ledger, c, seq);
-	store_read_end(gw->store, c);
-	return e;
-}
-
-/* Waits for a signed checkpoint covering seq (the ledger signs within a
- * second of an append). The note, malloc'd, and its size; NULL on timeout. */
-static char *
-checkpoint_covering(struct ledger *l, int64_t seq, uint64_t *size)
-{
-	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
-	char		*note;
-	int		 waited;
-
-	for (waited = 0; waited <= CHECKPOINT_WAIT_MS; waited += 20) {
-		if ((note = ledger_checkpoint(l, size, NULL)) != NULL) {
-			if (*size >= (uint64_t)seq)
-				return note;
-			free(note);
-		}
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
-}
-
-static int
-cmp_seq(const void *a, const void *b)
-{
-	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Inclusion proofs of every seq (sorted, duplicates dropped) in the tree
- * of size. New array or NULL. */
-static json_t *
-proofs_json(struct ledger *l, int64_t *seqs, size_t n, uint64_t size)
-{
-	struct ledger_proof	*p;
-	json_t			*out = json_array(), *hashes;
-	char			 h[65];
-	size_t			 i, k;
-
-	if (out == NULL || (p = malloc(sizeof(*p))) == NULL) {
-		json_decref(out);
-		return NULL;
-	}
-	qsort(seqs, n, sizeof(*seqs), cmp_seq);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && seqs[i] == seqs[i - 1])
-			continue;
-		if (ledger_inclusion(l, seqs[i], size, p) != 0 || (hashes = json_array()) == NULL) {
-			json_decref(out);
-			out = NULL;
-			break;
-		}
-		for (k = 0; k < p->n; k++) {
-			hex_encode(p->hashes[k], 32, h);
-			json_array_append_new(hashes, json_string(h));
-		}
-		json_array_append_new(out, json_pack("{s:I, s:o}", "seq", (json_int_t)seqs[i],
-		    "hashes", hashes));
-	}
-	free(p);
-	return out;
-}
-
-static EVP_PKEY *
-ledger_key(struct ledger *l)
-{
-	const char	*pem;
-	size_t		 len;
-	BIO		*bio;
-	EVP_PKEY	*k;
-
-	if ((pem = ledger_pub_pem(l, &len)) == NULL ||
-	    (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return NULL;
-	k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	return k;
-}
-
 static void
 request_statement(struct request *r, struct response *rs)
 {
 	char			 who[PRINCIPAL_LOG_MAX];
-	struct issue_job	 j = { .gw = r->gw, .who = r->who };
+	struct witness_ask	 w = { .gw = r->gw, .who = r->who };
+	struct witness_issued	 st = { 0 };
 	struct request_row	*rq = NULL;
 	struct store_conn	*c;
 	const char		*format = req_query(r, "format");
-	json_t			*body = NULL, *doc = NULL, *issue = NULL, *proofs = NULL;
-	EVP_PKEY		*key = NULL;
-	int64_t			*seqs = NULL;
-	uint64_t		 size = 0;
-	char			*note = NULL, *out = NULL;
+	json_t			*body = NULL;
+	char			*out = NULL;
 	size_t			 len;
-	long			 n;
-	int			 rc, why = 0;
+	int			 rc;
 
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
 		resp_bad_query(rs, "format", "format must be json or text.");
@@ -1983,13 +922,13 @@ request_statement(struct request *r, struct response *rs)
 	}
 	/* A trustee reads the family's records: with a reason, kept with the
 	 * read (DESIGN.md). The requesting agency's reason is its request. */
-	j.reason = req_header(r, "X-Access-Reason");
-	if (j.reason != NULL && strlen(j.reason) > MAX_REASON) {
+	w.reason = req_header(r, "X-Access-Reason");
+	if (w.reason != NULL && strlen(w.reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
 		    "The X-Access-Reason header is too long.", NULL);
 		return;
 	}
-	if (r->who->role == ROLE_TRUSTEE && !decide_has_text(j.reason)) {
+	if (r->who->role == ROLE_TRUSTEE && !decide_has_text(w.reason)) {
 		resp_error(rs, 403, "access_reason_required",
 		    "A trustee reading a witness statement gives the reason in the X-Access-Reason "
 		    "header.", NULL);
@@ -2050,14 +989,15 @@ request_statement(struct request *r, struct response *rs)
 			return;
 		}
 	}
-	body = statement_body(r->gw, c, rq, r->who, &why);
+	w.rq = rq;
+	rc = witness_gather(&w, c, &body);
 	store_read_end(r->gw->store, c);
-	if (body == NULL) {
-		if (why == 2)
+	if (rc != WITNESS_OK) {
+		if (rc == WITNESS_TOO_MANY_RECORDS)
 			resp_error(rs, 413, "too_many_records",
 			    "The period holds too many records for one statement; ask for a "
-			    "shorter period.", json_pack("{s:i}", "limit", MAX_RECORDS));
-		else if (why == 3)
+			    "shorter period.", json_pack("{s:i}", "limit", WITNESS_MAX_RECORDS));
+		else if (rc == WITNESS_INTEGRITY)
 			resp_error(rs, 409, "record_integrity_failed",
 			    "A stored record no longer matches what the ledger signed, so no "
 			    "statement is issued; the operators are told.", NULL);
@@ -2065,61 +1005,33 @@ request_statement(struct request *r, struct response *rs)
 			resp_error(rs, 500, "internal", "The statement could not be drawn up.", NULL);
 		goto out;
 	}
-
-	/* The issue is recorded (and its digest binds the body) before anything
-	 * leaves; then a signed checkpoint that covers it is awaited. */
-	j.rq = rq;
-	j.records = (int)json_array_size(json_object_get(body, "records"));
-	store_new_id("stm_", j.id, sizeof(j.id));
-	if (statement_body_digest(body, j.digest) != 0 ||
-	    writer_submit(r->gw->writer, issue_job, &j) != 0) {
-		resp_error(rs, 503, "store_unavailable",
-		    "The statement's issue could not be recorded, so nothing is shown. Try again.",
-		    NULL);
+	/* witness_issue takes body; the issue is recorded before anything
+	 * leaves. */
+	if ((rc = witness_issue(&w, body, &st)) != WITNESS_OK) {
+		if (rc == WITNESS_NOT_RECORDED)
+			resp_error(rs, 503, "store_unavailable",
+			    "The statement's issue could not be recorded, so nothing is shown. "
+			    "Try again.", NULL);
+		else if (rc == WITNESS_NO_CHECKPOINT)
+			resp_error(rs, 503, "checkpoint_unavailable",
+			    "No signed checkpoint covers the statement yet. Try again.", NULL);
+		else
+			resp_error(rs, 500, "internal", "Internal error.", NULL);
 		goto out;
 	}
-	if ((note = checkpoint_covering(r->gw->ledger, j.seq, &size)) == NULL) {
-		resp_error(rs, 503, "checkpoint_unavailable",
-		    "No signed checkpoint covers the statement yet. Try again.", NULL);
-		goto out;
-	}
-	if ((n = statement_cited_seqs(body, NULL, 0)) < 0 ||
-	    (seqs = calloc((size_t)n + 1, sizeof(*seqs))) == NULL ||
-	    statement_cited_seqs(body, seqs, (size_t)n) != n) {
-		resp_error(rs, 500, "internal", "Internal error.", NULL);
-		goto out;
-	}
-	seqs[n] = j.seq;
-	if ((proofs = proofs_json(r->gw->ledger, seqs, (size_t)n + 1, size)) == NULL ||
-	    (issue = entry_at_seq(r->gw, j.seq)) == NULL || (key = ledger_key(r->gw->ledger)) == NULL) {
-		resp_error(rs, 500, "internal", "Internal error.", NULL);
-		goto out;
-	}
-	doc = statement_assemble(body, issue, note, key, proofs);
-	body = issue = proofs = NULL;	/* taken */
-	if (doc == NULL) {
-		resp_error(rs, 500, "internal", "Internal error.", NULL);
-		goto out;
-	}
-	out = format != NULL && strcmp(format, "text") == 0 ? statement_text(doc, &len) :
-	    statement_dump(doc, &len);
+	out = format != NULL && strcmp(format, "text") == 0 ? statement_text(st.doc, &len) :
+	    statement_dump(st.doc, &len);
 	if (out == NULL) {
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 		goto out;
 	}
 	log_info("request %s: statement %s issued to %s (%d records, ledger #%lld, checkpoint "
-	    "%llu)", rq->id, j.id, principal_log_name(r->who, who), j.records, (long long)j.seq,
-	    (unsigned long long)size);
+	    "%llu)", rq->id, st.id, principal_log_name(r->who, who), st.records,
+	    (long long)st.seq, (unsigned long long)st.tree_size);
 	resp_text(rs, 200, format != NULL && strcmp(format, "text") == 0 ?
 	    "text/plain; charset=utf-8" : "application/json", out, len);
 out:
-	json_decref(body);
-	json_decref(issue);
-	json_decref(proofs);
-	json_decref(doc);
-	EVP_PKEY_free(key);
-	free(seqs);
-	free(note);
+	json_decref(st.doc);
 	store_request_free(rq);
 }
 
@@ -2330,8 +1242,8 @@ close_overdue_gauge(void *arg)
 		return 0;
 	/* Overdue once the whole close_by day (UTC) has passed: approved
 	 * before today's start less --max-hold-days (as request_json). */
-	if (store_requests_approved_before(c, now - now % DAY_US -
-	    (int64_t)gw->cfg.max_hold_days * DAY_US, &n) != 0)
+	if (store_requests_approved_before(c, now - now % STORE_DAY_US -
+	    (int64_t)gw->cfg.max_hold_days * STORE_DAY_US, &n) != 0)
 		n = 0;
 	store_read_end(gw->store, c);
 	return (double)n;

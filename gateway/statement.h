@@ -3,7 +3,7 @@
  * approved police or court request, as the policy asks ("the material
  * supplied in the form of a witness statement drawn up from actual dated and
  * signed records"): its JSON form, its printable text rendering, and its
- * offline verification. No network, no database: requests_api.c gathers the
+ * offline verification. No network, no database: witness.c gathers the
  * records and proofs, gatewayctl verifies a saved file.
  *
  * The JSON document (every member required, no others):

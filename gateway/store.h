@@ -119,6 +119,8 @@ int64_t			 store_now_us(void);
  * store's callers know. */
 char			*store_time_fmt(int64_t us, char buf[32]);
 int			 store_time_parse(const char *s, int64_t *us);
+/* A day in the microseconds the store's times count. */
+#define STORE_DAY_US		(86400LL * 1000000)
 /* Fills buf with a new id: prefix + a ULID in lower-case Crockford base32
  * (26 chars: 48 bits of milliseconds, 80 random bits), so ids sort by
  * creation time. buf must hold strlen(prefix) + 27 bytes. */
@@ -1060,6 +1062,12 @@ struct request_decision_row {
  * the digest its ledger entry carries. 0 or -1. */
 int	store_request_digest(const struct request_row *, unsigned char out[32]);
 int	store_request_decision_digest(const struct request_decision_row *, unsigned char out[32]);
+/* The request as quorum.c counts it: its quorum and refusal rule, its
+ * requester and who filed it (strings borrowed from r). */
+struct quorum_config;
+struct quorum_request;
+void	store_request_quorum(const struct request_row *r, struct quorum_config *qc,
+	    struct quorum_request *qr);
 /* Inserts a new request in state awaiting_approval (writer job). 0 or -1. */
 int	store_request_insert(struct store_conn *, const struct request_row *);
 /* 0 and *out (free with store_request_free), 1 not found, -1 error. */
@@ -1093,6 +1101,9 @@ int	store_request_read_insert(struct store_conn *, const struct record_read_row 
 int	store_request_reads(struct store_conn *, const char *request_id,
 	    int (*fn)(const struct record_read_row *, void *), void *arg);
 int	store_request_decision_insert(struct store_conn *, const struct request_decision_row *);
+/* The most decisions a request takes (requests_api.c refuses another), so
+ * that a buffer of this many holds all of them. */
+#define STORE_REQUEST_DECISIONS_MAX	64
 /* The decisions of a request in ledger order, up to max. Count or -1. */
 int	store_request_decisions(struct store_conn *, const char *request_id,
 	    struct request_decision_row *out, int max);

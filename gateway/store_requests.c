@@ -2,7 +2,8 @@
  * store_requests.c: the SQL of police and court requests (migration
  * 040_requests.sql): requests, trustee decisions, issued statements, the
  * family's notification and trustee notices; and the one read of the
- * ledger a statement needs, a family's entries within a period. Rows carry
+ * ledger a statement needs, a family's entries within a period; and a
+ * request row as quorum.c counts it (store_request_quorum). Rows carry
  * pseudonyms, codes, field names and sealed blobs only; sealing is the
  * caller's business (vault.h).
  *
@@ -20,6 +21,7 @@
 #include "hex.h"
 #include "ledger.h"
 #include "log.h"
+#include "quorum.h"
 #include "store.h"
 
 static void
@@ -131,6 +133,16 @@ store_request_decision_digest(const struct request_decision_row *d, unsigned cha
 	    "trustee", d->trustee, "trustee_role", d->trustee_role, "decision", d->decision,
 	    "reason_ct", blob_json(d->reason_ct, d->reason_ctlen),
 	    "decided_us", (json_int_t)d->decided_us), out);
+}
+
+void
+store_request_quorum(const struct request_row *r, struct quorum_config *qc,
+    struct quorum_request *qr)
+{
+	qc->required = (unsigned)r->quorum;
+	qc->refusal_ends = r->refusal_ends;
+	qr->requester = r->requester;
+	qr->filed_by = r->filed_by;
 }
 
 /* A read of a request's personal data (058): the digest its request.read

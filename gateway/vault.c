@@ -595,6 +595,24 @@ vault_unseal(struct vault *v, struct store_conn *c, const char *pseudonym,
 }
 
 int
+vault_unseal_str(struct vault *v, struct store_conn *c, const char *pseudonym,
+    const unsigned char *ct, size_t ctlen, char **out, int *erased)
+{
+	size_t	len;
+	int	rc;
+
+	*out = NULL;
+	if (ct == NULL)
+		return 0;
+	rc = vault_unseal(v, c, pseudonym, ct, ctlen, out, &len);
+	if (rc == 1) {
+		*erased = 1;
+		return 0;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+int
 vault_destroy(struct vault *v, struct store_conn *c, const char *pseudonym, int64_t now_us)
 {
 	cache_drop(&v->cache, pseudonym);

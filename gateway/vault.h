@@ -70,6 +70,13 @@ void		 vault_key_clear(struct vault_key *);
  * tampering (the GCM tag is always checked). */
 int		 vault_unseal(struct vault *, struct store_conn *, const char *pseudonym,
 		    const unsigned char *ct, size_t ctlen, char **pt, size_t *ptlen);
+/* vault_unseal() of a string, or of nothing: ct NULL gives *out NULL and 0.
+ * *out is malloc'd or NULL, caller frees (and cleanses). A destroyed key
+ * (erased or expired) is no error: *out NULL, *erased set to 1 (never
+ * cleared, so one flag can gather several calls). 0, or -1 (tampering,
+ * error). */
+int		 vault_unseal_str(struct vault *, struct store_conn *, const char *pseudonym,
+		    const unsigned char *ct, size_t ctlen, char **out, int *erased);
 /* Destroys the family's data key (writer transaction), dropping it from
  * the vault's key cache. 0 ok, 1 none, -1 error. */
 int		 vault_destroy(struct vault *, struct store_conn *, const char *pseudonym,
