@@ -36,7 +36,6 @@
  * family's id, the requester's reference and every reason are sealed with
  * the family key; logs and ledger entries carry ids, codes and pseudonyms.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,14 +394,10 @@ request_json(const struct gateway *gw, const struct request_row *rq,
 		snprintf(role, sizeof(role), "%.*s", (int)strcspn(filed_by, ":"), filed_by);
 		filed_by = role;
 	}
-	store_request_quorum(rq, &qc, &qr);
-	for (i = 0; i < nd; i++) {
-		qd[i].trustee = d[i].trustee;
-		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
-		qd[i].at_us = d[i].decided_us;
+	store_request_quorum(rq, d, nd, &qc, &qr, qd);
+	for (i = 0; i < nd; i++)
 		if (who != NULL && strcmp(d[i].trustee, who->id) == 0)
 			mine = d[i].decision;
-	}
 	quorum_state(&qc, &qr, qd, (size_t)nd, &res);
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o, s:o, s:{s:s, s:s},"
 	    " s:b, s:i, s:b, s:i, s:i, s:o, s:s?, s:s?, s:I}",
@@ -769,7 +764,7 @@ decide_job(struct store_conn *c, void *arg)
 	struct ledger_entry		 le;
 	unsigned char			*rct = NULL;
 	char				 msg[200];
-	int				 nd, i, rc;
+	int				 nd, rc;
 
 	if ((rc = store_request_get(c, j->id, &rq)) != 0) {
 		j->found = 0;
@@ -780,12 +775,7 @@ decide_job(struct store_conn *c, void *arg)
 		rc = -1;
 		goto out;
 	}
-	store_request_quorum(rq, &qc, &qr);
-	for (i = 0; i < nd; i++) {
-		qd[i].trustee = d[i].trustee;
-		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
-		qd[i].at_us = d[i].decided_us;
-	}
+	store_request_quorum(rq, d, nd, &qc, &qr, qd);
 	next.trustee = j->who->id;
 	next.vote = strcmp(j->decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
 	next.at_us = j->now_us;

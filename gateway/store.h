@@ -1062,12 +1062,14 @@ struct request_decision_row {
  * the digest its ledger entry carries. 0 or -1. */
 int	store_request_digest(const struct request_row *, unsigned char out[32]);
 int	store_request_decision_digest(const struct request_decision_row *, unsigned char out[32]);
-/* The request as quorum.c counts it: its quorum and refusal rule, its
- * requester and who filed it (strings borrowed from r). */
+/* The request and its nd decisions d as quorum.c counts them: its quorum
+ * and refusal rule, its requester and who filed it, and each decision into
+ * qd[0 .. nd) (strings borrowed from r and d). */
 struct quorum_config;
 struct quorum_request;
-void	store_request_quorum(const struct request_row *r, struct quorum_config *qc,
-	    struct quorum_request *qr);
+struct quorum_decision;
+void	store_request_quorum(const struct request_row *r, const struct request_decision_row *d,
+	    int nd, struct quorum_config *qc, struct quorum_request *qr, struct quorum_decision *qd);
 /* Inserts a new request in state awaiting_approval (writer job). 0 or -1. */
 int	store_request_insert(struct store_conn *, const struct request_row *);
 /* 0 and *out (free with store_request_free), 1 not found, -1 error. */

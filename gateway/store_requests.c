@@ -1,9 +1,8 @@
 /*
  * store_requests.c: the SQL of police and court requests (migration
  * 040_requests.sql): requests, trustee decisions, issued statements, the
- * family's notification and trustee notices; and the one read of the
- * ledger a statement needs, a family's entries within a period; and a
- * request row as quorum.c counts it (store_request_quorum). Rows carry
+ * family's notification and trustee notices; and a request and its
+ * decisions as quorum.c counts them (store_request_quorum). Rows carry
  * pseudonyms, codes, field names and sealed blobs only; sealing is the
  * caller's business (vault.h).
  *
@@ -136,13 +135,21 @@ store_request_decision_digest(const struct request_decision_row *d, unsigned cha
 }
 
 void
-store_request_quorum(const struct request_row *r, struct quorum_config *qc,
-    struct quorum_request *qr)
+store_request_quorum(const struct request_row *r, const struct request_decision_row *d, int nd,
+    struct quorum_config *qc, struct quorum_request *qr, struct quorum_decision *qd)
 {
+	int	i;
+
 	qc->required = (unsigned)r->quorum;
 	qc->refusal_ends = r->refusal_ends;
 	qr->requester = r->requester;
 	qr->filed_by = r->filed_by;
+	for (i = 0; i < nd; i++) {
+		qd[i].trustee = d[i].trustee;
+		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE :
+		    QUORUM_REFUSE;
+		qd[i].at_us = d[i].decided_us;
+	}
 }
 
 /* A read of a request's personal data (058): the digest its request.read

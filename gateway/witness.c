@@ -845,12 +845,7 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 			goto out;
 		}
 	}
-	store_request_quorum(rq, &qc, &qr);
-	for (i = 0; i < nd; i++) {
-		qd[i].trustee = d[i].trustee;
-		qd[i].vote = strcmp(d[i].decision, "approve") == 0 ? QUORUM_APPROVE : QUORUM_REFUSE;
-		qd[i].at_us = d[i].decided_us;
-	}
+	store_request_quorum(rq, d, nd, &qc, &qr, qd);
 	quorum_state(&qc, &qr, qd, (size_t)nd, &qres);
 	if (qres.state != QUORUM_APPROVED || qres.closed_us <= 0) {
 		log_errx("request %s: stored as approved, but its decisions make no quorum "
