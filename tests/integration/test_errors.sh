@@ -9,6 +9,20 @@ test_duplicate_keys_are_400() {
 	req staff POST /v1/consents '{"family_id":"A","family_id":"B","agency_id":"oakfield-primary","purpose":"education_support","evidence":"e"}'
 	expect 400 malformed_json
 }
+# Duplicate member names are valid JSON syntax (RFC 8259 only says names
+# SHOULD be unique) that the gateway refuses: an integrator told only "not
+# valid JSON" looks for a syntax error that is not there. The reply says
+# what is wrong, and never repeats the name (it may be personal data).
+test_duplicate_member_is_named_as_such() {
+	local m=QvzxDupKey
+	req agency:police POST /v1/requests '{"'$m' Jane":"a","reference":"r","'$m' Jane":"b"}'
+	expect 400 malformed_json && error_shape_ok || return 1
+	jget .error.message | grep -q 'same member name twice' &&
+	! printf '%s' "$RESP" | grep -qi "$m\|Jane" || { echo "# $RESP"; return 1; }
+	# Broken syntax still says so.
+	req agency:police POST /v1/requests '{"reference": '
+	expect 400 malformed_json && [ "$(jget .error.message)" = "The body is not valid JSON." ]
+}
 test_schema_invalid_is_400_with_field_paths() {
 	req staff POST /v1/consents '{"family_id":"FAM-1","agency_id":"Not An Id","purpose":"education_support"}'
 	expect 400 schema_invalid && error_shape_ok &&
