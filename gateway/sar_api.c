@@ -644,7 +644,7 @@ subject_access(struct request *r, struct response *rs)
 	}
 	if (strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long.", NULL);
+		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
 		return;
 	}
 	fmt = req_query(r, "format");

@@ -23,6 +23,17 @@ test_duplicate_member_is_named_as_such() {
 	req agency:police POST /v1/requests '{"reference": '
 	expect 400 malformed_json && [ "$(jget .error.message)" = "The body is not valid JSON." ]
 }
+# The reason a read gives is kept (sealed) and bounded: a caller told only
+# "too long" has to guess the bound (openapi.json's maxLength is 2000).
+test_access_reason_too_long_says_the_limit() {
+	local r2000 r2001
+	r2000=$(head -c 2000 /dev/zero | tr '\0' r); r2001=${r2000}r
+	req staff GET /v1/disclosures/dsc_nosuch '' -H "X-Access-Reason: $r2001"
+	expect 400 access_reason_too_long && error_shape_ok &&
+	jget .error.message | grep -q 'at most 2000 bytes' || { echo "# $RESP"; return 1; }
+	req staff GET /v1/disclosures/dsc_nosuch '' -H "X-Access-Reason: $r2000"
+	expect 404 not_found
+}
 test_schema_invalid_is_400_with_field_paths() {
 	req staff POST /v1/consents '{"family_id":"FAM-1","agency_id":"Not An Id","purpose":"education_support"}'
 	expect 400 schema_invalid && error_shape_ok &&
