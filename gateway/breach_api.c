@@ -981,7 +981,7 @@ read_mode(struct request *r, struct response *rs, const char **reason)
 	*reason = req_header(r, "X-Access-Reason");
 	if (*reason != NULL && strlen(*reason) > MAX_ACCESS_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long.", NULL);
+		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
 		return -1;
 	}
 	return r->who->role != ROLE_AUDITOR && decide_has_text(*reason);

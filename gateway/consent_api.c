@@ -355,7 +355,7 @@ consent_get(struct request *r, struct response *rs)
 	}
 	if (strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long.", NULL);
+		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
 		return;
 	}
 	if ((c = store_read_begin(r->gw->store)) == NULL) {

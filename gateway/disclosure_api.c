@@ -728,18 +728,36 @@ fields_value(const char *text)
 	return v != NULL ? v : json_array();
 }
 
-/* The record as the recipient agency sees it: what it was given and why. */
+/*
+ * The record as the recipient agency sees it: what it was given and why,
+ * and the family notice's state alone (held: the family was deliberately
+ * not told, so the agency must not tell them either; the body it was
+ * pushed or served says so too, but a read after the ack must not lose
+ * it). Never the hold's reason, review date or who lifted it.
+ */
 static json_t *
-agency_view_json(const struct disclosure_row *d, json_t *data)
+agency_view_json(struct store_conn *c, const struct disclosure_row *d, json_t *data)
 {
-	char	at[32];
+	struct notification_row	 n;
+	json_t			*o;
+	char			 at[32];
+	int			 rc;
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
 	    "disclosure_id", d->id, "created_at", store_time_fmt(d->created_us, at),
 	    "agency_id", d->agency_id, "purpose", d->purpose,
 	    "lawful_basis", lawful_basis_json(d->article6, d->article9),
 	    "disclosed_fields", fields_value(d->disclosed_fields),
 	    "data", data != NULL ? data : json_null());
+	if (o == NULL)
+		return NULL;
+	if ((rc = store_notification_get(c, d->id, &n)) == -1 ||
+	    (rc == 0 && json_object_set_new(o, "notification",
+	    json_pack("{s:s}", "state", n.state)) == -1)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 struct events_arg {
@@ -877,7 +895,7 @@ disclosure_get(struct request *r, struct response *rs)
 	}
 	if (reason != NULL && strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long.", NULL);
+		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
 		return;
 	}
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
@@ -938,7 +956,7 @@ disclosure_get(struct request *r, struct response *rs)
 		return;
 	}
 	out = staff ? staff_view_json(r->gw, c, d, data, erased, store_now_us()) :
-	    agency_view_json(d, data);
+	    agency_view_json(c, d, data);
 	store_read_end(r->gw->store, c);
 	if (out == NULL) {
 		store_disclosure_free(d);

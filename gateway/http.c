@@ -850,8 +850,15 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 			    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 		if (req.body == NULL) {
 			/* jansson's text can quote the body ("near '...'"): give
-			 * the position only, never the caller's content back. */
-			resp_error(rs, 400, "malformed_json", "The body is not valid JSON.",
+			 * the position only, never the caller's content back. A
+			 * duplicate name is valid JSON syntax the gateway refuses:
+			 * say so (without the name, perhaps a person's), or the
+			 * caller looks for a syntax error that is not there. */
+			resp_error(rs, 400, "malformed_json",
+			    json_error_code(&jerr) == json_error_duplicate_key ?
+			    "The body has an object with the same member name twice; each may appear "
+			    "once (the name is not repeated: it may be personal data)." :
+			    "The body is not valid JSON.",
 			    json_pack("{s:i, s:i, s:I}", "line", jerr.line, "column", jerr.column,
 			    "position", (json_int_t)jerr.position));
 			return;

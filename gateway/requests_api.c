@@ -594,7 +594,7 @@ request_show(struct request *r, struct response *rs)
 
 	if (reason != NULL && strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long.", NULL);
+		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
 		return;
 	}
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
@@ -915,7 +915,7 @@ request_statement(struct request *r, struct response *rs)
 	w.reason = req_header(r, "X-Access-Reason");
 	if (w.reason != NULL && strlen(w.reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long.", NULL);
+		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
 		return;
 	}
 	if (r->who->role == ROLE_TRUSTEE && !decide_has_text(w.reason)) {

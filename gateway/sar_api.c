@@ -91,7 +91,10 @@ recipient(const struct profiles *p, const char *agency_id)
  * consent_withdrawn, or it expired with no other covering the agency and
  * purpose, consent_expired; received
  * and received_at when the agency nonetheless confirmed a push whose
- * request was written before the stop), or not delivered (given up). */
+ * request was written before the stop), or not delivered (given up; or an
+ * inbox item the agency acknowledged only once the family's records were
+ * erased: it was served {"erased": true} and received nothing, as a push
+ * of it would have died family_erased). */
 static json_t *
 delivery_json(const struct sar_disclosure *d)
 {
@@ -99,7 +102,7 @@ delivery_json(const struct sar_disclosure *d)
 
 	if (d->delivery_state == NULL)
 		return json_null();
-	if (strcmp(d->delivery_state, "delivered") == 0)
+	if (strcmp(d->delivery_state, "delivered") == 0 && d->receipt)
 		return json_pack("{s:s, s:s}", "state", "delivered",
 		    "delivered_at", store_time_fmt(d->delivered_us, t));
 	if (store_delivery_stopped_by_consent(d->delivery_state, d->dead_reason))
@@ -107,7 +110,8 @@ delivery_json(const struct sar_disclosure *d)
 		    "reason", d->dead_reason,
 		    "received", d->delivered_us != 0,
 		    "received_at", d->delivered_us != 0 ? store_time_fmt(d->delivered_us, t) : NULL);
-	if (strcmp(d->delivery_state, "dead") == 0)
+	if (strcmp(d->delivery_state, "dead") == 0 ||
+	    strcmp(d->delivery_state, "delivered") == 0)
 		return json_pack("{s:s}", "state", "not_delivered");
 	return json_pack("{s:s}", "state", "pending");
 }
@@ -640,7 +644,7 @@ subject_access(struct request *r, struct response *rs)
 	}
 	if (strlen(reason) > MAX_REASON) {
 		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long.", NULL);
+		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
 		return;
 	}
 	fmt = req_query(r, "format");

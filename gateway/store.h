@@ -761,6 +761,10 @@ struct sar_disclosure {
 							   lifted */
 	int			 notification_hold;	/* 1: made on consent, the family's
 							   notice held (since lifted) */
+	int			 receipt;		/* 1: the agency acknowledged a body
+							   (its SHA-256 kept); 0 for an inbox
+							   item it cleared once the family's
+							   records were erased */
 };
 /* Every such disclosure, oldest first. Held ones (an override not yet
  * lifted) are left out by the query itself, so nothing downstream can count

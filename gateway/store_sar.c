@@ -86,6 +86,7 @@ disclosure_row(sqlite3_stmt *st, void *arg)
 	d.override_basis = store_col_text(st, 14);
 	d.lifted_us = sqlite3_column_int64(st, 15);
 	d.notification_hold = sqlite3_column_int(st, 16);
+	d.receipt = sqlite3_column_int(st, 17);
 	return w->fn(&d, w->arg);
 }
 
@@ -104,7 +105,8 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 				    "d.article6, d.article9, d.disclosed_fields, d.data_ct, "
 				    "d.consent_id, dl.state, dl.dead_reason, dl.delivered_us, "
 				    "n.state, coalesce(n.sent_us, 0), d.override_basis, "
-				    "coalesce(n.lifted_us, 0), d.hold_reason_ct IS NOT NULL "
+				    "coalesce(n.lifted_us, 0), d.hold_reason_ct IS NOT NULL, "
+				    "dl.body_sha256 IS NOT NULL "
 				    "FROM disclosures d LEFT JOIN notifications n "
 				    "ON n.disclosure_id = d.id "
 				    "LEFT JOIN deliveries dl ON dl.disclosure_id = d.id "

@@ -716,6 +716,34 @@ test_family_not_told_when_telling_would_put_anyone_at_risk() {
 	[ "$(jget ".disclosures[] | select(.reference == \"$id\") | .told_after_sharing.basis")" = consent ]
 }
 
+# The agency's "must not tell the family" is not only in the body it was
+# pushed or served from its inbox: its own read of the disclosure says it
+# too (an agency re-reading a referral after it acknowledged it, or its
+# caseworker opening it, would otherwise lose it), as the notice's state
+# alone: never the hold's reason, review date or who lifted it.
+test_agency_read_says_whether_the_family_was_told() {
+	local id
+	consent FAM-350 oakfield-primary education_support || return 1
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-350 oakfield-primary education_support \
+	    "$(jq -cn --arg c "$CHILD" '{child_name:$c}')"
+	expect 201 && id=$(jget .disclosure_id) || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$id"
+	expect 200 && [ "$(jget '.notification | keys | join(",")')" = state ] &&
+	[ "$(jget .notification.state)" = held ] &&
+	! printf '%s' "$RESP" | grep -q -F "$HREASON" || { echo "# $(printf '%s' "$RESP" | head -c 300)"; return 1; }
+	# Lifted: the family is told, and the agency's read says so.
+	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
+	expect 200 || return 1
+	wait_db 30 "SELECT state FROM notifications WHERE disclosure_id='$id'" sent || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$id"
+	expect 200 && [ "$(jget '.notification | keys | join(",")')" = state ] &&
+	[ "$(jget .notification.state)" = sent ] || { echo "# $(printf '%s' "$RESP" | head -c 300)"; return 1; }
+	# An override's hold (a push agency) likewise.
+	req agency:childrens-social-care GET "/v1/disclosures/$HELD_ID"
+	expect 200 && [ "$(jget .notification.state)" = held ] &&
+	! printf '%s' "$RESP" | grep -q -F "$OREASON"
+}
+
 test_notification_hold_by_staff_refused() {
 	consent FAM-342 oakfield-primary education_support || return 1
 	HOLD=$(hold_json) disclose staff FAM-342 oakfield-primary education_support '{"child_name":"x-342"}'
@@ -986,6 +1014,7 @@ run test_override_incomplete
 run test_override_reason_of_invisible_characters_is_refused
 run test_override_by_safeguarding_lead_allowed_and_held
 run test_held_notification_never_sent
+run test_agency_read_says_whether_the_family_was_told
 run test_lift_only_by_safeguarding_lead
 run test_lift_requires_a_reason
 run test_lift_releases_held_notification

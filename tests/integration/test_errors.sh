@@ -9,6 +9,31 @@ test_duplicate_keys_are_400() {
 	req staff POST /v1/consents '{"family_id":"A","family_id":"B","agency_id":"oakfield-primary","purpose":"education_support","evidence":"e"}'
 	expect 400 malformed_json
 }
+# Duplicate member names are valid JSON syntax (RFC 8259 only says names
+# SHOULD be unique) that the gateway refuses: an integrator told only "not
+# valid JSON" looks for a syntax error that is not there. The reply says
+# what is wrong, and never repeats the name (it may be personal data).
+test_duplicate_member_is_named_as_such() {
+	local m=QvzxDupKey
+	req agency:police POST /v1/requests '{"'$m' Jane":"a","reference":"r","'$m' Jane":"b"}'
+	expect 400 malformed_json && error_shape_ok || return 1
+	jget .error.message | grep -q 'same member name twice' &&
+	! printf '%s' "$RESP" | grep -qi "$m\|Jane" || { echo "# $RESP"; return 1; }
+	# Broken syntax still says so.
+	req agency:police POST /v1/requests '{"reference": '
+	expect 400 malformed_json && [ "$(jget .error.message)" = "The body is not valid JSON." ]
+}
+# The reason a read gives is kept (sealed) and bounded: a caller told only
+# "too long" has to guess the bound (openapi.json's maxLength is 2000).
+test_access_reason_too_long_says_the_limit() {
+	local r2000 r2001
+	r2000=$(head -c 2000 /dev/zero | tr '\0' r); r2001=${r2000}r
+	req staff GET /v1/disclosures/dsc_nosuch '' -H "X-Access-Reason: $r2001"
+	expect 400 access_reason_too_long && error_shape_ok &&
+	jget .error.message | grep -q 'at most 2000 bytes' || { echo "# $RESP"; return 1; }
+	req staff GET /v1/disclosures/dsc_nosuch '' -H "X-Access-Reason: $r2000"
+	expect 404 not_found
+}
 test_schema_invalid_is_400_with_field_paths() {
 	req staff POST /v1/consents '{"family_id":"FAM-1","agency_id":"Not An Id","purpose":"education_support"}'
 	expect 400 schema_invalid && error_shape_ok &&

@@ -277,6 +277,36 @@ test_erasure_does_not_reveal_what_was_held() {
 	sar FAM-521 '?format=text'
 	expect 200 && ! printf '%s' "$RESP" | grep -q -e "$dnn" -e police
 }
+# An inbox item whose family's records were erased before the agency
+# collected it is served as {"disclosure_id", "erased": true}, and the
+# agency acknowledges it to clear it: it received nothing, so the export
+# must not tell the family "the agency confirmed receiving it" (as a push
+# that could not be sent for the same reason says not delivered). What the
+# agency acknowledged before the erasure stays confirmed.
+test_export_never_says_the_agency_received_what_was_erased_first() {
+	local gone kept
+	consent FAM-530 oakfield-primary education_support &&
+	disclose staff FAM-530 oakfield-primary education_support "$(school)" && expect 201 || return 1
+	gone=$(jget .disclosure_id)
+	disclose staff FAM-530 oakfield-primary education_support "$(school)" && expect 201 || return 1
+	kept=$(jget .disclosure_id)
+	req agency:oakfield-primary POST "/v1/inbox/$kept/ack"
+	expect 200 || return 1
+	req staff POST /v1/families/FAM-530/erasure '{"ground":"consent_withdrawn","reason":"The family asked"}'
+	expect 200 || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget ".disclosures[] | select(.disclosure_id == \"$gone\") | .erased")" = true ] || return 1
+	req agency:oakfield-primary POST "/v1/inbox/$gone/ack"
+	expect 200 || return 1
+	sar FAM-530
+	expect 200 && [ "$(jget .records)" = erased ] &&
+	[ "$(jget ".disclosures[] | select(.reference == \"$gone\") | .delivery.state")" = not_delivered ] &&
+	[ "$(jget ".disclosures[] | select(.reference == \"$kept\") | .delivery.state")" = delivered ] ||
+		{ echo "# $(printf "%s" "$RESP" | jq -c "[.disclosures[] | {reference, delivery}]")"; return 1; }
+	sar FAM-530 '?format=text'
+	expect 200 && [ "$(grep -c "The agency confirmed receiving it: " <<<"$RESP")" = 1 ] &&
+	[ "$(grep -c "Not delivered to the agency" <<<"$RESP")" = 1 ]
+}
 test_export_is_recorded_in_the_ledger() {
 	local pseudo n
 	pseudo=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$SHARED'")
@@ -325,5 +355,6 @@ run test_export_is_recorded_in_the_ledger
 run test_access_reason_sealed_at_rest
 run test_unknown_family_gets_an_empty_export
 run test_erasure_does_not_reveal_what_was_held
+run test_export_never_says_the_agency_received_what_was_erased_first
 run test_ledger_verifies
 finish
