@@ -45,7 +45,6 @@
 /* The register's key in family_keys: never a family (not 64 hex digits). */
 #define REGISTER_KEY	"register:breaches"
 #define LIST_MAX	1000
-#define MAX_ACCESS_REASON	2000	/* bytes of X-Access-Reason, as elsewhere */
 
 /* ---- reading the register ---- */
 
@@ -979,11 +978,8 @@ static int
 read_mode(struct request *r, struct response *rs, const char **reason)
 {
 	*reason = req_header(r, "X-Access-Reason");
-	if (*reason != NULL && strlen(*reason) > MAX_ACCESS_REASON) {
-		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
+	if (resp_reason_too_long(rs, *reason))
 		return -1;
-	}
 	return r->who->role != ROLE_AUDITOR && decide_has_text(*reason);
 }
 

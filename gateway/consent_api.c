@@ -33,8 +33,6 @@
 #include "vault.h"
 #include "writer.h"
 
-#define MAX_REASON	2000	/* X-Access-Reason, bytes */
-
 struct consent_job {
 	struct gateway		*gw;
 	const struct principal	*who;
@@ -353,11 +351,8 @@ consent_get(struct request *r, struct response *rs)
 		    "Reading a family's records needs an X-Access-Reason header.", NULL);
 		return;
 	}
-	if (strlen(reason) > MAX_REASON) {
-		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
+	if (resp_reason_too_long(rs, reason))
 		return;
-	}
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
 		return;

@@ -52,7 +52,6 @@
 #define MAX_CONSENTS	64	/* a family's consents for one agency and purpose */
 #define MAX_INTERESTS	32	/* schemas/agency-profile.schema.json maxItems */
 #define MAX_FIELDS	64	/* schemas/disclosure.schema.json maxProperties */
-#define MAX_REASON	2000	/* X-Access-Reason, bytes */
 
 /* ---- POST /v1/disclosures ---- */
 
@@ -893,11 +892,8 @@ disclosure_get(struct request *r, struct response *rs)
 		    "Reading a family's records needs an X-Access-Reason header.", NULL);
 		return;
 	}
-	if (reason != NULL && strlen(reason) > MAX_REASON) {
-		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
+	if (resp_reason_too_long(rs, reason))
 		return;
-	}
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
 		return;

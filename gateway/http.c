@@ -196,6 +196,20 @@ resp_blank_text(struct response *rs, const char *path)
 	    "message", "must contain a character other than white space"));
 }
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
+int
+resp_reason_too_long(struct response *rs, const char *reason)
+{
+	if (reason == NULL || strlen(reason) <= ACCESS_REASON_MAX)
+		return 0;
+	resp_error(rs, 400, "access_reason_too_long",
+	    "The X-Access-Reason header is too long: at most " STR(ACCESS_REASON_MAX) " bytes.",
+	    NULL);
+	return 1;
+}
+
 void
 resp_bad_query(struct response *rs, const char *name, const char *message)
 {

@@ -96,6 +96,12 @@ void	 resp_error(struct response *, int status, const char *code,
  * (!decide_has_text()), in the shape of the schema validator's own errors:
  * details [{"path":path,"keyword":"pattern","message":...}]. */
 void	 resp_blank_text(struct response *, const char *path);
+/* The longest X-Access-Reason a read takes, in bytes. */
+#define ACCESS_REASON_MAX	2000
+/* Whether reason (NULL: none given) is longer than ACCESS_REASON_MAX: 1,
+ * and rs is 400 access_reason_too_long (the bound said, the text never
+ * repeated); 0 otherwise. */
+int	 resp_reason_too_long(struct response *, const char *reason);
 /* 400 invalid_parameter for a query-string parameter, the one reply every
  * route gives: details [{"path":"?name"}], so the path says it is a query
  * parameter ("?name"), not a body field (a JSON Pointer, "/name"). message

@@ -61,8 +61,6 @@
 #include "witness.h"
 #include "writer.h"
 
-#define MAX_REASON		2000
-
 static void
 unavailable(struct response *rs)
 {
@@ -592,11 +590,8 @@ request_show(struct request *r, struct response *rs)
 	int				 nd = 0, rc, erased = 0, gone = 0, personal, keystate = 0;
 	int				 hasrec = 0, reasons;
 
-	if (reason != NULL && strlen(reason) > MAX_REASON) {
-		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
+	if (resp_reason_too_long(rs, reason))
 		return;
-	}
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		unavailable(rs);
 		return;
@@ -913,11 +908,8 @@ request_statement(struct request *r, struct response *rs)
 	/* A trustee reads the family's records: with a reason, kept with the
 	 * read (DESIGN.md). The requesting agency's reason is its request. */
 	w.reason = req_header(r, "X-Access-Reason");
-	if (w.reason != NULL && strlen(w.reason) > MAX_REASON) {
-		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
+	if (resp_reason_too_long(rs, w.reason))
 		return;
-	}
 	if (r->who->role == ROLE_TRUSTEE && !decide_has_text(w.reason)) {
 		resp_error(rs, 403, "access_reason_required",
 		    "A trustee reading a witness statement gives the reason in the X-Access-Reason "

@@ -60,8 +60,6 @@
 #include "vault.h"
 #include "writer.h"
 
-#define MAX_REASON	2000
-
 struct export {
 	struct gateway		*gw;
 	struct store_conn	*c;
@@ -642,11 +640,8 @@ subject_access(struct request *r, struct response *rs)
 		    "Reading a family's records needs an X-Access-Reason header.", NULL);
 		return;
 	}
-	if (strlen(reason) > MAX_REASON) {
-		resp_error(rs, 400, "access_reason_too_long",
-		    "The X-Access-Reason header is too long: at most 2000 bytes.", NULL);
+	if (resp_reason_too_long(rs, reason))
 		return;
-	}
 	fmt = req_query(r, "format");
 	if (fmt != NULL && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
 		resp_bad_query(rs, "format", "format must be json or text.");
