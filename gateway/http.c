@@ -775,6 +775,55 @@ refused(struct server *s, const struct principal *who, const char *method,
 	rs->defer.settled = 1;	/* refused, recorded or not */
 }
 
+/*
+ * A query parameter given twice (?limit=1&limit=500): libmicrohttpd hands a
+ * handler the first, a proxy or a cache before the gateway may have judged
+ * by the last, so the request is refused rather than read one way here.
+ */
+struct query_seen {
+	const char	*names[32];
+	size_t		 n;
+	const char	*repeated;	/* a name given twice */
+};
+
+static enum MHD_Result
+note_query(void *arg, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct query_seen	*q = arg;
+	size_t			 i;
+
+	(void)kind;
+	(void)value;
+	for (i = 0; i < q->n; i++)
+		if (strcmp(q->names[i], key) == 0) {
+			q->repeated = key;
+			return MHD_NO;
+		}
+	if (q->n == sizeof(q->names) / sizeof(q->names[0]))
+		return MHD_NO;	/* no route reads that many: the rest go unread */
+	q->names[q->n++] = key;
+	return MHD_YES;
+}
+
+/* The name of a query parameter given more than once among the first 32
+ * (a short plain name as given, "" for any other: a caller's text is not
+ * echoed whatever it holds), or NULL. */
+static const char *
+repeated_query(struct MHD_Connection *conn)
+{
+	struct query_seen	q;
+	size_t			n;
+
+	memset(&q, 0, sizeof(q));
+	(void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, note_query, &q);
+	if (q.repeated == NULL || q.repeated[0] == '\0')
+		return q.repeated;
+	n = strlen(q.repeated);
+	if (n > 24 || strspn(q.repeated, "abcdefghijklmnopqrstuvwxyz_") != n)
+		return "";
+	return q.repeated;
+}
+
 static void
 dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, struct reqctx *rc,
     const char *method, const char *url, struct response *rs)
@@ -784,7 +833,7 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	int			 path_known = 0, vrc;
 	json_error_t		 jerr;
 	json_t			*errors;
-	const char		*why;
+	const char		*why, *dup;
 
 	memset(&req, 0, sizeof(req));
 	req.gw = s->gw;
@@ -836,6 +885,10 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
 		refused(s, &cc->who, method, rt, "role_not_permitted", NULL, rs); /* recorded */
+		return;
+	}
+	if ((dup = repeated_query(conn)) != NULL) {
+		resp_bad_query(rs, dup, "A query parameter is given more than once; give it once.");
 		return;
 	}
 	/* Counted whether or not the record exists: enumerating ids is

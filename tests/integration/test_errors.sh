@@ -208,6 +208,19 @@ test_bad_query_parameter_is_one_reply_everywhere() {
 	expect 400 invalid_parameter && [ "$(jget '.error.details[0].path')" = '{seq}' ] &&
 	jget .error.message | grep -q 'numbered from 1' || { echo "# $RESP"; return 1; }
 }
+# ?limit=1&limit=500: libmicrohttpd gives a handler the first, a proxy may
+# judge by the last; refused, named as given when plainly a name, never
+# echoing any other text the caller put there.
+test_query_parameter_given_twice_is_refused() {
+	req agency:oakfield-primary GET '/v1/inbox?limit=1&limit=500'
+	bad_query_is limit 'more than once' || return 1
+	req auditor GET '/v1/stats?by=month&by=purpose'; bad_query_is by 'more than once' || return 1
+	req staff GET '/healthz?FAM-123=x&FAM-123=y'
+	expect 400 invalid_parameter && [ "$(jget '.error.details[0].path')" = '?' ] &&
+	! printf '%s' "$RESP" | grep -q 'FAM-123' || { echo "# $RESP"; return 1; }
+	# once each is fine
+	req auditor GET '/v1/stats?by=month'; expect 200
+}
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
 # RFC 9110 15.5.6: a 405 names, in Allow, the methods the path accepts:
