@@ -210,6 +210,17 @@ resp_reason_too_long(struct response *rs, const char *reason)
 	return 1;
 }
 
+int
+req_wants_text(const struct request *r)
+{
+	const char	*f = req_query(r, "format"), *acc = req_header(r, "Accept");
+
+	if (f != NULL)
+		return strcmp(f, "text") == 0;
+	return acc != NULL && strstr(acc, "text/plain") != NULL &&
+	    strstr(acc, "application/json") == NULL;
+}
+
 void
 resp_bad_query(struct response *rs, const char *name, const char *message)
 {

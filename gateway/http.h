@@ -83,6 +83,10 @@ struct response {
 const char	*req_header(const struct request *, const char *name);
 /* Query-string argument or NULL. */
 const char	*req_query(const struct request *, const char *name);
+/* Whether a reply that has a printable text form should be text: ?format=
+ * text (json: not), else an Accept naming text/plain and not
+ * application/json. The caller has refused any other ?format=. */
+int		 req_wants_text(const struct request *);
 
 /* Sets a JSON reply; takes ownership of body. */
 void	 resp_json(struct response *, int status, json_t *body);

@@ -18,7 +18,8 @@
  *                                          trustees: the witness statement
  *                                          (gathered from the signed records
  *                                          by witness.c, its form statement.c),
- *                                          JSON or ?format=text
+ *                                          JSON, or text with ?format=text
+ *                                          or Accept: text/plain
  *   POST /v1/requests/{id}/notification/lift  safeguarding lead: releases the
  *                                          family notification do_not_notify held
  *   POST /v1/requests/{id}/close           trustees: ends the request and
@@ -899,7 +900,7 @@ request_statement(struct request *r, struct response *rs)
 	json_t			*body = NULL;
 	char			*out = NULL;
 	size_t			 len;
-	int			 rc;
+	int			 rc, text;
 
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "text") != 0) {
 		resp_bad_query(rs, "format", "format must be json or text.");
@@ -1001,8 +1002,8 @@ request_statement(struct request *r, struct response *rs)
 			resp_error(rs, 500, "internal", "Internal error.", NULL);
 		goto out;
 	}
-	out = format != NULL && strcmp(format, "text") == 0 ? statement_text(st.doc, &len) :
-	    statement_dump(st.doc, &len);
+	text = req_wants_text(r);
+	out = text ? statement_text(st.doc, &len) : statement_dump(st.doc, &len);
 	if (out == NULL) {
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 		goto out;
@@ -1010,8 +1011,7 @@ request_statement(struct request *r, struct response *rs)
 	log_info("request %s: statement %s issued to %s (%d records, ledger #%lld, checkpoint "
 	    "%llu)", rq->id, st.id, principal_log_name(r->who, who), st.records,
 	    (long long)st.seq, (unsigned long long)st.tree_size);
-	resp_text(rs, 200, format != NULL && strcmp(format, "text") == 0 ?
-	    "text/plain; charset=utf-8" : "application/json", out, len);
+	resp_text(rs, 200, text ? "text/plain; charset=utf-8" : "application/json", out, len);
 out:
 	json_decref(st.doc);
 	store_request_free(rq);

@@ -612,17 +612,6 @@ render_text(const json_t *x, size_t *len)
 	return b.p;
 }
 
-static int
-wants_text(const struct request *r)
-{
-	const char	*f = req_query(r, "format"), *acc = req_header(r, "Accept");
-
-	if (f != NULL)
-		return strcmp(f, "text") == 0;
-	return acc != NULL && strstr(acc, "text/plain") != NULL &&
-	    strstr(acc, "application/json") == NULL;
-}
-
 static void
 subject_access(struct request *r, struct response *rs)
 {
@@ -711,7 +700,7 @@ subject_access(struct request *r, struct response *rs)
 		goto unavailable;
 	json_object_set_new(out, "ledger_seq", json_integer(j.row.ledger_seq));
 	log_info("subject-access export %s made", j.row.id);
-	if (wants_text(r)) {
+	if (req_wants_text(r)) {
 		size_t	len = 0;
 		char	*text = render_text(out, &len);
 

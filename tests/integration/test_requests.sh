@@ -343,6 +343,17 @@ test_statement_issue_is_a_ledger_entry() {
 	    "request.statement_issued agency:police ${digest^^}" ] &&
 	[ "$(db "SELECT count(*) FROM request_statements WHERE request_id='$RID' AND ledger_seq=$seq")" = 1 ]
 }
+# As the subject-access export: Accept: text/plain asks for the printed
+# form, ?format= wins over Accept, and JSON stays the default.
+test_statement_follows_accept_as_the_export_does() {
+	req agency:police GET "/v1/requests/$RID/statement" '' -H 'Accept: text/plain' -D "$TMP/accept.h"
+	expect 200 && grep -qi '^content-type: text/plain' "$TMP/accept.h" &&
+	printf '%s' "$RESP" | grep -q '^WITNESS STATEMENT' || return 1
+	req agency:police GET "/v1/requests/$RID/statement?format=json" '' -H 'Accept: text/plain'
+	expect 200 && [ "$(jget .format)" = witness-statement-v1 ] || return 1
+	req agency:police GET "/v1/requests/$RID/statement" '' -H 'Accept: application/json, text/plain'
+	expect 200 && [ "$(jget .format)" = witness-statement-v1 ]
+}
 test_printed_statement_names_every_record() {
 	local n i kind id date seq digest
 	req agency:police GET "/v1/requests/$RID/statement?format=text"
@@ -1188,6 +1199,7 @@ run test_statement_from_another_gateway_key_fails
 run test_statement_minimised_to_the_fields_asked
 run test_statement_names_the_request_and_its_approvals
 run test_statement_issue_is_a_ledger_entry
+run test_statement_follows_accept_as_the_export_does
 run test_printed_statement_names_every_record
 run test_gatewayctl_prints_the_saved_statement
 run test_trustee_reads_the_statement_with_a_reason
