@@ -156,6 +156,21 @@ if run badschema 2 validate "$tmp/s/broken.schema.json" "$tmp/consent.json"; the
 if run unreadable 2 validate "$tmp/nonexistent.schema.json" "$tmp/consent.json"; then
 	ok "unreadable_schema_exits_2"; else notok "unreadable_schema_exits_2"; fi
 
+# A file that is not there is named with the reason, not as jansson's
+# "line -1"; a directory given where a file is wanted says so, not
+# "line 1: unexpected token near end of file".
+if run missing_instance 2 validate "$top/schemas/consent.schema.json" "$tmp/nonexistent.json" &&
+   [ "$err" = "gatewayctl: unable to open $tmp/nonexistent.json: No such file or directory" ] &&
+   [ -z "$out" ]; then ok "missing_file_is_named_with_the_reason_not_a_line_number"
+else notok "missing_file_is_named_with_the_reason_not_a_line_number"; fi
+
+if run dir_instance 2 validate "$top/schemas/consent.schema.json" "$top/agency-profiles" &&
+   [ "$err" = "gatewayctl: $top/agency-profiles is a directory: only agency-profile.schema.json validates a directory (of agency profiles)" ] &&
+   run dir_schema 2 validate "$top/schemas" "$tmp/consent.json" &&
+   [ "$err" = "gatewayctl: $top/schemas is a directory" ]; then
+	ok "directory_where_a_file_is_wanted_is_named_as_one"
+else notok "directory_where_a_file_is_wanted_is_named_as_one"; fi
+
 if run usage 2 validate "$top/schemas/consent.schema.json" && grep -q usage "$tmp/err"; then
 	ok "usage_error_exits_2"; else notok "usage_error_exits_2"; fi
 
