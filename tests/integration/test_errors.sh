@@ -431,6 +431,19 @@ test_missing_master_key_beside_data_refuses_to_start() {
 	! grep -qF 'master.key' "$TOP/Makefile" "$TOP/docker/Dockerfile" "$TOP/docker/compose.yaml"
 }
 
+# A port another process holds (a second gateway, say: make run on a port
+# another one serves): the start fails naming the port and why, in
+# libmicrohttpd's words, where it once guessed "(port in use? bad key?)".
+test_port_in_use_is_named_with_the_reason() {
+	local rc=0
+	(cd "$TOP" && timeout 30 "$GATEWAYD" --port "$GW_PORT" --data "$TMP/portdata" --tls "$CERTS") \
+		> "$TMP/port-in-use.log" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+	grep -q "error main: cannot start HTTPS on 127.0.0.1:$GW_PORT: Failed to bind to port $GW_PORT: Address already in use$" \
+	    "$TMP/port-in-use.log" && ! grep -q 'bad key' "$TMP/port-in-use.log" ||
+		{ echo "# exit $rc:"; sed 's/^/#   /' "$TMP/port-in-use.log" | tail -5; return 1; }
+}
+
 gw_start || exit 1
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'sigterm\|master_key'); do run "$t"; done
 run test_sigterm_loses_nothing_acknowledged
