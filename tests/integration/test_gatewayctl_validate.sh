@@ -126,6 +126,19 @@ if refused_by_validate_and_daemon signed_after_expiry police:police \
 	ok "test_validate_refuses_what_the_daemon_refuses"
 else notok "test_validate_refuses_what_the_daemon_refuses"; fi
 
+# A pin file that is not there: "run make certs" only for the development
+# PKI's (certs/dev/), which make certs makes; an agency being onboarded
+# with its pin file elsewhere was told to run make certs too.
+jq '.certificates.pin_files = ["/nonexistent/police.pin"]' "$top/agency-profiles/police.json" > "$tmp/police.json"
+mkdir -p "$tmp/devpin"
+jq '.certificates.pin_files = ["certs/dev/agencies/nonexistent.pin"]' "$top/agency-profiles/police.json" > "$tmp/devpin/police.json"
+if (cd "$top" && run onboarding_pin 1 validate "$top/schemas/agency-profile.schema.json" "$tmp/police.json") &&
+   grep -qxF 'police.json: /certificates/pin_files: /nonexistent/police.pin: cannot read: No such file or directory' "$tmp/out" &&
+   (cd "$top" && run dev_pin 1 validate "$top/schemas/agency-profile.schema.json" "$tmp/devpin/police.json") &&
+   grep -qF 'certs/dev/agencies/nonexistent.pin: cannot read: No such file or directory (run make certs)' "$tmp/out"; then
+	ok "missing_pin_file_outside_the_dev_pki_is_not_sent_to_make_certs"
+else notok "missing_pin_file_outside_the_dev_pki_is_not_sent_to_make_certs"; sed 's/^/# /' "$tmp/out"; fi
+
 mkdir -p "$tmp/s"
 echo '{"type":"object","properties":{"a":{"type":"array","minContains":1}}}' > "$tmp/s/bad.schema.json"
 if run unsupported 2 validate "$tmp/s/bad.schema.json" "$tmp/array.json" &&
