@@ -47,10 +47,12 @@
 #include "vault.h"
 #include "writer.h"
 
+/* On stdout for --help (exit 0, so that `gatewayd --help | less` shows it),
+ * on stderr for a usage error (exit 2), as gatewayctl does. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: gatewayd [--check] [--bind ADDR] [--port N] [--port-file FILE]\n"
 	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
 	    "                [--master-key FILE] [--notify-url URL] [--notify-ca FILE]\n"
@@ -586,7 +588,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'v': log_set_level(LOG_DEBUG); break;
-		case 'h': usage(); return 0;
+		case 'h': usage(stdout); return 0;
 		case 'R': router_foreach(print_route, NULL); return 0;
 		case 'U':
 			if (nurl_ov == MAX_URL_OVERRIDES) {
@@ -643,11 +645,13 @@ main(int argc, char **argv)
 			}
 			dcfg.max_inflight = (unsigned)n;
 			break;
-		default: usage(); return 2;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		fprintf(stderr, "gatewayd: unexpected argument \"%s\" (every setting is a "
+		    "--flag)\n", argv[optind]);
+		usage(stderr);
 		return 2;
 	}
 	if (gw.cfg.master_key == NULL) {

@@ -431,6 +431,23 @@ test_missing_master_key_beside_data_refuses_to_start() {
 	! grep -qF 'master.key' "$TOP/Makefile" "$TOP/docker/Dockerfile" "$TOP/docker/compose.yaml"
 }
 
+# gatewayd --help is read like gatewayctl's: on stdout, exit 0 (it went to
+# stderr, so `gatewayd --help | less` showed nothing); a usage error stays on
+# stderr with exit 2, and a stray argument is named.
+test_gatewayd_help_on_stdout_usage_errors_on_stderr() {
+	local rc
+	rc=0; "$GATEWAYD" --help > "$TMP/help.out" 2> "$TMP/help.err" || rc=$?
+	[ "$rc" = 0 ] && grep -q '^usage: gatewayd ' "$TMP/help.out" && grep -q -- '--port-file FILE' "$TMP/help.out" &&
+	    [ ! -s "$TMP/help.err" ] || { echo "# --help exit $rc"; return 1; }
+	rc=0; "$GATEWAYD" --no-such-flag > "$TMP/help.out" 2> "$TMP/help.err" || rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$TMP/help.out" ] && grep -q '^usage: gatewayd ' "$TMP/help.err" ||
+	    { echo "# --no-such-flag exit $rc"; return 1; }
+	rc=0; "$GATEWAYD" 8443 > "$TMP/help.out" 2> "$TMP/help.err" || rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$TMP/help.out" ] &&
+	    [ "$(head -n 1 "$TMP/help.err")" = 'gatewayd: unexpected argument "8443" (every setting is a --flag)' ] ||
+	    { echo "# 8443 exit $rc: $(head -n 1 "$TMP/help.err")"; return 1; }
+}
+
 # A port another process holds (a second gateway, say: make run on a port
 # another one serves): the start fails naming the port and why, in
 # libmicrohttpd's words, where it once guessed "(port in use? bad key?)".
