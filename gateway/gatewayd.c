@@ -721,6 +721,15 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	/* A port another process holds stops the start here, before a
+	 * master key, a store or a ledger entry is made, and before the
+	 * delivery worker, the notifier or a retention sweep runs for a
+	 * gateway that would never serve. (--check runs beside the gateway
+	 * it checks, so the port in use is no fault of the configuration.) */
+	if (!gw.cfg.check_only && server_can_listen(&gw, err, sizeof(err)) == -1) {
+		log_errx("%s", err);
+		goto out;
+	}
 	if (ensure_master_key(gw.cfg.master_key, gw.cfg.data_dir) == -1)
 		goto out;
 	if ((gw.vault = vault_open(gw.cfg.master_key, err, sizeof(err))) == NULL) {

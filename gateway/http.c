@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1625,6 +1626,38 @@ server_cert_not_after(struct server *s, char *serial, size_t len)
 		snprintf(serial, len, "%s", tlscred_serial(s->cred));
 	pthread_mutex_unlock(&s->cred_lock);
 	return t;
+}
+
+int
+server_can_listen(const struct gateway *gw, char *err, size_t errlen)
+{
+	struct sockaddr_in	sin;
+	int			fd, on = 1, e;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)gw->cfg.port);
+	if (inet_pton(AF_INET, gw->cfg.bind, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "bind address %s: not an IPv4 address", gw->cfg.bind);
+		return -1;
+	}
+	if (gw->cfg.port == 0)
+		return 0;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		e = errno;
+		close(fd);
+		snprintf(err, errlen, "cannot listen on %s:%u: %s%s", gw->cfg.bind,
+		    gw->cfg.port, strerror(e), e == EADDRINUSE ? " (another process holds "
+		    "the port: another gatewayd? --port N serves another)" : "");
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 unsigned

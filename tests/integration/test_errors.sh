@@ -449,16 +449,22 @@ test_gatewayd_help_on_stdout_usage_errors_on_stderr() {
 }
 
 # A port another process holds (a second gateway, say: make run on a port
-# another one serves): the start fails naming the port and why, in
-# libmicrohttpd's words, where it once guessed "(port in use? bad key?)".
+# another one serves): the start fails naming the port and why, where it
+# once guessed "(port in use? bad key?)", and fails before it writes
+# anything: it had made a master key, a store and "gateway.started", run a
+# retention sweep and "gateway.stopped" in the ledger of a gateway that never
+# served.
 test_port_in_use_is_named_with_the_reason() {
 	local rc=0
+	rm -rf "$TMP/portdata"
 	(cd "$TOP" && timeout 30 "$GATEWAYD" --port "$GW_PORT" --data "$TMP/portdata" --tls "$CERTS") \
 		> "$TMP/port-in-use.log" 2>&1 || rc=$?
 	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
-	grep -q "error main: cannot start HTTPS on 127.0.0.1:$GW_PORT: Failed to bind to port $GW_PORT: Address already in use$" \
+	grep -q "error main: cannot listen on 127.0.0.1:$GW_PORT: Address already in use (another process holds the port: another gatewayd? --port N serves another)$" \
 	    "$TMP/port-in-use.log" && ! grep -q 'bad key' "$TMP/port-in-use.log" ||
 		{ echo "# exit $rc:"; sed 's/^/#   /' "$TMP/port-in-use.log" | tail -5; return 1; }
+	[ ! -e "$TMP/portdata/master.key" ] && [ ! -e "$TMP/portdata/gateway.db" ] ||
+		{ echo "# the failed start wrote: $(ls "$TMP/portdata")"; return 1; }
 }
 
 gw_start || exit 1
