@@ -122,6 +122,12 @@ ctl_backup(int argc, char **argv)
 		}
 	}
 	if (optind != argc || out == NULL) {
+		if (optind != argc)
+			fprintf(stderr, "gatewayctl: backup: unexpected argument \"%s\"\n",
+			    argv[optind]);
+		else
+			fprintf(stderr, "gatewayctl: backup: --out NEWDIR is required (the "
+			    "directory the copy is made in)\n");
 		ctl_backup_usage(stderr);
 		return 2;
 	}

@@ -56,6 +56,8 @@ list(struct store *s, const char *state)
 	    strcmp(state, "delivered") == 0)
 		states[ns++] = state;
 	else {
+		fprintf(stderr, "gatewayctl: --state %s: not a delivery state (pending, dead, "
+		    "delivered, open or all)\n", state);
 		ctl_deliveries_usage(stderr);
 		return 2;
 	}

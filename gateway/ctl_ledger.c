@@ -474,6 +474,19 @@ cmd_verify(int argc, char **argv)
 		}
 	}
 	if (optind != argc || key == NULL || (db == NULL) == (exp == NULL)) {
+		if (optind != argc)
+			fprintf(stderr, "gatewayctl: ledger verify: unexpected argument "
+			    "\"%s\"\n", argv[optind]);
+		else if (db == NULL && exp == NULL)
+			fprintf(stderr, "gatewayctl: ledger verify: give the ledger, "
+			    "--db FILE or --export FILE\n");
+		else if (db != NULL && exp != NULL)
+			fprintf(stderr, "gatewayctl: ledger verify: --db or --export, "
+			    "not both\n");
+		else
+			fprintf(stderr, "gatewayctl: ledger verify: --key PUB.pem is "
+			    "required (the gateway's published ledger key: without it "
+			    "nothing is verified)\n");
 		ctl_ledger_usage(stderr);
 		return 2;
 	}
@@ -670,6 +683,11 @@ cmd_export(int argc, char **argv)
 		}
 	}
 	if (optind != argc || db == NULL) {
+		if (optind != argc)
+			fprintf(stderr, "gatewayctl: ledger export: unexpected argument "
+			    "\"%s\"\n", argv[optind]);
+		else
+			fprintf(stderr, "gatewayctl: ledger export: --db FILE is required\n");
 		ctl_ledger_usage(stderr);
 		return 2;
 	}
@@ -768,6 +786,12 @@ cmd_generate(int argc, char **argv)
 		}
 	}
 	if (optind != argc || dir == NULL || count == 0) {
+		if (optind != argc)
+			fprintf(stderr, "gatewayctl: ledger generate: unexpected argument "
+			    "\"%s\"\n", argv[optind]);
+		else
+			fprintf(stderr, "gatewayctl: ledger generate: %s is required\n",
+			    dir == NULL ? "--data DIR" : "--count N");
 		ctl_ledger_usage(stderr);
 		return 2;
 	}
@@ -839,6 +863,7 @@ ctl_ledger(int argc, char **argv)
 		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(argv[1], "generate") == 0)
 		return cmd_generate(argc - 1, argv + 1);
+	fprintf(stderr, "gatewayctl: ledger: unknown subcommand \"%s\"\n", argv[1]);
 	ctl_ledger_usage(stderr);
 	return 2;
 }

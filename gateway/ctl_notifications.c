@@ -49,6 +49,8 @@ list(struct store *s, const char *state)
 		state = NULL;
 	else if (strcmp(state, "queued") != 0 && strcmp(state, "held") != 0 &&
 	    strcmp(state, "sent") != 0 && strcmp(state, "failed") != 0) {
+		fprintf(stderr, "gatewayctl: --state %s: not a notification state (queued, "
+		    "held, sent, failed or all)\n", state);
 		ctl_notifications_usage(stderr);
 		return 2;
 	}

@@ -127,7 +127,8 @@ run(int argc, char **argv)
 			return 2;
 		}
 		if (as_of < now) {
-			fprintf(stderr, "gatewayctl: --as-of cannot be in the past\n");
+			fprintf(stderr, "gatewayctl: --as-of is before now (the start of that UTC "
+			    "day): give a later date, or leave it out to sweep as of now\n");
 			return 2;
 		}
 	}

@@ -65,6 +65,24 @@ sibling(void *arg, const char *uri)
 	return doc;
 }
 
+/* Why a file could not be loaded as JSON. jansson gives an open failure
+ * line -1 and a directory "unexpected token near end of file" at line 1:
+ * name what happened instead. Profiles are the one kind of directory
+ * validate reads. */
+static void
+load_failed(const char *path, const json_error_t *jerr, int profile)
+{
+	struct stat	st;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		fprintf(stderr, "gatewayctl: %s is a directory%s\n", path, profile == 0 ?
+		    ": only " PROFILE_SCHEMA " validates a directory (of agency profiles)" : "");
+	else if (jerr->line < 1)
+		fprintf(stderr, "gatewayctl: %s\n", jerr->text);
+	else
+		fprintf(stderr, "%s: line %d: %s\n", path, jerr->line, jerr->text);
+}
+
 void
 ctl_validate_usage(FILE *f)
 {
@@ -103,7 +121,7 @@ ctl_validate(int argc, char **argv)
 	}
 	name = basename(basecopy);
 	if ((schema = json_load_file(argv[1], JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-		fprintf(stderr, "%s: line %d: %s\n", argv[1], jerr.line, jerr.text);
+		load_failed(argv[1], &jerr, 1);
 		goto out;
 	}
 	if (jsonschema_check(schema, msg, sizeof(msg)) == -1) {
@@ -138,7 +156,7 @@ ctl_validate(int argc, char **argv)
 		instance = json_load_file(argv[2], JSON_REJECT_DUPLICATES |
 		    JSON_DECODE_ANY, &jerr);
 	if (instance == NULL) {
-		fprintf(stderr, "%s: line %d: %s\n", argv[2], jerr.line, jerr.text);
+		load_failed(argv[2], &jerr, profile);
 		goto out;
 	}
 	/* The instance is the operator's own file (an agency profile, a

@@ -33,7 +33,7 @@ static const struct command {
 	  "verify the signed ledger offline (--db FILE | --export FILE) --key PUB.pem;\n"
 	  "      export it as JSON lines; generate synthetic entries (benchmarks)" },
 	{ "deliveries", ctl_deliveries, ctl_deliveries_usage, "[--db FILE] [list [--state S] | retry ID]",
-	  "list pending, failed and dead deliveries; re-queue a dead one" },
+	  "list deliveries (pending and dead by default, --state for others); re-queue a dead one" },
 	{ "notifications", ctl_notifications, ctl_notifications_usage, "[--db FILE] [list [--state S] | retry ID]",
 	  "list family notifications (failed by default); re-queue a failed one" },
 	{ "retention", ctl_retention, ctl_retention_usage, "run [--data DIR] [--as-of DATE] ...",

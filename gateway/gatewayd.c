@@ -47,10 +47,12 @@
 #include "vault.h"
 #include "writer.h"
 
+/* On stdout for --help (exit 0, so that `gatewayd --help | less` shows it),
+ * on stderr for a usage error (exit 2), as gatewayctl does. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: gatewayd [--check] [--bind ADDR] [--port N] [--port-file FILE]\n"
 	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
 	    "                [--master-key FILE] [--notify-url URL] [--notify-ca FILE]\n"
@@ -586,7 +588,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'v': log_set_level(LOG_DEBUG); break;
-		case 'h': usage(); return 0;
+		case 'h': usage(stdout); return 0;
 		case 'R': router_foreach(print_route, NULL); return 0;
 		case 'U':
 			if (nurl_ov == MAX_URL_OVERRIDES) {
@@ -643,11 +645,13 @@ main(int argc, char **argv)
 			}
 			dcfg.max_inflight = (unsigned)n;
 			break;
-		default: usage(); return 2;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		fprintf(stderr, "gatewayd: unexpected argument \"%s\" (every setting is a "
+		    "--flag)\n", argv[optind]);
+		usage(stderr);
 		return 2;
 	}
 	if (gw.cfg.master_key == NULL) {
@@ -715,6 +719,15 @@ main(int argc, char **argv)
 		printf("configuration OK: %zu agency profiles, schemas, certificates; "
 		    "no master key yet (made at first start)\n", gw.profiles->n);
 		rc = 0;
+		goto out;
+	}
+	/* A port another process holds stops the start here, before a
+	 * master key, a store or a ledger entry is made, and before the
+	 * delivery worker, the notifier or a retention sweep runs for a
+	 * gateway that would never serve. (--check runs beside the gateway
+	 * it checks, so the port in use is no fault of the configuration.) */
+	if (!gw.cfg.check_only && server_can_listen(&gw, err, sizeof(err)) == -1) {
+		log_errx("%s", err);
 		goto out;
 	}
 	if (ensure_master_key(gw.cfg.master_key, gw.cfg.data_dir) == -1)

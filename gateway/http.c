@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,6 +150,9 @@ struct server {
 	int			 tally_stop;	/* under tally_lock */
 	pthread_mutex_t		 tally_lock;
 	pthread_cond_t		 tally_wake;
+	atomic_int		 started;	/* MHD_start_daemon() has returned */
+	pthread_mutex_t		 start_lock;	/* libmicrohttpd's last words before: */
+	char			 start_err[512];	/* why a start failed (mhd_log) */
 };
 
 const char *
@@ -1455,10 +1459,19 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char	buf[512];
 
-	(void)cls;
+	struct server	*s = cls;
+
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	buf[strcspn(buf, "\n")] = '\0';
 	log_msg(LOG_DEBUG, "libmicrohttpd", "%s", buf);
+	/* While the daemon starts, its last message is why a start failed
+	 * ("Failed to bind to port 8443: Address already in use"): server_start
+	 * says it instead of guessing. */
+	if (!atomic_load(&s->started)) {
+		pthread_mutex_lock(&s->start_lock);
+		snprintf(s->start_err, sizeof(s->start_err), "%s", buf);
+		pthread_mutex_unlock(&s->start_lock);
+	}
 }
 
 /* The CA bundle sent as acceptable issuers: the charity CA and each agency
@@ -1574,6 +1587,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	s->gw = gw;
 	pthread_mutex_init(&s->cred_lock, NULL);
 	pthread_mutex_init(&s->handshake_lock, NULL);
+	pthread_mutex_init(&s->start_lock, NULL);
 	if (server_creds(gw, gw->profiles, &s->key_pem, &s->cert_pem, &s->trust_pem, &s->cred,
 	    err, errlen) == -1)
 		goto fail;
@@ -1607,6 +1621,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 	    MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	s->d = MHD_start_daemon(flags, (uint16_t)gw->cfg.port, NULL, NULL, on_request, s,
+	    /* First, so that no message goes to libmicrohttpd's own logger. */
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
 	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
@@ -1618,14 +1634,17 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, gw->cfg.per_ip_limit,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
 	    /* One thread is the daemon's own, not a pool (which would warn). */
 	    gw->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, gw->cfg.threads,
 	    MHD_OPTION_END);
+	atomic_store(&s->started, 1);
 	if (s->d == NULL) {
-		snprintf(err, errlen, "cannot start HTTPS on %s:%u (port in use? bad key?)",
-		    gw->cfg.bind, gw->cfg.port);
+		pthread_mutex_lock(&s->start_lock);
+		snprintf(err, errlen, "cannot start HTTPS on %s:%u: %s", gw->cfg.bind,
+		    gw->cfg.port, s->start_err[0] != '\0' ? s->start_err :
+		    "libmicrohttpd gave no reason");
+		pthread_mutex_unlock(&s->start_lock);
 		goto fail;
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -1694,6 +1713,38 @@ server_cert_not_after(struct server *s, char *serial, size_t len)
 	return t;
 }
 
+int
+server_can_listen(const struct gateway *gw, char *err, size_t errlen)
+{
+	struct sockaddr_in	sin;
+	int			fd, on = 1, e;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)gw->cfg.port);
+	if (inet_pton(AF_INET, gw->cfg.bind, &sin.sin_addr) != 1) {
+		snprintf(err, errlen, "bind address %s: not an IPv4 address", gw->cfg.bind);
+		return -1;
+	}
+	if (gw->cfg.port == 0)
+		return 0;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		e = errno;
+		close(fd);
+		snprintf(err, errlen, "cannot listen on %s:%u: %s%s", gw->cfg.bind,
+		    gw->cfg.port, strerror(e), e == EADDRINUSE ? " (another process holds "
+		    "the port: another gatewayd? --port N serves another)" : "");
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 unsigned
 server_port(const struct server *s)
 {
@@ -1745,5 +1796,6 @@ server_stop(struct server *s, unsigned grace)
 	tlscred_unref(s->cred);
 	pthread_mutex_destroy(&s->cred_lock);
 	pthread_mutex_destroy(&s->handshake_lock);
+	pthread_mutex_destroy(&s->start_lock);
 	free(s);
 }

@@ -21,6 +21,11 @@ struct server	*server_start(struct gateway *, char *err, size_t errlen);
  * key and certificate, the CAs, the credentials made of them), with
  * nothing started: for gatewayd --check. 0, or -1 with err. */
 int		 server_check(const struct gateway *, char *err, size_t errlen);
+/* Whether gw->cfg's address and port can be bound now (port 0: always): a
+ * socket bound as libmicrohttpd binds it (SO_REUSEADDR) and closed. For a
+ * start to fail on a port another process holds before it writes anything
+ * (a store, a ledger entry, a sweep). 0, or -1 with a message in err. */
+int		 server_can_listen(const struct gateway *, char *err, size_t errlen);
 /* The notAfter (Unix time; -1 unknown) of the server certificate new
  * connections are served, and its serial into serial (may be NULL). */
 time_t		 server_cert_not_after(struct server *, char *serial, size_t len);

@@ -469,6 +469,42 @@ test_missing_master_key_beside_data_refuses_to_start() {
 	! grep -qF 'master.key' "$TOP/Makefile" "$TOP/docker/Dockerfile" "$TOP/docker/compose.yaml"
 }
 
+# gatewayd --help is read like gatewayctl's: on stdout, exit 0 (it went to
+# stderr, so `gatewayd --help | less` showed nothing); a usage error stays on
+# stderr with exit 2, and a stray argument is named.
+test_gatewayd_help_on_stdout_usage_errors_on_stderr() {
+	local rc
+	rc=0; "$GATEWAYD" --help > "$TMP/help.out" 2> "$TMP/help.err" || rc=$?
+	[ "$rc" = 0 ] && grep -q '^usage: gatewayd ' "$TMP/help.out" && grep -q -- '--port-file FILE' "$TMP/help.out" &&
+	    [ ! -s "$TMP/help.err" ] || { echo "# --help exit $rc"; return 1; }
+	rc=0; "$GATEWAYD" --no-such-flag > "$TMP/help.out" 2> "$TMP/help.err" || rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$TMP/help.out" ] && grep -q '^usage: gatewayd ' "$TMP/help.err" ||
+	    { echo "# --no-such-flag exit $rc"; return 1; }
+	rc=0; "$GATEWAYD" 8443 > "$TMP/help.out" 2> "$TMP/help.err" || rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$TMP/help.out" ] &&
+	    [ "$(head -n 1 "$TMP/help.err")" = 'gatewayd: unexpected argument "8443" (every setting is a --flag)' ] ||
+	    { echo "# 8443 exit $rc: $(head -n 1 "$TMP/help.err")"; return 1; }
+}
+
+# A port another process holds (a second gateway, say: make run on a port
+# another one serves): the start fails naming the port and why, where it
+# once guessed "(port in use? bad key?)", and fails before it writes
+# anything: it had made a master key, a store and "gateway.started", run a
+# retention sweep and "gateway.stopped" in the ledger of a gateway that never
+# served.
+test_port_in_use_is_named_with_the_reason() {
+	local rc=0
+	rm -rf "$TMP/portdata"
+	(cd "$TOP" && timeout 30 "$GATEWAYD" --port "$GW_PORT" --data "$TMP/portdata" --tls "$CERTS") \
+		> "$TMP/port-in-use.log" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+	grep -q "error main: cannot listen on 127.0.0.1:$GW_PORT: Address already in use (another process holds the port: another gatewayd? --port N serves another)$" \
+	    "$TMP/port-in-use.log" && ! grep -q 'bad key' "$TMP/port-in-use.log" ||
+		{ echo "# exit $rc:"; sed 's/^/#   /' "$TMP/port-in-use.log" | tail -5; return 1; }
+	[ ! -e "$TMP/portdata/master.key" ] && [ ! -e "$TMP/portdata/gateway.db" ] ||
+		{ echo "# the failed start wrote: $(ls "$TMP/portdata")"; return 1; }
+}
+
 gw_start || exit 1
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'sigterm\|master_key'); do run "$t"; done
 run test_sigterm_loses_nothing_acknowledged

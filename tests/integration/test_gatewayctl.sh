@@ -64,6 +64,33 @@ help nosuchcommand
 A
 }
 
+# A usage error says what is wrong before the usage: an operator who left
+# out ledger verify's --key, or gave deliveries a notification state, got
+# the usage alone and had to spot the difference.
+test_gatewayctl_usage_error_says_what_is_wrong() {
+	local args want
+	while IFS='|' read -r args want; do
+		# shellcheck disable=SC2086
+		ctl $args
+		if [ $? -ne 2 ] || [ -s "$TMP/out" ] || [ "$(head -n 1 "$TMP/err")" != "$want" ] ||
+		    ! grep -q 'usage: gatewayctl' "$TMP/err"; then
+			echo "# gatewayctl $args:"; show; return 1
+		fi
+	done <<A
+ledger verify --db $TMP/none.db|gatewayctl: ledger verify: --key PUB.pem is required (the gateway's published ledger key: without it nothing is verified)
+ledger verify --key $TMP/none.pem|gatewayctl: ledger verify: give the ledger, --db FILE or --export FILE
+ledger verify --db a --export b --key c|gatewayctl: ledger verify: --db or --export, not both
+ledger verify --db a --key c extra|gatewayctl: ledger verify: unexpected argument "extra"
+ledger frobnicate|gatewayctl: ledger: unknown subcommand "frobnicate"
+ledger export|gatewayctl: ledger export: --db FILE is required
+ledger generate --count 3|gatewayctl: ledger generate: --data DIR is required
+ledger generate --data $TMP/gen|gatewayctl: ledger generate: --count N is required
+backup --data $TMP/none|gatewayctl: backup: --out NEWDIR is required (the directory the copy is made in)
+deliveries --db $GW_DB list --state failed|gatewayctl: --state failed: not a delivery state (pending, dead, delivered, open or all)
+notifications --db $GW_DB list --state dead|gatewayctl: --state dead: not a notification state (queued, held, sent, failed or all)
+A
+}
+
 # A trustee reading a witness statement gives a reason: the usage shows it
 # required, gatewayctl asks for --reason itself, and a 403
 # access_reason_required from the gateway (a blank reason) is told the same
@@ -151,6 +178,7 @@ test_gatewayctl_retry_says_when_gatewayd_is_stopped() {
 run test_gatewayctl_help_for_every_command
 run test_gatewayctl_usage_errors_stay_on_stderr_with_exit_2
 gw_start || { echo "not ok - gatewayd did not start"; exit 1; }
+run test_gatewayctl_usage_error_says_what_is_wrong
 run test_gatewayctl_statement_asks_for_reason_not_a_header
 run test_gatewayctl_requests_list_names_the_valid_statuses
 run test_queued_notification_is_due_now_not_in_1970

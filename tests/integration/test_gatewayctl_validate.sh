@@ -126,6 +126,19 @@ if refused_by_validate_and_daemon signed_after_expiry police:police \
 	ok "test_validate_refuses_what_the_daemon_refuses"
 else notok "test_validate_refuses_what_the_daemon_refuses"; fi
 
+# A pin file that is not there: "run make certs" only for the development
+# PKI's (certs/dev/), which make certs makes; an agency being onboarded
+# with its pin file elsewhere was told to run make certs too.
+jq '.certificates.pin_files = ["/nonexistent/police.pin"]' "$top/agency-profiles/police.json" > "$tmp/police.json"
+mkdir -p "$tmp/devpin"
+jq '.certificates.pin_files = ["certs/dev/agencies/nonexistent.pin"]' "$top/agency-profiles/police.json" > "$tmp/devpin/police.json"
+if (cd "$top" && run onboarding_pin 1 validate "$top/schemas/agency-profile.schema.json" "$tmp/police.json") &&
+   grep -qxF 'police.json: /certificates/pin_files: /nonexistent/police.pin: cannot read: No such file or directory' "$tmp/out" &&
+   (cd "$top" && run dev_pin 1 validate "$top/schemas/agency-profile.schema.json" "$tmp/devpin/police.json") &&
+   grep -qF 'certs/dev/agencies/nonexistent.pin: cannot read: No such file or directory (run make certs)' "$tmp/out"; then
+	ok "missing_pin_file_outside_the_dev_pki_is_not_sent_to_make_certs"
+else notok "missing_pin_file_outside_the_dev_pki_is_not_sent_to_make_certs"; sed 's/^/# /' "$tmp/out"; fi
+
 mkdir -p "$tmp/s"
 echo '{"type":"object","properties":{"a":{"type":"array","minContains":1}}}' > "$tmp/s/bad.schema.json"
 if run unsupported 2 validate "$tmp/s/bad.schema.json" "$tmp/array.json" &&
@@ -155,6 +168,21 @@ if run badschema 2 validate "$tmp/s/broken.schema.json" "$tmp/consent.json"; the
 
 if run unreadable 2 validate "$tmp/nonexistent.schema.json" "$tmp/consent.json"; then
 	ok "unreadable_schema_exits_2"; else notok "unreadable_schema_exits_2"; fi
+
+# A file that is not there is named with the reason, not as jansson's
+# "line -1"; a directory given where a file is wanted says so, not
+# "line 1: unexpected token near end of file".
+if run missing_instance 2 validate "$top/schemas/consent.schema.json" "$tmp/nonexistent.json" &&
+   [ "$err" = "gatewayctl: unable to open $tmp/nonexistent.json: No such file or directory" ] &&
+   [ -z "$out" ]; then ok "missing_file_is_named_with_the_reason_not_a_line_number"
+else notok "missing_file_is_named_with_the_reason_not_a_line_number"; fi
+
+if run dir_instance 2 validate "$top/schemas/consent.schema.json" "$top/agency-profiles" &&
+   [ "$err" = "gatewayctl: $top/agency-profiles is a directory: only agency-profile.schema.json validates a directory (of agency profiles)" ] &&
+   run dir_schema 2 validate "$top/schemas" "$tmp/consent.json" &&
+   [ "$err" = "gatewayctl: $top/schemas is a directory" ]; then
+	ok "directory_where_a_file_is_wanted_is_named_as_one"
+else notok "directory_where_a_file_is_wanted_is_named_as_one"; fi
 
 if run usage 2 validate "$top/schemas/consent.schema.json" && grep -q usage "$tmp/err"; then
 	ok "usage_error_exits_2"; else notok "usage_error_exits_2"; fi

@@ -94,9 +94,13 @@ test_second_daemon_on_the_same_data_refused() {
 	GW_PID=$saved_pid; GW_PORT=$saved_port; GW_URL="https://127.0.0.1:$GW_PORT"
 	return $rc
 }
+# Today's date too: --as-of is the start of that UTC day, already gone, and
+# the message says so (it said "cannot be in the past" of today).
 test_as_of_in_the_past_refused() {
 	gw_stop || return 1
-	! ctl_run --as-of 2020-01-01 > "$TMP/ctl.out" 2>&1 && grep -q 'past' "$TMP/ctl.out"
+	! ctl_run --as-of 2020-01-01 > "$TMP/ctl.out" 2>&1 && grep -q 'is before now' "$TMP/ctl.out" &&
+	! ctl_run --as-of "$(date -u +%F)" > "$TMP/ctl.out" 2>&1 &&
+	grep -qF -- '--as-of is before now (the start of that UTC day): give a later date, or leave it out to sweep as of now' "$TMP/ctl.out"
 }
 test_nothing_expires_today() {
 	ctl_run > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
