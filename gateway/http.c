@@ -1572,6 +1572,20 @@ server_check(const struct gateway *gw, char *err, size_t errlen)
 	return 0;
 }
 
+/* The address --bind and --port name, into sin. 0, or -1 with err. */
+static int
+listen_addr(const struct gateway *gw, struct sockaddr_in *sin, char *err, size_t errlen)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)gw->cfg.port);
+	if (inet_pton(AF_INET, gw->cfg.bind, &sin->sin_addr) != 1) {
+		snprintf(err, errlen, "bind address %s: not an IPv4 address", gw->cfg.bind);
+		return -1;
+	}
+	return 0;
+}
+
 struct server *
 server_start(struct gateway *gw, char *err, size_t errlen)
 {
@@ -1592,13 +1606,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    err, errlen) == -1)
 		goto fail;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)gw->cfg.port);
-	if (inet_pton(AF_INET, gw->cfg.bind, &sin.sin_addr) != 1) {
-		snprintf(err, errlen, "bind address %s: not an IPv4 address", gw->cfg.bind);
+	if (listen_addr(gw, &sin, err, errlen) == -1)
 		goto fail;
-	}
 	/*
 	 * poll(), not epoll: with libmicrohttpd 0.9.75 and TLS, GnuTLS reads
 	 * the socket itself during the handshake, so the edge-triggered epoll
@@ -1719,13 +1728,8 @@ server_can_listen(const struct gateway *gw, char *err, size_t errlen)
 	struct sockaddr_in	sin;
 	int			fd, on = 1, e;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)gw->cfg.port);
-	if (inet_pton(AF_INET, gw->cfg.bind, &sin.sin_addr) != 1) {
-		snprintf(err, errlen, "bind address %s: not an IPv4 address", gw->cfg.bind);
+	if (listen_addr(gw, &sin, err, errlen) == -1)
 		return -1;
-	}
 	if (gw->cfg.port == 0)
 		return 0;
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
