@@ -347,6 +347,18 @@ test_check_mode_validates_configuration() {
 	printf '%s' "$out" | grep -q 'police.json' && printf '%s' "$out" | grep -q 'lawful_basis'
 }
 
+# A deployment's own --tls directory without its server key: named, and
+# not sent to make certs, which makes only the development PKI.
+test_missing_server_key_outside_the_dev_pki_is_named_without_make_certs() {
+	local out
+	mkdir -p "$TMP/owntls"
+	cp -r "$CERTS"/. "$TMP/owntls/" && rm -f "$TMP/owntls/server.key" || return 1
+	out=$(cd "$TOP" && "$GATEWAYD" --check --data "$TMP/checkdata" --tls "$TMP/owntls" 2>&1) &&
+		return 1
+	printf '%s' "$out" | grep -q "$TMP/owntls/server.key" &&
+	! printf '%s' "$out" | grep -q 'make certs' || { echo "# $out"; return 1; }
+}
+
 # Numeric flags take decimal digits within their range, nothing strtoul()
 # would wrap into it: --delivery-backoff took 18446744073709552 (x 1000
 # wrapped to a 384 us base) and negative values, and every other flag took
