@@ -487,6 +487,8 @@ extern const char store_sql_consents_ended[];
 extern const char store_sql_notifications_due[];
 extern const char store_sql_request_notifications_due[];
 extern const char store_sql_stats_disclosures[];
+extern const char store_sql_idempotency_get[];
+extern const char store_sql_idempotency_purge[];
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,

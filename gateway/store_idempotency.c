@@ -11,18 +11,23 @@
 #include "log.h"
 #include "store.h"
 
+/* A key's row by its HMAC (the primary key), and the sweep's old rows by
+ * the created_us index: tests/unit/test_store_plans.c holds both. */
+const char store_sql_idempotency_get[] =
+    "SELECT body_mac, status, reply, created_us FROM idempotency_keys WHERE key_mac = ?";
+const char store_sql_idempotency_purge[] =
+    "DELETE FROM idempotency_keys WHERE created_us < ?";
+
 int
 store_idempotency_get(struct store_conn *c, const unsigned char key_mac[32],
     struct idempotency_row *r)
 {
-	static const char	*sql = "SELECT body_mac, status, reply, created_us "
-				    "FROM idempotency_keys WHERE key_mac = ?";
 	sqlite3_stmt		*st;
 	const void		*b;
 	int			 rc, n;
 
 	memset(r, 0, sizeof(*r));
-	if ((st = store_stmt(c, sql)) == NULL)
+	if ((st = store_stmt(c, store_sql_idempotency_get)) == NULL)
 		return -1;
 	if (sqlite3_bind_blob(st, 1, key_mac, 32, SQLITE_STATIC))
 		return store_bind_failed(c, st);
@@ -79,10 +84,9 @@ store_idempotency_insert(struct store_conn *c, const unsigned char key_mac[32],
 int64_t
 store_idempotency_purge(struct store_conn *c, int64_t before_us)
 {
-	static const char	*sql = "DELETE FROM idempotency_keys WHERE created_us < ?";
 	sqlite3_stmt		*st;
 
-	if ((st = store_stmt(c, sql)) == NULL)
+	if ((st = store_stmt(c, store_sql_idempotency_purge)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, before_us))
 		return store_bind_failed(c, st);
