@@ -24,6 +24,7 @@
 #include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
+#include "idempotency.h"
 #include "ledger.h"
 #include "log.h"
 #include "profiles.h"
@@ -43,6 +44,8 @@ struct consent_job {
 	int64_t			 seq;		/* its ledger entry */
 	unsigned char		 leaf[32];
 	int			 stopped;	/* deliveries stopped by a withdrawal */
+	int			 limited;	/* a recording's expiry was cut to the longest life */
+	struct idem		 idem;		/* a recording's Idempotency-Key, or inactive */
 };
 
 /* The consent's ledger entry, in the same writer job as the change it
@@ -66,14 +69,43 @@ consent_ledger(struct consent_job *j, struct store_conn *c, const char *action,
 	return ledger_append(j->gw->ledger, c, &e, &j->seq, j->leaf);
 }
 
+/* The 201 of a recording: the consent as consent_json() states it (ids,
+ * the agency's registered id and purpose, dates), its location and ledger
+ * reference, and whether its expiry was cut: nothing personal (the family
+ * is a pseudonym the reply does not carry, the evidence is sealed). */
+static void
+recorded_reply(const struct consent_job *j, struct response *rs)
+{
+	char	loc[80];
+
+	snprintf(loc, sizeof(loc), "/v1/consents/%s", j->row.id);
+	resp_json(rs, 201, consent_json(&j->row, "live"));
+	if (rs->json == NULL) {
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+	json_object_set_new(rs->json, "location", json_string(loc));
+	json_object_set_new(rs->json, "ledger", ledger_ref_json(j->seq, j->leaf));
+	if (j->limited) {
+		json_object_set_new(rs->json, "expiry_limited", json_true());
+		json_object_set_new(rs->json, "expiry_limit_days",
+		    json_integer(j->gw->cfg.consent_max_days));
+	}
+}
+
+/* The recording; with an Idempotency-Key looked up first (a repeat
+ * records nothing) and kept with its reply in this job. */
 static int
 record_job(struct store_conn *c, void *arg)
 {
 	struct consent_job	*j = arg;
+	struct response		 rs;
 	unsigned char		*ct = NULL;
 	size_t			 ctlen = 0;
 	int			 rc;
 
+	if (j->idem.active && (rc = idem_check(&j->idem, c)) != IDEM_NEW)
+		return rc == -1 ? -1 : 0;
 	rc = vault_seal(j->gw->vault, c, j->row.family_pseudonym, j->evidence,
 	    strlen(j->evidence), &ct, &ctlen);
 	if (rc != 0) {
@@ -84,6 +116,13 @@ record_job(struct store_conn *c, void *arg)
 	if (rc == 0)
 		rc = consent_ledger(j, c, "consent.recorded", "live", ct, ctlen);
 	free(ct);
+	if (rc != 0 || !j->idem.active)
+		return rc;
+	memset(&rs, 0, sizeof(rs));
+	recorded_reply(j, &rs);
+	rc = idem_keep(&j->idem, c, &rs);
+	json_decref(rs.json);
+	free(rs.text);
 	return rc;
 }
 
@@ -94,10 +133,10 @@ consent_record(struct request *r, struct response *rs)
 	const struct agency	*ag;
 	const struct interest	*in;
 	const char		*family, *agency, *purpose, *expires;
-	char			 loc[80];
 	int64_t			 longest;
-	int			 limited = 0;
 
+	if (idem_begin(r, rs, "POST /v1/consents", &j.idem) == -1)
+		return;
 	family = json_string_value(json_object_get(r->body, "family_id"));
 	agency = json_string_value(json_object_get(r->body, "agency_id"));
 	purpose = json_string_value(json_object_get(r->body, "purpose"));
@@ -147,7 +186,7 @@ consent_record(struct request *r, struct response *rs)
 	 * the reply says when (and that a later date asked for was cut). */
 	longest = j.row.granted_us + (int64_t)r->gw->cfg.consent_max_days * 86400 * 1000000;
 	if (j.row.expires_us == 0 || j.row.expires_us > longest) {
-		limited = j.row.expires_us != 0;
+		j.limited = j.row.expires_us != 0;
 		j.row.expires_us = longest;
 	}
 	store_new_id("con_", j.row.id, sizeof(j.row.id));
@@ -162,18 +201,18 @@ consent_record(struct request *r, struct response *rs)
 		else
 			resp_error(rs, 503, "store_unavailable",
 			    "The consent could not be recorded; nothing was kept. Try again.", NULL);
+		idem_free(&j.idem);
+		return;
+	}
+	/* A repeated key: the first reply, or 409; nothing was recorded. */
+	if (j.idem.active && idem_reply(&j.idem, r->gw, r->who, rs) != IDEM_NEW) {
+		idem_free(&j.idem);
 		return;
 	}
 	log_info("consent %s recorded for agency %s purpose %s", j.row.id, agency, purpose);
-	snprintf(loc, sizeof(loc), "/v1/consents/%s", j.row.id);
-	resp_json(rs, 201, consent_json(&j.row, "live"));
-	json_object_set_new(rs->json, "location", json_string(loc));
-	json_object_set_new(rs->json, "ledger", ledger_ref_json(j.seq, j.leaf));
-	if (limited) {
-		json_object_set_new(rs->json, "expiry_limited", json_true());
-		json_object_set_new(rs->json, "expiry_limit_days",
-		    json_integer(r->gw->cfg.consent_max_days));
-	}
+	if (!j.idem.active)
+		recorded_reply(&j, rs);		/* else idem_reply() sent the kept one */
+	idem_free(&j.idem);
 }
 
 struct stop_arg {

@@ -38,6 +38,7 @@
 #include "gateway.h"
 #include "hex.h"
 #include "http.h"
+#include "idempotency.h"
 #include "jsonout.h"
 #include "ledger.h"
 #include "log.h"
@@ -80,6 +81,7 @@ struct disclose_job {
 	int			 has_hold;
 	int64_t			 hold_until_us;	/* end of the override's or the
 						   hold's review date */
+	struct idem		 idem;		/* an Idempotency-Key, or inactive */
 	/* filled by the job */
 	char			 id[40];
 	int64_t			 now_us;
@@ -429,15 +431,37 @@ take_decision(struct disclose_job *j, struct store_conn *c, int64_t now_us,
 	return 0;
 }
 
+static void	disclosure_reply(struct disclose_job *, struct response *);
+
+/*
+ * The decision, recorded. With an Idempotency-Key, looked up first (a
+ * repeat records nothing and is answered with the first reply) and kept
+ * with the reply in this job: an allowed disclosure's 201 or a refusal's
+ * 403, both recorded in the ledger. Either reply holds ids, catalogue
+ * field names, rule codes and their fixed messages, lawful basis codes,
+ * dates and the ledger's seq and leaf hash: never the family's id, the
+ * data, the reason or anything else the caller typed.
+ */
 static int
 disclose_job(struct store_conn *c, void *arg)
 {
 	struct disclose_job	*j = arg;
+	struct response		 rs;
+	int			 rc;
 
+	if (j->idem.active && (rc = idem_check(&j->idem, c)) != IDEM_NEW)
+		return rc == -1 ? -1 : 0;
 	j->now_us = store_now_us();
 	if (take_decision(j, c, j->now_us, j->disclosed, j->withheld, &j->d) == -1)
 		return -1;
-	return record_decision(j, c);
+	if ((rc = record_decision(j, c)) != 0 || !j->idem.active)
+		return rc;
+	memset(&rs, 0, sizeof(rs));
+	disclosure_reply(j, &rs);
+	rc = idem_keep(&j->idem, c, &rs);
+	json_decref(rs.json);
+	free(rs.text);
+	return rc;
 }
 
 /* Request thread, before the job is queued: the materials for the decision
@@ -464,6 +488,7 @@ pre_seal(struct disclose_job *j)
 static void
 disclose_job_free(struct disclose_job *j)
 {
+	idem_free(&j->idem);
 	sealed_free(&j->pre);
 	vault_key_clear(&j->pre_key);
 	free(j);
@@ -569,33 +594,14 @@ created_json(const struct disclose_job *j, size_t *len)
 	return jsonout_finish(&o, len);
 }
 
-/* After the batch holding the decision is durable (rc 0) or not: the
- * reply. The job is freed by disclose_job_drop(). */
+/* The reply to the decision j recorded: 201 or the refusal's 403. No
+ * side effect: made in the job too, when it is kept with a key. */
 static void
-disclosure_created(void *arg, int rc, struct response *rs)
+disclosure_reply(struct disclose_job *j, struct response *rs)
 {
-	struct disclose_job	*j = arg;
-	json_t			*details;
-	char			 at[32], *body;
-	size_t			 len;
-
-	if (rc != 0) {
-		if (j->erased)
-			resp_error(rs, 409, "family_erased",
-			    "This family's records were erased; nothing can be disclosed.", NULL);
-		else
-			resp_error(rs, 503, "store_unavailable",
-			    "The disclosure could not be recorded; nothing was shared. Try again.", NULL);
-		return;
-	}
-	metrics_decision(j->gw->metrics, j->d.rule);
-	/* A refusal logs its rule only: its agency id and purpose are as typed. */
-	if (j->d.allowed)
-		log_info("disclosure %s allowed rule=%s agency=%s purpose=%s", j->id, j->d.rule,
-		    j->agency != NULL ? j->agency_id : "unregistered",
-		    agency_interest(j->agency, j->purpose) != NULL ? j->purpose : "unregistered");
-	else
-		log_info("disclosure %s refused rule=%s", j->id, j->d.rule);
+	json_t	*details;
+	char	 at[32], *body;
+	size_t	 len;
 
 	if (!j->d.allowed) {
 		details = json_pack("{s:s, s:o}", "disclosure_id", j->id,
@@ -624,6 +630,39 @@ disclosure_created(void *arg, int rc, struct response *rs)
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 	else
 		resp_text(rs, 201, "application/json", body, len);
+}
+
+/* After the batch holding the decision is durable (rc 0) or not: the
+ * reply. The job is freed by disclose_job_drop(). */
+static void
+disclosure_created(void *arg, int rc, struct response *rs)
+{
+	struct disclose_job	*j = arg;
+
+	if (rc != 0) {
+		if (j->erased)
+			resp_error(rs, 409, "family_erased",
+			    "This family's records were erased; nothing can be disclosed.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable",
+			    "The disclosure could not be recorded; nothing was shared. Try again.", NULL);
+		return;
+	}
+	/* A repeated key: the first reply, or 409; nothing was decided. */
+	if (j->idem.active && idem_reply(&j->idem, j->gw, j->who, rs) != IDEM_NEW)
+		return;
+	metrics_decision(j->gw->metrics, j->d.rule);
+	/* A refusal logs its rule only: its agency id and purpose are as typed. */
+	if (j->d.allowed)
+		log_info("disclosure %s allowed rule=%s agency=%s purpose=%s", j->id, j->d.rule,
+		    j->agency != NULL ? j->agency_id : "unregistered",
+		    agency_interest(j->agency, j->purpose) != NULL ? j->purpose : "unregistered");
+	else
+		log_info("disclosure %s refused rule=%s", j->id, j->d.rule);
+	if (!j->idem.active)
+		disclosure_reply(j, rs);	/* else idem_reply() sent the kept one */
+	if (!j->d.allowed)
+		return;
 	if (j->d.notify == NOTIFY_QUEUED)
 		notifier_kick(j->gw->notifier);
 	if (j->agency->delivery == DELIVERY_PUSH)
@@ -644,6 +683,10 @@ disclosure_create(struct request *r, struct response *rs)
 	}
 	j->gw = r->gw;
 	j->who = r->who;
+	if (idem_begin(r, rs, "POST /v1/disclosures", &j->idem) == -1) {
+		disclose_job_free(j);
+		return;
+	}
 	j->family_id = json_string_value(json_object_get(r->body, "family_id"));
 	j->agency_id = json_string_value(json_object_get(r->body, "agency_id"));
 	j->purpose = json_string_value(json_object_get(r->body, "purpose"));

@@ -161,6 +161,32 @@ req_header(const struct request *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+struct header_count {
+	const char	*name;
+	unsigned	 n;
+};
+
+static enum MHD_Result
+count_header(void *arg, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_count	*h = arg;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, h->name) == 0)
+		h->n++;
+	return MHD_YES;
+}
+
+unsigned
+req_header_count(const struct request *r, const char *name)
+{
+	struct header_count	h = { name, 0 };
+
+	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, &h);
+	return h.n;
+}
+
 const char *
 req_query(const struct request *r, const char *name)
 {
@@ -257,6 +283,25 @@ resp_defer(struct response *rs, writer_job_fn job, void *arg, resp_finish_fn fin
 	rs->defer.settled = 0;
 }
 
+int
+resp_serialise(struct response *rs)
+{
+	struct jsonout	 jo;
+	char		*out;
+	size_t		 len;
+
+	if (rs->json == NULL)
+		return 0;
+	/* What json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes,
+	 * without jansson's per-container loop check (jsonout.h). */
+	jsonout_init(&jo, 1);
+	jsonout_value(&jo, rs->json);
+	if ((out = jsonout_finish(&jo, &len)) == NULL)
+		return -1;
+	resp_text(rs, rs->status, "application/json", out, len);
+	return 0;
+}
+
 /* The reply of a request whose writer job was lost (http.h). */
 static void
 resp_lost(struct response *rs)
@@ -289,25 +334,18 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
     struct response *rs, int close_after)
 {
 	struct MHD_Response	*r;
-	struct jsonout		 jo;
 	enum MHD_Result		 ret;
 	char			*out;
 	size_t			 len;
 	const char		*ctype;
 	struct timespec		 now;
 
-	if (rs->json != NULL) {
-		/* What json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes,
-		 * without jansson's per-container loop check (jsonout.h). */
-		jsonout_init(&jo, 1);
-		jsonout_value(&jo, rs->json);
-		if ((out = jsonout_finish(&jo, &len)) == NULL) {
-			rs->status = 500;
-			out = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"Internal error.\"}}");
-			if (out == NULL)
-				return MHD_NO;
-			len = strlen(out);
-		}
+	if (rs->json != NULL && resp_serialise(rs) == -1) {
+		rs->status = 500;
+		out = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"Internal error.\"}}");
+		if (out == NULL)
+			return MHD_NO;
+		len = strlen(out);
 		ctype = "application/json";
 	} else if (rs->text != NULL) {
 		out = rs->text;
@@ -333,6 +371,8 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
 	if (rs->allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rs->allow);
+	if (rs->replayed)
+		MHD_add_response_header(r, "Idempotency-Replayed", "true");
 	if (rs->retry_after > 0) {
 		char	ra[16];
 
@@ -856,6 +896,8 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	req.method = method;
 	req.path = url;
 	req.conn = conn;
+	req.body_raw = rc->body;
+	req.body_len = rc->len;
 
 	if (rc->too_big) {
 		resp_error(rs, 413, "payload_too_large", "The request body is over the size limit.",

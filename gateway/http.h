@@ -33,6 +33,10 @@ struct request {
 	const char		*params[ROUTE_MAX_PARAMS];
 	/* Parsed, schema-valid JSON body for routes that take one; else NULL. */
 	json_t			*body;
+	/* The body's bytes as received (body_len 0: none), valid while the
+	 * handler runs: what an Idempotency-Key's body HMAC covers. */
+	const char		*body_raw;
+	size_t			 body_len;
 	struct MHD_Connection	*conn;
 };
 
@@ -76,11 +80,15 @@ struct response {
 	const char	*location;	/* optional Location header (static or owned by json) */
 	unsigned	 retry_after;	/* seconds for a Retry-After header, or 0 */
 	const char	*allow;		/* a 405's Allow header (the request's), or NULL */
+	int		 replayed;	/* an Idempotency-Key's stored reply, sent again:
+					 * "Idempotency-Replayed: true" (idempotency.h) */
 	struct resp_defer defer;	/* set by resp_defer(): the reply comes later */
 };
 
 /* Header value or NULL. Case-insensitive name. */
 const char	*req_header(const struct request *, const char *name);
+/* How many times the request gives header name (case-insensitive). */
+unsigned	 req_header_count(const struct request *, const char *name);
 /* Query-string argument or NULL. */
 const char	*req_query(const struct request *, const char *name);
 /* Whether a reply that has a printable text form should be text: ?format=
@@ -118,6 +126,10 @@ void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn
 /* Sets a non-JSON reply; takes ownership of text (malloc'd). */
 void	 resp_text(struct response *, int status, const char *content_type,
 	    char *text, size_t len);
+/* Turns a JSON reply into the bytes that would be sent for it (rs->text,
+ * application/json; a text reply is left as it is). 0, or -1 (out of
+ * memory: rs is unchanged). What is sent is then exactly those bytes. */
+int	 resp_serialise(struct response *);
 
 typedef void (*route_fn)(struct request *, struct response *);
 

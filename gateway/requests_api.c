@@ -48,6 +48,7 @@
 #include "fields.h"
 #include "gateway.h"
 #include "http.h"
+#include "idempotency.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -101,7 +102,24 @@ struct file_job {
 	const char		*family_id, *reference, *dnn_reason;
 	int			 erased;	/* the family's records were erased */
 	int			 none;		/* the charity holds no record of the family */
+	struct idem		 idem;		/* an Idempotency-Key, or inactive */
 };
+
+/* The 202 of a filing: the request's id, state, quorum, location and
+ * ledger reference. Nothing personal (the family's id and the reference
+ * are sealed, the legal basis is a code): it may be kept with a key. */
+static void
+filed_reply(const struct file_job *j, struct response *rs)
+{
+	char	loc[96];
+
+	snprintf(loc, sizeof(loc), "/v1/requests/%s", j->row.id);
+	resp_json(rs, 202, json_pack("{s:s, s:s, s:i, s:s, s:o}", "request_id", j->row.id,
+	    "status", "awaiting_approval", "quorum", j->row.quorum, "location", loc,
+	    "ledger", ledger_ref_json(j->row.ledger_seq, j->row.leaf_hash)));
+	if (rs->json == NULL)
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+}
 
 /* As vault_seal_str(), but for a family whose key is destroyed (its records were
  * erased or expired) the value is not kept: the placeholder "erased" stands
@@ -124,14 +142,20 @@ seal_or_erased(struct gateway *gw, struct store_conn *c, const char *pseudonym,
 	return 0;
 }
 
+/* The filing; with an Idempotency-Key looked up first (a repeat files
+ * nothing, and no trustee is asked twice) and kept with its reply here. */
 static int
 file_job(struct store_conn *c, void *arg)
 {
 	struct file_job		*j = arg;
 	struct ledger_entry	 le;
+	struct response		 rs;
 	unsigned char		*fid = NULL, *ref = NULL, *dnn = NULL;
 	char			 msg[256];
 	int			 rc;
+
+	if (j->idem.active && (rc = idem_check(&j->idem, c)) != IDEM_NEW)
+		return rc == -1 ? -1 : 0;
 
 	/* A request about a family whose records were erased is filed like
 	 * any other, so that the agency learns nothing from filing (before, a
@@ -176,7 +200,14 @@ file_job(struct store_conn *c, void *arg)
 	    "trustees.%s", j->row.id, j->row.agency_id, j->row.legal_basis, j->row.quorum,
 	    j->erased ? " The family's records were erased before it was filed." :
 	    j->none ? " The charity held no records of this family when it was filed." : "");
-	rc = store_trustee_notice_insert(c, j->row.id, "request_filed", msg, j->row.created_us);
+	if ((rc = store_trustee_notice_insert(c, j->row.id, "request_filed", msg,
+	    j->row.created_us)) != 0 || !j->idem.active)
+		goto out;
+	memset(&rs, 0, sizeof(rs));
+	filed_reply(j, &rs);
+	rc = idem_keep(&j->idem, c, &rs);
+	json_decref(rs.json);
+	free(rs.text);
 out:
 	j->row.family_id_ct = j->row.reference_ct = j->row.dnn_reason_ct = NULL;
 	free(fid);
@@ -199,11 +230,13 @@ request_file(struct request *r, struct response *rs)
 	const struct agency	*ag;
 	const char		*on_behalf, *basis, *from, *to, *code, *message;
 	json_t			*fields, *kinds, *period, *out;
-	char			*fields_s = NULL, *kinds_s = NULL, loc[96];
+	char			*fields_s = NULL, *kinds_s = NULL;
 	int64_t			 from_us, to_us, now_us;
 	size_t			 i;
 	const json_t		*v;
 
+	if (idem_begin(r, rs, "POST /v1/requests", &j.idem) == -1)
+		return;
 	on_behalf = json_string_value(json_object_get(r->body, "on_behalf_of"));
 	if (r->who->role == ROLE_AGENCY) {
 		ag = r->who->agency;
@@ -333,21 +366,25 @@ request_file(struct request *r, struct response *rs)
 	if (writer_submit(r->gw->writer, file_job, &j) != 0) {
 		free(fields_s);
 		free(kinds_s);
+		idem_free(&j.idem);
 		resp_error(rs, 503, "store_unavailable",
 		    "The request could not be recorded; nothing was kept. Try again.", NULL);
 		return;
 	}
 	free(fields_s);
 	free(kinds_s);
+	/* A repeated key: the first reply, or 409; nothing was filed. */
+	if (j.idem.active && idem_reply(&j.idem, r->gw, r->who, rs) != IDEM_NEW) {
+		idem_free(&j.idem);
+		return;
+	}
 	/* The trustees' notice: ids and codes only. */
 	log_info("request %s filed by %s for agency %s (basis %s, family %.12s): awaiting the "
 	    "decision of %d trustees", j.row.id, principal_log_name(r->who, who),
 	    j.row.agency_id, j.row.legal_basis, j.row.family_pseudonym, j.row.quorum);
-	snprintf(loc, sizeof(loc), "/v1/requests/%s", j.row.id);
-	out = json_pack("{s:s, s:s, s:i, s:s, s:o}", "request_id", j.row.id,
-	    "status", "awaiting_approval", "quorum", j.row.quorum, "location", loc,
-	    "ledger", ledger_ref_json(j.row.ledger_seq, j.row.leaf_hash));
-	resp_json(rs, 202, out);
+	if (!j.idem.active)
+		filed_reply(&j, rs);		/* else idem_reply() sent the kept one */
+	idem_free(&j.idem);
 }
 
 /* ---- the public view of a request ---- */

@@ -33,6 +33,7 @@
 #include "consent_api.h"
 #include "erasure_journal.h"
 #include "gateway.h"
+#include "idempotency.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -440,6 +441,21 @@ retention_limit_consents(struct gateway *gw)
 	return 0;
 }
 
+/* The Idempotency-Key rows past their window (idempotency.h): ids of
+ * nothing personal, but kept no longer than a retry needs them. */
+struct idem_purge_job {
+	int64_t	before_us;
+	int64_t	deleted;
+};
+
+static int
+idem_purge_job(struct store_conn *c, void *arg)
+{
+	struct idem_purge_job	*j = arg;
+
+	return (j->deleted = store_idempotency_purge(c, j->before_us)) < 0 ? -1 : 0;
+}
+
 int
 retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
     struct retention_summary *sum)
@@ -472,6 +488,13 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 		sum->held += j.held;
 	}
 	free(cand.v);
+	if (rc == 0) {
+		struct idem_purge_job ip = { .before_us = store_now_us() - IDEM_WINDOW_US };
+
+		if (writer_submit(gw->writer, idem_purge_job, &ip) != 0)
+			rc = -1;
+		sum->idempotency_keys = ip.deleted;
+	}
 	if (sum->expired > 0 || atomic_load(&purge.pending))
 		(void)purge_wal(gw);	/* pending: the thread (or the caller) retries */
 	if (rc == 0)
@@ -479,8 +502,9 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 	if (rc == 0) {
 		atomic_store(&last_unknown, sum->unknown);
 		log_info("retention sweep: %lld families, %lld expired, %lld held, %lld unknown "
-		    "interest", (long long)sum->families, (long long)sum->expired,
-		    (long long)sum->held, (long long)sum->unknown);
+		    "interest; %lld idempotency keys past %lld h deleted", (long long)sum->families,
+		    (long long)sum->expired, (long long)sum->held, (long long)sum->unknown,
+		    (long long)sum->idempotency_keys, IDEM_WINDOW_US / 3600000000LL);
 		if (sum->unknown > 0)
 			log_warnx("retention: %lld families are kept for good: a consent, police or "
 			    "court request, or allowed disclosure names an agency interest no profile "

@@ -131,11 +131,15 @@ struct retention_summary {
 	int64_t	held;		/* past retention but under a legal hold or a
 				 * safeguarding obligation (erasure_verdict) */
 	int64_t	unknown;	/* kept: an interest no profile names */
+	int64_t	idempotency_keys; /* Idempotency-Key rows older than their
+				 * window (idempotency.h), deleted */
 };
 
 /* One sweep at as_of_us (normally now): destroys the key of every family
  * past retention and not held, each with a family_erasures mark and a
- * "family.expired" ledger entry (actor "system", no personal data), then a
+ * "family.expired" ledger entry (actor "system", no personal data), deletes
+ * the Idempotency-Key rows older than IDEM_WINDOW_US by the clock (not
+ * as_of_us: the window is the clients' retry time, not the records'), then a
  * "retention.sweep" entry with the counts, as_of and via ("daemon",
  * "gatewayctl"). 0 (summary filled), -1 error (what was committed stays
  * committed and recorded). */

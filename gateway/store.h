@@ -487,6 +487,8 @@ extern const char store_sql_consents_ended[];
 extern const char store_sql_notifications_due[];
 extern const char store_sql_request_notifications_due[];
 extern const char store_sql_stats_disclosures[];
+extern const char store_sql_idempotency_get[];
+extern const char store_sql_idempotency_purge[];
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
@@ -1155,5 +1157,26 @@ int	store_requests_approved_before(struct store_conn *, int64_t before_us, int64
  * seq: every signed event of one record. 0 or -1. */
 int	store_object_entries(struct store_conn *, const char *pseudonym, const char *object_id,
 	    store_ledger_entry_fn fn, void *arg);
+
+/* store_idempotency.c: the first committed outcome of each Idempotency-Key
+ * (migration 069, idempotency.h), found by the key's HMAC, never the key. */
+struct idempotency_row {
+	unsigned char	 body_mac[32];	/* HMAC of the first request's body */
+	int		 status;	/* its reply's HTTP status */
+	char		*reply;		/* its reply's bytes (JSON), NUL-terminated;
+					 * malloc'd by _get (caller frees), borrowed
+					 * by _insert */
+	size_t		 reply_len;
+	int64_t		 created_us;
+};
+/* The row of key_mac into *r: 0 found, 1 none, -1 error. */
+int	store_idempotency_get(struct store_conn *, const unsigned char key_mac[32],
+	    struct idempotency_row *r);
+/* Inserts r under key_mac (a writer job, which has looked it up first). 0 or -1. */
+int	store_idempotency_insert(struct store_conn *, const unsigned char key_mac[32],
+	    const struct idempotency_row *r);
+/* Deletes the rows created before before_us (the retention sweep). How
+ * many, or -1. */
+int64_t	store_idempotency_purge(struct store_conn *, int64_t before_us);
 
 #endif

@@ -1,14 +1,16 @@
 /*
  * vault.c: the master key, family pseudonyms and per-family data keys.
  *
- * Three sub-keys are derived from the 32-byte master key with HKDF-SHA256:
+ * Four sub-keys are derived from the 32-byte master key with HKDF-SHA256:
  * one wraps family data keys, one keys the HMAC that turns a family id into
- * its pseudonym, and one keys the HMAC an erasure's reason is kept as
- * (vault_erasure_reason_mac). A family data key is 32 random bytes, stored only wrapped
- * (AES-256-GCM under the wrap key, the pseudonym as associated data), so a
- * copy of the database without the master key file reveals nothing, and a
- * destroyed (NULLed) wrapped key makes that family's sealed values
- * unrecoverable while every digest in the ledger still verifies.
+ * its pseudonym, one keys the HMAC an erasure's reason is kept as
+ * (vault_erasure_reason_mac), and one the HMACs an Idempotency-Key and its
+ * request's body are kept as (vault_idempotency_mac). A family data key is
+ * 32 random bytes, stored only wrapped (AES-256-GCM under the wrap key, the
+ * pseudonym as associated data), so a copy of the database without the
+ * master key file reveals nothing, and a destroyed (NULLed) wrapped key
+ * makes that family's sealed values unrecoverable while every digest in
+ * the ledger still verifies.
  *
  * Sealed value layout: 0x01 | 12-byte random nonce | ciphertext | 16-byte tag,
  * with the pseudonym as associated data, so a value cannot be moved to
@@ -80,6 +82,8 @@ struct vault {
 	EVP_MAC_CTX	*pseudonym_mac;
 	/* The same for the erasure reason's HMAC, under a key of its own. */
 	EVP_MAC_CTX	*erasure_reason_mac;
+	/* And for the idempotency keys' HMACs, under another. */
+	EVP_MAC_CTX	*idempotency_mac;
 };
 
 static EVP_MAC_CTX *
@@ -134,7 +138,7 @@ vault_open(const char *path, char *err, size_t errlen)
 {
 	struct vault	*v;
 	struct stat	 st;
-	unsigned char	 master[KEYLEN + 1], reason_key[KEYLEN];
+	unsigned char	 master[KEYLEN + 1], reason_key[KEYLEN], idem_key[KEYLEN];
 	ssize_t		 n;
 	int		 fd;
 
@@ -169,15 +173,19 @@ vault_open(const char *path, char *err, size_t errlen)
 	    hkdf(master, KEYLEN, "family pseudonym v1", v->pseudonym_key) == -1 ||
 	    (v->pseudonym_mac = hmac_sha256_new(v->pseudonym_key)) == NULL ||
 	    hkdf(master, KEYLEN, "erasure reason v1", reason_key) == -1 ||
-	    (v->erasure_reason_mac = hmac_sha256_new(reason_key)) == NULL) {
+	    (v->erasure_reason_mac = hmac_sha256_new(reason_key)) == NULL ||
+	    hkdf(master, KEYLEN, "idempotency key v1", idem_key) == -1 ||
+	    (v->idempotency_mac = hmac_sha256_new(idem_key)) == NULL) {
 		OPENSSL_cleanse(master, sizeof(master));
 		OPENSSL_cleanse(reason_key, sizeof(reason_key));
+		OPENSSL_cleanse(idem_key, sizeof(idem_key));
 		vault_free(v);
 		snprintf(err, errlen, "key derivation failed");
 		return NULL;
 	}
 	OPENSSL_cleanse(master, sizeof(master));
 	OPENSSL_cleanse(reason_key, sizeof(reason_key));
+	OPENSSL_cleanse(idem_key, sizeof(idem_key));
 	return v;
 }
 
@@ -188,6 +196,7 @@ vault_free(struct vault *v)
 		return;
 	EVP_MAC_CTX_free(v->pseudonym_mac);
 	EVP_MAC_CTX_free(v->erasure_reason_mac);
+	EVP_MAC_CTX_free(v->idempotency_mac);
 	pthread_mutex_destroy(&v->cache.lock);
 	OPENSSL_cleanse(v, sizeof(*v));
 	free(v);
@@ -235,6 +244,37 @@ vault_erasure_reason_mac(const struct vault *v, const char *pseudonym, const cha
 	    EVP_MAC_update(ctx, (const unsigned char *)reason, strlen(reason)) != 1 ||
 	    EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32)
 		abort();	/* out of memory, as vault_pseudonym() */
+	EVP_MAC_CTX_free(ctx);
+}
+
+/*
+ * HMAC-SHA256 under the idempotency key of n parts, each preceded by its
+ * length (8 bytes, big-endian), so that no two different lists of parts
+ * are the same bytes ("ab","c" against "a","bc"). Keyed because the key a
+ * client chose, its principal and its request's body must not be
+ * recoverable, nor confirmable by guessing, from the store.
+ */
+void
+vault_idempotency_mac(const struct vault *v, const struct vault_part *parts, size_t n,
+    unsigned char out[32])
+{
+	unsigned char		len8[8];
+	uint64_t		l;
+	size_t			len = 0, k;
+	EVP_MAC_CTX		*ctx;
+	int			i, ok;
+
+	if ((ctx = EVP_MAC_CTX_dup(v->idempotency_mac)) == NULL)
+		abort();	/* out of memory, as vault_pseudonym() */
+	ok = 1;
+	for (k = 0; ok && k < n; k++) {
+		for (i = 7, l = parts[k].len; i >= 0; i--, l >>= 8)
+			len8[i] = (unsigned char)(l & 0xff);
+		ok = EVP_MAC_update(ctx, len8, sizeof(len8)) == 1 &&
+		    (parts[k].len == 0 || EVP_MAC_update(ctx, parts[k].p, parts[k].len) == 1);
+	}
+	if (!ok || EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32)
+		abort();
 	EVP_MAC_CTX_free(ctx);
 }
 

@@ -27,6 +27,16 @@ void		 vault_pseudonym(const struct vault *, const char *family_id, char out[65]
  * cannot be confirmed from the erasure mark or its ledger entry. */
 void		 vault_erasure_reason_mac(const struct vault *, const char *pseudonym,
 		    const char *reason, unsigned char out[32]);
+/* What an Idempotency-Key (its lookup, with the principal and route) and
+ * its request's body are kept as (idempotency.h): HMAC-SHA256, under a key
+ * derived from the master key for this alone, of the n parts, each with
+ * its length. */
+struct vault_part {
+	const void	*p;
+	size_t		 len;
+};
+void		 vault_idempotency_mac(const struct vault *, const struct vault_part *parts,
+		    size_t n, unsigned char out[32]);
 /* Seals pt with the family's data key, creating that key (in the current
  * writer transaction) when the family has none. *ct is malloc'd, caller
  * frees. 0 ok; 1 the family's key was destroyed; -1 error. */

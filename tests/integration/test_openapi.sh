@@ -51,6 +51,11 @@ drive_every_route() {
 	cid2=$(jget .consent_id)
 	req staff POST /v1/consents "{\"family_id\":\"OA-FAM-4\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"Signed form\"}"
 	req staff POST /v1/consents '{"family_id":"x"}'		# 400
+	# Idempotency-Key: recorded, replayed, another body (409), a bad key (400)
+	req staff POST /v1/consents '{"family_id":"OA-FAM-71","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Signed form"}' -H 'Idempotency-Key: oa-consent-1'
+	req staff POST /v1/consents '{"family_id":"OA-FAM-71","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Signed form"}' -H 'Idempotency-Key: oa-consent-1'
+	req staff POST /v1/consents '{"family_id":"OA-FAM-72","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Signed form"}' -H 'Idempotency-Key: oa-consent-1'	# 409
+	req staff POST /v1/consents '{"family_id":"OA-FAM-72","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Signed form"}' -H 'Idempotency-Key: a b'	# 400
 	req staff POST /v1/consents '' --data-binary x -H 'Content-Type: text/plain'	# 415
 	req staff POST /v1/consents '' -H 'Content-Length: 99999999'	# 413
 	req staff POST "/v1/consents/$cid2/withdraw"
@@ -64,6 +69,11 @@ drive_every_route() {
 	req staff POST /v1/disclosures "{\"family_id\":\"$fam\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"Oa Child\",\"school_name\":\"Oakfield Primary\",\"attendance_concerns\":\"Mondays\"}}"
 	dsc=$(jget .disclosure_id)
 	req staff POST /v1/disclosures "{\"family_id\":\"OA-FAM-9\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"No Consent\"}}"	# 403
+	# Idempotency-Key: a refusal kept and replayed, another body (409), a bad key (400)
+	req staff POST /v1/disclosures "{\"family_id\":\"OA-FAM-73\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"No Consent\"}}" -H 'Idempotency-Key: oa-disclosure-1'	# 403
+	req staff POST /v1/disclosures "{\"family_id\":\"OA-FAM-73\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"No Consent\"}}" -H 'Idempotency-Key: oa-disclosure-1'	# 403 again
+	req staff POST /v1/disclosures "{\"family_id\":\"OA-FAM-74\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"No Consent\"}}" -H 'Idempotency-Key: oa-disclosure-1'	# 409
+	req staff POST /v1/disclosures "{\"family_id\":\"OA-FAM-74\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"No Consent\"}}" -H 'Idempotency-Key: a b'	# 400
 	d=$(date -u -d '+7 days' +%F)
 	req safeguarding_lead POST /v1/disclosures "{\"family_id\":\"OA-FAM-3\",\"agency_id\":\"childrens-social-care\",\"purpose\":\"safeguarding_referral\",\"reason\":\"Risk of harm\",\"data\":{\"child_name\":\"Held Child\"},\"override\":{\"basis\":\"safeguarding_sch1_p18\",\"consent_not_sought\":\"would_prejudice_protection\",\"reason\":\"Telling the family could put the child at risk\",\"review_by\":\"$d\"}}"
 	held=$(jget .disclosure_id)
@@ -89,6 +99,11 @@ drive_every_route() {
 	req agency:police POST /v1/requests "$(rq OA-FAM-2 '{"do_not_notify":true,"do_not_notify_reason":"Investigation would be prejudiced"}')"
 	dnn=$(jget .request_id)
 	req agency:police POST /v1/requests '{"family_id":"x"}'	# 400
+	# Idempotency-Key: filed, replayed, another body (409), a bad key (400)
+	req agency:police POST /v1/requests "$(rq OA-FAM-75)" -H 'Idempotency-Key: oa-request-1'
+	req agency:police POST /v1/requests "$(rq OA-FAM-75)" -H 'Idempotency-Key: oa-request-1'
+	req agency:police POST /v1/requests "$(rq OA-FAM-76)" -H 'Idempotency-Key: oa-request-1'	# 409
+	req agency:police POST /v1/requests "$(rq OA-FAM-76)" -H 'Idempotency-Key: a b'	# 400
 	req trustee1 GET /v1/requests
 	req trustee1 GET '/v1/requests?status=nonsense'		# 400
 	req agency:police GET "/v1/requests/$rid/statement"		# 403 not approved

@@ -1121,6 +1121,40 @@ test_vault_erasure_reason_mac_is_keyed(void **state)
 	assert_string_equal(hex, "53470b715639912ff5434d3a0d5b7e557119ceca71928e0d683b5170988daa97");
 }
 
+/* An Idempotency-Key is kept as an HMAC under a key of its own, of its
+ * parts with their lengths: parts split differently are different bytes. */
+static void
+test_vault_idempotency_mac_is_keyed_and_length_prefixed(void **state)
+{
+	struct fixture		*f = *state;
+	unsigned char		 a[32], b[32], c[32], r[32];
+	char			 hex[65], p1[65];
+	size_t			 i;
+	const struct vault_part	 k1[] = {
+		{ "staff:Alex Morgan", 17 }, { "POST /v1/disclosures", 20 }, { "3f1c2a9e-uuid", 13 },
+	};
+	const struct vault_part	 k2[] = {
+		{ "staff:Alex Morgan", 17 }, { "POST /v1/disclosures3", 21 }, { "f1c2a9e-uuid", 12 },
+	};
+
+	vault_idempotency_mac(f->vault, k1, 3, a);
+	vault_idempotency_mac(f->vault, k1, 3, b);
+	vault_idempotency_mac(f->vault, k2, 3, c);
+	assert_memory_equal(a, b, 32);
+	assert_memory_not_equal(a, c, 32);
+	/* Not the erasure reason's key either. */
+	vault_pseudonym(f->vault, "FAM-1", p1);
+	vault_erasure_reason_mac(f->vault, p1, "3f1c2a9e-uuid", r);
+	assert_memory_not_equal(a, r, 32);
+	/* Known answer (Python's hmac, RFC 5869 by hand): HMAC-SHA256 under
+	 * HKDF-SHA256(master, salt "families-together-gateway", info
+	 * "idempotency key v1") of each part's length (8 bytes, big-endian)
+	 * and the part. Rows kept over a restart are found under it. */
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", a[i]);
+	assert_string_equal(hex, "e3b0120a03392e802dd607f0ae1185cd43df9e8be5edec29bf55bd252253c44c");
+}
+
 static void
 test_vault_refuses_world_readable_key(void **state)
 {
@@ -1447,6 +1481,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_erasure_reason_mac_is_keyed, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_vault_idempotency_mac_is_keyed_and_length_prefixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migrations_records_every_migration_once,
 		    setup, teardown),

@@ -144,6 +144,21 @@ test_statistics_read_only_the_period(void **state)
 	    "created_us>? AND created_us<?)"));
 }
 
+/* An Idempotency-Key is found by its HMAC, and the sweep deletes the
+ * old rows through their time's index: neither reads the whole table. */
+static void
+test_idempotency_key_found_and_purged_by_index(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_idempotency_get, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH idempotency_keys USING PRIMARY KEY (key_mac=?)"));
+	plan(*state, store_sql_idempotency_purge, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "INDEX idempotency_keys_created (created_us<?)"));
+}
+
 int
 main(void)
 {
@@ -158,6 +173,8 @@ main(void)
 		    test_notifier_takes_a_batch_without_sorting_the_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statistics_read_only_the_period, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_idempotency_key_found_and_purged_by_index,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
