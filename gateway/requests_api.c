@@ -1115,7 +1115,8 @@ struct close_job {
 	const char		*id;
 	const char		*reason;
 	int64_t			 now_us;
-	int			 outcome;	/* 1 not found, 2 already closed */
+	int			 outcome;	/* 1 not found, 2 already closed,
+					 * 3 refused */
 	char			 was[24];
 	int64_t			 seq;
 	unsigned char		 leaf[32];
@@ -1137,6 +1138,16 @@ close_job(struct store_conn *c, void *arg)
 		return rc == 1 ? 1 : -1;
 	}
 	snprintf(j->was, sizeof(j->was), "%s", rq->state);
+	/* A refused request stays refused: it holds nothing (its legal hold
+	 * ended with the refusal), and closed the requester, the family's
+	 * export and the statistics would say "closed" instead of that the
+	 * trustees refused it. An approved one is closed to end its hold; one
+	 * awaiting approval when the requester withdraws it. */
+	if (strcmp(rq->state, "approved") != 0 && strcmp(rq->state, "awaiting_approval") != 0) {
+		j->outcome = strcmp(rq->state, "closed") == 0 ? 2 : 3;
+		store_request_free(rq);
+		return 1;
+	}
 	/* The trustee's reason, sealed under the family key (none kept when
 	 * the family's key is already gone); the entry's digest is the
 	 * closure's, over the sealed reason, not a guessable digest of it. */
@@ -1185,6 +1196,10 @@ request_close(struct request *r, struct response *rs)
 			not_found(rs);
 		else if (j.outcome == 2)
 			resp_error(rs, 409, "request_closed", "The request is already closed.", NULL);
+		else if (j.outcome == 3)
+			resp_error(rs, 409, "request_refused",
+			    "The trustees refused this request: it stays refused, and holds nothing "
+			    "to close.", json_pack("{s:s}", "status", j.was));
 		else
 			unavailable(rs);
 		return;

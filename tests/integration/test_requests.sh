@@ -682,6 +682,19 @@ test_open_request_is_a_legal_hold() {
 test_refused_request_releases_its_legal_hold() {
 	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference='$REFUSED_RID' AND released_us IS NOT NULL")" = 1 ]
 }
+# Closing is for an approved request (its legal hold lasts until a trustee
+# ends it). A refused one stays refused: closed, the requester, the family's
+# subject-access export and the statistics would all say "closed" instead of
+# that the trustees refused it.
+test_refused_request_stays_refused_when_a_trustee_closes_it() {
+	req trustee3 POST "/v1/requests/$REFUSED_RID/close" '{"reason":"tidying up"}'
+	expect 409 request_refused && [ "$(jget .error.details.status)" = refused ] || return 1
+	[ "$(db "SELECT state || ' ' || (closed_us IS NULL) FROM requests WHERE id='$REFUSED_RID'")" = "refused 1" ] || return 1
+	req agency:police GET "/v1/requests/$REFUSED_RID"
+	expect 200 && [ "$(jget .status)" = refused ] || return 1
+	req agency:police GET "/v1/requests/$REFUSED_RID/statement"
+	expect 403 request_refused
+}
 test_erasure_allowed_once_the_only_request_is_refused() {
 	local fam=FAM-Hold-Marker-73 rid
 	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
@@ -1215,6 +1228,7 @@ run test_approved_request_shows_personal_data_with_a_reason
 run test_request_reads_are_recorded_with_their_reason
 run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
+run test_refused_request_stays_refused_when_a_trustee_closes_it
 run test_erasure_allowed_once_the_only_request_is_refused
 run test_request_about_an_erased_family_tells_the_agency_nothing
 run test_request_about_an_unknown_family_holds_nothing
