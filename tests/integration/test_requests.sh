@@ -575,6 +575,39 @@ test_without_do_not_notify_the_family_is_told() {
 	[ "$(printf '%s' "$body" | jq -r .approved_at)" = "$(printf '%s' "$body" | jq -r .shared_at)" ] &&
 	! printf '%s' "$body" | grep -q -e "$REFERENCE" -e "Decision-Marker" -e "$CHILD"
 }
+# The family's notice of a police or court request says which of the fields
+# asked the witness statement carries: a field the charity never held (an
+# address never shared), or a request for consent records only, is not
+# told to the family as gone to the police. fields_requested keeps the ask.
+approve_for() { # FAMILY EXTRA-JSON: files, approves; RID_FOR
+	req agency:police POST /v1/requests "$(jq -cn --arg f "$1" --arg from "$FROM" --arg to "$TO" \
+	    --argjson extra "$2" '{family_id:$f, legal_basis:"crime_sch2_p2", reference:"NP-Fields-1",
+	      fields:["child_name","address"], period:{from:$from, to:$to}} + $extra')"
+	expect 202 && RID_FOR=$(jget .request_id) || return 1
+	decide trustee1 "$RID_FOR" approve && expect 201 && decide trustee2 "$RID_FOR" approve && expect 201
+}
+test_family_notice_of_a_request_names_only_the_fields_its_statement_carries() {
+	local fam=FAM-Fields-Marker-81 body
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed form"}')"
+	expect 201 || return 1
+	disclose "$fam" '{"child_name":"Fields Child"}' && expect 201 || return 1
+	approve_for "$fam" '{}' && body=$(received "$RID_FOR") || return 1
+	[ "$(printf '%s' "$body" | jq -c .fields)" = '["child_name"]' ] &&
+	[ "$(printf '%s' "$body" | jq -c .fields_requested)" = '["child_name","address"]' ] ||
+		{ echo "# $body"; return 1; }
+	req trustee1 GET "/v1/requests/$RID_FOR/statement" '' -H 'X-Access-Reason: checking the notice'
+	expect 200 && [ "$(printf '%s' "$RESP" | jq -c '[.statement.records[].fields[]] | unique')" = '["child_name"]' ] || return 1
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement supplied"}'
+	expect 200 || return 1
+	# Consent records only: no field of the family's goes in the statement.
+	approve_for "$fam" '{"record_kinds":["consents"]}' && body=$(received "$RID_FOR") || return 1
+	[ "$(printf '%s' "$body" | jq -c .fields)" = '[]' ] &&
+	[ "$(printf '%s' "$body" | jq -c .fields_requested)" = '["child_name","address"]' ] ||
+		{ echo "# $body"; return 1; }
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement not needed"}'
+	expect 200
+}
 test_only_a_safeguarding_lead_lifts_the_hold() {
 	req staff POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 403 role_not_permitted || return 1
@@ -1236,6 +1269,7 @@ run test_approved_request_left_open_is_flagged_for_closing
 run test_do_not_notify_holds_the_family_notification
 run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
 run test_without_do_not_notify_the_family_is_told
+run test_family_notice_of_a_request_names_only_the_fields_its_statement_carries
 run test_only_a_safeguarding_lead_lifts_the_hold
 run test_lifting_releases_the_notification
 run test_no_notification_before_approval
