@@ -458,7 +458,13 @@ text_told(struct buf *b, const json_t *it)
 	else
 		bprintf(b, "   The notice of it to you is on its way\n");
 	late = json_object_get(it, "told_after_sharing");
-	if (json_is_object(late))
+	/* A notification hold on a share made with the family's consent
+	 * (basis "consent"): the consent was to the sharing, never to not
+	 * being told, so "(basis: consent)" would read as if it were. */
+	if (json_is_object(late) && strcmp(jstr(late, "basis"), "consent") == 0)
+		bprintf(b, "   Shared with your consent; we told you only afterwards, to protect "
+		    "someone at risk; you could be told from %s\n", day(late, "hold_lifted_at", d));
+	else if (json_is_object(late))
 		bprintf(b, "   Shared before you were told, to protect someone at risk "
 		    "(basis: %s); you could be told from %s\n", jstr(late, "basis"),
 		    day(late, "hold_lifted_at", d));
