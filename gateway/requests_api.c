@@ -537,6 +537,31 @@ reason_json(const char *reason)
 	return v;
 }
 
+/* The trustees' reasons for the decisions (in store_request_decisions()'
+ * order) into out[0..nd), each malloc'd or NULL: none kept (a decision
+ * made when the family's key was already gone keeps the marker "erased",
+ * not a sealed value) or the key destroyed since. 0, or -1. */
+static int
+decision_reasons(struct gateway *gw, struct store_conn *c, const struct request_row *rq,
+    int nd, char **out)
+{
+	unsigned char	*ct[STORE_REQUEST_DECISIONS_MAX];
+	size_t		 len[STORE_REQUEST_DECISIONS_MAX];
+	int		 n, i, rc = 0, gone = 0;
+
+	if ((n = store_request_decision_reasons(c, rq->id, ct, len, STORE_REQUEST_DECISIONS_MAX)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && i < nd && ct[i] != NULL &&
+		    !(len[i] == strlen("erased") && memcmp(ct[i], "erased", len[i]) == 0) &&
+		    vault_unseal_str(gw->vault, c, rq->family_pseudonym, ct[i], len[i], &out[i],
+		    &gone) != 0)
+			rc = -1;
+		free(ct[i]);
+	}
+	return rc;
+}
+
 static json_t *
 read_json(int64_t read_us, const char *actor, const char *role, const char *reason)
 {
@@ -587,8 +612,10 @@ request_show(struct request *r, struct response *rs)
 	const char			*reason = req_header(r, "X-Access-Reason");
 	char				*fid = NULL, *ref = NULL, *dnn = NULL;
 	char				*why_closed = NULL;
-	json_t				*out, *reads = NULL;
+	char				*why_decided[STORE_REQUEST_DECISIONS_MAX] = { NULL };
+	json_t				*out, *reads = NULL, *dv;
 	int				 nd = 0, rc, erased = 0, gone = 0, personal, keystate = 0;
+	int				 i;
 	int				 hasrec = 0, reasons;
 
 	if (resp_reason_too_long(rs, reason))
@@ -630,6 +657,11 @@ request_show(struct request *r, struct response *rs)
 	    ((reads = reads_json(r->gw, c, rq->id, reasons)) == NULL ||
 	    (reasons && vault_unseal_str(r->gw->vault, c, rq->family_pseudonym, rq->close_reason_ct,
 	    rq->close_reason_ctlen, &why_closed, &gone) != 0)))
+		rc = -1;
+	/* Each trustee's reason for their decision, to a trustee who gives a
+	 * reason (the second trustee weighs the first's; the board reviews a
+	 * refusal), sealed like the closing reason for the same cause. */
+	if (rc == 0 && reasons && nd > 0 && decision_reasons(r->gw, c, rq, nd, why_decided) != 0)
 		rc = -1;
 	store_read_end(r->gw->store, c);
 	if (rc != 0) {
@@ -692,9 +724,18 @@ request_show(struct request *r, struct response *rs)
 			json_object_set_new(out, "closed_by", json_string(rq->closed_by));
 			json_object_set_new(out, "close_reason", reason_json(why_closed));
 		}
+		if (reasons)
+			json_array_foreach(json_object_get(out, "decisions"), i, dv)
+				json_object_set_new(dv, "reason", reason_json((size_t)i <
+				    (size_t)nd ? why_decided[i] : NULL));
 	}
 	resp_json(rs, 200, out);
 out:
+	for (i = 0; i < STORE_REQUEST_DECISIONS_MAX; i++)
+		if (why_decided[i] != NULL) {
+			OPENSSL_cleanse(why_decided[i], strlen(why_decided[i]));
+			free(why_decided[i]);
+		}
 	json_decref(reads);
 	if (why_closed)
 		OPENSSL_cleanse(why_closed, strlen(why_closed));

@@ -474,6 +474,23 @@ has_read() { # ROLE REASON: the last reply lists a read by ROLE for REASON
 	printf '%s' "$RESP" | jq -e --arg role "$1" --arg r "$2" \
 	    '.reads | any(.actor_role == $role and .reason == $r and (.read_at | test("Z$")) and (.actor | length > 0))' >/dev/null
 }
+# Each trustee's reason for approving or refusing is kept (sealed, it may
+# name people) and read back by a trustee who gives a reason of their own:
+# the second trustee weighs the first's, the board reviews a refusal. Not
+# without a reason, and never by the requesting agency.
+test_trustees_read_each_decisions_reason_with_a_reason() {
+	req trustee3 GET "/v1/requests/$RID"
+	expect 200 && [ "$(jget '[.decisions[] | select(has("reason"))] | length')" = 0 ] &&
+	! grep -q 'Decision-Marker' <<<"$RESP" || return 1
+	req trustee3 GET "/v1/requests/$RID" '' -H 'X-Access-Reason: reviewing the approvals'
+	expect 200 && [ "$(jget '.decisions | length')" -ge 2 ] &&
+	[ "$(jget '[.decisions[].reason] | unique | join("|")')" = "$DECISION_REASON" ] ||
+		{ echo "# $(printf '%s' "$RESP" | jq -c .decisions)"; return 1; }
+	req trustee3 GET "/v1/requests/$REFUSED_RID" '' -H 'X-Access-Reason: reviewing the refusal'
+	expect 200 && [ "$(jget '[.decisions[] | select(.decision == "refuse") | .reason] | join("|")')" = "$DECISION_REASON" ] || return 1
+	req agency:police GET "/v1/requests/$RID" '' -H 'X-Access-Reason: our case'
+	expect 200 && ! grep -q 'Decision-Marker' <<<"$RESP"
+}
 test_request_reads_are_recorded_with_their_reason() {
 	local before seq guess
 	before=$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID'") || return 1
@@ -1262,6 +1279,7 @@ run test_request_reads_are_recorded_with_their_reason
 run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
 run test_refused_request_stays_refused_when_a_trustee_closes_it
+run test_trustees_read_each_decisions_reason_with_a_reason
 run test_erasure_allowed_once_the_only_request_is_refused
 run test_request_about_an_erased_family_tells_the_agency_nothing
 run test_request_about_an_unknown_family_holds_nothing
