@@ -625,6 +625,28 @@ test_family_notice_of_a_request_names_only_the_fields_its_statement_carries() {
 	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement not needed"}'
 	expect 200
 }
+# ... and says nothing of a share the family is not to be told of: a
+# referral under a safeguarding override still held is in the police's
+# statement, but its fields are not named in the family's notice.
+test_family_notice_of_a_request_says_nothing_of_a_held_share() {
+	local fam=FAM-Fields-Marker-82 body
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed form"}')"
+	expect 201 || return 1
+	disclose "$fam" '{"child_name":"Held Child"}' && expect 201 || return 1
+	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg d "$(date -u -d '+7 days' +%F)" \
+	    '{family_id:$f, agency_id:"childrens-social-care", purpose:"safeguarding_referral",
+	      reason:"child at risk", data:{address:"1 Held Street"},
+	      override:{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
+	        reason:"telling would put the child at risk", review_by:$d}}')"
+	expect 201 && [ "$(jget .notification)" = held ] || return 1
+	approve_for "$fam" '{}' && body=$(received "$RID_FOR") || return 1
+	[ "$(printf '%s' "$body" | jq -c .fields)" = '["child_name"]' ] || { echo "# $body"; return 1; }
+	req trustee1 GET "/v1/requests/$RID_FOR/statement" '' -H 'X-Access-Reason: checking the notice'
+	expect 200 && [ "$(printf '%s' "$RESP" | jq -c '[.statement.records[].fields[]] | unique')" = '["address","child_name"]' ] || return 1
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement supplied"}'
+	expect 200
+}
 test_only_a_safeguarding_lead_lifts_the_hold() {
 	req staff POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 403 role_not_permitted || return 1
@@ -1288,6 +1310,7 @@ run test_do_not_notify_holds_the_family_notification
 run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
 run test_without_do_not_notify_the_family_is_told
 run test_family_notice_of_a_request_names_only_the_fields_its_statement_carries
+run test_family_notice_of_a_request_says_nothing_of_a_held_share
 run test_only_a_safeguarding_lead_lifts_the_hold
 run test_lifting_releases_the_notification
 run test_no_notification_before_approval
