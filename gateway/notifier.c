@@ -55,7 +55,6 @@
 #include "metrics.h"
 #include "delivery.h"
 #include "notifier.h"
-#include "principal.h"
 #include "profiles.h"
 #include "retry.h"
 #include "statement.h"
@@ -433,85 +432,26 @@ outcome_job(struct store_conn *c, void *arg)
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
 }
 
-/* Whether a statement's record is a disclosure whose family notification
- * is still held (a safeguarding override or a notification hold no lead has
- * lifted): the family must learn nothing of it, not even a field's name in
- * another notice. 1 held, 0 not, -1 a read failed. */
-static int
-held(struct store_conn *c, const json_t *rec)
-{
-	struct notification_row	 nr;
-	const char		*id = json_string_value(json_object_get(rec, "record_id"));
-	const char		*kind = json_string_value(json_object_get(rec, "kind"));
-	int			 rc;
-
-	if (id == NULL || kind == NULL || strcmp(kind, "disclosure") != 0)
-		return 0;
-	if ((rc = store_notification_get(c, id, &nr)) != 0)
-		return rc == 1 ? 0 : -1;
-	return strcmp(nr.state, "held") == 0;
-}
-
-/* The fields a request's witness statement carries, in the order asked: of
- * those asked, each that a record of the period (up to the quorum) holds,
- * as witness.c gathers them, leaving out a disclosure whose notice is held;
- * none when it holds none (a family must not be told that what the charity
- * never held went to the police). *out NULL
- * (the fields asked are said instead) when the statement cannot be drawn
- * up at all (too many records, or records that differ from the ledger:
- * the requester gets none then either). 0, or -1 a read failed (retried). */
+/* The fields a request's witness statement carries that the family may be
+ * told of (witness_told(): of those asked, each that a record of the
+ * period, up to the quorum, holds, leaving out a disclosure whose notice is
+ * held); none when it holds none (a family must not be told that what the
+ * charity never held went to the police). *out NULL (the fields asked are
+ * said instead) when the statement cannot be drawn up at all (too many
+ * records, or records that differ from the ledger: the requester gets none
+ * then either). 0, or -1 a read failed (retried). */
 static int
 request_supplied(struct gateway *gw, struct store_conn *c, const char *id, json_t **out)
 {
 	struct request_row	*rq = NULL;
-	struct principal	 sys;
-	struct witness_ask	 ask;
-	json_t			*body = NULL, *asked, *rec, *f, *g, *have;
-	size_t			 i, k, m;
-	int			 rc;
+	int			 rc, n;
 
 	*out = NULL;
 	if ((rc = store_request_get(c, id, &rq)) != 0)
 		return rc == 1 ? 0 : -1;
-	memset(&sys, 0, sizeof(sys));
-	snprintf(sys.id, sizeof(sys.id), "system");
-	ask = (struct witness_ask){ .gw = gw, .rq = rq, .who = &sys, .reason = NULL };
-	rc = witness_gather(&ask, c, &body);
+	rc = witness_told(gw, c, rq, out, &n);
 	store_request_free(rq);
-	if (rc == WITNESS_ERROR)
-		return -1;
-	if (rc != WITNESS_OK)
-		return 0;
-	asked = json_object_get(json_object_get(body, "request"), "fields");
-	if ((*out = json_array()) == NULL) {
-		json_decref(body);
-		return -1;
-	}
-	json_array_foreach(asked, i, f) {
-		int	found = 0;
-
-		json_array_foreach(json_object_get(body, "records"), k, rec) {
-			if ((rc = held(c, rec)) != 0) {
-				if (rc == 1)
-					continue;
-				json_decref(*out);
-				*out = NULL;
-				json_decref(body);
-				return -1;
-			}
-			have = json_object_get(rec, "fields");
-			json_array_foreach(have, m, g)
-				found |= json_equal(f, g);
-		}
-		if (found && json_array_append(*out, f) != 0) {
-			json_decref(*out);
-			*out = NULL;
-			json_decref(body);
-			return -1;
-		}
-	}
-	json_decref(body);
-	return 0;
+	return rc == WITNESS_ERROR ? -1 : 0;
 }
 
 /* The message for x, built in its own short read: opens the family id and
