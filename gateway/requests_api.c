@@ -1157,7 +1157,8 @@ struct close_job {
 	const char		*reason;
 	int64_t			 now_us;
 	int			 outcome;	/* 1 not found, 2 already closed,
-					 * 3 refused */
+					 * 3 refused, 4 awaiting a
+					 * quorum of refusals */
 	char			 was[24];
 	int64_t			 seq;
 	unsigned char		 leaf[32];
@@ -1186,6 +1187,15 @@ close_job(struct store_conn *c, void *arg)
 	 * awaiting approval when the requester withdraws it. */
 	if (strcmp(rq->state, "approved") != 0 && strcmp(rq->state, "awaiting_approval") != 0) {
 		j->outcome = strcmp(rq->state, "closed") == 0 ? 2 : 3;
+		store_request_free(rq);
+		return 1;
+	}
+	/* Closing one awaiting approval is one trustee ending it: only where
+	 * one trustee's refusal would end it too. Where refusals must reach
+	 * the quorum (--request-refusal-ends no), a closure would stand in for
+	 * the refusals the other trustees have not given. */
+	if (strcmp(rq->state, "awaiting_approval") == 0 && !rq->refusal_ends) {
+		j->outcome = 4;
 		store_request_free(rq);
 		return 1;
 	}
@@ -1237,6 +1247,11 @@ request_close(struct request *r, struct response *rs)
 			not_found(rs);
 		else if (j.outcome == 2)
 			resp_error(rs, 409, "request_closed", "The request is already closed.", NULL);
+		else if (j.outcome == 4)
+			resp_error(rs, 409, "request_not_approved",
+			    "This request awaits the trustees' decisions, and refusing it takes a "
+			    "quorum of refusals: one trustee cannot end it by closing it.",
+			    json_pack("{s:s}", "status", j.was));
 		else if (j.outcome == 3)
 			resp_error(rs, 409, "request_refused",
 			    "The trustees refused this request: it stays refused, and holds nothing "

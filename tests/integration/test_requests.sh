@@ -1242,6 +1242,20 @@ test_configured_quorum_of_three_and_refusal_not_final() {
 make_profiles || exit 1
 start_sink || { echo "not ok 1 - webhook sink"; exit 1; }
 start || exit 1
+# With refusals not final, one trustee's refusal leaves the request to the
+# others: that trustee cannot end it alone by closing it instead (with
+# refusals final one trustee's refusal ends it, and so may a closure).
+test_one_trustee_cannot_end_an_undecided_request_by_closing_it() {
+	local rid
+	request agency:police
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" refuse && [ "$(jget .status)" = awaiting_approval ] || return 1
+	req trustee1 POST "/v1/requests/$rid/close" '{"reason":"I end it myself"}'
+	expect 409 request_not_approved && [ "$(jget .error.details.status)" = awaiting_approval ] || return 1
+	[ "$(db "SELECT state FROM requests WHERE id='$rid'")" = awaiting_approval ] &&
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference='$rid' AND released_us IS NULL")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$rid' AND action='request.closed'")" = 0 ]
+}
 test_statement_without_pinned_key_is_unverified() {
 	# A statement checked only against the key it carries proves nothing:
 	# anyone can sign a fake checkpoint. Without --key it is UNVERIFIED.
@@ -1338,6 +1352,7 @@ run test_statement_refused_when_a_ledger_row_was_edited
 run test_statement_refused_when_an_entry_was_moved_out_of_the_period
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
+run test_one_trustee_cannot_end_an_undecided_request_by_closing_it
 run test_statement_without_pinned_key_is_unverified
 run test_quorum_of_one_is_refused
 finish
