@@ -549,7 +549,8 @@ decision_reasons(struct gateway *gw, struct store_conn *c, const struct request_
 	size_t		 len[STORE_REQUEST_DECISIONS_MAX];
 	int		 n, i, rc = 0, gone = 0;
 
-	if ((n = store_request_decision_reasons(c, rq->id, ct, len, STORE_REQUEST_DECISIONS_MAX)) < 0)
+	if ((n = store_request_decision_reasons(c, rq->id, ct, len,
+	    STORE_REQUEST_DECISIONS_MAX)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (rc == 0 && i < nd && ct[i] != NULL &&

@@ -611,7 +611,8 @@ render_text(const json_t *x, size_t *len)
 			bprintf(&b, "   You were told of it: %s\n", day(it, "notified_at", d2));
 		json_array_foreach(json_object_get(it, "statements_supplied"), fi, f) {
 			if (!json_is_integer(json_object_get(f, "records"))) {
-				bprintf(&b, "   Witness statement supplied: %s\n", day(f, "date", d2));
+				bprintf(&b, "   Witness statement supplied: %s\n",
+				    day(f, "date", d2));
 				continue;
 			}
 			bprintf(&b, "   Witness statement supplied: %s (%lld record%s)\n",
