@@ -60,6 +60,7 @@
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
+#include "witness.h"
 #include "writer.h"
 
 #define NOTIFY_BATCH		16
@@ -190,9 +191,11 @@ discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* What the family is told: with whom, why, which fields, when. */
+/* What the family is told: with whom, why, which fields, when. For a
+ * police or court request, supplied is the fields its witness statement
+ * carries (request_supplied()), which may be fewer than those asked. */
 static char *
-payload(struct gateway *gw, const struct notice *x, const char *family_id)
+payload(struct gateway *gw, const struct notice *x, const char *family_id, json_t *supplied)
 {
 	const struct agency	*a = profiles_find(gw->profiles, x->agency_id);
 	json_t			*o, *li, *v, *fields;
@@ -209,7 +212,9 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 	}
 	if (why == NULL)	/* a police or court request: its legal basis */
 		why = statement_basis_text(x->purpose);
-	if ((fields = json_loads(x->fields_json, 0, NULL)) == NULL)
+	if (supplied != NULL)
+		fields = json_incref(supplied);
+	else if ((fields = json_loads(x->fields_json, 0, NULL)) == NULL)
 		return NULL;
 	o = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s*, s:o, s:s}",
 	    "notification_id", x->disclosure_id,
@@ -224,9 +229,11 @@ payload(struct gateway *gw, const struct notice *x, const char *family_id)
 		return NULL;
 	/* A police or court request: what the trustees approved (the fields
 	 * asked, supplied as a witness statement), said as such, not only in
-	 * the words of a disclosure ("shared_at" is the approval). */
+	 * the words of a disclosure ("shared_at" is the approval); "fields" is
+	 * what the statement carries of them, "fields_requested" all asked. */
 	if (x->request && (json_object_set_new(o, "kind", json_string("formal_request")) != 0 ||
 	    json_object_set_new(o, "approved_at", json_string(at)) != 0 ||
+	    json_object_set_new(o, "fields_requested", json_loads(x->fields_json, 0, NULL)) != 0 ||
 	    json_object_set_new(o, "supplied_as", json_string("witness_statement")) != 0)) {
 		json_decref(o);
 		return NULL;
@@ -425,6 +432,28 @@ outcome_job(struct store_conn *c, void *arg)
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
 }
 
+/* The fields a request's witness statement carries that the family may be
+ * told of (witness_told(): of those asked, each that a record of the
+ * period, up to the quorum, holds, leaving out a disclosure whose notice is
+ * held); none when it holds none (a family must not be told that what the
+ * charity never held went to the police). *out NULL (the fields asked are
+ * said instead) when the statement cannot be drawn up at all (too many
+ * records, or records that differ from the ledger: the requester gets none
+ * then either). 0, or -1 a read failed (retried). */
+static int
+request_supplied(struct gateway *gw, struct store_conn *c, const char *id, json_t **out)
+{
+	struct request_row	*rq = NULL;
+	int			 rc, n;
+
+	*out = NULL;
+	if ((rc = store_request_get(c, id, &rq)) != 0)
+		return rc == 1 ? 0 : -1;
+	rc = witness_told(gw, c, rq, out, &n);
+	store_request_free(rq);
+	return rc == WITNESS_ERROR ? -1 : 0;
+}
+
 /* The message for x, built in its own short read: opens the family id and
  * makes the payload. 0 and *body (malloc'd; the caller cleanses and frees
  * it), 1 the family was erased (its key destroyed), -1 a failure that may
@@ -433,6 +462,7 @@ static int
 build(struct notifier *n, const struct notice *x, char **body)
 {
 	struct store_conn	*c;
+	json_t			*supplied = NULL;
 	char			*fid = NULL;
 	size_t			 fidlen = 0;
 	int			 rc;
@@ -442,10 +472,18 @@ build(struct notifier *n, const struct notice *x, char **body)
 		return -1;
 	rc = vault_unseal(n->gw->vault, c, x->family_pseudonym, x->family_id_ct,
 	    x->family_id_ctlen, &fid, &fidlen);
+	if (rc == 0 && x->request && request_supplied(n->gw, c, x->disclosure_id, &supplied) != 0)
+		rc = -1;
 	store_read_end(n->gw->store, c);
-	if (rc != 0)
+	if (rc != 0) {
+		if (fid != NULL) {
+			OPENSSL_cleanse(fid, fidlen);
+			free(fid);
+		}
 		return rc == 1 ? 1 : -1;
-	*body = payload(n->gw, x, fid);
+	}
+	*body = payload(n->gw, x, fid, supplied);
+	json_decref(supplied);
 	OPENSSL_cleanse(fid, fidlen);
 	free(fid);
 	return *body != NULL ? 0 : -1;

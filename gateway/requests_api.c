@@ -574,6 +574,32 @@ reason_json(const char *reason)
 	return v;
 }
 
+/* The trustees' reasons for the decisions (in store_request_decisions()'
+ * order) into out[0..nd), each malloc'd or NULL: none kept (a decision
+ * made when the family's key was already gone keeps the marker "erased",
+ * not a sealed value) or the key destroyed since. 0, or -1. */
+static int
+decision_reasons(struct gateway *gw, struct store_conn *c, const struct request_row *rq,
+    int nd, char **out)
+{
+	unsigned char	*ct[STORE_REQUEST_DECISIONS_MAX];
+	size_t		 len[STORE_REQUEST_DECISIONS_MAX];
+	int		 n, i, rc = 0, gone = 0;
+
+	if ((n = store_request_decision_reasons(c, rq->id, ct, len,
+	    STORE_REQUEST_DECISIONS_MAX)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && i < nd && ct[i] != NULL &&
+		    !(len[i] == strlen("erased") && memcmp(ct[i], "erased", len[i]) == 0) &&
+		    vault_unseal_str(gw->vault, c, rq->family_pseudonym, ct[i], len[i], &out[i],
+		    &gone) != 0)
+			rc = -1;
+		free(ct[i]);
+	}
+	return rc;
+}
+
 static json_t *
 read_json(int64_t read_us, const char *actor, const char *role, const char *reason)
 {
@@ -624,8 +650,10 @@ request_show(struct request *r, struct response *rs)
 	const char			*reason = req_header(r, "X-Access-Reason");
 	char				*fid = NULL, *ref = NULL, *dnn = NULL;
 	char				*why_closed = NULL;
-	json_t				*out, *reads = NULL;
+	char				*why_decided[STORE_REQUEST_DECISIONS_MAX] = { NULL };
+	json_t				*out, *reads = NULL, *dv;
 	int				 nd = 0, rc, erased = 0, gone = 0, personal, keystate = 0;
+	int				 i;
 	int				 hasrec = 0, reasons;
 
 	if (resp_reason_too_long(rs, reason))
@@ -667,6 +695,11 @@ request_show(struct request *r, struct response *rs)
 	    ((reads = reads_json(r->gw, c, rq->id, reasons)) == NULL ||
 	    (reasons && vault_unseal_str(r->gw->vault, c, rq->family_pseudonym, rq->close_reason_ct,
 	    rq->close_reason_ctlen, &why_closed, &gone) != 0)))
+		rc = -1;
+	/* Each trustee's reason for their decision, to a trustee who gives a
+	 * reason (the second trustee weighs the first's; the board reviews a
+	 * refusal), sealed like the closing reason for the same cause. */
+	if (rc == 0 && reasons && nd > 0 && decision_reasons(r->gw, c, rq, nd, why_decided) != 0)
 		rc = -1;
 	store_read_end(r->gw->store, c);
 	if (rc != 0) {
@@ -729,9 +762,18 @@ request_show(struct request *r, struct response *rs)
 			json_object_set_new(out, "closed_by", json_string(rq->closed_by));
 			json_object_set_new(out, "close_reason", reason_json(why_closed));
 		}
+		if (reasons)
+			json_array_foreach(json_object_get(out, "decisions"), i, dv)
+				json_object_set_new(dv, "reason", reason_json((size_t)i <
+				    (size_t)nd ? why_decided[i] : NULL));
 	}
 	resp_json(rs, 200, out);
 out:
+	for (i = 0; i < STORE_REQUEST_DECISIONS_MAX; i++)
+		if (why_decided[i] != NULL) {
+			OPENSSL_cleanse(why_decided[i], strlen(why_decided[i]));
+			free(why_decided[i]);
+		}
 	json_decref(reads);
 	if (why_closed)
 		OPENSSL_cleanse(why_closed, strlen(why_closed));
@@ -1152,7 +1194,9 @@ struct close_job {
 	const char		*id;
 	const char		*reason;
 	int64_t			 now_us;
-	int			 outcome;	/* 1 not found, 2 already closed */
+	int			 outcome;	/* 1 not found, 2 already closed,
+					 * 3 refused, 4 awaiting a
+					 * quorum of refusals */
 	char			 was[24];
 	int64_t			 seq;
 	unsigned char		 leaf[32];
@@ -1174,6 +1218,25 @@ close_job(struct store_conn *c, void *arg)
 		return rc == 1 ? 1 : -1;
 	}
 	snprintf(j->was, sizeof(j->was), "%s", rq->state);
+	/* A refused request stays refused: it holds nothing (its legal hold
+	 * ended with the refusal), and closed the requester, the family's
+	 * export and the statistics would say "closed" instead of that the
+	 * trustees refused it. An approved one is closed to end its hold; one
+	 * awaiting approval when the requester withdraws it. */
+	if (strcmp(rq->state, "approved") != 0 && strcmp(rq->state, "awaiting_approval") != 0) {
+		j->outcome = strcmp(rq->state, "closed") == 0 ? 2 : 3;
+		store_request_free(rq);
+		return 1;
+	}
+	/* Closing one awaiting approval is one trustee ending it: only where
+	 * one trustee's refusal would end it too. Where refusals must reach
+	 * the quorum (--request-refusal-ends no), a closure would stand in for
+	 * the refusals the other trustees have not given. */
+	if (strcmp(rq->state, "awaiting_approval") == 0 && !rq->refusal_ends) {
+		j->outcome = 4;
+		store_request_free(rq);
+		return 1;
+	}
 	/* The trustee's reason, sealed under the family key (none kept when
 	 * the family's key is already gone); the entry's digest is the
 	 * closure's, over the sealed reason, not a guessable digest of it. */
@@ -1222,6 +1285,15 @@ request_close(struct request *r, struct response *rs)
 			not_found(rs);
 		else if (j.outcome == 2)
 			resp_error(rs, 409, "request_closed", "The request is already closed.", NULL);
+		else if (j.outcome == 4)
+			resp_error(rs, 409, "request_not_approved",
+			    "This request awaits the trustees' decisions, and refusing it takes a "
+			    "quorum of refusals: one trustee cannot end it by closing it.",
+			    json_pack("{s:s}", "status", j.was));
+		else if (j.outcome == 3)
+			resp_error(rs, 409, "request_refused",
+			    "The trustees refused this request: it stays refused, and holds nothing "
+			    "to close.", json_pack("{s:s}", "status", j.was));
 		else
 			unavailable(rs);
 		return;

@@ -58,6 +58,7 @@
 #include "profiles.h"
 #include "store.h"
 #include "vault.h"
+#include "witness.h"
 #include "writer.h"
 
 struct export {
@@ -71,6 +72,8 @@ struct export {
 	json_t			*by_disclosure;	/* reference -> item (borrowed) */
 	json_t			*by_request;
 	json_t			*by_consent;
+	json_t			*told;		/* request id -> records the family
+						   may be told of (statement_cb) */
 	int			 failed;
 	int			 ended;		/* the family's records were erased or expired */
 };
@@ -178,18 +181,40 @@ request_access_cb(const struct sar_access *a, void *arg)
 	return accessed(x, x->by_request, a);
 }
 
+/* A statement supplied, with the number of its records the family may be
+ * told of: not s->records, which counts a disclosure still held under a
+ * safeguarding override or notification hold (left out of this export, so
+ * its count must not show it either: "2 records" beside one listed share
+ * is a gap). Recounted from the statement as witness.c gathers it (the
+ * same records every time: those up to the quorum), once per request;
+ * null when it can no longer be drawn up (its records differ from the
+ * ledger). */
 static int
 statement_cb(const struct sar_statement *s, void *arg)
 {
-	struct export	*x = arg;
-	json_t		*item = json_object_get(x->by_request, s->request_id);
-	char		 t[32];
+	struct export		*x = arg;
+	json_t			*item = json_object_get(x->by_request, s->request_id);
+	json_t			*n;
+	struct request_row	*rq = NULL;
+	char			 t[32];
+	int			 rc, k = 0;
 
 	if (item == NULL)
 		return 0;
+	if ((n = json_object_get(x->told, s->request_id)) == NULL) {
+		if (store_request_get(x->c, s->request_id, &rq) != 0)
+			return -1;
+		rc = witness_told(x->gw, x->c, rq, NULL, &k);
+		store_request_free(rq);
+		if (rc == WITNESS_ERROR ||
+		    json_object_set_new(x->told, s->request_id, rc == WITNESS_OK ?
+		    json_integer(k) : json_null()) != 0)
+			return -1;
+		n = json_object_get(x->told, s->request_id);
+	}
 	return json_array_append_new(json_object_get(item, "statements_supplied"),
-	    json_pack("{s:s, s:I}", "date", store_time_fmt(s->issued_us, t),
-	    "records", (json_int_t)s->records)) == 0 ? 0 : -1;
+	    json_pack("{s:s, s:O}", "date", store_time_fmt(s->issued_us, t),
+	    "records", n)) == 0 ? 0 : -1;
 }
 
 /* Shared before the family was told: under a safeguarding override, its
@@ -458,7 +483,13 @@ text_told(struct buf *b, const json_t *it)
 	else
 		bprintf(b, "   The notice of it to you is on its way\n");
 	late = json_object_get(it, "told_after_sharing");
-	if (json_is_object(late))
+	/* A notification hold on a share made with the family's consent
+	 * (basis "consent"): the consent was to the sharing, never to not
+	 * being told, so "(basis: consent)" would read as if it were. */
+	if (json_is_object(late) && strcmp(jstr(late, "basis"), "consent") == 0)
+		bprintf(b, "   Shared with your consent; we told you only afterwards, to protect "
+		    "someone at risk; you could be told from %s\n", day(late, "hold_lifted_at", d));
+	else if (json_is_object(late))
 		bprintf(b, "   Shared before you were told, to protect someone at risk "
 		    "(basis: %s); you could be told from %s\n", jstr(late, "basis"),
 		    day(late, "hold_lifted_at", d));
@@ -578,11 +609,17 @@ render_text(const json_t *x, size_t *len)
 		bprintf(&b, "\n");
 		if (json_string_value(json_object_get(it, "notified_at")))
 			bprintf(&b, "   You were told of it: %s\n", day(it, "notified_at", d2));
-		json_array_foreach(json_object_get(it, "statements_supplied"), fi, f)
+		json_array_foreach(json_object_get(it, "statements_supplied"), fi, f) {
+			if (!json_is_integer(json_object_get(f, "records"))) {
+				bprintf(&b, "   Witness statement supplied: %s\n",
+				    day(f, "date", d2));
+				continue;
+			}
 			bprintf(&b, "   Witness statement supplied: %s (%lld record%s)\n",
 			    day(f, "date", d2),
 			    (long long)json_integer_value(json_object_get(f, "records")),
 			    json_integer_value(json_object_get(f, "records")) == 1 ? "" : "s");
+		}
 		text_accessed(&b, json_object_get(it, "accessed"));
 	}
 	a = json_object_get(x, "consents");
@@ -645,6 +682,7 @@ subject_access(struct request *r, struct response *rs)
 	x.by_disclosure = json_object();
 	x.by_request = json_object();
 	x.by_consent = json_object();
+	x.told = json_object();
 	out = json_pack("{s:s, s:s, s:s}", "family_id", r->params[0],
 	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", r->who->id);
 	if ((x.c = store_read_begin(r->gw->store)) == NULL)
@@ -675,7 +713,8 @@ subject_access(struct request *r, struct response *rs)
 	json_decref(x.by_disclosure);
 	json_decref(x.by_request);
 	json_decref(x.by_consent);
-	x.by_disclosure = x.by_request = x.by_consent = NULL;
+	json_decref(x.told);
+	x.by_disclosure = x.by_request = x.by_consent = x.told = NULL;
 	store_read_end(r->gw->store, x.c);
 	if (rc == -1 || key < 0 || x.failed)
 		goto unavailable;
@@ -718,6 +757,7 @@ unavailable:
 	json_decref(x.by_disclosure);	/* still held if the store could not be read */
 	json_decref(x.by_request);
 	json_decref(x.by_consent);
+	json_decref(x.told);
 	json_decref(x.disclosures);
 	json_decref(x.consents);
 	json_decref(x.requests);

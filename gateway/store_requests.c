@@ -441,6 +441,37 @@ store_request_decisions(struct store_conn *c, const char *request_id,
 	return n;
 }
 
+int
+store_request_decision_reasons(struct store_conn *c, const char *request_id,
+    unsigned char **ct, size_t *len, int max)
+{
+	static const char	*sql = "SELECT reason_ct FROM request_decisions "
+	    "WHERE request_id = ? ORDER BY ledger_seq";
+	sqlite3_stmt		*st;
+	int			 rc, n = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (store_bind_opt_text(st, 1, request_id))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n >= max || dup_blob(st, 0, &ct[n], &len[n]) != 0) {
+			rc = SQLITE_FULL;
+			break;
+		}
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("request decision reasons: %s", rc == SQLITE_FULL ? "too many" :
+		    sqlite3_errmsg(store_db(c)));
+		while (n > 0)
+			free(ct[--n]);
+		return -1;
+	}
+	return n;
+}
+
 /* ---- statements, notifications, notices ---- */
 
 int

@@ -1126,3 +1126,78 @@ out:
 	free(note);
 	return rc;
 }
+
+/* ---- what the family may be told of it ---- */
+
+/* Whether a statement's record is a disclosure whose family notification
+ * is still held. 1 held, 0 not, -1 a read failed. */
+static int
+record_held(struct store_conn *c, const json_t *rec)
+{
+	struct notification_row	 nr;
+	const char		*id = json_string_value(json_object_get(rec, "record_id"));
+	const char		*kind = json_string_value(json_object_get(rec, "kind"));
+	int			 rc;
+
+	if (id == NULL || kind == NULL || strcmp(kind, "disclosure") != 0)
+		return 0;
+	if ((rc = store_notification_get(c, id, &nr)) != 0)
+		return rc == 1 ? 0 : -1;
+	return strcmp(nr.state, "held") == 0;
+}
+
+int
+witness_told(struct gateway *gw, struct store_conn *c, const struct request_row *rq,
+    json_t **fields, int *records)
+{
+	struct principal	 sys;
+	struct witness_ask	 ask;
+	json_t			*body = NULL, *asked, *rec, *f, *g, *shown = NULL;
+	size_t			 i, k;
+	int			 rc, h, n = 0;
+
+	if (fields != NULL)
+		*fields = NULL;
+	*records = 0;
+	memset(&sys, 0, sizeof(sys));
+	snprintf(sys.id, sizeof(sys.id), "system");
+	ask = (struct witness_ask){ .gw = gw, .rq = rq, .who = &sys, .reason = NULL };
+	if ((rc = witness_gather(&ask, c, &body)) != WITNESS_OK)
+		return rc;
+	rc = WITNESS_ERROR;
+	if ((shown = json_array()) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(body, "records"), i, rec) {
+		if ((h = record_held(c, rec)) < 0)
+			goto out;
+		if (h == 0 && json_array_append(shown, rec) != 0)
+			goto out;
+		n += h == 0;
+	}
+	if (fields != NULL) {
+		if ((*fields = json_array()) == NULL)
+			goto out;
+		asked = json_object_get(json_object_get(body, "request"), "fields");
+		json_array_foreach(asked, i, f) {
+			int	found = 0;
+
+			json_array_foreach(shown, k, rec) {
+				size_t	m;
+
+				json_array_foreach(json_object_get(rec, "fields"), m, g)
+					found |= json_equal(f, g);
+			}
+			if (found && json_array_append(*fields, f) != 0) {
+				json_decref(*fields);
+				*fields = NULL;
+				goto out;
+			}
+		}
+	}
+	*records = n;
+	rc = WITNESS_OK;
+out:
+	json_decref(shown);
+	json_decref(body);
+	return rc;
+}

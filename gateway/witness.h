@@ -68,4 +68,15 @@ int	witness_gather(const struct witness_ask *, struct store_conn *c, json_t **bo
  * out->doc NULL. */
 int	witness_issue(const struct witness_ask *, json_t *body, struct witness_issued *out);
 
+/* What the family may be told of an approved request's statement, gathered
+ * as witness_gather() does in the caller's read transaction c: the records
+ * it carries, leaving out a disclosure whose family notification is still
+ * held (a safeguarding override, or a notification hold no lead has
+ * lifted: the family learns nothing of it, not a count, not a field's
+ * name), and of the fields asked those such records carry, in the order
+ * asked. WITNESS_OK with *records and, when fields is not NULL, *fields (a
+ * new array, the caller's); or another result (*fields NULL). */
+int	witness_told(struct gateway *, struct store_conn *c, const struct request_row *rq,
+	    json_t **fields, int *records);
+
 #endif

@@ -474,6 +474,23 @@ has_read() { # ROLE REASON: the last reply lists a read by ROLE for REASON
 	printf '%s' "$RESP" | jq -e --arg role "$1" --arg r "$2" \
 	    '.reads | any(.actor_role == $role and .reason == $r and (.read_at | test("Z$")) and (.actor | length > 0))' >/dev/null
 }
+# Each trustee's reason for approving or refusing is kept (sealed, it may
+# name people) and read back by a trustee who gives a reason of their own:
+# the second trustee weighs the first's, the board reviews a refusal. Not
+# without a reason, and never by the requesting agency.
+test_trustees_read_each_decisions_reason_with_a_reason() {
+	req trustee3 GET "/v1/requests/$RID"
+	expect 200 && [ "$(jget '[.decisions[] | select(has("reason"))] | length')" = 0 ] &&
+	! grep -q 'Decision-Marker' <<<"$RESP" || return 1
+	req trustee3 GET "/v1/requests/$RID" '' -H 'X-Access-Reason: reviewing the approvals'
+	expect 200 && [ "$(jget '.decisions | length')" -ge 2 ] &&
+	[ "$(jget '[.decisions[].reason] | unique | join("|")')" = "$DECISION_REASON" ] ||
+		{ echo "# $(printf '%s' "$RESP" | jq -c .decisions)"; return 1; }
+	req trustee3 GET "/v1/requests/$REFUSED_RID" '' -H 'X-Access-Reason: reviewing the refusal'
+	expect 200 && [ "$(jget '[.decisions[] | select(.decision == "refuse") | .reason] | join("|")')" = "$DECISION_REASON" ] || return 1
+	req agency:police GET "/v1/requests/$RID" '' -H 'X-Access-Reason: our case'
+	expect 200 && ! grep -q 'Decision-Marker' <<<"$RESP"
+}
 test_request_reads_are_recorded_with_their_reason() {
 	local before seq guess
 	before=$(db "SELECT count(*) FROM request_reads WHERE request_id='$RID'") || return 1
@@ -574,6 +591,61 @@ test_without_do_not_notify_the_family_is_told() {
 	[ "$(printf '%s' "$body" | jq -r .supplied_as)" = witness_statement ] &&
 	[ "$(printf '%s' "$body" | jq -r .approved_at)" = "$(printf '%s' "$body" | jq -r .shared_at)" ] &&
 	! printf '%s' "$body" | grep -q -e "$REFERENCE" -e "Decision-Marker" -e "$CHILD"
+}
+# The family's notice of a police or court request says which of the fields
+# asked the witness statement carries: a field the charity never held (an
+# address never shared), or a request for consent records only, is not
+# told to the family as gone to the police. fields_requested keeps the ask.
+approve_for() { # FAMILY EXTRA-JSON: files, approves; RID_FOR
+	req agency:police POST /v1/requests "$(jq -cn --arg f "$1" --arg from "$FROM" --arg to "$TO" \
+	    --argjson extra "$2" '{family_id:$f, legal_basis:"crime_sch2_p2", reference:"NP-Fields-1",
+	      fields:["child_name","address"], period:{from:$from, to:$to}} + $extra')"
+	expect 202 && RID_FOR=$(jget .request_id) || return 1
+	decide trustee1 "$RID_FOR" approve && expect 201 && decide trustee2 "$RID_FOR" approve && expect 201
+}
+test_family_notice_of_a_request_names_only_the_fields_its_statement_carries() {
+	local fam=FAM-Fields-Marker-81 body
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed form"}')"
+	expect 201 || return 1
+	disclose "$fam" '{"child_name":"Fields Child"}' && expect 201 || return 1
+	approve_for "$fam" '{}' && body=$(received "$RID_FOR") || return 1
+	[ "$(printf '%s' "$body" | jq -c .fields)" = '["child_name"]' ] &&
+	[ "$(printf '%s' "$body" | jq -c .fields_requested)" = '["child_name","address"]' ] ||
+		{ echo "# $body"; return 1; }
+	req trustee1 GET "/v1/requests/$RID_FOR/statement" '' -H 'X-Access-Reason: checking the notice'
+	expect 200 && [ "$(printf '%s' "$RESP" | jq -c '[.statement.records[].fields[]] | unique')" = '["child_name"]' ] || return 1
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement supplied"}'
+	expect 200 || return 1
+	# Consent records only: no field of the family's goes in the statement.
+	approve_for "$fam" '{"record_kinds":["consents"]}' && body=$(received "$RID_FOR") || return 1
+	[ "$(printf '%s' "$body" | jq -c .fields)" = '[]' ] &&
+	[ "$(printf '%s' "$body" | jq -c .fields_requested)" = '["child_name","address"]' ] ||
+		{ echo "# $body"; return 1; }
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement not needed"}'
+	expect 200
+}
+# ... and says nothing of a share the family is not to be told of: a
+# referral under a safeguarding override still held is in the police's
+# statement, but its fields are not named in the family's notice.
+test_family_notice_of_a_request_says_nothing_of_a_held_share() {
+	local fam=FAM-Fields-Marker-82 body
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed form"}')"
+	expect 201 || return 1
+	disclose "$fam" '{"child_name":"Held Child"}' && expect 201 || return 1
+	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg d "$(date -u -d '+7 days' +%F)" \
+	    '{family_id:$f, agency_id:"childrens-social-care", purpose:"safeguarding_referral",
+	      reason:"child at risk", data:{address:"1 Held Street"},
+	      override:{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
+	        reason:"telling would put the child at risk", review_by:$d}}')"
+	expect 201 && [ "$(jget .notification)" = held ] || return 1
+	approve_for "$fam" '{}' && body=$(received "$RID_FOR") || return 1
+	[ "$(printf '%s' "$body" | jq -c .fields)" = '["child_name"]' ] || { echo "# $body"; return 1; }
+	req trustee1 GET "/v1/requests/$RID_FOR/statement" '' -H 'X-Access-Reason: checking the notice'
+	expect 200 && [ "$(printf '%s' "$RESP" | jq -c '[.statement.records[].fields[]] | unique')" = '["address","child_name"]' ] || return 1
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement supplied"}'
+	expect 200
 }
 test_only_a_safeguarding_lead_lifts_the_hold() {
 	req staff POST "/v1/requests/$RID/notification/lift" "$LIFT"
@@ -681,6 +753,19 @@ test_open_request_is_a_legal_hold() {
 }
 test_refused_request_releases_its_legal_hold() {
 	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference='$REFUSED_RID' AND released_us IS NOT NULL")" = 1 ]
+}
+# Closing is for an approved request (its legal hold lasts until a trustee
+# ends it). A refused one stays refused: closed, the requester, the family's
+# subject-access export and the statistics would all say "closed" instead of
+# that the trustees refused it.
+test_refused_request_stays_refused_when_a_trustee_closes_it() {
+	req trustee3 POST "/v1/requests/$REFUSED_RID/close" '{"reason":"tidying up"}'
+	expect 409 request_refused && [ "$(jget .error.details.status)" = refused ] || return 1
+	[ "$(db "SELECT state || ' ' || (closed_us IS NULL) FROM requests WHERE id='$REFUSED_RID'")" = "refused 1" ] || return 1
+	req agency:police GET "/v1/requests/$REFUSED_RID"
+	expect 200 && [ "$(jget .status)" = refused ] || return 1
+	req agency:police GET "/v1/requests/$REFUSED_RID/statement"
+	expect 403 request_refused
 }
 test_erasure_allowed_once_the_only_request_is_refused() {
 	local fam=FAM-Hold-Marker-73 rid
@@ -1157,6 +1242,20 @@ test_configured_quorum_of_three_and_refusal_not_final() {
 make_profiles || exit 1
 start_sink || { echo "not ok 1 - webhook sink"; exit 1; }
 start || exit 1
+# With refusals not final, one trustee's refusal leaves the request to the
+# others: that trustee cannot end it alone by closing it instead (with
+# refusals final one trustee's refusal ends it, and so may a closure).
+test_one_trustee_cannot_end_an_undecided_request_by_closing_it() {
+	local rid
+	request agency:police
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" refuse && [ "$(jget .status)" = awaiting_approval ] || return 1
+	req trustee1 POST "/v1/requests/$rid/close" '{"reason":"I end it myself"}'
+	expect 409 request_not_approved && [ "$(jget .error.details.status)" = awaiting_approval ] || return 1
+	[ "$(db "SELECT state FROM requests WHERE id='$rid'")" = awaiting_approval ] &&
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference='$rid' AND released_us IS NULL")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$rid' AND action='request.closed'")" = 0 ]
+}
 test_statement_without_pinned_key_is_unverified() {
 	# A statement checked only against the key it carries proves nothing:
 	# anyone can sign a fake checkpoint. Without --key it is UNVERIFIED.
@@ -1215,6 +1314,8 @@ run test_approved_request_shows_personal_data_with_a_reason
 run test_request_reads_are_recorded_with_their_reason
 run test_refusal_blocks_the_statement
 run test_refused_request_releases_its_legal_hold
+run test_refused_request_stays_refused_when_a_trustee_closes_it
+run test_trustees_read_each_decisions_reason_with_a_reason
 run test_erasure_allowed_once_the_only_request_is_refused
 run test_request_about_an_erased_family_tells_the_agency_nothing
 run test_request_about_an_unknown_family_holds_nothing
@@ -1222,6 +1323,8 @@ run test_approved_request_left_open_is_flagged_for_closing
 run test_do_not_notify_holds_the_family_notification
 run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
 run test_without_do_not_notify_the_family_is_told
+run test_family_notice_of_a_request_names_only_the_fields_its_statement_carries
+run test_family_notice_of_a_request_says_nothing_of_a_held_share
 run test_only_a_safeguarding_lead_lifts_the_hold
 run test_lifting_releases_the_notification
 run test_no_notification_before_approval
@@ -1249,6 +1352,7 @@ run test_statement_refused_when_a_ledger_row_was_edited
 run test_statement_refused_when_an_entry_was_moved_out_of_the_period
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
+run test_one_trustee_cannot_end_an_undecided_request_by_closing_it
 run test_statement_without_pinned_key_is_unverified
 run test_quorum_of_one_is_refused
 finish

@@ -184,6 +184,25 @@ test_export_says_who_read_a_consent() {
 }
 # A witness statement supplied to the police about the family is listed with
 # its request; one for a do_not_notify request is not, nor that request.
+# A safeguarding lead's notification hold on a share made with the family's
+# consent, lifted: the printed export says it was shared with their consent
+# and told only afterwards, not "(basis: consent)" as if the family had
+# consented to not being told.
+test_export_text_says_a_lifted_hold_on_a_consented_share_plainly() {
+	local fam=FAM-560 id
+	consent "$fam" police marac_risk_assessment || return 1
+	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg d "$(date -u -d '+7 days' +%F)" \
+	    '{family_id:$f, agency_id:"police", purpose:"marac_risk_assessment", reason:"MARAC referral",
+	      data:{parent_names:["Hold Parent"]}, notification_hold:{reason:"the abuser lives at home", review_by:$d}}')"
+	expect 201 && id=$(jget .disclosure_id) || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/lift" '{"reason":"safe to tell now"}'
+	expect 200 || return 1
+	sar "$fam"
+	expect 200 && [ "$(jget '.disclosures[0].told_after_sharing.basis')" = consent ] || return 1
+	sar "$fam" '?format=text'
+	expect 200 && grep -q 'Shared with your consent; we told you only afterwards, to protect someone at risk' <<<"$RESP" &&
+	! grep -q 'basis: consent' <<<"$RESP" || { echo "# $(grep -i 'told' <<<"$RESP")"; return 1; }
+}
 test_export_lists_statements_supplied_but_not_of_a_held_request() {
 	local rid
 	for rid in "$VISIBLE_REQ" "$DNN_REQ"; do
@@ -203,6 +222,30 @@ test_export_lists_statements_supplied_but_not_of_a_held_request() {
 	! grep -q "$DNN_REQ" <<<"$RESP" || return 1
 	sar FAM-500 '?format=text'
 	expect 200 && grep -q 'Witness statement supplied: ' <<<"$RESP"
+}
+# A witness statement carries a referral still held under a safeguarding
+# override (the police may have it); the export leaves the referral out, so
+# the statement's count must leave it out too: "2 records" beside the one
+# share listed would show there is something the family is not told of.
+test_statement_count_says_nothing_of_a_held_share() {
+	local fam=FAM-561 rid
+	consent "$fam" oakfield-primary education_support &&
+	disclose staff "$fam" oakfield-primary education_support "$(school)" && expect 201 || return 1
+	disclose safeguarding_lead "$fam" childrens-social-care safeguarding_referral "$(social)" "$(sch1_override)"
+	expect 201 && [ "$(jget .notification)" = held ] || return 1
+	police_request "$fam" || return 1
+	rid=$REQUEST_ID
+	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful"}' && expect 201 &&
+	req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"agreed"}' && expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"
+	expect 200 && [ "$(jget '.statement.records | length')" = 2 ] || return 1
+	sar "$fam"
+	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] &&
+	[ "$(jget '.requests[0].statements_supplied[0].records')" = 1 ] ||
+		{ echo "# $(printf '%s' "$RESP" | jq -c '.requests')"; return 1; }
+	sar "$fam" '?format=text'
+	expect 200 && grep -q 'Witness statement supplied: .* (1 record)' <<<"$RESP" || return 1
+	close_request "$rid"
 }
 # Each shared item names the consent it relied on and says whether the
 # agency confirmed receiving it, or whether the family's withdrawal stopped it.
@@ -347,7 +390,9 @@ run test_text_rendering_numbers_only_what_is_shown
 run test_text_rendering_by_accept_header
 run test_lifted_override_then_appears
 run test_export_says_when_the_family_was_told_and_who_read_it
+run test_export_text_says_a_lifted_hold_on_a_consented_share_plainly
 run test_export_lists_statements_supplied_but_not_of_a_held_request
+run test_statement_count_says_nothing_of_a_held_share
 run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
 run test_export_says_what_the_agency_received
