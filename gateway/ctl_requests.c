@@ -321,7 +321,11 @@ cmd_post(const struct conn *cn, const char *id, const char *what, const char *de
 	long		 st;
 
 	if (reason == NULL || *reason == '\0') {
-		fprintf(stderr, "gatewayctl: requests %s: " REASON_REQUIRED "\n", what);
+		/* A decision's or a closure's reason is not an access's: it
+		 * is kept, sealed, with what it explains. */
+		fprintf(stderr, "gatewayctl: requests %s: --reason R is required (the reason "
+		    "is kept with the %s and its ledger entry)\n", what,
+		    decision != NULL ? "decision" : "closure");
 		return 2;
 	}
 	body = decision ? json_pack("{s:s, s:s}", "decision", decision, "reason", reason) :

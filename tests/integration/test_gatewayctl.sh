@@ -104,9 +104,14 @@ test_gatewayctl_statement_asks_for_reason_not_a_header() {
 	ctl requests statement req_none --reason "   " "${t[@]}"
 	[ $? -eq 1 ] && grep -q 'access_reason_required' "$TMP/err" &&
 	grep -q -- '--reason R is required' "$TMP/err" && ! grep -q X-Access-Reason "$TMP/err" || { show; return 1; }
-	# approve, refuse and close say it the same way
+	# approve, refuse and close ask for it too, as a decision's or a
+	# closure's reason, not an access's
 	ctl requests approve req_none "${t[@]}"
-	[ $? -eq 2 ] && grep -q -- '--reason R is required' "$TMP/err" || { show; return 1; }
+	[ $? -eq 2 ] && grep -q -- '--reason R is required (the reason is kept with the decision' "$TMP/err" &&
+	! grep -q 'access' "$TMP/err" || { show; return 1; }
+	ctl requests close req_none "${t[@]}"
+	[ $? -eq 2 ] && grep -q -- '--reason R is required (the reason is kept with the closure' "$TMP/err" ||
+		{ show; return 1; }
 }
 
 # --status takes the statuses a request can be in, and says which they are,
