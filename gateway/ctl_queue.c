@@ -96,13 +96,13 @@ ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
 	const char	*db = "var/gateway.db", *state = q->default_state, *cmd = "list";
 	struct store	*s;
 	char		 err[512];
-	int		 ch, rc, writable;
+	int		 ch, rc, writable, state_given = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': db = optarg; break;
-		case 's': state = optarg; break;
+		case 's': state = optarg; state_given = 1; break;
 		default: q->usage(stderr); return 2;
 		}
 	}
@@ -110,9 +110,15 @@ ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
 		cmd = argv[optind++];
 	if (strcmp(cmd, "list") == 0 && optind == argc)
 		writable = 0;
-	else if (strcmp(cmd, "retry") == 0 && optind == argc - 1)
+	else if (strcmp(cmd, "retry") == 0 && optind == argc - 1 && !state_given)
 		writable = 1;
-	else {
+	else if (strcmp(cmd, "retry") == 0 && state_given) {
+		/* Not dropped unread: whoever typed it meant something by it. */
+		fprintf(stderr, "gatewayctl: retry: --state belongs to list; retry takes one "
+		    "ID and nothing else\n");
+		q->usage(stderr);
+		return 2;
+	} else {
 		q->usage(stderr);
 		return 2;
 	}

@@ -88,6 +88,8 @@ ledger generate --data $TMP/gen|gatewayctl: ledger generate: --count N is requir
 backup --data $TMP/none|gatewayctl: backup: --out NEWDIR is required (the directory the copy is made in)
 deliveries --db $GW_DB list --state failed|gatewayctl: --state failed: not a delivery state (pending, dead, delivered, open or all)
 notifications --db $GW_DB list --state dead|gatewayctl: --state dead: not a notification state (queued, held, sent, failed or all)
+deliveries --db $GW_DB retry dsc_none --state dead|gatewayctl: retry: --state belongs to list; retry takes one ID and nothing else
+notifications --db $GW_DB --state failed retry dsc_none|gatewayctl: retry: --state belongs to list; retry takes one ID and nothing else
 A
 }
 
