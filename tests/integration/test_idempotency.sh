@@ -261,6 +261,24 @@ test_keys_are_purged_after_a_day() {
 	[ "$(jget .disclosure_id)" != "$old_id" ]
 }
 
+# gatewayctl retention run (gatewayd stopped) deletes them too, and says
+# how many, as the daemon's sweep line does.
+test_gatewayctl_retention_run_says_how_many_keys_it_deleted() {
+	local total
+	newkey a2
+	ireq staff /v1/disclosures "$(dbody IDEM-F11)" "$K"; expect 201 || return 1
+	total=$(db "SELECT count(*) FROM idempotency_keys")
+	sqlite3 "$GW_DB" "UPDATE idempotency_keys SET created_us = created_us - 25*3600*1000000
+	    WHERE created_us = (SELECT max(created_us) FROM idempotency_keys)" >/dev/null || return 1
+	gw_stop || return 1
+	"$GATEWAYCTL" retention run --data "$GW_DATA" --profiles "$TMP/profiles" \
+	    --schemas "$TOP/schemas" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	grep -q '; 1 idempotency keys past 24 h deleted$' "$TMP/ctl.out" &&
+	[ "$(db "SELECT count(*) FROM idempotency_keys")" = $((total - 1)) ] ||
+		{ sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	gw_start
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -282,4 +300,5 @@ run test_replays_are_counted_in_metrics
 run test_replay_is_logged_by_route_and_principal_only
 run test_raw_key_never_in_the_store_or_the_log
 run test_keys_are_purged_after_a_day
+run test_gatewayctl_retention_run_says_how_many_keys_it_deleted
 finish
