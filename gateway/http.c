@@ -1549,18 +1549,6 @@ trust_bundle(const struct gateway *gw, const struct profiles *p, char *err, size
 	return all;
 }
 
-/* make certs makes the development PKI (certs/dev), and only that: the hint
- * is added for it alone, not for a deployment's own --tls directory. */
-static void
-dev_pki_hint(const struct gateway *gw, char *err, size_t errlen)
-{
-	size_t	n = strlen(err);
-
-	if (strcmp(gw->cfg.tls_dir, "certs/dev") == 0 ||
-	    strcmp(gw->cfg.tls_dir, "certs/dev/") == 0)
-		snprintf(err + n, errlen - n, " (run make certs)");
-}
-
 /* The gateway's own key and certificate (DIR/server.key, DIR/server.crt) as
  * text: 0, or -1 with err (neither kept). Read at start and at each reload,
  * so that a renewed certificate is served without a restart. */
@@ -1573,13 +1561,13 @@ server_files(const struct gateway *gw, char **key, char **cert, char *err, size_
 	*key = *cert = NULL;
 	snprintf(path, sizeof(path), "%s/server.key", gw->cfg.tls_dir);
 	if (readfile(path, "the server key", TLS_FILE_MAX, key, &len, err, errlen) == -1) {
-		dev_pki_hint(gw, err, errlen);
+		snprintf(err + strlen(err), errlen - strlen(err), "%s", readfile_dev_hint(path));
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/server.crt", gw->cfg.tls_dir);
 	if (readfile(path, "the server certificate", TLS_FILE_MAX, cert, NULL, err,
 	    errlen) == -1) {
-		dev_pki_hint(gw, err, errlen);
+		snprintf(err + strlen(err), errlen - strlen(err), "%s", readfile_dev_hint(path));
 		explicit_bzero(*key, len);
 		free(*key);
 		*key = NULL;

@@ -68,10 +68,9 @@ read_pin_file(struct agency *a, const char *path, const char *file, char *err, s
 	int	 found = 0;
 
 	if (readfile(path, NULL, PIN_FILE_MAX_BYTES, &text, NULL, why, sizeof(why)) == -1) {
-		/* make certs makes the development PKI's pin files, and only those:
-		 * an agency being onboarded needs its own pin file put in place. */
+		/* An agency being onboarded needs its own pin file put in place. */
 		snprintf(err, errlen, "%s: /certificates/pin_files: %s%s", file, why,
-		    strncmp(path, "certs/dev/", 10) == 0 ? " (run make certs)" : "");
+		    readfile_dev_hint(path));
 		return -1;
 	}
 	for (line = text; line != NULL; line = next) {

@@ -65,3 +65,9 @@ readfile(const char *path, const char *what, size_t max, char **data, size_t *le
 		*len = off;
 	return 0;
 }
+
+const char *
+readfile_dev_hint(const char *path)
+{
+	return strncmp(path, "certs/dev/", 10) == 0 ? " (run make certs)" : "";
+}

@@ -18,5 +18,9 @@
  * *data NULL. */
 int	readfile(const char *path, const char *what, size_t max, char **data, size_t *len,
 	    char *err, size_t errlen);
+/* " (run make certs)" for a file of the development PKI (a path under
+ * certs/dev/, which make certs makes), "" for any other: a deployment's own
+ * files are put in place by hand, and make certs would not make them. */
+const char	*readfile_dev_hint(const char *path);
 
 #endif
