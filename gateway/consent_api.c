@@ -120,10 +120,7 @@ record_job(struct store_conn *c, void *arg)
 		return rc;
 	memset(&rs, 0, sizeof(rs));
 	recorded_reply(j, &rs);
-	rc = idem_keep(&j->idem, c, &rs);
-	json_decref(rs.json);
-	free(rs.text);
-	return rc;
+	return idem_keep(&j->idem, c, &rs);
 }
 
 static void

@@ -458,10 +458,7 @@ disclose_job(struct store_conn *c, void *arg)
 		return rc;
 	memset(&rs, 0, sizeof(rs));
 	disclosure_reply(j, &rs);
-	rc = idem_keep(&j->idem, c, &rs);
-	json_decref(rs.json);
-	free(rs.text);
-	return rc;
+	return idem_keep(&j->idem, c, &rs);
 }
 
 /* Request thread, before the job is queued: the materials for the decision

@@ -100,10 +100,11 @@ int
 idem_keep(struct idem *i, struct store_conn *c, struct response *rs)
 {
 	struct idempotency_row	row;
+	int			rc = -1;
 
 	if (rs->status == 0 || rs->status >= 500 || resp_serialise(rs) == -1 ||
 	    rs->text == NULL)
-		return -1;
+		goto out;
 	memset(&row, 0, sizeof(row));
 	memcpy(row.body_mac, i->body_mac, sizeof(row.body_mac));
 	row.status = rs->status;
@@ -111,7 +112,7 @@ idem_keep(struct idem *i, struct store_conn *c, struct response *rs)
 	row.reply_len = rs->textlen;
 	row.created_us = store_now_us();
 	if (store_idempotency_insert(c, i->key_mac, &row) == -1)
-		return -1;
+		goto out;
 	free(i->reply);
 	i->status = rs->status;
 	i->reply = rs->text;
@@ -119,7 +120,13 @@ idem_keep(struct idem *i, struct store_conn *c, struct response *rs)
 	rs->text = NULL;
 	rs->textlen = 0;
 	i->outcome = IDEM_NEW;
-	return 0;
+	rc = 0;
+out:
+	json_decref(rs->json);
+	rs->json = NULL;
+	free(rs->text);
+	rs->text = NULL;
+	return rc;
 }
 
 enum idem_outcome

@@ -70,7 +70,8 @@ int	idem_begin(const struct request *, struct response *rs, const char *route,
 int	idem_check(struct idem *, struct store_conn *);
 /* Writer job, once the creation succeeded: keeps rs's status and bytes
  * (rs is serialised: resp_serialise) as the key's reply, and takes them
- * into i for the first reply too (rs is left empty). Only a reply with no
+ * into i for the first reply too. rs is left empty whatever the result:
+ * what it held is freed or taken. Only a reply with no
  * personal data may be kept. 0, or -1 (the job must fail: a creation is
  * never acknowledged without its key's row). */
 int	idem_keep(struct idem *, struct store_conn *, struct response *rs);

@@ -206,8 +206,6 @@ file_job(struct store_conn *c, void *arg)
 	memset(&rs, 0, sizeof(rs));
 	filed_reply(j, &rs);
 	rc = idem_keep(&j->idem, c, &rs);
-	json_decref(rs.json);
-	free(rs.text);
 out:
 	j->row.family_id_ct = j->row.reference_ct = j->row.dnn_reason_ct = NULL;
 	free(fid);
