@@ -1112,13 +1112,13 @@ int	store_request_decision_insert(struct store_conn *, const struct request_deci
 /* The most decisions a request takes (requests_api.c refuses another), so
  * that a buffer of this many holds all of them. */
 #define STORE_REQUEST_DECISIONS_MAX	64
-/* The decisions of a request in ledger order, up to max. Count or -1. */
 /* The sealed reasons of a request's decisions, in the order of
  * store_request_decisions() (ledger order): ct[i] malloc'd (the caller
  * frees each, NULL when none was kept), len[i] its length. The count, or
  * -1. */
 int	store_request_decision_reasons(struct store_conn *, const char *request_id,
 	    unsigned char **ct, size_t *len, int max);
+/* The decisions of a request in ledger order, up to max. Count or -1. */
 int	store_request_decisions(struct store_conn *, const char *request_id,
 	    struct request_decision_row *out, int max);
 /* A statement issued; reason_ct the reader's sealed X-Access-Reason, or NULL. */

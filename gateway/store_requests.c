@@ -455,8 +455,12 @@ store_request_decision_reasons(struct store_conn *c, const char *request_id,
 	if (store_bind_opt_text(st, 1, request_id))
 		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n >= max || dup_blob(st, 0, &ct[n], &len[n]) != 0) {
+		if (n >= max) {
 			rc = SQLITE_FULL;
+			break;
+		}
+		if (dup_blob(st, 0, &ct[n], &len[n]) != 0) {
+			rc = SQLITE_NOMEM;
 			break;
 		}
 		n++;
@@ -464,7 +468,7 @@ store_request_decision_reasons(struct store_conn *c, const char *request_id,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		log_errx("request decision reasons: %s", rc == SQLITE_FULL ? "too many" :
-		    sqlite3_errmsg(store_db(c)));
+		    rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(store_db(c)));
 		while (n > 0)
 			free(ct[--n]);
 		return -1;
