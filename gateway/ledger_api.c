@@ -1,7 +1,10 @@
 /*
  * ledger_api.c: the ledger's read endpoints, open to every authenticated
- * principal (the ledger holds no personal data, and reading it is not a read
- * of a family's records, so these reads are not themselves entries).
+ * principal (the ledger holds no family's data, and reading it is not a read
+ * of a family's records, so these reads are not themselves entries). Entries
+ * name families (by pseudonym) and the people who acted: those who oversee
+ * the records (auditor, trustees) read them all, anyone else only the
+ * entries of their own actions (entries_scope()).
  *
  *   GET /v1/ledger/checkpoint        the newest signed checkpoint (text/plain)
  *   GET /v1/ledger/proof/{seq}       inclusion proof; ?tree_size=N (default:
@@ -244,12 +247,38 @@ ledger_ref_json(int64_t seq, const unsigned char leaf[32])
 	return json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "leaf_hash", h);
 }
 
+/* Who reads which entries: the auditor and the trustees oversee the
+ * records and read every entry; anyone else (staff, a safeguarding lead, an
+ * agency) reads only the entries whose actor they are, their own record of
+ * access: others' entries name other people and other families' pseudonyms,
+ * which they have no need to know. NULL: every entry; else the actor. */
+static const char *
+entries_scope(const struct principal *who)
+{
+	switch (who->role) {
+	case ROLE_AUDITOR:
+	case ROLE_TRUSTEE:
+	case ROLE_DP_TRUSTEE:
+		return NULL;
+	default:
+		return who->id;
+	}
+}
+
+struct entries_page {
+	json_t		*list;
+	const char	*actor;		/* only this actor's entries; NULL: all */
+};
+
 static int
 add_entry(const struct ledger_record *e, const unsigned char *leaf, void *arg)
 {
-	json_t	*j = ledger_entry_json(e, leaf);
+	struct entries_page	*p = arg;
+	json_t			*j;
 
-	if (j == NULL || json_array_append_new(arg, j) != 0)
+	if (p->actor != NULL && strcmp(e->e.actor, p->actor) != 0)
+		return 0;
+	if ((j = ledger_entry_json(e, leaf)) == NULL || json_array_append_new(p->list, j) != 0)
 		return -1;
 	return 0;
 }
@@ -260,7 +289,7 @@ get_entries(struct request *r, struct response *rs)
 	const char		*a = req_query(r, "from"), *b = req_query(r, "to");
 	uint64_t		 from = 1, to, size = ledger_size(r->gw->ledger);
 	struct store_conn	*c;
-	json_t			*list;
+	struct entries_page	 p = { .actor = entries_scope(r->who) };
 	int			 rc = -1;
 
 	if (a != NULL && (parse_u64(a, &from) != 0 || from == 0)) {
@@ -281,34 +310,34 @@ get_entries(struct request *r, struct response *rs)
 		to = from + ENTRIES_PAGE - 1;
 	if (to > size)
 		to = size;
-	if ((list = json_array()) == NULL) {
+	if ((p.list = json_array()) == NULL) {
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 		return;
 	}
 	if (from <= to && (c = store_read_begin(r->gw->store)) != NULL) {
-		rc = store_ledger_entries(c, (int64_t)from, (int64_t)to, add_entry, list);
+		rc = store_ledger_entries(c, (int64_t)from, (int64_t)to, add_entry, &p);
 		store_read_end(r->gw->store, c);
 	} else if (from > to)
 		rc = 0;
 	if (rc != 0) {
-		json_decref(list);
+		json_decref(p.list);
 		resp_error(rs, 503, "store_unavailable", "The ledger could not be read.", NULL);
 		return;
 	}
-	resp_json(rs, 200, json_pack("{s:o, s:I, s:o}", "entries", list,
+	/* "scope" says whether a page that skips sequence numbers left out
+	 * others' entries ("own") or holds every entry of the range ("all"). */
+	resp_json(rs, 200, json_pack("{s:o, s:I, s:o, s:s}", "entries", p.list,
 	    "tree_size", (json_int_t)size,
-	    "next", to < size ? json_integer((json_int_t)to + 1) : json_null()));
+	    "next", to < size ? json_integer((json_int_t)to + 1) : json_null(),
+	    "scope", p.actor != NULL ? "own" : "all"));
 }
 
 const struct route ledger_routes[] = {
 	{ "GET", "/v1/ledger/checkpoint", ROLES_ANY, NULL, get_checkpoint, 0 },
 	{ "GET", "/v1/ledger/proof/{seq}", ROLES_ANY, NULL, get_proof, 0 },
 	{ "GET", "/v1/ledger/consistency", ROLES_ANY, NULL, get_consistency, 0 },
-	/* Entries name families (by pseudonym), actors and purposes: personal
-	 * data, so only those who oversee the records read them. Checkpoints,
-	 * proofs and the key hold hashes only and stay open to every principal. */
-	{ "GET", "/v1/ledger/entries", ROLE_BIT(ROLE_AUDITOR) | ROLE_BIT(ROLE_TRUSTEE) |
-	    ROLE_BIT(ROLE_DP_TRUSTEE), NULL, get_entries, 0 },
+	/* Every principal, each to the entries it may see (entries_scope()). */
+	{ "GET", "/v1/ledger/entries", ROLES_ANY, NULL, get_entries, 0 },
 	{ "GET", "/v1/ledger/key", ROLES_ANY, NULL, get_key, 0 },
 	{ NULL, NULL, 0, NULL, NULL, 0 }
 };

@@ -57,6 +57,39 @@ test_ledger_holds_no_personal_data() {
 	! db "SELECT * FROM ledger_entries" | grep -q -e FAM-LEDGER -e Witness -e 'family asked'
 }
 
+# The policy: access to the information held is limited to those who need
+# it. Entries name families (by pseudonym) and the people who acted: the
+# auditor and trustees read them all, anyone else its own actions only (its
+# record of access), each provable against the signed tree like any entry.
+test_others_read_only_their_own_ledger_entries() {
+	local mine seq leaf
+	req staff POST /v1/consents "$(body FAM-LEDGER-OWN 'Form CF-10')"; expect 201 || return 1
+	req staff2 POST /v1/consents "$(body FAM-LEDGER-OWN2 'Form CF-11')"; expect 201 || return 1
+	req agency:oakfield-primary POST /v1/consents "$(body FAM-LEDGER-OWN 'x')"
+	expect 403 role_not_permitted || return 1
+	req staff GET /v1/ledger/entries; expect 200 || return 1
+	mine=$(jget '.entries[0].actor')
+	[ "$(jget .scope)" = own ] && [ "$(jget '.entries | length')" -ge 1 ] &&
+	printf '%s' "$mine" | grep -q '^staff:' &&
+	[ "$(printf '%s' "$RESP" | jq --arg a "$mine" '[.entries[] | select(.actor != $a)] | length')" = 0 ] ||
+	    { echo "# staff read entries not its own: $RESP"; return 1; }
+	req agency:oakfield-primary GET /v1/ledger/entries; expect 200 || return 1
+	[ "$(jget .scope)" = own ] &&
+	[ "$(jget '[.entries[] | select(.actor != "agency:oakfield-primary")] | length')" = 0 ] &&
+	[ "$(jget '[.entries[] | select(.action == "access.refused")] | length')" -ge 1 ] ||
+	    { echo "# the agency's page: $RESP"; return 1; }
+	seq=$(jget '.entries[-1].seq'); leaf=$(jget '.entries[-1].leaf_hash')
+	req agency:police GET /v1/ledger/entries; expect 200 || return 1
+	[ "$(jget '[.entries[] | select(.actor != "agency:police")] | length')" = 0 ] || return 1
+	req auditor GET /v1/ledger/entries; expect 200 || return 1
+	[ "$(jget .scope)" = all ] &&
+	[ "$(jget '[.entries[].actor] | unique | length')" -ge 3 ] || return 1
+	req operator GET /v1/ledger/entries; expect 403 role_not_permitted || return 1
+	wait_signed "$seq" || return 1
+	req agency:oakfield-primary GET "/v1/ledger/proof/$seq"; expect 200 &&
+	[ "$(jget .leaf_hash)" = "$leaf" ]
+}
+
 test_start_and_key_creation_are_entries() {
 	req auditor GET "/v1/ledger/entries?from=1&to=2"
 	expect 200 && [ "$(jget '.entries[0].action')" = ledger.key_created ] &&
@@ -594,6 +627,7 @@ run test_checkpoint_signature_verifies_with_openssl_and_the_public_key_alone
 run test_inclusion_proofs_verify_with_an_independent_implementation
 run test_proof_against_an_explicit_tree_size
 run test_proof_errors
+run test_others_read_only_their_own_ledger_entries
 run test_reading_the_ledger_is_not_an_entry
 run test_entries_are_paged
 run test_new_entries_are_signed_within_a_second

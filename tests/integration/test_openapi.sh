@@ -163,7 +163,8 @@ drive_every_route() {
 	req auditor GET '/v1/ledger/consistency?first=1'
 	req auditor GET '/v1/ledger/consistency?first=x'		# 400
 	req auditor GET /v1/ledger/entries
-	req staff GET /v1/ledger/entries				# 403: need to know
+	req staff GET /v1/ledger/entries				# its own entries only
+	req operator GET /v1/ledger/entries				# 403
 	req agency:police GET /v1/ledger/key
 	req operator GET /v1/ledger/key					# 403
 	req trustee1 GET /v1/stats
