@@ -181,7 +181,8 @@ refused(long status, const struct buf *b)
 		fprintf(stderr, "gatewayctl: refused (%ld %s): %s\n", status, code,
 		    REASON_REQUIRED);
 	else if (e != NULL) {
-		if (json_object_get(e, "details") != NULL)
+		if (json_object_get(e, "details") != NULL &&
+		    !json_is_null(json_object_get(e, "details")))
 			details = json_dumps(json_object_get(e, "details"), JSON_COMPACT);
 		fprintf(stderr, "gatewayctl: refused (%ld %s): %s%s%s\n", status,
 		    json_string_value(json_object_get(e, "code")),

@@ -209,11 +209,10 @@ resp_error(struct response *rs, int status, const char *code, const char *messag
 {
 	json_t	*e;
 
-	e = json_pack("{s:s, s:s}", "code", code, "message", message);
-	if (e != NULL && details != NULL)
-		json_object_set_new(e, "details", details);
-	else
-		json_decref(details);
+	/* details always, null when there is nothing more to say: the
+	 * contract's shape is {"error":{"code","message","details"}}. */
+	e = json_pack("{s:s, s:s, s:o}", "code", code, "message", message,
+	    "details", details != NULL ? details : json_null());
 	resp_json(rs, status, json_pack("{s:o}", "error", e));
 }
 
@@ -342,7 +341,8 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 
 	if (rs->json != NULL && resp_serialise(rs) == -1) {
 		rs->status = 500;
-		out = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"Internal error.\"}}");
+		out = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"Internal error.\","
+		    "\"details\":null}}");
 		if (out == NULL)
 			return MHD_NO;
 		len = strlen(out);

@@ -9,7 +9,7 @@ Content-Type changed or left out. Personal values carry the marker
 MARK, so that an echo of one is seen.
 
 Every reply must be the contract's: JSON with a 2xx status, or the error
-shape {"error":{"code","message"[,"details"]}} with a 4xx or 503 status;
+shape {"error":{"code","message","details"}} with a 4xx or 503 status;
 never a 500, a stack trace, a source file name, or the marker (not even in
 a field path of "details": an unknown member is named by position). Prints one line per failure (at most 20) and a
 summary; exits 1 if anything failed.
@@ -183,7 +183,8 @@ def check(status, ctype, data, failures, what):
     if status >= 400:
         err = doc.get("error") if isinstance(doc, dict) else None
         if not isinstance(err, dict) or not isinstance(err.get("message"), str) or \
-                not isinstance(err.get("code"), str) or not CODE.match(err["code"]):
+                not isinstance(err.get("code"), str) or not CODE.match(err["code"]) or \
+                "details" not in err:
             return fail("not the error shape")
         # The marker may not appear anywhere, field paths of "details"
         # included: a path holds only the schema's own names and array

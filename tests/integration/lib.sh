@@ -127,9 +127,10 @@ record_reply() {
 
 jget() { printf '%s' "$RESP" | jq -r "$1" 2>/dev/null; }
 # error_shape_ok: the last reply is the contract's error shape,
-# {"error":{"code":"snake_case","message":...}}.
+# {"error":{"code":"snake_case","message":...,"details":...}} (details
+# null when there is nothing more to say).
 error_shape_ok() {
-	[ "$(jget '.error | has("code") and has("message")')" = true ] &&
+	[ "$(jget '.error | has("code") and has("message") and has("details")')" = true ] &&
 	[ "$(jget '.error.code | test("^[a-z][a-z0-9_]*$")')" = true ]
 }
 
