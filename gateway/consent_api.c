@@ -7,7 +7,9 @@
  * next disclosure decision reads it from the store, and in the same writer
  * job every delivery the agency has not yet acknowledged of disclosures that
  * relied on it is stopped for good (unless another live consent covers the
- * same agency and purpose), each stop a "delivery.stopped" ledger entry.
+ * same agency and purpose), each stop a "delivery.stopped" ledger entry,
+ * and the agency is told of what it may already hold on such a consent
+ * (recipient_notice.h; "recipients_notified").
  * The withdrawal is then appended to the erasure journal (erasure_journal.h)
  * before the reply ("journal": "written" or "failed"), so that a copy
  * restored from before it has it made again at start, through the same
@@ -28,6 +30,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "profiles.h"
+#include "recipient_notice.h"
 #include "record_read.h"
 #include "retention.h"
 #include "store.h"
@@ -44,6 +47,7 @@ struct consent_job {
 	int64_t			 seq;		/* its ledger entry */
 	unsigned char		 leaf[32];
 	int			 stopped;	/* deliveries stopped by a withdrawal */
+	int			 notified;	/* recipients told of it (recipient_notice.h) */
 	int			 limited;	/* a recording's expiry was cut to the longest life */
 	struct idem		 idem;		/* a recording's Idempotency-Key, or inactive */
 };
@@ -245,9 +249,17 @@ stop_deliveries(struct consent_job *j, struct store_conn *c)
 	    j->row.purpose, j->row.withdrawn_us);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
-	return store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->row.agency_id,
+	if (store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->row.agency_id,
 	    j->row.purpose, j->row.withdrawn_us, DELIVERY_CONSENT_WITHDRAWN, stopped_entry,
-	    &s) < 0 ? -1 : 0;
+	    &s) < 0)
+		return -1;
+	/* What the agency may already hold on the strength of a consent for
+	 * this purpose: it is told (Art 19 in spirit: its basis is gone). */
+	if ((j->notified = recipient_notices_make(j->gw, c, NOTICE_CONSENT_WITHDRAWN,
+	    j->row.family_pseudonym, j->row.id, j->row.agency_id, j->row.purpose, j->who,
+	    j->row.withdrawn_us)) < 0)
+		return -1;
+	return 0;
 }
 
 static int
@@ -294,6 +306,7 @@ consent_withdraw_in(struct store_conn *c, struct consent_withdrawal *w)
 	w->seq = j.seq;
 	memcpy(w->leaf, j.leaf, sizeof(w->leaf));
 	w->stopped = j.stopped;
+	w->notified = j.notified;
 	return rc;
 }
 
@@ -343,6 +356,7 @@ consent_withdraw(struct request *r, struct response *rs)
 		resp_json(rs, 200, consent_json(&w.row, "withdrawn"));
 		json_object_set_new(rs->json, "ledger", ledger_ref_json(w.seq, w.leaf));
 		json_object_set_new(rs->json, "deliveries_stopped", json_integer(w.stopped));
+		json_object_set_new(rs->json, "recipients_notified", json_integer(w.notified));
 		json_object_set_new(rs->json, "journal", json_string(journaled ? "written" :
 		    "failed"));
 	} else if (w.outcome == 1)

@@ -27,6 +27,7 @@ struct consent_withdrawal {
 	int64_t			 seq;		/* the "consent.withdrawn" entry */
 	unsigned char		 leaf[32];
 	int			 stopped;	/* deliveries stopped */
+	int			 notified;	/* agencies told (recipient_notice.h) */
 };
 
 /* In a writer job. 0 withdrawn; else the job must roll back (w->outcome 1:

@@ -19,6 +19,9 @@
  * whether the key's bytes are gone from the write-ahead log too ("done")
  * or will be once a reader holding it lets go ("pending": the daemon
  * retries; gateway_wal_purge_pending).
+ * Every agency that may hold the family's data is told, in the erasure's
+ * own writer job (recipient_notice.h, UK GDPR Art 19): "recipients_notified"
+ * says how many.
  * Each erasure is also appended to the erasure journal (erasure_journal.h)
  * before the reply, so that a database restored from an older copy has it
  * made again at start; "journal" says whether that worked ("written") or
@@ -44,13 +47,13 @@ erase(struct request *r, struct response *rs)
 	unsigned char	 digest[32];
 	char		 pseudonym[65], t[32], err[512];
 	int64_t		 seq = 0, now;
-	int		 rc, pending = 0, journaled;
+	int		 rc, pending = 0, journaled, told = 0;
 
 	ground = json_string_value(json_object_get(r->body, "ground"));
 	reason = json_string_value(json_object_get(r->body, "reason"));
 	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);
 	vault_erasure_reason_mac(r->gw->vault, pseudonym, reason, digest);
-	rc = retention_erase(r->gw, pseudonym, r->who, ground, digest, &seq, &pending);
+	rc = retention_erase(r->gw, pseudonym, r->who, ground, digest, &seq, &pending, &told);
 	switch (rc) {
 	case 0:
 		now = store_now_us();
@@ -61,10 +64,10 @@ erase(struct request *r, struct response *rs)
 			    "copy would not make it again", err, (long long)seq);
 		log_info("family erased on request (ledger entry %lld)%s", (long long)seq,
 		    pending ? "; the write-ahead log purge is pending" : "");
-		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "status", "erased",
-		    "erased_at", store_time_fmt(now, t), "ground", ground,
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i}", "status",
+		    "erased", "erased_at", store_time_fmt(now, t), "ground", ground,
 		    "ledger_seq", (json_int_t)seq, "key_purge", pending ? "pending" : "done",
-		    "journal", journaled ? "written" : "failed"));
+		    "journal", journaled ? "written" : "failed", "recipients_notified", told));
 		return;
 	case 1:
 		resp_error(rs, 404, "not_found", "The charity holds no records about that family.",

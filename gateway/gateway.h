@@ -90,5 +90,7 @@ struct gateway {
 /* Start-up hooks of modules that need more than a route table. */
 /* breach_api.c: the overdue-breach gauge in /metrics. */
 void	breach_metrics_register(struct gateway *);
+/* notices_api.c: the gauges of notices to recipients not yet acknowledged. */
+void	notices_metrics_register(struct gateway *);
 
 #endif

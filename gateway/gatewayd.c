@@ -834,6 +834,7 @@ main(int argc, char **argv)
 	}
 	requests_metrics(&gw);
 	breach_metrics_register(&gw);
+	notices_metrics_register(&gw);
 	if (retention_start(&gw, gw.cfg.retention_interval) == -1) {
 		log_errx("cannot start the retention sweep");
 		goto out;

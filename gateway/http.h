@@ -160,6 +160,7 @@ extern const struct route	request_routes[];	/* requests_api.c */
 extern const struct route	ledger_routes[];	/* ledger_api.c */
 extern const struct route	disclosure_routes[];	/* disclosure_api.c */
 extern const struct route	delivery_routes[];	/* delivery_api.c */
+extern const struct route	notice_routes[];	/* notices_api.c */
 extern const struct route	breach_routes[];	/* breach_api.c */
 extern const struct route	sar_routes[];		/* sar_api.c */
 extern const struct route	erasure_routes[];	/* erasure_api.c */

@@ -39,6 +39,7 @@
 #include "metrics.h"
 #include "principal.h"
 #include "profiles.h"
+#include "recipient_notice.h"
 #include "retention.h"
 #include "store.h"
 #include "vault.h"
@@ -525,6 +526,7 @@ struct erase_job {
 	const unsigned char	*reason_digest;
 	int			 outcome;
 	int64_t			 seq;
+	int			 notices;	/* recipients told (recipient_notice.h) */
 };
 
 static int
@@ -564,6 +566,10 @@ erase_job(struct store_conn *c, void *arg)
 	}
 	rc = destroy_family(j->gw, c, j->pseudonym, j->who, "erased", j->ground,
 	    j->reason_digest, now, now, &j->seq);
+	/* Art 19: every agency that may hold the family's data is told. */
+	if (rc == 0 && (j->notices = recipient_notices_make(j->gw, c, NOTICE_FAMILY_ERASED,
+	    j->pseudonym, NULL, NULL, NULL, j->who, now)) < 0)
+		rc = -1;
 	j->outcome = rc;
 	return rc == 0 ? 0 : -1;
 }
@@ -571,7 +577,7 @@ erase_job(struct store_conn *c, void *arg)
 int
 retention_erase(struct gateway *gw, const char *pseudonym, const struct principal *who,
     const char *ground, const unsigned char reason_digest[32], int64_t *seq,
-    int *purge_pending)
+    int *purge_pending, int *recipients)
 {
 	struct erase_job	j = { .gw = gw, .pseudonym = pseudonym, .who = who,
 				    .ground = ground, .reason_digest = reason_digest, .outcome = -1 };
@@ -590,6 +596,8 @@ retention_erase(struct gateway *gw, const char *pseudonym, const struct principa
 		*seq = j.seq;
 	if (purge_pending != NULL)
 		*purge_pending = pending;
+	if (recipients != NULL)
+		*recipients = j.notices;
 	return 0;
 }
 
@@ -617,6 +625,11 @@ reapply_job(struct store_conn *c, void *arg)
 		return rc == -1 ? -1 : 0;	/* gone already, or never here */
 	if ((rc = destroy_family(j->gw, c, j->pseudonym, &journal_actor, "erased", j->ground,
 	    NULL, now, now, NULL)) == -1)
+		return -1;
+	/* The notices the lost database made went with it: made again (an
+	 * agency that acknowledged one there is told twice, not never). */
+	if (rc == 0 && recipient_notices_make(j->gw, c, NOTICE_FAMILY_ERASED, j->pseudonym,
+	    NULL, NULL, NULL, &journal_actor, now) < 0)
 		return -1;
 	j->done = rc == 0;
 	return 0;

@@ -154,10 +154,11 @@ int	retention_sweep(struct gateway *, int64_t as_of_us, const char *via,
  * pseudonym, the verdict's code; nothing else).
  * Once erased, *purge_pending (may be NULL) is 1 when the write-ahead log
  * could not be truncated yet (a reader holds it), so the wrapped key's
- * bytes may still be there: the retention thread retries until it is. */
+ * bytes may still be there: the retention thread retries until it is, and
+ * *recipients (may be NULL) the agencies told of it (recipient_notice.h). */
 int	retention_erase(struct gateway *, const char *pseudonym, const struct principal *who,
 	    const char *ground, const unsigned char reason_digest[32], int64_t *ledger_seq,
-	    int *purge_pending);
+	    int *purge_pending, int *recipients);
 
 /* Consents recorded without an expiry (by a gateway from before consents
  * had a longest life) are given one, granted + cfg.consent_max_days, each

@@ -15,6 +15,7 @@ static const struct route *const tables[] = {
 	ledger_routes,
 	disclosure_routes,
 	delivery_routes,
+	notice_routes,
 	breach_routes,
 	sar_routes,
 	erasure_routes,

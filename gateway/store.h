@@ -1185,4 +1185,43 @@ int	store_idempotency_insert(struct store_conn *, const unsigned char key_mac[32
  * many, or -1. */
 int64_t	store_idempotency_purge(struct store_conn *, int64_t before_us);
 
+/* store_notices.c: notices to recipients (migration 070,
+ * recipient_notice.h). */
+/* The disclosures of pseudonym's family an agency may hold (a delivery it
+ * acknowledged, an inbox item it was served, a push attempted, or a read
+ * of the disclosure by an agency): all the family's allowed disclosures
+ * when agency_id is NULL; else only those to agency_id for purpose made on
+ * a consent. fn(agency_id, disclosure_id, arg) per row, by agency then
+ * disclosure id; a non-zero return stops the walk and is returned. 0 or -1. */
+int	store_notice_holdings(struct store_conn *, const char *pseudonym,
+	    const char *agency_id, const char *purpose,
+	    int (*fn)(const char *agency_id, const char *disclosure_id, void *), void *arg);
+struct notice_row {
+	char		 id[40];
+	char		 agency_id[64];
+	char		 kind[24];		/* "family_erased", "consent_withdrawn" */
+	char		 family_pseudonym[65];
+	char		 consent_id[40];	/* "" when none */
+	int64_t		 created_us;
+	char		*disclosure_ids;	/* JSON array: borrowed by _insert,
+						 * malloc'd by _list/_get (notice_rows_free) */
+	unsigned char	 record_digest[32];
+	int64_t		 ledger_seq;
+	int64_t		 acked_us;		/* 0: not acknowledged */
+};
+int	store_notice_insert(struct store_conn *, const struct notice_row *);
+/* agency_id's notices not yet acknowledged, oldest first, after
+ * (after_us, after_id) when after_id is not NULL, up to max. The count or -1. */
+int	store_notices_unacked(struct store_conn *, const char *agency_id, int64_t after_us,
+	    const char *after_id, struct notice_row *out, int max);
+/* Notice id into *r: 0 found, 1 none, -1 error. */
+int	store_notice_get(struct store_conn *, const char *id, struct notice_row *r);
+/* Marks it acknowledged at when_us by the entry seq: 0 done, 1 it was
+ * already, -1 error. */
+int	store_notice_ack(struct store_conn *, const char *id, int64_t when_us, int64_t seq);
+/* Notices not acknowledged (all agencies) and the oldest one's time (0 if
+ * none): 0 or -1. */
+int	store_notices_unacked_count(struct store_conn *, int64_t *count, int64_t *oldest_us);
+void	notice_rows_free(struct notice_row *, int n);
+
 #endif

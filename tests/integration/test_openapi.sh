@@ -50,6 +50,8 @@ drive_every_route() {
 	req staff POST /v1/consents "{\"family_id\":\"OA-FAM-2\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"Signed form\"}"
 	cid2=$(jget .consent_id)
 	req staff POST /v1/consents "{\"family_id\":\"OA-FAM-4\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"Signed form\"}"
+	req staff POST /v1/consents "{\"family_id\":\"OA-FAM-5\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"Signed form\"}"
+	cid5=$(jget .consent_id)
 	req staff POST /v1/consents '{"family_id":"x"}'		# 400
 	# Idempotency-Key: recorded, replayed, another body (409), a bad key (400)
 	req staff POST /v1/consents '{"family_id":"OA-FAM-71","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Signed form"}' -H 'Idempotency-Key: oa-consent-1'
@@ -84,8 +86,18 @@ drive_every_route() {
 	req safeguarding_lead POST "/v1/overrides/$held/review" '{"reason":"x"}'	# 400
 	req safeguarding_lead POST "/v1/overrides/$held/lift" '{"reason":"Risk has passed"}'
 	req safeguarding_lead POST "/v1/overrides/$held/lift" '{"reason":"Risk has passed"}'	# 409
+	req staff POST /v1/disclosures "{\"family_id\":\"OA-FAM-5\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"reason\":\"Termly review\",\"data\":{\"child_name\":\"Oa Child\"}}"
 	req agency:oakfield-primary GET /v1/inbox
 	req agency:oakfield-primary GET '/v1/inbox?limit=0'		# 400
+	# notices to recipients: the served item's consent withdrawn
+	req staff POST "/v1/consents/$cid5/withdraw"
+	req agency:oakfield-primary GET /v1/notices
+	ntc=$(jget '.notices[0].notice_id')
+	req agency:oakfield-primary GET '/v1/notices?limit=0'		# 400
+	req staff GET /v1/notices					# 403
+	req agency:oakfield-primary POST "/v1/notices/$ntc/ack"
+	req agency:oakfield-primary POST "/v1/notices/$ntc/ack"	# 409
+	req agency:police POST "/v1/notices/$ntc/ack"			# 404
 	req agency:oakfield-primary POST "/v1/inbox/$dsc/ack"
 	req agency:oakfield-primary POST "/v1/inbox/$dsc/ack"	# 404 or 409
 	req staff GET /v1/inbox						# 403

@@ -1,0 +1,215 @@
+/*
+ * notices_api.c: a partner agency's notices (recipient_notice.h: the
+ * family's erasure, or the withdrawal of a consent it received data on).
+ *
+ *   GET  /v1/notices[?limit=N]		the calling agency's notices not yet
+ *					acknowledged, oldest first
+ *   POST /v1/notices/{id}/ack		the agency confirms it has read one: a
+ *					"recipient.notice_acknowledged" ledger
+ *					entry, the charity's proof it told it
+ *
+ * The agency is the verified certificate's principal, never a parameter:
+ * another agency's notice is 404 like one that does not exist. A notice
+ * holds ids, a kind and a time, never a personal value, so listing them is
+ * not a read of a family's records (not recorded, not rate-limited); the
+ * acknowledgement is recorded, in one writer job with the row's change.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "http.h"
+#include "ledger.h"
+#include "log.h"
+#include "metrics.h"
+#include "profiles.h"
+#include "recipient_notice.h"
+#include "store.h"
+#include "writer.h"
+
+#define NOTICES_DEFAULT	50
+#define NOTICES_MAX	200
+
+static json_t *
+notice_json(const struct notice_row *n)
+{
+	json_t	*ids = json_loads(n->disclosure_ids, 0, NULL);
+	char	 t[32];
+
+	if (ids == NULL)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:I}",
+	    "notice_id", n->id, "kind", n->kind, "created_at", store_time_fmt(n->created_us, t),
+	    "disclosure_ids", ids,
+	    "consent_id", n->consent_id[0] != '\0' ? json_string(n->consent_id) : json_null(),
+	    "what_to_do", notice_kind_advice(n->kind) != NULL ? notice_kind_advice(n->kind) : "",
+	    "ledger_seq", (json_int_t)n->ledger_seq);
+}
+
+static void
+notices_list(struct request *r, struct response *rs)
+{
+	const char		*l = req_query(r, "limit");
+	struct notice_row	*rows;
+	struct store_conn	*c;
+	json_t			*list, *j;
+	char			*end;
+	long			 limit = NOTICES_DEFAULT;
+	int			 n = -1, i;
+
+	if (r->who->agency == NULL) {
+		resp_error(rs, 403, "role_not_permitted",
+		    "Only a partner agency receives notices.", NULL);
+		return;
+	}
+	if (l != NULL) {
+		limit = strtol(l, &end, 10);
+		if (*l == '\0' || *end != '\0' || limit < 1 || limit > NOTICES_MAX) {
+			resp_bad_query(rs, "limit", "limit must be a whole number from 1 to 200.");
+			return;
+		}
+	}
+	/* One more than asked, to say whether there are more. */
+	if ((rows = calloc((size_t)limit + 1, sizeof(*rows))) == NULL ||
+	    (list = json_array()) == NULL) {
+		free(rows);
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		return;
+	}
+	if ((c = store_read_begin(r->gw->store)) != NULL) {
+		n = store_notices_unacked(c, r->who->agency->id, 0, NULL, rows, (int)limit + 1);
+		store_read_end(r->gw->store, c);
+	}
+	if (n < 0) {
+		free(rows);
+		json_decref(list);
+		resp_error(rs, 503, "store_unavailable", "Your notices could not be read. Try again.",
+		    NULL);
+		return;
+	}
+	for (i = 0; i < n && i < limit; i++) {
+		if ((j = notice_json(&rows[i])) == NULL || json_array_append_new(list, j) != 0) {
+			notice_rows_free(rows, n);
+			free(rows);
+			json_decref(list);
+			resp_error(rs, 500, "internal", "Internal error.", NULL);
+			return;
+		}
+	}
+	resp_json(rs, 200, json_pack("{s:o, s:b}", "notices", list, "more", n > limit));
+	notice_rows_free(rows, n);
+	free(rows);
+}
+
+struct ack_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*id;
+	int			 outcome;	/* 1 none (or not this agency's), 2 acked already */
+	int64_t			 now_us;
+	int64_t			 seq;
+	unsigned char		 leaf[32];
+};
+
+static int
+ack_job(struct store_conn *c, void *arg)
+{
+	struct ack_job		*j = arg;
+	struct notice_row	 n;
+	struct ledger_entry	 e;
+	int			 rc;
+
+	j->now_us = store_now_us();
+	if ((rc = store_notice_get(c, j->id, &n)) != 0) {
+		j->outcome = rc;
+		return -1;
+	}
+	if (strcmp(n.agency_id, j->who->agency->id) != 0) {
+		notice_rows_free(&n, 1);
+		j->outcome = 1;
+		return -1;
+	}
+	if (n.acked_us != 0) {
+		notice_rows_free(&n, 1);
+		j->outcome = 2;
+		return -1;
+	}
+	e = (struct ledger_entry){ .actor = j->who->id, .actor_role = role_name(j->who->role),
+	    .action = "recipient.notice_acknowledged", .family_pseudonym = n.family_pseudonym,
+	    .object_id = n.id, .reason = n.kind, .record_digest = n.record_digest };
+	rc = ledger_append(j->gw->ledger, c, &e, &j->seq, j->leaf);
+	notice_rows_free(&n, 1);
+	if (rc == -1 || (rc = store_notice_ack(c, j->id, j->now_us, j->seq)) != 0) {
+		j->outcome = rc == 1 ? 2 : -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+notice_ack(struct request *r, struct response *rs)
+{
+	struct ack_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0], .outcome = -1 };
+	char		at[32];
+
+	if (r->who->agency == NULL) {
+		resp_error(rs, 403, "role_not_permitted",
+		    "Only a partner agency receives notices.", NULL);
+		return;
+	}
+	if (writer_submit(r->gw->writer, ack_job, &j) == 0) {
+		log_info("notice %s acknowledged by %s", j.id, r->who->agency->id);
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:o}", "notice_id", j.id,
+		    "acknowledged_at", store_time_fmt(j.now_us, at),
+		    "ledger", ledger_ref_json(j.seq, j.leaf)));
+	} else if (j.outcome == 1)
+		resp_error(rs, 404, "not_found", "There is no such notice for you.", NULL);
+	else if (j.outcome == 2)
+		resp_error(rs, 409, "already_acknowledged", "That notice was already acknowledged.",
+		    NULL);
+	else
+		resp_error(rs, 503, "store_unavailable",
+		    "The acknowledgement could not be recorded. Try again.", NULL);
+}
+
+/* ---- metrics ---- */
+
+static int
+gauges_read(void *arg, double *v)
+{
+	struct gateway		*gw = arg;
+	struct store_conn	*c;
+	int64_t			 n, oldest;
+	int			 rc;
+
+	if ((c = store_read_begin(gw->store)) == NULL)
+		return -1;
+	rc = store_notices_unacked_count(c, &n, &oldest);
+	store_read_end(gw->store, c);
+	if (rc != 0)
+		return -1;
+	v[0] = (double)n;
+	v[1] = oldest != 0 ? (double)(store_now_us() - oldest) / 1e6 : 0;
+	return 0;
+}
+
+void
+notices_metrics_register(struct gateway *gw)
+{
+	static const char *const names[] = { "gateway_recipient_notices_unacked",
+	    "gateway_recipient_notices_oldest_unacked_seconds" };
+	static const char *const helps[] = {
+	    "Notices to agencies of an erasure or a withdrawal (UK GDPR Art 19) that they "
+	    "have not acknowledged.",
+	    "Age of the oldest such notice, 0 when none: an agency that never collects its "
+	    "notices must be chased." };
+
+	metrics_gauge_set(gw->metrics, 2, names, helps, gauges_read, gw);
+}
+
+const struct route notice_routes[] = {
+	{ "GET", "/v1/notices", ROLE_BIT(ROLE_AGENCY), NULL, notices_list, 0 },
+	{ "POST", "/v1/notices/{id}/ack", ROLE_BIT(ROLE_AGENCY), NULL, notice_ack, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
+};

@@ -1,0 +1,158 @@
+/*
+ * recipient_notice.c: making the notices to recipients of one erasure or
+ * withdrawal (recipient_notice.h), inside its writer job. The store says
+ * who may hold what (store_notice_holdings); this groups it by agency and
+ * writes each notice with its ledger entry.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "gateway.h"
+#include "ledger.h"
+#include "log.h"
+#include "principal.h"
+#include "recipient_notice.h"
+#include "store.h"
+
+const char *
+notice_kind_name(enum notice_kind k)
+{
+	return k == NOTICE_FAMILY_ERASED ? "family_erased" : "consent_withdrawn";
+}
+
+const char *
+notice_kind_advice(const char *kind)
+{
+	if (strcmp(kind, "family_erased") == 0)
+		return "The family asked the charity to erase their records (UK GDPR Art 17) and "
+		    "it has. Erase what you hold from these disclosures, unless you have a lawful "
+		    "basis of your own to keep it.";
+	if (strcmp(kind, "consent_withdrawn") == 0)
+		return "The family withdrew the consent these disclosures were made on, and no "
+		    "other consent covers them. Stop using them on the strength of that consent; "
+		    "keep them only if you have a lawful basis of your own.";
+	return NULL;
+}
+
+int
+recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
+    const char *consent_id, int64_t created_us, const char *disclosure_ids,
+    unsigned char out[32])
+{
+	static const char	 tag[] = "recipient_notice v1";
+	const char		*parts[6];
+	char			 t[24];
+	EVP_MD_CTX		*md;
+	unsigned int		 dlen = 0;
+	size_t			 i;
+	int			 ok;
+
+	snprintf(t, sizeof(t), "%" PRId64, created_us);
+	parts[0] = id;
+	parts[1] = agency_id;
+	parts[2] = kind;
+	parts[3] = consent_id != NULL ? consent_id : "";
+	parts[4] = t;
+	parts[5] = disclosure_ids;
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, tag, sizeof(tag)) == 1;
+	for (i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++)
+		ok = EVP_DigestUpdate(md, parts[i], strlen(parts[i]) + 1) == 1;
+	ok = ok && EVP_DigestFinal_ex(md, out, &dlen) == 1 && dlen == 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : -1;
+}
+
+struct making {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	enum notice_kind	 kind;
+	const char		*pseudonym;
+	const char		*consent_id;
+	const struct principal	*who;
+	int64_t			 now_us;
+	char			 agency[64];	/* the agency being gathered, "" none */
+	json_t			*ids;		/* its disclosure ids */
+	int			 made;
+};
+
+/* Writes the notice gathered for m->agency, with its ledger entry. */
+static int
+flush(struct making *m)
+{
+	struct notice_row	 n;
+	struct ledger_entry	 e;
+	int			 rc = -1;
+
+	if (m->agency[0] == '\0')
+		return 0;
+	memset(&n, 0, sizeof(n));
+	store_new_id("ntc_", n.id, sizeof(n.id));
+	snprintf(n.agency_id, sizeof(n.agency_id), "%s", m->agency);
+	snprintf(n.kind, sizeof(n.kind), "%s", notice_kind_name(m->kind));
+	snprintf(n.family_pseudonym, sizeof(n.family_pseudonym), "%s", m->pseudonym);
+	snprintf(n.consent_id, sizeof(n.consent_id), "%s",
+	    m->consent_id != NULL ? m->consent_id : "");
+	n.created_us = m->now_us;
+	if ((n.disclosure_ids = json_dumps(m->ids, JSON_COMPACT)) == NULL ||
+	    recipient_notice_digest(n.id, n.agency_id, n.kind, n.consent_id, n.created_us,
+	    n.disclosure_ids, n.record_digest) == -1)
+		goto out;
+	e = (struct ledger_entry){ .actor = m->who->id,
+	    .actor_role = m->who->role == ROLE_NONE ? "system" : role_name(m->who->role),
+	    .action = "recipient.notified", .family_pseudonym = m->pseudonym,
+	    .object_id = n.id, .reason = n.kind, .record_digest = n.record_digest };
+	if (ledger_append(m->gw->ledger, m->c, &e, &n.ledger_seq, NULL) == -1 ||
+	    store_notice_insert(m->c, &n) == -1)
+		goto out;
+	m->made++;
+	rc = 0;
+out:
+	free(n.disclosure_ids);
+	json_array_clear(m->ids);
+	m->agency[0] = '\0';
+	return rc;
+}
+
+static int
+held_cb(const char *agency_id, const char *disclosure_id, void *arg)
+{
+	struct making	*m = arg;
+
+	if (strcmp(agency_id, m->agency) != 0) {
+		if (flush(m) == -1)
+			return -1;
+		snprintf(m->agency, sizeof(m->agency), "%s", agency_id);
+	}
+	return json_array_append_new(m->ids, json_string(disclosure_id)) == 0 ? 0 : -1;
+}
+
+int
+recipient_notices_make(struct gateway *gw, struct store_conn *c, enum notice_kind kind,
+    const char *pseudonym, const char *consent_id, const char *agency_id,
+    const char *purpose, const struct principal *who, int64_t now_us)
+{
+	struct making	m = { .gw = gw, .c = c, .kind = kind, .pseudonym = pseudonym,
+			    .consent_id = consent_id, .who = who, .now_us = now_us };
+	int		rc;
+
+	if ((m.ids = json_array()) == NULL)
+		return -1;
+	rc = store_notice_holdings(c, pseudonym, kind == NOTICE_FAMILY_ERASED ? NULL : agency_id,
+	    purpose, held_cb, &m);
+	if (rc == 0)
+		rc = flush(&m);
+	json_decref(m.ids);
+	if (rc != 0) {
+		log_errx("recipient notices could not be made");
+		return -1;
+	}
+	return m.made;
+}

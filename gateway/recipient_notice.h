@@ -1,0 +1,55 @@
+/*
+ * recipient_notice.h: telling the recipients (UK GDPR Art 19). When the
+ * family's records are erased on request (Art 17), or a consent an agency
+ * received their data on is withdrawn and no other consent covers that
+ * agency and purpose, every agency that may hold something of theirs is
+ * told, in the same writer job as the erasure or the withdrawal: one
+ * notice per agency, naming the disclosure ids it may hold and never a
+ * personal value, recorded in recipient_notices (migration 070) with a
+ * "recipient.notified" ledger entry. The agency collects its notices with
+ * GET /v1/notices and acknowledges each (POST /v1/notices/{id}/ack, a
+ * "recipient.notice_acknowledged" entry): the charity's proof that it told
+ * the recipient. What the agency then does is its own duty: erase, or keep
+ * on a lawful basis of its own.
+ *
+ * Not told: expiry (the charity's own retention, not the family's act),
+ * and anything the agency never had (a delivery stopped before it was
+ * served, pushed or read).
+ */
+#ifndef RECIPIENT_NOTICE_H
+#define RECIPIENT_NOTICE_H
+
+#include <stdint.h>
+
+struct gateway;
+struct principal;
+struct store_conn;
+
+enum notice_kind {
+	NOTICE_FAMILY_ERASED,		/* "family_erased" */
+	NOTICE_CONSENT_WITHDRAWN	/* "consent_withdrawn" */
+};
+
+const char	*notice_kind_name(enum notice_kind);
+/* What the agency is asked to do, in a sentence, for a kind's name; NULL
+ * for a name that is not one. */
+const char	*notice_kind_advice(const char *kind);
+
+/* Makes the notices of one act, inside its writer job (on the writer
+ * thread): for NOTICE_FAMILY_ERASED every agency that may hold any of the
+ * family's disclosures; for NOTICE_CONSENT_WITHDRAWN the consent's agency,
+ * for the disclosures made for its purpose on a consent (consent_id,
+ * agency_id and purpose are the consent's; NULL for an erasure). who is
+ * the actor of the act. The number of notices made, or -1. */
+int	recipient_notices_make(struct gateway *, struct store_conn *, enum notice_kind,
+	    const char *pseudonym, const char *consent_id, const char *agency_id,
+	    const char *purpose, const struct principal *who, int64_t now_us);
+
+/* The SHA-256 a notice's ledger entries carry: over "recipient_notice v1"
+ * and its id, agency, kind, consent id, creation time and disclosure ids,
+ * each ended by a NUL. 0 or -1. */
+int	recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
+	    const char *consent_id, int64_t created_us, const char *disclosure_ids,
+	    unsigned char out[32]);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * store_notices.c: the recipient_notices table (migration 070) and the
+ * query that finds who may hold a family's data. recipient_notice.h owns
+ * what a notice means and when one is made; this file only reads and
+ * writes rows. A notice is inserted once, and only its acknowledgement
+ * changes it (acked_us, acked_seq); a trigger refuses deletes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+/* Through disclosures_family (the family's few rows), each joined to its
+ * delivery by primary key. "May hold": the agency acknowledged it, was
+ * served it from the inbox, was pushed it (whatever the answer: a timeout
+ * may follow a receipt), or read it by id. */
+static const char SQL_HOLDINGS[] =
+    "SELECT d.agency_id, d.id FROM disclosures d JOIN deliveries v ON v.disclosure_id = d.id "
+    "WHERE d.family_pseudonym = ?1 AND d.decision = 'allowed' "
+    "AND (?2 IS NULL OR (d.agency_id = ?2 AND d.purpose = ?3 AND d.consent_id IS NOT NULL)) "
+    "AND (v.state = 'delivered' OR v.reads > 0 OR (v.mode = 'push' AND v.last_attempt_us != 0) "
+    "OR EXISTS (SELECT 1 FROM disclosure_reads r WHERE r.disclosure_id = d.id "
+    "AND r.actor_role = 'agency')) "
+    "ORDER BY d.agency_id, d.id";
+
+int
+store_notice_holdings(struct store_conn *c, const char *pseudonym, const char *agency_id,
+    const char *purpose, int (*fn)(const char *, const char *, void *), void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc, out = 0;
+
+	if ((st = store_stmt(c, SQL_HOLDINGS)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    store_bind_opt_text(st, 2, agency_id) != SQLITE_OK ||
+	    store_bind_opt_text(st, 3, purpose) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = store_col_text(st, 0), *d = store_col_text(st, 1);
+
+		if (a == NULL || d == NULL)
+			continue;
+		if ((out = fn(a, d, arg)) != 0)
+			break;
+	}
+	if (out == 0 && rc != SQLITE_DONE) {
+		log_errx("recipient notices: who holds the family's data: %s",
+		    sqlite3_errmsg(sqlite3_db_handle(st)));
+		out = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return out;
+}
+
+int
+store_notice_insert(struct store_conn *c, const struct notice_row *n)
+{
+	static const char	 sql[] = "INSERT INTO recipient_notices (id, agency_id, kind, "
+	    "family_pseudonym, consent_id, created_us, disclosure_ids, record_digest, "
+	    "ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, n->agency_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, n->kind, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 4, n->family_pseudonym, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    store_bind_opt_text(st, 5, n->consent_id[0] != '\0' ? n->consent_id : NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, n->created_us) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 7, n->disclosure_ids, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 8, n->record_digest, 32, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 9, n->ledger_seq) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("recipient notice: insert: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+		return -1;
+	}
+	return 0;
+}
+
+#define NOTICE_COLS "id, agency_id, kind, family_pseudonym, consent_id, created_us, " \
+	"disclosure_ids, record_digest, ledger_seq, acked_us"
+
+static int
+notice_from(sqlite3_stmt *st, struct notice_row *r)
+{
+	const void	*b;
+	const char	*ids;
+
+	memset(r, 0, sizeof(*r));
+	store_copy_text(r->id, sizeof(r->id), sqlite3_column_text(st, 0));
+	store_copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 1));
+	store_copy_text(r->kind, sizeof(r->kind), sqlite3_column_text(st, 2));
+	store_copy_text(r->family_pseudonym, sizeof(r->family_pseudonym),
+	    sqlite3_column_text(st, 3));
+	store_copy_text(r->consent_id, sizeof(r->consent_id), sqlite3_column_text(st, 4));
+	r->created_us = sqlite3_column_int64(st, 5);
+	ids = store_col_text(st, 6);
+	if ((r->disclosure_ids = strdup(ids != NULL ? ids : "[]")) == NULL)
+		return -1;
+	if ((b = sqlite3_column_blob(st, 7)) != NULL && sqlite3_column_bytes(st, 7) == 32)
+		memcpy(r->record_digest, b, 32);
+	r->ledger_seq = sqlite3_column_int64(st, 8);
+	r->acked_us = sqlite3_column_int64(st, 9);
+	return 0;
+}
+
+void
+notice_rows_free(struct notice_row *v, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].disclosure_ids);
+		v[i].disclosure_ids = NULL;
+	}
+}
+
+/* Through recipient_notices_agency (unacknowledged only). */
+int
+store_notices_unacked(struct store_conn *c, const char *agency_id, int64_t after_us,
+    const char *after_id, struct notice_row *out, int max)
+{
+	static const char	 sql[] = "SELECT " NOTICE_COLS " FROM recipient_notices "
+	    "WHERE agency_id = ?1 AND acked_us = 0 "
+	    "AND (?3 IS NULL OR created_us > ?2 OR (created_us = ?2 AND id > ?3)) "
+	    "ORDER BY created_us, id LIMIT ?4";
+	sqlite3_stmt		*st;
+	int			 rc, n = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, agency_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, after_us) != SQLITE_OK ||
+	    store_bind_opt_text(st, 3, after_id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 4, max) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (notice_from(st, &out[n]) == -1) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		n++;
+	}
+	if (n == max)
+		rc = SQLITE_DONE;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		notice_rows_free(out, n);
+		log_errx("recipient notices: list failed");
+		return -1;
+	}
+	return n;
+}
+
+int
+store_notice_get(struct store_conn *c, const char *id, struct notice_row *r)
+{
+	static const char	 sql[] = "SELECT " NOTICE_COLS " FROM recipient_notices "
+	    "WHERE id = ?";
+	sqlite3_stmt		*st;
+	int			 rc, out;
+
+	memset(r, 0, sizeof(*r));
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		out = notice_from(st, r);
+	else
+		out = rc == SQLITE_DONE ? 1 : -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return out;
+}
+
+int
+store_notice_ack(struct store_conn *c, const char *id, int64_t when_us, int64_t seq)
+{
+	static const char	 sql[] = "UPDATE recipient_notices SET acked_us = ?2, "
+	    "acked_seq = ?3 WHERE id = ?1 AND acked_us = 0";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, when_us) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, seq) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(sqlite3_db_handle(st)) == 1 ? 0 : 1;
+}
+
+int
+store_notices_unacked_count(struct store_conn *c, int64_t *count, int64_t *oldest_us)
+{
+	static const char	 sql[] = "SELECT count(*), coalesce(min(created_us), 0) "
+	    "FROM recipient_notices WHERE acked_us = 0";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*count = *oldest_us = 0;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*oldest_us = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Telling the recipients (UK GDPR Art 19; recipient_notice.h): when a
+# family's records are erased on request, or a consent an agency received
+# data on is withdrawn with no other consent covering, every agency that may
+# hold something of theirs gets a notice (GET /v1/notices) naming the
+# disclosure ids, never a personal value, and acknowledges it (POST
+# /v1/notices/{id}/ack), each step a ledger entry. An agency that never had
+# anything (an item stopped before it was served) is not told.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keepless_lib.sh"
+
+school() { jq -cn '{child_name:"Ntc Testchild-Marker-C7", school_name:"Oakfield Primary"}'; }
+housing() { jq -cn '{parent_names:["Ntc Parent-Marker-P7"], housing_status:"Temporary accommodation"}'; }
+erase() { req staff POST "/v1/families/$1/erasure" '{"ground":"consent_withdrawn","reason":"Asked in writing, Erasure-Marker-X7"}'; }
+notices() { req "$1" GET /v1/notices && expect 200; }
+jc() { printf '%s' "$RESP" | jq -c "$1" 2>/dev/null; }
+# served AGENCY: the agency collects its inbox (each item is served: it may hold it now).
+served() { req "agency:$1" GET /v1/inbox && expect 200; }
+
+test_agency_is_told_when_a_consent_it_received_data_on_is_withdrawn() {
+	local d1 d2
+	consent FAM-NTC-1 oakfield-primary education_support || return 1
+	C1=$CONSENT_ID
+	disclose staff FAM-NTC-1 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d1=$(jget .disclosure_id)
+	served oakfield-primary || return 1
+	[ "$(jget "[.disclosures[] | select(.disclosure_id == \"$d1\")] | length")" -ge 1 ] ||
+	    { echo "# $d1 not in the inbox: $RESP"; return 1; }
+	# A second one, never served: stopped by the withdrawal, never told.
+	disclose staff FAM-NTC-1 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d2=$(jget .disclosure_id)
+	req staff POST "/v1/consents/$C1/withdraw" '{"reason":"Changed their mind"}'; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 1 ] || { echo "# withdrawal: $RESP"; return 1; }
+	notices agency:oakfield-primary || return 1
+	[ "$(jget '.notices | length')" = 1 ] &&
+	[ "$(jget '.notices[0].kind')" = consent_withdrawn ] &&
+	[ "$(jget '.notices[0].consent_id')" = "$C1" ] &&
+	[ "$(jc '.notices[0].disclosure_ids')" = "[\"$d1\"]" ] &&
+	[ -n "$(jget '.notices[0].what_to_do')" ] &&
+	[ "$(jget .more)" = false ] || { echo "# notices: $RESP (d1 $d1, d2 $d2)"; return 1; }
+	N1=$(jget '.notices[0].notice_id')
+}
+
+test_notices_are_the_agencys_own() {
+	notices agency:housing-association || return 1
+	[ "$(jget '.notices | length')" = 0 ] || return 1
+	req agency:housing-association POST "/v1/notices/$N1/ack"; expect 404 not_found || return 1
+	req staff GET /v1/notices; expect 403 role_not_permitted || return 1
+	req staff POST "/v1/notices/$N1/ack"; expect 403 role_not_permitted || return 1
+	req agency:oakfield-primary GET '/v1/notices?limit=0'; expect 400 invalid_parameter
+}
+
+test_notice_ack_is_recorded_once() {
+	local seq
+	req agency:oakfield-primary POST "/v1/notices/$N1/ack"; expect 200 || return 1
+	[ "$(jget .notice_id)" = "$N1" ] && seq=$(jget .ledger.seq) && [ -n "$seq" ] || return 1
+	[ "$(db "SELECT action || ' ' || actor || ' ' || object_id FROM ledger_entries WHERE seq = $seq")" = \
+	    "recipient.notice_acknowledged agency:oakfield-primary $N1" ] || return 1
+	[ "$(db "SELECT acked_seq FROM recipient_notices WHERE id = '$N1'")" = "$seq" ] || return 1
+	req agency:oakfield-primary POST "/v1/notices/$N1/ack"; expect 409 already_acknowledged || return 1
+	notices agency:oakfield-primary && [ "$(jget '.notices | length')" = 0 ]
+}
+
+test_agencies_holding_the_familys_data_are_told_of_its_erasure() {
+	local d3 d4
+	consent FAM-NTC-2 oakfield-primary education_support || return 1
+	consent FAM-NTC-2 housing-association housing_support || return 1
+	disclose staff FAM-NTC-2 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d3=$(jget .disclosure_id)
+	disclose staff FAM-NTC-2 housing-association housing_support "$(housing)"; expect 201 || return 1
+	d4=$(jget .disclosure_id)
+	served oakfield-primary || return 1
+	req agency:oakfield-primary POST "/v1/inbox/$d3/ack"; expect 200 || return 1
+	# housing-association never collects d4: it holds nothing, and is not told.
+	erase FAM-NTC-2; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 1 ] || { echo "# erasure: $RESP"; return 1; }
+	notices agency:oakfield-primary || return 1
+	[ "$(jget '.notices | length')" = 1 ] &&
+	[ "$(jget '.notices[0].kind')" = family_erased ] &&
+	[ "$(jget '.notices[0].consent_id')" = null ] &&
+	[ "$(jc '.notices[0].disclosure_ids')" = "[\"$d3\"]" ] || { echo "# $RESP"; return 1; }
+	notices agency:housing-association && [ "$(jget '.notices | length')" = 0 ] ||
+	    { echo "# housing (never served $d4) was told: $RESP"; return 1; }
+}
+
+# An agency that never collects its notices must be chased: /metrics says
+# how many wait and for how long.
+test_unacknowledged_notices_are_counted_in_metrics() {
+	req operator GET /metrics; expect 200 || return 1
+	printf '%s\n' "$RESP" | grep -qx 'gateway_recipient_notices_unacked 1' &&
+	printf '%s\n' "$RESP" | grep -Eq '^gateway_recipient_notices_oldest_unacked_seconds [0-9.e+-]+$' ||
+	    { printf '%s\n' "$RESP" | grep recipient; return 1; }
+}
+
+test_notices_hold_no_personal_data() {
+	! db "SELECT * FROM recipient_notices" | grep -q -e FAM-NTC -e Marker &&
+	req agency:oakfield-primary GET /v1/notices && ! printf '%s' "$RESP" | grep -q -e FAM-NTC -e Marker &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'recipient.notified'")" = 2 ] &&
+	! db "SELECT * FROM ledger_entries WHERE action LIKE 'recipient.%'" | grep -q -e FAM-NTC -e Marker
+}
+
+test_notices_are_never_deleted() {
+	! sqlite3 "$GW_DB" "DELETE FROM recipient_notices" 2>/dev/null &&
+	[ "$(db "SELECT count(*) FROM recipient_notices")" = 2 ]
+}
+
+test_ledger_verifies_with_notices() {
+	gw_stop || return 1
+	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
+	    { cat "$TMP/verify.out"; return 1; }
+}
+
+kl_profiles "$TMP/profiles" || exit 1
+GW_PROFILES="$TMP/profiles"
+gw_start || exit 1
+run test_agency_is_told_when_a_consent_it_received_data_on_is_withdrawn
+run test_notices_are_the_agencys_own
+run test_notice_ack_is_recorded_once
+run test_agencies_holding_the_familys_data_are_told_of_its_erasure
+run test_unacknowledged_notices_are_counted_in_metrics
+run test_notices_hold_no_personal_data
+run test_notices_are_never_deleted
+run test_ledger_verifies_with_notices
+finish
