@@ -270,6 +270,7 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	    notification_json(d->notification_state, d->notified_us)) != 0 ||
 	    json_object_set_new(item, "told_after_sharing", told_after_sharing(d)) != 0 ||
 	    json_object_set_new(item, "accessed", json_array()) != 0 ||
+	    json_object_set_new(item, "recipient_told", json_array()) != 0 ||
 	    json_object_set(x->by_disclosure, d->id, item) != 0) {
 		json_decref(item);
 		return -1;
@@ -496,6 +497,26 @@ text_told(struct buf *b, const json_t *it)
 }
 
 /* Who has read an item (a shared record, a request, a consent) since. */
+/* The agency told of the family's erasure, or of the consent's withdrawal
+ * (UK GDPR Art 19), and whether it acknowledged. */
+static void
+text_recipient_told(struct buf *b, const json_t *told)
+{
+	const json_t	*n;
+	size_t		 i;
+	char		 d1[11], d2[11];
+
+	json_array_foreach(told, i, n) {
+		bprintf(b, "   The agency was told of %s on %s",
+		    strcmp(jstr(n, "of"), "family_erased") == 0 ? "the erasure of your records" :
+		    "the withdrawal of your consent", day(n, "told_at", d1));
+		if (json_string_value(json_object_get(n, "acknowledged_at")) != NULL)
+			bprintf(b, ", and acknowledged it on %s\n", day(n, "acknowledged_at", d2));
+		else
+			bprintf(b, "; it has not yet acknowledged it\n");
+	}
+}
+
 static void
 text_accessed(struct buf *b, const json_t *acc)
 {
@@ -568,6 +589,7 @@ render_text(const json_t *x, size_t *len)
 		else if (dst != NULL)
 			bprintf(&b, "   Not yet confirmed received by the agency\n");
 		text_told(&b, it);
+		text_recipient_told(&b, json_object_get(it, "recipient_told"));
 		text_accessed(&b, json_object_get(it, "accessed"));
 		bprintf(&b, "   Information shared:\n");
 		v = json_object_get(it, "data");
@@ -649,6 +671,35 @@ render_text(const json_t *x, size_t *len)
 	return b.p;
 }
 
+/* A notice to a recipient (recipient_notice.h) under each disclosure it
+ * named that the export shows (a held one is not shown, nor is its
+ * notice): that the agency was told, when, and whether it acknowledged. */
+static int
+notice_cb(const struct notice_row *n, void *arg)
+{
+	struct export	*x = arg;
+	json_t		*ids, *id, *item, *told;
+	size_t		 i;
+	char		 t[32], a[32];
+
+	if ((ids = json_loads(n->disclosure_ids, 0, NULL)) == NULL)
+		return -1;
+	json_array_foreach(ids, i, id) {
+		if ((item = json_object_get(x->by_disclosure, json_string_value(id))) == NULL ||
+		    (told = json_object_get(item, "recipient_told")) == NULL)
+			continue;
+		if (json_array_append_new(told, json_pack("{s:s, s:s, s:o}", "of", n->kind,
+		    "told_at", store_time_fmt(n->created_us, t), "acknowledged_at",
+		    n->acked_us != 0 ? json_string(store_time_fmt(n->acked_us, a)) :
+		    json_null())) != 0) {
+			json_decref(ids);
+			return -1;
+		}
+	}
+	json_decref(ids);
+	return 0;
+}
+
 static void
 subject_access(struct request *r, struct response *rs)
 {
@@ -708,7 +759,8 @@ subject_access(struct request *r, struct response *rs)
 	    store_sar_request_accesses(x.c, pseudonym, request_access_cb, &x) != 0 ||
 	    store_sar_statements(x.c, pseudonym, statement_cb, &x) != 0 ||
 	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0 ||
-	    store_sar_consent_accesses(x.c, pseudonym, consent_access_cb, &x) != 0))
+	    store_sar_consent_accesses(x.c, pseudonym, consent_access_cb, &x) != 0 ||
+	    store_notices_of_family(x.c, pseudonym, notice_cb, &x) != 0))
 		rc = -1;
 	json_decref(x.by_disclosure);
 	json_decref(x.by_request);

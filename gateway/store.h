@@ -1223,5 +1223,10 @@ int	store_notice_ack(struct store_conn *, const char *id, int64_t when_us, int64
  * none): 0 or -1. */
 int	store_notices_unacked_count(struct store_conn *, int64_t *count, int64_t *oldest_us);
 void	notice_rows_free(struct notice_row *, int n);
+/* The family's notices, oldest first: fn(row, arg) each (the row and its
+ * disclosure_ids are valid during the call only); a non-zero return stops
+ * the walk and is returned. 0 or -1. */
+int	store_notices_of_family(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct notice_row *, void *), void *arg);
 
 #endif

@@ -226,3 +226,35 @@ store_notices_unacked_count(struct store_conn *c, int64_t *count, int64_t *oldes
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
+
+/* Through recipient_notices_family (the subject-access export). */
+int
+store_notices_of_family(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct notice_row *, void *), void *arg)
+{
+	static const char	 sql[] = "SELECT " NOTICE_COLS " FROM recipient_notices "
+	    "WHERE family_pseudonym = ? ORDER BY created_us, id";
+	struct notice_row	 r;
+	sqlite3_stmt		*st;
+	int			 rc, out = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (notice_from(st, &r) == -1) {
+			out = -1;
+			break;
+		}
+		out = fn(&r, arg);
+		notice_rows_free(&r, 1);
+		if (out != 0)
+			break;
+	}
+	if (out == 0 && rc != SQLITE_DONE)
+		out = -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return out;
+}

@@ -24,5 +24,6 @@ CREATE TABLE recipient_notices (
 ) STRICT;
 CREATE INDEX recipient_notices_agency ON recipient_notices(agency_id, created_us)
 	WHERE acked_us = 0;
+CREATE INDEX recipient_notices_family ON recipient_notices(family_pseudonym);
 CREATE TRIGGER recipient_notices_no_delete BEFORE DELETE ON recipient_notices
 BEGIN SELECT RAISE(ABORT, 'recipient notices are permanent'); END;

@@ -22,7 +22,7 @@ test_agency_is_told_when_a_consent_it_received_data_on_is_withdrawn() {
 	consent FAM-NTC-1 oakfield-primary education_support || return 1
 	C1=$CONSENT_ID
 	disclose staff FAM-NTC-1 oakfield-primary education_support "$(school)"; expect 201 || return 1
-	d1=$(jget .disclosure_id)
+	d1=$(jget .disclosure_id); D1=$d1
 	served oakfield-primary || return 1
 	[ "$(jget "[.disclosures[] | select(.disclosure_id == \"$d1\")] | length")" -ge 1 ] ||
 	    { echo "# $d1 not in the inbox: $RESP"; return 1; }
@@ -66,9 +66,9 @@ test_agencies_holding_the_familys_data_are_told_of_its_erasure() {
 	consent FAM-NTC-2 oakfield-primary education_support || return 1
 	consent FAM-NTC-2 housing-association housing_support || return 1
 	disclose staff FAM-NTC-2 oakfield-primary education_support "$(school)"; expect 201 || return 1
-	d3=$(jget .disclosure_id)
+	d3=$(jget .disclosure_id); D3=$d3
 	disclose staff FAM-NTC-2 housing-association housing_support "$(housing)"; expect 201 || return 1
-	d4=$(jget .disclosure_id)
+	d4=$(jget .disclosure_id); D4=$d4
 	served oakfield-primary || return 1
 	req agency:oakfield-primary POST "/v1/inbox/$d3/ack"; expect 200 || return 1
 	# housing-association never collects d4: it holds nothing, and is not told.
@@ -90,6 +90,23 @@ test_unacknowledged_notices_are_counted_in_metrics() {
 	printf '%s\n' "$RESP" | grep -qx 'gateway_recipient_notices_unacked 1' &&
 	printf '%s\n' "$RESP" | grep -Eq '^gateway_recipient_notices_oldest_unacked_seconds [0-9.e+-]+$' ||
 	    { printf '%s\n' "$RESP" | grep recipient; return 1; }
+}
+
+# Art 19: the family may ask which recipients were told; its export says,
+# under each disclosure, when the agency was told and whether it acknowledged.
+test_family_export_says_which_recipients_were_told() {
+	local sar=(-H 'X-Access-Reason: Subject access request SAR-77')
+	req staff GET /v1/families/FAM-NTC-1/subject-access '' "${sar[@]}"; expect 200 || return 1
+	[ "$(jget "[.disclosures[] | select(.reference == \"$D1\") | .recipient_told[]
+	    | select(.of == \"consent_withdrawn\" and .acknowledged_at != null)] | length")" = 1 ] ||
+	    { echo "# FAM-NTC-1: $RESP"; return 1; }
+	req staff GET /v1/families/FAM-NTC-2/subject-access '' "${sar[@]}"; expect 200 || return 1
+	[ "$(jget "[.disclosures[] | select(.reference == \"$D3\") | .recipient_told[]
+	    | select(.of == \"family_erased\" and .acknowledged_at == null)] | length")" = 1 ] &&
+	[ "$(jget "[.disclosures[] | select(.reference == \"$D4\") | .recipient_told[]] | length")" = 0 ] ||
+	    { echo "# FAM-NTC-2: $RESP"; return 1; }
+	req staff GET '/v1/families/FAM-NTC-2/subject-access?format=text' '' "${sar[@]}"; expect 200 || return 1
+	printf '%s' "$RESP" | grep -q 'The agency was told of the erasure of your records on .*; it has not yet acknowledged it'
 }
 
 test_notices_hold_no_personal_data() {
@@ -118,6 +135,7 @@ run test_notices_are_the_agencys_own
 run test_notice_ack_is_recorded_once
 run test_agencies_holding_the_familys_data_are_told_of_its_erasure
 run test_unacknowledged_notices_are_counted_in_metrics
+run test_family_export_says_which_recipients_were_told
 run test_notices_hold_no_personal_data
 run test_notices_are_never_deleted
 run test_ledger_verifies_with_notices
