@@ -126,6 +126,22 @@ if refused_by_validate_and_daemon signed_after_expiry police:police \
 	ok "test_validate_refuses_what_the_daemon_refuses"
 else notok "test_validate_refuses_what_the_daemon_refuses"; fi
 
+# A push delivery written with push_url (the README once said so) was
+# refused only as "must match exactly one of the alternatives (matches 0)":
+# the delivery form is now chosen by its mode, so the error names the
+# fields at fault, as gatewayd --check does.
+jq '.delivery = {mode: "push", push_url: "https://hv.example/in", server_ca_file: .delivery.server_ca_file}' \
+    "$top/agency-profiles/health-visiting.json" > "$tmp/hv-push.json"
+jq '.delivery = {mode: "pul"}' "$top/agency-profiles/health-visiting.json" > "$tmp/hv-mode.json"
+if (cd "$top" && run push_url 1 validate "$top/schemas/agency-profile.schema.json" "$tmp/hv-push.json") &&
+   grep -qF '/delivery/push_url: is not an allowed property' "$tmp/out" &&
+   grep -qF '/delivery/url: is required' "$tmp/out" &&
+   ! grep -q 'alternatives' "$tmp/out" &&
+   (cd "$top" && run bad_mode 1 validate "$top/schemas/agency-profile.schema.json" "$tmp/hv-mode.json") &&
+   [ "$(grep -c . "$tmp/out")" = 1 ] && grep -qF '/delivery/mode: must be one of ["push","pull"]' "$tmp/out"; then
+	ok "profile_delivery_error_names_the_field_at_fault"
+else notok "profile_delivery_error_names_the_field_at_fault"; sed 's/^/# /' "$tmp/out"; fi
+
 # A pin file that is not there: "run make certs" only for the development
 # PKI's (certs/dev/), which make certs makes; an agency being onboarded
 # with its pin file elsewhere was told to run make certs too.
