@@ -35,13 +35,17 @@ static json_t *
 notice_json(const struct notice_row *n)
 {
 	json_t	*ids = json_loads(n->disclosure_ids, 0, NULL);
+	json_t	*rids = json_loads(n->request_ids, 0, NULL);
 	char	 t[32];
 
-	if (ids == NULL)
+	if (ids == NULL || rids == NULL) {
+		json_decref(ids);
+		json_decref(rids);
 		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:I}",
+	}
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:I}",
 	    "notice_id", n->id, "kind", n->kind, "created_at", store_time_fmt(n->created_us, t),
-	    "disclosure_ids", ids,
+	    "disclosure_ids", ids, "request_ids", rids,
 	    "consent_id", n->consent_id[0] != '\0' ? json_string(n->consent_id) : json_null(),
 	    "what_to_do", notice_kind_advice(n->kind) != NULL ? notice_kind_advice(n->kind) : "",
 	    "ledger_seq", (json_int_t)n->ledger_seq);

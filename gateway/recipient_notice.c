@@ -42,10 +42,10 @@ notice_kind_advice(const char *kind)
 int
 recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
     const char *consent_id, int64_t created_us, const char *disclosure_ids,
-    unsigned char out[32])
+    const char *request_ids, unsigned char out[32])
 {
 	static const char	 tag[] = "recipient_notice v1";
-	const char		*parts[6];
+	const char		*parts[7];
 	char			 t[24];
 	EVP_MD_CTX		*md;
 	unsigned int		 dlen = 0;
@@ -59,6 +59,7 @@ recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
 	parts[3] = consent_id != NULL ? consent_id : "";
 	parts[4] = t;
 	parts[5] = disclosure_ids;
+	parts[6] = request_ids;
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
@@ -80,6 +81,7 @@ struct making {
 	int64_t			 now_us;
 	char			 agency[64];	/* the agency being gathered, "" none */
 	json_t			*ids;		/* its disclosure ids */
+	json_t			*rids;		/* its request ids */
 	int			 made;
 };
 
@@ -102,8 +104,9 @@ flush(struct making *m)
 	    m->consent_id != NULL ? m->consent_id : "");
 	n.created_us = m->now_us;
 	if ((n.disclosure_ids = json_dumps(m->ids, JSON_COMPACT)) == NULL ||
+	    (n.request_ids = json_dumps(m->rids, JSON_COMPACT)) == NULL ||
 	    recipient_notice_digest(n.id, n.agency_id, n.kind, n.consent_id, n.created_us,
-	    n.disclosure_ids, n.record_digest) == -1)
+	    n.disclosure_ids, n.request_ids, n.record_digest) == -1)
 		goto out;
 	e = (struct ledger_entry){ .actor = m->who->id,
 	    .actor_role = m->who->role == ROLE_NONE ? "system" : role_name(m->who->role),
@@ -116,13 +119,15 @@ flush(struct making *m)
 	rc = 0;
 out:
 	free(n.disclosure_ids);
+	free(n.request_ids);
 	json_array_clear(m->ids);
+	json_array_clear(m->rids);
 	m->agency[0] = '\0';
 	return rc;
 }
 
 static int
-held_cb(const char *agency_id, const char *disclosure_id, void *arg)
+held_cb(const char *agency_id, const char *id, void *arg)
 {
 	struct making	*m = arg;
 
@@ -131,7 +136,8 @@ held_cb(const char *agency_id, const char *disclosure_id, void *arg)
 			return -1;
 		snprintf(m->agency, sizeof(m->agency), "%s", agency_id);
 	}
-	return json_array_append_new(m->ids, json_string(disclosure_id)) == 0 ? 0 : -1;
+	return json_array_append_new(strncmp(id, "req_", 4) == 0 ? m->rids : m->ids,
+	    json_string(id)) == 0 ? 0 : -1;
 }
 
 int
@@ -143,13 +149,18 @@ recipient_notices_make(struct gateway *gw, struct store_conn *c, enum notice_kin
 			    .consent_id = consent_id, .who = who, .now_us = now_us };
 	int		rc;
 
-	if ((m.ids = json_array()) == NULL)
+	m.ids = json_array();
+	if ((m.rids = json_array()) == NULL || m.ids == NULL) {
+		json_decref(m.ids);
+		json_decref(m.rids);
 		return -1;
+	}
 	rc = store_notice_holdings(c, pseudonym, kind == NOTICE_FAMILY_ERASED ? NULL : agency_id,
 	    purpose, held_cb, &m);
 	if (rc == 0)
 		rc = flush(&m);
 	json_decref(m.ids);
+	json_decref(m.rids);
 	if (rc != 0) {
 		log_errx("recipient notices could not be made");
 		return -1;

@@ -4,8 +4,9 @@
  * received their data on is withdrawn and no other consent covers that
  * agency and purpose, every agency that may hold something of theirs is
  * told, in the same writer job as the erasure or the withdrawal: one
- * notice per agency, naming the disclosure ids it may hold and never a
- * personal value, recorded in recipient_notices (migration 070) with a
+ * notice per agency, naming the disclosure ids it may hold (and, for an
+ * erasure, the police or court requests whose witness statement it was
+ * issued) and never a personal value, recorded in recipient_notices (migration 070) with a
  * "recipient.notified" ledger entry. The agency collects its notices with
  * GET /v1/notices and acknowledges each (POST /v1/notices/{id}/ack, a
  * "recipient.notice_acknowledged" entry): the charity's proof that it told
@@ -46,10 +47,10 @@ int	recipient_notices_make(struct gateway *, struct store_conn *, enum notice_ki
 	    const char *purpose, const struct principal *who, int64_t now_us);
 
 /* The SHA-256 a notice's ledger entries carry: over "recipient_notice v1"
- * and its id, agency, kind, consent id, creation time and disclosure ids,
- * each ended by a NUL. 0 or -1. */
+ * and its id, agency, kind, consent id, creation time, disclosure ids and
+ * request ids, each ended by a NUL. 0 or -1. */
 int	recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
 	    const char *consent_id, int64_t created_us, const char *disclosure_ids,
-	    unsigned char out[32]);
+	    const char *request_ids, unsigned char out[32]);
 
 #endif

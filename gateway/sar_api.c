@@ -331,6 +331,7 @@ request_cb(const struct sar_request *q, void *arg)
 	    json_string(store_time_fmt(q->notified_us, t)) : json_null()) != 0 ||
 	    json_object_set_new(item, "statements_supplied", json_array()) != 0 ||
 	    json_object_set_new(item, "accessed", json_array()) != 0 ||
+	    json_object_set_new(item, "recipient_told", json_array()) != 0 ||
 	    json_object_set(x->by_request, q->id, item) != 0) {
 		json_decref(item);
 		return -1;
@@ -497,8 +498,8 @@ text_told(struct buf *b, const json_t *it)
 }
 
 /* Who has read an item (a shared record, a request, a consent) since. */
-/* The agency told of the family's erasure, or of the consent's withdrawal
- * (UK GDPR Art 19), and whether it acknowledged. */
+/* The agency (or the requester) told of the family's erasure, or of the
+ * consent's withdrawal (UK GDPR Art 19), and whether it acknowledged. */
 static void
 text_recipient_told(struct buf *b, const json_t *told)
 {
@@ -642,6 +643,7 @@ render_text(const json_t *x, size_t *len)
 			    (long long)json_integer_value(json_object_get(f, "records")),
 			    json_integer_value(json_object_get(f, "records")) == 1 ? "" : "s");
 		}
+		text_recipient_told(&b, json_object_get(it, "recipient_told"));
 		text_accessed(&b, json_object_get(it, "accessed"));
 	}
 	a = json_object_get(x, "consents");
@@ -671,21 +673,20 @@ render_text(const json_t *x, size_t *len)
 	return b.p;
 }
 
-/* A notice to a recipient (recipient_notice.h) under each disclosure it
- * named that the export shows (a held one is not shown, nor is its
- * notice): that the agency was told, when, and whether it acknowledged. */
+/* A notice to a recipient (recipient_notice.h) under each disclosure or
+ * request it named that the export shows (a held one is not shown, nor is
+ * its notice): that the agency was told, when, and whether it acknowledged. */
 static int
-notice_cb(const struct notice_row *n, void *arg)
+notice_to(const struct notice_row *n, const char *list, json_t *by)
 {
-	struct export	*x = arg;
 	json_t		*ids, *id, *item, *told;
 	size_t		 i;
 	char		 t[32], a[32];
 
-	if ((ids = json_loads(n->disclosure_ids, 0, NULL)) == NULL)
+	if ((ids = json_loads(list, 0, NULL)) == NULL)
 		return -1;
 	json_array_foreach(ids, i, id) {
-		if ((item = json_object_get(x->by_disclosure, json_string_value(id))) == NULL ||
+		if ((item = json_object_get(by, json_string_value(id))) == NULL ||
 		    (told = json_object_get(item, "recipient_told")) == NULL)
 			continue;
 		if (json_array_append_new(told, json_pack("{s:s, s:s, s:o}", "of", n->kind,
@@ -698,6 +699,15 @@ notice_cb(const struct notice_row *n, void *arg)
 	}
 	json_decref(ids);
 	return 0;
+}
+
+static int
+notice_cb(const struct notice_row *n, void *arg)
+{
+	struct export	*x = arg;
+
+	return notice_to(n, n->disclosure_ids, x->by_disclosure) == 0 &&
+	    notice_to(n, n->request_ids, x->by_request) == 0 ? 0 : -1;
 }
 
 static void

@@ -1187,12 +1187,13 @@ int64_t	store_idempotency_purge(struct store_conn *, int64_t before_us);
 
 /* store_notices.c: notices to recipients (migration 070,
  * recipient_notice.h). */
-/* The disclosures of pseudonym's family an agency may hold (a delivery it
+/* The records of pseudonym's family an agency may hold (a delivery it
  * acknowledged, an inbox item it was served, a push attempted, or a read
- * of the disclosure by an agency): all the family's allowed disclosures
- * when agency_id is NULL; else only those to agency_id for purpose made on
- * a consent. fn(agency_id, disclosure_id, arg) per row, by agency then
- * disclosure id; a non-zero return stops the walk and is returned. 0 or -1. */
+ * of the disclosure by an agency): all the family's allowed disclosures,
+ * and the requests whose witness statement was issued to the requesting
+ * agency, when agency_id is NULL; else only the disclosures to agency_id
+ * for purpose made on a consent. fn(agency_id, id, arg) per row (a
+ * disclosure's or a request's id), by agency then id; a non-zero return stops the walk and is returned. 0 or -1. */
 int	store_notice_holdings(struct store_conn *, const char *pseudonym,
 	    const char *agency_id, const char *purpose,
 	    int (*fn)(const char *agency_id, const char *disclosure_id, void *), void *arg);
@@ -1205,6 +1206,8 @@ struct notice_row {
 	int64_t		 created_us;
 	char		*disclosure_ids;	/* JSON array: borrowed by _insert,
 						 * malloc'd by _list/_get (notice_rows_free) */
+	char		*request_ids;		/* likewise: requests whose statement
+						 * the agency was issued */
 	unsigned char	 record_digest[32];
 	int64_t		 ledger_seq;
 	int64_t		 acked_us;		/* 0: not acknowledged */

@@ -11,10 +11,12 @@
 #include "log.h"
 #include "store.h"
 
-/* Through disclosures_family (the family's few rows), each joined to its
- * delivery by primary key. "May hold": the agency acknowledged it, was
- * served it from the inbox, was pushed it (whatever the answer: a timeout
- * may follow a receipt), or read it by id. */
+/* Through disclosures_family and requests_family (the family's few rows),
+ * each disclosure joined to its delivery by primary key. "May hold": the
+ * agency acknowledged it, was served it from the inbox, was pushed it
+ * (whatever the answer: a timeout may follow a receipt), or read it by id;
+ * for an erasure (agency NULL) also a police or court request whose
+ * witness statement was issued to the requester. */
 static const char SQL_HOLDINGS[] =
     "SELECT d.agency_id, d.id FROM disclosures d JOIN deliveries v ON v.disclosure_id = d.id "
     "WHERE d.family_pseudonym = ?1 AND d.decision = 'allowed' "
@@ -22,7 +24,11 @@ static const char SQL_HOLDINGS[] =
     "AND (v.state = 'delivered' OR v.reads > 0 OR (v.mode = 'push' AND v.last_attempt_us != 0) "
     "OR EXISTS (SELECT 1 FROM disclosure_reads r WHERE r.disclosure_id = d.id "
     "AND r.actor_role = 'agency')) "
-    "ORDER BY d.agency_id, d.id";
+    "UNION ALL "
+    "SELECT q.agency_id, q.id FROM requests q WHERE ?2 IS NULL AND q.family_pseudonym = ?1 "
+    "AND EXISTS (SELECT 1 FROM request_statements s WHERE s.request_id = q.id "
+    "AND s.issued_role = 'agency') "
+    "ORDER BY 1, 2";
 
 int
 store_notice_holdings(struct store_conn *c, const char *pseudonym, const char *agency_id,
@@ -59,8 +65,8 @@ int
 store_notice_insert(struct store_conn *c, const struct notice_row *n)
 {
 	static const char	 sql[] = "INSERT INTO recipient_notices (id, agency_id, kind, "
-	    "family_pseudonym, consent_id, created_us, disclosure_ids, record_digest, "
-	    "ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "family_pseudonym, consent_id, created_us, disclosure_ids, request_ids, "
+	    "record_digest, ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt		*st;
 	int			 rc;
 
@@ -74,8 +80,9 @@ store_notice_insert(struct store_conn *c, const struct notice_row *n)
 	    SQLITE_OK ||
 	    sqlite3_bind_int64(st, 6, n->created_us) != SQLITE_OK ||
 	    sqlite3_bind_text(st, 7, n->disclosure_ids, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 8, n->record_digest, 32, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 9, n->ledger_seq) != SQLITE_OK)
+	    sqlite3_bind_text(st, 8, n->request_ids, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 9, n->record_digest, 32, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, n->ledger_seq) != SQLITE_OK)
 		return store_bind_failed(c, st);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -88,7 +95,7 @@ store_notice_insert(struct store_conn *c, const struct notice_row *n)
 }
 
 #define NOTICE_COLS "id, agency_id, kind, family_pseudonym, consent_id, created_us, " \
-	"disclosure_ids, record_digest, ledger_seq, acked_us"
+	"disclosure_ids, record_digest, ledger_seq, acked_us, request_ids"
 
 static int
 notice_from(sqlite3_stmt *st, struct notice_row *r)
@@ -111,6 +118,12 @@ notice_from(sqlite3_stmt *st, struct notice_row *r)
 		memcpy(r->record_digest, b, 32);
 	r->ledger_seq = sqlite3_column_int64(st, 8);
 	r->acked_us = sqlite3_column_int64(st, 9);
+	ids = store_col_text(st, 10);
+	if ((r->request_ids = strdup(ids != NULL ? ids : "[]")) == NULL) {
+		free(r->disclosure_ids);
+		r->disclosure_ids = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -121,7 +134,8 @@ notice_rows_free(struct notice_row *v, int n)
 
 	for (i = 0; i < n; i++) {
 		free(v[i].disclosure_ids);
-		v[i].disclosure_ids = NULL;
+		free(v[i].request_ids);
+		v[i].disclosure_ids = v[i].request_ids = NULL;
 	}
 }
 
@@ -135,7 +149,7 @@ store_notices_unacked(struct store_conn *c, const char *agency_id, int64_t after
 	    "AND (?3 IS NULL OR created_us > ?2 OR (created_us = ?2 AND id > ?3)) "
 	    "ORDER BY created_us, id LIMIT ?4";
 	sqlite3_stmt		*st;
-	int			 rc, n = 0;
+	int			 rc = SQLITE_DONE, n = 0;
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;

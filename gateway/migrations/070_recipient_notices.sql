@@ -2,8 +2,9 @@
 -- family's records are erased on request, or a consent an agency received
 -- data on is withdrawn with no other consent covering, each agency that
 -- may hold something of theirs (a delivery it acknowledged, an inbox item
--- it was served, a push attempted, a disclosure it read) is told, by the
--- disclosure ids it holds and never by any personal value. The agency
+-- it was served, a push attempted, a disclosure it read; for an erasure
+-- also a witness statement the police or a court was issued) is told, by
+-- the disclosure and request ids it holds and never by any personal value. The agency
 -- collects them with GET /v1/notices and acknowledges each (POST
 -- /v1/notices/{id}/ack): the acknowledgement is the charity's proof it
 -- told the recipient. Rows are written once and only acked_us changes;
@@ -17,6 +18,7 @@ CREATE TABLE recipient_notices (
 	consent_id	TEXT,				-- consent_withdrawn: the consent
 	created_us	INTEGER NOT NULL,
 	disclosure_ids	TEXT NOT NULL,			-- JSON array of disclosure ids
+	request_ids	TEXT NOT NULL,			-- JSON array of request ids (statements issued)
 	record_digest	BLOB NOT NULL,			-- as in the ledger entry
 	ledger_seq	INTEGER NOT NULL,
 	acked_us	INTEGER NOT NULL DEFAULT 0,	-- 0: not yet acknowledged

@@ -83,6 +83,37 @@ test_agencies_holding_the_familys_data_are_told_of_its_erasure() {
 	    { echo "# housing (never served $d4) was told: $RESP"; return 1; }
 }
 
+# The police, issued a witness statement about a family whose records are
+# later erased (once its request is closed), are recipients too: told, by
+# the request's id.
+test_requester_issued_a_statement_is_told_of_the_erasure() {
+	local rid
+	consent FAM-NTC-3 oakfield-primary education_support || return 1
+	disclose staff FAM-NTC-3 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	police_request FAM-NTC-3 || return 1
+	rid=$REQUEST_ID
+	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"Proportionate"}'
+	expect 201 || return 1
+	req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"Agreed"}'
+	expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"; expect 200 || return 1
+	close_request "$rid" || return 1
+	erase FAM-NTC-3; expect 200 || return 1
+	# oakfield-primary never collected its item; the police hold the statement.
+	[ "$(jget .recipients_notified)" = 1 ] || { echo "# erasure: $RESP"; return 1; }
+	notices agency:police || return 1
+	[ "$(jget '.notices | length')" = 1 ] &&
+	[ "$(jget '.notices[0].kind')" = family_erased ] &&
+	[ "$(jc '.notices[0].request_ids')" = "[\"$rid\"]" ] &&
+	[ "$(jc '.notices[0].disclosure_ids')" = '[]' ] || { echo "# police: $RESP"; return 1; }
+	req agency:police POST "/v1/notices/$(jget '.notices[0].notice_id')/ack"; expect 200 || return 1
+	req staff GET /v1/families/FAM-NTC-3/subject-access '' -H 'X-Access-Reason: SAR-78'
+	expect 200 &&
+	[ "$(jget "[.requests[] | select(.reference == \"$rid\") | .recipient_told[]
+	    | select(.of == \"family_erased\" and .acknowledged_at != null)] | length")" = 1 ] ||
+	    { echo "# export: $RESP"; return 1; }
+}
+
 # An agency that never collects its notices must be chased: /metrics says
 # how many wait and for how long.
 test_unacknowledged_notices_are_counted_in_metrics() {
@@ -112,13 +143,13 @@ test_family_export_says_which_recipients_were_told() {
 test_notices_hold_no_personal_data() {
 	! db "SELECT * FROM recipient_notices" | grep -q -e FAM-NTC -e Marker &&
 	req agency:oakfield-primary GET /v1/notices && ! printf '%s' "$RESP" | grep -q -e FAM-NTC -e Marker &&
-	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'recipient.notified'")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'recipient.notified'")" = 3 ] &&
 	! db "SELECT * FROM ledger_entries WHERE action LIKE 'recipient.%'" | grep -q -e FAM-NTC -e Marker
 }
 
 test_notices_are_never_deleted() {
 	! sqlite3 "$GW_DB" "DELETE FROM recipient_notices" 2>/dev/null &&
-	[ "$(db "SELECT count(*) FROM recipient_notices")" = 2 ]
+	[ "$(db "SELECT count(*) FROM recipient_notices")" = 3 ]
 }
 
 test_ledger_verifies_with_notices() {
@@ -135,6 +166,7 @@ run test_notices_are_the_agencys_own
 run test_notice_ack_is_recorded_once
 run test_agencies_holding_the_familys_data_are_told_of_its_erasure
 run test_unacknowledged_notices_are_counted_in_metrics
+run test_requester_issued_a_statement_is_told_of_the_erasure
 run test_family_export_says_which_recipients_were_told
 run test_notices_hold_no_personal_data
 run test_notices_are_never_deleted

@@ -25,10 +25,17 @@ test_kinds_are_named_and_advised(void **state)
 }
 
 static void
+digest_r(const char *id, const char *agency, const char *kind, const char *consent, int64_t t,
+    const char *ids, const char *rids, unsigned char out[32])
+{
+	assert_int_equal(recipient_notice_digest(id, agency, kind, consent, t, ids, rids, out), 0);
+}
+
+static void
 digest(const char *id, const char *agency, const char *kind, const char *consent, int64_t t,
     const char *ids, unsigned char out[32])
 {
-	assert_int_equal(recipient_notice_digest(id, agency, kind, consent, t, ids, out), 0);
+	digest_r(id, agency, kind, consent, t, ids, "[]", out);
 }
 
 static void
@@ -53,6 +60,13 @@ test_digest_binds_every_part(void **state)
 	digest("ntc_1", "oakfield-primary", "family_erased", NULL, 1001, "[\"dsc_1\"]", d);
 	assert_memory_not_equal(base, d, 32);
 	digest("ntc_1", "oakfield-primary", "family_erased", NULL, 1000, "[\"dsc_2\"]", d);
+	assert_memory_not_equal(base, d, 32);
+	digest_r("ntc_1", "oakfield-primary", "family_erased", NULL, 1000, "[\"dsc_1\"]",
+	    "[\"req_1\"]", d);
+	assert_memory_not_equal(base, d, 32);
+	/* An id moved from one list to the other changes it. */
+	digest_r("ntc_1", "oakfield-primary", "family_erased", NULL, 1000, "[]",
+	    "[\"dsc_1\"]", d);
 	assert_memory_not_equal(base, d, 32);
 	/* A character moved across a boundary changes the digest. */
 	digest("ntc_1o", "akfield-primary", "family_erased", NULL, 1000, "[\"dsc_1\"]", d);
