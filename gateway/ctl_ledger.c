@@ -102,12 +102,227 @@ feed_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	return ledger_verify_entry(arg, r, leaf) == 0 ? 0 : -1;
 }
 
+/*
+ * What a stored checkpoint's root column is compared with when it is not 32
+ * bytes (NULL, or null in an export): no SHA-256 output in practice, so the
+ * verifier reports that the stored columns disagree with the signed note,
+ * rather than taking the row as having no root column at all.
+ */
+static const unsigned char	no_root[32];
+
 static int
 feed_checkpoint(uint64_t size, const unsigned char *root, int64_t time_us, const char *note,
     size_t len, void *arg)
 {
 	(void)time_us;
-	return ledger_verify_checkpoint(arg, note, len, (int64_t)size, root) == 0 ? 0 : -1;
+	return ledger_verify_checkpoint(arg, note, len, (int64_t)size,
+	    root != NULL ? root : no_root) == 0 ? 0 : -1;
+}
+
+/*
+ * The export's writer. Each line is built in memory (struct line) and then
+ * written out whole; the verifier builds the line of the values it read
+ * the same way and compares it with the line it read (canonical form),
+ * with no stdio on that path.
+ */
+struct line {
+	char	*b;
+	size_t	 len;
+	size_t	 cap;
+	int	 failed;	/* out of memory */
+};
+
+static void
+line_put(struct line *l, const void *p, size_t n)
+{
+	size_t	 cap;
+	char	*b;
+
+	if (l->failed)
+		return;
+	if (n > l->cap - l->len) {
+		for (cap = l->cap ? l->cap : 1024; n > cap - l->len; cap *= 2)
+			if (cap > SIZE_MAX / 2) {
+				l->failed = 1;
+				return;
+			}
+		if ((b = realloc(l->b, cap)) == NULL) {
+			l->failed = 1;
+			return;
+		}
+		l->b = b;
+		l->cap = cap;
+	}
+	memcpy(l->b + l->len, p, n);
+	l->len += n;
+}
+
+static void
+line_puts(struct line *l, const char *s)
+{
+	line_put(l, s, strlen(s));
+}
+
+static void
+line_uint(struct line *l, unsigned long long v)
+{
+	char	b[20];
+	size_t	i = sizeof(b);
+
+	do
+		b[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	line_put(l, b + i, sizeof(b) - i);
+}
+
+static void
+line_int(struct line *l, long long v)
+{
+	if (v < 0) {
+		line_put(l, "-", 1);
+		line_uint(l, 0ULL - (unsigned long long)v);
+	} else
+		line_uint(l, (unsigned long long)v);
+}
+
+/* Writes s as a JSON string: quotes, backslashes and control characters
+ * escaped, UTF-8 as it is. */
+static void
+put_json_str(struct line *l, const char *s, size_t len)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 run = 0;
+	char			 esc[6] = { '\\', 'u', '0', '0' };
+
+	line_put(l, "\"", 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			run++;
+			continue;
+		}
+		line_put(l, s + i - run, run);
+		run = 0;
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			line_put(l, esc, 2);
+		} else if (c == '\n')
+			line_put(l, "\\n", 2);
+		else {
+			esc[1] = 'u';
+			esc[4] = digits[c >> 4];
+			esc[5] = digits[c & 15];
+			line_put(l, esc, 6);
+		}
+	}
+	line_put(l, s + len - run, run);
+	line_put(l, "\"", 1);
+}
+
+/* key is the member's name quoted, with its comma and colon (",\"k\":"). */
+static void
+put_opt_str(struct line *l, const char *key, const char *s)
+{
+	line_puts(l, key);
+	if (s == NULL)
+		line_put(l, "null", 4);
+	else
+		put_json_str(l, s, strlen(s));
+}
+
+static void
+put_hex(struct line *l, const char *key, const unsigned char *b)
+{
+	char	hex[1 + 64 + 2];
+
+	line_puts(l, key);
+	if (b == NULL) {
+		line_put(l, "null", 4);
+		return;
+	}
+	hex[0] = '"';
+	hex_encode(b, 32, hex + 1);
+	hex[65] = '"';
+	line_put(l, hex, 66);
+}
+
+/* out NULL: lines are built in l and not written (the verifier's use). */
+struct export_ctx {
+	FILE		*out;
+	unsigned long	 n;
+	struct line	 l;
+};
+
+/* Writes the line built, if there is an output. 0 or -1. */
+static int
+export_line(struct export_ctx *x)
+{
+	if (x->l.failed)
+		return -1;
+	if (x->out == NULL)
+		return 0;
+	x->n++;
+	return fwrite(x->l.b, 1, x->l.len, x->out) == x->l.len && !ferror(x->out) ? 0 : -1;
+}
+
+/* One entry line: the fields of GET /v1/ledger/entries, keys sorted. */
+static int
+export_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct export_ctx	*x = arg;
+	struct line		*l = &x->l;
+	char			 t[32];
+
+	l->len = 0;
+	line_puts(l, "{\"action\":");
+	put_json_str(l, r->e.action, strlen(r->e.action));
+	put_opt_str(l, ",\"actor\":", r->e.actor);
+	put_opt_str(l, ",\"actor_role\":", r->e.actor_role);
+	put_opt_str(l, ",\"family_pseudonym\":", r->e.family_pseudonym);
+	put_hex(l, ",\"leaf_hash\":", leaf);
+	put_opt_str(l, ",\"object_id\":", r->e.object_id);
+	put_opt_str(l, ",\"reason\":", r->e.reason);
+	put_hex(l, ",\"record_digest\":", r->e.record_digest);
+	line_puts(l, ",\"seq\":");
+	line_int(l, (long long)r->seq);
+	line_puts(l, ",\"time\":\"");
+	line_puts(l, store_time_fmt(r->time_us, t));
+	line_puts(l, "\",\"time_us\":");
+	line_int(l, (long long)r->time_us);
+	line_puts(l, ",\"type\":\"entry\"}\n");
+	return export_line(x);
+}
+
+static int
+export_checkpoint(uint64_t size, const unsigned char *root, int64_t time_us, const char *note,
+    size_t len, void *arg)
+{
+	struct export_ctx	*x = arg;
+	struct line		*l = &x->l;
+	char			 t[32];
+
+	l->len = 0;
+	line_puts(l, "{\"note\":");
+	put_json_str(l, note, len);
+	put_hex(l, ",\"root\":", root);
+	line_puts(l, ",\"time\":\"");
+	line_puts(l, store_time_fmt(time_us, t));
+	line_puts(l, "\",\"time_us\":");
+	line_int(l, (long long)time_us);
+	line_puts(l, ",\"tree_size\":");
+	line_uint(l, (unsigned long long)size);
+	line_puts(l, ",\"type\":\"checkpoint\"}\n");
+	return export_line(x);
+}
+
+/* The first line. */
+static int
+export_header(struct export_ctx *x)
+{
+	x->l.len = 0;
+	line_puts(&x->l, "{\"type\":\"ledger-export\",\"version\":1,\"leaf\":\"" LEDGER_LEAF_TAG
+	    "\",\"hash\":\"RFC 6962 SHA-256\",\"signature\":\"C2SP signed-note Ed25519\"}\n");
+	return export_line(x);
 }
 
 /*
@@ -332,6 +547,19 @@ flat_null(const struct flat *f, const char *k)
 	return i >= 0 && f->type[i] == FLAT_NULL;
 }
 
+/*
+ * The canonical form: a line must be byte for byte what `ledger export`
+ * writes for the values read from it (x->l, built by the export's own
+ * writer), so that no other spelling of the same values passes: keys in
+ * another order, a key or value the reader ignores, "-0", "\/" or "\u0073",
+ * an unsigned checkpoint time or root edited, a missing final newline.
+ */
+static int
+canonical(const struct export_ctx *x, const char *line, size_t n)
+{
+	return x->l.len == n && memcmp(x->l.b, line, n) == 0;
+}
+
 /* Feeds an export file's lines to the verifier. 0, or -1 (message printed). */
 static int
 feed_export(const char *path, struct ledger_verify *v)
@@ -339,12 +567,12 @@ feed_export(const char *path, struct ledger_verify *v)
 	static const char *const optional[] = { "family_pseudonym", "object_id", "reason",
 	    "record_digest" };
 	struct flat	 f;
+	struct export_ctx cx = { NULL, 0, { NULL, 0, 0, 0 } };
 	FILE		*fp;
-	char		*line = NULL;
-	size_t		 cap = 0;
+	char		*line = NULL, *orig = NULL;
+	size_t		 cap = 0, ocap = 0;
 	ssize_t		 n;
 	unsigned long	 lineno = 0;
-	long long	 num;
 	int		 rc = 0;
 
 	if ((fp = fopen(path, "r")) == NULL) {
@@ -355,6 +583,19 @@ feed_export(const char *path, struct ledger_verify *v)
 		const char *type;
 
 		lineno++;
+		/* The line as read: flat_parse() decodes it in place. */
+		if ((size_t)n > ocap) {
+			char *p = realloc(orig, (size_t)n);
+
+			if (p == NULL) {
+				fprintf(stderr, "gatewayctl: out of memory\n");
+				rc = -1;
+				break;
+			}
+			orig = p;
+			ocap = (size_t)n;
+		}
+		memcpy(orig, line, (size_t)n);
 		if (flat_parse(line, (size_t)n, &f) != 0) {
 			fprintf(stderr, "gatewayctl: %s:%lu: not a flat JSON object\n", path, lineno);
 			rc = -1;
@@ -362,8 +603,8 @@ feed_export(const char *path, struct ledger_verify *v)
 		}
 		type = flat_str(&f, "type");
 		if (lineno == 1) {
-			if (type == NULL || strcmp(type, "ledger-export") != 0 ||
-			    flat_int(&f, "version", &num) != 0 || num != 1) {
+			/* Exactly the header export_header() writes. */
+			if (export_header(&cx) != 0 || !canonical(&cx, orig, (size_t)n)) {
 				fprintf(stderr, "gatewayctl: %s: not a version 1 ledger export\n", path);
 				rc = -1;
 			}
@@ -404,22 +645,41 @@ feed_export(const char *path, struct ledger_verify *v)
 				r.seq = seq;
 				r.time_us = t;
 				r.e.record_digest = d ? digest : NULL;
-				rc = ledger_verify_entry(v, &r, leaf);
+				if (export_entry(&r, leaf, &cx) != 0) {
+					fprintf(stderr, "gatewayctl: out of memory\n");
+					rc = -1;
+				} else if (!canonical(&cx, orig, (size_t)n)) {
+					fprintf(stderr, "gatewayctl: %s:%lu: entry not in the export's "
+					    "canonical form (as ledger export writes it)\n", path, lineno);
+					rc = -1;
+				} else
+					rc = ledger_verify_entry(v, &r, leaf);
 			}
 		} else if (type != NULL && strcmp(type, "checkpoint") == 0) {
 			const char	*note = flat_str(&f, "note");
 			unsigned char	 root[32];
 			int		 have_root = hex_decode(flat_str(&f, "root"), root, 32) == 0;
-			long long	 size = -1;
+			long long	 size = -1, t;
 
-			if (note == NULL || (flat_find(&f, "tree_size") >= 0 &&
-			    flat_int(&f, "tree_size", &size) != 0)) {
+			/* Its root is hex or null (a stored root that is not 32
+			 * bytes), as export_checkpoint() writes it. */
+			if (note == NULL || flat_int(&f, "tree_size", &size) != 0 || size < 0 ||
+			    flat_int(&f, "time_us", &t) != 0 ||
+			    (!have_root && !flat_null(&f, "root"))) {
 				fprintf(stderr, "gatewayctl: %s:%lu: malformed checkpoint\n", path,
 				    lineno);
 				rc = -1;
+			} else if (export_checkpoint((uint64_t)size, have_root ? root : NULL, t, note,
+			    strlen(note), &cx) != 0) {
+				fprintf(stderr, "gatewayctl: out of memory\n");
+				rc = -1;
+			} else if (!canonical(&cx, orig, (size_t)n)) {
+				fprintf(stderr, "gatewayctl: %s:%lu: checkpoint not in the export's "
+				    "canonical form (as ledger export writes it)\n", path, lineno);
+				rc = -1;
 			} else
 				rc = ledger_verify_checkpoint(v, note, strlen(note), size,
-				    have_root ? root : NULL);
+				    have_root ? root : no_root);
 		} else {
 			fprintf(stderr, "gatewayctl: %s:%lu: unknown line type\n", path, lineno);
 			rc = -1;
@@ -430,6 +690,8 @@ feed_export(const char *path, struct ledger_verify *v)
 		rc = -1;
 	}
 	free(line);
+	free(orig);
+	free(cx.l.b);
 	fclose(fp);
 	return rc;
 }
@@ -559,106 +821,6 @@ out:
 	return rc;
 }
 
-struct export_ctx {
-	FILE		*out;
-	unsigned long	 n;
-};
-
-/* Writes s as a JSON string: quotes, backslashes and control characters
- * escaped, UTF-8 as it is. */
-static void
-put_json_str(FILE *f, const char *s, size_t len)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 run = 0;
-
-	putc('"', f);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		fwrite(s + i - run, 1, run, f);
-		run = 0;
-		if (c == '"' || c == '\\') {
-			putc('\\', f);
-			putc(c, f);
-		} else if (c == '\n')
-			fputs("\\n", f);
-		else {
-			fputs("\\u00", f);
-			putc(digits[c >> 4], f);
-			putc(digits[c & 15], f);
-		}
-	}
-	fwrite(s + len - run, 1, run, f);
-	putc('"', f);
-}
-
-static void
-put_opt_str(FILE *f, const char *key, const char *s)
-{
-	fprintf(f, ",\"%s\":", key);
-	if (s == NULL)
-		fputs("null", f);
-	else
-		put_json_str(f, s, strlen(s));
-}
-
-static void
-put_hex(FILE *f, const char *key, const unsigned char *b)
-{
-	char	hex[65];
-
-	fprintf(f, ",\"%s\":", key);
-	if (b == NULL) {
-		fputs("null", f);
-		return;
-	}
-	hex_encode(b, 32, hex);
-	fprintf(f, "\"%s\"", hex);
-}
-
-/* One entry line: the fields of GET /v1/ledger/entries, keys sorted. */
-static int
-export_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
-{
-	struct export_ctx	*x = arg;
-	char			 t[32];
-
-	fputs("{\"action\":", x->out);
-	put_json_str(x->out, r->e.action, strlen(r->e.action));
-	put_opt_str(x->out, "actor", r->e.actor);
-	put_opt_str(x->out, "actor_role", r->e.actor_role);
-	put_opt_str(x->out, "family_pseudonym", r->e.family_pseudonym);
-	put_hex(x->out, "leaf_hash", leaf);
-	put_opt_str(x->out, "object_id", r->e.object_id);
-	put_opt_str(x->out, "reason", r->e.reason);
-	put_hex(x->out, "record_digest", r->e.record_digest);
-	fprintf(x->out, ",\"seq\":%lld,\"time\":\"%s\",\"time_us\":%lld,\"type\":\"entry\"}\n",
-	    (long long)r->seq, store_time_fmt(r->time_us, t), (long long)r->time_us);
-	x->n++;
-	return ferror(x->out) ? -1 : 0;
-}
-
-static int
-export_checkpoint(uint64_t size, const unsigned char *root, int64_t time_us, const char *note,
-    size_t len, void *arg)
-{
-	struct export_ctx	*x = arg;
-	char			 t[32];
-
-	fputs("{\"note\":", x->out);
-	put_json_str(x->out, note, len);
-	put_hex(x->out, "root", root);
-	fprintf(x->out, ",\"time\":\"%s\",\"time_us\":%lld,\"tree_size\":%llu,"
-	    "\"type\":\"checkpoint\"}\n", store_time_fmt(time_us, t), (long long)time_us,
-	    (unsigned long long)size);
-	x->n++;
-	return ferror(x->out) ? -1 : 0;
-}
-
 static int
 cmd_export(int argc, char **argv)
 {
@@ -667,7 +829,7 @@ cmd_export(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct export_ctx	 x = { stdout, 0 };
+	struct export_ctx	 x = { stdout, 0, { NULL, 0, 0, 0 } };
 	struct durable_replace	 o;
 	struct ledger_db	*ldb;
 	const char		*db = NULL, *out = NULL;
@@ -703,10 +865,8 @@ cmd_export(int argc, char **argv)
 		x.out = o.f;
 	}
 	(void)setvbuf(x.out, NULL, _IOFBF, 1 << 20);
-	fprintf(x.out, "{\"type\":\"ledger-export\",\"version\":1,\"leaf\":\"%s\","
-	    "\"hash\":\"RFC 6962 SHA-256\",\"signature\":\"C2SP signed-note Ed25519\"}\n",
-	    LEDGER_LEAF_TAG);
-	if (store_ledger_db_entries(ldb, export_entry, &x) != 0 ||
+	if (export_header(&x) != 0 ||
+	    store_ledger_db_entries(ldb, export_entry, &x) != 0 ||
 	    store_ledger_db_checkpoints(ldb, export_checkpoint, &x) != 0)
 		fprintf(stderr, "gatewayctl: export failed after %lu lines: %s\n", x.n,
 		    store_ledger_db_error(ldb));
@@ -717,6 +877,7 @@ cmd_export(int argc, char **argv)
 	if (out != NULL && ctl_out_close(&o, rc == 0) != 0)
 		rc = 2;
 	store_ledger_db_close(ldb);
+	free(x.l.b);
 	return rc;
 }
 

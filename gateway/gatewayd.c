@@ -22,11 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "auth.h"
 #include "datalock.h"
 #include "delivery.h"
+#include "durable.h"
 #include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
@@ -82,14 +84,21 @@ usage(FILE *f)
 /* The longest --delivery-backoff base or cap: retry.c's 7 days, in ms. */
 #define BACKOFF_MAX_MS	(7UL * 86400 * 1000)
 
-/* Creates the master key only for a brand-new installation (no database
- * yet): silently making a new key beside existing data would lose it all. */
+/*
+ * Creates the master key only for a brand-new installation (no database
+ * yet): silently making a new key beside existing data would lose it all.
+ * Written whole under a temporary name, fsync'd, then linked into place
+ * (never over an existing file) and the directory fsync'd: a start cut
+ * short leaves no master.key, or a whole one, never an empty or partial
+ * file that every later start would refuse. A temporary file such a start
+ * left is removed here.
+ */
 static int
 ensure_master_key(const char *path, const char *data_dir)
 {
 	unsigned char	key[32];
-	char		db[PATH_MAX];
-	int		fd;
+	char		db[PATH_MAX], tmp[PATH_MAX];
+	int		fd = -1, rc = -1;
 
 	if (access(path, F_OK) == 0)
 		return 0;
@@ -100,21 +109,42 @@ ensure_master_key(const char *path, const char *data_dir)
 	}
 	if (mkdir(data_dir, 0700) == -1 && errno != EEXIST)
 		return -1;
-	if (RAND_bytes(key, sizeof(key)) != 1)
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp)) {
+		log_errx("master key %s: path too long", path);
 		return -1;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
+	}
+	(void)unlink(tmp);
+	if (RAND_bytes(key, sizeof(key)) != 1) {
+		log_errx("master key %s: no random bytes", path);
+		goto out;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
+	    durable_write_all(fd, key, sizeof(key)) == -1 || fsync(fd) == -1) {
+		log_errx("master key %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		log_errx("master key %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (link(tmp, path) == -1) {
 		log_errx("master key %s: %s", path, strerror(errno));
-		return -1;
+		goto out;
 	}
-	if (write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) == -1) {
-		close(fd);
-		unlink(path);
-		return -1;
+	if (durable_sync_dir(path) == -1) {
+		log_errx("master key %s: fsync of its directory: %s", path, strerror(errno));
+		goto out;
 	}
-	close(fd);
-	OPENSSL_cleanse(key, sizeof(key));
 	log_info("created a new master key for a new installation");
-	return 0;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	(void)unlink(tmp);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
 }
 
 static int

@@ -156,6 +156,14 @@ vault_open(const char *path, char *err, size_t errlen)
 		close(fd);
 		return NULL;
 	}
+	/* As signer.c's ledger.key: a key file someone else owns, they can
+	 * replace or read (a root daemon handed another user's file). */
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "master key %s: not owned by the user gatewayd runs as "
+		    "(chown it)", path);
+		close(fd);
+		return NULL;
+	}
 	n = read(fd, master, sizeof(master));
 	close(fd);
 	if (n != KEYLEN) {

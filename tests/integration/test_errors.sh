@@ -517,6 +517,26 @@ test_port_in_use_is_named_with_the_reason() {
 		{ echo "# the failed start wrote: $(ls "$TMP/portdata")"; return 1; }
 }
 
+# A first start cut short while it makes the master key (here by SIGXFSZ at
+# its first write, under ulimit -f 0) leaves no master.key behind, so the
+# next start makes one; it had left an empty master.key that every later
+# start refused ("must be exactly 32 bytes") until it was removed by hand.
+test_first_start_cut_short_while_making_the_key_leaves_no_file_in_the_way() {
+	local rc=0
+	rm -rf "$TMP/mkdata"
+	(ulimit -f 0; cd "$TOP" && timeout 20 "$GATEWAYD" --port 0 --data "$TMP/mkdata" \
+		--tls "$CERTS" 2>&1 | cat > "$TMP/mk-cut.log")
+	[ -d "$TMP/mkdata" ] && ! grep -q 'created a new master key' "$TMP/mk-cut.log" ||
+		{ echo "# the cut-short start was not cut short:"; sed 's/^/#   /' "$TMP/mk-cut.log" | tail -5; return 1; }
+	[ ! -e "$TMP/mkdata/master.key" ] ||
+		{ echo "# left master.key of $(wc -c < "$TMP/mkdata/master.key") bytes"; return 1; }
+	(cd "$TOP" && timeout 5 "$GATEWAYD" --port 0 --data "$TMP/mkdata" --tls "$CERTS") \
+		> "$TMP/mk-again.log" 2>&1 || rc=$?
+	[ "$rc" = 124 ] && [ "$(wc -c < "$TMP/mkdata/master.key")" = 32 ] &&
+	[ "$(stat -c %a "$TMP/mkdata/master.key")" = 600 ] && [ ! -e "$TMP/mkdata/master.key.new" ] ||
+		{ echo "# exit $rc:"; sed 's/^/#   /' "$TMP/mk-again.log" | tail -5; ls -la "$TMP/mkdata" | sed 's/^/#   /'; return 1; }
+}
+
 gw_start || exit 1
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'sigterm\|master_key'); do run "$t"; done
 run test_sigterm_loses_nothing_acknowledged

@@ -356,6 +356,55 @@ test_export_with_an_edited_time_or_an_extra_key_does_not_verify() {
 	grep -q 'export4.jsonl:3: malformed entry' "$TMP/verify.out" || { sed 's/^/# /' "$TMP/verify.out"; return 1; }
 }
 
+# Only the export's own spelling verifies (the statement verifier's rule):
+# every line byte for byte as `ledger export` writes its values. So no
+# checkpoint line carries an extra key (personal data beside the signed
+# note), a root that is not one or an edited time; the header no extra key;
+# no line the same values spelled otherwise ("\u0073" for "s", "\/" for
+# "/", keys in another order, "-0"); and the last line is not torn. A null
+# root (a stored root column not 32 bytes) disagrees with the signed note.
+test_export_in_another_spelling_does_not_verify() {
+	local i bad=0
+	sed -n 2p "$TMP/export.jsonl" | grep -q '"actor":"system"' &&
+	grep -q '"type":"checkpoint"}$' "$TMP/export.jsonl" || { echo "# no checkpoint line"; return 1; }
+	{ printf '%s\n' \
+	    "\$s/\"type\":\"checkpoint\"}\$/\"type\":\"checkpoint\",\"note_to_self\":\"child at risk\"}/" \
+	    '$s/"root":"[0-9a-f]*"/"root":"not-a-root"/' \
+	    '$s/"root":"[0-9a-f]*"/"root":null/' \
+	    '$s/"time":"[^"]*"/"time":"1999-01-01T00:00:00.000000Z"/' \
+	    '$s/,"tree_size":[0-9]*//' \
+	    '1s/}$/,"comment":"x"}/' \
+	    '2s/"actor":"s/"actor":"\\u0073/' \
+	    '2s/^{\("action":"[^"]*"\),\("actor":"[^"]*"\)/{\2,\1/' \
+	    '$s/"note":"\([^/]*\)\//"note":"\1\\\//' \
+	    '$s/"time_us":[0-9]*/"time_us":-0/'; } > "$TMP/spellings"
+	i=0
+	while IFS= read -r expr; do
+		i=$((i + 1))
+		sed "$expr" "$TMP/export.jsonl" > "$TMP/spelt.jsonl"
+		cmp -s "$TMP/export.jsonl" "$TMP/spelt.jsonl" && { echo "# sed $expr changed nothing"; bad=1; continue; }
+		if verify --export "$TMP/spelt.jsonl" || grep -q '^OK' "$TMP/verify.out"; then
+			echo "# verified: sed $expr"; sed 's/^/#   /' "$TMP/verify.out"; bad=1
+		fi
+	done < "$TMP/spellings"
+	head -c -1 "$TMP/export.jsonl" > "$TMP/spelt.jsonl"	# no final newline
+	verify --export "$TMP/spelt.jsonl" && { echo "# a torn last line verified"; bad=1; }
+	[ "$i" = 10 ] && [ "$bad" = 0 ]
+}
+
+# A checkpoint row whose root column is not a root (not 32 bytes) disagrees
+# with its signed note; it was taken as having no root column.
+test_checkpoint_row_whose_root_is_not_one_does_not_verify() {
+	local r
+	for r in "x'00'" "zeroblob(31)"; do
+		tampered "DROP TRIGGER ledger_checkpoints_append_only_update;
+			UPDATE ledger_checkpoints SET root = $r
+			WHERE tree_size = (SELECT max(tree_size) FROM ledger_checkpoints)" || return 1
+		verify --db "$TMP/t.db"; [ $? = 1 ] && grep -q 'root columns disagree' "$TMP/verify.out" ||
+			{ echo "# root $r:"; sed 's/^/#   /' "$TMP/verify.out"; return 1; }
+	done
+}
+
 # A ledger starts with its ledger.key_created entry: an export cut down to
 # its header line, or a database emptied of entries and checkpoints, vouches
 # for nothing and does not verify.
@@ -639,6 +688,8 @@ run test_ledger_generate_refuses_an_existing_ledger
 run test_untouched_ledger_verifies_offline
 run test_export_is_a_plain_file_that_verifies
 run test_export_with_an_edited_time_or_an_extra_key_does_not_verify
+run test_export_in_another_spelling_does_not_verify
+run test_checkpoint_row_whose_root_is_not_one_does_not_verify
 run test_ledger_with_no_entries_does_not_verify
 run test_impossible_sequence_number_is_named
 run test_changed_byte_is_detected_with_its_seq

@@ -1168,6 +1168,26 @@ test_vault_refuses_world_readable_key(void **state)
 	chmod(key, 0600);
 }
 
+/* Owned by another user (mode 0600 all the same): refused, as ledger.key
+ * is; that user could read it, or replace it with a key of their own. */
+static void
+test_vault_refuses_a_key_file_another_user_owns(void **state)
+{
+	struct fixture	*f = *state;
+	struct vault	*v;
+	char		 key[128], err[256];
+
+	if (geteuid() != 0)
+		skip();		/* only root can give a file away */
+	snprintf(key, sizeof(key), "%s/master.key", f->dir);
+	assert_int_equal(chown(key, 65534, (gid_t)-1), 0);
+	assert_null(vault_open(key, err, sizeof(err)));
+	assert_non_null(strstr(err, "not owned"));
+	assert_int_equal(chown(key, geteuid(), (gid_t)-1), 0);
+	assert_non_null(v = vault_open(key, err, sizeof(err)));
+	vault_free(v);
+}
+
 /* ---- migrations ---- */
 
 
@@ -1484,6 +1504,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_vault_idempotency_mac_is_keyed_and_length_prefixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_refuses_world_readable_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_refuses_a_key_file_another_user_owns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migrations_records_every_migration_once,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_database_from_before_schema_migrations_is_adopted,
