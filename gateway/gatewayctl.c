@@ -8,11 +8,13 @@
  * usage on stdout and exit 0; a command's usage errors stay on stderr
  * with exit 2.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "ctl.h"
+#include "nocore.h"
 
 static const struct command {
 	const char	*name;
@@ -91,6 +93,9 @@ main(int argc, char **argv)
 	/* What it writes is private: the store's files under a data directory,
 	 * a witness statement or ledger export with -o (family records). */
 	umask(077);
+	if (nocore() == -1)
+		fprintf(stderr, "gatewayctl: core dumps could not be turned off: %s\n",
+		    strerror(errno));
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

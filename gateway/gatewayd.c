@@ -36,6 +36,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "nocore.h"
 #include "notifier.h"
 #include "profiles.h"
 #include "ratelimit.h"
@@ -493,6 +494,10 @@ main(int argc, char **argv)
 	 * shared-memory files (SQLite makes them 0644 otherwise, beside a 0600
 	 * database), the ledger head, the port file. */
 	umask(077);
+	/* Keys and records in memory never reach a core file (nocore.h). */
+	if (nocore() == -1)
+		log_warnx("core dumps could not be turned off; a crash may write keys and "
+		    "records to a core file");
 	memset(&gw, 0, sizeof(gw));
 	config_defaults(&gw.cfg);
 	delivery_config_defaults(&dcfg);

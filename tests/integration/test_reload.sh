@@ -452,6 +452,18 @@ test_sighup_serves_a_renewed_server_certificate() {
 	gw_start || rc=1
 	return "$rc"
 }
+# Keys and opened records live in gatewayd's memory: a crash must not put
+# them in a core file (nocore.c: RLIMIT_CORE 0 soft and hard, and not
+# dumpable, which also makes its /proc files root's alone).
+test_no_core_file_can_hold_keys_in_memory() {
+	grep -Eq '^Max core file size +0 +0 ' "/proc/$GW_PID/limits" ||
+	    { grep core "/proc/$GW_PID/limits" | sed 's/^/# /'; return 1; }
+	# Not dumpable: its /proc files become root's, which only a test not
+	# run as root can see (as root they are root's anyway).
+	[ "$(id -u)" = 0 ] || [ "$(stat -c %u "/proc/$GW_PID/environ")" = 0 ] ||
+	    { echo "# /proc/$GW_PID/environ is owned by uid $(stat -c %u "/proc/$GW_PID/environ"): dumpable"; return 1; }
+}
+run test_no_core_file_can_hold_keys_in_memory
 run test_sighup_makes_an_agency_inactive_at_once
 run test_sighup_with_a_bad_profile_changes_nothing
 run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
