@@ -165,10 +165,8 @@ static void
 inbox_list(struct request *r, struct response *rs)
 {
 	struct inbox_job	*j;
-	const char		*lim;
 	json_t			*arr, *o, *item;
 	char			 cur[96];
-	long			 n;
 	int			 i;
 
 	if (r->who->agency == NULL) {
@@ -182,16 +180,9 @@ inbox_list(struct request *r, struct response *rs)
 	}
 	j->gw = r->gw;
 	j->who = r->who;
-	j->limit = INBOX_DEFAULT;
-	if ((lim = req_query(r, "limit")) != NULL) {
-		char *end;
-		n = strtol(lim, &end, 10);
-		if (end == lim || *end != '\0' || n < 1 || n > INBOX_MAX) {
-			resp_bad_query(rs, "limit", "limit must be a whole number from 1 to 200.");
-			free(j);
-			return;
-		}
-		j->limit = (int)n;
+	if (req_query_limit(r, rs, INBOX_DEFAULT, INBOX_MAX, &j->limit) == -1) {
+		free(j);
+		return;
 	}
 	if (parse_cursor(req_query(r, "cursor"), &j->after_us, j->after_id,
 	    sizeof(j->after_id)) == -1) {

@@ -259,6 +259,26 @@ resp_bad_query(struct response *rs, const char *name, const char *message)
 	resp_error(rs, 400, "invalid_parameter", message, json_pack("[{s:s}]", "path", path));
 }
 
+int
+req_query_limit(const struct request *r, struct response *rs, int def, int max, int *out)
+{
+	const char	*s = req_query(r, "limit");
+	char		*end, msg[64];
+	long		 n;
+
+	*out = def;
+	if (s == NULL)
+		return 0;
+	n = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || n < 1 || n > max) {
+		snprintf(msg, sizeof(msg), "limit must be a whole number from 1 to %d.", max);
+		resp_bad_query(rs, "limit", msg);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 void
 resp_text(struct response *rs, int status, const char *ctype, char *text, size_t len)
 {

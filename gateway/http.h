@@ -119,6 +119,10 @@ int	 resp_reason_too_long(struct response *, const char *reason);
  * parameter ("?name"), not a body field (a JSON Pointer, "/name"). message
  * says what the value must be, never repeating the value sent. */
 void	 resp_bad_query(struct response *, const char *name, const char *message);
+/* ?limit=N of a paged list: *out is N, or def when absent; -1 when it is not
+ * a whole number from 1 to max (then rs holds the 400 invalid_parameter). */
+int	 req_query_limit(const struct request *, struct response *, int def, int max,
+	    int *out);
 /* Defers the reply until job has run in a durable batch (see struct
  * resp_defer); the handler returns at once and sets nothing else. */
 void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn finish,

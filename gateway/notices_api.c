@@ -54,26 +54,18 @@ notice_json(const struct notice_row *n)
 static void
 notices_list(struct request *r, struct response *rs)
 {
-	const char		*l = req_query(r, "limit");
 	struct notice_row	*rows;
 	struct store_conn	*c;
 	json_t			*list, *j;
-	char			*end;
-	long			 limit = NOTICES_DEFAULT;
-	int			 n = -1, i;
+	int			 limit, n = -1, i;
 
 	if (r->who->agency == NULL) {
 		resp_error(rs, 403, "role_not_permitted",
 		    "Only a partner agency receives notices.", NULL);
 		return;
 	}
-	if (l != NULL) {
-		limit = strtol(l, &end, 10);
-		if (*l == '\0' || *end != '\0' || limit < 1 || limit > NOTICES_MAX) {
-			resp_bad_query(rs, "limit", "limit must be a whole number from 1 to 200.");
-			return;
-		}
-	}
+	if (req_query_limit(r, rs, NOTICES_DEFAULT, NOTICES_MAX, &limit) == -1)
+		return;
 	/* One more than asked, to say whether there are more. */
 	if ((rows = calloc((size_t)limit + 1, sizeof(*rows))) == NULL ||
 	    (list = json_array()) == NULL) {
@@ -82,7 +74,7 @@ notices_list(struct request *r, struct response *rs)
 		return;
 	}
 	if ((c = store_read_begin(r->gw->store)) != NULL) {
-		n = store_notices_unacked(c, r->who->agency->id, 0, NULL, rows, (int)limit + 1);
+		n = store_notices_unacked(c, r->who->agency->id, 0, NULL, rows, limit + 1);
 		store_read_end(r->gw->store, c);
 	}
 	if (n < 0) {
