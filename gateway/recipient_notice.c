@@ -29,8 +29,8 @@ const char *
 notice_kind_advice(const char *kind)
 {
 	if (strcmp(kind, "family_erased") == 0)
-		return "The family asked the charity to erase their records (UK GDPR Art 17) and "
-		    "it has. Erase what you hold from these disclosures, unless you have a lawful "
+		return "The charity has erased the family's records (UK GDPR Art 17). Erase what "
+		    "you hold from these disclosures and statements, unless you have a lawful "
 		    "basis of your own to keep it.";
 	if (strcmp(kind, "consent_withdrawn") == 0)
 		return "The family withdrew the consent these disclosures were made on, and no "
