@@ -1186,12 +1186,24 @@ wall_now(void)
 	return time(NULL);
 }
 
-/* The request's framing, counted before anything is read: one
- * Content-Length at most, and never one beside Transfer-Encoding (RFC 9112
- * 6.3: a message that could be read two ways is refused, not guessed at). */
+/*
+ * The request's framing, judged before anything is read: one Content-Length
+ * at most, and never one beside Transfer-Encoding (RFC 9112 6.3: a message
+ * that could be read two ways is refused, not guessed at); a transfer
+ * coding other than chunked, which libmicrohttpd neither decodes nor
+ * refuses (it waited for the connection to close as the body's end, and
+ * the client got no reply: RFC 9112 6.3 says 400); a field name holding
+ * white space ("Content-Length : 5"), which libmicrohttpd keeps as another
+ * name, so the length went unread and the body was taken as the next
+ * request (RFC 9112 5.1: 400); and one Host, which HTTP/1.1 requires
+ * (RFC 9112 3.2: 400 without it or with two).
+ */
 struct framing {
 	int	content_length;
 	int	transfer_encoding;
+	int	not_chunked;	/* a Transfer-Encoding other than "chunked" */
+	int	host;
+	int	spaced_name;	/* a field name with white space in it */
 };
 
 static enum MHD_Result
@@ -1200,22 +1212,38 @@ count_framing(void *arg, enum MHD_ValueKind kind, const char *key, const char *v
 	struct framing	*f = arg;
 
 	(void)kind;
-	(void)value;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+	if (key[strcspn(key, " \t")] != '\0')
+		f->spaced_name++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
 		f->content_length++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->transfer_encoding++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f->not_chunked++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		f->host++;
 	return MHD_YES;
 }
 
-static int
-framing_ok(struct MHD_Connection *conn)
+/* NULL when the framing is sound, else the 400's message. */
+static const char *
+framing_refusal(struct MHD_Connection *conn, const char *version)
 {
-	struct framing	f = { 0, 0 };
+	struct framing	f;
 
+	memset(&f, 0, sizeof(f));
 	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
-	return f.content_length <= 1 && f.transfer_encoding <= 1 &&
-	    !(f.content_length > 0 && f.transfer_encoding > 0);
+	if (f.spaced_name)
+		return "A header's name holds white space (none may stand before its colon).";
+	if (f.content_length > 1 || f.transfer_encoding > 1 ||
+	    (f.content_length > 0 && f.transfer_encoding > 0))
+		return "The request's length is given more than once, or both as Content-Length "
+		    "and as chunks.";
+	if (f.not_chunked)
+		return "The only Transfer-Encoding accepted is chunked.";
+	if (f.host > 1 || (f.host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
+		return "The Host header must be given once (an HTTP/1.1 request must give it).";
+	return NULL;
 }
 
 /*
@@ -1252,10 +1280,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	const union MHD_ConnectionInfo	*ci;
 	struct connctx			*cc;
 	struct response			 rs = { 0 };
-	const char			*cl;
+	const char			*cl, *why;
 	int				 url_nul;
 
-	(void)version;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	cc = ci ? ci->socket_context : NULL;
 	if (cc == NULL)
@@ -1315,10 +1342,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			    NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
-		if (!framing_ok(conn)) {
+		if ((why = framing_refusal(conn, version)) != NULL) {
 			rc->route = "malformed";
-			resp_error(&rs, 400, "malformed_request", "The request's length is given "
-			    "more than once, or both as Content-Length and as chunks.", NULL);
+			resp_error(&rs, 400, "malformed_request", why, NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
 		if (url_nul) {
