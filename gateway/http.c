@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -61,6 +62,10 @@
  * (a witness statement) holds one. Disclosures do not use them. */
 #define TLS_FILE_MAX	((size_t)1 << 20)	/* a key, certificate or CA file */
 #define HANDLER_THREADS	16
+/* Descriptors kept from clients' connections for the gateway's own use:
+ * the store's connections (a few per thread), deliveries' transfers, the
+ * files a reload reads, the log (conn_limit_for_fds). */
+#define FD_RESERVE	256
 
 /*
  * TLS 1.2 and 1.3 only, AEAD ciphers, forward secrecy. The key-exchange
@@ -1654,13 +1659,53 @@ listen_addr(const struct gateway *gw, struct sockaddr_in *sin, char *err, size_t
 	return 0;
 }
 
+/*
+ * The connection limit the process's descriptors allow: want, or fewer, so
+ * that FD_RESERVE stay free whatever clients do. libmicrohttpd counts
+ * connections, not descriptors: with a limit over RLIMIT_NOFILE, idle
+ * connections that never even finish a handshake (30 s each, 128 an
+ * address) took every descriptor, and a SIGHUP bringing a new revocation
+ * list could not open it ("nothing reloaded"), nor the store its files,
+ * nor a delivery its socket. The soft limit is raised to the hard one
+ * first; a limit lowered is said in the log. 0, with err, when too few
+ * remain for any connection.
+ */
+static unsigned
+conn_limit_for_fds(unsigned want, char *err, size_t errlen)
+{
+	struct rlimit	rl;
+	rlim_t		room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return want;	/* not known: libmicrohttpd's count alone */
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
+		return want;
+	if (rl.rlim_cur <= FD_RESERVE) {
+		snprintf(err, errlen, "the process may open %llu files (RLIMIT_NOFILE): over %d "
+		    "needed, %d of them kept from clients' connections (systemd: LimitNOFILE=)",
+		    (unsigned long long)rl.rlim_cur, FD_RESERVE, FD_RESERVE);
+		return 0;
+	}
+	room = rl.rlim_cur - FD_RESERVE;
+	log_warnx("connection limit %u lowered to %llu: the process may open %llu files "
+	    "(RLIMIT_NOFILE), %d of them kept for the store, deliveries and reloads; raise it "
+	    "(systemd: LimitNOFILE=) for more", want, (unsigned long long)room,
+	    (unsigned long long)rl.rlim_cur, FD_RESERVE);
+	return (unsigned)room;
+}
+
 struct server *
 server_start(struct gateway *gw, char *err, size_t errlen)
 {
 	struct server		*s;
 	struct sockaddr_in	 sin;
 	const union MHD_DaemonInfo *di;
-	unsigned		 flags;
+	unsigned		 flags, conn_limit;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1691,6 +1736,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	 * headers get 431) and keeps 1000 idle connections to ~21 KiB each,
 	 * pool and TLS session (~25 KiB with 16 KiB).
 	 */
+	if ((conn_limit = conn_limit_for_fds(gw->cfg.conn_limit, err, errlen)) == 0)
+		goto fail;
 	if ((s->handlers = taskpool_start(HANDLER_THREADS, "gw-handler")) == NULL) {
 		snprintf(err, errlen, "cannot start the handler threads");
 		goto fail;
@@ -1707,7 +1754,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(12 * 1024),
 	    MHD_OPTION_CONNECTION_TIMEOUT, gw->cfg.conn_timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, gw->cfg.conn_limit,
+	    MHD_OPTION_CONNECTION_LIMIT, conn_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, gw->cfg.per_ip_limit,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
