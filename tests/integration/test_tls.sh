@@ -86,11 +86,11 @@ test_agency_ca_cannot_mint_a_charity_role() {
 	refused_without_data certificate_untrusted
 }
 
-# charity_cert NAME SUBJECT EXTENSIONS: $TMP/NAME.crt/.key issued by the
-# charity CA itself.
+# charity_cert NAME SUBJECT EXTENSIONS [REQ-FLAG]: $TMP/NAME.crt/.key issued
+# by the charity CA itself (REQ-FLAG -utf8: the subject is UTF-8).
 charity_cert() {
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/$1.key" \
-		-subj "$2" -out "$TMP/$1.csr" 2>/dev/null || return 1
+		-subj "$2" ${4:+"$4"} -out "$TMP/$1.csr" 2>/dev/null || return 1
 	printf '%b' "$3" > "$TMP/$1.ext"
 	openssl x509 -req -in "$TMP/$1.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
 		-CAcreateserial -CAserial "$TMP/ca.srl" -days 30 -extfile "$TMP/$1.ext" -out "$TMP/$1.crt" 2>/dev/null
@@ -106,6 +106,19 @@ test_charity_certificate_of_unexpected_shape_is_refused() {
 	req "$TMP/one" GET /healthz; expect 200 || return 1
 	req "$TMP/two" GET /healthz; expect 401 certificate_not_registered || return 1
 	req "$TMP/ca" GET /healthz; expect 401 certificate_not_registered
+}
+
+# A charity certificate's name is its id in every record and ledger entry:
+# one the ledger cannot hold (a control character) is nobody's, refused at
+# once. It was a principal whose refusals went unrecorded and whose writes
+# all failed 503. A name outside ASCII is a name like any other (the control).
+test_charity_name_the_ledger_cannot_hold_is_refused() {
+	charity_cert ctl "/O=Families Together/OU=staff/CN=Eve$(printf '\001')Adams" 'extendedKeyUsage=clientAuth\n' &&
+	charity_cert tab "/O=Families Together/OU=trustee/CN=Eve$(printf '\t')Adams" 'extendedKeyUsage=clientAuth\n' &&
+	charity_cert utf8 "/O=Families Together/OU=staff/CN=Zoë Ådams" 'extendedKeyUsage=clientAuth\n' -utf8 || return 1
+	req "$TMP/utf8" GET /healthz; expect 200 || return 1
+	req "$TMP/ctl" GET /v1/stats; expect 401 certificate_not_registered || return 1
+	req "$TMP/tab" GET /healthz; expect 401 certificate_not_registered
 }
 
 # A client certificate must be certified for client authentication: one
