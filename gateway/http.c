@@ -1630,13 +1630,56 @@ server_creds(const struct gateway *gw, const struct profiles *p, char **key, cha
 	return -1;
 }
 
+/*
+ * The connection limit the process's descriptors allow: want, or fewer, so
+ * that FD_RESERVE stay free whatever clients do. libmicrohttpd counts
+ * connections, not descriptors: with a limit over RLIMIT_NOFILE, idle
+ * connections that never even finish a handshake (30 s each, 128 an
+ * address) took every descriptor, and a SIGHUP bringing a new revocation
+ * list could not open it ("nothing reloaded"), nor the store its files,
+ * nor a delivery its socket. The soft limit is raised to the hard one
+ * first; a limit lowered is said in the log when say is set (server_check,
+ * which runs first: once). 0, with err, when too few remain for any
+ * connection.
+ */
+static unsigned
+conn_limit_for_fds(unsigned want, int say, char *err, size_t errlen)
+{
+	struct rlimit	rl;
+	rlim_t		room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return want;	/* not known: libmicrohttpd's count alone */
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
+		return want;
+	if (rl.rlim_cur <= FD_RESERVE) {
+		snprintf(err, errlen, "the process may open only %llu files (RLIMIT_NOFILE), and "
+		    "%d are kept from clients' connections: raise it (systemd: LimitNOFILE=)",
+		    (unsigned long long)rl.rlim_cur, FD_RESERVE);
+		return 0;
+	}
+	room = rl.rlim_cur - FD_RESERVE;
+	if (say)
+		log_warnx("connection limit %u lowered to %llu: the process may open %llu files "
+		    "(RLIMIT_NOFILE), %d of them kept for the store, deliveries and reloads; "
+		    "raise it (systemd: LimitNOFILE=) for more", want, (unsigned long long)room,
+		    (unsigned long long)rl.rlim_cur, FD_RESERVE);
+	return (unsigned)room;
+}
+
 int
 server_check(const struct gateway *gw, char *err, size_t errlen)
 {
 	struct tlscred	*cred;
 	char		*key, *cert, *trust;
 
-	if (server_creds(gw, gw->profiles, &key, &cert, &trust, &cred, err, errlen) == -1)
+	if (conn_limit_for_fds(gw->cfg.conn_limit, 1, err, errlen) == 0 ||
+	    server_creds(gw, gw->profiles, &key, &cert, &trust, &cred, err, errlen) == -1)
 		return -1;
 	tlscred_unref(cred);
 	free(key);
@@ -1657,46 +1700,6 @@ listen_addr(const struct gateway *gw, struct sockaddr_in *sin, char *err, size_t
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * The connection limit the process's descriptors allow: want, or fewer, so
- * that FD_RESERVE stay free whatever clients do. libmicrohttpd counts
- * connections, not descriptors: with a limit over RLIMIT_NOFILE, idle
- * connections that never even finish a handshake (30 s each, 128 an
- * address) took every descriptor, and a SIGHUP bringing a new revocation
- * list could not open it ("nothing reloaded"), nor the store its files,
- * nor a delivery its socket. The soft limit is raised to the hard one
- * first; a limit lowered is said in the log. 0, with err, when too few
- * remain for any connection.
- */
-static unsigned
-conn_limit_for_fds(unsigned want, char *err, size_t errlen)
-{
-	struct rlimit	rl;
-	rlim_t		room;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return want;	/* not known: libmicrohttpd's count alone */
-	if (rl.rlim_cur != rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
-		return want;
-	if (rl.rlim_cur <= FD_RESERVE) {
-		snprintf(err, errlen, "the process may open %llu files (RLIMIT_NOFILE): over %d "
-		    "needed, %d of them kept from clients' connections (systemd: LimitNOFILE=)",
-		    (unsigned long long)rl.rlim_cur, FD_RESERVE, FD_RESERVE);
-		return 0;
-	}
-	room = rl.rlim_cur - FD_RESERVE;
-	log_warnx("connection limit %u lowered to %llu: the process may open %llu files "
-	    "(RLIMIT_NOFILE), %d of them kept for the store, deliveries and reloads; raise it "
-	    "(systemd: LimitNOFILE=) for more", want, (unsigned long long)room,
-	    (unsigned long long)rl.rlim_cur, FD_RESERVE);
-	return (unsigned)room;
 }
 
 struct server *
@@ -1736,7 +1739,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	 * headers get 431) and keeps 1000 idle connections to ~21 KiB each,
 	 * pool and TLS session (~25 KiB with 16 KiB).
 	 */
-	if ((conn_limit = conn_limit_for_fds(gw->cfg.conn_limit, err, errlen)) == 0)
+	if ((conn_limit = conn_limit_for_fds(gw->cfg.conn_limit, 0, err, errlen)) == 0)
 		goto fail;
 	if ((s->handlers = taskpool_start(HANDLER_THREADS, "gw-handler")) == NULL) {
 		snprintf(err, errlen, "cannot start the handler threads");
