@@ -1722,7 +1722,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    err, errlen) == -1)
 		goto fail;
 
-	if (listen_addr(gw, &sin, err, errlen) == -1)
+	if (listen_addr(gw, &sin, err, errlen) == -1 ||
+	    (conn_limit = conn_limit_for_fds(gw->cfg.conn_limit, 0, err, errlen)) == 0)
 		goto fail;
 	/*
 	 * poll(), not epoll: with libmicrohttpd 0.9.75 and TLS, GnuTLS reads
@@ -1739,8 +1740,6 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	 * headers get 431) and keeps 1000 idle connections to ~21 KiB each,
 	 * pool and TLS session (~25 KiB with 16 KiB).
 	 */
-	if ((conn_limit = conn_limit_for_fds(gw->cfg.conn_limit, 0, err, errlen)) == 0)
-		goto fail;
 	if ((s->handlers = taskpool_start(HANDLER_THREADS, "gw-handler")) == NULL) {
 		snprintf(err, errlen, "cannot start the handler threads");
 		goto fail;
