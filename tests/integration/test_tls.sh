@@ -121,6 +121,18 @@ test_charity_name_the_ledger_cannot_hold_is_refused() {
 	req "$TMP/tab" GET /healthz; expect 401 certificate_not_registered
 }
 
+# GnuTLS appends every session's secrets to the file SSLKEYLOGFILE names (a
+# debugging aid: with it and a capture, anyone reads the families' data).
+# The gateway never honours it: started with it set, it serves, writes no
+# secret, and says it ignored it. (It wrote each client's secrets there.)
+test_tls_session_secrets_are_never_written() {
+	gw_stop || return 1
+	SSLKEYLOGFILE=$TMP/keylog gw_start || return 1
+	req staff GET /healthz; expect 200 || return 1
+	[ ! -s "$TMP/keylog" ] || { echo "# secrets written: $(head -c 40 "$TMP/keylog")"; return 1; }
+	grep -q 'SSLKEYLOGFILE is set: ignored' "$TMP/gatewayd.log"
+}
+
 # A client certificate must be certified for client authentication: one
 # with no extended key usage (which GnuTLS's purpose check lets through) or
 # only serverAuth is refused, for charity people and agencies alike (the
