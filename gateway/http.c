@@ -150,6 +150,9 @@ struct server {
 	const char		*handshake_reason;	/* tlsrefusal_reason() */
 	char			 handshake_status[256];	/* GnuTLS's words for it */
 	char			 handshake_key[65];	/* its key hash, or "unknown" */
+	struct tally		 refused;	/* certificates auth.c refused */
+	const char		*refused_why;	/* the newest's code, under handshake_lock */
+	char			 refused_key[65];	/* its key hash, or "" */
 	pthread_t		 tally_thread;	/* tally_main */
 	int			 tally_running;
 	int			 tally_stop;	/* under tally_lock */
@@ -587,6 +590,50 @@ handshake_refused(struct server *s, gnutls_session_t ts, unsigned status)
 		report_handshakes(s, n);
 }
 
+/* n certificates auth.c refused since the last report, and the newest:
+ * one alone in the words it always had. */
+static void
+report_refused(struct server *s, unsigned long long n)
+{
+	char		 key[sizeof(s->refused_key)];
+	const char	*why;
+
+	pthread_mutex_lock(&s->handshake_lock);
+	why = s->refused_why;
+	memcpy(key, s->refused_key, sizeof(key));
+	pthread_mutex_unlock(&s->handshake_lock);
+	if (why == NULL)
+		why = "no_certificate";
+	if (n == 1)
+		log_info("refused client certificate: %s%s%s", why, key[0] ? ", key sha256:" : "",
+		    key);
+	else
+		log_info("refused client certificates: %llu since the last report; the newest: "
+		    "%s%s%s", n, why, key[0] ? ", key sha256:" : "", key);
+}
+
+/*
+ * A certificate the handshake let through that auth.c refused (revoked, a
+ * key no agency pinned, a role it does not know): answered 401 and closed,
+ * and noted as handshake_refused() notes its own, by key hash, in the log at
+ * most every 10 s with how many since (the rest by tally_main, or at stop).
+ * One line each was a way to fill the disk the store shares: a revoked
+ * certificate, the very one revocation is for, could reconnect hundreds of
+ * times a second, each a log line.
+ */
+static void
+client_refused(struct server *s, const char *why, const char *key)
+{
+	unsigned long long	n;
+
+	pthread_mutex_lock(&s->handshake_lock);
+	s->refused_why = why;
+	snprintf(s->refused_key, sizeof(s->refused_key), "%s", key);
+	pthread_mutex_unlock(&s->handshake_lock);
+	if ((n = tally_add(&s->refused)) != 0)
+		report_refused(s, n);
+}
+
 /*
  * A caller whose role may not use the route (403 role_not_permitted), or
  * an agency not in standing to receive anything (403 agency_inactive,
@@ -754,6 +801,8 @@ tally_main(void *arg)
 			report_unrecorded(s, n, NULL);
 		if ((n = tally_take(&s->handshakes, store_now_us())) != 0)
 			report_handshakes(s, n);
+		if ((n = tally_take(&s->refused, store_now_us())) != 0)
+			report_refused(s, n);
 		pthread_mutex_lock(&s->tally_lock);
 	}
 	pthread_mutex_unlock(&s->tally_lock);
@@ -1326,11 +1375,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				 * subject: a valid certificate whose key is
 				 * not pinned is refused certificate_untrusted,
 				 * and this is what to compare with the pins. */
-				if (cc->who.spki_sha256[0] != '\0')
-					log_info("refused client certificate: %s, key sha256:%s",
-					    cc->why, cc->who.spki_sha256);
-				else
-					log_info("refused client certificate: %s", cc->why);
+				client_refused(s, cc->why, cc->who.spki_sha256);
 			} else
 				cc->state = CONN_OK;
 		}
@@ -1911,6 +1956,9 @@ server_stop(struct server *s, unsigned grace)
 	if ((n = atomic_load(&s->handshakes.n) - atomic_exchange(&s->handshakes.said,
 	    atomic_load(&s->handshakes.n))) != 0)
 		report_handshakes(s, n);
+	if ((n = atomic_load(&s->refused.n) - atomic_exchange(&s->refused.said,
+	    atomic_load(&s->refused.n))) != 0)
+		report_refused(s, n);
 	free(s->key_pem);
 	free(s->cert_pem);
 	free(s->trust_pem);

@@ -121,6 +121,31 @@ test_charity_name_the_ledger_cannot_hold_is_refused() {
 	req "$TMP/tab" GET /healthz; expect 401 certificate_not_registered
 }
 
+# A certificate the handshake lets through and auth.c refuses (here a
+# revoked one, the very one revocation is for) cannot fill the log, and the
+# disk the store shares, by reconnecting: its refusals are counted, one line
+# at once and then at most one every 10 s (the rest at stop), as refused
+# handshakes are. It was one line per connection.
+test_refused_certificates_cannot_flood_the_log() {
+	local log=$TMP/gatewayd.log from lines i
+	gw_stop || return 1
+	from=$(($(wc -l < "$log") + 1))
+	gw_start || return 1
+	for i in $(seq 1 30); do echo "url = \"$GW_URL/healthz\""; echo "output = /dev/null"; done > "$TMP/urls"
+	curl -s --parallel --parallel-max 10 -K "$TMP/urls" --cacert "$CERTS/ca.crt" \
+		--cert "$CERTS/staff-revoked.crt" --key "$CERTS/staff-revoked.key" >/dev/null 2>&1 || true
+	req staff-revoked GET /healthz; expect 401 certificate_revoked || return 1
+	gw_stop || return 1
+	lines=$(tail -n +"$from" "$log" | grep 'refused client certificate')
+	gw_start || return 1
+	[ "$(grep -c . <<<"$lines")" -le 4 ] || { echo "# $(grep -c . <<<"$lines") lines for 31 refusals"; return 1; }
+	# All 31 counted, the newest named by key hash.
+	[ "$(awk '/certificate: / { n++ } match($0, /certificates: [0-9]+/) { n += substr($0, RSTART + 14, RLENGTH - 14) }
+	    END { print n }' <<<"$lines")" = 31 ] ||
+		{ sed 's/^/#   /' <<<"$lines"; return 1; }
+	tail -1 <<<"$lines" | grep -q "certificate_revoked, key sha256:$(key_hash "$CERTS/staff-revoked.crt")\$"
+}
+
 # GnuTLS appends every session's secrets to the file SSLKEYLOGFILE names (a
 # debugging aid: with it and a capture, anyone reads the families' data).
 # The gateway never honours it: started with it set, it serves, writes no
