@@ -35,6 +35,7 @@
 
 #include "auth.h"
 #include "hex.h"
+#include "note.h"
 #include "profiles.h"
 #include "readfile.h"
 
@@ -532,6 +533,19 @@ subject_field(gnutls_x509_crt_t crt, const char *oid, char *buf, size_t len)
 	return 0;
 }
 
+/* A charity principal's name (its CN) is its id in every record and ledger
+ * entry, so it must be text the ledger holds: UTF-8 without a control
+ * character (ledger_entry_valid). One that is not was taken as a principal
+ * that could record nothing: its refusals went unrecorded (a route probed
+ * with no access.refused entry) and its writes failed 503 store_unavailable. */
+static int
+name_recordable(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return note_text_valid(s, n) && memchr(s, '\n', n) == NULL;
+}
+
 /* A client certificate that is itself a CA (basicConstraints CA:TRUE) is
  * nobody's: it could mint others. */
 static int
@@ -748,7 +762,7 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	}
 	if (subject_field(certs[0], GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, ou, sizeof(ou)) == -1 ||
 	    subject_field(certs[0], GNUTLS_OID_X520_COMMON_NAME, cn, sizeof(cn)) == -1 ||
-	    (p->role = role_from_ou(ou)) == ROLE_NONE) {
+	    !name_recordable(cn) || (p->role = role_from_ou(ou)) == ROLE_NONE) {
 		*why = "certificate_not_registered";
 		goto out;
 	}

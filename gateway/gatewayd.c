@@ -699,6 +699,19 @@ main(int argc, char **argv)
 		gw.cfg.erasure_journal = journalpath;
 	}
 
+	/*
+	 * GnuTLS (every client's session) and libcurl (deliveries, notices)
+	 * append each session's secrets to the file SSLKEYLOGFILE names:
+	 * anyone with that file and a capture of the traffic reads the
+	 * families' data in it. A debugging aid the gateway never honours: the
+	 * variable is dropped before any handshake, and said.
+	 */
+	if (getenv("SSLKEYLOGFILE") != NULL) {
+		log_warnx("SSLKEYLOGFILE is set: ignored; the gateway never writes TLS session "
+		    "secrets anywhere");
+		(void)unsetenv("SSLKEYLOGFILE");
+	}
+
 	/* Signals: handled synchronously by the main thread only. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);

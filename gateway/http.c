@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -61,6 +62,10 @@
  * (a witness statement) holds one. Disclosures do not use them. */
 #define TLS_FILE_MAX	((size_t)1 << 20)	/* a key, certificate or CA file */
 #define HANDLER_THREADS	16
+/* Descriptors kept from clients' connections for the gateway's own use:
+ * the store's connections (a few per thread), deliveries' transfers, the
+ * files a reload reads, the log (conn_limit_for_fds). */
+#define FD_RESERVE	256
 
 /*
  * TLS 1.2 and 1.3 only, AEAD ciphers, forward secrecy. The key-exchange
@@ -145,6 +150,9 @@ struct server {
 	const char		*handshake_reason;	/* tlsrefusal_reason() */
 	char			 handshake_status[256];	/* GnuTLS's words for it */
 	char			 handshake_key[65];	/* its key hash, or "unknown" */
+	struct tally		 refused;	/* certificates auth.c refused */
+	const char		*refused_why;	/* the newest's code, under handshake_lock */
+	char			 refused_key[65];	/* its key hash, or "" */
 	pthread_t		 tally_thread;	/* tally_main */
 	int			 tally_running;
 	int			 tally_stop;	/* under tally_lock */
@@ -602,6 +610,50 @@ handshake_refused(struct server *s, gnutls_session_t ts, unsigned status)
 		report_handshakes(s, n);
 }
 
+/* n certificates auth.c refused since the last report, and the newest:
+ * one alone in the words it always had. */
+static void
+report_refused(struct server *s, unsigned long long n)
+{
+	char		 key[sizeof(s->refused_key)];
+	const char	*why;
+
+	pthread_mutex_lock(&s->handshake_lock);
+	why = s->refused_why;
+	memcpy(key, s->refused_key, sizeof(key));
+	pthread_mutex_unlock(&s->handshake_lock);
+	if (why == NULL)
+		why = "no_certificate";
+	if (n == 1)
+		log_info("refused client certificate: %s%s%s", why, key[0] ? ", key sha256:" : "",
+		    key);
+	else
+		log_info("refused client certificates: %llu since the last report; the newest: "
+		    "%s%s%s", n, why, key[0] ? ", key sha256:" : "", key);
+}
+
+/*
+ * A certificate the handshake let through that auth.c refused (revoked, a
+ * key no agency pinned, a role it does not know): answered 401 and closed,
+ * and noted as handshake_refused() notes its own, by key hash, in the log at
+ * most every 10 s with how many since (the rest by tally_main, or at stop).
+ * One line each was a way to fill the disk the store shares: a revoked
+ * certificate, the very one revocation is for, could reconnect hundreds of
+ * times a second, each a log line.
+ */
+static void
+client_refused(struct server *s, const char *why, const char *key)
+{
+	unsigned long long	n;
+
+	pthread_mutex_lock(&s->handshake_lock);
+	s->refused_why = why;
+	snprintf(s->refused_key, sizeof(s->refused_key), "%s", key);
+	pthread_mutex_unlock(&s->handshake_lock);
+	if ((n = tally_add(&s->refused)) != 0)
+		report_refused(s, n);
+}
+
 /*
  * A caller whose role may not use the route (403 role_not_permitted), or
  * an agency not in standing to receive anything (403 agency_inactive,
@@ -769,6 +821,8 @@ tally_main(void *arg)
 			report_unrecorded(s, n, NULL);
 		if ((n = tally_take(&s->handshakes, store_now_us())) != 0)
 			report_handshakes(s, n);
+		if ((n = tally_take(&s->refused, store_now_us())) != 0)
+			report_refused(s, n);
 		pthread_mutex_lock(&s->tally_lock);
 	}
 	pthread_mutex_unlock(&s->tally_lock);
@@ -1206,12 +1260,24 @@ wall_now(void)
 	return time(NULL);
 }
 
-/* The request's framing, counted before anything is read: one
- * Content-Length at most, and never one beside Transfer-Encoding (RFC 9112
- * 6.3: a message that could be read two ways is refused, not guessed at). */
+/*
+ * The request's framing, judged before anything is read: one Content-Length
+ * at most, and never one beside Transfer-Encoding (RFC 9112 6.3: a message
+ * that could be read two ways is refused, not guessed at); a transfer
+ * coding other than chunked, which libmicrohttpd neither decodes nor
+ * refuses (it waited for the connection to close as the body's end, and
+ * the client got no reply: RFC 9112 6.3 says 400); a field name holding
+ * white space ("Content-Length : 5"), which libmicrohttpd keeps as another
+ * name, so the length went unread and the body was taken as the next
+ * request (RFC 9112 5.1: 400); and one Host, which HTTP/1.1 requires
+ * (RFC 9112 3.2: 400 without it or with two).
+ */
 struct framing {
 	int	content_length;
 	int	transfer_encoding;
+	int	not_chunked;	/* a Transfer-Encoding other than "chunked" */
+	int	host;
+	int	spaced_name;	/* a field name with white space in it */
 };
 
 static enum MHD_Result
@@ -1220,22 +1286,38 @@ count_framing(void *arg, enum MHD_ValueKind kind, const char *key, const char *v
 	struct framing	*f = arg;
 
 	(void)kind;
-	(void)value;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+	if (key[strcspn(key, " \t")] != '\0')
+		f->spaced_name++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
 		f->content_length++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->transfer_encoding++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f->not_chunked++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		f->host++;
 	return MHD_YES;
 }
 
-static int
-framing_ok(struct MHD_Connection *conn)
+/* NULL when the framing is sound, else the 400's message. */
+static const char *
+framing_refusal(struct MHD_Connection *conn, const char *version)
 {
-	struct framing	f = { 0, 0 };
+	struct framing	f;
 
+	memset(&f, 0, sizeof(f));
 	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
-	return f.content_length <= 1 && f.transfer_encoding <= 1 &&
-	    !(f.content_length > 0 && f.transfer_encoding > 0);
+	if (f.spaced_name)
+		return "A header's name holds white space (none may stand before its colon).";
+	if (f.content_length > 1 || f.transfer_encoding > 1 ||
+	    (f.content_length > 0 && f.transfer_encoding > 0))
+		return "The request's length is given more than once, or both as Content-Length "
+		    "and as chunks.";
+	if (f.not_chunked)
+		return "The only Transfer-Encoding accepted is chunked.";
+	if (f.host > 1 || (f.host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0))
+		return "The Host header must be given once (an HTTP/1.1 request must give it).";
+	return NULL;
 }
 
 /*
@@ -1272,10 +1354,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	const union MHD_ConnectionInfo	*ci;
 	struct connctx			*cc;
 	struct response			 rs = { 0 };
-	const char			*cl;
+	const char			*cl, *why;
 	int				 url_nul;
 
-	(void)version;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	cc = ci ? ci->socket_context : NULL;
 	if (cc == NULL)
@@ -1314,11 +1395,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				 * subject: a valid certificate whose key is
 				 * not pinned is refused certificate_untrusted,
 				 * and this is what to compare with the pins. */
-				if (cc->who.spki_sha256[0] != '\0')
-					log_info("refused client certificate: %s, key sha256:%s",
-					    cc->why, cc->who.spki_sha256);
-				else
-					log_info("refused client certificate: %s", cc->why);
+				client_refused(s, cc->why, cc->who.spki_sha256);
 			} else
 				cc->state = CONN_OK;
 		}
@@ -1335,10 +1412,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			    NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
-		if (!framing_ok(conn)) {
+		if ((why = framing_refusal(conn, version)) != NULL) {
 			rc->route = "malformed";
-			resp_error(&rs, 400, "malformed_request", "The request's length is given "
-			    "more than once, or both as Content-Length and as chunks.", NULL);
+			resp_error(&rs, 400, "malformed_request", why, NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
 		if (url_nul) {
@@ -1619,13 +1695,56 @@ server_creds(const struct gateway *gw, const struct profiles *p, char **key, cha
 	return -1;
 }
 
+/*
+ * The connection limit the process's descriptors allow: want, or fewer, so
+ * that FD_RESERVE stay free whatever clients do. libmicrohttpd counts
+ * connections, not descriptors: with a limit over RLIMIT_NOFILE, idle
+ * connections that never even finish a handshake (30 s each, 128 an
+ * address) took every descriptor, and a SIGHUP bringing a new revocation
+ * list could not open it ("nothing reloaded"), nor the store its files,
+ * nor a delivery its socket. The soft limit is raised to the hard one
+ * first; a limit lowered is said in the log when say is set (server_check,
+ * which runs first: once). 0, with err, when too few remain for any
+ * connection.
+ */
+static unsigned
+conn_limit_for_fds(unsigned want, int say, char *err, size_t errlen)
+{
+	struct rlimit	rl;
+	rlim_t		room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return want;	/* not known: libmicrohttpd's count alone */
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
+		return want;
+	if (rl.rlim_cur <= FD_RESERVE) {
+		snprintf(err, errlen, "the process may open only %llu files (RLIMIT_NOFILE), and "
+		    "%d are kept from clients' connections: raise it (systemd: LimitNOFILE=)",
+		    (unsigned long long)rl.rlim_cur, FD_RESERVE);
+		return 0;
+	}
+	room = rl.rlim_cur - FD_RESERVE;
+	if (say)
+		log_warnx("connection limit %u lowered to %llu: the process may open %llu files "
+		    "(RLIMIT_NOFILE), %d of them kept for the store, deliveries and reloads; "
+		    "raise it (systemd: LimitNOFILE=) for more", want, (unsigned long long)room,
+		    (unsigned long long)rl.rlim_cur, FD_RESERVE);
+	return (unsigned)room;
+}
+
 int
 server_check(const struct gateway *gw, char *err, size_t errlen)
 {
 	struct tlscred	*cred;
 	char		*key, *cert, *trust;
 
-	if (server_creds(gw, gw->profiles, &key, &cert, &trust, &cred, err, errlen) == -1)
+	if (conn_limit_for_fds(gw->cfg.conn_limit, 1, err, errlen) == 0 ||
+	    server_creds(gw, gw->profiles, &key, &cert, &trust, &cred, err, errlen) == -1)
 		return -1;
 	tlscred_unref(cred);
 	free(key);
@@ -1654,7 +1773,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	struct server		*s;
 	struct sockaddr_in	 sin;
 	const union MHD_DaemonInfo *di;
-	unsigned		 flags;
+	unsigned		 flags, conn_limit;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1668,7 +1787,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    err, errlen) == -1)
 		goto fail;
 
-	if (listen_addr(gw, &sin, err, errlen) == -1)
+	if (listen_addr(gw, &sin, err, errlen) == -1 ||
+	    (conn_limit = conn_limit_for_fds(gw->cfg.conn_limit, 0, err, errlen)) == 0)
 		goto fail;
 	/*
 	 * poll(), not epoll: with libmicrohttpd 0.9.75 and TLS, GnuTLS reads
@@ -1701,7 +1821,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(12 * 1024),
 	    MHD_OPTION_CONNECTION_TIMEOUT, gw->cfg.conn_timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, gw->cfg.conn_limit,
+	    MHD_OPTION_CONNECTION_LIMIT, conn_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, gw->cfg.per_ip_limit,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -1856,6 +1976,9 @@ server_stop(struct server *s, unsigned grace)
 	if ((n = atomic_load(&s->handshakes.n) - atomic_exchange(&s->handshakes.said,
 	    atomic_load(&s->handshakes.n))) != 0)
 		report_handshakes(s, n);
+	if ((n = atomic_load(&s->refused.n) - atomic_exchange(&s->refused.said,
+	    atomic_load(&s->refused.n))) != 0)
+		report_refused(s, n);
 	free(s->key_pem);
 	free(s->cert_pem);
 	free(s->trust_pem);

@@ -362,7 +362,48 @@ test_rotation_with_two_cas_checks_revocation_of_both() {
 	cp "$TMP/ca.before-rotation2" "$TLS/ca.crt" && revoke "$TLS/staff-revoked.crt"
 }
 
+# Connections that never finish a handshake (anyone can open them) must not
+# take the descriptors a reload needs: under a descriptor limit of 320, 400
+# held open, a SIGHUP bringing a new revocation list still reloads, and the
+# lowered connection limit is said in the log. (The connection limit was
+# 4096 whatever the process could open: the reload failed, "nothing
+# reloaded", and the revoked certificate went on working.)
+test_connection_flood_cannot_stop_a_revocation() {
+	local pid port i rc=0
+	rm -rf "$TMP/flood" && mkdir -p "$TMP/flood" || return 1
+	(cd "$TOP" && exec prlimit --nofile=320:320 "$GATEWAYD" --port 0 --port-file "$TMP/flood/port" \
+		--per-ip-limit 0 --data "$TMP/flood/data" --profiles "$TOP/agency-profiles" \
+		--schemas "$TOP/schemas" --tls "$TLS") > "$TMP/flood/log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 600); do [ -s "$TMP/flood/port" ] && break; sleep 0.05; done
+	port=$(cat "$TMP/flood/port" 2>/dev/null)
+	[ -n "$port" ] || { kill "$pid"; wait "$pid"; sed 's/^/#   /' "$TMP/flood/log" | tail -5; return 1; }
+	grep -q 'connection limit 4096 lowered to 64: the process may open 320 files' "$TMP/flood/log" ||
+		{ echo "# no lowered limit in the log"; rc=1; }
+	python3 - "$port" 400 > "$TMP/flood/held" 2>&1 <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(int(sys.argv[2])):
+    try:
+        held.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2))
+    except OSError:
+        pass
+print(len(held), flush=True)
+time.sleep(15)
+PY
+	for _ in $(seq 1 100); do [ -s "$TMP/flood/held" ] && break; sleep 0.1; done
+	sleep 1
+	revoke "$TLS/staff-revoked.crt" || rc=1
+	kill -HUP "$pid"
+	for i in $(seq 1 100); do grep -q 'SIGHUP:' "$TMP/flood/log" && break; sleep 0.1; done
+	grep -q 'CAs and revocation lists reloaded' "$TMP/flood/log" ||
+		{ echo "# held $(cat "$TMP/flood/held") connections; the reload:"; grep 'SIGHUP' "$TMP/flood/log" | sed 's/^/#   /'; rc=1; }
+	kill "$pid"; wait "$pid"
+	return $rc
+}
+
 gw_start --tls "$TLS" || exit 1
+run test_connection_flood_cannot_stop_a_revocation
 run test_staff2_works_before_revocation
 run test_sighup_with_new_crl_revokes_without_restart
 run test_sighup_with_bad_crl_keeps_anchors_in_force

@@ -86,11 +86,11 @@ test_agency_ca_cannot_mint_a_charity_role() {
 	refused_without_data certificate_untrusted
 }
 
-# charity_cert NAME SUBJECT EXTENSIONS: $TMP/NAME.crt/.key issued by the
-# charity CA itself.
+# charity_cert NAME SUBJECT EXTENSIONS [REQ-FLAG]: $TMP/NAME.crt/.key issued
+# by the charity CA itself (REQ-FLAG -utf8: the subject is UTF-8).
 charity_cert() {
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$TMP/$1.key" \
-		-subj "$2" -out "$TMP/$1.csr" 2>/dev/null || return 1
+		-subj "$2" ${4:+"$4"} -out "$TMP/$1.csr" 2>/dev/null || return 1
 	printf '%b' "$3" > "$TMP/$1.ext"
 	openssl x509 -req -in "$TMP/$1.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
 		-CAcreateserial -CAserial "$TMP/ca.srl" -days 30 -extfile "$TMP/$1.ext" -out "$TMP/$1.crt" 2>/dev/null
@@ -106,6 +106,56 @@ test_charity_certificate_of_unexpected_shape_is_refused() {
 	req "$TMP/one" GET /healthz; expect 200 || return 1
 	req "$TMP/two" GET /healthz; expect 401 certificate_not_registered || return 1
 	req "$TMP/ca" GET /healthz; expect 401 certificate_not_registered
+}
+
+# A charity certificate's name is its id in every record and ledger entry:
+# one the ledger cannot hold (a control character) is nobody's, refused at
+# once. It was a principal whose refusals went unrecorded and whose writes
+# all failed 503. A name outside ASCII is a name like any other (the control).
+test_charity_name_the_ledger_cannot_hold_is_refused() {
+	charity_cert ctl "/O=Families Together/OU=staff/CN=Eve$(printf '\001')Adams" 'extendedKeyUsage=clientAuth\n' &&
+	charity_cert tab "/O=Families Together/OU=trustee/CN=Eve$(printf '\t')Adams" 'extendedKeyUsage=clientAuth\n' &&
+	charity_cert utf8 "/O=Families Together/OU=staff/CN=Zoë Ådams" 'extendedKeyUsage=clientAuth\n' -utf8 || return 1
+	req "$TMP/utf8" GET /healthz; expect 200 || return 1
+	req "$TMP/ctl" GET /v1/stats; expect 401 certificate_not_registered || return 1
+	req "$TMP/tab" GET /healthz; expect 401 certificate_not_registered
+}
+
+# A certificate the handshake lets through and auth.c refuses (here a
+# revoked one, the very one revocation is for) cannot fill the log, and the
+# disk the store shares, by reconnecting: its refusals are counted, one line
+# at once and then at most one every 10 s (the rest at stop), as refused
+# handshakes are. It was one line per connection.
+test_refused_certificates_cannot_flood_the_log() {
+	local log=$TMP/gatewayd.log from lines i
+	gw_stop || return 1
+	from=$(($(wc -l < "$log") + 1))
+	gw_start || return 1
+	for i in $(seq 1 30); do echo "url = \"$GW_URL/healthz\""; echo "output = /dev/null"; done > "$TMP/urls"
+	curl -s --parallel --parallel-max 10 -K "$TMP/urls" --cacert "$CERTS/ca.crt" \
+		--cert "$CERTS/staff-revoked.crt" --key "$CERTS/staff-revoked.key" >/dev/null 2>&1 || true
+	req staff-revoked GET /healthz; expect 401 certificate_revoked || return 1
+	gw_stop || return 1
+	lines=$(tail -n +"$from" "$log" | grep 'refused client certificate')
+	gw_start || return 1
+	[ "$(grep -c . <<<"$lines")" -le 4 ] || { echo "# $(grep -c . <<<"$lines") lines for 31 refusals"; return 1; }
+	# All 31 counted, the newest named by key hash.
+	[ "$(awk '/certificate: / { n++ } match($0, /certificates: [0-9]+/) { n += substr($0, RSTART + 14, RLENGTH - 14) }
+	    END { print n }' <<<"$lines")" = 31 ] ||
+		{ sed 's/^/#   /' <<<"$lines"; return 1; }
+	tail -1 <<<"$lines" | grep -q "certificate_revoked, key sha256:$(key_hash "$CERTS/staff-revoked.crt")\$"
+}
+
+# GnuTLS appends every session's secrets to the file SSLKEYLOGFILE names (a
+# debugging aid: with it and a capture, anyone reads the families' data).
+# The gateway never honours it: started with it set, it serves, writes no
+# secret, and says it ignored it. (It wrote each client's secrets there.)
+test_tls_session_secrets_are_never_written() {
+	gw_stop || return 1
+	SSLKEYLOGFILE=$TMP/keylog gw_start || return 1
+	req staff GET /healthz; expect 200 || return 1
+	[ ! -s "$TMP/keylog" ] || { echo "# secrets written: $(head -c 40 "$TMP/keylog")"; return 1; }
+	grep -q 'SSLKEYLOGFILE is set: ignored' "$TMP/gatewayd.log"
 }
 
 # A client certificate must be certified for client authentication: one
