@@ -30,6 +30,11 @@
  * statement supplied to the requester (when, how many records) and who
  * read the request since (accessed, as for a shared item).
  *
+ * The export names who prepared it by charity role only (prepared_by:
+ * "staff"), as it names every reader: the member of staff's name is their
+ * own personal data, not the family's, and the ledger entry recording the
+ * export keeps who it was.
+ *
  * Every such key is present on every item (null or empty when there is
  * nothing), so that two families' exports have the same shape whatever is
  * left out of one of them.
@@ -525,7 +530,7 @@ render_text(const json_t *x, size_t *len)
 	size_t		 i;
 	char		 d1[11], d2[11];
 
-	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by %s\n",
+	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by the charity (%s)\n",
 	    jstr(x, "family_id"), jstr(x, "prepared_at"), jstr(x, "prepared_by"));
 	if (strcmp(jstr(x, "records"), "available") != 0) {
 		bprintf(&b, "\nThe records about this family were %s on %s: what was shared, and "
@@ -684,7 +689,7 @@ subject_access(struct request *r, struct response *rs)
 	x.by_consent = json_object();
 	x.told = json_object();
 	out = json_pack("{s:s, s:s, s:s}", "family_id", r->params[0],
-	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", r->who->id);
+	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", role_name(r->who->role));
 	if ((x.c = store_read_begin(r->gw->store)) == NULL)
 		goto unavailable;
 	key = store_family_key_state(x.c, pseudonym);

@@ -350,6 +350,23 @@ test_export_never_says_the_agency_received_what_was_erased_first() {
 	expect 200 && [ "$(grep -c "The agency confirmed receiving it: " <<<"$RESP")" = 1 ] &&
 	[ "$(grep -c "Not delivered to the agency" <<<"$RESP")" = 1 ]
 }
+# The export goes to the family: it names who prepared it by charity role
+# only, as it names every reader, never the member of staff's name (their
+# own personal data, a third party's to the family); the ledger entry
+# recording the export keeps who it was.
+test_export_names_its_preparer_by_role_only() {
+	local staff_cn
+	staff_cn=$(openssl x509 -in "$CERTS/staff.crt" -noout -subject -nameopt multiline |
+	    sed -n 's/^ *commonName *= *//p')
+	[ -n "$staff_cn" ] || return 1
+	sar FAM-500
+	expect 200 && [ "$(jget .prepared_by)" = staff ] && ! grep -qF "$staff_cn" <<<"$RESP" ||
+		{ echo "# prepared_by: $(jget .prepared_by)"; return 1; }
+	[ "$(db "SELECT actor FROM ledger_entries WHERE seq = $(jget .ledger_seq)")" = "staff:$staff_cn" ] || return 1
+	sar FAM-500 '?format=text'
+	expect 200 && grep -q '^Prepared: .* by the charity (staff)$' <<<"$RESP" && ! grep -qF "$staff_cn" <<<"$RESP" ||
+		{ printf '%s\n' "$RESP" | head -5 | sed 's/^/# /'; return 1; }
+}
 test_export_is_recorded_in_the_ledger() {
 	local pseudo n
 	pseudo=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$SHARED'")
@@ -397,6 +414,7 @@ run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
+run test_export_names_its_preparer_by_role_only
 run test_access_reason_sealed_at_rest
 run test_unknown_family_gets_an_empty_export
 run test_erasure_does_not_reveal_what_was_held
