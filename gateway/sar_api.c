@@ -28,7 +28,8 @@
  * when, on which legal basis, for which fields and period, and what became
  * of the request), with when the family was told, each witness
  * statement supplied to the requester (when, how many records) and who
- * read the request since (accessed, as for a shared item).
+ * read the request, or in the charity its witness statement, since
+ * (accessed, as for a shared item).
  *
  * The export names who prepared it by charity role only (prepared_by:
  * "staff"), as it names every reader: the member of staff's name is their

@@ -173,12 +173,21 @@ store_sar_request_accesses(struct store_conn *c, const char *pseudonym,
 {
 	/* Reads of the requests store_sar_requests lists (GET
 	 * /v1/requests/{id}), and of no other: a read of one still under its
-	 * do_not_notify hold is left out with it. */
-	static const char	*sql = "SELECT q.request_id, q.read_us, q.actor, q.actor_role "
+	 * do_not_notify hold is left out with it. A trustee's read of the
+	 * witness statement (GET /v1/requests/{id}/statement, which holds the
+	 * family's shared records themselves) is a read by the charity too;
+	 * the requester's copy is listed as a statement supplied instead. */
+	static const char	*sql = "SELECT request_id, read_us, actor, actor_role FROM ("
+				    "SELECT q.request_id, q.read_us, q.actor, q.actor_role, q.id AS k "
 				    "FROM request_reads q JOIN requests r ON r.id = q.request_id "
 				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
-				    "WHERE r.family_pseudonym = ? AND " VISIBLE_REQUEST " "
-				    "ORDER BY q.read_us, q.id";
+				    "WHERE r.family_pseudonym = ?1 AND " VISIBLE_REQUEST " "
+				    "UNION ALL "
+				    "SELECT s.request_id, s.issued_us, s.issued_to, s.issued_role, s.id "
+				    "FROM request_statements s JOIN requests r ON r.id = s.request_id "
+				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
+				    "WHERE r.family_pseudonym = ?1 AND s.issued_role <> 'agency' "
+				    "AND " VISIBLE_REQUEST ") ORDER BY read_us, k";
 	struct access_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, access_row, &w, "request reads");

@@ -249,6 +249,33 @@ test_statement_count_says_nothing_of_a_held_share() {
 }
 # Each shared item names the consent it relied on and says whether the
 # agency confirmed receiving it, or whether the family's withdrawal stopped it.
+# A trustee reading the witness statement (which holds the family's shared
+# records themselves) is a read by the charity like any other: listed under
+# the request's accessed, by role, never the name or the reason; the
+# requester's own copy stays a statement supplied, not a read.
+test_export_says_who_read_the_witness_statement() {
+	local fam=FAM-562 rid name
+	consent "$fam" oakfield-primary education_support &&
+	disclose staff "$fam" oakfield-primary education_support "$(school)" && expect 201 &&
+	police_request "$fam" || return 1
+	rid=$REQUEST_ID
+	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful"}' && expect 201 &&
+	req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"agreed"}' && expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"; expect 200 || return 1
+	req trustee1 GET "/v1/requests/$rid/statement" "" -H 'X-Access-Reason: Statement-Reader-Marker-S5 checking'
+	expect 200 && [ "$(jget '.statement.records | length')" = 1 ] || return 1
+	name=$(db "SELECT issued_to FROM request_statements WHERE request_id = '$rid' AND issued_role = 'trustee'")
+	[ -n "$name" ] || return 1
+	sar "$fam"
+	expect 200 && [ "$(jget '.requests[0].statements_supplied | length')" = 1 ] &&
+	[ "$(jget '[.requests[0].accessed[] | .by.kind + ":" + .by.role] | join(",")')" = charity:trustee ] &&
+	! grep -qF -e "$name" -e Statement-Reader-Marker <<<"$RESP" ||
+		{ echo "# $(printf '%s' "$RESP" | jq -c '.requests')"; return 1; }
+	sar "$fam" '?format=text'
+	expect 200 && sed -n '/REQUESTS FROM THE POLICE/,/CONSENTS GIVEN/p' <<<"$RESP" |
+	    grep -q 'Accessed: .*read by the charity (trustee)' || return 1
+	close_request "$rid"
+}
 test_export_says_what_the_agency_received() {
 	local stopped
 	req agency:oakfield-primary POST "/v1/inbox/$SHARED/ack"
@@ -412,6 +439,7 @@ run test_export_lists_statements_supplied_but_not_of_a_held_request
 run test_statement_count_says_nothing_of_a_held_share
 run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
+run test_export_says_who_read_the_witness_statement
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
 run test_export_names_its_preparer_by_role_only
