@@ -463,6 +463,85 @@ text_value(struct buf *b, const json_t *v)
 	free(s);
 }
 
+/*
+ * The printed export is for the family (UK GDPR Art 12(1): "clear and plain
+ * language"): each legal code it prints is said in words, the code after
+ * it in brackets so that the charity can match it to the JSON. A code with
+ * no words here is printed as it is.
+ */
+struct words {
+	const char	*code, *words, *law;	/* law: NULL, none to cite */
+};
+
+static const struct words art6_words[] = {
+	{ "consent", "your consent",
+	    "UK GDPR Article 6(1)(a)" },
+	{ "legal_obligation", "a legal obligation on the charity",
+	    "UK GDPR Article 6(1)(c)" },
+	{ "vital_interests", "to protect someone's life",
+	    "UK GDPR Article 6(1)(d)" },
+	{ "public_task", "a task carried out in the public interest",
+	    "UK GDPR Article 6(1)(e)" },
+	{ "legitimate_interests", "the legitimate interests of the charity or the agency",
+	    "UK GDPR Article 6(1)(f)" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct words art9_words[] = {
+	{ "explicit_consent", "your explicit consent",
+	    "UK GDPR Article 9(2)(a)" },
+	{ "vital_interests", "to protect someone's life",
+	    "UK GDPR Article 9(2)(c)" },
+	{ "legal_claims", "legal claims or court proceedings",
+	    "UK GDPR Article 9(2)(f)" },
+	{ "safeguarding_sch1_p18", "safeguarding a child or an adult at risk",
+	    "Data Protection Act 2018, Schedule 1 paragraph 18" },
+	{ "health_social_care", "health or social care",
+	    "UK GDPR Article 9(2)(h)" },
+	{ NULL, NULL, NULL }
+};
+
+/* The legal basis of a safeguarding override or of a police or court
+ * request. */
+static const struct words basis_words[] = {
+	{ "legal_obligation", "a legal obligation on the charity",
+	    "UK GDPR Article 6(1)(c)" },
+	{ "vital_interests", "to protect someone's life",
+	    "UK GDPR Article 6(1)(d)" },
+	{ "safeguarding_sch1_p18", "safeguarding a child or an adult at risk",
+	    "Data Protection Act 2018, Schedule 1 paragraph 18" },
+	{ "crime_sch2_p2", "preventing or detecting crime",
+	    "Data Protection Act 2018, Schedule 2 paragraph 2" },
+	{ "court_order", "a court order", NULL },
+	{ "legal_proceedings_sch2_p5", "legal proceedings",
+	    "Data Protection Act 2018, Schedule 2 paragraph 5" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct words request_status_words[] = {
+	{ "awaiting_approval", "waiting for the trustees to decide", NULL },
+	{ "approved", "approved by the trustees", NULL },
+	{ "refused", "refused by the trustees", NULL },
+	{ "closed", "closed", NULL },
+	{ NULL, NULL, NULL }
+};
+
+/* Prints code in words: "words (law; code)", the words alone when there is
+ * no law to cite (a state), or the code as it is when it has no words. */
+static void
+bwords(struct buf *b, const struct words *w, const char *code)
+{
+	for (; w->code != NULL; w++)
+		if (strcmp(w->code, code) == 0) {
+			if (w->law != NULL)
+				bprintf(b, "%s (%s; %s)", w->words, w->law, code);
+			else
+				bprintf(b, "%s", w->words);
+			return;
+		}
+	bprintf(b, "%s", code);
+}
+
 /* How the consent a stopped item relied on ended, in the family's words. */
 static const char *
 stopped_how(const json_t *it)
@@ -496,9 +575,12 @@ text_told(struct buf *b, const json_t *it)
 		bprintf(b, "   Shared with your consent; we told you only afterwards, to protect "
 		    "someone at risk; you could be told from %s\n", day(late, "hold_lifted_at", d));
 	else if (json_is_object(late))
-		bprintf(b, "   Shared before you were told, to protect someone at risk "
-		    "(basis: %s); you could be told from %s\n", jstr(late, "basis"),
-		    day(late, "hold_lifted_at", d));
+	{
+		bprintf(b, "   Shared before you were told, to protect someone at risk, on the "
+		    "basis of ");
+		bwords(b, basis_words, jstr(late, "basis"));
+		bprintf(b, "; you could be told from %s\n", day(late, "hold_lifted_at", d));
+	}
 }
 
 /* Who has read an item (a shared record, a request, a consent) since. */
@@ -527,7 +609,7 @@ render_text(const json_t *x, size_t *len)
 {
 	struct buf	 b = { 0 };
 	const json_t	*a, *it, *rcp, *v, *fv;
-	const char	*k, *dst;
+	const char	*k, *dst, *st;
 	size_t		 i;
 	char		 d1[11], d2[11];
 
@@ -549,12 +631,15 @@ render_text(const json_t *x, size_t *len)
 		bprintf(&b, "\n%zu. %s  to %s (%s)\n", i + 1, day(it, "date", d1),
 		    json_string_value(json_object_get(rcp, "name")) ?
 		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"));
-		bprintf(&b, "   Purpose: %s\n   Lawful basis: %s", jstr(it, "purpose"),
-		    jstr(json_object_get(it, "lawful_basis"), "article6"));
-		if (json_string_value(json_object_get(json_object_get(it, "lawful_basis"), "article9")))
-			bprintf(&b, "; special category: %s",
-			    jstr(json_object_get(it, "lawful_basis"), "article9"));
-		bprintf(&b, "\n   Reference: %s\n", jstr(it, "reference"));
+		bprintf(&b, "   Purpose: %s\n   Lawful basis: ", jstr(it, "purpose"));
+		bwords(&b, art6_words, jstr(json_object_get(it, "lawful_basis"), "article6"));
+		bprintf(&b, "\n");
+		if (json_string_value(json_object_get(json_object_get(it, "lawful_basis"), "article9"))) {
+			bprintf(&b, "   Sensitive (special category) information shared on the basis of ");
+			bwords(&b, art9_words, jstr(json_object_get(it, "lawful_basis"), "article9"));
+			bprintf(&b, "\n");
+		}
+		bprintf(&b, "   Reference: %s\n", jstr(it, "reference"));
 		if (json_string_value(json_object_get(it, "consent_reference")))
 			bprintf(&b, "   Shared under your consent: %s\n", jstr(it, "consent_reference"));
 		dst = json_string_value(json_object_get(json_object_get(it, "delivery"), "state"));
@@ -602,11 +687,13 @@ render_text(const json_t *x, size_t *len)
 		size_t		 fi;
 
 		rcp = json_object_get(it, "requester");
-		bprintf(&b, "\n%zu. %s  from %s (%s)\n   Legal basis: %s   Status: %s\n"
-		    "   Period asked for: %s to %s\n   Information asked for:",
+		bprintf(&b, "\n%zu. %s  from %s (%s)\n   Legal basis: ",
 		    i + 1, day(it, "date", d1), json_string_value(json_object_get(rcp, "name")) ?
-		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"),
-		    jstr(it, "legal_basis"), jstr(it, "status"),
+		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"));
+		bwords(&b, basis_words, jstr(it, "legal_basis"));
+		bprintf(&b, "\n   Status: ");
+		bwords(&b, request_status_words, jstr(it, "status"));
+		bprintf(&b, "\n   Period asked for: %s to %s\n   Information asked for:",
 		    jstr(json_object_get(it, "period"), "from"),
 		    jstr(json_object_get(it, "period"), "to"));
 		json_array_foreach(json_object_get(it, "fields"), fi, f)
@@ -634,14 +721,29 @@ render_text(const json_t *x, size_t *len)
 		bprintf(&b, "  None.\n");
 	json_array_foreach(a, i, it) {
 		rcp = json_object_get(it, "recipient");
-		bprintf(&b, "\n%zu. To share with %s (%s) for %s\n   Given: %s   Status: %s",
+		st = jstr(it, "status");
+		bprintf(&b, "\n%zu. To share with %s (%s) for %s\n   Given: %s   ",
 		    i + 1, json_string_value(json_object_get(rcp, "name")) ?
 		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"),
-		    jstr(it, "purpose"), day(it, "granted_at", d1), jstr(it, "status"));
-		if (json_string_value(json_object_get(it, "expires_at")))
-			bprintf(&b, "   Expires: %s", day(it, "expires_at", d2));
-		if (json_string_value(json_object_get(it, "withdrawn_at")))
-			bprintf(&b, "   Withdrawn: %s", day(it, "withdrawn_at", d2));
+		    jstr(it, "purpose"), day(it, "granted_at", d1));
+		/* Only the date that ended it, or the one it will end on: an
+		 * expiry printed beside a withdrawal reads as if it still ran. */
+		if (strcmp(st, "withdrawn") == 0)
+			bprintf(&b, "Withdrawn: %s", day(it, "withdrawn_at", d2));
+		else if (strcmp(st, "expired") == 0)
+			bprintf(&b, "Expired: %s", day(it, "expires_at", d2));
+		else if (strcmp(st, "ended_by_erasure") == 0)
+			bprintf(&b, "Ended: %s, when your records were %s",
+			    day(x, "records_changed_at", d2), strcmp(jstr(x, "records"), "expired") == 0 ?
+			    "deleted at the end of the time we keep them" : "erased");
+		else if (strcmp(st, "live") == 0 &&
+		    json_string_value(json_object_get(it, "expires_at")) != NULL)
+			bprintf(&b, "In force until %s unless you withdraw it",
+			    day(it, "expires_at", d2));
+		else if (strcmp(st, "live") == 0)
+			bprintf(&b, "In force until you withdraw it");
+		else
+			bprintf(&b, "Status: %s", st);
 		bprintf(&b, "\n");
 		text_accessed(&b, json_object_get(it, "accessed"));
 	}

@@ -276,6 +276,27 @@ test_export_says_who_read_the_witness_statement() {
 	    grep -q 'Accessed: .*read by the charity (trustee)' || return 1
 	close_request "$rid"
 }
+# The printed export is for the family (UK GDPR Art 12(1): clear and plain
+# language): every lawful basis, legal basis and status is said in words
+# (the law and the code in brackets), never a bare code such as
+# crime_sch2_p2; a withdrawn consent shows when it was withdrawn, not an
+# expiry that reads as if it still ran.
+test_export_text_says_its_legal_codes_in_words() {
+	local fam=FAM-563
+	consent "$fam" oakfield-primary education_support &&
+	disclose staff "$fam" oakfield-primary education_support "$(school)" && expect 201 &&
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{"reason":"The family asked"}' && expect 200 &&
+	police_request "$fam" || return 1
+	sar "$fam" '?format=text'
+	expect 200 || return 1
+	grep -q '^   Lawful basis: a task carried out in the public interest (UK GDPR Article 6(1)(e); public_task)$' <<<"$RESP" &&
+	grep -q '^   Legal basis: preventing or detecting crime (Data Protection Act 2018, Schedule 2 paragraph 2; crime_sch2_p2)$' <<<"$RESP" &&
+	grep -q '^   Status: waiting for the trustees to decide$' <<<"$RESP" &&
+	grep -q '^   Given: [0-9-]*   Withdrawn: [0-9-]*$' <<<"$RESP" &&
+	! grep -Eq '(basis|Status): [a-z0-9_]+$' <<<"$RESP" && ! grep -q 'Expires' <<<"$RESP" ||
+		{ sed 's/^/# /' <<<"$RESP"; return 1; }
+	close_request "$REQUEST_ID"
+}
 test_export_says_what_the_agency_received() {
 	local stopped
 	req agency:oakfield-primary POST "/v1/inbox/$SHARED/ack"
@@ -440,6 +461,7 @@ run test_statement_count_says_nothing_of_a_held_share
 run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
 run test_export_says_who_read_the_witness_statement
+run test_export_text_says_its_legal_codes_in_words
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
 run test_export_names_its_preparer_by_role_only
