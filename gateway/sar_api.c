@@ -616,11 +616,14 @@ render_text(const json_t *x, size_t *len)
 	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by the charity (%s)\n",
 	    jstr(x, "family_id"), jstr(x, "prepared_at"), jstr(x, "prepared_by"));
 	if (strcmp(jstr(x, "records"), "available") != 0) {
-		bprintf(&b, "\nThe records about this family were %s on %s: what was shared, and "
-		    "the reasons given, can no longer be read by anyone. What is kept is the "
+		int	expired = strcmp(jstr(x, "records"), "expired") == 0;
+
+		bprintf(&b, "\nThe records about this family were %s on %s%s: what was shared, "
+		    "and the reasons given, can no longer be read by anyone. What is kept is the "
 		    "record of what was shared, with whom and when (below), by which the "
-		    "charity accounts for its sharing.\n", jstr(x, "records"),
-		    day(x, "records_changed_at", d1));
+		    "charity accounts for its sharing.\n", expired ? "deleted" : "erased",
+		    day(x, "records_changed_at", d1),
+		    expired ? ", at the end of the time the charity keeps them" : "");
 	}
 	a = json_object_get(x, "disclosures");
 	bprintf(&b, "\nINFORMATION SHARED WITH OTHER AGENCIES\n");
