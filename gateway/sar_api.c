@@ -36,6 +36,10 @@
  * own personal data, not the family's, and the ledger entry recording the
  * export keeps who it was.
  *
+ * Breach notices that told the family (POST /v1/breaches/{id}/notices
+ * with its family_ids) are listed too: when and how it was told, and which
+ * breach; never the register's free text, which may name others.
+ *
  * Every such key is present on every item (null or empty when there is
  * nothing), so that two families' exports have the same shape whatever is
  * left out of one of them.
@@ -75,6 +79,7 @@ struct export {
 	json_t			*disclosures;
 	json_t			*consents;
 	json_t			*requests;
+	json_t			*breach_notices;
 	json_t			*by_disclosure;	/* reference -> item (borrowed) */
 	json_t			*by_request;
 	json_t			*by_consent;
@@ -342,6 +347,18 @@ request_cb(const struct sar_request *q, void *arg)
 	}
 	json_array_append_new(x->requests, item);
 	return 0;
+}
+
+/* A breach notice that told the family: when, how, which breach. */
+static int
+breach_notice_cb(const struct sar_breach_notice *n, void *arg)
+{
+	struct export	*x = arg;
+	char		 t[32];
+
+	return json_array_append_new(x->breach_notices, json_pack("{s:s, s:s, s:s, s:s}",
+	    "reference", n->notice_id, "breach", n->breach_id,
+	    "date", store_time_fmt(n->notified_us, t), "method", n->method)) == 0 ? 0 : -1;
 }
 
 /* ---- the record of the export ---- */
@@ -718,6 +735,19 @@ render_text(const json_t *x, size_t *len)
 		}
 		text_accessed(&b, json_object_get(it, "accessed"));
 	}
+	a = json_object_get(x, "breach_notices");
+	bprintf(&b, "\nBREACHES OF YOUR PERSONAL DATA YOU WERE TOLD OF\n");
+	if (json_array_size(a) == 0)
+		bprintf(&b, "  None.\n");
+	json_array_foreach(a, i, it) {
+		st = jstr(it, "method");
+		bprintf(&b, "\n%zu. %s  we told you %s\n   Breach reference: %s\n", i + 1,
+		    day(it, "date", d1), strcmp(st, "letter") == 0 ? "by letter" :
+		    strcmp(st, "email") == 0 ? "by email" : strcmp(st, "phone") == 0 ?
+		    "by phone" : strcmp(st, "in_person") == 0 ? "in person" :
+		    strcmp(st, "public_notice") == 0 ? "by a public notice" : "in another way",
+		    jstr(it, "breach"));
+	}
 	a = json_object_get(x, "consents");
 	bprintf(&b, "\nCONSENTS GIVEN\n");
 	if (json_array_size(a) == 0)
@@ -790,6 +820,7 @@ subject_access(struct request *r, struct response *rs)
 	x.disclosures = json_array();
 	x.consents = json_array();
 	x.requests = json_array();
+	x.breach_notices = json_array();
 	x.by_disclosure = json_object();
 	x.by_request = json_object();
 	x.by_consent = json_object();
@@ -821,6 +852,11 @@ subject_access(struct request *r, struct response *rs)
 	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0 ||
 	    store_sar_consent_accesses(x.c, pseudonym, consent_access_cb, &x) != 0))
 		rc = -1;
+	/* A breach notice may have told a family whatever its records' state
+	 * (one the gateway never shared anything about among them). */
+	if (rc != -1 && key >= 0 &&
+	    store_sar_breach_notices(x.c, pseudonym, breach_notice_cb, &x) != 0)
+		rc = -1;
 	json_decref(x.by_disclosure);
 	json_decref(x.by_request);
 	json_decref(x.by_consent);
@@ -836,7 +872,8 @@ subject_access(struct request *r, struct response *rs)
 	json_object_set_new(out, "disclosures", x.disclosures);
 	json_object_set_new(out, "requests", x.requests);
 	json_object_set_new(out, "consents", x.consents);
-	x.disclosures = x.consents = x.requests = NULL;
+	json_object_set_new(out, "breach_notices", x.breach_notices);
+	x.disclosures = x.consents = x.requests = x.breach_notices = NULL;
 
 	/* Record the export before it leaves. */
 	store_new_id("sar_", j.row.id, sizeof(j.row.id));
@@ -872,6 +909,7 @@ unavailable:
 	json_decref(x.disclosures);
 	json_decref(x.consents);
 	json_decref(x.requests);
+	json_decref(x.breach_notices);
 	json_decref(out);
 	resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.", NULL);
 }

@@ -277,6 +277,39 @@ store_sar_statements(struct store_conn *c, const char *pseudonym,
 	return each_row(c, sql, pseudonym, statement_row, &w, "statements");
 }
 
+struct breach_notice_walk {
+	int	(*fn)(const struct sar_breach_notice *, void *);
+	void	*arg;
+};
+
+static int
+breach_notice_row(sqlite3_stmt *st, void *arg)
+{
+	struct breach_notice_walk	*w = arg;
+	struct sar_breach_notice	 n;
+
+	n.notice_id = store_col_text(st, 0);
+	n.breach_id = store_col_text(st, 1);
+	n.notified_us = sqlite3_column_int64(st, 2);
+	n.method = store_col_text(st, 3);
+	if (n.notice_id == NULL || n.breach_id == NULL || n.method == NULL)
+		return 0;
+	return w->fn(&n, w->arg);
+}
+
+int
+store_sar_breach_notices(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_breach_notice *, void *), void *arg)
+{
+	static const char		*sql = "SELECT n.id, n.breach_id, n.notified_us, n.method "
+					    "FROM breach_notice_families f "
+					    "JOIN breach_notices n ON n.id = f.notice_id "
+					    "WHERE f.family_pseudonym = ? ORDER BY n.notified_us, n.id";
+	struct breach_notice_walk	 w = { fn, arg };
+
+	return each_row(c, sql, pseudonym, breach_notice_row, &w, "breach notices");
+}
+
 struct consent_walk {
 	int		(*fn)(const struct consent_row *, void *);
 	void		*arg;
