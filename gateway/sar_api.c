@@ -36,6 +36,9 @@
  * own personal data, not the family's, and the ledger entry recording the
  * export keeps who it was.
  *
+ * Earlier exports of the family's record (each a read of all of it) are
+ * listed by date and charity role, as every other read is.
+ *
  * Breach notices that told the family (POST /v1/breaches/{id}/notices
  * with its family_ids) are listed too: when and how it was told, and which
  * breach; never the register's free text, which may name others.
@@ -80,6 +83,7 @@ struct export {
 	json_t			*consents;
 	json_t			*requests;
 	json_t			*breach_notices;
+	json_t			*exports;	/* earlier exports */
 	json_t			*by_disclosure;	/* reference -> item (borrowed) */
 	json_t			*by_request;
 	json_t			*by_consent;
@@ -347,6 +351,19 @@ request_cb(const struct sar_request *q, void *arg)
 	}
 	json_array_append_new(x->requests, item);
 	return 0;
+}
+
+/* An earlier export of the family's record: when, and the charity role
+ * that made it (never the name or the reason). */
+static int
+export_cb(const struct sar_access *a, void *arg)
+{
+	struct export	*x = arg;
+	char		 t[32];
+
+	return json_array_append_new(x->exports, json_pack("{s:s, s:o}",
+	    "date", store_time_fmt(a->read_us, t),
+	    "by", reader_json(x->gw->profiles, a->actor, a->actor_role))) == 0 ? 0 : -1;
 }
 
 /* A breach notice that told the family: when, how, which breach. */
@@ -780,6 +797,13 @@ render_text(const json_t *x, size_t *len)
 		bprintf(&b, "\n");
 		text_accessed(&b, json_object_get(it, "accessed"));
 	}
+	a = json_object_get(x, "earlier_exports");
+	bprintf(&b, "\nEARLIER COPIES OF THIS RECORD\n");
+	if (json_array_size(a) == 0)
+		bprintf(&b, "  None.\n");
+	json_array_foreach(a, i, it)
+		bprintf(&b, "  %s: made by the charity (%s)\n", day(it, "date", d1),
+		    jstr(json_object_get(it, "by"), "role"));
 	bprintf(&b, "\nThis export is recorded in the gateway's ledger (entry %lld).\n",
 	    (long long)json_integer_value(json_object_get(x, "ledger_seq")));
 	if (b.failed) {
@@ -821,6 +845,7 @@ subject_access(struct request *r, struct response *rs)
 	x.consents = json_array();
 	x.requests = json_array();
 	x.breach_notices = json_array();
+	x.exports = json_array();
 	x.by_disclosure = json_object();
 	x.by_request = json_object();
 	x.by_consent = json_object();
@@ -855,7 +880,8 @@ subject_access(struct request *r, struct response *rs)
 	/* A breach notice may have told a family whatever its records' state
 	 * (one the gateway never shared anything about among them). */
 	if (rc != -1 && key >= 0 &&
-	    store_sar_breach_notices(x.c, pseudonym, breach_notice_cb, &x) != 0)
+	    (store_sar_breach_notices(x.c, pseudonym, breach_notice_cb, &x) != 0 ||
+	    store_sar_exports(x.c, pseudonym, export_cb, &x) != 0))
 		rc = -1;
 	json_decref(x.by_disclosure);
 	json_decref(x.by_request);
@@ -873,7 +899,8 @@ subject_access(struct request *r, struct response *rs)
 	json_object_set_new(out, "requests", x.requests);
 	json_object_set_new(out, "consents", x.consents);
 	json_object_set_new(out, "breach_notices", x.breach_notices);
-	x.disclosures = x.consents = x.requests = x.breach_notices = NULL;
+	json_object_set_new(out, "earlier_exports", x.exports);
+	x.disclosures = x.consents = x.requests = x.breach_notices = x.exports = NULL;
 
 	/* Record the export before it leaves. */
 	store_new_id("sar_", j.row.id, sizeof(j.row.id));
@@ -910,6 +937,7 @@ unavailable:
 	json_decref(x.consents);
 	json_decref(x.requests);
 	json_decref(x.breach_notices);
+	json_decref(x.exports);
 	json_decref(out);
 	resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.", NULL);
 }

@@ -836,6 +836,11 @@ struct sar_breach_notice {
 };
 int	store_sar_breach_notices(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_breach_notice *, void *), void *arg);
+/* Every subject-access export made of the family before (a read of its
+ * whole record), oldest first, as a sar_access with record_id the export's
+ * id; same contract. */
+int	store_sar_exports(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_access *, void *), void *arg);
 /* Every consent of the family, oldest first; same contract. */
 int	store_sar_consents(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct consent_row *, void *), void *arg);

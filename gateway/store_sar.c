@@ -193,6 +193,20 @@ store_sar_request_accesses(struct store_conn *c, const char *pseudonym,
 	return each_row(c, sql, pseudonym, access_row, &w, "request reads");
 }
 
+int
+store_sar_exports(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_access *, void *), void *arg)
+{
+	/* Exports are never held back: one shows only what the family may
+	 * see, so that it was made says nothing of what was left out. */
+	static const char	*sql = "SELECT id, read_us, actor, actor_role "
+				    "FROM subject_access_reads WHERE family_pseudonym = ? "
+				    "ORDER BY read_us, id";
+	struct access_walk	 w = { fn, arg };
+
+	return each_row(c, sql, pseudonym, access_row, &w, "exports");
+}
+
 struct request_walk {
 	int	(*fn)(const struct sar_request *, void *);
 	void	*arg;

@@ -62,11 +62,12 @@ test_override_held_disclosure_absent_from_export() {
 	! printf '%s' "$RESP" | grep -q -e "$HELD" -e childrens-social-care -e Held-Marker -e safeguarding
 }
 test_export_reveals_nothing_of_what_was_left_out() {
-	# Same shape as a family with nothing held: no count, no gap, no flag.
+	# Same shape as a family with nothing held: no count, no gap, no flag
+	# (how many earlier exports each has had is its own, and differs).
 	sar FAM-500; expect 200 || return 1
-	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/")]' > "$TMP/held.shape"
+	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/") | select(startswith("earlier_exports/") | not)]' > "$TMP/held.shape"
 	sar FAM-501; expect 200 || return 1
-	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/")]' > "$TMP/plain.shape"
+	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/") | select(startswith("earlier_exports/") | not)]' > "$TMP/plain.shape"
 	diff -u "$TMP/plain.shape" "$TMP/held.shape" | sed 's/^/# /' | head -20
 	cmp -s "$TMP/plain.shape" "$TMP/held.shape" &&
 	! printf '%s' "$RESP" | grep -qi -e omitted -e withheld -e '"held"' -e override
@@ -297,6 +298,25 @@ test_export_text_says_its_legal_codes_in_words() {
 		{ sed 's/^/# /' <<<"$RESP"; return 1; }
 	close_request "$REQUEST_ID"
 }
+# An export is a read of the family's whole record: each later export lists
+# the earlier ones (date, charity role; never the name or the reason), as
+# every other read of the family's records is listed.
+test_export_lists_earlier_exports() {
+	local fam=FAM-564 n
+	consent "$fam" oakfield-primary education_support || return 1
+	sar "$fam"; expect 200 && [ "$(jget '.earlier_exports | length')" = 0 ] || return 1
+	req staff2 GET "/v1/families/$fam/subject-access" "" -H 'X-Access-Reason: Export-Reader-Marker-E4 curious'
+	expect 200 && [ "$(jget '.earlier_exports | length')" = 1 ] || return 1
+	sar "$fam"
+	n=$(db "SELECT count(*) FROM subject_access_reads WHERE family_pseudonym = (SELECT family_pseudonym FROM consents WHERE id = '$CONSENT_ID')")
+	expect 200 && [ "$n" = 3 ] && [ "$(jget '.earlier_exports | length')" = 2 ] &&
+	[ "$(jget '[.earlier_exports[] | .by.kind + ":" + .by.role] | join(",")')" = charity:staff,charity:staff ] &&
+	[ -n "$(jget '.earlier_exports[1].date // empty')" ] &&
+	! grep -q -e 'Export-Reader-Marker' -e 'staff:' <<<"$RESP" || { echo "# $(jget '.earlier_exports' | jq -c .)"; return 1; }
+	sar "$fam" '?format=text'
+	expect 200 && sed -n '/EARLIER COPIES OF THIS RECORD/,$p' <<<"$RESP" | grep -c ': made by the charity (staff)$' | grep -qx 3 ||
+		{ sed 's/^/# /' <<<"$RESP"; return 1; }
+}
 test_export_says_what_the_agency_received() {
 	local stopped
 	req agency:oakfield-primary POST "/v1/inbox/$SHARED/ack"
@@ -462,6 +482,7 @@ run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
 run test_export_says_who_read_the_witness_statement
 run test_export_text_says_its_legal_codes_in_words
+run test_export_lists_earlier_exports
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
 run test_export_names_its_preparer_by_role_only
