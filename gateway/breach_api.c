@@ -801,10 +801,39 @@ struct notice_job {
 	int			 full;
 	struct breach_notice_row row;
 	json_t			*text;
+	const json_t		*families;	/* the body's family_ids, or NULL */
 	json_t			*view;
 	const char		*refused;
 	int			 not_found;
 };
+
+/*
+ * The families the notice told, each by pseudonym only (the register keeps
+ * no family id): a breach.family_told ledger entry naming the pseudonym,
+ * with the notice's digest, and a breach_notice_families row, so that the
+ * family's subject-access export lists the notice. 0 or -1.
+ */
+static int
+notice_families(struct notice_job *j, struct store_conn *c)
+{
+	struct ledger_entry	 e;
+	const json_t		*f;
+	char			 pseudonym[65];
+	int64_t			 seq;
+	size_t			 i;
+
+	json_array_foreach(j->families, i, f) {
+		vault_pseudonym(j->gw->vault, json_string_value(f), pseudonym);
+		e = (struct ledger_entry){ .actor = j->who->id,
+		    .actor_role = role_name(j->who->role), .action = "breach.family_told",
+		    .family_pseudonym = pseudonym, .object_id = j->row.id,
+		    .record_digest = j->row.record_digest };
+		if (ledger_append(j->gw->ledger, c, &e, &seq, NULL) == -1 ||
+		    store_breach_notice_family_insert(c, j->row.id, pseudonym, seq) == -1)
+			return -1;
+	}
+	return 0;
+}
 
 static int
 notice_job(struct store_conn *c, void *arg)
@@ -829,7 +858,7 @@ notice_job(struct store_conn *c, void *arg)
 	    store_breach_notice_digest(&j->row, j->row.record_digest) == -1 ||
 	    append(j->gw, c, j->who, "breach.individuals_notified", j->row.breach_id, reason,
 	    j->row.record_digest, &j->row.ledger_seq) == -1 ||
-	    store_breach_notice_insert(c, &j->row) == -1 ||
+	    store_breach_notice_insert(c, &j->row) == -1 || notice_families(j, c) == -1 ||
 	    (j->full && read_in(c, j->gw, j->who, j->row.breach_id, j->reason) == -1))
 		goto out;
 	if ((j->view = breach_view(j->gw, c, &b, j->full, j->row.at_us)) == NULL)
@@ -874,6 +903,7 @@ breach_notice(struct request *r, struct response *rs)
 	snprintf(j.row.method, sizeof(j.row.method), "%s", method);
 	j.row.people = json_integer_value(json_object_get(r->body, "people"));
 	j.text = pick(r->body, text);
+	j.families = json_object_get(r->body, "family_ids");	/* schema: unique ids */
 	rc = writer_submit(r->gw->writer, notice_job, &j);
 	if (rc == 0) {
 		log_info("breach %s: people told recorded", j.row.breach_id);

@@ -28,7 +28,20 @@
  * when, on which legal basis, for which fields and period, and what became
  * of the request), with when the family was told, each witness
  * statement supplied to the requester (when, how many records) and who
- * read the request since (accessed, as for a shared item).
+ * read the request, or in the charity its witness statement, since
+ * (accessed, as for a shared item).
+ *
+ * The export names who prepared it by charity role only (prepared_by:
+ * "staff"), as it names every reader: the member of staff's name is their
+ * own personal data, not the family's, and the ledger entry recording the
+ * export keeps who it was.
+ *
+ * Earlier exports of the family's record (each a read of all of it) are
+ * listed by date and charity role, as every other read is.
+ *
+ * Breach notices that told the family (POST /v1/breaches/{id}/notices
+ * with its family_ids) are listed too: when and how it was told, and which
+ * breach; never the register's free text, which may name others.
  *
  * Every such key is present on every item (null or empty when there is
  * nothing), so that two families' exports have the same shape whatever is
@@ -69,6 +82,8 @@ struct export {
 	json_t			*disclosures;
 	json_t			*consents;
 	json_t			*requests;
+	json_t			*breach_notices;
+	json_t			*exports;	/* earlier exports */
 	json_t			*by_disclosure;	/* reference -> item (borrowed) */
 	json_t			*by_request;
 	json_t			*by_consent;
@@ -340,6 +355,31 @@ request_cb(const struct sar_request *q, void *arg)
 	return 0;
 }
 
+/* An earlier export of the family's record: when, and the charity role
+ * that made it (never the name or the reason). */
+static int
+export_cb(const struct sar_access *a, void *arg)
+{
+	struct export	*x = arg;
+	char		 t[32];
+
+	return json_array_append_new(x->exports, json_pack("{s:s, s:o}",
+	    "date", store_time_fmt(a->read_us, t),
+	    "by", reader_json(x->gw->profiles, a->actor, a->actor_role))) == 0 ? 0 : -1;
+}
+
+/* A breach notice that told the family: when, how, which breach. */
+static int
+breach_notice_cb(const struct sar_breach_notice *n, void *arg)
+{
+	struct export	*x = arg;
+	char		 t[32];
+
+	return json_array_append_new(x->breach_notices, json_pack("{s:s, s:s, s:s, s:s}",
+	    "reference", n->notice_id, "breach", n->breach_id,
+	    "date", store_time_fmt(n->notified_us, t), "method", n->method)) == 0 ? 0 : -1;
+}
+
 /* ---- the record of the export ---- */
 
 struct record_job {
@@ -459,6 +499,85 @@ text_value(struct buf *b, const json_t *v)
 	free(s);
 }
 
+/*
+ * The printed export is for the family (UK GDPR Art 12(1): "clear and plain
+ * language"): each legal code it prints is said in words, the code after
+ * it in brackets so that the charity can match it to the JSON. A code with
+ * no words here is printed as it is.
+ */
+struct words {
+	const char	*code, *words, *law;	/* law: NULL, none to cite */
+};
+
+static const struct words art6_words[] = {
+	{ "consent", "your consent",
+	    "UK GDPR Article 6(1)(a)" },
+	{ "legal_obligation", "a legal obligation on the charity",
+	    "UK GDPR Article 6(1)(c)" },
+	{ "vital_interests", "to protect someone's life",
+	    "UK GDPR Article 6(1)(d)" },
+	{ "public_task", "a task carried out in the public interest",
+	    "UK GDPR Article 6(1)(e)" },
+	{ "legitimate_interests", "the legitimate interests of the charity or the agency",
+	    "UK GDPR Article 6(1)(f)" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct words art9_words[] = {
+	{ "explicit_consent", "your explicit consent",
+	    "UK GDPR Article 9(2)(a)" },
+	{ "vital_interests", "to protect someone's life",
+	    "UK GDPR Article 9(2)(c)" },
+	{ "legal_claims", "legal claims or court proceedings",
+	    "UK GDPR Article 9(2)(f)" },
+	{ "safeguarding_sch1_p18", "safeguarding a child or an adult at risk",
+	    "Data Protection Act 2018, Schedule 1 paragraph 18" },
+	{ "health_social_care", "health or social care",
+	    "UK GDPR Article 9(2)(h)" },
+	{ NULL, NULL, NULL }
+};
+
+/* The legal basis of a safeguarding override or of a police or court
+ * request. */
+static const struct words basis_words[] = {
+	{ "legal_obligation", "a legal obligation on the charity",
+	    "UK GDPR Article 6(1)(c)" },
+	{ "vital_interests", "to protect someone's life",
+	    "UK GDPR Article 6(1)(d)" },
+	{ "safeguarding_sch1_p18", "safeguarding a child or an adult at risk",
+	    "Data Protection Act 2018, Schedule 1 paragraph 18" },
+	{ "crime_sch2_p2", "preventing or detecting crime",
+	    "Data Protection Act 2018, Schedule 2 paragraph 2" },
+	{ "court_order", "a court order", NULL },
+	{ "legal_proceedings_sch2_p5", "legal proceedings",
+	    "Data Protection Act 2018, Schedule 2 paragraph 5" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct words request_status_words[] = {
+	{ "awaiting_approval", "waiting for the trustees to decide", NULL },
+	{ "approved", "approved by the trustees", NULL },
+	{ "refused", "refused by the trustees", NULL },
+	{ "closed", "closed", NULL },
+	{ NULL, NULL, NULL }
+};
+
+/* Prints code in words: "words (law; code)", the words alone when there is
+ * no law to cite (a state), or the code as it is when it has no words. */
+static void
+bwords(struct buf *b, const struct words *w, const char *code)
+{
+	for (; w->code != NULL; w++)
+		if (strcmp(w->code, code) == 0) {
+			if (w->law != NULL)
+				bprintf(b, "%s (%s; %s)", w->words, w->law, code);
+			else
+				bprintf(b, "%s", w->words);
+			return;
+		}
+	bprintf(b, "%s", code);
+}
+
 /* How the consent a stopped item relied on ended, in the family's words. */
 static const char *
 stopped_how(const json_t *it)
@@ -492,9 +611,12 @@ text_told(struct buf *b, const json_t *it)
 		bprintf(b, "   Shared with your consent; we told you only afterwards, to protect "
 		    "someone at risk; you could be told from %s\n", day(late, "hold_lifted_at", d));
 	else if (json_is_object(late))
-		bprintf(b, "   Shared before you were told, to protect someone at risk "
-		    "(basis: %s); you could be told from %s\n", jstr(late, "basis"),
-		    day(late, "hold_lifted_at", d));
+	{
+		bprintf(b, "   Shared before you were told, to protect someone at risk, on the "
+		    "basis of ");
+		bwords(b, basis_words, jstr(late, "basis"));
+		bprintf(b, "; you could be told from %s\n", day(late, "hold_lifted_at", d));
+	}
 }
 
 /* Who has read an item (a shared record, a request, a consent) since. */
@@ -543,18 +665,21 @@ render_text(const json_t *x, size_t *len)
 {
 	struct buf	 b = { 0 };
 	const json_t	*a, *it, *rcp, *v, *fv;
-	const char	*k, *dst;
+	const char	*k, *dst, *st;
 	size_t		 i;
 	char		 d1[11], d2[11];
 
-	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by %s\n",
+	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by the charity (%s)\n",
 	    jstr(x, "family_id"), jstr(x, "prepared_at"), jstr(x, "prepared_by"));
 	if (strcmp(jstr(x, "records"), "available") != 0) {
-		bprintf(&b, "\nThe records about this family were %s on %s: what was shared, and "
-		    "the reasons given, can no longer be read by anyone. What is kept is the "
+		int	expired = strcmp(jstr(x, "records"), "expired") == 0;
+
+		bprintf(&b, "\nThe records about this family were %s on %s%s: what was shared, "
+		    "and the reasons given, can no longer be read by anyone. What is kept is the "
 		    "record of what was shared, with whom and when (below), by which the "
-		    "charity accounts for its sharing.\n", jstr(x, "records"),
-		    day(x, "records_changed_at", d1));
+		    "charity accounts for its sharing.\n", expired ? "deleted" : "erased",
+		    day(x, "records_changed_at", d1),
+		    expired ? ", at the end of the time the charity keeps them" : "");
 	}
 	a = json_object_get(x, "disclosures");
 	bprintf(&b, "\nINFORMATION SHARED WITH OTHER AGENCIES\n");
@@ -565,12 +690,15 @@ render_text(const json_t *x, size_t *len)
 		bprintf(&b, "\n%zu. %s  to %s (%s)\n", i + 1, day(it, "date", d1),
 		    json_string_value(json_object_get(rcp, "name")) ?
 		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"));
-		bprintf(&b, "   Purpose: %s\n   Lawful basis: %s", jstr(it, "purpose"),
-		    jstr(json_object_get(it, "lawful_basis"), "article6"));
-		if (json_string_value(json_object_get(json_object_get(it, "lawful_basis"), "article9")))
-			bprintf(&b, "; special category: %s",
-			    jstr(json_object_get(it, "lawful_basis"), "article9"));
-		bprintf(&b, "\n   Reference: %s\n", jstr(it, "reference"));
+		bprintf(&b, "   Purpose: %s\n   Lawful basis: ", jstr(it, "purpose"));
+		bwords(&b, art6_words, jstr(json_object_get(it, "lawful_basis"), "article6"));
+		bprintf(&b, "\n");
+		if (json_string_value(json_object_get(json_object_get(it, "lawful_basis"), "article9"))) {
+			bprintf(&b, "   Sensitive (special category) information shared on the basis of ");
+			bwords(&b, art9_words, jstr(json_object_get(it, "lawful_basis"), "article9"));
+			bprintf(&b, "\n");
+		}
+		bprintf(&b, "   Reference: %s\n", jstr(it, "reference"));
 		if (json_string_value(json_object_get(it, "consent_reference")))
 			bprintf(&b, "   Shared under your consent: %s\n", jstr(it, "consent_reference"));
 		dst = json_string_value(json_object_get(json_object_get(it, "delivery"), "state"));
@@ -619,11 +747,13 @@ render_text(const json_t *x, size_t *len)
 		size_t		 fi;
 
 		rcp = json_object_get(it, "requester");
-		bprintf(&b, "\n%zu. %s  from %s (%s)\n   Legal basis: %s   Status: %s\n"
-		    "   Period asked for: %s to %s\n   Information asked for:",
+		bprintf(&b, "\n%zu. %s  from %s (%s)\n   Legal basis: ",
 		    i + 1, day(it, "date", d1), json_string_value(json_object_get(rcp, "name")) ?
-		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"),
-		    jstr(it, "legal_basis"), jstr(it, "status"),
+		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"));
+		bwords(&b, basis_words, jstr(it, "legal_basis"));
+		bprintf(&b, "\n   Status: ");
+		bwords(&b, request_status_words, jstr(it, "status"));
+		bprintf(&b, "\n   Period asked for: %s to %s\n   Information asked for:",
 		    jstr(json_object_get(it, "period"), "from"),
 		    jstr(json_object_get(it, "period"), "to"));
 		json_array_foreach(json_object_get(it, "fields"), fi, f)
@@ -646,23 +776,58 @@ render_text(const json_t *x, size_t *len)
 		text_recipient_told(&b, json_object_get(it, "recipient_told"));
 		text_accessed(&b, json_object_get(it, "accessed"));
 	}
+	a = json_object_get(x, "breach_notices");
+	bprintf(&b, "\nBREACHES OF YOUR PERSONAL DATA YOU WERE TOLD OF\n");
+	if (json_array_size(a) == 0)
+		bprintf(&b, "  None.\n");
+	json_array_foreach(a, i, it) {
+		st = jstr(it, "method");
+		bprintf(&b, "\n%zu. %s  we told you %s\n   Breach reference: %s\n", i + 1,
+		    day(it, "date", d1), strcmp(st, "letter") == 0 ? "by letter" :
+		    strcmp(st, "email") == 0 ? "by email" : strcmp(st, "phone") == 0 ?
+		    "by phone" : strcmp(st, "in_person") == 0 ? "in person" :
+		    strcmp(st, "public_notice") == 0 ? "by a public notice" : "in another way",
+		    jstr(it, "breach"));
+	}
 	a = json_object_get(x, "consents");
 	bprintf(&b, "\nCONSENTS GIVEN\n");
 	if (json_array_size(a) == 0)
 		bprintf(&b, "  None.\n");
 	json_array_foreach(a, i, it) {
 		rcp = json_object_get(it, "recipient");
-		bprintf(&b, "\n%zu. To share with %s (%s) for %s\n   Given: %s   Status: %s",
+		st = jstr(it, "status");
+		bprintf(&b, "\n%zu. To share with %s (%s) for %s\n   Given: %s   ",
 		    i + 1, json_string_value(json_object_get(rcp, "name")) ?
 		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"),
-		    jstr(it, "purpose"), day(it, "granted_at", d1), jstr(it, "status"));
-		if (json_string_value(json_object_get(it, "expires_at")))
-			bprintf(&b, "   Expires: %s", day(it, "expires_at", d2));
-		if (json_string_value(json_object_get(it, "withdrawn_at")))
-			bprintf(&b, "   Withdrawn: %s", day(it, "withdrawn_at", d2));
+		    jstr(it, "purpose"), day(it, "granted_at", d1));
+		/* Only the date that ended it, or the one it will end on: an
+		 * expiry printed beside a withdrawal reads as if it still ran. */
+		if (strcmp(st, "withdrawn") == 0)
+			bprintf(&b, "Withdrawn: %s", day(it, "withdrawn_at", d2));
+		else if (strcmp(st, "expired") == 0)
+			bprintf(&b, "Expired: %s", day(it, "expires_at", d2));
+		else if (strcmp(st, "ended_by_erasure") == 0)
+			bprintf(&b, "Ended: %s, when your records were %s",
+			    day(x, "records_changed_at", d2), strcmp(jstr(x, "records"), "expired") == 0 ?
+			    "deleted at the end of the time we keep them" : "erased");
+		else if (strcmp(st, "live") == 0 &&
+		    json_string_value(json_object_get(it, "expires_at")) != NULL)
+			bprintf(&b, "In force until %s unless you withdraw it",
+			    day(it, "expires_at", d2));
+		else if (strcmp(st, "live") == 0)
+			bprintf(&b, "In force until you withdraw it");
+		else
+			bprintf(&b, "Status: %s", st);
 		bprintf(&b, "\n");
 		text_accessed(&b, json_object_get(it, "accessed"));
 	}
+	a = json_object_get(x, "earlier_exports");
+	bprintf(&b, "\nEARLIER COPIES OF THIS RECORD\n");
+	if (json_array_size(a) == 0)
+		bprintf(&b, "  None.\n");
+	json_array_foreach(a, i, it)
+		bprintf(&b, "  %s: made by the charity (%s)\n", day(it, "date", d1),
+		    jstr(json_object_get(it, "by"), "role"));
 	bprintf(&b, "\nThis export is recorded in the gateway's ledger (entry %lld).\n",
 	    (long long)json_integer_value(json_object_get(x, "ledger_seq")));
 	if (b.failed) {
@@ -740,12 +905,14 @@ subject_access(struct request *r, struct response *rs)
 	x.disclosures = json_array();
 	x.consents = json_array();
 	x.requests = json_array();
+	x.breach_notices = json_array();
+	x.exports = json_array();
 	x.by_disclosure = json_object();
 	x.by_request = json_object();
 	x.by_consent = json_object();
 	x.told = json_object();
 	out = json_pack("{s:s, s:s, s:s}", "family_id", r->params[0],
-	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", r->who->id);
+	    "prepared_at", store_time_fmt(x.now_us, t), "prepared_by", role_name(r->who->role));
 	if ((x.c = store_read_begin(r->gw->store)) == NULL)
 		goto unavailable;
 	key = store_family_key_state(x.c, pseudonym);
@@ -772,6 +939,12 @@ subject_access(struct request *r, struct response *rs)
 	    store_sar_consent_accesses(x.c, pseudonym, consent_access_cb, &x) != 0 ||
 	    store_notices_of_family(x.c, pseudonym, notice_cb, &x) != 0))
 		rc = -1;
+	/* A breach notice may have told a family whatever its records' state
+	 * (one the gateway never shared anything about among them). */
+	if (rc != -1 && key >= 0 &&
+	    (store_sar_breach_notices(x.c, pseudonym, breach_notice_cb, &x) != 0 ||
+	    store_sar_exports(x.c, pseudonym, export_cb, &x) != 0))
+		rc = -1;
 	json_decref(x.by_disclosure);
 	json_decref(x.by_request);
 	json_decref(x.by_consent);
@@ -787,7 +960,9 @@ subject_access(struct request *r, struct response *rs)
 	json_object_set_new(out, "disclosures", x.disclosures);
 	json_object_set_new(out, "requests", x.requests);
 	json_object_set_new(out, "consents", x.consents);
-	x.disclosures = x.consents = x.requests = NULL;
+	json_object_set_new(out, "breach_notices", x.breach_notices);
+	json_object_set_new(out, "earlier_exports", x.exports);
+	x.disclosures = x.consents = x.requests = x.breach_notices = x.exports = NULL;
 
 	/* Record the export before it leaves. */
 	store_new_id("sar_", j.row.id, sizeof(j.row.id));
@@ -823,6 +998,8 @@ unavailable:
 	json_decref(x.disclosures);
 	json_decref(x.consents);
 	json_decref(x.requests);
+	json_decref(x.breach_notices);
+	json_decref(x.exports);
 	json_decref(out);
 	resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.", NULL);
 }

@@ -11,7 +11,8 @@
  *   consents		rows: the groups; columns: recorded, withdrawn
  *   requests		police and court requests filed in the period; rows:
  *			the groups (by purpose: the legal basis, which is what
- *			a request has instead); columns: their state now
+ *			a request has instead); columns: their state at
+ *			counted_until (below)
  *
  * Small counts read "<10" (the configured threshold, never below 5), the
  * complements hidden to protect them read "[c]", zero reads 0, totals and
@@ -28,6 +29,20 @@
  * suppression inside one table can stop. Months come only as the columns
  * (rows) of the year's table (by=month), where suppress.c's secondary
  * suppression covers them together with the year's totals.
+ *
+ * Counted up to the start of the current month (counted_until): a table
+ * counting to "now" changes with every disclosure, consent or request, so
+ * two reads of the current year an hour apart differ by exactly what
+ * happened in between (one more disclosure to health, a consent
+ * withdrawn), which is the differencing the fixed periods exist to stop.
+ * Only whole past months are counted, so the current year's tables change
+ * once a month, when a month ends; requests are counted in the state they
+ * were in at counted_until (state_at in store_stats.c), so a decision or
+ * closing after it changes nothing either. A year's tables, once its
+ * December has ended, never change again. Residual risk: two reads of the
+ * current year a month apart differ by that month's counts in each group
+ * (the month as a row, in by=month, is suppressed; the month within each
+ * agency kind or purpose is not); the ledger records every read.
  *
  * Residual risk (linked tables): the by=agency_kind, by=purpose and
  * by=month tables of the same year are different cross-classifications of
@@ -380,6 +395,24 @@ published_period(const char *from, const char *to, int64_t *from_us, int64_t *to
 	return 0;
 }
 
+/*
+ * Where counting stops for the period [from_us, to_us): its end, or the
+ * start of the current UTC month if that is earlier (never before from_us:
+ * a year still to come counts nothing). See the header: a table counting
+ * to now could be differenced against itself read a moment later.
+ */
+static int64_t
+counted_until(int64_t from_us, int64_t to_us, int64_t now_us)
+{
+	char	t[32], b[16];
+	int64_t	month_us;
+
+	snprintf(b, sizeof(b), "%.7s-01", store_time_fmt(now_us, t));
+	if (store_time_parse(b, &month_us) != 0 || month_us > to_us)
+		month_us = to_us;
+	return month_us < from_us ? from_us : month_us;
+}
+
 struct read_job {
 	struct gateway		*gw;
 	const struct principal	*who;
@@ -407,9 +440,9 @@ stats(struct request *r, struct response *rs)
 	struct store_conn	*c;
 	const char		*by = req_query(r, "by"), *from = req_query(r, "from"),
 				*to = req_query(r, "to");
-	int64_t			 from_us, to_us;
+	int64_t			 from_us, to_us, count_to_us;
 	json_t			*td = NULL, *tc = NULL, *tr = NULL;
-	char			 t1[32], t2[32], d1[11], d2[11];
+	char			 t1[32], t2[32], t3[32], d1[11], d2[11], d3[11];
 	int			 threshold = r->gw->cfg.stats_threshold, rc;
 	size_t			 i;
 
@@ -433,6 +466,7 @@ stats(struct request *r, struct response *rs)
 		    "counts.", json_pack("[{s:s},{s:s}]", "path", "?from", "path", "?to"));
 		return;
 	}
+	count_to_us = counted_until(from_us, to_us, store_now_us());
 	disc.fixed_cols = 1;
 	cons.fixed_cols = 2;
 	reqs.fixed_cols = 4;
@@ -446,11 +480,11 @@ stats(struct request *r, struct response *rs)
 		goto fail;
 	if ((c = store_read_begin(r->gw->store)) == NULL)
 		goto fail;
-	rc = store_stats_disclosures(c, from_us, to_us, collect_cb, &disc);
+	rc = store_stats_disclosures(c, from_us, count_to_us, collect_cb, &disc);
 	if (rc == 0)
-		rc = store_stats_consents(c, from_us, to_us, collect_cb, &cons);
+		rc = store_stats_consents(c, from_us, count_to_us, collect_cb, &cons);
 	if (rc == 0)
-		rc = store_stats_requests(c, from_us, to_us, collect_cb, &reqs);
+		rc = store_stats_requests(c, from_us, count_to_us, collect_cb, &reqs);
 	store_read_end(r->gw->store, c);
 	if (rc != 0 || (td = build_table(&disc, threshold)) == NULL ||
 	    (tc = build_table(&cons, threshold)) == NULL ||
@@ -458,11 +492,14 @@ stats(struct request *r, struct response *rs)
 		goto fail;
 	snprintf(d1, sizeof(d1), "%.10s", store_time_fmt(from_us, t1));
 	snprintf(d2, sizeof(d2), "%.10s", store_time_fmt(to_us - 1, t2));
-	snprintf(j.reason, sizeof(j.reason), "by=%s from=%s to=%s", by_names[disc.by], d1, d2);
+	snprintf(d3, sizeof(d3), "%.10s", store_time_fmt(count_to_us, t3));
+	snprintf(j.reason, sizeof(j.reason), "by=%s from=%s to=%s counted_until=%s",
+	    by_names[disc.by], d1, d2, d3);
 	if (writer_submit(r->gw->writer, read_job, &j) != 0)
 		goto fail;
-	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}}",
-	    "from", d1, "to", d2, "by", by_names[disc.by], "threshold", threshold,
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}}",
+	    "from", d1, "to", d2, "counted_until", d3, "by", by_names[disc.by],
+	    "threshold", threshold,
 	    "suppression", "Counts from 1 to threshold-1 are shown as \"<threshold\"; zero is "
 	    "shown as 0; further cells and totals (each at least the threshold) are shown as "
 	    "\"[c]\" so that no hidden count can be worked out from the totals or percentages.",

@@ -648,6 +648,10 @@ struct breach_notice_row {
 };
 int	store_breach_notice_digest(const struct breach_notice_row *, unsigned char out[32]);
 int	store_breach_notice_insert(struct store_conn *, const struct breach_notice_row *);
+/* A family a notice told (migration 071), by pseudonym, with the ledger
+ * entry recording it. 0, or -1 (logged; a second insert of the pair too). */
+int	store_breach_notice_family_insert(struct store_conn *, const char *notice_id,
+	    const char *pseudonym, int64_t ledger_seq);
 /* The notices of a breach, in the order the people were told; same
  * contract as store_breaches_each. */
 int	store_breach_notices_each(struct store_conn *, const char *breach_id,
@@ -820,6 +824,23 @@ struct sar_statement {
 };
 int	store_sar_statements(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_statement *, void *), void *arg);
+/* Every breach notice that told the family (store_breach_notice_family_
+ * insert), in the order it was told: when and how, and which breach. Never
+ * the register's free text (what happened, what they were told), which may
+ * name others, nor its facts, which amendments correct; same contract. */
+struct sar_breach_notice {
+	const char	*notice_id;
+	const char	*breach_id;
+	int64_t		 notified_us;
+	const char	*method;
+};
+int	store_sar_breach_notices(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_breach_notice *, void *), void *arg);
+/* Every subject-access export made of the family before (a read of its
+ * whole record), oldest first, as a sar_access with record_id the export's
+ * id; same contract. */
+int	store_sar_exports(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct sar_access *, void *), void *arg);
 /* Every consent of the family, oldest first; same contract. */
 int	store_sar_consents(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct consent_row *, void *), void *arg);

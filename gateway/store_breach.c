@@ -123,6 +123,23 @@ store_breach_notice_insert(struct store_conn *c, const struct breach_notice_row 
 }
 
 int
+store_breach_notice_family_insert(struct store_conn *c, const char *notice_id,
+    const char *pseudonym, int64_t ledger_seq)
+{
+	static const char	*sql = "INSERT INTO breach_notice_families (notice_id, "
+				    "family_pseudonym, ledger_seq) VALUES (?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, notice_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 3, ledger_seq))
+		return store_bind_failed(c, st);
+	return store_step_done(c, st, "insert breach notice family");
+}
+
+int
 store_breach_notices_each(struct store_conn *c, const char *breach_id,
     int (*fn)(const struct breach_notice_row *, void *), void *arg)
 {

@@ -173,15 +173,38 @@ store_sar_request_accesses(struct store_conn *c, const char *pseudonym,
 {
 	/* Reads of the requests store_sar_requests lists (GET
 	 * /v1/requests/{id}), and of no other: a read of one still under its
-	 * do_not_notify hold is left out with it. */
-	static const char	*sql = "SELECT q.request_id, q.read_us, q.actor, q.actor_role "
+	 * do_not_notify hold is left out with it. A trustee's read of the
+	 * witness statement (GET /v1/requests/{id}/statement, which holds the
+	 * family's shared records themselves) is a read by the charity too;
+	 * the requester's copy is listed as a statement supplied instead. */
+	static const char	*sql = "SELECT request_id, read_us, actor, actor_role FROM ("
+				    "SELECT q.request_id, q.read_us, q.actor, q.actor_role, q.id AS k "
 				    "FROM request_reads q JOIN requests r ON r.id = q.request_id "
 				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
-				    "WHERE r.family_pseudonym = ? AND " VISIBLE_REQUEST " "
-				    "ORDER BY q.read_us, q.id";
+				    "WHERE r.family_pseudonym = ?1 AND " VISIBLE_REQUEST " "
+				    "UNION ALL "
+				    "SELECT s.request_id, s.issued_us, s.issued_to, s.issued_role, s.id "
+				    "FROM request_statements s JOIN requests r ON r.id = s.request_id "
+				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
+				    "WHERE r.family_pseudonym = ?1 AND s.issued_role <> 'agency' "
+				    "AND " VISIBLE_REQUEST ") ORDER BY read_us, k";
 	struct access_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, access_row, &w, "request reads");
+}
+
+int
+store_sar_exports(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_access *, void *), void *arg)
+{
+	/* Exports are never held back: one shows only what the family may
+	 * see, so that it was made says nothing of what was left out. */
+	static const char	*sql = "SELECT id, read_us, actor, actor_role "
+				    "FROM subject_access_reads WHERE family_pseudonym = ? "
+				    "ORDER BY read_us, id";
+	struct access_walk	 w = { fn, arg };
+
+	return each_row(c, sql, pseudonym, access_row, &w, "exports");
 }
 
 struct request_walk {
@@ -266,6 +289,39 @@ store_sar_statements(struct store_conn *c, const char *pseudonym,
 	struct statement_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, statement_row, &w, "statements");
+}
+
+struct breach_notice_walk {
+	int	(*fn)(const struct sar_breach_notice *, void *);
+	void	*arg;
+};
+
+static int
+breach_notice_row(sqlite3_stmt *st, void *arg)
+{
+	struct breach_notice_walk	*w = arg;
+	struct sar_breach_notice	 n;
+
+	n.notice_id = store_col_text(st, 0);
+	n.breach_id = store_col_text(st, 1);
+	n.notified_us = sqlite3_column_int64(st, 2);
+	n.method = store_col_text(st, 3);
+	if (n.notice_id == NULL || n.breach_id == NULL || n.method == NULL)
+		return 0;
+	return w->fn(&n, w->arg);
+}
+
+int
+store_sar_breach_notices(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct sar_breach_notice *, void *), void *arg)
+{
+	static const char		*sql = "SELECT n.id, n.breach_id, n.notified_us, n.method "
+					    "FROM breach_notice_families f "
+					    "JOIN breach_notices n ON n.id = f.notice_id "
+					    "WHERE f.family_pseudonym = ? ORDER BY n.notified_us, n.id";
+	struct breach_notice_walk	 w = { fn, arg };
+
+	return each_row(c, sql, pseudonym, breach_notice_row, &w, "breach notices");
 }
 
 struct consent_walk {

@@ -396,6 +396,41 @@ test_breach_cannot_be_known_before_it_occurred_after_an_amendment() {
 	req staff POST "/v1/breaches/$id/amendments" "$(jq -cn --arg o "$(iso '4 hours ago')" '{reason:"times",occurred_at:$o}')"
 	expect 201
 }
+# Art 15 and Art 34: a family told of a breach finds the notice in its
+# subject-access export (when, how, which breach), never the register's
+# free text (which may name other families) nor the other families told;
+# the register keeps the families only as pseudonyms, each a
+# breach.family_told ledger entry.
+test_family_told_of_a_breach_finds_it_in_its_export() {
+	local id nid p1 p2
+	req staff POST /v1/breaches "$(breach '5 hours' | jq -c '.description = "Letter about Marker-F3 family sent to the wrong address"')"
+	expect 201 && id=$(jget .breach_id) || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" \
+	    '{notified_at:$t, method:"letter", people:2, summary:"Summary-Marker-S2 we sent your letter to the wrong address", family_ids:["FAM-BR1","FAM-BR2"]}')"
+	expect 201 && nid=$(jget '.individuals_notified[-1].notice_id') && [ -n "$nid" ] || return 1
+	req staff GET /v1/families/FAM-BR1/subject-access "" -H 'X-Access-Reason: family asked'
+	expect 200 && [ "$(jget '.breach_notices | length')" = 1 ] &&
+	[ "$(jget '.breach_notices[0].reference')" = "$nid" ] && [ "$(jget '.breach_notices[0].breach')" = "$id" ] &&
+	[ "$(jget '.breach_notices[0].method')" = letter ] && [ -n "$(jget '.breach_notices[0].date')" ] &&
+	! grep -q -e Marker-F3 -e Summary-Marker -e FAM-BR2 <<<"$RESP" || { echo "# $RESP" | head -c 600; return 1; }
+	req staff GET '/v1/families/FAM-BR1/subject-access?format=text' "" -H 'X-Access-Reason: family asked'
+	expect 200 && sed -n '/BREACHES OF YOUR PERSONAL DATA/,/CONSENTS GIVEN/p' <<<"$RESP" |
+	    grep -q "^1\. .*  we told you by letter" &&
+	grep -q "Breach reference: $id" <<<"$RESP" || { sed 's/^/# /' <<<"$RESP"; return 1; }
+	# a family not told sees none (and the same shape)
+	req staff GET /v1/families/FAM-BR3/subject-access "" -H 'X-Access-Reason: family asked'
+	expect 200 && [ "$(jget '.breach_notices | length')" = 0 ] || return 1
+	# pseudonyms only, each a ledger entry
+	p1=$(db "SELECT family_pseudonym FROM breach_notice_families WHERE notice_id = '$nid' ORDER BY ledger_seq LIMIT 1")
+	p2=$(db "SELECT family_pseudonym FROM breach_notice_families WHERE notice_id = '$nid' ORDER BY ledger_seq LIMIT 1 OFFSET 1")
+	[ ${#p1} = 64 ] && [ ${#p2} = 64 ] && [ "$p1" != "$p2" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'breach.family_told' AND object_id = '$nid'")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN breach_notice_families f ON f.ledger_seq = e.seq AND f.family_pseudonym = e.family_pseudonym WHERE f.notice_id = '$nid'")" = 2 ] &&
+	! grep -a -q 'FAM-BR1' "$GW_DB" "$GW_DB-wal" 2>/dev/null || return 1
+	# append-only like the rest of the register
+	! sqlite3 "$GW_DB" "DELETE FROM breach_notice_families" 2>/dev/null &&
+	[ "$(db "SELECT count(*) FROM breach_notice_families WHERE notice_id = '$nid'")" = 2 ]
+}
 test_unknown_breach_404() {
 	req dp_trustee POST /v1/breaches/brc_nosuch/decision "$(decision)"
 	expect 404 not_found
@@ -444,6 +479,7 @@ run test_breach_free_text_is_not_read_by_writing_to_the_register
 run test_amendment_keeps_what_the_record_said_before
 run test_report_to_the_regulator_cannot_be_undone
 run test_breach_cannot_be_known_before_it_occurred_after_an_amendment
+run test_family_told_of_a_breach_finds_it_in_its_export
 run test_unknown_breach_404
 run test_every_step_is_a_ledger_entry
 run test_ledger_still_verifies

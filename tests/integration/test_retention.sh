@@ -145,6 +145,8 @@ test_data_past_retention_unreadable() {
 	# The text form says what is still held, not that nothing is.
 	req staff GET "/v1/families/FAM-700/subject-access?format=text" "" -H 'X-Access-Reason: family asked'
 	expect 200 && printf '%s' "$RESP" | grep -q 'What is kept is the record of what was shared' &&
+	printf '%s' "$RESP" | grep -q 'were deleted on [0-9-]*, at the end of the time the charity keeps them: ' &&
+	! printf '%s' "$RESP" | grep -q 'were expired' &&
 	printf '%s' "$RESP" | grep -q 'no longer readable; the fields shared were: ' &&
 	! printf '%s' "$RESP" | grep -q 'Nothing readable'
 }

@@ -13,6 +13,27 @@ repeat() { local n=$1 i; shift; for i in $(seq 1 "$n"); do "$@" || return 1; don
 ok_disclose() { disclose "$@" && [ "$STATUS" = 201 ]; }
 refused_disclose() { disclose "$@" && [ "$STATUS" = 403 ]; }
 table() { jget ".tables.$1"; }
+# The tables count whole past months only (counted_until: the start of the
+# current month), so what a test records is moved to the month before:
+# past moves every row made since this month began to just before it, and
+# stats reads that month's year.
+MONTH_US=$(( $(date -u -d "$(date -u +%Y-%m-01)" +%s) * 1000000 ))
+LAST_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m)
+LY=${LAST_MONTH%-*}
+past() {
+	local now_us back
+	now_us=$(( $(date -u +%s) * 1000000 + 1000000 ))
+	back=$(( now_us - MONTH_US + 3600000000 ))
+	sqlite3 "$GW_DB" "UPDATE disclosures SET created_us = created_us - $back WHERE created_us >= $MONTH_US;
+	    UPDATE consents SET withdrawn_us = withdrawn_us - $back WHERE withdrawn_us >= $MONTH_US;
+	    UPDATE consents SET granted_us = granted_us - $back WHERE granted_us >= $MONTH_US;
+	    UPDATE requests SET decided_us = decided_us - $back WHERE decided_us >= $MONTH_US;
+	    UPDATE requests SET closed_us = closed_us - $back WHERE closed_us >= $MONTH_US;
+	    UPDATE requests SET created_us = created_us - $back WHERE created_us >= $MONTH_US;" >/dev/null
+}
+stats() { # stats WHO [QUERY]: last month's year
+	req "$1" GET "/v1/stats?${2:+$2&}from=$LY-01-01&to=$LY-12-31"
+}
 cell() { # TABLE GROUP COLUMN
 	jget ".tables.$1 as \$t | (\$t.columns | index(\"$3\")) as \$c | \$t.rows[] | select(.group == \"$2\") | .cells[\$c]"
 }
@@ -26,7 +47,7 @@ test_setup_counts() {
 	repeat 25 ok_disclose staff FAM-601 health-visiting health_visiting_support "$(health)" &&
 	repeat 15 refused_disclose staff FAM-602 health-visiting health_visiting_support "$(health)" &&
 	# 3 police requests, awaiting approval
-	repeat 3 police_request FAM-604
+	repeat 3 police_request FAM-604 && past
 }
 test_stats_trustees_and_auditor_only() {
 	local who
@@ -38,13 +59,13 @@ test_stats_trustees_and_auditor_only() {
 	req auditor GET /v1/stats; expect 200
 }
 test_cell_of_3_shown_as_under_10() {
-	req trustee1 GET '/v1/stats?by=agency_kind'
+	stats trustee1 'by=agency_kind'
 	expect 200 && [ "$(jget .threshold)" = 10 ] &&
 	[ "$(cell disclosures education allowed)" = "<10" ] &&
 	[ "$(db "SELECT count(*) FROM disclosures d WHERE d.agency_id='oakfield-primary' AND decision='allowed'")" = 3 ]
 }
 test_cell_of_3_not_derivable_from_totals() {
-	req trustee1 GET '/v1/stats?by=agency_kind'
+	stats trustee1 'by=agency_kind'
 	expect 200 || return 1
 	table disclosures > "$TMP/disc.json"
 	# every hidden member is protected, not only the 3
@@ -56,41 +77,41 @@ test_cell_of_3_not_derivable_from_totals() {
 	[ "$(jget '.tables.disclosures.total')" = 57 ]
 }
 test_requests_counted_and_suppressed() {
-	req trustee1 GET '/v1/stats?by=agency_kind'
+	stats trustee1 'by=agency_kind'
 	expect 200 && [ "$(cell requests police awaiting_approval)" = "<10" ] &&
 	[ "$(jget '.tables.requests.columns | join(",")')" = awaiting_approval,approved,refused,closed ] &&
 	table requests | derivable_cells | { ! grep -q .; } || return 1
-	req trustee1 GET '/v1/stats?by=purpose'
+	stats trustee1 'by=purpose'
 	expect 200 && [ "$(cell requests crime_sch2_p2 awaiting_approval)" = "<10" ] &&
 	table requests | derivable_cells | { ! grep -q .; }
 }
 test_percentages_never_reveal_a_hidden_cell() {
-	req trustee1 GET '/v1/stats?by=agency_kind'
+	stats trustee1 'by=agency_kind'
 	expect 200 &&
 	[ "$(jget '[.tables[].rows[] | . as $r | range(0; .cells | length) as $i
 	      | select(($r.cells[$i] | type) == "string" and $r.percent[$i] != null)] | length')" = 0 ] &&
 	[ "$(jget '[.tables[].rows[] | select((.total | type) == "string") | .percent[] | select(. != null)] | length')" = 0 ]
 }
 test_zero_shown_as_0() {
-	req auditor GET '/v1/stats?by=agency_kind'
+	stats auditor 'by=agency_kind'
 	expect 200 && [ "$(cell disclosures police allowed)" = 0 ] &&
 	[ "$(jget '.tables.disclosures.rows[] | select(.group == "police") | .total')" = 0 ]
 }
 test_refusals_by_rule_are_columns() {
-	req auditor GET '/v1/stats'
+	stats auditor
 	expect 200 && [ "$(jget '.tables.disclosures.columns | join(",")')" = allowed,no_consent ]
 }
 test_by_month_and_purpose() {
-	req auditor GET '/v1/stats?by=month'
-	expect 200 && [ "$(jget ".tables.disclosures.rows[] | select(.group == \"$(date -u +%Y-%m)\") | .total")" = 57 ] || return 1
-	req auditor GET '/v1/stats?by=purpose'
+	stats auditor 'by=month'
+	expect 200 && [ "$(jget ".tables.disclosures.rows[] | select(.group == \"$LAST_MONTH\") | .total")" = 57 ] || return 1
+	stats auditor 'by=purpose'
 	expect 200 && [ "$(cell disclosures education_support allowed)" = "<10" ] &&
 	table disclosures | derivable_cells | { ! grep -q .; }
 }
 test_no_family_identifier_pseudonym_or_free_text() {
 	local by
 	for by in agency_kind purpose month; do
-		req auditor GET "/v1/stats?by=$by"
+		stats auditor "by=$by"
 		expect 200 || return 1
 		! printf '%s' "$RESP" | grep -q -E 'FAM-|[0-9a-f]{64}|Testchild|Reason-Marker|Evidence-Marker|con_|dis_' || return 1
 	done
@@ -100,16 +121,16 @@ test_no_family_identifier_pseudonym_or_free_text() {
 test_unregistered_purpose_and_agency_never_published_or_logged() {
 	local by
 	refused_disclose staff FAM-605 oakfield-primary jane_doe_12_oak_lane_child_protection "$(school)" &&
-	refused_disclose staff FAM-605 jane-doe-12-oak-lane education_support "$(school)" || return 1
+	refused_disclose staff FAM-605 jane-doe-12-oak-lane education_support "$(school)" && past || return 1
 	[ "$(db "SELECT count(*) FROM disclosures WHERE purpose LIKE 'jane_doe%' OR agency_id LIKE 'jane-doe%'")" = 2 ] || return 1
 	for by in agency_kind purpose month; do
-		req auditor GET "/v1/stats?by=$by"
+		stats auditor "by=$by"
 		expect 200 && ! printf '%s' "$RESP" | grep -qi 'jane' || return 1
 	done
-	req auditor GET '/v1/stats?by=purpose'
+	stats auditor 'by=purpose'
 	[ "$(jget '.tables.disclosures.rows[] | select(.group == "unregistered") | .total')" != 0 ] &&
 	[ "$(jget '.tables.disclosures.rows | map(.group) | index("unregistered")')" != null ] || return 1
-	req auditor GET '/v1/stats?by=agency_kind'
+	stats auditor 'by=agency_kind'
 	[ "$(jget '.tables.disclosures.rows | map(.group) | index("unregistered")')" != null ] &&
 	grep -q 'refused rule=' "$TMP/gatewayd.log" && ! grep -qi 'jane' "$TMP/gatewayd.log"
 }
@@ -120,7 +141,7 @@ test_unregistered_purpose_and_agency_never_published_or_logged() {
 test_no_line_narrows_a_small_cell() {
 	local by t
 	for by in agency_kind purpose month; do
-		req auditor GET "/v1/stats?by=$by"
+		stats auditor "by=$by"
 		expect 200 || return 1
 		for t in disclosures consents requests; do
 			[ "$(table $t | narrowed_cells 10 | wc -l)" = 0 ] ||
@@ -134,7 +155,7 @@ test_no_line_narrows_a_small_cell() {
 row 1" ]
 }
 test_bad_parameters_refused() {
-	req auditor GET '/v1/stats?by=family'; expect 400 invalid_parameter || return 1
+	stats auditor 'by=family'; expect 400 invalid_parameter || return 1
 	req auditor GET '/v1/stats?from=2026-01-01T10:00:00Z&to=2026-12-31'; expect 400 period_not_published || return 1
 	req auditor GET '/v1/stats?from=2026-02-01&to=2026-01-01'; expect 400 period_not_published
 }
@@ -167,13 +188,55 @@ test_every_read_is_a_ledger_entry() {
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='stats.read'")" -ge 10 ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='stats.read' AND reason LIKE 'by=month from=%'")" -ge 1 ]
 }
+# Two reads of the same published period must not differ by what happened
+# between them: counting to now, one read before and one after a
+# disclosure, a withdrawn consent or a request decided told exactly that
+# one happened (health 15 -> 16, withdrawn 0 -> "<10"). Tables count whole
+# past months only (counted_until), requests in their state then.
+test_published_tables_do_not_change_until_a_month_ends() {
+	local by old rid
+	rid=$(db "SELECT id FROM requests WHERE state = 'awaiting_approval' ORDER BY created_us LIMIT 1")
+	[ -n "$rid" ] || return 1
+	for by in agency_kind purpose month; do
+		req trustee1 GET "/v1/stats?by=$by"; expect 200 || return 1
+		printf "%s" "$RESP" | jq -S .tables > "$TMP/now-before.$by"
+		[ "$(jget .counted_until)" = "$(date -u +%Y-%m-01)" ] || return 1
+		stats trustee1 "by=$by"; expect 200 || return 1
+		printf "%s" "$RESP" | jq -S .tables > "$TMP/last-before.$by"
+	done
+	consent FAM-620 health-visiting health_visiting_support &&
+	ok_disclose staff FAM-620 health-visiting health_visiting_support "$(health)" &&
+	refused_disclose staff FAM-621 health-visiting health_visiting_support "$(health)" &&
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{"reason":"The family asked"}' && expect 200 &&
+	police_request FAM-620 || return 1
+	# a request filed last month, approved now
+	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"Proportionate"}' &&
+	req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"Proportionate"}' &&
+	[ "$(db "SELECT state FROM requests WHERE id = '$rid'")" = approved ] || return 1
+	for by in agency_kind purpose month; do
+		req trustee1 GET "/v1/stats?by=$by"; expect 200 || return 1
+		printf "%s" "$RESP" | jq -S .tables | diff -u "$TMP/now-before.$by" - | sed 's/^/# /' | head -20
+		printf "%s" "$RESP" | jq -S .tables | cmp -s "$TMP/now-before.$by" - || return 1
+		stats trustee1 "by=$by"; expect 200 || return 1
+		printf "%s" "$RESP" | jq -S .tables | diff -u "$TMP/last-before.$by" - | sed 's/^/# /' | head -20
+		printf "%s" "$RESP" | jq -S .tables | cmp -s "$TMP/last-before.$by" - || return 1
+	done
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'stats.read' AND reason LIKE '% counted_until=$(date -u +%Y-%m-01)'")" -ge 3 ] || return 1
+	# and not vacuous: once the month has ended they are counted
+	old=$(stats trustee1 'by=agency_kind' && jget '.tables.requests.rows[] | select(.group == "police") | .cells | join(",")')
+	past
+	stats trustee1 'by=agency_kind'
+	[ "$(jget '.tables.disclosures | .total')" != "$(jq -r '.disclosures.total' "$TMP/last-before.agency_kind")" ] &&
+	[ "$(jget '.tables.requests.rows[] | select(.group == "police") | .cells | join(",")')" != "$old" ] ||
+		{ echo "# not counted once the month ended: $(jget .tables.requests | jq -c .)"; return 1; }
+}
 test_threshold_below_5_refused() {
 	gw_stop || return 1
 	! gw_start --stats-threshold 4 2>/dev/null && grep -q 'stats-threshold' "$TMP/gatewayd.log"
 }
 test_threshold_configurable() {
 	gw_start --stats-threshold 5 || return 1
-	req trustee1 GET /v1/stats
+	stats trustee1
 	expect 200 && [ "$(jget .threshold)" = 5 ] && [ "$(cell disclosures education allowed)" = "<5" ] &&
 	table disclosures | derivable_cells | { ! grep -q .; }
 }
@@ -186,8 +249,8 @@ test_reviewer_row_c_under_10_total_11_not_published() {
 	GW_DATA=$TMP/data-c11 gw_start || return 1
 	consent FAM-610 oakfield-primary education_support &&
 	repeat 10 ok_disclose staff FAM-610 oakfield-primary education_support "$(school)" &&
-	refused_disclose staff FAM-611 oakfield-primary education_support "$(school)" || return 1
-	req trustee1 GET '/v1/stats?by=agency_kind'
+	refused_disclose staff FAM-611 oakfield-primary education_support "$(school)" && past || return 1
+	stats trustee1 'by=agency_kind'
 	expect 200 && [ "$(cell disclosures education no_consent)" = "<10" ] &&
 	[ "$(jget '.tables.disclosures.rows[] | select(.group == "education") | .total')" != 11 ] &&
 	[ "$(table disclosures | narrowed_cells 10 | wc -l)" = 0 ] &&
@@ -211,6 +274,7 @@ run test_no_family_identifier_pseudonym_or_free_text
 run test_unregistered_purpose_and_agency_never_published_or_logged
 run test_bad_parameters_refused
 run test_every_read_is_a_ledger_entry
+run test_published_tables_do_not_change_until_a_month_ends
 run test_threshold_below_5_refused
 run test_threshold_configurable
 run test_period_not_published_differencing_refused

@@ -62,11 +62,12 @@ test_override_held_disclosure_absent_from_export() {
 	! printf '%s' "$RESP" | grep -q -e "$HELD" -e childrens-social-care -e Held-Marker -e safeguarding
 }
 test_export_reveals_nothing_of_what_was_left_out() {
-	# Same shape as a family with nothing held: no count, no gap, no flag.
+	# Same shape as a family with nothing held: no count, no gap, no flag
+	# (how many earlier exports each has had is its own, and differs).
 	sar FAM-500; expect 200 || return 1
-	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/")]' > "$TMP/held.shape"
+	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/") | select(startswith("earlier_exports/") | not)]' > "$TMP/held.shape"
 	sar FAM-501; expect 200 || return 1
-	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/")]' > "$TMP/plain.shape"
+	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/") | select(startswith("earlier_exports/") | not)]' > "$TMP/plain.shape"
 	diff -u "$TMP/plain.shape" "$TMP/held.shape" | sed 's/^/# /' | head -20
 	cmp -s "$TMP/plain.shape" "$TMP/held.shape" &&
 	! printf '%s' "$RESP" | grep -qi -e omitted -e withheld -e '"held"' -e override
@@ -249,6 +250,73 @@ test_statement_count_says_nothing_of_a_held_share() {
 }
 # Each shared item names the consent it relied on and says whether the
 # agency confirmed receiving it, or whether the family's withdrawal stopped it.
+# A trustee reading the witness statement (which holds the family's shared
+# records themselves) is a read by the charity like any other: listed under
+# the request's accessed, by role, never the name or the reason; the
+# requester's own copy stays a statement supplied, not a read.
+test_export_says_who_read_the_witness_statement() {
+	local fam=FAM-562 rid name
+	consent "$fam" oakfield-primary education_support &&
+	disclose staff "$fam" oakfield-primary education_support "$(school)" && expect 201 &&
+	police_request "$fam" || return 1
+	rid=$REQUEST_ID
+	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful"}' && expect 201 &&
+	req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"agreed"}' && expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid/statement"; expect 200 || return 1
+	req trustee1 GET "/v1/requests/$rid/statement" "" -H 'X-Access-Reason: Statement-Reader-Marker-S5 checking'
+	expect 200 && [ "$(jget '.statement.records | length')" = 1 ] || return 1
+	name=$(db "SELECT issued_to FROM request_statements WHERE request_id = '$rid' AND issued_role = 'trustee'")
+	[ -n "$name" ] || return 1
+	sar "$fam"
+	expect 200 && [ "$(jget '.requests[0].statements_supplied | length')" = 1 ] &&
+	[ "$(jget '[.requests[0].accessed[] | .by.kind + ":" + .by.role] | join(",")')" = charity:trustee ] &&
+	! grep -qF -e "$name" -e Statement-Reader-Marker <<<"$RESP" ||
+		{ echo "# $(printf '%s' "$RESP" | jq -c '.requests')"; return 1; }
+	sar "$fam" '?format=text'
+	expect 200 && sed -n '/REQUESTS FROM THE POLICE/,/CONSENTS GIVEN/p' <<<"$RESP" |
+	    grep -q 'Accessed: .*read by the charity (trustee)' || return 1
+	close_request "$rid"
+}
+# The printed export is for the family (UK GDPR Art 12(1): clear and plain
+# language): every lawful basis, legal basis and status is said in words
+# (the law and the code in brackets), never a bare code such as
+# crime_sch2_p2; a withdrawn consent shows when it was withdrawn, not an
+# expiry that reads as if it still ran.
+test_export_text_says_its_legal_codes_in_words() {
+	local fam=FAM-563
+	consent "$fam" oakfield-primary education_support &&
+	disclose staff "$fam" oakfield-primary education_support "$(school)" && expect 201 &&
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{"reason":"The family asked"}' && expect 200 &&
+	police_request "$fam" || return 1
+	sar "$fam" '?format=text'
+	expect 200 || return 1
+	grep -q '^   Lawful basis: a task carried out in the public interest (UK GDPR Article 6(1)(e); public_task)$' <<<"$RESP" &&
+	grep -q '^   Legal basis: preventing or detecting crime (Data Protection Act 2018, Schedule 2 paragraph 2; crime_sch2_p2)$' <<<"$RESP" &&
+	grep -q '^   Status: waiting for the trustees to decide$' <<<"$RESP" &&
+	grep -q '^   Given: [0-9-]*   Withdrawn: [0-9-]*$' <<<"$RESP" &&
+	! grep -Eq '(basis|Status): [a-z0-9_]+$' <<<"$RESP" && ! grep -q 'Expires' <<<"$RESP" ||
+		{ sed 's/^/# /' <<<"$RESP"; return 1; }
+	close_request "$REQUEST_ID"
+}
+# An export is a read of the family's whole record: each later export lists
+# the earlier ones (date, charity role; never the name or the reason), as
+# every other read of the family's records is listed.
+test_export_lists_earlier_exports() {
+	local fam=FAM-564 n
+	consent "$fam" oakfield-primary education_support || return 1
+	sar "$fam"; expect 200 && [ "$(jget '.earlier_exports | length')" = 0 ] || return 1
+	req staff2 GET "/v1/families/$fam/subject-access" "" -H 'X-Access-Reason: Export-Reader-Marker-E4 curious'
+	expect 200 && [ "$(jget '.earlier_exports | length')" = 1 ] || return 1
+	sar "$fam"
+	n=$(db "SELECT count(*) FROM subject_access_reads WHERE family_pseudonym = (SELECT family_pseudonym FROM consents WHERE id = '$CONSENT_ID')")
+	expect 200 && [ "$n" = 3 ] && [ "$(jget '.earlier_exports | length')" = 2 ] &&
+	[ "$(jget '[.earlier_exports[] | .by.kind + ":" + .by.role] | join(",")')" = charity:staff,charity:staff ] &&
+	[ -n "$(jget '.earlier_exports[1].date // empty')" ] &&
+	! grep -q -e 'Export-Reader-Marker' -e 'staff:' <<<"$RESP" || { echo "# $(jget '.earlier_exports' | jq -c .)"; return 1; }
+	sar "$fam" '?format=text'
+	expect 200 && sed -n '/EARLIER COPIES OF THIS RECORD/,$p' <<<"$RESP" | grep -c ': made by the charity (staff)$' | grep -qx 3 ||
+		{ sed 's/^/# /' <<<"$RESP"; return 1; }
+}
 test_export_says_what_the_agency_received() {
 	local stopped
 	req agency:oakfield-primary POST "/v1/inbox/$SHARED/ack"
@@ -350,6 +418,23 @@ test_export_never_says_the_agency_received_what_was_erased_first() {
 	expect 200 && [ "$(grep -c "The agency confirmed receiving it: " <<<"$RESP")" = 1 ] &&
 	[ "$(grep -c "Not delivered to the agency" <<<"$RESP")" = 1 ]
 }
+# The export goes to the family: it names who prepared it by charity role
+# only, as it names every reader, never the member of staff's name (their
+# own personal data, a third party's to the family); the ledger entry
+# recording the export keeps who it was.
+test_export_names_its_preparer_by_role_only() {
+	local staff_cn
+	staff_cn=$(openssl x509 -in "$CERTS/staff.crt" -noout -subject -nameopt multiline |
+	    sed -n 's/^ *commonName *= *//p')
+	[ -n "$staff_cn" ] || return 1
+	sar FAM-500
+	expect 200 && [ "$(jget .prepared_by)" = staff ] && ! grep -qF "$staff_cn" <<<"$RESP" ||
+		{ echo "# prepared_by: $(jget .prepared_by)"; return 1; }
+	[ "$(db "SELECT actor FROM ledger_entries WHERE seq = $(jget .ledger_seq)")" = "staff:$staff_cn" ] || return 1
+	sar FAM-500 '?format=text'
+	expect 200 && grep -q '^Prepared: .* by the charity (staff)$' <<<"$RESP" && ! grep -qF "$staff_cn" <<<"$RESP" ||
+		{ printf '%s\n' "$RESP" | head -5 | sed 's/^/# /'; return 1; }
+}
 test_export_is_recorded_in_the_ledger() {
 	local pseudo n
 	pseudo=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$SHARED'")
@@ -395,8 +480,12 @@ run test_export_lists_statements_supplied_but_not_of_a_held_request
 run test_statement_count_says_nothing_of_a_held_share
 run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
+run test_export_says_who_read_the_witness_statement
+run test_export_text_says_its_legal_codes_in_words
+run test_export_lists_earlier_exports
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
+run test_export_names_its_preparer_by_role_only
 run test_access_reason_sealed_at_rest
 run test_unknown_family_gets_an_empty_export
 run test_erasure_does_not_reveal_what_was_held
