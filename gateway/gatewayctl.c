@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -96,6 +97,13 @@ main(int argc, char **argv)
 	if (nocore() == -1)
 		fprintf(stderr, "gatewayctl: core dumps could not be turned off: %s\n",
 		    strerror(errno));
+	/* Its sessions carry family records (statements, exports): their TLS
+	 * secrets are never written to a key log, as gatewayd's are not. */
+	if (getenv("SSLKEYLOGFILE") != NULL) {
+		fprintf(stderr, "gatewayctl: SSLKEYLOGFILE is set: ignored; TLS session "
+		    "secrets are never written to a file\n");
+		(void)unsetenv("SSLKEYLOGFILE");
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -182,12 +182,23 @@ test_gatewayctl_retry_says_when_gatewayd_is_stopped() {
 	grep -q '^dsc_ctl_due0 .* now$' "$TMP/out" && ! grep -q 1970 "$TMP/out" || { show; return 1; }
 }
 
+# A trustee's session carries statements of family records: gatewayctl
+# never writes its TLS secrets to the file SSLKEYLOGFILE names, as gatewayd
+# does not.
+test_gatewayctl_never_writes_tls_session_secrets() {
+	SSLKEYLOGFILE=$TMP/ctl-keylog ctl requests list --url "$GW_URL" --cacert "$CERTS/ca.crt" \
+	    --cert "$CERTS/trustee1.crt" --key "$CERTS/trustee1.key" || { show; return 1; }
+	[ ! -s "$TMP/ctl-keylog" ] || { echo "# secrets written: $(head -c 40 "$TMP/ctl-keylog")"; return 1; }
+	grep -q 'SSLKEYLOGFILE is set: ignored' "$TMP/err" || { show; return 1; }
+}
+
 run test_gatewayctl_help_for_every_command
 run test_gatewayctl_usage_errors_stay_on_stderr_with_exit_2
 gw_start || { echo "not ok - gatewayd did not start"; exit 1; }
 run test_gatewayctl_usage_error_says_what_is_wrong
 run test_gatewayctl_statement_asks_for_reason_not_a_header
 run test_gatewayctl_requests_list_names_the_valid_statuses
+run test_gatewayctl_never_writes_tls_session_secrets
 run test_queued_notification_is_due_now_not_in_1970
 run test_gatewayctl_retry_says_when_gatewayd_is_stopped
 finish
