@@ -198,18 +198,11 @@ static char *
 payload(struct gateway *gw, const struct notice *x, const char *family_id, json_t *supplied)
 {
 	const struct agency	*a = profiles_find(gw->profiles, x->agency_id);
-	json_t			*o, *li, *v, *fields;
-	const char		*why = NULL;
+	const struct interest	*in = agency_interest(a, x->purpose);
+	json_t			*o, *fields;
+	const char		*why = in != NULL ? in->description : NULL;
 	char			*s, at[32], stopped[32];
-	size_t			 i;
 
-	if (a != NULL) {
-		json_array_foreach(json_object_get(a->json, "legitimate_interests"), i, li) {
-			v = json_object_get(li, "purpose");
-			if (json_is_string(v) && strcmp(json_string_value(v), x->purpose) == 0)
-				why = json_string_value(json_object_get(li, "description"));
-		}
-	}
 	if (why == NULL)	/* a police or court request: its legal basis */
 		why = statement_basis_text(x->purpose);
 	if (supplied != NULL)

@@ -180,6 +180,7 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 		}
 		in->special_category_condition =
 		    json_string_value(json_object_get(li, "special_category_condition"));
+		in->description = json_string_value(json_object_get(li, "description"));
 		fields = json_object_get(li, "fields");
 		in->nfields = json_array_size(fields);
 		if ((in->fields = calloc(in->nfields + 1, sizeof(*in->fields))) == NULL)

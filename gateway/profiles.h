@@ -15,6 +15,9 @@
 
 struct interest {
 	const char	 *purpose;
+	const char	 *description;		/* the purpose in words, for the
+						   family (their notice, their
+						   export), or NULL */
 	const char	 *lawful_basis;		/* Art 6 basis */
 	int		  override_permitted;	/* may be shared without consent
 						   under a safeguarding override */

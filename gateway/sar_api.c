@@ -93,6 +93,16 @@ struct export {
 	int			 ended;		/* the family's records were erased or expired */
 };
 
+/* The purpose in the profile's words for the family, or NULL when the
+ * agency or its interest is no longer in the profiles. */
+static const char *
+purpose_words(const struct profiles *p, const char *agency_id, const char *purpose)
+{
+	const struct interest	*in = agency_interest(profiles_find(p, agency_id), purpose);
+
+	return in != NULL ? in->description : NULL;
+}
+
 static json_t *
 recipient(const struct profiles *p, const char *agency_id)
 {
@@ -273,10 +283,11 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 			free(pt);
 		}
 	}
-	item = json_pack("{s:s, s:s, s:o, s:s, s:{s:s?, s:s?}, s:s?, s:o, s:o}",
+	item = json_pack("{s:s, s:s, s:o, s:s, s:s?, s:{s:s?, s:s?}, s:s?, s:o, s:o}",
 	    "reference", d->id, "date", store_time_fmt(d->created_us, t),
 	    "recipient", recipient(x->gw->profiles, d->agency_id),
 	    "purpose", d->purpose,
+	    "purpose_description", purpose_words(x->gw->profiles, d->agency_id, d->purpose),
 	    "lawful_basis", "article6", d->article6, "article9", d->article9,
 	    "consent_reference", d->consent_id,
 	    "fields", fields, "data", data ? data : json_null());
@@ -310,9 +321,11 @@ consent_cb(const struct consent_row *r, void *arg)
 		status = "ended_by_erasure";	/* nothing can be shared under it */
 	else
 		status = "live";
-	item = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s?, s:s?, s:[]}",
+	item = json_pack("{s:s, s:o, s:s, s:s?, s:s, s:s, s:s?, s:s?, s:[]}",
 	    "reference", r->id, "recipient", recipient(x->gw->profiles, r->agency_id),
-	    "purpose", r->purpose, "status", status,
+	    "purpose", r->purpose,
+	    "purpose_description", purpose_words(x->gw->profiles, r->agency_id, r->purpose),
+	    "status", status,
 	    "granted_at", store_time_fmt(r->granted_us, g),
 	    "expires_at", r->expires_us ? store_time_fmt(r->expires_us, e) : NULL,
 	    "withdrawn_at", r->withdrawn_us ? store_time_fmt(r->withdrawn_us, w) : NULL,
@@ -690,7 +703,11 @@ render_text(const json_t *x, size_t *len)
 		bprintf(&b, "\n%zu. %s  to %s (%s)\n", i + 1, day(it, "date", d1),
 		    json_string_value(json_object_get(rcp, "name")) ?
 		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"));
-		bprintf(&b, "   Purpose: %s\n   Lawful basis: ", jstr(it, "purpose"));
+		if (json_string_value(json_object_get(it, "purpose_description")) != NULL)
+			bprintf(&b, "   Purpose: %s (%s)\n   Lawful basis: ",
+			    jstr(it, "purpose_description"), jstr(it, "purpose"));
+		else
+			bprintf(&b, "   Purpose: %s\n   Lawful basis: ", jstr(it, "purpose"));
 		bwords(&b, art6_words, jstr(json_object_get(it, "lawful_basis"), "article6"));
 		bprintf(&b, "\n");
 		if (json_string_value(json_object_get(json_object_get(it, "lawful_basis"), "article9"))) {
@@ -796,10 +813,13 @@ render_text(const json_t *x, size_t *len)
 	json_array_foreach(a, i, it) {
 		rcp = json_object_get(it, "recipient");
 		st = jstr(it, "status");
-		bprintf(&b, "\n%zu. To share with %s (%s) for %s\n   Given: %s   ",
-		    i + 1, json_string_value(json_object_get(rcp, "name")) ?
+		bprintf(&b, "\n%zu. To share with %s (%s) for %s\n", i + 1,
+		    json_string_value(json_object_get(rcp, "name")) ?
 		    jstr(rcp, "name") : jstr(rcp, "agency_id"), jstr(rcp, "agency_id"),
-		    jstr(it, "purpose"), day(it, "granted_at", d1));
+		    jstr(it, "purpose"));
+		if (json_string_value(json_object_get(it, "purpose_description")) != NULL)
+			bprintf(&b, "   That is: %s\n", jstr(it, "purpose_description"));
+		bprintf(&b, "   Given: %s   ", day(it, "granted_at", d1));
 		/* Only the date that ended it, or the one it will end on: an
 		 * expiry printed beside a withdrawal reads as if it still ran. */
 		if (strcmp(st, "withdrawn") == 0)

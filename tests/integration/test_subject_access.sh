@@ -298,6 +298,23 @@ test_export_text_says_its_legal_codes_in_words() {
 		{ sed 's/^/# /' <<<"$RESP"; return 1; }
 	close_request "$REQUEST_ID"
 }
+# The purposes read as the agency's profile words them for the family
+# ("Purpose: education_support" alone says nothing to a parent), the code
+# kept in brackets; the JSON carries the words as purpose_description.
+test_export_says_each_purpose_in_words() {
+	local fam=FAM-565 words
+	words=$(jq -r '.legitimate_interests[] | select(.purpose == "education_support") | .description' \
+	    "$TOP/agency-profiles/oakfield-primary.json")
+	[ -n "$words" ] || return 1
+	consent "$fam" oakfield-primary education_support &&
+	disclose staff "$fam" oakfield-primary education_support "$(school)" && expect 201 || return 1
+	sar "$fam"; expect 200 || return 1
+	[ "$(jget '.disclosures[0].purpose_description')" = "$words" ] &&
+	[ "$(jget '.consents[0].purpose_description')" = "$words" ] || { echo "# $RESP"; return 1; }
+	sar "$fam" '?format=text'; expect 200 || return 1
+	grep -qxF "   Purpose: $words (education_support)" <<<"$RESP" &&
+	grep -qxF "   That is: $words" <<<"$RESP" || { sed 's/^/# /' <<<"$RESP"; return 1; }
+}
 # An export is a read of the family's whole record: each later export lists
 # the earlier ones (date, charity role; never the name or the reason), as
 # every other read of the family's records is listed.
@@ -482,6 +499,7 @@ run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
 run test_export_says_who_read_the_witness_statement
 run test_export_text_says_its_legal_codes_in_words
+run test_export_says_each_purpose_in_words
 run test_export_lists_earlier_exports
 run test_export_says_what_the_agency_received
 run test_export_is_recorded_in_the_ledger
