@@ -136,6 +136,8 @@ test_queued_notification_sent_without_values() {
 	[ "$(printf '%s' "$line" | jq -r .shared_with.agency_id)" = oakfield-primary ] &&
 	[ -n "$(printf '%s' "$line" | jq -r .shared_with.name)" ] &&
 	[ "$(printf '%s' "$line" | jq -r .purpose)" = education_support ] &&
+	[ "$(printf '%s' "$line" | jq -r .purpose_description)" = "$(jq -r '.legitimate_interests[]
+	    | select(.purpose == "education_support") | .description' "$TOP/agency-profiles/oakfield-primary.json")" ] &&
 	[ "$(printf '%s' "$line" | jq -r '.fields | sort | join(",")')" = "child_dob,child_name,parent_names,school_name" ] &&
 	[ -n "$(printf '%s' "$line" | jq -r .shared_at)" ] &&
 	[ "$(printf '%s' "$line" | jq -r .delivery)" = null ] && [ "$(printf '%s' "$line" | jq -r .kind)" = null ] &&
