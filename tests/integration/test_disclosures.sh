@@ -1020,15 +1020,20 @@ test_tampered_disclosure_row_is_never_served() {
 	req agency:oakfield-primary GET "/v1/disclosures/$a"; expect 404 || return 1
 	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose = 'education_support', agency_id = 'oakfield-primary' WHERE id = '$a'" || return 1
 	req agency:oakfield-primary GET "/v1/disclosures/$a"
-	expect 200 && [ "$(jget .data.child_name)" = "Swap One-T350" ] && TAMPER_A=$a && TAMPER_B=$b
+	expect 200 && [ "$(jget .data.child_name)" = "Swap One-T350" ]
 }
 test_tampered_row_stops_the_subject_access_export() {
-	[ -n "${TAMPER_A:-}" ] || return 1
-	swap_data_ct "$TAMPER_A" "$TAMPER_B" || { echo "# swap failed"; return 1; }
-	req staff GET /v1/families/FAM-360/subject-access '' -H "X-Access-Reason: $ACCESS"
+	local a b
+	consent FAM-362 oakfield-primary education_support || return 1
+	disclose staff FAM-362 oakfield-primary education_support '{"child_name":"Swap One-T350"}'
+	expect 201 && a=$(jget .disclosure_id) || return 1
+	disclose staff FAM-362 oakfield-primary education_support '{"child_name":"Swap Two-T350"}'
+	expect 201 && b=$(jget .disclosure_id) || return 1
+	swap_data_ct "$a" "$b" || { echo "# swap failed"; return 1; }
+	req staff GET /v1/families/FAM-362/subject-access '' -H "X-Access-Reason: $ACCESS"
 	refused_integrity || return 1
-	swap_data_ct "$TAMPER_A" "$TAMPER_B" || { echo "# swap failed"; return 1; }
-	req staff GET /v1/families/FAM-360/subject-access '' -H "X-Access-Reason: $ACCESS"
+	swap_data_ct "$a" "$b" || { echo "# swap failed"; return 1; }
+	req staff GET /v1/families/FAM-362/subject-access '' -H "X-Access-Reason: $ACCESS"
 	expect 200 || return 1
 	[ "$(jget "[.disclosures[].data.child_name] | sort | join(\",\")")" = "Swap One-T350,Swap Two-T350" ] ||
 	    { echo "# export lists $(jget "[.disclosures[].data.child_name] | sort | join(\",\")")"; return 1; }
