@@ -21,6 +21,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
+#include "writer.h"
 
 /* What the stored entry at the row's seq says (entry_of). */
 struct entry_look {
@@ -72,6 +73,15 @@ disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 		goto differs;
 	if ((rc = ledger_leaf_at(l, d->ledger_seq, DISCLOSURE_SIGNED_WAIT_MS, signed_leaf)) == -1)
 		return -1;
+	/* Committed (this read sees its row) and still not in the tree: its
+	 * commit hook has not run, or could not read it back (tried again
+	 * after the next commit). Not yet a forgery: that raises the alarm. */
+	if (rc == 1 && !writer_in_job() && (uint64_t)d->ledger_seq > ledger_size(l) &&
+	    !ledger_alarmed(l)) {
+		log_errx("disclosure %s: ledger entry #%lld is not in the ledger's tree yet; not "
+		    "served now", d->id, (long long)d->ledger_seq);
+		return -1;
+	}
 	if (rc == 1 || CRYPTO_memcmp(k.leaf, signed_leaf, 32) != 0)
 		goto differs;
 	return 0;

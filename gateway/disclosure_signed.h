@@ -27,7 +27,8 @@ struct store_conn;
  * d->id (as d->decision says) for d's family, and its record digest is
  * store_disclosure_digest(d), the writer's own. 0 it is; 1 it is not
  * (logged: the disclosure's id and the seq, nothing personal); -1 a read
- * failed. */
+ * failed, or the entry is committed but the tree has not taken it within
+ * DISCLOSURE_SIGNED_WAIT_MS (and no alarm is raised): try again later. */
 int	disclosure_signed(struct ledger *, struct store_conn *c, const struct disclosure_row *d);
 
 #endif

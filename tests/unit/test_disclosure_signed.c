@@ -6,7 +6,7 @@
  * the batch that wrote it, and by a reader the moment it is answered); a
  * row whose sealed values were swapped with another of the family's, or
  * whose plain column was changed, or that names another disclosure's entry,
- * is not; a delivery to an agency the disclosure's entry did not sign is
+ * or an entry the gateway did not write, is not; a delivery to an agency the disclosure's entry did not sign is
  * not built. And the body itself: exactly the disclosed values, nothing
  * once the family's key is destroyed.
  */
@@ -49,6 +49,8 @@ struct disclose {
 	int		 check;
 	int		 signed_rc;
 	int64_t		 seq;
+	int		 forge;		/* the entry inserted behind the ledger's back,
+					   with a correct leaf hash */
 };
 
 static int
@@ -94,8 +96,20 @@ disclose_job(struct store_conn *c, void *arg)
 	le.object_id = r.id;
 	le.reason = r.rule;
 	le.record_digest = r.record_digest;
-	if (ledger_append(j->f->gw.ledger, c, &le, &r.ledger_seq, r.leaf_hash) != 0 ||
-	    store_disclosure_insert(c, &r) != 0 ||
+	if (j->forge) {
+		struct ledger_record	lr = { 0, store_now_us(), le };
+		int64_t			tail, t;
+
+		if (store_ledger_tail(c, &tail, &t, NULL) != 0)
+			goto out;
+		lr.seq = tail + 1;
+		if (ledger_leaf_hash(NULL, &lr, r.leaf_hash) != 0 ||
+		    store_ledger_insert(c, &lr, r.leaf_hash) != 0)
+			goto out;
+		r.ledger_seq = lr.seq;
+	} else if (ledger_append(j->f->gw.ledger, c, &le, &r.ledger_seq, r.leaf_hash) != 0)
+		goto out;
+	if (store_disclosure_insert(c, &r) != 0 ||
 	    delivery_enqueue(c, r.id, &current, r.agency_id, r.family_pseudonym, r.created_us,
 	    0) != 0)
 		goto out;
@@ -117,7 +131,7 @@ static int64_t
 disclose(struct fixture *f, const char *id, const char *pseudonym, const char *data,
     const char *fields)
 {
-	struct disclose	j = { f, id, pseudonym, data, fields, 0, -1, 0 };
+	struct disclose	j = { f, id, pseudonym, data, fields, 0, -1, 0, 0 };
 
 	assert_int_equal(writer_submit(f->gw.writer, disclose_job, &j), 0);
 	return j.seq;
@@ -220,7 +234,7 @@ test_a_row_as_written_is_signed_at_once(void **state)
 {
 	struct fixture	*f = *state;
 	struct disclose	 j = { f, "dsc_now", "aa11", "{\"child_name\":\"Ada\"}",
-			    "[\"child_name\"]", 1, -1, 0 };
+			    "[\"child_name\"]", 1, -1, 0, 0 };
 
 	assert_int_equal(writer_submit(f->gw.writer, disclose_job, &j), 0);
 	assert_int_equal(j.signed_rc, 0);
@@ -284,6 +298,35 @@ test_a_row_naming_another_entry_is_refused(void **state)
 	assert_int_equal(check(f, "dsc_e"), 0);
 	assert_int_equal(check(f, "dsc_f"), 1);
 	assert_int_equal(check(f, "dsc_g"), 1);
+}
+
+static int
+append_job(struct store_conn *c, void *arg)
+{
+	struct fixture		*f = arg;
+	struct ledger_entry	 le = { "system", "system", "test.append", NULL, NULL, NULL, NULL };
+
+	return ledger_append(f->gw.ledger, c, &le, NULL, NULL);
+}
+
+/* An entry the gateway did not write, with a leaf hash as good as its
+ * own, is never taken as signed: while the tree has not been asked to
+ * take it (no append since), the row is not served for now (-1, after
+ * the wait for a commit hook); once the next append finds it, the ledger's
+ * alarm is raised and the row differs (1). */
+static void
+test_an_entry_the_gateway_did_not_write_is_not_signed(void **state)
+{
+	struct fixture	*f = *state;
+	struct disclose	 j = { f, "dsc_forged", "aa11", "{\"child_name\":\"Ada\"}",
+			    "[\"child_name\"]", 0, -1, 0, 1 };
+
+	assert_int_equal(writer_submit(f->gw.writer, disclose_job, &j), 0);
+	assert_true((uint64_t)j.seq > ledger_size(f->gw.ledger));
+	assert_int_equal(check(f, "dsc_forged"), -1);
+	assert_int_not_equal(writer_submit(f->gw.writer, append_job, f), 0);
+	assert_int_equal(ledger_alarmed(f->gw.ledger), 1);
+	assert_int_equal(check(f, "dsc_forged"), 1);
 }
 
 /* The deliveries row says where it goes: only to the agency the
@@ -365,6 +408,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_a_changed_column_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_row_naming_another_entry_is_refused, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_an_entry_the_gateway_did_not_write_is_not_signed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_delivery_to_another_agency_is_not_built,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_is_exactly_the_disclosed_values, setup,
