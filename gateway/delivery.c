@@ -51,6 +51,7 @@
 
 #include "decide.h"
 #include "delivery.h"
+#include "disclosure_signed.h"
 #include "gateway.h"
 #include "ledger.h"
 #include "log.h"
@@ -346,8 +347,8 @@ delivery_body_free(char *body, size_t len)
 }
 
 int
-delivery_body(struct gateway *gw, struct store_conn *c, const char *id, char **body,
-    size_t *len, unsigned char sha[32])
+delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const char *agency_id,
+    char **body, size_t *len, unsigned char sha[32])
 {
 	struct disclosure_row	*row = NULL;
 	json_t			*o = NULL, *data = NULL, *fields = NULL;
@@ -361,6 +362,19 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, char **b
 		return rc;
 	if (strcmp(row->decision, "allowed") != 0 || row->data_ct == NULL) {
 		rc = 1;
+		goto out;
+	}
+	/* Only what the ledger signed, to the agency it signed: the row's
+	 * columns and sealed values as its entry's digest says, and the
+	 * deliveries row (which says where it goes) naming that agency. */
+	if ((rc = disclosure_signed(gw->ledger, c, row)) != 0) {
+		rc = rc == 1 ? 3 : -1;
+		goto out;
+	}
+	if (agency_id == NULL || strcmp(agency_id, row->agency_id) != 0) {
+		log_errx("delivery %s: its agency is not the disclosure's (as its ledger entry "
+		    "#%lld signed): not delivered", row->id, (long long)row->ledger_seq);
+		rc = 3;
 		goto out;
 	}
 	rc = vault_unseal(gw->vault, c, row->family_pseudonym, row->data_ct, row->data_ctlen,
@@ -654,13 +668,15 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	snprintf(x->pseudonym, sizeof(x->pseudonym), "%s", row->family_pseudonym);
 	x->attempt = row->attempts + 1;
 	x->started_us = now;
-	rc = delivery_body(dl->gw, c, row->disclosure_id, &x->body, &x->len, x->sha);
+	rc = delivery_body(dl->gw, c, row->disclosure_id, row->agency_id, &x->body, &x->len,
+	    x->sha);
 	if (rc != 0) {
 		xfer_free(x);
 		if (rc == -1)
 			local_failure(dl, row, now, "body_unavailable", 1);
 		else
-			fail_now(dl, row, now, rc == 2 ? "family_erased" : "disclosure_missing");
+			fail_now(dl, row, now, rc == 2 ? "family_erased" : rc == 3 ?
+			    DELIVERY_RECORD_INTEGRITY : "disclosure_missing");
 		return -1;
 	}
 

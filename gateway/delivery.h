@@ -76,12 +76,17 @@ int		 delivery_enqueue(struct store_conn *, const char *disclosure_id,
 		    const char *pseudonym, int64_t now_us, int awaits_notice);
 
 /* Builds the body of disclosure id from the stored row, unsealing its
- * values with the family key (on connection c). *body is malloc'd, the
- * caller cleanses and frees it (delivery_body_free); sha receives its
- * SHA-256. 0 ok; 1 not found or not allowed; 2 the family's key was
- * destroyed (erased: nothing left to deliver); -1 error. */
+ * values with the family key (on connection c), once the row is found to
+ * be what its ledger entry signed (disclosure_signed) and the agency the
+ * delivery goes to (agency_id, its deliveries row's) the disclosure's
+ * signed one. *body is malloc'd, the caller cleanses and frees it
+ * (delivery_body_free); sha receives its SHA-256. 0 ok; 1 not found or not
+ * allowed; 2 the family's key was destroyed (erased: nothing left to
+ * deliver); 3 the disclosure row or the delivery's agency is not what the
+ * ledger signed (logged; DELIVERY_RECORD_INTEGRITY: nothing is built); -1
+ * error. */
 int		 delivery_body(struct gateway *, struct store_conn *c, const char *disclosure_id,
-		    char **body, size_t *len, unsigned char sha[32]);
+		    const char *agency_id, char **body, size_t *len, unsigned char sha[32]);
 void		 delivery_body_free(char *body, size_t len);
 
 /*

@@ -32,9 +32,11 @@
 
 struct inbox_item {
 	struct delivery_row	 row;
-	char			*body;		/* NULL when erased */
+	char			*body;		/* NULL when erased or withheld */
 	size_t			 len;
 	int			 erased;
+	int			 withheld;	/* its row is not what the ledger
+						   signed: not served, not recorded */
 };
 
 struct inbox_job {
@@ -123,7 +125,15 @@ page_job(struct store_conn *c, void *arg)
 		it = &j->items[j->n++];
 		memset(it, 0, sizeof(*it));
 		it->row = j->rows[i];
-		rc = delivery_body(j->gw, c, it->row.disclosure_id, &it->body, &it->len, sha);
+		rc = delivery_body(j->gw, c, it->row.disclosure_id, it->row.agency_id, &it->body,
+		    &it->len, sha);
+		if (rc == 3) {
+			/* Tampered with: left out of the page and left
+			 * pending (logged by delivery_body), served again
+			 * once the row is what its entry signed. */
+			it->withheld = 1;
+			continue;
+		}
 		if (rc == 2)
 			it->erased = 1;
 		else if (rc != 0)
@@ -198,6 +208,8 @@ inbox_list(struct request *r, struct response *rs)
 	}
 	arr = json_array();
 	for (i = 0; arr != NULL && i < j->n; i++) {
+		if (j->items[i].withheld)
+			continue;
 		if (j->items[i].erased)
 			item = json_pack("{s:s, s:b}", "disclosure_id",
 			    j->items[i].row.disclosure_id, "erased", 1);
@@ -221,7 +233,8 @@ inbox_list(struct request *r, struct response *rs)
 	if (o == NULL)
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 	else {
-		log_info("inbox: %d item(s) served to %s", j->n, r->who->agency->id);
+		log_info("inbox: %zu item(s) served to %s",
+		    json_array_size(json_object_get(o, "disclosures")), r->who->agency->id);
 		resp_json(rs, 200, o);
 	}
 	items_free(j);
@@ -259,10 +272,10 @@ ack_job(struct store_conn *c, void *arg)
 		return -1;
 	}
 	/* The receipt: the digest of the body the agency was served. */
-	rc = delivery_body(j->gw, c, j->id, &body, &len, sha);
+	rc = delivery_body(j->gw, c, j->id, row.agency_id, &body, &len, sha);
 	delivery_body_free(body, len);
 	if (rc != 0 && rc != 2) {
-		j->outcome = -1;
+		j->outcome = rc == 3 ? 3 : -1;
 		return -1;
 	}
 	if ((j->outcome = store_inbox_ack(c, j->who->agency->id, j->id, j->now_us,
@@ -298,6 +311,10 @@ inbox_ack(struct request *r, struct response *rs)
 	else if (j->outcome == 2)
 		resp_error(rs, 409, "already_acknowledged",
 		    "That item was already acknowledged.", NULL);
+	else if (j->outcome == 3)
+		resp_error(rs, 409, "record_integrity_failed",
+		    "This record no longer matches what the ledger signed, so it is not "
+		    "delivered; the operators are told.", NULL);
 	else
 		resp_error(rs, 503, "store_unavailable",
 		    "The acknowledgement could not be recorded. Try again.", NULL);

@@ -33,6 +33,7 @@
 #include <openssl/crypto.h>
 
 #include "decide.h"
+#include "disclosure_signed.h"
 #include "delivery.h"
 #include "fields.h"
 #include "gateway.h"
@@ -982,6 +983,21 @@ disclosure_get(struct request *r, struct response *rs)
 				resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
 			return;
 		}
+	}
+	/* Nothing of a row that is not what its ledger entry signed (a value
+	 * moved from another of the family's rows, a column changed behind the
+	 * gateway's back): disclosure_signed.h. */
+	if ((rc = disclosure_signed(r->gw->ledger, c, d)) != 0) {
+		store_read_end(r->gw->store, c);
+		store_disclosure_free(d);
+		if (rc == 1)
+			resp_error(rs, 409, "record_integrity_failed",
+			    "This record no longer matches what the ledger signed, so nothing "
+			    "of it is shown; the operators are told.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
+			    NULL);
+		return;
 	}
 	data = open_sealed(r->gw, c, d->family_pseudonym, d->data_ct, d->data_ctlen, 1, &erased);
 	if (d->data_ct != NULL && data == NULL && !erased) {

@@ -1144,6 +1144,31 @@ ledger_leaves(struct ledger *l, int64_t first, size_t n, merkle_hash *out)
 }
 
 int
+ledger_leaf_at(struct ledger *l, int64_t seq, unsigned wait_ms, merkle_hash out)
+{
+	struct timespec	ts = { 0, 2 * 1000 * 1000 };
+	unsigned	waited;
+	int64_t		k;
+
+	if (seq < 1)
+		return 1;
+	if (writer_in_job()) {
+		/* The writer thread: the tree and the kept hashes are its own,
+		 * and no hook can run while a job does. */
+		if (seq <= l->tail_seq)
+			return ledger_leaves(l, seq, 1, (merkle_hash *)out);
+		k = seq - l->tail_seq;
+		if ((uint64_t)k > l->npend)
+			return 1;
+		memcpy(out, l->pend[k - 1], 32);
+		return 0;
+	}
+	for (waited = 0; (uint64_t)seq > ledger_size(l) && waited < wait_ms; waited += 2)
+		nanosleep(&ts, NULL);
+	return ledger_leaves(l, seq, 1, (merkle_hash *)out);
+}
+
+int
 ledger_consistency(struct ledger *l, uint64_t size1, uint64_t size2, struct ledger_proof *p)
 {
 	int	rc = -1;

@@ -101,6 +101,15 @@ int	ledger_consistency(struct ledger *, uint64_t size1, uint64_t size2,
  * recomputes an entry's leaf (ledger_leaf_hash) from its stored row and
  * compares. 0 ok; 1 not all in the tree (yet); -1 unreadable or changed. */
 int	ledger_leaves(struct ledger *, int64_t first, size_t n, merkle_hash *out);
+/* The leaf hash of entry seq as this gateway appended it, for a caller that
+ * has just read the entry's row (so it is committed, or in the batch now
+ * running): ledger_leaves() for one entry, minding the short gap between a
+ * commit and its commit hook moving the tree over it. Inside a writer job
+ * (writer_in_job) an entry of the running batch, or one committed that the
+ * tree has not taken yet, is given from the leaf hashes kept for it; on any
+ * other thread an entry past the tree is waited for, up to wait_ms. 0 ok;
+ * 1 no such entry appended (or still not in the tree); -1 error. */
+int	ledger_leaf_at(struct ledger *, int64_t seq, unsigned wait_ms, merkle_hash out);
 /* Records a gateway event (actor "system") in its own writer job and waits
  * until it is durable. 0 or -1. */
 int	ledger_record_system(struct ledger *, const char *action, const char *object_id,

@@ -49,6 +49,7 @@
 #include <openssl/rand.h>
 #include <sys/prctl.h>
 
+#include "disclosure_signed.h"
 #include "gateway.h"
 #include "ledger.h"
 #include "log.h"
@@ -447,10 +448,40 @@ request_supplied(struct gateway *gw, struct store_conn *c, const char *id, json_
 	return rc == WITNESS_ERROR ? -1 : 0;
 }
 
-/* The message for x, built in its own short read: opens the family id and
- * makes the payload. 0 and *body (malloc'd; the caller cleanses and frees
- * it), 1 the family was erased (its key destroyed), -1 a failure that may
- * pass (a busy database ...). */
+/* Whether what x says of its disclosure (the agency, the purpose, the
+ * fields: read from the row when it fell due) is what the disclosure's
+ * ledger entry signed (disclosure_signed.h), read again on c. 0 yes; 2 no
+ * (logged); -1 a read failed. */
+static int
+notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x)
+{
+	struct disclosure_row	*d = NULL;
+	char			 agency[sizeof(x->agency_id)], purpose[sizeof(x->purpose)];
+	int			 rc;
+
+	if ((rc = store_disclosure_get(c, x->disclosure_id, &d)) != 0)
+		return -1;
+	if ((rc = disclosure_signed(gw->ledger, c, d)) == 0) {
+		snprintf(agency, sizeof(agency), "%s", d->agency_id);
+		snprintf(purpose, sizeof(purpose), "%s", d->purpose);
+		if (strcmp(agency, x->agency_id) != 0 || strcmp(purpose, x->purpose) != 0 ||
+		    x->fields_json == NULL || strcmp(d->disclosed_fields, x->fields_json) != 0) {
+			log_errx("notification %s: its disclosure changed since it fell due; "
+			    "checked again at the next look", x->disclosure_id);
+			rc = -1;
+		}
+	} else if (rc == 1)
+		rc = 2;
+	store_disclosure_free(d);
+	return rc;
+}
+
+/* The message for x, built in its own short read: opens the family id,
+ * checks the disclosure row against its ledger entry and makes the
+ * payload. 0 and *body (malloc'd; the caller cleanses and frees it), 1 the
+ * family was erased (its key destroyed), 2 the disclosure row is not what
+ * its ledger entry signed, -1 a failure that may pass (a busy database
+ * ...). */
 static int
 build(struct notifier *n, const struct notice *x, char **body)
 {
@@ -467,13 +498,16 @@ build(struct notifier *n, const struct notice *x, char **body)
 	    x->family_id_ctlen, &fid, &fidlen);
 	if (rc == 0 && x->request && request_supplied(n->gw, c, x->disclosure_id, &supplied) != 0)
 		rc = -1;
+	if (rc == 0 && !x->request)
+		rc = notice_signed(n->gw, c, x);
 	store_read_end(n->gw->store, c);
 	if (rc != 0) {
 		if (fid != NULL) {
 			OPENSSL_cleanse(fid, fidlen);
 			free(fid);
 		}
-		return rc == 1 ? 1 : -1;
+		json_decref(supplied);
+		return rc == 1 || rc == 2 ? rc : -1;
 	}
 	*body = payload(n->gw, x, fid, supplied);
 	json_decref(supplied);
@@ -530,6 +564,12 @@ send_one(struct notifier *n, const struct notice *x)
 		    x->disclosure_id);
 		at.fault = RETRY_FAULT_LOCAL;
 		cls = RETRY_PERMANENT;
+	} else if (rc == 2) {
+		/* Tampered with (logged by disclosure_signed): the family is
+		 * not told what the row says now. Given up at once, as a dead
+		 * push is; an operator re-queues it once the row is restored. */
+		at.fault = RETRY_FAULT_LOCAL;
+		cls = RETRY_PERMANENT;
 	} else {
 		log_errx("notification %s: cannot build the message now; will retry",
 		    x->disclosure_id);
@@ -546,6 +586,8 @@ send_one(struct notifier *n, const struct notice *x)
 	    &j.d);
 	if (rc == 1)
 		j.d.reason = DELIVERY_FAMILY_ERASED;
+	else if (rc == 2)
+		j.d.reason = DELIVERY_RECORD_INTEGRITY;
 	if (j.d.verdict != RETRY_DELIVERED)
 		log_warnx("notification %s: attempt %u failed (%s %ld): %s", x->disclosure_id,
 		    attempts, retry_fault_name(at.fault), at.status, j.d.reason);

@@ -64,6 +64,7 @@
 
 #include <openssl/crypto.h>
 
+#include "disclosure_signed.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
@@ -89,7 +90,7 @@ struct export {
 	json_t			*by_consent;
 	json_t			*told;		/* request id -> records the family
 						   may be told of (statement_cb) */
-	int			 failed;
+	int			 failed;	/* 1 a read failed; 2 a row is not as signed */
 	int			 ended;		/* the family's records were erased or expired */
 };
 
@@ -261,12 +262,22 @@ told_after_sharing(const struct sar_disclosure *d)
 static int
 disclosure_cb(const struct sar_disclosure *d, void *arg)
 {
-	struct export	*x = arg;
-	json_t		*item, *fields, *data = NULL;
-	char		*pt = NULL, t[32];
-	size_t		 ptlen = 0;
-	int		 rc;
+	struct export		*x = arg;
+	struct disclosure_row	*row = NULL;
+	json_t			*item, *fields, *data = NULL;
+	char			*pt = NULL, t[32];
+	size_t			 ptlen = 0;
+	int			 rc;
 
+	/* Nothing of a row that is not what its ledger entry signed: the
+	 * whole export is refused (x->failed 2), not made without it. */
+	if ((rc = store_disclosure_get(x->c, d->id, &row)) == 0)
+		rc = disclosure_signed(x->gw->ledger, x->c, row);
+	store_disclosure_free(row);
+	if (rc != 0) {
+		x->failed = rc == 1 ? 2 : 1;
+		return -1;
+	}
 	if ((fields = json_loads(d->disclosed_fields ? d->disclosed_fields : "[]", 0, NULL)) == NULL)
 		fields = json_array();
 	if (d->data_ct != NULL) {
@@ -904,7 +915,7 @@ subject_access(struct request *r, struct response *rs)
 	const char		*reason, *fmt;
 	char			 pseudonym[65], t[32];
 	json_t			*out;
-	int			 key, rc;
+	int			 key, rc, integrity = 0;
 
 	reason = req_header(r, "X-Access-Reason");
 	if (reason == NULL || reason[0] == '\0') {
@@ -971,6 +982,10 @@ subject_access(struct request *r, struct response *rs)
 	json_decref(x.told);
 	x.by_disclosure = x.by_request = x.by_consent = x.told = NULL;
 	store_read_end(r->gw->store, x.c);
+	if (x.failed == 2) {
+		integrity = 1;
+		goto unavailable;
+	}
 	if (rc == -1 || key < 0 || x.failed)
 		goto unavailable;
 	json_object_set_new(out, "records", json_string(strcmp(j.state, "none") == 0 ?
@@ -1021,7 +1036,13 @@ unavailable:
 	json_decref(x.breach_notices);
 	json_decref(x.exports);
 	json_decref(out);
-	resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.", NULL);
+	if (integrity)
+		resp_error(rs, 409, "record_integrity_failed",
+		    "A stored record no longer matches what the ledger signed, so no export "
+		    "is made; the operators are told.", NULL);
+	else
+		resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.",
+		    NULL);
 }
 
 const struct route sar_routes[] = {

@@ -410,6 +410,10 @@ int	store_deliveries_follow_mode(struct store_conn *, const char *agency_id,
 /* The dead_reason of a delivery to an agency the profiles in force do not
  * have (its profile removed: its registration ended). */
 #define DELIVERY_AGENCY_UNKNOWN	"agency_unknown"
+/* The dead_reason of a push whose disclosure row (or its delivery's agency)
+ * is not what the disclosure's ledger entry signed (disclosure_signed.h):
+ * never sent; an operator restores the row and re-queues it. */
+#define DELIVERY_RECORD_INTEGRITY	"record_integrity_failed"
 /* The first agency id after after ("" for the first) with a delivery
  * still pending, into out (outlen bytes): 0 found, 1 none, -1 error. */
 int	store_deliveries_next_pending_agency(struct store_conn *, const char *after,

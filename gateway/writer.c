@@ -351,6 +351,12 @@ writer_log(enum log_level l, const char *func, const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+writer_in_job(void)
+{
+	return deferring != NULL;
+}
+
 unsigned long
 writer_lost_here(void)
 {

@@ -54,6 +54,8 @@ int		 writer_submit(struct writer *, writer_job_fn fn, void *arg);
  * WRITER_LOST, ever: http.c compares it before and after a handler, so
  * that no handler's reply can describe a batch that was rolled back. */
 unsigned long	 writer_lost_here(void);
+/* 1 on the writer thread while a batch's jobs run (inside a job), else 0. */
+int		 writer_in_job(void);
 /* Queues fn(conn, arg) for the next batch without waiting: done(done_arg,
  * rc) is called on the writer thread when that batch is durable or has
  * failed. 0 queued (done will be called exactly once); -1 not queued (out

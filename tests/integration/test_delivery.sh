@@ -871,6 +871,80 @@ test_push_agency_inbox_is_empty() {
 	expect 200 && [ "$(jget '.disclosures | length')" = 0 ]
 }
 
+# ---- rows changed behind the gateway's back ----
+# Someone who can write gateway.db but holds no key (disclosure_signed.c):
+# the sealed values' GCM associated data is the family's pseudonym alone,
+# so two of a family's disclosures' data_ct swapped would open as each
+# other's, and a deliveries row's agency_id says where a delivery goes.
+# Nothing is pushed or served of a disclosure row that is not what its
+# ledger entry signed, nor to an agency that entry did not sign.
+swap_data_ct() { # ID1 ID2: swaps the two rows' sealed values beside the running daemon
+	sqlite3 "$GW_DB" "CREATE TEMP TABLE s AS SELECT id, data_ct FROM disclosures WHERE id IN ('$1', '$2');
+	    UPDATE disclosures SET data_ct = (SELECT data_ct FROM s WHERE s.id =
+	      CASE disclosures.id WHEN '$1' THEN '$2' ELSE '$1' END) WHERE id IN ('$1', '$2');"
+}
+dead_as() { [ "$(db "SELECT state || ' ' || coalesce(dead_reason, '-') FROM deliveries WHERE disclosure_id='$1'")" = "dead $2" ]; }
+test_tampered_disclosure_row_is_never_pushed() {
+	local a b
+	consent FAM-T1 health-visiting health_visiting_support || return 1
+	pending_push tamper FAM-T1 && a=$DID || return 1
+	disclose FAM-T1 health-visiting health_visiting_support '{"child_name":"Swap Two-T1"}' && b=$DID || return 1
+	wait_for 10 attempts_with_error "$b" 1 connect_failed || return 1
+	swap_data_ct "$a" "$b" || return 1
+	rcv_start tamper "$PORT" || return 1
+	wait_for 10 dead_as "$a" record_integrity_failed && wait_for 10 dead_as "$b" record_integrity_failed || {
+		echo "# $(db "SELECT disclosure_id, state, dead_reason FROM deliveries WHERE disclosure_id IN ('$a', '$b')")"; return 1; }
+	[ -z "$(rcv_log tamper | awk -v a="$a" -v b="$b" '$3 == a || $3 == b')" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id IN ('$a', '$b') AND action='delivery.dead'")" = 2 ] &&
+	grep -q "disclosure $a does not match ledger entry #" "$TMP/gatewayd.log" || return 1
+	# Restored (swapped back) and re-queued by an operator: it goes.
+	swap_data_ct "$a" "$b" || return 1
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$a" >/dev/null || return 1
+	wait_for 10 state_is "$a" delivered &&
+	[ "$(rcv_body tamper "$a" | jq -r .data.child_name)" = "$(jq -r .child_name <<<"$HV_DATA")" ]
+}
+
+test_tampered_inbox_item_is_never_served() {
+	local a b c
+	consent FAM-T2 oakfield-primary education_support || return 1
+	disclose FAM-T2 oakfield-primary education_support '{"child_name":"Swap One-T2"}' && a=$DID || return 1
+	disclose FAM-T2 oakfield-primary education_support '{"child_name":"Swap Two-T2"}' && b=$DID || return 1
+	disclose FAM-T2 oakfield-primary education_support '{"child_name":"Untouched-T2"}' && c=$DID || return 1
+	swap_data_ct "$a" "$b" || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | map(select(. == \"$a\" or . == \"$b\")) | length")" = 0 ] &&
+	[ "$(jget "[.disclosures[].disclosure_id] | index(\"$c\")")" != null ] &&
+	! grep -q 'Swap' <<<"$RESP" || { echo "# $(head -c 400 <<<"$RESP")"; return 1; }
+	# Not recorded as read, still pending; the ack refused.
+	[ "$(db "SELECT count(*) FROM delivery_attempts WHERE disclosure_id IN ('$a', '$b') AND kind='read'")" = 0 ] &&
+	state_is "$a" pending || return 1
+	req agency:oakfield-primary POST "/v1/inbox/$a/ack"
+	expect 409 record_integrity_failed && ! grep -q 'Swap' <<<"$RESP" && state_is "$a" pending || return 1
+	# Restored: served again, as it was written.
+	swap_data_ct "$a" "$b" || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[] | select(.disclosure_id == \"$a\") | .data.child_name][0]")" = "Swap One-T2" ]
+}
+
+test_delivery_to_an_agency_its_disclosure_did_not_name_is_never_made() {
+	local a
+	consent FAM-T3 oakfield-primary education_support || return 1
+	disclose FAM-T3 oakfield-primary education_support '{"child_name":"Moved-T3"}' && a=$DID || return 1
+	sqlite3 "$GW_DB" "UPDATE deliveries SET agency_id = 'police' WHERE disclosure_id = '$a'" || return 1
+	req agency:police GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$a\")")" = null ] &&
+	! grep -q 'Moved-T3' <<<"$RESP" || { echo "# police's inbox: $(head -c 300 <<<"$RESP")"; return 1; }
+	req agency:police POST "/v1/inbox/$a/ack"
+	expect 409 record_integrity_failed || return 1
+	# Nor to the agency the disclosure names, while its delivery says otherwise.
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[].disclosure_id] | index(\"$a\")")" = null ] || return 1
+	grep -q "delivery $a: its agency is not the disclosure's" "$TMP/gatewayd.log" || return 1
+	sqlite3 "$GW_DB" "UPDATE deliveries SET agency_id = 'oakfield-primary' WHERE disclosure_id = '$a'" || return 1
+	req agency:oakfield-primary GET /v1/inbox
+	expect 200 && [ "$(jget "[.disclosures[] | select(.disclosure_id == \"$a\") | .data.child_name][0]")" = Moved-T3 ]
+}
+
 # ---- run ----
 trap 'for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && kill -KILL "${RPID[$r]}" 2>/dev/null; done; cleanup' EXIT
 gw_start || exit 1	# makes the data directory and the signing key (ledger.pub)
@@ -920,6 +994,8 @@ run test_inbox_does_not_serve_after_the_consent_expired
 run test_ack_of_another_agencys_item_is_404
 run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
+run test_tampered_inbox_item_is_never_served
+run test_delivery_to_an_agency_its_disclosure_did_not_name_is_never_made
 
 run test_push_is_stopped_when_the_consent_expired
 run test_withdrawal_while_a_push_connects_stops_it
@@ -935,6 +1011,7 @@ run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_pull_agency_switched_to_push_gets_its_inbox_pushed
 run test_push_to_a_revoked_agency_server_is_refused
 run test_body_unavailable_is_retried_not_dead_at_once
+run test_tampered_disclosure_row_is_never_pushed
 run test_taken_push_not_resent_while_its_receipt_cannot_be_recorded
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput

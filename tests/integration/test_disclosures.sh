@@ -974,6 +974,84 @@ test_max_hold_days_is_configurable() {
 	expect 201
 }
 
+# ---- rows changed behind the gateway's back ----
+# Someone who can write gateway.db but holds no key (disclosure_signed.c):
+# the sealed values' GCM associated data is the family's pseudonym alone,
+# so two of a family's disclosures' data_ct swapped would open as each
+# other's, and a plain column changed would be served as it now reads.
+# Every read checks the row against the digest its own signed ledger entry
+# carries first: 409 record_integrity_failed, nothing of the row shown.
+swap_data_ct() { # ID1 ID2: swaps the two rows' sealed values beside the running daemon
+	sqlite3 "$GW_DB" "CREATE TEMP TABLE s AS SELECT id, data_ct FROM disclosures WHERE id IN ('$1', '$2');
+	    UPDATE disclosures SET data_ct = (SELECT data_ct FROM s WHERE s.id =
+	      CASE disclosures.id WHEN '$1' THEN '$2' ELSE '$1' END) WHERE id IN ('$1', '$2');"
+}
+staff_read() { req staff GET "/v1/disclosures/$1" '' -H "X-Access-Reason: $ACCESS"; }
+refused_integrity() { expect 409 record_integrity_failed && ! grep -q 'T350' <<<"$RESP"; }
+test_tampered_disclosure_row_is_never_served() {
+	local a b
+	consent FAM-360 oakfield-primary education_support || return 1
+	consent FAM-360 health-visiting health_visiting_support || return 1
+	disclose staff FAM-360 oakfield-primary education_support '{"child_name":"Swap One-T350"}'
+	expect 201 || return 1
+	a=$(jget .disclosure_id)
+	# Read the moment it is written: its entry is signed by then.
+	staff_read "$a"
+	expect 200 && [ "$(jget .data.child_name)" = "Swap One-T350" ] || return 1
+	disclose staff FAM-360 oakfield-primary education_support '{"child_name":"Swap Two-T350"}'
+	expect 201 || return 1
+	b=$(jget .disclosure_id)
+	wait_received "$a" && wait_received "$b" || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$a"
+	expect 200 || return 1
+	swap_data_ct "$a" "$b" || return 1
+	staff_read "$a"; refused_integrity || return 1
+	staff_read "$b"; refused_integrity || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$a"; refused_integrity || return 1
+	grep -q "disclosure $a does not match ledger entry #$(db "SELECT ledger_seq FROM disclosures WHERE id='$a'")" "$TMP/gatewayd.log" || return 1
+	# A refused read shows nothing and is not recorded as a read.
+	[ "$(db "SELECT count(*) FROM disclosure_reads WHERE disclosure_id='$a' AND actor_role='agency'")" = 1 ] || return 1
+	swap_data_ct "$a" "$b" || return 1
+	staff_read "$a"
+	expect 200 && [ "$(jget .data.child_name)" = "Swap One-T350" ] || return 1
+	# A plain column: the purpose, the recipient.
+	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose = 'attendance_support' WHERE id = '$a'" || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$a"; refused_integrity || return 1
+	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose = 'health_visiting_support', agency_id = 'health-visiting' WHERE id = '$a'" || return 1
+	req agency:health-visiting GET "/v1/disclosures/$a"; refused_integrity || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$a"; expect 404 || return 1
+	sqlite3 "$GW_DB" "UPDATE disclosures SET purpose = 'education_support', agency_id = 'oakfield-primary' WHERE id = '$a'" || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$a"
+	expect 200 && [ "$(jget .data.child_name)" = "Swap One-T350" ]
+}
+test_tampered_row_stops_the_subject_access_export() {
+	local a b
+	consent FAM-362 oakfield-primary education_support || return 1
+	disclose staff FAM-362 oakfield-primary education_support '{"child_name":"Swap One-T350"}'
+	expect 201 && a=$(jget .disclosure_id) || return 1
+	disclose staff FAM-362 oakfield-primary education_support '{"child_name":"Swap Two-T350"}'
+	expect 201 && b=$(jget .disclosure_id) || return 1
+	swap_data_ct "$a" "$b" || { echo "# swap failed"; return 1; }
+	req staff GET /v1/families/FAM-362/subject-access '' -H "X-Access-Reason: $ACCESS"
+	refused_integrity || return 1
+	swap_data_ct "$a" "$b" || { echo "# swap failed"; return 1; }
+	req staff GET /v1/families/FAM-362/subject-access '' -H "X-Access-Reason: $ACCESS"
+	expect 200 || return 1
+	[ "$(jget "[.disclosures[].data.child_name] | sort | join(\",\")")" = "Swap One-T350,Swap Two-T350" ] ||
+	    { echo "# export lists $(jget "[.disclosures[].data.child_name] | sort | join(\",\")")"; return 1; }
+}
+test_tampered_row_is_never_told_to_the_family() {
+	local id
+	disclose safeguarding_lead FAM-361 childrens-social-care safeguarding_referral '{"child_name":"x-T350"}' "$(sch1_override)"
+	expect 201 || return 1
+	id=$(jget .disclosure_id)
+	sqlite3 "$GW_DB" "UPDATE disclosures SET agency_id = 'oakfield-primary' WHERE id = '$id'" || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
+	expect 200 || return 1
+	wait_db 60 "SELECT state FROM notifications WHERE disclosure_id='$id'" failed || return 1
+	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = record_integrity_failed ] &&
+	! received_ids | grep -qx "$id"
+}
 test_disclosure_durable_across_restart() {
 	gw_stop || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
@@ -1049,6 +1127,9 @@ run test_read_lift_and_notification_in_ledger
 run test_no_personal_value_in_ledger
 run test_no_personal_value_in_database_file
 run test_no_personal_value_in_log
+run test_tampered_disclosure_row_is_never_served
+run test_tampered_row_stops_the_subject_access_export
+run test_tampered_row_is_never_told_to_the_family
 run test_max_hold_days_is_configurable
 run test_disclosure_durable_across_restart
 finish

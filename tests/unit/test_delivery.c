@@ -1,10 +1,10 @@
 /*
  * test_delivery.c: the delivery outbox and inbox rows (store_delivery.c)
  * and the pieces of delivery.c that need no network: libcurl results mapped
- * to retry faults, and the body built from a stored disclosure (exactly the
- * disclosed values, nothing once the family's key is destroyed). The
- * transfers themselves are driven end to end by
- * tests/integration/test_delivery.sh against a real mTLS receiver.
+ * to retry faults. The body built from a stored disclosure is
+ * test_disclosure_signed.c's (it needs a ledger). The transfers themselves
+ * are driven end to end by tests/integration/test_delivery.sh against a
+ * real mTLS receiver.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,8 +18,6 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
-#include <openssl/evp.h>
 
 #include "delivery.h"
 #include "gateway.h"
@@ -688,60 +686,6 @@ test_events_are_recorded(void **state)
 }
 
 static void
-test_body_is_exactly_the_disclosed_values(void **state)
-{
-	struct fixture	*f = *state;
-	char		*body;
-	size_t		 len;
-	unsigned char	 sha[32], want[32];
-	json_t		*o;
-
-	disclose(f, "dsc_b", &push_agency, "bb22",
-	    "{\"child_name\":\"Ada\",\"school_name\":\"Oak\"}", "[\"child_name\",\"school_name\"]",
-	    f->now);
-	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_b", &body, &len, sha), 0);
-	assert_non_null(o = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL));
-	assert_string_equal(json_string_value(json_object_get(o, "disclosure_id")), "dsc_b");
-	assert_string_equal(json_string_value(json_object_get(o, "agency_id")), "health-visiting");
-	assert_string_equal(json_string_value(json_object_get(o, "purpose")), "education_support");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "lawful_basis"),
-	    "article6")), "public_task");
-	assert_string_equal(json_string_value(json_object_get(o, "notification")), "queued");
-	char *data = json_dumps(json_object_get(o, "data"), JSON_COMPACT);
-	assert_string_equal(data, "{\"child_name\":\"Ada\",\"school_name\":\"Oak\"}");
-	free(data);
-	json_decref(o);
-	assert_int_equal(EVP_Digest(body, len, want, NULL, EVP_sha256(), NULL), 1);
-	assert_memory_equal(sha, want, 32);
-	/* The same body every time: retries carry the same bytes and signature. */
-	char *again;
-	size_t againlen;
-	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_b", &again, &againlen, want), 0);
-	assert_int_equal(againlen, len);
-	assert_memory_equal(again, body, len);
-	delivery_body_free(again, againlen);
-	delivery_body_free(body, len);
-}
-
-static void
-test_body_after_erasure_is_gone(void **state)
-{
-	struct fixture	*f = *state;
-	char		*body = NULL;
-	size_t		 len = 0;
-	unsigned char	 sha[32];
-
-	disclose(f, "dsc_e", &push_agency, "cc33", "{\"child_name\":\"Ada\"}", "[\"child_name\"]",
-	    f->now);
-	assert_int_equal(store_exec(f->c, "BEGIN IMMEDIATE"), 0);
-	assert_int_equal(vault_destroy(f->vault, f->c, "cc33", f->now), 0);
-	assert_int_equal(store_exec(f->c, "COMMIT"), 0);
-	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_e", &body, &len, sha), 2);
-	assert_null(body);
-	assert_int_equal(delivery_body(&f->gw, f->c, "dsc_none", &body, &len, sha), 1);
-}
-
-static void
 test_attach_refuses_a_missing_database(void **state)
 {
 	struct fixture	*f = *state;
@@ -790,9 +734,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ack_only_by_the_recipient_and_once,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_are_recorded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_body_is_exactly_the_disclosed_values,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_body_after_erasure_is_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_refuses_a_missing_database,
 		    setup, teardown),
 	};

@@ -1,0 +1,34 @@
+/*
+ * disclosure_signed.h: a disclosure row as its own signed ledger entry
+ * says it was (disclosure_signed.c). Every place that serves or delivers a
+ * disclosure's content (GET /v1/disclosures/{id}, the inbox and its
+ * acknowledgement, a push, the family's subject-access export, the family
+ * notification) checks the row here first and serves nothing of a row that
+ * differs: the sealed values' associated data binds them to their family
+ * only, so a value moved between two rows of one family, or a plain column
+ * changed, by someone who can write the database file but holds no key, is
+ * found only against the digest the ledger signed.
+ */
+#ifndef DISCLOSURE_SIGNED_H
+#define DISCLOSURE_SIGNED_H
+
+struct disclosure_row;
+struct ledger;
+struct store_conn;
+
+/* How long a reader waits for an entry committed a moment ago to reach the
+ * ledger's in-memory tree (its commit hook), in milliseconds. */
+#define DISCLOSURE_SIGNED_WAIT_MS	2000
+
+/* Whether d (as read on c, a read connection or the writer's inside a job)
+ * is the row its ledger entry signed: the entry at d->ledger_seq is as the
+ * ledger's in-memory tree holds it (its leaf recomputed from the stored
+ * entry), it is the "disclosure.allowed" or "disclosure.refused" entry of
+ * d->id (as d->decision says) for d's family, and its record digest is
+ * store_disclosure_digest(d), the writer's own. 0 it is; 1 it is not
+ * (logged: the disclosure's id and the seq, nothing personal); -1 a read
+ * failed, or the entry is committed but the tree has not taken it within
+ * DISCLOSURE_SIGNED_WAIT_MS (and no alarm is raised): try again later. */
+int	disclosure_signed(struct ledger *, struct store_conn *c, const struct disclosure_row *d);
+
+#endif
