@@ -21,6 +21,7 @@
 
 #include "consent.h"
 #include "consent_api.h"
+#include "consent_signed.h"
 #include "decide.h"
 #include "delivery.h"
 #include "erasure_journal.h"
@@ -393,7 +394,7 @@ consent_get(struct request *r, struct response *rs)
 	struct consent_row	 row;
 	struct store_conn	*c;
 	const char		*reason, *status;
-	int			 rc, key;
+	int			 rc, key, sig;
 
 	reason = req_header(r, "X-Access-Reason");
 	if (!decide_has_text(reason)) {
@@ -410,13 +411,24 @@ consent_get(struct request *r, struct response *rs)
 	memset(&row, 0, sizeof(row));
 	rc = store_consent_get(c, r->params[0], &row);
 	key = rc == 0 ? store_family_key_state(c, row.family_pseudonym) : 0;
+	/* Nothing of a row that is not what its ledger entries signed (a
+	 * column changed behind the gateway's back): consent_signed.h. */
+	sig = rc == 0 && key != -1 ? consent_signed(r->gw->ledger, c, &row, NULL) : 0;
 	store_read_end(r->gw->store, c);
 	if (rc == 1) {
 		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
 		return;
 	}
-	if (rc == -1 || key == -1) {
+	if (rc == -1 || key == -1 || sig == -1) {
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
+		return;
+	}
+	if (sig == 1) {
+		log_errx("consent %s does not match its ledger entries (what they signed): not "
+		    "served", row.id);
+		resp_error(rs, 409, "record_integrity_failed",
+		    "This record no longer matches what the ledger signed, so nothing of it is "
+		    "shown; the operators are told.", NULL);
 		return;
 	}
 	if (row.withdrawn_us != 0)

@@ -33,7 +33,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "consent.h"
+#include "consent_signed.h"
 #include "decide.h"
 #include "gateway.h"
 #include "hex.h"
@@ -356,130 +356,20 @@ out:
 	return rec;
 }
 
-/* What a consent's ledger entries say of its row (consent_entry). */
-struct consent_check {
-	const struct consent_row *cr;		/* the row as stored */
-	const unsigned char	*ev, *why;	/* its sealed evidence and reason */
-	size_t			 evlen, whylen;
-	int			 recorded;	/* consent.recorded entries matching */
-	int			 withdrawn;	/* consent.withdrawn entries matching */
-	int			 open_ended;	/* recorded without an expiry */
-	int			 limited;	/* a consent.limited entry gave the row's */
-	int64_t			 withdrawn_at;	/* the matching entries' times */
-	int64_t			 limited_at;
-	int			 differs;	/* an entry the row does not match */
-	struct ledger		*l;
-	struct merkle_hasher	*hs;
-};
-
-/* Whether d is the digest consent_digest() gives r with status and ct. 1
- * yes, 0 no, -1 error. */
+/* Whether the consent's row is what its ledger entries signed
+ * (consent_signed.h), and is the requested family's. 1 yes, 0 no, -1 a
+ * read error. *out gets what the entries said (for the statement's last
+ * moment). */
 static int
-consent_digest_is(const struct consent_row *r, const char *status, const unsigned char *ct,
-    size_t ctlen, const unsigned char *d)
+consent_vouched(struct records_ctx *x, const struct consent_row *cr, struct consent_signed *out)
 {
-	unsigned char	dig[32];
-
-	if (consent_digest(r, status, ct, ctlen, dig) != 0)
-		return -1;
-	return d != NULL && memcmp(dig, d, 32) == 0;
-}
-
-/*
- * One of the consent's ledger entries, checked against the row as it stood
- * when the entry was written (consent_api.c consent_ledger): a
- * consent.recorded entry signed it live, before any withdrawal (so with
- * withdrawn_at null) and with its evidence; a consent.withdrawn entry
- * signed it as it is now, with the family's reason if one was given. A
- * consent an older gateway recorded without an expiry was given one since,
- * once, by the retention sweep (consent.limited, the expiry in its reason):
- * its recorded entry signed expires_at null, and the row's expiry must be
- * the one that entry gave.
- */
-static int
-consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
-{
-	struct consent_check	*k = arg;
-	struct consent_row	 then = *k->cr;
-	char			 t[32], want[48];
-	int			 v;
-
-	(void)leaf;
-	if ((v = entry_signed(k->l, k->hs, r)) != 1) {
-		k->differs = 1;
-		return v == -1 ? -1 : 0;
-	}
-	if (strcmp(r->e.action, "consent.recorded") == 0) {
-		then.withdrawn_us = 0;
-		if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
-		    r->e.record_digest)) == 0 && then.expires_us != 0) {
-			then.expires_us = 0;
-			if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
-			    r->e.record_digest)) == 1)
-				k->open_ended = 1;
-		}
-		if (v == -1)
-			return -1;
-		k->recorded += v;
-		k->differs |= !v;
-	} else if (strcmp(r->e.action, "consent.withdrawn") == 0) {
-		v = k->cr->withdrawn_us == 0 ? 0 : consent_digest_is(k->cr, "withdrawn", k->why,
-		    k->whylen, r->e.record_digest);
-		if (v == -1)
-			return -1;
-		k->withdrawn += v;
-		k->differs |= !v;
-		if (v)
-			k->withdrawn_at = r->time_us;
-	} else if (strcmp(r->e.action, "consent.limited") == 0) {
-		snprintf(want, sizeof(want), "expires_at=%s ",
-		    store_time_fmt(k->cr->expires_us, t));
-		v = k->cr->expires_us != 0 && r->e.reason != NULL &&
-		    strncmp(r->e.reason, want, strlen(want)) == 0;
-		k->limited += v;
-		k->differs |= !v;
-		if (v)
-			k->limited_at = r->time_us;
-	}
-	return 0;
-}
-
-/* Whether the consent's row is what its ledger entries signed: every
- * consent.recorded, consent.withdrawn and consent.limited entry of the
- * family about it matches, there is one recorded entry, one withdrawn entry
- * if and only if the row is withdrawn, and the limited entry when the
- * recorded one signed no expiry. 1 yes, 0 no, -1 a read error. *k gets
- * the counts and the times of the withdrawn and limited entries. */
-static int
-consent_vouched(struct records_ctx *x, const struct consent_row *cr, struct consent_check *out)
-{
-	struct consent_check	 k = { .cr = cr };
-	unsigned char		*ev, *why;
-	int			 rc;
+	int	rc;
 
 	if (strcmp(cr->family_pseudonym, x->rq->family_pseudonym) != 0)
 		return 0;
-	if ((rc = store_consent_sealed(x->c, cr->id, &ev, &k.evlen, &why, &k.whylen)) != 0)
+	if ((rc = consent_signed(x->gw->ledger, x->c, cr, out)) == -1)
 		return -1;
-	k.ev = ev;
-	k.why = why;
-	/* The entries are found by their stored columns; each is used only
-	 * if it is as the tree signed it (entry_signed): a digest edited in
-	 * the row to fit an edited date differs from its leaf. */
-	if ((k.hs = merkle_hasher_new()) == NULL)
-		rc = -1;
-	else {
-		k.l = x->gw->ledger;
-		rc = store_object_entries(x->c, cr->family_pseudonym, cr->id, consent_entry, &k);
-		merkle_hasher_free(k.hs);
-	}
-	free(ev);
-	free(why);
-	if (rc != 0)
-		return -1;
-	*out = k;
-	return !k.differs && k.recorded == 1 &&
-	    k.withdrawn == (cr->withdrawn_us != 0) && k.limited == k.open_ended;
+	return rc == 0;
 }
 
 /* A consent event (recorded, withdrawn) as a record: its summary only. */
@@ -487,7 +377,7 @@ static json_t *
 consent_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
 {
 	struct consent_row	cr;
-	struct consent_check	k = { 0 };
+	struct consent_signed	k = { 0 };
 	char			t[32], g[32], e[32], w[32], signed_reason[160];
 	int			v;
 

@@ -225,6 +225,45 @@ test_consent_reads_are_held_to_the_read_limit() {
 	expect 429 rate_limited && grep -qi '^retry-after: [1-9]' "$TMP/hdrs"
 }
 
+# A consent is shown only as its signed ledger entries say it is: a column
+# changed with sqlite3 behind the gateway's back (by someone who can write
+# the database file but holds no key) is 409 record_integrity_failed,
+# nothing of it shown nor recorded as read, the log naming the consent by
+# id only; restored, it is served again.
+test_tampered_consent_row_is_never_served() {
+	local id n w
+	req staff POST /v1/consents "$(body FAM-122 oakfield-primary education_support 'Signed form')"
+	expect 201 || return 1; id=$(jget .consent_id)
+	# Read the moment it is written: its entry is signed by then.
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 200 || return 1
+	n=$(db "SELECT count(*) FROM consent_reads WHERE consent_id='$id'")
+	sqlite3 "$GW_DB" "UPDATE consents SET agency_id = 'health-visiting' WHERE id = '$id'" || return 1
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 409 record_integrity_failed && ! grep -q 'health-visiting\|education_support' <<<"$RESP" || return 1
+	grep -q "consent $id does not match its ledger entries" "$TMP/gatewayd.log" || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET agency_id = 'oakfield-primary', purpose = 'attendance_support' WHERE id = '$id'" || return 1
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 409 record_integrity_failed || return 1
+	[ "$(db "SELECT count(*) FROM consent_reads WHERE consent_id='$id'")" = "$n" ] || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET purpose = 'education_support' WHERE id = '$id'" || return 1
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 200 && [ "$(jget .status)" = live ] || return 1
+	# A withdrawal undone, or its date moved.
+	req staff POST "/v1/consents/$id/withdraw" '{}'
+	expect 200 || return 1
+	w=$(db "SELECT withdrawn_us FROM consents WHERE id='$id'")
+	sqlite3 "$GW_DB" "UPDATE consents SET withdrawn_us = 0 WHERE id = '$id'" || return 1
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 409 record_integrity_failed || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET withdrawn_us = $((w + 1000000)) WHERE id = '$id'" || return 1
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 409 record_integrity_failed || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET withdrawn_us = $w WHERE id = '$id'" || return 1
+	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
+	expect 200 && [ "$(jget .status)" = withdrawn ]
+}
+
 gw_start || exit 1
 run test_staff_records_consent
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'test_staff_records_consent\|withdraw\|restart\|read_limit'); do run "$t"; done

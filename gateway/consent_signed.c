@@ -1,0 +1,173 @@
+/*
+ * consent_signed.c: a consent row checked against its own signed ledger
+ * entries (consent_signed.h). Owns only that check: the digest is the
+ * writer's (consent.h consent_digest, as consent_api.c consent_ledger
+ * signs it), the entry's leaf the ledger's (ledger_leaf_hash), the signed
+ * leaf the in-memory tree's (ledger_leaf_at, which minds the moment
+ * between a commit and the tree taking it), as disclosure_signed.c checks
+ * a disclosure.
+ *
+ * The entries are found by their stored columns (the family's pseudonym
+ * and the consent's id); each is used only if it is as the tree signed it:
+ * a digest edited in the row to fit an edited date differs from its leaf.
+ * Stored leaf_hash columns are not read (they can be edited as the rows
+ * can).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "consent.h"
+#include "consent_signed.h"
+#include "ledger.h"
+#include "log.h"
+#include "store.h"
+#include "writer.h"
+
+/* What a consent's ledger entries say of its row (consent_entry). */
+struct consent_check {
+	struct ledger		*l;
+	const struct consent_row *cr;		/* the row as stored */
+	const unsigned char	*ev, *why;	/* its sealed evidence and reason */
+	size_t			 evlen, whylen;
+	int			 recorded;	/* consent.recorded entries matching */
+	int			 withdrawn;	/* consent.withdrawn entries matching */
+	int			 limited;	/* a consent.limited entry gave the row's */
+	int			 differs;	/* an entry the row does not match */
+	int64_t			 pending;	/* an entry committed, not yet in the tree */
+	struct consent_signed	 out;
+};
+
+/* Whether d is the digest consent_digest() gives r with status and ct. 1
+ * yes, 0 no, -1 error. */
+static int
+consent_digest_is(const struct consent_row *r, const char *status, const unsigned char *ct,
+    size_t ctlen, const unsigned char *d)
+{
+	unsigned char	dig[32];
+
+	if (consent_digest(r, status, ct, ctlen, dig) != 0)
+		return -1;
+	return d != NULL && CRYPTO_memcmp(dig, d, 32) == 0;
+}
+
+/* Whether the entry r is the one the tree signed at its seq: 1 yes, 0 no
+ * (or no such entry signed), 2 committed but not in the tree yet, -1
+ * error. */
+static int
+entry_signed(struct ledger *l, const struct ledger_record *r)
+{
+	merkle_hash	h, signed_leaf;
+	int		rc;
+
+	if ((rc = ledger_leaf_at(l, r->seq, CONSENT_SIGNED_WAIT_MS, signed_leaf)) == -1)
+		return -1;
+	/* Committed (this read sees its row) and still not in the tree: its
+	 * commit hook has not run, or could not read it back. Not yet a
+	 * forgery: that raises the alarm. */
+	if (rc == 1 && !writer_in_job() && (uint64_t)r->seq > ledger_size(l) &&
+	    !ledger_alarmed(l))
+		return 2;
+	if (rc == 1)
+		return 0;
+	if (ledger_leaf_hash(NULL, r, h) != 0)
+		return -1;
+	return CRYPTO_memcmp(h, signed_leaf, 32) == 0;
+}
+
+/*
+ * One of the consent's ledger entries, checked against the row as it stood
+ * when the entry was written (consent_api.c consent_ledger): a
+ * consent.recorded entry signed it live, before any withdrawal (so with
+ * withdrawn_at null) and with its evidence; a consent.withdrawn entry
+ * signed it as it is now, with the family's reason if one was given. A
+ * consent an older gateway recorded without an expiry was given one since,
+ * once, by the retention sweep (consent.limited, the expiry in its reason):
+ * its recorded entry signed expires_at null, and the row's expiry must be
+ * the one that entry gave.
+ */
+static int
+consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct consent_check	*k = arg;
+	struct consent_row	 then = *k->cr;
+	char			 t[32], want[48];
+	int			 v;
+
+	(void)leaf;	/* a column like the others */
+	if ((v = entry_signed(k->l, r)) != 1) {
+		if (v == 2)
+			k->pending = r->seq;
+		else
+			k->differs = 1;
+		return v == -1 ? -1 : 0;
+	}
+	if (strcmp(r->e.action, "consent.recorded") == 0) {
+		then.withdrawn_us = 0;
+		if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
+		    r->e.record_digest)) == 0 && then.expires_us != 0) {
+			then.expires_us = 0;
+			if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
+			    r->e.record_digest)) == 1)
+				k->out.open_ended = 1;
+		}
+		if (v == -1)
+			return -1;
+		k->recorded += v;
+		k->differs |= !v;
+	} else if (strcmp(r->e.action, "consent.withdrawn") == 0) {
+		v = k->cr->withdrawn_us == 0 ? 0 : consent_digest_is(k->cr, "withdrawn", k->why,
+		    k->whylen, r->e.record_digest);
+		if (v == -1)
+			return -1;
+		k->withdrawn += v;
+		k->differs |= !v;
+		if (v)
+			k->out.withdrawn_at = r->time_us;
+	} else if (strcmp(r->e.action, "consent.limited") == 0) {
+		snprintf(want, sizeof(want), "expires_at=%s ",
+		    store_time_fmt(k->cr->expires_us, t));
+		v = k->cr->expires_us != 0 && r->e.reason != NULL &&
+		    strncmp(r->e.reason, want, strlen(want)) == 0;
+		k->limited += v;
+		k->differs |= !v;
+		if (v)
+			k->out.limited_at = r->time_us;
+	}
+	return 0;
+}
+
+int
+consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row *cr,
+    struct consent_signed *out)
+{
+	struct consent_check	 k;
+	unsigned char		*ev, *why;
+	int			 rc;
+
+	memset(&k, 0, sizeof(k));
+	k.l = l;
+	k.cr = cr;
+	if ((rc = store_consent_sealed(c, cr->id, &ev, &k.evlen, &why, &k.whylen)) != 0)
+		return -1;
+	k.ev = ev;
+	k.why = why;
+	rc = store_object_entries(c, cr->family_pseudonym, cr->id, consent_entry, &k);
+	free(ev);
+	free(why);
+	if (rc != 0)
+		return -1;
+	if (k.pending != 0 && !k.differs) {
+		log_errx("consent %s: ledger entry #%lld is not in the ledger's tree yet; not "
+		    "served now", cr->id, (long long)k.pending);
+		return -1;
+	}
+	if (k.pending != 0 || k.differs || k.recorded != 1 ||
+	    k.withdrawn != (cr->withdrawn_us != 0) || k.limited != k.out.open_ended)
+		return 1;
+	if (out != NULL)
+		*out = k.out;
+	return 0;
+}

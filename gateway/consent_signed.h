@@ -1,0 +1,45 @@
+/*
+ * consent_signed.h: a consent row as its own signed ledger entries say it
+ * was (consent_signed.c). GET /v1/consents/{id} checks the row here before
+ * anything of it is shown, and a witness statement (witness.c) before it
+ * cites it: a column changed (agency, purpose, dates, a withdrawal undone)
+ * by someone who can write the database file but holds no key is found
+ * only against the digests the ledger signed.
+ */
+#ifndef CONSENT_SIGNED_H
+#define CONSENT_SIGNED_H
+
+#include <stdint.h>
+
+struct consent_row;
+struct ledger;
+struct store_conn;
+
+/* How long a reader waits for an entry committed a moment ago to reach the
+ * ledger's in-memory tree, in milliseconds (as disclosure_signed.h). */
+#define CONSENT_SIGNED_WAIT_MS	2000
+
+/* What the entries said, for a caller that shows the consent as it stood
+ * at an earlier moment (witness.c). */
+struct consent_signed {
+	int	 open_ended;	/* its recorded entry signed no expiry */
+	int64_t	 withdrawn_at;	/* its consent.withdrawn entry's time, or 0 */
+	int64_t	 limited_at;	/* its consent.limited entry's time, or 0 */
+};
+
+/*
+ * Whether cr (as read on c) is what its ledger entries signed: every
+ * consent.recorded, consent.withdrawn and consent.limited entry of cr's
+ * family about cr->id is as the ledger's in-memory tree holds it and
+ * matches the row (consent.h consent_digest, with its sealed evidence and
+ * reason), there is one recorded entry, one withdrawn entry if and only if
+ * the row is withdrawn, and the limited entry when the recorded one signed
+ * no expiry. 0 it is (*out filled, if not NULL); 1 it is not (nothing
+ * logged: the caller names what it refuses, by id); -1 a read failed, or
+ * an entry is committed but the tree has not taken it within
+ * CONSENT_SIGNED_WAIT_MS and no alarm is raised (logged): try again later.
+ */
+int	consent_signed(struct ledger *, struct store_conn *c, const struct consent_row *cr,
+	    struct consent_signed *out);
+
+#endif
