@@ -74,7 +74,7 @@ notices_list(struct request *r, struct response *rs)
 		return;
 	}
 	if ((c = store_read_begin(r->gw->store)) != NULL) {
-		n = store_notices_unacked(c, r->who->agency->id, 0, NULL, rows, limit + 1);
+		n = store_notices_unacked(c, r->who->agency->id, rows, limit + 1);
 		store_read_end(r->gw->store, c);
 	}
 	if (n < 0) {

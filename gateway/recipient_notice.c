@@ -4,13 +4,11 @@
  * who may hold what (store_notice_holdings); this groups it by agency and
  * writes each notice with its ledger entry.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "gateway.h"
 #include "ledger.h"
@@ -44,31 +42,16 @@ recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
     const char *consent_id, int64_t created_us, const char *disclosure_ids,
     const char *request_ids, unsigned char out[32])
 {
-	static const char	 tag[] = "recipient_notice v1";
-	const char		*parts[7];
-	char			 t[24];
-	EVP_MD_CTX		*md;
-	unsigned int		 dlen = 0;
-	size_t			 i;
-	int			 ok;
+	struct store_digest	*d = store_digest_begin("recipient_notice v1");
 
-	snprintf(t, sizeof(t), "%" PRId64, created_us);
-	parts[0] = id;
-	parts[1] = agency_id;
-	parts[2] = kind;
-	parts[3] = consent_id != NULL ? consent_id : "";
-	parts[4] = t;
-	parts[5] = disclosure_ids;
-	parts[6] = request_ids;
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(md, tag, sizeof(tag)) == 1;
-	for (i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++)
-		ok = EVP_DigestUpdate(md, parts[i], strlen(parts[i]) + 1) == 1;
-	ok = ok && EVP_DigestFinal_ex(md, out, &dlen) == 1 && dlen == 32;
-	EVP_MD_CTX_free(md);
-	return ok ? 0 : -1;
+	store_digest_str(d, id);
+	store_digest_str(d, agency_id);
+	store_digest_str(d, kind);
+	store_digest_str(d, consent_id != NULL && consent_id[0] != '\0' ? consent_id : NULL);
+	store_digest_int(d, created_us);
+	store_digest_str(d, disclosure_ids);
+	store_digest_str(d, request_ids);
+	return store_digest_end(d, out);
 }
 
 struct making {

@@ -46,9 +46,10 @@ int	recipient_notices_make(struct gateway *, struct store_conn *, enum notice_ki
 	    const char *pseudonym, const char *consent_id, const char *agency_id,
 	    const char *purpose, const struct principal *who, int64_t now_us);
 
-/* The SHA-256 a notice's ledger entries carry: over "recipient_notice v1"
- * and its id, agency, kind, consent id, creation time, disclosure ids and
- * request ids, each ended by a NUL. 0 or -1. */
+/* The record digest a notice's ledger entries carry (store_digest.c's
+ * encoding, tag "recipient_notice v1"): its id, agency, kind, consent id
+ * (NULL or "": none), creation time, disclosure ids and request ids. 0 or
+ * -1. */
 int	recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
 	    const char *consent_id, int64_t created_us, const char *disclosure_ids,
 	    const char *request_ids, unsigned char out[32]);

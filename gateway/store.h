@@ -1238,10 +1238,11 @@ struct notice_row {
 	int64_t		 acked_us;		/* 0: not acknowledged */
 };
 int	store_notice_insert(struct store_conn *, const struct notice_row *);
-/* agency_id's notices not yet acknowledged, oldest first, after
- * (after_us, after_id) when after_id is not NULL, up to max. The count or -1. */
-int	store_notices_unacked(struct store_conn *, const char *agency_id, int64_t after_us,
-	    const char *after_id, struct notice_row *out, int max);
+/* agency_id's notices not yet acknowledged, oldest first, up to max (an
+ * acknowledged one leaves the list, so the next page is the next call).
+ * The count or -1. */
+int	store_notices_unacked(struct store_conn *, const char *agency_id,
+	    struct notice_row *out, int max);
 /* Notice id into *r: 0 found, 1 none, -1 error. */
 int	store_notice_get(struct store_conn *, const char *id, struct notice_row *r);
 /* Marks it acknowledged at when_us by the entry seq: 0 done, 1 it was
