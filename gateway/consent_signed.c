@@ -3,7 +3,7 @@
  * entries (consent_signed.h). Owns only that check: the digest is the
  * writer's (consent.h consent_digest, as consent_api.c consent_ledger
  * signs it), the entry's leaf the ledger's (ledger_leaf_hash), the signed
- * leaf the in-memory tree's (ledger_leaf_at, which minds the moment
+ * leaf the in-memory tree's (ledger_leaf_signed, which minds the moment
  * between a commit and the tree taking it), as disclosure_signed.c checks
  * a disclosure.
  *
@@ -24,7 +24,6 @@
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
-#include "writer.h"
 
 /* What a consent's ledger entries say of its row (consent_entry). */
 struct consent_check {
@@ -59,22 +58,11 @@ consent_digest_is(const struct consent_row *r, const char *status, const unsigne
 static int
 entry_signed(struct ledger *l, const struct ledger_record *r)
 {
-	merkle_hash	h, signed_leaf;
-	int		rc;
+	merkle_hash	h;
 
-	if ((rc = ledger_leaf_at(l, r->seq, CONSENT_SIGNED_WAIT_MS, signed_leaf)) == -1)
-		return -1;
-	/* Committed (this read sees its row) and still not in the tree: its
-	 * commit hook has not run, or could not read it back. Not yet a
-	 * forgery: that raises the alarm. */
-	if (rc == 1 && !writer_in_job() && (uint64_t)r->seq > ledger_size(l) &&
-	    !ledger_alarmed(l))
-		return 2;
-	if (rc == 1)
-		return 0;
 	if (ledger_leaf_hash(NULL, r, h) != 0)
 		return -1;
-	return CRYPTO_memcmp(h, signed_leaf, 32) == 0;
+	return ledger_leaf_signed(l, r->seq, h, CONSENT_SIGNED_WAIT_MS);
 }
 
 /*

@@ -3,7 +3,7 @@
  * ledger entry before anything of it is served or delivered
  * (disclosure_signed.h). Owns only that check: the digest is the writer's
  * (store_disclosure_digest), the entry's leaf the ledger's
- * (ledger_leaf_hash), the signed leaf the in-memory tree's (ledger_leaf_at,
+ * (ledger_leaf_hash), the signed leaf the in-memory tree's (ledger_leaf_signed,
  * which minds the moment between a commit and the tree taking it), as
  * witness.c checks the rows a statement cites.
  *
@@ -12,7 +12,6 @@
  * or none, and the row is not served. Stored leaf_hash columns are not
  * read (they can be edited as the rows can).
  */
-#include <stdint.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -21,7 +20,6 @@
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
-#include "writer.h"
 
 /* What the stored entry at the row's seq says (entry_of). */
 struct entry_look {
@@ -57,7 +55,6 @@ disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 {
 	struct entry_look	k;
 	unsigned char		digest[32];
-	merkle_hash		signed_leaf;
 	int			rc;
 
 	memset(&k, 0, sizeof(k));
@@ -71,18 +68,14 @@ disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 		return -1;
 	if (k.found != 1 || !k.matches)
 		goto differs;
-	if ((rc = ledger_leaf_at(l, d->ledger_seq, DISCLOSURE_SIGNED_WAIT_MS, signed_leaf)) == -1)
+	if ((rc = ledger_leaf_signed(l, d->ledger_seq, k.leaf, DISCLOSURE_SIGNED_WAIT_MS)) == -1)
 		return -1;
-	/* Committed (this read sees its row) and still not in the tree: its
-	 * commit hook has not run, or could not read it back (tried again
-	 * after the next commit). Not yet a forgery: that raises the alarm. */
-	if (rc == 1 && !writer_in_job() && (uint64_t)d->ledger_seq > ledger_size(l) &&
-	    !ledger_alarmed(l)) {
+	if (rc == 2) {
 		log_errx("disclosure %s: ledger entry #%lld is not in the ledger's tree yet; not "
 		    "served now", d->id, (long long)d->ledger_seq);
 		return -1;
 	}
-	if (rc == 1 || CRYPTO_memcmp(k.leaf, signed_leaf, 32) != 0)
+	if (rc == 0)
 		goto differs;
 	return 0;
 differs:

@@ -1169,6 +1169,24 @@ ledger_leaf_at(struct ledger *l, int64_t seq, unsigned wait_ms, merkle_hash out)
 }
 
 int
+ledger_leaf_signed(struct ledger *l, int64_t seq, const merkle_hash leaf, unsigned wait_ms)
+{
+	merkle_hash	signed_leaf;
+	int		rc;
+
+	if ((rc = ledger_leaf_at(l, seq, wait_ms, signed_leaf)) == -1)
+		return -1;
+	/* Committed (the caller's read sees it) and still not in the tree:
+	 * its commit hook has not run, or could not read it back (tried again
+	 * after the next commit). Not yet a forgery: that raises the alarm. */
+	if (rc == 1 && !writer_in_job() && (uint64_t)seq > ledger_size(l) && !ledger_alarmed(l))
+		return 2;
+	if (rc == 1)
+		return 0;
+	return CRYPTO_memcmp(leaf, signed_leaf, 32) == 0;
+}
+
+int
 ledger_consistency(struct ledger *l, uint64_t size1, uint64_t size2, struct ledger_proof *p)
 {
 	int	rc = -1;

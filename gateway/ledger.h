@@ -110,6 +110,12 @@ int	ledger_leaves(struct ledger *, int64_t first, size_t n, merkle_hash *out);
  * other thread an entry past the tree is waited for, up to wait_ms. 0 ok;
  * 1 no such entry appended (or still not in the tree); -1 error. */
 int	ledger_leaf_at(struct ledger *, int64_t seq, unsigned wait_ms, merkle_hash out);
+/* Whether leaf (recomputed from a stored entry) is the leaf the tree signed
+ * at seq (ledger_leaf_at): 1 yes; 0 no, or nothing signed there; 2 the
+ * entry is committed but not in the tree after wait_ms and no alarm is
+ * raised (not yet a forgery: try again later); -1 error. */
+int	ledger_leaf_signed(struct ledger *, int64_t seq, const merkle_hash leaf,
+	    unsigned wait_ms);
 /* Records a gateway event (actor "system") in its own writer job and waits
  * until it is durable. 0 or -1. */
 int	ledger_record_system(struct ledger *, const char *action, const char *object_id,
