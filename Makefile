@@ -24,8 +24,8 @@ DESTDIR   ?=
 DEB_PKGS = build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev \
            libssl-dev libjansson-dev libcmocka-dev libsqlite3-dev openssl curl jq \
            json-schema-test-suite nginx-light sqlite3 gnutls-bin libpcre2-dev python3 \
-           python3-jsonschema
-PC_LIBS  = libmicrohttpd gnutls libcurl openssl jansson cmocka sqlite3 libpcre2-8
+           python3-jsonschema libseccomp-dev
+PC_LIBS  = libmicrohttpd gnutls libcurl openssl jansson cmocka sqlite3 libpcre2-8 libseccomp
 
 CC      ?= cc
 CSTD     = -std=c17 -D_DEFAULT_SOURCE

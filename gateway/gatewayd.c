@@ -37,6 +37,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "nocore.h"
+#include "sandbox.h"
 #include "notifier.h"
 #include "profiles.h"
 #include "ratelimit.h"
@@ -498,6 +499,12 @@ main(int argc, char **argv)
 	if (nocore() == -1)
 		log_warnx("core dumps could not be turned off; a crash may write keys and "
 		    "records to a core file");
+	/* No program started, no other process read, whatever a request does
+	 * (sandbox.h); before the first thread, so every thread inherits it. */
+	if (sandbox_enter(err, sizeof(err)) == -1) {
+		log_warnx("refusing to start unconfined: %s", err);
+		return 1;
+	}
 	memset(&gw, 0, sizeof(gw));
 	config_defaults(&gw.cfg);
 	delivery_config_defaults(&dcfg);

@@ -463,7 +463,15 @@ test_no_core_file_can_hold_keys_in_memory() {
 	[ "$(id -u)" = 0 ] || [ "$(stat -c %u "/proc/$GW_PID/environ")" = 0 ] ||
 	    { echo "# /proc/$GW_PID/environ is owned by uid $(stat -c %u "/proc/$GW_PID/environ"): dumpable"; return 1; }
 }
+# sandbox.h: the running daemon is under its seccomp filter (mode 2), with
+# no_new_privs; unit test_sandbox shows what the filter refuses.
+test_daemon_cannot_start_programs() {
+	grep -Eq '^Seccomp:[[:space:]]+2$' "/proc/$GW_PID/status" &&
+	grep -Eq '^NoNewPrivs:[[:space:]]+1$' "/proc/$GW_PID/status" ||
+	    { grep -E 'Seccomp|NoNewPrivs' "/proc/$GW_PID/status" | sed 's/^/# /'; return 1; }
+}
 run test_no_core_file_can_hold_keys_in_memory
+run test_daemon_cannot_start_programs
 run test_sighup_makes_an_agency_inactive_at_once
 run test_sighup_with_a_bad_profile_changes_nothing
 run test_sighup_moves_waiting_pushes_to_a_pull_agencys_inbox
