@@ -61,6 +61,7 @@ struct view {
 	int			 notify;	/* the latest decision: tell the people */
 	int64_t			 notify_since;	/* the first decision that said so */
 	int64_t			 reported_us;	/* the first report to the regulator, 0: none */
+	int64_t			 decided_us;	/* the first decision, 0: none */
 	json_t			*notices;
 	int			 failed;
 };
@@ -116,6 +117,8 @@ event_cb(const struct breach_event_row *e, void *arg)
 		json_t	*d;
 
 		vw->decided = 1;
+		if (vw->decided_us == 0)
+			vw->decided_us = e->at_us;
 		vw->notify = e->notify_individuals == 1;
 		if (vw->notify && (vw->notify_since == 0 || e->at_us < vw->notify_since))
 			vw->notify_since = e->at_us;
@@ -221,19 +224,28 @@ notice_cb(const struct breach_notice_row *n, void *arg)
 	return 0;
 }
 
-/* Sets "late" on one decision object from its reported_at and aware_min. */
+/*
+ * Sets "late" on one decision object: a report from its reported_at, a
+ * decision not to report from the breach's first decision (decided_us),
+ * as breach_assessed_us() says, against aware_min.
+ */
 static void
-set_late_one(json_t *d, int64_t aware_min)
+set_late_one(json_t *d, int64_t aware_min, int64_t decided_us)
 {
-	const char	*at = json_string_value(json_object_get(d, "reported_at"));
-	int64_t		 reported_us;
+	const char	*at;
+	int64_t		 reported_us = 0;
+	int		 report;
 
 	if (d == NULL || !json_is_object(d))
 		return;
-	json_object_set_new(d, "late", json_boolean(at != NULL &&
-	    json_is_true(json_object_get(d, "report_to_regulator")) &&
-	    store_time_parse(at, &reported_us) == 0 &&
-	    breach_report_late(aware_min, reported_us)));
+	report = json_is_true(json_object_get(d, "report_to_regulator"));
+	at = json_string_value(json_object_get(d, "reported_at"));
+	if (report && (at == NULL || store_time_parse(at, &reported_us) != 0)) {
+		json_object_set_new(d, "late", json_false());
+		return;
+	}
+	json_object_set_new(d, "late", json_boolean(breach_report_late(aware_min,
+	    breach_assessed_us(report, reported_us, decided_us, decided_us))));
 }
 
 /*
@@ -242,15 +254,15 @@ set_late_one(json_t *d, int64_t aware_min)
  * 72 hours run from the earliest awareness ever recorded.
  */
 static void
-set_late(json_t *obj, json_t *history, int64_t aware_min)
+set_late(json_t *obj, json_t *history, int64_t aware_min, int64_t decided_us)
 {
 	size_t	 i;
 	json_t	*h;
 
 	json_array_foreach(history, i, h)
 		if (strcmp(json_string_value(json_object_get(h, "kind")), "decision") == 0)
-			set_late_one(h, aware_min);
-	set_late_one(json_object_get(obj, "decision"), aware_min);
+			set_late_one(h, aware_min, decided_us);
+	set_late_one(json_object_get(obj, "decision"), aware_min, decided_us);
 }
 
 /* The view of one breach (NULL on failure). c: any connection. */
@@ -289,7 +301,7 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 		return NULL;
 	}
 	/* "late" is the view's: from the earliest awareness now known. */
-	set_late(vw.obj, vw.history, vw.aware_min);
+	set_late(vw.obj, vw.history, vw.aware_min, vw.decided_us);
 	json_object_set_new(vw.obj, "deadline",
 	    json_string(fmt_time(breach_deadline_us(vw.aware_min), t1)));
 	json_object_set_new(vw.obj, "overdue",
@@ -479,6 +491,7 @@ struct history {
 	int64_t	aware_min;
 	int64_t	occurred;	/* effective: the latest correction */
 	int64_t	reported_us;	/* first report to the regulator, 0: none */
+	int64_t	decided_us;	/* the first decision, 0: none */
 	int	notify;		/* the latest decision said to tell the people */
 };
 
@@ -488,6 +501,8 @@ history_cb(const struct breach_event_row *e, void *arg)
 	struct history	*h = arg;
 
 	if (strcmp(e->kind, "decision") == 0) {
+		if (h->decided_us == 0)
+			h->decided_us = e->at_us;
 		if (e->report_to_regulator == 1 && h->reported_us == 0)
 			h->reported_us = e->reported_us;
 		h->notify = e->notify_individuals == 1;
@@ -664,8 +679,8 @@ decision_job(struct store_conn *c, void *arg)
 		j->not_found = rc == 1;
 		return -1;
 	}
-	j->refused = breach_check_decision(&j->d, h.aware_min, h.reported_us, j->ev.at_us,
-	    &j->message);
+	j->refused = breach_check_decision(&j->d, h.aware_min, h.reported_us, h.decided_us,
+	    j->ev.at_us, &j->message);
 	if (j->refused == NULL && (j->refused = breach_check_revision(&j->d, h.reported_us,
 	    h.notify, &j->message)) != NULL && strcmp(j->refused, "breach_already_reported") == 0)
 		j->status = 409;	/* the register's state, not the request, forbids it */
@@ -677,11 +692,10 @@ decision_job(struct store_conn *c, void *arg)
 	j->ev.high_risk = j->d.high_risk;
 	j->ev.report_to_regulator = j->d.report_to_regulator;
 	j->ev.notify_individuals = j->d.notify_individuals;
-	if (j->d.report_to_regulator) {
+	if (j->d.report_to_regulator)
 		j->ev.reported_us = h.reported_us != 0 ? h.reported_us : j->ev.at_us;
-		j->ev.late = breach_report_late(h.aware_min, j->ev.reported_us);
-	} else
-		j->ev.late = 0;
+	j->ev.late = breach_report_late(h.aware_min, breach_assessed_us(j->d.report_to_regulator,
+	    j->ev.reported_us, h.decided_us, j->ev.at_us));
 	snprintf(j->ev.art34_exception, sizeof(j->ev.art34_exception), "%s",
 	    j->d.art34_exception ? j->d.art34_exception : "");
 	snprintf(reason, sizeof(reason), "regulator:%s%s individuals:%s",
@@ -730,11 +744,11 @@ amendment_job(struct store_conn *c, void *arg)
 		j->not_found = rc == 1;
 		return -1;
 	}
-	if ((j->refused = breach_check_amendment(h.aware_min, j->ev.aware_us, h.reported_us,
-	    json_string_value(json_object_get(j->body, "delay_reason")))) != NULL) {
-		j->message = "This earlier awareness makes the report to the regulator, already "
-		    "made, later than 72 hours: give the reasons for the delay (delay_reason, "
-		    "UK GDPR Art 33(1)).";
+	if ((j->refused = breach_check_amendment(h.aware_min, j->ev.aware_us, h.decided_us,
+	    h.reported_us, json_string_value(json_object_get(j->body, "delay_reason")))) != NULL) {
+		j->message = "This earlier awareness makes a decision already made (the "
+		    "assessment of the breach, or its report to the regulator) later than 72 "
+		    "hours: give the reasons for the delay (delay_reason, UK GDPR Art 33(1)).";
 		j->path[0] = "/delay_reason";
 		free(b.text_ct);
 		return -1;

@@ -172,6 +172,49 @@ test_amendment_making_report_late_needs_delay_reason() {
 	req auditor GET /v1/breaches
 	expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$id\") | .decision.late")" = true ]
 }
+# UK GDPR Art 33(1): the 72 hours are for assessing the breach, whatever
+# the answer. A decision not to report made after them is late, as a late
+# report is, and gives the reasons for the delay (the register documents
+# the decision and why it came late, Art 33(5)).
+no_report='.report_to_regulator = false | .regulator_reason = "Sent to a colleague; deleted unread" | .notify_individuals = false | .individuals_reason = "No risk to them"'
+test_late_decision_not_to_report_shows_late() {
+	local id
+	req staff POST /v1/breaches "$(breach '4 days')"; expect 201 || return 1
+	id=$(jget .breach_id)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report")"
+	expect 400 delay_reason_required && paths_are /delay_reason || return 1
+	[ "$(db "SELECT count(*) FROM breach_events WHERE breach_id = '$id'")" = 0 ] || return 1
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report | .delay_reason = \"Assessed only on the trustee's return\"")"
+	expect 201 && [ "$(jget .decision.report_to_regulator)" = false ] &&
+	[ "$(jget .decision.late)" = true ] && [ "$(jget .overdue)" = false ] &&
+	[ "$(jget '.history[0].late')" = true ] || return 1
+	req auditor GET /v1/breaches
+	expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$id\") | .decision.late")" = true ] || return 1
+	[ "$(db "SELECT late FROM breach_events WHERE breach_id = '$id'")" = 1 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'breach.decided' AND object_id = '$id'")" = \
+	  "regulator:no(late) individuals:no" ] || return 1
+	# first assessed late: a revision, again not reporting, says why too
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report")"
+	expect 400 delay_reason_required
+}
+# A decision not to report made in time becomes late when an amendment
+# moves the awareness earlier; the amendment gives the reasons for the
+# delay, as one making a report late does.
+test_amendment_making_a_decision_not_to_report_late_needs_delay_reason() {
+	local id moved
+	req staff POST /v1/breaches "$(breach '2 hours')"; expect 201 || return 1
+	id=$(jget .breach_id)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report")"
+	expect 201 && [ "$(jget .decision.late)" = false ] || return 1
+	moved=$(jq -cn --arg o "$(iso '5 days ago - 1 hour')" --arg a "$(iso '5 days ago')" \
+	    '{reason:"An earlier alert was found",occurred_at:$o,aware_at:$a}')
+	req staff POST "/v1/breaches/$id/amendments" "$moved"
+	expect 400 delay_reason_required && paths_are /delay_reason || return 1
+	req staff POST "/v1/breaches/$id/amendments" "$(printf '%s' "$moved" |
+	    jq -c '.delay_reason = "The alert sat unread in a shared inbox"')"
+	expect 201 && [ "$(jget .decision.late)" = true ] &&
+	[ "$(jget '.history[] | select(.kind == "decision") | .late')" = true ]
+}
 test_amendment_needs_a_change() {
 	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"nothing"}'
 	expect 400 schema_invalid
@@ -469,6 +512,8 @@ run test_later_decision_is_appended
 run test_amendment_appended_not_in_place
 run test_amendment_cannot_move_the_deadline_later
 run test_amendment_making_report_late_needs_delay_reason
+run test_late_decision_not_to_report_shows_late
+run test_amendment_making_a_decision_not_to_report_late_needs_delay_reason
 run test_amendment_needs_a_change
 run test_register_rows_cannot_be_updated_or_deleted
 run test_free_text_sealed_at_rest
