@@ -196,8 +196,9 @@ event_cb(const struct breach_event_row *e, void *arg)
 	return 0;
 }
 
-/* One notice to the people told, as the register shows it: what they were
- * told only in full views. */
+/* One notice to the people told, as the register shows it: how many
+ * families it named (a count: the register keeps them as pseudonyms, and
+ * no view shows those), what they were told only in full views. */
 static int
 notice_cb(const struct breach_notice_row *n, void *arg)
 {
@@ -205,10 +206,11 @@ notice_cb(const struct breach_notice_row *n, void *arg)
 	json_t		*o, *text;
 	char		 t1[32], t2[32];
 
-	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "notice_id", n->id,
+	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "notice_id", n->id,
 	    "notified_at", fmt_time(n->notified_us, t1), "method", n->method,
-	    "people", (json_int_t)n->people, "recorded_by", n->actor,
-	    "recorded_at", fmt_time(n->at_us, t2), "ledger_seq", (json_int_t)n->ledger_seq);
+	    "people", (json_int_t)n->people, "families_told", (json_int_t)n->families,
+	    "recorded_by", n->actor, "recorded_at", fmt_time(n->at_us, t2),
+	    "ledger_seq", (json_int_t)n->ledger_seq);
 	if (o == NULL)
 		return -1;
 	if (vw->full) {
@@ -273,6 +275,7 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 	struct view	 vw = { .gw = gw, .c = c, .full = full, .now_us = now_us };
 	json_t		*text = NULL, *types;
 	char		 t1[32], t2[32], t3[32];
+	int64_t		 families = 0;
 
 	if (full && (text = unseal_text(gw, c, b->text_ct, b->text_ctlen)) == NULL)
 		return NULL;
@@ -294,7 +297,8 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 	vw.notices = json_array();
 	vw.aware_min = b->aware_us;
 	if (store_breach_events_each(c, b->id, event_cb, &vw) != 0 || vw.failed ||
-	    store_breach_notices_each(c, b->id, notice_cb, &vw) != 0 || vw.failed) {
+	    store_breach_notices_each(c, b->id, notice_cb, &vw) != 0 || vw.failed ||
+	    store_breach_families_told(c, b->id, &families) != 0) {
 		json_decref(vw.obj);
 		json_decref(vw.history);
 		json_decref(vw.notices);
@@ -310,6 +314,8 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 	json_object_set_new(vw.obj, "notify_overdue", json_boolean(breach_notify_overdue(
 	    vw.notify, vw.notify_since, json_array_size(vw.notices) > 0, now_us)));
 	json_object_set_new(vw.obj, "individuals_notified", vw.notices);
+	/* The families the notices named, each once (a count only). */
+	json_object_set_new(vw.obj, "families_told", json_integer(families));
 	json_object_set_new(vw.obj, "history", vw.history);
 	return vw.obj;
 }

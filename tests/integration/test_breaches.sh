@@ -474,6 +474,37 @@ test_family_told_of_a_breach_finds_it_in_its_export() {
 	! sqlite3 "$GW_DB" "DELETE FROM breach_notice_families" 2>/dev/null &&
 	[ "$(db "SELECT count(*) FROM breach_notice_families WHERE notice_id = '$nid'")" = 2 ]
 }
+# The register shows how many families each notice named, and the breach
+# how many families its notices told (each family once), as counts only:
+# never a family id or pseudonym, in the breach's view or the list, to any
+# role.
+test_breach_view_counts_the_families_each_notice_told() {
+	local id who p
+	req staff POST /v1/breaches "$(breach '5 hours')"; expect 201 && id=$(jget .breach_id) || return 1
+	[ "$(jget .families_told)" = 0 ] || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '2 hours ago')" \
+	    '{notified_at:$t, method:"letter", people:2, summary:"s", family_ids:["FAM-CT1","FAM-CT2"]}')"
+	expect 201 && [ "$(jget '.individuals_notified[0].families_told')" = 2 ] &&
+	[ "$(jget .families_told)" = 2 ] || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '90 minutes ago')" \
+	    '{notified_at:$t, method:"public_notice", people:40, summary:"s"}')"
+	expect 201 || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" \
+	    '{notified_at:$t, method:"phone", people:2, summary:"s", family_ids:["FAM-CT2","FAM-CT3"]}')"
+	expect 201 || return 1
+	for who in staff auditor dp_trustee; do
+		req "$who" GET "/v1/breaches/$id"
+		expect 200 && [ "$(jget '[.individuals_notified[].families_told] | join(",")')" = 2,0,2 ] &&
+		[ "$(jget .families_told)" = 3 ] || return 1
+		req "$who" GET /v1/breaches
+		expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$id\") | .families_told")" = 3 ] &&
+		[ "$(jget ".breaches[] | select(.breach_id==\"$id\") | [.individuals_notified[].families_told] | join(\",\")")" = 2,0,2 ] &&
+		! grep -q FAM-CT <<<"$RESP" || return 1
+		for p in $(db "SELECT f.family_pseudonym FROM breach_notice_families f JOIN breach_notices n ON n.id = f.notice_id WHERE n.breach_id = '$id'"); do
+			! grep -q "$p" <<<"$RESP" || return 1
+		done
+	done
+}
 test_unknown_breach_404() {
 	req dp_trustee POST /v1/breaches/brc_nosuch/decision "$(decision)"
 	expect 404 not_found
@@ -525,6 +556,7 @@ run test_amendment_keeps_what_the_record_said_before
 run test_report_to_the_regulator_cannot_be_undone
 run test_breach_cannot_be_known_before_it_occurred_after_an_amendment
 run test_family_told_of_a_breach_finds_it_in_its_export
+run test_breach_view_counts_the_families_each_notice_told
 run test_unknown_breach_404
 run test_every_step_is_a_ledger_entry
 run test_ledger_still_verifies
