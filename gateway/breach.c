@@ -59,16 +59,33 @@ breach_report_late(int64_t aware_us, int64_t reported_us)
 	return reported_us > breach_deadline_us(aware_us);
 }
 
-const char *
-breach_check_amendment(int64_t aware_min_us, int64_t new_aware_us, int64_t reported_us,
-    const char *delay_reason)
+int64_t
+breach_assessed_us(int report, int64_t reported_us, int64_t decided_us, int64_t now_us)
 {
-	if (reported_us == 0 || new_aware_us == 0 || new_aware_us >= aware_min_us)
+	if (report)
+		return reported_us != 0 ? reported_us : now_us;
+	return decided_us != 0 ? decided_us : now_us;
+}
+
+/* 1 when the time at_us (0: none) was in time for aware_min_us and is late
+ * for new_aware_us. */
+static int
+made_late(int64_t aware_min_us, int64_t new_aware_us, int64_t at_us)
+{
+	return at_us != 0 && !breach_report_late(aware_min_us, at_us) &&
+	    breach_report_late(new_aware_us, at_us);
+}
+
+const char *
+breach_check_amendment(int64_t aware_min_us, int64_t new_aware_us, int64_t decided_us,
+    int64_t reported_us, const char *delay_reason)
+{
+	if (new_aware_us == 0 || new_aware_us >= aware_min_us || decide_has_text(delay_reason))
 		return NULL;
-	if (breach_report_late(aware_min_us, reported_us) ||
-	    !breach_report_late(new_aware_us, reported_us) || decide_has_text(delay_reason))
-		return NULL;
-	return "delay_reason_required";
+	if (made_late(aware_min_us, new_aware_us, decided_us) ||
+	    made_late(aware_min_us, new_aware_us, reported_us))
+		return "delay_reason_required";
+	return NULL;
 }
 
 const char *
@@ -91,9 +108,9 @@ fail(const char *code, const char *msg, const char **message)
 
 const char *
 breach_check_decision(const struct breach_decision *d, int64_t aware_us,
-    int64_t reported_us, int64_t now_us, const char **message)
+    int64_t reported_us, int64_t decided_us, int64_t now_us, const char **message)
 {
-	int64_t	report_at;
+	int64_t	at;
 
 	if (!decide_has_text(d->regulator_reason) || !decide_has_text(d->individuals_reason))
 		return fail("reasons_required",
@@ -103,14 +120,20 @@ breach_check_decision(const struct breach_decision *d, int64_t aware_us,
 		return fail("report_required",
 		    "A high-risk breach must be reported to the regulator (UK GDPR Art 33(1)); "
 		    "only a breach unlikely to result in a risk may go unreported.", message);
-	if (d->report_to_regulator) {
-		/* The report is made now, unless an earlier decision made it. */
-		report_at = reported_us != 0 ? reported_us : now_us;
-		if (breach_report_late(aware_us, report_at) && !decide_has_text(d->delay_reason))
-			return fail("delay_reason_required",
-			    "A report made more than 72 hours after awareness must give the "
-			    "reasons for the delay (UK GDPR Art 33(1)).", message);
-	}
+	/*
+	 * A report is made now, unless an earlier decision made it; a decision
+	 * not to report is the assessment Art 33(1) asks for within the same
+	 * 72 hours, made by the register's first decision (or by this one).
+	 * Either, late, gives the reasons for the delay.
+	 */
+	at = breach_assessed_us(d->report_to_regulator, reported_us, decided_us, now_us);
+	if (breach_report_late(aware_us, at) && !decide_has_text(d->delay_reason))
+		return fail("delay_reason_required", d->report_to_regulator ?
+		    "A report made more than 72 hours after awareness must give the "
+		    "reasons for the delay (UK GDPR Art 33(1))." :
+		    "A breach first assessed more than 72 hours after awareness must give "
+		    "the reasons for the delay, even when it is not reported (UK GDPR "
+		    "Art 33(1) and (5)).", message);
 	if (d->high_risk && !d->notify_individuals &&
 	    !breach_is_art34_exception(d->art34_exception))
 		return fail("art34_exception_required",

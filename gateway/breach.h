@@ -15,8 +15,12 @@
  *   report_required	a breach assessed as high risk must be reported: a
  *			high risk is a risk, and Art 33(1) lets only a breach
  *			"unlikely to result in a risk" go unreported
- *   delay_reason_required a report made after the deadline carries the
- *			reasons for the delay (Art 33(1))
+ *   delay_reason_required a decision made after the deadline carries the
+ *			reasons for the delay (Art 33(1)): a report made late,
+ *			and a decision not to report when the breach was first
+ *			assessed late (the assessment is what the 72 hours are
+ *			for; Art 33(5) documents it); such a decision is "late"
+ *			as a late report is (breach_assessed_us())
  *   art34_exception_required a high-risk breach whose people are not told
  *			names one of the Art 34(3) exceptions (its reason is
  *			the decision's individuals_reason)
@@ -72,12 +76,15 @@ const char	*breach_check_facts(int64_t occurred_us, int64_t aware_us, int64_t no
  * became aware at aware_us. reported_us is when the regulator was first
  * reported to by an earlier decision of the register (0: never): a report
  * already made in time stays in time when a later amendment repeats it.
+ * decided_us is when the register's first decision was made (0: this is
+ * the first): a breach first assessed in time stays so when a later
+ * decision, again not to report, revises it.
  * Returns NULL when the decision may be recorded, else the code of the
  * first rule it fails, in the order of the list above; *message (may be
  * NULL) then gets a sentence without personal data.
  */
 const char	*breach_check_decision(const struct breach_decision *d, int64_t aware_us,
-		    int64_t reported_us, int64_t now_us, const char **message);
+		    int64_t reported_us, int64_t decided_us, int64_t now_us, const char **message);
 /*
  * Checks a decision, acceptable by breach_check_decision(), against the
  * decisions before it: reported_us as there, notify_before 1 when the
@@ -98,19 +105,30 @@ const char	*breach_check_revision(const struct breach_decision *d, int64_t repor
  */
 const char	*breach_check_amended_facts(int64_t occurred_us, int64_t aware_min_us,
 		    int64_t new_aware_us, int64_t now_us);
-/* 1 when the report (now or earlier) was made after the deadline. */
+/* 1 when the time reported_us (a report, or any decision's
+ * breach_assessed_us()) is after the deadline. */
 int		 breach_report_late(int64_t aware_us, int64_t reported_us);
 /*
+ * The time a decision is judged late by: for a report (report 1), when the
+ * regulator was first told (reported_us, or now_us when this decision
+ * tells it); for a decision not to report, when the breach was first
+ * assessed (decided_us, the register's first decision, or now_us when
+ * this is the first).
+ */
+int64_t		 breach_assessed_us(int report, int64_t reported_us, int64_t decided_us,
+		    int64_t now_us);
+/*
  * An amendment that corrects the awareness time to new_aware_us (0: not
- * corrected) on a breach whose earliest awareness so far is aware_min_us
- * and whose report to the regulator was made at reported_us (0: none).
- * The deadline runs from the earliest awareness ever recorded, so an
- * earlier awareness can make a report that was in time late. Returns NULL
- * when the amendment may be recorded, or "delay_reason_required" when it
- * makes the report late and gives no delay_reason (UK GDPR Art 33(1)).
+ * corrected) on a breach whose earliest awareness so far is aware_min_us,
+ * first decided at decided_us and reported to the regulator at
+ * reported_us (0: none). The deadline runs from the earliest awareness
+ * ever recorded, so an earlier awareness can make an assessment or a
+ * report that was in time late. Returns NULL when the amendment may be
+ * recorded, or "delay_reason_required" when it makes either late and gives
+ * no delay_reason (UK GDPR Art 33(1)).
  */
 const char	*breach_check_amendment(int64_t aware_min_us, int64_t new_aware_us,
-		    int64_t reported_us, const char *delay_reason);
+		    int64_t decided_us, int64_t reported_us, const char *delay_reason);
 
 /* 1 when the people are to be told (notify: the latest decision says so,
  * first said at notify_since_us) and no notice is recorded (notified 0)

@@ -61,6 +61,7 @@ struct view {
 	int			 notify;	/* the latest decision: tell the people */
 	int64_t			 notify_since;	/* the first decision that said so */
 	int64_t			 reported_us;	/* the first report to the regulator, 0: none */
+	int64_t			 decided_us;	/* the first decision, 0: none */
 	json_t			*notices;
 	int			 failed;
 };
@@ -116,6 +117,8 @@ event_cb(const struct breach_event_row *e, void *arg)
 		json_t	*d;
 
 		vw->decided = 1;
+		if (vw->decided_us == 0)
+			vw->decided_us = e->at_us;
 		vw->notify = e->notify_individuals == 1;
 		if (vw->notify && (vw->notify_since == 0 || e->at_us < vw->notify_since))
 			vw->notify_since = e->at_us;
@@ -193,8 +196,9 @@ event_cb(const struct breach_event_row *e, void *arg)
 	return 0;
 }
 
-/* One notice to the people told, as the register shows it: what they were
- * told only in full views. */
+/* One notice to the people told, as the register shows it: how many
+ * families it named (a count: the register keeps them as pseudonyms, and
+ * no view shows those), what they were told only in full views. */
 static int
 notice_cb(const struct breach_notice_row *n, void *arg)
 {
@@ -202,10 +206,11 @@ notice_cb(const struct breach_notice_row *n, void *arg)
 	json_t		*o, *text;
 	char		 t1[32], t2[32];
 
-	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "notice_id", n->id,
+	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I}", "notice_id", n->id,
 	    "notified_at", fmt_time(n->notified_us, t1), "method", n->method,
-	    "people", (json_int_t)n->people, "recorded_by", n->actor,
-	    "recorded_at", fmt_time(n->at_us, t2), "ledger_seq", (json_int_t)n->ledger_seq);
+	    "people", (json_int_t)n->people, "families_told", (json_int_t)n->families,
+	    "recorded_by", n->actor, "recorded_at", fmt_time(n->at_us, t2),
+	    "ledger_seq", (json_int_t)n->ledger_seq);
 	if (o == NULL)
 		return -1;
 	if (vw->full) {
@@ -221,19 +226,28 @@ notice_cb(const struct breach_notice_row *n, void *arg)
 	return 0;
 }
 
-/* Sets "late" on one decision object from its reported_at and aware_min. */
+/*
+ * Sets "late" on one decision object: a report from its reported_at, a
+ * decision not to report from the breach's first decision (decided_us),
+ * as breach_assessed_us() says, against aware_min.
+ */
 static void
-set_late_one(json_t *d, int64_t aware_min)
+set_late_one(json_t *d, int64_t aware_min, int64_t decided_us)
 {
-	const char	*at = json_string_value(json_object_get(d, "reported_at"));
-	int64_t		 reported_us;
+	const char	*at;
+	int64_t		 reported_us = 0;
+	int		 report;
 
 	if (d == NULL || !json_is_object(d))
 		return;
-	json_object_set_new(d, "late", json_boolean(at != NULL &&
-	    json_is_true(json_object_get(d, "report_to_regulator")) &&
-	    store_time_parse(at, &reported_us) == 0 &&
-	    breach_report_late(aware_min, reported_us)));
+	report = json_is_true(json_object_get(d, "report_to_regulator"));
+	at = json_string_value(json_object_get(d, "reported_at"));
+	if (report && (at == NULL || store_time_parse(at, &reported_us) != 0)) {
+		json_object_set_new(d, "late", json_false());
+		return;
+	}
+	json_object_set_new(d, "late", json_boolean(breach_report_late(aware_min,
+	    breach_assessed_us(report, reported_us, decided_us, decided_us))));
 }
 
 /*
@@ -242,15 +256,15 @@ set_late_one(json_t *d, int64_t aware_min)
  * 72 hours run from the earliest awareness ever recorded.
  */
 static void
-set_late(json_t *obj, json_t *history, int64_t aware_min)
+set_late(json_t *obj, json_t *history, int64_t aware_min, int64_t decided_us)
 {
 	size_t	 i;
 	json_t	*h;
 
 	json_array_foreach(history, i, h)
 		if (strcmp(json_string_value(json_object_get(h, "kind")), "decision") == 0)
-			set_late_one(h, aware_min);
-	set_late_one(json_object_get(obj, "decision"), aware_min);
+			set_late_one(h, aware_min, decided_us);
+	set_late_one(json_object_get(obj, "decision"), aware_min, decided_us);
 }
 
 /* The view of one breach (NULL on failure). c: any connection. */
@@ -261,6 +275,7 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 	struct view	 vw = { .gw = gw, .c = c, .full = full, .now_us = now_us };
 	json_t		*text = NULL, *types;
 	char		 t1[32], t2[32], t3[32];
+	int64_t		 families = 0;
 
 	if (full && (text = unseal_text(gw, c, b->text_ct, b->text_ctlen)) == NULL)
 		return NULL;
@@ -282,14 +297,15 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 	vw.notices = json_array();
 	vw.aware_min = b->aware_us;
 	if (store_breach_events_each(c, b->id, event_cb, &vw) != 0 || vw.failed ||
-	    store_breach_notices_each(c, b->id, notice_cb, &vw) != 0 || vw.failed) {
+	    store_breach_notices_each(c, b->id, notice_cb, &vw) != 0 || vw.failed ||
+	    store_breach_families_told(c, b->id, &families) != 0) {
 		json_decref(vw.obj);
 		json_decref(vw.history);
 		json_decref(vw.notices);
 		return NULL;
 	}
 	/* "late" is the view's: from the earliest awareness now known. */
-	set_late(vw.obj, vw.history, vw.aware_min);
+	set_late(vw.obj, vw.history, vw.aware_min, vw.decided_us);
 	json_object_set_new(vw.obj, "deadline",
 	    json_string(fmt_time(breach_deadline_us(vw.aware_min), t1)));
 	json_object_set_new(vw.obj, "overdue",
@@ -298,6 +314,8 @@ breach_view(struct gateway *gw, struct store_conn *c, const struct breach_row *b
 	json_object_set_new(vw.obj, "notify_overdue", json_boolean(breach_notify_overdue(
 	    vw.notify, vw.notify_since, json_array_size(vw.notices) > 0, now_us)));
 	json_object_set_new(vw.obj, "individuals_notified", vw.notices);
+	/* The families the notices named, each once (a count only). */
+	json_object_set_new(vw.obj, "families_told", json_integer(families));
 	json_object_set_new(vw.obj, "history", vw.history);
 	return vw.obj;
 }
@@ -479,6 +497,7 @@ struct history {
 	int64_t	aware_min;
 	int64_t	occurred;	/* effective: the latest correction */
 	int64_t	reported_us;	/* first report to the regulator, 0: none */
+	int64_t	decided_us;	/* the first decision, 0: none */
 	int	notify;		/* the latest decision said to tell the people */
 };
 
@@ -488,6 +507,8 @@ history_cb(const struct breach_event_row *e, void *arg)
 	struct history	*h = arg;
 
 	if (strcmp(e->kind, "decision") == 0) {
+		if (h->decided_us == 0)
+			h->decided_us = e->at_us;
 		if (e->report_to_regulator == 1 && h->reported_us == 0)
 			h->reported_us = e->reported_us;
 		h->notify = e->notify_individuals == 1;
@@ -664,8 +685,8 @@ decision_job(struct store_conn *c, void *arg)
 		j->not_found = rc == 1;
 		return -1;
 	}
-	j->refused = breach_check_decision(&j->d, h.aware_min, h.reported_us, j->ev.at_us,
-	    &j->message);
+	j->refused = breach_check_decision(&j->d, h.aware_min, h.reported_us, h.decided_us,
+	    j->ev.at_us, &j->message);
 	if (j->refused == NULL && (j->refused = breach_check_revision(&j->d, h.reported_us,
 	    h.notify, &j->message)) != NULL && strcmp(j->refused, "breach_already_reported") == 0)
 		j->status = 409;	/* the register's state, not the request, forbids it */
@@ -677,11 +698,10 @@ decision_job(struct store_conn *c, void *arg)
 	j->ev.high_risk = j->d.high_risk;
 	j->ev.report_to_regulator = j->d.report_to_regulator;
 	j->ev.notify_individuals = j->d.notify_individuals;
-	if (j->d.report_to_regulator) {
+	if (j->d.report_to_regulator)
 		j->ev.reported_us = h.reported_us != 0 ? h.reported_us : j->ev.at_us;
-		j->ev.late = breach_report_late(h.aware_min, j->ev.reported_us);
-	} else
-		j->ev.late = 0;
+	j->ev.late = breach_report_late(h.aware_min, breach_assessed_us(j->d.report_to_regulator,
+	    j->ev.reported_us, h.decided_us, j->ev.at_us));
 	snprintf(j->ev.art34_exception, sizeof(j->ev.art34_exception), "%s",
 	    j->d.art34_exception ? j->d.art34_exception : "");
 	snprintf(reason, sizeof(reason), "regulator:%s%s individuals:%s",
@@ -730,11 +750,11 @@ amendment_job(struct store_conn *c, void *arg)
 		j->not_found = rc == 1;
 		return -1;
 	}
-	if ((j->refused = breach_check_amendment(h.aware_min, j->ev.aware_us, h.reported_us,
-	    json_string_value(json_object_get(j->body, "delay_reason")))) != NULL) {
-		j->message = "This earlier awareness makes the report to the regulator, already "
-		    "made, later than 72 hours: give the reasons for the delay (delay_reason, "
-		    "UK GDPR Art 33(1)).";
+	if ((j->refused = breach_check_amendment(h.aware_min, j->ev.aware_us, h.decided_us,
+	    h.reported_us, json_string_value(json_object_get(j->body, "delay_reason")))) != NULL) {
+		j->message = "This earlier awareness makes a decision already made (the "
+		    "assessment of the breach, or its report to the regulator) later than 72 "
+		    "hours: give the reasons for the delay (delay_reason, UK GDPR Art 33(1)).";
 		j->path[0] = "/delay_reason";
 		free(b.text_ct);
 		return -1;

@@ -1,8 +1,9 @@
 /*
  * recipient_notice.c: making the notices to recipients of one erasure or
  * withdrawal (recipient_notice.h), inside its writer job. The store says
- * who may hold what (store_notice_holdings); this groups it by agency and
- * writes each notice with its ledger entry.
+ * who may hold what (store_notice_holdings); this groups it by agency,
+ * leaves out of a withdrawal's notice what the agency was already told of,
+ * and writes each notice with its ledger entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ struct making {
 	char			 agency[64];	/* the agency being gathered, "" none */
 	json_t			*ids;		/* its disclosure ids */
 	json_t			*rids;		/* its request ids */
+	json_t			*named;		/* ids already named to it (a set), or NULL */
 	int			 made;
 };
 
@@ -78,6 +80,10 @@ flush(struct making *m)
 
 	if (m->agency[0] == '\0')
 		return 0;
+	if (json_array_size(m->ids) == 0 && json_array_size(m->rids) == 0) {
+		m->agency[0] = '\0';	/* all named before: no notice */
+		return 0;
+	}
 	memset(&n, 0, sizeof(n));
 	store_new_id("ntc_", n.id, sizeof(n.id));
 	snprintf(n.agency_id, sizeof(n.agency_id), "%s", m->agency);
@@ -119,8 +125,50 @@ held_cb(const char *agency_id, const char *id, void *arg)
 			return -1;
 		snprintf(m->agency, sizeof(m->agency), "%s", agency_id);
 	}
+	if (m->named != NULL && json_object_get(m->named, id) != NULL)
+		return 0;
 	return json_array_append_new(strncmp(id, "req_", 4) == 0 ? m->rids : m->ids,
 	    json_string(id)) == 0 ? 0 : -1;
+}
+
+/*
+ * Adds each id of an earlier notice's JSON array to the set. An id that
+ * cannot be added (the array does not parse, logged; no memory) is left
+ * out of the set, so the agency is told of it again: twice, never not.
+ */
+static void
+add_named(json_t *set, const char *ids)
+{
+	json_t	*a, *v;
+	size_t	 i;
+
+	if ((a = json_loads(ids != NULL ? ids : "[]", 0, NULL)) == NULL || !json_is_array(a)) {
+		json_decref(a);
+		log_errx("recipient notices: an earlier notice's ids do not parse");
+		return;
+	}
+	json_array_foreach(a, i, v)
+		if (json_is_string(v))
+			(void)json_object_set(set, json_string_value(v), json_true());
+	json_decref(a);
+}
+
+struct named {
+	const char	*agency_id;
+	json_t		*set;
+};
+
+/* The ids the family's earlier notices (of any kind) named to the agency. */
+static int
+named_cb(const struct notice_row *n, void *arg)
+{
+	struct named	*nm = arg;
+
+	if (strcmp(n->agency_id, nm->agency_id) == 0) {
+		add_named(nm->set, n->disclosure_ids);
+		add_named(nm->set, n->request_ids);
+	}
+	return 0;
 }
 
 int
@@ -130,20 +178,32 @@ recipient_notices_make(struct gateway *gw, struct store_conn *c, enum notice_kin
 {
 	struct making	m = { .gw = gw, .c = c, .kind = kind, .pseudonym = pseudonym,
 			    .consent_id = consent_id, .who = who, .now_us = now_us };
-	int		rc;
+	struct named	nm = { .agency_id = agency_id };
+	int		rc = 0;
 
 	m.ids = json_array();
-	if ((m.rids = json_array()) == NULL || m.ids == NULL) {
-		json_decref(m.ids);
-		json_decref(m.rids);
-		return -1;
-	}
-	rc = store_notice_holdings(c, pseudonym, kind == NOTICE_FAMILY_ERASED ? NULL : agency_id,
-	    purpose, held_cb, &m);
+	m.rids = json_array();
+	/*
+	 * A withdrawal names each disclosure to the agency once: a later
+	 * consent for the same purpose, withdrawn in its turn, reaches back to
+	 * what an earlier notice already named, and the agency is told only of
+	 * what is new (no notice when nothing is). An erasure names everything
+	 * the agency may hold: it asks the agency for what no withdrawal did.
+	 */
+	if (kind == NOTICE_CONSENT_WITHDRAWN && (m.named = nm.set = json_object()) == NULL)
+		rc = -1;
+	if (m.ids == NULL || m.rids == NULL)
+		rc = -1;
+	if (rc == 0 && m.named != NULL)
+		rc = store_notices_of_family(c, pseudonym, named_cb, &nm);
+	if (rc == 0)
+		rc = store_notice_holdings(c, pseudonym,
+		    kind == NOTICE_FAMILY_ERASED ? NULL : agency_id, purpose, held_cb, &m);
 	if (rc == 0)
 		rc = flush(&m);
 	json_decref(m.ids);
 	json_decref(m.rids);
+	json_decref(m.named);
 	if (rc != 0) {
 		log_errx("recipient notices could not be made");
 		return -1;

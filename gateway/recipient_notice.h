@@ -7,7 +7,9 @@
  * notice per agency, naming the disclosure ids it may hold (and, for an
  * erasure, the police or court requests whose witness statement it was
  * issued) and never a personal value, recorded in recipient_notices (migration 070) with a
- * "recipient.notified" ledger entry. The agency collects its notices with
+ * "recipient.notified" ledger entry. A withdrawal's notice leaves out
+ * the ids the family's earlier notices (of either kind) named to that
+ * agency, and is not made when none is left; an erasure's names all. The agency collects its notices with
  * GET /v1/notices and acknowledges each (POST /v1/notices/{id}/ack, a
  * "recipient.notice_acknowledged" entry): the charity's proof that it told
  * the recipient. What the agency then does is its own duty: erase, or keep
@@ -40,8 +42,9 @@ const char	*notice_kind_advice(const char *kind);
  * thread): for NOTICE_FAMILY_ERASED every agency that may hold any of the
  * family's disclosures; for NOTICE_CONSENT_WITHDRAWN the consent's agency,
  * for the disclosures made for its purpose on a consent (consent_id,
- * agency_id and purpose are the consent's; NULL for an erasure). who is
- * the actor of the act. The number of notices made, or -1. */
+ * agency_id and purpose are the consent's; NULL for an erasure), less
+ * what earlier notices to it named. who is the actor of the act. The
+ * number of notices made (0: nothing new to tell), or -1. */
 int	recipient_notices_make(struct gateway *, struct store_conn *, enum notice_kind,
 	    const char *pseudonym, const char *consent_id, const char *agency_id,
 	    const char *purpose, const struct principal *who, int64_t now_us);

@@ -649,6 +649,8 @@ struct breach_notice_row {
 	size_t		 text_ctlen;
 	unsigned char	 record_digest[32];
 	int64_t		 ledger_seq;
+	int64_t		 families;		/* read only: the families it named
+						   (breach_notice_families) */
 };
 int	store_breach_notice_digest(const struct breach_notice_row *, unsigned char out[32]);
 int	store_breach_notice_insert(struct store_conn *, const struct breach_notice_row *);
@@ -656,10 +658,14 @@ int	store_breach_notice_insert(struct store_conn *, const struct breach_notice_r
  * entry recording it. 0, or -1 (logged; a second insert of the pair too). */
 int	store_breach_notice_family_insert(struct store_conn *, const char *notice_id,
 	    const char *pseudonym, int64_t ledger_seq);
-/* The notices of a breach, in the order the people were told; same
- * contract as store_breaches_each. */
+/* The notices of a breach, in the order the people were told, each with
+ * the count of families it named; same contract as store_breaches_each. */
 int	store_breach_notices_each(struct store_conn *, const char *breach_id,
 	    int (*fn)(const struct breach_notice_row *, void *), void *arg);
+/* How many families the notices of a breach named, each family once:
+ * 0 and *count, or -1. */
+int	store_breach_families_told(struct store_conn *, const char *breach_id,
+	    int64_t *count);
 /* Breaches whose latest decision says the people are to be told, first
  * said more than delay_us before now_us, with no notice: 0 and *count, or -1. */
 int	store_breaches_notify_overdue(struct store_conn *, int64_t now_us, int64_t delay_us,

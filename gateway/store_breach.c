@@ -144,7 +144,9 @@ store_breach_notices_each(struct store_conn *c, const char *breach_id,
     int (*fn)(const struct breach_notice_row *, void *), void *arg)
 {
 	static const char	*sql = "SELECT id, breach_id, at_us, notified_us, method, people, "
-				    "actor, actor_role, text_ct, record_digest, ledger_seq "
+				    "actor, actor_role, text_ct, record_digest, ledger_seq, "
+				    "(SELECT count(*) FROM breach_notice_families f "
+				    "WHERE f.notice_id = breach_notices.id) "
 				    "FROM breach_notices WHERE breach_id = ? "
 				    "ORDER BY notified_us, ledger_seq";
 	struct breach_notice_row r;
@@ -170,6 +172,7 @@ store_breach_notices_each(struct store_conn *c, const char *breach_id,
 		if (sqlite3_column_bytes(st, 9) == 32)
 			memcpy(r.record_digest, sqlite3_column_blob(st, 9), 32);
 		r.ledger_seq = sqlite3_column_int64(st, 10);
+		r.families = sqlite3_column_int64(st, 11);
 		if ((ret = fn(&r, arg)) != 0)
 			break;
 	}
@@ -177,6 +180,25 @@ store_breach_notices_each(struct store_conn *c, const char *breach_id,
 	if (ret != 0)
 		return ret;
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_breach_families_told(struct store_conn *c, const char *breach_id, int64_t *count)
+{
+	static const char	*sql = "SELECT count(DISTINCT f.family_pseudonym) "
+				    "FROM breach_notice_families f JOIN breach_notices n "
+				    "ON n.id = f.notice_id WHERE n.breach_id = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, breach_id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int

@@ -172,6 +172,49 @@ test_amendment_making_report_late_needs_delay_reason() {
 	req auditor GET /v1/breaches
 	expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$id\") | .decision.late")" = true ]
 }
+# UK GDPR Art 33(1): the 72 hours are for assessing the breach, whatever
+# the answer. A decision not to report made after them is late, as a late
+# report is, and gives the reasons for the delay (the register documents
+# the decision and why it came late, Art 33(5)).
+no_report='.report_to_regulator = false | .regulator_reason = "Sent to a colleague; deleted unread" | .notify_individuals = false | .individuals_reason = "No risk to them"'
+test_late_decision_not_to_report_shows_late() {
+	local id
+	req staff POST /v1/breaches "$(breach '4 days')"; expect 201 || return 1
+	id=$(jget .breach_id)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report")"
+	expect 400 delay_reason_required && paths_are /delay_reason || return 1
+	[ "$(db "SELECT count(*) FROM breach_events WHERE breach_id = '$id'")" = 0 ] || return 1
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report | .delay_reason = \"Assessed only on the trustee's return\"")"
+	expect 201 && [ "$(jget .decision.report_to_regulator)" = false ] &&
+	[ "$(jget .decision.late)" = true ] && [ "$(jget .overdue)" = false ] &&
+	[ "$(jget '.history[0].late')" = true ] || return 1
+	req auditor GET /v1/breaches
+	expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$id\") | .decision.late")" = true ] || return 1
+	[ "$(db "SELECT late FROM breach_events WHERE breach_id = '$id'")" = 1 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'breach.decided' AND object_id = '$id'")" = \
+	  "regulator:no(late) individuals:no" ] || return 1
+	# first assessed late: a revision, again not reporting, says why too
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report")"
+	expect 400 delay_reason_required
+}
+# A decision not to report made in time becomes late when an amendment
+# moves the awareness earlier; the amendment gives the reasons for the
+# delay, as one making a report late does.
+test_amendment_making_a_decision_not_to_report_late_needs_delay_reason() {
+	local id moved
+	req staff POST /v1/breaches "$(breach '2 hours')"; expect 201 || return 1
+	id=$(jget .breach_id)
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision | jq -c "$no_report")"
+	expect 201 && [ "$(jget .decision.late)" = false ] || return 1
+	moved=$(jq -cn --arg o "$(iso '5 days ago - 1 hour')" --arg a "$(iso '5 days ago')" \
+	    '{reason:"An earlier alert was found",occurred_at:$o,aware_at:$a}')
+	req staff POST "/v1/breaches/$id/amendments" "$moved"
+	expect 400 delay_reason_required && paths_are /delay_reason || return 1
+	req staff POST "/v1/breaches/$id/amendments" "$(printf '%s' "$moved" |
+	    jq -c '.delay_reason = "The alert sat unread in a shared inbox"')"
+	expect 201 && [ "$(jget .decision.late)" = true ] &&
+	[ "$(jget '.history[] | select(.kind == "decision") | .late')" = true ]
+}
 test_amendment_needs_a_change() {
 	req staff POST "/v1/breaches/$FRESH/amendments" '{"reason":"nothing"}'
 	expect 400 schema_invalid
@@ -431,6 +474,37 @@ test_family_told_of_a_breach_finds_it_in_its_export() {
 	! sqlite3 "$GW_DB" "DELETE FROM breach_notice_families" 2>/dev/null &&
 	[ "$(db "SELECT count(*) FROM breach_notice_families WHERE notice_id = '$nid'")" = 2 ]
 }
+# The register shows how many families each notice named, and the breach
+# how many families its notices told (each family once), as counts only:
+# never a family id or pseudonym, in the breach's view or the list, to any
+# role.
+test_breach_view_counts_the_families_each_notice_told() {
+	local id who p
+	req staff POST /v1/breaches "$(breach '5 hours')"; expect 201 && id=$(jget .breach_id) || return 1
+	[ "$(jget .families_told)" = 0 ] || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '2 hours ago')" \
+	    '{notified_at:$t, method:"letter", people:2, summary:"s", family_ids:["FAM-CT1","FAM-CT2"]}')"
+	expect 201 && [ "$(jget '.individuals_notified[0].families_told')" = 2 ] &&
+	[ "$(jget .families_told)" = 2 ] || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '90 minutes ago')" \
+	    '{notified_at:$t, method:"public_notice", people:40, summary:"s"}')"
+	expect 201 || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(iso '1 hour ago')" \
+	    '{notified_at:$t, method:"phone", people:2, summary:"s", family_ids:["FAM-CT2","FAM-CT3"]}')"
+	expect 201 || return 1
+	for who in staff auditor dp_trustee; do
+		req "$who" GET "/v1/breaches/$id"
+		expect 200 && [ "$(jget '[.individuals_notified[].families_told] | join(",")')" = 2,0,2 ] &&
+		[ "$(jget .families_told)" = 3 ] || return 1
+		req "$who" GET /v1/breaches
+		expect 200 && [ "$(jget ".breaches[] | select(.breach_id==\"$id\") | .families_told")" = 3 ] &&
+		[ "$(jget ".breaches[] | select(.breach_id==\"$id\") | [.individuals_notified[].families_told] | join(\",\")")" = 2,0,2 ] &&
+		! grep -q FAM-CT <<<"$RESP" || return 1
+		for p in $(db "SELECT f.family_pseudonym FROM breach_notice_families f JOIN breach_notices n ON n.id = f.notice_id WHERE n.breach_id = '$id'"); do
+			! grep -q "$p" <<<"$RESP" || return 1
+		done
+	done
+}
 test_unknown_breach_404() {
 	req dp_trustee POST /v1/breaches/brc_nosuch/decision "$(decision)"
 	expect 404 not_found
@@ -469,6 +543,8 @@ run test_later_decision_is_appended
 run test_amendment_appended_not_in_place
 run test_amendment_cannot_move_the_deadline_later
 run test_amendment_making_report_late_needs_delay_reason
+run test_late_decision_not_to_report_shows_late
+run test_amendment_making_a_decision_not_to_report_late_needs_delay_reason
 run test_amendment_needs_a_change
 run test_register_rows_cannot_be_updated_or_deleted
 run test_free_text_sealed_at_rest
@@ -480,6 +556,7 @@ run test_amendment_keeps_what_the_record_said_before
 run test_report_to_the_regulator_cannot_be_undone
 run test_breach_cannot_be_known_before_it_occurred_after_an_amendment
 run test_family_told_of_a_breach_finds_it_in_its_export
+run test_breach_view_counts_the_families_each_notice_told
 run test_unknown_breach_404
 run test_every_step_is_a_ledger_entry
 run test_ledger_still_verifies

@@ -152,6 +152,41 @@ test_notices_are_never_deleted() {
 	[ "$(db "SELECT count(*) FROM recipient_notices")" = 3 ]
 }
 
+# A later consent for the same purpose, withdrawn in its turn, reaches
+# back to what the first withdrawal's notice already named: the agency is
+# told of each disclosure once, only of what is new, and not at all when
+# nothing is (recipients_notified counts the notices made). An erasure
+# still names everything the agency may hold: it asks more of it.
+test_a_disclosure_is_named_to_an_agency_once() {
+	local c d1 d2 n0
+	consent FAM-NTC-4 oakfield-primary education_support || return 1; c=$CONSENT_ID
+	disclose staff FAM-NTC-4 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d1=$(jget .disclosure_id)
+	served oakfield-primary || return 1
+	req staff POST "/v1/consents/$c/withdraw" '{}'; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 1 ] || { echo "# first withdrawal: $RESP"; return 1; }
+	consent FAM-NTC-4 oakfield-primary education_support || return 1; c=$CONSENT_ID
+	disclose staff FAM-NTC-4 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d2=$(jget .disclosure_id)
+	served oakfield-primary || return 1
+	req staff POST "/v1/consents/$c/withdraw" '{}'; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 1 ] || { echo "# second withdrawal: $RESP"; return 1; }
+	notices agency:oakfield-primary || return 1
+	[ "$(jc "[.notices[] | select(.consent_id == \"$c\") | .disclosure_ids]")" = "[[\"$d2\"]]" ] ||
+	    { echo "# second notice names more than $d2 (d1 $d1): $RESP"; return 1; }
+	# nothing new: no notice at all
+	n0=$(db "SELECT count(*) FROM recipient_notices")
+	consent FAM-NTC-4 oakfield-primary education_support || return 1; c=$CONSENT_ID
+	req staff POST "/v1/consents/$c/withdraw" '{}'; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 0 ] &&
+	[ "$(db "SELECT count(*) FROM recipient_notices")" = "$n0" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'recipient.notified' AND object_id NOT IN (SELECT id FROM recipient_notices)")" = 0 ] ||
+	    { echo "# third withdrawal: $RESP"; return 1; }
+	erase FAM-NTC-4; expect 200 && [ "$(jget .recipients_notified)" = 1 ] || return 1
+	notices agency:oakfield-primary || return 1
+	[ "$(jc '[.notices[] | select(.kind == "family_erased")][-1].disclosure_ids | sort')" = \
+	  "$(jq -cn --arg a "$d1" --arg b "$d2" '[$a, $b] | sort')" ] || { echo "# erasure: $RESP"; return 1; }
+}
 test_ledger_verifies_with_notices() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -170,5 +205,6 @@ run test_requester_issued_a_statement_is_told_of_the_erasure
 run test_family_export_says_which_recipients_were_told
 run test_notices_hold_no_personal_data
 run test_notices_are_never_deleted
+run test_a_disclosure_is_named_to_an_agency_once
 run test_ledger_verifies_with_notices
 finish

@@ -50,15 +50,15 @@ test_late_report_needs_delay_reason(void **state)
 	const char		*msg = NULL;
 
 	(void)state;
-	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 72 * HOUR, &msg));
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + 72 * HOUR + 1, &msg),
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + 72 * HOUR, &msg));
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + 72 * HOUR + 1, &msg),
 	    "delay_reason_required");
 	assert_non_null(msg);
 	d.delay_reason = "   ";
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + 80 * HOUR, NULL),
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + 80 * HOUR, NULL),
 	    "delay_reason_required");
 	d.delay_reason = "The mis-sent letter was only found in the recipient's reply.";
-	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 80 * HOUR, NULL));
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + 80 * HOUR, NULL));
 }
 
 static void
@@ -68,23 +68,47 @@ test_amendment_of_timely_report_needs_no_delay_reason(void **state)
 
 	(void)state;
 	/* Reported at 10 hours; amended a week later. */
-	assert_null(breach_check_decision(&d, AWARE, AWARE + 10 * HOUR, AWARE + 170 * HOUR, NULL));
+	assert_null(breach_check_decision(&d, AWARE, AWARE + 10 * HOUR, AWARE + 10 * HOUR,
+	    AWARE + 170 * HOUR, NULL));
 	/* Reported late by an earlier decision: the amendment must say why too. */
 	assert_string_equal(breach_check_decision(&d, AWARE, AWARE + 73 * HOUR,
-	    AWARE + 170 * HOUR, NULL), "delay_reason_required");
+	    AWARE + 73 * HOUR, AWARE + 170 * HOUR, NULL), "delay_reason_required");
 	assert_true(breach_report_late(AWARE, AWARE + 73 * HOUR));
 	assert_false(breach_report_late(AWARE, AWARE + 72 * HOUR));
 }
 
+/*
+ * Art 33(1) gives 72 hours to assess a breach, whatever the answer: a
+ * breach first decided later, even not to report it, is late and says why,
+ * as a late report does. A breach first assessed in time stays so when a
+ * later decision revises it; one first assessed late says why each time.
+ */
 static void
-test_not_reporting_late_needs_no_delay_reason(void **state)
+test_not_reporting_late_needs_delay_reason(void **state)
 {
 	struct breach_decision	d = good();
+	const char		*msg = NULL;
 
 	(void)state;
 	d.report_to_regulator = 0;
 	d.regulator_reason = "Sent to a colleague's work address; deleted unread, confirmed.";
-	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 100 * HOUR, NULL));
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + 72 * HOUR, NULL));
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + 100 * HOUR, &msg),
+	    "delay_reason_required");
+	assert_non_null(msg);
+	/* first assessed in time: a revision, again not reported, is not late */
+	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + 10 * HOUR, AWARE + 100 * HOUR,
+	    NULL));
+	/* first assessed late: the revision says why too */
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + 80 * HOUR,
+	    AWARE + 100 * HOUR, NULL), "delay_reason_required");
+	d.delay_reason = "The breach was only assessed after the trustee's return.";
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + 100 * HOUR, NULL));
+	/* what each decision is judged by */
+	assert_true(breach_assessed_us(0, 0, 0, AWARE + 5) == AWARE + 5);
+	assert_true(breach_assessed_us(0, 0, AWARE + 3, AWARE + 5) == AWARE + 3);
+	assert_true(breach_assessed_us(1, 0, AWARE + 3, AWARE + 5) == AWARE + 5);
+	assert_true(breach_assessed_us(1, AWARE + 4, AWARE + 3, AWARE + 5) == AWARE + 4);
 }
 
 static void
@@ -94,19 +118,28 @@ test_amendment_making_report_late_needs_delay_reason(void **state)
 
 	(void)state;
 	/* awareness moved 70 hours earlier: the report is now 80 hours after it */
-	assert_string_equal(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported, NULL),
-	    "delay_reason_required");
-	assert_string_equal(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported, " "),
-	    "delay_reason_required");
-	assert_null(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported,
+	assert_string_equal(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported, reported,
+	    NULL), "delay_reason_required");
+	assert_string_equal(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported, reported,
+	    " "), "delay_reason_required");
+	assert_null(breach_check_amendment(AWARE, AWARE - 70 * HOUR, reported, reported,
 	    "Found the earlier alert only in the audit"));
 	/* still in time, or no report, or awareness not moved earlier */
-	assert_null(breach_check_amendment(AWARE, AWARE - 10 * HOUR, reported, NULL));
-	assert_null(breach_check_amendment(AWARE, AWARE - 70 * HOUR, 0, NULL));
-	assert_null(breach_check_amendment(AWARE, 0, reported, NULL));
-	assert_null(breach_check_amendment(AWARE, AWARE + HOUR, reported, NULL));
+	assert_null(breach_check_amendment(AWARE, AWARE - 10 * HOUR, reported, reported, NULL));
+	assert_null(breach_check_amendment(AWARE, AWARE - 70 * HOUR, 0, 0, NULL));
+	assert_null(breach_check_amendment(AWARE, 0, reported, reported, NULL));
+	assert_null(breach_check_amendment(AWARE, AWARE + HOUR, reported, reported, NULL));
+	/* a decision not to report, in time, made late by the earlier awareness */
+	assert_string_equal(breach_check_amendment(AWARE, AWARE - 70 * HOUR, AWARE + 10 * HOUR,
+	    0, NULL), "delay_reason_required");
+	assert_null(breach_check_amendment(AWARE, AWARE - 70 * HOUR, AWARE + 10 * HOUR, 0,
+	    "The earlier alert sat in a shared inbox"));
+	/* assessed at 10 hours and still in time, reported at 60 and now late */
+	assert_string_equal(breach_check_amendment(AWARE, AWARE - 30 * HOUR, AWARE + 10 * HOUR,
+	    AWARE + 60 * HOUR, NULL), "delay_reason_required");
 	/* already late when decided (its delay reason was given then) */
-	assert_null(breach_check_amendment(AWARE, AWARE - HOUR, AWARE + 80 * HOUR, NULL));
+	assert_null(breach_check_amendment(AWARE, AWARE - HOUR, AWARE + 80 * HOUR,
+	    AWARE + 80 * HOUR, NULL));
 }
 
 static void
@@ -116,14 +149,14 @@ test_decision_needs_reasons(void **state)
 
 	(void)state;
 	d.regulator_reason = NULL;
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL),
 	    "reasons_required");
 	d.regulator_reason = " \t";
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL),
 	    "reasons_required");
 	d = good();
 	d.individuals_reason = "";
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL),
 	    "reasons_required");
 }
 
@@ -135,10 +168,10 @@ test_high_risk_must_be_reported(void **state)
 	(void)state;
 	d.high_risk = 1;
 	d.report_to_regulator = 0;
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL),
 	    "report_required");
 	d.high_risk = 0;
-	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL));
 }
 
 static void
@@ -149,21 +182,21 @@ test_high_risk_not_notified_needs_art34_exception(void **state)
 	(void)state;
 	d.high_risk = 1;
 	d.notify_individuals = 0;
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL),
 	    "art34_exception_required");
 	d.art34_exception = "because_we_said_so";
-	assert_string_equal(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL),
+	assert_string_equal(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL),
 	    "art34_exception_required");
 	d.art34_exception = "measures_render_unintelligible";
 	d.individuals_reason = "The laptop's disk was encrypted and the key was not with it.";
-	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL));
 	/* Telling them needs no exception; a lower risk needs none either. */
 	d = good();
 	d.high_risk = 1;
-	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL));
 	d.high_risk = 0;
 	d.notify_individuals = 0;
-	assert_null(breach_check_decision(&d, AWARE, 0, AWARE + HOUR, NULL));
+	assert_null(breach_check_decision(&d, AWARE, 0, 0, AWARE + HOUR, NULL));
 }
 
 static void
@@ -306,7 +339,7 @@ main(void)
 		cmocka_unit_test(test_overdue_only_when_undecided_past_deadline),
 		cmocka_unit_test(test_late_report_needs_delay_reason),
 		cmocka_unit_test(test_amendment_of_timely_report_needs_no_delay_reason),
-		cmocka_unit_test(test_not_reporting_late_needs_no_delay_reason),
+		cmocka_unit_test(test_not_reporting_late_needs_delay_reason),
 		cmocka_unit_test(test_amendment_making_report_late_needs_delay_reason),
 		cmocka_unit_test(test_decision_needs_reasons),
 		cmocka_unit_test(test_high_risk_must_be_reported),
