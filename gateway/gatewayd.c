@@ -33,6 +33,7 @@
 #include "gateway.h"
 #include "http.h"
 #include "journal_guard.h"
+#include "leafcache.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -361,6 +362,28 @@ static double
 ledger_tree_gauge(void *arg)
 {
 	return (double)ledger_tree_bytes(arg);
+}
+
+/* The leaf cache's counters, read together (ledger_leaf_cache_stats). */
+static const char *const leaf_cache_names[] = { "gateway_ledger_leaf_cache_hits",
+    "gateway_ledger_leaf_cache_misses", "gateway_ledger_leaf_cache_bytes" };
+static const char *const leaf_cache_helps[] = {
+    "Checks of an older ledger entry (not in the tree's newest block of 256) that found "
+    "its block's leaf hashes in the leaf cache, since start.",
+    "Checks of an older ledger entry that read its block back from the store and "
+    "checked it against the tree (then kept in the leaf cache), since start.",
+    "Memory the leaf cache holds (at most 64 blocks of 8 KiB)." };
+
+static int
+leaf_cache_gauges(void *arg, double *v)
+{
+	struct leafcache_stats	st;
+
+	ledger_leaf_cache_stats(arg, &st);
+	v[0] = (double)st.hits;
+	v[1] = (double)st.misses;
+	v[2] = (double)st.bytes;
+	return 0;
 }
 
 static double
@@ -862,6 +885,8 @@ main(int argc, char **argv)
 	metrics_gauge(gw.metrics, "gateway_ledger_tree_bytes",
 	    "Memory the ledger's Merkle tree holds (leaf hashes stay in the store).",
 	    ledger_tree_gauge, gw.ledger);
+	metrics_gauge_set(gw.metrics, 3, leaf_cache_names, leaf_cache_helps, leaf_cache_gauges,
+	    gw.ledger);
 	metrics_gauge(gw.metrics, "gateway_writer_queue_depth",
 	    "Jobs waiting for the next group commit.", writer_depth_gauge, gw.writer);
 	metrics_gauge(gw.metrics, "gateway_writer_batches",

@@ -45,6 +45,14 @@
  * nothing is written until the next start: when the newest signed
  * checkpoint ends on that entry, anything after it was put in the database
  * by someone else, and the gateway refuses to start rather than sign it.
+ *
+ * Questions about entries' signed leaves (ledger_leaves: a disclosure or a
+ * consent read back, a witness statement) are answered from the tree's
+ * memory for its last, incomplete block, and through the leaf cache
+ * (leafcache.h) for complete ones: a block is read back and checked
+ * against the tree once, then copied. The cache is the tree's and lives as
+ * long; the tree is built once, at ledger_open, and only ever grows, so a
+ * cached block never goes stale. Proofs read their blocks back each time.
  */
 #include <errno.h>
 #include <limits.h>
@@ -62,6 +70,7 @@
 #include <sys/prctl.h>
 
 #include "durable.h"
+#include "leafcache.h"
 #include "ledger.h"
 #include "ledger_head.h"
 #include "log.h"
@@ -72,6 +81,9 @@
 #include "writer.h"
 
 #define CHECKPOINT_INTERVAL_NS	1000000000LL
+/* Complete blocks of leaf hashes kept once read and checked (leafcache.h):
+ * 8 KiB each. */
+#define LEAF_CACHE_BLOCKS	64
 #define LEDGER_ALARM_FILE	"ledger.alarm"
 
 struct ledger {
@@ -102,6 +114,9 @@ struct ledger {
 	/* The tree: changed by the writer thread (commit hook) only. */
 	pthread_rwlock_t	 tree_lock;
 	struct merkle_tree	*tree;
+	/* Its complete blocks' leaf hashes as read back and checked
+	 * (ledger_leaves): the tree's, made and freed with it. */
+	struct leafcache	*leafcache;
 	atomic_int		 dirty;		/* an append since the last hook */
 	atomic_uint_fast64_t	 size;		/* merkle_tree_size(tree), lock-free */
 	/* The newest entry's time (appended, perhaps not yet committed): a
@@ -914,6 +929,7 @@ static void
 free_all(struct ledger *l)
 {
 	merkle_tree_free(l->tree);
+	leafcache_free(l->leafcache);
 	merkle_hasher_free(l->append_hs);
 	free(l->pend);
 	signer_free(l->signer);
@@ -952,7 +968,8 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	pthread_cond_init(&l->cp_cond, NULL);
 	/* Leaf hashes stay in ledger_entries, not in memory (merkle.h). */
 	if ((l->tree = merkle_tree_new_sourced(&(struct merkle_leaf_source){ read_leaves,
-	    l })) == NULL || (l->append_hs = merkle_hasher_new()) == NULL) {
+	    l })) == NULL || (l->leafcache = leafcache_new(LEAF_CACHE_BLOCKS)) == NULL ||
+	    (l->append_hs = merkle_hasher_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1126,21 +1143,68 @@ out:
 	return rc;
 }
 
+/*
+ * Leaves from + 0 .. n - 1 of complete block b (from + n <= MERKLE_BLOCK):
+ * from the leaf cache, or the whole block read back and checked against
+ * the tree (merkle_tree_leaves) and kept there. Under the tree lock. 0 or
+ * -1 (unreadable or changed).
+ */
+static int
+block_leaves(struct ledger *l, uint64_t b, size_t from, size_t n, merkle_hash *out)
+{
+	merkle_hash	*blk;
+	int		 rc;
+
+	if (leafcache_get(l->leafcache, b, from, n, out))
+		return 0;
+	if ((blk = malloc(MERKLE_BLOCK * sizeof(*blk))) == NULL)
+		return -1;
+	if ((rc = merkle_tree_leaves(l->tree, b * MERKLE_BLOCK, MERKLE_BLOCK, blk)) == 0) {
+		leafcache_put(l->leafcache, b, (const merkle_hash *)blk);
+		memcpy(out, blk + from, n * sizeof(*out));
+	}
+	free(blk);
+	return rc;
+}
+
 int
 ledger_leaves(struct ledger *l, int64_t first, size_t n, merkle_hash *out)
 {
-	int	rc;
+	uint64_t	size, lo, b;
+	size_t		i, k;
+	int		rc = 0;
 
 	pthread_rwlock_rdlock(&l->tree_lock);
-	if (first < 1 || (uint64_t)first - 1 > merkle_tree_size(l->tree) ||
-	    n > merkle_tree_size(l->tree) - ((uint64_t)first - 1))
-		rc = 1;
-	else if ((rc = merkle_tree_leaves(l->tree, (uint64_t)first - 1, n, out)) != 0)
+	size = merkle_tree_size(l->tree);
+	if (first < 1 || (uint64_t)first - 1 > size || n > size - ((uint64_t)first - 1)) {
+		pthread_rwlock_unlock(&l->tree_lock);
+		return 1;
+	}
+	/* Block by block: a complete one through the cache, the newest,
+	 * incomplete one from the tree's memory. */
+	for (i = 0; i < n && rc == 0; i += k) {
+		lo = (uint64_t)first - 1 + i;
+		b = lo / MERKLE_BLOCK;
+		k = MERKLE_BLOCK - (size_t)(lo % MERKLE_BLOCK);
+		if (k > n - i)
+			k = n - i;
+		if ((b + 1) * MERKLE_BLOCK <= size)
+			rc = block_leaves(l, b, (size_t)(lo % MERKLE_BLOCK), k, out + i);
+		else
+			rc = merkle_tree_leaves(l->tree, lo, k, out + i);
+	}
+	if (rc != 0)
 		log_errx("ledger: entries %lld..%lld: their stored leaf hashes are unreadable "
 		    "or differ from the tree; run gatewayctl ledger verify", (long long)first,
 		    (long long)first + (long long)n - 1);
 	pthread_rwlock_unlock(&l->tree_lock);
 	return rc;
+}
+
+void
+ledger_leaf_cache_stats(struct ledger *l, struct leafcache_stats *st)
+{
+	leafcache_stats(l->leafcache, st);
 }
 
 int

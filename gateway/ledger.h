@@ -101,6 +101,12 @@ int	ledger_consistency(struct ledger *, uint64_t size1, uint64_t size2,
  * recomputes an entry's leaf (ledger_leaf_hash) from its stored row and
  * compares. 0 ok; 1 not all in the tree (yet); -1 unreadable or changed. */
 int	ledger_leaves(struct ledger *, int64_t first, size_t n, merkle_hash *out);
+/* ledger_leaves() keeps the complete blocks it read and checked, up to 64
+ * (512 KiB), in a leaf cache (leafcache.h): a later question about one is a
+ * copy, not a read and 255 hashes. It holds the tree's leaf hashes only: a
+ * caller still recomputes the leaf from the row it read. Its counters. */
+struct leafcache_stats;
+void	ledger_leaf_cache_stats(struct ledger *, struct leafcache_stats *);
 /* The leaf hash of entry seq as this gateway appended it, for a caller that
  * has just read the entry's row (so it is committed, or in the batch now
  * running): ledger_leaves() for one entry, minding the short gap between a

@@ -1052,6 +1052,44 @@ test_tampered_row_is_never_told_to_the_family() {
 	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = record_integrity_failed ] &&
 	! received_ids | grep -qx "$id"
 }
+# An older disclosure's entry (a complete block of 256, not the newest) is
+# checked against its block's leaf hashes, read back and checked once and
+# then kept in the leaf cache (leafcache.h); the entry's row is still hashed
+# at every read, so a row changed after the cache took its block (here the
+# ledger entry's actor, which the row check does not look at) is refused.
+leaf_cache_hits() {
+	req operator GET /metrics
+	printf '%s\n' "$RESP" | awk '$1 == "gateway_ledger_leaf_cache_hits" { print $2 }'
+}
+test_entry_changed_after_its_block_was_cached_is_refused() {
+	local id seq actor lg=${LOADGEN:-$(dirname "$GATEWAYD")/bench/loadgen} hits rc
+	consent FAM-364 oakfield-primary education_support || return 1
+	disclose staff FAM-364 oakfield-primary education_support '{"child_name":"Old One-T350"}'
+	expect 201 && id=$(jget .disclosure_id) && seq=$(jget .ledger.seq) || return 1
+	# 300 entries after it: its block is complete, not the newest.
+	printf '{"family_id":"LEAF-{{seq}}","agency_id":"oakfield-primary","purpose":"education_support","evidence":"e"}' > "$TMP/leaf.json"
+	"$lg" --json --cacert "$CERTS/ca.crt" --cert "$CERTS/staff.crt" --key "$CERTS/staff.key" \
+	    -t 1 -c 4 -N 300 -d 600 -m POST -b "$TMP/leaf.json" "$GW_URL/v1/consents" > "$TMP/leaf.out" &&
+	[ "$(jq -r '.status["201"] // 0' "$TMP/leaf.out")" = 300 ] || { echo "# $(cat "$TMP/leaf.out")"; return 1; }
+	[ "$(db 'SELECT max(seq) FROM ledger_entries')" -gt $((((seq - 1) / 256 + 1) * 256)) ] || return 1
+	staff_read "$id"
+	expect 200 && [ "$(jget .data.child_name)" = "Old One-T350" ] || return 1
+	hits=$(leaf_cache_hits)
+	actor=$(db "SELECT actor FROM ledger_entries WHERE seq = $seq")
+	sqlite3 "$GW_DB" "DROP TRIGGER ledger_entries_append_only_update" \
+	    "UPDATE ledger_entries SET actor = 'staff:Someone Else' WHERE seq = $seq" || return 1
+	staff_read "$id"
+	refused_integrity && [ "$(leaf_cache_hits)" -gt "$hits" ] &&
+	    grep -q "disclosure $id does not match ledger entry #$seq" "$TMP/gatewayd.log"
+	rc=$?
+	[ "$(leaf_cache_hits)" -gt "$hits" ] || echo "# the refused read did not use the cache"
+	# Put back either way: a changed entry stops the restart below.
+	sqlite3 "$GW_DB" "UPDATE ledger_entries SET actor = '$actor' WHERE seq = $seq" \
+	    "CREATE TRIGGER ledger_entries_append_only_update BEFORE UPDATE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END" &&
+	[ "$rc" = 0 ] || return 1
+	staff_read "$id"
+	expect 200 && [ "$(jget .data.child_name)" = "Old One-T350" ]
+}
 test_disclosure_durable_across_restart() {
 	gw_stop || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
@@ -1130,6 +1168,7 @@ run test_no_personal_value_in_log
 run test_tampered_disclosure_row_is_never_served
 run test_tampered_row_stops_the_subject_access_export
 run test_tampered_row_is_never_told_to_the_family
+run test_entry_changed_after_its_block_was_cached_is_refused
 run test_max_hold_days_is_configurable
 run test_disclosure_durable_across_restart
 finish

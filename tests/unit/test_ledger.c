@@ -4,7 +4,8 @@
  * consecutive numbers in group commits, proofs verify against the signed
  * checkpoint, a checkpoint follows new entries within a second, the
  * ledger refuses to open over entries that no longer match what it signed,
- * and SQLite running out of memory on the writer thread, at each of its
+ * an older entry's block is read back and checked once (leafcache.h) while
+ * its row is still checked against it at every question, and SQLite running out of memory on the writer thread, at each of its
  * allocations in turn, leaves the tree and the store in step.
  */
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 
 #include <openssl/evp.h>
 
+#include "leafcache.h"
 #include "ledger.h"
 #include "ledger_verify.h"
 #include "merkle.h"
@@ -475,6 +477,148 @@ test_proofs_read_old_leaves_back_and_refuse_a_changed_one(void **state)
 	    p.hashes, p.n, p.root), 0);
 }
 
+/* The leaf an entry's row gives now (ledger_leaf_hash of the stored row),
+ * as disclosure_signed.c recomputes it. */
+struct row_leaf {
+	unsigned char	leaf[32];
+	unsigned char	stored[32];	/* the leaf_hash column */
+	int		found;
+};
+
+static int
+row_leaf_of(const struct ledger_record *r, const unsigned char *stored, void *arg)
+{
+	struct row_leaf	*rl = arg;
+
+	rl->found++;
+	if (stored != NULL)
+		memcpy(rl->stored, stored, 32);
+	return ledger_leaf_hash(NULL, r, rl->leaf) == 0 ? 0 : -1;
+}
+
+static void
+row_leaf(struct fixture *f, int64_t seq, struct row_leaf *rl)
+{
+	struct store_conn	*c = store_read_begin(f->store);
+
+	assert_non_null(c);
+	memset(rl, 0, sizeof(*rl));
+	assert_int_equal(store_ledger_entries(c, seq, seq, row_leaf_of, rl), 0);
+	store_read_end(f->store, c);
+	assert_int_equal(rl->found, 1);
+}
+
+/* Writes leaf into entry seq's leaf_hash column (its trigger dropped). */
+static void
+set_leaf_column(struct fixture *f, int64_t seq, const unsigned char leaf[32])
+{
+	char	sql[160];
+	int	n;
+
+	n = snprintf(sql, sizeof(sql), "UPDATE ledger_entries SET leaf_hash = X'");
+	for (int i = 0; i < 32; i++)
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%02X", leaf[i]);
+	snprintf(sql + n, sizeof(sql) - (size_t)n, "' WHERE seq = %lld", (long long)seq);
+	tamper(f, sql);
+}
+
+static struct leafcache_stats
+cache_stats(struct fixture *f)
+{
+	struct leafcache_stats	st;
+
+	ledger_leaf_cache_stats(f->ledger, &st);
+	return st;
+}
+
+/*
+ * An older entry (a complete block, not the newest) is checked against its
+ * block read back once and kept (leafcache.h); later questions about that
+ * block take it from the cache. The row is still hashed and compared at
+ * every question: an entry changed after its block was cached is refused.
+ * A block not yet cached is still checked against the tree when read.
+ */
+static void
+test_old_blocks_are_read_once_and_rows_still_checked(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 16, 0, { 0 }, { 0 } };
+	struct leafcache_stats	 st;
+	struct row_leaf		 rl, rl300;
+	merkle_hash		*all, one;
+	uint64_t		 size;
+
+	for (int i = 0; i < 40; i++)	/* 640 entries: blocks 0 and 1 complete */
+		assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
+	size = ledger_size(f->ledger);
+	assert_true(size >= 640 && size < 768);
+	st = cache_stats(f);
+	assert_int_equal(st.hits + st.misses, 0);
+
+	row_leaf(f, 3, &rl);
+	assert_int_equal(ledger_leaf_signed(f->ledger, 3, rl.leaf, 0), 1);
+	st = cache_stats(f);
+	assert_int_equal(st.misses, 1);
+	assert_int_equal(st.blocks, 1);
+	assert_int_equal(ledger_leaf_signed(f->ledger, 200, rl.leaf, 0), 0);	/* another's */
+	assert_int_equal(ledger_leaf_signed(f->ledger, 3, rl.leaf, 0), 1);
+	st = cache_stats(f);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.misses, 1);
+	/* The newest block is the tree's memory, not the cache's. */
+	row_leaf(f, (int64_t)size, &rl300);
+	assert_int_equal(ledger_leaf_signed(f->ledger, (int64_t)size, rl300.leaf, 0), 1);
+	assert_int_equal(cache_stats(f).hits + cache_stats(f).misses, 3);
+
+	/* A block not cached yet is checked against the tree when read: a
+	 * changed leaf_hash column in block 1 fails, and nothing is kept. */
+	row_leaf(f, 300, &rl300);
+	tamper(f, "DROP TRIGGER ledger_entries_append_only_update;"
+	    "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 300");
+	assert_int_equal(ledger_leaves(f->ledger, 300, 1, &one), -1);
+	assert_int_equal(cache_stats(f).blocks, 1);
+	tamper(f, "UPDATE ledger_entries SET leaf_hash = (SELECT leaf_hash FROM "
+	    "ledger_entries WHERE seq = 299) WHERE seq = 300");	/* still not its own */
+	assert_int_equal(ledger_leaf_signed(f->ledger, 300, rl300.leaf, 0), -1);
+	set_leaf_column(f, 300, rl300.stored);
+
+	/* Every leaf, across blocks 0 (cached), 1 (read now) and the newest,
+	 * is the one the rows give. */
+	assert_non_null(all = calloc(size, sizeof(*all)));
+	assert_int_equal(ledger_leaves(f->ledger, 1, size, all), 0);
+	for (uint64_t s = 1; s <= size; s += 1 + s % 7) {
+		row_leaf(f, (int64_t)s, &rl300);
+		assert_memory_equal(all[s - 1], rl300.leaf, 32);
+	}
+	assert_int_equal(ledger_leaves(f->ledger, 250, 20, all), 0);	/* 250..269 */
+	row_leaf(f, 260, &rl300);
+	assert_memory_equal(all[10], rl300.leaf, 32);
+	free(all);
+	st = cache_stats(f);
+	assert_int_equal(st.blocks, 2);
+
+	/* The row of entry 3, changed after its block was cached (another
+	 * actor): the leaf it gives now is refused, from the cache. */
+	tamper(f, "UPDATE ledger_entries SET actor = 'staff:Someone Else' WHERE seq = 3");
+	row_leaf(f, 3, &rl300);
+	assert_memory_not_equal(rl300.leaf, rl.leaf, 32);
+	st = cache_stats(f);
+	assert_int_equal(ledger_leaf_signed(f->ledger, 3, rl300.leaf, 0), 0);
+	assert_int_equal(cache_stats(f).hits, st.hits + 1);
+	assert_int_equal(cache_stats(f).misses, st.misses);
+	/* What the cache answers is the tree's leaf, never the leaf_hash
+	 * column: that column edited to fit the changed row changes nothing. */
+	set_leaf_column(f, 3, rl300.leaf);
+	assert_int_equal(ledger_leaf_signed(f->ledger, 3, rl300.leaf, 0), 0);
+	assert_int_equal(ledger_leaf_signed(f->ledger, 3, rl.leaf, 0), 1);
+	/* Put back (the row as written): the teardown stops the ledger cleanly. */
+	tamper(f, "UPDATE ledger_entries SET actor = 'staff:Test' WHERE seq = 3");
+	set_leaf_column(f, 3, rl.leaf);
+	row_leaf(f, 3, &rl300);
+	assert_memory_equal(rl300.leaf, rl.leaf, 32);
+	assert_true(cache_stats(f).bytes < 3 * MERKLE_BLOCK * MERKLE_HASH_LEN);
+}
+
 /*
  * SQLite's allocations fail on demand (sqlite3_config(SQLITE_CONFIG_MALLOC)
  * in main): only while armed, only on the writer thread (named gw-writer),
@@ -684,6 +828,8 @@ main(void)
 		    test_refuses_to_open_over_a_changed_or_truncated_ledger, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_proofs_read_old_leaves_back_and_refuse_a_changed_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_old_blocks_are_read_once_and_rows_still_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_sqlite_out_of_memory_keeps_tree_and_store_in_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(
