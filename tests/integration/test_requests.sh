@@ -1063,6 +1063,34 @@ test_statement_refused_when_a_record_differs_from_the_ledger() {
 	req agency:police GET "/v1/requests/$RID/statement"
 	expect 200
 }
+# A sealed value moved between two of the family's disclosures of the period
+# (its associated data is the family's pseudonym only, so it opens as the
+# other row's): DISCLOSURE's record would carry PHONE_ONLY's values, or drop
+# out of the statement as carrying none of the fields asked. Each record's
+# row is checked against its own signed entry (disclosure_signed.c) before
+# it is cited: 409, nothing of either row shown; put back, issued again.
+swap_data_ct() { # A B: swaps the two disclosures' sealed data, gatewayd stopped
+	sqlite3 "$GW_DB" "CREATE TEMP TABLE was AS SELECT id, data_ct FROM disclosures
+	    WHERE id IN ('$1', '$2');
+	    UPDATE disclosures SET data_ct = (SELECT data_ct FROM was WHERE was.id =
+	    CASE disclosures.id WHEN '$1' THEN '$2' ELSE '$1' END) WHERE id IN ('$1', '$2')"
+}
+test_statement_never_vouches_for_a_tampered_disclosure_row() {
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 && [ "$(jget '[.statement.records[] | select(.record_id == "'"$DISCLOSURE"'")] | length')" = 1 ] ||
+	    return 1
+	gw_stop && swap_data_ct "$DISCLOSURE" "$PHONE_ONLY" && start || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 409 record_integrity_failed && error_shape_ok || {
+		echo "# records: $(jget '[.statement.records[].record_id] | join(",")')"; return 1; }
+	! grep -q -e "$PHONE" -e "$CHILD" <<<"$RESP" || return 1
+	grep -q "disclosure $DISCLOSURE does not match ledger entry" "$TMP/gatewayd.log" &&
+	grep -q "request $RID: disclosure $DISCLOSURE does not match the digest of ledger entry" \
+	    "$TMP/gatewayd.log" || return 1
+	gw_stop && swap_data_ct "$DISCLOSURE" "$PHONE_ONLY" && start || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 && [ "$(jget '[.statement.records[] | select(.record_id == "'"$DISCLOSURE"'")] | length')" = 1 ]
+}
 test_statement_refused_when_the_approval_was_forged() {
 	local rid
 	request agency:police
@@ -1343,6 +1371,7 @@ run test_gatewayctl_staff_certificate_is_refused
 run test_ledger_still_verifies
 run test_no_personal_data_at_rest_or_in_the_log
 run test_statement_refused_when_a_record_differs_from_the_ledger
+run test_statement_never_vouches_for_a_tampered_disclosure_row
 run test_statement_refused_when_the_approval_was_forged
 run test_statement_cut_to_the_interest_at_issue
 run test_statement_refused_when_a_decision_is_forged
