@@ -19,9 +19,10 @@
  * are found by the run of sequence numbers the period covers, never by
  * the columns that name the family or the time (period_records), and each
  * record's row (request, decision, disclosure, consent, notice) must be
- * what the digest of its signed entry says it was (a disclosure's and a
- * consent's checked by disclosure_signed.c and consent_signed.c, as every
- * other reader of them does). A row that differs
+ * what the digest of its signed entry says it was (the request's and its
+ * decisions' checked by request_signed.c, a disclosure's and a consent's
+ * by disclosure_signed.c and consent_signed.c, as every other reader of
+ * them does). A row that differs
  * issues nothing (WITNESS_INTEGRITY, the row and entry named in the log).
  * The longer arguments stand with the code they explain.
  */
@@ -45,6 +46,7 @@
 #include "principal.h"
 #include "profiles.h"
 #include "quorum.h"
+#include "request_signed.h"
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
@@ -210,35 +212,6 @@ one_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	if (leaf == NULL)
 		return -1;
 	return copy_entry(r, leaf, arg) == 0 ? 1 : -1;
-}
-
-/* Whether the entry at seq is the signed record of a row: the entry as
- * the tree signed it, its action, actor and object as given, its digest
- * the row's (recomputed). 1 yes, 0 no (or no such entry, or one that is
- * not as signed), -1 a read error. */
-static int
-entry_vouches(struct ledger *l, struct store_conn *c, int64_t seq, const char *action,
-    const char *actor, const char *object_id, const unsigned char digest[32])
-{
-	struct entry_copy	e;
-	int64_t			bad;
-	int			ok, rc;
-
-	memset(&e, 0, sizeof(e));
-	if ((rc = signed_entries(l, c, seq, seq, one_entry, &e, &bad)) != 0) {
-		free(e.strs);
-		if (rc == 1)
-			log_errx("ledger entry #%lld does not match the signed ledger",
-			    (long long)bad);
-		return rc == 1 ? 0 : -1;
-	}
-	ok = e.strs != NULL && e.r.seq == seq && e.r.e.record_digest != NULL &&
-	    memcmp(e.r.e.record_digest, digest, 32) == 0 &&
-	    e.r.e.action != NULL && strcmp(e.r.e.action, action) == 0 &&
-	    (actor == NULL || (e.r.e.actor != NULL && strcmp(e.r.e.actor, actor) == 0)) &&
-	    e.r.e.object_id != NULL && strcmp(e.r.e.object_id, object_id) == 0;
-	free(e.strs);
-	return ok;
 }
 
 /* The entry at seq as statement JSON, as the tree signed it, or NULL. */
@@ -783,31 +756,15 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 		goto out;
 	to_us += STORE_DAY_US - 1;	/* through the last day */
 	/* The request and each decision must be what their ledger entries
-	 * signed (a row added or changed behind the gateway's back counts for
-	 * nothing), and the quorum is counted again from those decisions, not
-	 * taken from the request's state column. */
-	{
-		unsigned char	dig[32];
-		int		v;
-
-		v = store_request_digest(rq, dig) != 0 ? -1 :
-		    entry_vouches(gw->ledger, c, rq->ledger_seq, "request.filed", NULL, rq->id,
-		    dig);
-		/* A decision row is vouched for by the entry it names: that
-		 * trustee's approval or refusal of this request, with the digest
-		 * the row keeps (a forged row names no such entry). */
-		for (i = 0; v == 1 && i < nd; i++)
-			v = entry_vouches(gw->ledger, c, d[i].ledger_seq,
-			    strcmp(d[i].decision, "approve") == 0 ? "request.approved" :
-			    "request.refused", d[i].trustee, rq->id, d[i].record_digest);
-		if (v != 1) {
-			if (v == 0) {
-				log_errx("request %s: the request or one of its decisions does "
-				    "not match its ledger entry: no statement is issued", rq->id);
-				*why = 3;
-			}
-			goto out;
+	 * signed (request_signed.h: a row added or changed behind the
+	 * gateway's back counts for nothing), and the quorum is counted again
+	 * from those decisions, not taken from the request's state column. */
+	if ((i = request_signed(gw->ledger, c, rq, d, nd)) != 0) {
+		if (i == 1) {
+			log_errx("request %s: no statement is issued", rq->id);
+			*why = 3;
 		}
+		goto out;
 	}
 	store_request_quorum(rq, d, nd, &qc, &qr, qd);
 	quorum_state(&qc, &qr, qd, (size_t)nd, &qres);
