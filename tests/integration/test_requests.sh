@@ -1255,7 +1255,7 @@ test_statement_refused_when_an_entry_was_moved_out_of_the_period() {
 # signed approval or refusal, its state the one those decisions make. Until
 # it is put back nothing of it is shown (409 record_integrity_failed, no
 # read recorded), the trustees' list leaves it out, and no statement,
-# decision or closure is made on it.
+# decision, closure or lift is made on it.
 request_edit() { gw_stop && sqlite3 "$GW_DB" "$1" && start; }	# SQL, gatewayd stopped
 # decisions_edit SQL: as request_edit, the triggers that keep decisions
 # final dropped for it and put back (they guard against mistakes only).
@@ -1282,6 +1282,8 @@ tampered_request_refused() { # ID: every route that acts on the row refuses it
 	req agency:police GET "/v1/requests/$1/statement"
 	expect 409 record_integrity_failed || return 1
 	req trustee1 POST "/v1/requests/$1/close" '{"reason":"closing it all the same"}'
+	expect 409 record_integrity_failed || return 1
+	req safeguarding_lead POST "/v1/requests/$1/notification/lift" "$LIFT"
 	expect 409 record_integrity_failed || return 1
 	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id='$1'")" = "$reads" ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1'")" = "$n" ] &&
