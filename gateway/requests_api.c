@@ -56,6 +56,7 @@
 #include "profiles.h"
 #include "quorum.h"
 #include "record_read.h"
+#include "request_signed.h"
 #include "request_status.h"
 #include "statement.h"
 #include "store.h"
@@ -73,6 +74,16 @@ static void
 not_found(struct response *rs)
 {
 	resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+}
+
+/* A request row (or one of its decisions) that is not what its ledger
+ * entries signed (request_signed.h): nothing of it is shown or done. */
+static void
+integrity_failed(struct response *rs)
+{
+	resp_error(rs, 409, "record_integrity_failed",
+	    "This request no longer matches what the ledger signed, so nothing of it is shown "
+	    "or done; the operators are told.", NULL);
 }
 
 static int
@@ -496,10 +507,14 @@ list_one(const struct request_row *rq, void *arg)
 {
 	struct list_ctx			*l = arg;
 	struct request_decision_row	 d[STORE_REQUEST_DECISIONS_MAX];
-	int				 nd;
+	int				 nd, rc;
 
 	if ((nd = store_request_decisions(l->c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0)
 		return -1;
+	/* A row not as its ledger entries signed is left out (logged), as an
+	 * inbox item is: GET /v1/requests/{id} answers 409 for it. */
+	if ((rc = request_signed(l->gw->ledger, l->c, rq, d, nd)) != 0)
+		return rc == 1 ? 0 : -1;
 	return json_array_append_new(l->out, request_json(l->gw, rq, d, nd, l->who)) == 0 ? 0 : -1;
 }
 
@@ -666,6 +681,12 @@ request_show(struct request *r, struct response *rs)
 	if (rc == 0 &&
 	    (nd = store_request_decisions(c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0)
 		rc = -1;
+	/* Nothing of a row (or decision) that is not what its ledger entries
+	 * signed: a scope, a family or an approval changed behind the
+	 * gateway's back (request_signed.h). After the access check: one the
+	 * row does not let see it still gets 404. */
+	if (rc == 0 && (rc = request_signed(r->gw->ledger, c, rq, d, nd)) == 1)
+		rc = 2;
 	/* The charity's side sees whether the family's records still exist
 	 * (a request filed after they were erased, or erased since); the
 	 * requesting agency learns it only from what the trustees answer. */
@@ -703,6 +724,8 @@ request_show(struct request *r, struct response *rs)
 	if (rc != 0) {
 		if (rc == 1)
 			not_found(rs);
+		else if (rc == 2)
+			integrity_failed(rs);
 		else
 			unavailable(rs);
 		goto out;
@@ -794,6 +817,7 @@ struct decide_job {
 	const char		*reason;
 	int64_t			 now_us;
 	int			 found;
+	int			 differs;	/* the request is not as signed */
 	enum quorum_verdict	 verdict;
 	struct quorum_result	 after;
 	char			 state[24];
@@ -846,6 +870,13 @@ decide_job(struct store_conn *c, void *arg)
 	j->found = 1;
 	if ((nd = store_request_decisions(c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0) {
 		rc = -1;
+		goto out;
+	}
+	/* The trustee decides on the request as it was filed, and the quorum
+	 * is counted from decisions as they were signed: a row changed behind
+	 * the gateway's back takes no decision (nothing recorded). */
+	if ((rc = request_signed(j->gw->ledger, c, rq, d, nd)) != 0) {
+		j->differs = rc == 1;
 		goto out;
 	}
 	store_request_quorum(rq, d, nd, &qc, &qr, qd);
@@ -930,9 +961,12 @@ request_decide(struct request *r, struct response *rs)
 		    json_pack("[{s:s}]", "path", "/reason"));
 		return;
 	}
-	if (writer_submit(r->gw->writer, decide_job, &j) != 0) {
-		resp_error(rs, 503, "store_unavailable",
-		    "The decision could not be recorded; nothing was kept. Try again.", NULL);
+	if ((status = writer_submit(r->gw->writer, decide_job, &j)) != 0) {
+		if (status == 1 && j.differs)
+			integrity_failed(rs);
+		else
+			resp_error(rs, 503, "store_unavailable",
+			    "The decision could not be recorded; nothing was kept. Try again.", NULL);
 		return;
 	}
 	if (!j.found) {
@@ -1001,10 +1035,16 @@ request_statement(struct request *r, struct response *rs)
 	rc = store_request_get(c, r->params[0], &rq);
 	if (rc == 0 && !may_see(r->who, rq))
 		rc = 1;
+	/* Its state too only as signed (witness.c checks again, for every
+	 * caller of witness_gather). */
+	if (rc == 0 && (rc = request_signed(r->gw->ledger, c, rq, NULL, 0)) == 1)
+		rc = 2;
 	if (rc != 0) {
 		store_read_end(r->gw->store, c);
 		if (rc == 1)
 			not_found(rs);
+		else if (rc == 2)
+			integrity_failed(rs);
 		else
 			unavailable(rs);
 		store_request_free(rq);
@@ -1102,7 +1142,8 @@ struct lift_job {
 	const char		*id;
 	const char		*reason;	/* why the family may now be told */
 	int64_t			 now_us;
-	int			 outcome;	/* 0 lifted, 1 none, 2 not held, 3 no request */
+	int			 outcome;	/* 0 lifted, 1 none, 2 not held, 3 no request,
+					   4 the request is not as signed */
 	int64_t			 seq;
 	unsigned char		 leaf[32];
 };
@@ -1121,6 +1162,13 @@ lift_job(struct store_conn *c, void *arg)
 	if ((rc = store_request_get(c, j->id, &rq)) != 0) {
 		j->outcome = 3;
 		return rc == 1 ? 1 : -1;
+	}
+	/* Nothing is done to a request not as its entries signed (its family,
+	 * under whose key the reason is sealed, among them). */
+	if ((rc = request_signed(j->gw->ledger, c, rq, NULL, 0)) != 0) {
+		j->outcome = rc == 1 ? 4 : 0;
+		store_request_free(rq);
+		return rc;
 	}
 	/* The reason, sealed; its digest binds it to the ledger entry. */
 	if ((rc = store_request_notification_review_by(c, j->id, &review_by)) < 0 ||
@@ -1164,6 +1212,10 @@ request_lift(struct request *r, struct response *rs)
 		return;
 	}
 	rc = writer_submit(r->gw->writer, lift_job, &j);
+	if (rc == 1 && j.outcome == 4) {
+		integrity_failed(rs);
+		return;
+	}
 	if (rc == 0) {
 		log_info("request %s: family notification released by %s", j.id,
 		    principal_log_name(r->who, who));
@@ -1194,7 +1246,8 @@ struct close_job {
 	int64_t			 now_us;
 	int			 outcome;	/* 1 not found, 2 already closed,
 					 * 3 refused, 4 awaiting a
-					 * quorum of refusals */
+					 * quorum of refusals, 5 the
+					 * request is not as signed */
 	char			 was[24];
 	int64_t			 seq;
 	unsigned char		 leaf[32];
@@ -1214,6 +1267,13 @@ close_job(struct store_conn *c, void *arg)
 	if ((rc = store_request_get(c, j->id, &rq)) != 0) {
 		j->outcome = 1;
 		return rc == 1 ? 1 : -1;
+	}
+	/* Its state (whether it may be closed at all) and its family (whose
+	 * hold is released) only as the ledger signed them. */
+	if ((rc = request_signed(j->gw->ledger, c, rq, NULL, 0)) != 0) {
+		j->outcome = rc == 1 ? 5 : 0;
+		store_request_free(rq);
+		return rc;
 	}
 	snprintf(j->was, sizeof(j->was), "%s", rq->state);
 	/* A refused request stays refused: it holds nothing (its legal hold
@@ -1270,6 +1330,7 @@ request_close(struct request *r, struct response *rs)
 	char			 who[PRINCIPAL_LOG_MAX];
 	struct close_job	j = { .gw = r->gw, .who = r->who, .id = r->params[0] };
 	char			t[32];
+	int			rc;
 
 	j.reason = json_string_value(json_object_get(r->body, "reason"));
 	j.now_us = store_now_us();
@@ -1278,8 +1339,10 @@ request_close(struct request *r, struct response *rs)
 		    json_pack("[{s:s}]", "path", "/reason"));
 		return;
 	}
-	if (writer_submit(r->gw->writer, close_job, &j) != 0) {
-		if (j.outcome == 1)
+	if ((rc = writer_submit(r->gw->writer, close_job, &j)) != 0) {
+		if (rc == 1 && j.outcome == 5)
+			integrity_failed(rs);
+		else if (j.outcome == 1)
 			not_found(rs);
 		else if (j.outcome == 2)
 			resp_error(rs, 409, "request_closed", "The request is already closed.", NULL);

@@ -19,7 +19,10 @@
  * are found by the run of sequence numbers the period covers, never by
  * the columns that name the family or the time (period_records), and each
  * record's row (request, decision, disclosure, consent, notice) must be
- * what the digest of its signed entry says it was. A row that differs
+ * what the digest of its signed entry says it was (the request's and its
+ * decisions' checked by request_signed.c, a disclosure's and a consent's
+ * by disclosure_signed.c and consent_signed.c, as every other reader of
+ * them does). A row that differs
  * issues nothing (WITNESS_INTEGRITY, the row and entry named in the log).
  * The longer arguments stand with the code they explain.
  */
@@ -35,6 +38,7 @@
 
 #include "consent_signed.h"
 #include "decide.h"
+#include "disclosure_signed.h"
 #include "gateway.h"
 #include "hex.h"
 #include "ledger.h"
@@ -42,6 +46,7 @@
 #include "principal.h"
 #include "profiles.h"
 #include "quorum.h"
+#include "request_signed.h"
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
@@ -209,35 +214,6 @@ one_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 	return copy_entry(r, leaf, arg) == 0 ? 1 : -1;
 }
 
-/* Whether the entry at seq is the signed record of a row: the entry as
- * the tree signed it, its action, actor and object as given, its digest
- * the row's (recomputed). 1 yes, 0 no (or no such entry, or one that is
- * not as signed), -1 a read error. */
-static int
-entry_vouches(struct ledger *l, struct store_conn *c, int64_t seq, const char *action,
-    const char *actor, const char *object_id, const unsigned char digest[32])
-{
-	struct entry_copy	e;
-	int64_t			bad;
-	int			ok, rc;
-
-	memset(&e, 0, sizeof(e));
-	if ((rc = signed_entries(l, c, seq, seq, one_entry, &e, &bad)) != 0) {
-		free(e.strs);
-		if (rc == 1)
-			log_errx("ledger entry #%lld does not match the signed ledger",
-			    (long long)bad);
-		return rc == 1 ? 0 : -1;
-	}
-	ok = e.strs != NULL && e.r.seq == seq && e.r.e.record_digest != NULL &&
-	    memcmp(e.r.e.record_digest, digest, 32) == 0 &&
-	    e.r.e.action != NULL && strcmp(e.r.e.action, action) == 0 &&
-	    (actor == NULL || (e.r.e.actor != NULL && strcmp(e.r.e.actor, actor) == 0)) &&
-	    e.r.e.object_id != NULL && strcmp(e.r.e.object_id, object_id) == 0;
-	free(e.strs);
-	return ok;
-}
-
 /* The entry at seq as statement JSON, as the tree signed it, or NULL. */
 static json_t *
 entry_at(struct ledger *l, struct store_conn *c, int64_t seq)
@@ -285,13 +261,17 @@ disclosure_record(struct records_ctx *x, const struct ledger_record *r, const un
 
 	if (r->e.object_id == NULL || store_disclosure_get(x->c, r->e.object_id, &d) != 0)
 		return NULL;
-	/* Drawn from the signed record only: the row must still be what the
-	 * ledger entry's digest says it was when it was written. */
+	/* Drawn from the signed record only: the row must still be what its
+	 * ledger entry, the one cited here, signed (disclosure_signed.c, the
+	 * check every other reader of a disclosure makes). */
 	{
-		unsigned char	dig[32];
+		int	v;
 
-		if (r->e.record_digest == NULL || store_disclosure_digest(d, dig) != 0 ||
-		    memcmp(dig, r->e.record_digest, 32) != 0) {
+		if ((v = disclosure_signed(x->gw->ledger, x->c, d)) == -1) {
+			store_disclosure_free(d);
+			return NULL;
+		}
+		if (v != 0 || d->ledger_seq != r->seq) {
 			log_errx("request %s: disclosure %s does not match the digest of ledger "
 			    "entry #%lld: no statement is issued", x->rq->id, d->id,
 			    (long long)r->seq);
@@ -416,21 +396,36 @@ consent_record(struct records_ctx *x, const struct ledger_record *r, const unsig
 	    "fields", "content", "ledger", statement_entry_json(r, leaf));
 }
 
+/* Whether an entry with this action is a record the statement was asked
+ * for: 1 a disclosure, 2 a consent event, 0 neither. */
 static int
-add_record(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+record_kind(const struct records_ctx *x, const char *action)
 {
-	struct records_ctx	*x = arg;
-	json_t			*rec = NULL;
+	if (x->disclosures && strcmp(action, "disclosure.allowed") == 0)
+		return 1;
+	if (x->consents && (strcmp(action, "consent.recorded") == 0 ||
+	    strcmp(action, "consent.withdrawn") == 0))
+		return 2;
+	return 0;
+}
 
-	if (leaf == NULL)
-		return -1;
-	if (x->disclosures && strcmp(r->e.action, "disclosure.allowed") == 0)
+/* Adds the record of entry r (as signed, leaf its leaf) to x->records. 0,
+ * or -1 with x->failed set (2 too many records, 3 a record not as signed). */
+static int
+add_record(struct records_ctx *x, const struct ledger_record *r, const unsigned char *leaf)
+{
+	json_t	*rec = NULL;
+
+	switch (record_kind(x, r->e.action)) {
+	case 1:
 		rec = disclosure_record(x, r, leaf);
-	else if (x->consents && (strcmp(r->e.action, "consent.recorded") == 0 ||
-	    strcmp(r->e.action, "consent.withdrawn") == 0))
+		break;
+	case 2:
 		rec = consent_record(x, r, leaf);
-	else
+		break;
+	default:
 		return 0;
+	}
 	if (rec == NULL) {
 		if (x->failed != 3)
 			log_errx("request %s: record %s of entry #%lld cannot be read", x->rq->id,
@@ -473,12 +468,23 @@ add_record(const struct ledger_record *r, const unsigned char *leaf, void *arg)
  * statement is rare, after a quorum of trustees, and that is affordable.
  * Entries newer than the tree (committed this instant, the commit hook yet
  * to run) came after the approval that ends the period and are not read.
+ *
+ * The family's entries of the run are copied (as checked) PERIOD_CHUNK at a
+ * time, the scan stopped, and only then each record's row read and checked
+ * (disclosure_signed(), consent_signed()): those read ledger entries on the
+ * same connection, with the same cached statement as the scan, which they
+ * would reset under it. The scan resumes after the last entry read.
  */
+#define PERIOD_CHUNK	256
+
 struct period_scan {
 	struct records_ctx	*x;
 	int64_t			 from_us, to_us;
 	int64_t			 first_time, last_time;	/* signed, of the run read */
+	int64_t			 last_seq;		/* the last entry read */
 	int			 any;
+	size_t			 n;			/* copies in chunk */
+	struct entry_copy	 chunk[PERIOD_CHUNK];	/* the family's, to add */
 };
 
 static int
@@ -486,15 +492,38 @@ period_row(const struct ledger_record *r, const unsigned char *leaf, void *arg)
 {
 	struct period_scan	*ps = arg;
 
+	if (leaf == NULL)
+		return -1;
 	if (!ps->any)
 		ps->first_time = r->time_us;
 	ps->any = 1;
 	ps->last_time = r->time_us;
+	ps->last_seq = r->seq;
 	if (r->e.family_pseudonym == NULL ||
 	    strcmp(r->e.family_pseudonym, ps->x->rq->family_pseudonym) != 0 ||
-	    r->time_us < ps->from_us || r->time_us > ps->to_us)
+	    r->time_us < ps->from_us || r->time_us > ps->to_us ||
+	    record_kind(ps->x, r->e.action) == 0)
 		return 0;
-	return add_record(r, leaf, ps->x);
+	if (copy_entry(r, leaf, &ps->chunk[ps->n]) != 0)
+		return -1;
+	return ++ps->n == PERIOD_CHUNK ? 1 : 0;	/* full: stop, add, resume */
+}
+
+/* Adds the copies of ps->chunk (add_record) unless add is 0, and frees
+ * them. 0, or -1 as add_record. */
+static int
+period_add(struct period_scan *ps, int add)
+{
+	size_t	i;
+	int	rc = 0;
+
+	for (i = 0; i < ps->n; i++) {
+		if (add && rc == 0)
+			rc = add_record(ps->x, &ps->chunk[i].r, ps->chunk[i].leaf);
+		free(ps->chunk[i].strs);
+	}
+	ps->n = 0;
+	return rc;
 }
 
 /* The first seq in 1 .. n + 1 whose stored time is >= t (after: > t),
@@ -525,8 +554,8 @@ seq_by_time(struct store_conn *c, int64_t n, int64_t t, int after, int64_t *seq)
 static int
 period_records(struct records_ctx *x, int64_t from_us, int64_t to_us)
 {
-	struct period_scan	 ps = { x, from_us, to_us, 0, 0, 0 };
-	int64_t			 n, tail, tail_time, lo, hi, first, last, bad = 0;
+	struct period_scan	*ps;
+	int64_t			 n, tail, tail_time, lo, hi, first, last, from, bad = 0;
 	uint64_t		 size = ledger_size(x->gw->ledger);
 	int			 rc;
 
@@ -551,13 +580,31 @@ period_records(struct records_ctx *x, int64_t from_us, int64_t to_us)
 		first = last;
 		last = t;
 	}
-	rc = signed_entries(x->gw->ledger, x->c, first, last, period_row, &ps, &bad);
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		return -1;
+	ps->x = x;
+	ps->from_us = from_us;
+	ps->to_us = to_us;
+	/* first .. last in stretches, each ending where the chunk filled; the
+	 * stretch's records are added once its scan is over. */
+	for (from = first; ; from = ps->last_seq + 1) {
+		rc = signed_entries(x->gw->ledger, x->c, from, last, period_row, ps, &bad);
+		if (period_add(ps, rc == 0) != 0) {
+			free(ps);
+			return -1;
+		}
+		if (rc != 0 || ps->last_seq >= last)
+			break;
+	}
 	if (rc != 0) {
+		free(ps);
 		if (rc == 1)
 			goto missing;
 		return -1;
 	}
-	if ((first > 1 && ps.first_time >= from_us) || (last < n && ps.last_time <= to_us)) {
+	rc = (first > 1 && ps->first_time >= from_us) || (last < n && ps->last_time <= to_us);
+	free(ps);
+	if (rc) {
 		log_errx("request %s: the ledger's stored times do not match its signed entries "
 		    "(#%lld..#%lld read): no statement is issued", x->rq->id, (long long)first,
 		    (long long)last);
@@ -709,31 +756,15 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 		goto out;
 	to_us += STORE_DAY_US - 1;	/* through the last day */
 	/* The request and each decision must be what their ledger entries
-	 * signed (a row added or changed behind the gateway's back counts for
-	 * nothing), and the quorum is counted again from those decisions, not
-	 * taken from the request's state column. */
-	{
-		unsigned char	dig[32];
-		int		v;
-
-		v = store_request_digest(rq, dig) != 0 ? -1 :
-		    entry_vouches(gw->ledger, c, rq->ledger_seq, "request.filed", NULL, rq->id,
-		    dig);
-		/* A decision row is vouched for by the entry it names: that
-		 * trustee's approval or refusal of this request, with the digest
-		 * the row keeps (a forged row names no such entry). */
-		for (i = 0; v == 1 && i < nd; i++)
-			v = entry_vouches(gw->ledger, c, d[i].ledger_seq,
-			    strcmp(d[i].decision, "approve") == 0 ? "request.approved" :
-			    "request.refused", d[i].trustee, rq->id, d[i].record_digest);
-		if (v != 1) {
-			if (v == 0) {
-				log_errx("request %s: the request or one of its decisions does "
-				    "not match its ledger entry: no statement is issued", rq->id);
-				*why = 3;
-			}
-			goto out;
+	 * signed (request_signed.h: a row added or changed behind the
+	 * gateway's back counts for nothing), and the quorum is counted again
+	 * from those decisions, not taken from the request's state column. */
+	if ((i = request_signed(gw->ledger, c, rq, d, nd)) != 0) {
+		if (i == 1) {
+			log_errx("request %s: no statement is issued", rq->id);
+			*why = 3;
 		}
+		goto out;
 	}
 	store_request_quorum(rq, d, nd, &qc, &qr, qd);
 	quorum_state(&qc, &qr, qd, (size_t)nd, &qres);

@@ -1063,6 +1063,34 @@ test_statement_refused_when_a_record_differs_from_the_ledger() {
 	req agency:police GET "/v1/requests/$RID/statement"
 	expect 200
 }
+# A sealed value moved between two of the family's disclosures of the period
+# (its associated data is the family's pseudonym only, so it opens as the
+# other row's): DISCLOSURE's record would carry PHONE_ONLY's values, or drop
+# out of the statement as carrying none of the fields asked. Each record's
+# row is checked against its own signed entry (disclosure_signed.c) before
+# it is cited: 409, nothing of either row shown; put back, issued again.
+swap_data_ct() { # A B: swaps the two disclosures' sealed data, gatewayd stopped
+	sqlite3 "$GW_DB" "CREATE TEMP TABLE was AS SELECT id, data_ct FROM disclosures
+	    WHERE id IN ('$1', '$2');
+	    UPDATE disclosures SET data_ct = (SELECT data_ct FROM was WHERE was.id =
+	    CASE disclosures.id WHEN '$1' THEN '$2' ELSE '$1' END) WHERE id IN ('$1', '$2')"
+}
+test_statement_never_vouches_for_a_tampered_disclosure_row() {
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 && [ "$(jget '[.statement.records[] | select(.record_id == "'"$DISCLOSURE"'")] | length')" = 1 ] ||
+	    return 1
+	gw_stop && swap_data_ct "$DISCLOSURE" "$PHONE_ONLY" && start || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 409 record_integrity_failed && error_shape_ok || {
+		echo "# records: $(jget '[.statement.records[].record_id] | join(",")')"; return 1; }
+	! grep -q -e "$PHONE" -e "$CHILD" <<<"$RESP" || return 1
+	grep -q "disclosure $DISCLOSURE does not match ledger entry" "$TMP/gatewayd.log" &&
+	grep -q "request $RID: disclosure $DISCLOSURE does not match the digest of ledger entry" \
+	    "$TMP/gatewayd.log" || return 1
+	gw_stop && swap_data_ct "$DISCLOSURE" "$PHONE_ONLY" && start || return 1
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 200 && [ "$(jget '[.statement.records[] | select(.record_id == "'"$DISCLOSURE"'")] | length')" = 1 ]
+}
 test_statement_refused_when_the_approval_was_forged() {
 	local rid
 	request agency:police
@@ -1218,6 +1246,120 @@ test_statement_refused_when_an_entry_was_moved_out_of_the_period() {
 	statement_after_edit "time_us = time_us - 2 * 366 * 86400000000" \
 	    "time_us = time_us + 2 * 366 * 86400000000"
 }
+# ---- a request row as its ledger entries signed it ----
+#
+# A request's scope, family or state, or a trustee's decision, changed in
+# the database behind the gateway's back (by someone who can write the file
+# but holds no key) is found against its signed entries (request_signed.c):
+# the row must carry its request.filed digest, each decision its trustee's
+# signed approval or refusal, its state the one those decisions make. Until
+# it is put back nothing of it is shown (409 record_integrity_failed, no
+# read recorded), the trustees' list leaves it out, and no statement,
+# decision, closure or lift is made on it.
+request_edit() { gw_stop && sqlite3 "$GW_DB" "$1" && start; }	# SQL, gatewayd stopped
+# decisions_edit SQL: as request_edit, the triggers that keep decisions
+# final dropped for it and put back (they guard against mistakes only).
+decisions_edit() {
+	request_edit "BEGIN; DROP TRIGGER request_decisions_no_update; DROP TRIGGER request_decisions_no_delete;
+	    $1;
+	    CREATE TRIGGER request_decisions_no_update BEFORE UPDATE ON request_decisions
+	    BEGIN SELECT RAISE(ABORT, 'decisions are final'); END;
+	    CREATE TRIGGER request_decisions_no_delete BEFORE DELETE ON request_decisions
+	    BEGIN SELECT RAISE(ABORT, 'decisions are final'); END; COMMIT;"
+}
+CASE_READ='X-Access-Reason: preparing the case file'
+tampered_request_refused() { # ID: every route that acts on the row refuses it
+	local reads n
+	reads=$(db "SELECT count(*) FROM request_reads WHERE request_id='$1'")
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1'")
+	req agency:police GET "/v1/requests/$1" '' -H "$CASE_READ"
+	expect 409 record_integrity_failed && error_shape_ok || return 1
+	! grep -q -e "$FAM" -e "$REFERENCE" -e "$1" <<<"$RESP" || return 1
+	req trustee1 GET "/v1/requests/$1" '' -H 'X-Access-Reason: reviewing the request'
+	expect 409 record_integrity_failed || return 1
+	req trustee1 GET /v1/requests
+	expect 200 && [ "$(jget "[.requests[] | select(.request_id == \"$1\")] | length")" = 0 ] || return 1
+	req agency:police GET "/v1/requests/$1/statement"
+	expect 409 record_integrity_failed || return 1
+	req trustee1 POST "/v1/requests/$1/close" '{"reason":"closing it all the same"}'
+	expect 409 record_integrity_failed || return 1
+	req safeguarding_lead POST "/v1/requests/$1/notification/lift" "$LIFT"
+	expect 409 record_integrity_failed || return 1
+	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id='$1'")" = "$reads" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1'")" = "$n" ] &&
+	[ "$(db "SELECT closed_us IS NULL FROM requests WHERE id='$1'")" = 1 ] || return 1
+	grep -q "request $1: the request or one of its decisions does not match its ledger entry" \
+	    "$TMP/gatewayd.log" ||
+	    grep -q "request $1: stored as [a-z_]*, but its" "$TMP/gatewayd.log"
+}
+test_tampered_request_row_is_never_served() {
+	local rid from fields fam other
+	request agency:police
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee2 "$rid" approve && decide trustee3 "$rid" approve && expect 201 || return 1
+	req agency:police GET "/v1/requests/$rid" '' -H "$CASE_READ"
+	expect 200 && [ "$(jget .reference)" = "$REFERENCE" ] || return 1
+	from=$(db "SELECT period_from FROM requests WHERE id='$rid'")
+	fields=$(db "SELECT fields FROM requests WHERE id='$rid'")
+	fam=$(db "SELECT family_pseudonym FROM requests WHERE id='$rid'")
+	other=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$OTHER_DISCLOSURE'")
+	[ -n "$from" ] && [ -n "$fields" ] && [ -n "$other" ] && [ "$fam" != "$other" ] || return 1
+	# Its period reaching further back, its fields widened, its family
+	# another: each put back before the next.
+	request_edit "UPDATE requests SET period_from='2000-01-01' WHERE id='$rid'" &&
+	tampered_request_refused "$rid" || { echo "# period"; return 1; }
+	request_edit "UPDATE requests SET period_from='$from', fields='[\"child_name\",\"address\",\"phone\"]'
+	    WHERE id='$rid'" && tampered_request_refused "$rid" || { echo "# fields"; return 1; }
+	request_edit "UPDATE requests SET fields='$fields', family_pseudonym='$other' WHERE id='$rid'" &&
+	tampered_request_refused "$rid" || { echo "# family"; return 1; }
+	! grep -q -F "$other" "$TMP/gatewayd.log" || return 1
+	request_edit "UPDATE requests SET family_pseudonym='$fam' WHERE id='$rid'" || return 1
+	req agency:police GET "/v1/requests/$rid" '' -H "$CASE_READ"
+	expect 200 && [ "$(jget .reference)" = "$REFERENCE" ] || return 1
+	req trustee1 GET /v1/requests
+	expect 200 && [ "$(jget "[.requests[] | select(.request_id == \"$rid\")] | length")" = 1 ]
+}
+# A refused request set to approved in the database (its refusal turned into
+# an approval too) would give the requesting agency the family's id and its
+# reference for the asking: its signed decisions refuse it.
+test_refused_request_set_approved_in_the_database_shows_nothing() {
+	decisions_edit "UPDATE requests SET state='approved' WHERE id='$REFUSED_RID';
+	    UPDATE request_decisions SET decision='approve' WHERE request_id='$REFUSED_RID'" || return 1
+	tampered_request_refused "$REFUSED_RID" || return 1
+	decisions_edit "UPDATE request_decisions SET decision='refuse' WHERE request_id='$REFUSED_RID' AND
+	    trustee=(SELECT actor FROM ledger_entries WHERE object_id='$REFUSED_RID' AND action='request.refused')" ||
+	    return 1
+	tampered_request_refused "$REFUSED_RID" || return 1
+	grep -q "request $REFUSED_RID: stored as approved, but its decisions make no quorum" "$TMP/gatewayd.log" ||
+	    return 1
+	request_edit "UPDATE requests SET state='refused' WHERE id='$REFUSED_RID'" || return 1
+	req agency:police GET "/v1/requests/$REFUSED_RID" '' -H "$CASE_READ"
+	expect 200 && [ "$(jget .status)" = refused ] && ! grep -q -e "$FAM" -e "$REFERENCE" <<<"$RESP"
+}
+# An approval forged into the database (the first trustee's row copied under
+# another's name): the request is not shown, and no trustee's decision is
+# taken on it (nothing recorded), until the forged row is gone.
+test_forged_approval_takes_no_decision() {
+	local rid n
+	request agency:police
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" approve && expect 201 || return 1
+	request_edit "INSERT INTO request_decisions SELECT request_id, 'trustee:Forged Person', trustee_role,
+	    decision, reason_ct, decided_us + 1, record_digest, ledger_seq, leaf_hash FROM request_decisions
+	    WHERE request_id='$rid'" || return 1
+	req trustee2 GET "/v1/requests/$rid"
+	expect 409 record_integrity_failed && error_shape_ok || return 1
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$rid'")
+	decide trustee2 "$rid" approve
+	expect 409 record_integrity_failed && error_shape_ok || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$rid'")" = "$n" ] &&
+	[ "$(db "SELECT count(*) FROM request_decisions WHERE request_id='$rid'")" = 2 ] &&
+	[ "$(db "SELECT state FROM requests WHERE id='$rid'")" = awaiting_approval ] || return 1
+	decisions_edit "DELETE FROM request_decisions WHERE request_id='$rid' AND trustee='trustee:Forged Person'" ||
+	    return 1
+	decide trustee2 "$rid" approve
+	expect 201 && [ "$(jget .status)" = approved ] && [ "$(jget .approvals)" = 2 ]
+}
 test_requests_survive_restart_and_gauge() {
 	gw_stop || return 1
 	start || return 1
@@ -1343,6 +1485,7 @@ run test_gatewayctl_staff_certificate_is_refused
 run test_ledger_still_verifies
 run test_no_personal_data_at_rest_or_in_the_log
 run test_statement_refused_when_a_record_differs_from_the_ledger
+run test_statement_never_vouches_for_a_tampered_disclosure_row
 run test_statement_refused_when_the_approval_was_forged
 run test_statement_cut_to_the_interest_at_issue
 run test_statement_refused_when_a_decision_is_forged
@@ -1350,6 +1493,9 @@ run test_statement_refused_when_a_consent_date_was_edited
 run test_statement_shows_no_withdrawal_made_after_the_approval
 run test_statement_refused_when_a_ledger_row_was_edited
 run test_statement_refused_when_an_entry_was_moved_out_of_the_period
+run test_tampered_request_row_is_never_served
+run test_refused_request_set_approved_in_the_database_shows_nothing
+run test_forged_approval_takes_no_decision
 run test_requests_survive_restart_and_gauge
 run test_configured_quorum_of_three_and_refusal_not_final
 run test_one_trustee_cannot_end_an_undecided_request_by_closing_it

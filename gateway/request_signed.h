@@ -1,0 +1,53 @@
+/*
+ * request_signed.h: a police or court request's row and its trustees'
+ * decisions as their own signed ledger entries say they were
+ * (request_signed.c). Every place that acts on a request row (GET
+ * /v1/requests and /v1/requests/{id}, a decision, a closure, a lift, the
+ * witness statement) checks it here first: its scope (family, fields,
+ * period, legal basis), an approval forged or edited, or a state set behind
+ * the gateway's back, by someone who can write the database file but holds
+ * no key, is found only against the digests the ledger signed.
+ */
+#ifndef REQUEST_SIGNED_H
+#define REQUEST_SIGNED_H
+
+struct ledger;
+struct request_decision_row;
+struct request_row;
+struct store_conn;
+
+/* How long a reader waits for an entry committed a moment ago to reach the
+ * ledger's in-memory tree, in milliseconds (as disclosure_signed.h). */
+#define REQUEST_SIGNED_WAIT_MS	2000
+
+/*
+ * Whether rq and its decisions (as read on c, a read connection or the
+ * writer's inside a job) are what their ledger entries signed. The
+ * request's entries (its family's pseudonym and its id) that are
+ * request.filed, request.approved, request.refused or request.closed must
+ * each be as the ledger's in-memory tree holds it (its leaf recomputed from
+ * the stored entry), and:
+ *
+ * - one request.filed entry, at rq->ledger_seq, carrying
+ *   store_request_digest(rq);
+ * - one decision entry for each decision row and no other: the entry at the
+ *   row's ledger_seq, its trustee's (actor and role), approved or refused
+ *   as the row says, carrying the row's digest recomputed with its sealed
+ *   reason (store_request_decision_digest);
+ * - a request.closed entry if and only if the row is closed, carrying the
+ *   closure's digest (store_request_close_digest; a closure from before
+ *   migration 058, which kept no reason, only its closer);
+ * - the row's state the one the quorum counted again from the decisions
+ *   gives (quorum.h), or closed. (Its decided_us, the moment the quorum was
+ *   reached, is not compared: no entry signs it.)
+ *
+ * d, nd: rq's decisions as store_request_decisions() gave them, or d NULL
+ * to read them here. 0 it is; 1 it is not (logged: the request's id and
+ * the entry's seq, nothing personal); -1 a read failed, or an entry is
+ * committed but the tree has not taken it within REQUEST_SIGNED_WAIT_MS and
+ * no alarm is raised (logged): try again later.
+ */
+int	request_signed(struct ledger *, struct store_conn *c, const struct request_row *rq,
+	    const struct request_decision_row *d, int nd);
+
+#endif
