@@ -5,6 +5,7 @@
  *
  *   authenticate (once per TLS connection, cached in the socket context,
  *   which each request checks against the certificate's notAfter)
+ *   -> framing and target (400 malformed_request)
  *   -> body size (413) -> route (404/405) -> an agency's standing (403
  *   agency_inactive, agreement_expired, agreement_not_in_force,
  *   privacy_notice_expired) -> role (403 role_not_permitted); each refusal
@@ -104,6 +105,7 @@ struct reqctx {
 	size_t		 discarded;	/* body bytes past the limit, thrown away */
 	struct timespec	 start;
 	const char	*route;		/* pattern for metrics */
+	const char	*path;		/* the target's path (target_path) */
 	char		 pathbuf[512];	/* the route's {params} point into it */
 	char		 allow[48];	/* a 405's Allow header (router_allow) */
 	/* A handler run on the handler pool: the request it is given and
@@ -1321,6 +1323,38 @@ framing_refusal(struct MHD_Connection *conn, const char *version)
 }
 
 /*
+ * The path the request target names, for routing (RFC 9112 3.2):
+ * origin-form ("/v1/...") as it is; absolute-form, which a server MUST
+ * accept (RFC 9112 3.2.2), as the path after its authority ("/" when it
+ * has none), so that every route, role, read limit and ledger entry sees
+ * the very path origin-form gives; libmicrohttpd 0.9.75 passed the whole
+ * URL on, and no route matched it (404). An absolute-form target is taken
+ * only as https (the gateway speaks nothing else) naming the host the Host
+ * header names (RFC 9112 3.2.2: a client sends them identical), without
+ * userinfo (RFC 9110 4.2.4); its query is libmicrohttpd's as for
+ * origin-form. NULL for any other target (400).
+ */
+static const char *
+target_path(const char *url, const char *host)
+{
+	const char	*auth, *path;
+	size_t		 n;
+
+	if (url[0] == '/')
+		return url;
+	if (strncasecmp(url, "https://", 8) != 0)
+		return NULL;
+	auth = url + 8;
+	n = strcspn(auth, "/");
+	path = auth[n] == '\0' ? "/" : auth + n;
+	if (n == 0 || memchr(auth, '@', n) != NULL)
+		return NULL;
+	if (host != NULL && (strlen(host) != n || strncasecmp(host, auth, n) != 0))
+		return NULL;
+	return path;
+}
+
+/*
  * libmicrohttpd's own unescaping turns %00 into a NUL that ends the path
  * (or a query value) where the handler reads it, so /v1/x%00/y would be
  * served as /v1/x. Decoded the same way here, but a %00 anywhere marks the
@@ -1423,6 +1457,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			    "(%00), in its path or a query parameter.", NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
+		if ((rc->path = target_path(url, MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) == NULL) {
+			rc->route = "malformed";
+			resp_error(&rs, 400, "malformed_request", "The request target must be a "
+			    "path (/v1/...) or an https URL naming the host the Host header names.",
+			    NULL);
+			return send_response(conn, rc, s, &rs, 1);
+		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > s->gw->cfg.max_body) {
 			rc->too_big = 1;
@@ -1472,7 +1514,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	dispatch(s, conn, cc, rc, method, url, &rs);
+	dispatch(s, conn, cc, rc, method, rc->path != NULL ? rc->path : url, &rs);
 	if (rc->offload != NULL)
 		return offload_start(s, conn, rc);
 	if (rs.defer.job != NULL)

@@ -254,6 +254,43 @@ test_query_parameter_given_twice_is_refused() {
 	# once each is fine
 	req auditor GET '/v1/stats?by=month'; expect 200
 }
+# RFC 9112 3.2.2: a server MUST accept a request target in absolute-form
+# ("GET https://host:port/v1/... HTTP/1.1"); libmicrohttpd handed the whole
+# URL on and every such request got 404. It is served as its path: the
+# same route, role check, record of a refusal and reply as origin-form.
+test_absolute_form_target_is_served_as_its_path() {
+	local a="https://127.0.0.1:$GW_PORT" key n
+	req staff GET /v1/ledger/key && expect 200 && key=$RESP || return 1
+	req staff GET /v1/ledger/key '' --request-target "$a/v1/ledger/key"
+	expect 200 && [ "$RESP" = "$key" ] || { echo "# $STATUS $RESP"; return 1; }
+	req staff POST /v1/consents "$CONSENT" --request-target "$a/v1/consents"
+	expect 201 || { echo "# $STATUS $RESP"; return 1; }
+	req staff DELETE /v1/consents '' --request-target "$a/v1/consents"
+	expect 405 method_not_allowed || return 1
+	# a refusal by role is recorded as the route it is, never the URL
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND object_id='GET /v1/stats'")
+	req staff GET /v1/stats '' --request-target "$a/v1/stats?from=2026-01-01&to=2026-02-01"
+	expect 403 role_not_permitted &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND object_id='GET /v1/stats'")" = $((n + 1)) ] ||
+		{ echo "# $STATUS $RESP"; return 1; }
+	# its query is read as origin-form's
+	req auditor GET /v1/stats '' --request-target "$a/v1/stats?by=family"
+	bad_query_is by
+}
+# Only https naming the host the Host header names (a client sends them
+# identical, RFC 9112 3.2.2), without userinfo (RFC 9110 4.2.4); any other
+# target that is not a path is 400 too, never taken for some path.
+test_absolute_form_target_must_be_https_naming_this_host() {
+	local t
+	for t in "http://127.0.0.1:$GW_PORT/healthz" "https://127.0.0.1:1/healthz" \
+	    "https://elsewhere.example/healthz" "https://u@127.0.0.1:$GW_PORT/healthz" \
+	    "ftp://127.0.0.1:$GW_PORT/healthz" "healthz" "*"; do
+		req staff GET /healthz '' --request-target "$t"
+		expect 400 malformed_request && error_shape_ok || { echo "# $t: $STATUS $RESP"; return 1; }
+	done
+	req staff GET /healthz '' --request-target "HTTPS://127.0.0.1:$GW_PORT/healthz"
+	expect 200
+}
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }
 # RFC 9110 15.5.6: a 405 names, in Allow, the methods the path accepts:
