@@ -6,7 +6,9 @@
  *   authenticate (once per TLS connection, cached in the socket context,
  *   which each request checks against the certificate's notAfter)
  *   -> framing, target and NULs (400 malformed_request)
- *   -> body size (413) -> route (404/405) -> an agency's standing (403
+ *   -> body size (413), and room in the budget all buffered bodies share
+ *   (503 server_busy: BODY_BUDGET_BODIES)
+ *   -> route (404/405) -> an agency's standing (403
  *   agency_inactive, agreement_expired, agreement_not_in_force,
  *   privacy_notice_expired) -> role (403 role_not_permitted); each refusal
  *   an access.refused ledger entry (refused)
@@ -68,6 +70,16 @@
  * the store's connections (a few per thread), deliveries' transfers, the
  * files a reload reads, the log (conn_limit_for_fds). */
 #define FD_RESERVE	256
+/*
+ * Request bodies held in memory at once, all connections together, in
+ * units of --max-body: 64 MiB by default. Each connection may hold one
+ * body of up to --max-body, and an address may open --per-ip-limit
+ * connections (128): without a bound of their own, a few valid
+ * certificates sending slow bodies could hold gigabytes. Past it a
+ * request with a body is answered 503 server_busy with Retry-After
+ * (body_reserve).
+ */
+#define BODY_BUDGET_BODIES	64
 
 /*
  * TLS 1.2 and 1.3 only, AEAD ciphers, forward secrecy. The key-exchange
@@ -104,7 +116,10 @@ struct reqctx {
 	char		*body;
 	size_t		 len, cap;
 	int		 too_big;
+	int		 busy;		/* the body budget was spent (body_reserve) */
 	size_t		 discarded;	/* body bytes past the limit, thrown away */
+	size_t		 reserved;	/* of the body budget: its body's bytes */
+	size_t		 length;	/* Content-Length, or 0 */
 	struct timespec	 start;
 	const char	*route;		/* pattern for metrics */
 	const char	*path;		/* the target's path (target_path) */
@@ -142,7 +157,9 @@ struct server {
 	struct tlscred		*cred;		/* for new sessions, under cred_lock */
 	pthread_mutex_t		 cred_lock;
 	atomic_int		 inflight;
+	atomic_size_t		 bodies;	/* body bytes reserved (body_reserve) */
 	int			 in_place;	/* libmicrohttpd 0.9.75's parsing (raw_nul) */
+	size_t			 body_budget;	/* ... at most */
 	atomic_int		 deferred;	/* suspended connections still to resume */
 	atomic_int		 stopping;	/* server_stop() began: no new requests */
 	atomic_int		 no_suspend;	/* and no new suspensions (conn_suspend) */
@@ -958,6 +975,48 @@ repeated_query(struct MHD_Connection *conn)
 	return q.repeated;
 }
 
+/*
+ * Reserves room for want bytes of rc's body in the budget all bodies
+ * share: 1, or 0 when it is spent (nothing reserved then).
+ */
+static int
+body_reserve(struct server *s, struct reqctx *rc, size_t want)
+{
+	size_t	add, now;
+
+	if (want <= rc->reserved)
+		return 1;
+	add = want - rc->reserved;
+	now = atomic_fetch_add(&s->bodies, add) + add;
+	if (now > s->body_budget) {
+		atomic_fetch_sub(&s->bodies, add);
+		return 0;
+	}
+	rc->reserved = want;
+	return 1;
+}
+
+/* Gives rc's body's room back, and the body with it. */
+static void
+body_release(struct server *s, struct reqctx *rc)
+{
+	free(rc->body);
+	rc->body = NULL;
+	rc->len = rc->cap = 0;
+	atomic_fetch_sub(&s->bodies, rc->reserved);
+	rc->reserved = 0;
+}
+
+/* The reply to a request whose body did not fit the budget. */
+static void
+resp_busy(struct response *rs)
+{
+	rs->retry_after = 1;
+	resp_error(rs, 503, "server_busy", "The gateway holds as many request bodies as it "
+	    "may at once; nothing was done. Try again shortly.",
+	    json_pack("{s:i}", "retry_after_s", 1));
+}
+
 static void
 dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, struct reqctx *rc,
     const char *method, const char *url, struct response *rs)
@@ -978,6 +1037,11 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	req.body_raw = rc->body;
 	req.body_len = rc->len;
 
+	if (rc->busy) {
+		rc->route = "busy";
+		resp_busy(rs);
+		return;
+	}
 	if (rc->too_big) {
 		resp_error(rs, 413, "payload_too_large", "The request body is over the size limit.",
 		    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
@@ -1565,17 +1629,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
 			return send_response(conn, rc, s, &rs, 1);
 		}
+		/* A length given is reserved whole before a byte is read. */
+		if (cl != NULL && (rc->length = strtoull(cl, NULL, 10)) > 0 &&
+		    !body_reserve(s, rc, rc->length)) {
+			rc->route = "busy";
+			resp_busy(&rs);
+			return send_response(conn, rc, s, &rs, 1);
+		}
 		return MHD_YES;
 	}
 	if (atomic_load(&rc->defer_state) == DEFER_DONE)
 		return defer_reply(s, conn, rc, 0);
 	if (*upload_data_size > 0) {
-		if (!rc->too_big) {
+		if (!rc->too_big && !rc->busy) {
 			if (rc->len + *upload_data_size > s->gw->cfg.max_body) {
 				rc->too_big = 1;
-				free(rc->body);
-				rc->body = NULL;
-				rc->len = rc->cap = 0;
+				body_release(s, rc);
 			} else {
 				if (rc->len + *upload_data_size > rc->cap) {
 					size_t	 ncap = (rc->len + *upload_data_size) * 2;
@@ -1583,6 +1652,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
 					if (ncap > s->gw->cfg.max_body)
 						ncap = s->gw->cfg.max_body;
+					if (rc->length >= rc->len + *upload_data_size)
+						ncap = rc->length;	/* reserved already */
+					/* A body in chunks is reserved as it
+					 * grows: past the budget, it is read to
+					 * its end (as past the limit) and
+					 * answered 503. */
+					if (!body_reserve(s, rc, ncap)) {
+						rc->busy = 1;
+						body_release(s, rc);
+						rc->discarded += *upload_data_size;
+						*upload_data_size = 0;
+						return MHD_YES;
+					}
 					if ((nb = realloc(rc->body, ncap)) == NULL)
 						return MHD_NO;
 					rc->body = nb;
@@ -1592,10 +1674,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				rc->len += *upload_data_size;
 			}
 		} else {
-			/* A body with no length given (chunks) past the limit
-			 * is read to its end and answered 413 (libmicrohttpd
-			 * takes no reply in the middle of a body), but not for
-			 * ever: past the limit again, the connection is closed. */
+			/* A body with no length given (chunks) past the limit,
+			 * or past the budget, is read to its end and answered
+			 * 413 (or 503: libmicrohttpd takes no reply in the
+			 * middle of a body), but not for ever: past the limit
+			 * again, the connection is closed. */
 			rc->discarded += *upload_data_size;
 			if (rc->discarded > s->gw->cfg.max_body) {
 				log_info("request body over twice the size limit, still coming: "
@@ -1632,7 +1715,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	}
 	defer_end(rc);		/* a client gone before its deferred reply */
-	free(rc->body);
+	body_release(s, rc);
 	free(rc);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
@@ -1914,6 +1997,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 		return NULL;
 	}
 	s->gw = gw;
+	s->body_budget = BODY_BUDGET_BODIES * gw->cfg.max_body;
 	s->in_place = strcmp(MHD_get_version(), "0.9.75") == 0;
 	pthread_mutex_init(&s->cred_lock, NULL);
 	pthread_mutex_init(&s->handshake_lock, NULL);
