@@ -158,8 +158,8 @@ struct server {
 	pthread_mutex_t		 cred_lock;
 	atomic_int		 inflight;
 	atomic_size_t		 bodies;	/* body bytes reserved (body_reserve) */
-	int			 in_place;	/* libmicrohttpd 0.9.75's parsing (raw_nul) */
 	size_t			 body_budget;	/* ... at most */
+	int			 in_place;	/* libmicrohttpd 0.9.75's parsing (nul_refusal) */
 	atomic_int		 deferred;	/* suspended connections still to resume */
 	atomic_int		 stopping;	/* server_stop() began: no new requests */
 	atomic_int		 no_suspend;	/* and no new suspensions (conn_suspend) */
@@ -1681,7 +1681,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			 * again, the connection is closed. */
 			rc->discarded += *upload_data_size;
 			if (rc->discarded > s->gw->cfg.max_body) {
-				log_info("request body over twice the size limit, still coming: "
+				log_info(rc->busy ? "request body refused (no room for bodies), "
+				    "still coming past the size limit: connection closed" :
+				    "request body over twice the size limit, still coming: "
 				    "connection closed");
 				return MHD_NO;
 			}
