@@ -5,7 +5,10 @@
  *
  *   authenticate (once per TLS connection, cached in the socket context,
  *   which each request checks against the certificate's notAfter)
- *   -> body size (413) -> route (404/405) -> an agency's standing (403
+ *   -> framing, target and NULs (400 malformed_request)
+ *   -> body size (413), and room in the budget all buffered bodies share
+ *   (503 server_busy: BODY_BUDGET_BODIES)
+ *   -> route (404/405) -> an agency's standing (403
  *   agency_inactive, agreement_expired, agreement_not_in_force,
  *   privacy_notice_expired) -> role (403 role_not_permitted); each refusal
  *   an access.refused ledger entry (refused)
@@ -24,6 +27,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +70,16 @@
  * the store's connections (a few per thread), deliveries' transfers, the
  * files a reload reads, the log (conn_limit_for_fds). */
 #define FD_RESERVE	256
+/*
+ * Request bodies held in memory at once, all connections together, in
+ * units of --max-body: 64 MiB by default. Each connection may hold one
+ * body of up to --max-body, and an address may open --per-ip-limit
+ * connections (128): without a bound of their own, a few valid
+ * certificates sending slow bodies could hold gigabytes. Past it a
+ * request with a body is answered 503 server_busy with Retry-After
+ * (body_reserve).
+ */
+#define BODY_BUDGET_BODIES	64
 
 /*
  * TLS 1.2 and 1.3 only, AEAD ciphers, forward secrecy. The key-exchange
@@ -89,6 +103,7 @@ struct connctx {
 	const char	*why;
 	struct principal who;
 	int		 url_nul;	/* the request's URL held %00 (unescape_url) */
+	const char	*target_end;	/* the raw target's first NUL (log_target) */
 	struct tlscred	*cred;		/* the handshake's credentials (on_connection) */
 	struct server	*s;		/* for verify_client */
 	gnutls_session_t tls;		/* the connection's session (on_connection) */
@@ -101,9 +116,13 @@ struct reqctx {
 	char		*body;
 	size_t		 len, cap;
 	int		 too_big;
+	int		 busy;		/* the body budget was spent (body_reserve) */
 	size_t		 discarded;	/* body bytes past the limit, thrown away */
+	size_t		 reserved;	/* of the body budget: its body's bytes */
+	size_t		 length;	/* Content-Length, or 0 */
 	struct timespec	 start;
 	const char	*route;		/* pattern for metrics */
+	const char	*path;		/* the target's path (target_path) */
 	char		 pathbuf[512];	/* the route's {params} point into it */
 	char		 allow[48];	/* a 405's Allow header (router_allow) */
 	/* A handler run on the handler pool: the request it is given and
@@ -138,6 +157,9 @@ struct server {
 	struct tlscred		*cred;		/* for new sessions, under cred_lock */
 	pthread_mutex_t		 cred_lock;
 	atomic_int		 inflight;
+	atomic_size_t		 bodies;	/* body bytes reserved (body_reserve) */
+	size_t			 body_budget;	/* ... at most */
+	int			 in_place;	/* libmicrohttpd 0.9.75's parsing (nul_refusal) */
 	atomic_int		 deferred;	/* suspended connections still to resume */
 	atomic_int		 stopping;	/* server_stop() began: no new requests */
 	atomic_int		 no_suspend;	/* and no new suspensions (conn_suspend) */
@@ -953,6 +975,48 @@ repeated_query(struct MHD_Connection *conn)
 	return q.repeated;
 }
 
+/*
+ * Reserves room for want bytes of rc's body in the budget all bodies
+ * share: 1, or 0 when it is spent (nothing reserved then).
+ */
+static int
+body_reserve(struct server *s, struct reqctx *rc, size_t want)
+{
+	size_t	add, now;
+
+	if (want <= rc->reserved)
+		return 1;
+	add = want - rc->reserved;
+	now = atomic_fetch_add(&s->bodies, add) + add;
+	if (now > s->body_budget) {
+		atomic_fetch_sub(&s->bodies, add);
+		return 0;
+	}
+	rc->reserved = want;
+	return 1;
+}
+
+/* Gives rc's body's room back, and the body with it. */
+static void
+body_release(struct server *s, struct reqctx *rc)
+{
+	free(rc->body);
+	rc->body = NULL;
+	rc->len = rc->cap = 0;
+	atomic_fetch_sub(&s->bodies, rc->reserved);
+	rc->reserved = 0;
+}
+
+/* The reply to a request whose body did not fit the budget. */
+static void
+resp_busy(struct response *rs)
+{
+	rs->retry_after = 1;
+	resp_error(rs, 503, "server_busy", "The gateway holds as many request bodies as it "
+	    "may at once; nothing was done. Try again shortly.",
+	    json_pack("{s:i}", "retry_after_s", 1));
+}
+
 static void
 dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, struct reqctx *rc,
     const char *method, const char *url, struct response *rs)
@@ -973,6 +1037,11 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	req.body_raw = rc->body;
 	req.body_len = rc->len;
 
+	if (rc->busy) {
+		rc->route = "busy";
+		resp_busy(rs);
+		return;
+	}
 	if (rc->too_big) {
 		resp_error(rs, 413, "payload_too_large", "The request body is over the size limit.",
 		    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
@@ -1321,6 +1390,122 @@ framing_refusal(struct MHD_Connection *conn, const char *version)
 }
 
 /*
+ * The path the request target names, for routing (RFC 9112 3.2):
+ * origin-form ("/v1/...") as it is; absolute-form, which a server MUST
+ * accept (RFC 9112 3.2.2), as the path after its authority ("/" when it
+ * has none), so that every route, role, read limit and ledger entry sees
+ * the very path origin-form gives; libmicrohttpd 0.9.75 passed the whole
+ * URL on, and no route matched it (404). An absolute-form target is taken
+ * only as https (the gateway speaks nothing else) naming the host the Host
+ * header names (RFC 9112 3.2.2: a client sends them identical), without
+ * userinfo (RFC 9110 4.2.4); its query is libmicrohttpd's as for
+ * origin-form. NULL for any other target (400).
+ */
+static const char *
+target_path(const char *url, const char *host)
+{
+	const char	*auth, *path;
+	size_t		 n;
+
+	if (url[0] == '/')
+		return url;
+	if (strncasecmp(url, "https://", 8) != 0)
+		return NULL;
+	auth = url + 8;
+	n = strcspn(auth, "/");
+	path = auth[n] == '\0' ? "/" : auth + n;
+	if (n == 0 || memchr(auth, '@', n) != NULL)
+		return NULL;
+	if (host != NULL && (strlen(host) != n || strncasecmp(host, auth, n) != 0))
+		return NULL;
+	return path;
+}
+
+/*
+ * A raw NUL byte in the request target or a header value: libmicrohttpd
+ * keeps each as a C string, so "X-Access-Reason: a\0b" was read as "a", and
+ * "GET /v1/ledger/key\0/x" served as /v1/ledger/key; a proxy or a log
+ * before the gateway may read the rest. Such a request is refused 400
+ * malformed_request (on_request).
+ *
+ * MHD_get_connection_values_n gives a value's length: where it differs
+ * from strlen() a NUL is inside. libmicrohttpd 0.9.75 gives strlen() (its
+ * parser cuts the value first), so there, and only with that version
+ * (in_place), the layout its parser leaves is read instead: the header
+ * block is parsed in place, each line's CR LF (or LF) turned into NULs, so
+ * a value's terminating NUL is followed by another NUL (the LF) or, for a
+ * line ended by LF alone, by the next header's name; anything else is text
+ * hidden after a NUL. (A folded line, obs-fold, may be refused too: RFC
+ * 9112 5.2 allows 400 for it.) The target is judged by log_target.
+ */
+struct nul_scan {
+	int		 in_place;
+	const char	*value;		/* the previous header's value */
+	size_t		 len;		/* ... and its length */
+	int		 nul;
+};
+
+static enum MHD_Result
+scan_nul(void *arg, enum MHD_ValueKind kind, const char *key, size_t key_size,
+    const char *value, size_t value_size)
+{
+	struct nul_scan	*n = arg;
+
+	(void)kind;
+	if (strlen(key) != key_size || (value != NULL && strlen(value) != value_size))
+		n->nul = 1;
+	else if (n->in_place && n->value != NULL && n->value[n->len + 1] != '\0' &&
+	    n->value + n->len + 1 != key)
+		n->nul = 1;
+	n->value = value;
+	n->len = value_size;
+	return n->nul ? MHD_NO : MHD_YES;
+}
+
+/* NULL when neither the target nor a header holds a raw NUL, else the
+ * 400's message. version is on_request's: in place, right after the
+ * target (log_target). */
+static const char *
+nul_refusal(const struct server *s, struct connctx *cc, struct MHD_Connection *conn,
+    const char *version)
+{
+	struct nul_scan	 n = { s->in_place, NULL, 0, 0 };
+	const char	*end = cc->target_end;
+	uintptr_t	 gap;
+
+	cc->target_end = NULL;
+	/* The target's first NUL is the one put where the space before the
+	 * version stood, unless the target holds one of its own. */
+	if (s->in_place && end != NULL) {
+		gap = (uintptr_t)version - (uintptr_t)end;
+		if (gap > 1 && gap < 64 * 1024)
+			return "The request target holds a NUL byte.";
+	}
+	(void)MHD_get_connection_values_n(conn, MHD_HEADER_KIND, scan_nul, &n);
+	if (!n.nul && n.in_place && n.value != NULL && n.value[n.len + 1] != '\0')
+		n.nul = 1;	/* the last: the empty line's NUL follows */
+	return n.nul ? "A header holds a NUL byte." : NULL;
+}
+
+/*
+ * The request target as it came, before libmicrohttpd splits off its query
+ * and unescapes it (MHD_OPTION_URI_LOG_CALLBACK): where its first NUL is,
+ * for nul_refusal. Returns no request context (on_request makes its own).
+ */
+static void *
+log_target(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct connctx			*cc;
+
+	(void)cls;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL && (cc = ci->socket_context) != NULL)
+		cc->target_end = uri + strlen(uri);
+	return NULL;
+}
+
+/*
  * libmicrohttpd's own unescaping turns %00 into a NUL that ends the path
  * (or a query value) where the handler reads it, so /v1/x%00/y would be
  * served as /v1/x. Decoded the same way here, but a %00 anywhere marks the
@@ -1417,10 +1602,23 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			resp_error(&rs, 400, "malformed_request", why, NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
+		if ((why = nul_refusal(s, cc, conn, version)) != NULL) {
+			rc->route = "malformed";
+			resp_error(&rs, 400, "malformed_request", why, NULL);
+			return send_response(conn, rc, s, &rs, 1);
+		}
 		if (url_nul) {
 			rc->route = "malformed";
 			resp_error(&rs, 400, "malformed_request", "The URL holds an encoded NUL "
 			    "(%00), in its path or a query parameter.", NULL);
+			return send_response(conn, rc, s, &rs, 1);
+		}
+		if ((rc->path = target_path(url, MHD_lookup_connection_value(conn,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) == NULL) {
+			rc->route = "malformed";
+			resp_error(&rs, 400, "malformed_request", "The request target must be a "
+			    "path (/v1/...) or an https URL naming the host the Host header names.",
+			    NULL);
 			return send_response(conn, rc, s, &rs, 1);
 		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -1431,17 +1629,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
 			return send_response(conn, rc, s, &rs, 1);
 		}
+		/* A length given is reserved whole before a byte is read. */
+		if (cl != NULL && (rc->length = strtoull(cl, NULL, 10)) > 0 &&
+		    !body_reserve(s, rc, rc->length)) {
+			rc->route = "busy";
+			resp_busy(&rs);
+			return send_response(conn, rc, s, &rs, 1);
+		}
 		return MHD_YES;
 	}
 	if (atomic_load(&rc->defer_state) == DEFER_DONE)
 		return defer_reply(s, conn, rc, 0);
 	if (*upload_data_size > 0) {
-		if (!rc->too_big) {
+		if (!rc->too_big && !rc->busy) {
 			if (rc->len + *upload_data_size > s->gw->cfg.max_body) {
 				rc->too_big = 1;
-				free(rc->body);
-				rc->body = NULL;
-				rc->len = rc->cap = 0;
+				body_release(s, rc);
 			} else {
 				if (rc->len + *upload_data_size > rc->cap) {
 					size_t	 ncap = (rc->len + *upload_data_size) * 2;
@@ -1449,6 +1652,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
 					if (ncap > s->gw->cfg.max_body)
 						ncap = s->gw->cfg.max_body;
+					if (rc->length >= rc->len + *upload_data_size)
+						ncap = rc->length;	/* reserved already */
+					/* A body in chunks is reserved as it
+					 * grows: past the budget, it is read to
+					 * its end (as past the limit) and
+					 * answered 503. */
+					if (!body_reserve(s, rc, ncap)) {
+						rc->busy = 1;
+						body_release(s, rc);
+						rc->discarded += *upload_data_size;
+						*upload_data_size = 0;
+						return MHD_YES;
+					}
 					if ((nb = realloc(rc->body, ncap)) == NULL)
 						return MHD_NO;
 					rc->body = nb;
@@ -1458,13 +1674,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				rc->len += *upload_data_size;
 			}
 		} else {
-			/* A body with no length given (chunks) past the limit
-			 * is read to its end and answered 413 (libmicrohttpd
-			 * takes no reply in the middle of a body), but not for
-			 * ever: past the limit again, the connection is closed. */
+			/* A body with no length given (chunks) past the limit,
+			 * or past the budget, is read to its end and answered
+			 * 413 (or 503: libmicrohttpd takes no reply in the
+			 * middle of a body), but not for ever: past the limit
+			 * again, the connection is closed. */
 			rc->discarded += *upload_data_size;
 			if (rc->discarded > s->gw->cfg.max_body) {
-				log_info("request body over twice the size limit, still coming: "
+				log_info(rc->busy ? "request body refused (no room for bodies), "
+				    "still coming past the size limit: connection closed" :
+				    "request body over twice the size limit, still coming: "
 				    "connection closed");
 				return MHD_NO;
 			}
@@ -1472,7 +1691,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	dispatch(s, conn, cc, rc, method, url, &rs);
+	dispatch(s, conn, cc, rc, method, rc->path != NULL ? rc->path : url, &rs);
 	if (rc->offload != NULL)
 		return offload_start(s, conn, rc);
 	if (rs.defer.job != NULL)
@@ -1498,7 +1717,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	}
 	defer_end(rc);		/* a client gone before its deferred reply */
-	free(rc->body);
+	body_release(s, rc);
 	free(rc);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
@@ -1780,6 +1999,8 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 		return NULL;
 	}
 	s->gw = gw;
+	s->body_budget = BODY_BUDGET_BODIES * gw->cfg.max_body;
+	s->in_place = strcmp(MHD_get_version(), "0.9.75") == 0;
 	pthread_mutex_init(&s->cred_lock, NULL);
 	pthread_mutex_init(&s->handshake_lock, NULL);
 	pthread_mutex_init(&s->start_lock, NULL);
@@ -1826,6 +2047,7 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, log_target, NULL,
 	    /* One thread is the daemon's own, not a pool (which would warn). */
 	    gw->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, gw->cfg.threads,
 	    MHD_OPTION_END);

@@ -53,13 +53,30 @@ skip_space(const unsigned char *p)
 	return p;
 }
 
+/* The bytes of the character at p: one, or a byte outside ASCII with the
+ * UTF-8 continuation bytes that follow it. */
+static size_t
+char_len(const unsigned char *p)
+{
+	size_t	n = 1;
+
+	if (*p < 0x80)
+		return 1;
+	while (n < 4 && p[n] >= 0x80 && p[n] < 0xc0)
+		n++;
+	return n;
+}
+
 /*
  * Whether two certificate names are one person's as people write names:
  * ASCII letters in either case, spaces and tabs at either end left out and
  * a run of them inside taken as one ("Catherine Read", "CATHERINE  READ").
  * The CA issues the names; this keeps a second certificate spelt another
- * way from counting twice. Bytes outside ASCII are compared as they are
- * (no Unicode case folding or normalisation). An empty name is no one.
+ * way from counting twice. A character outside ASCII may look like any
+ * letter (Cyrillic 'а' is Latin 'a' on paper), so it is taken as the same
+ * as any one character in the other name: "Cаtherine" and "Catherine" are
+ * one person, and so, to be safe, are "Zoë" and "Zoe". That can only
+ * refuse a decision, never count one twice. An empty name is no one.
  */
 static int
 same_name(const char *a, const char *b)
@@ -71,9 +88,12 @@ same_name(const char *a, const char *b)
 		return 0;
 	for (;;) {
 		/* A word of each, letter by letter in either case. */
-		for (; *p != '\0' && !is_space(*p) && *q != '\0' && !is_space(*q); p++, q++)
-			if (fold(*p) != fold(*q))
+		while (*p != '\0' && !is_space(*p) && *q != '\0' && !is_space(*q)) {
+			if (*p < 0x80 && *q < 0x80 && fold(*p) != fold(*q))
 				return 0;
+			p += char_len(p);
+			q += char_len(q);
+		}
 		if ((*p != '\0' && !is_space(*p)) || (*q != '\0' && !is_space(*q)))
 			return 0;	/* one word goes on */
 		p = skip_space(p);
@@ -81,6 +101,19 @@ same_name(const char *a, const char *b)
 		if (*p == '\0' || *q == '\0')
 			return *p == *q;
 	}
+}
+
+/* 1 when id is plain printable ASCII (space to '~'), as a trustee's must
+ * be for a new decision (quorum_check). */
+static int
+plain_ascii(const char *id)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)id; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return 0;
+	return 1;
 }
 
 /* Byte for byte, as names were compared before same_name. */
@@ -209,7 +242,10 @@ quorum_check(const struct quorum_config *cfg, const struct quorum_request *req,
 	enum quorum_verdict	v;
 
 	quorum_state(cfg, req, d, n, &st);
-	if ((v = rule(req, &st, d, n, next, quorum_same_person)) == QUORUM_OK)
+	/* A new decision only: stored ones count as they were accepted. */
+	if (valid_decision(next) && !plain_ascii(next->trustee))
+		v = QUORUM_TRUSTEE_NAME_NOT_ASCII;
+	else if ((v = rule(req, &st, d, n, next, quorum_same_person)) == QUORUM_OK)
 		count(cfg, &st, next);
 	if (after != NULL)
 		*after = st;
@@ -235,6 +271,7 @@ quorum_verdict_code(enum quorum_verdict v)
 	case QUORUM_REQUEST_CLOSED:		return "request_closed";
 	case QUORUM_REQUESTER_CANNOT_DECIDE:	return "requester_cannot_decide";
 	case QUORUM_ALREADY_DECIDED:		return "already_decided";
+	case QUORUM_TRUSTEE_NAME_NOT_ASCII:	return "trustee_name_not_ascii";
 	case QUORUM_INVALID:			break;
 	}
 	return "invalid_decision";

@@ -11,11 +11,16 @@
  * distinct trustees approves it.
  *
  * Rules for a new decision, in order (the first that fails refuses it):
+ *   trustee_name_not_ascii the deciding certificate's name is not plain
+ *			    printable ASCII: names that differ only by
+ *			    look-alike letters (Cyrillic 'а', Latin 'a') cannot
+ *			    be told apart, so such a certificate does not decide
  *   request_closed	    the request is already approved or refused
  *   requester_cannot_decide the deciding principal is the requester, or the
  *			    person who filed it (same principal id, or the
  *			    same charity person under another role: the same
- *			    certificate common name after the "role:" prefix)
+ *			    certificate common name after the "role:" prefix,
+ *			    a letter outside ASCII matching any one letter)
  *   already_decided	    this trustee has already decided (approve or
  *			    refuse): one trustee cannot count twice
  * States, from the accepted decisions:
@@ -53,7 +58,8 @@ enum quorum_verdict {
 	QUORUM_REQUEST_CLOSED,
 	QUORUM_REQUESTER_CANNOT_DECIDE,
 	QUORUM_ALREADY_DECIDED,
-	QUORUM_INVALID		/* a NULL or empty trustee id, an unknown vote */
+	QUORUM_INVALID,		/* a NULL or empty trustee id, an unknown vote */
+	QUORUM_TRUSTEE_NAME_NOT_ASCII	/* a new decision by a name not plain ASCII */
 };
 
 struct quorum_config {
@@ -105,8 +111,9 @@ const char	*quorum_state_name(enum quorum_state);
 const char	*quorum_verdict_code(enum quorum_verdict);
 /* 1 when principal ids a and b name the same person: equal ids, or two
  * charity principals ("role:CN", role other than "agency") whose CNs are
- * the same name, ASCII case and runs of spaces aside. Else 0 (also when
- * either is NULL). */
+ * the same name, ASCII case and runs of spaces aside, and a character
+ * outside ASCII matching any one character (a look-alike may stand for
+ * it). Else 0 (also when either is NULL). */
 int		 quorum_same_person(const char *a, const char *b);
 
 #endif

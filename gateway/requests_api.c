@@ -974,12 +974,17 @@ request_decide(struct request *r, struct response *rs)
 		return;
 	}
 	if (j.verdict != QUORUM_OK) {
-		status = j.verdict == QUORUM_REQUESTER_CANNOT_DECIDE ? 403 : 409;
+		status = j.verdict == QUORUM_REQUESTER_CANNOT_DECIDE ||
+		    j.verdict == QUORUM_TRUSTEE_NAME_NOT_ASCII ? 403 : 409;
 		log_info("request %s: decision by %s rejected (%s)", j.id,
 		    principal_log_name(r->who, who), quorum_verdict_code(j.verdict));
 		resp_error(rs, status, quorum_verdict_code(j.verdict),
 		    j.verdict == QUORUM_REQUESTER_CANNOT_DECIDE ?
 		    "Whoever made or filed the request cannot decide on it." :
+		    j.verdict == QUORUM_TRUSTEE_NAME_NOT_ASCII ?
+		    "Your certificate's name (CN) holds characters outside plain ASCII: names "
+		    "that differ only by look-alike letters cannot be told apart, so it cannot "
+		    "decide. Ask for a certificate with your name in plain ASCII." :
 		    j.verdict == QUORUM_ALREADY_DECIDED ?
 		    "You have already decided on this request; one trustee counts once." :
 		    j.verdict == QUORUM_REQUEST_CLOSED ?

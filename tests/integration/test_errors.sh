@@ -215,6 +215,46 @@ test_encoded_nul_in_query_is_refused() {
 	req staff GET '/v1/ledger/key?x=a%00b'
 	expect 400 malformed_request && error_shape_ok
 }
+# A raw NUL byte (not %00) in a header value: libmicrohttpd keeps values as
+# C strings, so "X-Access-Reason: a<NUL>b" was read as "a" and a
+# Content-Type hiding "; charset=latin1" after one as plain JSON, while
+# whatever stood before the gateway may have read the rest. Refused 400 in
+# the error shape, the connection closed (the request pipelined after it
+# never runs), wherever the header stands; ordinary values are not.
+test_nul_byte_in_a_header_value_is_refused() {
+	local h
+	for h in 'X-Access-Reason: Review\0 hidden text\r\nAccept: */*' \
+	    'Accept: */*\r\nX-Access-Reason: Review\0 hidden text' \
+	    'Content-Type: application/json\0; charset=latin1'; do
+		printf "GET /healthz HTTP/1.1\r\nHost: x\r\n$h\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" |
+		    raw_tls > "$TMP/raw" || return 1
+		[ "$(grep -c '^HTTP/1.1 ' "$TMP/raw")" = 1 ] && grep -q '^HTTP/1.1 400 ' "$TMP/raw" &&
+		tail -1 "$TMP/raw" | jq -e '.error.code == "malformed_request" and (.error | has("details"))' >/dev/null ||
+			{ echo "# with '$h':"; sed 's/^/# /' "$TMP/raw"; return 1; }
+	done
+	# trailing white space, an empty value, lines ended by LF alone: served
+	printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: a b  \r\nX-Empty:\r\nConnection: close\r\n\r\n' |
+	    raw_tls > "$TMP/raw" || return 1
+	grep -q '^HTTP/1.1 200 ' "$TMP/raw" || { sed 's/^/# /' "$TMP/raw"; return 1; }
+	printf 'GET /healthz HTTP/1.1\nHost: x\nX-Pad: a\nConnection: close\n\n' | raw_tls > "$TMP/raw" || return 1
+	grep -q '^HTTP/1.1 200 ' "$TMP/raw" || { sed 's/^/# /' "$TMP/raw"; return 1; }
+}
+# A raw NUL in the request target ended it where it stood: GET
+# /v1/ledger/key<NUL>/x was served as /v1/ledger/key, and a query value
+# cut likewise. Refused 400 as %00 is.
+test_nul_byte_in_the_request_target_is_refused() {
+	local t
+	for t in '/v1/ledger/key\0/anything' '/v1/ledger/key?x=a\0b'; do
+		printf "GET $t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" | raw_tls > "$TMP/raw" || return 1
+		grep -q '^HTTP/1.1 400 ' "$TMP/raw" &&
+		tail -1 "$TMP/raw" | jq -e '.error.code == "malformed_request" and (.error | has("details"))' >/dev/null ||
+			{ echo "# $t:"; sed 's/^/# /' "$TMP/raw"; return 1; }
+	done
+	# an escaped target and query are read as ever
+	printf 'GET /v1/ledger/%%6bey?x=%%41b&y=c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	    raw_tls > "$TMP/raw" || return 1
+	grep -q '^HTTP/1.1 200 ' "$TMP/raw" || { sed 's/^/# /' "$TMP/raw"; return 1; }
+}
 # A bad query parameter gets one reply on every route: 400
 # invalid_parameter, details naming it as "?name" (a body field's path is a
 # JSON Pointer, "/name"), and a message saying what the rule is.
@@ -253,6 +293,43 @@ test_query_parameter_given_twice_is_refused() {
 	! printf '%s' "$RESP" | grep -q 'FAM-123' || { echo "# $RESP"; return 1; }
 	# once each is fine
 	req auditor GET '/v1/stats?by=month'; expect 200
+}
+# RFC 9112 3.2.2: a server MUST accept a request target in absolute-form
+# ("GET https://host:port/v1/... HTTP/1.1"); libmicrohttpd handed the whole
+# URL on and every such request got 404. It is served as its path: the
+# same route, role check, record of a refusal and reply as origin-form.
+test_absolute_form_target_is_served_as_its_path() {
+	local a="https://127.0.0.1:$GW_PORT" key n
+	req staff GET /v1/ledger/key && expect 200 && key=$RESP || return 1
+	req staff GET /v1/ledger/key '' --request-target "$a/v1/ledger/key"
+	expect 200 && [ "$RESP" = "$key" ] || { echo "# $STATUS $RESP"; return 1; }
+	req staff POST /v1/consents "$CONSENT" --request-target "$a/v1/consents"
+	expect 201 || { echo "# $STATUS $RESP"; return 1; }
+	req staff DELETE /v1/consents '' --request-target "$a/v1/consents"
+	expect 405 method_not_allowed || return 1
+	# a refusal by role is recorded as the route it is, never the URL
+	n=$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND object_id='GET /v1/stats'")
+	req staff GET /v1/stats '' --request-target "$a/v1/stats?from=2026-01-01&to=2026-02-01"
+	expect 403 role_not_permitted &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='access.refused' AND object_id='GET /v1/stats'")" = $((n + 1)) ] ||
+		{ echo "# $STATUS $RESP"; return 1; }
+	# its query is read as origin-form's
+	req auditor GET /v1/stats '' --request-target "$a/v1/stats?by=family"
+	bad_query_is by
+}
+# Only https naming the host the Host header names (a client sends them
+# identical, RFC 9112 3.2.2), without userinfo (RFC 9110 4.2.4); any other
+# target that is not a path is 400 too, never taken for some path.
+test_absolute_form_target_must_be_https_naming_this_host() {
+	local t
+	for t in "http://127.0.0.1:$GW_PORT/healthz" "https://127.0.0.1:1/healthz" \
+	    "https://elsewhere.example/healthz" "https://u@127.0.0.1:$GW_PORT/healthz" \
+	    "ftp://127.0.0.1:$GW_PORT/healthz" "healthz" "*"; do
+		req staff GET /healthz '' --request-target "$t"
+		expect 400 malformed_request && error_shape_ok || { echo "# $t: $STATUS $RESP"; return 1; }
+	done
+	req staff GET /healthz '' --request-target "HTTPS://127.0.0.1:$GW_PORT/healthz"
+	expect 200
 }
 test_unknown_path_is_404() { req staff GET /v1/nothing-here; expect 404 not_found && error_shape_ok; }
 test_wrong_method_is_405() { req staff DELETE /v1/consents; expect 405 method_not_allowed; }

@@ -105,6 +105,21 @@ test_access_limited_request_reads_too() {
 	expect 429 rate_limited
 }
 
+# A read whose target is in absolute-form (https://host:port/v1/..., RFC
+# 9112 3.2.2) is the same read of the same route: it spends the same
+# bucket, and is refused with it. (The safeguarding lead reads nothing
+# else on this gateway.)
+test_access_limited_absolute_form_reads_share_the_bucket() {
+	local a="https://127.0.0.1:$GW_PORT/v1/disclosures/$ID"
+	read_as safeguarding_lead "$ID" && expect 200 || return 1
+	req safeguarding_lead GET "/v1/disclosures/$ID" '' -H "$ACCESS" --request-target "$a"
+	expect 200 || return 1
+	read_as safeguarding_lead "$ID" && expect 200 || return 1
+	req safeguarding_lead GET "/v1/disclosures/$ID" '' -H "$ACCESS" --request-target "$a"
+	expect 429 rate_limited || return 1
+	read_as safeguarding_lead "$ID" && expect 429 rate_limited
+}
+
 # Every refusal by role is an access.refused ledger entry (http.c), but a
 # certificate hammering a forbidden route must not grow the ledger faster
 # than reading does: entries are held per principal to the same 1:3, in a
@@ -187,6 +202,7 @@ run test_access_limited_other_principals_untouched
 run test_access_limited_disclosures_never_limited
 run test_access_limited_log_names_the_certificate_not_the_family
 run test_access_limited_request_reads_too
+run test_access_limited_absolute_form_reads_share_the_bucket
 run test_access_limited_role_refusals_recorded_up_to_the_limit
 run test_access_limited_refusal_tail_recorded_without_another_refusal
 run test_access_limited_zero_turns_it_off

@@ -43,6 +43,20 @@ mint_staff_as_trustee1() {
 	    -out "$TMP/same.crt" 2>/dev/null
 }
 
+# mint_charity NAME OU CN: a charity certificate $TMP/NAME.{crt,key} signed
+# by the development CA (openssl writes a UTF-8 CN with -utf8).
+mint_charity() {
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$TMP/ext.cnf"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$TMP/$1.key" 2>/dev/null &&
+	openssl req -new -utf8 -key "$TMP/$1.key" -subj "/O=Families Together/OU=$2/CN=$3" \
+	    -out "$TMP/$1.csr" 2>/dev/null &&
+	openssl x509 -req -in "$TMP/$1.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 2 -sha256 -extfile "$TMP/ext.cnf" \
+	    -out "$TMP/$1.crt" 2>/dev/null
+}
+# trustee1's name, Catherine Read, with a Cyrillic 'а' (U+0430) for the 'a'
+LOOKALIKE=$(printf 'C\320\260therine Read')
+
 # Values that must never be found in the clear at rest or in a log line.
 FAM="FAM-Req-Marker-71"
 OTHER_FAM="FAM-Other-Marker-72"
@@ -255,6 +269,32 @@ test_requester_cannot_decide() {
 	SELF_RID=$(jget .request_id)
 	decide trustee1 "$SELF_RID" approve
 	expect 403 requester_cannot_decide
+}
+# Two certificates whose names differ only by a look-alike letter are one
+# person to anyone reading them: a trustee certificate named with one
+# decides nothing (403 trustee_name_not_ascii, recorded as a rejected
+# attempt), so trustee1 cannot approve twice as "Cаtherine Read"; and
+# staff filing as "Cаtherine Read" cannot approve as "Catherine Read".
+test_look_alike_trustee_name_cannot_decide() {
+	local rid n
+	mint_charity lookalike trustee "$LOOKALIKE" || return 1
+	request agency:police && expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" approve && expect 201 || return 1
+	decide "$TMP/lookalike" "$rid" approve
+	expect 403 trustee_name_not_ascii && error_shape_ok || { echo "# $STATUS $RESP"; return 1; }
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='request.decision_rejected'
+	    AND object_id='$rid' AND reason='trustee_name_not_ascii'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM request_decisions WHERE request_id='$rid'")" = 1 ] || return 1
+	req trustee1 GET "/v1/requests/$rid"
+	[ "$(jget .status)" = awaiting_approval ] && [ "$(jget .approvals)" = 1 ] || return 1
+	# filed by staff under the look-alike name: trustee1 is its filer
+	mint_charity lookalike_staff staff "$LOOKALIKE" || return 1
+	request "$TMP/lookalike_staff" '{"on_behalf_of":"police"}'
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee1 "$rid" approve
+	expect 403 requester_cannot_decide || { echo "# $STATUS $RESP"; return 1; }
+	decide trustee2 "$rid" approve
+	expect 201
 }
 test_agency_cannot_decide() { decide agency:police "$RID" approve; expect 403 role_not_permitted; }
 test_decision_on_unknown_request_is_404() { decide trustee1 req_doesnotexist approve; expect 404 not_found; }
@@ -1428,6 +1468,7 @@ run test_one_trustee_approval_is_not_enough
 run test_same_trustee_approving_twice_is_not_two
 run test_rejected_attempt_is_a_ledger_entry
 run test_requester_cannot_decide
+run test_look_alike_trustee_name_cannot_decide
 run test_agency_cannot_decide
 run test_decision_on_unknown_request_is_404
 run test_open_request_is_a_legal_hold

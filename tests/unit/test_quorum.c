@@ -156,6 +156,86 @@ stored_decisions_counted_as_they_were_accepted(void **state)
 	assert_int_equal(quorum_check(&c, &police, d, 1, &again, NULL), QUORUM_ALREADY_DECIDED);
 }
 
+/* "Cаtherine Read" with a Cyrillic 'а' (U+0430) looks like "Catherine
+ * Read": a certificate whose name is not plain ASCII decides nothing,
+ * whatever else holds. */
+#define CYR_A	"\xd0\xb0"
+
+static void
+trustee_name_not_ascii_refused(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[1] = { dec("trustee:Catherine Read", QUORUM_APPROVE, T0) };
+	struct quorum_decision	look = dec("trustee:C" CYR_A "therine Read", QUORUM_APPROVE,
+				    T0 + 1);
+	struct quorum_decision	other = dec("trustee:Zo\xc3\xab Smith", QUORUM_APPROVE, T0 + 1);
+	struct quorum_decision	ctl = dec("trustee:Jo\tBloggs", QUORUM_APPROVE, T0 + 1);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &look, &r),
+	    QUORUM_TRUSTEE_NAME_NOT_ASCII);
+	assert_int_equal(r.state, QUORUM_AWAITING);
+	assert_int_equal(r.approvals, 1);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &other, NULL),
+	    QUORUM_TRUSTEE_NAME_NOT_ASCII);
+	assert_int_equal(quorum_check(&c, &police, d, 0, &look, NULL),
+	    QUORUM_TRUSTEE_NAME_NOT_ASCII);
+	assert_int_equal(quorum_check(&c, &police, d, 1, &ctl, NULL),
+	    QUORUM_TRUSTEE_NAME_NOT_ASCII);
+	assert_string_equal(quorum_verdict_code(QUORUM_TRUSTEE_NAME_NOT_ASCII),
+	    "trustee_name_not_ascii");
+}
+
+/* Decisions stored before that rule, by a look-alike name, keep counting
+ * as they were accepted (their statements still verify); a new decision
+ * by the plain name is the same person's as the stored look-alike. */
+static void
+stored_look_alike_decisions_keep_counting(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_decision	d[2] = {
+		dec("trustee:Catherine Read", QUORUM_APPROVE, T0),
+		dec("trustee:C" CYR_A "therine Read", QUORUM_APPROVE, T0 + 1),
+	};
+	struct quorum_decision	again = dec("trustee:CATHERINE READ", QUORUM_APPROVE, T0 + 2);
+	struct quorum_decision	plain = dec("trustee:Catherine Read", QUORUM_APPROVE, T0 + 2);
+	struct quorum_result	r;
+
+	(void)state;
+	quorum_defaults(&c);
+	quorum_state(&c, &police, d, 2, &r);
+	assert_int_equal(r.state, QUORUM_APPROVED);
+	assert_int_equal(r.approvals, 2);
+	assert_int_equal(quorum_check(&c, &police, d + 1, 1, &plain, NULL),
+	    QUORUM_ALREADY_DECIDED);
+	assert_int_equal(quorum_check(&c, &police, d + 1, 1, &again, NULL),
+	    QUORUM_ALREADY_DECIDED);
+}
+
+/* Staff who filed under a look-alike name cannot approve under the plain
+ * one; a letter outside ASCII stands for any one letter, no more. */
+static void
+requester_with_a_look_alike_name_cannot_decide(void **state)
+{
+	struct quorum_config	c;
+	struct quorum_request	filed = { "agency:police", "staff:C" CYR_A "therine Read" };
+	struct quorum_decision	me = dec("trustee:Catherine Read", QUORUM_APPROVE, T0);
+	struct quorum_decision	other = dec("trustee:Caitherine Read", QUORUM_APPROVE, T0);
+
+	(void)state;
+	quorum_defaults(&c);
+	assert_int_equal(quorum_check(&c, &filed, NULL, 0, &me, NULL),
+	    QUORUM_REQUESTER_CANNOT_DECIDE);
+	assert_int_equal(quorum_check(&c, &filed, NULL, 0, &other, NULL), QUORUM_OK);
+	assert_true(quorum_same_person("staff:Zo\xc3\xab", "trustee:Zoe"));
+	assert_true(quorum_same_person("staff:Zo\xc3\xab", "trustee:ZO\xc3\xab"));
+	assert_false(quorum_same_person("staff:Zo\xc3\xab", "trustee:Zo"));
+	assert_false(quorum_same_person("staff:Zo\xc3\xab", "trustee:Zoey"));
+	assert_false(quorum_same_person("staff:\xc3\xab", "trustee:Jo"));
+}
+
 static void
 repeated_approvals_in_a_stored_list_count_once(void **state)
 {
@@ -432,6 +512,9 @@ main(void)
 		cmocka_unit_test(same_person_whatever_the_case_and_spacing),
 		cmocka_unit_test(already_decided_same_person_spelt_another_way),
 		cmocka_unit_test(stored_decisions_counted_as_they_were_accepted),
+		cmocka_unit_test(trustee_name_not_ascii_refused),
+		cmocka_unit_test(stored_look_alike_decisions_keep_counting),
+		cmocka_unit_test(requester_with_a_look_alike_name_cannot_decide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
