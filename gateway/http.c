@@ -5,7 +5,7 @@
  *
  *   authenticate (once per TLS connection, cached in the socket context,
  *   which each request checks against the certificate's notAfter)
- *   -> framing, target and NULs (400 malformed_request)
+ *   -> framing and target (400 malformed_request)
  *   -> body size (413), and room in the budget all buffered bodies share
  *   (503 server_busy: BODY_BUDGET_BODIES)
  *   -> route (404/405) -> an agency's standing (403
@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +102,6 @@ struct connctx {
 	const char	*why;
 	struct principal who;
 	int		 url_nul;	/* the request's URL held %00 (unescape_url) */
-	const char	*target_end;	/* the raw target's first NUL (log_target) */
 	struct tlscred	*cred;		/* the handshake's credentials (on_connection) */
 	struct server	*s;		/* for verify_client */
 	gnutls_session_t tls;		/* the connection's session (on_connection) */
@@ -159,7 +157,6 @@ struct server {
 	atomic_int		 inflight;
 	atomic_size_t		 bodies;	/* body bytes reserved (body_reserve) */
 	size_t			 body_budget;	/* ... at most */
-	int			 in_place;	/* libmicrohttpd 0.9.75's parsing (nul_refusal) */
 	atomic_int		 deferred;	/* suspended connections still to resume */
 	atomic_int		 stopping;	/* server_stop() began: no new requests */
 	atomic_int		 no_suspend;	/* and no new suspensions (conn_suspend) */
@@ -1422,90 +1419,6 @@ target_path(const char *url, const char *host)
 }
 
 /*
- * A raw NUL byte in the request target or a header value: libmicrohttpd
- * keeps each as a C string, so "X-Access-Reason: a\0b" was read as "a", and
- * "GET /v1/ledger/key\0/x" served as /v1/ledger/key; a proxy or a log
- * before the gateway may read the rest. Such a request is refused 400
- * malformed_request (on_request).
- *
- * MHD_get_connection_values_n gives a value's length: where it differs
- * from strlen() a NUL is inside. libmicrohttpd 0.9.75 gives strlen() (its
- * parser cuts the value first), so there, and only with that version
- * (in_place), the layout its parser leaves is read instead: the header
- * block is parsed in place, each line's CR LF (or LF) turned into NULs, so
- * a value's terminating NUL is followed by another NUL (the LF) or, for a
- * line ended by LF alone, by the next header's name; anything else is text
- * hidden after a NUL. (A folded line, obs-fold, may be refused too: RFC
- * 9112 5.2 allows 400 for it.) The target is judged by log_target.
- */
-struct nul_scan {
-	int		 in_place;
-	const char	*value;		/* the previous header's value */
-	size_t		 len;		/* ... and its length */
-	int		 nul;
-};
-
-static enum MHD_Result
-scan_nul(void *arg, enum MHD_ValueKind kind, const char *key, size_t key_size,
-    const char *value, size_t value_size)
-{
-	struct nul_scan	*n = arg;
-
-	(void)kind;
-	if (strlen(key) != key_size || (value != NULL && strlen(value) != value_size))
-		n->nul = 1;
-	else if (n->in_place && n->value != NULL && n->value[n->len + 1] != '\0' &&
-	    n->value + n->len + 1 != key)
-		n->nul = 1;
-	n->value = value;
-	n->len = value_size;
-	return n->nul ? MHD_NO : MHD_YES;
-}
-
-/* NULL when neither the target nor a header holds a raw NUL, else the
- * 400's message. version is on_request's: in place, right after the
- * target (log_target). */
-static const char *
-nul_refusal(const struct server *s, struct connctx *cc, struct MHD_Connection *conn,
-    const char *version)
-{
-	struct nul_scan	 n = { s->in_place, NULL, 0, 0 };
-	const char	*end = cc->target_end;
-	uintptr_t	 gap;
-
-	cc->target_end = NULL;
-	/* The target's first NUL is the one put where the space before the
-	 * version stood, unless the target holds one of its own. */
-	if (s->in_place && end != NULL) {
-		gap = (uintptr_t)version - (uintptr_t)end;
-		if (gap > 1 && gap < 64 * 1024)
-			return "The request target holds a NUL byte.";
-	}
-	(void)MHD_get_connection_values_n(conn, MHD_HEADER_KIND, scan_nul, &n);
-	if (!n.nul && n.in_place && n.value != NULL && n.value[n.len + 1] != '\0')
-		n.nul = 1;	/* the last: the empty line's NUL follows */
-	return n.nul ? "A header holds a NUL byte." : NULL;
-}
-
-/*
- * The request target as it came, before libmicrohttpd splits off its query
- * and unescapes it (MHD_OPTION_URI_LOG_CALLBACK): where its first NUL is,
- * for nul_refusal. Returns no request context (on_request makes its own).
- */
-static void *
-log_target(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo	*ci;
-	struct connctx			*cc;
-
-	(void)cls;
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci != NULL && (cc = ci->socket_context) != NULL)
-		cc->target_end = uri + strlen(uri);
-	return NULL;
-}
-
-/*
  * libmicrohttpd's own unescaping turns %00 into a NUL that ends the path
  * (or a query value) where the handler reads it, so /v1/x%00/y would be
  * served as /v1/x. Decoded the same way here, but a %00 anywhere marks the
@@ -1598,11 +1511,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			return send_response(conn, rc, s, &rs, 1);
 		}
 		if ((why = framing_refusal(conn, version)) != NULL) {
-			rc->route = "malformed";
-			resp_error(&rs, 400, "malformed_request", why, NULL);
-			return send_response(conn, rc, s, &rs, 1);
-		}
-		if ((why = nul_refusal(s, cc, conn, version)) != NULL) {
 			rc->route = "malformed";
 			resp_error(&rs, 400, "malformed_request", why, NULL);
 			return send_response(conn, rc, s, &rs, 1);
@@ -2000,7 +1908,6 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	}
 	s->gw = gw;
 	s->body_budget = BODY_BUDGET_BODIES * gw->cfg.max_body;
-	s->in_place = strcmp(MHD_get_version(), "0.9.75") == 0;
 	pthread_mutex_init(&s->cred_lock, NULL);
 	pthread_mutex_init(&s->handshake_lock, NULL);
 	pthread_mutex_init(&s->start_lock, NULL);
@@ -2047,7 +1954,6 @@ server_start(struct gateway *gw, char *err, size_t errlen)
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
-	    MHD_OPTION_URI_LOG_CALLBACK, log_target, NULL,
 	    /* One thread is the daemon's own, not a pool (which would warn). */
 	    gw->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, gw->cfg.threads,
 	    MHD_OPTION_END);
