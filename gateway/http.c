@@ -56,6 +56,7 @@
 #include "taskpool.h"
 #include "tlscred.h"
 #include "tlsrefusal.h"
+#include "wipe.h"
 
 /* Threads for the handlers that may block (taskpool.h): each waits for its
  * commit, so they bound how many such writes share a batch, and a slow read
@@ -205,7 +206,7 @@ void
 resp_json(struct response *rs, int status, json_t *body)
 {
 	json_decref(rs->json);
-	free(rs->text);
+	wipe_free(rs->text);
 	rs->text = NULL;
 	rs->status = status;
 	rs->json = body;
@@ -292,7 +293,7 @@ resp_text(struct response *rs, int status, const char *ctype, char *text, size_t
 {
 	json_decref(rs->json);
 	rs->json = NULL;
-	free(rs->text);
+	wipe_free(rs->text);
 	rs->status = status;
 	rs->text = text;
 	rs->textlen = len;
@@ -322,6 +323,7 @@ resp_serialise(struct response *rs)
 	/* What json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes,
 	 * without jansson's per-container loop check (jsonout.h). */
 	jsonout_init(&jo, 1);
+	jsonout_sensitive(&jo);		/* a family's record, an export... */
 	jsonout_value(&jo, rs->json);
 	if ((out = jsonout_finish(&jo, &len)) == NULL)
 		return -1;
@@ -336,7 +338,7 @@ resp_lost(struct response *rs)
 	if (rs->status >= 500)
 		return;		/* its own, saying as much */
 	json_decref(rs->json);
-	free(rs->text);
+	wipe_free(rs->text);
 	memset(rs, 0, sizeof(*rs));	/* location, retry_after: the old reply's */
 	resp_error(rs, 503, "store_unavailable",
 	    "The store could not record this request (disk full or I/O error?): nothing of "
@@ -385,10 +387,12 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 		len = 0;
 		ctype = NULL;
 	}
-	r = MHD_create_response_from_buffer(len, out, out ? MHD_RESPMEM_MUST_FREE :
-	    MHD_RESPMEM_PERSISTENT);
+	/* The reply may be a family's record: libmicrohttpd frees it, once
+	 * sent, through wipe_free(). */
+	r = out != NULL ? MHD_create_response_from_buffer_with_free_callback(len, out,
+	    wipe_free) : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL) {
-		free(out);
+		wipe_free(out);
 		return MHD_NO;
 	}
 	if (ctype)
@@ -417,7 +421,7 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 	    (double)(now.tv_sec - rc->start.tv_sec) + (now.tv_nsec - rc->start.tv_nsec) / 1e9);
 	json_decref(rs->json);
 	rs->json = NULL;
-	free(rs->text);
+	wipe_free(rs->text);
 	rs->text = NULL;
 	return ret;
 }
@@ -1150,7 +1154,7 @@ defer_end(struct reqctx *rc)
 		rc->defer.drop(rc->defer.arg);
 	memset(&rc->defer, 0, sizeof(rc->defer));
 	json_decref(rc->out.json);
-	free(rc->out.text);
+	wipe_free(rc->out.text);
 	memset(&rc->out, 0, sizeof(rc->out));
 	free(rc->req);
 	rc->req = NULL;
@@ -1439,7 +1443,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		if (!rc->too_big) {
 			if (rc->len + *upload_data_size > s->gw->cfg.max_body) {
 				rc->too_big = 1;
-				free(rc->body);
+				wipe_free(rc->body);
 				rc->body = NULL;
 				rc->len = rc->cap = 0;
 			} else {
@@ -1449,7 +1453,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
 					if (ncap > s->gw->cfg.max_body)
 						ncap = s->gw->cfg.max_body;
-					if ((nb = realloc(rc->body, ncap)) == NULL)
+					/* not realloc(): the body may be a
+					 * family's record (wipe.h) */
+					if ((nb = wipe_realloc(rc->body, ncap)) == NULL)
 						return MHD_NO;
 					rc->body = nb;
 					rc->cap = ncap;
@@ -1498,7 +1504,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	}
 	defer_end(rc);		/* a client gone before its deferred reply */
-	free(rc->body);
+	wipe_free(rc->body);
 	free(rc);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
