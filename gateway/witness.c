@@ -45,6 +45,7 @@
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "witness.h"
 #include "writer.h"
 
@@ -816,7 +817,7 @@ out:
 	if (fid != NULL)
 		OPENSSL_cleanse(fid, strlen(fid));
 	free(fid);
-	free(ref);
+	wipe_free(ref);		/* opened, as fid was */
 	return body;
 }
 
