@@ -10,9 +10,10 @@
  * (the values decrypted from the store are copied into such strings, and
  * request bodies are parsed into them). The size of a block comes from
  * malloc_usable_size() (glibc and musl; AddressSanitizer and valgrind
- * answer with the size asked for), so a block from plain malloc() may be
- * given to wipe_free() and a block of wipe's may be given to free():
- * json_dumps() text freed with free() is only not wiped.
+ * answer with the size asked for), not from a header of ours: any block
+ * from malloc() may be given to wipe_free(), and jansson's blocks stay
+ * plain malloc() blocks (json_dumps() text freed with free() is freed
+ * correctly, only not wiped: callers holding personal data wipe_free() it).
  */
 #ifndef WIPE_H
 #define WIPE_H
