@@ -40,6 +40,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "writer.h"
 
 /* The register's key in family_keys: never a family (not 64 hex digits). */
@@ -85,7 +86,7 @@ unseal_text(struct gateway *gw, struct store_conn *c, const unsigned char *ct, s
 		return NULL;
 	}
 	j = json_loadb(pt, ptlen, 0, NULL);
-	free(pt);
+	wipe_free(pt);
 	return j;
 }
 
@@ -346,7 +347,7 @@ seal_text(struct gateway *gw, struct store_conn *c, json_t *text, unsigned char 
 	if ((s = json_dumps(text, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return -1;
 	rc = vault_seal(gw->vault, c, REGISTER_KEY, s, strlen(s), ct, ctlen);
-	free(s);
+	wipe_free(s);
 	return rc == 0 ? 0 : -1;
 }
 

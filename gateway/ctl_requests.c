@@ -33,6 +33,7 @@
 
 #include "ctl.h"
 #include "request_status.h"
+#include "wipe.h"
 
 #define REPLY_MAX	(64L << 20)
 
@@ -83,7 +84,7 @@ on_data(char *p, size_t size, size_t n, void *arg)
 		b->too_big = 1;
 		return 0;
 	}
-	if ((np = realloc(b->p, b->len + len + 1)) == NULL)
+	if ((np = wipe_realloc(b->p, b->len + len + 1)) == NULL)
 		return 0;
 	b->p = np;
 	memcpy(b->p + b->len, p, len);
@@ -158,7 +159,7 @@ call(const struct conn *cn, const char *method, const char *path, const char *bo
 		status = -1;
 done:
 	if (status < 0) {
-		free(out->p);
+		wipe_free(out->p);
 		out->p = NULL;
 	}
 	curl_slist_free_all(hdr);
@@ -188,7 +189,7 @@ refused(long status, const struct buf *b)
 		    json_string_value(json_object_get(e, "code")),
 		    json_string_value(json_object_get(e, "message")),
 		    details ? " " : "", details ? details : "");
-		free(details);
+		wipe_free(details);
 	} else
 		fprintf(stderr, "gatewayctl: the gateway answered %ld\n", status);
 	json_decref(j);
@@ -239,11 +240,11 @@ cmd_list(const struct conn *cn, const char *status)
 		return 2;
 	if (st != 200) {
 		refused(st, &b);
-		free(b.p);
+		wipe_free(b.p);
 		return 1;
 	}
 	j = json_loadb(b.p, b.len, 0, NULL);
-	free(b.p);
+	wipe_free(b.p);
 	if (!json_is_array(json_object_get(j, "requests"))) {
 		fprintf(stderr, "gatewayctl: the gateway's reply is not a list of requests\n");
 		json_decref(j);
@@ -285,11 +286,11 @@ cmd_show(const struct conn *cn, const char *id, const char *reason)
 		return 2;
 	if (st != 200) {
 		refused(st, &b);
-		free(b.p);
+		wipe_free(b.p);
 		return 1;
 	}
 	j = json_loadb(b.p, b.len, 0, NULL);
-	free(b.p);
+	wipe_free(b.p);
 	/* What was withheld for the want of a reason says how to give one
 	 * here: --reason, not the header the gateway names. */
 	if (json_is_string(json_object_get(j, "personal_data")) &&
@@ -307,7 +308,7 @@ cmd_show(const struct conn *cn, const char *id, const char *reason)
 		return 2;
 	}
 	printf("%s\n", s);
-	free(s);
+	wipe_free(s);
 	json_decref(j);
 	return 0;
 }
@@ -339,16 +340,16 @@ cmd_post(const struct conn *cn, const char *id, const char *what, const char *de
 	json_decref(body);
 	snprintf(path, sizeof(path), "/v1/requests/%s/%s", id, decision ? "decisions" : "close");
 	st = call(cn, "POST", path, text, NULL, &b);
-	free(text);
+	wipe_free(text);
 	if (st < 0)
 		return 2;
 	if (st != 200 && st != 201) {
 		refused(st, &b);
-		free(b.p);
+		wipe_free(b.p);
 		return 1;
 	}
 	j = json_loadb(b.p, b.len, 0, NULL);
-	free(b.p);
+	wipe_free(b.p);
 	if (decision != NULL)
 		printf("request %s: %s recorded (ledger #%lld); status %s, %lld of %lld approvals\n",
 		    id, decision,
@@ -384,12 +385,12 @@ cmd_statement(const struct conn *cn, const char *id, int text, const char *outfi
 		return 2;
 	if (st != 200) {
 		refused(st, &b);
-		free(b.p);
+		wipe_free(b.p);
 		return 1;
 	}
 	if (outfile != NULL) {
 		if (ctl_out_open(&o, outfile) != 0) {
-			free(b.p);
+			wipe_free(b.p);
 			return 2;
 		}
 		f = o.f;
@@ -401,7 +402,7 @@ cmd_statement(const struct conn *cn, const char *id, int text, const char *outfi
 		rc = 2;
 	if (rc != 0)
 		fprintf(stderr, "gatewayctl: %s: write failed\n", outfile ? outfile : "stdout");
-	free(b.p);
+	wipe_free(b.p);
 	return rc;
 }
 

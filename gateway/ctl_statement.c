@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "signer.h"
 #include "statement.h"
+#include "wipe.h"
 
 #define STATEMENT_MAX	(64L << 20)
 
@@ -56,9 +57,9 @@ slurp(const char *path, size_t *len)
 
 			if (*len + 65536 + 1 > cap) {
 				cap = (*len + 65536 + 1) * 2;
-				if (cap > (size_t)STATEMENT_MAX || (nb = realloc(buf, cap)) == NULL) {
+				if (cap > (size_t)STATEMENT_MAX || (nb = wipe_realloc(buf, cap)) == NULL) {
 					fprintf(stderr, "%s: too large\n", path);
-					free(buf);
+					wipe_free(buf);
 					return NULL;
 				}
 				buf = nb;
@@ -73,7 +74,7 @@ slurp(const char *path, size_t *len)
 	    n > STATEMENT_MAX || (buf = malloc((size_t)n + 1)) == NULL ||
 	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		fprintf(stderr, "%s: cannot read (or larger than %ld bytes)\n", path, STATEMENT_MAX);
-		free(buf);
+		wipe_free(buf);
 		fclose(f);
 		return NULL;
 	}
@@ -108,7 +109,7 @@ verify(const char *file, const char *keyfile)
 		return 2;
 	}
 	rc = statement_verify(buf, len, key, print_failure, NULL, &rep);
-	free(buf);
+	wipe_free(buf);
 	EVP_PKEY_free(key);
 	if (rc < 0) {
 		fprintf(stderr, "gatewayctl: internal error while verifying\n");
@@ -145,7 +146,7 @@ text(const char *file)
 	if ((buf = slurp(file, &len)) == NULL)
 		return 2;
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(buf);
+	wipe_free(buf);
 	if (doc == NULL || (out = statement_text(doc, &len)) == NULL) {
 		fprintf(stderr, "gatewayctl: %s: not a witness statement\n", file);
 		json_decref(doc);
@@ -153,7 +154,7 @@ text(const char *file)
 	}
 	json_decref(doc);
 	fwrite(out, 1, len, stdout);
-	free(out);
+	wipe_free(out);
 	return 0;
 }
 

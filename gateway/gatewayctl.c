@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "nocore.h"
+#include "wipe.h"
 
 static const struct command {
 	const char	*name;
@@ -94,6 +95,9 @@ main(int argc, char **argv)
 	/* What it writes is private: the store's files under a data directory,
 	 * a witness statement or ledger export with -o (family records). */
 	umask(077);
+	/* What jansson frees is wiped: statements and exports carry family
+	 * records (wipe.h). Before any json call. */
+	wipe_json_install();
 	if (nocore() == -1)
 		fprintf(stderr, "gatewayctl: core dumps could not be turned off: %s\n",
 		    strerror(errno));

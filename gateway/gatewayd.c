@@ -51,6 +51,7 @@
 #include "suppress.h"
 #include "vault.h"
 #include "writer.h"
+#include "wipe.h"
 
 /* On stdout for --help (exit 0, so that `gatewayd --help | less` shows it),
  * on stderr for a usage error (exit 2), as gatewayctl does. */
@@ -518,6 +519,9 @@ main(int argc, char **argv)
 	 * shared-memory files (SQLite makes them 0644 otherwise, beside a 0600
 	 * database), the ledger head, the port file. */
 	umask(077);
+	/* What jansson frees is wiped: decrypted values and request bodies
+	 * pass through its strings (wipe.h). Before any json call. */
+	wipe_json_install();
 	/* Keys and records in memory never reach a core file (nocore.h). */
 	if (nocore() == -1)
 		log_warnx("core dumps could not be turned off; a crash may write keys and "

@@ -59,6 +59,7 @@
 #include "taskpool.h"
 #include "tlscred.h"
 #include "tlsrefusal.h"
+#include "wipe.h"
 
 /* Threads for the handlers that may block (taskpool.h): each waits for its
  * commit, so they bound how many such writes share a batch, and a slow read
@@ -224,7 +225,7 @@ void
 resp_json(struct response *rs, int status, json_t *body)
 {
 	json_decref(rs->json);
-	free(rs->text);
+	wipe_free(rs->text);
 	rs->text = NULL;
 	rs->status = status;
 	rs->json = body;
@@ -311,7 +312,7 @@ resp_text(struct response *rs, int status, const char *ctype, char *text, size_t
 {
 	json_decref(rs->json);
 	rs->json = NULL;
-	free(rs->text);
+	wipe_free(rs->text);
 	rs->status = status;
 	rs->text = text;
 	rs->textlen = len;
@@ -341,6 +342,7 @@ resp_serialise(struct response *rs)
 	/* What json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes,
 	 * without jansson's per-container loop check (jsonout.h). */
 	jsonout_init(&jo, 1);
+	jsonout_sensitive(&jo);		/* a family's record, an export... */
 	jsonout_value(&jo, rs->json);
 	if ((out = jsonout_finish(&jo, &len)) == NULL)
 		return -1;
@@ -355,7 +357,7 @@ resp_lost(struct response *rs)
 	if (rs->status >= 500)
 		return;		/* its own, saying as much */
 	json_decref(rs->json);
-	free(rs->text);
+	wipe_free(rs->text);
 	memset(rs, 0, sizeof(*rs));	/* location, retry_after: the old reply's */
 	resp_error(rs, 503, "store_unavailable",
 	    "The store could not record this request (disk full or I/O error?): nothing of "
@@ -404,10 +406,12 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 		len = 0;
 		ctype = NULL;
 	}
-	r = MHD_create_response_from_buffer(len, out, out ? MHD_RESPMEM_MUST_FREE :
-	    MHD_RESPMEM_PERSISTENT);
+	/* The reply may be a family's record: libmicrohttpd frees it, once
+	 * sent, through wipe_free(). */
+	r = out != NULL ? MHD_create_response_from_buffer_with_free_callback(len, out,
+	    wipe_free) : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL) {
-		free(out);
+		wipe_free(out);
 		return MHD_NO;
 	}
 	if (ctype)
@@ -436,7 +440,7 @@ send_response(struct MHD_Connection *conn, struct reqctx *rc, struct server *s,
 	    (double)(now.tv_sec - rc->start.tv_sec) + (now.tv_nsec - rc->start.tv_nsec) / 1e9);
 	json_decref(rs->json);
 	rs->json = NULL;
-	free(rs->text);
+	wipe_free(rs->text);
 	rs->text = NULL;
 	return ret;
 }
@@ -997,7 +1001,7 @@ body_reserve(struct server *s, struct reqctx *rc, size_t want)
 static void
 body_release(struct server *s, struct reqctx *rc)
 {
-	free(rc->body);
+	wipe_free(rc->body);	/* the body may be a family's record (wipe.h) */
 	rc->body = NULL;
 	rc->len = rc->cap = 0;
 	atomic_fetch_sub(&s->bodies, rc->reserved);
@@ -1216,7 +1220,7 @@ defer_end(struct reqctx *rc)
 		rc->defer.drop(rc->defer.arg);
 	memset(&rc->defer, 0, sizeof(rc->defer));
 	json_decref(rc->out.json);
-	free(rc->out.text);
+	wipe_free(rc->out.text);
 	memset(&rc->out, 0, sizeof(rc->out));
 	free(rc->req);
 	rc->req = NULL;
@@ -1573,7 +1577,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 						*upload_data_size = 0;
 						return MHD_YES;
 					}
-					if ((nb = realloc(rc->body, ncap)) == NULL)
+					/* not realloc(): the body may be a
+					 * family's record (wipe.h) */
+					if ((nb = wipe_realloc(rc->body, ncap)) == NULL)
 						return MHD_NO;
 					rc->body = nb;
 					rc->cap = ncap;

@@ -18,6 +18,7 @@
 #include "principal.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 
 /* 1 if k is 1..IDEM_KEY_MAX characters from '!' to '~' (printable ASCII,
  * no space), else 0. */
@@ -79,7 +80,7 @@ idem_check(struct idem *i, struct store_conn *c)
 	struct idempotency_row	row;
 	int			rc;
 
-	free(i->reply);
+	wipe_free(i->reply);
 	i->reply = NULL;
 	i->reply_len = 0;
 	if ((rc = store_idempotency_get(c, i->key_mac, &row)) == -1)
@@ -87,7 +88,7 @@ idem_check(struct idem *i, struct store_conn *c)
 	if (rc == 1)
 		return i->outcome = IDEM_NEW;
 	if (CRYPTO_memcmp(row.body_mac, i->body_mac, sizeof(i->body_mac)) != 0) {
-		free(row.reply);
+		wipe_free(row.reply);
 		return i->outcome = IDEM_CONFLICT;
 	}
 	i->status = row.status;
@@ -113,7 +114,7 @@ idem_keep(struct idem *i, struct store_conn *c, struct response *rs)
 	row.created_us = store_now_us();
 	if (store_idempotency_insert(c, i->key_mac, &row) == -1)
 		goto out;
-	free(i->reply);
+	wipe_free(i->reply);
 	i->status = rs->status;
 	i->reply = rs->text;
 	i->reply_len = rs->textlen;
@@ -124,7 +125,7 @@ idem_keep(struct idem *i, struct store_conn *c, struct response *rs)
 out:
 	json_decref(rs->json);
 	rs->json = NULL;
-	free(rs->text);
+	wipe_free(rs->text);
 	rs->text = NULL;
 	return rc;
 }
@@ -168,7 +169,7 @@ idem_reply(struct idem *i, struct gateway *gw, const struct principal *who,
 void
 idem_free(struct idem *i)
 {
-	free(i->reply);
+	wipe_free(i->reply);
 	i->reply = NULL;
 	i->reply_len = 0;
 	i->active = 0;

@@ -61,6 +61,7 @@
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "witness.h"
 #include "writer.h"
 
@@ -583,7 +584,7 @@ reason_json(const char *reason)
 		if ((unsigned char)*q >= 0x80)
 			*q = '?';
 	v = json_string(p);
-	free(p);
+	wipe_free(p);		/* a trustee's reason may name people */
 	return v;
 }
 
@@ -802,8 +803,8 @@ out:
 	if (fid)
 		OPENSSL_cleanse(fid, strlen(fid));
 	free(fid);
-	free(ref);
-	free(dnn);
+	wipe_free(ref);		/* opened: the reference and the reason */
+	wipe_free(dnn);
 	store_request_free(rq);
 }
 

@@ -72,6 +72,7 @@
 #include "profiles.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "witness.h"
 #include "writer.h"
 
@@ -478,7 +479,7 @@ bprintf(struct buf *b, const char *fmt, ...)
 		}
 		{
 			size_t	ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-			char	*np = realloc(b->p, ncap);
+			char	*np = wipe_realloc(b->p, ncap);	/* no copy left */
 
 			if (np == NULL) {
 				b->failed = 1;
@@ -520,7 +521,7 @@ text_value(struct buf *b, const json_t *v)
 		return;
 	}
 	bprintf(b, "%s", s);
-	free(s);
+	wipe_free(s);
 }
 
 /*
@@ -862,7 +863,7 @@ render_text(const json_t *x, size_t *len)
 	bprintf(&b, "\nThis export is recorded in the gateway's ledger (entry %lld).\n",
 	    (long long)json_integer_value(json_object_get(x, "ledger_seq")));
 	if (b.failed) {
-		free(b.p);
+		wipe_free(b.p);
 		return NULL;
 	}
 	*len = b.len;

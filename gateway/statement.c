@@ -26,6 +26,7 @@
 #include "quorum.h"
 #include "statement.h"
 #include "store.h"
+#include "wipe.h"
 
 #define DUMP_BODY	(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
 #define DUMP_FILE	(JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
@@ -167,7 +168,7 @@ statement_body_digest(const json_t *body, unsigned char out[32])
 	if ((s = json_dumps(body, DUMP_BODY)) == NULL)
 		return -1;
 	ok = EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL) == 1 && n == 32;
-	free(s);
+	wipe_free(s);
 	return ok ? 0 : -1;
 }
 
@@ -348,8 +349,8 @@ statement_dump(const json_t *doc, size_t *len)
 	if ((s = json_dumps(doc, DUMP_FILE)) == NULL)
 		return NULL;
 	n = strlen(s);
-	if ((out = realloc(s, n + 2)) == NULL) {
-		free(s);
+	if ((out = wipe_realloc(s, n + 2)) == NULL) {
+		wipe_free(s);
 		return NULL;
 	}
 	out[n] = '\n';
@@ -388,7 +389,7 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 			b->len += (size_t)n;
 			return;
 		}
-		if ((ns = realloc(b->s, b->cap + (size_t)n + 4096)) == NULL) {
+		if ((ns = wipe_realloc(b->s, b->cap + (size_t)n + 4096)) == NULL) {
 			b->failed = 1;
 			return;
 		}
@@ -423,7 +424,7 @@ sb_value(struct sbuf *b, const json_t *v)
 		return;
 	}
 	sb_printf(b, "%s", s);
-	free(s);
+	wipe_free(s);
 }
 
 static void
@@ -786,7 +787,7 @@ page(const json_t *doc, size_t *len)
 	    "Signed ______________________________   Name ______________________________\n\n"
 	    "Position ____________________________   Date ______________\n");
 	if (b.failed) {
-		free(b.s);
+		wipe_free(b.s);
 		return NULL;
 	}
 	if (len)

@@ -50,6 +50,7 @@
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "witness.h"
 #include "writer.h"
 
@@ -847,7 +848,7 @@ out:
 	if (fid != NULL)
 		OPENSSL_cleanse(fid, strlen(fid));
 	free(fid);
-	free(ref);
+	wipe_free(ref);		/* opened, as fid was */
 	return body;
 }
 

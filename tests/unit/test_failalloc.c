@@ -2,8 +2,9 @@
  * test_failalloc.c: every allocation on a path failing in turn (SQLite's
  * fault injection, STYLE.md). This binary is linked with malloc, calloc,
  * realloc, strdup and strndup wrapped (-Wl,--wrap, Makefile) and jansson
- * allocating through the same wrapper, so the gateway's own code and its
- * JSON sees the failure where the C library would give NULL. Each scenario
+ * allocating through the same wrapper (its allocator is the daemon's,
+ * wipe.h, whose malloc the wrapping reaches), so the gateway's own code and
+ * its JSON sees the failure where the C library would give NULL. Each scenario
  * runs once to count its allocations, then once with the 1st failing, once
  * with the 2nd, and so on: it must return its error (or manage without),
  * never crash, and free everything (ASan's leak check in the sanitizer
@@ -35,6 +36,7 @@
 #include "statement.h"
 #include "suppress.h"
 #include "vault.h"
+#include "wipe.h"
 
 void	*__real_malloc(size_t);
 void	*__real_calloc(size_t, size_t);
@@ -150,13 +152,6 @@ each_allocation_fails(const char *name, scenario_fn fn, void *arg)
 	printf("# %s: %lu allocations, each failing in turn: %lu reported the failure, "
 	    "%lu managed without (in a library), %lu not reached\n", name, total, reported,
 	    managed, total - reported - managed);
-}
-
-static void *
-json_malloc(size_t n)
-{
-	/* jansson's own: the caller is inside libjansson. */
-	return fails(CALLER) ? NULL : __real_malloc(n);
 }
 
 /* OpenSSL's: the caller is inside libcrypto. */
@@ -530,6 +525,9 @@ main(void)
 		fprintf(stderr, "test_failalloc: OpenSSL allocated before main\n");
 		return 1;
 	}
-	json_set_alloc_funcs(json_malloc, free);
+	/* jansson allocates as in the daemon (wipe.h): malloc, which here
+	 * is __wrap_malloc called by libjansson itself (so its failures are
+	 * the library's to manage), and frees through wipe_free(). */
+	wipe_json_install();
 	return cmocka_run_group_tests_name("failalloc", tests, NULL, NULL);
 }
