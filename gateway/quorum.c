@@ -45,14 +45,6 @@ fold(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-static const unsigned char *
-skip_space(const unsigned char *p)
-{
-	while (is_space(*p))
-		p++;
-	return p;
-}
-
 /* The bytes of the character at p: one, or a byte outside ASCII with the
  * UTF-8 continuation bytes that follow it. */
 static size_t
@@ -67,6 +59,90 @@ char_len(const unsigned char *p)
 	return n;
 }
 
+/* The code point of the n bytes at p (char_len), or 0xfffd when they are
+ * not UTF-8. */
+static unsigned long
+code_point(const unsigned char *p, size_t n)
+{
+	unsigned long	cp;
+	size_t		i;
+
+	if (n == 2 && (p[0] & 0xe0) == 0xc0)
+		cp = p[0] & 0x1f;
+	else if (n == 3 && (p[0] & 0xf0) == 0xe0)
+		cp = p[0] & 0x0f;
+	else if (n == 4 && (p[0] & 0xf8) == 0xf0)
+		cp = p[0] & 0x07;
+	else
+		return 0xfffd;
+	for (i = 1; i < n; i++)
+		cp = cp << 6 | (p[i] & 0x3f);
+	return cp;
+}
+
+enum look { LOOK_CHAR, LOOK_SPACE, LOOK_NOTHING };
+
+/*
+ * How a character outside ASCII shows: as a space (no-break and the
+ * typographic spaces), as nothing (zero-width spaces and joiners, the soft
+ * hyphen, direction marks and controls, variation selectors, the byte order
+ * mark, combining marks, which only decorate the letter before them), or
+ * as a character of its own.
+ */
+static enum look
+look(unsigned long c)
+{
+	if (c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+	    c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000)
+		return LOOK_SPACE;
+	if (c == 0xad || c == 0x34f || c == 0x61c || c == 0x115f || c == 0x1160 ||
+	    c == 0x17b4 || c == 0x17b5 || (c >= 0x180b && c <= 0x180f) ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x206f) || c == 0x3164 || (c >= 0xfe00 && c <= 0xfe0f) ||
+	    c == 0xfeff || c == 0xffa0 || (c >= 0x1d173 && c <= 0x1d17a) ||
+	    (c >= 0xe0000 && c <= 0xe0fff) || (c >= 0x300 && c <= 0x36f) ||
+	    (c >= 0x1ab0 && c <= 0x1aff) || (c >= 0x1dc0 && c <= 0x1dff) ||
+	    (c >= 0x20d0 && c <= 0x20ff) || (c >= 0xfe20 && c <= 0xfe2f))
+		return LOOK_NOTHING;
+	return LOOK_CHAR;
+}
+
+/* How the character at p shows (look); ASCII space and tab as a space. */
+static enum look
+look_at(const unsigned char *p)
+{
+	if (is_space(*p))
+		return LOOK_SPACE;
+	if (*p < 0x80)
+		return LOOK_CHAR;
+	return look(code_point(p, char_len(p)));
+}
+
+/* p past the characters that show as nothing. */
+static const unsigned char *
+skip_nothing(const unsigned char *p)
+{
+	while (*p != '\0' && look_at(p) == LOOK_NOTHING)
+		p += char_len(p);
+	return p;
+}
+
+/* p past the characters that show as a space or as nothing. */
+static const unsigned char *
+skip_space(const unsigned char *p)
+{
+	while (*p != '\0' && look_at(p) != LOOK_CHAR)
+		p += char_len(p);
+	return p;
+}
+
+/* 1 when the character at p ends a word: the name's end or a space. */
+static int
+word_end(const unsigned char *p)
+{
+	return *p == '\0' || look_at(p) == LOOK_SPACE;
+}
+
 /*
  * Whether two certificate names are one person's as people write names:
  * ASCII letters in either case, spaces and tabs at either end left out and
@@ -75,8 +151,12 @@ char_len(const unsigned char *p)
  * way from counting twice. A character outside ASCII may look like any
  * letter (Cyrillic 'а' is Latin 'a' on paper), so it is taken as the same
  * as any one character in the other name: "Cаtherine" and "Catherine" are
- * one person, and so, to be safe, are "Zoë" and "Zoe". That can only
- * refuse a decision, never count one twice. An empty name is no one.
+ * one person, and so, to be safe, are "Zoë" and "Zoe". One that shows as
+ * nothing (a zero-width space, a soft hyphen, a combining accent) is left
+ * out, and one that shows as a space (a no-break space) is a space:
+ * "Cath<U+200B>erine Read" and "Catherine<U+00A0>Read" are Catherine Read.
+ * That can only refuse a decision, never count one twice. An empty name
+ * is no one.
  */
 static int
 same_name(const char *a, const char *b)
@@ -88,13 +168,13 @@ same_name(const char *a, const char *b)
 		return 0;
 	for (;;) {
 		/* A word of each, letter by letter in either case. */
-		while (*p != '\0' && !is_space(*p) && *q != '\0' && !is_space(*q)) {
+		while (!word_end(p) && !word_end(q)) {
 			if (*p < 0x80 && *q < 0x80 && fold(*p) != fold(*q))
 				return 0;
-			p += char_len(p);
-			q += char_len(q);
+			p = skip_nothing(p + char_len(p));
+			q = skip_nothing(q + char_len(q));
 		}
-		if ((*p != '\0' && !is_space(*p)) || (*q != '\0' && !is_space(*q)))
+		if (!word_end(p) || !word_end(q))
 			return 0;	/* one word goes on */
 		p = skip_space(p);
 		q = skip_space(q);

@@ -236,6 +236,43 @@ requester_with_a_look_alike_name_cannot_decide(void **state)
 	assert_false(quorum_same_person("staff:\xc3\xab", "trustee:Jo"));
 }
 
+/* Staff who filed under a name with a character that shows as nothing
+ * (zero-width space, soft hyphen, a combining accent, a direction mark)
+ * or as a space (no-break space) cannot approve under the plain one:
+ * such a character is left out, or taken as a space, before names are
+ * compared. */
+static void
+requester_with_an_invisible_character_cannot_decide(void **state)
+{
+	static const char *const filers[] = {
+		"staff:Cath\xe2\x80\x8b" "erine Read",	/* U+200B zero-width space */
+		"staff:Cath\xc2\xad" "erine Read",		/* U+00AD soft hyphen */
+		"staff:Catherine\xc2\xa0Read",		/* U+00A0 no-break space */
+		"staff:Catherine\xe2\x80\x83Read",		/* U+2003 em space */
+		"staff:Catherine Re\xcc\x81" "ad",		/* U+0301 combining acute */
+		"staff:\xe2\x80\x8e" "Catherine Read\xef\xbb\xbf",	/* LRM, BOM */
+		"staff:Catherine\xc2\xa0\xe2\x80\x8b Read",	/* NBSP, ZWSP, space */
+	};
+	struct quorum_config	c;
+	struct quorum_request	filed = { "agency:police", NULL };
+	struct quorum_decision	me = dec("trustee:Catherine Read", QUORUM_APPROVE, T0);
+	struct quorum_decision	other = dec("trustee:Catherine Reid", QUORUM_APPROVE, T0);
+	size_t			i;
+
+	(void)state;
+	quorum_defaults(&c);
+	for (i = 0; i < sizeof(filers) / sizeof(filers[0]); i++) {
+		filed.filed_by = filers[i];
+		assert_int_equal(quorum_check(&c, &filed, NULL, 0, &me, NULL),
+		    QUORUM_REQUESTER_CANNOT_DECIDE);
+		assert_true(quorum_same_person(filers[i], "trustee:catherine  read"));
+		assert_int_equal(quorum_check(&c, &filed, NULL, 0, &other, NULL), QUORUM_OK);
+	}
+	/* Nothing but such characters is still no one. */
+	assert_false(quorum_same_person("staff:\xe2\x80\x8b", "trustee:\xc2\xad"));
+	assert_false(quorum_same_person("staff:\xc2\xa0", "trustee:Jo"));
+}
+
 static void
 repeated_approvals_in_a_stored_list_count_once(void **state)
 {
@@ -515,6 +552,7 @@ main(void)
 		cmocka_unit_test(trustee_name_not_ascii_refused),
 		cmocka_unit_test(stored_look_alike_decisions_keep_counting),
 		cmocka_unit_test(requester_with_a_look_alike_name_cannot_decide),
+		cmocka_unit_test(requester_with_an_invisible_character_cannot_decide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
