@@ -5,8 +5,16 @@
  * another architecture's ABI (int 0x80, x32) are not in the filter's
  * architecture and kill the thread: libseccomp's default for a foreign
  * architecture, so a 32-bit call number cannot slip past the list.
+ *
+ * unshare and setns are not the only ways into a namespace: clone(2) takes
+ * the same CLONE_NEW* flags, so a clone asking for any of them answers
+ * EPERM too (its flags are its first argument on x86_64 and aarch64; the
+ * threads glibc makes ask for none). clone3(2) passes its flags in memory,
+ * which a filter cannot read: it answers ENOSYS, as on a kernel before
+ * 5.3, and glibc makes its threads with clone instead.
  */
 #include <errno.h>
+#include <linux/sched.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +39,35 @@ static const char *const denied[] = {
 	"iopl", "ioperm", "modify_ldt", "quotactl", "syslog", "uselib", "vhangup",
 	"personality", "lookup_dcookie",
 };
+
+/* clone(2) flags that make a namespace (CLONE_NEWTIME is clone3's and
+ * unshare's only: in clone's flags its bit is the exit signal's). */
+static const unsigned long clone_new[] = {
+	CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+	CLONE_NEWCGROUP,
+};
+
+/* clone with a namespace flag EPERM, clone3 ENOSYS. 0, or -1 (err set). */
+static int
+deny_new_namespaces(scmp_filter_ctx ctx, char *err, size_t errlen)
+{
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < sizeof(clone_new) / sizeof(clone_new[0]); i++)
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, clone_new[i], clone_new[i]))) != 0) {
+			snprintf(err, errlen, "seccomp rule for clone: %s", strerror(-rc));
+			return -1;
+		}
+	if (seccomp_syscall_resolve_name("clone3") != __NR_SCMP_ERROR &&
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+	    seccomp_syscall_resolve_name("clone3"), 0)) != 0) {
+		snprintf(err, errlen, "seccomp rule for clone3: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
 
 size_t
 sandbox_denied(void)
@@ -62,6 +99,10 @@ sandbox_enter(char *err, size_t errlen)
 			seccomp_release(ctx);
 			return -1;
 		}
+	}
+	if (deny_new_namespaces(ctx, err, errlen) == -1) {
+		seccomp_release(ctx);
+		return -1;
 	}
 	if ((rc = seccomp_load(ctx)) != 0) {
 		snprintf(err, errlen, "seccomp filter not loaded (%s): is the kernel built "

@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -96,6 +99,64 @@ test_denied_call_answers_eperm(void **state)
 	assert_int_equal(in_child(denied_call), 42);
 }
 
+/*
+ * Namespaces are made by clone(2) and clone3(2) as much as by unshare(2):
+ * a clone asking for a new user (or any other) namespace answers EPERM,
+ * and clone3, whose flags a filter cannot read, ENOSYS (glibc then makes
+ * its threads with clone). A child made unconfined first, so the test can
+ * fail: 42 refused, 4 a namespace was made.
+ */
+static int
+new_namespace(void)
+{
+	static const unsigned long	ns[] = { CLONE_NEWUSER, CLONE_NEWNS | CLONE_NEWUSER,
+					    CLONE_NEWNET | CLONE_NEWUSER,
+					    CLONE_NEWPID | CLONE_NEWUSER };
+	struct { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+		    stack_size, tls; } args;
+	size_t				i;
+	long				pid;
+	int				status;
+
+	if ((pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)) == 0)
+		_exit(0);
+	if (pid == -1 || waitpid((pid_t)pid, &status, 0) != pid)
+		return 3;	/* no user namespaces here at all */
+	if (enter() == -1)
+		return 2;
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		if ((pid = syscall(SYS_clone, ns[i] | SIGCHLD, 0, 0, 0, 0)) == 0)
+			_exit(0);
+		if (pid != -1) {
+			waitpid((pid_t)pid, &status, 0);
+			return 4;
+		}
+		if (errno != EPERM)
+			return 5;
+	}
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_NEWUSER;
+	args.exit_signal = SIGCHLD;
+	if ((pid = syscall(SYS_clone3, &args, sizeof(args))) == 0)
+		_exit(0);
+	if (pid != -1) {
+		waitpid((pid_t)pid, &status, 0);
+		return 4;
+	}
+	return errno == ENOSYS ? 42 : 6;
+}
+
+static void
+test_no_namespace_by_clone(void **state)
+{
+	int	rc;
+
+	(void)state;
+	if ((rc = in_child(new_namespace)) == 3)
+		skip();
+	assert_int_equal(rc, 42);
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -153,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_no_program_can_be_started),
 		cmocka_unit_test(test_denied_call_answers_eperm),
 		cmocka_unit_test(test_threads_files_and_sockets_still_work),
+		cmocka_unit_test(test_no_namespace_by_clone),
 		cmocka_unit_test(test_the_whole_list_is_known_here),
 	};
 
