@@ -9,7 +9,8 @@
  * issued) and never a personal value, recorded in recipient_notices (migration 070) with a
  * "recipient.notified" ledger entry. A withdrawal's notice leaves out
  * the ids the family's earlier notices (of either kind) named to that
- * agency, and is not made when none is left; an erasure's names all. The agency collects its notices with
+ * agency, each such notice only as its ledger entry signed it, and is not
+ * made when none is left; an erasure's names all. The agency collects its notices with
  * GET /v1/notices and acknowledges each (POST /v1/notices/{id}/ack, a
  * "recipient.notice_acknowledged" entry): the charity's proof that it told
  * the recipient. What the agency then does is its own duty: erase, or keep

@@ -193,6 +193,32 @@ test_ledger_verifies_with_notices() {
 	    { cat "$TMP/verify.out"; return 1; }
 }
 
+# A notice row put in the database behind the gateway's back (no ledger
+# entry of its own) naming a disclosure to the agency does not stop a
+# withdrawal's notice from naming it: only notices as their ledger entries
+# signed them count as told. Last: the forged row cannot be deleted, and
+# the ledger verify above ran without it.
+test_a_forged_notice_row_does_not_stop_the_agency_being_told() {
+	local c d fam seq
+	gw_start || return 1
+	consent FAM-NTC-5 oakfield-primary education_support || return 1; c=$CONSENT_ID
+	disclose staff FAM-NTC-5 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d=$(jget .disclosure_id)
+	served oakfield-primary || return 1
+	fam=$(db "SELECT family_pseudonym FROM disclosures WHERE id = '$d'")
+	seq=$(db "SELECT max(seq) FROM ledger_entries")
+	[ -n "$fam" ] && [ -n "$seq" ] || { echo "# no pseudonym or seq"; return 1; }
+	sqlite3 "$GW_DB" "INSERT INTO recipient_notices (id, agency_id, kind, family_pseudonym, consent_id,
+	    created_us, disclosure_ids, request_ids, record_digest, ledger_seq)
+	    VALUES ('ntc_FORGED0000000000000000000', 'oakfield-primary', 'consent_withdrawn',
+	    '$fam', 'con_x', 1, '[\"$d\"]', '[]', zeroblob(32), $seq)" > /dev/null || return 1
+	req staff POST "/v1/consents/$c/withdraw" '{}'; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 1 ] || { echo "# withdrawal told no one: $RESP"; return 1; }
+	notices agency:oakfield-primary || return 1
+	[ "$(jc "[.notices[] | select(.consent_id == \"$c\") | .disclosure_ids]")" = "[[\"$d\"]]" ] ||
+	    { echo "# the notice does not name $d: $RESP"; return 1; }
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -207,4 +233,5 @@ run test_notices_hold_no_personal_data
 run test_notices_are_never_deleted
 run test_a_disclosure_is_named_to_an_agency_once
 run test_ledger_verifies_with_notices
+run test_a_forged_notice_row_does_not_stop_the_agency_being_told
 finish
