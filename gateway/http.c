@@ -77,7 +77,10 @@
  * connections (128): without a bound of their own, a few valid
  * certificates sending slow bodies could hold gigabytes. Past it a
  * request with a body is answered 503 server_busy with Retry-After
- * (body_reserve).
+ * (body_reserve). Room is taken as a body's bytes arrive (its buffer at
+ * most twice what came, never past the length announced), not when a
+ * length is announced: else one client's connections announcing lengths
+ * and sending nothing would lock every other body out, for nothing held.
  */
 #define BODY_BUDGET_BODIES	64
 
@@ -1541,9 +1544,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			    json_pack("{s:I}", "limit_bytes", (json_int_t)s->gw->cfg.max_body));
 			return send_response(conn, rc, s, &rs, 1);
 		}
-		/* A length given is reserved whole before a byte is read. */
+		/* A length that cannot fit in the room left now is answered at
+		 * once; room is reserved only as its bytes come (below). */
 		if (cl != NULL && (rc->length = strtoull(cl, NULL, 10)) > 0 &&
-		    !body_reserve(s, rc, rc->length)) {
+		    atomic_load(&s->bodies) + rc->length > s->body_budget) {
 			rc->route = "busy";
 			resp_busy(&rs);
 			return send_response(conn, rc, s, &rs, 1);
@@ -1564,12 +1568,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
 					if (ncap > s->gw->cfg.max_body)
 						ncap = s->gw->cfg.max_body;
-					if (rc->length >= rc->len + *upload_data_size)
-						ncap = rc->length;	/* reserved already */
-					/* A body in chunks is reserved as it
-					 * grows: past the budget, it is read to
-					 * its end (as past the limit) and
-					 * answered 503. */
+					if (rc->length >= rc->len + *upload_data_size &&
+					    ncap > rc->length)
+						ncap = rc->length;	/* all it will be */
+					/* A body is reserved as it grows: past
+					 * the budget, it is read to its end (as
+					 * past the limit) and answered 503. */
 					if (!body_reserve(s, rc, ncap)) {
 						rc->busy = 1;
 						body_release(s, rc);
