@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <linux/sched.h>
 #include <seccomp.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +105,16 @@ sandbox_enter(char *err, size_t errlen)
 		seccomp_release(ctx);
 		return -1;
 	}
+#if !defined(__SANITIZE_ADDRESS__)
+	/* nocore() made the process not dumpable; nothing may make it so
+	 * again (LeakSanitizer does, for a moment, in ASan builds). */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE))) != 0) {
+		snprintf(err, errlen, "seccomp rule for prctl: %s", strerror(-rc));
+		seccomp_release(ctx);
+		return -1;
+	}
+#endif
 	if ((rc = seccomp_load(ctx)) != 0) {
 		snprintf(err, errlen, "seccomp filter not loaded (%s): is the kernel built "
 		    "with CONFIG_SECCOMP_FILTER, and does the container allow seccomp(2)?",

@@ -17,6 +17,7 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -157,6 +158,30 @@ test_no_namespace_by_clone(void **state)
 	assert_int_equal(rc, 42);
 }
 
+/* nocore() left the process not dumpable: once confined it stays so. */
+static int
+dumpable_again(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return 3;
+	if (enter() == -1)
+		return 2;
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0)
+		return 4;
+	return errno == EPERM && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 42 : 5;
+}
+
+static void
+test_not_dumpable_again(void **state)
+{
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip();		/* LeakSanitizer needs it there (sandbox.c) */
+#else
+	assert_int_equal(in_child(dumpable_again), 42);
+#endif
+}
+
 static void *
 thread_main(void *arg)
 {
@@ -215,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_denied_call_answers_eperm),
 		cmocka_unit_test(test_threads_files_and_sockets_still_work),
 		cmocka_unit_test(test_no_namespace_by_clone),
+		cmocka_unit_test(test_not_dumpable_again),
 		cmocka_unit_test(test_the_whole_list_is_known_here),
 	};
 
