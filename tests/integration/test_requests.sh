@@ -1318,7 +1318,8 @@ tampered_request_refused() { # ID: every route that acts on the row refuses it
 	req trustee1 GET "/v1/requests/$1" '' -H 'X-Access-Reason: reviewing the request'
 	expect 409 record_integrity_failed || return 1
 	req trustee1 GET /v1/requests
-	expect 200 && [ "$(jget "[.requests[] | select(.request_id == \"$1\")] | length")" = 0 ] || return 1
+	expect 200 && [ "$(jget "[.requests[] | select(.request_id == \"$1\")] | length")" = 0 ] &&
+	[ "$(jget .withheld_for_integrity)" -ge 1 ] || return 1
 	req agency:police GET "/v1/requests/$1/statement"
 	expect 409 record_integrity_failed || return 1
 	req trustee1 POST "/v1/requests/$1/close" '{"reason":"closing it all the same"}'
