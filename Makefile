@@ -13,6 +13,7 @@
 #   tests/unit/test_*.c                         one cmocka binary each
 #   tests/integration/test_*.sh                 TAP scripts driving the real daemon over mTLS
 #   tests/tools/NAME.c                          a test helper program each: $(BUILD)/tools/NAME
+#   tests/preload/NAME.c                        a test-only LD_PRELOAD library: $(BUILD)/tools/NAME.so
 
 PORT      ?= 8443
 BUILD     ?= build/plain
@@ -48,6 +49,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOL_BIN = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+PRELOAD_SO = $(patsubst tests/preload/%.c,$(BUILD)/tools/%.so,$(wildcard tests/preload/*.c))
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(if $(BENCH_SRC),$(BUILD)/bench/loadgen)
 HEADERS  = $(wildcard gateway/*.h)
@@ -65,7 +67,7 @@ deps:
 	  else echo "missing packages:$$missing"; echo "run: sudo apt-get install -y$$missing"; exit 1; fi; \
 	fi
 
-build: $(BUILD)/gatewayd $(if $(wildcard gateway/gatewayctl.c),$(BUILD)/gatewayctl) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
+build: $(BUILD)/gatewayd $(if $(wildcard gateway/gatewayctl.c),$(BUILD)/gatewayctl) $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: gateway/%.c $(HEADERS) | $(BUILD)/obj
 	@echo "  CC      $<"
@@ -106,6 +108,11 @@ $(BUILD)/tests/test_failalloc: LDFLAGS += \
 
 $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# Without the sanitizers: it is preloaded into a sanitized gatewayd, whose
+# runtime must stay its own (see the test that uses it).
+$(BUILD)/tools/%.so: tests/preload/%.c | $(BUILD)/tools
+	$(CC) $(CSTD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/bench/loadgen: $(BENCH_SRC) | $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRC) $(LDLIBS)

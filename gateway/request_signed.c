@@ -144,8 +144,8 @@ decision_digests(struct store_conn *c, struct request_check *k)
 	return rc;
 }
 
-/* Whether the row's state is the one its decisions and closure give. 1
- * yes, 0 no (logged). */
+/* Whether the row's state is the one its decisions and closure give, and
+ * its decided_us the moment they did. 1 yes, 0 no (logged). */
 static int
 state_agrees(const struct request_check *k)
 {
@@ -167,6 +167,15 @@ state_agrees(const struct request_check *k)
 	if (!same(rq->state, want) || (k->closed && res.state == QUORUM_REFUSED)) {
 		log_errx("request %s: stored as %s, but its signed decisions and closure make "
 		    "it %s: not served", rq->id, rq->state, want);
+		return 0;
+	}
+	/* decided_us (behind close_by and the overdue count) is signed by
+	 * no entry of its own: it must be the moment of the decision that
+	 * reached the quorum, whose time its signed digest carries (0 while
+	 * none has). */
+	if (rq->decided_us != res.closed_us) {
+		log_errx("request %s: its decision time is not that of the signed decision "
+		    "that reached the quorum: not served", rq->id);
 		return 0;
 	}
 	return 1;

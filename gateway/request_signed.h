@@ -3,10 +3,11 @@
  * decisions as their own signed ledger entries say they were
  * (request_signed.c). Every place that acts on a request row (GET
  * /v1/requests and /v1/requests/{id}, a decision, a closure, a lift, the
- * witness statement) checks it here first: its scope (family, fields,
- * period, legal basis), an approval forged or edited, or a state set behind
- * the gateway's back, by someone who can write the database file but holds
- * no key, is found only against the digests the ledger signed.
+ * witness statement, the family's subject-access export) checks it here
+ * first: its scope (family, fields, period, legal basis), an approval
+ * forged or edited, a state or an approval time set behind the gateway's
+ * back, by someone who can write the database file but holds no key, is
+ * found only against the digests the ledger signed.
  */
 #ifndef REQUEST_SIGNED_H
 #define REQUEST_SIGNED_H
@@ -38,8 +39,9 @@ struct store_conn;
  *   closure's digest (store_request_close_digest; a closure from before
  *   migration 058, which kept no reason, only its closer);
  * - the row's state the one the quorum counted again from the decisions
- *   gives (quorum.h), or closed. (Its decided_us, the moment the quorum was
- *   reached, is not compared: no entry signs it.)
+ *   gives (quorum.h), or closed, and its decided_us the moment the quorum
+ *   was reached: the decided_us of the decision that reached it, which
+ *   that decision's entry signed in its digest (0 while none has).
  *
  * d, nd: rq's decisions as store_request_decisions() gave them, or d NULL
  * to read them here. 0 it is; 1 it is not (logged: the request's id and

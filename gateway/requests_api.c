@@ -501,6 +501,7 @@ struct list_ctx {
 	struct store_conn	*c;
 	const struct principal	*who;
 	json_t			*out;
+	int64_t			 withheld;	/* rows not as signed, left out */
 };
 
 static int
@@ -513,9 +514,13 @@ list_one(const struct request_row *rq, void *arg)
 	if ((nd = store_request_decisions(l->c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0)
 		return -1;
 	/* A row not as its ledger entries signed is left out (logged), as an
-	 * inbox item is: GET /v1/requests/{id} answers 409 for it. */
-	if ((rc = request_signed(l->gw->ledger, l->c, rq, d, nd)) != 0)
+	 * inbox item is, but counted (withheld_for_integrity), so that the
+	 * trustees know one is missing: GET /v1/requests/{id} answers 409 for
+	 * it. Nothing of the row itself is shown. */
+	if ((rc = request_signed(l->gw->ledger, l->c, rq, d, nd)) != 0) {
+		l->withheld += rc == 1;
 		return rc == 1 ? 0 : -1;
+	}
 	return json_array_append_new(l->out, request_json(l->gw, rq, d, nd, l->who)) == 0 ? 0 : -1;
 }
 
@@ -554,7 +559,8 @@ request_list(struct request *r, struct response *rs)
 		unavailable(rs);
 		return;
 	}
-	resp_json(rs, 200, json_pack("{s:o}", "requests", l.out));
+	resp_json(rs, 200, json_pack("{s:o, s:I}", "requests", l.out,
+	    "withheld_for_integrity", (json_int_t)l.withheld));
 }
 
 /* ---- GET /v1/requests/{id} ---- */

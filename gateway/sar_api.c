@@ -31,6 +31,12 @@
  * read the request, or in the charity its witness statement, since
  * (accessed, as for a shared item).
  *
+ * A shared item or a request whose row (or a request's decisions) is not
+ * what its ledger entries signed (disclosure_signed.h, request_signed.h)
+ * refuses the whole export, 409 record_integrity_failed: nothing is
+ * released, rather than an export made without it or with what the row
+ * now says.
+ *
  * The export names who prepared it by charity role only (prepared_by:
  * "staff"), as it names every reader: the member of staff's name is their
  * own personal data, not the family's, and the ledger entry recording the
@@ -70,6 +76,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "profiles.h"
+#include "request_signed.h"
 #include "store.h"
 #include "vault.h"
 #include "wipe.h"
@@ -353,10 +360,24 @@ consent_cb(const struct consent_row *r, void *arg)
 static int
 request_cb(const struct sar_request *q, void *arg)
 {
-	struct export	*x = arg;
-	json_t		*fields, *item;
-	char		 t[32], d[32], c[32];
+	struct export		*x = arg;
+	struct request_row	*rq = NULL;
+	json_t			*fields, *item;
+	char			 t[32], d[32], c[32];
+	int			 rc;
 
+	/* As a disclosure: a request whose row or decisions are not what
+	 * their ledger entries signed (request_signed.h) refuses the whole
+	 * export (x->failed 2), rather than listing what they now say. */
+	if ((rc = store_request_get(x->c, q->id, &rq)) == 0)
+		rc = request_signed(x->gw->ledger, x->c, rq, NULL, 0);
+	else
+		rc = -1;	/* listed a moment ago, in this read */
+	store_request_free(rq);
+	if (rc != 0) {
+		x->failed = rc == 1 ? 2 : 1;
+		return -1;
+	}
 	if ((fields = json_loads(q->fields ? q->fields : "[]", 0, NULL)) == NULL)
 		fields = json_array();
 	item = json_pack("{s:s, s:s, s:o, s:s?, s:o, s:{s:s?, s:s?}, s:s, s:s?, s:s?}",

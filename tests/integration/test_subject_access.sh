@@ -470,6 +470,29 @@ test_unknown_family_gets_an_empty_export() {
 	expect 200 && [ "$(jget '.disclosures | length')" = 0 ] && [ "$(jget '.consents | length')" = 0 ] &&
 	[ "$(db "SELECT count(*) FROM family_keys WHERE length(pseudonym) = 64")" = "$(db "SELECT count(DISTINCT family_pseudonym) FROM consents")" ]
 }
+# A police request's row changed behind the gateway's back (its period
+# reaching further back) is not exported as it now says, nor left out: as
+# for a shared item that differs from its ledger entry, the whole export
+# is refused, 409 record_integrity_failed, nothing released and no export
+# recorded; put back, the export is made again.
+test_export_refused_when_a_request_differs_from_its_ledger_entry() {
+	local rid from reads
+	sar FAM-501
+	expect 200 && rid=$(jget '.requests[0].reference') && [ -n "$rid" ] && [ "$rid" != null ] || return 1
+	from=$(db "SELECT period_from FROM requests WHERE id='$rid'")
+	reads=$(db "SELECT count(*) FROM subject_access_reads")
+	[ -n "$from" ] && [ -n "$reads" ] || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE requests SET period_from='2000-01-01' WHERE id='$rid'" && gw_start || return 1
+	sar FAM-501
+	expect 409 record_integrity_failed && error_shape_ok || return 1
+	! grep -q -e "$CHILD" -e "$rid" -e FAM-501 <<<"$RESP" || return 1
+	[ "$(db "SELECT count(*) FROM subject_access_reads")" = "$reads" ] || return 1
+	grep -q "request $rid: the request or one of its decisions does not match its ledger entry" \
+	    "$TMP/gatewayd.log" || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE requests SET period_from='$from' WHERE id='$rid'" && gw_start || return 1
+	sar FAM-501
+	expect 200 && [ "$(jget '.requests[0].reference')" = "$rid" ]
+}
 test_ledger_verifies() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -508,5 +531,6 @@ run test_access_reason_sealed_at_rest
 run test_unknown_family_gets_an_empty_export
 run test_erasure_does_not_reveal_what_was_held
 run test_export_never_says_the_agency_received_what_was_erased_first
+run test_export_refused_when_a_request_differs_from_its_ledger_entry
 run test_ledger_verifies
 finish
