@@ -1537,7 +1537,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			return send_response(conn, rc, s, &rs, 1);
 		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > s->gw->cfg.max_body) {
+		rc->length = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+		if (rc->length > s->gw->cfg.max_body) {
 			rc->too_big = 1;
 			resp_error(&rs, 413, "payload_too_large",
 			    "The request body is over the size limit.",
@@ -1546,8 +1547,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		}
 		/* A length that cannot fit in the room left now is answered at
 		 * once; room is reserved only as its bytes come (below). */
-		if (cl != NULL && (rc->length = strtoull(cl, NULL, 10)) > 0 &&
-		    atomic_load(&s->bodies) + rc->length > s->body_budget) {
+		if (rc->length > 0 && atomic_load(&s->bodies) + rc->length > s->body_budget) {
 			rc->route = "busy";
 			resp_busy(&rs);
 			return send_response(conn, rc, s, &rs, 1);
