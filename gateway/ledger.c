@@ -1250,6 +1250,48 @@ ledger_leaf_signed(struct ledger *l, int64_t seq, const merkle_hash leaf, unsign
 	return CRYPTO_memcmp(leaf, signed_leaf, 32) == 0;
 }
 
+/* What the stored entry at a seq says of a record (entry_names). */
+struct entry_look {
+	const char		*action, *object_id, *pseudonym;
+	const unsigned char	*digest;
+	int			 found;		/* entries at that seq */
+	int			 names;		/* the record's, with its digest */
+	merkle_hash		 leaf;		/* recomputed from the entry */
+};
+
+static int
+same_text(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static int
+entry_names(const struct ledger_record *r, const unsigned char *stored_leaf, void *arg)
+{
+	struct entry_look	*k = arg;
+
+	(void)stored_leaf;	/* a column like the others: recomputed */
+	k->found++;
+	k->names = same_text(r->e.action, k->action) && same_text(r->e.object_id, k->object_id) &&
+	    same_text(r->e.family_pseudonym, k->pseudonym) && r->e.record_digest != NULL &&
+	    CRYPTO_memcmp(r->e.record_digest, k->digest, 32) == 0;
+	return ledger_leaf_hash(NULL, r, k->leaf) == 0 ? 0 : -1;
+}
+
+int
+ledger_entry_signed(struct ledger *l, struct store_conn *c, int64_t seq, const char *action,
+    const char *object_id, const char *pseudonym, const unsigned char digest[32],
+    unsigned wait_ms)
+{
+	struct entry_look	k = { action, object_id, pseudonym, digest, 0, 0, { 0 } };
+
+	if (seq >= 1 && store_ledger_entries(c, seq, seq, entry_names, &k) != 0)
+		return -1;
+	if (k.found != 1 || !k.names)
+		return 0;
+	return ledger_leaf_signed(l, seq, k.leaf, wait_ms);
+}
+
 int
 ledger_consistency(struct ledger *l, uint64_t size1, uint64_t size2, struct ledger_proof *p)
 {

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "gateway.h"
 #include "ledger.h"
@@ -167,41 +166,6 @@ struct named {
  * waits: the writer holds the entries not yet in the tree. */
 #define NOTICE_SIGNED_WAIT_MS	2000
 
-/* What an earlier notice's ledger entry must be (notice_entry). */
-struct notice_check {
-	struct named		*nm;
-	const struct notice_row	*n;
-	unsigned char		 digest[32];	/* of the row as it reads now */
-	int			 signed_ok;
-};
-
-/*
- * Whether entry r is the notice's own, as the tree signed it: at its
- * ledger_seq, recipient.notified, its id and family, the digest of the row
- * as it reads now (recipient_notice_digest, which binds the agency and the
- * ids named). Stops at the first entry; -1 on a read error.
- */
-static int
-notice_entry(const struct ledger_record *r, const unsigned char *stored_leaf, void *arg)
-{
-	struct notice_check	*k = arg;
-	merkle_hash		 h;
-	int			 v;
-
-	(void)stored_leaf;	/* a column like the others */
-	if (r->seq != k->n->ledger_seq || strcmp(r->e.action, "recipient.notified") != 0 ||
-	    r->e.object_id == NULL || strcmp(r->e.object_id, k->n->id) != 0 ||
-	    r->e.family_pseudonym == NULL ||
-	    strcmp(r->e.family_pseudonym, k->nm->pseudonym) != 0 ||
-	    r->e.record_digest == NULL || CRYPTO_memcmp(r->e.record_digest, k->digest, 32) != 0)
-		return 1;
-	if (ledger_leaf_hash(NULL, r, h) != 0 ||
-	    (v = ledger_leaf_signed(k->nm->l, r->seq, h, NOTICE_SIGNED_WAIT_MS)) == -1)
-		return -1;
-	k->signed_ok = v == 1;
-	return 1;
-}
-
 /*
  * The ids the family's earlier notices (of any kind) named to the agency.
  * Only a notice as its ledger entry signed it counts: a row put in the
@@ -211,16 +175,18 @@ notice_entry(const struct ledger_record *r, const unsigned char *stored_leaf, vo
 static int
 named_cb(const struct notice_row *n, void *arg)
 {
-	struct named		*nm = arg;
-	struct notice_check	 k = { .nm = nm, .n = n };
+	struct named	*nm = arg;
+	unsigned char	 digest[32];
+	int		 v;
 
 	if (strcmp(n->agency_id, nm->agency_id) != 0)
 		return 0;
 	if (recipient_notice_digest(n->id, n->agency_id, n->kind, n->consent_id, n->created_us,
-	    n->disclosure_ids, n->request_ids, k.digest) == -1 ||
-	    store_ledger_entries(nm->c, n->ledger_seq, n->ledger_seq, notice_entry, &k) != 0)
+	    n->disclosure_ids, n->request_ids, digest) == -1 ||
+	    (v = ledger_entry_signed(nm->l, nm->c, n->ledger_seq, "recipient.notified", n->id,
+	    nm->pseudonym, digest, NOTICE_SIGNED_WAIT_MS)) == -1)
 		return -1;
-	if (!k.signed_ok) {
+	if (v != 1) {
 		log_errx("recipient notices: notice %s does not match its ledger entry #%lld: "
 		    "what it names is told again", n->id, (long long)n->ledger_seq);
 		return 0;
