@@ -546,6 +546,93 @@ name_recordable(const char *s)
 	return note_text_valid(s, n) && memchr(s, '\n', n) == NULL;
 }
 
+/* ASN.1 universal tags (X.680) of the strings a name may be written in
+ * (libtasn1's ASN1_TAG_*, whose header clashes with OpenSSL's ASN1_TYPE). */
+#define TAG_UTF8STRING		12
+#define TAG_PRINTABLESTRING	19
+#define TAG_TELETEXSTRING	20
+
+/* Whether ava is the attribute oid (GnuTLS gives its dotted text, with or
+ * without the NUL). */
+static int
+ava_is(const gnutls_x509_ava_st *ava, const char *oid)
+{
+	size_t	n = strlen(oid);
+
+	return (ava->oid.size == n || (ava->oid.size == n + 1 && ava->oid.data[n] == '\0')) &&
+	    memcmp(ava->oid.data, oid, n) == 0;
+}
+
+/* Whether a common name's value is text that reads one way: a UTF8String,
+ * a PrintableString, or a TeletexString of ASCII bytes (what T.61 means by
+ * a byte above 0x7f is not settled: Latin-1 to one reader, an accent to
+ * another); not empty, no NUL, not starting with '#'. */
+static int
+cn_value_is_text(const gnutls_x509_ava_st *ava)
+{
+	const unsigned char	*v = ava->value.data;
+	unsigned		 i, n = ava->value.size;
+
+	if (n == 0 || v[0] == '#' || memchr(v, '\0', n) != NULL)
+		return 0;
+	switch (ava->value_tag) {
+	case TAG_UTF8STRING:
+	case TAG_PRINTABLESTRING:
+		return 1;
+	case TAG_TELETEXSTRING:
+		for (i = 0; i < n; i++)
+			if (v[i] >= 0x80)
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Whether the subject's one common name is a name as the CA wrote it, read
+ * from the attribute itself (its ASN.1 type and bytes), and printed by
+ * GnuTLS (cn, subject_field()) as such. GnuTLS prints an attribute it does
+ * not decode (a UniversalString, an IA5String, which is no DirectoryString,
+ * a value that is no string at all, an empty one, one holding a NUL, a
+ * TeletexString outside ASCII) as '#' and the hex of its
+ * DER: plain ASCII that would pass for a name, one nobody was issued, and
+ * a second name for the same person. A BMPString, which this GnuTLS does
+ * decode, is refused too, so that one name is never read two ways (older
+ * GnuTLS printed it as hex); the CA writes UTF8String (OpenSSL's
+ * string_mask = utf8only, as certs/mkpki.sh does). A name starting with '#'
+ * is refused however it is encoded (GnuTLS escapes a written one, "\#"):
+ * it would read as such a hex name.
+ */
+static int
+cn_is_text(gnutls_x509_crt_t crt, const char *cn)
+{
+	gnutls_x509_dn_t	dn;
+	gnutls_x509_ava_st	ava;
+	int			irdn, iava, r, found = 0;
+
+	if (cn[0] == '#' || strncmp(cn, "\\#", 2) == 0)
+		return 0;
+	if (gnutls_x509_crt_get_subject(crt, &dn) < 0)
+		return 0;	/* points into crt: nothing to free */
+	for (irdn = 0;; irdn++) {
+		for (iava = 0;; iava++) {
+			if ((r = gnutls_x509_dn_get_rdn_ava(dn, irdn, iava, &ava)) ==
+			    GNUTLS_E_ASN1_ELEMENT_NOT_FOUND)
+				break;
+			if (r < 0)
+				return 0;
+			if (!ava_is(&ava, GNUTLS_OID_X520_COMMON_NAME))
+				continue;
+			if (found++ > 0 || !cn_value_is_text(&ava))
+				return 0;
+		}
+		if (iava == 0)
+			break;	/* no RDN irdn: the end */
+	}
+	return found == 1;
+}
+
 /* A client certificate that is itself a CA (basicConstraints CA:TRUE) is
  * nobody's: it could mint others. */
 static int
@@ -764,6 +851,10 @@ verify_chain(struct anchors *a, const gnutls_datum_t *chain, unsigned n,
 	    subject_field(certs[0], GNUTLS_OID_X520_COMMON_NAME, cn, sizeof(cn)) == -1 ||
 	    !name_recordable(cn) || (p->role = role_from_ou(ou)) == ROLE_NONE) {
 		*why = "certificate_not_registered";
+		goto out;
+	}
+	if (!cn_is_text(certs[0], cn)) {
+		*why = "certificate_name_not_text";
 		goto out;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", cn);

@@ -54,7 +54,8 @@ unsigned	 auth_generation(const struct auth *);
 /* Verifies the session's peer certificate. 0 and *p filled when it is a
  * known principal; -1 otherwise, *why set to a reason code (static string):
  * no_certificate, certificate_expired, certificate_revoked,
- * certificate_untrusted, certificate_not_registered. */
+ * certificate_untrusted, certificate_not_registered, certificate_name_not_text
+ * (a charity certificate whose CN is not text: auth.c, cn_is_text()). */
 int		 auth_verify(const struct auth *, gnutls_session_t, struct principal *p,
 		    const char **why);
 /* The key hash of a DER certificate, as pins are written (the SHA-256 of

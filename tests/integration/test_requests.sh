@@ -54,6 +54,68 @@ mint_charity() {
 	    -set_serial "0x$(openssl rand -hex 8)" -days 2 -sha256 -extfile "$TMP/ext.cnf" \
 	    -out "$TMP/$1.crt" 2>/dev/null
 }
+# mint_typed NAME OU TYPE:VALUE: a charity certificate $TMP/NAME.{crt,key}
+# whose CN is of the ASN.1 type asked for (openssl asn1parse -genconf
+# types: UTF8, PRINTABLESTRING, T61STRING, BMPSTRING, UNIVERSALSTRING,
+# IA5STRING; a '#' in VALUE written '\#'), signed by the development CA.
+# openssl req writes only the types its string_mask allows, so the request
+# is built as DER, and signed, here.
+mint_typed() {
+	local spki sig
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$TMP/$1.key" 2>/dev/null &&
+	spki=$(openssl pkey -in "$TMP/$1.key" -pubout -outform DER | tail -c 65 | od -An -v -tx1 | tr -d ' \n') &&
+	[ ${#spki} = 130 ] || return 1
+	cat > "$TMP/$1.asn1" <<-CNF
+	asn1=SEQUENCE:csr
+	[csr]
+	cri=SEQUENCE:cri
+	alg=SEQUENCE:sigalg
+	sig=FORMAT:HEX,BITSTRING:SIG
+	[sigalg]
+	a=OID:ecdsa-with-SHA256
+	[cri]
+	version=INTEGER:0
+	subject=SEQUENCE:subject
+	spki=SEQUENCE:spki
+	attrs=IMPLICIT:0C,SET:attrs
+	[attrs]
+	[subject]
+	o=SET:o
+	ou=SET:ou
+	cn=SET:cn
+	[o]
+	a=SEQUENCE:o1
+	[o1]
+	t=OID:organizationName
+	v=UTF8:Families Together
+	[ou]
+	a=SEQUENCE:ou1
+	[ou1]
+	t=OID:organizationalUnitName
+	v=UTF8:$2
+	[cn]
+	a=SEQUENCE:cn1
+	[cn1]
+	t=OID:commonName
+	v=$3
+	[spki]
+	alg=SEQUENCE:alg
+	key=FORMAT:HEX,BITSTRING:$spki
+	[alg]
+	a=OID:id-ecPublicKey
+	c=OID:prime256v1
+	CNF
+	# The request's info, signed; then the request around it.
+	sed 's/^asn1=SEQUENCE:csr$/asn1=SEQUENCE:cri/' "$TMP/$1.asn1" > "$TMP/$1.cri.asn1" &&
+	openssl asn1parse -genconf "$TMP/$1.cri.asn1" -noout -out "$TMP/$1.cri" >/dev/null &&
+	sig=$(openssl dgst -sha256 -sign "$TMP/$1.key" "$TMP/$1.cri" | od -An -v -tx1 | tr -d ' \n') &&
+	sed -i "s/^sig=FORMAT:HEX,BITSTRING:SIG\$/sig=FORMAT:HEX,BITSTRING:$sig/" "$TMP/$1.asn1" &&
+	openssl asn1parse -genconf "$TMP/$1.asn1" -noout -out "$TMP/$1.csr" >/dev/null &&
+	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$TMP/$1.ext" &&
+	openssl x509 -req -inform DER -in "$TMP/$1.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 2 -sha256 -extfile "$TMP/$1.ext" \
+	    -out "$TMP/$1.crt" 2>/dev/null
+}
 # trustee1's name, Catherine Read, with a Cyrillic 'а' (U+0430) for the 'a'
 LOOKALIKE=$(printf 'C\320\260therine Read')
 
@@ -295,6 +357,44 @@ test_look_alike_trustee_name_cannot_decide() {
 	expect 403 requester_cannot_decide || { echo "# $STATUS $RESP"; return 1; }
 	decide trustee2 "$rid" approve
 	expect 201
+}
+# A certificate's name must be text: GnuTLS prints a common name it does
+# not decode (a UniversalString, an IA5String, a TeletexString outside
+# ASCII) as '#' and hex, plain ASCII that passed the ASCII rule, so one
+# trustee could decide again under a name nobody was issued. Such a name,
+# a BMPString (read one way by one GnuTLS, another by an older one), an
+# empty one and a name written to look like one ("#...", in UTF-8 or in
+# ASCII Teletex), is nobody's: 401
+# certificate_name_not_text on every route, for staff too, and nothing
+# recorded. UTF8String, PrintableString and an ASCII TeletexString are
+# names (the controls).
+test_trustee_name_not_text_cannot_decide() {
+	local rid t n=0
+	request agency:police && expect 202 && rid=$(jget .request_id) || return 1
+	for t in 'UNIVERSALSTRING:Catherine Read' 'BMPSTRING:Catherine Read' 'IA5STRING:Catherine Read' \
+	    'FORMAT:UTF8,T61STRING:Cath\xc3\xa9rine Read' 'UTF8:\#1c38000000430000006100000074' \
+	    'T61STRING:\#0c0e436174686572696e652052656164' 'UTF8:'; do
+		n=$((n + 1))
+		mint_typed "untext$n" trustee "$(printf "$t")" || { echo "# mint $t"; return 1; }
+		decide "$TMP/untext$n" "$rid" approve
+		expect 401 certificate_name_not_text && error_shape_ok ||
+		    { echo "# $t: $STATUS $RESP"; return 1; }
+	done
+	mint_typed untext_staff staff 'UNIVERSALSTRING:Eve Adams' || return 1
+	req "$TMP/untext_staff" GET /healthz
+	expect 401 certificate_name_not_text || { echo "# staff: $STATUS $RESP"; return 1; }
+	[ "$(db "SELECT count(*) FROM request_decisions WHERE request_id='$rid'")" = 0 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$rid'
+	    AND action LIKE 'request.decision%'")" = 0 ] || return 1
+	mint_typed text_utf8 trustee 'UTF8:Tara Text' &&
+	mint_typed text_printable trustee 'PRINTABLESTRING:Pat Printable' &&
+	mint_typed text_t61 trustee 'T61STRING:Tom Teletex' || return 1
+	req "$TMP/text_printable" GET "/v1/requests/$rid" && expect 200 || return 1
+	req "$TMP/text_t61" GET "/v1/requests/$rid" && expect 200 || return 1
+	decide "$TMP/text_utf8" "$rid" approve
+	expect 201 && [ "$(jget .approvals)" = 1 ] && [ "$(jget .status)" = awaiting_approval ] ||
+	    { echo "# $STATUS $RESP"; return 1; }
+	[ "$(db "SELECT trustee FROM request_decisions WHERE request_id='$rid'")" = "trustee:Tara Text" ]
 }
 test_agency_cannot_decide() { decide agency:police "$RID" approve; expect 403 role_not_permitted; }
 test_decision_on_unknown_request_is_404() { decide trustee1 req_doesnotexist approve; expect 404 not_found; }
@@ -1522,6 +1622,7 @@ run test_same_trustee_approving_twice_is_not_two
 run test_rejected_attempt_is_a_ledger_entry
 run test_requester_cannot_decide
 run test_look_alike_trustee_name_cannot_decide
+run test_trustee_name_not_text_cannot_decide
 run test_agency_cannot_decide
 run test_decision_on_unknown_request_is_404
 run test_open_request_is_a_legal_hold
