@@ -502,6 +502,7 @@ struct list_ctx {
 	const struct principal	*who;
 	json_t			*out;
 	int64_t			 withheld;	/* rows not as signed, left out */
+	json_t			*withheld_ids;	/* their ids, when shaped as ours */
 };
 
 static int
@@ -515,11 +516,19 @@ list_one(const struct request_row *rq, void *arg)
 		return -1;
 	/* A row not as its ledger entries signed is left out (logged), as an
 	 * inbox item is, but counted (withheld_for_integrity), so that the
-	 * trustees know one is missing: GET /v1/requests/{id} answers 409 for
-	 * it. Nothing of the row itself is shown. */
+	 * trustees know one is missing, and named by its id (withheld_request_ids),
+	 * so that they know which to look into: GET /v1/requests/{id} answers
+	 * 409 for it. Nothing else of the row is shown, and its id only when
+	 * it has the shape of an id the gateway gives: the id column may be
+	 * what was changed, and then it could hold any text. */
 	if ((rc = request_signed(l->gw->ledger, l->c, rq, d, nd)) != 0) {
-		l->withheld += rc == 1;
-		return rc == 1 ? 0 : -1;
+		if (rc != 1)
+			return -1;
+		l->withheld++;
+		if (store_id_shaped("req_", rq->id) &&
+		    json_array_append_new(l->withheld_ids, json_string(rq->id)) != 0)
+			return -1;
+		return 0;
 	}
 	return json_array_append_new(l->out, request_json(l->gw, rq, d, nd, l->who)) == 0 ? 0 : -1;
 }
@@ -547,8 +556,10 @@ request_list(struct request *r, struct response *rs)
 		}
 		agency = r->who->agency->id;
 	}
-	if ((l.out = json_array()) == NULL || (l.c = store_read_begin(r->gw->store)) == NULL) {
+	if ((l.out = json_array()) == NULL || (l.withheld_ids = json_array()) == NULL ||
+	    (l.c = store_read_begin(r->gw->store)) == NULL) {
 		json_decref(l.out);
+		json_decref(l.withheld_ids);
 		unavailable(rs);
 		return;
 	}
@@ -556,11 +567,13 @@ request_list(struct request *r, struct response *rs)
 	store_read_end(r->gw->store, l.c);
 	if (rc != 0) {
 		json_decref(l.out);
+		json_decref(l.withheld_ids);
 		unavailable(rs);
 		return;
 	}
-	resp_json(rs, 200, json_pack("{s:o, s:I}", "requests", l.out,
-	    "withheld_for_integrity", (json_int_t)l.withheld));
+	resp_json(rs, 200, json_pack("{s:o, s:I, s:o}", "requests", l.out,
+	    "withheld_for_integrity", (json_int_t)l.withheld, "withheld_request_ids",
+	    l.withheld_ids));
 }
 
 /* ---- GET /v1/requests/{id} ---- */

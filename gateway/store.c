@@ -617,10 +617,11 @@ store_time_parse(const char *s, int64_t *us)
 	return rfc3339_parse(s, us);
 }
 
+static const char	id_b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
 void
 store_new_id(const char *prefix, char *buf, size_t len)
 {
-	static const char	 b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 	unsigned char		 r[16];
 	uint64_t		 ms = (uint64_t)store_now_us() / 1000;
 	size_t			 plen, i;
@@ -643,7 +644,7 @@ store_new_id(const char *prefix, char *buf, size_t len)
 		acc = (acc << 8) | r[i];
 		bits += 8;
 		while (bits >= 5 && o < 26) {
-			out[o++] = b32[(acc >> (bits - 5)) & 31];
+			out[o++] = id_b32[(acc >> (bits - 5)) & 31];
 			bits -= 5;
 		}
 		acc &= (1u << bits) - 1;
@@ -654,4 +655,17 @@ store_new_id(const char *prefix, char *buf, size_t len)
 		abort();
 	memcpy(buf, prefix, plen);
 	memcpy(buf + plen, out, 27);
+}
+
+int
+store_id_shaped(const char *prefix, const char *id)
+{
+	size_t	plen = strlen(prefix), i;
+
+	if (strncmp(id, prefix, plen) != 0)
+		return 0;
+	for (i = 0; i < 26; i++)
+		if (id[plen + i] == '\0' || strchr(id_b32, id[plen + i]) == NULL)
+			return 0;
+	return id[plen + 26] == '\0';
 }

@@ -125,6 +125,9 @@ int			 store_time_parse(const char *s, int64_t *us);
  * (26 chars: 48 bits of milliseconds, 80 random bits), so ids sort by
  * creation time. buf must hold strlen(prefix) + 27 bytes. */
 void			 store_new_id(const char *prefix, char *buf, size_t len);
+/* 1 when id has the shape store_new_id gives: prefix, then 26 characters
+ * of its alphabet (so no text of anyone's); else 0. */
+int			 store_id_shaped(const char *prefix, const char *id);
 
 /* store_keys.c */
 /* A family's wrapped data key: 0 found (*wrapped malloc'd, caller frees),

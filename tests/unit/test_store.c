@@ -298,6 +298,26 @@ test_ids_sort_by_creation_time(void **state)
 	assert_true(b[4] <= '7');
 }
 
+/* What GET /v1/requests lists of a withheld request: its id only when it is
+ * one store_new_id could have made, never other text a changed column holds. */
+static void
+test_only_ids_shaped_as_ours_are_shaped(void **state)
+{
+	char	id[40];
+
+	(void)state;
+	store_new_id("req_", id, sizeof(id));
+	assert_true(store_id_shaped("req_", id));
+	assert_false(store_id_shaped("dsc_", id));
+	assert_true(store_id_shaped("req_", "req_01m96zy06rdg6zkgsfq3bz2qd4"));
+	assert_false(store_id_shaped("req_", "req_01m96zy06rdg6zkgsfq3bz2qd"));	/* short */
+	assert_false(store_id_shaped("req_", "req_01m96zy06rdg6zkgsfq3bz2qd44"));	/* long */
+	assert_false(store_id_shaped("req_", "req_01m96zy06rdg6zkgsfq3bz2qdu"));	/* no 'u' */
+	assert_false(store_id_shaped("req_", "req_01M96ZY06RDG6ZKGSFQ3BZ2QD4"));
+	assert_false(store_id_shaped("req_", "req_Ada Requestchild-M1"));
+	assert_false(store_id_shaped("req_", ""));
+}
+
 struct insert_arg {
 	const char	*id;
 	int		 fail;
@@ -1473,6 +1493,7 @@ main(void)
 		cmocka_unit_test(test_time_rejects_impossible_dates),
 		cmocka_unit_test(test_ids_are_unique_and_prefixed),
 		cmocka_unit_test(test_ids_sort_by_creation_time),
+		cmocka_unit_test(test_only_ids_shaped_as_ours_are_shaped),
 		cmocka_unit_test(test_row_helpers),
 		cmocka_unit_test_setup_teardown(test_step_done_logs_label_not_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_failure_is_reported_and_the_statement_reusable,
