@@ -352,6 +352,8 @@ consent_withdraw(struct request *r, struct response *rs)
 	rc = writer_submit(r->gw->writer, withdraw_job, &w);
 	if (rc == 0) {
 		journaled = journal_withdrawal(r, &w, 0);
+		if (w.notified > 0)	/* a push agency's notice goes now (delivery.c) */
+			delivery_kick(r->gw->delivery);
 		log_info("consent %s withdrawn; %d undelivered disclosure(s) stopped", w.row.id,
 		    w.stopped);
 		resp_json(rs, 200, consent_json(&w.row, "withdrawn"));

@@ -33,6 +33,18 @@
  * made on a consent that no live consent covers any more since one expired
  * (the sweep: each_lapsed): a withdrawal stops its own in its request, an
  * expiry has none.
+ *
+ * The worker also pushes each notice to recipients (recipient_notice.h) to
+ * a push agency whose profile names delivery.notices_url, with the same
+ * client certificate, server CA, retry policy, timeouts and slots: the
+ * body is the notice as GET /v1/notices gives it, signed as a delivery is
+ * but with NOTICE_SIG_CONTEXT, the notice id its Idempotency-Key. The
+ * notices' state is their own (notice_pushes, migration 072), not a
+ * deliveries row: a 2xx is recorded as the agency's acknowledgement of the
+ * notice (recipient_notice_ack, as POST /v1/notices/{id}/ack, its reason
+ * saying it came by push); a failure is retried per the policy, and once
+ * given up (no dead letter: nothing is lost) the notice waits in GET
+ * /v1/notices as any other. A notice acknowledged meanwhile is not sent.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -57,6 +69,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "profiles.h"
+#include "recipient_notice.h"
 #include "signer.h"
 #include "store.h"
 #include "vault.h"
@@ -71,6 +84,8 @@ struct xfer {
 	struct delivery		*dl;
 	int			 stopped;	/* no longer pending when it was to be sent */
 	int			 written;	/* still_pending let the request go */
+	int			 notice;	/* a notice's push, id the notice's */
+	char			 agency[64];	/* notice: its agency */
 	CURL			*easy;
 	struct curl_slist	*hdrs;
 	char			 id[40];
@@ -85,6 +100,8 @@ struct xfer {
 
 /* One finished attempt, waiting to be recorded. */
 struct result {
+	int			 notice;	/* a notice's push (xfer) */
+	char			 agency[64];	/* notice: its agency */
 	char			 id[40];
 	char			 pseudonym[65];
 	int			 attempt;
@@ -578,6 +595,32 @@ fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now, const
 
 #define SETOPT(e, o, v) do { if (curl_easy_setopt((e), (o), (v)) != CURLE_OK) goto fail; } while (0)
 
+/* still_pending for a notice's push: not sent once the agency acknowledged
+ * it (by POST /v1/notices/{id}/ack since the due notices were read). */
+static int
+notice_still_pending(struct xfer *x)
+{
+	struct store_conn	*c;
+	struct notice_row	 n;
+	int			 rc, pending = 0;
+
+	if ((c = store_read_begin(x->dl->gw->store)) == NULL)
+		return CURL_PREREQFUNC_ABORT;
+	rc = store_notice_get(c, x->id, &n);
+	store_read_end(x->dl->gw->store, c);
+	if (rc == 0) {
+		pending = n.acked_us == 0 && strcmp(n.agency_id, x->agency) == 0;
+		notice_rows_free(&n, 1);
+	}
+	if (pending) {
+		x->written = 1;
+		return CURL_PREREQFUNC_OK;
+	}
+	if (rc != -1)
+		x->stopped = 1;
+	return CURL_PREREQFUNC_ABORT;
+}
+
 /* CURLOPT_PREREQFUNCTION: the connection is up and the request is about
  * to be written. The row is read again in a fresh read, so a consent
  * withdrawal (or an operator) that stopped the delivery after the due rows
@@ -597,6 +640,8 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 	(void)local_ip;
 	(void)port;
 	(void)local_port;
+	if (x->notice)
+		return notice_still_pending(x);
 	if ((c = store_read_begin(x->dl->gw->store)) == NULL)
 		return CURL_PREREQFUNC_ABORT;
 	rc = store_delivery_get(c, x->id, &row);
@@ -617,6 +662,89 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 	return CURL_PREREQFUNC_ABORT;
 }
 
+/* Signs x's body (context || id || "\n" || body), sets up its transfer to
+ * url with a's server CA and adds it to the multi handle. 0 started; -1
+ * not (x freed): left for the next look. */
+static int
+launch(struct delivery *dl, struct xfer *x, const struct agency *a, const char *url,
+    const char *context)
+{
+	unsigned char		 sig[64], *msg = NULL;
+	char			 b64[96], hdr[256];
+	size_t			 mlen, clen = strlen(context), ilen;
+	int			 rc;
+
+	/* The detached signature over context || id || "\n" || body. */
+	ilen = strlen(x->id);
+	mlen = clen + ilen + 1 + x->len;
+	if ((msg = malloc(mlen)) == NULL)
+		goto fail;
+	memcpy(msg, context, clen);
+	memcpy(msg + clen, x->id, ilen);
+	msg[clen + ilen] = '\n';
+	memcpy(msg + clen + ilen + 1, x->body, x->len);
+	rc = signer_sign_detached(dl->signer, msg, mlen, sig, NULL, 0);
+	OPENSSL_clear_free(msg, mlen);
+	if (rc != 0) {
+		log_errx("%s %s: cannot sign; will try again", x->notice ? "notice push" :
+		    "delivery", x->id);
+		goto fail;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, sig, sizeof(sig));
+
+	if ((x->easy = curl_easy_init()) == NULL)
+		goto fail;
+	snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", x->id);
+	if ((x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json")) == NULL ||
+	    curl_slist_append(x->hdrs, hdr) == NULL ||
+	    (snprintf(hdr, sizeof(hdr), "X-Gateway-Signature: ed25519=%s", b64),
+	    curl_slist_append(x->hdrs, hdr)) == NULL ||
+	    curl_slist_append(x->hdrs, dl->keyid_hdr) == NULL ||
+	    curl_slist_append(x->hdrs, "Expect:") == NULL)
+		goto fail;
+	SETOPT(x->easy, CURLOPT_URL, url);
+	SETOPT(x->easy, CURLOPT_PROTOCOLS_STR, "https");
+	SETOPT(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SETOPT(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(x->easy, CURLOPT_PROXY, "");		/* never a proxy from the environment */
+	SETOPT(x->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SETOPT(x->easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(x->easy, CURLOPT_CAINFO, a->push_ca_file);
+	SETOPT(x->easy, CURLOPT_CAPATH, NULL);		/* the agency's CA only */
+	if (a->push_crl_file != NULL)			/* a revoked server is refused */
+		SETOPT(x->easy, CURLOPT_CRLFILE, a->push_crl_file);
+	SETOPT(x->easy, CURLOPT_SSLCERT, dl->cfg.client_cert);
+	SETOPT(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
+	SETOPT(x->easy, CURLOPT_SSLKEY, dl->cfg.client_key);
+	SETOPT(x->easy, CURLOPT_SSLKEYTYPE, "PEM");
+	SETOPT(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)dl->cfg.connect_timeout_ms);
+	SETOPT(x->easy, CURLOPT_TIMEOUT_MS, (long)dl->cfg.timeout_ms);
+	SETOPT(x->easy, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(x->easy, CURLOPT_USERAGENT, "sharing-gateway/1");
+	SETOPT(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
+	SETOPT(x->easy, CURLOPT_POST, 1L);
+	SETOPT(x->easy, CURLOPT_POSTFIELDS, x->body);
+	SETOPT(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->len);
+	SETOPT(x->easy, CURLOPT_WRITEFUNCTION, discard);
+	SETOPT(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	SETOPT(x->easy, CURLOPT_PRIVATE, x);
+	SETOPT(x->easy, CURLOPT_PREREQFUNCTION, still_pending);
+	SETOPT(x->easy, CURLOPT_PREREQDATA, x);
+	if (curl_multi_add_handle(dl->multi, x->easy) != CURLM_OK)
+		goto fail;
+	x->next = dl->inflight;
+	dl->inflight = x;
+	dl->ninflight++;
+	log_debug("%s %s: attempt %d to %s", x->notice ? "notice push" : "delivery", x->id,
+	    x->attempt, a->id);
+	return 0;
+fail:
+	xfer_free(x);
+	return -1;
+}
+
 /* Starts one transfer for row (body built on c). 0 started, -1 recorded as
  * failed (fail_now) or left for the next look. */
 static int
@@ -625,9 +753,6 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	const struct agency	*a;
 	struct xfer		*x;
 	const char		*code, *message;
-	unsigned char		 sig[64], *msg = NULL;
-	char			 b64[96], hdr[256];
-	size_t			 mlen, clen = strlen(DELIVERY_SIG_CONTEXT), ilen;
 	int			 rc;
 
 	a = profiles_find(dl->gw->profiles, row->agency_id);
@@ -680,73 +805,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 		return -1;
 	}
 
-	/* The detached signature over context || id || "\n" || body. */
-	ilen = strlen(x->id);
-	mlen = clen + ilen + 1 + x->len;
-	if ((msg = malloc(mlen)) == NULL)
-		goto fail;
-	memcpy(msg, DELIVERY_SIG_CONTEXT, clen);
-	memcpy(msg + clen, x->id, ilen);
-	msg[clen + ilen] = '\n';
-	memcpy(msg + clen + ilen + 1, x->body, x->len);
-	rc = signer_sign_detached(dl->signer, msg, mlen, sig, NULL, 0);
-	OPENSSL_clear_free(msg, mlen);
-	if (rc != 0) {
-		log_errx("delivery %s: cannot sign; will try again", x->id);
-		goto fail;
-	}
-	EVP_EncodeBlock((unsigned char *)b64, sig, sizeof(sig));
-
-	if ((x->easy = curl_easy_init()) == NULL)
-		goto fail;
-	snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", x->id);
-	if ((x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json")) == NULL ||
-	    curl_slist_append(x->hdrs, hdr) == NULL ||
-	    (snprintf(hdr, sizeof(hdr), "X-Gateway-Signature: ed25519=%s", b64),
-	    curl_slist_append(x->hdrs, hdr)) == NULL ||
-	    curl_slist_append(x->hdrs, dl->keyid_hdr) == NULL ||
-	    curl_slist_append(x->hdrs, "Expect:") == NULL)
-		goto fail;
-	SETOPT(x->easy, CURLOPT_URL, a->push_url);
-	SETOPT(x->easy, CURLOPT_PROTOCOLS_STR, "https");
-	SETOPT(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	SETOPT(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	SETOPT(x->easy, CURLOPT_PROXY, "");		/* never a proxy from the environment */
-	SETOPT(x->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	SETOPT(x->easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	SETOPT(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	SETOPT(x->easy, CURLOPT_CAINFO, a->push_ca_file);
-	SETOPT(x->easy, CURLOPT_CAPATH, NULL);		/* the agency's CA only */
-	if (a->push_crl_file != NULL)			/* a revoked server is refused */
-		SETOPT(x->easy, CURLOPT_CRLFILE, a->push_crl_file);
-	SETOPT(x->easy, CURLOPT_SSLCERT, dl->cfg.client_cert);
-	SETOPT(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
-	SETOPT(x->easy, CURLOPT_SSLKEY, dl->cfg.client_key);
-	SETOPT(x->easy, CURLOPT_SSLKEYTYPE, "PEM");
-	SETOPT(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)dl->cfg.connect_timeout_ms);
-	SETOPT(x->easy, CURLOPT_TIMEOUT_MS, (long)dl->cfg.timeout_ms);
-	SETOPT(x->easy, CURLOPT_NOSIGNAL, 1L);
-	SETOPT(x->easy, CURLOPT_USERAGENT, "sharing-gateway/1");
-	SETOPT(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
-	SETOPT(x->easy, CURLOPT_POST, 1L);
-	SETOPT(x->easy, CURLOPT_POSTFIELDS, x->body);
-	SETOPT(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->len);
-	SETOPT(x->easy, CURLOPT_WRITEFUNCTION, discard);
-	SETOPT(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
-	SETOPT(x->easy, CURLOPT_PRIVATE, x);
-	SETOPT(x->easy, CURLOPT_PREREQFUNCTION, still_pending);
-	SETOPT(x->easy, CURLOPT_PREREQDATA, x);
-	if (curl_multi_add_handle(dl->multi, x->easy) != CURLM_OK)
-		goto fail;
-	x->next = dl->inflight;
-	dl->inflight = x;
-	dl->ninflight++;
-	log_debug("delivery %s: attempt %d to %s", x->id, x->attempt, a->id);
-	return 0;
-fail:
-	xfer_free(x);
-	return -1;
+	return launch(dl, x, a, a->push_url, DELIVERY_SIG_CONTEXT);
 }
 
 static int
@@ -758,6 +817,109 @@ in_flight(struct delivery *dl, const char *id)
 		if (strcmp(x->id, id) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * A notice's push that could not be made (its body not built: the store,
+ * memory, ids that do not parse), recorded now as a failed attempt and
+ * retried with the policy's backoff, given up once the attempts are used
+ * up: the notice is then collected, as any other.
+ */
+static void
+notice_failure(struct delivery *dl, const struct notice_push_row *row, int64_t now,
+    const char *reason)
+{
+	struct result	*r;
+
+	if ((r = result_new(dl)) == NULL) {
+		log_errx("out of memory recording notice push %s", row->notice_id);
+		return;
+	}
+	r->notice = 1;
+	snprintf(r->agency, sizeof(r->agency), "%s", row->agency_id);
+	snprintf(r->id, sizeof(r->id), "%s", row->notice_id);
+	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", row->family_pseudonym);
+	r->attempt = row->attempts + 1;
+	r->started_us = r->finished_us = now;
+	r->fault = RETRY_FAULT_LOCAL;
+	r->detail = reason;
+	r->dead_reason = reason;
+	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, RETRY_TRANSIENT, now, 0, random64,
+	    NULL, &r->d);
+	log_info("notice push %s: attempt %d not made (%s); %s", r->id, r->attempt, reason,
+	    r->d.verdict == RETRY_SCHEDULED ? "retrying later" : "giving up");
+}
+
+/* Starts the push of notice row to agency a (its notices_url), the body
+ * the notice as GET /v1/notices gives it (recipient_notice_json), read on
+ * c. 0 started, -1 recorded as failed (notice_failure) or left for the
+ * next look. */
+static int
+start_notice(struct delivery *dl, struct store_conn *c, const struct agency *a,
+    const struct notice_push_row *row, int64_t now)
+{
+	struct notice_row	 n;
+	struct xfer		*x;
+	json_t			*o = NULL;
+	int			 rc;
+
+	if ((rc = store_notice_get(c, row->notice_id, &n)) != 0) {
+		if (rc == -1)
+			notice_failure(dl, row, now, "body_unavailable");
+		return -1;
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		notice_rows_free(&n, 1);
+		return -1;
+	}
+	x->dl = dl;
+	x->notice = 1;
+	snprintf(x->agency, sizeof(x->agency), "%s", a->id);
+	/* Bounded: inlined into fill_notices, gcc cannot tell the row's size. */
+	snprintf(x->id, sizeof(x->id), "%.*s", (int)sizeof(x->id) - 1, row->notice_id);
+	snprintf(x->pseudonym, sizeof(x->pseudonym), "%.*s", (int)sizeof(x->pseudonym) - 1,
+	    row->family_pseudonym);
+	x->attempt = row->attempts + 1;
+	x->started_us = now;
+	if ((o = recipient_notice_json(&n)) == NULL ||
+	    (x->body = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		notice_rows_free(&n, 1);
+		xfer_free(x);
+		notice_failure(dl, row, now, "body_unavailable");
+		return -1;
+	}
+	json_decref(o);
+	notice_rows_free(&n, 1);
+	x->len = strlen(x->body);
+	return launch(dl, x, a, a->notices_url, NOTICE_SIG_CONTEXT);
+}
+
+#define NOTICE_BATCH	16
+
+/* Starts the pushes of notices due to the agencies whose profiles name a
+ * notices_url, while slots are free. */
+static void
+fill_notices(struct delivery *dl, struct store_conn *c, int64_t now)
+{
+	const struct profiles	*p = atomic_load(&dl->gw->profiles);
+	struct notice_push_row	 rows[NOTICE_BATCH];
+	size_t			 k;
+	int			 n, i;
+
+	for (k = 0; k < p->n && dl->ninflight < dl->cfg.max_inflight; k++) {
+		const struct agency *a = &p->agencies[k];
+
+		if (a->delivery != DELIVERY_PUSH || a->notices_url == NULL)
+			continue;
+		if ((n = store_notice_pushes_due(c, a->id, now, rows, NOTICE_BATCH)) < 0)
+			return;
+		for (i = 0; i < n && dl->ninflight < dl->cfg.max_inflight; i++) {
+			if (in_flight(dl, rows[i].notice_id))
+				continue;
+			(void)start_notice(dl, c, a, &rows[i], now);
+		}
+	}
 }
 
 #define REQUEUE_BATCH	32
@@ -862,6 +1024,10 @@ fill(struct delivery *dl, int64_t now)
 		if (c == NULL)
 			return next;
 	}
+	/* Notices first: few, small, and each the charity's duty to tell. */
+	fill_notices(dl, c, now);
+	if (store_notice_push_next_due(c, now, &when) == 0 && when < next)
+		next = when;
 	n = store_deliveries_due(c, now, dl->rows, dl->nrows);
 	for (i = 0; i < n && dl->ninflight < dl->cfg.max_inflight; i++) {
 		const struct delivery_row *r = &dl->rows[i];
@@ -901,15 +1067,18 @@ finish(struct delivery *dl, struct xfer *x, CURLcode code)
 	long			 status = 0;
 	int64_t			 retry_after = 0;
 	enum retry_class	 cls;
+	const char		*what = x->notice ? "notice push" : "delivery";
 
 	if (x->stopped) {	/* its row says why; nothing to record */
-		log_info("delivery %s: stopped before it was sent", x->id);
+		log_info("%s %s: stopped before it was sent", what, x->id);
 		return;
 	}
 	if ((r = result_new(dl)) == NULL) {
-		log_errx("out of memory recording delivery %s; it stays pending", x->id);
+		log_errx("out of memory recording %s %s; it stays pending", what, x->id);
 		return;
 	}
+	r->notice = x->notice;
+	snprintf(r->agency, sizeof(r->agency), "%s", x->agency);
 	snprintf(r->id, sizeof(r->id), "%s", x->id);
 	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", x->pseudonym);
 	r->attempt = x->attempt;
@@ -933,16 +1102,16 @@ finish(struct delivery *dl, struct xfer *x, CURLcode code)
 	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, cls, r->finished_us, retry_after,
 	    random64, NULL, &r->d);
 	if (r->d.verdict == RETRY_SCHEDULED)
-		log_info("delivery %s: attempt %d failed (%s %ld%s%s); retry in %lld ms", r->id,
+		log_info("%s %s: attempt %d failed (%s %ld%s%s); retry in %lld ms", what, r->id,
 		    r->attempt, retry_fault_name(r->fault), status, r->detail ? ": " : "",
 		    r->detail ? r->detail : "",
 		    (long long)((r->d.next_us - r->finished_us) / MS));
 	else if (r->d.verdict == RETRY_DEAD)
-		log_warnx("delivery %s: attempt %d failed (%s %ld%s%s); giving up (%s)", r->id,
+		log_warnx("%s %s: attempt %d failed (%s %ld%s%s); giving up (%s)", what, r->id,
 		    r->attempt, retry_fault_name(r->fault), status, r->detail ? ": " : "",
 		    r->detail ? r->detail : "", r->d.reason);
 	else
-		log_debug("delivery %s: delivered on attempt %d (http %ld)", r->id, r->attempt,
+		log_debug("%s %s: delivered on attempt %d (http %ld)", what, r->id, r->attempt,
 		    status);
 }
 
@@ -1047,6 +1216,52 @@ record_after_stop(struct delivery *dl, struct store_conn *c, const struct result
 	return 0;
 }
 
+/*
+ * The outcome of a notice's push. A 2xx is the agency's acknowledgement,
+ * recorded as its POST /v1/notices/{id}/ack is (recipient_notice_ack: the
+ * same entry, its reason "KIND;push_http_STATUS"), unless it acknowledged
+ * the notice meanwhile; a failure waits for its retry, or is given up:
+ * the notice then waits in GET /v1/notices, as for an agency that has no
+ * notices_url. Ids and codes only. 0 or -1.
+ */
+static int
+notice_record(struct delivery *dl, struct store_conn *c, const struct result *r)
+{
+	char		 why[64];
+	const char	*reason;
+	int		 rc;
+
+	if (r->fault == RETRY_FAULT_NONE)
+		snprintf(why, sizeof(why), "http_%d", r->status);
+	else
+		snprintf(why, sizeof(why), "%s", r->dead_reason != NULL ? r->dead_reason :
+		    retry_fault_name(r->fault));
+	switch (r->d.verdict) {
+	case RETRY_DELIVERED:
+		snprintf(why, sizeof(why), "push_http_%d", r->status);
+		if ((rc = recipient_notice_ack(dl->gw, c, r->id, r->agency, why, r->finished_us,
+		    NULL, NULL)) == -1)
+			return -1;
+		if (rc == 2)
+			writer_log_info("notice %s: pushed to %s (http %d), which had acknowledged "
+			    "it already", r->id, r->agency, r->status);
+		return store_notice_push_result(c, r->id, r->attempt, r->finished_us, r->status,
+		    "delivered", NULL, 0);
+	case RETRY_SCHEDULED:
+		return store_notice_push_result(c, r->id, r->attempt, r->finished_us, r->status,
+		    "pending", why, r->d.next_us);
+	case RETRY_DEAD:
+	default:
+		reason = r->dead_reason != NULL ? r->dead_reason : r->d.reason;
+		if (store_notice_push_result(c, r->id, r->attempt, r->finished_us, r->status,
+		    "given_up", why, 0) == -1)
+			return -1;
+		writer_log_warnx("notice %s: its push to %s was given up (%s, %s); it waits in "
+		    "GET /v1/notices for the agency to collect", r->id, r->agency, why, reason);
+		return 0;
+	}
+}
+
 static int
 record_job(struct store_conn *c, void *arg)
 {
@@ -1060,6 +1275,11 @@ record_job(struct store_conn *c, void *arg)
 
 	for (i = 0; i < b->n; i++) {
 		r = &b->r[i];
+		if (r->notice) {
+			if (notice_record(dl, c, r) == -1)
+				return -1;
+			continue;
+		}
 		outcome = r->d.verdict == RETRY_DELIVERED ? "delivered" :
 		    r->d.verdict == RETRY_SCHEDULED ? "retry" : "dead";
 		if (r->fault == RETRY_FAULT_NONE)
@@ -1131,6 +1351,14 @@ record(struct delivery *dl)
 	if (rc == 0) {
 		for (i = 0; i < b.n; i++) {
 			struct result *r = &b.r[i];
+			if (r->notice) {
+				metrics_add(dl->gw->metrics, "gateway_notice_pushes_total",
+				    "Pushes of notices to recipients by outcome.",
+				    r->d.verdict == RETRY_DELIVERED ? "outcome=\"delivered\"" :
+				    r->d.verdict == RETRY_SCHEDULED ? "outcome=\"retry\"" :
+				    "outcome=\"given_up\"", 1);
+				continue;
+			}
 			if (r->d.verdict == RETRY_DELIVERED)
 				metrics_add(dl->gw->metrics, "gateway_deliveries_total",
 				    "Delivery attempts by outcome.", "outcome=\"delivered\"", 1);

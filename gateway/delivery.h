@@ -25,6 +25,13 @@
  * GET /v1/ledger/key, DATA_DIR/ledger.pub) over the message
  *   "sharing-gateway/delivery/v1\n" || Idempotency-Key || "\n" || body
  * so it binds the body to its id and cannot pass as any other signature.
+ *
+ * The same worker pushes each notice to recipients (recipient_notice.h) to
+ * a push agency whose profile names delivery.notices_url: the body is the
+ * notice as GET /v1/notices gives it, the Idempotency-Key its id, signed
+ * over NOTICE_SIG_CONTEXT instead; its state is notice_pushes' (migration
+ * 072), a 2xx the agency's acknowledgement (recipient_notice_ack). A push
+ * given up leaves the notice to be collected.
  */
 #ifndef DELIVERY_H
 #define DELIVERY_H
@@ -41,6 +48,10 @@ struct store_conn;
 struct delivery;
 
 #define DELIVERY_SIG_CONTEXT	"sharing-gateway/delivery/v1\n"
+/* A notice's push (recipient_notice.h) is signed the same way over
+ * NOTICE_SIG_CONTEXT || notice id || "\n" || body: never taken for a
+ * delivery's. */
+#define NOTICE_SIG_CONTEXT	"sharing-gateway/notice/v1\n"
 
 struct delivery_config {
 	const char		*client_cert;	/* PEM file: the gateway's client certificate */

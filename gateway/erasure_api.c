@@ -32,6 +32,7 @@
  * them at start (retention_complete_journal).
  */
 
+#include "delivery.h"
 #include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
@@ -62,6 +63,8 @@ erase(struct request *r, struct response *rs)
 		if (!journaled)
 			log_errx("%s: erasure (ledger entry %lld) not in the journal; a restored "
 			    "copy would not make it again", err, (long long)seq);
+		if (told > 0)		/* a push agency's notice goes now (delivery.c) */
+			delivery_kick(r->gw->delivery);
 		log_info("family erased on request (ledger entry %lld)%s", (long long)seq,
 		    pending ? "; the write-ahead log purge is pending" : "");
 		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i}", "status",

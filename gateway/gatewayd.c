@@ -64,7 +64,8 @@ usage(FILE *f)
 	    "                [--master-key FILE] [--notify-url URL] [--notify-ca FILE]\n"
 	    "                [--threads N]\n"
 	    "                [--max-body BYTES] [--conn-limit N] [--per-ip-limit N]\n"
-	    "                [--agency-url ID=URL]... [--delivery-attempts N]\n"
+	    "                [--agency-url ID=URL]... [--agency-notices-url ID=URL]...\n"
+	    "                [--delivery-attempts N]\n"
 	    "                [--delivery-backoff MS[:CAP_MS]] [--delivery-timeout MS]\n"
 	    "                [--delivery-inflight N] [--request-quorum N]\n"
 	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
@@ -175,38 +176,55 @@ print_route(const struct route *r, void *arg)
 
 #define MAX_URL_OVERRIDES	16
 
+/* --agency-url ID=URL and --agency-notices-url ID=URL, in the order given. */
+struct url_override {
+	const char	*arg;		/* "ID=URL" */
+	int		 notices;	/* --agency-notices-url */
+};
+
 /* --agency-url ID=URL: deliver a push agency's disclosures to URL instead
  * of its profile's (tests start receivers on free ports; a deployment can
- * point at a staging endpoint). The agency must exist and be push; on a
- * reload (strict 0) one that no longer is keeps its profile's way, with a
- * warning. */
+ * point at a staging endpoint); --agency-notices-url ID=URL: push its
+ * notices to URL (its profile's delivery.notices_url, or none). The agency
+ * must exist and be push; on a reload (strict 0) one that no longer is
+ * keeps its profile's way, with a warning. */
 static int
-override_urls(struct profiles *p, char **ov, size_t n, int strict)
+override_urls(struct profiles *p, const struct url_override *ov, size_t n, int strict)
 {
-	size_t	i, k, idlen;
+	size_t		 i, k, idlen;
+	const char	*flag;
 
 	for (i = 0; i < n; i++) {
-		const char *eq = strchr(ov[i], '=');
-		if (eq == NULL || eq == ov[i] || strncmp(eq + 1, "https://", 8) != 0) {
-			log_errx("--agency-url %s: expected ID=https://...", ov[i]);
+		const char *eq = strchr(ov[i].arg, '=');
+
+		flag = ov[i].notices ? "--agency-notices-url" : "--agency-url";
+		if (eq == NULL || eq == ov[i].arg || strncmp(eq + 1, "https://", 8) != 0) {
+			log_errx("%s %s: expected ID=https://...", flag, ov[i].arg);
 			return -1;
 		}
-		idlen = (size_t)(eq - ov[i]);
+		idlen = (size_t)(eq - ov[i].arg);
 		for (k = 0; k < p->n; k++)
 			if (strlen(p->agencies[k].id) == idlen &&
-			    strncmp(p->agencies[k].id, ov[i], idlen) == 0)
+			    strncmp(p->agencies[k].id, ov[i].arg, idlen) == 0)
 				break;
 		if (k == p->n || p->agencies[k].delivery != DELIVERY_PUSH) {
 			if (!strict) {
-				log_warnx("--agency-url: %.*s is no longer a push agency; ignored",
-				    (int)idlen, ov[i]);
+				log_warnx("%s: %.*s is no longer a push agency; ignored", flag,
+				    (int)idlen, ov[i].arg);
 				continue;
 			}
-			log_errx("--agency-url: %.*s is not a push agency", (int)idlen, ov[i]);
+			log_errx("%s: %.*s is not a push agency", flag, (int)idlen, ov[i].arg);
 			return -1;
 		}
-		p->agencies[k].push_url = eq + 1;
-		log_info("agency %s: deliveries go to %s (--agency-url)", p->agencies[k].id, eq + 1);
+		if (ov[i].notices) {
+			p->agencies[k].notices_url = eq + 1;
+			log_info("agency %s: notices go to %s (%s)", p->agencies[k].id, eq + 1,
+			    flag);
+		} else {
+			p->agencies[k].push_url = eq + 1;
+			log_info("agency %s: deliveries go to %s (%s)", p->agencies[k].id, eq + 1,
+			    flag);
+		}
 	}
 	return 0;
 }
@@ -224,7 +242,8 @@ static size_t		  nretired;
  * trust the new set of CAs and are served the new certificate, open ones
  * keep theirs and are checked again by auth.c on their next request. */
 static void
-reload(struct gateway *gw, struct server *srv, char **url_ov, size_t nurl_ov)
+reload(struct gateway *gw, struct server *srv, const struct url_override *url_ov,
+    size_t nurl_ov)
 {
 	struct profiles	*np, *old, **nr;
 	struct tlscred	*cred = NULL;
@@ -492,6 +511,7 @@ main(int argc, char **argv)
 		{ "conn-limit", required_argument, NULL, 'L' },
 		{ "per-ip-limit", required_argument, NULL, 'I' },
 		{ "agency-url", required_argument, NULL, 'U' },
+		{ "agency-notices-url", required_argument, NULL, 'u' },
 		{ "delivery-attempts", required_argument, NULL, 'A' },
 		{ "delivery-backoff", required_argument, NULL, 'B' },
 		{ "delivery-timeout", required_argument, NULL, 'O' },
@@ -502,7 +522,7 @@ main(int argc, char **argv)
 	struct gateway	 gw;
 	struct server	*srv = NULL;
 	struct delivery_config dcfg;
-	char		*url_ov[MAX_URL_OVERRIDES];
+	struct url_override url_ov[MAX_URL_OVERRIDES];
 	size_t		 nurl_ov = 0;
 	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
 	char		 err[1024], keypath[PATH_MAX], journalpath[PATH_MAX];
@@ -660,12 +680,14 @@ main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'R': router_foreach(print_route, NULL); return 0;
 		case 'U':
+		case 'u':
 			if (nurl_ov == MAX_URL_OVERRIDES) {
-				fprintf(stderr, "gatewayd: --agency-url: at most %d\n",
-				    MAX_URL_OVERRIDES);
+				fprintf(stderr, "gatewayd: --agency-url and --agency-notices-url: "
+				    "at most %d in all\n", MAX_URL_OVERRIDES);
 				return 2;
 			}
-			url_ov[nurl_ov++] = optarg;
+			url_ov[nurl_ov].arg = optarg;
+			url_ov[nurl_ov++].notices = ch == 'u';
 			break;
 		case 'A':
 			if (parse_uint(optarg, 1000, &n) == -1 || n == 0) {

@@ -31,26 +31,6 @@
 #define NOTICES_DEFAULT	50
 #define NOTICES_MAX	200
 
-static json_t *
-notice_json(const struct notice_row *n)
-{
-	json_t	*ids = json_loads(n->disclosure_ids, 0, NULL);
-	json_t	*rids = json_loads(n->request_ids, 0, NULL);
-	char	 t[32];
-
-	if (ids == NULL || rids == NULL) {
-		json_decref(ids);
-		json_decref(rids);
-		return NULL;
-	}
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:I}",
-	    "notice_id", n->id, "kind", n->kind, "created_at", store_time_fmt(n->created_us, t),
-	    "disclosure_ids", ids, "request_ids", rids,
-	    "consent_id", n->consent_id[0] != '\0' ? json_string(n->consent_id) : json_null(),
-	    "what_to_do", notice_kind_advice(n->kind) != NULL ? notice_kind_advice(n->kind) : "",
-	    "ledger_seq", (json_int_t)n->ledger_seq);
-}
-
 static void
 notices_list(struct request *r, struct response *rs)
 {
@@ -85,7 +65,8 @@ notices_list(struct request *r, struct response *rs)
 		return;
 	}
 	for (i = 0; i < n && i < limit; i++) {
-		if ((j = notice_json(&rows[i])) == NULL || json_array_append_new(list, j) != 0) {
+		if ((j = recipient_notice_json(&rows[i])) == NULL ||
+		    json_array_append_new(list, j) != 0) {
 			notice_rows_free(rows, n);
 			free(rows);
 			json_decref(list);
@@ -112,32 +93,13 @@ static int
 ack_job(struct store_conn *c, void *arg)
 {
 	struct ack_job		*j = arg;
-	struct notice_row	 n;
-	struct ledger_entry	 e;
 	int			 rc;
 
 	j->now_us = store_now_us();
-	if ((rc = store_notice_get(c, j->id, &n)) != 0) {
+	rc = recipient_notice_ack(j->gw, c, j->id, j->who->agency->id, NULL, j->now_us, &j->seq,
+	    j->leaf);
+	if (rc != 0) {
 		j->outcome = rc;
-		return -1;
-	}
-	if (strcmp(n.agency_id, j->who->agency->id) != 0) {
-		notice_rows_free(&n, 1);
-		j->outcome = 1;
-		return -1;
-	}
-	if (n.acked_us != 0) {
-		notice_rows_free(&n, 1);
-		j->outcome = 2;
-		return -1;
-	}
-	e = (struct ledger_entry){ .actor = j->who->id, .actor_role = role_name(j->who->role),
-	    .action = "recipient.notice_acknowledged", .family_pseudonym = n.family_pseudonym,
-	    .object_id = n.id, .reason = n.kind, .record_digest = n.record_digest };
-	rc = ledger_append(j->gw->ledger, c, &e, &j->seq, j->leaf);
-	notice_rows_free(&n, 1);
-	if (rc == -1 || (rc = store_notice_ack(c, j->id, j->now_us, j->seq)) != 0) {
-		j->outcome = rc == 1 ? 2 : -1;
 		return -1;
 	}
 	return 0;

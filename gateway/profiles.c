@@ -203,6 +203,7 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 	if (strcmp(json_string_value(json_object_get(del, "mode")), "push") == 0) {
 		a->delivery = DELIVERY_PUSH;
 		a->push_url = json_string_value(json_object_get(del, "url"));
+		a->notices_url = json_string_value(json_object_get(del, "notices_url"));
 		a->push_ca_file = resolve(json_string_value(json_object_get(del, "server_ca_file")));
 		if (json_object_get(del, "server_crl_file") != NULL &&
 		    (a->push_crl_file = resolve(json_string_value(json_object_get(del,

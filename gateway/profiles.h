@@ -46,6 +46,9 @@ struct agency {
 	size_t			 ninterests;
 	enum delivery_mode	 delivery;
 	const char		*push_url;	/* DELIVERY_PUSH */
+	const char		*notices_url;	/* DELIVERY_PUSH: its notices pushed
+						   there (recipient_notice.h), or
+						   NULL: it collects them */
 	char			*push_ca_file;	/* resolved path */
 	char			*push_crl_file;	/* resolved path, or NULL */
 	char			*ca_file;	/* resolved path of the agency's client CA */

@@ -3,7 +3,9 @@
  * withdrawal (recipient_notice.h), inside its writer job. The store says
  * who may hold what (store_notice_holdings); this groups it by agency,
  * leaves out of a withdrawal's notice what the agency was already told of,
- * and writes each notice with its ledger entry.
+ * and writes each notice with its ledger entry. Also what a notice is to
+ * its agency (recipient_notice_json) and its acknowledgement
+ * (recipient_notice_ack), one for the POST and the push alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,66 @@ recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
 	store_digest_str(d, disclosure_ids);
 	store_digest_str(d, request_ids);
 	return store_digest_end(d, out);
+}
+
+json_t *
+recipient_notice_json(const struct notice_row *n)
+{
+	json_t	*ids = json_loads(n->disclosure_ids, 0, NULL);
+	json_t	*rids = json_loads(n->request_ids, 0, NULL);
+	char	 t[32];
+
+	if (ids == NULL || rids == NULL) {
+		json_decref(ids);
+		json_decref(rids);
+		return NULL;
+	}
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:I}",
+	    "notice_id", n->id, "kind", n->kind, "created_at", store_time_fmt(n->created_us, t),
+	    "disclosure_ids", ids, "request_ids", rids,
+	    "consent_id", n->consent_id[0] != '\0' ? json_string(n->consent_id) : json_null(),
+	    "what_to_do", notice_kind_advice(n->kind) != NULL ? notice_kind_advice(n->kind) : "",
+	    "ledger_seq", (json_int_t)n->ledger_seq);
+}
+
+int
+recipient_notice_ack(struct gateway *gw, struct store_conn *c, const char *id,
+    const char *agency_id, const char *via, int64_t now_us, int64_t *seq,
+    unsigned char leaf[32])
+{
+	struct notice_row	 n;
+	struct ledger_entry	 e;
+	char			 actor[80], reason[64];
+	int64_t			 s = 0;
+	int			 rc;
+
+	if ((rc = store_notice_get(c, id, &n)) != 0)
+		return rc;
+	if (strcmp(n.agency_id, agency_id) != 0) {
+		notice_rows_free(&n, 1);
+		return 1;
+	}
+	if (n.acked_us != 0) {
+		notice_rows_free(&n, 1);
+		return 2;
+	}
+	snprintf(actor, sizeof(actor), "agency:%s", agency_id);
+	if (via != NULL)
+		snprintf(reason, sizeof(reason), "%s;%s", n.kind, via);
+	else
+		snprintf(reason, sizeof(reason), "%s", n.kind);
+	e = (struct ledger_entry){ .actor = actor, .actor_role = role_name(ROLE_AGENCY),
+	    .action = "recipient.notice_acknowledged", .family_pseudonym = n.family_pseudonym,
+	    .object_id = n.id, .reason = reason, .record_digest = n.record_digest };
+	rc = ledger_append(gw->ledger, c, &e, &s, leaf);
+	notice_rows_free(&n, 1);
+	/* 1 (acked since the read) cannot be in one writer job: an error,
+	 * so the job, and the entry just appended, is rolled back. */
+	if (rc == -1 || store_notice_ack(c, id, now_us, s) != 0)
+		return -1;
+	if (seq != NULL)
+		*seq = s;
+	return 0;
 }
 
 struct making {

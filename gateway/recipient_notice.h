@@ -13,8 +13,11 @@
  * made when none is left; an erasure's names all. The agency collects its notices with
  * GET /v1/notices and acknowledges each (POST /v1/notices/{id}/ack, a
  * "recipient.notice_acknowledged" entry): the charity's proof that it told
- * the recipient. What the agency then does is its own duty: erase, or keep
- * on a lawful basis of its own.
+ * the recipient. A push agency whose profile names delivery.notices_url is
+ * also sent each one (delivery.c, the body recipient_notice_json's): its
+ * 2xx is recorded as that acknowledgement, by recipient_notice_ack as the
+ * POST's; until then the notice stays in GET /v1/notices. What the agency
+ * then does is its own duty: erase, or keep on a lawful basis of its own.
  *
  * Not told: expiry (the charity's own retention, not the family's act),
  * and anything the agency never had (a delivery stopped before it was
@@ -25,7 +28,10 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct gateway;
+struct notice_row;
 struct principal;
 struct store_conn;
 
@@ -54,6 +60,22 @@ int	recipient_notices_make(struct gateway *, struct store_conn *, enum notice_ki
  * encoding, tag "recipient_notice v1"): its id, agency, kind, consent id
  * (NULL or "": none), creation time, disclosure ids and request ids. 0 or
  * -1. */
+/* The notice as the agency is given it, by GET /v1/notices and by push:
+ * notice_id, kind, created_at, disclosure_ids, request_ids, consent_id,
+ * what_to_do, ledger_seq (ids, a kind and times; never the pseudonym).
+ * NULL when its ids do not parse or on no memory. */
+json_t	*recipient_notice_json(const struct notice_row *);
+
+/* Records the acknowledgement of notice id by agency_id, inside a writer
+ * job: a "recipient.notice_acknowledged" entry ("agency:ID" as actor, role
+ * agency; reason the notice's kind, or via, when not NULL, after it:
+ * "KIND;VIA") and the row marked acked at now_us by that entry. *seq and
+ * leaf (either may be NULL) receive the entry's. 0 acked, 1 no such notice
+ * for that agency, 2 acknowledged already, -1 error. */
+int	recipient_notice_ack(struct gateway *, struct store_conn *, const char *id,
+	    const char *agency_id, const char *via, int64_t now_us, int64_t *seq,
+	    unsigned char leaf[32]);
+
 int	recipient_notice_digest(const char *id, const char *agency_id, const char *kind,
 	    const char *consent_id, int64_t created_us, const char *disclosure_ids,
 	    const char *request_ids, unsigned char out[32]);

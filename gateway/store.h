@@ -1267,4 +1267,26 @@ void	notice_rows_free(struct notice_row *, int n);
 int	store_notices_of_family(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct notice_row *, void *), void *arg);
 
+/* Notices pushed to their agency (migration 072, delivery.c). */
+struct notice_push_row {
+	char		 notice_id[40];
+	char		 agency_id[64];
+	char		 family_pseudonym[65];
+	int		 attempts;		/* made so far */
+};
+/* agency_id's notices not yet acknowledged whose push is due at now_us
+ * (never tried, or pending and due; not one given up), oldest first, up
+ * to max: the count or -1. */
+int	store_notice_pushes_due(struct store_conn *, const char *agency_id, int64_t now_us,
+	    struct notice_push_row *out, int max);
+/* The earliest next attempt after after_us of a pending push of a notice
+ * not yet acknowledged into *when: 0, 1 none, -1 error. */
+int	store_notice_push_next_due(struct store_conn *, int64_t after_us, int64_t *when);
+/* Records attempt (1-based) of notice_id's push, finished at finished_us
+ * with HTTP status (0 none): its state now ("pending", with next_us;
+ * "delivered"; "given_up") and error (a code, or NULL). 0 or -1. */
+int	store_notice_push_result(struct store_conn *, const char *notice_id, int attempt,
+	    int64_t finished_us, int status, const char *state, const char *error,
+	    int64_t next_us);
+
 #endif

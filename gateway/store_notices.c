@@ -3,7 +3,9 @@
  * query that finds who may hold a family's data. recipient_notice.h owns
  * what a notice means and when one is made; this file only reads and
  * writes rows. A notice is inserted once, and only its acknowledgement
- * changes it (acked_us, acked_seq); a trigger refuses deletes.
+ * changes it (acked_us, acked_seq); a trigger refuses deletes. Also the
+ * notice_pushes table (migration 072): each push of a notice to its
+ * agency, for the delivery worker.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -267,4 +269,104 @@ store_notices_of_family(struct store_conn *c, const char *pseudonym,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return out;
+}
+
+/* Through recipient_notices_agency (its unacknowledged notices), each
+ * joined to its push by primary key. */
+int
+store_notice_pushes_due(struct store_conn *c, const char *agency_id, int64_t now,
+    struct notice_push_row *out, int max)
+{
+	static const char	 sql[] = "SELECT n.id, n.agency_id, n.family_pseudonym, "
+	    "coalesce(p.attempts, 0) FROM recipient_notices n "
+	    "LEFT JOIN notice_pushes p ON p.notice_id = n.id "
+	    "WHERE n.agency_id = ?1 AND n.acked_us = 0 "
+	    "AND (p.notice_id IS NULL OR (p.state = 'pending' AND p.next_us <= ?2)) "
+	    "ORDER BY n.created_us, n.id LIMIT ?3";
+	sqlite3_stmt		*st;
+	int			 rc = SQLITE_DONE, n = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, agency_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, max) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct notice_push_row	*r = &out[n++];
+
+		memset(r, 0, sizeof(*r));
+		store_copy_text(r->notice_id, sizeof(r->notice_id), sqlite3_column_text(st, 0));
+		store_copy_text(r->agency_id, sizeof(r->agency_id), sqlite3_column_text(st, 1));
+		store_copy_text(r->family_pseudonym, sizeof(r->family_pseudonym),
+		    sqlite3_column_text(st, 2));
+		r->attempts = sqlite3_column_int(st, 3);
+	}
+	if (n == max)
+		rc = SQLITE_DONE;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("recipient notices: pushes due: %s",
+		    sqlite3_errmsg(sqlite3_db_handle(st)));
+		return -1;
+	}
+	return n;
+}
+
+/* Through notice_pushes_due. */
+int
+store_notice_push_next_due(struct store_conn *c, int64_t after_us, int64_t *when)
+{
+	static const char	 sql[] = "SELECT min(p.next_us) FROM notice_pushes p "
+	    "JOIN recipient_notices n ON n.id = p.notice_id "
+	    "WHERE p.state = 'pending' AND p.next_us > ?1 AND n.acked_us = 0";
+	sqlite3_stmt		*st;
+	int			 rc, out;
+
+	*when = 0;
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, after_us) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*when = sqlite3_column_int64(st, 0);
+		out = 0;
+	} else
+		out = rc == SQLITE_ROW ? 1 : -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return out;
+}
+
+int
+store_notice_push_result(struct store_conn *c, const char *id, int attempt, int64_t finished,
+    int status, const char *state, const char *error, int64_t next_us)
+{
+	static const char	 sql[] = "INSERT INTO notice_pushes (notice_id, state, attempts, "
+	    "next_us, last_attempt_us, last_status, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT (notice_id) DO UPDATE SET state = ?2, attempts = ?3, next_us = ?4, "
+	    "last_attempt_us = ?5, last_status = ?6, last_error = ?7";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, attempt) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, next_us) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, finished) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 6, status) != SQLITE_OK ||
+	    store_bind_opt_text(st, 7, error) != SQLITE_OK)
+		return store_bind_failed(c, st);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		log_errx("recipient notices: push result: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+		return -1;
+	}
+	return 0;
 }

@@ -28,13 +28,15 @@
  *
  * With --gateway-pub FILE (the gateway's ledger.pub) it checks the detached
  * Ed25519 signature the way docs tell an agency to: over
- * "sharing-gateway/delivery/v1\n" || Idempotency-Key || "\n" || body.
+ * "sharing-gateway/delivery/v1\n" || Idempotency-Key || "\n" || body, or
+ * with --notices (an agency's notices endpoint) over
+ * "sharing-gateway/notice/v1\n" || Idempotency-Key || "\n" || body.
  *
  *   receiver --cert S.crt --key S.key --client-ca ca.crt --dir D
  *            [--port P | --port-file F] [--require-ou gateway]
  *            [--fail-first N] [--fail-status S] [--always S] [--delay-ms M]
  *            [--accept-delay-ms M] [--release-file F [--fail-until-release]]
- *            [--gateway-pub ledger.pub]
+ *            [--gateway-pub ledger.pub [--notices]]
  * Runs until SIGTERM or SIGINT. Listens on 127.0.0.1 only.
  */
 #include <errno.h>
@@ -61,6 +63,7 @@
 
 #define MAX_BODY	(4u << 20)
 #define SIG_CONTEXT	"sharing-gateway/delivery/v1\n"
+#define NOTICE_CONTEXT	"sharing-gateway/notice/v1\n"
 
 static struct {
 	const char	*dir;
@@ -72,8 +75,9 @@ static struct {
 	unsigned	 accept_delay_ms;
 	const char	*release_file;
 	int		 fail_until_release;
+	const char	*context;	/* the signature's: SIG_CONTEXT, or --notices' */
 	EVP_PKEY	*gateway_pub;
-} opt = { .fail_status = 503 };
+} opt = { .fail_status = 503, .context = SIG_CONTEXT };
 
 static pthread_mutex_t	lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned		seq;	/* accepted requests so far (under lock) */
@@ -215,13 +219,13 @@ check_sig(const char *key, const char *sighdr, const char *body, size_t len)
 	if (n != 66 && n != 64)
 		return "bad";
 	klen = strlen(key);
-	mlen = strlen(SIG_CONTEXT) + klen + 1 + len;
+	mlen = strlen(opt.context) + klen + 1 + len;
 	if ((msg = malloc(mlen)) == NULL)
 		return "bad";
-	memcpy(msg, SIG_CONTEXT, strlen(SIG_CONTEXT));
-	memcpy(msg + strlen(SIG_CONTEXT), key, klen);
-	msg[strlen(SIG_CONTEXT) + klen] = '\n';
-	memcpy(msg + strlen(SIG_CONTEXT) + klen + 1, body, len);
+	memcpy(msg, opt.context, strlen(opt.context));
+	memcpy(msg + strlen(opt.context), key, klen);
+	msg[strlen(opt.context) + klen] = '\n';
+	memcpy(msg + strlen(opt.context) + klen + 1, body, len);
 	ok = (md = EVP_MD_CTX_new()) != NULL &&
 	    EVP_DigestVerifyInit(md, NULL, NULL, NULL, opt.gateway_pub) == 1 &&
 	    EVP_DigestVerify(md, sig, 64, msg, mlen) == 1;
@@ -410,8 +414,12 @@ main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--fail-until-release") == 0) {	/* the one flag */
+		if (strcmp(a, "--fail-until-release") == 0) {	/* the flags */
 			opt.fail_until_release = 1;
+			continue;
+		}
+		if (strcmp(a, "--notices") == 0) {
+			opt.context = NOTICE_CONTEXT;
 			continue;
 		}
 		if (v == NULL)
