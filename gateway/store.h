@@ -885,10 +885,8 @@ int	store_stats_disclosures(struct store_conn *, int64_t from_us, int64_t to_us,
 /* Consents recorded, and consents withdrawn, in [from_us, to_us). */
 int	store_stats_consents(struct store_conn *, int64_t from_us, int64_t to_us,
 	    int (*fn)(const struct stats_count *, void *), void *arg);
-/* Police and court requests filed in [from_us, to_us): purpose is the legal
- * basis, outcome the request's state now. */
-int	store_stats_requests(struct store_conn *, int64_t from_us, int64_t to_us,
-	    int (*fn)(const struct stats_count *, void *), void *arg);
+/* (Police and court requests are counted by stats_api.c from their rows,
+ * each checked against its ledger entries: store_requests_filed.) */
 
 /* store_disclosures.c */
 /* A disclosure decision as stored (migration 010). Strings and blobs are

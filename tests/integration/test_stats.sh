@@ -344,6 +344,29 @@ test_request_closed_after_the_month_ends_counts_as_approved_then() {
 	expect 200 && [ "$(police_row)" = 0,11,0,0 ] ||
 	    { echo "# closed this month: $(police_row)"; return 1; }
 }
+# A request's decision time edited in the database (by someone who can write
+# the file but holds no key) never places it in the statistics: one
+# approved last month whose decided_us is moved past the month's end would
+# read awaiting approval. It is left out and said to be
+# (requests_withheld_for_integrity), as GET /v1/requests does; put back, it
+# is counted again.
+test_forged_decision_time_is_left_out_of_the_statistics() {
+	local id at
+	id=$(db "SELECT id FROM requests ORDER BY created_us LIMIT 1")
+	at=$(db "SELECT decided_us FROM requests WHERE id = '$id'")
+	[ -n "$id" ] && [ -n "$at" ] && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET decided_us = $(( $(date -u +%s) * 1000000 )) WHERE id = '$id'" &&
+	gw_start || return 1
+	stats trustee1 'by=agency_kind'
+	expect 200 && [ "$(police_row)" = 0,10,0,0 ] && [ "$(jget .requests_withheld_for_integrity)" = 1 ] ||
+	    { echo "# forged: $(police_row), withheld $(jget .requests_withheld_for_integrity)"; return 1; }
+	grep -q "request $id: its decision time is not that of the signed decision" "$TMP/gatewayd.log" &&
+	! grep -q FAM-63 "$TMP/gatewayd.log" || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE requests SET decided_us = $at WHERE id = '$id'" && gw_start || return 1
+	stats trustee1 'by=agency_kind'
+	expect 200 && [ "$(police_row)" = 0,11,0,0 ] && [ "$(jget .requests_withheld_for_integrity)" = 0 ]
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -367,4 +390,5 @@ run test_threshold_configurable
 run test_period_not_published_differencing_refused
 run test_reviewer_row_c_under_10_total_11_not_published
 run test_request_closed_after_the_month_ends_counts_as_approved_then
+run test_forged_decision_time_is_left_out_of_the_statistics
 finish
