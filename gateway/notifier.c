@@ -57,6 +57,7 @@
 #include "delivery.h"
 #include "notifier.h"
 #include "profiles.h"
+#include "request_signed.h"
 #include "retry.h"
 #include "statement.h"
 #include "store.h"
@@ -194,7 +195,7 @@ discard(char *p, size_t size, size_t n, void *arg)
 
 /* What the family is told: with whom, why, which fields, when. For a
  * police or court request, supplied is the fields its witness statement
- * carries (request_supplied()), which may be fewer than those asked. */
+ * carries (request_notice_signed()), which may be fewer than those asked. */
 static char *
 payload(struct gateway *gw, const struct notice *x, const char *family_id, json_t *supplied)
 {
@@ -426,26 +427,54 @@ outcome_job(struct store_conn *c, void *arg)
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
 }
 
-/* The fields a request's witness statement carries that the family may be
- * told of (witness_told(): of those asked, each that a record of the
- * period, up to the quorum, holds, leaving out a disclosure whose notice is
- * held); none when it holds none (a family must not be told that what the
- * charity never held went to the police). *out NULL (the fields asked are
- * said instead) when the statement cannot be drawn up at all (too many
- * records, or records that differ from the ledger: the requester gets none
- * then either). 0, or -1 a read failed (retried). */
+/* Whether what x says of its police or court request (the agency, the
+ * legal basis, the fields asked and the approval's time the family is told:
+ * read from the rows when it fell due) is what the request's ledger entries
+ * signed (request_signed.h: decided_us must be the time of the signed
+ * decision that reached the quorum), read again on c; and then the fields
+ * its witness statement carries that the family may be told of
+ * (witness_told(): of those asked, each that a record of the period, up to
+ * the quorum, holds, leaving out a disclosure whose notice is held); none
+ * when it holds none (a family must not be told that what the charity never
+ * held went to the police). *supplied NULL (the fields asked are said
+ * instead) when the statement cannot be drawn up at all (too many records,
+ * or records that differ from the ledger: the requester gets none then
+ * either). 0 yes; 2 the request is not as signed, or not approved (logged:
+ * the family is not told a forged date); -1 a read failed, or the rows
+ * changed since it fell due (retried). */
 static int
-request_supplied(struct gateway *gw, struct store_conn *c, const char *id, json_t **out)
+request_notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x,
+    json_t **supplied)
 {
 	struct request_row	*rq = NULL;
 	int			 rc, n;
 
-	*out = NULL;
-	if ((rc = store_request_get(c, id, &rq)) != 0)
-		return rc == 1 ? 0 : -1;
-	rc = witness_told(gw, c, rq, out, &n);
+	*supplied = NULL;
+	if ((rc = store_request_get(c, x->disclosure_id, &rq)) != 0) {
+		if (rc == 1)
+			log_errx("notification %s: its request is gone; not sent",
+			    x->disclosure_id);
+		return rc == 1 ? 2 : -1;
+	}
+	if ((rc = request_signed(gw->ledger, c, rq, NULL, 0)) != 0) {
+		store_request_free(rq);
+		return rc == 1 ? 2 : -1;
+	}
+	if (rq->decided_us == 0) {
+		/* A notice is made when the quorum is reached: none was. */
+		log_errx("notification %s: its request was never approved as signed; not "
+		    "sent", x->disclosure_id);
+		rc = 2;
+	} else if (strcmp(rq->agency_id, x->agency_id) != 0 ||
+	    strcmp(rq->legal_basis, x->purpose) != 0 || x->fields_json == NULL ||
+	    strcmp(rq->fields, x->fields_json) != 0 || rq->decided_us != x->created_us) {
+		log_errx("notification %s: its request changed since it fell due; checked "
+		    "again at the next look", x->disclosure_id);
+		rc = -1;
+	} else if (witness_told(gw, c, rq, supplied, &n) == WITNESS_ERROR)
+		rc = -1;
 	store_request_free(rq);
-	return rc == WITNESS_ERROR ? -1 : 0;
+	return rc;
 }
 
 /* Whether what x says of its disclosure (the agency, the purpose, the
@@ -477,11 +506,11 @@ notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x)
 }
 
 /* The message for x, built in its own short read: opens the family id,
- * checks the disclosure row against its ledger entry and makes the
- * payload. 0 and *body (malloc'd; the caller cleanses and frees it), 1 the
- * family was erased (its key destroyed), 2 the disclosure row is not what
- * its ledger entry signed, -1 a failure that may pass (a busy database
- * ...). */
+ * checks the disclosure's (or the request's) rows against their ledger
+ * entries and makes the payload. 0 and *body (malloc'd; the caller cleanses
+ * and frees it), 1 the family was erased (its key destroyed), 2 the
+ * disclosure's or request's rows are not what their ledger entries signed,
+ * -1 a failure that may pass (a busy database ...). */
 static int
 build(struct notifier *n, const struct notice *x, char **body)
 {
@@ -496,8 +525,8 @@ build(struct notifier *n, const struct notice *x, char **body)
 		return -1;
 	rc = vault_unseal(n->gw->vault, c, x->family_pseudonym, x->family_id_ct,
 	    x->family_id_ctlen, &fid, &fidlen);
-	if (rc == 0 && x->request && request_supplied(n->gw, c, x->disclosure_id, &supplied) != 0)
-		rc = -1;
+	if (rc == 0 && x->request)
+		rc = request_notice_signed(n->gw, c, x, &supplied);
 	if (rc == 0 && !x->request)
 		rc = notice_signed(n->gw, c, x);
 	store_read_end(n->gw->store, c);
@@ -565,9 +594,11 @@ send_one(struct notifier *n, const struct notice *x)
 		at.fault = RETRY_FAULT_LOCAL;
 		cls = RETRY_PERMANENT;
 	} else if (rc == 2) {
-		/* Tampered with (logged by disclosure_signed): the family is
-		 * not told what the row says now. Given up at once, as a dead
-		 * push is; an operator re-queues it once the row is restored. */
+		/* Tampered with (logged by disclosure_signed or
+		 * request_signed): the family is not told what the row says
+		 * now (a request's forged approval date among it). Given up
+		 * at once, as a dead push is; an operator re-queues it once
+		 * the row is restored. */
 		at.fault = RETRY_FAULT_LOCAL;
 		cls = RETRY_PERMANENT;
 	} else {

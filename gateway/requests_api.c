@@ -1408,22 +1408,43 @@ awaiting_gauge(void *arg)
 	return (double)n;
 }
 
+/* The overdue gauge's count: the rows the query selects by their stored
+ * decided_us, each counted only if it is what its ledger entries signed
+ * (request_signed.h), so that an edited decision time neither adds a
+ * request nor is counted with it (logged there). */
+struct overdue_ctx {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	int64_t			 n;
+};
+
+static int
+overdue_one(const struct request_row *rq, void *arg)
+{
+	struct overdue_ctx	*o = arg;
+
+	/* -1 (a read failed, an entry not in the tree yet): not counted at
+	 * this scrape, the next one looks again. */
+	o->n += request_signed(o->gw->ledger, o->c, rq, NULL, 0) == 0;
+	return 0;
+}
+
 static double
 close_overdue_gauge(void *arg)
 {
 	struct gateway		*gw = arg;
-	struct store_conn	*c;
-	int64_t			 n = 0, now = store_now_us();
+	struct overdue_ctx	 o = { .gw = gw };
+	int64_t			 now = store_now_us();
 
-	if ((c = store_read_begin(gw->store)) == NULL)
+	if ((o.c = store_read_begin(gw->store)) == NULL)
 		return 0;
 	/* Overdue once the whole close_by day (UTC) has passed: approved
 	 * before today's start less --max-hold-days (as request_json). */
-	if (store_requests_approved_before(c, now - now % STORE_DAY_US -
-	    (int64_t)gw->cfg.max_hold_days * STORE_DAY_US, &n) != 0)
-		n = 0;
-	store_read_end(gw->store, c);
-	return (double)n;
+	if (store_requests_approved_before(o.c, now - now % STORE_DAY_US -
+	    (int64_t)gw->cfg.max_hold_days * STORE_DAY_US, overdue_one, &o) != 0)
+		o.n = 0;
+	store_read_end(gw->store, o.c);
+	return (double)o.n;
 }
 
 void

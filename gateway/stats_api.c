@@ -18,7 +18,11 @@
  * complements hidden to protect them read "[c]", zero reads 0, totals and
  * row percentages are published only where they do not give a hidden
  * count away. Nothing else leaves: no family identifier, pseudonym or free
- * text is ever read by the queries (store_stats.c).
+ * text is ever read by the queries (store_stats.c). Requests are counted
+ * from their rows (store_requests_filed), each only if it is what its
+ * ledger entries signed (request_signed.h: its decided_us, which places it
+ * in its state at counted_until, among it); one that differs is left out
+ * and counted in requests_withheld_for_integrity, as GET /v1/requests does.
  *
  * Published periods (the rule "period_not_published"): only fixed,
  * non-overlapping periods are published, one whole UTC calendar year:
@@ -37,7 +41,7 @@
  * withdrawn), which is the differencing the fixed periods exist to stop.
  * Only whole past months are counted, so the current year's tables change
  * once a month, when a month ends; requests are counted in the state they
- * were in at counted_until (state_at in store_stats.c), so a decision or
+ * were in at counted_until (request_state_at below), so a decision or
  * closing after it changes nothing either. A year's tables, once its
  * December has ended, never change again. Residual risk: two reads of the
  * current year a month apart differ by that month's counts in each group
@@ -66,6 +70,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "profiles.h"
+#include "request_signed.h"
 #include "retention.h"
 #include "store.h"
 #include "suppress.h"
@@ -429,6 +434,62 @@ read_job(struct store_conn *c, void *arg)
 	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
 }
 
+/*
+ * The state a request was in at until_us, from its row and decisions as
+ * signed (request_signed): closed by then; decided by then (as it stands,
+ * or, closed since, approved when its quorum of approvals was in by the
+ * decision, else refused); otherwise still awaiting approval. Pure.
+ */
+static const char *
+request_state_at(const struct request_row *rq, const struct request_decision_row *d, int nd,
+    int64_t until_us)
+{
+	int	i, approvals = 0;
+
+	if (rq->closed_us > 0 && rq->closed_us < until_us)
+		return "closed";
+	if (rq->decided_us <= 0 || rq->decided_us >= until_us)
+		return "awaiting_approval";
+	if (strcmp(rq->state, "closed") != 0)
+		return rq->state;
+	for (i = 0; i < nd; i++)
+		approvals += strcmp(d[i].decision, "approve") == 0 &&
+		    d[i].decided_us <= rq->decided_us;
+	return approvals >= rq->quorum ? "approved" : "refused";
+}
+
+/* The requests table's counts, one request at a time. */
+struct request_counts {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	struct collect		*col;
+	int64_t			 until_us;
+	int64_t			 withheld;	/* rows not as signed, left out */
+};
+
+static int
+request_count(const struct request_row *rq, void *arg)
+{
+	struct request_counts		*x = arg;
+	struct request_decision_row	 d[STORE_REQUEST_DECISIONS_MAX];
+	struct stats_count		 k;
+	char				 t[32], month[8];
+	int				 nd, rc;
+
+	if ((nd = store_request_decisions(x->c, rq->id, d, STORE_REQUEST_DECISIONS_MAX)) < 0)
+		return -1;
+	/* A row not as its ledger entries signed is not counted with what
+	 * it says now (logged by request_signed), but counted as withheld. */
+	if ((rc = request_signed(x->gw->ledger, x->c, rq, d, nd)) != 0) {
+		x->withheld += rc == 1;
+		return rc == 1 ? 0 : -1;
+	}
+	snprintf(month, sizeof(month), "%.7s", store_time_fmt(rq->created_us, t));
+	k = (struct stats_count){ .agency_id = rq->agency_id, .purpose = rq->legal_basis,
+	    .month = month, .outcome = request_state_at(rq, d, nd, x->until_us), .n = 1 };
+	return collect_cb(&k, x->col);
+}
+
 static void
 stats(struct request *r, struct response *rs)
 {
@@ -437,6 +498,7 @@ stats(struct request *r, struct response *rs)
 				 cons = { .profiles = r->gw->profiles },
 				 reqs = { .profiles = r->gw->profiles, .requests = 1 };
 	struct read_job		 j = { .gw = r->gw, .who = r->who };
+	struct request_counts	 rcount = { .gw = r->gw, .col = &reqs };
 	struct store_conn	*c;
 	const char		*by = req_query(r, "by"), *from = req_query(r, "from"),
 				*to = req_query(r, "to");
@@ -483,8 +545,10 @@ stats(struct request *r, struct response *rs)
 	rc = store_stats_disclosures(c, from_us, count_to_us, collect_cb, &disc);
 	if (rc == 0)
 		rc = store_stats_consents(c, from_us, count_to_us, collect_cb, &cons);
+	rcount.c = c;
+	rcount.until_us = count_to_us;
 	if (rc == 0)
-		rc = store_stats_requests(c, from_us, count_to_us, collect_cb, &reqs);
+		rc = store_requests_filed(c, from_us, count_to_us, request_count, &rcount);
 	store_read_end(r->gw->store, c);
 	if (rc != 0 || (td = build_table(&disc, threshold)) == NULL ||
 	    (tc = build_table(&cons, threshold)) == NULL ||
@@ -497,13 +561,14 @@ stats(struct request *r, struct response *rs)
 	    by_names[disc.by], d1, d2, d3);
 	if (writer_submit(r->gw->writer, read_job, &j) != 0)
 		goto fail;
-	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}}",
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:I}",
 	    "from", d1, "to", d2, "counted_until", d3, "by", by_names[disc.by],
 	    "threshold", threshold,
 	    "suppression", "Counts from 1 to threshold-1 are shown as \"<threshold\"; zero is "
 	    "shown as 0; further cells and totals (each at least the threshold) are shown as "
 	    "\"[c]\" so that no hidden count can be worked out from the totals or percentages.",
-	    "tables", "disclosures", td, "consents", tc, "requests", tr));
+	    "tables", "disclosures", td, "consents", tc, "requests", tr,
+	    "requests_withheld_for_integrity", (json_int_t)rcount.withheld));
 	collect_free(&disc);
 	collect_free(&cons);
 	collect_free(&reqs);

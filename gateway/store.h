@@ -888,10 +888,8 @@ int	store_stats_disclosures(struct store_conn *, int64_t from_us, int64_t to_us,
 /* Consents recorded, and consents withdrawn, in [from_us, to_us). */
 int	store_stats_consents(struct store_conn *, int64_t from_us, int64_t to_us,
 	    int (*fn)(const struct stats_count *, void *), void *arg);
-/* Police and court requests filed in [from_us, to_us): purpose is the legal
- * basis, outcome the request's state now. */
-int	store_stats_requests(struct store_conn *, int64_t from_us, int64_t to_us,
-	    int (*fn)(const struct stats_count *, void *), void *arg);
+/* (Police and court requests are counted by stats_api.c from their rows,
+ * each checked against its ledger entries: store_requests_filed.) */
 
 /* store_disclosures.c */
 /* A disclosure decision as stored (migration 010). Strings and blobs are
@@ -1119,6 +1117,9 @@ void	store_request_free(struct request_row *);
  * first; fn returns 0 to go on, 1 to stop, -1 to fail. 0 or -1. */
 int	store_requests_list(struct store_conn *, const char *agency_id, const char *state,
 	    int (*fn)(const struct request_row *, void *), void *arg);
+/* As store_requests_list, for each request filed in [from_us, to_us). */
+int	store_requests_filed(struct store_conn *, int64_t from_us, int64_t to_us,
+	    int (*fn)(const struct request_row *, void *), void *arg);
 /* awaiting_approval -> state (writer job). 0, 1 when it was not awaiting, -1. */
 int	store_request_set_state(struct store_conn *, const char *id, const char *state,
 	    int64_t decided_us);
@@ -1191,8 +1192,11 @@ int	store_trustee_notice_insert(struct store_conn *, const char *request_id,
 	    const char *kind, const char *message, int64_t now_us);
 /* Requests in a state. 0 or -1. */
 int	store_requests_count(struct store_conn *, const char *state, int64_t *count);
-/* Requests approved before before_us and still not closed: 0 and *count, or -1. */
-int	store_requests_approved_before(struct store_conn *, int64_t before_us, int64_t *count);
+/* As store_requests_list, for each request stored as approved (not closed)
+ * with a decided_us before before_us: the rows only, for the caller to
+ * check (request_signed.h) before it counts one. */
+int	store_requests_approved_before(struct store_conn *, int64_t before_us,
+	    int (*fn)(const struct request_row *, void *), void *arg);
 /* The family's ledger entries about object_id (whatever their time), by
  * seq: every signed event of one record. 0 or -1. */
 int	store_object_entries(struct store_conn *, const char *pseudonym, const char *object_id,

@@ -293,22 +293,14 @@ store_request_get(struct store_conn *c, const char *id, struct request_row **out
 	return -1;
 }
 
-int
-store_requests_list(struct store_conn *c, const char *agency_id, const char *state,
+/* Steps a REQUEST_COLS statement, calling fn with each row (freed after). */
+static int
+each_request(struct store_conn *c, sqlite3_stmt *st,
     int (*fn)(const struct request_row *, void *), void *arg)
 {
-	static const char	*sql = "SELECT " REQUEST_COLS " FROM requests "
-	    "WHERE (?1 IS NULL OR agency_id = ?1) AND (?2 IS NULL OR state = ?2) "
-	    "ORDER BY created_us, id";
 	struct request_row	*r;
-	sqlite3_stmt		*st;
 	int			 rc, cb = 0;
 
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (store_bind_opt_text(st, 1, agency_id) ||
-	    store_bind_opt_text(st, 2, state))
-		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = request_from(st)) == NULL) {
 			cb = -1;
@@ -322,7 +314,44 @@ store_requests_list(struct store_conn *c, const char *agency_id, const char *sta
 	sqlite3_reset(st);
 	if (cb != 0)
 		return cb > 0 ? 0 : -1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		log_errx("requests: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_requests_list(struct store_conn *c, const char *agency_id, const char *state,
+    int (*fn)(const struct request_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT " REQUEST_COLS " FROM requests "
+	    "WHERE (?1 IS NULL OR agency_id = ?1) AND (?2 IS NULL OR state = ?2) "
+	    "ORDER BY created_us, id";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (store_bind_opt_text(st, 1, agency_id) ||
+	    store_bind_opt_text(st, 2, state))
+		return store_bind_failed(c, st);
+	return each_request(c, st, fn, arg);
+}
+
+int
+store_requests_filed(struct store_conn *c, int64_t from_us, int64_t to_us,
+    int (*fn)(const struct request_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT " REQUEST_COLS " FROM requests "
+	    "WHERE created_us >= ?1 AND created_us < ?2 ORDER BY created_us, id";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, from_us) ||
+	    sqlite3_bind_int64(st, 2, to_us))
+		return store_bind_failed(c, st);
+	return each_request(c, st, fn, arg);
 }
 
 int
@@ -785,22 +814,18 @@ store_requests_count(struct store_conn *c, const char *state, int64_t *count)
 }
 
 int
-store_requests_approved_before(struct store_conn *c, int64_t before_us, int64_t *count)
+store_requests_approved_before(struct store_conn *c, int64_t before_us,
+    int (*fn)(const struct request_row *, void *), void *arg)
 {
-	static const char	*sql = "SELECT count(*) FROM requests "
-				    "WHERE state = 'approved' AND decided_us < ?";
+	static const char	*sql = "SELECT " REQUEST_COLS " FROM requests "
+	    "WHERE state = 'approved' AND decided_us < ? ORDER BY created_us, id";
 	sqlite3_stmt		*st;
-	int			 rc;
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, before_us))
 		return store_bind_failed(c, st);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return each_request(c, st, fn, arg);
 }
 
 /* ---- the ledger, as a statement reads it ---- */

@@ -88,34 +88,3 @@ store_stats_consents(struct store_conn *c, int64_t from_us, int64_t to_us,
 		return -1;
 	return each_count(c, st, from_us, to_us, fn, arg);
 }
-
-int
-store_stats_requests(struct store_conn *c, int64_t from_us, int64_t to_us,
-    int (*fn)(const struct stats_count *, void *), void *arg)
-{
-	/*
-	 * Each request in the state it was in at ?2, where counting stops
-	 * (not now: a table of a period must not change when a request in it
-	 * is decided or closed later, or two reads would tell that one was).
-	 * Closed by then; decided by then (as it stands, or, closed since,
-	 * approved when its quorum of approvals was in by its decision, else
-	 * refused); otherwise still awaiting approval.
-	 */
-	static const char	*sql = "SELECT agency_id, legal_basis, "
-				    "strftime('%Y-%m', created_us / 1000000, 'unixepoch'), "
-				    "CASE WHEN coalesce(closed_us, 0) > 0 AND closed_us < ?2 THEN 'closed' "
-				    "WHEN coalesce(decided_us, 0) > 0 AND decided_us < ?2 THEN "
-				    "  CASE WHEN state <> 'closed' THEN state "
-				    "  WHEN (SELECT count(*) FROM request_decisions d "
-				    "    WHERE d.request_id = r.id AND d.decision = 'approve' "
-				    "    AND d.decided_us <= r.decided_us) >= r.quorum THEN 'approved' "
-				    "  ELSE 'refused' END "
-				    "ELSE 'awaiting_approval' END, "
-				    "count(*) FROM requests r WHERE created_us >= ?1 AND created_us < ?2 "
-				    "GROUP BY 1, 2, 3, 4";
-	sqlite3_stmt		*st;
-
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	return each_count(c, st, from_us, to_us, fn, arg);
-}

@@ -231,6 +231,49 @@ test_family_is_told_before_the_police_get_a_statement() {
 	req agency:police GET "/v1/requests/$rid/statement"
 	expect 200 && gw_stop
 }
+# A family is told the approval date of a police or court request as the
+# trustees' signed decisions have it: a decided_us edited in the stopped
+# gateway's database (by someone who can write the file but holds no key)
+# is never told. The notice is given up, as one of a disclosure that
+# differs is (notification.failed, record_integrity_failed, the log naming
+# the request, nothing personal); put back, an operator re-queues it and
+# the family is told the signed date.
+rq_body() { local n; n=$(received "$1") && [ -n "$n" ] && cat "$TMP/rcv/$n.body"; }
+test_forged_decision_time_is_not_told_to_the_family() {
+	local rid at signed
+	gw_start || return 1	# no notifier yet: the notice waits, queued
+	req agency:police POST /v1/requests "$(jq -cn --arg from "$(date -u -d '-1 year' +%F)" --arg to "$(date -u +%F)" \
+	    '{family_id:"FAM-440", legal_basis:"crime_sch2_p2", reference:"NP-440", fields:["child_name"],
+	      period:{from:$from, to:$to}, record_kinds:["consents"]}')"
+	expect 202 && rid=$(jget .request_id) || return 1
+	for t in trustee1 trustee2; do
+		req $t POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful and necessary"}'
+		expect 201 || return 1
+	done
+	req trustee1 GET "/v1/requests/$rid"
+	expect 200 && signed=$(jget .decided_at) && [ "$signed" != null ] && req_state "$rid" queued || return 1
+	at=$(db "SELECT decided_us FROM requests WHERE id='$rid'")
+	gw_stop && sqlite3 "$GW_DB" "UPDATE requests SET decided_us = decided_us - 30 * 86400000000 WHERE id='$rid'" &&
+	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	wait_cmd 30 req_state "$rid" failed ||
+	    { echo "# $(db "SELECT state FROM request_notifications WHERE request_id='$rid'"); told $(rq_body "$rid" | jq -c .approved_at)"; return 1; }
+	[ -z "$(received "$rid")" ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$rid'")" = record_integrity_failed ] &&
+	grep -q "request $rid: its decision time is not that of the signed decision" "$TMP/gatewayd.log" &&
+	! grep -q -e FAM-440 -e NP-440 "$TMP/gatewayd.log" || return 1
+	# Counted: given up, as any notice the gateway could not send.
+	req auditor GET /metrics
+	[ "$(printf '%s' "$RESP" | awk '$1 == "gateway_notifications_failed" {print $2}' | cut -d. -f1)" -ge 1 ] || return 1
+	# Put back (from a backup): re-queued by an operator, the signed date told.
+	gw_stop && sqlite3 "$GW_DB" "UPDATE requests SET decided_us = $at WHERE id='$rid'" &&
+	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$rid" > "$TMP/r.out" 2>&1 ||
+	    { cat "$TMP/r.out"; return 1; }
+	wait_cmd 30 has_received "$rid" && wait_cmd 10 req_state "$rid" sent || return 1
+	[ "$(rq_body "$rid" | jq -r .approved_at)" = "$signed" ] ||
+	    { echo "# told $(rq_body "$rid" | jq -r .approved_at), signed $signed"; return 1; }
+	gw_stop
+}
 # A family erased before its notice could go is never told, and the agency
 # whose delivery waited for that notice never learns of the disclosure: the
 # erasure stops the delivery (dead, family_erased, a delivery.stopped entry)
@@ -295,6 +338,7 @@ run test_unreadable_notify_ca_stops_start_up
 run test_failed_notification_is_requeued_by_the_operator_and_ledgered
 run test_family_is_told_before_the_agency_receives
 run test_family_is_told_before_the_police_get_a_statement
+run test_forged_decision_time_is_not_told_to_the_family
 run test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency
 run test_without_a_notifier_deliveries_do_not_wait
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1

@@ -1547,6 +1547,31 @@ test_withheld_requests_are_named_by_their_ids() {
 	expect 200 && [ "$(jget .withheld_for_integrity)" -eq "$n0" ] && [ "$(jget "$has")" = 0 ] &&
 	[ "$(jget "[.requests[] | select(.request_id == \"$rid\")] | length")" = 1 ]
 }
+# gateway_requests_close_overdue counts only the approved requests whose
+# row is what their ledger entries signed: a decision time moved back in the
+# database (by someone who can write the file but holds no key) does not
+# make a request overdue. (One genuinely overdue is counted:
+# test_approved_request_left_open_is_flagged_for_closing.)
+overdue_gauge() {
+	req auditor GET /metrics && expect 200 &&
+	printf '%s' "$RESP" | awk '$1 == "gateway_requests_close_overdue" {print $2}' | cut -d. -f1
+}
+test_forged_decision_time_is_not_counted_overdue() {
+	local rid at n0 n1
+	request agency:police
+	expect 202 && rid=$(jget .request_id) || return 1
+	decide trustee2 "$rid" approve && decide trustee3 "$rid" approve && expect 201 || return 1
+	at=$(db "SELECT decided_us FROM requests WHERE id='$rid'")
+	n0=$(overdue_gauge) && [ -n "$at" ] && [ -n "$n0" ] || return 1
+	request_edit "UPDATE requests SET decided_us = decided_us - 92 * 86400000000 WHERE id='$rid'" ||
+	    return 1
+	n1=$(overdue_gauge)
+	[ "$n1" = "$n0" ] || { echo "# close_overdue $n0 -> $n1 with a forged decision time"; return 1; }
+	grep -q "request $rid: its decision time is not that of the signed decision" "$TMP/gatewayd.log" ||
+	    return 1
+	request_edit "UPDATE requests SET decided_us = $at WHERE id='$rid'" &&
+	[ "$(overdue_gauge)" = "$n0" ]
+}
 # A refused request set to approved in the database (its refusal turned into
 # an approval too) would give the requesting agency the family's id and its
 # reference for the asking: its signed decisions refuse it.
@@ -1726,6 +1751,7 @@ run test_statement_refused_when_an_entry_was_moved_out_of_the_period
 run test_tampered_request_row_is_never_served
 run test_request_decision_time_moved_is_refused_and_counted
 run test_withheld_requests_are_named_by_their_ids
+run test_forged_decision_time_is_not_counted_overdue
 run test_refused_request_set_approved_in_the_database_shows_nothing
 run test_forged_approval_takes_no_decision
 run test_requests_survive_restart_and_gauge

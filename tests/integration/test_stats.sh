@@ -15,38 +15,68 @@ refused_disclose() { disclose "$@" && [ "$STATUS" = 403 ]; }
 table() { jget ".tables.$1"; }
 # The tables count whole past months only (counted_until: the start of the
 # current month), so what a test records is moved to the month before:
-# past moves every row made since this month began to just before it, and
-# stats reads that month's year.
+# past moves every disclosure and consent made since this month began to
+# just before it, and stats reads that month's year. Police and court
+# requests are not moved so: each is counted only as its ledger entries
+# signed it (request_signed.c), and its times (the trustees' decisions'
+# among them) are in what they signed. A request of last month is made by
+# gatewayd with its clock moved back (in_last_month, tests/preload/
+# clockshift.c), a month's end seen by one with its clock moved on, on a
+# copy of the store (month_on): nothing signed is edited.
 MONTH_US=$(( $(date -u -d "$(date -u +%Y-%m-01)" +%s) * 1000000 ))
 LAST_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m)
+LAST_DAY=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%F)
 LY=${LAST_MONTH%-*}
 past() {
 	local now_us back
 	now_us=$(( $(date -u +%s) * 1000000 + 1000000 ))
 	back=$(( now_us - MONTH_US + 3600000000 ))
-	db "SELECT id || ' ' || created_us FROM requests WHERE created_us >= $MONTH_US" >> "$TMP/filed_at" || return 1
 	sqlite3 "$GW_DB" "UPDATE disclosures SET created_us = created_us - $back WHERE created_us >= $MONTH_US;
 	    UPDATE consents SET withdrawn_us = withdrawn_us - $back WHERE withdrawn_us >= $MONTH_US;
-	    UPDATE consents SET granted_us = granted_us - $back WHERE granted_us >= $MONTH_US;
-	    UPDATE requests SET decided_us = decided_us - $back WHERE decided_us >= $MONTH_US;
-	    UPDATE requests SET closed_us = closed_us - $back WHERE closed_us >= $MONTH_US;
-	    UPDATE requests SET created_us = created_us - $back WHERE created_us >= $MONTH_US;" >/dev/null
+	    UPDATE consents SET granted_us = granted_us - $back WHERE granted_us >= $MONTH_US;" >/dev/null
 }
-# as_filed ID CMD...: runs CMD with request ID's created_us put back as it
-# was filed (past moved it, and a trustee decides on a request only while its
-# row is what its signed request.filed entry says: request_signed.c), then
-# moved back to last month again. CMD's status.
-as_filed() {
-	local id=$1 moved filed rc
+SHIM="$(dirname "$GATEWAYD")/tools/clockshift.so"
+# shifted SECONDS [FLAGS...]: gatewayd (stopped first) with its wall clock
+# moved by SECONDS.
+shifted() {
+	local by=$1
 	shift
-	moved=$(db "SELECT created_us FROM requests WHERE id = '$id'")
-	filed=$(awk -v id="$id" '$1 == id { print $2; exit }' "$TMP/filed_at")
-	[ -n "$moved" ] && [ -n "$filed" ] || return 1
-	sqlite3 "$GW_DB" "UPDATE requests SET created_us = $filed WHERE id = '$id'" || return 1
+	[ -f "$SHIM" ] && gw_stop || return 1
+	LD_PRELOAD="$SHIM" CLOCKSHIFT_SECONDS=$by \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" gw_start "$@"
+}
+# in_last_month CMD...: runs CMD against gatewayd whose clock reads the
+# last day of last month (from its start), then starts it again on the
+# real clock. CMD's status.
+in_last_month() {
+	local rc
+	shifted $(( MONTH_US / 1000000 - 86400 - $(date -u +%s) )) || return 1
 	"$@"
 	rc=$?
-	sqlite3 "$GW_DB" "UPDATE requests SET created_us = $moved WHERE id = '$id'" || return 1
+	gw_stop && gw_start || return 1
 	return $rc
+}
+# month_on / now_again: gatewayd on a copy of the store with its clock on
+# the second day of next month; then the real store and clock again.
+month_on() {
+	local next
+	next=$(date -u -d "$(date -u +%Y-%m-01) +1 month +1 day" +%s)
+	gw_stop && rm -rf "$TMP/month-on" && cp -a "$GW_DATA" "$TMP/month-on" || return 1
+	REAL_DATA=$GW_DATA
+	GW_DATA="$TMP/month-on"
+	LD_PRELOAD="$SHIM" CLOCKSHIFT_SECONDS=$(( next - $(date -u +%s) )) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" gw_start
+}
+now_again() {	# fails on the copy's sanitizer report too
+	local rc=0
+	gw_stop || rc=$?
+	GW_DATA=$REAL_DATA
+	gw_start || return 1
+	return $rc
+}
+# A request filed on the last day of last month (its period ending then).
+filed_last_month() {
+	police_request "$1" "{\"period\":{\"from\":\"$((LY - 1))-01-01\",\"to\":\"$LAST_DAY\"}}"
 }
 approve_both() { # ID: trustee1's and trustee2's approvals
 	req trustee1 POST "/v1/requests/$1/decisions" '{"decision":"approve","reason":"Proportionate"}' &&
@@ -69,8 +99,8 @@ test_setup_counts() {
 	consent FAM-601 health-visiting health_visiting_support &&
 	repeat 25 ok_disclose staff FAM-601 health-visiting health_visiting_support "$(health)" &&
 	repeat 15 refused_disclose staff FAM-602 health-visiting health_visiting_support "$(health)" &&
-	# 3 police requests, awaiting approval
-	repeat 3 police_request FAM-604 && past
+	# 3 police requests of last month, awaiting approval
+	in_last_month repeat 3 filed_last_month FAM-604 && past
 }
 test_stats_trustees_and_auditor_only() {
 	local who
@@ -217,7 +247,7 @@ test_every_read_is_a_ledger_entry() {
 # one happened (health 15 -> 16, withdrawn 0 -> "<10"). Tables count whole
 # past months only (counted_until), requests in their state then.
 test_published_tables_do_not_change_until_a_month_ends() {
-	local by old rid
+	local by old rid y
 	rid=$(db "SELECT id FROM requests WHERE state = 'awaiting_approval' ORDER BY created_us LIMIT 1")
 	[ -n "$rid" ] || return 1
 	for by in agency_kind purpose month; do
@@ -233,7 +263,7 @@ test_published_tables_do_not_change_until_a_month_ends() {
 	req staff POST "/v1/consents/$CONSENT_ID/withdraw" '{"reason":"The family asked"}' && expect 200 &&
 	police_request FAM-620 || return 1
 	# a request filed last month, approved now
-	as_filed "$rid" approve_both "$rid" &&
+	approve_both "$rid" &&
 	[ "$(db "SELECT state FROM requests WHERE id = '$rid'")" = approved ] || return 1
 	for by in agency_kind purpose month; do
 		req trustee1 GET "/v1/stats?by=$by"; expect 200 || return 1
@@ -245,12 +275,15 @@ test_published_tables_do_not_change_until_a_month_ends() {
 	done
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'stats.read' AND reason LIKE '% counted_until=$(date -u +%Y-%m-01)'")" -ge 3 ] || return 1
 	# and not vacuous: once the month has ended they are counted
-	old=$(stats trustee1 'by=agency_kind' && jget '.tables.requests.rows[] | select(.group == "police") | .cells | join(",")')
-	past
-	stats trustee1 'by=agency_kind'
-	[ "$(jget '.tables.disclosures | .total')" != "$(jq -r '.disclosures.total' "$TMP/last-before.agency_kind")" ] &&
+	y=$(date -u +%Y)
+	month_on || { now_again; return 1; }
+	req trustee1 GET "/v1/stats?from=$y-01-01&to=$y-12-31&by=agency_kind"
+	expect 200 || { now_again; return 1; }
+	old=$(jq -r '.requests.rows[] | select(.group == "police") | .cells | join(",")' "$TMP/now-before.agency_kind")
+	[ "$(jget '.tables.disclosures | .total')" != "$(jq -r '.disclosures.total' "$TMP/now-before.agency_kind")" ] &&
 	[ "$(jget '.tables.requests.rows[] | select(.group == "police") | .cells | join(",")')" != "$old" ] ||
-		{ echo "# not counted once the month ended: $(jget .tables.requests | jq -c .)"; return 1; }
+		{ echo "# not counted once the month ended: $(jget .tables.requests | jq -c .)"; now_again; return 1; }
+	now_again
 }
 test_threshold_below_5_refused() {
 	gw_stop || return 1
@@ -279,6 +312,61 @@ test_reviewer_row_c_under_10_total_11_not_published() {
 	[ "$(table disclosures | derivable_cells | wc -l)" = 0 ]
 }
 
+# Requests are counted in their state at counted_until, from their rows as
+# signed. Filed and approved last month (gatewayd's clock moved back, so
+# every time, the trustees' decisions' among them, is last month's as
+# signed) and closed this month, a request counts as approved in last
+# month's table, not as closed nor refused. On a store of their own, 11
+# requests, so that the counts read as numbers (10 and more).
+REQ_DATA=$TMP/data-req
+police_row() { jget ".tables.requests.rows[] | select(.group == \"police\") | .cells | join(\",\")"; }
+file_and_approve() { # N
+	local i
+	for i in $(seq 1 "$1"); do
+		filed_last_month "FAM-63$i" && approve_both "$REQUEST_ID" || return 1
+	done
+}
+test_request_closed_after_the_month_ends_counts_as_approved_then() {
+	local id
+	gw_stop
+	GW_DATA=$REQ_DATA
+	gw_start && in_last_month file_and_approve 11 || return 1
+	stats trustee1 'by=agency_kind'
+	expect 200 && [ "$(police_row)" = 0,11,0,0 ] ||
+	    { echo "# before closing: $(police_row)"; return 1; }
+	for id in $(db "SELECT id FROM requests WHERE state = 'approved'"); do
+		req trustee1 POST "/v1/requests/$id/close" '{"reason":"statement supplied"}'
+		expect 200 || return 1
+	done
+	[ "$(db "SELECT count(*) FROM requests WHERE state = 'closed' AND closed_us >= $MONTH_US
+	    AND decided_us < $MONTH_US")" = 11 ] || return 1
+	stats trustee1 'by=agency_kind'
+	expect 200 && [ "$(police_row)" = 0,11,0,0 ] ||
+	    { echo "# closed this month: $(police_row)"; return 1; }
+}
+# A request's decision time edited in the database (by someone who can write
+# the file but holds no key) never places it in the statistics: one
+# approved last month whose decided_us is moved past the month's end would
+# read awaiting approval. It is left out and said to be
+# (requests_withheld_for_integrity), as GET /v1/requests does; put back, it
+# is counted again.
+test_forged_decision_time_is_left_out_of_the_statistics() {
+	local id at
+	id=$(db "SELECT id FROM requests ORDER BY created_us LIMIT 1")
+	at=$(db "SELECT decided_us FROM requests WHERE id = '$id'")
+	[ -n "$id" ] && [ -n "$at" ] && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET decided_us = $(( $(date -u +%s) * 1000000 )) WHERE id = '$id'" &&
+	gw_start || return 1
+	stats trustee1 'by=agency_kind'
+	expect 200 && [ "$(police_row)" = 0,10,0,0 ] && [ "$(jget .requests_withheld_for_integrity)" = 1 ] ||
+	    { echo "# forged: $(police_row), withheld $(jget .requests_withheld_for_integrity)"; return 1; }
+	grep -q "request $id: its decision time is not that of the signed decision" "$TMP/gatewayd.log" &&
+	! grep -q FAM-63 "$TMP/gatewayd.log" || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE requests SET decided_us = $at WHERE id = '$id'" && gw_start || return 1
+	stats trustee1 'by=agency_kind'
+	expect 200 && [ "$(police_row)" = 0,11,0,0 ] && [ "$(jget .requests_withheld_for_integrity)" = 0 ]
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -301,4 +389,6 @@ run test_threshold_below_5_refused
 run test_threshold_configurable
 run test_period_not_published_differencing_refused
 run test_reviewer_row_c_under_10_total_11_not_published
+run test_request_closed_after_the_month_ends_counts_as_approved_then
+run test_forged_decision_time_is_left_out_of_the_statistics
 finish
