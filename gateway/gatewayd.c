@@ -38,6 +38,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "nocore.h"
+#include "landlock.h"
 #include "sandbox.h"
 #include "notifier.h"
 #include "profiles.h"
@@ -152,19 +153,34 @@ out:
 	return rc;
 }
 
+/*
+ * The port file is opened (emptied, or made) before the daemon confines
+ * itself (landlock.h: it may make files only in its data directory), and
+ * the port written into it in one write once it listens: a reader that
+ * waits for the file to be non-empty reads the whole line.
+ */
 static int
-write_port_file(const char *path, unsigned port)
+port_file_open(const char *path)
 {
-	char	tmp[PATH_MAX];
-	FILE	*f;
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(f, "%u\n", port);
-	if (fclose(f) != 0 || rename(tmp, path) == -1)
+static int
+port_file_write(int fd, unsigned port)
+{
+	char	line[16];
+	int	n;
+
+	n = snprintf(line, sizeof(line), "%u\n", port);
+	if (write(fd, line, (size_t)n) != n || fsync(fd) == -1)
 		return -1;
 	return 0;
+}
+
+static double
+landlock_gauge(void *arg)
+{
+	return (double)*(const int *)arg;
 }
 
 static void
@@ -533,7 +549,8 @@ main(int argc, char **argv)
 	struct timespec	 wait;
 	unsigned	 crl_warned = 0;
 	enum journal_presence journal = JOURNAL_REFUSE;
-	int		 ch, sig, rc = 1, lock = -2;
+	struct landlock_spec	 lspec;
+	int		 ch, sig, rc = 1, lock = -2, portfd = -1, landlock = 0;
 
 	/* Everything the daemon creates is its own alone: the store's log and
 	 * shared-memory files (SQLite makes them 0644 otherwise, beside a 0600
@@ -865,6 +882,23 @@ main(int argc, char **argv)
 	}
 	if (start_journal(&gw.cfg, journal) == -1)
 		goto out;
+	if (gw.cfg.port_file != NULL && (portfd = port_file_open(gw.cfg.port_file)) == -1) {
+		log_errx("port file %s: %s", gw.cfg.port_file, strerror(errno));
+		goto out;
+	}
+	/* From here on the daemon writes only in its data directory and the
+	 * journal (landlock.h); still one thread, so every later one is
+	 * confined too. */
+	lspec.data_dir = gw.cfg.data_dir;
+	lspec.journal = gw.cfg.erasure_journal;
+	lspec.port = gw.cfg.port;
+	if ((landlock = landlock_enter(&lspec, err, sizeof(err))) == -1) {
+		log_errx("refusing to start less confined than it says: %s", err);
+		goto out;
+	}
+	if (landlock == 0)
+		log_warnx("this kernel has no Landlock: the daemon may write wherever its user "
+		    "may (only the seccomp filter confines it)");
 	if ((gw.store = store_open(gw.cfg.data_dir, err, sizeof(err))) == NULL) {
 		log_errx("store: %s", err);
 		goto out;
@@ -952,12 +986,16 @@ main(int argc, char **argv)
 	metrics_gauge(gw.metrics, "gateway_tls_server_cert_not_after_timestamp_seconds",
 	    "The notAfter (Unix time) of the gateway's own certificate new connections are "
 	    "served (0: unknown); a renewed one is taken by SIGHUP.", server_cert_gauge, srv);
-	if (gw.cfg.port_file != NULL && write_port_file(gw.cfg.port_file, server_port(srv)) == -1) {
+	metrics_gauge(gw.metrics, "gateway_landlock_abi",
+	    "The Landlock ABI version confining the daemon's writes, binds and signals "
+	    "(0: the kernel has none, and only the seccomp filter confines it).",
+	    landlock_gauge, &landlock);
+	if (portfd != -1 && port_file_write(portfd, server_port(srv)) == -1) {
 		log_errx("cannot write the port file");
 		goto out;
 	}
-	log_info("listening on https://%s:%u (%zu agencies)", gw.cfg.bind, server_port(srv),
-	    gw.profiles->n);
+	log_info("listening on https://%s:%u (%zu agencies; Landlock ABI %d)", gw.cfg.bind,
+	    server_port(srv), gw.profiles->n, landlock);
 
 	for (;;) {
 		wait.tv_sec = crl_watch(gw.auth, &crl_warned);
@@ -992,6 +1030,8 @@ out:
 	free(retired);
 	schemas_free(gw.schemas);
 	datalock_release(lock);
+	if (portfd != -1)
+		close(portfd);
 	if (rc == 0 && !gw.cfg.check_only)
 		log_info("stopped cleanly");
 	return rc;

@@ -13,7 +13,7 @@
 #include "metrics.h"
 
 #define MAX_COUNTERS	512
-#define MAX_GAUGES	32
+#define MAX_GAUGES	48
 #define LABELS_LEN	160
 
 static const double	buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

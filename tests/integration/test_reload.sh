@@ -470,6 +470,36 @@ test_daemon_cannot_start_programs() {
 	grep -Eq '^NoNewPrivs:[[:space:]]+1$' "/proc/$GW_PID/status" ||
 	    { grep -E 'Seccomp|NoNewPrivs' "/proc/$GW_PID/status" | sed 's/^/# /'; return 1; }
 }
+# landlock.h: once it serves, the daemon makes and changes files only in its
+# data directory (and the erasure journal), binds no other TCP port, and
+# signals no process outside itself; /metrics says which Landlock ABI holds
+# it, which must be all this kernel has. tools/writeprobe.so tries each
+# as gatewayd exits (after main, under all main confined it with).
+test_daemon_writes_only_in_its_data_directory() {
+	local abi got probe port want
+	abi=$(python3 -c 'import ctypes; print(max(0, ctypes.CDLL(None).syscall(444, None, 0, 1)))')
+	req auditor GET /metrics; expect 200 || return 1
+	got=$(printf '%s\n' "$RESP" | awk '$1 == "gateway_landlock_abi" { print $2 }')
+	[ "$got" = "$abi" ] || { echo "# gateway_landlock_abi $got, kernel's Landlock ABI $abi"; return 1; }
+	grep -q "listening on .*; Landlock ABI $abi)" "$TMP/gatewayd.log" || return 1
+	probe="$(dirname "$GATEWAYD")/tools/writeprobe.so"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	[ -f "$probe" ] && gw_stop || return 1
+	LD_PRELOAD="$probe" WRITEPROBE_OUTSIDE="$TMP/written-from-outside" \
+	    WRITEPROBE_INSIDE="$GW_DATA/written-inside" WRITEPROBE_PORT="$port" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" gw_start || return 1
+	gw_stop || return 1
+	if [ "$abi" -eq 0 ]; then
+		echo "# this kernel has no Landlock: only the warning is shown"
+		grep -q 'this kernel has no Landlock' "$TMP/gatewayd.log"
+		return
+	fi
+	want="outside=EACCES inside=ok bind=$([ "$abi" -ge 4 ] && echo EACCES || echo ok)"
+	want="$want signal=$([ "$abi" -ge 6 ] && echo EPERM || echo ok)"
+	grep -q "^writeprobe: $want\$" "$TMP/gatewayd.log" &&
+	[ ! -e "$TMP/written-from-outside" ] && [ -e "$GW_DATA/written-inside" ] ||
+	    { echo "# wanted: $want"; grep '^writeprobe:' "$TMP/gatewayd.log" | sed 's/^/# /'; return 1; }
+}
 run test_no_core_file_can_hold_keys_in_memory
 run test_daemon_cannot_start_programs
 run test_sighup_makes_an_agency_inactive_at_once
@@ -485,4 +515,6 @@ run test_inbox_of_an_agency_removed_by_reload_becomes_dead_letters
 run test_sighup_serves_a_renewed_server_certificate
 # Last: it restarts the gateway with no extra options.
 run test_every_gone_agency_is_named_in_the_log
+# Last too: it leaves the gateway stopped.
+run test_daemon_writes_only_in_its_data_directory
 finish
