@@ -5,7 +5,8 @@
  * (AddressSanitizer would rightly stop the test): wipe.c's test observer
  * sees each block after its wipe and before its free, and this file checks
  * it there. jsonout's sensitive text (a family's record in a reply, an
- * export) leaves no outgrown buffer behind, nor a failed one.
+ * export) leaves no outgrown buffer behind, nor a failed one, and a
+ * delivery body is wiped whole, past its first NUL.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "delivery.h"
 #include "jsonout.h"
 #include "wipe.h"
 
@@ -286,6 +288,32 @@ test_failed_sensitive_jsonout_is_wiped_whole(void **state)
 	assert_int_equal(nmarker, 0);
 }
 
+/* A delivery body (a disclosure's values, unsealed to be sent) is wiped
+ * to the end of its block, not to its length: bytes after it (here a
+ * value after a NUL) are gone too. */
+static void
+test_delivery_body_is_wiped_whole(void **state)
+{
+	char		*body;
+	uintptr_t	 a;
+	size_t		 len = 20;
+
+	(void)state;
+	assert_non_null(body = malloc(200));
+	memset(body, 0, 200);
+	memcpy(body, "{\"data\":{}}", 11);
+	memcpy(body + 100, MARKER, sizeof(MARKER));
+	a = (uintptr_t)body;
+	observe_reset();
+	delivery_body_free(body, len);
+	delivery_body_free(NULL, 0);
+	wipe_observe(NULL);
+	assert_int_equal(nseen, 1);
+	assert_true(seen_size(a) >= 200);
+	assert_int_equal(nnonzero, 0);
+	assert_int_equal(nmarker, 0);
+}
+
 int
 main(void)
 {
@@ -298,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_wipe_realloc_leaves_no_copy),
 		cmocka_unit_test(test_sensitive_jsonout_leaves_no_outgrown_buffer),
 		cmocka_unit_test(test_failed_sensitive_jsonout_is_wiped_whole),
+		cmocka_unit_test(test_delivery_body_is_wiped_whole),
 	};
 
 	wipe_json_install();	/* as both mains do, before any json call */
