@@ -56,7 +56,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/prctl.h>
@@ -73,6 +72,7 @@
 #include "signer.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "writer.h"
 
 #define SEC		INT64_C(1000000)
@@ -359,8 +359,8 @@ delivery_enqueue(struct store_conn *c, const char *id, const struct profiles *cu
 void
 delivery_body_free(char *body, size_t len)
 {
-	if (body != NULL)
-		OPENSSL_clear_free(body, len + 1);
+	(void)len;	/* the whole block, past the body's end (wipe.h) */
+	wipe_free(body);
 }
 
 int
@@ -427,10 +427,9 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const ch
 	rc = 0;
 out:
 	json_decref(o);
-	json_decref(data);	/* the values: Jansson frees them; pt is cleansed */
+	json_decref(data);	/* the values: Jansson wipes them (wipe.h), as pt is */
 	json_decref(fields);
-	if (pt != NULL)
-		OPENSSL_clear_free(pt, ptlen + 1);
+	wipe_free(pt);
 	store_disclosure_free(row);
 	return rc;
 }
@@ -684,7 +683,7 @@ launch(struct delivery *dl, struct xfer *x, const struct agency *a, const char *
 	msg[clen + ilen] = '\n';
 	memcpy(msg + clen + ilen + 1, x->body, x->len);
 	rc = signer_sign_detached(dl->signer, msg, mlen, sig, NULL, 0);
-	OPENSSL_clear_free(msg, mlen);
+	wipe_free(msg);		/* it holds the body */
 	if (rc != 0) {
 		log_errx("%s %s: cannot sign; will try again", x->notice ? "notice push" :
 		    "delivery", x->id);

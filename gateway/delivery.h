@@ -90,14 +90,16 @@ int		 delivery_enqueue(struct store_conn *, const char *disclosure_id,
  * values with the family key (on connection c), once the row is found to
  * be what its ledger entry signed (disclosure_signed) and the agency the
  * delivery goes to (agency_id, its deliveries row's) the disclosure's
- * signed one. *body is malloc'd, the caller cleanses and frees it
- * (delivery_body_free); sha receives its SHA-256. 0 ok; 1 not found or not
- * allowed; 2 the family's key was destroyed (erased: nothing left to
- * deliver); 3 the disclosure row or the delivery's agency is not what the
- * ledger signed (logged; DELIVERY_RECORD_INTEGRITY: nothing is built); -1
- * error. */
+ * signed one. *body is malloc'd, the caller frees it with
+ * delivery_body_free(), which wipes it whole (wipe.h); sha receives its
+ * SHA-256. 0 ok; 1 not found or not allowed; 2 the family's key was
+ * destroyed (erased: nothing left to deliver); 3 the disclosure row or the
+ * delivery's agency is not what the ledger signed (logged;
+ * DELIVERY_RECORD_INTEGRITY: nothing is built); -1 error. */
 int		 delivery_body(struct gateway *, struct store_conn *c, const char *disclosure_id,
 		    const char *agency_id, char **body, size_t *len, unsigned char sha[32]);
+/* Frees a delivery_body() body, wiped to the end of its block (len is
+ * its length, kept for the callers; the wipe does not stop there). */
 void		 delivery_body_free(char *body, size_t len);
 
 /*

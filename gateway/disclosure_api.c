@@ -30,8 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "decide.h"
 #include "disclosure_signed.h"
 #include "delivery.h"
@@ -49,6 +47,7 @@
 #include "record_read.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "writer.h"
 
 #define MAX_CONSENTS	64	/* a family's consents for one agency and purpose */
@@ -212,10 +211,7 @@ seal_all(const struct disclose_job *j, const struct decision *d, int allowed,
 		};
 		rc = vault_key_seal_many(k, v, sizeof(v) / sizeof(v[0]));
 	}
-	if (data != NULL) {
-		OPENSSL_cleanse(data, strlen(data));
-		free(data);
-	}
+	wipe_free(data);	/* the disclosed values, whole (wipe.h) */
 	if (rc != 0 ||
 	    (m->requested = fields_json(j->fields, j->nfields)) == NULL ||
 	    (m->disclosed = fields_json(d->disclosed, d->ndisclosed)) == NULL ||
@@ -755,8 +751,7 @@ open_sealed(struct gateway *gw, struct store_conn *c, const char *pseudonym,
 	if (rc != 0)
 		return NULL;
 	v = decode_json ? json_loadb(pt, len, 0, NULL) : json_stringn(pt, len);
-	OPENSSL_cleanse(pt, len);
-	free(pt);
+	wipe_free(pt);
 	return v;
 }
 

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "jsonout.h"
+#include "wipe.h"
 
 void
 jsonout_init(struct jsonout *o, int ensure_ascii)
@@ -40,14 +39,10 @@ reserve(struct jsonout *o, size_t n)
 			o->failed = 1;
 			return -1;
 		}
-	if (o->wipe) {		/* not realloc(): it would leave a copy behind */
-		if ((b = malloc(cap)) != NULL && o->len > 0) {
-			memcpy(b, o->buf, o->len);
-			OPENSSL_cleanse(o->buf, o->len);
-		}
-		if (b != NULL)
-			free(o->buf);
-	} else
+	/* Not realloc() for sensitive text: it would leave a copy behind. */
+	if (o->wipe)
+		b = wipe_realloc(o->buf, cap);
+	else
 		b = realloc(o->buf, cap);
 	if (b == NULL) {
 		o->failed = 1;
@@ -406,9 +401,10 @@ jsonout_finish(struct jsonout *o, size_t *len)
 	if (o->depth != 0 || o->after_key || o->len == 0)
 		o->failed = 1;
 	if (reserve(o, 1) == -1) {
-		if (o->wipe && o->buf != NULL)
-			OPENSSL_cleanse(o->buf, o->len);
-		free(o->buf);
+		if (o->wipe)
+			wipe_free(o->buf);	/* the whole block, not o->len */
+		else
+			free(o->buf);
 		memset(o, 0, sizeof(*o));
 		return NULL;
 	}

@@ -40,7 +40,8 @@ struct jsonout {
 
 void	 jsonout_init(struct jsonout *, int ensure_ascii);
 /* The text is personal data: every buffer it outgrows, and the text if it
- * fails, is wiped before it is freed (the caller wipes the text it gets). */
+ * fails, is wiped whole before it is freed (wipe.h; the caller frees the
+ * text it gets with wipe_free()). */
 void	 jsonout_sensitive(struct jsonout *);
 void	 jsonout_object_begin(struct jsonout *);
 void	 jsonout_object_end(struct jsonout *);

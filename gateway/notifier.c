@@ -62,6 +62,7 @@
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "witness.h"
 #include "writer.h"
 
@@ -507,8 +508,8 @@ notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x)
 
 /* The message for x, built in its own short read: opens the family id,
  * checks the disclosure's (or the request's) rows against their ledger
- * entries and makes the payload. 0 and *body (malloc'd; the caller cleanses
- * and frees it), 1 the family was erased (its key destroyed), 2 the
+ * entries and makes the payload. 0 and *body (malloc'd; the caller
+ * wipe_free()s it), 1 the family was erased (its key destroyed), 2 the
  * disclosure's or request's rows are not what their ledger entries signed,
  * -1 a failure that may pass (a busy database ...). */
 static int
@@ -531,17 +532,13 @@ build(struct notifier *n, const struct notice *x, char **body)
 		rc = notice_signed(n->gw, c, x);
 	store_read_end(n->gw->store, c);
 	if (rc != 0) {
-		if (fid != NULL) {
-			OPENSSL_cleanse(fid, fidlen);
-			free(fid);
-		}
+		wipe_free(fid);
 		json_decref(supplied);
 		return rc == 1 || rc == 2 ? rc : -1;
 	}
 	*body = payload(n->gw, x, fid, supplied);
 	json_decref(supplied);
-	OPENSSL_cleanse(fid, fidlen);
-	free(fid);
+	wipe_free(fid);
 	return *body != NULL ? 0 : -1;
 }
 
@@ -607,10 +604,7 @@ send_one(struct notifier *n, const struct notice *x)
 		at.fault = RETRY_FAULT_LOCAL;
 		cls = RETRY_TRANSIENT;
 	}
-	if (body != NULL) {
-		OPENSSL_cleanse(body, strlen(body));
-		free(body);
-	}
+	wipe_free(body);	/* whole, not to its first NUL (wipe.h) */
 	j.now_us = store_now_us();
 	j.status = at.fault == RETRY_FAULT_NONE ? (int)at.status : -1;
 	retry_decide(&notify_policy, attempts, cls, j.now_us, at.retry_after_us, random64, NULL,

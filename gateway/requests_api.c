@@ -41,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "decide.h"
@@ -654,9 +653,7 @@ reads_one(const struct record_read_row *rr, void *arg)
 	    rr->reason_ctlen, &reason, &erased) != 0)
 		return -1;
 	o = read_json(rr->read_us, rr->actor, rr->actor_role, reason);
-	if (reason != NULL)
-		OPENSSL_cleanse(reason, strlen(reason));
-	free(reason);
+	wipe_free(reason);
 	return o != NULL && json_array_append_new(x->out, o) == 0 ? 0 : -1;
 }
 
@@ -810,19 +807,14 @@ request_show(struct request *r, struct response *rs)
 	}
 	resp_json(rs, 200, out);
 out:
+	/* Opened: each reason, the family id and the reference, wiped
+	 * whole (wipe.h). */
 	for (i = 0; i < STORE_REQUEST_DECISIONS_MAX; i++)
-		if (why_decided[i] != NULL) {
-			OPENSSL_cleanse(why_decided[i], strlen(why_decided[i]));
-			free(why_decided[i]);
-		}
+		wipe_free(why_decided[i]);
 	json_decref(reads);
-	if (why_closed)
-		OPENSSL_cleanse(why_closed, strlen(why_closed));
-	free(why_closed);
-	if (fid)
-		OPENSSL_cleanse(fid, strlen(fid));
-	free(fid);
-	wipe_free(ref);		/* opened: the reference and the reason */
+	wipe_free(why_closed);
+	wipe_free(fid);
+	wipe_free(ref);
 	wipe_free(dnn);
 	store_request_free(rq);
 }
@@ -864,8 +856,7 @@ notify_family(struct decide_job *j, struct store_conn *c, const struct request_r
 	    rq->family_id_ct, rq->family_id_ctlen, rq->do_not_notify ? "held" : "queued",
 	    j->now_us, rq->do_not_notify ?
 	    j->now_us + (int64_t)j->gw->cfg.max_hold_days * STORE_DAY_US : 0);
-	OPENSSL_cleanse(fid, strlen(fid));
-	free(fid);
+	wipe_free(fid);
 	return rc;
 }
 

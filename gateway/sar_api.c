@@ -68,8 +68,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "disclosure_signed.h"
 #include "gateway.h"
 #include "http.h"
@@ -298,8 +296,7 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 		}
 		if (rc == 0) {
 			data = json_loadb(pt, ptlen, 0, NULL);
-			OPENSSL_cleanse(pt, ptlen);
-			free(pt);
+			wipe_free(pt);
 		}
 	}
 	item = json_pack("{s:s, s:s, s:o, s:s, s:s?, s:{s:s?, s:s?}, s:s?, s:o, s:o}",

@@ -52,6 +52,7 @@
 #include "randpool.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 
 #define KEYLEN		32
 #define NONCELEN	12
@@ -384,7 +385,7 @@ gcm_seal(const unsigned char key[KEYLEN], const char *aad, const void *pt, size_
 }
 
 /* Opens a gcm_seal() value; the tag is always checked. *out has a NUL after
- * the plaintext. Caller must cleanse and free. */
+ * the plaintext. Caller must wipe_free() it. */
 static int
 gcm_open(const unsigned char key[KEYLEN], const char *aad, const unsigned char *in, size_t inlen,
     unsigned char **out, size_t *outlen)
@@ -414,8 +415,7 @@ gcm_open(const unsigned char key[KEYLEN], const char *aad, const unsigned char *
 		ok = 1;
 	EVP_CIPHER_CTX_free(ctx);
 	if (!ok) {
-		OPENSSL_cleanse(buf, ctlen + 1);
-		free(buf);
+		wipe_free(buf);	/* what was decrypted before the tag failed */
 		return -1;
 	}
 	buf[ctlen] = '\0';
@@ -524,16 +524,12 @@ family_key(struct vault *v, struct store_conn *c, const char *pseudonym,
 	rc = gcm_open(v->wrap_key, pseudonym, wrapped, wlen, &raw, &rawlen);
 	free(wrapped);
 	if (rc == -1 || rawlen != KEYLEN) {
-		if (raw != NULL) {
-			OPENSSL_cleanse(raw, rawlen);
-			free(raw);
-		}
+		wipe_free(raw);
 		log_errx("family key failed to unwrap (wrong master key or tampering)");
 		return -1;
 	}
 	memcpy(key, raw, KEYLEN);
-	OPENSSL_cleanse(raw, rawlen);
-	free(raw);
+	wipe_free(raw);
 	cache_put(&v->cache, pseudonym, key, ticket);
 	return 0;
 }

@@ -76,12 +76,13 @@ int		 vault_key_seal_many(const struct vault_key *, const struct vault_plain *v,
 int		 vault_key_same(const struct vault_key *, const struct vault_key *);
 void		 vault_key_clear(struct vault_key *);
 /* Opens a sealed value. *pt is malloc'd (NUL-terminated for convenience),
- * caller frees. 0 ok; 1 key destroyed (erased or expired); -1 error or
- * tampering (the GCM tag is always checked). */
+ * caller frees it with wipe_free() (wipe.h: the whole block, not only
+ * to a NUL the value may hold). 0 ok; 1 key destroyed (erased or expired);
+ * -1 error or tampering (the GCM tag is always checked). */
 int		 vault_unseal(struct vault *, struct store_conn *, const char *pseudonym,
 		    const unsigned char *ct, size_t ctlen, char **pt, size_t *ptlen);
 /* vault_unseal() of a string, or of nothing: ct NULL gives *out NULL and 0.
- * *out is malloc'd or NULL, caller frees (and cleanses). A destroyed key
+ * *out is malloc'd or NULL, caller wipe_free()s it. A destroyed key
  * (erased or expired) is no error: *out NULL, *erased set to 1 (never
  * cleared, so one flag can gather several calls). 0, or -1 (tampering,
  * error). */

@@ -328,9 +328,7 @@ disclosure_record(struct records_ctx *x, const struct ledger_record *r, const un
 	    "override_basis", d->override_basis, "recorded_by", d->actor,
 	    "fields", names, "content", content, "ledger", statement_entry_json(r, leaf));
 out:
-	if (pt != NULL)
-		OPENSSL_cleanse(pt, strlen(pt));
-	free(pt);
+	wipe_free(pt);		/* whole: a value may hold a NUL (wipe.h) */
 	json_decref(data);
 	json_decref(carried);
 	store_disclosure_free(d);
@@ -845,10 +843,8 @@ statement_body(struct gateway *gw, struct store_conn *c, const struct request_ro
 	json_decref(asked);
 	json_decref(x.records);
 out:
-	if (fid != NULL)
-		OPENSSL_cleanse(fid, strlen(fid));
-	free(fid);
-	wipe_free(ref);		/* opened, as fid was */
+	wipe_free(fid);		/* opened: the family id and the reference */
+	wipe_free(ref);
 	return body;
 }
 

@@ -13,7 +13,9 @@
  * hashing, signing and sealing paths meet its failures too; a scenario
  * whose library says "done" after managing without an allocation must
  * still give the right answer (checked with failures off). SQLite's own
- * allocations are failed in test_ledger.c.
+ * allocations are failed in test_ledger.c. The ledger's leaf cache may
+ * forget a block it could not allocate for: it must then answer "not
+ * cached", never a wrong block, and free all it holds.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +32,7 @@
 
 #include "fields.h"
 #include "jsonout.h"
+#include "leafcache.h"
 #include "merkle.h"
 #include "note.h"
 #include "schemas.h"
@@ -403,6 +406,61 @@ merkle_proofs(void *arg)
 	return memcmp(root, expect, sizeof(root)) == 0 ? 0 : 2;
 }
 
+/* Block b's leaf hashes, as the ledger would have checked them. */
+static void
+block_leaves(uint64_t b, merkle_hash *l)
+{
+	for (size_t i = 0; i < MERKLE_BLOCK; i++)
+		memset(l[i], (int)((b * 31 + i) & 0xff), sizeof(l[i]));
+}
+
+/* Blocks 0, 1 and 2 put in a cache of two, then each asked for: a get
+ * answers with the leaves as put, or "not cached" with nothing written,
+ * and the stats count the blocks it answers for. With no failure, block
+ * 0 was the least recently used and made room for 2. A put whose
+ * allocation failed kept nothing (leafcache.h: a cache may forget): once
+ * every answer is checked right, the scenario reports that failure (-1),
+ * as the cache itself reports none. */
+static int
+leafcache_blocks(void *arg)
+{
+	static merkle_hash	 leaves[3][MERKLE_BLOCK], got[MERKLE_BLOCK];
+	static const merkle_hash zero;
+	struct leafcache	*lc;
+	struct leafcache_stats	 st;
+	size_t			 n = 0, i;
+	uint64_t		 b;
+	int			 held[3], rc = 0, was = failed;
+
+	(void)arg;
+	if ((lc = leafcache_new(2)) == NULL)
+		return step_failed(0);
+	for (b = 0; b < 3; b++) {
+		block_leaves(b, leaves[b]);
+		leafcache_put(lc, b, leaves[b]);
+	}
+	for (b = 0; b < 3; b++) {
+		memset(got, 0, sizeof(got));
+		if ((held[b] = leafcache_get(lc, b, 10, 200, got)) == 1) {
+			if (memcmp(got, leaves[b][10], 200 * sizeof(got[0])) != 0)
+				rc = 2;
+			n++;
+		} else
+			for (i = 0; i < MERKLE_BLOCK; i++)
+				if (memcmp(got[i], zero, sizeof(zero)) != 0)
+					rc = 2;
+	}
+	leafcache_stats(lc, &st);
+	if (st.blocks != n || st.hits != n || st.misses != 3 - n)
+		rc = 2;
+	leafcache_free(lc);
+	if (rc != 0)
+		return rc;
+	if (failed && !was)
+		return -1;
+	return !held[0] && held[1] && held[2] ? 0 : 2;
+}
+
 static int
 suppress_grid(void *arg)
 {
@@ -500,6 +558,13 @@ test_merkle(void **state)
 }
 
 static void
+test_leafcache(void **state)
+{
+	(void)state;
+	each_allocation_fails("leafcache", leafcache_blocks, NULL);
+}
+
+static void
 test_suppress(void **state)
 {
 	(void)state;
@@ -517,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_note),
 		cmocka_unit_test(test_vault_seal),
 		cmocka_unit_test(test_merkle),
+		cmocka_unit_test(test_leafcache),
 		cmocka_unit_test(test_suppress),
 	};
 

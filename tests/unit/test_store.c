@@ -4,7 +4,8 @@
  * the writer's group commit (a failing job rolls back alone, every job of
  * a batch is durable when submit returns, every job of a batch that does
  * not commit is answered WRITER_LOST, what a job logs of what it did is
- * written only once its batch committed), and the vault's sealing.
+ * written only once its batch committed), and the vault's sealing (what
+ * an unseal decrypted before its tag failed is wiped whole).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -28,6 +29,7 @@
 #include "migrations.h"
 #include "store.h"
 #include "vault.h"
+#include "wipe.h"
 #include "writer.h"
 
 struct fixture {
@@ -993,6 +995,55 @@ test_vault_seal_unseal_and_destroy(void **state)
 	free(s.ct);
 }
 
+/* What wipe_free() was given while observed (wipe.h). */
+static size_t	wiped_big, wiped_dirty;
+
+static void
+wiped(const void *p, size_t n)
+{
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	if (n >= sizeof("child has asthma"))
+		wiped_big++;
+	for (i = 0; i < n; i++)
+		if (b[i] != 0) {
+			wiped_dirty++;
+			break;
+		}
+}
+
+/* AES-GCM decrypts before it checks the tag: when the tag fails, the
+ * plaintext already written (a family's value) is wiped whole as its
+ * buffer is freed, as every opened value is (wipe.h). */
+static void
+test_vault_tampered_unseal_wipes_what_it_decrypted(void **state)
+{
+	struct fixture		*f = *state;
+	struct seal_arg		 s = { f->vault, "pseud1", NULL, 0, -1 };
+	struct store_conn	*c;
+	char			*pt = NULL;
+	size_t			 ptlen;
+
+	assert_int_equal(writer_submit(f->writer, seal_job, &s), 0);
+	assert_non_null(c = store_read_begin(f->store));
+	/* Once whole: the family key is cached, so that what is wiped
+	 * below is the value alone, not also the unwrapped key. */
+	assert_int_equal(vault_unseal(f->vault, c, "pseud1", s.ct, s.ctlen, &pt, &ptlen), 0);
+	wipe_free(pt);
+	pt = NULL;
+	s.ct[s.ctlen - 1] ^= 1;
+	wiped_big = wiped_dirty = 0;
+	wipe_observe(wiped);
+	assert_int_equal(vault_unseal(f->vault, c, "pseud1", s.ct, s.ctlen, &pt, &ptlen), -1);
+	wipe_observe(NULL);
+	store_read_end(f->store, c);
+	assert_null(pt);
+	assert_int_equal(wiped_big, 1);
+	assert_int_equal(wiped_dirty, 0);
+	free(s.ct);
+}
+
 /* Key status through a fresh read: 0 key, 1 destroyed, 2 none. */
 static int
 key_now(struct fixture *f, const char *pseudonym)
@@ -1517,6 +1568,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_walbuf_commit_in_the_file_without_a_sync, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_vault_seal_unseal_and_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_tampered_unseal_wipes_what_it_decrypted,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_key_cache_never_outlives_a_destruction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),

@@ -4,7 +4,9 @@
  * wipe_free() and wipe_realloc() give back. What was freed is never read
  * (AddressSanitizer would rightly stop the test): wipe.c's test observer
  * sees each block after its wipe and before its free, and this file checks
- * it there.
+ * it there. jsonout's sensitive text (a family's record in a reply, an
+ * export) leaves no outgrown buffer behind, nor a failed one, and a
+ * delivery body is wiped whole, past its first NUL.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "delivery.h"
+#include "jsonout.h"
 #include "wipe.h"
 
 #define MARKER	"Jane-Smith-07700-900123-MARKER"
@@ -212,6 +216,104 @@ test_wipe_realloc_leaves_no_copy(void **state)
 	wipe_free(p);
 }
 
+/* A sensitive jsonout (a reply holding a family's record) written well
+ * past its first 256 bytes: each buffer it outgrows is wiped whole, as
+ * realloc() would have left it behind with the text in it. */
+static void
+test_sensitive_jsonout_leaves_no_outgrown_buffer(void **state)
+{
+	struct jsonout	 o;
+	char		*text;
+	size_t		 len, i;
+
+	(void)state;
+	observe_reset();
+	jsonout_init(&o, 1);
+	jsonout_sensitive(&o);
+	jsonout_array_begin(&o);
+	for (i = 0; i < 100; i++)	/* 3 KB: 256, 512, 1024, 2048 outgrown */
+		jsonout_string(&o, MARKER);
+	jsonout_array_end(&o);
+	text = jsonout_finish(&o, &len);
+	wipe_observe(NULL);
+	assert_non_null(text);
+	assert_true(len > 3000);
+	assert_non_null(strstr(text, MARKER));
+	assert_int_equal(nseen, 4);
+	assert_true(seen_size(seen[0].p) >= 256);
+	assert_true(seen_size(seen[3].p) >= 2048);
+	assert_int_equal(nnonzero, 0);
+	assert_int_equal(nmarker, 0);
+	observe_reset();
+	wipe_free(text);
+	wipe_observe(NULL);
+	assert_int_equal(nnonzero, 0);
+	/* Not sensitive (a disclosure's 201, ids and names only): plain
+	 * realloc(), nothing to wipe. */
+	observe_reset();
+	jsonout_init(&o, 1);
+	jsonout_array_begin(&o);
+	for (i = 0; i < 100; i++)
+		jsonout_string(&o, "field_name_not_personal");
+	jsonout_array_end(&o);
+	text = jsonout_finish(&o, NULL);
+	wipe_observe(NULL);
+	assert_non_null(text);
+	assert_int_equal(nseen, 0);
+	free(text);
+}
+
+/* A sensitive jsonout that fails (here invalid UTF-8 after a family's
+ * value) gives no text back: its buffer is wiped whole before it is
+ * freed, not only the bytes written. */
+static void
+test_failed_sensitive_jsonout_is_wiped_whole(void **state)
+{
+	struct jsonout	 o;
+
+	(void)state;
+	observe_reset();
+	jsonout_init(&o, 0);
+	jsonout_sensitive(&o);
+	jsonout_object_begin(&o);
+	jsonout_key(&o, "child_name");
+	jsonout_string(&o, MARKER);
+	jsonout_key(&o, "notes");
+	jsonout_string(&o, "\xff\xfe");
+	assert_null(jsonout_finish(&o, NULL));
+	wipe_observe(NULL);
+	assert_int_equal(nseen, 1);
+	assert_true(seen[0].n >= 256);
+	assert_int_equal(nnonzero, 0);
+	assert_int_equal(nmarker, 0);
+}
+
+/* A delivery body (a disclosure's values, unsealed to be sent) is wiped
+ * to the end of its block, not to its length: bytes after it (here a
+ * value after a NUL) are gone too. */
+static void
+test_delivery_body_is_wiped_whole(void **state)
+{
+	char		*body;
+	uintptr_t	 a;
+	size_t		 len = 20;
+
+	(void)state;
+	assert_non_null(body = malloc(200));
+	memset(body, 0, 200);
+	memcpy(body, "{\"data\":{}}", 11);
+	memcpy(body + 100, MARKER, sizeof(MARKER));
+	a = (uintptr_t)body;
+	observe_reset();
+	delivery_body_free(body, len);
+	delivery_body_free(NULL, 0);
+	wipe_observe(NULL);
+	assert_int_equal(nseen, 1);
+	assert_true(seen_size(a) >= 200);
+	assert_int_equal(nnonzero, 0);
+	assert_int_equal(nmarker, 0);
+}
+
 int
 main(void)
 {
@@ -222,6 +324,9 @@ main(void)
 		cmocka_unit_test(test_dumped_text_is_wiped),
 		cmocka_unit_test(test_wipe_free_wipes_the_whole_block),
 		cmocka_unit_test(test_wipe_realloc_leaves_no_copy),
+		cmocka_unit_test(test_sensitive_jsonout_leaves_no_outgrown_buffer),
+		cmocka_unit_test(test_failed_sensitive_jsonout_is_wiped_whole),
+		cmocka_unit_test(test_delivery_body_is_wiped_whole),
 	};
 
 	wipe_json_install();	/* as both mains do, before any json call */
