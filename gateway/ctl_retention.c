@@ -175,9 +175,11 @@ run(int argc, char **argv)
 	if (retention_sweep(&gw, as_of, "gatewayctl", &sum) == 0) {
 		printf("retention as of %s: %lld families looked at, %lld expired (keys "
 		    "destroyed), %lld held by a legal hold or a safeguarding obligation, %lld "
-		    "kept for an unknown interest; %lld idempotency keys past 24 h deleted\n",
+		    "kept for an unknown interest, %lld kept for a police or court request not as "
+		    "its ledger entries signed; %lld idempotency keys past 24 h deleted\n",
 		    store_time_fmt(as_of, t), (long long)sum.families, (long long)sum.expired,
-		    (long long)sum.held, (long long)sum.unknown, (long long)sum.idempotency_keys);
+		    (long long)sum.held, (long long)sum.unknown, (long long)sum.unverified,
+		    (long long)sum.idempotency_keys);
 		rc = 0;
 	}
 	/* Always, not only when this sweep destroyed keys: an earlier run

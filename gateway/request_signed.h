@@ -4,7 +4,8 @@
  * (request_signed.c). Every place that acts on a request row (GET
  * /v1/requests and /v1/requests/{id}, a decision, a closure, a lift, the
  * witness statement, the family's subject-access export, the family's
- * notice of it (notifier.c), the close-overdue gauge and the statistics)
+ * notice of it (notifier.c), the close-overdue gauge, the statistics and
+ * the retention sweep, before a family it anchors or holds expires)
  * checks it here first: its scope (family, fields, period, legal basis), an approval
  * forged or edited, a state or an approval time set behind the gateway's
  * back, by someone who can write the database file but holds no key, is

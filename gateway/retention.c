@@ -7,8 +7,10 @@
  * families. Each job judges its families again on the write connection
  * (a disclosure may have arrived since) and judges what stands in the way
  * (store_erasure_obstacles(), erasure_verdict(): a legal hold, or a
- * safeguarding obligation still being met) before vault_destroy(), as
- * erasure on request does; each destruction leaves a family_erasures mark
+ * safeguarding obligation still being met, as erasure on request does),
+ * and checks each police or court request about the family against its
+ * ledger entries (requests_as_signed: one not as signed keeps the family)
+ * before vault_destroy(); each destruction leaves a family_erasures mark
  * and a "family.expired" ledger entry with the family's pseudonym only.
  * After a batch that destroyed anything the write-ahead log is truncated,
  * so no page image still holding a wrapped key survives there; while a
@@ -40,6 +42,7 @@
 #include "principal.h"
 #include "profiles.h"
 #include "recipient_notice.h"
+#include "request_signed.h"
 #include "retention.h"
 #include "store.h"
 #include "vault.h"
@@ -314,12 +317,61 @@ recheck_cb(const char *pseudonym, const struct retention_anchor *a, size_t n, vo
 	return 0;
 }
 
+/*
+ * Whether every police or court request about the family is what its
+ * ledger entries signed (request_signed.h), asked of a family about to
+ * expire only, on the writer's connection in the job that would destroy
+ * its key. Its anchor (COALESCE(closed_us, decided_us, created_us)) and its
+ * state (open: a legal hold) are read from the row by the queries above: a
+ * row edited by someone who can write the database but holds no key (an
+ * approval's or a closure's time moved back, an approved request set to
+ * refused) could otherwise bring the family's expiry forward. Only signed
+ * facts let a family go: a request that differs, or that cannot be checked
+ * now (an entry not in the tree yet, a read that failed), keeps it, as a
+ * hold does, until a sweep finds its row as signed again. Logged with the
+ * request's id only. 0 all as signed; 1 kept; -1 error.
+ */
+struct family_requests {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	int			 kept;
+};
+
+static int
+request_as_signed(const struct request_row *rq, void *arg)
+{
+	struct family_requests	*f = arg;
+	int			 rc;
+
+	if ((rc = request_signed(f->gw->ledger, f->c, rq, NULL, 0)) == 0)
+		return 0;
+	if (rc == 1)
+		log_errx("retention: request %s is not what its ledger entries signed: "
+		    "its family is kept (counted unverified) until its row is put back", rq->id);
+	else
+		log_errx("retention: request %s could not be checked against its ledger "
+		    "entries now: its family is kept (counted unverified) until the next sweep",
+		    rq->id);
+	f->kept = 1;
+	return 1;	/* one is enough to keep the family */
+}
+
+static int
+requests_as_signed(struct gateway *gw, struct store_conn *c, const char *pseudonym)
+{
+	struct family_requests	f = { .gw = gw, .c = c };
+
+	if (store_requests_of_family(c, pseudonym, request_as_signed, &f) != 0)
+		return -1;
+	return f.kept;
+}
+
 struct batch_job {
 	struct gateway		 *gw;
 	char			(*v)[65];
 	size_t			  n;
 	int64_t			  as_of_us;
-	int64_t			  expired, held;
+	int64_t			  expired, held, unverified;
 };
 
 static int
@@ -330,7 +382,7 @@ batch_job(struct store_conn *c, void *arg)
 	size_t			 i;
 	int			 rc;
 
-	j->expired = j->held = 0;
+	j->expired = j->held = j->unverified = 0;
 	for (i = 0; i < j->n; i++) {
 		struct recheck		r = { .periods = periods_of(j->gw),
 					    .as_of_us = j->as_of_us };
@@ -340,6 +392,12 @@ batch_job(struct store_conn *c, void *arg)
 			return -1;
 		if (!r.seen || r.v != RETENTION_EXPIRED)
 			continue;	/* erased meanwhile, or a new record */
+		if ((rc = requests_as_signed(j->gw, c, j->v[i])) == -1)
+			return -1;
+		if (rc == 1) {
+			j->unverified++;
+			continue;
+		}
 		if (store_erasure_obstacles(c, j->v[i], now, &o) == -1)
 			return -1;
 		if (erasure_verdict(&o) != ERASURE_ALLOWED) {
@@ -369,11 +427,17 @@ sweep_note_job(struct store_conn *c, void *arg)
 	struct sweep_note_job	*j = arg;
 	struct ledger_entry	 e;
 	char			 reason[200], t[32];
+	int			 n;
 
-	snprintf(reason, sizeof(reason), "via=%s as_of=%s families=%lld expired=%lld held=%lld "
+	n = snprintf(reason, sizeof(reason), "via=%s as_of=%s families=%lld expired=%lld held=%lld "
 	    "unknown=%lld refusal_days=%u", j->via, store_time_fmt(j->as_of_us, t),
 	    (long long)j->sum->families, (long long)j->sum->expired, (long long)j->sum->held,
 	    (long long)j->sum->unknown, j->gw->cfg.refusal_retention_days);
+	/* Families kept for a request not as signed: named only when there
+	 * are any, so that a sweep's entry reads as it always has otherwise. */
+	if (j->sum->unverified > 0 && n > 0 && (size_t)n < sizeof(reason))
+		snprintf(reason + n, sizeof(reason) - (size_t)n, " unverified=%lld",
+		    (long long)j->sum->unverified);
 	e = (struct ledger_entry){ .actor = "system", .actor_role = "system",
 	    .action = "retention.sweep", .reason = reason };
 	return ledger_append(j->gw->ledger, c, &e, NULL, NULL);
@@ -487,6 +551,7 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 		}
 		sum->expired += j.expired;
 		sum->held += j.held;
+		sum->unverified += j.unverified;
 	}
 	free(cand.v);
 	if (rc == 0) {
@@ -503,9 +568,15 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 	if (rc == 0) {
 		atomic_store(&last_unknown, sum->unknown);
 		log_info("retention sweep: %lld families, %lld expired, %lld held, %lld unknown "
-		    "interest; %lld idempotency keys past %lld h deleted", (long long)sum->families,
-		    (long long)sum->expired, (long long)sum->held, (long long)sum->unknown,
+		    "interest, %lld unverified request; %lld idempotency keys past %lld h deleted",
+		    (long long)sum->families, (long long)sum->expired, (long long)sum->held,
+		    (long long)sum->unknown, (long long)sum->unverified,
 		    (long long)sum->idempotency_keys, IDEM_WINDOW_US / 3600000000LL);
+		if (sum->unverified > 0)
+			log_errx("retention: %lld families past retention were kept: a police or "
+			    "court request about each is not what its ledger entries signed (a row "
+			    "edited in the database?) or could not be checked now; the request ids "
+			    "are logged above", (long long)sum->unverified);
 		if (sum->unknown > 0)
 			log_warnx("retention: %lld families are kept for good: a consent, police or "
 			    "court request, or allowed disclosure names an agency interest no profile "

@@ -131,6 +131,10 @@ struct retention_summary {
 	int64_t	held;		/* past retention but under a legal hold or a
 				 * safeguarding obligation (erasure_verdict) */
 	int64_t	unknown;	/* kept: an interest no profile names */
+	int64_t	unverified;	/* past retention by their rows, but kept: a
+				 * police or court request about the family is
+				 * not what its ledger entries signed, or could
+				 * not be checked now (request_signed.h) */
 	int64_t	idempotency_keys; /* Idempotency-Key rows older than their
 				 * window (idempotency.h), deleted */
 };

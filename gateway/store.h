@@ -1120,6 +1120,10 @@ int	store_requests_list(struct store_conn *, const char *agency_id, const char *
 /* As store_requests_list, for each request filed in [from_us, to_us). */
 int	store_requests_filed(struct store_conn *, int64_t from_us, int64_t to_us,
 	    int (*fn)(const struct request_row *, void *), void *arg);
+/* As store_requests_list, for each request whose row names the family
+ * (the retention sweep checks them before it lets one expire). */
+int	store_requests_of_family(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct request_row *, void *), void *arg);
 /* awaiting_approval -> state (writer job). 0, 1 when it was not awaiting, -1. */
 int	store_request_set_state(struct store_conn *, const char *id, const char *state,
 	    int64_t decided_us);

@@ -339,6 +339,22 @@ store_requests_list(struct store_conn *c, const char *agency_id, const char *sta
 }
 
 int
+store_requests_of_family(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct request_row *, void *), void *arg)
+{
+	/* By the family index (migration 040): a family's requests are few. */
+	static const char	*sql = "SELECT " REQUEST_COLS " FROM requests "
+	    "WHERE family_pseudonym = ? ORDER BY created_us, id";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_request(c, st, fn, arg);
+}
+
+int
 store_requests_filed(struct store_conn *c, int64_t from_us, int64_t to_us,
     int (*fn)(const struct request_row *, void *), void *arg)
 {

@@ -257,7 +257,10 @@ store_erasures_on_request(struct store_conn *c,
  * with the refusal period (retention.h), never with the interest they
  * named. A police or court request has no purpose: its anchor's purpose is
  * "*" (the agency's longest retention, retention.c), from when it ended;
- * an open one never runs out (and is a legal hold besides).
+ * an open one never runs out (and is a legal hold besides). A request's
+ * anchor and state are its row's, unchecked: they only nominate a family,
+ * whose requests the sweep checks against their ledger entries before its
+ * key is destroyed (retention.c requests_as_signed).
  */
 #define DISCLOSURE_ANCHOR \
 	"CASE WHEN decision = 'refused' THEN '' ELSE agency_id END AS agency_id, " \

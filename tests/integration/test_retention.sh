@@ -374,6 +374,59 @@ test_erasure_is_not_refused_for_ever_by_a_dead_referral() {
 	expect 200 && [ "$(jget .status)" = erased ] &&
 	[ "$(db "SELECT wrapped_key IS NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ]
 }
+# A request's row is the sweep's anchor (when it ended) and its hold (while
+# open), but only what its ledger entries signed lets a family go: someone
+# who can write gateway.db but holds no key moves a closed request's times
+# back eight years (past the police's seven), and sets another family's
+# approved, still open request to refused with its approval eight years
+# ago (its legal_holds row released to match). Judged by the rows, both
+# families would expire now (on a gateway without the check, both did);
+# each request is checked (request_signed) and each family kept, counted
+# (the summary, the retention.sweep entry) and logged with the request's
+# id only. Put back, nothing is counted and both are still kept, as their
+# signed facts say.
+test_forged_request_row_never_brings_an_erasure_forward() {
+	local r r1 r2 p1 p2 c1 d1 f1 d2 y8=$(( 8 * 365 * 86400000000 ))
+	consent FAM-740 oakfield-primary education_support || return 1
+	p1=$(pseudo_of "$CONSENT_ID")
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw"; expect 200 || return 1
+	consent FAM-741 oakfield-primary education_support || return 1
+	p2=$(pseudo_of "$CONSENT_ID")
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw"; expect 200 || return 1
+	police_request FAM-740 && r1=$REQUEST_ID && police_request FAM-741 && r2=$REQUEST_ID || return 1
+	for r in "$r1" "$r2"; do
+		req trustee1 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+		req trustee2 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	done
+	close_request "$r1" || return 1
+	read -r c1 d1 f1 <<<"$(db "SELECT closed_us, decided_us, created_us FROM requests WHERE id='$r1'" | tr '|' ' ')"
+	d2=$(db "SELECT decided_us FROM requests WHERE id='$r2'")
+	[ -n "$f1" ] && [ -n "$d2" ] && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET closed_us = $c1 - $y8, decided_us = $d1 - $y8,
+	    created_us = $f1 - $y8 WHERE id='$r1';
+	    UPDATE requests SET state = 'refused', decided_us = $d2 - $y8 WHERE id='$r2';
+	    UPDATE legal_holds SET released_us = $d2 - $y8, released_by = 'trustee:x'
+	    WHERE source = 'request' AND reference = '$r2'" || return 1
+	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	sed 's/^/# /' "$TMP/ctl.out"
+	[ "$(db "SELECT count(*) FROM family_keys WHERE pseudonym IN ('$p1', '$p2') AND wrapped_key IS NOT NULL")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym IN ('$p1', '$p2')")" = 0 ] &&
+	grep -q ' 2 kept for a police or court request not as its ledger entries signed' "$TMP/ctl.out" &&
+	grep -q "request $r1 is not what its ledger entries signed: its family is kept" "$TMP/ctl.out" &&
+	grep -q "request $r2 is not what its ledger entries signed: its family is kept" "$TMP/ctl.out" &&
+	! grep -q -e "$p1" -e "$p2" -e 'FAM-74' -e 'NP-Ref-Marker' "$TMP/ctl.out" &&
+	[ "$(db "SELECT reason LIKE '% unverified=2' FROM ledger_entries WHERE action='retention.sweep' ORDER BY seq DESC LIMIT 1")" = 1 ] || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET closed_us = $c1, decided_us = $d1, created_us = $f1 WHERE id='$r1';
+	    UPDATE requests SET state = 'approved', decided_us = $d2 WHERE id='$r2';
+	    UPDATE legal_holds SET released_us = NULL, released_by = NULL
+	    WHERE source = 'request' AND reference = '$r2'" || return 1
+	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	[ "$(db "SELECT count(*) FROM family_keys WHERE pseudonym IN ('$p1', '$p2') AND wrapped_key IS NOT NULL")" = 2 ] &&
+	grep -q ' 0 kept for a police or court request' "$TMP/ctl.out" &&
+	! grep -q 'is not what its ledger entries signed' "$TMP/ctl.out" &&
+	[ "$(db "SELECT reason LIKE '% refusal_days=365' FROM ledger_entries WHERE action='retention.sweep' ORDER BY seq DESC LIMIT 1")" = 1 ] &&
+	gw_start
+}
 test_ledger_verifies_after_erasure() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -413,5 +466,6 @@ run test_erasure_allowed_once_request_closed
 run test_erasure_refused_under_litigation_hold
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
+run test_forged_request_row_never_brings_an_erasure_forward
 run test_ledger_verifies_after_erasure
 finish
