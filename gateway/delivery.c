@@ -897,19 +897,25 @@ start_notice(struct delivery *dl, struct store_conn *c, const struct agency *a,
 #define NOTICE_BATCH	16
 
 /* Starts the pushes of notices due to the agencies whose profiles name a
- * notices_url, while slots are free. */
+ * notices_url, while slots are free. An agency not in standing (made
+ * inactive, its agreement ended or not in force, its privacy notice
+ * overdue) is sent nothing, as its GET /v1/notices is refused (http.c):
+ * its notices wait, neither tried nor given up, until its profile is put
+ * right. */
 static void
 fill_notices(struct delivery *dl, struct store_conn *c, int64_t now)
 {
 	const struct profiles	*p = atomic_load(&dl->gw->profiles);
 	struct notice_push_row	 rows[NOTICE_BATCH];
+	const char		*message;
 	size_t			 k;
 	int			 n, i;
 
 	for (k = 0; k < p->n && dl->ninflight < dl->cfg.max_inflight; k++) {
 		const struct agency *a = &p->agencies[k];
 
-		if (a->delivery != DELIVERY_PUSH || a->notices_url == NULL)
+		if (a->delivery != DELIVERY_PUSH || a->notices_url == NULL ||
+		    profiles_standing(a, now, &message) != NULL)
 			continue;
 		if ((n = store_notice_pushes_due(c, a->id, now, rows, NOTICE_BATCH)) < 0)
 			return;

@@ -440,9 +440,10 @@ outcome_job(struct store_conn *c, void *arg)
  * held went to the police). *supplied NULL (the fields asked are said
  * instead) when the statement cannot be drawn up at all (too many records,
  * or records that differ from the ledger: the requester gets none then
- * either). 0 yes; 2 the request is not as signed, or not approved (logged:
- * the family is not told a forged date); -1 a read failed, or the rows
- * changed since it fell due (retried). */
+ * either). 0 yes; 2 the request is not as signed, or not approved, or the
+ * notification row names a family the request does not (logged: the
+ * family is not told a forged date, nor another family's request); -1 a
+ * read failed, or the rows changed since it fell due (retried). */
 static int
 request_notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x,
     json_t **supplied)
@@ -461,7 +462,14 @@ request_notice_signed(struct gateway *gw, struct store_conn *c, const struct not
 		store_request_free(rq);
 		return rc == 1 ? 2 : -1;
 	}
-	if (rq->decided_us == 0) {
+	if (strcmp(rq->family_pseudonym, x->family_pseudonym) != 0) {
+		/* The notification row's family (who is told) is not the one
+		 * the request names as signed: never told another family's
+		 * request. It will not change by itself. */
+		log_errx("notification %s: addressed to a family its request does not name; "
+		    "not sent", x->disclosure_id);
+		rc = 2;
+	} else if (rq->decided_us == 0) {
 		/* A notice is made when the quorum is reached: none was. */
 		log_errx("notification %s: its request was never approved as signed; not "
 		    "sent", x->disclosure_id);

@@ -151,6 +151,32 @@ test_notice_push_failure_leaves_it_to_collect() {
 	[ "$(db "SELECT reason FROM ledger_entries WHERE seq = $seq")" = consent_withdrawn ]
 }
 
+# ---- an agency out of standing: nothing pushed until it is back ----
+
+# An agency made inactive (or whose agreement has ended, or whose privacy
+# notice is overdue) receives nothing more (http.c refuses its GET
+# /v1/notices, 403): its notices are not pushed either, nor given up; they
+# wait, and go once its profile is put right (SIGHUP).
+test_notice_is_not_pushed_to_an_agency_out_of_standing() {
+	gw_stop && gw_start "${BACKOFF[@]}" --agency-url "$HV=$(rcv_url dis disclosures)" || return 1
+	held_by_hv FAM-NP-3 || return 1
+	withdraw_told || return 1
+	kl_profiles "$TMP/profiles-off" 'if $id == "health-visiting" then .active = false else . end' || return 1
+	gw_stop && gw_start "${BACKOFF[@]}" --profiles "$TMP/profiles-off" \
+	    --agency-url "$HV=$(rcv_url dis disclosures)" \
+	    --agency-notices-url "$HV=$(rcv_url ntcoff notices)" || return 1
+	req agency:$HV GET /v1/notices; expect 403 agency_inactive || return 1
+	sleep 1.5	# the worker's poll and more: nothing is pushed
+	! rcv_log ntcoff | awk '{print $3}' | grep -qx "$N" &&
+	[ "$(db "SELECT count(*) FROM notice_pushes WHERE notice_id = '$N'")" = 0 ] &&
+	[ "$(db "SELECT acked_us FROM recipient_notices WHERE id = '$N'")" = 0 ] ||
+	    { echo "# pushed to an inactive agency: $(rcv_log ntcoff)"; return 1; }
+	# put right: pushed, and acknowledged by its 2xx
+	cp "$TMP/profiles/$HV.json" "$TMP/profiles-off/$HV.json" && kill -HUP "$GW_PID" || return 1
+	wait_cmd 30 has_line ntcoff "$N" '^2' || { echo "# not pushed once active: $(rcv_log ntcoff)"; return 1; }
+	wait_db 10 "SELECT acked_us > 0 FROM recipient_notices WHERE id = '$N'" 1
+}
+
 # ---- the profile field: https only, push only ----
 
 test_notices_url_must_be_https_on_a_push_profile() {
@@ -200,5 +226,7 @@ gw_start "${BACKOFF[@]}" --agency-url "$HV=$(rcv_url dis disclosures)" \
     --agency-notices-url "$HV=$(rcv_url ntcbad notices)" || exit 1
 run test_notice_push_failure_leaves_it_to_collect
 run test_notices_url_must_be_https_on_a_push_profile
-for r in dis ntc ntcbad; do rcv_stop $r; done
+rcv_start ntcoff --notices || exit 1
+run test_notice_is_not_pushed_to_an_agency_out_of_standing
+for r in dis ntc ntcbad ntcoff; do rcv_stop $r; done
 finish

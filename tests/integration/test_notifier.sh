@@ -274,6 +274,41 @@ test_forged_decision_time_is_not_told_to_the_family() {
 	    { echo "# told $(rq_body "$rid" | jq -r .approved_at), signed $signed"; return 1; }
 	gw_stop
 }
+# A police or court request's notice goes to the family the request names
+# (as signed), never to the one its notification row names: a row whose
+# family (pseudonym and sealed id) was swapped for another family's in the
+# stopped gateway's database is given up (notification.failed,
+# record_integrity_failed), and neither family is told of the other's
+# request. Nothing personal in the log.
+police_approved() {	# FAMILY REF: an approved request for FAMILY; sets RID
+	req agency:police POST /v1/requests "$(jq -cn --arg f "$1" --arg r "$2" --arg from "$(date -u -d '-1 year' +%F)" --arg to "$(date -u +%F)" \
+	    '{family_id:$f, legal_basis:"crime_sch2_p2", reference:$r, fields:["child_name"],
+	      period:{from:$from, to:$to}, record_kinds:["consents"]}')"
+	expect 202 && RID=$(jget .request_id) || return 1
+	for t in trustee1 trustee2; do
+		req $t POST "/v1/requests/$RID/decisions" '{"decision":"approve","reason":"lawful and necessary"}'
+		expect 201 || return 1
+	done
+	req_state "$RID" queued
+}
+test_request_notice_goes_only_to_the_family_the_request_names() {
+	local ra rb
+	gw_start || return 1	# no notifier yet: the notices wait, queued
+	police_approved FAM-443 NP-443 && ra=$RID && police_approved FAM-444 NP-444 && rb=$RID || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE request_notifications SET
+	    family_pseudonym = (SELECT family_pseudonym FROM request_notifications WHERE request_id='$rb'),
+	    family_id_ct = (SELECT family_id_ct FROM request_notifications WHERE request_id='$rb')
+	    WHERE request_id='$ra'" &&
+	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	wait_cmd 30 has_received "$rb" || return 1
+	wait_cmd 30 req_state "$ra" failed ||
+	    { echo "# $(db "SELECT state FROM request_notifications WHERE request_id='$ra'"); told $(rq_body "$ra" | jq -c .family_id)"; return 1; }
+	[ -z "$(received "$ra")" ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$ra'")" = record_integrity_failed ] &&
+	grep -q "notification $ra: addressed to a family its request does not name" "$TMP/gatewayd.log" &&
+	! grep -q -e FAM-443 -e FAM-444 -e NP-443 -e NP-444 "$TMP/gatewayd.log" || return 1
+	gw_stop
+}
 # A family erased before its notice could go is never told, and the agency
 # whose delivery waited for that notice never learns of the disclosure: the
 # erasure stops the delivery (dead, family_erased, a delivery.stopped entry)
@@ -339,6 +374,7 @@ run test_failed_notification_is_requeued_by_the_operator_and_ledgered
 run test_family_is_told_before_the_agency_receives
 run test_family_is_told_before_the_police_get_a_statement
 run test_forged_decision_time_is_not_told_to_the_family
+run test_request_notice_goes_only_to_the_family_the_request_names
 run test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency
 run test_without_a_notifier_deliveries_do_not_wait
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1
