@@ -190,11 +190,13 @@ clear_of() {
 PORT_HOLDERS=()
 port_hold() {
 	local f=$TMP/porthold.$RANDOM$RANDOM
-	python3 -c 'import socket, sys, time
+	# (it goes when the test does, killed or not: its parent gone)
+	python3 -c 'import os, socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0))
 with open(sys.argv[1] + ".tmp", "w") as f: f.write("%d\n" % s.getsockname()[1])
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True: time.sleep(3600)' "$f" &
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+parent = os.getppid()
+while os.getppid() == parent: time.sleep(1)' "$f" &
 	PORT_HOLDERS+=("$!")
 	for _ in $(seq 1 400); do [ -s "$f" ] && break; sleep 0.05; done
 	[ -s "$f" ] || { echo "# port_hold: no port"; return 1; }
