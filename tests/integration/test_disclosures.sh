@@ -579,7 +579,7 @@ test_hold_past_review_date_flagged_overdue() {
 	# A review date is at least tomorrow: move this hold's into the past
 	# while the gateway is stopped, as if the day had gone by.
 	gw_stop || return 1
-	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = (strftime('%s','now') - 60) * 1000000 WHERE disclosure_id = '$id'" || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = $(( ($(date -u +%s) - 60) * 1000000 )) WHERE disclosure_id = '$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
 	req operator GET /metrics
 	printf '%s\n' "$RESP" | grep -Eq '^gateway_notifications_overdue 1(\.0*)?$' || { echo "# metrics: $(printf '%s' "$RESP" | grep notifications)"; return 1; }
@@ -809,7 +809,7 @@ test_notification_hold_reviewed_shown_and_blocks_erasure() {
 	req staff POST /v1/families/FAM-346/erasure '{"ground":"objection","reason":"Family objected"}'
 	expect 409 safeguarding_in_progress || return 1
 	gw_stop || return 1
-	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = (strftime('%s','now') - 60) * 1000000 WHERE disclosure_id = '$id'" || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = $(( ($(date -u +%s) - 60) * 1000000 )) WHERE disclosure_id = '$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
 	req staff GET "/v1/disclosures/$id" '' -H "X-Access-Reason: $ACCESS"
 	expect 200 && [ "$(jget .notification.overdue)" = true ] &&
