@@ -110,6 +110,9 @@ purge_wal(struct gateway *gw)
 		    "remain in it until it is; retrying", why);
 	} else if (rc) {
 		purge.attempts++;
+		/* Each retry refused, for --verbose (a test waits for one). */
+		log_debug("write-ahead log not truncated on attempt %lld (%s)",
+		    (long long)purge.attempts, why);
 		if (now - purge.logged_us >= (int64_t)PURGE_NAG_S * 1000000) {
 			purge.logged_us = now;
 			log_warnx("write-ahead log still not truncated after %lld attempts over "

@@ -5,6 +5,13 @@
 #
 #   sh tests/run.sh build/plain [build/asan ...]
 #   ONLY=unit|integration  T=substring-of-test-file  VALGRIND=1
+#   AT='2026-12-31 23:59:59'   each integration script starts with the wall
+#       clock (its own, gatewayd's, every tool's) moved to that UTC moment
+#       ($BUILD/tools/clockshift.so); to show a test holds at midnight, on
+#       the 1st or the last day of a month. TLS still reads the real clock.
+#       Give a moment before now: a timed wait on CLOCK_REALTIME (the
+#       notifier's, the ledger checkpoint's) ends by the real clock, so with
+#       the clock moved forward it sleeps for the whole shift.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -60,7 +67,15 @@ for build in "$@"; do
 			name=$(basename "$t" .sh)
 			case "$name" in *"${T:-}"*) ;; *) continue ;; esac
 			log="$logdir/$kind-integration-$name.log"
-			BUILD="$build" GATEWAYD="$top/$build/gatewayd" GATEWAYCTL="$top/$build/gatewayctl" \
+			clock=""
+			if [ -n "${AT:-}" ]; then
+				at=$(date -u -d "$AT" +%s) || exit 2
+				[ -f "$build/tools/clockshift.so" ] || { echo "no $build/tools/clockshift.so"; exit 2; }
+				clock="LD_PRELOAD=$top/$build/tools/clockshift.so CLOCKSHIFT_SECONDS=$((at - $(date -u +%s)))"
+				clock="$clock ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0"
+			fi
+			# shellcheck disable=SC2086
+			env $clock BUILD="$build" GATEWAYD="$top/$build/gatewayd" GATEWAYCTL="$top/$build/gatewayctl" \
 				bash "$t" > "$log" 2>&1
 			count "$kind/integration/$name" "$log" $?
 		done

@@ -12,6 +12,9 @@
 #   error_shape_ok             RESP is the contract's error shape
 #   expect STATUS [CODE]       the last reply had that status (and error code)
 #   db "SQL"                   runs SQL on the gateway's database (read-only)
+#   day_is, clear_of           midnight (a new month) between the test's
+#                              clock and gatewayd's
+#   port_hold, port_free       a port nobody listens on, kept so
 #
 # With OPENAPI_RECORD=FILE every reply req gets is appended to FILE, one JSON
 # object a line (method, path, status, content_type, body), for
@@ -30,6 +33,8 @@ RESP=""
 
 cleanup() {
 	if [ -n "$GW_PID" ]; then kill -KILL "$GW_PID" 2>/dev/null; wait "$GW_PID" 2>/dev/null; fi
+	local p
+	for p in "${PORT_HOLDERS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	if [ "$T_FAIL" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$TMP"; else echo "# kept $TMP"; fi
 }
 trap cleanup EXIT
@@ -152,6 +157,61 @@ wait_cmd() {
 	for _ in $(seq 1 $((t * 10))); do "$@" && return 0; sleep 0.1; done
 	"$@"
 }
+# The UTC day a test reads and the one gatewayd read a moment later differ
+# when midnight falls between them. day_is VALUE DAY0 DAY1 [SHIFT]: VALUE
+# is DAY0 or DAY1 (YYYY-MM-DD, read before the gateway acted and after its
+# reply), SHIFT ('+90 days') on; the test proves the rule on either day.
+day_is() {
+	[ "$1" = "$(date -u -d "$2 ${4:-}" +%F)" ] || [ "$1" = "$(date -u -d "$3 ${4:-}" +%F)" ] ||
+	    { echo "# day $1 is neither $2 nor $3 ${4:-}"; return 1; }
+}
+# clear_of DAY|MONTH SECONDS: a boundary check (tomorrow refused, this
+# month not yet counted) needs the test's day (month) and gatewayd's to be
+# the same: if the next one begins within SECONDS, wait until it has begun.
+# It waits at most SECONDS, once a day (month); tests/run.sh AT=... moves
+# the clock there to show it.
+clear_of() {
+	local now next
+	now=$(date -u +%s)
+	case "$1" in
+	DAY) next=$(date -u -d "$(date -u -d "@$now" +%F) +1 day" +%s) ;;
+	MONTH) next=$(date -u -d "$(date -u -d "@$now" +%Y-%m-01) +1 month" +%s) ;;
+	*) return 1 ;;
+	esac
+	[ $((next - now)) -gt "$2" ] && return 0
+	echo "# $(( next - now )) s to a new $1 (UTC): waiting for it"
+	while [ "$(date -u +%s)" -lt "$next" ]; do sleep 0.2; done
+}
+
+# port_hold: PORT, a port held bound but not listening (by a process of
+# its own, until port_free or the end): a connection to it is refused, and
+# no other server (another suite's) can take it meanwhile, as it could a
+# port taken free and closed. Sets PORT.
+PORT_HOLDERS=()
+port_hold() {
+	local f=$TMP/porthold.$RANDOM$RANDOM
+	# (it goes when the test does, killed or not: its parent gone)
+	python3 -c 'import os, socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f: f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+parent = os.getppid()
+while os.getppid() == parent: time.sleep(1)' "$f" &
+	PORT_HOLDERS+=("$!")
+	for _ in $(seq 1 400); do [ -s "$f" ] && break; sleep 0.05; done
+	[ -s "$f" ] || { echo "# port_hold: no port"; return 1; }
+	PORT=$(cat "$f")
+	eval "PORT_HOLDER_$PORT=$!"
+}
+# port_free PORT: lets the port go, just before a server is started on it
+# (which still retries while another process may have taken it).
+port_free() {
+	local v="PORT_HOLDER_$1"
+	[ -n "${!v:-}" ] || return 0
+	kill -TERM "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null
+	eval "PORT_HOLDER_$1="
+}
+
 # hup: SIGHUP to the gateway, and wait until the log shows its outcome (one
 # more "SIGHUP:" line, reloaded or refused), up to 30 s: a reload reads
 # every profile, CA and list, and a fixed sleep after the signal was a
@@ -181,9 +241,13 @@ expect() {
 	return 0
 }
 
+# CLEAR_OF_DAY=SECONDS, for a script whose tests compare the day they read
+# (tomorrow refused, a review date 90 days on) with gatewayd's: each test
+# starts at least that long before midnight UTC (clear_of).
 run() {
 	local name=$1
 	T_N=$((T_N + 1))
+	if [ -n "${CLEAR_OF_DAY:-}" ]; then clear_of DAY "$CLEAR_OF_DAY"; fi
 	if "$name"; then echo "ok $T_N - $name"; else echo "not ok $T_N - $name"; T_FAIL=$((T_FAIL + 1)); fi
 }
 

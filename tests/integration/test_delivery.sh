@@ -19,15 +19,32 @@ BACKOFF=(--delivery-backoff 100:400)
 # (--release-file): a test holds the agency until it has done what must
 # happen meanwhile, instead of guessing how long that takes. It may take
 # seconds to start on a loaded machine (a sanitizer build): up to 20 s.
+# A PORT given is one this test held (port_hold) or had a receiver on: it
+# is let go, and while another process (another suite's) has it for a
+# moment the receiver is started again, for up to 20 s more.
 rcv_start() {
-	local name=$1 port=$2 dir=$TMP/rcv-$1 cert=${RCV_CERT:-health-visiting-server}
+	local name=$1 port=$2 dir=$TMP/rcv-$1 cert=${RCV_CERT:-health-visiting-server} try err
 	shift 2
 	mkdir -p "$dir"; rm -f "$dir/port" "$dir/release"
-	"$RECEIVER" --cert "$AG/$cert.crt" --key "$AG/$cert.key" --client-ca "$CERTS/ca.crt" \
-		--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
-		--port "$port" --port-file "$dir/port" --release-file "$dir/release" "$@" 2>>"$TMP/rcv-$name.stderr" &
-	RPID[$name]=$!
-	for _ in $(seq 1 1000); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	port_free "$port"
+	for try in $(seq 1 100); do
+		err=$(cat "$TMP/rcv-$name.stderr" 2>/dev/null | wc -c)
+		"$RECEIVER" --cert "$AG/$cert.crt" --key "$AG/$cert.key" --client-ca "$CERTS/ca.crt" \
+			--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
+			--port "$port" --port-file "$dir/port" --release-file "$dir/release" "$@" 2>>"$TMP/rcv-$name.stderr" &
+		RPID[$name]=$!
+		for _ in $(seq 1 1000); do
+			[ -s "$dir/port" ] && break
+			kill -0 "${RPID[$name]}" 2>/dev/null || break
+			sleep 0.02
+		done
+		[ -s "$dir/port" ] && break
+		kill -0 "${RPID[$name]}" 2>/dev/null && break	# running, no port in 20 s
+		wait "${RPID[$name]}" 2>/dev/null
+		[ "$port" != 0 ] && tail -c +$((err + 1)) "$TMP/rcv-$name.stderr" | grep -q "cannot start on port $port" || break
+		echo "# receiver $name: port $port taken, try $try"
+		sleep 0.2
+	done
 	[ -s "$dir/port" ] || { echo "# receiver $name did not start"; cat "$TMP/rcv-$name.stderr"; return 1; }
 	RPORT[$name]=$(cat "$dir/port")
 }
@@ -74,14 +91,14 @@ profiles_to() {
 }
 
 # pending_push NAME FAMILY: restarts gatewayd pushing health-visiting's to a
-# port nobody listens on (taken from a receiver NAME started and stopped:
-# PORT), discloses for FAMILY and waits until the push has failed once; DID
+# port nobody listens on (held for the test, port_hold: PORT, where a
+# receiver NAME may be started later), discloses for FAMILY and waits until the push has failed once; DID
 # is the disclosure, its delivery pending. Attempts are not limited to the
 # default 12: at BACKOFF's pace those are spent in ~2 s, and a loaded
 # machine can take that long before the caller's next step (seen under
 # make test, the ASan suite beside it: the push died attempts_exhausted).
 pending_push() {
-	rcv_start "$1" 0 && PORT=${RPORT[$1]} && rcv_stop "$1"
+	port_hold || return 1
 	gw_stop || return 1
 	gw_start "${BACKOFF[@]}" --delivery-attempts 1000 \
 	    --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures" || return 1
@@ -316,6 +333,7 @@ test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped() {
 	push_stopped_by_profile lapsed privacy_notice_expired '.privacy_notice.review_due = "2020-01-01"'
 }
 test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped() {
+	clear_of DAY 120	# signed "tomorrow" is still tomorrow for gatewayd
 	push_stopped_by_profile later agreement_not_in_force '.data_sharing_agreement.signed = $signed' \
 	    --arg signed "$(date -u -d '+1 day' +%F)"
 }
@@ -504,7 +522,7 @@ test_delivery_throughput() {
 	# 200 disclosures queued while the agency is down, then it comes up:
 	# how fast the worker drains the outbox (32 transfers in flight).
 	local port t0 t1 list
-	rcv_start tp 0 || return 1; port=${RPORT[tp]}; rcv_stop tp
+	port_hold || return 1; port=$PORT
 	gw_stop || return 1
 	gw_start --delivery-backoff 100:100 --delivery-attempts 1000 \
 		--agency-url "health-visiting=https://127.0.0.1:$port/v1/disclosures" || return 1
@@ -964,7 +982,7 @@ run test_receipt_is_in_the_ledger
 run test_503_twice_then_200_on_third_try_same_key
 
 # health-visiting: a port nobody listens on yet; CSC: a receiver with the wrong CA.
-rcv_start down 0 && DOWN_PORT=${RPORT[down]} && rcv_stop down
+port_hold && DOWN_PORT=$PORT || exit 1
 RCV_CERT=health-visiting-server rcv_start wrongca 0 || exit 1
 gw_stop || exit 1
 gw_start "${BACKOFF[@]}" --agency-url "health-visiting=https://127.0.0.1:$DOWN_PORT/v1/disclosures" \

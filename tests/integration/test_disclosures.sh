@@ -491,8 +491,8 @@ test_review_keeps_hold_and_moves_review_date() {
 	seq=$(jget .ledger.seq); ev=$(jget .event_id)
 	# Held still, until the end of the new day (UTC).
 	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$id'")" = held ] &&
-	[ "$(db "SELECT review_by_us FROM notifications WHERE disclosure_id='$id'")" = \
-	    "$(( ($(date -u -d "$(in_days 31)" +%s)) * 1000000 - 1 ))" ] &&
+	REVIEWED_BY_US=$(db "SELECT review_by_us FROM notifications WHERE disclosure_id='$id'")
+	[ "$REVIEWED_BY_US" = "$(( ($(date -u -d "$(in_days 31)" +%s)) * 1000000 - 1 ))" ] &&
 	[ "$(db "SELECT kind || ' ' || ledger_seq FROM override_events WHERE id='$ev'")" = "reviewed $seq" ] || return 1
 	ledger_entry "$seq" || return 1
 	[ "$(jget .action)" = override.reviewed ] && [ "$(jget .reason)" = reviewed ] &&
@@ -520,10 +520,11 @@ test_review_bounded_by_max_hold_days() {
 	expect 400 schema_invalid && [ "$(jget '.error.details[0].path')" = /reason ] || return 1
 	req safeguarding_lead POST "/v1/overrides/$REVIEWED_ID/review" "$(jq -cn --arg r "$RREASON" '{reason:$r}')"
 	expect 400 schema_invalid || return 1
-	# None of these moved the date or left a record.
+	# None of these moved the date (the one the test above set, whichever
+	# day that was) or left a record.
 	[ "$(db "SELECT count(*) FROM override_events WHERE disclosure_id='$REVIEWED_ID'")" = 1 ] &&
-	[ "$(db "SELECT review_by_us FROM notifications WHERE disclosure_id='$REVIEWED_ID'")" = \
-	    "$(( ($(date -u -d "$(in_days 31)" +%s)) * 1000000 - 1 ))" ] || return 1
+	[ -n "$REVIEWED_BY_US" ] &&
+	[ "$(db "SELECT review_by_us FROM notifications WHERE disclosure_id='$REVIEWED_ID'")" = "$REVIEWED_BY_US" ] || return 1
 	req safeguarding_lead POST "/v1/overrides/$REVIEWED_ID/review" "$(review_body "$(in_days 90)")"
 	expect 200
 }
@@ -547,6 +548,11 @@ test_vital_interests_article9_only_when_consent_cannot_be_given() {
 }
 
 in_days() { date -u -d "+$1 day" +%F; }
+# Review dates are days from today (tomorrow the earliest, 90 on the
+# latest), read by the test and by gatewayd a moment apart: no test starts
+# within 2 minutes of midnight UTC (lib.sh run), so both read one day.
+CLEAR_OF_DAY=120
+REVIEWED_BY_US=""
 
 test_override_review_date_bounded_by_max_hold_days() {
 	local data='{"child_name":"x-328"}'
@@ -573,7 +579,7 @@ test_hold_past_review_date_flagged_overdue() {
 	# A review date is at least tomorrow: move this hold's into the past
 	# while the gateway is stopped, as if the day had gone by.
 	gw_stop || return 1
-	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = (strftime('%s','now') - 60) * 1000000 WHERE disclosure_id = '$id'" || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = $(( ($(date -u +%s) - 60) * 1000000 )) WHERE disclosure_id = '$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
 	req operator GET /metrics
 	printf '%s\n' "$RESP" | grep -Eq '^gateway_notifications_overdue 1(\.0*)?$' || { echo "# metrics: $(printf '%s' "$RESP" | grep notifications)"; return 1; }
@@ -803,7 +809,7 @@ test_notification_hold_reviewed_shown_and_blocks_erasure() {
 	req staff POST /v1/families/FAM-346/erasure '{"ground":"objection","reason":"Family objected"}'
 	expect 409 safeguarding_in_progress || return 1
 	gw_stop || return 1
-	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = (strftime('%s','now') - 60) * 1000000 WHERE disclosure_id = '$id'" || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET review_by_us = $(( ($(date -u +%s) - 60) * 1000000 )) WHERE disclosure_id = '$id'" || return 1
 	gw_start --notify-url "$HOOK_URL" || return 1
 	req staff GET "/v1/disclosures/$id" '' -H "X-Access-Reason: $ACCESS"
 	expect 200 && [ "$(jget .notification.overdue)" = true ] &&

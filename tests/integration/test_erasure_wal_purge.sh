@@ -5,9 +5,10 @@
 # transaction open (here the sqlite3 shell: a backup, an operator's query)
 # blocks the truncation. The erasure then answers "key_purge": "pending",
 # /metrics shows gateway_wal_purge_pending 1 and the log says so (without
-# personal data); the daemon keeps retrying with backoff, with retention
-# sweeps off (--retention-interval 0), and once the reader lets go the key's
-# bytes are gone from the database and its log, with no sweep run.
+# personal data); the daemon keeps retrying with backoff (--verbose logs
+# each retry refused), with retention sweeps off (--retention-interval 0),
+# and once the reader lets go the key's bytes are gone from the database
+# and its log, with no sweep run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keepless_lib.sh"
 
@@ -50,24 +51,24 @@ test_erasure_under_a_reader_says_the_purge_is_pending() {
 		"$TOP/schemas/openapi.json" > "$TMP/erasure-200.json" &&
 	printf '%s' "$RESP" | "$GATEWAYCTL" validate "$TMP/erasure-200.json" - > /dev/null
 }
+in_log() { grep -q "$1" "$TMP/gatewayd.log"; }
+pending_is() { [ "$(metric gateway_wal_purge_pending)" = "$1" ]; }
 test_pending_purge_visible_in_metrics_and_log() {
-	[ "$(metric gateway_wal_purge_pending)" = 1 ] &&
-	grep -q 'warn.*write-ahead log not truncated' "$TMP/gatewayd.log"
+	pending_is 1 && wait_cmd 10 in_log 'warn.*write-ahead log not truncated'
 }
+# A retry (the retention thread's, a second after the first refusal, later
+# on a loaded machine) is refused too while the reader holds on: waited
+# for in the --verbose log, not guessed with a sleep.
 test_key_still_on_disk_while_the_reader_holds_the_log() {
-	sleep 1.5	# at least one retry, refused while the reader holds on
-	on_disk "$KEY900" && [ "$(metric gateway_wal_purge_pending)" = 1 ]
+	wait_cmd 60 in_log 'debug.*write-ahead log not truncated on attempt 2 ' || return 1
+	on_disk "$KEY900" && pending_is 1
 }
 test_key_gone_from_disk_once_the_reader_lets_go_without_a_sweep() {
-	local i
 	reader_release
-	for i in $(seq 1 180); do
-		on_disk "$KEY900" || break
-		sleep 0.5
-	done
-	! on_disk "$KEY900" || { echo "# the wrapped key is still on disk after 90 s"; return 1; }
-	[ "$(metric gateway_wal_purge_pending)" = 0 ] &&
-	grep -q 'info.*write-ahead log truncated' "$TMP/gatewayd.log" &&
+	wait_cmd 90 eval '! on_disk "$KEY900"' || { echo "# the wrapped key is still on disk after 90 s"; return 1; }
+	# pending is cleared and the line written just after the truncation
+	wait_cmd 10 pending_is 0 &&
+	wait_cmd 10 in_log 'info.*write-ahead log truncated after [0-9]* failed attempts' &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action='retention.sweep'")" = 0 ]
 }
 test_erasure_without_a_reader_is_purged_at_once() {
@@ -83,7 +84,7 @@ test_log_holds_no_personal_data() {
 
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
-gw_start --retention-interval 0 || exit 1
+gw_start --retention-interval 0 --verbose || exit 1
 run test_key_on_disk_before_erasure
 run test_erasure_under_a_reader_says_the_purge_is_pending
 run test_pending_purge_visible_in_metrics_and_log

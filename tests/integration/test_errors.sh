@@ -520,6 +520,7 @@ test_check_refuses_what_start_refuses() {
 # agency itself is refused; a profile signed after it expires does not load.
 test_agreement_not_in_force() {
 	local tomorrow out
+	clear_of DAY 120	# signed "tomorrow" is still tomorrow for gatewayd
 	tomorrow=$(date -u -d '+1 day' +%F)
 	mkdir -p "$TMP/nifprofiles" "$TMP/badsigned"
 	cp "$TOP"/agency-profiles/*.json "$TMP/nifprofiles/"

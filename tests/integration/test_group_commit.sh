@@ -27,9 +27,72 @@ setup() {
 	[ "$(jq -r '.status["201"] // 0' "$TMP/consents.out")" = "$FAMS" ]
 }
 
+# writer_hold: a sqlite3 shell holding the store's write lock (BEGIN
+# IMMEDIATE) until writer_release. The gateway's writer waits for it (its
+# busy timeout is 10 s: store.c) with the batch it took, and every job
+# submitted meanwhile queues behind it (gateway_writer_queue_depth).
+WRITER_PID=""
+writer_hold() {
+	rm -f "$TMP/writer.in"; mkfifo "$TMP/writer.in" || return 1
+	stdbuf -o0 sqlite3 "$GW_DB" < "$TMP/writer.in" > "$TMP/writer.out" 2>&1 &
+	WRITER_PID=$!
+	exec 8> "$TMP/writer.in"
+	echo "BEGIN IMMEDIATE; SELECT 'holding';" >&8
+	for _ in $(seq 1 400); do grep -q '^holding$' "$TMP/writer.out" && return 0; sleep 0.05; done
+	echo "# the write lock was not taken: $(cat "$TMP/writer.out")"; writer_release; return 1
+}
+writer_release() {
+	[ -n "$WRITER_PID" ] || return 0
+	echo "ROLLBACK;" >&8
+	exec 8>&-
+	wait "$WRITER_PID"; WRITER_PID=""
+}
+
+# held_share N PATH BODY-FILE: N clients send one request each while the
+# writer is held; DEPTH is the most jobs seen queued for a commit at once,
+# polled until half of N are (the writer's held batch may have taken the
+# first few, so not all N need ever show) or 7 s have passed (inside the
+# writer's 10 s), then the writer is let go. JOBS and BATCHES: what the
+# writer committed from just before to just after.
+held_share() {
+	local n=$1 b0 j0 b1 j1 lgpid d end
+	b0=$(metric gateway_writer_batches); j0=$(metric gateway_writer_jobs)
+	writer_hold || return 1
+	end=$(( $(date +%s%N) / 1000000 + 7000 ))
+	lg -c "$n" -N "$n" -d 60 -m POST -b "$3" "$2" > "$TMP/held.out" &
+	lgpid=$!
+	DEPTH=0
+	while [ $(( $(date +%s%N) / 1000000 )) -lt "$end" ]; do
+		d=$(req operator GET /metrics '' --max-time 2 && printf '%s\n' "$RESP" |
+		    awk '$1 == "gateway_writer_queue_depth" { print $2 }')
+		[ "${d:-0}" -gt "$DEPTH" ] && DEPTH=$d
+		[ "$DEPTH" -ge $((n / 2)) ] && break
+		sleep 0.05
+	done
+	writer_release
+	wait "$lgpid" || return 1
+	b1=$(metric gateway_writer_batches); j1=$(metric gateway_writer_jobs)
+	JOBS=$((j1 - j0)); BATCHES=$((b1 - b0))
+	echo "# $DEPTH waiting at once (of $n); $JOBS jobs in $BATCHES batches; $(jq -c .status "$TMP/held.out")"
+	[ "$(jq -r '.status["201"] // 0' "$TMP/held.out")" = "$n" ] && [ "$(jq -r '.errors' "$TMP/held.out")" = 0 ]
+}
+
 # With a single request thread a blocking wait would make every batch one
-# disclosure; deferred, the thread goes on reading while the writer commits.
+# disclosure: the thread, waiting for the held writer, would read no other
+# request (nothing queued, the metric itself unanswered). Deferred, it goes
+# on reading while the writer commits: 8 or more of 16 wait at once and,
+# the writer let go, share its next batch (a batch of k jobs saves k - 1
+# commits: the jobs outnumber the batches by DEPTH - 1 at least; a writer
+# that did not batch would commit as many batches as jobs). Counts, not a
+# rate: they do not depend on how fast the machine is (a mean batch over a
+# timed load did: 217 jobs in 118 batches under ASan beside other work).
 test_one_thread_batches_concurrent_disclosures() {
+	held_share 16 /v1/disclosures "$TMP/disclose.json" &&
+	[ "$DEPTH" -ge 8 ] && [ $((JOBS - BATCHES)) -ge $((DEPTH - 1)) ]
+}
+# And under load: 400 disclosures from 16 clients, every one acknowledged
+# (the mean batch is shown; how large it is depends on the machine).
+test_one_thread_serves_many_concurrent_disclosures() {
 	local b0 j0 b1 j1
 	b0=$(metric gateway_writer_batches); j0=$(metric gateway_writer_jobs)
 	lg -c 16 -N 400 -d 60 -m POST -b "$TMP/disclose.json" /v1/disclosures > "$TMP/lg1.out" || return 1
@@ -37,26 +100,17 @@ test_one_thread_batches_concurrent_disclosures() {
 	[ "$(jq -r '.status["201"] // 0' "$TMP/lg1.out")" -ge 400 ] &&
 	[ "$(jq -r '.errors' "$TMP/lg1.out")" = 0 ] || { echo "# $(cat "$TMP/lg1.out")"; return 1; }
 	echo "# $((j1 - j0)) jobs in $((b1 - b0)) batches"
-	[ $((j1 - j0)) -ge 400 ] && [ $((2 * (b1 - b0))) -le $((j1 - j0)) ]
+	[ $((j1 - j0)) -ge 400 ]
 }
 
-# Any other handler runs on the handler pool (taskpool.c) and may wait for
-# its commit there: the one libmicrohttpd thread goes on reading the other
-# connections, so their consents share batches too.
+# Any other handler runs on the handler pool (taskpool.c, 16 threads) and
+# may wait for its commit there: the one libmicrohttpd thread goes on
+# reading the other connections, so their consents share batches too (12
+# clients: /metrics needs a pool thread of its own to be answered).
 test_one_thread_batches_concurrent_consents() {
-	local b0 j0 b1 j1
 	printf '{"family_id":"GC-MANY-{{seq}}","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form"}' > "$TMP/many.json"
-	b0=$(metric gateway_writer_batches); j0=$(metric gateway_writer_jobs)
-	lg -c 16 -N 200 -d 60 -m POST -b "$TMP/many.json" /v1/consents > "$TMP/lgc.out" || return 1
-	b1=$(metric gateway_writer_batches); j1=$(metric gateway_writer_jobs)
-	[ "$(jq -r '.status["201"] // 0' "$TMP/lgc.out")" -ge 200 ] || { echo "# $(cat "$TMP/lgc.out")"; return 1; }
-	echo "# $((j1 - j0)) jobs in $((b1 - b0)) batches"
-	# A writer that did not batch would commit as many batches as jobs; a
-	# mean of 4/3 a batch or more proves the sharing. (Twice had been asked
-	# and held on a quiet machine, 423 jobs in 99 batches, but under ASan
-	# with other work running the handlers feed the writer slower: 217 jobs
-	# in 118 batches in one clean-clone run.)
-	[ $((4 * (b1 - b0))) -le $((3 * (j1 - j0))) ]
+	held_share 12 /v1/consents "$TMP/many.json" &&
+	[ "$DEPTH" -ge 6 ] && [ $((JOBS - BATCHES)) -ge $((DEPTH - 1)) ]
 }
 
 # Every 201 a client saw is a stored disclosure, also when clients hang up
@@ -68,7 +122,7 @@ test_acknowledged_disclosures_stored_when_clients_vanish() {
 	before=$(allowed_rows)
 	lg -c 16 -N 48 -d 60 -m POST -b "$TMP/disclose.json" /v1/disclosures > "$TMP/lg2.out" || return 1
 	ok=$(jq -r '.status["201"] // 0' "$TMP/lg2.out")
-	sleep 0.5
+	# a 201 is sent only once its batch is on disk: no wait before counting
 	echo "# $ok acknowledged, $(( $(allowed_rows) - before )) stored"
 	[ "$ok" -gt 0 ] && [ $(( $(allowed_rows) - before )) -ge "$ok" ] &&
 	req staff GET /healthz && expect 200
@@ -108,7 +162,9 @@ test_sigterm_with_disclosures_in_flight_loses_none() {
 gw_start --threads 1 || exit 1
 run setup
 run test_one_thread_batches_concurrent_disclosures
+run test_one_thread_serves_many_concurrent_disclosures
 run test_one_thread_batches_concurrent_consents
 run test_acknowledged_disclosures_stored_when_clients_vanish
 run test_sigterm_with_disclosures_in_flight_loses_none
+writer_release
 finish

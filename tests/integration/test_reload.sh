@@ -258,8 +258,9 @@ test_every_gone_agency_is_named_in_the_log() {
 }
 
 GW_PROFILES=$HUP
-# A port nothing listens on, for health-visiting's pushes.
-DEAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# A port nothing listens on, for health-visiting's pushes: held (bound,
+# never listening) for the whole test, so no other server takes it.
+port_hold && DEAD_PORT=$PORT || exit 1
 gw_start --delivery-backoff 100:400 --agency-url "health-visiting=https://127.0.0.1:$DEAD_PORT/v1/disclosures" || exit 1
 # rotate: a new CA for oakfield-primary ($TMP/rot/ca.crt, with an empty
 # CRL) and a client certificate from it ($TMP/rot/oak.crt, .key, .pin).

@@ -26,17 +26,33 @@ erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-c
 
 # An agency receiver (tests/tools/receiver.c), as test_delivery.sh starts
 # one: rcv_start PORT (0: any free one) presenting childrens-social-care's
-# server certificate; RCV_PID and RCV_PORT.
+# server certificate; RCV_PID and RCV_PORT. A PORT held for the test
+# (port_hold) is let go first; while another process (another suite's)
+# has it for a moment, the receiver is started again, for up to 20 s.
 RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
 rcv_start() {
-	local dir=$TMP/rcv
+	local dir=$TMP/rcv err
 	mkdir -p "$dir"; rm -f "$dir/port"
-	"$RECEIVER" --cert "$CERTS/agencies/childrens-social-care-server.crt" \
-		--key "$CERTS/agencies/childrens-social-care-server.key" --client-ca "$CERTS/ca.crt" \
-		--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
-		--port "$1" --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
-	RCV_PID=$!
-	for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.02; done
+	port_free "$1"
+	for _ in $(seq 1 100); do
+		err=$(cat "$TMP/rcv.stderr" 2>/dev/null | wc -c)
+		"$RECEIVER" --cert "$CERTS/agencies/childrens-social-care-server.crt" \
+			--key "$CERTS/agencies/childrens-social-care-server.key" --client-ca "$CERTS/ca.crt" \
+			--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
+			--port "$1" --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
+		RCV_PID=$!
+		for _ in $(seq 1 1000); do
+			[ -s "$dir/port" ] && break
+			kill -0 "$RCV_PID" 2>/dev/null || break
+			sleep 0.02
+		done
+		[ -s "$dir/port" ] && break
+		kill -0 "$RCV_PID" 2>/dev/null && break	# running, no port in 20 s
+		wait "$RCV_PID" 2>/dev/null
+		[ "$1" != 0 ] && tail -c +$((err + 1)) "$TMP/rcv.stderr" | grep -q "cannot start on port $1" || break
+		echo "# receiver: port $1 taken, trying again"
+		sleep 0.2
+	done
 	[ -s "$dir/port" ] || { echo "# receiver did not start"; cat "$TMP/rcv.stderr"; return 1; }
 	RCV_PORT=$(cat "$dir/port")
 }
@@ -311,7 +327,7 @@ test_erasure_refused_under_litigation_hold() {
 # hold is lifted, the family is erased as before.
 test_erasure_does_not_cancel_a_safeguarding_referral() {
 	local did p n
-	rcv_start 0 && rcv_stop || return 1
+	port_hold && RCV_PORT=$PORT || return 1	# nobody listens there, yet
 	# Attempts enough that the push is still pending when the receiver is
 	# back, however slow a loaded machine makes the steps between.
 	gw_stop && gw_start --delivery-backoff 100:400 --delivery-attempts 1000 \
@@ -355,7 +371,7 @@ test_erasure_does_not_cancel_a_safeguarding_referral() {
 # rather than being refused for ever.
 test_erasure_is_not_refused_for_ever_by_a_dead_referral() {
 	local did p
-	rcv_start 0 && rcv_stop || return 1
+	port_hold && RCV_PORT=$PORT || return 1	# nobody listens there, yet
 	gw_stop && gw_start --delivery-backoff 100:200 --delivery-attempts 2 \
 	    --agency-url "childrens-social-care=https://127.0.0.1:$RCV_PORT/v1/disclosures" || return 1
 	disclose safeguarding_lead FAM-731 childrens-social-care safeguarding_referral \

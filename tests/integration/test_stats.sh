@@ -15,6 +15,7 @@ refused_disclose() { disclose "$@" && [ "$STATUS" = 403 ]; }
 table() { jget ".tables.$1"; }
 # The tables count whole past months only (counted_until: the start of the
 # current month), so what a test records is moved to the month before:
+
 # past moves every disclosure and consent made since this month began to
 # just before it, and stats reads that month's year. Police and court
 # requests are not moved so: each is counted only as its ledger entries
@@ -23,6 +24,11 @@ table() { jget ".tables.$1"; }
 # gatewayd with its clock moved back (in_last_month, tests/preload/
 # clockshift.c), a month's end seen by one with its clock moved on, on a
 # copy of the store (month_on): nothing signed is edited.
+# The month is read once, here: the script starts 10 minutes clear of a
+# month's end, so that gatewayd's month is this one throughout (it failed,
+# test_by_month_and_purpose, started 6 s before one: AT='2026-11-30
+# 23:59:59' sh tests/run.sh).
+clear_of MONTH 600
 MONTH_US=$(( $(date -u -d "$(date -u +%Y-%m-01)" +%s) * 1000000 ))
 LAST_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m)
 LAST_DAY=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%F)
@@ -218,6 +224,7 @@ test_bad_parameters_refused() {
 # the current one), so two published periods never overlap.
 test_period_not_published_differencing_refused() {
 	local today yday y q
+	clear_of DAY 60	# the year the test reads is gatewayd's
 	today=$(date -u +%F) yday=$(date -u -d yesterday +%F) y=$(date -u +%Y)
 	# yesterday: 10 of education's 14 refusals; today: 3 allowed + 4 refused
 	sqlite3 "$GW_DB" "UPDATE disclosures SET created_us = created_us - 86400000000
@@ -248,6 +255,9 @@ test_every_read_is_a_ledger_entry() {
 # past months only (counted_until), requests in their state then.
 test_published_tables_do_not_change_until_a_month_ends() {
 	local by old rid y
+	# Both reads in one month (a month ending between them would count
+	# what happened in it): none ends within 3 minutes of the first.
+	clear_of MONTH 180
 	rid=$(db "SELECT id FROM requests WHERE state = 'awaiting_approval' ORDER BY created_us LIMIT 1")
 	[ -n "$rid" ] || return 1
 	for by in agency_kind purpose month; do
