@@ -33,6 +33,9 @@
  * notification is queued (delivery_enqueue); recording the notification
  * sent, or given up on, releases it (store_delivery_release_after_notice)
  * and wakes the delivery worker. Without a notify URL nothing waits.
+ * The notification row is not signed: a notice goes only to the family its
+ * disclosure (or request) names as signed, and its outcome is ledgered
+ * under that family, never under the one the row names.
  * Nothing here logs a family id, a field value or a reason.
  */
 #include <errno.h>
@@ -104,6 +107,7 @@ struct notifier {
 		struct retry_decision	 d;
 		int			 status;
 		int64_t			 now_us;
+		char			 family[65];	/* outcome_job's family */
 	}		 unrecorded;
 };
 
@@ -335,6 +339,11 @@ out:
 struct outcome_job {
 	struct notifier		*n;
 	const struct notice	*x;
+	/* The family the disclosure or request names as signed, whose
+	 * ledger trail the outcome joins; "" when that could not be
+	 * established (then the entry names none: never the family the
+	 * unsigned notification row names, which may be another's). */
+	const char		*family;
 	struct retry_decision	 d;
 	int			 status;	/* HTTP status, or -1 without one */
 	int64_t			 now_us;
@@ -413,7 +422,7 @@ outcome_job(struct store_conn *c, void *arg)
 	le.actor = "system";
 	le.actor_role = "system";
 	le.action = j->d.verdict == RETRY_DELIVERED ? "notification.sent" : "notification.failed";
-	le.family_pseudonym = j->x->family_pseudonym;
+	le.family_pseudonym = j->family != NULL && j->family[0] != '\0' ? j->family : NULL;
 	le.object_id = j->x->disclosure_id;
 	le.reason = j->d.reason;
 	if (ledger_append(j->n->gw->ledger, c, &le, NULL, NULL) != 0)
@@ -440,10 +449,10 @@ outcome_job(struct store_conn *c, void *arg)
  * held went to the police). *supplied NULL (the fields asked are said
  * instead) when the statement cannot be drawn up at all (too many records,
  * or records that differ from the ledger: the requester gets none then
- * either). 0 yes; 2 the request is not as signed, or not approved, or the
- * notification row names a family the request does not (logged: the
- * family is not told a forged date, nor another family's request); -1 a
- * read failed, or the rows changed since it fell due (retried). */
+ * either). 0 yes; 2 the request is not as signed, or not approved (logged:
+ * the family is not told a forged date); -1 a read failed, or the rows
+ * changed since it fell due (retried). build() has checked that the
+ * notification row names the request's family. */
 static int
 request_notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x,
     json_t **supplied)
@@ -462,14 +471,7 @@ request_notice_signed(struct gateway *gw, struct store_conn *c, const struct not
 		store_request_free(rq);
 		return rc == 1 ? 2 : -1;
 	}
-	if (strcmp(rq->family_pseudonym, x->family_pseudonym) != 0) {
-		/* The notification row's family (who is told) is not the one
-		 * the request names as signed: never told another family's
-		 * request. It will not change by itself. */
-		log_errx("notification %s: addressed to a family its request does not name; "
-		    "not sent", x->disclosure_id);
-		rc = 2;
-	} else if (rq->decided_us == 0) {
+	if (rq->decided_us == 0) {
 		/* A notice is made when the quorum is reached: none was. */
 		log_errx("notification %s: its request was never approved as signed; not "
 		    "sent", x->disclosure_id);
@@ -514,26 +516,78 @@ notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x)
 	return rc;
 }
 
-/* The message for x, built in its own short read: opens the family id,
- * checks the disclosure's (or the request's) rows against their ledger
- * entries and makes the payload. 0 and *body (malloc'd; the caller
- * wipe_free()s it), 1 the family was erased (its key destroyed), 2 the
- * disclosure's or request's rows are not what their ledger entries signed,
- * -1 a failure that may pass (a busy database ...). */
+/* The family x's disclosure (or request) names, read on c and checked
+ * against its ledger entries (disclosure_signed.h, request_signed.h), into
+ * family[65]: the notification row's own family is not signed, and decides
+ * who is told. 0 done; 2 the record is gone or not as signed (logged, by
+ * the check); -1 a read failed. */
 static int
-build(struct notifier *n, const struct notice *x, char **body)
+signed_family(struct gateway *gw, struct store_conn *c, const struct notice *x,
+    char family[65])
+{
+	struct disclosure_row	*d = NULL;
+	struct request_row	*rq = NULL;
+	int			 rc;
+
+	family[0] = '\0';
+	if (x->request) {
+		if ((rc = store_request_get(c, x->disclosure_id, &rq)) != 0)
+			return rc == 1 ? 2 : -1;
+		if ((rc = request_signed(gw->ledger, c, rq, NULL, 0)) == 0)
+			snprintf(family, 65, "%s", rq->family_pseudonym);
+		store_request_free(rq);
+	} else {
+		if ((rc = store_disclosure_get(c, x->disclosure_id, &d)) != 0)
+			return rc == 1 ? 2 : -1;
+		if ((rc = disclosure_signed(gw->ledger, c, d)) == 0)
+			snprintf(family, 65, "%s", d->family_pseudonym);
+		store_disclosure_free(d);
+	}
+	return rc == 1 ? 2 : rc;
+}
+
+/* The message for x, built in its own short read: opens the family id,
+ * checks that the notification row names the family its disclosure (or
+ * request) names as signed, checks the rest of their rows against their
+ * ledger entries and makes the payload. family[65] is set to the signed
+ * family whenever it was established ("" otherwise), even when no message
+ * is made. 0 and *body (malloc'd; the caller wipe_free()s it), 1 the family
+ * was erased (its key destroyed), 2 the disclosure's or request's rows are
+ * not what their ledger entries signed, or the notification row is
+ * addressed to another family, -1 a failure that may pass (a busy database
+ * ...). */
+static int
+build(struct notifier *n, const struct notice *x, char **body, char family[65])
 {
 	struct store_conn	*c;
 	json_t			*supplied = NULL;
 	char			*fid = NULL;
 	size_t			 fidlen = 0;
-	int			 rc;
+	int			 rc, src;
 
 	*body = NULL;
+	family[0] = '\0';
 	if ((c = store_read_begin(n->gw->store)) == NULL)
 		return -1;
 	rc = vault_unseal(n->gw->vault, c, x->family_pseudonym, x->family_id_ct,
 	    x->family_id_ctlen, &fid, &fidlen);
+	if (rc == 0 || rc == 1) {
+		/* Erased too: the outcome is ledgered under the signed
+		 * family, and a row pointed at another (erased) family is
+		 * tampering, not an erasure of this one's. */
+		src = signed_family(n->gw, c, x, family);
+		if (src == 0 && strcmp(family, x->family_pseudonym) != 0) {
+			/* Never tell one family of another's disclosure or
+			 * request. It will not change by itself. */
+			log_errx("notification %s: addressed to a family its %s does not "
+			    "name; not sent", x->disclosure_id,
+			    x->request ? "request" : "disclosure");
+			rc = 2;
+		} else if (rc == 0 && src != 0)
+			rc = src;
+		else if (rc == 1 && src == -1)
+			rc = -1;	/* the family is not known yet: retried */
+	}
 	if (rc == 0 && x->request)
 		rc = request_notice_signed(n->gw, c, x, &supplied);
 	if (rc == 0 && !x->request)
@@ -579,7 +633,7 @@ send_one(struct notifier *n, const struct notice *x)
 	struct outcome_job	 j;
 	struct attempt		 at;
 	enum retry_class	 cls;
-	char			*body = NULL;
+	char			*body = NULL, family[65];
 	unsigned		 attempts = (unsigned)x->attempts + 1;
 	int			 rc;
 
@@ -587,7 +641,8 @@ send_one(struct notifier *n, const struct notice *x)
 	memset(&at, 0, sizeof(at));
 	j.n = n;
 	j.x = x;
-	if ((rc = build(n, x, &body)) == 0)
+	j.family = family;
+	if ((rc = build(n, x, &body, family)) == 0)
 		rc = family_erased(n, x->family_pseudonym);
 	if (rc == 0) {
 		post(n, x->disclosure_id, body, &at);
@@ -600,8 +655,10 @@ send_one(struct notifier *n, const struct notice *x)
 		cls = RETRY_PERMANENT;
 	} else if (rc == 2) {
 		/* Tampered with (logged by disclosure_signed or
-		 * request_signed): the family is not told what the row says
-		 * now (a request's forged approval date among it). Given up
+		 * request_signed, or build: a row addressed to another
+		 * family): the family is not told what the row says now (a
+		 * request's forged approval date among it), and no other
+		 * family is told of it at all. Given up
 		 * at once, as a dead push is; an operator re-queues it once
 		 * the row is restored. */
 		at.fault = RETRY_FAULT_LOCAL;
@@ -636,6 +693,7 @@ send_one(struct notifier *n, const struct notice *x)
 		n->unrecorded.d = j.d;
 		n->unrecorded.status = j.status;
 		n->unrecorded.now_us = j.now_us;
+		snprintf(n->unrecorded.family, sizeof(n->unrecorded.family), "%s", family);
 		n->has_unrecorded = 1;
 		return -1;
 	}
@@ -663,6 +721,7 @@ record_unrecorded(struct notifier *n)
 	memset(&j, 0, sizeof(j));
 	j.n = n;
 	j.x = &n->unrecorded_x;
+	j.family = n->unrecorded.family;
 	j.d = n->unrecorded.d;
 	j.status = n->unrecorded.status;
 	j.now_us = n->unrecorded.now_us;

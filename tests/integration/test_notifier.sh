@@ -307,6 +307,38 @@ test_request_notice_goes_only_to_the_family_the_request_names() {
 	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$ra'")" = record_integrity_failed ] &&
 	grep -q "notification $ra: addressed to a family its request does not name" "$TMP/gatewayd.log" &&
 	! grep -q -e FAM-443 -e FAM-444 -e NP-443 -e NP-444 "$TMP/gatewayd.log" || return 1
+	# Ledgered under the family the signed request names, not the row's.
+	[ "$(db "SELECT family_pseudonym FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$ra'")" = \
+	    "$(db "SELECT family_pseudonym FROM requests WHERE id='$ra'")" ] ||
+	    { echo "# ledgered under another family"; return 1; }
+	gw_stop
+}
+# The same for a disclosure's notice: it goes to the family the disclosure
+# names (as signed), never to the one its notification row names. A row
+# whose family (pseudonym and sealed id) was swapped for another family's in
+# the stopped gateway's database is given up (notification.failed,
+# record_integrity_failed, ledgered under the disclosure's own family), and
+# the other family is never told of the first one's disclosure. Nothing
+# personal in the log.
+test_disclosure_notice_goes_only_to_the_family_the_disclosure_names() {
+	local da db
+	gw_start || return 1	# no notifier yet: the notices wait, queued
+	notify FAM-445 && da=$ID && notify FAM-446 && db=$ID || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE notifications SET
+	    family_pseudonym = (SELECT family_pseudonym FROM notifications WHERE disclosure_id='$db'),
+	    family_id_ct = (SELECT family_id_ct FROM notifications WHERE disclosure_id='$db')
+	    WHERE disclosure_id='$da'" &&
+	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	wait_cmd 30 has_received "$db" || return 1
+	wait_cmd 30 notice_failed "$da" ||
+	    { echo "# $(db "SELECT state FROM notifications WHERE disclosure_id='$da'"); told $(rq_body "$da" | jq -c .family_id)"; return 1; }
+	[ -z "$(received "$da")" ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$da'")" = record_integrity_failed ] &&
+	grep -q "notification $da: addressed to a family its disclosure does not name" "$TMP/gatewayd.log" &&
+	! grep -q -e FAM-445 -e FAM-446 "$TMP/gatewayd.log" || return 1
+	[ "$(db "SELECT family_pseudonym FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$da'")" = \
+	    "$(db "SELECT family_pseudonym FROM disclosures WHERE id='$da'")" ] ||
+	    { echo "# ledgered under another family"; return 1; }
 	gw_stop
 }
 # A family erased before its notice could go is never told, and the agency
@@ -375,6 +407,7 @@ run test_family_is_told_before_the_agency_receives
 run test_family_is_told_before_the_police_get_a_statement
 run test_forged_decision_time_is_not_told_to_the_family
 run test_request_notice_goes_only_to_the_family_the_request_names
+run test_disclosure_notice_goes_only_to_the_family_the_disclosure_names
 run test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency
 run test_without_a_notifier_deliveries_do_not_wait
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1
