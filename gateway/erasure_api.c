@@ -9,7 +9,10 @@
  * met (retention.h erasure_verdict: a family notification held under an
  * override, or an unacknowledged delivery of a disclosure made under an
  * override or on legal_obligation; Art 17(3)(b)); each refusal is a
- * "family.erasure_refused" ledger entry with its code. The reason is kept
+ * "family.erasure_refused" ledger entry with its code. A police or court
+ * request holds it by what its ledger entries signed, not by its row
+ * (retention.c requests_hold_erasure: one whose row is not as signed holds
+ * it too). The reason is kept
  * only as a keyed digest (vault_erasure_reason_mac: HMAC-SHA256 under a
  * key derived from the master key): its text would be personal data
  * outliving the key it is about, and a plain SHA-256 of it, covered by

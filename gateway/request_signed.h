@@ -5,7 +5,8 @@
  * /v1/requests and /v1/requests/{id}, a decision, a closure, a lift, the
  * witness statement, the family's subject-access export, the family's
  * notice of it (notifier.c), the close-overdue gauge, the statistics and
- * the retention sweep, before a family it anchors or holds expires)
+ * the retention sweep, before a family it anchors or holds expires, and
+ * an erasure on request, before the family's key is destroyed)
  * checks it here first: its scope (family, fields, period, legal basis), an approval
  * forged or edited, a state or an approval time set behind the gateway's
  * back, by someone who can write the database file but holds no key, is

@@ -15,6 +15,9 @@
  * After a batch that destroyed anything the write-ahead log is truncated,
  * so no page image still holding a wrapped key survives there; while a
  * reader stops that, the truncation is pending and retried (below).
+ * Erasure on request judges the same obstacles in its own job and is held
+ * by each police or court request about the family as its ledger entries
+ * signed it (requests_hold_erasure), not as its row says.
  *
  * Who sweeps: the daemon, in its own thread, at start-up and then every
  * interval; and `gatewayctl retention run`, only while no daemon runs on
@@ -603,6 +606,56 @@ struct erase_job {
 	int			 notices;	/* recipients told (recipient_notice.h) */
 };
 
+/*
+ * Whether a police or court request about the family holds its erasure on
+ * request by what its ledger entries signed (request_signed.h), checked in
+ * the writer job that would destroy the key. store_legal_hold_active()
+ * reads the request's state and its legal_holds row, neither signed: set
+ * to refused or closed (its hold released to match) by someone who can
+ * write the database but holds no key, an open request would otherwise let
+ * the erasure through and destroy what a court asked for. A request whose
+ * row is as signed holds while its state is open (awaiting_approval,
+ * approved: migration 040); one that is not as signed holds too (fail
+ * safe, as the sweep keeps its family), logged with its id only. 0 none
+ * holds; 1 one does; -1 a check could not be made (nothing is erased).
+ */
+struct erase_requests {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	int			 held;
+};
+
+static int
+request_holds_erasure(const struct request_row *rq, void *arg)
+{
+	struct erase_requests	*f = arg;
+	int			 rc;
+
+	if ((rc = request_signed(f->gw->ledger, f->c, rq, NULL, 0)) == -1) {
+		log_errx("erasure: request %s could not be checked against its ledger entries "
+		    "now: nothing is erased", rq->id);
+		return -1;
+	}
+	if (rc == 1) {
+		log_errx("erasure: request %s is not what its ledger entries signed: the "
+		    "family's erasure is refused (legal_hold) until its row is put back", rq->id);
+		f->held = 1;
+	} else if (strcmp(rq->state, "awaiting_approval") == 0 ||
+	    strcmp(rq->state, "approved") == 0)
+		f->held = 1;
+	return 0;	/* each one, so that every forged row is logged */
+}
+
+static int
+requests_hold_erasure(struct gateway *gw, struct store_conn *c, const char *pseudonym)
+{
+	struct erase_requests	f = { .gw = gw, .c = c };
+
+	if (store_requests_of_family(c, pseudonym, request_holds_erasure, &f) != 0)
+		return -1;
+	return f.held;
+}
+
 static int
 erase_job(struct store_conn *c, void *arg)
 {
@@ -621,10 +674,12 @@ erase_job(struct store_conn *c, void *arg)
 		j->outcome = 2;
 		return -1;
 	}
-	if (store_erasure_obstacles(c, j->pseudonym, store_now_us(), &o) == -1) {
+	if (store_erasure_obstacles(c, j->pseudonym, store_now_us(), &o) == -1 ||
+	    (rc = requests_hold_erasure(j->gw, c, j->pseudonym)) == -1) {
 		j->outcome = -1;
 		return -1;
 	}
+	o.legal_hold |= rc;	/* a request's signed state, or its row forged */
 	if ((v = erasure_verdict(&o)) != ERASURE_ALLOWED) {
 		/* Refused: recorded (committed), nothing destroyed. The code
 		 * only: not which hold, not which disclosure. */

@@ -155,7 +155,9 @@ int	retention_sweep(struct gateway *, int64_t as_of_us, const char *via,
  * such family; 2 already erased or expired; 3 a legal hold applies; 4 a
  * safeguarding obligation is still being met (erasure_verdict); -1. A
  * refusal (3, 4) is a "family.erasure_refused" ledger entry (actor, the
- * pseudonym, the verdict's code; nothing else).
+ * pseudonym, the verdict's code; nothing else). A police or court request
+ * about the family holds it (3) while its signed state is open, or when its
+ * row is not what its ledger entries signed (request_signed.h).
  * Once erased, *purge_pending (may be NULL) is 1 when the write-ahead log
  * could not be truncated yet (a reader holds it), so the wrapped key's
  * bytes may still be there: the retention thread retries until it is, and

@@ -19,6 +19,10 @@ store_legal_hold_active(struct store_conn *c, const char *pseudonym)
 	 * Held: an open police or court request about the family (filed and
 	 * not yet refused or closed by a trustee: migration 040), or an open
 	 * hold in legal_holds (litigation, or any other hold recorded there).
+	 * Both rows are read unchecked: the request's state and its hold are
+	 * not signed, so the writer jobs that destroy a key also check each
+	 * request about the family against its ledger entries (retention.c
+	 * requests_as_signed, requests_hold_erasure).
 	 */
 	static const char	*sql = "SELECT EXISTS (SELECT 1 FROM requests "
 				    "  WHERE family_pseudonym = ?1 "

@@ -443,6 +443,42 @@ test_forged_request_row_never_brings_an_erasure_forward() {
 	[ "$(db "SELECT reason LIKE '% refusal_days=365' FROM ledger_entries WHERE action='retention.sweep' ORDER BY seq DESC LIMIT 1")" = 1 ] &&
 	gw_start
 }
+# A police or court request holds its family's erasure while it is open,
+# judged by what its ledger entries signed, not by its row: someone who can
+# write gateway.db but holds no key sets an approved (open) request to
+# refused and releases its legal_holds row to match. The erasure on request
+# checks each request about the family (request_signed) and is refused 409
+# legal_hold as before (a family.erasure_refused entry; the key stays),
+# logging the request's id only. Put back, it is still held (approved).
+test_forged_request_row_never_lets_an_erasure_through() {
+	local r p n
+	consent FAM-743 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	police_request FAM-743 && r=$REQUEST_ID || return 1
+	req trustee1 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	req trustee2 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	[ "$(db "SELECT state FROM requests WHERE id='$r'")" = approved ] && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET state = 'refused' WHERE id='$r';
+	    UPDATE legal_holds SET released_us = 2, released_by = 'trustee:x'
+	    WHERE source = 'request' AND reference = '$r'" || return 1
+	n=$(wc -c < "$TMP/gatewayd.log")
+	gw_start || return 1
+	erase FAM-743
+	expect 409 legal_hold &&
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$p'")" = 0 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action='family.erasure_refused'
+	    AND family_pseudonym='$p' ORDER BY seq DESC LIMIT 1")" = legal_hold ] || return 1
+	tail -c +$((n + 1)) "$TMP/gatewayd.log" > "$TMP/erasehold.log"
+	grep -q "erasure: request $r is not what its ledger entries signed" "$TMP/erasehold.log" &&
+	! grep -q -e "$p" -e 'FAM-743' -e 'NP-Ref-Marker' -e 'Erasure-Marker' "$TMP/erasehold.log" || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE requests SET state = 'approved' WHERE id='$r';
+	    UPDATE legal_holds SET released_us = NULL, released_by = NULL
+	    WHERE source = 'request' AND reference = '$r'" && gw_start || return 1
+	erase FAM-743
+	expect 409 legal_hold &&
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ]
+}
 test_ledger_verifies_after_erasure() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -483,5 +519,6 @@ run test_erasure_refused_under_litigation_hold
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_forged_request_row_never_brings_an_erasure_forward
+run test_forged_request_row_never_lets_an_erasure_through
 run test_ledger_verifies_after_erasure
 finish
