@@ -50,6 +50,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "monowait.h"
 #include "profiles.h"
 #include "ratelimit.h"
 #include "readfile.h"
@@ -833,8 +834,7 @@ tally_main(void *arg)
 	(void)prctl(PR_SET_NAME, "gw-tally", 0, 0, 0);
 	pthread_mutex_lock(&s->tally_lock);
 	while (!s->tally_stop) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += TALLY_TICK_S;
+		monowait_after(&until, (int64_t)TALLY_TICK_S * 1000000000LL);
 		while (!s->tally_stop &&
 		    pthread_cond_timedwait(&s->tally_wake, &s->tally_lock, &until) == 0)
 			;
@@ -858,17 +858,12 @@ tally_main(void *arg)
 static int
 tally_start(struct server *s)
 {
-	pthread_condattr_t	ca;
-
 	if (pthread_mutex_init(&s->tally_lock, NULL) != 0)
 		return -1;
-	if (pthread_condattr_init(&ca) != 0 ||
-	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&s->tally_wake, &ca) != 0) {
+	if (monowait_cond_init(&s->tally_wake) != 0) {
 		pthread_mutex_destroy(&s->tally_lock);
 		return -1;
 	}
-	pthread_condattr_destroy(&ca);
 	if (pthread_create(&s->tally_thread, NULL, tally_main, s) != 0) {
 		pthread_cond_destroy(&s->tally_wake);
 		pthread_mutex_destroy(&s->tally_lock);

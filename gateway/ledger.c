@@ -75,6 +75,7 @@
 #include "ledger_head.h"
 #include "log.h"
 #include "merkle.h"
+#include "monowait.h"
 #include "note.h"
 #include "signer.h"
 #include "store.h"
@@ -550,8 +551,7 @@ checkpoint_main(void *arg)
 		if (atomic_load(&l->size) <= signed_size(l) || atomic_load(&l->alarm)) {
 			/* Nothing new (or nothing to be signed any more): sleep
 			 * until a commit hook says otherwise. */
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
+			monowait_after(&ts, 1000000000LL);
 			if (pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts) == ETIMEDOUT &&
 			    atomic_load(&l->dirty) && !atomic_load(&l->alarm)) {
 				/* Committed entries the tree could not follow
@@ -567,14 +567,7 @@ checkpoint_main(void *arg)
 		now = mono_ns();
 		due = last + CHECKPOINT_INTERVAL_NS;
 		if (last != 0 && now < due) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			int64_t wait = due - now;
-			ts.tv_sec += wait / 1000000000LL;
-			ts.tv_nsec += wait % 1000000000LL;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			monowait_after(&ts, due - now);
 			pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts);
 			if (mono_ns() < due)
 				continue;	/* woken early: recheck */
@@ -965,7 +958,17 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	pthread_mutex_init(&l->note_lock, NULL);
 	pthread_mutex_init(&l->sign_lock, NULL);
 	pthread_mutex_init(&l->cp_lock, NULL);
-	pthread_cond_init(&l->cp_cond, NULL);
+	/* The checkpoint signer's waits run on the monotonic clock: a step of
+	 * the wall clock neither stalls nor hurries it (monowait.h). */
+	if (monowait_cond_init(&l->cp_cond) != 0) {
+		pthread_mutex_destroy(&l->cp_lock);
+		pthread_mutex_destroy(&l->sign_lock);
+		pthread_mutex_destroy(&l->note_lock);
+		pthread_rwlock_destroy(&l->tree_lock);
+		free(l);
+		snprintf(err, errlen, "ledger: cannot initialise the checkpoint signer's timer");
+		return NULL;
+	}
 	/* Leaf hashes stay in ledger_entries, not in memory (merkle.h). */
 	if ((l->tree = merkle_tree_new_sourced(&(struct merkle_leaf_source){ read_leaves,
 	    l })) == NULL || (l->leafcache = leafcache_new(LEAF_CACHE_BLOCKS)) == NULL ||

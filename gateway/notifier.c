@@ -57,6 +57,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "monowait.h"
 #include "delivery.h"
 #include "notifier.h"
 #include "profiles.h"
@@ -853,13 +854,7 @@ worker(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&n->lock);
 		if (!more && (!n->kicked || backoff_ms > 0) && !n->stopping) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait_ms / 1000;
-			ts.tv_nsec += (wait_ms % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			monowait_after(&ts, wait_ms * 1000000);
 			(void)pthread_cond_timedwait(&n->cond, &n->lock, &ts);
 		}
 		n->kicked = 0;
@@ -978,7 +973,14 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 	}
 	n->gw = gw;
 	pthread_mutex_init(&n->lock, NULL);
-	pthread_cond_init(&n->cond, NULL);
+	/* Its timer runs on the monotonic clock: a step of the wall clock
+	 * neither stalls nor hurries it (monowait.h). */
+	if (monowait_cond_init(&n->cond) != 0) {
+		pthread_mutex_destroy(&n->lock);
+		free(n);
+		snprintf(err, errlen, "notifier: cannot initialise its timer");
+		return NULL;
+	}
 	if (gw->cfg.notify_url == NULL || gw->cfg.notify_url[0] == '\0') {
 		log_warnx("no --notify-url: families are not told of what is shared about them; "
 		    "their notifications stay queued until gatewayd runs with one");

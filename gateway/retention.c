@@ -42,6 +42,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "monowait.h"
 #include "principal.h"
 #include "profiles.h"
 #include "recipient_notice.h"
@@ -130,16 +131,27 @@ purge_wal(struct gateway *gw)
 	return rc;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* max_s on the monotonic clock: a step of the wall clock neither cuts the
+ * wait short nor draws it out. */
 int
 retention_purge_wait(struct gateway *gw, unsigned max_s)
 {
-	int64_t		deadline = store_now_us() + (int64_t)max_s * 1000000;
+	int64_t		deadline = mono_ms() + (int64_t)max_s * 1000;
 	int64_t		wait_ms = PURGE_FIRST_MS, left_ms;
 
 	while (purge_wal(gw) != 0) {
 		struct timespec	ts;
 
-		if ((left_ms = (deadline - store_now_us()) / 1000) <= 0)
+		if ((left_ms = deadline - mono_ms()) <= 0)
 			return -1;
 		if (wait_ms > left_ms)
 			wait_ms = left_ms;
@@ -1037,15 +1049,6 @@ sweeper_kick(void)
 	pthread_mutex_unlock(&sweeper.lock);
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *
 sweep_main(void *arg)
 {
@@ -1122,9 +1125,6 @@ purge_gauge(void *arg)
 int
 retention_start(struct gateway *gw, unsigned interval_s)
 {
-	pthread_condattr_t	ca;
-	int			rc;
-
 	if (gw->metrics != NULL) {
 		metrics_gauge(gw->metrics, "gateway_retention_unknown_families",
 		    "Families the last retention sweep kept because a record names an agency "
@@ -1138,12 +1138,7 @@ retention_start(struct gateway *gw, unsigned interval_s)
 	sweeper.gw = gw;
 	sweeper.interval_s = interval_s;
 	sweeper.stopping = sweeper.kicked = 0;
-	if (pthread_condattr_init(&ca) != 0)
-		return -1;
-	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&sweeper.cond, &ca) != 0;
-	pthread_condattr_destroy(&ca);
-	if (rc)
+	if (monowait_cond_init(&sweeper.cond) != 0)
 		return -1;
 	/* Held across pthread_create: the thread's first kick check sees
 	 * its own id. */

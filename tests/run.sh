@@ -9,9 +9,8 @@
 #       clock (its own, gatewayd's, every tool's) moved to that UTC moment
 #       ($BUILD/tools/clockshift.so); to show a test holds at midnight, on
 #       the 1st or the last day of a month. TLS still reads the real clock.
-#       Give a moment before now: a timed wait on CLOCK_REALTIME (the
-#       notifier's, the ledger checkpoint's) ends by the real clock, so with
-#       the clock moved forward it sleeps for the whole shift.
+#       Before or after now: gatewayd's timed waits run on CLOCK_MONOTONIC
+#       (gateway/monowait.c), which the shift leaves alone.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2

@@ -665,6 +665,44 @@ test_start_cut_short_after_a_clean_stop_is_taken_in() {
 	[ "$ok" = 1 ]
 }
 
+# The checkpoint signer waits out its interval on the monotonic clock: a
+# gatewayd whose wall clock is stepped a day on (clockshift.so) still signs
+# every entry within about a second. An entry made just after a checkpoint
+# waits out the signer's one-a-second interval; a deadline on CLOCK_REALTIME
+# put the end of that wait a day off, and the entry stayed unsigned while
+# nothing else was committed. Measured as in
+# test_new_entries_are_signed_within_a_second, on the gateway's clock; the
+# signing is watched in the database (a request could itself wake the
+# signer).
+test_checkpoints_keep_their_pace_when_the_clock_is_stepped() {
+	local saved=$GW_DATA shim seq te tc ok=1
+	shim="$(dirname "$GATEWAYD")/tools/clockshift.so"
+	[ -f "$shim" ] || { echo "# no $shim"; return 1; }
+	GW_DATA=$TMP/d8
+	LD_PRELOAD="$shim" CLOCKSHIFT_SECONDS=$((${CLOCKSHIFT_SECONDS:-0} + 86400)) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-STEP-1 e)"; expect 201 || ok=0
+	seq=$(jget .ledger.seq)
+	[ "$ok" = 1 ] && { wait_cmd 30 cp_covers "$seq" || ok=0; }
+	# Just signed: this one waits out the interval.
+	[ "$ok" = 1 ] && { req staff POST /v1/consents "$(body FAM-STEP-2 e)"; expect 201 || ok=0; }
+	seq=$(jget .ledger.seq)
+	if [ "$ok" = 1 ] && wait_cmd 30 cp_covers "$seq"; then
+		te=$(db "SELECT time_us FROM ledger_entries WHERE seq = $seq")
+		tc=$(db "SELECT time_us FROM ledger_checkpoints WHERE tree_size >= $seq ORDER BY tree_size LIMIT 1")
+		echo "# signed $(( (tc - te) / 1000 )) ms after the entry"
+		[ $(( (tc - te) / 1000 )) -le 1500 ] || ok=0
+	else
+		echo "# entry $seq not signed: newest checkpoint $(db "SELECT max(tree_size) FROM ledger_checkpoints")"
+		ok=0
+	fi
+	gw_stop || ok=0
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+cp_covers() { [ "$(db "SELECT count(*) FROM ledger_checkpoints WHERE tree_size >= $1")" != 0 ]; }
+
 gw_start || exit 1
 run test_consent_record_and_withdrawal_are_ledger_entries
 run test_ledger_holds_no_personal_data
@@ -705,6 +743,7 @@ run test_row_inserted_into_the_database_is_never_signed
 run test_row_inserted_after_a_clean_stop_is_never_signed
 run test_start_cut_short_after_a_clean_stop_is_taken_in
 run test_row_dated_ahead_after_a_crash_is_never_signed
+run test_checkpoints_keep_their_pace_when_the_clock_is_stepped
 run test_wrong_key_does_not_verify
 run test_check_refuses_a_ledger_key_others_can_read
 finish

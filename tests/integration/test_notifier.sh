@@ -390,6 +390,35 @@ test_without_a_notifier_deliveries_do_not_wait() {
 	in_inbox "$ID" && gw_stop
 }
 
+# The notifier's timer runs on the monotonic clock: a gatewayd whose wall
+# clock is stepped a day on (clockshift.so) still retries within its normal
+# pace. Told of the notification at once, the webhook refuses the first try
+# (503, kept queued, its retry due within a second); only the worker's
+# 1-second timer takes the retry, which a deadline on CLOCK_REALTIME put a
+# day off (the kernel's real clock never reaches it).
+test_notifier_keeps_its_pace_when_the_clock_is_stepped() {
+	local saved=$GW_DATA shim pid rc=0
+	shim="$(dirname "$GATEWAYD")/tools/clockshift.so"
+	[ -f "$shim" ] || { echo "# no $shim"; return 1; }
+	rcv_run "$TMP/rcvstep" --fail-first 1 || return 1
+	pid=$RUN_PID
+	GW_DATA=$TMP/stepped
+	LD_PRELOAD="$shim" CLOCKSHIFT_SECONDS=$((${CLOCKSHIFT_SECONDS:-0} + 86400)) \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    gw_start --notify-url "$RUN_URL" --notify-ca "$AG/health-visiting-ca.crt" ||
+		{ kill "$pid"; wait "$pid" 2>/dev/null; GW_DATA=$saved; return 1; }
+	notify FAM-430 || rc=1
+	[ "$rc" = 0 ] && { wait_cmd 20 attempted "$ID" || rc=1; }
+	# Retried within a second and a poll: 10 s is slack for a loaded machine.
+	[ "$rc" = 0 ] && { wait_cmd 10 step_received "$ID" ||
+		{ echo "# not retried: $(db "SELECT state, attempts FROM notifications WHERE disclosure_id='$ID'")"; rc=1; }; }
+	gw_stop || rc=1
+	kill "$pid"; wait "$pid" 2>/dev/null
+	GW_DATA=$saved
+	return $rc
+}
+step_received() { awk -v id="$1" '$2 == 200 && $3 == id {f = 1} END {exit !f}' "$TMP/rcvstep/log" 2>/dev/null; }
+
 make_profiles || { echo "not ok 1 - profiles"; exit 1; }
 rcv_start || { echo "not ok 1 - receiver"; exit 1; }
 trap 'rcv_stop; cleanup' EXIT
@@ -410,5 +439,6 @@ run test_request_notice_goes_only_to_the_family_the_request_names
 run test_disclosure_notice_goes_only_to_the_family_the_disclosure_names
 run test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency
 run test_without_a_notifier_deliveries_do_not_wait
+run test_notifier_keeps_its_pace_when_the_clock_is_stepped
 gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || exit 1
 finish
