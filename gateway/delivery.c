@@ -551,6 +551,41 @@ result_new(struct delivery *dl)
 	return r;
 }
 
+/* What a disclosure's delivery and a notice's push share of an attempt
+ * that failed before anything was sent: the result, filled (NULL: out of
+ * memory, said). */
+static struct result *
+unmade_attempt(struct delivery *dl, const char *what, const char *id, const char *pseudonym,
+    int attempts, int64_t now, const char *reason)
+{
+	struct result	*r;
+
+	if ((r = result_new(dl)) == NULL) {
+		log_errx("out of memory recording %s %s", what, id);
+		return NULL;
+	}
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", pseudonym);
+	r->attempt = attempts + 1;
+	r->started_us = r->finished_us = now;
+	r->fault = RETRY_FAULT_LOCAL;
+	r->detail = reason;
+	r->dead_reason = reason;
+	return r;
+}
+
+/* An unmade attempt retried with the policy's backoff, given up once the
+ * attempts are used up; logged. */
+static void
+unmade_retry(struct delivery *dl, struct result *r, const char *what, int64_t now,
+    const char *reason)
+{
+	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, RETRY_TRANSIENT, now, 0, random64,
+	    NULL, &r->d);
+	log_info("%s %s: attempt %d not made (%s); %s", what, r->id, r->attempt, reason,
+	    r->d.verdict == RETRY_SCHEDULED ? "retrying later" : "giving up");
+}
+
 /*
  * An attempt that failed before anything was sent, recorded now. Permanent
  * (the agency gone or inactive, the family erased, the disclosure missing):
@@ -564,26 +599,15 @@ local_failure(struct delivery *dl, const struct delivery_row *row, int64_t now,
 {
 	struct result	*r;
 
-	if ((r = result_new(dl)) == NULL) {
-		log_errx("out of memory recording delivery %s", row->disclosure_id);
+	if ((r = unmade_attempt(dl, "delivery", row->disclosure_id, row->family_pseudonym,
+	    row->attempts, now, reason)) == NULL)
 		return;
-	}
-	snprintf(r->id, sizeof(r->id), "%s", row->disclosure_id);
-	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", row->family_pseudonym);
-	r->attempt = row->attempts + 1;
-	r->started_us = r->finished_us = now;
-	r->fault = RETRY_FAULT_LOCAL;
-	r->detail = reason;
-	r->dead_reason = reason;
 	if (!transient) {
 		r->d.verdict = RETRY_DEAD;
 		r->d.reason = "permanent";
 		return;
 	}
-	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, RETRY_TRANSIENT, now, 0, random64,
-	    NULL, &r->d);
-	log_info("delivery %s: attempt %d not made (%s); %s", r->id, r->attempt, reason,
-	    r->d.verdict == RETRY_SCHEDULED ? "retrying later" : "giving up");
+	unmade_retry(dl, r, "delivery", now, reason);
 }
 
 static void
@@ -830,23 +854,12 @@ notice_failure(struct delivery *dl, const struct notice_push_row *row, int64_t n
 {
 	struct result	*r;
 
-	if ((r = result_new(dl)) == NULL) {
-		log_errx("out of memory recording notice push %s", row->notice_id);
+	if ((r = unmade_attempt(dl, "notice push", row->notice_id, row->family_pseudonym,
+	    row->attempts, now, reason)) == NULL)
 		return;
-	}
 	r->notice = 1;
 	snprintf(r->agency, sizeof(r->agency), "%s", row->agency_id);
-	snprintf(r->id, sizeof(r->id), "%s", row->notice_id);
-	snprintf(r->pseudonym, sizeof(r->pseudonym), "%s", row->family_pseudonym);
-	r->attempt = row->attempts + 1;
-	r->started_us = r->finished_us = now;
-	r->fault = RETRY_FAULT_LOCAL;
-	r->detail = reason;
-	r->dead_reason = reason;
-	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, RETRY_TRANSIENT, now, 0, random64,
-	    NULL, &r->d);
-	log_info("notice push %s: attempt %d not made (%s); %s", r->id, r->attempt, reason,
-	    r->d.verdict == RETRY_SCHEDULED ? "retrying later" : "giving up");
+	unmade_retry(dl, r, "notice push", now, reason);
 }
 
 /* Starts the push of notice row to agency a (its notices_url), the body
