@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "child.h"
 #include "landlock.h"
 
 static char	base[64];	/* a fresh directory per run */
@@ -126,21 +127,12 @@ enter(void)
 	return landlock_enter(&spec, err, sizeof(err));
 }
 
-/* Runs fn in a child and returns its exit status (-1 if it did not exit). */
+/* Runs fn in a child (child.h) with a port free when it starts. */
 static int
-in_child(int (*fn)(void))
+in_child_on_port(int (*fn)(void))
 {
-	pid_t	pid;
-	int	status;
-
 	port = free_port();
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0)
-		_exit(fn());
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return in_child(fn);
 }
 
 /* A check: 0 when cond holds, else n (the child's exit code). */
@@ -192,7 +184,7 @@ test_daemon_writes_only_beneath_its_data_directory(void **state)
 		assert_int_equal(enter(), 0);
 		return;
 	}
-	assert_int_equal(in_child(writes), 0);
+	assert_int_equal(in_child_on_port(writes), 0);
 	assert_int_equal(access(outside, F_OK), 0);	/* still there */
 }
 
@@ -220,7 +212,7 @@ test_erasure_journal_is_appended_but_nothing_made_beside_it(void **state)
 	(void)state;
 	if (landlock_abi() == 0)
 		return;	/* test_daemon_writes_only_... showed nothing is done */
-	assert_int_equal(in_child(journal_only), 0);
+	assert_int_equal(in_child_on_port(journal_only), 0);
 }
 
 static int
@@ -241,7 +233,7 @@ test_nothing_is_executed(void **state)
 	if (landlock_abi() == 0)
 		return;
 	assert_int_equal(access("/bin/true", X_OK), 0);	/* so the test can fail */
-	assert_int_equal(in_child(run_nothing), 0);
+	assert_int_equal(in_child_on_port(run_nothing), 0);
 }
 
 static int
@@ -266,7 +258,7 @@ test_no_other_port_is_bound(void **state)
 	(void)state;
 	if (landlock_abi() == 0)
 		return;
-	assert_int_equal(in_child(binds), 0);
+	assert_int_equal(in_child_on_port(binds), 0);
 }
 
 static int
@@ -289,7 +281,7 @@ test_no_process_outside_is_signalled(void **state)
 	(void)state;
 	if (landlock_abi() == 0)
 		return;
-	assert_int_equal(in_child(signals), 0);
+	assert_int_equal(in_child_on_port(signals), 0);
 }
 
 static int	gate[2];
@@ -329,7 +321,7 @@ test_refused_once_a_second_thread_runs(void **state)
 	(void)state;
 	if (landlock_abi() == 0)
 		return;
-	assert_int_equal(in_child(with_thread), 0);
+	assert_int_equal(in_child_on_port(with_thread), 0);
 }
 
 static int
@@ -349,7 +341,7 @@ test_a_data_directory_that_is_not_there_is_refused(void **state)
 	(void)state;
 	if (landlock_abi() == 0)
 		return;
-	assert_int_equal(in_child(missing_dir), 0);
+	assert_int_equal(in_child_on_port(missing_dir), 0);
 }
 
 int

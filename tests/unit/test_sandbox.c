@@ -24,23 +24,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "child.h"
 #include "sandbox.h"
-
-/* Runs fn in a child and returns its exit status (-1 if it did not exit). */
-static int
-in_child(int (*fn)(void))
-{
-	pid_t	pid;
-	int	status;
-
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0)
-		_exit(fn());
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
 
 static int
 enter(void)
@@ -62,22 +47,15 @@ exec_false(void)
 	return errno == EPERM ? 42 : 3;
 }
 
-/* Under valgrind (make valgrind) the refused execve reaches the kernel
- * through valgrind, which cannot go on after a failed exec and exits 101
- * ("EXEC FAILED ... errno 1"): refused all the same, never /bin/false's 1. */
-static int
-under_valgrind(void)
-{
-	const char	*p = getenv("LD_PRELOAD");
-
-	return p != NULL && strstr(p, "vgpreload") != NULL;
-}
-
 static void
 test_no_program_can_be_started(void **state)
 {
 	(void)state;
 	assert_int_equal(access("/bin/false", X_OK), 0);	/* so the test can fail */
+	/* Under valgrind (make valgrind) the refused execve reaches the kernel
+	 * through valgrind, which cannot go on after a failed exec and exits
+	 * 101 ("EXEC FAILED ... errno 1"): refused all the same, never
+	 * /bin/false's 1. */
 	assert_int_equal(in_child(exec_false), under_valgrind() ? 101 : 42);
 }
 
