@@ -96,7 +96,7 @@ $(BUILD)/gatewayctl: gateway/gatewayctl.c $(BUILD)/libgateway.a $(HEADERS)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libgateway.a $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgateway.a $(HEADERS) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgateway.a $(HEADERS) $(wildcard tests/unit/*.h) | $(BUILD)/tests
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libgateway.a $(LDLIBS)
 
