@@ -68,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decide.h"
 #include "disclosure_signed.h"
 #include "gateway.h"
 #include "http.h"
@@ -936,8 +937,10 @@ subject_access(struct request *r, struct response *rs)
 	json_t			*out;
 	int			 key, rc, integrity = 0;
 
+	/* A reason that shows nothing (white space, no-break or zero-width
+	 * spaces) is none: the record of access keeps why it was made. */
 	reason = req_header(r, "X-Access-Reason");
-	if (reason == NULL || reason[0] == '\0') {
+	if (!decide_has_text(reason)) {
 		resp_error(rs, 403, "access_reason_required",
 		    "Reading a family's records needs an X-Access-Reason header.", NULL);
 		return;
