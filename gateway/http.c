@@ -44,6 +44,7 @@
 #include <microhttpd.h>
 
 #include "auth.h"
+#include "decide.h"
 #include "gateway.h"
 #include "http.h"
 #include "jsonout.h"
@@ -682,9 +683,11 @@ client_refused(struct server *s, const char *why, const char *key)
 }
 
 /*
- * A caller whose role may not use the route (403 role_not_permitted), or
- * an agency not in standing to receive anything (403 agency_inactive,
- * agreement_expired, agreement_not_in_force, privacy_notice_expired): the
+ * A caller whose role may not use the route (403 role_not_permitted), an
+ * agency not in standing to receive anything (403 agency_inactive,
+ * agreement_expired, agreement_not_in_force, privacy_notice_expired), or
+ * one of the charity's people reading a family's records without a reason
+ * (403 access_reason_required, ROUTE_ACCESS_REASON): the
  * refusal is an "access.refused" ledger entry, durable before the reply
  * like every other record: the principal's id and role, the route as
  * method and pattern in object_id ("POST /v1/disclosures": never the URL,
@@ -1098,6 +1101,13 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		resp_error(rs, 429, "rate_limited",
 		    "Too many reads of families' records from this certificate; try again later.",
 		    json_pack("{s:i}", "retry_after_s", (int)rs->retry_after));
+		return;
+	}
+	if ((rt->flags & ROUTE_ACCESS_REASON) && cc->who.role != ROLE_AGENCY &&
+	    !decide_has_text(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    "X-Access-Reason"))) {
+		refused(s, &cc->who, method, rt, "access_reason_required",
+		    "Reading a family's records needs an X-Access-Reason header.", rs); /* recorded */
 		return;
 	}
 	if (rt->schema != NULL) {

@@ -156,6 +156,13 @@ struct route {
 /* Reads a family's records: counted against the caller's read limit
  * (ratelimit.h, --read-limit); past it, 429 rate_limited. */
 #define ROUTE_FAMILY_READ	0x2
+/* A read of a family's records that the charity's own people (every role
+ * but an agency, whose reason is its request or its receipt) make only with
+ * a reason: an X-Access-Reason that shows text (decide_has_text). Without
+ * one, 403 access_reason_required before the handler runs, recorded as a
+ * role's refusal is (an "access.refused" entry naming the route's pattern),
+ * so that a refused read is on the record of access as a served one is. */
+#define ROUTE_ACCESS_REASON	0x4
 
 /* Route tables, one per module, terminated by { NULL }. router.c lists them. */
 extern const struct route	core_routes[];		/* health.c */

@@ -864,6 +864,30 @@ test_read_requires_access_reason() {
 	expect 403 access_reason_required
 }
 
+# Every refusal is recorded, as every read is (the record-of-access form
+# shows who tried to read a family's records and was refused): a read of a
+# disclosure, a consent or a family's export without a reason is an
+# access.refused entry like a role's refusal, naming the route by its
+# pattern, never the URL (whose path may hold a family's id) nor a record.
+test_read_refused_for_want_of_a_reason_is_recorded_in_the_ledger() {
+	local last path got
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
+	for path in "/v1/disclosures/$ALLOWED_ID" /v1/consents/cns_nosuchconsent \
+	    /v1/families/FAM-301/subject-access; do
+		req staff GET "$path"
+		expect 403 access_reason_required || return 1
+	done
+	got=$(db "SELECT group_concat(object_id, ',') FROM (SELECT object_id FROM ledger_entries
+	    WHERE seq > $last AND action = 'access.refused' AND actor = (SELECT actor FROM
+	    ledger_entries WHERE action = 'disclosure.allowed' AND actor_role = 'staff' LIMIT 1)
+	    AND actor_role = 'staff' AND reason = 'access_reason_required'
+	    AND family_pseudonym IS NULL AND record_digest IS NULL ORDER BY seq)")
+	[ "$got" = "GET /v1/disclosures/{id},GET /v1/consents/{id},GET /v1/families/{id}/subject-access" ] ||
+		{ echo "# access.refused entries after seq $last: $got"; return 1; }
+	! db "SELECT * FROM ledger_entries WHERE seq > $last AND action = 'access.refused'" |
+	    grep -q -F -e FAM-301 -e "$ALLOWED_ID"
+}
+
 test_read_with_reason_is_recorded() {
 	local before
 	before=$(db "SELECT count(*) FROM disclosure_reads WHERE disclosure_id='$ALLOWED_ID'")
@@ -1161,6 +1185,7 @@ run test_notification_hold_incomplete
 run test_notification_hold_with_override_is_400
 run test_notification_hold_reviewed_shown_and_blocks_erasure
 run test_read_requires_access_reason
+run test_read_refused_for_want_of_a_reason_is_recorded_in_the_ledger
 run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable
 run test_read_by_recipient_agency

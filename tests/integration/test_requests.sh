@@ -526,6 +526,17 @@ test_gatewayctl_prints_the_saved_statement() {
 	"$GATEWAYCTL" statement text "$TMP/statement.json" > "$TMP/ctl.txt" &&
 	grep -qF "$(jq -r '.statement.records[0] | "\(.kind) \(.record_id)"' "$TMP/statement.json")" "$TMP/ctl.txt"
 }
+# Every refusal is recorded: a trustee's read of the statement without a
+# reason is an access.refused entry naming the route, not the request.
+test_statement_refused_for_want_of_a_reason_is_recorded_in_the_ledger() {
+	local last
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
+	req trustee3 GET "/v1/requests/$RID/statement"
+	expect 403 access_reason_required || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'access.refused'
+	    AND actor_role = 'trustee' AND reason = 'access_reason_required'
+	    AND object_id = 'GET /v1/requests/{id}/statement' AND family_pseudonym IS NULL")" = 1 ]
+}
 # A trustee reads the family's records in it: with a reason, kept sealed
 # with the read (the requesting agency's reason is its request).
 test_trustee_reads_the_statement_with_a_reason() {
@@ -1703,6 +1714,7 @@ run test_statement_issue_is_a_ledger_entry
 run test_statement_follows_accept_as_the_export_does
 run test_printed_statement_names_every_record
 run test_gatewayctl_prints_the_saved_statement
+run test_statement_refused_for_want_of_a_reason_is_recorded_in_the_ledger
 run test_trustee_reads_the_statement_with_a_reason
 run test_records_after_approval_not_in_statement
 run test_period_reaching_past_today_is_refused

@@ -37,6 +37,20 @@ test_subject_access_needs_reason() {
 	req staff GET /v1/families/FAM-500/subject-access
 	expect 403 access_reason_required
 }
+# The record of access keeps the reason for it: a reason that shows nothing
+# (white space, no-break or zero-width spaces) is none, as for every other
+# read of a family's records (decide_has_text), and nothing is exported.
+test_export_refused_with_an_access_reason_that_shows_nothing() {
+	local n pseudo nbsp zwsp
+	nbsp=$(printf '\302\240') zwsp=$(printf '\342\200\213')
+	pseudo=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$SHARED'")
+	n=$(db "SELECT count(*) FROM subject_access_reads WHERE family_pseudonym='$pseudo'")
+	req staff GET /v1/families/FAM-500/subject-access "" -H "X-Access-Reason: $zwsp"
+	expect 403 access_reason_required || return 1
+	req staff GET /v1/families/FAM-500/subject-access "" -H "X-Access-Reason: $nbsp $zwsp"
+	expect 403 access_reason_required &&
+	[ "$(db "SELECT count(*) FROM subject_access_reads WHERE family_pseudonym='$pseudo'")" = "$n" ]
+}
 test_subject_access_staff_only() {
 	local who
 	for who in trustee1 dp_trustee auditor safeguarding_lead agency:oakfield-primary; do
@@ -506,6 +520,7 @@ gw_start || exit 1
 run test_setup_family_with_shared_and_held_disclosures
 run test_subject_access_needs_reason
 run test_subject_access_staff_only
+run test_export_refused_with_an_access_reason_that_shows_nothing
 run test_export_lists_shared_disclosure_with_date_recipient_and_values
 run test_override_held_disclosure_absent_from_export
 run test_request_listed_with_date_requester_and_basis
