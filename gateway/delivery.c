@@ -11,8 +11,9 @@
  * attempt row, the row's new state, and the ledger entry (delivery.attempt,
  * delivery.delivered with the body's SHA-256 as the receipt, or
  * delivery.dead plus an alert.delivery_dead entry). If the store refuses
- * the job, the results are kept and recorded again, less and less often,
- * nothing new starting meanwhile. At stop, what finished is recorded
+ * the job, the results are kept and recorded again, less and less often
+ * (that wait timed on CLOCK_MONOTONIC: a wall clock stepped back must not
+ * lengthen it; rows keep wall-clock times), nothing new starting meanwhile. At stop, what finished is recorded
  * before the worker returns; transfers still in flight are abandoned,
  * their rows pending, sent again after the restart.
  *
@@ -67,6 +68,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "monowait.h"
 #include "profiles.h"
 #include "recipient_notice.h"
 #include "signer.h"
@@ -1413,7 +1415,8 @@ static void *
 worker(void *arg)
 {
 	struct delivery	*dl = arg;
-	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0, record_at = 0;
+	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0, mono;
+	int64_t		 record_at = 0;	/* monotonic (monowait_now_us) */
 	struct xfer	*x;
 	int		 running, kicked;
 
@@ -1431,8 +1434,9 @@ worker(void *arg)
 		collect(dl);
 		/* Recorded at once: a stop (or a crash) soon after an agency
 		 * answered must not lose its receipt. Only a failed record()
-		 * puts the next try off. */
-		if (dl->nresults > 0 && store_now_us() >= record_at) {
+		 * puts the next try off, on the monotonic clock: the wall
+		 * clock stepped back meanwhile would put it off by the step. */
+		if (dl->nresults > 0 && monowait_now_us() >= record_at) {
 			if (record(dl) == 0) {
 				next_check = 0;		/* slots freed: look again now */
 				backoff_ms = 0;
@@ -1441,15 +1445,27 @@ worker(void *arg)
 				 * try again, less and less often, up to 30 s. */
 				backoff_ms = backoff_ms == 0 ? (int64_t)dl->cfg.poll_ms :
 				    backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
-				record_at = next_check = store_now_us() + backoff_ms * MS;
+				record_at = monowait_now_us() + backoff_ms * MS;
 			}
 		}
-		now = store_now_us();
-		wait_ms = next_check <= now ? 0 : (next_check - now + MS - 1) / MS;
-		if (dl->ninflight >= dl->cfg.max_inflight || wait_ms > dl->cfg.poll_ms)
-			wait_ms = dl->cfg.poll_ms;
-		if (next_check <= now && dl->ninflight < dl->cfg.max_inflight)
-			continue;
+		if (dl->nresults > 0) {
+			/* Nothing starts until they are recorded: the next try
+			 * is all there is to wait for (and transfers in flight,
+			 * which wake the poll). */
+			mono = monowait_now_us();
+			wait_ms = record_at <= mono ? 0 : (record_at - mono + MS - 1) / MS;
+			if (wait_ms > dl->cfg.poll_ms)
+				wait_ms = dl->cfg.poll_ms;
+			if (wait_ms == 0)
+				continue;
+		} else {
+			now = store_now_us();
+			wait_ms = next_check <= now ? 0 : (next_check - now + MS - 1) / MS;
+			if (dl->ninflight >= dl->cfg.max_inflight || wait_ms > dl->cfg.poll_ms)
+				wait_ms = dl->cfg.poll_ms;
+			if (next_check <= now && dl->ninflight < dl->cfg.max_inflight)
+				continue;
+		}
 		if (curl_multi_poll(dl->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
 			usleep(1000);
 	}
