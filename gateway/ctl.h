@@ -64,8 +64,16 @@ void	ctl_deliveries_usage(FILE *);
  * erased, 2 usage or database error. */
 int	ctl_notifications(int argc, char **argv);
 void	ctl_notifications_usage(FILE *);
+/* ctl_notices.c: gatewayctl notices [--db FILE] [list [--state S] | retry ID]
+ * list: the pushes of notices to recipients (pending and given up by
+ * default), no personal data; 0. retry: re-queues a given-up push of a
+ * notice not yet acknowledged; gatewayd ledgers the re-queue, then pushes
+ * it. 0 done, 1 no such notice, not given up or acknowledged already, 2
+ * usage or database error. */
+int	ctl_notices(int argc, char **argv);
+void	ctl_notices_usage(FILE *);
 
-/* ctl_queue.c: the frame of the two commands above. list calls list(s,
+/* ctl_queue.c: the frame of the three commands above. list calls list(s,
  * state); retry ID runs requeue(c, ID, now, "operator:$USER") in one write
  * transaction: its 1..4 are refusals, told as "ID: refused[rc - 1]" (exit
  * 1), anything else a failure (exit 2); "re-queued ID: done" once it has

@@ -1,6 +1,6 @@
 /*
- * ctl_queue.c: what gatewayctl's two queue commands (deliveries,
- * notifications) share: their options ([--db FILE] [list [--state S] |
+ * ctl_queue.c: what gatewayctl's three queue commands (deliveries,
+ * notifications, notices) share: their options ([--db FILE] [list [--state S] |
  * retry ID]) and the re-queue itself, one write transaction in which the
  * store's re-queue function runs with operator:NAME (the effective uid's
  * account, not $USER) as the actor, and the

@@ -11,14 +11,16 @@
  * attempt row, the row's new state, and the ledger entry (delivery.attempt,
  * delivery.delivered with the body's SHA-256 as the receipt, or
  * delivery.dead plus an alert.delivery_dead entry). If the store refuses
- * the job, the results are kept and recorded again, less and less often,
- * nothing new starting meanwhile. At stop, what finished is recorded
+ * the job, the results are kept and recorded again, less and less often
+ * (that wait timed on CLOCK_MONOTONIC: a wall clock stepped back must not
+ * lengthen it; rows keep wall-clock times), nothing new starting meanwhile. At stop, what finished is recorded
  * before the worker returns; transfers still in flight are abandoned,
  * their rows pending, sent again after the restart.
  *
  * A re-queue an operator wrote with gatewayctl (it has no ledger of its
- * own) is ledgered here, "delivery.requeued" with the operator as actor,
- * before the delivery is sent again.
+ * own) is ledgered here, "delivery.requeued" (a notice's push:
+ * "recipient.notice_push_requeued") with the operator as actor
+ * (operator_requeue.h), before the delivery or the notice is sent again.
  *
  * Each transfer is POST over HTTPS only, TLS 1.2 or later, with the
  * gateway's client certificate, the agency's own server CA and nothing else
@@ -44,7 +46,11 @@
  * notice (recipient_notice_ack, as POST /v1/notices/{id}/ack, its reason
  * saying it came by push); a failure is retried per the policy, and once
  * given up (no dead letter: nothing is lost) the notice waits in GET
- * /v1/notices as any other. A notice acknowledged meanwhile is not sent.
+ * /v1/notices as any other, until an operator re-queues the push
+ * (gatewayctl notices retry). Each failed attempt and the giving up are
+ * ledgered as a delivery's are: "recipient.notice_push_attempt",
+ * "recipient.notice_push_given_up" (codes only). A notice acknowledged
+ * meanwhile is not sent.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -67,6 +73,8 @@
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
+#include "monowait.h"
+#include "operator_requeue.h"
 #include "profiles.h"
 #include "recipient_notice.h"
 #include "signer.h"
@@ -944,52 +952,65 @@ fill_notices(struct delivery *dl, struct store_conn *c, int64_t now)
 
 struct requeue_batch {
 	struct delivery		*dl;
-	struct requeue_row	 r[REQUEUE_BATCH];
-	int			 n;
+	struct requeue_row	 r[REQUEUE_BATCH];	/* deliveries' */
+	struct requeue_row	 nr[REQUEUE_BATCH];	/* notices' pushes' */
+	int			 n, nn;
 };
 
-/* Operators' re-queues into the ledger, each with its own entry (the
- * operator as actor, the time of the re-queue in the reason), marked so in
- * the same job. */
+/* Operators' re-queues into the ledger, each with its own entry
+ * (operator_requeue.h), marked so in the same job: a delivery's
+ * "delivery.requeued", a notice's push "recipient.notice_push_requeued"
+ * (and only then due). */
 static int
 requeue_job(struct store_conn *c, void *arg)
 {
 	struct requeue_batch	*b = arg;
-	struct ledger_entry	 e;
-	char			 at[32], reason[64];
-	int64_t			 seq;
+	struct ledger		*l = b->dl->gw->ledger;
+	int64_t			 seq, now = store_now_us();
 	int			 i;
 
-	for (i = 0; i < b->n; i++) {
-		snprintf(reason, sizeof(reason), "requeued_at=%s",
-		    store_time_fmt(b->r[i].at_us, at));
-		e = (struct ledger_entry){ b->r[i].actor, "operator", "delivery.requeued",
-		    b->r[i].family_pseudonym, b->r[i].disclosure_id, reason, NULL };
-		if (ledger_append(b->dl->gw->ledger, c, &e, &seq, NULL) != 0 ||
+	for (i = 0; i < b->n; i++)
+		if (operator_requeue_ledger(l, c, "delivery.requeued", b->r[i].actor,
+		    b->r[i].family_pseudonym, b->r[i].object_id, b->r[i].at_us, &seq) != 0 ||
 		    store_requeue_ledgered(c, b->r[i].id, seq) != 0)
 			return -1;
-	}
+	for (i = 0; i < b->nn; i++)
+		if (operator_requeue_ledger(l, c, "recipient.notice_push_requeued", b->nr[i].actor,
+		    b->nr[i].family_pseudonym, b->nr[i].object_id, b->nr[i].at_us, &seq) != 0 ||
+		    store_notice_push_requeue_ledgered(c, &b->nr[i], seq, now) != 0)
+			return -1;
 	return 0;
 }
 
-/* Re-queues gatewayctl wrote since the last look, ledgered before their
- * deliveries are sent again. *c is the read connection, ended and begun
- * again around the writer job when there is something to ledger (NULL when
- * it could not be begun again). */
+/* Re-queues gatewayctl wrote since the last look (of deliveries and of
+ * notices' pushes), ledgered before they are sent again. *c is the read
+ * connection, ended and begun again around the writer job when there is
+ * something to ledger (NULL when it could not be begun again). */
 static void
 ledger_requeues(struct delivery *dl, struct store_conn **c)
 {
 	struct requeue_batch	 b = { .dl = dl };
 
 	b.n = store_requeues_unledgered(*c, b.r, REQUEUE_BATCH);
-	if (b.n <= 0)
+	b.nn = store_notice_push_requeues_unledgered(*c, b.nr, REQUEUE_BATCH);
+	if (b.n < 0)
+		b.n = 0;		/* looked for again at the next look */
+	if (b.nn < 0)
+		b.nn = 0;
+	if (b.n == 0 && b.nn == 0)
 		return;
 	store_read_end(dl->gw->store, *c);
-	if (writer_submit(dl->gw->writer, requeue_job, &b) == 0)
-		log_info("%d re-queued deliver%s recorded in the ledger", b.n,
-		    b.n == 1 ? "y" : "ies");
-	else
-		log_errx("re-queued deliveries not recorded in the ledger; not sent until they are");
+	if (writer_submit(dl->gw->writer, requeue_job, &b) != 0)
+		log_errx("re-queued deliveries or notice pushes not recorded in the ledger; not "
+		    "sent until they are");
+	else {
+		if (b.n > 0)
+			log_info("%d re-queued deliver%s recorded in the ledger", b.n,
+			    b.n == 1 ? "y" : "ies");
+		if (b.nn > 0)
+			log_info("%d re-queued notice push%s recorded in the ledger", b.nn,
+			    b.nn == 1 ? "" : "es");
+	}
 	*c = store_read_begin(dl->gw->store);
 }
 
@@ -1238,14 +1259,18 @@ record_after_stop(struct delivery *dl, struct store_conn *c, const struct result
  * The outcome of a notice's push. A 2xx is the agency's acknowledgement,
  * recorded as its POST /v1/notices/{id}/ack is (recipient_notice_ack: the
  * same entry, its reason "KIND;push_http_STATUS"), unless it acknowledged
- * the notice meanwhile; a failure waits for its retry, or is given up:
- * the notice then waits in GET /v1/notices, as for an agency that has no
- * notices_url. Ids and codes only. 0 or -1.
+ * the notice meanwhile. A failure is ledgered as a delivery's is: retried,
+ * "recipient.notice_push_attempt" (the fault or status); given up,
+ * "recipient.notice_push_given_up" (the fault or status, then why:
+ * "http_400;permanent", "connect_failed;attempts_exhausted"): the notice
+ * then waits in GET /v1/notices, as for an agency that has no notices_url,
+ * until the agency collects it or an operator re-queues the push
+ * (gatewayctl notices retry). Ids and codes only. 0 or -1.
  */
 static int
 notice_record(struct delivery *dl, struct store_conn *c, const struct result *r)
 {
-	char		 why[64];
+	char		 why[64], gave[96];
 	const char	*reason;
 	int		 rc;
 
@@ -1266,16 +1291,21 @@ notice_record(struct delivery *dl, struct store_conn *c, const struct result *r)
 		return store_notice_push_result(c, r->id, r->attempt, r->finished_us, r->status,
 		    "delivered", NULL, 0);
 	case RETRY_SCHEDULED:
-		return store_notice_push_result(c, r->id, r->attempt, r->finished_us, r->status,
-		    "pending", why, r->d.next_us);
+		if (store_notice_push_result(c, r->id, r->attempt, r->finished_us, r->status,
+		    "pending", why, r->d.next_us) == -1)
+			return -1;
+		return ledger(dl, c, r, "recipient.notice_push_attempt", why, NULL);
 	case RETRY_DEAD:
 	default:
 		reason = r->dead_reason != NULL ? r->dead_reason : r->d.reason;
+		snprintf(gave, sizeof(gave), "%s;%s", why, r->d.reason);
 		if (store_notice_push_result(c, r->id, r->attempt, r->finished_us, r->status,
-		    "given_up", why, 0) == -1)
+		    "given_up", why, 0) == -1 ||
+		    ledger(dl, c, r, "recipient.notice_push_given_up", gave, NULL) != 0)
 			return -1;
 		writer_log_warnx("notice %s: its push to %s was given up (%s, %s); it waits in "
-		    "GET /v1/notices for the agency to collect", r->id, r->agency, why, reason);
+		    "GET /v1/notices for the agency to collect (gatewayctl notices retry %s "
+		    "pushes it again)", r->id, r->agency, why, reason, r->id);
 		return 0;
 	}
 }
@@ -1413,7 +1443,8 @@ static void *
 worker(void *arg)
 {
 	struct delivery	*dl = arg;
-	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0, record_at = 0;
+	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0, mono;
+	int64_t		 record_at = 0;	/* monotonic (monowait_now_us) */
 	struct xfer	*x;
 	int		 running, kicked;
 
@@ -1431,8 +1462,9 @@ worker(void *arg)
 		collect(dl);
 		/* Recorded at once: a stop (or a crash) soon after an agency
 		 * answered must not lose its receipt. Only a failed record()
-		 * puts the next try off. */
-		if (dl->nresults > 0 && store_now_us() >= record_at) {
+		 * puts the next try off, on the monotonic clock: the wall
+		 * clock stepped back meanwhile would put it off by the step. */
+		if (dl->nresults > 0 && monowait_now_us() >= record_at) {
 			if (record(dl) == 0) {
 				next_check = 0;		/* slots freed: look again now */
 				backoff_ms = 0;
@@ -1441,15 +1473,27 @@ worker(void *arg)
 				 * try again, less and less often, up to 30 s. */
 				backoff_ms = backoff_ms == 0 ? (int64_t)dl->cfg.poll_ms :
 				    backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
-				record_at = next_check = store_now_us() + backoff_ms * MS;
+				record_at = monowait_now_us() + backoff_ms * MS;
 			}
 		}
-		now = store_now_us();
-		wait_ms = next_check <= now ? 0 : (next_check - now + MS - 1) / MS;
-		if (dl->ninflight >= dl->cfg.max_inflight || wait_ms > dl->cfg.poll_ms)
-			wait_ms = dl->cfg.poll_ms;
-		if (next_check <= now && dl->ninflight < dl->cfg.max_inflight)
-			continue;
+		if (dl->nresults > 0) {
+			/* Nothing starts until they are recorded: the next try
+			 * is all there is to wait for (and transfers in flight,
+			 * which wake the poll). */
+			mono = monowait_now_us();
+			wait_ms = record_at <= mono ? 0 : (record_at - mono + MS - 1) / MS;
+			if (wait_ms > dl->cfg.poll_ms)
+				wait_ms = dl->cfg.poll_ms;
+			if (wait_ms == 0)
+				continue;
+		} else {
+			now = store_now_us();
+			wait_ms = next_check <= now ? 0 : (next_check - now + MS - 1) / MS;
+			if (dl->ninflight >= dl->cfg.max_inflight || wait_ms > dl->cfg.poll_ms)
+				wait_ms = dl->cfg.poll_ms;
+			if (next_check <= now && dl->ninflight < dl->cfg.max_inflight)
+				continue;
+		}
 		if (curl_multi_poll(dl->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
 			usleep(1000);
 	}

@@ -40,6 +40,9 @@ static const struct command {
 	  "list deliveries (pending and dead by default, --state for others); re-queue a dead one" },
 	{ "notifications", ctl_notifications, ctl_notifications_usage, "[--db FILE] [list [--state S] | retry ID]",
 	  "list family notifications (failed by default); re-queue a failed one" },
+	{ "notices", ctl_notices, ctl_notices_usage, "[--db FILE] [list [--state S] | retry ID]",
+	  "list pushes of notices to recipients (pending and given up by default); re-queue a\n"
+	  "      given-up one" },
 	{ "retention", ctl_retention, ctl_retention_usage, "run [--data DIR] [--as-of DATE] ...",
 	  "one retention sweep while gatewayd is not running on DIR" },
 	{ "backup", ctl_backup, ctl_backup_usage, "[--data DIR] --out NEWDIR [--with-keys]",

@@ -1,6 +1,7 @@
 /*
  * monowait.c: condition variables whose timed waits run on the monotonic
- * clock, and their deadlines (monowait.h).
+ * clock, their deadlines, and the monotonic now of in-memory intervals
+ * (monowait.h).
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -32,4 +33,13 @@ monowait_after(struct timespec *ts, int64_t ns)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+int64_t
+monowait_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

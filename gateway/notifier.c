@@ -60,6 +60,7 @@
 #include "monowait.h"
 #include "delivery.h"
 #include "notifier.h"
+#include "operator_requeue.h"
 #include "profiles.h"
 #include "request_signed.h"
 #include "retry.h"
@@ -771,19 +772,14 @@ static int
 requeue_job(struct store_conn *c, void *arg)
 {
 	struct requeue_job	*j = arg;
-	struct ledger_entry	 e;
-	char			 at[32], reason[64];
 	int64_t			 seq, now = store_now_us();
 	int			 i;
 
-	for (i = 0; i < j->count; i++) {
-		snprintf(reason, sizeof(reason), "requeued_at=%s", store_time_fmt(j->r[i].at_us, at));
-		e = (struct ledger_entry){ j->r[i].actor, "operator", "notification.requeued",
-		    j->r[i].family_pseudonym, j->r[i].ref, reason, NULL };
-		if (ledger_append(j->n->gw->ledger, c, &e, &seq, NULL) != 0 ||
+	for (i = 0; i < j->count; i++)
+		if (operator_requeue_ledger(j->n->gw->ledger, c, "notification.requeued",
+		    j->r[i].actor, j->r[i].family_pseudonym, j->r[i].ref, j->r[i].at_us, &seq) != 0 ||
 		    store_notify_requeue_ledgered(c, &j->r[i], seq, now) != 0)
 			return -1;
-	}
 	return 0;
 }
 

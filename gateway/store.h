@@ -395,10 +395,11 @@ int	store_delivery_requeue(struct store_conn *, const char *disclosure_id,
  * "agency_not_push") take the profile's mode ("push": due now; "pull": in
  * its inbox). Returns how many moved, or -1. */
 /* Operators' re-queues not yet in the ledger (migration 057): up to max,
- * oldest first. Strings are copied. Count or -1. */
+ * oldest first. Strings are copied. Count or -1. (The row serves notice
+ * pushes' too: store_notice_push_requeues_unledgered.) */
 struct requeue_row {
-	int64_t		 id;		/* its delivery_attempts row */
-	char		 disclosure_id[40];
+	int64_t		 id;		/* its delivery_attempts (notice_push_requeues) row */
+	char		 object_id[40];	/* the disclosure's id (the notice's) */
 	char		 family_pseudonym[65];
 	char		 actor[160];
 	int64_t		 at_us;
@@ -1296,5 +1297,40 @@ int	store_notice_push_next_due(struct store_conn *, int64_t after_us, int64_t *w
 int	store_notice_push_result(struct store_conn *, const char *notice_id, int attempt,
 	    int64_t finished_us, int status, const char *state, const char *error,
 	    int64_t next_us);
+
+/* store_notice_push_requeue.c: an operator's re-queue of a notice's push
+ * given up (migration 073), and the operator's list. */
+#define STORE_NOTICE_PUSH_UNLEDGERED	INT64_MAX	/* next_us: re-queued, not yet ledgered */
+/* Re-queues the given-up push of notice_id (inside the caller's
+ * transaction): pending, attempts from zero, due once gatewayd has ledgered
+ * the re-queue (by as its actor). 0 re-queued, 1 no such notice, 2 its push
+ * is not given up (pending, never tried, or taken), 3 the agency has
+ * acknowledged the notice (collected it) since, -1 error. */
+int	store_notice_push_requeue(struct store_conn *, const char *notice_id, int64_t when_us,
+	    const char *by);
+/* Up to max re-queues not yet in the ledger, oldest first (object_id the
+ * notice's id): count or -1. */
+int	store_notice_push_requeues_unledgered(struct store_conn *, struct requeue_row *out,
+	    int max);
+/* Marks one ledgered (seq) and makes its push due at now_us. 0 or -1. */
+int	store_notice_push_requeue_ledgered(struct store_conn *, const struct requeue_row *,
+	    int64_t seq, int64_t now_us);
+struct notice_push_list_row {
+	char		 notice_id[40];
+	char		 agency_id[64];
+	char		 kind[24];
+	char		 state[16];		/* "pending", "delivered", "given_up" */
+	int		 attempts;
+	int		 last_status;		/* HTTP status, 0 none */
+	char		 last_error[48];	/* a fault or reason code, "" none */
+	int64_t		 next_us;
+	int64_t		 last_attempt_us;
+	int64_t		 acked_us;		/* 0: the notice is not acknowledged */
+};
+/* Notices' pushes, by the notice's age, up to max: state "pending" or
+ * "given_up" (of notices not acknowledged), "delivered", "open" (both of
+ * the first two) or "all" (every push, acknowledged or not). Count or -1. */
+int	store_notice_pushes_list(struct store_conn *, const char *state,
+	    struct notice_push_list_row *out, int max);
 
 #endif

@@ -451,7 +451,7 @@ store_requeues_unledgered(struct store_conn *c, struct requeue_row *out, int max
 		return store_bind_failed(c, st);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out[n].id = sqlite3_column_int64(st, 0);
-		store_copy_text(out[n].disclosure_id, sizeof(out[n].disclosure_id),
+		store_copy_text(out[n].object_id, sizeof(out[n].object_id),
 		    sqlite3_column_text(st, 1));
 		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
 		    sqlite3_column_text(st, 2));

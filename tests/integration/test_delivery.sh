@@ -480,6 +480,44 @@ test_taken_push_not_resent_while_its_receipt_cannot_be_recorded() {
 	wait_for 10 state_is "$id" delivered && [ "$n" -le 1 ]
 }
 
+# The worker's wait before it tries again to record a kept receipt runs on
+# the monotonic clock: the wall clock stepped back an hour while the store
+# refused it (clockshift.so, its shift read from a file, stepped with
+# gatewayd running) does not put the record off by that hour. Recorded
+# within a backoff or two of the disk having room (1 s, doubling), as
+# without the step; before, the wait ran on the wall clock: an hour.
+test_kept_receipt_recorded_on_time_though_the_clock_steps_back() {
+	local id shim step=$TMP/clockstep rc=0 kept
+	shim="$(dirname "$GATEWAYD")/tools/clockshift.so"
+	[ -f "$shim" ] || { echo "# no $shim"; return 1; }
+	trap '' XFSZ	# gatewayd inherits it: EFBIG, not SIGXFSZ
+	echo 0 > "$step" || return 1
+	# the agency holds the push until released
+	rcv_start step 0 --delay-ms 25000 || return 1
+	gw_stop || return 1
+	GW_LOG_PIPE=1 LD_PRELOAD="$shim" CLOCKSHIFT_FILE="$step" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	    gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url step)" || return 1
+	disclose FAM-D5 health-visiting health_visiting_support "$HV_DATA" && id=$DID || return 1
+	wait_for 10 grep -qx "$id" "$TMP/rcv-step/holding" || { echo "# not sent"; return 1; }
+	kept=$(grep -c 'could not record 1 delivery results' "$TMP/gatewayd.log")
+	prlimit --pid "$GW_PID" --fsize=1: || return 1
+	rcv_release step
+	# taken, and its receipt refused by the store: kept, tried again later
+	wait_for 10 at_least $((kept + 1)) grep -c 'could not record 1 delivery results' "$TMP/gatewayd.log" ||
+	    { echo "# not kept: $(rcv_log step | tr '\n' '|')"; return 1; }
+	echo -3600 > "$step.new" && mv "$step.new" "$step" || return 1
+	sleep 0.1	# past clockshift's 20 ms: every clock read from here is an hour back
+	prlimit --pid "$GW_PID" --fsize=unlimited: || return 1
+	wait_for 10 state_is "$id" delivered ||
+	    { echo "# not recorded: $(db "SELECT state, attempts FROM deliveries WHERE disclosure_id='$id'")"; rc=1; }
+	[ "$(rcv_log step | awk -v id="$id" '$3 == id && $2 ~ /^2/' | wc -l)" = 1 ] || rc=1
+	echo 0 > "$step"
+	gw_stop || rc=1
+	gw_start "${BACKOFF[@]}" || rc=1
+	return $rc
+}
+
 # ---- a crash while delivering ----
 
 test_crash_while_delivering_loses_nothing() {
@@ -1031,6 +1069,7 @@ run test_push_to_a_revoked_agency_server_is_refused
 run test_body_unavailable_is_retried_not_dead_at_once
 run test_tampered_disclosure_row_is_never_pushed
 run test_taken_push_not_resent_while_its_receipt_cannot_be_recorded
+run test_kept_receipt_recorded_on_time_though_the_clock_steps_back
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done

@@ -4,7 +4,8 @@
 # errors stay on stderr (exit 2); a trustee is told to give --reason (not a
 # header they cannot set); a wrong --status is answered with the statuses
 # there are; a re-queue says whether gatewayd will send it now or when it
-# starts; a queued notification is due "now", not at 1970. TAP output.
+# starts (deliveries, notifications and notices' pushes); a queued
+# notification is due "now", not at 1970. TAP output.
 . "$(dirname "$0")/lib.sh"
 
 ctl() { "$GATEWAYCTL" "$@" > "$TMP/out" 2> "$TMP/err"; }
@@ -15,7 +16,7 @@ show() { echo "# stdout: $(head -c 300 "$TMP/out" | tr '\n' '|')"; echo "# stder
 commands() { "$GATEWAYCTL" help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx help; }
 subcommands() {
 	"$GATEWAYCTL" help "$1" | sed -n "s/.*gatewayctl $1 \\([a-z][a-z]*\\).*/\\1/p" | sort -u
-	case $1 in deliveries|notifications) printf 'list\nretry\n' ;; esac
+	case $1 in deliveries|notifications|notices) printf 'list\nretry\n' ;; esac
 }
 
 test_gatewayctl_help_for_every_command() {
@@ -57,6 +58,8 @@ retention run --nope
 retention
 deliveries --nope
 notifications list extra
+notices list extra
+notices retry
 statement
 validate onlyone
 nosuchcommand
@@ -90,6 +93,8 @@ deliveries --db $GW_DB list --state failed|gatewayctl: --state failed: not a del
 notifications --db $GW_DB list --state dead|gatewayctl: --state dead: not a notification state (queued, held, sent, failed or all)
 deliveries --db $GW_DB retry dsc_none --state dead|gatewayctl: retry: --state belongs to list; retry takes one ID and nothing else
 notifications --db $GW_DB --state failed retry dsc_none|gatewayctl: retry: --state belongs to list; retry takes one ID and nothing else
+notices --db $GW_DB list --state dead|gatewayctl: --state dead: not a notice push state (pending, given_up, delivered, open or all)
+notices --db $GW_DB retry ntc_none --state given_up|gatewayctl: retry: --state belongs to list; retry takes one ID and nothing else
 A
 }
 
@@ -167,7 +172,21 @@ test_gatewayctl_retry_says_when_gatewayd_is_stopped() {
 	ctl notifications --db "$d/gateway.db" retry "$ID1" &&
 	grep -q "^re-queued $ID1: gatewayd is not running on $d: when gatewayd starts it records" "$TMP/out" &&
 	! grep -q 'within a few seconds' "$TMP/out" || { show; return 1; }
+	# two notices to health-visiting whose pushes were given up (ids only)
+	sqlite3 "$d/gateway.db" "INSERT INTO recipient_notices (id, agency_id, kind, family_pseudonym,
+	    created_us, disclosure_ids, request_ids, record_digest, ledger_seq)
+	    SELECT 'ntc_ctl_' || i, 'health-visiting', 'family_erased', printf('%064d', 0), i, '[]', '[]',
+	    zeroblob(32), 1 FROM (SELECT 1 AS i UNION ALL SELECT 2);
+	    INSERT INTO notice_pushes (notice_id, state, attempts, last_attempt_us, last_status, last_error)
+	    VALUES ('ntc_ctl_1', 'given_up', 12, 1, 503, 'http_503'), ('ntc_ctl_2', 'given_up', 12, 1, 503, 'http_503')" ||
+	    return 1
+	ctl notices --db "$d/gateway.db" retry ntc_ctl_1 &&
+	grep -q "^re-queued ntc_ctl_1: gatewayd is not running on $d: when gatewayd starts it records the re-queue in the ledger, then pushes" "$TMP/out" &&
+	! grep -q 'within a few seconds' "$TMP/out" || { show; return 1; }
 	GW_DATA=$d gw_start || return 1
+	ctl notices --db "$d/gateway.db" retry ntc_ctl_2 &&
+	grep -q "^re-queued ntc_ctl_2: gatewayd records the re-queue in the ledger, then pushes the notice within a few seconds" "$TMP/out" ||
+		{ show; return 1; }
 	ctl deliveries --db "$d/gateway.db" retry "$ID2" &&
 	grep -q "^re-queued $ID2: gatewayd sends it within a second" "$TMP/out" || { show; return 1; }
 	ctl notifications --db "$d/gateway.db" retry "$ID2" &&

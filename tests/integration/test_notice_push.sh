@@ -87,6 +87,7 @@ test_push_agency_is_sent_its_notice() {
 	rcv_log ntc | awk -v id="$N" '$3 == id && $2 ~ /^2/ {print $4}' | grep -qx ok ||
 	    { echo "# signature: $(rcv_log ntc)"; return 1; }
 	# the same backoff as deliveries: refused twice, taken on the third
+	N_TAKEN=$N
 	[ "$(rcv_log ntc | awk -v id="$N" '$3 == id' | wc -l)" = 3 ] &&
 	wait_db 10 "SELECT state || ' ' || attempts || ' ' || last_status FROM notice_pushes WHERE notice_id = '$N'" \
 	    'delivered 3 200'
@@ -151,6 +152,35 @@ test_notice_push_failure_leaves_it_to_collect() {
 	[ "$(db "SELECT reason FROM ledger_entries WHERE seq = $seq")" = consent_withdrawn ]
 }
 
+# notice_entries ID: the notice's ledger entries with the family's
+# pseudonym, oldest first, as "action:reason", a push's marked "(system)"
+# when its actor and role are "system".
+notice_entries() {
+	db "SELECT group_concat(e, ' ') FROM (SELECT l.action || ':' || coalesce(l.reason, '-') ||
+	    CASE WHEN l.action LIKE 'recipient.notice_push%' AND l.actor = 'system' AND l.actor_role = 'system'
+	    THEN '(system)' ELSE '' END AS e
+	    FROM ledger_entries l JOIN recipient_notices n ON n.id = l.object_id
+	    WHERE l.object_id = '$1' AND l.family_pseudonym = n.family_pseudonym ORDER BY l.seq)"
+}
+
+# Each failed push is in the signed ledger, as a delivery's are: a
+# recipient.notice_push_attempt entry per attempt retried (its fault or
+# status as reason) and a recipient.notice_push_given_up entry once given
+# up (the last fault, then why: permanent or attempts_exhausted); by
+# "system", the family's pseudonym, the notice id as object, codes only.
+test_notice_push_attempts_are_ledgered() {
+	local want
+	want="recipient.notified:consent_withdrawn"
+	want="$want recipient.notice_push_attempt:http_503(system) recipient.notice_push_attempt:http_503(system)"
+	want="$want recipient.notice_acknowledged:consent_withdrawn;push_http_200"
+	[ "$(notice_entries "$N_TAKEN")" = "$want" ] || { echo "# $N_TAKEN: $(notice_entries "$N_TAKEN")"; return 1; }
+	want="recipient.notified:consent_withdrawn recipient.notice_push_given_up:http_400;permanent(system)"
+	want="$want recipient.notice_acknowledged:consent_withdrawn"
+	[ "$(notice_entries "$N2")" = "$want" ] || { echo "# $N2: $(notice_entries "$N2")"; return 1; }
+	# nothing personal: ids and codes only
+	! db "SELECT * FROM ledger_entries WHERE action LIKE 'recipient.notice_push%'" | grep -q -e FAM-NP -e Marker
+}
+
 # ---- an agency out of standing: nothing pushed until it is back ----
 
 # An agency made inactive (or whose agreement has ended, or whose privacy
@@ -175,6 +205,67 @@ test_notice_is_not_pushed_to_an_agency_out_of_standing() {
 	cp "$TMP/profiles/$HV.json" "$TMP/profiles-off/$HV.json" && kill -HUP "$GW_PID" || return 1
 	wait_cmd 30 has_line ntcoff "$N" '^2' || { echo "# not pushed once active: $(rcv_log ntcoff)"; return 1; }
 	wait_db 10 "SELECT acked_us > 0 FROM recipient_notices WHERE id = '$N'" 1
+}
+
+# ---- given up, then re-queued by the operator ----
+
+# The agency refuses (503) until the test releases it; two attempts each.
+# An operator's gatewayctl notices retry brings a given-up push back: the
+# re-queue is ledgered by gatewayd (recipient.notice_push_requeued, the
+# operator's account as actor, whatever $USER says) before the push goes,
+# and the agency's 2xx acknowledges the notice.
+test_given_up_notice_push_can_be_retried_by_the_operator() {
+	local rq ack given
+	held_by_hv FAM-NP-4 || return 1
+	withdraw_told || return 1
+	N_RETRY=$N
+	wait_db 30 "SELECT state || ' ' || attempts || ' ' || last_error FROM notice_pushes WHERE notice_id = '$N'" \
+	    'given_up 2 http_503' || return 1
+	"$GATEWAYCTL" notices --db "$GW_DB" list > "$TMP/ctl.out" 2> "$TMP/ctl.err" || { cat "$TMP/ctl.err"; return 1; }
+	grep -q "^$N  *$HV  *consent_withdrawn  *given_up  *2  *503  *http_503" "$TMP/ctl.out" &&
+	! grep -q -e FAM-NP -e Marker "$TMP/ctl.out" || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	: > "$TMP/rcv-ntcretry/release"	# the agency fixed its side
+	USER=mallory "$GATEWAYCTL" notices --db "$GW_DB" retry "$N" > "$TMP/ctl.out" 2> "$TMP/ctl.err" ||
+	    { cat "$TMP/ctl.err"; return 1; }
+	grep -q "^re-queued $N: gatewayd records the re-queue in the ledger, then pushes" "$TMP/ctl.out" ||
+	    { cat "$TMP/ctl.out"; return 1; }
+	wait_cmd 30 has_line ntcretry "$N" '^2' || { echo "# not pushed again: $(rcv_log ntcretry)"; return 1; }
+	wait_db 10 "SELECT acked_us > 0 FROM recipient_notices WHERE id = '$N'" 1 &&
+	wait_db 10 "SELECT state || ' ' || attempts FROM notice_pushes WHERE notice_id = '$N'" 'delivered 1' || return 1
+	# in the ledger: given up, re-queued by the operator, then acknowledged by the push
+	given=$(db "SELECT seq FROM ledger_entries WHERE object_id = '$N' AND action = 'recipient.notice_push_given_up'")
+	rq=$(db "SELECT seq FROM ledger_entries WHERE object_id = '$N' AND action = 'recipient.notice_push_requeued'
+	    AND actor = 'operator:$(id -un)' AND actor_role = 'operator' AND reason LIKE 'requeued_at=%'
+	    AND family_pseudonym = (SELECT family_pseudonym FROM recipient_notices WHERE id = '$N')")
+	ack=$(db "SELECT acked_seq FROM recipient_notices WHERE id = '$N'")
+	[ -n "$given" ] && [ -n "$rq" ] && [ -n "$ack" ] && [ "$given" -lt "$rq" ] && [ "$rq" -lt "$ack" ] ||
+	    { echo "# $(notice_entries "$N")"; return 1; }
+	[ "$(db "SELECT reason FROM ledger_entries WHERE seq = $ack")" = "consent_withdrawn;push_http_200" ] &&
+	[ "$(db "SELECT ledger_seq FROM notice_push_requeues WHERE notice_id = '$N'")" = "$rq" ]
+}
+
+# Only a given-up push of a notice not yet acknowledged is re-queued; all
+# else is refused, exit 1, with the reason, and nothing changes: no such
+# notice, one pushed and taken, one re-queued and taken since, one given up
+# but collected and acknowledged since. A usage error is exit 2.
+test_only_a_given_up_unacked_push_can_be_retried() {
+	local id want before
+	before=$(db "SELECT count(*) FROM notice_push_requeues")
+	while IFS='|' read -r id want; do
+		"$GATEWAYCTL" notices --db "$GW_DB" retry "$id" > "$TMP/ctl.out" 2> "$TMP/ctl.err"
+		[ $? = 1 ] && [ ! -s "$TMP/ctl.out" ] && grep -q "^gatewayctl: $id: $want" "$TMP/ctl.err" ||
+		    { echo "# $id: $(cat "$TMP/ctl.out" "$TMP/ctl.err")"; return 1; }
+	done <<A
+ntc_nosuchnotice|no such notice
+$N_TAKEN|its push was not given up
+$N_RETRY|its push was not given up
+$N2|the agency has acknowledged the notice already
+A
+	[ "$(db "SELECT state FROM notice_pushes WHERE notice_id = '$N2'")" = given_up ] &&
+	[ "$(db "SELECT count(*) FROM notice_push_requeues")" = "$before" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'recipient.notice_push_requeued'")" = 1 ] || return 1
+	"$GATEWAYCTL" notices --db "$GW_DB" retry > /dev/null 2> "$TMP/ctl.err"
+	[ $? = 2 ] && grep -q '^usage: gatewayctl notices' "$TMP/ctl.err"
 }
 
 # ---- the profile field: https only, push only ----
@@ -225,8 +316,17 @@ gw_stop || exit 1
 gw_start "${BACKOFF[@]}" --agency-url "$HV=$(rcv_url dis disclosures)" \
     --agency-notices-url "$HV=$(rcv_url ntcbad notices)" || exit 1
 run test_notice_push_failure_leaves_it_to_collect
+run test_notice_push_attempts_are_ledgered
 run test_notices_url_must_be_https_on_a_push_profile
 rcv_start ntcoff --notices || exit 1
 run test_notice_is_not_pushed_to_an_agency_out_of_standing
-for r in dis ntc ntcbad ntcoff; do rcv_stop $r; done
+
+mkdir -p "$TMP/rcv-ntcretry" && rm -f "$TMP/rcv-ntcretry/release"
+rcv_start ntcretry --notices --release-file "$TMP/rcv-ntcretry/release" --fail-until-release || exit 1
+gw_stop || exit 1
+gw_start "${BACKOFF[@]}" --delivery-attempts 2 --agency-url "$HV=$(rcv_url dis disclosures)" \
+    --agency-notices-url "$HV=$(rcv_url ntcretry notices)" || exit 1
+run test_given_up_notice_push_can_be_retried_by_the_operator
+run test_only_a_given_up_unacked_push_can_be_retried
+for r in dis ntc ntcbad ntcoff ntcretry; do rcv_stop $r; done
 finish
