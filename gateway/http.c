@@ -50,6 +50,7 @@
 #include "jsonout.h"
 #include "ledger.h"
 #include "log.h"
+#include "mhdmsg.h"
 #include "metrics.h"
 #include "monowait.h"
 #include "profiles.h"
@@ -1741,8 +1742,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 
 	struct server	*s = cls;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	buf[strcspn(buf, "\n")] = '\0';
+	mhdmsg_format(buf, sizeof(buf), fmt, ap);	/* no URL: it may name a family */
 	log_msg(LOG_DEBUG, "libmicrohttpd", "%s", buf);
 	/* While the daemon starts, its last message is why a start failed
 	 * ("Failed to bind to port 8443: Address already in use"): server_start
