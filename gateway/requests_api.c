@@ -388,9 +388,9 @@ request_file(struct request *r, struct response *rs)
 		return;
 	}
 	/* The trustees' notice: ids and codes only. */
-	log_info("request %s filed by %s for agency %s (basis %s, family %.12s): awaiting the "
+	log_info("request %s filed by %s for agency %s (basis %s): awaiting the "
 	    "decision of %d trustees", j.row.id, principal_log_name(r->who, who),
-	    j.row.agency_id, j.row.legal_basis, j.row.family_pseudonym, j.row.quorum);
+	    j.row.agency_id, j.row.legal_basis, j.row.quorum);
 	if (!j.idem.active)
 		filed_reply(&j, rs);		/* else idem_reply() sent the kept one */
 	idem_free(&j.idem);
