@@ -6,47 +6,27 @@
 # of delivering, and the pull inbox.
 . "$(dirname "$0")/lib.sh"
 
-RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
 AG=$CERTS/agencies
 declare -A RPID RPORT
 BACKOFF=(--delivery-backoff 100:400)
 
-# rcv_start NAME PORT [receiver args]: an agency receiver (PORT 0: any free
-# one), presenting RCV_CERT (default: health-visiting's server certificate),
-# requiring a client certificate from the charity CA with OU=gateway, and
-# checking the gateway's signature with its published ledger.pub. Its
-# --delay-ms and --accept-delay-ms end early once rcv_release NAME is called
-# (--release-file): a test holds the agency until it has done what must
-# happen meanwhile, instead of guessing how long that takes. It may take
-# seconds to start on a loaded machine (a sanitizer build): up to 20 s.
-# A PORT given is one this test held (port_hold) or had a receiver on: it
-# is let go, and while another process (another suite's) has it for a
-# moment the receiver is started again, for up to 20 s more.
+# rcv_start NAME PORT [receiver args]: an agency receiver (lib.sh
+# receiver_start; PORT 0: any free one), presenting RCV_CERT (default:
+# health-visiting's server certificate), requiring a client certificate
+# from the charity CA with OU=gateway, and checking the gateway's signature
+# with its published ledger.pub. Its --delay-ms and --accept-delay-ms end
+# early once rcv_release NAME is called (--release-file): a test holds the
+# agency until it has done what must happen meanwhile, instead of guessing
+# how long that takes.
 rcv_start() {
-	local name=$1 port=$2 dir=$TMP/rcv-$1 cert=${RCV_CERT:-health-visiting-server} try err
+	local name=$1 port=$2
 	shift 2
-	mkdir -p "$dir"; rm -f "$dir/port" "$dir/release"
-	port_free "$port"
-	for try in $(seq 1 100); do
-		err=$(cat "$TMP/rcv-$name.stderr" 2>/dev/null | wc -c)
-		"$RECEIVER" --cert "$AG/$cert.crt" --key "$AG/$cert.key" --client-ca "$CERTS/ca.crt" \
-			--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
-			--port "$port" --port-file "$dir/port" --release-file "$dir/release" "$@" 2>>"$TMP/rcv-$name.stderr" &
-		RPID[$name]=$!
-		for _ in $(seq 1 1000); do
-			[ -s "$dir/port" ] && break
-			kill -0 "${RPID[$name]}" 2>/dev/null || break
-			sleep 0.02
-		done
-		[ -s "$dir/port" ] && break
-		kill -0 "${RPID[$name]}" 2>/dev/null && break	# running, no port in 20 s
-		wait "${RPID[$name]}" 2>/dev/null
-		[ "$port" != 0 ] && tail -c +$((err + 1)) "$TMP/rcv-$name.stderr" | grep -q "cannot start on port $port" || break
-		echo "# receiver $name: port $port taken, try $try"
-		sleep 0.2
-	done
-	[ -s "$dir/port" ] || { echo "# receiver $name did not start"; cat "$TMP/rcv-$name.stderr"; return 1; }
-	RPORT[$name]=$(cat "$dir/port")
+	rm -f "$TMP/rcv-$name/release"
+	receiver_start "$TMP/rcv-$name" "${RCV_CERT:-health-visiting-server}" "$port" \
+	    --require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" \
+	    --release-file "$TMP/rcv-$name/release" "$@" || return 1
+	RPID[$name]=$RECEIVER_PID
+	RPORT[$name]=$RECEIVER_PORT
 }
 rcv_stop() { rcv_release "$1"; kill -TERM "${RPID[$1]}" 2>/dev/null; wait "${RPID[$1]}" 2>/dev/null; RPID[$1]=""; }
 rcv_release() { : > "$TMP/rcv-$1/release"; }
