@@ -15,6 +15,9 @@
 #   day_is, clear_of           midnight (a new month) between the test's
 #                              clock and gatewayd's
 #   port_hold, port_free       a port nobody listens on, kept so
+#   metric_now NAME            NAME's value in /metrics now
+#   passes_after COUNTER N     a worker has made N more passes (/metrics)
+#   pushes_answered            no push of the delivery worker is in flight
 #   receiver_start DIR CERT PORT [receiver args]
 #                              an agency's (or webhook's) HTTPS receiver
 #
@@ -212,6 +215,50 @@ port_free() {
 	[ -n "${!v:-}" ] || return 0
 	kill -TERM "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null
 	eval "PORT_HOLDER_$1="
+}
+
+# metric_now NAME: NAME's value (a metric without labels) in /metrics now,
+# read with the operator's certificate; empty if /metrics has no NAME.
+# STATUS and RESP stay those of the test's last request.
+metric_now() {
+	local status=$STATUS resp=$RESP v
+	req operator GET /metrics
+	v=$(printf '%s\n' "$RESP" | awk -v m="$1" '$1 == m { print $2 }')
+	STATUS=$status RESP=$resp
+	printf '%s\n' "$v"
+}
+# What did NOT happen (nothing sent again, nothing released) is shown
+# after the worker that would have done it has looked, never after a
+# sleep that a slow machine (a sanitizer build beside other suites)
+# outruns: the worker may simply not have run yet.
+# passes_after COUNTER N [SECONDS]: waits (up to SECONDS, 120) until the
+# worker's pass counter (gateway_delivery_passes_total,
+# gateway_notifier_passes_total) has grown by N from its value now: that
+# worker has made N passes since, each begun after this call (N >= 2: the
+# pass under way now may have begun before).
+passes_after() {
+	local from now end=$((SECONDS + ${3:-120}))
+	from=$(metric_now "$1")
+	[ -n "$from" ] || { echo "# no $1 in /metrics"; return 1; }
+	while [ "$SECONDS" -lt "$end" ]; do
+		now=$(metric_now "$1")
+		[ -n "$now" ] && [ "${now%%.*}" -ge $(( ${from%%.*} + $2 )) ] && return 0
+		sleep 0.1
+	done
+	echo "# $1 went from $from to $(metric_now "$1") in ${3:-120} s, not $2 passes"; return 1
+}
+# pushes_answered [SECONDS]: waits (up to SECONDS, 60) until
+# gateway_delivery_in_flight reads 0: every push the delivery worker had
+# started has its answer (or its fault), so what it sent has reached the
+# receiver, which writes its log before it answers.
+pushes_answered() {
+	local end=$((SECONDS + ${1:-60})) v
+	while [ "$SECONDS" -lt "$end" ]; do
+		v=$(metric_now gateway_delivery_in_flight)
+		[ "${v%%.*}" = 0 ] && return 0
+		sleep 0.05
+	done
+	echo "# pushes still in flight after ${1:-60} s: $(metric_now gateway_delivery_in_flight)"; return 1
 }
 
 # receiver_start DIR CERT PORT [receiver args...]: tests/tools/receiver (an

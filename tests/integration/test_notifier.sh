@@ -352,7 +352,10 @@ erased_before_told() {
 	wait_cmd 30 notice_failed "$ID" || return 1
 	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$ID'")" = family_erased ] ||
 		return 1
-	sleep 1.5	# a released delivery would be in the inbox by now (the worker is kicked)
+	# The delivery's fate was committed with the notice's failure (one
+	# writer job, notifier.c outcome_job); the delivery worker, which a
+	# release would have kicked, has made two passes since.
+	passes_after gateway_delivery_passes_total 2 || return 1
 	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$ID'")" = "dead family_erased" ] ||
 		{ echo "# delivery: $(db "SELECT state, dead_reason, next_attempt_us FROM deliveries WHERE disclosure_id='$ID'")"; return 1; }
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'delivery.stopped' AND object_id = '$ID' AND reason = 'family_erased'")" = 1 ] ||
