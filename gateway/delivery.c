@@ -51,6 +51,11 @@
  * ledgered as a delivery's are: "recipient.notice_push_attempt",
  * "recipient.notice_push_given_up" (codes only). A notice acknowledged
  * meanwhile is not sent.
+ *
+ * /metrics counts the worker's passes (gateway_delivery_passes_total) and
+ * says how many pushes are on the wire (gateway_delivery_in_flight): what
+ * shows that the worker has looked, and found nothing to send, without a
+ * guess of how long that takes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -145,7 +150,8 @@ struct delivery {
 	int			 stopping;	/* under lock */
 	int			 refollow;	/* under lock: follow_modes again */
 	struct xfer		*inflight;
-	unsigned		 ninflight;
+	/* Transfers on the wire (also read by a scrape: in_flight_read). */
+	atomic_uint		 ninflight;
 	struct delivery_row	*rows;		/* scratch for fill() */
 	int			 nrows;
 	struct result		*results;	/* scratch for collect() */
@@ -1439,6 +1445,12 @@ record(struct delivery *dl)
 	return -1;
 }
 
+/* Kept by address (metrics_add): one name for every call. */
+static const char passes_name[] = "gateway_delivery_passes_total";
+static const char passes_help[] = "Passes of the delivery worker: each time it came to look "
+    "at its outbox (a timer, a kick) and started what was due, or held it while results "
+    "waited to be recorded.";
+
 static void *
 worker(void *arg)
 {
@@ -1446,16 +1458,16 @@ worker(void *arg)
 	int64_t		 now, next_check = 0, wait_ms, backoff_ms = 0, mono;
 	int64_t		 record_at = 0;	/* monotonic (monowait_now_us) */
 	struct xfer	*x;
-	int		 running, kicked;
+	int		 running, kicked, look;
 
 	(void)prctl(PR_SET_NAME, "gw-delivery", 0, 0, 0);	/* in top(1), perf, gdb */
 
 	while (!stopping(dl)) {
 		now = store_now_us();
 		kicked = take_flag(dl, &dl->kicked);
+		look = kicked || now >= next_check;
 		/* Nothing new starts while results wait to be recorded. */
-		if ((kicked || now >= next_check) && dl->ninflight < dl->cfg.max_inflight &&
-		    dl->nresults == 0)
+		if (look && dl->ninflight < dl->cfg.max_inflight && dl->nresults == 0)
 			next_check = fill(dl, now);
 		if (curl_multi_perform(dl->multi, &running) != CURLM_OK)
 			log_errx("curl_multi_perform failed");
@@ -1476,6 +1488,11 @@ worker(void *arg)
 				record_at = monowait_now_us() + backoff_ms * MS;
 			}
 		}
+		/* A pass done: what it started is in flight (counted by
+		 * in_flight_read), what it held is still held. Tests wait on
+		 * this count, not on a guess of the worker's pace. */
+		if (look)
+			metrics_add(dl->gw->metrics, passes_name, passes_help, NULL, 1);
 		if (dl->nresults > 0) {
 			/* Nothing starts until they are recorded: the next try
 			 * is all there is to wait for (and transfers in flight,
@@ -1531,6 +1548,17 @@ static const char *const gauge_helps[] = {
     "Push deliveries not yet acknowledged by their agency.",
     "Pull deliveries an agency can collect from its inbox now.",
     "Deliveries in the dead-letter state now." };
+
+/* Pushes (deliveries and notices) started and not yet collected: 0 read
+ * after a pass means whatever that pass or an earlier one started has its
+ * answer (or its fault). */
+static double
+in_flight_read(void *arg)
+{
+	struct delivery	*dl = arg;
+
+	return (double)atomic_load(&dl->ninflight);
+}
 
 static int
 gauges_read(void *arg, double *v)
@@ -1743,6 +1771,9 @@ delivery_start(struct gateway *gw, struct signer *signer, const struct delivery_
 	}
 	dl->started = 1;
 	metrics_gauge_set(gw->metrics, 3, gauge_names, gauge_helps, gauges_read, dl);
+	metrics_gauge(gw->metrics, "gateway_delivery_in_flight",
+	    "Pushes (deliveries and notices) sent and not yet answered.", in_flight_read, dl);
+	metrics_add(gw->metrics, passes_name, passes_help, NULL, 0);	/* 0 until the first */
 	return dl;
 }
 

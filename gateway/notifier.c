@@ -37,6 +37,8 @@
  * disclosure (or request) names as signed, and its outcome is ledgered
  * under that family, never under the one the row names.
  * Nothing here logs a family id, a field value or a reason.
+ * gateway_notifier_passes_total in /metrics counts the worker's passes, each
+ * once its posts have their answers.
  */
 #include <errno.h>
 #include <limits.h>
@@ -837,6 +839,12 @@ run_due(struct notifier *n)
 	return k > r ? k : r < 0 ? 0 : r;
 }
 
+/* Kept by address (metrics_add): one name for every call. */
+static const char passes_name[] = "gateway_notifier_passes_total";
+static const char passes_help[] = "Passes of the notification worker over what is due (each "
+    "second, when kicked, or to record again an outcome the store refused), each counted "
+    "once its sends have their answers.";
+
 static void *
 worker(void *arg)
 {
@@ -862,6 +870,9 @@ worker(void *arg)
 		/* While the store refuses the outcomes: less and less often,
 		 * up to 30 s, and a kick does not cut the wait short. */
 		rc = run_due(n);
+		/* Its posts are answered (one at a time, in this thread): a
+		 * test waits on this count, not on a guess of the pace. */
+		metrics_add(n->gw->metrics, passes_name, passes_help, NULL, 1);
 		if (rc == -1) {
 			backoff_ms = backoff_ms == 0 ? NOTIFY_POLL_MS :
 			    backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
@@ -1001,6 +1012,7 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 		snprintf(err, errlen, "notifier: cannot initialise libcurl");
 		goto fail;
 	}
+	metrics_add(gw->metrics, passes_name, passes_help, NULL, 0);	/* 0 until the first */
 	if (pthread_create(&n->thread, NULL, worker, n) != 0) {
 		snprintf(err, errlen, "notifier: cannot start its thread");
 		goto fail;

@@ -107,7 +107,9 @@ mkdir -p "$(dirname "$OUT")"
 
 log() { printf '%s\n' "$*" >&2; }
 
-# A loopback port nothing listens on (the servers retry if they lose a race).
+# A loopback port nothing listens on now, for nginx (gatewayd takes one from
+# the kernel: --port 0 and its port file). Another process may take it
+# before nginx binds it: start_nginx then tries another.
 free_port() {
 	local p
 	while :; do
@@ -129,13 +131,25 @@ wait_port() {
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
+# nginx_answers PORT NONCE: what answers on PORT is this run's nginx (it
+# serves NONCE at /bench-nonce), not a server that took the port first.
+nginx_answers() {
+	[ "$(curl -s --max-time 5 --cacert "$TRUST" --cert "$CLIENT_CRT" --key "$CLIENT_KEY" \
+	    "https://127.0.0.1:$1/bench-nonce" 2>/dev/null)" = "$2" ]
+}
+
+# start_nginx: nginx on a port free_port found. The port may be taken
+# before nginx binds it (free_port only probed it): nginx then gives up
+# binding and exits, or another server answers there; either way it is
+# started again on another port, until this run's nginx answers on its own.
 start_nginx() {
-	local try crl=""
+	local try i nonce crl=""
 	# Revocation checked as the gateway checks it: a CRL for every issuer.
 	[ -f "$PKI/crl-bundle.pem" ] && crl="ssl_crl $PKI/crl-bundle.pem;"
 	mkdir -p "$tmp/nginx/logs"
-	for try in 1 2 3 4 5; do
+	for try in 1 2 3 4 5 6 7 8 9 10; do
 		NGINX_PORT=$(free_port)
+		nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 		cat > "$tmp/nginx/nginx.conf" <<-EOF
 		# The ceiling: mutual TLS with the gateway's certificates, a static 200.
 		worker_processes $NGINX_WORKERS;
@@ -159,15 +173,22 @@ start_nginx() {
 				$crl
 				ssl_protocols TLSv1.2 TLSv1.3;
 				location / { return 200 '{"status":"ok"}\n'; }
+				location = /bench-nonce { return 200 '$nonce'; }
 			}
 		}
 		EOF
 		nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" 2>/dev/null &
 		NGINX_PID=$!
-		if wait_port "$NGINX_PORT" "$NGINX_PID"; then
-			NGINX_URL="https://127.0.0.1:$NGINX_PORT/"
-			return 0
-		fi
+		# Up to 20 s (nginx itself tries to bind for 2.5 s before it gives up).
+		for i in $(seq 1 200); do
+			if nginx_answers "$NGINX_PORT" "$nonce"; then
+				NGINX_URL="https://127.0.0.1:$NGINX_PORT/"
+				return 0
+			fi
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		log "bench: nginx not answering on port $NGINX_PORT (try $try): another port"
 		kill "$NGINX_PID" 2>/dev/null || true
 		wait "$NGINX_PID" 2>/dev/null || true
 		NGINX_PID=""

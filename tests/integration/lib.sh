@@ -15,6 +15,11 @@
 #   day_is, clear_of           midnight (a new month) between the test's
 #                              clock and gatewayd's
 #   port_hold, port_free       a port nobody listens on, kept so
+#   metric_now NAME            NAME's value in /metrics now
+#   passes_after COUNTER N     a worker has made N more passes (/metrics)
+#   pushes_answered            no push of the delivery worker is in flight
+#   receiver_start DIR CERT PORT [receiver args]
+#                              an agency's (or webhook's) HTTPS receiver
 #
 # With OPENAPI_RECORD=FILE every reply req gets is appended to FILE, one JSON
 # object a line (method, path, status, content_type, body), for
@@ -210,6 +215,88 @@ port_free() {
 	[ -n "${!v:-}" ] || return 0
 	kill -TERM "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null
 	eval "PORT_HOLDER_$1="
+}
+
+# metric_now NAME: NAME's value (a metric without labels) in /metrics now,
+# read with the operator's certificate; empty if /metrics has no NAME.
+# STATUS and RESP stay those of the test's last request.
+metric_now() {
+	local status=$STATUS resp=$RESP v
+	req operator GET /metrics
+	v=$(printf '%s\n' "$RESP" | awk -v m="$1" '$1 == m { print $2 }')
+	STATUS=$status RESP=$resp
+	printf '%s\n' "$v"
+}
+# What did NOT happen (nothing sent again, nothing released) is shown
+# after the worker that would have done it has looked, never after a
+# sleep that a slow machine (a sanitizer build beside other suites)
+# outruns: the worker may simply not have run yet.
+# passes_after COUNTER N [SECONDS]: waits (up to SECONDS, 120) until the
+# worker's pass counter (gateway_delivery_passes_total,
+# gateway_notifier_passes_total) has grown by N from its value now: that
+# worker has made N passes since, each begun after this call (N >= 2: the
+# pass under way now may have begun before).
+passes_after() {
+	local from now end=$((SECONDS + ${3:-120}))
+	from=$(metric_now "$1")
+	[ -n "$from" ] || { echo "# no $1 in /metrics"; return 1; }
+	while [ "$SECONDS" -lt "$end" ]; do
+		now=$(metric_now "$1")
+		[ -n "$now" ] && [ "${now%%.*}" -ge $(( ${from%%.*} + $2 )) ] && return 0
+		sleep 0.1
+	done
+	echo "# $1 went from $from to $(metric_now "$1") in ${3:-120} s, not $2 passes"; return 1
+}
+# pushes_answered [SECONDS]: waits (up to SECONDS, 60) until
+# gateway_delivery_in_flight reads 0: every push the delivery worker had
+# started has its answer (or its fault), so what it sent has reached the
+# receiver, which writes its log before it answers.
+pushes_answered() {
+	local end=$((SECONDS + ${1:-60})) v
+	while [ "$SECONDS" -lt "$end" ]; do
+		v=$(metric_now gateway_delivery_in_flight)
+		[ "${v%%.*}" = 0 ] && return 0
+		sleep 0.05
+	done
+	echo "# pushes still in flight after ${1:-60} s: $(metric_now gateway_delivery_in_flight)"; return 1
+}
+
+# receiver_start DIR CERT PORT [receiver args...]: tests/tools/receiver (an
+# agency's HTTPS end, or the family webhook's) writing into DIR, its stderr
+# appended to DIR.stderr, presenting CERT.crt and CERT.key (CERT: a path
+# without the extension, or a name in $CERTS/agencies), taking client
+# certificates from the charity CA; further flags (--require-ou gateway,
+# --gateway-pub ...) as given. PORT 0: any free one. A PORT given is one
+# the test held (port_hold) or had a receiver on: it is let go first, and
+# while another process (another suite's) has it for a moment the receiver
+# is started again, for up to 20 s more. Each start may take up to 20 s (a
+# sanitizer build on a loaded machine). Sets RECEIVER_PID and RECEIVER_PORT.
+RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
+receiver_start() {
+	local dir=$1 cert=$2 port=$3 err try
+	shift 3
+	case "$cert" in /*) ;; *) cert=$CERTS/agencies/$cert ;; esac
+	mkdir -p "$dir"; rm -f "$dir/port"
+	port_free "$port"
+	for try in $(seq 1 100); do
+		err=$(cat "$dir.stderr" 2>/dev/null | wc -c)
+		"$RECEIVER" --cert "$cert.crt" --key "$cert.key" --client-ca "$CERTS/ca.crt" \
+			--dir "$dir" --port "$port" --port-file "$dir/port" "$@" 2>>"$dir.stderr" &
+		RECEIVER_PID=$!
+		for _ in $(seq 1 1000); do
+			[ -s "$dir/port" ] && break
+			kill -0 "$RECEIVER_PID" 2>/dev/null || break
+			sleep 0.02
+		done
+		[ -s "$dir/port" ] && break
+		kill -0 "$RECEIVER_PID" 2>/dev/null && break	# running, no port in 20 s
+		wait "$RECEIVER_PID" 2>/dev/null
+		[ "$port" != 0 ] && tail -c +$((err + 1)) "$dir.stderr" | grep -q "cannot start on port $port" || break
+		echo "# receiver $dir: port $port taken, try $try"
+		sleep 0.2
+	done
+	[ -s "$dir/port" ] || { echo "# receiver $dir did not start"; cat "$dir.stderr"; return 1; }
+	RECEIVER_PORT=$(cat "$dir/port")
 }
 
 # hup: SIGHUP to the gateway, and wait until the log shows its outcome (one

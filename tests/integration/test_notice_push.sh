@@ -12,7 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keepless_lib.sh"
 
-RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
 AG=$CERTS/agencies
 declare -A RPID RPORT
 BACKOFF=(--delivery-backoff 100:400)
@@ -20,19 +19,16 @@ HV=health-visiting
 HV_PURPOSE=health_visiting_support
 
 # rcv_start NAME [receiver args]: health-visiting's receiver on a free port
-# (its server certificate; the gateway's client certificate required, and
-# its signature checked against ledger.pub), as test_delivery.sh runs it.
+# (lib.sh receiver_start: its server certificate; the gateway's client
+# certificate required, and its signature checked against ledger.pub), as
+# test_delivery.sh runs it.
 rcv_start() {
-	local name=$1 dir=$TMP/rcv-$1
+	local name=$1
 	shift
-	mkdir -p "$dir"; rm -f "$dir/port"
-	"$RECEIVER" --cert "$AG/$HV-server.crt" --key "$AG/$HV-server.key" --client-ca "$CERTS/ca.crt" \
-		--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
-		--port 0 --port-file "$dir/port" "$@" 2>>"$TMP/rcv-$name.stderr" &
-	RPID[$name]=$!
-	for _ in $(seq 1 1000); do [ -s "$dir/port" ] && break; sleep 0.02; done
-	[ -s "$dir/port" ] || { echo "# receiver $name did not start"; cat "$TMP/rcv-$name.stderr"; return 1; }
-	RPORT[$name]=$(cat "$dir/port")
+	receiver_start "$TMP/rcv-$name" "$HV-server" 0 \
+	    --require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" "$@" || return 1
+	RPID[$name]=$RECEIVER_PID
+	RPORT[$name]=$RECEIVER_PORT
 }
 rcv_stop() { kill -TERM "${RPID[$1]}" 2>/dev/null; wait "${RPID[$1]}" 2>/dev/null; RPID[$1]=""; }
 rcv_url() { echo "https://127.0.0.1:${RPORT[$1]}/v1/$2"; }

@@ -6,7 +6,6 @@
 # given with --notify-ca. Plain http is accepted only to a loopback address.
 . "$(dirname "$0")/lib.sh"
 
-RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
 AG=$CERTS/agencies
 
 # The shipped profiles with their dates moved a year ahead, so the suite does
@@ -30,19 +29,13 @@ make_profiles() {
 
 # The webhook: health-visiting's server certificate (its own CA, not the
 # charity's and not a system one), requiring our client certificate.
-# rcv_run DIR [RECEIVER FLAGS...]: a webhook receiver writing into DIR;
-# sets RUN_PID and RUN_URL.
+# rcv_run DIR [RECEIVER FLAGS...]: a webhook receiver writing into DIR
+# (lib.sh receiver_start); sets RUN_PID and RUN_URL.
 rcv_run() {
 	local dir=$1; shift
-	mkdir -p "$dir"; rm -f "$dir/port"
-	"$RECEIVER" --cert "$AG/health-visiting-server.crt" --key "$AG/health-visiting-server.key" \
-		--client-ca "$CERTS/ca.crt" --require-ou gateway --dir "$dir" "$@" \
-		--port 0 --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
-	RUN_PID=$!
-	# (up to 20 s: a sanitizer build's start on a loaded machine)
-	for _ in $(seq 1 1000); do [ -s "$dir/port" ] && break; sleep 0.02; done
-	[ -s "$dir/port" ] || { echo "# receiver did not start"; cat "$TMP/rcv.stderr"; return 1; }
-	RUN_URL="https://127.0.0.1:$(cat "$dir/port")/notify"
+	receiver_start "$dir" health-visiting-server 0 --require-ou gateway "$@" || return 1
+	RUN_PID=$RECEIVER_PID
+	RUN_URL="https://127.0.0.1:$RECEIVER_PORT/notify"
 }
 rcv_start() { rcv_run "$TMP/rcv" || return 1; RCV_PID=$RUN_PID; HOOK=$RUN_URL; }
 rcv_stop() { [ -n "${RCV_PID:-}" ] && kill -TERM "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; RCV_PID=""; }
@@ -359,7 +352,10 @@ erased_before_told() {
 	wait_cmd 30 notice_failed "$ID" || return 1
 	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$ID'")" = family_erased ] ||
 		return 1
-	sleep 1.5	# a released delivery would be in the inbox by now (the worker is kicked)
+	# The delivery's fate was committed with the notice's failure (one
+	# writer job, notifier.c outcome_job); the delivery worker, which a
+	# release would have kicked, has made two passes since.
+	passes_after gateway_delivery_passes_total 2 || return 1
 	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$ID'")" = "dead family_erased" ] ||
 		{ echo "# delivery: $(db "SELECT state, dead_reason, next_attempt_us FROM deliveries WHERE disclosure_id='$ID'")"; return 1; }
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'delivery.stopped' AND object_id = '$ID' AND reason = 'family_erased'")" = 1 ] ||

@@ -41,7 +41,6 @@ fi
 
 . "$(dirname "$0")/lib.sh"
 
-RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
 ROGUE=$TMP/rogue
 
 # The rogue CA and its server certificate for 127.0.0.1 and localhost; the
@@ -63,22 +62,17 @@ make_rogue_pki() {
 	compgen -G "$ROGUE/store/[0-9a-f]*.0" >/dev/null
 }
 
-# The rogue server: tests/tools/receiver.c with the rogue certificate. It
-# accepts any client certificate from the charity CA (the gateway's, a
-# trustee's) and records every POST it is sent (body and a line in
-# $ROGUE/rcv/log); other methods are answered 405, unrecorded.
+# The rogue server: tests/tools/receiver.c (lib.sh receiver_start) with the
+# rogue certificate. It accepts any client certificate from the charity CA
+# (the gateway's, a trustee's) and records every POST it is sent (body and
+# a line in $ROGUE/rcv/log); other methods are answered 405, unrecorded.
 rogue_start() {
-	local dir=$ROGUE/rcv
-	mkdir -p "$dir"; rm -f "$dir/port"
-	"$RECEIVER" --cert "$ROGUE/server.crt" --key "$ROGUE/server.key" --client-ca "$CERTS/ca.crt" \
-		--dir "$dir" --port 0 --port-file "$dir/port" 2>>"$TMP/rogue.stderr" &
-	ROGUE_PID=$!
-	for _ in $(seq 1 1000); do [ -s "$dir/port" ] && break; sleep 0.02; done	# 20 s: a loaded machine
-	[ -s "$dir/port" ] || { echo "# rogue server did not start"; cat "$TMP/rogue.stderr"; return 1; }
-	ROGUE_URL="https://127.0.0.1:$(cat "$dir/port")"
+	receiver_start "$ROGUE/rcv" "$ROGUE/server" 0 || return 1
+	ROGUE_PID=$RECEIVER_PID
+	ROGUE_URL="https://127.0.0.1:$RECEIVER_PORT"
 }
 rogue_stop() { [ -n "${ROGUE_PID:-}" ] && kill -TERM "$ROGUE_PID" 2>/dev/null; wait "$ROGUE_PID" 2>/dev/null; ROGUE_PID=""; }
-rogue_requests() { wc -l < "$ROGUE/rcv/log" 2>/dev/null || echo 0; }
+rogue_requests() { cat "$ROGUE/rcv/log" 2>/dev/null | wc -l; }
 
 # The shipped profiles with dates a year ahead and paths made absolute;
 # health-visiting pushes to the rogue server, trusting its own CA, with no

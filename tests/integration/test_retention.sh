@@ -24,37 +24,15 @@ ctl_run() { "$GATEWAYCTL" retention run --data "$GW_DATA" --profiles "$TMP/profi
 hold() { sqlite3 "$GW_DB" "$1" >/dev/null; }
 erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-consent_withdrawn}\",\"reason\":\"Mother asked on the phone, Erasure-Marker-X2\"}"; }
 
-# An agency receiver (tests/tools/receiver.c), as test_delivery.sh starts
-# one: rcv_start PORT (0: any free one) presenting childrens-social-care's
-# server certificate; RCV_PID and RCV_PORT. A PORT held for the test
-# (port_hold) is let go first; while another process (another suite's)
-# has it for a moment, the receiver is started again, for up to 20 s.
-RECEIVER=${RECEIVER:-$(dirname "$GATEWAYD")/tools/receiver}
+# An agency receiver (lib.sh receiver_start), as test_delivery.sh starts
+# one: rcv_start PORT (0: any free one, or one held with port_hold)
+# presenting childrens-social-care's server certificate; RCV_PID and
+# RCV_PORT.
 rcv_start() {
-	local dir=$TMP/rcv err
-	mkdir -p "$dir"; rm -f "$dir/port"
-	port_free "$1"
-	for _ in $(seq 1 100); do
-		err=$(cat "$TMP/rcv.stderr" 2>/dev/null | wc -c)
-		"$RECEIVER" --cert "$CERTS/agencies/childrens-social-care-server.crt" \
-			--key "$CERTS/agencies/childrens-social-care-server.key" --client-ca "$CERTS/ca.crt" \
-			--require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" --dir "$dir" \
-			--port "$1" --port-file "$dir/port" 2>>"$TMP/rcv.stderr" &
-		RCV_PID=$!
-		for _ in $(seq 1 1000); do
-			[ -s "$dir/port" ] && break
-			kill -0 "$RCV_PID" 2>/dev/null || break
-			sleep 0.02
-		done
-		[ -s "$dir/port" ] && break
-		kill -0 "$RCV_PID" 2>/dev/null && break	# running, no port in 20 s
-		wait "$RCV_PID" 2>/dev/null
-		[ "$1" != 0 ] && tail -c +$((err + 1)) "$TMP/rcv.stderr" | grep -q "cannot start on port $1" || break
-		echo "# receiver: port $1 taken, trying again"
-		sleep 0.2
-	done
-	[ -s "$dir/port" ] || { echo "# receiver did not start"; cat "$TMP/rcv.stderr"; return 1; }
-	RCV_PORT=$(cat "$dir/port")
+	receiver_start "$TMP/rcv" childrens-social-care-server "$1" \
+	    --require-ou gateway --gateway-pub "$GW_DATA/ledger.pub" || return 1
+	RCV_PID=$RECEIVER_PID
+	RCV_PORT=$RECEIVER_PORT
 }
 rcv_stop() { kill -TERM "$RCV_PID" 2>/dev/null; wait "$RCV_PID" 2>/dev/null; RCV_PID=""; }
 # wait_until SECONDS SQL VALUE: polls the database until SQL gives VALUE.
