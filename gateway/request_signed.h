@@ -11,10 +11,10 @@
  * forged or edited, a state or an approval time set behind the gateway's
  * back, by someone who can write the database file but holds no key, is
  * found only against the digests the ledger signed. The places that protect
- * a family by its requests (the retention sweep, an erasure on request)
- * also find them from what the ledger signed, not only from the rows:
- * request_filings_signed(), so that a row deleted, or moved to another
- * family, still counts, as not as signed.
+ * a family by its requests (the retention sweep, an erasure on request, the
+ * family's subject-access export) also find them from what the ledger
+ * signed, not only from the rows: request_filings_signed(), so that a row
+ * deleted, or moved to another family, still counts, as not as signed.
  */
 #ifndef REQUEST_SIGNED_H
 #define REQUEST_SIGNED_H
