@@ -402,8 +402,9 @@ request_cb(const struct sar_request *q, void *arg)
 }
 
 /* A request the ledger signed as filed about the family has no row of it
- * now (rc 1: deleted, or moved to another family), or could not be checked
- * (rc -1): as for a row not as signed, the whole export is refused. */
+ * now (rc 1: deleted, or moved to another family): as for a row not as
+ * signed, the whole export is refused (409); or it could not be checked
+ * now (rc -1): 503, as for a read that failed. */
 static int
 filing_cb(const char *id, int rc, void *arg)
 {
