@@ -14,7 +14,11 @@
  * it: a row whose family was changed finds no entry of its own; a decision
  * row deleted leaves its signed entry without a row. Stored leaf_hash and
  * record_digest columns are not read (they can be edited as the rows can).
+ * A request row itself deleted, or moved to another family, is found from
+ * the other side: its family's signed request.filed entries, each of which
+ * must still have its row there (request_filings_signed).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,4 +240,53 @@ out:
 	free(own);
 	free(k);
 	return rc;
+}
+
+/* What a family's filings say of its rows (filing_entry). */
+struct filing_check {
+	struct ledger	 *l;
+	int		(*fn)(const char *, int, void *);
+	void		 *arg;
+};
+
+static int
+filing_entry(const struct ledger_record *r, int has_row, void *arg)
+{
+	struct filing_check	*k = arg;
+	merkle_hash		 h;
+	char			 label[24];
+	int			 v;
+
+	snprintf(label, sizeof(label), "#%lld", (long long)r->seq);
+	if (ledger_leaf_hash(NULL, r, h) != 0 ||
+	    (v = ledger_leaf_signed(k->l, r->seq, h, REQUEST_SIGNED_WAIT_MS)) == -1) {
+		log_errx("ledger entry #%lld, a request filed about a family, could not be "
+		    "checked against the ledger's tree now", (long long)r->seq);
+		return k->fn(label, -1, k->arg);
+	}
+	if (v == 2) {
+		log_errx("ledger entry #%lld, a request filed about a family, is not in the "
+		    "ledger's tree yet; its row is not checked now", (long long)r->seq);
+		return k->fn(label, -1, k->arg);
+	}
+	if (v != 1 || r->e.object_id == NULL) {
+		log_errx("ledger entry #%lld, stored as a request filed about a family, is not "
+		    "what the ledger signed there: not as signed", (long long)r->seq);
+		return k->fn(label, 1, k->arg);
+	}
+	if (has_row)
+		return 0;
+	log_errx("request %s: its request.filed ledger entry #%lld has no request row of its "
+	    "family (the row deleted, or moved to another family): not as signed",
+	    r->e.object_id, (long long)r->seq);
+	return k->fn(r->e.object_id, 1, k->arg);
+}
+
+int
+request_filings_signed(struct ledger *l, struct store_conn *c, const char *pseudonym,
+    int (*fn)(const char *id, int rc, void *arg), void *arg)
+{
+	struct filing_check	k = { l, fn, arg };
+
+	return store_request_filings(c, pseudonym, filing_entry, &k);
 }

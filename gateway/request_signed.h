@@ -10,7 +10,11 @@
  * checks it here first: its scope (family, fields, period, legal basis), an approval
  * forged or edited, a state or an approval time set behind the gateway's
  * back, by someone who can write the database file but holds no key, is
- * found only against the digests the ledger signed.
+ * found only against the digests the ledger signed. The places that protect
+ * a family by its requests (the retention sweep, an erasure on request, the
+ * family's subject-access export) also find them from what the ledger
+ * signed, not only from the rows: request_filings_signed(), so that a row
+ * deleted, or moved to another family, still counts, as not as signed.
  */
 #ifndef REQUEST_SIGNED_H
 #define REQUEST_SIGNED_H
@@ -54,5 +58,28 @@ struct store_conn;
  */
 int	request_signed(struct ledger *, struct store_conn *c, const struct request_row *rq,
 	    const struct request_decision_row *d, int nd);
+
+/*
+ * Whether each police or court request the ledger signed as filed about the
+ * family (pseudonym) still has its row, of that family, read on c. The
+ * family's request.filed entries are found by its pseudonym
+ * (store_request_filings: one indexed read), each used only as the ledger's
+ * in-memory tree holds it. A row deleted, or moved to another family (its
+ * family_pseudonym changed), leaves its signed filing without a row of the
+ * family, which the family's rows (store_requests_of_family) cannot show;
+ * the rows that remain the caller checks with request_signed(): together,
+ * every request about the family, as signed.
+ *
+ * fn(id, rc, arg) for each filing without its row: rc 1, the request's id
+ * (or "#SEQ" for an entry stored under the family's pseudonym as a filing
+ * but not what the tree signed: its columns are not to be believed, and it
+ * counts as not as signed too); rc -1, its entry is committed but not in
+ * the tree within REQUEST_SIGNED_WAIT_MS, or could not be hashed: try again
+ * later. Each is logged here (the request's id and the entry's seq, nothing
+ * personal). fn returns 0 to go on, 1 to stop, -1 to fail. 0, or -1 (a
+ * read failed, or fn did).
+ */
+int	request_filings_signed(struct ledger *, struct store_conn *c, const char *pseudonym,
+	    int (*fn)(const char *id, int rc, void *arg), void *arg);
 
 #endif

@@ -9,8 +9,9 @@
  * (store_erasure_obstacles(), erasure_verdict(): a legal hold, or a
  * safeguarding obligation still being met, as erasure on request does),
  * and checks each police or court request about the family against its
- * ledger entries (requests_as_signed: one not as signed keeps the family)
- * before vault_destroy(); each destruction leaves a family_erasures mark
+ * ledger entries (requests_as_signed: one not as signed keeps the family,
+ * and so does one the ledger signed as filed about it whose row is gone
+ * from it) before vault_destroy(); each destruction leaves a family_erasures mark
  * and a "family.expired" ledger entry with the family's pseudonym only.
  * After a batch that destroyed anything the write-ahead log is truncated,
  * so no page image still holding a wrapped key survives there; while a
@@ -343,17 +344,40 @@ recheck_cb(const char *pseudonym, const struct retention_anchor *a, size_t n, vo
  * state (open: a legal hold) are read from the row by the queries above: a
  * row edited by someone who can write the database but holds no key (an
  * approval's or a closure's time moved back, an approved request set to
- * refused) could otherwise bring the family's expiry forward. Only signed
- * facts let a family go: a request that differs, or that cannot be checked
- * now (an entry not in the tree yet, a read that failed), keeps it, as a
- * hold does, until a sweep finds its row as signed again. Logged with the
- * request's id only. 0 all as signed; 1 kept; -1 error.
+ * refused) could otherwise bring the family's expiry forward, and a row
+ * deleted or moved to another family takes both away. So each row of the
+ * family is checked (request_signed), and then each request the ledger
+ * signed as filed about it must still have its row there
+ * (request_filings_signed: one indexed read of the family's entries). Only
+ * signed facts let a family go: a request that differs or has no row, or
+ * that cannot be checked now (an entry not in the tree yet, a read that
+ * failed), keeps it, as a hold does, until a sweep finds its row as signed
+ * again. Logged with the request's id (and the check's, its entry's seq)
+ * only. 0 all as signed; 1 kept; -1 error.
  */
 struct family_requests {
 	struct gateway		*gw;
 	struct store_conn	*c;
 	int			 kept;
 };
+
+/* Request id's check gave rc (1 not as signed, -1 not checked now): the
+ * family is kept. */
+static int
+kept_for(const char *id, int rc, void *arg)
+{
+	struct family_requests	*f = arg;
+
+	if (rc == 1)
+		log_errx("retention: request %s is not what its ledger entries signed: "
+		    "its family is kept (counted unverified) until its row is put back", id);
+	else
+		log_errx("retention: request %s could not be checked against its ledger "
+		    "entries now: its family is kept (counted unverified) until the next sweep",
+		    id);
+	f->kept = 1;
+	return 1;	/* one is enough to keep the family */
+}
 
 static int
 request_as_signed(const struct request_row *rq, void *arg)
@@ -363,15 +387,7 @@ request_as_signed(const struct request_row *rq, void *arg)
 
 	if ((rc = request_signed(f->gw->ledger, f->c, rq, NULL, 0)) == 0)
 		return 0;
-	if (rc == 1)
-		log_errx("retention: request %s is not what its ledger entries signed: "
-		    "its family is kept (counted unverified) until its row is put back", rq->id);
-	else
-		log_errx("retention: request %s could not be checked against its ledger "
-		    "entries now: its family is kept (counted unverified) until the next sweep",
-		    rq->id);
-	f->kept = 1;
-	return 1;	/* one is enough to keep the family */
+	return kept_for(rq->id, rc, f);
 }
 
 static int
@@ -379,7 +395,8 @@ requests_as_signed(struct gateway *gw, struct store_conn *c, const char *pseudon
 {
 	struct family_requests	f = { .gw = gw, .c = c };
 
-	if (store_requests_of_family(c, pseudonym, request_as_signed, &f) != 0)
+	if (store_requests_of_family(c, pseudonym, request_as_signed, &f) != 0 ||
+	    (!f.kept && request_filings_signed(gw->ledger, c, pseudonym, kept_for, &f) != 0))
 		return -1;
 	return f.kept;
 }
@@ -593,8 +610,8 @@ retention_sweep(struct gateway *gw, int64_t as_of_us, const char *via,
 		if (sum->unverified > 0)
 			log_errx("retention: %lld families past retention were kept: a police or "
 			    "court request about each is not what its ledger entries signed (a row "
-			    "edited in the database?) or could not be checked now; the request ids "
-			    "are logged above", (long long)sum->unverified);
+			    "edited, deleted or moved in the database?) or could not be checked now; "
+			    "the request ids are logged above", (long long)sum->unverified);
 		if (sum->unknown > 0)
 			log_warnx("retention: %lld families are kept for good: a consent, police or "
 			    "court request, or allowed disclosure names an agency interest no profile "
@@ -628,8 +645,11 @@ struct erase_job {
  * the erasure through and destroy what a court asked for. A request whose
  * row is as signed holds while its state is open (awaiting_approval,
  * approved: migration 040); one that is not as signed holds too (fail
- * safe, as the sweep keeps its family), logged with its id only. 0 none
- * holds; 1 one does; -1 a check could not be made (nothing is erased).
+ * safe, as the sweep keeps its family), and so does one the ledger signed
+ * as filed about the family that has no row of it now (deleted, or moved
+ * to another family: request_filings_signed), logged with its id (and the
+ * check's, its entry's seq) only. 0 none holds; 1 one does; -1 a check
+ * could not be made (nothing is erased).
  */
 struct erase_requests {
 	struct gateway		*gw;
@@ -637,25 +657,35 @@ struct erase_requests {
 	int			 held;
 };
 
+/* Request id's check gave rc (1 not as signed: it holds; -1 not checked
+ * now: nothing is erased). */
+static int
+held_by(const char *id, int rc, void *arg)
+{
+	struct erase_requests	*f = arg;
+
+	if (rc == -1) {
+		log_errx("erasure: request %s could not be checked against its ledger entries "
+		    "now: nothing is erased", id);
+		return -1;
+	}
+	log_errx("erasure: request %s is not what its ledger entries signed: the "
+	    "family's erasure is refused (legal_hold) until its row is put back", id);
+	f->held = 1;
+	return 0;	/* each one, so that every forged row is logged */
+}
+
 static int
 request_holds_erasure(const struct request_row *rq, void *arg)
 {
 	struct erase_requests	*f = arg;
 	int			 rc;
 
-	if ((rc = request_signed(f->gw->ledger, f->c, rq, NULL, 0)) == -1) {
-		log_errx("erasure: request %s could not be checked against its ledger entries "
-		    "now: nothing is erased", rq->id);
-		return -1;
-	}
-	if (rc == 1) {
-		log_errx("erasure: request %s is not what its ledger entries signed: the "
-		    "family's erasure is refused (legal_hold) until its row is put back", rq->id);
+	if ((rc = request_signed(f->gw->ledger, f->c, rq, NULL, 0)) != 0)
+		return held_by(rq->id, rc, f);
+	if (strcmp(rq->state, "awaiting_approval") == 0 || strcmp(rq->state, "approved") == 0)
 		f->held = 1;
-	} else if (strcmp(rq->state, "awaiting_approval") == 0 ||
-	    strcmp(rq->state, "approved") == 0)
-		f->held = 1;
-	return 0;	/* each one, so that every forged row is logged */
+	return 0;
 }
 
 static int
@@ -663,7 +693,8 @@ requests_hold_erasure(struct gateway *gw, struct store_conn *c, const char *pseu
 {
 	struct erase_requests	f = { .gw = gw, .c = c };
 
-	if (store_requests_of_family(c, pseudonym, request_holds_erasure, &f) != 0)
+	if (store_requests_of_family(c, pseudonym, request_holds_erasure, &f) != 0 ||
+	    request_filings_signed(gw->ledger, c, pseudonym, held_by, &f) != 0)
 		return -1;
 	return f.held;
 }

@@ -32,8 +32,11 @@
  * (accessed, as for a shared item).
  *
  * A shared item or a request whose row (or a request's decisions) is not
- * what its ledger entries signed (disclosure_signed.h, request_signed.h)
- * refuses the whole export, 409 record_integrity_failed: nothing is
+ * what its ledger entries signed (disclosure_signed.h, request_signed.h),
+ * or a request the ledger signed as filed about the family whose row is
+ * gone from it (deleted, or moved to another family:
+ * request_filings_signed; one left out under do_not_notify still has its
+ * row), refuses the whole export, 409 record_integrity_failed: nothing is
  * released, rather than an export made without it or with what the row
  * now says.
  *
@@ -396,6 +399,20 @@ request_cb(const struct sar_request *q, void *arg)
 	}
 	json_array_append_new(x->requests, item);
 	return 0;
+}
+
+/* A request the ledger signed as filed about the family has no row of it
+ * now (rc 1: deleted, or moved to another family): as for a row not as
+ * signed, the whole export is refused (409); or it could not be checked
+ * now (rc -1): 503, as for a read that failed. */
+static int
+filing_cb(const char *id, int rc, void *arg)
+{
+	struct export	*x = arg;
+
+	(void)id;	/* logged by the check */
+	x->failed = rc == 1 ? 2 : 1;
+	return -1;
 }
 
 /* An earlier export of the family's record: when, and the charity role
@@ -980,6 +997,7 @@ subject_access(struct request *r, struct response *rs)
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
 	    store_sar_accesses(x.c, pseudonym, access_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
+	    request_filings_signed(r->gw->ledger, x.c, pseudonym, filing_cb, &x) != 0 ||
 	    store_sar_request_accesses(x.c, pseudonym, request_access_cb, &x) != 0 ||
 	    store_sar_statements(x.c, pseudonym, statement_cb, &x) != 0 ||
 	    store_sar_consents(x.c, pseudonym, consent_cb, &x) != 0 ||

@@ -497,6 +497,7 @@ extern const char store_sql_request_notifications_due[];
 extern const char store_sql_stats_disclosures[];
 extern const char store_sql_idempotency_get[];
 extern const char store_sql_idempotency_purge[];
+extern const char store_sql_request_filings[];
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
@@ -1206,6 +1207,16 @@ int	store_requests_approved_before(struct store_conn *, int64_t before_us,
  * seq: every signed event of one record. 0 or -1. */
 int	store_object_entries(struct store_conn *, const char *pseudonym, const char *object_id,
 	    store_ledger_entry_fn fn, void *arg);
+/* The family's request.filed ledger entries (by their stored columns: the
+ * family's pseudonym and the action; ledger_entries_family, migration 040,
+ * one indexed read of the family's entries), by time, each with whether a
+ * request row of its object id names that family now: fn(entry, has_row,
+ * arg) with borrowed pointers, returning 0 to go on, 1 to stop, -1 to fail.
+ * What finds a signed request whose row was deleted, or moved to another
+ * family, which store_requests_of_family() cannot (request_signed.h). 0 or
+ * -1. */
+int	store_request_filings(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct ledger_record *, int has_row, void *), void *arg);
 
 /* store_idempotency.c: the first committed outcome of each Idempotency-Key
  * (migration 069, idempotency.h), found by the key's HMAC, never the key. */

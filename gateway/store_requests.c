@@ -904,3 +904,42 @@ store_object_entries(struct store_conn *c, const char *pseudonym, const char *ob
 		return store_bind_failed(c, st);
 	return each_entry(c, st, fn, arg);
 }
+
+/* A family's request.filed entries through the family index (the action is
+ * not in it: the family's other entries are read and passed over, which a
+ * family's few hundred at most make cheap), each row by its primary key;
+ * by time_us, the index's order (no sort): tests/unit/test_store_plans.c. */
+const char store_sql_request_filings[] =
+    "SELECT e.seq, e.time_us, e.actor, e.actor_role, e.action, e.family_pseudonym, "
+    "e.object_id, e.reason, e.record_digest, e.leaf_hash, EXISTS (SELECT 1 FROM requests r "
+    "WHERE r.id = e.object_id AND r.family_pseudonym = e.family_pseudonym) "
+    "FROM ledger_entries e WHERE e.family_pseudonym = ? AND e.action = 'request.filed' "
+    "ORDER BY e.time_us";
+
+struct filing_walk {
+	sqlite3_stmt	*st;
+	int		(*fn)(const struct ledger_record *, int, void *);
+	void		*arg;
+};
+
+static int
+filing_row(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct filing_walk	*w = arg;
+
+	(void)leaf;	/* a column like the others: the caller recomputes it */
+	return w->fn(r, sqlite3_column_int(w->st, 10) != 0, w->arg);
+}
+
+int
+store_request_filings(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct ledger_record *, int has_row, void *), void *arg)
+{
+	struct filing_walk	 w = { NULL, fn, arg };
+
+	if ((w.st = store_stmt(c, store_sql_request_filings)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(w.st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, w.st);
+	return each_entry(c, w.st, filing_row, &w);
+}

@@ -457,6 +457,109 @@ test_forged_request_row_never_lets_an_erasure_through() {
 	expect 409 legal_hold &&
 	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ]
 }
+# A request's row deleted from gateway.db by someone who can write it but
+# holds no key takes with it the family's anchor (a closed police request
+# keeps its records for the police's seven years) and its hold: judged by
+# its rows the family would expire now (on a gateway without the check, it
+# did). Its request.filed ledger entry, signed, still names the family: the
+# sweep reads the family's filings from the ledger, finds no row of that
+# family with the request's id, and keeps the family, counted unverified
+# (the summary, the retention.sweep entry) and logged with the request's id
+# and the entry's seq only. Put back, the request keeps it as signed,
+# nothing counted.
+test_deleted_request_row_still_holds_its_family_from_retention() {
+	local r p seq
+	consent FAM-744 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw"; expect 200 || return 1
+	police_request FAM-744 && r=$REQUEST_ID || return 1
+	req trustee1 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	req trustee2 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	close_request "$r" && seq=$(db "SELECT ledger_seq FROM requests WHERE id='$r'") && gw_stop || return 1
+	rm -f "$TMP/saved744.db"
+	sqlite3 "$GW_DB" "ATTACH '$TMP/saved744.db' AS s; CREATE TABLE s.rq AS SELECT * FROM requests WHERE id='$r';
+	    DELETE FROM requests WHERE id='$r'" || return 1
+	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	sed 's/^/# /' "$TMP/ctl.out"
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$p'")" = 0 ] &&
+	grep -q ' 1 kept for a police or court request not as its ledger entries signed' "$TMP/ctl.out" &&
+	grep -q "request $r: its request.filed ledger entry #$seq has no request row of its family" "$TMP/ctl.out" &&
+	grep -q "request $r is not what its ledger entries signed: its family is kept" "$TMP/ctl.out" &&
+	! grep -q -e "$p" -e 'FAM-744' -e 'NP-Ref-Marker' "$TMP/ctl.out" &&
+	[ "$(db "SELECT reason LIKE '% unverified=1' FROM ledger_entries WHERE action='retention.sweep' ORDER BY seq DESC LIMIT 1")" = 1 ] || return 1
+	sqlite3 "$GW_DB" "ATTACH '$TMP/saved744.db' AS s; INSERT INTO requests SELECT * FROM s.rq" || return 1
+	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	grep -q ' 0 kept for a police or court request' "$TMP/ctl.out" &&
+	! grep -q 'is not what its ledger entries signed' "$TMP/ctl.out" &&
+	gw_start
+}
+# The same request row moved to another family (its family_pseudonym set to
+# that family's) leaves the first without it: the first family's signed
+# filing finds no row of its own and keeps it, as a deleted row does; the
+# row now under the second family is not as signed there either (its
+# filing names the first). Put back, nothing is counted.
+test_request_moved_to_another_family_still_holds_the_first() {
+	local r p p2
+	consent FAM-745 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	req staff POST "/v1/consents/$CONSENT_ID/withdraw"; expect 200 || return 1
+	consent FAM-746 oakfield-primary education_support || return 1
+	p2=$(pseudo_of "$CONSENT_ID")
+	police_request FAM-745 && r=$REQUEST_ID || return 1
+	req trustee1 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	req trustee2 POST "/v1/requests/$r/decisions" '{"decision":"approve","reason":"lawful"}'; expect 201 || return 1
+	close_request "$r" && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET family_pseudonym = '$p2' WHERE id='$r'" || return 1
+	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	sed 's/^/# /' "$TMP/ctl.out"
+	[ "$(db "SELECT count(*) FROM family_keys WHERE pseudonym IN ('$p', '$p2') AND wrapped_key IS NOT NULL")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym IN ('$p', '$p2')")" = 0 ] &&
+	grep -q ' 1 kept for a police or court request not as its ledger entries signed' "$TMP/ctl.out" &&
+	grep -q "request $r is not what its ledger entries signed: its family is kept" "$TMP/ctl.out" &&
+	! grep -q -e "$p" -e "$p2" -e 'FAM-74' -e 'NP-Ref-Marker' "$TMP/ctl.out" || return 1
+	sqlite3 "$GW_DB" "UPDATE requests SET family_pseudonym = '$p' WHERE id='$r'" || return 1
+	ctl_run --as-of "$(date -u -d '+3 days' +%F)" > "$TMP/ctl.out" 2>&1 || { sed 's/^/# /' "$TMP/ctl.out"; return 1; }
+	[ "$(db "SELECT count(*) FROM family_keys WHERE pseudonym IN ('$p', '$p2') AND wrapped_key IS NOT NULL")" = 2 ] &&
+	grep -q ' 0 kept for a police or court request' "$TMP/ctl.out" &&
+	gw_start
+}
+# An open request's row deleted, its legal_holds row with it: judged by the
+# rows nothing holds the family and the erasure went through (on a gateway
+# without the check it did). Its signed request.filed entry still names the
+# family and has no row of it: refused 409 legal_hold as for a row not as
+# signed (a family.erasure_refused entry; the key stays), logged with the
+# request's id only. Put back, the open request holds it as signed.
+test_erasure_refused_while_a_signed_request_row_is_deleted() {
+	local r p n
+	consent FAM-747 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	police_request FAM-747 && r=$REQUEST_ID && gw_stop || return 1
+	rm -f "$TMP/saved747.db"
+	sqlite3 "$GW_DB" "ATTACH '$TMP/saved747.db' AS s;
+	    CREATE TABLE s.rq AS SELECT * FROM requests WHERE id='$r';
+	    CREATE TABLE s.lh AS SELECT * FROM legal_holds WHERE source = 'request' AND reference = '$r';
+	    DELETE FROM requests WHERE id='$r';
+	    DELETE FROM legal_holds WHERE source = 'request' AND reference = '$r'" || return 1
+	n=$(wc -c < "$TMP/gatewayd.log")
+	gw_start || return 1
+	erase FAM-747
+	expect 409 legal_hold && error_shape_ok &&
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$p'")" = 0 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action='family.erasure_refused'
+	    AND family_pseudonym='$p' ORDER BY seq DESC LIMIT 1")" = legal_hold ] || return 1
+	tail -c +$((n + 1)) "$TMP/gatewayd.log" > "$TMP/erasehold.log"
+	grep -q "erasure: request $r is not what its ledger entries signed" "$TMP/erasehold.log" &&
+	! grep -q -e "$p" -e 'FAM-747' -e 'NP-Ref-Marker' -e 'Erasure-Marker' "$TMP/erasehold.log" || return 1
+	gw_stop && sqlite3 "$GW_DB" "ATTACH '$TMP/saved747.db' AS s;
+	    INSERT INTO requests SELECT * FROM s.rq; INSERT INTO legal_holds SELECT * FROM s.lh" &&
+	gw_start || return 1
+	erase FAM-747
+	expect 409 legal_hold &&
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ]
+}
 test_ledger_verifies_after_erasure() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -498,5 +601,8 @@ run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_forged_request_row_never_brings_an_erasure_forward
 run test_forged_request_row_never_lets_an_erasure_through
+run test_deleted_request_row_still_holds_its_family_from_retention
+run test_request_moved_to_another_family_still_holds_the_first
+run test_erasure_refused_while_a_signed_request_row_is_deleted
 run test_ledger_verifies_after_erasure
 finish

@@ -159,6 +159,20 @@ test_idempotency_key_found_and_purged_by_index(void **state)
 	assert_non_null(strstr(p, "INDEX idempotency_keys_created (created_us<?)"));
 }
 
+/* The sweep and an erasure find a family's signed request filings through
+ * the family's index, and each one's row by its id: neither the ledger nor
+ * the requests are read whole, nothing is sorted. */
+static void
+test_a_familys_request_filings_are_read_through_its_index(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_request_filings, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH e USING INDEX ledger_entries_family (family_pseudonym=?)"));
+	assert_non_null(strstr(p, "SEARCH r USING INDEX sqlite_autoindex_requests_1 (id=?)"));
+}
+
 int
 main(void)
 {
@@ -175,6 +189,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_key_found_and_purged_by_index,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_familys_request_filings_are_read_through_its_index, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
