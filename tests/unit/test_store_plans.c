@@ -159,6 +159,22 @@ test_idempotency_key_found_and_purged_by_index(void **state)
 	assert_non_null(strstr(p, "INDEX idempotency_keys_created (created_us<?)"));
 }
 
+/* An erasure's or a withdrawal's notices read the family's records, found
+ * through their rows and through the family's ledger entries: never a
+ * table's whole (the sorts are of those few records). */
+static void
+test_notice_holdings_read_only_the_familys_records(void **state)
+{
+	char	p[2048];
+
+	plan(*state, store_sql_notice_holdings, p, sizeof(p));
+	if (strstr(p, "SCAN ") != NULL)
+		fail_msg("plan reads more than the family's records:\n%s", p);
+	assert_non_null(strstr(p, "USING INDEX disclosures_family (family_pseudonym=?)"));
+	assert_non_null(strstr(p, "USING INDEX requests_family (family_pseudonym=?)"));
+	assert_non_null(strstr(p, "USING INDEX ledger_entries_family (family_pseudonym=?)"));
+}
+
 int
 main(void)
 {
@@ -174,6 +190,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_statistics_read_only_the_period, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_key_found_and_purged_by_index,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notice_holdings_read_only_the_familys_records,
 		    setup, teardown),
 	};
 
