@@ -35,7 +35,12 @@
  * and wakes the delivery worker. Without a notify URL nothing waits.
  * The notification row is not signed: a notice goes only to the family its
  * disclosure (or request) names as signed, and its outcome is ledgered
- * under that family, never under the one the row names.
+ * under that family, never under the one the row names. A row addressed to
+ * another family is given up at once (record_integrity_failed), its sealed
+ * family id swapped with it or not (then it does not open under that
+ * family's key: tampering, not a fault to retry for hours). The disclosure
+ * (or request) is read and checked once per attempt, and what the row says
+ * of it compared with that checked record.
  * Nothing here logs a family id, a field value or a reason.
  * gateway_notifier_passes_total in /metrics counts the worker's passes, each
  * once its posts have their answers.
@@ -441,128 +446,129 @@ outcome_job(struct store_conn *c, void *arg)
 	return ledger_append(j->n->gw->ledger, c, &le, NULL, NULL);
 }
 
+/* A notification's disclosure (or request) row, read once on build()'s
+ * connection and checked against its ledger entries (signed_record()):
+ * what the family is addressed by and told of is taken from it. */
+struct signed_record {
+	struct disclosure_row	*d;	/* a disclosure's notice, else NULL */
+	struct request_row	*rq;	/* a police or court request's, else NULL */
+};
+
+static void
+signed_record_free(struct signed_record *r)
+{
+	store_disclosure_free(r->d);
+	store_request_free(r->rq);
+	r->d = NULL;
+	r->rq = NULL;
+}
+
+/* The disclosure (or request) x names, read on c and checked against its
+ * ledger entries (disclosure_signed.h, request_signed.h) into *r, and the
+ * family it names into family[65]: the notification row's own family is
+ * not signed, and decides who is told. 0 done (*r holds the checked row;
+ * the caller frees it with signed_record_free); 2 the record is gone or not
+ * as signed (logged, by the check); -1 a read failed. */
+static int
+signed_record(struct gateway *gw, struct store_conn *c, const struct notice *x,
+    struct signed_record *r, char family[65])
+{
+	int	rc;
+
+	family[0] = '\0';
+	memset(r, 0, sizeof(*r));
+	if (x->request) {
+		if ((rc = store_request_get(c, x->disclosure_id, &r->rq)) != 0)
+			return rc == 1 ? 2 : -1;
+		if ((rc = request_signed(gw->ledger, c, r->rq, NULL, 0)) == 0)
+			snprintf(family, 65, "%s", r->rq->family_pseudonym);
+	} else {
+		if ((rc = store_disclosure_get(c, x->disclosure_id, &r->d)) != 0)
+			return rc == 1 ? 2 : -1;
+		if ((rc = disclosure_signed(gw->ledger, c, r->d)) == 0)
+			snprintf(family, 65, "%s", r->d->family_pseudonym);
+	}
+	if (rc != 0)
+		signed_record_free(r);
+	return rc == 1 ? 2 : rc;
+}
+
 /* Whether what x says of its police or court request (the agency, the
  * legal basis, the fields asked and the approval's time the family is told:
- * read from the rows when it fell due) is what the request's ledger entries
- * signed (request_signed.h: decided_us must be the time of the signed
- * decision that reached the quorum), read again on c; and then the fields
- * its witness statement carries that the family may be told of
+ * read from the rows when it fell due) is what rq, the request as its
+ * ledger entries signed it (signed_record(): request_signed.h, decided_us
+ * the time of the signed decision that reached the quorum), says; and then
+ * the fields its witness statement carries that the family may be told of
  * (witness_told(): of those asked, each that a record of the period, up to
  * the quorum, holds, leaving out a disclosure whose notice is held); none
  * when it holds none (a family must not be told that what the charity never
  * held went to the police). *supplied NULL (the fields asked are said
  * instead) when the statement cannot be drawn up at all (too many records,
  * or records that differ from the ledger: the requester gets none then
- * either). 0 yes; 2 the request is not as signed, or not approved (logged:
- * the family is not told a forged date); -1 a read failed, or the rows
- * changed since it fell due (retried). build() has checked that the
- * notification row names the request's family. */
+ * either). 0 yes; 2 the request was never approved as signed (logged: the
+ * family is not told a forged date); -1 a read failed, or the rows changed
+ * since it fell due (retried). build() has checked that the notification
+ * row names the request's family. */
 static int
 request_notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x,
-    json_t **supplied)
+    const struct request_row *rq, json_t **supplied)
 {
-	struct request_row	*rq = NULL;
-	int			 rc, n;
+	int	n;
 
 	*supplied = NULL;
-	if ((rc = store_request_get(c, x->disclosure_id, &rq)) != 0) {
-		if (rc == 1)
-			log_errx("notification %s: its request is gone; not sent",
-			    x->disclosure_id);
-		return rc == 1 ? 2 : -1;
-	}
-	if ((rc = request_signed(gw->ledger, c, rq, NULL, 0)) != 0) {
-		store_request_free(rq);
-		return rc == 1 ? 2 : -1;
-	}
 	if (rq->decided_us == 0) {
 		/* A notice is made when the quorum is reached: none was. */
 		log_errx("notification %s: its request was never approved as signed; not "
 		    "sent", x->disclosure_id);
-		rc = 2;
-	} else if (strcmp(rq->agency_id, x->agency_id) != 0 ||
+		return 2;
+	}
+	if (strcmp(rq->agency_id, x->agency_id) != 0 ||
 	    strcmp(rq->legal_basis, x->purpose) != 0 || x->fields_json == NULL ||
 	    strcmp(rq->fields, x->fields_json) != 0 || rq->decided_us != x->created_us) {
 		log_errx("notification %s: its request changed since it fell due; checked "
 		    "again at the next look", x->disclosure_id);
-		rc = -1;
-	} else if (witness_told(gw, c, rq, supplied, &n) == WITNESS_ERROR)
-		rc = -1;
-	store_request_free(rq);
-	return rc;
+		return -1;
+	}
+	return witness_told(gw, c, rq, supplied, &n) == WITNESS_ERROR ? -1 : 0;
 }
 
 /* Whether what x says of its disclosure (the agency, the purpose, the
- * fields: read from the row when it fell due) is what the disclosure's
- * ledger entry signed (disclosure_signed.h), read again on c. 0 yes; 2 no
- * (logged); -1 a read failed. */
+ * fields: read from the row when it fell due) is what d, the disclosure as
+ * its ledger entry signed it (signed_record(): disclosure_signed.h), says.
+ * 0 yes; -1 no (logged; retried). */
 static int
-notice_signed(struct gateway *gw, struct store_conn *c, const struct notice *x)
+notice_signed(const struct notice *x, const struct disclosure_row *d)
 {
-	struct disclosure_row	*d = NULL;
-	char			 agency[sizeof(x->agency_id)], purpose[sizeof(x->purpose)];
-	int			 rc;
+	char	agency[sizeof(x->agency_id)], purpose[sizeof(x->purpose)];
 
-	if ((rc = store_disclosure_get(c, x->disclosure_id, &d)) != 0)
+	/* As the notification's columns were read (store_notifications_due). */
+	snprintf(agency, sizeof(agency), "%s", d->agency_id);
+	snprintf(purpose, sizeof(purpose), "%s", d->purpose);
+	if (strcmp(agency, x->agency_id) != 0 || strcmp(purpose, x->purpose) != 0 ||
+	    x->fields_json == NULL || strcmp(d->disclosed_fields, x->fields_json) != 0) {
+		log_errx("notification %s: its disclosure changed since it fell due; "
+		    "checked again at the next look", x->disclosure_id);
 		return -1;
-	if ((rc = disclosure_signed(gw->ledger, c, d)) == 0) {
-		snprintf(agency, sizeof(agency), "%s", d->agency_id);
-		snprintf(purpose, sizeof(purpose), "%s", d->purpose);
-		if (strcmp(agency, x->agency_id) != 0 || strcmp(purpose, x->purpose) != 0 ||
-		    x->fields_json == NULL || strcmp(d->disclosed_fields, x->fields_json) != 0) {
-			log_errx("notification %s: its disclosure changed since it fell due; "
-			    "checked again at the next look", x->disclosure_id);
-			rc = -1;
-		}
-	} else if (rc == 1)
-		rc = 2;
-	store_disclosure_free(d);
-	return rc;
-}
-
-/* The family x's disclosure (or request) names, read on c and checked
- * against its ledger entries (disclosure_signed.h, request_signed.h), into
- * family[65]: the notification row's own family is not signed, and decides
- * who is told. 0 done; 2 the record is gone or not as signed (logged, by
- * the check); -1 a read failed. */
-static int
-signed_family(struct gateway *gw, struct store_conn *c, const struct notice *x,
-    char family[65])
-{
-	struct disclosure_row	*d = NULL;
-	struct request_row	*rq = NULL;
-	int			 rc;
-
-	family[0] = '\0';
-	if (x->request) {
-		if ((rc = store_request_get(c, x->disclosure_id, &rq)) != 0)
-			return rc == 1 ? 2 : -1;
-		if ((rc = request_signed(gw->ledger, c, rq, NULL, 0)) == 0)
-			snprintf(family, 65, "%s", rq->family_pseudonym);
-		store_request_free(rq);
-	} else {
-		if ((rc = store_disclosure_get(c, x->disclosure_id, &d)) != 0)
-			return rc == 1 ? 2 : -1;
-		if ((rc = disclosure_signed(gw->ledger, c, d)) == 0)
-			snprintf(family, 65, "%s", d->family_pseudonym);
-		store_disclosure_free(d);
 	}
-	return rc == 1 ? 2 : rc;
+	return 0;
 }
 
 /* The message for x, built in its own short read: opens the family id,
- * checks that the notification row names the family its disclosure (or
- * request) names as signed, checks the rest of their rows against their
- * ledger entries and makes the payload. family[65] is set to the signed
- * family whenever it was established ("" otherwise), even when no message
- * is made. 0 and *body (malloc'd; the caller wipe_free()s it), 1 the family
- * was erased (its key destroyed), 2 the disclosure's or request's rows are
- * not what their ledger entries signed, or the notification row is
- * addressed to another family, -1 a failure that may pass (a busy database
- * ...). */
+ * reads the disclosure (or request) once and checks it against its ledger
+ * entries, checks that the notification row names the family that record
+ * names as signed and that the rest of what the row says is the record's,
+ * and makes the payload. family[65] is set to the signed family whenever it
+ * was established ("" otherwise), even when no message is made. 0 and
+ * *body (malloc'd; the caller wipe_free()s it), 1 the family was erased
+ * (its key destroyed), 2 the disclosure's or request's rows are not what
+ * their ledger entries signed, or the notification row is addressed to
+ * another family (whether or not its sealed id opens under that family's
+ * key), -1 a failure that may pass (a busy database, a sealed id that does
+ * not open for the family the record names ...). */
 static int
 build(struct notifier *n, const struct notice *x, char **body, char family[65])
 {
+	struct signed_record	 rec = { NULL, NULL };
 	struct store_conn	*c;
 	json_t			*supplied = NULL;
 	char			*fid = NULL;
@@ -575,28 +581,30 @@ build(struct notifier *n, const struct notice *x, char **body, char family[65])
 		return -1;
 	rc = vault_unseal(n->gw->vault, c, x->family_pseudonym, x->family_id_ct,
 	    x->family_id_ctlen, &fid, &fidlen);
-	if (rc == 0 || rc == 1) {
-		/* Erased too: the outcome is ledgered under the signed
-		 * family, and a row pointed at another (erased) family is
-		 * tampering, not an erasure of this one's. */
-		src = signed_family(n->gw, c, x, family);
-		if (src == 0 && strcmp(family, x->family_pseudonym) != 0) {
-			/* Never tell one family of another's disclosure or
-			 * request. It will not change by itself. */
-			log_errx("notification %s: addressed to a family its %s does not "
-			    "name; not sent", x->disclosure_id,
-			    x->request ? "request" : "disclosure");
-			rc = 2;
-		} else if (rc == 0 && src != 0)
-			rc = src;
-		else if (rc == 1 && src == -1)
-			rc = -1;	/* the family is not known yet: retried */
-	}
+	/* Whatever the unseal gave: the outcome is ledgered under the signed
+	 * family, and a row pointed at another family is tampering, neither
+	 * an erasure of this one's (that family erased) nor a fault that may
+	 * pass (its sealed id, left as it was, does not open under that
+	 * family's key). */
+	src = signed_record(n->gw, c, x, &rec, family);
+	if (src == 0 && strcmp(family, x->family_pseudonym) != 0) {
+		/* Never tell one family of another's disclosure or request. It
+		 * will not change by itself. */
+		log_errx("notification %s: addressed to a family its %s does not name; not "
+		    "sent", x->disclosure_id, x->request ? "request" : "disclosure");
+		rc = 2;
+	} else if (rc == 0 && src != 0)
+		rc = src;
+	else if (rc == 1 && src == -1)
+		rc = -1;	/* the family is not known yet: retried */
+	else if (rc == -1 && src == 2)
+		rc = 2;		/* the record not as signed: no retry will tell it */
 	if (rc == 0 && x->request)
-		rc = request_notice_signed(n->gw, c, x, &supplied);
+		rc = request_notice_signed(n->gw, c, x, rec.rq, &supplied);
 	if (rc == 0 && !x->request)
-		rc = notice_signed(n->gw, c, x);
+		rc = notice_signed(x, rec.d);
 	store_read_end(n->gw->store, c);
+	signed_record_free(&rec);
 	if (rc != 0) {
 		wipe_free(fid);
 		json_decref(supplied);

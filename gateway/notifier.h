@@ -5,8 +5,11 @@
  * (config.notify_url) and marks it sent; retries failures with capped
  * exponential backoff and full jitter (retry.h), and marks a notification
  * failed when it is dead (permanent error or attempt limit). A family whose
- * records were erased is never notified (failed: family_erased); any other
- * local failure to build the message is retried. A held
+ * records were erased is never notified (failed: family_erased); one whose
+ * disclosure or request is not as its ledger entries signed it, or whose
+ * row is addressed to a family that record does not name, is given up at
+ * once (failed: record_integrity_failed); any other local failure to build
+ * the message is retried. A held
  * notification (safeguarding override) is never sent until a safeguarding
  * lead lifts the hold. Also publishes the notification gauges,
  * among them the holds past their review date (overdue), in /metrics.

@@ -1,11 +1,14 @@
 /*
  * recipient_notice.c: making the notices to recipients of one erasure or
  * withdrawal (recipient_notice.h), inside its writer job. The store says
- * who may hold what (store_notice_holdings); this groups it by agency,
- * leaves out of a withdrawal's notice what the agency was already told of,
- * and writes each notice with its ledger entry. Also what a notice is to
- * its agency (recipient_notice_json) and its acknowledgement
- * (recipient_notice_ack), one for the POST and the push alike.
+ * which of the family's records an agency may hold (store_notice_holdings);
+ * this reads each record's row and checks it against its ledger entries
+ * (disclosure_signed.h, request_signed.h) before taking its agency from it,
+ * groups them by agency, leaves out of a withdrawal's notice what the
+ * agency was already told of, and writes each notice with its ledger
+ * entry. Also what a notice is to its agency (recipient_notice_json) and
+ * its acknowledgement (recipient_notice_ack), one for the POST and the
+ * push alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +16,15 @@
 
 #include <jansson.h>
 
+#include "disclosure_signed.h"
 #include "gateway.h"
 #include "ledger.h"
 #include "log.h"
 #include "principal.h"
 #include "recipient_notice.h"
+#include "request_signed.h"
 #include "store.h"
+#include "writer.h"
 
 const char *
 notice_kind_name(enum notice_kind k)
@@ -123,6 +129,8 @@ struct making {
 	enum notice_kind	 kind;
 	const char		*pseudonym;
 	const char		*consent_id;
+	const char		*agency_id;	/* a withdrawal's: the consent's */
+	const char		*purpose;
 	const struct principal	*who;
 	int64_t			 now_us;
 	char			 agency[64];	/* the agency being gathered, "" none */
@@ -177,20 +185,87 @@ out:
 	return rc;
 }
 
+int
+recipient_notice_names(enum notice_kind kind, const char *pseudonym, const char *agency_id,
+    const char *purpose, const struct disclosure_row *d)
+{
+	if (d->family_pseudonym == NULL || strcmp(d->family_pseudonym, pseudonym) != 0 ||
+	    d->decision == NULL || strcmp(d->decision, "allowed") != 0 || d->agency_id == NULL)
+		return 0;
+	if (kind == NOTICE_FAMILY_ERASED)
+		return 1;
+	return agency_id != NULL && purpose != NULL && d->purpose != NULL &&
+	    strcmp(d->agency_id, agency_id) == 0 && strcmp(d->purpose, purpose) == 0 &&
+	    d->consent_id != NULL;
+}
+
+/*
+ * Whether record id (a disclosure's, or a request's when request) is one
+ * m's notices name, read on m->c and checked against its ledger entries:
+ * its agency is then the one its signed row names, into agency[64]. A row
+ * not as signed names no agency: neither the one it names now (that may be
+ * another's, put there behind the gateway's back) nor any other, and it is
+ * logged (its id; record_integrity_failed), never left out in silence. A
+ * request is named only by an erasure (store_notice_holdings finds none
+ * otherwise), to the family it was made about. 0 named; 1 not; -1 a read
+ * failed. Inside the writer's job the checks never wait for the tree (the
+ * writer holds the entries not yet in it).
+ */
 static int
-held_cb(const char *agency_id, const char *id, void *arg)
+holder(struct making *m, const char *id, int request, char agency[64])
+{
+	struct disclosure_row	*d = NULL;
+	struct request_row	*rq = NULL;
+	int			 rc;
+
+	agency[0] = '\0';
+	if (request) {
+		if ((rc = store_request_get(m->c, id, &rq)) != 0)
+			return rc == 1 ? 1 : -1;
+		if ((rc = request_signed(m->gw->ledger, m->c, rq, NULL, 0)) == 0) {
+			rc = strcmp(rq->family_pseudonym, m->pseudonym) == 0 ? 0 : 2;
+			snprintf(agency, 64, "%s", rq->agency_id);
+		}
+		store_request_free(rq);
+	} else {
+		if ((rc = store_disclosure_get(m->c, id, &d)) != 0)
+			return rc == 1 ? 1 : -1;
+		if ((rc = disclosure_signed(m->gw->ledger, m->c, d)) == 0) {
+			rc = recipient_notice_names(m->kind, m->pseudonym, m->agency_id, m->purpose,
+			    d) ? 0 : 2;
+			snprintf(agency, 64, "%s", d->agency_id);
+		}
+		store_disclosure_free(d);
+	}
+	if (rc == 1)
+		writer_log_warnx("recipient notices: %s %s: %s: no agency is told of it from its "
+		    "row, which is not as its ledger entry signed", request ? "request" : "disclosure",
+		    id, DELIVERY_RECORD_INTEGRITY);
+	return rc == -1 ? -1 : rc == 0 ? 0 : 1;
+}
+
+/* One record the family's agencies may hold, in the order of the agency
+ * its row names: one a notice names is added to its agency's (and the
+ * agency's notice written when the next agency's begins). The rows that
+ * pass their checks are ordered by their signed agency, so each agency's
+ * are gathered together. */
+static int
+held_cb(const char *id, int request, void *arg)
 {
 	struct making	*m = arg;
+	char		 agency[64];
+	int		 rc;
 
-	if (strcmp(agency_id, m->agency) != 0) {
+	if ((rc = holder(m, id, request, agency)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (strcmp(agency, m->agency) != 0) {
 		if (flush(m) == -1)
 			return -1;
-		snprintf(m->agency, sizeof(m->agency), "%s", agency_id);
+		snprintf(m->agency, sizeof(m->agency), "%s", agency);
 	}
 	if (m->named != NULL && json_object_get(m->named, id) != NULL)
 		return 0;
-	return json_array_append_new(strncmp(id, "req_", 4) == 0 ? m->rids : m->ids,
-	    json_string(id)) == 0 ? 0 : -1;
+	return json_array_append_new(request ? m->rids : m->ids, json_string(id)) == 0 ? 0 : -1;
 }
 
 /*
@@ -264,7 +339,8 @@ recipient_notices_make(struct gateway *gw, struct store_conn *c, enum notice_kin
     const char *purpose, const struct principal *who, int64_t now_us)
 {
 	struct making	m = { .gw = gw, .c = c, .kind = kind, .pseudonym = pseudonym,
-			    .consent_id = consent_id, .who = who, .now_us = now_us };
+			    .consent_id = consent_id, .agency_id = agency_id, .purpose = purpose,
+			    .who = who, .now_us = now_us };
 	struct named	nm = { .l = gw->ledger, .c = c, .pseudonym = pseudonym,
 			    .agency_id = agency_id };
 	int		rc = 0;
@@ -285,8 +361,8 @@ recipient_notices_make(struct gateway *gw, struct store_conn *c, enum notice_kin
 	if (rc == 0 && m.named != NULL)
 		rc = store_notices_of_family(c, pseudonym, named_cb, &nm);
 	if (rc == 0)
-		rc = store_notice_holdings(c, pseudonym,
-		    kind == NOTICE_FAMILY_ERASED ? NULL : agency_id, purpose, held_cb, &m);
+		rc = store_notice_holdings(c, pseudonym, kind == NOTICE_FAMILY_ERASED, held_cb,
+		    &m);
 	if (rc == 0)
 		rc = flush(&m);
 	json_decref(m.ids);

@@ -22,6 +22,15 @@
  * Not told: expiry (the charity's own retention, not the family's act),
  * and anything the agency never had (a delivery stopped before it was
  * served, pushed or read).
+ *
+ * Who is told of a record is what its row says only once the row is checked
+ * against its ledger entries (disclosure_signed.h, request_signed.h): a row
+ * whose agency, family or anything else was changed by someone who can
+ * write the database file but holds no key is told to no agency (not to the
+ * one it names now, which may be another's) and is logged by its id,
+ * record_integrity_failed. A family's records are found through their rows
+ * and through the family's signed ledger entries, so one moved to another
+ * family is logged too rather than left out unseen.
  */
 #ifndef RECIPIENT_NOTICE_H
 #define RECIPIENT_NOTICE_H
@@ -30,6 +39,7 @@
 
 #include <jansson.h>
 
+struct disclosure_row;
 struct gateway;
 struct notice_row;
 struct principal;
@@ -44,6 +54,15 @@ const char	*notice_kind_name(enum notice_kind);
 /* What the agency is asked to do, in a sentence, for a kind's name; NULL
  * for a name that is not one. */
 const char	*notice_kind_advice(const char *kind);
+
+/* Whether disclosure d, as its ledger entry signed it (disclosure_signed.h:
+ * the caller has checked it), is one a notice of kind about pseudonym's
+ * family names to the agency d names: the family's, allowed, and for
+ * NOTICE_CONSENT_WITHDRAWN made to agency_id for purpose on a consent. 1
+ * yes, 0 no. Whether the agency may hold it is the store's
+ * (store_notice_holdings). */
+int	recipient_notice_names(enum notice_kind, const char *pseudonym, const char *agency_id,
+	    const char *purpose, const struct disclosure_row *d);
 
 /* Makes the notices of one act, inside its writer job (on the writer
  * thread): for NOTICE_FAMILY_ERASED every agency that may hold any of the

@@ -498,6 +498,7 @@ extern const char store_sql_stats_disclosures[];
 extern const char store_sql_idempotency_get[];
 extern const char store_sql_idempotency_purge[];
 extern const char store_sql_request_filings[];
+extern const char store_sql_notice_holdings[];
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
@@ -1243,14 +1244,16 @@ int64_t	store_idempotency_purge(struct store_conn *, int64_t before_us);
  * recipient_notice.h). */
 /* The records of pseudonym's family an agency may hold (a delivery it
  * acknowledged, an inbox item it was served, a push attempted, or a read
- * of the disclosure by an agency): all the family's allowed disclosures,
- * and the requests whose witness statement was issued to the requesting
- * agency, when agency_id is NULL; else only the disclosures to agency_id
- * for purpose made on a consent. fn(agency_id, id, arg) per row (a
- * disclosure's or a request's id), by agency then id; a non-zero return stops the walk and is returned. 0 or -1. */
-int	store_notice_holdings(struct store_conn *, const char *pseudonym,
-	    const char *agency_id, const char *purpose,
-	    int (*fn)(const char *agency_id, const char *disclosure_id, void *), void *arg);
+ * of the disclosure by an agency): the family's disclosures, and with
+ * with_requests its requests whose witness statement was issued to the
+ * requesting agency; each found through its row's family or through the
+ * family's ledger entry that made it. Nothing else of a row is taken on
+ * trust here: fn(id, request, arg) per record (a disclosure's or, request
+ * 1, a request's id), by the agency its row names then id, reads and
+ * checks the row itself (recipient_notice.c); a non-zero return stops the
+ * walk and is returned. 0 or -1. */
+int	store_notice_holdings(struct store_conn *, const char *pseudonym, int with_requests,
+	    int (*fn)(const char *id, int request, void *), void *arg);
 struct notice_row {
 	char		 id[40];
 	char		 agency_id[64];

@@ -13,44 +13,52 @@
 #include "log.h"
 #include "store.h"
 
-/* Through disclosures_family and requests_family (the family's few rows),
- * each disclosure joined to its delivery by primary key. "May hold": the
+/* The family's disclosures and requests are found both through their rows
+ * (disclosures_family, requests_family) and through the family's signed
+ * ledger entries that filed them (ledger_entries_family): a row moved to
+ * another family is still found, to be checked and named as not signed.
+ * Each disclosure joined to its delivery by primary key. "May hold": the
  * agency acknowledged it, was served it from the inbox, was pushed it
  * (whatever the answer: a timeout may follow a receipt), or read it by id;
- * for an erasure (agency NULL) also a police or court request whose
- * witness statement was issued to the requester. */
-static const char SQL_HOLDINGS[] =
-    "SELECT d.agency_id, d.id FROM disclosures d JOIN deliveries v ON v.disclosure_id = d.id "
-    "WHERE d.family_pseudonym = ?1 AND d.decision = 'allowed' "
-    "AND (?2 IS NULL OR (d.agency_id = ?2 AND d.purpose = ?3 AND d.consent_id IS NOT NULL)) "
+ * with requests (an erasure) also a police or court request whose witness
+ * statement was issued to the requester. Nothing else of the rows is
+ * filtered on here: their agency, purpose, consent and decision are
+ * unsigned columns, read by the caller from the row it has checked. */
+const char store_sql_notice_holdings[] =
+    "SELECT d.agency_id, d.id, 0 FROM disclosures d JOIN deliveries v ON v.disclosure_id = d.id "
+    "WHERE d.id IN (SELECT x.id FROM disclosures x WHERE x.family_pseudonym = ?1 "
+    "UNION SELECT e.object_id FROM ledger_entries e WHERE e.family_pseudonym = ?1 "
+    "AND e.action = 'disclosure.allowed') "
     "AND (v.state = 'delivered' OR v.reads > 0 OR (v.mode = 'push' AND v.last_attempt_us != 0) "
     "OR EXISTS (SELECT 1 FROM disclosure_reads r WHERE r.disclosure_id = d.id "
     "AND r.actor_role = 'agency')) "
     "UNION ALL "
-    "SELECT q.agency_id, q.id FROM requests q WHERE ?2 IS NULL AND q.family_pseudonym = ?1 "
+    "SELECT q.agency_id, q.id, 1 FROM requests q WHERE ?2 != 0 "
+    "AND q.id IN (SELECT y.id FROM requests y WHERE y.family_pseudonym = ?1 "
+    "UNION SELECT e.object_id FROM ledger_entries e WHERE e.family_pseudonym = ?1 "
+    "AND e.action = 'request.filed') "
     "AND EXISTS (SELECT 1 FROM request_statements s WHERE s.request_id = q.id "
     "AND s.issued_role = 'agency') "
     "ORDER BY 1, 2";
 
 int
-store_notice_holdings(struct store_conn *c, const char *pseudonym, const char *agency_id,
-    const char *purpose, int (*fn)(const char *, const char *, void *), void *arg)
+store_notice_holdings(struct store_conn *c, const char *pseudonym, int with_requests,
+    int (*fn)(const char *, int, void *), void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc, out = 0;
 
-	if ((st = store_stmt(c, SQL_HOLDINGS)) == NULL)
+	if ((st = store_stmt(c, store_sql_notice_holdings)) == NULL)
 		return -1;
 	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    store_bind_opt_text(st, 2, agency_id) != SQLITE_OK ||
-	    store_bind_opt_text(st, 3, purpose) != SQLITE_OK)
+	    sqlite3_bind_int(st, 2, with_requests != 0) != SQLITE_OK)
 		return store_bind_failed(c, st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *a = store_col_text(st, 0), *d = store_col_text(st, 1);
+		const char *id = store_col_text(st, 1);
 
-		if (a == NULL || d == NULL)
+		if (id == NULL)
 			continue;
-		if ((out = fn(a, d, arg)) != 0)
+		if ((out = fn(id, sqlite3_column_int(st, 2), arg)) != 0)
 			break;
 	}
 	if (out == 0 && rc != SQLITE_DONE) {

@@ -334,6 +334,60 @@ test_disclosure_notice_goes_only_to_the_family_the_disclosure_names() {
 	    { echo "# ledgered under another family"; return 1; }
 	gw_stop
 }
+# A notification row whose family pseudonym alone was swapped for another
+# family's (its sealed family id left as it was, so it no longer opens under
+# the key of the family the row now names) is tampering, not a passing
+# fault: the disclosure's signed record names another family, so the
+# notice is given up at its first attempt (notification.failed,
+# record_integrity_failed, ledgered under the disclosure's own family), as
+# one whose sealed id was swapped too is, and never retried for hours.
+swapped_family_given_up() {
+	local da db
+	gw_start || return 1	# no notifier yet: the notices wait, queued
+	notify FAM-447 && da=$ID && notify FAM-448 && db=$ID || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE notifications SET
+	    family_pseudonym = (SELECT family_pseudonym FROM notifications WHERE disclosure_id='$db')
+	    WHERE disclosure_id='$da'" &&
+	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	wait_cmd 30 has_received "$db" || return 1
+	wait_cmd 30 notice_failed "$da" ||
+	    { echo "# $(db "SELECT state || ' after ' || attempts FROM notifications WHERE disclosure_id='$da'")"; return 1; }
+	[ -z "$(received "$da")" ] &&
+	[ "$(db "SELECT attempts FROM notifications WHERE disclosure_id='$da'")" = 1 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$da'")" = record_integrity_failed ] &&
+	grep -q "notification $da: addressed to a family its disclosure does not name" "$TMP/gatewayd.log" &&
+	! grep -q -e FAM-447 -e FAM-448 "$TMP/gatewayd.log" || return 1
+	[ "$(db "SELECT family_pseudonym FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$da'")" = \
+	    "$(db "SELECT family_pseudonym FROM disclosures WHERE id='$da'")" ] ||
+	    { echo "# ledgered under another family"; return 1; }
+}
+# (gatewayd stopped whatever the outcome: the next test starts its own)
+stopped_after() { local rc; "$@"; rc=$?; if [ -n "$GW_PID" ]; then gw_stop || rc=1; fi; return $rc; }
+test_notification_with_swapped_family_is_given_up_as_tampering() {
+	stopped_after swapped_family_given_up
+}
+# So too a notification whose sealed family id does not open and whose
+# disclosure is not as its ledger entry signed it (its purpose edited): no
+# retry can make the record what was signed, so it is given up at its first
+# attempt (record_integrity_failed), as when the id opens.
+unopened_not_signed_given_up() {
+	local d
+	gw_start || return 1	# no notifier yet: the notice waits, queued
+	notify FAM-449 && d=$ID || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE notifications SET family_id_ct = X'00' WHERE disclosure_id='$d';
+	    UPDATE disclosures SET purpose = 'attendance_support' WHERE id='$d'" &&
+	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	wait_cmd 30 notice_failed "$d" ||
+	    { echo "# $(db "SELECT state || ' after ' || attempts FROM notifications WHERE disclosure_id='$d'")"; return 1; }
+	[ -z "$(received "$d")" ] &&
+	[ "$(db "SELECT attempts FROM notifications WHERE disclosure_id='$d'")" = 1 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$d'")" = record_integrity_failed ] &&
+	grep -q "disclosure $d does not match ledger entry" "$TMP/gatewayd.log" &&
+	! grep -q FAM-449 "$TMP/gatewayd.log"
+}
+test_notice_of_a_disclosure_not_as_signed_is_given_up_at_once_even_when_its_id_does_not_open() {
+	stopped_after unopened_not_signed_given_up
+}
 # A family erased before its notice could go is never told, and the agency
 # whose delivery waited for that notice never learns of the disclosure: the
 # erasure stops the delivery (dead, family_erased, a delivery.stopped entry)
@@ -433,6 +487,8 @@ run test_family_is_told_before_the_police_get_a_statement
 run test_forged_decision_time_is_not_told_to_the_family
 run test_request_notice_goes_only_to_the_family_the_request_names
 run test_disclosure_notice_goes_only_to_the_family_the_disclosure_names
+run test_notification_with_swapped_family_is_given_up_as_tampering
+run test_notice_of_a_disclosure_not_as_signed_is_given_up_at_once_even_when_its_id_does_not_open
 run test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency
 run test_without_a_notifier_deliveries_do_not_wait
 run test_notifier_keeps_its_pace_when_the_clock_is_stepped

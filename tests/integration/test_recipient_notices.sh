@@ -219,6 +219,61 @@ test_a_forged_notice_row_does_not_stop_the_agency_being_told() {
 	    { echo "# the notice does not name $d: $RESP"; return 1; }
 }
 
+# An erasure's notices go to the agencies the disclosures name as their
+# ledger entries signed them, never as their rows say now: a disclosure
+# whose agency_id was changed in the database (by someone who can write the
+# file but holds no key) is no one's to be told of, the agency it now names
+# least of all, and it is not left out silently either: the log names it,
+# record_integrity_failed (ids only). The family's other disclosures are
+# told as ever.
+test_erasure_notice_goes_only_to_the_agency_the_signed_disclosure_names() {
+	local d1 d2 fam
+	consent FAM-NTC-6 oakfield-primary education_support || return 1
+	disclose staff FAM-NTC-6 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d1=$(jget .disclosure_id)
+	disclose staff FAM-NTC-6 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d2=$(jget .disclosure_id)
+	served oakfield-primary || return 1
+	fam=$(db "SELECT family_pseudonym FROM disclosures WHERE id = '$d1'")
+	sqlite3 "$GW_DB" "UPDATE disclosures SET agency_id = 'housing-association' WHERE id = '$d1'" || return 1
+	erase FAM-NTC-6; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 1 ] || { echo "# erasure: $RESP"; return 1; }
+	notices agency:housing-association || return 1
+	[ "$(jget "[.notices[] | select(.disclosure_ids | index(\"$d1\"))] | length")" = 0 ] &&
+	[ "$(db "SELECT count(*) FROM recipient_notices WHERE family_pseudonym = '$fam' AND agency_id != 'oakfield-primary'")" = 0 ] ||
+	    { echo "# the forged agency was told of $d1: $RESP"; return 1; }
+	notices agency:oakfield-primary || return 1
+	[ "$(jc "[.notices[] | select(.kind == \"family_erased\") | .disclosure_ids] | map(select(index(\"$d2\")))")" = "[[\"$d2\"]]" ] ||
+	    { echo "# oakfield-primary: $RESP (d1 $d1, d2 $d2)"; return 1; }
+	grep "disclosure $d1" "$TMP/gatewayd.log" | grep -q record_integrity_failed ||
+	    { echo "# $d1 left out silently"; return 1; }
+	! grep -q -e FAM-NTC-6 -e Marker "$TMP/gatewayd.log"
+}
+
+# A disclosure moved to another family in the database is not left out of
+# its own family's erasure silently: found by its family's signed ledger
+# entry, it is not as signed, so no agency is told of it from its row, and
+# the log says so (record_integrity_failed); the family it was moved to is
+# not told of it either.
+test_erasure_names_a_disclosure_moved_to_another_family_as_not_as_signed() {
+	local d other
+	consent FAM-NTC-8 oakfield-primary education_support || return 1
+	other=$(db "SELECT family_pseudonym FROM consents WHERE id = '$CONSENT_ID'")
+	consent FAM-NTC-7 oakfield-primary education_support || return 1
+	disclose staff FAM-NTC-7 oakfield-primary education_support "$(school)"; expect 201 || return 1
+	d=$(jget .disclosure_id)
+	served oakfield-primary || return 1
+	sqlite3 "$GW_DB" "UPDATE disclosures SET family_pseudonym = '$other' WHERE id = '$d'" || return 1
+	erase FAM-NTC-7; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 0 ] || { echo "# erasure: $RESP"; return 1; }
+	grep "disclosure $d" "$TMP/gatewayd.log" | grep -q record_integrity_failed ||
+	    { echo "# $d left out silently"; return 1; }
+	erase FAM-NTC-8; expect 200 || return 1
+	[ "$(jget .recipients_notified)" = 0 ] || { echo "# the other family's erasure: $RESP"; return 1; }
+	[ "$(db "SELECT count(*) FROM recipient_notices WHERE disclosure_ids LIKE '%$d%'")" = 0 ] &&
+	! grep -q -e FAM-NTC-7 -e FAM-NTC-8 -e Marker "$TMP/gatewayd.log"
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -234,4 +289,6 @@ run test_notices_are_never_deleted
 run test_a_disclosure_is_named_to_an_agency_once
 run test_ledger_verifies_with_notices
 run test_a_forged_notice_row_does_not_stop_the_agency_being_told
+run test_erasure_notice_goes_only_to_the_agency_the_signed_disclosure_names
+run test_erasure_names_a_disclosure_moved_to_another_family_as_not_as_signed
 finish

@@ -1,7 +1,8 @@
 /*
  * test_recipient_notice.c: gateway/recipient_notice.c's pure parts: the
- * kinds' names and advice, and the digest a notice's ledger entries carry
- * (every part bound, none able to slide into its neighbour).
+ * kinds' names and advice, the digest a notice's ledger entries carry
+ * (every part bound, none able to slide into its neighbour), and which
+ * signed disclosures a notice names.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "recipient_notice.h"
+#include "store.h"
 
 static void
 test_kinds_are_named_and_advised(void **state)
@@ -73,11 +75,47 @@ test_digest_binds_every_part(void **state)
 	assert_memory_not_equal(base, d, 32);
 }
 
+/* A disclosure (as signed) is named by an erasure's notice when it is the
+ * family's and allowed; by a withdrawal's only when it was also made to the
+ * consent's agency, for its purpose, on a consent. */
+static void
+test_notice_names_the_familys_allowed_disclosures_of_its_kind(void **state)
+{
+	struct disclosure_row	d = { .id = "dsc_1", .agency_id = "oakfield-primary",
+				    .purpose = "education_support", .family_pseudonym = "f1",
+				    .decision = "allowed", .consent_id = "con_1" };
+	struct disclosure_row	v;
+
+	(void)state;
+	assert_true(recipient_notice_names(NOTICE_FAMILY_ERASED, "f1", NULL, NULL, &d));
+	assert_true(recipient_notice_names(NOTICE_CONSENT_WITHDRAWN, "f1", "oakfield-primary",
+	    "education_support", &d));
+	/* another family's */
+	assert_false(recipient_notice_names(NOTICE_FAMILY_ERASED, "f2", NULL, NULL, &d));
+	assert_false(recipient_notice_names(NOTICE_CONSENT_WITHDRAWN, "f2", "oakfield-primary",
+	    "education_support", &d));
+	/* refused */
+	v = d;
+	v.decision = "refused";
+	assert_false(recipient_notice_names(NOTICE_FAMILY_ERASED, "f1", NULL, NULL, &v));
+	/* a withdrawal: another agency, another purpose, or no consent */
+	assert_false(recipient_notice_names(NOTICE_CONSENT_WITHDRAWN, "f1", "housing-association",
+	    "education_support", &d));
+	assert_false(recipient_notice_names(NOTICE_CONSENT_WITHDRAWN, "f1", "oakfield-primary",
+	    "attendance_support", &d));
+	v = d;
+	v.consent_id = NULL;	/* an override's */
+	assert_false(recipient_notice_names(NOTICE_CONSENT_WITHDRAWN, "f1", "oakfield-primary",
+	    "education_support", &v));
+	assert_true(recipient_notice_names(NOTICE_FAMILY_ERASED, "f1", NULL, NULL, &v));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kinds_are_named_and_advised),
+		cmocka_unit_test(test_notice_names_the_familys_allowed_disclosures_of_its_kind),
 		cmocka_unit_test(test_digest_binds_every_part),
 	};
 

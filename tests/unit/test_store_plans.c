@@ -173,6 +173,22 @@ test_a_familys_request_filings_are_read_through_its_index(void **state)
 	assert_non_null(strstr(p, "SEARCH r USING INDEX sqlite_autoindex_requests_1 (id=?)"));
 }
 
+/* An erasure's or a withdrawal's notices read the family's records, found
+ * through their rows and through the family's ledger entries: never a
+ * table's whole (the sorts are of those few records). */
+static void
+test_notice_holdings_read_only_the_familys_records(void **state)
+{
+	char	p[2048];
+
+	plan(*state, store_sql_notice_holdings, p, sizeof(p));
+	if (strstr(p, "SCAN ") != NULL)
+		fail_msg("plan reads more than the family's records:\n%s", p);
+	assert_non_null(strstr(p, "USING INDEX disclosures_family (family_pseudonym=?)"));
+	assert_non_null(strstr(p, "USING INDEX requests_family (family_pseudonym=?)"));
+	assert_non_null(strstr(p, "USING INDEX ledger_entries_family (family_pseudonym=?)"));
+}
+
 int
 main(void)
 {
@@ -191,6 +207,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_familys_request_filings_are_read_through_its_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notice_holdings_read_only_the_familys_records,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
