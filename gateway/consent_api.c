@@ -412,8 +412,8 @@ consent_get(struct request *r, struct response *rs)
 	 * column changed behind the gateway's back): consent_signed.h. */
 	sig = rc == 0 && key != -1 ? consent_signed(r->gw->ledger, c, &row, NULL) : 0;
 	store_read_end(r->gw->store, c);
-	if (rc == 1) {
-		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
+	if (rc == 1) {		/* a refused read, recorded (http.h) */
+		resp_refused_read(r, rs, 404, "not_found", "There is no consent with that id.");
 		return;
 	}
 	if (rc == -1 || key == -1 || sig == -1) {
@@ -423,9 +423,9 @@ consent_get(struct request *r, struct response *rs)
 	if (sig == 1) {
 		log_errx("consent %s does not match its ledger entries (what they signed): not "
 		    "served", row.id);
-		resp_error(rs, 409, "record_integrity_failed",
+		resp_refused_read(r, rs, 409, "record_integrity_failed",
 		    "This record no longer matches what the ledger signed, so nothing of it is "
-		    "shown; the operators are told.", NULL);
+		    "shown; the operators are told.");
 		return;
 	}
 	if (row.withdrawn_us != 0)

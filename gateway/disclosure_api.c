@@ -906,6 +906,14 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 	return o;
 }
 
+/* A read refused, and recorded as refused (resp_refused_read): the reply
+ * and the entry are the same whether or not the disclosure exists. */
+static void
+read_not_found(struct request *r, struct response *rs)
+{
+	resp_refused_read(r, rs, 404, "not_found", "There is no such resource.");
+}
+
 static void
 disclosure_get(struct request *r, struct response *rs)
 {
@@ -918,8 +926,9 @@ disclosure_get(struct request *r, struct response *rs)
 
 	staff = r->who->role == ROLE_STAFF || r->who->role == ROLE_SAFEGUARDING_LEAD;
 	if (!staff && r->who->role != ROLE_AGENCY) {
-		/* Existence is not revealed to anyone else. */
-		resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+		/* Existence is not revealed to anyone else; the attempt is
+		 * on the record of access. */
+		read_not_found(r, rs);
 		return;
 	}
 	/* Staff's has text (http.c refused and recorded a read without). */
@@ -936,7 +945,7 @@ disclosure_get(struct request *r, struct response *rs)
 	    strcmp(d->decision, "allowed") != 0))) {
 		store_read_end(r->gw->store, c);
 		store_disclosure_free(d);
-		resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+		read_not_found(r, rs);
 		return;
 	}
 	if (rc == -1) {
@@ -971,7 +980,7 @@ disclosure_get(struct request *r, struct response *rs)
 				resp_error(rs, 503, "store_unavailable", "The store does not answer.",
 				    NULL);
 			else
-				resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
+				read_not_found(r, rs);
 			return;
 		}
 	}
@@ -981,10 +990,10 @@ disclosure_get(struct request *r, struct response *rs)
 	if ((rc = disclosure_signed(r->gw->ledger, c, d)) != 0) {
 		store_read_end(r->gw->store, c);
 		store_disclosure_free(d);
-		if (rc == 1)
-			resp_error(rs, 409, "record_integrity_failed",
+		if (rc == 1)	/* the refused read recorded, as a 404 is */
+			resp_refused_read(r, rs, 409, "record_integrity_failed",
 			    "This record no longer matches what the ledger signed, so nothing "
-			    "of it is shown; the operators are told.", NULL);
+			    "of it is shown; the operators are told.");
 		else
 			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
 			    NULL);
@@ -1261,7 +1270,7 @@ const struct route disclosure_routes[] = {
 	    disclosure_create, ROUTE_INLINE },	/* defers its reply: resp_defer */
 	/* Everyone may ask, the charity's people with a reason (http.c refuses,
 	 * and records, a read without); whoever may not read gets 404 from the
-	 * handler. */
+	 * handler, recorded as refused too (resp_refused_read). */
 	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get,
 	    ROUTE_FAMILY_READ | ROUTE_ACCESS_REASON },
 	{ "POST", "/v1/overrides/{disclosure_id}/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),

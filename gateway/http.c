@@ -688,18 +688,19 @@ client_refused(struct server *s, const char *why, const char *key)
  * agency not in standing to receive anything (403 agency_inactive,
  * agreement_expired, agreement_not_in_force, privacy_notice_expired), or
  * one of the charity's people reading a family's records without a reason
- * (403 access_reason_required, ROUTE_ACCESS_REASON): the
+ * (403 access_reason_required, ROUTE_ACCESS_REASON), or a read its handler
+ * refuses (404 not_found, 409 record_integrity_failed: resp_refused_read): the
  * refusal is an "access.refused" ledger entry, durable before the reply
  * like every other record: the principal's id and role, the route as
  * method and pattern in object_id ("POST /v1/disclosures": never the URL,
  * whose path parameters may be a family's id), the code as reason;
  * nothing of the body, which is not even parsed.
  *
- * A certificate hammering a forbidden route must not grow the ledger
- * faster than reading families' records does (each read is an entry too),
- * so the entries are held per principal to the read limit's rate, in a
+ * A certificate hammering a forbidden route, or probing ids, must not grow
+ * the ledger faster than reading families' records does (each read is an
+ * entry too), so the entries are held per principal to the read limit's rate, in a
  * bucket of their own (gw->refusals; none with --read-limit 0). Past it
- * the refusal is answered at once, the same 403, without an entry of its
+ * the refusal is answered at once, the same reply, without an entry of its
  * own: such refusals are counted and, at most every 10 s (the tail of a
  * burst within a few seconds after: tally_main) and at stop
  * (flush_unrecorded), reported in the
@@ -711,22 +712,24 @@ struct refusal {
 	struct gateway	*gw;
 	char		 actor[sizeof(((struct principal *)0)->id)];
 	const char	*role;
-	const char	*code;		/* role_not_permitted, or the agency's
-					   standing (decide_agency_standing) */
+	int		 status;	/* 403; a handler's refused read: 404, 409 */
+	const char	*code;		/* role_not_permitted, the agency's standing
+					   (decide_agency_standing), or a handler's
+					   (resp_refused_read) */
 	const char	*message;	/* static */
 	char		 route[600];
 	unsigned long long count;	/* access.refused_unrecorded: how many */
 };
 
 static void
-refusal_reply(struct response *rs, const char *role, const char *code,
+refusal_reply(struct response *rs, int status, const char *role, const char *code,
     const char *message)
 {
 	if (strcmp(code, "role_not_permitted") == 0)
 		resp_error(rs, 403, code, "Your role is not permitted to do this.",
 		    json_pack("{s:s}", "role", role));
 	else
-		resp_error(rs, 403, code, message, NULL);
+		resp_error(rs, status, code, message, NULL);
 }
 
 static int
@@ -749,7 +752,7 @@ refusal_finish(void *arg, int rc, struct response *rs)
 	if (rc != 0)
 		log_errx("a refusal (%s: %s, %s) could not be recorded in the ledger",
 		    j->code, j->role, j->route);
-	refusal_reply(rs, j->role, j->code, j->message);
+	refusal_reply(rs, j->status, j->role, j->code, j->message);
 }
 
 static int
@@ -893,22 +896,24 @@ tally_stop(struct server *s)
 }
 
 /* method: the request's (a HEAD is refused as its GET would be, and
- * recorded as the HEAD it was). */
+ * recorded as the HEAD it was). status: 403, or a handler's refused read
+ * (resp_refused_read). */
 static void
 refused(struct server *s, const struct principal *who, const char *method,
-    const struct route *rt, const char *code, const char *message, struct response *rs)
+    const struct route *rt, int status, const char *code, const char *message,
+    struct response *rs)
 {
 	struct refusal		*j;
 	unsigned		 retry;
 	unsigned long long	 n;
 
 	if (s->gw->ledger == NULL) {
-		refusal_reply(rs, role_name(who->role), code, message);
+		refusal_reply(rs, status, role_name(who->role), code, message);
 		return;
 	}
 	if (s->gw->refusals != NULL &&
 	    !ratelimit_take(s->gw->refusals, who->id, store_now_us(), &retry)) {
-		refusal_reply(rs, role_name(who->role), code, message);
+		refusal_reply(rs, status, role_name(who->role), code, message);
 		if ((n = tally_add(&s->unrecorded)) != 0)
 			report_unrecorded(s, n, who);
 		return;
@@ -916,17 +921,29 @@ refused(struct server *s, const struct principal *who, const char *method,
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		log_errx("a refusal (%s: %s, %s %s) could not be recorded in the ledger: "
 		    "out of memory", code, role_name(who->role), method, rt->pattern);
-		refusal_reply(rs, role_name(who->role), code, message);
+		refusal_reply(rs, status, role_name(who->role), code, message);
 		return;
 	}
 	j->gw = s->gw;
 	snprintf(j->actor, sizeof(j->actor), "%s", who->id);
 	j->role = role_name(who->role);
+	j->status = status;
 	j->code = code;
 	j->message = message;
 	snprintf(j->route, sizeof(j->route), "%s %s", method, rt->pattern);
 	resp_defer(rs, refusal_job, j, refusal_finish, free);
 	rs->defer.settled = 1;	/* refused, recorded or not */
+}
+
+void
+resp_refused_read(struct request *r, struct response *rs, int status, const char *code,
+    const char *message)
+{
+	if (r->srv == NULL || r->route == NULL) {	/* not through dispatch */
+		resp_error(rs, status, code, message, NULL);
+		return;
+	}
+	refused(r->srv, r->who, r->method, r->route, status, code, message, rs);
 }
 
 /*
@@ -1071,6 +1088,8 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		return;
 	}
 	rc->route = rt->pattern;
+	req.route = rt;
+	req.srv = s;
 	/*
 	 * An agency switched off, whose data-sharing agreement has ended (or
 	 * is not yet in force), or whose privacy notice is overdue for review
@@ -1082,12 +1101,12 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 
 		if ((code = profiles_standing(cc->who.agency, store_now_us(),
 		    &message)) != NULL) {
-			refused(s, &cc->who, method, rt, code, message, rs);	/* recorded */
+			refused(s, &cc->who, method, rt, 403, code, message, rs); /* recorded */
 			return;
 		}
 	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
-		refused(s, &cc->who, method, rt, "role_not_permitted", NULL, rs); /* recorded */
+		refused(s, &cc->who, method, rt, 403, "role_not_permitted", NULL, rs); /* recorded */
 		return;
 	}
 	if ((dup = repeated_query(conn)) != NULL) {
@@ -1107,7 +1126,7 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	if ((rt->flags & ROUTE_ACCESS_REASON) && cc->who.role != ROLE_AGENCY &&
 	    !decide_has_text(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "X-Access-Reason"))) {
-		refused(s, &cc->who, method, rt, "access_reason_required",
+		refused(s, &cc->who, method, rt, 403, "access_reason_required",
 		    "Reading a family's records needs an X-Access-Reason header.", rs); /* recorded */
 		return;
 	}

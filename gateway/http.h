@@ -21,6 +21,8 @@
 struct gateway;
 struct MHD_Connection;
 struct response;
+struct route;
+struct server;
 
 #define ROUTE_MAX_PARAMS	4
 
@@ -38,6 +40,10 @@ struct request {
 	const char		*body_raw;
 	size_t			 body_len;
 	struct MHD_Connection	*conn;
+	/* The route matched, and the server it came through: what
+	 * resp_refused_read records a refusal with. */
+	const struct route	*route;
+	struct server		*srv;
 };
 
 /*
@@ -123,6 +129,23 @@ void	 resp_bad_query(struct response *, const char *name, const char *message);
  * a whole number from 1 to max (then rs holds the 400 invalid_parameter). */
 int	 req_query_limit(const struct request *, struct response *, int def, int max,
 	    int *out);
+/*
+ * A read of a family's records refused by its handler, after http.c let it
+ * through: 404 not_found (no such record, or not the caller's to see: one
+ * reply for both) or 409 record_integrity_failed (a row not as its ledger
+ * entry signed). Recorded as http.c records a refusal by role: an
+ * "access.refused" entry by the caller (id and role) whose object is the
+ * route's method and pattern ("GET /v1/disclosures/{id}"), reason code,
+ * never the URL nor the id asked for, so that the entry is the same whether
+ * or not the record exists and tells no more than the reply; durable before
+ * the reply; held to the same per-principal refusal bucket, past which the
+ * same reply comes at once, counted (access.refused_unrecorded). The reply
+ * is status, code and message (static: it is sent later), no details,
+ * whether or not the entry could be written. The handler returns at once
+ * after it and sets nothing else in rs.
+ */
+void	 resp_refused_read(struct request *, struct response *, int status,
+	    const char *code, const char *message);
 /* Defers the reply until job has run in a durable batch (see struct
  * resp_defer); the handler returns at once and sets nothing else. */
 void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn finish,

@@ -76,14 +76,27 @@ not_found(struct response *rs)
 	resp_error(rs, 404, "not_found", "There is no such resource.", NULL);
 }
 
+#define INTEGRITY_MESSAGE	"This request no longer matches what the ledger signed, so " \
+	"nothing of it is shown or done; the operators are told."
+
 /* A request row (or one of its decisions) that is not what its ledger
  * entries signed (request_signed.h): nothing of it is shown or done. */
 static void
 integrity_failed(struct response *rs)
 {
-	resp_error(rs, 409, "record_integrity_failed",
-	    "This request no longer matches what the ledger signed, so nothing of it is shown "
-	    "or done; the operators are told.", NULL);
+	resp_error(rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE, NULL);
+}
+
+/* A read of a request refused: no such request, or not the caller's to
+ * see (one reply for both), or not as signed. Recorded as refused
+ * (resp_refused_read: the route's pattern, never the id). */
+static void
+read_refused(struct request *r, struct response *rs, int rc)
+{
+	if (rc == 1)
+		resp_refused_read(r, rs, 404, "not_found", "There is no such resource.");
+	else
+		resp_refused_read(r, rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE);
 }
 
 static int
@@ -739,10 +752,8 @@ request_show(struct request *r, struct response *rs)
 		rc = -1;
 	store_read_end(r->gw->store, c);
 	if (rc != 0) {
-		if (rc == 1)
-			not_found(rs);
-		else if (rc == 2)
-			integrity_failed(rs);
+		if (rc == 1 || rc == 2)
+			read_refused(r, rs, rc);
 		else
 			unavailable(rs);
 		goto out;
@@ -1052,10 +1063,8 @@ request_statement(struct request *r, struct response *rs)
 		rc = 2;
 	if (rc != 0) {
 		store_read_end(r->gw->store, c);
-		if (rc == 1)
-			not_found(rs);
-		else if (rc == 2)
-			integrity_failed(rs);
+		if (rc == 1 || rc == 2)
+			read_refused(r, rs, rc);
 		else
 			unavailable(rs);
 		store_request_free(rq);
@@ -1108,10 +1117,10 @@ request_statement(struct request *r, struct response *rs)
 			resp_error(rs, 413, "too_many_records",
 			    "The period holds too many records for one statement; ask for a "
 			    "shorter period.", json_pack("{s:i}", "limit", WITNESS_MAX_RECORDS));
-		else if (rc == WITNESS_INTEGRITY)
-			resp_error(rs, 409, "record_integrity_failed",
+		else if (rc == WITNESS_INTEGRITY)	/* recorded as refused */
+			resp_refused_read(r, rs, 409, "record_integrity_failed",
 			    "A stored record no longer matches what the ledger signed, so no "
-			    "statement is issued; the operators are told.", NULL);
+			    "statement is issued; the operators are told.");
 		else
 			resp_error(rs, 500, "internal", "The statement could not be drawn up.", NULL);
 		goto out;

@@ -1070,10 +1070,10 @@ unavailable:
 	json_decref(x.breach_notices);
 	json_decref(x.exports);
 	json_decref(out);
-	if (integrity)
-		resp_error(rs, 409, "record_integrity_failed",
+	if (integrity)		/* a refused read, recorded (http.h) */
+		resp_refused_read(r, rs, 409, "record_integrity_failed",
 		    "A stored record no longer matches what the ledger signed, so no export "
-		    "is made; the operators are told.", NULL);
+		    "is made; the operators are told.");
 	else
 		resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.",
 		    NULL);

@@ -179,6 +179,19 @@ test_consent_read_unknown_is_404() {
 	req staff GET /v1/consents/con_doesnotexist '' -H "$ACCESS"
 	expect 404 not_found
 }
+# A read refused 404 is on the record of access as a served one is: an
+# access.refused entry (reason not_found) naming the route's pattern,
+# never the id asked for.
+test_read_of_an_unknown_consent_is_recorded_as_refused() {
+	local last
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
+	req staff GET /v1/consents/con_doesnotexist '' -H "$ACCESS"
+	expect 404 not_found || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'access.refused'
+	    AND actor_role = 'staff' AND reason = 'not_found' AND object_id = 'GET /v1/consents/{id}'
+	    AND family_pseudonym IS NULL AND record_digest IS NULL")" = 1 ] &&
+	! db "SELECT * FROM ledger_entries WHERE seq > $last" | grep -q con_doesnotexist
+}
 # A HEAD is its GET without the body: refused without a reason, and, with
 # one, recorded as a read (a HEAD must not read, nor probe, unrecorded).
 test_consent_head_is_a_recorded_read() {
@@ -231,13 +244,14 @@ test_consent_reads_are_held_to_the_read_limit() {
 # nothing of it shown nor recorded as read, the log naming the consent by
 # id only; restored, it is served again.
 test_tampered_consent_row_is_never_served() {
-	local id n w
+	local id n w last
 	req staff POST /v1/consents "$(body FAM-122 oakfield-primary education_support 'Signed form')"
 	expect 201 || return 1; id=$(jget .consent_id)
 	# Read the moment it is written: its entry is signed by then.
 	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
 	expect 200 || return 1
 	n=$(db "SELECT count(*) FROM consent_reads WHERE consent_id='$id'")
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
 	sqlite3 "$GW_DB" "UPDATE consents SET agency_id = 'health-visiting' WHERE id = '$id'" || return 1
 	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
 	expect 409 record_integrity_failed && ! grep -q 'health-visiting\|education_support' <<<"$RESP" || return 1
@@ -246,6 +260,12 @@ test_tampered_consent_row_is_never_served() {
 	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
 	expect 409 record_integrity_failed || return 1
 	[ "$(db "SELECT count(*) FROM consent_reads WHERE consent_id='$id'")" = "$n" ] || return 1
+	# but each refused read is on the record of access, by route, not by id
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'access.refused'
+	    AND actor_role = 'staff' AND reason = 'record_integrity_failed'
+	    AND object_id = 'GET /v1/consents/{id}' AND family_pseudonym IS NULL")" = 2 ] &&
+	! db "SELECT * FROM ledger_entries WHERE seq > $last AND action = 'access.refused'" |
+	    grep -q -F "$id" || return 1
 	sqlite3 "$GW_DB" "UPDATE consents SET purpose = 'education_support' WHERE id = '$id'" || return 1
 	req staff GET "/v1/consents/$id" '' -H "$ACCESS"
 	expect 200 && [ "$(jget .status)" = live ] || return 1

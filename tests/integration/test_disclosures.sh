@@ -928,6 +928,39 @@ test_read_by_anyone_else_is_404() {
 	expect 404 not_found
 }
 
+# A read refused 404 is a refused access all the same: an agency asking
+# for another agency's disclosure (one that exists, one that does not),
+# the recipient asking for a refused one, a trustee asking with a reason.
+# Each is an access.refused entry (reason not_found) naming the route's
+# pattern, never the id asked for nor the family: the entry for an id that
+# exists is the same as for one that does not, so it tells no more than
+# the 404 does.
+refused_since() { # SEQ ROLE REASON: the access.refused entries after SEQ, one line each
+	db "SELECT actor || '|' || object_id || '|' || coalesce(family_pseudonym, '-') || '|' ||
+	    CASE WHEN record_digest IS NULL THEN '-' ELSE hex(record_digest) END FROM ledger_entries WHERE seq > $1
+	    AND action = 'access.refused' AND actor_role = '$2' AND reason = '$3' ORDER BY seq"
+}
+test_read_of_another_agencys_disclosure_is_recorded_as_refused() {
+	local last fam got
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
+	fam=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$ALLOWED_ID'")
+	req agency:health-visiting GET "/v1/disclosures/$ALLOWED_ID"
+	expect 404 not_found || return 1
+	req agency:health-visiting GET /v1/disclosures/dsc_nosuchdisclosure
+	expect 404 not_found || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$REFUSED_ID"
+	expect 404 not_found || return 1
+	req trustee1 GET "/v1/disclosures/$ALLOWED_ID" '' -H "X-Access-Reason: $ACCESS"
+	expect 404 not_found || return 1
+	got=$(refused_since "$last" agency not_found | tr '\n' ' ')
+	[ "$got" = "agency:health-visiting|GET /v1/disclosures/{id}|-|- agency:health-visiting|GET /v1/disclosures/{id}|-|- agency:oakfield-primary|GET /v1/disclosures/{id}|-|- " ] ||
+		{ echo "# agencies' access.refused entries after seq $last: $got"; return 1; }
+	[ "$(refused_since "$last" trustee not_found | cut -d'|' -f2-)" = "GET /v1/disclosures/{id}|-|-" ] ||
+		{ echo "# trustee's: $(refused_since "$last" trustee not_found)"; return 1; }
+	! db "SELECT * FROM ledger_entries WHERE seq > $last AND action = 'access.refused'" |
+	    grep -q -F -e "$ALLOWED_ID" -e "$REFUSED_ID" -e dsc_nosuchdisclosure -e "$fam" -e FAM-30
+}
+
 # ---- the ledger ----
 
 ledger_entry() { # SEQ: sets RESP to that entry
@@ -1019,7 +1052,7 @@ swap_data_ct() { # ID1 ID2: swaps the two rows' sealed values beside the running
 staff_read() { req staff GET "/v1/disclosures/$1" '' -H "X-Access-Reason: $ACCESS"; }
 refused_integrity() { expect 409 record_integrity_failed && ! grep -q 'T350' <<<"$RESP"; }
 test_tampered_disclosure_row_is_never_served() {
-	local a b
+	local a b last
 	consent FAM-360 oakfield-primary education_support || return 1
 	consent FAM-360 health-visiting health_visiting_support || return 1
 	disclose staff FAM-360 oakfield-primary education_support '{"child_name":"Swap One-T350"}'
@@ -1034,10 +1067,19 @@ test_tampered_disclosure_row_is_never_served() {
 	wait_received "$a" && wait_received "$b" || return 1
 	req agency:oakfield-primary GET "/v1/disclosures/$a"
 	expect 200 || return 1
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
 	swap_data_ct "$a" "$b" || return 1
 	staff_read "$a"; refused_integrity || return 1
 	staff_read "$b"; refused_integrity || return 1
 	req agency:oakfield-primary GET "/v1/disclosures/$a"; refused_integrity || return 1
+	# Each refused read on the record of access (who asked, for which
+	# route), never the id nor the family: the tamper is the operators'
+	# to find, who tried to read the row is the ledger's to keep.
+	[ "$(refused_since "$last" staff record_integrity_failed | cut -d'|' -f2- | tr '\n' ' ')" = "GET /v1/disclosures/{id}|-|- GET /v1/disclosures/{id}|-|- " ] &&
+	[ "$(refused_since "$last" agency record_integrity_failed)" = "agency:oakfield-primary|GET /v1/disclosures/{id}|-|-" ] ||
+		{ echo "# access.refused after seq $last: $(db "SELECT actor_role, reason, object_id FROM ledger_entries WHERE seq > $last AND action = 'access.refused'")"; return 1; }
+	! db "SELECT * FROM ledger_entries WHERE seq > $last AND action = 'access.refused'" |
+	    grep -q -F -e "$a" -e "$b" -e "$(db "SELECT family_pseudonym FROM disclosures WHERE id='$a'")" || return 1
 	grep -q "disclosure $a does not match ledger entry #$(db "SELECT ledger_seq FROM disclosures WHERE id='$a'")" "$TMP/gatewayd.log" || return 1
 	# A refused read shows nothing and is not recorded as a read.
 	[ "$(db "SELECT count(*) FROM disclosure_reads WHERE disclosure_id='$a' AND actor_role='agency'")" = 1 ] || return 1
@@ -1055,15 +1097,18 @@ test_tampered_disclosure_row_is_never_served() {
 	expect 200 && [ "$(jget .data.child_name)" = "Swap One-T350" ]
 }
 test_tampered_row_stops_the_subject_access_export() {
-	local a b
+	local a b last
 	consent FAM-362 oakfield-primary education_support || return 1
 	disclose staff FAM-362 oakfield-primary education_support '{"child_name":"Swap One-T350"}'
 	expect 201 && a=$(jget .disclosure_id) || return 1
 	disclose staff FAM-362 oakfield-primary education_support '{"child_name":"Swap Two-T350"}'
 	expect 201 && b=$(jget .disclosure_id) || return 1
 	swap_data_ct "$a" "$b" || { echo "# swap failed"; return 1; }
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
 	req staff GET /v1/families/FAM-362/subject-access '' -H "X-Access-Reason: $ACCESS"
 	refused_integrity || return 1
+	[ "$(refused_since "$last" staff record_integrity_failed | cut -d'|' -f2-)" = "GET /v1/families/{id}/subject-access|-|-" ] ||
+		{ echo "# access.refused after seq $last: $(refused_since "$last" staff record_integrity_failed)"; return 1; }
 	swap_data_ct "$a" "$b" || { echo "# swap failed"; return 1; }
 	req staff GET /v1/families/FAM-362/subject-access '' -H "X-Access-Reason: $ACCESS"
 	expect 200 || return 1
@@ -1190,6 +1235,7 @@ run test_read_with_reason_is_recorded
 run test_refusal_recorded_and_readable
 run test_read_by_recipient_agency
 run test_read_by_anyone_else_is_404
+run test_read_of_another_agencys_disclosure_is_recorded_as_refused
 run test_disclosure_in_ledger_with_record_digest
 run test_refusal_in_ledger_with_rule
 run test_read_lift_and_notification_in_ledger

@@ -597,6 +597,32 @@ test_other_agency_cannot_read_the_request() {
 	req agency:health-visiting GET "/v1/requests/$RID/statement"
 	expect 404 not_found
 }
+# A read refused 404 is a refused access all the same: an agency asking
+# for a request it did not make (its statement too), or for one that does
+# not exist, is an access.refused entry (reason not_found) naming the
+# route's pattern, never the request's id nor the family's: the same entry
+# whether or not the id exists, so it tells no more than the 404.
+refused_since() { # SEQ ROLE REASON: the access.refused entries after SEQ, one line each
+	db "SELECT actor || '|' || object_id || '|' || coalesce(family_pseudonym, '-') || '|' ||
+	    CASE WHEN record_digest IS NULL THEN '-' ELSE hex(record_digest) END FROM ledger_entries WHERE seq > $1
+	    AND action = 'access.refused' AND actor_role = '$2' AND reason = '$3' ORDER BY seq"
+}
+test_read_of_another_agencys_request_is_recorded_as_refused() {
+	local last fam got
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
+	fam=$(db "SELECT family_pseudonym FROM requests WHERE id='$RID'")
+	req agency:family-court GET "/v1/requests/$RID"
+	expect 404 not_found || return 1
+	req agency:family-court GET "/v1/requests/$RID/statement"
+	expect 404 not_found || return 1
+	req agency:family-court GET /v1/requests/req_nosuchrequest
+	expect 404 not_found || return 1
+	got=$(refused_since "$last" agency not_found | tr '\n' ' ')
+	[ "$got" = "agency:family-court|GET /v1/requests/{id}|-|- agency:family-court|GET /v1/requests/{id}/statement|-|- agency:family-court|GET /v1/requests/{id}|-|- " ] ||
+		{ echo "# access.refused entries after seq $last: $got"; return 1; }
+	! db "SELECT * FROM ledger_entries WHERE seq > $last AND action = 'access.refused'" |
+	    grep -q -F -e "$RID" -e req_nosuchrequest -e "$fam" -e "$FAM" -e "$REFERENCE"
+}
 test_police_cannot_read_the_court_request() {
 	req agency:police GET "/v1/requests/$COURT_RID"
 	expect 404 not_found
@@ -1450,9 +1476,10 @@ decisions_edit() {
 }
 CASE_READ='X-Access-Reason: preparing the case file'
 tampered_request_refused() { # ID: every route that acts on the row refuses it
-	local reads n
+	local reads n last
 	reads=$(db "SELECT count(*) FROM request_reads WHERE request_id='$1'")
 	n=$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1'")
+	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
 	req agency:police GET "/v1/requests/$1" '' -H "$CASE_READ"
 	expect 409 record_integrity_failed && error_shape_ok || return 1
 	! grep -q -e "$FAM" -e "$REFERENCE" -e "$1" <<<"$RESP" || return 1
@@ -1463,6 +1490,10 @@ tampered_request_refused() { # ID: every route that acts on the row refuses it
 	[ "$(jget .withheld_for_integrity)" -ge 1 ] || return 1
 	req agency:police GET "/v1/requests/$1/statement"
 	expect 409 record_integrity_failed || return 1
+	# The three refused reads on the record of access, by route, not by id.
+	[ "$(refused_since "$last" agency record_integrity_failed | tr '\n' ' ')" = "agency:police|GET /v1/requests/{id}|-|- agency:police|GET /v1/requests/{id}/statement|-|- " ] &&
+	[ "$(refused_since "$last" trustee record_integrity_failed | cut -d'|' -f2-)" = "GET /v1/requests/{id}|-|-" ] ||
+		{ echo "# access.refused after seq $last: $(db "SELECT actor_role, reason, object_id FROM ledger_entries WHERE seq > $last AND action = 'access.refused'")"; return 1; }
 	req trustee1 POST "/v1/requests/$1/close" '{"reason":"closing it all the same"}'
 	expect 409 record_integrity_failed || return 1
 	req safeguarding_lead POST "/v1/requests/$1/notification/lift" "$LIFT"
@@ -1722,6 +1753,7 @@ run test_statement_with_consents_when_asked
 run test_statement_says_the_family_was_told_only_when_the_notice_went
 run test_statement_refused_when_the_notice_row_says_sent_without_its_entry
 run test_other_agency_cannot_read_the_request
+run test_read_of_another_agencys_request_is_recorded_as_refused
 run test_police_cannot_read_the_court_request
 run test_staff_cannot_read_a_statement
 run test_approved_request_shows_personal_data_with_a_reason
