@@ -109,9 +109,15 @@ void	ctl_retention_usage(FILE *);
 
 /* ctl_backup.c: gatewayctl backup [--data DIR] --out NEWDIR [--with-keys]
  * A copy of DIR a gateway can be started on, taken while gatewayd runs,
- * its ledger verified. 0 done; 1 the copy does not verify; 2 usage or I/O. */
+ * its ledger verified, when it was made in its backup.json. 0 done; 1 the
+ * copy does not verify; 2 usage or I/O. "backup check" runs
+ * ctl_backup_check. */
 int	ctl_backup(int argc, char **argv);
 void	ctl_backup_usage(FILE *);
+/* ctl_backup_check.c: gatewayctl backup check [--max-age DAYS] COPY...
+ * Each copy's age from its backup.json. 0 every copy at most DAYS old; 1
+ * one older, or of unknown age; 2 usage. */
+int	ctl_backup_check(int argc, char **argv);
 
 /* ctl_file.c: a file of personal data or signed records, written private
  * (0600) beside path and renamed into place (never written through an

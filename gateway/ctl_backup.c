@@ -13,7 +13,12 @@
  *   with --with-keys, master.key and ledger.key too (without them the
  *   copy's sealed data cannot be read, nor its ledger extended: keep them
  *   apart from the copy, as the README says, or pass --with-keys and keep
- *   the whole copy as safe as the data directory itself).
+ *   the whole copy as safe as the data directory itself);
+ *   backup.json, written last, once the copy verifies: when the copy began
+ *   and whether the keys are in it (backup_meta.h), so that its age can be
+ *   checked ("gatewayctl backup check", ctl_backup_check.c) and is told
+ *   when a gateway starts on it (restored_copy.h). A copy keeps families
+ *   erased or expired since readable for as long as it is kept.
  * Never the erasure journal (erasure_journal.h): restoring needs the
  * newest one, which a copy of it made now would not be; the output says so.
  * The copy's ledger is then verified with the public key and against that
@@ -31,6 +36,7 @@
 
 #include <openssl/crypto.h>
 
+#include "backup_meta.h"
 #include "ctl.h"
 #include "ledger_head.h"
 #include "store.h"
@@ -39,7 +45,33 @@ void
 ctl_backup_usage(FILE *f)
 {
 	fprintf(f, "usage: gatewayctl backup [--data DIR] --out NEWDIR [--with-keys]\n"
-	    "default DIR: var\n");
+	    "       gatewayctl backup check [--max-age DAYS] COPY...\n"
+	    "default DIR: var; check: each copy's age from its backup.json, exit 1 when one\n"
+	    "is older than DAYS (default %d) or its age is unknown\n", BACKUP_MAX_AGE_DAYS);
+}
+
+/* NEWDIR/backup.json: when the copy began, what it holds; 0, or -1 said. */
+static int
+write_meta(const char *out, int64_t made_us, int keys, int have_head)
+{
+	struct backup_meta	 m = { .made_us = made_us, .keys_included = keys,
+				    .ledger_head_included = have_head == 0 };
+	char			 path[4096], *text;
+	int			 rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", out, BACKUP_META_FILE) >=
+	    sizeof(path)) {
+		fprintf(stderr, "gatewayctl: %s/%s: path too long\n", out, BACKUP_META_FILE);
+		return -1;
+	}
+	if ((text = backup_meta_format(&m)) == NULL) {
+		fprintf(stderr, "gatewayctl: %s: cannot be made\n", path);
+		return -1;
+	}
+	if ((rc = durable_replace_file(path, text, strlen(text))) == -1)
+		fprintf(stderr, "gatewayctl: %s: cannot write: %s\n", path, strerror(errno));
+	free(text);
+	return rc;
 }
 
 /* dir/name into buf; -1 (with a message) when it does not fit. */
@@ -110,8 +142,11 @@ ctl_backup(int argc, char **argv)
 	const char	*data = "var", *out = NULL;
 	char		 src[4096], dst[4096], pub[4096], head[4096], err[512];
 	char		*vargv[8];
+	int64_t		 made_us;
 	int		 ch, keys = 0, have_head, vargc = 0, rc;
 
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return ctl_backup_check(argc - 1, argv + 1);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -148,6 +183,9 @@ ctl_backup(int argc, char **argv)
 	if ((have_head = copy_small(data, out, LEDGER_HEAD_FILE, 0)) == -1 ||
 	    copy_small(data, out, "ledger.pub", 1) != 0)
 		return 2;
+	/* Before the copy: it holds nothing committed later, so the age
+	 * backup.json gives is never less than the copy's. */
+	made_us = store_now_us();
 	if (store_backup_into(src, dst, err, sizeof(err)) == -1) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		return 2;
@@ -171,9 +209,14 @@ ctl_backup(int argc, char **argv)
 		    "inspection\n", out);
 		return rc == 1 ? 1 : 2;
 	}
-	printf("backup in %s: gateway.db, %sledger.pub%s; verified\n", out,
+	if (write_meta(out, made_us, keys, have_head) == -1)
+		return 2;
+	printf("backup in %s: gateway.db, %sledger.pub%s, backup.json; verified\n", out,
 	    have_head == 0 ? "ledger.head, " : "",
 	    keys ? ", master.key, ledger.key" : "");
+	printf("it keeps families erased or expired after it readable while it is kept: "
+	    "remove it within %d days (gatewayctl backup check %s says its age)\n",
+	    BACKUP_MAX_AGE_DAYS, out);
 	if (!keys)
 		printf("keys not copied: restoring needs DIR's master.key and ledger.key, "
 		    "kept apart (or use --with-keys)\n");

@@ -45,8 +45,10 @@ static const struct command {
 	  "      given-up one" },
 	{ "retention", ctl_retention, ctl_retention_usage, "run [--data DIR] [--as-of DATE] ...",
 	  "one retention sweep while gatewayd is not running on DIR" },
-	{ "backup", ctl_backup, ctl_backup_usage, "[--data DIR] --out NEWDIR [--with-keys]",
-	  "a verified copy of DIR (database, ledger head, public key), gatewayd running or not" },
+	{ "backup", ctl_backup, ctl_backup_usage,
+	  "[--data DIR] --out NEWDIR [--with-keys] | check [--max-age DAYS] COPY...",
+	  "a verified copy of DIR (database, ledger head, public key, when it was made),\n"
+	  "      gatewayd running or not; check: each copy's age, exit 1 past the limit" },
 };
 
 static void

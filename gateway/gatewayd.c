@@ -39,6 +39,7 @@
 #include "metrics.h"
 #include "nocore.h"
 #include "landlock.h"
+#include "restored_copy.h"
 #include "sandbox.h"
 #include "notifier.h"
 #include "profiles.h"
@@ -933,6 +934,10 @@ main(int argc, char **argv)
 	    sizeof(err)) == -1)
 		log_errx("%s: erasures made here may be missing from the journal, and a restored "
 		    "copy would not make them again (retried at the next start)", err);
+	/* A copy gatewayctl backup made: its age said, and a retention sweep
+	 * before serving (restored_copy.h). */
+	if (restored_copy_start(&gw, reapplied, journal == JOURNAL_MAKE_NEW) == -1)
+		goto out;
 	metrics_gauge(gw.metrics, "gateway_crl_next_update_timestamp_seconds",
 	    "The earliest nextUpdate (Unix time) among the revocation lists in force "
 	    "(0: none has one).", crl_next_update_gauge, gw.auth);

@@ -31,11 +31,93 @@ test_backup_while_disclosures_arrive() {
 	grep -q 'erasure journal not copied: .*--erasure-journal' "$TMP/bk.out" &&
 	grep -q 'erasure journal not copied' "$TMP/bk2.out" || { sed 's/^/# /' "$TMP/bk.out"; return 1; }
 	# What each holds, private to the gateway's user.
-	[ "$(ls "$TMP/bk" | sort | tr '\n' ' ')" = "gateway.db ledger.head ledger.pub " ] &&
-	[ "$(ls "$TMP/bk-keys" | sort | tr '\n' ' ')" = "gateway.db ledger.head ledger.key ledger.pub master.key " ] &&
+	[ "$(ls "$TMP/bk" | sort | tr '\n' ' ')" = "backup.json gateway.db ledger.head ledger.pub " ] &&
+	[ "$(ls "$TMP/bk-keys" | sort | tr '\n' ' ')" = "backup.json gateway.db ledger.head ledger.key ledger.pub master.key " ] &&
 	[ "$(stat -c %a "$TMP/bk")" = 700 ] &&
 	[ -z "$(find "$TMP/bk" "$TMP/bk-keys" -type f -perm /077)" ] || { ls -la "$TMP/bk" "$TMP/bk-keys" | sed 's/^/# /'; return 1; }
 	cmp -s "$TMP/bk-keys/master.key" "$GW_DATA/master.key"
+}
+
+# A copy keeps families erased or expired after it readable for as long as
+# it is kept: it says when it was made (backup.json: times and flags only,
+# 0600), so that its age can be checked, and the output says how long to
+# keep it.
+test_backup_records_when_it_was_made() {
+	local before after made
+	before=$(date -u +%s)
+	"$GATEWAYCTL" backup --data "$GW_DATA" --out "$TMP/bk-age" > "$TMP/bk-age.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/bk-age.out"; return 1; }
+	after=$(date -u +%s)
+	[ -f "$TMP/bk-age/backup.json" ] && [ "$(stat -c %a "$TMP/bk-age/backup.json")" = 600 ] || return 1
+	made=$(date -u -d "$(jq -r .made_at "$TMP/bk-age/backup.json")" +%s) || return 1
+	[ "$made" -ge "$before" ] && [ "$made" -le "$after" ] &&
+	jq -r .made_at "$TMP/bk-age/backup.json" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' &&
+	[ "$(jq -c '[keys[], .keys_included, .ledger_head_included]' "$TMP/bk-age/backup.json")" = \
+	    '["backup_format","keys_included","ledger_head_included","made_at",false,true]' ] &&
+	[ "$(jq .keys_included "$TMP/bk-keys/backup.json")" = true ] &&
+	grep -q 'remove it within 35 days (gatewayctl backup check' "$TMP/bk-age.out" ||
+		{ sed 's/^/# /' "$TMP/bk-age/backup.json" "$TMP/bk-age.out"; return 1; }
+	"$GATEWAYCTL" backup check "$TMP/bk-age" > "$TMP/check-age.out" 2>&1 &&
+	grep -q "^$TMP/bk-age: made .*Z, 0 days old (limit 35): ok\$" "$TMP/check-age.out" ||
+		{ sed 's/^/# /' "$TMP/check-age.out"; return 1; }
+}
+
+# gatewayctl backup check, for cron or monitoring: each copy's age, and exit
+# 1 when one is older than the limit (35 days unless --max-age) or its age
+# cannot be told (no backup.json, or none readable), 2 on a usage error.
+test_backup_check_flags_a_copy_older_than_the_limit() {
+	local old=$TMP/bk-old bare=$TMP/bk-bare rc made
+	cp -a "$TMP/bk-age" "$old" && cp -a "$TMP/bk-age" "$bare" && rm "$bare/backup.json" || return 1
+	made=$(date -u -d '-40 days' +%Y-%m-%dT%H:%M:%S.000000Z)
+	jq -c --arg m "$made" '.made_at = $m' "$TMP/bk-age/backup.json" > "$old/backup.json" || return 1
+	rc=0; "$GATEWAYCTL" backup check "$TMP/bk-age" "$old" > "$TMP/check.out" 2> "$TMP/check.err" || rc=$?
+	[ "$rc" = 1 ] && grep -q "^$TMP/bk-age: .*: ok\$" "$TMP/check.out" &&
+	grep -q "^$old: made $made, 40 days old (limit 35): too old" "$TMP/check.out" &&
+	grep -q '1 of 2 copies older than 35 days' "$TMP/check.err" ||
+		{ echo "# exit $rc"; sed 's/^/# /' "$TMP/check.out" "$TMP/check.err"; return 1; }
+	# A longer limit lets it be.
+	"$GATEWAYCTL" backup check --max-age 41 "$old" > "$TMP/check.out" 2>&1 ||
+		{ sed 's/^/# /' "$TMP/check.out"; return 1; }
+	# No backup.json, or one without a readable made_at: its age is unknown.
+	rc=0; "$GATEWAYCTL" backup check --max-age 3650 "$bare" > "$TMP/check.out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && grep -q "^$bare: age unknown: no readable made_at (backup.json: missing)" "$TMP/check.out" ||
+		{ echo "# exit $rc"; sed 's/^/# /' "$TMP/check.out"; return 1; }
+	echo '{"made_at":"last week"}' > "$bare/backup.json"
+	rc=0; "$GATEWAYCTL" backup check "$bare" > "$TMP/check.out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && grep -q "^$bare: age unknown: no readable made_at" "$TMP/check.out" || return 1
+	rc=0; "$GATEWAYCTL" backup check --max-age 0 "$old" > /dev/null 2>&1 || rc=$?
+	[ "$rc" = 2 ] || return 1
+	rc=0; "$GATEWAYCTL" backup check > /dev/null 2>&1 || rc=$?
+	[ "$rc" = 2 ]
+}
+
+# Started on a copy, gatewayd says how old it is and, before it serves,
+# makes again what the journal holds and sweeps retention (a sweep
+# via=restore, logged before it listens), then puts backup.json aside as
+# restored.json: the next start is an ordinary one.
+test_gateway_started_on_a_copy_says_its_age_and_sweeps_before_serving() {
+	local c=$TMP/bk-restore made
+	"$GATEWAYCTL" backup --data "$GW_DATA" --out "$c" --with-keys > "$c.out" 2>&1 ||
+		{ sed 's/^/# /' "$c.out"; return 1; }
+	made=$(date -u -d '-10 days' +%Y-%m-%dT%H:%M:%S.000000Z)
+	jq -c --arg m "$made" '.made_at = $m' "$c/backup.json" > "$c/b.tmp" && mv "$c/b.tmp" "$c/backup.json" || return 1
+	gw_stop || return 1
+	: > "$TMP/gatewayd.log"
+	GW_DATA=$c gw_start --erasure-journal "$TMP/data/erasures.journal" || return 1
+	grep -q "started on a restored copy made at $made, 10 days ago (with the keys)" "$TMP/gatewayd.log" &&
+	grep -q "restored copy: [0-9]* erasures and consent withdrawals from the erasure journal $TMP/data/erasures.journal made again before serving" "$TMP/gatewayd.log" &&
+	[ "$(grep -n -e 'restored copy: retention swept before serving' -e 'listening on' "$TMP/gatewayd.log" |
+	    cut -d: -f2- | sed 's/.*\(retention swept\|listening on\).*/\1/' | tr '\n' ,)" = "retention swept,listening on," ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'retention.sweep' AND reason LIKE 'via=restore %'")" = 1 ] &&
+	[ ! -e "$c/backup.json" ] && [ "$(jq -r .made_at "$c/restored.json")" = "$made" ] ||
+		{ grep -i 'restor\|listening' "$TMP/gatewayd.log" | sed 's/^/# /'; return 1; }
+	gw_stop || return 1
+	: > "$TMP/gatewayd.log"
+	GW_DATA=$c gw_start --erasure-journal "$TMP/data/erasures.journal" || return 1
+	! grep -q -e 'started on a restored copy' -e 'restored copy:' "$TMP/gatewayd.log" &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'retention.sweep' AND reason LIKE 'via=restore %'")" = 1 ] || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data gw_start
 }
 
 test_gateway_starts_on_the_copy_with_everything_acknowledged_before_it() {
@@ -432,6 +514,9 @@ test_backup_never_writes_into_an_existing_directory() {
 
 gw_start || exit 1
 run test_backup_while_disclosures_arrive
+run test_backup_records_when_it_was_made
+run test_backup_check_flags_a_copy_older_than_the_limit
+run test_gateway_started_on_a_copy_says_its_age_and_sweeps_before_serving
 run test_gateway_starts_on_the_copy_with_everything_acknowledged_before_it
 run test_erasure_after_a_copy_is_made_again_when_the_copy_is_restored
 run test_erasure_lost_from_the_journal_by_a_crash_is_journaled_at_start

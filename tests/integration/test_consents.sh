@@ -149,7 +149,10 @@ test_consent_location_can_be_read_back() {
 	[ "$(db "SELECT actor_role || ' ' || (length(reason_ct) > 16) FROM consent_reads WHERE id='$(jget .read.read_id)'")" = "staff 1" ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN consent_reads r ON r.ledger_seq = e.seq
 	    AND r.record_digest = e.record_digest AND r.family_pseudonym = e.family_pseudonym
-	    WHERE e.seq=$(jget .read.ledger_seq) AND e.action='consent.read' AND e.object_id='${loc##*/}'")" = 1 ] &&
+	    WHERE r.id='$(jget .read.read_id)' AND e.seq=$(jget .read.ledger_seq) AND e.action='consent.read'
+	    AND e.object_id='${loc##*/}' AND e.actor = r.actor AND e.reason IS NULL")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE instr(actor || ' ' || coalesce(object_id, '')
+	    || ' ' || coalesce(reason, ''), 'Reason-Marker-R5') > 0")" = 0 ] &&
 	! grep -a -q 'Reason-Marker-R5' "$GW_DB" "$GW_DB-wal" "$TMP/gatewayd.log" 2>/dev/null
 }
 test_consent_read_requires_access_reason() {

@@ -889,16 +889,28 @@ test_read_refused_for_want_of_a_reason_is_recorded_in_the_ledger() {
 }
 
 test_read_with_reason_is_recorded() {
-	local before
+	local before rid
 	before=$(db "SELECT count(*) FROM disclosure_reads WHERE disclosure_id='$ALLOWED_ID'")
 	req staff GET "/v1/disclosures/$ALLOWED_ID" '' -H "X-Access-Reason: $ACCESS"
 	expect 200 || return 1
+	rid=$(jget .read.read_id)
 	[ "$(jget .data.child_name)" = "$CHILD" ] &&
 	[ "$(jget '.data.phone // "absent"')" = absent ] &&
 	[ "$(jget .reason)" = "$REASON" ] &&
 	[ "$(jget .decision)" = allowed ] &&
 	[ "$(db "SELECT count(*) FROM disclosure_reads WHERE disclosure_id='$ALLOWED_ID'")" = $((before + 1)) ] &&
-	[ "$(db "SELECT actor_role FROM disclosure_reads WHERE id='$(jget .read.read_id)'")" = staff ]
+	[ "$(db "SELECT actor_role FROM disclosure_reads WHERE id='$rid'")" = staff ] || return 1
+	# And its ledger entry, found from the row's ledger_seq: the read's
+	# action and object, the row's digest (over the sealed reason), a fixed
+	# code as reason; the reason given is in no entry.
+	[ "$(db "SELECT e.action || ' ' || e.object_id || ' ' || e.reason || ' ' || (e.actor = r.actor)
+	    FROM disclosure_reads r JOIN ledger_entries e ON e.seq = r.ledger_seq
+	    AND e.record_digest = r.record_digest AND e.family_pseudonym = r.family_pseudonym
+	    WHERE r.id = '$rid'")" = "record.read $ALLOWED_ID disclosure 1" ] &&
+	[ "$(jget .read.ledger_seq)" = "$(db "SELECT ledger_seq FROM disclosure_reads WHERE id = '$rid'")" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE instr(actor || ' ' || coalesce(object_id, '')
+	    || ' ' || coalesce(reason, ''), 'Access-Marker') > 0")" = 0 ] ||
+		{ db "SELECT seq, action, object_id, reason FROM ledger_entries WHERE seq = $(jget .read.ledger_seq)" | sed 's/^/# /'; return 1; }
 }
 
 test_refusal_recorded_and_readable() {

@@ -471,8 +471,16 @@ test_export_is_recorded_in_the_ledger() {
 	pseudo=$(db "SELECT family_pseudonym FROM disclosures WHERE id='$SHARED'")
 	n=$(db "SELECT count(*) FROM subject_access_reads WHERE family_pseudonym='$pseudo'")
 	[ "$n" -ge 4 ] &&
-	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN subject_access_reads s ON s.ledger_seq = e.seq AND s.record_digest = e.record_digest WHERE e.action='family.subject_access' AND e.family_pseudonym='$pseudo'")" = "$n" ] &&
-	[ "$(db "SELECT count(*) FROM ledger_entries WHERE family_pseudonym LIKE 'FAM-%' OR object_id LIKE 'FAM-%' OR reason LIKE '%Access-Marker%'")" = 0 ] &&
+	# Each export's entry, found from its row's ledger_seq: the export's
+	# action, the row's id and digest, no reason text (the reason is
+	# sealed in the row; the entry's reason is NULL, or the records' state
+	# when they are gone and nothing was sealed).
+	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN subject_access_reads s ON s.ledger_seq = e.seq
+	    AND s.record_digest = e.record_digest AND s.family_pseudonym = e.family_pseudonym
+	    WHERE e.action='family.subject_access' AND e.object_id = s.id AND e.actor = s.actor
+	    AND (e.reason IS NULL) = (s.reason_ct IS NOT NULL) AND e.family_pseudonym='$pseudo'")" = "$n" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE family_pseudonym LIKE 'FAM-%' OR object_id LIKE 'FAM-%'
+	    OR instr(actor || ' ' || coalesce(object_id, '') || ' ' || coalesce(reason, ''), 'Access-Marker') > 0")" = 0 ] &&
 	jget .ledger_seq | grep -Eq '^[0-9]+$'
 }
 test_access_reason_sealed_at_rest() {
