@@ -20,6 +20,8 @@
 #   pushes_answered            no push of the delivery worker is in flight
 #   receiver_start DIR CERT PORT [receiver args]
 #                              an agency's (or webhook's) HTTPS receiver
+#   refused_since SEQ ROLE REASON
+#                              the access.refused ledger entries after SEQ
 #
 # With OPENAPI_RECORD=FILE every reply req gets is appended to FILE, one JSON
 # object a line (method, path, status, content_type, body), for
@@ -219,6 +221,15 @@ port_free() {
 
 # metric_now NAME: NAME's value (a metric without labels) in /metrics now,
 # read with the operator's certificate; empty if /metrics has no NAME.
+# refused_since SEQ ROLE REASON: the access.refused entries after SEQ by
+# callers of ROLE for REASON, one line each: actor|object|family|digest
+# ("-" for none), to show what a refused access put on the record.
+refused_since() { # SEQ ROLE REASON: the access.refused entries after SEQ, one line each
+	db "SELECT actor || '|' || object_id || '|' || coalesce(family_pseudonym, '-') || '|' ||
+	    CASE WHEN record_digest IS NULL THEN '-' ELSE hex(record_digest) END FROM ledger_entries WHERE seq > $1
+	    AND action = 'access.refused' AND actor_role = '$2' AND reason = '$3' ORDER BY seq"
+}
+
 # STATUS and RESP stay those of the test's last request.
 metric_now() {
 	local status=$STATUS resp=$RESP v

@@ -947,11 +947,6 @@ test_read_by_anyone_else_is_404() {
 # pattern, never the id asked for nor the family: the entry for an id that
 # exists is the same as for one that does not, so it tells no more than
 # the 404 does.
-refused_since() { # SEQ ROLE REASON: the access.refused entries after SEQ, one line each
-	db "SELECT actor || '|' || object_id || '|' || coalesce(family_pseudonym, '-') || '|' ||
-	    CASE WHEN record_digest IS NULL THEN '-' ELSE hex(record_digest) END FROM ledger_entries WHERE seq > $1
-	    AND action = 'access.refused' AND actor_role = '$2' AND reason = '$3' ORDER BY seq"
-}
 test_read_of_another_agencys_disclosure_is_recorded_as_refused() {
 	local last fam got
 	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")

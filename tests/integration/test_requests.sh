@@ -602,11 +602,6 @@ test_other_agency_cannot_read_the_request() {
 # not exist, is an access.refused entry (reason not_found) naming the
 # route's pattern, never the request's id nor the family's: the same entry
 # whether or not the id exists, so it tells no more than the 404.
-refused_since() { # SEQ ROLE REASON: the access.refused entries after SEQ, one line each
-	db "SELECT actor || '|' || object_id || '|' || coalesce(family_pseudonym, '-') || '|' ||
-	    CASE WHEN record_digest IS NULL THEN '-' ELSE hex(record_digest) END FROM ledger_entries WHERE seq > $1
-	    AND action = 'access.refused' AND actor_role = '$2' AND reason = '$3' ORDER BY seq"
-}
 test_read_of_another_agencys_request_is_recorded_as_refused() {
 	local last fam got
 	last=$(db "SELECT coalesce(max(seq), 0) FROM ledger_entries")
