@@ -405,6 +405,10 @@ struct requeue_row {
 	int64_t		 at_us;
 };
 int	store_requeues_unledgered(struct store_conn *, struct requeue_row *out, int max);
+/* The rows of either (sql selecting id, object id, family pseudonym, actor,
+ * time, its one parameter the limit): count or -1 (logged with what). */
+int	store_requeue_rows(struct store_conn *, const char *sql, const char *what,
+	    struct requeue_row *out, int max);
 /* 1 when the delivery has a re-queue not yet in the ledger, 0 not, -1. */
 int	store_requeue_unledgered(struct store_conn *, const char *disclosure_id);
 /* Marks a re-queue ledgered. 0 or -1. */

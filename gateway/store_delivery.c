@@ -433,19 +433,17 @@ store_delivery_requeue(struct store_conn *c, const char *id, int64_t when, const
 	return store_delivery_event(c, &e);
 }
 
+/* Reads re-queue rows (sql: its columns id, object id, family pseudonym,
+ * actor, time; one parameter, the limit) into out: a delivery's and a
+ * notice push's re-queues alike. Count or -1 (logged, what naming them). */
 int
-store_requeues_unledgered(struct store_conn *c, struct requeue_row *out, int max)
+store_requeue_rows(struct store_conn *c, const char *sql, const char *what,
+    struct requeue_row *out, int max)
 {
-	static const char	*sql = "SELECT a.id, a.disclosure_id, d.family_pseudonym, a.actor, "
-				    "a.finished_us FROM delivery_attempts a "
-				    "INDEXED BY delivery_requeues_unledgered "
-				    "JOIN deliveries d ON d.disclosure_id = a.disclosure_id "
-				    "WHERE a.kind = 'requeue' AND a.ledger_seq IS NULL "
-				    "ORDER BY a.id LIMIT ?";
-	sqlite3_stmt		*st;
-	int			 n = 0, rc;
+	sqlite3_stmt	*st;
+	int		 n = 0, rc = SQLITE_DONE;
 
-	if ((st = store_stmt(c, sql)) == NULL)
+	if (max <= 0 || (st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_int(st, 1, max))
 		return store_bind_failed(c, st);
@@ -461,10 +459,23 @@ store_requeues_unledgered(struct store_conn *c, struct requeue_row *out, int max
 	}
 	sqlite3_reset(st);
 	if (n < max && rc != SQLITE_DONE) {
-		log_errx("unledgered re-queues: %s", sqlite3_errmsg(store_db(c)));
+		log_errx("%s: %s", what, sqlite3_errmsg(store_db(c)));
 		return -1;
 	}
 	return n;
+}
+
+int
+store_requeues_unledgered(struct store_conn *c, struct requeue_row *out, int max)
+{
+	static const char	sql[] = "SELECT a.id, a.disclosure_id, d.family_pseudonym, a.actor, "
+				    "a.finished_us FROM delivery_attempts a "
+				    "INDEXED BY delivery_requeues_unledgered "
+				    "JOIN deliveries d ON d.disclosure_id = a.disclosure_id "
+				    "WHERE a.kind = 'requeue' AND a.ledger_seq IS NULL "
+				    "ORDER BY a.id LIMIT ?";
+
+	return store_requeue_rows(c, sql, "unledgered re-queues", out, max);
 }
 
 int

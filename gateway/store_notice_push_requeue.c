@@ -75,29 +75,8 @@ store_notice_push_requeues_unledgered(struct store_conn *c, struct requeue_row *
 	    "r.at_us FROM notice_push_requeues r INDEXED BY notice_push_requeues_unledgered "
 	    "JOIN recipient_notices n ON n.id = r.notice_id "
 	    "WHERE r.ledger_seq IS NULL ORDER BY r.id LIMIT ?";
-	sqlite3_stmt		*st;
-	int			 n = 0, rc = SQLITE_DONE;
 
-	if (max <= 0 || (st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_int(st, 1, max))
-		return store_bind_failed(c, st);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out[n].id = sqlite3_column_int64(st, 0);
-		store_copy_text(out[n].object_id, sizeof(out[n].object_id),
-		    sqlite3_column_text(st, 1));
-		store_copy_text(out[n].family_pseudonym, sizeof(out[n].family_pseudonym),
-		    sqlite3_column_text(st, 2));
-		store_copy_text(out[n].actor, sizeof(out[n].actor), sqlite3_column_text(st, 3));
-		out[n].at_us = sqlite3_column_int64(st, 4);
-		n++;
-	}
-	sqlite3_reset(st);
-	if (n < max && rc != SQLITE_DONE) {
-		log_errx("unledgered notice push re-queues: %s", sqlite3_errmsg(store_db(c)));
-		return -1;
-	}
-	return n;
+	return store_requeue_rows(c, sql, "unledgered notice push re-queues", out, max);
 }
 
 int
