@@ -16,9 +16,9 @@
  * with the pseudonym as associated data, so a value cannot be moved to
  * another family's row undetected.
  *
- * Unwrapped family keys are cached (struct key_cache), because every
- * disclosure needs its family's key twice (request thread and writer) and a
- * store read is most of that. A family has one key for life: it is created
+ * Unwrapped family keys are cached (keycache.h, set-associative), because
+ * every disclosure needs its family's key twice (request thread and
+ * writer) and a store read is most of that. A family has one key for life: it is created
  * once and can only be destroyed, never replaced. So the one thing the
  * cache must never do is hold a key after its destruction commits:
  *   - vault_destroy() drops the entry, and until the writer's next commit
@@ -30,6 +30,9 @@
  *     only if the epoch has not moved since. A read that might have seen a
  *     key destroyed meanwhile therefore never lands in the cache; the
  *     writer's reads (which see its own uncommitted work) never insert.
+ * vault_key_cached() only looks: what a hit gives is what family_key()
+ * gives before it touches its connection, so a caller may take a read
+ * connection only on a miss (disclosure_api.c pre_seal).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -48,6 +51,7 @@
 #include <openssl/rand.h>
 
 #include "hex.h"
+#include "keycache.h"
 #include "log.h"
 #include "randpool.h"
 #include "store.h"
@@ -59,23 +63,8 @@
 #define TAGLEN		16
 #define SEAL_VERSION	0x01
 
-#define KEY_CACHE_SLOTS	1024	/* direct-mapped; ~100 KB */
-#define NO_TICKET	UINT64_MAX
-
-struct key_slot {
-	char		pseudonym[65];	/* "" when empty */
-	unsigned char	key[KEYLEN];
-};
-
-struct key_cache {
-	pthread_mutex_t	 lock;
-	uint64_t	 epoch;		/* moves at every destruction and commit after one */
-	unsigned	 pending;	/* destructions not yet followed by a commit */
-	struct key_slot	 slot[KEY_CACHE_SLOTS];
-};
-
 struct vault {
-	struct key_cache cache;
+	struct keycache	*cache;
 	unsigned char	wrap_key[KEYLEN];
 	unsigned char	pseudonym_key[KEYLEN];
 	/* HMAC-SHA256 keyed with pseudonym_key, fetched and keyed once: each
@@ -177,8 +166,8 @@ vault_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	pthread_mutex_init(&v->cache.lock, NULL);
-	if (hkdf(master, KEYLEN, "wrap family data keys v1", v->wrap_key) == -1 ||
+	if ((v->cache = keycache_new()) == NULL ||
+	    hkdf(master, KEYLEN, "wrap family data keys v1", v->wrap_key) == -1 ||
 	    hkdf(master, KEYLEN, "family pseudonym v1", v->pseudonym_key) == -1 ||
 	    (v->pseudonym_mac = hmac_sha256_new(v->pseudonym_key)) == NULL ||
 	    hkdf(master, KEYLEN, "erasure reason v1", reason_key) == -1 ||
@@ -206,7 +195,7 @@ vault_free(struct vault *v)
 	EVP_MAC_CTX_free(v->pseudonym_mac);
 	EVP_MAC_CTX_free(v->erasure_reason_mac);
 	EVP_MAC_CTX_free(v->idempotency_mac);
-	pthread_mutex_destroy(&v->cache.lock);
+	keycache_free(v->cache);
 	OPENSSL_cleanse(v, sizeof(*v));
 	free(v);
 }
@@ -424,84 +413,12 @@ gcm_open(const unsigned char key[KEYLEN], const char *aad, const unsigned char *
 	return 0;
 }
 
-static struct key_slot *
-slot_of(struct key_cache *kc, const char *pseudonym)
-{
-	uint32_t	h = 2166136261u;	/* FNV-1a */
-
-	for (; *pseudonym != '\0'; pseudonym++)
-		h = (h ^ (unsigned char)*pseudonym) * 16777619u;
-	return &kc->slot[h % KEY_CACHE_SLOTS];
-}
-
-/* 1 and the key if cached, else 0. */
-static int
-cache_get(struct key_cache *kc, const char *pseudonym, unsigned char key[KEYLEN])
-{
-	struct key_slot	*sl = slot_of(kc, pseudonym);
-	int		 hit;
-
-	if (pseudonym[0] == '\0')
-		return 0;	/* an empty slot's name: never a hit */
-	pthread_mutex_lock(&kc->lock);
-	if ((hit = strcmp(sl->pseudonym, pseudonym) == 0))
-		memcpy(key, sl->key, KEYLEN);
-	pthread_mutex_unlock(&kc->lock);
-	return hit;
-}
-
-static uint64_t
-cache_ticket(struct key_cache *kc)
-{
-	uint64_t	t;
-
-	pthread_mutex_lock(&kc->lock);
-	t = kc->pending ? NO_TICKET : kc->epoch;
-	pthread_mutex_unlock(&kc->lock);
-	return t;
-}
-
-/* Caches a key read under ticket t, if no destruction came since. */
-static void
-cache_put(struct key_cache *kc, const char *pseudonym, const unsigned char key[KEYLEN],
-    uint64_t t)
-{
-	struct key_slot	*sl = slot_of(kc, pseudonym);
-
-	if (t == NO_TICKET || pseudonym[0] == '\0' || strlen(pseudonym) >= sizeof(sl->pseudonym))
-		return;
-	pthread_mutex_lock(&kc->lock);
-	if (t == kc->epoch && kc->pending == 0) {
-		memcpy(sl->pseudonym, pseudonym, strlen(pseudonym) + 1);
-		memcpy(sl->key, key, KEYLEN);
-	}
-	pthread_mutex_unlock(&kc->lock);
-}
-
-static void
-cache_drop(struct key_cache *kc, const char *pseudonym)
-{
-	struct key_slot	*sl = slot_of(kc, pseudonym);
-
-	pthread_mutex_lock(&kc->lock);
-	if (strcmp(sl->pseudonym, pseudonym) == 0)
-		OPENSSL_cleanse(sl, sizeof(*sl));
-	kc->epoch++;
-	kc->pending++;
-	pthread_mutex_unlock(&kc->lock);
-}
-
 void
 vault_committed(void *arg)
 {
 	struct vault	*v = arg;
 
-	pthread_mutex_lock(&v->cache.lock);
-	if (v->cache.pending) {
-		v->cache.epoch++;
-		v->cache.pending = 0;
-	}
-	pthread_mutex_unlock(&v->cache.lock);
+	keycache_committed(v->cache);
 }
 
 /* Loads (0), reports destroyed (1) or absent (2) the family's data key; -1 error. */
@@ -511,14 +428,14 @@ family_key(struct vault *v, struct store_conn *c, const char *pseudonym,
 {
 	unsigned char	*wrapped = NULL, *raw = NULL;
 	size_t		 wlen = 0, rawlen = 0;
-	uint64_t	 ticket = NO_TICKET;
+	uint64_t	 ticket = KEYCACHE_NO_TICKET;
 	int		 rc;
 
-	if (cache_get(&v->cache, pseudonym, key))
+	if (keycache_get(v->cache, pseudonym, key))
 		return 0;
 	/* Before the read: its snapshot starts after the ticket. */
 	if (store_conn_fresh_reads(c))
-		ticket = cache_ticket(&v->cache);
+		ticket = keycache_ticket(v->cache);
 	if ((rc = store_family_key_get(c, pseudonym, &wrapped, &wlen)) != 0)
 		return rc;
 	rc = gcm_open(v->wrap_key, pseudonym, wrapped, wlen, &raw, &rawlen);
@@ -530,7 +447,7 @@ family_key(struct vault *v, struct store_conn *c, const char *pseudonym,
 	}
 	memcpy(key, raw, KEYLEN);
 	wipe_free(raw);
-	cache_put(&v->cache, pseudonym, key, ticket);
+	keycache_put(v->cache, pseudonym, key, ticket);
 	return 0;
 }
 
@@ -598,6 +515,16 @@ vault_key_get(struct vault *v, struct store_conn *c, const char *pseudonym, int 
 }
 
 int
+vault_key_cached(struct vault *v, const char *pseudonym, struct vault_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (strlen(pseudonym) >= sizeof(k->pseudonym) || !keycache_get(v->cache, pseudonym, k->key))
+		return 0;
+	memcpy(k->pseudonym, pseudonym, strlen(pseudonym) + 1);
+	return 1;
+}
+
+int
 vault_key_seal_many(const struct vault_key *k, const struct vault_plain *v, size_t n)
 {
 	return gcm_seal_n(k->key, k->pseudonym, v, n);
@@ -659,6 +586,6 @@ vault_unseal_str(struct vault *v, struct store_conn *c, const char *pseudonym,
 int
 vault_destroy(struct vault *v, struct store_conn *c, const char *pseudonym, int64_t now_us)
 {
-	cache_drop(&v->cache, pseudonym);
+	keycache_drop(v->cache, pseudonym);
 	return store_family_key_destroy(c, pseudonym, now_us);
 }

@@ -59,6 +59,12 @@ struct vault_key {
  * (it is the AAD of every seal, so it is never truncated). */
 int		 vault_key_get(struct vault *, struct store_conn *, const char *pseudonym,
 		    int create, struct vault_key *k);
+/* vault_key_get() from the key cache alone, without a store connection:
+ * 1 and the key in *k if the family's key is cached (as vault_key_get()
+ * would then return it, touching no connection), else 0 and *k cleared.
+ * A caller that needs the key either way takes a read connection only on
+ * a miss. */
+int		 vault_key_cached(struct vault *, const char *pseudonym, struct vault_key *k);
 /* Values sealed under a loaded key, several at once (cheaper than one by one):
  * each v[i].pt (NULL: skipped) of v[i].len bytes into *v[i].ct, *v[i].ctlen
  * (malloc'd, caller frees; NULL when skipped). n <= VAULT_SEAL_MAX. 0, or

@@ -5,7 +5,8 @@
  * a batch is durable when submit returns, every job of a batch that does
  * not commit is answered WRITER_LOST, what a job logs of what it did is
  * written only once its batch committed), and the vault's sealing (what
- * an unseal decrypted before its tag failed is wiped whole).
+ * an unseal decrypted before its tag failed is wiped whole) and key cache
+ * (families colliding in one set all cached; a destroyed key never served).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 
 #include <openssl/sha.h>
 
+#include "keycache.h"
 #include "migrations.h"
 #include "store.h"
 #include "vault.h"
@@ -1142,6 +1144,91 @@ test_vault_key_cache_never_outlives_a_destruction(void **state)
 	free(b.ct);
 }
 
+/* FNV-1a of a name, as the key cache hashes it. */
+static uint32_t
+fnv1a(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * Families whose names collide in the key cache are all cached at once:
+ * KEYCACHE_WAYS pseudonyms with the same FNV-1a modulo 1024 (one slot of
+ * the direct-mapped table this cache replaced, where each evicted the
+ * last, and one set now) are each served from the cache (their rows
+ * blanked behind the vault's back, as above, cannot answer), each with
+ * its own key, also by vault_key_cached() without a connection; and
+ * destroying one of them stops it being served at once, through either,
+ * while the others stay.
+ */
+static void
+test_vault_key_cache_serves_families_colliding_in_one_set(void **state)
+{
+	struct fixture		*f = *state;
+	struct seal_arg		 s[KEYCACHE_WAYS];
+	char			 names[KEYCACHE_WAYS][65], sql[256], path[128];
+	struct vault_key	 k, kc;
+	struct store_conn	*c;
+	uint32_t		 slot = 0;
+	unsigned		 n = 0, i;
+	sqlite3			*h;
+
+	writer_on_commit(f->writer, vault_committed, f->vault);
+	for (i = 0; n < KEYCACHE_WAYS; i++) {
+		snprintf(names[n], sizeof(names[n]), "%064x", i);
+		if (n == 0)
+			slot = fnv1a(names[0]) % 1024;
+		else if (fnv1a(names[n]) % 1024 != slot)
+			continue;
+		assert_int_equal(keycache_set_of(names[n]), keycache_set_of(names[0]));
+		s[n] = (struct seal_arg){ f->vault, names[n], NULL, 0, -1 };
+		assert_int_equal(writer_submit(f->writer, seal_job, &s[n]), 0);
+		n++;
+	}
+	for (i = 0; i < KEYCACHE_WAYS; i++)
+		assert_int_equal(key_now(f, names[i]), 0);	/* each read once: cached */
+
+	snprintf(path, sizeof(path), "%s/gateway.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	for (i = 1; i < KEYCACHE_WAYS; i++) {
+		snprintf(sql, sizeof(sql), "UPDATE family_keys SET wrapped_key = NULL, "
+		    "destroyed_us = 1 WHERE pseudonym = '%s'", names[i]);
+		assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	sqlite3_close(h);
+	assert_non_null(c = store_read_begin(f->store));
+	for (i = 0; i < KEYCACHE_WAYS; i++) {
+		char	*pt = NULL;
+		size_t	 len;
+
+		assert_int_equal(vault_unseal(f->vault, c, names[i], s[i].ct, s[i].ctlen,
+		    &pt, &len), 0);
+		assert_string_equal(pt, "child has asthma");	/* its own key */
+		wipe_free(pt);
+		assert_int_equal(vault_key_get(f->vault, c, names[i], 0, &k), 0);
+		assert_int_equal(vault_key_cached(f->vault, names[i], &kc), 1);
+		assert_true(vault_key_same(&k, &kc));
+		vault_key_clear(&k);
+		vault_key_clear(&kc);
+	}
+	store_read_end(f->store, c);
+
+	/* Destroyed: never served again, the others still are. */
+	assert_int_equal(writer_submit(f->writer, destroy_job, &s[0]), 0);
+	assert_int_equal(vault_key_cached(f->vault, names[0], &kc), 0);
+	assert_int_equal(key_now(f, names[0]), 1);
+	assert_int_equal(vault_key_cached(f->vault, names[0], &kc), 0);
+	for (i = 1; i < KEYCACHE_WAYS; i++)
+		assert_int_equal(key_now(f, names[i]), 0);
+	for (i = 0; i < KEYCACHE_WAYS; i++)
+		free(s[i].ct);
+}
+
 static void
 test_vault_pseudonym_is_keyed_and_stable(void **state)
 {
@@ -1571,6 +1658,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vault_tampered_unseal_wipes_what_it_decrypted,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_key_cache_never_outlives_a_destruction,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vault_key_cache_serves_families_colliding_in_one_set,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_pseudonym_is_keyed_and_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vault_erasure_reason_mac_is_keyed, setup,
