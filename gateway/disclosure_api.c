@@ -451,8 +451,20 @@ disclose_job(struct store_conn *c, void *arg)
 	j->now_us = store_now_us();
 	if (take_decision(j, c, j->now_us, j->disclosed, j->withheld, &j->d) == -1)
 		return -1;
-	if ((rc = record_decision(j, c)) != 0 || !j->idem.active)
+	if ((rc = record_decision(j, c)) != 0)
 		return rc;
+	/* Written once the batch commits, with the batch's other lines (one
+	 * write(2), not one a disclosure), before the reply; never if the job
+	 * or its batch is undone (writer.h). A refusal logs its rule only:
+	 * its agency id and purpose are as typed. */
+	if (j->d.allowed)
+		writer_log_info("disclosure %s allowed rule=%s agency=%s purpose=%s", j->id,
+		    j->d.rule, j->agency != NULL ? j->agency_id : "unregistered",
+		    agency_interest(j->agency, j->purpose) != NULL ? j->purpose : "unregistered");
+	else
+		writer_log_info("disclosure %s refused rule=%s", j->id, j->d.rule);
+	if (!j->idem.active)
+		return 0;
 	memset(&rs, 0, sizeof(rs));
 	disclosure_reply(j, &rs);
 	return idem_keep(&j->idem, c, &rs);
@@ -660,14 +672,7 @@ disclosure_created(void *arg, int rc, struct response *rs)
 	/* A repeated key: the first reply, or 409; nothing was decided. */
 	if (j->idem.active && idem_reply(&j->idem, j->gw, j->who, rs) != IDEM_NEW)
 		return;
-	metrics_decision(j->gw->metrics, j->d.rule);
-	/* A refusal logs its rule only: its agency id and purpose are as typed. */
-	if (j->d.allowed)
-		log_info("disclosure %s allowed rule=%s agency=%s purpose=%s", j->id, j->d.rule,
-		    j->agency != NULL ? j->agency_id : "unregistered",
-		    agency_interest(j->agency, j->purpose) != NULL ? j->purpose : "unregistered");
-	else
-		log_info("disclosure %s refused rule=%s", j->id, j->d.rule);
+	metrics_decision(j->gw->metrics, j->d.rule);	/* its log line: disclose_job() */
 	if (!j->idem.active)
 		disclosure_reply(j, rs);	/* else idem_reply() sent the kept one */
 	if (!j->d.allowed)

@@ -102,17 +102,25 @@ pages_written(struct store_conn *c)
 	return cur;
 }
 
-/* The batch committed: what its kept jobs logged is true now. */
+/* Every job of the largest batch may log a line of what it did (a
+ * disclosure its decision), and some more. */
+_Static_assert(WRITER_LOG_LINES >= MAX_BATCH + 64, "a line for every job of a batch");
+
+/* The batch committed: what its kept jobs logged is true now. Written
+ * together (log.h log_lines: a write(2) per 4 KiB of whole lines, not one
+ * per line), in the jobs' order, before any job's submitter is answered. */
 static void
 deferred_write(const struct deferred *d)
 {
-	size_t	i;
+	struct log_lines	out = { .n = 0 };
+	size_t			i;
 
 	for (i = 0; i < d->n; i++)
-		log_msg(d->v[i].level, d->v[i].func, "%s", d->v[i].text);
+		log_lines_add(&out, d->v[i].level, d->v[i].func, "%s", d->v[i].text);
 	if (d->over > 0)
-		log_msg(d->over_level, __func__, "%u more line(s) of this batch not written "
-		    "(at most %d a batch)", d->over, WRITER_LOG_LINES);
+		log_lines_add(&out, d->over_level, __func__, "%u more line(s) of this batch not "
+		    "written (at most %d a batch)", d->over, WRITER_LOG_LINES);
+	log_lines_flush(&out);
 }
 
 /*

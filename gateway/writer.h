@@ -73,9 +73,12 @@ int		 writer_submit_async(struct writer *, writer_job_fn fn, void *arg,
  * keeps at most WRITER_LOG_LINES lines of up to WRITER_LOG_LEN bytes (ids
  * and codes only, as every log line): past that only their count is
  * written, after the others, so a job that stops many deliveries names the
- * first and counts the rest.
+ * first and counts the rest. The bound leaves a line for every job of a
+ * full batch (POST /v1/disclosures logs each decision so). A batch's lines
+ * are written together, a write(2) per 4 KiB of whole lines (log_lines).
  */
-#define WRITER_LOG_LINES	64
+#define WRITER_LOG_LINES	(512 + 64)	/* writer.c: one a job of the largest
+						 * batch (MAX_BATCH), 64 more */
 #define WRITER_LOG_LEN		256
 void		 writer_log(enum log_level, const char *func, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));

@@ -704,6 +704,116 @@ test_writer_logs_only_what_was_committed(void **state)
 	free(log);
 }
 
+/* A batch of many jobs, each logging a line (as every disclosure does):
+ * gate_job holds the writer until they are all queued behind it. */
+struct gate {
+	pthread_mutex_t	 m;
+	pthread_cond_t	 cv;
+	int		 started, open;
+	unsigned	 done, bad;	/* answered; of those, not 0 */
+};
+
+static int
+gate_job(struct store_conn *c, void *arg)
+{
+	struct gate	*g = arg;
+
+	(void)c;
+	pthread_mutex_lock(&g->m);
+	g->started = 1;
+	pthread_cond_broadcast(&g->cv);
+	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->m);
+	pthread_mutex_unlock(&g->m);
+	return 0;
+}
+
+struct line_arg {
+	struct gate	*g;
+	int		 i;
+};
+
+static int
+line_job(struct store_conn *c, void *arg)
+{
+	struct line_arg	*a = arg;
+
+	(void)c;
+	writer_log_info("full line %d done", a->i);
+	return 0;
+}
+
+static void
+line_done(void *arg, int rc)
+{
+	struct gate	*g = arg;
+
+	pthread_mutex_lock(&g->m);	/* the writer thread's: no assert here */
+	g->done++;
+	g->bad += rc != 0;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->m);
+}
+
+#define FULL_BATCH	200	/* more than 64 (the old bound), under MAX_BATCH */
+
+/* Every job of one batch may log a line of what it did and every line is
+ * written, in the jobs' order: the bound is above a batch's jobs (it was
+ * 64 a batch, so a batch of more disclosures would have lost their lines
+ * once those were written from the job). */
+static void
+test_writer_logs_a_line_for_every_job_of_a_big_batch(void **state)
+{
+	struct fixture	*f = *state;
+	struct gate	 g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0 };
+	struct line_arg	 a[FULL_BATCH];
+	char		 path[96], needle[64], *log, *at, *prev;
+	FILE		*fp;
+	long		 len;
+	int		 fd, saved, i;
+
+	snprintf(path, sizeof(path), "%s/stderr.log", f->dir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	assert_int_equal(writer_submit_async(f->writer, gate_job, &g, line_done, &g), 0);
+	pthread_mutex_lock(&g.m);
+	while (!g.started)
+		pthread_cond_wait(&g.cv, &g.m);
+	pthread_mutex_unlock(&g.m);
+	for (i = 0; i < FULL_BATCH; i++) {	/* all queued behind the gate: one batch */
+		a[i] = (struct line_arg){ &g, i };
+		assert_int_equal(writer_submit_async(f->writer, line_job, &a[i], line_done, &g), 0);
+	}
+	pthread_mutex_lock(&g.m);
+	g.open = 1;
+	pthread_cond_broadcast(&g.cv);
+	while (g.done < FULL_BATCH + 1)
+		pthread_cond_wait(&g.cv, &g.m);
+	pthread_mutex_unlock(&g.m);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	assert_int_equal(g.bad, 0);
+
+	assert_non_null(fp = fopen(path, "r"));
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((len = ftell(fp)) > 0);
+	rewind(fp);
+	assert_non_null(log = calloc(1, (size_t)len + 1));
+	assert_int_equal(fread(log, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	for (prev = log, i = 0; i < FULL_BATCH; i++) {
+		snprintf(needle, sizeof(needle), "full line %d done\n", i);
+		assert_non_null(at = strstr(log, needle));
+		assert_true(at >= prev);	/* in the jobs' order */
+		prev = at;
+	}
+	assert_null(strstr(log, "not written"));
+	free(log);
+}
+
 /* sql run on db; the test fails with SQLite's message if it fails. */
 static void
 raw_exec(sqlite3 *db, const char *sql)
@@ -1647,6 +1757,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_lost_batch_answers_every_job_lost, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_empty_commit_does_not_end_a_run_of_failures,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_logs_a_line_for_every_job_of_a_big_batch,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_logs_only_what_was_committed, setup,
 		    teardown),
