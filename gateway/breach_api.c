@@ -1029,7 +1029,7 @@ static int
 read_mode(struct request *r, struct response *rs, const char **reason)
 {
 	*reason = req_header(r, "X-Access-Reason");
-	if (resp_reason_too_long(rs, *reason))
+	if (resp_reason_too_long(r, rs, *reason))
 		return -1;
 	return r->who->role != ROLE_AUDITOR && decide_has_text(*reason);
 }

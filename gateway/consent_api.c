@@ -362,8 +362,8 @@ consent_withdraw(struct request *r, struct response *rs)
 		json_object_set_new(rs->json, "recipients_notified", json_integer(w.notified));
 		json_object_set_new(rs->json, "journal", json_string(journaled ? "written" :
 		    "failed"));
-	} else if (w.outcome == 1)
-		resp_error(rs, 404, "not_found", "There is no consent with that id.", NULL);
+	} else if (w.outcome == 1)	/* recorded as refused */
+		resp_refused(r, rs, 404, "not_found", "There is no consent with that id.", NULL);
 	else if (w.outcome == 2) {
 		(void)journal_withdrawal(r, &w, 1);
 		resp_error(rs, 409, "already_withdrawn", "That consent was already withdrawn.", NULL);
@@ -399,7 +399,7 @@ consent_get(struct request *r, struct response *rs)
 	int			 rc, key, sig;
 
 	reason = req_header(r, "X-Access-Reason");	/* one with text: http.c */
-	if (resp_reason_too_long(rs, reason))
+	if (resp_reason_too_long(r, rs, reason))
 		return;
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
@@ -413,7 +413,7 @@ consent_get(struct request *r, struct response *rs)
 	sig = rc == 0 && key != -1 ? consent_signed(r->gw->ledger, c, &row, NULL) : 0;
 	store_read_end(r->gw->store, c);
 	if (rc == 1) {		/* a refused read, recorded (http.h) */
-		resp_refused_read(r, rs, 404, "not_found", "There is no consent with that id.");
+		resp_refused(r, rs, 404, "not_found", "There is no consent with that id.", NULL);
 		return;
 	}
 	if (rc == -1 || key == -1 || sig == -1) {
@@ -423,9 +423,9 @@ consent_get(struct request *r, struct response *rs)
 	if (sig == 1) {
 		log_errx("consent %s does not match its ledger entries (what they signed): not "
 		    "served", row.id);
-		resp_refused_read(r, rs, 409, "record_integrity_failed",
+		resp_refused(r, rs, 409, "record_integrity_failed",
 		    "This record no longer matches what the ledger signed, so nothing of it is "
-		    "shown; the operators are told.");
+		    "shown; the operators are told.", NULL);
 		return;
 	}
 	if (row.withdrawn_us != 0)

@@ -9,7 +9,8 @@
  *
  * The agency is the verified certificate's principal, never a parameter: a
  * page holds only its own items, and another agency's id is 404 like one
- * that does not exist. Every item served is recorded before the reply
+ * that does not exist, an ack of it recorded as refused (resp_refused).
+ * Every item served is recorded before the reply
  * leaves (a delivery_attempts "read" row and a delivery.read ledger entry
  * whose digest is the SHA-256 of the body served); an ack records
  * delivery.acked with the same digest, the receipt.
@@ -306,13 +307,14 @@ inbox_ack(struct request *r, struct response *rs)
 		log_info("inbox: %s acknowledged by %s", j->id, r->who->agency->id);
 		resp_json(rs, 200, json_pack("{s:s, s:s, s:s}", "disclosure_id", j->id,
 		    "state", "delivered", "acknowledged_at", store_time_fmt(j->now_us, at)));
-	} else if (j->outcome == 1)
-		resp_error(rs, 404, "not_found", "There is no such item in your inbox.", NULL);
-	else if (j->outcome == 2)
+	} else if (j->outcome == 1)	/* recorded as refused, as is 3 */
+		resp_refused(r, rs, 404, "not_found", "There is no such item in your inbox.",
+		    NULL);
+	else if (j->outcome == 2)	/* its own item's state: an answer */
 		resp_error(rs, 409, "already_acknowledged",
 		    "That item was already acknowledged.", NULL);
 	else if (j->outcome == 3)
-		resp_error(rs, 409, "record_integrity_failed",
+		resp_refused(r, rs, 409, "record_integrity_failed",
 		    "This record no longer matches what the ledger signed, so it is not "
 		    "delivered; the operators are told.", NULL);
 	else

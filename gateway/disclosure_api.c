@@ -926,12 +926,12 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 	return o;
 }
 
-/* A read refused, and recorded as refused (resp_refused_read): the reply
+/* A read refused, and recorded as refused (resp_refused): the reply
  * and the entry are the same whether or not the disclosure exists. */
 static void
 read_not_found(struct request *r, struct response *rs)
 {
-	resp_refused_read(r, rs, 404, "not_found", "There is no such resource.");
+	resp_refused(r, rs, 404, "not_found", "There is no such resource.", NULL);
 }
 
 static void
@@ -953,7 +953,7 @@ disclosure_get(struct request *r, struct response *rs)
 	}
 	/* Staff's has text (http.c refused and recorded a read without). */
 	reason = req_header(r, "X-Access-Reason");
-	if (resp_reason_too_long(rs, reason))
+	if (resp_reason_too_long(r, rs, reason))
 		return;
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
@@ -1011,9 +1011,9 @@ disclosure_get(struct request *r, struct response *rs)
 		store_read_end(r->gw->store, c);
 		store_disclosure_free(d);
 		if (rc == 1)	/* the refused read recorded, as a 404 is */
-			resp_refused_read(r, rs, 409, "record_integrity_failed",
+			resp_refused(r, rs, 409, "record_integrity_failed",
 			    "This record no longer matches what the ledger signed, so nothing "
-			    "of it is shown; the operators are told.");
+			    "of it is shown; the operators are told.", NULL);
 		else
 			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
 			    NULL);
@@ -1224,8 +1224,8 @@ hold_change(struct request *r, struct response *rs, int review)
 	store_new_id("ovr_", j.event_id, sizeof(j.event_id));
 	if (writer_submit(r->gw->writer, hold_job, &j) != 0) {
 		switch (j.outcome) {
-		case HOLD_NO_NOTIFICATION:
-			resp_error(rs, 404, "not_found",
+		case HOLD_NO_NOTIFICATION:	/* recorded as refused */
+			resp_refused(r, rs, 404, "not_found",
 			    "There is no notification for that disclosure.", NULL);
 			break;
 		case HOLD_NOT_HELD:
@@ -1290,7 +1290,7 @@ const struct route disclosure_routes[] = {
 	    disclosure_create, ROUTE_INLINE },	/* defers its reply: resp_defer */
 	/* Everyone may ask, the charity's people with a reason (http.c refuses,
 	 * and records, a read without); whoever may not read gets 404 from the
-	 * handler, recorded as refused too (resp_refused_read). */
+	 * handler, recorded as refused too (resp_refused). */
 	{ "GET", "/v1/disclosures/{id}", ROLES_ANY, NULL, disclosure_get,
 	    ROUTE_FAMILY_READ | ROUTE_ACCESS_REASON },
 	{ "POST", "/v1/overrides/{disclosure_id}/lift", ROLE_BIT(ROLE_SAFEGUARDING_LEAD),

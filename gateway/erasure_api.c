@@ -75,9 +75,9 @@ erase(struct request *r, struct response *rs)
 		    "ledger_seq", (json_int_t)seq, "key_purge", pending ? "pending" : "done",
 		    "journal", journaled ? "written" : "failed", "recipients_notified", told));
 		return;
-	case 1:
-		resp_error(rs, 404, "not_found", "The charity holds no records about that family.",
-		    NULL);
+	case 1:		/* recorded as refused */
+		resp_refused(r, rs, 404, "not_found",
+		    "The charity holds no records about that family.", NULL);
 		return;
 	case 2:
 		if (retention_journal_erasure(r->gw, r->gw->cfg.erasure_journal, pseudonym,

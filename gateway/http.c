@@ -263,11 +263,11 @@ resp_blank_text(struct response *rs, const char *path)
 #define STR(x)	STR_(x)
 
 int
-resp_reason_too_long(struct response *rs, const char *reason)
+resp_reason_too_long(struct request *r, struct response *rs, const char *reason)
 {
 	if (reason == NULL || strlen(reason) <= ACCESS_REASON_MAX)
 		return 0;
-	resp_error(rs, 400, "access_reason_too_long",
+	resp_refused(r, rs, 400, "access_reason_too_long",
 	    "The X-Access-Reason header is too long: at most " STR(ACCESS_REASON_MAX) " bytes.",
 	    NULL);
 	return 1;
@@ -688,8 +688,8 @@ client_refused(struct server *s, const char *why, const char *key)
  * agency not in standing to receive anything (403 agency_inactive,
  * agreement_expired, agreement_not_in_force, privacy_notice_expired), or
  * one of the charity's people reading a family's records without a reason
- * (403 access_reason_required, ROUTE_ACCESS_REASON), or a read its handler
- * refuses (404 not_found, 409 record_integrity_failed: resp_refused_read): the
+ * (403 access_reason_required, ROUTE_ACCESS_REASON), or an access its
+ * handler refuses, a read's or a write's (resp_refused, http.h): the
  * refusal is an "access.refused" ledger entry, durable before the reply
  * like every other record: the principal's id and role, the route as
  * method and pattern in object_id ("POST /v1/disclosures": never the URL,
@@ -712,24 +712,38 @@ struct refusal {
 	struct gateway	*gw;
 	char		 actor[sizeof(((struct principal *)0)->id)];
 	const char	*role;
-	int		 status;	/* 403; a handler's refused read: 404, 409 */
+	int		 status;	/* 403; a handler's: 400, 403, 404, 409 */
 	const char	*code;		/* role_not_permitted, the agency's standing
 					   (decide_agency_standing), or a handler's
-					   (resp_refused_read) */
+					   (resp_refused) */
 	const char	*message;	/* static */
+	json_t		*details;	/* a handler's reply's, or NULL (owned) */
+	unsigned	 retry_after;	/* a handler's reply's Retry-After, or 0 */
 	char		 route[600];
 	unsigned long long count;	/* access.refused_unrecorded: how many */
 };
 
+/* The reply: status, code, message and the handler's details (taken). */
 static void
 refusal_reply(struct response *rs, int status, const char *role, const char *code,
-    const char *message)
+    const char *message, json_t *details, unsigned retry_after)
 {
-	if (strcmp(code, "role_not_permitted") == 0)
+	if (strcmp(code, "role_not_permitted") == 0) {
+		json_decref(details);
 		resp_error(rs, 403, code, "Your role is not permitted to do this.",
 		    json_pack("{s:s}", "role", role));
-	else
-		resp_error(rs, status, code, message, NULL);
+	} else
+		resp_error(rs, status, code, message, details);
+	rs->retry_after = retry_after;
+}
+
+static void
+refusal_free(void *arg)
+{
+	struct refusal	*j = arg;
+
+	json_decref(j->details);
+	free(j);
 }
 
 static int
@@ -752,7 +766,8 @@ refusal_finish(void *arg, int rc, struct response *rs)
 	if (rc != 0)
 		log_errx("a refusal (%s: %s, %s) could not be recorded in the ledger",
 		    j->code, j->role, j->route);
-	refusal_reply(rs, j->status, j->role, j->code, j->message);
+	refusal_reply(rs, j->status, j->role, j->code, j->message, j->details, j->retry_after);
+	j->details = NULL;
 }
 
 static int
@@ -896,24 +911,26 @@ tally_stop(struct server *s)
 }
 
 /* method: the request's (a HEAD is refused as its GET would be, and
- * recorded as the HEAD it was). status: 403, or a handler's refused read
- * (resp_refused_read). */
+ * recorded as the HEAD it was). status: 403, or a handler's refusal
+ * (resp_refused), whose details (taken) and rs->retry_after its reply keeps. */
 static void
 refused(struct server *s, const struct principal *who, const char *method,
     const struct route *rt, int status, const char *code, const char *message,
-    struct response *rs)
+    json_t *details, struct response *rs)
 {
 	struct refusal		*j;
-	unsigned		 retry;
+	unsigned		 retry, retry_after = rs->retry_after;
 	unsigned long long	 n;
 
 	if (s->gw->ledger == NULL) {
-		refusal_reply(rs, status, role_name(who->role), code, message);
+		refusal_reply(rs, status, role_name(who->role), code, message, details,
+		    retry_after);
 		return;
 	}
 	if (s->gw->refusals != NULL &&
 	    !ratelimit_take(s->gw->refusals, who->id, store_now_us(), &retry)) {
-		refusal_reply(rs, status, role_name(who->role), code, message);
+		refusal_reply(rs, status, role_name(who->role), code, message, details,
+		    retry_after);
 		if ((n = tally_add(&s->unrecorded)) != 0)
 			report_unrecorded(s, n, who);
 		return;
@@ -921,7 +938,8 @@ refused(struct server *s, const struct principal *who, const char *method,
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		log_errx("a refusal (%s: %s, %s %s) could not be recorded in the ledger: "
 		    "out of memory", code, role_name(who->role), method, rt->pattern);
-		refusal_reply(rs, status, role_name(who->role), code, message);
+		refusal_reply(rs, status, role_name(who->role), code, message, details,
+		    retry_after);
 		return;
 	}
 	j->gw = s->gw;
@@ -930,20 +948,22 @@ refused(struct server *s, const struct principal *who, const char *method,
 	j->status = status;
 	j->code = code;
 	j->message = message;
+	j->details = details;
+	j->retry_after = retry_after;
 	snprintf(j->route, sizeof(j->route), "%s %s", method, rt->pattern);
-	resp_defer(rs, refusal_job, j, refusal_finish, free);
+	resp_defer(rs, refusal_job, j, refusal_finish, refusal_free);
 	rs->defer.settled = 1;	/* refused, recorded or not */
 }
 
 void
-resp_refused_read(struct request *r, struct response *rs, int status, const char *code,
-    const char *message)
+resp_refused(struct request *r, struct response *rs, int status, const char *code,
+    const char *message, json_t *details)
 {
 	if (r->srv == NULL || r->route == NULL) {	/* not through dispatch */
-		resp_error(rs, status, code, message, NULL);
+		resp_error(rs, status, code, message, details);
 		return;
 	}
-	refused(r->srv, r->who, r->method, r->route, status, code, message, rs);
+	refused(r->srv, r->who, r->method, r->route, status, code, message, details, rs);
 }
 
 /*
@@ -1101,12 +1121,13 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 
 		if ((code = profiles_standing(cc->who.agency, store_now_us(),
 		    &message)) != NULL) {
-			refused(s, &cc->who, method, rt, 403, code, message, rs); /* recorded */
+			refused(s, &cc->who, method, rt, 403, code, message, NULL, rs); /* recorded */
 			return;
 		}
 	}
 	if ((rt->roles & ROLE_BIT(cc->who.role)) == 0) {
-		refused(s, &cc->who, method, rt, 403, "role_not_permitted", NULL, rs); /* recorded */
+		refused(s, &cc->who, method, rt, 403, "role_not_permitted", NULL, NULL,
+		    rs); /* recorded */
 		return;
 	}
 	if ((dup = repeated_query(conn)) != NULL) {
@@ -1127,7 +1148,8 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 	    !decide_has_text(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "X-Access-Reason"))) {
 		refused(s, &cc->who, method, rt, 403, "access_reason_required",
-		    "Reading a family's records needs an X-Access-Reason header.", rs); /* recorded */
+		    "Reading a family's records needs an X-Access-Reason header.", NULL,
+		    rs); /* recorded */
 		return;
 	}
 	if (rt->schema != NULL) {

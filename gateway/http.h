@@ -41,7 +41,7 @@ struct request {
 	size_t			 body_len;
 	struct MHD_Connection	*conn;
 	/* The route matched, and the server it came through: what
-	 * resp_refused_read records a refusal with. */
+	 * resp_refused records a refusal with. */
 	const struct route	*route;
 	struct server		*srv;
 };
@@ -118,8 +118,8 @@ void	 resp_blank_text(struct response *, const char *path);
 #define ACCESS_REASON_MAX	2000
 /* Whether reason (NULL: none given) is longer than ACCESS_REASON_MAX: 1,
  * and rs is 400 access_reason_too_long (the bound said, the text never
- * repeated); 0 otherwise. */
-int	 resp_reason_too_long(struct response *, const char *reason);
+ * repeated), a refused access recorded as such (resp_refused); 0 otherwise. */
+int	 resp_reason_too_long(struct request *, struct response *, const char *reason);
 /* 400 invalid_parameter for a query-string parameter, the one reply every
  * route gives: details [{"path":"?name"}], so the path says it is a query
  * parameter ("?name"), not a body field (a JSON Pointer, "/name"). message
@@ -130,22 +130,29 @@ void	 resp_bad_query(struct response *, const char *name, const char *message);
 int	 req_query_limit(const struct request *, struct response *, int def, int max,
 	    int *out);
 /*
- * A read of a family's records refused by its handler, after http.c let it
- * through: 404 not_found (no such record, or not the caller's to see: one
- * reply for both) or 409 record_integrity_failed (a row not as its ledger
- * entry signed). Recorded as http.c records a refusal by role: an
- * "access.refused" entry by the caller (id and role) whose object is the
- * route's method and pattern ("GET /v1/disclosures/{id}"), reason code,
- * never the URL nor the id asked for, so that the entry is the same whether
- * or not the record exists and tells no more than the reply; durable before
- * the reply; held to the same per-principal refusal bucket, past which the
- * same reply comes at once, counted (access.refused_unrecorded). The reply
- * is status, code and message (static: it is sent later), no details,
- * whether or not the entry could be written. The handler returns at once
- * after it and sets nothing else in rs.
+ * An access its handler refuses, a read's or a write's, after http.c let it
+ * through. A read of a family's records: 404 not_found (no such record, or
+ * not the caller's to see: one reply for both), 409 record_integrity_failed
+ * (a row not as its ledger entry signed), a statement not released (403,
+ * 409 family_notice_pending), 400 access_reason_too_long. A write: 404
+ * not_found on an object the caller may not touch or that is not there
+ * (one reply for both), 409 record_integrity_failed. Not a write's 409 on
+ * the state of an object the caller may act on (already closed, already
+ * acknowledged, not held): that is an answer, not a refused access.
+ * Recorded as http.c records a refusal by role: an "access.refused" entry
+ * by the caller (id and role) whose object is the route's method and
+ * pattern ("POST /v1/requests/{id}/decisions"), reason code, never the URL
+ * nor the id asked for, nor any value or reason sent, so that the entry is
+ * the same whether or not the object exists and tells no more than the
+ * reply; durable before the reply; held to the same per-principal refusal
+ * bucket, past which the same reply comes at once, counted
+ * (access.refused_unrecorded). The reply is status, code, message (static:
+ * it is sent later), details (taken, may be NULL) and rs->retry_after as
+ * set before the call, whether or not the entry could be written. The
+ * handler returns at once after it and sets nothing else in rs.
  */
-void	 resp_refused_read(struct request *, struct response *, int status,
-	    const char *code, const char *message);
+void	 resp_refused(struct request *, struct response *, int status,
+	    const char *code, const char *message, json_t *details);
 /* Defers the reply until job has run in a durable batch (see struct
  * resp_defer); the handler returns at once and sets nothing else. */
 void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn finish,

@@ -121,8 +121,8 @@ notice_ack(struct request *r, struct response *rs)
 		resp_json(rs, 200, json_pack("{s:s, s:s, s:o}", "notice_id", j.id,
 		    "acknowledged_at", store_time_fmt(j.now_us, at),
 		    "ledger", ledger_ref_json(j.seq, j.leaf)));
-	} else if (j.outcome == 1)
-		resp_error(rs, 404, "not_found", "There is no such notice for you.", NULL);
+	} else if (j.outcome == 1)	/* recorded as refused */
+		resp_refused(r, rs, 404, "not_found", "There is no such notice for you.", NULL);
 	else if (j.outcome == 2)
 		resp_error(rs, 409, "already_acknowledged", "That notice was already acknowledged.",
 		    NULL);

@@ -33,7 +33,9 @@
  *
  * Every filing, decision (and refused attempt), read, issue, lift and
  * closure is a ledger entry written in the same writer job as the row it
- * describes. Another agency's request is 404, as if it did not exist. The
+ * describes. Another agency's request is 404, as if it did not exist; a
+ * refused read, decision, lift or closure (404, not as signed 409, a
+ * statement not released) is an access.refused entry (resp_refused). The
  * family's id, the requester's reference and every reason are sealed with
  * the family key; logs and ledger entries carry ids, codes and pseudonyms.
  */
@@ -79,24 +81,18 @@ not_found(struct response *rs)
 #define INTEGRITY_MESSAGE	"This request no longer matches what the ledger signed, so " \
 	"nothing of it is shown or done; the operators are told."
 
-/* A request row (or one of its decisions) that is not what its ledger
- * entries signed (request_signed.h): nothing of it is shown or done. */
+/* A read of a request, or a decision, a lift or a closure, refused: no
+ * such request, or not the caller's to see (one reply for both: rc 1), or
+ * a row (or one of its decisions) not as its ledger entries signed
+ * (request_signed.h: rc 2), of which nothing is shown or done. Recorded as refused (resp_refused: the route's
+ * pattern, never the id). */
 static void
-integrity_failed(struct response *rs)
-{
-	resp_error(rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE, NULL);
-}
-
-/* A read of a request refused: no such request, or not the caller's to
- * see (one reply for both), or not as signed. Recorded as refused
- * (resp_refused_read: the route's pattern, never the id). */
-static void
-read_refused(struct request *r, struct response *rs, int rc)
+access_refused(struct request *r, struct response *rs, int rc)
 {
 	if (rc == 1)
-		resp_refused_read(r, rs, 404, "not_found", "There is no such resource.");
+		resp_refused(r, rs, 404, "not_found", "There is no such resource.", NULL);
 	else
-		resp_refused_read(r, rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE);
+		resp_refused(r, rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE, NULL);
 }
 
 static int
@@ -699,7 +695,7 @@ request_show(struct request *r, struct response *rs)
 	int				 i;
 	int				 hasrec = 0, reasons;
 
-	if (resp_reason_too_long(rs, reason))
+	if (resp_reason_too_long(r, rs, reason))
 		return;
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		unavailable(rs);
@@ -753,7 +749,7 @@ request_show(struct request *r, struct response *rs)
 	store_read_end(r->gw->store, c);
 	if (rc != 0) {
 		if (rc == 1 || rc == 2)
-			read_refused(r, rs, rc);
+			access_refused(r, rs, rc);
 		else
 			unavailable(rs);
 		goto out;
@@ -985,14 +981,14 @@ request_decide(struct request *r, struct response *rs)
 	}
 	if ((status = writer_submit(r->gw->writer, decide_job, &j)) != 0) {
 		if (status == 1 && j.differs)
-			integrity_failed(rs);
+			access_refused(r, rs, 2);
 		else
 			resp_error(rs, 503, "store_unavailable",
 			    "The decision could not be recorded; nothing was kept. Try again.", NULL);
 		return;
 	}
 	if (!j.found) {
-		not_found(rs);
+		access_refused(r, rs, 1);
 		return;
 	}
 	if (j.verdict != QUORUM_OK) {
@@ -1048,7 +1044,7 @@ request_statement(struct request *r, struct response *rs)
 	 * read (DESIGN.md); http.c refused, and recorded, a trustee's read
 	 * without one. The requesting agency's reason is its request. */
 	w.reason = req_header(r, "X-Access-Reason");
-	if (resp_reason_too_long(rs, w.reason))
+	if (resp_reason_too_long(r, rs, w.reason))
 		return;
 	if ((c = store_read_begin(r->gw->store)) == NULL) {
 		unavailable(rs);
@@ -1064,15 +1060,15 @@ request_statement(struct request *r, struct response *rs)
 	if (rc != 0) {
 		store_read_end(r->gw->store, c);
 		if (rc == 1 || rc == 2)
-			read_refused(r, rs, rc);
+			access_refused(r, rs, rc);
 		else
 			unavailable(rs);
 		store_request_free(rq);
 		return;
 	}
-	if (strcmp(rq->state, "approved") != 0) {
+	if (strcmp(rq->state, "approved") != 0) {	/* recorded as refused */
 		store_read_end(r->gw->store, c);
-		resp_error(rs, 403, strcmp(rq->state, "refused") == 0 ? "request_refused" :
+		resp_refused(r, rs, 403, strcmp(rq->state, "refused") == 0 ? "request_refused" :
 		    strcmp(rq->state, "closed") == 0 ? "request_closed" : "request_not_approved",
 		    strcmp(rq->state, "refused") == 0 ?
 		    "The trustees refused this request: there is no statement." :
@@ -1102,8 +1098,8 @@ request_statement(struct request *r, struct response *rs)
 				unavailable(rs);
 				return;
 			}
-			rs->retry_after = 60;
-			resp_error(rs, 409, "family_notice_pending",
+			rs->retry_after = 60;	/* recorded as refused */
+			resp_refused(r, rs, 409, "family_notice_pending",
 			    "The family is told before the statement is released, and its "
 			    "notice has not gone yet. Try again later.", NULL);
 			return;
@@ -1118,9 +1114,9 @@ request_statement(struct request *r, struct response *rs)
 			    "The period holds too many records for one statement; ask for a "
 			    "shorter period.", json_pack("{s:i}", "limit", WITNESS_MAX_RECORDS));
 		else if (rc == WITNESS_INTEGRITY)	/* recorded as refused */
-			resp_refused_read(r, rs, 409, "record_integrity_failed",
+			resp_refused(r, rs, 409, "record_integrity_failed",
 			    "A stored record no longer matches what the ledger signed, so no "
-			    "statement is issued; the operators are told.");
+			    "statement is issued; the operators are told.", NULL);
 		else
 			resp_error(rs, 500, "internal", "The statement could not be drawn up.", NULL);
 		goto out;
@@ -1233,7 +1229,7 @@ request_lift(struct request *r, struct response *rs)
 	}
 	rc = writer_submit(r->gw->writer, lift_job, &j);
 	if (rc == 1 && j.outcome == 4) {
-		integrity_failed(rs);
+		access_refused(r, rs, 2);
 		return;
 	}
 	if (rc == 0) {
@@ -1244,7 +1240,7 @@ request_lift(struct request *r, struct response *rs)
 		    "notification", "queued", "lifted_at", store_time_fmt(j.now_us, t),
 		    "ledger", ledger_ref_json(j.seq, j.leaf)));
 	} else if (j.outcome == 3)
-		not_found(rs);
+		access_refused(r, rs, 1);
 	else if (j.outcome == 1)
 		resp_error(rs, 409, "no_notification",
 		    "The family's notification is made when the request is approved; there is "
@@ -1361,9 +1357,9 @@ request_close(struct request *r, struct response *rs)
 	}
 	if ((rc = writer_submit(r->gw->writer, close_job, &j)) != 0) {
 		if (rc == 1 && j.outcome == 5)
-			integrity_failed(rs);
+			access_refused(r, rs, 2);
 		else if (j.outcome == 1)
-			not_found(rs);
+			access_refused(r, rs, 1);
 		else if (j.outcome == 2)
 			resp_error(rs, 409, "request_closed", "The request is already closed.", NULL);
 		else if (j.outcome == 4)

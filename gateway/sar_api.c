@@ -956,7 +956,7 @@ subject_access(struct request *r, struct response *rs)
 	/* One that shows text (decide_has_text): http.c refused, and
 	 * recorded, an export without (ROUTE_ACCESS_REASON). */
 	reason = req_header(r, "X-Access-Reason");
-	if (resp_reason_too_long(rs, reason))
+	if (resp_reason_too_long(r, rs, reason))
 		return;
 	fmt = req_query(r, "format");
 	if (fmt != NULL && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
@@ -1071,9 +1071,9 @@ unavailable:
 	json_decref(x.exports);
 	json_decref(out);
 	if (integrity)		/* a refused read, recorded (http.h) */
-		resp_refused_read(r, rs, 409, "record_integrity_failed",
+		resp_refused(r, rs, 409, "record_integrity_failed",
 		    "A stored record no longer matches what the ledger signed, so no export "
-		    "is made; the operators are told.");
+		    "is made; the operators are told.", NULL);
 	else
 		resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.",
 		    NULL);

@@ -22,6 +22,11 @@
 #                              an agency's (or webhook's) HTTPS receiver
 #   refused_since SEQ ROLE REASON
 #                              the access.refused ledger entries after SEQ
+#   ledger_seq                 the ledger's last seq now (0: none)
+#   refused_hold_none SEQ TEXT...
+#                              no access.refused entry after SEQ holds a TEXT
+#   error_is CODE MESSAGE [DETAILS]
+#                              RESP is exactly that error (details null if none)
 #
 # With OPENAPI_RECORD=FILE every reply req gets is appended to FILE, one JSON
 # object a line (method, path, status, content_type, body), for
@@ -228,6 +233,24 @@ refused_since() { # SEQ ROLE REASON: the access.refused entries after SEQ, one l
 	db "SELECT actor || '|' || object_id || '|' || coalesce(family_pseudonym, '-') || '|' ||
 	    CASE WHEN record_digest IS NULL THEN '-' ELSE hex(record_digest) END FROM ledger_entries WHERE seq > $1
 	    AND action = 'access.refused' AND actor_role = '$2' AND reason = '$3' ORDER BY seq"
+}
+
+ledger_seq() { db "SELECT coalesce(max(seq), 0) FROM ledger_entries"; }
+# refused_hold_none SEQ TEXT...: no access.refused entry after SEQ holds any
+# TEXT (an id asked for, a family's id or pseudonym, a reason sent) in any
+# column.
+refused_hold_none() {
+	local seq=$1
+	shift
+	! db "SELECT * FROM ledger_entries WHERE seq > $seq AND action = 'access.refused'" |
+	    grep -q -F "${@/#/-e}"
+}
+# error_is CODE MESSAGE [DETAILS-JSON]: RESP is exactly the error
+# {"error":{"code","message","details"}}, details null when not given.
+error_is() {
+	printf '%s' "$RESP" | jq -e --arg c "$1" --arg m "$2" --argjson d "${3:-null}" \
+	    '. == {error: {code: $c, message: $m, details: $d}}' >/dev/null ||
+	    { echo "# reply: $RESP"; return 1; }
 }
 
 # STATUS and RESP stay those of the test's last request.

@@ -119,6 +119,22 @@ test_withdraw_takes_effect() {
 }
 test_withdraw_twice_is_409() { req staff POST "/v1/consents/$CID/withdraw"; expect 409 already_withdrawn; }
 test_withdraw_unknown_is_404() { req staff POST /v1/consents/con_doesnotexist/withdraw; expect 404 not_found; }
+# Policy: every refused access is recorded. A withdrawal of a consent that
+# is not there is an access.refused entry naming the route's pattern, never
+# the id nor the reason sent, before the same 404; a second withdrawal of
+# one that is (409 already_withdrawn) is an answer, not recorded.
+test_withdrawal_of_an_unknown_consent_is_recorded_as_refused() {
+	local last
+	last=$(ledger_seq)
+	req staff POST /v1/consents/con_doesnotexist/withdraw '{"reason":"Withdraw-Marker-U1"}'
+	expect 404 && error_is not_found "There is no consent with that id." || return 1
+	req staff POST "/v1/consents/$CID/withdraw"
+	expect 409 already_withdrawn || return 1
+	[ "$(refused_since "$last" staff not_found | cut -d'|' -f2-)" = "POST /v1/consents/{id}/withdraw|-|-" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'access.refused'")" = 1 ] ||
+		{ echo "# access.refused after seq $last: $(refused_since "$last" staff not_found)"; return 1; }
+	refused_hold_none "$last" con_doesnotexist "$CID" Withdraw-Marker-U1
+}
 test_withdraw_only_staff() { req trustee1 POST "/v1/consents/$CID/withdraw"; expect 403 role_not_permitted; }
 test_consent_survives_restart() {
 	gw_stop || return 1
@@ -294,6 +310,7 @@ run test_consent_blank_evidence_is_400
 run test_withdraw_takes_effect
 run test_withdraw_twice_is_409
 run test_withdraw_unknown_is_404
+run test_withdrawal_of_an_unknown_consent_is_recorded_as_refused
 run test_withdraw_only_staff
 run test_consent_survives_restart
 run test_consent_read_after_withdrawal_says_withdrawn

@@ -910,6 +910,26 @@ test_ack_of_another_agencys_item_is_404() {
 	# a pushed delivery is not in anyone's inbox either
 	req agency:health-visiting POST "/v1/inbox/$CSC_ID/ack" && expect 404 not_found
 }
+# Policy: every refused access is recorded. An ack of another agency's
+# item, of an unknown one, or of a pushed one (in no inbox) is an
+# access.refused entry naming the route's pattern, the same for each (never
+# the id), before the same 404; an ack of its own item twice (409) is an
+# answer about its own item, not recorded.
+test_ack_of_another_agencys_item_is_recorded_as_refused() {
+	local last got
+	last=$(ledger_seq)
+	req agency:oakfield-primary POST "/v1/inbox/$POLICE_ID/ack"
+	expect 404 && error_is not_found "There is no such item in your inbox." || return 1
+	req agency:oakfield-primary POST /v1/inbox/dsc_doesnotexist/ack
+	expect 404 && error_is not_found "There is no such item in your inbox." || return 1
+	req agency:oakfield-primary POST "/v1/inbox/$OAK1/ack"
+	expect 409 already_acknowledged || return 1
+	got=$(refused_since "$last" agency not_found | tr '\n' ' ')
+	[ "$got" = "agency:oakfield-primary|POST /v1/inbox/{id}/ack|-|- agency:oakfield-primary|POST /v1/inbox/{id}/ack|-|- " ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'access.refused'")" = 2 ] ||
+		{ echo "# access.refused after seq $last: $got"; return 1; }
+	state_is "$POLICE_ID" pending && refused_hold_none "$last" "$POLICE_ID" dsc_doesnotexist "$OAK1"
+}
 test_inbox_is_for_agencies_only() {
 	req staff GET /v1/inbox; expect 403 role_not_permitted || return 1
 	req staff POST "/v1/inbox/$OAK2/ack"; expect 403 role_not_permitted
@@ -1040,6 +1060,7 @@ run test_withdrawal_stops_undelivered_disclosure
 run test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered
 run test_inbox_does_not_serve_after_the_consent_expired
 run test_ack_of_another_agencys_item_is_404
+run test_ack_of_another_agencys_item_is_recorded_as_refused
 run test_inbox_is_for_agencies_only
 run test_push_agency_inbox_is_empty
 run test_tampered_inbox_item_is_never_served

@@ -479,6 +479,26 @@ test_lift_twice_is_409_and_unknown_404() {
 	req safeguarding_lead POST /v1/overrides/dsc_nosuchdisclosure/review "$(review_body "$(in_days 7)")"
 	expect 404 not_found
 }
+# Policy: every refused access is recorded. A lift or review of a hold on a
+# disclosure that is not there is an access.refused entry naming the
+# route's pattern, never the id nor the reason sent; the same 404 as before.
+# A lift of one not held (409 not_held) is an answer about a hold the lead
+# may act on, not a refused access: nothing recorded.
+test_override_lift_of_an_unknown_disclosure_is_recorded_as_refused() {
+	local last got
+	last=$(ledger_seq)
+	req safeguarding_lead POST /v1/overrides/dsc_nosuchdisclosure/lift "$(lift_body)"
+	expect 404 && error_is not_found "There is no notification for that disclosure." || return 1
+	req safeguarding_lead POST /v1/overrides/dsc_nosuchdisclosure/review "$(review_body "$(in_days 7)")"
+	expect 404 && error_is not_found "There is no notification for that disclosure." || return 1
+	req safeguarding_lead POST "/v1/overrides/$HELD_ID/lift" "$(lift_body)"
+	expect 409 not_held || return 1
+	got=$(refused_since "$last" safeguarding_lead not_found | cut -d'|' -f2- | tr '\n' ' ')
+	[ "$got" = "POST /v1/overrides/{disclosure_id}/lift|-|- POST /v1/overrides/{disclosure_id}/review|-|- " ] ||
+		{ echo "# access.refused after seq $last: $got"; return 1; }
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'access.refused'")" = 2 ] &&
+	refused_hold_none "$last" dsc_nosuchdisclosure "$HELD_ID" "$LREASON" "$RREASON"
+}
 
 test_review_keeps_hold_and_moves_review_date() {
 	local id seq ev
@@ -1220,6 +1240,7 @@ run test_lift_requires_a_reason
 run test_lift_releases_held_notification
 run test_lift_reason_shown_to_staff
 run test_lift_twice_is_409_and_unknown_404
+run test_override_lift_of_an_unknown_disclosure_is_recorded_as_refused
 run test_review_keeps_hold_and_moves_review_date
 run test_review_bounded_by_max_hold_days
 run test_vital_interests_article9_only_when_consent_cannot_be_given

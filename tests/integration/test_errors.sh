@@ -34,6 +34,20 @@ test_access_reason_too_long_says_the_limit() {
 	req staff GET /v1/disclosures/dsc_nosuch '' -H "X-Access-Reason: $r2000"
 	expect 404 not_found
 }
+# Policy: every refused access is recorded. A read refused for an
+# X-Access-Reason past the bound is an access.refused entry naming the
+# route's pattern, never the reason sent nor the id asked for; the same 400.
+test_overlong_access_reason_is_recorded_as_refused() {
+	local last r2001
+	r2001="Reason-Marker-Q5 $(head -c 2000 /dev/zero | tr '\0' r)"
+	last=$(ledger_seq)
+	req staff GET /v1/disclosures/dsc_nosuch '' -H "X-Access-Reason: $r2001"
+	expect 400 && error_is access_reason_too_long \
+	    "The X-Access-Reason header is too long: at most 2000 bytes." || return 1
+	[ "$(refused_since "$last" staff access_reason_too_long | cut -d'|' -f2-)" = "GET /v1/disclosures/{id}|-|-" ] ||
+		{ echo "# access.refused after seq $last: $(refused_since "$last" staff access_reason_too_long)"; return 1; }
+	refused_hold_none "$last" dsc_nosuch Reason-Marker-Q5
+}
 test_schema_invalid_is_400_with_field_paths() {
 	req staff POST /v1/consents '{"family_id":"FAM-1","agency_id":"Not An Id","purpose":"education_support"}'
 	expect 400 schema_invalid && error_shape_ok &&

@@ -192,11 +192,13 @@ test_family_is_told_before_the_agency_receives() {
 }
 # The same for a police or court request: once approved, the family is told
 # (no do_not_notify), and the requester's witness statement waits for that
-# notice (409 family_notice_pending, Retry-After); trustees read it at once.
+# notice (409 family_notice_pending, Retry-After), a refused read recorded
+# as such (access.refused naming the route, not the request); trustees read
+# it at once.
 req_state() { [ "$(db "SELECT state FROM request_notifications WHERE request_id='$1'")" = "$2" ]; }
 req_attempted() { [ "$(db "SELECT attempts >= 1 FROM request_notifications WHERE request_id='$1'")" = 1 ]; }
 test_family_is_told_before_the_police_get_a_statement() {
-	local slow rid
+	local slow rid last
 	# Refusing until the checks below are done, as above.
 	rcv_run "$TMP/rcvreq" --fail-first 3 --release-file "$TMP/rcvreq/release" --fail-until-release || return 1
 	slow=$RUN_PID
@@ -213,9 +215,13 @@ test_family_is_told_before_the_police_get_a_statement() {
 		expect 201 || { kill "$slow"; return 1; }
 	done
 	wait_cmd 20 req_attempted "$rid" && req_state "$rid" queued || { kill "$slow"; return 1; }
+	last=$(ledger_seq)
 	req agency:police GET "/v1/requests/$rid/statement" "" -D "$TMP/stmt.h"
-	expect 409 family_notice_pending && grep -qi '^retry-after: [1-9]' "$TMP/stmt.h" ||
-		{ kill "$slow"; return 1; }
+	expect 409 && error_is family_notice_pending "The family is told before the statement is released, and its notice has not gone yet. Try again later." &&
+	    grep -qi '^retry-after: 60' "$TMP/stmt.h" || { kill "$slow"; return 1; }
+	[ "$(refused_since "$last" agency family_notice_pending)" = "agency:police|GET /v1/requests/{id}/statement|-|-" ] &&
+	    refused_hold_none "$last" "$rid" FAM-430 NP-430 ||
+		{ echo "# access.refused after seq $last: $(refused_since "$last" agency family_notice_pending)"; kill "$slow"; return 1; }
 	req trustee1 GET "/v1/requests/$rid/statement" "" -H 'X-Access-Reason: checking before release'
 	expect 200 || { kill "$slow"; return 1; }
 	: > "$TMP/rcvreq/release"

@@ -50,6 +50,22 @@ test_notices_are_the_agencys_own() {
 	req agency:oakfield-primary GET '/v1/notices?limit=0'; expect 400 invalid_parameter
 }
 
+# Policy: every refused access is recorded. An ack of another agency's
+# notice, or of one that is not there, is an access.refused entry naming
+# the route's pattern (never the id), before the same 404.
+test_ack_of_another_agencys_notice_is_recorded_as_refused() {
+	local last got
+	last=$(ledger_seq)
+	req agency:housing-association POST "/v1/notices/$N1/ack"
+	expect 404 && error_is not_found "There is no such notice for you." || return 1
+	req agency:housing-association POST /v1/notices/ntc_nosuchnotice/ack
+	expect 404 && error_is not_found "There is no such notice for you." || return 1
+	got=$(refused_since "$last" agency not_found | tr '\n' ' ')
+	[ "$got" = "agency:housing-association|POST /v1/notices/{id}/ack|-|- agency:housing-association|POST /v1/notices/{id}/ack|-|- " ] ||
+		{ echo "# access.refused after seq $last: $got"; return 1; }
+	refused_hold_none "$last" "$N1" ntc_nosuchnotice
+}
+
 test_notice_ack_is_recorded_once() {
 	local seq
 	req agency:oakfield-primary POST "/v1/notices/$N1/ack"; expect 200 || return 1
@@ -279,6 +295,7 @@ GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
 run test_agency_is_told_when_a_consent_it_received_data_on_is_withdrawn
 run test_notices_are_the_agencys_own
+run test_ack_of_another_agencys_notice_is_recorded_as_refused
 run test_notice_ack_is_recorded_once
 run test_agencies_holding_the_familys_data_are_told_of_its_erasure
 run test_unacknowledged_notices_are_counted_in_metrics

@@ -310,6 +310,22 @@ test_one_trustee_approval_is_not_enough() {
 	req agency:police GET "/v1/requests/$RID/statement"
 	expect 403 request_not_approved
 }
+# A statement asked for before it is released is a refused read of the
+# family's records: recorded (the route's pattern, never the request's id
+# or the family's), the reply as before, its status in details.
+test_statement_not_yet_released_is_recorded_as_refused() {
+	local last fam got
+	last=$(ledger_seq)
+	fam=$(db "SELECT family_pseudonym FROM requests WHERE id='$RID'")
+	req agency:police GET "/v1/requests/$RID/statement"
+	expect 403 && error_is request_not_approved \
+	    "The statement is released once a quorum of trustees approves the request." \
+	    '{"status":"awaiting_approval"}' || return 1
+	got=$(refused_since "$last" agency request_not_approved)
+	[ "$got" = "agency:police|GET /v1/requests/{id}/statement|-|-" ] ||
+		{ echo "# access.refused after seq $last: $got"; return 1; }
+	refused_hold_none "$last" "$RID" "$fam" "$FAM" "$REFERENCE"
+}
 test_same_trustee_approving_twice_is_not_two() {
 	decide trustee1 "$RID" approve
 	expect 409 already_decided || return 1
@@ -398,6 +414,29 @@ test_trustee_name_not_text_cannot_decide() {
 }
 test_agency_cannot_decide() { decide agency:police "$RID" approve; expect 403 role_not_permitted; }
 test_decision_on_unknown_request_is_404() { decide trustee1 req_doesnotexist approve; expect 404 not_found; }
+# Policy: every refused access is recorded. A decision, a closure or a
+# lift of a request that is not there is an access.refused entry naming
+# the route's pattern and the code, never the id asked for nor the reason
+# sent (the entry is the one another agency's or an unknown id would make),
+# durable before the same 404 as before.
+test_decision_on_an_unknown_request_is_recorded_as_refused() {
+	local last got
+	last=$(ledger_seq)
+	decide trustee1 req_nosuchrequest approve
+	expect 404 && error_is not_found "There is no such resource." || return 1
+	req trustee1 POST /v1/requests/req_nosuchrequest/close '{"reason":"Close-Marker W1"}'
+	expect 404 && error_is not_found "There is no such resource." || return 1
+	req safeguarding_lead POST /v1/requests/req_nosuchrequest/notification/lift \
+	    '{"reason":"Lift-Marker W1"}'
+	expect 404 && error_is not_found "There is no such resource." || return 1
+	got=$(refused_since "$last" trustee not_found | cut -d'|' -f2- | tr '\n' ' ')
+	[ "$got" = "POST /v1/requests/{id}/decisions|-|- POST /v1/requests/{id}/close|-|- " ] ||
+		{ echo "# trustee's access.refused after seq $last: $got"; return 1; }
+	got=$(refused_since "$last" safeguarding_lead not_found | cut -d'|' -f2-)
+	[ "$got" = "POST /v1/requests/{id}/notification/lift|-|-" ] ||
+		{ echo "# safeguarding lead's: $got"; return 1; }
+	refused_hold_none "$last" req_nosuchrequest Decision-Marker Close-Marker Lift-Marker
+}
 test_second_trustee_approval_releases_the_statement() {
 	decide trustee2 "$RID" approve
 	expect 201 && [ "$(jget .status)" = approved ] && [ "$(jget .approvals)" = 2 ] || return 1
@@ -1473,6 +1512,7 @@ decisions_edit() {
 	    BEGIN SELECT RAISE(ABORT, 'decisions are final'); END; COMMIT;"
 }
 CASE_READ='X-Access-Reason: preparing the case file'
+INTEGRITY_MESSAGE="This request no longer matches what the ledger signed, so nothing of it is shown or done; the operators are told."
 tampered_request_refused() { # ID: every route that acts on the row refuses it
 	local reads n last
 	reads=$(db "SELECT count(*) FROM request_reads WHERE request_id='$1'")
@@ -1492,10 +1532,18 @@ tampered_request_refused() { # ID: every route that acts on the row refuses it
 	[ "$(refused_since "$last" agency record_integrity_failed | tr '\n' ' ')" = "agency:police|GET /v1/requests/{id}|-|- agency:police|GET /v1/requests/{id}/statement|-|- " ] &&
 	[ "$(refused_since "$last" trustee record_integrity_failed | cut -d'|' -f2-)" = "GET /v1/requests/{id}|-|-" ] ||
 		{ echo "# access.refused after seq $last: $(db "SELECT actor_role, reason, object_id FROM ledger_entries WHERE seq > $last AND action = 'access.refused'")"; return 1; }
+	# So are a decision, a closure and a lift refused on it.
+	last=$(ledger_seq)
+	decide trustee2 "$1" approve
+	expect 409 && error_is record_integrity_failed "$INTEGRITY_MESSAGE" || return 1
 	req trustee1 POST "/v1/requests/$1/close" '{"reason":"closing it all the same"}'
-	expect 409 record_integrity_failed || return 1
+	expect 409 && error_is record_integrity_failed "$INTEGRITY_MESSAGE" || return 1
 	req safeguarding_lead POST "/v1/requests/$1/notification/lift" "$LIFT"
-	expect 409 record_integrity_failed || return 1
+	expect 409 && error_is record_integrity_failed "$INTEGRITY_MESSAGE" || return 1
+	[ "$(refused_since "$last" trustee record_integrity_failed | cut -d'|' -f2- | tr '\n' ' ')" = "POST /v1/requests/{id}/decisions|-|- POST /v1/requests/{id}/close|-|- " ] &&
+	[ "$(refused_since "$last" safeguarding_lead record_integrity_failed | cut -d'|' -f2-)" = "POST /v1/requests/{id}/notification/lift|-|-" ] ||
+		{ echo "# access.refused after seq $last: $(db "SELECT actor_role, reason, object_id FROM ledger_entries WHERE seq > $last AND action = 'access.refused'")"; return 1; }
+	refused_hold_none "$last" "$1" Lift-Marker "closing it all" || return 1
 	[ "$(db "SELECT count(*) FROM request_reads WHERE request_id='$1'")" = "$reads" ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1'")" = "$n" ] &&
 	[ "$(db "SELECT closed_us IS NULL FROM requests WHERE id='$1'")" = 1 ] || return 1
@@ -1723,6 +1771,7 @@ run test_invalid_period_is_400
 run test_reference_that_breaks_the_statement_page_is_refused
 run test_do_not_notify_needs_a_reason
 run test_one_trustee_approval_is_not_enough
+run test_statement_not_yet_released_is_recorded_as_refused
 run test_same_trustee_approving_twice_is_not_two
 run test_rejected_attempt_is_a_ledger_entry
 run test_requester_cannot_decide
@@ -1730,6 +1779,7 @@ run test_look_alike_trustee_name_cannot_decide
 run test_trustee_name_not_text_cannot_decide
 run test_agency_cannot_decide
 run test_decision_on_unknown_request_is_404
+run test_decision_on_an_unknown_request_is_recorded_as_refused
 run test_open_request_is_a_legal_hold
 run test_second_trustee_approval_releases_the_statement
 run test_decision_after_approval_is_request_closed

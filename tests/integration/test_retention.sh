@@ -251,6 +251,18 @@ test_erased_family_key_is_not_served_from_memory() {
 }
 test_erasure_twice_is_409() { erase FAM-710; expect 409 already_erased; }
 test_erasure_unknown_family_404() { erase FAM-NEVER; expect 404 not_found; }
+# Policy: every refused access is recorded. An erasure of a family the
+# charity holds nothing about is an access.refused entry naming the route's
+# pattern, never the family's id nor the reason sent, before the same 404.
+test_erasure_of_an_unknown_family_is_recorded_as_refused() {
+	local last
+	last=$(ledger_seq)
+	erase FAM-NEVER-2
+	expect 404 && error_is not_found "The charity holds no records about that family." || return 1
+	[ "$(refused_since "$last" staff not_found | cut -d'|' -f2-)" = "POST /v1/families/{id}/erasure|-|-" ] ||
+		{ echo "# access.refused after seq $last: $(refused_since "$last" staff not_found)"; return 1; }
+	refused_hold_none "$last" FAM-NEVER-2 Erasure-Marker
+}
 test_erasure_staff_only() {
 	local who
 	for who in trustee1 dp_trustee auditor safeguarding_lead agency:police; do
@@ -592,6 +604,7 @@ run test_erasure_reason_cannot_be_confirmed_by_guessing
 run test_erased_family_key_is_not_served_from_memory
 run test_erasure_twice_is_409
 run test_erasure_unknown_family_404
+run test_erasure_of_an_unknown_family_is_recorded_as_refused
 run test_erasure_staff_only
 run test_erasure_schema_enforced
 run test_erasure_refused_under_legal_hold
