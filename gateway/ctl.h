@@ -119,6 +119,23 @@ void	ctl_backup_usage(FILE *);
  * one older, or of unknown age; 2 usage. */
 int	ctl_backup_check(int argc, char **argv);
 
+/* ctl_confine.c: where a command may write (landlock.h), entered by each
+ * command once its arguments are read, before it reads its input and
+ * before any thread; main has entered the seccomp filter (sandbox.h) for
+ * every command already. data_dir: the store's (or data) directory;
+ * out_dir: the command's output directory; either NULL, or not there, for
+ * none; no port, no program, no signal to another process. A second call
+ * (a command run by another) does nothing. 0, or -1 said on stderr (the
+ * command exits 2 rather than run less confined). With ctl_verbose (-v)
+ * it says on stderr how it is confined. */
+extern int	ctl_verbose;
+int	ctl_confine(const char *data_dir, const char *out_dir);
+/* The directory file is in (dirname), into buf; NULL when too long.
+ * ctl_store_dir: a database's, where SQLite keeps its -wal and -shm (the
+ * directory of what a link to it names). */
+const char	*ctl_dir_of(const char *file, char *buf, size_t len);
+const char	*ctl_store_dir(const char *db, char *buf, size_t len);
+
 /* ctl_file.c: a file of personal data or signed records, written private
  * (0600) beside path and renamed into place (never written through an
  * existing file or link: durable_replace_open). ctl_out_open: 0, or -1

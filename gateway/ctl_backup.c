@@ -178,6 +178,11 @@ ctl_backup(int argc, char **argv)
 	}
 	if (make_out(out) == -1)
 		return 2;
+	/* From here: the copy's directory, just made, and DIR, which SQLite
+	 * writes its shared-memory index and log in (read-write, as the
+	 * daemon's reader); nowhere else. */
+	if (ctl_confine(data, out) == -1)
+		return 2;
 	/* The head first: it names a checkpoint already durable in the
 	 * store, so the copy made after it holds that checkpoint. */
 	if ((have_head = copy_small(data, out, LEDGER_HEAD_FILE, 0)) == -1 ||

@@ -111,6 +111,8 @@ ctl_backup_check(int argc, char **argv)
 		ctl_backup_usage(stderr);
 		return 2;
 	}
+	if (ctl_confine(NULL, NULL) == -1)	/* it only reads the copies */
+		return 2;
 	now_us = store_now_us();
 	for (i = optind; i < argc; i++)
 		flagged += check_one(argv[i], max_days, now_us);

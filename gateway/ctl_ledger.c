@@ -713,7 +713,7 @@ cmd_verify(int argc, char **argv)
 	struct ledger_verify		*v = NULL;
 	struct ledger_db		*ldb = NULL;
 	EVP_PKEY			*pub = NULL;
-	char				 err[512], hex[65];
+	char				 err[512], hex[65], dir[PATH_MAX];
 	size_t				 nextra = 0;
 	double				 t0 = now_s();
 	int				 ch, rc = 2;
@@ -752,6 +752,14 @@ cmd_verify(int argc, char **argv)
 		ctl_ledger_usage(stderr);
 		return 2;
 	}
+	/* An export is only read; a database's directory gets SQLite's -shm
+	 * index and log. */
+	if (db != NULL && ctl_store_dir(db, dir, sizeof(dir)) == NULL) {
+		fprintf(stderr, "gatewayctl: --db: path too long\n");
+		return 2;
+	}
+	if (ctl_confine(db != NULL ? dir : NULL, NULL) == -1)
+		return 2;
 	if ((pub = signer_load_pub(key, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		return 2;
@@ -833,7 +841,7 @@ cmd_export(int argc, char **argv)
 	struct durable_replace	 o;
 	struct ledger_db	*ldb;
 	const char		*db = NULL, *out = NULL;
-	char			 err[512];
+	char			 err[512], dir[PATH_MAX], outdir[PATH_MAX];
 	int			 ch, rc = 2;
 
 	optind = 1;
@@ -853,6 +861,14 @@ cmd_export(int argc, char **argv)
 		ctl_ledger_usage(stderr);
 		return 2;
 	}
+	/* The database's directory (SQLite's -shm and log) and the file's. */
+	if (ctl_store_dir(db, dir, sizeof(dir)) == NULL ||
+	    (out != NULL && ctl_dir_of(out, outdir, sizeof(outdir)) == NULL)) {
+		fprintf(stderr, "gatewayctl: ledger export: path too long\n");
+		return 2;
+	}
+	if (ctl_confine(dir, out != NULL ? outdir : NULL) == -1)
+		return 2;
 	if ((ldb = store_ledger_db_open(db, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		return 2;
@@ -960,6 +976,9 @@ cmd_generate(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: %s: %s\n", dir, strerror(errno));
 		return 2;
 	}
+	/* The new data directory only, once made; before the writer's thread. */
+	if (ctl_confine(dir, NULL) == -1)
+		return 2;
 	if ((lock = datalock_acquire(dir, "gatewayctl ledger generate", err,
 	    sizeof(err))) == -1) {
 		fprintf(stderr, "gatewayctl: %s\n"

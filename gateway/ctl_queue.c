@@ -95,7 +95,7 @@ ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
 	};
 	const char	*db = "var/gateway.db", *state = q->default_state, *cmd = "list";
 	struct store	*s;
-	char		 err[512];
+	char		 err[512], dir[PATH_MAX];
 	int		 ch, rc, writable, state_given = 0;
 
 	optind = 1;
@@ -122,6 +122,14 @@ ctl_queue_main(const struct ctl_queue *q, int argc, char **argv)
 		q->usage(stderr);
 		return 2;
 	}
+	/* The database's directory only: a re-queue writes there, and a list
+	 * too (SQLite's -shm index and log beside the database). */
+	if (ctl_store_dir(db, dir, sizeof(dir)) == NULL) {
+		fprintf(stderr, "gatewayctl: --db: path too long\n");
+		return 2;
+	}
+	if (ctl_confine(dir, NULL) == -1)
+		return 2;
 	if ((s = store_attach(db, writable, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		return 2;

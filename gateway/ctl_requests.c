@@ -411,6 +411,7 @@ ctl_requests(int argc, char **argv)
 {
 	struct conn	 cn;
 	const char	*sub, *id = NULL, *reason = NULL, *status = NULL, *outfile = NULL;
+	char		 outdir[PATH_MAX];
 	int		 i, text = 0, rc;
 
 	cn.url = getenv("GATEWAY_URL") ? getenv("GATEWAY_URL") : "https://127.0.0.1:8443";
@@ -485,6 +486,14 @@ ctl_requests(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: -o and --text are for requests statement only\n");
 		return 2;
 	}
+	/* Nowhere but the statement's directory; before libcurl starts a
+	 * thread and before any reply is read. */
+	if (outfile != NULL && ctl_dir_of(outfile, outdir, sizeof(outdir)) == NULL) {
+		fprintf(stderr, "gatewayctl: -o: path too long\n");
+		return 2;
+	}
+	if (ctl_confine(NULL, outfile != NULL ? outdir : NULL) == -1)
+		return 2;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "gatewayctl: cannot start libcurl\n");
 		return 2;

@@ -136,6 +136,10 @@ run(int argc, char **argv)
 		snprintf(keypath, sizeof(keypath), "%s/master.key", gw.cfg.data_dir);
 		gw.cfg.master_key = keypath;
 	}
+	/* The data directory only (the erasure journal is gatewayd's); before
+	 * the writer's thread. */
+	if (ctl_confine(gw.cfg.data_dir, NULL) == -1)
+		return 2;
 	if ((lock = datalock_acquire(gw.cfg.data_dir, "gatewayctl retention run", err,
 	    sizeof(err))) == -1) {
 		fprintf(stderr, "gatewayctl: %s\n"

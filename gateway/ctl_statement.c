@@ -184,6 +184,8 @@ ctl_statement(int argc, char **argv)
 		ctl_statement_usage(stderr);
 		return 2;
 	}
+	if (ctl_confine(NULL, NULL) == -1)	/* it writes nowhere */
+		return 2;
 	if (strcmp(argv[1], "verify") == 0)
 		return verify(file, key);
 	if (strcmp(argv[1], "text") == 0 && key == NULL)

@@ -111,6 +111,8 @@ ctl_validate(int argc, char **argv)
 		ctl_validate_usage(stderr);
 		return 2;
 	}
+	if (ctl_confine(NULL, NULL) == -1)	/* it writes nowhere */
+		return 2;
 	if ((dircopy = strdup(argv[1])) == NULL ||
 	    (basecopy = strdup(argv[1])) == NULL ||
 	    (sib.dir = strdup(dirname(dircopy))) == NULL ||

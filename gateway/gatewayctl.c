@@ -6,7 +6,9 @@
  * to: "gatewayctl help [COMMAND]", and --help or -h anywhere among a
  * command's arguments (before a "--"), subcommands included, print the
  * usage on stdout and exit 0; a command's usage errors stay on stderr
- * with exit 2.
+ * with exit 2. Before a command runs it enters the seccomp filter
+ * gatewayd runs under (sandbox.h), for every command; each command then
+ * confines what it writes (ctl_confine.c). "gatewayctl -v COMMAND" says how.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "ctl.h"
 #include "nocore.h"
+#include "sandbox.h"
 #include "wipe.h"
 
 static const struct command {
@@ -56,7 +59,8 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: gatewayctl COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(f, "usage: gatewayctl [-v] COMMAND [ARGS...]\n"
+	    "-v: say on stderr how the command is confined\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s %s\n      %s\n", commands[i].name,
 		    commands[i].args, commands[i].summary);
@@ -96,6 +100,7 @@ int
 main(int argc, char **argv)
 {
 	const struct command *c;
+	char err[512];
 
 	/* What it writes is private: the store's files under a data directory,
 	 * a witness statement or ledger export with -o (family records). */
@@ -112,6 +117,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: SSLKEYLOGFILE is set: ignored; TLS session "
 		    "secrets are never written to a file\n");
 		(void)unsetenv("SSLKEYLOGFILE");
+	}
+	if (argc >= 2 && strcmp(argv[1], "-v") == 0) {
+		ctl_verbose = 1;
+		argc--;
+		argv++;
 	}
 	if (argc < 2) {
 		usage(stderr);
@@ -139,6 +149,12 @@ main(int argc, char **argv)
 	if (wants_help(argc - 1, argv + 1)) {
 		c->usage(stdout);
 		return 0;
+	}
+	/* No program started, whatever the input the command reads makes it
+	 * do; refused rather than run unconfined, as gatewayd is. */
+	if (sandbox_enter(err, sizeof(err)) == -1) {
+		fprintf(stderr, "gatewayctl: refusing to run unconfined: %s\n", err);
+		return 2;
 	}
 	return c->run(argc - 1, argv + 1);
 }

@@ -890,6 +890,7 @@ main(int argc, char **argv)
 	/* From here on the daemon writes only in its data directory and the
 	 * journal (landlock.h); still one thread, so every later one is
 	 * confined too. */
+	memset(&lspec, 0, sizeof(lspec));
 	lspec.data_dir = gw.cfg.data_dir;
 	lspec.journal = gw.cfg.erasure_journal;
 	lspec.port = gw.cfg.port;

@@ -1,6 +1,7 @@
 /*
- * landlock.c: gatewayd's Landlock ruleset (landlock.h), by the system calls
- * themselves: glibc has no wrappers and Debian has no library for them.
+ * landlock.c: gatewayd's (and each gatewayctl command's) Landlock ruleset
+ * (landlock.h), by the system calls themselves: glibc has no wrappers and
+ * Debian has no library for them.
  *
  * Debian 12's kernel headers describe Landlock ABI 2; the later rights
  * (truncate 3, TCP ports 4, device ioctls 5, scopes 6) are fixed kernel ABI,
@@ -56,9 +57,10 @@ struct ll_net_port_attr {
 	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | \
 	LANDLOCK_ACCESS_FS_MAKE_SYM)
 
-/* Beneath the data directory: its own files (the store, its log and
- * shared memory, the ledger head and keys, the lock), made, written, cut,
- * renamed within it and removed; directories too. No devices, pipes,
+/* Beneath the data directory (and gatewayctl's output directory): its own
+ * files (the store, its log and shared memory, the ledger head and keys,
+ * the lock; a copy, an export), made, written, cut, renamed within it and
+ * removed; directories too. No devices, pipes,
  * sockets or links, nothing executed, nothing moved in from outside. */
 #define DATA_RIGHTS (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
 	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR | \
@@ -158,14 +160,17 @@ landlock_enter(const struct landlock_spec *spec, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (add_path(ruleset, spec->data_dir, DATA_RIGHTS, attr.handled_access_fs, err,
-	    errlen) == -1 ||
+	if ((spec->data_dir != NULL && add_path(ruleset, spec->data_dir, DATA_RIGHTS,
+	    attr.handled_access_fs, err, errlen) == -1) ||
+	    (spec->out_dir != NULL && add_path(ruleset, spec->out_dir, DATA_RIGHTS,
+	    attr.handled_access_fs, err, errlen) == -1) ||
 	    (spec->journal != NULL && add_path(ruleset, spec->journal, FILE_RIGHTS,
 	    attr.handled_access_fs, err, errlen) == -1) ||
 	    add_path(ruleset, "/dev/null", FILE_RIGHTS, attr.handled_access_fs, err,
 	    errlen) == -1)
 		goto fail;
-	if (abi >= 4) {
+	/* no_bind: the right handled and no port given it, so none is bound. */
+	if (abi >= 4 && !spec->no_bind) {
 		np.allowed_access = LL_NET_BIND_TCP;
 		np.port = spec->port;
 		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &np, 0) == -1) {

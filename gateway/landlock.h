@@ -21,6 +21,9 @@
  * the daemon unconfined with a warning. A restriction applies to the thread
  * that makes it and to threads it starts later, so it must be entered while
  * the daemon has one thread: landlock_enter() refuses otherwise.
+ *
+ * gatewayctl enters it too (ctl_confine.c), per command: no tree, or the
+ * store's directory and an output directory, and no port at all.
  */
 #ifndef LANDLOCK_H
 #define LANDLOCK_H
@@ -28,9 +31,12 @@
 #include <stddef.h>
 
 struct landlock_spec {
-	const char	*data_dir;	/* the one tree it may write in */
+	const char	*data_dir;	/* a tree it may write in; NULL: none */
 	const char	*journal;	/* a file it may append to and cut; NULL: none */
 	unsigned	 port;		/* the TCP port it may bind (0: any free one) */
+	const char	*out_dir;	/* a second tree, as data_dir (gatewayctl's
+					   output); NULL: none */
+	int		 no_bind;	/* bind no TCP port at all (port unused) */
 };
 
 /*

@@ -5,7 +5,9 @@
 # header they cannot set); a wrong --status is answered with the statuses
 # there are; a re-queue says whether gatewayd will send it now or when it
 # starts (deliveries, notifications and notices' pushes); a queued
-# notification is due "now", not at 1970. TAP output.
+# notification is due "now", not at 1970; every command runs confined (no
+# program started, files made only where the command writes), and says so
+# with -v only. TAP output.
 . "$(dirname "$0")/lib.sh"
 
 ctl() { "$GATEWAYCTL" "$@" > "$TMP/out" 2> "$TMP/err"; }
@@ -211,6 +213,102 @@ test_gatewayctl_never_writes_tls_session_secrets() {
 	grep -q 'SSLKEYLOGFILE is set: ignored' "$TMP/err" || { show; return 1; }
 }
 
+# The kernel's Landlock ABI (0: none), as test_reload asks it.
+landlock_abi() { python3 -c 'import ctypes; print(max(0, ctypes.CDLL(None).syscall(444, None, 0, 1)))'; }
+
+# probe_each TAG: every command (and subcommand) of gatewayctl, each run
+# under tools/writeprobe.so, which tries as the command exits (under all it
+# was confined with) to make $TMP/made-outside and the case's INSIDE, to
+# bind a free port, to signal this shell and to start /bin/true. One line a
+# case in $TMP/probes: "WANT_INSIDE INSIDE writeprobe: ...". The command's
+# own exit status must be what it is unconfined: confinement takes nothing
+# a command needs. Fresh directories under $TMP/TAG.
+probe_each() {
+	local t=$TMP/$1 so port rc want inside args line got
+	local conn="--url $GW_URL --cacert $CERTS/ca.crt --cert $CERTS/trustee1.crt --key $CERTS/trustee1.key"
+	so="$(dirname "$GATEWAYCTL")/tools/writeprobe.so"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	[ -f "$so" ] && mkdir -p "$t/exp" "$t/st" "$t/none" "$t/link" &&
+	    ln -s "$GW_DB" "$t/link/gateway.db" || return 1
+	: > "$TMP/probes"
+	while read -r rc want inside args; do
+		rm -f "$TMP/made-outside"
+		# shellcheck disable=SC2086
+		LD_PRELOAD="$so" WRITEPROBE_OUTSIDE="$TMP/made-outside" WRITEPROBE_INSIDE="$inside" \
+		    WRITEPROBE_PORT="$port" WRITEPROBE_EXEC=/bin/true \
+		    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" ctl $args
+		got=$?
+		[ "$got" -eq "$rc" ] || { echo "# gatewayctl $args: exit $got, not $rc"; show; return 1; }
+		line=$(grep '^writeprobe: ' "$TMP/err") || { echo "# gatewayctl $args: no probe"; show; return 1; }
+		[ ! -e "$TMP/made-outside" ] || line="$line made-outside-exists"
+		echo "$want $inside $line # gatewayctl $args" >> "$TMP/probes"
+	done <<C
+0 ok $GW_DATA/probe-$1-verify ledger verify --db $GW_DB --key $GW_DATA/ledger.pub
+0 ok $t/exp/probe ledger export --db $GW_DB --out $t/exp/ledger.jsonl
+0 EACCES $t/none/verify-export ledger verify --export $t/exp/ledger.jsonl --key $GW_DATA/ledger.pub
+0 ok $t/gen/probe ledger generate --data $t/gen --count 3
+0 ok $GW_DATA/probe-$1-deliveries deliveries --db $GW_DB list
+0 ok $GW_DATA/probe-$1-notifications notifications --db $GW_DB list
+0 ok $GW_DATA/probe-$1-notices notices --db $GW_DB list
+0 ok $GW_DATA/probe-$1-link notices --db $t/link/gateway.db list
+1 ok $GW_DATA/probe-$1-retention retention run --data $GW_DATA
+0 ok $t/bk/probe backup --data $GW_DATA --out $t/bk
+0 EACCES $t/none/check backup check $t/bk
+0 EACCES $t/none/validate validate $TOP/schemas/agency-profile.schema.json $TOP/agency-profiles/police.json
+2 EACCES $t/none/statement statement verify $t/none/no-such-statement.json
+0 EACCES $t/none/requests requests list $conn
+1 ok $t/st/probe requests statement req_none --reason probe -o $t/st/statement.json $conn
+C
+}
+
+# sandbox.h, as gatewayd: whatever a tampered database, copy, export or
+# statement made a command do, it starts no program (execve answers EPERM).
+test_gatewayctl_cannot_start_programs() {
+	probe_each noexec || return 1
+	! grep -v ' exec=EPERM ' "$TMP/probes" | sed 's/^/# /' | grep . || return 1
+	[ "$(wc -l < "$TMP/probes")" -ge 15 ]
+}
+
+# landlock.h, as gatewayd: each command makes and changes files only where
+# it must (the store's directory for those that open a store, through a
+# link too: SQLite keeps its -shm beside what the link names; the copy's
+# directory for backup, an output file's directory), nowhere for those that
+# only read; binds no port (6.7 on) and signals no other process (6.12 on).
+test_gatewayctl_writes_only_where_its_command_writes() {
+	local abi want inside line rest bind sig
+	abi=$(landlock_abi)
+	probe_each nowrite || return 1
+	if [ "$abi" -eq 0 ]; then
+		echo "# this kernel has no Landlock: nothing more to check"
+		return 0
+	fi
+	bind=$([ "$abi" -ge 4 ] && echo EACCES || echo ok)
+	sig=$([ "$abi" -ge 6 ] && echo EPERM || echo ok)
+	while read -r want inside line rest; do
+		case "$rest" in
+		"outside=EACCES inside=$want bind=$bind signal=$sig "*) ;;
+		*) echo "# wanted inside=$want ($inside): $rest"; return 1 ;;
+		esac
+		if [ "$want" = ok ]; then [ -e "$inside" ]; else [ ! -e "$inside" ]; fi || return 1
+	done < "$TMP/probes"
+}
+
+# -v says how it is confined (once, on stderr); without it nothing is said.
+test_gatewayctl_says_how_it_is_confined_only_when_asked() {
+	local abi
+	abi=$(landlock_abi)
+	ctl -v deliveries --db "$GW_DB" list || { show; return 1; }
+	if [ "$abi" -eq 0 ]; then
+		grep -q '^gatewayctl: this kernel has no Landlock' "$TMP/err" || { show; return 1; }
+	else
+		[ "$(grep -c '^gatewayctl: confined' "$TMP/err")" -eq 1 ] &&
+		grep -q "^gatewayctl: confined: seccomp filter, Landlock ABI $abi; writes only in $(realpath "$GW_DATA")$" "$TMP/err" ||
+		    { show; return 1; }
+	fi
+	ctl deliveries --db "$GW_DB" list && ! grep -Eq 'confined|Landlock' "$TMP/err" || { show; return 1; }
+	ctl help && grep -q '^usage: gatewayctl \[-v\] COMMAND' "$TMP/out" || { show; return 1; }
+}
+
 run test_gatewayctl_help_for_every_command
 run test_gatewayctl_usage_errors_stay_on_stderr_with_exit_2
 gw_start || { echo "not ok - gatewayd did not start"; exit 1; }
@@ -218,6 +316,9 @@ run test_gatewayctl_usage_error_says_what_is_wrong
 run test_gatewayctl_statement_asks_for_reason_not_a_header
 run test_gatewayctl_requests_list_names_the_valid_statuses
 run test_gatewayctl_never_writes_tls_session_secrets
+run test_gatewayctl_cannot_start_programs
+run test_gatewayctl_writes_only_where_its_command_writes
+run test_gatewayctl_says_how_it_is_confined_only_when_asked
 run test_queued_notification_is_due_now_not_in_1970
 run test_gatewayctl_retry_says_when_gatewayd_is_stopped
 finish

@@ -6,6 +6,8 @@
  * directory only, the journal is written but nothing made beside it,
  * /dev/null takes writes, nothing is executed, no other TCP port is bound
  * (ABI 4), no process outside is signalled (ABI 6); reading is left alone.
+ * gatewayctl's shape: no data directory, or an output directory beside it,
+ * and no port at all (no_bind).
  * A kernel without Landlock (or valgrind, which does not know its calls)
  * must get 0 back and nothing done.
  */
@@ -31,7 +33,7 @@
 #include "landlock.h"
 
 static char	base[64];	/* a fresh directory per run */
-static char	data[96], journal[96], outside[96];
+static char	data[96], journal[96], outside[96], outdir[96];
 static unsigned	port;		/* a free port when the case starts */
 
 static void
@@ -64,7 +66,9 @@ setup(void **state)
 	path(dir, sizeof(dir), "journal.d");
 	path(journal, sizeof(journal), "journal.d/erasures");
 	path(outside, sizeof(outside), "outside");
-	if (mkdir(data, 0700) == -1 || mkdir(dir, 0700) == -1 || touch(journal) == -1 ||
+	path(outdir, sizeof(outdir), "out");
+	if (mkdir(data, 0700) == -1 || mkdir(dir, 0700) == -1 || mkdir(outdir, 0700) == -1 ||
+	    touch(journal) == -1 ||
 	    touch(outside) == -1)
 		return -1;
 	return 0;
@@ -121,7 +125,7 @@ bind_to(unsigned p)
 static int
 enter(void)
 {
-	struct landlock_spec	spec = { data, journal, port };
+	struct landlock_spec	spec = { data, journal, port, NULL, 0 };
 	char			err[256];
 
 	return landlock_enter(&spec, err, sizeof(err));
@@ -301,7 +305,7 @@ idle(void *arg)
 static int
 with_thread(void)
 {
-	struct landlock_spec	spec = { data, journal, port };
+	struct landlock_spec	spec = { data, journal, port, NULL, 0 };
 	char			err[256] = "";
 	pthread_t		t;
 	int			rc;
@@ -327,7 +331,7 @@ test_refused_once_a_second_thread_runs(void **state)
 static int
 missing_dir(void)
 {
-	struct landlock_spec	spec = { "/nonexistent/gateway-data", NULL, 0 };
+	struct landlock_spec	spec = { "/nonexistent/gateway-data", NULL, 0, NULL, 0 };
 	char			err[256] = "";
 
 	CHECK(1, landlock_enter(&spec, err, sizeof(err)) == -1);
@@ -344,6 +348,62 @@ test_a_data_directory_that_is_not_there_is_refused(void **state)
 	assert_int_equal(in_child_on_port(missing_dir), 0);
 }
 
+/* gatewayctl's shape: only an output directory, no data directory, no port. */
+static int
+out_only(void)
+{
+	struct landlock_spec	spec = { NULL, NULL, 0, outdir, 1 };
+	char			err[256], p[128];
+	int			abi;
+
+	if ((abi = landlock_enter(&spec, err, sizeof(err))) < 1)
+		return 100;
+	snprintf(p, sizeof(p), "%s/statement.json", outdir);
+	CHECK(1, touch(p) == 0 && unlink(p) == 0);
+	snprintf(p, sizeof(p), "%s/store", data);
+	CHECK(2, touch(p) == -1 && errno == EACCES);
+	CHECK(3, touch(outside) == -1 && errno == EACCES);
+	CHECK(4, (abi < 4 ? bind_to(port) == 0 : bind_to(port) == -1 && errno == EACCES));
+	return 0;
+}
+
+static void
+test_an_output_directory_alone_and_no_port(void **state)
+{
+	(void)state;
+	if (landlock_abi() == 0)
+		return;
+	assert_int_equal(in_child_on_port(out_only), 0);
+}
+
+/* Both trees, data and output, are written; nothing between them. */
+static int
+data_and_out(void)
+{
+	struct landlock_spec	spec = { data, NULL, 0, outdir, 1 };
+	char			err[256], p[128];
+
+	if (landlock_enter(&spec, err, sizeof(err)) < 1)
+		return 100;
+	snprintf(p, sizeof(p), "%s/gateway.db-shm", data);
+	CHECK(1, touch(p) == 0 && unlink(p) == 0);
+	snprintf(p, sizeof(p), "%s/gateway.db", outdir);
+	CHECK(2, touch(p) == 0 && unlink(p) == 0);
+	path(p, sizeof(p), "between");
+	CHECK(3, touch(p) == -1 && errno == EACCES);
+	CHECK(4, bind_to(0) == (landlock_abi() < 4 ? 0 : -1));
+	return 0;
+}
+
+static void
+test_data_and_output_directories_both_and_nothing_else(void **state)
+{
+	(void)state;
+	if (landlock_abi() == 0)
+		return;
+	assert_int_equal(in_child_on_port(data_and_out), 0);
+}
+
 int
 main(void)
 {
@@ -355,6 +415,8 @@ main(void)
 		cmocka_unit_test(test_no_process_outside_is_signalled),
 		cmocka_unit_test(test_refused_once_a_second_thread_runs),
 		cmocka_unit_test(test_a_data_directory_that_is_not_there_is_refused),
+		cmocka_unit_test(test_an_output_directory_alone_and_no_port),
+		cmocka_unit_test(test_data_and_output_directories_both_and_nothing_else),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
