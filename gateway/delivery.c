@@ -50,7 +50,9 @@
  * (gatewayctl notices retry). Each failed attempt and the giving up are
  * ledgered as a delivery's are: "recipient.notice_push_attempt",
  * "recipient.notice_push_given_up" (codes only). A notice acknowledged
- * meanwhile is not sent.
+ * meanwhile is not sent, nor one whose row is not as its
+ * "recipient.notified" entry signed it (given up at once,
+ * record_integrity_failed).
  *
  * /metrics counts the worker's passes (gateway_delivery_passes_total) and
  * says how many pushes are on the wire (gateway_delivery_in_flight): what
@@ -873,6 +875,12 @@ notice_failure(struct delivery *dl, const struct notice_push_row *row, int64_t n
 		return;
 	r->notice = 1;
 	snprintf(r->agency, sizeof(r->agency), "%s", row->agency_id);
+	if (strcmp(reason, DELIVERY_RECORD_INTEGRITY) == 0) {
+		/* Not as its ledger entry signed: no retry makes it so. */
+		r->d.verdict = RETRY_DEAD;
+		r->d.reason = "permanent";
+		return;
+	}
 	unmade_retry(dl, r, "notice push", now, reason);
 }
 
@@ -892,6 +900,17 @@ start_notice(struct delivery *dl, struct store_conn *c, const struct agency *a,
 	if ((rc = store_notice_get(c, row->notice_id, &n)) != 0) {
 		if (rc == -1)
 			notice_failure(dl, row, now, "body_unavailable");
+		return -1;
+	}
+	/* Only a notice as its ledger entry signed it, to the agency it names
+	 * (recipient_notice_signed): a row put in or re-addressed behind the
+	 * gateway's back is given up at once, record_integrity_failed. */
+	if ((rc = recipient_notice_signed(dl->gw->ledger, c, &n)) != 1 ||
+	    strcmp(n.agency_id, a->id) != 0) {
+		notice_rows_free(&n, 1);
+		if (rc != 2)
+			notice_failure(dl, row, now, rc == -1 ? "body_unavailable" :
+			    DELIVERY_RECORD_INTEGRITY);
 		return -1;
 	}
 	if ((x = calloc(1, sizeof(*x))) == NULL) {

@@ -8,6 +8,10 @@
  *					"recipient.notice_acknowledged" ledger
  *					entry, the charity's proof it told it
  *
+ * Only a notice as its ledger entry signed it is listed
+ * (recipient_notice_signed): a row put in the database behind the
+ * gateway's back, or re-addressed, is left out and logged.
+ *
  * The agency is the verified certificate's principal, never a parameter:
  * another agency's notice is 404 like one that does not exist. A notice
  * holds ids, a kind and a time, never a personal value, so listing them is
@@ -37,7 +41,8 @@ notices_list(struct request *r, struct response *rs)
 	struct notice_row	*rows;
 	struct store_conn	*c;
 	json_t			*list, *j;
-	int			 limit, n = -1, i;
+	char			*withheld = NULL;
+	int			 limit, n = -1, i, v;
 
 	if (r->who->agency == NULL) {
 		resp_error(rs, 403, "role_not_permitted",
@@ -48,27 +53,45 @@ notices_list(struct request *r, struct response *rs)
 		return;
 	/* One more than asked, to say whether there are more. */
 	if ((rows = calloc((size_t)limit + 1, sizeof(*rows))) == NULL ||
+	    (withheld = calloc((size_t)limit + 1, 1)) == NULL ||
 	    (list = json_array()) == NULL) {
 		free(rows);
+		free(withheld);
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 		return;
 	}
+	/* Only a notice as its ledger entry signed it (recipient_notice_signed):
+	 * a row put in or re-addressed behind the gateway's back is left out of
+	 * the page (logged), never given to this agency. */
 	if ((c = store_read_begin(r->gw->store)) != NULL) {
 		n = store_notices_unacked(c, r->who->agency->id, rows, limit + 1);
+		for (i = 0; i < n && i < limit; i++) {
+			if ((v = recipient_notice_signed(r->gw->ledger, c, &rows[i])) == 0)
+				withheld[i] = 1;
+			else if (v != 1) {
+				notice_rows_free(rows, n);
+				n = -1;
+				break;
+			}
+		}
 		store_read_end(r->gw->store, c);
 	}
 	if (n < 0) {
 		free(rows);
+		free(withheld);
 		json_decref(list);
 		resp_error(rs, 503, "store_unavailable", "Your notices could not be read. Try again.",
 		    NULL);
 		return;
 	}
 	for (i = 0; i < n && i < limit; i++) {
+		if (withheld[i])
+			continue;
 		if ((j = recipient_notice_json(&rows[i])) == NULL ||
 		    json_array_append_new(list, j) != 0) {
 			notice_rows_free(rows, n);
 			free(rows);
+			free(withheld);
 			json_decref(list);
 			resp_error(rs, 500, "internal", "Internal error.", NULL);
 			return;
@@ -77,6 +100,7 @@ notices_list(struct request *r, struct response *rs)
 	resp_json(rs, 200, json_pack("{s:o, s:b}", "notices", list, "more", n > limit));
 	notice_rows_free(rows, n);
 	free(rows);
+	free(withheld);
 }
 
 struct ack_job {

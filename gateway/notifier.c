@@ -40,7 +40,11 @@
  * family id swapped with it or not (then it does not open under that
  * family's key: tampering, not a fault to retry for hours). The disclosure
  * (or request) is read and checked once per attempt, and what the row says
- * of it compared with that checked record.
+ * of it compared with that checked record. Nor is the row's state signed: a
+ * notice its signed record says was held (an override, a notification hold,
+ * do_not_notify) goes only once the family's ledger holds a safeguarding
+ * lead's lift of it as signed (hold_signed.h); a held row set to queued
+ * behind the gateway's back is given up as record_integrity_failed.
  * Nothing here logs a family id, a field value or a reason.
  * gateway_notifier_passes_total in /metrics counts the worker's passes, each
  * once its posts have their answers.
@@ -61,6 +65,7 @@
 
 #include "disclosure_signed.h"
 #include "gateway.h"
+#include "hold_signed.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -553,6 +558,35 @@ notice_signed(const struct notice *x, const struct disclosure_row *d)
 	return 0;
 }
 
+/* A notice its signed record says was held at its making (an override or a
+ * notification hold on the disclosure, do_not_notify on the request) goes
+ * only once a signed lift released it (hold_signed.h): the notification
+ * row's state is not signed, and a row set to queued by whoever can write
+ * the database must not tell the family. family is the signed family.
+ * 0 it may go; 2 never lifted as signed (logged; given up as tampering,
+ * as a record not as signed is); -1 try again (a read failed, or a lift
+ * committed a moment ago is not in the tree yet). */
+static int
+hold_released(struct gateway *gw, struct store_conn *c, const struct notice *x,
+    const struct signed_record *rec, const char *family)
+{
+	int	held, rc;
+
+	held = x->request ? rec->rq->do_not_notify :
+	    rec->d->override_basis != NULL || rec->d->hold_reason_ct != NULL;
+	if (!held)
+		return 0;
+	if ((rc = hold_released_signed(gw->ledger, c, family, x->disclosure_id,
+	    x->request)) == 1)
+		return 0;
+	if (rc == 0) {
+		log_errx("notification %s: held by its signed record and never lifted as "
+		    "signed; not sent", x->disclosure_id);
+		return 2;
+	}
+	return -1;
+}
+
 /* The message for x, built in its own short read: opens the family id,
  * reads the disclosure (or request) once and checks it against its ledger
  * entries, checks that the notification row names the family that record
@@ -563,7 +597,8 @@ notice_signed(const struct notice *x, const struct disclosure_row *d)
  * (its key destroyed), 2 the disclosure's or request's rows are not what
  * their ledger entries signed, or the notification row is addressed to
  * another family (whether or not its sealed id opens under that family's
- * key), -1 a failure that may pass (a busy database, a sealed id that does
+ * key), or the record says its notice was held and no signed lift released
+ * it (hold_released), -1 a failure that may pass (a busy database, a sealed id that does
  * not open for the family the record names ...). */
 static int
 build(struct notifier *n, const struct notice *x, char **body, char family[65])
@@ -603,6 +638,8 @@ build(struct notifier *n, const struct notice *x, char **body, char family[65])
 		rc = request_notice_signed(n->gw, c, x, rec.rq, &supplied);
 	if (rc == 0 && !x->request)
 		rc = notice_signed(x, rec.d);
+	if (rc == 0)
+		rc = hold_released(n->gw, c, x, &rec, family);
 	store_read_end(n->gw->store, c);
 	signed_record_free(&rec);
 	if (rc != 0) {
@@ -668,7 +705,7 @@ send_one(struct notifier *n, const struct notice *x)
 	} else if (rc == 2) {
 		/* Tampered with (logged by disclosure_signed or
 		 * request_signed, or build: a row addressed to another
-		 * family): the family is not told what the row says now (a
+		 * family, a held notice never lifted as signed): the family is not told what the row says now (a
 		 * request's forged approval date among it), and no other
 		 * family is told of it at all. Given up
 		 * at once, as a dead push is; an operator re-queues it once

@@ -303,6 +303,23 @@ struct named {
  * waits: the writer holds the entries not yet in the tree. */
 #define NOTICE_SIGNED_WAIT_MS	2000
 
+int
+recipient_notice_signed(struct ledger *l, struct store_conn *c, const struct notice_row *n)
+{
+	unsigned char	digest[32];
+	int		v;
+
+	if (recipient_notice_digest(n->id, n->agency_id, n->kind, n->consent_id, n->created_us,
+	    n->disclosure_ids, n->request_ids, digest) == -1 ||
+	    (v = ledger_entry_signed(l, c, n->ledger_seq, "recipient.notified", n->id,
+	    n->family_pseudonym, digest, NOTICE_SIGNED_WAIT_MS)) == -1)
+		return -1;
+	if (v == 0)
+		log_errx("recipient notices: notice %s does not match its ledger entry #%lld: "
+		    "not given to any agency", n->id, (long long)n->ledger_seq);
+	return v;
+}
+
 /*
  * The ids the family's earlier notices (of any kind) named to the agency.
  * Only a notice as its ledger entry signed it counts: a row put in the

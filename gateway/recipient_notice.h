@@ -43,6 +43,7 @@ struct disclosure_row;
 struct gateway;
 struct notice_row;
 struct principal;
+struct ledger;
 struct store_conn;
 
 enum notice_kind {
@@ -79,6 +80,16 @@ int	recipient_notices_make(struct gateway *, struct store_conn *, enum notice_ki
  * encoding, tag "recipient_notice v1"): its id, agency, kind, consent id
  * (NULL or "": none), creation time, disclosure ids and request ids. 0 or
  * -1. */
+/* Whether notice row n is the one its "recipient.notified" ledger entry
+ * signed (at n->ledger_seq, for its family, with the digest of its id,
+ * agency, kind, consent, time and ids). Every notice the agency is given
+ * (GET /v1/notices, a push) is checked here first: a row put in the
+ * database behind the gateway's back, or re-addressed to another agency,
+ * is not given to anyone. 1 yes; 0 no (logged: the notice id and the seq);
+ * 2 its entry is committed but not in the tree yet (try again); -1 error. */
+int	recipient_notice_signed(struct ledger *, struct store_conn *c,
+	    const struct notice_row *n);
+
 /* The notice as the agency is given it, by GET /v1/notices and by push:
  * notice_id, kind, created_at, disclosure_ids, request_ids, consent_id,
  * what_to_do, ledger_seq (ids, a kind and times; never the pseudonym).

@@ -33,6 +33,9 @@
  *
  * A shared item or a request whose row (or a request's decisions) is not
  * what its ledger entries signed (disclosure_signed.h, request_signed.h),
+ * or one held from the family at its making that is listed on its
+ * notification row's word that the hold was lifted, with no signed lift
+ * (hold_signed.h),
  * or a request the ledger signed as filed about the family whose row is
  * gone from it (deleted, or moved to another family:
  * request_filings_signed; one left out under do_not_notify still has its
@@ -72,6 +75,7 @@
 #include <string.h>
 
 #include "disclosure_signed.h"
+#include "hold_signed.h"
 #include "gateway.h"
 #include "http.h"
 #include "ledger.h"
@@ -268,6 +272,27 @@ told_after_sharing(const struct sar_disclosure *d)
 	    "hold_lifted_at", store_time_fmt(d->lifted_us, t));
 }
 
+/* A share or request held from the family when it was made (its signed
+ * record says so) is listed because its notification row says the hold was
+ * lifted; rows are not signed, the lift is: 0 a safeguarding lead's lift is
+ * in the family's ledger as signed; 1 none (logged: the id only; the export
+ * is refused, as for a record not as signed); -1 a read failed, or a lift
+ * committed a moment ago is not in the tree yet. */
+static int
+lifted_as_signed(struct export *x, const char *what, const char *id, int request)
+{
+	int	rc;
+
+	if ((rc = hold_released_signed(x->gw->ledger, x->c, x->pseudonym, id, request)) == 1)
+		return 0;
+	if (rc == 0) {
+		log_errx("%s %s: its hold was never lifted as signed, though its notification "
+		    "row says so: no export is made", what, id);
+		return 1;
+	}
+	return -1;
+}
+
 static int
 disclosure_cb(const struct sar_disclosure *d, void *arg)
 {
@@ -282,6 +307,8 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	 * whole export is refused (x->failed 2), not made without it. */
 	if ((rc = store_disclosure_get(x->c, d->id, &row)) == 0)
 		rc = disclosure_signed(x->gw->ledger, x->c, row);
+	if (rc == 0 && (row->override_basis != NULL || row->hold_reason_ct != NULL))
+		rc = lifted_as_signed(x, "disclosure", d->id, 0);
 	store_disclosure_free(row);
 	if (rc != 0) {
 		x->failed = rc == 1 ? 2 : 1;
@@ -373,6 +400,8 @@ request_cb(const struct sar_request *q, void *arg)
 		rc = request_signed(x->gw->ledger, x->c, rq, NULL, 0);
 	else
 		rc = -1;	/* listed a moment ago, in this read */
+	if (rc == 0 && rq->do_not_notify)
+		rc = lifted_as_signed(x, "request", q->id, 1);
 	store_request_free(rq);
 	if (rc != 0) {
 		x->failed = rc == 1 ? 2 : 1;

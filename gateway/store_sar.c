@@ -21,7 +21,9 @@
  * approved). The lift, not the notification's state: erasure or expiry
  * ends a hold nobody lifted (the notification becomes 'failed', there being
  * no one left to tell), and that must not show the family what the hold
- * kept from it. A held notification is never shown either way.
+ * kept from it. A held notification is never shown either way. These
+ * columns are not signed: sar_api.c checks that a listed item held at its
+ * making has a signed lift (hold_signed.h), and refuses the export if not.
  */
 #define VISIBLE_DISCLOSURE	"d.decision = 'allowed' AND (n.state IS NULL OR n.state <> 'held') " \
 				"AND ((d.override_basis IS NULL AND d.hold_reason_ct IS NULL) " \

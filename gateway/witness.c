@@ -41,6 +41,7 @@
 #include "disclosure_signed.h"
 #include "gateway.h"
 #include "hex.h"
+#include "hold_signed.h"
 #include "ledger.h"
 #include "log.h"
 #include "principal.h"
@@ -1048,20 +1049,36 @@ out:
 /* ---- what the family may be told of it ---- */
 
 /* Whether a statement's record is a disclosure whose family notification
- * is still held. 1 held, 0 not, -1 a read failed. */
+ * is still held: its signed row says it was held at its making (an
+ * override, a notification hold) and no safeguarding lead's lift of it is
+ * in the family's ledger as signed (hold_signed.h). Not the notification
+ * row's state, which is not signed: a row set to sent or deleted behind
+ * the gateway's back must not have the family told of a held share. A
+ * record whose row is gone or not as signed is treated as held (nothing is
+ * said of it). 1 held, 0 not, -1 a read failed (or a lift is not in the
+ * tree yet: try again). */
 static int
-record_held(struct store_conn *c, const json_t *rec)
+record_held(struct gateway *gw, struct store_conn *c, const json_t *rec)
 {
-	struct notification_row	 nr;
+	struct disclosure_row	*d = NULL;
 	const char		*id = json_string_value(json_object_get(rec, "record_id"));
 	const char		*kind = json_string_value(json_object_get(rec, "kind"));
-	int			 rc;
+	int			 rc, held;
 
 	if (id == NULL || kind == NULL || strcmp(kind, "disclosure") != 0)
 		return 0;
-	if ((rc = store_notification_get(c, id, &nr)) != 0)
-		return rc == 1 ? 0 : -1;
-	return strcmp(nr.state, "held") == 0;
+	if ((rc = store_disclosure_get(c, id, &d)) != 0)
+		return rc == 1 ? 1 : -1;
+	if ((rc = disclosure_signed(gw->ledger, c, d)) != 0)
+		held = rc == 1 ? 1 : -1;
+	else if (d->override_basis == NULL && d->hold_reason_ct == NULL)
+		held = 0;
+	else {
+		rc = hold_released_signed(gw->ledger, c, d->family_pseudonym, id, 0);
+		held = rc == 1 ? 0 : rc == 0 ? 1 : -1;
+	}
+	store_disclosure_free(d);
+	return held;
 }
 
 int
@@ -1086,7 +1103,7 @@ witness_told(struct gateway *gw, struct store_conn *c, const struct request_row 
 	if ((shown = json_array()) == NULL)
 		goto out;
 	json_array_foreach(json_object_get(body, "records"), i, rec) {
-		if ((h = record_held(c, rec)) < 0)
+		if ((h = record_held(gw, c, rec)) < 0)
 			goto out;
 		if (h == 0 && json_array_append(shown, rec) != 0)
 			goto out;

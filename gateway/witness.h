@@ -73,7 +73,9 @@ int	witness_issue(const struct witness_ask *, json_t *body, struct witness_issue
  * it carries, leaving out a disclosure whose family notification is still
  * held (a safeguarding override, or a notification hold no lead has
  * lifted: the family learns nothing of it, not a count, not a field's
- * name), and of the fields asked those such records carry, in the order
+ * name; held as its signed row and the family's signed lifts say,
+ * hold_signed.h, never as the unsigned notification row says), and of the
+ * fields asked those such records carry, in the order
  * asked. WITNESS_OK with *records and, when fields is not NULL, *fields (a
  * new array, the caller's); or another result (*fields NULL). */
 int	witness_told(struct gateway *, struct store_conn *c, const struct request_row *rq,

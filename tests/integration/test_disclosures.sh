@@ -1154,6 +1154,30 @@ test_tampered_row_is_never_told_to_the_family() {
 	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = record_integrity_failed ] &&
 	! received_ids | grep -qx "$id"
 }
+# A held notification goes only once a signed lift says so (policy s2, 3.4:
+# the family is not told while telling could put anyone at risk). The
+# notification row's state is not signed, the disclosure (its override or
+# notification hold) and the lift are: a row set to queued behind the
+# gateway's back, with no override.lifted / notification.lifted entry, is
+# given up as tampering and the family never told. Both kinds of hold.
+held_row_flipped() { # ID: the held row made queued, the outcome waited for
+	sqlite3 "$GW_DB" "UPDATE notifications SET state = 'queued', next_attempt_us = 0 WHERE disclosure_id = '$1'" || return 1
+	wait_db 60 "SELECT state <> 'queued' FROM notifications WHERE disclosure_id='$1'" 1 || return 1
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id='$1'")" = failed ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$1' AND action='notification.failed'")" = record_integrity_failed ] &&
+	! received_ids | grep -qx "$1" &&
+	grep -q "notification $1: held by its signed record and never lifted as signed; not sent" "$TMP/gatewayd.log"
+}
+test_held_notification_is_never_sent_without_a_signed_lift() {
+	disclose safeguarding_lead FAM-365 childrens-social-care safeguarding_referral '{"child_name":"x-T365"}' "$(sch1_override)"
+	expect 201 && [ "$(jget .notification)" = held ] || return 1
+	held_row_flipped "$(jget .disclosure_id)" || { echo "# override's hold"; return 1; }
+	consent FAM-366 oakfield-primary education_support || return 1
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-366 oakfield-primary education_support '{"child_name":"x-T366"}'
+	expect 201 && [ "$(jget .notification)" = held ] || return 1
+	held_row_flipped "$(jget .disclosure_id)" || { echo "# notification hold"; return 1; }
+	! grep -q -e FAM-365 -e FAM-366 "$TMP/gatewayd.log"
+}
 # An older disclosure's entry (a complete block of 256, not the newest) is
 # checked against its block's leaf hashes, read back and checked once and
 # then kept in the leaf cache (leafcache.h); the entry's row is still hashed
@@ -1273,6 +1297,7 @@ run test_no_personal_value_in_log
 run test_tampered_disclosure_row_is_never_served
 run test_tampered_row_stops_the_subject_access_export
 run test_tampered_row_is_never_told_to_the_family
+run test_held_notification_is_never_sent_without_a_signed_lift
 run test_entry_changed_after_its_block_was_cached_is_refused
 run test_max_hold_days_is_configurable
 run test_disclosure_durable_across_restart

@@ -109,6 +109,29 @@ test_notice_push_is_recorded_as_the_agencys_ack() {
 	    { printf '%s\n' "$RESP" | grep -e recipient -e notice_push; return 1; }
 }
 
+# Only a notice as its ledger entry signed it is pushed: a row put in the
+# database behind the gateway's back for the push agency is given up at
+# once (record_integrity_failed, one attempt ledgered), never sent.
+test_a_notice_not_as_signed_is_never_pushed() {
+	local fam seq id=ntc_FORGED2222222222222222222
+	fam=$(db "SELECT family_pseudonym FROM recipient_notices WHERE id = '$N_TAKEN'")
+	seq=$(db "SELECT max(seq) FROM ledger_entries")
+	[ -n "$fam" ] && [ -n "$seq" ] || return 1
+	sqlite3 "$GW_DB" "INSERT INTO recipient_notices (id, agency_id, kind, family_pseudonym, consent_id,
+	    created_us, disclosure_ids, request_ids, record_digest, ledger_seq)
+	    VALUES ('$id', '$HV', 'family_erased', '$fam', '', 1, '[\"dsc_someone_elses\"]', '[]',
+	    zeroblob(32), $seq)" > /dev/null || return 1
+	wait_db 30 "SELECT coalesce((SELECT state FROM notice_pushes WHERE notice_id = '$id'), 'none') IN ('delivered', 'given_up')" 1 ||
+	    return 1
+	[ "$(db "SELECT state || ' ' || attempts FROM notice_pushes WHERE notice_id = '$id'")" = 'given_up 1' ] &&
+	! rcv_log ntc | awk -v id="$id" '$3 == id {f=1} END {exit !f}' &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'recipient.notice_push_given_up' AND object_id = '$id'")" = 'record_integrity_failed;permanent' ] ||
+	    { echo "# $(db "SELECT * FROM notice_pushes WHERE notice_id = '$id'") $(rcv_log ntc | tail -2)"; return 1; }
+	grep -q "notice $id does not match its ledger entry #$seq: not given to any agency" "$TMP/gatewayd.log" || return 1
+	# (notices are never deleted: taken out of the unacknowledged ones)
+	sqlite3 "$GW_DB" "UPDATE recipient_notices SET acked_us = 1 WHERE id = '$id'"
+}
+
 # ---- no notices_url: collected, as before ----
 
 test_push_agency_without_notices_url_collects_as_today() {
@@ -302,6 +325,7 @@ gw_start "${BACKOFF[@]}" --agency-url "$HV=$(rcv_url dis disclosures)" \
     --agency-notices-url "$HV=$(rcv_url ntc notices)" || exit 1
 run test_push_agency_is_sent_its_notice
 run test_notice_push_is_recorded_as_the_agencys_ack
+run test_a_notice_not_as_signed_is_never_pushed
 
 gw_stop || exit 1
 gw_start "${BACKOFF[@]}" --agency-url "$HV=$(rcv_url dis disclosures)" || exit 1

@@ -290,6 +290,27 @@ test_erasure_names_a_disclosure_moved_to_another_family_as_not_as_signed() {
 	! grep -q -e FAM-NTC-7 -e FAM-NTC-8 -e Marker "$TMP/gatewayd.log"
 }
 
+# A notice is given to an agency only as its ledger entry signed it: a row
+# put in the database behind the gateway's back (here addressed to
+# housing-association, which holds nothing of the family) is not listed in
+# GET /v1/notices, and the log names it (ids only).
+test_a_notice_not_as_signed_is_never_given_to_an_agency() {
+	local fam seq id=ntc_FORGED1111111111111111111
+	fam=$(db "SELECT family_pseudonym FROM disclosures LIMIT 1")
+	seq=$(db "SELECT max(seq) FROM ledger_entries")
+	[ -n "$fam" ] && [ -n "$seq" ] || return 1
+	sqlite3 "$GW_DB" "INSERT INTO recipient_notices (id, agency_id, kind, family_pseudonym, consent_id,
+	    created_us, disclosure_ids, request_ids, record_digest, ledger_seq)
+	    VALUES ('$id', 'housing-association', 'family_erased', '$fam', '', 1,
+	    '[\"dsc_someone_elses\"]', '[]', zeroblob(32), $seq)" > /dev/null || return 1
+	notices agency:housing-association || return 1
+	[ "$(jget "[.notices[] | select(.notice_id == \"$id\")] | length")" = 0 ] ||
+	    { echo "# forged notice given: $RESP"; return 1; }
+	grep -q "notice $id does not match its ledger entry #$seq: not given to any agency" "$TMP/gatewayd.log" || return 1
+	# (notices are never deleted: taken out of the unacknowledged ones)
+	sqlite3 "$GW_DB" "UPDATE recipient_notices SET acked_us = 1 WHERE id = '$id'"
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -308,4 +329,5 @@ run test_ledger_verifies_with_notices
 run test_a_forged_notice_row_does_not_stop_the_agency_being_told
 run test_erasure_notice_goes_only_to_the_agency_the_signed_disclosure_names
 run test_erasure_names_a_disclosure_moved_to_another_family_as_not_as_signed
+run test_a_notice_not_as_signed_is_never_given_to_an_agency
 finish

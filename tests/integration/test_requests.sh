@@ -862,6 +862,27 @@ test_family_notice_of_a_request_says_nothing_of_a_held_share() {
 	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement supplied"}'
 	expect 200
 }
+# ... known as held by its signed record and the absence of a signed lift,
+# not by its notification row: a row set to sent behind the gateway's back
+# (nobody lifted the hold) still keeps the share out of the family's notice.
+test_family_notice_of_a_request_knows_a_held_share_by_its_signed_record() {
+	local fam=FAM-Fields-Marker-84 body held
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed form"}')"
+	expect 201 || return 1
+	disclose "$fam" '{"child_name":"Held Child"}' && expect 201 || return 1
+	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg d "$(date -u -d '+7 days' +%F)" \
+	    '{family_id:$f, agency_id:"childrens-social-care", purpose:"safeguarding_referral",
+	      reason:"child at risk", data:{address:"1 Held Street"},
+	      override:{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
+	        reason:"telling would put the child at risk", review_by:$d}}')"
+	expect 201 && [ "$(jget .notification)" = held ] && held=$(jget .disclosure_id) || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET state = 'sent' WHERE disclosure_id = '$held'" || return 1
+	approve_for "$fam" '{}' && body=$(received "$RID_FOR") || return 1
+	[ "$(printf '%s' "$body" | jq -c .fields)" = '["child_name"]' ] || { echo "# $body"; return 1; }
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"statement supplied"}'
+	expect 200
+}
 test_only_a_safeguarding_lead_lifts_the_hold() {
 	req staff POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 403 role_not_permitted || return 1
@@ -884,6 +905,24 @@ test_lifting_releases_the_notification() {
 	received "$RID" >/dev/null || return 1
 	req safeguarding_lead POST "/v1/requests/$RID/notification/lift" "$LIFT"
 	expect 409 notification_not_held
+}
+# A do_not_notify hold is released only by a signed lift
+# (request.notification_lifted): a notification row set to queued behind the
+# gateway's back is given up as tampering, and the family never told that
+# the police asked.
+test_held_request_notice_is_never_sent_without_a_signed_lift() {
+	local fam=FAM-Unlifted-Marker-83
+	approve_for "$fam" "$(jq -cn --arg r "$DNN_REASON" '{do_not_notify:true, do_not_notify_reason:$r}')" || return 1
+	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$RID_FOR'")" = held ] || return 1
+	sqlite3 "$GW_DB" "UPDATE request_notifications SET state = 'queued', next_attempt_us = 0 WHERE request_id='$RID_FOR'" || return 1
+	wait_db 60 "SELECT state <> 'queued' FROM request_notifications WHERE request_id='$RID_FOR'" 1 || return 1
+	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$RID_FOR'")" = failed ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$RID_FOR' AND action='notification.failed'")" = record_integrity_failed ] &&
+	! grep -q "^$RID_FOR " "$TMP/hook/received" 2>/dev/null &&
+	grep -q "notification $RID_FOR: held by its signed record and never lifted as signed; not sent" "$TMP/gatewayd.log" &&
+	! grep -q "$fam" "$TMP/gatewayd.log" || return 1
+	req trustee1 POST "/v1/requests/$RID_FOR/close" '{"reason":"test over"}'
+	expect 200
 }
 test_no_notification_before_approval() {
 	req safeguarding_lead POST "/v1/requests/$COURT_RID/notification/lift" "$LIFT"
@@ -1819,8 +1858,10 @@ run test_do_not_notify_hold_has_a_review_date_and_is_flagged_when_overdue
 run test_without_do_not_notify_the_family_is_told
 run test_family_notice_of_a_request_names_only_the_fields_its_statement_carries
 run test_family_notice_of_a_request_says_nothing_of_a_held_share
+run test_family_notice_of_a_request_knows_a_held_share_by_its_signed_record
 run test_only_a_safeguarding_lead_lifts_the_hold
 run test_lifting_releases_the_notification
+run test_held_request_notice_is_never_sent_without_a_signed_lift
 run test_no_notification_before_approval
 run test_closing_a_request_releases_its_legal_hold
 run test_closing_a_request_makes_its_hold_due

@@ -555,6 +555,46 @@ test_ledger_verifies() {
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
+# What a hold kept from the family shows in its export only once a signed
+# lift released it: the notification row's state and lift time are not
+# signed, the disclosure's override (or notification hold), the request's
+# do_not_notify and the lift are. A held share, or a do_not_notify request,
+# whose row alone says lifted is not listed as the row now says: the whole
+# export is refused, 409 record_integrity_failed, nothing released; put
+# back, the export is made again without it.
+test_export_refused_when_a_hold_is_lifted_only_in_its_row() {
+	local held rid now reads
+	disclose safeguarding_lead FAM-512 childrens-social-care safeguarding_referral "$(social)" "$(sch1_override)"
+	expect 201 && [ "$(jget .notification)" = held ] && held=$(jget .disclosure_id) || return 1
+	police_request FAM-513 '{"do_not_notify":true,"do_not_notify_reason":"DNN-Marker-D5 would alert a suspect"}' &&
+	rid=$REQUEST_ID || return 1
+	req trustee1 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful"}' && expect 201 &&
+	req trustee2 POST "/v1/requests/$rid/decisions" '{"decision":"approve","reason":"lawful"}' && expect 201 || return 1
+	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$rid'")" = held ] || return 1
+	reads=$(db "SELECT count(*) FROM subject_access_reads")
+	now=$(( $(date -u +%s) * 1000000 ))
+	gw_stop && sqlite3 "$GW_DB" "UPDATE notifications SET state = 'sent', lifted_us = $now, lifted_by = 'x' WHERE disclosure_id = '$held';
+	    UPDATE request_notifications SET state = 'sent', lifted_us = $now, lifted_by = 'x' WHERE request_id = '$rid'" &&
+	gw_start || return 1
+	sar FAM-512
+	expect 409 record_integrity_failed && error_shape_ok || { echo "# held share: $STATUS"; return 1; }
+	! grep -q -e "$held" -e Held-Marker <<<"$RESP" || return 1
+	grep -q "disclosure $held: its hold was never lifted as signed" "$TMP/gatewayd.log" || return 1
+	sar FAM-513
+	expect 409 record_integrity_failed && error_shape_ok || { echo "# do_not_notify request: $STATUS"; return 1; }
+	! grep -q -e "$rid" -e DNN-Marker <<<"$RESP" || return 1
+	grep -q "request $rid: its hold was never lifted as signed" "$TMP/gatewayd.log" || return 1
+	[ "$(db "SELECT count(*) FROM subject_access_reads")" = "$reads" ] &&
+	! grep -q -e FAM-512 -e FAM-513 "$TMP/gatewayd.log" || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE notifications SET state = 'held', lifted_us = NULL, lifted_by = NULL WHERE disclosure_id = '$held';
+	    UPDATE request_notifications SET state = 'held', lifted_us = NULL, lifted_by = NULL WHERE request_id = '$rid'" &&
+	gw_start || return 1
+	sar FAM-512
+	expect 200 && [ "$(jget '.disclosures | length')" = 0 ] || return 1
+	sar FAM-513
+	expect 200 && [ "$(jget '.requests | length')" = 0 ] || return 1
+	close_request "$rid"
+}
 run test_setup_family_with_shared_and_held_disclosures
 run test_subject_access_needs_reason
 run test_subject_access_staff_only
@@ -586,5 +626,6 @@ run test_erasure_does_not_reveal_what_was_held
 run test_export_never_says_the_agency_received_what_was_erased_first
 run test_export_refused_when_a_request_differs_from_its_ledger_entry
 run test_export_refused_when_a_request_row_is_deleted
+run test_export_refused_when_a_hold_is_lifted_only_in_its_row
 run test_ledger_verifies
 finish

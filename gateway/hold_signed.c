@@ -1,0 +1,73 @@
+/*
+ * hold_signed.c: a held family notification released only by a signed
+ * lift (hold_signed.h). Owns only that check: the family's entries about
+ * one record are read by their stored columns (store_object_entries), and
+ * one counts only when its leaf, recomputed from the stored entry, is the
+ * leaf the tree signed at its seq (ledger_leaf_signed), as consent_signed.c
+ * and witness.c check the entries they rely on.
+ */
+#include <string.h>
+
+#include "hold_signed.h"
+#include "ledger.h"
+#include "log.h"
+#include "merkle.h"
+#include "store.h"
+
+int
+hold_release_entry(const char *action, const char *actor_role, int request)
+{
+	if (action == NULL || actor_role == NULL ||
+	    strcmp(actor_role, "safeguarding_lead") != 0)
+		return 0;
+	if (request)
+		return strcmp(action, "request.notification_lifted") == 0;
+	return strcmp(action, "override.lifted") == 0 ||
+	    strcmp(action, "notification.lifted") == 0;
+}
+
+struct lift_look {
+	struct ledger	*l;
+	int		 request;
+	int		 lifted;	/* a releasing entry as signed */
+	int		 pending;	/* one not in the tree yet */
+};
+
+static int
+lift_seen(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct lift_look	*k = arg;
+	merkle_hash		 h;
+	int			 v;
+
+	(void)leaf;	/* a column like the others: recomputed */
+	if (!hold_release_entry(r->e.action, r->e.actor_role, k->request))
+		return 0;
+	if (ledger_leaf_hash(NULL, r, h) != 0)
+		return -1;
+	if ((v = ledger_leaf_signed(k->l, r->seq, h, HOLD_SIGNED_WAIT_MS)) == -1)
+		return -1;
+	if (v == 1) {
+		k->lifted = 1;
+		return 1;	/* one is enough */
+	}
+	if (v == 2)
+		k->pending = 1;
+	else
+		log_errx("ledger entry #%lld names a lift but is not as the ledger signed it",
+		    (long long)r->seq);
+	return 0;
+}
+
+int
+hold_released_signed(struct ledger *l, struct store_conn *c, const char *pseudonym,
+    const char *object_id, int request)
+{
+	struct lift_look	k = { l, request, 0, 0 };
+
+	if (store_object_entries(c, pseudonym, object_id, lift_seen, &k) != 0)
+		return -1;
+	if (k.lifted)
+		return 1;
+	return k.pending ? 2 : 0;
+}

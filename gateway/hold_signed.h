@@ -1,0 +1,41 @@
+/*
+ * hold_signed.h: whether a family notification held when its record was
+ * made has since been released by a signed lift (hold_signed.c).
+ *
+ * A disclosure made under a safeguarding override or with a notification
+ * hold, and a police or court request filed with do_not_notify, say so in
+ * their signed records; the lift is a ledger entry of its own, a
+ * safeguarding lead's. The notification row's state ('held', 'queued') is
+ * not signed: whoever can write the database file could set it to queued,
+ * and the family would be told what the policy says it must not be (s2,
+ * 3.4: not if telling could put anyone at risk or jeopardise an
+ * investigation). So the notifier sends a notice held at its making only
+ * when the family's ledger holds a lift of that record, as signed.
+ */
+#ifndef HOLD_SIGNED_H
+#define HOLD_SIGNED_H
+
+struct ledger;
+struct store_conn;
+
+/* How long the notifier waits for a lift committed a moment ago to reach
+ * the ledger's in-memory tree (its commit hook), in milliseconds. */
+#define HOLD_SIGNED_WAIT_MS	2000
+
+/* Pure: whether a signed entry with this action and actor role releases
+ * the hold on a disclosure's notice (request 0: "override.lifted" or
+ * "notification.lifted") or a police or court request's (request 1:
+ * "request.notification_lifted"), by a safeguarding lead. 1 or 0. */
+int	hold_release_entry(const char *action, const char *actor_role, int request);
+
+/* Whether the family's ledger (pseudonym) holds an entry about object_id
+ * that releases its hold (hold_release_entry) and is the entry the tree
+ * signed at its seq. Read on c (a read connection). 1 yes; 0 no such
+ * entry as signed (an entry that names a lift but is not as signed does
+ * not count, and is logged: its seq only); 2 a lift is committed but not
+ * in the tree within HOLD_SIGNED_WAIT_MS (try again later); -1 a read
+ * failed. */
+int	hold_released_signed(struct ledger *, struct store_conn *c, const char *pseudonym,
+	    const char *object_id, int request);
+
+#endif
