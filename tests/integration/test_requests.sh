@@ -768,6 +768,23 @@ test_refusal_blocks_the_statement() {
 
 # ---- the family notification ----
 
+# A family with one share it is told of (child_name, to health-visiting)
+# and one held under a safeguarding override (address, to children's social
+# care): HELD_ID is the held one's id.
+share_and_held_share() {
+	local fam=$1
+	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
+	    purpose:"health_visiting_support", evidence:"signed form"}')"
+	expect 201 || return 1
+	disclose "$fam" '{"child_name":"Held Child"}' && expect 201 || return 1
+	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg d "$(date -u -d '+7 days' +%F)" \
+	    '{family_id:$f, agency_id:"childrens-social-care", purpose:"safeguarding_referral",
+	      reason:"child at risk", data:{address:"1 Held Street"},
+	      override:{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
+	        reason:"telling would put the child at risk", review_by:$d}}')"
+	expect 201 && [ "$(jget .notification)" = held ] && HELD_ID=$(jget .disclosure_id)
+}
+
 LIFT='{"reason":"Lift-Marker the investigation has concluded"}'
 test_do_not_notify_holds_the_family_notification() {
 	[ "$(db "SELECT state FROM request_notifications WHERE request_id='$RID'")" = held ] &&
@@ -845,16 +862,7 @@ test_family_notice_of_a_request_names_only_the_fields_its_statement_carries() {
 # statement, but its fields are not named in the family's notice.
 test_family_notice_of_a_request_says_nothing_of_a_held_share() {
 	local fam=FAM-Fields-Marker-82 body
-	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
-	    purpose:"health_visiting_support", evidence:"signed form"}')"
-	expect 201 || return 1
-	disclose "$fam" '{"child_name":"Held Child"}' && expect 201 || return 1
-	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg d "$(date -u -d '+7 days' +%F)" \
-	    '{family_id:$f, agency_id:"childrens-social-care", purpose:"safeguarding_referral",
-	      reason:"child at risk", data:{address:"1 Held Street"},
-	      override:{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
-	        reason:"telling would put the child at risk", review_by:$d}}')"
-	expect 201 && [ "$(jget .notification)" = held ] || return 1
+	share_and_held_share "$fam" || return 1
 	approve_for "$fam" '{}' && body=$(received "$RID_FOR") || return 1
 	[ "$(printf '%s' "$body" | jq -c .fields)" = '["child_name"]' ] || { echo "# $body"; return 1; }
 	req trustee1 GET "/v1/requests/$RID_FOR/statement" '' -H 'X-Access-Reason: checking the notice'
@@ -867,16 +875,7 @@ test_family_notice_of_a_request_says_nothing_of_a_held_share() {
 # (nobody lifted the hold) still keeps the share out of the family's notice.
 test_family_notice_of_a_request_knows_a_held_share_by_its_signed_record() {
 	local fam=FAM-Fields-Marker-84 body held
-	req staff POST /v1/consents "$(jq -cn --arg f "$fam" '{family_id:$f, agency_id:"health-visiting",
-	    purpose:"health_visiting_support", evidence:"signed form"}')"
-	expect 201 || return 1
-	disclose "$fam" '{"child_name":"Held Child"}' && expect 201 || return 1
-	req safeguarding_lead POST /v1/disclosures "$(jq -cn --arg f "$fam" --arg d "$(date -u -d '+7 days' +%F)" \
-	    '{family_id:$f, agency_id:"childrens-social-care", purpose:"safeguarding_referral",
-	      reason:"child at risk", data:{address:"1 Held Street"},
-	      override:{basis:"safeguarding_sch1_p18", consent_not_sought:"would_prejudice_protection",
-	        reason:"telling would put the child at risk", review_by:$d}}')"
-	expect 201 && [ "$(jget .notification)" = held ] && held=$(jget .disclosure_id) || return 1
+	share_and_held_share "$fam" && held=$HELD_ID || return 1
 	sqlite3 "$GW_DB" "UPDATE notifications SET state = 'sent' WHERE disclosure_id = '$held'" || return 1
 	approve_for "$fam" '{}' && body=$(received "$RID_FOR") || return 1
 	[ "$(printf '%s' "$body" | jq -c .fields)" = '["child_name"]' ] || { echo "# $body"; return 1; }
