@@ -443,6 +443,25 @@ decide_agency_standing(const struct decide_agency *agency, int64_t now_us,
 	return NULL;
 }
 
+const char *
+decide_interest_holds(const struct decide_interest *in, const char *const *fields,
+    size_t nfields)
+{
+	size_t	i, k;
+
+	if (in == NULL)
+		return "purpose_not_registered";
+	for (i = 0; i < nfields; i++) {
+		for (k = 0; k < in->nfields; k++)
+			if (fields[i] != NULL && in->fields[k] != NULL &&
+			    strcmp(fields[i], in->fields[k]) == 0)
+				break;
+		if (k == in->nfields)
+			return "field_not_in_interest";
+	}
+	return NULL;
+}
+
 int
 decide(const struct principal *who, const struct decide_agency *agency,
     const struct decide_consent *consents, size_t nconsents,

@@ -189,6 +189,20 @@ int	decide_consents_cover(const struct decide_consent *c, size_t n,
 const char	*decide_agency_standing(const struct decide_agency *agency,
 		    int64_t now_us, const char **message);
 
+/*
+ * Whether a disclosure decided earlier is still inside the agency's
+ * registered legitimate interest as its profile stands now (profiles
+ * reload): in is the agency's current interest for the disclosure's
+ * purpose (NULL: it has none any more), fields the disclosure's signed
+ * disclosed fields. NULL: inside; else the code, "purpose_not_registered"
+ * or "field_not_in_interest" (a disclosed field the interest no longer
+ * lists). delivery.c applies it to every push before it is sent, to the
+ * inbox and its acknowledgement, and disclosure_api.c to the agency's read
+ * of a disclosure not yet delivered: minimum necessary holds at send time.
+ */
+const char	*decide_interest_holds(const struct decide_interest *in,
+		    const char *const *fields, size_t nfields);
+
 /* Decides one disclosure. agency is NULL when agency_id names no profile.
  * consents may be NULL when nconsents is 0. special_fields lists the field
  * catalogue's special-category names (UK GDPR Art 9: health ...).

@@ -380,17 +380,61 @@ delivery_body_free(char *body, size_t len)
 }
 
 int
+delivery_interest_lapsed(struct gateway *gw, const struct disclosure_row *row, const char **code)
+{
+	const struct profiles	*p = atomic_load(&gw->profiles);
+	const struct interest	*in;
+	struct decide_interest	 view;
+	const char		**names = NULL;
+	json_t			*fields, *v;
+	size_t			 i, n;
+
+	*code = NULL;
+	if ((fields = json_loads(row->disclosed_fields, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	    !json_is_array(fields) ||
+	    (names = calloc(json_array_size(fields) + 1, sizeof(*names))) == NULL) {
+		json_decref(fields);
+		return -1;
+	}
+	n = json_array_size(fields);
+	json_array_foreach(fields, i, v)
+		if ((names[i] = json_string_value(v)) == NULL) {
+			free(names);
+			json_decref(fields);
+			return -1;
+		}
+	in = agency_interest(p != NULL ? profiles_find(p, row->agency_id) : NULL, row->purpose);
+	if (in != NULL) {
+		memset(&view, 0, sizeof(view));
+		view.purpose = in->purpose;
+		view.fields = in->fields;
+		view.nfields = in->nfields;
+	}
+	*code = decide_interest_holds(in != NULL ? &view : NULL, names, n);
+	free(names);
+	json_decref(fields);
+	if (*code == NULL)
+		return 0;
+	log_info("delivery %s: outside %s's registered interest now (%s): not delivered",
+	    row->id, row->agency_id, *code);
+	return 1;
+}
+
+int
 delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const char *agency_id,
-    char **body, size_t *len, unsigned char sha[32])
+    char **body, size_t *len, unsigned char sha[32], const char **lapsed)
 {
 	struct disclosure_row	*row = NULL;
 	json_t			*o = NULL, *data = NULL, *fields = NULL;
 	char			*pt = NULL, *out = NULL, at[32];
+	const char		*why = NULL;
 	size_t			 ptlen = 0;
 	int			 rc;
 
 	*body = NULL;
 	*len = 0;
+	if (lapsed != NULL)
+		*lapsed = NULL;
 	if ((rc = store_disclosure_get(c, id, &row)) != 0)
 		return rc;
 	if (strcmp(row->decision, "allowed") != 0 || row->data_ct == NULL) {
@@ -408,6 +452,15 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const ch
 		log_errx("delivery %s: its agency is not the disclosure's (as its ledger entry "
 		    "#%lld signed): not delivered", row->id, (long long)row->ledger_seq);
 		rc = 3;
+		goto out;
+	}
+	/* Only while the agency's interest, as its profile stands now, still
+	 * covers the purpose and every field disclosed (a reload narrowed it:
+	 * decide_interest_holds). */
+	if ((rc = delivery_interest_lapsed(gw, row, &why)) != 0) {
+		if (rc == 1 && lapsed != NULL)
+			*lapsed = why;
+		rc = rc == 1 ? 4 : -1;
 		goto out;
 	}
 	rc = vault_unseal(gw->vault, c, row->family_pseudonym, row->data_ct, row->data_ctlen,
@@ -791,7 +844,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 {
 	const struct agency	*a;
 	struct xfer		*x;
-	const char		*code, *message;
+	const char		*code, *message, *lapsed = NULL;
 	int			 rc;
 
 	a = profiles_find(dl->gw->profiles, row->agency_id);
@@ -833,14 +886,15 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	x->attempt = row->attempts + 1;
 	x->started_us = now;
 	rc = delivery_body(dl->gw, c, row->disclosure_id, row->agency_id, &x->body, &x->len,
-	    x->sha);
+	    x->sha, &lapsed);
 	if (rc != 0) {
 		xfer_free(x);
 		if (rc == -1)
 			local_failure(dl, row, now, "body_unavailable", 1);
-		else
+		else	/* 4: the profile no longer covers it; an operator may
+			 * re-queue once it does again */
 			fail_now(dl, row, now, rc == 2 ? "family_erased" : rc == 3 ?
-			    DELIVERY_RECORD_INTEGRITY : "disclosure_missing");
+			    DELIVERY_RECORD_INTEGRITY : rc == 4 ? lapsed : "disclosure_missing");
 		return -1;
 	}
 

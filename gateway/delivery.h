@@ -46,6 +46,7 @@ struct profiles;
 struct signer;
 struct store_conn;
 struct delivery;
+struct disclosure_row;
 
 #define DELIVERY_SIG_CONTEXT	"sharing-gateway/delivery/v1\n"
 /* A notice's push (recipient_notice.h) is signed the same way over
@@ -95,9 +96,19 @@ int		 delivery_enqueue(struct store_conn *, const char *disclosure_id,
  * SHA-256. 0 ok; 1 not found or not allowed; 2 the family's key was
  * destroyed (erased: nothing left to deliver); 3 the disclosure row or the
  * delivery's agency is not what the ledger signed (logged;
- * DELIVERY_RECORD_INTEGRITY: nothing is built); -1 error. */
+ * DELIVERY_RECORD_INTEGRITY: nothing is built); 4 the agency's interest as
+ * its profile stands now no longer covers it (delivery_interest_lapsed;
+ * *lapsed, when lapsed is not NULL, says which code); -1 error. */
 int		 delivery_body(struct gateway *, struct store_conn *c, const char *disclosure_id,
-		    const char *agency_id, char **body, size_t *len, unsigned char sha[32]);
+		    const char *agency_id, char **body, size_t *len, unsigned char sha[32],
+		    const char **lapsed);
+/* Whether a signed disclosure row is still inside its agency's registered
+ * interest as the current profiles have it (decide_interest_holds: the
+ * purpose still registered, every disclosed field still listed). 0 yes; 1
+ * no, *code "purpose_not_registered" or "field_not_in_interest" (logged,
+ * ids and code only); -1 error (the row's field list does not parse). */
+int		 delivery_interest_lapsed(struct gateway *, const struct disclosure_row *row,
+		    const char **code);
 /* Frees a delivery_body() body, wiped to the end of its block (len is
  * its length, kept for the callers; the wipe does not stop there). */
 void		 delivery_body_free(char *body, size_t len);

@@ -127,11 +127,13 @@ page_job(struct store_conn *c, void *arg)
 		memset(it, 0, sizeof(*it));
 		it->row = j->rows[i];
 		rc = delivery_body(j->gw, c, it->row.disclosure_id, it->row.agency_id, &it->body,
-		    &it->len, sha);
-		if (rc == 3) {
-			/* Tampered with: left out of the page and left
-			 * pending (logged by delivery_body), served again
-			 * once the row is what its entry signed. */
+		    &it->len, sha, NULL);
+		if (rc == 3 || rc == 4) {
+			/* Tampered with, or outside the agency's interest as
+			 * its profile stands now: left out of the page and
+			 * left pending (logged by delivery_body), served again
+			 * once the row is what its entry signed, or the
+			 * profile covers it again. */
 			it->withheld = 1;
 			continue;
 		}
@@ -273,10 +275,12 @@ ack_job(struct store_conn *c, void *arg)
 		return -1;
 	}
 	/* The receipt: the digest of the body the agency was served. */
-	rc = delivery_body(j->gw, c, j->id, row.agency_id, &body, &len, sha);
+	rc = delivery_body(j->gw, c, j->id, row.agency_id, &body, &len, sha, NULL);
 	delivery_body_free(body, len);
 	if (rc != 0 && rc != 2) {
-		j->outcome = rc == 3 ? 3 : -1;
+		/* 4: outside the agency's interest now, not in its inbox
+		 * (left out of the list), refused as a stopped item is. */
+		j->outcome = rc == 3 ? 3 : rc == 4 ? 1 : -1;
 		return -1;
 	}
 	if ((j->outcome = store_inbox_ack(c, j->who->agency->id, j->id, j->now_us,

@@ -1019,6 +1019,29 @@ disclosure_get(struct request *r, struct response *rs)
 			    NULL);
 		return;
 	}
+	/* Not delivered yet and outside the agency's registered interest as
+	 * its profile stands now (a purpose or field dropped since): not
+	 * the agency's to read, as a stopped one is not (delivery.h). */
+	if (!staff) {
+		struct delivery_row	dl;
+		const char		*lapsed;
+		int			drc = store_delivery_get(c, d->id, &dl), lrc = 0;
+
+		if (drc == 1 || (drc == 0 && strcmp(dl.state, "delivered") != 0))
+			lrc = delivery_interest_lapsed(r->gw, d, &lapsed);
+		if (drc == -1 || lrc != 0) {
+			store_read_end(r->gw->store, c);
+			store_disclosure_free(d);
+			if (drc == -1)
+				resp_error(rs, 503, "store_unavailable", "The store does not answer.",
+				    NULL);
+			else if (lrc == -1)
+				resp_error(rs, 500, "internal", "Internal error.", NULL);
+			else
+				read_not_found(r, rs);
+			return;
+		}
+	}
 	data = open_sealed(r->gw, c, d->family_pseudonym, d->data_ct, d->data_ctlen, 1, &erased);
 	if (d->data_ct != NULL && data == NULL && !erased) {
 		store_read_end(r->gw->store, c);

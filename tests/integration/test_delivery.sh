@@ -318,6 +318,91 @@ test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped() {
 	    --arg signed "$(date -u -d '+1 day' +%F)"
 }
 
+# ---- the agency's registered interest narrowed (profiles reloaded) ----
+
+# reload_to DIR JQ-FILTER: gatewayd's profiles (DIR, given as GW_PROFILES)
+# remade from the development ones through JQ-FILTER, then SIGHUP; returns
+# once gatewayd says they are reloaded.
+reload_to() {
+	local before
+	profiles_to "$1" "$2" || return 1
+	before=$(grep -c 'SIGHUP: .* reloaded' "$TMP/gatewayd.log")
+	kill -HUP "$GW_PID" || return 1
+	wait_for 5 eval '[ "$(grep -c "SIGHUP: .* reloaded" "$TMP/gatewayd.log")" -gt "$before" ]'
+}
+# A push decided while the purpose was one of the agency's legitimate
+# interests, waiting (receiver down) when a reload took the purpose out of
+# its profile: never sent, dead purpose_not_registered and ledgered so; an
+# operator re-queues it once the profile has the purpose again, and it goes.
+test_push_after_the_purpose_was_unregistered_is_not_sent() {
+	local dir=$TMP/unregistered id
+	port_hold || return 1
+	profiles_to "$dir" '.' || return 1
+	gw_stop || return 1
+	GW_PROFILES=$dir gw_start "${BACKOFF[@]}" --delivery-attempts 1000 \
+	    --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures" || return 1
+	consent FAM-I1 health-visiting health_visiting_support || return 1
+	disclose FAM-I1 health-visiting health_visiting_support "$HV_DATA" && id=$DID || return 1
+	wait_for 10 attempts_with_error "$id" 1 connect_failed || return 1
+	reload_to "$dir" 'if .id == "health-visiting" then .legitimate_interests |= map(select(.purpose != "health_visiting_support")) else . end' || return 1
+	rcv_start unregistered "$PORT" || return 1
+	wait_for 10 dead_as "$id" purpose_not_registered ||
+		{ echo "# $(db "SELECT state, dead_reason, last_error FROM deliveries WHERE disclosure_id='$id'")"; return 1; }
+	[ -z "$(rcv_log unregistered | awk -v id="$id" '$3 == id')" ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$id' AND action='delivery.dead' AND reason LIKE 'purpose_not_registered%'")" = 1 ] ||
+		{ echo "# ledger: $(db "SELECT action || ' ' || reason FROM ledger_entries WHERE object_id='$id' AND action LIKE 'delivery.%'")"; return 1; }
+	# The purpose registered again, the operator re-queues: it goes.
+	reload_to "$dir" '.' || return 1
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$id" >/dev/null || return 1
+	wait_for 10 state_is "$id" delivered &&
+	[ "$(rcv_body unregistered "$id" | jq -r .purpose)" = health_visiting_support ]
+}
+# A pull agency's item decided while its interest listed every field, then
+# a reload took one of them (child_name) out of the interest: the item is
+# left out of the inbox (left pending) and its acknowledgement refused as a
+# stopped item's is; an item of the same purpose whose fields are all still
+# listed is served as before.
+test_inbox_item_whose_field_left_the_interest_is_not_served() {
+	local last
+	NARROW_DIR=$TMP/narrowed
+	profiles_to "$NARROW_DIR" '.' || return 1
+	gw_stop || return 1
+	GW_PROFILES=$NARROW_DIR gw_start "${BACKOFF[@]}" || return 1
+	consent FAM-I2 oakfield-primary education_support || return 1
+	disclose FAM-I2 oakfield-primary education_support '{"child_name":"Narrowed Child","school_name":"Oakfield"}' && NARROW_ID=$DID || return 1
+	disclose FAM-I2 oakfield-primary education_support '{"school_name":"Oakfield"}' && NARROW_KEEP=$DID || return 1
+	reload_to "$NARROW_DIR" 'if .id == "oakfield-primary" then .legitimate_interests |= map(if .purpose == "education_support" then .fields -= ["child_name"] else . end) else . end' || return 1
+	last=$(ledger_seq)
+	req agency:oakfield-primary GET '/v1/inbox?limit=200'
+	expect 200 &&
+	[ "$(jget "[.disclosures[].disclosure_id] | index(\"$NARROW_ID\")")" = null ] &&
+	[ "$(jget "[.disclosures[].disclosure_id] | index(\"$NARROW_KEEP\")")" != null ] &&
+	! grep -q 'Narrowed Child' <<<"$RESP" || { echo "# inbox: $(jget '[.disclosures[].disclosure_id]')"; return 1; }
+	req agency:oakfield-primary POST "/v1/inbox/$NARROW_ID/ack"
+	expect 404 && error_is not_found "There is no such item in your inbox." &&
+	[ "$(refused_since "$last" agency not_found | wc -l)" = 1 ] && state_is "$NARROW_ID" pending
+}
+# The same item read by the agency itself (GET /v1/disclosures/{id}): 404,
+# recorded as refused, as for a stopped one, while the still-covered item
+# reads as before; once the profile lists the field again, the item is
+# served and can be acknowledged.
+test_agencys_read_of_an_item_outside_its_interest_is_not_found() {
+	local last
+	[ -n "${NARROW_ID:-}" ] || return 1
+	last=$(ledger_seq)
+	req agency:oakfield-primary GET "/v1/disclosures/$NARROW_ID"
+	expect 404 not_found && ! grep -q 'Narrowed Child' <<<"$RESP" &&
+	[ "$(refused_since "$last" agency not_found | wc -l)" = 1 ] || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$NARROW_KEEP"
+	expect 200 || return 1
+	reload_to "$NARROW_DIR" '.' || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$NARROW_ID"
+	expect 200 && [ "$(jget .data.child_name)" = "Narrowed Child" ] &&
+	req agency:oakfield-primary GET '/v1/inbox?limit=200' && expect 200 &&
+	[ "$(jget "[.disclosures[].disclosure_id] | index(\"$NARROW_ID\")")" != null ] &&
+	req agency:oakfield-primary POST "/v1/inbox/$NARROW_ID/ack" && expect 200
+}
+
 # An agency switched to pull (SIGHUP) while a push to it was in flight: the
 # agency's 2xx is still its receipt, recorded (delivered, the ledger's
 # delivery.delivered), and the item is not then offered again in its inbox.
@@ -1075,6 +1160,9 @@ run test_receipt_recorded_at_once_not_lost_at_stop
 run test_push_to_an_agency_made_inactive_is_stopped
 run test_push_to_an_agency_whose_privacy_notice_lapsed_is_stopped
 run test_push_to_an_agency_whose_agreement_is_not_yet_in_force_is_stopped
+run test_push_after_the_purpose_was_unregistered_is_not_sent
+run test_inbox_item_whose_field_left_the_interest_is_not_served
+run test_agencys_read_of_an_item_outside_its_interest_is_not_found
 run test_receipt_of_a_push_in_flight_when_the_agency_switched_to_pull_is_recorded
 run test_push_agency_switched_to_pull_finds_it_in_its_inbox
 run test_pull_agency_switched_to_push_gets_its_inbox_pushed

@@ -1372,6 +1372,30 @@ test_enumerations(void **state)
 	assert_string_equal(notify_name(NOTIFY_NONE), "none");
 }
 
+/* A disclosure decided earlier, looked at again when it is to leave: its
+ * purpose must still be one of the agency's interests and every field it
+ * disclosed still listed by that interest (the profile may have narrowed
+ * since). */
+static void
+test_interest_holds_only_while_the_current_interest_covers_every_field(void **state)
+{
+	static const struct decide_interest school = {
+		.purpose = "education_support", .lawful_basis = "consent",
+		.fields = school_fields, .nfields = 2,
+	};
+	static const char *const both[] = { "child_name", "school" };
+	static const char *const one[] = { "school" };
+	static const char *const gone[] = { "child_name", "date_of_birth" };
+
+	(void)state;
+	assert_null(decide_interest_holds(&school, both, 2));
+	assert_null(decide_interest_holds(&school, one, 1));
+	assert_null(decide_interest_holds(&school, NULL, 0));
+	assert_string_equal(decide_interest_holds(&school, gone, 2), "field_not_in_interest");
+	assert_string_equal(decide_interest_holds(NULL, both, 2), "purpose_not_registered");
+	assert_string_equal(decide_interest_holds(NULL, NULL, 0), "purpose_not_registered");
+}
+
 int
 main(void)
 {
@@ -1444,6 +1468,7 @@ main(void)
 		cmocka_unit_test(test_has_text_refuses_white_space_only),
 		cmocka_unit_test(test_has_text_refuses_invisible_unicode),
 		cmocka_unit_test(test_enumerations),
+		cmocka_unit_test(test_interest_holds_only_while_the_current_interest_covers_every_field),
 	};
 
 	return cmocka_run_group_tests_name("decide", tests, NULL, NULL);

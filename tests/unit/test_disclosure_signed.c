@@ -40,6 +40,19 @@ struct fixture {
 
 static const struct agency push_agency = { .id = "health-visiting", .delivery = DELIVERY_PUSH };
 
+/* The current profiles delivery_body() reads: the agency's interest covers
+ * what the tests disclose (delivery_interest_lapsed). */
+static const char *interest_fields[] = { "child_name", "school_name", NULL };
+static struct interest current_interest = {
+	.purpose = "education_support", .lawful_basis = "consent",
+	.fields = interest_fields, .nfields = 2,
+};
+static struct agency current_agency = {
+	.id = "health-visiting", .delivery = DELIVERY_PUSH,
+	.interests = &current_interest, .ninterests = 1,
+};
+static struct profiles current_profiles = { .agencies = &current_agency, .n = 1 };
+
 /* One allowed disclosure, as disclosure_api.c records it: sealed, digested,
  * its ledger entry carrying the digest, the row naming the entry, its
  * delivery queued; check: then checked inside the same job (signed). */
@@ -177,7 +190,7 @@ body_rc(struct fixture *f, const char *id, const char *agency)
 	int			 rc;
 
 	assert_non_null(c = store_read_begin(f->gw.store));
-	rc = delivery_body(&f->gw, c, id, agency, &body, &len, sha);
+	rc = delivery_body(&f->gw, c, id, agency, &body, &len, sha, NULL);
 	store_read_end(f->gw.store, c);
 	if (rc != 0)
 		assert_null(body);
@@ -205,6 +218,7 @@ setup(void **state)
 	fclose(kf);
 	chmod(key, 0600);
 	assert_non_null(f->gw.vault = vault_open(key, err, sizeof(err)));
+	f->gw.profiles = &current_profiles;
 	writer_on_commit(f->gw.writer, vault_committed, f->gw.vault);
 	*state = f;
 	return 0;
@@ -354,7 +368,8 @@ test_body_is_exactly_the_disclosed_values(void **state)
 	disclose(f, "dsc_b", "bb22", "{\"child_name\":\"Ada\",\"school_name\":\"Oak\"}",
 	    "[\"child_name\",\"school_name\"]");
 	assert_non_null(c = store_read_begin(f->gw.store));
-	assert_int_equal(delivery_body(&f->gw, c, "dsc_b", "health-visiting", &body, &len, sha), 0);
+	assert_int_equal(delivery_body(&f->gw, c, "dsc_b", "health-visiting", &body, &len, sha,
+	    NULL), 0);
 	assert_non_null(o = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL));
 	assert_string_equal(json_string_value(json_object_get(o, "disclosure_id")), "dsc_b");
 	assert_string_equal(json_string_value(json_object_get(o, "agency_id")), "health-visiting");
@@ -370,7 +385,7 @@ test_body_is_exactly_the_disclosed_values(void **state)
 	assert_memory_equal(sha, want, 32);
 	/* The same body every time: retries carry the same bytes and signature. */
 	assert_int_equal(delivery_body(&f->gw, c, "dsc_b", "health-visiting", &again, &againlen,
-	    want), 0);
+	    want, NULL), 0);
 	store_read_end(f->gw.store, c);
 	assert_int_equal(againlen, len);
 	assert_memory_equal(again, body, len);
