@@ -77,6 +77,7 @@
 #include "delivery.h"
 #include "disclosure_signed.h"
 #include "gateway.h"
+#include "hold_signed.h"
 #include "ledger.h"
 #include "log.h"
 #include "metrics.h"
@@ -481,8 +482,7 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const ch
 	    "article9", row->article9,
 	    "disclosed_fields", fields,
 	    "data", data,
-	    "notification", row->override_basis != NULL || row->hold_reason_ct != NULL ?
-		"held" : "queued",
+	    "notification", hold_made_held(row) ? "held" : "queued",
 	    "created_at", store_time_fmt(row->created_us, at));
 	if (o == NULL || (out = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto out;

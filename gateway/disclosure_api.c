@@ -36,6 +36,7 @@
 #include "fields.h"
 #include "gateway.h"
 #include "hex.h"
+#include "hold_signed.h"
 #include "http.h"
 #include "idempotency.h"
 #include "jsonout.h"
@@ -875,7 +876,7 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 		return NULL;
 	if (d->consent_id != NULL)
 		json_object_set_new(o, "consent_id", json_string(d->consent_id));
-	if (d->override_basis != NULL || d->hold_reason_ct != NULL) {
+	if (hold_made_held(d)) {
 		struct events_arg ea = { gw, c, json_array() };
 
 		x = d->override_basis != NULL ?

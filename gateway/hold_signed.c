@@ -15,6 +15,12 @@
 #include "store.h"
 
 int
+hold_made_held(const struct disclosure_row *d)
+{
+	return d->override_basis != NULL || d->hold_reason_ct != NULL;
+}
+
+int
 hold_release_entry(const char *action, const char *actor_role, int request)
 {
 	if (action == NULL || actor_role == NULL ||

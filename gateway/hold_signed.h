@@ -15,12 +15,19 @@
 #ifndef HOLD_SIGNED_H
 #define HOLD_SIGNED_H
 
+struct disclosure_row;
 struct ledger;
 struct store_conn;
 
 /* How long the notifier waits for a lift committed a moment ago to reach
  * the ledger's in-memory tree (its commit hook), in milliseconds. */
 #define HOLD_SIGNED_WAIT_MS	2000
+
+/* Pure: whether disclosure d (its row, checked against its ledger entry by
+ * the caller: disclosure_signed.h) was held from the family at its making:
+ * made under a safeguarding override or with a notification hold. 1 or 0.
+ * A request's is its do_not_notify. */
+int	hold_made_held(const struct disclosure_row *d);
 
 /* Pure: whether a signed entry with this action and actor role releases
  * the hold on a disclosure's notice (request 0: "override.lifted" or

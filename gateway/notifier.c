@@ -572,8 +572,7 @@ hold_released(struct gateway *gw, struct store_conn *c, const struct notice *x,
 {
 	int	held, rc;
 
-	held = x->request ? rec->rq->do_not_notify :
-	    rec->d->override_basis != NULL || rec->d->hold_reason_ct != NULL;
+	held = x->request ? rec->rq->do_not_notify : hold_made_held(rec->d);
 	if (!held)
 		return 0;
 	if ((rc = hold_released_signed(gw->ledger, c, family, x->disclosure_id,

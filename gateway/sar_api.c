@@ -307,7 +307,7 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	 * whole export is refused (x->failed 2), not made without it. */
 	if ((rc = store_disclosure_get(x->c, d->id, &row)) == 0)
 		rc = disclosure_signed(x->gw->ledger, x->c, row);
-	if (rc == 0 && (row->override_basis != NULL || row->hold_reason_ct != NULL))
+	if (rc == 0 && hold_made_held(row))
 		rc = lifted_as_signed(x, "disclosure", d->id, 0);
 	store_disclosure_free(row);
 	if (rc != 0) {

@@ -1071,7 +1071,7 @@ record_held(struct gateway *gw, struct store_conn *c, const json_t *rec)
 		return rc == 1 ? 1 : -1;
 	if ((rc = disclosure_signed(gw->ledger, c, d)) != 0)
 		held = rc == 1 ? 1 : -1;
-	else if (d->override_basis == NULL && d->hold_reason_ct == NULL)
+	else if (!hold_made_held(d))
 		held = 0;
 	else {
 		rc = hold_released_signed(gw->ledger, c, d->family_pseudonym, id, 0);

@@ -3,7 +3,8 @@
  * notification (gateway/hold_signed.c hold_release_entry): a safeguarding
  * lead's lift of the kind of hold the record has, and nothing else (not a
  * review, which keeps the hold; not the notifier's own entries; not a lift
- * written under another role).
+ * written under another role); and which disclosures were held at their
+ * making (hold_made_held).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "hold_signed.h"
+#include "store.h"
 
 static void
 test_only_a_safeguarding_leads_lift_releases_a_disclosures_hold(void **state)
@@ -52,6 +54,21 @@ test_a_requests_hold_is_released_only_by_its_own_lift(void **state)
 	assert_int_equal(hold_release_entry("request.notification_lifted", "safeguarding_lead", 0), 0);
 }
 
+static void
+test_an_override_or_a_notification_hold_makes_a_disclosure_held(void **state)
+{
+	struct disclosure_row	d = { 0 };
+	unsigned char		ct[1] = { 0 };
+
+	(void)state;
+	assert_int_equal(hold_made_held(&d), 0);
+	d.override_basis = "safeguarding_sch1_p18";
+	assert_int_equal(hold_made_held(&d), 1);
+	d.override_basis = NULL;
+	d.hold_reason_ct = ct;
+	assert_int_equal(hold_made_held(&d), 1);
+}
+
 int
 main(void)
 {
@@ -59,6 +76,7 @@ main(void)
 		cmocka_unit_test(test_only_a_safeguarding_leads_lift_releases_a_disclosures_hold),
 		cmocka_unit_test(test_a_review_or_any_other_entry_keeps_the_hold),
 		cmocka_unit_test(test_a_requests_hold_is_released_only_by_its_own_lift),
+		cmocka_unit_test(test_an_override_or_a_notification_hold_makes_a_disclosure_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
