@@ -380,28 +380,27 @@ delivery_body_free(char *body, size_t len)
 	wipe_free(body);
 }
 
-int
-delivery_interest_lapsed(struct gateway *gw, const struct disclosure_row *row, const char **code)
+/* delivery_interest_lapsed() for a row whose field list is parsed already
+ * (fields: its disclosed_fields). */
+static int
+interest_lapsed(struct gateway *gw, const struct disclosure_row *row, const json_t *fields,
+    const char **code)
 {
 	const struct profiles	*p = atomic_load(&gw->profiles);
 	const struct interest	*in;
 	struct decide_interest	 view;
-	const char		**names = NULL;
-	json_t			*fields, *v;
+	const char		**names;
+	json_t			*v;
 	size_t			 i, n;
 
 	*code = NULL;
-	if ((fields = json_loads(row->disclosed_fields, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-	    !json_is_array(fields) ||
-	    (names = calloc(json_array_size(fields) + 1, sizeof(*names))) == NULL) {
-		json_decref(fields);
+	if (!json_is_array(fields) ||
+	    (names = calloc(json_array_size(fields) + 1, sizeof(*names))) == NULL)
 		return -1;
-	}
 	n = json_array_size(fields);
 	json_array_foreach(fields, i, v)
 		if ((names[i] = json_string_value(v)) == NULL) {
 			free(names);
-			json_decref(fields);
 			return -1;
 		}
 	in = agency_interest(p != NULL ? profiles_find(p, row->agency_id) : NULL, row->purpose);
@@ -413,12 +412,25 @@ delivery_interest_lapsed(struct gateway *gw, const struct disclosure_row *row, c
 	}
 	*code = decide_interest_holds(in != NULL ? &view : NULL, names, n);
 	free(names);
-	json_decref(fields);
 	if (*code == NULL)
 		return 0;
 	log_info("delivery %s: outside %s's registered interest now (%s): not delivered",
 	    row->id, row->agency_id, *code);
 	return 1;
+}
+
+int
+delivery_interest_lapsed(struct gateway *gw, const struct disclosure_row *row, const char **code)
+{
+	json_t	*fields;
+	int	 rc;
+
+	*code = NULL;
+	if ((fields = json_loads(row->disclosed_fields, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return -1;
+	rc = interest_lapsed(gw, row, fields, code);
+	json_decref(fields);
+	return rc;
 }
 
 int
@@ -458,7 +470,11 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const ch
 	/* Only while the agency's interest, as its profile stands now, still
 	 * covers the purpose and every field disclosed (a reload narrowed it:
 	 * decide_interest_holds). */
-	if ((rc = delivery_interest_lapsed(gw, row, &why)) != 0) {
+	if ((fields = json_loads(row->disclosed_fields, JSON_REJECT_DUPLICATES, NULL)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	if ((rc = interest_lapsed(gw, row, fields, &why)) != 0) {
 		if (rc == 1 && lapsed != NULL)
 			*lapsed = why;
 		rc = rc == 1 ? 4 : -1;
@@ -471,8 +487,7 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const ch
 		goto out;
 	}
 	rc = -1;
-	if ((data = json_loadb(pt, ptlen, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-	    (fields = json_loads(row->disclosed_fields, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+	if ((data = json_loadb(pt, ptlen, JSON_REJECT_DUPLICATES, NULL)) == NULL)
 		goto out;
 	o = json_pack("{s:s, s:s, s:s, s:{s:s, s:s*}, s:O, s:O, s:s, s:s}",
 	    "disclosure_id", row->id,
