@@ -1379,6 +1379,17 @@ notice_record(struct delivery *dl, struct store_conn *c, const struct result *r)
 		if ((rc = recipient_notice_ack(dl->gw, c, r->id, r->agency, why, r->finished_us,
 		    NULL, NULL)) == -1)
 			return -1;
+		if (rc == 3) {
+			/* Its row changed since it was checked and sent: no
+			 * acknowledgement of a record not as signed. */
+			writer_log_warnx("notice %s: pushed to %s (http %d) but its row no longer "
+			    "matches its ledger entry: the acknowledgement is not recorded",
+			    r->id, r->agency, r->status);
+			snprintf(gave, sizeof(gave), "%s;%s", why, DELIVERY_RECORD_INTEGRITY);
+			return store_notice_push_result(c, r->id, r->attempt, r->finished_us,
+			    r->status, "given_up", DELIVERY_RECORD_INTEGRITY, 0) == -1 ? -1 :
+			    ledger(dl, c, r, "recipient.notice_push_given_up", gave, NULL);
+		}
 		if (rc == 2)
 			writer_log_info("notice %s: pushed to %s (http %d), which had acknowledged "
 			    "it already", r->id, r->agency, r->status);

@@ -8,9 +8,11 @@
  *					"recipient.notice_acknowledged" ledger
  *					entry, the charity's proof it told it
  *
- * Only a notice as its ledger entry signed it is listed
+ * Only a notice as its ledger entry signed it is listed or acknowledged
  * (recipient_notice_signed): a row put in the database behind the
- * gateway's back, or re-addressed, is left out and logged.
+ * gateway's back, or re-addressed, is left out and logged, the next one
+ * listed in its place; its acknowledgement is refused (409
+ * record_integrity_failed, recorded).
  *
  * The agency is the verified certificate's principal, never a parameter:
  * another agency's notice is 404 like one that does not exist. A notice
@@ -34,6 +36,54 @@
 
 #define NOTICES_DEFAULT	50
 #define NOTICES_MAX	200
+/* Rows read past in one listing when they are not as signed (forged). */
+#define NOTICES_SCAN_MAX	10000
+
+/*
+ * Up to want of agency_id's unacknowledged notices as their ledger entries
+ * signed them, oldest first, into rows (notice_rows_free). A row put in or
+ * re-addressed behind the gateway's back is left out (logged by
+ * recipient_notice_signed) and the next one read in its place, so forged
+ * rows never take the places of real ones; past NOTICES_SCAN_MAX rows read
+ * the listing stops and *capped says so. The count, or -1.
+ */
+static int
+signed_notices(struct gateway *gw, struct store_conn *c, const char *agency_id, int want,
+    struct notice_row *rows, int *capped)
+{
+	struct notice_row	*chunk;
+	int			 n = 0, got = 0, i, v = 1, skip = 0;
+
+	*capped = 0;
+	if ((chunk = calloc((size_t)want, sizeof(*chunk))) == NULL)
+		return -1;
+	while (n < want) {
+		if ((got = store_notices_unacked(c, agency_id, skip, chunk, want)) < 0)
+			break;
+		for (i = 0; i < got && n < want; i++) {
+			if ((v = recipient_notice_signed(gw->ledger, c, &chunk[i])) == -1)
+				break;
+			if (v == 1) {
+				rows[n++] = chunk[i];	/* its strings move with it */
+				chunk[i].disclosure_ids = chunk[i].request_ids = NULL;
+			}
+		}
+		notice_rows_free(chunk, got);
+		skip += got;
+		if (v == -1 || got < want)
+			break;
+		if (skip >= NOTICES_SCAN_MAX) {
+			*capped = 1;
+			break;
+		}
+	}
+	free(chunk);
+	if (got < 0 || v == -1) {
+		notice_rows_free(rows, n);
+		return -1;
+	}
+	return n;
+}
 
 static void
 notices_list(struct request *r, struct response *rs)
@@ -41,8 +91,7 @@ notices_list(struct request *r, struct response *rs)
 	struct notice_row	*rows;
 	struct store_conn	*c;
 	json_t			*list, *j;
-	char			*withheld = NULL;
-	int			 limit, n = -1, i, v;
+	int			 limit, n = -1, i, capped = 0;
 
 	if (r->who->agency == NULL) {
 		resp_error(rs, 403, "role_not_permitted",
@@ -53,61 +102,45 @@ notices_list(struct request *r, struct response *rs)
 		return;
 	/* One more than asked, to say whether there are more. */
 	if ((rows = calloc((size_t)limit + 1, sizeof(*rows))) == NULL ||
-	    (withheld = calloc((size_t)limit + 1, 1)) == NULL ||
 	    (list = json_array()) == NULL) {
 		free(rows);
-		free(withheld);
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 		return;
 	}
-	/* Only a notice as its ledger entry signed it (recipient_notice_signed):
-	 * a row put in or re-addressed behind the gateway's back is left out of
-	 * the page (logged), never given to this agency. */
 	if ((c = store_read_begin(r->gw->store)) != NULL) {
-		n = store_notices_unacked(c, r->who->agency->id, rows, limit + 1);
-		for (i = 0; i < n && i < limit; i++) {
-			if ((v = recipient_notice_signed(r->gw->ledger, c, &rows[i])) == 0)
-				withheld[i] = 1;
-			else if (v != 1) {
-				notice_rows_free(rows, n);
-				n = -1;
-				break;
-			}
-		}
+		n = signed_notices(r->gw, c, r->who->agency->id, limit + 1, rows, &capped);
 		store_read_end(r->gw->store, c);
 	}
 	if (n < 0) {
 		free(rows);
-		free(withheld);
 		json_decref(list);
 		resp_error(rs, 503, "store_unavailable", "Your notices could not be read. Try again.",
 		    NULL);
 		return;
 	}
+	if (capped)
+		log_errx("recipient notices: %s's listing stopped after %d rows not as signed",
+		    r->who->agency->id, NOTICES_SCAN_MAX);
 	for (i = 0; i < n && i < limit; i++) {
-		if (withheld[i])
-			continue;
 		if ((j = recipient_notice_json(&rows[i])) == NULL ||
 		    json_array_append_new(list, j) != 0) {
 			notice_rows_free(rows, n);
 			free(rows);
-			free(withheld);
 			json_decref(list);
 			resp_error(rs, 500, "internal", "Internal error.", NULL);
 			return;
 		}
 	}
-	resp_json(rs, 200, json_pack("{s:o, s:b}", "notices", list, "more", n > limit));
+	resp_json(rs, 200, json_pack("{s:o, s:b}", "notices", list, "more", n > limit || capped));
 	notice_rows_free(rows, n);
 	free(rows);
-	free(withheld);
 }
 
 struct ack_job {
 	struct gateway		*gw;
 	const struct principal	*who;
 	const char		*id;
-	int			 outcome;	/* 1 none (or not this agency's), 2 acked already */
+	int			 outcome;	/* recipient_notice_ack(): 1 none (or not this agency's), 2 acked already, 3 not as signed */
 	int64_t			 now_us;
 	int64_t			 seq;
 	unsigned char		 leaf[32];
@@ -147,6 +180,10 @@ notice_ack(struct request *r, struct response *rs)
 		    "ledger", ledger_ref_json(j.seq, j.leaf)));
 	} else if (j.outcome == 1)	/* recorded as refused */
 		resp_refused(r, rs, 404, "not_found", "There is no such notice for you.", NULL);
+	else if (j.outcome == 3)	/* recorded as refused */
+		resp_refused(r, rs, 409, "record_integrity_failed",
+		    "This notice no longer matches what the ledger signed, so it cannot be "
+		    "acknowledged; the operators are told.", NULL);
 	else if (j.outcome == 2)
 		resp_error(rs, 409, "already_acknowledged", "That notice was already acknowledged.",
 		    NULL);

@@ -104,6 +104,13 @@ recipient_notice_ack(struct gateway *gw, struct store_conn *c, const char *id,
 		notice_rows_free(&n, 1);
 		return 2;
 	}
+	/* Only a notice as its ledger entry signed it is ever given to an
+	 * agency: an acknowledgement of any other would be the charity's
+	 * proof of nothing. */
+	if ((rc = recipient_notice_signed(gw->ledger, c, &n)) != 1) {
+		notice_rows_free(&n, 1);
+		return rc == 0 ? 3 : -1;
+	}
 	snprintf(actor, sizeof(actor), "agency:%s", agency_id);
 	if (via != NULL)
 		snprintf(reason, sizeof(reason), "%s;%s", n.kind, via);

@@ -101,7 +101,8 @@ json_t	*recipient_notice_json(const struct notice_row *);
  * agency; reason the notice's kind, or via, when not NULL, after it:
  * "KIND;VIA") and the row marked acked at now_us by that entry. *seq and
  * leaf (either may be NULL) receive the entry's. 0 acked, 1 no such notice
- * for that agency, 2 acknowledged already, -1 error. */
+ * for that agency, 2 acknowledged already, 3 the row is not as its ledger
+ * entry signed it (recipient_notice_signed: logged), -1 error. */
 int	recipient_notice_ack(struct gateway *, struct store_conn *, const char *id,
 	    const char *agency_id, const char *via, int64_t now_us, int64_t *seq,
 	    unsigned char leaf[32]);

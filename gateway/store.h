@@ -1274,10 +1274,10 @@ struct notice_row {
 	int64_t		 acked_us;		/* 0: not acknowledged */
 };
 int	store_notice_insert(struct store_conn *, const struct notice_row *);
-/* agency_id's notices not yet acknowledged, oldest first, up to max (an
- * acknowledged one leaves the list, so the next page is the next call).
- * The count or -1. */
-int	store_notices_unacked(struct store_conn *, const char *agency_id,
+/* agency_id's notices not yet acknowledged, oldest first, skipping the
+ * first skip of them, up to max (an acknowledged one leaves the list, so
+ * the next page is the next call). The count or -1. */
+int	store_notices_unacked(struct store_conn *, const char *agency_id, int skip,
 	    struct notice_row *out, int max);
 /* Notice id into *r: 0 found, 1 none, -1 error. */
 int	store_notice_get(struct store_conn *, const char *id, struct notice_row *r);

@@ -151,18 +151,19 @@ notice_rows_free(struct notice_row *v, int n)
 
 /* Through recipient_notices_agency (unacknowledged only). */
 int
-store_notices_unacked(struct store_conn *c, const char *agency_id, struct notice_row *out,
-    int max)
+store_notices_unacked(struct store_conn *c, const char *agency_id, int skip,
+    struct notice_row *out, int max)
 {
 	static const char	 sql[] = "SELECT " NOTICE_COLS " FROM recipient_notices "
-	    "WHERE agency_id = ?1 AND acked_us = 0 ORDER BY created_us, id LIMIT ?2";
+	    "WHERE agency_id = ?1 AND acked_us = 0 ORDER BY created_us, id LIMIT ?2 OFFSET ?3";
 	sqlite3_stmt		*st;
 	int			 rc = SQLITE_DONE, n = 0;
 
 	if ((st = store_stmt(c, sql)) == NULL)
 		return -1;
 	if (sqlite3_bind_text(st, 1, agency_id, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, max) != SQLITE_OK)
+	    sqlite3_bind_int(st, 2, max) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, skip) != SQLITE_OK)
 		return store_bind_failed(c, st);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (notice_from(st, &out[n]) == -1) {

@@ -132,6 +132,27 @@ test_a_notice_not_as_signed_is_never_pushed() {
 	sqlite3 "$GW_DB" "UPDATE recipient_notices SET acked_us = 1 WHERE id = '$id'"
 }
 
+# A notice whose row is changed while its push is under way (the agency
+# holds the request) is not recorded as acknowledged when the agency
+# answers 2xx: no recipient.notice_acknowledged entry for a record no
+# longer as signed; the push is given up (record_integrity_failed,
+# ledgered) and the log says so.
+test_a_notice_changed_while_pushed_is_not_recorded_as_acknowledged() {
+	held_by_hv FAM-NP-9 || return 1
+	withdraw_told || return 1
+	wait_cmd 30 grep -qx "$N" "$TMP/rcv-ntchold/holding" || { echo "# not held: $(rcv_log ntchold)"; return 1; }
+	sqlite3 "$GW_DB" "UPDATE recipient_notices SET disclosure_ids = '[\"dsc_someone_elses\"]' WHERE id = '$N'" || return 1
+	: > "$TMP/rcv-ntchold/release"
+	wait_db 30 "SELECT state FROM notice_pushes WHERE notice_id = '$N'" given_up ||
+	    { echo "# $(db "SELECT * FROM notice_pushes WHERE notice_id = '$N'")"; return 1; }
+	[ "$(db "SELECT acked_us FROM recipient_notices WHERE id = '$N'")" = 0 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'recipient.notice_acknowledged' AND object_id = '$N'")" = 0 ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'recipient.notice_push_given_up' AND object_id = '$N'")" = 'push_http_200;record_integrity_failed' ] ||
+	    { echo "# $(db "SELECT action, reason FROM ledger_entries WHERE object_id = '$N'")"; return 1; }
+	grep -q "notice $N: pushed to $HV (http 200) but its row no longer matches its ledger entry" "$TMP/gatewayd.log" || return 1
+	sqlite3 "$GW_DB" "UPDATE recipient_notices SET acked_us = 1 WHERE id = '$N'"
+}
+
 # ---- no notices_url: collected, as before ----
 
 test_push_agency_without_notices_url_collects_as_today() {
@@ -348,5 +369,11 @@ gw_start "${BACKOFF[@]}" --delivery-attempts 2 --agency-url "$HV=$(rcv_url dis d
     --agency-notices-url "$HV=$(rcv_url ntcretry notices)" || exit 1
 run test_given_up_notice_push_can_be_retried_by_the_operator
 run test_only_a_given_up_unacked_push_can_be_retried
-for r in dis ntc ntcbad ntcoff ntcretry; do rcv_stop $r; done
+mkdir -p "$TMP/rcv-ntchold" && rm -f "$TMP/rcv-ntchold/release"
+rcv_start ntchold --notices --delay-ms 60000 --release-file "$TMP/rcv-ntchold/release" || exit 1
+gw_stop || exit 1
+gw_start "${BACKOFF[@]}" --agency-url "$HV=$(rcv_url dis disclosures)" \
+    --agency-notices-url "$HV=$(rcv_url ntchold notices)" || exit 1
+run test_a_notice_changed_while_pushed_is_not_recorded_as_acknowledged
+for r in dis ntc ntcbad ntcoff ntcretry ntchold; do rcv_stop $r; done
 finish

@@ -311,6 +311,61 @@ test_a_notice_not_as_signed_is_never_given_to_an_agency() {
 	sqlite3 "$GW_DB" "UPDATE recipient_notices SET acked_us = 1 WHERE id = '$id'"
 }
 
+# forge_notice ID AGENCY CREATED_US: a recipient_notices row put in the
+# database behind the gateway's back (its digest matches no ledger entry).
+forge_notice() {
+	local fam seq
+	fam=$(db "SELECT family_pseudonym FROM disclosures LIMIT 1")
+	seq=$(db "SELECT max(seq) FROM ledger_entries")
+	[ -n "$fam" ] && [ -n "$seq" ] || return 1
+	sqlite3 "$GW_DB" "INSERT INTO recipient_notices (id, agency_id, kind, family_pseudonym, consent_id,
+	    created_us, disclosure_ids, request_ids, record_digest, ledger_seq)
+	    VALUES ('$1', '$2', 'family_erased', '$fam', '', $3,
+	    '[\"dsc_someone_elses\"]', '[]', zeroblob(32), $seq)" > /dev/null
+}
+
+# An agency cannot acknowledge a notice its ledger entry did not sign: the
+# charity's proof that it told the agency would be a proof of nothing. 409
+# record_integrity_failed, recorded as a refusal (ids only), no
+# recipient.notice_acknowledged entry, the row left as it was.
+test_a_notice_not_as_signed_cannot_be_acknowledged() {
+	local id=ntc_FORGED2222222222222222222 last got
+	forge_notice "$id" housing-association 1 || return 1
+	last=$(ledger_seq)
+	req agency:housing-association POST "/v1/notices/$id/ack"
+	expect 409 record_integrity_failed || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE seq > $last AND action = 'recipient.notice_acknowledged'")" = 0 ] ||
+	    { echo "# the forged notice's acknowledgement was ledgered"; return 1; }
+	[ "$(db "SELECT acked_us FROM recipient_notices WHERE id = '$id'")" = 0 ] || return 1
+	got=$(refused_since "$last" agency record_integrity_failed | tr '\n' ' ')
+	[ "$got" = "agency:housing-association|POST /v1/notices/{id}/ack|-|- " ] ||
+	    { echo "# access.refused after seq $last: $got"; return 1; }
+	refused_hold_none "$last" "$id" || return 1
+	sqlite3 "$GW_DB" "UPDATE recipient_notices SET acked_us = 1 WHERE id = '$id'"
+}
+
+# Rows put in the database behind the gateway's back, older than the
+# agency's real notices, do not take their places on its page: a page of
+# N holds the agency's first N notices as signed, however many forged rows
+# come before them (left out, logged), and "more" says whether any is left.
+test_forged_notices_do_not_crowd_out_the_agencys_own() {
+	local i real
+	consent FAM-NTC-9 housing-association housing_support || return 1
+	disclose staff FAM-NTC-9 housing-association housing_support "$(housing)"; expect 201 || return 1
+	served housing-association || return 1
+	erase FAM-NTC-9; expect 200 || return 1
+	real=$(db "SELECT id FROM recipient_notices WHERE agency_id = 'housing-association' AND acked_us = 0 ORDER BY created_us LIMIT 1")
+	[ -n "$real" ] || { echo "# no notice made"; return 1; }
+	for i in 1 2 3 4 5; do
+		forge_notice "ntc_FORGEDCROWD$i$i$i$i$i$i$i$i$i$i$i$i$i" housing-association "$i" || return 1
+	done
+	req agency:housing-association GET "/v1/notices?limit=2"; expect 200 || return 1
+	[ "$(jc '[.notices[].notice_id]')" = "[\"$real\"]" ] && [ "$(jget .more)" = false ] ||
+	    { echo "# page of 2: $RESP"; return 1; }
+	req agency:housing-association POST "/v1/notices/$real/ack"; expect 200 || return 1
+	sqlite3 "$GW_DB" "UPDATE recipient_notices SET acked_us = 1 WHERE id LIKE 'ntc_FORGEDCROWD%'"
+}
+
 kl_profiles "$TMP/profiles" || exit 1
 GW_PROFILES="$TMP/profiles"
 gw_start || exit 1
@@ -330,4 +385,6 @@ run test_a_forged_notice_row_does_not_stop_the_agency_being_told
 run test_erasure_notice_goes_only_to_the_agency_the_signed_disclosure_names
 run test_erasure_names_a_disclosure_moved_to_another_family_as_not_as_signed
 run test_a_notice_not_as_signed_is_never_given_to_an_agency
+run test_a_notice_not_as_signed_cannot_be_acknowledged
+run test_forged_notices_do_not_crowd_out_the_agencys_own
 finish
