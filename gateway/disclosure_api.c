@@ -1020,23 +1020,19 @@ disclosure_get(struct request *r, struct response *rs)
 			    NULL);
 		return;
 	}
-	/* Not delivered yet and outside the agency's registered interest as
-	 * its profile stands now (a purpose or field dropped since): not
-	 * the agency's to read, as a stopped one is not (delivery.h). */
+	/* Outside the agency's registered interest as its profile stands now
+	 * (a purpose or field dropped since): not the agency's to read, as a
+	 * stopped one is not (delivery.h), delivered or not: the read gives
+	 * out the charity's copy again, a sharing the interest no longer
+	 * covers (README, "An agency whose registered interest narrowed"). */
 	if (!staff) {
-		struct delivery_row	dl;
-		const char		*lapsed;
-		int			drc = store_delivery_get(c, d->id, &dl), lrc = 0;
+		const char	*lapsed;
+		int		 lrc = delivery_interest_lapsed(r->gw, d, &lapsed);
 
-		if (drc == 1 || (drc == 0 && strcmp(dl.state, "delivered") != 0))
-			lrc = delivery_interest_lapsed(r->gw, d, &lapsed);
-		if (drc == -1 || lrc != 0) {
+		if (lrc != 0) {
 			store_read_end(r->gw->store, c);
 			store_disclosure_free(d);
-			if (drc == -1)
-				resp_error(rs, 503, "store_unavailable", "The store does not answer.",
-				    NULL);
-			else if (lrc == -1)
+			if (lrc == -1)
 				resp_error(rs, 500, "internal", "Internal error.", NULL);
 			else
 				read_not_found(r, rs);
