@@ -29,7 +29,9 @@
  * cleansed when it ends; it is never logged. Once connected, just before
  * the request is written, the row is read again: a delivery stopped
  * meanwhile (a consent withdrawal) is not sent, nor one no live consent
- * covers any more (an expiry).
+ * covers any more (an expiry), nor one the agency's registered interest
+ * no longer covers as the profiles now stand (a reload since its body
+ * was built: a dead letter with the code, as before it started).
  *
  * Every poll the worker also stops, with a ledger entry, the deliveries
  * made on a consent that no live consent covers any more since one expired
@@ -101,7 +103,13 @@ struct xfer {
 	int			 stopped;	/* no longer pending when it was to be sent */
 	int			 written;	/* still_pending let the request go */
 	int			 notice;	/* a notice's push, id the notice's */
-	char			 agency[64];	/* notice: its agency */
+	char			 agency[64];	/* its agency (a notice's, a delivery's) */
+	/* A delivery: the signed purpose and disclosed fields its body was
+	 * built from, to check the agency's interest again just before the
+	 * request is written; lapsed, the code when that found it outside. */
+	char			*purpose;
+	json_t			*fields;
+	const char		*lapsed;
 	CURL			*easy;
 	struct curl_slist	*hdrs;
 	char			 id[40];
@@ -380,11 +388,15 @@ delivery_body_free(char *body, size_t len)
 	wipe_free(body);
 }
 
-/* delivery_interest_lapsed() for a row whose field list is parsed already
- * (fields: its disclosed_fields). */
+/* Whether disclosure id's signed purpose and disclosed fields (its
+ * disclosed_fields, parsed) are still inside agency_id's registered
+ * interest as the profiles in force have it: delivery_interest_lapsed()'s
+ * answer, for a row already parsed (delivery_body) or for what a push
+ * started with, checked again just before its request is written
+ * (still_pending). */
 static int
-interest_lapsed(struct gateway *gw, const struct disclosure_row *row, const json_t *fields,
-    const char **code)
+interest_lapsed(struct gateway *gw, const char *id, const char *agency_id, const char *purpose,
+    const json_t *fields, const char **code)
 {
 	const struct profiles	*p = atomic_load(&gw->profiles);
 	const struct interest	*in;
@@ -403,7 +415,7 @@ interest_lapsed(struct gateway *gw, const struct disclosure_row *row, const json
 			free(names);
 			return -1;
 		}
-	in = agency_interest(p != NULL ? profiles_find(p, row->agency_id) : NULL, row->purpose);
+	in = agency_interest(p != NULL ? profiles_find(p, agency_id) : NULL, purpose);
 	if (in != NULL) {
 		memset(&view, 0, sizeof(view));
 		view.purpose = in->purpose;
@@ -415,7 +427,7 @@ interest_lapsed(struct gateway *gw, const struct disclosure_row *row, const json
 	if (*code == NULL)
 		return 0;
 	log_info("delivery %s: outside %s's registered interest now (%s): not delivered",
-	    row->id, row->agency_id, *code);
+	    id, agency_id, *code);
 	return 1;
 }
 
@@ -428,14 +440,19 @@ delivery_interest_lapsed(struct gateway *gw, const struct disclosure_row *row, c
 	*code = NULL;
 	if ((fields = json_loads(row->disclosed_fields, JSON_REJECT_DUPLICATES, NULL)) == NULL)
 		return -1;
-	rc = interest_lapsed(gw, row, fields, code);
+	rc = interest_lapsed(gw, row->id, row->agency_id, row->purpose, fields, code);
 	json_decref(fields);
 	return rc;
 }
 
-int
-delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const char *agency_id,
-    char **body, size_t *len, unsigned char sha[32], const char **lapsed)
+/* delivery_body(), and for a push (purpose and fields not NULL) the
+ * signed purpose and parsed field list the interest was checked on, kept
+ * to check it again just before the request is written (still_pending):
+ * *purpose malloc'd, *fields a reference, both the caller's once 0. */
+static int
+build_body(struct gateway *gw, struct store_conn *c, const char *id, const char *agency_id,
+    char **body, size_t *len, unsigned char sha[32], const char **lapsed, char **purpose,
+    json_t **fields_out)
 {
 	struct disclosure_row	*row = NULL;
 	json_t			*o = NULL, *data = NULL, *fields = NULL;
@@ -474,7 +491,8 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const ch
 		rc = -1;
 		goto out;
 	}
-	if ((rc = interest_lapsed(gw, row, fields, &why)) != 0) {
+	if ((rc = interest_lapsed(gw, row->id, row->agency_id, row->purpose, fields,
+	    &why)) != 0) {
 		if (rc == 1 && lapsed != NULL)
 			*lapsed = why;
 		rc = rc == 1 ? 4 : -1;
@@ -508,6 +526,14 @@ delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const ch
 		*body = NULL;
 		goto out;
 	}
+	if (purpose != NULL && fields_out != NULL) {
+		if ((*purpose = strdup(row->purpose)) == NULL) {
+			delivery_body_free(out, *len);
+			*body = NULL;
+			goto out;
+		}
+		*fields_out = json_incref(fields);
+	}
 	rc = 0;
 out:
 	json_decref(o);
@@ -516,6 +542,13 @@ out:
 	wipe_free(pt);
 	store_disclosure_free(row);
 	return rc;
+}
+
+int
+delivery_body(struct gateway *gw, struct store_conn *c, const char *id, const char *agency_id,
+    char **body, size_t *len, unsigned char sha[32], const char **lapsed)
+{
+	return build_body(gw, c, id, agency_id, body, len, sha, lapsed, NULL, NULL);
 }
 
 enum retry_fault
@@ -615,6 +648,8 @@ xfer_free(struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->hdrs);
 	delivery_body_free(x->body, x->len);
+	free(x->purpose);
+	json_decref(x->fields);
 	free(x);
 }
 
@@ -732,9 +767,12 @@ notice_still_pending(struct xfer *x)
  * to be written. The row is read again in a fresh read, so a consent
  * withdrawal (or an operator) that stopped the delivery after the due rows
  * were read, while this connection was being made, is seen: nothing is
- * sent. What commits between this read and the write itself is not (a
- * window of microseconds, not of a TLS handshake). Unreadable: not sent,
- * retried like a network fault. */
+ * sent. So is a reload that narrowed the agency's interest since the body
+ * was built: its signed purpose and fields (kept on x) are checked against
+ * the profiles in force (interest_lapsed), and outside them nothing is
+ * sent, x->lapsed says why (finish: a dead letter). What commits between
+ * this read and the write itself is not (a window of microseconds, not of
+ * a TLS handshake). Unreadable: not sent, retried like a network fault. */
 static int
 still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 {
@@ -760,6 +798,13 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 		rc = 2;
 	}
 	store_read_end(x->dl->gw->store, c);
+	/* Still pending and covered, but the agency's registered interest
+	 * narrowed (a reload) since the body was built: not sent, a dead
+	 * letter with the code as start() makes it (finish). */
+	if (rc == 0 && strcmp(row.state, "pending") == 0 &&
+	    (rc = interest_lapsed(x->dl->gw, x->id, x->agency, x->purpose, x->fields,
+	    &x->lapsed)) == 1)
+		return CURL_PREREQFUNC_ABORT;
 	if (rc == 0 && strcmp(row.state, "pending") == 0) {
 		x->written = 1;
 		return CURL_PREREQFUNC_OK;
@@ -898,10 +943,11 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	x->dl = dl;
 	snprintf(x->id, sizeof(x->id), "%s", row->disclosure_id);
 	snprintf(x->pseudonym, sizeof(x->pseudonym), "%s", row->family_pseudonym);
+	snprintf(x->agency, sizeof(x->agency), "%s", row->agency_id);
 	x->attempt = row->attempts + 1;
 	x->started_us = now;
-	rc = delivery_body(dl->gw, c, row->disclosure_id, row->agency_id, &x->body, &x->len,
-	    x->sha, &lapsed);
+	rc = build_body(dl->gw, c, row->disclosure_id, row->agency_id, &x->body, &x->len,
+	    x->sha, &lapsed, &x->purpose, &x->fields);
 	if (rc != 0) {
 		xfer_free(x);
 		if (rc == -1)
@@ -1204,6 +1250,17 @@ finish(struct delivery *dl, struct xfer *x, CURLcode code)
 
 	if (x->stopped) {	/* its row says why; nothing to record */
 		log_info("%s %s: stopped before it was sent", what, x->id);
+		return;
+	}
+	/* Outside the agency's interest as the profile stood just before the
+	 * request was to be written (still_pending): not sent, a dead letter
+	 * with the code, as start() would have made it (fail_now). */
+	if (x->lapsed != NULL) {
+		if ((r = unmade_attempt(dl, what, x->id, x->pseudonym, x->attempt - 1,
+		    store_now_us(), x->lapsed)) != NULL) {
+			r->d.verdict = RETRY_DEAD;
+			r->d.reason = "permanent";
+		}
 		return;
 	}
 	if ((r = result_new(dl)) == NULL) {

@@ -1020,23 +1020,19 @@ disclosure_get(struct request *r, struct response *rs)
 			    NULL);
 		return;
 	}
-	/* Not delivered yet and outside the agency's registered interest as
-	 * its profile stands now (a purpose or field dropped since): not
-	 * the agency's to read, as a stopped one is not (delivery.h). */
+	/* Outside the agency's registered interest as its profile stands now
+	 * (a purpose or field dropped since): not the agency's to read, as a
+	 * stopped one is not (delivery.h), delivered or not: the read gives
+	 * out the charity's copy again, a sharing the interest no longer
+	 * covers (README, "An agency whose registered interest narrowed"). */
 	if (!staff) {
-		struct delivery_row	dl;
-		const char		*lapsed;
-		int			drc = store_delivery_get(c, d->id, &dl), lrc = 0;
+		const char	*lapsed;
+		int		 lrc = delivery_interest_lapsed(r->gw, d, &lapsed);
 
-		if (drc == 1 || (drc == 0 && strcmp(dl.state, "delivered") != 0))
-			lrc = delivery_interest_lapsed(r->gw, d, &lapsed);
-		if (drc == -1 || lrc != 0) {
+		if (lrc != 0) {
 			store_read_end(r->gw->store, c);
 			store_disclosure_free(d);
-			if (drc == -1)
-				resp_error(rs, 503, "store_unavailable", "The store does not answer.",
-				    NULL);
-			else if (lrc == -1)
+			if (lrc == -1)
 				resp_error(rs, 500, "internal", "Internal error.", NULL);
 			else
 				read_not_found(r, rs);
@@ -1097,7 +1093,12 @@ disclosure_get(struct request *r, struct response *rs)
  * when the hold was overdue): override.lifted / override.reviewed for an
  * override's hold, notification.lifted / notification.reviewed for a
  * notification hold on a disclosure made with consent, so that the ledger
- * never shows an override where there was none.
+ * never shows an override where there was none. Which of the two, and the
+ * family, come from the disclosure as signed, not from its row or the
+ * notification row (neither's columns are signed): rows that are not as
+ * the ledger signed them (the disclosure's, or a notification row held
+ * where the signed records say it never was or was lifted already) are
+ * refused 409 record_integrity_failed, recorded as refused.
  */
 enum hold_outcome {
 	HOLD_DONE = 0,
@@ -1105,6 +1106,7 @@ enum hold_outcome {
 	HOLD_NOT_HELD = 2,
 	HOLD_ERASED,
 	HOLD_BAD_DATE,
+	HOLD_INTEGRITY,			/* the rows are not as the ledger signed */
 	HOLD_STORE
 };
 
@@ -1149,11 +1151,30 @@ hold_job(struct store_conn *c, void *arg)
 		j->outcome = HOLD_NOT_HELD;
 		return -1;
 	}
-	/* Held by an override, or by a notification hold (consent). */
-	if (store_disclosure_get(c, j->id, &d) != 0)
+	/* Held by an override, or by a notification hold (consent): which
+	 * (the ledger action written) and whose, as the disclosure's signed
+	 * record says, never its row's unsigned columns (disclosure_signed.h).
+	 * The notification row must agree with the signed records: held at
+	 * the disclosure's making (hold_made_held), the same family, and not
+	 * yet released by a signed lift (hold_released_signed). */
+	if ((rc = store_disclosure_get(c, j->id, &d)) != 0) {
+		if (rc == 1)	/* a notification with no disclosure */
+			j->outcome = HOLD_INTEGRITY;
 		return -1;
+	}
+	if ((rc = disclosure_signed(j->gw->ledger, c, d)) == 0 &&
+	    (!hold_made_held(d) || strcmp(n.family_pseudonym, d->family_pseudonym) != 0))
+		rc = 1;
+	if (rc == 0 && (rc = hold_released_signed(j->gw->ledger, c, d->family_pseudonym, j->id,
+	    0)) == 2)
+		rc = -1;	/* a lift not yet in the tree: try again */
 	override = d->override_basis != NULL;
 	store_disclosure_free(d);
+	if (rc != 0) {
+		if (rc == 1)
+			j->outcome = HOLD_INTEGRITY;
+		return -1;
+	}
 	if (j->review) {
 		j->rd = decide_review_date(j->review_by_us, j->now_us, j->gw->cfg.max_hold_days);
 		if (j->rd != REVIEW_DATE_OK) {
@@ -1255,6 +1276,13 @@ hold_change(struct request *r, struct response *rs, int review)
 		case HOLD_NOT_HELD:
 			resp_error(rs, 409, "not_held",
 			    "That disclosure's notification is not held.", NULL);
+			break;
+		case HOLD_INTEGRITY:	/* recorded as refused */
+			log_errx("hold on disclosure %s: its rows are not as the ledger signed "
+			    "them; not %s", j.id, review ? "reviewed" : "lifted");
+			resp_refused(r, rs, 409, "record_integrity_failed",
+			    "This record no longer matches what the ledger signed, so the hold "
+			    "is not changed; the operators are told.", NULL);
 			break;
 		case HOLD_ERASED:
 			resp_error(rs, 409, "family_erased",

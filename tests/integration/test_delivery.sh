@@ -1098,6 +1098,62 @@ test_delivery_to_an_agency_its_disclosure_did_not_name_is_never_made() {
 	expect 200 && [ "$(jget "[.disclosures[] | select(.disclosure_id == \"$a\") | .data.child_name][0]")" = Moved-T3 ]
 }
 
+# ---- the interest, checked again at the last moment and for re-reads ----
+
+# A reload that takes the purpose out of the agency's profile while a push
+# is connecting (its body built from the signed disclosure, its request not
+# yet written) stops it: the agency's interest is checked again just before
+# the request is written, with the consent (delivery.c still_pending). Not
+# sent; a dead letter purpose_not_registered, ledgered so, as a push found
+# outside the interest before it started is. The receiver holds the
+# handshake until the reload is done, as test_withdrawal_while_a_push_connects_stops_it's does.
+test_push_whose_purpose_was_unregistered_while_it_connected_is_not_sent() {
+	local dir=$TMP/lastmoment
+	profiles_to "$dir" '.' || return 1
+	rcv_start lastmoment 0 --accept-delay-ms 9000 || return 1
+	gw_stop || return 1
+	GW_PROFILES=$dir gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url lastmoment)" || return 1
+	consent FAM-I3 health-visiting health_visiting_support || return 1
+	disclose FAM-I3 health-visiting health_visiting_support "$HV_DATA" || return 1
+	# The worker has built the body and connected; the receiver holds the handshake.
+	wait_for 5 test -s "$TMP/rcv-lastmoment/accepted" || { echo "# no connection"; return 1; }
+	reload_to "$dir" 'if .id == "health-visiting" then .legitimate_interests |= map(select(.purpose != "health_visiting_support")) else . end' || return 1
+	rcv_release lastmoment
+	wait_for 10 eval 'state_is "$DID" dead || state_is "$DID" delivered' ||
+		{ echo "# $(db "SELECT state, attempts, last_error FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
+	rcv_stop lastmoment
+	[ -z "$(rcv_log lastmoment | awk -v id="$DID" '$3 == id')" ] || { echo "# the agency received it"; return 1; }
+	dead_as "$DID" purpose_not_registered &&
+	[ "$(ledger_actions "$DID" delivery.)" = "delivery.dead:purpose_not_registered" ] ||
+		{ echo "# $(db "SELECT state, dead_reason FROM deliveries WHERE disclosure_id='$DID'") / $(ledger_actions "$DID" delivery.)"; return 1; }
+}
+# An item the agency has had (acknowledged from its inbox) is not served
+# again by its GET /v1/disclosures/{id} once its profile no longer lists a
+# field of it: the read gives out the charity's copy again, a sharing the
+# interest no longer covers (README "An agency whose registered interest
+# narrowed"). 404, recorded as refused, as for one not yet delivered; the
+# staff's read is unchanged; served again once the profile lists the field.
+test_agencys_read_of_a_delivered_item_outside_its_interest_is_not_found() {
+	local dir=$TMP/heldnarrow last id
+	profiles_to "$dir" '.' || return 1
+	gw_stop || return 1
+	GW_PROFILES=$dir gw_start "${BACKOFF[@]}" || return 1
+	consent FAM-I4 oakfield-primary education_support || return 1
+	disclose FAM-I4 oakfield-primary education_support '{"child_name":"Had Child","school_name":"Oakfield"}' && id=$DID || return 1
+	req agency:oakfield-primary POST "/v1/inbox/$id/ack"
+	expect 200 && state_is "$id" delivered || return 1
+	reload_to "$dir" 'if .id == "oakfield-primary" then .legitimate_interests |= map(if .purpose == "education_support" then .fields -= ["child_name"] else . end) else . end' || return 1
+	last=$(ledger_seq)
+	req agency:oakfield-primary GET "/v1/disclosures/$id"
+	expect 404 not_found && ! grep -q 'Had Child' <<<"$RESP" &&
+	[ "$(refused_since "$last" agency not_found | wc -l)" = 1 ] || return 1
+	req staff GET "/v1/disclosures/$id" "" -H "X-Access-Reason: audit"
+	expect 200 || return 1
+	reload_to "$dir" '.' || return 1
+	req agency:oakfield-primary GET "/v1/disclosures/$id"
+	expect 200 && [ "$(jget .data.child_name)" = "Had Child" ]
+}
+
 # ---- run ----
 trap 'for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && kill -KILL "${RPID[$r]}" 2>/dev/null; done; cleanup' EXIT
 gw_start || exit 1	# makes the data directory and the signing key (ledger.pub)
@@ -1173,5 +1229,7 @@ run test_taken_push_not_resent_while_its_receipt_cannot_be_recorded
 run test_kept_receipt_recorded_on_time_though_the_clock_steps_back
 run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
+run test_push_whose_purpose_was_unregistered_while_it_connected_is_not_sent
+run test_agencys_read_of_a_delivered_item_outside_its_interest_is_not_found
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done
 finish

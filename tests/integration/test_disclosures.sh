@@ -1142,6 +1142,9 @@ test_tampered_row_stops_the_subject_access_export() {
 	[ "$(jget "[.disclosures[].data.child_name] | sort | join(\",\")")" = "Swap One-T350,Swap Two-T350" ] ||
 	    { echo "# export lists $(jget "[.disclosures[].data.child_name] | sort | join(\",\")")"; return 1; }
 }
+# A held disclosure's row changed: its lift is refused (the hold is read
+# from the signed record), and a notification row then set to queued behind
+# the gateway's back is given up by the notifier, the family never told.
 test_tampered_row_is_never_told_to_the_family() {
 	local id
 	disclose safeguarding_lead FAM-361 childrens-social-care safeguarding_referral '{"child_name":"x-T350"}' "$(sch1_override)"
@@ -1149,7 +1152,8 @@ test_tampered_row_is_never_told_to_the_family() {
 	id=$(jget .disclosure_id)
 	sqlite3 "$GW_DB" "UPDATE disclosures SET agency_id = 'oakfield-primary' WHERE id = '$id'" || return 1
 	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
-	expect 200 || return 1
+	expect 409 record_integrity_failed || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET state = 'queued', next_attempt_us = 0 WHERE disclosure_id = '$id'" || return 1
 	wait_db 60 "SELECT state FROM notifications WHERE disclosure_id='$id'" failed || return 1
 	[ "$(db "SELECT reason FROM ledger_entries WHERE object_id='$id' AND action='notification.failed'")" = record_integrity_failed ] &&
 	! received_ids | grep -qx "$id"
@@ -1177,6 +1181,45 @@ test_held_notification_is_never_sent_without_a_signed_lift() {
 	expect 201 && [ "$(jget .notification)" = held ] || return 1
 	held_row_flipped "$(jget .disclosure_id)" || { echo "# notification hold"; return 1; }
 	! grep -q -e FAM-365 -e FAM-366 "$TMP/gatewayd.log"
+}
+# Which hold a lift or a review acts on (override.* or notification.* in the
+# ledger), whose it is, and whether there is one, are read from the signed
+# records, not from the disclosure's row nor the notification's (neither's
+# columns are signed): a row changed behind the gateway's back is refused,
+# 409 record_integrity_failed, recorded as refused, nothing lifted nor
+# ledgered. Put back, the lift goes, ledgered as what the hold is.
+hold_acts_ledgered() { db "SELECT count(*) FROM ledger_entries WHERE object_id = '$1' AND (action LIKE '%.lifted' OR action LIKE '%.reviewed')"; }
+test_lift_of_a_hold_not_as_signed_is_refused() {
+	local id last
+	consent FAM-367 oakfield-primary education_support || return 1
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-367 oakfield-primary education_support '{"child_name":"x-T367"}'
+	expect 201 && [ "$(jget .notification)" = held ] && id=$(jget .disclosure_id) || return 1
+	last=$(ledger_seq)
+	# A notification hold's row made to say override.
+	sqlite3 "$GW_DB" "UPDATE disclosures SET override_basis = 'safeguarding_sch1_p18' WHERE id = '$id'" || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/review" "$(review_body "$(in_days 7)")"
+	expect 409 record_integrity_failed || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
+	expect 409 record_integrity_failed || return 1
+	[ "$(refused_since "$last" safeguarding_lead record_integrity_failed | cut -d'|' -f2 | tr '\n' ' ')" = "POST /v1/overrides/{disclosure_id}/review POST /v1/overrides/{disclosure_id}/lift " ] &&
+	[ "$(hold_acts_ledgered "$id")" = 0 ] &&
+	[ "$(db "SELECT state FROM notifications WHERE disclosure_id = '$id'")" = held ] ||
+		{ echo "# $(db "SELECT action || ' ' || coalesce(reason, '-') FROM ledger_entries WHERE seq > $last")"; return 1; }
+	refused_hold_none "$last" "$id" "$LREASON" "$RREASON" || return 1
+	sqlite3 "$GW_DB" "UPDATE disclosures SET override_basis = NULL WHERE id = '$id'" || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
+	expect 200 && ledger_entry "$(jget .ledger.seq)" && [ "$(jget .action)" = notification.lifted ] || return 1
+	# A disclosure never held, its notification row made held.
+	consent FAM-368 oakfield-primary education_support || return 1
+	disclose staff FAM-368 oakfield-primary education_support '{"child_name":"x-T368"}'
+	expect 201 && [ "$(jget .notification)" = queued ] && id=$(jget .disclosure_id) || return 1
+	wait_received "$id" || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET state = 'held' WHERE disclosure_id = '$id'" || return 1
+	last=$(ledger_seq)
+	req safeguarding_lead POST "/v1/overrides/$id/lift" "$(lift_body)"
+	expect 409 record_integrity_failed &&
+	[ "$(refused_since "$last" safeguarding_lead record_integrity_failed | wc -l)" = 1 ] &&
+	[ "$(hold_acts_ledgered "$id")" = 0 ]
 }
 # An older disclosure's entry (a complete block of 256, not the newest) is
 # checked against its block's leaf hashes, read back and checked once and
@@ -1298,6 +1341,7 @@ run test_tampered_disclosure_row_is_never_served
 run test_tampered_row_stops_the_subject_access_export
 run test_tampered_row_is_never_told_to_the_family
 run test_held_notification_is_never_sent_without_a_signed_lift
+run test_lift_of_a_hold_not_as_signed_is_refused
 run test_entry_changed_after_its_block_was_cached_is_refused
 run test_max_hold_days_is_configurable
 run test_disclosure_durable_across_restart
