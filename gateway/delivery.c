@@ -561,12 +561,13 @@ delivery_fault_of_curl(int code)
 		return RETRY_FAULT_TIMEOUT;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_SHUTDOWN_FAILED:
 	case CURLE_SSL_CIPHER:
 		return RETRY_FAULT_TLS;
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:	/* the profile's server_pins */
+		return RETRY_FAULT_PIN;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_NOT_BUILT_IN:
@@ -867,6 +868,10 @@ launch(struct delivery *dl, struct xfer *x, const struct agency *a, const char *
 	SETOPT(x->easy, CURLOPT_CAPATH, NULL);		/* the agency's CA only */
 	if (a->push_crl_file != NULL)			/* a revoked server is refused */
 		SETOPT(x->easy, CURLOPT_CRLFILE, a->push_crl_file);
+	/* delivery.server_pins: the server's key must also be one pinned
+	 * (CURLE_SSL_PINNEDPUBKEYNOTMATCH before a byte is sent: pin_mismatch). */
+	if (a->push_pins != NULL)
+		SETOPT(x->easy, CURLOPT_PINNEDPUBLICKEY, a->push_pins);
 	SETOPT(x->easy, CURLOPT_SSLCERT, dl->cfg.client_cert);
 	SETOPT(x->easy, CURLOPT_SSLCERTTYPE, "PEM");
 	SETOPT(x->easy, CURLOPT_SSLKEY, dl->cfg.client_key);

@@ -35,6 +35,8 @@ struct config {
 	int		 new_erasure_journal; /* --new-erasure-journal (journal_guard.h) */
 	const char	*notify_url;	/* family notification webhook, or NULL */
 	const char	*notify_ca;	/* the webhook's CA (PEM), or NULL: system CAs */
+	const char	*notify_pins[8]; /* --notify-pin: the webhook's key (spki_pin.h) */
+	unsigned	 notify_npins;	/* how many given (more than 8: refused at start) */
 	unsigned	 threads;	/* MHD thread pool size */
 	size_t		 max_body;	/* 1 MiB */
 	unsigned	 conn_limit;

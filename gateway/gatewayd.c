@@ -64,6 +64,7 @@ usage(FILE *f)
 	    "usage: gatewayd [--check] [--bind ADDR] [--port N] [--port-file FILE]\n"
 	    "                [--data DIR] [--profiles DIR] [--schemas DIR] [--tls DIR]\n"
 	    "                [--master-key FILE] [--notify-url URL] [--notify-ca FILE]\n"
+	    "                [--notify-pin sha256//BASE64]...\n"
 	    "                [--threads N]\n"
 	    "                [--max-body BYTES] [--conn-limit N] [--per-ip-limit N]\n"
 	    "                [--agency-url ID=URL]... [--agency-notices-url ID=URL]...\n"
@@ -511,6 +512,7 @@ main(int argc, char **argv)
 		{ "master-key", required_argument, NULL, 'k' },
 		{ "notify-url", required_argument, NULL, 'n' },
 		{ "notify-ca", required_argument, NULL, 'C' },
+		{ "notify-pin", required_argument, NULL, 'N' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "request-quorum", required_argument, NULL, 'Q' },
@@ -594,6 +596,12 @@ main(int argc, char **argv)
 		case 'j': gw.cfg.new_erasure_journal = 1; break;
 		case 'n': gw.cfg.notify_url = optarg; break;
 		case 'C': gw.cfg.notify_ca = optarg; break;
+		case 'N':	/* checked with the URL (notifier_check) */
+			if (gw.cfg.notify_npins < sizeof(gw.cfg.notify_pins) /
+			    sizeof(gw.cfg.notify_pins[0]))
+				gw.cfg.notify_pins[gw.cfg.notify_npins] = optarg;
+			gw.cfg.notify_npins++;
+			break;
 		case 'T':
 			if (parse_uint(optarg, 256, &n) == -1 || n == 0) {
 				fprintf(stderr, "gatewayd: --threads: 1 to 256\n");

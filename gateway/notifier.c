@@ -27,7 +27,9 @@
  * between send and record might cause. Over https the webhook is mutual
  * TLS: the gateway's client certificate (the one deliveries present), the
  * receiver's certificate checked against --notify-ca when given (the
- * system CAs otherwise), TLS 1.2 or later, no proxy, no redirect. Plain
+ * system CAs otherwise: a warning at start unless --notify-pin is given),
+ * its key against --notify-pin when given (spki_pin.h; pin_mismatch, retried),
+ * TLS 1.2 or later, no proxy, no redirect. Plain
  * http is accepted only to a loopback address (a test sink).
  * The family is told first: a disclosure's delivery waits while its
  * notification is queued (delivery_enqueue); recording the notification
@@ -76,6 +78,7 @@
 #include "profiles.h"
 #include "request_signed.h"
 #include "retry.h"
+#include "spki_pin.h"
 #include "statement.h"
 #include "store.h"
 #include "vault.h"
@@ -96,6 +99,9 @@ static const struct retry_policy notify_policy = {
 };
 #define NOTIFY_POLL_MS		1000
 
+_Static_assert(sizeof(((struct config *)0)->notify_pins) / sizeof(const char *) == SPKI_PIN_MAX,
+    "--notify-pin holds as many pins as a list may");
+
 struct notifier {
 	struct gateway	*gw;
 	char		*url;		/* NULL: nothing is sent */
@@ -103,6 +109,7 @@ struct notifier {
 	char		 client_cert[PATH_MAX];	/* tls_dir/gateway-client.crt */
 	char		 client_key[PATH_MAX];
 	const char	*ca_file;	/* --notify-ca, or NULL: system CAs */
+	char		*pins;		/* --notify-pin joined (spki_pin.h), or NULL */
 	pthread_t	 thread;
 	int		 running;
 	pthread_mutex_t	 lock;
@@ -151,6 +158,8 @@ fault_of(CURLcode rc)
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
 		return RETRY_FAULT_TLS;
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:	/* --notify-pin */
+		return RETRY_FAULT_PIN;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 	case CURLE_OUT_OF_MEMORY:
@@ -282,7 +291,7 @@ struct attempt {
 
 /* Mutual TLS to the webhook: our client certificate, the receiver checked
  * against --notify-ca alone when given (no CA directory), else the system
- * CAs. */
+ * CAs, and its key against --notify-pin when given. */
 static CURLcode
 tls_options(struct notifier *n)
 {
@@ -300,6 +309,9 @@ tls_options(struct notifier *n)
 	if (n->ca_file != NULL &&
 	    ((rc = curl_easy_setopt(n->curl, CURLOPT_CAINFO, n->ca_file)) != CURLE_OK ||
 	    (rc = curl_easy_setopt(n->curl, CURLOPT_CAPATH, NULL)) != CURLE_OK))
+		return rc;
+	if (n->pins != NULL &&
+	    (rc = curl_easy_setopt(n->curl, CURLOPT_PINNEDPUBLICKEY, n->pins)) != CURLE_OK)
 		return rc;
 	return CURLE_OK;
 }
@@ -990,6 +1002,20 @@ check_config(const struct config *cfg, int *https, char *cert, char *key, char *
 		snprintf(err, errlen, "--notify-ca: the notify URL is not https");
 		return -1;
 	}
+	if (cfg->notify_npins > 0 && !*https) {
+		snprintf(err, errlen, "--notify-pin: the notify URL is not https");
+		return -1;
+	}
+	if (cfg->notify_npins > SPKI_PIN_MAX) {
+		snprintf(err, errlen, "--notify-pin: at most %d", SPKI_PIN_MAX);
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->notify_npins; i++)
+		if (!spki_pin_valid(cfg->notify_pins[i])) {
+			snprintf(err, errlen, "--notify-pin: not a pin: \"sha256//\" and the "
+			    "base64 of a SHA-256 (44 characters, one '=')");
+			return -1;
+		}
 	if (!*https)
 		return 0;
 	if ((size_t)snprintf(cert, PATH_MAX, "%s/gateway-client.crt", cfg->tls_dir) >= PATH_MAX ||
@@ -1046,6 +1072,16 @@ notifier_start(struct gateway *gw, char *err, size_t errlen)
 		goto fail;
 	if (n->https)
 		n->ca_file = gw->cfg.notify_ca;
+	if (gw->cfg.notify_npins > 0 && (n->pins = spki_pin_join(gw->cfg.notify_pins,
+	    gw->cfg.notify_npins)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* Nothing but the public CAs stands between the families' notices
+	 * and whoever one of them certifies for the webhook's host. */
+	if (n->https && n->ca_file == NULL && n->pins == NULL)
+		log_warnx("notifier: neither --notify-ca nor --notify-pin: the webhook is "
+		    "trusted on any certificate a system CA issues for its host");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "notifier: cannot initialise libcurl");
 		goto fail;
@@ -1102,6 +1138,7 @@ notifier_stop(struct notifier *n)
 	if (n->curl_global)
 		curl_global_cleanup();
 	free(n->url);
+	free(n->pins);
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
 	free(n);

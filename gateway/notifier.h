@@ -27,12 +27,14 @@ struct notifier;
  * worker thread. The URL must be https, or http to a loopback address (a
  * development receiver). Over https the gateway presents its client
  * certificate (cfg.tls_dir/gateway-client.crt and .key, as for deliveries)
- * and trusts only cfg.notify_ca when that is set (else the system CAs); a
- * notify_ca with an http URL, or a certificate, key or CA file that cannot
- * be read, stops start-up. NULL with a message in err on failure. Needs
+ * and trusts only cfg.notify_ca when that is set (else the system CAs,
+ * with a warning unless pinned), and only the keys cfg.notify_pins pins
+ * when any are given; a notify_ca or a pin with an http URL, a pin not in
+ * spki_pin.h's form (or more than SPKI_PIN_MAX), or a certificate, key or
+ * CA file that cannot be read, stops start-up. NULL with a message in err on failure. Needs
  * gw->store, writer, vault, ledger, profiles and metrics. */
 struct notifier	*notifier_start(struct gateway *gw, char *err, size_t errlen);
-/* What notifier_start() refuses in cfg (the URL, --notify-ca, the client
+/* What notifier_start() refuses in cfg (the URL, --notify-ca, --notify-pin, the client
  * certificate and key over https), checked with nothing started: for
  * gatewayd --check. 0, or -1 with the same message in err. */
 int		 notifier_check(const struct config *cfg, char *err, size_t errlen);

@@ -19,6 +19,7 @@
 #include "jsonschema.h"
 #include "profiles.h"
 #include "readfile.h"
+#include "spki_pin.h"
 #include "store.h"
 
 #define PROFILE_MAX_BYTES	((size_t)1 << 20)	/* a profile is a few KiB */
@@ -121,6 +122,39 @@ date_field(json_t *obj, const char *key, int64_t *out, const char *file, const c
 	return 0;
 }
 
+/* delivery.server_pins (absent: NULL, the CA alone) into a->push_pins,
+ * the list libcurl is given. A pin not in the form is refused here, named,
+ * whatever the schema let through: never a list libcurl would read as
+ * something else. */
+static int
+push_pins(struct agency *a, const json_t *pins, const char *file, char *err, size_t errlen)
+{
+	const char	*v[SPKI_PIN_MAX];
+	size_t		 i, n = json_array_size(pins);
+
+	if (pins == NULL)
+		return 0;
+	if (n == 0 || n > SPKI_PIN_MAX) {
+		snprintf(err, errlen, "%s: /delivery/server_pins: from 1 to %d pins", file,
+		    SPKI_PIN_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		v[i] = json_string_value(json_array_get(pins, i));
+		if (!spki_pin_valid(v[i])) {
+			snprintf(err, errlen, "%s: /delivery/server_pins/%zu: not a pin: "
+			    "\"sha256//\" and the base64 of a SHA-256 (44 characters, one '=')",
+			    file, i);
+			return -1;
+		}
+	}
+	if ((a->push_pins = spki_pin_join(v, n)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	return 0;
+}
+
 /* Police and courts: what they ask for is a formal request. */
 static int
 legal_kind(const char *kind)
@@ -218,6 +252,8 @@ load_one(struct agency *a, json_t *j, const char *file, char *err, size_t errlen
 		 * here (auth.c reads it only when a CRL is named). */
 		if (readable_file(a->push_ca_file, CA_FILE_MAX_BYTES, "/delivery/server_ca_file",
 		    file, err, errlen) == -1)
+			return -1;
+		if (push_pins(a, json_object_get(del, "server_pins"), file, err, errlen) == -1)
 			return -1;
 	} else
 		a->delivery = DELIVERY_PULL;
@@ -428,6 +464,7 @@ profiles_free(struct profiles *ps)
 		free(a->interests);
 		free(a->push_ca_file);
 		free(a->push_crl_file);
+		free(a->push_pins);
 		free(a->ca_file);
 		free(a->crl_file);
 		json_decref(a->json);

@@ -51,6 +51,9 @@ struct agency {
 						   NULL: it collects them */
 	char			*push_ca_file;	/* resolved path */
 	char			*push_crl_file;	/* resolved path, or NULL */
+	char			*push_pins;	/* delivery.server_pins joined for
+						   CURLOPT_PINNEDPUBLICKEY (spki_pin.h),
+						   or NULL: any key the CA certifies */
 	char			*ca_file;	/* resolved path of the agency's client CA */
 	char			*crl_file;	/* its CRL, or NULL */
 	char			 pins[PROFILE_MAX_PINS][65];	/* hex SPKI SHA-256 */
@@ -72,7 +75,7 @@ struct profiles		*profiles_load(const char *dir, const json_t *schema,
 			    char *err, size_t errlen);
 /* The checks profiles_load() makes of one profile j beyond its schema
  * (which j must already pass): dates, purposes, pins and pin files, the
- * push server CA file, and an id that matches name, its file name (NULL:
+ * push server CA file and server key pins (spki_pin.h), and an id that matches name, its file name (NULL:
  * no file name, not checked). Pins registered to other agencies are
  * profiles_load()'s to find. 0, or -1 with "NAME: /pointer: message" in
  * err. For gatewayctl validate: what it passes, the daemon takes. */

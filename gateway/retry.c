@@ -40,6 +40,7 @@ retry_classify(enum retry_fault fault, long status)
 	case RETRY_FAULT_TIMEOUT:
 	case RETRY_FAULT_CONNECT:
 	case RETRY_FAULT_TLS:
+	case RETRY_FAULT_PIN:
 		return RETRY_TRANSIENT;
 	case RETRY_FAULT_LOCAL:
 	default:
@@ -69,6 +70,8 @@ retry_fault_name(enum retry_fault fault)
 		return "connect_failed";
 	case RETRY_FAULT_TLS:
 		return "tls_failed";
+	case RETRY_FAULT_PIN:
+		return "pin_mismatch";
 	case RETRY_FAULT_LOCAL:
 		return "local_error";
 	}

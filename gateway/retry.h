@@ -8,8 +8,9 @@
  *   HTTP 408, 429, 5xx                         transient: try again
  *   any other HTTP status (4xx, 1xx, 3xx)      permanent: dead letter now
  *   no HTTP status: timeout, connection refused or reset, DNS, TLS
- *   handshake (including a receiver whose certificate does not verify:
- *   nothing was sent, and an operator may fix the profile)  transient
+ *   handshake (including a receiver whose certificate does not verify,
+ *   or whose key is not one the profile pins: nothing was sent, and an
+ *   operator may fix the profile)              transient
  *   a local error that no retry can fix (bad URL, protocol not allowed,
  *   our own client key unreadable)             permanent
  *
@@ -36,6 +37,7 @@ enum retry_fault {
 	RETRY_FAULT_TIMEOUT,	/* connect or total timeout */
 	RETRY_FAULT_CONNECT,	/* refused, reset, unreachable, DNS, send/recv */
 	RETRY_FAULT_TLS,	/* handshake or peer verification failed */
+	RETRY_FAULT_PIN,	/* the peer's key is not one pinned for it */
 	RETRY_FAULT_LOCAL,	/* our configuration: bad URL, client key ... */
 };
 
@@ -75,7 +77,7 @@ enum retry_class	 retry_classify(enum retry_fault fault, long http_status);
 
 /* Static snake_case name of a fault, for attempt rows and logs:
  * "http_status" (none: see the status), "timeout", "connect_failed",
- * "tls_failed", "local_error". */
+ * "tls_failed", "pin_mismatch", "local_error". */
 const char		*retry_fault_name(enum retry_fault);
 
 /* Upper bound of the wait after the attempts-th failed attempt (1-based):

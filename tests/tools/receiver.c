@@ -12,6 +12,10 @@
  *                 "NNNNNN STATUS IDEMPOTENCY-KEY SIG" where SIG is ok, bad,
  *                 none or unchecked (no --gateway-pub given)
  *   rejected      one line per refused client ("no_client_cert", "bad_ou")
+ *   arrived       one line per request of any method, "METHOD PATH", written
+ *                 as it arrives, before the client is checked (a redirect
+ *                 followed with a GET, which is not recorded otherwise, shows
+ *                 here)
  * Behaviour: --fail-first N answers --fail-status (503) to the first N
  * accepted requests, --always S answers S to every one, --delay-ms M waits
  * before answering, once the whole body is read (for timeout tests; a line
@@ -24,7 +28,9 @@
  * than guess how long that takes on a loaded machine; and with
  * --fail-until-release every request is answered --fail-status until F
  * exists (after --fail-first's too): a sender kept failing for as long as
- * the test needs, however slow the machine.
+ * the test needs, however slow the machine. --location URL puts a
+ * "Location: URL" header on every answer: with --always 302 (or 307) a
+ * redirect to another receiver, which a client that follows it would reach.
  *
  * With --gateway-pub FILE (the gateway's ledger.pub) it checks the detached
  * Ed25519 signature the way docs tell an agency to: over
@@ -36,6 +42,7 @@
  *            [--port P | --port-file F] [--require-ou gateway]
  *            [--fail-first N] [--fail-status S] [--always S] [--delay-ms M]
  *            [--accept-delay-ms M] [--release-file F [--fail-until-release]]
+ *            [--location URL]
  *            [--gateway-pub ledger.pub [--notices]]
  * Runs until SIGTERM or SIGINT. Listens on 127.0.0.1 only.
  */
@@ -76,6 +83,7 @@ static struct {
 	const char	*release_file;
 	int		 fail_until_release;
 	const char	*context;	/* the signature's: SIG_CONTEXT, or --notices' */
+	const char	*location;	/* --location: every answer's Location header */
 	EVP_PKEY	*gateway_pub;
 } opt = { .fail_status = 503, .context = SIG_CONTEXT };
 
@@ -284,6 +292,8 @@ reply(struct MHD_Connection *conn, unsigned status, const char *text)
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
+	if (opt.location != NULL)
+		MHD_add_response_header(r, "Location", opt.location);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -298,11 +308,15 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	char		 name[64], line[512];
 	unsigned	 n, status;
 
-	(void)cls; (void)url; (void)version;
+	(void)cls; (void)version;
 	if (rq == NULL) {
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
 		*con_cls = rq;
+		snprintf(line, sizeof(line), "%.16s %.200s\n", method, url);
+		pthread_mutex_lock(&lock);
+		(void)append_line("arrived", line);
+		pthread_mutex_unlock(&lock);
 		if ((why = check_client(conn)) != NULL) {
 			rq->refused = 1;
 			snprintf(line, sizeof(line), "%s\n", why);
@@ -439,6 +453,7 @@ main(int argc, char **argv)
 		else if (strcmp(a, "--accept-delay-ms") == 0) opt.accept_delay_ms = num(v, a);
 		else if (strcmp(a, "--release-file") == 0) opt.release_file = v;
 		else if (strcmp(a, "--gateway-pub") == 0) pubfile = v;
+		else if (strcmp(a, "--location") == 0) opt.location = v;
 		else die("unknown option %s", a);
 	}
 	if (opt.fail_until_release && opt.release_file == NULL)

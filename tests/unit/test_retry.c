@@ -99,6 +99,7 @@ test_timeouts_and_connection_errors_retry(void **state)
 	assert_int_equal(retry_classify(RETRY_FAULT_TIMEOUT, 0), RETRY_TRANSIENT);
 	assert_int_equal(retry_classify(RETRY_FAULT_CONNECT, 0), RETRY_TRANSIENT);
 	assert_int_equal(retry_classify(RETRY_FAULT_TLS, 0), RETRY_TRANSIENT);
+	assert_int_equal(retry_classify(RETRY_FAULT_PIN, 0), RETRY_TRANSIENT);
 }
 
 static void
@@ -125,6 +126,7 @@ test_fault_names(void **state)
 	assert_string_equal(retry_fault_name(RETRY_FAULT_TIMEOUT), "timeout");
 	assert_string_equal(retry_fault_name(RETRY_FAULT_CONNECT), "connect_failed");
 	assert_string_equal(retry_fault_name(RETRY_FAULT_TLS), "tls_failed");
+	assert_string_equal(retry_fault_name(RETRY_FAULT_PIN), "pin_mismatch");
 	assert_string_equal(retry_fault_name(RETRY_FAULT_LOCAL), "local_error");
 }
 
