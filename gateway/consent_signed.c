@@ -159,3 +159,23 @@ consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row 
 		*out = k.out;
 	return 0;
 }
+
+int
+consent_rows_signed(struct ledger *l, struct store_conn *c, struct consent_row *rows, int n)
+{
+	int	i, kept = 0, rc;
+
+	for (i = 0; i < n; i++) {
+		if ((rc = consent_signed(l, c, &rows[i], NULL)) == -1)
+			return -1;
+		if (rc == 1) {
+			log_errx("consent %s is not what its ledger entries signed: it authorises "
+			    "nothing", rows[i].id);
+			continue;
+		}
+		if (kept != i)
+			rows[kept] = rows[i];
+		kept++;
+	}
+	return kept;
+}
