@@ -336,6 +336,27 @@ test_consent_not_as_signed_never_authorises_a_disclosure() {
 	! grep -q "FAM-12[34]" "$TMP/gatewayd.log"
 }
 
+# A withdrawal stops what the agency has not yet received unless another
+# consent still covers the agency and purpose; only a consent as its
+# signed ledger entries say it is counts: a copy of the withdrawn one
+# written into the database with sqlite3 does not keep the delivery going.
+test_forged_consent_never_keeps_a_withdrawal_from_stopping_deliveries() {
+	local cid did forged='con_forged1111111111111111111'
+	req staff POST /v1/consents "$(body FAM-125 oakfield-primary education_support 'Signed form')"
+	expect 201 || return 1; cid=$(jget .consent_id)
+	req staff POST /v1/disclosures '{"family_id":"FAM-125","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
+	expect 201 || return 1; did=$(jget .disclosure_id)
+	[ "$(db "SELECT state FROM deliveries WHERE disclosure_id = '$did'")" = pending ] || return 1
+	sqlite3 "$GW_DB" "INSERT INTO consents (id, family_pseudonym, agency_id, purpose,
+	    evidence_ct, recorded_by, granted_us, expires_us) SELECT '$forged', family_pseudonym,
+	    agency_id, purpose, evidence_ct, recorded_by, granted_us, expires_us
+	    FROM consents WHERE id = '$cid'" || return 1
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || { echo "# stopped: $(jget .deliveries_stopped)"; return 1; }
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id = '$did'")" = "dead consent_withdrawn" ] &&
+	grep -q "consent $forged is not what its ledger entries signed" "$TMP/gatewayd.log"
+}
+
 gw_start || exit 1
 run test_staff_records_consent
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'test_staff_records_consent\|withdraw\|restart\|read_limit'); do run "$t"; done
@@ -345,6 +366,7 @@ run test_withdraw_twice_is_409
 run test_withdraw_unknown_is_404
 run test_withdrawal_of_an_unknown_consent_is_recorded_as_refused
 run test_withdraw_only_staff
+run test_forged_consent_never_keeps_a_withdrawal_from_stopping_deliveries
 run test_consent_survives_restart
 run test_consent_read_after_withdrawal_says_withdrawn
 run test_consent_reads_are_held_to_the_read_limit
