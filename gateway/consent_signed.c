@@ -7,8 +7,10 @@
  * between a commit and the tree taking it), as disclosure_signed.c checks
  * a disclosure.
  *
- * The entries are found by their stored columns (the family's pseudonym
- * and the consent's id); each is used only if it is as the tree signed it:
+ * The entries are found by their stored columns (the family's pseudonym,
+ * the consent's id and the three consent actions, through their own index:
+ * store_consent_entries, read by every disclosure decided on a consent);
+ * each is used only if it is as the tree signed it:
  * a digest edited in the row to fit an edited date differs from its leaf.
  * Stored leaf_hash columns are not read (they can be edited as the rows
  * can).
@@ -143,7 +145,7 @@ consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row 
 		return -1;
 	k.ev = ev;
 	k.why = why;
-	rc = store_object_entries(c, cr->family_pseudonym, cr->id, consent_entry, &k);
+	rc = store_consent_entries(c, cr->family_pseudonym, cr->id, consent_entry, &k);
 	free(ev);
 	free(why);
 	if (rc != 0)
