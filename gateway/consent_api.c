@@ -235,18 +235,19 @@ stopped_entry(const char *disclosure_id, void *arg)
 	return ledger_append(s->j->gw->ledger, s->c, &e, NULL, NULL);
 }
 
-/* After the withdrawal (same job): unless another consent still lets the
- * agency have data for the purpose, nothing it has not yet received on the
- * strength of a consent reaches it: neither what relied on this one nor
- * what relied on one withdrawn earlier while this one still covered. 0 or
- * -1. */
+/* After the withdrawal (same job): unless another consent, as its signed
+ * ledger entries say it is (consent_signed.h: not a row copied in with
+ * sqlite3), still lets the agency have data for the purpose, nothing it
+ * has not yet received on the strength of a consent reaches it: neither
+ * what relied on this one nor what relied on one withdrawn earlier while
+ * this one still covered. 0 or -1. */
 static int
 stop_deliveries(struct consent_job *j, struct store_conn *c)
 {
 	struct stop_arg		 s = { j, c };
 	int			 rc;
 
-	rc = delivery_consent_covers(c, j->row.family_pseudonym, j->row.agency_id,
+	rc = consents_cover_signed(j->gw->ledger, c, j->row.family_pseudonym, j->row.agency_id,
 	    j->row.purpose, j->row.withdrawn_us);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;

@@ -7,8 +7,10 @@
  * between a commit and the tree taking it), as disclosure_signed.c checks
  * a disclosure.
  *
- * The entries are found by their stored columns (the family's pseudonym
- * and the consent's id); each is used only if it is as the tree signed it:
+ * The entries are found by their stored columns (the family's pseudonym,
+ * the consent's id and the three consent actions, through their own index:
+ * store_consent_entries, read by every disclosure decided on a consent);
+ * each is used only if it is as the tree signed it:
  * a digest edited in the row to fit an edited date differs from its leaf.
  * Stored leaf_hash columns are not read (they can be edited as the rows
  * can).
@@ -21,6 +23,7 @@
 
 #include "consent.h"
 #include "consent_signed.h"
+#include "decide.h"
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
@@ -142,7 +145,7 @@ consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row 
 		return -1;
 	k.ev = ev;
 	k.why = why;
-	rc = store_object_entries(c, cr->family_pseudonym, cr->id, consent_entry, &k);
+	rc = store_consent_entries(c, cr->family_pseudonym, cr->id, consent_entry, &k);
 	free(ev);
 	free(why);
 	if (rc != 0)
@@ -158,4 +161,45 @@ consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row 
 	if (out != NULL)
 		*out = k.out;
 	return 0;
+}
+
+int
+consent_rows_signed(struct ledger *l, struct store_conn *c, struct consent_row *rows, int n)
+{
+	int	i, kept = 0, rc;
+
+	for (i = 0; i < n; i++) {
+		if ((rc = consent_signed(l, c, &rows[i], NULL)) == -1)
+			return -1;
+		if (rc == 1) {
+			log_errx("consent %s is not what its ledger entries signed: it authorises "
+			    "nothing", rows[i].id);
+			continue;
+		}
+		if (kept != i)
+			rows[kept] = rows[i];
+		kept++;
+	}
+	return kept;
+}
+
+/* A family's consents for one agency and purpose, at most (as
+ * delivery.c's LAPSE_CONSENTS). */
+#define COVER_CONSENTS	64
+
+int
+consents_cover_signed(struct ledger *l, struct store_conn *c, const char *pseudonym,
+    const char *agency_id, const char *purpose, int64_t now)
+{
+	struct consent_row	 rows[COVER_CONSENTS];
+	struct decide_consent	 v[COVER_CONSENTS];
+	int			 n, i;
+
+	if ((n = store_consents_for(c, pseudonym, agency_id, purpose, rows, COVER_CONSENTS)) < 0 ||
+	    (n = consent_rows_signed(l, c, rows, n)) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		v[i] = (struct decide_consent){ rows[i].id, rows[i].agency_id, rows[i].purpose,
+		    rows[i].granted_us, rows[i].expires_us, rows[i].withdrawn_us };
+	return decide_consents_cover(v, (size_t)n, agency_id, purpose, now);
 }

@@ -1,8 +1,9 @@
 /*
  * consent_signed.h: a consent row as its own signed ledger entries say it
  * was (consent_signed.c). GET /v1/consents/{id} checks the row here before
- * anything of it is shown, and a witness statement (witness.c) before it
- * cites it: a column changed (agency, purpose, dates, a withdrawal undone)
+ * anything of it is shown, a witness statement (witness.c) before it
+ * cites it, and a disclosure's decision (disclosure_api.c) before it counts
+ * it (consent_rows_signed): a column changed (agency, purpose, dates, a withdrawal undone)
  * by someone who can write the database file but holds no key is found
  * only against the digests the ledger signed.
  */
@@ -41,5 +42,28 @@ struct consent_signed {
  */
 int	consent_signed(struct ledger *, struct store_conn *c, const struct consent_row *cr,
 	    struct consent_signed *out);
+
+/*
+ * Keeps, of rows[0..n) (as read on c), only the consents that are what
+ * their ledger entries signed (consent_signed), in their order: a decision
+ * on consents (a disclosure's) takes no row the ledger does not back, so a
+ * withdrawal undone, a date or agency edited or a row written in with
+ * sqlite3 authorises nothing. Each left out is logged by its id only. The
+ * number kept, or -1 when one could not be checked (a read failed, or an
+ * entry is not in the tree yet: consent_signed's -1).
+ */
+int	consent_rows_signed(struct ledger *, struct store_conn *c, struct consent_row *rows,
+	    int n);
+
+/*
+ * Whether a live consent as signed covers the family (pseudonym), agency
+ * and purpose at now (decide.h decide_consents_cover over the family's
+ * consents for them, each kept only if consent_rows_signed keeps it): 1
+ * yes, 0 no, -1 error. A withdrawal asks this before it stops deliveries
+ * (consent_api.c): a copy of the withdrawn consent written into the
+ * database must not keep them going.
+ */
+int	consents_cover_signed(struct ledger *, struct store_conn *c, const char *pseudonym,
+	    const char *agency_id, const char *purpose, int64_t now);
 
 #endif

@@ -16,6 +16,7 @@
  *
  * A disclosure is one writer job: it reads the family's consents on the
  * write connection (so a withdrawal committed a moment earlier is seen),
+ * each only as its signed ledger entries say it is (consent_rows_signed),
  * decides (decide.c, pure), seals what is personal under the family key,
  * appends the ledger entry, stores the decision, and queues or holds the
  * family notification. The reply is built only after that batch is on disk.
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consent_signed.h"
 #include "decide.h"
 #include "disclosure_signed.h"
 #include "delivery.h"
@@ -399,6 +401,10 @@ take_decision(struct disclose_job *j, struct store_conn *c, int64_t now_us,
 
 	n = c == NULL ? 0 :
 	    store_consents_for(c, j->pseudonym, j->agency_id, j->purpose, rows, MAX_CONSENTS);
+	/* Only what the ledger signed decides (consent_signed.h): a consent
+	 * row edited or written in behind the gateway's back is none. */
+	if (n > 0)
+		n = consent_rows_signed(j->gw->ledger, c, rows, n);
 	if (n < 0)
 		return -1;
 	for (i = 0; i < n; i++) {

@@ -503,6 +503,7 @@ extern const char store_sql_idempotency_get[];
 extern const char store_sql_idempotency_purge[];
 extern const char store_sql_request_filings[];
 extern const char store_sql_notice_holdings[];
+extern const char store_sql_consent_entries[];
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
@@ -1212,6 +1213,11 @@ int	store_requests_approved_before(struct store_conn *, int64_t before_us,
  * seq: every signed event of one record. 0 or -1. */
 int	store_object_entries(struct store_conn *, const char *pseudonym, const char *object_id,
 	    store_ledger_entry_fn fn, void *arg);
+/* As store_object_entries, for a consent and its consent.recorded,
+ * consent.withdrawn and consent.limited entries only, through their own
+ * index (migration 074): not every entry of the family. 0 or -1. */
+int	store_consent_entries(struct store_conn *, const char *pseudonym,
+	    const char *consent_id, store_ledger_entry_fn fn, void *arg);
 /* The family's request.filed ledger entries (by their stored columns: the
  * family's pseudonym and the action; ledger_entries_family, migration 040,
  * one indexed read of the family's entries), by time, each with whether a

@@ -888,6 +888,30 @@ each_entry(struct store_conn *c, sqlite3_stmt *st, store_ledger_entry_fn fn, voi
 	return 0;
 }
 
+/* A consent's own entries, through ledger_entries_consent (migration 074):
+ * the consent's few rows, in seq order without a sort, however many
+ * entries its family has (tests/unit/test_store_plans.c). Every disclosure
+ * decided on a consent reads them (consent_signed.c). */
+const char store_sql_consent_entries[] =
+    "SELECT seq, time_us, actor, actor_role, action, "
+    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
+    "WHERE family_pseudonym = ? AND object_id = ? "
+    "AND action IN ('consent.recorded', 'consent.withdrawn', 'consent.limited') ORDER BY seq";
+
+int
+store_consent_entries(struct store_conn *c, const char *pseudonym, const char *consent_id,
+    store_ledger_entry_fn fn, void *arg)
+{
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, store_sql_consent_entries)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, consent_id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_entry(c, st, fn, arg);
+}
+
 int
 store_object_entries(struct store_conn *c, const char *pseudonym, const char *object_id,
     store_ledger_entry_fn fn, void *arg)

@@ -41,8 +41,8 @@ test_consent_has_a_longest_life() {
 # A consent recorded before consents had a longest life (no expiry) is
 # given one at start-up, before the gateway serves (and by every retention
 # sweep), with a consent.limited ledger entry: one given more than the
-# longest life ago no longer authorises a disclosure; a recent one does,
-# and now ends.
+# longest life ago has ended; a recent one ends the longest life after it
+# was given.
 test_consent_without_expiry_from_before_the_limit_is_limited() {
 	local old new
 	req staff POST /v1/consents "$(body FAM-106 oakfield-primary education_support e)"
@@ -59,10 +59,13 @@ test_consent_without_expiry_from_before_the_limit_is_limited() {
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'consent.limited'")" = 2 ] &&
 	[ "$(db "SELECT count(*) FROM consents WHERE expires_us = 0")" = 0 ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'consent.limited' AND object_id = '$old' AND reason LIKE '%limit_days=1095%'")" = 1 ] || return 1
-	req staff POST /v1/disclosures '{"family_id":"FAM-106","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
-	expect 403 no_consent || return 1
-	req staff POST /v1/disclosures '{"family_id":"FAM-107","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
-	expect 201
+	# The rows were edited with sqlite3 to look as an older gateway left
+	# them, so their consent.recorded entries (which signed an expiry)
+	# no longer back them: neither authorises a disclosure now
+	# (test_consent_not_as_signed_never_authorises_a_disclosure), and
+	# whether the limited one would is not shown here. The new expiries:
+	[ "$(db "SELECT (expires_us - granted_us) / 86400000000 FROM consents WHERE id = '$new'")" = 1095 ] &&
+	[ "$(db "SELECT expires_us < $(date +%s)000000 FROM consents WHERE id = '$old'")" = 1 ]
 }
 test_consent_expiry_in_past_refused() {
 	req staff POST /v1/consents "$(body FAM-101 oakfield-primary education_support e 2020-01-01)"
@@ -303,6 +306,57 @@ test_tampered_consent_row_is_never_served() {
 	expect 200 && [ "$(jget .status)" = withdrawn ]
 }
 
+# Only a consent as its signed ledger entries say it is authorises a
+# disclosure: a withdrawal undone, or a consent row written into the
+# database with sqlite3 (by someone who can write the file but holds no
+# key), is no consent; the log names the consent by id only.
+test_consent_not_as_signed_never_authorises_a_disclosure() {
+	local id p forged='con_forged0000000000000000000'
+	local d='{"family_id":"%s","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
+	req staff POST /v1/consents "$(body FAM-123 oakfield-primary education_support 'Signed form')"
+	expect 201 || return 1; id=$(jget .consent_id)
+	req staff POST "/v1/consents/$id/withdraw" '{}'
+	expect 200 || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET withdrawn_us = 0 WHERE id = '$id'" || return 1
+	req staff POST /v1/disclosures "$(printf "$d" FAM-123)"
+	expect 403 no_consent || return 1
+	grep -q "consent $id is not what its ledger entries signed" "$TMP/gatewayd.log" || return 1
+	# A consent for another purpose gives the family's pseudonym; a row
+	# for this one is forged beside it.
+	req staff POST /v1/consents "$(body FAM-124 oakfield-primary attendance_support 'Signed form')"
+	expect 201 || return 1
+	p=$(db "SELECT family_pseudonym FROM consents WHERE id = '$(jget .consent_id)'")
+	sqlite3 "$GW_DB" "INSERT INTO consents (id, family_pseudonym, agency_id, purpose,
+	    evidence_ct, recorded_by, granted_us, expires_us) SELECT '$forged', family_pseudonym,
+	    agency_id, 'education_support', evidence_ct, recorded_by, granted_us, expires_us
+	    FROM consents WHERE family_pseudonym = '$p'" || return 1
+	req staff POST /v1/disclosures "$(printf "$d" FAM-124)"
+	expect 403 no_consent || return 1
+	grep -q "consent $forged is not what its ledger entries signed" "$TMP/gatewayd.log" &&
+	! grep -q "FAM-12[34]" "$TMP/gatewayd.log"
+}
+
+# A withdrawal stops what the agency has not yet received unless another
+# consent still covers the agency and purpose; only a consent as its
+# signed ledger entries say it is counts: a copy of the withdrawn one
+# written into the database with sqlite3 does not keep the delivery going.
+test_forged_consent_never_keeps_a_withdrawal_from_stopping_deliveries() {
+	local cid did forged='con_forged1111111111111111111'
+	req staff POST /v1/consents "$(body FAM-125 oakfield-primary education_support 'Signed form')"
+	expect 201 || return 1; cid=$(jget .consent_id)
+	req staff POST /v1/disclosures '{"family_id":"FAM-125","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
+	expect 201 || return 1; did=$(jget .disclosure_id)
+	[ "$(db "SELECT state FROM deliveries WHERE disclosure_id = '$did'")" = pending ] || return 1
+	sqlite3 "$GW_DB" "INSERT INTO consents (id, family_pseudonym, agency_id, purpose,
+	    evidence_ct, recorded_by, granted_us, expires_us) SELECT '$forged', family_pseudonym,
+	    agency_id, purpose, evidence_ct, recorded_by, granted_us, expires_us
+	    FROM consents WHERE id = '$cid'" || return 1
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || { echo "# stopped: $(jget .deliveries_stopped)"; return 1; }
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id = '$did'")" = "dead consent_withdrawn" ] &&
+	grep -q "consent $forged is not what its ledger entries signed" "$TMP/gatewayd.log"
+}
+
 gw_start || exit 1
 run test_staff_records_consent
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'test_staff_records_consent\|withdraw\|restart\|read_limit'); do run "$t"; done
@@ -312,6 +366,7 @@ run test_withdraw_twice_is_409
 run test_withdraw_unknown_is_404
 run test_withdrawal_of_an_unknown_consent_is_recorded_as_refused
 run test_withdraw_only_staff
+run test_forged_consent_never_keeps_a_withdrawal_from_stopping_deliveries
 run test_consent_survives_restart
 run test_consent_read_after_withdrawal_says_withdrawn
 run test_consent_reads_are_held_to_the_read_limit

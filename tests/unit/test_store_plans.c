@@ -189,6 +189,21 @@ test_notice_holdings_read_only_the_familys_records(void **state)
 	assert_non_null(strstr(p, "USING INDEX ledger_entries_family (family_pseudonym=?)"));
 }
 
+/* A consent's own ledger entries, read by every disclosure decided on it
+ * (consent_signed.c), are found through an index on the consent: not by
+ * reading every entry of its family (a family with thousands of
+ * disclosures has thousands of entries), nor sorted. */
+static void
+test_a_consents_ledger_entries_are_read_through_its_own_index(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_consent_entries, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "USING INDEX ledger_entries_consent (family_pseudonym=? AND "
+	    "object_id=?)"));
+}
+
 int
 main(void)
 {
@@ -209,6 +224,8 @@ main(void)
 		    test_a_familys_request_filings_are_read_through_its_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notice_holdings_read_only_the_familys_records,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_consents_ledger_entries_are_read_through_its_own_index, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
