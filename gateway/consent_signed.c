@@ -15,6 +15,8 @@
  * Stored leaf_hash columns are not read (they can be edited as the rows
  * can).
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct consent_check {
 	int			 limited;	/* a consent.limited entry gave the row's */
 	int			 differs;	/* an entry the row does not match */
 	int64_t			 pending;	/* an entry committed, not yet in the tree */
+	int64_t			 last_seq;	/* the newest entry read */
 	struct consent_signed	 out;
 };
 
@@ -88,6 +91,8 @@ consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *ar
 	int			 v;
 
 	(void)leaf;	/* a column like the others */
+	if (r->seq > k->last_seq)
+		k->last_seq = r->seq;
 	if ((v = entry_signed(k->l, r)) != 1) {
 		if (v == 2)
 			k->pending = r->seq;
@@ -130,9 +135,10 @@ consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *ar
 	return 0;
 }
 
-int
-consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row *cr,
-    struct consent_signed *out)
+/* consent_signed(), and in *last_seq the seq of the newest entry read. */
+static int
+check(struct ledger *l, struct store_conn *c, const struct consent_row *cr,
+    struct consent_signed *out, int64_t *last_seq)
 {
 	struct consent_check	 k;
 	unsigned char		*ev, *why;
@@ -160,16 +166,114 @@ consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row 
 		return 1;
 	if (out != NULL)
 		*out = k.out;
+	*last_seq = k.last_seq;
 	return 0;
+}
+
+int
+consent_signed(struct ledger *l, struct store_conn *c, const struct consent_row *cr,
+    struct consent_signed *out)
+{
+	int64_t	last_seq;
+
+	return check(l, c, cr, out, &last_seq);
+}
+
+/*
+ * Decisions ask about the same few consents again and again (every
+ * disclosure re-reads its family's consents for the agency and purpose), so
+ * a consent found as signed is remembered with the row it was found in and
+ * the ledger's consent epoch (ledger_consent_epoch: moved by every
+ * consent.* entry appended, whether its job then commits or is rolled
+ * back). A later row equal in every column a decision reads, at the same
+ * epoch, is answered from here: no consent entry has been appended since,
+ * and the entries it was checked against were all in the tree (a row
+ * resting on an entry of a batch not yet committed, which may yet be lost,
+ * is never remembered), so reading them again would find the same. A row
+ * changed in any of those columns (a withdrawal undone, a date moved, an
+ * agency or purpose edited) is not equal and is checked in full. Only
+ * those columns are compared: the sealed evidence and reason decide
+ * nothing, and consent_signed() checks them wherever a consent is shown.
+ * Slots by a hash of the id; a collision only costs a full check.
+ */
+#define SIGNED_SLOTS	2048	/* ~540 KiB, touched as used */
+
+struct signed_slot {
+	struct consent_row	row;
+	uint64_t		epoch;
+	struct ledger		*l;
+};
+
+static struct signed_slot	signed_slots[SIGNED_SLOTS];
+static pthread_mutex_t		signed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+slot_of(const char *id)
+{
+	uint32_t	h = 2166136261u;	/* FNV-1a */
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h % SIGNED_SLOTS;
+}
+
+static int
+same_row(const struct consent_row *a, const struct consent_row *b)
+{
+	return strcmp(a->id, b->id) == 0 &&
+	    strcmp(a->family_pseudonym, b->family_pseudonym) == 0 &&
+	    strcmp(a->agency_id, b->agency_id) == 0 && strcmp(a->purpose, b->purpose) == 0 &&
+	    a->granted_us == b->granted_us && a->expires_us == b->expires_us &&
+	    a->withdrawn_us == b->withdrawn_us;
+}
+
+/* Whether cr was found as signed at the ledger's present consent epoch. */
+static int
+remembered(struct ledger *l, const struct consent_row *cr)
+{
+	struct signed_slot	*sl = &signed_slots[slot_of(cr->id)];
+	int			 hit;
+
+	pthread_mutex_lock(&signed_lock);
+	hit = sl->l == l && sl->epoch == ledger_consent_epoch(l) && same_row(&sl->row, cr);
+	pthread_mutex_unlock(&signed_lock);
+	return hit;
+}
+
+/* Remembers cr, found as signed at epoch, when every entry it was found
+ * by (the newest last_seq) is in the tree. */
+static void
+remember(struct ledger *l, const struct consent_row *cr, uint64_t epoch, int64_t last_seq)
+{
+	struct signed_slot	*sl = &signed_slots[slot_of(cr->id)];
+
+	if (last_seq <= 0 || (uint64_t)last_seq > ledger_size(l))
+		return;
+	pthread_mutex_lock(&signed_lock);
+	sl->row = *cr;
+	sl->epoch = epoch;
+	sl->l = l;
+	pthread_mutex_unlock(&signed_lock);
 }
 
 int
 consent_rows_signed(struct ledger *l, struct store_conn *c, struct consent_row *rows, int n)
 {
-	int	i, kept = 0, rc;
+	int64_t		last_seq;
+	uint64_t	epoch;
+	int		i, kept = 0, rc;
 
 	for (i = 0; i < n; i++) {
-		if ((rc = consent_signed(l, c, &rows[i], NULL)) == -1)
+		if (remembered(l, &rows[i]))
+			rc = 0;
+		else {
+			/* The epoch before the check: an entry appended
+			 * meanwhile makes what is remembered stale at once. */
+			epoch = ledger_consent_epoch(l);
+			if ((rc = check(l, c, &rows[i], NULL, &last_seq)) == 0)
+				remember(l, &rows[i], epoch, last_seq);
+		}
+		if (rc == -1)
 			return -1;
 		if (rc == 1) {
 			log_errx("consent %s is not what its ledger entries signed: it authorises "

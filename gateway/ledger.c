@@ -123,6 +123,9 @@ struct ledger {
 	/* The newest entry's time (appended, perhaps not yet committed): a
 	 * checkpoint is never dated before an entry it may cover. */
 	atomic_int_fast64_t	 last_time;
+	/* Moved by every consent.* entry appended, kept or rolled back
+	 * (ledger_consent_epoch); unique to this ledger (consent_epoch_base). */
+	atomic_uint_fast64_t	 consent_epoch;
 
 	/* The newest signed, stored checkpoint. */
 	pthread_mutex_t		 note_lock;
@@ -212,6 +215,10 @@ ledger_append(struct ledger *l, struct store_conn *c, const struct ledger_entry 
 		log_errx("ledger entry not appended: the ledger integrity alarm is raised");
 		return -1;
 	}
+	/* Before the entry is written: no answer remembered from before it
+	 * (consent_signed.c) outlives it, nor its rollback. */
+	if (strncmp(e->action, "consent.", 8) == 0)
+		atomic_fetch_add(&l->consent_epoch, 1);
 	if (store_ledger_tail(c, &last_seq, &last_time, tail) != 0)
 		return -1;
 	if (check_tail(l, last_seq, tail) != 0)
@@ -935,6 +942,8 @@ free_all(struct ledger *l)
 	free(l);
 }
 
+static atomic_uint_fast64_t consent_epoch_base;
+
 struct ledger *
 ledger_open(struct store *store, struct writer *writer, const char *data_dir,
     const char *origin, char *err, size_t errlen)
@@ -951,6 +960,9 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* No two ledgers of one process (the tests open several) share an
+	 * epoch: each starts 2^32 past the last one's start. */
+	atomic_init(&l->consent_epoch, atomic_fetch_add(&consent_epoch_base, UINT64_C(1) << 32));
 	l->store = store;
 	l->writer = writer;
 	snprintf(l->origin, sizeof(l->origin), "%s", origin ? origin : LEDGER_ORIGIN);
@@ -1075,6 +1087,12 @@ uint64_t
 ledger_size(struct ledger *l)
 {
 	return atomic_load(&l->size);
+}
+
+uint64_t
+ledger_consent_epoch(struct ledger *l)
+{
+	return atomic_load(&l->consent_epoch);
 }
 
 size_t

@@ -64,6 +64,11 @@ void		 ledger_free(struct ledger *);
 int		 ledger_alarmed(struct ledger *);
 /* Committed entries (the tree's size). */
 uint64_t	 ledger_size(struct ledger *);
+/* A number moved by every append of a consent.* entry (before it is
+ * written, so also by one whose job or batch is then rolled back), never
+ * the same in two ledgers of one process: an answer about a consent given
+ * at one epoch holds while it has not moved (consent_signed.c). */
+uint64_t	 ledger_consent_epoch(struct ledger *);
 /* Bytes the in-memory Merkle tree holds (about 0.25 a leaf: merkle.h). */
 size_t		 ledger_tree_bytes(struct ledger *);
 /* The newest signed checkpoint note, malloc'd (caller frees), its tree size

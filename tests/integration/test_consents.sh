@@ -336,6 +336,32 @@ test_consent_not_as_signed_never_authorises_a_disclosure() {
 	! grep -q "FAM-12[34]" "$TMP/gatewayd.log"
 }
 
+# A consent found as signed is remembered for the next decisions
+# (consent_signed.c), but never past an entry appended about it: one that
+# allowed a disclosure, then was withdrawn, then had its withdrawal undone
+# in the database (the row as it was when it was found signed) allows
+# nothing; nor does one whose expiry was moved on after it allowed one.
+test_consent_remembered_as_signed_is_checked_again_once_it_changed() {
+	local id id2
+	local d='{"family_id":"%s","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"x"}}'
+	req staff POST /v1/consents "$(body FAM-126 oakfield-primary education_support 'Signed form')"
+	expect 201 || return 1; id=$(jget .consent_id)
+	req staff POST /v1/disclosures "$(printf "$d" FAM-126)"; expect 201 || return 1
+	req staff POST /v1/disclosures "$(printf "$d" FAM-126)"; expect 201 || return 1
+	req staff POST "/v1/consents/$id/withdraw" '{}'; expect 200 || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET withdrawn_us = 0 WHERE id = '$id'" || return 1
+	req staff POST /v1/disclosures "$(printf "$d" FAM-126)"
+	expect 403 no_consent || return 1
+	grep -q "consent $id is not what its ledger entries signed" "$TMP/gatewayd.log" || return 1
+	req staff POST /v1/consents "$(body FAM-127 oakfield-primary education_support 'Signed form')"
+	expect 201 || return 1; id2=$(jget .consent_id)
+	req staff POST /v1/disclosures "$(printf "$d" FAM-127)"; expect 201 || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET expires_us = expires_us + 86400000000 WHERE id = '$id2'" || return 1
+	req staff POST /v1/disclosures "$(printf "$d" FAM-127)"
+	expect 403 no_consent || return 1
+	grep -q "consent $id2 is not what its ledger entries signed" "$TMP/gatewayd.log"
+}
+
 # A withdrawal stops what the agency has not yet received unless another
 # consent still covers the agency and purpose; only a consent as its
 # signed ledger entries say it is counts: a copy of the withdrawn one
