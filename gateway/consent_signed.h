@@ -2,7 +2,8 @@
  * consent_signed.h: a consent row as its own signed ledger entries say it
  * was (consent_signed.c). GET /v1/consents/{id} checks the row here before
  * anything of it is shown, a witness statement (witness.c) before it
- * cites it, and a disclosure's decision (disclosure_api.c) before it counts
+ * cites it, the family's subject-access export (sar_api.c) before it lists
+ * it, and a disclosure's decision (disclosure_api.c) before it counts
  * it (consent_rows_signed): a column changed (agency, purpose, dates, a withdrawal undone)
  * by someone who can write the database file but holds no key is found
  * only against the digests the ledger signed.

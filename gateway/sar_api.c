@@ -31,8 +31,9 @@
  * read the request, or in the charity its witness statement, since
  * (accessed, as for a shared item).
  *
- * A shared item or a request whose row (or a request's decisions) is not
- * what its ledger entries signed (disclosure_signed.h, request_signed.h),
+ * A shared item, a consent or a request whose row (or a request's
+ * decisions) is not what its ledger entries signed (disclosure_signed.h,
+ * consent_signed.h, request_signed.h),
  * or one held from the family at its making that is listed on its
  * notification row's word that the hold was lifted, with no signed lift
  * (hold_signed.h),
@@ -74,6 +75,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "consent_signed.h"
 #include "disclosure_signed.h"
 #include "hold_signed.h"
 #include "gateway.h"
@@ -358,7 +360,18 @@ consent_cb(const struct consent_row *r, void *arg)
 	const char	*status;
 	json_t		*item;
 	char		 g[32], e[32], w[32];
+	int		 rc;
 
+	/* As a shared item: a consent whose row is not what its ledger
+	 * entries signed (consent_signed.h: a withdrawal undone, a date or
+	 * agency changed) refuses the whole export (x->failed 2). */
+	if ((rc = consent_signed(x->gw->ledger, x->c, r, NULL)) != 0) {
+		if (rc == 1)
+			log_errx("consent %s does not match its ledger entries (what they "
+			    "signed): no export is made", r->id);
+		x->failed = rc == 1 ? 2 : 1;
+		return -1;
+	}
 	if (r->withdrawn_us != 0)
 		status = "withdrawn";
 	else if (r->expires_us != 0 && r->expires_us < x->now_us)

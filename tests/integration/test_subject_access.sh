@@ -545,6 +545,35 @@ test_export_refused_when_a_request_row_is_deleted() {
 	sar FAM-501
 	expect 200 && [ "$(jget '.requests[0].reference')" = "$rid" ]
 }
+# A consent's row changed behind the gateway's back (a withdrawal undone,
+# its agency changed) is not exported as it now says: as for a shared item
+# or a request that differs from its ledger entries, the whole export is
+# refused, 409 record_integrity_failed, nothing released and no export
+# recorded, logged with the consent's id only; put back, it is made again.
+test_export_refused_when_a_consent_differs_from_its_ledger_entries() {
+	local cid w reads
+	req staff POST /v1/consents '{"family_id":"FAM-510","agency_id":"oakfield-primary","purpose":"education_support","evidence":"Signed form"}'
+	expect 201 && cid=$(jget .consent_id) || return 1
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 || return 1
+	sar FAM-510
+	expect 200 && [ "$(jget '.consents[0].status')" = withdrawn ] || return 1
+	w=$(db "SELECT withdrawn_us FROM consents WHERE id='$cid'")
+	reads=$(db "SELECT count(*) FROM subject_access_reads")
+	sqlite3 "$GW_DB" "UPDATE consents SET withdrawn_us = 0 WHERE id = '$cid'" || return 1
+	sar FAM-510
+	expect 409 record_integrity_failed && error_shape_ok || return 1
+	! grep -q -e "$cid" -e FAM-510 <<<"$RESP" || return 1
+	[ "$(db "SELECT count(*) FROM subject_access_reads")" = "$reads" ] || return 1
+	grep -q "consent $cid does not match its ledger entries" "$TMP/gatewayd.log" || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET withdrawn_us = $w, agency_id = 'health-visiting' WHERE id = '$cid'" || return 1
+	sar FAM-510
+	expect 409 record_integrity_failed || return 1
+	sqlite3 "$GW_DB" "UPDATE consents SET agency_id = 'oakfield-primary' WHERE id = '$cid'" || return 1
+	sar FAM-510
+	expect 200 && [ "$(jget '.consents[0].reference')" = "$cid" ] &&
+	[ "$(jget '.consents[0].status')" = withdrawn ]
+}
 test_ledger_verifies() {
 	gw_stop || return 1
 	"$GATEWAYCTL" ledger verify --db "$GW_DB" --key "$GW_DATA/ledger.pub" > "$TMP/verify.out" 2>&1 ||
@@ -627,5 +656,6 @@ run test_export_never_says_the_agency_received_what_was_erased_first
 run test_export_refused_when_a_request_differs_from_its_ledger_entry
 run test_export_refused_when_a_request_row_is_deleted
 run test_export_refused_when_a_hold_is_lifted_only_in_its_row
+run test_export_refused_when_a_consent_differs_from_its_ledger_entries
 run test_ledger_verifies
 finish
