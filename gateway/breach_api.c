@@ -27,11 +27,17 @@
  * Free text is sealed under the register's own key (see migration 050 for
  * why, and why that key is never destroyed); the ledger gets each row's
  * digest and codes only. breach.c holds the rules.
+ *
+ * Nothing is shown or decided on a breach whose rows are not what their
+ * ledger entries signed (breach_signed.h): 409 record_integrity_failed,
+ * recorded as a refusal, logged by the breach's id. The triggers stop an
+ * UPDATE or a DELETE only for someone who does not drop them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "breach.h"
+#include "breach_signed.h"
 #include "decide.h"
 #include "gateway.h"
 #include "http.h"
@@ -46,6 +52,10 @@
 /* The register's key in family_keys: never a family (not 64 hex digits). */
 #define REGISTER_KEY	"register:breaches"
 #define LIST_MAX	1000
+
+/* The reply to a breach not as its ledger entries signed. */
+#define INTEGRITY_MESSAGE "This breach no longer matches what the ledger signed, so " \
+	"nothing of it is shown or decided on; the operators are told."
 
 /* ---- reading the register ---- */
 
@@ -550,16 +560,25 @@ struct event_job {
 	int			 status;	/* of a refusal; 0: 400 */
 	const char		*path[2];	/* of the refused fields, or NULL */
 	int			 not_found;
+	int			 integrity;	/* not as its ledger entries signed */
 };
 
-/* Loads the breach and its history inside the job. 0, 1 not found, -1. */
+/* Loads the breach and its history inside the job, the rows only as their
+ * ledger entries signed them (breach_signed.h): nothing is decided on a
+ * moved awareness or without a decision deleted. 0, 1 not found, 2 not as
+ * signed, -1. */
 static int
-load_breach(struct store_conn *c, const char *id, struct breach_row *b, struct history *h)
+load_breach(struct gateway *gw, struct store_conn *c, const char *id, struct breach_row *b,
+    struct history *h)
 {
 	int	rc;
 
 	if ((rc = store_breach_get(c, id, b)) != 0)
 		return rc;
+	if ((rc = breach_signed(gw->ledger, c, b)) != 0) {
+		free(b->text_ct);
+		return rc == 1 ? 2 : -1;
+	}
 	memset(h, 0, sizeof(*h));
 	h->aware_min = b->aware_us;
 	h->occurred = b->occurred_us;
@@ -655,7 +674,7 @@ decision_paths(const struct breach_decision *d, const char *code, const char *pa
 }
 
 static void
-event_reply(struct event_job *j, struct response *rs, int rc)
+event_reply(struct event_job *j, struct request *r, struct response *rs, int rc)
 {
 	if (rc == 0) {
 		say_free_text(j->view, j->who, j->full);
@@ -663,6 +682,8 @@ event_reply(struct event_job *j, struct response *rs, int rc)
 		j->view = NULL;
 	} else if (j->not_found)
 		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
+	else if (j->integrity)
+		resp_refused(r, rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE, NULL);
 	else if (j->refused != NULL)
 		resp_error(rs, j->status != 0 ? j->status : 400, j->refused, j->message,
 		    refusal_paths(j->path));
@@ -682,8 +703,9 @@ decision_job(struct store_conn *c, void *arg)
 	char			 reason[64];
 	int			 rc;
 
-	if ((rc = load_breach(c, j->ev.breach_id, &b, &h)) != 0) {
+	if ((rc = load_breach(j->gw, c, j->ev.breach_id, &b, &h)) != 0) {
 		j->not_found = rc == 1;
+		j->integrity = rc == 2;
 		return -1;
 	}
 	j->refused = breach_check_decision(&j->d, h.aware_min, h.reported_us, h.decided_us,
@@ -735,7 +757,7 @@ breach_decide(struct request *r, struct response *rs)
 	rc = writer_submit(r->gw->writer, decision_job, &j);
 	if (rc == 0)
 		log_info("breach %s decided", j.ev.breach_id);
-	event_reply(&j, rs, rc);
+	event_reply(&j, r, rs, rc);
 }
 
 static int
@@ -747,8 +769,9 @@ amendment_job(struct store_conn *c, void *arg)
 	int64_t			 occurred;
 	int			 rc;
 
-	if ((rc = load_breach(c, j->ev.breach_id, &b, &h)) != 0) {
+	if ((rc = load_breach(j->gw, c, j->ev.breach_id, &b, &h)) != 0) {
 		j->not_found = rc == 1;
+		j->integrity = rc == 2;
 		return -1;
 	}
 	if ((j->refused = breach_check_amendment(h.aware_min, j->ev.aware_us, h.decided_us,
@@ -810,7 +833,7 @@ breach_amend(struct request *r, struct response *rs)
 	rc = writer_submit(r->gw->writer, amendment_job, &j);
 	if (rc == 0)
 		log_info("breach %s amended", j.ev.breach_id);
-	event_reply(&j, rs, rc);
+	event_reply(&j, r, rs, rc);
 }
 
 /* ---- POST /v1/breaches/{id}/notices ---- */
@@ -826,6 +849,7 @@ struct notice_job {
 	json_t			*view;
 	const char		*refused;
 	int			 not_found;
+	int			 integrity;	/* as struct event_job's */
 };
 
 /*
@@ -865,8 +889,9 @@ notice_job(struct store_conn *c, void *arg)
 	char			 reason[64];
 	int			 rc = -1;
 
-	if ((rc = load_breach(c, j->row.breach_id, &b, &h)) != 0) {
+	if ((rc = load_breach(j->gw, c, j->row.breach_id, &b, &h)) != 0) {
 		j->not_found = rc == 1;
+		j->integrity = rc == 2;
 		return -1;
 	}
 	rc = -1;
@@ -933,6 +958,8 @@ breach_notice(struct request *r, struct response *rs)
 		j.view = NULL;
 	} else if (j.not_found)
 		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
+	else if (j.integrity)
+		resp_refused(r, rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE, NULL);
 	else if (j.refused != NULL)
 		bad_field(rs, j.refused, strcmp(j.refused, "notified_in_future") == 0 ?
 		    "notified_at is in the future." :
@@ -955,12 +982,18 @@ struct list {
 	int64_t			 overdue;
 };
 
+/* list_cb's answer for a breach not as its ledger entries signed. */
+#define NOT_AS_SIGNED	2
+
 static int
 list_cb(const struct breach_row *b, void *arg)
 {
 	struct list	*l = arg;
 	json_t		*v;
+	int		 rc;
 
+	if ((rc = breach_signed(l->gw->ledger, l->c, b)) != 0)
+		return rc == 1 ? NOT_AS_SIGNED : -1;
 	if ((v = breach_view(l->gw, l->c, b, l->full, l->now_us)) == NULL)
 		return -1;
 	if (json_is_true(json_object_get(v, "overdue")))
@@ -1072,8 +1105,21 @@ breach_list(struct request *r, struct response *rs)
 		return;
 	}
 	l.items = json_array();
-	rc = store_breaches_each(l.c, LIST_MAX, list_cb, &l);
+	/* A breach deleted whole leaves no row to check, only its entry; a
+	 * register missing one, or showing one not as signed, is not shown
+	 * (its "overdue" count would not be the register's). */
+	if ((rc = breach_register_whole(r->gw->ledger, l.c)) == 1)
+		rc = NOT_AS_SIGNED;
+	else if (rc == 0)
+		rc = store_breaches_each(l.c, LIST_MAX, list_cb, &l);
 	store_read_end(r->gw->store, l.c);
+	if (rc == NOT_AS_SIGNED) {
+		json_decref(l.items);
+		resp_refused(r, rs, 409, "record_integrity_failed", "The breach register no "
+		    "longer matches what the ledger signed, so it is not shown; the operators are "
+		    "told.", NULL);
+		return;
+	}
 	if (rc != 0 || record_read(r, l.full, NULL, reason) != 0) {
 		json_decref(l.items);
 		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
@@ -1092,7 +1138,7 @@ breach_show(struct request *r, struct response *rs)
 	struct breach_row	 b;
 	const char		*reason;
 	json_t			*v = NULL;
-	int			 rc, full;
+	int			 rc, sig = 0, full;
 
 	if ((full = read_mode(r, rs, &reason)) == -1)
 		return;
@@ -1102,12 +1148,18 @@ breach_show(struct request *r, struct response *rs)
 	}
 	rc = store_breach_get(c, r->params[0], &b);
 	if (rc == 0) {
-		v = breach_view(r->gw, c, &b, full, store_now_us());
+		/* Nothing of a breach not as signed (breach_signed.h). */
+		if ((sig = breach_signed(r->gw->ledger, c, &b)) == 0)
+			v = breach_view(r->gw, c, &b, full, store_now_us());
 		free(b.text_ct);
 	}
 	store_read_end(r->gw->store, c);
 	if (rc == 1) {
 		resp_error(rs, 404, "not_found", "There is no breach with that id.", NULL);
+		return;
+	}
+	if (sig == 1) {
+		resp_refused(r, rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE, NULL);
 		return;
 	}
 	if (v == NULL || record_read(r, full, r->params[0], reason) != 0) {
@@ -1121,34 +1173,68 @@ breach_show(struct request *r, struct response *rs)
 
 /* ---- metrics ---- */
 
+/*
+ * The gauges count from the register as its ledger entries signed it, as
+ * the listing shows it: each breach checked (breach_signed.h), its flags
+ * from its view. A breach not as signed counts, and so does one deleted
+ * whole: its clock cannot be trusted, and it needs someone now (the log
+ * names it). The register is a few breaches a year: each scrape reads
+ * them all (LIST_MAX at most).
+ */
+struct gauge {
+	struct gateway		*gw;
+	struct store_conn	*c;
+	int64_t			 now_us;
+	const char		*flag;	/* "overdue" or "notify_overdue" */
+	int64_t			 n;
+};
+
+static int
+gauge_cb(const struct breach_row *b, void *arg)
+{
+	struct gauge	*g = arg;
+	json_t		*v;
+	int		 rc;
+
+	if ((rc = breach_signed(g->gw->ledger, g->c, b)) == -1)
+		return -1;
+	if (rc == 1) {
+		g->n++;
+		return 0;
+	}
+	if ((v = breach_view(g->gw, g->c, b, 0, g->now_us)) == NULL)
+		return -1;
+	g->n += json_is_true(json_object_get(v, g->flag));
+	json_decref(v);
+	return 0;
+}
+
+static double
+gauge_count(struct gateway *gw, const char *flag)
+{
+	struct gauge	g = { .gw = gw, .now_us = store_now_us(), .flag = flag };
+	int		rc;
+
+	if ((g.c = store_read_begin(gw->store)) == NULL)
+		return -1;
+	if ((rc = breach_register_whole(gw->ledger, g.c)) != -1) {
+		g.n = rc;
+		rc = store_breaches_each(g.c, LIST_MAX, gauge_cb, &g);
+	}
+	store_read_end(gw->store, g.c);
+	return rc == 0 ? (double)g.n : -1;
+}
+
 static double
 overdue_gauge(void *arg)
 {
-	struct gateway		*gw = arg;
-	struct store_conn	*c;
-	int64_t			 n = 0;
-
-	if ((c = store_read_begin(gw->store)) == NULL)
-		return -1;
-	if (store_breaches_overdue(c, store_now_us(), BREACH_DEADLINE_US, &n) == -1)
-		n = -1;
-	store_read_end(gw->store, c);
-	return (double)n;
+	return gauge_count(arg, "overdue");
 }
 
 static double
 notify_overdue_gauge(void *arg)
 {
-	struct gateway		*gw = arg;
-	struct store_conn	*c;
-	int64_t			 n = 0;
-
-	if ((c = store_read_begin(gw->store)) == NULL)
-		return -1;
-	if (store_breaches_notify_overdue(c, store_now_us(), BREACH_NOTIFY_DELAY_US, &n) == -1)
-		n = -1;
-	store_read_end(gw->store, c);
-	return (double)n;
+	return gauge_count(arg, "notify_overdue");
 }
 
 void

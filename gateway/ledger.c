@@ -1293,8 +1293,10 @@ entry_names(const struct ledger_record *r, const unsigned char *stored_leaf, voi
 
 	(void)stored_leaf;	/* a column like the others: recomputed */
 	k->found++;
+	/* pseudonym NULL: an entry naming no family (the breach register's). */
 	k->names = same_text(r->e.action, k->action) && same_text(r->e.object_id, k->object_id) &&
-	    same_text(r->e.family_pseudonym, k->pseudonym) && r->e.record_digest != NULL &&
+	    (k->pseudonym == NULL ? r->e.family_pseudonym == NULL :
+	    same_text(r->e.family_pseudonym, k->pseudonym)) && r->e.record_digest != NULL &&
 	    CRYPTO_memcmp(r->e.record_digest, k->digest, 32) == 0;
 	return ledger_leaf_hash(NULL, r, k->leaf) == 0 ? 0 : -1;
 }

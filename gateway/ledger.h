@@ -128,10 +128,10 @@ int	ledger_leaf_at(struct ledger *, int64_t seq, unsigned wait_ms, merkle_hash o
 int	ledger_leaf_signed(struct ledger *, int64_t seq, const merkle_hash leaf,
 	    unsigned wait_ms);
 /* Whether the stored entry at seq is a record's own signed entry: the one
- * entry there, with this action, object id, family pseudonym and record
- * digest, and the leaf the tree signed at seq (ledger_leaf_signed). 1 yes;
- * 0 no (no such entry, another, or not as signed); 2 as
- * ledger_leaf_signed (not in the tree yet); -1 error. */
+ * entry there, with this action, object id, family pseudonym (NULL: one
+ * naming no family) and record digest, and the leaf the tree signed at seq
+ * (ledger_leaf_signed). 1 yes; 0 no (no such entry, another, or not as
+ * signed); 2 as ledger_leaf_signed (not in the tree yet); -1 error. */
 int	ledger_entry_signed(struct ledger *, struct store_conn *, int64_t seq,
 	    const char *action, const char *object_id, const char *pseudonym,
 	    const unsigned char digest[32], unsigned wait_ms);

@@ -504,6 +504,8 @@ extern const char store_sql_idempotency_purge[];
 extern const char store_sql_request_filings[];
 extern const char store_sql_notice_holdings[];
 extern const char store_sql_consent_entries[];
+extern const char store_sql_breach_entries[];
+extern const char store_sql_breach_recordings[];
 /* Deliveries in a state ("pending", "dead", "delivered"; NULL: pending and
  * dead), oldest first, up to max. Returns the count or -1. */
 int	store_deliveries_list(struct store_conn *, const char *state, struct delivery_row *out,
@@ -676,14 +678,6 @@ int	store_breach_notices_each(struct store_conn *, const char *breach_id,
 /* How many families the notices of a breach named, each family once:
  * 0 and *count, or -1. */
 int	store_breach_families_told(struct store_conn *, const char *breach_id,
-	    int64_t *count);
-/* Breaches whose latest decision says the people are to be told, first
- * said more than delay_us before now_us, with no notice: 0 and *count, or -1. */
-int	store_breaches_notify_overdue(struct store_conn *, int64_t now_us, int64_t delay_us,
-	    int64_t *count);
-/* Breaches without any decision whose earliest recorded awareness is more
- * than deadline_us before now_us. 0 and *count, or -1. */
-int	store_breaches_overdue(struct store_conn *, int64_t now_us, int64_t deadline_us,
 	    int64_t *count);
 
 /* store_retention.c: legal holds, erasure marks, what retention looks at. */
@@ -1218,6 +1212,16 @@ int	store_object_entries(struct store_conn *, const char *pseudonym, const char 
  * index (migration 074): not every entry of the family. 0 or -1. */
 int	store_consent_entries(struct store_conn *, const char *pseudonym,
 	    const char *consent_id, store_ledger_entry_fn fn, void *arg);
+/* A breach's breach.recorded, breach.amended, breach.decided and
+ * breach.individuals_notified entries (by their stored columns: the
+ * breach's id and the action), by seq, through their own index (migration
+ * 076). 0 or -1. */
+int	store_breach_entries(struct store_conn *, const char *breach_id,
+	    store_ledger_entry_fn fn, void *arg);
+/* Every breach.recorded entry whose breach row (that id, at that seq) is
+ * not there, in no order: what a register missing a breach leaves. 0 or -1. */
+int	store_breach_recordings_without_row(struct store_conn *, store_ledger_entry_fn fn,
+	    void *arg);
 /* The family's request.filed ledger entries (by their stored columns: the
  * family's pseudonym and the action; ledger_entries_family, migration 040,
  * one indexed read of the family's entries), by time, each with whether a

@@ -202,35 +202,6 @@ store_breach_families_told(struct store_conn *c, const char *breach_id, int64_t 
 }
 
 int
-store_breaches_notify_overdue(struct store_conn *c, int64_t now_us, int64_t delay_us,
-    int64_t *count)
-{
-	/* The latest decision says tell them; the first decision saying so
-	 * starts the clock; no notice yet. */
-	static const char	*sql = "SELECT count(*) FROM breaches b "
-				    "WHERE (SELECT e.notify_individuals FROM breach_events e "
-				    "  WHERE e.breach_id = b.id AND e.kind = 'decision' "
-				    "  ORDER BY e.at_us DESC, e.ledger_seq DESC LIMIT 1) = 1 "
-				    "AND NOT EXISTS (SELECT 1 FROM breach_notices n "
-				    "  WHERE n.breach_id = b.id) "
-				    "AND (SELECT MIN(e.at_us) FROM breach_events e "
-				    "  WHERE e.breach_id = b.id AND e.kind = 'decision' "
-				    "  AND e.notify_individuals = 1) + ? < ?";
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_int64(st, 1, delay_us) || sqlite3_bind_int64(st, 2, now_us))
-		return store_bind_failed(c, st);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-int
 store_breach_read_digest(const struct breach_read_row *r, unsigned char out[32])
 {
 	struct store_digest	*d = store_digest_begin("breach_read/v1");
@@ -466,31 +437,4 @@ store_breach_events_each(struct store_conn *c, const char *breach_id,
 	if (ret == 0 && rc != SQLITE_DONE)
 		return -1;
 	return ret;
-}
-
-int
-store_breaches_overdue(struct store_conn *c, int64_t now_us, int64_t deadline_us,
-    int64_t *count)
-{
-	/* The clock runs from the earliest awareness ever recorded: an
-	 * amendment can correct it earlier, never buy more time. */
-	static const char	*sql = "SELECT count(*) FROM breaches b "
-				    "WHERE NOT EXISTS (SELECT 1 FROM breach_events e "
-				    "  WHERE e.breach_id = b.id AND e.kind = 'decision') "
-				    "AND MIN(b.aware_us, COALESCE((SELECT MIN(e.aware_us) "
-				    "  FROM breach_events e WHERE e.breach_id = b.id), b.aware_us)) "
-				    "  + ? < ?";
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_int64(st, 1, deadline_us) ||
-	    sqlite3_bind_int64(st, 2, now_us))
-		return store_bind_failed(c, st);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*count = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
 }

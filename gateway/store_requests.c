@@ -912,6 +912,51 @@ store_consent_entries(struct store_conn *c, const char *pseudonym, const char *c
 	return each_entry(c, st, fn, arg);
 }
 
+/* A breach's own entries, through ledger_entries_breach (migration 076):
+ * the breach's few rows, in seq order without a sort, however long the
+ * ledger (tests/unit/test_store_plans.c). Every view of the register and
+ * every decision on a breach reads them (breach_signed.c). */
+const char store_sql_breach_entries[] =
+    "SELECT seq, time_us, actor, actor_role, action, "
+    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
+    "WHERE object_id = ? AND action IN ('breach.recorded', 'breach.amended', "
+    "'breach.decided', 'breach.individuals_notified') ORDER BY seq";
+
+int
+store_breach_entries(struct store_conn *c, const char *breach_id, store_ledger_entry_fn fn,
+    void *arg)
+{
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, store_sql_breach_entries)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, breach_id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_entry(c, st, fn, arg);
+}
+
+/* Every breach.recorded entry without its breach row, through the same
+ * index (the register's entries only, not the ledger): in no order, which
+ * the planner would otherwise buy by reading the whole ledger in seq order
+ * (tests/unit/test_store_plans.c). */
+const char store_sql_breach_recordings[] =
+    "SELECT e.seq, e.time_us, e.actor, e.actor_role, e.action, e.family_pseudonym, "
+    "e.object_id, e.reason, e.record_digest, e.leaf_hash FROM ledger_entries e "
+    "WHERE e.action IN ('breach.recorded', 'breach.amended', 'breach.decided', "
+    "'breach.individuals_notified') AND e.action = 'breach.recorded' "
+    "AND NOT EXISTS (SELECT 1 FROM breaches b WHERE b.id = e.object_id "
+    "AND b.ledger_seq = e.seq)";
+
+int
+store_breach_recordings_without_row(struct store_conn *c, store_ledger_entry_fn fn, void *arg)
+{
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, store_sql_breach_recordings)) == NULL)
+		return -1;
+	return each_entry(c, st, fn, arg);
+}
+
 int
 store_object_entries(struct store_conn *c, const char *pseudonym, const char *object_id,
     store_ledger_entry_fn fn, void *arg)

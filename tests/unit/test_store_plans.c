@@ -204,6 +204,33 @@ test_a_consents_ledger_entries_are_read_through_its_own_index(void **state)
 	    "object_id=?)"));
 }
 
+/* A breach's own ledger entries, read by every view of the register and
+ * every decision on a breach (breach_signed.c), are found through an index
+ * on the breach: they name no family, and without it each view would read
+ * the whole ledger. In seq order without a sort. */
+static void
+test_a_breachs_ledger_entries_are_read_through_their_own_index(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_breach_entries, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "USING INDEX ledger_entries_breach (object_id=?)"));
+}
+
+/* The register's breach.recorded entries (is a breach missing whole?) are
+ * read from the register's entries only, not the ledger's. */
+static void
+test_the_registers_recordings_are_read_from_its_entries_only(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_breach_recordings, p, sizeof(p));
+	if (strstr(p, "SCAN e\n") != NULL || strstr(p, "TEMP B-TREE") != NULL)
+		fail_msg("plan reads or sorts the whole ledger:\n%s", p);
+	assert_non_null(strstr(p, "SCAN e USING INDEX ledger_entries_breach\n"));
+}
+
 int
 main(void)
 {
@@ -226,6 +253,11 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_consents_ledger_entries_are_read_through_its_own_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_breachs_ledger_entries_are_read_through_their_own_index, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_the_registers_recordings_are_read_from_its_entries_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,216 @@
+/*
+ * breach_signed.c: a breach's rows checked against their own signed ledger
+ * entries (breach_signed.h). Owns only that check: the digests are the
+ * writer's (store_breach_digest, store_breach_event_digest,
+ * store_breach_notice_digest, as breach_api.c signs them), the finding of
+ * a row's entry and its leaf the ledger's (ledger_entry_signed,
+ * ledger_leaf_hash), the signed leaf the in-memory tree's
+ * (ledger_leaf_signed, which minds the moment between a commit and the
+ * tree taking it), as disclosure_signed.c and consent_signed.c check
+ * theirs.
+ *
+ * From the rows' side, each row's entry is found by the row's ledger_seq
+ * and must be the entry of that breach, with that action and the digest
+ * recomputed from the row: a column changed (an awareness moved, a report
+ * made "not reported") differs. From the entries' side, the breach's
+ * entries are found by their stored columns (the breach's id and the
+ * action: store_breach_entries), and each the tree signed must be one a
+ * row was found by: a row deleted leaves its entry without one. Stored
+ * leaf_hash and record_digest columns are not read (they can be edited as
+ * the rows can).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "breach_signed.h"
+#include "ledger.h"
+#include "log.h"
+#include "merkle.h"
+#include "store.h"
+
+/* What a breach's rows and entries were found to be. */
+struct breach_check {
+	struct ledger		*l;
+	struct store_conn	*c;
+	const char		*id;		/* the breach's */
+	int64_t			*seqs;		/* the entries the rows were found by */
+	size_t			 n, cap;
+	size_t			 matched;	/* signed entries found with a row */
+	int			 differs;	/* a row or an entry not as signed */
+	int			 failed;	/* a read failed */
+	int64_t			 pending;	/* an entry committed, not yet in the tree */
+};
+
+/* Whether seq is one a row was found by. */
+static int
+has_seq(const struct breach_check *k, int64_t seq)
+{
+	size_t	i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->seqs[i] == seq)
+			return 1;
+	return 0;
+}
+
+/* One row: its entry at seq, of the breach, with action and the digest
+ * recomputed from the row (dig_rc that computation's result). 0, or -1 to
+ * stop (a read failed). */
+static int
+row_signed(struct breach_check *k, int64_t seq, const char *action, int dig_rc,
+    const unsigned char digest[32])
+{
+	int64_t	*s;
+	int	 rc;
+
+	if (dig_rc != 0 || (rc = ledger_entry_signed(k->l, k->c, seq, action, k->id, NULL,
+	    digest, BREACH_SIGNED_WAIT_MS)) == -1) {
+		k->failed = 1;
+		return -1;
+	}
+	if (rc == 2) {
+		k->pending = seq;
+		return 0;
+	}
+	/* Two rows found by one entry: one of them is not its own. */
+	if (rc == 0 || has_seq(k, seq)) {
+		k->differs = 1;
+		return 0;
+	}
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 16;
+		if ((s = realloc(k->seqs, k->cap * sizeof(*s))) == NULL) {
+			k->failed = 1;
+			return -1;
+		}
+		k->seqs = s;
+	}
+	k->seqs[k->n++] = seq;
+	return 0;
+}
+
+static int
+event_row(const struct breach_event_row *e, void *arg)
+{
+	unsigned char	d[32];
+
+	return row_signed(arg, e->ledger_seq, strcmp(e->kind, "decision") == 0 ?
+	    "breach.decided" : "breach.amended", store_breach_event_digest(e, d), d);
+}
+
+static int
+notice_row(const struct breach_notice_row *n, void *arg)
+{
+	unsigned char	d[32];
+
+	return row_signed(arg, n->ledger_seq, "breach.individuals_notified",
+	    store_breach_notice_digest(n, d), d);
+}
+
+/* Whether the entry r is the one the tree signed at its seq: 1 yes, 0 no
+ * (or nothing signed there), 2 committed but not in the tree yet, -1
+ * error. */
+static int
+entry_signed(struct ledger *l, const struct ledger_record *r)
+{
+	merkle_hash	h;
+
+	if (ledger_leaf_hash(NULL, r, h) != 0)
+		return -1;
+	return ledger_leaf_signed(l, r->seq, h, BREACH_SIGNED_WAIT_MS);
+}
+
+/* One of the breach's entries: as signed, it must be one a row was found
+ * by. An entry not as signed (written into the table by hand) backs
+ * nothing and is itself a change behind the gateway's back. */
+static int
+breach_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct breach_check	*k = arg;
+	int			 v;
+
+	(void)leaf;	/* a column like the others: recomputed */
+	if ((v = entry_signed(k->l, r)) == -1) {
+		k->failed = 1;
+		return -1;
+	}
+	if (v == 2)
+		k->pending = r->seq;
+	else if (v == 0 || !has_seq(k, r->seq))
+		k->differs = 1;
+	else
+		k->matched++;
+	return 0;
+}
+
+int
+breach_signed(struct ledger *l, struct store_conn *c, const struct breach_row *b)
+{
+	struct breach_check	 k;
+	unsigned char		 d[32];
+	int			 rc = -1;
+
+	memset(&k, 0, sizeof(k));
+	k.l = l;
+	k.c = c;
+	k.id = b->id;
+	if (row_signed(&k, b->ledger_seq, "breach.recorded", store_breach_digest(b, d), d) != 0 ||
+	    store_breach_events_each(c, b->id, event_row, &k) != 0 || k.failed ||
+	    store_breach_notices_each(c, b->id, notice_row, &k) != 0 || k.failed ||
+	    store_breach_entries(c, b->id, breach_entry, &k) != 0 || k.failed)
+		goto out;
+	if (k.pending != 0 && !k.differs) {
+		log_errx("breach %s: ledger entry #%lld is not in the ledger's tree yet; not "
+		    "served now", b->id, (long long)k.pending);
+		goto out;
+	}
+	/* Every row found by an entry of its own, and every signed entry
+	 * found with its row. */
+	rc = k.pending != 0 || k.differs || k.matched != k.n;
+	if (rc == 1)
+		log_errx("breach %s does not match its ledger entries (what they signed): "
+		    "nothing of it is shown or decided on", b->id);
+out:
+	free(k.seqs);
+	return rc;
+}
+
+/* A breach.recorded entry without its row: the row is missing only if the
+ * entry is as the tree signed it. */
+static int
+recording_entry(const struct ledger_record *r, const unsigned char *leaf, void *arg)
+{
+	struct breach_check	*k = arg;
+	int			 v;
+
+	(void)leaf;
+	if ((v = entry_signed(k->l, r)) == -1) {
+		k->failed = 1;
+		return -1;
+	}
+	if (v == 2)
+		k->pending = r->seq;
+	else if (v == 1) {
+		k->differs = 1;
+		log_errx("breach %s: its ledger entry #%lld (breach.recorded) has no row in the "
+		    "register", r->e.object_id != NULL ? r->e.object_id : "(none)",
+		    (long long)r->seq);
+	}
+	return 0;
+}
+
+int
+breach_register_whole(struct ledger *l, struct store_conn *c)
+{
+	struct breach_check	k;
+
+	memset(&k, 0, sizeof(k));
+	k.l = l;
+	k.c = c;
+	if (store_breach_recordings_without_row(c, recording_entry, &k) != 0 || k.failed)
+		return -1;
+	/* An entry not in the tree yet is of a breach recorded a moment
+	 * ago, its row in the same commit: looked at again next time. */
+	return k.differs ? 1 : 0;
+}
