@@ -12,7 +12,9 @@
  * "family.erasure_refused" ledger entry with its code. A police or court
  * request holds it by what its ledger entries signed, not by its row
  * (retention.c requests_hold_erasure: one whose row is not as signed holds
- * it too). The reason is kept
+ * it too), and so does a litigation hold by its signed entries
+ * (legal_hold_signed.h: placed and not released by a trustee, whatever
+ * its legal_holds row says). The reason is kept
  * only as a keyed digest (vault_erasure_reason_mac: HMAC-SHA256 under a
  * key derived from the master key): its text would be personal data
  * outliving the key it is about, and a plain SHA-256 of it, covered by

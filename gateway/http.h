@@ -206,6 +206,7 @@ extern const struct route	breach_routes[];	/* breach_api.c */
 extern const struct route	sar_routes[];		/* sar_api.c */
 extern const struct route	erasure_routes[];	/* erasure_api.c */
 extern const struct route	stats_routes[];		/* stats_api.c */
+extern const struct route	legal_hold_routes[];	/* legal_hold_api.c */
 
 /* requests_api.c: registers the gauge of requests awaiting trustees. */
 void	requests_metrics(struct gateway *);

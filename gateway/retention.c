@@ -18,7 +18,9 @@
  * reader stops that, the truncation is pending and retried (below).
  * Erasure on request judges the same obstacles in its own job and is held
  * by each police or court request about the family as its ledger entries
- * signed it (requests_hold_erasure), not as its row says.
+ * signed it (requests_hold_erasure), not as its row says. Both are held by
+ * a litigation hold as its entries signed it too (legal_hold_signed.h): a
+ * placement with no trustee's signed release, whatever its row says.
  *
  * Who sweeps: the daemon, in its own thread, at start-up and then every
  * interval; and `gatewayctl retention run`, only while no daemon runs on
@@ -41,6 +43,7 @@
 #include "gateway.h"
 #include "idempotency.h"
 #include "ledger.h"
+#include "legal_hold_signed.h"
 #include "log.h"
 #include "metrics.h"
 #include "monowait.h"
@@ -433,8 +436,10 @@ batch_job(struct store_conn *c, void *arg)
 			j->unverified++;
 			continue;
 		}
-		if (store_erasure_obstacles(c, j->v[i], now, &o) == -1)
+		if (store_erasure_obstacles(c, j->v[i], now, &o) == -1 ||
+		    (rc = legal_hold_signed_held(j->gw->ledger, c, j->v[i])) == -1)
 			return -1;
+		o.legal_hold |= rc;	/* a litigation hold as signed */
 		if (erasure_verdict(&o) != ERASURE_ALLOWED) {
 			j->held++;
 			continue;
@@ -723,6 +728,13 @@ erase_job(struct store_conn *c, void *arg)
 		return -1;
 	}
 	o.legal_hold |= rc;	/* a request's signed state, or its row forged */
+	/* A litigation hold by its signed entries: a row released or deleted
+	 * without a trustee's signed release does not let the erasure through. */
+	if ((rc = legal_hold_signed_held(j->gw->ledger, c, j->pseudonym)) == -1) {
+		j->outcome = -1;
+		return -1;
+	}
+	o.legal_hold |= rc;
 	if ((v = erasure_verdict(&o)) != ERASURE_ALLOWED) {
 		/* Refused: recorded (committed), nothing destroyed. The code
 		 * only: not which hold, not which disclosure. */

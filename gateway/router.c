@@ -19,6 +19,7 @@ static const struct route *const tables[] = {
 	breach_routes,
 	sar_routes,
 	erasure_routes,
+	legal_hold_routes,
 	stats_routes,
 };
 

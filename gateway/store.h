@@ -691,7 +691,8 @@ int	store_holds_end_for_family(struct store_conn *, const char *pseudonym,
 /* Whether a legal hold applies to the family now: 1 held, 0 not, -1 error.
  * The one definition of "held": an open police or court request (awaiting
  * approval or approved, not refused or closed), or an open legal_holds row
- * (litigation). */
+ * (litigation). By rows only: erasure and the sweep also ask the ledger
+ * (request_signed.h, legal_hold_signed.h). */
 int	store_legal_hold_active(struct store_conn *, const char *pseudonym);
 /* What stands between the family and the destruction of its key
  * (retention.h struct erasure_obstacles: the legal hold above, held
@@ -709,6 +710,46 @@ int	store_legal_hold_open(struct store_conn *, const char *id, const char *pseud
 /* Releases every open hold of source/reference (writer job). 0 or -1. */
 int	store_legal_hold_release(struct store_conn *, const char *source,
 	    const char *reference, int64_t now_us, const char *by);
+/* A litigation hold (migration 051, 075; legal_hold_api.c). Strings and
+ * blobs borrowed from the statement in callbacks; *_ct sealed under the
+ * family key. released_us 0: open. */
+struct legal_hold_row {
+	const char		*id;
+	const char		*family_pseudonym;
+	const char		*source;		/* "request" or "litigation" */
+	const char		*reference;
+	int64_t			 opened_us;
+	const char		*opened_by;
+	int64_t			 released_us;
+	const char		*released_by;
+	const unsigned char	*reason_ct;
+	size_t			 reason_ctlen;
+	const unsigned char	*release_reason_ct;
+	size_t			 release_reason_ctlen;
+	int64_t			 ledger_seq;
+};
+/* The digest a legal_hold.placed entry binds (released 0) or a
+ * legal_hold.released entry binds (released 1: the row with its release).
+ * 0 or -1. */
+int	store_legal_hold_digest(const struct legal_hold_row *, int released,
+	    unsigned char out[32]);
+/* Inserts a litigation hold as placed (writer job). 0 or -1. */
+int	store_legal_hold_insert(struct store_conn *, const struct legal_hold_row *);
+/* Marks hold id of the family released (writer job): 0 done; 1 no such
+ * open hold; -1 error. */
+int	store_legal_hold_released(struct store_conn *, const char *pseudonym, const char *id,
+	    int64_t now_us, const char *by, const unsigned char *ct, size_t ctlen);
+/* The family's hold id (open or not) to fn; 0 found, 1 none, -1 error. */
+int	store_legal_hold_get(struct store_conn *, const char *pseudonym, const char *id,
+	    int (*fn)(const struct legal_hold_row *, void *), void *arg);
+/* The family's open holds, oldest first, to fn (0 go on, -1 stop: fail).
+ * 0 or -1. */
+int	store_legal_holds_open(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct legal_hold_row *, void *), void *arg);
+/* The family's legal_hold.placed ledger entries (by their stored columns,
+ * through ledger_entries_family), by time. 0 or -1. */
+int	store_legal_hold_placements(struct store_conn *, const char *pseudonym,
+	    store_ledger_entry_fn fn, void *arg);
 struct erasure_row {
 	char		 family_pseudonym[65];
 	char		 kind[16];		/* "expired" or "erased" */

@@ -974,6 +974,24 @@ store_object_entries(struct store_conn *c, const char *pseudonym, const char *ob
 	return each_entry(c, st, fn, arg);
 }
 
+/* A family's legal_hold.placed entries through the family index, as its
+ * request.filed entries below (legal_hold_signed.c). */
+int
+store_legal_hold_placements(struct store_conn *c, const char *pseudonym,
+    store_ledger_entry_fn fn, void *arg)
+{
+	static const char	*sql = "SELECT seq, time_us, actor, actor_role, action, "
+	    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
+	    "WHERE family_pseudonym = ? AND action = 'legal_hold.placed' ORDER BY time_us";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_entry(c, st, fn, arg);
+}
+
 /* A family's request.filed entries through the family index (the action is
  * not in it: the family's other entries are read and passed over, which a
  * family's few hundred at most make cheap), each row by its primary key;

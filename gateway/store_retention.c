@@ -141,6 +141,154 @@ store_legal_hold_release(struct store_conn *c, const char *source, const char *r
 }
 
 int
+store_legal_hold_digest(const struct legal_hold_row *h, int released, unsigned char out[32])
+{
+	struct store_digest	*d = store_digest_begin(released ? "legal_hold_released/v1" :
+				    "legal_hold/v1");
+
+	store_digest_str(d, h->id);
+	store_digest_str(d, h->family_pseudonym);
+	store_digest_str(d, h->source);
+	store_digest_str(d, h->reference);
+	store_digest_int(d, h->opened_us);
+	store_digest_str(d, h->opened_by);
+	store_digest_blob(d, h->reason_ct, h->reason_ctlen);
+	if (released) {
+		store_digest_int(d, h->released_us);
+		store_digest_str(d, h->released_by);
+		store_digest_blob(d, h->release_reason_ct, h->release_reason_ctlen);
+	}
+	return store_digest_end(d, out);
+}
+
+int
+store_legal_hold_insert(struct store_conn *c, const struct legal_hold_row *h)
+{
+	static const char	*sql = "INSERT INTO legal_holds (id, family_pseudonym, source, "
+				    "reference, opened_us, opened_by, reason_ct, ledger_seq) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, h->id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, h->family_pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 3, h->source, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 4, h->reference, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st, 5, h->opened_us) ||
+	    sqlite3_bind_text(st, 6, h->opened_by, -1, SQLITE_STATIC) ||
+	    (h->reason_ct != NULL ? sqlite3_bind_blob(st, 7, h->reason_ct, (int)h->reason_ctlen,
+	    SQLITE_STATIC) : sqlite3_bind_null(st, 7)) ||
+	    sqlite3_bind_int64(st, 8, h->ledger_seq))
+		return store_bind_failed(c, st);
+	return store_step_done(c, st, "place legal hold");
+}
+
+int
+store_legal_hold_released(struct store_conn *c, const char *pseudonym, const char *id,
+    int64_t now_us, const char *by, const unsigned char *ct, size_t ctlen)
+{
+	static const char	*sql = "UPDATE legal_holds SET released_us = ?, released_by = ?, "
+				    "release_reason_ct = ? WHERE id = ? AND family_pseudonym = ? "
+				    "AND released_us IS NULL";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, now_us) ||
+	    sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC) ||
+	    (ct != NULL ? sqlite3_bind_blob(st, 3, ct, (int)ctlen, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, 3)) ||
+	    sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 5, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, "release legal hold") != 0)
+		return -1;
+	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
+}
+
+#define LEGAL_HOLD_COLS "id, family_pseudonym, source, reference, opened_us, opened_by, " \
+	"released_us, released_by, reason_ct, release_reason_ct, ledger_seq FROM legal_holds "
+
+static int
+each_hold(struct store_conn *c, sqlite3_stmt *st,
+    int (*fn)(const struct legal_hold_row *, void *), void *arg, int *n)
+{
+	struct legal_hold_row	h;
+	int			rc, cb = 0;
+
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		h.id = (const char *)sqlite3_column_text(st, 0);
+		h.family_pseudonym = (const char *)sqlite3_column_text(st, 1);
+		h.source = (const char *)sqlite3_column_text(st, 2);
+		h.reference = (const char *)sqlite3_column_text(st, 3);
+		h.opened_us = sqlite3_column_int64(st, 4);
+		h.opened_by = (const char *)sqlite3_column_text(st, 5);
+		h.released_us = sqlite3_column_int64(st, 6);
+		h.released_by = (const char *)sqlite3_column_text(st, 7);
+		h.reason_ct = sqlite3_column_blob(st, 8);
+		h.reason_ctlen = (size_t)sqlite3_column_bytes(st, 8);
+		h.release_reason_ct = sqlite3_column_blob(st, 9);
+		h.release_reason_ctlen = (size_t)sqlite3_column_bytes(st, 9);
+		h.ledger_seq = sqlite3_column_int64(st, 10);
+		if (h.id == NULL || h.family_pseudonym == NULL || h.source == NULL ||
+		    h.opened_by == NULL) {
+			cb = -1;
+			break;
+		}
+		(*n)++;
+		if ((cb = fn(&h, arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (cb != 0)
+		return -1;
+	if (rc != SQLITE_DONE) {
+		log_errx("legal holds: %s", sqlite3_errmsg(store_db(c)));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_legal_hold_get(struct store_conn *c, const char *pseudonym, const char *id,
+    int (*fn)(const struct legal_hold_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT " LEGAL_HOLD_COLS
+				    "WHERE family_pseudonym = ? AND id = ?";
+	sqlite3_stmt		*st;
+	int			 n;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	if (each_hold(c, st, fn, arg, &n) != 0)
+		return -1;
+	return n == 0 ? 1 : 0;
+}
+
+int
+store_legal_holds_open(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct legal_hold_row *, void *), void *arg)
+{
+	static const char	*sql = "SELECT " LEGAL_HOLD_COLS
+				    "WHERE family_pseudonym = ? AND released_us IS NULL "
+				    "ORDER BY opened_us, id";
+	sqlite3_stmt		*st;
+	int			 n;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_hold(c, st, fn, arg, &n);
+}
+
+int
 store_erasure_digest(const struct erasure_row *r, unsigned char out[32])
 {
 	struct store_digest	*d = store_digest_begin("family_erasure/v1");

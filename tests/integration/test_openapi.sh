@@ -27,7 +27,7 @@ ACCESS="X-Access-Reason: Checking the file with the family's support worker"
 iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 drive_every_route() {
-	local fam=OA-FAM-1 d cid cid2 dsc held rid rid2 dnn bid i
+	local fam=OA-FAM-1 hid d cid cid2 dsc held rid rid2 dnn bid i
 	export OPENAPI_RECORD="$TMP/replies.jsonl"
 	: > "$OPENAPI_RECORD"
 	# Reads of families' records: nine at once, so that the 429 below
@@ -148,6 +148,20 @@ drive_every_route() {
 	req staff POST /v1/families/OA-FAM-4/erasure '' --data-binary x -H 'Content-Type: text/plain'	# 415
 	req staff POST /v1/consents "{\"family_id\":\"OA-FAM-4\",\"agency_id\":\"oakfield-primary\",\"purpose\":\"education_support\",\"evidence\":\"Signed form\"}"	# 409 family_erased
 	req trustee1 GET "/v1/requests/$dnn"
+	# litigation holds (a trustee's, not staff's)
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds '{"reference":"K00BM123","reason":"Claim against the charity"}'
+	hid=$(jget .id)
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds '{"reference":"Smith v Charity","reason":"x"}'	# 400
+	req dp_trustee POST /v1/families/OA-FAM-NONE/legal-holds '{"reference":"K00BM124","reason":"Claim"}'	# 404
+	req dp_trustee POST /v1/families/OA-FAM-4/legal-holds '{"reference":"K00BM125","reason":"Claim"}'	# 409 family_erased
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds '' --data-binary x -H 'Content-Type: text/plain'	# 415
+	req staff POST /v1/families/OA-FAM-71/legal-holds '{"reference":"K00BM126","reason":"Claim"}'	# 403
+	req dp_trustee GET /v1/families/OA-FAM-71/legal-holds
+	req staff GET /v1/families/OA-FAM-71/legal-holds				# 403
+	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}'
+	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}'	# 409
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds/lh_nope/release '{"reason":"Claim settled"}'	# 404
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds/lh_nope/release '{}'	# 400
 
 	# breaches
 	req staff POST /v1/breaches "$(jq -cn --arg o "$(iso '3 hours ago')" --arg a "$(iso '2 hours ago')" '{occurred_at:$o, aware_at:$a, type:["confidentiality"], data_categories:["contact"], special_category:false, approx_people:2, approx_records:2, consequences:"Seen by the wrong school", measures:"Recalled"}')"

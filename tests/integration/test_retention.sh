@@ -5,7 +5,9 @@
 # `gatewayctl ledger verify` still passes; erasure on request does the same
 # for one family and is refused while a legal hold applies: an open police
 # request (filed by the police agency, ended by a trustee closing it), or a
-# litigation hold (legal_holds; no API yet, so the test writes the row).
+# litigation hold a trustee places and releases (POST
+# /v1/families/{id}/legal-holds, .../{hold_id}/release), judged by its
+# signed ledger entries, not its row.
 #
 # Time: the test profiles give oakfield-primary's education_support a
 # retention of 1 day (the schema's minimum) and the sweep is run with
@@ -22,6 +24,12 @@ hexdump_of() { cat "$@" 2>/dev/null | od -An -v -tx1 | tr -d ' \n'; }
 ctl_run() { "$GATEWAYCTL" retention run --data "$GW_DATA" --profiles "$TMP/profiles" --schemas "$TOP/schemas" "$@"; }
 # A raw write beside the running daemon: lib.sh's sqlite3 waits (10 s) for its writer's lock.
 hold() { sqlite3 "$GW_DB" "$1" >/dev/null; }
+# lhold FAMILY REFERENCE [WHO]: a trustee places a litigation hold (HOLD_ID).
+lhold() {
+	req "${3:-trustee1}" POST "/v1/families/$1/legal-holds" "{\"reference\":\"$2\",\"reason\":\"Claim by the mother's ex-partner, Hold-Reason-Marker-L1\"}"
+	HOLD_ID=$(jget .id)
+}
+lrelease() { req "${3:-trustee1}" POST "/v1/families/$1/legal-holds/$2/release" '{"reason":"Claim settled, Hold-Release-Marker-L2"}'; }
 erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-consent_withdrawn}\",\"reason\":\"Mother asked on the phone, Erasure-Marker-X2\"}"; }
 
 # An agency receiver (lib.sh receiver_start), as test_delivery.sh starts
@@ -60,12 +68,13 @@ test_setup_families() {
 	C702=$CONSENT_ID
 	req staff POST "/v1/consents/$C702/withdraw"; expect 200 || return 1
 	disclose staff FAM-702 health-visiting health_visiting_support "$(health)"; [ "$STATUS" = 403 ] || return 1
-	# FAM-703: past retention too, but under a litigation hold (legal_holds).
+	# FAM-703: past retention too, but under a litigation hold.
 	consent FAM-703 oakfield-primary education_support || return 1
 	C703=$CONSENT_ID
 	req staff POST "/v1/consents/$C703/withdraw"; expect 200 || return 1
-	hold "INSERT INTO legal_holds (id, family_pseudonym, source, reference, opened_us, opened_by)
-	      VALUES ('hold-703', '$(pseudo_of "$C703")', 'litigation', 'claim-2026-3', 1, 'trustee:test')"
+	# Placed by a trustee; its row then deleted: the signed placement holds.
+	lhold FAM-703 K00BM703; expect 201 || return 1
+	hold "DELETE FROM legal_holds WHERE id = '$HOLD_ID'"
 	# FAM-704: past retention too, but a police request about it is open.
 	consent FAM-704 oakfield-primary education_support || return 1
 	C704=$CONSENT_ID
@@ -305,6 +314,82 @@ test_erasure_refused_under_litigation_hold() {
 	hold "UPDATE legal_holds SET released_us = 2, released_by = 'trustee:test' WHERE id = 'hold-712'"
 	erase FAM-712
 	expect 200
+}
+# DESIGN: a legal hold (litigation) stops erasure. A trustee places it
+# through the API; the erasure is refused, and still is once the row is
+# released or deleted in the database by someone who holds no key: only a
+# trustee's signed release ends it.
+test_litigation_hold_stops_erasure() {
+	local p
+	consent FAM-713 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	lhold FAM-713 K00BM713; expect 201 || return 1
+	[ "$(jget .source)/$(jget .status)/$(jget .reference)" = litigation/open/K00BM713 ] || return 1
+	req trustee2 GET /v1/families/FAM-713/legal-holds; expect 200 || return 1
+	[ "$(jget '.holds | length')/$(jget '.holds[0].id')/$(jget '.holds[0].source')" = "1/$HOLD_ID/litigation" ] || return 1
+	erase FAM-713
+	expect 409 legal_hold || return 1
+	hold "UPDATE legal_holds SET released_us = 2, released_by = 'trustee:forged' WHERE id = '$HOLD_ID'"
+	erase FAM-713
+	expect 409 legal_hold || return 1
+	hold "DELETE FROM legal_holds WHERE id = '$HOLD_ID'"
+	erase FAM-713
+	expect 409 legal_hold &&
+	[ "$(db "SELECT wrapped_key IS NOT NULL FROM family_keys WHERE pseudonym='$p'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM family_erasures WHERE family_pseudonym='$p'")" = 0 ]
+}
+test_released_litigation_hold_lets_erasure_proceed() {
+	local p
+	consent FAM-714 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	lhold FAM-714 K00BM714; expect 201 || return 1
+	erase FAM-714
+	expect 409 legal_hold || return 1
+	lrelease FAM-714 "$HOLD_ID" staff; expect 403 role_not_permitted || return 1
+	lrelease FAM-714 "$HOLD_ID" dp_trustee; expect 200 || return 1
+	[ "$(jget .status)" = released ] || return 1
+	lrelease FAM-714 "$HOLD_ID"; expect 409 already_released || return 1
+	req trustee1 GET /v1/families/FAM-714/legal-holds; expect 200 || return 1
+	[ "$(jget '.holds | length')" = 0 ] || return 1
+	erase FAM-714
+	expect 200 &&
+	[ "$(db "SELECT kind FROM family_erasures WHERE family_pseudonym='$p'")" = erased ]
+}
+test_only_trustees_place_legal_holds() {
+	local who
+	consent FAM-715 oakfield-primary education_support || return 1
+	for who in staff safeguarding_lead auditor agency:police; do
+		lhold FAM-715 K00BM715 "$who"; expect 403 role_not_permitted || return 1
+		req "$who" GET /v1/families/FAM-715/legal-holds; expect 403 role_not_permitted || return 1
+	done
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference = 'K00BM715'")" = 0 ] || return 1
+	lhold FAM-715 K00BM715 trustee1; expect 201 || return 1
+	lrelease FAM-715 "$HOLD_ID" staff; expect 403 role_not_permitted || return 1
+	lhold FAM-715 K00BM715b dp_trustee; expect 201 || return 1
+	# bad input: a reference with a space (a name would fit there), no reason
+	req trustee1 POST /v1/families/FAM-715/legal-holds '{"reference":"Smith v Charity","reason":"Claim"}'
+	expect 400 schema_invalid || return 1
+	req trustee1 POST /v1/families/FAM-715/legal-holds '{"reference":"K00BM715c","reason":"   "}'
+	expect 400 schema_invalid || return 1
+	lhold FAM-NEVER-715 K00BM7150; expect 404 not_found || return 1
+	lrelease FAM-715 lh_nope; expect 404 not_found
+}
+test_legal_hold_placement_is_ledgered_without_personal_data() {
+	local p seq rseq
+	consent FAM-716 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	lhold FAM-716 K00BM716; expect 201 || return 1
+	seq=$(jget .ledger_seq)
+	[ "$(db "SELECT actor || '|' || actor_role || '|' || action || '|' || family_pseudonym || '|' || object_id || '|' || reason || '|' || length(record_digest) FROM ledger_entries WHERE seq = $seq")" = \
+	  "trustee:Catherine Read|trustee|legal_hold.placed|$p|$HOLD_ID|litigation|32" ] || return 1
+	lrelease FAM-716 "$HOLD_ID"; expect 200 || return 1
+	rseq=$(jget .ledger_seq)
+	[ "$(db "SELECT action || '|' || family_pseudonym || '|' || object_id || '|' || reason FROM ledger_entries WHERE seq = $rseq")" = \
+	  "legal_hold.released|$p|$HOLD_ID|litigation" ] || return 1
+	# Neither the family id, the reference nor either reason is in the
+	# ledger; the reasons are nowhere in the database as text (sealed).
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action LIKE 'legal_hold.%' AND (coalesce(reason, '') || coalesce(object_id, '') || coalesce(family_pseudonym, '') || actor) LIKE '%FAM-%' OR (coalesce(reason, '') || coalesce(object_id, '')) LIKE '%K00BM%' OR coalesce(reason, '') LIKE '%Marker%'")" = 0 ] &&
+	! grep -a -q 'Hold-Reason-Marker\|Hold-Release-Marker' "$GW_DB" "$GW_DB-wal" 2>/dev/null
 }
 # Policy Appendix 1 s2 (a legal and moral obligation to report safety
 # concerns) and UK GDPR Art 17(3)(b): a safeguarding referral made under an
@@ -610,6 +695,10 @@ run test_erasure_schema_enforced
 run test_erasure_refused_under_legal_hold
 run test_erasure_allowed_once_request_closed
 run test_erasure_refused_under_litigation_hold
+run test_litigation_hold_stops_erasure
+run test_released_litigation_hold_lets_erasure_proceed
+run test_only_trustees_place_legal_holds
+run test_legal_hold_placement_is_ledgered_without_personal_data
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_forged_request_row_never_brings_an_erasure_forward

@@ -1,0 +1,358 @@
+/*
+ * legal_hold_api.c: litigation holds, placed and released by the trustees
+ * (DESIGN "a legal hold (an open police or court request, litigation)
+ * stops erasure"; migration 051, 075).
+ *
+ *   POST /v1/families/{id}/legal-holds                  trustee, dp_trustee:
+ *        place a hold (case reference, reason): 201 with its id and ledger seq
+ *   POST /v1/families/{id}/legal-holds/{hold_id}/release  the same: 200
+ *   GET  /v1/families/{id}/legal-holds                  the same: the open
+ *        holds (litigation and police or court requests), without their
+ *        reasons (a read of sealed text would be a recorded read with an
+ *        access reason: not built; the reasons stay sealed for the record)
+ *
+ * Each placement and release is a ledger entry ("legal_hold.placed",
+ * "legal_hold.released": the trustee, the family's pseudonym, the hold's
+ * id, reason code "litigation", the row's digest) written in the same
+ * writer job as its row. The reasons are sealed under the family key;
+ * the case reference is a plain column (schema: a claim number's shape,
+ * no spaces) kept out of the ledger. A hold stops erasure on request and
+ * expiry by its signed entries (legal_hold_signed.h), not only by its row.
+ * A family the charity holds nothing about is 404; one already erased or
+ * expired is 409 family_erased (there is nothing left to hold). A request's
+ * hold is released by closing the request (409 request_hold here).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+#include "gateway.h"
+#include "http.h"
+#include "ledger.h"
+#include "log.h"
+#include "store.h"
+#include "vault.h"
+#include "writer.h"
+
+#define HOLD_ID_PREFIX	"lh_"
+
+static void
+unavailable(struct response *rs)
+{
+	resp_error(rs, 503, "store_unavailable", "Nothing was changed. Try again.", NULL);
+}
+
+/* ---- place ---- */
+
+struct place_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*reason;
+	struct legal_hold_row	 h;
+	char			 id[64];
+	char			 pseudonym[65];
+	int64_t			 seq;
+	int			 outcome;	/* 0 placed; 1 no records; 2 erased */
+};
+
+static int
+place_job(struct store_conn *c, void *arg)
+{
+	struct place_job	*j = arg;
+	struct ledger_entry	 e;
+	unsigned char		 digest[32], *ct = NULL;
+	size_t			 ctlen = 0;
+	int			 rc;
+
+	if ((rc = store_family_key_state(c, j->pseudonym)) == -1)
+		return -1;
+	if (rc != 1) {
+		j->outcome = rc == 2 ? 2 : 1;
+		return 0;
+	}
+	if ((rc = vault_seal_str(j->gw->vault, c, j->pseudonym, j->reason, &ct, &ctlen)) != 0) {
+		free(ct);
+		return -1;	/* 1: destroyed since the check above, in this job: not so */
+	}
+	j->h.reason_ct = ct;
+	j->h.reason_ctlen = ctlen;
+	j->h.opened_us = store_now_us();
+	rc = -1;
+	if (store_legal_hold_digest(&j->h, 0, digest) != 0)
+		goto out;
+	e = (struct ledger_entry){ .actor = j->who->id, .actor_role = role_name(j->who->role),
+	    .action = "legal_hold.placed", .family_pseudonym = j->pseudonym, .object_id = j->id,
+	    .reason = "litigation", .record_digest = digest };
+	if (ledger_append(j->gw->ledger, c, &e, &j->seq, NULL) != 0)
+		goto out;
+	j->h.ledger_seq = j->seq;
+	if (store_legal_hold_insert(c, &j->h) != 0)
+		goto out;
+	j->outcome = 0;
+	rc = 0;
+out:
+	j->h.reason_ct = NULL;
+	free(ct);
+	return rc;
+}
+
+static void
+place(struct request *r, struct response *rs)
+{
+	struct place_job	 j = { .gw = r->gw, .who = r->who, .outcome = -1 };
+	const char		*reference;
+	char			 t[32];
+
+	reference = json_string_value(json_object_get(r->body, "reference"));
+	j.reason = json_string_value(json_object_get(r->body, "reason"));
+	if (!decide_has_text(j.reason)) {
+		resp_blank_text(rs, "/reason");
+		return;
+	}
+	vault_pseudonym(r->gw->vault, r->params[0], j.pseudonym);
+	store_new_id(HOLD_ID_PREFIX, j.id, sizeof(j.id));
+	j.h = (struct legal_hold_row){ .id = j.id, .family_pseudonym = j.pseudonym,
+	    .source = "litigation", .reference = reference, .opened_by = r->who->id };
+	if (writer_submit(r->gw->writer, place_job, &j) != 0) {
+		unavailable(rs);
+		return;
+	}
+	switch (j.outcome) {
+	case 0:
+		log_info("legal hold %s placed (ledger entry %lld)", j.id, (long long)j.seq);
+		resp_json(rs, 201, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", j.id,
+		    "source", "litigation", "reference", reference, "status", "open",
+		    "placed_at", store_time_fmt(j.h.opened_us, t), "ledger_seq", (json_int_t)j.seq));
+		return;
+	case 1:
+		resp_error(rs, 404, "not_found",
+		    "The charity holds no records about that family.", NULL);
+		return;
+	case 2:
+		resp_error(rs, 409, "family_erased",
+		    "That family's records were already erased or expired: there is nothing to "
+		    "hold.", NULL);
+		return;
+	default:
+		unavailable(rs);
+	}
+}
+
+/* ---- release ---- */
+
+/* The hold's columns, copied out of the row walk (its pointers die with it). */
+struct hold_copy {
+	char		*id, *source, *reference, *opened_by;
+	unsigned char	*reason_ct;
+	size_t		 reason_ctlen;
+	int64_t		 opened_us;
+	int		 released;
+	int		 failed;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+static int
+copy_row(const struct legal_hold_row *h, void *arg)
+{
+	struct hold_copy	*k = arg;
+
+	k->id = strdup(h->id);
+	k->source = strdup(h->source);
+	k->reference = dup_or_null(h->reference);
+	k->opened_by = strdup(h->opened_by);
+	k->opened_us = h->opened_us;
+	k->released = h->released_by != NULL;
+	if (h->reason_ct != NULL && h->reason_ctlen > 0 &&
+	    (k->reason_ct = malloc(h->reason_ctlen)) != NULL) {
+		memcpy(k->reason_ct, h->reason_ct, h->reason_ctlen);
+		k->reason_ctlen = h->reason_ctlen;
+	} else if (h->reason_ct != NULL && h->reason_ctlen > 0)
+		k->failed = 1;
+	if (k->id == NULL || k->source == NULL || k->opened_by == NULL ||
+	    (h->reference != NULL && k->reference == NULL))
+		k->failed = 1;
+	return 0;
+}
+
+static void
+copy_free(struct hold_copy *k)
+{
+	free(k->id);
+	free(k->source);
+	free(k->reference);
+	free(k->opened_by);
+	free(k->reason_ct);
+}
+
+struct release_job {
+	struct gateway		*gw;
+	const struct principal	*who;
+	const char		*hold_id;
+	const char		*reason;
+	char			 pseudonym[65];
+	int64_t			 now_us, seq;
+	int			 outcome;	/* 0 released; 1 none; 2 released already;
+						   3 a request's hold */
+};
+
+static int
+release_job(struct store_conn *c, void *arg)
+{
+	struct release_job	*j = arg;
+	struct hold_copy	 k = { 0 };
+	struct legal_hold_row	 h;
+	struct ledger_entry	 e;
+	unsigned char		 digest[32], *ct = NULL;
+	size_t			 ctlen = 0;
+	int			 rc;
+
+	j->outcome = -1;
+	if ((rc = store_legal_hold_get(c, j->pseudonym, j->hold_id, copy_row, &k)) == -1 ||
+	    k.failed) {
+		rc = -1;
+		goto out;
+	}
+	if (rc == 1 || strcmp(k.source, "litigation") != 0 || k.released) {
+		j->outcome = rc == 1 ? 1 : k.released ? 2 : 3;
+		rc = 0;
+		goto out;
+	}
+	rc = -1;
+	/* The family's key may be gone (a hold placed after its expiry was
+	 * judged cannot be: then the reason is simply not kept). */
+	if (vault_seal_str(j->gw->vault, c, j->pseudonym, j->reason, &ct, &ctlen) == -1)
+		goto out;
+	j->now_us = store_now_us();
+	h = (struct legal_hold_row){ .id = k.id, .family_pseudonym = j->pseudonym,
+	    .source = k.source, .reference = k.reference, .opened_us = k.opened_us,
+	    .opened_by = k.opened_by, .reason_ct = k.reason_ct, .reason_ctlen = k.reason_ctlen,
+	    .released_us = j->now_us, .released_by = j->who->id, .release_reason_ct = ct,
+	    .release_reason_ctlen = ctlen };
+	if (store_legal_hold_digest(&h, 1, digest) != 0)
+		goto out;
+	e = (struct ledger_entry){ .actor = j->who->id, .actor_role = role_name(j->who->role),
+	    .action = "legal_hold.released", .family_pseudonym = j->pseudonym,
+	    .object_id = k.id, .reason = "litigation", .record_digest = digest };
+	if (ledger_append(j->gw->ledger, c, &e, &j->seq, NULL) != 0 ||
+	    store_legal_hold_released(c, j->pseudonym, k.id, j->now_us, j->who->id, ct,
+	    ctlen) != 0)
+		goto out;
+	j->outcome = 0;
+	rc = 0;
+out:
+	free(ct);
+	copy_free(&k);
+	return rc;
+}
+
+static void
+release(struct request *r, struct response *rs)
+{
+	struct release_job	j = { .gw = r->gw, .who = r->who, .hold_id = r->params[1] };
+	char			t[32];
+
+	j.reason = json_string_value(json_object_get(r->body, "reason"));
+	if (!decide_has_text(j.reason)) {
+		resp_blank_text(rs, "/reason");
+		return;
+	}
+	if (!store_id_shaped(HOLD_ID_PREFIX, j.hold_id) && strncmp(j.hold_id, "req_", 4) != 0) {
+		resp_error(rs, 404, "not_found", "There is no such legal hold on that family.",
+		    NULL);
+		return;
+	}
+	vault_pseudonym(r->gw->vault, r->params[0], j.pseudonym);
+	if (writer_submit(r->gw->writer, release_job, &j) != 0) {
+		unavailable(rs);
+		return;
+	}
+	switch (j.outcome) {
+	case 0:
+		log_info("legal hold %s released (ledger entry %lld)", j.hold_id,
+		    (long long)j.seq);
+		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I}", "id", j.hold_id,
+		    "status", "released", "released_at", store_time_fmt(j.now_us, t),
+		    "ledger_seq", (json_int_t)j.seq));
+		return;
+	case 1:
+		resp_error(rs, 404, "not_found", "There is no such legal hold on that family.",
+		    NULL);
+		return;
+	case 2:
+		resp_error(rs, 409, "already_released", "That legal hold was already released.",
+		    NULL);
+		return;
+	case 3:
+		resp_error(rs, 409, "request_hold",
+		    "That hold is a police or court request's: it ends when the request is "
+		    "refused or closed (POST /v1/requests/{id}/close).", NULL);
+		return;
+	default:
+		unavailable(rs);
+	}
+}
+
+/* ---- list ---- */
+
+struct list_walk {
+	struct store_conn	*c;
+	json_t			*items;
+};
+
+static int
+list_row(const struct legal_hold_row *h, void *arg)
+{
+	struct list_walk	*w = arg;
+	char			 t[32];
+	json_t			*o;
+
+	o = json_pack("{s:s, s:s, s:s?, s:s, s:s}", "id", h->id, "source", h->source,
+	    "reference", h->reference, "placed_at", store_time_fmt(h->opened_us, t),
+	    "placed_by", h->opened_by);
+	if (o == NULL || json_array_append_new(w->items, o) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+list(struct request *r, struct response *rs)
+{
+	struct list_walk	w = { 0 };
+	char			pseudonym[65];
+	int			rc;
+
+	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);
+	if ((w.items = json_array()) == NULL) {
+		unavailable(rs);
+		return;
+	}
+	if ((w.c = store_read_begin(r->gw->store)) == NULL) {
+		json_decref(w.items);
+		unavailable(rs);
+		return;
+	}
+	rc = store_legal_holds_open(w.c, pseudonym, list_row, &w);
+	store_read_end(r->gw->store, w.c);
+	if (rc != 0) {
+		json_decref(w.items);
+		resp_error(rs, 503, "store_unavailable", "The store does not answer. Try again.",
+		    NULL);
+		return;
+	}
+	resp_json(rs, 200, json_pack("{s:o}", "holds", w.items));
+}
+
+#define TRUSTEES	(ROLE_BIT(ROLE_TRUSTEE) | ROLE_BIT(ROLE_DP_TRUSTEE))
+
+const struct route legal_hold_routes[] = {
+	{ "POST", "/v1/families/{id}/legal-holds", TRUSTEES, "legal-hold", place, 0 },
+	{ "POST", "/v1/families/{id}/legal-holds/{hold_id}/release", TRUSTEES,
+	  "legal-hold-release", release, 0 },
+	{ "GET", "/v1/families/{id}/legal-holds", TRUSTEES, NULL, list, 0 },
+	{ NULL, NULL, 0, NULL, NULL, 0 }
+};

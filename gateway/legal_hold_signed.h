@@ -1,0 +1,34 @@
+/*
+ * legal_hold_signed.h: whether a litigation hold on a family stands by
+ * what the ledger signed (legal_hold_signed.c).
+ *
+ * A trustee places a hold ("legal_hold.placed") and releases it
+ * ("legal_hold.released"), each a signed ledger entry written with its
+ * legal_holds row. The row's released_us is not signed: whoever can write
+ * the database file (but holds no key) could set it, or delete the row,
+ * and the family would be erased or expired while the charity is in
+ * litigation about it. So erasure and the retention sweep also ask the
+ * ledger: a hold placed there stands until a release of it, by a trustee
+ * and as the tree signed it, is there too.
+ */
+#ifndef LEGAL_HOLD_SIGNED_H
+#define LEGAL_HOLD_SIGNED_H
+
+struct ledger;
+struct store_conn;
+
+/* Pure: whether an entry with this action and actor role releases a
+ * litigation hold: "legal_hold.released" by a trustee or data-protection
+ * trustee. 1 or 0. */
+int	legal_hold_release_entry(const char *action, const char *actor_role);
+
+/* Whether a litigation hold placed on the family (pseudonym) stands by the
+ * family's signed ledger entries: a legal_hold.placed entry with no
+ * release of its hold (legal_hold_release_entry) that is the entry the
+ * tree signed. A placement counts whether or not its own entry checks (a
+ * forged placement holds: fails safe); a release only as signed. Read on
+ * c (in a writer job: the writer's own leaves, no wait). 1 held; 0 not;
+ * -1 a read failed (nothing may be erased). */
+int	legal_hold_signed_held(struct ledger *, struct store_conn *c, const char *pseudonym);
+
+#endif
