@@ -125,7 +125,7 @@ place(struct request *r, struct response *rs)
 		    "placed_at", store_time_fmt(j.h.opened_us, t), "ledger_seq", (json_int_t)j.seq));
 		return;
 	case 1:
-		resp_error(rs, 404, "not_found",
+		resp_refused(r, rs, 404, "not_found",
 		    "The charity holds no records about that family.", NULL);
 		return;
 	case 2:
@@ -262,7 +262,7 @@ release(struct request *r, struct response *rs)
 		return;
 	}
 	if (!store_id_shaped(HOLD_ID_PREFIX, j.hold_id) && strncmp(j.hold_id, "req_", 4) != 0) {
-		resp_error(rs, 404, "not_found", "There is no such legal hold on that family.",
+		resp_refused(r, rs, 404, "not_found", "There is no such legal hold on that family.",
 		    NULL);
 		return;
 	}
@@ -280,7 +280,7 @@ release(struct request *r, struct response *rs)
 		    "ledger_seq", (json_int_t)j.seq));
 		return;
 	case 1:
-		resp_error(rs, 404, "not_found", "There is no such legal hold on that family.",
+		resp_refused(r, rs, 404, "not_found", "There is no such legal hold on that family.",
 		    NULL);
 		return;
 	case 2:

@@ -374,6 +374,20 @@ test_only_trustees_place_legal_holds() {
 	lhold FAM-NEVER-715 K00BM7150; expect 404 not_found || return 1
 	lrelease FAM-715 lh_nope; expect 404 not_found
 }
+# A hold placed on a family the charity holds nothing about, or the
+# release of a hold that is not there, is a refused access like any other
+# write's 404: recorded (actor, route, code; never the family or the id).
+test_legal_hold_on_nothing_is_recorded_as_refused() {
+	local last got
+	last=$(ledger_seq)
+	lhold FAM-NEVER-717 K00BM7170; expect 404 not_found || return 1
+	lrelease FAM-NEVER-717 lh_nope; expect 404 not_found || return 1
+	lrelease FAM-NEVER-717 "lh_$(printf 'A%.0s' $(seq 26))"; expect 404 not_found || return 1
+	got=$(refused_since "$last" trustee not_found | cut -d'|' -f2- | tr '\n' ' ')
+	[ "$got" = "POST /v1/families/{id}/legal-holds|-|- POST /v1/families/{id}/legal-holds/{hold_id}/release|-|- POST /v1/families/{id}/legal-holds/{hold_id}/release|-|- " ] ||
+		{ echo "# access.refused after seq $last: $got"; return 1; }
+	refused_hold_none "$last" FAM-NEVER-717 lh_nope Hold-Reason-Marker Hold-Release-Marker
+}
 test_legal_hold_placement_is_ledgered_without_personal_data() {
 	local p seq rseq
 	consent FAM-716 oakfield-primary education_support || return 1
@@ -699,6 +713,7 @@ run test_litigation_hold_stops_erasure
 run test_released_litigation_hold_lets_erasure_proceed
 run test_only_trustees_place_legal_holds
 run test_legal_hold_placement_is_ledgered_without_personal_data
+run test_legal_hold_on_nothing_is_recorded_as_refused
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_forged_request_row_never_brings_an_erasure_forward
