@@ -247,7 +247,7 @@ stop_deliveries(struct consent_job *j, struct store_conn *c)
 	struct stop_arg		 s = { j, c };
 	int			 rc;
 
-	rc = consents_cover_signed(j->gw->ledger, c, j->row.family_pseudonym, j->row.agency_id,
+	rc = delivery_consent_covers(j->gw->ledger, c, j->row.family_pseudonym, j->row.agency_id,
 	    j->row.purpose, j->row.withdrawn_us);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;

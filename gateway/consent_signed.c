@@ -25,7 +25,6 @@
 
 #include "consent.h"
 #include "consent_signed.h"
-#include "decide.h"
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
@@ -285,25 +284,4 @@ consent_rows_signed(struct ledger *l, struct store_conn *c, struct consent_row *
 		kept++;
 	}
 	return kept;
-}
-
-/* A family's consents for one agency and purpose, at most (as
- * delivery.c's LAPSE_CONSENTS). */
-#define COVER_CONSENTS	64
-
-int
-consents_cover_signed(struct ledger *l, struct store_conn *c, const char *pseudonym,
-    const char *agency_id, const char *purpose, int64_t now)
-{
-	struct consent_row	 rows[COVER_CONSENTS];
-	struct decide_consent	 v[COVER_CONSENTS];
-	int			 n, i;
-
-	if ((n = store_consents_for(c, pseudonym, agency_id, purpose, rows, COVER_CONSENTS)) < 0 ||
-	    (n = consent_rows_signed(l, c, rows, n)) < 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		v[i] = (struct decide_consent){ rows[i].id, rows[i].agency_id, rows[i].purpose,
-		    rows[i].granted_us, rows[i].expires_us, rows[i].withdrawn_us };
-	return decide_consents_cover(v, (size_t)n, agency_id, purpose, now);
 }

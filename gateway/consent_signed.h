@@ -56,15 +56,4 @@ int	consent_signed(struct ledger *, struct store_conn *c, const struct consent_r
 int	consent_rows_signed(struct ledger *, struct store_conn *c, struct consent_row *rows,
 	    int n);
 
-/*
- * Whether a live consent as signed covers the family (pseudonym), agency
- * and purpose at now (decide.h decide_consents_cover over the family's
- * consents for them, each kept only if consent_rows_signed keeps it): 1
- * yes, 0 no, -1 error. A withdrawal asks this before it stops deliveries
- * (consent_api.c): a copy of the withdrawn consent written into the
- * database must not keep them going.
- */
-int	consents_cover_signed(struct ledger *, struct store_conn *c, const char *pseudonym,
-	    const char *agency_id, const char *purpose, int64_t now);
-
 #endif

@@ -75,6 +75,7 @@
 #include <openssl/rand.h>
 #include <sys/prctl.h>
 
+#include "consent_signed.h"
 #include "decide.h"
 #include "delivery.h"
 #include "disclosure_signed.h"
@@ -179,15 +180,16 @@ struct delivery {
 #define LAPSE_OVERLAP	(600 * SEC)
 
 int
-delivery_consent_covers(struct store_conn *c, const char *pseudonym, const char *agency_id,
-    const char *purpose, int64_t now)
+delivery_consent_covers(struct ledger *l, struct store_conn *c, const char *pseudonym,
+    const char *agency_id, const char *purpose, int64_t now)
 {
 	struct consent_row	 rows[LAPSE_CONSENTS];
 	struct decide_consent	 v[LAPSE_CONSENTS];
 	int			 n, i;
 
 	if ((n = store_consents_for(c, pseudonym, agency_id, purpose, rows,
-	    LAPSE_CONSENTS)) < 0)
+	    LAPSE_CONSENTS)) < 0 ||
+	    (l != NULL && n > 0 && (n = consent_rows_signed(l, c, rows, n)) < 0))
 		return -1;
 	for (i = 0; i < n; i++)
 		v[i] = (struct decide_consent){ rows[i].id, rows[i].agency_id, rows[i].purpose,
@@ -204,7 +206,7 @@ lapsed_one(struct store_conn *c, const char *id, int64_t now, struct lapsed_row 
 
 	if ((rc = store_deliveries_lapsed(c, id, NULL, now, r, 1)) <= 0)
 		return rc;
-	if ((rc = delivery_consent_covers(c, r->family_pseudonym, r->agency_id, r->purpose,
+	if ((rc = delivery_consent_covers(NULL, c, r->family_pseudonym, r->agency_id, r->purpose,
 	    now)) == -1)
 		return -1;
 	return !rc;
@@ -287,7 +289,7 @@ each_lapsed(struct store_conn *c, int64_t since, int64_t now,
 		if (n < 0)
 			return -1;
 		for (i = 0; i < n; i++) {
-			rc = delivery_consent_covers(c, rows[i].family_pseudonym,
+			rc = delivery_consent_covers(NULL, c, rows[i].family_pseudonym,
 			    rows[i].agency_id, rows[i].purpose, now);
 			if (rc == 0 && since != 0)
 				rc = !store_deliveries_stoppable(c, rows[i].family_pseudonym,

@@ -42,6 +42,7 @@
 #include "retry.h"
 
 struct gateway;
+struct ledger;
 struct profiles;
 struct signer;
 struct store_conn;
@@ -125,9 +126,13 @@ void		 delivery_body_free(char *body, size_t len);
  * delivery_stop_lapsed_one().
  */
 /* 1 when a live consent covers pseudonym's data for agency_id and purpose
- * at now_us, 0 when none does, -1 error. */
-int		 delivery_consent_covers(struct store_conn *, const char *pseudonym,
-		    const char *agency_id, const char *purpose, int64_t now_us);
+ * at now_us, 0 when none does, -1 error. With a ledger, only consents as
+ * their signed ledger entries say count (consent_rows_signed: a withdrawal
+ * asks so, consent_api.c); with NULL, the rows as stored (the worker's
+ * sweep and last-moment check: review3 H2's rest). */
+int		 delivery_consent_covers(struct ledger *, struct store_conn *,
+		    const char *pseudonym, const char *agency_id, const char *purpose,
+		    int64_t now_us);
 /* 1 when disclosure_id's delivery (not yet acknowledged) relied on a
  * consent and none covers it any more at now_us: not to be served or
  * pushed; 0 when it may be (a live consent covers it, it relied on none,
