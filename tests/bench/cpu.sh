@@ -60,12 +60,15 @@ metric() {
 	curl -s --cacert "$PKI/bundle-trust.pem" --cert "$PKI/operator.crt" --key "$PKI/operator.key" \
 	    "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
-# CPU ticks (user, system) by thread name (threads of one name summed).
+# CPU ticks (user, system) and context switches (voluntary: the thread slept;
+# involuntary: it was preempted) by thread name (threads of one name summed).
 threads() {
 	local t
 	for t in /proc/"$GW"/task/*; do
-		printf '%s %s\n' "$(tr ' ' _ < "$t/comm")" "$(awk '{ print $14, $15 }' "$t/stat")"
-	done | awk '{ u[$1] += $2; s[$1] += $3 } END { for (k in u) print k, u[k], s[k] }' | sort
+		printf '%s %s %s\n' "$(tr ' ' _ < "$t/comm")" "$(awk '{ print $14, $15 }' "$t/stat")" \
+		    "$(awk '/^voluntary_ctxt/ { v = $2 } /^nonvoluntary_ctxt/ { n = $2 } END { print v, n }' "$t/status")"
+	done | awk '{ u[$1] += $2; s[$1] += $3; v[$1] += $4; w[$1] += $5 }
+	    END { for (k in u) print k, u[k], s[k], v[k], w[k] }' | sort
 }
 
 j0=$(metric gateway_writer_jobs); b0=$(metric gateway_writer_batches)
@@ -89,8 +92,10 @@ n=$((j1 - j0))
 echo "committed $n jobs in $((b1 - b0)) batches (mean batch $(awk -v n="$n" -v b="$((b1 - b0))" 'BEGIN { printf "%.1f", b ? n / b : 0 }'))"
 hz=$(getconf CLK_TCK)
 join "$T/cpu0" "$T/cpu1" | awk -v n="$n" -v hz="$hz" '
-	{ u = ($4 - $2) * 1e6 / hz / n; s = ($5 - $3) * 1e6 / hz / n; d = u + s
-	  if (d >= 0.5) { printf "  %-16s %7.1f us CPU per disclosure (%.0f %% system)\n", $1, d, 100 * s / d; t += d } }
+	{ u = ($6 - $2) * 1e6 / hz / n; s = ($7 - $3) * 1e6 / hz / n; d = u + s
+	  v = ($8 - $4) / n; w = ($9 - $5) / n
+	  if (d >= 0.5) { printf "  %-16s %7.1f us CPU per disclosure (%.0f %% system), switches %.2f slept %.2f preempted\n",
+	      $1, d, 100 * s / d, v, w; t += d } }
 	END { printf "  %-16s %7.1f us\n", "all threads", t }'
 awk -v r="$(awk '$1 == "requests" { print $2 }' "$T/lg.out")" '{ d = $1 + $2
 	if (r > 0 && d > 0) printf "  %-16s %7.1f us CPU per request (%.0f %% system)\n", "(loadgen)",
