@@ -139,6 +139,7 @@ struct ledger {
 	pthread_mutex_t		 cp_lock;
 	pthread_cond_t		 cp_cond;
 	int			 cp_stopping;
+	int			 cp_idle;	/* waits for something new to sign */
 	int			 cp_running;
 	pthread_t		 cp_thread;
 };
@@ -417,8 +418,12 @@ on_commit(void *arg)
 		log_errx("the ledger tree could not follow the committed entries");
 		return;
 	}
+	/* Only a thread with nothing to sign needs waking: one waiting out
+	 * the second between signatures signs what came meanwhile when the
+	 * second is up (a wake per commit cost it a sleep per batch). */
 	pthread_mutex_lock(&l->cp_lock);
-	pthread_cond_signal(&l->cp_cond);
+	if (l->cp_idle)
+		pthread_cond_signal(&l->cp_cond);
 	pthread_mutex_unlock(&l->cp_lock);
 }
 
@@ -550,6 +555,7 @@ checkpoint_main(void *arg)
 	struct ledger	*l = arg;
 	int64_t		 last = 0, now, due;
 	struct timespec	 ts;
+	int		 rc;
 
 	(void)prctl(PR_SET_NAME, "gw-ledger", 0, 0, 0);	/* in top(1), perf, gdb */
 
@@ -559,8 +565,10 @@ checkpoint_main(void *arg)
 			/* Nothing new (or nothing to be signed any more): sleep
 			 * until a commit hook says otherwise. */
 			monowait_after(&ts, 1000000000LL);
-			if (pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts) == ETIMEDOUT &&
-			    atomic_load(&l->dirty) && !atomic_load(&l->alarm)) {
+			l->cp_idle = 1;
+			rc = pthread_cond_timedwait(&l->cp_cond, &l->cp_lock, &ts);
+			l->cp_idle = 0;
+			if (rc == ETIMEDOUT && atomic_load(&l->dirty) && !atomic_load(&l->alarm)) {
 				/* Committed entries the tree could not follow
 				 * (on_commit's read failed) wait for a commit:
 				 * an empty one, so that an idle gateway signs
