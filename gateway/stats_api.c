@@ -61,6 +61,15 @@
  * grand total are the only shared margins; the auditor sees every read in
  * the ledger ("stats.read" names the year and grouping).
  *
+ * Residual risk (profile reloads): rows are the agency kinds and purposes
+ * of the profiles loaded now, not as they were at disclosure time (the
+ * disclosure row keeps the agency id and purpose, not the kind). An
+ * agency whose kind changes, or a purpose or agency dropped (then counted
+ * "unregistered"), moves exactly its counts between rows of an otherwise
+ * fixed year's table, so two reads either side of the reload give them by
+ * subtraction; the suppression of each read does not cover that. Each
+ * read is a "stats.read" ledger entry, and gatewayd logs every reload.
+ *
  * Free text never becomes a label: a purpose registered in no agency
  * profile, an agency id with no profile (kept on refused disclosures as
  * staff typed them) and a request basis outside the known ones are all
