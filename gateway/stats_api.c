@@ -17,8 +17,13 @@
  * Small counts read "<10" (the configured threshold, never below 5), the
  * complements hidden to protect them read "[c]", zero reads 0, totals and
  * row percentages are published only where they do not give a hidden
- * count away. Nothing else leaves: no family identifier, pseudonym or free
- * text is ever read by the queries (store_stats.c). Requests are counted
+ * count away. The tables count events, but a cell is about families: each
+ * member (cell and margin) also has the number of distinct families it
+ * counts, from the pseudonym the queries group by (count_cells), and one
+ * counting fewer than threshold families is hidden however many events it
+ * counts (suppress.c: "[c]", as complements read). Nothing else leaves: no
+ * family identifier, pseudonym or free text is published, and the
+ * pseudonyms are freed with the table. Requests are counted
  * from their rows (store_requests_filed), each only if it is what its
  * ledger entries signed (request_signed.h: its decided_us, which places it
  * in its state at counted_until, among it); one that differs is left out
@@ -55,6 +60,15 @@
  * of them could in principle narrow a hidden cell. The column totals and
  * grand total are the only shared margins; the auditor sees every read in
  * the ledger ("stats.read" names the year and grouping).
+ *
+ * Residual risk (profile reloads): rows are the agency kinds and purposes
+ * of the profiles loaded now, not as they were at disclosure time (the
+ * disclosure row keeps the agency id and purpose, not the kind). An
+ * agency whose kind changes, or a purpose or agency dropped (then counted
+ * "unregistered"), moves exactly its counts between rows of an otherwise
+ * fixed year's table, so two reads either side of the reload give them by
+ * subtraction; the suppression of each read does not cover that. Each
+ * read is a "stats.read" ledger entry, and gatewayd logs every reload.
  *
  * Free text never becomes a label: a purpose registered in no agency
  * profile, an agency id with no profile (kept on refused disclosures as
@@ -142,9 +156,11 @@ axis_free(struct axis *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Counts collected before the table's shape is known. */
+/* Counts collected before the table's shape is known, one per family:
+ * fam is the family's pseudonym, kept only to count distinct families per
+ * member of the table (build_table) and freed with it; never published. */
 struct triple {
-	char	*row, *col;
+	char	*row, *col, *fam;
 	int64_t	 n;
 };
 
@@ -230,10 +246,12 @@ collect_cb(const struct stats_count *k, void *arg)
 	}
 	c->t[c->nt].row = strdup(g);
 	c->t[c->nt].col = strdup(k->outcome);
+	c->t[c->nt].fam = strdup(k->family != NULL ? k->family : "");
 	c->t[c->nt].n = k->n;
-	if (c->t[c->nt].row == NULL || c->t[c->nt].col == NULL) {
+	if (c->t[c->nt].row == NULL || c->t[c->nt].col == NULL || c->t[c->nt].fam == NULL) {
 		free(c->t[c->nt].row);
 		free(c->t[c->nt].col);
+		free(c->t[c->nt].fam);
 		return -1;
 	}
 	c->nt++;
@@ -248,6 +266,7 @@ collect_free(struct collect *c)
 	for (i = 0; i < c->nt; i++) {
 		free(c->t[i].row);
 		free(c->t[i].col);
+		free(c->t[i].fam);
 	}
 	free(c->t);
 	axis_free(&c->rows);
@@ -305,16 +324,71 @@ label(int64_t v, unsigned char mark, int threshold)
 	return json_integer(v);
 }
 
+static int
+cmp_family(const void *a, const void *b)
+{
+	return strcmp((*(const struct triple *const *)a)->fam,
+	    (*(const struct triple *const *)b)->fam);
+}
+
+/*
+ * Sums the counts into cells (R x C) and counts into families (the
+ * (R+1) x (C+1) grid, margins included) the distinct families behind each
+ * member: the triples are walked family by family, and a member counts a
+ * family once however many of its triples fall in it. 0, or -1 out of
+ * memory.
+ */
+static int
+count_cells(const struct collect *c, size_t R, size_t C, int64_t *cells, int64_t *families)
+{
+	const size_t	  nc = C + 1;
+	struct triple	**order;
+	size_t		 *seen, i, k, m[4], stamp = 0;
+	int		  ri, ci;
+
+	order = calloc(c->nt ? c->nt : 1, sizeof(*order));
+	seen = calloc((R + 1) * nc, sizeof(*seen));
+	if (order == NULL || seen == NULL) {
+		free(order);
+		free(seen);
+		return -1;
+	}
+	for (i = 0; i < c->nt; i++)
+		order[i] = &c->t[i];
+	if (c->nt > 1)
+		qsort(order, c->nt, sizeof(*order), cmp_family);
+	for (i = 0; i < c->nt; i++) {
+		if (i == 0 || strcmp(order[i]->fam, order[i - 1]->fam) != 0)
+			stamp++;
+		ri = axis_find(&c->rows, order[i]->row);
+		ci = axis_find(&c->cols, order[i]->col);
+		if (ri < 0 || ci < 0 || order[i]->n <= 0)
+			continue;
+		cells[(size_t)ri * C + (size_t)ci] += order[i]->n;
+		m[0] = (size_t)ri * nc + (size_t)ci;
+		m[1] = (size_t)ri * nc + C;
+		m[2] = R * nc + (size_t)ci;
+		m[3] = R * nc + C;
+		for (k = 0; k < 4; k++)
+			if (seen[m[k]] != stamp) {
+				seen[m[k]] = stamp;
+				families[m[k]]++;
+			}
+	}
+	free(order);
+	free(seen);
+	return 0;
+}
+
 /* Builds, suppresses and renders one table. NULL on failure. */
 static json_t *
 build_table(struct collect *c, int threshold)
 {
 	size_t		 R, C, i, j, nc;
-	int64_t		*cells = NULL, *grid = NULL;
+	int64_t		*cells = NULL, *grid = NULL, *families = NULL;
 	unsigned char	*mark = NULL;
 	json_t		*out = NULL, *rows, *cols, *ctot;
 	char		 pbuf[16];
-	int		 ri, ci;
 
 	axis_sort(&c->cols, c->fixed_cols);
 	if (c->by != BY_MONTH)
@@ -327,15 +401,10 @@ build_table(struct collect *c, int threshold)
 	cells = calloc(R * C, sizeof(*cells));
 	grid = calloc((R + 1) * nc, sizeof(*grid));
 	mark = calloc((R + 1) * nc, 1);
-	if (cells == NULL || grid == NULL || mark == NULL)
-		goto out;
-	for (i = 0; i < c->nt; i++) {
-		ri = axis_find(&c->rows, c->t[i].row);
-		ci = axis_find(&c->cols, c->t[i].col);
-		if (ri >= 0 && ci >= 0)
-			cells[(size_t)ri * C + (size_t)ci] += c->t[i].n;
-	}
-	if (suppress_table(cells, R, C, threshold, grid, mark) != 0)
+	families = calloc((R + 1) * nc, sizeof(*families));
+	if (cells == NULL || grid == NULL || mark == NULL || families == NULL ||
+	    count_cells(c, R, C, cells, families) != 0 ||
+	    suppress_table(cells, families, R, C, threshold, grid, mark) != 0)
 		goto out;
 	cols = json_array();
 	for (j = 0; j < C; j++)
@@ -364,6 +433,7 @@ out:
 	free(cells);
 	free(grid);
 	free(mark);
+	free(families);
 	return out;
 }
 
@@ -486,7 +556,8 @@ request_count(const struct request_row *rq, void *arg)
 	}
 	snprintf(month, sizeof(month), "%.7s", store_time_fmt(rq->created_us, t));
 	k = (struct stats_count){ .agency_id = rq->agency_id, .purpose = rq->legal_basis,
-	    .month = month, .outcome = request_state_at(rq, d, nd, x->until_us), .n = 1 };
+	    .month = month, .outcome = request_state_at(rq, d, nd, x->until_us),
+	    .family = rq->family_pseudonym, .n = 1 };
 	return collect_cb(&k, x->col);
 }
 
@@ -565,7 +636,8 @@ stats(struct request *r, struct response *rs)
 	    "from", d1, "to", d2, "counted_until", d3, "by", by_names[disc.by],
 	    "threshold", threshold,
 	    "suppression", "Counts from 1 to threshold-1 are shown as \"<threshold\"; zero is "
-	    "shown as 0; further cells and totals (each at least the threshold) are shown as "
+	    "shown as 0; counts about fewer than threshold families, and further cells and "
+	    "totals hidden to protect the others (each at least the threshold), are shown as "
 	    "\"[c]\" so that no hidden count can be worked out from the totals or percentages.",
 	    "tables", "disclosures", td, "consents", tc, "requests", tr,
 	    "requests_withheld_for_integrity", (json_int_t)rcount.withheld));

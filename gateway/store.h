@@ -915,13 +915,16 @@ int	store_sar_read_digest(const struct sar_read_row *, unsigned char out[32]);
 int	store_sar_read_insert(struct store_conn *, const struct sar_read_row *);
 
 /* store_stats.c: counts for anonymised statistics (stats_api.c suppresses
- * them). Only agency, purpose, month and outcome leave: never a family. */
+ * them), one per agency, purpose, month, outcome and family. The family's
+ * pseudonym is given only to count distinct families per cell: it never
+ * leaves the process (stats_api.c publishes labels and counts only). */
 struct stats_count {
 	const char	*agency_id;
 	const char	*purpose;
 	const char	*month;		/* "2026-11" (UTC) */
 	const char	*outcome;	/* disclosures: "allowed" or the rule code;
 					   consents: "recorded" or "withdrawn" */
+	const char	*family;	/* pseudonym: for counting only */
 	int64_t		 n;
 };
 /* Disclosure decisions made in [from_us, to_us), grouped. fn returns 0 to

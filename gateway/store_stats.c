@@ -1,7 +1,10 @@
 /*
  * store_stats.c: grouped counts for the statistics endpoint. The queries
- * select agency, purpose, month and outcome only: no pseudonym, id or
- * sealed column is ever read here.
+ * select agency, purpose, month and outcome, and the family's pseudonym
+ * only so that stats_api.c can count the distinct families behind each
+ * cell (suppress.c hides a cell of few families however many events it
+ * counts); the pseudonym never leaves the process. No id or sealed column
+ * is ever read here.
  */
 #include <stdint.h>
 #include <string.h>
@@ -25,7 +28,9 @@ each_count(struct store_conn *c, sqlite3_stmt *st, int64_t from_us, int64_t to_u
 		k.month = (const char *)sqlite3_column_text(st, 2);
 		k.outcome = (const char *)sqlite3_column_text(st, 3);
 		k.n = sqlite3_column_int64(st, 4);
-		if (k.agency_id == NULL || k.purpose == NULL || k.month == NULL || k.outcome == NULL)
+		k.family = (const char *)sqlite3_column_text(st, 5);
+		if (k.agency_id == NULL || k.purpose == NULL || k.month == NULL ||
+		    k.outcome == NULL || k.family == NULL)
 			continue;
 		if ((ret = fn(&k, arg)) != 0)
 			break;
@@ -52,9 +57,10 @@ const char store_sql_stats_disclosures[] =
     " UNION ALL SELECT (SELECT min(agency_id) FROM disclosures WHERE agency_id > a.id)"
     " FROM a WHERE a.id IS NOT NULL) "
     "SELECT d.agency_id, d.purpose, "
-    "strftime('%Y-%m', d.created_us / 1000000, 'unixepoch'), d.rule, count(*) "
+    "strftime('%Y-%m', d.created_us / 1000000, 'unixepoch'), d.rule, count(*), "
+    "d.family_pseudonym "
     "FROM a JOIN disclosures d INDEXED BY disclosures_agency ON d.agency_id = a.id "
-    "WHERE d.created_us >= ?1 AND d.created_us < ?2 GROUP BY 1, 2, 3, 4";
+    "WHERE d.created_us >= ?1 AND d.created_us < ?2 GROUP BY 1, 2, 3, 4, 6";
 
 int
 store_stats_disclosures(struct store_conn *c, int64_t from_us, int64_t to_us,
@@ -71,17 +77,17 @@ int
 store_stats_consents(struct store_conn *c, int64_t from_us, int64_t to_us,
     int (*fn)(const struct stats_count *, void *), void *arg)
 {
-	static const char	*sql = "SELECT agency_id, purpose, m, outcome, count(*) FROM ("
+	static const char	*sql = "SELECT agency_id, purpose, m, outcome, count(*), f FROM ("
 				    "  SELECT agency_id, purpose, "
 				    "    strftime('%Y-%m', granted_us / 1000000, 'unixepoch') AS m, "
-				    "    'recorded' AS outcome FROM consents "
+				    "    'recorded' AS outcome, family_pseudonym AS f FROM consents "
 				    "    WHERE granted_us >= ?1 AND granted_us < ?2 "
 				    "  UNION ALL "
 				    "  SELECT agency_id, purpose, "
 				    "    strftime('%Y-%m', withdrawn_us / 1000000, 'unixepoch'), "
-				    "    'withdrawn' FROM consents "
+				    "    'withdrawn', family_pseudonym FROM consents "
 				    "    WHERE withdrawn_us > 0 AND withdrawn_us >= ?1 AND withdrawn_us < ?2"
-				    ") GROUP BY 1, 2, 3, 4";
+				    ") GROUP BY 1, 2, 3, 4, 6";
 	sqlite3_stmt		*st;
 
 	if ((st = store_stmt(c, sql)) == NULL)

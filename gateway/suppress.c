@@ -11,6 +11,17 @@
  *    count events, and "no disclosures to this kind of agency" identifies
  *    no one (the policy's promise is about families, not about absences).
  *
+ *    Events are not families: twelve disclosures about one family to the
+ *    only housing agency would read "12", and everything that cell says
+ *    is about that family. So the caller also gives, for every member
+ *    (margins included, each counted on its own, since one family can be
+ *    in several cells of a line), how many distinct families it counts,
+ *    and a member of threshold or more counting fewer than threshold
+ *    families is hidden for itself too (SDC_FAMILIES). It reads "[c]", as
+ *    a complement does: its count is at least the threshold, so "<10"
+ *    would be false, and a reader cannot tell it from a complement (a
+ *    label of its own would say "few families here").
+ *
  * 2. Secondary (complementary) suppression. Published totals let a reader
  *    subtract: a row with one hidden cell gives it away. So every line (a
  *    row or column of the table including its margins) with exactly one
@@ -38,23 +49,33 @@
  *    a small count in disguise), since a line with a "<10" then needs S
  *    >= 9 + the others' least >= 10, and one without is all "[c]".
  *
+ *    A member hidden for its families reads "[c]" (10 or more) and has no
+ *    upper bound from its label, but a line's total gives it one: it lies
+ *    in max(10, S - the others' largest) .. S - the others' least, and
+ *    that must keep at least threshold-1 values (as many as "<10" keeps:
+ *    1..9), else one more member is hidden. "[c]" (12 about one family),
+ *    "[c]" (a complement of 10), total 22 fails (10..12); so does the
+ *    same cell beside "<10" alone with total 15 (10..14).
+ *
  * 4. Exact audit. The line rule is necessary, not sufficient: hidden cells
  *    spread over several rows and columns can still be solved from the
  *    linear equations the totals give. Those equations are the incidence
  *    system of a bipartite graph (a node per row line and per column line,
  *    an edge per hidden member; signs can be normalised away), and a hidden
  *    value is determined exactly when its edge lies on no cycle, i.e. is a
- *    bridge. Every primary-hidden member that is a bridge gets a complement
+ *    bridge. Every member hidden for itself (a small count, or few
+ *    families) that is a bridge gets a complement
  *    in its row (else its column); if none is left to hide, every non-zero
  *    total is hidden, which puts each hidden cell on the 4-cycle cell, row
  *    total, grand total, column total. Then the rules run again.
  *
  *    Complements are labelled "[c]" (the Government Statistical Service's
  *    mark for a confidential cell), not "<10": every complement is at least
- *    the threshold (smaller counts are already primary), so "<10" would be
- *    false. A reader thus knows a "[c]" cell is >= 10, and rule 3 takes
- *    that into account: no single line's published total narrows a "<10"
- *    beside a "[c]".
+ *    the threshold (smaller counts are already primary), and so is every
+ *    shown member, whose families are at least the threshold too, so "<10"
+ *    would be false. A reader thus knows a "[c]" cell is >= 10, and rule 3
+ *    takes that into account: no single line's published total narrows a
+ *    "<10" beside a "[c]".
  *
  * 5. Percentages are published only when made of published values (a
  *    hidden cell's share, or a share of a hidden total, is hidden too), so
@@ -63,13 +84,15 @@
  *
  * What this does not do: it protects against exact derivation from the
  * lines' equations (rule 4), and guarantees that no one line, read with
- * the labels' bounds, narrows a "<10" member below 1..9 (rule 3). It does
- * not combine bounds across lines: the feasibility interval of a hidden
+ * the labels' bounds, narrows a "<10" member below 1..9 or a member hidden
+ * for its families below threshold-1 values (rule 3). It does not combine
+ * bounds across lines: the feasibility interval of a hidden
  * cell under every line's equation, the labels' bounds and non-negativity
  * together (linear programming) is not computed, so several lines read
  * jointly may still narrow a "<10", or even pin it where the equations
  * alone do not. Bounds on a "[c]" are not protected (a complement may be
- * narrowed or pinned; it is not a small count). Nor does it protect
+ * narrowed or pinned; it is not a small count, and the families it counts
+ * are at least the threshold). Nor does it protect
  * across tables published separately for overlapping periods
  * (stats_api.c publishes one period per request; requesting many
  * overlapping periods and differencing them is the residual risk, kept
@@ -169,19 +192,37 @@ line_keeps_bounds(int64_t s, size_t nprim, size_t nsec, int threshold)
 	return 1;
 }
 
+/*
+ * Rule 3 for the members hidden for their families ("[c]", like every
+ * complement): whether the hidden sum s, shared by nprim "<T" members and
+ * nc "[c]" ones (this member among them), leaves such a member at least
+ * threshold-1 values. Its least is T, or s minus the others' largest when
+ * they are all "<T"; its largest is s minus the others' least. 1 if safe.
+ */
+static int
+line_keeps_family_bounds(int64_t s, size_t nprim, size_t nc, int threshold)
+{
+	int64_t	t = threshold, hi, lo = t;
+
+	hi = s - (int64_t)nprim - (int64_t)(nc - 1) * t;
+	if (nc == 1 && s - (int64_t)nprim * (t - 1) > lo)
+		lo = s - (int64_t)nprim * (t - 1);
+	return hi - lo >= t - 2;
+}
+
 /* Rules 2 and 3 over every line once. Returns how many were hidden. */
 static int
 line_rules(struct grid *g)
 {
 	int	changed = 0, vertical;
-	size_t	line, nlines, n, k, idx, hidden, nprim, nsec;
+	size_t	line, nlines, n, k, idx, hidden, nprim, nsec, nfam;
 	int64_t	hidden_sum;
 
 	for (vertical = 0; vertical <= 1; vertical++) {
 		nlines = vertical ? g->nc : g->nr;
 		n = line_len(g, vertical);
 		for (line = 0; line < nlines; line++) {
-			hidden = nprim = nsec = 0;
+			hidden = nprim = nsec = nfam = 0;
 			hidden_sum = 0;
 			for (k = 0; k < n; k++) {
 				idx = line_member(g, vertical, line, k);
@@ -194,7 +235,8 @@ line_rules(struct grid *g)
 				if (g->m[idx] == SDC_PRIMARY)
 					nprim++;
 				else
-					nsec++;
+					nsec++;	/* "[c]": complements and families */
+				nfam += g->m[idx] == SDC_FAMILIES;
 			}
 			if (hidden == 1) {
 				changed += hide_complement(g, vertical, line);
@@ -202,7 +244,9 @@ line_rules(struct grid *g)
 			}
 			idx = line_member(g, vertical, line, n - 1);
 			if (hidden > 0 && g->m[idx] == SDC_SHOWN &&
-			    !line_keeps_bounds(hidden_sum, nprim, nsec, g->threshold))
+			    (!line_keeps_bounds(hidden_sum, nprim, nsec, g->threshold) ||
+			    (nfam > 0 && !line_keeps_family_bounds(hidden_sum, nprim, nsec,
+			    g->threshold))))
 				changed += hide_complement(g, vertical, line);
 		}
 	}
@@ -272,7 +316,8 @@ find_bridges(size_t nr, size_t nc, const unsigned char *mark, unsigned char *bri
 	return 0;
 }
 
-/* Rule 4: one complement for the first determined primary member, or the
+/* Rule 4: one complement for the first determined member hidden for
+ * itself (a small count or few families), or the
  * totals fallback. 1 if something was hidden, 0 if the grid is safe, -1
  * out of memory. */
 static int
@@ -289,7 +334,7 @@ audit(struct grid *g)
 		return -1;
 	}
 	for (idx = 0; idx < total; idx++) {
-		if (g->m[idx] != SDC_PRIMARY || !bridge[idx])
+		if ((g->m[idx] != SDC_PRIMARY && g->m[idx] != SDC_FAMILIES) || !bridge[idx])
 			continue;
 		i = idx / g->nc;
 		j = idx % g->nc;
@@ -314,8 +359,8 @@ audit(struct grid *g)
 }
 
 int
-suppress_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
-    int64_t *grid, unsigned char *mark)
+suppress_table(const int64_t *cells, const int64_t *families, size_t rows, size_t cols,
+    int threshold, int64_t *grid, unsigned char *mark)
 {
 	struct grid	g;
 	size_t		i, j, total;
@@ -339,8 +384,17 @@ suppress_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
 			grid[at(&g, rows, j)] += c;
 			grid[at(&g, rows, cols)] += c;
 		}
-	for (i = 0; i < total; i++)
-		mark[i] = (grid[i] >= 1 && grid[i] < threshold) ? SDC_PRIMARY : SDC_SHOWN;
+	for (i = 0; i < total; i++) {
+		if (families != NULL && (families[i] < 0 || families[i] > grid[i] ||
+		    (families[i] == 0) != (grid[i] == 0)))
+			return -1;
+		if (grid[i] >= 1 && grid[i] < threshold)
+			mark[i] = SDC_PRIMARY;
+		else if (families != NULL && grid[i] >= threshold && families[i] < threshold)
+			mark[i] = SDC_FAMILIES;
+		else
+			mark[i] = SDC_SHOWN;
+	}
 	for (;;) {
 		if (line_rules(&g) > 0)
 			continue;
@@ -373,7 +427,7 @@ suppress_label(int64_t value, unsigned char mark, int threshold, char buf[24])
 {
 	char	*p = buf;
 
-	if (mark == SDC_SECONDARY) {
+	if (mark == SDC_SECONDARY || mark == SDC_FAMILIES) {
 		memcpy(p, SUPPRESS_SECONDARY_LABEL, sizeof(SUPPRESS_SECONDARY_LABEL) - 1);
 		p += sizeof(SUPPRESS_SECONDARY_LABEL) - 1;
 	} else if (mark != SDC_SHOWN) {

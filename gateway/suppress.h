@@ -8,18 +8,25 @@
  * its margins into an (R+1) x (C+1) grid, row-major: cell (i, j) for i < R,
  * j < C; row totals in column C; column totals in row R; the grand total at
  * (R, C). Every row and every column of that grid is a "line" whose last
- * member is the sum of the others. Rules (see suppress.c for the reasons):
+ * member is the sum of the others. Beside each member's count the caller
+ * may give how many distinct families it counts (a margin's is not the sum
+ * of its cells': one family can be in several). Rules (see suppress.c):
  *   primary	a member from 1 to threshold-1 is hidden ("<10" for 10)
+ *   families	a member of threshold or more counting fewer than threshold
+ *		families is hidden too ("[c]": its count is >= threshold)
  *   zero	0 is always published as 0, never hidden
  *   line	a line with exactly one hidden member gets a second one
  *   sum	a line whose total is published and whose hidden members, with
  *		the bounds their labels publish ("<10": 1..9, "[c]": 10 or
- *		more), would narrow a "<10" member below 1..9 gets another
- *   audit	no primary-hidden member may be solvable from the published
- *		members by the lines' linear equations (exact check)
- * repeated to a fixed point. Primary members read "<10"; secondary ones
- * (complements, always >= threshold) read "[c]", never "<10", which would
- * be false.
+ *		more), would narrow a "<10" member below 1..9, or a member
+ *		hidden for its families to fewer than 9 values (threshold-1,
+ *		as many as "<10" keeps), gets another
+ *   audit	no member hidden for itself (primary or families) may be
+ *		solvable from the published members by the lines' linear
+ *		equations (exact check)
+ * repeated to a fixed point. Primary members read "<10"; the others (few
+ * families, and complements: always >= threshold) read "[c]", never
+ * "<10", which would be false, and the two cannot be told apart.
  */
 #ifndef SUPPRESS_H
 #define SUPPRESS_H
@@ -36,7 +43,8 @@
 enum sdc_mark {
 	SDC_SHOWN = 0,		/* published as its value */
 	SDC_PRIMARY,		/* hidden: a small count */
-	SDC_SECONDARY		/* hidden: a complement protecting a small count */
+	SDC_SECONDARY,		/* hidden: a complement protecting a hidden member */
+	SDC_FAMILIES		/* hidden: a count >= threshold of too few families */
 };
 
 /* Whether threshold is acceptable (SUPPRESS_MIN_THRESHOLD or more, and
@@ -45,16 +53,21 @@ int	suppress_threshold_ok(int threshold);
 
 /* Builds the (rows+1) x (cols+1) grid of cells (rows x cols, row-major,
  * each >= 0) with its margins into grid, and marks in mark (same shape)
- * what must be hidden under the rules above. grid and mark are the
- * caller's, each with room for (rows+1)*(cols+1) entries. Returns 0; -1
- * when threshold is refused (suppress_threshold_ok), a count is negative,
- * a dimension is 0 or over the bounds, or memory runs out (then nothing
- * in grid/mark may be published). */
-int	suppress_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
-	    int64_t *grid, unsigned char *mark);
+ * what must be hidden under the rules above. families, when not NULL, is
+ * grid-shaped too: the distinct families each member (margins included)
+ * counts, 0 exactly where its count is 0 and never above it; NULL counts
+ * every event as a family of its own. grid and mark are the caller's,
+ * each with room for (rows+1)*(cols+1) entries. Returns 0; -1 when
+ * threshold is refused (suppress_threshold_ok), a count is negative, a
+ * family count does not fit its member's count, a dimension is 0 or over
+ * the bounds, or memory runs out (then nothing in grid/mark may be
+ * published). */
+int	suppress_table(const int64_t *cells, const int64_t *families, size_t rows,
+	    size_t cols, int threshold, int64_t *grid, unsigned char *mark);
 
 /* Renders one member: its decimal value when shown, "<threshold" for a
- * primary (small) count, SUPPRESS_SECONDARY_LABEL for a complement. buf
+ * primary (small) count, SUPPRESS_SECONDARY_LABEL for a complement or a
+ * count of too few families. buf
  * must hold 24 bytes; returns buf. */
 #define SUPPRESS_SECONDARY_LABEL	"[c]"
 char	*suppress_label(int64_t value, unsigned char mark, int threshold, char buf[24]);

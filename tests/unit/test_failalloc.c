@@ -469,7 +469,7 @@ suppress_grid(void *arg)
 	unsigned char		mark[5 * 4];
 
 	(void)arg;
-	return suppress_table(cells, 4, 3, 10, grid, mark);
+	return suppress_table(cells, NULL, 4, 3, 10, grid, mark);
 }
 
 /* ---- tests ---- */

@@ -120,6 +120,35 @@ line_keeps_label_intervals(const int64_t *grid, const unsigned char *mark,
 		else
 			nsec++;
 	}
+	/* A member hidden for its families ("[c]": threshold or more, no
+	 * upper bound of its own): from this line it lies in lo..hi, lo the
+	 * larger of T and S minus the others' largest (unbounded if another
+	 * "[c]" is among them), hi S minus the others' least; at least T-1
+	 * values must be left, as many as "<T" keeps. */
+	for (k = 0; k + 1 < n; k++) {
+		size_t	q;
+		int64_t	lo = threshold, hi = s, omax = 0;
+		int	bounded = 1;
+
+		if (mark[first + k * step] != SDC_FAMILIES)
+			continue;
+		for (q = 0; q + 1 < n; q++) {
+			idx = first + q * step;
+			if (q == k || mark[idx] == SDC_SHOWN)
+				continue;
+			if (mark[idx] == SDC_PRIMARY) {
+				hi -= 1;
+				omax += threshold - 1;
+			} else {
+				hi -= threshold;
+				bounded = 0;
+			}
+		}
+		if (bounded && s - omax > lo)
+			lo = s - omax;
+		if (hi - lo + 1 < threshold - 1)
+			return 0;
+	}
 	if (nprim == 0)
 		return 1;
 	/* Every primary has the same bounds, so one check covers them all:
@@ -132,26 +161,34 @@ line_keeps_label_intervals(const int64_t *grid, const unsigned char *mark,
 }
 
 /* Applies the module and checks every published promise on the result:
- * zero shown, small counts hidden, no line with a single hidden member, no
- * small hidden sum behind a published total, no line narrowing a "<T"
- * member below 1..T-1, no primary derivable (by the independent rank
- * check). */
+ * zero shown, small counts hidden, members of fewer than T families
+ * hidden, no line with a single hidden member, no small hidden sum behind
+ * a published total, no line narrowing a "<T" member below 1..T-1 or one
+ * hidden for its families below T-1 values, no member hidden for itself
+ * derivable (by the independent rank check). families: as suppress_table
+ * takes it (grid-shaped), or NULL. */
 static void
-check_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
-    int64_t *grid, unsigned char *mark)
+check_table_families(const int64_t *cells, const int64_t *families, size_t rows,
+    size_t cols, int threshold, int64_t *grid, unsigned char *mark)
 {
 	size_t	nr = rows + 1, nc = cols + 1, i, j, k, hidden;
 	int64_t	sum;
+	char	buf[24];
 
-	assert_int_equal(suppress_table(cells, rows, cols, threshold, grid, mark), 0);
+	assert_int_equal(suppress_table(cells, families, rows, cols, threshold, grid, mark), 0);
 	for (k = 0; k < nr * nc; k++) {
 		if (grid[k] == 0)
 			assert_int_equal(mark[k], SDC_SHOWN);
 		if (grid[k] >= 1 && grid[k] < threshold)
 			assert_int_not_equal(mark[k], SDC_SHOWN);
-		if (mark[k] == SDC_SECONDARY)
+		if (families != NULL && families[k] < threshold && grid[k] > 0)
+			assert_int_not_equal(mark[k], SDC_SHOWN);
+		if (mark[k] == SDC_SECONDARY || mark[k] == SDC_FAMILIES) {
 			assert_true(grid[k] >= threshold);
-		if (mark[k] == SDC_PRIMARY) {
+			assert_string_equal(suppress_label(grid[k], mark[k], threshold, buf),
+			    SUPPRESS_SECONDARY_LABEL);
+		}
+		if (mark[k] == SDC_PRIMARY || mark[k] == SDC_FAMILIES) {
 			assert_int_equal(derivable_by_rank(mark, rows, cols, k), 0);
 			assert_int_equal(suppress_derivable(grid, mark, rows, cols, k), 0);
 		}
@@ -184,6 +221,13 @@ check_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
 			assert_true(sum >= threshold);
 		assert_true(line_keeps_label_intervals(grid, mark, j, nc, nr, threshold));
 	}
+}
+
+static void
+check_table(const int64_t *cells, size_t rows, size_t cols, int threshold,
+    int64_t *grid, unsigned char *mark)
+{
+	check_table_families(cells, NULL, rows, cols, threshold, grid, mark);
 }
 
 /* Whether a candidate table publishes exactly the same numbers as grid
@@ -305,9 +349,9 @@ test_threshold_below_minimum_refused(void **state)
 	assert_false(suppress_threshold_ok(4));
 	assert_false(suppress_threshold_ok(0));
 	assert_false(suppress_threshold_ok(-10));
-	assert_int_equal(suppress_table(cells, 1, 2, 4, grid, mark), -1);
+	assert_int_equal(suppress_table(cells, NULL, 1, 2, 4, grid, mark), -1);
 	assert_true(suppress_threshold_ok(SUPPRESS_MIN_THRESHOLD));
-	assert_int_equal(suppress_table(cells, 1, 2, 5, grid, mark), 0);
+	assert_int_equal(suppress_table(cells, NULL, 1, 2, 5, grid, mark), 0);
 }
 
 static void
@@ -492,7 +536,7 @@ test_fixed_point_reached(void **state)
 		}
 		check_table(cells, rows, cols, 10, grid, mark);
 		/* The margins are the true sums. */
-		assert_int_equal(suppress_table(cells, rows, cols, 10, grid2, mark), 0);
+		assert_int_equal(suppress_table(cells, NULL, rows, cols, 10, grid2, mark), 0);
 		assert_memory_equal(grid, grid2, (rows + 1) * (cols + 1) * sizeof(int64_t));
 	}
 }
@@ -519,9 +563,164 @@ test_bad_input_refused(void **state)
 	unsigned char	mark[6];
 
 	(void)state;
-	assert_int_equal(suppress_table(neg, 1, 2, 10, grid, mark), -1);
-	assert_int_equal(suppress_table(neg, 0, 2, 10, grid, mark), -1);
-	assert_int_equal(suppress_table(neg, SUPPRESS_MAX_ROWS + 1, 1, 10, grid, mark), -1);
+	assert_int_equal(suppress_table(neg, NULL, 1, 2, 10, grid, mark), -1);
+	assert_int_equal(suppress_table(neg, NULL, 0, 2, 10, grid, mark), -1);
+	assert_int_equal(suppress_table(neg, NULL, SUPPRESS_MAX_ROWS + 1, 1, 10, grid, mark), -1);
+}
+
+/*
+ * Review 3 M4: the tables count events, so twelve disclosures about one
+ * family to the only housing agency read "12". A member counting fewer
+ * than T families is hidden however many events it counts, reads "[c]"
+ * (its count is T or more), and its row total, of the same one family,
+ * is hidden too; nothing published gives it back.
+ */
+static void
+test_one_family_many_events_not_published(void **state)
+{
+	/* rows: housing (12 disclosures, one family), health, education;
+	 * columns: allowed, no_consent. */
+	const int64_t	cells[] = { 12, 0,
+				    40, 15,
+				    30, 20 };
+	const int64_t	fam[] = { 1, 0, 1,
+				  25, 12, 30,
+				  20, 11, 28,
+				  46, 23, 59 };
+	int64_t		grid[12];
+	unsigned char	mark[12];
+	char		buf[24];
+
+	(void)state;
+	check_table_families(cells, fam, 3, 2, 10, grid, mark);
+	assert_int_equal(grid[0], 12);
+	assert_int_equal(mark[0], SDC_FAMILIES);
+	assert_string_equal(suppress_label(grid[0], mark[0], 10, buf), "[c]");
+	assert_int_not_equal(mark[2], SDC_SHOWN);	/* housing's total, 12 */
+	assert_int_equal(mark[1], SDC_SHOWN);		/* a zero stays 0 */
+	assert_int_equal(suppress_derivable(grid, mark, 3, 2, 0), 0);
+	assert_int_equal(derivable_by_rank(mark, 3, 2, 0), 0);
+	/* Counted as events (no families given), it was published. */
+	check_table(cells, 3, 2, 10, grid, mark);
+	assert_int_equal(mark[0], SDC_SHOWN);
+}
+
+/*
+ * A cell hidden for its families beside one complement: "[c]", "[c]",
+ * total 22 puts the one-family 12 in 10..12 (the complement is at least
+ * 10). The line must keep it T-1 values wide, so the total goes too.
+ */
+static void
+test_few_families_cell_not_narrowed_by_its_line(void **state)
+{
+	const int64_t	cells[] = { 12, 10 };
+	const int64_t	fam[] = { 1, 10, 11,
+				  1, 10, 11 };
+	int64_t		grid[6];
+	unsigned char	mark[6];
+
+	(void)state;
+	check_table_families(cells, fam, 1, 2, 10, grid, mark);
+	assert_int_equal(mark[0], SDC_FAMILIES);
+	assert_int_equal(mark[1], SDC_SECONDARY);
+	assert_int_not_equal(mark[2], SDC_SHOWN);
+}
+
+/* A margin counts its own families: two cells of 6 families each may be
+ * the same 6 families, so a row total of 30 events is hidden. */
+static void
+test_margin_of_few_families_hidden(void **state)
+{
+	const int64_t	cells[] = { 15, 15,
+				    40, 50 };
+	const int64_t	fam[] = { 6, 6, 6,
+				  30, 35, 60,
+				  36, 41, 66 };
+	int64_t		grid[9];
+	unsigned char	mark[9];
+
+	(void)state;
+	check_table_families(cells, fam, 2, 2, 10, grid, mark);
+	assert_int_equal(mark[2], SDC_FAMILIES);
+	assert_int_equal(mark[0], SDC_FAMILIES);
+	assert_int_equal(mark[1], SDC_FAMILIES);
+}
+
+/*
+ * Random tables with real families (fixed seed): every cell's events come
+ * from a set of families drawn from a pool of 40, and each margin counts
+ * the union of its cells' sets, as stats_api.c does. Every rule holds
+ * (check_table_families), families and counts together.
+ */
+static void
+test_families_rule_random_tables_hold_every_promise(void **state)
+{
+	int64_t		cells[6 * 5], fam[7 * 6], grid[7 * 6];
+	uint64_t	sets[7 * 6];
+	unsigned char	mark[7 * 6];
+	unsigned	seed = 20261207u;
+	int		trial, hidden_for_families = 0;
+
+	(void)state;
+	for (trial = 0; trial < 3000; trial++) {
+		size_t	rows, cols, nc, i, j, k;
+
+		seed = seed * 1103515245u + 12345u;
+		rows = 1 + (size_t)((seed >> 16) % 6);
+		seed = seed * 1103515245u + 12345u;
+		cols = 1 + (size_t)((seed >> 16) % 5);
+		nc = cols + 1;
+		memset(sets, 0, sizeof(sets));
+		for (i = 0; i < rows; i++)
+			for (j = 0; j < cols; j++) {
+				int64_t	c, f, q;
+
+				seed = seed * 1103515245u + 12345u;
+				switch ((seed >> 16) % 4) {
+				case 0: c = 0; break;
+				case 1: c = 1 + (int64_t)((seed >> 8) % 9); break;
+				default: c = 10 + (int64_t)((seed >> 8) % 40); break;
+				}
+				cells[i * cols + j] = c;
+				seed = seed * 1103515245u + 12345u;
+				f = c == 0 ? 0 : 1 + (int64_t)((seed >> 16) % (uint64_t)(c < 16 ? c : 16));
+				for (q = 0; q < f; ) {
+					uint64_t bit;
+
+					seed = seed * 1103515245u + 12345u;
+					bit = (uint64_t)1 << ((seed >> 16) % 40);
+					if (sets[i * nc + j] & bit)
+						continue;
+					sets[i * nc + j] |= bit;
+					q++;
+				}
+				sets[i * nc + cols] |= sets[i * nc + j];
+				sets[rows * nc + j] |= sets[i * nc + j];
+				sets[rows * nc + cols] |= sets[i * nc + j];
+			}
+		for (k = 0; k < (rows + 1) * nc; k++)
+			fam[k] = __builtin_popcountll(sets[k]);
+		check_table_families(cells, fam, rows, cols, 10, grid, mark);
+		for (k = 0; k < (rows + 1) * nc; k++)
+			hidden_for_families += mark[k] == SDC_FAMILIES;
+	}
+	assert_true(hidden_for_families > 1000);	/* not vacuous */
+}
+
+static void
+test_families_that_do_not_fit_refused(void **state)
+{
+	const int64_t	cells[] = { 12, 0 };
+	const int64_t	more[] = { 13, 0, 13, 13, 0, 13 };
+	const int64_t	none[] = { 0, 0, 0, 0, 0, 0 };
+	const int64_t	zero[] = { 1, 1, 1, 1, 1, 1 };
+	int64_t		grid[6];
+	unsigned char	mark[6];
+
+	(void)state;
+	assert_int_equal(suppress_table(cells, more, 1, 2, 10, grid, mark), -1);
+	assert_int_equal(suppress_table(cells, none, 1, 2, 10, grid, mark), -1);
+	assert_int_equal(suppress_table(cells, zero, 1, 2, 10, grid, mark), -1);
 }
 
 int
@@ -543,6 +742,11 @@ main(void)
 		cmocka_unit_test(test_fixed_point_reached),
 		cmocka_unit_test(test_percentage_of_hidden_value_not_published),
 		cmocka_unit_test(test_bad_input_refused),
+		cmocka_unit_test(test_one_family_many_events_not_published),
+		cmocka_unit_test(test_few_families_cell_not_narrowed_by_its_line),
+		cmocka_unit_test(test_margin_of_few_families_hidden),
+		cmocka_unit_test(test_families_rule_random_tables_hold_every_promise),
+		cmocka_unit_test(test_families_that_do_not_fit_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
