@@ -60,6 +60,17 @@
  * nothing), so that two families' exports have the same shape whatever is
  * left out of one of them.
  *
+ * Values that may name or concern others (free text, and what someone
+ * said of another: fields.c third_party) are withheld from the copy by
+ * default (UK GDPR Art 15(4)): each shared item names them
+ * (withheld_fields, as a disclosure names what it withheld), and the export
+ * says it needs a human redaction review before it is released
+ * (review_required; review_fields on each item names what to review). Staff
+ * who have made that review ask for the values with ?include=free_text
+ * (free_text: true); the export's ledger entry then says so (reason
+ * "include=free_text": no personal data; the X-Access-Reason given is
+ * sealed in the export's row as for every export). sar_redact.c applies it.
+ *
  * Left out, without trace: what is held under an active safeguarding
  * override or notification hold, and a request whose do_not_notify hold is not lifted (the
  * store queries never return them, so there is nothing here to count;
@@ -84,6 +95,7 @@
 #include "log.h"
 #include "profiles.h"
 #include "request_signed.h"
+#include "sar_redact.h"
 #include "store.h"
 #include "vault.h"
 #include "wipe.h"
@@ -107,6 +119,8 @@ struct export {
 						   may be told of (statement_cb) */
 	int			 failed;	/* 1 a read failed; 2 a row is not as signed */
 	int			 ended;		/* the family's records were erased or expired */
+	int			 include;	/* ?include=free_text: values needing review too */
+	int			 review;	/* a listed value needs review before release */
 };
 
 /* The purpose in the profile's words for the family, or NULL when the
@@ -300,7 +314,7 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 {
 	struct export		*x = arg;
 	struct disclosure_row	*row = NULL;
-	json_t			*item, *fields, *data = NULL;
+	json_t			*item, *fields, *data = NULL, *review, *withheld;
 	char			*pt = NULL, t[32];
 	size_t			 ptlen = 0;
 	int			 rc;
@@ -331,6 +345,21 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 			wipe_free(pt);
 		}
 	}
+	/* What may name or concern others is held back for review (none of
+	 * the values leave if that cannot be done). */
+	review = json_array();
+	withheld = json_array();
+	if (review == NULL || withheld == NULL ||
+	    (data != NULL && sar_redact(data, x->include, review, withheld) != 0)) {
+		json_decref(review);
+		json_decref(withheld);
+		json_decref(data);
+		json_decref(fields);
+		x->failed = 1;
+		return -1;
+	}
+	if (json_array_size(review) > 0)
+		x->review = 1;
 	item = json_pack("{s:s, s:s, s:o, s:s, s:s?, s:{s:s?, s:s?}, s:s?, s:o, s:o}",
 	    "reference", d->id, "date", store_time_fmt(d->created_us, t),
 	    "recipient", recipient(x->gw->profiles, d->agency_id),
@@ -339,7 +368,15 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	    "lawful_basis", "article6", d->article6, "article9", d->article9,
 	    "consent_reference", d->consent_id,
 	    "fields", fields, "data", data ? data : json_null());
-	if (item == NULL || json_object_set_new(item, "delivery", delivery_json(d)) != 0 ||
+	if (item == NULL) {
+		json_decref(review);
+		json_decref(withheld);
+		return -1;
+	}
+	/* Both set (each steals its array, set or not), whichever fails. */
+	rc = json_object_set_new(item, "withheld_fields", withheld);
+	if ((json_object_set_new(item, "review_fields", review) | rc) != 0 ||
+	    json_object_set_new(item, "delivery", delivery_json(d)) != 0 ||
 	    json_object_set_new(item, "notification",
 	    notification_json(d->notification_state, d->notified_us)) != 0 ||
 	    json_object_set_new(item, "told_after_sharing", told_after_sharing(d)) != 0 ||
@@ -490,6 +527,7 @@ struct record_job {
 	const char		*pseudonym;
 	const char		*reason;
 	const char		*state;		/* "available", "erased", "expired", "none" */
+	int			 include;	/* ?include=free_text */
 	struct sar_read_row	 row;
 };
 
@@ -502,7 +540,10 @@ record_job(struct store_conn *c, void *arg)
 
 	/* The reason is sealed under the family key while there is one; an
 	 * export of an erased or unknown family keeps no reason text (nor
-	 * makes a key for a family the charity never held). */
+	 * makes a key for a family the charity never held). The entry's
+	 * reason is the records' state when they are gone, else whether the
+	 * values kept back for review were asked for and released
+	 * ("include=free_text"; an erased family's have nothing to release). */
 	if (strcmp(j->state, "available") == 0 &&
 	    vault_seal(j->gw->vault, c, j->pseudonym, j->reason, strlen(j->reason),
 	    &j->row.reason_ct, &j->row.reason_ctlen) != 0)
@@ -511,7 +552,8 @@ record_job(struct store_conn *c, void *arg)
 		goto out;
 	e = (struct ledger_entry){ .actor = j->who->id, .actor_role = role_name(j->who->role),
 	    .action = "family.subject_access", .family_pseudonym = j->pseudonym,
-	    .object_id = j->row.id, .reason = strcmp(j->state, "available") == 0 ? NULL : j->state,
+	    .object_id = j->row.id, .reason = strcmp(j->state, "available") != 0 ? j->state :
+	    j->include ? "include=free_text" : NULL,
 	    .record_digest = j->row.record_digest };
 	if (ledger_append(j->gw->ledger, c, &e, &j->row.ledger_seq, NULL) == -1 ||
 	    store_sar_read_insert(c, &j->row) == -1)
@@ -762,17 +804,43 @@ text_accessed(struct buf *b, const json_t *acc)
 	}
 }
 
+/* A line naming fields, when there are any: "head a, b". */
+static void
+text_names(struct buf *b, const char *head, const json_t *names)
+{
+	const json_t	*f;
+	size_t		 i;
+
+	if (json_array_size(names) == 0)
+		return;
+	bprintf(b, "%s", head);
+	json_array_foreach(names, i, f)
+		bprintf(b, "%s %s", i ? "," : "", json_string_value(f) ? json_string_value(f) : "");
+	bprintf(b, "\n");
+}
+
 static char *
 render_text(const json_t *x, size_t *len)
 {
 	struct buf	 b = { 0 };
-	const json_t	*a, *it, *rcp, *v, *fv;
+	const json_t	*a, *it, *rcp, *v, *fv, *wh;
 	const char	*k, *dst, *st;
 	size_t		 i;
 	char		 d1[11], d2[11];
 
 	bprintf(&b, "SUBJECT ACCESS EXPORT\n\nFamily: %s\nPrepared: %s by the charity (%s)\n",
 	    jstr(x, "family_id"), jstr(x, "prepared_at"), jstr(x, "prepared_by"));
+	/* For the charity, before the copy goes out (review_required). */
+	if (json_is_true(json_object_get(x, "review_required")))
+		bprintf(&b, "\nDRAFT: NOT TO BE RELEASED BEFORE A REDACTION REVIEW. Some of what "
+		    "was shared is free text, or says what someone said of another, and may name "
+		    "or concern other people (UK GDPR Article 15(4)). %s\n",
+		    json_is_true(json_object_get(x, "free_text")) ?
+		    "Those values are in this copy (\"For review before release\" under each "
+		    "item): review each, and remove what would adversely affect others, before "
+		    "this copy is given to the family." :
+		    "Those values are not in this copy (\"Not shown in this copy\" under each "
+		    "item); staff who have reviewed them can ask for them with ?include=free_text.");
 	if (strcmp(jstr(x, "records"), "available") != 0) {
 		int	expired = strcmp(jstr(x, "records"), "expired") == 0;
 
@@ -828,7 +896,8 @@ render_text(const json_t *x, size_t *len)
 		text_accessed(&b, json_object_get(it, "accessed"));
 		bprintf(&b, "   Information shared:\n");
 		v = json_object_get(it, "data");
-		if (!json_is_object(v) || json_object_size(v) == 0) {
+		wh = json_object_get(it, "withheld_fields");
+		if (!json_is_object(v) || (json_object_size(v) == 0 && json_array_size(wh) == 0)) {
 			const json_t	*f;
 			size_t		 fi;
 
@@ -843,6 +912,12 @@ render_text(const json_t *x, size_t *len)
 			text_value(&b, fv);
 			bprintf(&b, "\n");
 		}
+		if (json_is_object(v))
+			text_names(&b, json_is_true(json_object_get(x, "free_text")) ?
+			    "     For review before release:" :
+			    "     Not shown in this copy, as it may concern other people:",
+			    json_object_get(it, json_is_true(json_object_get(x, "free_text")) ?
+			    "review_fields" : "withheld_fields"));
 	}
 	a = json_object_get(x, "requests");
 	bprintf(&b, "\nREQUESTS FROM THE POLICE OR COURTS\n");
@@ -990,7 +1065,7 @@ subject_access(struct request *r, struct response *rs)
 	struct export		 x = { .gw = r->gw };
 	struct record_job	 j = { .gw = r->gw, .who = r->who };
 	struct erasure_row	 er;
-	const char		*reason, *fmt;
+	const char		*reason, *fmt, *inc;
 	char			 pseudonym[65], t[32];
 	json_t			*out;
 	int			 key, rc, integrity = 0;
@@ -1005,6 +1080,15 @@ subject_access(struct request *r, struct response *rs)
 		resp_bad_query(rs, "format", "format must be json or text.");
 		return;
 	}
+	/* The values that may name others, asked for by staff who reviewed
+	 * them: this one word only, so that nothing else reads as a yes. */
+	inc = req_query(r, "include");
+	if (inc != NULL && strcmp(inc, "free_text") != 0) {
+		resp_bad_query(rs, "include", "include must be free_text (after a redaction "
+		    "review of the values it adds).");
+		return;
+	}
+	x.include = j.include = inc != NULL;
 	vault_pseudonym(r->gw->vault, r->params[0], pseudonym);
 	x.pseudonym = pseudonym;
 	x.now_us = store_now_us();
@@ -1068,6 +1152,8 @@ subject_access(struct request *r, struct response *rs)
 	    "available" : j.state));
 	if (key == 2 && rc == 0)
 		json_object_set_new(out, "records_changed_at", json_string(store_time_fmt(er.at_us, t)));
+	json_object_set_new(out, "free_text", json_boolean(x.include));
+	json_object_set_new(out, "review_required", json_boolean(x.review));
 	json_object_set_new(out, "disclosures", x.disclosures);
 	json_object_set_new(out, "requests", x.requests);
 	json_object_set_new(out, "consents", x.consents);

@@ -83,8 +83,11 @@ test_export_reveals_nothing_of_what_was_left_out() {
 	sar FAM-501; expect 200 || return 1
 	printf '%s' "$RESP" | jq -S '[paths | map(tostring) | join("/") | select(startswith("earlier_exports/") | not)]' > "$TMP/plain.shape"
 	diff -u "$TMP/plain.shape" "$TMP/held.shape" | sed 's/^/# /' | head -20
+	# (withheld_fields names values withheld from every family's copy
+	# alike for a redaction review: test_export_withholds_values_that_may_name_others_until_reviewed.)
 	cmp -s "$TMP/plain.shape" "$TMP/held.shape" &&
-	! printf '%s' "$RESP" | grep -qi -e omitted -e withheld -e '"held"' -e override
+	! printf '%s' "$RESP" | jq -c 'del(.disclosures[].withheld_fields)' |
+	    grep -qi -e omitted -e withheld -e '"held"' -e override
 }
 test_request_listed_with_date_requester_and_basis() {
 	sar FAM-500
@@ -217,6 +220,90 @@ test_export_text_says_a_lifted_hold_on_a_consented_share_plainly() {
 	sar "$fam" '?format=text'
 	expect 200 && grep -q 'Shared with your consent; we told you only afterwards, to protect someone at risk' <<<"$RESP" &&
 	! grep -q 'basis: consent' <<<"$RESP" || { echo "# $(grep -i 'told' <<<"$RESP")"; return 1; }
+}
+# UK GDPR Art 15(4): the copy must not adversely affect others. Free text
+# and what someone said of another (fields.c third_party: a partner named in
+# the household, a neighbour who reported, a domestic abuse indicator) may
+# name them, or tell the person a concern is about what was said: their
+# values stay out of the copy, each item names them, and the export says it
+# needs a redaction review before release.
+third_party_share() { # FAMILY: a share on consent whose values name others
+	consent "$1" police marac_risk_assessment || return 1
+	disclose staff "$1" police marac_risk_assessment "$(jq -cn '{parent_names:["Rae Export-Parent"],
+	    household_composition:"Mother, child and Partner-Marker-P5, her partner",
+	    domestic_abuse_indicator:true,
+	    safeguarding_concerns:"Reporter-Marker-Q2, a neighbour, heard shouting"}')"
+	expect 201
+}
+test_export_withholds_values_that_may_name_others_until_reviewed() {
+	local names=household_composition,safeguarding_concerns,domestic_abuse_indicator
+	third_party_share FAM-570 || return 1
+	sar FAM-570
+	expect 200 && [ "$(jget .review_required)" = true ] && [ "$(jget .free_text)" = false ] &&
+	[ "$(jget '.disclosures[0].withheld_fields | join(",")')" = "$names" ] &&
+	[ "$(jget '.disclosures[0].review_fields | join(",")')" = "$names" ] &&
+	[ "$(jget '.disclosures[0].data | keys | join(",")')" = parent_names ] &&
+	[ "$(jget '.disclosures[0].fields | length')" = 4 ] &&
+	! grep -q -e Partner-Marker -e Reporter-Marker <<<"$RESP" ||
+		{ echo "# $(jq -c '{review_required, free_text, d: .disclosures[0] | {fields, data, withheld_fields, review_fields}}' <<<"$RESP" | head -c 600)"; return 1; }
+	sar FAM-570 '?format=text'
+	expect 200 && grep -q '^DRAFT: NOT TO BE RELEASED BEFORE A REDACTION REVIEW' <<<"$RESP" &&
+	grep -q "Not shown in this copy, as it may concern other people: ${names//,/, }\$" <<<"$RESP" &&
+	grep -q 'parent_names: \["Rae Export-Parent"\]' <<<"$RESP" &&
+	! grep -q -e Partner-Marker -e Reporter-Marker -e 'no longer readable' <<<"$RESP" ||
+		{ sed -n '/INFORMATION SHARED/,/REQUESTS/p' <<<"$RESP" | sed 's/^/# /'; return 1; }
+}
+# Staff who have made the review ask for the values (?include=free_text, with
+# the X-Access-Reason every export needs): they are released, the export
+# still says it needs the review, and its ledger entry says the values were
+# asked for, with no personal data; a plain export's entry does not.
+test_export_releases_those_values_only_on_a_recorded_request_after_review() {
+	local names=household_composition,safeguarding_concerns,domestic_abuse_indicator seq
+	sar FAM-570 '?include=free_text'
+	expect 200 && [ "$(jget .free_text)" = true ] && [ "$(jget .review_required)" = true ] &&
+	[ "$(jget '.disclosures[0].withheld_fields | length')" = 0 ] &&
+	[ "$(jget '.disclosures[0].review_fields | join(",")')" = "$names" ] &&
+	[ "$(jget '.disclosures[0].data.safeguarding_concerns')" = "Reporter-Marker-Q2, a neighbour, heard shouting" ] &&
+	[ "$(jget '.disclosures[0].data.domestic_abuse_indicator')" = true ] || return 1
+	seq=$(jget .ledger_seq)
+	[ "$(db "SELECT action || '|' || reason FROM ledger_entries WHERE seq = $seq")" = 'family.subject_access|include=free_text' ] &&
+	[ "$(db "SELECT count(*) FROM subject_access_reads WHERE ledger_seq = $seq AND reason_ct IS NOT NULL")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE instr(coalesce(reason, '') || coalesce(object_id, ''), 'Partner-Marker')
+	    + instr(coalesce(reason, '') || coalesce(object_id, ''), 'Reporter-Marker') > 0")" = 0 ] ||
+		{ echo "# $(db "SELECT action, reason FROM ledger_entries WHERE seq = $seq")"; return 1; }
+	sar FAM-570
+	expect 200 && [ "$(db "SELECT action || '|' || coalesce(reason, 'null') FROM ledger_entries WHERE seq = $(jget .ledger_seq)")" = 'family.subject_access|null' ] || return 1
+	sar FAM-570 '?include=free_text&format=text'
+	expect 200 && grep -q '^DRAFT: NOT TO BE RELEASED BEFORE A REDACTION REVIEW' <<<"$RESP" &&
+	grep -q '^     safeguarding_concerns: Reporter-Marker-Q2, a neighbour, heard shouting$' <<<"$RESP" &&
+	grep -q "For review before release: ${names//,/, }\$" <<<"$RESP" &&
+	! grep -q 'Not shown in this copy' <<<"$RESP" ||
+		{ sed -n '/INFORMATION SHARED/,/REQUESTS/p' <<<"$RESP" | sed 's/^/# /'; return 1; }
+}
+# Only that word asks for them: anything else is refused, and no export is
+# made or recorded.
+test_export_include_takes_only_free_text() {
+	local n q
+	n=$(db "SELECT count(*) FROM subject_access_reads")
+	for q in '?include=all' '?include=' '?include=FREE_TEXT' '?include=free_text,data'; do
+		sar FAM-570 "$q"
+		expect 400 invalid_parameter && [ "$(jget '.error.details[0].path')" = '?include' ] || return 1
+	done
+	[ "$(db "SELECT count(*) FROM subject_access_reads")" = "$n" ]
+}
+# A family whose shared values are its own particulars only: nothing to
+# review, nothing withheld, no draft banner.
+test_export_of_the_familys_own_particulars_needs_no_review() {
+	consent FAM-571 oakfield-primary education_support || return 1
+	disclose staff FAM-571 oakfield-primary education_support "$(jq -cn --arg c "$CHILD" '{child_name:$c, school_name:"Oakfield Primary"}')"
+	expect 201 || return 1
+	sar FAM-571
+	expect 200 && [ "$(jget .review_required)" = false ] && [ "$(jget .free_text)" = false ] &&
+	[ "$(jget '.disclosures[0].withheld_fields | length')" = 0 ] &&
+	[ "$(jget '.disclosures[0].review_fields | length')" = 0 ] &&
+	[ "$(jget '.disclosures[0].data.school_name')" = "Oakfield Primary" ] || return 1
+	sar FAM-571 '?format=text'
+	expect 200 && ! grep -q -e DRAFT -e 'Not shown in this copy' <<<"$RESP"
 }
 test_export_lists_statements_supplied_but_not_of_a_held_request() {
 	local rid
@@ -473,12 +560,14 @@ test_export_is_recorded_in_the_ledger() {
 	[ "$n" -ge 4 ] &&
 	# Each export's entry, found from its row's ledger_seq: the export's
 	# action, the row's id and digest, no reason text (the reason is
-	# sealed in the row; the entry's reason is NULL, or the records' state
-	# when they are gone and nothing was sealed).
+	# sealed in the row; the entry's reason is NULL, or include=free_text
+	# when the values kept back for review were asked for, or the records'
+	# state when they are gone and nothing was sealed).
 	[ "$(db "SELECT count(*) FROM ledger_entries e JOIN subject_access_reads s ON s.ledger_seq = e.seq
 	    AND s.record_digest = e.record_digest AND s.family_pseudonym = e.family_pseudonym
 	    WHERE e.action='family.subject_access' AND e.object_id = s.id AND e.actor = s.actor
-	    AND (e.reason IS NULL) = (s.reason_ct IS NOT NULL) AND e.family_pseudonym='$pseudo'")" = "$n" ] &&
+	    AND (e.reason IS NULL OR e.reason = 'include=free_text') = (s.reason_ct IS NOT NULL)
+	    AND e.family_pseudonym='$pseudo'")" = "$n" ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE family_pseudonym LIKE 'FAM-%' OR object_id LIKE 'FAM-%'
 	    OR instr(actor || ' ' || coalesce(object_id, '') || ' ' || coalesce(reason, ''), 'Access-Marker') > 0")" = 0 ] &&
 	jget .ledger_seq | grep -Eq '^[0-9]+$'
@@ -642,6 +731,10 @@ run test_export_lists_statements_supplied_but_not_of_a_held_request
 run test_statement_count_says_nothing_of_a_held_share
 run test_export_says_who_read_a_request_but_not_a_held_one
 run test_export_says_who_read_a_consent
+run test_export_withholds_values_that_may_name_others_until_reviewed
+run test_export_releases_those_values_only_on_a_recorded_request_after_review
+run test_export_include_takes_only_free_text
+run test_export_of_the_familys_own_particulars_needs_no_review
 run test_export_says_who_read_the_witness_statement
 run test_export_text_says_its_legal_codes_in_words
 run test_export_says_each_purpose_in_words

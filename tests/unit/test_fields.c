@@ -85,6 +85,56 @@ test_unknown_field_is_not_in_catalogue(void **state)
 	assert_null(field_find(NULL));
 }
 
+/*
+ * The fields a subject-access copy holds back for review are every free-text
+ * field of the family record (a string with no enumeration or format, long
+ * enough for a narrative: schemas/family-record.schema.json) and
+ * domestic_abuse_indicator (what someone disclosed of a member of the
+ * household), and nothing else: not the family's own particulars.
+ */
+static void
+test_free_text_and_what_was_said_of_others_are_marked_third_party(void **state)
+{
+	json_error_t	 e;
+	json_t		*root, *props, *p;
+	size_t		 i;
+
+	(void)state;
+	root = json_load_file("schemas/family-record.schema.json", 0, &e);
+	assert_non_null(root);
+	props = json_object_get(root, "properties");
+	for (i = 0; i < field_catalogue_len; i++) {
+		const char	*name = field_catalogue[i].name;
+		const char	*type;
+		int		 narrative;
+
+		assert_non_null(p = json_object_get(props, name));
+		type = json_string_value(json_object_get(p, "type"));
+		narrative = type != NULL && strcmp(type, "string") == 0 &&
+		    json_object_get(p, "enum") == NULL && json_object_get(p, "format") == NULL &&
+		    json_integer_value(json_object_get(p, "maxLength")) >= 1000;
+		if (field_catalogue[i].third_party != (narrative ||
+		    strcmp(name, "domestic_abuse_indicator") == 0))
+			fail_msg("%s: third_party %d", name, field_catalogue[i].third_party);
+		assert_int_equal(field_needs_review(name), field_catalogue[i].third_party);
+	}
+	assert_true(field_needs_review("safeguarding_concerns"));
+	assert_true(field_needs_review("referral_reason"));
+	assert_true(field_needs_review("parent_mental_health"));
+	assert_false(field_needs_review("child_name"));
+	json_decref(root);
+}
+
+/* Nothing is known of a name outside the catalogue: it is held back. */
+static void
+test_field_outside_the_catalogue_needs_review(void **state)
+{
+	(void)state;
+	assert_true(field_needs_review("partner_name"));
+	assert_true(field_needs_review(""));
+	assert_true(field_needs_review(NULL));
+}
+
 /* fields_json() writes what jansson would: the stored text is the same. */
 static void
 test_fields_json_is_what_jansson_writes(void **state)
@@ -120,6 +170,8 @@ main(void)
 		cmocka_unit_test(test_send_status_is_special_category_education),
 		cmocka_unit_test(test_unknown_field_is_not_in_catalogue),
 		cmocka_unit_test(test_fields_json_is_what_jansson_writes),
+		cmocka_unit_test(test_free_text_and_what_was_said_of_others_are_marked_third_party),
+		cmocka_unit_test(test_field_outside_the_catalogue_needs_review),
 	};
 
 	return cmocka_run_group_tests_name("fields", tests, NULL, NULL);
