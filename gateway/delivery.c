@@ -9,7 +9,7 @@
  * transfers are classified and scheduled by retry.c and recorded as soon as
  * they are collected, those of one poll together, in one writer job: the
  * attempt row, the row's new state, and the ledger entry (delivery.attempt,
- * delivery.delivered with the body's SHA-256 as the receipt, or
+ * delivery.delivered with the body's receipt (vault_receipt_mac), or
  * delivery.dead plus an alert.delivery_dead entry). If the store refuses
  * the job, the results are kept and recorded again, less and less often
  * (that wait timed on CLOCK_MONOTONIC: a wall clock stepped back must not
@@ -523,11 +523,15 @@ build_body(struct gateway *gw, struct store_conn *c, const char *id, const char 
 		goto out;
 	*body = out;
 	*len = strlen(out);
-	if (EVP_Digest(out, *len, sha, NULL, EVP_sha256(), NULL) != 1) {
+	/* The receipt kept of it: keyed by the family's own key, never a
+	 * plain digest of the values (vault_receipt_mac). */
+	if ((rc = vault_receipt_mac(gw->vault, c, row->family_pseudonym, out, *len, sha)) != 0) {
 		delivery_body_free(out, *len);
 		*body = NULL;
+		rc = rc == 1 ? 2 : -1;
 		goto out;
 	}
+	rc = -1;
 	if (purpose != NULL && fields_out != NULL) {
 		if ((*purpose = strdup(row->purpose)) == NULL) {
 			delivery_body_free(out, *len);
@@ -1384,8 +1388,8 @@ attempt_row(struct store_conn *c, const struct result *r, const char *why,
  * kept though the row stays stopped, never sent again. The attempt is a
  * row and is counted (a family's notice then says the agency may have
  * received it); a 2xx is the agency's receipt, its time and the body's
- * SHA-256 kept on the row and ledgered "delivery.delivered_after_stop"
- * with that digest; any other answer, or none (a timeout, the connection
+ * receipt (vault_receipt_mac) kept on the row and ledgered
+ * "delivery.delivered_after_stop" with it; any other answer, or none (a timeout, the connection
  * lost after the request went), "delivery.attempt". An attempt whose
  * request never went (connecting, TLS, a local failure) is left as the
  * stop left it. 0 recorded, 1 nothing to record (never written, or the row

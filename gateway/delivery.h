@@ -93,8 +93,10 @@ int		 delivery_enqueue(struct store_conn *, const char *disclosure_id,
  * be what its ledger entry signed (disclosure_signed) and the agency the
  * delivery goes to (agency_id, its deliveries row's) the disclosure's
  * signed one. *body is malloc'd, the caller frees it with
- * delivery_body_free(), which wipes it whole (wipe.h); sha receives its
- * SHA-256. 0 ok; 1 not found or not allowed; 2 the family's key was
+ * delivery_body_free(), which wipes it whole (wipe.h); sha receives the
+ * receipt the gateway keeps of it (vault_receipt_mac: keyed by the family's
+ * own key, never the body's plain SHA-256, which would confirm a guessed
+ * value). 0 ok; 1 not found or not allowed; 2 the family's key was
  * destroyed (erased: nothing left to deliver); 3 the disclosure row or the
  * delivery's agency is not what the ledger signed (logged;
  * DELIVERY_RECORD_INTEGRITY: nothing is built); 4 the agency's interest as

@@ -12,8 +12,9 @@
  * that does not exist, an ack of it recorded as refused (resp_refused).
  * Every item served is recorded before the reply
  * leaves (a delivery_attempts "read" row and a delivery.read ledger entry
- * whose digest is the SHA-256 of the body served); an ack records
- * delivery.acked with the same digest, the receipt.
+ * whose digest is the body's receipt, vault_receipt_mac: keyed by the
+ * family's own key, never the plain SHA-256 of the values served); an ack
+ * records delivery.acked with the same receipt.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,7 +275,7 @@ ack_job(struct store_conn *c, void *arg)
 		j->outcome = rc == 1 ? 1 : -1;
 		return -1;
 	}
-	/* The receipt: the digest of the body the agency was served. */
+	/* The receipt of the body the agency was served (vault_receipt_mac). */
 	rc = delivery_body(j->gw, c, j->id, row.agency_id, &body, &len, sha, NULL);
 	delivery_body_free(body, len);
 	if (rc != 0 && rc != 2) {

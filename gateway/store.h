@@ -364,7 +364,9 @@ int	store_delivery_next_due(struct store_conn *, int64_t after_us, int64_t *when
 int	store_delivery_event(struct store_conn *, const struct delivery_event *);
 /* Outcome of a push attempt; each applies only to a pending row and returns
  * 0 done, 1 the row is no longer pending (or missing), -1 error.
- * delivered: body_sha256 is the SHA-256 of the body the agency took. */
+ * delivered: body_sha256 is the receipt of the body the agency took
+ * (vault_receipt_mac, keyed by the family's own key; rows written before
+ * that keep the plain SHA-256 they were written with). */
 int	store_delivery_delivered(struct store_conn *, const char *disclosure_id, int attempts,
 	    int64_t when_us, int http_status, const unsigned char body_sha256[32]);
 int	store_delivery_retry(struct store_conn *, const char *disclosure_id, int attempts,
@@ -375,8 +377,8 @@ int	store_delivery_dead(struct store_conn *, const char *disclosure_id, int atte
  * written (state dead, consent_withdrawn or consent_expired): the row stays stopped, never
  * sent again, but keeps the facts: the attempt counted, and with a 2xx
  * (body_sha256 not NULL) the agency's receipt, delivered_us and the body's
- * SHA-256. 0 done, 1 the row is not such a stopped push (or the attempt is
- * already counted), -1 error. */
+ * receipt (vault_receipt_mac). 0 done, 1 the row is not such a stopped
+ * push (or the attempt is already counted), -1 error. */
 int	store_delivery_after_stop(struct store_conn *, const char *disclosure_id, int attempts,
 	    int64_t when_us, int http_status, const char *fault,
 	    const unsigned char body_sha256[32]);
@@ -525,8 +527,9 @@ int	store_inbox_page(struct store_conn *, const char *agency_id, int64_t after_u
 /* Counts one read of an inbox item. 0, 1 not pending, -1. */
 int	store_inbox_read(struct store_conn *, const char *disclosure_id);
 /* The agency acknowledges an inbox item: delivered at when_us, with the
- * SHA-256 of what it was served. 0 acked, 1 no such item for that agency
- * (another agency's id, a push delivery, or none), 2 already acked, -1. */
+ * receipt of what it was served (vault_receipt_mac). 0 acked, 1 no such
+ * item for that agency (another agency's id, a push delivery, or none), 2
+ * already acked, -1. */
 int	store_inbox_ack(struct store_conn *, const char *agency_id, const char *disclosure_id,
 	    int64_t when_us, const unsigned char body_sha256[32]);
 /* store_digest.c */
@@ -824,7 +827,7 @@ struct sar_disclosure {
 	int			 notification_hold;	/* 1: made on consent, the family's
 							   notice held (since lifted) */
 	int			 receipt;		/* 1: the agency acknowledged a body
-							   (its SHA-256 kept); 0 for an inbox
+							   (its receipt kept); 0 for an inbox
 							   item it cleared once the family's
 							   records were erased */
 };

@@ -5,7 +5,9 @@
  * one wraps family data keys, one keys the HMAC that turns a family id into
  * its pseudonym, one keys the HMAC an erasure's reason is kept as
  * (vault_erasure_reason_mac), and one the HMACs an Idempotency-Key and its
- * request's body are kept as (vault_idempotency_mac). A family data key is
+ * request's body are kept as (vault_idempotency_mac). A delivery's receipt
+ * is keyed by the family's own data key instead (vault_receipt_mac), so it
+ * dies with it. A family data key is
  * 32 random bytes, stored only wrapped (AES-256-GCM under the wrap key, the
  * pseudonym as associated data), so a copy of the database without the
  * master key file reveals nothing, and a destroyed (NULLed) wrapped key
@@ -562,6 +564,40 @@ vault_unseal(struct vault *v, struct store_conn *c, const char *pseudonym,
 	OPENSSL_cleanse(key, sizeof(key));
 	if (rc == 0)
 		*pt = (char *)out;
+	return rc;
+}
+
+/*
+ * HMAC-SHA256 of a body under a key derived (HKDF, info "delivery receipt
+ * v1") from the family's data key. What the gateway keeps as the receipt
+ * of a body delivered to an agency (deliveries.body_sha256, the ledger's
+ * delivery entries): the body holds the family's decrypted values and its
+ * other members are plain columns of the disclosure row, so a plain
+ * SHA-256 of it would let anyone with the store or the ledger confirm a
+ * guessed value by hashing candidate bodies. Under a key of the family's
+ * own, the receipt can be recomputed only while that family's key exists:
+ * once it is destroyed (erasure, retention) nothing kept confirms a value.
+ */
+int
+vault_receipt_mac(struct vault *v, struct store_conn *c, const char *pseudonym,
+    const void *body, size_t len, unsigned char out[32])
+{
+	unsigned char	 key[KEYLEN], rkey[KEYLEN];
+	size_t		 outlen = 0;
+	int		 rc;
+
+	rc = family_key(v, c, pseudonym, key);
+	if (rc == 2)
+		rc = -1;	/* a body of sealed data but no key row: corruption */
+	if (rc != 0) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return rc;
+	}
+	rc = hkdf(key, KEYLEN, "delivery receipt v1", rkey) == 0 &&
+	    EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, rkey, KEYLEN, body, len, out, 32,
+	    &outlen) != NULL && outlen == 32 ? 0 : -1;
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(rkey, sizeof(rkey));
 	return rc;
 }
 

@@ -37,6 +37,14 @@ struct vault_part {
 };
 void		 vault_idempotency_mac(const struct vault *, const struct vault_part *parts,
 		    size_t n, unsigned char out[32]);
+/* What the gateway keeps as the receipt of a body delivered to an agency
+ * (delivery.c): HMAC-SHA256 of the body under a key derived from the
+ * family's data key, not a plain digest (the body holds the family's
+ * values: a plain SHA-256 would confirm a guessed one). Recomputable only
+ * while the family's key exists. 0 ok; 1 the key was destroyed (erased or
+ * expired); -1 error (or no key at all). */
+int		 vault_receipt_mac(struct vault *, struct store_conn *, const char *pseudonym,
+		    const void *body, size_t len, unsigned char out[32]);
 /* Seals pt with the family's data key, creating that key (in the current
  * writer transaction) when the family has none. *ct is malloc'd, caller
  * frees. 0 ok; 1 the family's key was destroyed; -1 error. */

@@ -158,10 +158,13 @@ test_signature_verifies_with_openssl_as_documented() {
 	! openssl pkeyutl -verify -pubin -inkey "$GW_DATA/ledger.pub" -rawin -in "$TMP/msg" \
 		-sigfile "$TMP/sig.bin" >/dev/null 2>&1
 }
-test_receipt_is_the_digest_of_the_body_received() {
+# The receipt kept is keyed (vault_receipt_mac), never the plain SHA-256 of
+# the body received, which would confirm a guessed value (README "Receipts").
+test_receipt_is_kept_but_is_no_plain_digest_of_the_body_received() {
 	local n
 	n=$(rcv_log csc | awk -v id="$CSC_ID" '$3 == id && $2 == 200 {print $1}' | tail -1)
-	[ "$(db "SELECT lower(hex(body_sha256)) FROM deliveries WHERE disclosure_id='$CSC_ID'")" = \
+	[ "$(db "SELECT length(body_sha256) FROM deliveries WHERE disclosure_id='$CSC_ID'")" = 32 ] &&
+	[ "$(db "SELECT lower(hex(body_sha256)) FROM deliveries WHERE disclosure_id='$CSC_ID'")" != \
 	  "$(sha256sum < "$TMP/rcv-csc/$n.body" | cut -d' ' -f1)" ]
 }
 ledger_actions() { db "SELECT group_concat(action || ':' || coalesce(reason, '-'), ' ') FROM (SELECT action, reason FROM ledger_entries WHERE object_id='$1' AND action LIKE '$2%' ORDER BY seq)"; }
@@ -943,7 +946,7 @@ withdrawn_in_flight() {
 	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ]
 }
 test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
-	local sha
+	local sha receipt
 	# The agency has the whole body and is answering slowly.
 	withdrawn_in_flight late FAM-W4 60000 || return 1
 	rcv_release late
@@ -952,10 +955,13 @@ test_receipt_arriving_after_a_withdrawal_is_still_recorded() {
 		{ echo "# ledger: $(ledger_actions "$DID" delivery.)"; return 1; }
 	rcv_stop late
 	sha=$(rcv_body late "$DID" | sha256sum | awk '{print toupper($1)}')
-	# The row stays stopped but keeps the receipt; the ledger carries it.
-	[ "$(db "SELECT state || ' ' || dead_reason || ' ' || attempts || ' ' || last_status || ' ' || (delivered_us > 0) || ' ' || hex(body_sha256) FROM deliveries WHERE disclosure_id='$DID'")" = "dead consent_withdrawn 1 200 1 $sha" ] ||
+	receipt=$(db "SELECT hex(body_sha256) FROM deliveries WHERE disclosure_id='$DID'")
+	# The row stays stopped but keeps the receipt (keyed, no plain digest
+	# of the body); the ledger carries it.
+	[ "${#receipt}" = 64 ] && [ "$receipt" != "$sha" ] &&
+	[ "$(db "SELECT state || ' ' || dead_reason || ' ' || attempts || ' ' || last_status || ' ' || (delivered_us > 0) FROM deliveries WHERE disclosure_id='$DID'")" = "dead consent_withdrawn 1 200 1" ] ||
 		{ echo "# row: $(db "SELECT * FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
-	[ "$(db "SELECT hex(record_digest) || ' ' || actor FROM ledger_entries WHERE object_id='$DID' AND action='delivery.delivered_after_stop'")" = "$sha system" ] || return 1
+	[ "$(db "SELECT hex(record_digest) || ' ' || actor FROM ledger_entries WHERE object_id='$DID' AND action='delivery.delivered_after_stop'")" = "$receipt system" ] || return 1
 	[ "$(db "SELECT group_concat(kind || ' ' || attempt || ' ' || http_status || ' ' || outcome, ',') FROM delivery_attempts WHERE disclosure_id='$DID'")" = "push 1 200 delivered" ] ||
 		{ echo "# attempts: $(db "SELECT * FROM delivery_attempts WHERE disclosure_id='$DID'")"; return 1; }
 	"$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead > "$TMP/late.out" 2>&1 &&
@@ -1202,6 +1208,65 @@ test_agencys_read_of_a_delivered_item_outside_its_interest_is_not_found() {
 	expect 200 && [ "$(jget .data.child_name)" = "Had Child" ]
 }
 
+# Receipts (README "Receipts"): nothing the gateway keeps of a delivery, in
+# the store or in the ledger an auditor reads, is the plain SHA-256 of a
+# body delivered, pushed or pulled, before the family's erasure or after:
+# every member of the body but the values is a plain column of the
+# disclosure row, so such a digest would confirm a guessed value (here the
+# right guess: the body the agency received, byte for byte). The receipts
+# are kept (the rows and the ledger's entries carry them) all the same.
+no_plain_digest_kept() { # SHA...: none of them anywhere in the store
+	local dump=$TMP/receipts.dump s rc=0
+	sqlite3 -readonly "$GW_DB" .dump > "$dump" || return 1
+	for s in "$@"; do
+		if grep -qi "$s" "$dump"; then echo "# $s is kept in the store"; rc=1; fi
+	done
+	return $rc
+}
+test_no_receipt_kept_or_ledgered_confirms_a_guessed_value() {
+	local push pull from to d_push d_read d_pull d
+	rcv_start receipts 0 || return 1
+	gw_stop || return 1
+	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url receipts)" || return 1
+	from=$(( $(ledger_seq) + 1 ))
+	consent FAM-R1 health-visiting health_visiting_support || return 1
+	consent FAM-R1 oakfield-primary education_support || return 1
+	disclose FAM-R1 health-visiting health_visiting_support '{"child_name":"Guessed Name-R1","postcode":"NE9 9RR"}' && push=$DID || return 1
+	disclose FAM-R1 oakfield-primary education_support '{"child_name":"Guessed Name-R1"}' && pull=$DID || return 1
+	wait_for 10 state_is "$push" delivered || return 1
+	d_push=$(rcv_body receipts "$push" | sha256sum | cut -d' ' -f1)
+	req agency:oakfield-primary GET '/v1/inbox?limit=200'
+	expect 200 || return 1
+	# The body served, byte for byte as the gateway built it (compact, its order).
+	d_read=$(jget ".disclosures[] | select(.disclosure_id == \"$pull\")" | jq -c . | tr -d '\n' | sha256sum | cut -d' ' -f1)
+	[ "$(jget ".disclosures[] | select(.disclosure_id == \"$pull\") | .data.child_name")" = "Guessed Name-R1" ] || return 1
+	req agency:oakfield-primary POST "/v1/inbox/$pull/ack"
+	expect 200 || return 1
+	to=$(ledger_seq)
+	# Receipts kept: on both rows, and the entries carry the rows' own.
+	[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$push', '$pull') AND length(body_sha256) = 32")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries l JOIN deliveries d ON d.disclosure_id = l.object_id WHERE l.object_id IN ('$push', '$pull') AND l.action IN ('delivery.delivered', 'delivery.read', 'delivery.acked') AND l.record_digest = d.body_sha256")" = 3 ] ||
+		{ echo "# entries: $(ledger_actions "$push" delivery.) / $(ledger_actions "$pull" delivery.)"; return 1; }
+	no_plain_digest_kept "$d_push" "$d_read" || return 1
+	req auditor GET "/v1/ledger/entries?from=$from&to=$to"
+	expect 200 && [ "$(jget "[.entries[] | select(.object_id == \"$push\" or .object_id == \"$pull\") | select(.record_digest != null)] | length")" -ge 5 ] || return 1
+	for d in "$d_push" "$d_read"; do
+		[ "$(jget "[.entries[] | select(.record_digest == \"$d\")] | length")" = 0 ] ||
+			{ echo "# the ledger API shows $d"; return 1; }
+	done
+	# Erased: the receipts stay, and still confirm nothing.
+	req staff POST /v1/families/FAM-R1/erasure '{"ground":"consent_withdrawn","reason":"the family asked"}'
+	expect 200 || return 1
+	[ "$(db "SELECT count(*) FROM deliveries WHERE disclosure_id IN ('$push', '$pull') AND length(body_sha256) = 32")" = 2 ] &&
+	no_plain_digest_kept "$d_push" "$d_read" || return 1
+	req auditor GET "/v1/ledger/entries?from=$from"
+	expect 200 || return 1
+	for d in "$d_push" "$d_read"; do
+		[ "$(jget "[.entries[] | select(.record_digest == \"$d\")] | length")" = 0 ] || return 1
+	done
+	rcv_stop receipts
+}
+
 # ---- run ----
 trap 'for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && kill -KILL "${RPID[$r]}" 2>/dev/null; done; cleanup' EXIT
 gw_start || exit 1	# makes the data directory and the signing key (ledger.pub)
@@ -1216,7 +1281,7 @@ consent FAM-D4 childrens-social-care early_help || exit 1
 run test_delivered_body_equals_minimised_disclosure
 run test_delivery_carries_idempotency_key_and_valid_signature
 run test_signature_verifies_with_openssl_as_documented
-run test_receipt_is_the_digest_of_the_body_received
+run test_receipt_is_kept_but_is_no_plain_digest_of_the_body_received
 run test_receipt_is_in_the_ledger
 run test_503_twice_then_200_on_third_try_same_key
 
@@ -1279,5 +1344,6 @@ run test_crash_while_delivering_loses_nothing
 run test_delivery_throughput
 run test_push_whose_purpose_was_unregistered_while_it_connected_is_not_sent
 run test_agencys_read_of_a_delivered_item_outside_its_interest_is_not_found
+run test_no_receipt_kept_or_ledgered_confirms_a_guessed_value
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done
 finish

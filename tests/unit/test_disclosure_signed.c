@@ -8,7 +8,9 @@
  * whose plain column was changed, or that names another disclosure's entry,
  * or an entry the gateway did not write, is not; a delivery to an agency the disclosure's entry did not sign is
  * not built. And the body itself: exactly the disclosed values, nothing
- * once the family's key is destroyed.
+ * once the family's key is destroyed; its receipt no plain digest of them
+ * (a guessed value is not confirmed by hashing a candidate body), and
+ * not recomputable once the family's key is destroyed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -381,7 +383,8 @@ test_body_is_exactly_the_disclosed_values(void **state)
 	assert_string_equal(data, "{\"child_name\":\"Ada\",\"school_name\":\"Oak\"}");
 	free(data);
 	json_decref(o);
-	assert_int_equal(EVP_Digest(body, len, want, NULL, EVP_sha256(), NULL), 1);
+	/* Its receipt: the family-keyed MAC of exactly these bytes. */
+	assert_int_equal(vault_receipt_mac(f->gw.vault, c, "bb22", body, len, want), 0);
 	assert_memory_equal(sha, want, 32);
 	/* The same body every time: retries carry the same bytes and signature. */
 	assert_int_equal(delivery_body(&f->gw, c, "dsc_b", "health-visiting", &again, &againlen,
@@ -412,6 +415,57 @@ test_body_after_erasure_is_gone(void **state)
 	assert_int_equal(body_rc(f, "dsc_none", "health-visiting"), 1);
 }
 
+static int
+destroy_dd44_job(struct store_conn *c, void *arg)
+{
+	struct fixture	*f = arg;
+
+	return vault_destroy(f->gw.vault, c, "dd44", store_now_us()) == 0 ? 0 : -1;
+}
+
+/* The receipt delivery_body() gives (kept on the deliveries row and in the
+ * ledger's delivery entries) against someone holding the store or the
+ * ledger: every member of the body but the values is a plain column of the
+ * disclosure row, so a plain SHA-256 of the body would confirm a guessed
+ * value (here the true one) by hashing the candidate body; before the
+ * erasure and after it. Keyed by the family's own key, nothing is left to
+ * recompute it with once that key is destroyed. */
+static void
+test_receipt_confirms_no_guessed_value_before_or_after_erasure(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_conn	*c;
+	char			*body, *other;
+	size_t			 len, otherlen;
+	unsigned char		 receipt[32], guess[32], again[32], theirs[32];
+
+	disclose(f, "dsc_r", "dd44", "{\"child_name\":\"Ada\"}", "[\"child_name\"]");
+	disclose(f, "dsc_s", "ee55", "{\"child_name\":\"Ada\"}", "[\"child_name\"]");
+	assert_non_null(c = store_read_begin(f->gw.store));
+	assert_int_equal(delivery_body(&f->gw, c, "dsc_r", "health-visiting", &body, &len,
+	    receipt, NULL), 0);
+	assert_int_equal(delivery_body(&f->gw, c, "dsc_s", "health-visiting", &other, &otherlen,
+	    theirs, NULL), 0);
+	store_read_end(f->gw.store, c);
+	/* The attacker's candidate: the body with the guessed value (right). */
+	assert_int_equal(EVP_Digest(body, len, guess, NULL, EVP_sha256(), NULL), 1);
+	assert_memory_not_equal(receipt, guess, 32);
+	/* Per family: the same bytes under another family's key differ. */
+	assert_non_null(c = store_read_begin(f->gw.store));
+	assert_int_equal(vault_receipt_mac(f->gw.vault, c, "ee55", body, len, again), 0);
+	store_read_end(f->gw.store, c);
+	assert_memory_not_equal(receipt, again, 32);
+	assert_memory_not_equal(receipt, theirs, 32);
+	/* Erased: the key that made the receipt is gone, so nothing kept can
+	 * recompute it. */
+	assert_int_equal(writer_submit(f->gw.writer, destroy_dd44_job, f), 0);
+	assert_non_null(c = store_read_begin(f->gw.store));
+	assert_int_equal(vault_receipt_mac(f->gw.vault, c, "dd44", body, len, again), 1);
+	store_read_end(f->gw.store, c);
+	delivery_body_free(other, otherlen);
+	delivery_body_free(body, len);
+}
+
 int
 main(void)
 {
@@ -430,6 +484,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_body_is_exactly_the_disclosed_values, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_body_after_erasure_is_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_receipt_confirms_no_guessed_value_before_or_after_erasure, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("disclosure_signed", tests, NULL, NULL);
