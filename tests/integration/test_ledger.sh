@@ -614,7 +614,7 @@ healthz_alarmed() {
 # the consent is not served and nothing is disclosed on it.
 test_entry_moved_away_from_its_record_raises_the_alarm_while_running() {
 	local saved=$GW_DATA cid seq ok=1
-	GW_DATA=$TMP/d8
+	GW_DATA=$TMP/selfcheck1
 	gw_start --ledger-selfcheck-interval 1 > /dev/null || { GW_DATA=$saved; return 1; }
 	req staff POST /v1/consents "$(body FAM-SELFCHECK-1 e)"; expect 201 || ok=0
 	cid=$(jget .consent_id)
@@ -647,7 +647,7 @@ test_entry_moved_away_from_its_record_raises_the_alarm_while_running() {
 # by the self-check's look at the tail, not only by the next append.
 test_row_inserted_while_idle_raises_the_alarm() {
 	local saved=$GW_DATA n ok=1
-	GW_DATA=$TMP/d9
+	GW_DATA=$TMP/selfcheck2
 	gw_start --ledger-selfcheck-interval 1 > /dev/null || { GW_DATA=$saved; return 1; }
 	req staff POST /v1/consents "$(body FAM-SELFCHECK-2 e)"; expect 201 || ok=0
 	passes_after gateway_ledger_selfcheck_passes_total 2 || ok=0
