@@ -6,6 +6,12 @@
 # byte, a deleted entry, two swapped entries and a truncated tail.
 . "$(dirname "$0")/lib.sh"
 
+# test_proofs_over_leaves_read_back_from_the_store edits a ledger row while
+# the gateway runs and puts it back: the ledger self-check would raise the
+# alarm if a pass ran in between, so it passes once, at each start, and not
+# again for a week (its own tests here give --ledger-selfcheck-interval 1).
+GW_FLAGS="--ledger-selfcheck-interval 604800"
+
 CHECK="python3 $TOP/tests/integration/ledger_check.py"
 ORIGIN=families-together.example/gateway/ledger
 
