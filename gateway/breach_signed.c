@@ -151,6 +151,10 @@ breach_signed(struct ledger *l, struct store_conn *c, const struct breach_row *b
 	unsigned char		 d[32];
 	int			 rc = -1;
 
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
 	memset(&k, 0, sizeof(k));
 	k.l = l;
 	k.c = c;
@@ -208,6 +212,10 @@ breach_register_whole(struct ledger *l, struct store_conn *c)
 	memset(&k, 0, sizeof(k));
 	k.l = l;
 	k.c = c;
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
 	if (store_breach_recordings_without_row(c, recording_entry, &k) != 0 || k.failed)
 		return -1;
 	/* An entry not in the tree yet is of a breach recorded a moment

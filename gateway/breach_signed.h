@@ -8,6 +8,11 @@
  * who can write the database file (and drop migration 050's triggers) but
  * holds no key could move the one or delete the other. Found only against
  * the digests the ledger signed.
+ *
+ * While the ledger's integrity alarm is raised (ledger_alarmed: the
+ * database was changed behind the gateway's back, perhaps so that an entry
+ * is no longer found by its columns) every check here answers -1, as on a
+ * read error: nothing is vouched for until an operator has looked.
  */
 #ifndef BREACH_SIGNED_H
 #define BREACH_SIGNED_H

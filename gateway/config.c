@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "gateway.h"
+#include "ledger_selfcheck.h"
 #include "retention.h"
 
 int
@@ -56,6 +57,8 @@ config_defaults(struct config *c)
 	c->max_hold_days = 90;
 	c->stats_threshold = 10;		/* SUPPRESS_DEFAULT_THRESHOLD */
 	c->retention_interval = 3600;
+	c->ledger_selfcheck_interval = LEDGER_SELFCHECK_INTERVAL_S;
+	c->ledger_selfcheck_rate = LEDGER_SELFCHECK_RATE;
 	c->refusal_retention_days = RETENTION_REFUSAL_DAYS;
 	c->consent_max_days = CONSENT_MAX_DAYS;
 	/* Reads of families' records (ratelimit.h), per principal: two a

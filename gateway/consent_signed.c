@@ -143,6 +143,10 @@ check(struct ledger *l, struct store_conn *c, const struct consent_row *cr,
 	unsigned char		*ev, *why;
 	int			 rc;
 
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
 	memset(&k, 0, sizeof(k));
 	k.l = l;
 	k.cr = cr;
@@ -262,6 +266,11 @@ consent_rows_signed(struct ledger *l, struct store_conn *c, struct consent_row *
 	uint64_t	epoch;
 	int		i, kept = 0, rc;
 
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for, not even what
+	 * was remembered. */
+	if (ledger_alarmed(l))
+		return -1;
 	for (i = 0; i < n; i++) {
 		if (remembered(l, &rows[i]))
 			rc = 0;

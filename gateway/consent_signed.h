@@ -7,6 +7,11 @@
  * it (consent_rows_signed): a column changed (agency, purpose, dates, a withdrawal undone)
  * by someone who can write the database file but holds no key is found
  * only against the digests the ledger signed.
+ *
+ * While the ledger's integrity alarm is raised (ledger_alarmed: the
+ * database was changed behind the gateway's back, perhaps so that an entry
+ * is no longer found by its columns) every check here answers -1, as on a
+ * read error: nothing is vouched for until an operator has looked.
  */
 #ifndef CONSENT_SIGNED_H
 #define CONSENT_SIGNED_H

@@ -8,6 +8,10 @@
  * only, so a value moved between two rows of one family, or a plain column
  * changed, by someone who can write the database file but holds no key, is
  * found only against the digest the ledger signed.
+ *
+ * While the ledger's integrity alarm is raised (ledger_alarmed) a row
+ * whose entry is as signed is vouched for no more: -1, as on a read error
+ * (ledger_leaf_signed); one whose entry differs is still 1.
  */
 #ifndef DISCLOSURE_SIGNED_H
 #define DISCLOSURE_SIGNED_H

@@ -48,6 +48,8 @@ struct config {
 	unsigned	 max_hold_days;	/* a hold's review date: at most today (UTC) + this (90) */
 	int		 stats_threshold; /* small counts below it are suppressed (>= 5) */
 	unsigned	 retention_interval; /* seconds between retention sweeps; 0: none */
+	unsigned	 ledger_selfcheck_interval; /* s between full passes (ledger_selfcheck.h) */
+	unsigned	 ledger_selfcheck_rate;	/* entries a second it reads, at most */
 	unsigned	 refusal_retention_days; /* a refused disclosure keeps its family (365) */
 	unsigned	 consent_max_days; /* a consent lasts at most this long (CONSENT_MAX_DAYS) */
 	unsigned	 read_limit;	/* reads of families' records a minute per principal; 0: none */

@@ -35,6 +35,7 @@
 #include "journal_guard.h"
 #include "leafcache.h"
 #include "ledger.h"
+#include "ledger_selfcheck.h"
 #include "log.h"
 #include "metrics.h"
 #include "nocore.h"
@@ -73,12 +74,16 @@ usage(FILE *f)
 	    "                [--delivery-inflight N] [--request-quorum N]\n"
 	    "                [--request-refusal-ends yes|no] [--stats-threshold N]\n"
 	    "                [--retention-interval SECONDS] [--refusal-retention-days N]\n"
+	    "                [--ledger-selfcheck-interval SECONDS]\n"
+	    "                [--ledger-selfcheck-rate ENTRIES_PER_S]\n"
 	    "                [--max-hold-days N] [--read-limit PER_MIN[:BURST]]\n"
 	    "                [--consent-max-days N] [--erasure-journal FILE]\n"
 	    "                [--new-erasure-journal]\n"
 	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/;\n"
-	    "  a sweep every 3600 s; a refused disclosure keeps its family %d days,\n"
+	    "  a sweep every 3600 s; the ledger re-read against its tree every %d s at\n"
+	    "  most, %d entries a second at most;\n"
+	    "  a refused disclosure keeps its family %d days,\n"
 	    "  whatever agency and purpose it named (--refusal-retention-days);\n"
 	    "  a consent lasts at most %d days (--consent-max-days);\n"
 	    "  the erasure journal is DATA_DIR/erasures.journal (keep it on another disk:\n"
@@ -86,7 +91,8 @@ usage(FILE *f)
 	    "  never the copy's own: a journal missing beside a store that holds records\n"
 	    "  stops the start, unless --new-erasure-journal says a new, empty one is\n"
 	    "  intended (erasures made after the copy are then not made again)\n",
-	    RETENTION_REFUSAL_DAYS, CONSENT_MAX_DAYS);
+	    LEDGER_SELFCHECK_INTERVAL_S, LEDGER_SELFCHECK_RATE, RETENTION_REFUSAL_DAYS,
+	    CONSENT_MAX_DAYS);
 }
 
 /* The longest --delivery-backoff base or cap: retry.c's 7 days, in ms. */
@@ -424,6 +430,30 @@ leaf_cache_gauges(void *arg, double *v)
 	return 0;
 }
 
+/* The ledger self-check's progress, read together (ledger_selfcheck.h). */
+static const char *const selfcheck_names[] = { "gateway_ledger_selfcheck_passes_total",
+    "gateway_ledger_selfcheck_entries_total",
+    "gateway_ledger_selfcheck_last_pass_age_seconds" };
+static const char *const selfcheck_helps[] = {
+    "Full passes of the ledger self-check since start: every stored entry re-read, its "
+    "leaf recomputed from its columns and checked against the tree.",
+    "Ledger entries the self-check has re-read and checked since start.",
+    "Seconds since the self-check's last full pass ended (since start while none has): "
+    "about --ledger-selfcheck-interval, or the ledger's size over "
+    "--ledger-selfcheck-rate when that is longer." };
+
+static int
+selfcheck_gauges(void *arg, double *v)
+{
+	struct ledger_selfcheck_stats	st;
+
+	ledger_selfcheck_stats(arg, &st);
+	v[0] = (double)st.passes;
+	v[1] = (double)st.entries;
+	v[2] = st.age_s;
+	return 0;
+}
+
 static double
 writer_depth_gauge(void *arg)
 {
@@ -522,6 +552,8 @@ main(int argc, char **argv)
 		{ "stats-threshold", required_argument, NULL, 'S' },
 		{ "retention-interval", required_argument, NULL, 'r' },
 		{ "refusal-retention-days", required_argument, NULL, 'D' },
+		{ "ledger-selfcheck-interval", required_argument, NULL, 'Y' },
+		{ "ledger-selfcheck-rate", required_argument, NULL, 'Z' },
 		{ "consent-max-days", required_argument, NULL, 'X' },
 		{ "erasure-journal", required_argument, NULL, 'J' },
 		{ "new-erasure-journal", no_argument, NULL, 'j' },
@@ -540,6 +572,7 @@ main(int argc, char **argv)
 	};
 	struct gateway	 gw;
 	struct server	*srv = NULL;
+	struct ledger_selfcheck *selfcheck = NULL;
 	struct delivery_config dcfg;
 	struct url_override url_ov[MAX_URL_OVERRIDES];
 	size_t		 nurl_ov = 0;
@@ -660,6 +693,22 @@ main(int argc, char **argv)
 				return 2;
 			}
 			gw.cfg.retention_interval = (unsigned)n;
+			break;
+		case 'Y':
+			if (parse_uint(optarg, 7 * 86400, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --ledger-selfcheck-interval: 1 to "
+				    "604800 s\n");
+				return 2;
+			}
+			gw.cfg.ledger_selfcheck_interval = (unsigned)n;
+			break;
+		case 'Z':
+			if (parse_uint(optarg, 100000000, &n) == -1 || n == 0) {
+				fprintf(stderr, "gatewayd: --ledger-selfcheck-rate: 1 to 100000000 "
+				    "entries a second\n");
+				return 2;
+			}
+			gw.cfg.ledger_selfcheck_rate = (unsigned)n;
 			break;
 		case 'D':
 			if (parse_uint(optarg, RETENTION_REFUSAL_DAYS_MAX, &n) == -1 || n == 0) {
@@ -993,6 +1042,13 @@ main(int argc, char **argv)
 		log_errx("cannot start the retention sweep");
 		goto out;
 	}
+	/* Every stored entry re-read against the tree, continuously: an entry
+	 * edited so that no *_signed check finds it raises the alarm. */
+	if ((selfcheck = ledger_selfcheck_start(gw.ledger, gw.store,
+	    gw.cfg.ledger_selfcheck_interval, gw.cfg.ledger_selfcheck_rate)) == NULL)
+		goto out;
+	metrics_gauge_set(gw.metrics, 3, selfcheck_names, selfcheck_helps, selfcheck_gauges,
+	    selfcheck);
 	if ((srv = server_start(&gw, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;
@@ -1029,6 +1085,7 @@ out:
 	retention_stop(&gw);
 	notifier_stop(gw.notifier);
 	delivery_stop(gw.delivery);	/* transfers in flight stay pending: resent at start */
+	ledger_selfcheck_stop(selfcheck);	/* it asks the writer */
 	ledger_stop(gw.ledger);		/* "gateway.stopped" and a final checkpoint */
 	writer_stop(gw.writer);
 	ledger_free(gw.ledger);

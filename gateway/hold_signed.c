@@ -71,6 +71,10 @@ hold_released_signed(struct ledger *l, struct store_conn *c, const char *pseudon
 {
 	struct lift_look	k = { l, request, 0, 0 };
 
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
 	if (store_object_entries(c, pseudonym, object_id, lift_seen, &k) != 0)
 		return -1;
 	if (k.lifted)

@@ -11,6 +11,11 @@
  * 3.4: not if telling could put anyone at risk or jeopardise an
  * investigation). So the notifier sends a notice held at its making only
  * when the family's ledger holds a lift of that record, as signed.
+ *
+ * While the ledger's integrity alarm is raised (ledger_alarmed: the
+ * database was changed behind the gateway's back, perhaps so that an entry
+ * is no longer found by its columns) every check here answers -1, as on a
+ * read error: nothing is vouched for until an operator has looked.
  */
 #ifndef HOLD_SIGNED_H
 #define HOLD_SIGNED_H

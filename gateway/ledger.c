@@ -27,7 +27,13 @@
  * /healthz fails (ledger_alarmed), so no signature ever covers that row.
  * The gateway refuses to start while ledger.alarm exists: an operator
  * investigates (gatewayctl ledger verify lists the entries not signed),
- * removes the rows and then the file.
+ * removes the rows and then the file. Rows edited or deleted among those
+ * already in the tree are found by the self-check (ledger_selfcheck.h),
+ * which re-reads them all, block by block, against the tree
+ * (ledger_block_signed) and asks the writer about the newest row
+ * (ledger_check_tail); it raises the same alarm. While it is raised no
+ * entry is vouched for (ledger_leaf_signed: -1 for one as signed), so
+ * every *_signed check fails closed.
  *
  * The checkpoint thread signs the tree head (C2SP checkpoint) when entries
  * arrive: at once after a quiet spell, then at most once a second while they
@@ -171,6 +177,12 @@ int
 ledger_alarmed(struct ledger *l)
 {
 	return l != NULL && atomic_load(&l->alarm);
+}
+
+void
+ledger_raise_alarm(struct ledger *l, int64_t seq, const char *what)
+{
+	ledger_alarm(l, seq, what);
 }
 
 /*
@@ -623,6 +635,45 @@ ledger_record_system(struct ledger *l, const char *action, const char *object_id
 	j.e[0] = (struct ledger_entry){ "system", "system", action, NULL, object_id, reason,
 	    record_digest };
 	return writer_submit(l->writer, system_job, &j);
+}
+
+/* Writer job: the newest row, in the batch's transaction, must be the
+ * newest this gateway wrote (check_tail, as before an append). */
+static int
+tail_job(struct store_conn *c, void *arg)
+{
+	struct ledger	*l = arg;
+	unsigned char	 tail[32];
+	int64_t		 seq, t;
+
+	if (atomic_load(&l->alarm))
+		return 0;
+	if (store_ledger_tail(c, &seq, &t, tail) != 0)
+		return -1;
+	(void)check_tail(l, seq, tail);		/* raises the alarm itself */
+	return 0;
+}
+
+int
+ledger_check_tail(struct ledger *l)
+{
+	if (writer_submit(l->writer, tail_job, l) != 0)
+		return -1;
+	return atomic_load(&l->alarm) ? 1 : 0;
+}
+
+int
+ledger_block_signed(struct ledger *l, struct merkle_hasher *hs, int64_t first, size_t n,
+    const merkle_hash *leaves)
+{
+	int	rc;
+
+	if (first < 1)
+		return -1;
+	pthread_rwlock_rdlock(&l->tree_lock);
+	rc = merkle_tree_block_is(l->tree, hs, (uint64_t)first - 1, n, leaves);
+	pthread_rwlock_unlock(&l->tree_lock);
+	return rc;
 }
 
 struct content_check {
@@ -1274,9 +1325,13 @@ ledger_leaf_signed(struct ledger *l, int64_t seq, const merkle_hash leaf, unsign
 	 * after the next commit). Not yet a forgery: that raises the alarm. */
 	if (rc == 1 && !writer_in_job() && (uint64_t)seq > ledger_size(l) && !ledger_alarmed(l))
 		return 2;
-	if (rc == 1)
+	if (rc == 1 || CRYPTO_memcmp(leaf, signed_leaf, 32) != 0)
 		return 0;
-	return CRYPTO_memcmp(leaf, signed_leaf, 32) == 0;
+	/* As signed, but the database was found changed behind the
+	 * gateway's back: what a caller found by its columns may not be all
+	 * there is (an entry edited so that it is not found), so nothing is
+	 * vouched for until an operator has looked. */
+	return ledger_alarmed(l) ? -1 : 1;
 }
 
 /* What the stored entry at a seq says of a record (entry_names). */

@@ -62,6 +62,22 @@ void		 ledger_free(struct ledger *);
  * signed, and /healthz fails; ledger_open refuses while DATA_DIR/ledger.alarm,
  * written then, exists. Else 0. */
 int		 ledger_alarmed(struct ledger *);
+/* Raises the alarm (as ledger_alarmed says) about the entry at seq, what
+ * saying how it differs ("is missing", ...): logged with the seq only and
+ * written to DATA_DIR/ledger.alarm (ledger_selfcheck.c). Any thread. */
+void		 ledger_raise_alarm(struct ledger *, int64_t seq, const char *what);
+/* Whether the n leaves from entry first (recomputed from stored entries:
+ * first - 1 a multiple of MERKLE_BLOCK, n MERKLE_BLOCK or a part of the
+ * tree's last block in memory) are the tree's, without reading the leaf_hash
+ * column (merkle_tree_block_is). hs may be NULL. 1 yes, 0 no, -1 cannot say
+ * (the range is not such a block now, or a hash failed). */
+int		 ledger_block_signed(struct ledger *, struct merkle_hasher *hs, int64_t first,
+		    size_t n, const merkle_hash *leaves);
+/* Asks the writer, in a job of its own, whether the newest stored row is
+ * the newest this gateway wrote (as each append does first); a row it did
+ * not write raises the alarm. 0 it is; 1 the alarm is raised; -1 the job
+ * failed. Not on the writer thread. */
+int		 ledger_check_tail(struct ledger *);
 /* Committed entries (the tree's size). */
 uint64_t	 ledger_size(struct ledger *);
 /* A number moved by every append of a consent.* entry (before it is
@@ -124,14 +140,18 @@ int	ledger_leaf_at(struct ledger *, int64_t seq, unsigned wait_ms, merkle_hash o
 /* Whether leaf (recomputed from a stored entry) is the leaf the tree signed
  * at seq (ledger_leaf_at): 1 yes; 0 no, or nothing signed there; 2 the
  * entry is committed but not in the tree after wait_ms and no alarm is
- * raised (not yet a forgery: try again later); -1 error. */
+ * raised (not yet a forgery: try again later); -1 error, or leaf is the
+ * one signed but the alarm is raised (ledger_alarmed: the stored entries a
+ * caller found by their columns may not be all of them, so none is
+ * vouched for: every *_signed check fails closed, as on a read error). */
 int	ledger_leaf_signed(struct ledger *, int64_t seq, const merkle_hash leaf,
 	    unsigned wait_ms);
 /* Whether the stored entry at seq is a record's own signed entry: the one
  * entry there, with this action, object id, family pseudonym (NULL: one
  * naming no family) and record digest, and the leaf the tree signed at seq
  * (ledger_leaf_signed). 1 yes; 0 no (no such entry, another, or not as
- * signed); 2 as ledger_leaf_signed (not in the tree yet); -1 error. */
+ * signed); 2 as ledger_leaf_signed (not in the tree yet); -1 error, or
+ * signed but the alarm is raised (as ledger_leaf_signed). */
 int	ledger_entry_signed(struct ledger *, struct store_conn *, int64_t seq,
 	    const char *action, const char *object_id, const char *pseudonym,
 	    const unsigned char digest[32], unsigned wait_ms);

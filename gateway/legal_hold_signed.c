@@ -87,6 +87,10 @@ legal_hold_signed_held(struct ledger *l, struct store_conn *c, const char *pseud
 {
 	struct hold_look	k = { .l = l, .c = c, .pseudonym = pseudonym };
 
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
 	if (store_legal_hold_placements(c, pseudonym, placement_seen, &k) != 0)
 		return -1;
 	return k.held;

@@ -10,6 +10,11 @@
  * litigation about it. So erasure and the retention sweep also ask the
  * ledger: a hold placed there stands until a release of it, by a trustee
  * and as the tree signed it, is there too.
+ *
+ * While the ledger's integrity alarm is raised (ledger_alarmed: the
+ * database was changed behind the gateway's back, perhaps so that an entry
+ * is no longer found by its columns) every check here answers -1, as on a
+ * read error: nothing is vouched for until an operator has looked.
  */
 #ifndef LEGAL_HOLD_SIGNED_H
 #define LEGAL_HOLD_SIGNED_H

@@ -385,6 +385,30 @@ merkle_tree_leaves(const struct merkle_tree *t, uint64_t first, size_t n, merkle
 	return rc;
 }
 
+int
+merkle_tree_block_is(const struct merkle_tree *t, struct merkle_hasher *hs, uint64_t first,
+    size_t n, const merkle_hash *leaves)
+{
+	merkle_hash	h;
+	uint64_t	b = first / MERKLE_BLOCK;
+
+	if (first % MERKLE_BLOCK != 0 || first > t->size || n > t->size - first || n == 0 ||
+	    n > MERKLE_BLOCK)
+		return -1;
+	if (n == MERKLE_BLOCK) {
+		/* Complete: its kept node, no read through the source. */
+		if (subtree(hs, leaves, MERKLE_BLOCK, h) != 0)
+			return -1;
+		return memcmp(h, t->lv[MERKLE_FIRST_KEPT].h + b * MERKLE_HASH_LEN,
+		    MERKLE_HASH_LEN) == 0;
+	}
+	/* Leaves of the last, incomplete block: in memory. */
+	if (first < t->tail_lo)
+		return -1;
+	return memcmp(leaves, t->lv[0].h + (first - t->tail_lo) * MERKLE_HASH_LEN,
+	    n * MERKLE_HASH_LEN) == 0;
+}
+
 /* Largest power of two strictly less than n (n >= 2). */
 static uint64_t
 split(uint64_t n)

@@ -87,6 +87,16 @@ int	merkle_tree_leaf(const struct merkle_tree *, uint64_t index, merkle_hash out
  * block read through the source once and checked. 0 or -1. */
 int	merkle_tree_leaves(const struct merkle_tree *, uint64_t first, size_t n,
 	    merkle_hash *out);
+/* Whether leaves (n hashes, from index first) are the tree's own leaves
+ * there, without reading them through the source: first is the start of a
+ * block (a multiple of MERKLE_BLOCK) and n is MERKLE_BLOCK (a complete
+ * block: the leaves are hashed, MERKLE_BLOCK - 1 hashes, and compared with
+ * its kept node) or fewer, of the block whose leaves are in memory (the
+ * last, incomplete one: compared with them). hs may be NULL. 1 they are, 0
+ * they are not, -1 bad arguments (the block is not such a block, or no
+ * longer in memory) or a hash failure. */
+int	merkle_tree_block_is(const struct merkle_tree *, struct merkle_hasher *hs,
+	    uint64_t first, size_t n, const merkle_hash *leaves);
 /* Tree head MTH(D[0:size]) for any size <= current size. 0, or -1 (also
  * whenever a block read through the source fails or does not match). */
 int	merkle_tree_root(const struct merkle_tree *, uint64_t size, merkle_hash out);

@@ -193,6 +193,10 @@ request_signed(struct ledger *l, struct store_conn *c, const struct request_row 
 	struct request_check		*k;
 	int				 i, m, rc = -1;
 
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return -1;
 	if (d == NULL) {
@@ -288,5 +292,9 @@ request_filings_signed(struct ledger *l, struct store_conn *c, const char *pseud
 {
 	struct filing_check	k = { l, fn, arg };
 
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
 	return store_request_filings(c, pseudonym, filing_entry, &k);
 }

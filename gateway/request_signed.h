@@ -15,6 +15,11 @@
  * family's subject-access export) also find them from what the ledger
  * signed, not only from the rows: request_filings_signed(), so that a row
  * deleted, or moved to another family, still counts, as not as signed.
+ *
+ * While the ledger's integrity alarm is raised (ledger_alarmed: the
+ * database was changed behind the gateway's back, perhaps so that an entry
+ * is no longer found by its columns) every check here answers -1, as on a
+ * read error: nothing is vouched for until an operator has looked.
  */
 #ifndef REQUEST_SIGNED_H
 #define REQUEST_SIGNED_H

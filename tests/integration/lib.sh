@@ -51,7 +51,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# gw_start [flags]: GW_DATA (default $TMP/data) survives restarts.
+# gw_start [flags]: GW_DATA (default $TMP/data) survives restarts. GW_FLAGS:
+# flags every start of the script's gateway takes, before these.
 gw_start() {
 	GW_DATA=${GW_DATA:-$TMP/data}
 	mkdir -p "$GW_DATA"
@@ -70,7 +71,7 @@ gw_start() {
 	fi
 	(cd "$TOP" && exec {logfd}>&- "${vg[@]}" "$GATEWAYD" --port 0 --port-file "$TMP/port" \
 		--data "$GW_DATA" --profiles "${GW_PROFILES:-$TOP/agency-profiles}" \
-		--schemas "$TOP/schemas" --tls "$CERTS" "$@") >&"$logfd" 2>&1 &
+		--schemas "$TOP/schemas" --tls "$CERTS" ${GW_FLAGS:-} "$@") >&"$logfd" 2>&1 &
 	GW_PID=$!
 	exec {logfd}>&-
 	for _ in $(seq 1 1200); do

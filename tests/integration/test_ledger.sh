@@ -6,6 +6,12 @@
 # byte, a deleted entry, two swapped entries and a truncated tail.
 . "$(dirname "$0")/lib.sh"
 
+# test_proofs_over_leaves_read_back_from_the_store edits a ledger row while
+# the gateway runs and puts it back: the ledger self-check would raise the
+# alarm if a pass ran in between, so it passes once, at each start, and not
+# again for a week (its own tests here give --ledger-selfcheck-interval 1).
+GW_FLAGS="--ledger-selfcheck-interval 604800"
+
 CHECK="python3 $TOP/tests/integration/ledger_check.py"
 ORIGIN=families-together.example/gateway/ledger
 
@@ -594,6 +600,74 @@ test_row_inserted_into_the_database_is_never_signed() {
 	[ "$ok" = 1 ]
 }
 
+# healthz_alarmed: /healthz answers 503 ledger_integrity_alarm (STATUS and
+# RESP stay the test's).
+healthz_alarmed() {
+	local status=$STATUS resp=$RESP ok=1
+	req operator GET /healthz
+	[ "$STATUS" = 503 ] && [ "$(jget .error.code)" = ledger_integrity_alarm ] || ok=0
+	STATUS=$status RESP=$resp
+	[ "$ok" = 1 ]
+}
+
+# Review 3's M2 on the running gateway: every *_signed check finds a
+# record's entries by their stored columns, so a withdrawal moved to
+# another consent (the triggers dropped and put back) is never read, and
+# the consent, its withdrawal undone in its row, read live and authorised
+# disclosures until a restart. The self-check (--ledger-selfcheck-interval)
+# re-reads every stored entry against the tree: it raises the alarm (the
+# entry's seq only in the log, ledger.alarm, /healthz 503), and from then on
+# the consent is not served and nothing is disclosed on it.
+test_entry_moved_away_from_its_record_raises_the_alarm_while_running() {
+	local saved=$GW_DATA cid seq ok=1
+	GW_DATA=$TMP/selfcheck1
+	gw_start --ledger-selfcheck-interval 1 > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-SELFCHECK-1 e)"; expect 201 || ok=0
+	cid=$(jget .consent_id)
+	req staff POST "/v1/consents/$cid/withdraw" '{"reason":"asked to stop"}'; expect 200 || ok=0
+	# The self-check runs and finds the ledger as written.
+	passes_after gateway_ledger_selfcheck_passes_total 2 || ok=0
+	healthz_alarmed && { echo "# alarm before anything was changed"; ok=0; }
+	seq=$(db "SELECT seq FROM ledger_entries WHERE action = 'consent.withdrawn' AND object_id = '$cid'")
+	sqlite3 "$GW_DB" ".timeout 10000" "DROP TRIGGER ledger_entries_append_only_update" \
+	    "UPDATE ledger_entries SET object_id = 'con_elsewhere' WHERE seq = $seq" \
+	    "CREATE TRIGGER ledger_entries_append_only_update BEFORE UPDATE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END" \
+	    "UPDATE consents SET withdrawn_us = 0 WHERE id = '$cid'" > /dev/null || ok=0
+	wait_cmd 60 healthz_alarmed || { echo "# no alarm"; ok=0; }
+	grep -q "ALARM: ledger integrity: ledger entry $seq in the database differs from the entry this gateway wrote" "$TMP/gatewayd.log" ||
+		{ echo "# no alarm naming entry $seq in the log"; ok=0; }
+	grep 'ALARM' "$TMP/gatewayd.log" | grep -q "FAM-SELFCHECK\|$cid\|con_elsewhere" && { echo "# more than the seq in the alarm"; ok=0; }
+	[ -s "$GW_DATA/ledger.alarm" ] || { echo "# no ledger.alarm"; ok=0; }
+	req staff GET "/v1/consents/$cid" '' -H 'X-Access-Reason: checking'
+	echo "# the consent read under the alarm: $STATUS"
+	[ "$STATUS" != 200 ] || { echo "# served: $RESP"; ok=0; }
+	req staff POST /v1/disclosures '{"family_id":"FAM-SELFCHECK-1","agency_id":"oakfield-primary","purpose":"education_support","reason":"after the edit","data":{"child_name":"x"}}'
+	echo "# a disclosure on it under the alarm: $STATUS"
+	[ "$STATUS" != 201 ] || { echo "# disclosed: $RESP"; ok=0; }
+	gw_stop || ok=0
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# A row inserted past the newest entry while nothing is appended is found
+# by the self-check's look at the tail, not only by the next append.
+test_row_inserted_while_idle_raises_the_alarm() {
+	local saved=$GW_DATA n ok=1
+	GW_DATA=$TMP/selfcheck2
+	gw_start --ledger-selfcheck-interval 1 > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-SELFCHECK-2 e)"; expect 201 || ok=0
+	passes_after gateway_ledger_selfcheck_passes_total 2 || ok=0
+	n=$(db "SELECT max(seq) FROM ledger_entries")
+	forge $((n + 1)) || ok=0
+	wait_cmd 60 healthz_alarmed || { echo "# no alarm"; ok=0; }
+	grep -q "ALARM: ledger integrity: ledger entry $((n + 1)) in the database was not written by this gateway" "$TMP/gatewayd.log" ||
+		{ echo "# no alarm naming entry $((n + 1))"; ok=0; }
+	[ "$(metric_now gateway_ledger_selfcheck_entries_total)" -ge "$n" ] || { echo "# entries_total short"; ok=0; }
+	gw_stop || ok=0
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
 # After a clean stop (its final checkpoint covers "gateway.stopped") the
 # gateway writes nothing until it starts again: a row found after that
 # checkpoint is not the gateway's, and it refuses to start rather than sign
@@ -741,6 +815,8 @@ run test_gateway_refuses_to_start_on_a_truncated_ledger
 run test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed
 run test_row_inserted_into_the_database_is_never_signed
 run test_row_inserted_after_a_clean_stop_is_never_signed
+run test_entry_moved_away_from_its_record_raises_the_alarm_while_running
+run test_row_inserted_while_idle_raises_the_alarm
 run test_start_cut_short_after_a_clean_stop_is_taken_in
 run test_row_dated_ahead_after_a_crash_is_never_signed
 run test_checkpoints_keep_their_pace_when_the_clock_is_stepped

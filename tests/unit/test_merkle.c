@@ -528,6 +528,51 @@ sourced_tree(struct array_src *a)
 	return t;
 }
 
+/* A block's leaves recomputed elsewhere are checked against the tree
+ * without reading the source: a complete block against its kept node, the
+ * last, incomplete one against the leaves in memory; one leaf changed
+ * anywhere is not the tree's; a range that is not such a block cannot be
+ * answered. */
+static void
+test_block_is_checks_leaves_given_without_reading_the_source(void **state)
+{
+	struct merkle_tree	*full, *t;
+	const uint64_t		 N = 2 * MERKLE_BLOCK + 40;
+	struct array_src	 a = { counter_leaves(N, &full), N, 0, 0 };
+	merkle_hash		*copy = calloc(N, sizeof(*copy));
+
+	(void)state;
+	assert_non_null(copy);
+	t = sourced_tree(&a);
+	memcpy(copy, a.lv, N * sizeof(*copy));
+	assert_int_equal(merkle_tree_block_is(t, NULL, 0, MERKLE_BLOCK, copy), 1);
+	assert_int_equal(merkle_tree_block_is(t, NULL, MERKLE_BLOCK, MERKLE_BLOCK,
+	    copy + MERKLE_BLOCK), 1);
+	assert_int_equal(merkle_tree_block_is(t, NULL, 2 * MERKLE_BLOCK, 40,
+	    copy + 2 * MERKLE_BLOCK), 1);
+	assert_int_equal(merkle_tree_block_is(t, NULL, 2 * MERKLE_BLOCK, 17,
+	    copy + 2 * MERKLE_BLOCK), 1);
+	assert_int_equal(merkle_tree_block_is(full, NULL, MERKLE_BLOCK, MERKLE_BLOCK,
+	    copy + MERKLE_BLOCK), 1);
+	assert_int_equal(a.reads, 0);
+	copy[MERKLE_BLOCK + 200][5] ^= 1;
+	assert_int_equal(merkle_tree_block_is(t, NULL, MERKLE_BLOCK, MERKLE_BLOCK,
+	    copy + MERKLE_BLOCK), 0);
+	copy[2 * MERKLE_BLOCK + 39][0] ^= 1;
+	assert_int_equal(merkle_tree_block_is(t, NULL, 2 * MERKLE_BLOCK, 40,
+	    copy + 2 * MERKLE_BLOCK), 0);
+	/* Not a block's start, past the tree, a short complete block. */
+	assert_int_equal(merkle_tree_block_is(t, NULL, 1, 10, copy), -1);
+	assert_int_equal(merkle_tree_block_is(t, NULL, 2 * MERKLE_BLOCK, 41, copy), -1);
+	assert_int_equal(merkle_tree_block_is(t, NULL, 0, 10, copy), -1);
+	assert_int_equal(merkle_tree_block_is(t, NULL, 0, 0, copy), -1);
+	assert_int_equal(a.reads, 0);
+	merkle_tree_free(t);
+	merkle_tree_free(full);
+	free(a.lv);
+	free(copy);
+}
+
 /* A tree that reads old blocks back gives exactly the full tree's roots,
  * leaves and proofs, at sizes on and around block edges. */
 static void
@@ -669,6 +714,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc6962_hash_vectors),
+		cmocka_unit_test(test_block_is_checks_leaves_given_without_reading_the_source),
 		cmocka_unit_test(test_empty_tree_root_is_hash_of_nothing),
 		cmocka_unit_test(test_roots_for_sizes_1_to_8_match_vectors),
 		cmocka_unit_test(test_inclusion_proofs_match_vectors),
