@@ -993,7 +993,8 @@ disclosure_get(struct request *r, struct response *rs)
 
 		if (drc == 0 && !store_delivery_stopped_by_consent(dl.state, dl.dead_reason) &&
 		    strcmp(dl.state, "delivered") != 0) {
-			int	lrc = delivery_consent_lapsed(c, d->id, store_now_us());
+			int	lrc = delivery_consent_lapsed(r->gw->ledger, c, d->id,
+				    store_now_us());
 
 			drc = lrc == -1 ? -1 : lrc == 1 ? 3 : 0;
 		}
