@@ -50,6 +50,10 @@ struct consent_job {
 	int			 stopped;	/* deliveries stopped by a withdrawal */
 	int			 notified;	/* recipients told of it (recipient_notice.h) */
 	int			 limited;	/* a recording's expiry was cut to the longest life */
+	/* A withdrawal's: the agency and purpose the consent was recorded
+	 * for, as its signed entry says ("": none found as signed). */
+	char			 agency_id[64];
+	char			 purpose[64];
 	struct idem		 idem;		/* a recording's Idempotency-Key, or inactive */
 };
 
@@ -235,32 +239,68 @@ stopped_entry(const char *disclosure_id, void *arg)
 	return ledger_append(s->j->gw->ledger, s->c, &e, NULL, NULL);
 }
 
-/* After the withdrawal (same job): unless another consent, as its signed
- * ledger entries say it is (consent_signed.h: not a row copied in with
- * sqlite3), still lets the agency have data for the purpose, nothing it
- * has not yet received on the strength of a consent reaches it: neither
- * what relied on this one nor what relied on one withdrawn earlier while
- * this one still covered. 0 or -1. */
+/* After the withdrawal (same job), for the agency and purpose the consent
+ * was recorded for as its signed entry says (j->agency_id, j->purpose:
+ * signed_subject), whatever its row says now: unless another consent, as
+ * its signed ledger entries say it is (consent_signed.h: not a row copied
+ * in with sqlite3), still lets the agency have data for the purpose,
+ * nothing it has not yet received on the strength of a consent reaches
+ * it: neither what relied on this one nor what relied on one withdrawn
+ * earlier while this one still covered. 0 or -1. */
 static int
 stop_deliveries(struct consent_job *j, struct store_conn *c)
 {
 	struct stop_arg		 s = { j, c };
 	int			 rc;
 
-	rc = delivery_consent_covers(j->gw->ledger, c, j->row.family_pseudonym, j->row.agency_id,
-	    j->row.purpose, j->row.withdrawn_us);
+	if (j->agency_id[0] == '\0')	/* never signed: nothing relied on it */
+		return 0;
+	rc = delivery_consent_covers(j->gw->ledger, c, j->row.family_pseudonym, j->agency_id,
+	    j->purpose, j->row.withdrawn_us);
 	if (rc != 0)
 		return rc == 1 ? 0 : -1;
-	if (store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->row.agency_id,
-	    j->row.purpose, j->row.withdrawn_us, DELIVERY_CONSENT_WITHDRAWN, stopped_entry,
+	if (store_deliveries_stop_for_consent(c, j->row.family_pseudonym, j->agency_id,
+	    j->purpose, j->row.withdrawn_us, DELIVERY_CONSENT_WITHDRAWN, stopped_entry,
 	    &s) < 0)
 		return -1;
 	/* What the agency may already hold on the strength of a consent for
 	 * this purpose: it is told (Art 19 in spirit: its basis is gone). */
 	if ((j->notified = recipient_notices_make(j->gw, c, NOTICE_CONSENT_WITHDRAWN,
-	    j->row.family_pseudonym, j->row.id, j->row.agency_id, j->row.purpose, j->who,
+	    j->row.family_pseudonym, j->row.id, j->agency_id, j->purpose, j->who,
 	    j->row.withdrawn_us)) < 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * The agency and purpose the consent was recorded for, from its ledger
+ * entries as the tree signed them (consent_signed.h), read before the
+ * withdrawal changes the row. A row whose agency or purpose was edited
+ * behind the gateway's back is withdrawn all the same (refusing would
+ * keep the family's data flowing), but what is stopped and who is told
+ * follow what was signed, not the edit; the mismatch is logged by the
+ * consent's id only. A row with no recorded entry as signed (written in
+ * whole) authorised nothing: nothing relied on it, nothing to stop. 0 or
+ * -1.
+ */
+static int
+signed_subject(struct consent_job *j, struct store_conn *c)
+{
+	struct consent_signed	k;
+	int			rc;
+
+	memset(&k, 0, sizeof(k));
+	if ((rc = consent_signed(j->gw->ledger, c, &j->row, &k)) == -1)
+		return -1;
+	if (rc == 1 && (strcmp(k.agency_id, j->row.agency_id) != 0 ||
+	    strcmp(k.purpose, j->row.purpose) != 0))
+		log_errx("consent %s: its agency or purpose is not what its ledger entry signed; "
+		    "withdrawn, and deliveries stopped and notices made as signed", j->row.id);
+	else if (rc == 1)
+		log_errx("consent %s is not what its ledger entries signed; withdrawn",
+		    j->row.id);
+	memcpy(j->agency_id, k.agency_id, sizeof(j->agency_id));
+	memcpy(j->purpose, k.purpose, sizeof(j->purpose));
 	return 0;
 }
 
@@ -278,6 +318,8 @@ withdraw_body(struct consent_job *j, struct store_conn *c)
 		j->outcome = rc;	/* 1: no such consent */
 		return -1;
 	}
+	if (j->row.withdrawn_us == 0 && signed_subject(j, c) != 0)
+		return -1;
 	j->row.withdrawn_us = when;
 	if (decide_has_text(j->reason) && vault_seal(j->gw->vault, c, j->row.family_pseudonym,
 	    j->reason, strlen(j->reason), &ct, &ctlen) == -1)

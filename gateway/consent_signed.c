@@ -70,6 +70,26 @@ entry_signed(struct ledger *l, const struct ledger_record *r)
 	return ledger_leaf_signed(l, r->seq, h, CONSENT_SIGNED_WAIT_MS);
 }
 
+/* The agency and purpose a signed consent.recorded entry's reason names
+ * ("agency=%s purpose=%s", consent_api.c consent_ledger) into out. */
+static void
+recorded_for(const char *reason, struct consent_signed *out)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (reason == NULL || strncmp(reason, "agency=", 7) != 0 ||
+	    (p = strstr(reason + 7, " purpose=")) == NULL)
+		return;
+	n = (size_t)(p - (reason + 7));
+	if (n == 0 || n >= sizeof(out->agency_id) || strlen(p + 9) == 0 ||
+	    strlen(p + 9) >= sizeof(out->purpose))
+		return;
+	memcpy(out->agency_id, reason + 7, n);
+	out->agency_id[n] = '\0';
+	memcpy(out->purpose, p + 9, strlen(p + 9) + 1);
+}
+
 /*
  * One of the consent's ledger entries, checked against the row as it stood
  * when the entry was written (consent_api.c consent_ledger): a
@@ -100,6 +120,7 @@ consent_entry(const struct ledger_record *r, const unsigned char *leaf, void *ar
 		return v == -1 ? -1 : 0;
 	}
 	if (strcmp(r->e.action, "consent.recorded") == 0) {
+		recorded_for(r->e.reason, &k->out);
 		then.withdrawn_us = 0;
 		if ((v = consent_digest_is(&then, "live", k->ev, k->evlen,
 		    r->e.record_digest)) == 0 && then.expires_us != 0) {
@@ -164,11 +185,11 @@ check(struct ledger *l, struct store_conn *c, const struct consent_row *cr,
 		    "served now", cr->id, (long long)k.pending);
 		return -1;
 	}
+	if (out != NULL)
+		*out = k.out;
 	if (k.pending != 0 || k.differs || k.recorded != 1 ||
 	    k.withdrawn != (cr->withdrawn_us != 0) || k.limited != k.out.open_ended)
 		return 1;
-	if (out != NULL)
-		*out = k.out;
 	*last_seq = k.last_seq;
 	return 0;
 }

@@ -4,7 +4,9 @@
  * anything of it is shown, a witness statement (witness.c) before it
  * cites it, the family's subject-access export (sar_api.c) before it lists
  * it, and a disclosure's decision (disclosure_api.c) before it counts
- * it (consent_rows_signed): a column changed (agency, purpose, dates, a withdrawal undone)
+ * it (consent_rows_signed), and a withdrawal reads what the consent was
+ * recorded for from here before it stops anything (consent_api.c): a
+ * column changed (agency, purpose, dates, a withdrawal undone)
  * by someone who can write the database file but holds no key is found
  * only against the digests the ledger signed.
  *
@@ -27,11 +29,17 @@ struct store_conn;
 #define CONSENT_SIGNED_WAIT_MS	2000
 
 /* What the entries said, for a caller that shows the consent as it stood
- * at an earlier moment (witness.c). */
+ * at an earlier moment (witness.c), or acts on it whatever its row now
+ * says (a withdrawal: consent_api.c). */
 struct consent_signed {
 	int	 open_ended;	/* its recorded entry signed no expiry */
 	int64_t	 withdrawn_at;	/* its consent.withdrawn entry's time, or 0 */
 	int64_t	 limited_at;	/* its consent.limited entry's time, or 0 */
+	/* The agency and purpose its consent.recorded entry (as the tree
+	 * signed it) names, "agency=... purpose=..." in its reason; "" when no
+	 * such entry was found. */
+	char	 agency_id[64];
+	char	 purpose[64];
 };
 
 /*
@@ -42,7 +50,10 @@ struct consent_signed {
  * reason), there is one recorded entry, one withdrawn entry if and only if
  * the row is withdrawn, and the limited entry when the recorded one signed
  * no expiry. 0 it is (*out filled, if not NULL); 1 it is not (nothing
- * logged: the caller names what it refuses, by id); -1 a read failed, or
+ * logged: the caller names what it refuses, by id; *out, if not NULL,
+ * filled from the entries that are as signed: agency_id and purpose say
+ * what the consent was recorded for, whatever the row says now); -1 a
+ * read failed, or
  * an entry is committed but the tree has not taken it within
  * CONSENT_SIGNED_WAIT_MS and no alarm is raised (logged): try again later.
  */

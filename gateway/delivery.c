@@ -36,7 +36,10 @@
  * Every poll the worker also stops, with a ledger entry, the deliveries
  * made on a consent that no live consent covers any more since one expired
  * (the sweep: each_lapsed): a withdrawal stops its own in its request, an
- * expiry has none.
+ * expiry has none. Whether a live consent covers a delivery is asked of
+ * the consents as their signed ledger entries say they are, everywhere
+ * (delivery_consent_covers): a consent row copied in, or its expiry
+ * moved on, with sqlite3 keeps nothing going.
  *
  * The worker also pushes each notice to recipients (recipient_notice.h) to
  * a push agency whose profile names delivery.notices_url, with the same
@@ -189,7 +192,7 @@ delivery_consent_covers(struct ledger *l, struct store_conn *c, const char *pseu
 
 	if ((n = store_consents_for(c, pseudonym, agency_id, purpose, rows,
 	    LAPSE_CONSENTS)) < 0 ||
-	    (l != NULL && n > 0 && (n = consent_rows_signed(l, c, rows, n)) < 0))
+	    (n > 0 && (n = consent_rows_signed(l, c, rows, n)) < 0))
 		return -1;
 	for (i = 0; i < n; i++)
 		v[i] = (struct decide_consent){ rows[i].id, rows[i].agency_id, rows[i].purpose,
@@ -200,24 +203,25 @@ delivery_consent_covers(struct ledger *l, struct store_conn *c, const char *pseu
 /* 1 (and *r) when disclosure_id's delivery is a candidate no live consent
  * covers any more at now, 0 when not, -1 error. */
 static int
-lapsed_one(struct store_conn *c, const char *id, int64_t now, struct lapsed_row *r)
+lapsed_one(struct ledger *l, struct store_conn *c, const char *id, int64_t now,
+    struct lapsed_row *r)
 {
 	int	rc;
 
 	if ((rc = store_deliveries_lapsed(c, id, NULL, now, r, 1)) <= 0)
 		return rc;
-	if ((rc = delivery_consent_covers(NULL, c, r->family_pseudonym, r->agency_id, r->purpose,
+	if ((rc = delivery_consent_covers(l, c, r->family_pseudonym, r->agency_id, r->purpose,
 	    now)) == -1)
 		return -1;
 	return !rc;
 }
 
 int
-delivery_consent_lapsed(struct store_conn *c, const char *id, int64_t now)
+delivery_consent_lapsed(struct ledger *l, struct store_conn *c, const char *id, int64_t now)
 {
 	struct lapsed_row	r;
 
-	return lapsed_one(c, id, now, &r);
+	return lapsed_one(l, c, id, now, &r);
 }
 
 struct lapse_arg {
@@ -276,7 +280,7 @@ found_one(const struct lapsed_row *r, void *arg)
  * -1 on error. 1 when fn stopped, 0 when all were seen, -1 error.
  */
 static int
-each_lapsed(struct store_conn *c, int64_t since, int64_t now,
+each_lapsed(struct ledger *l, struct store_conn *c, int64_t since, int64_t now,
     int (*fn)(const struct lapsed_row *, void *), void *arg)
 {
 	struct lapsed_row	rows[LAPSE_BATCH], after;
@@ -289,7 +293,7 @@ each_lapsed(struct store_conn *c, int64_t since, int64_t now,
 		if (n < 0)
 			return -1;
 		for (i = 0; i < n; i++) {
-			rc = delivery_consent_covers(NULL, c, rows[i].family_pseudonym,
+			rc = delivery_consent_covers(l, c, rows[i].family_pseudonym,
 			    rows[i].agency_id, rows[i].purpose, now);
 			if (rc == 0 && since != 0)
 				rc = !store_deliveries_stoppable(c, rows[i].family_pseudonym,
@@ -315,7 +319,7 @@ delivery_stop_lapsed_one(struct gateway *gw, struct store_conn *c, const char *i
 	struct lapsed_row	r;
 	int			rc;
 
-	if ((rc = lapsed_one(c, id, now, &r)) != 1)
+	if ((rc = lapsed_one(gw->ledger, c, id, now, &r)) != 1)
 		return rc;
 	return stop_one(&r, &a) == 0 ? a.total : -1;
 }
@@ -332,7 +336,7 @@ lapse_job(struct store_conn *c, void *arg)
 	struct lapse_job	*j = arg;
 	struct lapse_arg	 a = { j->gw, c, NULL, j->now, 0 };
 
-	if (each_lapsed(c, j->since, j->now, stop_one, &a) != 0)
+	if (each_lapsed(j->gw->ledger, c, j->since, j->now, stop_one, &a) != 0)
 		return -1;
 	j->stopped = a.total;
 	return 0;
@@ -800,7 +804,7 @@ still_pending(void *arg, char *ip, char *local_ip, int port, int local_port)
 	/* Pending, but made on a consent none covers any more (one expired
 	 * since the due rows were read): not sent; the sweep stops it. */
 	if (rc == 0 && strcmp(row.state, "pending") == 0 &&
-	    (rc = delivery_consent_lapsed(c, x->id, store_now_us())) == 1) {
+	    (rc = delivery_consent_lapsed(x->dl->gw->ledger, c, x->id, store_now_us())) == 1) {
 		sweep_all(x->dl);
 		rc = 2;
 	}
@@ -944,7 +948,7 @@ start(struct delivery *dl, struct store_conn *c, const struct delivery_row *row,
 	}
 	/* Made on a consent and none covers it any more (expired since the
 	 * sweep looked): not sent; the sweep stops it at the next look. */
-	if ((rc = delivery_consent_lapsed(c, row->disclosure_id, now)) != 0) {
+	if ((rc = delivery_consent_lapsed(dl->gw->ledger, c, row->disclosure_id, now)) != 0) {
 		if (rc == 1)
 			sweep_all(dl);
 		return -1;
@@ -1177,7 +1181,7 @@ stop_lapsed(struct delivery *dl, struct store_conn **c, int64_t now)
 	struct lapse_job	j = { dl->gw, dl->lapse_since, now, 0 };
 	int			rc;
 
-	if ((rc = each_lapsed(*c, j.since, now, found_one, NULL)) == -1)
+	if ((rc = each_lapsed(dl->gw->ledger, *c, j.since, now, found_one, NULL)) == -1)
 		return;
 	if (rc == 1) {
 		store_read_end(dl->gw->store, *c);

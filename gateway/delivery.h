@@ -128,19 +128,23 @@ void		 delivery_body_free(char *body, size_t len);
  * delivery_stop_lapsed_one().
  */
 /* 1 when a live consent covers pseudonym's data for agency_id and purpose
- * at now_us, 0 when none does, -1 error. With a ledger, only consents as
- * their signed ledger entries say count (consent_rows_signed: a withdrawal
- * asks so, consent_api.c); with NULL, the rows as stored (the worker's
- * sweep and last-moment check: review3 H2's rest). */
+ * at now_us, 0 when none does, -1 error (or a consent entry not in the
+ * ledger's tree yet: consent_rows_signed). Only consents as their signed
+ * ledger entries say count (consent_rows_signed, its cache keyed by the
+ * ledger's consent epoch): a row copied in, or an expiry or withdrawal
+ * edited, with sqlite3 covers nothing. Every caller asks so: a withdrawal
+ * (consent_api.c), the worker's sweep and its checks before a push, an
+ * inbox page, an ack and an agency's read of a disclosure. */
 int		 delivery_consent_covers(struct ledger *, struct store_conn *,
 		    const char *pseudonym, const char *agency_id, const char *purpose,
 		    int64_t now_us);
 /* 1 when disclosure_id's delivery (not yet acknowledged) relied on a
- * consent and none covers it any more at now_us: not to be served or
+ * consent and none covers it any more at now_us (delivery_consent_covers,
+ * whatever the row of the consent it relied on says): not to be served or
  * pushed; 0 when it may be (a live consent covers it, it relied on none,
  * or it is not pending), -1 error. Any connection. */
-int		 delivery_consent_lapsed(struct store_conn *, const char *disclosure_id,
-		    int64_t now_us);
+int		 delivery_consent_lapsed(struct ledger *, struct store_conn *,
+		    const char *disclosure_id, int64_t now_us);
 /* Inside a writer job: when disclosure_id's delivery is one no live
  * consent covers any more at now_us (delivery_consent_lapsed), every
  * delivery not yet acknowledged (pending or a dead letter) of the family's

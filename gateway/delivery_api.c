@@ -271,7 +271,7 @@ ack_job(struct store_conn *c, void *arg)
 		j->outcome = strcmp(row.state, "delivered") == 0 ? 2 : 1;
 		return -1;
 	}
-	if ((rc = delivery_consent_lapsed(c, j->id, j->now_us)) != 0) {
+	if ((rc = delivery_consent_lapsed(j->gw->ledger, c, j->id, j->now_us)) != 0) {
 		j->outcome = rc == 1 ? 1 : -1;
 		return -1;
 	}

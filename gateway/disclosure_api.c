@@ -980,6 +980,22 @@ disclosure_get(struct request *r, struct response *rs)
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
 		return;
 	}
+	/* Nothing of a row that is not what its ledger entry signed (a value
+	 * moved from another of the family's rows, a column changed behind the
+	 * gateway's back): disclosure_signed.h. First: the consent check below
+	 * reads the row's family, agency and purpose. */
+	if ((rc = disclosure_signed(r->gw->ledger, c, d)) != 0) {
+		store_read_end(r->gw->store, c);
+		store_disclosure_free(d);
+		if (rc == 1)	/* the refused read recorded, as a 404 is */
+			resp_refused(r, rs, 409, "record_integrity_failed",
+			    "This record no longer matches what the ledger signed, so nothing "
+			    "of it is shown; the operators are told.", NULL);
+		else
+			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
+			    NULL);
+		return;
+	}
 	/* What a consent withdrawal or expiry stopped before the agency
 	 * acknowledged it is not the agency's to read here either
 	 * (consent_api.c, delivery.c), nor what no live consent covers any
@@ -993,7 +1009,8 @@ disclosure_get(struct request *r, struct response *rs)
 
 		if (drc == 0 && !store_delivery_stopped_by_consent(dl.state, dl.dead_reason) &&
 		    strcmp(dl.state, "delivered") != 0) {
-			int	lrc = delivery_consent_lapsed(c, d->id, store_now_us());
+			int	lrc = delivery_consent_lapsed(r->gw->ledger, c, d->id,
+				    store_now_us());
 
 			drc = lrc == -1 ? -1 : lrc == 1 ? 3 : 0;
 		}
@@ -1010,21 +1027,6 @@ disclosure_get(struct request *r, struct response *rs)
 				read_not_found(r, rs);
 			return;
 		}
-	}
-	/* Nothing of a row that is not what its ledger entry signed (a value
-	 * moved from another of the family's rows, a column changed behind the
-	 * gateway's back): disclosure_signed.h. */
-	if ((rc = disclosure_signed(r->gw->ledger, c, d)) != 0) {
-		store_read_end(r->gw->store, c);
-		store_disclosure_free(d);
-		if (rc == 1)	/* the refused read recorded, as a 404 is */
-			resp_refused(r, rs, 409, "record_integrity_failed",
-			    "This record no longer matches what the ledger signed, so nothing "
-			    "of it is shown; the operators are told.", NULL);
-		else
-			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
-			    NULL);
-		return;
 	}
 	/* Outside the agency's registered interest as its profile stands now
 	 * (a purpose or field dropped since): not the agency's to read, as a

@@ -464,13 +464,13 @@ int	store_deliveries_stop_for_consent(struct store_conn *, const char *pseudonym
  * end (withdrawn or expired: final, never served, pushed or re-queued). */
 int	store_delivery_stopped_by_consent(const char *state, const char *dead_reason);
 /* Deliveries not yet acknowledged nor stopped (pending, or a dead letter)
- * of disclosures made on a consent whose own consent is no longer live by
- * itself at now_us (withdrawn, past its expiry, or missing): the ones no
- * live consent may cover any more, a superset that decide_consent_live()
- * narrows. Only disclosure_id, when not NULL; after after_id ("" or NULL:
+ * of disclosures made on a consent, whatever the row of that consent says
+ * (it may have been edited): the ones no live consent may cover any more,
+ * a superset that delivery_consent_covers() narrows from the consents as
+ * signed. Only disclosure_id, when not NULL; after after_id ("" or NULL:
  * from the first), in disclosure id order, up to max. Every candidate is a
  * pass over the deliveries not yet acknowledged: at start, not every poll.
- * Returns the count or -1. */
+ * now_us is not used. Returns the count or -1. */
 struct lapsed_row {
 	char		 disclosure_id[40];
 	char		 family_pseudonym[65];

@@ -767,20 +767,19 @@ int
 store_deliveries_lapsed(struct store_conn *c, const char *disclosure_id,
     const char *after_id, int64_t now, struct lapsed_row *out, int max)
 {
-	/* A superset of what no live consent covers any more: the consent it
-	 * relied on is withdrawn, past its expiry, or gone. Which of them
-	 * another consent still covers is decide_consent_live()'s to say.
-	 * Rows found through the state index: pending and dead ones only,
-	 * never the delivered bulk. */
+	/* Every delivery that relied on a consent and may still be stopped:
+	 * whether a live consent covers it is delivery_consent_covers()'s to
+	 * say, from the consents as their signed ledger entries say, never
+	 * from the row of the consent it relied on as stored (an expiry or a
+	 * withdrawal edited there must not keep it going). Rows found through
+	 * the state index: pending and dead ones only, never the delivered
+	 * bulk. ?3 (now) is bound but decides nothing here. */
 #define LAPSED(by)	"SELECT d.disclosure_id, x.family_pseudonym, x.agency_id, " \
 			"x.purpose FROM deliveries d " \
 			"JOIN disclosures x ON x.id = d.disclosure_id " \
-			"LEFT JOIN consents k ON k.id = x.consent_id " \
 			"WHERE " by " AND d.state IN ('pending', 'dead') " \
 			"AND x.consent_id IS NOT NULL AND " STOPPABLE("d.") " " \
 			"AND d.disclosure_id > ?2 " \
-			"AND (k.id IS NULL OR k.withdrawn_us != 0 OR " \
-			"(k.expires_us != 0 AND k.expires_us <= ?3)) " \
 			"ORDER BY d.disclosure_id LIMIT ?4"
 	static const char	*all = LAPSED("?1 IS NULL");
 	static const char	*one = LAPSED("d.disclosure_id = ?1");

@@ -383,6 +383,30 @@ test_forged_consent_never_keeps_a_withdrawal_from_stopping_deliveries() {
 	grep -q "consent $forged is not what its ledger entries signed" "$TMP/gatewayd.log"
 }
 
+# A withdrawal acts on what the consent was signed for, not on its row as
+# it stands: a consent whose agency was edited in the store (sqlite3) is
+# withdrawn all the same, but the deliveries stopped and the agency told
+# are the ones of the agency and purpose its recorded entry signed, and
+# the mismatch is logged by the consent's id only (review3 L2).
+test_withdrawal_of_an_edited_consent_stops_and_tells_the_agency_it_was_signed_for() {
+	local cid held did d
+	d='{"family_id":"FAM-128","agency_id":"oakfield-primary","purpose":"education_support","reason":"r","data":{"child_name":"Edith Edited"}}'
+	req staff POST /v1/consents "$(body FAM-128 oakfield-primary education_support 'Signed form')"
+	expect 201 || return 1; cid=$(jget .consent_id)
+	req staff POST /v1/disclosures "$d"; expect 201 || return 1; held=$(jget .disclosure_id)
+	req agency:oakfield-primary POST "/v1/inbox/$held/ack"; expect 200 || return 1
+	req staff POST /v1/disclosures "$d"; expect 201 || return 1; did=$(jget .disclosure_id)
+	sqlite3 "$GW_DB" "UPDATE consents SET agency_id = 'health-visiting', purpose = 'health_visiting_support' WHERE id = '$cid'" || return 1
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] && [ "$(jget .recipients_notified)" = 1 ] ||
+		{ echo "# stopped $(jget .deliveries_stopped), notified $(jget .recipients_notified)"; return 1; }
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id = '$did'")" = "dead consent_withdrawn" ] &&
+	[ "$(db "SELECT agency_id || ' ' || disclosure_ids FROM recipient_notices WHERE consent_id = '$cid'")" = "oakfield-primary [\"$held\"]" ] ||
+		{ echo "# notices: $(db "SELECT agency_id, disclosure_ids FROM recipient_notices WHERE consent_id = '$cid'")"; return 1; }
+	grep -q "consent $cid: its agency or purpose is not what its ledger entry signed" "$TMP/gatewayd.log" &&
+	! grep "consent $cid" "$TMP/gatewayd.log" | grep -q 'FAM-128\|Edith'
+}
+
 gw_start || exit 1
 run test_staff_records_consent
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -v 'test_staff_records_consent\|withdraw\|restart\|read_limit'); do run "$t"; done
@@ -396,4 +420,5 @@ run test_forged_consent_never_keeps_a_withdrawal_from_stopping_deliveries
 run test_consent_survives_restart
 run test_consent_read_after_withdrawal_says_withdrawn
 run test_consent_reads_are_held_to_the_read_limit
+run test_withdrawal_of_an_edited_consent_stops_and_tells_the_agency_it_was_signed_for
 finish

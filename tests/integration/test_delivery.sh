@@ -788,16 +788,6 @@ test_withdrawing_the_last_consent_stops_what_an_earlier_one_covered() {
 # what the agency has not acknowledged is neither served (inbox, GET by id,
 # ack) nor pushed, and the delivery worker's sweep stops it as a withdrawal
 # would: dead, consent_expired, a "delivery.stopped" entry, never re-queued.
-# expire_in CONSENT SECONDS: the consent runs out that many seconds from now
-# (the API takes a date: expiry at the end of that day); EXPIRES_AT is that
-# time (Unix seconds), for wait_past.
-expire_in() {
-	EXPIRES_AT=$(( $(date +%s) + $2 ))
-	sqlite3 "$GW_DB" "UPDATE consents SET expires_us = $EXPIRES_AT * 1000000 WHERE id = '$1'" >/dev/null
-}
-# wait_past: until the wall clock is past EXPIRES_AT, however long the steps
-# since expire_in took (a fixed sleep assumed they took no time).
-wait_past() { while [ "$(date +%s)" -le "$EXPIRES_AT" ]; do sleep 0.2; done; }
 stopped_as() { # ID REASON: dead with that reason, and its one ledger entry
 	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$1'")" = "dead $2" ] &&
 	[ "$(db "SELECT count(*) FROM ledger_entries WHERE object_id='$1' AND action='delivery.stopped' AND reason='$2' AND actor='system'")" = 1 ]
@@ -875,22 +865,71 @@ inbox_stops_when_the_consent_expired() {
 	expect 404 not_found && wait_for 5 stopped_as "$first" consent_expired
 }
 # A push agency, its receiver down: the consent expires while the push
-# waits to be retried; once the receiver is back nothing reaches it.
+# waits to be retried; once the receiver is back nothing reaches it. The
+# consent runs out on gatewayd's own clock (with_own_clock), its row never
+# edited (a consent not as its ledger entries signed covers nothing).
 test_push_is_stopped_when_the_consent_expired() {
-	local cid did
-	consent FAM-X3 health-visiting health_visiting_support && cid=$(jget .consent_id) || return 1
-	pending_push xdown FAM-X3 && did=$DID || return 1
-	[ "$(jget .consent_id)" = "$cid" ] && expire_in "$cid" 2 && wait_past || return 1
-	rcv_start xdown "$PORT" || return 1
+	port_hold || return 1
+	with_own_clock push-expiry push_stops_when_the_consent_expired --delivery-attempts 1000 \
+	    --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures"
+}
+# with_own_clock NAME FUNC [GATEWAYD ARGS]: FUNC run against a gatewayd of
+# its own (data and ledger in $TMP/data-NAME, BACKOFF and the args) on
+# clockshift's clock (step_clock moves it on; on_gw_clock for gatewayctl),
+# then gatewayd again on the usual data and the real clock, BACKOFF alone.
+with_own_clock() {
+	local saved=$GW_DATA name=$1 fn=$2 rc=0
+	shift 2
+	SHIM="$(dirname "$GATEWAYD")/tools/clockshift.so"
+	[ -f "$SHIM" ] || { echo "# no $SHIM"; return 1; }
+	CLOCK_STEP=$TMP/clock-$name
+	echo 0 > "$CLOCK_STEP" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data-$name
+	on_gw_clock gw_start "${BACKOFF[@]}" "$@" && "$fn" || rc=1
+	gw_stop || rc=1
+	GW_DATA=$saved
+	gw_start "${BACKOFF[@]}" || rc=1
+	return $rc
+}
+# forge_consent HOW CONSENT: the store edited behind the gateway's back so
+# that the consent's family still seems covered once CONSENT has run out:
+# "copy", a copy of its row under a new id, live 300 days longer; "extend",
+# its own row's expiry moved 300 days on.
+forge_consent() {
+	case $1 in
+	copy) sqlite3 "$GW_DB" "INSERT INTO consents (id, family_pseudonym, agency_id, purpose,
+	    evidence_ct, recorded_by, granted_us, expires_us) SELECT 'con_forged' ||
+	    lower(hex(randomblob(9))), family_pseudonym, agency_id, purpose, evidence_ct,
+	    recorded_by, granted_us, expires_us + 300 * 86400000000 FROM consents WHERE id = '$2'" ;;
+	extend) sqlite3 "$GW_DB" "UPDATE consents SET expires_us = expires_us + 300 * 86400000000 WHERE id = '$2'" ;;
+	*) return 1 ;;
+	esac
+}
+# push_stops_when_the_consent_expired (in with_own_clock, health-visiting
+# pushed to PORT, held): FAM-X3's consent, an hour ahead, runs out while
+# its push waits to be retried (FORGE: forge_consent HOW first); once the
+# receiver (RCV, default xdown) listens on PORT nothing reaches it, and
+# the delivery is stopped as expired.
+push_stops_when_the_consent_expired() {
+	local cid did rcv=${RCV:-xdown}
+	req staff POST /v1/consents "$(printf '{"family_id":"FAM-X3","agency_id":"health-visiting","purpose":"health_visiting_support","evidence":"signed form","expires":"%s"}' "$(in_an_hour)")"
+	expect 201 && cid=$(jget .consent_id) || return 1
+	disclose FAM-X3 health-visiting health_visiting_support "$HV_DATA" && did=$DID || return 1
+	[ "$(jget .consent_id)" = "$cid" ] || return 1
+	wait_for 10 attempts_with_error "$did" 1 connect_failed && state_is "$did" pending || return 1
+	if [ -n "${FORGE:-}" ]; then forge_consent "$FORGE" "$cid" || return 1; fi
+	step_clock 7200 || return 1
+	rcv_start "$rcv" "$PORT" || return 1
 	wait_for 5 stopped_as "$did" consent_expired ||
-		{ echo "# $(db "SELECT state, dead_reason FROM deliveries WHERE disclosure_id='$did'") / $(ledger_actions "$did" delivery.)"; return 1; }
+		{ echo "# $(db "SELECT state, dead_reason FROM deliveries WHERE disclosure_id='$did'") / $(ledger_actions "$did" delivery.)"; rcv_stop "$rcv"; return 1; }
 	# The worker has looked twice since, and a push it had started (its
 	# row read again just before sending) has its answer.
-	passes_after gateway_delivery_passes_total 2 && pushes_answered || return 1
-	[ -z "$(rcv_log xdown | awk -v id="$did" '$3 == id')" ] || { echo "# the agency received it"; return 1; }
-	rcv_stop xdown
+	passes_after gateway_delivery_passes_total 2 && pushes_answered || { rcv_stop "$rcv"; return 1; }
+	rcv_stop "$rcv"
+	[ -z "$(rcv_log "$rcv" | awk -v id="$did" '$3 == id')" ] || { echo "# the agency received it"; return 1; }
 	stopped_as "$did" consent_expired &&
-	"$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead 2>/dev/null | grep "^$did " | grep -q consent_expired
+	on_gw_clock "$GATEWAYCTL" deliveries --db "$GW_DB" list --state dead 2>/dev/null | grep "^$did " | grep -q consent_expired
 }
 # A withdrawal that commits while a push is connecting (after the worker
 # read the due rows, before the request is written) stops it: the row is
@@ -1267,6 +1306,48 @@ test_no_receipt_kept_or_ledgered_confirms_a_guessed_value() {
 	rcv_stop receipts
 }
 
+# A consent written into the store behind the gateway's back covers
+# nothing (delivery_consent_covers asks the ledger, review3 H2): once the
+# consent as signed has run out, neither a copy of it under a new id nor
+# its own row's expiry moved on keeps the agency's inbox serving what
+# relied on it, nor a push going; the sweep stops it as expired.
+test_inbox_does_not_serve_on_a_forged_consent_after_the_real_one_expired() {
+	with_own_clock inbox-forged inbox_ignores_forged_consents
+}
+inbox_ignores_forged_consents() {
+	local how cid did
+	for how in copy extend; do
+		req staff POST /v1/consents "$(printf '{"family_id":"FAM-F-%s","agency_id":"oakfield-primary","purpose":"education_support","evidence":"signed form","expires":"%s"}' "$how" "$(in_an_hour)")"
+		expect 201 && cid=$(jget .consent_id) || return 1
+		disclose "FAM-F-$how" oakfield-primary education_support '{"child_name":"Faye Forged"}' || return 1
+		did=$DID
+		[ "$(jget .consent_id)" = "$cid" ] || return 1
+		req agency:oakfield-primary GET /v1/inbox
+		expect 200 && grep -q "$did" <<<"$RESP" || { echo "# $how: not served while the consent was live"; return 1; }
+		forge_consent "$how" "$cid" && step_clock 7200 || return 1
+		req agency:oakfield-primary GET "/v1/disclosures/$did"
+		expect 404 not_found || { echo "# $how: read by id"; return 1; }
+		req agency:oakfield-primary POST "/v1/inbox/$did/ack"
+		expect 404 not_found || { echo "# $how: acknowledged"; return 1; }
+		req agency:oakfield-primary GET /v1/inbox
+		expect 200 && ! grep -q "$did\|Faye" <<<"$RESP" || { echo "# $how: still in the inbox"; return 1; }
+		wait_for 5 stopped_as "$did" consent_expired ||
+			{ echo "# $how: $(db "SELECT state, dead_reason FROM deliveries WHERE disclosure_id='$did'")"; return 1; }
+	done
+}
+test_push_is_not_sent_on_a_forged_copy_of_an_expired_consent() {
+	local FORGE=copy RCV=xcopy
+	port_hold || return 1
+	with_own_clock push-copy push_stops_when_the_consent_expired --delivery-attempts 1000 \
+	    --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures"
+}
+test_push_is_not_sent_on_a_consent_whose_expiry_was_moved_on() {
+	local FORGE=extend RCV=xextend
+	port_hold || return 1
+	with_own_clock push-extend push_stops_when_the_consent_expired --delivery-attempts 1000 \
+	    --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures"
+}
+
 # ---- run ----
 trap 'for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && kill -KILL "${RPID[$r]}" 2>/dev/null; done; cleanup' EXIT
 gw_start || exit 1	# makes the data directory and the signing key (ledger.pub)
@@ -1345,5 +1426,8 @@ run test_delivery_throughput
 run test_push_whose_purpose_was_unregistered_while_it_connected_is_not_sent
 run test_agencys_read_of_a_delivered_item_outside_its_interest_is_not_found
 run test_no_receipt_kept_or_ledgered_confirms_a_guessed_value
+run test_inbox_does_not_serve_on_a_forged_consent_after_the_real_one_expired
+run test_push_is_not_sent_on_a_forged_copy_of_an_expired_consent
+run test_push_is_not_sent_on_a_consent_whose_expiry_was_moved_on
 for r in "${!RPID[@]}"; do [ -n "${RPID[$r]}" ] && rcv_stop "$r"; done
 finish
