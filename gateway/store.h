@@ -498,6 +498,7 @@ int	store_deliveries_stoppable(struct store_conn *, const char *pseudonym,
 extern const char store_sql_stoppable[];
 extern const char store_sql_awaiting_notice[];
 extern const char store_sql_consents_ended[];
+extern const char store_sql_deliveries_lapsed[];
 extern const char store_sql_notifications_due[];
 extern const char store_sql_request_notifications_due[];
 extern const char store_sql_stats_disclosures[];

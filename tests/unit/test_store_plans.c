@@ -119,6 +119,21 @@ test_sweep_reads_only_the_consents_that_ran_out(void **state)
 	assert_null(strstr(p, "SCAN "));
 }
 
+/* The delivery worker's pass over every candidate (at start, and when a
+ * lapsed delivery turns up) pages through the deliveries in their key's
+ * order: through the state index each page of 64 sorted every pending row
+ * again (a million inbox items: the pass never ended). */
+static void
+test_a_full_lapse_pass_pages_through_the_deliveries_without_sorting(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_deliveries_lapsed, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH d USING INDEX sqlite_autoindex_deliveries_1 "
+	    "(disclosure_id>?)"));
+}
+
 static void
 test_notifier_takes_a_batch_without_sorting_the_queue(void **state)
 {
@@ -239,6 +254,8 @@ main(void)
 		    test_stop_for_consent_reads_only_the_familys_disclosures, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_erasure_stops_only_the_familys_waiting_deliveries, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_full_lapse_pass_pages_through_the_deliveries_without_sorting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_reads_only_the_consents_that_ran_out,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
