@@ -810,18 +810,8 @@ step_clock() {
 }
 on_gw_clock() { LD_PRELOAD="$SHIM" CLOCKSHIFT_FILE="$CLOCK_STEP" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"; }
 test_inbox_does_not_serve_after_the_consent_expired() {
-	local saved=$GW_DATA rc=0
-	SHIM="$(dirname "$GATEWAYD")/tools/clockshift.so"
-	[ -f "$SHIM" ] || { echo "# no $SHIM"; return 1; }
-	CLOCK_STEP=$TMP/expiry-clock
-	echo 0 > "$CLOCK_STEP" || return 1
-	gw_stop || return 1
-	GW_DATA=$TMP/data-expiry
-	on_gw_clock gw_start "${BACKOFF[@]}" && inbox_stops_when_the_consent_expired || rc=1
-	gw_stop || rc=1
-	GW_DATA=$saved
-	gw_start "${BACKOFF[@]}" --agency-url "health-visiting=$(rcv_url bad)" || rc=1
-	return $rc
+	local AFTER=(--agency-url "health-visiting=$(rcv_url bad)")
+	with_own_clock expiry inbox_stops_when_the_consent_expired
 }
 inbox_stops_when_the_consent_expired() {
 	local cid did first
@@ -876,7 +866,8 @@ test_push_is_stopped_when_the_consent_expired() {
 # with_own_clock NAME FUNC [GATEWAYD ARGS]: FUNC run against a gatewayd of
 # its own (data and ledger in $TMP/data-NAME, BACKOFF and the args) on
 # clockshift's clock (step_clock moves it on; on_gw_clock for gatewayctl),
-# then gatewayd again on the usual data and the real clock, BACKOFF alone.
+# then gatewayd again on the usual data and the real clock, BACKOFF and the
+# caller's array AFTER, if it has one.
 with_own_clock() {
 	local saved=$GW_DATA name=$1 fn=$2 rc=0
 	shift 2
@@ -889,7 +880,7 @@ with_own_clock() {
 	on_gw_clock gw_start "${BACKOFF[@]}" "$@" && "$fn" || rc=1
 	gw_stop || rc=1
 	GW_DATA=$saved
-	gw_start "${BACKOFF[@]}" || rc=1
+	gw_start "${BACKOFF[@]}" ${AFTER[@]+"${AFTER[@]}"} || rc=1
 	return $rc
 }
 # forge_consent HOW CONSENT: the store edited behind the gateway's back so
