@@ -487,6 +487,24 @@ writer_failed_gauge(void *arg)
 	return (double)st.failed;
 }
 
+static double
+writer_idle_gauge(void *arg)
+{
+	struct writer_stats	st;
+
+	writer_stats(arg, &st);
+	return (double)st.idle_us / 1e6;
+}
+
+static double
+writer_commit_gauge(void *arg)
+{
+	struct writer_stats	st;
+
+	writer_stats(arg, &st);
+	return (double)st.commit_us / 1e6;
+}
+
 /*
  * The erasure journal as journal_guard_check() judged it, before the store
  * is opened: made empty for a store that holds nothing yet (so that every
@@ -1022,6 +1040,13 @@ main(int argc, char **argv)
 	    "Group commits that failed (disk full, I/O error) and were rolled back whole: "
 	    "every request in them was answered 503 store_unavailable.",
 	    writer_failed_gauge, gw.writer);
+	metrics_gauge(gw.metrics, "gateway_writer_idle_seconds",
+	    "Time the writer thread waited for work since start; 1 - its rate says how busy "
+	    "the one thread every write passes through is.",
+	    writer_idle_gauge, gw.writer);
+	metrics_gauge(gw.metrics, "gateway_writer_commit_seconds",
+	    "Time the writer thread spent in COMMIT (the log's write and fsync) since start.",
+	    writer_commit_gauge, gw.writer);
 	/* Delivery signs with the ledger key: agencies know one public key.
 	 * Started before the notifier, which wakes it when a delivery that
 	 * waited for the family's notice may go (gw.delivery is set before

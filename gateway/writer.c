@@ -36,6 +36,7 @@
 #include <sys/prctl.h>
 
 #include "log.h"
+#include "monowait.h"
 #include "store.h"
 #include "writer.h"
 
@@ -176,8 +177,15 @@ run_batch(struct writer *w, struct job *batch)
 			ok = 0;
 	}
 	deferring = NULL;
-	if (ok && store_txn(c, "COMMIT") == -1)
-		ok = 0;
+	if (ok) {
+		int64_t	t0 = monowait_now_us();
+
+		if (store_txn(c, "COMMIT") == -1)
+			ok = 0;
+		pthread_mutex_lock(&w->lock);
+		w->st.commit_us += (uint64_t)(monowait_now_us() - t0);
+		pthread_mutex_unlock(&w->lock);
+	}
 	if (!ok) {
 		/* A COMMIT that failed on I/O has already rolled back. */
 		if (!sqlite3_get_autocommit(store_db(c)))
@@ -205,13 +213,16 @@ writer_main(void *arg)
 	struct job	*batch, *j, *next;
 	unsigned	 n;
 	int		 committed;
+	int64_t		 t0;
 
 	(void)prctl(PR_SET_NAME, "gw-writer", 0, 0, 0);	/* in top(1), perf, gdb */
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
+		t0 = monowait_now_us();
 		while (w->head == NULL && !w->stopping)
 			pthread_cond_wait(&w->wake, &w->lock);
+		w->st.idle_us += (uint64_t)(monowait_now_us() - t0);
 		if (w->head == NULL && w->stopping)
 			break;
 		/* Take up to MAX_BATCH jobs. */

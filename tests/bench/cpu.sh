@@ -7,6 +7,7 @@
 # name, the CPU it used (user + system, from /proc/PID/task/*/stat) divided
 # by the disclosures committed (gateway_writer_jobs from /metrics), with the
 # rate, latencies and statuses loadgen saw and the mean group-commit batch;
+# the writer thread's wall time idle, in COMMIT and in the rest;
 # the share of each thread's CPU spent in the kernel, and the load
 # generator's own CPU per request (it shares the two cores).
 #
@@ -72,6 +73,8 @@ threads() {
 }
 
 j0=$(metric gateway_writer_jobs); b0=$(metric gateway_writer_batches)
+i0=$(metric gateway_writer_idle_seconds); c0=$(metric gateway_writer_commit_seconds)
+w0=$(date +%s.%N)
 threads > "$T/cpu0"
 probe=""
 if [ -n "${PERF:-}" ]; then
@@ -88,8 +91,17 @@ TIMEFORMAT='%U %S'
 [ -z "$probe" ] || wait "$probe" 2> /dev/null || true
 threads > "$T/cpu1"
 j1=$(metric gateway_writer_jobs); b1=$(metric gateway_writer_batches)
+i1=$(metric gateway_writer_idle_seconds); c1=$(metric gateway_writer_commit_seconds)
+w1=$(date +%s.%N)
 n=$((j1 - j0))
 echo "committed $n jobs in $((b1 - b0)) batches (mean batch $(awk -v n="$n" -v b="$((b1 - b0))" 'BEGIN { printf "%.1f", b ? n / b : 0 }'))"
+# The writer thread is one stage every disclosure passes through: its wall
+# time waiting for work, in COMMIT (the log's write and fsync), and the rest
+# (the jobs, then hooks and replies). Little idle: the writer is the limit.
+awk -v i="$(awk -v a="$i0" -v b="$i1" 'BEGIN { print b - a }')" \
+    -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" -v w0="$w0" -v w1="$w1" 'BEGIN {
+	w = w1 - w0; if (w > 0) printf "writer wall time: %.0f %% idle, %.0f %% in COMMIT, %.0f %% jobs and the rest\n",
+	    100 * i / w, 100 * c / w, 100 * (w - i - c) / w }'
 hz=$(getconf CLK_TCK)
 join "$T/cpu0" "$T/cpu1" | awk -v n="$n" -v hz="$hz" '
 	{ u = ($6 - $2) * 1e6 / hz / n; s = ($7 - $3) * 1e6 / hz / n; d = u + s

@@ -29,6 +29,7 @@
 
 #include "keycache.h"
 #include "migrations.h"
+#include "monowait.h"
 #include "store.h"
 #include "vault.h"
 #include "wipe.h"
@@ -626,6 +627,51 @@ test_writer_empty_commit_does_not_end_a_run_of_failures(void **state)
 	assert_int_equal(writer_submit(f->writer, insert_job, &ins), 0);
 	writer_stats(f->writer, &st);
 	assert_int_equal(st.failing, 0);
+}
+
+/* A job that sleeps inside the batch, standing for the time a job takes. */
+static int
+slow_job(struct store_conn *c, void *arg)
+{
+	struct timespec	ts = { 0, *(long *)arg };
+
+	(void)c;
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+/*
+ * The writer's own time is accounted (gateway_writer_idle_seconds,
+ * gateway_writer_commit_seconds): a wait with nothing queued is idle, a
+ * job's time inside its batch is not, and a commit counts in commit.
+ * Bounds only, never a speed: a sleep lasts at least what it asks, and the
+ * idle time between two batches cannot exceed the time they took less the
+ * second one's job.
+ */
+static void
+test_writer_accounts_its_idle_and_commit_time(void **state)
+{
+	struct fixture		*f = *state;
+	struct writer_stats	 a, b, c;
+	struct insert_arg	 ins = { "timed1", 0 };
+	struct timespec		 ts = { 0, 50 * 1000 * 1000 };
+	long			 busy = 30 * 1000 * 1000;
+	int64_t			 t1, t2;
+
+	assert_int_equal(writer_submit(f->writer, insert_job, &ins), 0);
+	writer_stats(f->writer, &a);
+	assert_true(a.commit_us > 0);
+	nanosleep(&ts, NULL);	/* the writer waits with nothing to do */
+	t1 = monowait_now_us();
+	assert_int_equal(writer_submit(f->writer, slow_job, &busy), 0);
+	writer_stats(f->writer, &b);
+	assert_true(b.idle_us - a.idle_us >= 25000);
+	/* The next job's own 30 ms are not idle. */
+	assert_int_equal(writer_submit(f->writer, slow_job, &busy), 0);
+	writer_stats(f->writer, &c);
+	t2 = monowait_now_us();
+	assert_true((int64_t)(c.idle_us - b.idle_us) + 30000 <= t2 - t1);
+	assert_true(c.commit_us >= b.commit_us);
 }
 
 /* writer_log(): how a job logs, then ends (0 kept, 7 rolled back alone, 9
@@ -1755,6 +1801,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_group_commit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_async_done_after_durable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_lost_batch_answers_every_job_lost, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_writer_accounts_its_idle_and_commit_time, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_empty_commit_does_not_end_a_run_of_failures,
 		    setup, teardown),
