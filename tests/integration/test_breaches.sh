@@ -334,8 +334,8 @@ test_people_to_be_told_are_flagged_until_recorded_as_told() {
 	# The decision moved four days back in the database, as if nobody
 	# acted on it since: not what its ledger entry signed, so not shown,
 	# and counted by the gauge (its clock cannot be trusted); put back,
-	# it is shown again. (The flag itself: tests/unit/test_breach.c, as
-	# no signed decision can be made four days ago here.)
+	# it is shown again. (The flag itself: tests/unit/test_breach.c, and
+	# end to end on gatewayd's own clock below.)
 	unguarded breach_events_no_update \
 	    "UPDATE breach_events SET at_us = at_us - 4 * 86400000000 WHERE breach_id = '$id'" || return 1
 	req trustee1 GET "/v1/breaches/$id"
@@ -369,6 +369,63 @@ test_people_to_be_told_are_flagged_until_recorded_as_told() {
 	[ "$(jget '.individuals_notified[0] | has("summary")')" = false ] || return 1
 	out=$(sqlite3 "$GW_DB" "DELETE FROM breach_notices" 2>&1) && return 1
 	printf '%s' "$out" | grep -q 'append-only'
+}
+# The same end to end on gatewayd's own clock (clockshift.so), nothing
+# edited: a decision to tell the people, then 72 hours pass with no notice
+# recorded ("without undue delay", Art 34(1)): the breach shows
+# notify_overdue and the gauge counts it, until a notice is recorded. An
+# undecided breach likewise becomes overdue 72 hours after awareness.
+test_telling_the_people_becomes_overdue_72_hours_after_the_decision() {
+	with_own_clock notify notify_overdue_on_the_clock
+}
+notify_overdue_on_the_clock() {
+	local id undecided
+	req staff POST /v1/breaches "$(breach '3 hours')"; expect 201 && id=$(jget .breach_id) || return 1
+	req staff POST /v1/breaches "$(breach '30 minutes')"; expect 201 && undecided=$(jget .breach_id) || return 1
+	req dp_trustee POST "/v1/breaches/$id/decision" "$(decision)"
+	expect 201 && [ "$(jget .notify_overdue)" = false ] && [ "$(notify_gauge)" = 0 ] || return 1
+	step_clock $((71 * 3600)) || return 1
+	req auditor GET "/v1/breaches/$id"
+	expect 200 && [ "$(jget .notify_overdue)" = false ] && [ "$(notify_gauge)" = 0 ] || return 1
+	req auditor GET "/v1/breaches/$undecided"
+	expect 200 && [ "$(jget .overdue)" = false ] && [ "$(overdue_gauge)" = 0 ] || return 1
+	step_clock $((2 * 3600)) || return 1
+	req auditor GET "/v1/breaches/$id"
+	expect 200 && [ "$(jget .notify_overdue)" = true ] && [ "$(jget .overdue)" = false ] &&
+	[ "$(notify_gauge)" = 1 ] || { echo "# $(jget '{notify_overdue, overdue, deadline}' | tr -d '\n')"; return 1; }
+	req auditor GET /v1/breaches
+	expect 200 && [ "$(jget ".breaches[] | select(.breach_id == \"$undecided\") | .overdue")" = true ] &&
+	[ "$(jget .overdue)" = 1 ] && [ "$(overdue_gauge)" = 1 ] || return 1
+	req staff POST "/v1/breaches/$id/notices" "$(jq -cn --arg t "$(date -u -d "@$(( $(gw_now) - 3600 ))" +%Y-%m-%dT%H:%M:%SZ)" \
+	    '{notified_at:$t, method:"letter", people:2, summary:"s"}')"
+	expect 201 && [ "$(jget .notify_overdue)" = false ] && [ "$(notify_gauge)" = 0 ] || return 1
+	req dp_trustee POST "/v1/breaches/$undecided/decision" "$(decision ',"delay_reason":"Found in the post room late"')"
+	expect 201 && [ "$(overdue_gauge)" = 0 ]
+}
+# with_own_clock NAME FUNC: FUNC run against a gatewayd of its own (data
+# and ledger in $TMP/data-NAME: the ledger's times never go back, and the
+# other tests' entries stay on the real clock) on clockshift's clock
+# (step_clock moves it on), then gatewayd again on the usual data and the
+# real clock (as tests/integration/test_delivery.sh does).
+gw_now() { echo $(( $(date +%s) + $(cat "$CLOCK_STEP") )); }
+step_clock() {
+	echo $(( $(cat "$CLOCK_STEP") + $1 )) > "$CLOCK_STEP.new" && mv "$CLOCK_STEP.new" "$CLOCK_STEP" &&
+	sleep 0.1	# past clockshift's 20 ms re-read
+}
+with_own_clock() {
+	local saved=$GW_DATA name=$1 fn=$2 rc=0 shim
+	shim="$(dirname "$GATEWAYD")/tools/clockshift.so"
+	[ -f "$shim" ] || { echo "# no $shim"; return 1; }
+	CLOCK_STEP=$TMP/clock-$name
+	echo 0 > "$CLOCK_STEP" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data-$name
+	LD_PRELOAD="$shim" CLOCKSHIFT_FILE="$CLOCK_STEP" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" gw_start && "$fn" || rc=1
+	gw_stop || rc=1
+	GW_DATA=$saved
+	gw_start || rc=1
+	return $rc
 }
 # "Keep a record of any personal data breach" and nothing in the register is
 # lost: an amendment shows under "previous" what it replaced, so a breach
@@ -758,6 +815,7 @@ run test_free_text_sealed_at_rest
 run test_auditor_reads_register_without_free_text
 run test_breach_free_text_read_needs_a_reason
 run test_people_to_be_told_are_flagged_until_recorded_as_told
+run test_telling_the_people_becomes_overdue_72_hours_after_the_decision
 run test_breach_free_text_is_not_read_by_writing_to_the_register
 run test_amendment_keeps_what_the_record_said_before
 run test_report_to_the_regulator_cannot_be_undone
