@@ -30,8 +30,10 @@
  *
  * Nothing is shown or decided on a breach whose rows are not what their
  * ledger entries signed (breach_signed.h): 409 record_integrity_failed,
- * recorded as a refusal, logged by the breach's id. The triggers stop an
- * UPDATE or a DELETE only for someone who does not drop them.
+ * recorded as a refusal, logged by the breach's id; the listing shows the
+ * others and names it apart (integrity_failures), so that one altered
+ * breach does not hide the register. The triggers stop an UPDATE or a
+ * DELETE only for someone who does not drop them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -979,11 +981,27 @@ struct list {
 	int			 full;
 	int64_t			 now_us;
 	json_t			*items;
+	json_t			*failures;	/* the breaches not as signed */
 	int64_t			 overdue;
 };
 
-/* list_cb's answer for a breach not as its ledger entries signed. */
-#define NOT_AS_SIGNED	2
+/* A breach not as its ledger entries signed (or deleted whole): named in
+ * the listing's integrity_failures by its id alone, nothing of its rows,
+ * which are not what was signed. 0 or -1. */
+static int
+list_failure(const char *breach_id, void *arg)
+{
+	struct list	*l = arg;
+	json_t		*f;
+	size_t		 i;
+
+	/* A row moved off its entry's seq is both. */
+	json_array_foreach(l->failures, i, f)
+		if (strcmp(json_string_value(json_object_get(f, "breach_id")), breach_id) == 0)
+			return 0;
+	return json_array_append_new(l->failures, json_pack("{s:s, s:s}", "breach_id",
+	    breach_id, "error", "record_integrity_failed")) == 0 ? 0 : -1;
+}
 
 static int
 list_cb(const struct breach_row *b, void *arg)
@@ -993,7 +1011,7 @@ list_cb(const struct breach_row *b, void *arg)
 	int		 rc;
 
 	if ((rc = breach_signed(l->gw->ledger, l->c, b)) != 0)
-		return rc == 1 ? NOT_AS_SIGNED : -1;
+		return rc == 1 ? list_failure(b->id, l) : -1;
 	if ((v = breach_view(l->gw, l->c, b, l->full, l->now_us)) == NULL)
 		return -1;
 	if (json_is_true(json_object_get(v, "overdue")))
@@ -1105,30 +1123,37 @@ breach_list(struct request *r, struct response *rs)
 		return;
 	}
 	l.items = json_array();
-	/* A breach deleted whole leaves no row to check, only its entry; a
-	 * register missing one, or showing one not as signed, is not shown
-	 * (its "overdue" count would not be the register's). */
-	if ((rc = breach_register_whole(r->gw->ledger, l.c)) == 1)
-		rc = NOT_AS_SIGNED;
-	else if (rc == 0)
+	l.failures = json_array();
+	/*
+	 * Every breach as its ledger entries signed it is shown; one that is
+	 * not (breach_signed.h), or one deleted whole (which leaves no row to
+	 * check, only its entry), is named apart in integrity_failures, by its
+	 * id alone (breach_signed() logged it), so that the register is still
+	 * readable with one breach altered. "overdue" counts the breaches
+	 * shown; the gauges count the others too.
+	 */
+	if ((rc = breach_register_whole(r->gw->ledger, l.c, list_failure, &l)) != -1)
 		rc = store_breaches_each(l.c, LIST_MAX, list_cb, &l);
 	store_read_end(r->gw->store, l.c);
-	if (rc == NOT_AS_SIGNED) {
-		json_decref(l.items);
-		resp_refused(r, rs, 409, "record_integrity_failed", "The breach register no "
-		    "longer matches what the ledger signed, so it is not shown; the operators are "
-		    "told.", NULL);
-		return;
-	}
 	if (rc != 0 || record_read(r, l.full, NULL, reason) != 0) {
 		json_decref(l.items);
+		json_decref(l.failures);
 		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
 		return;
 	}
-	out = json_pack("{s:o, s:I}", "breaches", l.items, "overdue", (json_int_t)l.overdue);
-	if (out != NULL)
-		say_free_text(out, r->who, l.full);
-	resp_json(rs, 200, out);
+	out = json_pack("{s:o, s:I, s:o}", "breaches", l.items, "overdue", (json_int_t)l.overdue,
+	    "integrity_failures", l.failures);
+	if (out == NULL) {
+		resp_error(rs, 503, "store_unavailable", "The register cannot be read now.", NULL);
+		return;
+	}
+	say_free_text(out, r->who, l.full);
+	/* A breach withheld is a refused read, recorded as the 409 of its
+	 * own view is (resp_refused): once for the listing. */
+	if (json_array_size(json_object_get(out, "integrity_failures")) > 0)
+		resp_partly_refused(r, rs, "record_integrity_failed", out);
+	else
+		resp_json(rs, 200, out);
 }
 
 static void
@@ -1217,7 +1242,7 @@ gauge_count(struct gateway *gw, const char *flag)
 
 	if ((g.c = store_read_begin(gw->store)) == NULL)
 		return -1;
-	if ((rc = breach_register_whole(gw->ledger, g.c)) != -1) {
+	if ((rc = breach_register_whole(gw->ledger, g.c, NULL, NULL)) != -1) {
 		g.n = rc;
 		rc = store_breaches_each(g.c, LIST_MAX, gauge_cb, &g);
 	}

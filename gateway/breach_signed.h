@@ -32,7 +32,10 @@ struct store_conn;
  * (store_breach_digest), each breach_events row its breach.decided or
  * breach.amended entry's (store_breach_event_digest), each breach_notices
  * row its breach.individuals_notified entry's (store_breach_notice_digest),
- * each entry at the row's seq, about b, and as the ledger's in-memory tree
+ * each of its breach_notice_families rows a breach.family_told entry about
+ * the notice with that digest naming the row's family (and each such entry,
+ * appended right after the notice's, has its row), each entry at the row's
+ * seq, the others about b, and as the ledger's in-memory tree
  * holds it; and every such entry of b the tree signed has its row, one
  * row to an entry (a decision deleted, a report "undone", is found from
  * its entry). 0 they are; 1 they are not (logged: the breach's id, nothing
@@ -46,8 +49,23 @@ int	breach_signed(struct ledger *, struct store_conn *c, const struct breach_row
  * Whether every breach the ledger signed as recorded (breach.recorded, as
  * the tree holds it) still has its breaches row: a breach deleted from the
  * register whole leaves no row to check, only its entry. 0 yes; 1 no
- * (logged by the breach's id); -1 as breach_signed().
+ * (logged by the breach's id, and each such id passed to missing, when not
+ * NULL: non-zero from it stops, -1); -1 as breach_signed().
  */
-int	breach_register_whole(struct ledger *, struct store_conn *c);
+int	breach_register_whole(struct ledger *, struct store_conn *c,
+	    int (*missing)(const char *breach_id, void *), void *arg);
+
+/*
+ * Whether the family's breach_notice_families rows (the breach notices
+ * that told it, by its pseudonym) are what their breach.family_told
+ * entries signed: each row's entry at its seq, about its notice, naming
+ * the family, with the digest of the notice's row as it now is (a notice
+ * moved or gone differs); and every such entry of the family the tree
+ * signed has its row (a row deleted). breach_signed() checks a notice's
+ * rows the same way from the breach's side. 0, 1 (logged, nothing
+ * personal), -1 as breach_signed().
+ */
+int	breach_family_told_signed(struct ledger *, struct store_conn *c,
+	    const char *pseudonym);
 
 #endif

@@ -718,17 +718,23 @@ struct refusal {
 					   (resp_refused) */
 	const char	*message;	/* static */
 	json_t		*details;	/* a handler's reply's, or NULL (owned) */
+	json_t		*served;	/* a read served in part: its 200 body, or
+					   NULL (owned; resp_partly_refused) */
 	unsigned	 retry_after;	/* a handler's reply's Retry-After, or 0 */
 	char		 route[600];
 	unsigned long long count;	/* access.refused_unrecorded: how many */
 };
 
-/* The reply: status, code, message and the handler's details (taken). */
+/* The reply: status, code, message and the handler's details (taken); or,
+ * for a read served in part, 200 with served (taken, details dropped). */
 static void
 refusal_reply(struct response *rs, int status, const char *role, const char *code,
-    const char *message, json_t *details, unsigned retry_after)
+    const char *message, json_t *details, unsigned retry_after, json_t *served)
 {
-	if (strcmp(code, "role_not_permitted") == 0) {
+	if (served != NULL) {
+		json_decref(details);
+		resp_json(rs, 200, served);
+	} else if (strcmp(code, "role_not_permitted") == 0) {
 		json_decref(details);
 		resp_error(rs, 403, code, "Your role is not permitted to do this.",
 		    json_pack("{s:s}", "role", role));
@@ -743,6 +749,7 @@ refusal_free(void *arg)
 	struct refusal	*j = arg;
 
 	json_decref(j->details);
+	json_decref(j->served);
 	free(j);
 }
 
@@ -766,8 +773,10 @@ refusal_finish(void *arg, int rc, struct response *rs)
 	if (rc != 0)
 		log_errx("a refusal (%s: %s, %s) could not be recorded in the ledger",
 		    j->code, j->role, j->route);
-	refusal_reply(rs, j->status, j->role, j->code, j->message, j->details, j->retry_after);
+	refusal_reply(rs, j->status, j->role, j->code, j->message, j->details, j->retry_after,
+	    j->served);
 	j->details = NULL;
+	j->served = NULL;
 }
 
 static int
@@ -912,11 +921,13 @@ tally_stop(struct server *s)
 
 /* method: the request's (a HEAD is refused as its GET would be, and
  * recorded as the HEAD it was). status: 403, or a handler's refusal
- * (resp_refused), whose details (taken) and rs->retry_after its reply keeps. */
+ * (resp_refused), whose details (taken) and rs->retry_after its reply keeps.
+ * served: a read served in part (resp_partly_refused), its 200 body
+ * (taken), or NULL. */
 static void
-refused(struct server *s, const struct principal *who, const char *method,
+refused_as(struct server *s, const struct principal *who, const char *method,
     const struct route *rt, int status, const char *code, const char *message,
-    json_t *details, struct response *rs)
+    json_t *details, json_t *served, struct response *rs)
 {
 	struct refusal		*j;
 	unsigned		 retry, retry_after = rs->retry_after;
@@ -924,13 +935,13 @@ refused(struct server *s, const struct principal *who, const char *method,
 
 	if (s->gw->ledger == NULL) {
 		refusal_reply(rs, status, role_name(who->role), code, message, details,
-		    retry_after);
+		    retry_after, served);
 		return;
 	}
 	if (s->gw->refusals != NULL &&
 	    !ratelimit_take(s->gw->refusals, who->id, store_now_us(), &retry)) {
 		refusal_reply(rs, status, role_name(who->role), code, message, details,
-		    retry_after);
+		    retry_after, served);
 		if ((n = tally_add(&s->unrecorded)) != 0)
 			report_unrecorded(s, n, who);
 		return;
@@ -939,7 +950,7 @@ refused(struct server *s, const struct principal *who, const char *method,
 		log_errx("a refusal (%s: %s, %s %s) could not be recorded in the ledger: "
 		    "out of memory", code, role_name(who->role), method, rt->pattern);
 		refusal_reply(rs, status, role_name(who->role), code, message, details,
-		    retry_after);
+		    retry_after, served);
 		return;
 	}
 	j->gw = s->gw;
@@ -949,10 +960,19 @@ refused(struct server *s, const struct principal *who, const char *method,
 	j->code = code;
 	j->message = message;
 	j->details = details;
+	j->served = served;
 	j->retry_after = retry_after;
 	snprintf(j->route, sizeof(j->route), "%s %s", method, rt->pattern);
 	resp_defer(rs, refusal_job, j, refusal_finish, refusal_free);
 	rs->defer.settled = 1;	/* refused, recorded or not */
+}
+
+static void
+refused(struct server *s, const struct principal *who, const char *method,
+    const struct route *rt, int status, const char *code, const char *message,
+    json_t *details, struct response *rs)
+{
+	refused_as(s, who, method, rt, status, code, message, details, NULL, rs);
 }
 
 void
@@ -964,6 +984,17 @@ resp_refused(struct request *r, struct response *rs, int status, const char *cod
 		return;
 	}
 	refused(r->srv, r->who, r->method, r->route, status, code, message, details, rs);
+}
+
+void
+resp_partly_refused(struct request *r, struct response *rs, const char *code,
+    json_t *served)
+{
+	if (r->srv == NULL || r->route == NULL) {	/* not through dispatch */
+		resp_json(rs, 200, served);
+		return;
+	}
+	refused_as(r->srv, r->who, r->method, r->route, 200, code, NULL, NULL, served, rs);
 }
 
 /*

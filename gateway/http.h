@@ -153,6 +153,16 @@ int	 req_query_limit(const struct request *, struct response *, int def, int max
  */
 void	 resp_refused(struct request *, struct response *, int status,
 	    const char *code, const char *message, json_t *details);
+/*
+ * A read served in part, the rest refused (a listing one of whose items is
+ * not as its ledger entries signed: 409 record_integrity_failed for that
+ * item alone): the refusal recorded as resp_refused records it (the same
+ * "access.refused" entry with code as reason, the same bucket), the reply
+ * 200 with served (taken) whether or not the entry could be written. The
+ * handler returns at once after it and sets nothing else in rs.
+ */
+void	 resp_partly_refused(struct request *, struct response *, const char *code,
+	    json_t *served);
 /* Defers the reply until job has run in a durable batch (see struct
  * resp_defer); the handler returns at once and sets nothing else. */
 void	 resp_defer(struct response *, writer_job_fn job, void *arg, resp_finish_fn finish,

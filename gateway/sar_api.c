@@ -40,7 +40,8 @@
  * or a request the ledger signed as filed about the family whose row is
  * gone from it (deleted, or moved to another family:
  * request_filings_signed; one left out under do_not_notify still has its
- * row), refuses the whole export, 409 record_integrity_failed: nothing is
+ * row), or a breach notice row of the family added, deleted or its notice
+ * changed (breach_family_told_signed), refuses the whole export, 409 record_integrity_failed: nothing is
  * released, rather than an export made without it or with what the row
  * now says.
  *
@@ -86,6 +87,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "breach_signed.h"
 #include "consent_signed.h"
 #include "disclosure_signed.h"
 #include "hold_signed.h"
@@ -1068,7 +1070,7 @@ subject_access(struct request *r, struct response *rs)
 	const char		*reason, *fmt, *inc;
 	char			 pseudonym[65], t[32];
 	json_t			*out;
-	int			 key, rc, integrity = 0;
+	int			 key, rc, sig, integrity = 0;
 
 	/* One that shows text (decide_has_text): http.c refused, and
 	 * recorded, an export without (ROUTE_ACCESS_REASON). */
@@ -1131,8 +1133,17 @@ subject_access(struct request *r, struct response *rs)
 	    store_notices_of_family(x.c, pseudonym, notice_cb, &x) != 0))
 		rc = -1;
 	/* A breach notice may have told a family whatever its records' state
-	 * (one the gateway never shared anything about among them). */
-	if (rc != -1 && key >= 0 &&
+	 * (one the gateway never shared anything about among them); listed
+	 * only as their breach.family_told entries signed them
+	 * (breach_signed.h: a row added or deleted refuses the export). */
+	if (rc != -1 && key >= 0 && !x.failed &&
+	    (sig = breach_family_told_signed(r->gw->ledger, x.c, pseudonym)) != 0) {
+		if (sig == 1)
+			x.failed = 2;
+		else
+			rc = -1;
+	}
+	if (rc != -1 && key >= 0 && !x.failed &&
 	    (store_sar_breach_notices(x.c, pseudonym, breach_notice_cb, &x) != 0 ||
 	    store_sar_exports(x.c, pseudonym, export_cb, &x) != 0))
 		rc = -1;

@@ -675,6 +675,18 @@ int	store_breach_notice_insert(struct store_conn *, const struct breach_notice_r
  * entry recording it. 0, or -1 (logged; a second insert of the pair too). */
 int	store_breach_notice_family_insert(struct store_conn *, const char *notice_id,
 	    const char *pseudonym, int64_t ledger_seq);
+/* The families a notice told (its breach_notice_families rows), each
+ * pseudonym with the seq of the breach.family_told entry its row names;
+ * fn returns 0 to go on, else the walk stops with that value. 0, fn's
+ * value, or -1. */
+int	store_breach_notice_families_each(struct store_conn *, const char *notice_id,
+	    int (*fn)(const char *pseudonym, int64_t ledger_seq, void *), void *arg);
+/* The family's breach_notice_families rows, each with its notice (n NULL:
+ * no breach_notices row by that id; otherwise borrowed for the call) and
+ * the seq its row names; same contract. */
+int	store_family_notice_rows(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const char *notice_id, const struct breach_notice_row *n,
+	    int64_t ledger_seq, void *), void *arg);
 /* The notices of a breach, in the order the people were told, each with
  * the count of families it named; same contract as store_breaches_each. */
 int	store_breach_notices_each(struct store_conn *, const char *breach_id,
@@ -1265,6 +1277,17 @@ int	store_consent_entries(struct store_conn *, const char *pseudonym,
  * breach's id and the action), by seq, through their own index (migration
  * 076). 0 or -1. */
 int	store_breach_entries(struct store_conn *, const char *breach_id,
+	    store_ledger_entry_fn fn, void *arg);
+/* The ledger entries after seq, by seq, up to max of them: the
+ * breach.family_told entries of a notice follow its
+ * breach.individuals_notified entry at once, appended in the same job
+ * (breach_api.c notice_families); fn returns > 0 to stop. 0 or -1. */
+int	store_ledger_entries_after(struct store_conn *, int64_t seq, int max,
+	    store_ledger_entry_fn fn, void *arg);
+/* The family's breach.family_told entries (by their stored columns: the
+ * family's pseudonym and the action; ledger_entries_family, migration
+ * 040), in no particular order. 0 or -1. */
+int	store_family_told_entries(struct store_conn *, const char *pseudonym,
 	    store_ledger_entry_fn fn, void *arg);
 /* Every breach.recorded entry whose breach row (that id, at that seq) is
  * not there, in no order: what a register missing a breach leaves. 0 or -1. */

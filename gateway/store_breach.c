@@ -140,6 +140,80 @@ store_breach_notice_family_insert(struct store_conn *c, const char *notice_id,
 }
 
 int
+store_breach_notice_families_each(struct store_conn *c, const char *notice_id,
+    int (*fn)(const char *, int64_t, void *), void *arg)
+{
+	static const char	*sql = "SELECT family_pseudonym, ledger_seq FROM "
+				    "breach_notice_families WHERE notice_id = ?";
+	sqlite3_stmt		*st;
+	const char		*p;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, notice_id, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p = (const char *)sqlite3_column_text(st, 0);
+		if ((ret = fn(p != NULL ? p : "", sqlite3_column_int64(st, 1), arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret != 0)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_family_notice_rows(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const char *, const struct breach_notice_row *, int64_t, void *), void *arg)
+{
+	static const char	*sql = "SELECT f.notice_id, f.ledger_seq, n.id, n.breach_id, "
+				    "n.at_us, n.notified_us, n.method, n.people, n.actor, "
+				    "n.actor_role, n.text_ct, n.record_digest, n.ledger_seq "
+				    "FROM breach_notice_families f "
+				    "LEFT JOIN breach_notices n ON n.id = f.notice_id "
+				    "WHERE f.family_pseudonym = ?";
+	struct breach_notice_row r;
+	sqlite3_stmt		*st;
+	const char		*id;
+	int			 rc, ret = 0;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = (const char *)sqlite3_column_text(st, 0);
+		memset(&r, 0, sizeof(r));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			store_copy_text(r.id, sizeof(r.id), sqlite3_column_text(st, 2));
+			store_copy_text(r.breach_id, sizeof(r.breach_id),
+			    sqlite3_column_text(st, 3));
+			r.at_us = sqlite3_column_int64(st, 4);
+			r.notified_us = sqlite3_column_int64(st, 5);
+			store_copy_text(r.method, sizeof(r.method), sqlite3_column_text(st, 6));
+			r.people = sqlite3_column_int64(st, 7);
+			store_copy_text(r.actor, sizeof(r.actor), sqlite3_column_text(st, 8));
+			store_copy_text(r.actor_role, sizeof(r.actor_role),
+			    sqlite3_column_text(st, 9));
+			r.text_ct = (unsigned char *)sqlite3_column_blob(st, 10);
+			r.text_ctlen = (size_t)sqlite3_column_bytes(st, 10);
+			if (sqlite3_column_bytes(st, 11) == 32)
+				memcpy(r.record_digest, sqlite3_column_blob(st, 11), 32);
+			r.ledger_seq = sqlite3_column_int64(st, 12);
+		}
+		if ((ret = fn(id != NULL ? id : "", sqlite3_column_type(st, 2) != SQLITE_NULL ?
+		    &r : NULL, sqlite3_column_int64(st, 1), arg)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (ret != 0)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 store_breach_notices_each(struct store_conn *c, const char *breach_id,
     int (*fn)(const struct breach_notice_row *, void *), void *arg)
 {

@@ -935,6 +935,38 @@ store_breach_entries(struct store_conn *c, const char *breach_id, store_ledger_e
 	return each_entry(c, st, fn, arg);
 }
 
+int
+store_ledger_entries_after(struct store_conn *c, int64_t seq, int max,
+    store_ledger_entry_fn fn, void *arg)
+{
+	static const char	*sql = "SELECT seq, time_us, actor, actor_role, action, "
+	    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
+	    "WHERE seq > ? ORDER BY seq LIMIT ?";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, seq) || sqlite3_bind_int(st, 2, max))
+		return store_bind_failed(c, st);
+	return each_entry(c, st, fn, arg);
+}
+
+int
+store_family_told_entries(struct store_conn *c, const char *pseudonym,
+    store_ledger_entry_fn fn, void *arg)
+{
+	static const char	*sql = "SELECT seq, time_us, actor, actor_role, action, "
+	    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
+	    "WHERE family_pseudonym = ? AND action = 'breach.family_told'";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_entry(c, st, fn, arg);
+}
+
 /* Every breach.recorded entry without its breach row, through the same
  * index (the register's entries only, not the ledger): in no order, which
  * the planner would otherwise buy by reading the whole ledger in seq order
