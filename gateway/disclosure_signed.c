@@ -17,6 +17,23 @@
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
+#include "vault.h"
+
+int
+disclosure_columns_in_form(const struct disclosure_row *d)
+{
+	const char	*p;
+
+	if (d->consent_id != NULL) {
+		if (d->consent_id[0] == '\0')
+			return 0;
+		for (p = d->consent_id; *p != '\0'; p++)
+			if (*p < '!' || *p > '~')
+				return 0;
+	}
+	return d->hold_reason_ct == NULL ||
+	    vault_sealed_form(d->hold_reason_ct, d->hold_reason_ctlen);
+}
 
 int
 disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosure_row *d)
@@ -25,6 +42,11 @@ disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 	const char	*action;
 	int		 rc;
 
+	if (!disclosure_columns_in_form(d)) {
+		log_errx("disclosure %s: its consent or hold column is not in its form (a value "
+		    "moved between them?): not served", d->id);
+		return 1;
+	}
 	action = d->decision != NULL && strcmp(d->decision, "allowed") == 0 ?
 	    "disclosure.allowed" : "disclosure.refused";
 	if (store_disclosure_digest(d, digest) != 0 ||

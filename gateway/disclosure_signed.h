@@ -29,10 +29,20 @@ struct store_conn;
  * ledger's in-memory tree holds it (its leaf recomputed from the stored
  * entry), it is the "disclosure.allowed" or "disclosure.refused" entry of
  * d->id (as d->decision says) for d's family, and its record digest is
- * store_disclosure_digest(d), the writer's own. 0 it is; 1 it is not
+ * store_disclosure_digest(d), the writer's own, over columns in their form
+ * (disclosure_columns_in_form). 0 it is; 1 it is not
  * (logged: the disclosure's id and the seq, nothing personal); -1 a read
  * failed, or the entry is committed but the tree has not taken it within
  * DISCLOSURE_SIGNED_WAIT_MS (and no alarm is raised): try again later. */
 int	disclosure_signed(struct ledger *, struct store_conn *c, const struct disclosure_row *d);
+
+/* Whether d's two optional columns that store_disclosure_digest() (v1)
+ * gives no presence mark are each in their own form: consent_id printable
+ * ASCII without spaces, hold_reason_ct a sealed value (vault_sealed_form).
+ * The forms are disjoint (a sealed value starts with byte 0x01), so a row
+ * with only one of the two cannot be the same digest with its bytes in the
+ * other column. Pure. 1 or 0. */
+int	disclosure_columns_in_form(const struct disclosure_row *d);
+
 
 #endif

@@ -1006,6 +1006,7 @@ struct query_seen {
 	const char	*names[32];
 	size_t		 n;
 	const char	*repeated;	/* a name given twice */
+	int		 too_many;	/* more names than names[] holds */
 };
 
 static enum MHD_Result
@@ -1021,23 +1022,29 @@ note_query(void *arg, enum MHD_ValueKind kind, const char *key, const char *valu
 			q->repeated = key;
 			return MHD_NO;
 		}
-	if (q->n == sizeof(q->names) / sizeof(q->names[0]))
-		return MHD_NO;	/* no route reads that many: the rest go unread */
+	if (q->n == sizeof(q->names) / sizeof(q->names[0])) {
+		/* No route reads that many; past them a repeat would go
+		 * unseen (the handler reads the first), so: refused. */
+		q->too_many = 1;
+		return MHD_NO;
+	}
 	q->names[q->n++] = key;
 	return MHD_YES;
 }
 
 /* The name of a query parameter given more than once among the first 32
  * (a short plain name as given, "" for any other: a caller's text is not
- * echoed whatever it holds), or NULL. */
+ * echoed whatever it holds), or NULL; *too_many set when more than 32
+ * names are given (a repeat among the rest would not be seen). */
 static const char *
-repeated_query(struct MHD_Connection *conn)
+repeated_query(struct MHD_Connection *conn, int *too_many)
 {
 	struct query_seen	q;
 	size_t			n;
 
 	memset(&q, 0, sizeof(q));
 	(void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, note_query, &q);
+	*too_many = q.too_many;
 	if (q.repeated == NULL || q.repeated[0] == '\0')
 		return q.repeated;
 	n = strlen(q.repeated);
@@ -1094,7 +1101,7 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 {
 	const struct route	*rt;
 	struct request		 req;
-	int			 path_known = 0, vrc;
+	int			 path_known = 0, vrc, too_many;
 	json_error_t		 jerr;
 	json_t			*errors;
 	const char		*why, *dup;
@@ -1161,8 +1168,13 @@ dispatch(struct server *s, struct MHD_Connection *conn, struct connctx *cc, stru
 		    rs); /* recorded */
 		return;
 	}
-	if ((dup = repeated_query(conn)) != NULL) {
+	if ((dup = repeated_query(conn, &too_many)) != NULL) {
 		resp_bad_query(rs, dup, "A query parameter is given more than once; give it once.");
+		return;
+	}
+	if (too_many) {
+		resp_bad_query(rs, "", "More than 32 query parameters are given; no route reads "
+		    "that many.");
 		return;
 	}
 	/* Counted whether or not the record exists: enumerating ids is

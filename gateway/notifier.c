@@ -598,6 +598,19 @@ hold_released(struct gateway *gw, struct store_conn *c, const struct notice *x,
 	return -1;
 }
 
+/* Whether fid (fidlen bytes, as opened) is the family id whose pseudonym
+ * is pseudonym. */
+static int
+family_id_is(const struct vault *v, const char *fid, size_t fidlen, const char *pseudonym)
+{
+	char	p[65];
+
+	if (fid == NULL || strlen(fid) != fidlen)
+		return 0;
+	vault_pseudonym(v, fid, p);
+	return strcmp(p, pseudonym) == 0;
+}
+
 /* The message for x, built in its own short read: opens the family id,
  * reads the disclosure (or request) once and checks it against its ledger
  * entries, checks that the notification row names the family that record
@@ -606,7 +619,8 @@ hold_released(struct gateway *gw, struct store_conn *c, const struct notice *x,
  * was established ("" otherwise), even when no message is made. 0 and
  * *body (malloc'd; the caller wipe_free()s it), 1 the family was erased
  * (its key destroyed), 2 the disclosure's or request's rows are not what
- * their ledger entries signed, or the notification row is addressed to
+ * their ledger entries signed, or the row's sealed family id opens to
+ * something not the family's id (family_id_is), or the notification row is addressed to
  * another family (whether or not its sealed id opens under that family's
  * key), or the record says its notice was held and no signed lift released
  * it (hold_released), -1 a failure that may pass (a busy database, a sealed id that does
@@ -645,6 +659,14 @@ build(struct notifier *n, const struct notice *x, char **body, char family[65])
 		rc = -1;	/* the family is not known yet: retried */
 	else if (rc == -1 && src == 2)
 		rc = 2;		/* the record not as signed: no retry will tell it */
+	if (rc == 0 && !family_id_is(n->gw->vault, fid, fidlen, family)) {
+		/* A seal's associated data is only its family: another of the
+		 * family's sealed values (a hold's reason, the data) put in the
+		 * row opens as well. The id must be the family's own. */
+		log_errx("notification %s: its sealed family id is not the family's (another "
+		    "sealed value put in its place?); not sent", x->disclosure_id);
+		rc = 2;
+	}
 	if (rc == 0 && x->request)
 		rc = request_notice_signed(n->gw, c, x, rec.rq, &supplied);
 	if (rc == 0 && !x->request)

@@ -45,6 +45,10 @@ store_disclosure_digest(const struct disclosure_row *r, unsigned char out[32])
 	store_digest_str(d, r->override_consent_not_sought);
 	store_digest_blob(d, r->override_reason_ct, r->override_reason_ctlen);
 	store_digest_int(d, r->review_by_us);
+	/* consent_id and hold_reason_ct have no presence mark: a row with
+	 * only one of them digests as one with those bytes in the other. The
+	 * reader tells them apart by their forms (disclosure_columns_in_form,
+	 * checked by disclosure_signed before this digest is compared). */
 	if (r->consent_id != NULL)
 		store_digest_str(d, r->consent_id);
 	if (r->hold_reason_ct != NULL)

@@ -63,7 +63,7 @@
 #define KEYLEN		32
 #define NONCELEN	12
 #define TAGLEN		16
-#define SEAL_VERSION	0x01
+#define SEAL_VERSION	VAULT_SEAL_VERSION
 
 struct vault {
 	struct keycache	*cache;
@@ -276,6 +276,12 @@ vault_idempotency_mac(const struct vault *v, const struct vault_part *parts, siz
 	if (!ok || EVP_MAC_final(ctx, out, &len, 32) != 1 || len != 32)
 		abort();
 	EVP_MAC_CTX_free(ctx);
+}
+
+int
+vault_sealed_form(const unsigned char *ct, size_t ctlen)
+{
+	return ct != NULL && ctlen >= VAULT_SEALED_MIN && ct[0] == SEAL_VERSION;
 }
 
 /* AES-256-GCM, fetched from the provider once (EVP_aes_256_gcm() would

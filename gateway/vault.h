@@ -73,6 +73,12 @@ int		 vault_key_get(struct vault *, struct store_conn *, const char *pseudonym,
  * A caller that needs the key either way takes a read connection only on
  * a miss. */
 int		 vault_key_cached(struct vault *, const char *pseudonym, struct vault_key *k);
+/* Every sealed value's form: its first byte is VAULT_SEAL_VERSION and it
+ * is at least VAULT_SEALED_MIN bytes (version, 12-byte nonce, 16-byte tag).
+ * What a reader may check of a column before taking it as sealed. */
+#define VAULT_SEAL_VERSION	0x01
+#define VAULT_SEALED_MIN	(1 + 12 + 16)
+int		 vault_sealed_form(const unsigned char *ct, size_t ctlen);
 /* Values sealed under a loaded key, several at once (cheaper than one by one):
  * each v[i].pt (NULL: skipped) of v[i].len bytes into *v[i].ct, *v[i].ctlen
  * (malloc'd, caller frees; NULL when skipped). n <= VAULT_SEAL_MAX. 0, or

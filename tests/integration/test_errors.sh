@@ -269,6 +269,19 @@ test_query_parameter_given_twice_is_refused() {
 	# once each is fine
 	req auditor GET '/v1/stats?by=month'; expect 200
 }
+# The same past the 32 names the check keeps: 32 other names first, then
+# ?limit twice, was not seen as a repeat and served (libmicrohttpd gave the
+# handler the first limit). More names than any route reads are refused.
+test_query_parameter_given_twice_after_32_others_is_refused() {
+	local pad="" i
+	for i in $(seq 1 32); do pad="${pad}p$i=1&"; done
+	req agency:oakfield-primary GET "/v1/inbox?${pad}limit=1&limit=500"
+	expect 400 invalid_parameter && error_shape_ok || { echo "# $STATUS $RESP"; return 1; }
+	jget .error.message | grep -q 'query parameters' || { echo "# $RESP"; return 1; }
+	# 32 names are fine
+	pad=""; for i in $(seq 1 31); do pad="${pad}p$i=1&"; done
+	req agency:oakfield-primary GET "/v1/inbox?${pad}limit=1"; expect 200
+}
 # RFC 9112 3.2.2: a server MUST accept a request target in absolute-form
 # ("GET https://host:port/v1/... HTTP/1.1"); libmicrohttpd handed the whole
 # URL on and every such request got 404. It is served as its path: the

@@ -394,6 +394,32 @@ unopened_not_signed_given_up() {
 test_notice_of_a_disclosure_not_as_signed_is_given_up_at_once_even_when_its_id_does_not_open() {
 	stopped_after unopened_not_signed_given_up
 }
+# A sealed value opens under its family's key in whatever row or column of
+# that family it is put (its associated data is the family's pseudonym): a
+# notification row whose sealed family id was replaced, in the stopped
+# gateway's database, by another of the family's sealed values (here the
+# disclosure's own data; a hold's or an override's reason opens the same)
+# is given up as tampering (record_integrity_failed), and what that value
+# holds never leaves as the family id. The family id must be the one whose
+# pseudonym the row names.
+moved_value_given_up() {
+	local d
+	gw_start || return 1	# no notifier yet: the notice waits, queued
+	notify FAM-451 && d=$ID || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE notifications SET
+	    family_id_ct = (SELECT data_ct FROM disclosures WHERE id='$d') WHERE disclosure_id='$d'" &&
+	gw_start --notify-url "$HOOK" --notify-ca "$AG/health-visiting-ca.crt" || return 1
+	wait_cmd 30 notice_failed "$d" ||
+	    { echo "# $(db "SELECT state FROM notifications WHERE disclosure_id='$d'"); told $(rq_body "$d" | jq -c .family_id)"; return 1; }
+	[ -z "$(received "$d")" ] &&
+	[ "$(db "SELECT reason FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$d'")" = record_integrity_failed ] &&
+	grep -q "notification $d: its sealed family id is not the family's" "$TMP/gatewayd.log" &&
+	! grep -q -e FAM-451 -e x-FAM-451 "$TMP/gatewayd.log" &&
+	! grep -rqs x-FAM-451 "$TMP/rcv"
+}
+test_a_sealed_value_moved_into_the_family_id_is_never_sent() {
+	stopped_after moved_value_given_up
+}
 # A family erased before its notice could go is never told, and the agency
 # whose delivery waited for that notice never learns of the disclosure: the
 # erasure stops the delivery (dead, family_erased, a delivery.stopped entry)
@@ -495,6 +521,7 @@ run test_request_notice_goes_only_to_the_family_the_request_names
 run test_disclosure_notice_goes_only_to_the_family_the_disclosure_names
 run test_notification_with_swapped_family_is_given_up_as_tampering
 run test_notice_of_a_disclosure_not_as_signed_is_given_up_at_once_even_when_its_id_does_not_open
+run test_a_sealed_value_moved_into_the_family_id_is_never_sent
 run test_delivery_awaiting_the_notice_of_an_erased_family_never_reaches_the_agency
 run test_without_a_notifier_deliveries_do_not_wait
 run test_notifier_keeps_its_pace_when_the_clock_is_stepped
