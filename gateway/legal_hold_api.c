@@ -11,6 +11,10 @@
  *        reasons (a read of sealed text would be a recorded read with an
  *        access reason: not built; the reasons stay sealed for the record)
  *
+ * The two POSTs take an Idempotency-Key (idempotency.h) as the other
+ * creating POSTs do: a repeat places or releases nothing and gets the first
+ * reply.
+ *
  * Each placement and release is a ledger entry ("legal_hold.placed",
  * "legal_hold.released": the trustee, the family's pseudonym, the hold's
  * id, reason code "litigation", the row's digest) written in the same
@@ -28,6 +32,7 @@
 #include "decide.h"
 #include "gateway.h"
 #include "http.h"
+#include "idempotency.h"
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
@@ -52,18 +57,39 @@ struct place_job {
 	char			 id[64];
 	char			 pseudonym[65];
 	int64_t			 seq;
-	int			 outcome;	/* 0 placed; 1 no records; 2 erased */
+	int			 outcome;	/* 0 placed; 1 no records; 2 erased;
+						   -1 none (a repeated key) */
+	struct idem		 idem;
 };
+
+/* The 201 of a placement: ids, codes, the case reference, a time and the
+ * ledger seq; never a reason nor the family (what an Idempotency-Key may
+ * keep). */
+static void
+placed_reply(const struct place_job *j, struct response *rs)
+{
+	char	t[32];
+
+	resp_json(rs, 201, json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I}", "id", j->id,
+	    "source", "litigation", "reference", j->h.reference, "status", "open",
+	    "placed_at", store_time_fmt(j->h.opened_us, t), "ledger_seq", (json_int_t)j->seq));
+	if (rs->json == NULL)
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+}
 
 static int
 place_job(struct store_conn *c, void *arg)
 {
 	struct place_job	*j = arg;
 	struct ledger_entry	 e;
+	struct response		 rs;
 	unsigned char		 digest[32], *ct = NULL;
 	size_t			 ctlen = 0;
 	int			 rc;
 
+	/* A repeated key places nothing (idempotency.h). */
+	if (j->idem.active && (rc = idem_check(&j->idem, c)) != IDEM_NEW)
+		return rc == -1 ? -1 : 0;
 	if ((rc = store_family_key_state(c, j->pseudonym)) == -1)
 		return -1;
 	if (rc != 1) {
@@ -90,6 +116,11 @@ place_job(struct store_conn *c, void *arg)
 		goto out;
 	j->outcome = 0;
 	rc = 0;
+	if (j->idem.active) {
+		memset(&rs, 0, sizeof(rs));
+		placed_reply(j, &rs);
+		rc = idem_keep(&j->idem, c, &rs);
+	}
 out:
 	j->h.reason_ct = NULL;
 	free(ct);
@@ -101,8 +132,9 @@ place(struct request *r, struct response *rs)
 {
 	struct place_job	 j = { .gw = r->gw, .who = r->who, .outcome = -1 };
 	const char		*reference;
-	char			 t[32];
 
+	if (idem_begin(r, rs, "POST /v1/families/{id}/legal-holds", &j.idem) == -1)
+		return;
 	reference = json_string_value(json_object_get(r->body, "reference"));
 	j.reason = json_string_value(json_object_get(r->body, "reason"));
 	if (!decide_has_text(j.reason)) {
@@ -114,28 +146,37 @@ place(struct request *r, struct response *rs)
 	j.h = (struct legal_hold_row){ .id = j.id, .family_pseudonym = j.pseudonym,
 	    .source = "litigation", .reference = reference, .opened_by = r->who->id };
 	if (writer_submit(r->gw->writer, place_job, &j) != 0) {
+		idem_free(&j.idem);
 		unavailable(rs);
+		return;
+	}
+	/* A repeated key: the first reply, or 409; nothing was placed. */
+	if (j.idem.active && j.idem.outcome != IDEM_NEW) {
+		(void)idem_reply(&j.idem, r->gw, r->who, rs);
+		idem_free(&j.idem);
 		return;
 	}
 	switch (j.outcome) {
 	case 0:
 		log_info("legal hold %s placed (ledger entry %lld)", j.id, (long long)j.seq);
-		resp_json(rs, 201, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", j.id,
-		    "source", "litigation", "reference", reference, "status", "open",
-		    "placed_at", store_time_fmt(j.h.opened_us, t), "ledger_seq", (json_int_t)j.seq));
-		return;
+		if (j.idem.active)
+			(void)idem_reply(&j.idem, r->gw, r->who, rs);	/* the kept reply */
+		else
+			placed_reply(&j, rs);
+		break;
 	case 1:
 		resp_refused(r, rs, 404, "not_found",
 		    "The charity holds no records about that family.", NULL);
-		return;
+		break;
 	case 2:
 		resp_error(rs, 409, "family_erased",
 		    "That family's records were already erased or expired: there is nothing to "
 		    "hold.", NULL);
-		return;
+		break;
 	default:
 		unavailable(rs);
 	}
+	idem_free(&j.idem);
 }
 
 /* ---- release ---- */
@@ -197,8 +238,22 @@ struct release_job {
 	char			 pseudonym[65];
 	int64_t			 now_us, seq;
 	int			 outcome;	/* 0 released; 1 none; 2 released already;
-						   3 a request's hold */
+						   3 a request's hold; -1 none (a repeated key) */
+	struct idem		 idem;
 };
+
+/* The 200 of a release: the hold's id, a code, a time, the ledger seq. */
+static void
+released_reply(const struct release_job *j, struct response *rs)
+{
+	char	t[32];
+
+	resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I}", "id", j->hold_id,
+	    "status", "released", "released_at", store_time_fmt(j->now_us, t),
+	    "ledger_seq", (json_int_t)j->seq));
+	if (rs->json == NULL)
+		resp_error(rs, 500, "internal", "Internal error.", NULL);
+}
 
 static int
 release_job(struct store_conn *c, void *arg)
@@ -207,11 +262,15 @@ release_job(struct store_conn *c, void *arg)
 	struct hold_copy	 k = { 0 };
 	struct legal_hold_row	 h;
 	struct ledger_entry	 e;
+	struct response		 rs;
 	unsigned char		 digest[32], *ct = NULL;
 	size_t			 ctlen = 0;
 	int			 rc;
 
 	j->outcome = -1;
+	/* A repeated key releases nothing (idempotency.h). */
+	if (j->idem.active && (rc = idem_check(&j->idem, c)) != IDEM_NEW)
+		return rc == -1 ? -1 : 0;
 	if ((rc = store_legal_hold_get(c, j->pseudonym, j->hold_id, copy_row, &k)) == -1 ||
 	    k.failed) {
 		rc = -1;
@@ -244,6 +303,11 @@ release_job(struct store_conn *c, void *arg)
 		goto out;
 	j->outcome = 0;
 	rc = 0;
+	if (j->idem.active) {
+		memset(&rs, 0, sizeof(rs));
+		released_reply(j, &rs);
+		rc = idem_keep(&j->idem, c, &rs);
+	}
 out:
 	free(ct);
 	copy_free(&k);
@@ -254,8 +318,10 @@ static void
 release(struct request *r, struct response *rs)
 {
 	struct release_job	j = { .gw = r->gw, .who = r->who, .hold_id = r->params[1] };
-	char			t[32];
 
+	if (idem_begin(r, rs, "POST /v1/families/{id}/legal-holds/{hold_id}/release",
+	    &j.idem) == -1)
+		return;
 	j.reason = json_string_value(json_object_get(r->body, "reason"));
 	if (!decide_has_text(j.reason)) {
 		resp_blank_text(rs, "/reason");
@@ -268,33 +334,42 @@ release(struct request *r, struct response *rs)
 	}
 	vault_pseudonym(r->gw->vault, r->params[0], j.pseudonym);
 	if (writer_submit(r->gw->writer, release_job, &j) != 0) {
+		idem_free(&j.idem);
 		unavailable(rs);
+		return;
+	}
+	/* A repeated key: the first reply, or 409; nothing was released. */
+	if (j.idem.active && j.idem.outcome != IDEM_NEW) {
+		(void)idem_reply(&j.idem, r->gw, r->who, rs);
+		idem_free(&j.idem);
 		return;
 	}
 	switch (j.outcome) {
 	case 0:
 		log_info("legal hold %s released (ledger entry %lld)", j.hold_id,
 		    (long long)j.seq);
-		resp_json(rs, 200, json_pack("{s:s, s:s, s:s, s:I}", "id", j.hold_id,
-		    "status", "released", "released_at", store_time_fmt(j.now_us, t),
-		    "ledger_seq", (json_int_t)j.seq));
-		return;
+		if (j.idem.active)
+			(void)idem_reply(&j.idem, r->gw, r->who, rs);	/* the kept reply */
+		else
+			released_reply(&j, rs);
+		break;
 	case 1:
 		resp_refused(r, rs, 404, "not_found", "There is no such legal hold on that family.",
 		    NULL);
-		return;
+		break;
 	case 2:
 		resp_error(rs, 409, "already_released", "That legal hold was already released.",
 		    NULL);
-		return;
+		break;
 	case 3:
 		resp_error(rs, 409, "request_hold",
 		    "That hold is a police or court request's: it ends when the request is "
 		    "refused or closed (POST /v1/requests/{id}/close).", NULL);
-		return;
+		break;
 	default:
 		unavailable(rs);
 	}
+	idem_free(&j.idem);
 }
 
 /* ---- list ---- */

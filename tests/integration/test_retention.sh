@@ -31,6 +31,10 @@ lhold() {
 }
 lrelease() { req "${3:-trustee1}" POST "/v1/families/$1/legal-holds/$2/release" '{"reason":"Claim settled, Hold-Release-Marker-L2"}'; }
 erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-consent_withdrawn}\",\"reason\":\"Mother asked on the phone, Erasure-Marker-X2\"}"; }
+# ireq WHO PATH BODY KEY: a POST with an Idempotency-Key, the reply's
+# headers in $TMP/resp.h (replayed: it says Idempotency-Replayed).
+ireq() { req "$1" POST "$2" "$3" -H "Idempotency-Key: $4" -D "$TMP/resp.h"; }
+replayed() { tr -d '\r' < "$TMP/resp.h" | grep -qix 'idempotency-replayed: true'; }
 
 # An agency receiver (lib.sh receiver_start), as test_delivery.sh starts
 # one: rcv_start PORT (0: any free one, or one held with port_hold)
@@ -374,6 +378,47 @@ test_only_trustees_place_legal_holds() {
 	lhold FAM-NEVER-715 K00BM7150; expect 404 not_found || return 1
 	lrelease FAM-715 lh_nope; expect 404 not_found
 }
+# A trustee whose connection dropped after the hold was placed retries
+# with the same Idempotency-Key (as for the other creating POSTs,
+# idempotency.h): the first reply again, byte for byte, one row and one
+# ledger entry; the key with another body, or on another family, is 409.
+test_repeated_legal_hold_with_the_same_key_places_one_hold() {
+	local k=lh-key-760-0f3c9a b first id
+	consent FAM-760 oakfield-primary education_support || return 1
+	consent FAM-761 oakfield-primary education_support || return 1
+	b='{"reference":"K00BM760","reason":"Claim by a neighbour, Hold-Reason-Marker-L1"}'
+	ireq trustee1 /v1/families/FAM-760/legal-holds "$b" "$k"; expect 201 && ! replayed || return 1
+	first=$RESP; id=$(jget .id)
+	ireq trustee1 /v1/families/FAM-760/legal-holds "$b" "$k"; expect 201 && replayed || return 1
+	[ "$RESP" = "$first" ] || { echo "# not the first reply: $RESP"; return 1; }
+	ireq trustee1 /v1/families/FAM-760/legal-holds '{"reference":"K00BM760","reason":"Another claim"}' "$k"
+	expect 409 idempotency_key_reused && ! replayed || return 1
+	ireq trustee1 /v1/families/FAM-761/legal-holds "$b" "$k"
+	expect 409 idempotency_key_reused || return 1
+	# Another trustee's key is its own.
+	ireq trustee2 /v1/families/FAM-761/legal-holds "$b" "$k"; expect 201 && ! replayed || return 1
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference = 'K00BM760'")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference = 'K00BM760' AND id = '$id'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'legal_hold.placed' AND family_pseudonym = (SELECT family_pseudonym FROM legal_holds WHERE id = '$id')")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM idempotency_keys WHERE CAST(reply AS TEXT) LIKE '%Marker%'")" = 0 ]
+}
+test_repeated_legal_hold_release_with_the_same_key_releases_once() {
+	local k=lh-key-762-77e1d0 b first
+	consent FAM-762 oakfield-primary education_support || return 1
+	lhold FAM-762 K00BM762; expect 201 || return 1
+	b='{"reason":"Claim settled, Hold-Release-Marker-L2"}'
+	ireq trustee1 "/v1/families/FAM-762/legal-holds/$HOLD_ID/release" "$b" "$k"
+	expect 200 && ! replayed || return 1
+	first=$RESP
+	ireq trustee1 "/v1/families/FAM-762/legal-holds/$HOLD_ID/release" "$b" "$k"
+	expect 200 && replayed || return 1
+	[ "$RESP" = "$first" ] || { echo "# not the first reply: $RESP"; return 1; }
+	ireq trustee1 "/v1/families/FAM-762/legal-holds/$HOLD_ID/release" '{"reason":"Settled"}' "$k"
+	expect 409 idempotency_key_reused || return 1
+	# Without the key a second release is still told apart.
+	lrelease FAM-762 "$HOLD_ID"; expect 409 already_released || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'legal_hold.released' AND object_id = '$HOLD_ID'")" = 1 ]
+}
 # A hold placed on a family the charity holds nothing about, or the
 # release of a hold that is not there, is a refused access like any other
 # write's 404: recorded (actor, route, code; never the family or the id).
@@ -714,6 +759,8 @@ run test_released_litigation_hold_lets_erasure_proceed
 run test_only_trustees_place_legal_holds
 run test_legal_hold_placement_is_ledgered_without_personal_data
 run test_legal_hold_on_nothing_is_recorded_as_refused
+run test_repeated_legal_hold_with_the_same_key_places_one_hold
+run test_repeated_legal_hold_release_with_the_same_key_releases_once
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_forged_request_row_never_brings_an_erasure_forward
