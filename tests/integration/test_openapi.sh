@@ -158,7 +158,12 @@ drive_every_route() {
 	req staff POST /v1/families/OA-FAM-71/legal-holds '{"reference":"K00BM126","reason":"Claim"}'	# 403
 	req dp_trustee GET /v1/families/OA-FAM-71/legal-holds
 	req staff GET /v1/families/OA-FAM-71/legal-holds				# 403
+	req dp_trustee GET "/v1/families/OA-FAM-71/legal-holds/$hid" '' -H "$ACCESS"
+	req dp_trustee GET "/v1/families/OA-FAM-71/legal-holds/$hid"			# 403 no reason
+	req staff GET "/v1/families/OA-FAM-71/legal-holds/$hid" '' -H "$ACCESS"	# 403
+	req dp_trustee GET /v1/families/OA-FAM-71/legal-holds/lh_nope '' -H "$ACCESS"	# 404
 	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}'
+	req dp_trustee GET "/v1/families/OA-FAM-71/legal-holds/$hid" '' -H "$ACCESS"	# released
 	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}'	# 409
 	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds/lh_nope/release '{"reason":"Claim settled"}'	# 404
 	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds/lh_nope/release '{}'	# 400
