@@ -750,6 +750,11 @@ int	store_legal_hold_get(struct store_conn *, const char *pseudonym, const char 
  * 0 or -1. */
 int	store_legal_holds_open(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct legal_hold_row *, void *), void *arg);
+/* Every family's open holds (all: released ones too), by family pseudonym
+ * and time, to fn (0 go on, -1 stop: fail): gatewayctl legal-holds. 0 or
+ * -1. */
+int	store_legal_holds_each(struct store_conn *, int all,
+	    int (*fn)(const struct legal_hold_row *, void *), void *arg);
 /* A read of a litigation hold's reasons (migration 077, legal_hold_reads;
  * object_id the hold's id). The row's record digest (record_digest and
  * ledger_seq left out): what its legal_hold.read entry carries. 0 or -1. */

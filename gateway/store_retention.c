@@ -316,6 +316,23 @@ store_legal_holds_open(struct store_conn *c, const char *pseudonym,
 }
 
 int
+store_legal_holds_each(struct store_conn *c, int all,
+    int (*fn)(const struct legal_hold_row *, void *), void *arg)
+{
+	static const char	*open_sql = "SELECT " LEGAL_HOLD_COLS
+				    "WHERE released_us IS NULL "
+				    "ORDER BY family_pseudonym, opened_us, id";
+	static const char	*all_sql = "SELECT " LEGAL_HOLD_COLS
+				    "ORDER BY family_pseudonym, opened_us, id";
+	sqlite3_stmt		*st;
+	int			 n;
+
+	if ((st = store_stmt(c, all ? all_sql : open_sql)) == NULL)
+		return -1;
+	return each_hold(c, st, fn, arg, &n);
+}
+
+int
 store_erasure_digest(const struct erasure_row *r, unsigned char out[32])
 {
 	struct store_digest	*d = store_digest_begin("family_erasure/v1");

@@ -513,6 +513,32 @@ test_reading_the_hold_of_an_erased_family_is_409() {
 	expect 409 family_erased && ! grep -q Marker <<<"$RESP" &&
 	[ "$(db "SELECT count(*) FROM legal_hold_reads WHERE hold_id = '$HOLD_ID'")" = 0 ]
 }
+# gatewayctl legal-holds list: the holds as stored, by family pseudonym,
+# read-only beside the running daemon: the open ones (placed time, "-" for
+# released), --all the released ones too with their release time; never a
+# reason, a family id or a name.
+test_gatewayctl_lists_legal_holds_without_reasons() {
+	local p open_id released_id out=$TMP/lh.out
+	consent FAM-768 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	lhold FAM-768 K00BM768; expect 201 || return 1
+	open_id=$HOLD_ID
+	lhold FAM-768 K00BM768b; expect 201 || return 1
+	released_id=$HOLD_ID
+	lrelease FAM-768 "$released_id"; expect 200 || return 1
+	"$GATEWAYCTL" legal-holds list --data "$GW_DATA" > "$out" 2> "$TMP/lh.err" ||
+		{ sed 's/^/# /' "$TMP/lh.err"; return 1; }
+	grep -q "^$p $open_id *litigation *K00BM768 *20[0-9-]*T[0-9:.]*Z *-\$" "$out" &&
+	! grep -q "$released_id" "$out" &&
+	grep -q 'open legal holds\?$' "$TMP/lh.err" || { sed 's/^/# /' "$out"; return 1; }
+	"$GATEWAYCTL" legal-holds list --all --data "$GW_DATA" > "$out" 2> "$TMP/lh.err" || return 1
+	grep -q "^$p $released_id *litigation *K00BM768b *20[0-9-]*T[0-9:.]*Z *20[0-9-]*T[0-9:.]*Z\$" "$out" &&
+	grep -q "^$p $open_id " "$out" || { sed 's/^/# /' "$out"; return 1; }
+	! grep -q -e Marker -e 'FAM-' -e 'Catherine' -e 'trustee:' "$out" || return 1
+	# a usage error, and the database left as it was (read-only)
+	"$GATEWAYCTL" legal-holds list --data "$GW_DATA" extra > /dev/null 2>&1; [ $? = 2 ] || return 1
+	"$GATEWAYCTL" legal-holds --data "$GW_DATA" > /dev/null 2>&1; [ $? = 2 ]
+}
 # A hold placed on a family the charity holds nothing about, or the
 # release of a hold that is not there, is a refused access like any other
 # write's 404: recorded (actor, route, code; never the family or the id).
@@ -860,6 +886,7 @@ run test_only_trustees_read_a_holds_reasons
 run test_reading_a_hold_not_on_that_family_is_404
 run test_reading_a_hold_not_as_signed_is_refused
 run test_reading_the_hold_of_an_erased_family_is_409
+run test_gatewayctl_lists_legal_holds_without_reasons
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_forged_request_row_never_brings_an_erasure_forward
