@@ -11,8 +11,9 @@
  * (else 400 invalid_idempotency_key), meant to be a random UUID and never
  * personal data. It is scoped to the calling principal and the route: the
  * store keeps only HMAC(principal id, route, key) to find it by, HMAC(that,
- * the route's path parameters if it has any, request body bytes), and the status and bytes of the first reply that
- * was committed (migration 069; vault_idempotency_mac), never the key.
+ * the route's path parameters if it has any, request body bytes), and the
+ * status and bytes of the first reply that was committed (migration 069;
+ * vault_idempotency_mac), never the key.
  *
  * The look-up and the keeping run in the creation's own writer job
  * (idem_check first, idem_keep after the creation): the writer runs one
