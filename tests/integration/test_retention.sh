@@ -513,6 +513,18 @@ test_reading_the_hold_of_an_erased_family_is_409() {
 	expect 409 family_erased && ! grep -q Marker <<<"$RESP" &&
 	[ "$(db "SELECT count(*) FROM legal_hold_reads WHERE hold_id = '$HOLD_ID'")" = 0 ]
 }
+# A police or court request's hold has no reasons of its own (they are
+# the request's, read through GET /v1/requests/{id}): 409 request_hold,
+# no read recorded.
+test_reading_a_request_hold_is_409_request_hold() {
+	local rid before
+	rid=$(db "SELECT id FROM legal_holds WHERE source = 'request' AND family_pseudonym = '$(pseudo_of "$C704")'")
+	[ -n "$rid" ] || return 1
+	before=$(db "SELECT count(*) FROM legal_hold_reads")
+	req trustee1 GET "/v1/families/FAM-704/legal-holds/$rid" '' -H 'X-Access-Reason: Checking'
+	expect 409 request_hold &&
+	[ "$(db "SELECT count(*) FROM legal_hold_reads")" = "$before" ]
+}
 # gatewayctl legal-holds list: the holds as stored, by family pseudonym,
 # read-only beside the running daemon: the open ones (placed time, "-" for
 # released), --all the released ones too with their release time; never a
@@ -886,6 +898,7 @@ run test_only_trustees_read_a_holds_reasons
 run test_reading_a_hold_not_on_that_family_is_404
 run test_reading_a_hold_not_as_signed_is_refused
 run test_reading_the_hold_of_an_erased_family_is_409
+run test_reading_a_request_hold_is_409_request_hold
 run test_gatewayctl_lists_legal_holds_without_reasons
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
