@@ -98,6 +98,13 @@ int	ctl_queue_main(const struct ctl_queue *, int argc, char **argv);
  * operator needs to see as 1970), else the time (store_time_fmt). */
 const char	*ctl_due(int64_t us, char buf[32]);
 
+/* ctl_legal_holds.c: gatewayctl legal-holds [--data DIR] list [--all]
+ * The legal holds (open ones unless --all) by family pseudonym: id,
+ * source, reference, placed and released times; no reason, no name.
+ * Read-only. 0 listed; 2 usage or database error. */
+int	ctl_legal_holds(int argc, char **argv);
+void	ctl_legal_holds_usage(FILE *);
+
 /* ctl_retention.c: gatewayctl retention run [--data DIR] [--profiles DIR]
  * [--schemas DIR] [--master-key FILE] [--as-of DATE] [--refusal-retention-days N]
  * One retention sweep (retention.h) while no gatewayd runs on DIR. 0 done

@@ -46,6 +46,8 @@ static const struct command {
 	{ "notices", ctl_notices, ctl_notices_usage, "[--db FILE] [list [--state S] | retry ID]",
 	  "list pushes of notices to recipients (pending and given up by default); re-queue a\n"
 	  "      given-up one" },
+	{ "legal-holds", ctl_legal_holds, ctl_legal_holds_usage, "[--data DIR] list [--all]",
+	  "the legal holds by family pseudonym (open ones unless --all): no reasons, no names" },
 	{ "retention", ctl_retention, ctl_retention_usage, "run [--data DIR] [--as-of DATE] ...",
 	  "one retention sweep while gatewayd is not running on DIR" },
 	{ "backup", ctl_backup, ctl_backup_usage,

@@ -1,5 +1,5 @@
 /*
- * idempotency.c: the Idempotency-Key of the three creating POSTs
+ * idempotency.c: the Idempotency-Key of the creating POSTs
  * (idempotency.h says what a key means and promises). This file reads and
  * checks the header, makes the two HMACs (vault_idempotency_mac), looks the
  * key up and keeps its reply inside the creation's writer job
@@ -59,14 +59,19 @@ idem_begin(const struct request *r, struct response *rs, const char *route, stru
 	}
 	{
 		/* Bound to the key's MAC: one body sent under two keys, or by
-		 * two principals, is not seen to be the same. */
-		struct vault_part body[] = {
-			{ i->key_mac, sizeof(i->key_mac) },
-			{ r->body_raw, r->body_len },
-		};
+		 * two principals, is not seen to be the same. A route with
+		 * path parameters (a family's, a hold's id) binds them too,
+		 * each with its NUL: the same key and body on another family
+		 * is another request (409), never that family's reply. The
+		 * three routes without any MAC what they always did. */
+		struct vault_part body[2 + ROUTE_MAX_PARAMS];
+		size_t		  n = 0, p;
 
-		vault_idempotency_mac(r->gw->vault, body, sizeof(body) / sizeof(body[0]),
-		    i->body_mac);
+		body[n++] = (struct vault_part){ i->key_mac, sizeof(i->key_mac) };
+		for (p = 0; p < ROUTE_MAX_PARAMS && r->params[p] != NULL; p++)
+			body[n++] = (struct vault_part){ r->params[p], strlen(r->params[p]) + 1 };
+		body[n++] = (struct vault_part){ r->body_raw, r->body_len };
+		vault_idempotency_mac(r->gw->vault, body, n, i->body_mac);
 	}
 	i->active = 1;
 	i->route = route;

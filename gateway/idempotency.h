@@ -1,6 +1,8 @@
 /*
  * idempotency.h: the optional Idempotency-Key request header of POST
- * /v1/disclosures, /v1/consents and /v1/requests (after Stripe's and
+ * /v1/disclosures, /v1/consents, /v1/requests and a litigation hold's
+ * placement and release (POST /v1/families/{id}/legal-holds, .../{hold_id}/
+ * release) (after Stripe's and
  * draft-ietf-httpapi-idempotency-key-header): a client that lost the reply
  * to a creation retries with the same key and is answered with the first
  * reply instead of making a second disclosure, consent or request.
@@ -9,8 +11,9 @@
  * (else 400 invalid_idempotency_key), meant to be a random UUID and never
  * personal data. It is scoped to the calling principal and the route: the
  * store keeps only HMAC(principal id, route, key) to find it by, HMAC(that,
- * request body bytes), and the status and bytes of the first reply that
- * was committed (migration 069; vault_idempotency_mac), never the key.
+ * the route's path parameters if it has any, request body bytes), and the
+ * status and bytes of the first reply that was committed (migration 069;
+ * vault_idempotency_mac), never the key.
  *
  * The look-up and the keeping run in the creation's own writer job
  * (idem_check first, idem_keep after the creation): the writer runs one

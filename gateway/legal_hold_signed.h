@@ -20,6 +20,7 @@
 #define LEGAL_HOLD_SIGNED_H
 
 struct ledger;
+struct legal_hold_row;
 struct store_conn;
 
 /* Pure: whether an entry with this action and actor role releases a
@@ -35,5 +36,18 @@ int	legal_hold_release_entry(const char *action, const char *actor_role);
  * c (in a writer job: the writer's own leaves, no wait). 1 held; 0 not;
  * -1 a read failed (nothing may be erased). */
 int	legal_hold_signed_held(struct ledger *, struct store_conn *c, const char *pseudonym);
+
+/* Whether the litigation hold h (as read on c) is what its signed entries
+ * say, before a trustee reads its reasons (legal_hold_api.c): exactly one
+ * legal_hold.placed entry of h's family about h->id, as the tree signed
+ * it, whose digest is the row's as placed (store_legal_hold_digest, with
+ * its sealed reason), and a legal_hold.released entry by a trustee, as
+ * signed, with the row's digest as released, if and only if the row is
+ * released (other entries about the hold, its reads, are not looked at).
+ * 0 it is; 1 it is not (nothing logged: the caller names the hold by id);
+ * -1 a read failed, the alarm is raised, or an entry is committed but not
+ * in the tree within the wait (logged): try again later. */
+int	legal_hold_row_signed(struct ledger *, struct store_conn *c,
+	    const struct legal_hold_row *h);
 
 #endif

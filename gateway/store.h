@@ -762,6 +762,17 @@ int	store_legal_hold_get(struct store_conn *, const char *pseudonym, const char 
  * 0 or -1. */
 int	store_legal_holds_open(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct legal_hold_row *, void *), void *arg);
+/* Every family's open holds (all: released ones too), by family pseudonym
+ * and time, to fn (0 go on, -1 stop: fail): gatewayctl legal-holds. 0 or
+ * -1. */
+int	store_legal_holds_each(struct store_conn *, int all,
+	    int (*fn)(const struct legal_hold_row *, void *), void *arg);
+/* A read of a litigation hold's reasons (migration 077, legal_hold_reads;
+ * object_id the hold's id). The row's record digest (record_digest and
+ * ledger_seq left out): what its legal_hold.read entry carries. 0 or -1. */
+int	store_legal_hold_read_digest(const struct record_read_row *, unsigned char out[32]);
+/* Writer job, in the same job as its ledger entry. 0 or -1. */
+int	store_legal_hold_read_insert(struct store_conn *, const struct record_read_row *);
 /* The family's legal_hold.placed ledger entries (by their stored columns,
  * through ledger_entries_family), by time. 0 or -1. */
 int	store_legal_hold_placements(struct store_conn *, const char *pseudonym,

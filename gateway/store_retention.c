@@ -207,6 +207,33 @@ store_legal_hold_released(struct store_conn *c, const char *pseudonym, const cha
 	return sqlite3_changes(store_db(c)) == 1 ? 0 : 1;
 }
 
+/* ---- reads of a hold's reasons (077) ---- */
+
+int
+store_legal_hold_read_digest(const struct record_read_row *r, unsigned char out[32])
+{
+	struct store_digest	*d = store_digest_begin("legal-hold-read/v1");
+
+	store_digest_str(d, r->id);
+	store_digest_str(d, r->object_id);
+	store_digest_str(d, r->family_pseudonym);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_int(d, r->read_us);
+	store_digest_blob(d, r->reason_ct, r->reason_ctlen);	/* NULL: a NULL column */
+	return store_digest_end(d, out);
+}
+
+int
+store_legal_hold_read_insert(struct store_conn *c, const struct record_read_row *r)
+{
+	static const char	*sql = "INSERT INTO legal_hold_reads (id, hold_id, "
+	    "family_pseudonym, actor, actor_role, read_us, reason_ct, record_digest, ledger_seq) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+	return store_record_read_insert(c, sql, "insert legal hold read", r);
+}
+
 #define LEGAL_HOLD_COLS "id, family_pseudonym, source, reference, opened_us, opened_by, " \
 	"released_us, released_by, reason_ct, release_reason_ct, ledger_seq FROM legal_holds "
 
@@ -285,6 +312,23 @@ store_legal_holds_open(struct store_conn *c, const char *pseudonym,
 		return -1;
 	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
 		return store_bind_failed(c, st);
+	return each_hold(c, st, fn, arg, &n);
+}
+
+int
+store_legal_holds_each(struct store_conn *c, int all,
+    int (*fn)(const struct legal_hold_row *, void *), void *arg)
+{
+	static const char	*open_sql = "SELECT " LEGAL_HOLD_COLS
+				    "WHERE released_us IS NULL "
+				    "ORDER BY family_pseudonym, opened_us, id";
+	static const char	*all_sql = "SELECT " LEGAL_HOLD_COLS
+				    "ORDER BY family_pseudonym, opened_us, id";
+	sqlite3_stmt		*st;
+	int			 n;
+
+	if ((st = store_stmt(c, all ? all_sql : open_sql)) == NULL)
+		return -1;
 	return each_hold(c, st, fn, arg, &n);
 }
 

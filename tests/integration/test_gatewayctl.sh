@@ -15,10 +15,10 @@ show() { echo "# stdout: $(head -c 300 "$TMP/out" | tr '\n' '|')"; echo "# stder
 
 # Every command in "gatewayctl help", and every subcommand its usage names
 # ("gatewayctl CMD SUB ..."), with those whose usage begins with options.
-commands() { "$GATEWAYCTL" help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx help; }
+commands() { "$GATEWAYCTL" help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | grep -vx help; }
 subcommands() {
 	"$GATEWAYCTL" help "$1" | sed -n "s/.*gatewayctl $1 \\([a-z][a-z]*\\).*/\\1/p" | sort -u
-	case $1 in deliveries|notifications|notices) printf 'list\nretry\n' ;; esac
+	case $1 in deliveries|notifications|notices) printf 'list\nretry\n' ;; legal-holds) echo list ;; esac
 }
 
 test_gatewayctl_help_for_every_command() {
@@ -62,6 +62,9 @@ deliveries --nope
 notifications list extra
 notices list extra
 notices retry
+legal-holds
+legal-holds list extra
+legal-holds --all
 statement
 validate onlyone
 nosuchcommand
@@ -251,6 +254,7 @@ probe_each() {
 0 ok $GW_DATA/probe-$1-notifications notifications --db $GW_DB list
 0 ok $GW_DATA/probe-$1-notices notices --db $GW_DB list
 0 ok $GW_DATA/probe-$1-link notices --db $t/link/gateway.db list
+0 ok $GW_DATA/probe-$1-legal-holds legal-holds --data $GW_DATA list
 1 ok $GW_DATA/probe-$1-retention retention run --data $GW_DATA
 0 ok $t/bk/probe backup --data $GW_DATA --out $t/bk
 0 EACCES $t/none/check backup check $t/bk

@@ -158,10 +158,22 @@ drive_every_route() {
 	req staff POST /v1/families/OA-FAM-71/legal-holds '{"reference":"K00BM126","reason":"Claim"}'	# 403
 	req dp_trustee GET /v1/families/OA-FAM-71/legal-holds
 	req staff GET /v1/families/OA-FAM-71/legal-holds				# 403
+	req dp_trustee GET "/v1/families/OA-FAM-71/legal-holds/$hid" '' -H "$ACCESS"
+	req dp_trustee GET "/v1/families/OA-FAM-71/legal-holds/$hid"			# 403 no reason
+	req staff GET "/v1/families/OA-FAM-71/legal-holds/$hid" '' -H "$ACCESS"	# 403
+	req dp_trustee GET /v1/families/OA-FAM-71/legal-holds/lh_nope '' -H "$ACCESS"	# 404
 	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}'
+	req dp_trustee GET "/v1/families/OA-FAM-71/legal-holds/$hid" '' -H "$ACCESS"	# released
 	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}'	# 409
 	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds/lh_nope/release '{"reason":"Claim settled"}'	# 404
 	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds/lh_nope/release '{}'	# 400
+	# Idempotency-Key: placed, replayed, another body (409); a release replayed
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds '{"reference":"K00BM127","reason":"Claim"}' -H 'Idempotency-Key: oa-hold-1'
+	hid=$(jget .id)
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds '{"reference":"K00BM127","reason":"Claim"}' -H 'Idempotency-Key: oa-hold-1'
+	req dp_trustee POST /v1/families/OA-FAM-71/legal-holds '{"reference":"K00BM128","reason":"Claim"}' -H 'Idempotency-Key: oa-hold-1'	# 409
+	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}' -H 'Idempotency-Key: oa-hold-2'
+	req dp_trustee POST "/v1/families/OA-FAM-71/legal-holds/$hid/release" '{"reason":"Claim settled"}' -H 'Idempotency-Key: oa-hold-2'
 
 	# breaches
 	req staff POST /v1/breaches "$(jq -cn --arg o "$(iso '3 hours ago')" --arg a "$(iso '2 hours ago')" '{occurred_at:$o, aware_at:$a, type:["confidentiality"], data_categories:["contact"], special_category:false, approx_people:2, approx_records:2, consequences:"Seen by the wrong school", measures:"Recalled"}')"

@@ -31,6 +31,10 @@ lhold() {
 }
 lrelease() { req "${3:-trustee1}" POST "/v1/families/$1/legal-holds/$2/release" '{"reason":"Claim settled, Hold-Release-Marker-L2"}'; }
 erase() { req "${3:-staff}" POST "/v1/families/$1/erasure" "{\"ground\":\"${2:-consent_withdrawn}\",\"reason\":\"Mother asked on the phone, Erasure-Marker-X2\"}"; }
+# ireq WHO PATH BODY KEY: a POST with an Idempotency-Key, the reply's
+# headers in $TMP/resp.h (replayed: it says Idempotency-Replayed).
+ireq() { req "$1" POST "$2" "$3" -H "Idempotency-Key: $4" -D "$TMP/resp.h"; }
+replayed() { tr -d '\r' < "$TMP/resp.h" | grep -qix 'idempotency-replayed: true'; }
 
 # An agency receiver (lib.sh receiver_start), as test_delivery.sh starts
 # one: rcv_start PORT (0: any free one, or one held with port_hold)
@@ -374,6 +378,179 @@ test_only_trustees_place_legal_holds() {
 	lhold FAM-NEVER-715 K00BM7150; expect 404 not_found || return 1
 	lrelease FAM-715 lh_nope; expect 404 not_found
 }
+# A trustee whose connection dropped after the hold was placed retries
+# with the same Idempotency-Key (as for the other creating POSTs,
+# idempotency.h): the first reply again, byte for byte, one row and one
+# ledger entry; the key with another body, or on another family, is 409.
+test_repeated_legal_hold_with_the_same_key_places_one_hold() {
+	local k=lh-key-760-0f3c9a b first id
+	consent FAM-760 oakfield-primary education_support || return 1
+	consent FAM-761 oakfield-primary education_support || return 1
+	b='{"reference":"K00BM760","reason":"Claim by a neighbour, Hold-Reason-Marker-L1"}'
+	ireq trustee1 /v1/families/FAM-760/legal-holds "$b" "$k"; expect 201 && ! replayed || return 1
+	first=$RESP; id=$(jget .id)
+	ireq trustee1 /v1/families/FAM-760/legal-holds "$b" "$k"; expect 201 && replayed || return 1
+	[ "$RESP" = "$first" ] || { echo "# not the first reply: $RESP"; return 1; }
+	ireq trustee1 /v1/families/FAM-760/legal-holds '{"reference":"K00BM760","reason":"Another claim"}' "$k"
+	expect 409 idempotency_key_reused && ! replayed || return 1
+	ireq trustee1 /v1/families/FAM-761/legal-holds "$b" "$k"
+	expect 409 idempotency_key_reused || return 1
+	# Another trustee's key is its own.
+	ireq trustee2 /v1/families/FAM-761/legal-holds "$b" "$k"; expect 201 && ! replayed || return 1
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference = 'K00BM760'")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM legal_holds WHERE reference = 'K00BM760' AND id = '$id'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'legal_hold.placed' AND family_pseudonym = (SELECT family_pseudonym FROM legal_holds WHERE id = '$id')")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM idempotency_keys WHERE CAST(reply AS TEXT) LIKE '%Marker%'")" = 0 ]
+}
+test_repeated_legal_hold_release_with_the_same_key_releases_once() {
+	local k=lh-key-762-77e1d0 b first
+	consent FAM-762 oakfield-primary education_support || return 1
+	lhold FAM-762 K00BM762; expect 201 || return 1
+	b='{"reason":"Claim settled, Hold-Release-Marker-L2"}'
+	ireq trustee1 "/v1/families/FAM-762/legal-holds/$HOLD_ID/release" "$b" "$k"
+	expect 200 && ! replayed || return 1
+	first=$RESP
+	ireq trustee1 "/v1/families/FAM-762/legal-holds/$HOLD_ID/release" "$b" "$k"
+	expect 200 && replayed || return 1
+	[ "$RESP" = "$first" ] || { echo "# not the first reply: $RESP"; return 1; }
+	ireq trustee1 "/v1/families/FAM-762/legal-holds/$HOLD_ID/release" '{"reason":"Settled"}' "$k"
+	expect 409 idempotency_key_reused || return 1
+	# Without the key a second release is still told apart.
+	lrelease FAM-762 "$HOLD_ID"; expect 409 already_released || return 1
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE action = 'legal_hold.released' AND object_id = '$HOLD_ID'")" = 1 ]
+}
+# Policy ("a record of access form ... signed and dated by anyone
+# accessing them"), DESIGN (reads of a family's records need an
+# X-Access-Reason and are ledger entries): a trustee reads a hold's sealed
+# reasons only with a reason, and the read is recorded before they are
+# shown: a legal_hold_reads row (the reason sealed) and a legal_hold.read
+# entry with no text of either.
+test_trustee_reads_a_holds_reasons_only_with_a_recorded_reason() {
+	local p seq
+	consent FAM-763 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	lhold FAM-763 K00BM763; expect 201 || return 1
+	req trustee2 GET "/v1/families/FAM-763/legal-holds/$HOLD_ID"
+	expect 403 access_reason_required || return 1
+	! grep -q Marker <<<"$RESP" || return 1
+	[ "$(db "SELECT count(*) FROM legal_hold_reads")" = 0 ] || return 1
+	req trustee2 GET "/v1/families/FAM-763/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Listing documents for the claim, Access-Marker-A7'
+	expect 200 || return 1
+	[ "$(jget .id)/$(jget .status)/$(jget .reference)/$(jget .source)" = "$HOLD_ID/open/K00BM763/litigation" ] &&
+	[ "$(jget .reason)" = "Claim by the mother's ex-partner, Hold-Reason-Marker-L1" ] &&
+	[ "$(jget 'has("release_reason")')" = false ] || { echo "# $RESP"; return 1; }
+	seq=$(jget .read.ledger_seq)
+	[ "$(db "SELECT actor_role || '|' || action || '|' || family_pseudonym || '|' || object_id || '|' || coalesce(reason, '-') || '|' || length(record_digest) FROM ledger_entries WHERE seq = $seq")" = \
+	  "trustee|legal_hold.read|$p|$HOLD_ID|-|32" ] || return 1
+	[ "$(db "SELECT count(*) FROM legal_hold_reads WHERE hold_id = '$HOLD_ID' AND family_pseudonym = '$p' AND ledger_seq = $seq AND reason_ct IS NOT NULL AND id = '$(jget .read.read_id)'")" = 1 ] || return 1
+	lrelease FAM-763 "$HOLD_ID" dp_trustee; expect 200 || return 1
+	req dp_trustee GET "/v1/families/FAM-763/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Checking the release, Access-Marker-A7'
+	expect 200 || return 1
+	[ "$(jget .status)/$(jget .released_by)" = "released/$(db "SELECT released_by FROM legal_holds WHERE id = '$HOLD_ID'")" ] &&
+	[ "$(jget .release_reason)" = "Claim settled, Hold-Release-Marker-L2" ] || { echo "# $RESP"; return 1; }
+	[ "$(db "SELECT count(*) FROM legal_hold_reads WHERE hold_id = '$HOLD_ID'")" = 2 ] &&
+	[ "$(db "SELECT count(*) FROM ledger_entries WHERE coalesce(reason, '') LIKE '%Marker%'")" = 0 ] &&
+	! grep -a -q 'Access-Marker-A7' "$GW_DB" "$GW_DB-wal" 2>/dev/null &&
+	! grep -q 'Marker' "$TMP/gatewayd.log"
+}
+test_only_trustees_read_a_holds_reasons() {
+	local who
+	consent FAM-764 oakfield-primary education_support || return 1
+	lhold FAM-764 K00BM764; expect 201 || return 1
+	for who in staff safeguarding_lead auditor agency:police; do
+		req "$who" GET "/v1/families/FAM-764/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Curious'
+		expect 403 role_not_permitted || return 1
+		! grep -q Marker <<<"$RESP" || return 1
+	done
+	[ "$(db "SELECT count(*) FROM legal_hold_reads WHERE hold_id = '$HOLD_ID'")" = 0 ]
+}
+# No such hold on that family (another family's, or none): 404, recorded
+# as a refused access like any read's 404, nothing shown.
+test_reading_a_hold_not_on_that_family_is_404() {
+	local last got before
+	consent FAM-765 oakfield-primary education_support || return 1
+	lhold FAM-765 K00BM765; expect 201 || return 1
+	last=$(ledger_seq); before=$(db "SELECT count(*) FROM legal_hold_reads")
+	req trustee1 GET "/v1/families/FAM-764/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Checking'
+	expect 404 not_found || return 1
+	req trustee1 GET /v1/families/FAM-765/legal-holds/lh_nope '' -H 'X-Access-Reason: Checking'
+	expect 404 not_found || return 1
+	got=$(refused_since "$last" trustee not_found | cut -d'|' -f2- | tr '\n' ' ')
+	[ "$got" = "GET /v1/families/{id}/legal-holds/{hold_id}|-|- GET /v1/families/{id}/legal-holds/{hold_id}|-|- " ] ||
+		{ echo "# access.refused after seq $last: $got"; return 1; }
+	[ "$(db "SELECT count(*) FROM legal_hold_reads")" = "$before" ] &&
+	refused_hold_none "$last" FAM-764 FAM-765 lh_nope "$HOLD_ID" Checking
+}
+# A hold's row edited behind the gateway's back (its reference, or a
+# release written in by someone who holds no key) is not what its signed
+# entries say: 409 record_integrity_failed, recorded as refused, nothing
+# shown and no read recorded.
+test_reading_a_hold_not_as_signed_is_refused() {
+	local before last
+	consent FAM-766 oakfield-primary education_support || return 1
+	lhold FAM-766 K00BM766; expect 201 || return 1
+	before=$(db "SELECT count(*) FROM legal_hold_reads"); last=$(ledger_seq)
+	hold "UPDATE legal_holds SET reference = 'K00BM999' WHERE id = '$HOLD_ID'"
+	req trustee1 GET "/v1/families/FAM-766/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Checking'
+	expect 409 record_integrity_failed && ! grep -q Marker <<<"$RESP" || return 1
+	hold "UPDATE legal_holds SET reference = 'K00BM766', released_us = 2, released_by = 'trustee:forged' WHERE id = '$HOLD_ID'"
+	req trustee1 GET "/v1/families/FAM-766/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Checking'
+	expect 409 record_integrity_failed && ! grep -q Marker <<<"$RESP" || return 1
+	hold "UPDATE legal_holds SET released_us = NULL, released_by = NULL WHERE id = '$HOLD_ID'"
+	req trustee1 GET "/v1/families/FAM-766/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Checking'
+	expect 200 || return 1
+	[ "$(db "SELECT count(*) FROM legal_hold_reads")" = $((before + 1)) ] &&
+	[ "$(refused_since "$last" trustee record_integrity_failed | cut -d'|' -f2 | sort -u)" = "GET /v1/families/{id}/legal-holds/{hold_id}" ] &&
+	[ "$(refused_since "$last" trustee record_integrity_failed | wc -l)" = 2 ]
+}
+# Once the family is erased its key is gone and the reasons with it.
+test_reading_the_hold_of_an_erased_family_is_409() {
+	consent FAM-767 oakfield-primary education_support || return 1
+	lhold FAM-767 K00BM767; expect 201 || return 1
+	lrelease FAM-767 "$HOLD_ID"; expect 200 || return 1
+	erase FAM-767; expect 200 || return 1
+	req trustee1 GET "/v1/families/FAM-767/legal-holds/$HOLD_ID" '' -H 'X-Access-Reason: Checking'
+	expect 409 family_erased && ! grep -q Marker <<<"$RESP" &&
+	[ "$(db "SELECT count(*) FROM legal_hold_reads WHERE hold_id = '$HOLD_ID'")" = 0 ]
+}
+# A police or court request's hold has no reasons of its own (they are
+# the request's, read through GET /v1/requests/{id}): 409 request_hold,
+# no read recorded.
+test_reading_a_request_hold_is_409_request_hold() {
+	local rid before
+	rid=$(db "SELECT id FROM legal_holds WHERE source = 'request' AND family_pseudonym = '$(pseudo_of "$C704")'")
+	[ -n "$rid" ] || return 1
+	before=$(db "SELECT count(*) FROM legal_hold_reads")
+	req trustee1 GET "/v1/families/FAM-704/legal-holds/$rid" '' -H 'X-Access-Reason: Checking'
+	expect 409 request_hold &&
+	[ "$(db "SELECT count(*) FROM legal_hold_reads")" = "$before" ]
+}
+# gatewayctl legal-holds list: the holds as stored, by family pseudonym,
+# read-only beside the running daemon: the open ones (placed time, "-" for
+# released), --all the released ones too with their release time; never a
+# reason, a family id or a name.
+test_gatewayctl_lists_legal_holds_without_reasons() {
+	local p open_id released_id out=$TMP/lh.out
+	consent FAM-768 oakfield-primary education_support || return 1
+	p=$(pseudo_of "$CONSENT_ID")
+	lhold FAM-768 K00BM768; expect 201 || return 1
+	open_id=$HOLD_ID
+	lhold FAM-768 K00BM768b; expect 201 || return 1
+	released_id=$HOLD_ID
+	lrelease FAM-768 "$released_id"; expect 200 || return 1
+	"$GATEWAYCTL" legal-holds list --data "$GW_DATA" > "$out" 2> "$TMP/lh.err" ||
+		{ sed 's/^/# /' "$TMP/lh.err"; return 1; }
+	grep -q "^$p $open_id *litigation *K00BM768 *20[0-9-]*T[0-9:.]*Z *-\$" "$out" &&
+	! grep -q "$released_id" "$out" &&
+	grep -q 'open legal holds\?$' "$TMP/lh.err" || { sed 's/^/# /' "$out"; return 1; }
+	"$GATEWAYCTL" legal-holds list --all --data "$GW_DATA" > "$out" 2> "$TMP/lh.err" || return 1
+	grep -q "^$p $released_id *litigation *K00BM768b *20[0-9-]*T[0-9:.]*Z *20[0-9-]*T[0-9:.]*Z\$" "$out" &&
+	grep -q "^$p $open_id " "$out" || { sed 's/^/# /' "$out"; return 1; }
+	! grep -q -e Marker -e 'FAM-' -e 'Catherine' -e 'trustee:' "$out" || return 1
+	# a usage error, and the database left as it was (read-only)
+	"$GATEWAYCTL" legal-holds list --data "$GW_DATA" extra > /dev/null 2>&1; [ $? = 2 ] || return 1
+	"$GATEWAYCTL" legal-holds --data "$GW_DATA" > /dev/null 2>&1; [ $? = 2 ]
+}
 # A hold placed on a family the charity holds nothing about, or the
 # release of a hold that is not there, is a refused access like any other
 # write's 404: recorded (actor, route, code; never the family or the id).
@@ -714,6 +891,15 @@ run test_released_litigation_hold_lets_erasure_proceed
 run test_only_trustees_place_legal_holds
 run test_legal_hold_placement_is_ledgered_without_personal_data
 run test_legal_hold_on_nothing_is_recorded_as_refused
+run test_repeated_legal_hold_with_the_same_key_places_one_hold
+run test_repeated_legal_hold_release_with_the_same_key_releases_once
+run test_trustee_reads_a_holds_reasons_only_with_a_recorded_reason
+run test_only_trustees_read_a_holds_reasons
+run test_reading_a_hold_not_on_that_family_is_404
+run test_reading_a_hold_not_as_signed_is_refused
+run test_reading_the_hold_of_an_erased_family_is_409
+run test_reading_a_request_hold_is_409_request_hold
+run test_gatewayctl_lists_legal_holds_without_reasons
 run test_erasure_does_not_cancel_a_safeguarding_referral
 run test_erasure_is_not_refused_for_ever_by_a_dead_referral
 run test_forged_request_row_never_brings_an_erasure_forward
