@@ -51,16 +51,11 @@ profiles() {
 	future=$(date -u -d '+1 year' +%F)
 	rm -rf "$dir"; mkdir -p "$dir"
 	for f in "$TOP"/agency-profiles/*.json; do
-		jq --arg top "$TOP" --arg future "$future" --arg id "$(basename "$f" .json)" "$@" '
-		  def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
-		  | .data_sharing_agreement.expires = $future
+		profile_abs "$f" '.data_sharing_agreement.expires = $future
 		  | .privacy_notice.review_due = $future
-		  | if $id == "health-visiting" then '"$filter"' else . end' "$f" > "$dir/$(basename "$f")" || return 1
+		  | if $id == "health-visiting" then '"$filter"' else . end' \
+		    --arg future "$future" --arg id "$(basename "$f" .json)" "$@" \
+		    > "$dir/$(basename "$f")" || return 1
 	done
 }
 
