@@ -6,7 +6,10 @@
  * curl_multi_poll until a transfer progresses, the next retry falls due,
  * delivery_kick() wakes it (a disclosure was just committed), or poll_ms
  * passes (rows re-queued by gatewayctl from outside the process). Finished
- * transfers are classified and scheduled by retry.c and recorded as soon as
+ * transfers are classified and scheduled by retry.c (retry_classify_push: a
+ * server whose key is not one of the profile's server_pins is a dead letter
+ * at once, said at error level, counted in
+ * gateway_delivery_pin_mismatches_total) and recorded as soon as
  * they are collected, those of one poll together, in one writer job: the
  * attempt row, the row's new state, and the ledger entry (delivery.attempt,
  * delivery.delivered with the body's receipt (vault_receipt_mac), or
@@ -49,7 +52,8 @@
  * notices' state is their own (notice_pushes, migration 072), not a
  * deliveries row: a 2xx is recorded as the agency's acknowledgement of the
  * notice (recipient_notice_ack, as POST /v1/notices/{id}/ack, its reason
- * saying it came by push); a failure is retried per the policy, and once
+ * saying it came by push); a failure is retried per the policy (a key not
+ * pinned: given up at once, as a delivery dies), and once
  * given up (no dead letter: nothing is lost) the notice waits in GET
  * /v1/notices as any other, until an operator re-queues the push
  * (gatewayctl notices retry). Each failed attempt and the giving up are
@@ -1372,9 +1376,14 @@ finish(struct delivery *dl, struct xfer *x, CURLcode code)
 	r->written = x->written;
 	memcpy(r->sha, x->sha, 32);
 	r->have_sha = 1;
-	cls = retry_classify(r->fault, status);
+	/* A key not one of the profile's server_pins: a dead letter (a
+	 * notice's push given up) at once, logged as an error once recorded
+	 * (record). */
+	cls = retry_classify_push(r->fault, status);
 	retry_decide(&dl->cfg.policy, (unsigned)r->attempt, cls, r->finished_us, retry_after,
 	    random64, NULL, &r->d);
+	if (r->fault == RETRY_FAULT_PIN && r->d.verdict == RETRY_DEAD)
+		return;
 	if (r->d.verdict == RETRY_SCHEDULED)
 		log_info("%s %s: attempt %d failed (%s %ld%s%s); retry in %lld ms", what, r->id,
 		    r->attempt, retry_fault_name(r->fault), status, r->detail ? ": " : "",
@@ -1549,9 +1558,11 @@ notice_record(struct delivery *dl, struct store_conn *c, const struct result *r)
 		    "given_up", why, 0) == -1 ||
 		    ledger(dl, c, r, "recipient.notice_push_given_up", gave, NULL) != 0)
 			return -1;
-		writer_log_warnx("notice %s: its push to %s was given up (%s, %s); it waits in "
-		    "GET /v1/notices for the agency to collect (gatewayctl notices retry %s "
-		    "pushes it again)", r->id, r->agency, why, reason, r->id);
+		if (r->fault != RETRY_FAULT_PIN)	/* record() says it, an error */
+			writer_log_warnx("notice %s: its push to %s was given up (%s, %s); it "
+			    "waits in GET /v1/notices for the agency to collect (gatewayctl "
+			    "notices retry %s pushes it again)", r->id, r->agency, why, reason,
+			    r->id);
 		return 0;
 	}
 }
@@ -1628,6 +1639,29 @@ record_job(struct store_conn *c, void *arg)
 	return 0;
 }
 
+/* A push (a delivery's or a notice's) refused because the agency's server
+ * presented a key its profile does not pin, now recorded as a dead letter
+ * (a notice's push given up): counted, and said once at error level, ids
+ * only, since it is a profile to put right or someone else's server. */
+static void
+pin_refused(struct delivery *dl, const struct result *r)
+{
+	metrics_add(dl->gw->metrics, "gateway_delivery_pin_mismatches_total",
+	    "Pushes to an agency whose server presented a key not one of its profile's "
+	    "delivery.server_pins: nothing sent, a dead letter (a notice's push given up) at "
+	    "once.", r->notice ? "push=\"notice\"" : "push=\"delivery\"", 1);
+	if (r->notice)
+		log_errx("ALERT notice %s: the server of agency %s presented a key not one of its "
+		    "profile's delivery.server_pins (pin_mismatch): nothing sent, its push given "
+		    "up; put the profile or the server right, then gatewayctl notices retry %s",
+		    r->id, r->agency, r->id);
+	else
+		log_errx("ALERT delivery %s is a dead letter (pin_mismatch): the server of agency "
+		    "%s presented a key not one of its profile's delivery.server_pins: nothing "
+		    "sent; put the profile or the server right, then gatewayctl deliveries "
+		    "retry %s", r->id, r->agency, r->id);
+}
+
 /* Records every finished attempt in one writer job. 0, or -1 when the job
  * failed: nothing was recorded, and the results are kept to be recorded
  * again (the worker starts nothing new meanwhile: a push the agency took
@@ -1645,6 +1679,8 @@ record(struct delivery *dl)
 	if (rc == 0) {
 		for (i = 0; i < b.n; i++) {
 			struct result *r = &b.r[i];
+			if (r->fault == RETRY_FAULT_PIN && r->d.verdict == RETRY_DEAD)
+				pin_refused(dl, r);
 			if (r->notice) {
 				metrics_add(dl->gw->metrics, "gateway_notice_pushes_total",
 				    "Pushes of notices to recipients by outcome.",
@@ -1669,7 +1705,9 @@ record(struct delivery *dl)
 				    r->dead_reason : r->d.reason;
 
 				/* The retry hint only where a retry can send it. */
-				if (strcmp(why, "family_erased") == 0)
+				if (r->fault == RETRY_FAULT_PIN)
+					;	/* said by pin_refused, an error */
+				else if (strcmp(why, "family_erased") == 0)
 					log_warnx("ALERT delivery %s is a dead letter (%s): "
 					    "nothing is left to send", r->id, why);
 				else

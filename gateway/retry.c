@@ -58,6 +58,19 @@ retry_classify(enum retry_fault fault, long status)
 	return RETRY_PERMANENT;
 }
 
+enum retry_class
+retry_classify_push(enum retry_fault fault, long status)
+{
+	/* The agency's server presented a key its profile does not pin: the
+	 * profile is wrong or the server is not the agency's. Nothing was
+	 * sent (the handshake ended first), but trying again on schedule
+	 * would offer the body to it again and bury the event among the
+	 * network's faults: a dead letter at once, for an operator. */
+	if (fault == RETRY_FAULT_PIN)
+		return RETRY_PERMANENT;
+	return retry_classify(fault, status);
+}
+
 const char *
 retry_fault_name(enum retry_fault fault)
 {

@@ -9,8 +9,12 @@
  *   any other HTTP status (4xx, 1xx, 3xx)      permanent: dead letter now
  *   no HTTP status: timeout, connection refused or reset, DNS, TLS
  *   handshake (including a receiver whose certificate does not verify,
- *   or whose key is not one the profile pins: nothing was sent, and an
- *   operator may fix the profile)              transient
+ *   or whose key is not one pinned for it: nothing was sent, and an
+ *   operator may fix the configuration)        transient
+ *   ... except, for a push to an agency (retry_classify_push), a key not
+ *   one of the profile's delivery.server_pins  permanent: a profile to put
+ *   right or someone else's server, not a passing fault; retrying would
+ *   only hide it among those (an operator re-queues once it is put right)
  *   a local error that no retry can fix (bad URL, protocol not allowed,
  *   our own client key unreadable)             permanent
  *
@@ -74,6 +78,9 @@ int			 retry_policy_check(const struct retry_policy *);
 /* Classifies one attempt: fault RETRY_FAULT_NONE with the HTTP status, or
  * a transport fault (status ignored). */
 enum retry_class	 retry_classify(enum retry_fault fault, long http_status);
+/* As retry_classify, for a push to an agency (a delivery's, a notice's):
+ * RETRY_FAULT_PIN is permanent there. */
+enum retry_class	 retry_classify_push(enum retry_fault fault, long http_status);
 
 /* Static snake_case name of a fault, for attempt rows and logs:
  * "http_status" (none: see the status), "timeout", "connect_failed",

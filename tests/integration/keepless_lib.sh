@@ -24,15 +24,10 @@ kl_profiles() {
 	mkdir -p "$dir"
 	for f in "$TOP"/agency-profiles/*.json; do
 		id=$(basename "$f" .json)
-		jq --arg top "$TOP" --arg future "$future" --arg id "$id" '
-		  def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | .active = true
+		profile_abs "$f" '.active = true
 		  | .data_sharing_agreement.expires = $future
-		  | .privacy_notice.review_due = $future' "$f" | jq --arg id "$id" "$edit" \
-			> "$dir/$id.json" || return 1
+		  | .privacy_notice.review_due = $future' --arg future "$future" |
+		    jq --arg id "$id" "$edit" > "$dir/$id.json" || return 1
 	done
 }
 

@@ -27,6 +27,8 @@
 #                              no access.refused entry after SEQ holds a TEXT
 #   error_is CODE MESSAGE [DETAILS]
 #                              RESP is exactly that error (details null if none)
+#   profile_abs FILE [JQ-FILTER [jq args]]
+#                              an agency profile, its paths made absolute
 #
 # With OPENAPI_RECORD=FILE every reply req gets is appended to FILE, one JSON
 # object a line (method, path, status, content_type, body), for
@@ -348,6 +350,25 @@ hup() {
 	done
 	echo "# no SIGHUP line in the log after 30 s"; return 1
 }
+# profile_abs FILE [JQ-FILTER [jq args...]]: the agency profile FILE on
+# stdout, its relative paths (certificates.ca_file, crl_file, pin_files;
+# delivery.server_ca_file, server_crl_file) made absolute under $TOP, as
+# gatewayd (run from $TOP) resolves them, so that a copy elsewhere names the
+# same files; then passed through JQ-FILTER (default .), which may use the
+# jq args given (--arg future ...). jq's status.
+profile_abs() {
+	local file=$1 filter=${2:-.}
+	shift; [ $# -gt 0 ] && shift
+	jq --arg top "$TOP" "$@" '
+	  def abs: if startswith("/") then . else $top + "/" + . end;
+	  .certificates.ca_file |= abs
+	  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
+	  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
+	  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
+	  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
+	  | '"$filter" "$file"
+}
+
 # The gateway's writer may hold the store's write lock at any moment (and a
 # reader meet a checkpoint): a test's own sqlite3 waits up to 10 s for it
 # instead of failing at once with "database is locked", which a slow

@@ -63,13 +63,7 @@ profiles_to() {
 	local dir=$1 filter=$2 f; shift 2
 	mkdir -p "$dir"
 	for f in "$TOP"/agency-profiles/*.json; do
-		jq --arg top "$TOP" "$@" 'def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
-		  | '"$filter" "$f" > "$dir/$(basename "$f")" || return 1
+		profile_abs "$f" "$filter" "$@" > "$dir/$(basename "$f")" || return 1
 	done
 }
 

@@ -26,12 +26,7 @@ make_profiles() {
 	mkdir -p "$TMP/profiles"
 	for f in "$TOP"/agency-profiles/*.json; do
 		id=$(basename "$f" .json)
-		jq --arg top "$TOP" --arg future "$future" --arg past "$past" --arg id "$id" '
-		  def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | .data_sharing_agreement.expires = $future
+		profile_abs "$f" '.data_sharing_agreement.expires = $future
 		  | .privacy_notice.review_due = $future
 		  | if $id == "housing-association" then .data_sharing_agreement.expires = $past else . end
 		  | if $id == "family-court" then .privacy_notice.review_due = $past else . end
@@ -39,7 +34,8 @@ make_profiles() {
 		  | if $id == "oakfield-primary" then
 		      .legitimate_interests |= map(if .purpose == "attendance_support"
 		        then .fields += ["child_health_needs", "send_status"] else . end)
-		    else . end' "$f" > "$TMP/profiles/$id.json" || return 1
+		    else . end' --arg future "$future" --arg past "$past" --arg id "$id" \
+		    > "$TMP/profiles/$id.json" || return 1
 	done
 }
 

@@ -7,9 +7,11 @@
 # - An agency's server key may be pinned (delivery.server_pins, "sha256//"
 #   and the base64 SPKI SHA-256, libcurl's CURLOPT_PINNEDPUBLICKEY): a server
 #   with a certificate the agency's own CA issued for the host, but another
-#   key, is refused before anything is sent (pin_mismatch, retried), a
-#   notice push too; one with a pinned key (either of two, for rotation)
-#   gets the push. A
+#   key, is refused before anything is sent (pin_mismatch): not retried, a
+#   dead letter at once (a notice push given up), an error in the log with
+#   the ids, counted in /metrics; gatewayctl deliveries (notices) retry
+#   sends it again once the profile pins the server's key. One with a pinned
+#   key (either of two, for rotation) gets the push. A
 #   malformed pin is refused at start, on SIGHUP and by gatewayctl validate.
 # - The notification webhook's key likewise (--notify-pin); without
 #   --notify-ca or --notify-pin a start says the system CAs are trusted.
@@ -49,16 +51,11 @@ profiles() {
 	future=$(date -u -d '+1 year' +%F)
 	rm -rf "$dir"; mkdir -p "$dir"
 	for f in "$TOP"/agency-profiles/*.json; do
-		jq --arg top "$TOP" --arg future "$future" --arg id "$(basename "$f" .json)" "$@" '
-		  def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
-		  | .data_sharing_agreement.expires = $future
+		profile_abs "$f" '.data_sharing_agreement.expires = $future
 		  | .privacy_notice.review_due = $future
-		  | if $id == "health-visiting" then '"$filter"' else . end' "$f" > "$dir/$(basename "$f")" || return 1
+		  | if $id == "health-visiting" then '"$filter"' else . end' \
+		    --arg future "$future" --arg id "$(basename "$f" .json)" "$@" \
+		    > "$dir/$(basename "$f")" || return 1
 	done
 }
 
@@ -97,7 +94,7 @@ restart() {
 }
 push_row() { db "SELECT state || ' ' || attempts || ' ' || last_status || ' ' || coalesce(last_error, '-') FROM deliveries WHERE disclosure_id='$1'"; }
 push_is() { [ "$(push_row "$1")" = "$2" ]; }
-pin_refused() { [ "$(db "SELECT state = 'pending' AND attempts >= 1 AND last_error = 'pin_mismatch' FROM deliveries WHERE disclosure_id='$1'")" = 1 ]; }
+pin_dead() { [ "$(db "SELECT state || ' ' || attempts || ' ' || last_error || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$1'")" = "dead 1 pin_mismatch permanent" ]; }
 delivered() { [ "$(db "SELECT state FROM deliveries WHERE disclosure_id='$1'")" = delivered ]; }
 notice_row() { db "SELECT state || ' ' || attempts || ' ' || last_status FROM notifications WHERE disclosure_id='$1'"; }
 notice_is() { [ "$(notice_row "$1")" = "$2" ]; }
@@ -133,17 +130,50 @@ test_family_notification_answered_with_a_redirect_is_not_followed() {
 
 # ---- the agency's server key, pinned ----
 
-test_push_to_a_key_other_than_the_pinned_one_is_not_sent() {
+# A server with a key the profile does not pin is a misconfiguration or
+# someone else's: not a transient fault. One attempt, and the push is a
+# dead letter at once (as a 4xx makes one), said once at error level with
+# the delivery and agency ids (nothing personal), counted in /metrics.
+test_push_to_a_server_with_an_unpinned_key_is_dead_lettered_at_once() {
+	local line
 	rcv other "$OTHER" || return 1
 	profiles "$TMP/profiles" '.delivery.server_pins = [$pin]' \
 	    --arg pin "$(pin_of "$AG/health-visiting-server.crt")" || return 1
 	restart --agency-url "health-visiting=$(rcv_url other /v1/disclosures)" || return 1
 	disclose FAM-PEER-3 health-visiting health_visiting_support || return 1
-	wait_cmd 60 pin_refused "$DID" || { echo "# delivery: $(push_row "$DID")"; return 1; }
-	grep -q "delivery $DID: attempt [0-9]* failed (pin_mismatch" "$TMP/gatewayd.log" ||
-	    { echo "# log: $(grep "delivery $DID" "$TMP/gatewayd.log" | tail -2)"; return 1; }
+	PIN_DID=$DID
+	wait_cmd 60 pin_dead "$DID" || { echo "# delivery: $(push_row "$DID") $(db "SELECT dead_reason FROM deliveries WHERE disclosure_id='$DID'")"; return 1; }
+	[ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM ledger_entries WHERE object_id='$DID' AND action LIKE '%delivery%' ORDER BY seq)")" = \
+	    "delivery.dead alert.delivery_dead" ] ||
+	    { echo "# ledger: $(db "SELECT action || ':' || reason FROM ledger_entries WHERE object_id='$DID'")"; return 1; }
+	[ "$(db "SELECT group_concat(fault || ':' || outcome, ' ') FROM delivery_attempts WHERE disclosure_id='$DID'")" = "pin_mismatch:dead" ] ||
+	    { echo "# attempts: $(db "SELECT * FROM delivery_attempts WHERE disclosure_id='$DID'")"; return 1; }
+	# Said once, an error, with the ids; no family id, name or pseudonym.
+	wait_cmd 10 grep -q "delivery $DID is a dead letter (pin_mismatch)" "$TMP/gatewayd.log" || return 1
+	line=$(grep -F "$DID" "$TMP/gatewayd.log" | grep pin_mismatch)
+	[ "$(printf '%s\n' "$line" | wc -l)" = 1 ] && printf '%s\n' "$line" | grep -q ' error ' &&
+	printf '%s\n' "$line" | grep -q 'agency health-visiting' &&
+	! printf '%s\n' "$line" | grep -q -e FAM- -e Peer-Test -e "$(db "SELECT family_pseudonym FROM deliveries WHERE disclosure_id='$DID'")" ||
+	    { echo "# log: $line"; return 1; }
+	[ "$(metric_now 'gateway_delivery_pin_mismatches_total{push="delivery"}')" = 1 ] ||
+	    { echo "# metric: $(metric_now 'gateway_delivery_pin_mismatches_total{push="delivery"}')"; return 1; }
 	# The handshake ended before any request: not a byte of it arrived.
 	untouched other && ! grep -rq 'Peer-Test-Child' "$TMP/rcv-other"
+}
+
+# Once the profile pins the server's key (a rotation the profile had
+# missed), the operator's re-queue sends it, as for any dead letter.
+test_pin_mismatch_dead_letter_is_requeued_by_gatewayctl_retry() {
+	[ -n "${PIN_DID:-}" ] && pin_dead "$PIN_DID" || { echo "# no pin_mismatch dead letter"; return 1; }
+	profiles "$TMP/profiles" '.delivery.server_pins = [$pin, $other]' \
+	    --arg pin "$(pin_of "$AG/health-visiting-server.crt")" --arg other "$(pin_of "$OTHER.crt")" || return 1
+	hup || return 1
+	"$GATEWAYCTL" deliveries --db "$GW_DB" retry "$PIN_DID" > "$TMP/retry.out" 2>&1 ||
+	    { sed 's/^/# /' "$TMP/retry.out"; return 1; }
+	wait_cmd 60 delivered "$PIN_DID" || { echo "# delivery: $(push_row "$PIN_DID")"; return 1; }
+	[ "$(rcv_log other | awk -v id="$PIN_DID" '$3 == id {print $2}')" = 200 ] &&
+	[ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM ledger_entries WHERE object_id='$PIN_DID' AND action LIKE 'delivery.%' ORDER BY seq)")" = \
+	    "delivery.dead delivery.requeued delivery.delivered" ]
 }
 
 test_push_to_a_pinned_key_is_delivered() {
@@ -159,13 +189,17 @@ test_push_to_a_pinned_key_is_delivered() {
 
 # A notice (here a consent's withdrawal) pushed to the agency's
 # notices_url goes under the same pins: to a server with another key,
-# nothing; the notice waits for the agency to collect it.
-notice_push_refused() {
-	[ "$(db "SELECT count(*) > 0 FROM ledger_entries WHERE object_id='$1'
-	    AND action='recipient.notice_push_attempt' AND reason='pin_mismatch'")" = 1 ]
+# nothing; the push is given up at once (an error logged with the ids,
+# counted) and the notice waits for the agency to collect it, until the
+# operator re-queues the push once the profile pins the key.
+notice_push_given_up() {
+	[ "$(db "SELECT state || ' ' || attempts || ' ' || last_error FROM notice_pushes WHERE notice_id='$1'")" = \
+	    "given_up 1 pin_mismatch" ] &&
+	[ "$(db "SELECT group_concat(action || ':' || reason, ' ') FROM ledger_entries WHERE object_id='$1'
+	    AND action LIKE 'recipient.notice_push_%'")" = "recipient.notice_push_given_up:pin_mismatch;permanent" ]
 }
-test_notice_push_to_a_key_other_than_the_pinned_one_is_not_sent() {
-	local cid nid
+test_notice_push_to_a_server_with_an_unpinned_key_is_given_up_at_once() {
+	local cid nid line
 	rcv nother-ntc "$OTHER" || return 1
 	profiles "$TMP/profiles" '.delivery.server_pins = [$pin]' \
 	    --arg pin "$(pin_of "$AG/health-visiting-server.crt")" || return 1
@@ -177,9 +211,28 @@ test_notice_push_to_a_key_other_than_the_pinned_one_is_not_sent() {
 	req staff POST "/v1/consents/$cid/withdraw" '{"reason":"Changed their mind"}'; expect 200 || return 1
 	nid=$(db "SELECT id FROM recipient_notices WHERE consent_id='$cid' AND agency_id='health-visiting'")
 	[ -n "$nid" ] || { echo "# no notice for $cid"; return 1; }
-	wait_cmd 60 notice_push_refused "$nid" ||
-	    { echo "# ledger: $(db "SELECT action || ':' || reason FROM ledger_entries WHERE object_id='$nid'")"; return 1; }
+	PIN_NID=$nid
+	wait_cmd 60 notice_push_given_up "$nid" ||
+	    { echo "# push: $(db "SELECT * FROM notice_pushes WHERE notice_id='$nid'") ledger: $(db "SELECT action || ':' || reason FROM ledger_entries WHERE object_id='$nid'")"; return 1; }
+	wait_cmd 10 grep -q "notice $nid: the server of agency health-visiting presented a key" "$TMP/gatewayd.log" || return 1
+	line=$(grep -F "$nid" "$TMP/gatewayd.log" | grep -e pin_mismatch -e 'given up')
+	[ "$(printf '%s\n' "$line" | wc -l)" = 1 ] && printf '%s\n' "$line" | grep -q ' error ' &&
+	! printf '%s\n' "$line" | grep -q -e FAM- -e Peer-Test || { echo "# log: $line"; return 1; }
+	[ "$(metric_now 'gateway_delivery_pin_mismatches_total{push="notice"}')" = 1 ] || return 1
 	untouched nother-ntc
+}
+
+test_pin_mismatch_notice_push_is_requeued_by_gatewayctl_retry() {
+	[ -n "${PIN_NID:-}" ] && notice_push_given_up "$PIN_NID" || { echo "# no given-up notice push"; return 1; }
+	profiles "$TMP/profiles" '.delivery.server_pins = [$pin, $other]' \
+	    --arg pin "$(pin_of "$AG/health-visiting-server.crt")" --arg other "$(pin_of "$OTHER.crt")" || return 1
+	hup || return 1
+	"$GATEWAYCTL" notices --db "$GW_DB" retry "$PIN_NID" > "$TMP/retry.out" 2>&1 ||
+	    { sed 's/^/# /' "$TMP/retry.out"; return 1; }
+	wait_db 60 "SELECT state FROM notice_pushes WHERE notice_id='$PIN_NID'" delivered ||
+	    { echo "# push: $(db "SELECT * FROM notice_pushes WHERE notice_id='$PIN_NID'")"; return 1; }
+	[ "$(rcv_log nother-ntc | awk -v id="$PIN_NID" '$3 == id {print $2}')" = 200 ] &&
+	[ "$(db "SELECT acked_us > 0 FROM recipient_notices WHERE id='$PIN_NID'")" = 1 ]
 }
 
 # A pin the schema's pattern refuses, and one it lets through whose last
@@ -295,9 +348,11 @@ make_other || { echo "not ok 1 - another key from health-visiting's CA"; exit 1;
 
 run test_push_answered_with_a_redirect_is_not_followed
 run test_family_notification_answered_with_a_redirect_is_not_followed
-run test_push_to_a_key_other_than_the_pinned_one_is_not_sent
+run test_push_to_a_server_with_an_unpinned_key_is_dead_lettered_at_once
+run test_pin_mismatch_dead_letter_is_requeued_by_gatewayctl_retry
 run test_push_to_a_pinned_key_is_delivered
-run test_notice_push_to_a_key_other_than_the_pinned_one_is_not_sent
+run test_notice_push_to_a_server_with_an_unpinned_key_is_given_up_at_once
+run test_pin_mismatch_notice_push_is_requeued_by_gatewayctl_retry
 run test_profile_with_a_malformed_pin_is_refused_at_start
 run test_profile_with_a_malformed_pin_is_refused_on_reload
 run test_gatewayctl_validate_refuses_a_malformed_pin

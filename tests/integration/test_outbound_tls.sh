@@ -85,16 +85,10 @@ make_profiles() {
 	mkdir -p "$TMP/profiles"
 	for f in "$TOP"/agency-profiles/*.json; do
 		id=$(basename "$f" .json)
-		jq --arg top "$TOP" --arg future "$future" '
-		  def abs: if startswith("/") then . else $top + "/" + . end;
-		  .certificates.ca_file |= abs
-		  | if .certificates.crl_file then .certificates.crl_file |= abs else . end
-		  | if .certificates.pin_files then .certificates.pin_files |= map(abs) else . end
-		  | if .delivery.server_ca_file then .delivery.server_ca_file |= abs else . end
-		  | if .delivery.server_crl_file then .delivery.server_crl_file |= abs else . end
-		  | if .id == "health-visiting" then del(.delivery.server_crl_file) else . end
+		profile_abs "$f" 'if .id == "health-visiting" then del(.delivery.server_crl_file) else . end
 		  | .data_sharing_agreement.expires = $future
-		  | .privacy_notice.review_due = $future' "$f" > "$TMP/profiles/$id.json" || return 1
+		  | .privacy_notice.review_due = $future' --arg future "$future" \
+		    > "$TMP/profiles/$id.json" || return 1
 	done
 }
 

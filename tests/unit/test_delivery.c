@@ -262,14 +262,14 @@ test_curl_peer_verification_maps_to_tls(void **state)
 }
 
 static void
-test_curl_pin_mismatch_is_its_own_fault_retried(void **state)
+test_curl_pin_mismatch_is_its_own_fault_permanent_for_a_push(void **state)
 {
 	(void)state;
 	assert_int_equal(delivery_fault_of_curl(CURLE_SSL_PINNEDPUBKEYNOTMATCH), RETRY_FAULT_PIN);
 	assert_string_equal(retry_fault_name(delivery_fault_of_curl(CURLE_SSL_PINNEDPUBKEYNOTMATCH)),
 	    "pin_mismatch");
-	assert_int_equal(retry_classify(delivery_fault_of_curl(CURLE_SSL_PINNEDPUBKEYNOTMATCH), 0),
-	    RETRY_TRANSIENT);
+	assert_int_equal(retry_classify_push(delivery_fault_of_curl(CURLE_SSL_PINNEDPUBKEYNOTMATCH),
+	    0), RETRY_PERMANENT);
 }
 
 static void
@@ -721,7 +721,7 @@ main(void)
 		cmocka_unit_test(test_curl_timeouts_map_to_timeout),
 		cmocka_unit_test(test_curl_connection_errors_map_to_connect),
 		cmocka_unit_test(test_curl_peer_verification_maps_to_tls),
-		cmocka_unit_test(test_curl_pin_mismatch_is_its_own_fault_retried),
+		cmocka_unit_test(test_curl_pin_mismatch_is_its_own_fault_permanent_for_a_push),
 		cmocka_unit_test(test_curl_local_configuration_errors_are_permanent),
 		cmocka_unit_test(test_mode_is_that_of_the_profiles_at_commit),
 		cmocka_unit_test_setup_teardown(test_enqueue_push_is_due_at_once, setup, teardown),

@@ -31,6 +31,7 @@
 #include "note.h"
 #include "signer.h"
 #include "store.h"
+#include "tamper.h"
 #include "writer.h"
 
 struct fixture {
@@ -361,20 +362,6 @@ test_reopen_extends_the_same_tree_and_verifies_offline(void **state)
 }
 
 static void
-tamper(struct fixture *f, const char *sql)
-{
-	char	 db[128];
-	sqlite3	*h;
-
-	snprintf(db, sizeof(db), "%s/gateway.db", f->dir);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	/* The gateway's own threads may hold the write lock a moment. */
-	assert_int_equal(sqlite3_busy_timeout(h, 10000), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-}
-
-static void
 test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
 {
 	struct fixture	*f = *state;
@@ -384,7 +371,7 @@ test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
 	close_all(f);
 	/* An entry's content edited behind the gateway's back (its stored leaf
 	 * hash left alone) is caught at start-up, naming the entry. */
-	tamper(f, "DROP TRIGGER ledger_entries_append_only_update;"
+	tamper(f->dir, "DROP TRIGGER ledger_entries_append_only_update;"
 	    "UPDATE ledger_entries SET actor = 'staff:Mallory' WHERE seq = 1");
 	f->store = store_open(f->dir, err, sizeof(err));
 	f->writer = writer_start(f->store);
@@ -393,7 +380,7 @@ test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
 	writer_stop(f->writer);
 	store_close(f->store);
 
-	tamper(f, "DROP TRIGGER ledger_entries_append_only_delete;"
+	tamper(f->dir, "DROP TRIGGER ledger_entries_append_only_delete;"
 	    "DELETE FROM ledger_entries WHERE seq = (SELECT max(seq) FROM ledger_entries)");
 	f->store = store_open(f->dir, err, sizeof(err));
 	f->writer = writer_start(f->store);
@@ -424,7 +411,7 @@ test_a_row_it_did_not_write_is_never_signed(void **state)
 	snprintf(sql, sizeof(sql), "INSERT INTO ledger_entries (seq, time_us, actor, "
 	    "actor_role, action, leaf_hash) VALUES (%llu, 1, 'staff:X', 'trustee', "
 	    "'request.approved', zeroblob(32))", (unsigned long long)size + 1);
-	tamper(f, sql);
+	tamper(f->dir, sql);
 	assert_int_not_equal(writer_submit(f->writer, append_job, &j), 0);
 	assert_true(ledger_alarmed(f->ledger));
 	assert_int_equal(ledger_size(f->ledger), size);
@@ -466,7 +453,7 @@ test_proofs_read_old_leaves_back_and_refuse_a_changed_one(void **state)
 	assert_int_equal(merkle_verify_consistency(300, size, p.first_root, p.root, p.hashes,
 	    p.n), 0);
 
-	tamper(f, "DROP TRIGGER ledger_entries_append_only_update;"
+	tamper(f->dir, "DROP TRIGGER ledger_entries_append_only_update;"
 	    "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 3");
 	assert_int_equal(ledger_inclusion(f->ledger, 3, size, &p), -1);
 	assert_int_equal(ledger_inclusion(f->ledger, 200, size, &p), -1);	/* same block */
@@ -519,7 +506,7 @@ set_leaf_column(struct fixture *f, int64_t seq, const unsigned char leaf[32])
 	for (int i = 0; i < 32; i++)
 		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%02X", leaf[i]);
 	snprintf(sql + n, sizeof(sql) - (size_t)n, "' WHERE seq = %lld", (long long)seq);
-	tamper(f, sql);
+	tamper(f->dir, sql);
 }
 
 static struct leafcache_stats
@@ -573,11 +560,11 @@ test_old_blocks_are_read_once_and_rows_still_checked(void **state)
 	/* A block not cached yet is checked against the tree when read: a
 	 * changed leaf_hash column in block 1 fails, and nothing is kept. */
 	row_leaf(f, 300, &rl300);
-	tamper(f, "DROP TRIGGER ledger_entries_append_only_update;"
+	tamper(f->dir, "DROP TRIGGER ledger_entries_append_only_update;"
 	    "UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 300");
 	assert_int_equal(ledger_leaves(f->ledger, 300, 1, &one), -1);
 	assert_int_equal(cache_stats(f).blocks, 1);
-	tamper(f, "UPDATE ledger_entries SET leaf_hash = (SELECT leaf_hash FROM "
+	tamper(f->dir, "UPDATE ledger_entries SET leaf_hash = (SELECT leaf_hash FROM "
 	    "ledger_entries WHERE seq = 299) WHERE seq = 300");	/* still not its own */
 	assert_int_equal(ledger_leaf_signed(f->ledger, 300, rl300.leaf, 0), -1);
 	set_leaf_column(f, 300, rl300.stored);
@@ -599,7 +586,7 @@ test_old_blocks_are_read_once_and_rows_still_checked(void **state)
 
 	/* The row of entry 3, changed after its block was cached (another
 	 * actor): the leaf it gives now is refused, from the cache. */
-	tamper(f, "UPDATE ledger_entries SET actor = 'staff:Someone Else' WHERE seq = 3");
+	tamper(f->dir, "UPDATE ledger_entries SET actor = 'staff:Someone Else' WHERE seq = 3");
 	row_leaf(f, 3, &rl300);
 	assert_memory_not_equal(rl300.leaf, rl.leaf, 32);
 	st = cache_stats(f);
@@ -612,7 +599,7 @@ test_old_blocks_are_read_once_and_rows_still_checked(void **state)
 	assert_int_equal(ledger_leaf_signed(f->ledger, 3, rl300.leaf, 0), 0);
 	assert_int_equal(ledger_leaf_signed(f->ledger, 3, rl.leaf, 0), 1);
 	/* Put back (the row as written): the teardown stops the ledger cleanly. */
-	tamper(f, "UPDATE ledger_entries SET actor = 'staff:Test' WHERE seq = 3");
+	tamper(f->dir, "UPDATE ledger_entries SET actor = 'staff:Test' WHERE seq = 3");
 	set_leaf_column(f, 3, rl.leaf);
 	row_leaf(f, 3, &rl300);
 	assert_memory_equal(rl300.leaf, rl.leaf, 32);

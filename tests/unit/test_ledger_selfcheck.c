@@ -22,6 +22,7 @@
 #include "ledger_selfcheck.h"
 #include "merkle.h"
 #include "store.h"
+#include "tamper.h"
 #include "writer.h"
 
 /* --- the pure verdict --- */
@@ -169,19 +170,6 @@ fill(struct fixture *f, int n)
 	assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
 }
 
-static void
-tamper(struct fixture *f, const char *sql)
-{
-	char	 db[128];
-	sqlite3	*h;
-
-	snprintf(db, sizeof(db), "%s/gateway.db", f->dir);
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_busy_timeout(h, 10000), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-}
-
 /* Waits (30 s at most: a sanitizer build on a loaded machine) for a full
  * pass after the call: passes grown by 2. 1 or 0. */
 static int
@@ -244,7 +232,7 @@ test_entry_moved_to_another_object_raises_the_alarm(void **state)
 	assert_false(ledger_alarmed(f->ledger));
 	snprintf(sql, sizeof(sql), "%s UPDATE ledger_entries SET object_id = 'elsewhere' "
 	    "WHERE seq = 100;", drop_update);
-	tamper(f, sql);
+	tamper(f->dir, sql);
 	assert_true(alarm_within(f));
 }
 
@@ -262,7 +250,7 @@ test_entry_edited_with_its_leaf_hash_raises_the_alarm(void **state)
 	snprintf(sql, sizeof(sql), "%s UPDATE ledger_entries SET leaf_hash = (SELECT leaf_hash "
 	    "FROM ledger_entries WHERE seq = 281), object_id = (SELECT object_id FROM "
 	    "ledger_entries WHERE seq = 281) WHERE seq = 280;", drop_update);
-	tamper(f, sql);
+	tamper(f->dir, sql);
 	assert_true(alarm_within(f));
 }
 
@@ -275,7 +263,7 @@ test_entry_deleted_raises_the_alarm(void **state)
 	fill(f, 300);
 	assert_non_null(f->sc = ledger_selfcheck_start(f->ledger, f->store, 1, 1000000));
 	snprintf(sql, sizeof(sql), "%s DELETE FROM ledger_entries WHERE seq = 7;", drop_delete);
-	tamper(f, sql);
+	tamper(f->dir, sql);
 	assert_true(alarm_within(f));
 }
 
@@ -294,7 +282,7 @@ test_row_inserted_while_nothing_is_appended_raises_the_alarm(void **state)
 	    "actor_role, action, leaf_hash) VALUES (%llu, 1, 'staff:X', 'trustee', "
 	    "'request.approved', zeroblob(32))",
 	    (unsigned long long)ledger_size(f->ledger) + 1);
-	tamper(f, sql);
+	tamper(f->dir, sql);
 	assert_true(alarm_within(f));
 }
 

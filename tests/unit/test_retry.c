@@ -102,6 +102,27 @@ test_timeouts_and_connection_errors_retry(void **state)
 	assert_int_equal(retry_classify(RETRY_FAULT_PIN, 0), RETRY_TRANSIENT);
 }
 
+/* A push to an agency whose server's key is not one its profile pins: a
+ * dead letter at once, not retried like a TLS failure; everything else as
+ * retry_classify says (the webhook's own pin, retry_classify, still retries). */
+static void
+test_pin_mismatch_of_an_agency_push_is_permanent(void **state)
+{
+	long	statuses[] = { 200, 307, 400, 408, 429, 503 };
+	enum retry_fault faults[] = { RETRY_FAULT_TIMEOUT, RETRY_FAULT_CONNECT, RETRY_FAULT_TLS,
+	    RETRY_FAULT_LOCAL };
+	size_t	i;
+
+	(void)state;
+	assert_int_equal(retry_classify_push(RETRY_FAULT_PIN, 0), RETRY_PERMANENT);
+	assert_int_equal(retry_classify_push(RETRY_FAULT_PIN, 200), RETRY_PERMANENT);
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		assert_int_equal(retry_classify_push(RETRY_FAULT_NONE, statuses[i]),
+		    retry_classify(RETRY_FAULT_NONE, statuses[i]));
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		assert_int_equal(retry_classify_push(faults[i], 0), retry_classify(faults[i], 0));
+}
+
 static void
 test_transport_fault_ignores_status(void **state)
 {
@@ -348,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_other_4xx_is_permanent),
 		cmocka_unit_test(test_redirect_and_nonsense_status_are_permanent),
 		cmocka_unit_test(test_timeouts_and_connection_errors_retry),
+		cmocka_unit_test(test_pin_mismatch_of_an_agency_push_is_permanent),
 		cmocka_unit_test(test_transport_fault_ignores_status),
 		cmocka_unit_test(test_local_error_is_permanent),
 		cmocka_unit_test(test_fault_names),
