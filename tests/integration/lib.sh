@@ -402,3 +402,38 @@ finish() {
 	echo "1..$T_N"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# gatewayd on a clock of its own (tools/clockshift.so, its shift in seconds
+# read from CLOCK_STEP), for rules that turn on time passing: nothing in the
+# store is edited to make a date pass.
+#   with_own_clock NAME FUNC [GATEWAYD ARGS]: FUNC run against a gatewayd of
+#     its own (data and ledger in $TMP/data-NAME: the ledger's times never
+#     go back, and the other tests' entries stay on the real clock) started
+#     with the caller's BACKOFF array (if it has one) and ARGS on that clock;
+#     then gatewayd again on the usual data and the real clock, BACKOFF and
+#     the caller's AFTER array, if it has one.
+#   step_clock SECONDS: gatewayd's clock that much further on (the sleep is
+#     past clockshift's 20 ms re-read, so every clock read after is stepped).
+#   on_gw_clock CMD...: CMD on the same clock (gatewayctl).
+#   gw_now: gatewayd's now, in seconds since the epoch.
+gw_now() { echo $(( $(date +%s) + $(cat "$CLOCK_STEP") )); }
+step_clock() {
+	echo $(( $(cat "$CLOCK_STEP") + $1 )) > "$CLOCK_STEP.new" && mv "$CLOCK_STEP.new" "$CLOCK_STEP" &&
+	sleep 0.1
+}
+on_gw_clock() { LD_PRELOAD="$SHIM" CLOCKSHIFT_FILE="$CLOCK_STEP" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"; }
+with_own_clock() {
+	local saved=$GW_DATA name=$1 fn=$2 rc=0
+	shift 2
+	SHIM="$(dirname "$GATEWAYD")/tools/clockshift.so"
+	[ -f "$SHIM" ] || { echo "# no $SHIM"; return 1; }
+	CLOCK_STEP=$TMP/clock-$name
+	echo 0 > "$CLOCK_STEP" || return 1
+	gw_stop || return 1
+	GW_DATA=$TMP/data-$name
+	on_gw_clock gw_start ${BACKOFF[@]+"${BACKOFF[@]}"} "$@" && "$fn" || rc=1
+	gw_stop || rc=1
+	GW_DATA=$saved
+	gw_start ${BACKOFF[@]+"${BACKOFF[@]}"} ${AFTER[@]+"${AFTER[@]}"} || rc=1
+	return $rc
+}

@@ -402,31 +402,7 @@ notify_overdue_on_the_clock() {
 	req dp_trustee POST "/v1/breaches/$undecided/decision" "$(decision ',"delay_reason":"Found in the post room late"')"
 	expect 201 && [ "$(overdue_gauge)" = 0 ]
 }
-# with_own_clock NAME FUNC: FUNC run against a gatewayd of its own (data
-# and ledger in $TMP/data-NAME: the ledger's times never go back, and the
-# other tests' entries stay on the real clock) on clockshift's clock
-# (step_clock moves it on), then gatewayd again on the usual data and the
-# real clock (as tests/integration/test_delivery.sh does).
-gw_now() { echo $(( $(date +%s) + $(cat "$CLOCK_STEP") )); }
-step_clock() {
-	echo $(( $(cat "$CLOCK_STEP") + $1 )) > "$CLOCK_STEP.new" && mv "$CLOCK_STEP.new" "$CLOCK_STEP" &&
-	sleep 0.1	# past clockshift's 20 ms re-read
-}
-with_own_clock() {
-	local saved=$GW_DATA name=$1 fn=$2 rc=0 shim
-	shim="$(dirname "$GATEWAYD")/tools/clockshift.so"
-	[ -f "$shim" ] || { echo "# no $shim"; return 1; }
-	CLOCK_STEP=$TMP/clock-$name
-	echo 0 > "$CLOCK_STEP" || return 1
-	gw_stop || return 1
-	GW_DATA=$TMP/data-$name
-	LD_PRELOAD="$shim" CLOCKSHIFT_FILE="$CLOCK_STEP" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" gw_start && "$fn" || rc=1
-	gw_stop || rc=1
-	GW_DATA=$saved
-	gw_start || rc=1
-	return $rc
-}
+# with_own_clock, step_clock, gw_now: lib.sh (as test_delivery.sh uses them).
 # "Keep a record of any personal data breach" and nothing in the register is
 # lost: an amendment shows under "previous" what it replaced, so a breach
 # cannot be quietly played down (250 people -> 1, health data -> none)

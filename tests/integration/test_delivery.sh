@@ -794,15 +794,7 @@ stopped_as() { # ID REASON: dead with that reason, and its one ledger entry
 # (rightly) refused by the family's export, which this test reads. The
 # gatewayd is one of its own (data and ledger): the ledger's times never go
 # back, and the other tests' entries must stay on the real clock.
-gw_now() { echo $(( $(date +%s) + $(cat "$CLOCK_STEP") )); }
 in_an_hour() { date -u -d "@$(( $(gw_now) + 3600 ))" +%Y-%m-%dT%H:%M:%SZ; }
-# step_clock SECONDS: gatewayd's clock that much further on; the sleep is
-# past clockshift's 20 ms re-read, so every clock read from here is stepped.
-step_clock() {
-	echo $(( $(cat "$CLOCK_STEP") + $1 )) > "$CLOCK_STEP.new" && mv "$CLOCK_STEP.new" "$CLOCK_STEP" &&
-	sleep 0.1
-}
-on_gw_clock() { LD_PRELOAD="$SHIM" CLOCKSHIFT_FILE="$CLOCK_STEP" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"; }
 test_inbox_does_not_serve_after_the_consent_expired() {
 	local AFTER=(--agency-url "health-visiting=$(rcv_url bad)")
 	with_own_clock expiry inbox_stops_when_the_consent_expired
@@ -857,26 +849,7 @@ test_push_is_stopped_when_the_consent_expired() {
 	with_own_clock push-expiry push_stops_when_the_consent_expired --delivery-attempts 1000 \
 	    --agency-url "health-visiting=https://127.0.0.1:$PORT/v1/disclosures"
 }
-# with_own_clock NAME FUNC [GATEWAYD ARGS]: FUNC run against a gatewayd of
-# its own (data and ledger in $TMP/data-NAME, BACKOFF and the args) on
-# clockshift's clock (step_clock moves it on; on_gw_clock for gatewayctl),
-# then gatewayd again on the usual data and the real clock, BACKOFF and the
-# caller's array AFTER, if it has one.
-with_own_clock() {
-	local saved=$GW_DATA name=$1 fn=$2 rc=0
-	shift 2
-	SHIM="$(dirname "$GATEWAYD")/tools/clockshift.so"
-	[ -f "$SHIM" ] || { echo "# no $SHIM"; return 1; }
-	CLOCK_STEP=$TMP/clock-$name
-	echo 0 > "$CLOCK_STEP" || return 1
-	gw_stop || return 1
-	GW_DATA=$TMP/data-$name
-	on_gw_clock gw_start "${BACKOFF[@]}" "$@" && "$fn" || rc=1
-	gw_stop || rc=1
-	GW_DATA=$saved
-	gw_start "${BACKOFF[@]}" ${AFTER[@]+"${AFTER[@]}"} || rc=1
-	return $rc
-}
+# with_own_clock, step_clock, on_gw_clock: lib.sh.
 # forge_consent HOW CONSENT: the store edited behind the gateway's back so
 # that the consent's family still seems covered once CONSENT has run out:
 # "copy", a copy of its row under a new id, live 300 days longer; "extend",
