@@ -37,9 +37,10 @@
  * or one held from the family at its making that is listed on its
  * notification row's word that the hold was lifted, with no signed lift
  * (hold_signed.h),
- * or a request the ledger signed as filed about the family whose row is
- * gone from it (deleted, or moved to another family:
- * request_filings_signed; one left out under do_not_notify still has its
+ * or a request the ledger signed as filed about the family, or a
+ * disclosure it signed as allowed, whose row is gone from it (deleted, or
+ * moved to another family: request_filings_signed,
+ * disclosure_allowances_signed; one left out under a hold still has its
  * row), or a breach notice row of the family added, deleted or its notice
  * changed (breach_family_told_signed), refuses the whole export, 409 record_integrity_failed: nothing is
  * released, rather than an export made without it or with what the row
@@ -513,10 +514,11 @@ request_cb(const struct sar_request *q, void *arg)
 	return 0;
 }
 
-/* A request the ledger signed as filed about the family has no row of it
- * now (rc 1: deleted, or moved to another family): as for a row not as
- * signed, the whole export is refused (409); or it could not be checked
- * now (rc -1): 503, as for a read that failed. */
+/* A request the ledger signed as filed about the family, or a disclosure
+ * it signed as allowed, has no row of it now (rc 1: deleted, or moved to
+ * another family): as for a row not as signed, the whole export is refused
+ * (409); or it could not be checked now (rc -1): 503, as for a read that
+ * failed. */
 static int
 filing_cb(const char *id, int rc, void *arg)
 {
@@ -1154,6 +1156,7 @@ subject_access(struct request *r, struct response *rs)
 	x.ended = key == 2;
 	if (rc != -1 && (key == 1 || key == 2) &&
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
+	    disclosure_allowances_signed(r->gw->ledger, x.c, pseudonym, filing_cb, &x) != 0 ||
 	    store_sar_accesses(x.c, pseudonym, access_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
 	    request_filings_signed(r->gw->ledger, x.c, pseudonym, filing_cb, &x) != 0 ||

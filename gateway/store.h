@@ -505,6 +505,7 @@ extern const char store_sql_stats_disclosures[];
 extern const char store_sql_idempotency_get[];
 extern const char store_sql_idempotency_purge[];
 extern const char store_sql_request_filings[];
+extern const char store_sql_disclosure_allowances[];
 extern const char store_sql_notice_holdings[];
 extern const char store_sql_consent_entries[];
 extern const char store_sql_breach_entries[];
@@ -1305,6 +1306,10 @@ int	store_breach_recordings_without_row(struct store_conn *, store_ledger_entry_
  * family, which store_requests_of_family() cannot (request_signed.h). 0 or
  * -1. */
 int	store_request_filings(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct ledger_record *, int has_row, void *), void *arg);
+/* The same for the family's disclosure.allowed entries and its disclosure
+ * rows (disclosure_signed.h disclosure_allowances_signed). 0 or -1. */
+int	store_disclosure_allowances(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct ledger_record *, int has_row, void *), void *arg);
 
 /* store_idempotency.c: the first committed outcome of each Idempotency-Key

@@ -669,6 +669,36 @@ test_export_not_shortened_by_a_notification_marked_held_in_the_database() {
 	sar FAM-514
 	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$d" ]
 }
+# A shared item's row deleted behind the gateway's back is not simply left
+# out of the export: its signed disclosure.allowed entry still names the
+# family, so, as for a request's row deleted, the whole export is refused,
+# 409 record_integrity_failed, nothing released and no export recorded,
+# logged with the disclosure's id and the entry's seq only; put back, the
+# export is made again. (A held share, left out, still has its row:
+# FAM-500's export is not refused for it.)
+test_export_refused_when_a_disclosure_row_was_deleted() {
+	local d seq reads
+	sar FAM-514
+	expect 200 && d=$(jget '.disclosures[0].reference') && [ -n "$d" ] && [ "$d" != null ] || return 1
+	seq=$(db "SELECT ledger_seq FROM disclosures WHERE id='$d'")
+	reads=$(db "SELECT count(*) FROM subject_access_reads")
+	[ -n "$seq" ] && [ -n "$reads" ] && gw_stop || return 1
+	rm -f "$TMP/saved514.db"
+	sqlite3 "$GW_DB" "ATTACH '$TMP/saved514.db' AS s; CREATE TABLE s.d AS SELECT * FROM disclosures WHERE id='$d';
+	    DELETE FROM disclosures WHERE id='$d'" && gw_start || return 1
+	sar FAM-514
+	expect 409 record_integrity_failed && error_shape_ok || { echo "# $STATUS"; return 1; }
+	! grep -q -e "$CHILD" -e "$d" -e FAM-514 <<<"$RESP" || return 1
+	[ "$(db "SELECT count(*) FROM subject_access_reads")" = "$reads" ] || return 1
+	grep -q "disclosure $d: its disclosure.allowed ledger entry #$seq has no disclosure row of its family" \
+	    "$TMP/gatewayd.log" || return 1
+	sar FAM-500
+	expect 200 || return 1
+	gw_stop && sqlite3 "$GW_DB" "ATTACH '$TMP/saved514.db' AS s; INSERT INTO disclosures SELECT * FROM s.d" &&
+	gw_start || return 1
+	sar FAM-514
+	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$d" ]
+}
 # A consent's row changed behind the gateway's back (a withdrawal undone,
 # its agency changed) is not exported as it now says: as for a shared item
 # or a request that differs from its ledger entries, the whole export is
@@ -784,6 +814,7 @@ run test_export_never_says_the_agency_received_what_was_erased_first
 run test_export_refused_when_a_request_differs_from_its_ledger_entry
 run test_export_refused_when_a_request_row_is_deleted
 run test_export_not_shortened_by_a_notification_marked_held_in_the_database
+run test_export_refused_when_a_disclosure_row_was_deleted
 run test_export_refused_when_a_hold_is_lifted_only_in_its_row
 run test_export_refused_when_a_consent_differs_from_its_ledger_entries
 run test_ledger_verifies
