@@ -11,11 +11,13 @@
  * or none, and the row is not served. Stored leaf_hash columns are not
  * read (they can be edited as the rows can).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "disclosure_signed.h"
 #include "ledger.h"
 #include "log.h"
+#include "merkle.h"
 #include "store.h"
 #include "vault.h"
 
@@ -64,4 +66,58 @@ disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 		return 1;
 	}
 	return 0;
+}
+
+/* What a family's disclosure.allowed entries say of its rows
+ * (allowance_entry). */
+struct allowance_check {
+	struct ledger	 *l;
+	int		(*fn)(const char *, int, void *);
+	void		 *arg;
+};
+
+static int
+allowance_entry(const struct ledger_record *r, int has_row, void *arg)
+{
+	struct allowance_check	*k = arg;
+	merkle_hash		 h;
+	char			 label[24];
+	int			 v;
+
+	snprintf(label, sizeof(label), "#%lld", (long long)r->seq);
+	if (ledger_leaf_hash(NULL, r, h) != 0 ||
+	    (v = ledger_leaf_signed(k->l, r->seq, h, DISCLOSURE_SIGNED_WAIT_MS)) == -1) {
+		log_errx("ledger entry #%lld, a disclosure allowed about a family, could not be "
+		    "checked against the ledger's tree now", (long long)r->seq);
+		return k->fn(label, -1, k->arg);
+	}
+	if (v == 2) {
+		log_errx("ledger entry #%lld, a disclosure allowed about a family, is not in the "
+		    "ledger's tree yet; its row is not checked now", (long long)r->seq);
+		return k->fn(label, -1, k->arg);
+	}
+	if (v != 1 || r->e.object_id == NULL) {
+		log_errx("ledger entry #%lld, stored as a disclosure allowed about a family, is "
+		    "not what the ledger signed there: not as signed", (long long)r->seq);
+		return k->fn(label, 1, k->arg);
+	}
+	if (has_row)
+		return 0;
+	log_errx("disclosure %s: its disclosure.allowed ledger entry #%lld has no disclosure row "
+	    "of its family (the row deleted, or moved to another family): not as signed",
+	    r->e.object_id, (long long)r->seq);
+	return k->fn(r->e.object_id, 1, k->arg);
+}
+
+int
+disclosure_allowances_signed(struct ledger *l, struct store_conn *c, const char *pseudonym,
+    int (*fn)(const char *id, int rc, void *arg), void *arg)
+{
+	struct allowance_check	k = { l, fn, arg };
+
+	/* The alarm is raised (ledger.h): the entries found by their columns
+	 * may not be all of them; nothing is vouched for. */
+	if (ledger_alarmed(l))
+		return -1;
+	return store_disclosure_allowances(c, pseudonym, allowance_entry, &k);
 }

@@ -44,5 +44,25 @@ int	disclosure_signed(struct ledger *, struct store_conn *c, const struct disclo
  * other column. Pure. 1 or 0. */
 int	disclosure_columns_in_form(const struct disclosure_row *d);
 
+/*
+ * Whether each disclosure the ledger signed as allowed about the family
+ * (pseudonym) still has its row, of that family, read on c: the family's
+ * disclosure.allowed entries found by its pseudonym
+ * (store_disclosure_allowances: one indexed read), each used only as the
+ * ledger's in-memory tree holds it. A row deleted, or moved to another
+ * family, leaves its signed entry without a row, which the family's rows
+ * cannot show; the rows that remain the caller checks with
+ * disclosure_signed(): together, every disclosure shared about the
+ * family, as signed (the subject-access export). fn(id, rc, arg) for each
+ * entry without its row: rc 1, the disclosure's id (or "#SEQ" for an
+ * entry stored under the family as an allowance but not what the tree
+ * signed); rc -1, its entry is committed but not in the tree within
+ * DISCLOSURE_SIGNED_WAIT_MS, or could not be hashed: try again later.
+ * Each is logged here (the id and the entry's seq, nothing personal). fn
+ * returns 0 to go on, 1 to stop, -1 to fail. 0, or -1 (a read failed, the
+ * ledger's alarm is raised, or fn failed).
+ */
+int	disclosure_allowances_signed(struct ledger *, struct store_conn *c,
+	    const char *pseudonym, int (*fn)(const char *id, int rc, void *arg), void *arg);
 
 #endif

@@ -37,9 +37,10 @@
  * or one held from the family at its making that is listed on its
  * notification row's word that the hold was lifted, with no signed lift
  * (hold_signed.h),
- * or a request the ledger signed as filed about the family whose row is
- * gone from it (deleted, or moved to another family:
- * request_filings_signed; one left out under do_not_notify still has its
+ * or a request the ledger signed as filed about the family, or a
+ * disclosure it signed as allowed, whose row is gone from it (deleted, or
+ * moved to another family: request_filings_signed,
+ * disclosure_allowances_signed; one left out under a hold still has its
  * row), or a breach notice row of the family added, deleted or its notice
  * changed (breach_family_told_signed), refuses the whole export, 409 record_integrity_failed: nothing is
  * released, rather than an export made without it or with what the row
@@ -73,11 +74,16 @@
  * sealed in the export's row as for every export). sar_redact.c applies it.
  *
  * Left out, without trace: what is held under an active safeguarding
- * override or notification hold, and a request whose do_not_notify hold is not lifted (the
- * store queries never return them, so there is nothing here to count;
- * items are numbered 1..n after the fact and carry random ids, not
- * sequence numbers); and refused disclosure attempts (which shared
- * nothing, and could betray a referral held under an override).
+ * override or notification hold, and a request whose do_not_notify hold
+ * is not lifted; and refused disclosure attempts (which shared nothing,
+ * and could betray a referral held under an override). The store gives
+ * every row of the family; each is checked as signed first (so a row
+ * changed to look held, refused or lifted is found, not left out), and
+ * what is shown is decided from the row as signed and the signed lift
+ * (sar_shown.h), never from the unsigned notification row; nothing of
+ * an item left out is counted (reads, statements and notices are kept
+ * only for listed items; items are numbered 1..n after the fact and carry
+ * random ids, not sequence numbers).
  *
  * JSON by default; a printable text rendering with ?format=text or
  * Accept: text/plain.
@@ -98,6 +104,7 @@
 #include "profiles.h"
 #include "request_signed.h"
 #include "sar_redact.h"
+#include "sar_shown.h"
 #include "store.h"
 #include "vault.h"
 #include "wipe.h"
@@ -290,24 +297,39 @@ told_after_sharing(const struct sar_disclosure *d)
 	    "hold_lifted_at", store_time_fmt(d->lifted_us, t));
 }
 
-/* A share or request held from the family when it was made (its signed
- * record says so) is listed because its notification row says the hold was
- * lifted; rows are not signed, the lift is: 0 a safeguarding lead's lift is
- * in the family's ledger as signed; 1 none (logged: the id only; the export
- * is refused, as for a record not as signed); -1 a read failed, or a lift
- * committed a moment ago is not in the tree yet. */
+/* Whether the export shows a share or request whose row was checked as
+ * signed (shared: its signed decision is allowed; held: it was held from
+ * the family at its making, as signed), decided by sar_shown.h from that
+ * and from the signed lift, never from its notification row, which is not
+ * signed: 1 shown; 0 left out, without trace; -1 not (x->failed set): 2
+ * held with no signed lift though its row says lifted (logged: the id
+ * only; the export is refused, as for a record not as signed), 1 a read
+ * failed, or a lift committed a moment ago is not in the tree yet. */
 static int
-lifted_as_signed(struct export *x, const char *what, const char *id, int request)
+shown_as_signed(struct export *x, const char *what, const char *id, int request,
+    int shared, int held, int64_t row_lifted_us)
 {
-	int	rc;
+	int	rc, lifted = 0;
 
-	if ((rc = hold_released_signed(x->gw->ledger, x->c, x->pseudonym, id, request)) == 1)
-		return 0;
-	if (rc == 0) {
-		log_errx("%s %s: its hold was never lifted as signed, though its notification "
-		    "row says so: no export is made", what, id);
-		return 1;
+	if (shared && held) {
+		rc = hold_released_signed(x->gw->ledger, x->c, x->pseudonym, id, request);
+		if (rc != 0 && rc != 1) {
+			x->failed = 1;
+			return -1;
+		}
+		lifted = rc == 1;
 	}
+	switch (sar_shown(shared, held, lifted, row_lifted_us != 0)) {
+	case SAR_SHOWN:
+		return 1;
+	case SAR_LEFT_OUT:
+		return 0;
+	case SAR_NOT_AS_SIGNED:
+		break;
+	}
+	log_errx("%s %s: its hold was never lifted as signed, though its notification "
+	    "row says so: no export is made", what, id);
+	x->failed = 2;
 	return -1;
 }
 
@@ -321,17 +343,23 @@ disclosure_cb(const struct sar_disclosure *d, void *arg)
 	size_t			 ptlen = 0;
 	int			 rc;
 
-	/* Nothing of a row that is not what its ledger entry signed: the
-	 * whole export is refused (x->failed 2), not made without it. */
+	/* Every row of the family, refused and held ones too, is checked:
+	 * nothing of a row that is not what its ledger entry signed, and the
+	 * whole export is refused (x->failed 2), not made without it. What is
+	 * shown is decided from the row as signed (a refused attempt, or one
+	 * held and not lifted as signed, is left out: nothing of it counted). */
 	if ((rc = store_disclosure_get(x->c, d->id, &row)) == 0)
 		rc = disclosure_signed(x->gw->ledger, x->c, row);
-	if (rc == 0 && hold_made_held(row))
-		rc = lifted_as_signed(x, "disclosure", d->id, 0);
-	store_disclosure_free(row);
 	if (rc != 0) {
+		store_disclosure_free(row);
 		x->failed = rc == 1 ? 2 : 1;
 		return -1;
 	}
+	rc = shown_as_signed(x, "disclosure", d->id, 0, row->decision != NULL &&
+	    strcmp(row->decision, "allowed") == 0, hold_made_held(row), d->lifted_us);
+	store_disclosure_free(row);
+	if (rc <= 0)
+		return rc;
 	if ((fields = json_loads(d->disclosed_fields ? d->disclosed_fields : "[]", 0, NULL)) == NULL)
 		fields = json_array();
 	if (d->data_ct != NULL) {
@@ -447,18 +475,22 @@ request_cb(const struct sar_request *q, void *arg)
 
 	/* As a disclosure: a request whose row or decisions are not what
 	 * their ledger entries signed (request_signed.h) refuses the whole
-	 * export (x->failed 2), rather than listing what they now say. */
+	 * export (x->failed 2), rather than listing what they now say; one
+	 * made with do_not_notify (as signed) is left out until its lift is
+	 * signed. */
 	if ((rc = store_request_get(x->c, q->id, &rq)) == 0)
 		rc = request_signed(x->gw->ledger, x->c, rq, NULL, 0);
 	else
 		rc = -1;	/* listed a moment ago, in this read */
-	if (rc == 0 && rq->do_not_notify)
-		rc = lifted_as_signed(x, "request", q->id, 1);
-	store_request_free(rq);
 	if (rc != 0) {
+		store_request_free(rq);
 		x->failed = rc == 1 ? 2 : 1;
 		return -1;
 	}
+	rc = shown_as_signed(x, "request", q->id, 1, 1, rq->do_not_notify != 0, q->lifted_us);
+	store_request_free(rq);
+	if (rc <= 0)
+		return rc;
 	if ((fields = json_loads(q->fields ? q->fields : "[]", 0, NULL)) == NULL)
 		fields = json_array();
 	item = json_pack("{s:s, s:s, s:o, s:s?, s:o, s:{s:s?, s:s?}, s:s, s:s?, s:s?}",
@@ -482,10 +514,11 @@ request_cb(const struct sar_request *q, void *arg)
 	return 0;
 }
 
-/* A request the ledger signed as filed about the family has no row of it
- * now (rc 1: deleted, or moved to another family): as for a row not as
- * signed, the whole export is refused (409); or it could not be checked
- * now (rc -1): 503, as for a read that failed. */
+/* A request the ledger signed as filed about the family, or a disclosure
+ * it signed as allowed, has no row of it now (rc 1: deleted, or moved to
+ * another family): as for a row not as signed, the whole export is refused
+ * (409); or it could not be checked now (rc -1): 503, as for a read that
+ * failed. */
 static int
 filing_cb(const char *id, int rc, void *arg)
 {
@@ -1123,6 +1156,7 @@ subject_access(struct request *r, struct response *rs)
 	x.ended = key == 2;
 	if (rc != -1 && (key == 1 || key == 2) &&
 	    (store_sar_disclosures(x.c, pseudonym, disclosure_cb, &x) != 0 ||
+	    disclosure_allowances_signed(r->gw->ledger, x.c, pseudonym, filing_cb, &x) != 0 ||
 	    store_sar_accesses(x.c, pseudonym, access_cb, &x) != 0 ||
 	    store_sar_requests(x.c, pseudonym, request_cb, &x) != 0 ||
 	    request_filings_signed(r->gw->ledger, x.c, pseudonym, filing_cb, &x) != 0 ||

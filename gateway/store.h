@@ -505,6 +505,7 @@ extern const char store_sql_stats_disclosures[];
 extern const char store_sql_idempotency_get[];
 extern const char store_sql_idempotency_purge[];
 extern const char store_sql_request_filings[];
+extern const char store_sql_disclosure_allowances[];
 extern const char store_sql_notice_holdings[];
 extern const char store_sql_consent_entries[];
 extern const char store_sql_breach_entries[];
@@ -842,26 +843,25 @@ struct sar_disclosure {
 	const char		*delivery_state;	/* pending, delivered, dead, or NULL */
 	const char		*dead_reason;		/* dead: why, or NULL */
 	int64_t			 delivered_us;		/* delivered: when */
-	const char		*notification_state;	/* queued, sent, failed, or NULL */
+	const char		*notification_state;	/* held, queued, sent, failed, or NULL */
 	int64_t			 notified_us;		/* sent: when, else 0 */
-	const char		*override_basis;	/* shared under an override (since
-							   lifted), or NULL */
-	int64_t			 lifted_us;		/* when that override or hold was
-							   lifted */
+	const char		*override_basis;	/* shared under an override, or NULL */
+	int64_t			 lifted_us;		/* when its row says that override or
+							   hold was lifted, else 0 (unsigned) */
 	int			 notification_hold;	/* 1: made on consent, the family's
-							   notice held (since lifted) */
+							   notice held */
 	int			 receipt;		/* 1: the agency acknowledged a body
 							   (its receipt kept); 0 for an inbox
 							   item it cleared once the family's
 							   records were erased */
 };
-/* Every such disclosure, oldest first. Held ones (an override not yet
- * lifted) are left out by the query itself, so nothing downstream can count
- * them. fn returns 0 to go on. 0, fn's non-zero value, or -1. */
+/* Every disclosure of the family, refused and held ones too, oldest first:
+ * the caller decides from each as signed what the export shows
+ * (sar_shown.h), and counts nothing it leaves out. fn returns 0 to go on.
+ * 0, fn's non-zero value, or -1. */
 int	store_sar_disclosures(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_disclosure *, void *), void *arg);
-/* A police or court request about the family, unless it asked not to
- * notify and that hold is not lifted. Borrowed for the callback. */
+/* A police or court request about the family. Borrowed for the callback. */
 struct sar_request {
 	const char	*id;
 	int64_t		 created_us;
@@ -874,18 +874,21 @@ struct sar_request {
 	int64_t		 decided_us;		/* 0: not yet */
 	int64_t		 closed_us;		/* 0: not closed */
 	int64_t		 notified_us;		/* the family's notice sent, else 0 */
+	int64_t		 lifted_us;		/* when its notification row says its
+						   hold was lifted, else 0 (unsigned) */
 };
-/* Every such request, oldest first. A do_not_notify request is left out by
- * the query itself until its notification is lifted (and for good when it
- * was never approved). fn returns 0 to go on. 0, fn's value, or -1. */
+/* Every request of the family, do_not_notify ones too, oldest first: the
+ * caller leaves one out until its lift is signed (sar_shown.h). fn returns
+ * 0 to go on. 0, fn's value, or -1. */
 int	store_sar_requests(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_request *, void *), void *arg);
-/* Every read of a disclosure listed by store_sar_disclosures (the same
- * ones: never one held), oldest first: who (principal id and role), when.
- * store_sar_consent_accesses: every read of the family's consents
- * (GET /v1/consents/{id}), the same way; record_id is the consent's id.
- * store_sar_request_accesses: every read of a request store_sar_requests
- * lists (GET /v1/requests/{id}); record_id is the request's id. */
+/* Every read of one of the family's disclosures, held ones too (the
+ * caller keeps only those of the items it lists), oldest first: who
+ * (principal id and role), when. store_sar_consent_accesses: every read of
+ * the family's consents (GET /v1/consents/{id}), the same way; record_id
+ * is the consent's id. store_sar_request_accesses: every read of one of
+ * the family's requests (GET /v1/requests/{id}), or of its witness
+ * statement in the charity; record_id is the request's id. */
 struct sar_access {
 	const char	*record_id;	/* the disclosure's, consent's or request's */
 	int64_t		 read_us;
@@ -898,8 +901,9 @@ int	store_sar_consent_accesses(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_access *, void *), void *arg);
 int	store_sar_request_accesses(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct sar_access *, void *), void *arg);
-/* Every witness statement supplied to the requesting agency for a request
- * listed by store_sar_requests (the same ones), oldest first. */
+/* Every witness statement supplied to the requesting agency for one of the
+ * family's requests (the caller keeps those of requests it lists), oldest
+ * first. */
 struct sar_statement {
 	const char	*request_id;
 	int64_t		 issued_us;
@@ -1313,6 +1317,10 @@ int	store_breach_recordings_without_row(struct store_conn *, store_ledger_entry_
  * family, which store_requests_of_family() cannot (request_signed.h). 0 or
  * -1. */
 int	store_request_filings(struct store_conn *, const char *pseudonym,
+	    int (*fn)(const struct ledger_record *, int has_row, void *), void *arg);
+/* The same for the family's disclosure.allowed entries and its disclosure
+ * rows (disclosure_signed.h disclosure_allowances_signed). 0 or -1. */
+int	store_disclosure_allowances(struct store_conn *, const char *pseudonym,
 	    int (*fn)(const struct ledger_record *, int has_row, void *), void *arg);
 
 /* store_idempotency.c: the first committed outcome of each Idempotency-Key

@@ -1062,3 +1062,27 @@ store_request_filings(struct store_conn *c, const char *pseudonym,
 		return store_bind_failed(c, w.st);
 	return each_entry(c, w.st, filing_row, &w);
 }
+
+/* A family's disclosure.allowed entries, as its request.filed entries
+ * above (the same index, the same walk), each with whether a disclosure
+ * row of its object id names that family now (disclosure_signed.h
+ * disclosure_allowances_signed): tests/unit/test_store_plans.c. */
+const char store_sql_disclosure_allowances[] =
+    "SELECT e.seq, e.time_us, e.actor, e.actor_role, e.action, e.family_pseudonym, "
+    "e.object_id, e.reason, e.record_digest, e.leaf_hash, EXISTS (SELECT 1 FROM disclosures d "
+    "WHERE d.id = e.object_id AND d.family_pseudonym = e.family_pseudonym) "
+    "FROM ledger_entries e WHERE e.family_pseudonym = ? AND e.action = 'disclosure.allowed' "
+    "ORDER BY e.time_us";
+
+int
+store_disclosure_allowances(struct store_conn *c, const char *pseudonym,
+    int (*fn)(const struct ledger_record *, int has_row, void *), void *arg)
+{
+	struct filing_walk	 w = { NULL, fn, arg };
+
+	if ((w.st = store_stmt(c, store_sql_disclosure_allowances)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(w.st, 1, pseudonym, -1, SQLITE_STATIC))
+		return store_bind_failed(c, w.st);
+	return each_entry(c, w.st, filing_row, &w);
+}

@@ -1,9 +1,12 @@
 /*
  * store_sar.c: the rows a subject-access export is made of, and the record
- * of each export (migration 051's subject_access_reads). What is held under
- * an active safeguarding override or a do_not_notify request is left out
- * here, in the query, so that the export cannot count, number or otherwise
- * betray it.
+ * of each export (migration 051's subject_access_reads). Every disclosure
+ * and request of the family is read, held or not: what is left out (a
+ * refused attempt, what an active safeguarding override, a notification
+ * hold or a do_not_notify request keeps from the family) is decided by
+ * sar_api.c from each row as its ledger entry signed it and the signed
+ * lift (sar_shown.h), not here on columns nobody signed; what goes with an
+ * item (its reads, statements, notices) is kept only for an item listed.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,25 +14,6 @@
 
 #include "log.h"
 #include "store.h"
-
-/*
- * What the family may see, said once for every query that lists or counts
- * anything of it: a disclosure made under a safeguarding override is there
- * only once a safeguarding lead has lifted its hold, and so is one made on
- * consent under a notification hold (hold_reason_ct); a request made with
- * do_not_notify only once its hold is lifted (never, when it was never
- * approved). The lift, not the notification's state: erasure or expiry
- * ends a hold nobody lifted (the notification becomes 'failed', there being
- * no one left to tell), and that must not show the family what the hold
- * kept from it. A held notification is never shown either way. These
- * columns are not signed: sar_api.c checks that a listed item held at its
- * making has a signed lift (hold_signed.h), and refuses the export if not.
- */
-#define VISIBLE_DISCLOSURE	"d.decision = 'allowed' AND (n.state IS NULL OR n.state <> 'held') " \
-				"AND ((d.override_basis IS NULL AND d.hold_reason_ct IS NULL) " \
-				"OR coalesce(n.lifted_us, 0) > 0)"
-#define VISIBLE_REQUEST		"(r.do_not_notify = 0 OR (n.state IS NOT NULL AND n.state <> 'held' " \
-				"AND coalesce(n.lifted_us, 0) > 0))"
 
 /* Steps sql, whose one parameter is the family's pseudonym, handing each
  * row to row() (which makes the caller's record of it and calls the
@@ -97,11 +81,10 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_disclosure *, void *), void *arg)
 {
 	/*
-	 * Allowed disclosures only: a refused attempt shared nothing, and a
-	 * refused attempt can be the first step of a safeguarding referral
-	 * that then went ahead under a held override. A held notification
-	 * (state 'held': the override is active, not yet lifted) leaves its
-	 * disclosure out; once lifted the family is told and it appears.
+	 * Every one, refused and held ones too: the caller checks each as
+	 * signed and leaves out a refused attempt (it shared nothing, and can
+	 * be the first step of a safeguarding referral that then went ahead
+	 * under a held override) and a held one not lifted as signed.
 	 */
 	static const char	*sql = "SELECT d.id, d.created_us, d.agency_id, d.purpose, "
 				    "d.article6, d.article9, d.disclosed_fields, d.data_ct, "
@@ -112,8 +95,7 @@ store_sar_disclosures(struct store_conn *c, const char *pseudonym,
 				    "FROM disclosures d LEFT JOIN notifications n "
 				    "ON n.disclosure_id = d.id "
 				    "LEFT JOIN deliveries dl ON dl.disclosure_id = d.id "
-				    "WHERE d.family_pseudonym = ? AND " VISIBLE_DISCLOSURE " "
-				    "ORDER BY d.created_us, d.id";
+				    "WHERE d.family_pseudonym = ? ORDER BY d.created_us, d.id";
 	struct disclosure_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, disclosure_row, &w, "disclosures");
@@ -143,14 +125,11 @@ int
 store_sar_accesses(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_access *, void *), void *arg)
 {
-	/* Reads of the disclosures store_sar_disclosures lists, and of no
-	 * other: a read of one held under an active override is left out
-	 * with it. */
+	/* Reads of the family's disclosures: the caller keeps those of the
+	 * ones it lists only (a read of one held is left out with it). */
 	static const char	*sql = "SELECT r.disclosure_id, r.read_us, r.actor, r.actor_role "
 				    "FROM disclosure_reads r JOIN disclosures d ON d.id = r.disclosure_id "
-				    "LEFT JOIN notifications n ON n.disclosure_id = d.id "
-				    "WHERE d.family_pseudonym = ? AND " VISIBLE_DISCLOSURE " "
-				    "ORDER BY r.read_us, r.id";
+				    "WHERE d.family_pseudonym = ? ORDER BY r.read_us, r.id";
 	struct access_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, access_row, &w, "reads");
@@ -173,23 +152,21 @@ int
 store_sar_request_accesses(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_access *, void *), void *arg)
 {
-	/* Reads of the requests store_sar_requests lists (GET
-	 * /v1/requests/{id}), and of no other: a read of one still under its
-	 * do_not_notify hold is left out with it. A trustee's read of the
+	/* Reads of the family's requests (GET /v1/requests/{id}): the caller
+	 * keeps those of the ones it lists only (a read of one still under
+	 * its do_not_notify hold is left out with it). A trustee's read of the
 	 * witness statement (GET /v1/requests/{id}/statement, which holds the
 	 * family's shared records themselves) is a read by the charity too;
 	 * the requester's copy is listed as a statement supplied instead. */
 	static const char	*sql = "SELECT request_id, read_us, actor, actor_role FROM ("
 				    "SELECT q.request_id, q.read_us, q.actor, q.actor_role, q.id AS k "
 				    "FROM request_reads q JOIN requests r ON r.id = q.request_id "
-				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
-				    "WHERE r.family_pseudonym = ?1 AND " VISIBLE_REQUEST " "
+				    "WHERE r.family_pseudonym = ?1 "
 				    "UNION ALL "
 				    "SELECT s.request_id, s.issued_us, s.issued_to, s.issued_role, s.id "
 				    "FROM request_statements s JOIN requests r ON r.id = s.request_id "
-				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
-				    "WHERE r.family_pseudonym = ?1 AND s.issued_role <> 'agency' "
-				    "AND " VISIBLE_REQUEST ") ORDER BY read_us, k";
+				    "WHERE r.family_pseudonym = ?1 AND s.issued_role <> 'agency'"
+				    ") ORDER BY read_us, k";
 	struct access_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, access_row, &w, "request reads");
@@ -232,6 +209,7 @@ request_row(sqlite3_stmt *st, void *arg)
 	q.decided_us = sqlite3_column_int64(st, 8);
 	q.closed_us = sqlite3_column_int64(st, 9);
 	q.notified_us = sqlite3_column_int64(st, 10);
+	q.lifted_us = sqlite3_column_int64(st, 11);
 	if (q.id == NULL || q.agency_id == NULL || q.state == NULL)
 		return 0;
 	return w->fn(&q, w->arg);
@@ -242,17 +220,18 @@ store_sar_requests(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_request *, void *), void *arg)
 {
 	/*
-	 * do_not_notify: the police or court asked that the family not be
-	 * told; that hold lives on the request's notification (held until a
-	 * safeguarding lead lifts it; made only when the request is approved).
+	 * Every one, do_not_notify ones too: the police or court asked that
+	 * the family not be told; that hold lives on the request's
+	 * notification (held until a safeguarding lead lifts it; made only
+	 * when the request is approved), and the caller leaves the request
+	 * out until a lift is signed.
 	 */
 	static const char	*sql = "SELECT r.id, r.created_us, r.agency_id, r.legal_basis, "
 				    "r.fields, r.period_from, r.period_to, r.state, r.decided_us, "
-				    "r.closed_us, coalesce(n.sent_us, 0) "
+				    "r.closed_us, coalesce(n.sent_us, 0), coalesce(n.lifted_us, 0) "
 				    "FROM requests r LEFT JOIN request_notifications n "
 				    "ON n.request_id = r.id "
-				    "WHERE r.family_pseudonym = ? AND " VISIBLE_REQUEST " "
-				    "ORDER BY r.created_us, r.id";
+				    "WHERE r.family_pseudonym = ? ORDER BY r.created_us, r.id";
 	struct request_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, request_row, &w, "requests");
@@ -281,13 +260,13 @@ int
 store_sar_statements(struct store_conn *c, const char *pseudonym,
     int (*fn)(const struct sar_statement *, void *), void *arg)
 {
-	/* Of the requests store_sar_requests lists, the statements the
-	 * requesting agency was given (not the trustees' own reads). */
+	/* Of the family's requests, the statements the requesting agency was
+	 * given (not the trustees' own reads): the caller keeps those of the
+	 * requests it lists only. */
 	static const char	*sql = "SELECT s.request_id, s.issued_us, s.records "
 				    "FROM request_statements s JOIN requests r ON r.id = s.request_id "
-				    "LEFT JOIN request_notifications n ON n.request_id = r.id "
 				    "WHERE r.family_pseudonym = ? AND s.issued_role = 'agency' "
-				    "AND " VISIBLE_REQUEST " ORDER BY s.issued_us, s.id";
+				    "ORDER BY s.issued_us, s.id";
 	struct statement_walk	 w = { fn, arg };
 
 	return each_row(c, sql, pseudonym, statement_row, &w, "statements");

@@ -634,6 +634,71 @@ test_export_refused_when_a_request_row_is_deleted() {
 	sar FAM-501
 	expect 200 && [ "$(jget '.requests[0].reference')" = "$rid" ]
 }
+# What the export leaves out is decided from the disclosure as its ledger
+# entry signed it, never from a column nobody signed: a notification row
+# set to 'held' behind the gateway's back does not take a share made on
+# consent, with no hold, out of the export (it is listed as signed, its
+# notice pending); a decision set to refused, or a hold reason written in,
+# makes the row differ from its entry, which refuses the whole export
+# (409 record_integrity_failed) rather than leaving the share out. Put
+# back, the export is made as before.
+test_export_not_shortened_by_a_notification_marked_held_in_the_database() {
+	local d st
+	consent FAM-514 oakfield-primary education_support || return 1
+	disclose staff FAM-514 oakfield-primary education_support "$(school)"
+	expect 201 && d=$(jget .disclosure_id) || return 1
+	sar FAM-514
+	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$d" ] || return 1
+	st=$(db "SELECT state FROM notifications WHERE disclosure_id='$d'")
+	[ -n "$st" ] && gw_stop || return 1
+	sqlite3 "$GW_DB" "UPDATE notifications SET state = 'held' WHERE disclosure_id = '$d'" &&
+	gw_start || return 1
+	sar FAM-514
+	expect 200 && [ "$(jget '.disclosures | length')" = 1 ] &&
+	[ "$(jget '.disclosures[0].reference')" = "$d" ] &&
+	[ "$(jget '.disclosures[0].notification.state')" = pending ] ||
+		{ echo "# $STATUS $(jget '.disclosures | length') listed"; return 1; }
+	sqlite3 "$GW_DB" "UPDATE disclosures SET decision = 'refused' WHERE id = '$d'" || return 1
+	sar FAM-514
+	expect 409 record_integrity_failed && error_shape_ok && ! grep -q -e "$d" -e "$CHILD" <<<"$RESP" || return 1
+	sqlite3 "$GW_DB" "UPDATE disclosures SET decision = 'allowed', hold_reason_ct = x'01' WHERE id = '$d'" || return 1
+	sar FAM-514
+	expect 409 record_integrity_failed || return 1
+	gw_stop && sqlite3 "$GW_DB" "UPDATE disclosures SET hold_reason_ct = NULL WHERE id = '$d';
+	    UPDATE notifications SET state = '$st' WHERE disclosure_id = '$d'" && gw_start || return 1
+	sar FAM-514
+	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$d" ]
+}
+# A shared item's row deleted behind the gateway's back is not simply left
+# out of the export: its signed disclosure.allowed entry still names the
+# family, so, as for a request's row deleted, the whole export is refused,
+# 409 record_integrity_failed, nothing released and no export recorded,
+# logged with the disclosure's id and the entry's seq only; put back, the
+# export is made again. (A held share, left out, still has its row:
+# FAM-500's export is not refused for it.)
+test_export_refused_when_a_disclosure_row_was_deleted() {
+	local d seq reads
+	sar FAM-514
+	expect 200 && d=$(jget '.disclosures[0].reference') && [ -n "$d" ] && [ "$d" != null ] || return 1
+	seq=$(db "SELECT ledger_seq FROM disclosures WHERE id='$d'")
+	reads=$(db "SELECT count(*) FROM subject_access_reads")
+	[ -n "$seq" ] && [ -n "$reads" ] && gw_stop || return 1
+	rm -f "$TMP/saved514.db"
+	sqlite3 "$GW_DB" "ATTACH '$TMP/saved514.db' AS s; CREATE TABLE s.d AS SELECT * FROM disclosures WHERE id='$d';
+	    DELETE FROM disclosures WHERE id='$d'" && gw_start || return 1
+	sar FAM-514
+	expect 409 record_integrity_failed && error_shape_ok || { echo "# $STATUS"; return 1; }
+	! grep -q -e "$CHILD" -e "$d" -e FAM-514 <<<"$RESP" || return 1
+	[ "$(db "SELECT count(*) FROM subject_access_reads")" = "$reads" ] || return 1
+	grep -q "disclosure $d: its disclosure.allowed ledger entry #$seq has no disclosure row of its family" \
+	    "$TMP/gatewayd.log" || return 1
+	sar FAM-500
+	expect 200 || return 1
+	gw_stop && sqlite3 "$GW_DB" "ATTACH '$TMP/saved514.db' AS s; INSERT INTO disclosures SELECT * FROM s.d" &&
+	gw_start || return 1
+	sar FAM-514
+	expect 200 && [ "$(jget '.disclosures[0].reference')" = "$d" ]
+}
 # A consent's row changed behind the gateway's back (a withdrawal undone,
 # its agency changed) is not exported as it now says: as for a shared item
 # or a request that differs from its ledger entries, the whole export is
@@ -748,6 +813,8 @@ run test_erasure_does_not_reveal_what_was_held
 run test_export_never_says_the_agency_received_what_was_erased_first
 run test_export_refused_when_a_request_differs_from_its_ledger_entry
 run test_export_refused_when_a_request_row_is_deleted
+run test_export_not_shortened_by_a_notification_marked_held_in_the_database
+run test_export_refused_when_a_disclosure_row_was_deleted
 run test_export_refused_when_a_hold_is_lifted_only_in_its_row
 run test_export_refused_when_a_consent_differs_from_its_ledger_entries
 run test_ledger_verifies

@@ -188,6 +188,19 @@ test_a_familys_request_filings_are_read_through_its_index(void **state)
 	assert_non_null(strstr(p, "SEARCH r USING INDEX sqlite_autoindex_requests_1 (id=?)"));
 }
 
+/* The subject-access export finds a family's signed disclosure.allowed
+ * entries the same way, and each one's row by its id. */
+static void
+test_a_familys_disclosure_allowances_are_read_through_its_index(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_disclosure_allowances, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH e USING INDEX ledger_entries_family (family_pseudonym=?)"));
+	assert_non_null(strstr(p, "SEARCH d USING INDEX sqlite_autoindex_disclosures_1 (id=?)"));
+}
+
 /* An erasure's or a withdrawal's notices read the family's records, found
  * through their rows and through the family's ledger entries: never a
  * table's whole (the sorts are of those few records). */
@@ -266,6 +279,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_familys_request_filings_are_read_through_its_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_familys_disclosure_allowances_are_read_through_its_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notice_holdings_read_only_the_familys_records,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
