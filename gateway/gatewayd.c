@@ -32,6 +32,7 @@
 #include "erasure_journal.h"
 #include "gateway.h"
 #include "http.h"
+#include "head_guard.h"
 #include "journal_guard.h"
 #include "leafcache.h"
 #include "ledger.h"
@@ -913,7 +914,9 @@ main(int argc, char **argv)
 	    delivery_check(&dcfg, err, sizeof(err)) == -1 ||
 	    notifier_check(&gw.cfg, err, sizeof(err)) == -1 ||
 	    journal_guard_check(gw.cfg.erasure_journal, gw.cfg.data_dir,
-	    gw.cfg.new_erasure_journal, &journal, err, sizeof(err)) == -1) {
+	    gw.cfg.new_erasure_journal, &journal, err, sizeof(err)) == -1 ||
+	    head_guard_check(gw.cfg.data_dir, gw.cfg.accept_missing_ledger_head, err,
+	    sizeof(err)) == -1) {
 		log_errx("%s", err);
 		goto out;
 	}

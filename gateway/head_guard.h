@@ -17,6 +17,9 @@
 #ifndef HEAD_GUARD_H
 #define HEAD_GUARD_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 enum head_presence {
 	HEAD_PRESENT,		/* there: the ledger must extend it */
 	HEAD_MAKE_FRESH,	/* missing, no checkpoint stored: made at the first one */
@@ -27,5 +30,17 @@ enum head_presence {
 /* exists: ledger.head is there; signed: the store holds a signed
  * checkpoint; accepted: --accept-missing-ledger-head. */
 enum head_presence	head_presence(int exists, int signed_before, int accepted);
+
+/* The refusal's message for head_path, size the newest stored checkpoint's
+ * tree size: the path and the size only, no personal data. */
+void	head_guard_refusal(char *err, size_t errlen, const char *head_path, uint64_t size);
+
+/* Judges DATA_DIR/ledger.head before the store is opened, the same way by
+ * a start and by --check: the file is looked at, and only when it is
+ * missing the database (data_dir/gateway.db, read-only; none, or an empty
+ * file, holds no checkpoint). 0, or -1 with err set (HEAD_REFUSE, or a
+ * file that could not be looked at). Makes nothing; ledger_open judges
+ * again, and makes the head, on the store it opened. */
+int	head_guard_check(const char *data_dir, int accepted, char *err, size_t errlen);
 
 #endif

@@ -728,14 +728,7 @@ check_head(struct ledger *l, uint64_t *head_size, char *err, size_t errlen)
 		case HEAD_MAKE_FRESH:
 			return 0;	/* written with the first checkpoint */
 		case HEAD_REFUSE:
-			snprintf(err, errlen, "ledger: %s is missing, but the database holds "
-			    "signed checkpoints (the newest of tree size %llu): an older copy of "
-			    "the database put in place with that file removed looks the same, and "
-			    "would be signed over as the whole ledger. If the file was moved with "
-			    "a copy, put it back. Only if it is gone on purpose (a backup restored "
-			    "deliberately, the newer file kept aside) or never existed (a gateway "
-			    "from before it), start once with --accept-missing-ledger-head",
-			    l->head_path, (unsigned long long)l->note_size);
+			head_guard_refusal(err, errlen, l->head_path, l->note_size);
 			return -1;
 		default:
 			break;
