@@ -76,9 +76,9 @@
 #include <sys/prctl.h>
 
 #include "durable.h"
+#include "head_guard.h"
 #include "leafcache.h"
 #include "ledger.h"
-#include "head_guard.h"
 #include "ledger_head.h"
 #include "log.h"
 #include "merkle.h"
