@@ -52,6 +52,7 @@ config_defaults(struct config *c)
 	c->conn_timeout = 30;
 	c->check_only = 0;
 	c->new_erasure_journal = 0;
+	c->accept_missing_ledger_head = 0;
 	c->request_quorum = 2;
 	c->request_refusal_ends = 1;
 	c->max_hold_days = 90;

@@ -1004,7 +1004,7 @@ cmd_generate(int argc, char **argv)
 	}
 	if ((writer = writer_start(store)) == NULL)
 		goto out;
-	if ((ledger = ledger_open(store, writer, dir, NULL, err, sizeof(err))) == NULL) {
+	if ((ledger = ledger_open(store, writer, dir, NULL, 0, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		goto out;
 	}

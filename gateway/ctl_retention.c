@@ -171,7 +171,7 @@ run(int argc, char **argv)
 		goto out;
 	}
 	writer_on_commit(gw.writer, vault_committed, gw.vault);	/* its key cache */
-	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, err,
+	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, 0, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		goto out;

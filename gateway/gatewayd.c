@@ -31,6 +31,7 @@
 #include "durable.h"
 #include "erasure_journal.h"
 #include "gateway.h"
+#include "head_guard.h"
 #include "http.h"
 #include "journal_guard.h"
 #include "leafcache.h"
@@ -78,7 +79,7 @@ usage(FILE *f)
 	    "                [--ledger-selfcheck-rate ENTRIES_PER_S]\n"
 	    "                [--max-hold-days N] [--read-limit PER_MIN[:BURST]]\n"
 	    "                [--consent-max-days N] [--erasure-journal FILE]\n"
-	    "                [--new-erasure-journal]\n"
+	    "                [--new-erasure-journal] [--accept-missing-ledger-head]\n"
 	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/;\n"
 	    "  a sweep every 3600 s; the ledger re-read against its tree every %d s at\n"
@@ -90,7 +91,10 @@ usage(FILE *f)
 	    "  --erasure-journal); when restoring a copy, start with the newest journal,\n"
 	    "  never the copy's own: a journal missing beside a store that holds records\n"
 	    "  stops the start, unless --new-erasure-journal says a new, empty one is\n"
-	    "  intended (erasures made after the copy are then not made again)\n",
+	    "  intended (erasures made after the copy are then not made again);\n"
+	    "  DATA_DIR/ledger.head missing beside a store with signed checkpoints stops\n"
+	    "  the start, unless --accept-missing-ledger-head says its loss is intended\n"
+	    "  (the newest stored checkpoint is then trusted as the head)\n",
 	    LEDGER_SELFCHECK_INTERVAL_S, LEDGER_SELFCHECK_RATE, RETENTION_REFUSAL_DAYS,
 	    CONSENT_MAX_DAYS);
 }
@@ -575,6 +579,7 @@ main(int argc, char **argv)
 		{ "consent-max-days", required_argument, NULL, 'X' },
 		{ "erasure-journal", required_argument, NULL, 'J' },
 		{ "new-erasure-journal", no_argument, NULL, 'j' },
+		{ "accept-missing-ledger-head", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -645,6 +650,7 @@ main(int argc, char **argv)
 		case 'k': gw.cfg.master_key = optarg; break;
 		case 'J': gw.cfg.erasure_journal = optarg; break;
 		case 'j': gw.cfg.new_erasure_journal = 1; break;
+		case 'G': gw.cfg.accept_missing_ledger_head = 1; break;
 		case 'n': gw.cfg.notify_url = optarg; break;
 		case 'C': gw.cfg.notify_ca = optarg; break;
 		case 'N':	/* checked with the URL (notifier_check) */
@@ -908,7 +914,9 @@ main(int argc, char **argv)
 	    delivery_check(&dcfg, err, sizeof(err)) == -1 ||
 	    notifier_check(&gw.cfg, err, sizeof(err)) == -1 ||
 	    journal_guard_check(gw.cfg.erasure_journal, gw.cfg.data_dir,
-	    gw.cfg.new_erasure_journal, &journal, err, sizeof(err)) == -1) {
+	    gw.cfg.new_erasure_journal, &journal, err, sizeof(err)) == -1 ||
+	    head_guard_check(gw.cfg.data_dir, gw.cfg.accept_missing_ledger_head, err,
+	    sizeof(err)) == -1) {
 		log_errx("%s", err);
 		goto out;
 	}
@@ -985,7 +993,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	writer_on_commit(gw.writer, vault_committed, gw.vault);	/* its key cache */
-	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, err,
+	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL,
+	    gw.cfg.accept_missing_ledger_head, err,
 	    sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;

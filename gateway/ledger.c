@@ -76,6 +76,7 @@
 #include <sys/prctl.h>
 
 #include "durable.h"
+#include "head_guard.h"
 #include "leafcache.h"
 #include "ledger.h"
 #include "ledger_head.h"
@@ -100,6 +101,7 @@ struct ledger {
 	char			 origin[NOTE_ORIGIN_MAX];
 	char			 head_path[PATH_MAX];	/* DATA_DIR/ledger.head */
 	char			 alarm_path[PATH_MAX];	/* DATA_DIR/ledger.alarm */
+	int			 accept_missing_head;	/* head_guard.h */
 
 	/* Leaf hashes of new entries: ledger_append() runs in writer jobs,
 	 * on the writer thread only, so one hasher serves (no fetch per entry);
@@ -699,9 +701,12 @@ check_content(const struct ledger_record *r, const unsigned char *leaf, void *ar
 }
 
 /* The tree (loaded) must extend the newest checkpoint this gateway signed,
- * kept in ledger.head; without the file (a new installation, or one made
- * before it existed) it is made from the newest stored checkpoint. 0 with
- * its tree size in *head_size (0: none), or -1 with a message in err. */
+ * kept in ledger.head. Without the file (head_guard.h): a store with no
+ * checkpoint yet starts (the file is written with its first one); one with
+ * checkpoints is refused, unless the operator accepts the loss
+ * (accept_missing_head), when the file is made from the newest stored
+ * checkpoint, said as a warning. 0 with its tree size in *head_size (0:
+ * none), or -1 with a message in err. */
 static int
 check_head(struct ledger *l, uint64_t *head_size, char *err, size_t errlen)
 {
@@ -719,15 +724,25 @@ check_head(struct ledger *l, uint64_t *head_size, char *err, size_t errlen)
 			    strerror(errno));
 			return -1;
 		}
-		if (l->note == NULL)
-			return 0;
+		switch (head_presence(0, l->note != NULL, l->accept_missing_head)) {
+		case HEAD_MAKE_FRESH:
+			return 0;	/* written with the first checkpoint */
+		case HEAD_REFUSE:
+			head_guard_refusal(err, errlen, l->head_path, l->note_size);
+			return -1;
+		default:
+			break;
+		}
 		if (ledger_head_write(l->head_path, l->note, l->note_len) != 0) {
 			snprintf(err, errlen, "ledger: cannot write %s: %s", l->head_path,
 			    strerror(errno));
 			return -1;
 		}
-		log_info("ledger: %s made from the newest stored checkpoint (tree size %llu)",
-		    l->head_path, (unsigned long long)l->note_size);
+		log_warnx("ledger: %s was missing; made from the newest stored checkpoint, "
+		    "tree size %llu, trusted as --accept-missing-ledger-head says: a rollback "
+		    "of the database to that size or earlier is not detected by this gateway "
+		    "(a checkpoint kept elsewhere shows it: gatewayctl ledger verify "
+		    "--checkpoint)", l->head_path, (unsigned long long)l->note_size);
 		*head_size = l->note_size;
 		return 0;
 	}
@@ -1005,7 +1020,7 @@ static atomic_uint_fast64_t consent_epoch_base;
 
 struct ledger *
 ledger_open(struct store *store, struct writer *writer, const char *data_dir,
-    const char *origin, char *err, size_t errlen)
+    const char *origin, int accept_missing_head, char *err, size_t errlen)
 {
 	struct ledger		*l;
 	struct system_job	 j;
@@ -1024,6 +1039,7 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	atomic_init(&l->consent_epoch, atomic_fetch_add(&consent_epoch_base, UINT64_C(1) << 32));
 	l->store = store;
 	l->writer = writer;
+	l->accept_missing_head = accept_missing_head;
 	snprintf(l->origin, sizeof(l->origin), "%s", origin ? origin : LEDGER_ORIGIN);
 	pthread_rwlock_init(&l->tree_lock, NULL);
 	pthread_mutex_init(&l->note_lock, NULL);

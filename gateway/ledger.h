@@ -48,9 +48,12 @@ int	ledger_append(struct ledger *, struct store_conn *, const struct ledger_entr
  * behind the gateway's back), records "ledger.key_created" (when the key was
  * made now) and "gateway.started", signs a first checkpoint and starts the
  * checkpoint thread. origin is the checkpoint origin and key name
- * (LEDGER_ORIGIN when NULL). NULL with a message in err on failure. */
+ * (LEDGER_ORIGIN when NULL). A store that holds signed checkpoints but has
+ * no DATA_DIR/ledger.head is refused unless accept_missing_head (the head
+ * is then made from the newest stored checkpoint, said as a warning:
+ * head_guard.h). NULL with a message in err on failure. */
 struct ledger	*ledger_open(struct store *, struct writer *, const char *data_dir,
-		    const char *origin, char *err, size_t errlen);
+		    const char *origin, int accept_missing_head, char *err, size_t errlen);
 /* Records "gateway.stopped", stops the checkpoint thread and signs a final
  * checkpoint. Call after the server and every worker stopped, before
  * writer_stop(). */

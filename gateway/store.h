@@ -270,6 +270,8 @@ int			 store_ledger_db_checkpoints(struct ledger_db *, store_checkpoint_fn,
 			    void *arg);
 /* Whether the ledger holds no entry: 1 empty, 0 not, -1 error. */
 int			 store_ledger_db_empty(struct ledger_db *);
+/* The newest stored checkpoint's tree size in *size (0: none). 0 or -1. */
+int			 store_ledger_db_newest_checkpoint(struct ledger_db *, uint64_t *size);
 const char		*store_ledger_db_error(struct ledger_db *);
 /* store_delivery.c */
 /* One disclosure's delivery (migration 030). No personal data. */

@@ -354,6 +354,24 @@ store_ledger_db_checkpoints(struct ledger_db *l, store_checkpoint_fn fn, void *a
 }
 
 int
+store_ledger_db_newest_checkpoint(struct ledger_db *l, uint64_t *size)
+{
+	sqlite3_stmt	*st;
+	int		 rc = -1;
+
+	*size = 0;
+	if (db_query(l, "SELECT max(tree_size) FROM ledger_checkpoints", &st) == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+			*size = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 store_ledger_db_empty(struct ledger_db *l)
 {
 	sqlite3_stmt	*st;

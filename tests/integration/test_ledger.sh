@@ -493,7 +493,8 @@ test_gateway_refuses_to_start_on_a_truncated_ledger() {
 	cp "$GW_DATA/ledger.key" "$GW_DATA/ledger.pub" "$GW_DATA/master.key" "$TMP/d2/" || return 1
 	local saved=$GW_DATA
 	GW_DATA=$TMP/d2
-	if gw_start --new-erasure-journal > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
+	# No ledger.head here, and its loss accepted: the database alone refuses.
+	if gw_start --new-erasure-journal --accept-missing-ledger-head > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
 	GW_DATA=$saved
 	grep -q 'entries were removed' "$TMP/gatewayd.log"
 }
@@ -503,7 +504,8 @@ test_gateway_refuses_to_start_on_a_truncated_ledger() {
 # like an older, honest ledger (test above); ledger.head, the newest
 # checkpoint signed, kept outside the database, does not let the gateway
 # sign over it. Removing the file on purpose (a backup restored
-# deliberately) lets it start, and the file is made again.
+# deliberately) and saying so (--accept-missing-ledger-head) lets it start,
+# and the file is made again.
 test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed() {
 	local k=$((N - 3))
 	[ -s "$GW_DATA/ledger.head" ] && [ "$(stat -c %a "$GW_DATA/ledger.head")" = 600 ] || return 1
@@ -516,16 +518,103 @@ test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed() {
 	if gw_start --new-erasure-journal > /dev/null; then GW_DATA=$saved; gw_stop; return 1; fi
 	grep -q "this gateway signed a checkpoint of [0-9]* entries .* but the database holds $k" "$TMP/gatewayd.log" ||
 		{ GW_DATA=$saved; echo "# no refusal in the log"; return 1; }
-	# Restored on purpose: the file kept aside.
+	# Restored on purpose: the file kept aside, and the operator says so.
 	mv "$TMP/d3/ledger.head" "$TMP/kept.head" || { GW_DATA=$saved; return 1; }
-	gw_start --new-erasure-journal > /dev/null || { GW_DATA=$saved; return 1; }
+	gw_start --new-erasure-journal --accept-missing-ledger-head > /dev/null || { GW_DATA=$saved; return 1; }
 	local ok=1
-	[ -s "$TMP/d3/ledger.head" ] && grep -q 'ledger.head made from the newest stored checkpoint' "$TMP/gatewayd.log" || ok=0
+	[ -s "$TMP/d3/ledger.head" ] && grep -q 'ledger.head was missing; made from the newest stored checkpoint' "$TMP/gatewayd.log" || ok=0
 	gw_stop || ok=0
 	GW_DATA=$saved
 	# ... and the kept file still shows what was lost.
 	verify --db "$TMP/d3/gateway.db" --checkpoint "$TMP/kept.head"
 	[ $? -eq 1 ] && [ "$ok" = 1 ]
+}
+
+# headless_store DIR: a store of DIR's own with signed checkpoints (one
+# consent, stopped cleanly), its ledger.head then removed; the store as it
+# was after the first stop is kept as DIR.older (an older copy).
+headless_store() {
+	local saved=$GW_DATA ok=1
+	rm -rf "$1" "$1.older" && GW_DATA=$1
+	# A brand-new store starts with no head (it has no checkpoint yet).
+	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-HEAD-1 'Form CF-9 signed by Ms Headless')"; expect 201 || ok=0
+	gw_stop || ok=0
+	mkdir -p "$1.older" && cp "$GW_DB" "$1.older/gateway.db" || ok=0
+	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-HEAD-2 'Form CF-9 signed by Mr Headless')"; expect 201 || ok=0
+	gw_stop || ok=0
+	[ -s "$1/ledger.head" ] && [ "$(sqlite3 "$1/gateway.db" "SELECT count(*) FROM ledger_checkpoints")" -gt 0 ] &&
+	rm "$1/ledger.head" || ok=0
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# refused_start LOGFROM [FLAGS...]: gatewayd on $GW_DATA exits non-zero
+# without serving; the start's log (from line LOGFROM of gatewayd.log) in
+# $TMP/refused.log.
+refused_start() {
+	local from=$1 rc; shift
+	if gw_start "$@" > /dev/null; then gw_stop; echo "# started"; return 1; fi
+	wait $!; rc=$?	# gw_start's gatewayd, refused
+	tail -n +"$from" "$TMP/gatewayd.log" > "$TMP/refused.log"
+	[ "$rc" -ne 0 ] || { echo "# exited 0"; return 1; }
+}
+
+# L3 (review4): without ledger.head the gateway used to trust the newest
+# checkpoint in the database. An older copy of gateway.db put in place with
+# ledger.head deleted (both in the data directory) was then signed over as
+# the whole ledger, the entries made since gone unseen. A store that holds
+# signed checkpoints and no head is refused, non-zero, saying why, with no
+# personal data, and no head is made from it.
+test_start_refused_when_the_ledger_head_is_missing_from_a_store_with_checkpoints() {
+	local d=$TMP/d9 saved=$GW_DATA from ok=1
+	headless_store "$d" || return 1
+	# The older copy in place: its checkpoints verify on their own.
+	rm -f "$d"/gateway.db-wal "$d"/gateway.db-shm && cp "$d.older/gateway.db" "$d/gateway.db" || return 1
+	GW_DATA=$d
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	refused_start "$from" || ok=0
+	GW_DATA=$saved
+	# --check refuses it the same way.
+	if (cd "$TOP" && "$GATEWAYD" --check --data "$d" --profiles "$TOP/agency-profiles" --schemas "$TOP/schemas" \
+	    --tls "$CERTS") > "$TMP/check-head.out" 2>&1; then echo "# --check passed"; ok=0; fi
+	grep -q "ledger: $d/ledger.head is missing, but the database holds signed checkpoints" "$TMP/check-head.out" ||
+		{ echo "# --check:"; tail -2 "$TMP/check-head.out" | sed 's/^/#   /'; ok=0; }
+	grep -q "ledger: $d/ledger.head is missing, but the database holds signed checkpoints (the newest of tree size [1-9][0-9]*).*--accept-missing-ledger-head" "$TMP/refused.log" ||
+		{ echo "# no refusal:"; tail -3 "$TMP/refused.log" | sed 's/^/#   /'; ok=0; }
+	grep -q 'FAM-HEAD\|Headless' "$TMP/refused.log" && { echo "# personal data in the log"; ok=0; }
+	grep -q 'listening on' "$TMP/refused.log" && ok=0
+	[ ! -e "$d/ledger.head" ] || { echo "# a head was made"; ok=0; }
+	[ "$ok" = 1 ]
+}
+
+# Only the operator's flag makes a head from the store: a warning names the
+# checkpoint size trusted, the head written is that checkpoint, and later
+# starts need no flag (the head is there again).
+test_missing_ledger_head_accepted_only_when_the_operator_says_so() {
+	local d=$TMP/d10 saved=$GW_DATA from size ok=1
+	headless_store "$d" || return 1
+	size=$(sqlite3 "$d/gateway.db" "SELECT max(tree_size) FROM ledger_checkpoints")
+	GW_DATA=$d
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	refused_start "$from" || ok=0
+	grep -q "ledger.head is missing" "$TMP/refused.log" || { echo "# not refused for the head"; ok=0; }
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	if gw_start --accept-missing-ledger-head > /dev/null; then
+		tail -n +"$from" "$TMP/gatewayd.log" > "$TMP/accepted.log"
+		grep -q " warn .*ledger: $d/ledger.head was missing; made from the newest stored checkpoint, tree size $size, trusted as --accept-missing-ledger-head says" "$TMP/accepted.log" ||
+			{ echo "# no warning:"; grep -i 'ledger' "$TMP/accepted.log" | head -3 | sed 's/^/#   /'; ok=0; }
+		grep -q 'FAM-HEAD\|Headless' "$TMP/accepted.log" && { echo "# personal data in the log"; ok=0; }
+		gw_stop || ok=0
+		# The head: a checkpoint at least that size, signed by this gateway.
+		[ -s "$d/ledger.head" ] && [ "$(sed -n 2p "$d/ledger.head")" -ge "$size" ] || ok=0
+		gw_start > /dev/null && gw_stop || { echo "# no start with the head made again"; ok=0; }
+	else
+		echo "# refused with the flag: $(grep -i 'ledger' "$TMP/gatewayd.log" | tail -1)"; ok=0
+	fi
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
 }
 
 test_wrong_key_does_not_verify() {
@@ -813,6 +902,8 @@ run test_truncated_tail_is_detected_with_the_first_missing_seq
 run test_truncation_of_entries_and_checkpoints_is_caught_by_a_kept_checkpoint
 run test_gateway_refuses_to_start_on_a_truncated_ledger
 run test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed
+run test_start_refused_when_the_ledger_head_is_missing_from_a_store_with_checkpoints
+run test_missing_ledger_head_accepted_only_when_the_operator_says_so
 run test_row_inserted_into_the_database_is_never_signed
 run test_row_inserted_after_a_clean_stop_is_never_signed
 run test_entry_moved_away_from_its_record_raises_the_alarm_while_running

@@ -214,7 +214,7 @@ setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	assert_non_null(f->gw.store = store_open(f->dir, err, sizeof(err)));
 	assert_non_null(f->gw.writer = writer_start(f->gw.store));
-	assert_non_null(f->gw.ledger = ledger_open(f->gw.store, f->gw.writer, f->dir, NULL, err,
+	assert_non_null(f->gw.ledger = ledger_open(f->gw.store, f->gw.writer, f->dir, NULL, 0, err,
 	    sizeof(err)));
 	snprintf(key, sizeof(key), "%s/master.key", f->dir);
 	assert_non_null(kf = fopen(key, "w"));

@@ -24,6 +24,7 @@
 
 #include <openssl/evp.h>
 
+#include "head_guard.h"
 #include "leafcache.h"
 #include "ledger.h"
 #include "ledger_verify.h"
@@ -50,7 +51,7 @@ open_all(struct fixture *f)
 	assert_non_null(f->store);
 	f->writer = writer_start(f->store);
 	assert_non_null(f->writer);
-	f->ledger = ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err));
+	f->ledger = ledger_open(f->store, f->writer, f->dir, NULL, 0, err, sizeof(err));
 	if (f->ledger == NULL)
 		fprintf(stderr, "# ledger_open: %s\n", err);
 	assert_non_null(f->ledger);
@@ -375,7 +376,7 @@ test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
 	    "UPDATE ledger_entries SET actor = 'staff:Mallory' WHERE seq = 1");
 	f->store = store_open(f->dir, err, sizeof(err));
 	f->writer = writer_start(f->store);
-	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err)));
+	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "entry 1 does not match its leaf hash"));
 	writer_stop(f->writer);
 	store_close(f->store);
@@ -384,13 +385,55 @@ test_refuses_to_open_over_a_changed_or_truncated_ledger(void **state)
 	    "DELETE FROM ledger_entries WHERE seq = (SELECT max(seq) FROM ledger_entries)");
 	f->store = store_open(f->dir, err, sizeof(err));
 	f->writer = writer_start(f->store);
-	l = ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err));
+	l = ledger_open(f->store, f->writer, f->dir, NULL, 0, err, sizeof(err));
 	assert_null(l);
 	assert_non_null(strstr(err, "entries were removed"));
 	writer_stop(f->writer);
 	store_close(f->store);
 	f->store = NULL;
 	f->writer = NULL;
+}
+
+/* Without ledger.head a store is trusted only when it has nothing signed
+ * yet, or when the operator says the loss is intended (head_guard.h). */
+static void
+test_missing_head_is_made_only_for_a_new_store_or_when_accepted(void **state)
+{
+	(void)state;
+	/* exists, signed_before, accepted */
+	assert_int_equal(head_presence(1, 1, 0), HEAD_PRESENT);
+	assert_int_equal(head_presence(1, 0, 1), HEAD_PRESENT);
+	assert_int_equal(head_presence(0, 0, 0), HEAD_MAKE_FRESH);
+	assert_int_equal(head_presence(0, 0, 1), HEAD_MAKE_FRESH);
+	assert_int_equal(head_presence(0, 1, 0), HEAD_REFUSE);
+	assert_int_equal(head_presence(0, 1, 1), HEAD_MAKE_ACCEPTED);
+}
+
+/* A store with signed checkpoints and no ledger.head (an older copy put in
+ * place with the file deleted looks the same) is not opened, and no head is
+ * made from it; accepted, the head is made from its newest checkpoint. */
+static void
+test_refuses_to_open_a_signed_store_without_its_head_unless_accepted(void **state)
+{
+	struct fixture	*f = *state;
+	char		 err[1024], head[128];
+	struct ledger	*l;
+
+	close_all(f);
+	snprintf(head, sizeof(head), "%s/ledger.head", f->dir);
+	assert_int_equal(unlink(head), 0);
+	f->store = store_open(f->dir, err, sizeof(err));
+	f->writer = writer_start(f->store);
+	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "ledger.head is missing, but the database holds signed "
+	    "checkpoints"));
+	assert_non_null(strstr(err, "--accept-missing-ledger-head"));
+	assert_int_equal(access(head, F_OK), -1);
+	assert_non_null(l = ledger_open(f->store, f->writer, f->dir, NULL, 1, err, sizeof(err)));
+	f->ledger = l;
+	assert_int_equal(access(head, F_OK), 0);
+	close_all(f);
+	open_all(f);	/* the head there again: no flag needed */
 }
 
 /* A row inserted into ledger_entries behind the gateway's back (the
@@ -422,7 +465,7 @@ test_a_row_it_did_not_write_is_never_signed(void **state)
 	close_all(f);		/* the stop is not recorded, nothing signed */
 	f->store = store_open(f->dir, err, sizeof(err));
 	f->writer = writer_start(f->store);
-	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err)));
+	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, 0, err, sizeof(err)));
 	assert_non_null(strstr(err, "integrity alarm"));
 	writer_stop(f->writer);
 	store_close(f->store);
@@ -813,6 +856,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_refuses_to_open_over_a_changed_or_truncated_ledger, setup, teardown),
+		cmocka_unit_test(test_missing_head_is_made_only_for_a_new_store_or_when_accepted),
+		cmocka_unit_test_setup_teardown(
+		    test_refuses_to_open_a_signed_store_without_its_head_unless_accepted, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_proofs_read_old_leaves_back_and_refuse_a_changed_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(

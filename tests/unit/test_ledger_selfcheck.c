@@ -117,7 +117,7 @@ setup(void **state)
 	assert_non_null(f->store);
 	f->writer = writer_start(f->store);
 	assert_non_null(f->writer);
-	f->ledger = ledger_open(f->store, f->writer, f->dir, NULL, err, sizeof(err));
+	f->ledger = ledger_open(f->store, f->writer, f->dir, NULL, 0, err, sizeof(err));
 	assert_non_null(f->ledger);
 	*state = f;
 	return 0;
