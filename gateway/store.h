@@ -508,6 +508,7 @@ extern const char store_sql_idempotency_get[];
 extern const char store_sql_idempotency_purge[];
 extern const char store_sql_request_filings[];
 extern const char store_sql_disclosure_allowances[];
+extern const char store_sql_family_entries[];
 extern const char store_sql_notice_holdings[];
 extern const char store_sql_consent_entries[];
 extern const char store_sql_breach_entries[];

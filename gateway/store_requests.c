@@ -951,20 +951,34 @@ store_ledger_entries_after(struct store_conn *c, int64_t seq, int max,
 	return each_entry(c, st, fn, arg);
 }
 
+/* A family's entries of one action through the family index, in its order
+ * (time_us: no sort); the action is not in the index, so the family's other
+ * entries are read and passed over, which a family's few hundred at most
+ * make cheap. */
+const char store_sql_family_entries[] =
+    "SELECT seq, time_us, actor, actor_role, action, family_pseudonym, object_id, reason, "
+    "record_digest, leaf_hash FROM ledger_entries WHERE family_pseudonym = ? AND action = ? "
+    "ORDER BY time_us";
+
+static int
+family_entries(struct store_conn *c, const char *pseudonym, const char *action,
+    store_ledger_entry_fn fn, void *arg)
+{
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, store_sql_family_entries)) == NULL)
+		return -1;
+	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC))
+		return store_bind_failed(c, st);
+	return each_entry(c, st, fn, arg);
+}
+
 int
 store_family_told_entries(struct store_conn *c, const char *pseudonym,
     store_ledger_entry_fn fn, void *arg)
 {
-	static const char	*sql = "SELECT seq, time_us, actor, actor_role, action, "
-	    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
-	    "WHERE family_pseudonym = ? AND action = 'breach.family_told'";
-	sqlite3_stmt		*st;
-
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
-		return store_bind_failed(c, st);
-	return each_entry(c, st, fn, arg);
+	return family_entries(c, pseudonym, "breach.family_told", fn, arg);
 }
 
 /* Every breach.recorded entry without its breach row, through the same
@@ -1006,22 +1020,13 @@ store_object_entries(struct store_conn *c, const char *pseudonym, const char *ob
 	return each_entry(c, st, fn, arg);
 }
 
-/* A family's legal_hold.placed entries through the family index, as its
- * request.filed entries below (legal_hold_signed.c). */
+/* A family's legal_hold.placed entries, as its request.filed entries below
+ * (legal_hold_signed.c). */
 int
 store_legal_hold_placements(struct store_conn *c, const char *pseudonym,
     store_ledger_entry_fn fn, void *arg)
 {
-	static const char	*sql = "SELECT seq, time_us, actor, actor_role, action, "
-	    "family_pseudonym, object_id, reason, record_digest, leaf_hash FROM ledger_entries "
-	    "WHERE family_pseudonym = ? AND action = 'legal_hold.placed' ORDER BY time_us";
-	sqlite3_stmt		*st;
-
-	if ((st = store_stmt(c, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_text(st, 1, pseudonym, -1, SQLITE_STATIC))
-		return store_bind_failed(c, st);
-	return each_entry(c, st, fn, arg);
+	return family_entries(c, pseudonym, "legal_hold.placed", fn, arg);
 }
 
 /* A family's request.filed entries through the family index (the action is

@@ -201,6 +201,19 @@ test_a_familys_disclosure_allowances_are_read_through_its_index(void **state)
 	assert_non_null(strstr(p, "SEARCH d USING INDEX sqlite_autoindex_disclosures_1 (id=?)"));
 }
 
+/* A family's entries of one action (a breach notice's family_told, a
+ * litigation hold's placement): the family's index, in its order. */
+static void
+test_a_familys_entries_of_one_action_are_read_through_its_index(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_family_entries, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH ledger_entries USING INDEX ledger_entries_family "
+	    "(family_pseudonym=?)"));
+}
+
 /* An erasure's or a withdrawal's notices read the family's records, found
  * through their rows and through the family's ledger entries: never a
  * table's whole (the sorts are of those few records). */
@@ -281,6 +294,8 @@ main(void)
 		    test_a_familys_request_filings_are_read_through_its_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_familys_disclosure_allowances_are_read_through_its_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_familys_entries_of_one_action_are_read_through_its_index,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notice_holdings_read_only_the_familys_records,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
