@@ -564,6 +564,22 @@ store_record_read_insert(struct store_conn *c, const char *sql, const char *what
 }
 
 int
+store_record_read_digest(const char *domain, const struct record_read_row *r,
+    unsigned char out[32])
+{
+	struct store_digest	*d = store_digest_begin(domain);
+
+	store_digest_str(d, r->id);
+	store_digest_str(d, r->object_id);
+	store_digest_str(d, r->family_pseudonym);
+	store_digest_str(d, r->actor);
+	store_digest_str(d, r->actor_role);
+	store_digest_int(d, r->read_us);
+	store_digest_blob(d, r->reason_ct, r->reason_ctlen);	/* NULL: a NULL column */
+	return store_digest_end(d, out);
+}
+
+int
 store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v, int64_t unset)
 {
 	if (v == unset)

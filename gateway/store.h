@@ -98,6 +98,10 @@ struct record_read_row {
  * a failure. 0 or -1. */
 int			 store_record_read_insert(struct store_conn *, const char *sql,
 			    const char *what, const struct record_read_row *);
+/* The record digest of a read kept as r, under domain ("consent-read/v1",
+ * ...): what its ledger entry carries. 0 or -1. */
+int			 store_record_read_digest(const char *domain,
+			    const struct record_read_row *, unsigned char out[32]);
 /* Binds v, or NULL when v is unset (the column's "none": 0 for a time,
  * -1 for a flag or count). */
 int			 store_bind_opt_int(sqlite3_stmt *, int i, int64_t v, int64_t unset);

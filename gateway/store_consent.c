@@ -314,16 +314,7 @@ store_consent_withdrawal(struct store_conn *c, const char *id,
 int
 store_consent_read_digest(const struct record_read_row *r, unsigned char out[32])
 {
-	struct store_digest	*d = store_digest_begin("consent-read/v1");
-
-	store_digest_str(d, r->id);
-	store_digest_str(d, r->object_id);
-	store_digest_str(d, r->family_pseudonym);
-	store_digest_str(d, r->actor);
-	store_digest_str(d, r->actor_role);
-	store_digest_int(d, r->read_us);
-	store_digest_blob(d, r->reason_ct, r->reason_ctlen);	/* NULL: a NULL column */
-	return store_digest_end(d, out);
+	return store_record_read_digest("consent-read/v1", r, out);
 }
 
 int

@@ -73,17 +73,9 @@ disclosure_read_of(const struct record_read_row *r)
 int
 store_disclosure_read_digest(const struct record_read_row *r, unsigned char out[32])
 {
-	struct store_digest	*d = store_digest_begin("disclosure-read/v1");
-	struct record_read_row	 v = disclosure_read_of(r);
+	struct record_read_row	v = disclosure_read_of(r);
 
-	store_digest_str(d, v.id);
-	store_digest_str(d, v.object_id);
-	store_digest_str(d, v.family_pseudonym);
-	store_digest_str(d, v.actor);
-	store_digest_str(d, v.actor_role);
-	store_digest_int(d, v.read_us);
-	store_digest_blob(d, v.reason_ct, v.reason_ctlen);
-	return store_digest_end(d, out);
+	return store_record_read_digest("disclosure-read/v1", &v, out);
 }
 
 /* ---- disclosures ---- */

@@ -212,16 +212,7 @@ store_legal_hold_released(struct store_conn *c, const char *pseudonym, const cha
 int
 store_legal_hold_read_digest(const struct record_read_row *r, unsigned char out[32])
 {
-	struct store_digest	*d = store_digest_begin("legal-hold-read/v1");
-
-	store_digest_str(d, r->id);
-	store_digest_str(d, r->object_id);
-	store_digest_str(d, r->family_pseudonym);
-	store_digest_str(d, r->actor);
-	store_digest_str(d, r->actor_role);
-	store_digest_int(d, r->read_us);
-	store_digest_blob(d, r->reason_ct, r->reason_ctlen);	/* NULL: a NULL column */
-	return store_digest_end(d, out);
+	return store_record_read_digest("legal-hold-read/v1", r, out);
 }
 
 int
