@@ -379,20 +379,26 @@ follow_leaf(int64_t seq, const unsigned char *leaf, void *arg)
  * than kept: the rest were rolled back with their job. A row beyond them or
  * different raises the alarm and stays out. 0, or -1 (read error: the kept
  * hashes stay for the next try).
+ *
+ * Read on wc, the writer's connection, when called on the writer thread
+ * between batches (the commit hook: no transaction open, so it reads what
+ * is committed, by it or anyone, and its page cache already holds the
+ * pages just written); on a pooled read connection when wc is NULL.
  */
 static int
-catch_up(struct ledger *l)
+catch_up(struct ledger *l, struct store_conn *wc)
 {
 	struct follow		 f = { l, 0, 0 };
 	struct store_conn	*c;
 	size_t			 done;
 	int			 rc = 0;
 
-	if ((c = store_read_begin(l->store)) == NULL)
+	if ((c = wc) == NULL && (c = store_read_begin(l->store)) == NULL)
 		return -1;
 	if (store_ledger_leaves(c, l->tail_seq, -1, follow_leaf, &f) != 0 && f.bad == 0)
 		rc = -1;
-	store_read_end(l->store, c);
+	if (wc == NULL)
+		store_read_end(l->store, c);
 	if (rc != 0)
 		return -1;
 	if (f.bad != 0)
@@ -427,7 +433,7 @@ on_commit(void *arg)
 
 	if (!atomic_exchange(&l->dirty, 0) || atomic_load(&l->alarm))
 		return;
-	if (catch_up(l) != 0) {
+	if (catch_up(l, store_write_conn(l->store)) != 0) {
 		atomic_store(&l->dirty, 1);	/* try again after the next commit */
 		log_errx("the ledger tree could not follow the committed entries");
 		return;
@@ -1094,7 +1100,7 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 	    NULL, NULL };
 	/* The commit hook is registered last, when nothing can fail any more;
 	 * until then the tree catches up by hand. */
-	if (writer_submit(writer, system_job, &j) != 0 || catch_up(l) != 0 ||
+	if (writer_submit(writer, system_job, &j) != 0 || catch_up(l, NULL) != 0 ||
 	    atomic_load(&l->alarm)) {
 		snprintf(err, errlen, "ledger: cannot record the start%s",
 		    atomic_load(&l->alarm) ? ": the ledger integrity alarm was raised" : "");
