@@ -28,8 +28,13 @@
  * TLS: the gateway's client certificate (the one deliveries present), the
  * receiver's certificate checked against --notify-ca when given (the
  * system CAs otherwise: a warning at start unless --notify-pin is given),
- * its key against --notify-pin when given (spki_pin.h; pin_mismatch, retried),
- * TLS 1.2 or later, no proxy, no redirect. Plain
+ * its key against --notify-pin when given (spki_pin.h), TLS 1.2 or later, no
+ * proxy, no redirect. A webhook whose key is not one of --notify-pin
+ * (pin_mismatch) is not retried, as an agency's server is not
+ * (retry_classify_push): the flag or the webhook is wrong, not the network;
+ * the notification is failed at once (reason pin_mismatch), said once at
+ * error level with its id, counted in gateway_notify_pin_mismatches_total,
+ * and re-queued by gatewayctl notifications retry once put right. Plain
  * http is accepted only to a loopback address (a test sink).
  * The family is told first: a disclosure's delivery waits while its
  * notification is queued (delivery_enqueue); recording the notification
@@ -708,6 +713,30 @@ family_erased(struct notifier *n, const char *pseudonym)
 	return rc == -1 ? -1 : 1;
 }
 
+/* Whether d gives a notification up because the webhook presented a key
+ * not one of --notify-pin (send_one sets that reason code). */
+static int
+pin_refused_outcome(const struct retry_decision *d)
+{
+	return d->verdict == RETRY_DEAD && d->reason != NULL &&
+	    strcmp(d->reason, retry_fault_name(RETRY_FAULT_PIN)) == 0;
+}
+
+/* A notification given up, now recorded, because the webhook presented a
+ * key not one of --notify-pin: counted, and said once at error level with
+ * its id only (the disclosure's or the request's), since --notify-pin or
+ * the webhook is to be put right, or it is someone else's server. */
+static void
+pin_refused(struct notifier *n, const char *id)
+{
+	metrics_add(n->gw->metrics, "gateway_notify_pin_mismatches_total",
+	    "Family notifications whose webhook presented a key not one of --notify-pin: "
+	    "nothing sent, given up at once.", NULL, 1);
+	log_errx("ALERT notification %s failed (pin_mismatch): the webhook presented a key "
+	    "not one of --notify-pin: nothing sent; put --notify-pin or the webhook right, "
+	    "then gatewayctl notifications retry %s", id, id);
+}
+
 /* 0, or -1 when the outcome could not be recorded (kept in n). */
 static int
 send_one(struct notifier *n, const struct notice *x)
@@ -728,7 +757,9 @@ send_one(struct notifier *n, const struct notice *x)
 		rc = family_erased(n, x->family_pseudonym);
 	if (rc == 0) {
 		post(n, x->disclosure_id, body, &at);
-		cls = retry_classify(at.fault, at.status);
+		/* A key not one of --notify-pin: given up at once, as an
+		 * agency's push is (retry.h). */
+		cls = retry_classify_push(at.fault, at.status);
 	} else if (rc == 1) {
 		/* Erased: nobody is left to address, and never will be. */
 		log_info("notification %s: the family's records were erased; not sent",
@@ -760,11 +791,13 @@ send_one(struct notifier *n, const struct notice *x)
 		j.d.reason = DELIVERY_FAMILY_ERASED;
 	else if (rc == 2)
 		j.d.reason = DELIVERY_RECORD_INTEGRITY;
-	if (j.d.verdict != RETRY_DELIVERED)
+	else if (at.fault == RETRY_FAULT_PIN && j.d.verdict == RETRY_DEAD)
+		j.d.reason = retry_fault_name(RETRY_FAULT_PIN);	/* pin_refused() says it */
+	if (j.d.verdict != RETRY_DELIVERED && !pin_refused_outcome(&j.d))
 		log_warnx("notification %s: attempt %u failed (%s %ld): %s", x->disclosure_id,
 		    attempts, retry_fault_name(at.fault), at.status, j.d.reason);
 	/* -1, or WRITER_LOST (its batch did not commit); 1 is not queued. */
-	if (writer_submit(n->gw->writer, outcome_job, &j) < 0) {
+	if ((rc = writer_submit(n->gw->writer, outcome_job, &j)) < 0) {
 		log_errx("notification %s: outcome not recorded; kept, recorded again before "
 		    "anything more is sent", x->disclosure_id);
 		memset(&n->unrecorded_x, 0, sizeof(n->unrecorded_x));
@@ -779,6 +812,8 @@ send_one(struct notifier *n, const struct notice *x)
 		n->has_unrecorded = 1;
 		return -1;
 	}
+	if (rc == 0 && pin_refused_outcome(&j.d))
+		pin_refused(n, x->disclosure_id);
 	if (j.released > 0)
 		delivery_kick(n->gw->delivery);
 	if (j.d.verdict == RETRY_DELIVERED) {
@@ -797,6 +832,7 @@ static int
 record_unrecorded(struct notifier *n)
 {
 	struct outcome_job	j;
+	int			rc;
 
 	if (!n->has_unrecorded)
 		return 0;
@@ -807,8 +843,10 @@ record_unrecorded(struct notifier *n)
 	j.d = n->unrecorded.d;
 	j.status = n->unrecorded.status;
 	j.now_us = n->unrecorded.now_us;
-	if (writer_submit(n->gw->writer, outcome_job, &j) < 0)
+	if ((rc = writer_submit(n->gw->writer, outcome_job, &j)) < 0)
 		return -1;
+	if (rc == 0 && pin_refused_outcome(&j.d))
+		pin_refused(n, n->unrecorded_x.disclosure_id);
 	if (j.released > 0)
 		delivery_kick(n->gw->delivery);
 	n->has_unrecorded = 0;

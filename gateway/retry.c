@@ -61,11 +61,13 @@ retry_classify(enum retry_fault fault, long status)
 enum retry_class
 retry_classify_push(enum retry_fault fault, long status)
 {
-	/* The agency's server presented a key its profile does not pin: the
-	 * profile is wrong or the server is not the agency's. Nothing was
+	/* The agency's server (or the family webhook) presented a key not
+	 * pinned for it (its profile's server_pins, --notify-pin): the
+	 * configuration is wrong or the server is not the one meant. Nothing was
 	 * sent (the handshake ended first), but trying again on schedule
 	 * would offer the body to it again and bury the event among the
-	 * network's faults: a dead letter at once, for an operator. */
+	 * network's faults: a dead letter (a failed notification) at once,
+	 * for an operator. */
 	if (fault == RETRY_FAULT_PIN)
 		return RETRY_PERMANENT;
 	return retry_classify(fault, status);

@@ -11,10 +11,12 @@
  *   handshake (including a receiver whose certificate does not verify,
  *   or whose key is not one pinned for it: nothing was sent, and an
  *   operator may fix the configuration)        transient
- *   ... except, for a push to an agency (retry_classify_push), a key not
- *   one of the profile's delivery.server_pins  permanent: a profile to put
- *   right or someone else's server, not a passing fault; retrying would
- *   only hide it among those (an operator re-queues once it is put right)
+ *   ... except, for a push to an agency or to the family webhook
+ *   (retry_classify_push), a key not one of the profile's
+ *   delivery.server_pins (or of --notify-pin)  permanent: a configuration
+ *   to put right or someone else's server, not a passing fault; retrying
+ *   would only hide it among those (an operator re-queues once it is put
+ *   right)
  *   a local error that no retry can fix (bad URL, protocol not allowed,
  *   our own client key unreadable)             permanent
  *
@@ -78,8 +80,9 @@ int			 retry_policy_check(const struct retry_policy *);
 /* Classifies one attempt: fault RETRY_FAULT_NONE with the HTTP status, or
  * a transport fault (status ignored). */
 enum retry_class	 retry_classify(enum retry_fault fault, long http_status);
-/* As retry_classify, for a push to an agency (a delivery's, a notice's):
- * RETRY_FAULT_PIN is permanent there. */
+/* As retry_classify, for a push to an agency (a delivery's, a notice's) or
+ * to the family webhook (a notification's): RETRY_FAULT_PIN is permanent
+ * there. */
 enum retry_class	 retry_classify_push(enum retry_fault fault, long http_status);
 
 /* Static snake_case name of a fault, for attempt rows and logs:

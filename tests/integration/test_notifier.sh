@@ -146,6 +146,78 @@ test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
 	gw_stop
 }
 
+# A webhook whose key is not one of --notify-pin (a certificate the pinned
+# CA issued for the host, on another key: test_outbound_peer.sh's OTHER) is
+# a flag to put right or someone else's server, not a passing fault: the
+# notification is failed at its first attempt (notification.failed, reason
+# pin_mismatch), nothing of it sent, said once at error level with its id
+# only, counted in /metrics; gatewayctl notifications retry sends it again
+# once --notify-pin holds the webhook's key.
+pin_of() {	# CERT: its key's sha256//base64 pin, as the README says
+	printf 'sha256//%s' "$(openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
+	    openssl dgst -sha256 -binary | base64)"
+}
+make_other() {	# sets OTHER: health-visiting's CA, 127.0.0.1, a key of its own
+	OTHER=$TMP/other-server
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=127.0.0.1" -keyout "$OTHER.key" -out "$OTHER.csr" 2>/dev/null &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n' \
+		> "$OTHER.ext" &&
+	openssl x509 -req -in "$OTHER.csr" -CA "$AG/health-visiting-ca.crt" -CAkey "$AG/health-visiting-ca.key" \
+		-CAcreateserial -CAserial "$TMP/other.srl" -days 30 -extfile "$OTHER.ext" -out "$OTHER.crt" 2>/dev/null &&
+	openssl verify -CAfile "$AG/health-visiting-ca.crt" "$OTHER.crt" >/dev/null
+}
+other_stop() { [ -n "${OTHER_PID:-}" ] && kill -TERM "$OTHER_PID" 2>/dev/null; wait "$OTHER_PID" 2>/dev/null; OTHER_PID=""; }
+pin_failed() {
+	[ "$(db "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$1'")" = "failed 1" ] &&
+	[ "$(db "SELECT group_concat(reason, ' ') FROM ledger_entries WHERE action = 'notification.failed' AND object_id = '$1'")" = pin_mismatch ]
+}
+test_family_webhook_with_an_unpinned_key_is_given_up_at_once() {
+	local line
+	if [ -n "$GW_PID" ]; then gw_stop || return 1; fi
+	make_other && receiver_start "$TMP/rcvother" "$OTHER" 0 --require-ou gateway || return 1
+	OTHER_PID=$RECEIVER_PID
+	OTHER_URL="https://127.0.0.1:$RECEIVER_PORT/notify"
+	gw_start --notify-url "$OTHER_URL" --notify-ca "$AG/health-visiting-ca.crt" \
+	    --notify-pin "$(pin_of "$AG/health-visiting-server.crt")" || return 1
+	notify FAM-460 || return 1
+	PIN_NID=$ID
+	wait_cmd 30 pin_failed "$ID" ||
+	    { echo "# $(db "SELECT state || ' after ' || attempts FROM notifications WHERE disclosure_id='$ID'"); ledger: $(db "SELECT action || ':' || reason FROM ledger_entries WHERE object_id='$ID' AND action LIKE 'notification.%'")"; return 1; }
+	# Said once, an error, with the notification's id: nothing personal.
+	wait_cmd 10 grep -q "ALERT notification $ID failed (pin_mismatch)" "$TMP/gatewayd.log" || return 1
+	line=$(grep -F "$ID" "$TMP/gatewayd.log" | grep pin_mismatch)
+	[ "$(printf '%s\n' "$line" | wc -l)" = 1 ] && printf '%s\n' "$line" | grep -q ' error ' &&
+	! printf '%s\n' "$line" | grep -q -e FAM-460 -e "$(db "SELECT family_pseudonym FROM notifications WHERE disclosure_id='$ID'")" ||
+	    { echo "# log: $line"; return 1; }
+	[ "$(metric_now gateway_notify_pin_mismatches_total)" = 1 ] ||
+	    { echo "# metric: $(metric_now gateway_notify_pin_mismatches_total)"; return 1; }
+	# The handshake ended before any request: not a byte of it arrived.
+	[ ! -s "$TMP/rcvother/log" ] && [ -z "$(ls "$TMP/rcvother"/*.body 2>/dev/null)" ] ||
+	    { echo "# the webhook was reached: $(head -3 "$TMP/rcvother/log")"; return 1; }
+	"$GATEWAYCTL" notifications --db "$GW_DB" list | grep -q "^disclosure *$ID *failed"
+}
+test_pin_mismatch_family_notification_is_requeued_by_gatewayctl_retry() {
+	local rc=0
+	[ -n "${PIN_NID:-}" ] && [ -n "${OTHER_PID:-}" ] && pin_failed "$PIN_NID" ||
+	    { echo "# no notification failed for pin_mismatch"; other_stop; return 1; }
+	# The webhook's new key pinned beside the old one (a rotation missed).
+	gw_stop && gw_start --notify-url "$OTHER_URL" --notify-ca "$AG/health-visiting-ca.crt" \
+	    --notify-pin "$(pin_of "$AG/health-visiting-server.crt")" --notify-pin "$(pin_of "$OTHER.crt")" ||
+	    { other_stop; return 1; }
+	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$PIN_NID" > "$TMP/r.out" 2>&1 ||
+	    { sed 's/^/# /' "$TMP/r.out"; rc=1; }
+	[ "$rc" = 0 ] && { wait_cmd 30 sent_state "$PIN_NID" ||
+	    { echo "# $(db "SELECT state || ' after ' || attempts FROM notifications WHERE disclosure_id='$PIN_NID'")"; rc=1; }; }
+	[ "$rc" = 0 ] && { [ "$(awk -v id="$PIN_NID" '$3 == id {print $2}' "$TMP/rcvother/log")" = 200 ] &&
+	[ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM ledger_entries WHERE object_id='$PIN_NID' AND action LIKE 'notification.%' ORDER BY seq)")" = \
+	    "notification.failed notification.requeued notification.sent" ] ||
+	    { echo "# ledger: $(db "SELECT action || ':' || reason FROM ledger_entries WHERE object_id='$PIN_NID'")"; rc=1; }; }
+	other_stop
+	gw_stop || rc=1
+	return $rc
+}
+
 # Families are told wherever possible before their information is shared
 # (the policy): with a notifier running, the agency gets a disclosure only
 # once the family's notification has gone. The webhook refuses the first
@@ -498,7 +570,7 @@ step_received() { awk -v id="$1" '$2 == 200 && $3 == id {f = 1} END {exit !f}' "
 
 make_profiles || { echo "not ok 1 - profiles"; exit 1; }
 rcv_start || { echo "not ok 1 - receiver"; exit 1; }
-trap 'rcv_stop; cleanup' EXIT
+trap 'rcv_stop; other_stop; cleanup' EXIT
 GW_PROFILES=$TMP/profiles
 
 run test_notification_presents_gateway_client_certificate_to_pinned_receiver
@@ -509,6 +581,8 @@ run test_notify_ca_needs_an_https_url
 run test_plain_http_only_to_loopback
 run test_unreadable_notify_ca_stops_start_up
 run test_failed_notification_is_requeued_by_the_operator_and_ledgered
+run test_family_webhook_with_an_unpinned_key_is_given_up_at_once
+run test_pin_mismatch_family_notification_is_requeued_by_gatewayctl_retry
 run test_family_is_told_before_the_agency_receives
 run test_family_is_told_before_the_police_get_a_statement
 run test_forged_decision_time_is_not_told_to_the_family

@@ -102,9 +102,10 @@ test_timeouts_and_connection_errors_retry(void **state)
 	assert_int_equal(retry_classify(RETRY_FAULT_PIN, 0), RETRY_TRANSIENT);
 }
 
-/* A push to an agency whose server's key is not one its profile pins: a
- * dead letter at once, not retried like a TLS failure; everything else as
- * retry_classify says (the webhook's own pin, retry_classify, still retries). */
+/* A push to an agency whose server's key is not one its profile pins (or a
+ * notification to a webhook whose key is not one of --notify-pin): a dead
+ * letter at once, not retried like a TLS failure; everything else as
+ * retry_classify says. */
 static void
 test_pin_mismatch_of_an_agency_push_is_permanent(void **state)
 {
