@@ -38,6 +38,8 @@ received() { awk -v id="$1" '$2 == 200 && $3 == id {print $1}' "$TMP/rcv/log" 2>
 
 attempted() { [ "$(db "SELECT attempts >= 1 FROM notifications WHERE disclosure_id='$1'")" = 1 ]; }
 has_received() { [ -n "$(received "$1")" ]; }
+# The notification's state, read at each try of a wait_cmd (not once before it).
+is_sent() { [ "$(db "SELECT state FROM notifications WHERE disclosure_id='$1'")" = sent ]; }
 
 # notify FAMILY: records a consent and a disclosure to oakfield-primary,
 # whose notification is queued at once; sets ID.
@@ -57,7 +59,7 @@ test_notification_presents_gateway_client_certificate_to_pinned_receiver() {
 	[ "$(jq -r .family_id "$TMP/rcv/$n.body")" = FAM-400 ] &&
 	[ "$(jq -r .notification_id "$TMP/rcv/$n.body")" = "$ID" ] &&
 	[ ! -s "$TMP/rcv/rejected" ] &&
-	wait_cmd 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent
+	wait_cmd 10 is_sent "$ID"
 }
 
 test_receiver_outside_pinned_ca_never_gets_a_notification() {
@@ -135,7 +137,7 @@ test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
 	[ $? = 1 ] && grep -q erased "$TMP/r.out" || return 1
 	USER=ops-tester "$GATEWAYCTL" notifications --db "$GW_DB" retry "$ID" > "$TMP/r.out" 2>&1 || { cat "$TMP/r.out"; return 1; }
 	wait_cmd 20 has_received "$ID" || return 1
-	wait_cmd 10 test "$(db "SELECT state FROM notifications WHERE disclosure_id='$ID'")" = sent || return 1
+	wait_cmd 10 is_sent "$ID" || return 1
 	rq=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.requeued' AND object_id = '$ID' AND actor = 'operator:$(id -un)' AND actor_role = 'operator'")
 	sent=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.sent' AND object_id = '$ID'")
 	[ -n "$rq" ] && [ -n "$sent" ] && [ "$rq" -lt "$sent" ] || return 1
