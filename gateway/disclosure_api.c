@@ -823,21 +823,30 @@ agency_view_json(struct store_conn *c, const struct disclosure_row *d, json_t *d
 }
 
 struct events_arg {
-	struct gateway		*gw;
-	struct store_conn	*c;
-	json_t			*list;
+	struct gateway			*gw;
+	struct store_conn		*c;
+	const struct disclosure_row	*d;	/* checked: disclosure_signed() */
+	json_t				*list;
+	int				 differs;	/* an event: 1 not as signed, -1 unknown */
+	int				 failed;	/* out of memory */
 };
 
-/* One lift or review of the hold, reason opened, as staff see it. */
+/* One lift or review of the hold, reason opened, as staff see it: only as
+ * its ledger entry signed it (hold_event_signed: another of the family's
+ * sealed values moved into its reason_ct would open as the reason). */
 static int
 event_json(const struct override_event_row *ev, void *arg)
 {
 	struct events_arg	*a = arg;
 	json_t			*x, *reason;
 	char			 t1[32], t2[32], t3[32];
-	int			 erased = 0;
+	int			 erased = 0, rc;
 
-	reason = open_sealed(a->gw, a->c, ev->family_pseudonym, ev->reason_ct, ev->reason_ctlen,
+	if ((rc = hold_event_signed(a->gw->ledger, a->c, a->d, ev)) != 0) {
+		a->differs = rc;
+		return -1;
+	}
+	reason = open_sealed(a->gw, a->c, a->d->family_pseudonym, ev->reason_ct, ev->reason_ctlen,
 	    0, &erased);
 	x = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s*, s:I}",
 	    "event_id", ev->id, "kind", ev->kind, "at", store_time_fmt(ev->at_us, t1),
@@ -845,14 +854,18 @@ event_json(const struct override_event_row *ev, void *arg)
 	    "previous_review_by", store_time_fmt(ev->previous_review_by_us, t2),
 	    "review_by", ev->review_by_us != 0 ? store_time_fmt(ev->review_by_us, t3) : NULL,
 	    "ledger_seq", (json_int_t)ev->ledger_seq);
-	if (x == NULL || json_array_append_new(a->list, x) == -1)
+	if (x == NULL || json_array_append_new(a->list, x) == -1) {
+		a->failed = 1;
 		return -1;
+	}
 	return 0;
 }
 
+/* The record as staff see it, or NULL: *differs 1 when a lift or review of
+ * its hold is not as signed, -1 when that could not be told (try again). */
 static json_t *
 staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosure_row *d,
-    json_t *data, int erased, int64_t now_us)
+    json_t *data, int erased, int64_t now_us, int *differs)
 {
 	struct notification_row	 n;
 	json_t			*o, *x;
@@ -883,16 +896,19 @@ staff_view_json(struct gateway *gw, struct store_conn *c, const struct disclosur
 	if (d->consent_id != NULL)
 		json_object_set_new(o, "consent_id", json_string(d->consent_id));
 	if (hold_made_held(d)) {
-		struct events_arg ea = { gw, c, json_array() };
+		struct events_arg ea = { gw, c, d, json_array(), 0, 0 };
 
 		x = d->override_basis != NULL ?
 		    open_sealed(gw, c, d->family_pseudonym, d->override_reason_ct,
 		    d->override_reason_ctlen, 0, &e2) :
 		    open_sealed(gw, c, d->family_pseudonym, d->hold_reason_ct,
 		    d->hold_reason_ctlen, 0, &e2);
-		/* The lifts and reviews since, each with its reason. */
+		/* The lifts and reviews since, each with its reason (the
+		 * walk stops, answering 0, at the first event_json refuses). */
 		if (ea.list == NULL ||
-		    store_override_events(c, d->id, event_json, &ea) == -1) {
+		    store_override_events(c, d->id, event_json, &ea) == -1 ||
+		    ea.differs != 0 || ea.failed) {
+			*differs = ea.differs;
 			json_decref(ea.list);
 			json_decref(x);
 			json_decref(o);
@@ -949,7 +965,7 @@ disclosure_get(struct request *r, struct response *rs)
 	struct store_conn	*c;
 	json_t			*data = NULL, *out = NULL;
 	const char		*reason;
-	int			 staff, erased = 0, rc;
+	int			 staff, erased = 0, rc, differs = 0;
 
 	staff = r->who->role == ROLE_STAFF || r->who->role == ROLE_SAFEGUARDING_LEAD;
 	if (!staff && r->who->role != ROLE_AGENCY) {
@@ -1055,12 +1071,20 @@ disclosure_get(struct request *r, struct response *rs)
 		resp_error(rs, 500, "internal", "Internal error.", NULL);
 		return;
 	}
-	out = staff ? staff_view_json(r->gw, c, d, data, erased, store_now_us()) :
+	out = staff ? staff_view_json(r->gw, c, d, data, erased, store_now_us(), &differs) :
 	    agency_view_json(c, d, data);
 	store_read_end(r->gw->store, c);
 	if (out == NULL) {
 		store_disclosure_free(d);
-		resp_error(rs, 500, "internal", "Internal error.", NULL);
+		if (differs == 1)	/* a lift or review not as signed: as the row */
+			resp_refused(r, rs, 409, "record_integrity_failed",
+			    "This record no longer matches what the ledger signed, so nothing "
+			    "of it is shown; the operators are told.", NULL);
+		else if (differs == -1)
+			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
+			    NULL);
+		else
+			resp_error(rs, 500, "internal", "Internal error.", NULL);
 		return;
 	}
 
@@ -1224,10 +1248,7 @@ hold_job(struct store_conn *c, void *arg)
 	memset(&le, 0, sizeof(le));
 	le.actor = ev.actor;
 	le.actor_role = ev.actor_role;
-	if (override)
-		le.action = j->review ? "override.reviewed" : "override.lifted";
-	else
-		le.action = j->review ? "notification.reviewed" : "notification.lifted";
+	le.action = hold_event_action(override, ev.kind);
 	le.family_pseudonym = n.family_pseudonym;
 	le.object_id = j->id;
 	le.reason = j->review ? (overdue ? "reviewed_after_review_date" : "reviewed") :

@@ -4,7 +4,10 @@
  * one record are read by their stored columns (store_object_entries), and
  * one counts only when its leaf, recomputed from the stored entry, is the
  * leaf the tree signed at its seq (ledger_leaf_signed), as consent_signed.c
- * and witness.c check the entries they rely on.
+ * and witness.c check the entries they rely on. And a lift's or review's
+ * row checked against its own entry before its reason is shown
+ * (hold_event_signed: the digest is the store's, store_override_event_digest,
+ * the finding of the entry the ledger's, ledger_entry_signed).
  */
 #include <string.h>
 
@@ -80,4 +83,47 @@ hold_released_signed(struct ledger *l, struct store_conn *c, const char *pseudon
 	if (k.lifted)
 		return 1;
 	return k.pending ? 2 : 0;
+}
+
+const char *
+hold_event_action(int override, const char *kind)
+{
+	if (kind == NULL)
+		return NULL;
+	if (strcmp(kind, "lifted") == 0)
+		return override ? "override.lifted" : "notification.lifted";
+	if (strcmp(kind, "reviewed") == 0)
+		return override ? "override.reviewed" : "notification.reviewed";
+	return NULL;
+}
+
+int
+hold_event_signed(struct ledger *l, struct store_conn *c, const struct disclosure_row *d,
+    const struct override_event_row *ev)
+{
+	unsigned char	 digest[32];
+	const char	*action = hold_event_action(d->override_basis != NULL, ev->kind);
+	const char	*id = ev->id != NULL ? ev->id : "-";
+	int		 rc = 0;
+
+	if (action != NULL && ev->disclosure_id != NULL && ev->family_pseudonym != NULL &&
+	    strcmp(ev->disclosure_id, d->id) == 0 &&
+	    strcmp(ev->family_pseudonym, d->family_pseudonym) == 0) {
+		if (store_override_event_digest(ev, digest) != 0 ||
+		    (rc = ledger_entry_signed(l, c, ev->ledger_seq, action, d->id,
+		    d->family_pseudonym, digest, HOLD_SIGNED_WAIT_MS)) == -1)
+			return -1;
+		if (rc == 2) {
+			log_errx("hold event %s of disclosure %s: ledger entry #%lld is not in the "
+			    "ledger's tree yet; not shown now", id, d->id,
+			    (long long)ev->ledger_seq);
+			return -1;
+		}
+	}
+	if (rc == 0) {
+		log_errx("hold event %s of disclosure %s does not match ledger entry #%lld (what "
+		    "its ledger entry signed): not shown", id, d->id, (long long)ev->ledger_seq);
+		return 1;
+	}
+	return 0;
 }

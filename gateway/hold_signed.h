@@ -1,6 +1,7 @@
 /*
  * hold_signed.h: whether a family notification held when its record was
- * made has since been released by a signed lift (hold_signed.c).
+ * made has since been released by a signed lift, and whether a lift or
+ * review row is what its own entry signed (hold_signed.c).
  *
  * A disclosure made under a safeguarding override or with a notification
  * hold, and a police or court request filed with do_not_notify, say so in
@@ -22,6 +23,7 @@
 
 struct disclosure_row;
 struct ledger;
+struct override_event_row;
 struct store_conn;
 
 /* How long the notifier waits for a lift committed a moment ago to reach
@@ -49,5 +51,26 @@ int	hold_release_entry(const char *action, const char *actor_role, int request);
  * failed. */
 int	hold_released_signed(struct ledger *, struct store_conn *c, const char *pseudonym,
 	    const char *object_id, int request);
+
+/* Pure: the ledger action of a lift or review (kind "lifted" or
+ * "reviewed") of the hold on a disclosure made under a safeguarding
+ * override (override 1: "override.lifted", "override.reviewed") or with a
+ * notification hold (0: "notification.lifted", "notification.reviewed").
+ * NULL for any other kind. */
+const char *hold_event_action(int override, const char *kind);
+
+/* Whether ev, a lift or review of the hold on disclosure d (d checked by
+ * the caller: disclosure_signed.h), is what its ledger entry signed, before
+ * its sealed reason is opened and shown: the reason's GCM associated data
+ * is the family's pseudonym alone (vault.c), so another of the family's
+ * sealed values moved into ev's reason_ct would open as the reason. ev must
+ * name d, and the entry at ev->ledger_seq be hold_event_action(d's override,
+ * ev->kind) about d->id for d's family, as the tree signed it, carrying
+ * store_override_event_digest(ev). 0 it is; 1 it is not (logged: the
+ * event's and disclosure's ids and the seq, nothing personal); -1 a read
+ * failed, the ledger's alarm is raised, or the entry is committed but not
+ * in the tree within HOLD_SIGNED_WAIT_MS (logged): try again later. */
+int	hold_event_signed(struct ledger *, struct store_conn *c, const struct disclosure_row *d,
+	    const struct override_event_row *ev);
 
 #endif

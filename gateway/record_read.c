@@ -1,12 +1,16 @@
 /*
  * record_read.c: records a read of a family's record (record_read.h): one
- * writer job for every reads table whose rows are struct record_read_row.
+ * writer job for every reads table whose rows are struct record_read_row,
+ * and the check of such a row against its own signed entry
+ * (record_read_signed: the digest is the table's, the finding of the entry
+ * and its leaf the ledger's, ledger_entry_signed).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway.h"
 #include "ledger.h"
+#include "log.h"
 #include "principal.h"
 #include "record_read.h"
 #include "vault.h"
@@ -45,4 +49,28 @@ record_read_job(struct store_conn *c, void *arg)
 out:
 	free(ct);
 	return rc;
+}
+
+int
+record_read_signed(struct ledger *l, struct store_conn *c, const char *action,
+    const char *pseudonym, int (*digest)(const struct record_read_row *, unsigned char out[32]),
+    const struct record_read_row *r)
+{
+	unsigned char	d[32];
+	int		rc;
+
+	if (digest(r, d) != 0 || (rc = ledger_entry_signed(l, c, r->ledger_seq, action,
+	    r->object_id, pseudonym, d, RECORD_READ_SIGNED_WAIT_MS)) == -1)
+		return -1;
+	if (rc == 2) {
+		log_errx("read %s: ledger entry #%lld is not in the ledger's tree yet; not shown "
+		    "now", r->id, (long long)r->ledger_seq);
+		return -1;
+	}
+	if (rc == 0) {
+		log_errx("read %s does not match ledger entry #%lld (what its ledger entry "
+		    "signed): not shown", r->id, (long long)r->ledger_seq);
+		return 1;
+	}
+	return 0;
 }

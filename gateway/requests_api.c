@@ -587,12 +587,17 @@ request_list(struct request *r, struct response *rs)
 /* ---- GET /v1/requests/{id} ---- */
 
 /* Trustees see every read of the request's personal data with its reason
- * (null once the family's key is gone): the record of access. */
+ * (null once the family's key is gone): the record of access. Each read
+ * only as its request.read entry signed it (record_read_signed): a reason's
+ * seal opens in any column of the family, so another of the family's sealed
+ * values moved into a read's reason_ct would be shown as that reason. */
 struct reads_ctx {
 	struct gateway		*gw;
 	struct store_conn	*c;
+	const char		*pseudonym;	/* the request's, as signed */
 	json_t			*out;
 	int			 open;	/* the reasons too (the reader gave one) */
+	int			 differs;	/* a read is not as signed */
 };
 
 /* A reason as JSON: null when none (or erased); a header's bytes that are
@@ -656,9 +661,14 @@ reads_one(const struct record_read_row *rr, void *arg)
 	struct reads_ctx	*x = arg;
 	json_t			*o;
 	char			*reason = NULL;
-	int			 erased = 0;
+	int			 erased = 0, rc;
 
-	if (x->open && vault_unseal_str(x->gw->vault, x->c, rr->family_pseudonym, rr->reason_ct,
+	if ((rc = record_read_signed(x->gw->ledger, x->c, "request.read", x->pseudonym,
+	    store_request_read_digest, rr)) != 0) {
+		x->differs = rc == 1;
+		return -1;
+	}
+	if (x->open && vault_unseal_str(x->gw->vault, x->c, x->pseudonym, rr->reason_ct,
 	    rr->reason_ctlen, &reason, &erased) != 0)
 		return -1;
 	o = read_json(rr->read_us, rr->actor, rr->actor_role, reason);
@@ -666,14 +676,18 @@ reads_one(const struct record_read_row *rr, void *arg)
 	return o != NULL && json_array_append_new(x->out, o) == 0 ? 0 : -1;
 }
 
+/* The reads of rq, or NULL: *differs set when one is not as signed. */
 static json_t *
-reads_json(struct gateway *gw, struct store_conn *c, const char *request_id, int open)
+reads_json(struct gateway *gw, struct store_conn *c, const struct request_row *rq, int open,
+    int *differs)
 {
-	struct reads_ctx	x = { .gw = gw, .c = c, .open = open };
+	struct reads_ctx	x = { .gw = gw, .c = c, .pseudonym = rq->family_pseudonym,
+				    .open = open };
 
 	if ((x.out = json_array()) == NULL)
 		return NULL;
-	if (store_request_reads(c, request_id, reads_one, &x) != 0) {
+	if (store_request_reads(c, rq->id, reads_one, &x) != 0) {
+		*differs = x.differs;
 		json_decref(x.out);
 		return NULL;
 	}
@@ -693,7 +707,7 @@ request_show(struct request *r, struct response *rs)
 	json_t				*out, *reads = NULL, *dv;
 	int				 nd = 0, rc, erased = 0, gone = 0, personal, keystate = 0;
 	int				 i;
-	int				 hasrec = 0, reasons;
+	int				 hasrec = 0, reasons, differs = 0;
 
 	if (resp_reason_too_long(r, rs, reason))
 		return;
@@ -737,10 +751,10 @@ request_show(struct request *r, struct response *rs)
 	 * trustee who gives a reason, that read recorded like any other. */
 	reasons = rc == 0 && r->who->role == ROLE_TRUSTEE && decide_has_text(reason);
 	if (rc == 0 && r->who->role == ROLE_TRUSTEE &&
-	    ((reads = reads_json(r->gw, c, rq->id, reasons)) == NULL ||
+	    ((reads = reads_json(r->gw, c, rq, reasons, &differs)) == NULL ||
 	    (reasons && vault_unseal_str(r->gw->vault, c, rq->family_pseudonym, rq->close_reason_ct,
 	    rq->close_reason_ctlen, &why_closed, &gone) != 0)))
-		rc = -1;
+		rc = differs ? 2 : -1;	/* a read not as signed: as a row (409) */
 	/* Each trustee's reason for their decision, to a trustee who gives a
 	 * reason (the second trustee weighs the first's; the board reviews a
 	 * refusal), sealed like the closing reason for the same cause. */

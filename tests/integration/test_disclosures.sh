@@ -1222,6 +1222,47 @@ test_lift_of_a_hold_not_as_signed_is_refused() {
 	[ "$(refused_since "$last" safeguarding_lead record_integrity_failed | wc -l)" = 1 ] &&
 	[ "$(hold_acts_ledgered "$id")" = 0 ]
 }
+# A lift's or review's reason is sealed under the family key, whose GCM
+# associated data is the family's pseudonym alone (vault.c): another of the
+# family's sealed values (here the data of another of its disclosures)
+# moved into the event's reason_ct would open as that reason. Each event is
+# shown only as its own ledger entry signed it (hold_event_signed): the
+# staff read is refused like a row not as signed, 409
+# record_integrity_failed, recorded as refused, nothing of the value shown
+# nor the family named in the log; put back, it is shown again.
+events_edit() { # SQL: run with gatewayd stopped, the triggers that keep events permanent dropped for it
+	gw_stop && sqlite3 "$GW_DB" "BEGIN; DROP TRIGGER override_events_no_update; $1;
+	    CREATE TRIGGER override_events_no_update BEFORE UPDATE ON override_events
+	    BEGIN SELECT RAISE(ABORT, 'override events are permanent'); END; COMMIT;" &&
+	gw_start --notify-url "$HOOK_URL"
+}
+test_a_sealed_value_moved_into_a_hold_events_reason_is_never_shown() {
+	local id other ev ct last
+	consent FAM-369 oakfield-primary education_support || return 1
+	HOLD=$(hold_json) disclose safeguarding_lead FAM-369 oakfield-primary education_support '{"child_name":"x-T369"}'
+	expect 201 && [ "$(jget .notification)" = held ] && id=$(jget .disclosure_id) || return 1
+	disclose staff FAM-369 oakfield-primary education_support '{"child_name":"Moved-Marker-T369"}'
+	expect 201 && other=$(jget .disclosure_id) || return 1
+	req safeguarding_lead POST "/v1/overrides/$id/review" "$(review_body "$(in_days 7)")"
+	expect 200 && ev=$(jget .event_id) || return 1
+	staff_read "$id"
+	expect 200 && [ "$(jget '.notification_hold.events[0].reason')" = "$RREASON" ] || return 1
+	ct=$(db "SELECT hex(reason_ct) FROM override_events WHERE id='$ev'")
+	[ -n "$ct" ] || return 1
+	events_edit "UPDATE override_events SET reason_ct = (SELECT data_ct FROM disclosures WHERE id='$other') WHERE id='$ev'" || return 1
+	last=$(ledger_seq)
+	staff_read "$id"
+	expect 409 record_integrity_failed && error_shape_ok ||
+		{ echo "# shown as the reason: $(jget '.notification_hold.events[0].reason')"; return 1; }
+	! grep -q -e Moved-Marker -e "$RREASON" <<<"$RESP" || return 1
+	[ "$(refused_since "$last" staff record_integrity_failed | cut -d'|' -f2-)" = "GET /v1/disclosures/{id}|-|-" ] ||
+		{ echo "# access.refused after seq $last: $(refused_since "$last" staff record_integrity_failed)"; return 1; }
+	grep -q "hold event $ev of disclosure $id does not match ledger entry #" "$TMP/gatewayd.log" &&
+	! grep -q -e FAM-369 -e Moved-Marker "$TMP/gatewayd.log" || return 1
+	events_edit "UPDATE override_events SET reason_ct = x'$ct' WHERE id='$ev'" || return 1
+	staff_read "$id"
+	expect 200 && [ "$(jget '.notification_hold.events[0].reason')" = "$RREASON" ]
+}
 # An older disclosure's entry (a complete block of 256, not the newest) is
 # checked against its block's leaf hashes, read back and checked once and
 # then kept in the leaf cache (leafcache.h); the entry's row is still hashed
@@ -1343,6 +1384,7 @@ run test_tampered_row_stops_the_subject_access_export
 run test_tampered_row_is_never_told_to_the_family
 run test_held_notification_is_never_sent_without_a_signed_lift
 run test_lift_of_a_hold_not_as_signed_is_refused
+run test_a_sealed_value_moved_into_a_hold_events_reason_is_never_shown
 run test_entry_changed_after_its_block_was_cached_is_refused
 run test_max_hold_days_is_configurable
 run test_disclosure_durable_across_restart

@@ -1618,6 +1618,37 @@ test_tampered_request_row_is_never_served() {
 	req trustee1 GET /v1/requests
 	expect 200 && [ "$(jget "[.requests[] | select(.request_id == \"$rid\")] | length")" = 1 ]
 }
+# A read's reason is sealed under the family key, whose GCM associated data
+# is the family's pseudonym alone (vault.c): another of the family's sealed
+# values (here the data one of its disclosures carried) moved into a read's
+# reason_ct would open as that reason. Each read is shown only as its
+# request.read entry signed it (record_read_signed): to a trustee, with a
+# reason or without, the request is refused like a row not as signed, 409
+# record_integrity_failed, recorded as refused, nothing of the value shown;
+# put back, the reads are shown again.
+test_a_sealed_value_moved_into_a_reads_reason_is_never_shown() {
+	local read ct last
+	read=$(db "SELECT id FROM request_reads WHERE request_id='$RID' AND reason_ct IS NOT NULL
+	    ORDER BY read_us LIMIT 1")
+	[ -n "$read" ] && ct=$(db "SELECT hex(reason_ct) FROM request_reads WHERE id='$read'") &&
+	[ -n "$ct" ] || return 1
+	request_edit "UPDATE request_reads SET reason_ct = (SELECT data_ct FROM disclosures
+	    WHERE id='$DISCLOSURE') WHERE id='$read'" || return 1
+	last=$(ledger_seq)
+	req trustee1 GET "/v1/requests/$RID" '' -H 'X-Access-Reason: reviewing the reads'
+	expect 409 record_integrity_failed && error_shape_ok ||
+		{ echo "# shown as a reason: $(jget '[.reads[]?.reason | select(. != null and test("child_name"))] | .[0]')"; return 1; }
+	! grep -q -F -e "$CHILD" -e "$PHONE" -e "$ADDRESS" <<<"$RESP" || return 1
+	req trustee1 GET "/v1/requests/$RID"
+	expect 409 record_integrity_failed || return 1
+	[ "$(refused_since "$last" trustee record_integrity_failed | cut -d'|' -f2- | tr '\n' ' ')" = "GET /v1/requests/{id}|-|- GET /v1/requests/{id}|-|- " ] ||
+		{ echo "# access.refused after seq $last: $(refused_since "$last" trustee record_integrity_failed)"; return 1; }
+	grep -q "read $read does not match ledger entry #" "$TMP/gatewayd.log" &&
+	! grep -q -F -e "$CHILD" -e "$FAM" "$TMP/gatewayd.log" || return 1
+	request_edit "UPDATE request_reads SET reason_ct = x'$ct' WHERE id='$read'" || return 1
+	req trustee1 GET "/v1/requests/$RID" '' -H 'X-Access-Reason: reviewing the reads'
+	expect 200 && [ "$(jget '.reads | length')" -ge 2 ] && ! grep -q -F "$CHILD" <<<"$RESP"
+}
 # decided_us (the approval's moment, behind close_by and the overdue count)
 # moved back in the database, so that a request seems overdue (or, moved
 # on, never does): it is not the time of the signed decision that reached
@@ -1887,6 +1918,7 @@ run test_statement_shows_no_withdrawal_made_after_the_approval
 run test_statement_refused_when_a_ledger_row_was_edited
 run test_statement_refused_when_an_entry_was_moved_out_of_the_period
 run test_tampered_request_row_is_never_served
+run test_a_sealed_value_moved_into_a_reads_reason_is_never_shown
 run test_request_decision_time_moved_is_refused_and_counted
 run test_withheld_requests_are_named_by_their_ids
 run test_forged_decision_time_is_not_counted_overdue
