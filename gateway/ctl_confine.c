@@ -18,7 +18,8 @@
  *                                 F's directory as well (F is written
  *                                 beside itself and renamed: ctl_file.c)
  *   ledger generate, retention run
- *                                 the data directory
+ *                                 the data directory (retention run
+ *                                 --ledger-head-copy F: F's directory too)
  *   backup                        the data directory (read through SQLite)
  *                                 and the copy's, once made
  *

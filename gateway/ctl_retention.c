@@ -17,6 +17,12 @@
  * entry records it, so an early expiry is never silent. It records the
  * refusal period too (--refusal-retention-days, as gatewayd's).
  *
+ * --ledger-head-copy FILE, as gatewayd's: the copy of ledger.head kept
+ * outside the data directory is checked with it, and moved forward with it
+ * by the checkpoints this run signs (head_guard.h). Left out, the run
+ * checks and moves ledger.head alone; gatewayd's next start then brings
+ * the copy up to it.
+ *
  * The write-ahead log is truncated at the end of every run (a destroyed
  * key's bytes must not survive there, from this run or an earlier one).
  * When a reader (a backup, an sqlite3 shell) holds the log, that is
@@ -32,6 +38,7 @@
 #include "ctl.h"
 #include "datalock.h"
 #include "gateway.h"
+#include "head_guard.h"
 #include "ledger.h"
 #include "log.h"
 #include "profiles.h"
@@ -52,9 +59,10 @@ ctl_retention_usage(FILE *f)
 	    "                                [--master-key FILE] [--as-of DATE]\n"
 	    "                                [--refusal-retention-days N]\n"
 	    "                                [--consent-max-days N]\n"
+	    "                                [--ledger-head-copy FILE]\n"
 	    "defaults: var/, agency-profiles/, schemas/, DIR/master.key, now, %d, %d\n"
 	    "(give the daemon's --refusal-retention-days and --consent-max-days when they\n"
-	    "are not the defaults)\n",
+	    "are not the defaults, and its --ledger-head-copy when it keeps one)\n",
 	    RETENTION_REFUSAL_DAYS, CONSENT_MAX_DAYS);
 }
 
@@ -76,12 +84,14 @@ run(int argc, char **argv)
 		{ "as-of", required_argument, NULL, 'o' },
 		{ "refusal-retention-days", required_argument, NULL, 'D' },
 		{ "consent-max-days", required_argument, NULL, 'X' },
+		{ "ledger-head-copy", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gateway			gw;
 	struct profiles			*loaded;
 	struct retention_summary	sum;
 	char				err[1024], keypath[PATH_MAX], t[32];
+	char				copydir[PATH_MAX];
 	int64_t				now, as_of;
 	const char			*as_of_arg = NULL;
 	unsigned long			 days;
@@ -97,6 +107,7 @@ run(int argc, char **argv)
 		case 's': gw.cfg.schemas_dir = optarg; break;
 		case 'k': gw.cfg.master_key = optarg; break;
 		case 'o': as_of_arg = optarg; break;
+		case 'K': gw.cfg.ledger_head_copy = optarg; break;
 		case 'D':
 			if (parse_uint(optarg, RETENTION_REFUSAL_DAYS_MAX, &days) == -1 ||
 			    days == 0) {
@@ -136,9 +147,20 @@ run(int argc, char **argv)
 		snprintf(keypath, sizeof(keypath), "%s/master.key", gw.cfg.data_dir);
 		gw.cfg.master_key = keypath;
 	}
-	/* The data directory only (the erasure journal is gatewayd's); before
-	 * the writer's thread. */
-	if (ctl_confine(gw.cfg.data_dir, NULL) == -1)
+	if (gw.cfg.ledger_head_copy != NULL) {
+		if (head_guard_copy_check(gw.cfg.data_dir, gw.cfg.ledger_head_copy, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "gatewayctl: %s\n", err);
+			return 2;
+		}
+		if (head_copy_dir(gw.cfg.ledger_head_copy, copydir, sizeof(copydir)) == -1) {
+			fprintf(stderr, "gatewayctl: --ledger-head-copy: path too long\n");
+			return 2;
+		}
+	}
+	/* The data directory (the erasure journal is gatewayd's), and the
+	 * ledger head copy's; before the writer's thread. */
+	if (ctl_confine(gw.cfg.data_dir, gw.cfg.ledger_head_copy != NULL ? copydir : NULL) == -1)
 		return 2;
 	if ((lock = datalock_acquire(gw.cfg.data_dir, "gatewayctl retention run", err,
 	    sizeof(err))) == -1) {
@@ -171,8 +193,8 @@ run(int argc, char **argv)
 		goto out;
 	}
 	writer_on_commit(gw.writer, vault_committed, gw.vault);	/* its key cache */
-	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL, 0, err,
-	    sizeof(err))) == NULL) {
+	if ((gw.ledger = ledger_open_copy(gw.store, gw.writer, gw.cfg.data_dir, NULL, 0,
+	    gw.cfg.ledger_head_copy, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewayctl: %s\n", err);
 		goto out;
 	}

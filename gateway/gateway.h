@@ -34,6 +34,7 @@ struct config {
 	const char	*erasure_journal; /* DATA_DIR/erasures.journal (erasure_journal.h) */
 	int		 new_erasure_journal; /* --new-erasure-journal (journal_guard.h) */
 	int		 accept_missing_ledger_head; /* --accept-missing-ledger-head (head_guard.h) */
+	const char	*ledger_head_copy; /* --ledger-head-copy FILE, or NULL (head_guard.h) */
 	const char	*notify_url;	/* family notification webhook, or NULL */
 	const char	*notify_ca;	/* the webhook's CA (PEM), or NULL: system CAs */
 	const char	*notify_pins[8]; /* --notify-pin: the webhook's key (spki_pin.h) */

@@ -80,6 +80,7 @@ usage(FILE *f)
 	    "                [--max-hold-days N] [--read-limit PER_MIN[:BURST]]\n"
 	    "                [--consent-max-days N] [--erasure-journal FILE]\n"
 	    "                [--new-erasure-journal] [--accept-missing-ledger-head]\n"
+	    "                [--ledger-head-copy FILE]\n"
 	    "                [--verbose] | --routes\n"
 	    "defaults: 127.0.0.1:8443, data in var/, agency-profiles/, schemas/, certs/dev/;\n"
 	    "  a sweep every 3600 s; the ledger re-read against its tree every %d s at\n"
@@ -94,7 +95,9 @@ usage(FILE *f)
 	    "  intended (erasures made after the copy are then not made again);\n"
 	    "  DATA_DIR/ledger.head missing beside a store with signed checkpoints stops\n"
 	    "  the start, unless --accept-missing-ledger-head says its loss is intended\n"
-	    "  (the newest stored checkpoint is then trusted as the head)\n",
+	    "  (the newest stored checkpoint is then trusted as the head);\n"
+	    "  --ledger-head-copy keeps a second ledger.head outside DATA_DIR, checked\n"
+	    "  and written as it is (missing: refused as ledger.head missing is)\n",
 	    LEDGER_SELFCHECK_INTERVAL_S, LEDGER_SELFCHECK_RATE, RETENTION_REFUSAL_DAYS,
 	    CONSENT_MAX_DAYS);
 }
@@ -580,6 +583,7 @@ main(int argc, char **argv)
 		{ "erasure-journal", required_argument, NULL, 'J' },
 		{ "new-erasure-journal", no_argument, NULL, 'j' },
 		{ "accept-missing-ledger-head", no_argument, NULL, 'G' },
+		{ "ledger-head-copy", required_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "routes", no_argument, NULL, 'R' },
 		{ "conn-limit", required_argument, NULL, 'L' },
@@ -601,6 +605,7 @@ main(int argc, char **argv)
 	size_t		 nurl_ov = 0;
 	char		 client_crt[PATH_MAX], client_key[PATH_MAX];
 	char		 err[1024], keypath[PATH_MAX], journalpath[PATH_MAX];
+	char		 copydir[PATH_MAX];
 	long long	 reapplied = 0, appended = 0;
 	struct profiles	*loaded;
 	unsigned long	 n;
@@ -651,6 +656,7 @@ main(int argc, char **argv)
 		case 'J': gw.cfg.erasure_journal = optarg; break;
 		case 'j': gw.cfg.new_erasure_journal = 1; break;
 		case 'G': gw.cfg.accept_missing_ledger_head = 1; break;
+		case 'K': gw.cfg.ledger_head_copy = optarg; break;
 		case 'n': gw.cfg.notify_url = optarg; break;
 		case 'C': gw.cfg.notify_ca = optarg; break;
 		case 'N':	/* checked with the URL (notifier_check) */
@@ -915,8 +921,10 @@ main(int argc, char **argv)
 	    notifier_check(&gw.cfg, err, sizeof(err)) == -1 ||
 	    journal_guard_check(gw.cfg.erasure_journal, gw.cfg.data_dir,
 	    gw.cfg.new_erasure_journal, &journal, err, sizeof(err)) == -1 ||
-	    head_guard_check(gw.cfg.data_dir, gw.cfg.accept_missing_ledger_head, err,
-	    sizeof(err)) == -1) {
+	    (gw.cfg.ledger_head_copy != NULL && head_guard_copy_check(gw.cfg.data_dir,
+	    gw.cfg.ledger_head_copy, err, sizeof(err)) == -1) ||
+	    head_guard_check_pair(gw.cfg.data_dir, gw.cfg.ledger_head_copy,
+	    gw.cfg.accept_missing_ledger_head, err, sizeof(err)) == -1) {
 		log_errx("%s", err);
 		goto out;
 	}
@@ -976,6 +984,13 @@ main(int argc, char **argv)
 	memset(&lspec, 0, sizeof(lspec));
 	lspec.data_dir = gw.cfg.data_dir;
 	lspec.journal = gw.cfg.erasure_journal;
+	if (gw.cfg.ledger_head_copy != NULL) {
+		if (head_copy_dir(gw.cfg.ledger_head_copy, copydir, sizeof(copydir)) == -1) {
+			log_errx("--ledger-head-copy: path too long");
+			goto out;
+		}
+		lspec.file_dir = copydir;
+	}
 	lspec.port = gw.cfg.port;
 	if ((landlock = landlock_enter(&lspec, err, sizeof(err))) == -1) {
 		log_errx("refusing to start less confined than it says: %s", err);
@@ -993,8 +1008,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	writer_on_commit(gw.writer, vault_committed, gw.vault);	/* its key cache */
-	if ((gw.ledger = ledger_open(gw.store, gw.writer, gw.cfg.data_dir, NULL,
-	    gw.cfg.accept_missing_ledger_head, err,
+	if ((gw.ledger = ledger_open_copy(gw.store, gw.writer, gw.cfg.data_dir, NULL,
+	    gw.cfg.accept_missing_ledger_head, gw.cfg.ledger_head_copy, err,
 	    sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto out;

@@ -66,6 +66,11 @@ struct ll_net_port_attr {
 	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR | \
 	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_TRUNCATE)
 
+/* The ledger head copy's directory: regular files made, written, cut,
+ * renamed over one another and removed; no directories, nothing else. */
+#define FILE_DIR_RIGHTS (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_TRUNCATE)
+
 /* A single file (the journal, /dev/null): written and cut, no more. */
 #define FILE_RIGHTS (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE)
 
@@ -165,6 +170,8 @@ landlock_enter(const struct landlock_spec *spec, char *err, size_t errlen)
 	    (spec->out_dir != NULL && add_path(ruleset, spec->out_dir, DATA_RIGHTS,
 	    attr.handled_access_fs, err, errlen) == -1) ||
 	    (spec->journal != NULL && add_path(ruleset, spec->journal, FILE_RIGHTS,
+	    attr.handled_access_fs, err, errlen) == -1) ||
+	    (spec->file_dir != NULL && add_path(ruleset, spec->file_dir, FILE_DIR_RIGHTS,
 	    attr.handled_access_fs, err, errlen) == -1) ||
 	    add_path(ruleset, "/dev/null", FILE_RIGHTS, attr.handled_access_fs, err,
 	    errlen) == -1)

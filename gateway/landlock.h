@@ -7,7 +7,8 @@
  * Through Linux's Landlock (an unprivileged LSM, like OpenBSD's unveil):
  * once entered, the daemon may make, change, truncate or remove files only
  * beneath its data directory, write to the erasure journal wherever it is
- * and to /dev/null, and nowhere else; execute nothing; bind a TCP port
+ * and to /dev/null, replace files in the directory of the ledger head's
+ * copy (--ledger-head-copy: a directory of its own), and nowhere else; execute nothing; bind a TCP port
  * other than its own on no address (kernel 6.7 on); signal no process
  * outside itself and reach no abstract UNIX socket of another (6.12 on).
  * Reading is not confined: profiles, revocation lists, CA files and what
@@ -37,6 +38,9 @@ struct landlock_spec {
 	const char	*out_dir;	/* a second tree, as data_dir (gatewayctl's
 					   output); NULL: none */
 	int		 no_bind;	/* bind no TCP port at all (port unused) */
+	const char	*file_dir;	/* a directory whose files it may make, replace
+					   and remove, no more (the ledger head's
+					   copy is replaced there); NULL: none */
 };
 
 /*

@@ -100,6 +100,7 @@ struct ledger {
 	struct signer		*signer;
 	char			 origin[NOTE_ORIGIN_MAX];
 	char			 head_path[PATH_MAX];	/* DATA_DIR/ledger.head */
+	char			 copy_path[PATH_MAX];	/* --ledger-head-copy, or "" */
 	char			 alarm_path[PATH_MAX];	/* DATA_DIR/ledger.alarm */
 	int			 accept_missing_head;	/* head_guard.h */
 
@@ -521,6 +522,9 @@ sign_checkpoint(struct ledger *l)
 	if (ledger_head_write(l->head_path, note, strlen(note)) != 0)
 		log_errx("checkpoint at tree size %llu: %s not written: %s",
 		    (unsigned long long)size, l->head_path, strerror(errno));
+	if (l->copy_path[0] != '\0' && ledger_head_write(l->copy_path, note, strlen(note)) != 0)
+		log_errx("checkpoint at tree size %llu: %s not written: %s",
+		    (unsigned long long)size, l->copy_path, strerror(errno));
 	pthread_mutex_lock(&l->note_lock);
 	free(l->note);
 	l->note = note;
@@ -706,75 +710,145 @@ check_content(const struct ledger_record *r, const unsigned char *leaf, void *ar
 	return 0;
 }
 
-/* The tree (loaded) must extend the newest checkpoint this gateway signed,
- * kept in ledger.head. Without the file (head_guard.h): a store with no
- * checkpoint yet starts (the file is written with its first one); one with
- * checkpoints is refused, unless the operator accepts the loss
- * (accept_missing_head), when the file is made from the newest stored
- * checkpoint, said as a warning. 0 with its tree size in *head_size (0:
- * none), or -1 with a message in err. */
+/* One head file (ledger.head or its copy) read and checked: it must be a
+ * checkpoint signed by this ledger's key that the loaded tree extends.
+ * 0 with its bytes in *text (malloc'd; NULL when the file is missing) and
+ * its tree size in *size, or -1 with a message in err. */
 static int
-check_head(struct ledger *l, uint64_t *head_size, char *err, size_t errlen)
+read_head(struct ledger *l, const char *path, char **text, size_t *len, uint64_t *size,
+    char *err, size_t errlen)
 {
 	struct checkpoint	 hp;
 	merkle_hash		 root;
 	uint64_t		 have = merkle_tree_size(l->tree);
-	size_t			 len, tl = 0;
+	size_t			 tl = 0;
 	char			*head;
-	int			 rc = -1;
 
-	*head_size = 0;
-	if ((head = ledger_head_read(l->head_path, &len)) == NULL) {
-		if (errno != ENOENT) {
-			snprintf(err, errlen, "ledger: cannot read %s: %s", l->head_path,
-			    strerror(errno));
-			return -1;
-		}
-		switch (head_presence(0, l->note != NULL, l->accept_missing_head)) {
-		case HEAD_MAKE_FRESH:
-			return 0;	/* written with the first checkpoint */
-		case HEAD_REFUSE:
-			head_guard_refusal(err, errlen, l->head_path, l->note_size);
-			return -1;
-		default:
-			break;
-		}
-		if (ledger_head_write(l->head_path, l->note, l->note_len) != 0) {
-			snprintf(err, errlen, "ledger: cannot write %s: %s", l->head_path,
-			    strerror(errno));
-			return -1;
-		}
-		log_warnx("ledger: %s was missing; made from the newest stored checkpoint, "
-		    "tree size %llu, trusted as --accept-missing-ledger-head says: a rollback "
-		    "of the database to that size or earlier is not detected by this gateway "
-		    "(a checkpoint kept elsewhere shows it: gatewayctl ledger verify "
-		    "--checkpoint)", l->head_path, (unsigned long long)l->note_size);
-		*head_size = l->note_size;
-		return 0;
+	*text = NULL;
+	*size = 0;
+	if ((head = ledger_head_read(path, len)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "ledger: cannot read %s: %s", path, strerror(errno));
+		return -1;
 	}
-	if (note_verify(head, len, l->origin, signer_pub(l->signer), &tl) != 0 ||
+	if (note_verify(head, *len, l->origin, signer_pub(l->signer), &tl) != 0 ||
 	    checkpoint_parse(head, tl, &hp) != 0)
 		snprintf(err, errlen, "ledger: %s is not a checkpoint signed by ledger.key under "
-		    "origin %s", l->head_path, l->origin);
+		    "origin %s", path, l->origin);
 	else if (hp.size > have)
 		snprintf(err, errlen, "ledger: this gateway signed a checkpoint of %llu entries "
 		    "(%s) but the database holds %llu: entries were removed, or an older copy "
 		    "of the database is in place. If a backup was restored on purpose, keep "
 		    "that file elsewhere (gatewayctl ledger verify --checkpoint FILE shows what "
 		    "was lost) and remove it to start from the restored ledger",
-		    (unsigned long long)hp.size, l->head_path, (unsigned long long)have);
+		    (unsigned long long)hp.size, path, (unsigned long long)have);
 	else if (merkle_tree_root(l->tree, hp.size, root) != 0)
 		snprintf(err, errlen, "ledger: out of memory");
 	else if (memcmp(root, hp.root, 32) != 0)
 		snprintf(err, errlen, "ledger: the stored entries do not match the checkpoint "
 		    "this gateway last signed (%s, tree size %llu): the ledger was rewritten; "
-		    "run gatewayctl ledger verify --checkpoint %s", l->head_path,
-		    (unsigned long long)hp.size, l->head_path);
+		    "run gatewayctl ledger verify --checkpoint %s", path,
+		    (unsigned long long)hp.size, path);
 	else {
-		*head_size = hp.size;
-		rc = 0;
+		*text = head;
+		*size = hp.size;
+		return 0;
 	}
 	free(head);
+	return -1;
+}
+
+/* Puts rule[0:rule_len] in path when it holds anything else (have, NULL:
+ * missing), said as a warning naming both files' tree sizes. 0, or -1 with
+ * a message in err. */
+static int
+rewrite_head(const char *path, const char *have, size_t have_len, uint64_t have_size,
+    const char *rule, size_t rule_len, uint64_t rule_size, const char *from, char *err,
+    size_t errlen)
+{
+	if (!head_needs_rewrite(have, have_len, rule, rule_len))
+		return 0;
+	if (ledger_head_write(path, rule, rule_len) != 0) {
+		snprintf(err, errlen, "ledger: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (have != NULL)
+		log_warnx("ledger: %s held the checkpoint of tree size %llu, %s that of %llu: "
+		    "written again from it (a stop between the two writes)", path,
+		    (unsigned long long)have_size, from, (unsigned long long)rule_size);
+	else if (strcmp(from, "the store") != 0)
+		log_warnx("ledger: %s was missing; made from %s (tree size %llu)", path, from,
+		    (unsigned long long)rule_size);
+	return 0;
+}
+
+/* The tree (loaded) must extend the newest checkpoint this gateway signed,
+ * kept in ledger.head and, with --ledger-head-copy, in a copy outside the
+ * data directory: each one there is checked (read_head). Either missing
+ * (head_guard.h): a store with no checkpoint yet starts (a missing file is
+ * made from the other, or written with the first checkpoint); one with
+ * checkpoints is refused, unless the operator accepts the loss
+ * (accept_missing_head), when a missing file is made from the other, or
+ * both from the newest stored checkpoint, said as a warning. When both are
+ * there and differ, the larger tree rules and the other is written again.
+ * 0 with the ruling tree size in *head_size (0: none), or -1 with a
+ * message in err. */
+static int
+check_head(struct ledger *l, uint64_t *head_size, char *err, size_t errlen)
+{
+	char		*h = NULL, *c = NULL;
+	const char	*rule, *from;
+	size_t		 hl = 0, cl = 0, rule_len;
+	uint64_t	 hs = 0, cs = 0;
+	int		 has_copy = l->copy_path[0] != '\0', rc = -1;
+
+	*head_size = 0;
+	if (read_head(l, l->head_path, &h, &hl, &hs, err, errlen) != 0 ||
+	    (has_copy && read_head(l, l->copy_path, &c, &cl, &cs, err, errlen) != 0))
+		goto out;
+	switch (head_pair_presence(h != NULL, !has_copy || c != NULL, l->note != NULL,
+	    l->accept_missing_head)) {
+	case HEAD_REFUSE:
+		head_guard_refusal(err, errlen, h == NULL ? l->head_path : l->copy_path,
+		    l->note_size);
+		goto out;
+	case HEAD_MAKE_FRESH:
+		if (h == NULL && c == NULL) {
+			rc = 0;		/* written with the first checkpoint */
+			goto out;
+		}
+		break;
+	default:
+		break;
+	}
+	switch (head_newer(h != NULL, hs, c != NULL, cs)) {
+	case HEAD_WHICH_HEAD:
+		rule = h, rule_len = hl, *head_size = hs, from = l->head_path;
+		break;
+	case HEAD_WHICH_COPY:
+		rule = c, rule_len = cl, *head_size = cs, from = l->copy_path;
+		break;
+	default:	/* both missing, accepted */
+		rule = l->note, rule_len = l->note_len, *head_size = l->note_size;
+		from = "the store";
+		log_warnx("ledger: %s%s%s %s missing; made from the newest stored checkpoint, "
+		    "tree size %llu, trusted as --accept-missing-ledger-head says: a rollback "
+		    "of the database to that size or earlier is not detected by this gateway "
+		    "(a checkpoint kept elsewhere shows it: gatewayctl ledger verify "
+		    "--checkpoint)", l->head_path, has_copy ? " and " : "", has_copy ?
+		    l->copy_path : "", has_copy ? "were" : "was",
+		    (unsigned long long)l->note_size);
+		break;
+	}
+	if (rewrite_head(l->head_path, h, hl, hs, rule, rule_len, *head_size, from, err,
+	    errlen) != 0 || (has_copy && rewrite_head(l->copy_path, c, cl, cs, rule, rule_len,
+	    *head_size, from, err, errlen) != 0))
+		goto out;
+	rc = 0;
+out:
+	free(h);
+	free(c);
 	return rc;
 }
 
@@ -1028,6 +1102,15 @@ struct ledger *
 ledger_open(struct store *store, struct writer *writer, const char *data_dir,
     const char *origin, int accept_missing_head, char *err, size_t errlen)
 {
+	return ledger_open_copy(store, writer, data_dir, origin, accept_missing_head, NULL,
+	    err, errlen);
+}
+
+struct ledger *
+ledger_open_copy(struct store *store, struct writer *writer, const char *data_dir,
+    const char *origin, int accept_missing_head, const char *head_copy, char *err,
+    size_t errlen)
+{
 	struct ledger		*l;
 	struct system_job	 j;
 	unsigned char		 raw[32], digest[32];
@@ -1077,9 +1160,16 @@ ledger_open(struct store *store, struct writer *writer, const char *data_dir,
 		snprintf(err, errlen, "ledger: data directory path too long");
 		goto fail;
 	}
+	if (head_copy != NULL && snprintf(l->copy_path, sizeof(l->copy_path), "%s",
+	    head_copy) >= (int)sizeof(l->copy_path)) {
+		snprintf(err, errlen, "ledger: --ledger-head-copy path too long");
+		goto fail;
+	}
 	/* What a write of either file cut short by a crash left beside it. */
 	(void)durable_replace_sweep(l->head_path);
 	(void)durable_replace_sweep(l->alarm_path);
+	if (head_copy != NULL)
+		(void)durable_replace_sweep(l->copy_path);
 	if (load(l, err, errlen) != 0)
 		goto fail;
 

@@ -54,6 +54,14 @@ int	ledger_append(struct ledger *, struct store_conn *, const struct ledger_entr
  * head_guard.h). NULL with a message in err on failure. */
 struct ledger	*ledger_open(struct store *, struct writer *, const char *data_dir,
 		    const char *origin, int accept_missing_head, char *err, size_t errlen);
+/* The same, with head_copy (--ledger-head-copy FILE, outside data_dir:
+ * head_guard_copy_check), or NULL: as ledger_open. FILE is checked at
+ * open as ledger.head is, and replaced with the same bytes each time
+ * ledger.head is (head_guard.h says which of the two rules when they
+ * differ, and when one may be missing). */
+struct ledger	*ledger_open_copy(struct store *, struct writer *, const char *data_dir,
+		    const char *origin, int accept_missing_head, const char *head_copy,
+		    char *err, size_t errlen);
 /* Records "gateway.stopped", stops the checkpoint thread and signs a final
  * checkpoint. Call after the server and every worker stopped, before
  * writer_stop(). */

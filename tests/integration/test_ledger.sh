@@ -617,6 +617,216 @@ test_missing_ledger_head_accepted_only_when_the_operator_says_so() {
 	[ "$ok" = 1 ]
 }
 
+# L3 remainder (review4): ledger.head lives beside the database, so
+# whoever can put an older gateway.db in place can put back that copy's own
+# ledger.head with it, and the gateway started on the rolled-back ledger
+# unseen. The copy kept outside the data directory (--ledger-head-copy) is
+# not put back with them: the start is refused, naming it, and the copy is
+# left as it was. Without the copy the same directory still starts (what
+# the copy is for).
+test_rolled_back_store_with_its_old_head_is_refused_by_the_head_copy() {
+	local d=$TMP/hc1 k=$TMP/hc1-keep saved=$GW_DATA from old new ok=1
+	local c=$k/ledger.head
+	rm -rf "$d" "$d.older" "$k" && mkdir -p "$k" || return 1
+	GW_DATA=$d
+	gw_start --ledger-head-copy "$c" > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-COPY-1 'Form CF-9 signed by Ms Copyholder')"; expect 201 || ok=0
+	gw_stop || ok=0
+	# The whole data directory as it is now, its own ledger.head in it.
+	cp -a "$d" "$d.older" && old=$(sed -n 2p "$d/ledger.head") || ok=0
+	gw_start --ledger-head-copy "$c" > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-COPY-2 'Form CF-9 signed by Mr Copyholder')"; expect 201 || ok=0
+	gw_stop || ok=0
+	new=$(sed -n 2p "$c")
+	[ "${new:-0}" -gt "${old:-0}" ] || { echo "# the copy did not move on ($old, $new)"; ok=0; }
+	# The older directory put back whole: the database and its ledger.head.
+	rm -rf "$d" && cp -a "$d.older" "$d" || ok=0
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	refused_start "$from" --ledger-head-copy "$c" || ok=0
+	grep -qF "ledger: this gateway signed a checkpoint of $new entries ($c) but the database holds" "$TMP/refused.log" &&
+	grep -q 'an older copy of the database is in place' "$TMP/refused.log" ||
+		{ echo "# no refusal naming the copy:"; tail -3 "$TMP/refused.log" | sed 's/^/#   /'; ok=0; }
+	grep -q 'FAM-COPY\|Copyholder' "$TMP/refused.log" && { echo "# personal data in the log"; ok=0; }
+	grep -q 'listening on' "$TMP/refused.log" && ok=0
+	[ "$(sed -n 2p "$c")" = "$new" ] || { echo "# the copy was moved back"; ok=0; }
+	# Without the copy the rolled-back directory starts: nothing else saw it.
+	if gw_start > /dev/null; then gw_stop || ok=0; else echo "# no start without the copy"; ok=0; fi
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# check_with DIR [FLAGS...]: gatewayd --check on DIR, its output in
+# $TMP/check.out; 0 when it passed.
+check_with() {
+	local d=$1; shift
+	(cd "$TOP" && "$GATEWAYD" --check --data "$d" --profiles "$TOP/agency-profiles" --schemas "$TOP/schemas" \
+	    --tls "$CERTS" "$@") > "$TMP/check.out" 2>&1
+}
+
+# A copy inside the data directory is put back with it: it protects
+# nothing. Refused however spelt (the head itself, a file in it or beneath
+# it, a path through a link into it, the directory), by a start and by
+# --check, before anything is made; outside it the same directory starts.
+test_head_copy_inside_the_data_directory_is_refused() {
+	local d=$TMP/hc2 saved=$GW_DATA from p ok=1
+	rm -rf "$d" "$TMP/hc2-link" "$TMP/hc2-keep" && mkdir -p "$d/sub" "$TMP/hc2-keep" &&
+	ln -s "$d" "$TMP/hc2-link" || return 1
+	GW_DATA=$d
+	for p in "$d/ledger.head" "$d/head.copy" "$d/sub/head.copy" "$TMP/hc2-link/head.copy" "$d/"; do
+		from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+		refused_start "$from" --ledger-head-copy "$p" || ok=0
+		grep -qF -- "--ledger-head-copy $p is inside the data directory $d" "$TMP/refused.log" ||
+			{ echo "# $p: no refusal:"; tail -2 "$TMP/refused.log" | sed 's/^/#   /'; ok=0; }
+		if check_with "$d" --ledger-head-copy "$p"; then echo "# $p: --check passed"; ok=0; fi
+		grep -qF -- "--ledger-head-copy $p is inside the data directory" "$TMP/check.out" ||
+			{ echo "# $p: --check:"; tail -2 "$TMP/check.out" | sed 's/^/#   /'; ok=0; }
+	done
+	[ ! -e "$d/gateway.db" ] && [ ! -e "$d/master.key" ] && [ ! -e "$d/head.copy" ] &&
+	[ ! -e "$d/sub/head.copy" ] || { echo "# something was made"; ok=0; }
+	if gw_start --ledger-head-copy "$TMP/hc2-keep/ledger.head" > /dev/null; then gw_stop || ok=0
+	else echo "# no start with the copy outside"; ok=0; fi
+	[ -s "$TMP/hc2-keep/ledger.head" ] || ok=0
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# Either head missing beside a store with signed checkpoints is judged as
+# ledger.head missing alone is: refused (a start and --check), naming the
+# file, unless --accept-missing-ledger-head says so; then it is made from
+# the other, said as a warning, and later starts need no flag. The first
+# start with a copy on a gateway that kept none is such a start.
+test_missing_head_copy_is_refused_unless_accepted() {
+	local d=$TMP/hc3 k=$TMP/hc3-keep saved=$GW_DATA from size ok=1
+	local c=$k/ledger.head
+	rm -rf "$d" "$k" && mkdir -p "$k" || return 1
+	GW_DATA=$d
+	gw_start > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-COPY-3 'Form CF-9 signed by Ms Copyless')"; expect 201 || ok=0
+	gw_stop || ok=0
+	size=$(sqlite3 "$d/gateway.db" "SELECT max(tree_size) FROM ledger_checkpoints")
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	refused_start "$from" --ledger-head-copy "$c" || ok=0
+	grep -qF "ledger: $c is missing, but the database holds signed checkpoints (the newest of tree size $size)" "$TMP/refused.log" &&
+	grep -q -- '--accept-missing-ledger-head' "$TMP/refused.log" ||
+		{ echo "# no refusal for the copy:"; tail -2 "$TMP/refused.log" | sed 's/^/#   /'; ok=0; }
+	if check_with "$d" --ledger-head-copy "$c"; then echo "# --check passed"; ok=0; fi
+	grep -qF "ledger: $c is missing, but the database holds signed checkpoints" "$TMP/check.out" || ok=0
+	[ ! -e "$c" ] || { echo "# a copy was made"; ok=0; }
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	if gw_start --ledger-head-copy "$c" --accept-missing-ledger-head > /dev/null; then
+		tail -n +"$from" "$TMP/gatewayd.log" | grep -qF "ledger: $c was missing; made from $d/ledger.head (tree size" ||
+			{ echo "# no warning"; ok=0; }
+		gw_stop || ok=0
+	else echo "# refused with the flag"; ok=0; fi
+	cmp -s "$c" "$d/ledger.head" && [ "$(stat -c %a "$c")" = 600 ] || { echo "# copy differs"; ok=0; }
+	gw_start --ledger-head-copy "$c" > /dev/null && gw_stop || { echo "# no start with both"; ok=0; }
+	# The other way round: the copy there, ledger.head gone.
+	rm -f "$d/ledger.head"
+	size=$(sqlite3 "$d/gateway.db" "SELECT max(tree_size) FROM ledger_checkpoints")
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	refused_start "$from" --ledger-head-copy "$c" || ok=0
+	grep -qF "ledger: $d/ledger.head is missing, but the database holds signed checkpoints (the newest of tree size $size)" "$TMP/refused.log" ||
+		{ echo "# no refusal for ledger.head:"; tail -2 "$TMP/refused.log" | sed 's/^/#   /'; ok=0; }
+	if check_with "$d" --ledger-head-copy "$c"; then echo "# --check passed without ledger.head"; ok=0; fi
+	from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+	if gw_start --ledger-head-copy "$c" --accept-missing-ledger-head > /dev/null; then
+		tail -n +"$from" "$TMP/gatewayd.log" | grep -qF "ledger: $d/ledger.head was missing; made from $c (tree size" ||
+			{ echo "# no warning for ledger.head"; ok=0; }
+		gw_stop || ok=0
+	else echo "# refused with the flag (ledger.head missing)"; ok=0; fi
+	cmp -s "$c" "$d/ledger.head" || { echo "# heads differ"; ok=0; }
+	grep -q 'FAM-COPY\|Copyless' "$TMP/gatewayd.log" && { echo "# personal data in the log"; ok=0; }
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# Each checkpoint signed moves the copy with ledger.head: the same bytes,
+# 0600, replaced whole (nothing left beside it), the checkpoint served, and
+# it verifies against the store offline.
+test_head_copy_written_after_each_checkpoint() {
+	local d=$TMP/hc4 k=$TMP/hc4-keep saved=$GW_DATA i n ok=1
+	local c=$k/ledger.head
+	rm -rf "$d" "$k" && mkdir -p "$k" || return 1
+	GW_DATA=$d
+	gw_start --ledger-head-copy "$c" > /dev/null || { GW_DATA=$saved; return 1; }
+	for i in 1 2 3; do
+		req staff POST /v1/consents "$(body "FAM-COPY-4$i" 'Form CF-9')"; expect 201 || ok=0
+		n=$(jget .ledger.seq)
+		wait_signed "$n" || ok=0
+		[ -s "$c" ] && [ "$(sed -n 2p "$c")" -ge "$n" ] && cmp -s "$c" "$d/ledger.head" ||
+			{ echo "# checkpoint $i: the copy is not the head ($(sed -n 2p "$c" 2>/dev/null) < $n?)"; ok=0; }
+		[ "$(stat -c %a "$c")" = 600 ] && [ "$(ls -A "$k" | wc -l)" = 1 ] || { echo "# $(ls -lA "$k")"; ok=0; }
+	done
+	gw_stop || ok=0
+	# The final checkpoint (the stop) too.
+	cmp -s "$c" "$d/ledger.head" && [ "$(sed -n 2p "$c")" = "$(sqlite3 "$d/gateway.db" "SELECT max(tree_size) FROM ledger_checkpoints")" ] ||
+		{ echo "# the stop's checkpoint is not in the copy"; ok=0; }
+	verify --db "$d/gateway.db" --checkpoint "$c" || { sed 's/^/# /' "$TMP/verify.out"; ok=0; }
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# A stop between the two writes leaves one head behind the other, both
+# extended by the store: the newer rules, the other is written again
+# (said as a warning), whichever of the two was left behind.
+test_head_left_behind_by_a_stop_between_the_two_writes_is_brought_forward() {
+	local d=$TMP/hc5 k=$TMP/hc5-keep saved=$GW_DATA from ok=1 f
+	local c=$k/ledger.head
+	rm -rf "$d" "$k" && mkdir -p "$k" || return 1
+	GW_DATA=$d
+	gw_start --ledger-head-copy "$c" > /dev/null || { GW_DATA=$saved; return 1; }
+	gw_stop || ok=0
+	cp "$c" "$TMP/hc5-old.head" || ok=0
+	for f in "$c" "$d/ledger.head"; do
+		gw_start --ledger-head-copy "$c" > /dev/null || { GW_DATA=$saved; return 1; }
+		req staff POST /v1/consents "$(body FAM-COPY-5 'Form CF-9')"; expect 201 || ok=0
+		gw_stop || ok=0
+		cp "$TMP/hc5-old.head" "$f" || ok=0
+		from=$(( $(wc -l < "$TMP/gatewayd.log") + 1 ))
+		if gw_start --ledger-head-copy "$c" > /dev/null; then
+			tail -n +"$from" "$TMP/gatewayd.log" | grep -qF "ledger: $f held the checkpoint of tree size $(sed -n 2p "$TMP/hc5-old.head")," ||
+				{ echo "# $f: no warning"; ok=0; }
+			gw_stop || ok=0
+		else echo "# $f behind: refused"; ok=0; fi
+		cmp -s "$c" "$d/ledger.head" || { echo "# $f: heads differ"; ok=0; }
+	done
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
+# ctl_retention DIR [FLAGS...]: gatewayctl retention run on DIR, its
+# output in $TMP/ctl.out.
+ctl_retention() {
+	local d=$1; shift
+	(cd "$TOP" && "$GATEWAYCTL" retention run --data "$d" "$@") > "$TMP/ctl.out" 2>&1
+}
+
+# gatewayctl retention run checks the heads and signs checkpoints as the
+# daemon does: given the copy, it moves it forward with ledger.head,
+# refuses a directory put back with its older ledger.head, and refuses a
+# copy inside the data directory.
+test_retention_run_checks_and_moves_the_head_copy() {
+	local d=$TMP/hc6 k=$TMP/hc6-keep saved=$GW_DATA before ok=1
+	local c=$k/ledger.head
+	rm -rf "$d" "$d.older" "$k" && mkdir -p "$k" || return 1
+	GW_DATA=$d
+	gw_start --ledger-head-copy "$c" > /dev/null || { GW_DATA=$saved; return 1; }
+	req staff POST /v1/consents "$(body FAM-COPY-6 'Form CF-9')"; expect 201 || ok=0
+	gw_stop || ok=0
+	cp -a "$d" "$d.older" && before=$(sed -n 2p "$c") || ok=0
+	ctl_retention "$d" --ledger-head-copy "$c" || { echo "# retention run failed:"; sed 's/^/#   /' "$TMP/ctl.out"; ok=0; }
+	[ "$(sed -n 2p "$c")" -gt "${before:-0}" ] && cmp -s "$c" "$d/ledger.head" ||
+		{ echo "# the copy did not move with ledger.head"; ok=0; }
+	rm -rf "$d" && cp -a "$d.older" "$d" || ok=0
+	if ctl_retention "$d" --ledger-head-copy "$c"; then echo "# ran on the rolled-back directory"; ok=0; fi
+	grep -qF "($c) but the database holds" "$TMP/ctl.out" || { echo "# no refusal:"; sed 's/^/#   /' "$TMP/ctl.out"; ok=0; }
+	if ctl_retention "$d" --ledger-head-copy "$d/head.copy"; then echo "# ran with the copy inside"; ok=0; fi
+	grep -qF -- "--ledger-head-copy $d/head.copy is inside the data directory" "$TMP/ctl.out" ||
+		{ echo "# no refusal of the copy inside:"; sed 's/^/#   /' "$TMP/ctl.out"; ok=0; }
+	GW_DATA=$saved
+	[ "$ok" = 1 ]
+}
+
 test_wrong_key_does_not_verify() {
 	openssl genpkey -algorithm ed25519 -out "$TMP/other.key" 2>/dev/null &&
 	openssl pkey -in "$TMP/other.key" -pubout -out "$TMP/other.pub" 2>/dev/null || return 1
@@ -904,6 +1114,12 @@ run test_gateway_refuses_to_start_on_a_truncated_ledger
 run test_gateway_refuses_to_start_behind_the_checkpoint_it_last_signed
 run test_start_refused_when_the_ledger_head_is_missing_from_a_store_with_checkpoints
 run test_missing_ledger_head_accepted_only_when_the_operator_says_so
+run test_rolled_back_store_with_its_old_head_is_refused_by_the_head_copy
+run test_head_copy_inside_the_data_directory_is_refused
+run test_missing_head_copy_is_refused_unless_accepted
+run test_head_copy_written_after_each_checkpoint
+run test_head_left_behind_by_a_stop_between_the_two_writes_is_brought_forward
+run test_retention_run_checks_and_moves_the_head_copy
 run test_row_inserted_into_the_database_is_never_signed
 run test_row_inserted_after_a_clean_stop_is_never_signed
 run test_entry_moved_away_from_its_record_raises_the_alarm_while_running

@@ -125,7 +125,8 @@ bind_to(unsigned p)
 static int
 enter(void)
 {
-	struct landlock_spec	spec = { data, journal, port, NULL, 0 };
+	struct landlock_spec	spec = { .data_dir = data, .journal = journal,
+				    .port = port };
 	char			err[256];
 
 	return landlock_enter(&spec, err, sizeof(err));
@@ -305,7 +306,8 @@ idle(void *arg)
 static int
 with_thread(void)
 {
-	struct landlock_spec	spec = { data, journal, port, NULL, 0 };
+	struct landlock_spec	spec = { .data_dir = data, .journal = journal,
+				    .port = port };
 	char			err[256] = "";
 	pthread_t		t;
 	int			rc;
@@ -331,7 +333,7 @@ test_refused_once_a_second_thread_runs(void **state)
 static int
 missing_dir(void)
 {
-	struct landlock_spec	spec = { "/nonexistent/gateway-data", NULL, 0, NULL, 0 };
+	struct landlock_spec	spec = { .data_dir = "/nonexistent/gateway-data" };
 	char			err[256] = "";
 
 	CHECK(1, landlock_enter(&spec, err, sizeof(err)) == -1);
@@ -352,7 +354,7 @@ test_a_data_directory_that_is_not_there_is_refused(void **state)
 static int
 out_only(void)
 {
-	struct landlock_spec	spec = { NULL, NULL, 0, outdir, 1 };
+	struct landlock_spec	spec = { .out_dir = outdir, .no_bind = 1 };
 	char			err[256], p[128];
 	int			abi;
 
@@ -380,7 +382,8 @@ test_an_output_directory_alone_and_no_port(void **state)
 static int
 data_and_out(void)
 {
-	struct landlock_spec	spec = { data, NULL, 0, outdir, 1 };
+	struct landlock_spec	spec = { .data_dir = data, .out_dir = outdir,
+				    .no_bind = 1 };
 	char			err[256], p[128];
 
 	if (landlock_enter(&spec, err, sizeof(err)) < 1)
