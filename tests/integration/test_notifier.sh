@@ -149,26 +149,12 @@ test_failed_notification_is_requeued_by_the_operator_and_ledgered() {
 }
 
 # A webhook whose key is not one of --notify-pin (a certificate the pinned
-# CA issued for the host, on another key: test_outbound_peer.sh's OTHER) is
+# CA issued for the host, on another key: lib.sh's make_other) is
 # a flag to put right or someone else's server, not a passing fault: the
 # notification is failed at its first attempt (notification.failed, reason
 # pin_mismatch), nothing of it sent, said once at error level with its id
 # only, counted in /metrics; gatewayctl notifications retry sends it again
 # once --notify-pin holds the webhook's key.
-pin_of() {	# CERT: its key's sha256//base64 pin, as the README says
-	printf 'sha256//%s' "$(openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
-	    openssl dgst -sha256 -binary | base64)"
-}
-make_other() {	# sets OTHER: health-visiting's CA, 127.0.0.1, a key of its own
-	OTHER=$TMP/other-server
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-subj "/CN=127.0.0.1" -keyout "$OTHER.key" -out "$OTHER.csr" 2>/dev/null &&
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n' \
-		> "$OTHER.ext" &&
-	openssl x509 -req -in "$OTHER.csr" -CA "$AG/health-visiting-ca.crt" -CAkey "$AG/health-visiting-ca.key" \
-		-CAcreateserial -CAserial "$TMP/other.srl" -days 30 -extfile "$OTHER.ext" -out "$OTHER.crt" 2>/dev/null &&
-	openssl verify -CAfile "$AG/health-visiting-ca.crt" "$OTHER.crt" >/dev/null
-}
 other_stop() { [ -n "${OTHER_PID:-}" ] && kill -TERM "$OTHER_PID" 2>/dev/null; wait "$OTHER_PID" 2>/dev/null; OTHER_PID=""; }
 pin_failed() {
 	[ "$(db "SELECT state || ' ' || attempts FROM notifications WHERE disclosure_id='$1'")" = "failed 1" ] &&

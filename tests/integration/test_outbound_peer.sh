@@ -25,24 +25,6 @@ AG=$CERTS/agencies
 BACKOFF=(--delivery-backoff 100:400 --delivery-attempts 1000)
 declare -A RPID RPORT
 
-# pin_of CERT: the sha256//base64 pin of CERT's key, as the README says.
-pin_of() {
-	printf 'sha256//%s' "$(openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
-	    openssl dgst -sha256 -binary | base64)"
-}
-
-# OTHER: a server certificate from health-visiting's CA, for 127.0.0.1 and
-# localhost, on a key of its own.
-make_other() {
-	OTHER=$TMP/other-server
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-subj "/CN=127.0.0.1" -keyout "$OTHER.key" -out "$OTHER.csr" 2>/dev/null &&
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n' \
-		> "$OTHER.ext" &&
-	openssl x509 -req -in "$OTHER.csr" -CA "$AG/health-visiting-ca.crt" -CAkey "$AG/health-visiting-ca.key" \
-		-CAcreateserial -CAserial "$TMP/other.srl" -days 30 -extfile "$OTHER.ext" -out "$OTHER.crt" 2>/dev/null &&
-	openssl verify -CAfile "$AG/health-visiting-ca.crt" "$OTHER.crt" >/dev/null
-}
 
 # profiles DIR [JQ-FILTER [jq args]]: the development profiles, paths made
 # absolute, dates a year ahead, health-visiting's passed through JQ-FILTER.
