@@ -120,6 +120,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libgateway.a $(HEADERS) $(wildcard tes
 $(BUILD)/tests/test_fuzz: tests/fuzz/targets.c tests/fuzz/targets.h
 $(BUILD)/tests/test_failalloc: LDFLAGS += \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+# test_ledger fails ledger.head's writes on demand.
+$(BUILD)/tests/test_ledger: LDFLAGS += -Wl,--wrap=ledger_head_write
 
 $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)

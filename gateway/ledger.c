@@ -471,6 +471,7 @@ sign_checkpoint(struct ledger *l)
 	struct cp_job	 j;
 	merkle_hash	 root;
 	char		*body = NULL, *note = NULL, err[256];
+	const char	*unwritten = NULL;
 	uint64_t	 size;
 	int64_t		 when, floor;
 	int		 rc = -1;
@@ -510,6 +511,26 @@ sign_checkpoint(struct ledger *l)
 		    err);
 		goto out;
 	}
+	/*
+	 * The heads outside the database first, then the store: a stop
+	 * between the two leaves a head the stored entries still extend (they
+	 * are committed before the tree holds them), which starts. The other
+	 * order could leave the first checkpoint stored and no ledger.head,
+	 * which looks like a rollback with the file deleted and is refused
+	 * (head_guard.h). A head not written: nothing stored either (tried
+	 * again at the next signature), so the store never holds a checkpoint
+	 * newer than the heads.
+	 */
+	if (ledger_head_write(l->head_path, note, strlen(note)) != 0)
+		unwritten = l->head_path;
+	else if (l->copy_path[0] != '\0' && ledger_head_write(l->copy_path, note,
+	    strlen(note)) != 0)
+		unwritten = l->copy_path;
+	if (unwritten != NULL) {
+		log_errx("checkpoint at tree size %llu not stored: %s not written: %s",
+		    (unsigned long long)size, unwritten, strerror(errno));
+		goto out;
+	}
 	j.size = size;
 	j.root = root;
 	j.time_us = when;
@@ -518,13 +539,6 @@ sign_checkpoint(struct ledger *l)
 		log_errx("checkpoint at tree size %llu not stored", (unsigned long long)size);
 		goto out;
 	}
-	/* Stored: now the head outside the database may move to it. */
-	if (ledger_head_write(l->head_path, note, strlen(note)) != 0)
-		log_errx("checkpoint at tree size %llu: %s not written: %s",
-		    (unsigned long long)size, l->head_path, strerror(errno));
-	if (l->copy_path[0] != '\0' && ledger_head_write(l->copy_path, note, strlen(note)) != 0)
-		log_errx("checkpoint at tree size %llu: %s not written: %s",
-		    (unsigned long long)size, l->copy_path, strerror(errno));
 	pthread_mutex_lock(&l->note_lock);
 	free(l->note);
 	l->note = note;

@@ -8,6 +8,7 @@
  * its row is still checked against it at every question, and SQLite running out of memory on the writer thread, at each of its
  * allocations in turn, leaves the tree and the store in step.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,21 +122,44 @@ append_job(struct store_conn *c, void *arg)
 	return j->fail ? 1 : 0;
 }
 
+/* What a query of one count answers. */
 static int64_t
-db_count(struct fixture *f)
+db_count_of(struct fixture *f, const char *sql)
 {
 	struct store_conn	*c = store_read_begin(f->store);
 	sqlite3_stmt		*st;
 	int64_t			 n = -1;
 
 	assert_non_null(c);
-	st = store_stmt(c, "SELECT count(*) FROM ledger_entries");
+	st = store_stmt(c, sql);
 	assert_non_null(st);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	store_read_end(f->store, c);
 	return n;
+}
+
+static int64_t
+db_count(struct fixture *f)
+{
+	return db_count_of(f, "SELECT count(*) FROM ledger_entries");
+}
+
+/* ledger_head_write, wrapped for this binary (Makefile: --wrap): fails
+ * while head_write_fails is set, as a full disk would. */
+static int	head_write_fails;
+int	__real_ledger_head_write(const char *, const char *, size_t);
+int	__wrap_ledger_head_write(const char *, const char *, size_t);
+
+int
+__wrap_ledger_head_write(const char *path, const char *note, size_t len)
+{
+	if (head_write_fails) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return __real_ledger_head_write(path, note, len);
 }
 
 static void
@@ -434,6 +458,52 @@ test_refuses_to_open_a_signed_store_without_its_head_unless_accepted(void **stat
 	assert_int_equal(access(head, F_OK), 0);
 	close_all(f);
 	open_all(f);	/* the head there again: no flag needed */
+}
+
+/* ledger.head is written before its checkpoint is stored, and a
+ * checkpoint whose head could not be written is not stored: the store
+ * never holds a checkpoint newer than the head, so no stop between the two
+ * writes leaves what a rollback with the head deleted looks like, not even
+ * at the very first checkpoint (which was refused at the next start). */
+static void
+test_a_checkpoint_is_stored_only_once_its_head_is_written(void **state)
+{
+	struct fixture		*f = *state;
+	struct append_job	 j = { f->ledger, "record.read", 1, 0, { 0 }, { 0 } };
+	const char		*count = "SELECT count(*) FROM ledger_checkpoints";
+	char			 err[1024], cmd[128], head[128];
+	int64_t			 n;
+
+	/* Running: the stop's final checkpoint, its head not written. */
+	n = db_count_of(f, count);
+	head_write_fails = 1;
+	assert_int_equal(writer_submit(f->writer, append_job, &j), 0);
+	ledger_stop(f->ledger);
+	assert_int_equal(db_count_of(f, count), n);
+	head_write_fails = 0;
+	close_all(f);
+	open_all(f);		/* the entries after the head: a crash's tail */
+	assert_true(db_count_of(f, count) > n);
+
+	/* A new store's first checkpoint, its head not written: not stored,
+	 * and the next start is a new store's again. */
+	close_all(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/*", f->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(head, sizeof(head), "%s/ledger.head", f->dir);
+	head_write_fails = 1;
+	f->store = store_open(f->dir, err, sizeof(err));
+	f->writer = writer_start(f->store);
+	assert_null(ledger_open(f->store, f->writer, f->dir, NULL, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot sign the first checkpoint"));
+	assert_int_equal(db_count_of(f, count), 0);
+	assert_int_equal(access(head, F_OK), -1);
+	head_write_fails = 0;
+	writer_stop(f->writer);
+	store_close(f->store);
+	open_all(f);
+	assert_true(db_count_of(f, count) >= 1);
+	assert_int_equal(access(head, F_OK), 0);
 }
 
 /* A row inserted into ledger_entries behind the gateway's back (the
@@ -860,6 +930,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_refuses_to_open_a_signed_store_without_its_head_unless_accepted, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_checkpoint_is_stored_only_once_its_head_is_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_proofs_read_old_leaves_back_and_refuse_a_changed_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(
