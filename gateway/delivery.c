@@ -13,7 +13,11 @@
  * they are collected, those of one poll together, in one writer job: the
  * attempt row, the row's new state, and the ledger entry (delivery.attempt,
  * delivery.delivered with the body's receipt (vault_receipt_mac), or
- * delivery.dead plus an alert.delivery_dead entry). If the store refuses
+ * delivery.dead plus an alert.delivery_dead entry). One whose row is no
+ * longer pending by then (a consent's end or an operator stopped it while
+ * it was in flight) is not made a dead letter, whatever its verdict (a
+ * pin_mismatch too): no ALERT, nothing counted as a dead letter or a pin
+ * mismatch (tell). If the store refuses
  * the job, the results are kept and recorded again, less and less often
  * (that wait timed on CLOCK_MONOTONIC: a wall clock stepped back must not
  * lengthen it; rows keep wall-clock times), nothing new starting meanwhile. At stop, what finished is recorded
@@ -141,6 +145,10 @@ struct result {
 	int64_t			 finished_us;
 	int			 status;	/* HTTP status, 0 none */
 	int			 written;	/* the request was let go (xfer) */
+	/* Set by record_job: the row was no longer pending (a consent's end,
+	 * an operator) when the outcome was to be written; not made a dead
+	 * letter, whatever the verdict (record). */
+	int			 stopped;
 	enum retry_fault	 fault;
 	const char		*detail;	/* static: libcurl's message or ours */
 	const char		*dead_reason;	/* overrides the decision's reason */
@@ -819,6 +827,14 @@ fail_now(struct delivery *dl, const struct delivery_row *row, int64_t now, const
 	local_failure(dl, row, now, reason, 0);
 }
 
+/* What is said of a push found stopped (its row no longer pending) before
+ * its request was written: ids only. */
+static void
+said_stopped(const char *what, const char *id)
+{
+	log_info("%s %s: stopped before it was sent", what, id);
+}
+
 #define SETOPT(e, o, v) do { if (curl_easy_setopt((e), (o), (v)) != CURLE_OK) goto fail; } while (0)
 
 /* still_pending for a notice's push: not sent once the agency acknowledged
@@ -1337,7 +1353,7 @@ finish(struct delivery *dl, struct xfer *x, CURLcode code)
 	const char		*what = x->notice ? "notice push" : "delivery";
 
 	if (x->stopped) {	/* its row says why; nothing to record */
-		log_info("%s %s: stopped before it was sent", what, x->id);
+		said_stopped(what, x->id);
 		return;
 	}
 	/* Outside the agency's interest as the profile stood just before the
@@ -1580,6 +1596,7 @@ record_job(struct store_conn *c, void *arg)
 
 	for (i = 0; i < b->n; i++) {
 		r = &b->r[i];
+		r->stopped = 0;		/* a job tried again reads the row again */
 		if (r->notice) {
 			if (notice_record(dl, c, r) == -1)
 				return -1;
@@ -1606,15 +1623,18 @@ record_job(struct store_conn *c, void *arg)
 			    r->status, why, r->dead_reason != NULL ? r->dead_reason : r->d.reason);
 			break;
 		}
-		/* No longer pending: a consent's end stopped it while the
-		 * request was in flight (what the agency answered is still
-		 * recorded), or an operator or a restart got there first. */
-		if (rc == 1 && record_after_stop(dl, c, r, why) == -1)
-			return -1;
 		if (rc == -1)
 			return -1;
-		if (rc == 1)
+		/* No longer pending: a consent's end stopped it while the
+		 * request was in flight (what the agency answered is still
+		 * recorded), or an operator or a restart got there first.
+		 * Whatever the verdict, not a dead letter this attempt made. */
+		if (rc == 1) {
+			r->stopped = 1;
+			if (record_after_stop(dl, c, r, why) == -1)
+				return -1;
 			continue;
+		}
 		if (attempt_row(c, r, why, outcome, r->d.next_us) == -1)
 			return -1;
 		switch (r->d.verdict) {
@@ -1662,6 +1682,63 @@ pin_refused(struct delivery *dl, const struct result *r)
 		    "retry %s", r->id, r->agency, r->id);
 }
 
+/* What a recorded result is counted as in /metrics and said as in the log,
+ * once its job has committed. One found stopped (record_job: its row no
+ * longer pending) was not made a dead letter by this attempt, whatever its
+ * verdict: no ALERT, nothing counted as a dead letter or a pin mismatch;
+ * counted outcome "stopped" (or "delivered": the agency took it), and said
+ * stopped if its request never went. */
+static void
+tell(struct delivery *dl, const struct result *r)
+{
+	const char	*why;
+
+	if (r->notice) {
+		if (r->fault == RETRY_FAULT_PIN && r->d.verdict == RETRY_DEAD)
+			pin_refused(dl, r);
+		metrics_add(dl->gw->metrics, "gateway_notice_pushes_total",
+		    "Pushes of notices to recipients by outcome.",
+		    r->d.verdict == RETRY_DELIVERED ? "outcome=\"delivered\"" :
+		    r->d.verdict == RETRY_SCHEDULED ? "outcome=\"retry\"" :
+		    "outcome=\"given_up\"", 1);
+		return;
+	}
+	if (r->stopped) {
+		metrics_add(dl->gw->metrics, "gateway_deliveries_total",
+		    "Delivery attempts by outcome.", r->d.verdict == RETRY_DELIVERED ?
+		    "outcome=\"delivered\"" : "outcome=\"stopped\"", 1);
+		if (!r->written && r->status == 0)
+			said_stopped("delivery", r->id);
+		return;
+	}
+	if (r->d.verdict == RETRY_DELIVERED) {
+		metrics_add(dl->gw->metrics, "gateway_deliveries_total",
+		    "Delivery attempts by outcome.", "outcome=\"delivered\"", 1);
+		return;
+	}
+	if (r->d.verdict == RETRY_SCHEDULED) {
+		metrics_add(dl->gw->metrics, "gateway_deliveries_total",
+		    "Delivery attempts by outcome.", "outcome=\"retry\"", 1);
+		return;
+	}
+	if (r->fault == RETRY_FAULT_PIN)	/* said by pin_refused, an error */
+		pin_refused(dl, r);
+	metrics_add(dl->gw->metrics, "gateway_deliveries_total",
+	    "Delivery attempts by outcome.", "outcome=\"dead\"", 1);
+	metrics_add(dl->gw->metrics, "gateway_delivery_dead_letters_total",
+	    "Deliveries given up and left for an operator (alert).", NULL, 1);
+	if (r->fault == RETRY_FAULT_PIN)
+		return;
+	why = r->dead_reason != NULL ? r->dead_reason : r->d.reason;
+	/* The retry hint only where a retry can send it. */
+	if (strcmp(why, "family_erased") == 0)
+		log_warnx("ALERT delivery %s is a dead letter (%s): nothing is left to send",
+		    r->id, why);
+	else
+		log_warnx("ALERT delivery %s is a dead letter (%s): gatewayctl deliveries retry %s",
+		    r->id, why, r->id);
+}
+
 /* Records every finished attempt in one writer job. 0, or -1 when the job
  * failed: nothing was recorded, and the results are kept to be recorded
  * again (the worker starts nothing new meanwhile: a push the agency took
@@ -1671,50 +1748,12 @@ record(struct delivery *dl)
 {
 	struct batch	b = { .dl = dl, .r = dl->results, .n = dl->nresults };
 	size_t		i;
-	int		rc;
 
 	if (dl->nresults == 0)
 		return 0;
-	rc = writer_submit(dl->gw->writer, record_job, &b);
-	if (rc == 0) {
-		for (i = 0; i < b.n; i++) {
-			struct result *r = &b.r[i];
-			if (r->fault == RETRY_FAULT_PIN && r->d.verdict == RETRY_DEAD)
-				pin_refused(dl, r);
-			if (r->notice) {
-				metrics_add(dl->gw->metrics, "gateway_notice_pushes_total",
-				    "Pushes of notices to recipients by outcome.",
-				    r->d.verdict == RETRY_DELIVERED ? "outcome=\"delivered\"" :
-				    r->d.verdict == RETRY_SCHEDULED ? "outcome=\"retry\"" :
-				    "outcome=\"given_up\"", 1);
-				continue;
-			}
-			if (r->d.verdict == RETRY_DELIVERED)
-				metrics_add(dl->gw->metrics, "gateway_deliveries_total",
-				    "Delivery attempts by outcome.", "outcome=\"delivered\"", 1);
-			else if (r->d.verdict == RETRY_SCHEDULED)
-				metrics_add(dl->gw->metrics, "gateway_deliveries_total",
-				    "Delivery attempts by outcome.", "outcome=\"retry\"", 1);
-			else {
-				metrics_add(dl->gw->metrics, "gateway_deliveries_total",
-				    "Delivery attempts by outcome.", "outcome=\"dead\"", 1);
-				metrics_add(dl->gw->metrics, "gateway_delivery_dead_letters_total",
-				    "Deliveries given up and left for an operator (alert).",
-				    NULL, 1);
-				const char *why = r->dead_reason != NULL ?
-				    r->dead_reason : r->d.reason;
-
-				/* The retry hint only where a retry can send it. */
-				if (r->fault == RETRY_FAULT_PIN)
-					;	/* said by pin_refused, an error */
-				else if (strcmp(why, "family_erased") == 0)
-					log_warnx("ALERT delivery %s is a dead letter (%s): "
-					    "nothing is left to send", r->id, why);
-				else
-					log_warnx("ALERT delivery %s is a dead letter (%s): "
-					    "gatewayctl deliveries retry %s", r->id, why, r->id);
-			}
-		}
+	if (writer_submit(dl->gw->writer, record_job, &b) == 0) {
+		for (i = 0; i < b.n; i++)
+			tell(dl, &b.r[i]);
 		dl->nresults = 0;
 		return 0;
 	}

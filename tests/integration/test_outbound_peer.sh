@@ -10,7 +10,9 @@
 #   key, is refused before anything is sent (pin_mismatch): not retried, a
 #   dead letter at once (a notice push given up), an error in the log with
 #   the ids, counted in /metrics; gatewayctl deliveries (notices) retry
-#   sends it again once the profile pins the server's key. One with a pinned
+#   sends it again once the profile pins the server's key. A push whose
+#   consent is withdrawn while its handshake is held is stopped, not a dead
+#   letter: no ALERT, no pin mismatch counted. One with a pinned
 #   key (either of two, for rotation) gets the push. A
 #   malformed pin is refused at start, on SIGHUP and by gatewayctl validate.
 # - The notification webhook's key likewise (--notify-pin: a notification
@@ -157,6 +159,49 @@ test_pin_mismatch_dead_letter_is_requeued_by_gatewayctl_retry() {
 	[ "$(rcv_log other | awk -v id="$PIN_DID" '$3 == id {print $2}')" = 200 ] &&
 	[ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM ledger_entries WHERE object_id='$PIN_DID' AND action LIKE 'delivery.%' ORDER BY seq)")" = \
 	    "delivery.dead delivery.requeued delivery.delivered" ]
+}
+
+# A push whose consent is withdrawn while it connects to a server with a
+# key the profile does not pin (the receiver holds the handshake until the
+# withdrawal has committed) was stopped, not made a dead letter: its row
+# stays consent_withdrawn, and the pin_mismatch that then ends the
+# handshake is no dead letter's. No ALERT line, nothing in
+# gateway_delivery_pin_mismatches_total or gateway_delivery_dead_letters_total
+# (the attempt counted in gateway_deliveries_total{outcome="stopped"});
+# the log says it was stopped before it was sent.
+test_push_stopped_while_it_meets_an_unpinned_key_is_no_dead_letter() {
+	local cid
+	rcv heldother "$OTHER" --accept-delay-ms 9000 --release-file "$TMP/rcv-heldother/release" || return 1
+	profiles "$TMP/profiles" '.delivery.server_pins = [$pin]' \
+	    --arg pin "$(pin_of "$AG/health-visiting-server.crt")" || return 1
+	restart --agency-url "health-visiting=$(rcv_url heldother /v1/disclosures)" || return 1
+	disclose FAM-PEER-9 health-visiting health_visiting_support || return 1
+	cid=$(db "SELECT consent_id FROM disclosures WHERE id='$DID'")
+	# The worker has connected; the receiver holds the handshake.
+	wait_cmd 15 test -s "$TMP/rcv-heldother/accepted" || { echo "# no connection"; return 1; }
+	req staff POST "/v1/consents/$cid/withdraw" '{}'
+	expect 200 && [ "$(jget .deliveries_stopped)" = 1 ] || return 1
+	: > "$TMP/rcv-heldother/release"
+	# The handshake has ended (pin_mismatch) and its result is recorded:
+	# nothing in flight, and the worker has looked again since.
+	pushes_answered && passes_after gateway_delivery_passes_total 2 || return 1
+	[ -z "$(metric_now 'gateway_delivery_pin_mismatches_total{push="delivery"}')" ] &&
+	[ -z "$(metric_now gateway_delivery_dead_letters_total)" ] ||
+	    { echo "# counted: pin $(metric_now 'gateway_delivery_pin_mismatches_total{push="delivery"}')," \
+	    "dead $(metric_now gateway_delivery_dead_letters_total)"; return 1; }
+	[ "$(metric_now 'gateway_deliveries_total{outcome="stopped"}')" = 1 ] &&
+	[ -z "$(metric_now 'gateway_deliveries_total{outcome="dead"}')" ] ||
+	    { echo "# attempts: $(metric_now 'gateway_deliveries_total{outcome="stopped"}') stopped," \
+	    "$(metric_now 'gateway_deliveries_total{outcome="dead"}') dead"; return 1; }
+	wait_cmd 10 grep -q "delivery $DID: stopped before it was sent" "$TMP/gatewayd.log" ||
+	    { echo "# log: $(grep -F "$DID" "$TMP/gatewayd.log" | tail -3)"; return 1; }
+	! grep -F "$DID" "$TMP/gatewayd.log" | grep -q -e ALERT -e 'dead letter' ||
+	    { echo "# log: $(grep -F "$DID" "$TMP/gatewayd.log" | grep -e ALERT -e 'dead letter')"; return 1; }
+	[ "$(db "SELECT state || ' ' || dead_reason FROM deliveries WHERE disclosure_id='$DID'")" = "dead consent_withdrawn" ] &&
+	[ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM ledger_entries WHERE object_id='$DID' AND action LIKE '%delivery%' ORDER BY seq)")" = \
+	    delivery.stopped ] ||
+	    { echo "# $(push_row "$DID") / $(db "SELECT group_concat(action, ' ') FROM ledger_entries WHERE object_id='$DID'")"; return 1; }
+	untouched heldother
 }
 
 test_push_to_a_pinned_key_is_delivered() {
@@ -335,6 +380,7 @@ run test_push_answered_with_a_redirect_is_not_followed
 run test_family_notification_answered_with_a_redirect_is_not_followed
 run test_push_to_a_server_with_an_unpinned_key_is_dead_lettered_at_once
 run test_pin_mismatch_dead_letter_is_requeued_by_gatewayctl_retry
+run test_push_stopped_while_it_meets_an_unpinned_key_is_no_dead_letter
 run test_push_to_a_pinned_key_is_delivered
 run test_notice_push_to_a_server_with_an_unpinned_key_is_given_up_at_once
 run test_pin_mismatch_notice_push_is_requeued_by_gatewayctl_retry
