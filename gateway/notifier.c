@@ -39,7 +39,10 @@
  * The family is told first: a disclosure's delivery waits while its
  * notification is queued (delivery_enqueue); recording the notification
  * sent, or given up on, releases it (store_delivery_release_after_notice)
- * and wakes the delivery worker. Without a notify URL nothing waits.
+ * and wakes the delivery worker. Given up for pin_mismatch, the delivery
+ * keeps waiting for an operator's re-queue as long as the notice would
+ * have been retried (notify_wait.h), and goes once that is over
+ * (release_waits_over). Without a notify URL nothing waits.
  * The notification row is not signed: a notice goes only to the family its
  * disclosure (or request) names as signed, and its outcome is ledgered
  * under that family, never under the one the row names. A row addressed to
@@ -79,6 +82,7 @@
 #include "monowait.h"
 #include "delivery.h"
 #include "notifier.h"
+#include "notify_wait.h"
 #include "operator_requeue.h"
 #include "profiles.h"
 #include "request_signed.h"
@@ -128,7 +132,12 @@ struct notifier {
 	 * the webhook took is not sent again only because its receipt could
 	 * not be written. The worker backs off meanwhile. */
 	int		 has_unrecorded;
-	struct notice	 unrecorded_x;	/* its id and pseudonym only */
+	struct notice	 unrecorded_x;	/* its id, pseudonym and created_us only */
+	/* When (store_now_us) to look again for deliveries that kept waiting
+	 * for a notice given up for pin_mismatch (notify_wait.h) and may go
+	 * now: 0 at start (whatever an earlier run left), INT64_MAX when none
+	 * waits. The worker's own. */
+	int64_t		 wait_check_us;
 	struct outcome_job_copy {
 		struct retry_decision	 d;
 		int			 status;
@@ -379,6 +388,7 @@ struct outcome_job {
 	int			 status;	/* HTTP status, or -1 without one */
 	int64_t			 now_us;
 	int			 released;	/* a delivery waiting for this notice went */
+	int			 kept;		/* it keeps waiting (notify_wait.h) */
 };
 
 static int
@@ -438,11 +448,19 @@ outcome_job(struct store_conn *c, void *arg)
 	 * the family was erased before it could be told: then the delivery
 	 * that waited for the notice is stopped for good (the erasure itself
 	 * stops it, retention.c; this covers whatever was left waiting), and
-	 * the agency never learns of the disclosure. */
+	 * the agency never learns of the disclosure. Nor, for a while, when
+	 * the webhook's key was not pinned: an operator may put that right
+	 * and re-queue the notice, so the delivery keeps waiting as long as
+	 * the notice would have been retried (notify_wait.h; the disclosure
+	 * and its notification are made in one transaction, so its
+	 * created_us is the notification's). */
 	if (!is_request(j->x)) {
 		if (erased_untold(j))
 			stopped = store_delivery_stop_awaiting_notice(c, j->x->disclosure_id,
 			    j->now_us);
+		else if (notify_wait_decide(&notify_policy, j->d.reason, j->x->created_us,
+		    j->now_us) == NOTIFY_WAIT_KEEP)
+			j->kept = 1;
 		else
 			j->released = store_delivery_release_after_notice(c,
 			    j->x->disclosure_id, j->now_us);
@@ -737,6 +755,20 @@ pin_refused(struct notifier *n, const char *id)
 	    "then gatewayctl notifications retry %s", id, id);
 }
 
+/* After an outcome was recorded: a delivery that keeps waiting for the
+ * notice given up (notify_wait.h) is looked at again when its wait ends. */
+static void
+note_kept(struct notifier *n, const struct outcome_job *j)
+{
+	int64_t	until;
+
+	if (!j->kept)
+		return;
+	until = notify_wait_until(&notify_policy, j->x->created_us);
+	if (until < n->wait_check_us)
+		n->wait_check_us = until;
+}
+
 /* 0, or -1 when the outcome could not be recorded (kept in n). */
 static int
 send_one(struct notifier *n, const struct notice *x)
@@ -805,6 +837,7 @@ send_one(struct notifier *n, const struct notice *x)
 		    "%s", x->disclosure_id);
 		snprintf(n->unrecorded_x.family_pseudonym,
 		    sizeof(n->unrecorded_x.family_pseudonym), "%s", x->family_pseudonym);
+		n->unrecorded_x.created_us = x->created_us;
 		n->unrecorded.d = j.d;
 		n->unrecorded.status = j.status;
 		n->unrecorded.now_us = j.now_us;
@@ -814,6 +847,7 @@ send_one(struct notifier *n, const struct notice *x)
 	}
 	if (rc == 0 && pin_refused_outcome(&j.d))
 		pin_refused(n, x->disclosure_id);
+	note_kept(n, &j);
 	if (j.released > 0)
 		delivery_kick(n->gw->delivery);
 	if (j.d.verdict == RETRY_DELIVERED) {
@@ -847,6 +881,7 @@ record_unrecorded(struct notifier *n)
 		return -1;
 	if (rc == 0 && pin_refused_outcome(&j.d))
 		pin_refused(n, n->unrecorded_x.disclosure_id);
+	note_kept(n, &j);
 	if (j.released > 0)
 		delivery_kick(n->gw->delivery);
 	n->has_unrecorded = 0;
@@ -924,6 +959,64 @@ ledger_requeues(struct notifier *n)
 	return 0;
 }
 
+struct wait_over_job {
+	int64_t	created_by_us;
+	int	released;
+};
+
+static int
+wait_over_job(struct store_conn *c, void *arg)
+{
+	struct wait_over_job	*j = arg;
+
+	j->released = store_deliveries_release_given_up_notices(c, j->created_by_us,
+	    store_now_us());
+	return j->released < 0 ? -1 : 0;
+}
+
+/* Deliveries that kept waiting for a notice given up for pin_mismatch
+ * (notify_wait.h), no operator having re-queued it, go once their wait is
+ * over, as for any notice given up: looked for at start, then only when
+ * the earliest wait ends (n->wait_check_us). A failure is tried again on
+ * the next pass. */
+static void
+release_waits_over(struct notifier *n)
+{
+	struct wait_over_job	 j = { 0 };
+	struct store_conn	*c;
+	int64_t			 now = store_now_us(), oldest = 0;
+	int			 rc;
+
+	if (now < n->wait_check_us)
+		return;
+	if ((c = store_read_begin(n->gw->store)) == NULL)
+		return;
+	rc = store_deliveries_oldest_given_up_notice(c, &oldest);
+	store_read_end(n->gw->store, c);
+	if (rc == -1)
+		return;
+	if (rc == 1) {
+		n->wait_check_us = INT64_MAX;
+		return;
+	}
+	if (notify_wait_until(&notify_policy, oldest) > now) {
+		n->wait_check_us = notify_wait_until(&notify_policy, oldest);
+		return;
+	}
+	j.created_by_us = notify_wait_created_by(&notify_policy, now);
+	if (writer_submit(n->gw->writer, wait_over_job, &j) != 0) {
+		log_errx("deliveries whose family notice was given up (pin_mismatch) could not "
+		    "be released; tried again");
+		return;
+	}
+	if (j.released > 0) {
+		log_warnx("%d deliveries that waited for a family notice given up for "
+		    "pin_mismatch go without it: their wait is over", j.released);
+		delivery_kick(n->gw->delivery);
+	}
+	n->wait_check_us = 0;	/* the next pass finds the next oldest */
+}
+
 /* Reads what is due (one short read per kind) and sends it; returns how
  * many were due (a full batch means look again at once), or -1 when an
  * outcome waits to be recorded (nothing is sent then). */
@@ -937,6 +1030,7 @@ run_due(struct notifier *n)
 	if (record_unrecorded(n) == -1)
 		return -1;
 	(void)ledger_requeues(n);
+	release_waits_over(n);
 	if ((c = store_read_begin(n->gw->store)) == NULL)
 		return 0;
 	k = store_notifications_due(c, store_now_us(), due, NOTIFY_BATCH);

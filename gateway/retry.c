@@ -107,6 +107,29 @@ retry_ceiling(const struct retry_policy *p, unsigned attempts)
 	return c < p->cap_us ? c : p->cap_us;
 }
 
+int64_t
+retry_span(const struct retry_policy *p)
+{
+	int64_t		span = 0, c;
+	unsigned	i, left;
+
+	/* The doubling waits, then the rest at the cap all at once (a policy
+	 * may allow billions of attempts). */
+	for (i = 1; i < p->max_attempts; i++) {
+		if ((c = retry_ceiling(p, i)) == p->cap_us)
+			break;
+		if (span > INT64_MAX - c)
+			return INT64_MAX;
+		span += c;
+	}
+	if (i >= p->max_attempts)
+		return span;
+	left = p->max_attempts - i;
+	if ((INT64_MAX - span) / p->cap_us < (int64_t)left)
+		return INT64_MAX;
+	return span + (int64_t)left * p->cap_us;
+}
+
 void
 retry_decide(const struct retry_policy *p, unsigned attempts, enum retry_class c,
     int64_t now_us, int64_t retry_after_us, retry_rand_fn rnd, void *rnd_arg,

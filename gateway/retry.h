@@ -94,6 +94,12 @@ const char		*retry_fault_name(enum retry_fault);
  * min(cap, base * 2^(attempts-1)), without overflow. */
 int64_t			 retry_ceiling(const struct retry_policy *, unsigned attempts);
 
+/* The whole span of the schedule: the longest it may take from the first
+ * attempt to the last, i.e. the sum of retry_ceiling() over the waits
+ * between max_attempts attempts (a Retry-After longer than a ceiling aside).
+ * Saturates at INT64_MAX. */
+int64_t			 retry_span(const struct retry_policy *);
+
 /* Decides after attempt number `attempts` (1-based, this one included)
  * ended in class c at now_us. retry_after_us is the receiver's Retry-After
  * as a duration (0 when absent). rnd is called once, only when a retry is

@@ -339,6 +339,17 @@ int	store_delivery_enqueue(struct store_conn *, const char *disclosure_id,
  * -1. */
 int	store_delivery_release_after_notice(struct store_conn *, const char *disclosure_id,
 	    int64_t now_us);
+/* Deliveries still waiting for a notice the notifier gave up (state
+ * failed) while they kept waiting (notify_wait.h: a pin_mismatch, for an
+ * operator to put right; every other give-up releases or stops its delivery
+ * in the transaction that records it, so a failed notice with a delivery
+ * still waiting is one of these). The oldest such notification's
+ * created_us into *created_us: 0 found, 1 none, -1 error. */
+int	store_deliveries_oldest_given_up_notice(struct store_conn *, int64_t *created_us);
+/* Releases (due at now_us) each of those deliveries whose notification was
+ * made at or before created_by_us. The number released, or -1. */
+int	store_deliveries_release_given_up_notices(struct store_conn *, int64_t created_by_us,
+	    int64_t now_us);
 /* The family's records were erased (or expired: its key destroyed) before
  * its notice could go: the delivery of disclosure_id, if it still waits for
  * that notice, is stopped instead of released, dead with dead_reason

@@ -116,6 +116,53 @@ store_delivery_release_after_notice(struct store_conn *c, const char *id, int64_
 }
 
 int
+store_deliveries_oldest_given_up_notice(struct store_conn *c, int64_t *created_us)
+{
+	/* The failed notifications (a few: each one an operator's to look
+	 * at), each delivery by its key. */
+	static const char	*sql = "SELECT min(n.created_us) FROM notifications n "
+				    "JOIN deliveries d ON d.disclosure_id = n.disclosure_id "
+				    "WHERE n.state = 'failed' AND d.state = 'pending' "
+				    "AND d.next_attempt_us = " DELIVERY_AWAITS_NOTICE_SQL;
+	sqlite3_stmt		*st;
+	int			 rc, found;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		log_errx("deliveries waiting on a given-up notice: %s", sqlite3_errmsg(store_db(c)));
+		sqlite3_reset(st);
+		return -1;
+	}
+	found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	if (found)
+		*created_us = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return found ? 0 : 1;
+}
+
+int
+store_deliveries_release_given_up_notices(struct store_conn *c, int64_t created_by_us,
+    int64_t now_us)
+{
+	static const char	*sql = "UPDATE deliveries SET next_attempt_us = ?1 "
+				    "WHERE state = 'pending' AND next_attempt_us = ?2 "
+				    "AND disclosure_id IN (SELECT disclosure_id FROM notifications "
+				    "WHERE state = 'failed' AND created_us <= ?3)";
+	sqlite3_stmt		*st;
+
+	if ((st = store_stmt(c, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, now_us) ||
+	    sqlite3_bind_int64(st, 2, DELIVERY_AWAITS_NOTICE) ||
+	    sqlite3_bind_int64(st, 3, created_by_us))
+		return store_bind_failed(c, st);
+	if (store_step_done(c, st, "release deliveries after given-up notices") != 0)
+		return -1;
+	return sqlite3_changes(store_db(c));
+}
+
+int
 store_delivery_stop_awaiting_notice(struct store_conn *c, const char *id, int64_t when)
 {
 	/* next_attempt_us is left as it is: the row stays marked as never

@@ -201,8 +201,79 @@ test_pin_mismatch_family_notification_is_requeued_by_gatewayctl_retry() {
 	[ "$(db "SELECT group_concat(action, ' ') FROM (SELECT action FROM ledger_entries WHERE object_id='$PIN_NID' AND action LIKE 'notification.%' ORDER BY seq)")" = \
 	    "notification.failed notification.requeued notification.sent" ] ||
 	    { echo "# ledger: $(db "SELECT action || ':' || reason FROM ledger_entries WHERE object_id='$PIN_NID'")"; rc=1; }; }
+	return $rc
+}
+
+# A notice given up for pin_mismatch is an operator's to put right (a
+# certificate changed, or someone else's server), not the family's webhook
+# refusing: the delivery that waits for it keeps waiting (in no inbox, not
+# readable by the agency) as long as the notice would have been retried
+# had the fault been a passing one (the retry schedule's whole span from
+# the notification's creation, notify_wait.h), so that once the pin is put
+# right and the notice re-queued the family is told first; past that span
+# it goes without it, as for any notice given up (a 4xx: at once).
+waiting_for_notice() {
+	[ "$(db "SELECT state || ' ' || (next_attempt_us = 9223372036854775807) FROM deliveries WHERE disclosure_id='$1'")" = "pending 1" ]
+}
+delivery_row() { db "SELECT state || ' next ' || next_attempt_us FROM deliveries WHERE disclosure_id='$1'"; }
+# The agency has nothing of it: not in its inbox, its read 404.
+agency_has_nothing() {
+	waiting_for_notice "$1" || { echo "# delivery released: $(delivery_row "$1")"; return 1; }
+	! in_inbox "$1" || { echo "# in the agency's inbox"; return 1; }
+	req agency:oakfield-primary GET "/v1/disclosures/$1"
+	expect 404 not_found
+}
+test_delivery_keeps_waiting_while_a_pin_mismatch_may_be_put_right() {
+	[ -n "${PIN_NID:-}" ] && pin_failed "$PIN_NID" ||
+	    { echo "# no notification failed for pin_mismatch"; return 1; }
+	# Given up and the delivery's fate in one writer job; and the
+	# notifier has looked for waits that are over twice since.
+	passes_after gateway_notifier_passes_total 2 && agency_has_nothing "$PIN_NID" || return 1
+	"$GATEWAYCTL" deliveries --db "$GW_DB" list | grep "$PIN_NID" | grep -q "after the family's notice"
+}
+test_delivery_waiting_on_a_pin_mismatch_goes_once_the_requeued_notice_is_sent() {
+	local rc=0 t_sent t_read
+	[ -n "${PIN_NID:-}" ] && sent_state "$PIN_NID" || { echo "# not re-queued and sent"; rc=1; }
+	[ "$rc" = 0 ] && { wait_cmd 10 in_inbox "$PIN_NID" ||
+	    { echo "# not released: $(delivery_row "$PIN_NID")"; rc=1; }; }
+	[ "$rc" = 0 ] && { req agency:oakfield-primary GET "/v1/disclosures/$PIN_NID"; expect 200 || rc=1; }
+	# The family told first: its notice is ledgered before the agency's read.
+	if [ "$rc" = 0 ]; then
+		t_sent=$(db "SELECT seq FROM ledger_entries WHERE action = 'notification.sent' AND object_id = '$PIN_NID'")
+		t_read=$(db "SELECT min(seq) FROM ledger_entries WHERE object_id = '$PIN_NID' AND actor = 'agency:oakfield-primary'")
+		[ -n "$t_sent" ] && [ -n "$t_read" ] && [ "$t_sent" -lt "$t_read" ] || rc=1
+	fi
 	other_stop
 	gw_stop || rc=1
+	return $rc
+}
+# On gatewayd's own clock (lib.sh with_own_clock), stepped past the span:
+# the notifier's schedule (notifier.c: 30 attempts at most an hour apart)
+# spans some 18 hours, so 17 hours on the delivery still waits, 19 it goes.
+pin_wait_ends() {
+	local id
+	notify FAM-461 && id=$ID || return 1
+	wait_cmd 30 pin_failed "$id" || { echo "# not failed for pin_mismatch"; return 1; }
+	step_clock $((17 * 3600)) || return 1
+	passes_after gateway_notifier_passes_total 2 && agency_has_nothing "$id" || return 1
+	step_clock $((2 * 3600)) || return 1
+	wait_cmd 10 in_inbox "$id" || { echo "# not released past the span: $(delivery_row "$id")"; return 1; }
+	req agency:oakfield-primary GET "/v1/disclosures/$id"
+	expect 200 || return 1
+	grep -q "1 deliveries that waited for a family notice given up for pin_mismatch go without it" \
+	    "$TMP/gatewayd.log" &&
+	! grep -q FAM-461 "$TMP/gatewayd.log"
+}
+test_delivery_goes_without_a_pin_mismatch_notice_once_its_retries_would_have_ended() {
+	local pid rc=0
+	[ -f "${OTHER:-/nonexistent}.crt" ] || make_other || return 1
+	receiver_start "$TMP/rcvspan" "$OTHER" 0 --require-ou gateway || return 1
+	pid=$RECEIVER_PID
+	if [ -z "$GW_PID" ]; then gw_start || rc=1; fi
+	[ "$rc" = 0 ] && { with_own_clock pinspan pin_wait_ends \
+	    --notify-url "https://127.0.0.1:$RECEIVER_PORT/notify" --notify-ca "$AG/health-visiting-ca.crt" \
+	    --notify-pin "$(pin_of "$AG/health-visiting-server.crt")" || rc=1; }
+	kill "$pid"; wait "$pid" 2>/dev/null
 	return $rc
 }
 
@@ -570,7 +641,10 @@ run test_plain_http_only_to_loopback
 run test_unreadable_notify_ca_stops_start_up
 run test_failed_notification_is_requeued_by_the_operator_and_ledgered
 run test_family_webhook_with_an_unpinned_key_is_given_up_at_once
+run test_delivery_keeps_waiting_while_a_pin_mismatch_may_be_put_right
 run test_pin_mismatch_family_notification_is_requeued_by_gatewayctl_retry
+run test_delivery_waiting_on_a_pin_mismatch_goes_once_the_requeued_notice_is_sent
+run test_delivery_goes_without_a_pin_mismatch_notice_once_its_retries_would_have_ended
 run test_family_is_told_before_the_agency_receives
 run test_family_is_told_before_the_police_get_a_statement
 run test_forged_decision_time_is_not_told_to_the_family

@@ -1,7 +1,8 @@
 /*
  * test_retry.c: the delivery retry rules (gateway/retry.c): what is retried,
  * what is dead at once, the backoff ceiling and its cap, full jitter drawn
- * from the caller's source, Retry-After, and the attempt limit.
+ * from the caller's source, Retry-After, the attempt limit, and the
+ * schedule's whole span.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,6 +178,36 @@ test_ceiling_is_capped(void **state)
 	assert_int_equal(retry_ceiling(&p, 4000000000u), 60 * SEC);
 	p.cap_us = INT64_MAX;
 	assert_true(retry_ceiling(&p, 200) > 0);
+}
+
+static void
+test_span_is_the_sum_of_the_waits_between_attempts(void **state)
+{
+	struct retry_policy	p = policy();
+	int64_t			sum = 0;
+	unsigned		i;
+
+	(void)state;
+	assert_int_equal(retry_span(&p), 15 * SEC);	/* 1 + 2 + 4 + 8 */
+	for (i = 1; i < p.max_attempts; i++)
+		sum += retry_ceiling(&p, i);
+	assert_int_equal(retry_span(&p), sum);
+	p.max_attempts = 9;	/* 1 + 2 + 4 + 8 + 16 + 32, then 60 + 60 */
+	assert_int_equal(retry_span(&p), 183 * SEC);
+	p.max_attempts = 1;	/* one attempt: no wait at all */
+	assert_int_equal(retry_span(&p), 0);
+}
+
+static void
+test_span_of_a_huge_policy_saturates(void **state)
+{
+	struct retry_policy	p = { .base_us = 1, .cap_us = INT64_MAX / 4,
+	    .max_attempts = 4000000000u };
+
+	(void)state;
+	assert_int_equal(retry_span(&p), INT64_MAX);
+	p.cap_us = 7 * 86400 * SEC;	/* many attempts at the cap, at once */
+	assert_true(retry_span(&p) > 0);
 }
 
 static void
@@ -376,6 +407,8 @@ main(void)
 		cmocka_unit_test(test_fault_names),
 		cmocka_unit_test(test_ceiling_doubles_from_base),
 		cmocka_unit_test(test_ceiling_is_capped),
+		cmocka_unit_test(test_span_is_the_sum_of_the_waits_between_attempts),
+		cmocka_unit_test(test_span_of_a_huge_policy_saturates),
 		cmocka_unit_test(test_success_is_delivered_without_randomness),
 		cmocka_unit_test(test_permanent_is_dead_on_first_attempt),
 		cmocka_unit_test(test_full_jitter_spans_zero_to_ceiling),
