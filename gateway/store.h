@@ -514,6 +514,8 @@ int	store_deliveries_stoppable(struct store_conn *, const char *pseudonym,
  * query plan (no scan, no sort of a whole backlog). */
 extern const char store_sql_stoppable[];
 extern const char store_sql_awaiting_notice[];
+extern const char store_sql_given_up_notice_oldest[];
+extern const char store_sql_given_up_notices_release[];
 extern const char store_sql_consents_ended[];
 extern const char store_sql_deliveries_lapsed[];
 extern const char store_sql_notifications_due[];

@@ -115,19 +115,22 @@ store_delivery_release_after_notice(struct store_conn *c, const char *id, int64_
 	    id, now_us, "release delivery");
 }
 
+/* The failed notifications (a few: each one an operator's to look at),
+ * each delivery by its key; the unary + keeps SQLite off deliveries_state,
+ * a walk of every pending delivery (test_store_plans). */
+const char store_sql_given_up_notice_oldest[] =
+    "SELECT min(n.created_us) FROM notifications n "
+    "JOIN deliveries d ON d.disclosure_id = n.disclosure_id "
+    "WHERE n.state = 'failed' AND +d.state = 'pending' "
+    "AND +d.next_attempt_us = " DELIVERY_AWAITS_NOTICE_SQL;
+
 int
 store_deliveries_oldest_given_up_notice(struct store_conn *c, int64_t *created_us)
 {
-	/* The failed notifications (a few: each one an operator's to look
-	 * at), each delivery by its key. */
-	static const char	*sql = "SELECT min(n.created_us) FROM notifications n "
-				    "JOIN deliveries d ON d.disclosure_id = n.disclosure_id "
-				    "WHERE n.state = 'failed' AND d.state = 'pending' "
-				    "AND d.next_attempt_us = " DELIVERY_AWAITS_NOTICE_SQL;
 	sqlite3_stmt		*st;
 	int			 rc, found;
 
-	if ((st = store_stmt(c, sql)) == NULL)
+	if ((st = store_stmt(c, store_sql_given_up_notice_oldest)) == NULL)
 		return -1;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		log_errx("deliveries waiting on a given-up notice: %s", sqlite3_errmsg(store_db(c)));
@@ -141,17 +144,20 @@ store_deliveries_oldest_given_up_notice(struct store_conn *c, int64_t *created_u
 	return found ? 0 : 1;
 }
 
+/* By the few failed notifications' keys, as store_sql_given_up_notice_oldest. */
+const char store_sql_given_up_notices_release[] =
+    "UPDATE deliveries SET next_attempt_us = ?1 "
+    "WHERE +state = 'pending' AND +next_attempt_us = ?2 "
+    "AND disclosure_id IN (SELECT disclosure_id FROM notifications "
+    "WHERE state = 'failed' AND created_us <= ?3)";
+
 int
 store_deliveries_release_given_up_notices(struct store_conn *c, int64_t created_by_us,
     int64_t now_us)
 {
-	static const char	*sql = "UPDATE deliveries SET next_attempt_us = ?1 "
-				    "WHERE state = 'pending' AND next_attempt_us = ?2 "
-				    "AND disclosure_id IN (SELECT disclosure_id FROM notifications "
-				    "WHERE state = 'failed' AND created_us <= ?3)";
 	sqlite3_stmt		*st;
 
-	if ((st = store_stmt(c, sql)) == NULL)
+	if ((st = store_stmt(c, store_sql_given_up_notices_release)) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, now_us) ||
 	    sqlite3_bind_int64(st, 2, DELIVERY_AWAITS_NOTICE) ||

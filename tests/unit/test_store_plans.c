@@ -106,6 +106,27 @@ test_erasure_stops_only_the_familys_waiting_deliveries(void **state)
 	    "(family_pseudonym=? AND rowid>?)"));
 }
 
+/* Deliveries kept waiting for a notice given up on pin_mismatch
+ * (notify_wait.h) are found, and released, through the few failed
+ * notifications, each delivery by its key: never a walk of every pending
+ * delivery (a million inbox items at each look). */
+static void
+test_waits_on_given_up_notices_read_only_the_failed_notifications(void **state)
+{
+	char	p[1024];
+
+	plan(*state, store_sql_given_up_notice_oldest, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH n USING INDEX notifications_due (state=?)"));
+	assert_non_null(strstr(p, "SEARCH d USING INDEX sqlite_autoindex_deliveries_1 "
+	    "(disclosure_id=?)"));
+	plan(*state, store_sql_given_up_notices_release, p, sizeof(p));
+	assert_seeks_only(p);
+	assert_non_null(strstr(p, "SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 "
+	    "(disclosure_id=?)"));
+	assert_null(strstr(p, "deliveries_state"));
+}
+
 static void
 test_sweep_reads_only_the_consents_that_ran_out(void **state)
 {
@@ -282,6 +303,8 @@ main(void)
 		    test_erasure_stops_only_the_familys_waiting_deliveries, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_full_lapse_pass_pages_through_the_deliveries_without_sorting, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_waits_on_given_up_notices_read_only_the_failed_notifications, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_reads_only_the_consents_that_ran_out,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
