@@ -4,7 +4,8 @@
  * (disclosure_signed.h). Owns only that check: the digest is the writer's
  * (store_disclosure_digest), the finding of the entry and its leaf the
  * ledger's (ledger_entry_signed, which minds the moment between a commit
- * and the tree taking it), as witness.c checks the rows a statement cites.
+ * and the tree taking it; what its answer means for the row,
+ * ledger_entry_shown), as witness.c checks the rows a statement cites.
  *
  * Nothing of the row is taken on trust but its ledger_seq, and that only
  * to find the entry: an entry of another disclosure, or one not as signed,
@@ -42,7 +43,6 @@ disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 {
 	unsigned char	 digest[32];
 	const char	*action;
-	int		 rc;
 
 	if (!disclosure_columns_in_form(d)) {
 		log_errx("disclosure %s: its consent or hold column is not in its form (a value "
@@ -51,21 +51,10 @@ disclosure_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 	}
 	action = d->decision != NULL && strcmp(d->decision, "allowed") == 0 ?
 	    "disclosure.allowed" : "disclosure.refused";
-	if (store_disclosure_digest(d, digest) != 0 ||
-	    (rc = ledger_entry_signed(l, c, d->ledger_seq, action, d->id, d->family_pseudonym,
-	    digest, DISCLOSURE_SIGNED_WAIT_MS)) == -1)
+	if (store_disclosure_digest(d, digest) != 0)
 		return -1;
-	if (rc == 2) {
-		log_errx("disclosure %s: ledger entry #%lld is not in the ledger's tree yet; not "
-		    "served now", d->id, (long long)d->ledger_seq);
-		return -1;
-	}
-	if (rc == 0) {
-		log_errx("disclosure %s does not match ledger entry #%lld (what its ledger "
-		    "entry signed): not served", d->id, (long long)d->ledger_seq);
-		return 1;
-	}
-	return 0;
+	return ledger_entry_shown(l, c, d->ledger_seq, action, d->id, d->family_pseudonym, digest,
+	    DISCLOSURE_SIGNED_WAIT_MS, "disclosure", d->id, "served");
 }
 
 /* What a family's disclosure.allowed entries say of its rows

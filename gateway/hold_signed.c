@@ -7,8 +7,10 @@
  * and witness.c check the entries they rely on. And a lift's or review's
  * row checked against its own entry before its reason is shown
  * (hold_event_signed: the digest is the store's, store_override_event_digest,
- * the finding of the entry the ledger's, ledger_entry_signed).
+ * the finding of the entry the ledger's, ledger_entry_signed through
+ * ledger_entry_shown).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "hold_signed.h"
@@ -103,27 +105,19 @@ hold_event_signed(struct ledger *l, struct store_conn *c, const struct disclosur
 {
 	unsigned char	 digest[32];
 	const char	*action = hold_event_action(d->override_basis != NULL, ev->kind);
-	const char	*id = ev->id != NULL ? ev->id : "-";
-	int		 rc = 0;
+	char		 what[128];
 
-	if (action != NULL && ev->disclosure_id != NULL && ev->family_pseudonym != NULL &&
-	    strcmp(ev->disclosure_id, d->id) == 0 &&
-	    strcmp(ev->family_pseudonym, d->family_pseudonym) == 0) {
-		if (store_override_event_digest(ev, digest) != 0 ||
-		    (rc = ledger_entry_signed(l, c, ev->ledger_seq, action, d->id,
-		    d->family_pseudonym, digest, HOLD_SIGNED_WAIT_MS)) == -1)
-			return -1;
-		if (rc == 2) {
-			log_errx("hold event %s of disclosure %s: ledger entry #%lld is not in the "
-			    "ledger's tree yet; not shown now", id, d->id,
-			    (long long)ev->ledger_seq);
-			return -1;
-		}
-	}
-	if (rc == 0) {
-		log_errx("hold event %s of disclosure %s does not match ledger entry #%lld (what "
-		    "its ledger entry signed): not shown", id, d->id, (long long)ev->ledger_seq);
-		return 1;
-	}
-	return 0;
+	/* An event of another disclosure or family, or of no kind an entry
+	 * has: no entry can be its own (action NULL). */
+	if (ev->disclosure_id == NULL || ev->family_pseudonym == NULL ||
+	    strcmp(ev->disclosure_id, d->id) != 0 ||
+	    strcmp(ev->family_pseudonym, d->family_pseudonym) != 0)
+		action = NULL;
+	if (action != NULL && store_override_event_digest(ev, digest) != 0)
+		return -1;
+	/* The log's words only: an id longer than any the gateway makes is
+	 * cut short. */
+	snprintf(what, sizeof(what), "hold event %s of disclosure", ev->id != NULL ? ev->id : "-");
+	return ledger_entry_shown(l, c, ev->ledger_seq, action, d->id, d->family_pseudonym,
+	    action != NULL ? digest : NULL, HOLD_SIGNED_WAIT_MS, what, d->id, "shown");
 }

@@ -171,6 +171,25 @@ int	ledger_entry_signed(struct ledger *, struct store_conn *, int64_t seq,
 int	ledger_record_system(struct ledger *, const char *action, const char *object_id,
 	    const char *reason, const unsigned char *record_digest);
 
+/* ledger_shown.c */
+/* What a reader serving or showing a row kept with its own signed entry
+ * does with ledger_entry_signed's answer about that entry (seq, action,
+ * object_id, pseudonym, digest and wait_ms as there), in its own words:
+ * what and id name the row in the log ("disclosure", its id), verb says
+ * what is withheld ("served", "shown"). 0 the row is as its entry signed
+ * it: show it. 1 it is not (another entry, none, or not as signed),
+ * logged "WHAT ID does not match ledger entry #SEQ (what its ledger entry
+ * signed): not VERB": never show it. -1 not now: an error or the alarm
+ * (as ledger_entry_signed, not logged here), or the entry is not in the
+ * tree yet, logged "WHAT ID: ledger entry #SEQ is not in the ledger's tree
+ * yet; not VERB now". action NULL (digest may then be NULL): the reader
+ * found that no entry can be the row's, answered as one not as signed (1)
+ * without reading the ledger. */
+int	ledger_entry_shown(struct ledger *, struct store_conn *, int64_t seq,
+	    const char *action, const char *object_id, const char *pseudonym,
+	    const unsigned char digest[32], unsigned wait_ms, const char *what,
+	    const char *id, const char *verb);
+
 /* ledger_api.c */
 struct json_t;
 /* One entry as JSON, as GET /v1/ledger/entries and exports show it: seq,

@@ -3,14 +3,13 @@
  * writer job for every reads table whose rows are struct record_read_row,
  * and the check of such a row against its own signed entry
  * (record_read_signed: the digest is the table's, the finding of the entry
- * and its leaf the ledger's, ledger_entry_signed).
+ * and its leaf the ledger's, ledger_entry_signed through ledger_entry_shown).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway.h"
 #include "ledger.h"
-#include "log.h"
 #include "principal.h"
 #include "record_read.h"
 #include "vault.h"
@@ -57,20 +56,9 @@ record_read_signed(struct ledger *l, struct store_conn *c, const char *action,
     const struct record_read_row *r)
 {
 	unsigned char	d[32];
-	int		rc;
 
-	if (digest(r, d) != 0 || (rc = ledger_entry_signed(l, c, r->ledger_seq, action,
-	    r->object_id, pseudonym, d, RECORD_READ_SIGNED_WAIT_MS)) == -1)
+	if (digest(r, d) != 0)
 		return -1;
-	if (rc == 2) {
-		log_errx("read %s: ledger entry #%lld is not in the ledger's tree yet; not shown "
-		    "now", r->id, (long long)r->ledger_seq);
-		return -1;
-	}
-	if (rc == 0) {
-		log_errx("read %s does not match ledger entry #%lld (what its ledger entry "
-		    "signed): not shown", r->id, (long long)r->ledger_seq);
-		return 1;
-	}
-	return 0;
+	return ledger_entry_shown(l, c, r->ledger_seq, action, r->object_id, pseudonym, d,
+	    RECORD_READ_SIGNED_WAIT_MS, "read", r->id, "shown");
 }

@@ -6,7 +6,10 @@
  * ledger refuses to open over entries that no longer match what it signed,
  * an older entry's block is read back and checked once (leafcache.h) while
  * its row is still checked against it at every question, and SQLite running out of memory on the writer thread, at each of its
- * allocations in turn, leaves the tree and the store in step.
+ * allocations in turn, leaves the tree and the store in step. And what a
+ * reader about to show a row does with its entry's answer
+ * (ledger_entry_shown, gateway/ledger_shown.c): shown silently, never
+ * shown, or not now, logged in the reader's words.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -907,6 +911,147 @@ test_nothing_commits_outside_a_batch_sqlite_rolled_back(void **state)
 	assert_true(lost > 0);
 }
 
+/* ledger_entry_shown (ledger_shown.c): a row with its own entry, as a
+ * reader about to show it finds it. The entry names SHOWN_FAMILY and
+ * obj_1 and carries digest; its seq. */
+#define SHOWN_FAMILY	"aa11bb22"
+
+struct row_entry_job {
+	struct ledger		*ledger;
+	const unsigned char	*digest;
+	int64_t			 seq;
+};
+
+static int
+row_entry_job(struct store_conn *c, void *arg)
+{
+	struct row_entry_job	*j = arg;
+	struct ledger_entry	 e = { "staff:Test", "staff", "test.made", SHOWN_FAMILY, "obj_1",
+				    NULL, j->digest };
+
+	return ledger_append(j->ledger, c, &e, &j->seq, NULL);
+}
+
+static int64_t
+row_entry(struct fixture *f, const unsigned char digest[32])
+{
+	struct row_entry_job	j = { f->ledger, digest, 0 };
+
+	assert_int_equal(writer_submit(f->writer, row_entry_job, &j), 0);
+	assert_true(j.seq > 0);
+	return j.seq;
+}
+
+/* ledger_entry_shown() of the row "row_1" of obj_1 with this seq, action
+ * and digest, on a read connection: its answer, and what it logged
+ * (malloc'd) in *logged. */
+static int
+shown(struct fixture *f, int64_t seq, const char *action, const unsigned char *digest,
+    unsigned wait_ms, const char *verb, char **logged)
+{
+	struct store_conn	*c;
+	char			 path[96];
+	FILE			*fp;
+	long			 n;
+	int			 fd, saved, rc;
+
+	snprintf(path, sizeof(path), "%s/stderr.log", f->dir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	close(fd);
+	assert_non_null(c = store_read_begin(f->store));
+	rc = ledger_entry_shown(f->ledger, c, seq, action, "obj_1", SHOWN_FAMILY, digest,
+	    wait_ms, "test row", "row_1", verb);
+	store_read_end(f->store, c);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((n = ftell(fp)) >= 0);
+	rewind(fp);
+	assert_non_null(*logged = calloc(1, (size_t)n + 1));
+	assert_int_equal(fread(*logged, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	return rc;
+}
+
+static void
+test_a_row_as_its_entry_signed_it_is_shown_without_a_word(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 digest[32];
+	int64_t		 seq;
+	char		*logged;
+
+	memset(digest, 0x5a, sizeof(digest));
+	seq = row_entry(f, digest);
+	assert_int_equal(shown(f, seq, "test.made", digest, 0, "shown", &logged), 0);
+	assert_string_equal(logged, "");
+	free(logged);
+}
+
+static void
+test_a_row_its_entry_does_not_vouch_for_is_never_shown_and_said_so(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 digest[32], other[32];
+	char		 want[160], *logged;
+	int64_t		 seq;
+
+	memset(digest, 0x5a, sizeof(digest));
+	seq = row_entry(f, digest);
+	snprintf(want, sizeof(want), "test row row_1 does not match ledger entry #%lld (what its "
+	    "ledger entry signed): not served\n", (long long)seq);
+	/* the row changed (its digest), in the reader's words */
+	memcpy(other, digest, sizeof(other));
+	other[0] ^= 1;
+	assert_int_equal(shown(f, seq, "test.made", other, 0, "served", &logged), 1);
+	assert_non_null(strstr(logged, want));
+	free(logged);
+	/* another action's entry */
+	assert_int_equal(shown(f, seq, "test.other", digest, 0, "served", &logged), 1);
+	assert_non_null(strstr(logged, want));
+	free(logged);
+	/* the reader found no entry can be the row's: the ledger is not asked */
+	assert_int_equal(shown(f, seq, NULL, NULL, 0, "served", &logged), 1);
+	assert_non_null(strstr(logged, want));
+	free(logged);
+	/* no entry at its seq */
+	assert_int_equal(shown(f, 0, "test.made", digest, 0, "shown", &logged), 1);
+	assert_non_null(strstr(logged, "test row row_1 does not match ledger entry #0 (what its "
+	    "ledger entry signed): not shown\n"));
+	free(logged);
+}
+
+/* An entry committed (here: put in the database behind the gateway's back
+ * as the next seq, before anything else is appended) and not in the tree:
+ * not a forgery yet, so the row is not shown now, and that is said. */
+static void
+test_a_row_whose_entry_is_not_in_the_tree_yet_is_not_shown_now(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 digest[32];
+	char		 sql[512], hex[65], want[160], *logged;
+	int64_t		 next;
+
+	memset(digest, 0x5a, sizeof(digest));
+	next = row_entry(f, digest) + 1;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	snprintf(sql, sizeof(sql), "INSERT INTO ledger_entries (seq, time_us, actor, actor_role, "
+	    "action, family_pseudonym, object_id, record_digest, leaf_hash) VALUES (%lld, 1, "
+	    "'staff:Test', 'staff', 'test.made', '" SHOWN_FAMILY "', 'obj_1', X'%s', "
+	    "zeroblob(32))", (long long)next, hex);
+	tamper(f->dir, sql);
+	assert_false(ledger_alarmed(f->ledger));
+	assert_int_equal(shown(f, next, "test.made", digest, 20, "shown", &logged), -1);
+	snprintf(want, sizeof(want), "test row row_1: ledger entry #%lld is not in the ledger's "
+	    "tree yet; not shown now\n", (long long)next);
+	assert_non_null(strstr(logged, want));
+	free(logged);
+}
+
 int
 main(void)
 {
@@ -942,6 +1087,13 @@ main(void)
 		    test_tree_left_behind_catches_up_without_another_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_nothing_commits_outside_a_batch_sqlite_rolled_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_row_as_its_entry_signed_it_is_shown_without_a_word, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_row_its_entry_does_not_vouch_for_is_never_shown_and_said_so, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_row_whose_entry_is_not_in_the_tree_yet_is_not_shown_now, setup, teardown),
 	};
 	sqlite3_mem_methods	mem;
 
