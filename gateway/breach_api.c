@@ -689,9 +689,8 @@ event_reply(struct event_job *j, struct request *r, struct response *rs, int rc)
 	else if (j->refused != NULL)
 		resp_error(rs, j->status != 0 ? j->status : 400, j->refused, j->message,
 		    refusal_paths(j->path));
-	else
-		resp_error(rs, 503, "store_unavailable",
-		    "Nothing was recorded. Try again.", NULL);
+	else	/* or the breach not vouched for (load_breach) */
+		resp_unavailable(r, rs, "Nothing was recorded. Try again.");
 	json_decref(j->text);
 	json_decref(j->view);
 }
@@ -967,8 +966,8 @@ breach_notice(struct request *r, struct response *rs)
 		    "notified_at is in the future." :
 		    "notified_at is before the charity became aware of the breach.",
 		    "/notified_at");
-	else
-		resp_error(rs, 503, "store_unavailable", "Nothing was recorded. Try again.", NULL);
+	else	/* or the breach not vouched for (load_breach) */
+		resp_unavailable(r, rs, "Nothing was recorded. Try again.");
 	json_decref(j.text);
 	json_decref(j.view);
 }
@@ -983,6 +982,7 @@ struct list {
 	json_t			*items;
 	json_t			*failures;	/* the breaches not as signed */
 	int64_t			 overdue;
+	int			 unvouched;	/* breach_signed could not say */
 };
 
 /* A breach not as its ledger entries signed (or deleted whole): named in
@@ -1010,8 +1010,10 @@ list_cb(const struct breach_row *b, void *arg)
 	json_t		*v;
 	int		 rc;
 
-	if ((rc = breach_signed(l->gw->ledger, l->c, b)) != 0)
+	if ((rc = breach_signed(l->gw->ledger, l->c, b)) != 0) {
+		l->unvouched = rc == -1;
 		return rc == 1 ? list_failure(b->id, l) : -1;
+	}
 	if ((v = breach_view(l->gw, l->c, b, l->full, l->now_us)) == NULL)
 		return -1;
 	if (json_is_true(json_object_get(v, "overdue")))
@@ -1134,7 +1136,15 @@ breach_list(struct request *r, struct response *rs)
 	 */
 	if ((rc = breach_register_whole(r->gw->ledger, l.c, list_failure, &l)) != -1)
 		rc = store_breaches_each(l.c, LIST_MAX, list_cb, &l);
+	else
+		l.unvouched = 1;
 	store_read_end(r->gw->store, l.c);
+	if (rc != 0 && l.unvouched) {
+		json_decref(l.items);
+		json_decref(l.failures);
+		resp_unavailable(r, rs, "The register cannot be read now.");
+		return;
+	}
 	if (rc != 0 || record_read(r, l.full, NULL, reason) != 0) {
 		json_decref(l.items);
 		json_decref(l.failures);
@@ -1185,6 +1195,10 @@ breach_show(struct request *r, struct response *rs)
 	}
 	if (sig == 1) {
 		resp_refused(r, rs, 409, "record_integrity_failed", INTEGRITY_MESSAGE, NULL);
+		return;
+	}
+	if (sig == -1) {	/* not vouched for: the store, or the ledger's alarm */
+		resp_unavailable(r, rs, "The register cannot be read now.");
 		return;
 	}
 	if (v == NULL || record_read(r, full, r->params[0], reason) != 0) {

@@ -410,9 +410,8 @@ consent_withdraw(struct request *r, struct response *rs)
 	else if (w.outcome == 2) {
 		(void)journal_withdrawal(r, &w, 1);
 		resp_error(rs, 409, "already_withdrawn", "That consent was already withdrawn.", NULL);
-	} else
-		resp_error(rs, 503, "store_unavailable",
-		    "The withdrawal could not be recorded. Try again.", NULL);
+	} else	/* or its signed subject not vouched for (signed_subject) */
+		resp_unavailable(r, rs, "The withdrawal could not be recorded. Try again.");
 }
 
 /* ---- GET /v1/consents/{id} ---- */
@@ -459,8 +458,12 @@ consent_get(struct request *r, struct response *rs)
 		resp_refused(r, rs, 404, "not_found", "There is no consent with that id.", NULL);
 		return;
 	}
-	if (rc == -1 || key == -1 || sig == -1) {
+	if (rc == -1 || key == -1) {
 		resp_error(rs, 503, "store_unavailable", "The store does not answer.", NULL);
+		return;
+	}
+	if (sig == -1) {	/* not vouched for: the store, or the ledger's alarm */
+		resp_unavailable(r, rs, "The store does not answer.");
 		return;
 	}
 	if (sig == 1) {

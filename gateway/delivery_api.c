@@ -205,8 +205,8 @@ inbox_list(struct request *r, struct response *rs)
 		return;
 	}
 	if (writer_submit(r->gw->writer, page_job, j) != 0) {
-		resp_error(rs, 503, "store_unavailable", "The inbox could not be read. Try again.",
-		    NULL);
+		/* Or an item's consent or row not vouched for (page_job). */
+		resp_unavailable(r, rs, "The inbox could not be read. Try again.");
 		free(j);
 		return;
 	}
@@ -322,9 +322,8 @@ inbox_ack(struct request *r, struct response *rs)
 		resp_refused(r, rs, 409, "record_integrity_failed",
 		    "This record no longer matches what the ledger signed, so it is not "
 		    "delivered; the operators are told.", NULL);
-	else
-		resp_error(rs, 503, "store_unavailable",
-		    "The acknowledgement could not be recorded. Try again.", NULL);
+	else	/* or its consent or row not vouched for (ack_job) */
+		resp_unavailable(r, rs, "The acknowledgement could not be recorded. Try again.");
 	free(j);
 }
 

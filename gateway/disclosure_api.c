@@ -671,6 +671,10 @@ disclosure_created(void *arg, int rc, struct response *rs)
 		if (j->erased)
 			resp_error(rs, 409, "family_erased",
 			    "This family's records were erased; nothing can be disclosed.", NULL);
+		else if (ledger_alarmed(j->gw->ledger))
+			/* No consent vouched for (consent_rows_signed), and
+			 * no entry can be written while the alarm holds. */
+			resp_ledger_alarm(rs);
 		else
 			resp_error(rs, 503, "store_unavailable",
 			    "The disclosure could not be recorded; nothing was shared. Try again.", NULL);
@@ -1008,8 +1012,7 @@ disclosure_get(struct request *r, struct response *rs)
 			    "This record no longer matches what the ledger signed, so nothing "
 			    "of it is shown; the operators are told.", NULL);
 		else
-			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
-			    NULL);
+			resp_unavailable(r, rs, "The store does not answer.");
 		return;
 	}
 	/* What a consent withdrawal or expiry stopped before the agency
@@ -1037,8 +1040,7 @@ disclosure_get(struct request *r, struct response *rs)
 			store_read_end(r->gw->store, c);
 			store_disclosure_free(d);
 			if (drc == -1)
-				resp_error(rs, 503, "store_unavailable", "The store does not answer.",
-				    NULL);
+				resp_unavailable(r, rs, "The store does not answer.");
 			else
 				read_not_found(r, rs);
 			return;
@@ -1081,8 +1083,7 @@ disclosure_get(struct request *r, struct response *rs)
 			    "This record no longer matches what the ledger signed, so nothing "
 			    "of it is shown; the operators are told.", NULL);
 		else if (differs == -1)
-			resp_error(rs, 503, "store_unavailable", "The store does not answer.",
-			    NULL);
+			resp_unavailable(r, rs, "The store does not answer.");
 		else
 			resp_error(rs, 500, "internal", "Internal error.", NULL);
 		return;
@@ -1329,9 +1330,8 @@ hold_change(struct request *r, struct response *rs, int review)
 			resp_error(rs, 403, "override_incomplete", decide_review_date_message(j.rd), o);
 			break;
 		case HOLD_DONE:
-		case HOLD_STORE:
-			resp_error(rs, 503, "store_unavailable",
-			    "The hold could not be changed. Try again.", NULL);
+		case HOLD_STORE:	/* or its signed records not vouched for */
+			resp_unavailable(r, rs, "The hold could not be changed. Try again.");
 			break;
 		}
 		return;

@@ -109,8 +109,8 @@ erase(struct request *r, struct response *rs)
 		    "A safeguarding obligation about this family is still being met: the records "
 		    "cannot be erased until it is. Ask the safeguarding lead.", NULL);
 		return;
-	default:
-		resp_error(rs, 503, "store_unavailable", "Nothing was erased. Try again.", NULL);
+	default:	/* or a hold's signed records not vouched for (retention.c) */
+		resp_unavailable(r, rs, "Nothing was erased. Try again.");
 	}
 }
 

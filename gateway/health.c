@@ -74,10 +74,7 @@ healthz(struct request *r, struct response *rs)
 		return;
 	}
 	if (ledger_alarmed(r->gw->ledger)) {
-		resp_error(rs, 503, "ledger_integrity_alarm",
-		    "The ledger's database holds an entry this gateway did not write. It is "
-		    "not signed; nothing is recorded or signed until an operator "
-		    "investigates (see the log; gatewayctl ledger verify).", NULL);
+		resp_ledger_alarm(rs);
 		return;
 	}
 	writer_stats(r->gw->writer, &ws);

@@ -250,6 +250,27 @@ resp_error(struct response *rs, int status, const char *code, const char *messag
 	resp_json(rs, status, json_pack("{s:o}", "error", e));
 }
 
+/* Static: resp_refused's reply is made after its entry's job has run. */
+static const char ledger_alarm_message[] =
+    "The ledger's database holds an entry this gateway did not write. It is not signed; "
+    "nothing is recorded or signed until an operator investigates (see the log; "
+    "gatewayctl ledger verify).";
+
+void
+resp_ledger_alarm(struct response *rs)
+{
+	resp_error(rs, 503, "ledger_integrity_alarm", ledger_alarm_message, NULL);
+}
+
+void
+resp_unavailable(struct request *r, struct response *rs, const char *message)
+{
+	if (ledger_alarmed(r->gw->ledger))
+		resp_refused(r, rs, 503, "ledger_integrity_alarm", ledger_alarm_message, NULL);
+	else
+		resp_error(rs, 503, "store_unavailable", message, NULL);
+}
+
 void
 resp_blank_text(struct response *rs, const char *path)
 {
@@ -712,7 +733,7 @@ struct refusal {
 	struct gateway	*gw;
 	char		 actor[sizeof(((struct principal *)0)->id)];
 	const char	*role;
-	int		 status;	/* 403; a handler's: 400, 403, 404, 409 */
+	int		 status;	/* 403; a handler's: 400, 403, 404, 409, 503 */
 	const char	*code;		/* role_not_permitted, the agency's standing
 					   (decide_agency_standing), or a handler's
 					   (resp_refused) */

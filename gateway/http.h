@@ -110,6 +110,20 @@ void	 resp_json(struct response *, int status, json_t *body);
  * must never contain personal data. */
 void	 resp_error(struct response *, int status, const char *code,
 	    const char *message, json_t *details);
+/* 503 ledger_integrity_alarm: the ledger's database holds an entry this
+ * gateway did not write (ledger_alarmed), in the one wording /healthz and
+ * every refused request use. */
+void	 resp_ledger_alarm(struct response *);
+/*
+ * A request its handler cannot serve: a read or a check of the store failed,
+ * or a *_signed check could not vouch for a record (-1). While the ledger's
+ * integrity alarm is raised every *_signed check fails closed, so the reply
+ * is resp_ledger_alarm's, the refusal recorded as resp_refused records one
+ * (its entry is not written while the alarm holds: that is logged); the
+ * handler returns at once after it. Otherwise 503 store_unavailable with
+ * message (a sentence of the handler's, nothing personal).
+ */
+void	 resp_unavailable(struct request *, struct response *, const char *message);
 /* 400 schema_invalid for a required free text with nothing that shows
  * (!decide_has_text()), in the shape of the schema validator's own errors:
  * details [{"path":path,"keyword":"pattern","message":...}]. */
@@ -136,7 +150,8 @@ int	 req_query_limit(const struct request *, struct response *, int def, int max
  * (a row not as its ledger entry signed), a statement not released (403,
  * 409 family_notice_pending), 400 access_reason_too_long. A write: 404
  * not_found on an object the caller may not touch or that is not there
- * (one reply for both), 409 record_integrity_failed. Not a write's 409 on
+ * (one reply for both), 409 record_integrity_failed; 503
+ * ledger_integrity_alarm (resp_unavailable). Not a write's 409 on
  * the state of an object the caller may act on (already closed, already
  * acknowledged, not held): that is an answer, not a refused access.
  * Recorded as http.c records a refusal by role: an "access.refused" entry

@@ -470,8 +470,12 @@ hold_get(struct request *r, struct response *rs)
 		    NULL);
 		goto out;
 	}
-	if (rc == -1 || sig == -1) {
+	if (rc == -1) {
 		unavailable(rs);
+		goto out;
+	}
+	if (sig == -1) {	/* not vouched for: the store, or the ledger's alarm */
+		resp_unavailable(r, rs, "The store does not answer. Try again.");
 		goto out;
 	}
 	if (strcmp(k.source, "litigation") != 0) {

@@ -45,7 +45,9 @@
  * re-addressed behind the gateway's back is left out (logged by
  * recipient_notice_signed) and the next one read in its place, so forged
  * rows never take the places of real ones; past NOTICES_SCAN_MAX rows read
- * the listing stops and *capped says so. The count, or -1.
+ * the listing stops and *capped says so. The count, -1, or -2 when a row
+ * could not be vouched for (recipient_notice_signed's -1: a read failed,
+ * or the ledger's integrity alarm is raised).
  */
 static int
 signed_notices(struct gateway *gw, struct store_conn *c, const char *agency_id, int want,
@@ -80,7 +82,7 @@ signed_notices(struct gateway *gw, struct store_conn *c, const char *agency_id, 
 	free(chunk);
 	if (got < 0 || v == -1) {
 		notice_rows_free(rows, n);
-		return -1;
+		return got < 0 ? -1 : -2;
 	}
 	return n;
 }
@@ -88,6 +90,7 @@ signed_notices(struct gateway *gw, struct store_conn *c, const char *agency_id, 
 static void
 notices_list(struct request *r, struct response *rs)
 {
+	static const char	 unreadable[] = "Your notices could not be read. Try again.";
 	struct notice_row	*rows;
 	struct store_conn	*c;
 	json_t			*list, *j;
@@ -114,8 +117,10 @@ notices_list(struct request *r, struct response *rs)
 	if (n < 0) {
 		free(rows);
 		json_decref(list);
-		resp_error(rs, 503, "store_unavailable", "Your notices could not be read. Try again.",
-		    NULL);
+		if (n == -2)
+			resp_unavailable(r, rs, unreadable);
+		else
+			resp_error(rs, 503, "store_unavailable", unreadable, NULL);
 		return;
 	}
 	if (capped)
@@ -187,9 +192,8 @@ notice_ack(struct request *r, struct response *rs)
 	else if (j.outcome == 2)
 		resp_error(rs, 409, "already_acknowledged", "That notice was already acknowledged.",
 		    NULL);
-	else
-		resp_error(rs, 503, "store_unavailable",
-		    "The acknowledgement could not be recorded. Try again.", NULL);
+	else	/* or the notice not vouched for (recipient_notice_ack) */
+		resp_unavailable(r, rs, "The acknowledgement could not be recorded. Try again.");
 }
 
 /* ---- metrics ---- */

@@ -66,10 +66,20 @@
 #include "witness.h"
 #include "writer.h"
 
+#define UNAVAILABLE_MESSAGE	"The store does not answer. Try again."
+
 static void
 unavailable(struct response *rs)
 {
-	resp_error(rs, 503, "store_unavailable", "The store does not answer. Try again.", NULL);
+	resp_error(rs, 503, "store_unavailable", UNAVAILABLE_MESSAGE, NULL);
+}
+
+/* A request's signed records not vouched for (request_signed, -1): the
+ * store failed, or the ledger's integrity alarm is raised (http.h). */
+static void
+unvouched(struct request *r, struct response *rs)
+{
+	resp_unavailable(r, rs, UNAVAILABLE_MESSAGE);
 }
 
 static void
@@ -511,6 +521,7 @@ struct list_ctx {
 	json_t			*out;
 	int64_t			 withheld;	/* rows not as signed, left out */
 	json_t			*withheld_ids;	/* their ids, when shaped as ours */
+	int			 unvouched;	/* request_signed could not say */
 };
 
 static int
@@ -530,8 +541,10 @@ list_one(const struct request_row *rq, void *arg)
 	 * it has the shape of an id the gateway gives: the id column may be
 	 * what was changed, and then it could hold any text. */
 	if ((rc = request_signed(l->gw->ledger, l->c, rq, d, nd)) != 0) {
-		if (rc != 1)
+		if (rc != 1) {
+			l->unvouched = 1;
 			return -1;
+		}
 		l->withheld++;
 		if (store_id_shaped("req_", rq->id) &&
 		    json_array_append_new(l->withheld_ids, json_string(rq->id)) != 0)
@@ -576,7 +589,10 @@ request_list(struct request *r, struct response *rs)
 	if (rc != 0) {
 		json_decref(l.out);
 		json_decref(l.withheld_ids);
-		unavailable(rs);
+		if (l.unvouched)
+			unvouched(r, rs);
+		else
+			unavailable(rs);
 		return;
 	}
 	resp_json(rs, 200, json_pack("{s:o, s:I, s:o}", "requests", l.out,
@@ -724,9 +740,9 @@ request_show(struct request *r, struct response *rs)
 	/* Nothing of a row (or decision) that is not what its ledger entries
 	 * signed: a scope, a family or an approval changed behind the
 	 * gateway's back (request_signed.h). After the access check: one the
-	 * row does not let see it still gets 404. */
-	if (rc == 0 && (rc = request_signed(r->gw->ledger, c, rq, d, nd)) == 1)
-		rc = 2;
+	 * row does not let see it still gets 404. 3: it could not say. */
+	if (rc == 0 && (rc = request_signed(r->gw->ledger, c, rq, d, nd)) != 0)
+		rc = rc == 1 ? 2 : 3;
 	/* The charity's side sees whether the family's records still exist
 	 * (a request filed after they were erased, or erased since); the
 	 * requesting agency learns it only from what the trustees answer. */
@@ -764,6 +780,8 @@ request_show(struct request *r, struct response *rs)
 	if (rc != 0) {
 		if (rc == 1 || rc == 2)
 			access_refused(r, rs, rc);
+		else if (rc == 3)
+			unvouched(r, rs);
 		else
 			unavailable(rs);
 		goto out;
@@ -996,9 +1014,9 @@ request_decide(struct request *r, struct response *rs)
 	if ((status = writer_submit(r->gw->writer, decide_job, &j)) != 0) {
 		if (status == 1 && j.differs)
 			access_refused(r, rs, 2);
-		else
-			resp_error(rs, 503, "store_unavailable",
-			    "The decision could not be recorded; nothing was kept. Try again.", NULL);
+		else	/* or the request not vouched for (request_signed) */
+			resp_unavailable(r, rs,
+			    "The decision could not be recorded; nothing was kept. Try again.");
 		return;
 	}
 	if (!j.found) {
@@ -1069,12 +1087,14 @@ request_statement(struct request *r, struct response *rs)
 		rc = 1;
 	/* Its state too only as signed (witness.c checks again, for every
 	 * caller of witness_gather). */
-	if (rc == 0 && (rc = request_signed(r->gw->ledger, c, rq, NULL, 0)) == 1)
-		rc = 2;
+	if (rc == 0 && (rc = request_signed(r->gw->ledger, c, rq, NULL, 0)) != 0)
+		rc = rc == 1 ? 2 : 3;
 	if (rc != 0) {
 		store_read_end(r->gw->store, c);
 		if (rc == 1 || rc == 2)
 			access_refused(r, rs, rc);
+		else if (rc == 3)
+			unvouched(r, rs);
 		else
 			unavailable(rs);
 		store_request_free(rq);
@@ -1262,8 +1282,8 @@ request_lift(struct request *r, struct response *rs)
 	else if (j.outcome == 2)
 		resp_error(rs, 409, "notification_not_held",
 		    "The family's notification is not held.", NULL);
-	else
-		unavailable(rs);
+	else	/* or the request not vouched for (request_signed) */
+		unvouched(r, rs);
 }
 
 /* ---- POST /v1/requests/{id}/close ---- */
@@ -1385,8 +1405,8 @@ request_close(struct request *r, struct response *rs)
 			resp_error(rs, 409, "request_refused",
 			    "The trustees refused this request: it stays refused, and holds nothing "
 			    "to close.", json_pack("{s:s}", "status", j.was));
-		else
-			unavailable(rs);
+		else	/* or the request not vouched for (request_signed) */
+			unvouched(r, rs);
 		return;
 	}
 	log_info("request %s closed by %s (was %s); its legal hold is released", j.id,

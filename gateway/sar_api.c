@@ -1247,9 +1247,8 @@ unavailable:
 		resp_refused(r, rs, 409, "record_integrity_failed",
 		    "A stored record no longer matches what the ledger signed, so no export "
 		    "is made; the operators are told.", NULL);
-	else
-		resp_error(rs, 503, "store_unavailable", "The export cannot be made now. Try again.",
-		    NULL);
+	else	/* or a record not vouched for (the *_signed checks above) */
+		resp_unavailable(r, rs, "The export cannot be made now. Try again.");
 }
 
 const struct route sar_routes[] = {

@@ -535,6 +535,7 @@ struct request_counts {
 	struct collect		*col;
 	int64_t			 until_us;
 	int64_t			 withheld;	/* rows not as signed, left out */
+	int			 unvouched;	/* request_signed could not say */
 };
 
 static int
@@ -552,6 +553,7 @@ request_count(const struct request_row *rq, void *arg)
 	 * it says now (logged by request_signed), but counted as withheld. */
 	if ((rc = request_signed(x->gw->ledger, x->c, rq, d, nd)) != 0) {
 		x->withheld += rc == 1;
+		x->unvouched = rc == -1;
 		return rc == 1 ? 0 : -1;
 	}
 	snprintf(month, sizeof(month), "%.7s", store_time_fmt(rq->created_us, t));
@@ -652,7 +654,10 @@ fail:
 	collect_free(&disc);
 	collect_free(&cons);
 	collect_free(&reqs);
-	resp_error(rs, 503, "store_unavailable", "The statistics cannot be made now.", NULL);
+	if (rcount.unvouched)
+		resp_unavailable(r, rs, "The statistics cannot be made now.");
+	else
+		resp_error(rs, 503, "store_unavailable", "The statistics cannot be made now.", NULL);
 }
 
 const struct route stats_routes[] = {

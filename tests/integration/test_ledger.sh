@@ -967,6 +967,85 @@ test_row_inserted_while_idle_raises_the_alarm() {
 	[ "$ok" = 1 ]
 }
 
+# alarmed_gateway DIR: a gateway of its own (GW_DATA=$TMP/DIR; the test
+# puts back ALARM_SAVED and stops it) holding a consent (CID), a disclosure
+# made on it (DID) and a police request (RID), then a row forged into its
+# ledger, which the next append finds: the integrity alarm is raised.
+alarmed_gateway() {
+	local n
+	ALARM_SAVED=$GW_DATA
+	GW_DATA=$TMP/$1
+	gw_start > /dev/null || return 1
+	req staff POST /v1/consents "$(body FAM-ALARM-1 e)"; expect 201 || return 1
+	CID=$(jget .consent_id)
+	req staff POST /v1/disclosures '{"family_id":"FAM-ALARM-1","agency_id":"oakfield-primary","purpose":"education_support","reason":"before the alarm","data":{"child_name":"x"}}'
+	expect 201 || return 1
+	DID=$(jget .disclosure_id)
+	req agency:police POST /v1/requests "$(jq -cn --arg from "$(date -u -d '-1 year' +%F)" --arg to "$(date -u +%F)" \
+	    '{family_id:"FAM-ALARM-1", legal_basis:"crime_sch2_p2", reference:"REF-ALARM-1",
+	      fields:["child_name","address"], period:{from:$from, to:$to}}')"
+	expect 202 || return 1
+	RID=$(jget .request_id)
+	n=$(db "SELECT max(seq) FROM ledger_entries")
+	wait_signed "$n" || return 1
+	forge $((n + 1)) || return 1
+	req staff POST /v1/consents "$(body FAM-ALARM-2 e)"
+	wait_cmd 30 healthz_alarmed || { echo "# no alarm"; return 1; }
+}
+
+# names_the_alarm ROLE ROUTE: the reply is 503 ledger_integrity_alarm in
+# the words /healthz uses, not 503 store_unavailable (which sends an
+# operator to the disk), and its refusal went the way of every refused
+# access (resp_refused): its entry could not be written while the alarm
+# holds, and the log says so, naming the route's pattern and the role.
+names_the_alarm() {
+	local status=$STATUS resp=$RESP msg
+	expect 503 ledger_integrity_alarm || return 1
+	req operator GET /healthz
+	msg=$(jget .error.message)
+	STATUS=$status RESP=$resp
+	error_is ledger_integrity_alarm "$msg" || return 1
+	wait_cmd 10 grep -qF "a refusal (ledger_integrity_alarm: $1, $2) could not be recorded" "$TMP/gatewayd.log" ||
+		{ echo "# no refusal of $2 in the log"; return 1; }
+}
+
+# under_the_alarm DIR CHECK: CHECK on an alarmed_gateway of its own, stopped
+# after.
+under_the_alarm() {
+	local ok=1
+	alarmed_gateway "$1" || ok=0
+	[ "$ok" = 1 ] && { "$2" || ok=0; }
+	gw_stop || ok=0
+	GW_DATA=$ALARM_SAVED
+	[ "$ok" = 1 ]
+}
+
+# While the alarm is raised no *_signed check vouches for a record, so a
+# read is refused: the reply says why (the ledger), as /healthz does.
+disclosure_read_names_the_alarm() {
+	req staff GET "/v1/disclosures/$DID" '' -H 'X-Access-Reason: checking the referral'
+	names_the_alarm staff 'GET /v1/disclosures/{id}'
+}
+consent_read_names_the_alarm() {
+	req staff GET "/v1/consents/$CID" '' -H 'X-Access-Reason: checking the consent'
+	names_the_alarm staff 'GET /v1/consents/{id}'
+}
+request_views_name_the_alarm() {
+	req trustee1 GET "/v1/requests/$RID" '' -H 'X-Access-Reason: weighing the request'
+	names_the_alarm trustee 'GET /v1/requests/{id}' || return 1
+	req trustee1 GET /v1/requests
+	names_the_alarm trustee 'GET /v1/requests'
+}
+test_a_disclosure_read_under_the_ledger_alarm_names_the_alarm() {
+	under_the_alarm alarm1 disclosure_read_names_the_alarm
+}
+test_a_consent_read_under_the_ledger_alarm_names_the_alarm() {
+	under_the_alarm alarm2 consent_read_names_the_alarm
+}
+test_a_trustees_request_view_under_the_ledger_alarm_names_the_alarm() {
+	under_the_alarm alarm3 request_views_name_the_alarm
+}
+
 # After a clean stop (its final checkpoint covers "gateway.stopped") the
 # gateway writes nothing until it starts again: a row found after that
 # checkpoint is not the gateway's, and it refuses to start rather than sign
@@ -1124,6 +1203,9 @@ run test_row_inserted_into_the_database_is_never_signed
 run test_row_inserted_after_a_clean_stop_is_never_signed
 run test_entry_moved_away_from_its_record_raises_the_alarm_while_running
 run test_row_inserted_while_idle_raises_the_alarm
+run test_a_disclosure_read_under_the_ledger_alarm_names_the_alarm
+run test_a_consent_read_under_the_ledger_alarm_names_the_alarm
+run test_a_trustees_request_view_under_the_ledger_alarm_names_the_alarm
 run test_start_cut_short_after_a_clean_stop_is_taken_in
 run test_row_dated_ahead_after_a_crash_is_never_signed
 run test_checkpoints_keep_their_pace_when_the_clock_is_stepped
