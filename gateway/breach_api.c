@@ -492,8 +492,9 @@ breach_record(struct request *r, struct response *rs)
 	if (writer_submit(r->gw->writer, record_job, &j) != 0) {
 		json_decref(j.text);
 		json_decref(j.view);
-		resp_error(rs, 503, "store_unavailable",
-		    "The breach could not be recorded; nothing was kept. Try again.", NULL);
+		/* Or the ledger refused it: its alarm (http.h). */
+		resp_unavailable(r, rs,
+		    "The breach could not be recorded; nothing was kept. Try again.");
 		return;
 	}
 	json_decref(j.text);

@@ -204,9 +204,9 @@ consent_record(struct request *r, struct response *rs)
 		if (j.outcome == 1)
 			resp_error(rs, 409, "family_erased",
 			    "This family's records were erased; no new consent can be attached.", NULL);
-		else
-			resp_error(rs, 503, "store_unavailable",
-			    "The consent could not be recorded; nothing was kept. Try again.", NULL);
+		else	/* or the ledger refused it: its alarm (http.h) */
+			resp_unavailable(r, rs,
+			    "The consent could not be recorded; nothing was kept. Try again.");
 		idem_free(&j.idem);
 		return;
 	}

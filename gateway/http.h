@@ -116,8 +116,9 @@ void	 resp_error(struct response *, int status, const char *code,
 void	 resp_ledger_alarm(struct response *);
 /*
  * A request its handler cannot serve: a read or a check of the store failed,
- * or a *_signed check could not vouch for a record (-1). While the ledger's
- * integrity alarm is raised every *_signed check fails closed, so the reply
+ * a *_signed check could not vouch for a record (-1), or a write failed.
+ * While the ledger's integrity alarm is raised every *_signed check fails
+ * closed and nothing is appended (so every write fails), so the reply
  * is resp_ledger_alarm's, the refusal recorded as resp_refused records one
  * (its entry is not written while the alarm holds: that is logged); the
  * handler returns at once after it. Otherwise 503 store_unavailable with

@@ -46,10 +46,14 @@
 
 #define HOLD_ID_PREFIX	"lh_"
 
+#define WRITE_FAILED	"Nothing was changed. Try again."
+
+/* A read that failed. A write that failed says the ledger's alarm when it
+ * is raised (nothing is appended then): resp_unavailable(r, rs, WRITE_FAILED). */
 static void
 unavailable(struct response *rs)
 {
-	resp_error(rs, 503, "store_unavailable", "Nothing was changed. Try again.", NULL);
+	resp_error(rs, 503, "store_unavailable", WRITE_FAILED, NULL);
 }
 
 /* ---- place ---- */
@@ -152,7 +156,7 @@ place(struct request *r, struct response *rs)
 	    .source = "litigation", .reference = reference, .opened_by = r->who->id };
 	if (writer_submit(r->gw->writer, place_job, &j) != 0) {
 		idem_free(&j.idem);
-		unavailable(rs);
+		resp_unavailable(r, rs, WRITE_FAILED);
 		return;
 	}
 	/* A repeated key: the first reply, or 409; nothing was placed. */
@@ -179,7 +183,7 @@ place(struct request *r, struct response *rs)
 		    "hold.", NULL);
 		break;
 	default:
-		unavailable(rs);
+		resp_unavailable(r, rs, WRITE_FAILED);
 	}
 	idem_free(&j.idem);
 }
@@ -370,7 +374,7 @@ release(struct request *r, struct response *rs)
 	vault_pseudonym(r->gw->vault, r->params[0], j.pseudonym);
 	if (writer_submit(r->gw->writer, release_job, &j) != 0) {
 		idem_free(&j.idem);
-		unavailable(rs);
+		resp_unavailable(r, rs, WRITE_FAILED);
 		return;
 	}
 	/* A repeated key: the first reply, or 409; nothing was released. */
@@ -402,7 +406,7 @@ release(struct request *r, struct response *rs)
 		    "refused or closed (POST /v1/requests/{id}/close).", NULL);
 		break;
 	default:
-		unavailable(rs);
+		resp_unavailable(r, rs, WRITE_FAILED);
 	}
 	idem_free(&j.idem);
 }

@@ -395,8 +395,9 @@ request_file(struct request *r, struct response *rs)
 		free(fields_s);
 		free(kinds_s);
 		idem_free(&j.idem);
-		resp_error(rs, 503, "store_unavailable",
-		    "The request could not be recorded; nothing was kept. Try again.", NULL);
+		/* Or the ledger refused it: its alarm (http.h). */
+		resp_unavailable(r, rs,
+		    "The request could not be recorded; nothing was kept. Try again.");
 		return;
 	}
 	free(fields_s);

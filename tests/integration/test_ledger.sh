@@ -1036,6 +1036,20 @@ request_views_name_the_alarm() {
 	req trustee1 GET /v1/requests
 	names_the_alarm trustee 'GET /v1/requests'
 }
+# Nothing is appended while the alarm is raised, so every write fails: a
+# write that checks no signed record first (a consent recorded, a police
+# request filed) says why too.
+writes_name_the_alarm() {
+	req staff POST /v1/consents "$(body FAM-ALARM-3 e)"
+	names_the_alarm staff 'POST /v1/consents' || return 1
+	req agency:police POST /v1/requests "$(jq -cn --arg from "$(date -u -d '-1 year' +%F)" --arg to "$(date -u +%F)" \
+	    '{family_id:"FAM-ALARM-3", legal_basis:"crime_sch2_p2", reference:"REF-ALARM-3",
+	      fields:["child_name"], period:{from:$from, to:$to}}')"
+	names_the_alarm agency 'POST /v1/requests'
+}
+test_a_write_under_the_ledger_alarm_names_the_alarm() {
+	under_the_alarm alarm4 writes_name_the_alarm
+}
 test_a_disclosure_read_under_the_ledger_alarm_names_the_alarm() {
 	under_the_alarm alarm1 disclosure_read_names_the_alarm
 }
@@ -1206,6 +1220,7 @@ run test_row_inserted_while_idle_raises_the_alarm
 run test_a_disclosure_read_under_the_ledger_alarm_names_the_alarm
 run test_a_consent_read_under_the_ledger_alarm_names_the_alarm
 run test_a_trustees_request_view_under_the_ledger_alarm_names_the_alarm
+run test_a_write_under_the_ledger_alarm_names_the_alarm
 run test_start_cut_short_after_a_clean_stop_is_taken_in
 run test_row_dated_ahead_after_a_crash_is_never_signed
 run test_checkpoints_keep_their_pace_when_the_clock_is_stepped
