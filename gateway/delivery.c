@@ -1703,28 +1703,20 @@ tell(struct delivery *dl, const struct result *r)
 		    "outcome=\"given_up\"", 1);
 		return;
 	}
+	/* delivered whenever the agency took it, a stopped one stopped. */
+	metrics_add(dl->gw->metrics, "gateway_deliveries_total", "Delivery attempts by outcome.",
+	    r->d.verdict == RETRY_DELIVERED ? "outcome=\"delivered\"" :
+	    r->stopped ? "outcome=\"stopped\"" :
+	    r->d.verdict == RETRY_SCHEDULED ? "outcome=\"retry\"" : "outcome=\"dead\"", 1);
 	if (r->stopped) {
-		metrics_add(dl->gw->metrics, "gateway_deliveries_total",
-		    "Delivery attempts by outcome.", r->d.verdict == RETRY_DELIVERED ?
-		    "outcome=\"delivered\"" : "outcome=\"stopped\"", 1);
 		if (!r->written && r->status == 0)
 			said_stopped("delivery", r->id);
 		return;
 	}
-	if (r->d.verdict == RETRY_DELIVERED) {
-		metrics_add(dl->gw->metrics, "gateway_deliveries_total",
-		    "Delivery attempts by outcome.", "outcome=\"delivered\"", 1);
+	if (r->d.verdict == RETRY_DELIVERED || r->d.verdict == RETRY_SCHEDULED)
 		return;
-	}
-	if (r->d.verdict == RETRY_SCHEDULED) {
-		metrics_add(dl->gw->metrics, "gateway_deliveries_total",
-		    "Delivery attempts by outcome.", "outcome=\"retry\"", 1);
-		return;
-	}
 	if (r->fault == RETRY_FAULT_PIN)	/* said by pin_refused, an error */
 		pin_refused(dl, r);
-	metrics_add(dl->gw->metrics, "gateway_deliveries_total",
-	    "Delivery attempts by outcome.", "outcome=\"dead\"", 1);
 	metrics_add(dl->gw->metrics, "gateway_delivery_dead_letters_total",
 	    "Deliveries given up and left for an operator (alert).", NULL, 1);
 	if (r->fault == RETRY_FAULT_PIN)

@@ -984,7 +984,7 @@ release_waits_over(struct notifier *n)
 {
 	struct wait_over_job	 j = { 0 };
 	struct store_conn	*c;
-	int64_t			 now = store_now_us(), oldest = 0;
+	int64_t			 now = store_now_us(), oldest = 0, until;
 	int			 rc;
 
 	if (now < n->wait_check_us)
@@ -999,8 +999,8 @@ release_waits_over(struct notifier *n)
 		n->wait_check_us = INT64_MAX;
 		return;
 	}
-	if (notify_wait_until(&notify_policy, oldest) > now) {
-		n->wait_check_us = notify_wait_until(&notify_policy, oldest);
+	if ((until = notify_wait_until(&notify_policy, oldest)) > now) {
+		n->wait_check_us = until;
 		return;
 	}
 	j.created_by_us = notify_wait_created_by(&notify_policy, now);
